@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"text/tabwriter"
+
+	"safecontact/db"
+	"safecontact/gateway"
+	"safecontact/keys"
+	"safecontact/migrations"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, level := appFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	finishAppConfig(fs, cfg)
+	log := newLogger(stderr, *level)
+	app, err := gateway.Open(ctx, *cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return app.Serve(ctx, nil)
+}
+
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("database-url", env("DATABASE_URL", ""), "PostgreSQL URL (env DATABASE_URL)")
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := dbFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gateway migrate up|status [--database-url URL]")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("missing subcommand: up or status")
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *url == "" {
+		return errors.New("DATABASE_URL is not set (or pass --database-url)")
+	}
+	pool, err := db.Open(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	switch sub {
+	case "up":
+		return migrations.Up(ctx, pool, newLogger(stderr, "info"))
+	case "status":
+		return migrations.Status(ctx, pool, stdout)
+	}
+	return fmt.Errorf("unknown subcommand %q: use up or status", sub)
+}
+
+func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("key-file", env("GATEWAY_KEY_FILE", ""), "key file; default <data-dir>/keys.json (env GATEWAY_KEY_FILE)")
+	dataDir := fs.String("data-dir", defaultDataDir(), "data directory (env GATEWAY_DATA_DIR)")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: gateway keys init|rotate [--key-file FILE]"); fs.PrintDefaults() }
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("missing subcommand: init or rotate")
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *file == "" {
+		*file = filepath.Join(*dataDir, "keys.json")
+	}
+	switch sub {
+	case "init":
+		if err := keys.Init(*file); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (mode 0600). Back it up somewhere safe: without it no stored phone number can be read.\n", *file)
+		return nil
+	case "rotate":
+		id, err := keys.Rotate(*file)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added key %d to %s; new data is sealed with it, old data stays readable.\n", id, *file)
+		return nil
+	}
+	return fmt.Errorf("unknown subcommand %q: use init or rotate", sub)
+}
+
+func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("users", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := dbFlag(fs)
+	name := fs.String("name", "", "user name (add, disable)")
+	role := fs.String("role", "staff", "role: staff, supervisor or admin (add)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin\n       gateway users list\n       gateway users disable --name NAME")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("missing subcommand: add, list or disable")
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *url == "" {
+		return errors.New("DATABASE_URL is not set (or pass --database-url)")
+	}
+	pool, err := db.Open(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	actor := gateway.SystemActor("cli")
+	switch sub {
+	case "add":
+		r, err := gateway.ParseRole(*role)
+		if err != nil {
+			return err
+		}
+		token, err := gateway.AddUser(ctx, pool, actor, *name, r)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s (%s) added.\ntoken (shown once, store it now): %s\n", *name, r, token)
+		return nil
+	case "list":
+		users, err := gateway.ListUsers(ctx, pool)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tSTATUS")
+		for _, u := range users {
+			status := "active"
+			if u.DisabledAt != nil {
+				status = "disabled " + u.DisabledAt.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, u.CreatedAt.Format("2006-01-02"), status)
+		}
+		return tw.Flush()
+	case "disable":
+		if err := gateway.DisableUser(ctx, pool, actor, *name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s disabled; its token no longer works.\n", *name)
+		return nil
+	}
+	return fmt.Errorf("unknown subcommand %q: use add, list or disable", sub)
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"safecontact/gateway"
+)
+
+// env reads NAME, or the contents of the file named by NAME_FILE (for
+// secrets mounted as files), or def.
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	if f := os.Getenv(name + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "warning: %s_FILE: %v\n", name, err)
+			return def
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v := env(name, ""); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "warning: %s=%q is not a number; using %d\n", name, v, def)
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := env(name, ""); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "warning: %s=%q is not a duration; using %s\n", name, v, def)
+	}
+	return def
+}
+
+func defaultDataDir() string {
+	return env("GATEWAY_DATA_DIR", "data")
+}
+
+// appFlags registers the flags shared by serve and dev; environment
+// variables give the defaults, flags win.
+func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
+	cfg := &gateway.AppConfig{}
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", env("NATS_URL", ""), "NATS server or cluster URL; empty starts an in-process server (env NATS_URL)")
+	fs.IntVar(&cfg.NATSPort, "nats-port", envInt("GATEWAY_NATS_PORT", 0), "TCP port for the embedded NATS server; 0 = in-process only (env GATEWAY_NATS_PORT)")
+	fs.IntVar(&cfg.Replicas, "nats-replicas", envInt("NATS_REPLICAS", 1), "JetStream stream replicas (3 on a cluster) (env NATS_REPLICAS)")
+	fs.StringVar(&cfg.Addr, "addr", env("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", defaultDataDir(), "data directory: embedded NATS store, dev database (env GATEWAY_DATA_DIR)")
+	fs.StringVar(&cfg.KeyFile, "key-file", env("GATEWAY_KEY_FILE", ""), "encryption key file; default <data-dir>/keys.json (env GATEWAY_KEY_FILE)")
+	fs.BoolVar(&cfg.Migrate, "migrate", env("GATEWAY_MIGRATE", "true") == "true", "apply database migrations at start (env GATEWAY_MIGRATE)")
+	fs.StringVar(&cfg.Service.DefaultRegion, "default-region", env("GATEWAY_DEFAULT_REGION", "ES"), "region for phone numbers typed without + (env GATEWAY_DEFAULT_REGION)")
+	fs.DurationVar(&cfg.Service.ConsentReviewAge, "consent-review-age", envDuration("GATEWAY_CONSENT_REVIEW_AGE", 90*24*time.Hour), "consent older than this is flagged for review (env GATEWAY_CONSENT_REVIEW_AGE)")
+	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env GATEWAY_TRUSTED_PROXIES)")
+	level := fs.String("log-level", env("GATEWAY_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEWAY_LOG_LEVEL)")
+	_ = proxies
+	return cfg, level
+}
+
+func finishAppConfig(fs *flag.FlagSet, cfg *gateway.AppConfig) {
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = filepath.Join(cfg.DataDir, "keys.json")
+	}
+	if p := fs.Lookup("trusted-proxies"); p != nil && p.Value.String() != "" {
+		for _, s := range strings.Split(p.Value.String(), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				cfg.Service.TrustedProxies = append(cfg.Service.TrustedProxies, s)
+			}
+		}
+	}
+}

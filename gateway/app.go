@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"safecontact/channels"
+	"safecontact/db"
+	"safecontact/keys"
+	"safecontact/migrations"
+)
+
+// AppConfig is the process configuration (flags and environment).
+type AppConfig struct {
+	DatabaseURL string
+	NATSURL     string // empty: start an in-process NATS server
+	NATSPort    int    // embedded server's TCP port; 0 = in-process only
+	Replicas    int
+	Addr        string
+	KeyFile     string
+	DataDir     string
+	Migrate     bool // apply migrations at start
+	Service     Config
+}
+
+// App is a running gateway process: its connections and HTTP server.
+type App struct {
+	cfg      AppConfig
+	log      *slog.Logger
+	DB       *sql.DB
+	Keys     *keys.Ring
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	embedded *channels.Embedded
+	Server   *Server
+}
+
+// ErrNoKey explains how to make a key file; the server never starts
+// without one, because it could not protect a single phone number.
+var ErrNoKey = errors.New("no key file")
+
+// Open connects everything the gateway needs and builds the service.
+func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	ring, err := keys.Load(cfg.KeyFile)
+	if errors.Is(err, keys.ErrNoKeyFile) {
+		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.Keys = ring
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set (e.g. postgres://user@127.0.0.1:5432/safecontact?sslmode=disable); `gateway dev` finds or starts a local PostgreSQL for you")
+	}
+	if a.DB, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if cfg.Migrate {
+		if err := migrations.Up(ctx, a.DB, log); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if cfg.NATSURL == "" {
+		dir := filepath.Join(cfg.DataDir, "nats")
+		if a.embedded, err = channels.StartEmbedded(dir, cfg.NATSPort); err != nil {
+			a.Close()
+			return nil, err
+		}
+		log.Info("embedded NATS started", "store_dir", dir, "url", map[bool]string{true: "in-process", false: a.embedded.ClientURL()}[cfg.NATSPort == 0])
+		a.NC, err = a.embedded.Connect("safecontact")
+	} else {
+		a.NC, err = channels.Connect(cfg.NATSURL, "safecontact")
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.JS, err = jetstream.New(a.NC); err != nil {
+		a.Close()
+		return nil, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := channels.EnsureStreams(sctx, a.JS, channels.StreamConfig{Replicas: cfg.Replicas}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service})
+	return a, nil
+}
+
+// Serve runs the HTTP server until ctx ends, then shuts down gracefully.
+// ready, if not nil, receives the bound address once listening.
+func (a *App) Serve(ctx context.Context, ready chan<- string) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// Close releases everything Open made.
+func (a *App) Close() {
+	if a.NC != nil {
+		a.NC.Drain()
+	}
+	if a.embedded != nil {
+		a.embedded.Shutdown()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

@@ -1,0 +1,117 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/errs"
+)
+
+// realNameFields are refused with their own message: the gateway never
+// stores a participant's name, and saying so is kinder than "unknown field".
+var realNameFields = map[string]bool{
+	"name": true, "first_name": true, "firstname": true, "surname": true, "last_name": true,
+	"lastname": true, "full_name": true, "fullname": true, "given_name": true, "family_name": true,
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]bool
+
+func jsonFields(t reflect.Type) map[string]bool {
+	if v, ok := fieldCache.Load(t); ok {
+		return v.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = true
+	}
+	fieldCache.Store(t, m)
+	return m
+}
+
+// bindStrict decodes a JSON object body into dst (a pointer to a struct),
+// refusing unknown fields with 422 and real-name fields with a message that
+// says why. It writes the error response itself and returns false on error.
+func bindStrict(c *gin.Context, dst any, realNamesAllowed bool) bool {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(c, errs.New("body_too_large", "request body is larger than %d bytes", mbe.Limit))
+		} else {
+			fail(c, errs.New("invalid_json", "could not read the request body"))
+		}
+		return false
+	}
+	if err := checkFields(body, reflect.TypeOf(dst).Elem(), realNamesAllowed); err != nil {
+		fail(c, err)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			fail(c, errs.Field("invalid_json", te.Field, "field %q has the wrong type (expected %s)", te.Field, te.Type.String()))
+			return false
+		}
+		// The decoder's message can quote input; ours does not.
+		fail(c, errs.New("invalid_json", "the request body is not a valid JSON object"))
+		return false
+	}
+	if dec.More() {
+		fail(c, errs.New("invalid_json", "the request body has data after the JSON object"))
+		return false
+	}
+	return true
+}
+
+func checkFields(body []byte, t reflect.Type, realNamesAllowed bool) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return errs.New("invalid_json", "the request body is not a valid JSON object")
+	}
+	known := jsonFields(t)
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // stable: the first bad field alphabetically
+	for _, k := range keys {
+		if !realNamesAllowed && realNameFields[strings.ToLower(k)] {
+			return errs.Field("real_name_forbidden", k, "real names are never stored; identify her by initials (e.g. \"M.R.\") and the participant code")
+		}
+		if !known[k] {
+			allowed := make([]string, 0, len(known))
+			for f := range known {
+				allowed = append(allowed, f)
+			}
+			sort.Strings(allowed)
+			return errs.Field("unknown_field", truncate(k, 40), "unknown field; allowed fields: %s", strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/errs"
+)
+
+// statusOf is the one place where error codes become HTTP statuses.
+// A code missing here is a 400 if it names a field, else a 500.
+var statusOf = map[string]int{
+	// 400: the request cannot be read at all.
+	"invalid_json":      http.StatusBadRequest,
+	"body_too_large":    http.StatusRequestEntityTooLarge,
+	"invalid_cursor":    http.StatusBadRequest,
+	"invalid_parameter": http.StatusBadRequest,
+	// 401/403: who is asking.
+	"unauthorized":       http.StatusUnauthorized,
+	"forbidden":          http.StatusForbidden,
+	"invalid_signature":  http.StatusForbidden,
+	"user_disabled":      http.StatusUnauthorized,
+	"not_found":          http.StatusNotFound,
+	"method_not_allowed": http.StatusMethodNotAllowed,
+	// 409: conflicts with what is stored.
+	"duplicate_phone":    http.StatusConflict,
+	"duplicate_user":     http.StatusConflict,
+	"idempotency_reused": http.StatusConflict,
+	"session_spacing":    http.StatusConflict,
+	// 422: understood, but the values are not acceptable.
+	"unknown_field":        http.StatusUnprocessableEntity,
+	"real_name_forbidden":  http.StatusUnprocessableEntity,
+	"missing_field":        http.StatusUnprocessableEntity,
+	"invalid_phone":        http.StatusUnprocessableEntity,
+	"invalid_language":     http.StatusUnprocessableEntity,
+	"invalid_time_zone":    http.StatusUnprocessableEntity,
+	"invalid_initials":     http.StatusUnprocessableEntity,
+	"invalid_window":       http.StatusUnprocessableEntity,
+	"invalid_channel":      http.StatusUnprocessableEntity,
+	"invalid_role":         http.StatusUnprocessableEntity,
+	"unknown_caseworker":   http.StatusUnprocessableEntity,
+	"invalid_code":         http.StatusUnprocessableEntity,
+	"missing_evidence":     http.StatusUnprocessableEntity,
+	"invalid_expiry":       http.StatusUnprocessableEntity,
+	"invalid_consent":      http.StatusUnprocessableEntity,
+	"unknown_template":     http.StatusUnprocessableEntity,
+	"missing_param":        http.StatusUnprocessableEntity,
+	"invalid_param":        http.StatusUnprocessableEntity,
+	"unsupported_channel":  http.StatusUnprocessableEntity,
+	"content_not_discreet": http.StatusUnprocessableEntity,
+	// 403: the contact decision refused (she has not agreed to this).
+	"no_consent":                         http.StatusForbidden,
+	"consent_revoked":                    http.StatusForbidden,
+	"consent_expired":                    http.StatusForbidden,
+	"no_number_for_channel":              http.StatusForbidden,
+	"channel_unsafe_for_monitored_phone": http.StatusForbidden,
+	// 503: a dependency is down; the request may be retried.
+	"unavailable": http.StatusServiceUnavailable,
+	"internal":    http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the status for an error code.
+func HTTPStatus(e *errs.Error) int {
+	if s, ok := statusOf[e.Code]; ok {
+		return s
+	}
+	if e.Field != "" {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error *errs.Error `json:"error"`
+}
+
+// fail writes err as the JSON error body and records its code for the
+// request log. Internal causes go to the log, never to the client.
+func fail(c *gin.Context, err error) {
+	e := errs.As(err)
+	c.Set(ctxErrCode, e.Code)
+	if e.Err != nil || e.Code == "internal" {
+		var cause error = e
+		if e.Err != nil {
+			cause = e.Err
+		}
+		c.Set(ctxErrCause, cause)
+	}
+	c.AbortWithStatusJSON(HTTPStatus(e), errorBody{Error: e})
+}
+
+// notFound is the participant/resource-agnostic 404.
+func notFound(what string) *errs.Error {
+	return errs.New("not_found", "%s not found", what)
+}
+
+// isErr reports whether err is an *errs.Error with that code.
+func isErr(err error, code string) bool {
+	var e *errs.Error
+	return errors.As(err, &e) && e.Code == code
+}

@@ -1,0 +1,470 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+)
+
+// participantInput is the body of POST and PATCH /v1/participants. In PATCH
+// every field is optional; a present "whatsapp": "" removes the separate
+// WhatsApp number.
+type participantInput struct {
+	Initials          *string   `json:"initials"`
+	Language          *string   `json:"language"`
+	TimeZone          *string   `json:"time_zone"`
+	Phone             *string   `json:"phone"`
+	WhatsApp          *string   `json:"whatsapp"`
+	Monitored         *bool     `json:"monitored"`
+	SafeWindows       *[]string `json:"safe_windows"`
+	AnyTime           *bool     `json:"any_time"`
+	ChannelPreference *[]string `json:"channel_preference"`
+	Caseworker        *string   `json:"caseworker"`
+	// Region reads numbers typed without + (ISO 3166 alpha-2, e.g. "IT").
+	Region *string `json:"region"`
+}
+
+// ParticipantView is what the API shows. There is no name and no full
+// phone number in it, by construction.
+type ParticipantView struct {
+	Code              string    `json:"code"`
+	Initials          string    `json:"initials"`
+	Language          string    `json:"language"`
+	TimeZone          string    `json:"time_zone"`
+	Phone             string    `json:"phone"`
+	WhatsApp          *string   `json:"whatsapp"`
+	Monitored         bool      `json:"monitored"`
+	SafeWindows       []string  `json:"safe_windows"`
+	AnyTime           bool      `json:"any_time"`
+	ChannelPreference []string  `json:"channel_preference"`
+	Caseworker        *string   `json:"caseworker"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
+	v := ParticipantView{
+		Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
+		Phone: p.PhoneMask, Monitored: p.Monitored, SafeWindows: p.SafeWindows,
+		AnyTime: p.AnyTime, ChannelPreference: p.ChannelPreference,
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}
+	if p.WhatsappMask.Valid {
+		v.WhatsApp = &p.WhatsappMask.String
+	}
+	if p.CaseworkerID.Valid {
+		u, err := s.q.UserByID(ctx, p.CaseworkerID.Int64)
+		if err != nil {
+			return v, err
+		}
+		v.Caseworker = &u.Name
+	}
+	return v, nil
+}
+
+// sealedNumber is a phone number as stored: ciphertext, blind index, mask.
+type sealedNumber struct {
+	enc, index []byte
+	mask       string
+}
+
+func sealNumber(k *keys.Ring, e164 string) sealedNumber {
+	return sealedNumber{enc: k.Seal(keys.Contact, []byte(e164)), index: k.BlindIndex(e164), mask: consent.MaskPhone(e164)}
+}
+
+// applyInput validates in and applies it over p (the stored row, or a zero
+// row for a create). It returns the names of the fields that changed, for
+// the audit (names only, never values).
+func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
+	var changed []string
+	region := s.cfg.DefaultRegion
+	if in.Region != nil {
+		region = *in.Region
+	}
+	if creating {
+		for field, present := range map[string]bool{"initials": in.Initials != nil, "language": in.Language != nil, "time_zone": in.TimeZone != nil, "phone": in.Phone != nil} {
+			if !present {
+				return nil, errs.Field("missing_field", field, "%s is required", field)
+			}
+		}
+	}
+	if in.Initials != nil {
+		v, err := consent.ParseInitials(*in.Initials)
+		if err != nil {
+			return nil, err
+		}
+		if v != p.Initials {
+			p.Initials, changed = v, append(changed, "initials")
+		}
+	}
+	if in.Language != nil {
+		v, err := consent.ParseLanguage(*in.Language)
+		if err != nil {
+			return nil, err
+		}
+		if v != p.Language {
+			p.Language, changed = v, append(changed, "language")
+		}
+	}
+	if in.TimeZone != nil {
+		loc, err := consent.ParseTimeZone(*in.TimeZone)
+		if err != nil {
+			return nil, err
+		}
+		if loc.String() != p.TimeZone {
+			p.TimeZone, changed = loc.String(), append(changed, "time_zone")
+		}
+	}
+	if in.Phone != nil {
+		e164, err := consent.ParsePhone(*in.Phone, region, "phone")
+		if err != nil {
+			return nil, err
+		}
+		if idx := s.keys.BlindIndex(e164); !bytes.Equal(idx, p.PhoneIndex) {
+			if err := s.numberFree(ctx, idx, p.ID, "phone"); err != nil {
+				return nil, err
+			}
+			n := sealNumber(s.keys, e164)
+			p.PhoneEnc, p.PhoneIndex, p.PhoneMask = n.enc, n.index, n.mask
+			changed = append(changed, "phone")
+		}
+	}
+	if in.WhatsApp != nil {
+		if *in.WhatsApp == "" {
+			if p.WhatsappEnc != nil {
+				p.WhatsappEnc, p.WhatsappIndex, p.WhatsappMask = nil, nil, sql.NullString{}
+				changed = append(changed, "whatsapp")
+			}
+		} else {
+			e164, err := consent.ParsePhone(*in.WhatsApp, region, "whatsapp")
+			if err != nil {
+				return nil, err
+			}
+			idx := s.keys.BlindIndex(e164)
+			if !bytes.Equal(idx, p.WhatsappIndex) {
+				// Her own phone number may also be her WhatsApp number.
+				if !bytes.Equal(idx, p.PhoneIndex) {
+					if err := s.numberFree(ctx, idx, p.ID, "whatsapp"); err != nil {
+						return nil, err
+					}
+				}
+				n := sealNumber(s.keys, e164)
+				p.WhatsappEnc, p.WhatsappIndex, p.WhatsappMask = n.enc, n.index, sql.NullString{String: n.mask, Valid: true}
+				changed = append(changed, "whatsapp")
+			}
+		}
+	}
+	if in.Monitored != nil && *in.Monitored != p.Monitored {
+		p.Monitored, changed = *in.Monitored, append(changed, "monitored")
+	}
+	if in.SafeWindows != nil {
+		if len(*in.SafeWindows) > 21 {
+			return nil, errs.Field("invalid_window", "safe_windows", "at most 21 safe windows")
+		}
+		ws := make([]string, 0, len(*in.SafeWindows))
+		for _, raw := range *in.SafeWindows {
+			w, err := consent.ParseWindow(raw)
+			if err != nil {
+				return nil, err
+			}
+			ws = append(ws, w.String())
+		}
+		if !equalStrings(ws, p.SafeWindows) {
+			p.SafeWindows, changed = ws, append(changed, "safe_windows")
+		}
+	}
+	if in.AnyTime != nil && *in.AnyTime != p.AnyTime {
+		p.AnyTime, changed = *in.AnyTime, append(changed, "any_time")
+	}
+	if in.ChannelPreference != nil {
+		var prefs []string
+		seen := map[consent.Channel]bool{}
+		for _, raw := range *in.ChannelPreference {
+			ch, err := consent.ParseChannel(raw, false)
+			if err != nil {
+				return nil, errs.Field("invalid_channel", "channel_preference", "channel_preference lists channels among sms, whatsapp, voice")
+			}
+			if !seen[ch] {
+				seen[ch] = true
+				prefs = append(prefs, string(ch))
+			}
+		}
+		if prefs == nil {
+			prefs = []string{}
+		}
+		if !equalStrings(prefs, p.ChannelPreference) {
+			p.ChannelPreference, changed = prefs, append(changed, "channel_preference")
+		}
+	}
+	if in.Caseworker != nil {
+		u, err := s.q.UserByName(ctx, *in.Caseworker)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+			return nil, errs.Field("unknown_caseworker", "caseworker", "no active staff user with that name")
+		} else if err != nil {
+			return nil, errs.Internal(err)
+		}
+		if !p.CaseworkerID.Valid || p.CaseworkerID.Int64 != u.ID {
+			p.CaseworkerID, changed = sql.NullInt64{Int64: u.ID, Valid: true}, append(changed, "caseworker")
+		}
+	}
+	return changed, nil
+}
+
+func (s *Server) numberFree(ctx context.Context, idx []byte, exceptID int64, field string) error {
+	taken, err := s.q.PhoneIndexTaken(ctx, db.PhoneIndexTakenParams{Idx: idx, ExceptID: exceptID})
+	if err != nil {
+		return errs.Internal(err)
+	}
+	if taken {
+		return errs.Field("duplicate_phone", field, "another participant already has this number")
+	}
+	return nil
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// uniqueViolation maps a race on the unique indexes to the same error the
+// pre-check gives.
+func uniqueViolation(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		switch pg.ConstraintName {
+		case "participants_phone_index_key":
+			return errs.Field("duplicate_phone", "phone", "another participant already has this number")
+		case "participants_whatsapp_index":
+			return errs.Field("duplicate_phone", "whatsapp", "another participant already has this number")
+		}
+	}
+	return nil
+}
+
+func (s *Server) createParticipant(c *gin.Context) {
+	var in participantInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	actor := actorOf(c)
+	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
+	if in.Caseworker == nil && actor.UserID != 0 {
+		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
+	}
+	if _, err := s.applyInput(c.Request.Context(), in, &p, true); err != nil {
+		fail(c, err)
+		return
+	}
+	var created db.Participant
+	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
+		// A random code can clash; retry a few times with a savepoint-free
+		// approach: check first, the unique index is the final word.
+		var code string
+		for range 5 {
+			code = consent.NewCode()
+			if _, err := q.ParticipantByCode(c.Request.Context(), code); errors.Is(err, sql.ErrNoRows) {
+				break
+			}
+		}
+		var err error
+		created, err = q.CreateParticipant(c.Request.Context(), db.CreateParticipantParams{
+			Code: code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
+			PhoneEnc: p.PhoneEnc, PhoneIndex: p.PhoneIndex, PhoneMask: p.PhoneMask,
+			WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
+			Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
+			ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
+		})
+		if err != nil {
+			return err
+		}
+		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.created", ParticipantCode: code, Details: map[string]any{
+			"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc),
+		}})
+		return err
+	})
+	if err != nil {
+		if dup := uniqueViolation(err); dup != nil {
+			fail(c, dup)
+			return
+		}
+		fail(c, errs.Internal(err))
+		return
+	}
+	v, err := s.view(c.Request.Context(), created)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.Header("Location", "/v1/participants/"+created.Code)
+	c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
+	if !consent.ValidCode(code) {
+		return db.Participant{}, notFound("participant")
+	}
+	var p db.Participant
+	var err error
+	if forUpdate {
+		p, err = q.ParticipantByCodeForUpdate(ctx, code)
+	} else {
+		p, err = q.ParticipantByCode(ctx, code)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("participant")
+	}
+	if err != nil {
+		return p, errs.Internal(err)
+	}
+	return p, nil
+}
+
+func (s *Server) getParticipant(c *gin.Context) {
+	p, err := s.participantByCode(c.Request.Context(), s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := s.view(c.Request.Context(), p)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) patchParticipant(c *gin.Context) {
+	var in participantInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	actor := actorOf(c)
+	var updated db.Participant
+	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
+		cur, err := s.participantByCode(c.Request.Context(), q, c.Param("code"), true)
+		if err != nil {
+			return err
+		}
+		p := db.UpdateParticipantParams{
+			ID: cur.ID, Initials: cur.Initials, Language: cur.Language, TimeZone: cur.TimeZone,
+			PhoneEnc: cur.PhoneEnc, PhoneIndex: cur.PhoneIndex, PhoneMask: cur.PhoneMask,
+			WhatsappEnc: cur.WhatsappEnc, WhatsappIndex: cur.WhatsappIndex, WhatsappMask: cur.WhatsappMask,
+			Monitored: cur.Monitored, SafeWindows: cur.SafeWindows, AnyTime: cur.AnyTime,
+			ChannelPreference: cur.ChannelPreference, CaseworkerID: cur.CaseworkerID,
+		}
+		changed, err := s.applyInput(c.Request.Context(), in, &p, false)
+		if err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			updated = cur
+			return nil
+		}
+		if updated, err = q.UpdateParticipant(c.Request.Context(), p); err != nil {
+			return err
+		}
+		details := map[string]any{"fields": changed}
+		if in.Monitored != nil {
+			details["monitored"] = p.Monitored
+		}
+		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.updated", ParticipantCode: cur.Code, Details: details})
+		return err
+	})
+	if err != nil {
+		if dup := uniqueViolation(err); dup != nil {
+			err = dup
+		}
+		fail(c, err)
+		return
+	}
+	v, err := s.view(c.Request.Context(), updated)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// Cursors are opaque to clients: base64 of the last id seen.
+func encodeCursor(id int64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(id))
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func decodeCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 8 {
+		return 0, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned")
+	}
+	return int64(binary.BigEndian.Uint64(b)), nil
+}
+
+func pageLimit(c *gin.Context) (int32, error) {
+	raw := c.DefaultQuery("limit", "50")
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 500 {
+		return 0, errs.Field("invalid_parameter", "limit", "limit must be a number from 1 to 500")
+	}
+	return int32(n), nil
+}
+
+func (s *Server) listParticipants(c *gin.Context) {
+	after, err := decodeCursor(c.Query("cursor"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.q.ListParticipants(c.Request.Context(), db.ListParticipantsParams{AfterID: after, MaxRows: limit + 1})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	out := struct {
+		Items      []ParticipantView `json:"items"`
+		NextCursor *string           `json:"next_cursor"`
+	}{Items: []ParticipantView{}}
+	if len(rows) > int(limit) {
+		rows = rows[:limit]
+		next := encodeCursor(rows[len(rows)-1].ID)
+		out.NextCursor = &next
+	}
+	for _, p := range rows {
+		v, err := s.view(c.Request.Context(), p)
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		out.Items = append(out.Items, v)
+	}
+	c.JSON(http.StatusOK, out)
+}

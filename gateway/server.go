@@ -1,0 +1,134 @@
+// Package gateway is the service: the HTTP API, authentication and roles,
+// the send pipeline that composes consent, templates and channels, the
+// outbox relay, the scheduler and the audit log.
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"safecontact/channels"
+	"safecontact/db"
+	"safecontact/keys"
+)
+
+// Deps are what the service is built from. Open (app.go) makes them from a
+// Config; tests make them directly.
+type Deps struct {
+	DB     *sql.DB
+	Keys   *keys.Ring
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	Log    *slog.Logger
+	Now    func() time.Time // injectable clock; UTC
+	Config Config
+}
+
+// Server is the gateway service.
+type Server struct {
+	db      *sql.DB
+	q       *db.Queries
+	keys    *keys.Ring
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	log     *slog.Logger
+	now     func() time.Time
+	cfg     Config
+	reg     *prometheus.Registry
+	metrics *metrics
+	router  *gin.Engine
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the service and its routes.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	d.Config.setDefaults()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{
+		db: d.DB, q: db.New(d.DB), keys: d.Keys, nc: d.NC, js: d.JS,
+		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg),
+	}
+	s.router = s.routes()
+	return s
+}
+
+// Handler is the HTTP handler of the whole service.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Registry exposes the Prometheus registry (for workers to add collectors).
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+func (s *Server) routes() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	// Handlers pass c.Request.Context() down, never c itself: gin pools its
+	// contexts, and database/sql goroutines can outlive the handler.
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		s.log.Warn("trusted proxies", "err", err)
+	}
+	r.Use(s.requestID, s.accessLog, gin.CustomRecovery(s.recovered))
+	r.NoRoute(func(c *gin.Context) { fail(c, notFound("route")) })
+	r.NoMethod(func(c *gin.Context) { fail(c, &errsMethod) })
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/v1", s.limitBody(1<<20), s.authenticate)
+	staff := v1.Group("", s.require(RoleStaff))
+	staff.POST("/participants", s.createParticipant)
+	staff.GET("/participants", s.listParticipants)
+	staff.GET("/participants/:code", s.getParticipant)
+	staff.PATCH("/participants/:code", s.patchParticipant)
+
+	admin := v1.Group("", s.require(RoleAdmin))
+	admin.POST("/users", s.createUserHTTP)
+	admin.GET("/users", s.listUsersHTTP)
+	admin.POST("/users/:name/disable", s.disableUserHTTP)
+	return r
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ok := true
+	if err := s.db.PingContext(ctx); err != nil {
+		checks["postgres"] = "unreachable"
+		ok = false
+		s.log.WarnContext(ctx, "readyz: postgres", "err", err)
+	} else {
+		checks["postgres"] = "ok"
+	}
+	if err := channels.Healthy(ctx, s.nc, s.js); err != nil {
+		checks["nats"] = "unreachable"
+		ok = false
+		s.log.WarnContext(ctx, "readyz: nats", "err", err)
+	} else {
+		checks["nats"] = "ok"
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, gin.H{"ready": ok, "checks": checks})
+}
