@@ -24,6 +24,22 @@ type AuditEvent struct {
 	Details         pqtype.NullRawMessage
 }
 
+type ConsentEvent struct {
+	ID                 int64
+	ParticipantID      int64
+	Channel            string
+	Kind               string
+	At                 time.Time
+	Actor              string
+	Source             string
+	Evidence           string
+	NoticeLanguage     string
+	ExpiresAt          sql.NullTime
+	Reason             string
+	AllowVoicemail     bool
+	AcceptWhatsappRisk bool
+}
+
 type Participant struct {
 	ID                int64
 	Code              string

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"safecontact/db/dbtest"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestServeRefusesWithoutKey(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	if code != 1 || !strings.Contains(stderr, "gateway keys init --key-file "+filepath.Join(dir, "keys.json")) {
+		t.Fatalf("serve without key: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestKeysInitRefusesOverwrite(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "k.json")
+	if code, out, _ := runCmd(t, "keys", "init", "--key-file", file); code != 0 || !strings.Contains(out, "wrote") {
+		t.Fatalf("keys init: %d %q", code, out)
+	}
+	before, _ := os.ReadFile(file)
+	if code, _, stderr := runCmd(t, "keys", "init", "--key-file", file); code != 1 || !strings.Contains(stderr, "refusing to overwrite") {
+		t.Fatalf("second keys init: %d %q", code, stderr)
+	}
+	after, _ := os.ReadFile(file)
+	if !bytes.Equal(before, after) {
+		t.Fatal("key file changed")
+	}
+}
+
+func TestUsersAndMigrateCommands(t *testing.T) {
+	_, url := dbtest.New(t)
+	code, out, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "alice", "--role", "supervisor")
+	if code != 0 || !regexp.MustCompile(`token \(shown once, store it now\): sc_[a-z2-7]{52}`).MatchString(out) {
+		t.Fatalf("users add: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "bob", "--role", "boss"); code != 1 || !strings.Contains(stderr, "invalid_role") {
+		t.Fatalf("bad role: %d %q", code, stderr)
+	}
+	if code, _, _ := runCmd(t, "users", "disable", "--database-url", url, "--name", "alice"); code != 0 {
+		t.Fatal("users disable failed")
+	}
+	code, out, _ = runCmd(t, "users", "list", "--database-url", url)
+	if code != 0 || !regexp.MustCompile(`alice\s+supervisor\s+\S+\s+disabled`).MatchString(out) {
+		t.Fatalf("users list: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "migrate", "status", "--database-url", url)
+	if code != 0 || !strings.Contains(out, "00001_foundation.sql") || strings.Contains(out, "pending") {
+		t.Fatalf("migrate status: %d %q", code, out)
+	}
+	if code, _, stderr := runCmd(t, "nonsense"); code != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Fatalf("unknown command: %d %q", code, stderr)
+	}
+}
