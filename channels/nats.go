@@ -25,8 +25,18 @@ const (
 	SubjectDead   = "contact.dead."
 )
 
-// Subject returns the work subject of a channel, e.g. "contact.sms".
-func Subject(channel string) string { return SubjectPrefix + channel }
+// Subject returns the work subject of a channel: "contact.sms" for the
+// bulk lane, "contact.sms.priority" for the safety lane (check-ins and
+// escalations), which workers serve ahead of bulk reminders.
+func Subject(channel string, priority bool) string {
+	if priority {
+		return SubjectPrefix + channel + ".priority"
+	}
+	return SubjectPrefix + channel
+}
+
+// ChannelNames are the channels with a work queue.
+var ChannelNames = []string{"sms", "whatsapp", "voice"}
 
 // Embedded is an in-process NATS server with JetStream, used when no
 // NATS_URL is configured and in tests.
@@ -104,7 +114,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 	streams := []jetstream.StreamConfig{{
 		Name:        StreamContact,
 		Description: "Outgoing contact work: one message id per entry, per channel subject",
-		Subjects:    []string{"contact.sms", "contact.whatsapp", "contact.voice"},
+		Subjects:    workSubjects(),
 		// Work-queue: an entry is gone once a worker acks it.
 		Retention: jetstream.WorkQueuePolicy,
 		Storage:   jetstream.FileStorage,
@@ -146,4 +156,12 @@ func Healthy(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) error {
 		return fmt.Errorf("nats: jetstream: %w", err)
 	}
 	return nil
+}
+
+func workSubjects() []string {
+	var out []string
+	for _, ch := range ChannelNames {
+		out = append(out, Subject(ch, false), Subject(ch, true))
+	}
+	return out
 }

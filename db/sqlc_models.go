@@ -6,8 +6,10 @@ package db
 
 import (
 	"database/sql"
+	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/sqlc-dev/pqtype"
 )
 
@@ -38,6 +40,55 @@ type ConsentEvent struct {
 	Reason             string
 	AllowVoicemail     bool
 	AcceptWhatsappRisk bool
+}
+
+type IdempotencyKey struct {
+	UserID      int64
+	Key         string
+	RequestHash []byte
+	Status      int32
+	Response    json.RawMessage
+	CreatedAt   time.Time
+}
+
+type Message struct {
+	ID              uuid.UUID
+	ParticipantID   int64
+	Channel         string
+	Status          string
+	Variant         string
+	TemplateID      sql.NullString
+	TemplateVersion sql.NullInt32
+	Language        string
+	ContentEnc      []byte
+	Priority        int16
+	SendAt          time.Time
+	ConsentVersion  int32
+	Redactions      pqtype.NullRawMessage
+	ProviderID      sql.NullString
+	ProviderStatus  sql.NullString
+	ErrorCode       sql.NullString
+	Attempts        int32
+	CreatedBy       sql.NullInt64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	FinalAt         sql.NullTime
+}
+
+type MessageEvent struct {
+	ID        int64
+	MessageID uuid.UUID
+	Status    string
+	At        time.Time
+	Code      sql.NullString
+}
+
+type Outbox struct {
+	ID        int64
+	MessageID uuid.UUID
+	Subject   string
+	Priority  int16
+	CreatedAt time.Time
 }
 
 type Participant struct {
