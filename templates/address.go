@@ -1,0 +1,429 @@
+package templates
+
+import "strings"
+
+// Street addresses. A street-type word found by the automaton anchors a
+// short scan for the name and the number around it, in the orders the
+// shipped languages write them:
+//
+//	stFwd        type, name, number    Calle Mayor 5, c/ Pelai 12, Carrer de Pelai, 3,
+//	                                   Via Roma 10, Rua Augusta 25, Strada Lipscani nr. 5
+//	stNumBefore  number, type, name    12 rue de la Paix, 3 bis, avenue Foch
+//	stBack       number, name, type    221B Baker Street, 10 Downing St
+//
+// A type that is also an ordinary word (via, place, largo, corso, way,
+// close, camino, paseo...) is flagged stWeak and needs a capitalised name
+// ("Via Roma 10" but not "vado via alle 10"). Times and quantities after
+// the number ("a las 5", "5 minutos", "10:30") are not addresses.
+
+type streetFlags uint8
+
+const (
+	stFwd streetFlags = 1 << iota
+	stNumBefore
+	stBack
+	stWeak
+)
+
+type streetType struct {
+	key   string // normalised
+	flags streetFlags
+}
+
+// streetTypeSpec: "word flags" where flags letters are f (forward),
+// n (number before), b (backward), w (weak).
+var streetTypeSpec = []string{
+	// es
+	"calle f", "c/ f", "cl f", "avenida f", "avda f", "av f", "plaza fw", "pza f", "paseo fw",
+	"ronda fw", "travesia f", "camino fw", "carretera fw", "ctra f", "glorieta fw", "pasaje fw",
+	"callejon f", "via fw", "urbanizacion fw", "urb f", "poligono fw",
+	// ca
+	"carrer f", "avinguda f", "avgda f", "placa fw", "passeig f", "pg f", "passatge fw",
+	"ptge f", "rambla fw", "travessera f", "cami fw", "carretera fw",
+	// it
+	"viale fw", "v.le f", "piazza fw", "p.za f", "piazzale fw", "corso fw", "largo fw",
+	"vicolo f", "strada fw", "lungomare fw", "contrada fw", "localita fw",
+	// fr (also the Belgian/Swiss "rue de la Loi 16")
+	"rue fn", "avenue fnb", "boulevard fn", "bd fn", "bld fn", "bvd fn", "place fnwb",
+	"chemin fn", "impasse fn", "allee fn", "quai fn", "cours fnw", "route fnw", "square fnwb",
+	// pt
+	"rua f", "travessa f", "praca fw", "estrada fw", "alameda fw", "calcada fw", "beco f",
+	"largo fw", "av. f",
+	// ro
+	"str f", "bulevardul f", "bdul f", "b-dul f", "calea fw", "aleea fw", "soseaua f",
+	"sos f", "piata fw", "splaiul f", "intrarea fw", "drumul fw", "strada fw",
+	// en
+	"street b", "st bw", "road b", "rd b", "lane bw", "drive bw", "way bw", "close bw",
+	"crescent bw", "terrace bw", "court bw", "gardens bw", "grove bw", "avenue b", "ave b",
+	"row bw", "mews bw", "hill bw",
+}
+
+func streetTypes() []streetType {
+	merged := map[string]streetFlags{}
+	var order []string
+	for _, s := range streetTypeSpec {
+		sp := strings.LastIndexByte(s, ' ')
+		word, fl := s[:sp], s[sp+1:]
+		var f streetFlags
+		for _, c := range fl {
+			switch c {
+			case 'f':
+				f |= stFwd
+			case 'n':
+				f |= stNumBefore
+			case 'b':
+				f |= stBack
+			case 'w':
+				f |= stWeak
+			}
+		}
+		key := normalizeString(word)
+		if _, ok := merged[key]; !ok {
+			order = append(order, key)
+		}
+		merged[key] |= f
+	}
+	out := make([]streetType, 0, len(order))
+	for _, k := range order {
+		out = append(out, streetType{key: k, flags: merged[k]})
+	}
+	return out
+}
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// Words inside a street name that do not count as its name.
+var streetParticles = wordSet(`de del dels de' la las los el les els d l di da dal dall della delle dello dei
+	degli do dos das du des le lo al a en na i y e of the`)
+
+// Markers between a name and its number: nº, n., num., nr., número.
+var numberMarkers = wordSet(`n no nr nro num numero numar o`)
+
+// Words right before a number that make it a time or a count, not a
+// house number ("calle Mayor a las 5", "plaza desde las 10").
+var notBeforeNumber = wordSet(`a as at las les los el la alle ore ora hasta desde entre fins fino
+	dalle dalla verso vers from until till por para per pe pana en in on y e i and et ou o or sau
+	cada every hace son sont sunt tiene tienes have has hay quedan faltan dans em`)
+
+// Words right after a number that make it a quantity or a date.
+var notAfterNumber = wordSet(`min mins minuto minutos minuti minute minutes h hs hr hrs hora horas ore
+	heure heures hour hours horas euro euros eur km m metros metri metres meters mts
+	ano anos anys anni ans year years ani dia dias dies giorni jours days zile semana semanas
+	setmana setmanes settimana settimane semaine semaines week weeks saptamani
+	persona personas persones persone personne personnes people persoane vez veces volte fois times
+	ori vezes pm am de del di d du of`)
+
+// wordEnd returns the end of the word at j (letters, digits, inner
+// apostrophes).
+func (sc *scanState) wordEnd(j int) int {
+	t := sc.n.b
+	L := len(t)
+	k := j
+	for k < L {
+		if isWord[t[k]] {
+			k++
+			continue
+		}
+		if t[k] == '\'' && k > j && k+1 < L && isWord[t[k+1]] {
+			k++
+			continue
+		}
+		break
+	}
+	return k
+}
+
+// nameWord classifies the word [j,k): particle, or a name word and whether
+// it is capitalised (after an elided article: d'Aragó -> A).
+func (sc *scanState) nameWord(j, k int) (particle, capital bool) {
+	t := sc.n.b
+	w := bytesToStr(t[j:k])
+	if streetParticles[w] {
+		return true, false
+	}
+	p := j
+	if a := strings.IndexByte(w, '\''); a >= 0 && a+1 < len(w) {
+		p = j + a + 1
+	}
+	return false, sc.n.upperAt(p)
+}
+
+// houseNumber reads "12", "221b", "5 bis", "s/n" at j: returns its end.
+func (sc *scanState) houseNumber(j int) (int, bool) {
+	t := sc.n.b
+	L := len(t)
+	if j+3 <= L && t[j] == 's' && t[j+1] == '/' && t[j+2] == 'n' && (j+3 == L || !isWord[t[j+3]]) {
+		return j + 3, true
+	}
+	k := j
+	for k < L && isDigit(t[k]) && k-j < 5 {
+		k++
+	}
+	if k == j || k-j > 4 {
+		return 0, false
+	}
+	if k < L && isLetter(t[k]) && (k+1 == L || !isWord[t[k+1]]) {
+		k++ // 221b, 12a
+	}
+	if k < L && isWord[t[k]] {
+		return 0, false
+	}
+	// Not a time: 10:30, 10.30, 10,30, 10h.
+	if k+1 < L && (t[k] == ':' || t[k] == '.' || t[k] == ',') && isDigit(t[k+1]) {
+		return 0, false
+	}
+	return k, true
+}
+
+// followedByQuantity: " minutos", " de junio", "h"...
+func (sc *scanState) followedByQuantity(k int) bool {
+	t := sc.n.b
+	if k < len(t) && t[k] == ' ' {
+		k++
+	}
+	if k >= len(t) || !isWord[t[k]] {
+		return false
+	}
+	e := sc.wordEnd(k)
+	w := bytesToStr(t[k:e])
+	if a := strings.IndexByte(w, '\''); a >= 0 {
+		w = w[:a]
+	}
+	return notAfterNumber[w]
+}
+
+// floorDoor extends past ", 2º 1ª" / " 3o b" after a house number.
+func (sc *scanState) floorDoor(k int) int {
+	t := sc.n.b
+	L := len(t)
+	for n := 0; n < 2; n++ {
+		q := k
+		if q < L && t[q] == ',' {
+			q++
+		}
+		if q < L && t[q] == ' ' {
+			q++
+		}
+		d := q
+		for q < L && isDigit(t[q]) && q-d < 2 {
+			q++
+		}
+		if q == d || q >= L || !(t[q] == 'o' || t[q] == 'a') || (q+1 < L && isWord[t[q+1]]) {
+			break
+		}
+		k = q + 1
+	}
+	return k
+}
+
+// street handles a street-type word at [s,e).
+func (sc *scanState) street(s, e int, fl streetFlags) {
+	if fl&stNumBefore != 0 && sc.streetNumBefore(s, e, fl) {
+		return
+	}
+	if fl&stBack != 0 && sc.streetBack(s, e, fl) {
+		return
+	}
+	if fl&stFwd != 0 {
+		sc.streetFwd(s, e, fl)
+	}
+}
+
+// streetFwd: type, name words, [,] [nº], number.
+func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
+	t := sc.n.b
+	L := len(t)
+	j := e
+	if j < L && t[j] == '.' {
+		j++
+	}
+	if j < L && t[j] == ' ' {
+		j++
+	} else if t[e-1] != '/' && t[e-1] != '.' && !(j > e) {
+		return false
+	}
+	names, caps := 0, 0
+	last := ""
+	for steps := 0; steps < 9 && j < L; steps++ {
+		if isDigit(t[j]) || t[j] == 's' && j+2 < L && t[j+1] == '/' {
+			k, ok := sc.houseNumber(j)
+			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.followedByQuantity(k) {
+				return false
+			}
+			sc.add(s, sc.floorDoor(k), catAddress)
+			return true
+		}
+		if !isWord[t[j]] {
+			return false
+		}
+		k := sc.wordEnd(j)
+		w := bytesToStr(t[j:k])
+		if numberMarkers[w] && names > 0 {
+			// nº 5, n. 5, nr. 5: not a name word, and not a time word either
+			w = ""
+		} else {
+			particle, capital := sc.nameWord(j, k)
+			if !particle {
+				names++
+				if capital {
+					caps++
+				}
+			}
+		}
+		last = w
+		marker := w == ""
+		j = k
+		if j < L && t[j] == '.' {
+			j++
+		}
+		if j < L && t[j] == ',' {
+			j++
+		}
+		switch {
+		case j < L && t[j] == ' ':
+			j++
+		case j < L && isDigit(t[j]):
+			// "C/Pelai,12"
+		case j < L && j > k && marker && isWord[t[j]]:
+			// "n.º 3" reads "n.o 3"
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// streetNumBefore: number [bis] [,] type name... (French).
+func (sc *scanState) streetNumBefore(s, e int, fl streetFlags) bool {
+	t := sc.n.b
+	L := len(t)
+	k := s
+	if k == 0 || t[k-1] != ' ' {
+		return false
+	}
+	k--
+	if k > 0 && t[k-1] == ',' {
+		k--
+	}
+	// optional bis / ter
+	ws := k
+	for ws > 0 && isWord[t[ws-1]] {
+		ws--
+	}
+	if w := bytesToStr(t[ws:k]); w == "bis" || w == "ter" {
+		if ws == 0 || t[ws-1] != ' ' {
+			return false
+		}
+		k = ws - 1
+		ws = k
+		for ws > 0 && isWord[t[ws-1]] {
+			ws--
+		}
+	}
+	if ws == k || !isDigit(t[ws]) || (ws > 0 && isWord[t[ws-1]]) {
+		return false
+	}
+	if ne, ok := sc.houseNumber(ws); !ok || ne != k {
+		if !(ok && ne+4 <= k) { // "3bis"
+			return false
+		}
+	}
+	if ws > 0 && notBeforeNumber[sc.prevWord(ws)] {
+		return false
+	}
+	// Name after the type.
+	j := e
+	if j < L && t[j] == '.' {
+		j++
+	}
+	if j >= L || t[j] != ' ' {
+		return false
+	}
+	j++
+	names, caps, end := 0, 0, 0
+	for steps := 0; steps < 7 && j < L && isWord[t[j]]; steps++ {
+		k := sc.wordEnd(j)
+		particle, capital := sc.nameWord(j, k)
+		if !particle {
+			if !capital && names > 0 {
+				break
+			}
+			names++
+			if capital {
+				caps++
+			}
+			end = k
+			if !capital {
+				break // one lower-case name word: "12 rue de la paix"
+			}
+		}
+		if k >= L || t[k] != ' ' {
+			break
+		}
+		j = k + 1
+	}
+	if names == 0 || (fl&stWeak != 0 && caps == 0) {
+		return false
+	}
+	sc.add(ws, end, catAddress)
+	return true
+}
+
+// prevWord returns the word that ends just before the space before p.
+func (sc *scanState) prevWord(p int) string {
+	t := sc.n.b
+	if p == 0 || t[p-1] != ' ' {
+		return ""
+	}
+	e := p - 1
+	s := e
+	for s > 0 && isWord[t[s-1]] {
+		s--
+	}
+	return bytesToStr(t[s:e])
+}
+
+// streetBack: number name... type (English).
+func (sc *scanState) streetBack(s, e int, fl streetFlags) bool {
+	t := sc.n.b
+	names, caps := 0, 0
+	k := s
+	for steps := 0; steps < 5; steps++ {
+		if k == 0 || t[k-1] != ' ' {
+			return false
+		}
+		we := k - 1
+		ws := we
+		for ws > 0 && (isWord[t[ws-1]] || t[ws-1] == '\'') {
+			ws--
+		}
+		if ws == we {
+			return false
+		}
+		if isDigit(t[ws]) {
+			if ne, ok := sc.houseNumber(ws); !ok || ne != we {
+				return false
+			}
+			if names == 0 || (fl&stWeak != 0 && caps == 0) {
+				return false
+			}
+			sc.add(ws, e, catAddress)
+			return true
+		}
+		particle, capital := sc.nameWord(ws, we)
+		if !particle {
+			names++
+			if capital {
+				caps++
+			}
+		}
+		k = ws
+	}
+	return false
+}

@@ -1,0 +1,54 @@
+package templates
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Pathological repetitions of what the anchored scanners look for must
+// not make a scan super-linear: 200 KB of each is scanned and stripped well
+// within a generous bound (a quadratic scanner would take minutes).
+
+func TestAdversarialInputsStayLinear(t *testing.T) {
+	f := mustFilter(t)
+	pats := map[string]string{
+		"digits":      "1",
+		"digitsep":    "1 ",
+		"digitdot":    "1.",
+		"at":          "a@",
+		"atdom":       "a@b.co ",
+		"dots":        "a.",
+		"dotcom":      "ab.com",
+		"street":      "calle ",
+		"streetA":     "Calle Mayor ",
+		"streetEn":    "Baker Street ",
+		"rue":         "1 rue ",
+		"victim":      "victim ",
+		"victimglued": "victim",
+		"marks":       "a\u0301",
+		"cjk":         "日本語",
+		"emoji":       "😀",
+		"invalid":     "\xff",
+		"parens":      "(",
+		"plus":        "+1",
+		"trata":       "trata a@b.org de personas ",
+		"nested":      "la policía ",
+		"http":        "http://",
+		"apos":        "l'",
+		"upper":       "SW1A 1AA ",
+	}
+	for name, p := range pats {
+		s := strings.Repeat(p, 200000/len(p)+1)
+		t0 := time.Now()
+		fs := f.Scan(s)
+		d1 := time.Since(t0)
+		t0 = time.Now()
+		f.Strip(s)
+		d2 := time.Since(t0)
+		checkFindings(t, s, fs)
+		if d1 > 3*time.Second || d2 > 6*time.Second {
+			t.Errorf("%s: scan %v, strip %v for %d bytes", name, d1, d2, len(s))
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package templates
+
+import "fmt"
+
+// An Aho-Corasick automaton over normalised bytes, compiled to a full DFA:
+// failure links are resolved at build time, so scanning costs one table
+// lookup per byte whatever the number of terms. Bytes that occur in no
+// pattern share class 0, so a row is only as wide as the lexicon's
+// alphabet (about 40 classes for the built-in lexicon). States are numbered
+// in breadth-first order so the shallow, hot states sit together in memory.
+
+type patKind uint8
+
+const (
+	kindTerm      patKind = iota // a lexicon term: its match is a finding
+	kindStreet                   // a street-type word: anchors the address scanner
+	kindURLScheme                // "http://", "https://", "www.": anchors the URL scanner
+)
+
+type pattern struct {
+	n          int32 // length in normalised bytes
+	kind       patKind
+	cat        uint8 // category index (kindTerm)
+	stem       bool  // matches any word that starts with it
+	checkStart bool  // first byte is a word byte: needs a word boundary before
+	checkEnd   bool  // last byte is a word byte: needs a word boundary after (unless stem)
+	street     streetFlags
+}
+
+type automaton struct {
+	classOf  [256]uint16
+	ncls     int32
+	delta    []int32 // (next state * ncls) << 1 | has-output bit
+	outStart []int32 // per state: its outputs are outList[outStart[s]:outStart[s+1]]
+	outList  []int32
+	pats     []pattern
+}
+
+// maxCells bounds the transition table (states x classes).
+const maxCells = 1 << 28
+
+func buildAutomaton(pats []pattern, keys [][]byte) (*automaton, error) {
+	a := &automaton{pats: pats}
+	var used [256]bool
+	for _, k := range keys {
+		for _, c := range k {
+			used[c] = true
+		}
+	}
+	n := 1
+	for c := 0; c < 256; c++ {
+		if used[c] {
+			a.classOf[c] = uint16(n)
+			n++
+		}
+	}
+	ncls := n
+	a.ncls = int32(ncls)
+
+	// Trie, one dense row per node (-1 = no child yet).
+	next := make([]int32, ncls)
+	for i := range next {
+		next[i] = -1
+	}
+	own := [][]int32{nil}
+	for pid, k := range keys {
+		s := 0
+		for _, c := range k {
+			cell := s*ncls + int(a.classOf[c])
+			t := next[cell]
+			if t < 0 {
+				t = int32(len(own))
+				next[cell] = t
+				if len(own)*ncls > maxCells {
+					return nil, fmt.Errorf("lexicon too large for the automaton")
+				}
+				for i := 0; i < ncls; i++ {
+					next = append(next, -1)
+				}
+				own = append(own, nil)
+			}
+			s = int(t)
+		}
+		own[s] = append(own[s], int32(pid))
+	}
+	nst := len(own)
+
+	// Breadth-first: failure links, then complete the rows into a DFA.
+	fail := make([]int32, nst)
+	order := make([]int32, 0, nst)
+	order = append(order, 0)
+	for qi := 0; qi < len(order); qi++ {
+		u := int(order[qi])
+		row := next[u*ncls : (u+1)*ncls]
+		for c := 0; c < ncls; c++ {
+			v := row[c]
+			if v >= 0 {
+				if u == 0 {
+					fail[v] = 0
+				} else {
+					fail[v] = next[int(fail[u])*ncls+c]
+				}
+				order = append(order, v)
+			} else if u == 0 {
+				row[c] = 0
+			} else {
+				row[c] = next[int(fail[u])*ncls+c]
+			}
+		}
+	}
+
+	// Outputs: own patterns, then those of the failure state (already
+	// computed, it is shallower).
+	outs := make([][]int32, nst)
+	for _, u := range order {
+		o := own[u]
+		if u != 0 && len(outs[fail[u]]) > 0 {
+			o = append(append([]int32(nil), o...), outs[fail[u]]...)
+		}
+		outs[u] = o
+	}
+
+	// Renumber in BFS order and pack.
+	newID := make([]int32, nst)
+	for i, u := range order {
+		newID[u] = int32(i)
+	}
+	a.delta = make([]int32, nst*ncls)
+	a.outStart = make([]int32, nst+1)
+	for i, u := range order {
+		a.outStart[i] = int32(len(a.outList))
+		a.outList = append(a.outList, outs[u]...)
+	}
+	a.outStart[nst] = int32(len(a.outList))
+	for i, u := range order {
+		for c := 0; c < ncls; c++ {
+			v := newID[next[int(u)*ncls+c]]
+			cell := v * int32(ncls) << 1
+			if len(outs[order[v]]) > 0 {
+				cell |= 1
+			}
+			a.delta[i*ncls+c] = cell
+		}
+	}
+	return a, nil
+}
+
+// states returns the number of DFA states (for tests and benchmarks).
+func (a *automaton) states() int { return len(a.delta) / int(a.ncls) }

@@ -1,0 +1,149 @@
+package templates
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// mixedText builds ~n bytes of mixed-language messages: every corpus
+// message (sensitive and benign, seven languages) and every golden
+// rendering, repeated.
+func mixedText(n int) string {
+	var parts []string
+	for _, l := range ShippedLanguages {
+		for _, s := range corpus[l].sensitive {
+			parts = append(parts, s.text)
+		}
+		parts = append(parts, corpus[l].benign...)
+	}
+	c, _ := Builtin()
+	for _, br := range allBodyRenderings(c) {
+		r, err := c.Render(RenderRequest{TemplateID: br.id, Lang: br.lang, Variant: br.variant, Channel: br.channel,
+			Params: goldenParams(c.tmpl[br.id], br.lang), TimeZone: goldenSample[br.lang].tz})
+		if err == nil {
+			parts = append(parts, r.Text)
+		}
+	}
+	var sb strings.Builder
+	for i := 0; sb.Len() < n; i++ {
+		sb.WriteString(parts[i%len(parts)])
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
+
+// syntheticTerms makes n made-up terms (names, phrases, stems) that a
+// deployment might add: pseudo-words from a fixed seed.
+func syntheticTerms(n int) []Term {
+	r := rand.New(rand.NewPCG(42, 4242))
+	syl := []string{"ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "zo", "ar", "el", "is", "on", "ur", "qu"}
+	word := func() string {
+		k := 2 + r.IntN(4)
+		var sb strings.Builder
+		for i := 0; i < k; i++ {
+			sb.WriteString(syl[r.IntN(len(syl))])
+		}
+		return sb.String()
+	}
+	out := make([]Term, n)
+	seen := map[string]bool{}
+	for i := range out {
+		w := word()
+		for seen[w] {
+			w = word()
+		}
+		seen[w] = true
+		switch i % 4 {
+		case 1:
+			w += " " + word()
+		case 2:
+			w += "*"
+		case 3:
+			w = strings.ToUpper(w[:1]) + w[1:] + " de " + word()
+		}
+		out[i] = Term{Category: Categories[i%5], Text: w}
+	}
+	return out
+}
+
+func BenchmarkScan(b *testing.B) {
+	text := mixedText(64 << 10)
+	f := mustFilter(b)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Scan(text)
+	}
+}
+
+// BenchmarkScanLexiconSize shows the cost per byte does not grow with the
+// number of lexicon terms: the automaton is a DFA, one lookup per byte.
+func BenchmarkScanLexiconSize(b *testing.B) {
+	text := mixedText(64 << 10)
+	for _, n := range []int{100, 10000} {
+		f, err := NewFilterWithTerms(syntheticTerms(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("extra=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f.Scan(text)
+			}
+			b.ReportMetric(float64(f.ac.states()), "dfa-states")
+		})
+	}
+}
+
+func BenchmarkStrip(b *testing.B) {
+	text := mixedText(64 << 10)
+	f := mustFilter(b)
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Strip(text)
+	}
+}
+
+// One SMS-sized message, the common case in the gateway.
+func BenchmarkScanMessage(b *testing.B) {
+	text := "Hola, te recuerdo que quedamos el martes 3 de junio, 10:00, en Metro Sol. ¡Hasta pronto!"
+	f := mustFilter(b)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.Scan(text)
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	c := mustBuiltin(b)
+	req := RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "sms",
+		Params: map[string]string{"when": "2025-06-03T08:00:00Z", "place": "Metro Sol"}, TimeZone: "Europe/Madrid"}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Render(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestSyntheticTermsBuild(t *testing.T) {
+	f, err := NewFilterWithTerms(syntheticTerms(10000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := syntheticTerms(10000)
+	// Every synthetic term is found in a sentence.
+	for _, term := range ts[:200] {
+		w := strings.TrimSuffix(term.Text, "*")
+		fs := f.Scan("hola " + w + " adiós")
+		if len(fs) != 1 || fs[0].Match != w { // (another stem may claim it first)
+			t.Fatalf("term %q: %+v", term.Text, fs)
+		}
+	}
+}

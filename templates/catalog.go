@@ -1,0 +1,710 @@
+package templates
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+)
+
+// Variant selects the wording of a template.
+type Variant string
+
+const (
+	// Standard may say who is writing and why; for phones only she reads.
+	Standard Variant = "standard"
+	// Discreet reads like a message from a friend; for phones someone else
+	// may read. It must pass the discreet-content filter.
+	Discreet Variant = "discreet"
+)
+
+// ParamType is the declared type of a template parameter.
+type ParamType string
+
+const (
+	// ParamDatetime is an RFC 3339 instant, rendered in her language and
+	// time zone ("martes 3 de junio, 10:00").
+	ParamDatetime ParamType = "datetime"
+	// ParamMeetingPoint is the neutral name of a public place (a metro or
+	// bus stop), never a street address.
+	ParamMeetingPoint ParamType = "meeting_point"
+	// ParamText is a short single-line free text.
+	ParamText ParamType = "text"
+	// ParamDigits is a short code of 1 to 6 digits (e.g. a check-in reply
+	// code). Six digits at most so it can never look like a phone number.
+	ParamDigits ParamType = "digits"
+)
+
+// Channel names a template may declare.
+const (
+	ChannelSMS      = "sms"
+	ChannelWhatsApp = "whatsapp"
+	ChannelVoice    = "voice"
+)
+
+// ShippedLanguages are the languages every built-in template carries.
+var ShippedLanguages = []string{"es", "ca", "it", "en", "fr", "pt", "ro"}
+
+// fallbackLang is used when nothing else matches; every template has it.
+const fallbackLang = "en"
+
+// Param is one declared parameter of a template.
+type Param struct {
+	Name string    `json:"name"`
+	Type ParamType `json:"type"`
+}
+
+// TemplateInfo describes one template of the catalogue.
+type TemplateInfo struct {
+	ID          string   `json:"id"`
+	Version     int      `json:"version"`
+	Description string   `json:"description,omitempty"`
+	Params      []Param  `json:"params"`
+	Channels    []string `json:"channels"`
+	Languages   []string `json:"languages"`
+	// WhatsAppContent lists "lang/variant" pairs that have a WhatsApp
+	// Content template (ContentSid) configured.
+	WhatsAppContent []string `json:"whatsapp_content,omitempty"`
+	// Source is the file the template came from ("builtin/x.tmpl" or a
+	// path in the override directory).
+	Source string `json:"source"`
+}
+
+// part of a compiled body: a literal, or a parameter reference.
+type part struct {
+	lit   string
+	param int // index into template.Params, or -1 for a literal
+}
+
+type body struct {
+	parts []part
+	raw   string
+}
+
+type bodyKey struct {
+	variant Variant
+	channel string // "" = default for every channel
+}
+
+type waVar struct {
+	key   string // "1", "2", ...
+	param int
+}
+
+type waContent struct {
+	sid  string
+	vars []waVar
+}
+
+type langTemplate struct {
+	lang     string // canonical BCP 47, e.g. "es", "pt-BR"
+	bodies   map[bodyKey]*body
+	whatsapp map[Variant]*waContent
+}
+
+type template struct {
+	id          string
+	version     int
+	description string
+	channels    []string
+	params      []Param
+	paramIdx    map[string]int
+	langs       map[string]*langTemplate
+	langList    []string // sorted
+	matchLangs  []string // fallback first, aligned with matcher
+	matcher     language.Matcher
+	source      string
+}
+
+// Catalog is an immutable set of parsed, validated templates. It is safe
+// for concurrent use.
+type Catalog struct {
+	tmpl   map[string]*template
+	filter *Filter
+}
+
+//go:embed builtin/*.tmpl
+var builtinFS embed.FS
+
+var (
+	builtinOnce sync.Once
+	builtinCat  *Catalog
+	builtinErr  error
+)
+
+// Builtin returns the embedded catalogue, parsed and validated (every
+// discreet variant passes the built-in filter). The result is shared and
+// immutable.
+func Builtin() (*Catalog, error) {
+	builtinOnce.Do(func() {
+		builtinCat, builtinErr = loadBuiltin()
+	})
+	return builtinCat, builtinErr
+}
+
+func loadBuiltin() (*Catalog, error) {
+	f, err := builtinFilter()
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{tmpl: map[string]*template{}, filter: f}
+	entries, err := fs.Glob(builtinFS, "builtin/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(entries)
+	for _, name := range entries {
+		data, err := builtinFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		t, err := parseTemplate(name, data)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := c.tmpl[t.id]; dup {
+			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: template id %q defined twice", name, t.id))
+		}
+		for _, l := range ShippedLanguages {
+			if _, ok := t.langs[l]; !ok {
+				return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: built-in template lacks language %q", name, l))
+			}
+		}
+		c.tmpl[t.id] = t
+	}
+	if err := c.checkDiscreet(f); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Load returns the built-in catalogue plus the templates of dir: every
+// *.tmpl file there (not recursive) is parsed; a template whose id is a
+// built-in one replaces it entirely and must carry a higher version, any
+// other id is added. Discreet variants of the result are checked against the
+// built-in filter; use CheckDiscreet with the deployment's filter too.
+// dir == "" returns Builtin().
+func Load(dir string) (*Catalog, error) {
+	base, err := Builtin()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return base, nil
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	if err != nil {
+		return nil, newErr(CodeInvalidTemplate, "", "bad template directory pattern")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("template directory %s: %v", dir, err))
+	}
+	sort.Strings(names)
+	c := &Catalog{tmpl: make(map[string]*template, len(base.tmpl)+len(names)), filter: base.filter}
+	for id, t := range base.tmpl {
+		c.tmpl[id] = t
+	}
+	seen := map[string]string{}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: %v", name, err))
+		}
+		t, err := parseTemplate(name, data)
+		if err != nil {
+			return nil, err
+		}
+		if prev, dup := seen[t.id]; dup {
+			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: template id %q already defined in %s", name, t.id, prev))
+		}
+		seen[t.id] = name
+		if old, ok := base.tmpl[t.id]; ok && t.version <= old.version {
+			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q version %d and must carry a higher version (has %d), so each sent message records which text it used", name, t.id, old.version, t.version))
+		}
+		c.tmpl[t.id] = t
+	}
+	if err := c.checkDiscreet(c.filter); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// WithFilter returns a copy of the catalogue that checks parameters and
+// discreet renderings with f (typically the deployment's filter, built with
+// its own organisation and street names). The receiver is not modified.
+func (c *Catalog) WithFilter(f *Filter) *Catalog {
+	return &Catalog{tmpl: c.tmpl, filter: f}
+}
+
+// Filter returns the filter the catalogue checks discreet renderings with.
+func (c *Catalog) Filter() *Filter { return c.filter }
+
+// List describes every template, sorted by id.
+func (c *Catalog) List() []TemplateInfo {
+	out := make([]TemplateInfo, 0, len(c.tmpl))
+	for _, t := range c.tmpl {
+		info := TemplateInfo{
+			ID: t.id, Version: t.version, Description: t.description,
+			Params:    append([]Param(nil), t.params...),
+			Channels:  append([]string(nil), t.channels...),
+			Languages: append([]string(nil), t.langList...),
+			Source:    t.source,
+		}
+		for _, l := range t.langList {
+			for _, v := range []Variant{Standard, Discreet} {
+				if t.langs[l].whatsapp[v] != nil {
+					info.WhatsAppContent = append(info.WhatsAppContent, l+"/"+string(v))
+				}
+			}
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isChannel(s string) bool {
+	return s == ChannelSMS || s == ChannelWhatsApp || s == ChannelVoice
+}
+
+func validParamType(t ParamType) bool {
+	switch t {
+	case ParamDatetime, ParamMeetingPoint, ParamText, ParamDigits:
+		return true
+	}
+	return false
+}
+
+func validVariant(v Variant) bool { return v == Standard || v == Discreet }
+
+// maxBodyChars bounds a template body: ten SMS segments.
+const maxBodyChars = 1530
+
+type section struct {
+	lang    string
+	key     bodyKey
+	line    int
+	paras   []string
+	current []string
+}
+
+type waLine struct {
+	lang    string
+	variant Variant
+	sid     string
+	vars    []string // "1=when"
+	line    int
+}
+
+// parseTemplate parses and validates one template file.
+func parseTemplate(name string, data []byte) (*template, error) {
+	fail := func(line int, format string, args ...any) error {
+		where := name
+		if line > 0 {
+			where = fmt.Sprintf("%s:%d", name, line)
+		}
+		return newErr(CodeInvalidTemplate, "", where+": "+fmt.Sprintf(format, args...))
+	}
+	t := &template{source: name, paramIdx: map[string]int{}, langs: map[string]*langTemplate{}}
+	var sections []*section
+	var wa []waLine
+	var cur *section
+	seenKeys := map[string]bool{}
+	lines := strings.Split(string(data), "\n")
+	for i, raw := range lines {
+		ln := i + 1
+		line := strings.TrimRight(raw, " \t\r")
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]") {
+			f := strings.Fields(trimmed[1 : len(trimmed)-1])
+			if len(f) < 2 || len(f) > 3 {
+				return nil, fail(ln, "section header must be [lang variant] or [lang variant channel]")
+			}
+			tag, err := language.Parse(f[0])
+			if err != nil || tag == language.Und {
+				return nil, fail(ln, "section language %q is not a BCP 47 tag", f[0])
+			}
+			v := Variant(f[1])
+			if !validVariant(v) {
+				return nil, fail(ln, "variant must be standard or discreet, not %q", f[1])
+			}
+			key := bodyKey{variant: v}
+			if len(f) == 3 {
+				if !isChannel(f[2]) {
+					return nil, fail(ln, "unknown channel %q in section header", f[2])
+				}
+				key.channel = f[2]
+			}
+			cur = &section{lang: tag.String(), key: key, line: ln}
+			sections = append(sections, cur)
+			continue
+		}
+		if cur != nil {
+			if trimmed == "" {
+				if len(cur.current) > 0 {
+					cur.paras = append(cur.paras, strings.Join(cur.current, " "))
+					cur.current = nil
+				}
+				continue
+			}
+			if strings.ContainsAny(trimmed, "\t") {
+				return nil, fail(ln, "tab characters are not allowed in a body")
+			}
+			cur.current = append(cur.current, trimmed)
+			continue
+		}
+		// Header.
+		if trimmed == "" {
+			continue
+		}
+		colon := strings.Index(trimmed, ":")
+		if colon < 0 {
+			return nil, fail(ln, "expected \"key: value\" or a [lang variant] section")
+		}
+		key := strings.TrimSpace(trimmed[:colon])
+		val := strings.TrimSpace(trimmed[colon+1:])
+		kf := strings.Fields(key)
+		if len(kf) == 0 {
+			return nil, fail(ln, "empty key")
+		}
+		switch kf[0] {
+		case "id", "version", "description", "channels":
+			if len(kf) != 1 {
+				return nil, fail(ln, "malformed key %q", key)
+			}
+			if seenKeys[kf[0]] {
+				return nil, fail(ln, "%s given twice", kf[0])
+			}
+			seenKeys[kf[0]] = true
+		}
+		switch kf[0] {
+		case "id":
+			if !isIdent(val) {
+				return nil, fail(ln, "id must be lower-case letters, digits and underscores")
+			}
+			t.id = val
+		case "version":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > 1_000_000 {
+				return nil, fail(ln, "version must be a positive integer")
+			}
+			t.version = n
+		case "description":
+			t.description = val
+		case "channels":
+			seen := map[string]bool{}
+			for _, ch := range strings.Split(val, ",") {
+				ch = strings.TrimSpace(ch)
+				if !isChannel(ch) {
+					return nil, fail(ln, "unknown channel %q (sms, whatsapp, voice)", ch)
+				}
+				if seen[ch] {
+					return nil, fail(ln, "channel %q listed twice", ch)
+				}
+				seen[ch] = true
+				t.channels = append(t.channels, ch)
+			}
+		case "param":
+			if len(kf) != 2 || !isIdent(kf[1]) {
+				return nil, fail(ln, "expected \"param NAME: TYPE\" with a lower-case name")
+			}
+			if _, dup := t.paramIdx[kf[1]]; dup {
+				return nil, fail(ln, "param %q declared twice", kf[1])
+			}
+			pt := ParamType(val)
+			if !validParamType(pt) {
+				return nil, fail(ln, "param type must be datetime, meeting_point, text or digits, not %q", val)
+			}
+			t.paramIdx[kf[1]] = len(t.params)
+			t.params = append(t.params, Param{Name: kf[1], Type: pt})
+		case "whatsapp":
+			if len(kf) != 3 {
+				return nil, fail(ln, "expected \"whatsapp LANG VARIANT: CONTENTSID [N=param ...]\"")
+			}
+			tag, err := language.Parse(kf[1])
+			if err != nil {
+				return nil, fail(ln, "whatsapp language %q is not a BCP 47 tag", kf[1])
+			}
+			v := Variant(kf[2])
+			if !validVariant(v) {
+				return nil, fail(ln, "whatsapp variant must be standard or discreet")
+			}
+			vf := strings.Fields(val)
+			if len(vf) == 0 {
+				return nil, fail(ln, "whatsapp line lacks a ContentSid")
+			}
+			wa = append(wa, waLine{lang: tag.String(), variant: v, sid: vf[0], vars: vf[1:], line: ln})
+		default:
+			return nil, fail(ln, "unknown key %q", kf[0])
+		}
+	}
+	for _, s := range sections {
+		if len(s.current) > 0 {
+			s.paras = append(s.paras, strings.Join(s.current, " "))
+			s.current = nil
+		}
+	}
+
+	// Header validation.
+	if t.id == "" {
+		return nil, fail(0, "missing id")
+	}
+	if t.version == 0 {
+		return nil, fail(0, "missing version")
+	}
+	if len(t.channels) == 0 {
+		return nil, fail(0, "missing channels")
+	}
+	hasChannel := func(ch string) bool {
+		for _, c := range t.channels {
+			if c == ch {
+				return true
+			}
+		}
+		return false
+	}
+
+	// Bodies.
+	for _, s := range sections {
+		lt := t.langs[s.lang]
+		if lt == nil {
+			lt = &langTemplate{lang: s.lang, bodies: map[bodyKey]*body{}, whatsapp: map[Variant]*waContent{}}
+			t.langs[s.lang] = lt
+		}
+		if _, dup := lt.bodies[s.key]; dup {
+			return nil, fail(s.line, "section [%s %s %s] given twice", s.lang, s.key.variant, s.key.channel)
+		}
+		if s.key.channel != "" && !hasChannel(s.key.channel) {
+			return nil, fail(s.line, "section for channel %q, which the template does not declare", s.key.channel)
+		}
+		text := strings.Join(s.paras, "\n")
+		if text == "" {
+			return nil, fail(s.line, "empty body")
+		}
+		b, err := compileBody(text, t.paramIdx)
+		if err != nil {
+			return nil, fail(s.line, "%s", err.Error())
+		}
+		used := make([]bool, len(t.params))
+		for _, p := range b.parts {
+			if p.param >= 0 {
+				used[p.param] = true
+			}
+		}
+		for i, u := range used {
+			if !u {
+				return nil, fail(s.line, "body does not use param %q (every body must use every param)", t.params[i].Name)
+			}
+		}
+		if n := len([]rune(text)); n > maxBodyChars {
+			return nil, fail(s.line, "body is %d characters; at most %d", n, maxBodyChars)
+		}
+		lt.bodies[s.key] = b
+	}
+	if len(t.langs) == 0 {
+		return nil, fail(0, "no [lang variant] sections")
+	}
+	for l, lt := range t.langs {
+		for _, v := range []Variant{Standard, Discreet} {
+			if lt.bodies[bodyKey{variant: v}] == nil {
+				return nil, fail(0, "language %q lacks a [%s %s] section", l, l, v)
+			}
+		}
+	}
+	if t.langs[fallbackLang] == nil {
+		return nil, fail(0, "every template needs English (%q), the last fallback", fallbackLang)
+	}
+
+	// WhatsApp content.
+	for _, w := range wa {
+		if !hasChannel(ChannelWhatsApp) {
+			return nil, fail(w.line, "whatsapp content given but the template does not declare the whatsapp channel")
+		}
+		lt := t.langs[w.lang]
+		if lt == nil {
+			return nil, fail(w.line, "whatsapp content for language %q, which has no sections", w.lang)
+		}
+		if lt.whatsapp[w.variant] != nil {
+			return nil, fail(w.line, "whatsapp content for %s %s given twice", w.lang, w.variant)
+		}
+		if !validContentSID(w.sid) {
+			return nil, fail(w.line, "ContentSid must be HX followed by 32 hex digits")
+		}
+		wc := &waContent{sid: w.sid}
+		seen := map[string]bool{}
+		for i, kv := range w.vars {
+			eq := strings.IndexByte(kv, '=')
+			if eq < 0 {
+				return nil, fail(w.line, "whatsapp variable %q must be N=param", kv)
+			}
+			k, p := kv[:eq], kv[eq+1:]
+			if k != strconv.Itoa(i+1) {
+				return nil, fail(w.line, "whatsapp variables must be numbered 1, 2, 3... in order")
+			}
+			idx, ok := t.paramIdx[p]
+			if !ok {
+				return nil, fail(w.line, "whatsapp variable %s refers to undeclared param %q", k, p)
+			}
+			if seen[p] {
+				return nil, fail(w.line, "whatsapp variables use param %q twice", p)
+			}
+			seen[p] = true
+			wc.vars = append(wc.vars, waVar{key: k, param: idx})
+		}
+		lt.whatsapp[w.variant] = wc
+	}
+
+	// Language matching: fallback first (a Matcher answers its first tag
+	// when nothing matches), then the rest sorted.
+	for l := range t.langs {
+		t.langList = append(t.langList, l)
+	}
+	sort.Strings(t.langList)
+	t.matchLangs = []string{fallbackLang}
+	for _, l := range t.langList {
+		if l != fallbackLang {
+			t.matchLangs = append(t.matchLangs, l)
+		}
+	}
+	tags := make([]language.Tag, len(t.matchLangs))
+	for i, l := range t.matchLangs {
+		tags[i] = language.MustParse(l)
+	}
+	t.matcher = language.NewMatcher(tags)
+	return t, nil
+}
+
+func validContentSID(s string) bool {
+	if len(s) != 34 || s[:2] != "HX" {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// compileBody splits text into literals and {param} references.
+func compileBody(text string, params map[string]int) (*body, error) {
+	b := &body{raw: text}
+	lit := strings.Builder{}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch c {
+		case '{':
+			end := strings.IndexByte(text[i+1:], '}')
+			if end < 0 {
+				return nil, fmt.Errorf("unclosed { in body")
+			}
+			name := text[i+1 : i+1+end]
+			idx, ok := params[name]
+			if !ok {
+				return nil, fmt.Errorf("body refers to undeclared param {%s}", name)
+			}
+			if lit.Len() > 0 {
+				b.parts = append(b.parts, part{lit: lit.String(), param: -1})
+				lit.Reset()
+			}
+			b.parts = append(b.parts, part{param: idx})
+			i += end + 1
+		case '}':
+			return nil, fmt.Errorf("stray } in body")
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	if lit.Len() > 0 {
+		b.parts = append(b.parts, part{lit: lit.String(), param: -1})
+	}
+	return b, nil
+}
+
+// SampleParams returns neutral sample values for a template's parameters
+// (used to validate discreet variants and by tests).
+func SampleParams(params []Param) map[string]string {
+	m := make(map[string]string, len(params))
+	for _, p := range params {
+		switch p.Type {
+		case ParamDatetime:
+			m[p.Name] = "2025-06-03T08:00:00Z"
+		case ParamMeetingPoint:
+			m[p.Name] = "Metro Sol"
+		case ParamText:
+			m[p.Name] = "hola"
+		case ParamDigits:
+			m[p.Name] = "1234"
+		}
+	}
+	return m
+}
+
+// CheckDiscreet renders every discreet body of every template and language
+// (each channel's own body too) with sample parameters, and fails if f
+// finds anything in one. Load runs it with the built-in filter; a
+// deployment runs it with its own filter (its organisation name, staff and
+// street names) at start-up.
+func (c *Catalog) CheckDiscreet(f *Filter) error { return c.checkDiscreet(f) }
+
+func (c *Catalog) checkDiscreet(f *Filter) error {
+	plain := &Catalog{tmpl: c.tmpl} // render without the filter, scan here
+	ids := make([]string, 0, len(c.tmpl))
+	for id := range c.tmpl {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t := c.tmpl[id]
+		for _, l := range t.langList {
+			for key := range t.langs[l].bodies {
+				if key.variant != Discreet {
+					continue
+				}
+				chans := t.channels
+				if key.channel != "" {
+					chans = []string{key.channel}
+				}
+				for _, ch := range chans {
+					r, err := plain.Render(RenderRequest{TemplateID: id, Lang: l, Variant: Discreet, Channel: ch,
+						Params: SampleParams(t.params), TimeZone: "Europe/Madrid"})
+					if err != nil {
+						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet %s] does not render: %v", t.source, l, ch, err))
+					}
+					if fs := f.Scan(r.Text); len(fs) > 0 {
+						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content (%q); a discreet variant must pass the filter",
+							t.source, l, ch, fs[0].Category, fs[0].Match))
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

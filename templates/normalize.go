@@ -1,0 +1,264 @@
+package templates
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The filter matches on a normalised copy of the text:
+//
+//   - letters are lower-cased and lose their diacritics (NFKD, combining
+//     marks dropped): "Policía" -> "policia", "Poliția" -> "politia",
+//     "ＰＯＬＩＣＥ" -> "police"; ß -> ss, æ -> ae, œ -> oe, ø -> o, ł -> l;
+//     º/ª -> o/a;
+//   - every run of white space (any Unicode space, line breaks, control
+//     characters, invalid UTF-8) becomes one ' ';
+//   - zero-width and format characters (soft hyphen, ZWSP, ZWJ, BOM, bidi
+//     marks) and the Catalan middle dot are dropped, so "poli\u00adcía" and
+//     "col·lectiu" still read as words;
+//   - typographic apostrophes become ', dashes become -, other symbols and
+//     punctuation outside ASCII become the separator byte sepByte.
+//
+// src maps every normalised byte back to the byte offset, in the original,
+// of the rune that produced it, so a match [i,j) in the normalised text is
+// [src[i], end of the rune at src[j-1]) in the original, always on rune
+// boundaries.
+
+// sepByte stands for non-ASCII punctuation and symbols: not a word byte,
+// not a space.
+const sepByte = 0x1f
+
+const foldTabMax = 0x3000
+
+var (
+	foldOnce sync.Once
+	foldTab  []uint32 // rune -> off<<8 | len into foldPool (len 0 = dropped)
+	fullTab  []uint32 // U+FF00..U+FFEF, same encoding
+	foldPool []byte
+	asciiMap [128]byte
+	isWord   [256]bool // a normalised byte that belongs to a word
+)
+
+func initFold() {
+	foldOnce.Do(func() {
+		for c := 0; c < 128; c++ {
+			b := byte(c)
+			switch {
+			case b >= 'A' && b <= 'Z':
+				b += 'a' - 'A'
+			case b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r' || b < 0x20 || b == 0x7f:
+				b = ' '
+			case b == '`':
+				b = '\''
+			}
+			asciiMap[c] = b
+		}
+		for c := 0; c < 256; c++ {
+			isWord[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
+		}
+		pool := map[string]uint32{}
+		add := func(s string) uint32 {
+			if s == "" {
+				return 0
+			}
+			if e, ok := pool[s]; ok {
+				return e
+			}
+			e := uint32(len(foldPool))<<8 | uint32(len(s))
+			foldPool = append(foldPool, s...)
+			pool[s] = e
+			return e
+		}
+		foldTab = make([]uint32, foldTabMax)
+		for r := rune(0x80); r < foldTabMax; r++ {
+			foldTab[r] = add(foldRune(r))
+		}
+		fullTab = make([]uint32, 0xF0)
+		for r := rune(0xFF00); r < 0xFFF0; r++ {
+			fullTab[r-0xFF00] = add(foldRune(r))
+		}
+	})
+}
+
+var foldSpecial = map[rune]string{
+	'ß': "ss", 'ẞ': "ss", 'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe",
+	'ø': "o", 'Ø': "o", 'đ': "d", 'Đ': "d", 'ł': "l", 'Ł': "l", 'ı': "i",
+	'ŀ': "l", 'Ŀ': "l", 'þ': "th", 'Þ': "th", 'ð': "d", 'Ð': "d", 'ħ': "h", 'Ħ': "h",
+	'°': "o", 'º': "o", 'ª': "a",
+	// apostrophes and quotes
+	'\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u2032': "'",
+	'\u02bc': "'", '\u02b9': "'", '\u00b4': "'",
+	// dashes and the minus sign
+	'\u2010': "-", '\u2011': "-", '\u2012': "-", '\u2013': "-", '\u2014': "-",
+	'\u2015': "-", '\u2212': "-", '\ufe63': "-", '\uff0d': "-",
+	// Catalan middle dot (l·l): dropped so the word stays whole
+	'\u00b7': "", '\u2027': "",
+}
+
+// foldRune computes the normalised form of one non-ASCII rune.
+func foldRune(r rune) string {
+	if s, ok := foldSpecial[r]; ok {
+		return s
+	}
+	switch {
+	case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) || unicode.Is(unicode.Cc, r) ||
+		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r):
+		return " "
+	case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
+		return ""
+	case r >= 0xd800 && r <= 0xdfff:
+		return " "
+	}
+	var sb strings.Builder
+	for _, x := range norm.NFKD.String(string(r)) {
+		if s, ok := foldSpecial[x]; ok {
+			sb.WriteString(s)
+			continue
+		}
+		switch {
+		case unicode.Is(unicode.Mn, x) || unicode.Is(unicode.Me, x) || unicode.Is(unicode.Cf, x):
+			continue
+		case unicode.IsSpace(x):
+			sb.WriteByte(' ')
+		case x < 0x80:
+			sb.WriteByte(asciiMap[x])
+		case unicode.IsLetter(x) || unicode.IsNumber(x):
+			if d := digitValue(x); d >= 0 {
+				sb.WriteByte(byte('0' + d))
+				continue
+			}
+			sb.WriteRune(unicode.ToLower(x))
+		default:
+			sb.WriteByte(sepByte)
+		}
+	}
+	return sb.String()
+}
+
+// digitValue maps decimal digits of other scripts (Arabic-Indic,
+// Devanagari, ...) to their value, -1 for anything else.
+func digitValue(r rune) int {
+	if !unicode.Is(unicode.Nd, r) {
+		return -1
+	}
+	// Unicode encodes decimal digits as complete, contiguous sets 0-9; a
+	// run of several sets (mathematical digits) starts with a zero.
+	z := r
+	for z > 0 && unicode.Is(unicode.Nd, z-1) {
+		z--
+	}
+	return int(r-z) % 10
+}
+
+// normText is a normalised copy of a text with its offset map.
+type normText struct {
+	orig string
+	b    []byte
+	src  []int
+}
+
+var normPool = sync.Pool{New: func() any { return &normText{} }}
+
+func getNorm(s string) *normText {
+	n := normPool.Get().(*normText)
+	n.normalise(s)
+	return n
+}
+
+func putNorm(n *normText) {
+	if cap(n.b) > 1<<20 {
+		return // don't keep huge buffers around
+	}
+	n.orig = ""
+	normPool.Put(n)
+}
+
+// normalise fills n from s. Both passes are linear; ASCII costs one table
+// lookup per byte.
+func (n *normText) normalise(s string) {
+	initFold()
+	n.orig = s
+	if cap(n.b) < len(s)+8 {
+		n.b = make([]byte, 0, len(s)+len(s)/4+8)
+		n.src = make([]int, 0, cap(n.b))
+	}
+	b, src := n.b[:0], n.src[:0]
+	var last byte // last byte appended to b (0 = none yet)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			m := asciiMap[c]
+			i++
+			if m == ' ' && last == ' ' {
+				continue
+			}
+			b = append(b, m)
+			src = append(src, i-1)
+			last = m
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var out string
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = " "
+		case r < foldTabMax:
+			e := foldTab[r]
+			out = bytesToStr(foldPool[e>>8 : e>>8+e&0xff])
+		case r >= 0xFF00 && r < 0xFFF0:
+			e := fullTab[r-0xFF00]
+			out = bytesToStr(foldPool[e>>8 : e>>8+e&0xff])
+		default:
+			out = foldRune(r)
+		}
+		for k := 0; k < len(out); k++ {
+			ob := out[k]
+			if ob == ' ' && last == ' ' {
+				continue
+			}
+			b = append(b, ob)
+			src = append(src, i)
+			last = ob
+		}
+		i += size
+	}
+	n.b, n.src = b, src
+}
+
+// origStart is the original offset of normalised byte i.
+func (n *normText) origStart(i int) int { return n.src[i] }
+
+// origEnd is the original offset just after the rune that produced
+// normalised byte j-1, extended over combining marks that follow it (they
+// belong to the same letter).
+func (n *normText) origEnd(j int) int {
+	p := n.src[j-1]
+	_, size := utf8.DecodeRuneInString(n.orig[p:])
+	p += size
+	for p < len(n.orig) {
+		r, sz := utf8.DecodeRuneInString(n.orig[p:])
+		if r < 0x300 || !(unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)) {
+			break
+		}
+		p += sz
+	}
+	return p
+}
+
+// upperAt reports whether the original rune that produced normalised byte
+// i is an upper-case letter.
+func (n *normText) upperAt(i int) bool {
+	r, _ := utf8.DecodeRuneInString(n.orig[n.src[i]:])
+	return unicode.IsUpper(r) || unicode.IsTitle(r)
+}
+
+// normalizeString returns the normalised form of s (for lexicon terms).
+func normalizeString(s string) string {
+	var n normText
+	n.normalise(s)
+	return string(n.b)
+}

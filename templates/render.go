@@ -1,0 +1,248 @@
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+)
+
+// RenderRequest asks for one message.
+type RenderRequest struct {
+	TemplateID string
+	// Lang is her language as a BCP 47 tag ("es", "pt-BR"); matched against
+	// the template's languages, English last. "" means English.
+	Lang    string
+	Variant Variant
+	// Channel is "sms", "whatsapp" or "voice"; the template must declare it.
+	Channel string
+	// Params by name. A datetime is RFC 3339 ("2025-06-03T08:00:00Z").
+	Params map[string]string
+	// TimeZone is her IANA zone ("Europe/Madrid"); needed when the template
+	// has a datetime parameter.
+	TimeZone string
+}
+
+// Rendered is one message ready to send.
+type Rendered struct {
+	TemplateID string  `json:"template_id"`
+	Version    int     `json:"version"`
+	Lang       string  `json:"lang"` // the language actually used
+	Variant    Variant `json:"variant"`
+	Channel    string  `json:"channel"`
+	// Text is exactly what the phone shows (NFC, trimmed).
+	Text string `json:"text"`
+	// ContentSID and ContentVariables are set for the whatsapp channel when
+	// the template file configures a Content template for this language
+	// and variant; the variables hold the same rendered values as Text.
+	ContentSID       string            `json:"content_sid,omitempty"`
+	ContentVariables map[string]string `json:"content_variables,omitempty"`
+	// SMS is the encoding and segment count of Text as an SMS.
+	SMS SMSInfo `json:"sms"`
+}
+
+// Limits on parameter values.
+const (
+	maxMeetingPointRunes = 80
+	maxTextRunes         = 300
+	maxDigits            = 6
+)
+
+// Render renders one message. Errors carry a stable code (see Code*
+// constants) and name the parameter at fault, never its value.
+//
+// A discreet rendering is checked with the catalogue's filter: a text or
+// meeting-point parameter with sensitive content, or a resulting text with
+// any finding, fails with sensitive_content and nothing is returned.
+func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
+	t, ok := c.tmpl[req.TemplateID]
+	if !ok {
+		return Rendered{}, newErr(CodeUnknownTemplate, "template_id", "no template with this id")
+	}
+	if !validVariant(req.Variant) {
+		return Rendered{}, newErr(CodeInvalidParam, "variant", "variant must be \"standard\" or \"discreet\"")
+	}
+	ch := strings.ToLower(strings.TrimSpace(req.Channel))
+	if !isChannel(ch) {
+		return Rendered{}, newErr(CodeUnsupportedChannel, "channel", "channel must be sms, whatsapp or voice")
+	}
+	supported := false
+	for _, x := range t.channels {
+		supported = supported || x == ch
+	}
+	if !supported {
+		return Rendered{}, newErr(CodeUnsupportedChannel, "channel",
+			fmt.Sprintf("template %s is not meant for %s (it suits %s)", t.id, ch, strings.Join(t.channels, ", ")))
+	}
+	lang, err := t.match(req.Lang)
+	if err != nil {
+		return Rendered{}, err
+	}
+	lt := t.langs[lang]
+
+	values, err := c.paramValues(t, lang, req)
+	if err != nil {
+		return Rendered{}, err
+	}
+
+	b := lt.bodies[bodyKey{variant: req.Variant, channel: ch}]
+	if b == nil {
+		b = lt.bodies[bodyKey{variant: req.Variant}]
+	}
+	var sb strings.Builder
+	for _, p := range b.parts {
+		if p.param < 0 {
+			sb.WriteString(p.lit)
+		} else {
+			sb.WriteString(values[p.param])
+		}
+	}
+	text := strings.TrimSpace(norm.NFC.String(sb.String()))
+
+	if req.Variant == Discreet && c.filter != nil {
+		if fs := c.filter.Scan(text); len(fs) > 0 {
+			return Rendered{}, newErr(CodeSensitiveContent, "",
+				fmt.Sprintf("the discreet rendering of %s would carry %s content", t.id, fs[0].Category))
+		}
+	}
+
+	r := Rendered{
+		TemplateID: t.id, Version: t.version, Lang: lang, Variant: req.Variant, Channel: ch,
+		Text: text, SMS: SMSSegments(text),
+	}
+	if ch == ChannelWhatsApp {
+		if wc := lt.whatsapp[req.Variant]; wc != nil {
+			r.ContentSID = wc.sid
+			r.ContentVariables = make(map[string]string, len(wc.vars))
+			for _, v := range wc.vars {
+				r.ContentVariables[v.key] = values[v.param]
+			}
+		}
+	}
+	return r, nil
+}
+
+// Preview returns exactly the text the phone will show for req (the Text
+// of Render).
+func (c *Catalog) Preview(req RenderRequest) (string, error) {
+	r, err := c.Render(req)
+	if err != nil {
+		return "", err
+	}
+	return r.Text, nil
+}
+
+// match picks the template language for a requested BCP 47 tag.
+func (t *template) match(req string) (string, error) {
+	req = strings.TrimSpace(req)
+	if req == "" {
+		return fallbackLang, nil
+	}
+	tag, err := language.Parse(req)
+	if err != nil {
+		return "", newErr(CodeInvalidParam, "lang", "lang must be a BCP 47 tag such as \"es\" or \"pt-BR\"")
+	}
+	_, idx, conf := t.matcher.Match(tag)
+	if conf == language.No {
+		return fallbackLang, nil
+	}
+	return t.matchLangs[idx], nil
+}
+
+// paramValues validates the request's parameters and renders each to text.
+func (c *Catalog) paramValues(t *template, lang string, req RenderRequest) ([]string, error) {
+	for name := range req.Params {
+		if _, ok := t.paramIdx[name]; !ok {
+			field := "params"
+			if isIdent(name) {
+				field = name
+			}
+			return nil, newErr(CodeInvalidParam, field, fmt.Sprintf("%s is not a parameter of template %s", safeName(name), t.id))
+		}
+	}
+	var loc *time.Location
+	values := make([]string, len(t.params))
+	for i, p := range t.params {
+		raw, ok := req.Params[p.Name]
+		if !ok || strings.TrimSpace(raw) == "" {
+			return nil, newErr(CodeMissingParam, p.Name, fmt.Sprintf("parameter %s (%s) is required", p.Name, p.Type))
+		}
+		switch p.Type {
+		case ParamDatetime:
+			if loc == nil {
+				tz := strings.TrimSpace(req.TimeZone)
+				if tz == "" {
+					return nil, newErr(CodeMissingParam, "time_zone", "time_zone is required to render a date in her time zone")
+				}
+				l, err := time.LoadLocation(tz)
+				if err != nil || tz == "Local" {
+					return nil, newErr(CodeInvalidParam, "time_zone", "time_zone must be an IANA zone such as \"Europe/Madrid\"")
+				}
+				loc = l
+			}
+			ts, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
+			if err != nil {
+				return nil, newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be an RFC 3339 date-time such as 2025-06-03T10:00:00+02:00", p.Name))
+			}
+			values[i] = FormatDateTime(lang, ts.In(loc))
+		case ParamDigits:
+			v := strings.TrimSpace(raw)
+			if len(v) > maxDigits || strings.Trim(v, "0123456789") != "" {
+				return nil, newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be 1 to %d digits", p.Name, maxDigits))
+			}
+			values[i] = v
+		case ParamMeetingPoint, ParamText:
+			v, err := c.cleanText(p, raw, req.Variant)
+			if err != nil {
+				return nil, err
+			}
+			values[i] = v
+		}
+	}
+	return values, nil
+}
+
+// cleanText validates a meeting point or a free text: one line, no control
+// characters, bounded length; a meeting point must pass the filter (it is
+// a neutral place name, never an address or contact detail) and so must a
+// text in a discreet rendering.
+func (c *Catalog) cleanText(p Param, raw string, v Variant) (string, error) {
+	if !utf8.ValidString(raw) {
+		return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s is not valid UTF-8", p.Name))
+	}
+	for _, r := range raw {
+		if r == '{' || r == '}' || (unicode.IsControl(r) && r != '\t') || r == '\u2028' || r == '\u2029' {
+			return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be one line of text without braces or control characters", p.Name))
+		}
+	}
+	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
+	limit := maxTextRunes
+	if p.Type == ParamMeetingPoint {
+		limit = maxMeetingPointRunes
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s is longer than %d characters", p.Name, limit))
+	}
+	if c.filter != nil && (p.Type == ParamMeetingPoint || v == Discreet) {
+		if fs := c.filter.Scan(s); len(fs) > 0 {
+			if p.Type == ParamMeetingPoint {
+				return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf(
+					"parameter %s must be the neutral name of a public place such as a metro or bus stop; it looks like it contains %s content", p.Name, fs[0].Category))
+			}
+			return "", newErr(CodeSensitiveContent, p.Name, fmt.Sprintf("parameter %s contains %s content, which a discreet message must not carry", p.Name, fs[0].Category))
+		}
+	}
+	return s, nil
+}
+
+// safeName echoes an unknown parameter name only if it looks like one.
+func safeName(s string) string {
+	if isIdent(s) {
+		return s
+	}
+	return "a parameter"
+}

@@ -1,0 +1,446 @@
+package templates
+
+import "bytes"
+
+// Anchored scanners. Each starts at a byte that can begin what it looks
+// for, reads a bounded stretch of the normalised text and returns where it
+// stopped, so the main loop never starts it again inside the same run: the
+// whole scan stays linear.
+
+// ---------------------------------------------------------------------------
+// Numbers: phones and postcodes.
+//
+// A number run is a sequence of chunks separated by single spaces; a chunk
+// is digits joined by single '.', '-' or '/' and optionally led by '(' or
+// '+' ("+34", "(93)", "612-345-678", "06.12.34.56.78"). Chunks shaped like a
+// date (3/6/2025, 2025-06-03), a time or time range (10.00, 10.00-12.30), a
+// year range (2024-2025) or a Portuguese postcode (1000-001) break the run,
+// so "3.6.2025 10.00" is not read as one long number. A phone is a stretch
+// of unbroken chunks with at least 7 digits in all: "reply 1", "10:00" or a
+// 4-digit year never are.
+
+type chunk struct {
+	s, e     int // normalised span, ending after the last digit (or ')')
+	digits   int
+	ng       int // digit groups
+	gs, gl   [8]int
+	seps     [7]byte
+	special  bool // '+' or parentheses: always phone material
+	glued    bool // a letter follows immediately ("10h00")
+	excluded bool
+	ptPost   bool
+}
+
+func (sc *scanState) parseChunk(j int) (chunk, bool) {
+	t := sc.n.b
+	L := len(t)
+	ch := chunk{s: j}
+	k := j
+	if k < L && t[k] == '(' {
+		ch.special = true
+		k++
+	}
+	if k < L && t[k] == '+' {
+		ch.special = true
+		k++
+	}
+	if k >= L || !isDigit(t[k]) {
+		return ch, false
+	}
+	end := k
+	for k < L {
+		c := t[k]
+		if isDigit(c) {
+			st := k
+			for k < L && isDigit(t[k]) {
+				k++
+			}
+			if ch.ng < len(ch.gs) {
+				ch.gs[ch.ng], ch.gl[ch.ng] = st, k-st
+			}
+			ch.ng++
+			ch.digits += k - st
+			end = k
+			continue
+		}
+		if (c == '.' || c == '-' || c == '/') && k+1 < L && isDigit(t[k+1]) {
+			if ch.ng-1 < len(ch.seps) && ch.ng >= 1 {
+				ch.seps[ch.ng-1] = c
+			}
+			k++
+			continue
+		}
+		if c == '(' && k+1 < L && isDigit(t[k+1]) {
+			ch.special = true
+			k++
+			continue
+		}
+		if c == ')' && ch.special {
+			k++
+			end = k
+			continue
+		}
+		break
+	}
+	ch.e = end
+	ch.glued = end < L && isLetter(t[end])
+	if !ch.special {
+		sc.classifyChunk(&ch)
+	}
+	return ch, true
+}
+
+func (sc *scanState) groupVal(ch *chunk, g int) int {
+	t := sc.n.b
+	v := 0
+	for p := ch.gs[g]; p < ch.gs[g]+ch.gl[g]; p++ {
+		v = v*10 + int(t[p]-'0')
+	}
+	return v
+}
+
+func (sc *scanState) classifyChunk(ch *chunk) {
+	if ch.ng > len(ch.gs) {
+		return
+	}
+	gl := ch.gl
+	switch ch.ng {
+	case 2:
+		sep := ch.seps[0]
+		a, b := sc.groupVal(ch, 0), sc.groupVal(ch, 1)
+		switch {
+		case sep == '.' && gl[0] <= 2 && gl[1] == 2 && a <= 24 && b <= 59: // 10.30
+			ch.excluded = true
+		case (sep == '-' || sep == '/') && gl[0] == 4 && (gl[1] == 4 || gl[1] == 2) && a >= 1900 && a <= 2099: // 2024-2025
+			ch.excluded = true
+		case sep == '-' && gl[0] == 4 && gl[1] == 3: // 1000-001
+			ch.excluded, ch.ptPost = true, true
+		}
+	case 3:
+		s0, s1 := ch.seps[0], ch.seps[1]
+		if s0 != s1 || !(s0 == '.' || s0 == '/' || s0 == '-') {
+			return
+		}
+		a, b, c := sc.groupVal(ch, 0), sc.groupVal(ch, 1), sc.groupVal(ch, 2)
+		dm := func(d, m int) bool { return d >= 1 && d <= 31 && m >= 1 && m <= 12 }
+		switch {
+		case gl[0] <= 2 && gl[1] <= 2 && (gl[2] == 2 || gl[2] == 4) && (dm(a, b) || dm(b, a)): // 3/6/2025
+			ch.excluded = true
+		case gl[0] == 4 && gl[1] <= 2 && gl[2] <= 2 && a >= 1900 && a <= 2099 && dm(c, b): // 2025-06-03
+			ch.excluded = true
+		}
+	case 4:
+		if ch.seps[0] == '.' && ch.seps[1] == '-' && ch.seps[2] == '.' &&
+			gl[0] <= 2 && gl[1] == 2 && gl[2] <= 2 && gl[3] == 2 &&
+			sc.groupVal(ch, 0) <= 24 && sc.groupVal(ch, 1) <= 59 && sc.groupVal(ch, 2) <= 24 && sc.groupVal(ch, 3) <= 59 { // 10.00-12.30
+			ch.excluded = true
+		}
+	}
+}
+
+// numberRun scans the number run starting at i and returns its end.
+// afterLetter: the run is glued to a preceding letter ("tlf612345678");
+// only a phone can start there.
+func (sc *scanState) numberRun(i int, afterLetter bool) int {
+	t := sc.n.b
+	L := len(t)
+	var chunks [16]chunk
+	nc := 0
+	j := i
+	end := i + 1
+	for nc < len(chunks) {
+		ch, ok := sc.parseChunk(j)
+		if !ok {
+			break
+		}
+		chunks[nc] = ch
+		nc++
+		end = ch.e
+		if ch.e+1 < L && t[ch.e] == ' ' && (isDigit(t[ch.e+1]) || t[ch.e+1] == '(' || t[ch.e+1] == '+') {
+			j = ch.e + 1
+			continue
+		}
+		break
+	}
+	if nc == 0 {
+		return i + 1
+	}
+	// Phones: maximal stretches of non-excluded chunks.
+	inPhone := [16]bool{}
+	seq, digits := -1, 0
+	flush := func(last int) {
+		if seq >= 0 && digits >= 7 {
+			sc.add(chunks[seq].s, chunks[last].e, catPhone)
+			for k := seq; k <= last; k++ {
+				inPhone[k] = true
+			}
+		}
+		seq, digits = -1, 0
+	}
+	for k := 0; k < nc; k++ {
+		ch := &chunks[k]
+		if ch.excluded {
+			flush(k - 1)
+			if ch.ptPost && !(k == 0 && afterLetter) && !ch.glued {
+				sc.add(ch.s, ch.e, catAddress)
+			}
+			continue
+		}
+		if seq < 0 {
+			seq = k
+		}
+		digits += ch.digits
+	}
+	flush(nc - 1)
+	// Postcodes: a plain 5 or 6 digit chunk (ES, IT, FR; RO) followed by a
+	// capitalised place name ("08001 Barcelona") or preceded by a postcode
+	// label ("CP 28013", "code postal 75001").
+	for k := 0; k < nc; k++ {
+		ch := &chunks[k]
+		if inPhone[k] || ch.special || ch.ng != 1 || ch.glued || (ch.digits != 5 && ch.digits != 6) || (k == 0 && afterLetter) {
+			continue
+		}
+		if (k == nc-1 && sc.capitalisedWordAt(ch.e)) || sc.precededByPostLabel(ch.s) {
+			sc.add(ch.s, ch.e, catAddress)
+		}
+	}
+	return end
+}
+
+// capitalisedWordAt: " Word" (upper-case initial, 3+ letters) at p.
+func (sc *scanState) capitalisedWordAt(p int) bool {
+	t := sc.n.b
+	if p+1 >= len(t) || t[p] != ' ' || !(isLetter(t[p+1]) || t[p+1] >= 0x80) {
+		return false
+	}
+	if !sc.n.upperAt(p + 1) {
+		return false
+	}
+	q := p + 1
+	for q < len(t) && isWord[t[q]] && !isDigit(t[q]) {
+		q++
+	}
+	return q-(p+1) >= 3
+}
+
+var postLabels = [][]byte{
+	[]byte("cp"), []byte("c.p"), []byte("c. p"), []byte("cap"), []byte("c.a.p"),
+	[]byte("postal"), []byte("postale"), []byte("postcode"), []byte("post code"),
+	[]byte("zip"), []byte("zip code"), []byte("zipcode"),
+}
+
+func (sc *scanState) precededByPostLabel(s int) bool {
+	t := sc.n.b
+	j := s
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '.') && s-j < 4 {
+		j--
+	}
+	for _, l := range postLabels {
+		if j >= len(l) && bytes.Equal(t[j-len(l):j], l) && (j == len(l) || !isWord[t[j-len(l)-1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// ukPostcode: "SW1A 1AA", "M1 1AE", "EC1A1BB" written in capitals.
+func (sc *scanState) ukPostcode(i int) {
+	t := sc.n.b
+	L := len(t)
+	k := i
+	for k < L && isLetter(t[k]) && k-i < 2 {
+		k++
+	}
+	if k == i || k >= L || !isDigit(t[k]) {
+		return
+	}
+	k++
+	for _, opt := range []int{1, 0} {
+		q := k
+		if opt == 1 {
+			if q >= L || !(isDigit(t[q]) || isLetter(t[q])) {
+				continue
+			}
+			q++
+		}
+		if q < L && t[q] == ' ' {
+			q++
+		}
+		if q+3 > L || !isDigit(t[q]) || !isLetter(t[q+1]) || !isLetter(t[q+2]) {
+			continue
+		}
+		e := q + 3
+		if e < L && isWord[t[e]] {
+			continue
+		}
+		for p := i; p < e; p++ {
+			if isLetter(t[p]) && !sc.n.upperAt(p) {
+				return
+			}
+		}
+		sc.add(i, e, catAddress)
+		return
+	}
+}
+
+// ---------------------------------------------------------------------------
+// E-mail and URLs.
+
+func isLocalByte(c byte) bool {
+	return isLetter(c) || isDigit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80
+}
+
+func isHostByte(c byte) bool {
+	return isLetter(c) || isDigit(c) || c == '-' || c == '.' || c >= 0x80
+}
+
+// email scans around the '@' at i and returns where to resume.
+func (sc *scanState) email(i int) int {
+	t := sc.n.b
+	L := len(t)
+	j := i
+	for j > 0 && i-j < 64 && isLocalByte(t[j-1]) {
+		j--
+	}
+	for j < i && t[j] == '.' {
+		j++
+	}
+	if j == i {
+		return i + 1
+	}
+	k := i + 1
+	labels := 0
+	lastStart, lastEnd := k, k
+	for k < L && k-i < 256 {
+		ls := k
+		for k < L && k-i < 256 && (isLetter(t[k]) || isDigit(t[k]) || t[k] == '-' || t[k] >= 0x80) {
+			k++
+		}
+		if k == ls {
+			break
+		}
+		labels++
+		lastStart, lastEnd = ls, k
+		if k+1 < L && t[k] == '.' && (isLetter(t[k+1]) || isDigit(t[k+1]) || t[k+1] >= 0x80) {
+			k++
+			continue
+		}
+		break
+	}
+	if labels < 2 || lastEnd-lastStart < 2 {
+		return i + 1
+	}
+	for p := lastStart; p < lastEnd; p++ {
+		if isDigit(t[p]) || t[p] == '-' {
+			return i + 1
+		}
+	}
+	sc.add(j, lastEnd, catEmail)
+	return lastEnd
+}
+
+var tlds = map[string]bool{}
+
+func init() {
+	for _, s := range []string{
+		"com", "org", "net", "info", "biz", "edu", "gov", "gob", "int", "ngo", "ong", "eu",
+		"es", "cat", "eus", "gal", "it", "fr", "pt", "ro", "md", "uk", "ie", "de", "at", "ch",
+		"be", "nl", "lu", "pl", "se", "no", "dk", "fi", "gr", "bg", "hu", "cz", "sk", "ua", "ru",
+		"us", "ca", "mx", "ar", "br", "co", "cl", "pe", "ve", "ec", "bo", "py", "uy", "do", "cu",
+		"ma", "dz", "tn", "ng", "gh", "sn", "cm", "ci", "ke", "za",
+		"io", "me", "ly", "gl", "gd", "to", "tv", "cc", "ws", "la", "app", "dev", "page", "site",
+		"online", "web", "link", "live", "help", "social", "world", "digital", "xyz", "top",
+		"club", "store", "shop", "blog", "news", "email", "chat", "org.es", "com.es",
+	} {
+		tlds[s] = true
+	}
+}
+
+// urlEnd extends a URL from p to the end of its non-space run, dropping
+// trailing punctuation.
+func (sc *scanState) urlEnd(p int) int {
+	t := sc.n.b
+	L := len(t)
+	k := p
+	for k < L && t[k] != ' ' && t[k] != '"' && t[k] != '<' && t[k] != '>' && t[k] != sepByte {
+		k++
+	}
+	for k > p {
+		switch t[k-1] {
+		case '.', ',', ';', ':', '!', '?', ')', '\'', ']':
+			k--
+			continue
+		}
+		break
+	}
+	return k
+}
+
+// urlFrom handles "http://", "https://" and "www." at s.
+func (sc *scanState) urlFrom(s int) int {
+	if s < sc.urlDone {
+		return s // inside a URL already found
+	}
+	e := sc.urlEnd(s)
+	sc.urlDone = e
+	if e-s < 2 {
+		return s
+	}
+	sc.add(s, e, catURL)
+	return e
+}
+
+// bareDomain looks at the host around the '.' at i ("ong-esperanza.org",
+// "bit.ly/x").
+func (sc *scanState) bareDomain(i int) int {
+	t := sc.n.b
+	L := len(t)
+	j := i
+	for j > 0 && i-j < 253 && isHostByte(t[j-1]) {
+		j--
+	}
+	k := i
+	for k < L && k-j < 512 && isHostByte(t[k]) {
+		k++
+	}
+	if j > 0 && (t[j-1] == '@' || t[j-1] == '/') {
+		return k
+	}
+	hs, he := j, k
+	for hs < he && (t[hs] == '.' || t[hs] == '-') {
+		hs++
+	}
+	for he > hs && (t[he-1] == '.' || t[he-1] == '-') {
+		he--
+	}
+	host := t[hs:he]
+	last := bytes.LastIndexByte(host, '.')
+	if last <= 0 {
+		return k
+	}
+	if !tlds[bytesToStr(host[last+1:])] {
+		return k
+	}
+	if sc.n.upperAt(hs + last + 1) {
+		return k // "mañana.Es": a missing space, not a domain
+	}
+	hasLetter := false
+	for _, c := range host[:last] {
+		if isLetter(c) || c >= 0x80 {
+			hasLetter = true
+			break
+		}
+	}
+	if !hasLetter {
+		return k
+	}
+	e := he
+	if e < L && (t[e] == '/' || t[e] == ':' && e+1 < L && isDigit(t[e+1])) && he == k {
+		e = sc.urlEnd(e)
+	}
+	sc.add(hs, e, catURL)
+	if e > k {
+		return e
+	}
+	return k
+}
