@@ -18,6 +18,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Channel is a way of reaching a participant.
@@ -88,7 +89,8 @@ func ValidCode(s string) bool {
 // A longer run of letters is refused: it is probably a name.
 func ParseInitials(s string) (string, error) {
 	var out []rune
-	for _, r := range strings.TrimSpace(s) {
+	// NFC first, so "E" + combining accent counts as one letter.
+	for _, r := range norm.NFC.String(strings.TrimSpace(s)) {
 		switch {
 		case unicode.IsLetter(r):
 			out = append(out, unicode.ToUpper(r))
@@ -106,7 +108,7 @@ func ParseInitials(s string) (string, error) {
 // ParseLanguage validates a BCP 47 tag and returns its canonical form.
 func ParseLanguage(s string) (string, error) {
 	t, err := language.Parse(strings.TrimSpace(s))
-	if err != nil || t == language.Und {
+	if err != nil || t == language.Und || strings.HasPrefix(t.String(), "und") || strings.HasPrefix(t.String(), "x-") {
 		return "", &Error{Code: "invalid_language", Field: "language", Message: "language must be a BCP 47 tag such as \"es\", \"ro\" or \"pt-BR\""}
 	}
 	return t.String(), nil
@@ -142,16 +144,18 @@ func ParsePhone(s, defaultRegion string, field string) (string, error) {
 }
 
 // MaskPhone shows a number the way responses may: country code and the last
-// four digits, e.g. "+34•••••5678". Nothing else of the number leaves.
+// four digits, e.g. "+34•••••5678". At least four digits always stay
+// hidden, so a short national number shows fewer at the end.
 func MaskPhone(e164 string) string {
 	n, err := phonenumbers.Parse(e164, "")
 	if err != nil || len(e164) < 8 {
 		return "•••"
 	}
 	cc := fmt.Sprintf("+%d", n.GetCountryCode())
-	rest := len(e164) - len(cc) - 4
-	if rest < 1 {
-		return "•••"
+	national := len(e164) - len(cc)
+	show := min(4, national-4)
+	if show < 1 {
+		return cc + strings.Repeat("•", national)
 	}
-	return cc + strings.Repeat("•", rest) + e164[len(e164)-4:]
+	return cc + strings.Repeat("•", national-show) + e164[len(e164)-show:]
 }

@@ -13,8 +13,8 @@ import (
 // the weekday names the day the window starts on.
 type Window struct {
 	Days  [7]bool // indexed by time.Weekday
-	Start int     // minutes after local midnight, 0..1439
-	End   int     // minutes after local midnight, 0..1440 (1440 = 24:00)
+	Start int     // wall-clock minutes after local midnight, 0..1439
+	End   int     // wall-clock minutes after local midnight, 0..1440 (1440 = 24:00)
 }
 
 var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
@@ -23,7 +23,9 @@ var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 // "sat,sun 18:00-20:00", "daily 09:00-20:00" or "fri 22:00-01:00".
 func ParseWindow(s string) (Window, error) {
 	bad := func(why string) (Window, error) {
-		return Window{}, &Error{Code: "invalid_window", Field: "safe_windows", Message: "safe window " + strconv.Quote(s) + ": " + why + " (expected e.g. \"mon-fri 10:00-12:00\")"}
+		// The input is not repeated: whatever was typed (a phone number,
+		// say) must not travel on in an error message.
+		return Window{}, &Error{Code: "invalid_window", Field: "safe_windows", Message: "a safe window is not valid: " + why + " (expected e.g. \"mon-fri 10:00-12:00\")"}
 	}
 	if len(s) > 64 {
 		return bad("too long")
@@ -43,7 +45,7 @@ func ParseWindow(s string) (Window, error) {
 		from, to, isRange := strings.Cut(part, "-")
 		a := dayIndex(from)
 		if a < 0 {
-			return bad("unknown day " + strconv.Quote(from))
+			return bad("unknown day name (use mon, tue, wed, thu, fri, sat, sun or daily)")
 		}
 		if !isRange {
 			w.Days[a] = true
@@ -51,7 +53,7 @@ func ParseWindow(s string) (Window, error) {
 		}
 		b := dayIndex(to)
 		if b < 0 {
-			return bad("unknown day " + strconv.Quote(to))
+			return bad("unknown day name (use mon, tue, wed, thu, fri, sat, sun or daily)")
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			w.Days[d] = true
@@ -88,15 +90,24 @@ func dayIndex(s string) int {
 
 func parseClock(s string, allow24 bool) (int, error) {
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) == 0 || len(h) > 2 || len(m) != 2 {
-		return 0, fmt.Errorf("time %q is not HH:MM", s)
+	if !ok || len(h) == 0 || len(h) > 2 || len(m) != 2 || !allDigits(h) || !allDigits(m) {
+		return 0, fmt.Errorf("times are HH:MM")
 	}
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
 	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && (mm != 0 || !allow24)) {
-		return 0, fmt.Errorf("time %q is not HH:MM", s)
+		return 0, fmt.Errorf("times are HH:MM")
 	}
 	return hh*60 + mm, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CrossesMidnight reports whether the window ends on the next day.

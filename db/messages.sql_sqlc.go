@@ -495,22 +495,29 @@ func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusPara
 }
 
 const setProviderAccepted = `-- name: SetProviderAccepted :exec
-UPDATE messages SET status = 'sent', provider_id = $2, provider_status = $3, updated_at = $4 WHERE id = $1
+UPDATE messages SET
+    status = $2, provider_id = $3, provider_status = $4, updated_at = $5,
+    final_at = CASE WHEN $6::boolean THEN $5 ELSE final_at END
+WHERE id = $1
 `
 
 type SetProviderAcceptedParams struct {
 	ID             uuid.UUID
+	Status         string
 	ProviderID     sql.NullString
 	ProviderStatus sql.NullString
 	UpdatedAt      time.Time
+	Final          bool
 }
 
 func (q *Queries) SetProviderAccepted(ctx context.Context, arg SetProviderAcceptedParams) error {
 	_, err := q.db.ExecContext(ctx, setProviderAccepted,
 		arg.ID,
+		arg.Status,
 		arg.ProviderID,
 		arg.ProviderStatus,
 		arg.UpdatedAt,
+		arg.Final,
 	)
 	return err
 }
@@ -518,7 +525,8 @@ func (q *Queries) SetProviderAccepted(ctx context.Context, arg SetProviderAccept
 const setProviderStatus = `-- name: SetProviderStatus :exec
 UPDATE messages SET
     status = $2, provider_status = $3, error_code = $4, updated_at = $5,
-    final_at = CASE WHEN $6::boolean THEN $5 ELSE final_at END
+    provider_id = coalesce(provider_id, $6),
+    final_at = CASE WHEN $7::boolean THEN $5 ELSE final_at END
 WHERE id = $1
 `
 
@@ -528,6 +536,7 @@ type SetProviderStatusParams struct {
 	ProviderStatus sql.NullString
 	ErrorCode      sql.NullString
 	UpdatedAt      time.Time
+	ProviderID     sql.NullString
 	Final          bool
 }
 
@@ -538,6 +547,7 @@ func (q *Queries) SetProviderStatus(ctx context.Context, arg SetProviderStatusPa
 		arg.ProviderStatus,
 		arg.ErrorCode,
 		arg.UpdatedAt,
+		arg.ProviderID,
 		arg.Final,
 	)
 	return err

@@ -198,6 +198,36 @@ func (q *Queries) ParticipantByCodeForUpdate(ctx context.Context, code string) (
 	return i, err
 }
 
+const participantByID = `-- name: ParticipantByID :one
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = $1
+`
+
+func (q *Queries) ParticipantByID(ctx context.Context, id int64) (Participant, error) {
+	row := q.db.QueryRowContext(ctx, participantByID, id)
+	var i Participant
+	err := row.Scan(
+		&i.ID,
+		&i.Code,
+		&i.Initials,
+		&i.Language,
+		&i.TimeZone,
+		&i.PhoneEnc,
+		&i.PhoneIndex,
+		&i.PhoneMask,
+		&i.WhatsappEnc,
+		&i.WhatsappIndex,
+		&i.WhatsappMask,
+		&i.Monitored,
+		pq.Array(&i.SafeWindows),
+		&i.AnyTime,
+		pq.Array(&i.ChannelPreference),
+		&i.CaseworkerID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const participantByPhoneIndex = `-- name: ParticipantByPhoneIndex :one
 SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE phone_index = $1 OR whatsapp_index = $1 LIMIT 1
 `

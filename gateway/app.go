@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +33,11 @@ type AppConfig struct {
 	DataDir     string
 	Migrate     bool // apply migrations at start
 	Service     Config
+	// Twilio: with no AccountSID the dev sink records what would be sent.
+	Twilio channels.TwilioConfig
+	Worker WorkerConfig
+	// NoWorkers runs the HTTP API only (no relay, workers or scheduler).
+	NoWorkers bool
 }
 
 // App is a running gateway process: its connections and HTTP server.
@@ -43,6 +50,9 @@ type App struct {
 	JS       jetstream.JetStream
 	embedded *channels.Embedded
 	Server   *Server
+	// Sink is set when no Twilio credentials are configured.
+	Sink    *channels.Sink
+	senders map[string]channels.Sender
 }
 
 // ErrNoKey explains how to make a key file; the server never starts
@@ -97,7 +107,35 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	cfg.Service.TwilioAuthToken = cfg.Twilio.AuthToken
 	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service})
+	if cfg.Twilio.AccountSID == "" {
+		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
+		a.Server.sink = a.Sink
+		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink}
+		log.Warn("no Twilio credentials: messages go to the dev sink (GET /v1/dev/sink), nothing leaves this machine", "dir", filepath.Join(cfg.DataDir, "dev-sink"))
+	} else {
+		tw, err := channels.NewTwilio(cfg.Twilio)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw}
+		// Twilio's default throughput unless configured: 1 SMS/s per
+		// sender number, 80 WhatsApp messages/s per sender.
+		defaults := map[string]float64{"sms": 1, "whatsapp": 80}
+		if a.cfg.Worker.Rate == nil {
+			a.cfg.Worker.Rate = map[string]float64{}
+		}
+		for ch, r := range defaults {
+			if v, ok := a.cfg.Worker.Rate[ch]; !ok || v < 0 {
+				a.cfg.Worker.Rate[ch] = r
+			}
+		}
+	}
+	if a.cfg.Worker.StatusCallback == "" && cfg.Service.PublicURL != "" {
+		a.cfg.Worker.StatusCallback = strings.TrimRight(cfg.Service.PublicURL, "/") + "/webhooks/twilio/status"
+	}
 	return a, nil
 }
 
@@ -122,6 +160,21 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if !a.cfg.NoWorkers {
+		for _, run := range []func(context.Context){
+			a.Server.relay.Run,
+			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
+			a.Server.NewScheduler().Run,
+		} {
+			wg.Add(1)
+			go func() { defer wg.Done(); run(bg) }()
+		}
+	}
+	// Background work stops after the HTTP server has drained, so nothing
+	// accepted in the last moments is left without a relay pass.
+	defer func() { stopBG(); wg.Wait() }()
 	select {
 	case err := <-errc:
 		return err

@@ -49,6 +49,12 @@ func jsonFields(t reflect.Type) map[string]bool {
 // refusing unknown fields with 422 and real-name fields with a message that
 // says why. It writes the error response itself and returns false on error.
 func bindStrict(c *gin.Context, dst any, realNamesAllowed bool) bool {
+	body, ok := readBody(c)
+	return ok && decodeStrict(c, body, dst, realNamesAllowed)
+}
+
+// readBody reads the (size-limited) request body.
+func readBody(c *gin.Context) ([]byte, bool) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -57,8 +63,13 @@ func bindStrict(c *gin.Context, dst any, realNamesAllowed bool) bool {
 		} else {
 			fail(c, errs.New("invalid_json", "could not read the request body"))
 		}
-		return false
+		return nil, false
 	}
+	return body, true
+}
+
+// decodeStrict is bindStrict over a body already read.
+func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) bool {
 	if err := checkFields(body, reflect.TypeOf(dst).Elem(), realNamesAllowed); err != nil {
 		fail(c, err)
 		return false

@@ -12,6 +12,11 @@ type Config struct {
 	// TrustedProxies: client IPs for the audit come from X-Forwarded-For
 	// only when the peer is one of these.
 	TrustedProxies []string
+	// PublicURL is how Twilio reaches this gateway (e.g.
+	// https://gw.example.org); webhook signatures are computed over it.
+	PublicURL string
+	// TwilioAuthToken verifies webhook signatures.
+	TwilioAuthToken string
 }
 
 func (c *Config) setDefaults() {

@@ -50,12 +50,18 @@ var statusOf = map[string]int{
 	"invalid_param":        http.StatusUnprocessableEntity,
 	"unsupported_channel":  http.StatusUnprocessableEntity,
 	"content_not_discreet": http.StatusUnprocessableEntity,
+	"sensitive_content":    http.StatusUnprocessableEntity,
+	"invalid_evidence":     http.StatusUnprocessableEntity,
+	"invalid_option":       http.StatusUnprocessableEntity,
+	"missing_actor":        http.StatusUnprocessableEntity,
 	// 403: the contact decision refused (she has not agreed to this).
 	"no_consent":                         http.StatusForbidden,
 	"consent_revoked":                    http.StatusForbidden,
 	"consent_expired":                    http.StatusForbidden,
 	"no_number_for_channel":              http.StatusForbidden,
 	"channel_unsafe_for_monitored_phone": http.StatusForbidden,
+	"no_time_zone":                       http.StatusForbidden,
+	"no_safe_window":                     http.StatusForbidden,
 	// 503: a dependency is down; the request may be retried.
 	"unavailable": http.StatusServiceUnavailable,
 	"internal":    http.StatusInternalServerError,

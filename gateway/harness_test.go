@@ -50,6 +50,8 @@ type env struct {
 	logs   *syncBuffer
 	tokens map[Role]string
 	clock  *testClock
+	js     jetstream.JetStream
+	nats   *channels.Embedded
 }
 
 type testClock struct {
@@ -69,7 +71,9 @@ func (c *testClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, Config{}) }
+
+func newEnvWith(t *testing.T, cfg Config) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
 	nsrv, err := channels.StartEmbedded(t.TempDir(), 0)
@@ -94,7 +98,9 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, db: pool, dbURL: url, keys: keys.NewTestRing(), logs: &syncBuffer{}, tokens: map[Role]string{},
 		clock: &testClock{t: time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.srv = New(Deps{DB: pool, Keys: e.keys, NC: nc, JS: js, Log: log, Now: e.clock.Now})
+	e.js = js
+	e.nats = nsrv
+	e.srv = New(Deps{DB: pool, Keys: e.keys, NC: nc, JS: js, Log: log, Now: e.clock.Now, Config: cfg})
 	for _, r := range []Role{RoleStaff, RoleSupervisor, RoleAdmin} {
 		tok, err := AddUser(ctx, pool, SystemActor("test"), string(r)+"-user", r)
 		if err != nil {

@@ -7,6 +7,8 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// forgedWebhooks counts callbacks refused for a bad signature.
+	forgedWebhooks prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -21,6 +23,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	m.forgedWebhooks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "safecontact_webhook_signature_failures_total",
+		Help: "Provider webhooks refused because the signature did not verify.",
+	})
+	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks)
 	return m
 }

@@ -41,19 +41,22 @@ type participantInput struct {
 // ParticipantView is what the API shows. There is no name and no full
 // phone number in it, by construction.
 type ParticipantView struct {
-	Code              string    `json:"code"`
-	Initials          string    `json:"initials"`
-	Language          string    `json:"language"`
-	TimeZone          string    `json:"time_zone"`
-	Phone             string    `json:"phone"`
-	WhatsApp          *string   `json:"whatsapp"`
-	Monitored         bool      `json:"monitored"`
-	SafeWindows       []string  `json:"safe_windows"`
-	AnyTime           bool      `json:"any_time"`
-	ChannelPreference []string  `json:"channel_preference"`
-	Caseworker        *string   `json:"caseworker"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	Code              string   `json:"code"`
+	Initials          string   `json:"initials"`
+	Language          string   `json:"language"`
+	TimeZone          string   `json:"time_zone"`
+	Phone             string   `json:"phone"`
+	WhatsApp          *string  `json:"whatsapp"`
+	Monitored         bool     `json:"monitored"`
+	SafeWindows       []string `json:"safe_windows"`
+	AnyTime           bool     `json:"any_time"`
+	ChannelPreference []string `json:"channel_preference"`
+	Caseworker        *string  `json:"caseworker"`
+	// ConsentReviewDue: some consent in force is older than the review
+	// age; staff should confirm it with her.
+	ConsentReviewDue bool      `json:"consent_review_due"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
@@ -65,6 +68,13 @@ func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, e
 	}
 	if p.WhatsappMask.Valid {
 		v.WhatsApp = &p.WhatsappMask.String
+	}
+	_, folded, err := s.consentsOf(ctx, s.q, p.ID, s.now())
+	if err != nil {
+		return v, err
+	}
+	for _, c := range folded {
+		v.ConsentReviewDue = v.ConsentReviewDue || c.ReviewDue
 	}
 	if p.CaseworkerID.Valid {
 		u, err := s.q.UserByID(ctx, p.CaseworkerID.Int64)

@@ -20,6 +20,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/keys"
+	"safecontact/templates"
 )
 
 // Deps are what the service is built from. Open (app.go) makes them from a
@@ -32,6 +33,9 @@ type Deps struct {
 	Log    *slog.Logger
 	Now    func() time.Time // injectable clock; UTC
 	Config Config
+	// Catalog renders templates and carries the discreet-content filter;
+	// nil means the built-in catalogue and lexicon.
+	Catalog *templates.Catalog
 }
 
 // Server is the gateway service.
@@ -47,6 +51,10 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	router  *gin.Engine
+	catalog *templates.Catalog
+	filter  *templates.Filter
+	relay   *Relay
+	sink    *channels.Sink // dev mode only
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -66,8 +74,28 @@ func New(d Deps) *Server {
 		db: d.DB, q: db.New(d.DB), keys: d.Keys, nc: d.NC, js: d.JS,
 		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg),
 	}
+	if d.Catalog == nil {
+		cat, err := templates.Builtin()
+		if err != nil {
+			// The built-in catalogue is tested at build time; failing here
+			// means a broken binary.
+			panic(err)
+		}
+		d.Catalog = cat
+	}
+	s.catalog, s.filter = d.Catalog, d.Catalog.Filter()
+	if d.JS != nil {
+		s.relay = NewRelay(d.DB, d.JS, d.Log)
+	}
 	s.router = s.routes()
 	return s
+}
+
+// kickRelay wakes the outbox relay after a commit.
+func (s *Server) kickRelay() {
+	if s.relay != nil {
+		s.relay.Kick()
+	}
 }
 
 // Handler is the HTTP handler of the whole service.
@@ -93,12 +121,26 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 
+	hooks := r.Group("/webhooks")
+	hooks.POST("/twilio/status", s.twilioStatus)
+
 	v1 := r.Group("/v1", s.limitBody(1<<20), s.authenticate)
 	staff := v1.Group("", s.require(RoleStaff))
 	staff.POST("/participants", s.createParticipant)
 	staff.GET("/participants", s.listParticipants)
 	staff.GET("/participants/:code", s.getParticipant)
 	staff.PATCH("/participants/:code", s.patchParticipant)
+	staff.POST("/participants/:code/consents", s.grantConsent)
+	staff.GET("/participants/:code/consents", s.getConsents)
+	staff.DELETE("/participants/:code/consents/:channel", s.revokeConsent)
+	staff.GET("/participants/:code/contactability", s.contactability)
+	staff.GET("/participants/:code/messages", s.listParticipantMessages)
+	staff.POST("/messages", s.acceptMessage)
+	staff.POST("/messages/preview", s.previewMessage)
+	staff.GET("/messages/:id", s.getMessage)
+	staff.GET("/templates", s.listTemplates)
+
+	staff.GET("/dev/sink", s.devSink)
 
 	admin := v1.Group("", s.require(RoleAdmin))
 	admin.POST("/users", s.createUserHTTP)
@@ -131,4 +173,16 @@ func (s *Server) readyz(c *gin.Context) {
 		status = http.StatusServiceUnavailable
 	}
 	c.JSON(status, gin.H{"ready": ok, "checks": checks})
+}
+
+// devSink shows what the dev sink "sent" (dev mode only: with Twilio
+// configured there is no sink and this is 404). The sink stands in for
+// her phone, so it shows the text and the number as the phone would get
+// them; it exists only on a developer's machine with test data.
+func (s *Server) devSink(c *gin.Context) {
+	if s.sink == nil {
+		fail(c, notFound("dev sink (Twilio is configured)"))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": s.sink.Recent()})
 }

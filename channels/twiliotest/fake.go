@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -134,6 +135,12 @@ type Fake struct {
 	cbErrs    []error
 	cbSem     chan struct{}
 	closed    atomic.Bool
+
+	// OnCreate and OnCallback, when set (before traffic starts), observe
+	// each accepted message and each automatic callback's outcome; the
+	// load generator measures end-to-end latency with them.
+	OnCreate   func(m Message)
+	OnCallback func(sid, status string, err error)
 }
 
 // New starts a fake Twilio API that accepts Basic auth with AccountSID()
@@ -143,8 +150,35 @@ func New(t testing.TB, authToken string) *Fake {
 	if authToken == "" {
 		t.Fatal("twiliotest: empty auth token")
 	}
+	f := newFake(authToken)
+	f.t = t
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// Start runs a fake outside a test (for the load generator), listening on
+// addr (e.g. "127.0.0.1:0"), accepting accountSID (random if "") and
+// authToken. Close stops it.
+func Start(accountSID, authToken, addr string) (*Fake, error) {
+	if authToken == "" {
+		return nil, fmt.Errorf("twiliotest: empty auth token")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	f := newFake(authToken)
+	if accountSID != "" {
+		f.accountSID = accountSID
+	}
+	f.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(f.serve)}}
+	f.srv.Start()
+	return f, nil
+}
+
+func newFake(authToken string) *Fake {
 	f := &Fake{
-		t:          t,
 		accountSID: "AC" + randHex(),
 		authToken:  authToken,
 		failTo:     map[string]Failure{},
@@ -160,8 +194,6 @@ func New(t testing.TB, authToken string) *Fake {
 	tr.MaxIdleConnsPerHost = maxConcurrentPosts
 	f.cbClient = &http.Client{Transport: tr, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.Close)
 	return f
 }
 
@@ -297,7 +329,9 @@ func (f *Fake) ClearFailures() {
 func (f *Fake) AutoDeliver(statuses ...string) {
 	for _, s := range statuses {
 		if !knownStatus[s] {
-			f.t.Errorf("twiliotest: AutoDeliver: unknown Twilio status %q", s)
+			if f.t != nil {
+				f.t.Errorf("twiliotest: AutoDeliver: unknown Twilio status %q", s)
+			}
 			return
 		}
 	}
@@ -695,6 +729,9 @@ func (f *Fake) createMessage(w http.ResponseWriter, form url.Values) {
 	out := f.messageJSON(m)
 	f.msgMu.Unlock()
 	f.created.Add(1)
+	if f.OnCreate != nil {
+		f.OnCreate(*m)
+	}
 	writeJSON(w, http.StatusCreated, out)
 	if auto := f.auto.Load(); auto != nil && m.StatusCallback != "" {
 		f.autoDeliver(m.Sid, *auto)
@@ -727,7 +764,11 @@ func (f *Fake) autoDeliver(sid string, statuses []string) {
 		f.cbSem <- struct{}{}
 		defer func() { <-f.cbSem }()
 		for _, st := range statuses {
-			if err := f.Deliver(sid, st); err != nil {
+			err := f.Deliver(sid, st)
+			if f.OnCallback != nil {
+				f.OnCallback(sid, st, err)
+			}
+			if err != nil {
 				f.cbMu.Lock()
 				if len(f.cbErrs) < 100 {
 					f.cbErrs = append(f.cbErrs, err)

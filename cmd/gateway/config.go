@@ -67,13 +67,29 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.BoolVar(&cfg.Migrate, "migrate", env("GATEWAY_MIGRATE", "true") == "true", "apply database migrations at start (env GATEWAY_MIGRATE)")
 	fs.StringVar(&cfg.Service.DefaultRegion, "default-region", env("GATEWAY_DEFAULT_REGION", "ES"), "region for phone numbers typed without + (env GATEWAY_DEFAULT_REGION)")
 	fs.DurationVar(&cfg.Service.ConsentReviewAge, "consent-review-age", envDuration("GATEWAY_CONSENT_REVIEW_AGE", 90*24*time.Hour), "consent older than this is flagged for review (env GATEWAY_CONSENT_REVIEW_AGE)")
+	fs.StringVar(&cfg.Service.PublicURL, "public-url", env("GATEWAY_PUBLIC_URL", ""), "public base URL Twilio calls back (webhook signatures are checked against it) (env GATEWAY_PUBLIC_URL)")
+	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; empty sends to the dev sink (env TWILIO_ACCOUNT_SID)")
+	fs.StringVar(&cfg.Twilio.AuthToken, "twilio-auth-token", env("TWILIO_AUTH_TOKEN", ""), "Twilio auth token (env TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_FILE)")
+	fs.StringVar(&cfg.Twilio.From, "twilio-from", env("TWILIO_FROM", ""), "SMS sender number (env TWILIO_FROM)")
+	fs.StringVar(&cfg.Twilio.MessagingServiceSID, "twilio-messaging-service", env("TWILIO_MESSAGING_SERVICE_SID", ""), "Messaging Service SID, instead of --twilio-from (env TWILIO_MESSAGING_SERVICE_SID)")
+	fs.StringVar(&cfg.Twilio.WhatsAppFrom, "twilio-whatsapp-from", env("TWILIO_WHATSAPP_FROM", ""), "WhatsApp sender number (env TWILIO_WHATSAPP_FROM)")
+	fs.StringVar(&cfg.Twilio.APIBaseURL, "twilio-api-url", env("TWILIO_API_URL", ""), "Twilio API base URL override, for a local fake in load tests (env TWILIO_API_URL)")
+	fs.IntVar(&cfg.Worker.Concurrency, "worker-concurrency", envInt("GATEWAY_WORKER_CONCURRENCY", 16), "messages in flight per channel lane (env GATEWAY_WORKER_CONCURRENCY)")
+	smsRate := fs.Float64("sms-rate", float64(envInt("GATEWAY_SMS_RATE", -1)), "SMS per second; -1 = Twilio's default for a sender number (1/s), 0 = unlimited (env GATEWAY_SMS_RATE)")
+	waRate := fs.Float64("whatsapp-rate", float64(envInt("GATEWAY_WHATSAPP_RATE", -1)), "WhatsApp messages per second; -1 = Twilio's default sender throughput (80/s), 0 = unlimited (env GATEWAY_WHATSAPP_RATE)")
+	cfg.Worker.Rate = map[string]float64{}
+	rates = func() { cfg.Worker.Rate["sms"], cfg.Worker.Rate["whatsapp"] = *smsRate, *waRate }
 	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env GATEWAY_TRUSTED_PROXIES)")
 	level := fs.String("log-level", env("GATEWAY_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEWAY_LOG_LEVEL)")
 	_ = proxies
 	return cfg, level
 }
 
+// rates copies the rate flags into the config after parsing.
+var rates = func() {}
+
 func finishAppConfig(fs *flag.FlagSet, cfg *gateway.AppConfig) {
+	rates()
 	if cfg.KeyFile == "" {
 		cfg.KeyFile = filepath.Join(cfg.DataDir, "keys.json")
 	}

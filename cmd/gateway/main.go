@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // zone data in the binary: safe windows must not depend on the host
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -30,6 +31,8 @@ func commands() []command {
 		{"migrate", "migrate up|status: apply or list database migrations", cmdMigrate},
 		{"keys", "keys init|rotate: create or rotate the encryption key file", cmdKeys},
 		{"users", "users add|list|disable: manage staff users and API tokens", cmdUsers},
+		{"sanitize", "read a message on stdin, print the discreet-content filter's verdict as JSON", cmdSanitize},
+		{"templates", "templates list|render: the message catalogue, for authors", cmdTemplates},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "safecontact gateway", version)
 			return nil

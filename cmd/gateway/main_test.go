@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,5 +65,53 @@ func TestUsersAndMigrateCommands(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, "nonsense"); code != 2 || !strings.Contains(stderr, "unknown command") {
 		t.Fatalf("unknown command: %d %q", code, stderr)
+	}
+}
+
+func TestSanitizeCommand(t *testing.T) {
+	in := "Tu cita con la psicóloga del centro es el martes. Llama al +34 612 345 678 o escribe a ayuda@ong.org"
+	stdin = strings.NewReader(in)
+	defer func() { stdin = os.Stdin }()
+	code, out, stderr := runCmd(t, "sanitize", "--lang", "es")
+	if code != 0 {
+		t.Fatalf("sanitize: %d %s", code, stderr)
+	}
+	var res struct {
+		Text       string `json:"text"`
+		Redactions []struct {
+			Category   string `json:"category"`
+			Start, End int
+			Match      string `json:"match"`
+		} `json:"redactions"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not JSON: %v %s", err, out)
+	}
+	cats := map[string]bool{}
+	for _, r := range res.Redactions {
+		cats[r.Category] = true
+		if in[r.Start:r.End] != r.Match {
+			t.Errorf("offsets %d-%d give %q, match says %q", r.Start, r.End, in[r.Start:r.End], r.Match)
+		}
+	}
+	for _, c := range []string{"health", "phone", "email"} {
+		if !cats[c] {
+			t.Errorf("no %s finding in %s", c, out)
+		}
+	}
+	if strings.Contains(res.Text, "612") || strings.Contains(res.Text, "psic") || strings.Contains(res.Text, "@") {
+		t.Errorf("stripped text still sensitive: %q", res.Text)
+	}
+}
+
+func TestTemplatesCommand(t *testing.T) {
+	code, out, _ := runCmd(t, "templates", "list")
+	if code != 0 || !strings.Contains(out, "appointment_reminder") || !strings.Contains(out, "safety_checkin") {
+		t.Fatalf("templates list: %d %s", code, out)
+	}
+	code, out, stderr := runCmd(t, "templates", "render", "appointment_reminder", "--lang", "es", "--variant", "discreet",
+		"--param", "when=2026-06-02T08:00:00Z", "--param", "place=Metro Sants")
+	if code != 0 || !strings.Contains(out, "10:00") || !strings.Contains(out, "Metro Sants") {
+		t.Fatalf("templates render: %d %q %q", code, out, stderr)
 	}
 }

@@ -50,11 +50,15 @@ WHERE id = $1;
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1;
 
 -- name: SetProviderAccepted :exec
-UPDATE messages SET status = 'sent', provider_id = $2, provider_status = $3, updated_at = $4 WHERE id = $1;
+UPDATE messages SET
+    status = $2, provider_id = $3, provider_status = $4, updated_at = $5,
+    final_at = CASE WHEN sqlc.arg(final)::boolean THEN $5 ELSE final_at END
+WHERE id = $1;
 
 -- name: SetProviderStatus :exec
 UPDATE messages SET
     status = $2, provider_status = $3, error_code = $4, updated_at = $5,
+    provider_id = coalesce(provider_id, sqlc.arg(provider_id)),
     final_at = CASE WHEN sqlc.arg(final)::boolean THEN $5 ELSE final_at END
 WHERE id = $1;
 

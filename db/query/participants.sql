@@ -41,3 +41,6 @@ UPDATE participants SET
     channel_preference = $14, caseworker_id = $15, updated_at = now()
 WHERE id = $1
 RETURNING *;
+
+-- name: ParticipantByID :one
+SELECT * FROM participants WHERE id = $1;

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"safecontact/consent"
+	"safecontact/templates"
+)
+
+// stdin is where sanitize reads from (a variable so tests can feed it).
+var stdin io.Reader = os.Stdin
+
+// cmdSanitize reads one message from stdin and prints the filter's verdict
+// as JSON: the stripped text and what was removed (byte offsets of the
+// input).
+func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lang := fs.String("lang", "es", "language of the message (BCP 47); the lexicon covers every shipped language at once")
+	terms := fs.String("terms", env("GATEWAY_TERMS_FILE", ""), "deployment terms file (category: term per line) (env GATEWAY_TERMS_FILE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := consent.ParseLanguage(*lang); err != nil {
+		return err
+	}
+	f, err := templates.NewFilter(*terms)
+	if err != nil {
+		return err
+	}
+	in, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+	if err != nil {
+		return err
+	}
+	text, findings := f.Strip(string(in))
+	if findings == nil {
+		findings = []templates.Finding{}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(struct {
+		Text       string              `json:"text"`
+		Redactions []templates.Finding `json:"redactions"`
+	}{text, findings})
+}
+
+// cmdTemplates lists and renders templates, for authors.
+func cmdTemplates(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("templates", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", env("GATEWAY_TEMPLATES_DIR", ""), "directory of templates that add to or override the built-in ones (env GATEWAY_TEMPLATES_DIR)")
+	lang := fs.String("lang", "en", "language (BCP 47)")
+	variant := fs.String("variant", "standard", "standard or discreet")
+	channel := fs.String("channel", "sms", "sms, whatsapp or voice")
+	tz := fs.String("tz", "Europe/Madrid", "her IANA time zone")
+	var params paramList
+	fs.Var(&params, "param", "k=v parameter (repeatable); datetime values are RFC 3339")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gateway templates list\n       gateway templates render ID --lang LANG --variant discreet --param k=v …")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("missing subcommand: list or render")
+	}
+	sub, rest := args[0], args[1:]
+	var id string
+	if sub == "render" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		id, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	cat, err := loadCatalog(*dir)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "list":
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tVERSION\tCHANNELS\tPARAMS\tLANGUAGES")
+		for _, t := range cat.List() {
+			var ps []string
+			for _, p := range t.Params {
+				ps = append(ps, p.Name+":"+string(p.Type))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.ID, t.Version, strings.Join(t.Channels, ","), strings.Join(ps, ","), strings.Join(t.Languages, ","))
+		}
+		return tw.Flush()
+	case "render":
+		if id == "" {
+			return errors.New("render needs a template id: gateway templates render ID …")
+		}
+		r, err := cat.Render(templates.RenderRequest{TemplateID: id, Lang: *lang, Variant: templates.Variant(*variant),
+			Channel: *channel, Params: params.m, TimeZone: *tz})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, r.Text)
+		fmt.Fprintf(stderr, "(%s v%d, language %s, %s, %s: %d chars, %d segment(s))\n", r.TemplateID, r.Version, r.Lang, r.Variant, r.SMS.Encoding, r.SMS.Chars, r.SMS.Segments)
+		return nil
+	}
+	return fmt.Errorf("unknown subcommand %q: use list or render", sub)
+}
+
+func loadCatalog(dir string) (*templates.Catalog, error) {
+	if dir == "" {
+		return templates.Builtin()
+	}
+	return templates.Load(dir)
+}
+
+type paramList struct{ m map[string]string }
+
+func (p *paramList) String() string { return "" }
+
+func (p *paramList) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("param %q is not k=v", v)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[k] = val
+	return nil
+}

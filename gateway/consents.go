@@ -1,0 +1,304 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+)
+
+// profileOf turns a stored participant into what the contact decision
+// needs. It decrypts nothing: the decision only needs to know that numbers
+// exist.
+func profileOf(p db.Participant) consent.Profile {
+	prof := consent.Profile{
+		Code: p.Code, Language: p.Language, Monitored: p.Monitored,
+		HasPhone: len(p.PhoneEnc) > 0, AnyTime: p.AnyTime,
+		// Her phone is WhatsApp-capable unless a separate WhatsApp number
+		// says otherwise; consent decides whether WhatsApp may be used.
+		HasWhatsApp: len(p.WhatsappEnc) > 0 || len(p.PhoneEnc) > 0,
+	}
+	if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+		prof.TimeZone = loc
+	}
+	for _, s := range p.SafeWindows {
+		if w, err := consent.ParseWindow(s); err == nil {
+			prof.Windows = append(prof.Windows, w)
+		}
+	}
+	for _, s := range p.ChannelPreference {
+		prof.Preference = append(prof.Preference, consent.Channel(s))
+	}
+	return prof
+}
+
+func eventOf(r db.ConsentEvent) consent.Event {
+	e := consent.Event{
+		ID: r.ID, Channel: consent.Channel(r.Channel), Kind: consent.EventKind(r.Kind), At: r.At.UTC(),
+		Actor: r.Actor, Source: consent.Source(r.Source), Evidence: r.Evidence,
+		NoticeLanguage: r.NoticeLanguage, Reason: r.Reason,
+		AllowVoicemail: r.AllowVoicemail, AcceptWhatsAppRisk: r.AcceptWhatsappRisk,
+	}
+	if r.ExpiresAt.Valid {
+		t := r.ExpiresAt.Time.UTC()
+		e.ExpiresAt = &t
+	}
+	return e
+}
+
+// consentsOf loads her ledger and folds it at now.
+func (s *Server) consentsOf(ctx context.Context, q *db.Queries, participantID int64, now time.Time) ([]consent.Event, map[consent.Channel]consent.ChannelConsent, error) {
+	rows, err := q.ConsentHistory(ctx, participantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	hist := make([]consent.Event, len(rows))
+	for i, r := range rows {
+		hist[i] = eventOf(r)
+	}
+	return hist, consent.Fold(hist, now, s.cfg.ConsentReviewAge), nil
+}
+
+// decide runs the contact decision for a participant at now.
+func (s *Server) decide(ctx context.Context, q *db.Queries, p db.Participant, ch consent.Channel, now time.Time) (consent.Decision, error) {
+	_, folded, err := s.consentsOf(ctx, q, p.ID, now)
+	if err != nil {
+		return consent.Decision{}, err
+	}
+	return consent.Decide(profileOf(p), folded, ch, now), nil
+}
+
+// RevokeConsent appends a revocation and its audit event with q (the
+// caller's transaction). Used by staff, inbound STOP and provider opt-outs.
+func RevokeConsent(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, ch consent.Channel, src consent.Source, reason string, now time.Time) error {
+	ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
+		ParticipantID: p.ID, Channel: string(ch), Kind: string(consent.KindRevoked), At: now,
+		Actor: a.Name, Source: string(src), Reason: reason,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = Append(ctx, q, a, AuditEvent{Action: "consent.revoked", ParticipantCode: p.Code, Details: map[string]any{
+		"channel": ch, "source": src, "consent_event": ev.ID,
+	}})
+	return err
+}
+
+type grantInput struct {
+	Channel            string     `json:"channel"`
+	Evidence           string     `json:"evidence"`
+	NoticeLanguage     string     `json:"notice_language"`
+	ExpiresAt          *time.Time `json:"expires_at"`
+	AllowVoicemail     bool       `json:"allow_voicemail"`
+	AcceptWhatsAppRisk bool       `json:"accept_whatsapp_risk"`
+}
+
+type consentEventView struct {
+	ID                 int64      `json:"id"`
+	Channel            string     `json:"channel"`
+	Kind               string     `json:"kind"`
+	At                 time.Time  `json:"at"`
+	Actor              string     `json:"actor"`
+	Source             string     `json:"source"`
+	Evidence           string     `json:"evidence,omitempty"`
+	NoticeLanguage     string     `json:"notice_language,omitempty"`
+	ExpiresAt          *time.Time `json:"expires_at,omitempty"`
+	Reason             string     `json:"reason,omitempty"`
+	AllowVoicemail     bool       `json:"allow_voicemail"`
+	AcceptWhatsAppRisk bool       `json:"accept_whatsapp_risk"`
+}
+
+type channelConsentView struct {
+	State              consent.State `json:"state"`
+	GrantedAt          *time.Time    `json:"granted_at"`
+	RevokedAt          *time.Time    `json:"revoked_at"`
+	ExpiresAt          *time.Time    `json:"expires_at"`
+	AllowVoicemail     bool          `json:"allow_voicemail"`
+	AcceptWhatsAppRisk bool          `json:"accept_whatsapp_risk"`
+	Version            int           `json:"version"`
+	ReviewDue          bool          `json:"consent_review_due"`
+}
+
+func consentViews(hist []consent.Event, folded map[consent.Channel]consent.ChannelConsent) gin.H {
+	chans := map[string]channelConsentView{}
+	review := false
+	for _, ch := range consent.Channels {
+		c, ok := folded[ch]
+		if !ok {
+			c = consent.ChannelConsent{Channel: ch, State: consent.StateNone}
+		}
+		chans[string(ch)] = channelConsentView{State: c.State, GrantedAt: c.GrantedAt, RevokedAt: c.RevokedAt, ExpiresAt: c.ExpiresAt,
+			AllowVoicemail: c.AllowVoicemail, AcceptWhatsAppRisk: c.AcceptWhatsAppRisk, Version: c.Version, ReviewDue: c.ReviewDue}
+		review = review || c.ReviewDue
+	}
+	h := make([]consentEventView, len(hist))
+	for i, e := range hist {
+		h[i] = consentEventView{ID: e.ID, Channel: string(e.Channel), Kind: string(e.Kind), At: e.At, Actor: e.Actor, Source: string(e.Source),
+			Evidence: e.Evidence, NoticeLanguage: e.NoticeLanguage, ExpiresAt: e.ExpiresAt, Reason: e.Reason,
+			AllowVoicemail: e.AllowVoicemail, AcceptWhatsAppRisk: e.AcceptWhatsAppRisk}
+	}
+	return gin.H{"channels": chans, "consent_review_due": review, "history": h}
+}
+
+func (s *Server) grantConsent(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in grantInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	ch, err := consent.ParseChannel(in.Channel, false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := s.now()
+	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: actorOf(c).Name, Source: consent.SourceStaff,
+		Evidence: in.Evidence, NoticeLanguage: in.NoticeLanguage, ExpiresAt: in.ExpiresAt,
+		AllowVoicemail: in.AllowVoicemail, AcceptWhatsAppRisk: in.AcceptWhatsAppRisk}
+	if err := consent.ValidateGrant(ev, now); err != nil {
+		fail(c, err)
+		return
+	}
+	if lang, err := consent.ParseLanguage(in.NoticeLanguage); err == nil {
+		ev.NoticeLanguage = lang
+	}
+	var out gin.H
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		if err != nil {
+			return err
+		}
+		var exp sql.NullTime
+		if ev.ExpiresAt != nil {
+			exp = sql.NullTime{Time: ev.ExpiresAt.UTC(), Valid: true}
+		}
+		row, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
+			ParticipantID: p.ID, Channel: string(ch), Kind: string(consent.KindGranted), At: now, Actor: ev.Actor,
+			Source: string(ev.Source), Evidence: ev.Evidence, NoticeLanguage: ev.NoticeLanguage, ExpiresAt: exp,
+			AllowVoicemail: ev.AllowVoicemail, AcceptWhatsappRisk: ev.AcceptWhatsAppRisk,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, actorOf(c), AuditEvent{Action: "consent.granted", ParticipantCode: p.Code, Details: map[string]any{
+			"channel": ch, "consent_event": row.ID, "expires": ev.ExpiresAt != nil, "allow_voicemail": ev.AllowVoicemail,
+			"accept_whatsapp_risk": ev.AcceptWhatsAppRisk, "notice_language": ev.NoticeLanguage,
+		}}); err != nil {
+			return err
+		}
+		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		out = consentViews(hist, folded)
+		return err
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) revokeConsent(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return
+	}
+	if in.Reason == "" {
+		in.Reason = c.Query("reason")
+	}
+	if in.Reason == "" || len(in.Reason) > 500 {
+		fail(c, errs.Field("missing_field", "reason", "a reason (up to 500 characters) is required to revoke consent"))
+		return
+	}
+	ch, err := consent.ParseChannel(c.Param("channel"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := s.now()
+	var out gin.H
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		if err != nil {
+			return err
+		}
+		if err := RevokeConsent(ctx, q, actorOf(c), p, ch, consent.SourceStaff, in.Reason, now); err != nil {
+			return err
+		}
+		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		out = consentViews(hist, folded)
+		return err
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getConsents(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	hist, folded, err := s.consentsOf(ctx, s.q, p.ID, s.now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, consentViews(hist, folded))
+}
+
+// decisionView is a contact decision as the API shows it.
+type decisionView struct {
+	Allowed        bool            `json:"allowed"`
+	Code           string          `json:"code,omitempty"`
+	Reason         string          `json:"reason,omitempty"`
+	Channel        consent.Channel `json:"channel"`
+	Variant        consent.Variant `json:"variant"`
+	AllowVoicemail bool            `json:"allow_voicemail"`
+	SendAt         *time.Time      `json:"send_at,omitempty"`
+	Immediate      bool            `json:"immediate"`
+	ConsentVersion int             `json:"consent_version"`
+	ReviewDue      bool            `json:"consent_review_due"`
+}
+
+func viewDecision(d consent.Decision) decisionView {
+	v := decisionView{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: d.Channel, Variant: d.Variant,
+		AllowVoicemail: d.AllowVoicemail, Immediate: d.Immediate, ConsentVersion: d.ConsentVersion, ReviewDue: d.ReviewDue}
+	if d.Allowed {
+		t := d.SendAt.UTC()
+		v.SendAt = &t
+	}
+	return v
+}
+
+func (s *Server) contactability(c *gin.Context) {
+	ctx := c.Request.Context()
+	ch, err := consent.ParseChannel(c.DefaultQuery("channel", "auto"), true)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := s.decide(ctx, s.q, p, ch, s.now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, viewDecision(d))
+}

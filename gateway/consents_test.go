@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"safecontact/db"
+)
+
+func grant(ch string) map[string]any {
+	return map[string]any{"channel": ch, "evidence": "signed form F-2026-114", "notice_language": "es"}
+}
+
+func TestConsentGrantRevokeContactability(t *testing.T) {
+	e := newEnv(t)
+	body := maria()
+	body["monitored"] = false
+	body["safe_windows"] = []string{"daily 09:00-20:00"}
+	code := e.createParticipant(body)
+	base := "/v1/participants/" + code
+
+	// No consent yet: refused with no_consent.
+	r := e.do(RoleStaff, "GET", base+"/contactability?channel=sms", nil)
+	if r.Status != 200 || r.json(t)["allowed"] != false || r.json(t)["code"] != "no_consent" {
+		t.Fatalf("before grant: %d %s", r.Status, r.Body)
+	}
+	// 2026-06-02 10:30 UTC = 12:30 in Madrid: inside her window.
+	if r := e.do(RoleStaff, "POST", base+"/consents", grant("sms")); r.Status != http.StatusCreated {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	r = e.do(RoleStaff, "GET", base+"/contactability?channel=auto", nil)
+	m := r.json(t)
+	if m["allowed"] != true || m["channel"] != "sms" || m["variant"] != "standard" || m["immediate"] != true {
+		t.Fatalf("after grant: %s", r.Body)
+	}
+
+	// Revoke: refused with consent_revoked; history keeps both events.
+	r = e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"})
+	if r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	r = e.do(RoleStaff, "GET", base+"/contactability?channel=sms", nil)
+	if r.json(t)["code"] != "consent_revoked" {
+		t.Fatalf("after revoke: %s", r.Body)
+	}
+	r = e.do(RoleStaff, "GET", base+"/consents", nil)
+	m = r.json(t)
+	hist := m["history"].([]any)
+	if len(hist) != 2 || hist[0].(map[string]any)["kind"] != "granted" || hist[1].(map[string]any)["kind"] != "revoked" {
+		t.Fatalf("history: %s", r.Body)
+	}
+	if m["channels"].(map[string]any)["sms"].(map[string]any)["state"] != "revoked" {
+		t.Fatalf("state: %s", r.Body)
+	}
+	// Audit has both.
+	events, err := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, ev := range events {
+		actions = append(actions, ev.Action)
+	}
+	if got := strings.Join(actions, ","); got != "participant.created,consent.granted,consent.revoked" {
+		t.Fatalf("audit = %s", got)
+	}
+	// The ledger is append-only in the database itself.
+	if _, err := e.db.Exec(`UPDATE consent_events SET kind = 'granted'`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Fatalf("UPDATE on consent_events: %v", err)
+	}
+	if _, err := e.db.Exec(`DELETE FROM consent_events`); err == nil {
+		t.Fatal("DELETE on consent_events succeeded")
+	}
+}
+
+func TestConsentValidationAndMonitored(t *testing.T) {
+	e := newEnv(t)
+	code := e.createParticipant(maria()) // monitored, windows mon-fri 10-12 and sat 18-02
+	base := "/v1/participants/" + code
+	cases := []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"channel": "pigeon", "evidence": "x", "notice_language": "es"}, 422, "invalid_channel"},
+		{map[string]any{"channel": "auto", "evidence": "x", "notice_language": "es"}, 422, "invalid_channel"},
+		{map[string]any{"channel": "sms", "notice_language": "es"}, 422, "missing_evidence"},
+		{map[string]any{"channel": "sms", "evidence": "x", "notice_language": "??"}, 422, "invalid_language"},
+		{map[string]any{"channel": "sms", "evidence": "x", "notice_language": "es", "expires_at": "2020-01-01T00:00:00Z"}, 422, "invalid_expiry"},
+		{map[string]any{"channel": "sms", "evidence": "x", "notice_language": "es", "name": "Maria"}, 422, "real_name_forbidden"},
+	}
+	for _, c := range cases {
+		r := e.do(RoleStaff, "POST", base+"/consents", c.body)
+		if r.Status != c.status || r.errCode(t) != c.code {
+			t.Errorf("grant %v: %d %s, want %d %s", c.body, r.Status, r.Body, c.status, c.code)
+		}
+	}
+	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", nil); r.Status != 422 || r.errCode(t) != "missing_field" {
+		t.Errorf("revoke without reason: %d %s", r.Status, r.Body)
+	}
+	// WhatsApp to a monitored phone is refused without explicit acceptance.
+	e.do(RoleStaff, "POST", base+"/consents", grant("whatsapp"))
+	r := e.do(RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
+	if r.json(t)["code"] != "channel_unsafe_for_monitored_phone" {
+		t.Fatalf("whatsapp monitored: %s", r.Body)
+	}
+	g := grant("whatsapp")
+	g["accept_whatsapp_risk"] = true
+	e.do(RoleStaff, "POST", base+"/consents", g)
+	// Tuesday 2026-06-02 10:30 UTC is 12:30 Madrid, after her 10-12 window:
+	// the next safe time is Wednesday 10:00 Madrid = 08:00 UTC.
+	r = e.do(RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
+	m := r.json(t)
+	if m["allowed"] != true || m["variant"] != "discreet" || m["send_at"] != "2026-06-03T08:00:00Z" || m["immediate"] != false {
+		t.Fatalf("whatsapp with accepted risk: %s", r.Body)
+	}
+	// Stale consent: 91 days later the participant shows consent_review_due.
+	e.clock.Set(e.clock.Now().Add(91 * 24 * time.Hour))
+	if r := e.do(RoleStaff, "GET", base, nil); r.json(t)["consent_review_due"] != true {
+		t.Fatalf("review due: %s", r.Body)
+	}
+}

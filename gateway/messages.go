@@ -1,0 +1,530 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/sqlc-dev/pqtype"
+
+	"safecontact/channels"
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+	"safecontact/templates"
+)
+
+// Message statuses. A message moves forward only (see channels.StatusRank
+// for the provider part):
+//
+//	scheduled → queued → sending → sent → delivered → read
+//	                              ↘ undelivered | failed
+//	queued|scheduled → dropped_consent_revoked (re-check before sending refused)
+//	sending (seen again after a crash, provider outcome unknown) → unknown
+const (
+	StatusScheduled = "scheduled"
+	StatusQueued    = "queued"
+	StatusSending   = "sending"
+	StatusSent      = "sent"
+	StatusDropped   = "dropped_consent_revoked"
+	StatusFailed    = "failed"
+	StatusUnknown   = "unknown"
+)
+
+// finalStatus: nothing more will happen to the message.
+func finalStatus(s string) bool {
+	switch s {
+	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusUnknown:
+		return true
+	}
+	return false
+}
+
+// messageInput is the body of POST /v1/messages and /v1/messages/preview.
+type messageInput struct {
+	Participant string            `json:"participant"`
+	Template    string            `json:"template"`
+	Params      map[string]string `json:"params"`
+	Body        string            `json:"body"`
+	Channel     string            `json:"channel"`
+	// Priority "safety" puts the message in the safety lane; staff API
+	// messages default to normal.
+	Priority string `json:"priority"`
+}
+
+// content is what the phone will show, sealed in messages.content_enc.
+type content struct {
+	Text             string            `json:"text"`
+	ContentSID       string            `json:"content_sid,omitempty"`
+	ContentVariables map[string]string `json:"content_variables,omitempty"`
+}
+
+// redactionView is one removed span as the sender sees it in the response.
+// The matched text is her own input and goes back to her only; the
+// database and audit keep categories and counts.
+type redactionView struct {
+	Category templates.Category `json:"category"`
+	Match    string             `json:"match"`
+	Start    int                `json:"start"`
+	End      int                `json:"end"`
+}
+
+// composed is a message ready to store.
+type composed struct {
+	decision   consent.Decision
+	content    content
+	templateID string
+	version    int
+	language   string
+	sms        templates.SMSInfo
+	redactions []redactionView
+}
+
+func redactionCounts(rs []redactionView) map[string]int {
+	if len(rs) == 0 {
+		return nil
+	}
+	m := map[string]int{}
+	for _, r := range rs {
+		m[string(r.Category)]++
+	}
+	return m
+}
+
+// compose validates the request, runs the contact decision and renders the
+// text. A refusal comes back as decision.Allowed == false with no error.
+func (s *Server) compose(ctx context.Context, q *db.Queries, in messageInput, p db.Participant, now time.Time) (composed, error) {
+	var out composed
+	ch, err := consent.ParseChannel(in.Channel, true)
+	if err != nil {
+		return out, err
+	}
+	if (in.Template == "") == (in.Body == "") {
+		return out, errs.Field("missing_field", "template", "give either template (with params) or body (free text), not both")
+	}
+	if in.Body != "" && len(in.Params) > 0 {
+		return out, errs.Field("invalid_param", "params", "params go with a template, not with free text")
+	}
+	if len(in.Body) > 1600 {
+		return out, errs.Field("invalid_param", "body", "free text is limited to 1600 bytes")
+	}
+	d, err := s.decide(ctx, q, p, ch, now)
+	if err != nil {
+		return out, errs.Internal(err)
+	}
+	out.decision = d
+	if !d.Allowed {
+		return out, nil
+	}
+	variant := templates.Variant(d.Variant)
+	if in.Template != "" {
+		r, err := s.catalog.Render(templates.RenderRequest{
+			TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(d.Channel),
+			Params: in.Params, TimeZone: p.TimeZone,
+		})
+		if err != nil {
+			return out, err
+		}
+		out.content = content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
+		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
+		return out, nil
+	}
+	text := strings.TrimSpace(in.Body)
+	out.language = p.Language
+	if variant == templates.Discreet {
+		stripped, findings := s.filter.Strip(text)
+		for _, f := range findings {
+			out.redactions = append(out.redactions, redactionView{Category: f.Category, Match: f.Match, Start: f.Start, End: f.End})
+		}
+		if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
+			return out, errs.Field("content_not_discreet", "body", "her phone may be monitored and this text is mostly sensitive (organisation, legal, health, addresses, numbers…); write a neutral message or use a template")
+		}
+		text = stripped
+	}
+	out.content = content{Text: text}
+	out.sms = templates.SMSSegments(text)
+	return out, nil
+}
+
+// meaningful: at least two words of letters are left.
+func meaningful(s string) bool {
+	words := 0
+	for _, w := range strings.Fields(s) {
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				words++
+				break
+			}
+		}
+	}
+	return words >= 2
+}
+
+// removedShare is the share of non-space bytes the filter removed.
+func removedShare(text string, fs []templates.Finding) float64 {
+	total := 0
+	for _, r := range text {
+		if !unicode.IsSpace(r) {
+			total++
+		}
+	}
+	if total == 0 {
+		return 1
+	}
+	removed := 0
+	for _, f := range fs {
+		for _, r := range f.Match {
+			if !unicode.IsSpace(r) {
+				removed++
+			}
+		}
+	}
+	return float64(removed) / float64(total)
+}
+
+type messageAccepted struct {
+	ID              string          `json:"id"`
+	Status          string          `json:"status"`
+	Channel         consent.Channel `json:"channel"`
+	Variant         consent.Variant `json:"variant"`
+	SendAt          time.Time       `json:"send_at"`
+	TemplateID      string          `json:"template_id,omitempty"`
+	TemplateVersion int             `json:"template_version,omitempty"`
+	Language        string          `json:"language"`
+	SMSSegments     int             `json:"sms_segments,omitempty"`
+	Redactions      []redactionView `json:"redactions"`
+	ConsentReview   bool            `json:"consent_review_due"`
+}
+
+func (s *Server) acceptMessage(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor := actorOf(c)
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	idemKey := c.GetHeader("Idempotency-Key")
+	if len(idemKey) > 200 {
+		fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters"))
+		return
+	}
+	hash := sha256.Sum256(body)
+	if idemKey != "" && s.replayIdempotent(c, actor, idemKey, hash[:]) {
+		return
+	}
+	var in messageInput
+	if !decodeStrict(c, body, &in, false) {
+		return
+	}
+	now := s.now()
+	var status int
+	var resp any
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, in.Participant, false)
+		if err != nil {
+			if isErr(err, "not_found") {
+				return errs.Field("not_found", "participant", "participant not found")
+			}
+			return err
+		}
+		m, err := s.compose(ctx, q, in, p, now)
+		if err != nil {
+			return err
+		}
+		d := m.decision
+		if !d.Allowed {
+			// A refusal is recorded too: who tried to contact her, how, and why not.
+			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
+				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
+			}}); err != nil {
+				return err
+			}
+			e := errs.New(d.Code, "%s", d.Reason)
+			status, resp = HTTPStatus(e), errorBody{Error: e}
+			return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		st := StatusQueued
+		if d.SendAt.After(now) {
+			st = StatusScheduled
+		}
+		prio := int16(0)
+		if in.Priority == "safety" {
+			prio = 1
+		} else if in.Priority != "" && in.Priority != "normal" {
+			return errs.Field("invalid_parameter", "priority", "priority is normal or safety")
+		}
+		sealed, _ := json.Marshal(m.content)
+		var red pqtype.NullRawMessage
+		if counts := redactionCounts(m.redactions); counts != nil {
+			b, _ := json.Marshal(counts)
+			red = pqtype.NullRawMessage{RawMessage: b, Valid: true}
+		}
+		if err := q.InsertMessage(ctx, db.InsertMessageParams{
+			ID: id, ParticipantID: p.ID, Channel: string(d.Channel), Status: st, Variant: string(d.Variant),
+			TemplateID: sql.NullString{String: m.templateID, Valid: m.templateID != ""}, TemplateVersion: sql.NullInt32{Int32: int32(m.version), Valid: m.templateID != ""},
+			Language: m.language, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: prio, SendAt: d.SendAt,
+			ConsentVersion: int32(d.ConsentVersion), Redactions: red, CreatedBy: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0},
+		}); err != nil {
+			return err
+		}
+		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: st, At: now}); err != nil {
+			return err
+		}
+		if st == StatusQueued {
+			if err := q.InsertOutbox(ctx, db.InsertOutboxParams{MessageID: id, Subject: channels.Subject(string(d.Channel), prio > 0), Priority: prio}); err != nil {
+				return err
+			}
+		}
+		details := map[string]any{
+			"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
+			"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
+		}
+		if counts := redactionCounts(m.redactions); counts != nil {
+			details["redactions"] = counts
+		}
+		if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.accepted", ParticipantCode: p.Code, Details: details}); err != nil {
+			return err
+		}
+		reds := m.redactions
+		if reds == nil {
+			reds = []redactionView{}
+		}
+		status = http.StatusAccepted
+		resp = messageAccepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
+			TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
+			Redactions: reds, ConsentReview: d.ReviewDue}
+		return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
+	})
+	if errors.Is(err, errIdempotentRace) {
+		s.replayIdempotent(c, actor, idemKey, hash[:])
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if status == http.StatusAccepted {
+		s.kickRelay()
+	} else {
+		c.Set(ctxErrCode, resp.(errorBody).Error.Code)
+	}
+	c.JSON(status, resp)
+}
+
+var errIdempotentRace = errors.New("idempotency key stored by a concurrent request")
+
+// storeIdempotent records the answer under the key in the same transaction
+// as the message, so a retry can never create a second message.
+func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *Actor, key string, hash []byte, status int, resp any) error {
+	if key == "" {
+		return nil
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return err
+	}
+	n, err := q.PutIdempotency(ctx, db.PutIdempotencyParams{UserID: a.UserID, Key: key, RequestHash: hash, Status: int32(status), Response: b})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errIdempotentRace
+	}
+	return nil
+}
+
+// replayIdempotent answers from a stored key and reports whether it did.
+func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []byte) bool {
+	row, err := s.q.GetIdempotency(c.Request.Context(), db.GetIdempotencyParams{UserID: a.UserID, Key: key})
+	if errors.Is(err, sql.ErrNoRows) {
+		return false
+	}
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return true
+	}
+	if string(row.RequestHash) != string(hash) {
+		fail(c, errs.Field("idempotency_reused", "Idempotency-Key", "this Idempotency-Key was used for a different request"))
+		return true
+	}
+	c.Header("Idempotent-Replayed", "true")
+	c.Data(int(row.Status), "application/json; charset=utf-8", row.Response)
+	return true
+}
+
+func (s *Server) previewMessage(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in messageInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	p, err := s.participantByCode(ctx, s.q, in.Participant, false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	m, err := s.compose(ctx, s.q, in, p, s.now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	reds := m.redactions
+	if reds == nil {
+		reds = []redactionView{}
+	}
+	out := gin.H{"decision": viewDecision(m.decision), "redactions": reds}
+	if m.decision.Allowed {
+		out["text"] = m.content.Text
+		out["template_id"] = m.templateID
+		out["template_version"] = m.version
+		out["language"] = m.language
+		out["sms"] = m.sms
+		if m.content.ContentSID != "" {
+			out["content_sid"] = m.content.ContentSID
+			out["content_variables"] = m.content.ContentVariables
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type messageView struct {
+	ID              string           `json:"id"`
+	Participant     string           `json:"participant"`
+	Channel         string           `json:"channel"`
+	Status          string           `json:"status"`
+	Variant         string           `json:"variant"`
+	TemplateID      *string          `json:"template_id"`
+	TemplateVersion *int32           `json:"template_version"`
+	Language        string           `json:"language"`
+	SendAt          time.Time        `json:"send_at"`
+	ConsentVersion  int32            `json:"consent_version"`
+	Redactions      json.RawMessage  `json:"redactions"`
+	ErrorCode       *string          `json:"error_code"`
+	Attempts        int32            `json:"attempts"`
+	CreatedAt       time.Time        `json:"created_at"`
+	History         []messageEventVw `json:"history,omitempty"`
+}
+
+type messageEventVw struct {
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+	Code   *string   `json:"code,omitempty"`
+}
+
+func viewMessage(m db.Message, code string) messageView {
+	v := messageView{ID: m.ID.String(), Participant: code, Channel: m.Channel, Status: m.Status, Variant: m.Variant,
+		Language: m.Language, SendAt: m.SendAt.UTC(), ConsentVersion: m.ConsentVersion, Attempts: m.Attempts, CreatedAt: m.CreatedAt.UTC(),
+		Redactions: json.RawMessage("null")}
+	if m.TemplateID.Valid {
+		v.TemplateID = &m.TemplateID.String
+		v.TemplateVersion = &m.TemplateVersion.Int32
+	}
+	if m.Redactions.Valid {
+		v.Redactions = json.RawMessage(m.Redactions.RawMessage)
+	}
+	if m.ErrorCode.Valid {
+		v.ErrorCode = &m.ErrorCode.String
+	}
+	return v
+}
+
+func (s *Server) getMessage(c *gin.Context) {
+	ctx := c.Request.Context()
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		fail(c, notFound("message"))
+		return
+	}
+	m, err := s.q.MessageByID(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		fail(c, notFound("message"))
+		return
+	} else if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	p, err := s.q.ParticipantByID(ctx, m.ParticipantID)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	evs, err := s.q.MessageEvents(ctx, id)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	v := viewMessage(m, p.Code)
+	for _, e := range evs {
+		ev := messageEventVw{Status: e.Status, At: e.At.UTC()}
+		if e.Code.Valid {
+			ev.Code = &e.Code.String
+		}
+		v.History = append(v.History, ev)
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) listParticipantMessages(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	params := db.ListParticipantMessagesParams{ParticipantID: p.ID, MaxRows: limit + 1}
+	if cur := c.Query("cursor"); cur != "" {
+		ts, idStr, ok := strings.Cut(cur, "_")
+		t, err1 := time.Parse(time.RFC3339Nano, ts)
+		id, err2 := uuid.Parse(idStr)
+		if !ok || err1 != nil || err2 != nil {
+			fail(c, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned"))
+			return
+		}
+		params.BeforeCreated = sql.NullTime{Time: t, Valid: true}
+		params.BeforeID = uuid.NullUUID{UUID: id, Valid: true}
+	}
+	rows, err := s.q.ListParticipantMessages(ctx, params)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	out := struct {
+		Items      []messageView `json:"items"`
+		NextCursor *string       `json:"next_cursor"`
+	}{Items: []messageView{}}
+	if len(rows) > int(limit) {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		next := last.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + last.ID.String()
+		out.NextCursor = &next
+	}
+	for _, m := range rows {
+		out.Items = append(out.Items, viewMessage(m, p.Code))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) listTemplates(c *gin.Context) {
+	list := s.catalog.List()
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	c.JSON(http.StatusOK, gin.H{"items": list})
+}

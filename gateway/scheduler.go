@@ -1,0 +1,129 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"safecontact/channels"
+	"safecontact/db"
+)
+
+// leaderLockKey is the Postgres advisory lock the scheduler leader holds.
+// One serve process at a time runs the scheduler; the others wait for the
+// lock and take over when its session ends.
+const leaderLockKey = 0x5afec0de
+
+// Scheduler moves due work from Postgres into the outbox. Due work is
+// found through partial indexes on due time, so a tick costs what is due,
+// not the table size.
+type Scheduler struct {
+	s     *Server
+	tick  time.Duration
+	batch int
+	log   *slog.Logger
+	// extra tick steps (reminders, check-ins) register here.
+	steps []func(ctx context.Context, now time.Time) (int, error)
+}
+
+// NewScheduler makes the scheduler.
+func (s *Server) NewScheduler() *Scheduler {
+	sc := &Scheduler{s: s, tick: time.Second, batch: 1000, log: s.log}
+	sc.steps = append(sc.steps, sc.releaseDue)
+	return sc
+}
+
+// Run waits for leadership, then ticks until ctx ends or the lock is lost.
+func (sc *Scheduler) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := sc.lead(ctx); err != nil && ctx.Err() == nil {
+			sc.log.Warn("scheduler", "err", err)
+			sleep(ctx, 2*time.Second)
+		}
+	}
+}
+
+func (sc *Scheduler) lead(ctx context.Context) error {
+	conn, err := sc.s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for {
+		var got bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", leaderLockKey).Scan(&got); err != nil {
+			return err
+		}
+		if got {
+			break
+		}
+		sleep(ctx, 2*sc.tick)
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	sc.log.Info("scheduler: leader")
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey)
+	t := time.NewTicker(sc.tick)
+	defer t.Stop()
+	for {
+		// The lock lives as long as this session: check it is still up.
+		if err := conn.PingContext(ctx); err != nil {
+			return err
+		}
+		if _, err := sc.Tick(ctx); err != nil {
+			sc.log.Warn("scheduler: tick", "err", redactErr(err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick runs every step once and returns how much work it moved.
+func (sc *Scheduler) Tick(ctx context.Context) (int, error) {
+	now := sc.s.now()
+	total := 0
+	for _, step := range sc.steps {
+		n, err := step(ctx, now)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	if total > 0 {
+		sc.s.kickRelay()
+	}
+	return total, nil
+}
+
+// releaseDue queues scheduled messages whose send time has come.
+func (sc *Scheduler) releaseDue(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
+			rows, err := q.ClaimDueMessages(ctx, db.ClaimDueMessagesParams{Now: now, MaxRows: int32(sc.batch)})
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if err := q.InsertOutbox(ctx, db.InsertOutboxParams{MessageID: r.ID, Subject: channels.Subject(r.Channel, r.Priority > 0), Priority: r.Priority}); err != nil {
+					return err
+				}
+				if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: r.ID, Status: StatusQueued, At: now}); err != nil {
+					return err
+				}
+			}
+			n = len(rows)
+			return nil
+		})
+		total += n
+		if err != nil || n < sc.batch {
+			return total, err
+		}
+	}
+}
