@@ -142,6 +142,8 @@ func (s *Server) routes() *gin.Engine {
 
 	staff.GET("/dev/sink", s.devSink)
 
+	s.auditRoutes(v1)
+
 	admin := v1.Group("", s.require(RoleAdmin))
 	admin.POST("/users", s.createUserHTTP)
 	admin.GET("/users", s.listUsersHTTP)
