@@ -43,6 +43,8 @@ type ConsumerConfig struct {
 	// Backoff[i] is the delay before attempt i+2; the last value repeats.
 	Backoff     []time.Duration
 	Concurrency int
+	// BatchSize is the most messages handed to one BatchHandler call.
+	BatchSize int
 	// Limiter is shared by both lanes of a channel. The bulk lane waits
 	// for a token; the safety lane takes one without waiting, pushing bulk
 	// back, so a check-in is never stuck behind a reminder run.
@@ -76,10 +78,36 @@ func Durable(channel string, priority bool) string {
 	return "worker-" + channel
 }
 
-// Consume runs a durable pull consumer until ctx ends. Payloads are
-// message ids only.
+// Item is one queued message handed to a BatchHandler.
+type Item struct {
+	ID       string // the message id (the whole payload)
+	Delivery int    // counts from 1
+}
+
+// BatchHandler processes several queued messages at once and returns one
+// outcome per item, in order. Batching lets the owner claim and record
+// many messages per database round trip.
+type BatchHandler func(ctx context.Context, items []Item) []Outcome
+
+// Consume runs a durable pull consumer until ctx ends, one message per
+// handler call.
 func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h Handler, dead DeadHandler) error {
+	cfg.BatchSize = 1
+	return ConsumeBatch(ctx, js, cfg, func(ctx context.Context, items []Item) []Outcome {
+		return []Outcome{h(ctx, items[0].ID, items[0].Delivery)}
+	}, dead)
+}
+
+// ConsumeBatch runs a durable pull consumer until ctx ends, handing the
+// handler up to cfg.BatchSize messages at a time (whatever has arrived,
+// never waiting to fill a batch), with up to cfg.Concurrency batches in
+// flight. Payloads are message ids only.
+func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h BatchHandler, dead DeadHandler) error {
 	cfg.defaults()
+	if cfg.BatchSize < 1 {
+		cfg.BatchSize = 1
+	}
+	inflight := cfg.Concurrency * cfg.BatchSize
 	cons, err := js.CreateOrUpdateConsumer(ctx, StreamContact, jetstream.ConsumerConfig{
 		Durable:       Durable(cfg.Channel, cfg.Priority),
 		FilterSubject: Subject(cfg.Channel, cfg.Priority),
@@ -88,12 +116,12 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 		// One more than ours: we dead-letter on our last attempt, and the
 		// server's limit only catches a worker that keeps dying.
 		MaxDeliver:    cfg.MaxDeliver + 1,
-		MaxAckPending: cfg.Concurrency * 4,
+		MaxAckPending: inflight * 2,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Durable(cfg.Channel, cfg.Priority), err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Concurrency * 2))
+	it, err := cons.Messages(jetstream.PullMaxMessages(inflight))
 	if err != nil {
 		return err
 	}
@@ -101,55 +129,99 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 		<-ctx.Done()
 		it.Stop()
 	}()
+	// One goroutine reads the iterator; the loop below groups what has
+	// arrived into batches.
+	msgs := make(chan jetstream.Msg, inflight)
+	go func() {
+		defer close(msgs)
+		for {
+			msg, err := it.Next()
+			if err != nil {
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+					return
+				}
+				cfg.Log.Warn("queue: next", "consumer", Durable(cfg.Channel, cfg.Priority), "err", err)
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			msgs <- msg
+		}
+	}()
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		msg, err := it.Next()
-		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return nil
+		first, ok := <-msgs
+		if !ok {
+			return nil
+		}
+		batch := []jetstream.Msg{first}
+	fill:
+		for len(batch) < cfg.BatchSize {
+			select {
+			case m, ok := <-msgs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
 			}
-			cfg.Log.Warn("queue: next", "consumer", Durable(cfg.Channel, cfg.Priority), "err", err)
-			time.Sleep(100 * time.Millisecond)
-			continue
 		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			msg.Nak()
+			for _, m := range batch {
+				m.Nak()
+			}
 			return nil
 		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			handleOne(ctx, js, cfg, msg, h, dead)
+			handleBatch(ctx, js, cfg, batch, h, dead)
 		}()
 	}
 }
 
-func handleOne(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, msg jetstream.Msg, h Handler, dead DeadHandler) {
-	id := string(msg.Data())
-	meta, err := msg.Metadata()
-	delivery := 1
-	if err == nil {
-		delivery = int(meta.NumDelivered)
-	}
-	if cfg.Limiter != nil {
-		if cfg.Priority {
-			cfg.Limiter.Reserve() // take a token, never wait
-		} else if err := cfg.Limiter.Wait(ctx); err != nil {
-			msg.Nak()
-			return
+func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, batch []jetstream.Msg, h BatchHandler, dead DeadHandler) {
+	items := make([]Item, len(batch))
+	for i, msg := range batch {
+		items[i] = Item{ID: string(msg.Data()), Delivery: 1}
+		if meta, err := msg.Metadata(); err == nil {
+			items[i].Delivery = int(meta.NumDelivered)
+		}
+		if cfg.Limiter != nil {
+			if cfg.Priority {
+				cfg.Limiter.Reserve() // take a token, never wait
+			} else if err := cfg.Limiter.Wait(ctx); err != nil {
+				for _, m := range batch {
+					m.Nak()
+				}
+				return
+			}
 		}
 	}
-	out := h(ctx, id, delivery)
+	outs := h(ctx, items)
+	for i, msg := range batch {
+		out := Retry
+		if i < len(outs) {
+			out = outs[i]
+		}
+		finish(ctx, js, cfg, msg, items[i], out, dead)
+	}
+}
+
+func finish(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, msg jetstream.Msg, it Item, out Outcome, dead DeadHandler) {
+	id, delivery := it.ID, it.Delivery
 	if out == Retry && delivery >= cfg.MaxDeliver {
 		out = Dead
 	}
 	switch out {
 	case Done:
-		if err := msg.DoubleAck(ctx); err != nil {
+		// A plain ack: a lost ack only means a redelivery, which the
+		// owner's state machine turns into a no-op.
+		if err := msg.Ack(); err != nil {
 			cfg.Log.Warn("queue: ack", "message_id", id, "err", err)
 		}
 	case Retry:
@@ -164,7 +236,7 @@ func handleOne(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, 
 		if dead != nil {
 			dead(ctx, id)
 		}
-		msg.DoubleAck(ctx)
+		msg.Ack()
 		cfg.Log.Warn("queue: dead-lettered", "message_id", id, "channel", cfg.Channel, "deliveries", delivery)
 	}
 }

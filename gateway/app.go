@@ -187,6 +187,9 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 
 // Close releases everything Open made.
 func (a *App) Close() {
+	if a.Server != nil {
+		a.Server.Close()
+	}
 	if a.NC != nil {
 		a.NC.Drain()
 	}

@@ -101,6 +101,7 @@ func newEnvWith(t *testing.T, cfg Config) *env {
 	e.js = js
 	e.nats = nsrv
 	e.srv = New(Deps{DB: pool, Keys: e.keys, NC: nc, JS: js, Log: log, Now: e.clock.Now, Config: cfg})
+	t.Cleanup(e.srv.Close)
 	for _, r := range []Role{RoleStaff, RoleSupervisor, RoleAdmin} {
 		tok, err := AddUser(ctx, pool, SystemActor("test"), string(r)+"-user", r)
 		if err != nil {

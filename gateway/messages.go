@@ -229,7 +229,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	now := s.now()
 	var status int
 	var resp any
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	accept := func(q *db.Queries) error {
 		p, err := s.participantByCode(ctx, q, in.Participant, false)
 		if err != nil {
 			if isErr(err, "not_found") {
@@ -269,34 +269,28 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		}
 		sealed, _ := json.Marshal(m.content)
 		var red pqtype.NullRawMessage
-		if counts := redactionCounts(m.redactions); counts != nil {
-			b, _ := json.Marshal(counts)
-			red = pqtype.NullRawMessage{RawMessage: b, Valid: true}
-		}
-		if err := q.InsertMessage(ctx, db.InsertMessageParams{
-			ID: id, ParticipantID: p.ID, Channel: string(d.Channel), Status: st, Variant: string(d.Variant),
-			TemplateID: sql.NullString{String: m.templateID, Valid: m.templateID != ""}, TemplateVersion: sql.NullInt32{Int32: int32(m.version), Valid: m.templateID != ""},
-			Language: m.language, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: prio, SendAt: d.SendAt,
-			ConsentVersion: int32(d.ConsentVersion), Redactions: red, CreatedBy: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0},
-		}); err != nil {
-			return err
-		}
-		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: st, At: now}); err != nil {
-			return err
-		}
-		if st == StatusQueued {
-			if err := q.InsertOutbox(ctx, db.InsertOutboxParams{MessageID: id, Subject: channels.Subject(string(d.Channel), prio > 0), Priority: prio}); err != nil {
-				return err
-			}
-		}
 		details := map[string]any{
 			"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
 			"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
 		}
 		if counts := redactionCounts(m.redactions); counts != nil {
+			b, _ := json.Marshal(counts)
+			red = pqtype.NullRawMessage{RawMessage: b, Valid: true}
 			details["redactions"] = counts
 		}
-		if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.accepted", ParticipantCode: p.Code, Details: details}); err != nil {
+		detailJSON, _ := json.Marshal(details)
+		// One statement writes the message, its first event, its outbox
+		// row and its audit event: atomic, and one round trip.
+		if _, err := q.AcceptMessage(ctx, db.AcceptMessageParams{
+			ID: id, ParticipantID: p.ID, Channel: string(d.Channel), Status: st, Variant: string(d.Variant),
+			TemplateID: sql.NullString{String: m.templateID, Valid: m.templateID != ""}, TemplateVersion: sql.NullInt32{Int32: int32(m.version), Valid: m.templateID != ""},
+			Language: m.language, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: prio, SendAt: d.SendAt,
+			ConsentVersion: int32(d.ConsentVersion), Redactions: red, CreatedBy: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0},
+			Now: now, Subject: channels.Subject(string(d.Channel), prio > 0), Enqueue: st == StatusQueued,
+			ActorID: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0}, ActorName: actor.Name, ActorRole: string(actor.Role),
+			ParticipantCode: sql.NullString{String: p.Code, Valid: true}, RequestID: actor.RequestID, ActorIp: inet(actor.IP),
+			Details: pqtype.NullRawMessage{RawMessage: detailJSON, Valid: true},
+		}); err != nil {
 			return err
 		}
 		reds := m.redactions
@@ -308,7 +302,17 @@ func (s *Server) acceptMessage(c *gin.Context) {
 			TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
 			Redactions: reds, ConsentReview: d.ReviewDue}
 		return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
-	})
+	}
+	var err error
+	if idemKey == "" {
+		// Reads, then one atomic write statement: no transaction needed.
+		// (The worker re-checks consent just before sending in any case.)
+		err = accept(s.q)
+	} else {
+		// The answer is stored under the key in the same transaction as
+		// the message, so a retry can never create a second one.
+		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return accept(q) })
+	}
 	if errors.Is(err, errIdempotentRace) {
 		s.replayIdempotent(c, actor, idemKey, hash[:])
 		return

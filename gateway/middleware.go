@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -11,10 +12,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"safecontact/db"
 	"safecontact/errs"
 )
 
@@ -196,7 +199,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, errs.New("unauthorized", "missing bearer token: send Authorization: Bearer <token>"))
 		return
 	}
-	u, err := s.q.UserByTokenHash(c.Request.Context(), HashToken(strings.TrimSpace(token)))
+	u, err := s.tokens.lookup(c.Request.Context(), s.q, HashToken(strings.TrimSpace(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		fail(c, errs.New("unauthorized", "unknown or revoked token"))
 		return
@@ -221,4 +224,51 @@ func (s *Server) require(min Role) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// tokenCache remembers token lookups for a moment: every API request
+// authenticates, and at hundreds of requests a second the lookup is a
+// real share of the database's work. A user disabled through this process
+// is dropped at once; through another process (or the CLI) within ttl.
+type tokenCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	u       db.User
+	expires time.Time
+}
+
+func newTokenCache(ttl time.Duration) *tokenCache {
+	return &tokenCache{ttl: ttl, m: map[string]tokenEntry{}}
+}
+
+func (tc *tokenCache) lookup(ctx context.Context, q *db.Queries, hash []byte) (db.User, error) {
+	now := time.Now()
+	tc.mu.RLock()
+	e, ok := tc.m[string(hash)]
+	tc.mu.RUnlock()
+	if ok && now.Before(e.expires) {
+		return e.u, nil
+	}
+	u, err := q.UserByTokenHash(ctx, hash)
+	if err != nil {
+		return u, err // unknown tokens are not cached: nothing to gain from guessing
+	}
+	tc.mu.Lock()
+	if len(tc.m) > 10_000 {
+		clear(tc.m)
+	}
+	tc.m[string(hash)] = tokenEntry{u: u, expires: now.Add(tc.ttl)}
+	tc.mu.Unlock()
+	return u, nil
+}
+
+// purge forgets every cached token (after a user is disabled).
+func (tc *tokenCache) purge() {
+	tc.mu.Lock()
+	clear(tc.m)
+	tc.mu.Unlock()
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"safecontact/db"
 	"safecontact/keys"
@@ -127,6 +128,7 @@ func TestParticipantValidation(t *testing.T) {
 
 func TestAuthAndRoles(t *testing.T) {
 	e := newEnv(t)
+	e.srv.tokens = newTokenCache(100 * time.Millisecond)
 	cases := []struct {
 		role   Role
 		token  string
@@ -153,12 +155,20 @@ func TestAuthAndRoles(t *testing.T) {
 			t.Errorf("%s %s as %q: %d %s, want %d %s", c.method, c.path, c.role, r.Status, r.Body, c.status, c.code)
 		}
 	}
-	// A disabled user's token stops working at once.
-	if err := DisableUser(context.Background(), e.db, SystemActor("test"), "staff-user"); err != nil {
-		t.Fatal(err)
+	// A user disabled through the API stops working at once.
+	if r := e.do(RoleAdmin, "POST", "/v1/users/staff-user/disable", nil); r.Status != 204 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
 	if r := e.do(RoleStaff, "GET", "/v1/participants", nil); r.Status != 401 {
 		t.Fatalf("disabled user: %d", r.Status)
+	}
+	// Through the CLI (another process): within the cache's lifetime.
+	if err := DisableUser(context.Background(), e.db, SystemActor("test"), "supervisor-user"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond) // the cache entry expires
+	if r := e.do(RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 401 {
+		t.Fatalf("disabled supervisor: %d", r.Status)
 	}
 }
 

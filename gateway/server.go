@@ -55,7 +55,16 @@ type Server struct {
 	filter  *templates.Filter
 	relay   *Relay
 	sink    *channels.Sink // dev mode only
+	// statuses batches provider status callbacks; its goroutine runs
+	// until Close.
+	statuses *statusBatcher
+	tokens   *tokenCache
+	stop     context.CancelFunc
 }
+
+// Close stops the server's own background work (not the relay, workers or
+// scheduler, which their runner owns).
+func (s *Server) Close() { s.stop() }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -87,6 +96,11 @@ func New(d Deps) *Server {
 	if d.JS != nil {
 		s.relay = NewRelay(d.DB, d.JS, d.Log)
 	}
+	s.statuses = newStatusBatcher(s)
+	s.tokens = newTokenCache(2 * time.Second)
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.statuses.run(bg)
 	s.router = s.routes()
 	return s
 }

@@ -133,5 +133,6 @@ func (s *Server) disableUserHTTP(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.tokens.purge()
 	c.Status(http.StatusNoContent)
 }

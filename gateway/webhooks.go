@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -59,53 +61,167 @@ func (s *Server) twilioStatus(c *gin.Context) {
 		fail(c, errs.New("invalid_parameter", "not a status callback"))
 		return
 	}
-	now := s.now()
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		var m db.Message
-		var err error
-		if id, perr := uuid.Parse(c.Query("m")); perr == nil {
-			m, err = q.MessageByIDForUpdate(ctx, id)
-			if err == nil && m.ProviderID.Valid && m.ProviderID.String != up.ProviderID {
-				return nil // the id and the provider's sid disagree: ignore
-			}
-		} else {
-			m, err = q.MessageByProviderIDForUpdate(ctx, sql.NullString{String: up.ProviderID, Valid: true})
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // not ours (or erased); answer 200 so the provider stops retrying
-		}
-		if err != nil {
-			return err
-		}
-		if channels.StatusRank(up.Status) <= channels.StatusRank(m.Status) {
-			return nil // a duplicate or an older status arriving late
-		}
-		code := ""
-		if up.ErrorCode != 0 {
-			code = "provider_" + strconv.Itoa(up.ErrorCode)
-		}
-		if err := q.SetProviderStatus(ctx, db.SetProviderStatusParams{ID: m.ID, Status: up.Status, ProviderID: sql.NullString{String: up.ProviderID, Valid: true},
-			ProviderStatus: sql.NullString{String: up.ProviderStatus, Valid: true}, ErrorCode: sql.NullString{String: code, Valid: code != ""},
-			UpdatedAt: now, Final: finalStatus(up.Status)}); err != nil {
-			return err
-		}
-		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: up.Status, At: now, Code: sql.NullString{String: code, Valid: code != ""}}); err != nil {
-			return err
-		}
-		p, err := q.ParticipantByID(ctx, m.ParticipantID)
-		if err != nil {
-			return err
-		}
-		details := map[string]any{"message_id": m.ID.String(), "provider_status": up.ProviderStatus}
-		if code != "" {
-			details["code"] = code
-		}
-		_, err = Append(ctx, q, SystemActor("twilio"), AuditEvent{Action: "message." + up.Status, ParticipantCode: p.Code, Details: details})
-		return err
-	})
+	var id uuid.UUID
+	if parsed, perr := uuid.Parse(c.Query("m")); perr == nil {
+		id = parsed
+	}
+	// Applied in a batch with other callbacks (one transaction for many),
+	// answered only after it committed: nothing acknowledged is lost.
+	err = s.statuses.apply(ctx, statusReq{id: id, up: up})
 	if err != nil {
 		fail(c, errs.Internal(err))
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// statusReq is one status callback waiting for its batch.
+type statusReq struct {
+	id   uuid.UUID // our message id from the callback URL; Nil if absent
+	up   channels.StatusUpdate
+	done chan error
+}
+
+// statusBatcher applies status callbacks in batches: at high volume one
+// transaction carries many callbacks, at low volume each goes at once.
+type statusBatcher struct {
+	s  *Server
+	in chan statusReq
+}
+
+func newStatusBatcher(s *Server) *statusBatcher {
+	return &statusBatcher{s: s, in: make(chan statusReq, 1024)}
+}
+
+func (b *statusBatcher) apply(ctx context.Context, r statusReq) error {
+	r.done = make(chan error, 1)
+	select {
+	case b.in <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.done
+}
+
+func (b *statusBatcher) run(ctx context.Context) {
+	for {
+		var first statusReq
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-b.in:
+		}
+		batch := []statusReq{first}
+	fill:
+		for len(batch) < 256 {
+			select {
+			case r := <-b.in:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		err := b.applyBatch(ctx, batch)
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}
+
+func (b *statusBatcher) applyBatch(ctx context.Context, batch []statusReq) error {
+	s := b.s
+	now := s.now()
+	sys := SystemActor("twilio")
+	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		// Callbacks without our id (older messages) are found by the
+		// provider's sid, one by one.
+		var ids []uuid.UUID
+		for i := range batch {
+			if batch[i].id == uuid.Nil {
+				m, err := q.MessageByProviderIDForUpdate(ctx, sql.NullString{String: batch[i].up.ProviderID, Valid: true})
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // not ours (or erased): 2xx so the provider stops
+				} else if err != nil {
+					return err
+				}
+				batch[i].id = m.ID
+			}
+			ids = append(ids, batch[i].id)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err := q.MessagesWithCodeByIDsForUpdate(ctx, ids)
+		if err != nil {
+			return err
+		}
+		type state struct {
+			status, providerID, code, providerStatus string
+			participant                              string
+			changed                                  bool
+		}
+		cur := map[uuid.UUID]*state{}
+		for _, r := range rows {
+			cur[r.ID] = &state{status: r.Status, providerID: r.ProviderID.String, participant: r.Code}
+		}
+		var evIDs []uuid.UUID
+		var evStatuses, evCodes, actions, codes []string
+		var details []string
+		for _, r := range batch {
+			st, ok := cur[r.id]
+			if !ok {
+				continue
+			}
+			if st.providerID != "" && st.providerID != r.up.ProviderID {
+				continue // the id and the provider's sid disagree: ignore
+			}
+			// Only forward: delivered never goes back to sent, a duplicate
+			// changes nothing.
+			if channels.StatusRank(r.up.Status) <= channels.StatusRank(st.status) {
+				continue
+			}
+			code := ""
+			if r.up.ErrorCode != 0 {
+				code = "provider_" + strconv.Itoa(r.up.ErrorCode)
+			}
+			st.status, st.providerID, st.providerStatus, st.changed = r.up.Status, r.up.ProviderID, r.up.ProviderStatus, true
+			if code != "" {
+				st.code = code
+			}
+			evIDs = append(evIDs, r.id)
+			evStatuses = append(evStatuses, r.up.Status)
+			evCodes = append(evCodes, code)
+			actions = append(actions, "message."+r.up.Status)
+			codes = append(codes, st.participant)
+			d := map[string]any{"message_id": r.id.String(), "provider_status": r.up.ProviderStatus}
+			if code != "" {
+				d["code"] = code
+			}
+			j, _ := json.Marshal(d)
+			details = append(details, string(j))
+		}
+		if len(evIDs) == 0 {
+			return nil
+		}
+		var p db.SetStatusManyParams
+		for id, st := range cur {
+			if !st.changed {
+				continue
+			}
+			p.Ids = append(p.Ids, id)
+			p.Statuses = append(p.Statuses, st.status)
+			p.ProviderIds = append(p.ProviderIds, st.providerID)
+			p.ProviderStatuses = append(p.ProviderStatuses, st.providerStatus)
+			p.ErrorCodes = append(p.ErrorCodes, st.code)
+			p.Finals = append(p.Finals, finalStatus(st.status))
+		}
+		p.Now = now
+		if err := q.SetStatusMany(ctx, p); err != nil {
+			return err
+		}
+		if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: evIDs, Statuses: evStatuses, Codes: evCodes, At: now}); err != nil {
+			return err
+		}
+		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: actions, ParticipantCodes: codes, Details: details})
+	})
 }

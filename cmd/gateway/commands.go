@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -19,11 +21,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, level := appFlags(fs)
+	pprofAddr := fs.String("pprof-addr", env("GATEWAY_PPROF_ADDR", ""), "serve Go profiling on this loopback address, for benchmarks (env GATEWAY_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	finishAppConfig(fs, cfg)
 	log := newLogger(stderr, *level)
+	if *pprofAddr != "" {
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			log.Warn("pprof listening", "addr", *pprofAddr, "err", http.ListenAndServe(*pprofAddr, mux))
+		}()
+	}
 	app, err := gateway.Open(ctx, *cfg, log)
 	if err != nil {
 		return err

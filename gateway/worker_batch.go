@@ -1,0 +1,322 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/channels"
+	"safecontact/consent"
+	"safecontact/db"
+)
+
+// Handle processes one queued message id (a batch of one).
+func (w *Worker) Handle(ctx context.Context, rawID string, delivery int) channels.Outcome {
+	return w.HandleBatch(ctx, []channels.Item{{ID: rawID, Delivery: delivery}})[0]
+}
+
+// job is one message of a batch on its way to the provider.
+type job struct {
+	idx  int
+	msg  db.Message
+	part db.Participant
+	out  *channels.Outgoing
+	rcpt channels.Receipt
+	err  error
+}
+
+// HandleBatch is the channels.BatchHandler. For a batch of ids it:
+//  1. in one transaction, locks the messages, re-runs the contact decision
+//     for each (refused → dropped_consent_revoked, window closed →
+//     rescheduled), and moves the rest queued → sending;
+//  2. sends them concurrently, outside any transaction;
+//  3. in one transaction, records every answer.
+//
+// A message found "sending" was mid-send when a worker stopped: it is
+// marked unknown, never resent blind.
+func (w *Worker) HandleBatch(ctx context.Context, items []channels.Item) []channels.Outcome {
+	outs := make([]channels.Outcome, len(items))
+	ids := make([]uuid.UUID, 0, len(items))
+	index := map[uuid.UUID]int{}
+	for i, it := range items {
+		id, err := uuid.Parse(it.ID)
+		if err != nil {
+			w.log.Error("worker: payload is not a message id") // never echo the payload
+			continue
+		}
+		if _, dup := index[id]; dup {
+			continue // the same id twice in one batch: handled once
+		}
+		index[id] = i
+		ids = append(ids, id)
+	}
+	jobs, err := w.claim(ctx, ids, index, items, outs)
+	if err != nil {
+		w.log.Warn("worker: claim", "messages", len(ids), "err", redactErr(err))
+		for i := range outs {
+			outs[i] = channels.Retry
+		}
+		return outs
+	}
+	if len(jobs) == 0 {
+		return outs
+	}
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		go func(j *job) {
+			defer wg.Done()
+			j.rcpt, j.err = w.senders[j.msg.Channel].Send(ctx, *j.out)
+		}(&jobs[i])
+	}
+	wg.Wait()
+	if err := w.recordBatch(ctx, jobs, items, outs); err != nil {
+		// The sends happened but their record did not: the rows stay
+		// "sending", and the redelivery marks them unknown, never resends.
+		w.log.Error("worker: recording sends", "messages", len(jobs), "err", redactErr(err))
+		for _, j := range jobs {
+			outs[j.idx] = channels.Retry
+		}
+	}
+	for i := range jobs {
+		jobs[i].out = nil // the plaintext is not kept
+	}
+	return outs
+}
+
+func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID]int, items []channels.Item, outs []channels.Outcome) ([]job, error) {
+	sys := SystemActor("worker")
+	now := w.s.now()
+	var jobs []job
+	err := db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
+		jobs = jobs[:0]
+		msgs, err := q.MessagesByIDsForUpdate(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var pids []int64
+		for _, m := range msgs {
+			if m.Status == StatusQueued {
+				pids = append(pids, m.ParticipantID)
+			}
+		}
+		parts := map[int64]db.Participant{}
+		hist := map[int64][]consent.Event{}
+		if len(pids) > 0 {
+			ps, err := q.ParticipantsByIDs(ctx, pids)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				parts[p.ID] = p
+			}
+			evs, err := q.ConsentHistoryMany(ctx, pids)
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+			}
+		}
+		found := map[uuid.UUID]bool{}
+		var sending []uuid.UUID
+		for _, m := range msgs {
+			found[m.ID] = true
+			i := index[m.ID]
+			switch m.Status {
+			case StatusQueued:
+			case StatusSending:
+				// Seen again after a crash mid-send: the provider may or
+				// may not have it. Never resend blind: unknown, and alert.
+				if err := setStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now); err != nil {
+					return err
+				}
+				w.outcome(m.Channel, "unknown")
+				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
+				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
+					return err
+				}
+				continue
+			default:
+				continue // already handled: a duplicate delivery
+			}
+			p := parts[m.ParticipantID]
+			d := consent.Decide(profileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
+			switch {
+			case !d.Allowed:
+				if err := setStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
+					return err
+				}
+				w.outcome(m.Channel, "dropped")
+				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
+					return err
+				}
+			case d.SendAt.After(now):
+				// Her safe window closed while it waited: back to the scheduler.
+				if err := q.Reschedule(ctx, db.RescheduleParams{ID: m.ID, SendAt: d.SendAt, UpdatedAt: now}); err != nil {
+					return err
+				}
+				w.outcome(m.Channel, "rescheduled")
+				if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: StatusScheduled, At: now, Code: sql.NullString{String: "outside_safe_window", Valid: true}}); err != nil {
+					return err
+				}
+			case w.senders[m.Channel] == nil:
+				outs[i] = channels.Retry
+			default:
+				o, err := w.outgoing(m, p)
+				if err != nil {
+					return err
+				}
+				jobs = append(jobs, job{idx: i, msg: m, part: p, out: o})
+				sending = append(sending, m.ID)
+			}
+		}
+		for id, i := range index {
+			if !found[id] {
+				// The relay publishes only committed rows, so this is not ours.
+				w.log.Error("worker: unknown message id", "message_id", items[i].ID)
+			}
+		}
+		if len(sending) == 0 {
+			return nil
+		}
+		if err := q.MarkSendingMany(ctx, db.MarkSendingManyParams{Ids: sending, Now: now}); err != nil {
+			return err
+		}
+		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: sending, Statuses: repeat(StatusSending, len(sending)), Codes: repeat("", len(sending)), At: now})
+	})
+	return jobs, err
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// recordBatch stores the provider's answers: successes set-based, the
+// (rarer) failures one by one.
+func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.Item, outs []channels.Outcome) error {
+	now := w.s.now()
+	sys := SystemActor("worker")
+	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
+		var okIDs []uuid.UUID
+		okJobs := map[uuid.UUID]*job{}
+		for i := range jobs {
+			j := &jobs[i]
+			outs[j.idx] = channels.Done
+			if j.err == nil {
+				okIDs = append(okIDs, j.msg.ID)
+				okJobs[j.msg.ID] = j
+				continue
+			}
+			out, err := w.recordFailure(ctx, q, j, items[j.idx].Delivery, now)
+			if err != nil {
+				return err
+			}
+			outs[j.idx] = out
+		}
+		if len(okIDs) == 0 {
+			return nil
+		}
+		// A status callback can arrive before this record (it finds the
+		// message by our id): keep a further status, add the provider id.
+		cur, err := q.MessagesWithCodeByIDsForUpdate(ctx, okIDs)
+		if err != nil {
+			return err
+		}
+		var p db.SetStatusManyParams
+		var evIDs []uuid.UUID
+		var evStatuses []string
+		var actions, codes []string
+		var details []string
+		for _, c := range cur {
+			j := okJobs[c.ID]
+			status := StatusSent
+			if channels.StatusRank(j.rcpt.Status) > channels.StatusRank(status) {
+				status = j.rcpt.Status // the dev sink reports delivered at once
+			}
+			if channels.StatusRank(c.Status) >= channels.StatusRank(status) {
+				status = c.Status
+			}
+			p.Ids = append(p.Ids, c.ID)
+			p.Statuses = append(p.Statuses, status)
+			p.ProviderIds = append(p.ProviderIds, j.rcpt.ProviderID)
+			p.ProviderStatuses = append(p.ProviderStatuses, j.rcpt.Status)
+			p.ErrorCodes = append(p.ErrorCodes, "")
+			p.Finals = append(p.Finals, finalStatus(status))
+			if status != c.Status {
+				evIDs = append(evIDs, c.ID)
+				evStatuses = append(evStatuses, status)
+			}
+			w.outcome(j.msg.Channel, "sent")
+			actions = append(actions, "message.sent")
+			codes = append(codes, c.Code)
+			d, _ := json.Marshal(map[string]any{"message_id": c.ID.String(), "channel": j.msg.Channel, "attempt": items[j.idx].Delivery})
+			details = append(details, string(d))
+		}
+		p.Now = now
+		if err := q.SetStatusMany(ctx, p); err != nil {
+			return err
+		}
+		if len(evIDs) > 0 {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: evIDs, Statuses: evStatuses, Codes: repeat("", len(evIDs)), At: now}); err != nil {
+				return err
+			}
+		}
+		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: actions, ParticipantCodes: codes, Details: details})
+	})
+}
+
+// recordFailure applies one failed send in q's transaction.
+func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, delivery int, now time.Time) (channels.Outcome, error) {
+	sys := SystemActor("worker")
+	id, p, msg, sendErr := j.msg.ID, j.part, j.msg, j.err
+	var se *channels.SendError
+	errors.As(sendErr, &se)
+	w.log.Warn("worker: send failed", "message_id", id.String(), "channel", msg.Channel, "code", errCode(sendErr), "attempt", delivery)
+	switch {
+	case se != nil && se.OptOut:
+		// She replied STOP to the provider: her consent for this channel
+		// ends here, recorded like any revocation.
+		if err := RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
+			return 0, err
+		}
+		if err := setStatus(ctx, q, id, StatusFailed, se.Code, now); err != nil {
+			return 0, err
+		}
+		w.outcome(msg.Channel, "opted_out")
+		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": se.Code, "provider_code": se.ProviderCode}})
+		return channels.Done, err
+	case safeToRetry(sendErr) && delivery < w.maxDeliver():
+		// The provider did not take it: back to queued for the next try.
+		w.outcome(msg.Channel, "retry")
+		return channels.Retry, setStatus(ctx, q, id, StatusQueued, errCode(sendErr), now)
+	case safeToRetry(sendErr):
+		w.outcome(msg.Channel, "exhausted")
+		return channels.Dead, nil // dead() marks it failed
+	case channels.IsRetryable(sendErr):
+		// The request may have reached the provider (a timeout after
+		// sending): resending could double it. Unknown, for staff.
+		w.outcome(msg.Channel, "unknown")
+		if err := setStatus(ctx, q, id, StatusUnknown, errCode(sendErr), now); err != nil {
+			return 0, err
+		}
+		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.unknown", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": errCode(sendErr)}})
+		return channels.Done, err
+	default:
+		w.outcome(msg.Channel, "failed")
+		if err := setStatus(ctx, q, id, StatusFailed, errCode(sendErr), now); err != nil {
+			return 0, err
+		}
+		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": errCode(sendErr)}})
+		return channels.Done, err
+	}
+}
