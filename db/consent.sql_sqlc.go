@@ -108,3 +108,77 @@ func (q *Queries) ConsentHistory(ctx context.Context, participantID int64) ([]Co
 	}
 	return items, nil
 }
+
+const dueConsentExpiries = `-- name: DueConsentExpiries :many
+SELECT g.id, g.participant_id, g.channel, g.kind, g.at, g.actor, g.source, g.evidence, g.notice_language, g.expires_at, g.reason, g.allow_voicemail, g.accept_whatsapp_risk, p.code AS participant_code FROM consent_events g
+JOIN participants p ON p.id = g.participant_id
+WHERE g.kind = 'granted' AND g.expires_at IS NOT NULL AND g.expires_at <= $1::timestamptz
+  AND NOT EXISTS (
+      SELECT 1 FROM consent_events l
+      WHERE l.participant_id = g.participant_id AND l.channel = g.channel
+        AND (l.at, l.id) > (g.at, g.id)
+  )
+ORDER BY g.expires_at
+LIMIT $2
+`
+
+type DueConsentExpiriesParams struct {
+	Now     time.Time
+	MaxRows int32
+}
+
+type DueConsentExpiriesRow struct {
+	ID                 int64
+	ParticipantID      int64
+	Channel            string
+	Kind               string
+	At                 time.Time
+	Actor              string
+	Source             string
+	Evidence           string
+	NoticeLanguage     string
+	ExpiresAt          sql.NullTime
+	Reason             string
+	AllowVoicemail     bool
+	AcceptWhatsappRisk bool
+	ParticipantCode    string
+}
+
+// Grants whose expiry has passed and that nothing has superseded yet.
+func (q *Queries) DueConsentExpiries(ctx context.Context, arg DueConsentExpiriesParams) ([]DueConsentExpiriesRow, error) {
+	rows, err := q.db.QueryContext(ctx, dueConsentExpiries, arg.Now, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []DueConsentExpiriesRow{}
+	for rows.Next() {
+		var i DueConsentExpiriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ParticipantID,
+			&i.Channel,
+			&i.Kind,
+			&i.At,
+			&i.Actor,
+			&i.Source,
+			&i.Evidence,
+			&i.NoticeLanguage,
+			&i.ExpiresAt,
+			&i.Reason,
+			&i.AllowVoicemail,
+			&i.AcceptWhatsappRisk,
+			&i.ParticipantCode,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

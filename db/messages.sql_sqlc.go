@@ -8,7 +8,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -436,7 +435,7 @@ type PutIdempotencyParams struct {
 	Key         string
 	RequestHash []byte
 	Status      int32
-	Response    json.RawMessage
+	Response    []byte
 }
 
 func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) (int64, error) {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -20,8 +22,14 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	pool.SetMaxOpenConns(32)
-	pool.SetMaxIdleConns(32)
+	// DATABASE_MAX_CONNS overrides the pool size (measured: on 2 cores 32
+	// beats 8 and 16; the work is round-trip bound, not CPU bound).
+	n := 32
+	if v, err := strconv.Atoi(os.Getenv("DATABASE_MAX_CONNS")); err == nil && v > 0 {
+		n = v
+	}
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

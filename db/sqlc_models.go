@@ -6,7 +6,6 @@ package db
 
 import (
 	"database/sql"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,7 +46,7 @@ type IdempotencyKey struct {
 	Key         string
 	RequestHash []byte
 	Status      int32
-	Response    json.RawMessage
+	Response    []byte
 	CreatedAt   time.Time
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,7 +25,7 @@ func profileOf(p db.Participant) consent.Profile {
 		// says otherwise; consent decides whether WhatsApp may be used.
 		HasWhatsApp: len(p.WhatsappEnc) > 0 || len(p.PhoneEnc) > 0,
 	}
-	if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+	if loc, err := loadLocation(p.TimeZone); err == nil {
 		prof.TimeZone = loc
 	}
 	for _, s := range p.SafeWindows {
@@ -36,6 +37,22 @@ func profileOf(p db.Participant) consent.Profile {
 		prof.Preference = append(prof.Preference, consent.Channel(s))
 	}
 	return prof
+}
+
+// locations caches time zones: LoadLocation parses zone data on every
+// call, and every contact decision needs her zone.
+var locations sync.Map // string → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
 }
 
 func eventOf(r db.ConsentEvent) consent.Event {

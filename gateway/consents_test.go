@@ -123,3 +123,36 @@ func TestConsentValidationAndMonitored(t *testing.T) {
 		t.Fatalf("review due: %s", r.Body)
 	}
 }
+
+func TestConsentExpiryRecordedByScheduler(t *testing.T) {
+	e := newEnv(t)
+	body := maria()
+	body["monitored"] = false
+	code := e.createParticipant(body)
+	g := grant("sms")
+	exp := e.clock.Now().Add(48 * time.Hour)
+	g["expires_at"] = exp.Format(time.RFC3339)
+	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	sc := e.srv.NewScheduler()
+	sc.Tick(context.Background())
+	e.clock.Set(exp) // at exactly the expiry it is expired
+	if r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil); r.json(t)["code"] != "consent_expired" {
+		t.Fatalf("at expiry: %s", r.Body)
+	}
+	for i := 0; i < 2; i++ { // twice: the second tick finds nothing new
+		if _, err := sc.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	hist := r.json(t)["history"].([]any)
+	if len(hist) != 2 || hist[1].(map[string]any)["kind"] != "expired" || hist[1].(map[string]any)["source"] != "expiry" {
+		t.Fatalf("history: %s", r.Body)
+	}
+	events, _ := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	if last := events[len(events)-1]; last.Action != "consent.expired" {
+		t.Fatalf("last audit action = %s", last.Action)
+	}
+}

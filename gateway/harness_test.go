@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,9 @@ type env struct {
 	clock  *testClock
 	js     jetstream.JetStream
 	nats   *channels.Embedded
+	// natsDir and natsPort let a test restart NATS where it was.
+	natsDir  string
+	natsPort int
 }
 
 type testClock struct {
@@ -76,12 +80,17 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, Config{}) }
 func newEnvWith(t *testing.T, cfg Config) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
-	nsrv, err := channels.StartEmbedded(t.TempDir(), 0)
+	// NATS on a TCP port (a random free one) so a test can stop and
+	// restart it on the same port and store.
+	natsDir := t.TempDir()
+	nsrv, err := channels.StartEmbedded(natsDir, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nsrv.Shutdown)
-	nc, err := nsrv.Connect("test")
+	natsURL := nsrv.ClientURL()
+	natsPort, _ := strconv.Atoi(natsURL[strings.LastIndex(natsURL, ":")+1:])
+	nc, err := channels.Connect(natsURL, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +109,7 @@ func newEnvWith(t *testing.T, cfg Config) *env {
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.js = js
 	e.nats = nsrv
+	e.natsDir, e.natsPort = natsDir, natsPort
 	e.srv = New(Deps{DB: pool, Keys: e.keys, NC: nc, JS: js, Log: log, Now: e.clock.Now, Config: cfg})
 	t.Cleanup(e.srv.Close)
 	for _, r := range []Role{RoleStaff, RoleSupervisor, RoleAdmin} {

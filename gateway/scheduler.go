@@ -30,7 +30,7 @@ type Scheduler struct {
 // NewScheduler makes the scheduler.
 func (s *Server) NewScheduler() *Scheduler {
 	sc := &Scheduler{s: s, tick: time.Second, batch: 1000, log: s.log}
-	sc.steps = append(sc.steps, sc.releaseDue)
+	sc.steps = append(sc.steps, sc.releaseDue, sc.expireConsents)
 	return sc
 }
 
@@ -126,4 +126,35 @@ func (sc *Scheduler) releaseDue(ctx context.Context, now time.Time) (int, error)
 			return total, err
 		}
 	}
+}
+
+// expireConsents records an "expired" event (and its audit event) for each
+// grant whose expiry has passed. The decision never waits for this: a
+// grant is expired at its ExpiresAt whether or not the event exists.
+func (sc *Scheduler) expireConsents(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
+		due, err := q.DueConsentExpiries(ctx, db.DueConsentExpiriesParams{Now: now, MaxRows: int32(sc.batch)})
+		if err != nil {
+			return err
+		}
+		sys := SystemActor("scheduler")
+		for _, g := range due {
+			ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
+				ParticipantID: g.ParticipantID, Channel: g.Channel, Kind: "expired", At: g.ExpiresAt.Time,
+				Actor: sys.Name, Source: "expiry", Reason: "expiry date reached",
+			})
+			if err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, sys, AuditEvent{Action: "consent.expired", ParticipantCode: g.ParticipantCode, Details: map[string]any{
+				"channel": g.Channel, "consent_event": ev.ID, "grant_event": g.ID,
+			}}); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	return n, err
 }

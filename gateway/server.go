@@ -157,6 +157,7 @@ func (s *Server) routes() *gin.Engine {
 	staff.GET("/dev/sink", s.devSink)
 
 	s.auditRoutes(v1)
+	s.voiceRoutes(staff, hooks)
 
 	admin := v1.Group("", s.require(RoleAdmin))
 	admin.POST("/users", s.createUserHTTP)

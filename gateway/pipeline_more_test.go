@@ -1,0 +1,227 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"safecontact/channels"
+	"safecontact/db"
+)
+
+func TestIdempotencyKeyReplay(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 000 555", false)
+	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿todo bien por ahí?"}
+	first := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
+	if first.Status != 202 {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	again := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
+	if again.Status != 202 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %s (first %s)", again.Status, again.Body, first.Body)
+	}
+	// The same key with another body is refused.
+	other := map[string]any{"participant": code, "channel": "sms", "body": "Otro mensaje distinto"}
+	if r := p.do(RoleStaff, "POST", "/v1/messages", other, "Idempotency-Key", "req-42"); r.Status != 409 || r.errCode(t) != "idempotency_reused" {
+		t.Fatalf("reused key: %d %s", r.Status, r.Body)
+	}
+	// Another user's key space is separate.
+	if r := p.do(RoleSupervisor, "POST", "/v1/messages", body, "Idempotency-Key", "req-42"); r.Status != 202 || r.json(t)["id"] == first.json(t)["id"] {
+		t.Fatalf("other user, same key: %d %s", r.Status, r.Body)
+	}
+	var n int
+	p.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d messages stored, want 2 (one per user)", n)
+	}
+	// A refusal is replayed too.
+	p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "asked"})
+	ref := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
+	ref2 := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
+	if ref.Status != 403 || ref.errCode(t) != "consent_revoked" || string(ref2.Body) != string(ref.Body) {
+		t.Fatalf("refusal replay: %d %s / %s", ref.Status, ref.Body, ref2.Body)
+	}
+}
+
+func TestScheduledMessageReleasedByScheduler(t *testing.T) {
+	p := newPipeline(t)
+	p.fake.AutoDeliver("delivered")
+	b := maria() // monitored, windows mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
+	b["phone"] = "+34 612 000 666"
+	code := p.createParticipant(b)
+	p.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	// Put the clock on Tuesday 2026-06-02 13:00 Madrid (after her window).
+	clock := &testClock{t: time.Date(2026, 6, 2, 11, 0, 0, 0, time.UTC)}
+	p.srv.now = clock.Now
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	acc := r.json(t)
+	if r.Status != 202 || acc["status"] != "scheduled" || acc["send_at"] != "2026-06-03T08:00:00Z" || acc["variant"] != "discreet" {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	id := acc["id"].(string)
+	sc := p.srv.NewScheduler()
+	// Not yet due: a tick moves nothing.
+	if n, err := sc.Tick(context.Background()); err != nil || n != 0 {
+		t.Fatalf("tick before due: %d %v", n, err)
+	}
+	clock.Set(time.Date(2026, 6, 3, 8, 0, 30, 0, time.UTC))
+	if n, err := sc.Tick(context.Background()); err != nil || n != 1 {
+		t.Fatalf("tick when due: %d %v", n, err)
+	}
+	m := p.waitStatus(id, "delivered")
+	if h := historyOf(m); h != "scheduled,queued,sending,sent,delivered" && h != "scheduled,queued,sending,delivered" {
+		t.Fatalf("history = %s", h)
+	}
+}
+
+func TestSchedulerLeaderLock(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.srv.NewScheduler(), e.srv.NewScheduler()
+	a.tick, b.tick = 20*time.Millisecond, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	doneA := make(chan struct{})
+	go func() { a.Run(ctx); close(doneA) }()
+	time.Sleep(100 * time.Millisecond)
+	// b cannot take the lock while a holds it.
+	conn, _ := e.db.Conn(context.Background())
+	defer conn.Close()
+	var got bool
+	conn.QueryRowContext(context.Background(), "SELECT pg_try_advisory_lock($1)", leaderLockKey).Scan(&got)
+	if got {
+		t.Fatal("the leader lock was free while a scheduler ran")
+	}
+	cancel()
+	<-doneA
+	ctxB, cancelB := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancelB()
+	go b.Run(ctxB)
+	time.Sleep(200 * time.Millisecond)
+	conn.QueryRowContext(context.Background(), "SELECT pg_try_advisory_lock($1)", leaderLockKey).Scan(&got)
+	if got {
+		t.Fatal("no scheduler took over the lock after the leader stopped")
+	}
+}
+
+// TestNATSRestartMidRun: messages accepted while NATS is down wait in the
+// outbox and go out once it is back; none is lost or doubled.
+func TestNATSRestartMidRun(t *testing.T) {
+	p := newPipeline(t)
+	p.fake.AutoDeliver("delivered")
+	code := p.consentingParticipant("+34 612 000 777", false)
+	send := func(n int) []string {
+		var ids []string
+		for i := 0; i < n; i++ {
+			r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta pronto amiga"})
+			if r.Status != 202 {
+				t.Fatalf("accept: %d %s", r.Status, r.Body)
+			}
+			ids = append(ids, r.json(t)["id"].(string))
+		}
+		return ids
+	}
+	ids := send(5)
+	for _, id := range ids {
+		p.waitStatus(id, "delivered")
+	}
+	// Stop NATS: accepting still works (Postgres is the store of record).
+	p.nats.Shutdown()
+	down := send(10)
+	var queued int
+	p.db.QueryRow(`SELECT count(*) FROM outbox`).Scan(&queued)
+	if queued == 0 {
+		t.Fatal("nothing waited in the outbox while NATS was down")
+	}
+	// Restart on the same store; the client reconnects.
+	dir := p.natsDir
+	ns, err := channels.StartEmbedded(dir, p.natsPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	for _, id := range down {
+		p.waitStatus(id, "delivered")
+	}
+	if got := p.fake.Created(); got != 15 {
+		t.Fatalf("provider got %d messages, want 15 (no loss, no doubles)", got)
+	}
+}
+
+// TestWorkerKilledMidSend: a message found "sending" when redelivered is
+// not sent again; it becomes unknown, and a later callback resolves it.
+func TestWorkerKilledMidSend(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 000 888", false)
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := uuid.MustParse(r.json(t)["id"].(string))
+	// The state a worker leaves when killed between "sending" and its record.
+	q := db.New(p.db)
+	if err := q.MarkSending(context.Background(), db.MarkSendingParams{ID: id, UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	p.start()
+	m := p.waitStatus(id.String(), StatusUnknown)
+	if m["error_code"] != "crash_during_send" {
+		t.Fatalf("unknown with %v", m["error_code"])
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := p.fake.Created(); n != 0 {
+		t.Fatalf("a message mid-send was resent %d times", n)
+	}
+}
+
+// TestNATSPayloadsAreIDsOnly reads what was published: message ids, no
+// number, no text.
+func TestNATSPayloadsAreIDsOnly(t *testing.T) {
+	p := newPipeline(t)
+	p.stop() // let entries stay in the stream
+	code := p.consentingParticipant("+34 612 000 999", false)
+	for _, ch := range []string{"sms", "whatsapp"} {
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": "Texto secreto de prueba"})
+		if r.Status != 202 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+	}
+	if _, err := p.srv.relay.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := p.js.Stream(ctx, channels.StreamContact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuidRe := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	seen := 0
+	for seq := uint64(1); seq <= 2; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if !uuidRe.Match(m.Data) {
+			t.Errorf("payload on %s is not a bare message id: %q", m.Subject, m.Data)
+		}
+		all := string(m.Data) + m.Subject
+		for k, v := range m.Header {
+			all += k + strings.Join(v, "")
+		}
+		for _, needle := range []string{"612000999", "612 000 999", "secreto"} {
+			if strings.Contains(all, needle) {
+				t.Errorf("NATS message carries %q", needle)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("read %d stream entries", seen)
+	}
+	_ = jetstream.StreamConfig{}
+	_ = http.StatusOK
+}
