@@ -158,6 +158,7 @@ func (s *Server) routes() *gin.Engine {
 
 	s.auditRoutes(v1)
 	s.voiceRoutes(staff, hooks)
+	s.safetyRoutes(staff)
 
 	admin := v1.Group("", s.require(RoleAdmin))
 	admin.POST("/users", s.createUserHTTP)
