@@ -37,14 +37,17 @@ const (
 	StatusSending   = "sending"
 	StatusSent      = "sent"
 	StatusDropped   = "dropped_consent_revoked"
-	StatusFailed    = "failed"
-	StatusUnknown   = "unknown"
+	// StatusDroppedUnsafe: her phone became monitored after the message
+	// was written in standard wording; it is not sent.
+	StatusDroppedUnsafe = "dropped_now_monitored"
+	StatusFailed        = "failed"
+	StatusUnknown       = "unknown"
 )
 
 // finalStatus: nothing more will happen to the message.
 func finalStatus(s string) bool {
 	switch s {
-	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusUnknown:
+	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusUnknown:
 		return true
 	}
 	return false

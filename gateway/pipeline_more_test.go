@@ -225,3 +225,27 @@ func TestNATSPayloadsAreIDsOnly(t *testing.T) {
 	_ = jetstream.StreamConfig{}
 	_ = http.StatusOK
 }
+
+// TestMonitoredAfterAcceptIsNotSent: a standard-wording message accepted
+// before her phone was flagged monitored is dropped, not sent.
+func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 001 000", false)
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
+	if r.Status != 202 || r.json(t)["variant"] != "standard" {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	id := r.json(t)["id"].(string)
+	if r := p.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true}); r.Status != 200 {
+		t.Fatalf("patch: %d", r.Status)
+	}
+	p.start()
+	if m := p.waitStatus(id, StatusDroppedUnsafe); m["error_code"] != "now_monitored" {
+		t.Fatalf("dropped with %v", m["error_code"])
+	}
+	if n := p.fake.Created(); n != 0 {
+		t.Fatalf("provider got %d messages", n)
+	}
+}

@@ -156,6 +156,16 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
 					return err
 				}
+			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
+				// Her phone became monitored after this was written: its
+				// standard wording must not reach that phone. Staff resend.
+				if err := setStatus(ctx, q, m.ID, StatusDroppedUnsafe, "now_monitored", now); err != nil {
+					return err
+				}
+				w.outcome(m.Channel, "dropped")
+				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
+					return err
+				}
 			case d.SendAt.After(now):
 				// Her safe window closed while it waited: back to the scheduler.
 				if err := q.Reschedule(ctx, db.RescheduleParams{ID: m.ID, SendAt: d.SendAt, UpdatedAt: now}); err != nil {
