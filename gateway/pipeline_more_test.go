@@ -13,6 +13,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/keys"
 )
 
 func TestIdempotencyKeyReplay(t *testing.T) {
@@ -247,5 +248,71 @@ func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
 	}
 	if n := p.fake.Created(); n != 0 {
 		t.Fatalf("provider got %d messages", n)
+	}
+}
+
+func TestPreviewAndDiscreetFreeText(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 002 000", true) // monitored
+	// Preview of a template: the exact discreet text, nothing stored.
+	r := p.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
+	m := r.json(t)
+	if r.Status != 200 || m["decision"].(map[string]any)["variant"] != "discreet" || !strings.Contains(m["text"].(string), "Metro Sants") {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(strings.ToLower(m["text"].(string)), "psic") {
+		t.Fatalf("discreet text names therapy: %s", m["text"])
+	}
+	var n int
+	p.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("preview stored %d messages", n)
+	}
+	// Free text to a monitored phone goes through the filter.
+	body := "Hola, mañana a las 10:00 nos vemos en la parada de Metro Sants. La psicóloga del centro te espera, llama al 612 345 678"
+	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+	if r.Status != 202 {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	acc := r.json(t)
+	cats := map[string]bool{}
+	for _, x := range acc["redactions"].([]any) {
+		cats[x.(map[string]any)["category"].(string)] = true
+	}
+	if !cats["health"] || !cats["phone"] {
+		t.Fatalf("redactions = %v", acc["redactions"])
+	}
+	// What is stored (and will be sent) is the stripped text.
+	msg, _ := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(acc["id"].(string)))
+	plain, err := p.keys.Open(keys.Body, msg.ContentEnc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(plain); strings.Contains(s, "psic") || strings.Contains(s, "612") || !strings.Contains(s, "Metro Sants") {
+		t.Fatalf("stored content: %s", s)
+	}
+	if string(msg.Redactions.RawMessage) == "" || strings.Contains(string(msg.Redactions.RawMessage), "psic") {
+		t.Fatalf("stored redactions: %s", msg.Redactions.RawMessage)
+	}
+	// Mostly sensitive: refused.
+	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
+	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+		t.Fatalf("mostly sensitive: %d %s", r.Status, r.Body)
+	}
+	// Her message list.
+	r = p.do(RoleStaff, "GET", "/v1/participants/"+code+"/messages", nil)
+	if items := r.json(t)["items"].([]any); r.Status != 200 || len(items) != 1 {
+		t.Fatalf("list: %d %s", r.Status, r.Body)
+	}
+	// The refusal is audited.
+	evs, _ := db.New(p.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	var acts []string
+	for _, e := range evs {
+		acts = append(acts, e.Action)
+	}
+	if !strings.Contains(strings.Join(acts, ","), "message.accepted") {
+		t.Fatalf("audit = %v", acts)
 	}
 }
