@@ -225,6 +225,17 @@ func (f *Fake) AuthToken() string { return f.authToken }
 // SetLatency delays every API answer by d (0, the default, answers at once).
 func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
 
+// SetCallbackConcurrency bounds how many automatic callbacks are posted at
+// once (default 64). Call it before traffic starts.
+func (f *Fake) SetCallbackConcurrency(n int) {
+	if n > 0 {
+		f.cbSem = make(chan struct{}, n)
+		if tr, ok := f.cbClient.Transport.(*http.Transport); ok {
+			tr.MaxIdleConnsPerHost = n
+		}
+	}
+}
+
 // SetRecord turns request recording on (the default) or off. Off, the hot
 // path does no recording work at all: use it for load tests.
 func (f *Fake) SetRecord(on bool) { f.record.Store(on) }

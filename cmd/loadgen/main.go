@@ -93,7 +93,9 @@ func run(ctx context.Context, c config) error {
 	}
 	defer fake.Close()
 	fake.SetRecord(false)
-	fake.SetMaxMessages(10_000)
+	// Every message must still be known when its callback is posted.
+	fake.SetMaxMessages(2_000_000)
+	fake.SetCallbackConcurrency(256)
 	fake.AutoDeliver("delivered")
 	fake.OnCreate = func(m twiliotest.Message) {
 		seq, ok := seqOf(m.Body)
