@@ -8,14 +8,17 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/sqlc-dev/pqtype"
 )
 
 const appendAudit = `-- name: AppendAudit :one
 INSERT INTO audit_events (
-    actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details, sealed_content
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id
 `
 
@@ -28,8 +31,10 @@ type AppendAuditParams struct {
 	RequestID       string
 	ActorIp         pqtype.Inet
 	Details         pqtype.NullRawMessage
+	SealedContent   []byte
 }
 
+// Rows are inserted unsealed (seq NULL); the sequencer seals them.
 func (q *Queries) AppendAudit(ctx context.Context, arg AppendAuditParams) (int64, error) {
 	row := q.db.QueryRowContext(ctx, appendAudit,
 		arg.ActorID,
@@ -40,14 +45,138 @@ func (q *Queries) AppendAudit(ctx context.Context, arg AppendAuditParams) (int64
 		arg.RequestID,
 		arg.ActorIp,
 		arg.Details,
+		arg.SealedContent,
 	)
 	var id int64
 	err := row.Scan(&id)
 	return id, err
 }
 
+const appendAuditManySealed = `-- name: AppendAuditManySealed :exec
+INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details, sealed_content)
+SELECT $1, $2, unnest($3::text[]),
+       unnest($4::text[]), '', unnest($5::text[])::jsonb,
+       nullif(unnest($6::bytea[]), ''::bytea)
+`
+
+type AppendAuditManySealedParams struct {
+	ActorName        string
+	ActorRole        string
+	Actions          []string
+	ParticipantCodes []string
+	Details          []string
+	SealedContents   [][]byte
+}
+
+// System events of one actor, many participants, each with its sealed
+// content (message.sent from the batched worker). An empty sealed value
+// stores NULL.
+func (q *Queries) AppendAuditManySealed(ctx context.Context, arg AppendAuditManySealedParams) error {
+	_, err := q.db.ExecContext(ctx, appendAuditManySealed,
+		arg.ActorName,
+		arg.ActorRole,
+		pq.Array(arg.Actions),
+		pq.Array(arg.ParticipantCodes),
+		pq.Array(arg.Details),
+		pq.Array(arg.SealedContents),
+	)
+	return err
+}
+
+const auditChainHead = `-- name: AuditChainHead :one
+
+SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1
+`
+
+type AuditChainHeadRow struct {
+	Seq  sql.NullInt64
+	Hash []byte
+}
+
+// The chain. Every read that feeds a hash takes the columns in the
+// canonical form of gateway/audit_chain.go: inet and jsonb as the text
+// Postgres prints for them, ” for NULL (neither text can be empty).
+func (q *Queries) AuditChainHead(ctx context.Context) (AuditChainHeadRow, error) {
+	row := q.db.QueryRowContext(ctx, auditChainHead)
+	var i AuditChainHeadRow
+	err := row.Scan(&i.Seq, &i.Hash)
+	return i, err
+}
+
+const auditChainPage = `-- name: AuditChainPage :many
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq > $1
+ORDER BY seq
+LIMIT $2
+`
+
+type AuditChainPageParams struct {
+	AfterSeq sql.NullInt64
+	MaxRows  int32
+}
+
+type AuditChainPageRow struct {
+	Seq             sql.NullInt64
+	ID              int64
+	OccurredAt      time.Time
+	ActorID         sql.NullInt64
+	ActorName       string
+	ActorRole       string
+	Action          string
+	ParticipantCode sql.NullString
+	RequestID       string
+	ActorIp         string
+	Details         string
+	SealedContent   []byte
+	PrevHash        []byte
+	Hash            []byte
+	SealedAt        sql.NullTime
+}
+
+// Sealed rows after a seq, in chain order, in canonical form.
+func (q *Queries) AuditChainPage(ctx context.Context, arg AuditChainPageParams) ([]AuditChainPageRow, error) {
+	rows, err := q.db.QueryContext(ctx, auditChainPage, arg.AfterSeq, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditChainPageRow{}
+	for rows.Next() {
+		var i AuditChainPageRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.ParticipantCode,
+			&i.RequestID,
+			&i.ActorIp,
+			&i.Details,
+			&i.SealedContent,
+			&i.PrevHash,
+			&i.Hash,
+			&i.SealedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditForParticipant = `-- name: AuditForParticipant :many
-SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details FROM audit_events WHERE participant_code = $1 ORDER BY id
+SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details, sealed_content, seq, prev_hash, hash, sealed_at FROM audit_events WHERE participant_code = $1 ORDER BY id
 `
 
 func (q *Queries) AuditForParticipant(ctx context.Context, participantCode sql.NullString) ([]AuditEvent, error) {
@@ -70,6 +199,11 @@ func (q *Queries) AuditForParticipant(ctx context.Context, participantCode sql.N
 			&i.RequestID,
 			&i.ActorIp,
 			&i.Details,
+			&i.SealedContent,
+			&i.Seq,
+			&i.PrevHash,
+			&i.Hash,
+			&i.SealedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -82,4 +216,638 @@ func (q *Queries) AuditForParticipant(ctx context.Context, participantCode sql.N
 		return nil, err
 	}
 	return items, nil
+}
+
+const auditHashAt = `-- name: AuditHashAt :one
+SELECT hash FROM audit_events WHERE seq = $1
+`
+
+func (q *Queries) AuditHashAt(ctx context.Context, seq sql.NullInt64) ([]byte, error) {
+	row := q.db.QueryRowContext(ctx, auditHashAt, seq)
+	var hash []byte
+	err := row.Scan(&hash)
+	return hash, err
+}
+
+const exportSealedPage = `-- name: ExportSealedPage :many
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq > $1
+  AND ($2::text IS NULL OR participant_code = $2)
+  AND ($3::text IS NULL OR actor_name = $3)
+  AND ($4::text IS NULL OR action = $4)
+  AND ($5::timestamptz IS NULL OR occurred_at >= $5)
+  AND ($6::timestamptz IS NULL OR occurred_at < $6)
+ORDER BY seq
+LIMIT $7
+`
+
+type ExportSealedPageParams struct {
+	AfterSeq    sql.NullInt64
+	Participant sql.NullString
+	Actor       sql.NullString
+	Action      sql.NullString
+	FromTime    sql.NullTime
+	ToTime      sql.NullTime
+	MaxRows     int32
+}
+
+type ExportSealedPageRow struct {
+	Seq             sql.NullInt64
+	ID              int64
+	OccurredAt      time.Time
+	ActorID         sql.NullInt64
+	ActorName       string
+	ActorRole       string
+	Action          string
+	ParticipantCode sql.NullString
+	RequestID       string
+	ActorIp         string
+	Details         string
+	SealedContent   []byte
+	PrevHash        []byte
+	Hash            []byte
+	SealedAt        sql.NullTime
+}
+
+// Export, first part: sealed rows in chain order (keyset by seq).
+func (q *Queries) ExportSealedPage(ctx context.Context, arg ExportSealedPageParams) ([]ExportSealedPageRow, error) {
+	rows, err := q.db.QueryContext(ctx, exportSealedPage,
+		arg.AfterSeq,
+		arg.Participant,
+		arg.Actor,
+		arg.Action,
+		arg.FromTime,
+		arg.ToTime,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportSealedPageRow{}
+	for rows.Next() {
+		var i ExportSealedPageRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.ParticipantCode,
+			&i.RequestID,
+			&i.ActorIp,
+			&i.Details,
+			&i.SealedContent,
+			&i.PrevHash,
+			&i.Hash,
+			&i.SealedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportUnsealedPage = `-- name: ExportUnsealedPage :many
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq IS NULL AND id > $1
+  AND ($2::text IS NULL OR participant_code = $2)
+  AND ($3::text IS NULL OR actor_name = $3)
+  AND ($4::text IS NULL OR action = $4)
+  AND ($5::timestamptz IS NULL OR occurred_at >= $5)
+  AND ($6::timestamptz IS NULL OR occurred_at < $6)
+ORDER BY id
+LIMIT $7
+`
+
+type ExportUnsealedPageParams struct {
+	AfterID     int64
+	Participant sql.NullString
+	Actor       sql.NullString
+	Action      sql.NullString
+	FromTime    sql.NullTime
+	ToTime      sql.NullTime
+	MaxRows     int32
+}
+
+type ExportUnsealedPageRow struct {
+	Seq             sql.NullInt64
+	ID              int64
+	OccurredAt      time.Time
+	ActorID         sql.NullInt64
+	ActorName       string
+	ActorRole       string
+	Action          string
+	ParticipantCode sql.NullString
+	RequestID       string
+	ActorIp         string
+	Details         string
+	SealedContent   []byte
+	PrevHash        []byte
+	Hash            []byte
+	SealedAt        sql.NullTime
+}
+
+// Export, second part: rows not sealed yet (keyset by id).
+func (q *Queries) ExportUnsealedPage(ctx context.Context, arg ExportUnsealedPageParams) ([]ExportUnsealedPageRow, error) {
+	rows, err := q.db.QueryContext(ctx, exportUnsealedPage,
+		arg.AfterID,
+		arg.Participant,
+		arg.Actor,
+		arg.Action,
+		arg.FromTime,
+		arg.ToTime,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ExportUnsealedPageRow{}
+	for rows.Next() {
+		var i ExportUnsealedPageRow
+		if err := rows.Scan(
+			&i.Seq,
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.ParticipantCode,
+			&i.RequestID,
+			&i.ActorIp,
+			&i.Details,
+			&i.SealedContent,
+			&i.PrevHash,
+			&i.Hash,
+			&i.SealedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertCheckpoint = `-- name: InsertCheckpoint :one
+INSERT INTO audit_checkpoints (seq, hash, at, created_by) VALUES ($1, $2, $3, $4)
+RETURNING id, seq, hash, at, created_by
+`
+
+type InsertCheckpointParams struct {
+	Seq       int64
+	Hash      []byte
+	At        time.Time
+	CreatedBy string
+}
+
+func (q *Queries) InsertCheckpoint(ctx context.Context, arg InsertCheckpointParams) (AuditCheckpoint, error) {
+	row := q.db.QueryRowContext(ctx, insertCheckpoint,
+		arg.Seq,
+		arg.Hash,
+		arg.At,
+		arg.CreatedBy,
+	)
+	var i AuditCheckpoint
+	err := row.Scan(
+		&i.ID,
+		&i.Seq,
+		&i.Hash,
+		&i.At,
+		&i.CreatedBy,
+	)
+	return i, err
+}
+
+const latestCheckpoint = `-- name: LatestCheckpoint :one
+SELECT id, seq, hash, at, created_by FROM audit_checkpoints ORDER BY seq DESC, id DESC LIMIT 1
+`
+
+func (q *Queries) LatestCheckpoint(ctx context.Context) (AuditCheckpoint, error) {
+	row := q.db.QueryRowContext(ctx, latestCheckpoint)
+	var i AuditCheckpoint
+	err := row.Scan(
+		&i.ID,
+		&i.Seq,
+		&i.Hash,
+		&i.At,
+		&i.CreatedBy,
+	)
+	return i, err
+}
+
+const listAudit = `-- name: ListAudit :many
+
+SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, (sealed_content IS NOT NULL)::boolean AS has_sealed_content, seq
+FROM audit_events
+WHERE ($1::text IS NULL OR participant_code = $1)
+  AND ($2::text IS NULL OR actor_name = $2)
+  AND ($3::text IS NULL OR action = $3)
+  AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+  AND ($5::timestamptz IS NULL OR occurred_at < $5)
+  AND ($6::bigint IS NULL OR id < $6)
+ORDER BY id DESC
+LIMIT $7
+`
+
+type ListAuditParams struct {
+	Participant sql.NullString
+	Actor       sql.NullString
+	Action      sql.NullString
+	FromTime    sql.NullTime
+	ToTime      sql.NullTime
+	BeforeID    sql.NullInt64
+	MaxRows     int32
+}
+
+type ListAuditRow struct {
+	ID               int64
+	OccurredAt       time.Time
+	ActorID          sql.NullInt64
+	ActorName        string
+	ActorRole        string
+	Action           string
+	ParticipantCode  sql.NullString
+	RequestID        string
+	ActorIp          string
+	Details          string
+	HasSealedContent bool
+	Seq              sql.NullInt64
+}
+
+// Supervisor reads.
+// Newest first, keyset by id, optional filters.
+func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAuditRow, error) {
+	rows, err := q.db.QueryContext(ctx, listAudit,
+		arg.Participant,
+		arg.Actor,
+		arg.Action,
+		arg.FromTime,
+		arg.ToTime,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListAuditRow{}
+	for rows.Next() {
+		var i ListAuditRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.ParticipantCode,
+			&i.RequestID,
+			&i.ActorIp,
+			&i.Details,
+			&i.HasSealedContent,
+			&i.Seq,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCheckpoints = `-- name: ListCheckpoints :many
+SELECT id, seq, hash, at, created_by FROM audit_checkpoints ORDER BY id
+`
+
+func (q *Queries) ListCheckpoints(ctx context.Context) ([]AuditCheckpoint, error) {
+	rows, err := q.db.QueryContext(ctx, listCheckpoints)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AuditCheckpoint{}
+	for rows.Next() {
+		var i AuditCheckpoint
+		if err := rows.Scan(
+			&i.ID,
+			&i.Seq,
+			&i.Hash,
+			&i.At,
+			&i.CreatedBy,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const messagesForTimeline = `-- name: MessagesForTimeline :many
+SELECT id, channel, status, variant, template_id, template_version, consent_version, language, send_at, error_code, created_at
+FROM messages WHERE id = ANY($1::uuid[])
+`
+
+type MessagesForTimelineRow struct {
+	ID              uuid.UUID
+	Channel         string
+	Status          string
+	Variant         string
+	TemplateID      sql.NullString
+	TemplateVersion sql.NullInt32
+	ConsentVersion  int32
+	Language        string
+	SendAt          time.Time
+	ErrorCode       sql.NullString
+	CreatedAt       time.Time
+}
+
+func (q *Queries) MessagesForTimeline(ctx context.Context, ids []uuid.UUID) ([]MessagesForTimelineRow, error) {
+	rows, err := q.db.QueryContext(ctx, messagesForTimeline, pq.Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MessagesForTimelineRow{}
+	for rows.Next() {
+		var i MessagesForTimelineRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Channel,
+			&i.Status,
+			&i.Variant,
+			&i.TemplateID,
+			&i.TemplateVersion,
+			&i.ConsentVersion,
+			&i.Language,
+			&i.SendAt,
+			&i.ErrorCode,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const participantTimeline = `-- name: ParticipantTimeline :many
+SELECT id, occurred_at, actor_name, actor_role, action, coalesce(details::text, '')::text AS details, seq
+FROM audit_events
+WHERE participant_code = $1 AND id > $2
+ORDER BY id
+LIMIT $3
+`
+
+type ParticipantTimelineParams struct {
+	Participant sql.NullString
+	AfterID     int64
+	MaxRows     int32
+}
+
+type ParticipantTimelineRow struct {
+	ID         int64
+	OccurredAt time.Time
+	ActorName  string
+	ActorRole  string
+	Action     string
+	Details    string
+	Seq        sql.NullInt64
+}
+
+// Her audit events in order, keyset by id (index audit_events_participant).
+func (q *Queries) ParticipantTimeline(ctx context.Context, arg ParticipantTimelineParams) ([]ParticipantTimelineRow, error) {
+	rows, err := q.db.QueryContext(ctx, participantTimeline, arg.Participant, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ParticipantTimelineRow{}
+	for rows.Next() {
+		var i ParticipantTimelineRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.Details,
+			&i.Seq,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const purgeFinalBodies = `-- name: PurgeFinalBodies :execrows
+
+UPDATE messages m SET content_enc = NULL
+WHERE m.id IN (
+    SELECT x.id FROM messages x
+    WHERE x.content_enc IS NOT NULL AND x.final_at IS NOT NULL AND x.final_at < $1
+    ORDER BY x.final_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+`
+
+type PurgeFinalBodiesParams struct {
+	Cutoff  sql.NullTime
+	MaxRows int32
+}
+
+// Retention.
+// Bodies of final messages older than the cutoff (index messages_retention).
+func (q *Queries) PurgeFinalBodies(ctx context.Context, arg PurgeFinalBodiesParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, purgeFinalBodies, arg.Cutoff, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const purgeSentBodies = `-- name: PurgeSentBodies :execrows
+UPDATE messages m SET content_enc = NULL
+WHERE m.id IN (
+    SELECT x.id FROM messages x
+    WHERE x.content_enc IS NOT NULL AND x.status = 'sent' AND x.updated_at < $1
+    ORDER BY x.updated_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+`
+
+type PurgeSentBodiesParams struct {
+	Cutoff  time.Time
+	MaxRows int32
+}
+
+// Bodies of messages the provider took but that never got a final status
+// (index messages_retention_sent). Nothing will send them again.
+func (q *Queries) PurgeSentBodies(ctx context.Context, arg PurgeSentBodiesParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, purgeSentBodies, arg.Cutoff, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const sealAudit = `-- name: SealAudit :execrows
+UPDATE audit_events e SET
+    seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, sealed_at = $1
+FROM (
+    SELECT unnest($2::bigint[]) AS id,
+           unnest($3::bigint[]) AS seq,
+           unnest($4::bytea[]) AS prev_hash,
+           unnest($5::bytea[]) AS hash
+) u
+WHERE e.id = u.id AND e.seq IS NULL
+`
+
+type SealAuditParams struct {
+	SealedAt   sql.NullTime
+	Ids        []int64
+	Seqs       []int64
+	PrevHashes [][]byte
+	Hashes     [][]byte
+}
+
+// The one UPDATE the trigger admits: sets the sealing columns of rows that
+// have none.
+func (q *Queries) SealAudit(ctx context.Context, arg SealAuditParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, sealAudit,
+		arg.SealedAt,
+		pq.Array(arg.Ids),
+		pq.Array(arg.Seqs),
+		pq.Array(arg.PrevHashes),
+		pq.Array(arg.Hashes),
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const unsealedAudit = `-- name: UnsealedAudit :many
+SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content
+FROM audit_events
+WHERE seq IS NULL
+ORDER BY id
+LIMIT $1
+FOR UPDATE
+`
+
+type UnsealedAuditRow struct {
+	ID              int64
+	OccurredAt      time.Time
+	ActorID         sql.NullInt64
+	ActorName       string
+	ActorRole       string
+	Action          string
+	ParticipantCode sql.NullString
+	RequestID       string
+	ActorIp         string
+	Details         string
+	SealedContent   []byte
+}
+
+// Committed rows not yet sealed, oldest id first (partial index
+// audit_events_unsealed). FOR UPDATE: the sealing UPDATE follows.
+func (q *Queries) UnsealedAudit(ctx context.Context, maxRows int32) ([]UnsealedAuditRow, error) {
+	rows, err := q.db.QueryContext(ctx, unsealedAudit, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []UnsealedAuditRow{}
+	for rows.Next() {
+		var i UnsealedAuditRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.Action,
+			&i.ParticipantCode,
+			&i.RequestID,
+			&i.ActorIp,
+			&i.Details,
+			&i.SealedContent,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const unsealedStats = `-- name: UnsealedStats :one
+SELECT count(*)::bigint AS n, coalesce(min(occurred_at), 'epoch'::timestamptz)::timestamptz AS oldest
+FROM audit_events WHERE seq IS NULL
+`
+
+type UnsealedStatsRow struct {
+	N      int64
+	Oldest time.Time
+}
+
+func (q *Queries) UnsealedStats(ctx context.Context) (UnsealedStatsRow, error) {
+	row := q.db.QueryRowContext(ctx, unsealedStats)
+	var i UnsealedStatsRow
+	err := row.Scan(&i.N, &i.Oldest)
+	return i, err
 }

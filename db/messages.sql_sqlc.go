@@ -15,54 +15,6 @@ import (
 	"github.com/sqlc-dev/pqtype"
 )
 
-const claimDueMessages = `-- name: ClaimDueMessages :many
-UPDATE messages SET status = 'queued', updated_at = $1
-WHERE id IN (
-    SELECT m.id FROM messages m
-    WHERE m.status = 'scheduled' AND m.send_at <= $1
-    ORDER BY m.send_at
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id, channel, priority
-`
-
-type ClaimDueMessagesParams struct {
-	Now     time.Time
-	MaxRows int32
-}
-
-type ClaimDueMessagesRow struct {
-	ID       uuid.UUID
-	Channel  string
-	Priority int16
-}
-
-// Moves due scheduled messages to queued; the caller writes their outbox
-// rows in the same transaction. Uses the partial index messages_due.
-func (q *Queries) ClaimDueMessages(ctx context.Context, arg ClaimDueMessagesParams) ([]ClaimDueMessagesRow, error) {
-	rows, err := q.db.QueryContext(ctx, claimDueMessages, arg.Now, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ClaimDueMessagesRow{}
-	for rows.Next() {
-		var i ClaimDueMessagesRow
-		if err := rows.Scan(&i.ID, &i.Channel, &i.Priority); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const claimOutbox = `-- name: ClaimOutbox :many
 SELECT id, message_id, subject, priority, created_at FROM outbox
 ORDER BY priority DESC, id

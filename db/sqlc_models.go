@@ -12,6 +12,35 @@ import (
 	"github.com/sqlc-dev/pqtype"
 )
 
+type Appointment struct {
+	ID             uuid.UUID
+	ParticipantID  int64
+	StartsAt       time.Time
+	MeetingPointID int64
+	Kind           string
+	Venue          string
+	Status         string
+	Reminders      []string
+	CreatedBy      sql.NullInt64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type AppointmentMessage struct {
+	MessageID     uuid.UUID
+	AppointmentID uuid.UUID
+	Kind          string
+	Lead          string
+}
+
+type AuditCheckpoint struct {
+	ID        int64
+	Seq       int64
+	Hash      []byte
+	At        time.Time
+	CreatedBy string
+}
+
 type AuditEvent struct {
 	ID              int64
 	OccurredAt      time.Time
@@ -23,6 +52,66 @@ type AuditEvent struct {
 	RequestID       string
 	ActorIp         pqtype.Inet
 	Details         pqtype.NullRawMessage
+	SealedContent   []byte
+	Seq             sql.NullInt64
+	PrevHash        []byte
+	Hash            []byte
+	SealedAt        sql.NullTime
+}
+
+type CallbackTask struct {
+	ID            int64
+	ParticipantID int64
+	MessageID     uuid.NullUUID
+	SourceKey     sql.NullString
+	Reason        string
+	Priority      string
+	Language      string
+	EarliestAt    time.Time
+	Status        string
+	Attempts      int32
+	MaxAttempts   int32
+	ClaimedBy     sql.NullInt64
+	ClaimedAt     sql.NullTime
+	CallSid       sql.NullString
+	CalleeSid     sql.NullString
+	CallState     string
+	CallStartedAt sql.NullTime
+	LastResult    sql.NullString
+	Outcome       sql.NullString
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClosedAt      sql.NullTime
+}
+
+type Checkin struct {
+	ID             uuid.UUID
+	ParticipantID  int64
+	Slot           time.Time
+	Code           string
+	MessageID      uuid.NullUUID
+	NudgeMessageID uuid.NullUUID
+	Status         string
+	GraceSeconds   int64
+	DueAt          sql.NullTime
+	CreatedAt      time.Time
+	ClosedAt       sql.NullTime
+}
+
+type CheckinPlan struct {
+	ParticipantID int64
+	EverySeconds  sql.NullInt64
+	Weekdays      []int32
+	AtLocal       string
+	Channel       string
+	GraceSeconds  int64
+	RepliesEnc    []byte
+	DuressCount   int32
+	NextDueAt     time.Time
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type ConsentEvent struct {
@@ -41,6 +130,46 @@ type ConsentEvent struct {
 	AcceptWhatsappRisk bool
 }
 
+type Escalation struct {
+	ID            uuid.UUID
+	ParticipantID int64
+	CheckinID     uuid.NullUUID
+	Reason        string
+	Urgent        bool
+	Level         int16
+	Status        string
+	NextStepAt    sql.NullTime
+	CreatedAt     time.Time
+	AckedAt       sql.NullTime
+	AckedBy       sql.NullInt64
+	ResolvedAt    sql.NullTime
+	ResolvedBy    sql.NullInt64
+	Outcome       sql.NullString
+}
+
+type EscalationOutbox struct {
+	ID           int64
+	EscalationID uuid.UUID
+	Kind         string
+	UserID       sql.NullInt64
+	Level        int16
+	Status       string
+	Attempts     int32
+	ErrorCode    sql.NullString
+	CreatedAt    time.Time
+	DoneAt       sql.NullTime
+}
+
+type EscalationStep struct {
+	ID           int64
+	EscalationID uuid.UUID
+	Level        int16
+	Kind         string
+	UserID       sql.NullInt64
+	At           time.Time
+	Note         string
+}
+
 type IdempotencyKey struct {
 	UserID      int64
 	Key         string
@@ -48,6 +177,28 @@ type IdempotencyKey struct {
 	Status      int32
 	Response    []byte
 	CreatedAt   time.Time
+}
+
+type InboundMessage struct {
+	ID            int64
+	ProviderSid   string
+	ParticipantID sql.NullInt64
+	FromIndex     []byte
+	Channel       string
+	Kind          string
+	BodyEnc       []byte
+	ReceivedAt    time.Time
+	ReadAt        sql.NullTime
+	ReadBy        sql.NullInt64
+	ErasedAt      sql.NullTime
+}
+
+type MeetingPoint struct {
+	ID        int64
+	Name      string
+	Kind      string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
 }
 
 type Message struct {
@@ -109,6 +260,14 @@ type Participant struct {
 	CaseworkerID      sql.NullInt64
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+type ProviderRedaction struct {
+	ProviderSid   string
+	ParticipantID int64
+	RequestedAt   time.Time
+	RedactedAt    sql.NullTime
+	LastError     sql.NullString
 }
 
 type User struct {

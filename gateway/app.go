@@ -108,11 +108,28 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	cfg.Service.TwilioAuthToken = cfg.Twilio.AuthToken
+	if f := cfg.Service.AuditPublicKeyFile; f != "" {
+		if cfg.Service.AuditPublicKey, err = keys.LoadAuditPublicKey(f); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("GATEWAY_AUDIT_PUBLIC_KEY_FILE: %w", err)
+		}
+		log.Info("audit: sent texts are sealed to the audit public key", "fingerprint", cfg.Service.AuditPublicKey.Fingerprint())
+	} else {
+		log.Warn("audit: no GATEWAY_AUDIT_PUBLIC_KEY_FILE: the text of sent messages is not kept in the audit log; make a key pair with `gateway keys audit-keypair --out DIR`")
+	}
+	if f := cfg.Service.Voice.StopWordsFile; f != "" {
+		if cfg.Service.Voice.StopWords, err = LoadStopWords(f); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("GATEWAY_STOP_WORDS_FILE: %w", err)
+		}
+	}
 	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service})
 	if cfg.Twilio.AccountSID == "" {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
 		a.Server.sink = a.Sink
-		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink}
+		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink, "voice": a.Server.VoiceQueue()}
+		// No calls without Twilio; erase-content redacts the sink's copies.
+		a.Server.UseVoice(nil, a.Sink)
 		log.Warn("no Twilio credentials: messages go to the dev sink (GET /v1/dev/sink), nothing leaves this machine", "dir", filepath.Join(cfg.DataDir, "dev-sink"))
 	} else {
 		tw, err := channels.NewTwilio(cfg.Twilio)
@@ -120,7 +137,11 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			a.Close()
 			return nil, err
 		}
-		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw}
+		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": a.Server.VoiceQueue()}
+		a.Server.UseVoice(tw, tw)
+		if cfg.Service.Voice.From == "" {
+			log.Warn("no TWILIO_VOICE_FROM: call-backs are queued but cannot be connected")
+		}
 		// Twilio's default throughput unless configured: 1 SMS/s per
 		// sender number, 80 WhatsApp messages/s per sender.
 		defaults := map[string]float64{"sms": 1, "whatsapp": 80}
@@ -167,6 +188,8 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 			a.Server.relay.Run,
 			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
 			a.Server.NewScheduler().Run,
+			a.Server.NewSequencer().Run,
+			a.Server.NewStaffAlerter(a.senders["sms"]).Run,
 		} {
 			wg.Add(1)
 			go func() { defer wg.Done(); run(bg) }()

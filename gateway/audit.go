@@ -17,11 +17,19 @@ type AuditEvent struct {
 	Action          string
 	ParticipantCode string
 	Details         map[string]any
+	// Sealed is content sealed to the programme's audit public key
+	// (Server.SealSent): the text actually sent, for message.sent.
+	// The server cannot read it back. nil: none.
+	Sealed []byte
 }
 
 // Append writes an audit event with q, which must be the transaction of
 // the change it records: the change and its record commit together or not
 // at all.
+//
+// The row is inserted unsealed (seq NULL): appends never wait on each
+// other or on the chain. The sequencer (audit_chain.go) gives it its place
+// in the hash chain shortly after it commits.
 func Append(ctx context.Context, q *db.Queries, a *Actor, e AuditEvent) (int64, error) {
 	var details pqtype.NullRawMessage
 	if len(e.Details) > 0 {
@@ -30,6 +38,10 @@ func Append(ctx context.Context, q *db.Queries, a *Actor, e AuditEvent) (int64, 
 			return 0, err
 		}
 		details = pqtype.NullRawMessage{RawMessage: b, Valid: true}
+	}
+	var sealed []byte
+	if len(e.Sealed) > 0 {
+		sealed = e.Sealed
 	}
 	return q.AppendAudit(ctx, db.AppendAuditParams{
 		ActorID:         sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0},
@@ -40,7 +52,31 @@ func Append(ctx context.Context, q *db.Queries, a *Actor, e AuditEvent) (int64, 
 		RequestID:       a.RequestID,
 		ActorIp:         inet(a.IP),
 		Details:         details,
+		SealedContent:   sealed,
 	})
+}
+
+// sentContent is what is sealed into a message.sent event.
+type sentContent struct {
+	MessageID string `json:"message_id"`
+	Text      string `json:"text"`
+}
+
+// SealSent seals the text actually sent for message messageID to the
+// programme's audit public key, for AuditEvent.Sealed of message.sent.
+// It returns nil when no audit key is configured (the text is then not
+// kept) or if sealing fails (never: it needs only randomness).
+func (s *Server) SealSent(messageID, text string) []byte {
+	if s.cfg.AuditPublicKey == nil {
+		return nil
+	}
+	b, _ := json.Marshal(sentContent{MessageID: messageID, Text: text})
+	sealed, err := s.cfg.AuditPublicKey.Seal(b)
+	if err != nil {
+		s.log.Error("audit: sealing sent content", "message_id", messageID, "err", err)
+		return nil
+	}
+	return sealed
 }
 
 func inet(ip net.IP) pqtype.Inet {

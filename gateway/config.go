@@ -1,6 +1,10 @@
 package gateway
 
-import "time"
+import (
+	"time"
+
+	"safecontact/keys"
+)
 
 // Config is what a deployment tunes. cmd/gateway fills it from flags and
 // the environment.
@@ -17,13 +21,68 @@ type Config struct {
 	PublicURL string
 	// TwilioAuthToken verifies webhook signatures.
 	TwilioAuthToken string
+	// AuditPublicKeyFile (GATEWAY_AUDIT_PUBLIC_KEY_FILE) holds the
+	// programme's audit public key; Open loads it into AuditPublicKey.
+	AuditPublicKeyFile string
+	// AuditPublicKey seals the text actually sent into its message.sent
+	// audit event. nil: the sent text is not kept.
+	AuditPublicKey *keys.AuditPublicKey
+	// BodyRetention: message bodies are deleted this long after the
+	// message became final (default 7 days); audit metadata stays.
+	BodyRetention time.Duration
+	// AuditSealInterval: how often the sequencer seals new audit events
+	// into the hash chain (default 200ms).
+	AuditSealInterval time.Duration
+	// AuditCheckpointInterval: how often the sequencer records a
+	// checkpoint of the chain head (default 1h).
+	AuditCheckpointInterval time.Duration
+
+	// Reminders, check-ins and escalations (issue 7).
+	// SessionSpacing: individual sessions at one venue are at least this
+	// far apart (GATEWAY_SESSION_SPACING, default 30m).
+	SessionSpacing time.Duration
+	// EscalationAckTimeout: an escalation nobody acknowledged within this
+	// goes to the supervisors (GATEWAY_ESCALATION_ACK_TIMEOUT, default 15m).
+	EscalationAckTimeout time.Duration
+	// OnCallUser is the name of the staff user alerted first
+	// (GATEWAY_ON_CALL_USER); empty: her caseworker.
+	OnCallUser string
+	// Supervisors are the user names alerted at the second rung
+	// (GATEWAY_SUPERVISORS, comma-separated); empty: every active supervisor.
+	Supervisors []string
+	// EmergencyProtocol is the programme's emergency protocol text, shown
+	// in escalation responses (GATEWAY_EMERGENCY_PROTOCOL or _FILE).
+	EmergencyProtocol string
+
+	// Voice: call-backs, voice reminders, inbound messages and erasure
+	// (issue 6; voice_config.go).
+	Voice VoiceConfig
 }
 
 func (c *Config) setDefaults() {
+	c.Voice.setDefaults()
 	if c.DefaultRegion == "" {
 		c.DefaultRegion = "ES"
 	}
 	if c.ConsentReviewAge == 0 {
 		c.ConsentReviewAge = 90 * 24 * time.Hour
+	}
+	if c.BodyRetention == 0 {
+		c.BodyRetention = 7 * 24 * time.Hour
+	}
+	if c.AuditSealInterval == 0 {
+		c.AuditSealInterval = 200 * time.Millisecond
+	}
+	if c.SessionSpacing == 0 {
+		c.SessionSpacing = 30 * time.Minute
+	}
+	if c.EscalationAckTimeout == 0 {
+		c.EscalationAckTimeout = 15 * time.Minute
+	}
+	if c.EmergencyProtocol == "" {
+		c.EmergencyProtocol = defaultEmergencyProtocol
+	}
+	if c.AuditCheckpointInterval == 0 {
+		c.AuditCheckpointInterval = time.Hour
 	}
 }

@@ -29,7 +29,27 @@ var statusOf = map[string]int{
 	"duplicate_user":     http.StatusConflict,
 	"idempotency_reused": http.StatusConflict,
 	"session_spacing":    http.StatusConflict,
+	// Reminders, check-ins and escalations (issue 7).
+	"duplicate_meeting_point":   http.StatusConflict,
+	"appointment_canceled":      http.StatusConflict,
+	"escalation_closed":         http.StatusConflict,
+	"meeting_point_not_neutral": http.StatusUnprocessableEntity,
+	"unknown_meeting_point":     http.StatusUnprocessableEntity,
+	"checkin_time_unsafe":       http.StatusUnprocessableEntity,
+	// The audit log does not verify (GET /v1/audit/verify).
+	"audit_chain_broken":   http.StatusConflict,
+	"checkpoint_mismatch":  http.StatusConflict,
+	"checkpoint_not_found": http.StatusConflict,
+	// Call-backs (issue 6): the task or the moment does not allow it.
+	"callback_closed":      http.StatusConflict,
+	"callback_claimed":     http.StatusConflict,
+	"callback_not_claimed": http.StatusConflict,
+	"call_in_progress":     http.StatusConflict,
+	"callback_not_due":     http.StatusConflict,
+	"outside_safe_window":  http.StatusConflict,
+	"staff_phone_missing":  http.StatusConflict,
 	// 422: understood, but the values are not acceptable.
+	"invalid_outcome":      http.StatusUnprocessableEntity,
 	"unknown_field":        http.StatusUnprocessableEntity,
 	"real_name_forbidden":  http.StatusUnprocessableEntity,
 	"missing_field":        http.StatusUnprocessableEntity,
@@ -54,6 +74,8 @@ var statusOf = map[string]int{
 	"invalid_evidence":     http.StatusUnprocessableEntity,
 	"invalid_option":       http.StatusUnprocessableEntity,
 	"missing_actor":        http.StatusUnprocessableEntity,
+	"reason_required":      http.StatusUnprocessableEntity,
+	"reason_has_number":    http.StatusUnprocessableEntity,
 	// 403: the contact decision refused (she has not agreed to this).
 	"no_consent":                         http.StatusForbidden,
 	"consent_revoked":                    http.StatusForbidden,
@@ -63,8 +85,10 @@ var statusOf = map[string]int{
 	"no_time_zone":                       http.StatusForbidden,
 	"no_safe_window":                     http.StatusForbidden,
 	// 503: a dependency is down; the request may be retried.
-	"unavailable": http.StatusServiceUnavailable,
-	"internal":    http.StatusInternalServerError,
+	"unavailable":          http.StatusServiceUnavailable,
+	"voice_not_configured": http.StatusServiceUnavailable,
+	"provider_unavailable": http.StatusBadGateway,
+	"internal":             http.StatusInternalServerError,
 }
 
 // HTTPStatus returns the status for an error code.

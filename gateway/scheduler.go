@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"safecontact/channels"
 	"safecontact/db"
 )
 
@@ -30,7 +29,8 @@ type Scheduler struct {
 // NewScheduler makes the scheduler.
 func (s *Server) NewScheduler() *Scheduler {
 	sc := &Scheduler{s: s, tick: time.Second, batch: 1000, log: s.log}
-	sc.steps = append(sc.steps, sc.releaseDue, sc.expireConsents)
+	sc.steps = append(sc.steps, sc.releaseDueSetBased, sc.expireConsents,
+		sc.startDueCheckins, sc.checkinDeadlines, sc.escalateDue, sc.publishEscalationEvents)
 	return sc
 }
 
@@ -98,34 +98,6 @@ func (sc *Scheduler) Tick(ctx context.Context) (int, error) {
 		sc.s.kickRelay()
 	}
 	return total, nil
-}
-
-// releaseDue queues scheduled messages whose send time has come.
-func (sc *Scheduler) releaseDue(ctx context.Context, now time.Time) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
-			rows, err := q.ClaimDueMessages(ctx, db.ClaimDueMessagesParams{Now: now, MaxRows: int32(sc.batch)})
-			if err != nil {
-				return err
-			}
-			for _, r := range rows {
-				if err := q.InsertOutbox(ctx, db.InsertOutboxParams{MessageID: r.ID, Subject: channels.Subject(r.Channel, r.Priority > 0), Priority: r.Priority}); err != nil {
-					return err
-				}
-				if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: r.ID, Status: StatusQueued, At: now}); err != nil {
-					return err
-				}
-			}
-			n = len(rows)
-			return nil
-		})
-		total += n
-		if err != nil || n < sc.batch {
-			return total, err
-		}
-	}
 }
 
 // expireConsents records an "expired" event (and its audit event) for each

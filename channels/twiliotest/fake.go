@@ -1047,3 +1047,100 @@ func cloneValues(v url.Values) url.Values {
 	}
 	return out
 }
+
+// ---- voice webhooks (TwiML) ----
+
+// FetchTwiML posts form to twimlURL the way Twilio requests TwiML for a
+// call (form-encoded, signed with X-Twilio-Signature for exactly that URL)
+// and returns the HTTP status and the answer body. Unlike PostCallback, a
+// non-2xx answer is not an error: the caller looks at the status.
+func (f *Fake) FetchTwiML(ctx context.Context, twimlURL string, form url.Values) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, twimlURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, "", fmt.Errorf("twiliotest: TwiML request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", Sign(f.authToken, twimlURL, form))
+	req.Header.Set("User-Agent", "TwilioProxy/1.1")
+	resp, err := f.cbClient.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("twiliotest: TwiML request: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.StatusCode, "", fmt.Errorf("twiliotest: TwiML answer: %w", err)
+	}
+	return resp.StatusCode, string(b), nil
+}
+
+// CallForm is the form Twilio posts to a call's webhooks: CallSid,
+// AccountSid, From, To, CallStatus, Direction, ApiVersion, then extra
+// (e.g. AnsweredBy, Digits, ParentCallSid) over it.
+func (f *Fake) CallForm(c Call, status string, extra url.Values) url.Values {
+	form := url.Values{
+		"CallSid":    {c.Sid},
+		"AccountSid": {f.accountSID},
+		"From":       {c.From},
+		"To":         {c.To},
+		"CallStatus": {status},
+		"Direction":  {"outbound-api"},
+		"ApiVersion": {apiVersion},
+	}
+	for k, v := range extra {
+		form[k] = append([]string(nil), v...)
+	}
+	return form
+}
+
+// AnswerCall plays "the callee picked up" for a call created through the
+// API: it sets the call in-progress and fetches the TwiML at its Url with
+// CallStatus=in-progress and extra (e.g. AnsweredBy), returning the
+// status and the TwiML.
+func (f *Fake) AnswerCall(ctx context.Context, sid string, extra url.Values) (int, string, error) {
+	f.msgMu.Lock()
+	c, ok := f.calls[sid]
+	if ok {
+		c.Status = "in-progress"
+	}
+	var cp Call
+	if ok {
+		cp = *c
+		cp.Params = cloneValues(c.Params)
+	}
+	f.msgMu.Unlock()
+	if !ok {
+		return 0, "", fmt.Errorf("twiliotest: no call %s", sid)
+	}
+	u := cp.Params.Get("Url")
+	if u == "" {
+		return 0, "", fmt.Errorf("twiliotest: call %s has no Url", sid)
+	}
+	return f.FetchTwiML(ctx, u, f.CallForm(cp, "in-progress", extra))
+}
+
+// EndCall sets a call's final status and posts its status callback (if it
+// has one) with CallStatus=status and extra.
+func (f *Fake) EndCall(ctx context.Context, sid, status string, extra url.Values) error {
+	f.msgMu.Lock()
+	c, ok := f.calls[sid]
+	if ok {
+		c.Status = status
+	}
+	var cp Call
+	if ok {
+		cp = *c
+	}
+	f.msgMu.Unlock()
+	if !ok {
+		return fmt.Errorf("twiliotest: no call %s", sid)
+	}
+	if cp.StatusCallback == "" {
+		return nil
+	}
+	return f.PostCallback(ctx, cp.StatusCallback, f.CallForm(cp, status, extra))
+}
+
+// NewCallSid returns a fresh CA… sid (for a <Dial>ed leg the fake did not
+// create through the API).
+func NewCallSid() string { return "CA" + randHex() }

@@ -85,10 +85,16 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	file := fs.String("key-file", env("GATEWAY_KEY_FILE", ""), "key file; default <data-dir>/keys.json (env GATEWAY_KEY_FILE)")
 	dataDir := fs.String("data-dir", defaultDataDir(), "data directory (env GATEWAY_DATA_DIR)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: gateway keys init|rotate [--key-file FILE]"); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gateway keys init|rotate [--key-file FILE]\n       gateway keys audit-keypair --out DIR")
+		fs.PrintDefaults()
+	}
 	if len(args) == 0 {
 		fs.Usage()
-		return errors.New("missing subcommand: init or rotate")
+		return errors.New("missing subcommand: init, rotate or audit-keypair")
+	}
+	if args[0] == "audit-keypair" {
+		return cmdAuditKeypair(args[1:], stdout, stderr)
 	}
 	sub := args[0]
 	if err := fs.Parse(args[1:]); err != nil {

@@ -67,6 +67,8 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.BoolVar(&cfg.Migrate, "migrate", env("GATEWAY_MIGRATE", "true") == "true", "apply database migrations at start (env GATEWAY_MIGRATE)")
 	fs.StringVar(&cfg.Service.DefaultRegion, "default-region", env("GATEWAY_DEFAULT_REGION", "ES"), "region for phone numbers typed without + (env GATEWAY_DEFAULT_REGION)")
 	fs.DurationVar(&cfg.Service.ConsentReviewAge, "consent-review-age", envDuration("GATEWAY_CONSENT_REVIEW_AGE", 90*24*time.Hour), "consent older than this is flagged for review (env GATEWAY_CONSENT_REVIEW_AGE)")
+	fs.StringVar(&cfg.Service.AuditPublicKeyFile, "audit-public-key-file", env("GATEWAY_AUDIT_PUBLIC_KEY_FILE", ""), "the programme's audit public key: sent texts are sealed to it in the audit log (env GATEWAY_AUDIT_PUBLIC_KEY_FILE)")
+	fs.DurationVar(&cfg.Service.BodyRetention, "body-retention", envDuration("GATEWAY_BODY_RETENTION", 7*24*time.Hour), "message texts are deleted this long after the message is final (env GATEWAY_BODY_RETENTION)")
 	fs.StringVar(&cfg.Service.PublicURL, "public-url", env("GATEWAY_PUBLIC_URL", ""), "public base URL Twilio calls back (webhook signatures are checked against it) (env GATEWAY_PUBLIC_URL)")
 	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; empty sends to the dev sink (env TWILIO_ACCOUNT_SID)")
 	fs.StringVar(&cfg.Twilio.AuthToken, "twilio-auth-token", env("TWILIO_AUTH_TOKEN", ""), "Twilio auth token (env TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_FILE)")
@@ -82,6 +84,19 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	rates = func() { cfg.Worker.Rate["sms"], cfg.Worker.Rate["whatsapp"] = *smsRate, *waRate }
 	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env GATEWAY_TRUSTED_PROXIES)")
 	level := fs.String("log-level", env("GATEWAY_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEWAY_LOG_LEVEL)")
+	// Voice call-backs, reminders and inbound messages (issue 6).
+	fs.StringVar(&cfg.Service.Voice.From, "twilio-voice-from", env("TWILIO_VOICE_FROM", ""), "the organisation's neutral voice number, the caller id of every call (env TWILIO_VOICE_FROM)")
+	fs.IntVar(&cfg.Service.Voice.MaxAttempts, "callback-max-attempts", envInt("GATEWAY_CALLBACK_MAX_ATTEMPTS", 3), "times her phone is rung for one call-back (env GATEWAY_CALLBACK_MAX_ATTEMPTS)")
+	fs.DurationVar(&cfg.Service.Voice.RetrySpacing, "callback-retry-spacing", envDuration("GATEWAY_CALLBACK_RETRY_SPACING", 2*time.Hour), "a re-queued call-back waits at least this long, then for her next safe window (env GATEWAY_CALLBACK_RETRY_SPACING)")
+	fs.String("voice-reminder-templates", env("GATEWAY_VOICE_REMINDER_TEMPLATES", ""), "comma-separated templates whose voice messages are automated reminder calls instead of call-back tasks (env GATEWAY_VOICE_REMINDER_TEMPLATES)")
+	fs.StringVar(&cfg.Service.Voice.StopWordsFile, "stop-words-file", env("GATEWAY_STOP_WORDS_FILE", ""), "file of inbound stop words replacing the built-in list; one per line, optionally \"word | lang,lang\" (env GATEWAY_STOP_WORDS_FILE)")
+	fs.String("stop-words", env("GATEWAY_STOP_WORDS", ""), "comma-separated extra inbound stop words, for every language (env GATEWAY_STOP_WORDS)")
+	// Reminders, check-ins and escalations (issue 7).
+	fs.DurationVar(&cfg.Service.SessionSpacing, "session-spacing", envDuration("GATEWAY_SESSION_SPACING", 30*time.Minute), "individual sessions at one venue are at least this far apart (env GATEWAY_SESSION_SPACING)")
+	fs.DurationVar(&cfg.Service.EscalationAckTimeout, "escalation-ack-timeout", envDuration("GATEWAY_ESCALATION_ACK_TIMEOUT", 15*time.Minute), "an unacknowledged escalation goes to the supervisors after this (env GATEWAY_ESCALATION_ACK_TIMEOUT)")
+	fs.StringVar(&cfg.Service.OnCallUser, "on-call-user", env("GATEWAY_ON_CALL_USER", ""), "staff user alerted first by SMS when a check-in escalates; empty = her caseworker (env GATEWAY_ON_CALL_USER)")
+	fs.String("supervisors", env("GATEWAY_SUPERVISORS", ""), "comma-separated users alerted at the second rung; empty = every active supervisor (env GATEWAY_SUPERVISORS)")
+	fs.StringVar(&cfg.Service.EmergencyProtocol, "emergency-protocol", env("GATEWAY_EMERGENCY_PROTOCOL", ""), "the programme's emergency protocol text shown with escalations (env GATEWAY_EMERGENCY_PROTOCOL or GATEWAY_EMERGENCY_PROTOCOL_FILE)")
 	_ = proxies
 	return cfg, level
 }
@@ -98,6 +113,15 @@ func finishAppConfig(fs *flag.FlagSet, cfg *gateway.AppConfig) {
 		for _, s := range strings.Split(p.Value.String(), ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				cfg.Service.TrustedProxies = append(cfg.Service.TrustedProxies, s)
+			}
+		}
+	}
+	for name, dst := range map[string]*[]string{"voice-reminder-templates": &cfg.Service.Voice.ReminderTemplates, "stop-words": &cfg.Service.Voice.ExtraStopWords, "supervisors": &cfg.Service.Supervisors} {
+		if p := fs.Lookup(name); p != nil && p.Value.String() != "" {
+			for _, s := range strings.Split(p.Value.String(), ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					*dst = append(*dst, s)
+				}
 			}
 		}
 	}

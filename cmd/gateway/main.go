@@ -29,10 +29,11 @@ func commands() []command {
 		{"serve", "run the gateway (HTTP API, workers, scheduler)", cmdServe},
 		{"dev", "run a gateway on embedded defaults: local or private PostgreSQL, in-process NATS, dev key and admin token", cmdDev},
 		{"migrate", "migrate up|status: apply or list database migrations", cmdMigrate},
-		{"keys", "keys init|rotate: create or rotate the encryption key file", cmdKeys},
+		{"keys", "keys init|rotate|audit-keypair: create or rotate the encryption key file; make the audit key pair", cmdKeys},
 		{"users", "users add|list|disable: manage staff users and API tokens", cmdUsers},
 		{"sanitize", "read a message on stdin, print the discreet-content filter's verdict as JSON", cmdSanitize},
 		{"templates", "templates list|render: the message catalogue, for authors", cmdTemplates},
+		{"audit", "audit verify|checkpoint|export|open: check the tamper-evident contact log, keep its checkpoints, open sealed texts", cmdAudit},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "safecontact gateway", version)
 			return nil

@@ -1,8 +1,156 @@
 -- name: AppendAudit :one
+-- Rows are inserted unsealed (seq NULL); the sequencer seals them.
 INSERT INTO audit_events (
-    actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details, sealed_content
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id;
+
+-- name: AppendAuditManySealed :exec
+-- System events of one actor, many participants, each with its sealed
+-- content (message.sent from the batched worker). An empty sealed value
+-- stores NULL.
+INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details, sealed_content)
+SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text[]),
+       unnest(sqlc.arg(participant_codes)::text[]), '', unnest(sqlc.arg(details)::text[])::jsonb,
+       nullif(unnest(sqlc.arg(sealed_contents)::bytea[]), ''::bytea);
 
 -- name: AuditForParticipant :many
 SELECT * FROM audit_events WHERE participant_code = $1 ORDER BY id;
+
+-- The chain. Every read that feeds a hash takes the columns in the
+-- canonical form of gateway/audit_chain.go: inet and jsonb as the text
+-- Postgres prints for them, '' for NULL (neither text can be empty).
+
+-- name: AuditChainHead :one
+SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1;
+
+-- name: UnsealedAudit :many
+-- Committed rows not yet sealed, oldest id first (partial index
+-- audit_events_unsealed). FOR UPDATE: the sealing UPDATE follows.
+SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content
+FROM audit_events
+WHERE seq IS NULL
+ORDER BY id
+LIMIT sqlc.arg(max_rows)
+FOR UPDATE;
+
+-- name: SealAudit :execrows
+-- The one UPDATE the trigger admits: sets the sealing columns of rows that
+-- have none.
+UPDATE audit_events e SET
+    seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, sealed_at = sqlc.arg(sealed_at)
+FROM (
+    SELECT unnest(sqlc.arg(ids)::bigint[]) AS id,
+           unnest(sqlc.arg(seqs)::bigint[]) AS seq,
+           unnest(sqlc.arg(prev_hashes)::bytea[]) AS prev_hash,
+           unnest(sqlc.arg(hashes)::bytea[]) AS hash
+) u
+WHERE e.id = u.id AND e.seq IS NULL;
+
+-- name: AuditChainPage :many
+-- Sealed rows after a seq, in chain order, in canonical form.
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq > sqlc.arg(after_seq)
+ORDER BY seq
+LIMIT sqlc.arg(max_rows);
+
+-- name: UnsealedStats :one
+SELECT count(*)::bigint AS n, coalesce(min(occurred_at), 'epoch'::timestamptz)::timestamptz AS oldest
+FROM audit_events WHERE seq IS NULL;
+
+-- name: AuditHashAt :one
+SELECT hash FROM audit_events WHERE seq = $1;
+
+-- name: InsertCheckpoint :one
+INSERT INTO audit_checkpoints (seq, hash, at, created_by) VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: ListCheckpoints :many
+SELECT * FROM audit_checkpoints ORDER BY id;
+
+-- name: LatestCheckpoint :one
+SELECT * FROM audit_checkpoints ORDER BY seq DESC, id DESC LIMIT 1;
+
+-- Supervisor reads.
+
+-- name: ListAudit :many
+-- Newest first, keyset by id, optional filters.
+SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, (sealed_content IS NOT NULL)::boolean AS has_sealed_content, seq
+FROM audit_events
+WHERE (sqlc.narg(participant)::text IS NULL OR participant_code = sqlc.narg(participant))
+  AND (sqlc.narg(actor)::text IS NULL OR actor_name = sqlc.narg(actor))
+  AND (sqlc.narg(action)::text IS NULL OR action = sqlc.narg(action))
+  AND (sqlc.narg(from_time)::timestamptz IS NULL OR occurred_at >= sqlc.narg(from_time))
+  AND (sqlc.narg(to_time)::timestamptz IS NULL OR occurred_at < sqlc.narg(to_time))
+  AND (sqlc.narg(before_id)::bigint IS NULL OR id < sqlc.narg(before_id))
+ORDER BY id DESC
+LIMIT sqlc.arg(max_rows);
+
+-- name: ExportSealedPage :many
+-- Export, first part: sealed rows in chain order (keyset by seq).
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq > sqlc.arg(after_seq)
+  AND (sqlc.narg(participant)::text IS NULL OR participant_code = sqlc.narg(participant))
+  AND (sqlc.narg(actor)::text IS NULL OR actor_name = sqlc.narg(actor))
+  AND (sqlc.narg(action)::text IS NULL OR action = sqlc.narg(action))
+  AND (sqlc.narg(from_time)::timestamptz IS NULL OR occurred_at >= sqlc.narg(from_time))
+  AND (sqlc.narg(to_time)::timestamptz IS NULL OR occurred_at < sqlc.narg(to_time))
+ORDER BY seq
+LIMIT sqlc.arg(max_rows);
+
+-- name: ExportUnsealedPage :many
+-- Export, second part: rows not sealed yet (keyset by id).
+SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
+       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
+FROM audit_events
+WHERE seq IS NULL AND id > sqlc.arg(after_id)
+  AND (sqlc.narg(participant)::text IS NULL OR participant_code = sqlc.narg(participant))
+  AND (sqlc.narg(actor)::text IS NULL OR actor_name = sqlc.narg(actor))
+  AND (sqlc.narg(action)::text IS NULL OR action = sqlc.narg(action))
+  AND (sqlc.narg(from_time)::timestamptz IS NULL OR occurred_at >= sqlc.narg(from_time))
+  AND (sqlc.narg(to_time)::timestamptz IS NULL OR occurred_at < sqlc.narg(to_time))
+ORDER BY id
+LIMIT sqlc.arg(max_rows);
+
+-- name: ParticipantTimeline :many
+-- Her audit events in order, keyset by id (index audit_events_participant).
+SELECT id, occurred_at, actor_name, actor_role, action, coalesce(details::text, '')::text AS details, seq
+FROM audit_events
+WHERE participant_code = sqlc.arg(participant) AND id > sqlc.arg(after_id)
+ORDER BY id
+LIMIT sqlc.arg(max_rows);
+
+-- name: MessagesForTimeline :many
+SELECT id, channel, status, variant, template_id, template_version, consent_version, language, send_at, error_code, created_at
+FROM messages WHERE id = ANY(sqlc.arg(ids)::uuid[]);
+
+-- Retention.
+
+-- name: PurgeFinalBodies :execrows
+-- Bodies of final messages older than the cutoff (index messages_retention).
+UPDATE messages m SET content_enc = NULL
+WHERE m.id IN (
+    SELECT x.id FROM messages x
+    WHERE x.content_enc IS NOT NULL AND x.final_at IS NOT NULL AND x.final_at < sqlc.arg(cutoff)
+    ORDER BY x.final_at
+    LIMIT sqlc.arg(max_rows)
+    FOR UPDATE SKIP LOCKED
+);
+
+-- name: PurgeSentBodies :execrows
+-- Bodies of messages the provider took but that never got a final status
+-- (index messages_retention_sent). Nothing will send them again.
+UPDATE messages m SET content_enc = NULL
+WHERE m.id IN (
+    SELECT x.id FROM messages x
+    WHERE x.content_enc IS NOT NULL AND x.status = 'sent' AND x.updated_at < sqlc.arg(cutoff)
+    ORDER BY x.updated_at
+    LIMIT sqlc.arg(max_rows)
+    FOR UPDATE SKIP LOCKED
+);

@@ -65,19 +65,6 @@ WHERE id = $1;
 -- name: Reschedule :exec
 UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3 WHERE id = $1;
 
--- name: ClaimDueMessages :many
--- Moves due scheduled messages to queued; the caller writes their outbox
--- rows in the same transaction. Uses the partial index messages_due.
-UPDATE messages SET status = 'queued', updated_at = sqlc.arg(now)
-WHERE id IN (
-    SELECT m.id FROM messages m
-    WHERE m.status = 'scheduled' AND m.send_at <= sqlc.arg(now)
-    ORDER BY m.send_at
-    LIMIT sqlc.arg(max_rows)
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id, channel, priority;
-
 -- name: GetIdempotency :one
 SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2;
 

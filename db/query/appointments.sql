@@ -1,0 +1,91 @@
+-- name: CreateMeetingPoint :one
+INSERT INTO meeting_points (name, kind, created_by) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO NOTHING
+RETURNING *;
+
+-- name: ListMeetingPoints :many
+SELECT * FROM meeting_points ORDER BY name;
+
+-- name: MeetingPointByName :one
+SELECT * FROM meeting_points WHERE name = $1;
+
+-- name: MeetingPointByID :one
+SELECT * FROM meeting_points WHERE id = $1;
+
+-- name: LockVenue :exec
+-- Serialises bookings at one venue for the spacing rule (transaction-scoped).
+SELECT pg_advisory_xact_lock(hashtextextended('venue:' || sqlc.arg(venue)::text, 0));
+
+-- name: VenueSessionsNear :many
+-- Booked individual sessions at a venue within a time range (index
+-- appointments_spacing), excluding one appointment (when moving it).
+SELECT id, starts_at FROM appointments
+WHERE venue = sqlc.arg(venue) AND status = 'booked' AND kind = 'individual'
+  AND starts_at > sqlc.arg(from_time) AND starts_at < sqlc.arg(to_time)
+  AND id <> sqlc.arg(except_id)
+ORDER BY starts_at;
+
+-- name: CreateAppointment :one
+INSERT INTO appointments (id, participant_id, starts_at, meeting_point_id, kind, venue, reminders, created_by, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+RETURNING *;
+
+-- name: AppointmentByIDForUpdate :one
+SELECT * FROM appointments WHERE id = $1 FOR UPDATE;
+
+-- name: MoveAppointment :one
+UPDATE appointments SET starts_at = $2, meeting_point_id = $3, updated_at = $4
+WHERE id = $1
+RETURNING *;
+
+-- name: CancelAppointment :one
+UPDATE appointments SET status = 'canceled', updated_at = $2
+WHERE id = $1
+RETURNING *;
+
+-- name: ListAppointments :many
+SELECT a.*, mp.name AS meeting_point_name FROM appointments a
+JOIN meeting_points mp ON mp.id = a.meeting_point_id
+WHERE a.participant_id = $1
+ORDER BY a.starts_at;
+
+-- name: LinkAppointmentMessage :exec
+INSERT INTO appointment_messages (message_id, appointment_id, kind, lead) VALUES ($1, $2, $3, $4);
+
+-- name: AppointmentMessages :many
+SELECT am.message_id, am.kind, am.lead, m.status, m.send_at FROM appointment_messages am
+JOIN messages m ON m.id = am.message_id
+WHERE am.appointment_id = $1
+ORDER BY m.send_at;
+
+-- name: CancelPendingAppointmentMessages :many
+-- Pending reminders of an appointment become canceled: scheduled ones, and
+-- queued ones a worker has not taken yet (the worker skips a message that
+-- is no longer queued, so its outbox entry sends nothing).
+UPDATE messages SET status = 'canceled', updated_at = sqlc.arg(now), final_at = sqlc.arg(now), error_code = sqlc.arg(code)
+WHERE id IN (
+    SELECT am.message_id FROM appointment_messages am
+    WHERE am.appointment_id = sqlc.arg(appointment_id) AND am.kind = 'reminder'
+) AND status IN ('scheduled', 'queued')
+RETURNING id;
+
+-- name: ReleaseDueMessagesSetBased :execrows
+-- Set-based form of ClaimDueMessages + per-row InsertOutbox and
+-- InsertMessageEvent (the scheduler's releaseDue): one statement for the
+-- whole batch. Uses the partial index messages_due.
+WITH due AS (
+    UPDATE messages SET status = 'queued', updated_at = sqlc.arg(now)
+    WHERE id IN (
+        SELECT m.id FROM messages m
+        WHERE m.status = 'scheduled' AND m.send_at <= sqlc.arg(now)
+        ORDER BY m.send_at
+        LIMIT sqlc.arg(max_rows)
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, channel, priority
+), ob AS (
+    INSERT INTO outbox (message_id, subject, priority)
+    SELECT id, 'contact.' || channel || CASE WHEN priority > 0 THEN '.priority' ELSE '' END, priority FROM due
+)
+INSERT INTO message_events (message_id, status, at)
+SELECT id, 'queued', sqlc.arg(now) FROM due;

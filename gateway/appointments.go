@@ -1,0 +1,693 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/sqlc-dev/pqtype"
+
+	"safecontact/channels"
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+	"safecontact/templates"
+)
+
+// Appointments and their reminders.
+//
+// Reminders are ordinary scheduled messages (status scheduled, send_at):
+// the scheduler's releaseDue step queues them when due, and the worker
+// re-checks consent and her window just before sending. Timing rules:
+//
+//   - A reminder is due at starts_at - lead ("24h", "2h"). If that instant
+//     is outside her safe windows it goes at the latest safe moment before
+//     it (with a 5-minute margin before the window closes, so the worker's
+//     re-check still finds the window open), but never before now. If
+//     there is none, the reminder is skipped: audited (reminder.skipped)
+//     and listed in the response.
+//   - Moving or cancelling cancels the pending reminders (scheduled, or
+//     queued but not yet taken by a worker → canceled, with a message event
+//     and reminder.canceled audit; the worker skips a canceled id) and sends
+//     a notice (appointment_changed / appointment_cancelled) now if she is
+//     inside a window, else at her next safe time. The notice is skipped
+//     (and said so) when that time is after the appointment it is about
+//     (the old start for a cancellation, the new start for a move): a
+//     message outside her safe hours is never the answer, and a notice
+//     arriving after the fact is useless; staff are told to call instead.
+
+// windowMargin: a reminder placed at "the latest safe moment" leaves this
+// much of the window for the relay and worker.
+const windowMargin = 5 * time.Minute
+
+type appointmentInput struct {
+	Participant  string     `json:"participant"`
+	StartsAt     *time.Time `json:"starts_at"`
+	MeetingPoint string     `json:"meeting_point"`
+	Kind         string     `json:"kind"`
+	Venue        string     `json:"venue"`
+	Reminders    []string   `json:"reminders"`
+}
+
+type appointmentPatch struct {
+	StartsAt     *time.Time `json:"starts_at"`
+	MeetingPoint *string    `json:"meeting_point"`
+}
+
+// reminderOutcome is one reminder or notice as the response shows it.
+type reminderOutcome struct {
+	Kind      string     `json:"kind"` // reminder | changed | cancelled
+	Lead      string     `json:"lead,omitempty"`
+	MessageID string     `json:"message_id,omitempty"`
+	Status    string     `json:"status"` // scheduled | queued | skipped | refused | canceled | …
+	SendAt    *time.Time `json:"send_at,omitempty"`
+	Code      string     `json:"code,omitempty"` // why skipped/refused
+	Adjusted  bool       `json:"adjusted,omitempty"`
+}
+
+type appointmentView struct {
+	ID           string            `json:"id"`
+	Participant  string            `json:"participant"`
+	StartsAt     time.Time         `json:"starts_at"`
+	MeetingPoint string            `json:"meeting_point"`
+	Kind         string            `json:"kind"`
+	Venue        string            `json:"venue"`
+	Status       string            `json:"status"`
+	Reminders    []string          `json:"reminders"`
+	Messages     []reminderOutcome `json:"messages"`
+	// RemindersRefused: she cannot be contacted (the decision's code); the
+	// appointment exists but no reminder was scheduled.
+	RemindersRefused *decisionRefusal `json:"reminders_refused,omitempty"`
+}
+
+type decisionRefusal struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// parseLead reads "24h", "2h", "30m", "2d".
+func parseLead(s string) (time.Duration, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(t, "d"); ok {
+		var days int
+		if _, e := fmt.Sscanf(n, "%d", &days); e != nil || fmt.Sprint(days) != n {
+			err = e
+			if err == nil {
+				err = errors.New("bad")
+			}
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(t)
+	}
+	if err != nil || d < 10*time.Minute || d > 14*24*time.Hour {
+		return 0, errs.Field("invalid_parameter", "reminders", "a reminder is a lead time between 10m and 14d, e.g. \"24h\" or \"2h\"")
+	}
+	return d, nil
+}
+
+// latestSafeAtOrBefore returns the latest instant t with notBefore <= t <=
+// target at which she may be contacted (inside a safe window, leaving
+// windowMargin before the window closes when the window is long enough).
+// Minute steps backwards from target: windows start and end on whole
+// minutes, and InWindow applies the DST rules.
+func latestSafeAtOrBefore(windows []consent.Window, loc *time.Location, target, notBefore time.Time) (time.Time, bool) {
+	if target.Before(notBefore) {
+		return time.Time{}, false
+	}
+	if consent.InWindow(windows, loc, target) && consent.InWindow(windows, loc, target.Add(windowMargin-time.Second)) {
+		return target, true
+	}
+	t := target.Truncate(time.Minute)
+	var fallback time.Time
+	found := false
+	// A check over at most two weeks of minutes (leads are ≤ 14 days).
+	for i := 0; i < 15*24*60 && !t.Before(notBefore); i++ {
+		if consent.InWindow(windows, loc, t) {
+			if consent.InWindow(windows, loc, t.Add(windowMargin-time.Second)) {
+				return t, true
+			}
+			if !found {
+				fallback, found = t, true
+			}
+		} else if found {
+			// We walked through a whole window shorter than the margin.
+			return fallback, true
+		}
+		t = t.Add(-time.Minute)
+	}
+	if found {
+		return fallback, true
+	}
+	return time.Time{}, false
+}
+
+// safeNoticeTime: now inside a window, else her next safe time.
+func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
+	prof := profileOf(p)
+	ws, any := consent.EffectiveWindows(prof)
+	if any {
+		return now, true
+	}
+	return consent.NextSafeTime(ws, prof.TimeZone, now)
+}
+
+// scheduledMessage is a templated message to store for later (or now).
+type scheduledMessage struct {
+	p        db.Participant
+	d        consent.Decision
+	template string
+	params   map[string]string
+	sendAt   time.Time
+	priority int16
+	details  map[string]any
+}
+
+// storeTemplated renders and stores one message with its first event, its
+// outbox row if due now, and its message.accepted audit event, in q's
+// transaction. The text is sealed; nothing of it is logged.
+func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *Actor, m scheduledMessage, now time.Time) (uuid.UUID, string, error) {
+	r, err := s.catalog.Render(templates.RenderRequest{TemplateID: m.template, Lang: m.p.Language, Variant: templates.Variant(m.d.Variant),
+		Channel: string(m.d.Channel), Params: m.params, TimeZone: m.p.TimeZone})
+	if err != nil {
+		return uuid.Nil, "", err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, "", err
+	}
+	st := StatusScheduled
+	if !m.sendAt.After(now) {
+		st = StatusQueued
+		m.sendAt = now
+	}
+	sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})
+	details := map[string]any{"message_id": id.String(), "channel": m.d.Channel, "variant": m.d.Variant, "status": st, "send_at": m.sendAt,
+		"template_id": r.TemplateID, "template_version": r.Version, "consent_version": m.d.ConsentVersion, "language": r.Lang}
+	for k, v := range m.details {
+		details[k] = v
+	}
+	dj, _ := json.Marshal(details)
+	actorID := sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}
+	_, err = q.AcceptMessage(ctx, db.AcceptMessageParams{
+		ID: id, ParticipantID: m.p.ID, Channel: string(m.d.Channel), Status: st, Variant: string(m.d.Variant),
+		TemplateID: sql.NullString{String: r.TemplateID, Valid: true}, TemplateVersion: sql.NullInt32{Int32: int32(r.Version), Valid: true},
+		Language: r.Lang, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: m.priority, SendAt: m.sendAt,
+		ConsentVersion: int32(m.d.ConsentVersion), CreatedBy: actorID, Now: now,
+		Subject: channels.Subject(string(m.d.Channel), m.priority > 0), Enqueue: st == StatusQueued,
+		ActorID: actorID, ActorName: a.Name, ActorRole: string(a.Role), ParticipantCode: sql.NullString{String: m.p.Code, Valid: true},
+		RequestID: a.RequestID, ActorIp: inet(a.IP), Details: pqtype.NullRawMessage{RawMessage: dj, Valid: true},
+	})
+	return id, st, err
+}
+
+// scheduleReminders stores one reminder per lead, in q's transaction.
+func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+	prof := profileOf(p)
+	ws, anyTime := consent.EffectiveWindows(prof)
+	var out []reminderOutcome
+	for _, lead := range appt.Reminders {
+		ld, err := parseLead(lead)
+		if err != nil {
+			return nil, err
+		}
+		target := appt.StartsAt.Add(-ld)
+		ro := reminderOutcome{Kind: "reminder", Lead: lead}
+		at, ok := target, !target.Before(now)
+		if ok && !anyTime {
+			at, ok = latestSafeAtOrBefore(ws, prof.TimeZone, target, now)
+		}
+		if !ok {
+			ro.Status, ro.Code = "skipped", "no_safe_time"
+			if target.Before(now) {
+				ro.Code = "reminder_time_passed"
+			}
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.skipped", ParticipantCode: p.Code, Details: map[string]any{
+				"appointment_id": appt.ID.String(), "lead": lead, "code": ro.Code}}); err != nil {
+				return nil, err
+			}
+			out = append(out, ro)
+			continue
+		}
+		id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: "appointment_reminder",
+			params:  map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place},
+			sendAt:  at,
+			details: map[string]any{"appointment_id": appt.ID.String(), "reminder": lead}}, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := q.LinkAppointmentMessage(ctx, db.LinkAppointmentMessageParams{MessageID: id, AppointmentID: appt.ID, Kind: "reminder", Lead: lead}); err != nil {
+			return nil, err
+		}
+		ro.MessageID, ro.Status, ro.Adjusted = id.String(), st, !at.Equal(target)
+		t := at.UTC()
+		ro.SendAt = &t
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.scheduled", ParticipantCode: p.Code, Details: map[string]any{
+			"appointment_id": appt.ID.String(), "message_id": id.String(), "lead": lead, "send_at": t, "adjusted_to_window": ro.Adjusted}}); err != nil {
+			return nil, err
+		}
+		out = append(out, ro)
+	}
+	return out, nil
+}
+
+// sendNotice stores the change or cancellation notice.
+func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+	ro := reminderOutcome{Kind: kind}
+	d, err := s.decide(ctx, q, p, consent.Auto, now)
+	if err != nil {
+		return ro, err
+	}
+	if !d.Allowed {
+		ro.Status, ro.Code = "refused", d.Code
+		_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.refused", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": d.Code}})
+		return ro, err
+	}
+	at, ok := safeNoticeTime(p, now)
+	if !ok || at.After(notAfter) {
+		ro.Status, ro.Code = "skipped", "no_safe_time_before_appointment"
+		_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.skipped", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": ro.Code}})
+		return ro, err
+	}
+	tmpl, params := "appointment_changed", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place}
+	if kind == "cancelled" {
+		tmpl, params = "appointment_cancelled", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339)}
+	}
+	id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: tmpl, params: params, sendAt: at,
+		details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
+	if err != nil {
+		if isErr(err, "unsupported_channel") {
+			ro.Status, ro.Code = "refused", "unsupported_channel"
+			return ro, nil
+		}
+		return ro, err
+	}
+	if err := q.LinkAppointmentMessage(ctx, db.LinkAppointmentMessageParams{MessageID: id, AppointmentID: appt.ID, Kind: kind}); err != nil {
+		return ro, err
+	}
+	t := at.UTC()
+	ro.MessageID, ro.Status, ro.SendAt = id.String(), st, &t
+	return ro, nil
+}
+
+// cancelPendingReminders: scheduled → canceled, with events and audit.
+func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
+	ids, err := q.CancelPendingAppointmentMessages(ctx, db.CancelPendingAppointmentMessagesParams{Now: now, AppointmentID: apptID, Code: sql.NullString{String: code, Valid: true}})
+	if err != nil {
+		return nil, err
+	}
+	var out []reminderOutcome
+	for _, id := range ids {
+		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: "canceled", At: now, Code: sql.NullString{String: code, Valid: true}}); err != nil {
+			return nil, err
+		}
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.canceled", ParticipantCode: p.Code, Details: map[string]any{
+			"appointment_id": apptID.String(), "message_id": id.String(), "code": code}}); err != nil {
+			return nil, err
+		}
+		out = append(out, reminderOutcome{Kind: "reminder", MessageID: id.String(), Status: "canceled", Code: code})
+	}
+	return out, nil
+}
+
+// spacingConflict enforces the spacing rule for individual sessions at a
+// venue (serialised per venue by an advisory lock in q's transaction).
+func (s *Server) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
+	if err := q.LockVenue(ctx, venue); err != nil {
+		return err
+	}
+	sp := s.cfg.SessionSpacing
+	near, err := q.VenueSessionsNear(ctx, db.VenueSessionsNearParams{Venue: venue, FromTime: start.Add(-sp), ToTime: start.Add(sp), ExceptID: except})
+	if err != nil {
+		return err
+	}
+	if len(near) == 0 {
+		return nil
+	}
+	// Free slots nearby: walk outwards past the sessions around start.
+	around, err := q.VenueSessionsNear(ctx, db.VenueSessionsNearParams{Venue: venue, FromTime: start.Add(-24 * time.Hour), ToTime: start.Add(24 * time.Hour), ExceptID: except})
+	if err != nil {
+		return err
+	}
+	var starts []time.Time
+	for _, r := range around {
+		starts = append(starts, r.StartsAt.UTC())
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	clash := func(t time.Time) (time.Time, bool) {
+		for _, x := range starts {
+			if d := t.Sub(x); d > -sp && d < sp {
+				return x, true
+			}
+		}
+		return time.Time{}, false
+	}
+	earlier, later := start, start
+	for i := 0; i < len(starts)+1; i++ {
+		x, ok := clash(earlier)
+		if !ok {
+			break
+		}
+		earlier = x.Add(-sp)
+	}
+	for i := 0; i < len(starts)+1; i++ {
+		x, ok := clash(later)
+		if !ok {
+			break
+		}
+		later = x.Add(sp)
+	}
+	return &spacingError{earlier: earlier.UTC(), later: later.UTC(), spacing: sp}
+}
+
+type spacingError struct {
+	earlier, later time.Time
+	spacing        time.Duration
+}
+
+func (e *spacingError) Error() string { return "session_spacing" }
+
+func (e *spacingError) respond(c *gin.Context) {
+	er := errs.Field("session_spacing", "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
+		e.spacing, e.earlier.Format(time.RFC3339), e.later.Format(time.RFC3339))
+	c.Set(ctxErrCode, er.Code)
+	c.AbortWithStatusJSON(HTTPStatus(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.earlier, "later": e.later}})
+}
+
+func failAppt(c *gin.Context, err error) {
+	var se *spacingError
+	if errors.As(err, &se) {
+		se.respond(c)
+		return
+	}
+	fail(c, err)
+}
+
+func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
+	mp, err := q.MeetingPointByName(ctx, strings.Join(strings.Fields(name), " "))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mp, errs.Field("unknown_meeting_point", "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
+	}
+	return mp, err
+}
+
+func (s *Server) createAppointment(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in appointmentInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	now := s.now()
+	if in.StartsAt == nil {
+		fail(c, errs.Field("missing_field", "starts_at", "starts_at (RFC 3339) is required"))
+		return
+	}
+	start := in.StartsAt.UTC()
+	if !start.After(now) {
+		fail(c, errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future"))
+		return
+	}
+	if in.Kind == "" {
+		in.Kind = "individual"
+	}
+	if in.Kind != "individual" && in.Kind != "group" {
+		fail(c, errs.Field("invalid_option", "kind", "kind is individual or group"))
+		return
+	}
+	in.Venue = strings.TrimSpace(in.Venue)
+	if in.Venue == "" || len(in.Venue) > 100 {
+		fail(c, errs.Field("missing_field", "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
+		return
+	}
+	if in.Reminders == nil {
+		in.Reminders = []string{"24h", "2h"}
+	}
+	seen := map[string]bool{}
+	for _, r := range in.Reminders {
+		if _, err := parseLead(r); err != nil {
+			fail(c, err)
+			return
+		}
+		if seen[r] {
+			fail(c, errs.Field("invalid_parameter", "reminders", "a reminder lead is listed twice"))
+			return
+		}
+		seen[r] = true
+	}
+	if len(in.Reminders) > 5 {
+		fail(c, errs.Field("invalid_parameter", "reminders", "at most 5 reminders"))
+		return
+	}
+	a := actorOf(c)
+	var view appointmentView
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, in.Participant, false)
+		if err != nil {
+			if isErr(err, "not_found") {
+				return errs.Field("not_found", "participant", "participant not found")
+			}
+			return err
+		}
+		mp, err := s.meetingPointNamed(ctx, q, in.MeetingPoint)
+		if err != nil {
+			return err
+		}
+		if in.Kind == "individual" {
+			if err := s.spacingConflict(ctx, q, in.Venue, start, uuid.Nil); err != nil {
+				return err
+			}
+		}
+		id, _ := uuid.NewV7()
+		appt, err := q.CreateAppointment(ctx, db.CreateAppointmentParams{ID: id, ParticipantID: p.ID, StartsAt: start, MeetingPointID: mp.ID,
+			Kind: in.Kind, Venue: in.Venue, Reminders: in.Reminders, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.created", ParticipantCode: p.Code, Details: map[string]any{
+			"appointment_id": id.String(), "starts_at": start, "meeting_point_id": mp.ID, "kind": in.Kind, "reminders": in.Reminders}}); err != nil {
+			return err
+		}
+		view = appointmentView{ID: id.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: in.Kind, Venue: in.Venue,
+			Status: appt.Status, Reminders: in.Reminders, Messages: []reminderOutcome{}}
+		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			view.RemindersRefused = &decisionRefusal{Code: d.Code, Reason: d.Reason}
+			_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.refused", ParticipantCode: p.Code, Details: map[string]any{
+				"appointment_id": id.String(), "code": d.Code, "consent_version": d.ConsentVersion}})
+			return err
+		}
+		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp.Name, now)
+		if err != nil {
+			return err
+		}
+		view.Messages = append(view.Messages, ros...)
+		return nil
+	})
+	if err != nil {
+		failAppt(c, err)
+		return
+	}
+	s.kickRelay()
+	c.JSON(http.StatusCreated, view)
+}
+
+func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, raw string) (db.Appointment, db.Participant, error) {
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return db.Appointment{}, db.Participant{}, notFound("appointment")
+	}
+	appt, err := q.AppointmentByIDForUpdate(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return appt, db.Participant{}, notFound("appointment")
+	}
+	if err != nil {
+		return appt, db.Participant{}, err
+	}
+	p, err := q.ParticipantByID(ctx, appt.ParticipantID)
+	return appt, p, err
+}
+
+func (s *Server) patchAppointment(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in appointmentPatch
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	if in.StartsAt == nil && in.MeetingPoint == nil {
+		fail(c, errs.Field("missing_field", "starts_at", "give starts_at and/or meeting_point"))
+		return
+	}
+	now := s.now()
+	a := actorOf(c)
+	var view appointmentView
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		appt, p, err := s.loadAppointment(ctx, q, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if appt.Status != "booked" {
+			return errs.New("appointment_canceled", "this appointment was cancelled")
+		}
+		start, mpID := appt.StartsAt.UTC(), appt.MeetingPointID
+		if in.StartsAt != nil {
+			start = in.StartsAt.UTC()
+			if !start.After(now) {
+				return errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future")
+			}
+		}
+		var mp db.MeetingPoint
+		if in.MeetingPoint != nil {
+			if mp, err = s.meetingPointNamed(ctx, q, *in.MeetingPoint); err != nil {
+				return err
+			}
+			mpID = mp.ID
+		} else if mp, err = q.MeetingPointByID(ctx, mpID); err != nil {
+			return err
+		}
+		if appt.Kind == "individual" && !start.Equal(appt.StartsAt.UTC()) {
+			if err := s.spacingConflict(ctx, q, appt.Venue, start, appt.ID); err != nil {
+				return err
+			}
+		}
+		old := appt.StartsAt.UTC()
+		appt, err = q.MoveAppointment(ctx, db.MoveAppointmentParams{ID: appt.ID, StartsAt: start, MeetingPointID: mpID, UpdatedAt: now})
+		if err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.moved", ParticipantCode: p.Code, Details: map[string]any{
+			"appointment_id": appt.ID.String(), "old_starts_at": old, "starts_at": start, "meeting_point_id": mpID}}); err != nil {
+			return err
+		}
+		msgs, err := s.cancelPendingReminders(ctx, q, a, p, appt.ID, "appointment_moved", now)
+		if err != nil {
+			return err
+		}
+		view = appointmentView{ID: appt.ID.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: appt.Kind, Venue: appt.Venue,
+			Status: appt.Status, Reminders: appt.Reminders, Messages: append([]reminderOutcome{}, msgs...)}
+		notice, err := s.sendNotice(ctx, q, a, p, appt, "changed", mp.Name, start, now)
+		if err != nil {
+			return err
+		}
+		view.Messages = append(view.Messages, notice)
+		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			view.RemindersRefused = &decisionRefusal{Code: d.Code, Reason: d.Reason}
+			return nil
+		}
+		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp.Name, now)
+		view.Messages = append(view.Messages, ros...)
+		return err
+	})
+	if err != nil {
+		failAppt(c, err)
+		return
+	}
+	s.kickRelay()
+	c.JSON(http.StatusOK, view)
+}
+
+func (s *Server) cancelAppointment(c *gin.Context) {
+	ctx := c.Request.Context()
+	now := s.now()
+	a := actorOf(c)
+	var view appointmentView
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		appt, p, err := s.loadAppointment(ctx, q, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if appt.Status != "booked" {
+			return errs.New("appointment_canceled", "this appointment was already cancelled")
+		}
+		mp, err := q.MeetingPointByID(ctx, appt.MeetingPointID)
+		if err != nil {
+			return err
+		}
+		if appt, err = q.CancelAppointment(ctx, db.CancelAppointmentParams{ID: appt.ID, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.cancelled", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String()}}); err != nil {
+			return err
+		}
+		msgs, err := s.cancelPendingReminders(ctx, q, a, p, appt.ID, "appointment_cancelled", now)
+		if err != nil {
+			return err
+		}
+		view = appointmentView{ID: appt.ID.String(), Participant: p.Code, StartsAt: appt.StartsAt.UTC(), MeetingPoint: mp.Name, Kind: appt.Kind,
+			Venue: appt.Venue, Status: appt.Status, Reminders: appt.Reminders, Messages: append([]reminderOutcome{}, msgs...)}
+		if !appt.StartsAt.After(now) {
+			return nil // cancelled after the fact: nothing to tell her
+		}
+		notice, err := s.sendNotice(ctx, q, a, p, appt, "cancelled", mp.Name, appt.StartsAt, now)
+		view.Messages = append(view.Messages, notice)
+		return err
+	})
+	if err != nil {
+		failAppt(c, err)
+		return
+	}
+	s.kickRelay()
+	c.JSON(http.StatusOK, view)
+}
+
+func (s *Server) listAppointments(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.participantByCode(ctx, s.q, c.Query("participant"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.q.ListAppointments(ctx, p.ID)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	items := []appointmentView{}
+	for _, r := range rows {
+		v := appointmentView{ID: r.ID.String(), Participant: p.Code, StartsAt: r.StartsAt.UTC(), MeetingPoint: r.MeetingPointName, Kind: r.Kind,
+			Venue: r.Venue, Status: r.Status, Reminders: r.Reminders, Messages: []reminderOutcome{}}
+		ms, err := s.q.AppointmentMessages(ctx, r.ID)
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		for _, m := range ms {
+			t := m.SendAt.UTC()
+			v.Messages = append(v.Messages, reminderOutcome{Kind: m.Kind, Lead: m.Lead, MessageID: m.MessageID.String(), Status: m.Status, SendAt: &t})
+		}
+		items = append(items, v)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// releaseDueSetBased queues the due scheduled messages (reminders among
+// them) with their outbox rows and events, in one statement per batch
+// (measured in docs/benchmarks.md: 2 round trips per message made a
+// 1,000-message tick miss its 200 ms budget).
+func (sc *Scheduler) releaseDueSetBased(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := sc.s.q.ReleaseDueMessagesSetBased(ctx, db.ReleaseDueMessagesSetBasedParams{Now: now, MaxRows: int32(sc.batch)})
+		total += int(n)
+		if err != nil || int(n) < sc.batch {
+			return total, err
+		}
+	}
+}

@@ -1,0 +1,796 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+	"safecontact/templates"
+)
+
+// auditRoutes registers the supervisor tools (audit log, export, verify,
+// contact log) and the audited phone reveal.
+//
+// Every read of the log is itself recorded (audit.read, audit.exported,
+// audit.verified) before the answer goes out: a read that cannot be
+// recorded is refused.
+func (s *Server) auditRoutes(v1 *gin.RouterGroup) {
+	sup := v1.Group("", s.require(RoleSupervisor))
+	sup.GET("/audit", s.listAudit)
+	sup.GET("/audit/export", s.exportAudit)
+	sup.GET("/audit/verify", s.verifyAuditHTTP)
+	sup.GET("/participants/:code/contact-log", s.contactLog)
+
+	staff := v1.Group("", s.require(RoleStaff))
+	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
+}
+
+// auditFilter is the query of GET /v1/audit and /v1/audit/export.
+type auditFilter struct {
+	participant, actor, action sql.NullString
+	from, to                   sql.NullTime
+}
+
+func parseAuditTime(c *gin.Context, name string) (sql.NullTime, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return sql.NullTime{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, raw); err == nil {
+			return sql.NullTime{Time: t.UTC(), Valid: true}, nil
+		}
+	}
+	return sql.NullTime{}, errs.Field("invalid_parameter", name, "%s is a time in RFC 3339 (2026-06-02T10:00:00Z) or a date (2026-06-02)", name)
+}
+
+func parseAuditFilter(c *gin.Context) (auditFilter, error) {
+	var f auditFilter
+	if p := c.Query("participant"); p != "" {
+		if !consent.ValidCode(p) {
+			return f, errs.Field("invalid_parameter", "participant", "participant is a participant code such as P-7K3QX")
+		}
+		f.participant = sql.NullString{String: p, Valid: true}
+	}
+	if a := c.Query("actor"); a != "" {
+		if len(a) > 100 {
+			return f, errs.Field("invalid_parameter", "actor", "actor is a user name (at most 100 characters)")
+		}
+		f.actor = sql.NullString{String: a, Valid: true}
+	}
+	if a := c.Query("action"); a != "" {
+		if len(a) > 64 {
+			return f, errs.Field("invalid_parameter", "action", "action is an audit action such as message.sent")
+		}
+		f.action = sql.NullString{String: a, Valid: true}
+	}
+	var err error
+	if f.from, err = parseAuditTime(c, "from"); err != nil {
+		return f, err
+	}
+	if f.to, err = parseAuditTime(c, "to"); err != nil {
+		return f, err
+	}
+	if f.from.Valid && f.to.Valid && !f.from.Time.Before(f.to.Time) {
+		return f, errs.Field("invalid_parameter", "to", "to must be after from")
+	}
+	return f, nil
+}
+
+// details describes the filter for the audit event of the read.
+func (f auditFilter) details() map[string]any {
+	m := map[string]any{}
+	if f.participant.Valid {
+		m["participant"] = f.participant.String
+	}
+	if f.actor.Valid {
+		m["actor"] = f.actor.String
+	}
+	if f.action.Valid {
+		m["action"] = f.action.String
+	}
+	if f.from.Valid {
+		m["from"] = f.from.Time
+	}
+	if f.to.Valid {
+		m["to"] = f.to.Time
+	}
+	return m
+}
+
+type auditActorView struct {
+	ID   *int64 `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// AuditEventView is one event as GET /v1/audit shows it.
+type AuditEventView struct {
+	ID               int64           `json:"id"`
+	Seq              *int64          `json:"seq"` // null until sealed (a fraction of a second)
+	OccurredAt       time.Time       `json:"occurred_at"`
+	Actor            auditActorView  `json:"actor"`
+	Action           string          `json:"action"`
+	Participant      *string         `json:"participant"`
+	RequestID        string          `json:"request_id"`
+	IP               *string         `json:"ip"`
+	Details          json.RawMessage `json:"details"`
+	HasSealedContent bool            `json:"has_sealed_content"`
+}
+
+// auditDisplayIP shows an inet's text without the full-length mask.
+func auditDisplayIP(s string) *string {
+	if s == "" {
+		return nil
+	}
+	if h, bits, ok := strings.Cut(s, "/"); ok && (bits == "32" && !strings.Contains(h, ":") || bits == "128") {
+		s = h
+	}
+	return &s
+}
+
+func auditRawDetails(s string) json.RawMessage {
+	if s == "" {
+		return json.RawMessage("null")
+	}
+	return json.RawMessage(s)
+}
+
+func auditNullInt(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Int64
+}
+
+func auditNullStr(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	return &v.String
+}
+
+// listAudit is GET /v1/audit: newest first, filters participant, actor,
+// action, from, to; cursor pagination by id.
+func (s *Server) listAudit(c *gin.Context) {
+	ctx := c.Request.Context()
+	f, err := parseAuditFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	before, err := decodeCursor(c.Query("cursor"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.q.ListAudit(ctx, db.ListAuditParams{Participant: f.participant, Actor: f.actor, Action: f.action,
+		FromTime: f.from, ToTime: f.to, BeforeID: sql.NullInt64{Int64: before, Valid: before != 0}, MaxRows: limit + 1})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	out := struct {
+		Items      []AuditEventView `json:"items"`
+		NextCursor *string          `json:"next_cursor"`
+	}{Items: make([]AuditEventView, 0, len(rows))}
+	if len(rows) > int(limit) {
+		rows = rows[:limit]
+		next := encodeCursor(rows[len(rows)-1].ID)
+		out.NextCursor = &next
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, AuditEventView{ID: r.ID, Seq: auditNullInt(r.Seq), OccurredAt: r.OccurredAt.UTC(),
+			Actor: auditActorView{ID: auditNullInt(r.ActorID), Name: r.ActorName, Role: r.ActorRole}, Action: r.Action,
+			Participant: auditNullStr(r.ParticipantCode), RequestID: r.RequestID, IP: auditDisplayIP(r.ActorIp),
+			Details: auditRawDetails(r.Details), HasSealedContent: r.HasSealedContent})
+	}
+	d := map[string]any{"view": "audit", "filters": f.details(), "returned": len(out.Items)}
+	if c.Query("cursor") != "" {
+		d["page_after"] = true
+	}
+	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: f.participant.String, Details: d}); err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, out)
+}
+
+// ExportRecord is one line of a JSONL export (and one CSV row): every
+// column the chain hashes, in the form it hashes them, so an export can be
+// checked offline (`gateway audit verify --export FILE`) and opened
+// (`gateway audit open`). Details is the jsonb text exactly as Postgres
+// printed it (not re-encoded).
+type ExportRecord struct {
+	Seq             *int64          `json:"seq"`
+	ID              int64           `json:"id"`
+	OccurredAt      string          `json:"occurred_at"`
+	ActorID         *int64          `json:"actor_id"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role"`
+	Action          string          `json:"action"`
+	ParticipantCode *string         `json:"participant_code"`
+	RequestID       string          `json:"request_id"`
+	ActorIP         *string         `json:"actor_ip"`
+	SealedContent   []byte          `json:"sealed_content"` // base64; null if none
+	PrevHash        *string         `json:"prev_hash"`      // hex; null until sealed
+	Hash            *string         `json:"hash"`
+	SealedAt        *string         `json:"sealed_at"`
+	Details         json.RawMessage `json:"details"`
+}
+
+// auditExportRow is what both export queries return.
+type auditExportRow = db.ExportSealedPageRow
+
+func exportRecordOf(r *auditExportRow) ExportRecord {
+	e := ExportRecord{Seq: auditNullInt(r.Seq), ID: r.ID, OccurredAt: chainTime(r.OccurredAt), ActorID: auditNullInt(r.ActorID),
+		ActorName: r.ActorName, ActorRole: r.ActorRole, Action: r.Action, ParticipantCode: auditNullStr(r.ParticipantCode),
+		RequestID: r.RequestID, Details: auditRawDetails(r.Details)}
+	if r.ActorIp != "" {
+		ip := r.ActorIp
+		e.ActorIP = &ip
+	}
+	if len(r.SealedContent) > 0 {
+		e.SealedContent = r.SealedContent
+	}
+	if r.Seq.Valid {
+		ph, h, at := hex.EncodeToString(r.PrevHash), hex.EncodeToString(r.Hash), chainTime(r.SealedAt.Time)
+		e.PrevHash, e.Hash, e.SealedAt = &ph, &h, &at
+	}
+	return e
+}
+
+// appendJSONL appends the record as one line. encoding/json would compact
+// (re-space) the details; they are spliced in as Postgres printed them,
+// so the hash can be recomputed from the line.
+func (e *ExportRecord) appendJSONL(b []byte) ([]byte, error) {
+	d := e.Details
+	e.Details = nil
+	j, err := json.Marshal(e)
+	e.Details = d
+	if err != nil {
+		return b, err
+	}
+	// j ends with "details":null}
+	const tail = `"details":null}`
+	if !bytes.HasSuffix(j, []byte(tail)) {
+		return b, errors.New("export: unexpected record encoding")
+	}
+	b = append(b, j[:len(j)-len(tail)]...)
+	b = append(b, `"details":`...)
+	if len(d) == 0 {
+		d = json.RawMessage("null")
+	}
+	b = append(b, d...)
+	return append(b, '}', '\n'), nil
+}
+
+var auditCSVHeader = []string{"seq", "id", "occurred_at", "actor_id", "actor_name", "actor_role", "action", "participant_code",
+	"request_id", "actor_ip", "details", "sealed_content", "prev_hash", "hash", "sealed_at"}
+
+// auditCSVCell defuses spreadsheet formulas in free-text cells (a staff name or
+// reason starting with =, +, - or @): CSV is for reading; the JSONL export
+// is the one to verify.
+func auditCSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (e *ExportRecord) csvRow() []string {
+	opt := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	row := make([]string, 0, len(auditCSVHeader))
+	seq, actorID := "", ""
+	if e.Seq != nil {
+		seq = strconv.FormatInt(*e.Seq, 10)
+	}
+	if e.ActorID != nil {
+		actorID = strconv.FormatInt(*e.ActorID, 10)
+	}
+	details := ""
+	if string(e.Details) != "null" {
+		details = string(e.Details)
+	}
+	sealed := ""
+	if len(e.SealedContent) > 0 {
+		sealed = base64.StdEncoding.EncodeToString(e.SealedContent)
+	}
+	return append(row, seq, strconv.FormatInt(e.ID, 10), e.OccurredAt, actorID, auditCSVCell(e.ActorName), auditCSVCell(e.ActorRole),
+		auditCSVCell(e.Action), opt(e.ParticipantCode), auditCSVCell(e.RequestID), opt(e.ActorIP), details, sealed,
+		opt(e.PrevHash), opt(e.Hash), opt(e.SealedAt))
+}
+
+// exportAudit is GET /v1/audit/export?format=csv|jsonl (and the filters of
+// GET /v1/audit). It streams one consistent snapshot: sealed events in
+// chain order, then those not sealed yet. The export is recorded
+// (audit.exported) before the first byte goes out.
+func (s *Server) exportAudit(c *gin.Context) {
+	ctx := c.Request.Context()
+	format := c.DefaultQuery("format", "jsonl")
+	if format != "jsonl" && format != "csv" {
+		fail(c, errs.Field("invalid_parameter", "format", "format is csv or jsonl"))
+		return
+	}
+	f, err := parseAuditFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := s.now()
+	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.exported", ParticipantCode: f.participant.String,
+		Details: map[string]any{"format": format, "filters": f.details()}}); err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	defer tx.Rollback()
+	// A long export outlives the server's write timeout.
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
+	name := "audit-" + now.UTC().Format("20060102T150405Z") + "." + format
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	if format == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+	} else {
+		c.Header("Content-Type", "application/x-ndjson")
+	}
+	c.Status(http.StatusOK)
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(c.Writer)
+		cw.Write(auditCSVHeader)
+	}
+	write := func(rows []auditExportRow) error {
+		var buf []byte
+		for i := range rows {
+			e := exportRecordOf(&rows[i])
+			if cw != nil {
+				if err := cw.Write(e.csvRow()); err != nil {
+					return err
+				}
+				continue
+			}
+			if buf, err = e.appendJSONL(buf); err != nil {
+				return err
+			}
+		}
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return err
+			}
+		} else if _, err := c.Writer.Write(buf); err != nil {
+			return err
+		}
+		c.Writer.Flush()
+		return nil
+	}
+	err = streamExport(ctx, db.New(tx), f, write)
+	if err != nil {
+		// The status is out already: the body simply stops. Say so in the log.
+		s.log.ErrorContext(ctx, "audit export interrupted", "request_id", c.GetString(ctxRequestID), "err", redactErr(err))
+		c.Abort()
+	}
+}
+
+// ExportAll writes the whole log (format jsonl or csv) from one snapshot
+// to w, recorded as audit.exported by actor: `gateway audit export`, for
+// when the API is not at hand.
+func ExportAll(ctx context.Context, pool *sql.DB, actor *Actor, format string, w io.Writer) error {
+	if format != "jsonl" && format != "csv" {
+		return errs.Field("invalid_parameter", "format", "format is csv or jsonl")
+	}
+	if _, err := Append(ctx, db.New(pool), actor, AuditEvent{Action: "audit.exported", Details: map[string]any{"format": format, "filters": map[string]any{}}}); err != nil {
+		return err
+	}
+	tx, err := pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(bw)
+		cw.Write(auditCSVHeader)
+	}
+	var buf []byte
+	err = streamExport(ctx, db.New(tx), auditFilter{}, func(rows []auditExportRow) error {
+		for i := range rows {
+			e := exportRecordOf(&rows[i])
+			if cw != nil {
+				cw.Write(e.csvRow())
+				continue
+			}
+			if buf, err = e.appendJSONL(buf[:0]); err != nil {
+				return err
+			}
+			bw.Write(buf)
+		}
+		if cw != nil {
+			cw.Flush()
+			return cw.Error()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func streamExport(ctx context.Context, q *db.Queries, f auditFilter, write func([]auditExportRow) error) error {
+	const page = 2000
+	after := int64(0)
+	for {
+		rows, err := q.ExportSealedPage(ctx, db.ExportSealedPageParams{AfterSeq: sql.NullInt64{Int64: after, Valid: true},
+			Participant: f.participant, Actor: f.actor, Action: f.action, FromTime: f.from, ToTime: f.to, MaxRows: page})
+		if err != nil {
+			return err
+		}
+		if err := write(rows); err != nil {
+			return err
+		}
+		if len(rows) < page {
+			break
+		}
+		after = rows[len(rows)-1].Seq.Int64
+	}
+	after = 0
+	for {
+		rows, err := q.ExportUnsealedPage(ctx, db.ExportUnsealedPageParams{AfterID: after,
+			Participant: f.participant, Actor: f.actor, Action: f.action, FromTime: f.from, ToTime: f.to, MaxRows: page})
+		if err != nil {
+			return err
+		}
+		conv := make([]auditExportRow, len(rows))
+		for i, r := range rows {
+			conv[i] = auditExportRow(r)
+		}
+		if err := write(conv); err != nil {
+			return err
+		}
+		if len(rows) < page {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// verifyAuditHTTP is GET /v1/audit/verify[?checkpoint_seq=N&checkpoint_hash=HEX]:
+// the chain recomputed, 200 if it holds, 409 audit_chain_broken (or
+// checkpoint_mismatch, checkpoint_not_found) with the first bad seq if not.
+func (s *Server) verifyAuditHTTP(c *gin.Context) {
+	ctx := c.Request.Context()
+	var opt VerifyOptions
+	if raw := c.Query("checkpoint_seq"); raw != "" || c.Query("checkpoint_hash") != "" {
+		seq, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || seq < 0 {
+			fail(c, errs.Field("invalid_parameter", "checkpoint_seq", "checkpoint_seq is a sequence number"))
+			return
+		}
+		cp := ChainPoint{Seq: seq, Hash: strings.ToLower(c.Query("checkpoint_hash"))}
+		if _, err := cp.hashBytes(); err != nil {
+			fail(c, errs.Field("invalid_parameter", "checkpoint_hash", "%s", err.Error()))
+			return
+		}
+		opt.Checkpoints = append(opt.Checkpoints, cp)
+	}
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
+	rep, err := Verify(ctx, s.db, opt)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.verified", Details: rep.Summary()}); err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	out := struct {
+		*VerifyReport
+		Error *errs.Error `json:"error,omitempty"`
+	}{VerifyReport: rep}
+	status := http.StatusOK
+	if !rep.OK {
+		out.Error = errs.New(rep.Code, "the audit log does not verify: first bad sequence number %d (%s)", *rep.FirstBadSeq, rep.Problems[0].Kind)
+		status = HTTPStatus(out.Error)
+		c.Set(ctxErrCode, rep.Code)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, out)
+}
+
+// TimelineEntry is one line of a participant's contact log.
+type TimelineEntry struct {
+	At             time.Time `json:"at"`
+	Seq            *int64    `json:"seq"`
+	Who            string    `json:"who"`
+	Role           string    `json:"role"`
+	Action         string    `json:"action"`
+	Summary        string    `json:"summary"`
+	Channel        string    `json:"channel,omitempty"`
+	Status         string    `json:"status,omitempty"`
+	MessageID      string    `json:"message_id,omitempty"`
+	MessageStatus  string    `json:"message_status,omitempty"` // its status now
+	Variant        string    `json:"variant,omitempty"`
+	Template       string    `json:"template,omitempty"`
+	TemplateVer    *int32    `json:"template_version,omitempty"`
+	ConsentVersion *int32    `json:"consent_version,omitempty"`
+	Code           string    `json:"code,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+}
+
+// timelineDetails are the details fields the contact log uses.
+type timelineDetails struct {
+	MessageID      string   `json:"message_id"`
+	Channel        string   `json:"channel"`
+	Status         string   `json:"status"`
+	Variant        string   `json:"variant"`
+	TemplateID     string   `json:"template_id"`
+	TemplateVer    *int32   `json:"template_version"`
+	ConsentVersion *int32   `json:"consent_version"`
+	Code           string   `json:"code"`
+	Reason         string   `json:"reason"`
+	Source         string   `json:"source"`
+	Fields         []string `json:"fields"`
+	View           string   `json:"view"`
+	Format         string   `json:"format"`
+	Requested      string   `json:"requested"`
+	ProviderStatus string   `json:"provider_status"`
+}
+
+// contactLog is GET /v1/participants/{code}/contact-log: who did what,
+// when, how and under which consent, oldest first; built from her audit
+// events and her messages. Reading it is recorded (audit.read).
+func (s *Server) contactLog(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	after, err := decodeCursor(c.Query("cursor"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: after, MaxRows: limit + 1})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	var next *string
+	if len(rows) > int(limit) {
+		rows = rows[:limit]
+		n := encodeCursor(rows[len(rows)-1].ID)
+		next = &n
+	}
+	dets := make([]timelineDetails, len(rows))
+	var ids []uuid.UUID
+	for i, r := range rows {
+		if r.Details != "" {
+			_ = json.Unmarshal([]byte(r.Details), &dets[i])
+		}
+		if id, err := uuid.Parse(dets[i].MessageID); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	msgs := map[string]db.MessagesForTimelineRow{}
+	if len(ids) > 0 {
+		ms, err := s.q.MessagesForTimeline(ctx, ids)
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		for _, m := range ms {
+			msgs[m.ID.String()] = m
+		}
+	}
+	items := make([]TimelineEntry, 0, len(rows))
+	for i, r := range rows {
+		items = append(items, timelineEntry(r, dets[i], msgs))
+	}
+	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: p.Code,
+		Details: map[string]any{"view": "contact_log", "returned": len(items)}}); err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"participant": p.Code, "items": items, "next_cursor": next})
+}
+
+func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[string]db.MessagesForTimelineRow) TimelineEntry {
+	e := TimelineEntry{At: r.OccurredAt.UTC(), Seq: auditNullInt(r.Seq), Who: r.ActorName, Role: r.ActorRole, Action: r.Action,
+		Channel: d.Channel, MessageID: d.MessageID, Variant: d.Variant, Template: d.TemplateID, TemplateVer: d.TemplateVer,
+		ConsentVersion: d.ConsentVersion, Code: d.Code, Reason: d.Reason}
+	if m, ok := msgs[d.MessageID]; ok {
+		e.MessageStatus = m.Status
+		if e.Channel == "" {
+			e.Channel = m.Channel
+		}
+		if e.Variant == "" {
+			e.Variant = m.Variant
+		}
+		if e.Template == "" && m.TemplateID.Valid {
+			e.Template = m.TemplateID.String
+			v := m.TemplateVersion.Int32
+			e.TemplateVer = &v
+		}
+		if e.ConsentVersion == nil {
+			v := m.ConsentVersion
+			e.ConsentVersion = &v
+		}
+	}
+	if e.Template == "" {
+		e.TemplateVer = nil
+	}
+	kind, what, _ := strings.Cut(r.Action, ".")
+	how := e.Channel
+	if how == "" {
+		how = "a channel"
+	}
+	switch kind {
+	case "message":
+		e.Status = what
+		switch what {
+		case "accepted":
+			e.Status = d.Status
+			e.Summary = "message accepted for " + how
+			if e.Template != "" {
+				e.Summary += fmt.Sprintf(" (template %s", e.Template)
+				if e.TemplateVer != nil {
+					e.Summary += fmt.Sprintf(" v%d", *e.TemplateVer)
+				}
+				e.Summary += ")"
+			} else {
+				e.Summary += " (free text)"
+			}
+			if e.Variant != "" {
+				e.Summary += ", " + e.Variant + " wording"
+			}
+			if d.Status != "" {
+				e.Summary += ", " + d.Status
+			}
+		case "refused":
+			e.Summary = "message refused (" + d.Code + ")"
+			if d.Requested != "" {
+				e.Summary += ", requested channel " + d.Requested
+			}
+		case "dropped":
+			e.Summary = "message not sent: consent re-check refused (" + d.Code + ")"
+		case "sent":
+			e.Summary = "message sent by " + how
+		case "unknown":
+			e.Summary = "message outcome unknown (" + d.Code + d.Reason + "): staff to check; not resent"
+		case "bodies_purged":
+			e.Summary = "message texts deleted after the retention period"
+		default:
+			e.Summary = "message " + what
+			if d.Code != "" {
+				e.Summary += " (" + d.Code + ")"
+			}
+		}
+		if e.ConsentVersion != nil && what != "bodies_purged" {
+			e.Summary += fmt.Sprintf("; consent version %d", *e.ConsentVersion)
+		}
+	case "consent":
+		e.Summary = "consent " + what + " for " + how
+		if d.Source != "" && d.Source != "staff" {
+			e.Summary += " (" + d.Source + ")"
+		}
+	case "participant":
+		e.Summary = "profile " + what
+		if len(d.Fields) > 0 {
+			e.Summary += ": " + strings.Join(d.Fields, ", ")
+		}
+	case "phone":
+		e.Summary = "phone number revealed to " + r.ActorName
+	case "audit":
+		switch what {
+		case "read":
+			e.Summary = "contact log read"
+			if d.View == "audit" {
+				e.Summary = "audit log read, filtered to her"
+			}
+		case "exported":
+			e.Summary = "audit log exported (" + d.Format + "), filtered to her"
+		default:
+			e.Summary = "audit " + what
+		}
+	default:
+		e.Summary = r.Action
+	}
+	return e
+}
+
+// revealPhone is POST /v1/participants/{code}/reveal-phone {"reason": "…"}:
+// her number in clear, for this response only, recorded with the reason
+// (phone.revealed; the number never goes into the log).
+func (s *Server) revealPhone(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if len(reason) < 5 || len(reason) > 500 {
+		fail(c, errs.Field("reason_required", "reason", "say why you need her number (5 to 500 characters); the reason is kept in the audit log"))
+		return
+	}
+	for _, f := range s.filter.Scan(reason) {
+		if f.Category == templates.CategoryPhone {
+			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
+			return
+		}
+	}
+	actor := actorOf(c)
+	now := s.now()
+	var number []byte
+	var code string
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, c.Param("code"), false)
+		if err != nil {
+			return err
+		}
+		n, err := s.keys.Open(keys.Contact, p.PhoneEnc)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.revealed", ParticipantCode: p.Code, Details: map[string]any{
+			"reason": reason, "field": "phone", "key_id": keys.KeyID(p.PhoneEnc),
+		}}); err != nil {
+			return errs.Internal(err)
+		}
+		number, code = n, p.Code
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"participant": code, "phone": string(number), "revealed_at": now.UTC(),
+		"notice": "shown for this request only and recorded in the audit log with your reason; do not copy it into notes, messages or other systems"})
+}

@@ -1,0 +1,669 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+	"safecontact/templates"
+)
+
+// Safety check-ins.
+//
+// A plan (one per participant) says when the system asks her "are you
+// OK?": every N days or on given weekdays, at a local time inside one of
+// her safe windows. The scheduler step startDueCheckins claims due plans
+// through the checkin_plans_due index (FOR UPDATE SKIP LOCKED) and, in ONE
+// transaction, writes the check-in row, its safety_checkin message (safety
+// lane: priority 1, outbox row on contact.<ch>.priority) and the plan's
+// next due time, set-based for the whole batch. A crash before the commit
+// leaves the plan due (the next leader sends it); after it, the plan has
+// moved on. (participant, slot) is unique, so a slot is never sent twice.
+//
+// Her reply (HandleCheckinReply, called by the inbound webhook):
+//   - ok_reply or the code → closed "ok";
+//   - help_reply → closed "help", a normal-priority call-back escalation;
+//   - a duress word → closed "duress", a silent urgent escalation: nothing
+//     different is sent to her phone (nothing at all is sent back);
+//   - no reply within grace → one neutral nudge (please_contact, safety
+//     lane), the only extra message of the check-in; no reply within a
+//     second grace → closed "missed" and an urgent escalation.
+//
+// Interval plans: the first slot must be inside a window; a later slot
+// that falls outside one goes at her next safe time (the decision's
+// SendAt) and the grace runs from then. Weekday plans: every chosen
+// weekday at that time must be inside a window.
+
+type checkinPlanInput struct {
+	Every       json.RawMessage `json:"every"`
+	At          string          `json:"at"`
+	Channel     string          `json:"channel"`
+	Grace       string          `json:"grace"`
+	OkReply     string          `json:"ok_reply"`
+	HelpReply   string          `json:"help_reply"`
+	DuressWords []string        `json:"duress_words"`
+}
+
+// checkinReplies is sealed (keys.Contact) in checkin_plans.replies_enc.
+type checkinReplies struct {
+	Ok     string   `json:"ok"`
+	Help   string   `json:"help"`
+	Duress []string `json:"duress"`
+}
+
+type checkinPlanView struct {
+	Participant string    `json:"participant"`
+	EveryDays   int       `json:"every_days,omitempty"`
+	Weekdays    []string  `json:"weekdays,omitempty"`
+	At          string    `json:"at"`
+	Channel     string    `json:"channel"`
+	Grace       string    `json:"grace"`
+	OkReply     string    `json:"ok_reply"`
+	HelpReply   string    `json:"help_reply"`
+	DuressWords int       `json:"duress_words"` // a count: never the words
+	NextDueAt   time.Time `json:"next_due_at"`
+}
+
+var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// normalizeReply: case- and accent-insensitive, trimmed, punctuation
+// dropped, white space collapsed.
+func normalizeReply(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(' ')
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// containsPhrase: phrase (normalised) occurs in body (normalised) on word
+// boundaries.
+func containsPhrase(body, phrase string) bool {
+	if phrase == "" {
+		return false
+	}
+	return strings.Contains(" "+body+" ", " "+phrase+" ")
+}
+
+func parseClockHM(s string) (int, int, bool) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, 0, false
+	}
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 {
+		return 0, 0, false
+	}
+	return h, m, true
+}
+
+// atLocal is the instant showing h:m on the local date of day in loc.
+func atLocal(day time.Time, loc *time.Location, h, m int) time.Time {
+	y, mo, d := day.In(loc).Date()
+	return time.Date(y, mo, d, h, m, 0, 0, loc).UTC()
+}
+
+// nextSlot returns the first slot strictly after from. prev, if not zero,
+// is the previous slot (interval plans count from it).
+func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, prev, from time.Time) time.Time {
+	h, m, _ := parseClockHM(at)
+	if everyDays > 0 && !prev.IsZero() {
+		t := prev
+		for i := 0; i < 10000; i++ {
+			lt := t.In(loc)
+			t = atLocal(time.Date(lt.Year(), lt.Month(), lt.Day()+everyDays, 12, 0, 0, 0, loc), loc, h, m)
+			if t.After(from) {
+				return t
+			}
+		}
+	}
+	days := map[int]bool{}
+	for _, w := range weekdays {
+		days[int(w)] = true
+	}
+	lf := from.In(loc)
+	for i := 0; i < 15; i++ {
+		day := time.Date(lf.Year(), lf.Month(), lf.Day()+i, 12, 0, 0, 0, loc)
+		if len(days) > 0 && !days[int(day.Weekday())] {
+			continue
+		}
+		if t := atLocal(day, loc, h, m); t.After(from) {
+			return t
+		}
+	}
+	return from.Add(24 * time.Hour) // unreachable with a valid plan
+}
+
+func (s *Server) putCheckinPlan(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in checkinPlanInput
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	now := s.now()
+	everyDays := 0
+	weekdays := []int32{}
+	var every string
+	var list []string
+	switch {
+	case len(in.Every) == 0:
+		fail(c, errs.Field("missing_field", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		return
+	case json.Unmarshal(in.Every, &every) == nil:
+		d, err := time.ParseDuration(every)
+		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
+			fail(c, errs.Field("invalid_parameter", "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
+			return
+		}
+		everyDays = int(d / (24 * time.Hour))
+	case json.Unmarshal(in.Every, &list) == nil && len(list) > 0:
+		seen := map[int32]bool{}
+		for _, w := range list {
+			i := -1
+			for j, n := range weekdayNames {
+				if strings.EqualFold(strings.TrimSpace(w), n) {
+					i = j
+				}
+			}
+			if i < 0 {
+				fail(c, errs.Field("invalid_parameter", "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
+				return
+			}
+			if !seen[int32(i)] {
+				seen[int32(i)] = true
+				weekdays = append(weekdays, int32(i))
+			}
+		}
+	default:
+		fail(c, errs.Field("invalid_parameter", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		return
+	}
+	h, m, ok := parseClockHM(in.At)
+	if !ok {
+		fail(c, errs.Field("invalid_parameter", "at", "at is a local time HH:MM"))
+		return
+	}
+	if in.Channel == "" {
+		in.Channel = "auto"
+	}
+	ch, err := consent.ParseChannel(in.Channel, true)
+	if err != nil || ch == consent.Voice {
+		fail(c, errs.Field("invalid_channel", "channel", "a check-in goes by sms, whatsapp or auto"))
+		return
+	}
+	if in.Grace == "" {
+		in.Grace = "2h"
+	}
+	grace, err := time.ParseDuration(in.Grace)
+	if err != nil || grace < 10*time.Minute || grace > 72*time.Hour {
+		fail(c, errs.Field("invalid_parameter", "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
+		return
+	}
+	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
+	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
+		fail(c, errs.Field("missing_field", "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
+		return
+	}
+	for _, w := range in.DuressWords {
+		n := normalizeReply(w)
+		if n == "" || len(w) > 100 {
+			fail(c, errs.Field("invalid_parameter", "duress_words", "each duress word is a short non-empty word or phrase"))
+			return
+		}
+		rep.Duress = append(rep.Duress, n)
+	}
+	if len(rep.Duress) > 20 {
+		fail(c, errs.Field("invalid_parameter", "duress_words", "at most 20 duress words"))
+		return
+	}
+	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
+	for i := range all {
+		for j := i + 1; j < len(all); j++ {
+			if all[i] == all[j] {
+				fail(c, errs.Field("invalid_parameter", "duress_words", "ok_reply, help_reply and the duress words must all differ"))
+				return
+			}
+		}
+	}
+	a := actorOf(c)
+	var view checkinPlanView
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		if err != nil {
+			return err
+		}
+		prof := profileOf(p)
+		if prof.TimeZone == nil {
+			return errs.Field("invalid_time_zone", "time_zone", "her time zone is not known")
+		}
+		ws, anyTime := consent.EffectiveWindows(prof)
+		first := nextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
+		if !anyTime {
+			check := []time.Time{first}
+			if len(weekdays) > 0 {
+				check = check[:0]
+				for _, w := range weekdays {
+					check = append(check, nextSlot(0, []int32{w}, in.At, prof.TimeZone, time.Time{}, now))
+				}
+			}
+			for _, t := range check {
+				if !consent.InWindow(ws, prof.TimeZone, t) {
+					return errs.Field("checkin_time_unsafe", "at", "%02d:%02d on %s is outside her safe contact windows", h, m, weekdayNames[t.In(prof.TimeZone).Weekday()])
+				}
+			}
+		}
+		sealed, _ := json.Marshal(rep)
+		var everySecs sql.NullInt64
+		if everyDays > 0 {
+			everySecs = sql.NullInt64{Int64: int64(everyDays) * 86400, Valid: true}
+		}
+		plan, err := q.UpsertCheckinPlan(ctx, db.UpsertCheckinPlanParams{ParticipantID: p.ID, EverySeconds: everySecs, Weekdays: weekdays,
+			AtLocal: in.At, Channel: string(ch), GraceSeconds: int64(grace / time.Second), RepliesEnc: s.keys.Seal(keys.Contact, sealed),
+			DuressCount: int32(len(rep.Duress)), NextDueAt: first, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "checkin.plan_set", ParticipantCode: p.Code, Details: map[string]any{
+			"every_days": everyDays, "weekdays": len(weekdays), "channel": ch, "grace_seconds": plan.GraceSeconds,
+			"duress_words": len(rep.Duress), "next_due_at": first}}); err != nil {
+			return err
+		}
+		view = planView(p.Code, plan, rep)
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
+}
+
+func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanView {
+	v := checkinPlanView{Participant: code, At: plan.AtLocal, Channel: plan.Channel, Grace: (time.Duration(plan.GraceSeconds) * time.Second).String(),
+		OkReply: rep.Ok, HelpReply: rep.Help, DuressWords: int(plan.DuressCount), NextDueAt: plan.NextDueAt.UTC()}
+	if plan.EverySeconds.Valid {
+		v.EveryDays = int(plan.EverySeconds.Int64 / 86400)
+	}
+	for _, w := range plan.Weekdays {
+		v.Weekdays = append(v.Weekdays, weekdayNames[w])
+	}
+	return v
+}
+
+func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
+	var rep checkinReplies
+	raw, err := s.keys.Open(keys.Contact, enc)
+	if err != nil {
+		return rep, err
+	}
+	err = json.Unmarshal(raw, &rep)
+	return rep, err
+}
+
+func (s *Server) getCheckinPlan(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	plan, err := s.q.CheckinPlan(ctx, p.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		fail(c, notFound("check-in plan"))
+		return
+	} else if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	rep, err := s.openReplies(plan.RepliesEnc)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	recent, err := s.q.CheckinsForParticipant(ctx, p.ID)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	type ciView struct {
+		ID       string     `json:"id"`
+		Slot     time.Time  `json:"slot"`
+		Status   string     `json:"status"`
+		ClosedAt *time.Time `json:"closed_at,omitempty"`
+	}
+	items := []ciView{}
+	for _, r := range recent {
+		v := ciView{ID: r.ID.String(), Slot: r.Slot.UTC(), Status: r.Status}
+		if r.ClosedAt.Valid {
+			t := r.ClosedAt.Time.UTC()
+			v.ClosedAt = &t
+		}
+		items = append(items, v)
+	}
+	c.JSON(http.StatusOK, gin.H{"plan": planView(p.Code, plan, rep), "recent_checkins": items})
+}
+
+func (s *Server) deleteCheckinPlan(c *gin.Context) {
+	ctx := c.Request.Context()
+	now := s.now()
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		if err != nil {
+			return err
+		}
+		n, err := q.DeleteCheckinPlan(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("check-in plan")
+		}
+		if err := q.CancelOpenCheckins(ctx, db.CancelOpenCheckinsParams{ParticipantID: p.ID, ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
+			return err
+		}
+		_, err = Append(ctx, q, actorOf(c), AuditEvent{Action: "checkin.plan_deleted", ParticipantCode: p.Code})
+		return err
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// checkinCode is a random 4-digit reply code.
+func checkinCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(10000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%04d", n.Int64())
+}
+
+// startDueCheckins is the scheduler step that sends due check-ins.
+func (sc *Scheduler) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := sc.startCheckinBatch(ctx, now)
+		total += n
+		if err != nil || n < sc.batch {
+			return total, err
+		}
+	}
+}
+
+func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
+	s := sc.s
+	n := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		plans, err := q.ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: now, MaxRows: int32(sc.batch)})
+		if err != nil || len(plans) == 0 {
+			return err
+		}
+		n = len(plans)
+		pids := make([]int64, len(plans))
+		for i, pl := range plans {
+			pids[i] = pl.ParticipantID
+		}
+		ps, err := q.ParticipantsByIDs(ctx, pids)
+		if err != nil {
+			return err
+		}
+		parts := make(map[int64]db.Participant, len(ps))
+		for _, p := range ps {
+			parts[p.ID] = p
+		}
+		evs, err := q.ConsentHistoryMany(ctx, pids)
+		if err != nil {
+			return err
+		}
+		hist := map[int64][]consent.Event{}
+		for _, e := range evs {
+			hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+		}
+		var st db.StartCheckinsParams
+		st.ActorName, st.Now = SystemActor("scheduler").Name, now
+		adv := db.AdvanceCheckinPlansParams{}
+		sys := SystemActor("scheduler")
+		for _, pl := range plans {
+			p := parts[pl.ParticipantID]
+			prof := profileOf(p)
+			loc := prof.TimeZone
+			if loc == nil {
+				loc = time.UTC
+			}
+			everyDays := 0
+			if pl.EverySeconds.Valid {
+				everyDays = int(pl.EverySeconds.Int64 / 86400)
+			}
+			adv.ParticipantIds = append(adv.ParticipantIds, pl.ParticipantID)
+			adv.NextDue = append(adv.NextDue, nextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, maxTime(pl.NextDueAt, now)))
+			ciID, _ := uuid.NewV7()
+			code := checkinCode()
+			d := consent.Decide(prof, consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge), consent.Channel(pl.Channel), now)
+			var r templates.Rendered
+			if d.Allowed {
+				r, err = s.catalog.Render(templates.RenderRequest{TemplateID: "safety_checkin", Lang: p.Language, Variant: templates.Variant(d.Variant),
+					Channel: string(d.Channel), Params: map[string]string{"code": code}, TimeZone: p.TimeZone})
+				if err != nil {
+					d = consent.Decision{Code: "unsupported_channel"}
+				}
+			}
+			if !d.Allowed {
+				if err := q.RecordRefusedCheckin(ctx, db.RecordRefusedCheckinParams{ID: ciID, ParticipantID: p.ID, Slot: pl.NextDueAt, Code: code,
+					GraceSeconds: pl.GraceSeconds, CreatedAt: now}); err != nil {
+					return err
+				}
+				if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.refused", ParticipantCode: p.Code, Details: map[string]any{
+					"checkin_id": ciID.String(), "code": d.Code}}); err != nil {
+					return err
+				}
+				continue
+			}
+			msgID, _ := uuid.NewV7()
+			status, sendAt := StatusQueued, now
+			if d.SendAt.After(now) {
+				status, sendAt = StatusScheduled, d.SendAt
+			}
+			sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})
+			det, _ := json.Marshal(map[string]any{"checkin_id": ciID.String(), "message_id": msgID.String(), "channel": d.Channel,
+				"variant": d.Variant, "status": status, "send_at": sendAt, "consent_version": d.ConsentVersion})
+			st.CheckinIds = append(st.CheckinIds, ciID)
+			st.MessageIds = append(st.MessageIds, msgID)
+			st.ParticipantIds = append(st.ParticipantIds, p.ID)
+			st.ParticipantCodes = append(st.ParticipantCodes, p.Code)
+			st.Slots = append(st.Slots, pl.NextDueAt)
+			st.Codes = append(st.Codes, code)
+			st.Channels = append(st.Channels, string(d.Channel))
+			st.Statuses = append(st.Statuses, status)
+			st.Variants = append(st.Variants, string(d.Variant))
+			st.Languages = append(st.Languages, r.Lang)
+			st.TemplateVersions = append(st.TemplateVersions, int32(r.Version))
+			st.Contents = append(st.Contents, s.keys.Seal(keys.Body, sealed))
+			st.SendAts = append(st.SendAts, sendAt)
+			st.ConsentVersions = append(st.ConsentVersions, int32(d.ConsentVersion))
+			st.Graces = append(st.Graces, pl.GraceSeconds)
+			st.Details = append(st.Details, string(det))
+		}
+		if len(st.CheckinIds) > 0 {
+			if err := q.StartCheckins(ctx, st); err != nil {
+				return err
+			}
+		}
+		return q.AdvanceCheckinPlans(ctx, adv)
+	})
+	return n, err
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// checkinDeadlines is the scheduler step for check-ins whose grace ran
+// out: the one nudge, then the escalation.
+func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
+	s := sc.s
+	n := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		due, err := q.ClaimDueCheckins(ctx, db.ClaimDueCheckinsParams{Now: now, MaxRows: int32(sc.batch)})
+		if err != nil {
+			return err
+		}
+		n = len(due)
+		sys := SystemActor("scheduler")
+		for _, ci := range due {
+			p, err := q.ParticipantByID(ctx, ci.ParticipantID)
+			if err != nil {
+				return err
+			}
+			if ci.Status == "open" {
+				// The one extra message: a neutral please_contact.
+				channel := consent.Auto
+				if plan, err := q.CheckinPlan(ctx, p.ID); err == nil {
+					channel = consent.Channel(plan.Channel)
+				}
+				d, err := s.decide(ctx, q, p, channel, now)
+				if err != nil {
+					return err
+				}
+				if d.Allowed {
+					id, _, err := s.storeTemplated(ctx, q, sys, scheduledMessage{p: p, d: d, template: "please_contact", params: map[string]string{},
+						sendAt: d.SendAt, priority: 1, details: map[string]any{"checkin_id": ci.ID.String(), "nudge": true}}, now)
+					if err == nil {
+						sendAt := maxTime(d.SendAt, now)
+						if err := q.SetCheckinNudged(ctx, db.SetCheckinNudgedParams{ID: ci.ID, NudgeMessageID: uuid.NullUUID{UUID: id, Valid: true},
+							DueAt: sql.NullTime{Time: sendAt.Add(time.Duration(ci.GraceSeconds) * time.Second), Valid: true}}); err != nil {
+							return err
+						}
+						if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.nudged", ParticipantCode: p.Code, Details: map[string]any{
+							"checkin_id": ci.ID.String(), "message_id": id.String()}}); err != nil {
+							return err
+						}
+						continue
+					} else if !isErr(err, "unsupported_channel") {
+						return err
+					}
+				}
+				// She cannot be nudged: escalate at once.
+			}
+			if err := q.CloseCheckin(ctx, db.CloseCheckinParams{ID: ci.ID, Status: "missed", ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.missed", ParticipantCode: p.Code, Details: map[string]any{"checkin_id": ci.ID.String()}}); err != nil {
+				return err
+			}
+			if _, err := s.openEscalation(ctx, q, sys, p, uuid.NullUUID{UUID: ci.ID, Valid: true}, "no_reply", true, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// HandleCheckinReply classifies an inbound text from her against her
+// check-in plan, in q's transaction (the inbound webhook's). It returns
+// handled=true when the text was a check-in answer (ok, help, duress) and
+// must not be treated as an ordinary inbound message. A duress word is
+// acted on even with no check-in open. Nothing is ever sent back to her
+// from here, and the body is neither logged nor stored.
+func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (handled bool, err error) {
+	plan, err := q.CheckinPlan(ctx, p.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	rep, err := s.openReplies(plan.RepliesEnc)
+	if err != nil {
+		return false, err
+	}
+	text := normalizeReply(body)
+	open, err := q.OpenCheckinForParticipant(ctx, p.ID)
+	hasOpen := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	sys := SystemActor("checkin")
+	ciID := uuid.NullUUID{UUID: open.ID, Valid: hasOpen}
+	closeAs := func(status string) error {
+		if !hasOpen {
+			return nil
+		}
+		return q.CloseCheckin(ctx, db.CloseCheckinParams{ID: open.ID, Status: status, ClosedAt: sql.NullTime{Time: now, Valid: true}})
+	}
+	details := map[string]any{}
+	if hasOpen {
+		details["checkin_id"] = open.ID.String()
+	}
+	for _, w := range rep.Duress {
+		if containsPhrase(text, w) {
+			// Silent: no reply, no different message, no sign on her phone.
+			if err := closeAs("duress"); err != nil {
+				return false, err
+			}
+			if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.duress", ParticipantCode: p.Code, Details: details}); err != nil {
+				return false, err
+			}
+			if !hasOpen {
+				// A repeat (or a webhook retry) while the last duress
+				// escalation is still being handled adds nothing new.
+				_, err := q.RecentOpenEscalation(ctx, db.RecentOpenEscalationParams{ParticipantID: p.ID, Reason: "duress", Since: now.Add(-6 * time.Hour)})
+				if err == nil {
+					return true, nil
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return false, err
+				}
+			}
+			_, err := s.openEscalation(ctx, q, sys, p, ciID, "duress", true, now)
+			return err == nil, err
+		}
+	}
+	if !hasOpen {
+		return false, nil
+	}
+	switch {
+	case containsPhrase(text, rep.Help):
+		if err := closeAs("help"); err != nil {
+			return false, err
+		}
+		if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.help", ParticipantCode: p.Code, Details: details}); err != nil {
+			return false, err
+		}
+		_, err := s.openEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
+		return err == nil, err
+	case containsPhrase(text, rep.Ok) || containsPhrase(text, open.Code):
+		if err := closeAs("ok"); err != nil {
+			return false, err
+		}
+		_, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.ok", ParticipantCode: p.Code, Details: details})
+		return err == nil, err
+	}
+	return false, nil
+}

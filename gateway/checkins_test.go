@@ -1,0 +1,512 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"safecontact/channels"
+	"safecontact/db"
+	"safecontact/keys"
+)
+
+const (
+	herPhone        = "+34612000456"
+	onCallPhone     = "+34600000001"
+	supervisorPhone = "+34600000002"
+)
+
+// checkinRig is a pipeline with an injectable clock for the scheduler,
+// a participant on a check-in plan, staff phones and a staff alerter.
+type checkinRig struct {
+	*pipeline
+	clock   *testClock
+	sc      *Scheduler
+	alerter *StaffAlerter
+	code    string
+	part    db.Participant
+}
+
+func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
+	t.Helper()
+	p := newPipeline(t)
+	p.fake.AutoDeliver("delivered")
+	p.stop()
+	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
+	clock := &testClock{t: time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}
+	p.srv.now = clock.Now
+	p.srv.cfg.OnCallUser = "staff-user"
+	p.start()
+	code := p.consentingParticipant("+34 612 000 456", false)
+	for name, phone := range map[string]string{"staff-user": onCallPhone, "supervisor-user": supervisorPhone} {
+		if _, err := p.db.Exec(`UPDATE users SET phone_enc = $1 WHERE name = $2`, p.keys.Seal(keys.Contact, []byte(phone)), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if plan == nil {
+		plan = map[string]any{"every": "72h", "at": "13:00", "channel": "sms", "grace": "2h",
+			"ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate", "Perro negro"}}
+	}
+	r := p.do(RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", plan)
+	if r.Status != 200 {
+		t.Fatalf("plan: %d %s\n%s", r.Status, r.Body, p.logs.String())
+	}
+	v := r.json(t)
+	// 13:00 Madrid = 11:00 UTC, today.
+	if v["next_due_at"] != "2026-06-02T11:00:00Z" || v["duress_words"] != float64(2) || strings.Contains(string(r.Body), "tomate") {
+		t.Fatalf("plan view: %s", r.Body)
+	}
+	part, err := db.New(p.db).ParticipantByCode(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &checkinRig{pipeline: p, clock: clock, sc: p.srv.NewScheduler(), alerter: p.srv.NewStaffAlerter(mustTwilio(t, p)), code: code, part: part}
+}
+
+func mustTwilio(t *testing.T, p *pipeline) channels.Sender {
+	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(), APIBaseURL: p.fake.URL(), From: "+15005550006"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tw
+}
+
+func (r *checkinRig) at(t time.Time) {
+	r.t.Helper()
+	r.clock.Set(t)
+	if _, err := r.sc.Tick(context.Background()); err != nil {
+		r.t.Fatalf("tick: %v", err)
+	}
+}
+
+// sentTo returns the bodies the fake Twilio received for a number.
+func (r *checkinRig) sentTo(number string) []string {
+	var out []string
+	for _, rq := range r.fake.Requests() {
+		if rq.Method == "POST" && strings.HasSuffix(rq.Path, "/Messages.json") && rq.Form.Get("To") == number {
+			out = append(out, rq.Form.Get("Body"))
+		}
+	}
+	return out
+}
+
+// waitSent waits until n messages went to number.
+func (r *checkinRig) waitSent(number string, n int) []string {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if got := r.sentTo(number); len(got) >= n {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.t.Fatalf("%d messages to the number, want %d", len(r.sentTo(number)), n)
+	return nil
+}
+
+func (r *checkinRig) reply(body string) bool {
+	r.t.Helper()
+	var handled bool
+	err := db.InTx(context.Background(), r.db, func(q *db.Queries, _ *sql.Tx) error {
+		var err error
+		handled, err = r.srv.HandleCheckinReply(context.Background(), q, r.part, body, r.clock.Now())
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return handled
+}
+
+func (r *checkinRig) checkinStatus() string {
+	var st string
+	if err := r.db.QueryRow(`SELECT status FROM checkins WHERE participant_id = $1 ORDER BY created_at DESC LIMIT 1`, r.part.ID).Scan(&st); err != nil {
+		r.t.Fatal(err)
+	}
+	return st
+}
+
+func (r *checkinRig) escalations() []map[string]any {
+	r.t.Helper()
+	resp := r.do(RoleStaff, "GET", "/v1/escalations", nil)
+	var out []map[string]any
+	for _, it := range resp.json(r.t)["items"].([]any) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+var codeRe = regexp.MustCompile(`\b\d{4}\b`)
+
+// start sends the first check-in and returns its text.
+func (r *checkinRig) start() string {
+	r.t.Helper()
+	r.at(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
+	body := r.waitSent(herPhone, 1)[0]
+	var prio int
+	var tmpl string
+	if err := r.db.QueryRow(`SELECT priority, template_id FROM messages m JOIN checkins c ON c.message_id = m.id WHERE c.participant_id = $1`, r.part.ID).Scan(&prio, &tmpl); err != nil {
+		r.t.Fatal(err)
+	}
+	if prio != 1 || tmpl != "safety_checkin" {
+		r.t.Fatalf("check-in message: priority %d template %s", prio, tmpl)
+	}
+	return body
+}
+
+func TestCheckinOK(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	body := r.start()
+	code := codeRe.FindString(body)
+	if code == "" {
+		t.Fatalf("no code in the check-in")
+	}
+	if r.reply("hola") {
+		t.Fatal("an unrelated text was taken as a check-in reply")
+	}
+	if !r.reply("  VALE!! ") || r.checkinStatus() != "ok" {
+		t.Fatalf("ok reply: %s", r.checkinStatus())
+	}
+	// Grace passes: nothing more is sent, nothing escalates.
+	r.at(time.Date(2026, 6, 2, 16, 0, 0, 0, time.UTC))
+	time.Sleep(200 * time.Millisecond)
+	if n := len(r.sentTo(herPhone)); n != 1 || len(r.escalations()) != 0 {
+		t.Fatalf("after ok: %d messages, %d escalations", n, len(r.escalations()))
+	}
+	// The next check-in is 72h later; the code alone also closes it.
+	r.at(time.Date(2026, 6, 5, 11, 0, 30, 0, time.UTC))
+	body = r.waitSent(herPhone, 2)[1]
+	if !r.reply(codeRe.FindString(body)) || r.checkinStatus() != "ok" {
+		t.Fatalf("code reply: %s", r.checkinStatus())
+	}
+	if a := auditActions(t, r.env, r.code); strings.Count(a, "checkin.sent") != 2 || strings.Count(a, "checkin.ok") != 2 {
+		t.Fatalf("audit: %s", a)
+	}
+}
+
+func TestCheckinHelp(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.start()
+	if !r.reply("Ayuda") || r.checkinStatus() != "help" {
+		t.Fatalf("help: %s", r.checkinStatus())
+	}
+	es := r.escalations()
+	if len(es) != 1 || es[0]["reason"] != "help_requested" || es[0]["urgent"] != false {
+		t.Fatalf("escalations: %v", es)
+	}
+	d := r.do(RoleStaff, "GET", "/v1/escalations/"+es[0]["id"].(string), nil).json(t)
+	steps, _ := json.Marshal(d["steps"])
+	if !strings.Contains(string(steps), `"kind":"callback_created"`) || !strings.Contains(string(steps), `"note":"normal task`) {
+		t.Fatalf("steps: %s", steps)
+	}
+	var tasks int
+	r.db.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'normal'`, r.part.ID).Scan(&tasks)
+	if tasks != 1 {
+		t.Fatalf("%d normal call-back tasks", tasks)
+	}
+	r.at(time.Date(2026, 6, 2, 16, 0, 0, 0, time.UTC))
+	time.Sleep(200 * time.Millisecond)
+	if n := len(r.sentTo(herPhone)); n != 1 {
+		t.Fatalf("%d messages to her", n)
+	}
+}
+
+func TestCheckinDuressIsSilent(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.start()
+	if !r.reply("sí, compré TOMATES... no, tomate") || r.checkinStatus() != "duress" {
+		t.Fatalf("duress: %s", r.checkinStatus())
+	}
+	// The same word again (or a webhook retry): handled, no second escalation.
+	if !r.reply("tomate") {
+		t.Fatal("repeated duress word not handled")
+	}
+	es := r.escalations()
+	if len(es) != 1 || es[0]["reason"] != "duress" || es[0]["urgent"] != true || es[0]["level"] != float64(1) {
+		t.Fatalf("escalations: %v", es)
+	}
+	var tasks int
+	r.db.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'urgent'`, r.part.ID).Scan(&tasks)
+	if tasks != 1 {
+		t.Fatalf("%d urgent call-back tasks", tasks)
+	}
+	if es[0]["emergency_protocol"] == "" {
+		t.Fatal("no emergency protocol shown")
+	}
+	id := es[0]["id"].(string)
+	// The on-call member gets an alert naming the escalation only.
+	if _, err := r.alerter.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	alerts := r.waitSent(onCallPhone, 1)
+	if !strings.Contains(alerts[0], id) || strings.Contains(alerts[0], r.code) {
+		t.Fatalf("alert text: %q", alerts[0])
+	}
+	// The scheduler publishes the event; ticks go on; nothing reaches her.
+	r.at(time.Date(2026, 6, 2, 11, 5, 0, 0, time.UTC))
+	r.at(time.Date(2026, 6, 2, 16, 0, 0, 0, time.UTC))
+	time.Sleep(300 * time.Millisecond)
+	if got := r.sentTo(herPhone); len(got) != 1 {
+		t.Fatalf("%d messages went to her phone after a duress reply; want only the check-in", len(got))
+	}
+	var n int
+	r.db.QueryRow(`SELECT count(*) FROM messages WHERE participant_id = $1`, r.part.ID).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d messages stored for her", n)
+	}
+	// Acknowledged: the ladder stops.
+	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.json(t)["status"] != "acknowledged" {
+		t.Fatalf("ack: %d %s", resp.Status, resp.Body)
+	}
+	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
+		t.Fatalf("resolve: %d %s", resp.Status, resp.Body)
+	}
+	// Outside any check-in, a duress word still escalates (silently).
+	if !r.reply("Perro  NEGRO") || len(r.escalations()) != 2 {
+		t.Fatalf("duress outside a check-in: %d escalations", len(r.escalations()))
+	}
+	if got := r.sentTo(herPhone); len(got) != 1 {
+		t.Fatalf("%d messages to her", len(got))
+	}
+	// No duress word in any column, log or audit detail.
+	assertNowhere(t, r, "tomate", "perro negro")
+}
+
+// assertNowhere reads every text column of the tables this feature writes
+// and the logs.
+func assertNowhere(t *testing.T, r *checkinRig, needles ...string) {
+	t.Helper()
+	for _, tbl := range []string{"checkin_plans", "checkins", "escalations", "escalation_steps", "escalation_outbox", "audit_events", "messages"} {
+		rows, err := r.db.Query(`SELECT t::text FROM ` + tbl + ` t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			for _, n := range needles {
+				if strings.Contains(strings.ToLower(s), n) {
+					t.Errorf("%s holds %q", tbl, n)
+				}
+			}
+		}
+		rows.Close()
+	}
+	for _, n := range needles {
+		if strings.Contains(strings.ToLower(r.logs.String()), n) {
+			t.Errorf("logs hold %q", n)
+		}
+	}
+}
+
+func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.start()
+	// Grace (2h) passes: one neutral nudge, in the safety lane.
+	r.at(time.Date(2026, 6, 2, 13, 1, 0, 0, time.UTC))
+	got := r.waitSent(herPhone, 2)
+	if !strings.Contains(got[1], "equipo") && !strings.Contains(strings.ToLower(got[1]), "llam") {
+		t.Logf("nudge text: %q", got[1])
+	}
+	if st := r.checkinStatus(); st != "nudged" {
+		t.Fatalf("after grace: %s", st)
+	}
+	var tmpl string
+	var prio int
+	r.db.QueryRow(`SELECT m.template_id, m.priority FROM messages m JOIN checkins c ON c.nudge_message_id = m.id`).Scan(&tmpl, &prio)
+	if tmpl != "please_contact" || prio != 1 {
+		t.Fatalf("nudge: %s %d", tmpl, prio)
+	}
+	// Another tick before the second grace: nothing.
+	r.at(time.Date(2026, 6, 2, 14, 0, 0, 0, time.UTC))
+	if len(r.escalations()) != 0 {
+		t.Fatal("escalated early")
+	}
+	// Second grace passes: missed, urgent escalation, on-call alert, event.
+	r.at(time.Date(2026, 6, 2, 15, 2, 0, 0, time.UTC))
+	if st := r.checkinStatus(); st != "missed" {
+		t.Fatalf("after second grace: %s", st)
+	}
+	es := r.escalations()
+	if len(es) != 1 || es[0]["reason"] != "no_reply" || es[0]["urgent"] != true {
+		t.Fatalf("escalations: %v", es)
+	}
+	id := es[0]["id"].(string)
+	r.alerter.Flush(context.Background())
+	r.waitSent(onCallPhone, 1)
+	// Not acknowledged within 15 minutes: the supervisors are alerted.
+	r.at(time.Date(2026, 6, 2, 15, 10, 0, 0, time.UTC))
+	if d := r.do(RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t); d["level"] != float64(1) {
+		t.Fatalf("level before timeout: %v", d["level"])
+	}
+	r.at(time.Date(2026, 6, 2, 15, 18, 0, 0, time.UTC))
+	d := r.do(RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t)
+	if d["level"] != float64(2) {
+		t.Fatalf("level after timeout: %v", d["level"])
+	}
+	r.alerter.Flush(context.Background())
+	sup := r.waitSent(supervisorPhone, 1)
+	if !strings.Contains(sup[0], id) {
+		t.Fatalf("supervisor alert: %q", sup[0])
+	}
+	// Never more than one extra message to her.
+	r.at(time.Date(2026, 6, 2, 18, 0, 0, 0, time.UTC))
+	time.Sleep(300 * time.Millisecond)
+	if n := len(r.sentTo(herPhone)); n != 2 {
+		t.Fatalf("%d messages to her, want check-in + one nudge", n)
+	}
+	// The events on safety.escalations carry ids and codes only.
+	ctx := context.Background()
+	st, err := r.js.Stream(ctx, "SAFETY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var levels []float64
+	for seq := uint64(1); seq <= 10; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			break
+		}
+		if m.Subject != SubjectEscalations {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev["escalation_id"] != id || ev["participant"] != r.code || ev["reason"] != "no_reply" || len(ev) != 4 {
+			t.Fatalf("event: %s", m.Data)
+		}
+		if strings.Contains(string(m.Data), "612") {
+			t.Fatalf("event carries a number: %s", m.Data)
+		}
+		levels = append(levels, ev["level"].(float64))
+	}
+	// Still nobody acknowledged 15 minutes later: level 3 (protocol).
+	if len(levels) != 3 || levels[0] != 1 || levels[1] != 2 || levels[2] != 3 {
+		t.Fatalf("event levels: %v", levels)
+	}
+	if a := auditActions(t, r.env, r.code); !strings.Contains(a, "checkin.nudged") || !strings.Contains(a, "checkin.missed") || !strings.Contains(a, "escalation.opened") || !strings.Contains(a, "escalation.raised") {
+		t.Fatalf("audit: %s", a)
+	}
+	for _, n := range []string{"612000456", "600000001", "600000002"} {
+		if strings.Contains(r.logs.String(), n) {
+			t.Fatalf("logs carry a number")
+		}
+	}
+}
+
+// TestCheckinSchedulerRestart: a scheduler that claimed a due plan and
+// died before committing leaves it due; another instance sends it once;
+// a further instance continues the cycle from the database.
+func TestCheckinSchedulerRestart(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.clock.Set(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
+	ctx := context.Background()
+	// Scheduler A claims the plan (row locked) and "crashes" mid-transaction.
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.New(tx).ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: r.clock.Now(), MaxRows: 10})
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %d", err, len(claimed))
+	}
+	// While A holds it, B skips it (SKIP LOCKED) rather than doubling it.
+	b := r.srv.NewScheduler()
+	if n, err := b.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("B while A holds the row: %d %v", n, err)
+	}
+	tx.Rollback() // A's session ends
+	if n, err := b.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 1 {
+		t.Fatalf("B after A died: %d %v", n, err)
+	}
+	// A new instance at the same moment finds nothing due.
+	c := r.srv.NewScheduler()
+	if n, err := c.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("C: %d %v", n, err)
+	}
+	var checkins, msgs int
+	r.db.QueryRow(`SELECT count(*) FROM checkins`).Scan(&checkins)
+	r.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
+	if checkins != 1 || msgs != 1 {
+		t.Fatalf("%d check-ins, %d messages", checkins, msgs)
+	}
+	r.waitSent(herPhone, 1)
+	// Yet another instance continues: nudge, then escalation, once each.
+	r.sc = r.srv.NewScheduler()
+	r.at(time.Date(2026, 6, 2, 13, 1, 0, 0, time.UTC))
+	r.sc = r.srv.NewScheduler()
+	r.at(time.Date(2026, 6, 2, 13, 1, 0, 0, time.UTC))
+	r.waitSent(herPhone, 2)
+	r.sc = r.srv.NewScheduler()
+	r.at(time.Date(2026, 6, 2, 15, 2, 0, 0, time.UTC))
+	r.at(time.Date(2026, 6, 2, 15, 2, 0, 0, time.UTC))
+	r.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
+	if msgs != 2 || len(r.escalations()) != 1 {
+		t.Fatalf("%d messages, %d escalations", msgs, len(r.escalations()))
+	}
+}
+
+func TestCheckinPlanValidation(t *testing.T) {
+	e := newEnv(t)
+	code := e.createParticipant(maria()) // mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
+	base := "/v1/participants/" + code + "/checkin-plan"
+	plan := func(every any, at string) resp {
+		return e.do(RoleStaff, "POST", base, map[string]any{"every": every, "at": at, "ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
+	}
+	if r := plan([]string{"mon", "sat"}, "11:00"); r.Status != 422 || r.errCode(t) != "checkin_time_unsafe" {
+		t.Fatalf("saturday 11:00: %d %s", r.Status, r.Body)
+	}
+	if r := plan("36h", "11:00"); r.Status != 400 {
+		t.Fatalf("36h: %d %s", r.Status, r.Body)
+	}
+	r := plan([]string{"mon", "thu"}, "11:00")
+	if r.Status != 200 {
+		t.Fatalf("mon,thu: %d %s\n%s", r.Status, r.Body, e.logs.String())
+	}
+	g := e.do(RoleStaff, "GET", base, nil)
+	if g.Status != 200 || strings.Contains(string(g.Body), "pan\"") || g.json(t)["plan"].(map[string]any)["duress_words"] != float64(1) {
+		t.Fatalf("get: %s", g.Body)
+	}
+	if r := e.do(RoleStaff, "DELETE", base, nil); r.Status != 204 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	if r := e.do(RoleStaff, "GET", base, nil); r.Status != 404 {
+		t.Fatalf("get after delete: %d", r.Status)
+	}
+}
+
+// TestCheckinDiscreetOnMonitoredPhone: the decision's variant is used, and
+// the message goes to the safety lane.
+func TestCheckinDiscreetOnMonitoredPhone(t *testing.T) {
+	e := newEnv(t)                       // clock Tue 2026-06-02 10:30 UTC
+	code := e.createParticipant(maria()) // monitored; mon-fri 10:00-12:00 Madrid
+	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": []string{"tue", "fri"}, "at": "11:30",
+		"ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
+	if r.Status != 200 || r.json(t)["next_due_at"] != "2026-06-05T09:30:00Z" {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	e.clock.Set(time.Date(2026, 6, 5, 9, 30, 5, 0, time.UTC))
+	if n, err := e.srv.NewScheduler().Tick(context.Background()); err != nil || n != 1 {
+		t.Fatalf("tick: %d %v", n, err)
+	}
+	var variant, subject, status string
+	var prio int
+	if err := e.db.QueryRow(`SELECT m.variant, m.priority, m.status, o.subject FROM messages m JOIN outbox o ON o.message_id = m.id`).Scan(&variant, &prio, &status, &subject); err != nil {
+		t.Fatal(err)
+	}
+	if variant != "discreet" || prio != 1 || status != "queued" || subject != channels.Subject("sms", true) {
+		t.Fatalf("check-in message: %s %d %s %s", variant, prio, status, subject)
+	}
+	// The next slot is the following Tuesday.
+	g := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)
+	if g["plan"].(map[string]any)["next_due_at"] != "2026-06-09T09:30:00Z" {
+		t.Fatalf("next: %v", g["plan"])
+	}
+}

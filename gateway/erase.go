@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/templates"
+)
+
+// Erase: POST /v1/participants/{code}/erase-content {"reason": "…"}, and
+// EraseContent for code (the duress logic).
+//
+// What is erased: our stored texts for her — every message body
+// (messages.content_enc) and every inbound body, including messages that
+// came from her number before it was registered (unmatched, found by the
+// blind index). Messages not yet handed to a provider (scheduled, queued)
+// are canceled (code content_erased): their text is gone. Then the
+// provider is asked to redact its copies of her SMS/WhatsApp messages,
+// outbound and inbound (Twilio's message redaction; the dev sink in dev).
+//
+// What stays: the rows (who, when, which channel, status), consent
+// history, call-back tasks (which carry no text) and the audit trail,
+// including the sealed copy of sent texts in the audit log, which only
+// the programme's audit secret key opens.
+//
+// A message still on its way at the provider cannot be redacted yet
+// (Twilio answers 20009): it is counted as pending and recorded in
+// provider_redactions; calling EraseContent again retries exactly those.
+
+// maxRedactionsPerRun bounds the provider calls of one erase (each is an
+// API request); the rest are pending for the next run.
+const maxRedactionsPerRun = 500
+
+// EraseResult counts what one erase did.
+type EraseResult struct {
+	Participant string `json:"participant"`
+	// Messages: our message bodies deleted; Canceled: pending messages
+	// canceled; Inbound: her inbound texts deleted.
+	Messages int64 `json:"messages"`
+	Canceled int   `json:"canceled"`
+	Inbound  int64 `json:"inbound"`
+	// Provider copies: asked, redacted (or already gone), still pending.
+	ProviderRequested int `json:"provider_requested"`
+	ProviderRedacted  int `json:"provider_redacted"`
+	ProviderPending   int `json:"provider_pending"`
+	// ProviderConfigured is false when no provider redactor is wired
+	// (then only our copies are erased).
+	ProviderConfigured bool `json:"provider_configured"`
+}
+
+// EraseContent erases her message contents (ours, then the provider's)
+// and records content.erased (and content.provider_redacted) in the audit
+// log. reason is kept in the audit log: it must not contain a number.
+func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, reason string) (EraseResult, error) {
+	res := EraseResult{Participant: participantCode, ProviderConfigured: s.cfg.Voice.Redactor != nil}
+	now := s.now()
+	var p db.Participant
+	var indexes [][]byte
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		var err error
+		if p, err = s.participantByCode(ctx, q, participantCode, true); err != nil {
+			return err
+		}
+		indexes = [][]byte{p.PhoneIndex}
+		if len(p.WhatsappIndex) > 0 {
+			indexes = append(indexes, p.WhatsappIndex)
+		}
+		canceled, err := q.CancelPendingMessages(ctx, db.CancelPendingMessagesParams{ParticipantID: p.ID, Now: now})
+		if err != nil {
+			return err
+		}
+		if len(canceled) > 0 {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: canceled, Statuses: repeat("canceled", len(canceled)),
+				Codes: repeat("content_erased", len(canceled)), At: now}); err != nil {
+				return err
+			}
+		}
+		res.Canceled = len(canceled)
+		if res.Messages, err = q.EraseMessageBodies(ctx, db.EraseMessageBodiesParams{ParticipantID: p.ID, Now: now}); err != nil {
+			return err
+		}
+		if res.Inbound, err = q.EraseInboundBodies(ctx, db.EraseInboundBodiesParams{ParticipantID: p.ID, FromIndexes: indexes, Now: now}); err != nil {
+			return err
+		}
+		_, err = Append(ctx, q, a, AuditEvent{Action: "content.erased", ParticipantCode: p.Code, Details: map[string]any{
+			"reason": reason, "messages": res.Messages, "canceled": res.Canceled, "inbound": res.Inbound,
+		}})
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	red := s.cfg.Voice.Redactor
+	if red == nil {
+		return res, nil
+	}
+	sids, err := s.q.ProviderSidsToRedact(ctx, db.ProviderSidsToRedactParams{ParticipantID: p.ID, FromIndexes: indexes})
+	if err != nil {
+		return res, err
+	}
+	res.ProviderRequested = len(sids)
+	codes := map[string]int{}
+	for i, sid := range sids {
+		var redacted sql.NullTime
+		var lastErr sql.NullString
+		if i >= maxRedactionsPerRun || ctx.Err() != nil {
+			res.ProviderPending++
+			continue
+		}
+		err := red.RedactMessage(ctx, sid)
+		switch code := errCode(err); {
+		case err == nil, code == "not_found":
+			// Redacted, or the provider no longer has it.
+			res.ProviderRedacted++
+			redacted = sql.NullTime{Time: s.now(), Valid: true}
+		default:
+			res.ProviderPending++
+			codes[code]++
+			lastErr = sql.NullString{String: code, Valid: true}
+		}
+		if err := s.q.RecordProviderRedaction(context.WithoutCancel(ctx), db.RecordProviderRedactionParams{
+			ProviderSid: sid, ParticipantID: p.ID, Now: s.now(), RedactedAt: redacted, LastError: lastErr,
+		}); err != nil {
+			return res, err
+		}
+	}
+	details := map[string]any{"requested": res.ProviderRequested, "redacted": res.ProviderRedacted, "pending": res.ProviderPending}
+	if len(codes) > 0 {
+		details["pending_codes"] = codes
+	}
+	_, err = Append(context.WithoutCancel(ctx), s.q, a, AuditEvent{Action: "content.provider_redacted", ParticipantCode: p.Code, Details: details})
+	return res, err
+}
+
+func (s *Server) eraseContentHTTP(c *gin.Context) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if len(reason) < 5 || len(reason) > 500 {
+		fail(c, errs.Field("reason_required", "reason", "say why her message contents are erased (5 to 500 characters); the reason is kept in the audit log"))
+		return
+	}
+	for _, f := range s.filter.Scan(reason) {
+		if f.Category == templates.CategoryPhone {
+			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Minute)
+	defer cancel()
+	res, err := s.EraseContent(ctx, actorOf(c), c.Param("code"), reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

@@ -1,0 +1,92 @@
+package gateway
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestEraseContent(t *testing.T) {
+	p := newVoicePipeline(t, nil)
+	code := p.consentingParticipant("+34 612 300 001", false)
+	send := func() string {
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes en el sitio de siempre"})
+		if r.Status != 202 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		return r.json(t)["id"].(string)
+	}
+	p.fake.AutoDeliver("delivered")
+	delivered := []string{send(), send()}
+	for _, id := range delivered {
+		p.waitStatus(id, "delivered")
+	}
+	p.fake.AutoDeliver()
+	inFlight := send() // the provider has it, not final yet: cannot be redacted now
+	p.waitStatus(inFlight, "sent")
+	p.stop()
+	pending := send() // queued, never sent: canceled by the erase
+	// Her reply, through the real webhook.
+	if err := p.fake.PostCallback(context.Background(), p.http.URL+routeInbound, url.Values{"MessageSid": {nextMessageSid()},
+		"From": {"+34612300001"}, "To": {"+15005550006"}, "Body": {"vale, allí estaré"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	path := "/v1/participants/" + code + "/erase-content"
+	if r := p.do(RoleStaff, "POST", path, map[string]any{}); r.Status != 422 || r.errCode(t) != "reason_required" {
+		t.Fatalf("no reason: %d %s", r.Status, r.Body)
+	}
+	if r := p.do(RoleStaff, "POST", path, map[string]any{"reason": "she asked, call her at 612300001"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
+		t.Fatalf("number in reason: %d %s", r.Status, r.Body)
+	}
+	r := p.do(RoleStaff, "POST", path, map[string]any{"reason": "she asked us to delete what we wrote"})
+	res := r.json(t)
+	if r.Status != 200 || res["messages"].(float64) != 4 || res["canceled"].(float64) != 1 || res["inbound"].(float64) != 1 ||
+		res["provider_requested"].(float64) != 4 || res["provider_redacted"].(float64) != 3 || res["provider_pending"].(float64) != 1 {
+		t.Fatalf("erase: %d %s", r.Status, r.Body)
+	}
+	var withBody int
+	p.db.QueryRow(`SELECT count(*) FROM messages WHERE content_enc IS NOT NULL`).Scan(&withBody)
+	var inboundBody int
+	p.db.QueryRow(`SELECT count(*) FROM inbound_messages WHERE body_enc IS NOT NULL`).Scan(&inboundBody)
+	if withBody != 0 || inboundBody != 0 {
+		t.Fatalf("bodies left: %d messages, %d inbound", withBody, inboundBody)
+	}
+	// Metadata stays; the pending message is canceled.
+	if m := p.waitStatus(pending, "canceled"); m["error_code"] != "content_erased" {
+		t.Fatalf("pending: %v", m)
+	}
+	p.waitStatus(delivered[0], "delivered")
+	// The provider's copies of the final messages are redacted.
+	for _, id := range delivered {
+		var sid string
+		p.db.QueryRow(`SELECT provider_id FROM messages WHERE id = $1`, id).Scan(&sid)
+		if m, ok := p.fake.Message(sid); !ok || m.Body != "" {
+			t.Fatalf("provider copy of %s: %q", id, m.Body)
+		}
+	}
+	// Once the in-flight one is final, erasing again redacts exactly it.
+	var sid string
+	p.db.QueryRow(`SELECT provider_id FROM messages WHERE id = $1`, inFlight).Scan(&sid)
+	if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+		t.Fatal(err)
+	}
+	res2, err := p.srv.EraseContent(context.Background(), SystemActor("duress"), code, "duress word received")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Messages != 0 || res2.ProviderRequested != 1 || res2.ProviderRedacted != 1 || res2.ProviderPending != 0 {
+		t.Fatalf("second erase: %+v", res2)
+	}
+	if m, _ := p.fake.Message(sid); m.Body != "" {
+		t.Fatal("the in-flight message was not redacted on the second run")
+	}
+	acts := voiceAuditActions(t, p.env, code)
+	if strings.Count(acts, "content.erased") != 2 || strings.Count(acts, "content.provider_redacted") != 2 {
+		t.Fatalf("audit: %s", acts)
+	}
+	if r := p.do(RoleStaff, "POST", "/v1/participants/P-00000/erase-content", map[string]any{"reason": "no such participant"}); r.Status != 404 {
+		t.Fatalf("unknown participant: %d", r.Status)
+	}
+}

@@ -1,0 +1,513 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"safecontact/channels"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+)
+
+// Escalations: the ladder after a check-in goes wrong.
+//
+//  1. at once: a call-back task (urgent for duress and no reply, normal for
+//     help) and, when urgent, an SMS alert to the on-call staff member's
+//     own phone (users.phone_enc; the text names the escalation id only),
+//     plus a safety.escalations JetStream event {escalation_id,
+//     participant, level, reason} — no number, no text;
+//  2. not acknowledged within EscalationAckTimeout: the supervisors are
+//     alerted the same way (level 2);
+//  3. still not acknowledged after another EscalationAckTimeout: level 3,
+//     recorded; the programme's emergency protocol text is in every GET
+//     response of an escalation, so whoever holds it has it at hand.
+//
+// Alerts and events go through escalation_outbox, written in the
+// transaction that opens or raises the escalation: a crash never loses
+// one. Events are published by the scheduler step (Nats-Msg-Id dedupes a
+// republish); staff SMS by StaffAlerter (at least once: a crash between
+// the provider's answer and the commit can repeat an alert, which is
+// harmless, whereas losing one is not).
+//
+// The call-back task is created with CreateCallback (voice_queue.go) in
+// the same transaction, idempotent per escalation (SourceKey
+// "escalation:<id>"), and recorded as the step "callback_created".
+
+const defaultEmergencyProtocol = "Emergency protocol: call her back now from the call-back queue. If she does not answer or says she is not safe, follow the programme's emergency plan and contact the emergency services (112). Do not send her any message that mentions this alert."
+
+// SubjectEscalations is the JetStream subject of escalation events.
+const SubjectEscalations = "safety.escalations"
+
+type escalationEvent struct {
+	EscalationID string `json:"escalation_id"`
+	Participant  string `json:"participant"`
+	Level        int16  `json:"level"`
+	Reason       string `json:"reason"`
+}
+
+// openEscalation records a new escalation and its first rung, in q's
+// transaction.
+func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, checkin uuid.NullUUID, reason string, urgent bool, now time.Time) (uuid.UUID, error) {
+	id, _ := uuid.NewV7()
+	next := sql.NullTime{}
+	if urgent {
+		next = sql.NullTime{Time: now.Add(s.cfg.EscalationAckTimeout), Valid: true}
+	}
+	if _, err := q.CreateEscalation(ctx, db.CreateEscalationParams{ID: id, ParticipantID: p.ID, CheckinID: checkin, Reason: reason, Urgent: urgent, NextStepAt: next, CreatedAt: now}); err != nil {
+		return id, err
+	}
+	prio := "normal"
+	if urgent {
+		prio = "urgent"
+	}
+	// The call-back task, in the voice queue (voice_queue.go), same transaction.
+	task, _, err := CreateCallback(ctx, q, a, CallbackRequest{Participant: p, Reason: CallbackReasonEscalation, Urgent: urgent,
+		SourceKey: "escalation:" + id.String(), Now: now})
+	if err != nil {
+		return id, err
+	}
+	if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: 1, Kind: "callback_created", At: now,
+		Note: prio + " task " + strconv.FormatInt(task.ID, 10)}); err != nil {
+		return id, err
+	}
+	if urgent {
+		u, ok, err := s.onCallUser(ctx, q, p)
+		if err != nil {
+			return id, err
+		}
+		if ok {
+			if err := s.queueStaffAlert(ctx, q, id, u.ID, 1, "alert_on_call", now); err != nil {
+				return id, err
+			}
+		} else if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: 1, Kind: "no_on_call_user", At: now}); err != nil {
+			return id, err
+		}
+	}
+	if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: id, Kind: "event", Level: 1, CreatedAt: now}); err != nil {
+		return id, err
+	}
+	_, err = Append(ctx, q, a, AuditEvent{Action: "escalation.opened", ParticipantCode: p.Code, Details: map[string]any{
+		"escalation_id": id.String(), "reason": reason, "urgent": urgent, "level": 1, "checkin_id": nullUUIDString(checkin)}})
+	return id, err
+}
+
+func nullUUIDString(u uuid.NullUUID) any {
+	if !u.Valid {
+		return nil
+	}
+	return u.UUID.String()
+}
+
+func (s *Server) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UUID, userID int64, level int16, kind string, now time.Time) error {
+	if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: esc, Kind: "staff_sms", UserID: sql.NullInt64{Int64: userID, Valid: true}, Level: level, CreatedAt: now}); err != nil {
+		return err
+	}
+	return q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: esc, Level: level, Kind: kind, UserID: sql.NullInt64{Int64: userID, Valid: true}, At: now})
+}
+
+// onCallUser: the configured on-call user, else her caseworker.
+func (s *Server) onCallUser(ctx context.Context, q *db.Queries, p db.Participant) (db.User, bool, error) {
+	var u db.User
+	var err error
+	switch {
+	case s.cfg.OnCallUser != "":
+		u, err = q.UserByName(ctx, s.cfg.OnCallUser)
+	case p.CaseworkerID.Valid:
+		u, err = q.UserByID(ctx, p.CaseworkerID.Int64)
+	default:
+		return u, false, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+		return u, false, nil
+	}
+	return u, err == nil, err
+}
+
+func (s *Server) supervisors(ctx context.Context, q *db.Queries) ([]db.User, error) {
+	if len(s.cfg.Supervisors) == 0 {
+		return q.ActiveUsersByRole(ctx, string(RoleSupervisor))
+	}
+	var out []db.User
+	for _, n := range s.cfg.Supervisors {
+		u, err := q.UserByName(ctx, n)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !u.DisabledAt.Valid {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// escalateDue is the scheduler step that climbs the ladder for
+// escalations nobody acknowledged in time.
+func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error) {
+	s := sc.s
+	n := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		due, err := q.ClaimDueEscalations(ctx, db.ClaimDueEscalationsParams{Now: now, MaxRows: int32(sc.batch)})
+		if err != nil {
+			return err
+		}
+		n = len(due)
+		sys := SystemActor("scheduler")
+		for _, e := range due {
+			level := e.Level + 1
+			next := sql.NullTime{}
+			switch level {
+			case 2:
+				sups, err := s.supervisors(ctx, q)
+				if err != nil {
+					return err
+				}
+				for _, u := range sups {
+					if err := s.queueStaffAlert(ctx, q, e.ID, u.ID, 2, "alert_supervisor", now); err != nil {
+						return err
+					}
+				}
+				if len(sups) == 0 {
+					if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: e.ID, Level: 2, Kind: "no_supervisor", At: now}); err != nil {
+						return err
+					}
+				}
+				next = sql.NullTime{Time: now.Add(s.cfg.EscalationAckTimeout), Valid: true}
+			default:
+				level = 3
+				if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: e.ID, Level: 3, Kind: "emergency_protocol", At: now}); err != nil {
+					return err
+				}
+			}
+			if err := q.SetEscalationLevel(ctx, db.SetEscalationLevelParams{ID: e.ID, Level: level, NextStepAt: next}); err != nil {
+				return err
+			}
+			if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: e.ID, Kind: "event", Level: level, CreatedAt: now}); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, sys, AuditEvent{Action: "escalation.raised", ParticipantCode: e.ParticipantCode, Details: map[string]any{
+				"escalation_id": e.ID.String(), "level": level, "reason": e.Reason}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// publishEscalationEvents is the scheduler step that publishes pending
+// safety.escalations events (ids and codes only).
+func (sc *Scheduler) publishEscalationEvents(ctx context.Context, now time.Time) (int, error) {
+	s := sc.s
+	if s.js == nil {
+		return 0, nil
+	}
+	n := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		rows, err := q.ClaimEscalationOutbox(ctx, db.ClaimEscalationOutboxParams{Kind: "event", MaxRows: int32(sc.batch)})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			b, _ := json.Marshal(escalationEvent{EscalationID: r.EscalationID.String(), Participant: r.ParticipantCode, Level: r.Level, Reason: r.Reason})
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := s.js.Publish(pctx, SubjectEscalations, b, jetstream.WithMsgID("escalation-event-"+strconv.FormatInt(r.ID, 10)))
+			cancel()
+			if err != nil {
+				return err // rows stay pending; the next tick retries
+			}
+			if err := q.FinishEscalationOutbox(ctx, db.FinishEscalationOutboxParams{ID: r.ID, Status: "done", DoneAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// StaffAlerter sends escalation alerts by SMS to staff members' own
+// phones through a channels.Sender (Twilio or the dev sink). It runs next
+// to the workers: App.Serve should start Server.NewStaffAlerter(senders["sms"]).Run.
+type StaffAlerter struct {
+	s      *Server
+	sender channels.Sender
+	every  time.Duration
+}
+
+// NewStaffAlerter makes the staff-alert sender.
+func (s *Server) NewStaffAlerter(sender channels.Sender) *StaffAlerter {
+	return &StaffAlerter{s: s, sender: sender, every: time.Second}
+}
+
+// Run sends pending alerts until ctx ends.
+func (al *StaffAlerter) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		if _, err := al.Flush(ctx); err != nil && ctx.Err() == nil {
+			al.s.log.Warn("staff alerts", "err", redactErr(err))
+		}
+		sleep(ctx, al.every)
+	}
+}
+
+// StaffAlertText is the whole alert: the escalation id, nothing about her.
+func StaffAlertText(esc uuid.UUID, level int16) string {
+	return "SafeContact: escalation " + esc.String() + " (level " + strconv.Itoa(int(level)) + ") needs you now. Open the gateway."
+}
+
+// Flush sends one batch of pending alerts and returns how many it sent.
+func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
+	s := al.s
+	sent := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		rows, err := q.ClaimEscalationOutbox(ctx, db.ClaimEscalationOutboxParams{Kind: "staff_sms", MaxRows: 50})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range rows {
+			finish := func(status, code string) error {
+				return q.FinishEscalationOutbox(ctx, db.FinishEscalationOutboxParams{ID: r.ID, Status: status,
+					ErrorCode: sql.NullString{String: code, Valid: code != ""}, DoneAt: sql.NullTime{Time: now, Valid: true}})
+			}
+			step := func(kind, note string) error {
+				return q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: r.EscalationID, Level: r.Level, Kind: kind, UserID: r.UserID, At: now, Note: note})
+			}
+			u, err := q.UserByID(ctx, r.UserID.Int64)
+			if err != nil {
+				return err
+			}
+			if len(u.PhoneEnc) == 0 {
+				if err := finish("failed", "no_staff_phone"); err != nil {
+					return err
+				}
+				if err := step("alert_failed", "no_staff_phone"); err != nil {
+					return err
+				}
+				s.log.Warn("staff alert: user has no phone", "escalation_id", r.EscalationID.String(), "user_id", u.ID)
+				continue
+			}
+			num, err := s.keys.Open(keys.Contact, u.PhoneEnc)
+			if err != nil {
+				return err
+			}
+			rcpt, sendErr := al.sender.Send(ctx, channels.Outgoing{MessageID: "alert-" + strconv.FormatInt(r.ID, 10), Channel: "sms", To: string(num),
+				Body: StaffAlertText(r.EscalationID, r.Level)})
+			switch {
+			case sendErr == nil:
+				if err := finish("done", ""); err != nil {
+					return err
+				}
+				if err := step("alert_sent", rcpt.Status); err != nil {
+					return err
+				}
+				sent++
+			case channels.IsRetryable(sendErr) && r.Attempts < 5:
+				if err := q.RetryEscalationOutbox(ctx, db.RetryEscalationOutboxParams{ID: r.ID, ErrorCode: sql.NullString{String: errCode(sendErr), Valid: true}}); err != nil {
+					return err
+				}
+			default:
+				if err := finish("failed", errCode(sendErr)); err != nil {
+					return err
+				}
+				if err := step("alert_failed", errCode(sendErr)); err != nil {
+					return err
+				}
+			}
+			s.log.Info("staff alert", "escalation_id", r.EscalationID.String(), "user_id", u.ID, "ok", sendErr == nil)
+		}
+		return nil
+	})
+	return sent, err
+}
+
+type escalationStepView struct {
+	Level int16     `json:"level"`
+	Kind  string    `json:"kind"`
+	User  *int64    `json:"user_id,omitempty"`
+	At    time.Time `json:"at"`
+	Note  string    `json:"note,omitempty"`
+}
+
+type escalationView struct {
+	ID          string               `json:"id"`
+	Participant string               `json:"participant"`
+	CheckinID   *string              `json:"checkin_id,omitempty"`
+	Reason      string               `json:"reason"`
+	Urgent      bool                 `json:"urgent"`
+	Level       int16                `json:"level"`
+	Status      string               `json:"status"`
+	NextStepAt  *time.Time           `json:"next_step_at,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	AckedAt     *time.Time           `json:"acked_at,omitempty"`
+	ResolvedAt  *time.Time           `json:"resolved_at,omitempty"`
+	Outcome     *string              `json:"outcome,omitempty"`
+	Steps       []escalationStepView `json:"steps,omitempty"`
+	Protocol    string               `json:"emergency_protocol"`
+}
+
+func tptr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func (s *Server) viewEscalation(r db.EscalationByIDRow) escalationView {
+	v := escalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
+		NextStepAt: tptr(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: tptr(r.AckedAt), ResolvedAt: tptr(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
+	if r.CheckinID.Valid {
+		c := r.CheckinID.UUID.String()
+		v.CheckinID = &c
+	}
+	if r.Outcome.Valid {
+		v.Outcome = &r.Outcome.String
+	}
+	return v
+}
+
+func (s *Server) listEscalations(c *gin.Context) {
+	st := c.Query("status")
+	switch st {
+	case "", "open", "acknowledged", "resolved":
+	default:
+		fail(c, errs.Field("invalid_parameter", "status", "status is open, acknowledged or resolved"))
+		return
+	}
+	rows, err := s.q.ListEscalations(c.Request.Context(), db.ListEscalationsParams{Status: st, MaxRows: 200})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	items := []escalationView{}
+	for _, r := range rows {
+		items = append(items, s.viewEscalation(db.EscalationByIDRow(r)))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
+}
+
+func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, id uuid.UUID) (escalationView, error) {
+	r, err := q.EscalationByID(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return escalationView{}, notFound("escalation")
+	}
+	if err != nil {
+		return escalationView{}, err
+	}
+	v := s.viewEscalation(r)
+	steps, err := q.EscalationSteps(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	for _, st := range steps {
+		sv := escalationStepView{Level: st.Level, Kind: st.Kind, At: st.At.UTC(), Note: st.Note}
+		if st.UserID.Valid {
+			u := st.UserID.Int64
+			sv.User = &u
+		}
+		v.Steps = append(v.Steps, sv)
+	}
+	return v, nil
+}
+
+func (s *Server) getEscalation(c *gin.Context) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		fail(c, notFound("escalation"))
+		return
+	}
+	v, err := s.escalationDetail(c.Request.Context(), s.q, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+var escalationOutcomes = map[string]bool{"safe": true, "callback_done": true, "emergency_services": true, "false_alarm": true, "unreachable": true, "other": true}
+
+func (s *Server) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
+
+func (s *Server) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
+
+func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
+	ctx := c.Request.Context()
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		fail(c, notFound("escalation"))
+		return
+	}
+	var in struct {
+		Outcome string `json:"outcome"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return
+	}
+	if resolve && !escalationOutcomes[in.Outcome] {
+		fail(c, errs.Field("invalid_option", "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
+		return
+	}
+	a := actorOf(c)
+	now := s.now()
+	var v escalationView
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		e, err := q.EscalationByIDForUpdate(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("escalation")
+		}
+		if err != nil {
+			return err
+		}
+		p, err := q.ParticipantByID(ctx, e.ParticipantID)
+		if err != nil {
+			return err
+		}
+		user := sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}
+		switch {
+		case e.Status == "resolved":
+			return errs.New("escalation_closed", "this escalation is already resolved")
+		case resolve:
+			if err := q.ResolveEscalation(ctx, db.ResolveEscalationParams{ID: id, ResolvedAt: sql.NullTime{Time: now, Valid: true}, ResolvedBy: user, Outcome: sql.NullString{String: in.Outcome, Valid: true}}); err != nil {
+				return err
+			}
+			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "resolved", UserID: user, At: now, Note: in.Outcome}); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.resolved", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome}}); err != nil {
+				return err
+			}
+		case e.Status == "acknowledged":
+			// Acknowledging twice is harmless.
+		default:
+			if err := q.AckEscalation(ctx, db.AckEscalationParams{ID: id, AckedAt: sql.NullTime{Time: now, Valid: true}, AckedBy: user}); err != nil {
+				return err
+			}
+			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "acknowledged", UserID: user, At: now}); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.acknowledged", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "level": e.Level}}); err != nil {
+				return err
+			}
+		}
+		v, err = s.escalationDetail(ctx, q, id)
+		return err
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,54 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"safecontact/db"
+)
+
+// Retention. A message body (messages.content_enc, what her phone showed)
+// is needed only until the provider has it. It is deleted (set NULL)
+// retention after the message became final (final_at: delivered, read,
+// failed, undelivered, dropped, unknown), or, for a message the provider
+// took but that never got a final status (no delivery report), retention
+// after its last update. The message row, its status history and the
+// audit events stay; so does the sealed copy of the sent text in the
+// audit log, which only the programme's audit secret key opens.
+//
+// The sequencer leader runs PurgeBodies every minute.
+
+const purgeBatch = 1000
+
+// PurgeBodies deletes the bodies that expired before now-retention and
+// records each batch in the audit log. It returns how many it deleted.
+func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention time.Duration) (int64, error) {
+	cutoff := now.Add(-retention)
+	var total int64
+	for {
+		var n int64
+		err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+			final, err := q.PurgeFinalBodies(ctx, db.PurgeFinalBodiesParams{Cutoff: sql.NullTime{Time: cutoff, Valid: true}, MaxRows: purgeBatch})
+			if err != nil {
+				return err
+			}
+			sent, err := q.PurgeSentBodies(ctx, db.PurgeSentBodiesParams{Cutoff: cutoff, MaxRows: purgeBatch})
+			if err != nil {
+				return err
+			}
+			n = final + sent
+			if n == 0 {
+				return nil
+			}
+			_, err = Append(ctx, q, SystemActor("retention"), AuditEvent{Action: "message.bodies_purged", Details: map[string]any{
+				"final": final, "sent_no_final_status": sent, "cutoff": cutoff.UTC(), "retention": retention.String(),
+			}})
+			return err
+		})
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}

@@ -1,0 +1,468 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/channels"
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+)
+
+// The staff side of the call-back queue:
+//
+//	GET  /v1/callbacks                 open tasks, urgent first, oldest first
+//	POST /v1/callbacks/{id}/claim      take a task
+//	POST /v1/callbacks/{id}/release    give it back
+//	POST /v1/callbacks/{id}/connect    call: Twilio rings the staff member's own phone, then bridges to hers
+//	POST /v1/callbacks/{id}/complete   {"outcome": reached|no_answer|unsafe_to_talk|wrong_person}
+//	PUT  /v1/me/phone                  {"phone": "+34…"}: the staff member's own phone (encrypted, shown masked)
+//	GET  /v1/me/phone, DELETE /v1/me/phone
+//
+// No response ever carries her number (nor the staff member's, but masked).
+
+// callActiveFor: a call whose state has not moved for this long is taken
+// as over (its callbacks were lost), so a new one may be placed.
+const callActiveFor = 15 * time.Minute
+
+type callbackView struct {
+	ID          int64      `json:"id"`
+	Participant string     `json:"participant"`
+	Initials    string     `json:"initials"`
+	Reason      string     `json:"reason"`
+	Priority    string     `json:"priority"`
+	Language    string     `json:"language"`
+	EarliestAt  time.Time  `json:"earliest_at"`
+	Due         bool       `json:"due"`
+	Status      string     `json:"status"`
+	ClaimedBy   *string    `json:"claimed_by"`
+	Attempts    int32      `json:"attempts"`
+	MaxAttempts int32      `json:"max_attempts"`
+	CallState   string     `json:"call_state"`
+	LastResult  *string    `json:"last_result"`
+	Outcome     *string    `json:"outcome,omitempty"`
+	MessageID   *string    `json:"message_id"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+}
+
+func strPtr(n sql.NullString) *string {
+	if !n.Valid {
+		return nil
+	}
+	return &n.String
+}
+
+func (s *Server) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask, p db.Participant, now time.Time) callbackView {
+	v := callbackView{ID: t.ID, Participant: p.Code, Initials: p.Initials, Reason: t.Reason, Priority: t.Priority,
+		Language: t.Language, EarliestAt: t.EarliestAt.UTC(), Due: !t.EarliestAt.After(now), Status: t.Status,
+		Attempts: t.Attempts, MaxAttempts: t.MaxAttempts, CallState: t.CallState, LastResult: strPtr(t.LastResult),
+		Outcome: strPtr(t.Outcome), CreatedAt: t.CreatedAt.UTC()}
+	if t.ClaimedBy.Valid {
+		if u, err := q.UserByID(ctx, t.ClaimedBy.Int64); err == nil {
+			v.ClaimedBy = &u.Name
+		}
+	}
+	if t.MessageID.Valid {
+		id := t.MessageID.UUID.String()
+		v.MessageID = &id
+	}
+	if t.ClosedAt.Valid {
+		c := t.ClosedAt.Time.UTC()
+		v.ClosedAt = &c
+	}
+	return v
+}
+
+func (s *Server) listCallbacks(c *gin.Context) {
+	limit, err := pageLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.q.ListOpenCallbacks(c.Request.Context(), limit)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	now := s.now()
+	items := make([]callbackView, 0, len(rows))
+	for _, r := range rows {
+		v := callbackView{ID: r.ID, Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason,
+			Priority: r.Priority, Language: r.Language, EarliestAt: r.EarliestAt.UTC(), Due: !r.EarliestAt.After(now),
+			Status: r.Status, ClaimedBy: strPtr(r.ClaimedByName), Attempts: r.Attempts, MaxAttempts: r.MaxAttempts,
+			CallState: r.CallState, LastResult: strPtr(r.LastResult), CreatedAt: r.CreatedAt.UTC()}
+		if r.MessageID.Valid {
+			id := r.MessageID.UUID.String()
+			v.MessageID = &id
+		}
+		items = append(items, v)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// withTask runs fn on a locked task and its participant, in a transaction.
+func (s *Server) withTask(ctx context.Context, raw string, fn func(q *db.Queries, t *db.CallbackTask, p db.Participant) error) error {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return notFound("call-back")
+	}
+	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		t, err := q.CallbackTaskForUpdate(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("call-back")
+		} else if err != nil {
+			return errs.Internal(err)
+		}
+		p, err := q.ParticipantByID(ctx, t.ParticipantID)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		return fn(q, &t, p)
+	})
+}
+
+var (
+	errTaskClosed = errs.New("callback_closed", "this call-back is already completed")
+	errNotClaimed = errs.New("callback_not_claimed", "claim this call-back first (it may have been re-queued automatically after an unanswered or unconfirmed call)")
+)
+
+func (s *Server) claimCallback(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor := actorOf(c)
+	now := s.now()
+	var out callbackView
+	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		switch {
+		case t.Status == taskDone:
+			return errTaskClosed
+		case t.Status == taskClaimed && t.ClaimedBy.Int64 != actor.UserID:
+			return errs.New("callback_claimed", "another staff member has claimed this call-back")
+		case t.Status == taskOpen:
+			t.Status = taskClaimed
+			t.ClaimedBy = sql.NullInt64{Int64: actor.UserID, Valid: true}
+			t.ClaimedAt = sql.NullTime{Time: now, Valid: true}
+			if err := saveTask(ctx, q, t, now); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.claimed", ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
+				return err
+			}
+		}
+		out = s.taskView(ctx, q, *t, p, now)
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) releaseCallback(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor := actorOf(c)
+	now := s.now()
+	var out callbackView
+	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		if t.Status == taskDone {
+			return errTaskClosed
+		}
+		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && actor.Role.rank() < RoleSupervisor.rank()) {
+			return errNotClaimed
+		}
+		if callActive(*t, now) {
+			return errs.New("call_in_progress", "a call for this call-back is in progress")
+		}
+		t.Status, t.ClaimedBy, t.ClaimedAt = taskOpen, sql.NullInt64{}, sql.NullTime{}
+		if err := saveTask(ctx, q, t, now); err != nil {
+			return err
+		}
+		if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.released", ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
+			return err
+		}
+		out = s.taskView(ctx, q, *t, p, now)
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// callActive: a call for the task is under way.
+func callActive(t db.CallbackTask, now time.Time) bool {
+	switch t.CallState {
+	case callDialing, callStaffRinging, callHerRinging, callScreening, callBridged:
+		return now.Sub(t.UpdatedAt) < callActiveFor
+	}
+	return false
+}
+
+func (s *Server) completeCallback(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in struct {
+		Outcome string `json:"outcome"`
+	}
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	switch in.Outcome {
+	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
+	default:
+		fail(c, errs.Field("invalid_outcome", "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
+		return
+	}
+	actor := actorOf(c)
+	now := s.now()
+	var out callbackView
+	var requeued bool
+	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		if t.Status == taskDone {
+			return errTaskClosed
+		}
+		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && actor.Role.rank() < RoleSupervisor.rank()) {
+			return errNotClaimed
+		}
+		var err error
+		if requeued, err = s.finishAttempt(ctx, q, actor, t, p, in.Outcome, in.Outcome, now); err != nil {
+			return err
+		}
+		out = s.taskView(ctx, q, *t, p, now)
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"callback": out, "requeued": requeued})
+}
+
+// connectCallback is POST /v1/callbacks/{id}/connect. The staff member
+// must have claimed the task and set their own phone. Her consent for
+// voice and her safe window are checked now (and again when the staff
+// member answers). Twilio then calls the staff member's phone from the
+// organisation's number; when they answer, the bridge webhook dials her,
+// again from the organisation's number: neither sees the other's number.
+func (s *Server) connectCallback(c *gin.Context) {
+	ctx := c.Request.Context()
+	v := s.cfg.Voice
+	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" || s.cfg.TwilioAuthToken == "" {
+		fail(c, errs.New("voice_not_configured", "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
+		return
+	}
+	actor := actorOf(c)
+	u, err := s.q.UserByID(ctx, actor.UserID)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	if len(u.PhoneEnc) == 0 {
+		fail(c, errs.New("staff_phone_missing", "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
+		return
+	}
+	staffPhone, err := s.keys.Open(keys.Contact, u.PhoneEnc)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	defer clear(staffPhone)
+	now := s.now()
+	var taskID int64
+	var refused *errs.Error
+	err = s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		if t.Status == taskDone {
+			return errTaskClosed
+		}
+		if t.Status != taskClaimed || t.ClaimedBy.Int64 != actor.UserID {
+			return errNotClaimed
+		}
+		if callActive(*t, now) {
+			return errs.New("call_in_progress", "a call for this call-back is already in progress")
+		}
+		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		if err != nil {
+			return errs.Internal(err)
+		}
+		switch {
+		case !d.Allowed:
+			refused = errs.New(d.Code, "%s", d.Reason)
+		case d.SendAt.After(now):
+			refused = errs.New("outside_safe_window", "now is outside her safe contact window; the next one starts at %s", d.SendAt.UTC().Format(time.RFC3339))
+		case t.EarliestAt.After(now):
+			refused = errs.New("callback_not_due", "this call-back is not due before %s", t.EarliestAt.UTC().Format(time.RFC3339))
+		}
+		if refused != nil {
+			// Recorded like a refused message: who tried, and why not.
+			if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.connect_refused", ParticipantCode: p.Code, Details: map[string]any{
+				"task_id": t.ID, "code": refused.Code, "consent_version": d.ConsentVersion,
+			}}); err != nil {
+				return err
+			}
+			if !d.Allowed && consentEnded(d.Code) {
+				// She can no longer be called: the task leaves the queue.
+				return s.cancelTask(ctx, q, actor, t, p, d.Code, now)
+			}
+			return nil
+		}
+		t.CallState = callDialing
+		t.CallSid, t.CalleeSid, t.LastResult = sql.NullString{}, sql.NullString{}, sql.NullString{}
+		t.CallStartedAt = sql.NullTime{Time: now, Valid: true}
+		taskID = t.ID
+		return saveTask(ctx, q, t, now)
+	})
+	if err == nil && refused != nil {
+		err = refused
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	// From here the call may exist: it is placed and recorded even if the
+	// client goes away meanwhile.
+	rctx := context.WithoutCancel(ctx)
+	q := "task=" + strconv.FormatInt(taskID, 10)
+	rcpt, callErr := v.Caller.CreateCall(rctx, channels.CallRequest{
+		To: string(staffPhone), From: v.From,
+		URL:                  s.publicURL(routeVoiceBridge, q),
+		StatusCallback:       s.publicURL(routeVoiceStatus, q),
+		StatusCallbackEvents: []string{"initiated", "ringing", "answered", "completed"},
+		Timeout:              v.RingTimeout,
+		TimeLimit:            time.Hour,
+	})
+	var out callbackView
+	err = s.withTask(rctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		if callErr != nil {
+			t.CallState = callIdle
+			t.LastResult = nullStr("call_failed")
+			if err := saveTask(rctx, q, t, now); err != nil {
+				return err
+			}
+			_, err := Append(rctx, q, actor, AuditEvent{Action: "callback.connect_failed", ParticipantCode: p.Code, Details: map[string]any{
+				"task_id": t.ID, "code": errCode(callErr),
+			}})
+			return err
+		}
+		t.CallSid = nullStr(rcpt.Sid)
+		if t.CallState == callDialing {
+			t.CallState = callStaffRinging
+		}
+		if err := saveTask(rctx, q, t, s.now()); err != nil {
+			return err
+		}
+		if _, err := Append(rctx, q, actor, AuditEvent{Action: "callback.connected", ParticipantCode: p.Code, Details: map[string]any{
+			"task_id": t.ID, "call_sid": rcpt.Sid, "attempt": t.Attempts + 1, "leg": "staff",
+		}}); err != nil {
+			return err
+		}
+		out = s.taskView(rctx, q, *t, p, now)
+		return nil
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if callErr != nil {
+		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", errCode(callErr))
+		fail(c, errs.New("provider_unavailable", "the call could not be placed (%s); try again", errCode(callErr)))
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"callback": out, "call": gin.H{"sid": rcpt.Sid, "state": out.CallState}})
+}
+
+// publicURL is a webhook URL as Twilio will call it (and sign it).
+func (s *Server) publicURL(path, query string) string {
+	u := strings.TrimRight(s.cfg.PublicURL, "/") + path
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}
+
+// ---- the staff member's own phone ----
+
+func (s *Server) putMyPhone(c *gin.Context) {
+	ctx := c.Request.Context()
+	var in struct {
+		Phone  string `json:"phone"`
+		Region string `json:"region"`
+	}
+	if !bindStrict(c, &in, false) {
+		return
+	}
+	region := s.cfg.DefaultRegion
+	if in.Region != "" {
+		region = in.Region
+	}
+	e164, err := consent.ParsePhone(in.Phone, region, "phone")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	actor := actorOf(c)
+	if actor.UserID == 0 {
+		fail(c, errs.New("forbidden", "only a staff user has a phone"))
+		return
+	}
+	enc := s.keys.Seal(keys.Contact, []byte(e164))
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		if err := q.SetUserPhone(ctx, db.SetUserPhoneParams{ID: actor.UserID, PhoneEnc: enc}); err != nil {
+			return err
+		}
+		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.phone_set", Details: map[string]any{"user": actor.Name, "key_id": keys.KeyID(enc)}})
+		return err
+	})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(e164)})
+}
+
+func (s *Server) getMyPhone(c *gin.Context) {
+	u, err := s.q.UserByID(c.Request.Context(), actorOf(c).UserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		fail(c, notFound("user"))
+		return
+	} else if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	if len(u.PhoneEnc) == 0 {
+		c.JSON(http.StatusOK, gin.H{"phone": nil})
+		return
+	}
+	n, err := s.keys.Open(keys.Contact, u.PhoneEnc)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(string(n))})
+}
+
+func (s *Server) deleteMyPhone(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor := actorOf(c)
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		if err := q.SetUserPhone(ctx, db.SetUserPhoneParams{ID: actor.UserID}); err != nil {
+			return err
+		}
+		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.phone_removed", Details: map[string]any{"user": actor.Name}})
+		return err
+	})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,254 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"safecontact/channels"
+	"safecontact/consent"
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/keys"
+)
+
+// Automated voice reminders: a voice message of one of the templates in
+// VoiceConfig.ReminderTemplates is an outbound call straight to her,
+// placed by the worker (after its consent and window re-check) instead of
+// a call-back task. The text is the template rendered for channel voice
+// (the discreet variant for a monitored phone). The same rules as a
+// call-back hold:
+//
+//   - answering-machine detection on the call: a machine → hang up, unless
+//     her consent allows a voicemail (never on a monitored phone), then
+//     the text is left after the greeting;
+//   - a person → the "press 1 if you can talk now" screen first; only a 1
+//     plays the text, anything else hangs up;
+//   - consent is decided again when the call is answered.
+//
+// The message goes sent (call placed) → delivered (text played after a 1,
+// or voicemail left) or undelivered (machine, not confirmed, no answer).
+
+const (
+	routeReminder       = "/webhooks/twilio/voice/reminder"
+	routeReminderGate   = "/webhooks/twilio/voice/reminder/gate"
+	routeReminderStatus = "/webhooks/twilio/voice/reminder/status"
+)
+
+// placeReminder calls her for message msg. to is her number, decrypted by
+// the worker just before; it goes to the provider only.
+func (s *Server) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
+	v := s.cfg.Voice
+	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" {
+		return channels.Receipt{}, &channels.SendError{Code: "channel_not_configured", Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
+	}
+	p, err := s.q.ParticipantByID(ctx, msg.ParticipantID)
+	if err != nil {
+		return channels.Receipt{}, queueErr(err)
+	}
+	d, err := s.decide(ctx, s.q, p, consent.Voice, s.now())
+	if err != nil {
+		return channels.Receipt{}, queueErr(err)
+	}
+	if !d.Allowed {
+		return channels.Receipt{}, &channels.SendError{Code: d.Code, Err: errors.New("voice: contact decision refused")}
+	}
+	md := "Enable"
+	if d.AllowVoicemail {
+		md = "DetectMessageEnd" // speak after the beep
+	}
+	q := "m=" + msg.ID.String()
+	rcpt, err := v.Caller.CreateCall(ctx, channels.CallRequest{
+		To: to, From: v.From,
+		URL:              s.publicURL(routeReminder, q),
+		StatusCallback:   s.publicURL(routeReminderStatus, q),
+		MachineDetection: md,
+		Timeout:          v.RingTimeout,
+		TimeLimit:        5 * time.Minute,
+	})
+	if err != nil {
+		return channels.Receipt{}, err
+	}
+	return channels.Receipt{ProviderID: rcpt.Sid, Status: "queued"}, nil
+}
+
+// withReminder runs fn on the reminder message named by ?m=, locked, if
+// the webhook is about its call. ok=false: not ours (or not any more).
+func (s *Server) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
+	id, perr := uuid.Parse(raw)
+	if perr != nil {
+		return false, nil
+	}
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		m, err := q.MessageByIDForUpdate(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		// The call's sid is recorded when the worker records the send; a
+		// webhook can overtake it only while the message is "sending".
+		if m.Channel != string(consent.Voice) ||
+			(m.ProviderID.Valid && m.ProviderID.String != callSid) ||
+			(!m.ProviderID.Valid && m.Status != StatusSending) {
+			return nil
+		}
+		p, err := q.ParticipantByID(ctx, m.ParticipantID)
+		if err != nil {
+			return err
+		}
+		ok = true
+		return fn(q, m, p)
+	})
+	return ok, err
+}
+
+// reminderText opens the text to speak; "" if it was erased.
+func (s *Server) reminderText(m db.Message) (string, error) {
+	if len(m.ContentEnc) == 0 {
+		return "", nil
+	}
+	raw, err := s.keys.Open(keys.Body, m.ContentEnc)
+	if err != nil {
+		return "", err
+	}
+	var ct content
+	if err := json.Unmarshal(raw, &ct); err != nil {
+		return "", err
+	}
+	return ct.Text, nil
+}
+
+func (s *Server) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
+	return advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, s.now())
+}
+
+// voiceReminder answers when her phone picks up a reminder call.
+func (s *Server) voiceReminder(c *gin.Context) {
+	ev, ok := s.voiceHook(c, routeReminder)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	now := s.now()
+	tw := &channels.TwiML{}
+	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			tw.Hangup()
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", d.Code)
+		}
+		v := voiceFor(m.Language)
+		if ev.IsMachine() {
+			if !d.AllowVoicemail {
+				tw.Hangup()
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+			}
+			text, err := s.reminderText(m)
+			if err != nil {
+				return err
+			}
+			if text == "" {
+				tw.Hangup()
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "content_erased")
+			}
+			tw.Say(text, v.tag, v.voice).Hangup()
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "voicemail", "")
+		}
+		tw.Gather(s.publicURL(routeReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		return nil
+	})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	if !found {
+		tw = (&channels.TwiML{}).Hangup()
+	}
+	writeTwiML(c, tw)
+}
+
+// voiceReminderGate: 1 plays the text; anything else hangs up.
+func (s *Server) voiceReminderGate(c *gin.Context) {
+	ev, ok := s.voiceHook(c, routeReminderGate)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	tw := &channels.TwiML{}
+	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+		if ev.Digits != "1" {
+			tw.Hangup()
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", "not_confirmed")
+		}
+		text, err := s.reminderText(m)
+		if err != nil {
+			return err
+		}
+		if text == "" {
+			tw.Hangup()
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", "content_erased")
+		}
+		v := voiceFor(m.Language)
+		tw.Say(text, v.tag, v.voice).Hangup()
+		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "confirmed", "")
+	})
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
+	}
+	if !found {
+		tw = (&channels.TwiML{}).Hangup()
+	}
+	writeTwiML(c, tw)
+}
+
+// voiceReminderStatus: a call that ended without the text being played is
+// undelivered (forward-only: a played one stays delivered).
+func (s *Server) voiceReminderStatus(c *gin.Context) {
+	ev, ok := s.voiceHook(c, routeReminderStatus)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if channels.CallEnded(ev.CallStatus) {
+		code := "call_" + ev.CallStatus
+		if ev.CallStatus == "completed" {
+			code = "not_confirmed" // answered, but no "1" was recorded
+		}
+		_, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
+		})
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// reminderMachine applies an asynchronous AMD result to a reminder call;
+// hangUp: the caller must end the call.
+func (s *Server) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
+	_, err = s.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		if err != nil {
+			return err
+		}
+		if d.Allowed && d.AllowVoicemail {
+			return nil
+		}
+		hangUp = true
+		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+	})
+	return hangUp, err
+}

@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/channels"
+	"safecontact/db"
+)
+
+func TestVoiceReminderCalls(t *testing.T) {
+	p := newVoicePipeline(t, func(v *VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
+	code := p.voiceParticipant("+34 612 400 001", true, false) // monitored: discreet wording, never a voicemail
+	when := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	remind := func() (string, channels.CallEvent, string) {
+		t.Helper()
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+			"params": map[string]string{"when": when, "place": "Metro Sants"}})
+		if r.Status != http.StatusAccepted || r.json(t)["variant"] != "discreet" {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		id := r.json(t)["id"].(string)
+		p.waitStatus(id, "sent")
+		m, err := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sid := m.ProviderID.String
+		c, ok := p.fake.Call(sid)
+		if !ok {
+			t.Fatalf("no call for %s (provider id %q)", id, sid)
+		}
+		// Straight to her, from the organisation's number, with AMD.
+		if c.To != "+34612400001" || c.From != orgVoiceNumber || c.Params.Get("MachineDetection") != "Enable" ||
+			c.Params.Get("Url") != p.http.URL+routeReminder+"?m="+id || c.StatusCallback != p.http.URL+routeReminderStatus+"?m="+id {
+			t.Fatalf("reminder call: %q %q %v", c.To, c.From, c.Params)
+		}
+		return id, channels.CallEvent{CallSid: sid}, c.Params.Get("Url")
+	}
+
+	// 1. She answers and presses 1: the reminder is spoken.
+	id, ev, _ := remind()
+	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}}))
+	if d.Gather == nil || d.Gather.Say.Text != "Hola. Si puedes hablar ahora, pulsa 1." || d.Gather.Action != p.http.URL+routeReminderGate+"?m="+id {
+		t.Fatalf("reminder answer: %s", d.Inner)
+	}
+	c, _ := p.fake.Call(ev.CallSid)
+	d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), d.Gather.Action, p.fake.CallForm(c, "in-progress", url.Values{"Digits": {"1"}})))
+	if len(d.Say) != 1 || !strings.HasPrefix(d.Say[0].Text, "Hola, soy yo.") || !strings.Contains(d.Say[0].Text, "Metro Sants") ||
+		d.Say[0].Language != "es-ES" || d.Hangup == nil {
+		t.Fatalf("after 1: %s", d.Inner)
+	}
+	p.fake.EndCall(context.Background(), ev.CallSid, "completed", nil)
+	p.waitStatus(id, "delivered") // the completed status does not undo it
+
+	// 2. No key: hang up, undelivered.
+	id, ev, _ = remind()
+	d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"unknown"}}))
+	c, _ = p.fake.Call(ev.CallSid)
+	if d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), d.Gather.Action, p.fake.CallForm(c, "in-progress", nil))); d.Hangup == nil || len(d.Say) != 0 {
+		t.Fatalf("no key: %s", d.Inner)
+	}
+	if m := p.waitStatus(id, "undelivered"); m["error_code"] != "not_confirmed" {
+		t.Fatalf("no key: %v", m)
+	}
+
+	// 3. A machine answers (synchronous AMD): hang up, never a voicemail.
+	id, ev, _ = remind()
+	if d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"machine_end_beep"}})); d.Hangup == nil || len(d.Say) != 0 || d.Gather != nil {
+		t.Fatalf("machine: %s", d.Inner)
+	}
+	if m := p.waitStatus(id, "undelivered"); m["error_code"] != "machine_detected" {
+		t.Fatalf("machine: %v", m)
+	}
+
+	// 4. Asynchronous AMD callback: the gateway hangs the call up.
+	id, ev, _ = remind()
+	c, _ = p.fake.Call(ev.CallSid)
+	if err := p.fake.PostCallback(context.Background(), p.http.URL+routeVoiceAMD+"?m="+id, p.fake.CallForm(c, "in-progress", url.Values{"AnsweredBy": {"machine_start"}})); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := p.fake.Call(ev.CallSid); c.Status != "completed" {
+		t.Fatalf("not hung up: %s", c.Status)
+	}
+	p.waitStatus(id, "undelivered")
+
+	// 5. No answer: undelivered, with the call's status.
+	id, ev, _ = remind()
+	if err := p.fake.EndCall(context.Background(), ev.CallSid, "no-answer", nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := p.waitStatus(id, "undelivered"); m["error_code"] != "call_no-answer" {
+		t.Fatalf("no answer: %v", m)
+	}
+	// A webhook about another call for this message changes nothing.
+	d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), p.http.URL+routeReminder+"?m="+id,
+		url.Values{"CallSid": {"CA" + strings.Repeat("1", 32)}, "AnsweredBy": {"human"}}))
+	if d.Hangup == nil || d.Gather != nil {
+		t.Fatalf("stale call: %s", d.Inner)
+	}
+	if n := p.fake.CallsCreated(); n != 5 {
+		t.Fatalf("%d calls", n)
+	}
+	// The TwiML never contained her number; the logs neither.
+	if strings.Contains(p.logs.String(), "612400001") {
+		t.Fatal("logs contain her number")
+	}
+	_ = fmt.Sprint
+}
+
+func TestVoiceReminderVoicemailWhenAllowed(t *testing.T) {
+	p := newVoicePipeline(t, func(v *VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
+	code := p.voiceParticipant("+34 612 400 002", false, true)
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+		"params": map[string]string{"when": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "place": "Metro Sants"}})
+	id := r.json(t)["id"].(string)
+	p.waitStatus(id, "sent")
+	m, _ := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(id))
+	c, _ := p.fake.Call(m.ProviderID.String)
+	if c.Params.Get("MachineDetection") != "DetectMessageEnd" {
+		t.Fatalf("machine detection %q", c.Params.Get("MachineDetection"))
+	}
+	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), c.Sid, url.Values{"AnsweredBy": {"machine_end_beep"}}))
+	if len(d.Say) != 1 || !strings.Contains(d.Say[0].Text, "Metro Sants") || d.Hangup == nil {
+		t.Fatalf("voicemail: %s", d.Inner)
+	}
+	p.waitStatus(id, "delivered")
+}

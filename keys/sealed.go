@@ -1,0 +1,219 @@
+package keys
+
+// Audit sealing. The text actually sent to a participant is kept in the
+// audit log sealed to the programme's audit public key with a nacl/box
+// anonymous sealed box (X25519 + XSalsa20-Poly1305, an ephemeral sender
+// key per message). The server holds only the public key: it can seal but
+// never open. The secret key is made once, kept off the server (a
+// supervisor's offline machine, a safe), and used only to open an export
+// in a break-glass review (`gateway audit open`).
+//
+// A sealed value is
+//
+//	version (1 byte, 0xA1) || fingerprint (8 bytes) || box.SealAnonymous output
+//
+// where fingerprint is the first 8 bytes of SHA-256 of the public key, so
+// a value sealed to another (older, rotated) key pair is recognised as
+// such instead of failing as "tampered".
+//
+// Key files are one line of text, "safecontact-audit-public-v1:" or
+// "safecontact-audit-secret-v1:" followed by the 32-byte key in standard
+// base64. The prefixes keep the two from being confused: the server
+// refuses to load a secret key as its public key.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/crypto/curve25519"
+	"golang.org/x/crypto/nacl/box"
+)
+
+const (
+	auditPublicPrefix = "safecontact-audit-public-v1:"
+	auditSecretPrefix = "safecontact-audit-secret-v1:"
+	sealedVersion     = 0xA1 // distinct from secretbox ciphertexts (version 1)
+	fingerprintLen    = 8
+	// AuditPublicKeyFile and AuditSecretKeyFile are the names
+	// GenerateAuditKeyPair writes in its directory.
+	AuditPublicKeyFile = "audit-public.key"
+	AuditSecretKeyFile = "audit-secret.key"
+)
+
+// AuditPublicKey seals audit content. It is all the server holds.
+type AuditPublicKey struct{ key [32]byte }
+
+// AuditSecretKey opens audit content. It never belongs on the server.
+type AuditSecretKey struct {
+	pub, priv [32]byte
+}
+
+// ErrWrongAuditKey: the value was sealed to another audit key pair.
+var ErrWrongAuditKey = errors.New("keys: sealed to a different audit key pair")
+
+// GenerateAuditKeyPair writes a new key pair into dir (created 0700 if
+// missing) as AuditPublicKeyFile and AuditSecretKeyFile, both mode 0600.
+// It refuses to overwrite either file.
+func GenerateAuditKeyPair(dir string) (pubPath, secPath string, err error) {
+	pubPath, secPath = filepath.Join(dir, AuditPublicKeyFile), filepath.Join(dir, AuditSecretKeyFile)
+	for _, p := range []string{pubPath, secPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return "", "", fmt.Errorf("%s already exists; refusing to overwrite an audit key (content sealed to it would become unreadable)", p)
+		}
+	}
+	pub, priv, err := box.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	if err := writeExclusive(secPath, auditSecretPrefix+base64.StdEncoding.EncodeToString(priv[:])+"\n"); err != nil {
+		return "", "", err
+	}
+	if err := writeExclusive(pubPath, auditPublicPrefix+base64.StdEncoding.EncodeToString(pub[:])+"\n"); err != nil {
+		os.Remove(secPath) // ours, just made: a lone secret key is useless
+		return "", "", err
+	}
+	return pubPath, secPath, nil
+}
+
+func writeExclusive(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists; refusing to overwrite it", path)
+		}
+		return err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func decodeKeyLine(b []byte, prefix string) (*[32]byte, bool) {
+	s := strings.TrimSpace(string(b))
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return nil, false
+	}
+	raw, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil || len(raw) != 32 {
+		return nil, false
+	}
+	var k [32]byte
+	copy(k[:], raw)
+	return &k, true
+}
+
+// ParseAuditPublicKey reads the contents of a public key file.
+func ParseAuditPublicKey(b []byte) (*AuditPublicKey, error) {
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte(auditSecretPrefix)) {
+		return nil, errors.New("this is the audit SECRET key; the server takes the public key (" + AuditPublicKeyFile + "), and the secret key must be kept off the server")
+	}
+	k, ok := decodeKeyLine(b, auditPublicPrefix)
+	if !ok {
+		return nil, errors.New("not an audit public key (expected one line " + auditPublicPrefix + "<base64>, as written by `gateway keys audit-keypair`)")
+	}
+	return &AuditPublicKey{key: *k}, nil
+}
+
+// LoadAuditPublicKey reads a public key file.
+func LoadAuditPublicKey(path string) (*AuditPublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ParseAuditPublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// ParseAuditSecretKey reads the contents of a secret key file.
+func ParseAuditSecretKey(b []byte) (*AuditSecretKey, error) {
+	k, ok := decodeKeyLine(b, auditSecretPrefix)
+	if !ok {
+		return nil, errors.New("not an audit secret key (expected one line " + auditSecretPrefix + "<base64>, as written by `gateway keys audit-keypair`)")
+	}
+	sk := &AuditSecretKey{priv: *k}
+	pub, err := curve25519.X25519(sk.priv[:], curve25519.Basepoint)
+	if err != nil {
+		return nil, err
+	}
+	copy(sk.pub[:], pub)
+	return sk, nil
+}
+
+// LoadAuditSecretKey reads a secret key file; like the key file, it must
+// not be readable by other users.
+func LoadAuditSecretKey(path string) (*AuditSecretKey, error) {
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("audit secret key %s is readable by other users (mode %o); run: chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ParseAuditSecretKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// Public returns the public half.
+func (k *AuditSecretKey) Public() *AuditPublicKey { return &AuditPublicKey{key: k.pub} }
+
+// Fingerprint identifies the key pair (hex of the first 8 bytes of
+// SHA-256 of the public key). It reveals nothing about either key.
+func (k *AuditPublicKey) Fingerprint() string { return hex.EncodeToString(k.fingerprint()) }
+
+func (k *AuditPublicKey) fingerprint() []byte {
+	h := sha256.Sum256(k.key[:])
+	return h[:fingerprintLen]
+}
+
+// Seal seals plaintext to the key. Only the secret key opens it.
+func (k *AuditPublicKey) Seal(plaintext []byte) ([]byte, error) {
+	out := make([]byte, 0, 1+fingerprintLen+box.AnonymousOverhead+len(plaintext))
+	out = append(out, sealedVersion)
+	out = append(out, k.fingerprint()...)
+	return box.SealAnonymous(out, plaintext, &k.key, rand.Reader)
+}
+
+// SealedFingerprint returns the fingerprint of the key a value was sealed
+// to ("" if it is not a sealed value).
+func SealedFingerprint(sealed []byte) string {
+	if len(sealed) < 1+fingerprintLen+box.AnonymousOverhead || sealed[0] != sealedVersion {
+		return ""
+	}
+	return hex.EncodeToString(sealed[1 : 1+fingerprintLen])
+}
+
+// Open opens a value sealed to this key pair. A value sealed to another
+// key pair gives ErrWrongAuditKey; a damaged one ErrDecrypt.
+func (k *AuditSecretKey) Open(sealed []byte) ([]byte, error) {
+	if len(sealed) < 1+fingerprintLen+box.AnonymousOverhead || sealed[0] != sealedVersion {
+		return nil, ErrDecrypt
+	}
+	if !bytes.Equal(sealed[1:1+fingerprintLen], k.Public().fingerprint()) {
+		return nil, ErrWrongAuditKey
+	}
+	out, ok := box.OpenAnonymous(nil, sealed[1+fingerprintLen:], &k.pub, &k.priv)
+	if !ok {
+		return nil, ErrDecrypt
+	}
+	return out, nil
+}
