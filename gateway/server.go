@@ -96,6 +96,12 @@ func New(d Deps) *Server {
 	if d.JS != nil {
 		s.relay = NewRelay(d.DB, d.JS, d.Log)
 	}
+	if s.cfg.Voice.CheckinReply == nil {
+		// Her replies reach the safety check-in logic before the inbox.
+		s.cfg.Voice.CheckinReply = func(ctx context.Context, q *db.Queries, p db.Participant, in InboundMessage) (bool, error) {
+			return s.HandleCheckinReply(ctx, q, p, in.Body, s.now())
+		}
+	}
 	s.statuses = newStatusBatcher(s)
 	s.tokens = newTokenCache(2 * time.Second)
 	bg, stop := context.WithCancel(context.Background())

@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"safecontact/channels/twiliotest"
+)
+
+// postInbound posts her reply through the real inbound webhook, signed as
+// Twilio signs it for the pipeline's public URL.
+func (r *checkinRig) postInbound(body string) {
+	r.t.Helper()
+	form := url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {r.fake.AccountSID()}, "From": {herPhone},
+		"To": {"+15005550006"}, "Body": {body}, "NumMedia": {"0"}}
+	req, _ := http.NewRequest("POST", r.http.URL+routeInbound, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(r.fake.AuthToken(), r.http.URL+routeInbound, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		r.t.Fatalf("inbound webhook: %d", resp.StatusCode)
+	}
+}
+
+// TestCheckinRepliesThroughInboundWebhook: the inbound webhook hands her
+// replies to the check-in logic; they do not land in the inbox.
+func TestCheckinRepliesThroughInboundWebhook(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.start()
+	r.postInbound("vale")
+	if st := r.checkinStatus(); st != "ok" {
+		t.Fatalf("check-in status = %s, want ok", st)
+	}
+	if items := r.inboxItems(RoleStaff, ""); len(items) != 0 {
+		t.Fatalf("the check-in reply also landed in the inbox: %v", items)
+	}
+}
+
+func TestCheckinDuressThroughInboundWebhook(t *testing.T) {
+	r := newCheckinRig(t, nil)
+	r.start()
+	r.postInbound("Perro negro")
+	if st := r.checkinStatus(); st != "duress" {
+		t.Fatalf("check-in status = %s, want duress", st)
+	}
+	if es := r.escalations(); len(es) != 1 {
+		t.Fatalf("escalations = %v", es)
+	}
+	// Silent: nothing more went to her phone than the check-in itself.
+	if sent := r.sentTo(herPhone); len(sent) != 1 {
+		t.Fatalf("%d messages to her phone, want only the check-in", len(sent))
+	}
+}
