@@ -96,83 +96,13 @@ type AuditChainHeadRow struct {
 // The chain. Every read that feeds a hash takes the columns in the
 // canonical form of gateway/audit_chain.go: inet and jsonb as the text
 // Postgres prints for them, ” for NULL (neither text can be empty).
+// Sealing and verifying (the hot statements) run through pgx directly:
+// see gateway/audit_chain.go.
 func (q *Queries) AuditChainHead(ctx context.Context) (AuditChainHeadRow, error) {
 	row := q.db.QueryRowContext(ctx, auditChainHead)
 	var i AuditChainHeadRow
 	err := row.Scan(&i.Seq, &i.Hash)
 	return i, err
-}
-
-const auditChainPage = `-- name: AuditChainPage :many
-SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
-       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
-FROM audit_events
-WHERE seq > $1
-ORDER BY seq
-LIMIT $2
-`
-
-type AuditChainPageParams struct {
-	AfterSeq sql.NullInt64
-	MaxRows  int32
-}
-
-type AuditChainPageRow struct {
-	Seq             sql.NullInt64
-	ID              int64
-	OccurredAt      time.Time
-	ActorID         sql.NullInt64
-	ActorName       string
-	ActorRole       string
-	Action          string
-	ParticipantCode sql.NullString
-	RequestID       string
-	ActorIp         string
-	Details         string
-	SealedContent   []byte
-	PrevHash        []byte
-	Hash            []byte
-	SealedAt        sql.NullTime
-}
-
-// Sealed rows after a seq, in chain order, in canonical form.
-func (q *Queries) AuditChainPage(ctx context.Context, arg AuditChainPageParams) ([]AuditChainPageRow, error) {
-	rows, err := q.db.QueryContext(ctx, auditChainPage, arg.AfterSeq, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []AuditChainPageRow{}
-	for rows.Next() {
-		var i AuditChainPageRow
-		if err := rows.Scan(
-			&i.Seq,
-			&i.ID,
-			&i.OccurredAt,
-			&i.ActorID,
-			&i.ActorName,
-			&i.ActorRole,
-			&i.Action,
-			&i.ParticipantCode,
-			&i.RequestID,
-			&i.ActorIp,
-			&i.Details,
-			&i.SealedContent,
-			&i.PrevHash,
-			&i.Hash,
-			&i.SealedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const auditForParticipant = `-- name: AuditForParticipant :many
@@ -216,17 +146,6 @@ func (q *Queries) AuditForParticipant(ctx context.Context, participantCode sql.N
 		return nil, err
 	}
 	return items, nil
-}
-
-const auditHashAt = `-- name: AuditHashAt :one
-SELECT hash FROM audit_events WHERE seq = $1
-`
-
-func (q *Queries) AuditHashAt(ctx context.Context, seq sql.NullInt64) ([]byte, error) {
-	row := q.db.QueryRowContext(ctx, auditHashAt, seq)
-	var hash []byte
-	err := row.Scan(&hash)
-	return hash, err
 }
 
 const exportSealedPage = `-- name: ExportSealedPage :many
@@ -736,103 +655,6 @@ func (q *Queries) PurgeSentBodies(ctx context.Context, arg PurgeSentBodiesParams
 		return 0, err
 	}
 	return result.RowsAffected()
-}
-
-const sealAudit = `-- name: SealAudit :execrows
-UPDATE audit_events e SET
-    seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, sealed_at = $1
-FROM (
-    SELECT unnest($2::bigint[]) AS id,
-           unnest($3::bigint[]) AS seq,
-           unnest($4::bytea[]) AS prev_hash,
-           unnest($5::bytea[]) AS hash
-) u
-WHERE e.id = u.id AND e.seq IS NULL
-`
-
-type SealAuditParams struct {
-	SealedAt   sql.NullTime
-	Ids        []int64
-	Seqs       []int64
-	PrevHashes [][]byte
-	Hashes     [][]byte
-}
-
-// The one UPDATE the trigger admits: sets the sealing columns of rows that
-// have none.
-func (q *Queries) SealAudit(ctx context.Context, arg SealAuditParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, sealAudit,
-		arg.SealedAt,
-		pq.Array(arg.Ids),
-		pq.Array(arg.Seqs),
-		pq.Array(arg.PrevHashes),
-		pq.Array(arg.Hashes),
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
-const unsealedAudit = `-- name: UnsealedAudit :many
-SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
-       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content
-FROM audit_events
-WHERE seq IS NULL
-ORDER BY id
-LIMIT $1
-FOR UPDATE
-`
-
-type UnsealedAuditRow struct {
-	ID              int64
-	OccurredAt      time.Time
-	ActorID         sql.NullInt64
-	ActorName       string
-	ActorRole       string
-	Action          string
-	ParticipantCode sql.NullString
-	RequestID       string
-	ActorIp         string
-	Details         string
-	SealedContent   []byte
-}
-
-// Committed rows not yet sealed, oldest id first (partial index
-// audit_events_unsealed). FOR UPDATE: the sealing UPDATE follows.
-func (q *Queries) UnsealedAudit(ctx context.Context, maxRows int32) ([]UnsealedAuditRow, error) {
-	rows, err := q.db.QueryContext(ctx, unsealedAudit, maxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []UnsealedAuditRow{}
-	for rows.Next() {
-		var i UnsealedAuditRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.OccurredAt,
-			&i.ActorID,
-			&i.ActorName,
-			&i.ActorRole,
-			&i.Action,
-			&i.ParticipantCode,
-			&i.RequestID,
-			&i.ActorIp,
-			&i.Details,
-			&i.SealedContent,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const unsealedStats = `-- name: UnsealedStats :one

@@ -210,26 +210,26 @@ func TestAuditAppendOnlyTrigger(t *testing.T) {
 }
 
 func TestAuditVerifyFindsTampering(t *testing.T) {
-	recompute := func(t *testing.T, pool *sql.DB, fromSeq int64) {
-		// A thorough attacker: rewrite the hashes from fromSeq on.
-		ctx := context.Background()
-		rows, err := db.New(pool).AuditChainPage(ctx, db.AuditChainPageParams{AfterSeq: sql.NullInt64{Valid: true}, MaxRows: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
+	// rehash recomputes the hashes of the events from fromSeq to toSeq,
+	// as a thorough attacker would after editing them.
+	rehash := func(t *testing.T, pool *sql.DB, fromSeq, toSeq int64) {
 		var stmts []string
 		prev := zeroHash
-		for _, r := range rows {
-			if r.Seq.Int64 >= fromSeq {
-				rec := chainRecord{Seq: r.Seq.Int64, ID: r.ID, OccurredAt: r.OccurredAt, ActorID: r.ActorID, ActorName: r.ActorName, ActorRole: r.ActorRole,
-					Action: r.Action, ParticipantCode: r.ParticipantCode, RequestID: r.RequestID, ActorIP: r.ActorIp, Details: r.Details,
-					SealedContent: r.SealedContent, SealedAt: r.SealedAt.Time}
-				h, _ := rec.sum(prev, nil)
-				stmts = append(stmts, fmt.Sprintf("UPDATE audit_events SET prev_hash = '\\x%x', hash = '\\x%x' WHERE seq = %d", prev, h[:], r.Seq.Int64))
-				prev = h[:]
-			} else {
-				prev = r.Hash
+		err := scanChain(context.Background(), pool, 0, func(r *chainRow) error {
+			h := r.hash
+			if r.rec.Seq >= fromSeq && r.rec.Seq <= toSeq {
+				if r.rec.Seq == fromSeq {
+					prev = r.prevHash
+				}
+				sum, _ := r.rec.sum(prev, nil)
+				h = sum[:]
+				stmts = append(stmts, fmt.Sprintf("UPDATE audit_events SET prev_hash = '\\x%x', hash = '\\x%x' WHERE seq = %d", prev, h, r.rec.Seq))
 			}
+			prev = append([]byte(nil), h...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		auditTamper(t, pool, stmts...)
 	}
@@ -283,19 +283,13 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		{name: "edited and rehashed, the next link breaks", firstBad: 9, kind: "prev_hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
 				auditTamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 8")
-				// rehash row 8 only
-				r, _ := db.New(p).AuditChainPage(context.Background(), db.AuditChainPageParams{AfterSeq: sql.NullInt64{Int64: 7, Valid: true}, MaxRows: 1})
-				rec := chainRecord{Seq: 8, ID: r[0].ID, OccurredAt: r[0].OccurredAt, ActorID: r[0].ActorID, ActorName: r[0].ActorName, ActorRole: r[0].ActorRole,
-					Action: r[0].Action, ParticipantCode: r[0].ParticipantCode, RequestID: r[0].RequestID, ActorIP: r[0].ActorIp, Details: r[0].Details,
-					SealedContent: r[0].SealedContent, SealedAt: r[0].SealedAt.Time}
-				h, _ := rec.sum(r[0].PrevHash, nil)
-				auditTamper(t, p, fmt.Sprintf("UPDATE audit_events SET hash = '\\x%x' WHERE seq = 8", h[:]))
+				rehash(t, p, 8, 8)
 			}},
 		{name: "history rewritten from seq 6 with every hash recomputed: only the checkpoint shows it", checkpt: true,
 			firstBad: 18, kind: "checkpoint_mismatch", code: "checkpoint_mismatch",
 			tamper: func(t *testing.T, p *sql.DB) {
 				auditTamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 6")
-				recompute(t, p, 6)
+				rehash(t, p, 6, 1<<62)
 			}},
 		{name: "events cut from the end: only the checkpoint shows it", checkpt: true,
 			firstBad: 18, kind: "checkpoint_not_found", code: "checkpoint_not_found",

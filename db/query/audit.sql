@@ -20,49 +20,15 @@ SELECT * FROM audit_events WHERE participant_code = $1 ORDER BY id;
 -- The chain. Every read that feeds a hash takes the columns in the
 -- canonical form of gateway/audit_chain.go: inet and jsonb as the text
 -- Postgres prints for them, '' for NULL (neither text can be empty).
+-- Sealing and verifying (the hot statements) run through pgx directly:
+-- see gateway/audit_chain.go.
 
 -- name: AuditChainHead :one
 SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1;
 
--- name: UnsealedAudit :many
--- Committed rows not yet sealed, oldest id first (partial index
--- audit_events_unsealed). FOR UPDATE: the sealing UPDATE follows.
-SELECT id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
-       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content
-FROM audit_events
-WHERE seq IS NULL
-ORDER BY id
-LIMIT sqlc.arg(max_rows)
-FOR UPDATE;
-
--- name: SealAudit :execrows
--- The one UPDATE the trigger admits: sets the sealing columns of rows that
--- have none.
-UPDATE audit_events e SET
-    seq = u.seq, prev_hash = u.prev_hash, hash = u.hash, sealed_at = sqlc.arg(sealed_at)
-FROM (
-    SELECT unnest(sqlc.arg(ids)::bigint[]) AS id,
-           unnest(sqlc.arg(seqs)::bigint[]) AS seq,
-           unnest(sqlc.arg(prev_hashes)::bytea[]) AS prev_hash,
-           unnest(sqlc.arg(hashes)::bytea[]) AS hash
-) u
-WHERE e.id = u.id AND e.seq IS NULL;
-
--- name: AuditChainPage :many
--- Sealed rows after a seq, in chain order, in canonical form.
-SELECT seq, id, occurred_at, actor_id, actor_name, actor_role, action, participant_code, request_id,
-       coalesce(actor_ip::text, '')::text AS actor_ip, coalesce(details::text, '')::text AS details, sealed_content, prev_hash, hash, sealed_at
-FROM audit_events
-WHERE seq > sqlc.arg(after_seq)
-ORDER BY seq
-LIMIT sqlc.arg(max_rows);
-
 -- name: UnsealedStats :one
 SELECT count(*)::bigint AS n, coalesce(min(occurred_at), 'epoch'::timestamptz)::timestamptz AS oldest
 FROM audit_events WHERE seq IS NULL;
-
--- name: AuditHashAt :one
-SELECT hash FROM audit_events WHERE seq = $1;
 
 -- name: InsertCheckpoint :one
 INSERT INTO audit_checkpoints (seq, hash, at, created_by) VALUES ($1, $2, $3, $4)
