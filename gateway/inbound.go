@@ -98,9 +98,30 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		return err
 	}
 	ch := consent.Channel(in.Channel)
+	id, fresh, err := insert(p.ID, "reply", []byte(in.Body))
+	if err != nil || !fresh {
+		return err
+	}
+	// Her check-in words come first: a duress or OK word that happens to
+	// be a stop word too ("gata", "basta") must reach the check-in logic,
+	// not silently end her consent and swallow the alarm.
+	if hook := s.cfg.Voice.CheckinReply; hook != nil {
+		handled, err := hook(ctx, q, p, InboundMessage{ID: id, Channel: in.Channel, Body: in.Body, ReceivedAt: now})
+		if err != nil {
+			return err
+		}
+		if handled {
+			if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "checkin_reply"}); err != nil {
+				return err
+			}
+			_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.checkin_reply", ParticipantCode: p.Code, Details: map[string]any{
+				"inbound_id": id, "channel": in.Channel,
+			}})
+			return err
+		}
+	}
 	if s.stopMatcher().IsStop(in.Body, p.Language) {
-		id, fresh, err := insert(p.ID, "stop", nil)
-		if err != nil || !fresh {
+		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "stop"}); err != nil {
 			return err
 		}
 		_, folded, err := s.consentsOf(ctx, q, p.ID, now)
@@ -117,25 +138,6 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			"inbound_id": id, "channel": in.Channel, "revoked": revoke, "confirmation_sent": false,
 		}})
 		return err
-	}
-	id, fresh, err := insert(p.ID, "reply", []byte(in.Body))
-	if err != nil || !fresh {
-		return err
-	}
-	if hook := s.cfg.Voice.CheckinReply; hook != nil {
-		handled, err := hook(ctx, q, p, InboundMessage{ID: id, Channel: in.Channel, Body: in.Body, ReceivedAt: now})
-		if err != nil {
-			return err
-		}
-		if handled {
-			if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "checkin_reply"}); err != nil {
-				return err
-			}
-			_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.checkin_reply", ParticipantCode: p.Code, Details: map[string]any{
-				"inbound_id": id, "channel": in.Channel,
-			}})
-			return err
-		}
 	}
 	details := map[string]any{"inbound_id": id, "channel": in.Channel, "kind": "reply"}
 	if s.stopMatcher().IsCallMe(in.Body) {

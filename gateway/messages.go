@@ -344,7 +344,9 @@ func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *Actor, k
 	if err != nil {
 		return err
 	}
-	n, err := q.PutIdempotency(ctx, db.PutIdempotencyParams{UserID: a.UserID, Key: key, RequestHash: hash, Status: int32(status), Response: b})
+	// Sealed: the answer can list what the filter removed from her
+	// message (a number, an address), which is never stored in clear.
+	n, err := q.PutIdempotency(ctx, db.PutIdempotencyParams{UserID: a.UserID, Key: key, RequestHash: hash, Status: int32(status), Response: s.keys.Seal(keys.Body, b)})
 	if err != nil {
 		return err
 	}
@@ -368,8 +370,13 @@ func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []b
 		fail(c, errs.Field("idempotency_reused", "Idempotency-Key", "this Idempotency-Key was used for a different request"))
 		return true
 	}
+	body, err := s.keys.Open(keys.Body, row.Response)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return true
+	}
 	c.Header("Idempotent-Replayed", "true")
-	c.Data(int(row.Status), "application/json; charset=utf-8", row.Response)
+	c.Data(int(row.Status), "application/json; charset=utf-8", body)
 	return true
 }
 

@@ -316,3 +316,27 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 		t.Fatalf("audit = %v", acts)
 	}
 }
+
+// TestIdempotentAnswerStoredSealed: the stored answer lists what the
+// filter removed (her number here), so it is kept sealed, not in clear.
+func TestIdempotentAnswerStoredSealed(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 003 000", true)
+	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola guapa, nos vemos el martes por la tarde. Llámame al 699 111 222"}
+	first := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
+	if first.Status != 202 || !strings.Contains(string(first.Body), "699 111 222") {
+		t.Fatalf("accept: %d %s", first.Status, first.Body)
+	}
+	var stored []byte
+	if err := p.db.QueryRow(`SELECT response FROM idempotency_keys`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), "699") || strings.Contains(string(stored), "redactions") {
+		t.Fatal("the idempotent answer is stored in clear")
+	}
+	again := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
+	if string(again.Body) != string(first.Body) {
+		t.Fatalf("replay differs: %s vs %s", again.Body, first.Body)
+	}
+}
