@@ -119,7 +119,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 		Retention: jetstream.WorkQueuePolicy,
 		Storage:   jetstream.FileStorage,
 		Replicas:  cfg.Replicas,
-		// The outbox publishes with Nats-Msg-Id = message id; a republish
+		// The outbox publishes with Nats-Msg-Id = the outbox row id; a republish
 		// after a crash inside this window is dropped as a duplicate.
 		Duplicates: 10 * time.Minute,
 	}, {

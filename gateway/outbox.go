@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -14,7 +15,7 @@ import (
 // Relay publishes outbox rows to JetStream. A row is deleted only after
 // JetStream acknowledged its publish, in the same transaction that claimed
 // it; a crash or a NATS outage leaves the rows in place, and the stream's
-// duplicate window (Nats-Msg-Id = message id) absorbs a republish. So a
+// duplicate window (Nats-Msg-Id = the outbox row) absorbs a republish. So a
 // message is delayed by an outage, never lost or doubled.
 type Relay struct {
 	db    *sql.DB
@@ -85,8 +86,11 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	}
 	futures := make([]jetstream.PubAckFuture, len(rows))
 	for i, row := range rows {
+		// The dedup id is the outbox row, not the message: a message can be
+		// queued twice (rescheduled when her window closed), and the second
+		// publish must not be dropped as a duplicate of the first.
 		id := row.MessageID.String()
-		futures[i], err = r.js.PublishAsync(row.Subject, []byte(id), jetstream.WithMsgID(id))
+		futures[i], err = r.js.PublishAsync(row.Subject, []byte(id), jetstream.WithMsgID("outbox-"+strconv.FormatInt(row.ID, 10)))
 		if err != nil {
 			return 0, err
 		}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"safecontact/channels"
+	"safecontact/channels/twiliotest"
 	"safecontact/db"
 	"safecontact/keys"
 )
@@ -177,6 +179,26 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	if n := p.fake.Created(); n != 0 {
 		t.Fatalf("a message mid-send was resent %d times", n)
 	}
+	// A provider "queued" callback must not make it look sendable again;
+	// a "delivered" one resolves it.
+	post := func(status string) {
+		u := p.http.URL + "/webhooks/twilio/status?m=" + id.String()
+		form := url.Values{"MessageSid": {"SM" + strings.Repeat("a", 32)}, "MessageStatus": {status}, "AccountSid": {p.fake.AccountSID()}}
+		req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), u, form))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("callback %s: %v %v", status, err, resp)
+		}
+		resp.Body.Close()
+	}
+	post("queued")
+	if m := p.waitStatus(id.String(), StatusUnknown); m["status"] != StatusUnknown {
+		t.Fatal("a queued callback moved an unknown message")
+	}
+	post("delivered")
+	p.waitStatus(id.String(), "delivered")
 }
 
 // TestNATSPayloadsAreIDsOnly reads what was published: message ids, no

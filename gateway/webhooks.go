@@ -176,8 +176,10 @@ func (b *statusBatcher) applyBatch(ctx context.Context, batch []statusReq) error
 				continue // the id and the provider's sid disagree: ignore
 			}
 			// Only forward: delivered never goes back to sent, a duplicate
-			// changes nothing.
-			if channels.StatusRank(r.up.Status) <= channels.StatusRank(st.status) {
+			// changes nothing. "queued"/"sending" from the provider carry no
+			// news, and applied to a message marked unknown they would make
+			// it look sendable again: ignored.
+			if channels.StatusRank(r.up.Status) <= channels.StatusRank(st.status) || channels.StatusRank(r.up.Status) <= channels.StatusRank(StatusSending) {
 				continue
 			}
 			code := ""

@@ -187,10 +187,16 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if finalStatus(m.Status) {
 			return nil
 		}
-		if err := setStatus(ctx, q, id, StatusFailed, "retries_exhausted", now); err != nil {
+		status, action := StatusFailed, "message.failed"
+		if m.Status == StatusSending {
+			// The provider may have it (its record failed): unknown, not
+			// failed, so nobody resends it believing it never went.
+			status, action = StatusUnknown, "message.unknown"
+		}
+		if err := setStatus(ctx, q, id, status, "retries_exhausted", now); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, SystemActor("worker"), AuditEvent{Action: "message.failed", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
+		_, err = Append(ctx, q, SystemActor("worker"), AuditEvent{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
 		return err
 	})
 	if err != nil {

@@ -130,6 +130,11 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			i := index[m.ID]
 			switch m.Status {
 			case StatusQueued:
+				if m.ProviderID.Valid {
+					// The provider already has it: never send it again.
+					w.log.Error("worker: queued message already has a provider id; not resent", "message_id", m.ID.String())
+					continue
+				}
 			case StatusSending:
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
@@ -180,7 +185,17 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			default:
 				o, err := w.outgoing(m, p)
 				if err != nil {
-					return err
+					// Its key is gone or the row is damaged: this one message
+					// fails, the rest of the batch goes on.
+					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
+					if err := setStatus(ctx, q, m.ID, StatusFailed, "decrypt_failed", now); err != nil {
+						return err
+					}
+					w.outcome(m.Channel, "failed")
+					if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
+						return err
+					}
+					continue
 				}
 				jobs = append(jobs, job{idx: i, msg: m, part: p, out: o})
 				sending = append(sending, m.ID)
@@ -321,7 +336,9 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, deliv
 		return channels.Retry, setStatus(ctx, q, id, StatusQueued, errCode(sendErr), now)
 	case safeToRetry(sendErr):
 		w.outcome(msg.Channel, "exhausted")
-		return channels.Dead, nil // dead() marks it failed
+		// The provider refused it: back to queued, so dead() marks it
+		// failed (a row left "sending" would read as maybe-sent).
+		return channels.Dead, setStatus(ctx, q, id, StatusQueued, errCode(sendErr), now)
 	case channels.IsRetryable(sendErr):
 		// The request may have reached the provider (a timeout after
 		// sending): resending could double it. Unknown, for staff.
