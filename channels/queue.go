@@ -194,7 +194,7 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 		if cfg.Limiter != nil {
 			if cfg.Priority {
 				cfg.Limiter.Reserve() // take a token, never wait
-			} else if err := cfg.Limiter.Wait(ctx); err != nil {
+			} else if err := waitToken(ctx, cfg.Limiter, batch, cfg.AckWait); err != nil {
 				for _, m := range batch {
 					m.Nak()
 				}
@@ -210,6 +210,33 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 		}
 		finish(ctx, js, cfg, msg, items[i], out, dead)
 	}
+}
+
+// waitToken waits for a send token. A slow send rate can hold a batch
+// longer than the ack wait, so while it waits it tells the server the
+// batch is in progress; otherwise messages still waiting here would be
+// redelivered (and, picked up again, look like a crash mid-send).
+func waitToken(ctx context.Context, lim *rate.Limiter, batch []jetstream.Msg, ackWait time.Duration) error {
+	r := lim.Reserve()
+	if !r.OK() {
+		return errors.New("rate limiter: burst too small")
+	}
+	for d := r.Delay(); d > 0; {
+		step := min(d, ackWait/3)
+		select {
+		case <-ctx.Done():
+			r.Cancel()
+			return ctx.Err()
+		case <-time.After(step):
+		}
+		d -= step
+		if d > 0 {
+			for _, m := range batch {
+				m.InProgress()
+			}
+		}
+	}
+	return nil
 }
 
 func finish(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, msg jetstream.Msg, it Item, out Outcome, dead DeadHandler) {
