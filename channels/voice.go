@@ -271,6 +271,13 @@ func (e CallEvent) IsMachine() bool {
 	return strings.HasPrefix(e.AnsweredBy, "machine_") || e.AnsweredBy == "fax"
 }
 
+// MaybeMachine is IsMachine or an undecided detection ("unknown"). Where
+// no voicemail may be left, an undecided answer is treated as a machine:
+// the neutral prompt must not end up recorded on her voicemail.
+func (e CallEvent) MaybeMachine() bool {
+	return e.IsMachine() || e.AnsweredBy == "unknown"
+}
+
 // CallEnded reports whether a call status is final.
 func CallEnded(status string) bool {
 	switch status {

@@ -285,8 +285,16 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 			step := func(kind, note string) error {
 				return q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: r.EscalationID, Level: r.Level, Kind: kind, UserID: r.UserID, At: now, Note: note})
 			}
+			// A bad row (user gone, phone sealed under a removed key) fails
+			// alone: returning the error would roll back the rows already
+			// sent in this batch and send their alerts again next second.
 			u, err := q.UserByID(ctx, r.UserID.Int64)
-			if err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				if err := finish("failed", "no_user"); err != nil {
+					return err
+				}
+				continue
+			} else if err != nil {
 				return err
 			}
 			if len(u.PhoneEnc) == 0 {
@@ -301,7 +309,14 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 			}
 			num, err := s.keys.Open(keys.Contact, u.PhoneEnc)
 			if err != nil {
-				return err
+				if err := finish("failed", "decrypt_failed"); err != nil {
+					return err
+				}
+				if err := step("alert_failed", "decrypt_failed"); err != nil {
+					return err
+				}
+				s.log.Error("staff alert: cannot decrypt the staff phone", "escalation_id", r.EscalationID.String(), "user_id", u.ID)
+				continue
 			}
 			rcpt, sendErr := al.sender.Send(ctx, channels.Outgoing{MessageID: "alert-" + strconv.FormatInt(r.ID, 10), Channel: "sms", To: string(num),
 				Body: StaffAlertText(r.EscalationID, r.Level)})

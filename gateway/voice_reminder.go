@@ -148,7 +148,9 @@ func (s *Server) voiceReminder(c *gin.Context) {
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", d.Code)
 		}
 		v := voiceFor(m.Language)
-		if ev.IsMachine() {
+		// An undecided detection counts as a machine where no voicemail
+		// may be left.
+		if ev.IsMachine() || (ev.MaybeMachine() && !d.AllowVoicemail) {
 			if !d.AllowVoicemail {
 				tw.Hangup()
 				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")

@@ -60,9 +60,17 @@ func TestVoiceReminderCalls(t *testing.T) {
 	p.fake.EndCall(context.Background(), ev.CallSid, "completed", nil)
 	p.waitStatus(id, "delivered") // the completed status does not undo it
 
-	// 2. No key: hang up, undelivered.
+	// 2a. Detection undecided ("unknown") and no voicemail allowed: treated
+	// as a machine, the prompt is never played (it could be recorded).
 	id, ev, _ = remind()
-	d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"unknown"}}))
+	if d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"unknown"}})); d.Hangup == nil || d.Gather != nil {
+		t.Fatalf("undecided detection: %s", d.Inner)
+	}
+	p.waitStatus(id, "undelivered")
+
+	// 2b. No key: hang up, undelivered.
+	id, ev, _ = remind()
+	d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}}))
 	c, _ = p.fake.Call(ev.CallSid)
 	if d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), d.Gather.Action, p.fake.CallForm(c, "in-progress", nil))); d.Hangup == nil || len(d.Say) != 0 {
 		t.Fatalf("no key: %s", d.Inner)
@@ -105,7 +113,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	if d.Hangup == nil || d.Gather != nil {
 		t.Fatalf("stale call: %s", d.Inner)
 	}
-	if n := p.fake.CallsCreated(); n != 5 {
+	if n := p.fake.CallsCreated(); n != 6 { // one call per case above
 		t.Fatalf("%d calls", n)
 	}
 	// The TwiML never contained her number; the logs neither.

@@ -179,11 +179,18 @@ func (s *Server) voiceScreen(c *gin.Context) {
 			return nil
 		}
 		t.CalleeSid = nullStr(ev.CallSid)
-		if ev.IsMachine() {
-			d, err := s.decide(ctx, q, p, consent.Voice, now)
-			if err != nil {
+		machine := ev.IsMachine()
+		var d consent.Decision
+		if ev.MaybeMachine() {
+			var err error
+			if d, err = s.decide(ctx, q, p, consent.Voice, now); err != nil {
 				return err
 			}
+			// An undecided detection counts as a machine unless a
+			// voicemail would be allowed anyway (then the gate decides).
+			machine = machine || !(d.Allowed && d.AllowVoicemail)
+		}
+		if machine {
 			if d.Allowed && d.AllowVoicemail {
 				// Her consent allows a voicemail (never on a monitored
 				// phone): the bridge proceeds and staff may leave one.
@@ -197,7 +204,7 @@ func (s *Server) voiceScreen(c *gin.Context) {
 				return err
 			}
 			tw.Hangup()
-			_, err = s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
+			_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
 			return err
 		}
 		t.CallState = callScreening
