@@ -24,7 +24,6 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/keys"
-	"safecontact/templates"
 )
 
 // auditRoutes registers the supervisor tools (audit log, export, verify,
@@ -748,22 +747,9 @@ func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[stri
 // (phone.revealed; the number never goes into the log).
 func (s *Server) revealPhone(c *gin.Context) {
 	ctx := c.Request.Context()
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+	reason, ok := s.bindReason(c, "you need her number")
+	if !ok {
 		return
-	}
-	reason := strings.TrimSpace(in.Reason)
-	if len(reason) < 5 || len(reason) > 500 {
-		fail(c, errs.Field("reason_required", "reason", "say why you need her number (5 to 500 characters); the reason is kept in the audit log"))
-		return
-	}
-	for _, f := range s.filter.Scan(reason) {
-		if f.Category == templates.CategoryPhone {
-			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
-			return
-		}
 	}
 	actor := actorOf(c)
 	now := s.now()

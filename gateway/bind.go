@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/errs"
+	"safecontact/templates"
 )
 
 // realNameFields are refused with their own message: the gateway never
@@ -125,4 +126,28 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// bindReason reads {"reason": "…"} for an action whose reason is kept in
+// the audit log in clear: 5 to 500 characters, and no phone number in it.
+// why completes "say why …". It writes the error itself.
+func (s *Server) bindReason(c *gin.Context, why string) (string, bool) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return "", false
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if len(reason) < 5 || len(reason) > 500 {
+		fail(c, errs.Field("reason_required", "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why))
+		return "", false
+	}
+	for _, f := range s.filter.Scan(reason) {
+		if f.Category == templates.CategoryPhone {
+			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
+			return "", false
+		}
+	}
+	return reason, true
 }

@@ -11,7 +11,6 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
-	"safecontact/errs"
 )
 
 // profileOf turns a stored participant into what the contact decision
@@ -222,17 +221,10 @@ func (s *Server) grantConsent(c *gin.Context) {
 
 func (s *Server) revokeConsent(c *gin.Context) {
 	ctx := c.Request.Context()
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
-		return
-	}
-	if in.Reason == "" {
-		in.Reason = c.Query("reason")
-	}
-	if in.Reason == "" || len(in.Reason) > 500 {
-		fail(c, errs.Field("missing_field", "reason", "a reason (up to 500 characters) is required to revoke consent"))
+	// The reason comes in the body only (query strings end up in proxy
+	// logs) and may not carry a number: it is kept in clear.
+	reason, ok := s.bindReason(c, "her consent is revoked")
+	if !ok {
 		return
 	}
 	ch, err := consent.ParseChannel(c.Param("channel"), false)
@@ -247,7 +239,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if err := RevokeConsent(ctx, q, actorOf(c), p, ch, consent.SourceStaff, in.Reason, now); err != nil {
+		if err := RevokeConsent(ctx, q, actorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
 			return err
 		}
 		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)

@@ -98,8 +98,11 @@ func TestConsentValidationAndMonitored(t *testing.T) {
 			t.Errorf("grant %v: %d %s, want %d %s", c.body, r.Status, r.Body, c.status, c.code)
 		}
 	}
-	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", nil); r.Status != 422 || r.errCode(t) != "missing_field" {
+	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", nil); r.Status != 422 || r.errCode(t) != "reason_required" {
 		t.Errorf("revoke without reason: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "new number is 612 345 999"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
+		t.Errorf("revoke with a number in the reason: %d %s", r.Status, r.Body)
 	}
 	// WhatsApp to a monitored phone is refused without explicit acceptance.
 	e.do(RoleStaff, "POST", base+"/consents", grant("whatsapp"))

@@ -4,14 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
-	"safecontact/errs"
-	"safecontact/templates"
 )
 
 // Erase: POST /v1/participants/{code}/erase-content {"reason": "…"}, and
@@ -140,22 +137,9 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 }
 
 func (s *Server) eraseContentHTTP(c *gin.Context) {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+	reason, ok := s.bindReason(c, "her message contents are erased")
+	if !ok {
 		return
-	}
-	reason := strings.TrimSpace(in.Reason)
-	if len(reason) < 5 || len(reason) > 500 {
-		fail(c, errs.Field("reason_required", "reason", "say why her message contents are erased (5 to 500 characters); the reason is kept in the audit log"))
-		return
-	}
-	for _, f := range s.filter.Scan(reason) {
-		if f.Category == templates.CategoryPhone {
-			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
-			return
-		}
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Minute)
 	defer cancel()

@@ -46,7 +46,7 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 		t.Fatalf("%d messages stored, want 2 (one per user)", n)
 	}
 	// A refusal is replayed too.
-	p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "asked"})
+	p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked us to stop"})
 	ref := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
 	ref2 := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
 	if ref.Status != 403 || ref.errCode(t) != "consent_revoked" || string(ref2.Body) != string(ref.Body) {
