@@ -590,7 +590,8 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 // handled=true when the text was a check-in answer (ok, help, duress) and
 // must not be treated as an ordinary inbound message. A duress word is
 // acted on even with no check-in open. Nothing is ever sent back to her
-// from here, and the body is neither logged nor stored.
+// from here, and nothing here logs or stores the body (the inbound webhook
+// keeps every message she sends sealed with the body key, like any other).
 func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (handled bool, err error) {
 	plan, err := q.CheckinPlan(ctx, p.ID)
 	if errors.Is(err, sql.ErrNoRows) {
