@@ -42,12 +42,8 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
        gateway audit open --secret-key FILE < export.jsonl     break-glass: open the sealed sent texts locally`)
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("missing subcommand: verify, checkpoint, export or open")
-	}
-	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSub(fs, args, "verify, checkpoint, export or open")
+	if err != nil {
 		return err
 	}
 	switch sub {

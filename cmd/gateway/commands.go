@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"safecontact/db"
 	"safecontact/gateway"
 	"safecontact/keys"
 	"safecontact/migrations"
@@ -43,6 +42,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return app.Serve(ctx, nil)
 }
 
+// parseSub takes the subcommand in front of the flags ("gateway users add
+// --name x") and parses the rest; choices names the subcommands for the
+// error when there is none.
+func parseSub(fs *flag.FlagSet, args []string, choices string) (string, error) {
+	if len(args) == 0 {
+		fs.Usage()
+		return "", errors.New("missing subcommand: " + choices)
+	}
+	return args[0], fs.Parse(args[1:])
+}
+
 func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("database-url", env("DATABASE_URL", ""), "PostgreSQL URL (env DATABASE_URL)")
 }
@@ -55,18 +65,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "usage: gateway migrate up|status [--database-url URL]")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("missing subcommand: up or status")
-	}
-	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSub(fs, args, "up or status")
+	if err != nil {
 		return err
 	}
-	if *url == "" {
-		return errors.New("DATABASE_URL is not set (or pass --database-url)")
-	}
-	pool, err := db.Open(ctx, *url)
+	pool, err := openDB(ctx, *url)
 	if err != nil {
 		return err
 	}
@@ -89,15 +92,11 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "usage: gateway keys init|rotate [--key-file FILE]\n       gateway keys audit-keypair --out DIR")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("missing subcommand: init, rotate or audit-keypair")
-	}
-	if args[0] == "audit-keypair" {
+	if len(args) > 0 && args[0] == "audit-keypair" {
 		return cmdAuditKeypair(args[1:], stdout, stderr)
 	}
-	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSub(fs, args, "init, rotate or audit-keypair")
+	if err != nil {
 		return err
 	}
 	if *file == "" {
@@ -131,18 +130,11 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin\n       gateway users list\n       gateway users disable --name NAME")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("missing subcommand: add, list or disable")
-	}
-	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSub(fs, args, "add, list or disable")
+	if err != nil {
 		return err
 	}
-	if *url == "" {
-		return errors.New("DATABASE_URL is not set (or pass --database-url)")
-	}
-	pool, err := db.Open(ctx, *url)
+	pool, err := openDB(ctx, *url)
 	if err != nil {
 		return err
 	}
