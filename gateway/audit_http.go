@@ -177,14 +177,8 @@ func (s *Server) listAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	before, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := pageLimit(c)
-	if err != nil {
-		fail(c, err)
+	before, limit, ok := pageArgs(c)
+	if !ok {
 		return
 	}
 	rows, err := s.q.ListAudit(ctx, db.ListAuditParams{Participant: f.participant, Actor: f.actor, Action: f.action,
@@ -193,15 +187,8 @@ func (s *Server) listAudit(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	out := struct {
-		Items      []AuditEventView `json:"items"`
-		NextCursor *string          `json:"next_cursor"`
-	}{Items: make([]AuditEventView, 0, len(rows))}
-	if len(rows) > int(limit) {
-		rows = rows[:limit]
-		next := encodeCursor(rows[len(rows)-1].ID)
-		out.NextCursor = &next
-	}
+	rows, next := trimPage(rows, limit, func(r db.ListAuditRow) string { return encodeCursor(r.ID) })
+	out := page[AuditEventView]{Items: make([]AuditEventView, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		out.Items = append(out.Items, AuditEventView{ID: r.ID, Seq: auditNullInt(r.Seq), OccurredAt: r.OccurredAt.UTC(),
 			Actor: auditActorView{ID: auditNullInt(r.ActorID), Name: r.ActorName, Role: r.ActorRole}, Action: r.Action,
@@ -583,14 +570,8 @@ func (s *Server) contactLog(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	after, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := pageLimit(c)
-	if err != nil {
-		fail(c, err)
+	after, limit, ok := pageArgs(c)
+	if !ok {
 		return
 	}
 	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: after, MaxRows: limit + 1})
@@ -598,12 +579,7 @@ func (s *Server) contactLog(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	var next *string
-	if len(rows) > int(limit) {
-		rows = rows[:limit]
-		n := encodeCursor(rows[len(rows)-1].ID)
-		next = &n
-	}
+	rows, next := trimPage(rows, limit, func(r db.ParticipantTimelineRow) string { return encodeCursor(r.ID) })
 	dets := make([]timelineDetails, len(rows))
 	var ids []uuid.UUID
 	for i, r := range rows {

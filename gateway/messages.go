@@ -521,16 +521,10 @@ func (s *Server) listParticipantMessages(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	out := struct {
-		Items      []messageView `json:"items"`
-		NextCursor *string       `json:"next_cursor"`
-	}{Items: []messageView{}}
-	if len(rows) > int(limit) {
-		rows = rows[:limit]
-		last := rows[len(rows)-1]
-		next := last.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + last.ID.String()
-		out.NextCursor = &next
-	}
+	rows, next := trimPage(rows, limit, func(m db.Message) string {
+		return m.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + m.ID.String()
+	})
+	out := page[messageView]{Items: []messageView{}, NextCursor: next}
 	for _, m := range rows {
 		out.Items = append(out.Items, viewMessage(m, p.Code))
 	}

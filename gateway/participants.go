@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -60,30 +57,60 @@ type ParticipantView struct {
 }
 
 func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
-	v := ParticipantView{
-		Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
-		Phone: p.PhoneMask, Monitored: p.Monitored, SafeWindows: p.SafeWindows,
-		AnyTime: p.AnyTime, ChannelPreference: p.ChannelPreference,
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
-	}
-	if p.WhatsappMask.Valid {
-		v.WhatsApp = &p.WhatsappMask.String
-	}
-	_, folded, err := s.consentsOf(ctx, s.q, p.ID, s.now())
+	vs, err := s.views(ctx, []db.Participant{p})
 	if err != nil {
-		return v, err
+		return ParticipantView{}, err
 	}
-	for _, c := range folded {
-		v.ConsentReviewDue = v.ConsentReviewDue || c.ReviewDue
+	return vs[0], nil
+}
+
+// views shows participants with two queries whatever their number: their
+// consent ledgers together, and the staff users.
+func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
+	out := make([]ParticipantView, 0, len(ps))
+	if len(ps) == 0 {
+		return out, nil
 	}
-	if p.CaseworkerID.Valid {
-		u, err := s.q.UserByID(ctx, p.CaseworkerID.Int64)
-		if err != nil {
-			return v, err
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	evs, err := s.q.ConsentHistoryMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	hist := map[int64][]consent.Event{}
+	for _, e := range evs {
+		hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+	}
+	users, err := s.q.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	now := s.now()
+	for _, p := range ps {
+		v := ParticipantView{
+			Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
+			Phone: p.PhoneMask, Monitored: p.Monitored, SafeWindows: p.SafeWindows,
+			AnyTime: p.AnyTime, ChannelPreference: p.ChannelPreference,
+			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 		}
-		v.Caseworker = &u.Name
+		if p.WhatsappMask.Valid {
+			v.WhatsApp = &p.WhatsappMask.String
+		}
+		for _, c := range consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge) {
+			v.ConsentReviewDue = v.ConsentReviewDue || c.ReviewDue
+		}
+		if name, ok := names[p.CaseworkerID.Int64]; p.CaseworkerID.Valid && ok {
+			v.Caseworker = &name
+		}
+		out = append(out, v)
 	}
-	return v, nil
+	return out, nil
 }
 
 // sealedNumber is a phone number as stored: ciphertext, blind index, mask.
@@ -416,42 +443,9 @@ func (s *Server) patchParticipant(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-// Cursors are opaque to clients: base64 of the last id seen.
-func encodeCursor(id int64) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(id))
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func decodeCursor(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 8 {
-		return 0, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned")
-	}
-	return int64(binary.BigEndian.Uint64(b)), nil
-}
-
-func pageLimit(c *gin.Context) (int32, error) {
-	raw := c.DefaultQuery("limit", "50")
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > 500 {
-		return 0, errs.Field("invalid_parameter", "limit", "limit must be a number from 1 to 500")
-	}
-	return int32(n), nil
-}
-
 func (s *Server) listParticipants(c *gin.Context) {
-	after, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := pageLimit(c)
-	if err != nil {
-		fail(c, err)
+	after, limit, ok := pageArgs(c)
+	if !ok {
 		return
 	}
 	rows, err := s.q.ListParticipants(c.Request.Context(), db.ListParticipantsParams{AfterID: after, MaxRows: limit + 1})
@@ -459,22 +453,11 @@ func (s *Server) listParticipants(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	out := struct {
-		Items      []ParticipantView `json:"items"`
-		NextCursor *string           `json:"next_cursor"`
-	}{Items: []ParticipantView{}}
-	if len(rows) > int(limit) {
-		rows = rows[:limit]
-		next := encodeCursor(rows[len(rows)-1].ID)
-		out.NextCursor = &next
+	rows, next := trimPage(rows, limit, func(p db.Participant) string { return encodeCursor(p.ID) })
+	items, err := s.views(c.Request.Context(), rows)
+	if err != nil {
+		fail(c, errs.Internal(err))
+		return
 	}
-	for _, p := range rows {
-		v, err := s.view(c.Request.Context(), p)
-		if err != nil {
-			fail(c, errs.Internal(err))
-			return
-		}
-		out.Items = append(out.Items, v)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, page[ParticipantView]{Items: items, NextCursor: next})
 }
