@@ -160,9 +160,6 @@ func absoluteHTTP(raw string) bool {
 // IsCallSid: CA followed by 32 hex digits.
 func IsCallSid(s string) bool { return isSid(s, "CA") }
 
-// IsMessageSid: SM… or MM…, Twilio's message SIDs.
-func IsMessageSid(s string) bool { return isMessageSid(s) }
-
 // ---- voice webhooks ----
 
 // CallEvent is a Twilio voice webhook (TwiML request, <Gather> action,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
-	"github.com/sqlc-dev/pqtype"
 )
 
 const claimOutbox = `-- name: ClaimOutbox :many
@@ -85,50 +84,6 @@ func (q *Queries) GetIdempotency(ctx context.Context, arg GetIdempotencyParams) 
 	return i, err
 }
 
-const insertMessage = `-- name: InsertMessage :exec
-INSERT INTO messages (
-    id, participant_id, channel, status, variant, template_id, template_version,
-    language, content_enc, priority, send_at, consent_version, redactions, created_by
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-`
-
-type InsertMessageParams struct {
-	ID              uuid.UUID
-	ParticipantID   int64
-	Channel         string
-	Status          string
-	Variant         string
-	TemplateID      sql.NullString
-	TemplateVersion sql.NullInt32
-	Language        string
-	ContentEnc      []byte
-	Priority        int16
-	SendAt          time.Time
-	ConsentVersion  int32
-	Redactions      pqtype.NullRawMessage
-	CreatedBy       sql.NullInt64
-}
-
-func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) error {
-	_, err := q.db.ExecContext(ctx, insertMessage,
-		arg.ID,
-		arg.ParticipantID,
-		arg.Channel,
-		arg.Status,
-		arg.Variant,
-		arg.TemplateID,
-		arg.TemplateVersion,
-		arg.Language,
-		arg.ContentEnc,
-		arg.Priority,
-		arg.SendAt,
-		arg.ConsentVersion,
-		arg.Redactions,
-		arg.CreatedBy,
-	)
-	return err
-}
-
 const insertMessageEvent = `-- name: InsertMessageEvent :exec
 INSERT INTO message_events (message_id, status, at, code) VALUES ($1, $2, $3, $4)
 `
@@ -147,21 +102,6 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 		arg.At,
 		arg.Code,
 	)
-	return err
-}
-
-const insertOutbox = `-- name: InsertOutbox :exec
-INSERT INTO outbox (message_id, subject, priority) VALUES ($1, $2, $3)
-`
-
-type InsertOutboxParams struct {
-	MessageID uuid.UUID
-	Subject   string
-	Priority  int16
-}
-
-func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) error {
-	_, err := q.db.ExecContext(ctx, insertOutbox, arg.MessageID, arg.Subject, arg.Priority)
 	return err
 }
 
@@ -228,20 +168,6 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 		return nil, err
 	}
 	return items, nil
-}
-
-const markSending = `-- name: MarkSending :exec
-UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1
-`
-
-type MarkSendingParams struct {
-	ID        uuid.UUID
-	UpdatedAt time.Time
-}
-
-func (q *Queries) MarkSending(ctx context.Context, arg MarkSendingParams) error {
-	_, err := q.db.ExecContext(ctx, markSending, arg.ID, arg.UpdatedAt)
-	return err
 }
 
 const messageByID = `-- name: MessageByID :one
@@ -440,65 +366,6 @@ func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusPara
 		arg.Status,
 		arg.UpdatedAt,
 		arg.ErrorCode,
-		arg.Final,
-	)
-	return err
-}
-
-const setProviderAccepted = `-- name: SetProviderAccepted :exec
-UPDATE messages SET
-    status = $2, provider_id = $3, provider_status = $4, updated_at = $5,
-    final_at = CASE WHEN $6::boolean THEN $5 ELSE final_at END
-WHERE id = $1
-`
-
-type SetProviderAcceptedParams struct {
-	ID             uuid.UUID
-	Status         string
-	ProviderID     sql.NullString
-	ProviderStatus sql.NullString
-	UpdatedAt      time.Time
-	Final          bool
-}
-
-func (q *Queries) SetProviderAccepted(ctx context.Context, arg SetProviderAcceptedParams) error {
-	_, err := q.db.ExecContext(ctx, setProviderAccepted,
-		arg.ID,
-		arg.Status,
-		arg.ProviderID,
-		arg.ProviderStatus,
-		arg.UpdatedAt,
-		arg.Final,
-	)
-	return err
-}
-
-const setProviderStatus = `-- name: SetProviderStatus :exec
-UPDATE messages SET
-    status = $2, provider_status = $3, error_code = $4, updated_at = $5,
-    provider_id = coalesce(provider_id, $6),
-    final_at = CASE WHEN $7::boolean THEN $5 ELSE final_at END
-WHERE id = $1
-`
-
-type SetProviderStatusParams struct {
-	ID             uuid.UUID
-	Status         string
-	ProviderStatus sql.NullString
-	ErrorCode      sql.NullString
-	UpdatedAt      time.Time
-	ProviderID     sql.NullString
-	Final          bool
-}
-
-func (q *Queries) SetProviderStatus(ctx context.Context, arg SetProviderStatusParams) error {
-	_, err := q.db.ExecContext(ctx, setProviderStatus,
-		arg.ID,
-		arg.Status,
-		arg.ProviderStatus,
-		arg.ErrorCode,
-		arg.UpdatedAt,
-		arg.ProviderID,
 		arg.Final,
 	)
 	return err

@@ -13,41 +13,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const callbackTaskByID = `-- name: CallbackTaskByID :one
-SELECT id, participant_id, message_id, source_key, reason, priority, language, earliest_at, status, attempts, max_attempts, claimed_by, claimed_at, call_sid, callee_sid, call_state, call_started_at, last_result, outcome, created_by, created_at, updated_at, closed_at FROM callback_tasks WHERE id = $1
-`
-
-func (q *Queries) CallbackTaskByID(ctx context.Context, id int64) (CallbackTask, error) {
-	row := q.db.QueryRowContext(ctx, callbackTaskByID, id)
-	var i CallbackTask
-	err := row.Scan(
-		&i.ID,
-		&i.ParticipantID,
-		&i.MessageID,
-		&i.SourceKey,
-		&i.Reason,
-		&i.Priority,
-		&i.Language,
-		&i.EarliestAt,
-		&i.Status,
-		&i.Attempts,
-		&i.MaxAttempts,
-		&i.ClaimedBy,
-		&i.ClaimedAt,
-		&i.CallSid,
-		&i.CalleeSid,
-		&i.CallState,
-		&i.CallStartedAt,
-		&i.LastResult,
-		&i.Outcome,
-		&i.CreatedBy,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.ClosedAt,
-	)
-	return i, err
-}
-
 const callbackTaskByMessage = `-- name: CallbackTaskByMessage :one
 SELECT id, participant_id, message_id, source_key, reason, priority, language, earliest_at, status, attempts, max_attempts, claimed_by, claimed_at, call_sid, callee_sid, call_state, call_started_at, last_result, outcome, created_by, created_at, updated_at, closed_at FROM callback_tasks WHERE message_id = $1
 `

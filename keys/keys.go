@@ -111,11 +111,11 @@ func Rotate(path string) (uint32, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return 0, err
 	}
-	var max uint32
+	var top uint32
 	for _, k := range f.Keys {
-		max = Max(max, k.ID)
+		top = max(top, k.ID)
 	}
-	id := max + 1
+	id := top + 1
 	f.Keys = append(f.Keys, MasterKey{ID: id, Secret: base64.StdEncoding.EncodeToString(secret), Created: time.Now().UTC()})
 	f.Primary = id
 	b, err := json.MarshalIndent(f, "", "  ")
@@ -127,14 +127,6 @@ func Rotate(path string) (uint32, error) {
 		return 0, err
 	}
 	return id, os.Rename(tmp, path)
-}
-
-// Max returns the larger of a and b.
-func Max(a, b uint32) uint32 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 func readFile(path string) (*File, error) {

@@ -282,13 +282,6 @@ func (f *Fake) Requests() []Request {
 	return out
 }
 
-// ResetRequests forgets the recorded requests.
-func (f *Fake) ResetRequests() {
-	f.reqMu.Lock()
-	f.reqs, f.reqPos = nil, 0
-	f.reqMu.Unlock()
-}
-
 // RequestCount is how many API requests arrived (recorded or not).
 func (f *Fake) RequestCount() int64 { return f.nRequest.Load() }
 

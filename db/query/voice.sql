@@ -20,9 +20,6 @@ SELECT * FROM callback_tasks WHERE message_id = $1;
 -- name: CallbackTaskBySourceKey :one
 SELECT * FROM callback_tasks WHERE source_key = $1;
 
--- name: CallbackTaskByID :one
-SELECT * FROM callback_tasks WHERE id = $1;
-
 -- name: CallbackTaskForUpdate :one
 SELECT * FROM callback_tasks WHERE id = $1 FOR UPDATE;
 
