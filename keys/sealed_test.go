@@ -2,11 +2,15 @@ package keys
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/nacl/box"
 )
 
 func TestAuditKeyPairSealOpen(t *testing.T) {
@@ -60,6 +64,13 @@ func TestAuditKeyPairSealOpen(t *testing.T) {
 		t.Fatal("two seals of one text are equal (no ephemeral key?)")
 	}
 
+	// Values written before the epoch form (0xA1, one X25519 key pair per
+	// value) still open.
+	legacy, err := box.SealAnonymous(append([]byte{sealedVersion}, pub.fingerprint()...), msg, &pub.key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	tests := []struct {
 		name    string
 		key     *AuditSecretKey
@@ -68,6 +79,10 @@ func TestAuditKeyPairSealOpen(t *testing.T) {
 		wantErr error
 	}{
 		{"right key", sec, sealed, msg, nil},
+		{"legacy 0xA1 value", sec, legacy, msg, nil},
+		{"legacy 0xA1 value, another key pair", otherSec, legacy, nil, ErrWrongAuditKey},
+		{"tampered ephemeral key", sec, flip(sealed, 1+fingerprintLen), nil, ErrDecrypt},
+		{"tampered nonce", sec, flip(sealed, 1+fingerprintLen+32), nil, ErrDecrypt},
 		{"another key pair", otherSec, sealed, nil, ErrWrongAuditKey},
 		{"tampered", sec, flip(sealed, len(sealed)-1), nil, ErrDecrypt},
 		{"truncated", sec, sealed[:20], nil, ErrDecrypt},
@@ -80,6 +95,47 @@ func TestAuditKeyPairSealOpen(t *testing.T) {
 				t.Fatalf("Open = %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+// The sender key is shared by the values of one epoch and replaced when
+// the epoch ends (by time or by count); every value opens.
+func TestAuditSealEpochs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "audit")
+	pubPath, secPath, err := GenerateAuditKeyPair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := LoadAuditPublicKey(pubPath)
+	sec, _ := LoadAuditSecretKey(secPath)
+	epk := func(v []byte) string { return string(v[1+fingerprintLen : 1+fingerprintLen+32]) }
+	seal := func(text string) []byte {
+		t.Helper()
+		v, err := pub.Seal([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := sec.Open(v); err != nil || string(got) != text {
+			t.Fatalf("Open = %q, %v; want %q", got, err, text)
+		}
+		return v
+	}
+	a, b := seal("uno"), seal("dos")
+	if epk(a) != epk(b) {
+		t.Fatal("two values of one epoch have different sender keys")
+	}
+	if string(a[1+fingerprintLen+32:1+fingerprintLen+56]) == string(b[1+fingerprintLen+32:1+fingerprintLen+56]) {
+		t.Fatal("two values share a nonce")
+	}
+	pub.ep.until = time.Now().Add(-time.Second)
+	c := seal("tres")
+	if epk(c) == epk(b) {
+		t.Fatal("sender key not replaced after the epoch's time")
+	}
+	pub.ep.left = 0
+	d := seal("cuatro")
+	if epk(d) == epk(c) {
+		t.Fatal("sender key not replaced after the epoch's count")
 	}
 }
 
