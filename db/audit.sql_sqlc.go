@@ -54,18 +54,18 @@ func (q *Queries) AppendAudit(ctx context.Context, arg AppendAuditParams) (int64
 
 const appendAuditManySealed = `-- name: AppendAuditManySealed :exec
 INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details, sealed_content)
-SELECT $1, $2, unnest($3::text[]),
-       unnest($4::text[]), '', unnest($5::text[])::jsonb,
-       nullif(unnest($6::bytea[]), ''::bytea)
+SELECT $1, $2, unnest($3::text::text[]),
+       unnest($4::text::text[]), '', unnest($5::text::text[])::jsonb,
+       nullif(unnest($6::text::bytea[]), ''::bytea)
 `
 
 type AppendAuditManySealedParams struct {
 	ActorName        string
 	ActorRole        string
-	Actions          []string
-	ParticipantCodes []string
-	Details          []string
-	SealedContents   [][]byte
+	Actions          string
+	ParticipantCodes string
+	Details          string
+	SealedContents   string
 }
 
 // System events of one actor, many participants, each with its sealed
@@ -75,10 +75,10 @@ func (q *Queries) AppendAuditManySealed(ctx context.Context, arg AppendAuditMany
 	_, err := q.db.ExecContext(ctx, appendAuditManySealed,
 		arg.ActorName,
 		arg.ActorRole,
-		pq.Array(arg.Actions),
-		pq.Array(arg.ParticipantCodes),
-		pq.Array(arg.Details),
-		pq.Array(arg.SealedContents),
+		arg.Actions,
+		arg.ParticipantCodes,
+		arg.Details,
+		arg.SealedContents,
 	)
 	return err
 }

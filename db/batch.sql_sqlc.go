@@ -12,106 +12,127 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
-	"github.com/sqlc-dev/pqtype"
 )
 
-const acceptMessage = `-- name: AcceptMessage :one
-WITH msg AS (
+const acceptMessages = `-- name: AcceptMessages :execrows
+WITH r AS (
+    SELECT unnest($1::text::uuid[]) AS id,
+           unnest($2::text::bigint[]) AS participant_id,
+           unnest($3::text::text[]) AS channel,
+           unnest($4::text::text[]) AS status,
+           unnest($5::text::text[]) AS variant,
+           nullif(unnest($6::text::text[]), '') AS template_id,
+           nullif(unnest($7::text::integer[]), 0) AS template_version,
+           unnest($8::text::text[]) AS language,
+           unnest($9::text::bytea[]) AS content_enc,
+           unnest($10::text::smallint[]) AS priority,
+           unnest($11::text::timestamptz[]) AS send_at,
+           unnest($12::text::integer[]) AS consent_version,
+           nullif(unnest($13::text::text[]), '')::jsonb AS redactions,
+           nullif(unnest($14::text::bigint[]), 0) AS user_id,
+           unnest($15::text::timestamptz[]) AS at,
+           unnest($16::text::text[]) AS subject,
+           unnest($17::text::boolean[]) AS enqueue,
+           unnest($18::text::text[]) AS actor_name,
+           unnest($19::text::text[]) AS actor_role,
+           unnest($20::text::text[]) AS participant_code,
+           unnest($21::text::text[]) AS request_id,
+           nullif(unnest($22::text::text[]), '')::inet AS actor_ip,
+           unnest($23::text::text[])::jsonb AS details
+), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
         language, content_enc, priority, send_at, consent_version, redactions, created_by
-    ) VALUES (
-        $1, $2, $3, $4, $5,
-        $6, $7, $8, $9,
-        $10, $11, $12, $13, $14
-    ) RETURNING id
+    )
+    SELECT id, participant_id, channel, status, variant, template_id, template_version,
+           language, content_enc, priority, send_at, consent_version, redactions, user_id
+    FROM r
+    RETURNING id
 ), ev AS (
-    INSERT INTO message_events (message_id, status, at) SELECT id, $4, $15 FROM msg
+    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM r
 ), ob AS (
-    INSERT INTO outbox (message_id, subject, priority)
-    SELECT id, $16, $10 FROM msg WHERE $17::boolean
+    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM r WHERE enqueue
 ), au AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
-    VALUES ($18, $19, $20, 'message.accepted', $21,
-            $22, $23, $24)
+    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM r
 )
 SELECT id FROM msg
 `
 
-type AcceptMessageParams struct {
-	ID              uuid.UUID
-	ParticipantID   int64
-	Channel         string
-	Status          string
-	Variant         string
-	TemplateID      sql.NullString
-	TemplateVersion sql.NullInt32
-	Language        string
-	ContentEnc      []byte
-	Priority        int16
-	SendAt          time.Time
-	ConsentVersion  int32
-	Redactions      pqtype.NullRawMessage
-	CreatedBy       sql.NullInt64
-	Now             time.Time
-	Subject         string
-	Enqueue         bool
-	ActorID         sql.NullInt64
-	ActorName       string
-	ActorRole       string
-	ParticipantCode sql.NullString
-	RequestID       string
-	ActorIp         pqtype.Inet
-	Details         pqtype.NullRawMessage
+type AcceptMessagesParams struct {
+	Ids              string
+	ParticipantIds   string
+	Channels         string
+	Statuses         string
+	Variants         string
+	TemplateIds      string
+	TemplateVersions string
+	Languages        string
+	Contents         string
+	Priorities       string
+	SendAts          string
+	ConsentVersions  string
+	Redactions       string
+	UserIds          string
+	Ats              string
+	Subjects         string
+	Enqueue          string
+	ActorNames       string
+	ActorRoles       string
+	ParticipantCodes string
+	RequestIds       string
+	ActorIps         string
+	Details          string
 }
 
-// The whole accept write in one statement (so one round trip, atomic
-// without an explicit transaction): the message, its first event, its
-// outbox row when it is due now, and its audit event.
-func (q *Queries) AcceptMessage(ctx context.Context, arg AcceptMessageParams) (uuid.UUID, error) {
-	row := q.db.QueryRowContext(ctx, acceptMessage,
-		arg.ID,
-		arg.ParticipantID,
-		arg.Channel,
-		arg.Status,
-		arg.Variant,
-		arg.TemplateID,
-		arg.TemplateVersion,
-		arg.Language,
-		arg.ContentEnc,
-		arg.Priority,
-		arg.SendAt,
-		arg.ConsentVersion,
+// The whole accept write for many messages in one statement (one round
+// trip, atomic without an explicit transaction): each message, its first
+// event, its outbox row when it is due now, and its audit event. The
+// arrays are parallel, one element per message; an empty string or 0 stands for NULL.
+func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, acceptMessages,
+		arg.Ids,
+		arg.ParticipantIds,
+		arg.Channels,
+		arg.Statuses,
+		arg.Variants,
+		arg.TemplateIds,
+		arg.TemplateVersions,
+		arg.Languages,
+		arg.Contents,
+		arg.Priorities,
+		arg.SendAts,
+		arg.ConsentVersions,
 		arg.Redactions,
-		arg.CreatedBy,
-		arg.Now,
-		arg.Subject,
+		arg.UserIds,
+		arg.Ats,
+		arg.Subjects,
 		arg.Enqueue,
-		arg.ActorID,
-		arg.ActorName,
-		arg.ActorRole,
-		arg.ParticipantCode,
-		arg.RequestID,
-		arg.ActorIp,
+		arg.ActorNames,
+		arg.ActorRoles,
+		arg.ParticipantCodes,
+		arg.RequestIds,
+		arg.ActorIps,
 		arg.Details,
 	)
-	var id uuid.UUID
-	err := row.Scan(&id)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const appendAuditMany = `-- name: AppendAuditMany :exec
 INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details)
-SELECT $1, $2, unnest($3::text[]),
-       unnest($4::text[]), '', unnest($5::text[])::jsonb
+SELECT $1, $2, unnest($3::text::text[]),
+       unnest($4::text::text[]), '', unnest($5::text::text[])::jsonb
 `
 
 type AppendAuditManyParams struct {
 	ActorName        string
 	ActorRole        string
-	Actions          []string
-	ParticipantCodes []string
-	Details          []string
+	Actions          string
+	ParticipantCodes string
+	Details          string
 }
 
 // System events of one actor, many participants (workers, callbacks).
@@ -119,19 +140,19 @@ func (q *Queries) AppendAuditMany(ctx context.Context, arg AppendAuditManyParams
 	_, err := q.db.ExecContext(ctx, appendAuditMany,
 		arg.ActorName,
 		arg.ActorRole,
-		pq.Array(arg.Actions),
-		pq.Array(arg.ParticipantCodes),
-		pq.Array(arg.Details),
+		arg.Actions,
+		arg.ParticipantCodes,
+		arg.Details,
 	)
 	return err
 }
 
 const consentHistoryMany = `-- name: ConsentHistoryMany :many
-SELECT id, participant_id, channel, kind, at, actor, source, evidence, notice_language, expires_at, reason, allow_voicemail, accept_whatsapp_risk FROM consent_events WHERE participant_id = ANY($1::bigint[]) ORDER BY participant_id, at, id
+SELECT id, participant_id, channel, kind, at, actor, source, evidence, notice_language, expires_at, reason, allow_voicemail, accept_whatsapp_risk FROM consent_events WHERE participant_id = ANY($1::text::bigint[]) ORDER BY participant_id, at, id
 `
 
-func (q *Queries) ConsentHistoryMany(ctx context.Context, ids []int64) ([]ConsentEvent, error) {
-	rows, err := q.db.QueryContext(ctx, consentHistoryMany, pq.Array(ids))
+func (q *Queries) ConsentHistoryMany(ctx context.Context, ids string) ([]ConsentEvent, error) {
+	rows, err := q.db.QueryContext(ctx, consentHistoryMany, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -169,51 +190,51 @@ func (q *Queries) ConsentHistoryMany(ctx context.Context, ids []int64) ([]Consen
 
 const insertMessageEventsMany = `-- name: InsertMessageEventsMany :exec
 INSERT INTO message_events (message_id, status, at, code)
-SELECT unnest($1::uuid[]), unnest($2::text[]), $3,
-       nullif(unnest($4::text[]), '')
+SELECT unnest($1::text::uuid[]), unnest($2::text::text[]), $3,
+       nullif(unnest($4::text::text[]), '')
 `
 
 type InsertMessageEventsManyParams struct {
-	Ids      []uuid.UUID
-	Statuses []string
+	Ids      string
+	Statuses string
 	At       time.Time
-	Codes    []string
+	Codes    string
 }
 
 func (q *Queries) InsertMessageEventsMany(ctx context.Context, arg InsertMessageEventsManyParams) error {
 	_, err := q.db.ExecContext(ctx, insertMessageEventsMany,
-		pq.Array(arg.Ids),
-		pq.Array(arg.Statuses),
+		arg.Ids,
+		arg.Statuses,
 		arg.At,
-		pq.Array(arg.Codes),
+		arg.Codes,
 	)
 	return err
 }
 
 const markSendingMany = `-- name: MarkSendingMany :exec
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1
-WHERE id = ANY($2::uuid[])
+WHERE id = ANY($2::text::uuid[])
 `
 
 type MarkSendingManyParams struct {
 	Now time.Time
-	Ids []uuid.UUID
+	Ids string
 }
 
 func (q *Queries) MarkSendingMany(ctx context.Context, arg MarkSendingManyParams) error {
-	_, err := q.db.ExecContext(ctx, markSendingMany, arg.Now, pq.Array(arg.Ids))
+	_, err := q.db.ExecContext(ctx, markSendingMany, arg.Now, arg.Ids)
 	return err
 }
 
 const messagesByIDsForUpdate = `-- name: MessagesByIDsForUpdate :many
 
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
 `
 
 // Set-based statements for the hot paths (workers, status callbacks,
 // accept): one round trip for many rows.
-func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids []uuid.UUID) ([]Message, error) {
-	rows, err := q.db.QueryContext(ctx, messagesByIDsForUpdate, pq.Array(ids))
+func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids string) ([]Message, error) {
+	rows, err := q.db.QueryContext(ctx, messagesByIDsForUpdate, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +281,7 @@ func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids []uuid.UUID) (
 const messagesWithCodeByIDsForUpdate = `-- name: MessagesWithCodeByIDsForUpdate :many
 SELECT m.id, m.status, m.provider_id, m.participant_id, p.code
 FROM messages m JOIN participants p ON p.id = m.participant_id
-WHERE m.id = ANY($1::uuid[])
+WHERE m.id = ANY($1::text::uuid[])
 ORDER BY m.id
 FOR UPDATE OF m
 `
@@ -273,8 +294,8 @@ type MessagesWithCodeByIDsForUpdateRow struct {
 	Code          string
 }
 
-func (q *Queries) MessagesWithCodeByIDsForUpdate(ctx context.Context, ids []uuid.UUID) ([]MessagesWithCodeByIDsForUpdateRow, error) {
-	rows, err := q.db.QueryContext(ctx, messagesWithCodeByIDsForUpdate, pq.Array(ids))
+func (q *Queries) MessagesWithCodeByIDsForUpdate(ctx context.Context, ids string) ([]MessagesWithCodeByIDsForUpdateRow, error) {
+	rows, err := q.db.QueryContext(ctx, messagesWithCodeByIDsForUpdate, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -302,12 +323,58 @@ func (q *Queries) MessagesWithCodeByIDsForUpdate(ctx context.Context, ids []uuid
 	return items, nil
 }
 
-const participantsByIDs = `-- name: ParticipantsByIDs :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = ANY($1::bigint[])
+const participantsByCodes = `-- name: ParticipantsByCodes :many
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE code = ANY($1::text::text[])
 `
 
-func (q *Queries) ParticipantsByIDs(ctx context.Context, ids []int64) ([]Participant, error) {
-	rows, err := q.db.QueryContext(ctx, participantsByIDs, pq.Array(ids))
+func (q *Queries) ParticipantsByCodes(ctx context.Context, codes string) ([]Participant, error) {
+	rows, err := q.db.QueryContext(ctx, participantsByCodes, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Participant{}
+	for rows.Next() {
+		var i Participant
+		if err := rows.Scan(
+			&i.ID,
+			&i.Code,
+			&i.Initials,
+			&i.Language,
+			&i.TimeZone,
+			&i.PhoneEnc,
+			&i.PhoneIndex,
+			&i.PhoneMask,
+			&i.WhatsappEnc,
+			&i.WhatsappIndex,
+			&i.WhatsappMask,
+			&i.Monitored,
+			pq.Array(&i.SafeWindows),
+			&i.AnyTime,
+			pq.Array(&i.ChannelPreference),
+			&i.CaseworkerID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const participantsByIDs = `-- name: ParticipantsByIDs :many
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = ANY($1::text::bigint[])
+`
+
+func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Participant, error) {
+	rows, err := q.db.QueryContext(ctx, participantsByIDs, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -357,36 +424,36 @@ UPDATE messages m SET
     updated_at = $1,
     final_at = CASE WHEN u.final THEN $1 ELSE m.final_at END
 FROM (
-    SELECT unnest($2::uuid[]) AS id,
-           unnest($3::text[]) AS status,
-           unnest($4::text[]) AS provider_id,
-           unnest($5::text[]) AS provider_status,
-           unnest($6::text[]) AS error_code,
-           unnest($7::boolean[]) AS final
+    SELECT unnest($2::text::uuid[]) AS id,
+           unnest($3::text::text[]) AS status,
+           unnest($4::text::text[]) AS provider_id,
+           unnest($5::text::text[]) AS provider_status,
+           unnest($6::text::text[]) AS error_code,
+           unnest($7::text::boolean[]) AS final
 ) u
 WHERE m.id = u.id
 `
 
 type SetStatusManyParams struct {
 	Now              time.Time
-	Ids              []uuid.UUID
-	Statuses         []string
-	ProviderIds      []string
-	ProviderStatuses []string
-	ErrorCodes       []string
-	Finals           []bool
+	Ids              string
+	Statuses         string
+	ProviderIds      string
+	ProviderStatuses string
+	ErrorCodes       string
+	Finals           string
 }
 
 // Applies per-message status (and provider id/status when given).
 func (q *Queries) SetStatusMany(ctx context.Context, arg SetStatusManyParams) error {
 	_, err := q.db.ExecContext(ctx, setStatusMany,
 		arg.Now,
-		pq.Array(arg.Ids),
-		pq.Array(arg.Statuses),
-		pq.Array(arg.ProviderIds),
-		pq.Array(arg.ProviderStatuses),
-		pq.Array(arg.ErrorCodes),
-		pq.Array(arg.Finals),
+		arg.Ids,
+		arg.Statuses,
+		arg.ProviderIds,
+		arg.ProviderStatuses,
+		arg.ErrorCodes,
+		arg.Finals,
 	)
 	return err
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"github.com/sqlc-dev/pqtype"
 
 	"safecontact/channels"
 	"safecontact/consent"
@@ -199,16 +198,12 @@ func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *Actor, m 
 		details[k] = v
 	}
 	dj, _ := json.Marshal(details)
-	actorID := sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}
-	_, err = q.AcceptMessage(ctx, db.AcceptMessageParams{
-		ID: id, ParticipantID: m.p.ID, Channel: string(m.d.Channel), Status: st, Variant: string(m.d.Variant),
-		TemplateID: sql.NullString{String: r.TemplateID, Valid: true}, TemplateVersion: sql.NullInt32{Int32: int32(r.Version), Valid: true},
-		Language: r.Lang, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: m.priority, SendAt: m.sendAt,
-		ConsentVersion: int32(m.d.ConsentVersion), CreatedBy: actorID, Now: now,
-		Subject: channels.Subject(string(m.d.Channel), m.priority > 0), Enqueue: st == StatusQueued,
-		ActorID: actorID, ActorName: a.Name, ActorRole: string(a.Role), ParticipantCode: sql.NullString{String: m.p.Code, Valid: true},
-		RequestID: a.RequestID, ActorIp: inet(a.IP), Details: pqtype.NullRawMessage{RawMessage: dj, Valid: true},
-	})
+	err = insertMessages(ctx, q, []newMessage{{
+		id: id, participantID: m.p.ID, participantCode: m.p.Code, channel: string(m.d.Channel), status: st, variant: string(m.d.Variant),
+		templateID: r.TemplateID, templateVersion: r.Version, language: r.Lang, contentEnc: s.keys.Seal(keys.Body, sealed),
+		priority: m.priority, sendAt: m.sendAt, consentVersion: m.d.ConsentVersion, at: now,
+		subject: channels.Subject(string(m.d.Channel), m.priority > 0), actor: a, details: dj,
+	}})
 	return id, st, err
 }
 

@@ -426,7 +426,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		for i, pl := range plans {
 			pids[i] = pl.ParticipantID
 		}
-		ps, err := q.ParticipantsByIDs(ctx, pids)
+		ps, err := q.ParticipantsByIDs(ctx, db.Array(pids))
 		if err != nil {
 			return err
 		}
@@ -434,7 +434,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		for _, p := range ps {
 			parts[p.ID] = p
 		}
-		evs, err := q.ConsentHistoryMany(ctx, pids)
+		evs, err := q.ConsentHistoryMany(ctx, db.Array(pids))
 		if err != nil {
 			return err
 		}

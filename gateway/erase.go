@@ -74,8 +74,8 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 			return err
 		}
 		if len(canceled) > 0 {
-			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: canceled, Statuses: repeat("canceled", len(canceled)),
-				Codes: repeat("content_erased", len(canceled)), At: now}); err != nil {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(canceled), Statuses: db.Array(repeat("canceled", len(canceled))),
+				Codes: db.Array(repeat("content_erased", len(canceled))), At: now}); err != nil {
 				return err
 			}
 		}

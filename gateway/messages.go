@@ -14,7 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"github.com/sqlc-dev/pqtype"
 
 	"safecontact/channels"
 	"safecontact/consent"
@@ -106,7 +105,7 @@ func redactionCounts(rs []redactionView) map[string]int {
 
 // compose validates the request, runs the contact decision and renders the
 // text. A refusal comes back as decision.Allowed == false with no error.
-func (s *Server) compose(ctx context.Context, q *db.Queries, in messageInput, p db.Participant, now time.Time) (composed, error) {
+func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event, now time.Time) (composed, error) {
 	var out composed
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil {
@@ -121,10 +120,7 @@ func (s *Server) compose(ctx context.Context, q *db.Queries, in messageInput, p 
 	if len(in.Body) > 1600 {
 		return out, errs.Field("invalid_param", "body", "free text is limited to 1600 bytes")
 	}
-	d, err := s.decide(ctx, q, p, ch, now)
-	if err != nil {
-		return out, errs.Internal(err)
-	}
+	d := consent.Decide(profileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
 	out.decision = d
 	if !d.Allowed {
 		return out, nil
@@ -230,91 +226,74 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		return
 	}
 	now := s.now()
+	p, hist, err := s.lookup(ctx, in.Participant)
+	if err != nil {
+		if isErr(err, "not_found") {
+			err = errs.Field("not_found", "participant", "participant not found")
+		}
+		fail(c, err)
+		return
+	}
+	m, err := s.compose(in, p, hist, now)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	prio := int16(0)
+	if in.Priority == "safety" {
+		prio = 1
+	} else if in.Priority != "" && in.Priority != "normal" {
+		fail(c, errs.Field("invalid_parameter", "priority", "priority is normal or safety"))
+		return
+	}
 	var status int
 	var resp any
-	accept := func(q *db.Queries) error {
-		p, err := s.participantByCode(ctx, q, in.Participant, false)
-		if err != nil {
-			if isErr(err, "not_found") {
-				return errs.Field("not_found", "participant", "participant not found")
-			}
-			return err
-		}
-		m, err := s.compose(ctx, q, in, p, now)
-		if err != nil {
-			return err
-		}
-		d := m.decision
-		if !d.Allowed {
-			// A refusal is recorded too: who tried to contact her, how, and why not.
+	var write func(q *db.Queries) error
+	d := m.decision
+	if !d.Allowed {
+		// A refusal is recorded too: who tried to contact her, how, and why not.
+		e := errs.New(d.Code, "%s", d.Reason)
+		status, resp = HTTPStatus(e), errorBody{Error: e}
+		write = func(q *db.Queries) error {
 			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
 				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
 			}}); err != nil {
 				return err
 			}
-			e := errs.New(d.Code, "%s", d.Reason)
-			status, resp = HTTPStatus(e), errorBody{Error: e}
 			return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
 		}
-		id, err := uuid.NewV7()
+	} else {
+		nm, accepted, err := s.newMessage(actor, p, m, prio, now)
 		if err != nil {
-			return err
+			fail(c, errs.Internal(err))
+			return
 		}
-		st := StatusQueued
-		if d.SendAt.After(now) {
-			st = StatusScheduled
+		status, resp = http.StatusAccepted, accepted
+		if idemKey == "" {
+			// Stored with other requests' messages in one statement
+			// (see batcher); answered only once committed.
+			write = func(*db.Queries) error {
+				werr, err := s.accepts.do(ctx, nm)
+				if err != nil {
+					return err
+				}
+				return werr
+			}
+		} else {
+			write = func(q *db.Queries) error {
+				if err := insertMessages(ctx, q, []newMessage{nm}); err != nil {
+					return err
+				}
+				return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
+			}
 		}
-		prio := int16(0)
-		if in.Priority == "safety" {
-			prio = 1
-		} else if in.Priority != "" && in.Priority != "normal" {
-			return errs.Field("invalid_parameter", "priority", "priority is normal or safety")
-		}
-		sealed, _ := json.Marshal(m.content)
-		var red pqtype.NullRawMessage
-		details := map[string]any{
-			"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
-			"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
-		}
-		if counts := redactionCounts(m.redactions); counts != nil {
-			b, _ := json.Marshal(counts)
-			red = pqtype.NullRawMessage{RawMessage: b, Valid: true}
-			details["redactions"] = counts
-		}
-		detailJSON, _ := json.Marshal(details)
-		// One statement writes the message, its first event, its outbox
-		// row and its audit event: atomic, and one round trip.
-		if _, err := q.AcceptMessage(ctx, db.AcceptMessageParams{
-			ID: id, ParticipantID: p.ID, Channel: string(d.Channel), Status: st, Variant: string(d.Variant),
-			TemplateID: sql.NullString{String: m.templateID, Valid: m.templateID != ""}, TemplateVersion: sql.NullInt32{Int32: int32(m.version), Valid: m.templateID != ""},
-			Language: m.language, ContentEnc: s.keys.Seal(keys.Body, sealed), Priority: prio, SendAt: d.SendAt,
-			ConsentVersion: int32(d.ConsentVersion), Redactions: red, CreatedBy: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0},
-			Now: now, Subject: channels.Subject(string(d.Channel), prio > 0), Enqueue: st == StatusQueued,
-			ActorID: sql.NullInt64{Int64: actor.UserID, Valid: actor.UserID != 0}, ActorName: actor.Name, ActorRole: string(actor.Role),
-			ParticipantCode: sql.NullString{String: p.Code, Valid: true}, RequestID: actor.RequestID, ActorIp: inet(actor.IP),
-			Details: pqtype.NullRawMessage{RawMessage: detailJSON, Valid: true},
-		}); err != nil {
-			return err
-		}
-		reds := m.redactions
-		if reds == nil {
-			reds = []redactionView{}
-		}
-		status = http.StatusAccepted
-		resp = messageAccepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
-			TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
-			Redactions: reds, ConsentReview: d.ReviewDue}
-		return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
 	}
-	var err error
 	if idemKey == "" {
-		// Reads, then one atomic write statement: no transaction needed.
-		// (The worker re-checks consent just before sending in any case.)
-		err = accept(s.q)
+		err = write(s.q)
 	} else {
 		// The answer is stored under the key in the same transaction as
 		// the message, so a retry can never create a second one.
-		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return accept(q) })
+		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return write(q) })
 	}
 	if errors.Is(err, errIdempotentRace) {
 		s.replayIdempotent(c, actor, idemKey, hash[:])
@@ -330,6 +309,43 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		c.Set(ctxErrCode, resp.(errorBody).Error.Code)
 	}
 	c.JSON(status, resp)
+}
+
+// newMessage builds the row of an accepted message and the answer.
+func (s *Server) newMessage(actor *Actor, p db.Participant, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
+	d := m.decision
+	id, err := uuid.NewV7()
+	if err != nil {
+		return newMessage{}, messageAccepted{}, err
+	}
+	st := StatusQueued
+	if d.SendAt.After(now) {
+		st = StatusScheduled
+	}
+	sealed, _ := json.Marshal(m.content)
+	details := map[string]any{
+		"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
+		"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
+	}
+	var red []byte
+	if counts := redactionCounts(m.redactions); counts != nil {
+		red, _ = json.Marshal(counts)
+		details["redactions"] = counts
+	}
+	detailJSON, _ := json.Marshal(details)
+	nm := newMessage{
+		id: id, participantID: p.ID, participantCode: p.Code, channel: string(d.Channel), status: st, variant: string(d.Variant),
+		templateID: m.templateID, templateVersion: m.version, language: m.language, contentEnc: s.keys.Seal(keys.Body, sealed),
+		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
+		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
+	}
+	reds := m.redactions
+	if reds == nil {
+		reds = []redactionView{}
+	}
+	return nm, messageAccepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
+		TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
+		Redactions: reds, ConsentReview: d.ReviewDue}, nil
 }
 
 var errIdempotentRace = errors.New("idempotency key stored by a concurrent request")
@@ -386,12 +402,12 @@ func (s *Server) previewMessage(c *gin.Context) {
 	if !bindStrict(c, &in, false) {
 		return
 	}
-	p, err := s.participantByCode(ctx, s.q, in.Participant, false)
+	p, hist, err := s.lookup(ctx, in.Participant)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	m, err := s.compose(ctx, s.q, in, p, s.now())
+	m, err := s.compose(in, p, hist, s.now())
 	if err != nil {
 		fail(c, err)
 		return

@@ -75,7 +75,7 @@ func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantV
 	for i, p := range ps {
 		ids[i] = p.ID
 	}
-	evs, err := s.q.ConsentHistoryMany(ctx, ids)
+	evs, err := s.q.ConsentHistoryMany(ctx, db.Array(ids))
 	if err != nil {
 		return nil, err
 	}

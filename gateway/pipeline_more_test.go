@@ -167,7 +167,7 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	id := uuid.MustParse(r.json(t)["id"].(string))
 	// The state a worker leaves when killed between "sending" and its record.
 	q := db.New(p.db)
-	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: []uuid.UUID{id}, Now: time.Now()}); err != nil {
+	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	p.start()

@@ -58,8 +58,11 @@ type Server struct {
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
 	statuses *statusBatcher
-	tokens   *tokenCache
-	stop     context.CancelFunc
+	// lookups and accepts batch the accept path's reads and writes.
+	lookups *batcher[string, found]
+	accepts *batcher[newMessage, error]
+	tokens  *tokenCache
+	stop    context.CancelFunc
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -107,6 +110,7 @@ func New(d Deps) *Server {
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.statuses.run(bg)
+	s.startBatchers(bg)
 	s.router = s.routes()
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -82,6 +83,27 @@ type statusReq struct {
 	done chan error
 }
 
+// statusSet collects per-message status changes for SetStatusMany.
+type statusSet struct {
+	ids                                       []uuid.UUID
+	statuses, providerIDs, providerSts, codes []string
+	finals                                    []bool
+}
+
+func (u *statusSet) add(id uuid.UUID, status, providerID, providerStatus, code string) {
+	u.ids = append(u.ids, id)
+	u.statuses = append(u.statuses, status)
+	u.providerIDs = append(u.providerIDs, providerID)
+	u.providerSts = append(u.providerSts, providerStatus)
+	u.codes = append(u.codes, code)
+	u.finals = append(u.finals, finalStatus(status))
+}
+
+func (u *statusSet) params(now time.Time) db.SetStatusManyParams {
+	return db.SetStatusManyParams{Ids: db.Array(u.ids), Statuses: db.Array(u.statuses), ProviderIds: db.Array(u.providerIDs),
+		ProviderStatuses: db.Array(u.providerSts), ErrorCodes: db.Array(u.codes), Finals: db.Array(u.finals), Now: now}
+}
+
 // statusBatcher applies status callbacks in batches: at high volume one
 // transaction carries many callbacks, at low volume each goes at once.
 type statusBatcher struct {
@@ -151,7 +173,7 @@ func (b *statusBatcher) applyBatch(ctx context.Context, batch []statusReq) error
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err := q.MessagesWithCodeByIDsForUpdate(ctx, ids)
+		rows, err := q.MessagesWithCodeByIDsForUpdate(ctx, db.Array(ids))
 		if err != nil {
 			return err
 		}
@@ -205,25 +227,18 @@ func (b *statusBatcher) applyBatch(ctx context.Context, batch []statusReq) error
 		if len(evIDs) == 0 {
 			return nil
 		}
-		var p db.SetStatusManyParams
+		var p statusSet
 		for id, st := range cur {
-			if !st.changed {
-				continue
+			if st.changed {
+				p.add(id, st.status, st.providerID, st.providerStatus, st.code)
 			}
-			p.Ids = append(p.Ids, id)
-			p.Statuses = append(p.Statuses, st.status)
-			p.ProviderIds = append(p.ProviderIds, st.providerID)
-			p.ProviderStatuses = append(p.ProviderStatuses, st.providerStatus)
-			p.ErrorCodes = append(p.ErrorCodes, st.code)
-			p.Finals = append(p.Finals, finalStatus(st.status))
 		}
-		p.Now = now
-		if err := q.SetStatusMany(ctx, p); err != nil {
+		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
 			return err
 		}
-		if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: evIDs, Statuses: evStatuses, Codes: evCodes, At: now}); err != nil {
+		if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(evCodes), At: now}); err != nil {
 			return err
 		}
-		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: actions, ParticipantCodes: codes, Details: details})
+		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: db.Array(actions), ParticipantCodes: db.Array(codes), Details: db.Array(details)})
 	})
 }

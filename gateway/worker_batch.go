@@ -95,7 +95,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 	var jobs []job
 	err := db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		jobs = jobs[:0]
-		msgs, err := q.MessagesByIDsForUpdate(ctx, ids)
+		msgs, err := q.MessagesByIDsForUpdate(ctx, db.Array(ids))
 		if err != nil {
 			return err
 		}
@@ -108,14 +108,14 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		parts := map[int64]db.Participant{}
 		hist := map[int64][]consent.Event{}
 		if len(pids) > 0 {
-			ps, err := q.ParticipantsByIDs(ctx, pids)
+			ps, err := q.ParticipantsByIDs(ctx, db.Array(pids))
 			if err != nil {
 				return err
 			}
 			for _, p := range ps {
 				parts[p.ID] = p
 			}
-			evs, err := q.ConsentHistoryMany(ctx, pids)
+			evs, err := q.ConsentHistoryMany(ctx, db.Array(pids))
 			if err != nil {
 				return err
 			}
@@ -210,10 +210,10 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		if len(sending) == 0 {
 			return nil
 		}
-		if err := q.MarkSendingMany(ctx, db.MarkSendingManyParams{Ids: sending, Now: now}); err != nil {
+		if err := q.MarkSendingMany(ctx, db.MarkSendingManyParams{Ids: db.Array(sending), Now: now}); err != nil {
 			return err
 		}
-		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: sending, Statuses: repeat(StatusSending, len(sending)), Codes: repeat("", len(sending)), At: now})
+		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(repeat(StatusSending, len(sending))), Codes: db.Array(repeat("", len(sending))), At: now})
 	})
 	return jobs, err
 }
@@ -261,11 +261,11 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 		}
 		// A status callback can arrive before this record (it finds the
 		// message by our id): keep a further status, add the provider id.
-		cur, err := q.MessagesWithCodeByIDsForUpdate(ctx, okIDs)
+		cur, err := q.MessagesWithCodeByIDsForUpdate(ctx, db.Array(okIDs))
 		if err != nil {
 			return err
 		}
-		var p db.SetStatusManyParams
+		var p statusSet
 		var evIDs []uuid.UUID
 		var evStatuses []string
 		var actions, codes []string
@@ -280,12 +280,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			if channels.StatusRank(c.Status) >= channels.StatusRank(status) {
 				status = c.Status
 			}
-			p.Ids = append(p.Ids, c.ID)
-			p.Statuses = append(p.Statuses, status)
-			p.ProviderIds = append(p.ProviderIds, j.rcpt.ProviderID)
-			p.ProviderStatuses = append(p.ProviderStatuses, j.rcpt.Status)
-			p.ErrorCodes = append(p.ErrorCodes, "")
-			p.Finals = append(p.Finals, finalStatus(status))
+			p.add(c.ID, status, j.rcpt.ProviderID, j.rcpt.Status, "")
 			if status != c.Status {
 				evIDs = append(evIDs, c.ID)
 				evStatuses = append(evStatuses, status)
@@ -297,16 +292,15 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			details = append(details, string(d))
 			sealed = append(sealed, sealedText[c.ID])
 		}
-		p.Now = now
-		if err := q.SetStatusMany(ctx, p); err != nil {
+		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
 			return err
 		}
 		if len(evIDs) > 0 {
-			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: evIDs, Statuses: evStatuses, Codes: repeat("", len(evIDs)), At: now}); err != nil {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(repeat("", len(evIDs))), At: now}); err != nil {
 				return err
 			}
 		}
-		return q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: actions, ParticipantCodes: codes, Details: details, SealedContents: sealed})
+		return q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: db.Array(actions), ParticipantCodes: db.Array(codes), Details: db.Array(details), SealedContents: db.Array(sealed)})
 	})
 }
 

@@ -10,9 +10,9 @@ RETURNING id;
 -- content (message.sent from the batched worker). An empty sealed value
 -- stores NULL.
 INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details, sealed_content)
-SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text[]),
-       unnest(sqlc.arg(participant_codes)::text[]), '', unnest(sqlc.arg(details)::text[])::jsonb,
-       nullif(unnest(sqlc.arg(sealed_contents)::bytea[]), ''::bytea);
+SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text::text[]),
+       unnest(sqlc.arg(participant_codes)::text::text[]), '', unnest(sqlc.arg(details)::text::text[])::jsonb,
+       nullif(unnest(sqlc.arg(sealed_contents)::text::bytea[]), ''::bytea);
 
 -- name: AuditForParticipant :many
 SELECT * FROM audit_events WHERE participant_code = $1 ORDER BY id;

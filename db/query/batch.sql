@@ -2,22 +2,25 @@
 -- accept): one round trip for many rows.
 
 -- name: MessagesByIDsForUpdate :many
-SELECT * FROM messages WHERE id = ANY(sqlc.arg(ids)::uuid[]) ORDER BY id FOR UPDATE;
+SELECT * FROM messages WHERE id = ANY(sqlc.arg(ids)::text::uuid[]) ORDER BY id FOR UPDATE;
+
+-- name: ParticipantsByCodes :many
+SELECT * FROM participants WHERE code = ANY(sqlc.arg(codes)::text::text[]);
 
 -- name: ParticipantsByIDs :many
-SELECT * FROM participants WHERE id = ANY(sqlc.arg(ids)::bigint[]);
+SELECT * FROM participants WHERE id = ANY(sqlc.arg(ids)::text::bigint[]);
 
 -- name: ConsentHistoryMany :many
-SELECT * FROM consent_events WHERE participant_id = ANY(sqlc.arg(ids)::bigint[]) ORDER BY participant_id, at, id;
+SELECT * FROM consent_events WHERE participant_id = ANY(sqlc.arg(ids)::text::bigint[]) ORDER BY participant_id, at, id;
 
 -- name: MarkSendingMany :exec
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = sqlc.arg(now)
-WHERE id = ANY(sqlc.arg(ids)::uuid[]);
+WHERE id = ANY(sqlc.arg(ids)::text::uuid[]);
 
 -- name: InsertMessageEventsMany :exec
 INSERT INTO message_events (message_id, status, at, code)
-SELECT unnest(sqlc.arg(ids)::uuid[]), unnest(sqlc.arg(statuses)::text[]), sqlc.arg(at),
-       nullif(unnest(sqlc.arg(codes)::text[]), '');
+SELECT unnest(sqlc.arg(ids)::text::uuid[]), unnest(sqlc.arg(statuses)::text::text[]), sqlc.arg(at),
+       nullif(unnest(sqlc.arg(codes)::text::text[]), '');
 
 -- name: SetStatusMany :exec
 -- Applies per-message status (and provider id/status when given).
@@ -29,49 +32,72 @@ UPDATE messages m SET
     updated_at = sqlc.arg(now),
     final_at = CASE WHEN u.final THEN sqlc.arg(now) ELSE m.final_at END
 FROM (
-    SELECT unnest(sqlc.arg(ids)::uuid[]) AS id,
-           unnest(sqlc.arg(statuses)::text[]) AS status,
-           unnest(sqlc.arg(provider_ids)::text[]) AS provider_id,
-           unnest(sqlc.arg(provider_statuses)::text[]) AS provider_status,
-           unnest(sqlc.arg(error_codes)::text[]) AS error_code,
-           unnest(sqlc.arg(finals)::boolean[]) AS final
+    SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
+           unnest(sqlc.arg(statuses)::text::text[]) AS status,
+           unnest(sqlc.arg(provider_ids)::text::text[]) AS provider_id,
+           unnest(sqlc.arg(provider_statuses)::text::text[]) AS provider_status,
+           unnest(sqlc.arg(error_codes)::text::text[]) AS error_code,
+           unnest(sqlc.arg(finals)::text::boolean[]) AS final
 ) u
 WHERE m.id = u.id;
 
 -- name: MessagesWithCodeByIDsForUpdate :many
 SELECT m.id, m.status, m.provider_id, m.participant_id, p.code
 FROM messages m JOIN participants p ON p.id = m.participant_id
-WHERE m.id = ANY(sqlc.arg(ids)::uuid[])
+WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[])
 ORDER BY m.id
 FOR UPDATE OF m;
 
 -- name: AppendAuditMany :exec
 -- System events of one actor, many participants (workers, callbacks).
 INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details)
-SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text[]),
-       unnest(sqlc.arg(participant_codes)::text[]), '', unnest(sqlc.arg(details)::text[])::jsonb;
+SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text::text[]),
+       unnest(sqlc.arg(participant_codes)::text::text[]), '', unnest(sqlc.arg(details)::text::text[])::jsonb;
 
--- name: AcceptMessage :one
--- The whole accept write in one statement (so one round trip, atomic
--- without an explicit transaction): the message, its first event, its
--- outbox row when it is due now, and its audit event.
-WITH msg AS (
+-- name: AcceptMessages :execrows
+-- The whole accept write for many messages in one statement (one round
+-- trip, atomic without an explicit transaction): each message, its first
+-- event, its outbox row when it is due now, and its audit event. The
+-- arrays are parallel, one element per message; an empty string or 0 stands for NULL.
+WITH r AS (
+    SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
+           unnest(sqlc.arg(participant_ids)::text::bigint[]) AS participant_id,
+           unnest(sqlc.arg(channels)::text::text[]) AS channel,
+           unnest(sqlc.arg(statuses)::text::text[]) AS status,
+           unnest(sqlc.arg(variants)::text::text[]) AS variant,
+           nullif(unnest(sqlc.arg(template_ids)::text::text[]), '') AS template_id,
+           nullif(unnest(sqlc.arg(template_versions)::text::integer[]), 0) AS template_version,
+           unnest(sqlc.arg(languages)::text::text[]) AS language,
+           unnest(sqlc.arg(contents)::text::bytea[]) AS content_enc,
+           unnest(sqlc.arg(priorities)::text::smallint[]) AS priority,
+           unnest(sqlc.arg(send_ats)::text::timestamptz[]) AS send_at,
+           unnest(sqlc.arg(consent_versions)::text::integer[]) AS consent_version,
+           nullif(unnest(sqlc.arg(redactions)::text::text[]), '')::jsonb AS redactions,
+           nullif(unnest(sqlc.arg(user_ids)::text::bigint[]), 0) AS user_id,
+           unnest(sqlc.arg(ats)::text::timestamptz[]) AS at,
+           unnest(sqlc.arg(subjects)::text::text[]) AS subject,
+           unnest(sqlc.arg(enqueue)::text::boolean[]) AS enqueue,
+           unnest(sqlc.arg(actor_names)::text::text[]) AS actor_name,
+           unnest(sqlc.arg(actor_roles)::text::text[]) AS actor_role,
+           unnest(sqlc.arg(participant_codes)::text::text[]) AS participant_code,
+           unnest(sqlc.arg(request_ids)::text::text[]) AS request_id,
+           nullif(unnest(sqlc.arg(actor_ips)::text::text[]), '')::inet AS actor_ip,
+           unnest(sqlc.arg(details)::text::text[])::jsonb AS details
+), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
         language, content_enc, priority, send_at, consent_version, redactions, created_by
-    ) VALUES (
-        sqlc.arg(id), sqlc.arg(participant_id), sqlc.arg(channel), sqlc.arg(status), sqlc.arg(variant),
-        sqlc.narg(template_id), sqlc.narg(template_version), sqlc.arg(language), sqlc.arg(content_enc),
-        sqlc.arg(priority), sqlc.arg(send_at), sqlc.arg(consent_version), sqlc.narg(redactions), sqlc.narg(created_by)
-    ) RETURNING id
+    )
+    SELECT id, participant_id, channel, status, variant, template_id, template_version,
+           language, content_enc, priority, send_at, consent_version, redactions, user_id
+    FROM r
+    RETURNING id
 ), ev AS (
-    INSERT INTO message_events (message_id, status, at) SELECT id, sqlc.arg(status), sqlc.arg(now) FROM msg
+    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM r
 ), ob AS (
-    INSERT INTO outbox (message_id, subject, priority)
-    SELECT id, sqlc.arg(subject), sqlc.arg(priority) FROM msg WHERE sqlc.arg(enqueue)::boolean
+    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM r WHERE enqueue
 ), au AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
-    VALUES (sqlc.narg(actor_id), sqlc.arg(actor_name), sqlc.arg(actor_role), 'message.accepted', sqlc.arg(participant_code),
-            sqlc.arg(request_id), sqlc.narg(actor_ip), sqlc.arg(details))
+    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM r
 )
 SELECT id FROM msg;

@@ -1,0 +1,82 @@
+package db_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/db"
+	"safecontact/db/dbtest"
+)
+
+// Array literals go through a text parameter and PostgreSQL's own parser;
+// each element must come back as it went in, whatever it holds.
+func TestArrayRoundTrip(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 27, 5, 30, 0, 123456789, time.UTC)
+
+	texts := []string{"", "plain", `quo"te`, `back\slash`, "comma,brace{}", "NULL", "espaço ñ 中文", " lead"}
+	var gotTexts []string
+	rows, err := pool.QueryContext(ctx, `SELECT unnest($1::text::text[])`, db.Array(texts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		gotTexts = append(gotTexts, s)
+	}
+	rows.Close()
+	if len(gotTexts) != len(texts) {
+		t.Fatalf("got %d texts, want %d", len(gotTexts), len(texts))
+	}
+	for i := range texts {
+		if gotTexts[i] != texts[i] {
+			t.Errorf("text %d: got %q, want %q", i, gotTexts[i], texts[i])
+		}
+	}
+
+	id := uuid.New()
+	blob := []byte{0, 1, 0xff, '\\', '"', ','}
+	var (
+		gotID   uuid.UUID
+		gotBlob []byte
+		gotAt   time.Time
+		gotBool bool
+		gotN    int64
+		gotS    int16
+		empty   int
+	)
+	err = pool.QueryRowContext(ctx, `SELECT ($1::text::uuid[])[1], ($2::text::bytea[])[1], ($3::text::timestamptz[])[1],
+		($4::text::boolean[])[2], ($5::text::bigint[])[1], ($6::text::smallint[])[1], cardinality($7::text::uuid[])`,
+		db.Array([]uuid.UUID{id}), db.Array([][]byte{blob}), db.Array([]time.Time{at}),
+		db.Array([]bool{false, true}), db.Array([]int64{-9007199254740993}), db.Array([]int16{-7}), db.Array([]uuid.UUID(nil)),
+	).Scan(&gotID, &gotBlob, &gotAt, &gotBool, &gotN, &gotS, &empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"uuid", gotID == id},
+		{"bytea", bytes.Equal(gotBlob, blob)},
+		{"timestamptz cut to microseconds, not rounded", gotAt.Equal(at.Truncate(time.Microsecond))},
+		{"boolean", gotBool},
+		{"bigint", gotN == -9007199254740993},
+		{"smallint", gotS == -7},
+		{"nil slice is an empty array", empty == 0},
+	}
+	for _, tc := range tests {
+		if !tc.ok {
+			t.Errorf("%s: did not round-trip (uuid %v, bytea %x, time %v, bool %v, n %d, s %d, empty %d)",
+				tc.name, gotID, gotBlob, gotAt, gotBool, gotN, gotS, empty)
+		}
+	}
+}

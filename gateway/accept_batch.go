@@ -1,0 +1,233 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/consent"
+	"safecontact/db"
+)
+
+// batcher groups concurrent requests into one database round trip. At high
+// load PostgreSQL's cost is mostly per statement (parse, plan, executor
+// start, network), not per row, so N requests in one statement cost little
+// more than one. A request waits only while earlier batches are in flight
+// (no timer): alone, it goes at once; under load, up to max go together.
+// lanes batches may be in flight at the same time.
+type batcher[T, R any] struct {
+	in  chan batchItem[T, R]
+	max int
+	fn  func(ctx context.Context, items []T) ([]R, error)
+}
+
+type batchItem[T, R any] struct {
+	v    T
+	done chan batchResult[R]
+}
+
+type batchResult[R any] struct {
+	r   R
+	err error
+}
+
+func newBatcher[T, R any](max int, fn func(ctx context.Context, items []T) ([]R, error)) *batcher[T, R] {
+	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, fn: fn}
+}
+
+// do submits v and waits for its result. Once submitted, it waits for the
+// batch even if ctx ends: the batch may commit, and the caller must not
+// answer "failed" for something that was stored.
+func (b *batcher[T, R]) do(ctx context.Context, v T) (R, error) {
+	it := batchItem[T, R]{v: v, done: make(chan batchResult[R], 1)}
+	select {
+	case b.in <- it:
+	case <-ctx.Done():
+		var zero R
+		return zero, ctx.Err()
+	}
+	res := <-it.done
+	return res.r, res.err
+}
+
+// run serves batches until ctx ends; start it in lanes goroutines.
+func (b *batcher[T, R]) run(ctx context.Context) {
+	items := make([]T, 0, b.max)
+	waiting := make([]batchItem[T, R], 0, b.max)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case it := <-b.in:
+			waiting = append(waiting[:0], it)
+		}
+	fill:
+		for len(waiting) < b.max {
+			select {
+			case it := <-b.in:
+				waiting = append(waiting, it)
+			default:
+				break fill
+			}
+		}
+		items = items[:0]
+		for _, it := range waiting {
+			items = append(items, it.v)
+		}
+		rs, err := b.fn(ctx, items)
+		for i, it := range waiting {
+			var res batchResult[R]
+			if err != nil {
+				res.err = err
+			} else {
+				res.r = rs[i]
+			}
+			it.done <- res
+		}
+	}
+}
+
+// found is a participant with her consent history, as the accept path
+// needs them for the decision.
+type found struct {
+	p    db.Participant
+	hist []consent.Event
+	ok   bool
+}
+
+// lookupBatch reads many participants and their consent histories in two
+// statements.
+func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, error) {
+	ps, err := s.q.ParticipantsByCodes(ctx, db.Array(codes))
+	if err != nil {
+		return nil, err
+	}
+	byCode := make(map[string]int, len(ps))
+	ids := make([]int64, len(ps))
+	hist := make(map[int64][]consent.Event, len(ps))
+	for i, p := range ps {
+		byCode[p.Code] = i
+		ids[i] = p.ID
+	}
+	if len(ids) > 0 {
+		evs, err := s.q.ConsentHistoryMany(ctx, db.Array(ids))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+		}
+	}
+	out := make([]found, len(codes))
+	for i, c := range codes {
+		if j, ok := byCode[c]; ok {
+			out[i] = found{p: ps[j], hist: hist[ps[j].ID], ok: true}
+		}
+	}
+	return out, nil
+}
+
+// newMessage is one accepted message to store: the message, its first
+// event, its outbox row when it is due now, and its audit event.
+type newMessage struct {
+	id              uuid.UUID
+	participantID   int64
+	participantCode string
+	channel         string
+	status          string
+	variant         string
+	templateID      string
+	templateVersion int
+	language        string
+	contentEnc      []byte
+	priority        int16
+	sendAt          time.Time
+	consentVersion  int
+	redactions      []byte // JSON, nil for none
+	at              time.Time
+	subject         string
+	actor           *Actor
+	details         []byte // JSON
+}
+
+// insertMessages stores messages with one statement (atomic: all or none).
+func insertMessages(ctx context.Context, q *db.Queries, ms []newMessage) error {
+	n := len(ms)
+	var (
+		ids                                        = make([]uuid.UUID, n)
+		pids, users                                = make([]int64, n), make([]int64, n)
+		chans, stats, variants, tmpls, langs, reds = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		subjects, names, roles, codes, reqs, ips   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		details                                    = make([]string, n)
+		versions, consentVersions                  = make([]int32, n), make([]int32, n)
+		contents                                   = make([][]byte, n)
+		prios                                      = make([]int16, n)
+		sendAts, ats                               = make([]time.Time, n), make([]time.Time, n)
+		enqueue                                    = make([]bool, n)
+	)
+	for i, m := range ms {
+		ids[i], pids[i], chans[i], stats[i] = m.id, m.participantID, m.channel, m.status
+		variants[i], tmpls[i], versions[i], langs[i] = m.variant, m.templateID, int32(m.templateVersion), m.language
+		contents[i], prios[i], sendAts[i], consentVersions[i] = m.contentEnc, m.priority, m.sendAt, int32(m.consentVersion)
+		reds[i], users[i], ats[i], subjects[i] = string(m.redactions), m.actor.UserID, m.at, m.subject
+		enqueue[i], names[i], roles[i], codes[i] = m.status == StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
+		reqs[i], details[i] = m.actor.RequestID, string(m.details)
+		if m.actor.IP != nil {
+			ips[i] = m.actor.IP.String()
+		}
+	}
+	a := db.AcceptMessagesParams{
+		Ids: db.Array(ids), ParticipantIds: db.Array(pids), Channels: db.Array(chans), Statuses: db.Array(stats),
+		Variants: db.Array(variants), TemplateIds: db.Array(tmpls), TemplateVersions: db.Array(versions), Languages: db.Array(langs),
+		Contents: db.Array(contents), Priorities: db.Array(prios), SendAts: db.Array(sendAts), ConsentVersions: db.Array(consentVersions),
+		Redactions: db.Array(reds), UserIds: db.Array(users), Ats: db.Array(ats), Subjects: db.Array(subjects),
+		Enqueue: db.Array(enqueue), ActorNames: db.Array(names), ActorRoles: db.Array(roles), ParticipantCodes: db.Array(codes),
+		RequestIds: db.Array(reqs), ActorIps: db.Array(ips), Details: db.Array(details),
+	}
+	_, err := q.AcceptMessages(ctx, a)
+	return err
+}
+
+// acceptBatch stores accepted messages from many requests in one
+// statement. If the batch fails, each message is tried alone, so one bad
+// row cannot fail the others.
+func (s *Server) acceptBatch(ctx context.Context, ms []newMessage) ([]error, error) {
+	res := make([]error, len(ms))
+	if err := insertMessages(ctx, s.q, ms); err == nil || len(ms) == 1 {
+		for i := range res {
+			res[i] = err
+		}
+		return res, nil
+	}
+	for i := range ms {
+		res[i] = insertMessages(ctx, s.q, ms[i:i+1])
+	}
+	return res, nil
+}
+
+// startBatchers starts the accept path's batchers; they stop with bg.
+func (s *Server) startBatchers(bg context.Context) {
+	s.lookups = newBatcher(64, s.lookupBatch)
+	s.accepts = newBatcher(64, s.acceptBatch)
+	// Two lanes each: one batch forms while the other is in flight.
+	for range 2 {
+		go s.lookups.run(bg)
+		go s.accepts.run(bg)
+	}
+}
+
+// lookup finds a participant and her consent history through the batcher.
+func (s *Server) lookup(ctx context.Context, code string) (db.Participant, []consent.Event, error) {
+	if !consent.ValidCode(code) {
+		return db.Participant{}, nil, notFound("participant")
+	}
+	f, err := s.lookups.do(ctx, code)
+	if err != nil {
+		return db.Participant{}, nil, err
+	}
+	if !f.ok {
+		return db.Participant{}, nil, notFound("participant")
+	}
+	return f.p, f.hist, nil
+}
