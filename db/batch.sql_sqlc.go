@@ -431,7 +431,7 @@ FROM (
            unnest($6::text::text[]) AS error_code,
            unnest($7::text::boolean[]) AS final
 ) u
-WHERE m.id = u.id
+WHERE m.id = u.id AND m.id = ANY($2::text::uuid[])
 `
 
 type SetStatusManyParams struct {
@@ -445,6 +445,9 @@ type SetStatusManyParams struct {
 }
 
 // Applies per-message status (and provider id/status when given).
+// The second condition gives the planner an index condition on messages
+// whatever it estimates for the unnest (a hash join over a sequential scan
+// of messages was chosen otherwise).
 func (q *Queries) SetStatusMany(ctx context.Context, arg SetStatusManyParams) error {
 	_, err := q.db.ExecContext(ctx, setStatusMany,
 		arg.Now,

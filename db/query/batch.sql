@@ -39,7 +39,10 @@ FROM (
            unnest(sqlc.arg(error_codes)::text::text[]) AS error_code,
            unnest(sqlc.arg(finals)::text::boolean[]) AS final
 ) u
-WHERE m.id = u.id;
+-- The second condition gives the planner an index condition on messages
+-- whatever it estimates for the unnest (a hash join over a sequential scan
+-- of messages was chosen otherwise).
+WHERE m.id = u.id AND m.id = ANY(sqlc.arg(ids)::text::uuid[]);
 
 -- name: MessagesWithCodeByIDsForUpdate :many
 SELECT m.id, m.status, m.provider_id, m.participant_id, p.code

@@ -3,6 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +80,39 @@ func TestArrayRoundTrip(t *testing.T) {
 				tc.name, gotID, gotBlob, gotAt, gotBool, gotN, gotS, empty)
 		}
 	}
+}
+
+// Sessions plan for SSD storage unless the URL says otherwise (see Open).
+func TestOpenSetsRandomPageCost(t *testing.T) {
+	_, dsn := dbtest.New(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, url, want string
+	}{
+		{"default", dsn, "1.1"},
+		{"the URL's own value wins", dsn + sep(dsn) + "random_page_cost=3", "3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pool, err := db.Open(ctx, tc.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			var got string
+			if err := pool.QueryRowContext(ctx, "SHOW random_page_cost").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("random_page_cost = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func sep(url string) string {
+	if strings.Contains(url, "?") {
+		return "&"
+	}
+	return "?"
 }
