@@ -422,7 +422,7 @@ WITH due AS (
     UPDATE messages SET status = 'queued', updated_at = $1
     WHERE id IN (
         SELECT m.id FROM messages m
-        WHERE m.status = 'scheduled' AND m.send_at <= $1
+        WHERE m.due AND m.send_at <= $1
         ORDER BY m.send_at
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -443,7 +443,8 @@ type ReleaseDueMessagesSetBasedParams struct {
 
 // Set-based form of ClaimDueMessages + per-row InsertOutbox and
 // InsertMessageEvent (the scheduler's releaseDue): one statement for the
-// whole batch. Uses the partial index messages_due.
+// whole batch. Uses the partial index messages_due (due = status is
+// 'scheduled', a generated column: see migration 00008).
 func (q *Queries) ReleaseDueMessagesSetBased(ctx context.Context, arg ReleaseDueMessagesSetBasedParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, releaseDueMessagesSetBased, arg.Now, arg.MaxRows)
 	if err != nil {

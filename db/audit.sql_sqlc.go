@@ -609,20 +609,22 @@ const purgeFinalBodies = `-- name: PurgeFinalBodies :execrows
 UPDATE messages m SET content_enc = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
-    WHERE x.content_enc IS NOT NULL AND x.final_at IS NOT NULL AND x.final_at < $1
-    ORDER BY x.final_at
+    WHERE x.content_enc IS NOT NULL AND x.created_at < $1 AND x.final_at < $1
+    ORDER BY x.created_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
 `
 
 type PurgeFinalBodiesParams struct {
-	Cutoff  sql.NullTime
+	Cutoff  time.Time
 	MaxRows int32
 }
 
 // Retention.
-// Bodies of final messages older than the cutoff (index messages_retention).
+// Bodies of final messages older than the cutoff. created_at < cutoff is
+// implied by final_at < cutoff and lets the index messages_retention
+// (created_at, rows with a body) find them.
 func (q *Queries) PurgeFinalBodies(ctx context.Context, arg PurgeFinalBodiesParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, purgeFinalBodies, arg.Cutoff, arg.MaxRows)
 	if err != nil {
@@ -635,8 +637,8 @@ const purgeSentBodies = `-- name: PurgeSentBodies :execrows
 UPDATE messages m SET content_enc = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
-    WHERE x.content_enc IS NOT NULL AND x.status = 'sent' AND x.updated_at < $1
-    ORDER BY x.updated_at
+    WHERE x.content_enc IS NOT NULL AND x.created_at < $1 AND x.status = 'sent' AND x.updated_at < $1
+    ORDER BY x.created_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
@@ -648,7 +650,7 @@ type PurgeSentBodiesParams struct {
 }
 
 // Bodies of messages the provider took but that never got a final status
-// (index messages_retention_sent). Nothing will send them again.
+// (index messages_retention, as above). Nothing will send them again.
 func (q *Queries) PurgeSentBodies(ctx context.Context, arg PurgeSentBodiesParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, purgeSentBodies, arg.Cutoff, arg.MaxRows)
 	if err != nil {

@@ -116,3 +116,39 @@ func sep(url string) string {
 	}
 	return "?"
 }
+
+// A message's status changes on the send path (queued → sending → sent
+// with its provider id → delivered) must stay HOT updates except the one
+// that sets the indexed provider id, so they do not write every index
+// again (migration 00008). pg_stat_xact_user_tables counts this
+// transaction's updates at once.
+func TestMessageStatusUpdatesAreHOT(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	steps := []string{
+		`INSERT INTO participants (code, initials, language, time_zone, phone_enc, phone_index, phone_mask)
+		 VALUES ('P-00001', 'AB', 'es', 'Europe/Madrid', '\x01', '\x02', '+34 ••• 0000')`,
+		`INSERT INTO messages (id, participant_id, channel, status, variant, language, content_enc, send_at, consent_version)
+		 SELECT '01900000-0000-7000-8000-000000000001', id, 'sms', 'queued', 'standard', 'es', '\x03', now(), 1 FROM participants`,
+		`UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now()`,
+		`UPDATE messages SET status = 'sent', provider_id = 'SM0123', provider_status = 'sent', updated_at = now()`,
+		`UPDATE messages SET status = 'delivered', provider_status = 'delivered', updated_at = now(), final_at = now()`,
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	var upd, hot int
+	if err := tx.QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'messages'`).Scan(&upd, &hot); err != nil {
+		t.Fatal(err)
+	}
+	if upd != 3 || hot != 2 {
+		t.Fatalf("messages: %d updates, %d HOT; want 3 and 2 (only the provider id is indexed)", upd, hot)
+	}
+}

@@ -106,7 +106,7 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 }
 
 const listParticipantMessages = `-- name: ListParticipantMessages :many
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages
 WHERE participant_id = $1
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -156,6 +156,7 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.FinalAt,
+			&i.Due,
 		); err != nil {
 			return nil, err
 		}
@@ -171,7 +172,7 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 }
 
 const messageByID = `-- name: MessageByID :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages WHERE id = $1
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1
 `
 
 func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -199,12 +200,13 @@ func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinalAt,
+		&i.Due,
 	)
 	return i, err
 }
 
 const messageByIDForUpdate = `-- name: MessageByIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages WHERE id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -232,12 +234,13 @@ func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Messa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinalAt,
+		&i.Due,
 	)
 	return i, err
 }
 
 const messageByProviderIDForUpdate = `-- name: MessageByProviderIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at FROM messages WHERE provider_id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE provider_id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID sql.NullString) (Message, error) {
@@ -265,6 +268,7 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.FinalAt,
+		&i.Due,
 	)
 	return i, err
 }

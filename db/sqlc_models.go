@@ -223,6 +223,7 @@ type Message struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	FinalAt         sql.NullTime
+	Due             sql.NullBool
 }
 
 type MessageEvent struct {

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -206,12 +208,14 @@ func (s *Server) acceptBatch(ctx context.Context, ms []newMessage) ([]error, err
 	return res, nil
 }
 
+var batchLanes = envInt("GATEWAY_BATCH_LANES", 2)
+
 // startBatchers starts the accept path's batchers; they stop with bg.
 func (s *Server) startBatchers(bg context.Context) {
 	s.lookups = newBatcher(64, s.lookupBatch)
 	s.accepts = newBatcher(64, s.acceptBatch)
 	// Two lanes each: one batch forms while the other is in flight.
-	for range 2 {
+	for range batchLanes {
 		go s.lookups.run(bg)
 		go s.accepts.run(bg)
 	}
@@ -230,4 +234,11 @@ func (s *Server) lookup(ctx context.Context, code string) (db.Participant, []con
 		return db.Participant{}, nil, notFound("participant")
 	}
 	return f.p, f.hist, nil
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

@@ -29,7 +29,7 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 	for {
 		var n int64
 		err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-			final, err := q.PurgeFinalBodies(ctx, db.PurgeFinalBodiesParams{Cutoff: sql.NullTime{Time: cutoff, Valid: true}, MaxRows: purgeBatch})
+			final, err := q.PurgeFinalBodies(ctx, db.PurgeFinalBodiesParams{Cutoff: cutoff, MaxRows: purgeBatch})
 			if err != nil {
 				return err
 			}

@@ -21,15 +21,19 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 		final   time.Duration // age of final_at; 0 = not final
 		updated time.Duration // age of updated_at
 		purged  bool
+		created time.Duration // age of created_at; 0 = a minute before the older of the two
 	}
 	cases := map[string]msg{
-		"delivered 8 days ago":              {"delivered", 8 * day, 8 * day, true},
-		"failed 7 days and a minute ago":    {"failed", 7*day + time.Minute, 7 * day, true},
-		"delivered 6 days ago":              {"delivered", 6 * day, 6 * day, false},
-		"sent 8 days ago, no delivery":      {"sent", 0, 8 * day, true},
-		"sent yesterday, no delivery":       {"sent", 0, day, false},
-		"queued for a month (still to go)":  {"queued", 0, 30 * day, false},
-		"scheduled long ago, still waiting": {"scheduled", 0, 30 * day, false},
+		"delivered 8 days ago":              {"delivered", 8 * day, 8 * day, true, 0},
+		"failed 7 days and a minute ago":    {"failed", 7*day + time.Minute, 7 * day, true, 0},
+		"delivered 6 days ago":              {"delivered", 6 * day, 6 * day, false, 0},
+		"sent 8 days ago, no delivery":      {"sent", 0, 8 * day, true, 0},
+		"sent yesterday, no delivery":       {"sent", 0, day, false, 0},
+		"queued for a month (still to go)":  {"queued", 0, 30 * day, false, 0},
+		"scheduled long ago, still waiting": {"scheduled", 0, 30 * day, false, 0},
+		// Written a month ahead (an appointment reminder), delivered
+		// yesterday: the retention counts from the final status.
+		"created a month ago, delivered yesterday": {"delivered", day, day, false, 30 * day},
 	}
 	ids := map[string]string{}
 	for name, m := range cases {
@@ -43,7 +47,11 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 		if m.final > 0 {
 			final = now.Add(-m.final)
 		}
-		if _, err := e.db.Exec(`UPDATE messages SET status = $2, final_at = $3, updated_at = $4 WHERE id = $1`, id, m.status, final, now.Add(-m.updated)); err != nil {
+		created := m.created
+		if created == 0 {
+			created = max(m.final, m.updated) + time.Minute
+		}
+		if _, err := e.db.Exec(`UPDATE messages SET status = $2, final_at = $3, updated_at = $4, created_at = $5 WHERE id = $1`, id, m.status, final, now.Add(-m.updated), now.Add(-created)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,8 +101,9 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	if err != nil || n != 0 || len(e.auditActions()) != before+1 {
 		t.Fatalf("second purge: %d %v", n, err)
 	}
-	// A shorter retention takes the 6-day-old delivered one and yesterday's sent one.
-	if n, err := PurgeBodies(context.Background(), e.db, now, time.Hour); err != nil || n != 2 {
+	// A shorter retention takes the 6-day-old delivered one, yesterday's
+	// sent one and the month-old one delivered yesterday.
+	if n, err := PurgeBodies(context.Background(), e.db, now, time.Hour); err != nil || n != 3 {
 		t.Fatalf("1h retention: %d %v", n, err)
 	}
 }

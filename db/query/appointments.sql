@@ -72,12 +72,13 @@ RETURNING id;
 -- name: ReleaseDueMessagesSetBased :execrows
 -- Set-based form of ClaimDueMessages + per-row InsertOutbox and
 -- InsertMessageEvent (the scheduler's releaseDue): one statement for the
--- whole batch. Uses the partial index messages_due.
+-- whole batch. Uses the partial index messages_due (due = status is
+-- 'scheduled', a generated column: see migration 00008).
 WITH due AS (
     UPDATE messages SET status = 'queued', updated_at = sqlc.arg(now)
     WHERE id IN (
         SELECT m.id FROM messages m
-        WHERE m.status = 'scheduled' AND m.send_at <= sqlc.arg(now)
+        WHERE m.due AND m.send_at <= sqlc.arg(now)
         ORDER BY m.send_at
         LIMIT sqlc.arg(max_rows)
         FOR UPDATE SKIP LOCKED

@@ -99,24 +99,26 @@ FROM messages WHERE id = ANY(sqlc.arg(ids)::uuid[]);
 -- Retention.
 
 -- name: PurgeFinalBodies :execrows
--- Bodies of final messages older than the cutoff (index messages_retention).
+-- Bodies of final messages older than the cutoff. created_at < cutoff is
+-- implied by final_at < cutoff and lets the index messages_retention
+-- (created_at, rows with a body) find them.
 UPDATE messages m SET content_enc = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
-    WHERE x.content_enc IS NOT NULL AND x.final_at IS NOT NULL AND x.final_at < sqlc.arg(cutoff)
-    ORDER BY x.final_at
+    WHERE x.content_enc IS NOT NULL AND x.created_at < sqlc.arg(cutoff) AND x.final_at < sqlc.arg(cutoff)
+    ORDER BY x.created_at
     LIMIT sqlc.arg(max_rows)
     FOR UPDATE SKIP LOCKED
 );
 
 -- name: PurgeSentBodies :execrows
 -- Bodies of messages the provider took but that never got a final status
--- (index messages_retention_sent). Nothing will send them again.
+-- (index messages_retention, as above). Nothing will send them again.
 UPDATE messages m SET content_enc = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
-    WHERE x.content_enc IS NOT NULL AND x.status = 'sent' AND x.updated_at < sqlc.arg(cutoff)
-    ORDER BY x.updated_at
+    WHERE x.content_enc IS NOT NULL AND x.created_at < sqlc.arg(cutoff) AND x.status = 'sent' AND x.updated_at < sqlc.arg(cutoff)
+    ORDER BY x.created_at
     LIMIT sqlc.arg(max_rows)
     FOR UPDATE SKIP LOCKED
 );
