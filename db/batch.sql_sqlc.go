@@ -324,12 +324,12 @@ func (q *Queries) MessagesWithCodeByIDsForUpdate(ctx context.Context, ids string
 	return items, nil
 }
 
-const participantsByCodes = `-- name: ParticipantsByCodes :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE code = ANY($1::text::text[])
+const participantsByIDs = `-- name: ParticipantsByIDs :many
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = ANY($1::text::bigint[])
 `
 
-func (q *Queries) ParticipantsByCodes(ctx context.Context, codes string) ([]Participant, error) {
-	rows, err := q.db.QueryContext(ctx, participantsByCodes, codes)
+func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Participant, error) {
+	rows, err := q.db.QueryContext(ctx, participantsByIDs, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -370,38 +370,76 @@ func (q *Queries) ParticipantsByCodes(ctx context.Context, codes string) ([]Part
 	return items, nil
 }
 
-const participantsByIDs = `-- name: ParticipantsByIDs :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = ANY($1::text::bigint[])
+const participantsWithConsentsByCodes = `-- name: ParticipantsWithConsentsByCodes :many
+SELECT p.id, p.code, p.initials, p.language, p.time_zone, p.phone_enc, p.phone_index, p.phone_mask, p.whatsapp_enc, p.whatsapp_index, p.whatsapp_mask, p.monitored, p.safe_windows, p.any_time, p.channel_preference, p.caseworker_id, p.created_at, p.updated_at,
+       c.id AS ev_id, c.channel AS ev_channel, c.kind AS ev_kind, c.at AS ev_at, c.actor AS ev_actor,
+       c.source AS ev_source, c.evidence AS ev_evidence, c.notice_language AS ev_notice_language,
+       c.expires_at AS ev_expires_at, c.reason AS ev_reason, c.allow_voicemail AS ev_allow_voicemail,
+       c.accept_whatsapp_risk AS ev_accept_whatsapp_risk
+FROM participants p LEFT JOIN consent_events c ON c.participant_id = p.id
+WHERE p.code = ANY($1::text::text[])
+ORDER BY p.id, c.at, c.id
 `
 
-func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Participant, error) {
-	rows, err := q.db.QueryContext(ctx, participantsByIDs, ids)
+type ParticipantsWithConsentsByCodesRow struct {
+	Participant          Participant
+	EvID                 sql.NullInt64
+	EvChannel            sql.NullString
+	EvKind               sql.NullString
+	EvAt                 sql.NullTime
+	EvActor              sql.NullString
+	EvSource             sql.NullString
+	EvEvidence           sql.NullString
+	EvNoticeLanguage     sql.NullString
+	EvExpiresAt          sql.NullTime
+	EvReason             sql.NullString
+	EvAllowVoicemail     sql.NullBool
+	EvAcceptWhatsappRisk sql.NullBool
+}
+
+// The accept path's read in one round trip: each participant (by code)
+// with her consent ledger, one row per consent event in ledger order (one
+// row with NULL event columns when she has none).
+func (q *Queries) ParticipantsWithConsentsByCodes(ctx context.Context, codes string) ([]ParticipantsWithConsentsByCodesRow, error) {
+	rows, err := q.db.QueryContext(ctx, participantsWithConsentsByCodes, codes)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Participant{}
+	items := []ParticipantsWithConsentsByCodesRow{}
 	for rows.Next() {
-		var i Participant
+		var i ParticipantsWithConsentsByCodesRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.Code,
-			&i.Initials,
-			&i.Language,
-			&i.TimeZone,
-			&i.PhoneEnc,
-			&i.PhoneIndex,
-			&i.PhoneMask,
-			&i.WhatsappEnc,
-			&i.WhatsappIndex,
-			&i.WhatsappMask,
-			&i.Monitored,
-			pq.Array(&i.SafeWindows),
-			&i.AnyTime,
-			pq.Array(&i.ChannelPreference),
-			&i.CaseworkerID,
-			&i.CreatedAt,
-			&i.UpdatedAt,
+			&i.Participant.ID,
+			&i.Participant.Code,
+			&i.Participant.Initials,
+			&i.Participant.Language,
+			&i.Participant.TimeZone,
+			&i.Participant.PhoneEnc,
+			&i.Participant.PhoneIndex,
+			&i.Participant.PhoneMask,
+			&i.Participant.WhatsappEnc,
+			&i.Participant.WhatsappIndex,
+			&i.Participant.WhatsappMask,
+			&i.Participant.Monitored,
+			pq.Array(&i.Participant.SafeWindows),
+			&i.Participant.AnyTime,
+			pq.Array(&i.Participant.ChannelPreference),
+			&i.Participant.CaseworkerID,
+			&i.Participant.CreatedAt,
+			&i.Participant.UpdatedAt,
+			&i.EvID,
+			&i.EvChannel,
+			&i.EvKind,
+			&i.EvAt,
+			&i.EvActor,
+			&i.EvSource,
+			&i.EvEvidence,
+			&i.EvNoticeLanguage,
+			&i.EvExpiresAt,
+			&i.EvReason,
+			&i.EvAllowVoicemail,
+			&i.EvAcceptWhatsappRisk,
 		); err != nil {
 			return nil, err
 		}

@@ -18,10 +18,15 @@ import (
 // more than one. A request waits only while earlier batches are in flight
 // (no timer): alone, it goes at once; under load, up to max go together.
 // lanes batches may be in flight at the same time.
+//
+// With linger > 0 a batch waits that long for more after its first item:
+// for work nobody waits on interactively (provider callbacks), bigger
+// batches at moderate load leave the CPU to what people wait for.
 type batcher[T, R any] struct {
-	in  chan batchItem[T, R]
-	max int
-	fn  func(ctx context.Context, items []T) ([]R, error)
+	in     chan batchItem[T, R]
+	max    int
+	linger time.Duration
+	fn     func(ctx context.Context, items []T) ([]R, error)
 }
 
 type batchItem[T, R any] struct {
@@ -34,8 +39,8 @@ type batchResult[R any] struct {
 	err error
 }
 
-func newBatcher[T, R any](max int, fn func(ctx context.Context, items []T) ([]R, error)) *batcher[T, R] {
-	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, fn: fn}
+func newBatcher[T, R any](max int, linger time.Duration, fn func(ctx context.Context, items []T) ([]R, error)) *batcher[T, R] {
+	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, linger: linger, fn: fn}
 }
 
 // do submits v and waits for its result. Once submitted, it waits for the
@@ -64,15 +69,7 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 		case it := <-b.in:
 			waiting = append(waiting[:0], it)
 		}
-	fill:
-		for len(waiting) < b.max {
-			select {
-			case it := <-b.in:
-				waiting = append(waiting, it)
-			default:
-				break fill
-			}
-		}
+		waiting = b.fill(ctx, waiting)
 		items = items[:0]
 		for _, it := range waiting {
 			items = append(items, it.v)
@@ -90,6 +87,37 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 	}
 }
 
+// fill adds what is waiting, up to max; with linger, it waits that long
+// for more.
+func (b *batcher[T, R]) fill(ctx context.Context, waiting []batchItem[T, R]) []batchItem[T, R] {
+	var deadline <-chan time.Time
+	if b.linger > 0 {
+		t := time.NewTimer(b.linger)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(waiting) < b.max {
+		select {
+		case it := <-b.in:
+			waiting = append(waiting, it)
+			continue
+		default:
+		}
+		if deadline == nil {
+			return waiting
+		}
+		select {
+		case it := <-b.in:
+			waiting = append(waiting, it)
+		case <-deadline:
+			return waiting
+		case <-ctx.Done():
+			return waiting
+		}
+	}
+	return waiting
+}
+
 // found is a participant with her consent history, as the accept path
 // needs them for the decision.
 type found struct {
@@ -98,33 +126,33 @@ type found struct {
 	ok   bool
 }
 
-// lookupBatch reads many participants and their consent histories in two
-// statements.
+// lookupBatch reads many participants and their consent ledgers in one
+// statement.
 func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, error) {
-	ps, err := s.q.ParticipantsByCodes(ctx, db.Array(codes))
+	rows, err := s.q.ParticipantsWithConsentsByCodes(ctx, db.Array(codes))
 	if err != nil {
 		return nil, err
 	}
-	byCode := make(map[string]int, len(ps))
-	ids := make([]int64, len(ps))
-	hist := make(map[int64][]consent.Event, len(ps))
-	for i, p := range ps {
-		byCode[p.Code] = i
-		ids[i] = p.ID
-	}
-	if len(ids) > 0 {
-		evs, err := s.q.ConsentHistoryMany(ctx, db.Array(ids))
-		if err != nil {
-			return nil, err
+	byCode := make(map[string]*found, len(codes))
+	for _, r := range rows {
+		f := byCode[r.Participant.Code]
+		if f == nil {
+			f = &found{p: r.Participant, ok: true}
+			byCode[r.Participant.Code] = f
 		}
-		for _, e := range evs {
-			hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+		if r.EvID.Valid {
+			f.hist = append(f.hist, eventOf(db.ConsentEvent{
+				ID: r.EvID.Int64, ParticipantID: r.Participant.ID, Channel: r.EvChannel.String, Kind: r.EvKind.String,
+				At: r.EvAt.Time, Actor: r.EvActor.String, Source: r.EvSource.String, Evidence: r.EvEvidence.String,
+				NoticeLanguage: r.EvNoticeLanguage.String, ExpiresAt: r.EvExpiresAt, Reason: r.EvReason.String,
+				AllowVoicemail: r.EvAllowVoicemail.Bool, AcceptWhatsappRisk: r.EvAcceptWhatsappRisk.Bool,
+			}))
 		}
 	}
 	out := make([]found, len(codes))
 	for i, c := range codes {
-		if j, ok := byCode[c]; ok {
-			out[i] = found{p: ps[j], hist: hist[ps[j].ID], ok: true}
+		if f := byCode[c]; f != nil {
+			out[i] = *f
 		}
 	}
 	return out, nil
@@ -212,8 +240,11 @@ var batchLanes = envInt("GATEWAY_BATCH_LANES", 2)
 
 // startBatchers starts the accept path's batchers; they stop with bg.
 func (s *Server) startBatchers(bg context.Context) {
-	s.lookups = newBatcher(64, s.lookupBatch)
-	s.accepts = newBatcher(64, s.acceptBatch)
+	s.lookups = newBatcher(64, 0, s.lookupBatch)
+	s.accepts = newBatcher(64, 0, s.acceptBatch)
+	// Callbacks: the provider waits a few milliseconds longer for its 204.
+	s.statuses = newBatcher(256, 10*time.Millisecond, s.applyStatuses)
+	go s.statuses.run(bg)
 	// Two lanes each: one batch forms while the other is in flight.
 	for range batchLanes {
 		go s.lookups.run(bg)

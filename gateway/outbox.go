@@ -24,12 +24,15 @@ type Relay struct {
 	wake  chan struct{}
 	batch int
 	idle  time.Duration
+	// linger: after a kick, how long to let further commits join the
+	// pass (one claim, one delete, one commit for all of them).
+	linger time.Duration
 }
 
 // NewRelay makes a relay. Kick wakes it right after a commit; otherwise it
 // polls every idle interval (other processes' rows, retries after errors).
 func NewRelay(pool *sql.DB, js jetstream.JetStream, log *slog.Logger) *Relay {
-	return &Relay{db: pool, js: js, log: log, wake: make(chan struct{}, 1), batch: 256, idle: 100 * time.Millisecond}
+	return &Relay{db: pool, js: js, log: log, wake: make(chan struct{}, 1), batch: 256, idle: 100 * time.Millisecond, linger: 5 * time.Millisecond}
 }
 
 // Kick tells the relay there is new work. It never blocks.
@@ -60,6 +63,7 @@ func (r *Relay) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
+			sleep(ctx, r.linger)
 		case <-time.After(r.idle):
 		}
 	}

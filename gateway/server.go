@@ -57,7 +57,7 @@ type Server struct {
 	sink    *channels.Sink // dev mode only
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
-	statuses *statusBatcher
+	statuses *batcher[statusReq, struct{}]
 	// lookups and accepts batch the accept path's reads and writes.
 	lookups *batcher[string, found]
 	accepts *batcher[newMessage, error]
@@ -105,11 +105,9 @@ func New(d Deps) *Server {
 			return s.HandleCheckinReply(ctx, q, p, in.Body, s.now())
 		}
 	}
-	s.statuses = newStatusBatcher(s)
 	s.tokens = newTokenCache(2 * time.Second)
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	go s.statuses.run(bg)
 	s.startBatchers(bg)
 	s.router = s.routes()
 	return s

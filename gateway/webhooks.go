@@ -68,7 +68,7 @@ func (s *Server) twilioStatus(c *gin.Context) {
 	}
 	// Applied in a batch with other callbacks (one transaction for many),
 	// answered only after it committed: nothing acknowledged is lost.
-	err = s.statuses.apply(ctx, statusReq{id: id, up: up})
+	_, err = s.statuses.do(ctx, statusReq{id: id, up: up})
 	if err != nil {
 		fail(c, errs.Internal(err))
 		return
@@ -78,9 +78,8 @@ func (s *Server) twilioStatus(c *gin.Context) {
 
 // statusReq is one status callback waiting for its batch.
 type statusReq struct {
-	id   uuid.UUID // our message id from the callback URL; Nil if absent
-	up   channels.StatusUpdate
-	done chan error
+	id uuid.UUID // our message id from the callback URL; Nil if absent
+	up channels.StatusUpdate
 }
 
 // statusSet collects per-message status changes for SetStatusMany.
@@ -104,54 +103,13 @@ func (u *statusSet) params(now time.Time) db.SetStatusManyParams {
 		ProviderStatuses: db.Array(u.providerSts), ErrorCodes: db.Array(u.codes), Finals: db.Array(u.finals), Now: now}
 }
 
-// statusBatcher applies status callbacks in batches: at high volume one
-// transaction carries many callbacks, at low volume each goes at once.
-type statusBatcher struct {
-	s  *Server
-	in chan statusReq
+// applyStatuses applies status callbacks in one transaction (through a
+// batcher: at high volume one transaction carries many callbacks).
+func (s *Server) applyStatuses(ctx context.Context, batch []statusReq) ([]struct{}, error) {
+	return make([]struct{}, len(batch)), s.applyStatusBatch(ctx, batch)
 }
 
-func newStatusBatcher(s *Server) *statusBatcher {
-	return &statusBatcher{s: s, in: make(chan statusReq, 1024)}
-}
-
-func (b *statusBatcher) apply(ctx context.Context, r statusReq) error {
-	r.done = make(chan error, 1)
-	select {
-	case b.in <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-r.done
-}
-
-func (b *statusBatcher) run(ctx context.Context) {
-	for {
-		var first statusReq
-		select {
-		case <-ctx.Done():
-			return
-		case first = <-b.in:
-		}
-		batch := []statusReq{first}
-	fill:
-		for len(batch) < 256 {
-			select {
-			case r := <-b.in:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		err := b.applyBatch(ctx, batch)
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
-}
-
-func (b *statusBatcher) applyBatch(ctx context.Context, batch []statusReq) error {
-	s := b.s
+func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error {
 	now := s.now()
 	sys := SystemActor("twilio")
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {

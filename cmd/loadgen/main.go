@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,7 +59,17 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 60*time.Second, "how long to offer load")
 	flag.DurationVar(&c.drain, "drain", 60*time.Second, "how long to wait afterwards for every accepted message to be delivered")
 	flag.DurationVar(&c.ceilTime, "ceiling-time", 5*time.Second, "how long to measure the raw INSERT ceiling")
+	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile here (to see what the harness costs)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if c.token == "" {
 		fmt.Fprintln(os.Stderr, "loadgen: -token is required")
 		os.Exit(2)
@@ -66,6 +77,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, c); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}

@@ -4,8 +4,18 @@
 -- name: MessagesByIDsForUpdate :many
 SELECT * FROM messages WHERE id = ANY(sqlc.arg(ids)::text::uuid[]) ORDER BY id FOR UPDATE;
 
--- name: ParticipantsByCodes :many
-SELECT * FROM participants WHERE code = ANY(sqlc.arg(codes)::text::text[]);
+-- name: ParticipantsWithConsentsByCodes :many
+-- The accept path's read in one round trip: each participant (by code)
+-- with her consent ledger, one row per consent event in ledger order (one
+-- row with NULL event columns when she has none).
+SELECT sqlc.embed(p),
+       c.id AS ev_id, c.channel AS ev_channel, c.kind AS ev_kind, c.at AS ev_at, c.actor AS ev_actor,
+       c.source AS ev_source, c.evidence AS ev_evidence, c.notice_language AS ev_notice_language,
+       c.expires_at AS ev_expires_at, c.reason AS ev_reason, c.allow_voicemail AS ev_allow_voicemail,
+       c.accept_whatsapp_risk AS ev_accept_whatsapp_risk
+FROM participants p LEFT JOIN consent_events c ON c.participant_id = p.id
+WHERE p.code = ANY(sqlc.arg(codes)::text::text[])
+ORDER BY p.id, c.at, c.id;
 
 -- name: ParticipantsByIDs :many
 SELECT * FROM participants WHERE id = ANY(sqlc.arg(ids)::text::bigint[]);
