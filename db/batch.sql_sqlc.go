@@ -14,7 +14,7 @@ import (
 	"github.com/lib/pq"
 )
 
-const acceptMessages = `-- name: AcceptMessages :execrows
+const acceptMessages = `-- name: AcceptMessages :many
 WITH r AS (
     SELECT unnest($1::text::uuid[]) AS id,
            unnest($2::text::bigint[]) AS participant_id,
@@ -38,7 +38,14 @@ WITH r AS (
            unnest($20::text::text[]) AS participant_code,
            unnest($21::text::text[]) AS request_id,
            nullif(unnest($22::text::text[]), '')::inet AS actor_ip,
-           unnest($23::text::text[])::jsonb AS details
+           unnest($23::text::text[])::jsonb AS details,
+           unnest($24::text::bigint[]) AS row_version,
+           unnest($25::text::bigint[]) AS ledger_len
+), ok AS (
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len FROM r
+    WHERE r.row_version < 0
+       OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
+           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
@@ -46,15 +53,15 @@ WITH r AS (
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            language, content_enc, priority, send_at, consent_version, redactions, user_id
-    FROM r
+    FROM ok
     RETURNING id
 ), ev AS (
-    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM r
+    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM ok
 ), ob AS (
-    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM r WHERE enqueue
+    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM ok WHERE enqueue
 ), au AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
-    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM r
+    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM ok
 )
 SELECT id FROM msg
 `
@@ -83,14 +90,23 @@ type AcceptMessagesParams struct {
 	RequestIds       string
 	ActorIps         string
 	Details          string
+	RowVersions      string
+	LedgerLens       string
 }
 
 // The whole accept write for many messages in one statement (one round
 // trip, atomic without an explicit transaction): each message, its first
 // event, its outbox row when it is due now, and its audit event. The
 // arrays are parallel, one element per message; an empty string or 0 stands for NULL.
-func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, acceptMessages,
+//
+// A message is written only if the data its contact decision was made on
+// is still current: her participant row has the row_version (xmin) and
+// her consent ledger the length (it is append-only) that the caller read.
+// It returns the ids written; a missing one was decided on stale data
+// and the caller decides again. A row_version below 0 skips the check
+// (callers that read and write in one transaction).
+func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) ([]uuid.UUID, error) {
+	rows, err := q.db.QueryContext(ctx, acceptMessages,
 		arg.Ids,
 		arg.ParticipantIds,
 		arg.Channels,
@@ -114,11 +130,28 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		arg.RequestIds,
 		arg.ActorIps,
 		arg.Details,
+		arg.RowVersions,
+		arg.LedgerLens,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected()
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const appendAuditMany = `-- name: AppendAuditMany :exec
@@ -371,7 +404,7 @@ func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Particip
 }
 
 const participantsWithConsentsByCodes = `-- name: ParticipantsWithConsentsByCodes :many
-SELECT p.id, p.code, p.initials, p.language, p.time_zone, p.phone_enc, p.phone_index, p.phone_mask, p.whatsapp_enc, p.whatsapp_index, p.whatsapp_mask, p.monitored, p.safe_windows, p.any_time, p.channel_preference, p.caseworker_id, p.created_at, p.updated_at,
+SELECT p.id, p.code, p.initials, p.language, p.time_zone, p.phone_enc, p.phone_index, p.phone_mask, p.whatsapp_enc, p.whatsapp_index, p.whatsapp_mask, p.monitored, p.safe_windows, p.any_time, p.channel_preference, p.caseworker_id, p.created_at, p.updated_at, p.xmin::text::bigint AS row_version,
        c.id AS ev_id, c.channel AS ev_channel, c.kind AS ev_kind, c.at AS ev_at, c.actor AS ev_actor,
        c.source AS ev_source, c.evidence AS ev_evidence, c.notice_language AS ev_notice_language,
        c.expires_at AS ev_expires_at, c.reason AS ev_reason, c.allow_voicemail AS ev_allow_voicemail,
@@ -383,6 +416,7 @@ ORDER BY p.id, c.at, c.id
 
 type ParticipantsWithConsentsByCodesRow struct {
 	Participant          Participant
+	RowVersion           int64
 	EvID                 sql.NullInt64
 	EvChannel            sql.NullString
 	EvKind               sql.NullString
@@ -399,7 +433,9 @@ type ParticipantsWithConsentsByCodesRow struct {
 
 // The accept path's read in one round trip: each participant (by code)
 // with her consent ledger, one row per consent event in ledger order (one
-// row with NULL event columns when she has none).
+// row with NULL event columns when she has none). row_version is the
+// row's xmin (it changes with every update of the row), for the accept
+// statement's check that the decision was made on current data.
 func (q *Queries) ParticipantsWithConsentsByCodes(ctx context.Context, codes string) ([]ParticipantsWithConsentsByCodesRow, error) {
 	rows, err := q.db.QueryContext(ctx, participantsWithConsentsByCodes, codes)
 	if err != nil {
@@ -428,6 +464,7 @@ func (q *Queries) ParticipantsWithConsentsByCodes(ctx context.Context, codes str
 			&i.Participant.CaseworkerID,
 			&i.Participant.CreatedAt,
 			&i.Participant.UpdatedAt,
+			&i.RowVersion,
 			&i.EvID,
 			&i.EvChannel,
 			&i.EvKind,

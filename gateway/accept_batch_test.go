@@ -58,3 +58,114 @@ func TestLookupBatch(t *testing.T) {
 		t.Fatalf("unknown code found: %+v", got[1].p.Code)
 	}
 }
+
+// The accept path keeps participants it has read in a cache. Every
+// change between two sends must still reach the second decision: the
+// write refuses a message decided on a changed row or ledger, and a
+// refusal is never decided on cached data.
+func TestAcceptSeesChangesAfterCaching(t *testing.T) {
+	e := newEnv(t)
+	b := maria()
+	b["monitored"] = false
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	code := e.createParticipant(b)
+	base := "/v1/participants/" + code
+	send := func() resp {
+		return e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
+	}
+	messages := func() int {
+		var n int
+		e.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+		return n
+	}
+
+	// Refused (no consent yet); then granted: the next send goes,
+	// although the refusal's read was cached.
+	if r := send(); r.Status != 403 || r.errCode(t) != "no_consent" {
+		t.Fatalf("before consent: %d %s", r.Status, r.Body)
+	}
+	e.do(RoleStaff, "POST", base+"/consents", grant("sms"))
+	r := send()
+	if r.Status != 202 || r.json(t)["variant"] != "standard" {
+		t.Fatalf("after grant: %d %s", r.Status, r.Body)
+	}
+
+	// Her phone becomes monitored (the row changes): discreet wording.
+	if r := e.do(RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" {
+		t.Fatalf("after monitored: %d %s", r.Status, r.Body)
+	}
+
+	// Consent revoked (the ledger grows): refused, and nothing stored.
+	before := messages()
+	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	if r := send(); r.Status != 403 || r.errCode(t) != "consent_revoked" {
+		t.Fatalf("after revoke: %d %s", r.Status, r.Body)
+	}
+	if n := messages(); n != before {
+		t.Fatalf("%d messages stored after the revocation, want %d", n, before)
+	}
+
+	// A change made behind the gateway's back (another process, an
+	// operator) is caught by the row version too.
+	e.do(RoleStaff, "POST", base+"/consents", grant("sms"))
+	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" {
+		t.Fatalf("regranted: %d %s", r.Status, r.Body)
+	}
+	if _, err := e.db.Exec(`UPDATE participants SET monitored = false WHERE code = $1`, code); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(); r.Status != 202 || r.json(t)["variant"] != "standard" {
+		t.Fatalf("after an outside change: %d %s", r.Status, r.Body)
+	}
+}
+
+// The write itself: a message decided on an old row version or a shorter
+// ledger is not written; on current data it is.
+func TestAcceptWriteChecksVersion(t *testing.T) {
+	e := newEnv(t)
+	b := maria()
+	b["any_time"] = true
+	code := e.createParticipant(b)
+	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	f, _, err := e.srv.lookup(context.Background(), code, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := messageInput{Participant: code, Channel: "sms", Body: "Hola, ¿hablamos mañana?"}
+	tests := []struct {
+		name    string
+		version int64
+		ledger  int
+		written int
+	}{
+		{"current", f.version, len(f.hist), 1},
+		{"older row", f.version - 1, len(f.hist), 0},
+		{"shorter ledger", f.version, len(f.hist) - 1, 0},
+		{"check skipped", -1, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := e.srv.compose(in, f.p, f.hist, e.clock.Now())
+			if err != nil || !m.decision.Allowed {
+				t.Fatalf("compose: %v %+v", err, m.decision)
+			}
+			g := f
+			g.version = tc.version
+			g.hist = f.hist[:tc.ledger]
+			nm, _, err := e.srv.newMessage(SystemActor("test"), g, m, 0, e.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := insertMessages(context.Background(), e.srv.q, []newMessage{nm})
+			if err != nil || n != tc.written {
+				t.Fatalf("written %d, %v; want %d", n, err, tc.written)
+			}
+		})
+	}
+}

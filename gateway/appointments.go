@@ -198,11 +198,12 @@ func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *Actor, m 
 		details[k] = v
 	}
 	dj, _ := json.Marshal(details)
-	err = insertMessages(ctx, q, []newMessage{{
+	_, err = insertMessages(ctx, q, []newMessage{{
 		id: id, participantID: m.p.ID, participantCode: m.p.Code, channel: string(m.d.Channel), status: st, variant: string(m.d.Variant),
 		templateID: r.TemplateID, templateVersion: r.Version, language: r.Lang, contentEnc: s.keys.Seal(keys.Body, sealed),
 		priority: m.priority, sendAt: m.sendAt, consentVersion: m.d.ConsentVersion, at: now,
 		subject: channels.Subject(string(m.d.Channel), m.priority > 0), actor: a, details: dj,
+		rowVersion: -1, // read and written in the caller's transaction
 	}})
 	return id, st, err
 }

@@ -225,20 +225,6 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	if !decodeStrict(c, body, &in, false) {
 		return
 	}
-	now := s.now()
-	p, hist, err := s.lookup(ctx, in.Participant)
-	if err != nil {
-		if isErr(err, "not_found") {
-			err = errs.Field("not_found", "participant", "participant not found")
-		}
-		fail(c, err)
-		return
-	}
-	m, err := s.compose(in, p, hist, now)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	prio := int16(0)
 	if in.Priority == "safety" {
 		prio = 1
@@ -246,54 +232,19 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		fail(c, errs.Field("invalid_parameter", "priority", "priority is normal or safety"))
 		return
 	}
+	now := s.now()
 	var status int
 	var resp any
-	var write func(q *db.Queries) error
-	d := m.decision
-	if !d.Allowed {
-		// A refusal is recorded too: who tried to contact her, how, and why not.
-		e := errs.New(d.Code, "%s", d.Reason)
-		status, resp = HTTPStatus(e), errorBody{Error: e}
-		write = func(q *db.Queries) error {
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
-				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
-			}}); err != nil {
-				return err
-			}
-			return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
+	var err error
+	for attempt := 0; ; attempt++ {
+		status, resp, err = s.accept(ctx, actor, in, prio, idemKey, hash[:], now, attempt > 0)
+		if !errors.Is(err, errStale) {
+			break
 		}
-	} else {
-		nm, accepted, err := s.newMessage(actor, p, m, prio, now)
-		if err != nil {
-			fail(c, errs.Internal(err))
-			return
+		if attempt == 3 {
+			err = errs.New("unavailable", "her record changed while the message was being written; try again")
+			break
 		}
-		status, resp = http.StatusAccepted, accepted
-		if idemKey == "" {
-			// Stored with other requests' messages in one statement
-			// (see batcher); answered only once committed.
-			write = func(*db.Queries) error {
-				werr, err := s.accepts.do(ctx, nm)
-				if err != nil {
-					return err
-				}
-				return werr
-			}
-		} else {
-			write = func(q *db.Queries) error {
-				if err := insertMessages(ctx, q, []newMessage{nm}); err != nil {
-					return err
-				}
-				return s.storeIdempotent(ctx, q, actor, idemKey, hash[:], status, resp)
-			}
-		}
-	}
-	if idemKey == "" {
-		err = write(s.q)
-	} else {
-		// The answer is stored under the key in the same transaction as
-		// the message, so a retry can never create a second one.
-		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return write(q) })
 	}
 	if errors.Is(err, errIdempotentRace) {
 		s.replayIdempotent(c, actor, idemKey, hash[:])
@@ -312,8 +263,8 @@ func (s *Server) acceptMessage(c *gin.Context) {
 }
 
 // newMessage builds the row of an accepted message and the answer.
-func (s *Server) newMessage(actor *Actor, p db.Participant, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
-	d := m.decision
+func (s *Server) newMessage(actor *Actor, f found, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
+	p, d := f.p, m.decision
 	id, err := uuid.NewV7()
 	if err != nil {
 		return newMessage{}, messageAccepted{}, err
@@ -338,6 +289,7 @@ func (s *Server) newMessage(actor *Actor, p db.Participant, m composed, prio int
 		templateID: m.templateID, templateVersion: m.version, language: m.language, contentEnc: s.keys.Seal(keys.Body, sealed),
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
+		rowVersion: f.version, ledgerLen: len(f.hist),
 	}
 	reds := m.redactions
 	if reds == nil {
@@ -346,6 +298,92 @@ func (s *Server) newMessage(actor *Actor, p db.Participant, m composed, prio int
 	return nm, messageAccepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
 		TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
 		Redactions: reds, ConsentReview: d.ReviewDue}, nil
+}
+
+// errStale: the decision was made on participant data that changed
+// before the write, or on cached data and did not end in an acceptance.
+// The request is decided again on fresh data.
+var errStale = errors.New("participant data changed since it was read")
+
+// accept decides and writes one request: the message, or the refusal. With
+// fresh false the participant may come from the cache; anything but an
+// acceptance is then not written but returned as errStale, so a refusal is
+// always decided on fresh data, and the write itself refuses an acceptance
+// decided on data that has changed (AcceptMessages).
+func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
+	f, cached, err := s.lookup(ctx, in.Participant, fresh)
+	if err != nil {
+		if isErr(err, "not_found") {
+			err = errs.Field("not_found", "participant", "participant not found")
+		}
+		return 0, nil, err
+	}
+	p := f.p
+	m, err := s.compose(in, p, f.hist, now)
+	if err != nil || !m.decision.Allowed {
+		if cached {
+			return 0, nil, errStale
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	var status int
+	var resp any
+	var write func(q *db.Queries) error
+	d := m.decision
+	if !d.Allowed {
+		// A refusal is recorded too: who tried to contact her, how, and why not.
+		e := errs.New(d.Code, "%s", d.Reason)
+		status, resp = HTTPStatus(e), errorBody{Error: e}
+		write = func(q *db.Queries) error {
+			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
+				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
+			}}); err != nil {
+				return err
+			}
+			return s.storeIdempotent(ctx, q, actor, idemKey, hash, status, resp)
+		}
+	} else {
+		nm, accepted, err := s.newMessage(actor, f, m, prio, now)
+		if err != nil {
+			return 0, nil, errs.Internal(err)
+		}
+		status, resp = http.StatusAccepted, accepted
+		if idemKey == "" {
+			// Stored with other requests' messages in one statement
+			// (see batcher); answered only once committed.
+			write = func(*db.Queries) error {
+				werr, err := s.accepts.do(ctx, nm)
+				if err != nil {
+					return err
+				}
+				return werr
+			}
+		} else {
+			write = func(q *db.Queries) error {
+				written, err := insertMessages(ctx, q, []newMessage{nm})
+				if err != nil {
+					return err
+				}
+				if written == 0 {
+					return errStale
+				}
+				return s.storeIdempotent(ctx, q, actor, idemKey, hash, status, resp)
+			}
+		}
+	}
+	if idemKey == "" {
+		err = write(s.q)
+	} else {
+		// The answer is stored under the key in the same transaction as
+		// the message, so a retry can never create a second one.
+		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return write(q) })
+	}
+	if errors.Is(err, errStale) {
+		s.parts.forget(in.Participant)
+	}
+	return status, resp, err
 }
 
 var errIdempotentRace = errors.New("idempotency key stored by a concurrent request")
@@ -402,12 +440,12 @@ func (s *Server) previewMessage(c *gin.Context) {
 	if !bindStrict(c, &in, false) {
 		return
 	}
-	p, hist, err := s.lookup(ctx, in.Participant)
+	f, _, err := s.lookup(ctx, in.Participant, true)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	m, err := s.compose(in, p, hist, s.now())
+	m, err := s.compose(in, f.p, f.hist, s.now())
 	if err != nil {
 		fail(c, err)
 		return

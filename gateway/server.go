@@ -60,6 +60,7 @@ type Server struct {
 	statuses *batcher[statusReq, struct{}]
 	// lookups and accepts batch the accept path's reads and writes.
 	lookups *batcher[string, found]
+	parts   *partCache
 	accepts *batcher[newMessage, error]
 	tokens  *tokenCache
 	stop    context.CancelFunc

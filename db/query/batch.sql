@@ -7,8 +7,10 @@ SELECT * FROM messages WHERE id = ANY(sqlc.arg(ids)::text::uuid[]) ORDER BY id F
 -- name: ParticipantsWithConsentsByCodes :many
 -- The accept path's read in one round trip: each participant (by code)
 -- with her consent ledger, one row per consent event in ledger order (one
--- row with NULL event columns when she has none).
-SELECT sqlc.embed(p),
+-- row with NULL event columns when she has none). row_version is the
+-- row's xmin (it changes with every update of the row), for the accept
+-- statement's check that the decision was made on current data.
+SELECT sqlc.embed(p), p.xmin::text::bigint AS row_version,
        c.id AS ev_id, c.channel AS ev_channel, c.kind AS ev_kind, c.at AS ev_at, c.actor AS ev_actor,
        c.source AS ev_source, c.evidence AS ev_evidence, c.notice_language AS ev_notice_language,
        c.expires_at AS ev_expires_at, c.reason AS ev_reason, c.allow_voicemail AS ev_allow_voicemail,
@@ -67,11 +69,18 @@ INSERT INTO audit_events (actor_name, actor_role, action, participant_code, requ
 SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::text::text[]),
        unnest(sqlc.arg(participant_codes)::text::text[]), '', unnest(sqlc.arg(details)::text::text[])::jsonb;
 
--- name: AcceptMessages :execrows
+-- name: AcceptMessages :many
 -- The whole accept write for many messages in one statement (one round
 -- trip, atomic without an explicit transaction): each message, its first
 -- event, its outbox row when it is due now, and its audit event. The
 -- arrays are parallel, one element per message; an empty string or 0 stands for NULL.
+--
+-- A message is written only if the data its contact decision was made on
+-- is still current: her participant row has the row_version (xmin) and
+-- her consent ledger the length (it is append-only) that the caller read.
+-- It returns the ids written; a missing one was decided on stale data
+-- and the caller decides again. A row_version below 0 skips the check
+-- (callers that read and write in one transaction).
 WITH r AS (
     SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
            unnest(sqlc.arg(participant_ids)::text::bigint[]) AS participant_id,
@@ -95,7 +104,14 @@ WITH r AS (
            unnest(sqlc.arg(participant_codes)::text::text[]) AS participant_code,
            unnest(sqlc.arg(request_ids)::text::text[]) AS request_id,
            nullif(unnest(sqlc.arg(actor_ips)::text::text[]), '')::inet AS actor_ip,
-           unnest(sqlc.arg(details)::text::text[])::jsonb AS details
+           unnest(sqlc.arg(details)::text::text[])::jsonb AS details,
+           unnest(sqlc.arg(row_versions)::text::bigint[]) AS row_version,
+           unnest(sqlc.arg(ledger_lens)::text::bigint[]) AS ledger_len
+), ok AS (
+    SELECT r.* FROM r
+    WHERE r.row_version < 0
+       OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
+           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
@@ -103,14 +119,14 @@ WITH r AS (
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            language, content_enc, priority, send_at, consent_version, redactions, user_id
-    FROM r
+    FROM ok
     RETURNING id
 ), ev AS (
-    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM r
+    INSERT INTO message_events (message_id, status, at) SELECT id, status, at FROM ok
 ), ob AS (
-    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM r WHERE enqueue
+    INSERT INTO outbox (message_id, subject, priority) SELECT id, subject, priority FROM ok WHERE enqueue
 ), au AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
-    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM r
+    SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM ok
 )
 SELECT id FROM msg;
