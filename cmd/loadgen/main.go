@@ -93,12 +93,12 @@ type tracker struct {
 	delivered atomic.Int64
 	cbErrs    atomic.Int64
 	lastDeliv atomic.Int64 // unix nanos
-	latencies [][]time.Duration
+	latencies [][]sample
 	pending   map[int]time.Time // provider got it before the 202 was read
 }
 
 func run(ctx context.Context, c config) error {
-	t := &tracker{acceptAt: map[int]time.Time{}, pending: map[int]time.Time{}, latencies: make([][]time.Duration, c.clients)}
+	t := &tracker{acceptAt: map[int]time.Time{}, pending: map[int]time.Time{}, latencies: make([][]sample, c.clients)}
 	fake, err := twiliotest.Start(c.sid, c.authToken, c.fakeAddr)
 	if err != nil {
 		return err
@@ -206,7 +206,7 @@ func run(ctx context.Context, c config) error {
 					t.errs.Add(1)
 				case status == 202:
 					t.accepted.Add(1)
-					t.latencies[i] = append(t.latencies[i], d)
+					t.latencies[i] = append(t.latencies[i], sample{at: t0.Sub(start), d: d})
 					now := time.Now()
 					t.mu.Lock()
 					if pt, ok := t.pending[n]; ok {
@@ -234,8 +234,13 @@ func run(ctx context.Context, c config) error {
 	delivered := t.delivered.Load()
 
 	var all []time.Duration
+	windows := make([][]time.Duration, int(offered/window)+1)
 	for _, l := range t.latencies {
-		all = append(all, l...)
+		for _, x := range l {
+			all = append(all, x.d)
+			w := int(x.at / window)
+			windows[w] = append(windows[w], x.d)
+		}
 	}
 	slices.Sort(all)
 	slices.Sort(t.providerL)
@@ -243,6 +248,14 @@ func run(ctx context.Context, c config) error {
 	fmt.Printf("accepted:   %d (%.0f/s), refused %d, errors %d\n", accepted, float64(accepted)/offered.Seconds(), t.refused.Load(), t.errs.Load())
 	fmt.Printf("accept latency: p50 %s  p99 %s  max %s\n", pct(all, 50), pct(all, 99), pct(all, 100))
 	fmt.Printf("accept→provider latency: p50 %s  p99 %s\n", pct(t.providerL, 50), pct(t.providerL, 99))
+	fmt.Printf("accept latency by %s window (p50/p99):", window)
+	for _, w := range windows {
+		if len(w) > 0 {
+			slices.Sort(w)
+			fmt.Printf(" %s/%s", pct(w, 50).Round(100*time.Microsecond), pct(w, 99).Round(100*time.Microsecond))
+		}
+	}
+	fmt.Println()
 	if delivered > 0 {
 		fmt.Printf("delivered end to end: %d (%.0f/s over %s from first accept to last delivery)\n", delivered, float64(delivered)/end.Sub(start).Seconds(), end.Sub(start).Round(time.Millisecond))
 	}
@@ -252,6 +265,13 @@ func run(ctx context.Context, c config) error {
 	}
 	return nil
 }
+
+// sample is one accepted request: when it started (since the load
+// began) and how long the 202 took.
+type sample struct{ at, d time.Duration }
+
+// window is the span of the per-window latency line.
+const window = 10 * time.Second
 
 func rateStr(r float64) string {
 	if r == 0 {
