@@ -100,8 +100,10 @@ type AcceptMessagesParams struct {
 // arrays are parallel, one element per message; an empty string or 0 stands for NULL.
 //
 // A message is written only if the data its contact decision was made on
-// is still current: her participant row has the row_version (xmin) and
-// her consent ledger the length (it is append-only) that the caller read.
+// is still current as of this statement's snapshot: her participant row
+// has the row_version (xmin) and her consent ledger the length (it is
+// append-only) that the caller read. (A change committed while the
+// statement runs is not seen; the worker re-checks before sending.)
 // It returns the ids written; a missing one was decided on stale data
 // and the caller decides again. A row_version below 0 skips the check
 // (callers that read and write in one transaction).

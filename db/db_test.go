@@ -91,6 +91,7 @@ func TestOpenSetsRandomPageCost(t *testing.T) {
 	}{
 		{"default", dsn, "1.1"},
 		{"the URL's own value wins", dsn + sep(dsn) + "random_page_cost=3", "3"},
+		{"so does one given in options", dsn + sep(dsn) + "options=-c%20random_page_cost%3D2", "2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,7 +36,11 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	if _, set := cfg.RuntimeParams["random_page_cost"]; !set {
+	// Given as a startup parameter, or inside options (also where
+	// PGOPTIONS lands), the URL's own value wins. (Behind PgBouncer, list
+	// random_page_cost in its ignore_startup_parameters.)
+	_, set := cfg.RuntimeParams["random_page_cost"]
+	if !set && !strings.Contains(cfg.RuntimeParams["options"], "random_page_cost") {
 		cfg.RuntimeParams["random_page_cost"] = "1.1"
 	}
 	pool := stdlib.OpenDB(*cfg)

@@ -177,12 +177,9 @@ func (s *Server) startBatchers(bg context.Context) {
 	s.accepts = newBatcher(64, 0, s.acceptBatch)
 	// Callbacks: the provider waits a few milliseconds longer for its 204.
 	s.statuses = newBatcher(256, 10*time.Millisecond, s.applyStatuses)
-	go s.statuses.run(bg)
-	// Two lanes each: one batch forms while the other is in flight.
-	for range batchLanes {
-		go s.lookups.run(bg)
-		go s.accepts.run(bg)
-	}
+	s.statuses.start(bg, 1)
+	s.lookups.start(bg, batchLanes)
+	s.accepts.start(bg, batchLanes)
 }
 
 // lookup finds a participant and her consent history: from the cache
@@ -213,8 +210,12 @@ func (s *Server) lookup(ctx context.Context, code string, fresh bool) (found, bo
 // accept path's statements). It is never trusted alone: AcceptMessages
 // writes a message only if her row version and ledger length are still
 // the ones the decision was made on, and anything but an acceptance is
-// decided again on fresh data (Server.accept). Entries also expire, so
-// memory follows the participants actually being contacted.
+// decided again on fresh data (Server.accept). So a decision from the
+// cache is exactly as current as one from a read just before the write:
+// current as of the write statement's snapshot. A revocation committed
+// while that statement runs is not seen by it, with or without the cache;
+// the worker's re-check just before sending catches it. Entries expire
+// after ttl (an expired entry is dropped when next asked for).
 type partCache struct {
 	mu  sync.Mutex
 	m   map[string]cachedPart
@@ -235,10 +236,11 @@ func (c *partCache) get(code string) (found, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[code]
-	if !ok || time.Since(e.at) > c.ttl {
-		return found{}, false
+	if ok && time.Since(e.at) > c.ttl {
+		delete(c.m, code)
+		ok = false
 	}
-	return e.f, true
+	return e.f, ok
 }
 
 func (c *partCache) put(code string, f found) {

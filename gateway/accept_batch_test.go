@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"safecontact/consent"
 )
 
@@ -74,6 +76,13 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	send := func() resp {
 		return e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
 	}
+	redecided := func() float64 {
+		var m dto.Metric
+		if err := e.srv.metrics.redecided.Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
 	messages := func() int {
 		var n int
 		e.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
@@ -91,12 +100,20 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 		t.Fatalf("after grant: %d %s", r.Status, r.Body)
 	}
 
-	// Her phone becomes monitored (the row changes): discreet wording.
+	// A send with nothing changed is decided from the cache.
+	n := redecided()
+	if r := send(); r.Status != 202 || redecided() != n {
+		t.Fatalf("unchanged: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
+	}
+
+	// Her phone becomes monitored (the row changes): the cached decision
+	// (standard wording) is refused at write and made again: discreet.
 	if r := e.do(RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
-	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" {
-		t.Fatalf("after monitored: %d %s", r.Status, r.Body)
+	n = redecided()
+	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" || redecided() != n+1 {
+		t.Fatalf("after monitored: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 
 	// Consent revoked (the ledger grows): refused, and nothing stored.
@@ -104,8 +121,9 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	if r := send(); r.Status != 403 || r.errCode(t) != "consent_revoked" {
-		t.Fatalf("after revoke: %d %s", r.Status, r.Body)
+	n = redecided()
+	if r := send(); r.Status != 403 || r.errCode(t) != "consent_revoked" || redecided() != n+1 {
+		t.Fatalf("after revoke: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 	if n := messages(); n != before {
 		t.Fatalf("%d messages stored after the revocation, want %d", n, before)
@@ -120,8 +138,9 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	if _, err := e.db.Exec(`UPDATE participants SET monitored = false WHERE code = $1`, code); err != nil {
 		t.Fatal(err)
 	}
-	if r := send(); r.Status != 202 || r.json(t)["variant"] != "standard" {
-		t.Fatalf("after an outside change: %d %s", r.Status, r.Body)
+	n = redecided()
+	if r := send(); r.Status != 202 || r.json(t)["variant"] != "standard" || redecided() != n+1 {
+		t.Fatalf("after an outside change: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 }
 

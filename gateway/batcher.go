@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 )
 
@@ -20,6 +22,9 @@ type batcher[T, R any] struct {
 	max    int
 	linger time.Duration
 	fn     func(ctx context.Context, items []T) ([]R, error)
+	// exited is closed once every lane has stopped and answered what was
+	// waiting.
+	exited chan struct{}
 }
 
 type batchItem[T, R any] struct {
@@ -32,8 +37,30 @@ type batchResult[R any] struct {
 	err error
 }
 
+// batchTimeout bounds one batch's database work: a stalled database fails
+// the requests instead of holding them forever.
+const batchTimeout = 30 * time.Second
+
+var errBatcherStopped = errors.New("gateway: shutting down")
+
 func newBatcher[T, R any](max int, linger time.Duration, fn func(ctx context.Context, items []T) ([]R, error)) *batcher[T, R] {
-	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, linger: linger, fn: fn}
+	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, linger: linger, fn: fn, exited: make(chan struct{})}
+}
+
+// start runs lanes batches at a time until ctx ends.
+func (b *batcher[T, R]) start(ctx context.Context, lanes int) {
+	var wg sync.WaitGroup
+	for range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.run(ctx)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(b.exited)
+	}()
 }
 
 // do submits v and waits for its result. Once submitted, it waits for the
@@ -41,25 +68,45 @@ func newBatcher[T, R any](max int, linger time.Duration, fn func(ctx context.Con
 // answer "failed" for something that was stored.
 func (b *batcher[T, R]) do(ctx context.Context, v T) (R, error) {
 	it := batchItem[T, R]{v: v, done: make(chan batchResult[R], 1)}
+	var zero R
 	select {
 	case b.in <- it:
 	case <-ctx.Done():
-		var zero R
 		return zero, ctx.Err()
+	case <-b.exited:
+		return zero, errBatcherStopped
 	}
-	res := <-it.done
-	return res.r, res.err
+	select {
+	case res := <-it.done:
+		return res.r, res.err
+	case <-b.exited:
+		// Every lane has stopped; an item they handled was answered
+		// before they did.
+		select {
+		case res := <-it.done:
+			return res.r, res.err
+		default:
+			return zero, errBatcherStopped
+		}
+	}
 }
 
-// run serves batches until ctx ends; start it in lanes goroutines.
+// run serves batches until ctx ends, then answers what is still waiting
+// with errBatcherStopped.
 func (b *batcher[T, R]) run(ctx context.Context) {
 	items := make([]T, 0, b.max)
 	waiting := make([]batchItem[T, R], 0, b.max)
 	for {
 		select {
 		case <-ctx.Done():
+			b.refuseWaiting()
 			return
 		case it := <-b.in:
+			if ctx.Err() != nil {
+				it.done <- batchResult[R]{err: errBatcherStopped}
+				b.refuseWaiting()
+				return
+			}
 			waiting = append(waiting[:0], it)
 		}
 		waiting = b.fill(ctx, waiting)
@@ -67,7 +114,9 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 		for _, it := range waiting {
 			items = append(items, it.v)
 		}
-		rs, err := b.fn(ctx, items)
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+		rs, err := b.fn(bctx, items)
+		cancel()
 		for i, it := range waiting {
 			var res batchResult[R]
 			if err != nil {
@@ -76,6 +125,18 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 				res.r = rs[i]
 			}
 			it.done <- res
+		}
+	}
+}
+
+// refuseWaiting answers everything queued with errBatcherStopped.
+func (b *batcher[T, R]) refuseWaiting() {
+	for {
+		select {
+		case it := <-b.in:
+			it.done <- batchResult[R]{err: errBatcherStopped}
+		default:
+			return
 		}
 	}
 }

@@ -241,6 +241,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		if !errors.Is(err, errStale) {
 			break
 		}
+		s.metrics.redecided.Inc()
 		if attempt == 3 {
 			err = errs.New("unavailable", "her record changed while the message was being written; try again")
 			break

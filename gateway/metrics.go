@@ -9,6 +9,9 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	// forgedWebhooks counts callbacks refused for a bad signature.
 	forgedWebhooks prometheus.Counter
+	// redecided counts accepts decided again on fresh data (see
+	// Server.accept).
+	redecided prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -27,6 +30,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		Name: "safecontact_webhook_signature_failures_total",
 		Help: "Provider webhooks refused because the signature did not verify.",
 	})
-	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks)
+	m.redecided = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "safecontact_accept_redecided_total",
+		Help: "Message requests decided again on a fresh read: the cached participant data had changed, or did not allow the message.",
+	})
+	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks, m.redecided)
 	return m
 }

@@ -17,16 +17,18 @@ package keys
 // such instead of failing as "tampered".
 //
 // The server writes 0xA2: an ephemeral key pair is made per epoch (one
-// minute, or 100,000 values), its private half is dropped at once after
+// minute, or 100,000 values), its private half is wiped at once after
 // computing the shared key with the audit public key, and each value gets
 // a random 24-byte nonce. 0xA1 (an X25519 key pair per value) cost two
 // scalar multiplications per message sent, a fifth of the gateway's CPU at
-// volume. What changes: the shared key of the current epoch is in the
-// server's memory for up to a minute, so someone reading that memory could
-// open that minute's values; the same person reads the same texts in
-// clear in that memory as they are sent, and the server keeps them under
-// its own body key until retention. Older epochs stay closed to the
-// server. Both forms open with the secret key.
+// volume. The trade-off, plainly: the shared key of the current epoch is in
+// the server's memory for up to a minute (wiped when replaced or when the
+// minute is up), so someone who can read that memory can open the values
+// sealed in that minute, where with 0xA1 they could open none. The same
+// person reads the same texts in clear in that memory as they are sent,
+// and the database keeps them under the server's own body key until
+// retention, so nothing they could not already read is exposed. Both forms
+// open with the secret key.
 //
 // Key files are one line of text, "safecontact-audit-public-v1:" or
 // "safecontact-audit-secret-v1:" followed by the 32-byte key in standard
@@ -78,6 +80,7 @@ type sealEpoch struct {
 	shared [32]byte
 	until  time.Time
 	left   int
+	wipe   *time.Timer
 }
 
 const (
@@ -221,7 +224,8 @@ func (k *AuditPublicKey) fingerprint() []byte {
 
 // Seal seals plaintext to the key. Only the secret key opens it.
 func (k *AuditPublicKey) Seal(plaintext []byte) ([]byte, error) {
-	ep, err := k.epoch()
+	pub, shared, err := k.epoch()
+	defer clear(shared[:])
 	if err != nil {
 		return nil, err
 	}
@@ -232,30 +236,50 @@ func (k *AuditPublicKey) Seal(plaintext []byte) ([]byte, error) {
 	out := make([]byte, 0, 1+fingerprintLen+epochOverhead+len(plaintext))
 	out = append(out, sealedEpochVer)
 	out = append(out, k.fingerprint()...)
-	out = append(out, ep.pub[:]...)
+	out = append(out, pub[:]...)
 	out = append(out, nonce[:]...)
-	return box.SealAfterPrecomputation(out, plaintext, &nonce, &ep.shared), nil
+	return box.SealAfterPrecomputation(out, plaintext, &nonce, &shared), nil
 }
 
-// epoch returns the current sender key, making a new one when the epoch
-// is over.
-func (k *AuditPublicKey) epoch() (*sealEpoch, error) {
+// epoch returns the current sender key (copies, so the epoch can be wiped
+// while a seal is under way), making a new one when the epoch is over.
+// An epoch is wiped when it is replaced and, on a server that stops
+// sealing, by a timer when its minute is up.
+func (k *AuditPublicKey) epoch() (pub, shared [32]byte, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := time.Now()
 	if k.ep != nil && k.ep.left > 0 && now.Before(k.ep.until) {
 		k.ep.left--
-		return k.ep, nil
+		return k.ep.pub, k.ep.shared, nil
 	}
-	pub, priv, err := box.GenerateKey(rand.Reader)
+	k.dropEpoch()
+	epub, priv, err := box.GenerateKey(rand.Reader)
 	if err != nil {
-		return nil, err
+		return pub, shared, err
 	}
-	ep := &sealEpoch{pub: *pub, until: now.Add(epochLength), left: epochValues - 1}
+	ep := &sealEpoch{pub: *epub, until: now.Add(epochLength), left: epochValues - 1}
 	box.Precompute(&ep.shared, &k.key, priv)
 	clear(priv[:])
+	ep.wipe = time.AfterFunc(epochLength, func() {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if k.ep == ep {
+			k.dropEpoch()
+		}
+	})
 	k.ep = ep
-	return ep, nil
+	return ep.pub, ep.shared, nil
+}
+
+// dropEpoch wipes and forgets the current epoch; k.mu is held.
+func (k *AuditPublicKey) dropEpoch() {
+	if k.ep == nil {
+		return
+	}
+	k.ep.wipe.Stop()
+	clear(k.ep.shared[:])
+	k.ep = nil
 }
 
 // SealedFingerprint returns the fingerprint of the key a value was sealed

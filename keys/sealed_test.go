@@ -61,7 +61,7 @@ func TestAuditKeyPairSealOpen(t *testing.T) {
 	}
 	again, _ := pub.Seal(msg)
 	if bytes.Equal(again, sealed) {
-		t.Fatal("two seals of one text are equal (no ephemeral key?)")
+		t.Fatal("two seals of one text are equal (nonce reused?)")
 	}
 
 	// Values written before the epoch form (0xA1, one X25519 key pair per
@@ -127,16 +127,43 @@ func TestAuditSealEpochs(t *testing.T) {
 	if string(a[1+fingerprintLen+32:1+fingerprintLen+56]) == string(b[1+fingerprintLen+32:1+fingerprintLen+56]) {
 		t.Fatal("two values share a nonce")
 	}
+	pub.mu.Lock()
 	pub.ep.until = time.Now().Add(-time.Second)
+	pub.mu.Unlock()
 	c := seal("tres")
 	if epk(c) == epk(b) {
 		t.Fatal("sender key not replaced after the epoch's time")
 	}
+	pub.mu.Lock()
 	pub.ep.left = 0
+	old := pub.ep
+	pub.mu.Unlock()
 	d := seal("cuatro")
 	if epk(d) == epk(c) {
 		t.Fatal("sender key not replaced after the epoch's count")
 	}
+	if old.shared != ([32]byte{}) {
+		t.Fatal("the replaced epoch's shared key was not wiped")
+	}
+	// A server that stops sealing forgets the epoch when its time is up.
+	pub.mu.Lock()
+	cur := pub.ep
+	pub.mu.Unlock()
+	cur.wipe.Reset(time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pub.mu.Lock()
+		gone := pub.ep == nil && cur.shared == ([32]byte{})
+		pub.mu.Unlock()
+		if gone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an idle epoch was not wiped when its time was up")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	seal("cinco") // and sealing goes on with a new one
 }
 
 func flip(b []byte, i int) []byte {

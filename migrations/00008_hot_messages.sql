@@ -1,5 +1,10 @@
 -- +goose Up
 
+-- Room in each page for the new versions of its rows; set first so the
+-- rewrite below (ADD COLUMN … STORED rewrites the table under an
+-- exclusive lock: plan a pause on a large table) leaves that room.
+ALTER TABLE messages SET (fillfactor = 80);
+
 -- Status changes become HOT updates (no index is written again).
 --
 -- A message row is updated three times on its way (sending, sent,
@@ -13,6 +18,8 @@
 --
 -- messages_due: the scheduler's work list now reads a generated column,
 -- due = (status = 'scheduled'), which stays false on the whole send path.
+-- Binaries older than this migration still ask for status = 'scheduled'
+-- and no longer find an index for it: deploy the new binary with it.
 ALTER TABLE messages ADD COLUMN due boolean GENERATED ALWAYS AS (status = 'scheduled') STORED;
 DROP INDEX messages_due;
 CREATE INDEX messages_due ON messages (send_at) WHERE due;
@@ -24,9 +31,6 @@ CREATE INDEX messages_due ON messages (send_at) WHERE due;
 DROP INDEX messages_retention;
 DROP INDEX messages_retention_sent;
 CREATE INDEX messages_retention ON messages (created_at) WHERE content_enc IS NOT NULL;
-
--- Room in each page for the new versions of its rows.
-ALTER TABLE messages SET (fillfactor = 80);
 
 -- +goose Down
 ALTER TABLE messages RESET (fillfactor);
