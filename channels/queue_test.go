@@ -2,11 +2,13 @@ package channels
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
 )
 
 func testJS(t *testing.T) jetstream.JetStream {
@@ -96,5 +98,73 @@ func TestConsumeRetryAndDeadLetter(t *testing.T) {
 	info, _ := cs.Info(ctx)
 	if info.State.Msgs != 0 {
 		t.Errorf("work stream still holds %d entries", info.State.Msgs)
+	}
+}
+
+// A slow send rate makes a batch wait for its tokens longer than the ack
+// wait. The wait reports progress to the server (InProgress), so nothing
+// is redelivered meanwhile: every message is delivered and handled once.
+func TestSlowRateBatchIsNotRedelivered(t *testing.T) {
+	js := testJS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const n = 8
+	for i := range n {
+		id := fmt.Sprintf("slow-%d", i)
+		if _, err := js.Publish(ctx, Subject("sms", false), []byte(id), jetstream.WithMsgID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	deliveries := map[string][]int{}
+	all := make(chan struct{})
+	h := func(ctx context.Context, items []Item) []Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		outs := make([]Outcome, len(items))
+		for i, it := range items {
+			deliveries[it.ID] = append(deliveries[it.ID], it.Delivery)
+			outs[i] = Done
+		}
+		if len(deliveries) == n {
+			select {
+			case <-all:
+			default:
+				close(all)
+			}
+		}
+		return outs
+	}
+	// 8 messages at 4/s: the batch waits about 1.75 s for its tokens,
+	// three and a half times the ack wait.
+	cfg := ConsumerConfig{Channel: "sms", AckWait: 500 * time.Millisecond, Concurrency: 1, BatchSize: n,
+		Linger: 300 * time.Millisecond, Limiter: rate.NewLimiter(4, 1)}
+	go ConsumeBatch(ctx, js, cfg, h, func(context.Context, string) {})
+	select {
+	case <-all:
+	case <-time.After(15 * time.Second):
+		t.Fatal("not every message was handled")
+	}
+	time.Sleep(3 * cfg.AckWait) // room for a redelivery to show up
+	// The server's own count: a redelivery it made counts even when the
+	// client drops the copy (and every delivery counts toward MaxDeliver,
+	// so a rate-limited message could end dead-lettered unsent).
+	c, err := js.Consumer(ctx, StreamContact, Durable("sms", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Delivered.Consumer != n {
+		t.Errorf("the server made %d deliveries of %d messages: it redelivered while the batch waited", info.Delivered.Consumer, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, ds := range deliveries {
+		if len(ds) != 1 || ds[0] != 1 {
+			t.Errorf("%s: deliveries %v, want [1]", id, ds)
+		}
 	}
 }
