@@ -147,6 +147,14 @@ func (s *Server) voiceReminder(c *gin.Context) {
 			tw.Hangup()
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", d.Code)
 		}
+		if d.SendAt.After(now) {
+			// Her safe window closed while the phone rang (or was
+			// changed): nothing is said, not even the prompt. The call
+			// already happened, so the reminder is not tried again by
+			// itself; staff see why.
+			tw.Hangup()
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", "outside_safe_window")
+		}
 		v := voiceFor(m.Language)
 		// An undecided detection counts as a machine where no voicemail
 		// may be left.

@@ -113,7 +113,25 @@ func TestVoiceReminderCalls(t *testing.T) {
 	if d.Hangup == nil || d.Gather != nil {
 		t.Fatalf("stale call: %s", d.Inner)
 	}
-	if n := p.fake.CallsCreated(); n != 6 { // one call per case above
+	// 6. Her safe window closes while the phone rings (here: staff narrow
+	// it): hang up before a word, undelivered, and the reason is shown.
+	id, ev, _ = remind()
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	later := time.Now().In(madrid).Add(6 * time.Hour).Hour()
+	window := fmt.Sprintf("daily %02d:00-%02d:00", later, later+1)
+	if later == 23 {
+		window = "daily 23:00-24:00"
+	}
+	if r := p.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"safe_windows": []string{window}, "any_time": false}); r.Status != 200 {
+		t.Fatalf("narrow window: %d %s", r.Status, r.Body)
+	}
+	if d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}})); d.Hangup == nil || d.Gather != nil || len(d.Say) != 0 {
+		t.Fatalf("outside her window: %s", d.Inner)
+	}
+	if m := p.waitStatus(id, "undelivered"); m["error_code"] != "outside_safe_window" {
+		t.Fatalf("outside her window: %v", m)
+	}
+	if n := p.fake.CallsCreated(); n != 7 { // one call per case above
 		t.Fatalf("%d calls", n)
 	}
 	// The TwiML never contained her number; the logs neither.
