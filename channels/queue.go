@@ -168,7 +168,7 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 			first.Nak()
 			return nil
 		}
-		batch := gatherBatch(ctx, first, msgs, cfg.BatchSize, cfg.Linger)
+		batch := Gather(ctx, []jetstream.Msg{first}, msgs, cfg.BatchSize, cfg.Linger)
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
@@ -177,10 +177,11 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 	}
 }
 
-// gatherBatch adds to first what has arrived on msgs, up to max; with linger,
-// it waits up to that long for more.
-func gatherBatch(ctx context.Context, first jetstream.Msg, msgs <-chan jetstream.Msg, max int, linger time.Duration) []jetstream.Msg {
-	batch := []jetstream.Msg{first}
+// Gather adds to batch what has arrived on in, up to max items; with
+// linger, it waits up to that long for more. It returns early when in is
+// closed or ctx ends. Shared by the queue consumers here and the
+// gateway's database batchers.
+func Gather[T any](ctx context.Context, batch []T, in <-chan T, max int, linger time.Duration) []T {
 	var deadline <-chan time.Time
 	if linger > 0 {
 		t := time.NewTimer(linger)
@@ -189,11 +190,11 @@ func gatherBatch(ctx context.Context, first jetstream.Msg, msgs <-chan jetstream
 	}
 	for len(batch) < max {
 		select {
-		case m, ok := <-msgs:
+		case v, ok := <-in:
 			if !ok {
 				return batch
 			}
-			batch = append(batch, m)
+			batch = append(batch, v)
 			continue
 		default:
 		}
@@ -201,11 +202,11 @@ func gatherBatch(ctx context.Context, first jetstream.Msg, msgs <-chan jetstream
 			return batch
 		}
 		select {
-		case m, ok := <-msgs:
+		case v, ok := <-in:
 			if !ok {
 				return batch
 			}
-			batch = append(batch, m)
+			batch = append(batch, v)
 		case <-deadline:
 			return batch
 		case <-ctx.Done():

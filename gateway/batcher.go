@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"safecontact/channels"
 )
 
 // batcher groups concurrent requests into one database round trip. At high
@@ -109,7 +111,7 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 			}
 			waiting = append(waiting[:0], it)
 		}
-		waiting = b.fill(ctx, waiting)
+		waiting = channels.Gather(ctx, waiting, b.in, b.max, b.linger)
 		items = items[:0]
 		for _, it := range waiting {
 			items = append(items, it.v)
@@ -139,35 +141,4 @@ func (b *batcher[T, R]) refuseWaiting() {
 			return
 		}
 	}
-}
-
-// fill adds what is waiting, up to max; with linger, it waits that long
-// for more.
-func (b *batcher[T, R]) fill(ctx context.Context, waiting []batchItem[T, R]) []batchItem[T, R] {
-	var deadline <-chan time.Time
-	if b.linger > 0 {
-		t := time.NewTimer(b.linger)
-		defer t.Stop()
-		deadline = t.C
-	}
-	for len(waiting) < b.max {
-		select {
-		case it := <-b.in:
-			waiting = append(waiting, it)
-			continue
-		default:
-		}
-		if deadline == nil {
-			return waiting
-		}
-		select {
-		case it := <-b.in:
-			waiting = append(waiting, it)
-		case <-deadline:
-			return waiting
-		case <-ctx.Done():
-			return waiting
-		}
-	}
-	return waiting
 }
