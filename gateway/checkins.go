@@ -426,21 +426,9 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		for i, pl := range plans {
 			pids[i] = pl.ParticipantID
 		}
-		ps, err := q.ParticipantsByIDs(ctx, db.Array(pids))
+		parts, hist, err := participantsWithLedgers(ctx, q, pids)
 		if err != nil {
 			return err
-		}
-		parts := make(map[int64]db.Participant, len(ps))
-		for _, p := range ps {
-			parts[p.ID] = p
-		}
-		evs, err := q.ConsentHistoryMany(ctx, db.Array(pids))
-		if err != nil {
-			return err
-		}
-		hist := map[int64][]consent.Event{}
-		for _, e := range evs {
-			hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
 		}
 		var st db.StartCheckinsParams
 		st.ActorName, st.Now = SystemActor("scheduler").Name, now

@@ -81,6 +81,35 @@ func (s *Server) consentsOf(ctx context.Context, q *db.Queries, participantID in
 	return hist, consent.Fold(hist, now, s.cfg.ConsentReviewAge), nil
 }
 
+// ledgersOf reads the consent ledgers of many participants in one
+// statement, in ledger order.
+func ledgersOf(ctx context.Context, q *db.Queries, ids []int64) (map[int64][]consent.Event, error) {
+	evs, err := q.ConsentHistoryMany(ctx, db.Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	hist := make(map[int64][]consent.Event, len(ids))
+	for _, e := range evs {
+		hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+	}
+	return hist, nil
+}
+
+// participantsWithLedgers reads many participants by id and their consent
+// ledgers: two statements whatever their number.
+func participantsWithLedgers(ctx context.Context, q *db.Queries, ids []int64) (map[int64]db.Participant, map[int64][]consent.Event, error) {
+	ps, err := q.ParticipantsByIDs(ctx, db.Array(ids))
+	if err != nil {
+		return nil, nil, err
+	}
+	parts := make(map[int64]db.Participant, len(ps))
+	for _, p := range ps {
+		parts[p.ID] = p
+	}
+	hist, err := ledgersOf(ctx, q, ids)
+	return parts, hist, err
+}
+
 // decide runs the contact decision for a participant at now.
 func (s *Server) decide(ctx context.Context, q *db.Queries, p db.Participant, ch consent.Channel, now time.Time) (consent.Decision, error) {
 	_, folded, err := s.consentsOf(ctx, q, p.ID, now)

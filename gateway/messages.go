@@ -363,12 +363,8 @@ func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio
 			}
 		} else {
 			write = func(q *db.Queries) error {
-				written, err := insertMessages(ctx, q, []newMessage{nm})
-				if err != nil {
+				if err := insertOne(ctx, q, nm); err != nil {
 					return err
-				}
-				if written == 0 {
-					return errStale
 				}
 				return s.storeIdempotent(ctx, q, actor, idemKey, hash, status, resp)
 			}

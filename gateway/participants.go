@@ -75,13 +75,9 @@ func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantV
 	for i, p := range ps {
 		ids[i] = p.ID
 	}
-	evs, err := s.q.ConsentHistoryMany(ctx, db.Array(ids))
+	hist, err := ledgersOf(ctx, s.q, ids)
 	if err != nil {
 		return nil, err
-	}
-	hist := map[int64][]consent.Event{}
-	for _, e := range evs {
-		hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
 	}
 	users, err := s.q.ListUsers(ctx)
 	if err != nil {

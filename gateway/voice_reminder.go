@@ -177,6 +177,12 @@ func (s *Server) voiceReminder(c *gin.Context) {
 		tw.Gather(s.publicURL(routeReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
+	answerReminder(c, tw, found, err)
+}
+
+// answerReminder ends a reminder webhook: the TwiML built, or a hang-up
+// when the call is not (or no longer) a reminder of ours.
+func answerReminder(c *gin.Context, tw *channels.TwiML, found bool, err error) {
 	if err != nil {
 		fail(c, errs.Internal(err))
 		return
@@ -212,14 +218,7 @@ func (s *Server) voiceReminderGate(c *gin.Context) {
 		tw.Say(text, v.tag, v.voice).Hangup()
 		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "confirmed", "")
 	})
-	if err != nil {
-		fail(c, errs.Internal(err))
-		return
-	}
-	if !found {
-		tw = (&channels.TwiML{}).Hangup()
-	}
-	writeTwiML(c, tw)
+	answerReminder(c, tw, found, err)
 }
 
 // voiceReminderStatus: a call that ended without the text being played is

@@ -108,19 +108,8 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		parts := map[int64]db.Participant{}
 		hist := map[int64][]consent.Event{}
 		if len(pids) > 0 {
-			ps, err := q.ParticipantsByIDs(ctx, db.Array(pids))
-			if err != nil {
+			if parts, hist, err = participantsWithLedgers(ctx, q, pids); err != nil {
 				return err
-			}
-			for _, p := range ps {
-				parts[p.ID] = p
-			}
-			evs, err := q.ConsentHistoryMany(ctx, db.Array(pids))
-			if err != nil {
-				return err
-			}
-			for _, e := range evs {
-				hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
 			}
 		}
 		found := map[uuid.UUID]bool{}
