@@ -381,7 +381,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 		if ev["escalation_id"] != id || ev["participant"] != r.code || ev["reason"] != "no_reply" || len(ev) != 4 {
 			t.Fatalf("event: %s", m.Data)
 		}
-		if strings.Contains(string(m.Data), "612") {
+		if strings.Contains(string(m.Data), "612000456") {
 			t.Fatalf("event carries a number: %s", m.Data)
 		}
 		levels = append(levels, ev["level"].(float64))
