@@ -174,3 +174,16 @@ func TestMaskPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRealNameField(t *testing.T) {
+	for _, k := range []string{"name", "Name", "FIRST_NAME", "surname", "full_name", "given_name", "family_name", "lastname"} {
+		if !IsRealNameField(k) {
+			t.Errorf("IsRealNameField(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"initials", "names_of", "code", "", "nickname"} {
+		if IsRealNameField(k) {
+			t.Errorf("IsRealNameField(%q) = true", k)
+		}
+	}
+}
