@@ -128,6 +128,18 @@ type OrgKeyID [8]byte
 // String is 16 lower-case hex digits.
 func (id OrgKeyID) String() string { return hex.EncodeToString(id[:]) }
 
+// MarshalText and UnmarshalText use the String form (JSON, logs).
+func (id OrgKeyID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+func (id *OrgKeyID) UnmarshalText(b []byte) error {
+	v, err := ParseOrgKeyID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
 // ParseOrgKeyID reads the String form.
 func ParseOrgKeyID(s string) (OrgKeyID, error) {
 	var id OrgKeyID

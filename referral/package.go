@@ -180,6 +180,18 @@ func (id PackageID) String() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// MarshalText and UnmarshalText use the UUID form (JSON, logs).
+func (id PackageID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+func (id *PackageID) UnmarshalText(b []byte) error {
+	v, err := ParsePackageID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
 // ParsePackageID reads the UUID form (any case).
 func ParsePackageID(s string) (PackageID, error) {
 	var id PackageID

@@ -3,6 +3,7 @@ package referral
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -315,6 +316,12 @@ func TestPackageID(t *testing.T) {
 	back, err := ParsePackageID(strings.ToUpper(s))
 	if err != nil || back != id {
 		t.Fatalf("ParsePackageID: %v", err)
+	}
+	// An envelope reads well as JSON: ids in their printed forms.
+	js, err := json.Marshal(Envelope{ID: id, Sender: keys.NewTestOrg("").KeyID()})
+	var env Envelope
+	if err != nil || !strings.Contains(string(js), `"ID":"`+s+`"`) || json.Unmarshal(js, &env) != nil || env.ID != id {
+		t.Fatalf("envelope JSON %s: %v", js, err)
 	}
 	for _, bad := range []string{"", "x", strings.Replace(s, "-", "_", 1), s[:35] + "g", s + "0"} {
 		if _, err := ParsePackageID(bad); errs.Code(err) != "invalid_package_id" {
