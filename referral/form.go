@@ -121,7 +121,7 @@ type Form struct {
 	NoticeLanguage string   `json:"notice_language"` // the language she understood the privacy notice in
 	TimeZone       string   `json:"time_zone"`       // IANA zone of her safe windows
 	SafeWindows    []string `json:"safe_windows"`    // consent.ParseWindow form; may be empty (the receiver's default window then applies)
-	Monitored      Answer   `json:"monitored"`       // may her phone be monitored?
+	Monitored      Answer   `json:"monitored"`       // may her phone be monitored? yes/no/unknown, not a flag: the sender may not know, and unknown is treated as yes
 	Channels       []string `json:"channels"`        // channels she agreed to be contacted on (sms, whatsapp, voice); may be empty
 	Phone          string   `json:"phone,omitempty"` // optional, international format; normalised to E.164
 	Needs          []string `json:"needs"`           // from Needs; with NeedsOther, at least one need

@@ -87,7 +87,8 @@ package referral
 //	7. the box does not open (a changed or cut byte)              package_tampered
 //	8. inner too short, or its length field disagrees             package_malformed
 //	9. the sender key id is not a verified partner                package_unknown_sender
-//	   (the caller's lookup found nothing; a lookup error is internal)
+//	   (the caller's lookup found nothing, or keys of another id;
+//	   a lookup error is internal)
 //	10. the signature does not verify with the partner's key      package_bad_signature
 //	11. the signed recipient key id is not ours (re-addressed)    package_wrong_recipient
 //	12. the header differs from the signed copy                   package_tampered
@@ -271,7 +272,7 @@ func (o OpenOptions) withDefaults() OpenOptions {
 // nil, nil for an id that is not a partner, or whose fingerprint an admin
 // has not marked verified: opening refuses such a package as
 // package_unknown_sender. An error (the directory cannot be read) is
-// returned by Open wrapped as internal.
+// returned wrapped as internal.
 type Partners func(id keys.OrgKeyID) (*keys.OrgPublic, error)
 
 func pkgErr(code, format string, args ...any) *errs.Error {
@@ -374,7 +375,9 @@ func open(pkg []byte, want Kind, me *keys.OrgIdentity, partners Partners, now ti
 	if err != nil {
 		return nil, nil, errs.Internal(err)
 	}
-	if pub == nil {
+	if pub == nil || pub.KeyID() != sender {
+		// A lookup that answers with keys of another id has not found
+		// the sender: the id is the hash of both keys.
 		return nil, nil, pkgErr(CodeUnknownSender, "the sender (key id %s) is not a verified partner", sender)
 	}
 	signed := inner[:innerHead+int(n)]

@@ -167,6 +167,11 @@ func TestOpenRefuses(t *testing.T) {
 
 	otherKey := func(keys.OrgKeyID) (*keys.OrgPublic, error) { p := x.c.Public(); return &p, nil }
 	broken := func(keys.OrgKeyID) (*keys.OrgPublic, error) { return nil, errors.New("directory unavailable") }
+	mixedKey := func(keys.OrgKeyID) (*keys.OrgPublic, error) {
+		p := x.a.Public()
+		p.Seal = x.c.Public().Seal
+		return &p, nil
+	}
 
 	tests := []struct {
 		name     string
@@ -185,7 +190,8 @@ func TestOpenRefuses(t *testing.T) {
 		{"tampered body, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[innerHead+5] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
 		{"tampered expiry, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[49] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
 		{"signed by someone else", rebuild(t, pkg, resign(x.c, inner), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
-		{"lookup gives another key", pkg, x.b, otherKey, now, OpenOptions{}, CodeBadSignature, ""},
+		{"lookup gives another partner's keys", pkg, x.b, otherKey, now, OpenOptions{}, CodeUnknownSender, ""},
+		{"lookup gives the signing key with another sealing key", pkg, x.b, mixedKey, now, OpenOptions{}, CodeUnknownSender, ""},
 		{"wrong recipient", forC, x.b, fromA, now, OpenOptions{}, CodeWrongRecipient, ""},
 		{"re-addressed to another organisation", readdressed, x.c, fromA, now, OpenOptions{}, CodeWrongRecipient, ""},
 		{"header recipient edited", edited(forC, func(c []byte) []byte { copy(c[10:18], keyID(x.b)); return c }), x.b, fromA, now, OpenOptions{}, CodeTampered, ""},
