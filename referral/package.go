@@ -344,24 +344,31 @@ func PeekHeader(pkg []byte) (Header, error) {
 	return h, nil
 }
 
-// open checks and opens a package of kind want addressed to me, and
-// returns its envelope and body; see the file comment for the checks.
-func open(pkg []byte, want Kind, me *keys.OrgIdentity, partners Partners, now time.Time, opt OpenOptions) (*Envelope, []byte, error) {
-	opt = opt.withDefaults()
+// unseal checks a package's header (checks 1 to 7 of the file comment)
+// and opens its box.
+func unseal(pkg []byte, me *keys.OrgIdentity) (Header, []byte, error) {
 	h, err := PeekHeader(pkg)
 	if err != nil {
-		return nil, nil, err
+		return h, nil, err
 	}
 	if h.Recipient != me.KeyID() {
-		return nil, nil, pkgErr(CodeWrongRecipient, "this package is for another organisation")
+		return h, nil, pkgErr(CodeWrongRecipient, "this package is for another organisation")
 	}
 	if len(pkg) < headerLen+keys.SealOverhead+innerHead+sigLen {
-		return nil, nil, pkgErr(CodeMalformed, "the package is truncated")
+		return h, nil, pkgErr(CodeMalformed, "the package is truncated")
 	}
 	inner, err := me.Open(pkg[headerLen:])
 	if err != nil {
-		return nil, nil, pkgErr(CodeTampered, "the package cannot be opened: it was changed or cut after it was sealed")
+		return h, nil, pkgErr(CodeTampered, "the package cannot be opened: it was changed or cut after it was sealed")
 	}
+	return h, inner, nil
+}
+
+// verifyInner checks the contents of a package's box (checks 8 to 16) for
+// a package of kind want addressed to me, and returns its envelope and
+// body.
+func verifyInner(h Header, inner []byte, want Kind, me keys.OrgKeyID, partners Partners, now time.Time, opt OpenOptions) (*Envelope, []byte, error) {
+	opt = opt.withDefaults()
 	if len(inner) < innerHead+sigLen {
 		return nil, nil, pkgErr(CodeMalformed, "the package's contents are too short")
 	}
@@ -390,7 +397,7 @@ func open(pkg []byte, want Kind, me *keys.OrgIdentity, partners Partners, now ti
 		Expires: time.Unix(int64(binary.BigEndian.Uint64(inner[42:50])), 0).UTC()}
 	copy(env.Recipient[:], inner[2:10])
 	copy(env.ID[:], inner[10:26])
-	if env.Recipient != me.KeyID() {
+	if env.Recipient != me {
 		return nil, nil, pkgErr(CodeWrongRecipient, "this package was signed for another organisation and re-addressed")
 	}
 	if inner[0] != h.Version || env.Kind != h.Kind || env.ID != h.ID {
@@ -440,7 +447,16 @@ func SealReferral(f *Form, from *keys.OrgIdentity, to keys.OrgPublic, now time.T
 // (Validate passed, with the package's creation time as now). The caller
 // must still refuse an Envelope.ID it has already imported (CodeReplayed).
 func OpenReferral(pkg []byte, me *keys.OrgIdentity, partners Partners, now time.Time, opt OpenOptions) (*Referral, error) {
-	env, body, err := open(pkg, KindReferral, me, partners, now, opt)
+	h, inner, err := unseal(pkg, me)
+	if err != nil {
+		return nil, err
+	}
+	return referralFromInner(h, inner, me.KeyID(), partners, now, opt)
+}
+
+// referralFromInner is OpenReferral after the box is open.
+func referralFromInner(h Header, inner []byte, me keys.OrgKeyID, partners Partners, now time.Time, opt OpenOptions) (*Referral, error) {
+	env, body, err := verifyInner(h, inner, KindReferral, me, partners, now, opt)
 	if err != nil {
 		return nil, err
 	}

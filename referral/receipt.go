@@ -126,7 +126,11 @@ func SealReceipt(r *Receipt, from *keys.OrgIdentity, to keys.OrgPublic, now time
 // OpenReceipt opens a receipt package; the checks and refusals are
 // OpenReferral's (see package.go).
 func OpenReceipt(pkg []byte, me *keys.OrgIdentity, partners Partners, now time.Time, opt OpenOptions) (*OpenedReceipt, error) {
-	env, body, err := open(pkg, KindReceipt, me, partners, now, opt)
+	h, inner, err := unseal(pkg, me)
+	if err != nil {
+		return nil, err
+	}
+	env, body, err := verifyInner(h, inner, KindReceipt, me.KeyID(), partners, now, opt)
 	if err != nil {
 		return nil, err
 	}
