@@ -38,9 +38,10 @@
 //   - strings are NFC and trimmed, and written as Go's encoding/json
 //     writes them with HTML escaping off: raw UTF-8, except the quote and
 //     the backslash (each preceded by a backslash) and the line feed of
-//     multi-line fields (\n). Other control characters and invalid UTF-8 never occur
-//     (Validate refuses them), nor do U+2028 and U+2029 (Validate makes
-//     them line feeds), so no character takes more than four bytes;
+//     multi-line fields (\n). Other control characters and invalid
+//     UTF-8 never occur (Validate refuses them), nor do U+2028 and U+2029
+//     (Validate makes them line feeds), so no character takes more than
+//     four bytes;
 //   - there are no numbers: every value is a string, a boolean, a
 //     list or an object.
 //
