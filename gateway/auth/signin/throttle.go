@@ -50,7 +50,7 @@ var DefaultAddrThrottle = Throttle{Free: 20, Base: 5 * time.Second, Max: 15 * ti
 // that text must not sit in a table. An IPv6 address counts by its /64
 // (one household or office gets one /64 and can change the rest at will).
 func throttleKeys(ring *keys.Ring, name string, ip net.IP) (user, addr string) {
-	user = "user:" + hex.EncodeToString(ring.BlindIndex("signin-throttle\x00"+strings.ToLower(strings.TrimSpace(name))))[:32]
+	user = "user:" + hex.EncodeToString(ring.BlindIndex("signin-throttle\x00" + strings.ToLower(strings.TrimSpace(name))))[:32]
 	switch {
 	case ip == nil:
 		addr = "addr:unknown"
