@@ -53,3 +53,9 @@ func (b bundle) addUser(t *testing.T, name, role string) int64 {
 	t.Helper()
 	return signintest.AddUser(t, b.svc, b.db, name, role, pw)
 }
+
+func newRequest(acceptLanguage string) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Accept-Language", acceptLanguage)
+	return r
+}

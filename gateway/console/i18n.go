@@ -145,6 +145,12 @@ func (c *Catalog) Pick(preferred string, r *http.Request) language.Tag {
 
 var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
 
+// formNames names x/text's plural forms as the catalogue does.
+var formNames = map[plural.Form]string{
+	plural.Other: "other", plural.Zero: "zero", plural.One: "one",
+	plural.Two: "two", plural.Few: "few", plural.Many: "many",
+}
+
 // Localizer speaks to one reader: her language and time zone.
 type Localizer struct {
 	cat  *Catalog
@@ -192,7 +198,7 @@ func (l *Localizer) T(key string, args ...any) string {
 				n, _ = args[i+1].(int)
 			}
 		}
-		form := pluralForms[plural.Cardinal.MatchPlural(l.lang, abs(n), 0, 0, 0, 0)]
+		form := formNames[plural.Cardinal.MatchPlural(l.lang, abs(n), 0, 0, 0, 0)]
 		s, ok := v[form].(string)
 		if !ok {
 			s = v["other"].(string)
