@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"safecontact/gateway/auth/signin/signintest"
 	"safecontact/gateway/console"
@@ -216,4 +217,56 @@ func TestVendoredChecksums(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A page refreshing itself (RefreshHeader) does not keep an idle session
+// open; her clicks do.
+func TestRefreshIsNotActivity(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	c := client(t)
+	post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	get := func(refresh bool) *http.Response {
+		req, _ := http.NewRequest("GET", b.srv.URL+"/", nil)
+		if refresh {
+			req.Header.Set(console.RefreshHeader, "1")
+			req.Header.Set("HX-Request", "true")
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	b.clock.Advance(20 * time.Minute)
+	if res := get(true); res.StatusCode != http.StatusOK {
+		t.Fatalf("refresh after 20 min: %d", res.StatusCode)
+	}
+	b.clock.Advance(10 * time.Minute)
+	res := get(true)
+	if res.StatusCode != http.StatusNoContent || res.Header.Get("HX-Redirect") != "/signin?m=ended" {
+		t.Fatalf("refresh after 30 idle minutes: %d %q", res.StatusCode, res.Header.Get("HX-Redirect"))
+	}
+}
+
+// An unexpected failure shows the error page, with the headers, and no
+// detail of the cause.
+func TestInternalErrorPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	c := client(t)
+	post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	b.db.Close()
+	res, err := c.Get(b.srv.URL + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := body(t, res)
+	if res.StatusCode != http.StatusInternalServerError || !strings.Contains(html, "Something went wrong") || strings.Contains(html, "sql") {
+		t.Fatalf("%d %s", res.StatusCode, html)
+	}
+	checkHeaders(t, "error page", res, false)
 }
