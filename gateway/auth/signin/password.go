@@ -28,9 +28,10 @@ type Params struct {
 // DefaultParams is RFC 9106 §4's second recommended option, for machines
 // where the first (2 GiB per hash) is out of reach: argon2id, 3 passes
 // over 64 MiB, 4 lanes, a 128-bit salt and a 256-bit tag. On the 2-vCPU
-// development machine one hash takes about 0.3–0.9 s (busy or not), and
-// at most Config.MaxConcurrentHashes run at once, so sign-ins cost at
-// most that many × 64 MiB of memory.
+// development machine one verification takes 0.18–0.25 s
+// (BenchmarkVerifyDefaultParams, other work running, load 4–7) and up to
+// 0.9 s when it is busier. At most Config.MaxConcurrentHashes run at
+// once, so sign-ins cost at most that many × 64 MiB of memory.
 var DefaultParams = Params{Time: 3, Memory: 64 * 1024, Threads: 4, SaltLen: 16, KeyLen: 32}
 
 // Password length limits. No composition rules (NIST SP 800-63B §5.1.1):

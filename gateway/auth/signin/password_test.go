@@ -118,3 +118,11 @@ func FuzzVerifyPassword(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyDefaultParams is the cost of one sign-in's hashing.
+func BenchmarkVerifyDefaultParams(b *testing.B) {
+	h, _ := HashPassword("a long enough passphrase", DefaultParams)
+	for b.Loop() {
+		VerifyPassword("a long enough passphrase", h)
+	}
+}
