@@ -81,7 +81,7 @@ func New(t *testing.T) *Browser {
 	path := ChromiumPath()
 	if path == "" {
 		msg := "no Chromium: install Debian's package (apt-get install -y chromium) or set CHROMIUM to its path"
-		if os.Getenv("CI") != "" {
+		if ci := os.Getenv("CI"); ci != "" && ci != "0" && ci != "false" {
 			t.Fatal("browser tests must run in CI: " + msg)
 		}
 		t.Skip("skipping browser test: " + msg)
