@@ -130,6 +130,38 @@ type ConsentEvent struct {
 	AcceptWhatsappRisk bool
 }
 
+type ConsoleAccount struct {
+	UserID             int64
+	PasswordHash       sql.NullString
+	PasswordSetAt      sql.NullTime
+	MustChangePassword bool
+	TotpSecretEnc      []byte
+	TotpEnabledAt      sql.NullTime
+	TotpPendingEnc     []byte
+	TotpPendingAt      sql.NullTime
+	TotpLastStep       sql.NullInt64
+	Language           sql.NullString
+	TimeZone           sql.NullString
+	UpdatedAt          time.Time
+}
+
+type ConsoleRecoveryCode struct {
+	UserID    int64
+	CodeHash  []byte
+	CreatedAt time.Time
+}
+
+type ConsoleSession struct {
+	ID           int64
+	TokenHash    []byte
+	UserID       int64
+	Stage        string
+	CreatedAt    time.Time
+	LastSeenAt   time.Time
+	ExpiresAt    time.Time
+	SecondFactor sql.NullString
+}
+
 type Escalation struct {
 	ID            uuid.UUID
 	ParticipantID int64
@@ -269,6 +301,13 @@ type ProviderRedaction struct {
 	RequestedAt   time.Time
 	RedactedAt    sql.NullTime
 	LastError     sql.NullString
+}
+
+type SigninThrottle struct {
+	Key           string
+	Failures      int32
+	LastFailureAt time.Time
+	BlockedUntil  time.Time
 }
 
 type User struct {

@@ -33,6 +33,7 @@ type Purpose string
 const (
 	Contact Purpose = "contact" // phone numbers, duress words
 	Body    Purpose = "body"    // message bodies, inbound texts
+	Auth    Purpose = "auth"    // staff sign-in secrets (TOTP seeds)
 )
 
 const (
@@ -168,7 +169,7 @@ func FromFile(f *File) (*Ring, error) {
 			return nil, fmt.Errorf("key %d: secret must be 32 bytes of base64", k.ID)
 		}
 		m := map[Purpose]*[32]byte{}
-		for _, p := range []Purpose{Contact, Body} {
+		for _, p := range []Purpose{Contact, Body, Auth} {
 			m[p] = derive(secret, "safecontact/v1/secretbox/"+string(p))
 		}
 		r.keys[k.ID] = m
