@@ -173,6 +173,13 @@ func (e *env) do(role Role, method, path string, body any, hdr ...string) resp {
 	return resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
 }
 
+// metrics scrapes the metrics handler (served on its own listener).
+func (e *env) metrics() resp {
+	w := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	return resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+}
+
 // createParticipant creates one and returns its code.
 func (e *env) createParticipant(body map[string]any) string {
 	e.t.Helper()

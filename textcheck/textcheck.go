@@ -16,8 +16,8 @@
 //     character (zero-width, soft hyphen, BOM, tags), private-use,
 //     unassigned and invalid UTF-8 are refused with invalid_text. They hide
 //     or reorder text in previews, terminals and CSV exports.
-//   - Contact: no phone number or long digit sequence (5 digits or more,
-//     separators allowed; dates excepted), no e-mail address, no link or
+//   - Contact: no phone number or long digit sequence (see hasLongNumber;
+//     dates and form references excepted), no e-mail address, no link or
 //     domain name, no street address. Staff reference the paper form
 //     instead ("signed form, filed"): the form is under lock, the database
 //     is not.
@@ -123,13 +123,19 @@ func Free(field, s string) error {
 
 // ---- numbers ----
 
-// minDigits is the shortest digit run refused: a partial phone number, a
-// postcode, an identity or case-file number.
-const minDigits = 5
+// Numbers. Refused: a "+" before a digit; any unbroken group of
+// minGroup digits or more (a number typed without spaces, a postcode, an
+// identity or case-file number); a run of digit groups joined by one or
+// two separators (space - . / ( )) holding minDigits digits or more (a phone
+// number as people type it). Allowed: dates (2026-06-02, 02/06/2026,
+// 02.06.2026), and a run joined to the letters before it by "-" or "/"
+// with groups shorter than minGroup: a paper form's reference such as
+// "F-2026-114", which is what staff should write instead.
+const (
+	minGroup  = 5
+	minDigits = 7
+)
 
-// hasLongNumber finds a run of minDigits digits or more, single
-// separators (space, - . / ( )) allowed between digits, or a "+" before a
-// digit. Dates (2026-06-02, 02/06/2026, 02.06.2026) are not numbers here.
 func hasLongNumber(s string) bool {
 	b := []byte(s)
 	for i := 0; i < len(b); i++ {
@@ -140,25 +146,45 @@ func hasLongNumber(s string) bool {
 			continue
 		}
 		// A run starting at i.
-		j, digits := i, 0
+		j, digits, group := i, 0, 0
 		for j < len(b) {
 			if isDigit(b[j]) {
 				digits++
+				group++
+				if group >= minGroup {
+					return true
+				}
 				j++
 				continue
 			}
-			if isSep(b[j]) && j+1 < len(b) && isDigit(b[j+1]) && (j == 0 || isDigit(b[j-1])) {
-				j++
+			// One or two separators between groups ("612 345", "(93) 412").
+			k := j
+			for k < len(b) && k-j < 2 && isSep(b[k]) {
+				k++
+			}
+			if k > j && k < len(b) && isDigit(b[k]) && isDigit(b[j-1]) {
+				group = 0
+				j = k
 				continue
 			}
 			break
 		}
-		if digits >= minDigits && !isDate(s[i:j]) {
+		if digits >= minDigits && !isDate(s[i:j]) && !reference(b, i) {
 			return true
 		}
 		i = j
 	}
 	return false
+}
+
+// reference: the run at i is joined to letters before it ("F-2026-114",
+// "SC/12/2026").
+func reference(b []byte, i int) bool {
+	if i < 2 || (b[i-1] != '-' && b[i-1] != '/') {
+		return false
+	}
+	c := b[i-2]
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -22,7 +22,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 
 func TestServeRefusesWithoutKey(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	code, _, stderr := runCmd(t, "serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
 	if code != 1 || !strings.Contains(stderr, "gateway keys init --key-file "+filepath.Join(dir, "keys.json")) {
 		t.Fatalf("serve without key: exit %d, stderr %q", code, stderr)
 	}
@@ -56,7 +56,7 @@ func TestUsersAndMigrateCommands(t *testing.T) {
 		t.Fatal("users disable failed")
 	}
 	code, out, _ = runCmd(t, "users", "list", "--database-url", url)
-	if code != 0 || !regexp.MustCompile(`alice\s+supervisor\s+\S+\s+disabled`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`alice\s+supervisor\s+\S+\s+never\s+disabled`).MatchString(out) {
 		t.Fatalf("users list: %d %q", code, out)
 	}
 	code, out, _ = runCmd(t, "migrate", "status", "--database-url", url)
