@@ -275,7 +275,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	if u.DisabledAt.Valid || (u.ExpiresAt.Valid && !s.now().Before(u.ExpiresAt.Time)) {
+	// Expiry is wall-clock time, as AddUserWith and the database set it.
+	if u.DisabledAt.Valid || (u.ExpiresAt.Valid && !time.Now().Before(u.ExpiresAt.Time)) {
 		refuse()
 		return
 	}
