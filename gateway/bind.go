@@ -81,7 +81,10 @@ func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) b
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			fail(c, errs.Field("invalid_json", te.Field, "field %q has the wrong type (expected %s)", te.Field, te.Type.String()))
+			// Only the top-level name: below it are the caller's own keys
+			// (a params map), which are not echoed.
+			f, _, _ := strings.Cut(te.Field, ".")
+			fail(c, errs.Field("invalid_json", f, "field %q has the wrong type", f))
 			return false
 		}
 		// The decoder's message can quote input; ours does not.

@@ -641,6 +641,10 @@ func TestNoCallerDataEchoed(t *testing.T) {
 	if r.Status != 422 || r.errCode(t) != "unknown_field" || strings.Contains(string(r.Body), "612345678") {
 		t.Fatalf("unknown field: %d %s", r.Status, r.Body)
 	}
+	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": f.code, "template": "x", "params": map[string]any{"612345678": 5}})
+	if r.Status/100 != 4 || strings.Contains(string(r.Body), "612345678") {
+		t.Fatalf("wrong type under a caller's key: %d %s", r.Status, r.Body)
+	}
 	for id, kept := range map[string]bool{
 		"maria-lopez-calle-mayor-5": false, "0123456789abcdef": false, "a1b2c3d4e5f6a7b8": true,
 		"3f2b8c1e-4d5a-4b6c-9e8f-1a2b3c4d5e6f": true, "612345678abcdefa": false,

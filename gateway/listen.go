@@ -116,13 +116,16 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // serveMetrics runs the metrics listener until ctx ends; "" runs none.
+// An address already taken (a second serve process on the host) is
+// logged, not fatal: metrics are not worth an outage.
 func (a *App) serveMetrics(ctx context.Context) error {
 	if a.cfg.MetricsAddr == "" {
 		return nil
 	}
 	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
 	if err != nil {
-		return fmt.Errorf("metrics listener: %w", err)
+		a.log.Error("metrics listener: not serving /metrics", "addr", a.cfg.MetricsAddr, "err", err)
+		return nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", a.Server.MetricsHandler())

@@ -70,7 +70,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.StringVar(&cfg.Service.AuditPublicKeyFile, "audit-public-key-file", env("GATEWAY_AUDIT_PUBLIC_KEY_FILE", ""), "the programme's audit public key: sent texts are sealed to it in the audit log (env GATEWAY_AUDIT_PUBLIC_KEY_FILE)")
 	fs.DurationVar(&cfg.Service.BodyRetention, "body-retention", envDuration("GATEWAY_BODY_RETENTION", 7*24*time.Hour), "message texts are deleted this long after the message is final (env GATEWAY_BODY_RETENTION)")
 	fs.StringVar(&cfg.Service.PublicURL, "public-url", env("GATEWAY_PUBLIC_URL", ""), "public base URL Twilio calls back (webhook signatures are checked against it) (env GATEWAY_PUBLIC_URL)")
-	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; empty sends to the dev sink (env TWILIO_ACCOUNT_SID)")
+	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; required unless --sink (env TWILIO_ACCOUNT_SID)")
 	fs.StringVar(&cfg.Twilio.AuthToken, "twilio-auth-token", env("TWILIO_AUTH_TOKEN", ""), "Twilio auth token (env TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_FILE)")
 	fs.StringVar(&cfg.Twilio.From, "twilio-from", env("TWILIO_FROM", ""), "SMS sender number (env TWILIO_FROM)")
 	fs.StringVar(&cfg.Twilio.MessagingServiceSID, "twilio-messaging-service", env("TWILIO_MESSAGING_SERVICE_SID", ""), "Messaging Service SID, instead of --twilio-from (env TWILIO_MESSAGING_SERVICE_SID)")
