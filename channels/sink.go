@@ -10,13 +10,21 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"safecontact/consent"
 )
 
 // SinkKeep is how many sent messages the dev sink keeps in memory.
 const SinkKeep = 1000
 
-// SinkEntry is one message the dev sink "sent". The sink stands in for her
-// phone on a developer's machine, so it keeps the number and the text.
+// SinkStatus is the status the sink reports: nothing left the machine,
+// so it never says "delivered" (or even "sent"). StatusRank places it
+// after sent, as final.
+const SinkStatus = "sent_to_sink"
+
+// SinkEntry is one message the sink "sent". It keeps the text (the point
+// of a test instance is to see it) but only the masked number: a sink
+// run by mistake on real data must not leave numbers in clear on disk.
 type SinkEntry struct {
 	At               time.Time         `json:"at"`
 	MessageID        string            `json:"message_id"`
@@ -30,9 +38,9 @@ type SinkEntry struct {
 	Status           string            `json:"status"`
 }
 
-// Sink is the Sender used when no Twilio credentials are configured: it
+// Sink is the Sender of a test instance (serve --sink, gateway dev): it
 // accepts what Twilio would accept (same validation), answers
-// Receipt{ProviderID: "DEV…", Status: "delivered"}, keeps the last
+// Receipt{ProviderID: "DEV…", Status: SinkStatus}, keeps the last
 // SinkKeep entries in memory and, with a directory, appends each entry to
 // dir/outbox.jsonl (mode 0600). It never logs. Safe for concurrent use.
 type Sink struct {
@@ -62,8 +70,8 @@ func (s *Sink) Send(ctx context.Context, m Outgoing) (Receipt, error) {
 	}
 	e := SinkEntry{
 		At: time.Now().UTC(), MessageID: m.MessageID, ProviderID: "DEV" + randomHex(16),
-		Channel: m.Channel, To: m.To, Body: m.Body, ContentSID: m.ContentSID,
-		ContentVariables: cloneVars(m.ContentVariables), StatusCallback: m.StatusCallback, Status: "delivered",
+		Channel: m.Channel, To: consent.MaskPhone(m.To), Body: m.Body, ContentSID: m.ContentSID,
+		ContentVariables: cloneVars(m.ContentVariables), StatusCallback: m.StatusCallback, Status: SinkStatus,
 	}
 	if m.ContentSID != "" {
 		e.Body = "" // a template message has no free text, as at Twilio

@@ -1,6 +1,8 @@
 package channels
 
 import (
+	"safecontact/consent"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -13,6 +15,9 @@ import (
 	"testing"
 )
 
+// herMasked is her number as the sink keeps it: masked, never in clear.
+var herMasked = consent.MaskPhone(herNumber)
+
 func TestSinkMemory(t *testing.T) {
 	s := NewSink("")
 	ctx := context.Background()
@@ -21,7 +26,7 @@ func TestSinkMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(rc.ProviderID, "DEV") || len(rc.ProviderID) != 35 || rc.Status != "delivered" {
+	if !strings.HasPrefix(rc.ProviderID, "DEV") || len(rc.ProviderID) != 35 || rc.Status != SinkStatus {
 		t.Fatalf("receipt %+v", rc)
 	}
 	rc2, err := s.Send(ctx, Outgoing{MessageID: "m2", Channel: "whatsapp", To: herNumber, ContentSID: testContent,
@@ -33,8 +38,8 @@ func TestSinkMemory(t *testing.T) {
 		t.Fatal("provider ids repeat")
 	}
 	got := s.Recent()
-	if len(got) != 2 || got[0].MessageID != "m1" || got[0].To != herNumber || got[0].Body != "Reminder: Tuesday 10:00" ||
-		got[0].Channel != "sms" || got[0].ProviderID != rc.ProviderID || got[0].Status != "delivered" || got[0].At.IsZero() {
+	if len(got) != 2 || got[0].MessageID != "m1" || got[0].To != herMasked || got[0].Body != "Reminder: Tuesday 10:00" ||
+		got[0].Channel != "sms" || got[0].ProviderID != rc.ProviderID || got[0].Status != SinkStatus || got[0].At.IsZero() {
 		t.Fatalf("recent[0] = %+v", got[0])
 	}
 	if got[1].Body != "" || got[1].ContentSID != testContent || got[1].ContentVariables["1"] != "Tuesday" {
@@ -60,7 +65,7 @@ func TestSinkMemory(t *testing.T) {
 	}
 
 	// Parity with the Twilio sender's message operations.
-	if st, err := s.FetchMessageStatus(ctx, rc.ProviderID); err != nil || st != "delivered" {
+	if st, err := s.FetchMessageStatus(ctx, rc.ProviderID); err != nil || st != SinkStatus {
 		t.Fatalf("fetch %q %v", st, err)
 	}
 	if err := s.RedactMessage(ctx, rc.ProviderID); err != nil || s.Recent()[0].Body != "" {
@@ -125,7 +130,7 @@ func TestSinkFile(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
-		if e.To != herNumber || e.Body != "line\nwith newline" || !strings.HasPrefix(e.ProviderID, "DEV") {
+		if e.To != herMasked || e.Body != "line\nwith newline" || !strings.HasPrefix(e.ProviderID, "DEV") {
 			t.Fatalf("entry %+v", e)
 		}
 		seen[e.MessageID] = true

@@ -220,8 +220,9 @@ func ParseTwilioStatus(form url.Values) (StatusUpdate, error) {
 //	1  queued
 //	2  sending
 //	3  sent
-//	4  undelivered, failed, canceled   (terminal: they beat queued…sent,
-//	                                    never delivered/read; the first of them wins)
+//	4  undelivered, failed, canceled,  (terminal: they beat queued…sent,
+//	   sent_to_sink                     never delivered/read; the first of them wins;
+//	                                    sent_to_sink: a test instance's sink, never delivered)
 //	5  delivered
 //	6  read
 //
@@ -236,7 +237,7 @@ func StatusRank(s string) int {
 		return 2
 	case "sent":
 		return 3
-	case "undelivered", "failed", "canceled":
+	case "undelivered", "failed", "canceled", SinkStatus:
 		return 4
 	case "delivered":
 		return 5

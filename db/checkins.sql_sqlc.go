@@ -30,7 +30,7 @@ func (q *Queries) AckEscalation(ctx context.Context, arg AckEscalationParams) er
 }
 
 const activeUsersByRole = `-- name: ActiveUsersByRole :many
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id
 `
 
 func (q *Queries) ActiveUsersByRole(ctx context.Context, role string) ([]User, error) {
@@ -50,6 +50,8 @@ func (q *Queries) ActiveUsersByRole(ctx context.Context, role string) ([]User, e
 			&i.PhoneEnc,
 			&i.CreatedAt,
 			&i.DisabledAt,
+			&i.ExpiresAt,
+			&i.TokenRotatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -474,6 +476,46 @@ func (q *Queries) ClaimEscalationOutbox(ctx context.Context, arg ClaimEscalation
 	return items, nil
 }
 
+const claimStaffNotices = `-- name: ClaimStaffNotices :many
+SELECT id, user_id, notice, status, attempts, error_code, created_at, done_at FROM staff_notices
+WHERE status = 'pending'
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+`
+
+func (q *Queries) ClaimStaffNotices(ctx context.Context, maxRows int32) ([]StaffNotice, error) {
+	rows, err := q.db.QueryContext(ctx, claimStaffNotices, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StaffNotice{}
+	for rows.Next() {
+		var i StaffNotice
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Notice,
+			&i.Status,
+			&i.Attempts,
+			&i.ErrorCode,
+			&i.CreatedAt,
+			&i.DoneAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const closeCheckin = `-- name: CloseCheckin :exec
 UPDATE checkins SET status = $2, closed_at = $3, due_at = NULL WHERE id = $1
 `
@@ -676,6 +718,27 @@ func (q *Queries) FinishEscalationOutbox(ctx context.Context, arg FinishEscalati
 	return err
 }
 
+const finishStaffNotice = `-- name: FinishStaffNotice :exec
+UPDATE staff_notices SET status = $2, attempts = attempts + 1, error_code = $3, done_at = $4 WHERE id = $1
+`
+
+type FinishStaffNoticeParams struct {
+	ID        int64
+	Status    string
+	ErrorCode sql.NullString
+	DoneAt    sql.NullTime
+}
+
+func (q *Queries) FinishStaffNotice(ctx context.Context, arg FinishStaffNoticeParams) error {
+	_, err := q.db.ExecContext(ctx, finishStaffNotice,
+		arg.ID,
+		arg.Status,
+		arg.ErrorCode,
+		arg.DoneAt,
+	)
+	return err
+}
+
 const insertEscalationOutbox = `-- name: InsertEscalationOutbox :exec
 INSERT INTO escalation_outbox (escalation_id, kind, user_id, level, created_at) VALUES ($1, $2, $3, $4, $5)
 `
@@ -696,6 +759,21 @@ func (q *Queries) InsertEscalationOutbox(ctx context.Context, arg InsertEscalati
 		arg.Level,
 		arg.CreatedAt,
 	)
+	return err
+}
+
+const insertStaffNotice = `-- name: InsertStaffNotice :exec
+INSERT INTO staff_notices (user_id, notice, created_at) VALUES ($1, $2, $3)
+`
+
+type InsertStaffNoticeParams struct {
+	UserID    int64
+	Notice    string
+	CreatedAt time.Time
+}
+
+func (q *Queries) InsertStaffNotice(ctx context.Context, arg InsertStaffNoticeParams) error {
+	_, err := q.db.ExecContext(ctx, insertStaffNotice, arg.UserID, arg.Notice, arg.CreatedAt)
 	return err
 }
 
@@ -876,6 +954,20 @@ type RetryEscalationOutboxParams struct {
 
 func (q *Queries) RetryEscalationOutbox(ctx context.Context, arg RetryEscalationOutboxParams) error {
 	_, err := q.db.ExecContext(ctx, retryEscalationOutbox, arg.ID, arg.ErrorCode)
+	return err
+}
+
+const retryStaffNotice = `-- name: RetryStaffNotice :exec
+UPDATE staff_notices SET attempts = attempts + 1, error_code = $2 WHERE id = $1
+`
+
+type RetryStaffNoticeParams struct {
+	ID        int64
+	ErrorCode sql.NullString
+}
+
+func (q *Queries) RetryStaffNotice(ctx context.Context, arg RetryStaffNoticeParams) error {
+	_, err := q.db.ExecContext(ctx, retryStaffNotice, arg.ID, arg.ErrorCode)
 	return err
 }
 

@@ -50,9 +50,22 @@ func (q *Queries) CancelPendingMessages(ctx context.Context, arg CancelPendingMe
 	return items, nil
 }
 
+const countUnreadReplies = `-- name: CountUnreadReplies :one
+SELECT count(*)::int FROM inbound_messages
+WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind IN ('reply', 'call_me') AND read_at IS NULL
+`
+
+func (q *Queries) CountUnreadReplies(ctx context.Context, participantID sql.NullInt64) (int32, error) {
+	row := q.db.QueryRowContext(ctx, countUnreadReplies, participantID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const eraseInboundBodies = `-- name: EraseInboundBodies :execrows
 UPDATE inbound_messages SET body_enc = NULL, erased_at = $1::timestamptz
 WHERE body_enc IS NOT NULL
+  AND NOT (kind IN ('reply', 'call_me') AND read_at IS NULL)
   AND (participant_id = $2::bigint
        OR (participant_id IS NULL AND from_index = ANY($3::bytea[])))
 `
@@ -64,7 +77,8 @@ type EraseInboundBodiesParams struct {
 }
 
 // Her inbound texts, including ones that arrived from her number before
-// it was registered (unmatched, found by the blind index).
+// it was registered (unmatched, found by the blind index). A reply nobody
+// has read yet is never erased: it may be a plea for help.
 func (q *Queries) EraseInboundBodies(ctx context.Context, arg EraseInboundBodiesParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, eraseInboundBodies, arg.Now, arg.ParticipantID, pq.Array(arg.FromIndexes))
 	if err != nil {

@@ -138,6 +138,44 @@ func (q *Queries) ListParticipants(ctx context.Context, arg ListParticipantsPara
 	return items, nil
 }
 
+const otherParticipantWithNumber = `-- name: OtherParticipantWithNumber :one
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants
+WHERE (phone_index = $1 OR whatsapp_index = $1) AND id <> $2
+LIMIT 1
+`
+
+type OtherParticipantWithNumberParams struct {
+	Idx      []byte
+	ExceptID int64
+}
+
+// The other participant whose phone or WhatsApp number this is, if any.
+func (q *Queries) OtherParticipantWithNumber(ctx context.Context, arg OtherParticipantWithNumberParams) (Participant, error) {
+	row := q.db.QueryRowContext(ctx, otherParticipantWithNumber, arg.Idx, arg.ExceptID)
+	var i Participant
+	err := row.Scan(
+		&i.ID,
+		&i.Code,
+		&i.Initials,
+		&i.Language,
+		&i.TimeZone,
+		&i.PhoneEnc,
+		&i.PhoneIndex,
+		&i.PhoneMask,
+		&i.WhatsappEnc,
+		&i.WhatsappIndex,
+		&i.WhatsappMask,
+		&i.Monitored,
+		pq.Array(&i.SafeWindows),
+		&i.AnyTime,
+		pq.Array(&i.ChannelPreference),
+		&i.CaseworkerID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const participantByCode = `-- name: ParticipantByCode :one
 SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE code = $1
 `

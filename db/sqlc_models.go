@@ -310,12 +310,25 @@ type SigninThrottle struct {
 	BlockedUntil  time.Time
 }
 
+type StaffNotice struct {
+	ID        int64
+	UserID    int64
+	Notice    string
+	Status    string
+	Attempts  int32
+	ErrorCode sql.NullString
+	CreatedAt time.Time
+	DoneAt    sql.NullTime
+}
+
 type User struct {
-	ID         int64
-	Name       string
-	Role       string
-	TokenHash  []byte
-	PhoneEnc   []byte
-	CreatedAt  time.Time
-	DisabledAt sql.NullTime
+	ID             int64
+	Name           string
+	Role           string
+	TokenHash      []byte
+	PhoneEnc       []byte
+	CreatedAt      time.Time
+	DisabledAt     sql.NullTime
+	ExpiresAt      sql.NullTime
+	TokenRotatedAt sql.NullTime
 }

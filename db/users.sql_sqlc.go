@@ -7,12 +7,26 @@ package db
 
 import (
 	"context"
+	"database/sql"
 )
+
+const activeAdminsExcept = `-- name: ActiveAdminsExcept :one
+SELECT count(*) FROM users
+WHERE role = 'admin' AND disabled_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND name <> $1
+`
+
+// Active admins other than the named user: not disabled, not expired.
+func (q *Queries) ActiveAdminsExcept(ctx context.Context, name string) (int64, error) {
+	row := q.db.QueryRowContext(ctx, activeAdminsExcept, name)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
 
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (name, role, token_hash)
 VALUES ($1, $2, $3)
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
 `
 
 type CreateUserParams struct {
@@ -32,6 +46,43 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.PhoneEnc,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
+	)
+	return i, err
+}
+
+const createUserExpiring = `-- name: CreateUserExpiring :one
+INSERT INTO users (name, role, token_hash, expires_at)
+VALUES ($1, $2, $3, $4)
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+`
+
+type CreateUserExpiringParams struct {
+	Name      string
+	Role      string
+	TokenHash []byte
+	ExpiresAt sql.NullTime
+}
+
+func (q *Queries) CreateUserExpiring(ctx context.Context, arg CreateUserExpiringParams) (User, error) {
+	row := q.db.QueryRowContext(ctx, createUserExpiring,
+		arg.Name,
+		arg.Role,
+		arg.TokenHash,
+		arg.ExpiresAt,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Role,
+		&i.TokenHash,
+		&i.PhoneEnc,
+		&i.CreatedAt,
+		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
 	)
 	return i, err
 }
@@ -39,7 +90,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 const disableUser = `-- name: DisableUser :one
 UPDATE users SET disabled_at = now()
 WHERE name = $1 AND disabled_at IS NULL
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
 `
 
 func (q *Queries) DisableUser(ctx context.Context, name string) (User, error) {
@@ -53,12 +104,14 @@ func (q *Queries) DisableUser(ctx context.Context, name string) (User, error) {
 		&i.PhoneEnc,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
 	)
 	return i, err
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at FROM users ORDER BY id
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users ORDER BY id
 `
 
 func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
@@ -78,6 +131,8 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 			&i.PhoneEnc,
 			&i.CreatedAt,
 			&i.DisabledAt,
+			&i.ExpiresAt,
+			&i.TokenRotatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -92,8 +147,87 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 	return items, nil
 }
 
+const lockRevealsOf = `-- name: LockRevealsOf :exec
+SELECT pg_advisory_xact_lock(7262002, $1::int)
+`
+
+// One reveal at a time per user, so the budget holds under concurrency.
+func (q *Queries) LockRevealsOf(ctx context.Context, userID int32) error {
+	_, err := q.db.ExecContext(ctx, lockRevealsOf, userID)
+	return err
+}
+
+const lockUsers = `-- name: LockUsers :exec
+SELECT pg_advisory_xact_lock(7262001)
+`
+
+// Serialises user creation and disabling (look-alike names, the last admin).
+func (q *Queries) LockUsers(ctx context.Context) error {
+	_, err := q.db.ExecContext(ctx, lockUsers)
+	return err
+}
+
+const revealCounts = `-- name: RevealCounts :one
+SELECT
+    count(*) FILTER (WHERE action = 'phone.revealed')::int AS day,
+    count(*) FILTER (WHERE action = 'phone.revealed' AND occurred_at >= now() - make_interval(secs => $1::float8))::int AS burst,
+    count(*) FILTER (WHERE action = 'phone.reveal_refused')::int AS refused_day
+FROM audit_events
+WHERE actor_id = $2 AND action IN ('phone.revealed', 'phone.reveal_refused')
+  AND occurred_at >= now() - interval '24 hours'
+`
+
+type RevealCountsParams struct {
+	BurstSecs float64
+	UserID    sql.NullInt64
+}
+
+type RevealCountsRow struct {
+	Day        int32
+	Burst      int32
+	RefusedDay int32
+}
+
+// Phone reveals (and refusals) by one user in the last day and the last
+// burst window (audit_events_reveals).
+func (q *Queries) RevealCounts(ctx context.Context, arg RevealCountsParams) (RevealCountsRow, error) {
+	row := q.db.QueryRowContext(ctx, revealCounts, arg.BurstSecs, arg.UserID)
+	var i RevealCountsRow
+	err := row.Scan(&i.Day, &i.Burst, &i.RefusedDay)
+	return i, err
+}
+
+const rotateUserToken = `-- name: RotateUserToken :one
+UPDATE users SET token_hash = $2, expires_at = $3, token_rotated_at = now()
+WHERE name = $1 AND disabled_at IS NULL
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+`
+
+type RotateUserTokenParams struct {
+	Name      string
+	TokenHash []byte
+	ExpiresAt sql.NullTime
+}
+
+func (q *Queries) RotateUserToken(ctx context.Context, arg RotateUserTokenParams) (User, error) {
+	row := q.db.QueryRowContext(ctx, rotateUserToken, arg.Name, arg.TokenHash, arg.ExpiresAt)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Role,
+		&i.TokenHash,
+		&i.PhoneEnc,
+		&i.CreatedAt,
+		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
+	)
+	return i, err
+}
+
 const userByID = `-- name: UserByID :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at FROM users WHERE id = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE id = $1
 `
 
 func (q *Queries) UserByID(ctx context.Context, id int64) (User, error) {
@@ -107,12 +241,14 @@ func (q *Queries) UserByID(ctx context.Context, id int64) (User, error) {
 		&i.PhoneEnc,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
 	)
 	return i, err
 }
 
 const userByName = `-- name: UserByName :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at FROM users WHERE name = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE name = $1
 `
 
 func (q *Queries) UserByName(ctx context.Context, name string) (User, error) {
@@ -126,12 +262,14 @@ func (q *Queries) UserByName(ctx context.Context, name string) (User, error) {
 		&i.PhoneEnc,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
 	)
 	return i, err
 }
 
 const userByTokenHash = `-- name: UserByTokenHash :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at FROM users WHERE token_hash = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE token_hash = $1
 `
 
 func (q *Queries) UserByTokenHash(ctx context.Context, tokenHash []byte) (User, error) {
@@ -145,6 +283,8 @@ func (q *Queries) UserByTokenHash(ctx context.Context, tokenHash []byte) (User, 
 		&i.PhoneEnc,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
 	)
 	return i, err
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -33,11 +34,23 @@ type AppConfig struct {
 	DataDir     string
 	Migrate     bool // apply migrations at start
 	Service     Config
-	// Twilio: with no AccountSID the dev sink records what would be sent.
+	// Twilio: the provider. Without an AccountSID, Open refuses to start
+	// unless Sink says this is a test instance.
 	Twilio channels.TwilioConfig
+	// Sink (serve --sink, GATEWAY_SINK=true; gateway dev sets it): a test
+	// instance. Messages go to the sink (status sent_to_sink), nothing
+	// leaves the machine, /v1/dev/sink shows them.
+	Sink   bool
 	Worker WorkerConfig
 	// NoWorkers runs the HTTP API only (no relay, workers or scheduler).
 	NoWorkers bool
+	// TLSCert, TLSKey: serve the API over TLS (reloaded on SIGHUP).
+	TLSCert, TLSKey string
+	// InsecureBehindProxy: a TLS proxy is in front; plain HTTP may listen
+	// on a non-loopback address (listen.go).
+	InsecureBehindProxy bool
+	// MetricsAddr: the /metrics listener ("" none).
+	MetricsAddr string
 }
 
 // App is a running gateway process: its connections and HTTP server.
@@ -49,8 +62,9 @@ type App struct {
 	NC       *nats.Conn
 	JS       jetstream.JetStream
 	embedded *channels.Embedded
+	certs    *certHolder
 	Server   *Server
-	// Sink is set when no Twilio credentials are configured.
+	// Sink is set on a test instance (AppConfig.Sink).
 	Sink    *channels.Sink
 	senders map[string]channels.Sender
 }
@@ -59,9 +73,24 @@ type App struct {
 // without one, because it could not protect a single phone number.
 var ErrNoKey = errors.New("no key file")
 
+// ErrNoProvider: serve without provider credentials would pretend to send.
+var ErrNoProvider = errors.New("no provider credentials")
+
 // Open connects everything the gateway needs and builds the service.
 func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	if cfg.Twilio.AccountSID == "" && !cfg.Sink {
+		return nil, fmt.Errorf("%w: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or _FILE), or, for a test instance where nothing may leave the machine, pass --sink (GATEWAY_SINK=true)", ErrNoProvider)
+	}
+	if err := checkListen(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.TLSCert != "" {
+		var err error
+		if a.certs, err = newCertHolder(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, err
+		}
+	}
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {
 		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)
@@ -123,14 +152,18 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("GATEWAY_STOP_WORDS_FILE: %w", err)
 		}
 	}
-	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service})
-	if cfg.Twilio.AccountSID == "" {
+	if cfg.Sink {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
-		a.Server.sink = a.Sink
+	}
+	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Sink: a.Sink})
+	if cfg.Sink {
+		if cfg.Twilio.AccountSID != "" {
+			log.Warn("--sink: a test instance; the Twilio credentials are not used")
+		}
 		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink, "voice": a.Server.VoiceQueue()}
 		// No calls without Twilio; erase-content redacts the sink's copies.
 		a.Server.UseVoice(nil, a.Sink)
-		log.Warn("no Twilio credentials: messages go to the dev sink (GET /v1/dev/sink), nothing leaves this machine", "dir", filepath.Join(cfg.DataDir, "dev-sink"))
+		log.Warn("test instance (--sink): messages go to the sink (status sent_to_sink, GET /v1/dev/sink), nothing leaves this machine", "dir", filepath.Join(cfg.DataDir, "dev-sink"))
 	} else {
 		tw, err := channels.NewTwilio(cfg.Twilio)
 		if err != nil {
@@ -175,13 +208,22 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	a.log.Info("listening", "addr", ln.Addr().String())
+	bg, stopBG := context.WithCancel(context.Background())
+	if a.certs != nil {
+		ln = tls.NewListener(ln, tlsConfig(a.certs))
+		go a.certs.reloadOnHUP(bg, a.log)
+	}
+	if err := a.serveMetrics(bg); err != nil {
+		stopBG()
+		ln.Close()
+		return err
+	}
+	a.log.Info("listening", "addr", ln.Addr().String(), "tls", a.certs != nil)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	if !a.cfg.NoWorkers {
 		for _, run := range []func(context.Context){

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -20,6 +21,7 @@ import (
 	"safecontact/errs"
 	"safecontact/keys"
 	"safecontact/templates"
+	"safecontact/textcheck"
 )
 
 // Appointments and their reminders.
@@ -391,6 +393,9 @@ func failAppt(c *gin.Context, err error) {
 }
 
 func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
+	if err := textcheck.Chars("meeting_point", name); err != nil {
+		return db.MeetingPoint{}, err
+	}
 	mp, err := q.MeetingPointByName(ctx, strings.Join(strings.Fields(name), " "))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mp, errs.Field("unknown_meeting_point", "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
@@ -422,8 +427,12 @@ func (s *Server) createAppointment(c *gin.Context) {
 		return
 	}
 	in.Venue = strings.TrimSpace(in.Venue)
-	if in.Venue == "" || len(in.Venue) > 100 {
+	if in.Venue == "" || utf8.RuneCountInString(in.Venue) > 100 {
 		fail(c, errs.Field("missing_field", "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
+		return
+	}
+	if err := textcheck.Free("venue", in.Venue); err != nil {
+		fail(c, err)
 		return
 	}
 	if in.Reminders == nil {
@@ -448,7 +457,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 	a := actorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, in.Participant, false)
+		p, err := s.participantFor(ctx, q, a, in.Participant, false, actAppointments)
 		if err != nil {
 			if isErr(err, "not_found") {
 				return errs.Field("not_found", "participant", "participant not found")
@@ -501,7 +510,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, raw string) (db.Appointment, db.Participant, error) {
+func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return db.Appointment{}, db.Participant{}, notFound("appointment")
@@ -514,7 +523,10 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, raw string)
 		return appt, db.Participant{}, err
 	}
 	p, err := q.ParticipantByID(ctx, appt.ParticipantID)
-	return appt, p, err
+	if err != nil {
+		return appt, p, err
+	}
+	return appt, p, authorize(a, p, actAppointments)
 }
 
 func (s *Server) patchAppointment(c *gin.Context) {
@@ -531,7 +543,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 	a := actorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		appt, p, err := s.loadAppointment(ctx, q, c.Param("id"))
+		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -605,7 +617,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 	a := actorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		appt, p, err := s.loadAppointment(ctx, q, c.Param("id"))
+		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -645,7 +657,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 
 func (s *Server) listAppointments(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Query("participant"), false)
+	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Query("participant"), false, actView)
 	if err != nil {
 		fail(c, err)
 		return

@@ -23,7 +23,6 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
-	"safecontact/keys"
 )
 
 // auditRoutes registers the supervisor tools (audit log, export, verify,
@@ -716,43 +715,4 @@ func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[stri
 		e.Summary = r.Action
 	}
 	return e
-}
-
-// revealPhone is POST /v1/participants/{code}/reveal-phone {"reason": "…"}:
-// her number in clear, for this response only, recorded with the reason
-// (phone.revealed; the number never goes into the log).
-func (s *Server) revealPhone(c *gin.Context) {
-	ctx := c.Request.Context()
-	reason, ok := s.bindReason(c, "you need her number")
-	if !ok {
-		return
-	}
-	actor := actorOf(c)
-	now := s.now()
-	var number []byte
-	var code string
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), false)
-		if err != nil {
-			return err
-		}
-		n, err := s.keys.Open(keys.Contact, p.PhoneEnc)
-		if err != nil {
-			return errs.Internal(err)
-		}
-		if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.revealed", ParticipantCode: p.Code, Details: map[string]any{
-			"reason": reason, "field": "phone", "key_id": keys.KeyID(p.PhoneEnc),
-		}}); err != nil {
-			return errs.Internal(err)
-		}
-		number, code = n, p.Code
-		return nil
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"participant": code, "phone": string(number), "revealed_at": now.UTC(),
-		"notice": "shown for this request only and recorded in the audit log with your reason; do not copy it into notes, messages or other systems"})
 }

@@ -10,11 +10,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"safecontact/errs"
-	"safecontact/templates"
+	"safecontact/textcheck"
 )
 
 // realNameFields are refused with their own message: the gateway never
@@ -80,7 +81,10 @@ func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) b
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			fail(c, errs.Field("invalid_json", te.Field, "field %q has the wrong type (expected %s)", te.Field, te.Type.String()))
+			// Only the top-level name: below it are the caller's own keys
+			// (a params map), which are not echoed.
+			f, _, _ := strings.Cut(te.Field, ".")
+			fail(c, errs.Field("invalid_json", f, "field %q has the wrong type", f))
 			return false
 		}
 		// The decoder's message can quote input; ours does not.
@@ -89,6 +93,10 @@ func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) b
 	}
 	if dec.More() {
 		fail(c, errs.New("invalid_json", "the request body has data after the JSON object"))
+		return false
+	}
+	if f := nulField(reflect.ValueOf(dst), ""); f != "" {
+		fail(c, errs.Field(textcheck.CodeInvalidText, f, "%s contains a NUL character: type plain text", f))
 		return false
 	}
 	return true
@@ -110,22 +118,70 @@ func checkFields(body []byte, t reflect.Type, realNamesAllowed bool) error {
 			return errs.Field("real_name_forbidden", k, "real names are never stored; identify her by initials (e.g. \"M.R.\") and the participant code")
 		}
 		if !known[k] {
+			// The key is the caller's text (it may be a number): the
+			// answer names only what the route takes.
 			allowed := make([]string, 0, len(known))
 			for f := range known {
 				allowed = append(allowed, f)
 			}
 			sort.Strings(allowed)
-			return errs.Field("unknown_field", truncate(k, 40), "unknown field; allowed fields: %s", strings.Join(allowed, ", "))
+			return errs.New("unknown_field", "the body has a field this request does not take; allowed fields: %s", strings.Join(allowed, ", "))
 		}
 	}
 	return nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// nulField returns the JSON name of the first field of v (a decoded body)
+// whose text holds a NUL, or "". PostgreSQL refuses NUL in text, so such
+// a value must be refused before it reaches a query, whatever the route.
+func nulField(v reflect.Value, name string) string {
+	switch v.Kind() {
+	case reflect.String:
+		if strings.IndexByte(v.String(), 0) >= 0 {
+			return name
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulField(v.Elem(), name)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "" // bytes (json.RawMessage): decoded by the handler, checked there
+		}
+		for i := 0; i < v.Len(); i++ {
+			if f := nulField(v.Index(i), name); f != "" {
+				return f
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if f := nulField(it.Key(), name); f != "" {
+				return f
+			}
+			if f := nulField(it.Value(), name); f != "" {
+				return f
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if n == "" {
+				n = t.Field(i).Name
+			}
+			if name != "" {
+				n = name
+			}
+			if f := nulField(v.Field(i), n); f != "" {
+				return f
+			}
+		}
 	}
-	return s[:n] + "…"
+	return ""
 }
 
 // bindReason reads {"reason": "…"} for an action whose reason is kept in
@@ -139,15 +195,42 @@ func (s *Server) bindReason(c *gin.Context, why string) (string, bool) {
 		return "", false
 	}
 	reason := strings.TrimSpace(in.Reason)
-	if len(reason) < 5 || len(reason) > 500 {
+	if n := utf8.RuneCountInString(reason); n < 5 || n > 500 {
 		fail(c, errs.Field("reason_required", "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why))
 		return "", false
 	}
-	for _, f := range s.filter.Scan(reason) {
-		if f.Category == templates.CategoryPhone {
-			fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave phone numbers and long digit sequences out of it"))
-			return "", false
-		}
+	if err := textcheck.Chars("reason", reason); err != nil {
+		fail(c, err)
+		return "", false
+	}
+	if k := textcheck.Find(reason); k != textcheck.None {
+		fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave out %s (and any phone number, e-mail, link or address); reference the paper form instead", k))
+		return "", false
 	}
 	return reason, true
+}
+
+// checkText is the check of every free-text field kept in clear (evidence,
+// venue, note, meeting point): trimmed, 1 to max characters, plain text
+// (textcheck.Chars) and no contact details (textcheck.Contact). It
+// returns the trimmed text.
+func checkText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n == 0 || n > max {
+		return "", errs.Field("missing_field", field, "%s is required (at most %d characters)", field, max)
+	}
+	if err := textcheck.Free(field, s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// checkNote checks an escalation note: 5 to 500 characters of plain text
+// without contact details.
+func checkNote(note string) error {
+	if utf8.RuneCountInString(note) < 5 {
+		return errs.Field("note_required", "note", "a note says what was done, in 5 to 500 characters")
+	}
+	_, err := checkText("note", note, 500)
+	return err
 }

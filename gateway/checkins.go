@@ -22,6 +22,7 @@ import (
 	"safecontact/errs"
 	"safecontact/keys"
 	"safecontact/templates"
+	"safecontact/textcheck"
 )
 
 // Safety check-ins.
@@ -220,6 +221,18 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 		fail(c, errs.Field("invalid_parameter", "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
 		return
 	}
+	// Her words are sealed, never shown in clear, but still plain text only.
+	for _, f := range []struct {
+		field string
+		words []string
+	}{{"ok_reply", []string{in.OkReply}}, {"help_reply", []string{in.HelpReply}}, {"duress_words", in.DuressWords}} {
+		for _, x := range f.words {
+			if err := textcheck.Chars(f.field, x); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+	}
 	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
 	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
 		fail(c, errs.Field("missing_field", "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
@@ -249,7 +262,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	a := actorOf(c)
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		p, err := s.participantFor(ctx, q, a, c.Param("code"), true, actCheckins)
 		if err != nil {
 			return err
 		}
@@ -323,7 +336,7 @@ func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
 
 func (s *Server) getCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		fail(c, err)
 		return
@@ -368,7 +381,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := s.now()
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actCheckins)
 		if err != nil {
 			return err
 		}

@@ -262,7 +262,7 @@ func TestCheckinDuressIsSilent(t *testing.T) {
 	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.json(t)["status"] != "acknowledged" {
 		t.Fatalf("ack: %d %s", resp.Status, resp.Body)
 	}
-	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
+	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
 		t.Fatalf("resolve: %d %s", resp.Status, resp.Body)
 	}
 	// Outside any check-in, a duress word still escalates (silently).

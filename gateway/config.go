@@ -54,6 +54,14 @@ type Config struct {
 	// in escalation responses (GATEWAY_EMERGENCY_PROTOCOL or _FILE).
 	EmergencyProtocol string
 
+	// RevealDailyBudget: phone reveals one staff user may make in 24 hours
+	// (GATEWAY_REVEAL_DAILY_BUDGET, default 5). RevealBurst reveals within
+	// RevealBurstWindow (GATEWAY_REVEAL_BURST, default 3 in 1h) alert the
+	// supervisors.
+	RevealDailyBudget int
+	RevealBurst       int
+	RevealBurstWindow time.Duration
+
 	// Voice: call-backs, voice reminders, inbound messages and erasure
 	// (issue 6; voice_config.go).
 	Voice VoiceConfig
@@ -81,6 +89,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.EmergencyProtocol == "" {
 		c.EmergencyProtocol = defaultEmergencyProtocol
+	}
+	if c.RevealDailyBudget == 0 {
+		c.RevealDailyBudget = 5
+	}
+	if c.RevealBurst == 0 {
+		c.RevealBurst = 3
+	}
+	if c.RevealBurstWindow == 0 {
+		c.RevealBurstWindow = time.Hour
 	}
 	if c.AuditCheckpointInterval == 0 {
 		c.AuditCheckpointInterval = time.Hour

@@ -210,12 +210,18 @@ func (s *Server) grantConsent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The ledger is append-only: evidence can never be removed, so it
+	// holds a form reference, never her number, address or a link.
+	if ev.Evidence, err = checkText("evidence", ev.Evidence, consent.MaxEvidenceLen); err != nil {
+		fail(c, err)
+		return
+	}
 	if lang, err := consent.ParseLanguage(in.NoticeLanguage); err == nil {
 		ev.NoticeLanguage = lang
 	}
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actGrant)
 		if err != nil {
 			return err
 		}
@@ -264,7 +270,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	now := s.now()
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), true)
+		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actRevoke)
 		if err != nil {
 			return err
 		}
@@ -284,7 +290,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 
 func (s *Server) getConsents(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		fail(c, err)
 		return
@@ -328,7 +334,7 @@ func (s *Server) contactability(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		fail(c, err)
 		return

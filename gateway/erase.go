@@ -22,6 +22,9 @@ import (
 // provider is asked to redact its copies of her SMS/WhatsApp messages,
 // outbound and inbound (Twilio's message redaction; the dev sink in dev).
 //
+// Her replies nobody has read yet are not erased: one may be a plea for
+// help. The result counts them (unread_kept).
+//
 // What stays: the rows (who, when, which channel, status), consent
 // history, call-back tasks (which carry no text) and the audit trail,
 // including the sealed copy of sent texts in the audit log, which only
@@ -43,6 +46,9 @@ type EraseResult struct {
 	Messages int64 `json:"messages"`
 	Canceled int   `json:"canceled"`
 	Inbound  int64 `json:"inbound"`
+	// UnreadKept: her replies nobody has read yet are never erased (one
+	// may be a plea for help); erase again once her caseworker read them.
+	UnreadKept int32 `json:"unread_kept"`
 	// Provider copies: asked, redacted (or already gone), still pending.
 	ProviderRequested int `json:"provider_requested"`
 	ProviderRedacted  int `json:"provider_redacted"`
@@ -62,7 +68,7 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 	var indexes [][]byte
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		if p, err = s.participantByCode(ctx, q, participantCode, true); err != nil {
+		if p, err = s.participantFor(ctx, q, a, participantCode, true, actErase); err != nil {
 			return err
 		}
 		indexes = [][]byte{p.PhoneIndex}
@@ -86,8 +92,11 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 		if res.Inbound, err = q.EraseInboundBodies(ctx, db.EraseInboundBodiesParams{ParticipantID: p.ID, FromIndexes: indexes, Now: now}); err != nil {
 			return err
 		}
+		if res.UnreadKept, err = q.CountUnreadReplies(ctx, sql.NullInt64{Int64: p.ID, Valid: true}); err != nil {
+			return err
+		}
 		_, err = Append(ctx, q, a, AuditEvent{Action: "content.erased", ParticipantCode: p.Code, Details: map[string]any{
-			"reason": reason, "messages": res.Messages, "canceled": res.Canceled, "inbound": res.Inbound,
+			"reason": reason, "messages": res.Messages, "canceled": res.Canceled, "inbound": res.Inbound, "unread_kept": res.UnreadKept,
 		}})
 		return err
 	})

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -42,7 +43,8 @@ func TestEraseContent(t *testing.T) {
 	}
 	r := p.do(RoleStaff, "POST", path, map[string]any{"reason": "she asked us to delete what we wrote"})
 	res := r.json(t)
-	if r.Status != 200 || res["messages"].(float64) != 4 || res["canceled"].(float64) != 1 || res["inbound"].(float64) != 1 ||
+	// Her reply is unread: never erased (it may be a plea for help).
+	if r.Status != 200 || res["messages"].(float64) != 4 || res["canceled"].(float64) != 1 || res["inbound"].(float64) != 0 || res["unread_kept"].(float64) != 1 ||
 		res["provider_requested"].(float64) != 4 || res["provider_redacted"].(float64) != 3 || res["provider_pending"].(float64) != 1 {
 		t.Fatalf("erase: %d %s", r.Status, r.Body)
 	}
@@ -50,7 +52,7 @@ func TestEraseContent(t *testing.T) {
 	p.db.QueryRow(`SELECT count(*) FROM messages WHERE content_enc IS NOT NULL`).Scan(&withBody)
 	var inboundBody int
 	p.db.QueryRow(`SELECT count(*) FROM inbound_messages WHERE body_enc IS NOT NULL`).Scan(&inboundBody)
-	if withBody != 0 || inboundBody != 0 {
+	if withBody != 0 || inboundBody != 1 {
 		t.Fatalf("bodies left: %d messages, %d inbound", withBody, inboundBody)
 	}
 	// Metadata stays; the pending message is canceled.
@@ -72,11 +74,19 @@ func TestEraseContent(t *testing.T) {
 	if err := p.fake.SetStatus(sid, "delivered"); err != nil {
 		t.Fatal(err)
 	}
+	// Her caseworker reads the reply; the next erase removes it too.
+	inbox := p.do(RoleStaff, "GET", "/v1/inbox", nil).json(t)["items"].([]any)
+	if len(inbox) != 1 || inbox[0].(map[string]any)["text"] != "vale, allí estaré" {
+		t.Fatalf("inbox after erase: %v", inbox)
+	}
+	if r := p.do(RoleStaff, "POST", "/v1/inbox/"+strconv.Itoa(int(inbox[0].(map[string]any)["id"].(float64)))+"/read", nil); r.Status != 200 {
+		t.Fatalf("read: %d %s", r.Status, r.Body)
+	}
 	res2, err := p.srv.EraseContent(context.Background(), SystemActor("duress"), code, "duress word received")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res2.Messages != 0 || res2.ProviderRequested != 1 || res2.ProviderRedacted != 1 || res2.ProviderPending != 0 {
+	if res2.Inbound != 1 || res2.UnreadKept != 0 || res2.Messages != 0 || res2.ProviderRequested != 1 || res2.ProviderRedacted != 1 || res2.ProviderPending != 0 {
 		t.Fatalf("second erase: %+v", res2)
 	}
 	if m, _ := p.fake.Message(sid); m.Body != "" {

@@ -76,6 +76,16 @@ var statusOf = map[string]int{
 	"missing_actor":        http.StatusUnprocessableEntity,
 	"reason_required":      http.StatusUnprocessableEntity,
 	"reason_has_number":    http.StatusUnprocessableEntity,
+	// Least privilege and plain text.
+	"invalid_text":            http.StatusUnprocessableEntity,
+	"contact_details_in_text": http.StatusUnprocessableEntity,
+	"invalid_user_name":       http.StatusUnprocessableEntity,
+	"note_required":           http.StatusUnprocessableEntity,
+	"invalid_expiry_format":   http.StatusUnprocessableEntity,
+	"number_unavailable":      http.StatusConflict,
+	"last_admin":              http.StatusConflict,
+	"reveal_budget_exhausted": http.StatusTooManyRequests,
+	"too_many_attempts":       http.StatusTooManyRequests,
 	// 403: the contact decision refused (she has not agreed to this).
 	"no_consent":                         http.StatusForbidden,
 	"consent_revoked":                    http.StatusForbidden,

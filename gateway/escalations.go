@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -345,7 +346,12 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
-	return sent, err
+	if err != nil {
+		return sent, err
+	}
+	// Notices that are not about an escalation (reveal.go).
+	n, err := al.flushNotices(ctx)
+	return sent + n, err
 }
 
 type escalationStepView struct {
@@ -467,6 +473,9 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 	}
 	var in struct {
 		Outcome string `json:"outcome"`
+		// Note: what was done, in a sentence (required to resolve a
+		// duress escalation); kept in clear, so no contact details.
+		Note string `json:"note"`
 	}
 	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
 		return
@@ -474,6 +483,13 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 	if resolve && !escalationOutcomes[in.Outcome] {
 		fail(c, errs.Field("invalid_option", "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
 		return
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if in.Note != "" {
+		if err := checkNote(in.Note); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	a := actorOf(c)
 	now := s.now()
@@ -490,6 +506,17 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		if err != nil {
 			return err
 		}
+		if resolve {
+			err = authorize(a, p, actResolve)
+		} else {
+			err = authorize(a, p, actAck)
+		}
+		if err != nil {
+			return err
+		}
+		if resolve && e.Reason == "duress" && e.Status != "resolved" && in.Note == "" {
+			return errs.Field("note_required", "note", "a duress escalation is resolved with a note saying what was done (5 to 500 characters, no contact details)")
+		}
 		user := sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}
 		switch {
 		case e.Status == "resolved":
@@ -498,10 +525,14 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			if err := q.ResolveEscalation(ctx, db.ResolveEscalationParams{ID: id, ResolvedAt: sql.NullTime{Time: now, Valid: true}, ResolvedBy: user, Outcome: sql.NullString{String: in.Outcome, Valid: true}}); err != nil {
 				return err
 			}
-			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "resolved", UserID: user, At: now, Note: in.Outcome}); err != nil {
+			note := in.Outcome
+			if in.Note != "" {
+				note += ": " + in.Note
+			}
+			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "resolved", UserID: user, At: now, Note: note}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.resolved", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome}}); err != nil {
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.resolved", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome, "note": in.Note}}); err != nil {
 				return err
 			}
 		case e.Status == "acknowledged":

@@ -43,7 +43,7 @@ func (b *syncBuffer) String() string {
 // env is one test's gateway: a fresh database, an in-process NATS server,
 // a random key ring, and tokens for one user of each role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	db     *sql.DB
 	dbURL  string
@@ -77,7 +77,7 @@ func (c *testClock) Set(t time.Time) {
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, Config{}) }
 
-func newEnvWith(t *testing.T, cfg Config) *env {
+func newEnvWith(t testing.TB, cfg Config) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
 	// NATS on a TCP port (a random free one) so a test can stop and
@@ -128,7 +128,7 @@ type resp struct {
 	Header http.Header
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -138,7 +138,7 @@ func (r resp) json(t *testing.T) map[string]any {
 }
 
 // errCode returns error.code of an error response.
-func (r resp) errCode(t *testing.T) string {
+func (r resp) errCode(t testing.TB) string {
 	t.Helper()
 	e, _ := r.json(t)["error"].(map[string]any)
 	code, _ := e["code"].(string)
@@ -170,6 +170,13 @@ func (e *env) do(role Role, method, path string, body any, hdr ...string) resp {
 	}
 	w := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(w, req)
+	return resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+}
+
+// metrics scrapes the metrics handler (served on its own listener).
+func (e *env) metrics() resp {
+	w := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	return resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
 }
 

@@ -14,7 +14,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if r.Status != 200 || r.json(t)["ready"] != true {
 		t.Fatalf("readyz: %d %s", r.Status, r.Body)
 	}
-	m := e.do("", "GET", "/metrics", nil)
+	m := e.metrics()
 	if m.Status != 200 || !strings.Contains(string(m.Body), `safecontact_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Fatalf("metrics: %d %s", m.Status, m.Body)
 	}

@@ -12,6 +12,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/templates"
+	"safecontact/textcheck"
 )
 
 // Meeting points are neutral public places (a metro exit, a bus stop, a
@@ -42,7 +43,13 @@ func viewMeetingPoint(m db.MeetingPoint) meetingPointView {
 // so such a name could never be sent. The error names the category, never
 // the text.
 func (s *Server) checkMeetingPointName(name string) (string, error) {
+	if err := textcheck.Chars("name", name); err != nil {
+		return "", err
+	}
 	name = strings.Join(strings.Fields(name), " ")
+	if err := textcheck.Contact("name", name); err != nil {
+		return "", errs.Field("meeting_point_not_neutral", "name", "%s", errs.As(err).Message)
+	}
 	if name == "" {
 		return "", errs.Field("missing_field", "name", "name is required (a neutral public place such as \"Metro Sants, exit Carrer de Sants\")")
 	}

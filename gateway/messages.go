@@ -46,7 +46,7 @@ const (
 // finalStatus: nothing more will happen to the message.
 func finalStatus(s string) bool {
 	switch s {
-	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusUnknown:
+	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusUnknown, channels.SinkStatus:
 		return true
 	}
 	return false
@@ -320,6 +320,12 @@ func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio
 		return 0, nil, err
 	}
 	p := f.p
+	if err := authorize(actor, p, actSend); err != nil {
+		if cached {
+			return 0, nil, errStale // she may have been assigned since
+		}
+		return 0, nil, err
+	}
 	m, err := s.compose(in, p, f.hist, now)
 	if err != nil || !m.decision.Allowed {
 		if cached {
@@ -438,6 +444,9 @@ func (s *Server) previewMessage(c *gin.Context) {
 		return
 	}
 	f, _, err := s.lookup(ctx, in.Participant, true)
+	if err == nil {
+		err = authorize(actorOf(c), f.p, actSend)
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -527,6 +536,10 @@ func (s *Server) getMessage(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
+	if err := authorize(actorOf(c), p, actView); err != nil {
+		fail(c, err)
+		return
+	}
 	evs, err := s.q.MessageEvents(ctx, id)
 	if err != nil {
 		fail(c, errs.Internal(err))
@@ -545,7 +558,7 @@ func (s *Server) getMessage(c *gin.Context) {
 
 func (s *Server) listParticipantMessages(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		fail(c, err)
 		return

@@ -9,6 +9,9 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	// forgedWebhooks counts callbacks refused for a bad signature.
 	forgedWebhooks prometheus.Counter
+	// authFailures counts refused authentications (unauthorized) and
+	// requests refused for too many of them (throttled).
+	authFailures *prometheus.CounterVec
 	// redecided counts accepts decided again on fresh data (see
 	// Server.accept).
 	redecided prometheus.Counter
@@ -34,6 +37,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		Name: "safecontact_accept_redecided_total",
 		Help: "Message requests decided again on a fresh read: the cached participant data had changed, or did not allow the message.",
 	})
-	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks, m.redecided)
+	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "safecontact_auth_failures_total",
+		Help: "API authentications refused (result=unauthorized) and requests refused because their address failed too often (result=throttled).",
+	}, []string{"result"})
+	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks, m.redecided, m.authFailures)
 	return m
 }

@@ -19,6 +19,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/textcheck"
 )
 
 const (
@@ -31,7 +32,8 @@ const (
 var errsMethod = errs.Error{Code: "method_not_allowed", Message: "method not allowed on this route"}
 
 // requestID takes a well-formed X-Request-Id from the caller or makes one,
-// and echoes it so a person can quote it.
+// and echoes it so a person can quote it. The id goes into every audit
+// event of the request, so only fixed formats are accepted.
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if !validRequestID(id) {
@@ -44,24 +46,72 @@ func (s *Server) requestID(c *gin.Context) {
 	c.Next()
 }
 
-// validRequestID admits short ids of safe characters only, so a caller
-// cannot smuggle text (a phone number, say) into our logs through it.
+// validRequestID admits only the shapes proxies and clients generate — 16
+// or 32 lower-case hex digits, or a UUID in its canonical form — and none
+// with a run of 5 decimal digits, so a caller cannot smuggle text (a name,
+// a phone number) into the logs and the audit chain through it.
 func validRequestID(id string) bool {
-	if len(id) < 8 || len(id) > 64 {
+	switch len(id) {
+	case 16, 32:
+	case 36:
+		if id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+			return false
+		}
+	default:
 		return false
 	}
-	digits := 0
-	for _, r := range id {
+	run := 0
+	for i := 0; i < len(id); i++ {
+		c := id[i]
 		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '_':
+		case c >= '0' && c <= '9':
+			run++
+			if run >= 5 {
+				return false
+			}
+			continue
+		case c >= 'a' && c <= 'f':
+		case c == '-' && len(id) == 36 && (i == 8 || i == 13 || i == 18 || i == 23):
 		default:
 			return false
 		}
+		run = 0
 	}
-	// A long run of digits could be a phone number: refuse it.
-	return digits < 7 || digits < len(id)/2
+	return true
+}
+
+// setAPIHeaders sets the headers of apiHeaders; unknown routes and
+// methods under /v1 (answered outside the group) get them too.
+func setAPIHeaders(c *gin.Context) {
+	if !strings.HasPrefix(c.Request.URL.Path, "/v1/") && c.Request.URL.Path != "/v1" {
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+}
+
+// apiHeaders sets what every /v1 answer carries, errors included: no
+// caching anywhere (answers hold codes, initials, sometimes a number),
+// no content sniffing, JSON. It also refuses a path or query that holds
+// control, format or direction characters (a NUL there used to reach
+// PostgreSQL and give a 500): 422 invalid_text, naming no value.
+func (s *Server) apiHeaders(c *gin.Context) {
+	setAPIHeaders(c)
+	if textcheck.Chars("path", c.Request.URL.Path) != nil {
+		fail(c, errs.New(textcheck.CodeInvalidText, "the path contains a control, formatting or direction character"))
+		return
+	}
+	for k, vs := range c.Request.URL.Query() {
+		for _, v := range append(vs, k) {
+			if textcheck.Chars("query", v) != nil {
+				fail(c, errs.New(textcheck.CodeInvalidText, "the query string contains a control, formatting or direction character"))
+				return
+			}
+		}
+	}
+	c.Next()
 }
 
 // accessLog writes one JSON line per request: route template (not the raw
@@ -192,28 +242,107 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
+// errAuth is the one answer to a failed authentication: a missing,
+// malformed, unknown, expired or disabled token all look the same, so a
+// leaked token's owner cannot be told from a guess.
+var errAuth = errs.New("unauthorized", "authentication failed: send Authorization: Bearer <token> with a valid, current token")
+
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		fail(c, errs.New("unauthorized", "missing bearer token: send Authorization: Bearer <token>"))
+	ip := c.ClientIP()
+	if wait := s.authThrottle.blocked(ip, time.Now()); wait > 0 {
+		s.metrics.authFailures.WithLabelValues("throttled").Inc()
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		fail(c, errs.New("too_many_attempts", "too many failed authentications from this address; wait and try again"))
 		return
 	}
-	u, err := s.tokens.lookup(c.Request.Context(), s.q, HashToken(strings.TrimSpace(token)))
+	refuse := func() {
+		s.authThrottle.failed(ip, time.Now())
+		s.metrics.authFailures.WithLabelValues("unauthorized").Inc()
+		fail(c, errAuth)
+	}
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || len(token) > 128 {
+		refuse()
+		return
+	}
+	u, err := s.tokens.lookup(c.Request.Context(), s.q, HashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
-		fail(c, errs.New("unauthorized", "unknown or revoked token"))
+		refuse()
 		return
 	}
 	if err != nil {
 		fail(c, errs.Internal(err))
 		return
 	}
-	if u.DisabledAt.Valid {
-		fail(c, errs.New("unauthorized", "this user is disabled"))
+	// Expiry is wall-clock time, as AddUserWith and the database set it.
+	if u.DisabledAt.Valid || (u.ExpiresAt.Valid && !time.Now().Before(u.ExpiresAt.Time)) {
+		refuse()
 		return
 	}
-	c.Set(ctxActor, &Actor{UserID: u.ID, Name: u.Name, Role: Role(u.Role), RequestID: c.GetString(ctxRequestID), IP: net.ParseIP(c.ClientIP())})
+	c.Set(ctxActor, &Actor{UserID: u.ID, Name: u.Name, Role: Role(u.Role), RequestID: c.GetString(ctxRequestID), IP: net.ParseIP(ip)})
 	c.Next()
+}
+
+// authThrottle limits failed authentications per source address: a
+// burst of authBurst, then one every authRefill. Only failures spend; an
+// address over its budget is refused before the token is looked up, so
+// guessing costs no database work.
+type authThrottle struct {
+	mu sync.Mutex
+	m  map[string]*authBucket
+}
+
+type authBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+const (
+	authBurst  = 10
+	authRefill = 6 * time.Second // 10 a minute
+)
+
+func newAuthThrottle() *authThrottle { return &authThrottle{m: map[string]*authBucket{}} }
+
+func (t *authThrottle) refill(b *authBucket, now time.Time) {
+	b.tokens = min(authBurst, b.tokens+now.Sub(b.at).Seconds()/authRefill.Seconds())
+	b.at = now
+}
+
+// blocked returns how long ip must wait, 0 if it may try.
+func (t *authThrottle) blocked(ip string, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, ok := t.m[ip]
+	if !ok {
+		return 0
+	}
+	t.refill(b, now)
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) * float64(authRefill))
+}
+
+func (t *authThrottle) failed(ip string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, ok := t.m[ip]
+	if !ok {
+		if len(t.m) >= 100_000 {
+			// Forget the addresses that are back to a full budget.
+			for k, v := range t.m {
+				if t.refill(v, now); v.tokens >= authBurst {
+					delete(t.m, k)
+				}
+			}
+		}
+		b = &authBucket{tokens: authBurst, at: now}
+		t.m[ip] = b
+	}
+	t.refill(b, now)
+	b.tokens = max(0, b.tokens-1)
 }
 
 func (s *Server) require(min Role) gin.HandlerFunc {

@@ -15,6 +15,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/keys"
+	"safecontact/textcheck"
 )
 
 // participantInput is the body of POST and PATCH /v1/participants. In PATCH
@@ -122,7 +123,7 @@ func sealNumber(k *keys.Ring, e164 string) sealedNumber {
 // applyInput validates in and applies it over p (the stored row, or a zero
 // row for a create). It returns the names of the fields that changed, for
 // the audit (names only, never values).
-func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
+func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
 	var changed []string
 	region := s.cfg.DefaultRegion
 	if in.Region != nil {
@@ -168,7 +169,7 @@ func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.Upda
 			return nil, err
 		}
 		if idx := s.keys.BlindIndex(e164); !bytes.Equal(idx, p.PhoneIndex) {
-			if err := s.numberFree(ctx, idx, p.ID, "phone"); err != nil {
+			if err := s.numberFree(ctx, a, idx, p.ID, "phone"); err != nil {
 				return nil, err
 			}
 			n := sealNumber(s.keys, e164)
@@ -191,7 +192,7 @@ func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.Upda
 			if !bytes.Equal(idx, p.WhatsappIndex) {
 				// Her own phone number may also be her WhatsApp number.
 				if !bytes.Equal(idx, p.PhoneIndex) {
-					if err := s.numberFree(ctx, idx, p.ID, "whatsapp"); err != nil {
+					if err := s.numberFree(ctx, a, idx, p.ID, "whatsapp"); err != nil {
 						return nil, err
 					}
 				}
@@ -244,6 +245,9 @@ func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.Upda
 		}
 	}
 	if in.Caseworker != nil {
+		if err := textcheck.Free("caseworker", *in.Caseworker); err != nil {
+			return nil, err
+		}
 		u, err := s.q.UserByName(ctx, *in.Caseworker)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
 			return nil, errs.Field("unknown_caseworker", "caseworker", "no active staff user with that name")
@@ -257,15 +261,30 @@ func (s *Server) applyInput(ctx context.Context, in participantInput, p *db.Upda
 	return changed, nil
 }
 
-func (s *Server) numberFree(ctx context.Context, idx []byte, exceptID int64, field string) error {
-	taken, err := s.q.PhoneIndexTaken(ctx, db.PhoneIndexTakenParams{Idx: idx, ExceptID: exceptID})
+// numberFree refuses a number another participant has. Only a caller who
+// acts on that participant (access.go) is told so (duplicate_phone);
+// anyone else gets a neutral number_unavailable that does not say the
+// number belongs to someone, and the attempt is recorded, so testing
+// numbers against the register shows in the audit log.
+func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID int64, field string) error {
+	other, err := s.q.OtherParticipantWithNumber(ctx, db.OtherParticipantWithNumberParams{Idx: idx, ExceptID: exceptID})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if taken {
+	if a.actsOn(other) {
 		return errs.Field("duplicate_phone", field, "another participant already has this number")
 	}
-	return nil
+	if _, err := Append(context.WithoutCancel(ctx), s.q, a, AuditEvent{Action: "participant.number_refused", Details: map[string]any{"field": field}}); err != nil {
+		return errs.Internal(err)
+	}
+	return errNumberUnavailable(field)
+}
+
+func errNumberUnavailable(field string) *errs.Error {
+	return errs.Field("number_unavailable", field, "this number cannot be registered from your account; ask a supervisor")
 }
 
 func equalStrings(a, b []string) bool {
@@ -285,11 +304,13 @@ func equalStrings(a, b []string) bool {
 func uniqueViolation(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "23505" {
+		// A race with another request: who holds the number is not
+		// known here, so the answer is the neutral one.
 		switch pg.ConstraintName {
 		case "participants_phone_index_key":
-			return errs.Field("duplicate_phone", "phone", "another participant already has this number")
+			return errNumberUnavailable("phone")
 		case "participants_whatsapp_index":
-			return errs.Field("duplicate_phone", "whatsapp", "another participant already has this number")
+			return errNumberUnavailable("whatsapp")
 		}
 	}
 	return nil
@@ -305,7 +326,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 	if in.Caseworker == nil && actor.UserID != 0 {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
 	}
-	if _, err := s.applyInput(c.Request.Context(), in, &p, true); err != nil {
+	if _, err := s.applyInput(c.Request.Context(), actor, in, &p, true); err != nil {
 		fail(c, err)
 		return
 	}
@@ -384,7 +405,7 @@ func (s *Server) getParticipant(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	c.JSON(http.StatusOK, v)
+	c.JSON(http.StatusOK, viewFor(actorOf(c), p, v))
 }
 
 func (s *Server) patchParticipant(c *gin.Context) {
@@ -395,7 +416,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 	actor := actorOf(c)
 	var updated db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := s.participantByCode(c.Request.Context(), q, c.Param("code"), true)
+		cur, err := s.participantFor(c.Request.Context(), q, actor, c.Param("code"), true, actEdit)
 		if err != nil {
 			return err
 		}
@@ -406,9 +427,14 @@ func (s *Server) patchParticipant(c *gin.Context) {
 			Monitored: cur.Monitored, SafeWindows: cur.SafeWindows, AnyTime: cur.AnyTime,
 			ChannelPreference: cur.ChannelPreference, CaseworkerID: cur.CaseworkerID,
 		}
-		changed, err := s.applyInput(c.Request.Context(), in, &p, false)
+		changed, err := s.applyInput(c.Request.Context(), actor, in, &p, false)
 		if err != nil {
 			return err
+		}
+		for _, act := range profileActions(changed) {
+			if err := authorize(actor, cur, act); err != nil {
+				return err
+			}
 		}
 		if len(changed) == 0 {
 			updated = cur
@@ -450,10 +476,15 @@ func (s *Server) listParticipants(c *gin.Context) {
 		return
 	}
 	rows, next := trimPage(rows, limit, func(p db.Participant) string { return encodeCursor(p.ID) })
-	items, err := s.views(c.Request.Context(), rows)
+	views, err := s.views(c.Request.Context(), rows)
 	if err != nil {
 		fail(c, errs.Internal(err))
 		return
 	}
-	c.JSON(http.StatusOK, page[ParticipantView]{Items: items, NextCursor: next})
+	actor := actorOf(c)
+	items := make([]any, len(views))
+	for i, v := range views {
+		items[i] = viewFor(actor, rows[i], v)
+	}
+	c.JSON(http.StatusOK, page[any]{Items: items, NextCursor: next})
 }

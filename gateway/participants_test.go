@@ -98,7 +98,7 @@ func TestParticipantValidation(t *testing.T) {
 		{"first_name field", with("first_name", "Maria"), 422, "real_name_forbidden", "first_name"},
 		{"surname field", with("surname", "Rossi"), 422, "real_name_forbidden", "surname"},
 		{"full_name field", with("full_name", "Maria Rossi"), 422, "real_name_forbidden", "full_name"},
-		{"unknown field", with("favourite_colour", "blue"), 422, "unknown_field", "favourite_colour"},
+		{"unknown field", with("favourite_colour", "blue"), 422, "unknown_field", ""},
 		{"duplicate phone", with("phone", "0034612345678"), 409, "duplicate_phone", "phone"},
 		{"duplicate as whatsapp", with("whatsapp", "+34612345678"), 409, "duplicate_phone", "whatsapp"},
 		{"unknown caseworker", with("caseworker", "nobody"), 422, "unknown_caseworker", "caseworker"},

@@ -15,10 +15,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/errs"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -36,6 +36,8 @@ type Deps struct {
 	// Catalog renders templates and carries the discreet-content filter;
 	// nil means the built-in catalogue and lexicon.
 	Catalog *templates.Catalog
+	// Sink is set on a test instance only: then GET /v1/dev/sink exists.
+	Sink *channels.Sink
 }
 
 // Server is the gateway service.
@@ -54,7 +56,7 @@ type Server struct {
 	catalog *templates.Catalog
 	filter  *templates.Filter
 	relay   *Relay
-	sink    *channels.Sink // dev mode only
+	sink    *channels.Sink // test instance only
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
 	statuses *batcher[statusReq, struct{}]
@@ -63,7 +65,9 @@ type Server struct {
 	parts   *partCache
 	accepts *batcher[newMessage, error]
 	tokens  *tokenCache
-	stop    context.CancelFunc
+	// authThrottle limits failed authentications per source address.
+	authThrottle *authThrottle
+	stop         context.CancelFunc
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -85,7 +89,7 @@ func New(d Deps) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
 		db: d.DB, q: db.New(d.DB), keys: d.Keys, nc: d.NC, js: d.JS,
-		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg),
+		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg), sink: d.Sink,
 	}
 	if d.Catalog == nil {
 		cat, err := templates.Builtin()
@@ -107,6 +111,7 @@ func New(d Deps) *Server {
 		}
 	}
 	s.tokens = newTokenCache(2 * time.Second)
+	s.authThrottle = newAuthThrottle()
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
@@ -137,17 +142,16 @@ func (s *Server) routes() *gin.Engine {
 		s.log.Warn("trusted proxies", "err", err)
 	}
 	r.Use(s.requestID, s.accessLog, gin.CustomRecovery(s.recovered))
-	r.NoRoute(func(c *gin.Context) { fail(c, notFound("route")) })
-	r.NoMethod(func(c *gin.Context) { fail(c, &errsMethod) })
+	r.NoRoute(func(c *gin.Context) { setAPIHeaders(c); fail(c, notFound("route")) })
+	r.NoMethod(func(c *gin.Context) { setAPIHeaders(c); fail(c, &errsMethod) })
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 
 	hooks := r.Group("/webhooks")
 	hooks.POST("/twilio/status", s.twilioStatus)
 
-	v1 := r.Group("/v1", s.limitBody(1<<20), s.authenticate)
+	v1 := r.Group("/v1", s.apiHeaders, s.limitBody(1<<20), s.authenticate)
 	staff := v1.Group("", s.require(RoleStaff))
 	staff.POST("/participants", s.createParticipant)
 	staff.GET("/participants", s.listParticipants)
@@ -163,7 +167,11 @@ func (s *Server) routes() *gin.Engine {
 	staff.GET("/messages/:id", s.getMessage)
 	staff.GET("/templates", s.listTemplates)
 
-	staff.GET("/dev/sink", s.devSink)
+	if s.sink != nil {
+		// A test instance only: elsewhere the route does not exist.
+		staff.GET("/dev/sink", s.devSink)
+	}
+	staff.POST("/me/rotate-token", s.rotateTokenHTTP)
 
 	s.auditRoutes(v1)
 	s.voiceRoutes(staff, hooks)
@@ -173,6 +181,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/users", s.createUserHTTP)
 	admin.GET("/users", s.listUsersHTTP)
 	admin.POST("/users/:name/disable", s.disableUserHTTP)
+	admin.POST("/users/:name/rotate-token", s.rotateTokenHTTP)
 	return r
 }
 
@@ -202,14 +211,14 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(status, gin.H{"ready": ok, "checks": checks})
 }
 
-// devSink shows what the dev sink "sent" (dev mode only: with Twilio
-// configured there is no sink and this is 404). The sink stands in for
-// her phone, so it shows the text and the number as the phone would get
-// them; it exists only on a developer's machine with test data.
+// devSink shows what a test instance's sink "sent" (the route exists
+// only with --sink). Numbers are masked; the texts are shown, and each
+// read is recorded (dev_sink.read) like any other read of contact data.
 func (s *Server) devSink(c *gin.Context) {
-	if s.sink == nil {
-		fail(c, notFound("dev sink (Twilio is configured)"))
+	items := s.sink.Recent()
+	if _, err := Append(c.Request.Context(), s.q, actorOf(c), AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
+		fail(c, errs.Internal(err))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": s.sink.Recent()})
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }

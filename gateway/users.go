@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/textcheck"
 )
 
 // NewToken returns a fresh API token: "sc_" and 256 random bits.
@@ -32,37 +34,89 @@ type UserView struct {
 	Role       Role       `json:"role"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at"`
+	// ExpiresAt: the token stops working then (null: no expiry).
+	ExpiresAt      *time.Time `json:"expires_at"`
+	TokenRotatedAt *time.Time `json:"token_rotated_at,omitempty"`
 }
 
 func userView(u db.User) UserView {
-	v := UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC()}
-	if u.DisabledAt.Valid {
-		t := u.DisabledAt.Time.UTC()
-		v.DisabledAt = &t
-	}
-	return v
+	return UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: tptr(u.DisabledAt),
+		ExpiresAt: tptr(u.ExpiresAt), TokenRotatedAt: tptr(u.TokenRotatedAt)}
 }
 
-// AddUser creates a staff user and returns the API token, which is shown
-// once: only its hash is stored.
-func AddUser(ctx context.Context, pool *sql.DB, actor *Actor, name string, role Role) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return "", errs.Field("missing_field", "name", "a user name of 1 to 100 characters is required")
+// ParseExpiry reads a token lifetime: "90d", "12h", "" (none). At most
+// two years: a token is rotated, not kept forever.
+func ParseExpiry(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
 	}
-	if role.rank() == 0 {
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		days, err = strconv.Atoi(n)
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d < time.Hour || d > 2*365*24*time.Hour {
+		return 0, errs.Field("invalid_expiry_format", "expires", "expires is a lifetime such as \"90d\" or \"12h\", between 1h and 730d")
+	}
+	return d, nil
+}
+
+// NewUser is what AddUserWith creates.
+type NewUser struct {
+	Name string
+	Role Role
+	// ExpiresIn: the token expires this long after now (0: never).
+	ExpiresIn time.Duration
+}
+
+// AddUser creates a staff user with a token that does not expire.
+func AddUser(ctx context.Context, pool *sql.DB, actor *Actor, name string, role Role) (string, error) {
+	return AddUserWith(ctx, pool, actor, NewUser{Name: name, Role: role})
+}
+
+// AddUserWith creates a staff user and returns the API token, which is
+// shown once: only its hash is stored. The name is a slug of one script
+// (textcheck.UserName) and must not look like an existing user's name.
+func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (string, error) {
+	name, err := textcheck.UserName("name", nu.Name)
+	if err != nil {
+		return "", err
+	}
+	if nu.Role.rank() == 0 {
 		return "", errs.Field("invalid_role", "role", "role must be staff, supervisor or admin")
 	}
+	var exp sql.NullTime
+	if nu.ExpiresIn > 0 {
+		exp = sql.NullTime{Time: time.Now().UTC().Add(nu.ExpiresIn), Valid: true}
+	}
 	token := NewToken()
-	err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		if _, err := q.CreateUser(ctx, db.CreateUserParams{Name: name, Role: string(role), TokenHash: HashToken(token)}); err != nil {
+	err = db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+		if err := q.LockUsers(ctx); err != nil {
+			return err
+		}
+		users, err := q.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		sk := textcheck.Skeleton(name)
+		for _, u := range users {
+			if textcheck.Skeleton(u.Name) == sk {
+				return errs.Field("duplicate_user", "name", "a user with this name, or one that looks the same, already exists")
+			}
+		}
+		if _, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp}); err != nil {
 			var pg *pgconn.PgError
 			if errors.As(err, &pg) && pg.Code == "23505" {
 				return errs.Field("duplicate_user", "name", "a user with this name already exists")
 			}
 			return err
 		}
-		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": role}})
+		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}})
 		return err
 	})
 	if err != nil {
@@ -84,23 +138,76 @@ func ListUsers(ctx context.Context, pool *sql.DB) ([]UserView, error) {
 	return out, nil
 }
 
-// DisableUser disables a user: the token stops working at once.
+// DisableUser disables a user: the token stops working at once. The last
+// active admin cannot be disabled: nobody could manage users any more.
 func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) error {
+	if err := textcheck.Chars("name", name); err != nil {
+		return err
+	}
 	return db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		if _, err := q.DisableUser(ctx, name); errors.Is(err, sql.ErrNoRows) {
+		if err := q.LockUsers(ctx); err != nil {
+			return err
+		}
+		u, err := q.UserByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
 			return errs.New("not_found", "no active user with that name")
 		} else if err != nil {
 			return err
 		}
-		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.disabled", Details: map[string]any{"user": name}})
+		if Role(u.Role) == RoleAdmin {
+			n, err := q.ActiveAdminsExcept(ctx, name)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return errs.New("last_admin", "this is the last active admin: add another admin before disabling this one")
+			}
+		}
+		if _, err := q.DisableUser(ctx, name); err != nil {
+			return err
+		}
+		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.disabled", Details: map[string]any{"user": name}})
 		return err
 	})
 }
 
+// RotateToken gives an active user a new token (returned, shown once);
+// the old one stops working at once. expiresIn > 0 sets a new expiry,
+// 0 keeps the current one.
+func RotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration) (string, UserView, error) {
+	if err := textcheck.Chars("name", name); err != nil {
+		return "", UserView{}, err
+	}
+	token := NewToken()
+	var out db.User
+	err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+		u, err := q.UserByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+			return errs.New("not_found", "no active user with that name")
+		} else if err != nil {
+			return err
+		}
+		exp := u.ExpiresAt
+		if expiresIn > 0 {
+			exp = sql.NullTime{Time: time.Now().UTC().Add(expiresIn), Valid: true}
+		}
+		if out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: HashToken(token), ExpiresAt: exp}); err != nil {
+			return err
+		}
+		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.token_rotated", Details: map[string]any{"user": name, "expires_at": tptr(exp)}})
+		return err
+	})
+	if err != nil {
+		return "", UserView{}, err
+	}
+	return token, userView(out), nil
+}
+
 func (s *Server) createUserHTTP(c *gin.Context) {
 	var in struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
+		Name    string `json:"name"`
+		Role    string `json:"role"`
+		Expires string `json:"expires"`
 	}
 	// Staff users do have names; the real-name rule is for participants.
 	if !bindStrict(c, &in, true) {
@@ -111,12 +218,22 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	token, err := AddUser(c.Request.Context(), s.db, actorOf(c), in.Name, role)
+	exp, err := ParseExpiry(in.Expires)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"name": strings.TrimSpace(in.Name), "role": role, "token": token})
+	name, err := textcheck.UserName("name", in.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	token, err := AddUserWith(c.Request.Context(), s.db, actorOf(c), NewUser{Name: name, Role: role, ExpiresIn: exp})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"name": name, "role": role, "token": token})
 }
 
 func (s *Server) listUsersHTTP(c *gin.Context) {
@@ -135,4 +252,32 @@ func (s *Server) disableUserHTTP(c *gin.Context) {
 	}
 	s.tokens.purge()
 	c.Status(http.StatusNoContent)
+}
+
+// rotateTokenHTTP is POST /v1/users/{name}/rotate-token (admin) and
+// POST /v1/me/rotate-token (a staff member's own): {"expires": "90d"}
+// optional. The new token is in the answer, once.
+func (s *Server) rotateTokenHTTP(c *gin.Context) {
+	var in struct {
+		Expires string `json:"expires"`
+	}
+	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+		return
+	}
+	exp, err := ParseExpiry(in.Expires)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	name := c.Param("name")
+	if name == "" {
+		name = actorOf(c).Name
+	}
+	token, v, err := RotateToken(c.Request.Context(), s.db, actorOf(c), name, exp)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.tokens.purge()
+	c.JSON(http.StatusOK, gin.H{"name": v.Name, "role": v.Role, "expires_at": v.ExpiresAt, "token": token})
 }

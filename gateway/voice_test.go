@@ -151,7 +151,7 @@ type twimlDoc struct {
 	Inner  string    `xml:",innerxml"`
 }
 
-func parseTwiML(t *testing.T, status int, body string) twimlDoc {
+func parseTwiML(t testing.TB, status int, body string) twimlDoc {
 	t.Helper()
 	if status != 200 {
 		t.Fatalf("TwiML answer: HTTP %d %s", status, body)
@@ -213,7 +213,7 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 }
 
 // twimlOf reads a TwiML answer from the fake: twimlOf(t)(fake.AnswerCall(…)).
-func twimlOf(t *testing.T) func(int, string, error) twimlDoc {
+func twimlOf(t testing.TB) func(int, string, error) twimlDoc {
 	return func(status int, body string, err error) twimlDoc {
 		t.Helper()
 		if err != nil {

@@ -264,7 +264,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			j := okJobs[c.ID]
 			status := StatusSent
 			if channels.StatusRank(j.rcpt.Status) > channels.StatusRank(status) {
-				status = j.rcpt.Status // the dev sink reports delivered at once
+				status = j.rcpt.Status // a test instance's sink: sent_to_sink, final
 			}
 			if channels.StatusRank(c.Status) >= channels.StatusRank(status) {
 				status = c.Status

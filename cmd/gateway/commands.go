@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"safecontact/gateway"
 	"safecontact/keys"
@@ -133,13 +135,18 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := dbFlag(fs)
-	name := fs.String("name", "", "user name (add, disable)")
+	name := fs.String("name", "", "user name (add, disable, rotate)")
 	role := fs.String("role", "staff", "role: staff, supervisor or admin (add)")
+	expires := fs.String("expires", "", "token lifetime, e.g. 90d or 12h; empty: no expiry (add), keep the current one (rotate)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin\n       gateway users list\n       gateway users disable --name NAME")
+		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin [--expires 90d]\n       gateway users list\n       gateway users disable --name NAME\n       gateway users rotate --name NAME [--expires 90d]")
 		fs.PrintDefaults()
 	}
-	sub, err := parseSub(fs, args, "add, list or disable")
+	sub, err := parseSub(fs, args, "add, list, disable or rotate")
+	if err != nil {
+		return err
+	}
+	exp, err := gateway.ParseExpiry(*expires)
 	if err != nil {
 		return err
 	}
@@ -155,11 +162,11 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		token, err := gateway.AddUser(ctx, pool, actor, *name, r)
+		token, err := gateway.AddUserWith(ctx, pool, actor, gateway.NewUser{Name: *name, Role: r, ExpiresIn: exp})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %s (%s) added.\ntoken (shown once, store it now): %s\n", *name, r, token)
+		fmt.Fprintf(stdout, "user %s (%s) added.\ntoken (shown once, store it now): %s\n", printable(*name), r, token)
 		return nil
 	case "list":
 		users, err := gateway.ListUsers(ctx, pool)
@@ -167,21 +174,45 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tSTATUS")
+		fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tEXPIRES\tSTATUS")
 		for _, u := range users {
-			status := "active"
+			status, expiry := "active", "never"
+			if u.ExpiresAt != nil {
+				expiry = u.ExpiresAt.Format("2006-01-02")
+				if !u.ExpiresAt.After(time.Now()) {
+					status = "expired"
+				}
+			}
 			if u.DisabledAt != nil {
 				status = "disabled " + u.DisabledAt.Format("2006-01-02")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, u.CreatedAt.Format("2006-01-02"), status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable(u.Name), u.Role, u.CreatedAt.Format("2006-01-02"), expiry, status)
 		}
 		return tw.Flush()
 	case "disable":
 		if err := gateway.DisableUser(ctx, pool, actor, *name); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %s disabled; its token no longer works.\n", *name)
+		fmt.Fprintf(stdout, "user %s disabled; its token no longer works.\n", printable(*name))
+		return nil
+	case "rotate":
+		token, v, err := gateway.RotateToken(ctx, pool, actor, *name, exp)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s has a new token; the old one no longer works.\ntoken (shown once, store it now): %s\n", printable(v.Name), token)
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q: use add, list or disable", sub)
+	return fmt.Errorf("unknown subcommand %q: use add, list, disable or rotate", sub)
+}
+
+// printable shows a user name on a terminal: names made before the slug
+// rule may hold escape sequences or newlines, which would let one line
+// of the listing overwrite another.
+func printable(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	if q[1:len(q)-1] == s {
+		return s
+	}
+	return q
 }

@@ -70,7 +70,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.StringVar(&cfg.Service.AuditPublicKeyFile, "audit-public-key-file", env("GATEWAY_AUDIT_PUBLIC_KEY_FILE", ""), "the programme's audit public key: sent texts are sealed to it in the audit log (env GATEWAY_AUDIT_PUBLIC_KEY_FILE)")
 	fs.DurationVar(&cfg.Service.BodyRetention, "body-retention", envDuration("GATEWAY_BODY_RETENTION", 7*24*time.Hour), "message texts are deleted this long after the message is final (env GATEWAY_BODY_RETENTION)")
 	fs.StringVar(&cfg.Service.PublicURL, "public-url", env("GATEWAY_PUBLIC_URL", ""), "public base URL Twilio calls back (webhook signatures are checked against it) (env GATEWAY_PUBLIC_URL)")
-	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; empty sends to the dev sink (env TWILIO_ACCOUNT_SID)")
+	fs.StringVar(&cfg.Twilio.AccountSID, "twilio-account-sid", env("TWILIO_ACCOUNT_SID", ""), "Twilio account SID; required unless --sink (env TWILIO_ACCOUNT_SID)")
 	fs.StringVar(&cfg.Twilio.AuthToken, "twilio-auth-token", env("TWILIO_AUTH_TOKEN", ""), "Twilio auth token (env TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_FILE)")
 	fs.StringVar(&cfg.Twilio.From, "twilio-from", env("TWILIO_FROM", ""), "SMS sender number (env TWILIO_FROM)")
 	fs.StringVar(&cfg.Twilio.MessagingServiceSID, "twilio-messaging-service", env("TWILIO_MESSAGING_SERVICE_SID", ""), "Messaging Service SID, instead of --twilio-from (env TWILIO_MESSAGING_SERVICE_SID)")
@@ -99,6 +99,14 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.StringVar(&cfg.Service.OnCallUser, "on-call-user", env("GATEWAY_ON_CALL_USER", ""), "staff user alerted first by SMS when a check-in escalates; empty = her caseworker (env GATEWAY_ON_CALL_USER)")
 	fs.String("supervisors", env("GATEWAY_SUPERVISORS", ""), "comma-separated users alerted at the second rung; empty = every active supervisor (env GATEWAY_SUPERVISORS)")
 	fs.StringVar(&cfg.Service.EmergencyProtocol, "emergency-protocol", env("GATEWAY_EMERGENCY_PROTOCOL", ""), "the programme's emergency protocol text shown with escalations (env GATEWAY_EMERGENCY_PROTOCOL or GATEWAY_EMERGENCY_PROTOCOL_FILE)")
+	// Fail closed: provider, TLS, metrics, phone reveals.
+	fs.BoolVar(&cfg.Sink, "sink", env("GATEWAY_SINK", "false") == "true", "a test instance: messages go to the sink (status sent_to_sink), nothing leaves the machine; without it serve refuses to start without Twilio credentials (env GATEWAY_SINK)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("GATEWAY_TLS_CERT", ""), "TLS certificate file (PEM, with chain); reloaded on SIGHUP (env GATEWAY_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("GATEWAY_TLS_KEY", ""), "TLS private key file (PEM); reloaded on SIGHUP (env GATEWAY_TLS_KEY)")
+	fs.BoolVar(&cfg.InsecureBehindProxy, "insecure-behind-proxy", env("GATEWAY_INSECURE_BEHIND_PROXY", "false") == "true", "plain HTTP on a non-loopback address, because a TLS proxy terminates connections in front (env GATEWAY_INSECURE_BEHIND_PROXY)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("GATEWAY_METRICS_ADDR", "127.0.0.1:9464"), "listen address of /metrics, kept off the API port; empty for none (env GATEWAY_METRICS_ADDR)")
+	fs.IntVar(&cfg.Service.RevealDailyBudget, "reveal-daily-budget", envInt("GATEWAY_REVEAL_DAILY_BUDGET", 5), "phone numbers one staff user may reveal in 24 hours (env GATEWAY_REVEAL_DAILY_BUDGET)")
+	fs.IntVar(&cfg.Service.RevealBurst, "reveal-burst", envInt("GATEWAY_REVEAL_BURST", 3), "reveals by one user within an hour that alert the supervisors (env GATEWAY_REVEAL_BURST)")
 	_ = proxies
 	return cfg, level
 }

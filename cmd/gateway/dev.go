@@ -35,6 +35,8 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	finishAppConfig(fs, cfg)
+	// A developer's gateway is a test instance: the sink, never Twilio.
+	cfg.Sink = true
 	log := newLogger(stderr, *level)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err

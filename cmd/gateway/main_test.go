@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"safecontact/db/dbtest"
 )
@@ -22,9 +23,63 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 
 func TestServeRefusesWithoutKey(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	code, _, stderr := runCmd(t, "serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
 	if code != 1 || !strings.Contains(stderr, "gateway keys init --key-file "+filepath.Join(dir, "keys.json")) {
 		t.Fatalf("serve without key: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// serve refuses to fake delivery: no provider credentials and no --sink.
+func TestServeRefusesWithoutProvider(t *testing.T) {
+	t.Setenv("TWILIO_ACCOUNT_SID", "")
+	dir := t.TempDir()
+	code, _, stderr := runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	if code != 1 || !strings.Contains(stderr, "no provider credentials") || !strings.Contains(stderr, "--sink") {
+		t.Fatalf("serve without provider: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// serve refuses plain HTTP off loopback unless a TLS proxy is said to be
+// in front.
+func TestServeRefusesInsecureListen(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCmd(t, "serve", "--sink", "--addr", "0.0.0.0:8080", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	if code != 1 || !strings.Contains(stderr, "refusing to listen without TLS") || !strings.Contains(stderr, "--insecure-behind-proxy") {
+		t.Fatalf("serve on 0.0.0.0 without TLS: exit %d, stderr %q", code, stderr)
+	}
+	// With the proxy flag it gets past the rule (and stops at the key file).
+	code, _, stderr = runCmd(t, "serve", "--sink", "--insecure-behind-proxy", "--addr", "0.0.0.0:8080", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	if code != 1 || !strings.Contains(stderr, "gateway keys init") {
+		t.Fatalf("behind a proxy: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// users: slug names, expiry shown in the list, rotation keeps the user,
+// and a name made before the rule cannot rewrite the terminal.
+func TestUsersExpiryRotationAndListing(t *testing.T) {
+	pool, url := dbtest.New(t)
+	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "evil\x1b[2K", "--role", "staff"); code != 1 || !strings.Contains(stderr, "invalid_text") {
+		t.Fatalf("escape in a name: %d %q", code, stderr)
+	}
+	if code, out, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "temp", "--role", "staff", "--expires", "90d"); code != 0 || !strings.Contains(out, "sc_") {
+		t.Fatalf("add --expires: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "x2", "--expires", "forever"); code != 1 || !strings.Contains(stderr, "invalid_expiry_format") {
+		t.Fatalf("bad expiry: %d %q", code, stderr)
+	}
+	code, out, stderr := runCmd(t, "users", "rotate", "--database-url", url, "--name", "temp")
+	if code != 0 || !regexp.MustCompile(`new token.*\n.*sc_[a-z2-7]{52}`).MatchString(out) {
+		t.Fatalf("rotate: %d %q %q", code, out, stderr)
+	}
+	// A legacy name (before the slug rule) with a terminal escape.
+	if _, err := pool.Exec(`INSERT INTO users (name, role, token_hash) VALUES ($1, 'staff', '\x01')`, "old\x1b[1Aname"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, "users", "list", "--database-url", url)
+	want := time.Now().Add(90 * 24 * time.Hour).Format("2006-01-02")
+	if code != 0 || !regexp.MustCompile(`temp\s+staff\s+\S+\s+`+want+`\s+active`).MatchString(out) || strings.Contains(out, "\x1b") ||
+		!strings.Contains(out, `"old\x1b[1Aname"`) {
+		t.Fatalf("users list: %d %q", code, out)
 	}
 }
 
@@ -56,7 +111,7 @@ func TestUsersAndMigrateCommands(t *testing.T) {
 		t.Fatal("users disable failed")
 	}
 	code, out, _ = runCmd(t, "users", "list", "--database-url", url)
-	if code != 0 || !regexp.MustCompile(`alice\s+supervisor\s+\S+\s+disabled`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`alice\s+supervisor\s+\S+\s+never\s+disabled`).MatchString(out) {
 		t.Fatalf("users list: %d %q", code, out)
 	}
 	code, out, _ = runCmd(t, "migrate", "status", "--database-url", url)

@@ -186,3 +186,19 @@ SELECT * FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id;
 SELECT id FROM escalations
 WHERE participant_id = $1 AND reason = $2 AND status <> 'resolved' AND created_at >= sqlc.arg(since)::timestamptz
 ORDER BY created_at DESC LIMIT 1;
+
+-- name: InsertStaffNotice :exec
+INSERT INTO staff_notices (user_id, notice, created_at) VALUES ($1, $2, $3);
+
+-- name: ClaimStaffNotices :many
+SELECT * FROM staff_notices
+WHERE status = 'pending'
+ORDER BY id
+LIMIT sqlc.arg(max_rows)
+FOR UPDATE SKIP LOCKED;
+
+-- name: FinishStaffNotice :exec
+UPDATE staff_notices SET status = $2, attempts = attempts + 1, error_code = $3, done_at = $4 WHERE id = $1;
+
+-- name: RetryStaffNotice :exec
+UPDATE staff_notices SET attempts = attempts + 1, error_code = $2 WHERE id = $1;

@@ -48,11 +48,17 @@ RETURNING id;
 
 -- name: EraseInboundBodies :execrows
 -- Her inbound texts, including ones that arrived from her number before
--- it was registered (unmatched, found by the blind index).
+-- it was registered (unmatched, found by the blind index). A reply nobody
+-- has read yet is never erased: it may be a plea for help.
 UPDATE inbound_messages SET body_enc = NULL, erased_at = sqlc.arg(now)::timestamptz
 WHERE body_enc IS NOT NULL
+  AND NOT (kind IN ('reply', 'call_me') AND read_at IS NULL)
   AND (participant_id = sqlc.arg(participant_id)::bigint
        OR (participant_id IS NULL AND from_index = ANY(sqlc.arg(from_indexes)::bytea[])));
+
+-- name: CountUnreadReplies :one
+SELECT count(*)::int FROM inbound_messages
+WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind IN ('reply', 'call_me') AND read_at IS NULL;
 
 -- name: ProviderSidsToRedact :many
 -- Provider message sids of her outbound and inbound messages whose copy at

@@ -44,3 +44,9 @@ RETURNING *;
 
 -- name: ParticipantByID :one
 SELECT * FROM participants WHERE id = $1;
+
+-- name: OtherParticipantWithNumber :one
+-- The other participant whose phone or WhatsApp number this is, if any.
+SELECT * FROM participants
+WHERE (phone_index = sqlc.arg(idx) OR whatsapp_index = sqlc.arg(idx)) AND id <> sqlc.arg(except_id)
+LIMIT 1;

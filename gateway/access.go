@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"context"
+
+	"safecontact/db"
+	"safecontact/errs"
+)
+
+// Object-level access: who may act on which participant. This file is the
+// one place the rule lives; handlers name the action and call authorize.
+//
+// The rule: her caseworker acts on her; a supervisor (and so an admin)
+// acts on anyone; the system (scheduler, workers, webhooks) acts on
+// anyone. Every other staff member sees only what shared work needs —
+// her code, initials and caseworker in the participant list, the open
+// call-backs, the escalations to acknowledge — and may do only the
+// actions marked anyStaff below. There are no teams yet: a caseworker's
+// colleague covers through a supervisor, who may also reassign her.
+//
+// Why a caseworker and not every staff member: a staff token that leaks
+// (or a staff member who turns) otherwise reaches every woman's number,
+// texts and safety plan; with this rule it reaches her own caseload.
+
+// need is who may do an action on a participant.
+type need int
+
+const (
+	// herTeam: her caseworker or a supervisor.
+	herTeam need = iota
+	// anyStaff: any staff member. Only actions that are either shared
+	// work (the call-back queue, acknowledging an escalation) or protect
+	// her (revoking consent: she may phone anyone at the office to say
+	// stop) are here.
+	anyStaff
+)
+
+// Participant actions, as the refusal names them ("only her caseworker or
+// a supervisor can …").
+const (
+	actView         = "see her profile, consents, messages and plans"
+	actEdit         = "change her profile"
+	actReassign     = "reassign her to another caseworker"
+	actChangeNumber = "change her phone number or WhatsApp number"
+	actMonitored    = "change whether her phone may be monitored"
+	actGrant        = "record her consent"
+	actRevoke       = "revoke her consent"
+	actSend         = "send her a message"
+	actAppointments = "book, move or cancel her appointments"
+	actCheckins     = "set or remove her check-in plan"
+	actReveal       = "see her phone number"
+	actErase        = "erase her message contents"
+	actResolve      = "resolve an escalation about her"
+	actAck          = "acknowledge an escalation about her"
+	actCallback     = "work a call-back to her"
+)
+
+// participantActions is the table: every action above, and who may do it.
+var participantActions = map[string]need{
+	actView: herTeam, actEdit: herTeam, actReassign: herTeam, actChangeNumber: herTeam, actMonitored: herTeam,
+	actGrant: herTeam, actSend: herTeam, actAppointments: herTeam, actCheckins: herTeam,
+	actReveal: herTeam, actErase: herTeam, actResolve: herTeam,
+	actRevoke: anyStaff, actAck: anyStaff, actCallback: anyStaff,
+}
+
+// actsOn reports whether a is her caseworker, a supervisor or the system.
+func (a *Actor) actsOn(p db.Participant) bool {
+	if a.Role == "system" || a.Role.rank() >= RoleSupervisor.rank() {
+		return true
+	}
+	return a.UserID != 0 && p.CaseworkerID.Valid && p.CaseworkerID.Int64 == a.UserID
+}
+
+// authorize is the rule: nil if a may do act on p, else 403 forbidden
+// naming the action (never her data).
+func authorize(a *Actor, p db.Participant, act string) error {
+	n, ok := participantActions[act]
+	if !ok {
+		// An action missing from the table is refused: fail closed.
+		return errs.New("forbidden", "this action is not allowed")
+	}
+	if n == anyStaff && a.Role.rank() >= RoleStaff.rank() || a.actsOn(p) {
+		return nil
+	}
+	return errs.New("forbidden", "only her caseworker or a supervisor can %s", act)
+}
+
+// participantFor loads a participant by code and authorizes act on her.
+func (s *Server) participantFor(ctx context.Context, q *db.Queries, a *Actor, code string, forUpdate bool, act string) (db.Participant, error) {
+	p, err := s.participantByCode(ctx, q, code, forUpdate)
+	if err != nil {
+		return p, err
+	}
+	return p, authorize(a, p, act)
+}
+
+// participantSummary is what staff who do not act on her see: enough to
+// route work to her caseworker, nothing about her contact or safety.
+type participantSummary struct {
+	Code       string  `json:"code"`
+	Initials   string  `json:"initials"`
+	Caseworker *string `json:"caseworker"`
+	// Access "limited": the rest of her profile is for her caseworker and
+	// the supervisors.
+	Access string `json:"access"`
+}
+
+func summaryOf(v ParticipantView) participantSummary {
+	return participantSummary{Code: v.Code, Initials: v.Initials, Caseworker: v.Caseworker, Access: "limited"}
+}
+
+// viewFor is v as a may see it.
+func viewFor(a *Actor, p db.Participant, v ParticipantView) any {
+	if a.actsOn(p) {
+		return v
+	}
+	return summaryOf(v)
+}
+
+// profileActions are the actions a PATCH of her profile performs, from
+// the fields it changed.
+func profileActions(changed []string) []string {
+	acts := []string{actEdit}
+	for _, f := range changed {
+		switch f {
+		case "caseworker":
+			acts = append(acts, actReassign)
+		case "phone", "whatsapp":
+			acts = append(acts, actChangeNumber)
+		case "monitored":
+			acts = append(acts, actMonitored)
+		}
+	}
+	return acts
+}
