@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Category classifies a sensitive span.
@@ -211,6 +212,9 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 	if stem {
 		text = strings.TrimSpace(strings.TrimSuffix(text, "*"))
 	}
+	if utf8.RuneCountInString(text) > maxTermBytes {
+		return nil, pattern{}, fmt.Errorf("term too long (at most %d bytes)", maxTermBytes)
+	}
 	key := strings.Trim(normalizeString(text), " ")
 	if len(key) < 2 {
 		return nil, pattern{}, fmt.Errorf("term too short (at least 2 letters)")
@@ -275,7 +279,7 @@ func newFilter(extra []Term) (*Filter, error) {
 			checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 	}
 	for _, s := range []string{"http://", "https://", "www."} {
-		k := []byte(s)
+		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindURLScheme, checkStart: true})
 	}
 	ac, err := buildAutomaton(pats, keys)

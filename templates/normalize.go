@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mtibben/confusables"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,8 +21,18 @@ import (
 //   - zero-width and format characters (soft hyphen, ZWSP, ZWJ, BOM, bidi
 //     marks) and the Catalan middle dot are dropped, so "poli\u00adcía" and
 //     "col·lectiu" still read as words;
-//   - typographic apostrophes become ', dashes become -, other symbols and
-//     punctuation outside ASCII become the separator byte sepByte.
+//   - typographic apostrophes become ', dashes become -, the ideographic
+//     and other full stops become '.', other symbols and punctuation
+//     outside ASCII become the separator byte sepByte;
+//   - letters of other scripts that look like Latin ones (Cyrillic "о",
+//     Greek "ο") become those letters, from the Unicode confusables data;
+//   - a run of one letter written twice or more becomes one letter
+//     ("avvocato" -> "avocato", "poliiiicia" -> "policia"); the lexicon is
+//     folded the same way, so real double letters still match;
+//   - obfuscations are undone (deobfuscate): letters spelt with separators
+//     ("p.o.l.i.c.e", "p o l i c e", "p-o-l-i-c-e"), digits and symbols
+//     for letters inside a word ("p0lice", "v1ctim", "abu$o"), and "_" or
+//     "*" inside a word.
 //
 // src maps every normalised byte back to the byte offset, in the original,
 // of the rune that produced it, so a match [i,j) in the normalised text is
@@ -97,11 +108,41 @@ var foldSpecial = map[rune]string{
 	'\u2015': "-", '\u2212': "-", '\ufe63': "-", '\uff0d': "-",
 	// Catalan middle dot (l·l): dropped so the word stays whole
 	'\u00b7': "", '\u2027': "",
+	// full stops of other scripts, so a domain written with one is found
+	'\u3002': ".", '\uff61': ".", '\u2024': ".", '\ufe52': ".",
+}
+
+// confusableFold maps a letter of another script that looks like a Latin
+// letter to that letter (lower case), from the Unicode confusables data
+// (the skeleton of the single rune); "" when there is none.
+func confusableFold(r rune) string {
+	if !unicode.IsLetter(r) || unicode.Is(unicode.Latin, r) || r < 0x370 {
+		return ""
+	}
+	sk := confusables.Skeleton(string(r))
+	if sk == "" || sk == string(r) {
+		return ""
+	}
+	var sb strings.Builder
+	for _, x := range sk {
+		switch {
+		case x >= 'a' && x <= 'z':
+			sb.WriteRune(x)
+		case x >= 'A' && x <= 'Z':
+			sb.WriteRune(x + 'a' - 'A')
+		default:
+			return ""
+		}
+	}
+	return sb.String()
 }
 
 // foldRune computes the normalised form of one non-ASCII rune.
 func foldRune(r rune) string {
 	if s, ok := foldSpecial[r]; ok {
+		return s
+	}
+	if s := confusableFold(r); s != "" {
 		return s
 	}
 	switch {
@@ -193,7 +234,7 @@ func (n *normText) normalise(s string) {
 		if c < 0x80 {
 			m := asciiMap[c]
 			i++
-			if m == ' ' && last == ' ' {
+			if m == last && (m == ' ' || squeezable(b, m)) {
 				continue
 			}
 			b = append(b, m)
@@ -217,7 +258,7 @@ func (n *normText) normalise(s string) {
 		}
 		for k := 0; k < len(out); k++ {
 			ob := out[k]
-			if ob == ' ' && last == ' ' {
+			if ob == last && (ob == ' ' || squeezable(b, ob)) {
 				continue
 			}
 			b = append(b, ob)
@@ -226,7 +267,97 @@ func (n *normText) normalise(s string) {
 		}
 		i += size
 	}
-	n.b, n.src = b, src
+	n.b, n.src = deobfuscate(b, src)
+}
+
+// squeezable: a letter equal to the last one of b is dropped, except w
+// ("www.") and a run right after a digit (UK postcode "1AA").
+func squeezable(b []byte, c byte) bool {
+	return c >= 'a' && c <= 'z' && c != 'w' && !(len(b) >= 2 && isDigit(b[len(b)-2]))
+}
+
+// leet maps a digit or symbol written for a letter inside a word.
+var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i'}
+
+// spelled: separators that may spell a word letter by letter.
+var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '/': true, '+': true}
+
+// deobfuscate undoes, in place, what someone does to a word to slip it
+// past a word list: letters spelt one by one with the same separator
+// (three or more letters; four or more with spaces, where single-letter
+// words are common), a digit or symbol standing for a letter inside a
+// word of four or more letters, and "_" or "*" glued between letters.
+// Digits next to other digits are never touched (times, numbers, phones).
+// It is linear: each byte is read a bounded number of times.
+func deobfuscate(b []byte, src []int) ([]byte, []int) {
+	L := len(b)
+	w := 0
+	letter := func(k int) bool { return k >= 0 && k < L && isLetter(b[k]) }
+	word := func(k int) bool { return k >= 0 && k < L && isWord[b[k]] }
+	put := func(c byte, k int) {
+		if w > 0 && c >= 'a' && c <= 'z' && b[w-1] == c && w-1 < k {
+			return // squeezing again: "p.o.o.l" -> "pol"
+		}
+		b[w], src[w] = c, src[k]
+		w++
+	}
+	for i := 0; i < L; {
+		c := b[i]
+		// Letters spelt one by one: x.y.z, x y z w.
+		if isLetter(c) && !word(i-1) && i+2 < L && spelled[b[i+1]] && letter(i+2) && !word(i+3) {
+			sep := b[i+1]
+			j, n := i, 1
+			for j+2 < L && b[j+1] == sep && letter(j+2) && !word(j+3) {
+				j += 2
+				n++
+			}
+			if n >= 3 && (sep != ' ' || n >= 4) {
+				for k := i; k <= j; k += 2 {
+					put(b[k], k)
+				}
+				i = j + 1
+				continue
+			}
+		}
+		if m := leet[c]; m != 0 && i > 0 && i+1 < L {
+			isNum := c >= '0' && c <= '9'
+			switch {
+			case !isNum && letter(i-1) && letter(i+1):
+				put(m, i)
+				i++
+				continue
+			case isNum && !(i > 0 && isDigit(b[i-1])) && !isDigit(b[i+1]) && (letter(i-1) || letter(i+1)) && lettersAround(b, i) >= 4:
+				put(m, i)
+				i++
+				continue
+			}
+		}
+		if (c == '_' || c == '*') && letter(i-1) && letter(i+1) {
+			i++
+			continue
+		}
+		b[w], src[w] = c, src[i]
+		w++
+		i++
+	}
+	return b[:w], src[:w]
+}
+
+// lettersAround counts the letters of the word around b[i] (at most 32
+// bytes each way); a word with another digit next to a digit is no word.
+func lettersAround(b []byte, i int) int {
+	n := 0
+	for k := i - 1; k >= 0 && i-k <= 32 && isWord[b[k]]; k-- {
+		if isLetter(b[k]) {
+			n++
+		}
+	}
+	for k := i + 1; k < len(b) && k-i <= 32 && isWord[b[k]]; k++ {
+		if isLetter(b[k]) {
+			n++
+		}
+	}
+	return n
 }
 
 // origStart is the original offset of normalised byte i.

@@ -352,7 +352,7 @@ func init() {
 		"online", "web", "link", "live", "help", "social", "world", "digital", "xyz", "top",
 		"club", "store", "shop", "blog", "news", "email", "chat", "org.es", "com.es",
 	} {
-		tlds[s] = true
+		tlds[normalizeString(s)] = true
 	}
 }
 

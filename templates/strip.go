@@ -63,7 +63,7 @@ var danglingWords = wordSet(`a al el la los las lo un una unos unas del de con e
 
 var elidedWords = wordSet(`l d dell all dall nell sull un s qu`)
 
-var contactLabels = wordSet(`tel telf tlf tlfn tfno telefono telefone telephone telefon phone mobile movil mobil
+var contactLabels = normWordSet(`tel telf tlf tlfn tfno telefono telefone telephone telefon phone mobile movil mobil
 	cel cell cellulare portable whatsapp wa email e-mail mail correo correu courriel web website url link
 	enlace enllac sito site pagina page direccion direccio adresse address indirizzo endereco morada adresa
 	numero num nr contacto contact contatto contacte cp c.p cap postal codigo codi code codice cod postale
