@@ -15,6 +15,8 @@ const (
 	kindTerm      patKind = iota // a lexicon term: its match is a finding
 	kindStreet                   // a street-type word: anchors the address scanner
 	kindURLScheme                // "http://", "https://", "www.": anchors the URL scanner
+	kindSeq                      // first word of a stemmed term (seqPat): checked word by word
+	kindStop                     // a stop-list phrase: findings inside it are dropped
 )
 
 type pattern struct {
@@ -25,6 +27,8 @@ type pattern struct {
 	checkStart bool  // first byte is a word byte: needs a word boundary before
 	checkEnd   bool  // last byte is a word byte: needs a word boundary after (unless stem)
 	street     streetFlags
+	seq        int32 // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
+	clause     bool  // widen a match to its clause (Term.Clause)
 }
 
 type automaton struct {

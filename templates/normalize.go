@@ -365,15 +365,21 @@ func (n *normText) origStart(i int) int { return n.src[i] }
 
 // origEnd is the original offset just after the rune that produced
 // normalised byte j-1, extended over combining marks that follow it (they
-// belong to the same letter).
+// belong to the same letter) and over the repeats of that letter that
+// normalisation folded into it ("CeGIDD" ends after both D).
 func (n *normText) origEnd(j int) int {
 	p := n.src[j-1]
+	last := n.b[j-1]
 	_, size := utf8.DecodeRuneInString(n.orig[p:])
 	p += size
 	for p < len(n.orig) {
 		r, sz := utf8.DecodeRuneInString(n.orig[p:])
-		if r < 0x300 || !(unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)) {
-			break
+		switch {
+		case r >= 0x300 && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)):
+		case isLetter(last) && r < 0x80 && asciiMap[r] == last:
+		case isLetter(last) && r >= 0x80 && foldRune(r) == string(last):
+		default:
+			return p
 		}
 		p += sz
 	}
