@@ -765,7 +765,9 @@ const maxClause = 64
 func (sc *scanState) clause(s, e int) (int, int) {
 	t := sc.n.b
 	L := len(t)
-	stop := func(c byte) bool { return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte }
+	stop := func(c byte) bool {
+		return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte
+	}
 	for k := s; k > 0 && s-k < maxClause; {
 		if stop(t[k-1]) {
 			break

@@ -39,7 +39,7 @@ func TestNormalisationAndOffsets(t *testing.T) {
 	expectSpans(t, f, "la psico\u0301loga\u0301 llega", "health:psico\u0301loga\u0301") // trailing combining mark
 	expectSpans(t, f, "la poli\u200bcía llega", "legal:poli\u200bcía")                  // zero-width space inside
 	expectSpans(t, f, "la poli\u00adcía llega", "legal:poli\u00adcía")                  // soft hyphen
-	expectSpans(t, f, "ＰＯＬＩＣＥ station", "legal:ＰＯＬＩＣＥ station")                              // full-width
+	expectSpans(t, f, "ＰＯＬＩＣＥ station", "legal:ＰＯＬＩＣＥ station")                         // full-width
 	expectSpans(t, f, "Poliţia a sunat", "legal:Poliţia")                               // ţ with cedilla
 	expectSpans(t, f, "Poliția a sunat", "legal:Poliția")                               // ț with comma below
 	expectSpans(t, f, "l’avocat arrive", "legal:avocat")                                // typographic apostrophe

@@ -232,7 +232,7 @@ type seqPat struct {
 	// ownOnly: "=term", matched only when the text is known to be in
 	// the term's language.
 	ownOnly bool
-	words  []seqWord
+	words   []seqWord
 }
 
 // termWords splits a term into words the way the scan does: runs of word
