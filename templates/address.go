@@ -251,6 +251,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	L := len(t)
 	j := e
 	if j < L && t[j] == '.' {
+		// An acronym in capitals before a full stop ends a sentence ("el
+		// SOS. Martes 3 a las 10"): the next sentence is not its name.
+		if sc.allCaps(s, e) {
+			return false
+		}
 		j++
 	}
 	if j < L && t[j] == ' ' {
@@ -279,6 +284,9 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
+			if daysMonths[w] {
+				return false // "... PG. Dijous 5": a date, not a street name
+			}
 			if !particle {
 				names++
 				if capital {
@@ -307,6 +315,30 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 	}
 	return false
+}
+
+// daysMonths are never the name of a street in a message.
+var daysMonths = normWordSet(`lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio
+	agosto septiembre octubre noviembre diciembre dilluns dimarts dimecres dijous divendres dissabte diumenge gener
+	febrer març maig juny juliol setembre desembre lunedì martedì mercoledì giovedì venerdì sabato domenica gennaio
+	febbraio aprile maggio giugno luglio settembre ottobre dicembre lundi mardi mercredi jeudi vendredi samedi
+	dimanche janvier février mars avril mai juin juillet août segunda terça quarta quinta sexta janeiro fevereiro
+	março junho julho setembro outubro novembro dezembro luni marți miercuri joi vineri sâmbătă duminică ianuarie
+	februarie martie aprilie iunie iulie august septembrie octombrie noiembrie decembrie monday tuesday wednesday
+	thursday friday saturday sunday january february march april june july august september october november december`)
+
+// allCaps: the word [s,e) has two or more letters, all in capitals.
+func (sc *scanState) allCaps(s, e int) bool {
+	n := 0
+	for k := s; k < e; k++ {
+		if isLetter(sc.n.b[k]) {
+			if !sc.n.upperAt(k) {
+				return false
+			}
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // streetNumBefore: number [bis] [,] type name... (French).

@@ -17,6 +17,8 @@ const (
 	kindURLScheme                // "http://", "https://", "www.": anchors the URL scanner
 	kindSeq                      // first word of a stemmed term (seqPat): checked word by word
 	kindStop                     // a stop-list phrase: findings inside it are dropped
+	kindDot                      // "dot", "punto", "[.]": a spelt-out dot in a domain
+	kindNumWord                  // a digit spelt out, or a word that may split a number
 )
 
 type pattern struct {

@@ -96,6 +96,7 @@ type Filter struct {
 	// refused: "lang:stem" stems the over-reach guard did not use.
 	refused []string
 	nstop   int
+	cache   stemCache
 }
 
 //go:embed lexicon/*.txt lexicon/*.list
@@ -439,6 +440,16 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		addPat(k, pattern{n: int32(len(k)), kind: kindStreet, street: st.flags,
 			checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 	}
+	for _, s := range []string{"dot", "punto", "ponto", "point", "punct", "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", "[punto]", "(punto)"} {
+		k := []byte(normalizeString(s))
+		addPat(k, pattern{n: int32(len(k)), kind: kindDot, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
+	}
+	for _, set := range []map[string]bool{digitWords, numberFillers} {
+		for w := range set {
+			k := []byte(w)
+			addPat(k, pattern{n: int32(len(k)), kind: kindNumWord, checkStart: true})
+		}
+	}
 	for _, s := range []string{"http://", "https://", "www."} {
 		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindURLScheme, checkStart: true})
@@ -490,9 +501,11 @@ type scanState struct {
 	urlDone int // end of the last URL found from a scheme
 	lang    uint8
 	stops   []cand // stop-list spans
-	memo    map[int64][]string
-	env     *sb.Env
-	opts    *ScanOptions
+	// phoneDone: end of the last number run spelt in words.
+	phoneDone int
+	memo      map[int64][]string
+	env       *sb.Env
+	opts      *ScanOptions
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -555,7 +568,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	}
 	n := getNorm(text)
 	sc := scanPool.Get().(*scanState)
-	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts = f, n, sc.cands[:0], 0, sc.stops[:0], &o
+	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
 	sc.lang = scanLang(o.Lang)
 	if sc.memo == nil {
 		sc.memo = map[int64][]string{}
@@ -664,6 +677,16 @@ func (sc *scanState) outputs(state int32, end int) int {
 			}
 		case kindSeq:
 			sc.seq(int(p.seq), s, end)
+		case kindDot:
+			if p.checkEnd && end < L && isWord[t[end]] {
+				continue
+			}
+			sc.spelledDot(s, end)
+		case kindNumWord:
+			if end < L && isWord[t[end]] {
+				continue
+			}
+			sc.spelledPhone(s, end)
 		case kindStop:
 			e := end
 			if p.checkEnd && e < L && isWord[t[e]] {
@@ -741,7 +764,12 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 	stems, ok := sc.memo[key]
 	if !ok {
 		n := sc.n
-		stems = stemVariants(l, origWord(n.orig[n.origStart(s):n.origEnd(e)]), string(sc.n.b[s:e]), sc.env)
+		raw := n.orig[n.origStart(s):n.origEnd(e)]
+		ck := stemKey{lang: l, norm: tok, orig: raw}
+		if stems, ok = sc.f.cache.get(ck); !ok {
+			stems = stemVariants(l, origWord(raw), string(sc.n.b[s:e]), sc.env)
+			sc.f.cache.put(ck, stems)
+		}
 		sc.memo[key] = stems
 	}
 	for _, x := range stems {

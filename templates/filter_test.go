@@ -110,7 +110,10 @@ func TestEmailsAndURLs(t *testing.T) {
 	expectSpans(t, f, "mira bit.ly/3xYz!", "url:bit.ly/3xYz")
 	expectSpans(t, f, "fundacion-esperanza.org", "url:fundacion-esperanza.org")
 	expectSpans(t, f, "ajuda.cat:8080/x", "url:ajuda.cat:8080/x")
-	for _, s := range []string{"Hola.Qué tal", "a las 10.30", "a.m.", "@maria", "correo @ casa", "mañana.Es tarde",
+	// Social-media handles are contact details too.
+	expectSpans(t, f, "búscame en @maria_b.22 o en IG", "url:@maria_b.22")
+	expectSpans(t, f, "@maria", "url:@maria")
+	for _, s := range []string{"Hola.Qué tal", "a las 10.30", "a.m.", "correo @ casa", "mañana.Es tarde",
 		"v1.2", "etc.", "S.L.", "p.ej. mañana", "hola@", "a@b", "x@y.z1"} {
 		if fs := f.Scan(s); len(fs) != 0 {
 			t.Errorf("%q flagged: %+v", s, fs)

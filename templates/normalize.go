@@ -273,8 +273,19 @@ func (n *normText) normalise(s string) {
 // squeezable: a letter equal to the last one of b is dropped, except w
 // ("www.") and a run right after a digit (UK postcode "1AA").
 func squeezable(b []byte, c byte) bool {
-	return c >= 'a' && c <= 'z' && c != 'w' && !(len(b) >= 2 && isDigit(b[len(b)-2]))
+	return c >= 'a' && c <= 'z' && c != 'w' && !(len(b) >= 2 && isDigit(b[len(b)-2])) && disabledFolds&foldSqueeze == 0
 }
+
+// Folds that TestFoldCost switches off one at a time to measure what each
+// costs in false positives (always 0 outside that test).
+const (
+	foldSpelled uint8 = 1 << iota
+	foldLeet
+	foldGlue
+	foldSqueeze
+)
+
+var disabledFolds uint8
 
 // leet maps a digit or symbol written for a letter inside a word.
 var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i'}
@@ -292,9 +303,11 @@ var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '
 func deobfuscate(b []byte, src []int) ([]byte, []int) {
 	L := len(b)
 	w := 0
+	changed := false
 	letter := func(k int) bool { return k >= 0 && k < L && isLetter(b[k]) }
 	word := func(k int) bool { return k >= 0 && k < L && isWord[b[k]] }
 	put := func(c byte, k int) {
+		changed = true
 		if w > 0 && c >= 'a' && c <= 'z' && b[w-1] == c && w-1 < k {
 			return // squeezing again: "p.o.o.l" -> "pol"
 		}
@@ -304,7 +317,7 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 	for i := 0; i < L; {
 		c := b[i]
 		// Letters spelt one by one: x.y.z, x y z w.
-		if isLetter(c) && !word(i-1) && i+2 < L && spelled[b[i+1]] && letter(i+2) && !word(i+3) {
+		if isLetter(c) && !word(i-1) && i+2 < L && spelled[b[i+1]] && letter(i+2) && !word(i+3) && disabledFolds&foldSpelled == 0 {
 			sep := b[i+1]
 			j, n := i, 1
 			for j+2 < L && b[j+1] == sep && letter(j+2) && !word(j+3) {
@@ -319,7 +332,7 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 				continue
 			}
 		}
-		if m := leet[c]; m != 0 && i > 0 && i+1 < L {
+		if m := leet[c]; m != 0 && i > 0 && i+1 < L && disabledFolds&foldLeet == 0 {
 			isNum := c >= '0' && c <= '9'
 			switch {
 			case !isNum && letter(i-1) && letter(i+1):
@@ -332,7 +345,8 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 				continue
 			}
 		}
-		if (c == '_' || c == '*') && letter(i-1) && letter(i+1) {
+		if (c == '_' || c == '*') && letter(i-1) && letter(i+1) && disabledFolds&foldGlue == 0 {
+			changed = true
 			i++
 			continue
 		}
@@ -340,7 +354,21 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 		w++
 		i++
 	}
-	return b[:w], src[:w]
+	b, src = b[:w], src[:w]
+	if changed {
+		// Letters that became neighbours ("tr4ff1ck3r" -> "traffick...")
+		// are folded as in the first pass.
+		w = 0
+		for i := range b {
+			if w > 0 && b[i] == b[w-1] && squeezable(b[:w], b[i]) {
+				continue
+			}
+			b[w], src[w] = b[i], src[i]
+			w++
+		}
+		b, src = b[:w], src[:w]
+	}
+	return b, src
 }
 
 // lettersAround counts the letters of the word around b[i] (at most 32
