@@ -782,9 +782,29 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 	return false
 }
 
-// clauseStops end a clause: "esa deuda no es legal y no tienes que
-// pagarla" widens to "esa deuda no es legal".
-var clauseStops = normWordSet(`y e i o and or but et ou mais si sau dar ma pero mas porque because parce perche que`)
+// clauseStops end a clause, per language: "esa deuda no es legal y no
+// tienes que pagarla" widens to "esa deuda no es legal". They are
+// compared as written (Italian "è", is, is not the conjunction "e"), and
+// per language (Catalan "et" is a pronoun, Romanian "e" is "is").
+var clauseStops = map[uint8]map[string]bool{
+	langIndex("es"): wordSet(`y e o u pero porque`),
+	langIndex("ca"): wordSet(`i o però perquè`),
+	langIndex("it"): wordSet(`e ed o ma perché`),
+	langIndex("fr"): wordSet(`et ou mais parce`),
+	langIndex("pt"): wordSet(`e ou mas porque`),
+	langIndex("ro"): wordSet(`și si sau dar iar`),
+	langIndex("en"): wordSet(`and or but because`),
+	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
+}
+
+// clauseStop: the normalised word [s,e) is, as written, a clause stop.
+func (sc *scanState) clauseStop(s, e int) bool {
+	n := sc.n
+	if e-s > 8 {
+		return false
+	}
+	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
+}
 
 // maxClause bounds how far a clause widens a match, each way.
 const maxClause = 64
@@ -806,7 +826,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for ws > 0 && isWord[t[ws-1]] {
 				ws--
 			}
-			if ws < k-1 && clauseStops[bytesToStr(t[ws:k-1])] {
+			if ws < k-1 && sc.clauseStop(ws, k-1) {
 				break
 			}
 			if ws < k-1 {
@@ -826,7 +846,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for we < L && isWord[t[we]] {
 				we++
 			}
-			if we == k+1 || clauseStops[bytesToStr(t[k+1:we])] {
+			if we == k+1 || sc.clauseStop(k+1, we) {
 				break
 			}
 			e = we

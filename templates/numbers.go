@@ -55,11 +55,14 @@ func (sc *scanState) hotlineAt(s, e int, digits string) {
 var callLinks = normWordSet(`al el a la le au il lo o ao para per pe the on at to no`)
 
 // afterCallWord: a word for calling comes right before s, or with one or
-// two of callLinks between ("llama al 091", "liga para o 112").
+// two of callLinks between ("llama al 091", "liga para o 112"), or up to
+// five words before when a link word comes right before the number
+// ("appelle tout de suite le 17").
 func (sc *scanState) afterCallWord(s int) bool {
 	t := sc.n.b
 	p := s
-	for k := 0; k < 3; k++ {
+	linked := false
+	for k := 0; k < 6; k++ {
 		if p == 0 || t[p-1] != ' ' {
 			return false
 		}
@@ -75,7 +78,10 @@ func (sc *scanState) afterCallWord(s int) bool {
 		if callWords[w] {
 			return true
 		}
-		if !callLinks[w] {
+		if k == 0 && callLinks[w] {
+			linked = true
+		}
+		if !callLinks[w] && !linked || k >= 2 && !linked {
 			return false
 		}
 		p = b

@@ -203,7 +203,7 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 			sc.hotlineAt(ch.s, chunks[k+1].e, d+bytesToStr(sc.n.b[chunks[k+1].s:chunks[k+1].e]))
 			continue
 		}
-		if k == nc-1 && sc.followedByQuantity(ch.e) {
+		if k == nc-1 && !hotlines[d] && sc.followedByQuantity(ch.e) {
 			continue
 		}
 		sc.hotlineAt(ch.s, ch.e, d)
