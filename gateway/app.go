@@ -62,6 +62,15 @@ var ErrNoKey = errors.New("no key file")
 // Open connects everything the gateway needs and builds the service.
 func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	// The discreet filter first: a terms file or stop list that is set but
+	// unreadable stops the service before anything else.
+	catalog, err := DiscreetCatalog(cfg.Service.Discreet)
+	if err != nil {
+		return nil, fmt.Errorf("discreet filter: %w", err)
+	}
+	log.Info("discreet filter", "terms", catalog.Filter().Terms(), "deployment_terms", cfg.Service.Discreet.Filter.TermsFile != "",
+		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.MonitoredFreeText,
+		"unknown_names", cfg.Service.Discreet.UnknownNamesOn())
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {
 		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)
@@ -123,7 +132,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("GATEWAY_STOP_WORDS_FILE: %w", err)
 		}
 	}
-	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service})
+	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Catalog: catalog})
 	if cfg.Twilio.AccountSID == "" {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
 		a.Server.sink = a.Sink
