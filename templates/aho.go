@@ -28,7 +28,7 @@ type pattern struct {
 	stem       bool  // matches any word that starts with it
 	checkStart bool  // first byte is a word byte: needs a word boundary before
 	checkEnd   bool  // last byte is a word byte: needs a word boundary after (unless stem)
-	street     streetFlags
+	street     streetFlags // kindStreet: its flags; kindSeq: the languages of its group (bit per stemLangs index)
 	seq        int32 // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
 	clause     bool  // widen a match to its clause (Term.Clause)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -93,6 +94,7 @@ type Filter struct {
 	ac     *automaton
 	nterms int
 	seqs   []seqPat
+	groups [][]int32 // kindSeq pattern -> the sequences its key starts
 	// refused: "lang:stem" stems the over-reach guard did not use.
 	refused []string
 	nstop   int
@@ -388,6 +390,8 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	env := sbEnv()
 	refused := map[string]bool{}
 	seqSeen := map[string]bool{}
+	groupOf := map[string]int{}
+	seqPatOf := map[string]int{}
 	for i, t := range all {
 		langs := []uint8{langAny}
 		if i < len(base) {
@@ -414,7 +418,17 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 			seqSeen[id] = true
 			f.seqs = append(f.seqs, sp)
 			for _, k := range seqKeys(sp) {
-				addPat([]byte(k), pattern{n: int32(len(k)), kind: kindSeq, seq: int32(len(f.seqs) - 1), checkStart: true})
+				// One automaton pattern per key, with every sequence it starts.
+				g, ok := groupOf[k]
+				if !ok {
+					g = len(f.groups)
+					groupOf[k] = g
+					f.groups = append(f.groups, nil)
+					addPat([]byte(k), pattern{n: int32(len(k)), kind: kindSeq, seq: int32(g), checkStart: true})
+					seqPatOf[k] = len(pats) - 1
+				}
+				pats[seqPatOf[k]].street |= 1 << sp.lang // the languages of the group
+				f.groups[g] = append(f.groups[g], int32(len(f.seqs)-1))
 			}
 		}
 	}
@@ -503,9 +517,12 @@ type scanState struct {
 	stops   []cand // stop-list spans
 	// phoneDone: end of the last number run spelt in words.
 	phoneDone int
-	memo      map[int64][]string
-	env       *sb.Env
-	opts      *ScanOptions
+	// memo: the stems of the last few words looked at (the patterns of
+	// one word, and the words of one phrase, come together).
+	memo   [4]memoEntry
+	memoAt int
+	env    *sb.Env
+	opts   *ScanOptions
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -570,11 +587,10 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	sc := scanPool.Get().(*scanState)
 	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
 	sc.lang = scanLang(o.Lang)
-	if sc.memo == nil {
-		sc.memo = map[int64][]string{}
+	if sc.env == nil {
 		sc.env = sbEnv()
 	}
-	clear(sc.memo)
+	sc.memo = [4]memoEntry{}
 	sc.run()
 	if o.UnknownNames {
 		sc.unknownNames()
@@ -676,7 +692,12 @@ func (sc *scanState) outputs(state int32, end int) int {
 				urlEnd = e
 			}
 		case kindSeq:
-			sc.seq(int(p.seq), s, end)
+			if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
+				continue // no sequence of her language starts here
+			}
+			for _, i := range sc.f.groups[p.seq] {
+				sc.seq(int(i), s, end)
+			}
 		case kindDot:
 			if p.checkEnd && end < L && isWord[t[end]] {
 				continue
@@ -705,6 +726,37 @@ func (sc *scanState) outputs(state int32, end int) int {
 		}
 	}
 	return urlEnd
+}
+
+type memoEntry struct {
+	start int32
+	have  uint8 // per stemLangs index
+	stems [8][]string
+}
+
+func (sc *scanState) memoGet(s int, l uint8) ([]string, bool) {
+	for i := range sc.memo {
+		m := &sc.memo[i]
+		if m.have != 0 && int(m.start) == s && m.have&(1<<l) != 0 {
+			return m.stems[l], true
+		}
+	}
+	return nil, false
+}
+
+func (sc *scanState) memoPut(s int, l uint8, stems []string) {
+	for i := range sc.memo {
+		m := &sc.memo[i]
+		if m.have != 0 && int(m.start) == s {
+			m.have |= 1 << l
+			m.stems[l] = stems
+			return
+		}
+	}
+	sc.memoAt = (sc.memoAt + 1) % len(sc.memo)
+	m := &sc.memo[sc.memoAt]
+	*m = memoEntry{start: int32(s), have: 1 << l}
+	m.stems[l] = stems
 }
 
 // maxStemToken: longer "words" are not stemmed (no word is that long;
@@ -760,8 +812,7 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 	if len(w.stems) == 0 || e-s < minStem || e-s > maxStemToken {
 		return false
 	}
-	key := int64(s)<<8 | int64(l)
-	stems, ok := sc.memo[key]
+	stems, ok := sc.memoGet(s, l)
 	if !ok {
 		n := sc.n
 		raw := n.orig[n.origStart(s):n.origEnd(e)]
@@ -770,7 +821,7 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 			stems = stemVariants(l, origWord(raw), string(sc.n.b[s:e]), sc.env)
 			sc.f.cache.put(ck, stems)
 		}
-		sc.memo[key] = stems
+		sc.memoPut(s, l, stems)
 	}
 	for _, x := range stems {
 		for _, y := range w.stems {
@@ -864,7 +915,7 @@ func (sc *scanState) dropStopped() {
 		return
 	}
 	st := sc.stops
-	sort.Slice(st, func(i, j int) bool { return st[i].s < st[j].s })
+	slices.SortFunc(st, func(a, b cand) int { return int(a.s - b.s) })
 	out := sc.cands[:0]
 	j := 0
 	var maxEnd int32 = -1
@@ -889,14 +940,14 @@ func (sc *scanState) resolve() []Finding {
 	if len(cs) == 0 {
 		return nil
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].s != cs[j].s {
-			return cs[i].s < cs[j].s
+	slices.SortFunc(cs, func(a, b cand) int {
+		if a.s != b.s {
+			return int(a.s - b.s)
 		}
-		if cs[i].e != cs[j].e {
-			return cs[i].e > cs[j].e
+		if a.e != b.e {
+			return int(b.e - a.e)
 		}
-		return cs[i].cat < cs[j].cat // deterministic: same span, first category wins
+		return int(a.cat) - int(b.cat) // deterministic: same span, first category wins
 	})
 	sc.dropStopped()
 	cs = sc.cands

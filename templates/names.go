@@ -41,14 +41,16 @@ func (sc *scanState) unknownNames() {
 	t := n.b
 	L := len(t)
 	loadBenign()
-	// A text mostly in capitals is shouting, not acronyms.
+	// A text mostly in capitals is shouting, not acronyms (counted on
+	// the ASCII letters, which is enough to tell).
 	up, letters := 0, 0
-	for i := 0; i < L; i++ {
-		if isLetter(t[i]) || t[i] >= 0x80 {
+	for i := 0; i < len(n.orig); i++ {
+		c := n.orig[i]
+		if c >= 'A' && c <= 'Z' {
+			up++
 			letters++
-			if n.upperAt(i) {
-				up++
-			}
+		} else if c >= 'a' && c <= 'z' {
+			letters++
 		}
 	}
 	shouting := letters > 0 && up*10 >= letters*6

@@ -290,6 +290,17 @@ var disabledFolds uint8
 // leet maps a digit or symbol written for a letter inside a word.
 var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i'}
 
+// deobTrig: bytes where deobfuscate may have something to do.
+var deobTrig = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for _, c := range "013457$|!_*" {
+		t[c] = true
+	}
+	return t
+}()
+
 // spelled: separators that may spell a word letter by letter.
 var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '/': true, '+': true}
 
@@ -316,6 +327,16 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 	}
 	for i := 0; i < L; {
 		c := b[i]
+		// Fast path: most bytes are letters inside a word, spaces and
+		// punctuation that start nothing.
+		if !deobTrig[c] || i > 0 && isWord[b[i-1]] && c >= 'a' && c <= 'z' {
+			if w != i {
+				b[w], src[w] = c, src[i]
+			}
+			w++
+			i++
+			continue
+		}
 		// Letters spelt one by one: x.y.z, x y z w.
 		if isLetter(c) && !word(i-1) && i+2 < L && spelled[b[i+1]] && letter(i+2) && !word(i+3) && disabledFolds&foldSpelled == 0 {
 			sep := b[i+1]
