@@ -24,13 +24,13 @@ const (
 type pattern struct {
 	n          int32 // length in normalised bytes
 	kind       patKind
-	cat        uint8 // category index (kindTerm)
-	stem       bool  // matches any word that starts with it
-	checkStart bool  // first byte is a word byte: needs a word boundary before
-	checkEnd   bool  // last byte is a word byte: needs a word boundary after (unless stem)
+	cat        uint8       // category index (kindTerm)
+	stem       bool        // matches any word that starts with it
+	checkStart bool        // first byte is a word byte: needs a word boundary before
+	checkEnd   bool        // last byte is a word byte: needs a word boundary after (unless stem)
 	street     streetFlags // kindStreet: its flags; kindSeq: the languages of its group (bit per stemLangs index)
-	seq        int32 // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
-	clause     bool  // widen a match to its clause (Term.Clause)
+	seq        int32       // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
+	clause     bool        // widen a match to its clause (Term.Clause)
 }
 
 type automaton struct {

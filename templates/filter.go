@@ -867,7 +867,8 @@ func (sc *scanState) clause(s, e int) (int, int) {
 	stop := func(c byte) bool {
 		return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte
 	}
-	for k := s; k > 0 && s-k < maxClause; {
+	s0, e0 := s, e
+	for k := s; k > 0 && s0-k < maxClause; {
 		if stop(t[k-1]) {
 			break
 		}
@@ -888,7 +889,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 		}
 		k--
 	}
-	for k := e; k < L && k-e < maxClause; {
+	for k := e; k < L && k-e0 < maxClause; {
 		if stop(t[k]) {
 			break
 		}
