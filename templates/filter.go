@@ -101,7 +101,7 @@ type Filter struct {
 	cache   stemCache
 }
 
-//go:embed lexicon/*.txt lexicon/*.list
+//go:embed lexicon/*.txt lexicon/*.list lexicon/README.md
 var lexiconFS embed.FS
 
 // FilterConfig is the one configuration of the discreet filter: the

@@ -293,3 +293,40 @@ func TestFoldCost(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestLexiconCounts keeps the table of lexicon/README.md true.
+func TestLexiconCounts(t *testing.T) {
+	ts, err := BuiltinTerms()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cnt := map[string][6]int{}
+	col := map[Category]int{CategoryOrganisation: 0, CategoryExploitation: 1, CategoryLegal: 3, CategoryHealth: 4}
+	for i, tm := range ts {
+		l := "common"
+		if builtinTermLang[i] != langAny {
+			l = stemLangs[builtinTermLang[i]]
+		}
+		c := cnt[l]
+		k, ok := col[tm.Category]
+		if tm.Clause {
+			k, ok = 2, true
+		}
+		if !ok {
+			t.Fatalf("%s: a term of category %s", l, tm.Category)
+		}
+		c[k]++
+		c[5]++
+		cnt[l] = c
+	}
+	readme, err := lexiconFS.ReadFile("lexicon/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l, c := range cnt {
+		row := fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %d |", l, c[0], c[1], c[2], c[3], c[4], c[5])
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("lexicon/README.md lacks the row %s", row)
+		}
+	}
+}
