@@ -240,11 +240,12 @@ func splitCorpus(msgs []corpusMsg, split string) []corpusMsg {
 	return out
 }
 
-// Committed figures of the whole corpus (both parts): the test fails if
-// the filter gets worse than this.
+// Committed figures of the whole corpus (both parts; docs/benchmarks.md):
+// 3 of 617 items to remove leaked, 13 of 606 items to keep were touched.
+// The test fails if the filter gets worse than this.
 const (
-	corpusMaxLeakPct      = 100.0
-	corpusMaxOverStripPct = 100.0
+	corpusMaxLeakPct      = 0.49
+	corpusMaxOverStripPct = 2.15
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
