@@ -403,6 +403,11 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 			}
 		}
 		ci, _ := categoryIndex(t.Category)
+		// The keys of a term's sequences (its languages, its first word as
+		// written and by stem) are all prefixes of its first word: the
+		// shortest one finds them all, so the term gets one automaton key.
+		var ids []int32
+		key := ""
 		for _, l := range langs {
 			if l == langAny {
 				continue
@@ -417,20 +422,29 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 			}
 			seqSeen[id] = true
 			f.seqs = append(f.seqs, sp)
+			ids = append(ids, int32(len(f.seqs)-1))
 			for _, k := range seqKeys(sp) {
-				// One automaton pattern per key, with every sequence it starts.
-				g, ok := groupOf[k]
-				if !ok {
-					g = len(f.groups)
-					groupOf[k] = g
-					f.groups = append(f.groups, nil)
-					addPat([]byte(k), pattern{n: int32(len(k)), kind: kindSeq, seq: int32(g), checkStart: true})
-					seqPatOf[k] = len(pats) - 1
+				if key == "" || len(k) < len(key) {
+					key = k
 				}
-				pats[seqPatOf[k]].street |= 1 << sp.lang // the languages of the group
-				f.groups[g] = append(f.groups[g], int32(len(f.seqs)-1))
 			}
 		}
+		if len(ids) == 0 {
+			continue
+		}
+		// One automaton pattern per key, with every sequence it starts.
+		g, ok := groupOf[key]
+		if !ok {
+			g = len(f.groups)
+			groupOf[key] = g
+			f.groups = append(f.groups, nil)
+			addPat([]byte(key), pattern{n: int32(len(key)), kind: kindSeq, seq: int32(g), checkStart: true})
+			seqPatOf[key] = len(pats) - 1
+		}
+		for _, id := range ids {
+			pats[seqPatOf[key]].street |= 1 << f.seqs[id].lang // the languages of the group
+		}
+		f.groups[g] = append(f.groups[g], ids...)
 	}
 	for s := range refused {
 		f.refused = append(f.refused, s)

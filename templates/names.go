@@ -81,7 +81,7 @@ func (sc *scanState) unknownNames() {
 		}
 		e := i
 		w := bytesToStr(t[s:e])
-		if !isLetter(t[s]) && t[s] < 0x80 || !n.upperAt(s) || shouting {
+		if o := n.orig[n.src[s]]; o >= 'a' && o <= 'z' || !isLetter(t[s]) && t[s] < 0x80 || shouting || !n.upperAt(s) {
 			// A lower-case particle may join two capitalised words.
 			if spanStart >= 0 && !(nameParticles[w] && sc.capitalisedNext(e)) {
 				flush()
