@@ -16,6 +16,9 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Details are structured facts about the refusal, for the person who
+	// made the request only (never logged).
+	Details any `json:"details,omitempty"`
 	// Err is an internal cause, logged but never shown.
 	Err error `json:"-"`
 }

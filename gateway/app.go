@@ -91,6 +91,15 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
+	// The discreet filter first: a terms file or stop list that is set but
+	// unreadable stops the service before anything else.
+	catalog, err := DiscreetCatalog(cfg.Service.Discreet)
+	if err != nil {
+		return nil, fmt.Errorf("discreet filter: %w", err)
+	}
+	log.Info("discreet filter", "terms", catalog.Filter().Terms(), "deployment_terms", cfg.Service.Discreet.Filter.TermsFile != "",
+		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.MonitoredFreeText,
+		"unknown_names", cfg.Service.Discreet.UnknownNamesOn())
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {
 		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)
@@ -155,7 +164,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	if cfg.Sink {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
 	}
-	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Sink: a.Sink})
+	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Sink: a.Sink, Catalog: catalog})
 	if cfg.Sink {
 		if cfg.Twilio.AccountSID != "" {
 			log.Warn("--sink: a test instance; the Twilio credentials are not used")

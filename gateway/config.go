@@ -65,6 +65,10 @@ type Config struct {
 	// Voice: call-backs, voice reminders, inbound messages and erasure
 	// (issue 6; voice_config.go).
 	Voice VoiceConfig
+
+	// Discreet: the discreet-content filter and the policy for free text
+	// to a monitored phone (discreet.go).
+	Discreet DiscreetConfig
 }
 
 func (c *Config) setDefaults() {

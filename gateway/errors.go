@@ -70,6 +70,7 @@ var statusOf = map[string]int{
 	"invalid_param":        http.StatusUnprocessableEntity,
 	"unsupported_channel":  http.StatusUnprocessableEntity,
 	"content_not_discreet": http.StatusUnprocessableEntity,
+	"free_text_refused":    http.StatusUnprocessableEntity,
 	"sensitive_content":    http.StatusUnprocessableEntity,
 	"invalid_evidence":     http.StatusUnprocessableEntity,
 	"invalid_option":       http.StatusUnprocessableEntity,

@@ -53,6 +53,9 @@ func (s *Server) checkMeetingPointName(name string) (string, error) {
 	if name == "" {
 		return "", errs.Field("missing_field", "name", "name is required (a neutral public place such as \"Metro Sants, exit Carrer de Sants\")")
 	}
+	if reason := templates.MonitoredProblem(name); reason != "" {
+		return "", errs.Field("meeting_point_not_neutral", "name", "a meeting point must be written in plain letters of one script (%s)", reason)
+	}
 	if fs := s.filter.Scan(name); len(fs) > 0 {
 		return "", errs.Field("meeting_point_not_neutral", "name",
 			"a meeting point must be the neutral name of a public place (metro, bus stop, landmark); this name contains %s content", fs[0].Category)
@@ -102,6 +105,7 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.known.forget()
 	c.JSON(http.StatusCreated, viewMeetingPoint(out))
 }
 

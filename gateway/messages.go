@@ -62,6 +62,9 @@ type messageInput struct {
 	// Priority "safety" puts the message in the safety lane; staff API
 	// messages default to normal.
 	Priority string `json:"priority"`
+	// ConfirmNames are names in a free text that staff confirm are
+	// neutral (not unknown_name findings) for a monitored phone.
+	ConfirmNames []string `json:"confirm_names"`
 }
 
 // content is what the phone will show, sealed in messages.content_enc.
@@ -114,6 +117,9 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 	if (in.Template == "") == (in.Body == "") {
 		return out, errs.Field("missing_field", "template", "give either template (with params) or body (free text), not both")
 	}
+	if in.Body == "" && len(in.ConfirmNames) > 0 {
+		return out, errs.Field("invalid_param", "confirm_names", "confirm_names go with free text, not with a template")
+	}
 	if in.Body != "" && len(in.Params) > 0 {
 		return out, errs.Field("invalid_param", "params", "params go with a template, not with free text")
 	}
@@ -141,14 +147,11 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 	text := strings.TrimSpace(in.Body)
 	out.language = p.Language
 	if variant == templates.Discreet {
-		stripped, findings := s.filter.Strip(text)
-		for _, f := range findings {
-			out.redactions = append(out.redactions, redactionView{Category: f.Category, Match: f.Match, Start: f.Start, End: f.End})
+		stripped, reds, err := s.discreetFreeText(text, p.Language, in.ConfirmNames)
+		if err != nil {
+			return out, err
 		}
-		if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
-			return out, errs.Field("content_not_discreet", "body", "her phone may be monitored and this text is mostly sensitive (organisation, legal, health, addresses, numbers…); write a neutral message or use a template")
-		}
-		text = stripped
+		out.redactions, text = reds, stripped
 	}
 	out.content = content{Text: text}
 	out.sms = templates.SMSSegments(text)

@@ -292,7 +292,11 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("preview stored %d messages", n)
 	}
-	// Free text to a monitored phone goes through the filter.
+	// Free text to a monitored phone goes through the filter; a capitalised
+	// name must be a registered meeting point to stay (unknown_name).
+	if r := p.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants", "kind": "metro"}); r.Status != 201 {
+		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
+	}
 	body := "Hola, mañana a las 10:00 nos vemos en la parada de Metro Sants. La psicóloga del centro te espera, llama al 612 345 678"
 	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 	if r.Status != 202 {

@@ -68,6 +68,8 @@ type Server struct {
 	// authThrottle limits failed authentications per source address.
 	authThrottle *authThrottle
 	stop         context.CancelFunc
+	// known: registered meeting points, known names for the filter.
+	known knownNameCache
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -92,10 +94,10 @@ func New(d Deps) *Server {
 		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg), sink: d.Sink,
 	}
 	if d.Catalog == nil {
-		cat, err := templates.Builtin()
+		// Open builds it (and refuses a bad configuration); here only the
+		// built-in one, tested at build time, or a test's configuration.
+		cat, err := DiscreetCatalog(d.Config.Discreet)
 		if err != nil {
-			// The built-in catalogue is tested at build time; failing here
-			// means a broken binary.
 			panic(err)
 		}
 		d.Catalog = cat

@@ -45,7 +45,7 @@ var streetTypeSpec = []string{
 	"vicolo f", "strada fw", "lungomare fw", "contrada fw", "localita fw",
 	// fr (also the Belgian/Swiss "rue de la Loi 16")
 	"rue fn", "avenue fnb", "boulevard fn", "bd fn", "bld fn", "bvd fn", "place fnwb",
-	"chemin fn", "impasse fn", "allee fn", "quai fn", "cours fnw", "route fnw", "square fnwb",
+	"chemin fn", "impasse fn", "allee fnw", "quai fn", "cours fnw", "route fnw", "square fnwb",
 	// pt
 	"rua f", "travessa f", "praca fw", "estrada fw", "alameda fw", "calcada fw", "beco f",
 	"largo fw", "av. f",
@@ -90,6 +90,16 @@ func streetTypes() []streetType {
 	return out
 }
 
+// normWordSet is a wordSet of normalised words, for comparing with the
+// normalised text (double letters folded: "alle" is kept as "ale").
+func normWordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[normalizeString(w)] = true
+	}
+	return m
+}
+
 func wordSet(words string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(words) {
@@ -99,20 +109,20 @@ func wordSet(words string) map[string]bool {
 }
 
 // Words inside a street name that do not count as its name.
-var streetParticles = wordSet(`de del dels de' la las los el les els d l di da dal dall della delle dello dei
+var streetParticles = normWordSet(`de del dels de' la las los el les els d l di da dal dall della delle dello dei
 	degli do dos das du des le lo al a en na i y e of the`)
 
 // Markers between a name and its number: nº, n., num., nr., número.
-var numberMarkers = wordSet(`n no nr nro num numero numar o`)
+var numberMarkers = normWordSet(`n no nr nro num numero numar o`)
 
 // Words right before a number that make it a time or a count, not a
 // house number ("calle Mayor a las 5", "plaza desde las 10").
-var notBeforeNumber = wordSet(`a as at las les los el la alle ore ora hasta desde entre fins fino
+var notBeforeNumber = normWordSet(`a as at las les los el la alle ore ora hasta desde entre fins fino
 	dalle dalla verso vers from until till por para per pe pana en in on y e i and et ou o or sau
 	cada every hace son sont sunt tiene tienes have has hay quedan faltan dans em`)
 
 // Words right after a number that make it a quantity or a date.
-var notAfterNumber = wordSet(`min mins minuto minutos minuti minute minutes h hs hr hrs hora horas ore
+var notAfterNumber = normWordSet(`min mins minuto minutos minuti minute minutes h hs hr hrs hora horas ore
 	heure heures hour hours horas euro euros eur km m metros metri metres meters mts
 	ano anos anys anni ans year years ani dia dias dies giorni jours days zile semana semanas
 	setmana setmanes settimana settimane semaine semaines week weeks saptamani
@@ -241,6 +251,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	L := len(t)
 	j := e
 	if j < L && t[j] == '.' {
+		// An acronym in capitals before a full stop ends a sentence ("el
+		// SOS. Martes 3 a las 10"): the next sentence is not its name.
+		if sc.allCaps(s, e) {
+			return false
+		}
 		j++
 	}
 	if j < L && t[j] == ' ' {
@@ -269,6 +284,9 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
+			if daysMonths[w] {
+				return false // "... PG. Dijous 5": a date, not a street name
+			}
 			if !particle {
 				names++
 				if capital {
@@ -297,6 +315,30 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 	}
 	return false
+}
+
+// daysMonths are never the name of a street in a message.
+var daysMonths = normWordSet(`lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio
+	agosto septiembre octubre noviembre diciembre dilluns dimarts dimecres dijous divendres dissabte diumenge gener
+	febrer març maig juny juliol setembre desembre lunedì martedì mercoledì giovedì venerdì sabato domenica gennaio
+	febbraio aprile maggio giugno luglio settembre ottobre dicembre lundi mardi mercredi jeudi vendredi samedi
+	dimanche janvier février mars avril mai juin juillet août segunda terça quarta quinta sexta janeiro fevereiro
+	março junho julho setembro outubro novembro dezembro luni marți miercuri joi vineri sâmbătă duminică ianuarie
+	februarie martie aprilie iunie iulie august septembrie octombrie noiembrie decembrie monday tuesday wednesday
+	thursday friday saturday sunday january february march april june july august september october november december`)
+
+// allCaps: the word [s,e) has two or more letters, all in capitals.
+func (sc *scanState) allCaps(s, e int) bool {
+	n := 0
+	for k := s; k < e; k++ {
+		if isLetter(sc.n.b[k]) {
+			if !sc.n.upperAt(k) {
+				return false
+			}
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // streetNumBefore: number [bis] [,] type name... (French).

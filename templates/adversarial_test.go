@@ -37,14 +37,27 @@ func TestAdversarialInputsStayLinear(t *testing.T) {
 		"http":        "http://",
 		"apos":        "l'",
 		"upper":       "SW1A 1AA ",
+		"debt":        "deuda ",
+		"spelt":       "a b c d ",
+		"spelt2":      "a.b.",
+		"dotword":     "a dot org ",
+		"digitwords":  "uno dos ",
+		"fillers":     "12 y ",
+		"names":       "Ana Pérez ",
+		"acronyms":    "ABC ",
+		"leet":        "p0l1c3 ",
+		"stems":       "tratantes declaraciones ",
+		"handle":      "@a ",
+		"hotline":     "llama al 112 ",
 	}
 	for name, p := range pats {
 		s := strings.Repeat(p, 200000/len(p)+1)
 		t0 := time.Now()
-		fs := f.Scan(s)
+		o := ScanOptions{Lang: "es", UnknownNames: true}
+		fs := f.ScanWith(s, o)
 		d1 := time.Since(t0)
 		t0 = time.Now()
-		f.Strip(s)
+		f.StripWith(s, o)
 		d2 := time.Since(t0)
 		checkFindings(t, s, fs)
 		if d1 > 3*time.Second || d2 > 6*time.Second {

@@ -15,16 +15,22 @@ const (
 	kindTerm      patKind = iota // a lexicon term: its match is a finding
 	kindStreet                   // a street-type word: anchors the address scanner
 	kindURLScheme                // "http://", "https://", "www.": anchors the URL scanner
+	kindSeq                      // first word of a stemmed term (seqPat): checked word by word
+	kindStop                     // a stop-list phrase: findings inside it are dropped
+	kindDot                      // "dot", "punto", "[.]": a spelt-out dot in a domain
+	kindNumWord                  // a digit spelt out, or a word that may split a number
 )
 
 type pattern struct {
 	n          int32 // length in normalised bytes
 	kind       patKind
-	cat        uint8 // category index (kindTerm)
-	stem       bool  // matches any word that starts with it
-	checkStart bool  // first byte is a word byte: needs a word boundary before
-	checkEnd   bool  // last byte is a word byte: needs a word boundary after (unless stem)
-	street     streetFlags
+	cat        uint8       // category index (kindTerm)
+	stem       bool        // matches any word that starts with it
+	checkStart bool        // first byte is a word byte: needs a word boundary before
+	checkEnd   bool        // last byte is a word byte: needs a word boundary after (unless stem)
+	street     streetFlags // kindStreet: its flags; kindSeq: the languages of its group (bit per stemLangs index)
+	seq        int32       // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
+	clause     bool        // widen a match to its clause (Term.Clause)
 }
 
 type automaton struct {

@@ -89,20 +89,46 @@
 //
 // Filter.Scan finds sensitive spans in text of any of the supported
 // languages, by category: organisation, exploitation, legal, health,
-// address, phone, email, url. It returns them sorted and non-overlapping,
-// with byte offsets into the original text (on rune boundaries) and the
-// matched text.
+// address, phone, email, url (and unknown_name, below). It returns them
+// sorted and non-overlapping, with byte offsets into the original text (on
+// rune boundaries) and the matched text. ScanWith and StripWith take what
+// is known about the message (ScanOptions): her language, whether unknown
+// names count, and the names that are known.
+//
+// Every path builds its filter with NewFilterFrom(FilterConfig): the
+// built-in lexicon, a deployment's terms file (stemmed like the built-in
+// terms, in every language) and its stop list.
 //
 // How it matches, in one pass:
 //   - The text is normalised (see normalize.go): case folded, diacritics
 //     stripped (NFKD), white space runs collapsed, zero-width characters
 //     dropped, full-width forms narrowed; an offset map leads every
 //     normalised byte back to the original rune.
+//     Obfuscations are folded too: repeated letters, letters spelt with
+//     separators ("p.o.l.i.c.e"), digits and symbols for letters
+//     ("p0lice"), look-alike letters of other scripts (Unicode
+//     confusables), other full stops.
 //   - An Aho-Corasick automaton (compiled to a DFA over byte classes, one
 //     table lookup per byte whatever the lexicon size) finds every lexicon
 //     term; a term matches at word boundaries, and a stem ("psicolog*")
 //     matches any word that starts with it, which catches plural, gender
 //     and Romanian suffixed articles (psicóloga, psicólogos, avocatul).
+//   - Morphology (stem.go): every term of a language file also matches by
+//     stem in that language (Snowball; Catalan suffix rules): the stem is
+//     an automaton key, and only words that begin with it are stemmed and
+//     compared; phrases are checked word by word. Stems shared with
+//     benign words are kept out (the over-reach guard). A "debt:" term
+//     widens to its clause.
+//   - A stop list (lexicon/stop.list and the deployment's) names phrases in
+//     which nothing is flagged: "court 3", "Tottenham Court Road", "bus
+//     shelter", "police Arial".
+//   - Numbers: hotlines alone or after a word for calling ("llama al
+//     016", "call 999"), phone numbers spelt in words or split by a word;
+//     domains in any case and with a spelt-out dot ("example dot org",
+//     "example[.]org"), @handles.
+//   - With ScanOptions.UnknownNames (a monitored phone's free text),
+//     acronyms and capitalised names the filter cannot place are findings
+//     of category unknown_name (names.go).
 //   - Anchored scanners start only where their pattern can begin: phones (7
 //     or more digits with separators or a + prefix; dates, times, time and
 //     year ranges break a number run, so "10:00", "reply 1", "3/6/2025" and
@@ -153,13 +179,19 @@
 // returned unchanged. The gateway shows the stripped text to staff as a
 // suggestion; it does not send it on its own.
 //
+// MonitoredProblem refuses, before any filtering, text with bidi or other
+// format controls or a word mixing scripts: such text is refused for a
+// monitored phone, not cleaned.
+//
 // # Known limits
 //
 // The lexicon errs on the side of flagging: some words with a benign
-// second meaning are caught ("court", "hearing", "trial" in English,
-// "avocat" (also avocado) in French, "audiencia"), and a meeting point
-// named after a hospital or clinic ("Hospital Clínic") is refused. A
-// house number is only found next to a street-type word; a street name on
-// its own is caught only if the deployment lists it. Hotline numbers are
-// caught in context ("al 016", "il 1522"), not as bare short numbers.
+// second meaning are caught ("hearing", "trial" in English outside the
+// stop list, "avocat" (also avocado) in French, "audiencia"), and a
+// meeting point named after a hospital or clinic ("Hospital Clínic") is
+// refused. A house number is only found next to a street-type word; a
+// street name on its own is caught only if the deployment lists it (or,
+// capitalised, as an unknown name). Words that are sensitive only in
+// context ("arrêtée": arrested or stopped; "autorização") are left. The
+// figures are in docs/benchmarks.md.
 package templates

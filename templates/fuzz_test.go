@@ -72,3 +72,45 @@ func FuzzFilter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStemmedMatcher drives the stemmed, language-scoped matcher with
+// unknown names on, as the gateway does for a monitored phone: no panic,
+// every span inside the text on rune boundaries, and stripping is
+// idempotent (stripping a stripped text changes nothing).
+func FuzzStemmedMatcher(f *testing.F) {
+	for _, s := range []string{
+		"los tratantes y las declaraciones", "p.o.l.i.c.e", "p0lice v1ct1m", "poliiiicia", "pоlice", "example dot org",
+		"seis uno dos tres cuatro cinco seis siete", "llama al 016", "No le debes nada, esa deuda no es legal y ya",
+		"Hola María, el SAPS te espera en Metro Sol", "court 3, then the court hearing", "tr4ff1ck3r", "@maria_b",
+		"Traficanții nu", "il·legal", "ÉÉÉ", "a.b.c.d.e", "1 2 3 4 5 6 7", "x\u202ey",
+	} {
+		for l := byte(0); l < 8; l++ {
+			f.Add(s, l)
+		}
+	}
+	filt, err := NewFilter("")
+	if err != nil {
+		f.Fatal(err)
+	}
+	langs := append([]string{""}, stemLangs...)
+	f.Fuzz(func(t *testing.T, text string, l byte) {
+		o := ScanOptions{Lang: langs[int(l)%len(langs)], UnknownNames: l&8 != 0, KnownNames: []string{"Metro Sol"}}
+		fs := filt.ScanWith(text, o)
+		bounds := runeBoundaries(text)
+		prev := 0
+		for _, x := range fs {
+			if x.Start < prev || x.Start >= x.End || x.End > len(text) || !bounds[x.Start] || !bounds[x.End] {
+				t.Fatalf("bad span %+v (prev end %d, len %d) in %q", x, prev, len(text), text)
+			}
+			if x.Match != text[x.Start:x.End] {
+				t.Fatalf("Match %q != %q", x.Match, text[x.Start:x.End])
+			}
+			prev = x.End
+		}
+		stripped, _ := filt.StripWith(text, o)
+		again, afs := filt.StripWith(stripped, o)
+		if again != stripped || len(afs) != 0 {
+			t.Fatalf("not idempotent: %q -> %q -> %q (%+v)", text, stripped, again, afs)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mtibben/confusables"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,8 +21,18 @@ import (
 //   - zero-width and format characters (soft hyphen, ZWSP, ZWJ, BOM, bidi
 //     marks) and the Catalan middle dot are dropped, so "poli\u00adcía" and
 //     "col·lectiu" still read as words;
-//   - typographic apostrophes become ', dashes become -, other symbols and
-//     punctuation outside ASCII become the separator byte sepByte.
+//   - typographic apostrophes become ', dashes become -, the ideographic
+//     and other full stops become '.', other symbols and punctuation
+//     outside ASCII become the separator byte sepByte;
+//   - letters of other scripts that look like Latin ones (Cyrillic "о",
+//     Greek "ο") become those letters, from the Unicode confusables data;
+//   - a run of one letter written twice or more becomes one letter
+//     ("avvocato" -> "avocato", "poliiiicia" -> "policia"); the lexicon is
+//     folded the same way, so real double letters still match;
+//   - obfuscations are undone (deobfuscate): letters spelt with separators
+//     ("p.o.l.i.c.e", "p o l i c e", "p-o-l-i-c-e"), digits and symbols
+//     for letters inside a word ("p0lice", "v1ctim", "abu$o"), and "_" or
+//     "*" inside a word.
 //
 // src maps every normalised byte back to the byte offset, in the original,
 // of the rune that produced it, so a match [i,j) in the normalised text is
@@ -97,11 +108,41 @@ var foldSpecial = map[rune]string{
 	'\u2015': "-", '\u2212': "-", '\ufe63': "-", '\uff0d': "-",
 	// Catalan middle dot (l·l): dropped so the word stays whole
 	'\u00b7': "", '\u2027': "",
+	// full stops of other scripts, so a domain written with one is found
+	'\u3002': ".", '\uff61': ".", '\u2024': ".", '\ufe52': ".",
+}
+
+// confusableFold maps a letter of another script that looks like a Latin
+// letter to that letter (lower case), from the Unicode confusables data
+// (the skeleton of the single rune); "" when there is none.
+func confusableFold(r rune) string {
+	if !unicode.IsLetter(r) || unicode.Is(unicode.Latin, r) || r < 0x370 {
+		return ""
+	}
+	sk := confusables.Skeleton(string(r))
+	if sk == "" || sk == string(r) {
+		return ""
+	}
+	var sb strings.Builder
+	for _, x := range sk {
+		switch {
+		case x >= 'a' && x <= 'z':
+			sb.WriteRune(x)
+		case x >= 'A' && x <= 'Z':
+			sb.WriteRune(x + 'a' - 'A')
+		default:
+			return ""
+		}
+	}
+	return sb.String()
 }
 
 // foldRune computes the normalised form of one non-ASCII rune.
 func foldRune(r rune) string {
 	if s, ok := foldSpecial[r]; ok {
+		return s
+	}
+	if s := confusableFold(r); s != "" {
 		return s
 	}
 	switch {
@@ -193,7 +234,7 @@ func (n *normText) normalise(s string) {
 		if c < 0x80 {
 			m := asciiMap[c]
 			i++
-			if m == ' ' && last == ' ' {
+			if m == last && (m == ' ' || squeezable(b, m)) {
 				continue
 			}
 			b = append(b, m)
@@ -217,7 +258,7 @@ func (n *normText) normalise(s string) {
 		}
 		for k := 0; k < len(out); k++ {
 			ob := out[k]
-			if ob == ' ' && last == ' ' {
+			if ob == last && (ob == ' ' || squeezable(b, ob)) {
 				continue
 			}
 			b = append(b, ob)
@@ -226,7 +267,146 @@ func (n *normText) normalise(s string) {
 		}
 		i += size
 	}
-	n.b, n.src = b, src
+	n.b, n.src = deobfuscate(b, src)
+}
+
+// squeezable: a letter equal to the last one of b is dropped, except w
+// ("www.") and a run right after a digit (UK postcode "1AA").
+func squeezable(b []byte, c byte) bool {
+	return c >= 'a' && c <= 'z' && c != 'w' && !(len(b) >= 2 && isDigit(b[len(b)-2])) && disabledFolds&foldSqueeze == 0
+}
+
+// Folds that TestFoldCost switches off one at a time to measure what each
+// costs in false positives (always 0 outside that test).
+const (
+	foldSpelled uint8 = 1 << iota
+	foldLeet
+	foldGlue
+	foldSqueeze
+)
+
+var disabledFolds uint8
+
+// leet maps a digit or symbol written for a letter inside a word.
+var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i'}
+
+// deobTrig: bytes where deobfuscate may have something to do.
+var deobTrig = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for _, c := range "013457$|!_*" {
+		t[c] = true
+	}
+	return t
+}()
+
+// spelled: separators that may spell a word letter by letter.
+var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '/': true, '+': true}
+
+// deobfuscate undoes, in place, what someone does to a word to slip it
+// past a word list: letters spelt one by one with the same separator
+// (three or more letters; four or more with spaces, where single-letter
+// words are common), a digit or symbol standing for a letter inside a
+// word of four or more letters, and "_" or "*" glued between letters.
+// Digits next to other digits are never touched (times, numbers, phones).
+// It is linear: each byte is read a bounded number of times.
+func deobfuscate(b []byte, src []int) ([]byte, []int) {
+	L := len(b)
+	w := 0
+	changed := false
+	letter := func(k int) bool { return k >= 0 && k < L && isLetter(b[k]) }
+	word := func(k int) bool { return k >= 0 && k < L && isWord[b[k]] }
+	put := func(c byte, k int) {
+		changed = true
+		if w > 0 && c >= 'a' && c <= 'z' && b[w-1] == c && w-1 < k {
+			return // squeezing again: "p.o.o.l" -> "pol"
+		}
+		b[w], src[w] = c, src[k]
+		w++
+	}
+	for i := 0; i < L; {
+		c := b[i]
+		// Fast path: most bytes are letters inside a word, spaces and
+		// punctuation that start nothing.
+		if !deobTrig[c] || i > 0 && isWord[b[i-1]] && c >= 'a' && c <= 'z' {
+			if w != i {
+				b[w], src[w] = c, src[i]
+			}
+			w++
+			i++
+			continue
+		}
+		// Letters spelt one by one: x.y.z, x y z w.
+		if isLetter(c) && !word(i-1) && i+2 < L && spelled[b[i+1]] && letter(i+2) && !word(i+3) && disabledFolds&foldSpelled == 0 {
+			sep := b[i+1]
+			j, n := i, 1
+			for j+2 < L && b[j+1] == sep && letter(j+2) && !word(j+3) {
+				j += 2
+				n++
+			}
+			if n >= 3 && (sep != ' ' || n >= 4) {
+				for k := i; k <= j; k += 2 {
+					put(b[k], k)
+				}
+				i = j + 1
+				continue
+			}
+		}
+		if m := leet[c]; m != 0 && i > 0 && i+1 < L && disabledFolds&foldLeet == 0 {
+			isNum := c >= '0' && c <= '9'
+			switch {
+			case !isNum && letter(i-1) && letter(i+1):
+				put(m, i)
+				i++
+				continue
+			case isNum && !(i > 0 && isDigit(b[i-1])) && !isDigit(b[i+1]) && (letter(i-1) || letter(i+1)) && lettersAround(b, i) >= 4:
+				put(m, i)
+				i++
+				continue
+			}
+		}
+		if (c == '_' || c == '*') && letter(i-1) && letter(i+1) && disabledFolds&foldGlue == 0 {
+			changed = true
+			i++
+			continue
+		}
+		b[w], src[w] = c, src[i]
+		w++
+		i++
+	}
+	b, src = b[:w], src[:w]
+	if changed {
+		// Letters that became neighbours ("tr4ff1ck3r" -> "traffick...")
+		// are folded as in the first pass.
+		w = 0
+		for i := range b {
+			if w > 0 && b[i] == b[w-1] && squeezable(b[:w], b[i]) {
+				continue
+			}
+			b[w], src[w] = b[i], src[i]
+			w++
+		}
+		b, src = b[:w], src[:w]
+	}
+	return b, src
+}
+
+// lettersAround counts the letters of the word around b[i] (at most 32
+// bytes each way); a word with another digit next to a digit is no word.
+func lettersAround(b []byte, i int) int {
+	n := 0
+	for k := i - 1; k >= 0 && i-k <= 32 && isWord[b[k]]; k-- {
+		if isLetter(b[k]) {
+			n++
+		}
+	}
+	for k := i + 1; k < len(b) && k-i <= 32 && isWord[b[k]]; k++ {
+		if isLetter(b[k]) {
+			n++
+		}
+	}
+	return n
 }
 
 // origStart is the original offset of normalised byte i.
@@ -234,15 +414,21 @@ func (n *normText) origStart(i int) int { return n.src[i] }
 
 // origEnd is the original offset just after the rune that produced
 // normalised byte j-1, extended over combining marks that follow it (they
-// belong to the same letter).
+// belong to the same letter) and over the repeats of that letter that
+// normalisation folded into it ("CeGIDD" ends after both D).
 func (n *normText) origEnd(j int) int {
 	p := n.src[j-1]
+	last := n.b[j-1]
 	_, size := utf8.DecodeRuneInString(n.orig[p:])
 	p += size
 	for p < len(n.orig) {
 		r, sz := utf8.DecodeRuneInString(n.orig[p:])
-		if r < 0x300 || !(unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)) {
-			break
+		switch {
+		case r >= 0x300 && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)):
+		case isLetter(last) && r < 0x80 && asciiMap[r] == last:
+		case isLetter(last) && r >= 0x80 && foldRune(r) == string(last):
+		default:
+			return p
 		}
 		p += sz
 	}

@@ -219,6 +219,9 @@ func (c *Catalog) cleanText(p Param, raw string, v Variant) (string, error) {
 			return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be one line of text without braces or control characters", p.Name))
 		}
 	}
+	if reason := MonitoredProblem(raw); reason != "" && (p.Type == ParamMeetingPoint || v == Discreet) {
+		return "", newErr(CodeSensitiveContent, p.Name, fmt.Sprintf("parameter %s is refused for a discreet message (%s): write it in plain letters of one script", p.Name, reason))
+	}
 	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
 	limit := maxTextRunes
 	if p.Type == ParamMeetingPoint {

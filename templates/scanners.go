@@ -192,6 +192,22 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 		digits += ch.digits
 	}
 	flush(nc - 1)
+	// Hotlines written alone: "al 016", "call 999", "116 006".
+	for k := 0; k < nc; k++ {
+		ch := &chunks[k]
+		if inPhone[k] || ch.special || ch.ng != 1 || ch.glued || ch.digits < 2 || ch.digits > 6 || (k == 0 && afterLetter) {
+			continue
+		}
+		d := bytesToStr(sc.n.b[ch.s:ch.e])
+		if d == "116" && k+1 < nc && chunks[k+1].ng == 1 && chunks[k+1].digits == 3 {
+			sc.hotlineAt(ch.s, chunks[k+1].e, d+bytesToStr(sc.n.b[chunks[k+1].s:chunks[k+1].e]))
+			continue
+		}
+		if k == nc-1 && !hotlines[d] && sc.followedByQuantity(ch.e) {
+			continue
+		}
+		sc.hotlineAt(ch.s, ch.e, d)
+	}
 	// Postcodes: a plain 5 or 6 digit chunk (ES, IT, FR; RO) followed by a
 	// capitalised place name ("08001 Barcelona") or preceded by a postcode
 	// label ("CP 28013", "code postal 75001").
@@ -306,7 +322,7 @@ func (sc *scanState) email(i int) int {
 		j++
 	}
 	if j == i {
-		return i + 1
+		return sc.handle(i)
 	}
 	k := i + 1
 	labels := 0
@@ -352,8 +368,82 @@ func init() {
 		"online", "web", "link", "live", "help", "social", "world", "digital", "xyz", "top",
 		"club", "store", "shop", "blog", "news", "email", "chat", "org.es", "com.es",
 	} {
-		tlds[s] = true
+		tlds[normalizeString(s)] = true
 	}
+}
+
+// wordTLDs are top-level domains that are also words of the shipped
+// languages: written in title case after a dot they are the start of the
+// next sentence, unless a path follows ("Bit.Ly/x" is a link).
+var wordTLDs = normWordSet(`es it me to la do no be at de ca co pe se ma us in`)
+
+// dotTLDs: after a spelt-out dot ("example dot org", "ejemplo punto
+// org") only these count, so "el punto es" is not a domain.
+var dotTLDs = normWordSet(`com org net info cat eus gal eu fr pt ro uk ie io ly ngo ong`)
+
+// handle: "@maria_b" (a social-media handle) at the '@' of i, when no
+// e-mail local part comes before it.
+func (sc *scanState) handle(i int) int {
+	t := sc.n.b
+	L := len(t)
+	if i > 0 && isWord[t[i-1]] {
+		return i + 1
+	}
+	k := i + 1
+	for k < L && k-i <= 31 && (isLetter(t[k]) || isDigit(t[k]) || t[k] == '_' || t[k] == '.' && k+1 < L && isWord[t[k+1]]) {
+		k++
+	}
+	if k-i-1 < 2 || k < L && isWord[t[k]] {
+		return i + 1
+	}
+	sc.add(i, k, catURL)
+	return k
+}
+
+// spelledDot handles "dot", "punto", "[.]", "(.)", "[dot]"... found at
+// [s,e): a host label before it and a known top-level domain after it make
+// the whole a URL ("example dot org", "example[.]org", "EXAMPLE (dot) ORG").
+func (sc *scanState) spelledDot(s, e int) {
+	t := sc.n.b
+	L := len(t)
+	word := isWord[t[s]]
+	// label before
+	q := s
+	if q > 0 && t[q-1] == ' ' {
+		q--
+	} else if word {
+		return
+	}
+	ls := q
+	for ls > 0 && q-ls < 63 && (isWord[t[ls-1]] || t[ls-1] == '-' || t[ls-1] == '.') {
+		ls--
+	}
+	if ls == q {
+		return
+	}
+	// TLD after
+	r := e
+	if r < L && t[r] == ' ' {
+		r++
+	} else if word {
+		return
+	}
+	te := r
+	for te < L && isLetter(t[te]) && te-r < 10 {
+		te++
+	}
+	if te == r || te < L && isWord[t[te]] {
+		return
+	}
+	tld := bytesToStr(t[r:te])
+	if !dotTLDs[tld] && (word || !tlds[tld]) {
+		return
+	}
+	end := te
+	if end < L && t[end] == '/' {
+		end = sc.urlEnd(end)
+	}
+	sc.add(ls, end, catURL)
 }
 
 // urlEnd extends a URL from p to the end of its non-space run, dropping
@@ -421,8 +511,9 @@ func (sc *scanState) bareDomain(i int) int {
 	if !tlds[bytesToStr(host[last+1:])] {
 		return k
 	}
-	if sc.n.upperAt(hs + last + 1) {
-		return k // "mañana.Es": a missing space, not a domain
+	if tl := hs + last + 1; sc.n.upperAt(tl) && tl+1 < he && !sc.n.upperAt(tl+1) && !(he < L && t[he] == '/') &&
+		wordTLDs[bytesToStr(host[last+1:])] {
+		return k // "mañana.Es tarde": a missing space, not a domain
 	}
 	hasLetter := false
 	for _, c := range host[:last] {

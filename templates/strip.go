@@ -31,14 +31,17 @@ import (
 // If the removals join words into a new sensitive phrase, that is removed
 // as well (the result is scanned again until clean), so Strip's result
 // always scans clean. A text without findings is returned unchanged.
-func (f *Filter) Strip(text string) (string, []Finding) {
-	findings := f.Scan(text)
+func (f *Filter) Strip(text string) (string, []Finding) { return f.StripWith(text, ScanOptions{}) }
+
+// StripWith is Strip with what is known about the message (ScanWith).
+func (f *Filter) StripWith(text string, o ScanOptions) (string, []Finding) {
+	findings := f.ScanWith(text, o)
 	if len(findings) == 0 {
 		return text, nil
 	}
 	out := removeSpans(text, findings)
 	for i := 0; ; i++ {
-		fs := f.Scan(out)
+		fs := f.ScanWith(out, o)
 		if len(fs) == 0 {
 			break
 		}
@@ -63,7 +66,7 @@ var danglingWords = wordSet(`a al el la los las lo un una unos unas del de con e
 
 var elidedWords = wordSet(`l d dell all dall nell sull un s qu`)
 
-var contactLabels = wordSet(`tel telf tlf tlfn tfno telefono telefone telephone telefon phone mobile movil mobil
+var contactLabels = normWordSet(`tel telf tlf tlfn tfno telefono telefone telephone telefon phone mobile movil mobil
 	cel cell cellulare portable whatsapp wa email e-mail mail correo correu courriel web website url link
 	enlace enllac sito site pagina page direccion direccio adresse address indirizzo endereco morada adresa
 	numero num nr contacto contact contatto contacte cp c.p cap postal codigo codi code codice cod postale

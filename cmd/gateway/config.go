@@ -98,6 +98,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.DurationVar(&cfg.Service.EscalationAckTimeout, "escalation-ack-timeout", envDuration("GATEWAY_ESCALATION_ACK_TIMEOUT", 15*time.Minute), "an unacknowledged escalation goes to the supervisors after this (env GATEWAY_ESCALATION_ACK_TIMEOUT)")
 	fs.StringVar(&cfg.Service.OnCallUser, "on-call-user", env("GATEWAY_ON_CALL_USER", ""), "staff user alerted first by SMS when a check-in escalates; empty = her caseworker (env GATEWAY_ON_CALL_USER)")
 	fs.String("supervisors", env("GATEWAY_SUPERVISORS", ""), "comma-separated users alerted at the second rung; empty = every active supervisor (env GATEWAY_SUPERVISORS)")
+	discreetFlags(fs, &cfg.Service.Discreet)
 	fs.StringVar(&cfg.Service.EmergencyProtocol, "emergency-protocol", env("GATEWAY_EMERGENCY_PROTOCOL", ""), "the programme's emergency protocol text shown with escalations (env GATEWAY_EMERGENCY_PROTOCOL or GATEWAY_EMERGENCY_PROTOCOL_FILE)")
 	// Fail closed: provider, TLS, metrics, phone reveals.
 	fs.BoolVar(&cfg.Sink, "sink", env("GATEWAY_SINK", "false") == "true", "a test instance: messages go to the sink (status sent_to_sink), nothing leaves the machine; without it serve refuses to start without Twilio credentials (env GATEWAY_SINK)")
@@ -109,6 +110,19 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.IntVar(&cfg.Service.RevealBurst, "reveal-burst", envInt("GATEWAY_REVEAL_BURST", 3), "reveals by one user within an hour that alert the supervisors (env GATEWAY_REVEAL_BURST)")
 	_ = proxies
 	return cfg, level
+}
+
+// discreetFlags registers the discreet filter's settings, shared by serve,
+// dev and sanitize so that all of them build the same filter.
+func discreetFlags(fs *flag.FlagSet, c *gateway.DiscreetConfig) {
+	fs.StringVar(&c.Filter.TermsFile, "discreet-terms-file", env("GATEWAY_DISCREET_TERMS_FILE", env("GATEWAY_TERMS_FILE", "")),
+		"deployment terms for the discreet filter, \"category: term\" per line; set but unreadable stops the service (env GATEWAY_DISCREET_TERMS_FILE or GATEWAY_TERMS_FILE)")
+	fs.StringVar(&c.Filter.StopFile, "discreet-stop-file", env("GATEWAY_DISCREET_STOP_FILE", ""),
+		"phrases the discreet filter never flags, one per line (\"Metro Tribunal\"); set but unreadable stops the service (env GATEWAY_DISCREET_STOP_FILE)")
+	fs.StringVar(&c.MonitoredFreeText, "monitored-free-text", env("GATEWAY_MONITORED_FREE_TEXT", gateway.FreeTextFilter),
+		"free text to a monitored phone: filter (remove what the filter finds) or refuse (templates only) (env GATEWAY_MONITORED_FREE_TEXT)")
+	fs.StringVar(&c.UnknownNames, "unknown-names", env("GATEWAY_UNKNOWN_NAMES", ""),
+		"on or off: remove acronyms and capitalised names the filter cannot place from free text to a monitored phone; empty = built-in default (env GATEWAY_UNKNOWN_NAMES)")
 }
 
 // rates copies the rate flags into the config after parsing.

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"safecontact/consent"
+	"safecontact/gateway"
 	"safecontact/templates"
 )
 
@@ -19,20 +20,24 @@ import (
 var stdin io.Reader = os.Stdin
 
 // cmdSanitize reads one message from stdin and prints the filter's verdict
-// as JSON: the stripped text and what was removed (byte offsets of the
-// input).
+// for a monitored phone as JSON: the stripped text and what was removed
+// (byte offsets of the input), or why it would be refused. It builds the
+// filter from the same settings as serve (discreetFlags).
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lang := fs.String("lang", "es", "language of the message (BCP 47); the lexicon covers every shipped language at once")
-	terms := fs.String("terms", env("GATEWAY_TERMS_FILE", ""), "deployment terms file (category: term per line) (env GATEWAY_TERMS_FILE)")
+	lang := fs.String("lang", "es", "her language (BCP 47): words are matched by stem in it; other languages' words as written")
+	var cfg gateway.DiscreetConfig
+	discreetFlags(fs, &cfg)
+	fs.StringVar(&cfg.Filter.TermsFile, "terms", cfg.Filter.TermsFile, "same as --discreet-terms-file")
+	known := fs.String("known-names", "", "comma-separated names that are not unknown (the registered meeting points)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if _, err := consent.ParseLanguage(*lang); err != nil {
 		return err
 	}
-	f, err := templates.NewFilter(*terms)
+	cat, err := gateway.DiscreetCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -40,16 +45,31 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	text, findings := f.Strip(string(in))
-	if findings == nil {
-		findings = []templates.Finding{}
+	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn()}
+	for _, k := range strings.Split(*known, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			o.KnownNames = append(o.KnownNames, k)
+		}
+	}
+	out := struct {
+		Text       string              `json:"text"`
+		Redactions []templates.Finding `json:"redactions"`
+		Refused    string              `json:"refused,omitempty"`
+	}{Redactions: []templates.Finding{}}
+	if cfg.MonitoredFreeText == gateway.FreeTextRefuse {
+		out.Refused = "free_text_refused"
+	} else if reason := templates.MonitoredProblem(string(in)); reason != "" {
+		out.Refused = reason
+	} else {
+		text, findings := cat.Filter().StripWith(string(in), o)
+		out.Text = text
+		if findings != nil {
+			out.Redactions = findings
+		}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(struct {
-		Text       string              `json:"text"`
-		Redactions []templates.Finding `json:"redactions"`
-	}{text, findings})
+	return enc.Encode(out)
 }
 
 // cmdTemplates lists and renders templates, for authors.

@@ -1,0 +1,153 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+)
+
+// monitoredParticipant creates a monitored participant who consented to
+// SMS, reachable at any time.
+func (e *env) monitoredParticipant(phone string) string {
+	e.t.Helper()
+	b := maria()
+	b["phone"] = phone
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	r := e.do(RoleStaff, "POST", "/v1/participants", b)
+	if r.Status != 201 {
+		e.t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	code := r.json(e.t)["code"].(string)
+	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	return code
+}
+
+func redactionsOf(t *testing.T, m map[string]any) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	rs, _ := m["redactions"].([]any)
+	for _, x := range rs {
+		r := x.(map[string]any)
+		out[r["match"].(string)] = r["category"].(string)
+		if r["start"] == nil || r["end"] == nil {
+			t.Fatalf("redaction without span: %v", r)
+		}
+	}
+	return out
+}
+
+// The preview shows what is removed from free text to a monitored phone,
+// with categories and spans; unknown names can be confirmed.
+func TestPreviewFreeTextRedactions(t *testing.T) {
+	e := newEnv(t)
+	code := e.monitoredParticipant("+34 612 004 001")
+	body := "Hola guapa, el jueves a las 10 te acompaño a la UCRIF por la declaración. Quedamos en el SAPS con Lucía."
+	r := e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+	if r.Status != 200 {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+	m := r.json(t)
+	red := redactionsOf(t, m)
+	if red["UCRIF"] == "" || red["declaración"] != "legal" || red["SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
+		t.Fatalf("redactions %v", red)
+	}
+	text := m["text"].(string)
+	if strings.Contains(text, "UCRIF") || strings.Contains(text, "declara") || !strings.Contains(text, "jueves a las 10") {
+		t.Fatalf("text %q", text)
+	}
+	// Staff confirm a name: it stays.
+	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body, "confirm_names": []string{"Lucía"}})
+	if red := redactionsOf(t, r.json(t)); red["Lucía"] != "" {
+		t.Fatalf("confirmed name removed: %v", red)
+	}
+	// A registered meeting point is a known name.
+	if r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
+		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
+	}
+	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": "Hola, el lunes a las 11 en Metro Sol, ¿vale?"})
+	if m := r.json(t); len(redactionsOf(t, m)) != 0 || !strings.Contains(m["text"].(string), "Metro Sol") {
+		t.Fatalf("meeting point flagged: %s", r.Body)
+	}
+}
+
+// Mostly sensitive free text is refused, and the refusal says what would
+// have been removed.
+func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
+	e := newEnv(t)
+	code := e.monitoredParticipant("+34 612 004 002")
+	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
+	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	d := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+	if d["reason"] != "mostly_sensitive" || len(d["categories"].([]any)) < 2 || len(redactionsOf(t, d)) < 3 {
+		t.Fatalf("details %v", d)
+	}
+	if strings.Contains(e.logs.String(), "psicóloga") {
+		t.Fatal("the body is in the logs")
+	}
+}
+
+// Format controls and mixed scripts are refused with their reason, for
+// free text and for a meeting point.
+func TestFreeTextObfuscationRefused(t *testing.T) {
+	e := newEnv(t)
+	code := e.monitoredParticipant("+34 612 004 003")
+	for body, reason := range map[string]string{
+		"Hola, mañana vamos a la \u202eaícilop\u202c a las 10": "format_control",
+		"Hola, mañana vamos a la pоlicía a las 10":             "mixed_script",
+	} {
+		r := e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+		if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+			t.Fatalf("%q: %d %s", body, r.Status, r.Body)
+		}
+		if d := r.json(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != reason {
+			t.Fatalf("%q: details %v", body, d)
+		}
+	}
+	r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro \u202eloS\u202c", "kind": "metro"})
+	if r.Status != 422 || r.errCode(t) != "meeting_point_not_neutral" {
+		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
+	}
+	// A template parameter too.
+	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro \u202eloS\u202c"}})
+	if r.Status != 422 {
+		t.Fatalf("template parameter: %d %s", r.Status, r.Body)
+	}
+}
+
+// GATEWAY_MONITORED_FREE_TEXT=refuse: a monitored phone gets templates
+// only; a phone that is not monitored still gets free text.
+func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
+	e := newEnvWith(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextRefuse}})
+	code := e.monitoredParticipant("+34 612 004 004")
+	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
+	if r.Status != 422 || r.errCode(t) != "free_text_refused" {
+		t.Fatalf("free text: %d %s", r.Status, r.Body)
+	}
+	r = e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
+	if r.Status != 202 {
+		t.Fatalf("template: %d %s", r.Status, r.Body)
+	}
+	b := maria()
+	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 005", false, true, []string{}
+	r = e.do(RoleStaff, "POST", "/v1/participants", b)
+	other := r.json(t)["code"].(string)
+	e.do(RoleStaff, "POST", "/v1/participants/"+other+"/consents", grant("sms"))
+	if r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
+		t.Fatalf("not monitored: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestDiscreetConfigValidate(t *testing.T) {
+	if _, err := DiscreetCatalog(DiscreetConfig{MonitoredFreeText: "sometimes"}); err == nil {
+		t.Fatal("bad policy accepted")
+	}
+	if _, err := DiscreetCatalog(DiscreetConfig{UnknownNames: "maybe"}); err == nil {
+		t.Fatal("bad unknown-names accepted")
+	}
+}

@@ -1,0 +1,190 @@
+package templates
+
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Default-deny for what a lexicon cannot know. Local services, procedures
+// and programmes are endless and are mostly written as acronyms ("CAID",
+// "SerD", "CeGIDD") or proper names ("Sandoval", "Kalayaan"). For a
+// monitored phone (ScanOptions.UnknownNames) the scan reports as
+// CategoryUnknownName:
+//
+//   - an acronym: a word with two or more capital letters, unless it is on
+//     the short benign list (OK, SMS, AM, PM...) or the whole text is
+//     written in capitals;
+//   - a capitalised name that does not start a sentence: one or more
+//     capitalised words, joined by particles ("Amicale du Nid", "Women
+//     and Girls Network"), unless it is a day, a month, a greeting or
+//     another word of the benign vocabulary (lexicon/benign.list).
+//
+// Names in ScanOptions.KnownNames (the registered meeting points, the
+// names staff confirmed) are never unknown. The preview shows these
+// findings so staff can rephrase or confirm a name.
+
+// DefaultUnknownNames is whether a monitored phone's free text is scanned
+// for unknown names when the deployment does not say (chosen from the
+// corpus figures in docs/benchmarks.md).
+const DefaultUnknownNames = true
+
+// benignAcronyms: capitals that say nothing about her.
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg`)
+
+// nameParticles join capitalised words into one name.
+var nameParticles = normWordSet(`de del dels d la las los el les l di da dal della delle dei degli do dos das du des
+	y e i and of the et und`)
+
+func (sc *scanState) unknownNames() {
+	n := sc.n
+	t := n.b
+	L := len(t)
+	loadBenign()
+	// A text mostly in capitals is shouting, not acronyms (counted on
+	// the ASCII letters, which is enough to tell).
+	up, letters := 0, 0
+	for i := 0; i < len(n.orig); i++ {
+		c := n.orig[i]
+		if c >= 'A' && c <= 'Z' {
+			up++
+			letters++
+		} else if c >= 'a' && c <= 'z' {
+			letters++
+		}
+	}
+	shouting := letters > 0 && up*10 >= letters*6
+	known := sc.knownSpans()
+	inKnown := func(s, e int) bool {
+		for _, k := range known {
+			if k[0] <= s && e <= k[1] {
+				return true
+			}
+		}
+		return false
+	}
+	spanStart, spanEnd := -1, -1
+	flush := func() {
+		if spanStart >= 0 {
+			sc.add(spanStart, spanEnd, catUnknown)
+		}
+		spanStart, spanEnd = -1, -1
+	}
+	for i := 0; i < L; {
+		if !isWord[t[i]] {
+			i++
+			continue
+		}
+		s := i
+		for i < L && isWord[t[i]] {
+			i++
+		}
+		e := i
+		w := bytesToStr(t[s:e])
+		if o := n.orig[n.src[s]]; o >= 'a' && o <= 'z' || !isLetter(t[s]) && t[s] < 0x80 || shouting || !n.upperAt(s) {
+			// A lower-case particle may join two capitalised words.
+			if spanStart >= 0 && !(nameParticles[w] && sc.capitalisedNext(e)) {
+				flush()
+			}
+			continue
+		}
+		caps := 0
+		for k := s; k < e; k++ {
+			if (isLetter(t[k]) || t[k] >= 0x80) && n.upperAt(k) {
+				caps++
+			}
+		}
+		acronym := caps >= 2
+		name := false
+		switch {
+		case e-s < 2 && !acronym, inKnown(s, e):
+		case acronym:
+			name = !benignAcronyms[w]
+		case benignSet[w]:
+		case sc.sentenceStart(s):
+			// Only as the first word of a longer name: "Médicos del Mundo".
+			name = sc.capitalisedNext(e) && !benignSet[w]
+		default:
+			name = true
+		}
+		if !name {
+			flush()
+			continue
+		}
+		if spanStart < 0 {
+			spanStart = s
+		}
+		spanEnd = e
+	}
+	flush()
+}
+
+// capitalisedNext: the next word after p (past spaces and particles) is
+// capitalised.
+func (sc *scanState) capitalisedNext(p int) bool {
+	t := sc.n.b
+	L := len(t)
+	for steps := 0; steps < 4; steps++ {
+		for p < L && (t[p] == ' ' || t[p] == '\'') {
+			p++
+		}
+		if p >= L || !isWord[t[p]] {
+			return false
+		}
+		q := p
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		if isLetter(t[p]) && sc.n.upperAt(p) {
+			return !benignSet[bytesToStr(t[p:q])]
+		}
+		if !nameParticles[bytesToStr(t[p:q])] {
+			return false
+		}
+		p = q
+	}
+	return false
+}
+
+// sentenceStart: the word at normalised offset s begins the text, a
+// sentence, a line or a quotation.
+func (sc *scanState) sentenceStart(s int) bool {
+	orig := sc.n.orig
+	p := sc.n.origStart(s)
+	for p > 0 {
+		r, sz := utf8.DecodeLastRuneInString(orig[:p])
+		switch {
+		case r == '\n' || r == '.' || r == '!' || r == '?' || r == ':' || r == '¡' || r == '¿' || r == '…' || r == ';':
+			return true
+		case unicode.IsSpace(r) || r == '"' || r == '«' || r == '“' || r == '(' || r == '-' || r == '\'' || r == '»' || r == '”':
+			p -= sz
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// knownSpans finds the known names in the normalised text.
+func (sc *scanState) knownSpans() [][2]int {
+	var out [][2]int
+	t := sc.n.b
+	for _, k := range sc.opts.KnownNames {
+		key := []byte(normalizeString(k))
+		if len(key) < 2 {
+			continue
+		}
+		for off := 0; off < len(t); {
+			i := bytes.Index(t[off:], key)
+			if i < 0 {
+				break
+			}
+			s, e := off+i, off+i+len(key)
+			if (s == 0 || !isWord[t[s-1]]) && (e == len(t) || !isWord[t[e]]) {
+				out = append(out, [2]int{s, e})
+			}
+			off = e
+		}
+	}
+	return out
+}

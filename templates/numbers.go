@@ -1,0 +1,173 @@
+package templates
+
+import "strings"
+
+// Numbers a lexicon cannot list: phone numbers spelt in words or split by
+// a word ("seis uno dos, tres cuatro cinco...", "612 345 y 678"), and the
+// short emergency and helpline numbers written alone ("llama al 016",
+// "call 999", "le 3919").
+
+// digitWords: the digits spelt out in the shipped languages (one word,
+// one digit; single letters are left out, they are articles too).
+var digitWords = normWordSet(`cero uno dos tres cuatro cinco seis siete ocho nueve
+	zero un una dues tres quatre cinc sis set vuit nou
+	zero uno due tre quattro cinque sei sette otto nove
+	zéro un deux trois quatre cinq six sept huit neuf
+	zero um uma dois duas três quatro cinco seis sete oito nove
+	zero unu doi trei patru cinci șase sase șapte sapte opt nouă noua
+	zero oh one two three four five six seven eight nine`)
+
+// numberFillers may split a number: "612 345 y 678", "then 678".
+var numberFillers = normWordSet(`y e i and et și si then luego después despues poi dopo apoi depois puis després despres`)
+
+// hotlines are emergency and helpline numbers that mean help whenever
+// they stand alone: 112 (EU), 016 (ES gender violence), 091/092/062 (ES
+// police, Guardia Civil), 024, 999 (UK), 911, 1522 (IT violence), 3919
+// and 3977 (FR), the 116 numbers (EU helplines; 116 006 victims).
+var hotlines = map[string]bool{
+	"112": true, "016": true, "091": true, "092": true, "062": true, "024": true, "999": true, "911": true,
+	"1522": true, "3919": true, "3977": true, "116006": true, "116000": true, "116111": true, "116123": true,
+}
+
+// callHotlines mean help only after a word for calling ("appelle le 17",
+// "call 101"): police, ambulance, fire and social-emergency numbers that
+// are also ordinary numbers (FR 15, 17, 18, 115, 119; IT 113, 114, 118;
+// PT 144; UK 101, 111).
+var callHotlines = map[string]bool{
+	"15": true, "17": true, "18": true, "113": true, "114": true, "115": true, "118": true, "119": true,
+	"144": true, "101": true, "111": true,
+}
+
+// callWords: words for calling, before a short number (up to two words
+// may stand between: "llama al", "liga para o").
+var callWords = normWordSet(`llama llamar llámame llamame llamad marca marcar truca trucar truqueu chiama chiamare chiamate
+	appelle appelez appeler compose composez liga ligar ligue suna sună sunați sunati call ring dial phone text`)
+
+// hotlineAt flags a number chunk [s,e) of the given digits (no
+// separators) that is a hotline.
+func (sc *scanState) hotlineAt(s, e int, digits string) {
+	if hotlines[digits] || callHotlines[digits] && sc.afterCallWord(s) {
+		sc.add(s, e, catPhone)
+	}
+}
+
+// callLinks may stand between a word for calling and the number.
+var callLinks = normWordSet(`al el a la le au il lo o ao para per pe the on at to no`)
+
+// afterCallWord: a word for calling comes right before s, or with one or
+// two of callLinks between ("llama al 091", "liga para o 112"), or up to
+// five words before when a link word comes right before the number
+// ("appelle tout de suite le 17").
+func (sc *scanState) afterCallWord(s int) bool {
+	t := sc.n.b
+	p := s
+	linked := false
+	for k := 0; k < 6; k++ {
+		if p == 0 || t[p-1] != ' ' {
+			return false
+		}
+		e := p - 1
+		b := e
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		if b == e {
+			return false
+		}
+		w := bytesToStr(t[b:e])
+		if callWords[w] {
+			return true
+		}
+		if k == 0 && callLinks[w] {
+			linked = true
+		}
+		if !callLinks[w] && !linked || k >= 2 && !linked {
+			return false
+		}
+		p = b
+	}
+	return false
+}
+
+// spelledPhone looks at the number run around the word at [s,e) (a digit
+// word or a filler between numbers) and flags it as a phone if it has
+// seven digits or more in all.
+func (sc *scanState) spelledPhone(s, e int) int {
+	t := sc.n.b
+	L := len(t)
+	if s < sc.phoneDone {
+		return e
+	}
+	kind := func(a, b int) int { // 1 digits, 2 digit word, 3 filler, 0 other
+		w := bytesToStr(t[a:b])
+		switch {
+		case isDigit(t[a]) && strings.Trim(w, "0123456789") == "":
+			return 1
+		case digitWords[w]:
+			return 2
+		case numberFillers[w]:
+			return 3
+		}
+		return 0
+	}
+	// Walk back to the start of the run.
+	start := s
+	for steps := 0; steps < 24 && start > 1; steps++ {
+		q := start - 1
+		for q > 0 && start-q <= 2 && (t[q] == ' ' || t[q] == ',' || t[q] == '-' || t[q] == '.') {
+			q--
+		}
+		if !isWord[t[q]] {
+			break
+		}
+		b := q
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		if kind(b, q+1) == 0 {
+			break
+		}
+		start = b
+	}
+	digits, words, fillers := 0, 0, 0
+	end, fillersInRow := start, 0
+	for p, steps := start, 0; p < L && steps < 40; steps++ {
+		q := p
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		if q == p {
+			break
+		}
+		k := kind(p, q)
+		if k == 0 || k == 3 && (fillersInRow == 2 || digits == 0) {
+			break
+		}
+		switch k {
+		case 1:
+			digits += q - p
+			end = q
+		case 2:
+			digits++
+			words++
+			end = q
+		case 3:
+			fillers++
+		}
+		if k == 3 {
+			fillersInRow++
+		} else {
+			fillersInRow = 0
+		}
+		p = q
+		for p < L && p-q < 2 && (t[p] == ' ' || t[p] == ',' || t[p] == '-' || t[p] == '.') {
+			p++
+		}
+	}
+	if digits >= 7 && (words > 0 || fillers > 0) {
+		sc.add(start, end, catPhone)
+		sc.phoneDone = end
+		return end
+	}
+	return e
+}
