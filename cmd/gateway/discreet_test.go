@@ -20,13 +20,13 @@ import (
 // A terms file that is set but unreadable stops serve before anything else.
 func TestServeRefusesUnreadableTermsFile(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x",
+	code, _, stderr := runCmd(t, "serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x",
 		"--discreet-terms-file", filepath.Join(dir, "missing.txt"))
 	if code != 1 || !strings.Contains(stderr, "terms file") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	t.Setenv("GATEWAY_DISCREET_STOP_FILE", filepath.Join(dir, "missing-stop.txt"))
-	code, _, stderr = runCmd(t, "serve", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
+	code, _, stderr = runCmd(t, "serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
 	if code != 1 || !strings.Contains(stderr, "stop list") {
 		t.Fatalf("stop list: exit %d, stderr %q", code, stderr)
 	}
@@ -61,7 +61,7 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		run(ctx, []string{"serve", "--database-url", url, "--key-file", keyFile, "--data-dir", dir, "--addr", addr,
+		run(ctx, []string{"serve", "--sink", "--database-url", url, "--key-file", keyFile, "--data-dir", dir, "--addr", addr,
 			"--discreet-terms-file", terms}, &bytes.Buffer{}, &serveErr)
 	}()
 	defer func() { cancel(); wg.Wait() }()
