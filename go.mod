@@ -3,6 +3,7 @@ module safecontact
 go 1.26.0
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/blevesearch/snowballstem v0.9.0
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc
 	github.com/chromedp/cdproto v0.159.0

@@ -17,12 +17,26 @@
 // rules are on Form; Validate checks and normalises a form (initials,
 // languages, time zone, safe windows and phone through consent's
 // validators) and returns the first problem as an *errs.Error with a
-// constant code (the Code* constants) and the field path at fault, never
-// its value. Warnings runs the discreet filter over the free-text fields:
-// its findings are returned to the sender as warnings, not refusals (the
-// form is not sent to her phone; but standardised means facts, not
-// narratives, and a street address or a name of a shelter rarely belongs
-// in a referral).
+// constant code (the Code* constants). Warnings runs the discreet filter
+// over the free-text fields (and Receipt.Warnings over a receipt's): its
+// findings are returned to the sender as warnings, not refusals (the form
+// is not sent to her phone; but standardised means facts, not narratives,
+// and a street address or a name of a shelter rarely belongs in a
+// referral). Free text may hold no control character but the line feed,
+// and no invisible format character (bidirectional overrides, zero-width
+// characters, the byte-order mark): those make text read otherwise than it
+// is, or hide a word from the filter.
+//
+// # Errors carry no input
+//
+// A refusal's Message is fixed text (and numbers of the schema's limits);
+// its Field is built from the schema's own field names and list indexes
+// only. A key the schema does not have is written as "*" (an unknown field
+// at the top is "*", a name-like key inside an unknown object is "*.name",
+// with the name-like key lower-cased), because a key can carry a name or a
+// phone number as well as a value can. Errors of an opened package keep a
+// Field only when it is a field of the schema. Errors are shown to staff,
+// logged and audited, so this holds for every one of them.
 //
 // # Canonical JSON
 //
@@ -47,22 +61,55 @@
 //
 // Canonical produces it: the validated struct is marshalled, read back
 // into generic values and marshalled again (encoding/json sorts map
-// keys). The receiver checks the bytes it verified are canonical by
-// decoding them and encoding them again, and refuses a package whose body
-// differs (package_malformed): a body with a duplicate key, or with
-// spaces, or with an escaped letter, would otherwise read differently in
-// another JSON parser than the signer meant. The receiver never
-// re-canonicalises before verifying: the signature is over the bytes as
-// received.
+// keys). The receiver decodes the bytes it verified, validates the form,
+// encodes it again and refuses the package (package_malformed) unless
+// that gives back the very bytes signed: a body with a duplicate key, or
+// with spaces, or with an escaped letter, would otherwise read differently
+// in another JSON parser than the signer meant, and a body that Validate
+// changes ("m r" for initials, a need twice) would hand on a form that is
+// not the one signed. The receiver never re-canonicalises before
+// verifying: the signature is over the bytes as received.
 //
 // # Packages
 //
 // The byte layout, what is authenticated and why, and the refusals of
 // OpenReferral and OpenReceipt are documented at the top of package.go.
+//
 // Replay detection needs storage, so it is the caller's: opening returns
-// the authenticated package id, the caller refuses an id it has already
-// imported (CodeReplayed) and keeps ids until Envelope.RefusedAfter, after
-// which opening refuses the package as expired anyway.
+// the authenticated sender key id and package id; the caller keys its
+// store on the pair (sender key id, package id), refuses a pair it has
+// already imported (CodeReplayed), and keeps each pair until
+// Envelope.KeepUntil (the package's expiry plus the clock skew), after
+// which opening refuses the package as expired anyway. The pair, not the
+// id alone: the id is in the clear header, so another partner who saw a
+// package must not be able to make the real one look like a replay by
+// sending its id first.
+//
+// # The inbox: answering a caller that is not authenticated
+//
+// The inbox accepts packages without a user token; the package's
+// signature is its authentication, and until it has verified the caller
+// is anyone. The box is anonymous and the recipient's card is public, so
+// anyone can make a package that opens and reaches the partner lookup:
+// telling "unknown sender" from "bad signature" would tell anyone which
+// key ids are verified partners (which organisations work together is
+// itself sensitive). So the inbox must:
+//
+//   - answer every refusal, whatever its code, with PublicRefusal(err):
+//     the one code package_refused and one fixed message, with one HTTP
+//     status; the same for a replay (package_replayed) and for a package
+//     stored before;
+//   - write the detailed code (err's) to the audit, with the header's
+//     package id and nothing of the package's content;
+//   - answer an internal error (the directory or the database failed) as
+//     internal, so the sender retries; it depends on nothing the caller
+//     sent;
+//   - give no other detail: no key id, no field, no partner name, in the
+//     body, the headers or the logs it returns.
+//
+// Opening does its part: messages never repeat a key id, and an unknown
+// sender costs the same signature verification as a known one. Staff
+// importing a file are authenticated and may see the detailed code.
 //
 // # Risk pre-evaluation
 //

@@ -43,7 +43,7 @@ const (
 	CodeInvalidDate        = "invalid_date"        // not YYYY-MM-DD (or YYYY-MM where allowed), before 1900, or in the future
 	CodeInvalidRole        = "invalid_role"        // risk evaluation role not in EvaluatorRoles
 	CodeInvalidNeed        = "invalid_need"        // not in Needs
-	CodeInvalidText        = "invalid_text"        // invalid UTF-8, a control character, or longer than the field's limit
+	CodeInvalidText        = "invalid_text"        // invalid UTF-8, a control or invisible format character, or longer than the field's limit
 	CodeConsentRequired    = "referral_consent_required"
 	CodeMissingEvidence    = "missing_evidence" // her agreement to be referred has no evidence reference
 	CodeInvalidEvidence    = "invalid_evidence" // evidence longer than consent.MaxEvidenceLen or not one line
@@ -178,43 +178,51 @@ func refield(err error, field string) error {
 }
 
 // DecodeForm reads a form from JSON (an API request or a package body):
-// one JSON object of at most MaxFormSize bytes, with no field the schema
-// lacks. A name-like field anywhere is refused with real_name_forbidden,
-// before any other unknown field. It does not validate: call Validate.
+// one JSON object of at most MaxFormSize bytes, nothing after it but white
+// space, with no field the schema lacks. A name-like field anywhere is
+// refused with real_name_forbidden, before any other unknown field. It
+// does not validate: call Validate.
 func DecodeForm(b []byte) (*Form, error) {
-	if len(b) > MaxFormSize {
-		return nil, formErr(CodeFormTooLarge, "", "a referral form is at most %d bytes of JSON", MaxFormSize)
-	}
 	var f Form
-	if err := decodeStrict(b, &f); err != nil {
+	if err := decodeStrict(b, &f, MaxFormSize); err != nil {
 		return nil, err
 	}
 	return &f, nil
 }
 
-// decodeStrict decodes one JSON object into dst (a pointer to a struct),
-// refusing name-like and unknown fields at any depth, wrong types and
-// trailing data. Errors never quote the input beyond a field name cut to
-// 40 bytes.
-func decodeStrict(b []byte, dst any) error {
+// placeholder stands in an error's field path for a key the schema does
+// not have: such a key came from the input, and errors never carry input
+// (a key can hold a name or a phone number as well as a value can).
+const placeholder = "*"
+
+// decodeStrict decodes one JSON object of at most max bytes into dst (a
+// pointer to a struct), refusing name-like and unknown fields at any
+// depth, wrong types and trailing data. An error's Field is built only
+// from the schema's field names, list indexes, the placeholder and (for
+// real_name_forbidden) the lower-cased name-like key; its Message takes
+// nothing from the input.
+func decodeStrict(b []byte, dst any, max int) error {
+	if len(b) > max {
+		return formErr(CodeFormTooLarge, "", "the JSON is larger than %d bytes", max)
+	}
 	if !utf8.Valid(b) {
-		return formErr(CodeInvalidJSON, "", "the form is not valid UTF-8")
+		return formErr(CodeInvalidJSON, "", "the JSON is not valid UTF-8")
 	}
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
-		return formErr(CodeInvalidJSON, "", "the form is not valid JSON")
+		return formErr(CodeInvalidJSON, "", "this is not valid JSON")
 	}
-	if dec.More() {
-		return formErr(CodeInvalidJSON, "", "the form has data after the JSON object")
+	if !onlySpace(b[dec.InputOffset():]) {
+		return formErr(CodeInvalidJSON, "", "there is data after the JSON object")
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return formErr(CodeInvalidJSON, "", "the form is a JSON object")
+		return formErr(CodeInvalidJSON, "", "the JSON is not an object")
 	}
 	t := reflect.TypeOf(dst).Elem()
-	if err := checkNames(obj, ""); err != nil {
+	if err := checkNames(obj, t, ""); err != nil {
 		return err
 	}
 	if err := checkFields(obj, t, ""); err != nil {
@@ -224,12 +232,30 @@ func decodeStrict(b []byte, dst any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return formErr(CodeInvalidJSON, te.Field, "this field has the wrong type (expected %s)", te.Type.String())
+		if errors.As(err, &te) && schemaPath(t, te.Field) {
+			return formErr(CodeInvalidJSON, te.Field, "this field has a value of the wrong type (expected %s)", jsonType(te.Type))
 		}
-		return formErr(CodeInvalidJSON, "", "the form does not match the schema")
+		return formErr(CodeInvalidJSON, "", "the JSON does not match the schema")
 	}
 	return nil
+}
+
+// onlySpace reports whether b is JSON white space only.
+func onlySpace(b []byte) bool { return len(bytes.TrimLeft(b, " \t\r\n")) == 0 }
+
+// jsonType names what a value of Go type t is in JSON.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct:
+		return "an object"
+	}
+	return "another type"
 }
 
 func join(path, key string) string {
@@ -239,39 +265,58 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func cut(s string) string {
-	if len(s) <= 40 {
-		return s
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	i := 40
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	sort.Strings(keys) // the same error for the same input
+	return keys
 }
 
-// checkNames refuses a name-like key anywhere in v.
-func checkNames(v any, path string) error {
+// checkNames refuses a name-like key anywhere in v, the value of schema
+// type t (nil inside something the schema does not have). The path names
+// the schema's fields by their names and list elements by their indexes;
+// whatever the schema does not have there (an unknown key, an object or a
+// list where the schema has text) is one placeholder, however deep it
+// goes.
+func checkNames(v any, t reflect.Type, path string) error {
+	unknown := path // the path of what the schema does not have here
+	if t != nil {
+		unknown = join(path, placeholder)
+	}
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // the same error for the same input
+		keys := sortedKeys(x)
 		for _, k := range keys {
 			if consent.IsRealNameField(k) {
-				return formErr(CodeRealNameForbidden, join(path, k), "real names are never sent; identify her by initials (e.g. \"M.R.\")")
+				return formErr(CodeRealNameForbidden, join(path, strings.ToLower(k)), "real names are never sent; identify her by initials (e.g. \"M.R.\")")
 			}
 		}
+		var fields map[string]reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		}
 		for _, k := range keys {
-			if err := checkNames(x[k], join(path, k)); err != nil {
+			var err error
+			if ft, ok := fields[k]; ok {
+				err = checkNames(x[k], ft, join(path, k))
+			} else {
+				err = checkNames(x[k], nil, unknown)
+			}
+			if err != nil {
 				return err
 			}
 		}
 	case []any:
 		for i, e := range x {
-			if err := checkNames(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			var err error
+			if t != nil && t.Kind() == reflect.Slice {
+				err = checkNames(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			} else {
+				err = checkNames(e, nil, unknown)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -280,18 +325,19 @@ func checkNames(v any, path string) error {
 }
 
 // checkFields refuses keys of obj that struct type t does not have, and
-// recurses into nested structs, so the error names the whole path.
+// recurses into nested structs. The error names the object holding the
+// unknown key (path.*) and lists the fields it may have.
 func checkFields(obj map[string]any, t reflect.Type, path string) error {
 	known := jsonFields(t)
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(obj) {
 		ft, ok := known[k]
 		if !ok {
-			return formErr(CodeUnknownField, cut(join(path, k)), "the referral form has no such field")
+			names := make([]string, 0, len(known))
+			for n := range known {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return formErr(CodeUnknownField, join(path, placeholder), "a field the schema does not have; the fields here are %s", strings.Join(names, ", "))
 		}
 		if sub, isObj := obj[k].(map[string]any); isObj && ft.Kind() == reflect.Struct {
 			if err := checkFields(sub, ft, join(path, k)); err != nil {
@@ -300,6 +346,34 @@ func checkFields(obj map[string]any, t reflect.Type, path string) error {
 		}
 	}
 	return nil
+}
+
+// schemaPath reports whether field is a path of struct type t's JSON
+// schema: field names joined by dots, a list field optionally followed by
+// an index ("languages[1]").
+func schemaPath(t reflect.Type, field string) bool {
+	if field == "" {
+		return false
+	}
+	for _, seg := range strings.Split(field, ".") {
+		name, idx, indexed := strings.Cut(seg, "[")
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		ft, ok := jsonFields(t)[name]
+		if !ok {
+			return false
+		}
+		t = ft
+		if indexed {
+			n, ok := strings.CutSuffix(idx, "]")
+			if !ok || t.Kind() != reflect.Slice || n == "" || strings.Trim(n, "0123456789") != "" {
+				return false
+			}
+			t = t.Elem()
+		}
+	}
+	return true
 }
 
 var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
@@ -356,9 +430,13 @@ var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "
 
 // cleanText checks and normalises a free-text or one-line field: valid
 // UTF-8, line breaks made LF, trimmed, NFC, no control character but the
-// line feed of a multi-line field, at most max characters.
+// line feed of a multi-line field, no format character (Unicode Cf:
+// bidirectional overrides and isolates, zero-width spaces and joiners, the
+// byte-order mark, ...), at most max characters. Format characters are
+// invisible: they can make text read otherwise than it is stored, and
+// split a word so the discreet filter does not see it.
 func cleanText(s, field string, max int, multiline bool) (string, error) {
-	bad := formErr(CodeInvalidText, field, "must be text of at most %d characters%s", max, map[bool]string{true: "", false: " on one line"}[multiline])
+	bad := formErr(CodeInvalidText, field, "must be text of at most %d characters%s, without control or invisible formatting characters", max, map[bool]string{true: "", false: " on one line"}[multiline])
 	if !utf8.ValidString(s) {
 		return "", bad
 	}
@@ -367,7 +445,7 @@ func cleanText(s, field string, max int, multiline bool) (string, error) {
 		return "", bad
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && r == '\n') {
+		if (unicode.IsControl(r) && !(multiline && r == '\n')) || unicode.Is(unicode.Cf, r) {
 			return "", bad
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -40,6 +41,7 @@ func openChecked(t *testing.T, pkg []byte, a, me *keys.OrgIdentity) {
 		t.Fatalf("OpenReferral = %v, %v: exactly one must be nil", r, err)
 	}
 	if r == nil {
+		checkNoInput(t, err, formType, true)
 		return
 	}
 	if r.Recipient != me.KeyID() || r.Form == nil {
@@ -81,8 +83,10 @@ func FuzzOpenReferral(f *testing.F) {
 // FuzzOpenInner fuzzes what is inside the box, with a header copied from
 // it; when sign is set, the fuzzed bytes are signed by the known sender
 // first, so the fuzzer reaches the checks after the signature and the
-// body decoder. (The box itself is left out: it only costs time, and
-// FuzzOpenReferral covers it.)
+// body decoder. The kind byte picks the referral or the receipt path.
+// (The box itself is left out: it only costs time, and FuzzOpenReferral
+// covers it.) Whatever opens is exactly what was signed: its canonical
+// JSON is the signed body, byte for byte. A refusal carries no input.
 func FuzzOpenInner(f *testing.F) {
 	a, b := fixedOrg(f, 1), fixedOrg(f, 3)
 	pkg, _, err := SealReferral(validForm(), a, b.Public(), now, SealOptions{})
@@ -93,12 +97,23 @@ func FuzzOpenInner(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	rpkg, _, err := SealReceipt(NewReceipt(newPackageID(), Redirected, "She needs a protected shelter first."), a, b.Public(), now, SealOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	rinner, err := b.Open(rpkg[headerLen:])
+	if err != nil {
+		f.Fatal(err)
+	}
 	unsigned := inner[:len(inner)-sigLen]
 	f.Add(inner, false)
 	f.Add(unsigned, true)
-	f.Add(edited(unsigned, func(c []byte) []byte { c[1] = byte(KindReceipt); return c }), true)
+	f.Add(rinner[:len(rinner)-sigLen], true)
+	f.Add(edited(unsigned, func(c []byte) []byte { c[offKind] = byte(KindReceipt); return c }), true)
 	f.Add(edited(unsigned, func(c []byte) []byte { c[innerHead] = ' '; return c }), true)
-	f.Add(edited(unsigned, func(c []byte) []byte { c[41] ^= 0x80; return c }), true) // created
+	f.Add(edited(unsigned, func(c []byte) []byte { c[offExpires-1] ^= 0x80; return c }), true) // created
+	f.Add(edited(unsigned, func(c []byte) []byte { c[0] = 2; return c }), true)
+	f.Add([]byte(strings.Replace(string(unsigned), `"initials":"MR"`, `"initials":"mr"`, 1)), true)
 	f.Add([]byte{}, true)
 	partners := partnersOf(a)
 	f.Fuzz(func(t *testing.T, in []byte, sign bool) {
@@ -106,16 +121,47 @@ func FuzzOpenInner(f *testing.F) {
 			in = append(append([]byte{}, in...), a.Sign(append([]byte(signTag), in...))...)
 		}
 		h := Header{Version: FormatVersion, Kind: KindReferral, Recipient: b.KeyID()}
-		if len(in) >= 26 {
-			h.Kind = Kind(in[1])
-			copy(h.ID[:], in[10:26])
+		if len(in) >= offSender {
+			h.Kind = Kind(in[offKind])
+			h.ID = PackageID(in[offID:offSender])
 		}
-		r, err := referralFromInner(h, in, b.KeyID(), partners, now, OpenOptions{})
-		if (r == nil) == (err == nil) {
-			t.Fatalf("referralFromInner = %v, %v: exactly one must be nil", r, err)
+		var signed []byte
+		if len(in) >= innerHead+sigLen {
+			signed = in[innerHead : len(in)-sigLen]
 		}
-		if r != nil && (r.ID != h.ID || r.Form.Validate(r.Created) != nil) {
-			t.Fatalf("opened %+v from header %+v, or an invalid form", r.Envelope, h)
+		var opened any
+		var env *Envelope
+		var err error
+		schema := formType
+		if h.Kind == KindReceipt {
+			schema = receiptType
+			if r, e := receiptFromInner(h, in, b.Public(), partners, now, OpenOptions{}); e != nil || r == nil {
+				opened, err = r, e
+			} else {
+				opened, env, err = r.Receipt, &r.Envelope, r.Receipt.Validate()
+			}
+		} else {
+			if r, e := referralFromInner(h, in, b.Public(), partners, now, OpenOptions{}); e != nil || r == nil {
+				opened, err = r, e
+			} else {
+				opened, env, err = r.Form, &r.Envelope, r.Form.Validate(r.Created)
+			}
+		}
+		if env == nil {
+			if err == nil || !reflect.ValueOf(opened).IsNil() {
+				t.Fatalf("opened nothing and refused nothing: %v, %v", opened, err)
+			}
+			checkNoInput(t, err, schema, true)
+			return
+		}
+		if err != nil {
+			t.Fatalf("opened a value that does not validate: %v", err)
+		}
+		if env.ID != h.ID || env.Kind != h.Kind || env.Recipient != b.KeyID() {
+			t.Fatalf("opened %+v from header %+v", env, h)
+		}
+		if c, err := Canonical(opened); err != nil || !bytes.Equal(c, signed) {
+			t.Fatalf("opened a value that is not the signed body:\nsigned %s\nopened %s", signed, c)
 		}
 	})
 }
@@ -138,15 +184,19 @@ func FuzzDecodeForm(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"languages":[{"name":1}]}`))
 	f.Add([]byte("\xff"))
+	f.Add([]byte(`{"Maria Rossi":{"name":1}}`))
+	f.Add(append(append([]byte{}, canon...), "]]]"...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		form, err := DecodeForm(data)
 		if err != nil {
 			if form != nil {
 				t.Fatal("a form with an error")
 			}
+			checkNoInput(t, err, formType, false)
 			return
 		}
-		if form.Validate(now) != nil {
+		if err := form.Validate(now); err != nil {
+			checkNoInput(t, err, formType, false)
 			return
 		}
 		c, err := Canonical(form)
@@ -173,4 +223,36 @@ func mustValidF(f *testing.F) *Form {
 		f.Fatal(err)
 	}
 	return form
+}
+
+// FuzzDecodeReceipt: DecodeReceipt never panics, its refusals and those
+// of Validate carry no input, and a valid receipt's canonical JSON reads
+// back to itself.
+func FuzzDecodeReceipt(f *testing.F) {
+	r := NewReceipt(newPackageID(), Redirected, "She needs a protected shelter first.")
+	r.RedirectedTo = "protected-shelter programme"
+	canon, _ := Canonical(r)
+	f.Add(canon)
+	f.Add([]byte(strings.Replace(string(canon), `"outcome"`, `"name":"Maria","outcome"`, 1)))
+	f.Add([]byte(`{"schema":"safecontact/referral-receipt/v1","referral":{"Maria":{"surname":1}}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeReceipt(data)
+		if err != nil {
+			checkNoInput(t, err, receiptType, false)
+			return
+		}
+		if err := r.Validate(); err != nil {
+			checkNoInput(t, err, receiptType, false)
+			return
+		}
+		c, err := Canonical(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeReceipt(c)
+		if err != nil || back.Validate() != nil || !isCanonical(c, back) {
+			t.Fatalf("canonical receipt does not read back: %v\n%s", err, c)
+		}
+	})
 }

@@ -2,12 +2,17 @@ package referral
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/blake2b"
+	"golang.org/x/crypto/nacl/box"
 
 	"safecontact/errs"
 	"safecontact/keys"
@@ -76,7 +81,8 @@ func TestReferralRoundTrip(t *testing.T) {
 	if !bytes.Equal(want, back) {
 		t.Fatalf("form changed on the way:\n%s\n%s", want, back)
 	}
-	if got.ID != env.ID || got.Sender != x.a.KeyID() || !got.Created.Equal(env.Created) || !got.RefusedAfter.Equal(env.Expires) {
+	if got.ID != env.ID || got.Sender != x.a.KeyID() || got.Recipient != x.b.KeyID() || !got.Created.Equal(env.Created) ||
+		!got.KeepUntil.Equal(env.Expires.Add(DefaultClockSkew)) || !env.KeepUntil.Equal(got.KeepUntil) {
 		t.Fatalf("opened envelope %+v, sealed %+v", got.Envelope, env)
 	}
 	if got.Form.Phone != "+34612345678" || got.Form.Initials != "MR" {
@@ -188,7 +194,8 @@ func TestOpenRefuses(t *testing.T) {
 		{"tampered ephemeral key", edited(pkg, func(c []byte) []byte { c[headerLen] ^= 1; return c }), x.b, fromA, now, OpenOptions{}, CodeTampered, ""},
 		{"tampered signature", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[len(c)-1] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
 		{"tampered body, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[innerHead+5] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
-		{"tampered expiry, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[49] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
+		{"tampered expiry, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[offLen-1] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
+		{"tampered recipient digest, resealed", rebuild(t, pkg, edited(inner, func(c []byte) []byte { c[offID-1] ^= 1; return c }), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
 		{"signed by someone else", rebuild(t, pkg, resign(x.c, inner), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeBadSignature, ""},
 		{"lookup gives another partner's keys", pkg, x.b, otherKey, now, OpenOptions{}, CodeUnknownSender, ""},
 		{"lookup gives the signing key with another sealing key", pkg, x.b, mixedKey, now, OpenOptions{}, CodeUnknownSender, ""},
@@ -216,15 +223,28 @@ func TestOpenRefuses(t *testing.T) {
 		{"text-mode transfer", bytes.ReplaceAll(pkg, []byte("\r\n"), []byte("\n")), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"unknown kind", edited(pkg, func(c []byte) []byte { c[9] = 7; return c }), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"a receipt opened as a referral", receipt, x.b, fromA, now, OpenOptions{}, CodeWrongKind, ""},
-		{"signed, expires before made", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { copy(c[42:50], c[34:42]); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
-		{"signed, body length wrong", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { binary.BigEndian.PutUint32(c[50:54], 3); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
-		{"signed, huge body length", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { binary.BigEndian.PutUint32(c[50:54], 0xffffffff); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, expires before made", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { copy(c[offExpires:offLen], c[offCreated:offExpires]); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, body length wrong", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { binary.BigEndian.PutUint32(c[offLen:innerHead], 3); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, huge body length", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { binary.BigEndian.PutUint32(c[offLen:innerHead], 0xffffffff); return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, inner version 2 under a version 1 header", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { c[0] = 2; return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeTampered, ""},
+		{"signed, inner version 0 under a version 1 header", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte { c[0] = 0; return c })), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeTampered, ""},
+		{"signed for another identity with B's key id in the header", rebuild(t, pkg, resign(x.a, edited(inner, func(c []byte) []byte {
+			d := x.c.Digest()
+			copy(c[offRecipient+8:offID], d[8:]) // the first 8 bytes (the key id) still B's
+			return c
+		})), x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeWrongRecipient, ""},
 		{"signed, too short inside", rebuild(t, pkg, inner[:innerHead+sigLen-1], x.b.Public()), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"signed, body not JSON", signedBody("hello"), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"signed, body not canonical", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials": "MR"`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"signed, duplicate key", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials":"XY","initials":"MR"`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
-		{"signed, a name field", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials":"MR","name":"Maria"`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, "name"},
+		{"signed, a name field", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials":"MR","name":"Maria"`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"signed, an unknown field", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials":"MR","zzz":"Maria"`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, a wrong type", signedBody(strings.Replace(canon(func(*Form) {}), `"initials":"MR"`, `"initials":["Maria"]`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, "initials"},
+		{"signed, trailing data", signedBody(canon(func(*Form) {}) + "}"), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, not normalised (initials)", signedBody(canon(func(f *Form) { f.Initials = "m r" })), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, not normalised (a need twice)", signedBody(canon(func(f *Form) { f.Needs = []string{"housing", "housing"} })), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, not normalised (channels null)", signedBody(strings.Replace(canon(func(*Form) {}), `"channels":["sms","voice"]`, `"channels":null`, 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
+		{"signed, larger than MaxFormSize", signedBody(strings.Replace(canon(func(*Form) {}), `"notes":"`, `"notes":"`+strings.Repeat("a", MaxFormSize), 1)), x.b, fromA, now, OpenOptions{}, CodeMalformed, ""},
 		{"signed, a safety answer missing", signedBody(canon(func(f *Form) { f.Safety.ImminentDanger = Question{} })), x.b, fromA, now, OpenOptions{}, CodeMalformed, "safety.imminent_danger.answer"},
 		{"signed, another schema", signedBody(canon(func(f *Form) { f.Schema = "safecontact/referral/v9" })), x.b, fromA, now, OpenOptions{}, CodeMalformed, "schema"},
 	}
@@ -280,14 +300,22 @@ func TestOpenValidityBoundaries(t *testing.T) {
 			if errs.Code(err) != tc.code && !(tc.code == "" && err == nil) {
 				t.Fatalf("OpenReferral = %v, want %q", err, tc.code)
 			}
-			if tc.code == "" && (got == nil || got.RefusedAfter.After(got.Expires)) {
+			if tc.code == "" && (got == nil || !got.KeepUntil.Equal(got.Expires.Add(max(tc.opt.ClockSkew, DefaultClockSkew)))) {
 				t.Fatalf("opened %+v", got)
 			}
 		})
 	}
-	got, _ := OpenReferral(long, x.b, partnersOf(x.a), now, OpenOptions{})
-	if !got.RefusedAfter.Equal(now.Add(DefaultMaxAge)) {
-		t.Fatalf("RefusedAfter %v, want created + max age", got.RefusedAfter)
+	// KeepUntil is the package's expiry plus the skew, whatever the
+	// receiver's MaxAge: raised later, it would let an id forgotten at
+	// created + MaxAge open again.
+	for _, opt := range []OpenOptions{{}, {MaxAge: 7 * 24 * time.Hour}, {MaxAge: 100 * 24 * time.Hour}, {ClockSkew: time.Hour}} {
+		got, err := OpenReferral(long, x.b, partnersOf(x.a), now, opt)
+		if err != nil || !got.KeepUntil.Equal(now.Add(90*24*time.Hour).Add(opt.withDefaults().ClockSkew)) {
+			t.Fatalf("%+v: KeepUntil %v, %v", opt, got, err)
+		}
+		if _, err := OpenReferral(long, x.b, partnersOf(x.a), got.KeepUntil, OpenOptions{MaxAge: 1000 * 24 * time.Hour}); errs.Code(err) != CodeExpired {
+			t.Fatalf("opened at KeepUntil: %v", err)
+		}
 	}
 	if _, _, err := SealReferral(validForm(), x.a, x.b.Public(), now, SealOptions{Validity: -time.Hour}); errs.Code(err) != "invalid_validity" {
 		t.Fatalf("negative validity: %v", err)
@@ -333,5 +361,189 @@ func TestPackageID(t *testing.T) {
 		if _, err := ParsePackageID(bad); errs.Code(err) != "invalid_package_id" {
 			t.Errorf("ParsePackageID(%q) = %v", bad, err)
 		}
+	}
+}
+
+// A package sealed to a low-order X25519 key (the all-zero key of a zero
+// OrgPublic, or of a card carrying it) would open for anyone: the shared
+// secret is a constant. Sealing refuses it.
+func TestSealRefusesLowOrderRecipient(t *testing.T) {
+	x := newExchange()
+	to := x.b.Public()
+	to.Seal = [32]byte{}
+	pkg, _, err := SealReferral(validForm(), x.a, to, now, SealOptions{})
+	if err == nil {
+		// What a third party could then do: open the box with the
+		// all-zero key, with any private key of its own.
+		sealed := pkg[headerLen:]
+		var eph, zero [32]byte
+		copy(eph[:], sealed[:32])
+		h, _ := blake2b.New(24, nil)
+		h.Write(eph[:])
+		h.Write(zero[:])
+		var nonce [24]byte
+		copy(nonce[:], h.Sum(nil))
+		var anyPriv [32]byte
+		rand.Read(anyPriv[:])
+		if inner, ok := box.Open(nil, sealed[32:], &nonce, &zero, &anyPriv); ok && bytes.Contains(inner, []byte("+34612345678")) {
+			t.Fatalf("package sealed to a low-order key opened by a third party; phone in clear: %q", inner[innerHead:innerHead+80])
+		}
+		t.Fatal("sealed to the all-zero key")
+	}
+	if errs.Code(err) != keys.CodeInvalidKeys || pkg != nil {
+		t.Fatalf("SealReferral to the all-zero key: %v", err)
+	}
+	if _, _, err := SealReceipt(NewReceipt(newPackageID(), Accepted, ""), x.a, keys.OrgPublic{}, now, SealOptions{}); errs.Code(err) != keys.CodeInvalidKeys {
+		t.Fatalf("SealReceipt to the zero OrgPublic: %v", err)
+	}
+}
+
+// The receiver hands on exactly the form that was signed: a body that is
+// canonical JSON but that Validate would change is refused.
+func TestOpenRefusesUnnormalisedBody(t *testing.T) {
+	x := newExchange()
+	f := mustValid(t)
+	f.Initials = "m r"
+	f.Monitored = " YES"
+	f.Needs = []string{"legal_advice", "housing", "housing"}
+	f.Channels = nil
+	f.Notes = "  trailing spaces  \r\n"
+	body, _ := Canonical(f)
+	pkg, _, err := seal(KindReferral, body, x.a, x.b.Public(), now, SealOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReferral(pkg, x.b, partnersOf(x.a), now, OpenOptions{})
+	if err == nil {
+		after, _ := Canonical(r.Form)
+		t.Fatalf("accepted a body that is not normal form;\nsigned: %s\nstored: %s", body, after)
+	}
+	if r != nil || errs.Code(err) != CodeMalformed {
+		t.Fatalf("OpenReferral = %v, %v", r, err)
+	}
+	// Each change alone is refused too.
+	for name, edit := range map[string]func(f *Form){
+		"initials": func(f *Form) { f.Initials = "m r" },
+		"answer":   func(f *Form) { f.Monitored = " YES" },
+		"needs":    func(f *Form) { f.Needs = []string{"legal_advice", "housing"} },
+		"notes":    func(f *Form) { f.Notes = "trailing spaces " },
+		"phone":    func(f *Form) { f.Phone = "+34 612 345 678" },
+		"windows":  func(f *Form) { f.SafeWindows = []string{"MON 10:00-12:00"} },
+	} {
+		f := mustValid(t)
+		edit(f)
+		body, _ := Canonical(f)
+		pkg, _, _ := seal(KindReferral, body, x.a, x.b.Public(), now, SealOptions{})
+		if _, err := OpenReferral(pkg, x.b, partnersOf(x.a), now, OpenOptions{}); errs.Code(err) != CodeMalformed {
+			t.Errorf("%s not normalised: %v", name, err)
+		}
+	}
+}
+
+// probeInner is what a stranger who has B's public card can make: a
+// package that opens, claiming to come from sender, with a signature of
+// zeros.
+func probeInner(x exchange, sender keys.OrgKeyID) []byte {
+	var id PackageID
+	me := x.b.Public()
+	digest := me.Digest()
+	inner := []byte{FormatVersion, byte(KindReferral)}
+	inner = append(inner, digest[:]...)
+	inner = append(inner, id[:]...)
+	inner = append(inner, sender[:]...)
+	inner = binary.BigEndian.AppendUint64(inner, uint64(now.Unix()))
+	inner = binary.BigEndian.AppendUint64(inner, uint64(now.Unix()+3600))
+	inner = binary.BigEndian.AppendUint32(inner, 2)
+	inner = append(inner, "{}"...)
+	inner = append(inner, make([]byte, ed25519.SignatureSize)...)
+	sealed, _ := me.SealTo(inner)
+	meID := me.KeyID()
+	pkg := append(append(append([]byte{}, magic[:]...), FormatVersion, byte(KindReferral)), meID[:]...)
+	return append(append(pkg, id[:]...), sealed...)
+}
+
+// The box is anonymous, so anyone holding B's card can make a package
+// that opens; what the unauthenticated inbox is told must then not say
+// whether a key id is one of B's verified partners. The detailed codes
+// stay apart for the audit, and no message repeats the key id.
+func TestPublicRefusalHidesPartnerDirectory(t *testing.T) {
+	x := newExchange()
+	directory := partnersOf(x.a) // B's verified partners
+	probe := func(sender keys.OrgKeyID) error {
+		_, err := OpenReferral(probeInner(x, sender), x.b, directory, now, OpenOptions{})
+		return err
+	}
+	isPartner, notPartner := probe(x.a.KeyID()), probe(x.c.KeyID())
+	if errs.Code(isPartner) != CodeBadSignature || errs.Code(notPartner) != CodeUnknownSender {
+		t.Fatalf("detailed codes for the audit: %v / %v", isPartner, notPartner)
+	}
+	for _, err := range []error{isPartner, notPartner} {
+		for _, o := range []*keys.OrgIdentity{x.a, x.b, x.c} {
+			if id := o.KeyID().String(); strings.Contains(errs.As(err).Error(), id) || strings.Contains(errs.As(err).Error(), id[:8]) {
+				t.Errorf("the refusal names a key id: %v", err)
+			}
+		}
+	}
+	a, c := errs.As(PublicRefusal(isPartner)), errs.As(PublicRefusal(notPartner))
+	if a.Code != CodeRefused || *a != *c {
+		t.Errorf("an outsider can tell B's verified partners from other organisations:\nA (partner):     %v\nC (not partner): %v", a, c)
+	}
+	// Every refusal reads the same to the inbox's caller; internal errors
+	// stay internal (the sender retries), and nil stays nil.
+	pkg, _, _ := x.referral(t)
+	for _, err := range []error{
+		errs.New(CodeReplayed, "already imported"), errs.New(CodeTooLarge, "x"), errs.New(CodeExpired, "x"),
+		errs.New(CodeMalformed, "x"), errs.New(CodeWrongRecipient, "x"), errs.New(CodeTampered, "x"),
+	} {
+		if got := errs.As(PublicRefusal(err)); *got != *a {
+			t.Errorf("PublicRefusal(%v) = %v", err, got)
+		}
+	}
+	broken := func(keys.OrgKeyID) (*keys.OrgPublic, error) { return nil, errors.New("directory down") }
+	_, err := OpenReferral(pkg, x.b, broken, now, OpenOptions{})
+	if got := PublicRefusal(err); errs.Code(got) != "internal" {
+		t.Errorf("PublicRefusal(internal) = %v", got)
+	}
+	if PublicRefusal(nil) != nil {
+		t.Error("PublicRefusal(nil) is not nil")
+	}
+}
+
+// The inner envelope is laid out as the file comment says, with the
+// recipient's whole 32-byte digest signed and its first 8 bytes in the
+// header.
+func TestPackageLayout(t *testing.T) {
+	x := newExchange()
+	pkg, env, f := x.referral(t)
+	inner := innerOf(t, pkg, x.b)
+	body, _ := Canonical(f)
+	digest := x.b.Digest()
+	sender := x.a.KeyID()
+	if len(pkg) != 34+48+78+len(body)+64 || len(inner) != 78+len(body)+64 {
+		t.Fatalf("package %d bytes, inner %d, body %d", len(pkg), len(inner), len(body))
+	}
+	checks := []struct {
+		name      string
+		got, want []byte
+	}{
+		{"header version, kind", pkg[8:10], []byte{1, 1}},
+		{"header recipient key id", pkg[10:18], digest[:8]},
+		{"header package id", pkg[18:34], env.ID[:]},
+		{"inner version, kind", inner[0:2], []byte{1, 1}},
+		{"inner recipient digest", inner[2:34], digest[:]},
+		{"inner package id", inner[34:50], env.ID[:]},
+		{"inner sender key id", inner[50:58], sender[:]},
+		{"inner created", inner[58:66], binary.BigEndian.AppendUint64(nil, uint64(now.Unix()))},
+		{"inner expires", inner[66:74], binary.BigEndian.AppendUint64(nil, uint64(now.Add(DefaultValidity).Unix()))},
+		{"inner body length", inner[74:78], binary.BigEndian.AppendUint32(nil, uint32(len(body)))},
+		{"inner body", inner[78 : 78+len(body)], body},
+	}
+	for _, c := range checks {
+		if !bytes.Equal(c.got, c.want) {
+			t.Errorf("%s: %x, want %x", c.name, c.got, c.want)
+		}
+	}
+	if !ed25519.Verify(x.a.Public().Sign, append([]byte("safecontact/referral-package/v1\n"), inner[:78+len(body)]...), inner[78+len(body):]) {
+		t.Error("the signature is not over the documented message")
 	}
 }

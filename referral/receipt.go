@@ -5,7 +5,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"safecontact/errs"
 	"safecontact/keys"
 )
 
@@ -32,6 +31,9 @@ const (
 	minReasonLen       = 5
 	MaxReasonLen       = 500
 	MaxRedirectedToLen = 120
+	// MaxReceiptSize bounds a receipt's JSON; the field limits keep any
+	// valid receipt under 3 KiB.
+	MaxReceiptSize = 4 << 10
 )
 
 // Receipt answers a referral. It travels in a package of kind receipt
@@ -83,7 +85,7 @@ func (r *Receipt) Validate() error {
 		return err
 	}
 	if r.Outcome != Accepted && utf8.RuneCountInString(r.Reason) < minReasonLen {
-		return formErr(CodeReasonRequired, "reason", "say why the referral was %s (%d to %d characters)", r.Outcome, minReasonLen, MaxReasonLen)
+		return formErr(CodeReasonRequired, "reason", "say why the referral was declined or redirected (%d to %d characters)", minReasonLen, MaxReasonLen)
 	}
 	if r.RedirectedTo, err = cleanText(r.RedirectedTo, "redirected_to", MaxRedirectedToLen, false); err != nil {
 		return err
@@ -94,10 +96,11 @@ func (r *Receipt) Validate() error {
 	return nil
 }
 
-// DecodeReceipt reads a receipt from JSON; it does not validate.
+// DecodeReceipt reads a receipt from JSON (at most MaxReceiptSize bytes,
+// with DecodeForm's rules); it does not validate.
 func DecodeReceipt(b []byte) (*Receipt, error) {
 	var r Receipt
-	if err := decodeStrict(b, &r); err != nil {
+	if err := decodeStrict(b, &r, MaxReceiptSize); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -105,7 +108,7 @@ func DecodeReceipt(b []byte) (*Receipt, error) {
 
 // OpenedReceipt is an opened receipt package. The caller must check that
 // Sender is the organisation the referral Receipt.ReferralID() was sent
-// to, and refuse a replayed Envelope.ID.
+// to, and refuse a replayed (Sender, ID) pair.
 type OpenedReceipt struct {
 	Envelope
 	Receipt *Receipt
@@ -116,30 +119,33 @@ func SealReceipt(r *Receipt, from *keys.OrgIdentity, to keys.OrgPublic, now time
 	if err := r.Validate(); err != nil {
 		return nil, Envelope{}, err
 	}
-	body, err := Canonical(r)
+	body, err := canonicalBody(r, MaxReceiptSize)
 	if err != nil {
-		return nil, Envelope{}, errs.Internal(err)
+		return nil, Envelope{}, err
 	}
 	return seal(KindReceipt, body, from, to, now, opt)
 }
 
 // OpenReceipt opens a receipt package; the checks and refusals are
-// OpenReferral's (see package.go).
+// OpenReferral's (see package.go), and so is what a caller that is not
+// authenticated may be told (PublicRefusal).
 func OpenReceipt(pkg []byte, me *keys.OrgIdentity, partners Partners, now time.Time, opt OpenOptions) (*OpenedReceipt, error) {
 	h, inner, err := unseal(pkg, me)
 	if err != nil {
 		return nil, err
 	}
-	env, body, err := verifyInner(h, inner, KindReceipt, me.KeyID(), partners, now, opt)
+	return receiptFromInner(h, inner, me.Public(), partners, now, opt)
+}
+
+// receiptFromInner is OpenReceipt after the box is open.
+func receiptFromInner(h Header, inner []byte, me keys.OrgPublic, partners Partners, now time.Time, opt OpenOptions) (*OpenedReceipt, error) {
+	env, body, err := verifyInner(h, inner, KindReceipt, me, partners, now, opt)
 	if err != nil {
 		return nil, err
 	}
-	r, err := decodeBody[Receipt](body, "receipt")
-	if err != nil {
+	r := new(Receipt)
+	if err := openBody(body, "receipt", MaxReceiptSize, r, r.Validate); err != nil {
 		return nil, err
-	}
-	if err := r.Validate(); err != nil {
-		return nil, invalidBody("receipt", err)
 	}
 	return &OpenedReceipt{Envelope: *env, Receipt: r}, nil
 }

@@ -13,6 +13,7 @@ func TestWarnings(t *testing.T) {
 	}
 	f := validForm()
 	f.Notes = "She lives at Calle Mayor 5; her sister's number is +34 612 345 678."
+	f.Consent.Evidence = "verbal, witnessed at Calle Mayor 5"
 	if err := f.Validate(now); err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +33,7 @@ func TestWarnings(t *testing.T) {
 	}
 	for _, want := range []string{
 		"notes/address/Calle Mayor 5",
+		"referral_consent.evidence/address/Calle Mayor 5",
 		"notes/phone/+34 612 345 678",
 		"safety.recent_threats.measures/legal/police",
 	} {
@@ -46,7 +48,7 @@ func TestWarnings(t *testing.T) {
 	}
 	// Plain facts give none, and an empty form's free text is empty.
 	calm := calmForm(t)
-	calm.NeedsOther, calm.Notes = "Winter clothes.", "Prefers mornings."
+	calm.NeedsOther, calm.Notes, calm.Consent.Evidence = "Winter clothes.", "Prefers mornings.", "signed form no. 14 of 2026"
 	calm.Safety.JudicialProcess.Details = ""
 	if ws := calm.Warnings(filter); len(ws) != 0 {
 		t.Fatalf("warnings on plain facts: %+v", ws)

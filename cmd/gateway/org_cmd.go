@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"safecontact/keys"
 )
@@ -22,14 +24,17 @@ func cmdOrg(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", defaultDataDir(), "data directory (env GATEWAY_DATA_DIR)")
 	name := fs.String("name", "", "init: the organisation's name as partners will see it on its card")
 	card := fs.Bool("card", false, "show: print only the partner card (JSON), e.g. > card.json")
-	inbox := fs.String("inbox-url", "", "show: the URL where partners may deliver packages, put on the card (e.g. https://gw.example.org/v1/referrals/inbox)")
+	inbox := fs.String("inbox-url", "", "show --card: the URL where partners may deliver packages, put on the card (https; e.g. https://gw.example.org/v1/referrals/inbox)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: gateway org init [--name NAME] [--org-key-file FILE]   make the organisation's sealing and signing key pairs (refuses to overwrite)
-       gateway org show [--card [--inbox-url URL]]            public keys, key id, fingerprint; --card prints the partner card`)
+       gateway org show [--card [--inbox-url URL]]            public keys, key id, fingerprint; --card prints the partner card, dated now`)
 		fs.PrintDefaults()
 	}
 	sub, err := parseSub(fs, args, "init or show")
 	if err != nil {
+		return err
+	}
+	if err := orgFlagsFit(fs, sub); err != nil {
 		return err
 	}
 	if *orgFile == "" {
@@ -53,7 +58,7 @@ func cmdOrg(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if *card {
-			b, err := o.Card(*inbox)
+			b, err := o.Card(*inbox, time.Now())
 			if err != nil {
 				return err
 			}
@@ -64,6 +69,26 @@ func cmdOrg(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("unknown subcommand %q: use init or show", sub)
+}
+
+// orgFlagsFit refuses flags that do nothing with sub, and extra
+// arguments: a flag silently ignored (a --name on show, an --inbox-url
+// without --card) leaves the admin believing something was done.
+func orgFlagsFit(fs *flag.FlagSet, sub string) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("org %s takes no arguments (got %q); flags come after the subcommand", sub, fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case sub == "init" && (set["card"] || set["inbox-url"]):
+		return errors.New("org init does not take --card or --inbox-url; print the card with: gateway org show --card [--inbox-url URL]")
+	case sub == "show" && set["name"]:
+		return errors.New("org show does not take --name: the name is set once, by org init, and signed into the card")
+	case sub == "show" && set["inbox-url"] && !set["card"]:
+		return errors.New("--inbox-url goes on the partner card: use it with --card")
+	}
+	return nil
 }
 
 func printOrg(w io.Writer, o *keys.OrgIdentity) {

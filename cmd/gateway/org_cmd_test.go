@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"safecontact/keys"
 )
@@ -58,7 +59,44 @@ func TestOrgInitShowCard(t *testing.T) {
 			}
 		}
 	}
+	if pc.Issued.IsZero() || time.Since(pc.Issued) > time.Minute || time.Since(pc.Issued) < -time.Second {
+		t.Fatalf("card issued %v, want now", pc.Issued)
+	}
 	if code, _, stderr := runCmd(t, "org", "show", "--org-key-file", filepath.Join(dir, "none.json")); code != 1 || !strings.Contains(stderr, "gateway org init") {
 		t.Fatalf("show without a file: %d %q", code, stderr)
+	}
+}
+
+// Flags that would do nothing are errors, not silently ignored.
+func TestOrgRefusesFlagsThatDoNothing(t *testing.T) {
+	dir := t.TempDir()
+	orgFile := filepath.Join(dir, keys.OrgKeyFileName)
+	if code, _, stderr := runCmd(t, "org", "init", "--org-key-file", orgFile, "--name", "Puente"); code != 0 {
+		t.Fatalf("org init: %q", stderr)
+	}
+	before, _ := os.ReadFile(orgFile)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"org", "show", "--org-key-file", orgFile, "--inbox-url", "https://gw.puente.example/v1/referrals/inbox"}, "use it with --card"},
+		{[]string{"org", "show", "--org-key-file", orgFile, "--name", "Other"}, "does not take --name"},
+		{[]string{"org", "show", "--org-key-file", orgFile, "--card", "--name", "Other"}, "does not take --name"},
+		{[]string{"org", "init", "--org-key-file", filepath.Join(dir, "o2.json"), "--card"}, "does not take --card"},
+		{[]string{"org", "init", "--org-key-file", filepath.Join(dir, "o2.json"), "--inbox-url", "https://x.example/inbox"}, "does not take --card or --inbox-url"},
+		{[]string{"org", "show", "--org-key-file", orgFile, "extra"}, "takes no arguments"},
+		{[]string{"org", "show", "--org-key-file", orgFile, "--card", "--inbox-url", "http://gw.puente.example/inbox"}, "invalid_inbox_url"},
+	}
+	for _, tc := range tests {
+		code, out, stderr := runCmd(t, tc.args...)
+		if code != 1 || !strings.Contains(stderr, tc.want) || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", tc.args, code, out, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o2.json")); err == nil {
+		t.Error("org init with a refused flag wrote a file")
+	}
+	if after, _ := os.ReadFile(orgFile); !bytes.Equal(before, after) {
+		t.Error("the org key file changed")
 	}
 }
