@@ -15,14 +15,16 @@ import (
 
 const advanceSession = `-- name: AdvanceSession :execrows
 UPDATE console_sessions SET token_hash = $1, stage = $2,
-    created_at = $3::timestamptz, last_seen_at = $3::timestamptz, expires_at = $4,
-    second_factor = coalesce($5, second_factor)
-WHERE id = $6 AND stage = $7
+    created_at = $3::timestamptz, last_seen_at = $4::timestamptz, expires_at = $5,
+    second_factor = coalesce($6, second_factor), reauth_at = NULL,
+    totp_pending_enc = NULL, totp_pending_at = NULL
+WHERE id = $7 AND stage = $8
 `
 
 type AdvanceSessionParams struct {
 	NewTokenHash []byte
 	Stage        string
+	StartedAt    time.Time
 	Now          time.Time
 	ExpiresAt    time.Time
 	SecondFactor sql.NullString
@@ -31,11 +33,14 @@ type AdvanceSessionParams struct {
 }
 
 // Moves a session to its next sign-in stage under a new token (the old
-// cookie stops working), only from the stage the caller saw.
+// cookie stops working), only from the stage the caller saw. The caller
+// gives the stage's start and end: a signed-in session that only gets a
+// new token keeps both (its 12 hours run from sign-in).
 func (q *Queries) AdvanceSession(ctx context.Context, arg AdvanceSessionParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, advanceSession,
 		arg.NewTokenHash,
 		arg.Stage,
+		arg.StartedAt,
 		arg.Now,
 		arg.ExpiresAt,
 		arg.SecondFactor,
@@ -49,7 +54,7 @@ func (q *Queries) AdvanceSession(ctx context.Context, arg AdvanceSessionParams) 
 }
 
 const consoleAccount = `-- name: ConsoleAccount :one
-SELECT user_id, password_hash, password_set_at, must_change_password, totp_secret_enc, totp_enabled_at, totp_pending_enc, totp_pending_at, totp_last_step, language, time_zone, updated_at FROM console_accounts WHERE user_id = $1
+SELECT user_id, password_hash, password_set_at, must_change_password, totp_secret_enc, totp_enabled_at, totp_last_step, language, time_zone, updated_at FROM console_accounts WHERE user_id = $1
 `
 
 func (q *Queries) ConsoleAccount(ctx context.Context, userID int64) (ConsoleAccount, error) {
@@ -62,8 +67,6 @@ func (q *Queries) ConsoleAccount(ctx context.Context, userID int64) (ConsoleAcco
 		&i.MustChangePassword,
 		&i.TotpSecretEnc,
 		&i.TotpEnabledAt,
-		&i.TotpPendingEnc,
-		&i.TotpPendingAt,
 		&i.TotpLastStep,
 		&i.Language,
 		&i.TimeZone,
@@ -159,32 +162,73 @@ func (q *Queries) DeleteUserSessions(ctx context.Context, userID int64) (int64, 
 	return result.RowsAffected()
 }
 
-const enableTOTP = `-- name: EnableTOTP :execrows
-UPDATE console_accounts SET totp_secret_enc = totp_pending_enc, totp_enabled_at = $1::timestamptz,
-    totp_last_step = $2, totp_pending_enc = NULL, totp_pending_at = NULL, updated_at = $1
-WHERE user_id = $3 AND totp_pending_enc = $4
+const deviceKnown = `-- name: DeviceKnown :one
+SELECT EXISTS (SELECT 1 FROM console_devices
+    WHERE token_hash = $1 AND user_id = $2 AND signed_in_at >= $3::timestamptz)::boolean
+`
+
+type DeviceKnownParams struct {
+	TokenHash []byte
+	UserID    int64
+	Since     time.Time
+}
+
+// Whether this device completed a sign-in of this user since the given
+// time.
+func (q *Queries) DeviceKnown(ctx context.Context, arg DeviceKnownParams) (bool, error) {
+	row := q.db.QueryRowContext(ctx, deviceKnown, arg.TokenHash, arg.UserID, arg.Since)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const deviceRegistered = `-- name: DeviceRegistered :one
+SELECT EXISTS (SELECT 1 FROM console_devices WHERE token_hash = $1)::boolean
+`
+
+// Whether any user signed in on this device (a token nobody has is not
+// adopted: a fresh one is issued).
+func (q *Queries) DeviceRegistered(ctx context.Context, tokenHash []byte) (bool, error) {
+	row := q.db.QueryRowContext(ctx, deviceRegistered, tokenHash)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const enableTOTP = `-- name: EnableTOTP :exec
+UPDATE console_accounts SET totp_secret_enc = $1, totp_enabled_at = $2::timestamptz,
+    totp_last_step = $3, updated_at = $2
+WHERE user_id = $4
 `
 
 type EnableTOTPParams struct {
+	SecretEnc []byte
 	Now       time.Time
 	Step      sql.NullInt64
 	UserID    int64
-	SecretEnc []byte
 }
 
-// The pending secret becomes her second factor; the step of the code she
-// confirmed it with counts as used.
-func (q *Queries) EnableTOTP(ctx context.Context, arg EnableTOTPParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, enableTOTP,
+// A confirmed secret becomes her second factor (replacing any earlier
+// one); the step of the code she confirmed it with counts as used.
+func (q *Queries) EnableTOTP(ctx context.Context, arg EnableTOTPParams) error {
+	_, err := q.db.ExecContext(ctx, enableTOTP,
+		arg.SecretEnc,
 		arg.Now,
 		arg.Step,
 		arg.UserID,
-		arg.SecretEnc,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
+	return err
+}
+
+const forgetUserDevices = `-- name: ForgetUserDevices :exec
+DELETE FROM console_devices WHERE user_id = $1
+`
+
+// Her devices are strangers again (her password or second step was
+// reset by an administrator).
+func (q *Queries) ForgetUserDevices(ctx context.Context, userID int64) error {
+	_, err := q.db.ExecContext(ctx, forgetUserDevices, userID)
+	return err
 }
 
 const insertRecoveryCodes = `-- name: InsertRecoveryCodes :exec
@@ -201,6 +245,36 @@ type InsertRecoveryCodesParams struct {
 func (q *Queries) InsertRecoveryCodes(ctx context.Context, arg InsertRecoveryCodesParams) error {
 	_, err := q.db.ExecContext(ctx, insertRecoveryCodes, arg.UserID, pq.Array(arg.CodeHashes), arg.Now)
 	return err
+}
+
+const lockSessionAt = `-- name: LockSessionAt :one
+SELECT id FROM console_sessions WHERE id = $1 AND stage = $2 FOR UPDATE
+`
+
+type LockSessionAtParams struct {
+	ID    int64
+	Stage string
+}
+
+// Holds a session at a stage for the rest of the transaction, so attempts
+// on one session are checked one at a time; no row: it moved on or ended.
+func (q *Queries) LockSessionAt(ctx context.Context, arg LockSessionAtParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, lockSessionAt, arg.ID, arg.Stage)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const pruneDevices = `-- name: PruneDevices :execrows
+DELETE FROM console_devices WHERE signed_in_at < $1::timestamptz
+`
+
+func (q *Queries) PruneDevices(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.ExecContext(ctx, pruneDevices, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const pruneSessions = `-- name: PruneSessions :execrows
@@ -221,16 +295,20 @@ func (q *Queries) PruneSessions(ctx context.Context, arg PruneSessionsParams) (i
 }
 
 const pruneThrottle = `-- name: PruneThrottle :execrows
-DELETE FROM signin_throttle WHERE last_failure_at < $1 AND blocked_until < $2::timestamptz
+DELETE FROM signin_throttle
+WHERE blocked_until < $1::timestamptz
+  AND last_failure_at + make_interval(secs => failures * $2::float8) <= $1::timestamptz
 `
 
 type PruneThrottleParams struct {
-	ForgetBefore time.Time
-	Now          time.Time
+	Now       time.Time
+	DecaySecs float64
 }
 
+// Rows whose failures have all decayed (at the slowest rule's rate) and
+// that block nothing.
 func (q *Queries) PruneThrottle(ctx context.Context, arg PruneThrottleParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, pruneThrottle, arg.ForgetBefore, arg.Now)
+	result, err := q.db.ExecContext(ctx, pruneThrottle, arg.Now, arg.DecaySecs)
 	if err != nil {
 		return 0, err
 	}
@@ -261,9 +339,26 @@ func (q *Queries) RehashPassword(ctx context.Context, arg RehashPasswordParams) 
 	return err
 }
 
+const rememberDevice = `-- name: RememberDevice :exec
+INSERT INTO console_devices (token_hash, user_id, signed_in_at)
+VALUES ($1, $2, $3::timestamptz)
+ON CONFLICT (token_hash, user_id) DO UPDATE SET signed_in_at = excluded.signed_in_at
+`
+
+type RememberDeviceParams struct {
+	TokenHash []byte
+	UserID    int64
+	Now       time.Time
+}
+
+func (q *Queries) RememberDevice(ctx context.Context, arg RememberDeviceParams) error {
+	_, err := q.db.ExecContext(ctx, rememberDevice, arg.TokenHash, arg.UserID, arg.Now)
+	return err
+}
+
 const resetTOTP = `-- name: ResetTOTP :execrows
 UPDATE console_accounts SET totp_secret_enc = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
-    totp_pending_enc = NULL, totp_pending_at = NULL, updated_at = $1
+    updated_at = $1
 WHERE user_id = $2
 `
 
@@ -281,7 +376,7 @@ func (q *Queries) ResetTOTP(ctx context.Context, arg ResetTOTPParams) (int64, er
 }
 
 const sessionByTokenHash = `-- name: SessionByTokenHash :one
-SELECT s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.second_factor,
+SELECT s.id, s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, s.second_factor, s.reauth_at,
        u.name, u.role, u.disabled_at,
        coalesce(a.language, '')::text AS language, coalesce(a.time_zone, '')::text AS time_zone,
        (a.totp_enabled_at IS NOT NULL)::boolean AS totp_enabled,
@@ -300,6 +395,7 @@ type SessionByTokenHashRow struct {
 	LastSeenAt         time.Time
 	ExpiresAt          time.Time
 	SecondFactor       sql.NullString
+	ReauthAt           sql.NullTime
 	Name               string
 	Role               string
 	DisabledAt         sql.NullTime
@@ -322,6 +418,7 @@ func (q *Queries) SessionByTokenHash(ctx context.Context, tokenHash []byte) (Ses
 		&i.LastSeenAt,
 		&i.ExpiresAt,
 		&i.SecondFactor,
+		&i.ReauthAt,
 		&i.Name,
 		&i.Role,
 		&i.DisabledAt,
@@ -330,6 +427,22 @@ func (q *Queries) SessionByTokenHash(ctx context.Context, tokenHash []byte) (Ses
 		&i.TotpEnabled,
 		&i.MustChangePassword,
 	)
+	return i, err
+}
+
+const sessionPendingTOTP = `-- name: SessionPendingTOTP :one
+SELECT totp_pending_enc, totp_pending_at FROM console_sessions WHERE id = $1
+`
+
+type SessionPendingTOTPRow struct {
+	TotpPendingEnc []byte
+	TotpPendingAt  sql.NullTime
+}
+
+func (q *Queries) SessionPendingTOTP(ctx context.Context, id int64) (SessionPendingTOTPRow, error) {
+	row := q.db.QueryRowContext(ctx, sessionPendingTOTP, id)
+	var i SessionPendingTOTPRow
+	err := row.Scan(&i.TotpPendingEnc, &i.TotpPendingAt)
 	return i, err
 }
 
@@ -358,22 +471,6 @@ func (q *Queries) SetPassword(ctx context.Context, arg SetPasswordParams) error 
 	return err
 }
 
-const setPendingTOTP = `-- name: SetPendingTOTP :exec
-UPDATE console_accounts SET totp_pending_enc = $1, totp_pending_at = $2::timestamptz, updated_at = $2
-WHERE user_id = $3
-`
-
-type SetPendingTOTPParams struct {
-	SecretEnc []byte
-	Now       time.Time
-	UserID    int64
-}
-
-func (q *Queries) SetPendingTOTP(ctx context.Context, arg SetPendingTOTPParams) error {
-	_, err := q.db.ExecContext(ctx, setPendingTOTP, arg.SecretEnc, arg.Now, arg.UserID)
-	return err
-}
-
 const setPreferences = `-- name: SetPreferences :exec
 UPDATE console_accounts SET language = $1, time_zone = $2, updated_at = $3
 WHERE user_id = $4
@@ -394,6 +491,50 @@ func (q *Queries) SetPreferences(ctx context.Context, arg SetPreferencesParams) 
 		arg.UserID,
 	)
 	return err
+}
+
+const setSessionPendingTOTP = `-- name: SetSessionPendingTOTP :exec
+UPDATE console_sessions SET totp_pending_enc = $1, totp_pending_at = $2::timestamptz
+WHERE id = $3
+`
+
+type SetSessionPendingTOTPParams struct {
+	SecretEnc []byte
+	Now       time.Time
+	ID        int64
+}
+
+func (q *Queries) SetSessionPendingTOTP(ctx context.Context, arg SetSessionPendingTOTPParams) error {
+	_, err := q.db.ExecContext(ctx, setSessionPendingTOTP, arg.SecretEnc, arg.Now, arg.ID)
+	return err
+}
+
+const setSessionReauth = `-- name: SetSessionReauth :exec
+UPDATE console_sessions SET reauth_at = $1 WHERE id = $2
+`
+
+type SetSessionReauthParams struct {
+	ReauthAt sql.NullTime
+	ID       int64
+}
+
+// She typed her password (and code) again in this session; NULL: used up.
+func (q *Queries) SetSessionReauth(ctx context.Context, arg SetSessionReauthParams) error {
+	_, err := q.db.ExecContext(ctx, setSessionReauth, arg.ReauthAt, arg.ID)
+	return err
+}
+
+const signinNameTaken = `-- name: SigninNameTaken :one
+SELECT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower($1::text))::boolean
+`
+
+// Whether a user has this name, whatever its case (a name nobody has
+// counts in a shared bucket).
+func (q *Queries) SigninNameTaken(ctx context.Context, name string) (bool, error) {
+	row := q.db.QueryRowContext(ctx, signinNameTaken, name)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const signinUserByName = `-- name: SigninUserByName :one
@@ -433,63 +574,141 @@ func (q *Queries) SigninUserByName(ctx context.Context, name string) (SigninUser
 	return i, err
 }
 
-const throttleBlock = `-- name: ThrottleBlock :exec
-UPDATE signin_throttle SET blocked_until = greatest(blocked_until, $1) WHERE key = $2
+const takeSessionPendingTOTP = `-- name: TakeSessionPendingTOTP :execrows
+UPDATE console_sessions SET totp_pending_enc = NULL, totp_pending_at = NULL
+WHERE id = $1 AND totp_pending_enc = $2
 `
 
-type ThrottleBlockParams struct {
-	Until time.Time
-	Key   string
+type TakeSessionPendingTOTPParams struct {
+	ID        int64
+	SecretEnc []byte
 }
 
-func (q *Queries) ThrottleBlock(ctx context.Context, arg ThrottleBlockParams) error {
-	_, err := q.db.ExecContext(ctx, throttleBlock, arg.Until, arg.Key)
-	return err
-}
-
-const throttleBlockedUntil = `-- name: ThrottleBlockedUntil :one
-SELECT coalesce(max(blocked_until), 'epoch'::timestamptz)::timestamptz
-FROM signin_throttle WHERE key = ANY($1::text[])
-`
-
-func (q *Queries) ThrottleBlockedUntil(ctx context.Context, keys []string) (time.Time, error) {
-	row := q.db.QueryRowContext(ctx, throttleBlockedUntil, pq.Array(keys))
-	var column_1 time.Time
-	err := row.Scan(&column_1)
-	return column_1, err
+// Takes the pending secret off the session, only if it is still the one
+// the caller confirmed (another tab may have replaced it).
+func (q *Queries) TakeSessionPendingTOTP(ctx context.Context, arg TakeSessionPendingTOTPParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, takeSessionPendingTOTP, arg.ID, arg.SecretEnc)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const throttleClear = `-- name: ThrottleClear :exec
-DELETE FROM signin_throttle WHERE key = $1
+DELETE FROM signin_throttle WHERE key = ANY($1::text[])
 `
 
-func (q *Queries) ThrottleClear(ctx context.Context, key string) error {
-	_, err := q.db.ExecContext(ctx, throttleClear, key)
+func (q *Queries) ThrottleClear(ctx context.Context, keys []string) error {
+	_, err := q.db.ExecContext(ctx, throttleClear, pq.Array(keys))
 	return err
 }
 
-const throttleFailure = `-- name: ThrottleFailure :one
-INSERT INTO signin_throttle (key, failures, last_failure_at, blocked_until)
-VALUES ($1, 1, $2::timestamptz, $2::timestamptz)
-ON CONFLICT (key) DO UPDATE SET
-    failures = CASE WHEN signin_throttle.last_failure_at < $3 THEN 1 ELSE signin_throttle.failures + 1 END,
-    last_failure_at = excluded.last_failure_at
-RETURNING failures
+const throttleDropIdle = `-- name: ThrottleDropIdle :exec
+DELETE FROM signin_throttle WHERE key = ANY($1::text[]) AND failures = 0 AND blocked_until <= $2::timestamptz
 `
 
-type ThrottleFailureParams struct {
-	Key          string
-	Now          time.Time
-	ForgetBefore time.Time
+type ThrottleDropIdleParams struct {
+	Keys []string
+	Now  time.Time
 }
 
-// Counts one failure against key; a failure after a quiet period
-// (last failure before forget_before) starts the count again.
-func (q *Queries) ThrottleFailure(ctx context.Context, arg ThrottleFailureParams) (int32, error) {
-	row := q.db.QueryRowContext(ctx, throttleFailure, arg.Key, arg.Now, arg.ForgetBefore)
-	var failures int32
-	err := row.Scan(&failures)
-	return failures, err
+// A row back at zero failures and not blocked carries nothing.
+func (q *Queries) ThrottleDropIdle(ctx context.Context, arg ThrottleDropIdleParams) error {
+	_, err := q.db.ExecContext(ctx, throttleDropIdle, pq.Array(arg.Keys), arg.Now)
+	return err
+}
+
+const throttleEnsure = `-- name: ThrottleEnsure :exec
+INSERT INTO signin_throttle (key, failures, last_failure_at, blocked_until)
+SELECT k, 0, $1::timestamptz, 'epoch'::timestamptz FROM unnest($2::text[]) AS k
+ON CONFLICT (key) DO NOTHING
+`
+
+type ThrottleEnsureParams struct {
+	Now  time.Time
+	Keys []string
+}
+
+// Rows for keys not seen yet (zero failures), so they can be locked.
+func (q *Queries) ThrottleEnsure(ctx context.Context, arg ThrottleEnsureParams) error {
+	_, err := q.db.ExecContext(ctx, throttleEnsure, arg.Now, pq.Array(arg.Keys))
+	return err
+}
+
+const throttleLock = `-- name: ThrottleLock :many
+SELECT key, failures, last_failure_at, blocked_until FROM signin_throttle
+WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE
+`
+
+// The keys' rows, locked until the transaction ends, always in key order
+// (no deadlock between two attempts sharing keys).
+func (q *Queries) ThrottleLock(ctx context.Context, keys []string) ([]SigninThrottle, error) {
+	rows, err := q.db.QueryContext(ctx, throttleLock, pq.Array(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SigninThrottle{}
+	for rows.Next() {
+		var i SigninThrottle
+		if err := rows.Scan(
+			&i.Key,
+			&i.Failures,
+			&i.LastFailureAt,
+			&i.BlockedUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const throttleRefund = `-- name: ThrottleRefund :exec
+UPDATE signin_throttle SET failures = greatest(failures - 1, 0),
+    blocked_until = CASE WHEN blocked_until = $1::timestamptz THEN $2::timestamptz ELSE blocked_until END
+WHERE key = $3
+`
+
+type ThrottleRefundParams struct {
+	Ours   time.Time
+	Before time.Time
+	Key    string
+}
+
+// Takes back one attempt counted in advance that did not fail, and the
+// block it started (if no later attempt changed it).
+func (q *Queries) ThrottleRefund(ctx context.Context, arg ThrottleRefundParams) error {
+	_, err := q.db.ExecContext(ctx, throttleRefund, arg.Ours, arg.Before, arg.Key)
+	return err
+}
+
+const throttleSet = `-- name: ThrottleSet :exec
+UPDATE signin_throttle SET failures = $1, last_failure_at = $2, blocked_until = $3
+WHERE key = $4
+`
+
+type ThrottleSetParams struct {
+	Failures      int32
+	LastFailureAt time.Time
+	BlockedUntil  time.Time
+	Key           string
+}
+
+func (q *Queries) ThrottleSet(ctx context.Context, arg ThrottleSetParams) error {
+	_, err := q.db.ExecContext(ctx, throttleSet,
+		arg.Failures,
+		arg.LastFailureAt,
+		arg.BlockedUntil,
+		arg.Key,
+	)
+	return err
 }
 
 const touchSession = `-- name: TouchSession :exec
@@ -504,6 +723,24 @@ type TouchSessionParams struct {
 
 func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) error {
 	_, err := q.db.ExecContext(ctx, touchSession, arg.Now, arg.ID)
+	return err
+}
+
+const trimDevices = `-- name: TrimDevices :exec
+DELETE FROM console_devices d
+WHERE d.user_id = $1 AND d.token_hash NOT IN (
+    SELECT token_hash FROM console_devices WHERE user_id = $1
+    ORDER BY signed_in_at DESC LIMIT $2::int)
+`
+
+type TrimDevicesParams struct {
+	UserID int64
+	Keep   int32
+}
+
+// Keeps a user's most recent devices only.
+func (q *Queries) TrimDevices(ctx context.Context, arg TrimDevicesParams) error {
+	_, err := q.db.ExecContext(ctx, trimDevices, arg.UserID, arg.Keep)
 	return err
 }
 

@@ -137,12 +137,16 @@ type ConsoleAccount struct {
 	MustChangePassword bool
 	TotpSecretEnc      []byte
 	TotpEnabledAt      sql.NullTime
-	TotpPendingEnc     []byte
-	TotpPendingAt      sql.NullTime
 	TotpLastStep       sql.NullInt64
 	Language           sql.NullString
 	TimeZone           sql.NullString
 	UpdatedAt          time.Time
+}
+
+type ConsoleDevice struct {
+	TokenHash  []byte
+	UserID     int64
+	SignedInAt time.Time
 }
 
 type ConsoleRecoveryCode struct {
@@ -152,14 +156,17 @@ type ConsoleRecoveryCode struct {
 }
 
 type ConsoleSession struct {
-	ID           int64
-	TokenHash    []byte
-	UserID       int64
-	Stage        string
-	CreatedAt    time.Time
-	LastSeenAt   time.Time
-	ExpiresAt    time.Time
-	SecondFactor sql.NullString
+	ID             int64
+	TokenHash      []byte
+	UserID         int64
+	Stage          string
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+	ExpiresAt      time.Time
+	SecondFactor   sql.NullString
+	ReauthAt       sql.NullTime
+	TotpPendingEnc []byte
+	TotpPendingAt  sql.NullTime
 }
 
 type Escalation struct {

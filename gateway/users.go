@@ -16,6 +16,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth/signin"
 	"safecontact/textcheck"
 )
 
@@ -138,8 +139,9 @@ func ListUsers(ctx context.Context, pool *sql.DB) ([]UserView, error) {
 	return out, nil
 }
 
-// DisableUser disables a user: the token stops working at once. The last
-// active admin cannot be disabled: nobody could manage users any more.
+// DisableUser disables a user: the token stops working at once, and her
+// console sessions end in the same transaction. The last active admin
+// cannot be disabled: nobody could manage users any more.
 func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) error {
 	if err := textcheck.Chars("name", name); err != nil {
 		return err
@@ -164,6 +166,9 @@ func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) e
 			}
 		}
 		if _, err := q.DisableUser(ctx, name); err != nil {
+			return err
+		}
+		if _, err := signin.EndUserSessions(ctx, q, u.ID); err != nil {
 			return err
 		}
 		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.disabled", Details: map[string]any{"user": name}})

@@ -229,12 +229,13 @@ func TestBrowserWrongPasswordThrottled(t *testing.T) {
 		t.Fatalf("4th failure: %q", a)
 	}
 	p.shot("signin-throttled")
-	// Blocked: the right password is refused too, and her name is kept in the field.
+	// Blocked: the right password is refused too. The name typed is not
+	// shown back (people type their password into it).
 	p.signIn("ana", pw)
 	if a := p.alert(); !strings.HasPrefix(a, "Too many failed attempts") {
 		t.Fatalf("right password while blocked: %q", a)
 	}
-	if v := browsertest.Get(p.b, chromedp.Value(chromedp.ID("name"))); v != "ana" {
+	if v := browsertest.Get(p.b, chromedp.Value(chromedp.ID("name"))); v != "" {
 		t.Fatalf("name field %q", v)
 	}
 	p.clock.Advance(5 * time.Second)
@@ -367,8 +368,12 @@ func TestBrowserPagesAndLanguage(t *testing.T) {
 		t.Fatalf("home in Spanish, Bogotá time: %q", txt)
 	}
 	p.shot("home-es")
-	// A staff member may turn on a second step from her account.
+	// A staff member may turn on a second step from her account, after
+	// typing her password again.
 	p.open("/account/totp")
+	p.expect("/account/totp", "Confirma que eres tú")
+	p.shot("reauth-es")
+	p.submit(`form[action="/account/totp/reauth"]`, "current", "my own long passphrase")
 	p.expect("/account/totp", "Configura tu segundo paso")
 	p.shot("enrol-offered-es")
 

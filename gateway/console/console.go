@@ -11,7 +11,9 @@
 //     script or style, no framing, forms only to us, no <base>), no
 //     Referer, and pages Cache-Control: no-store: a shared office laptop
 //     must not keep a participant's page in its cache or history, and an
-//     injected string must not run.
+//     injected string must not run. A request that came over TLS also
+//     gets Strict-Transport-Security (behind a TLS-terminating proxy, the
+//     proxy sets it).
 //   - Unsafe methods from another origin are refused before any handler
 //     runs (http.CrossOriginProtection: the browser's Sec-Fetch-Site, else
 //     Origin against Host). No token to forget in a form, it works with
@@ -26,6 +28,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -61,6 +64,9 @@ type Auth interface {
 	SignIn(ctx context.Context, name, password string, c signin.Client) (signin.Result, error)
 	SecondFactor(ctx context.Context, token, code string, c signin.Client) (signin.Result, error)
 	ChangePassword(ctx context.Context, token, current, newPassword string, c signin.Client) (signin.Result, error)
+	// Reauthenticate checks her password (and code) again before a
+	// change to her second step or recovery codes.
+	Reauthenticate(ctx context.Context, token, password, code string, c signin.Client) error
 	BeginTOTP(ctx context.Context, token string) (signin.Enrolment, error)
 	ConfirmTOTP(ctx context.Context, token, code string, c signin.Client) (signin.Result, []string, error)
 	RenewRecoveryCodes(ctx context.Context, token string, c signin.Client) ([]string, error)
@@ -198,6 +204,12 @@ func randomID() string {
 // to us, never inside a frame.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// HSTS is the Strict-Transport-Security of a response to a request that
+// came over TLS: browsers use HTTPS for the console's host for two years.
+// Not includeSubDomains: the console cannot speak for the organisation's
+// other hosts.
+const HSTS = "max-age=63072000"
+
 // secure sets the security headers on every response and bounds bodies.
 func (c *Console) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -210,6 +222,9 @@ func (c *Console) secure(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
 		h.Set("Cache-Control", "no-store")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", HSTS)
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		next.ServeHTTP(w, r)
 	})
@@ -313,6 +328,9 @@ type state struct {
 	sess  *signin.Session
 	token string
 	L     *Localizer
+	// ended is why a session the request carried has ended ("" = none, or
+	// not told): the flash the sign-in page shows.
+	ended string
 }
 
 func stateOf(r *http.Request) *state {
@@ -393,7 +411,10 @@ func (c *Console) load(r *http.Request) (*state, error) {
 	if st.token != "" {
 		sess, err := c.auth.Session(r.Context(), st.token, r.Header.Get(RefreshHeader) == "")
 		switch {
+		case errors.Is(err, signin.ErrSecondFactorNeeded):
+			st.ended = "second_step"
 		case errors.Is(err, signin.ErrNoSession):
+			st.ended = "ended"
 		case err != nil:
 			return nil, err
 		default:
@@ -412,7 +433,7 @@ func (c *Console) load(r *http.Request) (*state, error) {
 }
 
 func (c *Console) client(r *http.Request) signin.Client {
-	return signin.Client{IP: c.cfg.ClientIP(r), RequestID: c.cfg.RequestID(r)}
+	return signin.Client{IP: c.cfg.ClientIP(r), RequestID: c.cfg.RequestID(r), Device: c.cookies.Device(r)}
 }
 
 // redirect sends her to target with 303 (a GET after a form). An htmx
@@ -465,16 +486,17 @@ func safeNext(s string) string {
 }
 
 // signedOut sends a request without a usable session to the sign-in
-// page: a GET keeps where she was going; a session that just ended says
-// so.
+// page: a GET keeps the path she was going to (never its query: a search
+// typed into a page must not travel into the sign-in page's address and
+// the browser's history); a session that just ended says so.
 func (c *Console) signedOut(w http.ResponseWriter, r *http.Request, st *state) {
 	q := url.Values{}
 	if st.token != "" {
 		c.cookies.Clear(w, r)
-		q.Set("m", "ended")
+		q.Set("m", cmp.Or(st.ended, "ended"))
 	}
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
-		if n := safeNext(r.URL.RequestURI()); n != "" {
+		if n := safeNext(r.URL.EscapedPath()); n != "" {
 			q.Set("next", n)
 		}
 	}
@@ -567,12 +589,18 @@ func errorText(L *Localizer, err error) string {
 		args = append(args, "min", signin.MinPasswordLen)
 	case "password_too_long":
 		args = append(args, "max", signin.MaxPasswordLen)
+	case "signin_busy":
+		args = append(args, "count", busyRetry)
 	}
 	if s := L.T("error."+code, args...); !strings.HasPrefix(s, "⟦") {
 		return s
 	}
 	return L.T("error.generic")
 }
+
+// busyRetry is the Retry-After (seconds) of a sign-in refused because the
+// password-hashing queue is full: it drains in about that time.
+const busyRetry = 3
 
 // statusOf is the HTTP status of a refused form.
 func statusOf(err error) int {
@@ -581,6 +609,8 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case "signin_throttled":
 		return http.StatusTooManyRequests
+	case "signin_busy", "client_address_unknown":
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusUnprocessableEntity
 }
@@ -595,6 +625,9 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, page string, v 
 	if d := signin.RetryAfter(err); d > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
+	if errors.Is(err, signin.ErrBusy) {
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetry))
+	}
 	if v.L == nil {
 		v.L = stateOf(r).L
 	}
@@ -606,7 +639,7 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, page string, v 
 func flash(L *Localizer, r *http.Request) string {
 	m := r.URL.Query().Get("m")
 	switch m {
-	case "signed_out", "ended", "password_changed", "preferences_saved":
+	case "signed_out", "ended", "second_step", "password_changed", "preferences_saved":
 		return L.T("flash." + m)
 	}
 	return ""

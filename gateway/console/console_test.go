@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
 	"safecontact/gateway/console"
 )
@@ -269,4 +271,224 @@ func TestInternalErrorPage(t *testing.T) {
 		t.Fatalf("%d %s", res.StatusCode, html)
 	}
 	checkHeaders(t, "error page", res, false)
+}
+
+var recoveryCodeRE = regexp.MustCompile(`<li>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</li>`)
+var secretRE = regexp.MustCompile(`id="totp-secret">([^<]+)<`)
+
+// Whoever sits at her unattended, signed-in laptop can neither put a
+// second step on her account (locking her out) nor mint recovery codes:
+// both ask for her password (and a current code) first. Setting one up
+// ends her other sessions.
+func TestSecondFactorChangesNeedPassword(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	c, other := client(t), client(t)
+	post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	post(t, other, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	// She walks away; somebody else clicks "Set up a second step".
+	res, _ := c.Get(b.srv.URL + "/account/totp")
+	html := body(t, res)
+	if res.StatusCode != http.StatusOK || secretRE.MatchString(html) || !strings.Contains(html, `name="current"`) {
+		t.Fatalf("second step without her password: %d, secret shown %v", res.StatusCode, secretRE.MatchString(html))
+	}
+	res = post(t, c, b.srv.URL+"/account/totp", url.Values{"code": {"123456"}}, nil)
+	if html := body(t, res); recoveryCodeRE.MatchString(html) || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirming without her password: %d", res.StatusCode)
+	}
+	res = post(t, c, b.srv.URL+"/account/totp/reauth", url.Values{"current": {"a guess at it"}}, nil)
+	if html := body(t, res); res.StatusCode != http.StatusUnauthorized || !strings.Contains(html, "current password is wrong") {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	// She comes back and does it herself.
+	res = post(t, c, b.srv.URL+"/account/totp/reauth", url.Values{"current": {pw}}, nil)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/account/totp" {
+		t.Fatalf("reauthenticated: %d %s", res.StatusCode, loc)
+	}
+	res, _ = c.Get(b.srv.URL + "/account/totp")
+	m := secretRE.FindStringSubmatch(body(t, res))
+	if m == nil {
+		t.Fatal("no secret after reauthenticating")
+	}
+	secret := strings.ReplaceAll(m[1], " ", "")
+	codeNow, _ := signin.TOTPCode(secret, b.clock.Now())
+	res = post(t, c, b.srv.URL+"/account/totp", url.Values{"code": {codeNow}}, nil)
+	if codes := recoveryCodeRE.FindAllStringSubmatch(body(t, res), -1); len(codes) != signin.RecoveryCodeCount {
+		t.Fatalf("enrolled: %d codes", len(codes))
+	}
+	// Her other session has ended.
+	res, _ = other.Get(b.srv.URL + "/account")
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/signin") {
+		t.Fatalf("her other session after enrolment: %d %s", res.StatusCode, loc)
+	}
+	// New recovery codes: the button without her password and code makes none.
+	res = post(t, c, b.srv.URL+"/account/recovery-codes", nil, nil)
+	if html := body(t, res); recoveryCodeRE.MatchString(html) || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("recovery codes without her password: %d", res.StatusCode)
+	}
+	res = post(t, c, b.srv.URL+"/account/recovery-codes", url.Values{"current": {pw}, "code": {"000000"}}, nil)
+	if html := body(t, res); recoveryCodeRE.MatchString(html) {
+		t.Fatal("recovery codes with a wrong code")
+	}
+	b.clock.Advance(30 * time.Second)
+	codeNow, _ = signin.TOTPCode(secret, b.clock.Now())
+	res = post(t, c, b.srv.URL+"/account/recovery-codes", url.Values{"current": {pw}, "code": {codeNow}}, nil)
+	if codes := recoveryCodeRE.FindAllStringSubmatch(body(t, res), -1); len(codes) != signin.RecoveryCodeCount {
+		t.Fatalf("renewed with password and code: %d codes", len(codes))
+	}
+}
+
+// A signed-out visit keeps the path she was going to, never the query (a
+// search typed into a page must not travel into the sign-in address).
+func TestSignedOutKeepsPathNotQuery(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	res, _ := client(t).Get(b.srv.URL + "/test/supervisor?q=M.R.+Madrid")
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/signin?next=%2Ftest%2Fsupervisor" {
+		t.Fatalf("%d %s", res.StatusCode, loc)
+	}
+}
+
+// The name typed is never shown back after a failed sign-in: people type
+// their password into the name field.
+func TestFailedSignInDoesNotShowName(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	res := post(t, client(t), b.srv.URL+"/signin", url.Values{"name": {"my-secret-passphrase"}, "password": {"x"}}, nil)
+	if html := body(t, res); res.StatusCode != http.StatusUnauthorized || strings.Contains(html, "my-secret-passphrase") {
+		t.Fatalf("%d, typed name shown: %v", res.StatusCode, strings.Contains(html, "my-secret-passphrase"))
+	}
+}
+
+// Over TLS every response carries Strict-Transport-Security; plain HTTP
+// (dev on loopback) does not.
+func TestStrictTransportSecurityOverTLS(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	srv := httptest.NewTLSServer(b.console.Handler())
+	t.Cleanup(srv.Close)
+	for _, p := range []string{"/signin", "/", "/nowhere"} {
+		res, err := srv.Client().Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Strict-Transport-Security"); got != console.HSTS {
+			t.Errorf("%s over TLS: %q", p, got)
+		}
+	}
+	res, _ := client(t).Get(b.srv.URL + "/signin")
+	res.Body.Close()
+	if got := res.Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("plain HTTP: %q", got)
+	}
+}
+
+// A completed sign-in leaves a long-lived device cookie (HttpOnly,
+// SameSite=Strict), which signing out keeps; with it she signs in while
+// somebody elsewhere keeps her name blocked.
+func TestDeviceCookieLetsHerInDuringLockout(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	c := client(t)
+	res := post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	var dev *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "sc_device" {
+			dev = ck
+		}
+	}
+	if dev == nil || !dev.HttpOnly || dev.SameSite != http.SameSiteStrictMode || dev.MaxAge != 90*24*3600 || dev.Path != "/" {
+		t.Fatalf("device cookie %+v", dev)
+	}
+	res = post(t, c, b.srv.URL+"/signout", nil, nil)
+	for _, ck := range res.Cookies() {
+		if ck.Name == "sc_device" {
+			t.Fatal("signing out dropped the device cookie")
+		}
+	}
+	stranger := client(t)
+	for range 6 {
+		post(t, stranger, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {"guess guess"}}, nil)
+	}
+	if res := post(t, client(t), b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a browser that never signed her in: %d", res.StatusCode)
+	}
+	if res := post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("her own browser: %d", res.StatusCode)
+	}
+}
+
+// A staff member promoted while signed in, without a second step, is
+// sent to sign in again with a word why, and from there to enrolment.
+func TestPromotedSessionSentToEnrolment(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	id := b.addUser(t, "ana", "staff")
+	c := client(t)
+	post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	b.db.Exec(`UPDATE users SET role = 'supervisor' WHERE id = $1`, id)
+	res, _ := c.Get(b.srv.URL + "/account")
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin?m=second_step") {
+		t.Fatalf("promoted session: %d %s", res.StatusCode, loc)
+	}
+	res, _ = c.Get(b.srv.URL + loc)
+	if html := body(t, res); !strings.Contains(html, "Your role now needs a second step") {
+		t.Fatal("no word of why")
+	}
+	res = post(t, c, b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}}, nil)
+	if loc := res.Header.Get("Location"); loc != "/signin/enrol" {
+		t.Fatalf("signing in again: %s", loc)
+	}
+}
+
+// Whatever next says, the redirect after sign-in stays on this site.
+func TestNextNeverLeavesTheSite(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "ana", "staff")
+	base, _ := url.Parse(b.srv.URL + "/signin")
+	for _, next := range []string{"//evil.example", "/\\evil.example", "/%2F%2Fevil.example", "/%5Cevil.example", "/.//evil.example", "/..//evil.example", "/%2e%2e//evil.example", "http://evil.example/", "/%0d%0aX:y", "/\u3002/evil", "/a?b=//evil", "///evil.example", "/%09/evil.example", "/\x00/evil"} {
+		for _, hx := range []bool{false, true} {
+			h := map[string]string{}
+			if hx {
+				h["HX-Request"] = "true"
+			}
+			res := post(t, client(t), b.srv.URL+"/signin", url.Values{"name": {"ana"}, "password": {pw}, "next": {next}}, h)
+			loc := res.Header.Get("Location") + res.Header.Get("HX-Redirect")
+			body(t, res)
+			u, err := base.Parse(loc)
+			if (err == nil && u.Host != base.Host) || strings.ContainsAny(loc, "\r\n") {
+				t.Errorf("next=%q (htmx %v) led to %q", next, hx, loc)
+			}
+		}
+	}
+}
+
+// A cookie of a pending sign-in step reaches no page or account action:
+// each sends it back to its step.
+func TestPendingStageReachesNoPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t, signintest.FastParams)
+	b.addUser(t, "boss", "supervisor") // must enrol
+	c := client(t)
+	post(t, c, b.srv.URL+"/signin", url.Values{"name": {"boss"}, "password": {pw}}, nil)
+	for _, p := range []string{"/", "/account", "/test/supervisor", "/account/totp", "/account/recovery-codes"} {
+		res, _ := c.Get(b.srv.URL + p)
+		body(t, res)
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin/enrol") {
+			t.Errorf("GET %s at the enrol step: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	for _, p := range []string{"/account/preferences", "/account/password", "/account/recovery-codes", "/account/totp", "/account/totp/reauth", "/signin/code", "/signin/password"} {
+		res := post(t, c, b.srv.URL+p, url.Values{"language": {"es"}, "new": {"abcdefghijklmnop"}, "confirm": {"abcdefghijklmnop"}, "code": {"123456"}, "current": {pw}}, nil)
+		body(t, res)
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin/enrol") {
+			t.Errorf("POST %s at the enrol step: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 }

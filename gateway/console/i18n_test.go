@@ -44,7 +44,8 @@ func TestCatalogueComplete(t *testing.T) {
 	// Keys built at run time.
 	for _, k := range []string{
 		"role.staff", "role.supervisor", "role.admin",
-		"flash.signed_out", "flash.ended", "flash.password_changed", "flash.preferences_saved",
+		"flash.signed_out", "flash.ended", "flash.second_step", "flash.password_changed", "flash.preferences_saved",
+		"error.signin_busy", "error.client_address_unknown",
 		"error.signin_failed", "error.signin_throttled", "error.code_wrong", "error.code_used",
 		"error.session_ended", "error.wrong_stage", "error.password_too_short", "error.password_too_long",
 		"error.password_contains_name", "error.password_invalid", "error.password_unchanged",

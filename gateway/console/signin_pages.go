@@ -33,14 +33,18 @@ func (c *Console) routes() {
 	c.Page("POST /account/password", "staff", c.passwordPost)
 	c.Page("GET /account/totp", "staff", c.enrolPage)
 	c.Page("POST /account/totp", "staff", c.enrolPost)
+	c.Page("POST /account/totp/reauth", "staff", c.totpReauthPost)
+	c.Page("GET /account/recovery-codes", "staff", c.renewCodesPage)
 	c.Page("POST /account/recovery-codes", "staff", c.renewCodesPost)
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)
 }
 
+// signinData is the sign-in form's. The name typed is never shown back
+// after a failure: people type their password into the name field, and
+// on a shared laptop the next person would read it.
 type signinData struct {
-	Name string
 	Next string
 }
 
@@ -54,19 +58,29 @@ func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "signin", &View{Flash: flash(st.L, r), Data: signinData{Next: next}})
 }
 
+// setCookies sends the cookies of a sign-in step's result: the session's,
+// and the device's when the sign-in completed.
+func (c *Console) setCookies(w http.ResponseWriter, r *http.Request, res signin.Result) {
+	c.cookies.Set(w, r, res.Token)
+	c.cookies.SetDevice(w, r, res)
+}
+
 func (c *Console) signinPost(w http.ResponseWriter, r *http.Request) {
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	res, err := c.auth.SignIn(r.Context(), name, password, c.client(r))
 	if err != nil {
-		c.refuse(w, r, "signin", &View{Data: signinData{Name: strings.TrimSpace(name), Next: next}}, err)
+		if errors.Is(err, signin.ErrNoAddress) {
+			c.log.ErrorContext(r.Context(), "console: sign-in refused: the request has no client address (check the listener and trusted proxies)")
+		}
+		c.refuse(w, r, "signin", &View{Data: signinData{Next: next}}, err)
 		return
 	}
 	if old := stateOf(r); old.sess != nil {
 		// A second sign-in on this browser replaces the first session.
 		c.auth.SignOut(r.Context(), old.token, c.client(r))
 	}
-	c.cookies.Set(w, r, res.Token)
+	c.setCookies(w, r, res)
 	redirect(w, r, stagePath(res.Stage, next))
 }
 
@@ -99,7 +113,7 @@ func (c *Console) codePost(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, "code", &View{Data: codeData{Next: next}}, err)
 		return
 	}
-	c.cookies.Set(w, r, res.Token)
+	c.setCookies(w, r, res)
 	redirect(w, r, stagePath(res.Stage, next))
 }
 
@@ -143,32 +157,34 @@ func (c *Console) forcedPasswordPost(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, "password", &View{Data: data}, err)
 		return
 	}
-	c.cookies.Set(w, r, res.Token)
+	c.setCookies(w, r, res)
 	redirect(w, r, stagePath(res.Stage, data.Next))
 }
 
 type enrolData struct {
 	Required bool
-	Action   string
-	QR       template.HTML
-	Secret   string
+	// Change: she has a second step and is replacing it.
+	Change bool
+	Action string
+	QR     template.HTML
+	Secret string
 }
 
 // enrolPage shows the QR code and key of a pending second factor, at the
 // enrolment step of signing in (/signin/enrol) or from her account
-// (/account/totp).
+// (/account/totp, after she typed her password and current code again).
 func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
 	c.showEnrolment(w, r, http.StatusOK, nil)
 }
 
 func (c *Console) showEnrolment(w http.ResponseWriter, r *http.Request, status int, refused error) {
 	st := stateOf(r)
-	if st.sess.Stage == signin.StageSignedIn && st.sess.TOTPEnabled {
-		redirect(w, r, "/account")
-		return
-	}
 	en, err := c.auth.BeginTOTP(r.Context(), st.token)
 	if err != nil {
+		if errors.Is(err, signin.ErrReauthRequired) {
+			c.showReauth(w, r, "/account/totp/reauth", "totp", nil)
+			return
+		}
 		if c.stepGone(w, r, err) {
 			return
 		}
@@ -181,7 +197,7 @@ func (c *Console) showEnrolment(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	v := &View{Data: enrolData{
-		Required: st.sess.Stage == signin.StageEnrol, Action: r.URL.Path, QR: qr,
+		Required: st.sess.Stage == signin.StageEnrol, Change: st.sess.TOTPEnabled, Action: r.URL.Path, QR: qr,
 		Secret: groupSecret(en.Secret),
 	}}
 	if refused != nil {
@@ -212,6 +228,10 @@ func (c *Console) enrolPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	res, codes, err := c.auth.ConfirmTOTP(r.Context(), st.token, r.PostFormValue("code"), c.client(r))
 	if err != nil {
+		if errors.Is(err, signin.ErrReauthRequired) {
+			redirect(w, r, "/account/totp") // the reauthentication ran out: ask again
+			return
+		}
 		if c.stepGone(w, r, err) {
 			return
 		}
@@ -219,15 +239,69 @@ func (c *Console) enrolPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Token != "" {
-		c.cookies.Set(w, r, res.Token)
+		c.setCookies(w, r, res)
 	}
 	// Shown in this response only: no-store, and reloading re-posts a
 	// form that now fails.
 	c.render(w, r, http.StatusOK, "recovery", &View{User: st.sess, Data: recoveryData{Codes: codes, Next: "/"}})
 }
 
+// reauthData is the form that asks for her password (and a current code,
+// if she has a second step) before a change to her second step.
+type reauthData struct {
+	UserName string
+	Action   string
+	// Purpose is "totp" (set up or change the second step) or
+	// "recovery" (new recovery codes).
+	Purpose  string
+	NeedCode bool
+}
+
+func (c *Console) showReauth(w http.ResponseWriter, r *http.Request, action, purpose string, refused error) {
+	st := stateOf(r)
+	v := &View{Data: reauthData{UserName: st.sess.Name, Action: action, Purpose: purpose, NeedCode: st.sess.TOTPEnabled}}
+	if refused != nil {
+		c.refuse(w, r, "reauth", v, refused)
+		return
+	}
+	c.render(w, r, http.StatusOK, "reauth", v)
+}
+
+// reauthenticate checks the reauthentication form's password and code.
+func (c *Console) reauthenticate(r *http.Request) error {
+	return c.auth.Reauthenticate(r.Context(), stateOf(r).token, r.PostFormValue("current"), r.PostFormValue("code"), c.client(r))
+}
+
+// totpReauthPost checks her password (and code) before the second step
+// can be set up or changed, then shows the QR code.
+func (c *Console) totpReauthPost(w http.ResponseWriter, r *http.Request) {
+	if err := c.reauthenticate(r); err != nil {
+		c.showReauth(w, r, "/account/totp/reauth", "totp", err)
+		return
+	}
+	redirect(w, r, "/account/totp")
+}
+
+func (c *Console) renewCodesPage(w http.ResponseWriter, r *http.Request) {
+	if !stateOf(r).sess.TOTPEnabled {
+		redirect(w, r, "/account")
+		return
+	}
+	c.showReauth(w, r, "/account/recovery-codes", "recovery", nil)
+}
+
+// renewCodesPost makes new recovery codes once her password and a
+// current code are checked again, in the same form.
 func (c *Console) renewCodesPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
+	if !st.sess.TOTPEnabled {
+		redirect(w, r, "/account")
+		return
+	}
+	if err := c.reauthenticate(r); err != nil {
+		c.showReauth(w, r, "/account/recovery-codes", "recovery", err)
+		return
+	}
 	codes, err := c.auth.RenewRecoveryCodes(r.Context(), st.token, c.client(r))
 	if err != nil {
 		c.fail(w, r, err)
@@ -333,6 +407,6 @@ func (c *Console) passwordPost(w http.ResponseWriter, r *http.Request) {
 		c.showAccount(w, r, 0, err)
 		return
 	}
-	c.cookies.Set(w, r, res.Token)
+	c.setCookies(w, r, res)
 	redirect(w, r, "/account?m=password_changed")
 }

@@ -11,21 +11,25 @@ import (
 // a code, a token or the name typed in a failed attempt (people type
 // passwords into the name field).
 const (
-	// ActSignedIn: she finished signing in. details.method: "password",
-	// "password+totp" or "password+recovery_code" (then
-	// details.recovery_codes_left).
+	// ActSignedIn: she finished signing in. details.second_factor:
+	// "none", "totp" or "recovery_code" (then also
+	// details.recovery_codes_left, the codes she has left).
 	ActSignedIn = "signin.succeeded"
 	// ActSignInFailed: a wrong name, password or code. details.stage:
-	// "password" or "second_factor"; details.reason: "bad_credentials"
+	// "password", "second_factor", "change_password" (her current
+	// password, signed in) or "reauth" (her password or code typed again
+	// to change her second step); details.reason: "bad_credentials"
 	// (wrong password, unknown name, no password set or a disabled user:
 	// one reason, so the log does not tell which names exist),
 	// "bad_code" or "code_replayed". actor is the user when the name was
 	// known, else anonymous.
 	ActSignInFailed = "signin.failed"
 	// ActSignInBlocked: a failure started a throttling block.
-	// details.scope: "user" or "address"; details.seconds. Attempts
-	// refused while a block lasts are not audited one by one (that would
-	// let anyone fill the log); the block is.
+	// details.scope: "user" (a name typed, or her password typed again),
+	// "address", "device" or "code"; details.seconds; details.failures
+	// (the recent failures counted on that key). Attempts refused while a
+	// block lasts are not audited one by one (that would let anyone fill
+	// the log); the block is.
 	ActSignInBlocked = "signin.blocked"
 	// ActSignedOut: she signed out.
 	ActSignedOut = "signin.signed_out"
@@ -35,9 +39,13 @@ const (
 	// ActPasswordSet: an administrator or the CLI set a user's password
 	// (details.user, details.must_change); her sessions end.
 	ActPasswordSet = "password.set"
-	// ActTOTPEnabled: she confirmed a new second factor (new recovery
-	// codes were made).
+	// ActTOTPEnabled: she confirmed her first second factor (new
+	// recovery codes were made; details.sessions_ended: her other
+	// sessions, ended).
 	ActTOTPEnabled = "totp.enabled"
+	// ActTOTPChanged: she replaced her second factor, after typing her
+	// password and a current code again (as for ActTOTPEnabled).
+	ActTOTPChanged = "totp.changed"
 	// ActTOTPReset: her second factor and recovery codes were removed
 	// (details.user); her sessions end.
 	ActTOTPReset = "totp.reset"

@@ -21,13 +21,25 @@
 //   - A TOTP time step is accepted once per user (the last used step is
 //     stored and the update is conditional), so a code read over her
 //     shoulder cannot be replayed.
-//   - Failed attempts count against the name typed and the client
-//     address; a blocked key is refused before any hashing. An unknown
-//     name costs the same hashing as a known one.
+//   - An attempt is counted before it is checked, atomically (the throttle
+//     rows are locked while the count is read and raised), and taken back
+//     if it succeeds: concurrent attempts cannot all pass a check that
+//     comes before any is counted. A blocked key is refused before any
+//     hashing. An unknown name costs the same hashing as a known one.
+//   - A password counts against the name typed and the client address,
+//     or, from a device that signed her in before, against that device
+//     only (device.go). Second-step codes count against her own counter,
+//     which only a correct code resets; her name's count is cleared only
+//     when a sign-in completes.
+//   - Password hashing has a bounded queue (hashqueue.go): a request that
+//     finds it full is refused at once, not left waiting.
+//   - Changing her second step or recovery codes needs her password (and
+//     current code) typed again in the same session within ReauthWindow.
 //   - Every clock reading comes from Deps.Now: tests move time.
 package signin
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -37,7 +49,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -64,12 +75,25 @@ type Config struct {
 	// TOTPRequired says which roles must have a second factor (default:
 	// supervisor and admin); others are offered one.
 	TOTPRequired func(role string) bool
-	// UserThrottle and AddrThrottle limit failed attempts per name and
-	// per client address (DefaultUserThrottle, DefaultAddrThrottle).
-	UserThrottle, AddrThrottle Throttle
+	// UserThrottle, AddrThrottle, WideAddrThrottle, DeviceThrottle and
+	// CodeThrottle limit failed attempts per name typed, per client
+	// address (IPv4, IPv6 /64), per IPv6 /48, per user on a known device
+	// and per user's second-step codes (the Default… rules). A wrong
+	// password typed again while signed in counts per user with
+	// UserThrottle.
+	UserThrottle, AddrThrottle, WideAddrThrottle, DeviceThrottle, CodeThrottle Throttle
 	// MaxConcurrentHashes bounds the password hashes computed at once (2):
-	// each takes Params.Memory.
-	MaxConcurrentHashes int
+	// each takes Params.Memory. MaxQueuedHashes more may wait (6), and one
+	// client address holds at most MaxHashesPerClient of all those places
+	// (2); beyond that a sign-in is refused with ErrBusy.
+	MaxConcurrentHashes, MaxQueuedHashes, MaxHashesPerClient int
+	// DeviceLifetime is how long a device that signed her in stays known
+	// (90 days); MaxDevicesPerUser how many are kept per user (10).
+	DeviceLifetime    time.Duration
+	MaxDevicesPerUser int
+	// ReauthWindow is how long after typing her password again she may
+	// change her second step or recovery codes (5 min).
+	ReauthWindow time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -91,14 +115,34 @@ func (c *Config) setDefaults() {
 	if c.TOTPRequired == nil {
 		c.TOTPRequired = func(role string) bool { return role == "supervisor" || role == "admin" }
 	}
-	if c.UserThrottle == (Throttle{}) {
-		c.UserThrottle = DefaultUserThrottle
-	}
-	if c.AddrThrottle == (Throttle{}) {
-		c.AddrThrottle = DefaultAddrThrottle
+	for _, r := range []struct {
+		rule *Throttle
+		def  Throttle
+	}{{&c.UserThrottle, DefaultUserThrottle}, {&c.AddrThrottle, DefaultAddrThrottle}, {&c.WideAddrThrottle, DefaultWideAddrThrottle}, {&c.DeviceThrottle, DefaultDeviceThrottle}, {&c.CodeThrottle, DefaultCodeThrottle}} {
+		if *r.rule == (Throttle{}) {
+			*r.rule = r.def
+		}
+		if r.rule.Decay <= 0 {
+			r.rule.Decay = r.def.Decay
+		}
 	}
 	if c.MaxConcurrentHashes <= 0 {
 		c.MaxConcurrentHashes = 2
+	}
+	if c.MaxQueuedHashes <= 0 {
+		c.MaxQueuedHashes = 6
+	}
+	if c.MaxHashesPerClient <= 0 {
+		c.MaxHashesPerClient = 2
+	}
+	if c.DeviceLifetime == 0 {
+		c.DeviceLifetime = 90 * 24 * time.Hour
+	}
+	if c.MaxDevicesPerUser <= 0 {
+		c.MaxDevicesPerUser = 10
+	}
+	if c.ReauthWindow == 0 {
+		c.ReauthWindow = 5 * time.Minute
 	}
 }
 
@@ -120,12 +164,12 @@ type Service struct {
 	audit AuditFunc
 	now   func() time.Time
 	cfg   Config
-	// hashes bounds concurrent argon2id computations.
-	hashes chan struct{}
+	// hashes bounds argon2id computations, running and waiting.
+	hashes *hashQueue
 	// dummy is a hash verified when the name is unknown, so an unknown
-	// name takes as long as a known one.
-	dummyOnce sync.Once
-	dummy     string
+	// name takes as long as a known one. It is made in New: made at the
+	// first unknown name, that request alone would take twice as long.
+	dummy string
 }
 
 // New builds the service.
@@ -134,12 +178,20 @@ func New(d Deps) (*Service, error) {
 		return nil, errors.New("signin: DB, Keys and Audit are required")
 	}
 	if d.Now == nil {
-		d.Now = func() time.Time { return time.Now().UTC() }
+		d.Now = time.Now
 	}
 	d.Config.setDefaults()
+	dummy, err := HashPassword(randomBase32(20), d.Config.Params)
+	if err != nil {
+		return nil, err
+	}
+	clock := d.Now
+	c := d.Config
 	return &Service{
-		db: d.DB, q: db.New(d.DB), keys: d.Keys, audit: d.Audit, now: d.Now, cfg: d.Config,
-		hashes: make(chan struct{}, d.Config.MaxConcurrentHashes),
+		db: d.DB, q: db.New(d.DB), keys: d.Keys, audit: d.Audit, cfg: c, dummy: dummy,
+		// PostgreSQL keeps microseconds: times read back compare equal.
+		now:    func() time.Time { return clock().UTC().Truncate(time.Microsecond) },
+		hashes: newHashQueue(c.MaxConcurrentHashes, c.MaxQueuedHashes, c.MaxHashesPerClient),
 	}, nil
 }
 
@@ -180,8 +232,12 @@ func nextStage(after Stage, totpEnabled, mustChange, totpRequired bool) Stage {
 
 // Client is where a request comes from, for throttling and the audit log.
 type Client struct {
+	// IP is the client's address. Sign-in steps refuse a request without
+	// one (ErrNoAddress): see there.
 	IP        net.IP
 	RequestID string
+	// Device is the token of the browser's device cookie ("" if none).
+	Device string
 }
 
 // Result is a session after a sign-in step: the token for her cookie
@@ -190,6 +246,10 @@ type Result struct {
 	Token     string
 	Stage     Stage
 	ExpiresAt time.Time
+	// Device, when not empty, is the device token to (re)set in the
+	// browser's device cookie for DeviceLifetime: the sign-in completed.
+	Device         string
+	DeviceLifetime time.Duration
 }
 
 // Errors shown to her. A failed sign-in never says whether the name
@@ -200,6 +260,22 @@ var (
 	ErrCodeReplayed   = errs.Field("code_used", "code", "that code was already used: wait for the next one")
 	ErrNoSession      = errs.New("session_ended", "your session has ended: sign in again")
 	ErrWrongStage     = errs.New("wrong_stage", "this step is not the next one of your sign-in")
+	ErrPasswordWrong  = errs.Field("password_wrong", "current", "the current password is wrong")
+	// ErrReauthRequired: changing the second step or the recovery codes
+	// needs her password (and current code) typed again first.
+	ErrReauthRequired = errs.New("reauth_required", "type your password again to confirm it is you")
+	// ErrSecondFactorNeeded ends a signed-in session whose role now needs
+	// a second step she has not set up (she was promoted): signing in
+	// again takes her through the enrolment step, right after her
+	// password. It is an ErrNoSession.
+	ErrSecondFactorNeeded = &errs.Error{Code: "second_factor_required", Message: "your role now needs a second step: sign in again to set it up", Err: ErrNoSession}
+	// ErrNoAddress refuses a sign-in step whose client address is
+	// unknown (a listener or proxy set-up that does not give one).
+	// Counting all such requests in one shared bucket would let one
+	// client lock everybody out; a bucket per connection would let anyone
+	// escape the address limit by reconnecting. Refusing fails closed and
+	// shows the misconfiguration at once.
+	ErrNoAddress = errs.New("client_address_unknown", "the server cannot tell where this request comes from, so it cannot sign anyone in: tell your administrator")
 )
 
 // Throttled is the cause inside a signin_throttled error: how long to wait.
@@ -238,127 +314,107 @@ func hashToken(t string) []byte {
 	return h[:]
 }
 
-// verify checks a password against a hash, at most MaxConcurrentHashes
-// at a time.
-func (s *Service) verify(ctx context.Context, password, hash string) (bool, error) {
-	select {
-	case s.hashes <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
+// hashClient is the hashing queue's name for c: its widest address key
+// (an IPv6 /48), so one site cannot take every place.
+func hashClient(c Client) string {
+	ks := addrKeys(c.IP)
+	return ks[len(ks)-1]
+}
+
+// verify checks a password against a hash in the hashing queue.
+func (s *Service) verify(ctx context.Context, client, password, hash string) (ok bool, err error) {
+	qerr := s.hashes.do(ctx, client, func() { ok, err = VerifyPassword(password, hash) })
+	if qerr != nil {
+		return false, qerr
 	}
-	defer func() { <-s.hashes }()
-	return VerifyPassword(password, hash)
+	return ok, err
 }
 
-func (s *Service) hash(ctx context.Context, password string) (string, error) {
-	select {
-	case s.hashes <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
+// hash hashes a new password in the hashing queue.
+func (s *Service) hash(ctx context.Context, client, password string) (h string, err error) {
+	qerr := s.hashes.do(ctx, client, func() { h, err = HashPassword(password, s.cfg.Params) })
+	if qerr != nil {
+		return "", qerr
 	}
-	defer func() { <-s.hashes }()
-	return HashPassword(password, s.cfg.Params)
+	return h, err
 }
 
-func (s *Service) dummyHash() string {
-	s.dummyOnce.Do(func() {
-		h, err := HashPassword(randomBase32(20), s.cfg.Params)
-		if err != nil {
-			panic(err)
-		}
-		s.dummy = h
-	})
-	return s.dummy
-}
-
-// checkThrottle refuses when any of the keys is blocked.
-func (s *Service) checkThrottle(ctx context.Context, now time.Time, ks ...string) error {
-	until, err := s.q.ThrottleBlockedUntil(ctx, ks)
+// checkPassword checks password against hash for an attempt counted
+// against ks: reserved first (signin_throttled if a key is blocked), then
+// hashed in the queue (ErrBusy, and the attempt taken back, when it is
+// full). A wrong password, or any password when usable is false (the
+// hash is checked all the same, for the same time), stays counted and is
+// audited as actor with details; wrong is the error it returns (or
+// signin_throttled if the failure started a block). A right one is taken
+// back.
+func (s *Service) checkPassword(ctx context.Context, ks []throttleKey, c Client, password, hash string, usable bool, actor Actor, details map[string]any, wrong error) error {
+	res, err := s.reserveTx(ctx, ks)
 	if err != nil {
 		return err
 	}
-	if until.After(now) {
-		return throttled(until.Sub(now))
+	if len(password) > 4*MaxPasswordLen {
+		password = password[:4*MaxPasswordLen] // still hashed: the same time as any other
 	}
-	return nil
-}
-
-// failure counts a failed attempt against the user and address keys and
-// audits it, in one transaction. It returns the error to show: a
-// throttling error when this failure started a block, else shown.
-func (s *Service) failure(ctx context.Context, actor Actor, userKey, addrKey string, details map[string]any, shown error) error {
-	now := s.now()
-	blocked := time.Duration(0)
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		if err := s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInFailed, Details: details}); err != nil {
-			return err
-		}
-		for _, k := range []struct {
-			key, scope string
-			rule       Throttle
-		}{{userKey, "user", s.cfg.UserThrottle}, {addrKey, "address", s.cfg.AddrThrottle}} {
-			n, err := q.ThrottleFailure(ctx, db.ThrottleFailureParams{Key: k.key, Now: now, ForgetBefore: now.Add(-k.rule.Forget)})
-			if err != nil {
-				return err
-			}
-			d := k.rule.Delay(int(n))
-			if d == 0 {
-				continue
-			}
-			if err := q.ThrottleBlock(ctx, db.ThrottleBlockParams{Key: k.key, Until: now.Add(d)}); err != nil {
-				return err
-			}
-			blocked = max(blocked, d)
-			if err := s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInBlocked, Details: map[string]any{"scope": k.scope, "seconds": int(d / time.Second), "failures": n}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ok, err := s.verify(ctx, hashClient(c), password, hash)
 	if err != nil {
+		if rerr := s.refundTx(ctx, res); rerr != nil {
+			return rerr
+		}
 		return err
 	}
-	if blocked > 0 {
-		return throttled(blocked)
+	if !ok || !usable {
+		return s.failTx(ctx, res, actor, details, wrong)
 	}
-	return shown
+	return s.refundTx(ctx, res)
 }
 
 // SignIn checks a name and password. On success it opens a session at
 // its first step (Result.Stage): signed in, or a second factor, password
 // change or enrolment to do next.
 func (s *Service) SignIn(ctx context.Context, name, password string, c Client) (Result, error) {
+	if c.IP == nil {
+		return Result{}, ErrNoAddress
+	}
 	now := s.now()
 	name = strings.TrimSpace(name)
-	userKey, addrKey := throttleKeys(s.keys, name, c.IP)
-	if err := s.checkThrottle(ctx, now, userKey, addrKey); err != nil {
-		return Result{}, err
-	}
 	u, err := s.q.SigninUserByName(ctx, name)
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Result{}, err
 	}
-	hash := s.dummyHash()
+	taken := known
+	if !known {
+		if taken, err = s.q.SigninNameTaken(ctx, name); err != nil {
+			return Result{}, err
+		}
+	}
+	subject := throttleKey{key: nameKey(s.keys, name, taken), scope: "user", rule: s.cfg.UserThrottle}
+	deviceKnown := false
+	if known {
+		h, ok, err := s.knownDevice(ctx, s.q, u.ID, c.Device, now)
+		if err != nil {
+			return Result{}, err
+		}
+		if ok {
+			deviceKnown = true
+			subject = throttleKey{key: deviceKey(u.ID, h), scope: "device", rule: s.cfg.DeviceThrottle}
+		}
+	}
+	hash := s.dummy
+	usable := known && u.PasswordHash.Valid && !u.DisabledAt.Valid
 	if known && u.PasswordHash.Valid {
 		hash = u.PasswordHash.String
-	}
-	if len(password) > 4*MaxPasswordLen {
-		password = password[:4*MaxPasswordLen] // still hashed: the same time as any other
-	}
-	ok, err := s.verify(ctx, password, hash)
-	if err != nil {
-		return Result{}, err
 	}
 	actor := Actor{IP: c.IP, RequestID: c.RequestID, Name: "anonymous"}
 	if known {
 		actor = Actor{UserID: u.ID, Name: u.Name, Role: u.Role, IP: c.IP, RequestID: c.RequestID}
 	}
-	if !known || !u.PasswordHash.Valid || u.DisabledAt.Valid || !ok {
-		return Result{}, s.failure(ctx, actor, userKey, addrKey, map[string]any{"stage": "password", "reason": "bad_credentials"}, ErrBadCredentials)
+	err = s.checkPassword(ctx, s.attemptKeys(subject, c, deviceKnown), c, password, hash, usable, actor, map[string]any{"stage": "password", "reason": "bad_credentials"}, ErrBadCredentials)
+	if err != nil {
+		return Result{}, err
 	}
 	if NeedsRehash(hash, s.cfg.Params) {
-		if nh, err := s.hash(ctx, password); err == nil {
+		if nh, err := s.hash(ctx, hashClient(c), password); err == nil {
 			s.q.RehashPassword(ctx, db.RehashPasswordParams{NewHash: sql.NullString{String: nh, Valid: true}, Now: now, UserID: u.ID, OldHash: u.PasswordHash})
 		}
 	}
@@ -366,21 +422,46 @@ func (s *Service) SignIn(ctx context.Context, name, password string, c Client) (
 	token, th := newToken()
 	res := Result{Token: token, Stage: stage, ExpiresAt: s.stageExpiry(stage, now)}
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		if err := q.ThrottleClear(ctx, userKey); err != nil {
-			return err
-		}
 		if _, err := q.CreateSession(ctx, db.CreateSessionParams{TokenHash: th, UserID: u.ID, Stage: string(stage), Now: now, ExpiresAt: res.ExpiresAt}); err != nil {
 			return err
 		}
-		if stage == StageSignedIn {
-			return s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignedIn, Details: map[string]any{"second_factor": "none"}})
+		if stage != StageSignedIn {
+			return nil
 		}
-		return nil
+		if err := s.signedIn(ctx, q, &res, u.ID, u.Name, c, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignedIn, Details: map[string]any{"second_factor": "none"}})
 	})
 	if err != nil {
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// signedIn does what completing a sign-in does besides the session, in
+// q's transaction: the count her password was checked against is cleared
+// (her name's, or on a known device that device's: a stranger's failures
+// against her name are not hers to forgive), and her codes' count; the
+// device becomes known for her (res gets the device cookie to set).
+func (s *Service) signedIn(ctx context.Context, q *db.Queries, res *Result, userID int64, name string, c Client, now time.Time) error {
+	h, known, err := s.knownDevice(ctx, q, userID, c.Device, now)
+	if err != nil {
+		return err
+	}
+	clear := []string{nameKey(s.keys, name, true), userIDKey("code", userID)}
+	if known {
+		clear[0] = deviceKey(userID, h)
+	}
+	if err := q.ThrottleClear(ctx, clear); err != nil {
+		return err
+	}
+	dev, err := s.rememberDevice(ctx, q, userID, c.Device, now)
+	if err != nil {
+		return err
+	}
+	res.Device, res.DeviceLifetime = dev, s.cfg.DeviceLifetime
+	return nil
 }
 
 func (s *Service) stageExpiry(st Stage, now time.Time) time.Time {
@@ -391,14 +472,21 @@ func (s *Service) stageExpiry(st Stage, now time.Time) time.Time {
 }
 
 // advance moves sess to the step after its current one under a new token,
-// in q's transaction, auditing the completed sign-in. factor records how
-// the second factor was passed ("" = unchanged).
+// in q's transaction, completing the sign-in (and auditing it) when next
+// is StageSignedIn. factor records how the second factor was passed (""
+// = unchanged). A session already signed in only gets a new token: its
+// sign-in time and absolute expiry stay, so nothing done while signed in
+// stretches the 12 hours.
 func (s *Service) advance(ctx context.Context, q *db.Queries, sess *Session, next Stage, factor string, c Client) (Result, error) {
 	now := s.now()
 	token, th := newToken()
 	res := Result{Token: token, Stage: next, ExpiresAt: s.stageExpiry(next, now)}
+	started := now
+	if sess.Stage == StageSignedIn {
+		res.ExpiresAt, started = sess.ExpiresAt, sess.SignedInAt
+	}
 	n, err := q.AdvanceSession(ctx, db.AdvanceSessionParams{
-		NewTokenHash: th, Stage: string(next), Now: now, ExpiresAt: res.ExpiresAt,
+		NewTokenHash: th, Stage: string(next), StartedAt: started, Now: now, ExpiresAt: res.ExpiresAt,
 		SecondFactor: sql.NullString{String: factor, Valid: factor != ""}, ID: sess.ID, FromStage: string(sess.Stage),
 	})
 	if err != nil {
@@ -407,71 +495,120 @@ func (s *Service) advance(ctx context.Context, q *db.Queries, sess *Session, nex
 	if n == 0 {
 		return Result{}, ErrWrongStage // a concurrent request moved it first
 	}
-	if next == StageSignedIn {
-		if factor == "" {
-			factor = sess.SecondFactor
-		}
-		if factor == "" {
-			factor = "none"
-		}
-		if err := s.audit(ctx, q, AuditEvent{Actor: sess.actor(c), Action: ActSignedIn, Details: map[string]any{"second_factor": factor}}); err != nil {
+	if next != StageSignedIn || sess.Stage == StageSignedIn {
+		return res, nil
+	}
+	if err := s.signedIn(ctx, q, &res, sess.UserID, sess.Name, c, now); err != nil {
+		return Result{}, err
+	}
+	if factor == "" {
+		factor = sess.SecondFactor
+	}
+	details := map[string]any{"second_factor": cmp.Or(factor, "none")}
+	if factor == "recovery_code" {
+		left, err := q.CountRecoveryCodes(ctx, sess.UserID)
+		if err != nil {
 			return Result{}, err
 		}
+		details["recovery_codes_left"] = left
+	}
+	if err := s.audit(ctx, q, AuditEvent{Actor: sess.actor(c), Action: ActSignedIn, Details: details}); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }
 
+// deviceKnown reports whether c's device signed userID in before.
+func (s *Service) deviceKnown(ctx context.Context, userID int64, c Client) (bool, error) {
+	_, ok, err := s.knownDevice(ctx, s.q, userID, c.Device, s.now())
+	return ok, err
+}
+
+// checkCode checks a TOTP code or a recovery code of sess's user, in q's
+// transaction, for stage ("second_factor", "reauth"). The attempt is
+// counted against her code counter (and the address, unless the device
+// is known to her) before it is checked, under the counters' row locks,
+// so concurrent codes are checked one at a time against one count. It
+// returns how she passed ("totp" or "recovery_code"), or shown: the
+// error to show for a wrong or replayed code (the failure is recorded;
+// the caller commits). A correct code clears her code counter.
+func (s *Service) checkCode(ctx context.Context, q *db.Queries, sess *Session, code string, c Client, deviceKnown bool, stage string) (factor string, shown error, err error) {
+	now := s.now()
+	codeKey := throttleKey{key: userIDKey("code", sess.UserID), scope: "code", rule: s.cfg.CodeThrottle}
+	res, err := s.reserve(ctx, q, now, s.attemptKeys(codeKey, c, deviceKnown))
+	if err != nil {
+		return "", nil, err
+	}
+	acc, err := q.ConsoleAccount(ctx, sess.UserID)
+	if err != nil {
+		return "", nil, err
+	}
+	if acc.TotpSecretEnc == nil {
+		return "", nil, ErrWrongStage // reset meanwhile
+	}
+	secret, err := s.keys.Open(keys.Auth, acc.TotpSecretEnc)
+	if err != nil {
+		return "", nil, errs.Internal(err)
+	}
+	wrong, reason := error(nil), ""
+	if LooksLikeTOTP(code) {
+		factor = "totp"
+		step, ok := MatchTOTP(string(secret), code, now)
+		if !ok {
+			wrong, reason = ErrBadCode, "bad_code"
+		} else if n, err := q.UseTOTPStep(ctx, db.UseTOTPStepParams{Step: sql.NullInt64{Int64: step, Valid: true}, Now: now, UserID: sess.UserID}); err != nil {
+			return "", nil, err
+		} else if n == 0 {
+			wrong, reason = ErrCodeReplayed, "code_replayed"
+		}
+	} else {
+		factor = "recovery_code"
+		n, err := q.UseRecoveryCode(ctx, db.UseRecoveryCodeParams{UserID: sess.UserID, CodeHash: HashRecoveryCode(code)})
+		if err != nil {
+			return "", nil, err
+		}
+		if n == 0 {
+			wrong, reason = ErrBadCode, "bad_code"
+		}
+	}
+	if wrong != nil {
+		shown, err := s.fail(ctx, q, res, sess.actor(c), map[string]any{"stage": stage, "reason": reason}, wrong)
+		return "", shown, err
+	}
+	if err := s.refund(ctx, q, res); err != nil {
+		return "", nil, err
+	}
+	return factor, nil, q.ThrottleClear(ctx, []string{codeKey.key})
+}
+
 // SecondFactor checks the TOTP code or a recovery code of a session at
-// StageSecondFactor and moves it on.
+// StageSecondFactor and moves it on. Attempts on one session are checked
+// one at a time (the session row is locked), and a code arriving after
+// another completed the step finds the session moved on and is not
+// counted.
 func (s *Service) SecondFactor(ctx context.Context, token, code string, c Client) (Result, error) {
+	if c.IP == nil {
+		return Result{}, ErrNoAddress
+	}
 	sess, err := s.sessionAt(ctx, token, StageSecondFactor)
 	if err != nil {
 		return Result{}, err
 	}
-	now := s.now()
-	userKey, addrKey := throttleKeys(s.keys, sess.Name, c.IP)
-	if err := s.checkThrottle(ctx, now, userKey, addrKey); err != nil {
-		return Result{}, err
-	}
-	acc, err := s.q.ConsoleAccount(ctx, sess.UserID)
+	deviceKnown, err := s.deviceKnown(ctx, sess.UserID, c)
 	if err != nil {
 		return Result{}, err
-	}
-	secret, err := s.keys.Open(keys.Auth, acc.TotpSecretEnc)
-	if err != nil {
-		return Result{}, errs.Internal(err)
 	}
 	var res Result
-	var failed error
-	reason := ""
+	var shown error
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		factor := "totp"
-		if LooksLikeTOTP(code) {
-			step, ok := MatchTOTP(string(secret), code, now)
-			if !ok {
-				failed, reason = ErrBadCode, "bad_code"
-				return nil
-			}
-			n, err := q.UseTOTPStep(ctx, db.UseTOTPStepParams{Step: sql.NullInt64{Int64: step, Valid: true}, Now: now, UserID: sess.UserID})
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				failed, reason = ErrCodeReplayed, "code_replayed"
-				return nil
-			}
-		} else {
-			factor = "recovery_code"
-			n, err := q.UseRecoveryCode(ctx, db.UseRecoveryCodeParams{UserID: sess.UserID, CodeHash: HashRecoveryCode(code)})
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				failed, reason = ErrBadCode, "bad_code"
-				return nil
-			}
+		if _, err := q.LockSessionAt(ctx, db.LockSessionAtParams{ID: sess.ID, Stage: string(StageSecondFactor)}); errors.Is(err, sql.ErrNoRows) {
+			return ErrWrongStage
+		} else if err != nil {
+			return err
 		}
-		if err := q.ThrottleClear(ctx, userKey); err != nil {
+		factor, wrong, err := s.checkCode(ctx, q, sess, code, c, deviceKnown, "second_factor")
+		if err != nil || wrong != nil {
+			shown = wrong
 			return err
 		}
 		next := nextStage(StageSecondFactor, true, sess.MustChangePassword, s.cfg.TOTPRequired(sess.Role))
@@ -481,79 +618,18 @@ func (s *Service) SecondFactor(ctx context.Context, token, code string, c Client
 	if err != nil {
 		return Result{}, err
 	}
-	if failed != nil {
-		return Result{}, s.failure(ctx, sess.actor(c), userKey, addrKey, map[string]any{"stage": "second_factor", "reason": reason}, failed)
+	if shown != nil {
+		return Result{}, shown
 	}
 	return res, nil
 }
 
-// ChangePassword sets her own new password. At StageChangePassword (an
-// administrator chose her password) current is not asked again: she typed
-// it a moment ago. Signed in, current must be right, and a wrong one
-// counts as a failed sign-in. Her other sessions end; this one gets a new
-// token.
-func (s *Service) ChangePassword(ctx context.Context, token, current, newPassword string, c Client) (Result, error) {
-	sess, err := s.Session(ctx, token, true)
-	if err != nil {
-		return Result{}, err
-	}
-	if sess.Stage != StageChangePassword && sess.Stage != StageSignedIn {
-		return Result{}, ErrWrongStage
-	}
-	acc, err := s.q.ConsoleAccount(ctx, sess.UserID)
-	if err != nil {
-		return Result{}, err
-	}
-	if sess.Stage == StageSignedIn {
-		userKey, addrKey := throttleKeys(s.keys, sess.Name, c.IP)
-		if err := s.checkThrottle(ctx, s.now(), userKey, addrKey); err != nil {
-			return Result{}, err
-		}
-		ok, err := s.verify(ctx, current, acc.PasswordHash.String)
-		if err != nil {
-			return Result{}, err
-		}
-		if !ok {
-			wrong := errs.Field("password_wrong", "current", "the current password is wrong")
-			return Result{}, s.failure(ctx, sess.actor(c), userKey, addrKey, map[string]any{"stage": "change_password", "reason": "bad_credentials"}, wrong)
-		}
-	}
-	if err := CheckPassword(newPassword, sess.Name); err != nil {
-		return Result{}, err
-	}
-	if same, _ := s.verify(ctx, newPassword, acc.PasswordHash.String); same {
-		return Result{}, errs.Field("password_unchanged", "password", "choose a password different from the one you have")
-	}
-	hash, err := s.hash(ctx, newPassword)
-	if err != nil {
-		return Result{}, err
-	}
-	var res Result
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		if err := q.SetPassword(ctx, db.SetPasswordParams{UserID: sess.UserID, PasswordHash: sql.NullString{String: hash, Valid: true}, Now: s.now(), MustChange: false}); err != nil {
-			return err
-		}
-		if _, err := q.DeleteOtherUserSessions(ctx, db.DeleteOtherUserSessionsParams{UserID: sess.UserID, KeepID: sess.ID}); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, q, AuditEvent{Actor: sess.actor(c), Action: ActPasswordChanged}); err != nil {
-			return err
-		}
-		next := StageSignedIn
-		if sess.Stage == StageChangePassword {
-			next = nextStage(StageChangePassword, sess.TOTPEnabled, false, s.cfg.TOTPRequired(sess.Role))
-		}
-		var err error
-		res, err = s.advance(ctx, q, sess, next, "", c)
-		return err
-	})
-	return res, err
-}
-
 // SetPassword sets a user's password for an administrator or the CLI
-// (`gateway users add`), in the caller's transaction q; her sessions end.
-// mustChange makes her choose her own at her next sign-in: set it
-// whenever someone other than her knows the password.
+// (`gateway users add`), in the caller's transaction q; her sessions end,
+// and her devices are no longer known (someone else knows the password:
+// her account is being recovered or set up). mustChange makes her choose
+// her own at her next sign-in: set it whenever someone other than her
+// knows the password.
 func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, userID int64, password string, mustChange bool) error {
 	u, err := q.UserByID(ctx, userID)
 	if err != nil {
@@ -562,7 +638,7 @@ func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, u
 	if err := CheckPassword(password, u.Name); err != nil {
 		return err
 	}
-	hash, err := s.hash(ctx, password)
+	hash, err := s.hash(ctx, "", password)
 	if err != nil {
 		return err
 	}
@@ -570,6 +646,9 @@ func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, u
 		return err
 	}
 	if _, err := EndUserSessions(ctx, q, userID); err != nil {
+		return err
+	}
+	if err := q.ForgetUserDevices(ctx, userID); err != nil {
 		return err
 	}
 	return s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActPasswordSet, Details: map[string]any{"user": u.Name, "must_change": mustChange}})
@@ -581,159 +660,6 @@ func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, u
 // sessions, so a disabling that skips this call still takes effect.
 func EndUserSessions(ctx context.Context, q *db.Queries, userID int64) (int64, error) {
 	return q.DeleteUserSessions(ctx, userID)
-}
-
-// Enrolment is a new TOTP secret waiting for her first code.
-type Enrolment struct {
-	// Secret is the base32 secret, for typing into an app by hand.
-	Secret string
-	// URL is the otpauth:// URL, for the QR code.
-	URL string
-}
-
-// BeginTOTP gives her a secret to add to her authenticator app. The same
-// pending secret is returned until she confirms it or StageTimeout
-// passes, so reloading the page after scanning does not change it.
-func (s *Service) BeginTOTP(ctx context.Context, token string) (Enrolment, error) {
-	sess, err := s.Session(ctx, token, true)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	if (sess.Stage != StageEnrol && sess.Stage != StageSignedIn) || sess.TOTPEnabled {
-		return Enrolment{}, ErrWrongStage
-	}
-	acc, err := s.q.ConsoleAccount(ctx, sess.UserID)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	now := s.now()
-	if acc.TotpPendingEnc != nil && acc.TotpPendingAt.Valid && now.Sub(acc.TotpPendingAt.Time) < s.cfg.StageTimeout {
-		secret, err := s.keys.Open(keys.Auth, acc.TotpPendingEnc)
-		if err != nil {
-			return Enrolment{}, errs.Internal(err)
-		}
-		return Enrolment{Secret: string(secret), URL: TOTPKeyURL(s.cfg.Issuer, sess.Name, string(secret))}, nil
-	}
-	key, err := NewTOTPKey(s.cfg.Issuer, sess.Name)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	if err := s.q.SetPendingTOTP(ctx, db.SetPendingTOTPParams{SecretEnc: s.keys.Seal(keys.Auth, []byte(key.Secret())), Now: now, UserID: sess.UserID}); err != nil {
-		return Enrolment{}, err
-	}
-	return Enrolment{Secret: key.Secret(), URL: key.URL()}, nil
-}
-
-// ConfirmTOTP enables the pending secret when code matches it, and
-// returns her new recovery codes (to show once). At StageEnrol the
-// session moves on (Result has the new token); signed in, Result is
-// empty and her token is unchanged.
-func (s *Service) ConfirmTOTP(ctx context.Context, token, code string, c Client) (Result, []string, error) {
-	sess, err := s.Session(ctx, token, true)
-	if err != nil {
-		return Result{}, nil, err
-	}
-	if (sess.Stage != StageEnrol && sess.Stage != StageSignedIn) || sess.TOTPEnabled {
-		return Result{}, nil, ErrWrongStage
-	}
-	acc, err := s.q.ConsoleAccount(ctx, sess.UserID)
-	if err != nil {
-		return Result{}, nil, err
-	}
-	now := s.now()
-	if acc.TotpPendingEnc == nil || !acc.TotpPendingAt.Valid || now.Sub(acc.TotpPendingAt.Time) >= s.cfg.StageTimeout {
-		return Result{}, nil, errs.New("enrolment_expired", "the setup took too long: start again with a new secret")
-	}
-	secret, err := s.keys.Open(keys.Auth, acc.TotpPendingEnc)
-	if err != nil {
-		return Result{}, nil, errs.Internal(err)
-	}
-	step, ok := MatchTOTP(string(secret), code, now)
-	if !ok {
-		return Result{}, nil, errs.Field("code_wrong", "code", "that code does not match: check the time on your phone, and type the code your app shows now")
-	}
-	codes, hashes := NewRecoveryCodes()
-	var res Result
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		n, err := q.EnableTOTP(ctx, db.EnableTOTPParams{Now: now, Step: sql.NullInt64{Int64: step, Valid: true}, UserID: sess.UserID, SecretEnc: acc.TotpPendingEnc})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return ErrWrongStage // another request enabled or replaced it
-		}
-		if err := replaceRecoveryCodes(ctx, q, sess.UserID, hashes, now); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, q, AuditEvent{Actor: sess.actor(c), Action: ActTOTPEnabled}); err != nil {
-			return err
-		}
-		if sess.Stage == StageEnrol {
-			res, err = s.advance(ctx, q, sess, StageSignedIn, "", c)
-		}
-		return err
-	})
-	if err != nil {
-		return Result{}, nil, err
-	}
-	return res, codes, nil
-}
-
-func replaceRecoveryCodes(ctx context.Context, q *db.Queries, userID int64, hashes [][]byte, now time.Time) error {
-	if err := q.DeleteRecoveryCodes(ctx, userID); err != nil {
-		return err
-	}
-	return q.InsertRecoveryCodes(ctx, db.InsertRecoveryCodesParams{UserID: userID, CodeHashes: hashes, Now: now})
-}
-
-// RenewRecoveryCodes replaces her recovery codes with new ones (to show
-// once).
-func (s *Service) RenewRecoveryCodes(ctx context.Context, token string, c Client) ([]string, error) {
-	sess, err := s.Session(ctx, token, true)
-	if err != nil {
-		return nil, err
-	}
-	if sess.Stage != StageSignedIn || !sess.TOTPEnabled {
-		return nil, ErrWrongStage
-	}
-	codes, hashes := NewRecoveryCodes()
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		if err := replaceRecoveryCodes(ctx, q, sess.UserID, hashes, s.now()); err != nil {
-			return err
-		}
-		return s.audit(ctx, q, AuditEvent{Actor: sess.actor(c), Action: ActRecoveryCodesRenewed})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return codes, nil
-}
-
-// RecoveryCodesLeft counts her unused recovery codes.
-func (s *Service) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) {
-	n, err := s.q.CountRecoveryCodes(ctx, userID)
-	return int(n), err
-}
-
-// ResetSecondFactor removes a user's second factor and recovery codes
-// (she lost her phone), for an administrator, in the caller's
-// transaction q. Her sessions end; if her role requires a second factor
-// she sets up a new one at her next sign-in.
-func (s *Service) ResetSecondFactor(ctx context.Context, q *db.Queries, actor Actor, userID int64) error {
-	u, err := q.UserByID(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if _, err := q.ResetTOTP(ctx, db.ResetTOTPParams{Now: s.now(), UserID: userID}); err != nil {
-		return err
-	}
-	if err := q.DeleteRecoveryCodes(ctx, userID); err != nil {
-		return err
-	}
-	if _, err := EndUserSessions(ctx, q, userID); err != nil {
-		return err
-	}
-	return s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActTOTPReset, Details: map[string]any{"user": u.Name}})
 }
 
 // SetPreferences records her console language (a BCP 47 tag; "" = her
@@ -749,13 +675,13 @@ func (s *Service) SetPreferences(ctx context.Context, token, lang, zone string) 
 	}
 	if lang != "" {
 		tag, err := language.Parse(lang)
-		if err != nil {
+		if err != nil || len(tag.String()) > 35 {
 			return errs.Field("invalid_language", "language", "not a language tag")
 		}
 		lang = tag.String()
 	}
 	if zone != "" {
-		if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
+		if _, err := time.LoadLocation(zone); err != nil || zone == "Local" || len(zone) > 64 {
 			return errs.Field("invalid_time_zone", "time_zone", "not a time zone name such as Europe/Madrid")
 		}
 	}
@@ -786,14 +712,18 @@ func (s *Service) SignOut(ctx context.Context, token string, c Client) error {
 	})
 }
 
-// Prune deletes ended sessions and forgotten throttle counts; the
-// scheduler runs it now and then (lookups never rely on it).
+// Prune deletes ended sessions, throttle counts that have decayed to
+// nothing and devices past their lifetime; the scheduler runs it now and
+// then (lookups never rely on it).
 func (s *Service) Prune(ctx context.Context) (sessions, throttles int64, err error) {
 	now := s.now()
 	if sessions, err = s.q.PruneSessions(ctx, db.PruneSessionsParams{Now: now, IdleBefore: now.Add(-s.cfg.IdleTimeout)}); err != nil {
 		return 0, 0, err
 	}
-	forget := max(s.cfg.UserThrottle.Forget, s.cfg.AddrThrottle.Forget)
-	throttles, err = s.q.PruneThrottle(ctx, db.PruneThrottleParams{ForgetBefore: now.Add(-forget), Now: now})
+	slowest := max(s.cfg.UserThrottle.Decay, s.cfg.AddrThrottle.Decay, s.cfg.WideAddrThrottle.Decay, s.cfg.DeviceThrottle.Decay, s.cfg.CodeThrottle.Decay)
+	if throttles, err = s.q.PruneThrottle(ctx, db.PruneThrottleParams{Now: now, DecaySecs: slowest.Seconds()}); err != nil {
+		return 0, 0, err
+	}
+	_, err = s.q.PruneDevices(ctx, now.Add(-s.cfg.DeviceLifetime))
 	return sessions, throttles, err
 }

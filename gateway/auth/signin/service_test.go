@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,9 +294,18 @@ func TestRecoveryCodeWorksOnce(t *testing.T) {
 	if n, _ := svc.RecoveryCodesLeft(ctx, s(t, svc, done.Token).UserID); n != signin.RecoveryCodeCount-1 {
 		t.Fatalf("%d codes left", n)
 	}
+	// The sign-in's audit record says how many codes she has left.
+	var left int
+	b.DB.QueryRow(`SELECT (details->>'recovery_codes_left')::int FROM audit_events WHERE action = $1 AND details->>'second_factor' = 'recovery_code'`, signin.ActSignedIn).Scan(&left)
+	if left != signin.RecoveryCodeCount-1 {
+		t.Fatalf("audited recovery_codes_left %d", left)
+	}
 	res, _ = svc.SignIn(ctx, "sara", pw, office)
 	if _, err := svc.SecondFactor(ctx, res.Token, codes[3], office); code(err) != "code_wrong" {
 		t.Fatalf("reused recovery code: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, done.Token, pw, codes[5], office); err != nil {
+		t.Fatal(err)
 	}
 	fresh, err := svc.RenewRecoveryCodes(ctx, done.Token, office)
 	if err != nil || len(fresh) != signin.RecoveryCodeCount {
@@ -522,6 +533,658 @@ func TestCookieAttributes(t *testing.T) {
 		r.AddCookie(&http.Cookie{Name: c.wantName, Value: "tok"})
 		if c.cookies.Token(r) != "tok" {
 			t.Errorf("%s: token not read back", c.name)
+		}
+	}
+}
+
+func auditCount(t *testing.T, pool *sql.DB, action string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow("SELECT count(*) FROM audit_events WHERE action = $1", action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// untilAnswered repeats an attempt the hashing queue refused as busy, as
+// a person told "try again shortly" would, and returns the final answer.
+func untilAnswered(f func() error) error {
+	for {
+		err := f()
+		if code(err) != "signin_busy" {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Concurrent wrong passwords for one name are counted before they are
+// checked: of forty sent at once (from forty addresses, so only her
+// name's count stands in the way), exactly the four a sequence would
+// check are hashed (the fourth starts the block), the rest are refused
+// unhashed, and the right password afterwards meets the block. With
+// check-then-count all forty were hashed.
+func TestConcurrentPasswordGuessesCountedBeforeChecking(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.New(t)
+	pool.SetMaxOpenConns(8) // a burst need not take a shared server's connections
+	// The real parameters: each check takes long enough that, counted
+	// after checking, every guess would pass the check first.
+	svc, b := signintest.New(t, pool, signin.Config{Params: signin.DefaultParams})
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	ctx := context.Background()
+	const n = 40
+	results := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			from := signin.Client{IP: net.ParseIP(fmt.Sprintf("198.51.100.%d", i+1))}
+			results[i] = code(untilAnswered(func() error {
+				_, err := svc.SignIn(ctx, "ana", fmt.Sprintf("wrong password %02d", i), from)
+				return err
+			}))
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[r]++
+	}
+	if failed := auditCount(t, b.DB, signin.ActSignInFailed); failed != 4 || counts["signin_failed"]+counts["signin_throttled"] != n {
+		t.Fatalf("%d wrong passwords checked (a sequence checks 4); answers %v", failed, counts)
+	}
+	if blocks := auditCount(t, b.DB, signin.ActSignInBlocked); blocks != 1 {
+		t.Errorf("%d blocks audited, want 1", blocks)
+	}
+	if _, err := svc.SignIn(ctx, "ana", pw, office); code(err) != "signin_throttled" {
+		t.Fatalf("the right password after the burst: %v", err)
+	}
+}
+
+// Concurrent codes are checked one at a time against one count: on one
+// session (a burst with the right code inside it signs in once, and what
+// arrives after finds the session moved on, uncounted), and across many
+// sessions opened with her password (exactly four wrong codes checked).
+func TestConcurrentCodesCountedBeforeChecking(t *testing.T) {
+	svc, b := setup(t)
+	b.DB.SetMaxOpenConns(8)
+	ctx := context.Background()
+	secret, _, _ := enrol(t, svc, b, "sofia")
+	b.Clock.Advance(30 * time.Second) // the enrolment used this step
+	res, err := svc.SignIn(ctx, "sofia", pw, office)
+	if err != nil || res.Stage != signin.StageSecondFactor {
+		t.Fatal(res, err)
+	}
+	good, _ := signin.TOTPCode(secret, b.Clock.Now())
+	var mu sync.Mutex
+	counts := map[string]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 200 {
+		wg.Go(func() {
+			<-start
+			c := fmt.Sprintf("%06d", i)
+			if c == good {
+				c = "999999"
+			}
+			if i%25 == 0 {
+				c = good
+			}
+			_, err := svc.SecondFactor(ctx, res.Token, c, office)
+			mu.Lock()
+			counts[code(err)]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	if failed := auditCount(t, b.DB, signin.ActSignInFailed); failed > 4 || counts[""] > 1 {
+		t.Fatalf("one session: %d wrong codes checked (at most 4), answers %v", failed, counts)
+	}
+
+	// Someone with her password opens sessions from several addresses
+	// and sends wrong codes on all of them at once.
+	b.Clock.Advance(5 * time.Hour) // the first burst's failures decay
+	before := auditCount(t, b.DB, signin.ActSignInFailed)
+	var tokens []string
+	for i := range 5 {
+		r, err := svc.SignIn(ctx, "sofia", pw, signin.Client{IP: net.ParseIP(fmt.Sprintf("198.51.100.%d", i+1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, r.Token)
+	}
+	wrong := "000000"
+	if wrong == good {
+		wrong = "111111"
+	}
+	clear(counts)
+	for i := range 100 {
+		wg.Go(func() {
+			<-start
+			_, err := svc.SecondFactor(ctx, tokens[i%5], wrong, signin.Client{IP: net.ParseIP(fmt.Sprintf("198.51.100.%d", i%5+1))})
+			mu.Lock()
+			counts[code(err)]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if failed := auditCount(t, b.DB, signin.ActSignInFailed) - before; failed != 4 || counts["code_wrong"] != 3 || counts["signin_throttled"] != 97 {
+		t.Fatalf("many sessions: %d wrong codes checked (a sequence checks 4), answers %v", failed, counts)
+	}
+}
+
+// The second step has a counter of its own, which a correct password
+// does not reset: password, three wrong codes, password again, and the
+// next wrong code (a recovery code counts too) starts the block. Before,
+// the password cleared the count and codes could be guessed for ever in
+// rounds of three.
+func TestPasswordSuccessKeepsCodeCount(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	secret, _, _ := enrol(t, svc, b, "sofia")
+	b.Clock.Advance(30 * time.Second)
+	wrongTOTP := func(i int) string {
+		c := fmt.Sprintf("%06d", 100000+i)
+		if good, _ := signin.TOTPCode(secret, b.Clock.Now()); c == good {
+			c = "999999"
+		}
+		return c
+	}
+	res, err := svc.SignIn(ctx, "sofia", pw, office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := svc.SecondFactor(ctx, res.Token, wrongTOTP(i), office); code(err) != "code_wrong" {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+	}
+	// Her password again, from another address: accepted ...
+	other := signin.Client{IP: net.ParseIP("2001:db8:0:1::1")}
+	res, err = svc.SignIn(ctx, "sofia", pw, other)
+	if err != nil || res.Stage != signin.StageSecondFactor {
+		t.Fatalf("password: %+v %v", res, err)
+	}
+	// ... but the code count stands: a wrong recovery code is the fourth.
+	_, err = svc.SecondFactor(ctx, res.Token, "aaaa-bbbb-cccc-dddd", other)
+	if code(err) != "signin_throttled" || signin.RetryAfter(err) != 5*time.Second {
+		t.Fatalf("4th wrong code after a correct password: %v", err)
+	}
+	good, _ := signin.TOTPCode(secret, b.Clock.Now())
+	if _, err := svc.SecondFactor(ctx, res.Token, good, other); code(err) != "signin_throttled" {
+		t.Fatalf("right code while blocked: %v", err)
+	}
+	// After the block the right code signs her in and clears the count.
+	b.Clock.Advance(5 * time.Second)
+	good, _ = signin.TOTPCode(secret, b.Clock.Now())
+	if _, err := svc.SecondFactor(ctx, res.Token, good, other); err != nil {
+		t.Fatalf("right code after the block: %v", err)
+	}
+	var rows int
+	b.DB.QueryRow(`SELECT count(*) FROM signin_throttle WHERE key LIKE 'code:%' OR key LIKE 'user:%'`).Scan(&rows)
+	if rows != 0 {
+		t.Fatalf("%d name or code counts left after she signed in", rows)
+	}
+}
+
+// An office behind one address: ten colleagues, eight typos a day for
+// four days, each followed by the right password. Failures decay and a
+// success takes back its own attempt, so the typos never add up to a
+// block. Before, the address count only grew until each typo blocked the
+// whole office for 15 minutes.
+func TestOfficeTyposDoNotAddUp(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	for i := range 10 {
+		signintest.AddUser(t, svc, b.DB, fmt.Sprintf("worker%d", i), "staff", pw)
+	}
+	for day := range 4 {
+		for h := range 8 {
+			name := fmt.Sprintf("worker%d", (day*8+h)%10)
+			b.Clock.Advance(time.Hour)
+			if _, err := svc.SignIn(ctx, name, "typo typo typo", office); code(err) != "signin_failed" {
+				t.Fatalf("day %d, typo %d: %v", day, h, err)
+			}
+			if _, err := svc.SignIn(ctx, name, pw, office); err != nil {
+				t.Fatalf("day %d: %v", day, err)
+			}
+		}
+		b.Clock.Advance(15 * time.Hour) // overnight
+	}
+	if _, err := svc.SignIn(ctx, "worker9", "typo typo typo", office); code(err) != "signin_failed" {
+		t.Fatalf("a typo on day 5: %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "worker1", pw, office); err != nil {
+		t.Fatalf("a colleague on day 5: %v", err)
+	}
+	if blocks := auditCount(t, b.DB, signin.ActSignInBlocked); blocks != 0 {
+		t.Fatalf("%d blocks in an ordinary office week", blocks)
+	}
+}
+
+// Somebody who knows her name blocks it from elsewhere, trying again the
+// moment each block ends, for a day. The name stays blocked for browsers
+// that never signed her in, but her own browser (its device cookie)
+// signs her in throughout; and an attacker's typos at her office's
+// address do not block it either.
+func TestKnownDeviceNotLockedOutByName(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	signintest.AddUser(t, svc, b.DB, "oncall", "staff", pw)
+	first, err := svc.SignIn(ctx, "oncall", pw, office)
+	if err != nil || first.Device == "" || first.DeviceLifetime != 90*24*time.Hour {
+		t.Fatalf("first sign-in: %+v %v", first, err)
+	}
+	var stored int
+	b.DB.QueryRow(`SELECT count(*) FROM console_devices WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, first.Device).Scan(&stored)
+	if stored != 1 {
+		t.Fatal("the device is not stored by its hash")
+	}
+	device := signin.Client{IP: office.IP, RequestID: "d", Device: first.Device}
+	attacker := signin.Client{IP: net.ParseIP("198.51.100.7"), RequestID: "a"}
+	requests, hers := 0, 0
+	end := b.Clock.Now().Add(24 * time.Hour)
+	for b.Clock.Now().Before(end) {
+		_, err := svc.SignIn(ctx, "oncall", "guess guess guess", attacker)
+		requests++
+		d := max(signin.RetryAfter(err), time.Second)
+		b.Clock.Advance(d / 2)
+		if requests > 12 {
+			// Mid-block: a browser that never signed her in is refused ...
+			if _, err := svc.SignIn(ctx, "oncall", pw, office); code(err) != "signin_throttled" {
+				t.Fatalf("after %d attacker requests, an unknown browser: %v", requests, err)
+			}
+			// ... her own is not, and its cookie stays the same.
+			r, err := svc.SignIn(ctx, "oncall", pw, device)
+			if err != nil || r.Device != first.Device {
+				t.Fatalf("after %d attacker requests, her own browser: %+v %v", requests, r, err)
+			}
+			hers++
+		}
+		b.Clock.Advance(d - d/2)
+	}
+	if hers == 0 {
+		t.Fatal("the lockout never reached the long blocks")
+	}
+	// The office's address blocked by a burst of guesses at other names:
+	for i := range 21 {
+		svc.SignIn(ctx, fmt.Sprintf("nobody%d", i), "guess guess guess", office)
+	}
+	if _, err := svc.SignIn(ctx, "oncall", pw, office); code(err) != "signin_throttled" {
+		t.Fatalf("blocked address, unknown browser: %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "oncall", pw, device); err != nil {
+		t.Fatalf("blocked address, her browser: %v", err)
+	}
+	// Her browser's own guesses are throttled on the device: 5 free.
+	for i := range 5 {
+		if _, err := svc.SignIn(ctx, "oncall", "wrong on my laptop", device); code(err) != "signin_failed" {
+			t.Fatalf("device failure %d: %v", i+1, err)
+		}
+	}
+	if _, err := svc.SignIn(ctx, "oncall", "wrong on my laptop", device); code(err) != "signin_throttled" {
+		t.Fatalf("6th failure on her device: %v", err)
+	}
+	// A device cookie is no key to anyone else's account, and a value we
+	// never issued is not adopted.
+	signintest.AddUser(t, svc, b.DB, "other", "staff", pw)
+	b.Clock.Advance(time.Hour)
+	r, err := svc.SignIn(ctx, "other", pw, signin.Client{IP: attacker.IP, Device: "made-up-value"})
+	if err != nil || r.Device == "made-up-value" || r.Device == first.Device {
+		t.Fatalf("made-up device value: %+v %v", r, err)
+	}
+}
+
+// Changing her password while signed in gives the session a new token
+// but keeps its absolute expiry: 12 hours from sign-in, however often
+// she changes it. Before, each change granted 12 more hours.
+func TestPasswordChangeKeepsAbsoluteExpiry(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	res, err := svc.SignIn(ctx, "ana", pw, office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := res.ExpiresAt
+	pws := []string{"another long passphrase", pw}
+	tok := res.Token
+	for i := range 4 {
+		for range 4 { // two hours of work, a click every half hour
+			b.Clock.Advance(29 * time.Minute)
+			if _, err := svc.Session(ctx, tok, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := svc.ChangePassword(ctx, tok, pws[(i+1)%2], pws[i%2], office)
+		if err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+		if !r.ExpiresAt.Equal(end) {
+			t.Fatalf("change %d: the session now ends %v, not %v", i, r.ExpiresAt, end)
+		}
+		tok = r.Token
+		sess, err := svc.Session(ctx, tok, true)
+		if err != nil || !sess.ExpiresAt.Equal(end) || !sess.SignedInAt.Equal(end.Add(-12*time.Hour)) {
+			t.Fatalf("change %d: %+v %v", i, sess, err)
+		}
+	}
+	for b.Clock.Now().Add(29 * time.Minute).Before(end) {
+		b.Clock.Advance(29 * time.Minute)
+		if _, err := svc.Session(ctx, tok, true); err != nil {
+			t.Fatalf("before the end: %v", err)
+		}
+	}
+	b.Clock.Advance(end.Sub(b.Clock.Now()))
+	if _, err := svc.Session(ctx, tok, true); !errors.Is(err, signin.ErrNoSession) {
+		t.Fatalf("12 h after sign-in: %v", err)
+	}
+}
+
+// Password hashing has a bounded queue. One address's burst holds at
+// most MaxHashesPerClient places (the rest are refused at once and not
+// counted), so a colleague's sign-in does not wait behind it; when every
+// place is taken, a sign-in is refused as busy at once, its attempt not
+// counted. Before, every request of a burst queued and everyone waited.
+func TestHashQueueBounded(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.New(t)
+	svc, b := signintest.New(t, pool, signin.Config{MaxConcurrentHashes: 3, MaxQueuedHashes: 3, MaxHashesPerClient: 2})
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	ctx := context.Background()
+	// Hashes of the held addresses wait until released.
+	var mu sync.Mutex
+	held := map[string]chan struct{}{}
+	entered := map[string]int{}
+	hold := func(client string) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		ch := make(chan struct{})
+		held[client] = ch
+		return ch
+	}
+	signin.SetHashHook(svc, func(client string) {
+		mu.Lock()
+		entered[client]++
+		ch := held[client]
+		mu.Unlock()
+		if ch != nil {
+			<-ch
+		}
+	})
+	attacker := signin.Client{IP: net.ParseIP("198.51.100.7"), RequestID: "a"}
+	release := hold("addr:198.51.100.7")
+	answers := make(chan string, 60)
+	for i := range 60 {
+		go func() {
+			_, err := svc.SignIn(ctx, fmt.Sprintf("nobody%d", i), "whatever whatever", attacker)
+			answers <- code(err)
+		}()
+	}
+	counts := map[string]int{}
+	for range 58 { // all but the two holding places answer at once
+		counts[<-answers]++
+	}
+	if counts["signin_busy"]+counts["signin_throttled"] != 58 {
+		t.Fatalf("burst answers %v", counts)
+	}
+	// A colleague signs in while the burst's two hashes are held.
+	if _, err := svc.SignIn(ctx, "ana", pw, office); err != nil {
+		t.Fatalf("colleague during the burst: %v", err)
+	}
+	close(release)
+	for range 2 {
+		if a := <-answers; a != "signin_failed" {
+			t.Fatalf("a held attempt answered %q", a)
+		}
+	}
+	mu.Lock()
+	hashed := entered["addr:198.51.100.7"]
+	mu.Unlock()
+	var failures int
+	b.DB.QueryRow(`SELECT failures FROM signin_throttle WHERE key = 'addr:198.51.100.7'`).Scan(&failures)
+	if hashed != 2 || failures != 2 || auditCount(t, b.DB, signin.ActSignInFailed) != 2 {
+		t.Fatalf("burst: %d hashed, address counts %d failures (busy attempts must not count)", hashed, failures)
+	}
+
+	// Every place taken (3 running, 3 waiting, from three addresses):
+	var releases []chan struct{}
+	done := make(chan error, 6)
+	for a := range 3 {
+		ip := fmt.Sprintf("203.0.113.%d", a+1)
+		releases = append(releases, hold("addr:"+ip))
+		for i := range 2 {
+			go func() {
+				_, err := svc.SignIn(ctx, fmt.Sprintf("somebody%d-%d", a, i), "whatever whatever", signin.Client{IP: net.ParseIP(ip)})
+				done <- err
+			}()
+		}
+	}
+	waitFor(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return entered["addr:203.0.113.1"]+entered["addr:203.0.113.2"]+entered["addr:203.0.113.3"] == 3 && signin.HashesQueued(svc) == 6
+	})
+	// (three hashing, three waiting) ... a fourth address is refused at once.
+	_, err := svc.SignIn(ctx, "ana", pw, signin.Client{IP: net.ParseIP("192.0.2.99")})
+	if code(err) != "signin_busy" {
+		t.Fatalf("full queue: %v", err)
+	}
+	var rows int
+	b.DB.QueryRow(`SELECT count(*) FROM signin_throttle WHERE key = 'addr:192.0.2.99'`).Scan(&rows)
+	if rows != 0 {
+		t.Fatal("a busy refusal was counted against the address")
+	}
+	for _, r := range releases {
+		close(r)
+	}
+	for range 6 {
+		if err := <-done; code(err) != "signin_failed" && code(err) != "signin_throttled" {
+			t.Fatalf("queued attempt: %v", err)
+		}
+	}
+}
+
+// waitFor polls cond (a state other goroutines reach) until it holds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the condition was never reached")
+		}
+	}
+}
+
+// A sign-in step without a client address is refused, and counts
+// nowhere: one shared bucket would let one client block everyone.
+func TestNoClientAddressRefused(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	for range 30 {
+		if _, err := svc.SignIn(ctx, "ana", "wrong password!", signin.Client{}); code(err) != "client_address_unknown" {
+			t.Fatalf("no address: %v", err)
+		}
+	}
+	var rows int
+	b.DB.QueryRow(`SELECT count(*) FROM signin_throttle`).Scan(&rows)
+	if rows != 0 || auditCount(t, b.DB, signin.ActSignInFailed) != 0 {
+		t.Fatal("an attempt without an address was counted")
+	}
+	if _, err := svc.SignIn(ctx, "ana", pw, office); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An IPv6 site (/48) has a ceiling of its own: guesses spread over its
+// /64s, one each, are blocked after 60, for every /64 of the site.
+func TestIPv6SiteCeiling(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	from := func(i int) signin.Client { return signin.Client{IP: net.ParseIP(fmt.Sprintf("2001:db8:7:%x::1", i))} }
+	for i := range 60 {
+		if _, err := svc.SignIn(ctx, fmt.Sprintf("guess%d", i), "wrong password!", from(i)); code(err) != "signin_failed" {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if _, err := svc.SignIn(ctx, "guess60", "wrong password!", from(60)); code(err) != "signin_throttled" {
+		t.Fatalf("61st failure from the site: %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "ana", pw, from(1000)); code(err) != "signin_throttled" {
+		t.Fatalf("a fresh /64 of the blocked site: %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "ana", pw, signin.Client{IP: net.ParseIP("2001:db8:8::1")}); err != nil {
+		t.Fatalf("another site: %v", err)
+	}
+}
+
+// Setting up or changing the second step, and new recovery codes, need
+// her password (and current code) typed again in the same session; the
+// pending secret belongs to the session that asked for it; enrolling or
+// changing ends her other sessions.
+func TestSecondFactorChangesNeedReauthentication(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	mine, _ := svc.SignIn(ctx, "ana", pw, office)
+	elsewhere, _ := svc.SignIn(ctx, "ana", pw, office)
+	if _, err := svc.BeginTOTP(ctx, mine.Token); !errors.Is(err, signin.ErrReauthRequired) {
+		t.Fatalf("second step without her password: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, mine.Token, "not my password", "", office); code(err) != "password_wrong" {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, mine.Token, pw, "", office); err != nil {
+		t.Fatal(err)
+	}
+	en, err := svc.BeginTOTP(ctx, mine.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Her other session, reauthenticated too, gets a secret of its own
+	// and cannot confirm this one.
+	if err := svc.Reauthenticate(ctx, elsewhere.Token, pw, "", office); err != nil {
+		t.Fatal(err)
+	}
+	if other, _ := svc.BeginTOTP(ctx, elsewhere.Token); other.Secret == en.Secret {
+		t.Fatal("two sessions share a pending secret")
+	}
+	c, _ := signin.TOTPCode(en.Secret, b.Clock.Now())
+	if _, _, err := svc.ConfirmTOTP(ctx, elsewhere.Token, c, office); code(err) != "code_wrong" {
+		t.Fatalf("another session confirmed this one's secret: %v", err)
+	}
+	_, codes, err := svc.ConfirmTOTP(ctx, mine.Token, c, office)
+	if err != nil || len(codes) != signin.RecoveryCodeCount {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session(ctx, elsewhere.Token, true); !errors.Is(err, signin.ErrNoSession) {
+		t.Fatal("enrolling did not end her other session")
+	}
+	// The reauthentication was used up; the next one needs a code too.
+	if _, err := svc.RenewRecoveryCodes(ctx, mine.Token, office); !errors.Is(err, signin.ErrReauthRequired) {
+		t.Fatalf("recovery codes without reauthenticating: %v", err)
+	}
+	if err := svc.Reauthenticate(ctx, mine.Token, pw, "", office); code(err) != "code_wrong" {
+		t.Fatalf("password without a code: %v", err)
+	}
+	b.Clock.Advance(30 * time.Second)
+	c, _ = signin.TOTPCode(en.Secret, b.Clock.Now())
+	if err := svc.Reauthenticate(ctx, mine.Token, pw, c, office); err != nil {
+		t.Fatal(err)
+	}
+	// Good for ReauthWindow only.
+	b.Clock.Advance(5 * time.Minute)
+	if _, err := svc.RenewRecoveryCodes(ctx, mine.Token, office); !errors.Is(err, signin.ErrReauthRequired) {
+		t.Fatalf("after the window: %v", err)
+	}
+	// Changing the second step: password and current code, a new secret,
+	// her other sessions end, the old app's codes stop working.
+	b.Clock.Advance(30 * time.Second)
+	c, _ = signin.TOTPCode(en.Secret, b.Clock.Now())
+	if err := svc.Reauthenticate(ctx, mine.Token, pw, c, office); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := svc.SignIn(ctx, "ana", pw, office)
+	next, err := svc.BeginTOTP(ctx, mine.Token)
+	if err != nil || next.Secret == en.Secret {
+		t.Fatalf("change: %v", err)
+	}
+	c, _ = signin.TOTPCode(next.Secret, b.Clock.Now())
+	if _, _, err := svc.ConfirmTOTP(ctx, mine.Token, c, office); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session(ctx, other.Token, true); !errors.Is(err, signin.ErrNoSession) {
+		t.Fatal("changing the second step did not end her other sessions")
+	}
+	b.Clock.Advance(30 * time.Second)
+	res, _ := svc.SignIn(ctx, "ana", pw, office)
+	old, _ := signin.TOTPCode(en.Secret, b.Clock.Now())
+	if _, err := svc.SecondFactor(ctx, res.Token, old, office); code(err) != "code_wrong" {
+		t.Fatalf("the old app's code: %v", err)
+	}
+	if n := auditCount(t, b.DB, signin.ActTOTPChanged); n != 1 {
+		t.Fatalf("%d totp.changed audited", n)
+	}
+}
+
+// A staff member promoted to supervisor while signed in, without a
+// second step: her session ends at its next use, and signing in again
+// takes her to enrolment right after her password.
+func TestPromotedStaffSentToEnrolment(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	id := signintest.AddUser(t, svc, b.DB, "ana", "staff", pw)
+	res, _ := svc.SignIn(ctx, "ana", pw, office)
+	b.DB.Exec(`UPDATE users SET role = 'supervisor' WHERE id = $1`, id)
+	_, err := svc.Session(ctx, res.Token, true)
+	if !errors.Is(err, signin.ErrSecondFactorNeeded) || !errors.Is(err, signin.ErrNoSession) {
+		t.Fatalf("promoted session: %v", err)
+	}
+	if again, err := svc.SignIn(ctx, "ana", pw, office); err != nil || again.Stage != signin.StageEnrol {
+		t.Fatalf("next sign-in: %+v %v", again, err)
+	}
+}
+
+// One code (TOTP or recovery) sent on four sessions at once is accepted
+// exactly once.
+func TestConcurrentReplayAcceptedOnce(t *testing.T) {
+	svc, b := setup(t)
+	ctx := context.Background()
+	secret, _, rec := enrol(t, svc, b, "sofia")
+	for trial := range 10 {
+		b.Clock.Advance(30 * time.Second)
+		var toks []string
+		for i := range 4 {
+			res, err := svc.SignIn(ctx, "sofia", pw, signin.Client{IP: net.ParseIP(fmt.Sprintf("10.0.%d.%d", trial, i))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks = append(toks, res.Token)
+		}
+		c, _ := signin.TOTPCode(secret, b.Clock.Now())
+		if trial%2 == 1 {
+			c = rec[trial/2]
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for _, tok := range toks {
+			wg.Go(func() {
+				if _, err := svc.SecondFactor(ctx, tok, c, signin.Client{IP: net.ParseIP(fmt.Sprintf("10.9.%d.9", trial))}); err == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 {
+			t.Errorf("trial %d: %d of 4 concurrent submissions of one code accepted", trial, ok)
 		}
 	}
 }

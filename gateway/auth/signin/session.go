@@ -27,6 +27,9 @@ type Session struct {
 	// sign-in completed); ExpiresAt the absolute end; IdleUntil the end
 	// if she does nothing more.
 	SignedInAt, ExpiresAt, IdleUntil time.Time
+	// ReauthAt is when she last typed her password again in this session
+	// (zero: not since the last change it allowed).
+	ReauthAt time.Time
 }
 
 var roleRank = map[string]int{"staff": 1, "supervisor": 2, "admin": 3}
@@ -47,7 +50,7 @@ func sessionFrom(r db.SessionByTokenHashRow) *Session {
 		ID: r.ID, UserID: r.UserID, Name: r.Name, Role: r.Role, Stage: Stage(r.Stage),
 		SecondFactor: r.SecondFactor.String, Language: r.Language, TimeZone: r.TimeZone,
 		TOTPEnabled: r.TotpEnabled, MustChangePassword: r.MustChangePassword,
-		SignedInAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+		SignedInAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, ReauthAt: r.ReauthAt.Time,
 	}
 }
 
@@ -57,7 +60,10 @@ func sessionFrom(r db.SessionByTokenHashRow) *Session {
 // nobody looks at still times out.
 //
 // An expired session, an idle one, or one whose user is disabled is
-// deleted on sight.
+// deleted on sight. So is a signed-in session whose role now needs a
+// second step she has not set up (she was promoted while signed in):
+// ErrSecondFactorNeeded, and her next sign-in leads to enrolment right
+// after her password (never on the strength of an old session alone).
 func (s *Service) Session(ctx context.Context, token string, activity bool) (*Session, error) {
 	if token == "" {
 		return nil, ErrNoSession
@@ -77,6 +83,12 @@ func (s *Service) Session(ctx context.Context, token string, activity bool) (*Se
 			return nil, err
 		}
 		return nil, ErrNoSession
+	}
+	if sess.Stage == StageSignedIn && !sess.TOTPEnabled && s.cfg.TOTPRequired(sess.Role) {
+		if err := s.q.DeleteSession(ctx, row.ID); err != nil {
+			return nil, err
+		}
+		return nil, ErrSecondFactorNeeded
 	}
 	if activity {
 		if err := s.q.TouchSession(ctx, db.TouchSessionParams{ID: row.ID, Now: now}); err != nil {
@@ -126,6 +138,9 @@ type Cookies struct {
 const (
 	cookieSecure = "__Host-sc_session"
 	cookiePlain  = "sc_session"
+	// The device cookie (device.go): same attributes, but long-lived.
+	deviceSecure = "__Host-sc_device"
+	devicePlain  = "sc_device"
 )
 
 func (c Cookies) plain(r *http.Request) bool {
@@ -147,22 +162,47 @@ func (c Cookies) name(r *http.Request) string {
 	return cookieSecure
 }
 
-// Token reads the session token from r ("" if none).
-func (c Cookies) Token(r *http.Request) string {
-	ck, err := r.Cookie(c.name(r))
+func (c Cookies) deviceName(r *http.Request) string {
+	if c.plain(r) {
+		return devicePlain
+	}
+	return deviceSecure
+}
+
+func (c Cookies) set(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: !c.plain(r), SameSite: http.SameSiteStrictMode})
+}
+
+func value(r *http.Request, name string) string {
+	ck, err := r.Cookie(name)
 	if err != nil {
 		return ""
 	}
 	return ck.Value
 }
 
+// Token reads the session token from r ("" if none).
+func (c Cookies) Token(r *http.Request) string { return value(r, c.name(r)) }
+
 // Set sends the session cookie. It is a session cookie (no Max-Age): it
 // goes when the browser closes, and the server ends it anyway.
 func (c Cookies) Set(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: c.name(r), Value: token, Path: "/", HttpOnly: true, Secure: !c.plain(r), SameSite: http.SameSiteStrictMode})
+	c.set(w, r, c.name(r), token, 0)
 }
 
 // Clear tells the browser to drop the session cookie.
 func (c Cookies) Clear(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: c.name(r), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: !c.plain(r), SameSite: http.SameSiteStrictMode})
+	c.set(w, r, c.name(r), "", -1)
+}
+
+// Device reads the device token from r ("" if none).
+func (c Cookies) Device(r *http.Request) string { return value(r, c.deviceName(r)) }
+
+// SetDevice sends the device cookie of a completed sign-in
+// (Result.Device), kept for Result.DeviceLifetime. Signing out keeps it:
+// it says this browser signed her in, not that she is signed in.
+func (c Cookies) SetDevice(w http.ResponseWriter, r *http.Request, res Result) {
+	if res.Device != "" {
+		c.set(w, r, c.deviceName(r), res.Device, int(res.DeviceLifetime/time.Second))
+	}
 }

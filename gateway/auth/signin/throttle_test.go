@@ -2,6 +2,8 @@ package signin
 
 import (
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,24 +25,65 @@ func TestThrottleDelay(t *testing.T) {
 	}
 }
 
+func TestThrottleDecay(t *testing.T) {
+	t.Parallel()
+	rule := Throttle{Free: 3, Base: 5 * time.Second, Max: time.Minute, Decay: 10 * time.Minute}
+	at := time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		n       int
+		after   time.Duration
+		want    int
+		wantAnc time.Duration // the instant the rest counts from, after at
+	}{
+		{5, 0, 5, 0},
+		{5, 9 * time.Minute, 5, 0},
+		{5, 10 * time.Minute, 4, 10 * time.Minute},
+		{5, 25 * time.Minute, 3, 20 * time.Minute}, // the part-way period is kept
+		{5, 50 * time.Minute, 0, 50 * time.Minute},
+		{5, 24 * time.Hour, 0, 24 * time.Hour},
+		{0, time.Minute, 0, time.Minute},
+	} {
+		n, anchor := rule.decayed(c.n, at, at.Add(c.after))
+		if n != c.want || !anchor.Equal(at.Add(c.wantAnc)) {
+			t.Errorf("%d failures, %v later: %d from %v, want %d from +%v", c.n, c.after, n, anchor, c.want, c.wantAnc)
+		}
+	}
+}
+
 func TestThrottleKeys(t *testing.T) {
 	t.Parallel()
 	ring := keys.NewTestRing()
-	u1, a1 := throttleKeys(ring, "Ana.G", net.ParseIP("2001:db8:1:2:aaaa::1"))
-	u2, a2 := throttleKeys(ring, " ana.g ", net.ParseIP("2001:db8:1:2:bbbb::7"))
-	if u1 != u2 {
+	if nameKey(ring, "Ana.G", true) != nameKey(ring, " ana.g ", true) {
 		t.Error("a name's key depends on case or spaces")
 	}
-	if a1 != a2 || a1 != "addr:2001:db8:1:2::/64" {
+	if k := nameKey(ring, "Ana.G", true); strings.Contains(strings.ToLower(k), "ana") || len(k) != len("user:")+32 {
+		t.Errorf("the typed name is readable in the key %q", k)
+	}
+	// Names nobody has share 65,536 buckets: the table cannot grow with
+	// whatever anyone types.
+	buckets := map[string]bool{}
+	for i := range 200000 {
+		k := nameKey(ring, "nobody"+strconv.Itoa(i), false)
+		if !strings.HasPrefix(k, "user:~") || len(k) != len("user:~")+4 {
+			t.Fatalf("unknown-name key %q", k)
+		}
+		buckets[k] = true
+	}
+	if len(buckets) > unknownNameBuckets {
+		t.Errorf("%d buckets", len(buckets))
+	}
+	a1 := addrKeys(net.ParseIP("2001:db8:1:2:aaaa::1"))
+	a2 := addrKeys(net.ParseIP("2001:db8:1:2:bbbb::7"))
+	if !slices.Equal(a1, a2) || !slices.Equal(a1, []string{"addr:2001:db8:1:2::/64", "addr:2001:db8:1::/48"}) {
 		t.Errorf("IPv6 addresses of one /64: %q %q", a1, a2)
 	}
-	if strings.Contains(strings.ToLower(u1), "ana") {
-		t.Errorf("the typed name is readable in the key %q", u1)
+	if a := addrKeys(net.ParseIP("2001:db8:1:ffff::1")); a[1] != a1[1] || a[0] == a1[0] {
+		t.Errorf("another /64 of the same /48: %q", a)
 	}
-	if _, a := throttleKeys(ring, "x", net.ParseIP("192.0.2.7")); a != "addr:192.0.2.7" {
+	if a := addrKeys(net.ParseIP("192.0.2.7")); !slices.Equal(a, []string{"addr:192.0.2.7"}) {
 		t.Errorf("IPv4 key %q", a)
 	}
-	if _, a := throttleKeys(ring, "x", net.ParseIP("::ffff:192.0.2.7")); a != "addr:192.0.2.7" {
+	if a := addrKeys(net.ParseIP("::ffff:192.0.2.7")); !slices.Equal(a, []string{"addr:192.0.2.7"}) {
 		t.Errorf("IPv4-mapped key %q", a)
 	}
 }
