@@ -85,7 +85,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // isSep: a byte of a separator run between digit groups (after fold).
 func isSep(c byte) bool {
 	switch c {
-	case ' ', '-', '.', ',', '_', '/', '(', ')', ':':
+	case ' ', '-', '.', ',', '_', '/', '(', ')', ':', '+':
 		return true
 	}
 	return false

@@ -9,15 +9,19 @@ import (
 // Numbers, read on the folded text (fold):
 //
 // A run is digit groups joined by separator runs of any length — spaces,
-// dashes, dots, commas, underscores, slashes, brackets, colons ("612 345
-// 678", "612 - 345 - 678", "612, 345, 678", "(93) 412-00-11"). Inside a
-// run, groups joined by exactly one '.', '-', '/' or ':' form a chunk
-// ("612-345-678", "02/06/2026", "10:30"). A chunk that has the exact shape
-// of a date, a time, a date or time range or a year range is excluded: it
-// breaks the run into stretches. A stretch holding minDigits digits or more
-// is a phone number; so is any group of minGroup digits or more outside an
-// excluded chunk (a number typed without spaces, a postcode, an identity or
-// case-file number), and a '+' before digits ("+34 6…").
+// dashes, dots, commas, underscores, slashes, brackets, colons, plus signs
+// ("612 345 678", "612 - 345 - 678", "612, 345, 678", "(93) 412-00-11").
+// Inside a run, groups joined by exactly one '.', '-', '/', ':' or bracket
+// form a chunk ("612-345-678", "02/06/2026", "10:30", "93(412"). A chunk
+// that has the exact shape of a date, a time, a date or time range or a
+// year range (years 1900–2099) is excluded: it breaks the run into
+// stretches — unless a '+' leads it, or a '(' inside the run (phone
+// material), and a time only when nothing but dates follows it ("02/06/2026
+// 10:30" is a date; "1.24 220 442" a number). A stretch holding minDigits
+// digits or more is a phone number; so is any group of minGroup digits or
+// more outside an excluded chunk (a number typed without spaces, a
+// postcode, an identity or case-file number), and a '+' before two digits
+// or more ("+34 6…"), whatever follows.
 //
 // Letters before a run do not make it a reference: "M-612-345-678" and
 // "tel-612 34 56 78" are numbers. The only references allowed are
@@ -85,9 +89,11 @@ func scanRun(b string, i int) (groups []group, gaps []string, end int) {
 	}
 }
 
-// tight: a single separator that joins groups into one chunk.
+// tight: a single separator that joins groups into one chunk. A bracket
+// glued between digits ("93(412") joins too, so the chunk is no date or
+// time.
 func tight(gap string) bool {
-	return len(gap) == 1 && (gap[0] == '.' || gap[0] == '-' || gap[0] == '/' || gap[0] == ':')
+	return len(gap) == 1 && strings.IndexByte(".-/:()", gap[0]) >= 0
 }
 
 func runIsNumber(b string, start int, groups []group, gaps []string) bool {
@@ -107,8 +113,21 @@ func runIsNumber(b string, start int, groups []group, gaps []string) bool {
 		return false
 	}
 	excluded := make([]bool, len(chunks))
+	times := make([]bool, len(chunks))
 	for n, c := range chunks {
-		excluded[n] = dateOrTime(b, groups[c.from:c.to], gaps[c.from:c.to-1])
+		// A chunk led by "+", or inside a run by "(", is phone material,
+		// never a date ("612 (2009-38"; "(02/06/2026)" alone is a date).
+		if lead := leadOf(b, start, gaps, c.from); strings.Contains(lead, "+") || (n > 0 && strings.Contains(lead, "(")) {
+			continue
+		}
+		excluded[n], times[n] = dateOrTime(b, groups[c.from:c.to], gaps[c.from:c.to-1])
+	}
+	// A time ends what it is part of ("02/06/2026 10:30"); followed by more
+	// digits it is more likely the start of a number ("1.24 220 442").
+	for n := len(chunks) - 2; n >= 0; n-- {
+		if times[n] && !excluded[n+1] {
+			excluded[n] = false
+		}
 	}
 	// A year (or "day, year") right after a month name.
 	if afterMonth(b, start) {
@@ -121,13 +140,21 @@ func runIsNumber(b string, start int, groups []group, gaps []string) bool {
 			}
 		}
 	}
+	if plus {
+		// A '+' is a phone's: no date or time shape after it counts.
+		digits := 0
+		for _, g := range groups {
+			digits += g.len()
+		}
+		return digits >= 2
+	}
 	digits := 0
 	for n, c := range chunks {
 		if excluded[n] {
 			if digits >= minDigits {
 				return true
 			}
-			digits, plus = 0, false
+			digits = 0
 			continue
 		}
 		for _, g := range groups[c.from:c.to] {
@@ -136,11 +163,21 @@ func runIsNumber(b string, start int, groups []group, gaps []string) bool {
 			}
 			digits += g.len()
 		}
-		if plus && digits >= 2 {
-			return true
-		}
 	}
 	return digits >= minDigits
+}
+
+// leadOf is the separator run before group k of the run starting at
+// start (for the first group, the separators right before the run).
+func leadOf(b string, start int, gaps []string, k int) string {
+	if k > 0 {
+		return gaps[k-1]
+	}
+	j := start
+	for j > 0 && isSep(b[j-1]) {
+		j--
+	}
+	return b[j:start]
 }
 
 // plusBefore: a '+' (then only spaces or brackets) right before the run,
@@ -179,34 +216,39 @@ func formRef(b string, groups []group, gaps []string) bool {
 	return len(sig) <= 4
 }
 
-// year: four digits, 1900 to 2199.
+// year: four digits, 1900 to 2099.
 func year(b string, g group) bool {
 	if g.len() != 4 {
 		return false
 	}
 	v := g.val(b)
-	return v >= 1900 && v <= 2199
+	return v >= 1900 && v <= 2099
 }
 
 // dateOrTime: the chunk is exactly a date (D/M/Y, M/D/Y, Y-M-D with one
 // separator kind), a time (H:MM, H.MM, H:MM:SS), a date range (two dates
 // joined by '-'), a time range (10.00-12.30) or a year range (2024-2025,
-// 2024/25).
-func dateOrTime(b string, g []group, seps []string) bool {
+// 2024/25). isTime: it is a time or time range.
+func dateOrTime(b string, g []group, seps []string) (ok, isTime bool) {
 	switch len(g) {
 	case 2:
-		return timeOf(b, g[0], g[1], seps[0]) || yearRange(b, g[0], g[1], seps[0])
+		if timeOf(b, g[0], g[1], seps[0]) {
+			return true, true
+		}
+		return yearRange(b, g[0], g[1], seps[0]), false
 	case 3:
 		if seps[0] == ":" && seps[1] == ":" {
-			return timeOf(b, g[0], g[1], ":") && g[2].len() == 2 && g[2].val(b) <= 59
+			t := timeOf(b, g[0], g[1], ":") && g[2].len() == 2 && g[2].val(b) <= 59
+			return t, t
 		}
-		return date(b, g, seps)
+		return date(b, g, seps), false
 	case 4:
-		return seps[1] == "-" && timeOf(b, g[0], g[1], seps[0]) && timeOf(b, g[2], g[3], seps[2])
+		t := seps[1] == "-" && timeOf(b, g[0], g[1], seps[0]) && timeOf(b, g[2], g[3], seps[2])
+		return t, t
 	case 6:
-		return seps[2] == "-" && date(b, g[:3], seps[:2]) && date(b, g[3:], seps[3:])
+		return seps[2] == "-" && date(b, g[:3], seps[:2]) && date(b, g[3:], seps[3:]), false
 	}
-	return false
+	return false, false
 }
 
 func timeOf(b string, h, m group, sep string) bool {
@@ -227,7 +269,7 @@ func yearRange(b string, a, c group, sep string) bool {
 }
 
 func date(b string, g []group, seps []string) bool {
-	if seps[0] != seps[1] || seps[0] == ":" {
+	if seps[0] != seps[1] || (seps[0] != "." && seps[0] != "-" && seps[0] != "/") {
 		return false
 	}
 	dm := func(d, m group) bool {

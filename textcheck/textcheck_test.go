@@ -146,6 +146,11 @@ func TestFindNumbersHoweverTyped(t *testing.T) {
 		"F-2026-12345",            // a serial of 5 significant digits
 		"F-1234-5678",             // not a year
 		"F-2026-114-678",
+		"1.24 220 442",        // a time followed by more digits starts a number
+		"10:30 013/55 44",     // idem
+		"612 (2009-38",        // a bracket inside a run: no date after it
+		"0812 +5.00",          // nor after a plus
+		"call +34 02/06/2026", // a plus: the rest is the number
 	} {
 		if k := Find(s); k != Number {
 			t.Errorf("Find(%q) = %q, want a number", s, k)
@@ -176,6 +181,8 @@ func TestFindAllows(t *testing.T) {
 		"2+3 sessions",
 		"+1 visit",
 		"ok.then we agreed",
+		"she came (02/06/2026) with her sister",
+		"room 12, 02/06/2026 at 10:30",
 	} {
 		if k := Find(s); k != None {
 			t.Errorf("Find(%q) = %q, want none", s, k)
