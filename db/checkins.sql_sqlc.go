@@ -29,6 +29,23 @@ func (q *Queries) AckEscalation(ctx context.Context, arg AckEscalationParams) er
 	return err
 }
 
+const ackEscalationByOther = `-- name: AckEscalationByOther :exec
+UPDATE escalations SET status = 'acknowledged', acked_at = $2, acked_by = $3 WHERE id = $1
+`
+
+type AckEscalationByOtherParams struct {
+	ID      uuid.UUID
+	AckedAt sql.NullTime
+	AckedBy sql.NullInt64
+}
+
+// Acknowledged by a staff member who is not her caseworker nor a
+// supervisor: recorded, but the next rung stays scheduled.
+func (q *Queries) AckEscalationByOther(ctx context.Context, arg AckEscalationByOtherParams) error {
+	_, err := q.db.ExecContext(ctx, ackEscalationByOther, arg.ID, arg.AckedAt, arg.AckedBy)
+	return err
+}
+
 const activeUsersByRole = `-- name: ActiveUsersByRole :many
 SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id
 `
@@ -337,7 +354,7 @@ SELECT e.id, e.participant_id, e.checkin_id, e.reason, e.urgent, e.level, e.stat
 JOIN participants p ON p.id = e.participant_id
 WHERE e.id IN (
     SELECT x.id FROM escalations x
-    WHERE x.status = 'open' AND x.next_step_at IS NOT NULL AND x.next_step_at <= $1::timestamptz
+    WHERE x.status <> 'resolved' AND x.next_step_at IS NOT NULL AND x.next_step_at <= $1::timestamptz
     ORDER BY x.next_step_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -367,6 +384,9 @@ type ClaimDueEscalationsRow struct {
 	ParticipantCode string
 }
 
+// Escalations whose next rung is due: open ones, and duress escalations
+// acknowledged by staff outside her team (the ladder goes on until her
+// caseworker or a supervisor acknowledges; AckEscalation clears it).
 func (q *Queries) ClaimDueEscalations(ctx context.Context, arg ClaimDueEscalationsParams) ([]ClaimDueEscalationsRow, error) {
 	rows, err := q.db.QueryContext(ctx, claimDueEscalations, arg.Now, arg.MaxRows)
 	if err != nil {
@@ -590,27 +610,29 @@ func (q *Queries) DeleteCheckinPlan(ctx context.Context, participantID int64) (i
 }
 
 const escalationByID = `-- name: EscalationByID :one
-SELECT e.id, e.participant_id, e.checkin_id, e.reason, e.urgent, e.level, e.status, e.next_step_at, e.created_at, e.acked_at, e.acked_by, e.resolved_at, e.resolved_by, e.outcome, p.code AS participant_code FROM escalations e
+SELECT e.id, e.participant_id, e.checkin_id, e.reason, e.urgent, e.level, e.status, e.next_step_at, e.created_at, e.acked_at, e.acked_by, e.resolved_at, e.resolved_by, e.outcome, p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id FROM escalations e
 JOIN participants p ON p.id = e.participant_id
 WHERE e.id = $1
 `
 
 type EscalationByIDRow struct {
-	ID              uuid.UUID
-	ParticipantID   int64
-	CheckinID       uuid.NullUUID
-	Reason          string
-	Urgent          bool
-	Level           int16
-	Status          string
-	NextStepAt      sql.NullTime
-	CreatedAt       time.Time
-	AckedAt         sql.NullTime
-	AckedBy         sql.NullInt64
-	ResolvedAt      sql.NullTime
-	ResolvedBy      sql.NullInt64
-	Outcome         sql.NullString
-	ParticipantCode string
+	ID                      uuid.UUID
+	ParticipantID           int64
+	CheckinID               uuid.NullUUID
+	Reason                  string
+	Urgent                  bool
+	Level                   int16
+	Status                  string
+	NextStepAt              sql.NullTime
+	CreatedAt               time.Time
+	AckedAt                 sql.NullTime
+	AckedBy                 sql.NullInt64
+	ResolvedAt              sql.NullTime
+	ResolvedBy              sql.NullInt64
+	Outcome                 sql.NullString
+	ParticipantCode         string
+	ParticipantInitials     string
+	ParticipantCaseworkerID sql.NullInt64
 }
 
 func (q *Queries) EscalationByID(ctx context.Context, id uuid.UUID) (EscalationByIDRow, error) {
@@ -632,6 +654,8 @@ func (q *Queries) EscalationByID(ctx context.Context, id uuid.UUID) (EscalationB
 		&i.ResolvedBy,
 		&i.Outcome,
 		&i.ParticipantCode,
+		&i.ParticipantInitials,
+		&i.ParticipantCaseworkerID,
 	)
 	return i, err
 }
@@ -778,7 +802,7 @@ func (q *Queries) InsertStaffNotice(ctx context.Context, arg InsertStaffNoticePa
 }
 
 const listEscalations = `-- name: ListEscalations :many
-SELECT e.id, e.participant_id, e.checkin_id, e.reason, e.urgent, e.level, e.status, e.next_step_at, e.created_at, e.acked_at, e.acked_by, e.resolved_at, e.resolved_by, e.outcome, p.code AS participant_code FROM escalations e
+SELECT e.id, e.participant_id, e.checkin_id, e.reason, e.urgent, e.level, e.status, e.next_step_at, e.created_at, e.acked_at, e.acked_by, e.resolved_at, e.resolved_by, e.outcome, p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id FROM escalations e
 JOIN participants p ON p.id = e.participant_id
 WHERE ($1::text = '' OR e.status = $1::text)
 ORDER BY e.created_at DESC, e.id DESC
@@ -791,21 +815,23 @@ type ListEscalationsParams struct {
 }
 
 type ListEscalationsRow struct {
-	ID              uuid.UUID
-	ParticipantID   int64
-	CheckinID       uuid.NullUUID
-	Reason          string
-	Urgent          bool
-	Level           int16
-	Status          string
-	NextStepAt      sql.NullTime
-	CreatedAt       time.Time
-	AckedAt         sql.NullTime
-	AckedBy         sql.NullInt64
-	ResolvedAt      sql.NullTime
-	ResolvedBy      sql.NullInt64
-	Outcome         sql.NullString
-	ParticipantCode string
+	ID                      uuid.UUID
+	ParticipantID           int64
+	CheckinID               uuid.NullUUID
+	Reason                  string
+	Urgent                  bool
+	Level                   int16
+	Status                  string
+	NextStepAt              sql.NullTime
+	CreatedAt               time.Time
+	AckedAt                 sql.NullTime
+	AckedBy                 sql.NullInt64
+	ResolvedAt              sql.NullTime
+	ResolvedBy              sql.NullInt64
+	Outcome                 sql.NullString
+	ParticipantCode         string
+	ParticipantInitials     string
+	ParticipantCaseworkerID sql.NullInt64
 }
 
 func (q *Queries) ListEscalations(ctx context.Context, arg ListEscalationsParams) ([]ListEscalationsRow, error) {
@@ -833,6 +859,8 @@ func (q *Queries) ListEscalations(ctx context.Context, arg ListEscalationsParams
 			&i.ResolvedBy,
 			&i.Outcome,
 			&i.ParticipantCode,
+			&i.ParticipantInitials,
+			&i.ParticipantCaseworkerID,
 		); err != nil {
 			return nil, err
 		}

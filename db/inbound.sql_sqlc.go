@@ -52,9 +52,11 @@ func (q *Queries) CancelPendingMessages(ctx context.Context, arg CancelPendingMe
 
 const countUnreadReplies = `-- name: CountUnreadReplies :one
 SELECT count(*)::int FROM inbound_messages
-WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind IN ('reply', 'call_me') AND read_at IS NULL
+WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind <> 'stop' AND shown_at IS NULL
 `
 
+// Her texts of every kind a person reads (replies, call-me, check-in
+// answers) that no person has been shown yet: kept.
 func (q *Queries) CountUnreadReplies(ctx context.Context, participantID sql.NullInt64) (int32, error) {
 	row := q.db.QueryRowContext(ctx, countUnreadReplies, participantID)
 	var column_1 int32
@@ -65,8 +67,7 @@ func (q *Queries) CountUnreadReplies(ctx context.Context, participantID sql.Null
 const eraseInboundBodies = `-- name: EraseInboundBodies :execrows
 UPDATE inbound_messages SET body_enc = NULL, erased_at = $1::timestamptz
 WHERE body_enc IS NOT NULL
-  AND NOT (kind IN ('reply', 'call_me') AND read_at IS NULL)
-  AND (participant_id = $2::bigint
+  AND ((participant_id = $2::bigint AND (shown_at IS NOT NULL OR kind = 'stop'))
        OR (participant_id IS NULL AND from_index = ANY($3::bytea[])))
 `
 
@@ -77,8 +78,11 @@ type EraseInboundBodiesParams struct {
 }
 
 // Her inbound texts, including ones that arrived from her number before
-// it was registered (unmatched, found by the blind index). A reply nobody
-// has read yet is never erased: it may be a plea for help.
+// it was registered (unmatched, found by the blind index). A reply,
+// call-me or check-in answer no person has been shown yet (shown_at, set
+// by the inbox; marking it read is not reading it) is never erased: it may
+// be a plea for help. A stop word is the whole of its text, and texts from
+// her number before she was registered were never anyone's to read: they go.
 func (q *Queries) EraseInboundBodies(ctx context.Context, arg EraseInboundBodiesParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, eraseInboundBodies, arg.Now, arg.ParticipantID, pq.Array(arg.FromIndexes))
 	if err != nil {
@@ -140,7 +144,7 @@ SELECT i.id, i.channel, i.kind, i.body_enc, i.received_at, i.read_at, i.erased_a
        p.code AS participant_code, p.initials AS participant_initials
 FROM inbound_messages i
 JOIN participants p ON p.id = i.participant_id
-WHERE i.kind IN ('reply', 'call_me')
+WHERE i.kind IN ('reply', 'call_me', 'checkin_reply')
   AND (p.caseworker_id = $1::bigint OR ($2::boolean AND p.caseworker_id IS NULL))
 ORDER BY (i.read_at IS NULL) DESC, i.received_at DESC, i.id DESC
 LIMIT $3
@@ -164,8 +168,10 @@ type InboxRow struct {
 	ParticipantInitials string
 }
 
-// Replies of the user's own participants (or, with unassigned, of those
-// without a caseworker), unread first, newest first.
+// What the user's own participants (or, with unassigned, those without a
+// caseworker) wrote: replies, call-me and check-in answers (the check-in
+// logic read the word it looks for; a person reads the rest). Unread
+// first, newest first. A stop word is not here: it is the whole text.
 func (q *Queries) Inbox(ctx context.Context, arg InboxParams) ([]InboxRow, error) {
 	rows, err := q.db.QueryContext(ctx, inbox, arg.UserID, arg.Unassigned, arg.MaxRows)
 	if err != nil {
@@ -248,6 +254,23 @@ type MarkInboundReadParams struct {
 
 func (q *Queries) MarkInboundRead(ctx context.Context, arg MarkInboundReadParams) error {
 	_, err := q.db.ExecContext(ctx, markInboundRead, arg.Now, arg.UserID, arg.ID)
+	return err
+}
+
+const markInboundShown = `-- name: MarkInboundShown :exec
+UPDATE inbound_messages SET shown_at = $1::timestamptz
+WHERE id = ANY($2::bigint[]) AND shown_at IS NULL
+`
+
+type MarkInboundShownParams struct {
+	Now time.Time
+	Ids []int64
+}
+
+// The inbox showed these texts to a person: from now on erase-content may
+// remove them.
+func (q *Queries) MarkInboundShown(ctx context.Context, arg MarkInboundShownParams) error {
+	_, err := q.db.ExecContext(ctx, markInboundShown, arg.Now, pq.Array(arg.Ids))
 	return err
 }
 

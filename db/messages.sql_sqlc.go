@@ -273,6 +273,42 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 	return i, err
 }
 
+const messageCaseworkers = `-- name: MessageCaseworkers :many
+SELECT m.id, p.caseworker_id FROM messages m
+JOIN participants p ON p.id = m.participant_id
+WHERE m.id = ANY($1::text::uuid[])
+`
+
+type MessageCaseworkersRow struct {
+	ID           uuid.UUID
+	CaseworkerID sql.NullInt64
+}
+
+// The caseworker of each message's participant (GET /v1/dev/sink shows a
+// staff member only her own participants' messages).
+func (q *Queries) MessageCaseworkers(ctx context.Context, ids string) ([]MessageCaseworkersRow, error) {
+	rows, err := q.db.QueryContext(ctx, messageCaseworkers, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MessageCaseworkersRow{}
+	for rows.Next() {
+		var i MessageCaseworkersRow
+		if err := rows.Scan(&i.ID, &i.CaseworkerID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const messageEvents = `-- name: MessageEvents :many
 SELECT id, message_id, status, at, code FROM message_events WHERE message_id = $1 ORDER BY id
 `

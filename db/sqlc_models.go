@@ -230,6 +230,7 @@ type InboundMessage struct {
 	ReadAt        sql.NullTime
 	ReadBy        sql.NullInt64
 	ErasedAt      sql.NullTime
+	ShownAt       sql.NullTime
 }
 
 type MeetingPoint struct {

@@ -23,6 +23,35 @@ func (q *Queries) ActiveAdminsExcept(ctx context.Context, name string) (int64, e
 	return count, err
 }
 
+const activeTokenHashes = `-- name: ActiveTokenHashes :many
+SELECT token_hash FROM users WHERE disabled_at IS NULL
+`
+
+// The token hashes of every user not disabled (the authentication
+// throttle's index; expiry is checked on lookup).
+func (q *Queries) ActiveTokenHashes(ctx context.Context) ([][]byte, error) {
+	rows, err := q.db.QueryContext(ctx, activeTokenHashes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := [][]byte{}
+	for rows.Next() {
+		var token_hash []byte
+		if err := rows.Scan(&token_hash); err != nil {
+			return nil, err
+		}
+		items = append(items, token_hash)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (name, role, token_hash)
 VALUES ($1, $2, $3)
@@ -147,6 +176,16 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 	return items, nil
 }
 
+const lockNumberChecksOf = `-- name: LockNumberChecksOf :exec
+SELECT pg_advisory_xact_lock(7262003, $1::int)
+`
+
+// One number check at a time per user, so the budget holds under concurrency.
+func (q *Queries) LockNumberChecksOf(ctx context.Context, userID int32) error {
+	_, err := q.db.ExecContext(ctx, lockNumberChecksOf, userID)
+	return err
+}
+
 const lockRevealsOf = `-- name: LockRevealsOf :exec
 SELECT pg_advisory_xact_lock(7262002, $1::int)
 `
@@ -167,11 +206,45 @@ func (q *Queries) LockUsers(ctx context.Context) error {
 	return err
 }
 
+const numberRefusalCounts = `-- name: NumberRefusalCounts :one
+SELECT
+    count(*) FILTER (WHERE action = 'participant.number_refused')::int AS day,
+    count(*) FILTER (WHERE action = 'participant.number_refused'
+                     AND occurred_at >= now() - make_interval(secs => $1::float8))::int AS burst,
+    count(*) FILTER (WHERE action = 'participant.number_check_refused')::int AS over_budget
+FROM audit_events
+WHERE actor_id = $2 AND action IN ('participant.number_refused', 'participant.number_check_refused')
+  AND occurred_at >= now() - interval '24 hours'
+`
+
+type NumberRefusalCountsParams struct {
+	BurstSecs float64
+	UserID    sql.NullInt64
+}
+
+type NumberRefusalCountsRow struct {
+	Day        int32
+	Burst      int32
+	OverBudget int32
+}
+
+// Refusals of a number another participant has (number_unavailable), and
+// refusals because that budget was spent, by one user in the last day and
+// the last burst window (audit_events_number_refusals).
+func (q *Queries) NumberRefusalCounts(ctx context.Context, arg NumberRefusalCountsParams) (NumberRefusalCountsRow, error) {
+	row := q.db.QueryRowContext(ctx, numberRefusalCounts, arg.BurstSecs, arg.UserID)
+	var i NumberRefusalCountsRow
+	err := row.Scan(&i.Day, &i.Burst, &i.OverBudget)
+	return i, err
+}
+
 const revealCounts = `-- name: RevealCounts :one
 SELECT
     count(*) FILTER (WHERE action = 'phone.revealed')::int AS day,
     count(*) FILTER (WHERE action = 'phone.revealed' AND occurred_at >= now() - make_interval(secs => $1::float8))::int AS burst,
-    count(*) FILTER (WHERE action = 'phone.reveal_refused')::int AS refused_day
+    count(*) FILTER (WHERE action = 'phone.reveal_refused' AND details->>'code' = 'reveal_budget_exhausted')::int AS refused_day,
+    count(*) FILTER (WHERE action = 'phone.reveal_refused' AND details->>'code' = 'forbidden'
+                     AND occurred_at >= now() - make_interval(secs => $1::float8))::int AS forbidden_burst
 FROM audit_events
 WHERE actor_id = $2 AND action IN ('phone.revealed', 'phone.reveal_refused')
   AND occurred_at >= now() - interval '24 hours'
@@ -183,17 +256,24 @@ type RevealCountsParams struct {
 }
 
 type RevealCountsRow struct {
-	Day        int32
-	Burst      int32
-	RefusedDay int32
+	Day            int32
+	Burst          int32
+	RefusedDay     int32
+	ForbiddenBurst int32
 }
 
-// Phone reveals (and refusals) by one user in the last day and the last
-// burst window (audit_events_reveals).
+// Phone reveals by one user in the last day and the last burst window,
+// refusals over the budget in the last day, and refusals for access (not
+// her caseworker) in the burst window (audit_events_reveals).
 func (q *Queries) RevealCounts(ctx context.Context, arg RevealCountsParams) (RevealCountsRow, error) {
 	row := q.db.QueryRowContext(ctx, revealCounts, arg.BurstSecs, arg.UserID)
 	var i RevealCountsRow
-	err := row.Scan(&i.Day, &i.Burst, &i.RefusedDay)
+	err := row.Scan(
+		&i.Day,
+		&i.Burst,
+		&i.RefusedDay,
+		&i.ForbiddenBurst,
+	)
 	return i, err
 }
 

@@ -193,7 +193,7 @@ func (q *Queries) InsertCallbackTask(ctx context.Context, arg InsertCallbackTask
 const listOpenCallbacks = `-- name: ListOpenCallbacks :many
 SELECT t.id, t.reason, t.priority, t.language, t.earliest_at, t.status, t.attempts, t.max_attempts,
        t.call_state, t.last_result, t.created_at, t.message_id,
-       p.code AS participant_code, p.initials AS participant_initials,
+       p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id,
        u.name AS claimed_by_name
 FROM callback_tasks t
 JOIN participants p ON p.id = t.participant_id
@@ -204,21 +204,22 @@ LIMIT $1
 `
 
 type ListOpenCallbacksRow struct {
-	ID                  int64
-	Reason              string
-	Priority            string
-	Language            string
-	EarliestAt          time.Time
-	Status              string
-	Attempts            int32
-	MaxAttempts         int32
-	CallState           string
-	LastResult          sql.NullString
-	CreatedAt           time.Time
-	MessageID           uuid.NullUUID
-	ParticipantCode     string
-	ParticipantInitials string
-	ClaimedByName       sql.NullString
+	ID                      int64
+	Reason                  string
+	Priority                string
+	Language                string
+	EarliestAt              time.Time
+	Status                  string
+	Attempts                int32
+	MaxAttempts             int32
+	CallState               string
+	LastResult              sql.NullString
+	CreatedAt               time.Time
+	MessageID               uuid.NullUUID
+	ParticipantCode         string
+	ParticipantInitials     string
+	ParticipantCaseworkerID sql.NullInt64
+	ClaimedByName           sql.NullString
 }
 
 // Open and claimed tasks, urgent first, oldest first (index callback_tasks_queue).
@@ -246,6 +247,7 @@ func (q *Queries) ListOpenCallbacks(ctx context.Context, maxRows int32) ([]ListO
 			&i.MessageID,
 			&i.ParticipantCode,
 			&i.ParticipantInitials,
+			&i.ParticipantCaseworkerID,
 			&i.ClaimedByName,
 		); err != nil {
 			return nil, err

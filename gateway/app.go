@@ -49,8 +49,10 @@ type AppConfig struct {
 	// InsecureBehindProxy: a TLS proxy is in front; plain HTTP may listen
 	// on a non-loopback address (listen.go).
 	InsecureBehindProxy bool
-	// MetricsAddr: the /metrics listener ("" none).
-	MetricsAddr string
+	// MetricsAddr: the /metrics listener ("" none). MetricsToken: the
+	// bearer token it requires (required off loopback).
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // App is a running gateway process: its connections and HTTP server.
@@ -76,11 +78,19 @@ var ErrNoKey = errors.New("no key file")
 // ErrNoProvider: serve without provider credentials would pretend to send.
 var ErrNoProvider = errors.New("no provider credentials")
 
+// ErrSinkWithProvider: --sink together with provider credentials.
+var ErrSinkWithProvider = errors.New("a test instance with provider credentials")
+
 // Open connects everything the gateway needs and builds the service.
 func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
 	if cfg.Twilio.AccountSID == "" && !cfg.Sink {
 		return nil, fmt.Errorf("%w: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or _FILE), or, for a test instance where nothing may leave the machine, pass --sink (GATEWAY_SINK=true)", ErrNoProvider)
+	}
+	if cfg.Sink && (cfg.Twilio.AccountSID != "" || cfg.Twilio.AuthToken != "") {
+		// Which is it? A test instance next to real credentials is how
+		// real data ends up in a sink (or test data at the provider).
+		return nil, fmt.Errorf("%w: --sink (GATEWAY_SINK) says this is a test instance, but Twilio credentials are set too: unset TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN for a test instance, or drop --sink to send for real", ErrSinkWithProvider)
 	}
 	if err := checkListen(cfg); err != nil {
 		return nil, err
@@ -166,9 +176,6 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	}
 	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Sink: a.Sink, Catalog: catalog})
 	if cfg.Sink {
-		if cfg.Twilio.AccountSID != "" {
-			log.Warn("--sink: a test instance; the Twilio credentials are not used")
-		}
 		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink, "voice": a.Server.VoiceQueue()}
 		// No calls without Twilio; erase-content redacts the sink's copies.
 		a.Server.UseVoice(nil, a.Sink)
@@ -220,8 +227,8 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	if a.certs != nil {
 		ln = tls.NewListener(ln, tlsConfig(a.certs))
-		go a.certs.reloadOnHUP(bg, a.log)
 	}
+	go onHUP(bg, a.certs, a.log)
 	if err := a.serveMetrics(bg); err != nil {
 		stopBG()
 		ln.Close()

@@ -55,12 +55,22 @@ type Config struct {
 	EmergencyProtocol string
 
 	// RevealDailyBudget: phone reveals one staff user may make in 24 hours
-	// (GATEWAY_REVEAL_DAILY_BUDGET, default 5). RevealBurst reveals within
-	// RevealBurstWindow (GATEWAY_REVEAL_BURST, default 3 in 1h) alert the
-	// supervisors.
-	RevealDailyBudget int
+	// (GATEWAY_REVEAL_DAILY_BUDGET; nil: 5; 0: none at all). RevealBurst
+	// reveals within RevealBurstWindow (GATEWAY_REVEAL_BURST, default 3 in
+	// 1h) alert the supervisors.
+	RevealDailyBudget *int
 	RevealBurst       int
 	RevealBurstWindow time.Duration
+
+	// NumberRefusalDailyBudget: refusals of a number another participant
+	// has (number_unavailable) one staff user may get in 24 hours (default
+	// 3); past it, every number that user enters is refused alike (429
+	// number_checks_exhausted), so the register cannot be probed.
+	// NumberRefusalBurst refusals within RevealBurstWindow (default 2)
+	// alert the supervisors. A counter of its own, not the reveal budget:
+	// see numberFree.
+	NumberRefusalDailyBudget int
+	NumberRefusalBurst       int
 
 	// Voice: call-backs, voice reminders, inbound messages and erasure
 	// (issue 6; voice_config.go).
@@ -94,8 +104,16 @@ func (c *Config) setDefaults() {
 	if c.EmergencyProtocol == "" {
 		c.EmergencyProtocol = defaultEmergencyProtocol
 	}
-	if c.RevealDailyBudget == 0 {
-		c.RevealDailyBudget = 5
+	if c.RevealDailyBudget == nil {
+		c.RevealDailyBudget = new(5)
+	} else if *c.RevealDailyBudget < 0 {
+		c.RevealDailyBudget = new(0) // fail closed: no reveals
+	}
+	if c.NumberRefusalDailyBudget == 0 {
+		c.NumberRefusalDailyBudget = 3
+	}
+	if c.NumberRefusalBurst == 0 {
+		c.NumberRefusalBurst = 2
 	}
 	if c.RevealBurst == 0 {
 		c.RevealBurst = 3

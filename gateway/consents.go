@@ -278,6 +278,12 @@ func (s *Server) revokeConsent(c *gin.Context) {
 			return err
 		}
 		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		if !actorOf(c).actsOn(p) {
+			// Anyone at the office may stop contact when she asks; what
+			// she consented to before, with its evidence, is her team's.
+			out = gin.H{"channel": ch, "state": folded[ch].State}
+			return err
+		}
 		out = consentViews(hist, folded)
 		return err
 	})

@@ -22,8 +22,15 @@ import (
 // provider is asked to redact its copies of her SMS/WhatsApp messages,
 // outbound and inbound (Twilio's message redaction; the dev sink in dev).
 //
-// Her replies nobody has read yet are not erased: one may be a plea for
-// help. The result counts them (unread_kept).
+// Her texts no person has read yet are not erased, whatever their kind
+// (reply, call-me, check-in answer): one may be a plea for help. A stop
+// word is the whole of its text and was acted on; it goes.
+// "Read" means shown to a person — returned by GET /v1/inbox (shown_at) —
+// not marked read: POST /v1/inbox/{id}/read alone does not make a text
+// erasable, so the rule cannot be skipped with one blind request. The
+// result counts the texts kept (unread_kept); erase again once her
+// caseworker has read them. Texts from her number before she was
+// registered (unmatched) were never anyone's to read and are erased.
 //
 // What stays: the rows (who, when, which channel, status), consent
 // history, call-back tasks (which carry no text) and the audit trail,
@@ -46,8 +53,9 @@ type EraseResult struct {
 	Messages int64 `json:"messages"`
 	Canceled int   `json:"canceled"`
 	Inbound  int64 `json:"inbound"`
-	// UnreadKept: her replies nobody has read yet are never erased (one
-	// may be a plea for help); erase again once her caseworker read them.
+	// UnreadKept: her texts no person has been shown yet are never erased
+	// (one may be a plea for help); erase again once her caseworker has
+	// read them in the inbox.
 	UnreadKept int32 `json:"unread_kept"`
 	// Provider copies: asked, redacted (or already gone), still pending.
 	ProviderRequested int `json:"provider_requested"`

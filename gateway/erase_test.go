@@ -2,10 +2,15 @@ package gateway
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"safecontact/db"
+	"safecontact/keys"
 )
 
 func TestEraseContent(t *testing.T) {
@@ -98,5 +103,49 @@ func TestEraseContent(t *testing.T) {
 	}
 	if r := p.do(RoleStaff, "POST", "/v1/participants/P-00000/erase-content", map[string]any{"reason": "no such participant"}); r.Status != 404 {
 		t.Fatalf("unknown participant: %d", r.Status)
+	}
+}
+
+// Her texts are erased only once a person has been shown them (GET
+// /v1/inbox): a blind "mark read" does not make a reply erasable, and a
+// check-in answer (which the check-in logic read only for its word) is
+// kept too until her caseworker has read it.
+func TestEraseKeepsTextsNoPersonWasShown(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	// A check-in answer too.
+	ctx := context.Background()
+	if err := db.InTx(ctx, e.db, func(q *db.Queries, _ *sql.Tx) error {
+		_, err := q.InsertInbound(ctx, db.InsertInboundParams{ProviderSid: nextMessageSid(), ParticipantID: sql.NullInt64{Int64: f.part.ID, Valid: true},
+			FromIndex: f.part.PhoneIndex, Channel: "sms", Kind: "checkin_reply", BodyEnc: e.keys.Seal(keys.Body, []byte("bien, pero él volvió")), ReceivedAt: e.clock.Now()})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	erase := func() map[string]any {
+		r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/erase-content", map[string]any{"reason": "she asked us, paper form"})
+		if r.Status != 200 {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		return r.json(t)
+	}
+	if r := e.do(RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%d/read", f.inbound), nil); r.Status != 200 {
+		t.Fatalf("mark read: %d", r.Status)
+	}
+	if res := erase(); res["unread_kept"].(float64) != 2 || res["inbound"].(float64) != 0 {
+		t.Fatalf("erase after a blind mark-read: %v", res)
+	}
+	var kept int
+	e.db.QueryRow(`SELECT count(*) FROM inbound_messages WHERE body_enc IS NOT NULL`).Scan(&kept)
+	if kept != 2 {
+		t.Fatalf("%d texts kept", kept)
+	}
+	// Her caseworker reads them; then they go.
+	items := e.inboxItems(RoleStaff, "")
+	if len(items) != 2 {
+		t.Fatalf("inbox: %v", items)
+	}
+	if res := erase(); res["unread_kept"].(float64) != 0 || res["inbound"].(float64) != 2 {
+		t.Fatalf("erase after reading: %v", res)
 	}
 }

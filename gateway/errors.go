@@ -87,6 +87,10 @@ var statusOf = map[string]int{
 	"last_admin":              http.StatusConflict,
 	"reveal_budget_exhausted": http.StatusTooManyRequests,
 	"too_many_attempts":       http.StatusTooManyRequests,
+	"number_checks_exhausted": http.StatusTooManyRequests,
+	"reveals_disabled":        http.StatusForbidden,
+	"token_expired":           http.StatusUnprocessableEntity,
+	"expiry_too_late":         http.StatusUnprocessableEntity,
 	// 403: the contact decision refused (she has not agreed to this).
 	"no_consent":                         http.StatusForbidden,
 	"consent_revoked":                    http.StatusForbidden,

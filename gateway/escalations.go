@@ -365,6 +365,7 @@ type escalationStepView struct {
 type escalationView struct {
 	ID          string               `json:"id"`
 	Participant string               `json:"participant"`
+	Initials    string               `json:"initials"`
 	CheckinID   *string              `json:"checkin_id,omitempty"`
 	Reason      string               `json:"reason"`
 	Urgent      bool                 `json:"urgent"`
@@ -387,8 +388,34 @@ func tptr(t sql.NullTime) *time.Time {
 	return &u
 }
 
+// escalationSummary is an escalation as staff outside her team see it:
+// enough to recognise it, see how long it has waited and follow the
+// emergency protocol — not why it was opened, what was done, its notes or
+// who was alerted. Her caseworker and the supervisors see escalationView.
+type escalationSummary struct {
+	ID          string    `json:"id"`
+	Participant string    `json:"participant"`
+	Initials    string    `json:"initials"`
+	Status      string    `json:"status"`
+	Level       int16     `json:"level"`
+	CreatedAt   time.Time `json:"created_at"`
+	AgeSeconds  int64     `json:"age_seconds"`
+	Protocol    string    `json:"emergency_protocol"`
+	Access      string    `json:"access"`
+}
+
+// escalationFor is v as a sees it (access.go): whole for her team, the
+// summary for anyone else.
+func (s *Server) escalationFor(a *Actor, caseworker sql.NullInt64, v escalationView) any {
+	if a.actsOn(db.Participant{CaseworkerID: caseworker}) {
+		return v
+	}
+	return escalationSummary{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Status: v.Status, Level: v.Level,
+		CreatedAt: v.CreatedAt, AgeSeconds: int64(s.now().Sub(v.CreatedAt).Seconds()), Protocol: v.Protocol, Access: "limited"}
+}
+
 func (s *Server) viewEscalation(r db.EscalationByIDRow) escalationView {
-	v := escalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
+	v := escalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
 		NextStepAt: tptr(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: tptr(r.AckedAt), ResolvedAt: tptr(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
 	if r.CheckinID.Valid {
 		c := r.CheckinID.UUID.String()
@@ -413,22 +440,27 @@ func (s *Server) listEscalations(c *gin.Context) {
 		fail(c, errs.Internal(err))
 		return
 	}
-	items := []escalationView{}
+	items := []any{}
+	a := actorOf(c)
 	for _, r := range rows {
-		items = append(items, s.viewEscalation(db.EscalationByIDRow(r)))
+		items = append(items, s.escalationFor(a, r.ParticipantCaseworkerID, s.viewEscalation(db.EscalationByIDRow(r))))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
 }
 
-func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, id uuid.UUID) (escalationView, error) {
+// escalationDetail is escalation id with its steps, as a sees it.
+func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID) (any, error) {
 	r, err := q.EscalationByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return escalationView{}, notFound("escalation")
+		return nil, notFound("escalation")
 	}
 	if err != nil {
-		return escalationView{}, err
+		return nil, err
 	}
 	v := s.viewEscalation(r)
+	if !a.actsOn(db.Participant{CaseworkerID: r.ParticipantCaseworkerID}) {
+		return s.escalationFor(a, r.ParticipantCaseworkerID, v), nil
+	}
 	steps, err := q.EscalationSteps(ctx, id)
 	if err != nil {
 		return v, err
@@ -450,7 +482,7 @@ func (s *Server) getEscalation(c *gin.Context) {
 		fail(c, notFound("escalation"))
 		return
 	}
-	v, err := s.escalationDetail(c.Request.Context(), s.q, id)
+	v, err := s.escalationDetail(c.Request.Context(), s.q, actorOf(c), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -493,7 +525,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 	}
 	a := actorOf(c)
 	now := s.now()
-	var v escalationView
+	var v any
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		e, err := q.EscalationByIDForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -535,7 +567,28 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.resolved", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome, "note": in.Note}}); err != nil {
 				return err
 			}
-		case e.Status == "acknowledged":
+		case e.Reason == "duress" && !a.actsOn(p):
+			// A duress escalation acknowledged by someone outside her
+			// team: recorded, her caseworker and the supervisors are told,
+			// and the next rung stays scheduled until one of them
+			// acknowledges it. One colleague's click must not silence it.
+			if e.Status == "acknowledged" {
+				break
+			}
+			if err := q.AckEscalationByOther(ctx, db.AckEscalationByOtherParams{ID: id, AckedAt: sql.NullTime{Time: now, Valid: true}, AckedBy: user}); err != nil {
+				return err
+			}
+			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "acknowledged_outside_team", UserID: user, At: now}); err != nil {
+				return err
+			}
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.acknowledged", ParticipantCode: p.Code, Details: map[string]any{
+				"escalation_id": id.String(), "level": e.Level, "outside_team": true, "ladder_continues": e.NextStepAt.Valid}}); err != nil {
+				return err
+			}
+			if err := s.noticeTeam(ctx, q, a, p, noticeAckOutsideTeam, now); err != nil {
+				return err
+			}
+		case e.Status == "acknowledged" && !(a.actsOn(p) && e.NextStepAt.Valid):
 			// Acknowledging twice is harmless.
 		default:
 			if err := q.AckEscalation(ctx, db.AckEscalationParams{ID: id, AckedAt: sql.NullTime{Time: now, Valid: true}, AckedBy: user}); err != nil {
@@ -548,7 +601,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 				return err
 			}
 		}
-		v, err = s.escalationDetail(ctx, q, id)
+		v, err = s.escalationDetail(ctx, q, a, id)
 		return err
 	})
 	if err != nil {

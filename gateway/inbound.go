@@ -182,11 +182,15 @@ type inboxItem struct {
 	Erased bool    `json:"erased"`
 }
 
-// inbox is GET /v1/inbox: replies from the staff user's own participants
-// (those whose caseworker they are), unread first, newest first, with her
-// text. Reading it is audited (inbox.read, one event per participant
-// shown). ?unassigned=true (supervisors): replies of participants who have
-// no caseworker, so none is left unread by nobody.
+// inbox is GET /v1/inbox: what the staff user's own participants (those
+// whose caseworker they are) sent — replies, call-me, check-in answers
+// (kind checkin_reply: already handled by the check-in logic, shown
+// because she may have written more than the word) — unread first,
+// newest first, with her text. Reading it is
+// audited (inbox.read, one event per participant shown), and a text
+// returned here counts as read by a person (shown_at): only then may
+// erase-content remove it. ?unassigned=true (supervisors): texts of
+// participants who have no caseworker, so none is left unread by nobody.
 func (s *Server) inbox(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor := actorOf(c)
@@ -229,14 +233,19 @@ func (s *Server) inbox(c *gin.Context) {
 			}
 			items = append(items, it)
 		}
+		var ids []int64
 		for _, code := range order {
 			if _, err := Append(ctx, q, actor, AuditEvent{Action: "inbox.read", ParticipantCode: code, Details: map[string]any{
 				"inbound_ids": shown[code], "count": len(shown[code]),
 			}}); err != nil {
 				return err
 			}
+			ids = append(ids, shown[code]...)
 		}
-		return nil
+		if len(ids) == 0 {
+			return nil
+		}
+		return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: s.now()})
 	})
 	if err != nil {
 		fail(c, errs.Internal(err))
@@ -266,7 +275,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 		}
 		mine := r.CaseworkerID.Valid && r.CaseworkerID.Int64 == actor.UserID
 		unassigned := !r.CaseworkerID.Valid && actor.Role.rank() >= RoleSupervisor.rank()
-		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me") {
+		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me" && r.Kind != "checkin_reply") {
 			return notFound("inbound message")
 		}
 		if r.ReadAt.Valid {

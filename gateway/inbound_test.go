@@ -257,7 +257,7 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 		t.Fatalf("hook saw %v", seen)
 	}
 	items = e.inboxItems(RoleStaff, "")
-	if len(items) != 3 || items[0]["text"] != "Fine" {
+	if len(items) != 4 || items[0]["text"] != "Fine" || items[1]["kind"] != "checkin_reply" {
 		t.Fatalf("inbox: %v", items)
 	}
 	var checkins int

@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/errs"
 	"safecontact/keys"
 )
 
@@ -273,6 +278,147 @@ func TestWriteRoutesAccessTable(t *testing.T) {
 	}
 }
 
+// readCase is one GET route: its path on a fixture (":code", ":esc",
+// ":msg" replaced), the status each relation gets, and what a 200 answer
+// to staff outside her team must not show.
+type readCase struct {
+	path   string
+	want   map[string]int
+	hidden []string
+}
+
+func supervisorOnly() map[string]int {
+	return map[string]int{relCaseworker: 403, relOther: 403, relSupervisor: 200, relAdmin: 200}
+}
+
+// readRoutes is the table: every GET route under /v1. A route added
+// without an entry fails TestReadRoutesAccessTable.
+func readRoutes() map[string]readCase {
+	profile := []string{"•", "monitored", "time_zone", "safe_windows", "language", "consent"}
+	escalation := []string{"duress", "reason", "steps", "user_id", "outcome", "note", "urgent"}
+	return map[string]readCase{
+		"/v1/participants":                      {"/v1/participants", same(200), profile},
+		"/v1/participants/:code":                {"/v1/participants/:code", same(200), profile},
+		"/v1/participants/:code/contactability": {"/v1/participants/:code/contactability", team(200), nil},
+		"/v1/participants/:code/consents":       {"/v1/participants/:code/consents", team(200), nil},
+		"/v1/participants/:code/checkin-plan":   {"/v1/participants/:code/checkin-plan", team(200), nil},
+		"/v1/participants/:code/messages":       {"/v1/participants/:code/messages", team(200), nil},
+		"/v1/participants/:code/contact-log":    {"/v1/participants/:code/contact-log", supervisorOnly(), nil},
+		"/v1/audit":                             {"/v1/audit", supervisorOnly(), nil},
+		"/v1/audit/export":                      {"/v1/audit/export?format=jsonl", supervisorOnly(), nil},
+		"/v1/audit/verify":                      {"/v1/audit/verify", supervisorOnly(), nil},
+		"/v1/appointments":                      {"/v1/appointments?participant=:code", team(200), nil},
+		"/v1/messages/:id":                      {"/v1/messages/:msg", team(200), nil},
+		"/v1/me/phone":                          {"/v1/me/phone", same(200), nil},
+		"/v1/meeting-points":                    {"/v1/meeting-points", same(200), nil},
+		"/v1/escalations":                       {"/v1/escalations", same(200), escalation},
+		"/v1/escalations/:id":                   {"/v1/escalations/:esc", same(200), escalation},
+		"/v1/templates":                         {"/v1/templates", same(200), nil},
+		"/v1/callbacks":                         {"/v1/callbacks", same(200), []string{"message_id\":\""}},
+		// Her replies reach her caseworker's inbox only.
+		"/v1/inbox": {"/v1/inbox", same(200), []string{"necesito hablar"}},
+		"/v1/users": {"/v1/users", adminOnly(200), nil},
+	}
+}
+
+// Findings 1 and 3, reads: every GET route × role × relationship, walking
+// the router so a new route needs an entry; staff outside her team get
+// 403 or an answer without what the table hides; nobody's answer holds
+// her number.
+func TestReadRoutesAccessTable(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
+	if r.Status != 202 {
+		t.Fatalf("message: %d %s", r.Status, r.Body)
+	}
+	msg := r.json(t)["id"].(string)
+	digits := strings.TrimPrefix(f.phone, "+34")
+	table := readRoutes()
+	for _, rt := range e.srv.router.Routes() {
+		if rt.Method != "GET" || !strings.HasPrefix(rt.Path, "/v1/") {
+			continue
+		}
+		rc, ok := table[rt.Path]
+		if !ok {
+			t.Errorf("read route %s has no entry in the access table", rt.Path)
+			continue
+		}
+		path := strings.NewReplacer(":code", f.code, ":esc", f.escalation, ":msg", msg).Replace(rc.path)
+		for _, rel := range relations {
+			r := e.as(e.tok[rel], "GET", path, nil)
+			if r.Status != rc.want[rel] {
+				t.Errorf("GET %s as %s: %d %s, want %d", path, rel, r.Status, r.Body, rc.want[rel])
+			}
+			if r.Status == 403 && r.errCode(t) != "forbidden" {
+				t.Errorf("GET %s as %s: 403 with %s", path, rel, r.Body)
+			}
+			if strings.Contains(string(r.Body), digits) {
+				t.Errorf("GET %s as %s: her number in the answer", path, rel)
+			}
+			if rel == relOther && r.Status == 200 {
+				for _, h := range rc.hidden {
+					if strings.Contains(string(r.Body), h) {
+						t.Errorf("GET %s as other staff shows %q: %s", path, h, r.Body)
+					}
+				}
+			}
+		}
+		delete(table, rt.Path)
+	}
+	for p := range table {
+		t.Errorf("the access table lists GET %s, which the router does not have", p)
+	}
+}
+
+// Finding 3, answers of the write routes open to any staff: revoke, ack,
+// claim, release, complete and connect show staff outside her team only
+// what the work needs.
+func TestWriteAnswersOutsideHerTeam(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	other := e.tok[relOther]
+	for _, c := range []struct {
+		method, path string
+		body         any
+		hidden       []string
+	}{
+		{"DELETE", "/v1/participants/" + f.code + "/consents/voice", map[string]any{"reason": "she phoned the office"}, []string{"history", "evidence", "F-2026", "sms"}},
+		{"POST", "/v1/escalations/" + f.escalation + "/ack", nil, []string{"duress", "reason", "steps", "user_id", "note"}},
+		{"POST", fmt.Sprintf("/v1/callbacks/%d/claim", f.task), nil, []string{"•", "monitored"}},
+		{"POST", fmt.Sprintf("/v1/callbacks/%d/release", f.task), nil, []string{"•", "monitored"}},
+	} {
+		r := e.as(other, c.method, c.path, c.body)
+		if r.Status != 200 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, r.Status, r.Body)
+		}
+		for _, h := range c.hidden {
+			if strings.Contains(string(r.Body), h) {
+				t.Errorf("%s %s shows other staff %q: %s", c.method, c.path, h, r.Body)
+			}
+		}
+	}
+	// A call-back that carries one of her messages: its id is for her team.
+	var id string
+	if err := e.db.QueryRow(`SELECT id::text FROM messages LIMIT 1`).Scan(&id); err != nil {
+		r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
+		id = r.json(t)["id"].(string)
+	}
+	e.db.Exec(`UPDATE callback_tasks SET message_id = $1 WHERE id = $2`, id, f.task)
+	if r := e.as(other, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", f.task), nil); r.Status != 200 || strings.Contains(string(r.Body), id) {
+		t.Errorf("claim shows other staff her message id: %s", r.Body)
+	}
+	if r := e.as(other, "GET", "/v1/callbacks", nil); strings.Contains(string(r.Body), id) {
+		t.Errorf("the queue shows other staff her message id: %s", r.Body)
+	}
+	if r := e.do(RoleStaff, "GET", "/v1/callbacks", nil); !strings.Contains(string(r.Body), id) {
+		t.Errorf("her caseworker does not see it: %s", r.Body)
+	}
+	if r := e.as(other, "POST", fmt.Sprintf("/v1/callbacks/%d/complete", f.task), map[string]any{"outcome": "no_answer"}); r.Status != 200 || strings.Contains(string(r.Body), id) {
+		t.Errorf("complete shows other staff her message id: %d %s", r.Status, r.Body)
+	}
+}
+
 // Finding 3: another staff member cannot reassign her to herself and then
 // act; reads of her profile, consents (evidence), messages, plans are hers.
 func TestOtherStaffSeeOnlyWhatTheWorkNeeds(t *testing.T) {
@@ -351,31 +497,36 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 	if refused != 6 {
 		t.Fatalf("%d refusals recorded, want 6", refused)
 	}
-	notices := func() int {
+	notices := func(kind string) int {
 		var n int
-		e.db.QueryRow(`SELECT count(*) FROM staff_notices`).Scan(&n)
+		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, kind).Scan(&n)
 		return n
+	}
+	// The third refusal for access within an hour alerted the supervisor, once.
+	if n := notices(noticeRevealForbidden); n != 1 {
+		t.Fatalf("access refusals: %d notices", n)
 	}
 	for i, c := range codes[:5] {
 		if r := reveal(e.tok[relCaseworker], c); r.Status != 200 {
 			t.Fatalf("reveal %d: %d %s", i, r.Status, r.Body)
 		}
-		if i == 1 && notices() != 0 {
+		if i == 1 && notices(noticeRevealBurst) != 0 {
 			t.Fatal("notice before the burst")
 		}
-		if i == 2 && notices() != 1 { // the third within an hour: one supervisor alerted
-			t.Fatalf("burst: %d notices", notices())
+		if i == 2 && notices(noticeRevealBurst) != 1 { // the third within an hour: one supervisor alerted
+			t.Fatalf("burst: %d notices", notices(noticeRevealBurst))
 		}
 	}
 	r := reveal(e.tok[relCaseworker], codes[5])
-	if r.Status != 429 || r.errCode(t) != "reveal_budget_exhausted" || r.Header.Get("Retry-After") == "" {
+	if r.Status != 429 || r.errCode(t) != "reveal_budget_exhausted" || r.Header.Get("Retry-After") == "" ||
+		!strings.Contains(r.json(t)["error"].(map[string]any)["message"].(string), "a supervisor can reveal it") {
 		t.Fatalf("over budget: %d %s", r.Status, r.Body)
 	}
-	if notices() != 2 {
-		t.Fatalf("budget reached: %d notices", notices())
+	if notices(noticeRevealBudget) != 1 {
+		t.Fatalf("budget reached: %d notices", notices(noticeRevealBudget))
 	}
 	reveal(e.tok[relCaseworker], codes[5])
-	if notices() != 2 {
+	if notices(noticeRevealBudget) != 1 {
 		t.Fatal("a second refusal alerted again")
 	}
 	// A supervisor still can.
@@ -387,7 +538,7 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 	if _, err := e.db.Exec(`UPDATE users SET phone_enc = $1 WHERE name = 'supervisor-user'`, e.keys.Seal(keys.Contact, []byte("+34699000999"))); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.srv.NewStaffAlerter(sink).Flush(context.Background()); err != nil || n != 2 {
+	if n, err := e.srv.NewStaffAlerter(sink).Flush(context.Background()); err != nil || n != 3 {
 		t.Fatalf("flush: %d %v", n, err)
 	}
 	for _, m := range sink.Recent() {
@@ -556,6 +707,12 @@ func TestAPIHeadersOnEveryRoute(t *testing.T) {
 	}
 	check("unknown /v1 route", e.do(RoleStaff, "GET", "/v1/nowhere", nil))
 	check("wrong method", e.do(RoleStaff, "PUT", "/v1/participants", nil))
+	// A trailing slash is not redirected (gin would answer without them).
+	r := e.do(RoleStaff, "GET", "/v1/participants/", nil)
+	check("trailing slash", r)
+	if r.Status != 404 || r.errCode(t) != "not_found" {
+		t.Errorf("trailing slash: %d %s", r.Status, r.Body)
+	}
 }
 
 // Finding 10: one generic 401; failures throttled per address with a
@@ -646,21 +803,25 @@ func TestNoCallerDataEchoed(t *testing.T) {
 		t.Fatalf("wrong type under a caller's key: %d %s", r.Status, r.Body)
 	}
 	for id, kept := range map[string]bool{
-		"maria-lopez-calle-mayor-5": false, "0123456789abcdef": false, "a1b2c3d4e5f6a7b8": true,
-		"3f2b8c1e-4d5a-4b6c-9e8f-1a2b3c4d5e6f": true, "612345678abcdefa": false,
+		"maria-lopez-calle-mayor-5": false, "a1b2c3d4e5f6a7b8": true, "0123456789abcdef": true,
+		"3f2b8c1e-4d5a-4b6c-9e8f-1a2b3c4d5e6f": true, "3F2B8C1E-4D5A-4B6C-9E8F-1A2B3C4D5E6F": true,
+		"00000000-1111-2222-3333-444455556666": true, "3f2b8c1e4d5a4b6c9e8f1a2b3c4d5e6f": true,
+		"3f2b8c1e-4d5a-4b6c-9e8f_1a2b3c4d5e6f": false, "{3f2b8c1e-4d5a-4b6c-9e8f-1a2b3c4d5e6f}": false,
+		"A1B2C3D4E5F6A7B8": false, "g1b2c3d4e5f6a7b8": false, "call 612 345 678": false,
 	} {
 		r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/reveal-phone", map[string]any{"reason": "calling her about the visit"}, "X-Request-Id", id)
 		if got := r.Header.Get("X-Request-Id"); (got == id) != kept {
 			t.Errorf("request id %q answered as %q", id, got)
 		}
-		var stored string
-		e.db.QueryRow(`SELECT request_id FROM audit_events WHERE action = 'phone.revealed' ORDER BY id DESC LIMIT 1`).Scan(&stored)
+		var stored string // revealed, or refused once the daily budget is spent: audited either way
+		e.db.QueryRow(`SELECT request_id FROM audit_events WHERE action IN ('phone.revealed', 'phone.reveal_refused') ORDER BY id DESC LIMIT 1`).Scan(&stored)
 		if (stored == id) != kept {
 			t.Errorf("request id %q stored as %q", id, stored)
 		}
 	}
 	// The same number by her caseworker: duplicate_phone; by someone else:
-	// a neutral refusal that does not say the number is taken.
+	// a neutral refusal that does not say whose the number is (how often
+	// anyone may hear it at all: TestNumberRefusalsAreBudgeted).
 	b := maria()
 	b["phone"] = f.phone
 	if r := e.do(RoleStaff, "POST", "/v1/participants", b); r.Status != 409 || r.errCode(t) != "duplicate_phone" {
@@ -674,6 +835,67 @@ func TestNoCallerDataEchoed(t *testing.T) {
 	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'participant.number_refused'`).Scan(&n)
 	if n != 1 {
 		t.Fatalf("number_refused recorded %d times", n)
+	}
+}
+
+// Finding 11, the number oracle: number_unavailable tells whoever gets it
+// that the number is registered. Each staff user may hear it a few times
+// a day (NumberRefusalDailyBudget, 3); then every number she enters,
+// taken or free, by POST or PATCH, gets the same 429, so the answer no
+// longer depends on the number; a burst and the spent budget alert the
+// supervisors; a supervisor is never limited.
+func TestNumberRefusalsAreBudgeted(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	other := e.tok[relOther]
+	create := func(number string) resp {
+		b := maria()
+		b["phone"] = number
+		return e.as(other, "POST", "/v1/participants", b)
+	}
+	mine := create("+34612999002").json(t)["code"].(string)
+	patchWA := func(number string) resp {
+		return e.as(other, "PATCH", "/v1/participants/"+mine, map[string]any{"whatsapp": number})
+	}
+	notices := func() int {
+		var n int
+		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, noticeNumberProbe).Scan(&n)
+		return n
+	}
+	for i, r := range []resp{create(f.phone), patchWA(f.phone), create(f.phone)} {
+		if r.Status != 409 || r.errCode(t) != "number_unavailable" {
+			t.Fatalf("refusal %d: %d %s", i, r.Status, r.Body)
+		}
+		if i == 1 && notices() != 1 { // the second within the hour
+			t.Fatalf("burst: %d notices", notices())
+		}
+	}
+	// The budget is spent: taken and free numbers get one answer.
+	taken, free := create(f.phone), create("+34612999001")
+	wTaken, wFree := patchWA(f.phone), patchWA("+34612999003")
+	for _, r := range []resp{taken, free, wTaken, wFree} {
+		if r.Status != 429 || r.errCode(t) != "number_checks_exhausted" {
+			t.Fatalf("over budget: %d %s", r.Status, r.Body)
+		}
+	}
+	if taken.Status != free.Status || wTaken.Status != wFree.Status {
+		t.Errorf("other staff can tell a registered number from a free one")
+	}
+	if notices() != 2 { // the first refusal over the budget
+		t.Fatalf("over budget: %d notices", notices())
+	}
+	var refused, overBudget int
+	e.db.QueryRow(`SELECT count(*) FILTER (WHERE action = 'participant.number_refused'), count(*) FILTER (WHERE action = 'participant.number_check_refused') FROM audit_events`).Scan(&refused, &overBudget)
+	if refused != 3 || overBudget != 4 {
+		t.Fatalf("recorded %d refusals, %d over budget", refused, overBudget)
+	}
+	// Her own caseworker and a supervisor are told plainly, and not counted.
+	b := maria()
+	b["phone"] = f.phone
+	for _, rel := range []string{relCaseworker, relSupervisor} {
+		if r := e.as(e.tok[rel], "POST", "/v1/participants", b); r.Status != 409 || r.errCode(t) != "duplicate_phone" {
+			t.Fatalf("%s: %d %s", rel, r.Status, r.Body)
+		}
 	}
 }
 
@@ -709,6 +931,18 @@ func TestSinkNeverDelivers(t *testing.T) {
 	if _, _, actor := p.lastAudit("dev_sink.read"); actor != "staff-user" {
 		t.Fatalf("dev sink read not audited: %q", actor)
 	}
+	// The access rule holds on the sink too: another staff member sees
+	// none of her messages; a supervisor sees them.
+	other, err := AddUser(context.Background(), p.db, SystemActor("test"), "other-staff", RoleStaff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.as(other, "GET", "/v1/dev/sink", nil); r.Status != 200 || len(r.json(t)["items"].([]any)) != 0 {
+		t.Fatalf("dev sink as other staff: %d %s", r.Status, r.Body)
+	}
+	if r := p.do(RoleSupervisor, "GET", "/v1/dev/sink", nil); len(r.json(t)["items"].([]any)) != 1 {
+		t.Fatalf("dev sink as a supervisor: %s", r.Body)
+	}
 }
 
 // Finding 7: no plain HTTP off loopback without a proxy said to be in
@@ -724,7 +958,14 @@ func TestListenRule(t *testing.T) {
 		{AppConfig{Addr: "0.0.0.0:8080"}, false},
 		{AppConfig{Addr: ":8080"}, false},
 		{AppConfig{Addr: "10.0.0.5:8080"}, false},
-		{AppConfig{Addr: "0.0.0.0:8080", InsecureBehindProxy: true}, true},
+		{AppConfig{Addr: "0.0.0.0:8080", InsecureBehindProxy: true, Service: Config{TrustedProxies: []string{"10.0.0.1"}}}, true},
+		{AppConfig{Addr: "0.0.0.0:8080", InsecureBehindProxy: true, Service: Config{TrustedProxies: []string{"10.0.0.0/8", "fd00::/8"}}}, true},
+		{AppConfig{Addr: "0.0.0.0:8080", InsecureBehindProxy: true}, false}, // which proxy? every client would be its address
+		{AppConfig{Addr: "127.0.0.1:8080", InsecureBehindProxy: true}, false},
+		{AppConfig{Addr: "127.0.0.1:8080", Service: Config{TrustedProxies: []string{"proxy.internal"}}}, false},
+		{AppConfig{Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9464"}, true},
+		{AppConfig{Addr: "127.0.0.1:8080", MetricsAddr: "0.0.0.0:9464"}, false}, // metrics off loopback need a token
+		{AppConfig{Addr: "127.0.0.1:8080", MetricsAddr: ":9464", MetricsToken: "s3cret-scraper-token"}, true},
 		{AppConfig{Addr: "0.0.0.0:8443", TLSCert: "c.pem", TLSKey: "k.pem"}, true},
 		{AppConfig{Addr: "127.0.0.1:8443", TLSCert: "c.pem"}, false},
 	} {
@@ -736,5 +977,521 @@ func TestListenRule(t *testing.T) {
 	e := newEnv(t)
 	if r := e.do("", "GET", "/metrics", nil); r.Status != http.StatusNotFound {
 		t.Fatalf("/metrics on the API handler: %d", r.Status)
+	}
+}
+
+// Finding 3, revoke: any staff member may stop contact when she asks, and
+// is answered the channel's new state only, not her consent ledger
+// (evidence, reasons, who recorded what), which GET consents keeps for
+// her team.
+func TestRevokeOutsideHerTeamAnswersTheStateOnly(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	other := e.tok[relOther]
+	if r := e.as(other, "GET", "/v1/participants/"+f.code+"/consents", nil); r.Status != 403 {
+		t.Fatalf("GET consents as other: %d", r.Status)
+	}
+	// "voice": a channel she never granted, so nothing she relies on changes.
+	r := e.as(other, "DELETE", "/v1/participants/"+f.code+"/consents/voice", map[string]any{"reason": "checking her record"})
+	if r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	if m := r.json(t); len(m) != 2 || m["channel"] != "voice" || m["state"] != "revoked" {
+		t.Errorf("other staff's revoke answer: %s", r.Body)
+	}
+	for _, leak := range []string{"F-2026-114", "history", "staff-user", "evidence", "sms"} {
+		if strings.Contains(string(r.Body), leak) {
+			t.Errorf("other staff read %q through revoke: %s", leak, r.Body)
+		}
+	}
+	// Her caseworker gets the whole ledger, as before.
+	r = e.do(RoleStaff, "DELETE", "/v1/participants/"+f.code+"/consents/voice", map[string]any{"reason": "she asked us again"})
+	if r.Status != 200 || r.json(t)["history"] == nil {
+		t.Fatalf("caseworker revoke: %d %s", r.Status, r.Body)
+	}
+}
+
+// Finding 3, escalation reads: staff outside her team see her code,
+// initials, the state and age of the escalation and the emergency
+// protocol; not why it was opened, its outcome, notes or who was alerted.
+func TestEscalationReadsOutsideHerTeamAreLimited(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	note := "she moved to the shelter with her child"
+	if r := e.do(RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/resolve", map[string]any{"outcome": "emergency_services", "note": note}); r.Status != 200 {
+		t.Fatalf("resolve: %d %s", r.Status, r.Body)
+	}
+	other := e.tok[relOther]
+	leaks := []string{note, "emergency_services", "duress", "steps", "user_id", "outcome", "reason"}
+	r := e.as(other, "GET", "/v1/escalations/"+f.escalation, nil)
+	if r.Status != 200 || r.json(t)["access"] != "limited" || r.json(t)["emergency_protocol"] == "" || r.json(t)["initials"] != "MR" {
+		t.Fatalf("detail as other: %d %s", r.Status, r.Body)
+	}
+	for _, q := range []string{"", "?status=resolved"} {
+		list := e.as(other, "GET", "/v1/escalations"+q, nil)
+		if list.Status != 200 || len(list.json(t)["items"].([]any)) != 1 {
+			t.Fatalf("list%s: %d %s", q, list.Status, list.Body)
+		}
+		for _, body := range [][]byte{r.Body, list.Body} {
+			for _, leak := range leaks {
+				if strings.Contains(string(body), leak) {
+					t.Errorf("other staff read %q: %s", leak, body)
+				}
+			}
+		}
+	}
+	// Her caseworker and a supervisor see everything.
+	for _, rel := range []string{relCaseworker, relSupervisor} {
+		r := e.as(e.tok[rel], "GET", "/v1/escalations/"+f.escalation, nil)
+		if r.Status != 200 || !strings.Contains(string(r.Body), note) || r.json(t)["outcome"] != "emergency_services" {
+			t.Errorf("%s: %d %s", rel, r.Status, r.Body)
+		}
+		list := e.as(e.tok[rel], "GET", "/v1/escalations?status=resolved", nil)
+		if !strings.Contains(string(list.Body), "emergency_services") {
+			t.Errorf("%s list: %s", rel, list.Body)
+		}
+	}
+}
+
+// Finding 3, acknowledging: a duress escalation acknowledged by a staff
+// member outside her team tells her caseworker and the supervisors and
+// keeps the supervisor rung scheduled; closing its call-back "reached"
+// does not close it; only her team's acknowledgement stops the ladder.
+func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	other := e.tok[relOther]
+	r := e.as(other, "POST", "/v1/escalations/"+f.escalation+"/ack", nil)
+	if r.Status != 200 || r.json(t)["access"] != "limited" || r.json(t)["status"] != "acknowledged" {
+		t.Fatalf("ack: %d %s", r.Status, r.Body)
+	}
+	state := func() (status string, next *time.Time) {
+		e.db.QueryRow(`SELECT status, next_step_at FROM escalations WHERE id = $1`, f.escalation).Scan(&status, &next)
+		return
+	}
+	if _, next := state(); next == nil {
+		t.Fatal("a colleague's acknowledgement stopped the ladder")
+	}
+	var notified []string
+	rows, _ := e.db.Query(`SELECT u.name FROM staff_notices n JOIN users u ON u.id = n.user_id WHERE n.notice = $1 ORDER BY u.name`, noticeAckOutsideTeam)
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		notified = append(notified, n)
+	}
+	rows.Close()
+	if strings.Join(notified, ",") != "staff-user,supervisor-user" {
+		t.Fatalf("notified: %v", notified)
+	}
+	// Claim and complete its call-back "reached": the escalation stays.
+	if r := e.as(other, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", f.task), nil); r.Status != 200 {
+		t.Fatalf("claim: %d", r.Status)
+	}
+	if r := e.as(other, "POST", fmt.Sprintf("/v1/callbacks/%d/complete", f.task), map[string]any{"outcome": "reached"}); r.Status != 200 {
+		t.Fatalf("complete: %d %s", r.Status, r.Body)
+	}
+	if st, next := state(); st == "resolved" || next == nil {
+		t.Fatalf("after the call-back: %s %v", st, next)
+	}
+	// The rung comes: the supervisors are alerted.
+	if n, err := e.srv.NewScheduler().escalateDue(context.Background(), e.clock.Now().Add(20*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("escalate: %d %v", n, err)
+	}
+	var alerts int
+	e.db.QueryRow(`SELECT count(*) FROM escalation_steps WHERE escalation_id = $1 AND kind = 'alert_supervisor'`, f.escalation).Scan(&alerts)
+	if alerts != 1 {
+		t.Fatalf("supervisor alerts: %d", alerts)
+	}
+	// Her caseworker acknowledges: the ladder stops.
+	if r := e.do(RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/ack", nil); r.Status != 200 {
+		t.Fatalf("caseworker ack: %d %s", r.Status, r.Body)
+	}
+	if st, next := state(); st != "acknowledged" || next != nil {
+		t.Fatalf("after her caseworker's ack: %s %v", st, next)
+	}
+}
+
+// Finding 1: concurrent reveals stay within the budget (the per-user lock).
+func TestRevealBudgetHoldsUnderConcurrency(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[int]int{}
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("POST", "/v1/participants/"+f.code+"/reveal-phone", strings.NewReader(`{"reason":"calling her about Tuesday"}`))
+			req.Header.Set("Authorization", "Bearer "+e.tok[relCaseworker])
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			e.srv.Handler().ServeHTTP(w, req)
+			mu.Lock()
+			got[w.Code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if got[200] != 5 || got[429] != 25 {
+		t.Errorf("30 concurrent reveals: %v", got)
+	}
+}
+
+// Finding 1: a reveal refused for access earlier in the day does not
+// count as the day's first budget refusal (it used to hide the budget
+// notice); a supervisor hitting her own budget is told so rightly; a
+// budget of 0 means no reveals.
+func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
+	e := newLP(t)
+	var mine []string
+	for range 6 {
+		mine = append(mine, e.fixture().code) // all staff-user's
+	}
+	reason := map[string]any{"reason": "calling her about Tuesday"}
+	b := maria()
+	b["phone"] = "+34612999100"
+	notHers := e.as(e.tok[relOther], "POST", "/v1/participants", b).json(t)["code"].(string)
+	if r := e.do(RoleStaff, "POST", "/v1/participants/"+notHers+"/reveal-phone", reason); r.Status != 403 {
+		t.Fatalf("forbidden reveal: %d", r.Status)
+	}
+	for i, c := range mine[:5] {
+		if r := e.do(RoleStaff, "POST", "/v1/participants/"+c+"/reveal-phone", reason); r.Status != 200 {
+			t.Fatalf("reveal %d: %d", i, r.Status)
+		}
+		// Out of the burst window (an hour), inside the day.
+		e.db.Exec(`UPDATE audit_events SET occurred_at = now() - interval '2 hours' WHERE action IN ('phone.revealed','phone.reveal_refused')`)
+	}
+	e.db.Exec(`DELETE FROM staff_notices`)
+	r := e.do(RoleStaff, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
+	var n int
+	e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = 'reveal_budget'`).Scan(&n)
+	if r.Status != 429 || n != 1 {
+		t.Errorf("6th reveal: %d %s; reveal_budget notices %d", r.Status, r.Body, n)
+	}
+	// A supervisor at her own limit is not told to ask a supervisor.
+	for _, c := range mine[:5] {
+		e.do(RoleSupervisor, "POST", "/v1/participants/"+c+"/reveal-phone", reason)
+	}
+	r = e.do(RoleSupervisor, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
+	if msg := r.json(t)["error"].(map[string]any)["message"].(string); r.Status != 429 || !strings.Contains(msg, "another supervisor") {
+		t.Errorf("supervisor over budget: %d %s", r.Status, r.Body)
+	}
+	// GATEWAY_REVEAL_DAILY_BUDGET=0: no reveals, for anyone.
+	none := newEnvWith(t, Config{RevealDailyBudget: new(0)})
+	code := none.createParticipant(maria())
+	for _, role := range []Role{RoleStaff, RoleSupervisor} {
+		if r := none.do(role, "POST", "/v1/participants/"+code+"/reveal-phone", reason); r.Status != 403 || r.errCode(t) != "reveals_disabled" {
+			t.Errorf("budget 0, %s: %d %s", role, r.Status, r.Body)
+		}
+	}
+}
+
+// Finding 10: a user's own rotation cannot extend her token's life (an
+// admin's may); rotating an expired token needs a new lifetime.
+func TestOwnRotationCannotExtendExpiry(t *testing.T) {
+	e := newLP(t)
+	ctx := context.Background()
+	tok, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "temp-worker", Role: RoleStaff, ExpiresIn: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.as(tok, "POST", "/v1/me/rotate-token", map[string]any{"expires": "730d"})
+	if r.Status != 422 || r.errCode(t) != "expiry_too_late" {
+		t.Fatalf("a 1-day token asked for 2 years by its owner: %d %s", r.Status, r.Body)
+	}
+	// Without "expires": the same expiry; with a shorter one: that one.
+	r = e.as(tok, "POST", "/v1/me/rotate-token", nil)
+	if r.Status != 200 {
+		t.Fatalf("own rotation: %d %s", r.Status, r.Body)
+	}
+	exp, _ := time.Parse(time.RFC3339Nano, r.json(t)["expires_at"].(string))
+	if exp.After(time.Now().Add(24*time.Hour)) || exp.Before(time.Now().Add(23*time.Hour)) {
+		t.Fatalf("expiry moved: %v", exp)
+	}
+	tok = r.json(t)["token"].(string)
+	r = e.as(tok, "POST", "/v1/me/rotate-token", map[string]any{"expires": "2h"})
+	if r.Status != 200 {
+		t.Fatalf("shorter: %d %s", r.Status, r.Body)
+	}
+	// An admin may extend it.
+	r = e.do(RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", map[string]any{"expires": "90d"})
+	if r.Status != 200 {
+		t.Fatalf("admin: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestRotatingAnExpiredTokenNeedsALifetime(t *testing.T) {
+	e := newLP(t)
+	ctx := context.Background()
+	if _, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "temp-worker", Role: RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'temp-worker'`)
+	if _, _, err := RotateToken(ctx, e.db, SystemActor("test"), "temp-worker", 0); err == nil || errs.Code(err) != "token_expired" {
+		t.Fatalf("rotation of an expired token without a lifetime: %v", err)
+	}
+	if r := e.do(RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", nil); r.Status != 422 || r.errCode(t) != "token_expired" {
+		t.Fatalf("API: %d %s", r.Status, r.Body)
+	}
+	tok, _, err := RotateToken(ctx, e.db, SystemActor("test"), "temp-worker", 30*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.as(tok, "GET", "/v1/participants", nil); r.Status != 200 {
+		t.Errorf("freshly rotated token refused: %d %s", r.Status, r.Body)
+	}
+}
+
+// Finding 10: two admins disabling each other at once leave one; rotation
+// racing a disable is a clean answer, never a 500; an admin whose token
+// has expired does not count as the other active admin.
+func TestLastAdminUnderRaces(t *testing.T) {
+	e := newLP(t)
+	ctx := context.Background()
+	for round := range 8 {
+		// Only two admins are active: they disable each other at once,
+		// while a third request rotates a user another one disables.
+		e.db.Exec(`UPDATE users SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL`)
+		a, b, victim := fmt.Sprintf("admin-a%d", round), fmt.Sprintf("admin-b%d", round), e.victim()
+		tokA, err := AddUser(ctx, e.db, SystemActor("test"), a, RoleAdmin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokB, err := AddUser(ctx, e.db, SystemActor("test"), b, RoleAdmin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.srv.tokens.purge()
+		var wg sync.WaitGroup
+		codes := make([]int, 4)
+		for i, c := range []struct{ tok, path string }{
+			{tokA, "/v1/users/" + b + "/disable"}, {tokB, "/v1/users/" + a + "/disable"},
+			{tokA, "/v1/users/" + victim + "/rotate-token"}, {tokB, "/v1/users/" + victim + "/disable"},
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := httptest.NewRequest("POST", c.path, nil)
+				req.Header.Set("Authorization", "Bearer "+c.tok)
+				w := httptest.NewRecorder()
+				e.srv.Handler().ServeHTTP(w, req)
+				codes[i] = w.Code
+			}()
+		}
+		wg.Wait()
+		var n int
+		e.db.QueryRow(`SELECT count(*) FROM users WHERE role='admin' AND disabled_at IS NULL`).Scan(&n)
+		if n == 0 {
+			t.Fatalf("round %d: no admin left: %v", round, codes)
+		}
+		for _, c := range codes {
+			if c >= 500 {
+				t.Fatalf("round %d: %v", round, codes)
+			}
+		}
+	}
+	// An admin whose token has expired is not the other active admin.
+	e.db.Exec(`UPDATE users SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL`)
+	e.db.Exec(`UPDATE users SET disabled_at = NULL WHERE name = 'admin-user'`)
+	if _, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "admin-c", Role: RoleAdmin, ExpiresIn: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'admin-c'`)
+	e.srv.tokens.purge()
+	if r := e.do(RoleAdmin, "POST", "/v1/users/admin-user/disable", nil); r.Status != 409 || r.errCode(t) != "last_admin" {
+		t.Fatalf("the other admin's token has expired: %d %s", r.Status, r.Body)
+	}
+}
+
+func reqFrom(e *env, remote, xff, token string) int {
+	req := httptest.NewRequest("GET", "/v1/participants", nil)
+	req.RemoteAddr = remote
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	w := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(w, req)
+	return w.Code
+}
+
+// Finding 10: the throttle never refuses a valid token. Behind a proxy
+// every client may share one address (here no --trusted-proxies, as the
+// listen rule now forbids for --insecure-behind-proxy); bad guesses from
+// it are throttled, her valid token still passes, with or without the
+// token cache, and a token made meanwhile (the index reloads) too.
+func TestThrottleNeverRefusesAValidToken(t *testing.T) {
+	e := newLP(t)
+	for i := range 12 {
+		reqFrom(e.env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), NewToken())
+	}
+	if code := reqFrom(e.env, "10.0.0.1:5001", "", NewToken()); code != 429 {
+		t.Fatalf("guesses from the proxy's address are not throttled: %d", code)
+	}
+	e.srv.tokens.purge()
+	if code := reqFrom(e.env, "10.0.0.1:5001", "198.51.100.2", e.tok[relCaseworker]); code != 200 {
+		t.Errorf("valid token behind the same proxy: %d", code)
+	}
+	fresh, err := AddUser(context.Background(), e.db, SystemActor("test"), "new-colleague", RoleStaff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.tokenIndex.stale() // as after a second: the index reloads on the next miss
+	if code := reqFrom(e.env, "10.0.0.1:5002", "", fresh); code != 200 {
+		t.Errorf("a new valid token from the throttled address: %d", code)
+	}
+	// A disabled token from it is throttled like any failure.
+	if err := DisableUser(context.Background(), e.db, SystemActor("test"), "new-colleague"); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.tokens.purge()
+	if code := reqFrom(e.env, "10.0.0.1:5002", "", fresh); code != 429 {
+		t.Errorf("a disabled token from the throttled address: %d", code)
+	}
+}
+
+// Finding 10: IPv6 clients are throttled per /64 (one host can rotate
+// through its whole /64).
+func TestThrottleKeysIPv6By64(t *testing.T) {
+	e := newLP(t)
+	throttled := 0
+	for i := range 30 {
+		if reqFrom(e.env, fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", NewToken()) == 429 {
+			throttled++
+		}
+	}
+	if throttled != 20 {
+		t.Errorf("30 bad tokens from one /64: %d throttled, want 20", throttled)
+	}
+	if code := reqFrom(e.env, "[2001:db8:1:3::1]:4000", "", NewToken()); code != 401 {
+		t.Errorf("the next /64: %d", code)
+	}
+	for in, want := range map[string]string{
+		"2001:db8:1:2:aaaa:bbbb:cccc:dddd": "2001:db8:1:2::/64", "::ffff:192.0.2.7": "192.0.2.7",
+		"192.0.2.7": "192.0.2.7", "fe80::1%eth0": "fe80::/64", "garbage": "garbage",
+	} {
+		if got := throttleKey(in); got != want {
+			t.Errorf("throttleKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Finding 10: the throttle's memory is bounded, least recently failed
+// first out, without sweeping the map under the lock.
+func TestThrottleIsBoundedLRU(t *testing.T) {
+	th := newAuthThrottle()
+	th.max = 1000
+	now := time.Now()
+	for range authBurst {
+		th.failed("10.9.9.9", now) // spent
+	}
+	for i := range 5000 {
+		th.failed(fmt.Sprintf("10.0.%d.%d", i>>8, i&255), now)
+		if i%100 == 0 {
+			th.failed("10.9.9.9", now) // recently used: kept
+		}
+	}
+	if len(th.m) != 1000 || th.lru.Len() != 1000 {
+		t.Fatalf("%d keys", len(th.m))
+	}
+	if !th.tripped("10.9.9.9", now) {
+		t.Error("a recently failing key was evicted")
+	}
+	if _, ok := th.m["10.0.0.1"]; ok {
+		t.Error("the oldest key was kept")
+	}
+}
+
+// A caller's request id is kept when it is a UUID or 16/32 hex digits,
+// whatever its digits: random UUIDs correlate with the proxy's logs.
+func TestRequestIDAcceptsRandomUUIDs(t *testing.T) {
+	for range 10000 {
+		if id := uuid.NewString(); !validRequestID(id) {
+			t.Fatalf("%s refused", id)
+		}
+	}
+}
+
+// An Idempotency-Key that is not text (invalid UTF-8 is legal obs-text in
+// HTTP/1.1; controls, bidi) is a 4xx invalid_parameter, never a 500,
+// through a real server.
+func TestIdempotencyKeyThatIsNotTextIs4xx(t *testing.T) {
+	e := newLP(t)
+	f := e.fixture()
+	ts := httptest.NewServer(e.srv.Handler())
+	defer ts.Close()
+	for _, key := range []string{"k\xff\xfe1", "k\x7f1", "k\u202e1"} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"participant":%q,"channel":"sms","body":"Hola, nos vemos pronto"}`, f.code)
+		fmt.Fprintf(conn, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", e.tok[relCaseworker], key, len(body), body)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		// Go's server refuses a DEL itself (400, plain text); the rest reach us.
+		if resp.StatusCode/100 != 4 || (key != "k\x7f1" && !strings.Contains(string(b), `"code":"invalid_parameter"`)) {
+			t.Errorf("key %q: %d %s", key, resp.StatusCode, b)
+		}
+	}
+}
+
+// Finding 4: reasons are kept in clear in the audit chain. Numbers typed
+// with other digits, no-break spaces, dashes or a letter in front are
+// refused (the old check, the discreet filter, refused them; the first
+// textcheck did not); dates with times and form references pass.
+func TestReasonsRefuseNumbersHoweverTyped(t *testing.T) {
+	e := newEnv(t)
+	code := e.createParticipant(maria())
+	for _, reason := range []string{
+		"her new number is ６１２ ３４５ ６７８",
+		"her new number is 612\u00a0345\u00a0678",
+		"her new number is 612–345–678",
+		"her new number is M-612-345-678",
+		"her new number is ٦١٢٣٤٥٦٧٨",
+	} {
+		r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason})
+		if r.Status != 422 || r.errCode(t) != "reason_has_number" {
+			t.Errorf("%q: %d %s", reason, r.Status, r.Body)
+		}
+	}
+	var n int
+	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'phone.revealed'`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d reveals recorded", n)
+	}
+	for _, reason := range []string{
+		"visit moved to 02/06/2026 10:30, calling to confirm",
+		"visit moved to 2026-06-02 14:00, calling to confirm",
+		"paper form 2026/114 says call first",
+		"she asked, Plaza Mayor meeting 3 times",
+	} {
+		if r := e.do(RoleSupervisor, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason}); r.Status != 200 {
+			t.Errorf("%q: %d %s", reason, r.Status, r.Body)
+		}
+	}
+}
+
+// A full-width, ligature or long-s look-alike of an existing name is
+// refused, and so is one differing only by "_" for "-".
+func TestUserNameLookalikesRefused(t *testing.T) {
+	e := newLP(t)
+	for name, code := range map[string]string{
+		"ａｄｍｉｎ-user":  "invalid_user_name",
+		"admin-uſer":  "invalid_user_name",
+		"ﬁona":        "invalid_user_name",
+		"admin_user":  "duplicate_user",
+		"adrnin-user": "duplicate_user",
+		"ADMIN-USER":  "duplicate_user",
+	} {
+		r := e.do(RoleAdmin, "POST", "/v1/users", map[string]any{"name": name, "role": "staff"})
+		if r.Status/100 != 4 || r.errCode(t) != code {
+			t.Errorf("%q: %d %s, want %s", name, r.Status, r.Body, code)
+		}
 	}
 }

@@ -2,12 +2,15 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -28,7 +31,12 @@ import (
 //     and, on reveal, phone numbers must never cross a network in clear.
 //   - /metrics is not on the API port: it has its own listener (MetricsAddr,
 //     default 127.0.0.1:9464, "" for none). Metrics carry no personal data
-//     but do show activity; scrape them from the host or a private network.
+//     but do show activity; off loopback the listener needs MetricsToken
+//     (GATEWAY_METRICS_TOKEN, sent as "Authorization: Bearer …"), else serve
+//     refuses to start.
+//   - SIGHUP never ends the process (its default action would): with TLS it
+//     reloads the pair, without it is logged and ignored — an operator's
+//     routine "kill -HUP" after a renewal must not take the service down.
 
 // ErrInsecureListen: a non-loopback address without TLS.
 var ErrInsecureListen = errors.New("refusing to listen without TLS on a non-loopback address")
@@ -37,6 +45,22 @@ var ErrInsecureListen = errors.New("refusing to listen without TLS on a non-loop
 func checkListen(cfg AppConfig) error {
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("give both --tls-cert and --tls-key (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY), or neither")
+	}
+	for _, p := range cfg.Service.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR prefix", p)
+			}
+		}
+	}
+	if cfg.InsecureBehindProxy && len(cfg.Service.TrustedProxies) == 0 {
+		// Without them every request seems to come from the proxy: the
+		// audit log records its address for everyone, and the failed-login
+		// throttle counts every client's failures as one address's.
+		return errors.New("--insecure-behind-proxy needs --trusted-proxies (GATEWAY_TRUSTED_PROXIES): the addresses of the TLS proxy in front, whose X-Forwarded-For names the real client")
+	}
+	if cfg.MetricsAddr != "" && !loopbackAddr(cfg.MetricsAddr) && cfg.MetricsToken == "" {
+		return fmt.Errorf("%w: /metrics on %s, off loopback, needs GATEWAY_METRICS_TOKEN (or _FILE): scrapers then send Authorization: Bearer <token>", ErrInsecureListen, cfg.MetricsAddr)
 	}
 	if cfg.TLSCert != "" || cfg.InsecureBehindProxy || loopbackAddr(cfg.Addr) {
 		return nil
@@ -87,8 +111,9 @@ func (h *certHolder) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, err
 	return h.cert, nil
 }
 
-// reloadOnHUP reloads h on every SIGHUP until ctx ends.
-func (h *certHolder) reloadOnHUP(ctx context.Context, log *slog.Logger) {
+// onHUP handles SIGHUP until ctx ends: h (nil without TLS) is reloaded,
+// or, without TLS, the signal is logged and ignored.
+func onHUP(ctx context.Context, h *certHolder, log *slog.Logger) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGHUP)
 	defer signal.Stop(ch)
@@ -97,6 +122,10 @@ func (h *certHolder) reloadOnHUP(ctx context.Context, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-ch:
+			if h == nil {
+				log.Warn("SIGHUP ignored: no TLS certificate to reload (--tls-cert and --tls-key are not set)")
+				continue
+			}
 			if err := h.reload(); err != nil {
 				log.Error("SIGHUP: TLS reload failed; still serving the previous certificate", "err", err)
 			} else {
@@ -128,7 +157,7 @@ func (a *App) serveMetrics(ctx context.Context) error {
 		return nil
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", a.Server.MetricsHandler())
+	mux.Handle("/metrics", bearer(a.cfg.MetricsToken, a.Server.MetricsHandler()))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	a.log.Info("metrics listening", "addr", ln.Addr().String())
 	go srv.Serve(ln)
@@ -137,4 +166,22 @@ func (a *App) serveMetrics(ctx context.Context) error {
 		srv.Close()
 	}()
 	return nil
+}
+
+// bearer lets through only requests with "Authorization: Bearer token"
+// (compared in constant time); an empty token lets everything through.
+func bearer(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte("Bearer " + token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -12,8 +12,11 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -82,7 +85,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
-	go func() { close(ready); h.reloadOnHUP(ctx, slog.New(slog.DiscardHandler)) }()
+	go func() { close(ready); onHUP(ctx, h, slog.New(slog.DiscardHandler)) }()
 	<-ready
 	time.Sleep(50 * time.Millisecond) // signal.Notify registered
 	if s := serialOf(t, ln.Addr().String()); s != 1 {
@@ -107,5 +110,44 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	}
 	if s := serialOf(t, ln.Addr().String()); s != 2 {
 		t.Fatalf("after a failed reload: %d", s)
+	}
+}
+
+// SIGHUP without TLS is logged and ignored: its default action would end
+// the process, and "kill -HUP" is what operators send after a renewal.
+func TestSIGHUPWithoutTLSIsIgnored(t *testing.T) {
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	go func() { close(ready); onHUP(ctx, nil, slog.New(slog.NewJSONHandler(logs, nil))) }()
+	<-ready
+	time.Sleep(50 * time.Millisecond) // signal.Notify registered
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "SIGHUP ignored") {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP not handled")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// /metrics off loopback answers only its bearer token.
+func TestMetricsBearerToken(t *testing.T) {
+	h := bearer("scrape-token", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	for auth, want := range map[string]int{"": 401, "Bearer nope": 401, "Bearer scrape-token": 200, "scrape-token": 401, "Bearer scrape-token ": 401} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("%q: %d, want %d", auth, w.Code, want)
+		}
+	}
+	if bearer("", http.NotFoundHandler()) == nil {
+		t.Fatal("no token: the handler itself")
 	}
 }

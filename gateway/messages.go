@@ -21,6 +21,7 @@ import (
 	"safecontact/errs"
 	"safecontact/keys"
 	"safecontact/templates"
+	"safecontact/textcheck"
 )
 
 // Message statuses. A message moves forward only (see channels.StatusRank
@@ -216,8 +217,10 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		return
 	}
 	idemKey := c.GetHeader("Idempotency-Key")
-	if len(idemKey) > 200 {
-		fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters"))
+	if len(idemKey) > 200 || textcheck.Chars("Idempotency-Key", idemKey) != nil {
+		// HTTP allows any byte but controls in a header value; PostgreSQL
+		// refuses invalid UTF-8 (and NUL) in text: refused here, not a 500.
+		fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
 		return
 	}
 	hash := sha256.Sum256(body)

@@ -261,26 +261,79 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 	return changed, nil
 }
 
-// numberFree refuses a number another participant has. Only a caller who
-// acts on that participant (access.go) is told so (duplicate_phone);
-// anyone else gets a neutral number_unavailable that does not say the
-// number belongs to someone, and the attempt is recorded, so testing
-// numbers against the register shows in the audit log.
+// numberFree refuses a number another participant has.
+//
+// A caller who acts on that participant (access.go) is told so
+// (duplicate_phone). Anyone else gets a neutral number_unavailable that
+// does not say whose it is — but any refusal still tells the caller that
+// the number is in the register, and for a woman hiding from people who
+// have her number that is the secret. The register cannot refuse a
+// duplicate without saying so, so the telling is bounded instead: a staff
+// user may get NumberRefusalDailyBudget such refusals in 24 hours
+// (counted in the audit log under a per-user lock, like reveals); past it
+// every number she enters — free or taken — is refused alike (429
+// number_checks_exhausted), so the answer no longer depends on the
+// number, until a day has passed or a supervisor enters it.
+// NumberRefusalBurst refusals within the burst window, and the first
+// refusal over the budget, alert the supervisors. Supervisors act on
+// every participant, so they are told duplicate_phone and never counted.
+//
+// Its own counter, not the reveal budget: a reveal shows the number of one
+// of her own participants, a refusal confirms a guessed number of anyone's.
+// One shared counter would let probing spend the reveals her work needs
+// (and reveals spend the probes), and a probe is worth less budget.
 func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID int64, field string) error {
 	other, err := s.q.OtherParticipantWithNumber(ctx, db.OtherParticipantWithNumberParams{Idx: idx, ExceptID: exceptID})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+	taken := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return errs.Internal(err)
 	}
+	if taken && a.actsOn(other) {
+		return errs.Field("duplicate_phone", field, "another participant already has this number")
+	}
+	if a.actsOn(db.Participant{}) {
+		return nil // a supervisor (or the system): acts on everyone, so not taken
+	}
+	var refused *errs.Error
+	// Recorded even if the caller goes away: the attempt is what counts.
+	ctx = context.WithoutCancel(ctx)
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		if err := q.LockNumberChecksOf(ctx, int32(a.UserID)); err != nil {
+			return err
+		}
+		n, err := q.NumberRefusalCounts(ctx, db.NumberRefusalCountsParams{UserID: sql.NullInt64{Int64: a.UserID, Valid: true}, BurstSecs: s.cfg.RevealBurstWindow.Seconds()})
+		if err != nil {
+			return err
+		}
+		if int(n.Day) >= s.cfg.NumberRefusalDailyBudget {
+			refused = errs.Field("number_checks_exhausted", field, "numbers entered from your account were refused %d times in the last 24 hours; a supervisor can enter this one, or try again tomorrow", n.Day)
+			if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_check_refused", Details: map[string]any{"field": field}}); err != nil {
+				return err
+			}
+			if n.OverBudget == 0 {
+				return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+			}
+			return nil
+		}
+		if !taken {
+			return nil
+		}
+		refused = errNumberUnavailable(field)
+		if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_refused", Details: map[string]any{"field": field}}); err != nil {
+			return err
+		}
+		if int(n.Burst)+1 == s.cfg.NumberRefusalBurst {
+			return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+		}
+		return nil
+	})
 	if err != nil {
 		return errs.Internal(err)
 	}
-	if a.actsOn(other) {
-		return errs.Field("duplicate_phone", field, "another participant already has this number")
+	if refused != nil {
+		return refused
 	}
-	if _, err := Append(context.WithoutCancel(ctx), s.q, a, AuditEvent{Action: "participant.number_refused", Details: map[string]any{"field": field}}); err != nil {
-		return errs.Internal(err)
-	}
-	return errNumberUnavailable(field)
+	return nil
 }
 
 func errNumberUnavailable(field string) *errs.Error {

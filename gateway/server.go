@@ -8,9 +8,11 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,8 +67,10 @@ type Server struct {
 	parts   *partCache
 	accepts *batcher[newMessage, error]
 	tokens  *tokenCache
-	// authThrottle limits failed authentications per source address.
+	// authThrottle limits failed authentications per source address;
+	// tokenIndex spares the database the guesses of a throttled address.
 	authThrottle *authThrottle
+	tokenIndex   *tokenIndex
 	stop         context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
@@ -114,6 +118,7 @@ func New(d Deps) *Server {
 	}
 	s.tokens = newTokenCache(2 * time.Second)
 	s.authThrottle = newAuthThrottle()
+	s.tokenIndex = newTokenIndex()
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
@@ -137,6 +142,9 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// "/v1/participants/" is a JSON 404 like any unknown route, not a
+	// redirect gin writes without the /v1 headers.
+	r.RedirectTrailingSlash = false
 	// Handlers pass c.Request.Context() down, never c itself: gin pools its
 	// contexts, and database/sql goroutines can outlive the handler.
 	r.ContextWithFallback = true
@@ -216,9 +224,31 @@ func (s *Server) readyz(c *gin.Context) {
 // devSink shows what a test instance's sink "sent" (the route exists
 // only with --sink). Numbers are masked; the texts are shown, and each
 // read is recorded (dev_sink.read) like any other read of contact data.
+// The access rule holds here too: a staff member sees the messages of her
+// own participants only; supervisors see everything, staff alerts included.
 func (s *Server) devSink(c *gin.Context) {
+	ctx := c.Request.Context()
+	a := actorOf(c)
 	items := s.sink.Recent()
-	if _, err := Append(c.Request.Context(), s.q, actorOf(c), AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
+	if !a.actsOn(db.Participant{}) {
+		var ids []string
+		for _, it := range items {
+			if _, err := uuid.Parse(it.MessageID); err == nil {
+				ids = append(ids, it.MessageID)
+			}
+		}
+		rows, err := s.q.MessageCaseworkers(ctx, db.Array(ids))
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		mine := map[string]bool{}
+		for _, r := range rows {
+			mine[r.ID.String()] = a.actsOn(db.Participant{CaseworkerID: r.CaseworkerID})
+		}
+		items = slices.DeleteFunc(items, func(it channels.SinkEntry) bool { return !mine[it.MessageID] })
+	}
+	if _, err := Append(ctx, s.q, a, AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
 		fail(c, errs.Internal(err))
 		return
 	}

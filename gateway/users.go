@@ -177,29 +177,57 @@ func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) e
 }
 
 // RotateToken gives an active user a new token (returned, shown once);
-// the old one stops working at once. expiresIn > 0 sets a new expiry,
-// 0 keeps the current one.
+// the old one stops working at once. expiresIn > 0 sets a new expiry, 0
+// keeps the current one — refused (token_expired) when that one has
+// passed: the new token would be dead on arrival. This is the admin's
+// rotation (API and CLI); see RotateOwnToken for a user's own.
 func RotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration) (string, UserView, error) {
+	return rotateToken(ctx, pool, actor, name, expiresIn, false)
+}
+
+// RotateOwnToken is a user's rotation of her own token: the new expiry may
+// be earlier than the current one, never later (only an admin extends a
+// token's life).
+func RotateOwnToken(ctx context.Context, pool *sql.DB, actor *Actor, expiresIn time.Duration) (string, UserView, error) {
+	return rotateToken(ctx, pool, actor, actor.Name, expiresIn, true)
+}
+
+func rotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration, own bool) (string, UserView, error) {
 	if err := textcheck.Chars("name", name); err != nil {
 		return "", UserView{}, err
 	}
 	token := NewToken()
 	var out db.User
 	err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+		// The lock DisableUser takes: a rotation and a disable of one user
+		// never interleave.
+		if err := q.LockUsers(ctx); err != nil {
+			return err
+		}
 		u, err := q.UserByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
 			return errs.New("not_found", "no active user with that name")
 		} else if err != nil {
 			return err
 		}
+		now := time.Now().UTC()
 		exp := u.ExpiresAt
-		if expiresIn > 0 {
-			exp = sql.NullTime{Time: time.Now().UTC().Add(expiresIn), Valid: true}
+		switch {
+		case expiresIn > 0:
+			exp = sql.NullTime{Time: now.Add(expiresIn), Valid: true}
+		case exp.Valid && !now.Before(exp.Time):
+			return errs.Field("token_expired", "expires", "this token has expired: give the new one a lifetime (\"expires\": \"90d\", or users rotate --expires 90d)")
 		}
-		if out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: HashToken(token), ExpiresAt: exp}); err != nil {
+		if own && u.ExpiresAt.Valid && exp.Time.After(u.ExpiresAt.Time) {
+			return errs.Field("expiry_too_late", "expires", "your own rotation cannot extend your token's life past its current expiry (%s); ask an admin", u.ExpiresAt.Time.UTC().Format(time.RFC3339))
+		}
+		out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: HashToken(token), ExpiresAt: exp})
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New("not_found", "no active user with that name")
+		} else if err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.token_rotated", Details: map[string]any{"user": name, "expires_at": tptr(exp)}})
+		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.token_rotated", Details: map[string]any{"user": name, "expires_at": tptr(exp), "own": own}})
 		return err
 	})
 	if err != nil {
@@ -238,6 +266,7 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.tokenIndex.stale()
 	c.JSON(http.StatusCreated, gin.H{"name": name, "role": role, "token": token})
 }
 
@@ -274,15 +303,18 @@ func (s *Server) rotateTokenHTTP(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	name := c.Param("name")
-	if name == "" {
-		name = actorOf(c).Name
+	var token string
+	var v UserView
+	if name := c.Param("name"); name != "" {
+		token, v, err = RotateToken(c.Request.Context(), s.db, actorOf(c), name, exp)
+	} else {
+		token, v, err = RotateOwnToken(c.Request.Context(), s.db, actorOf(c), exp)
 	}
-	token, v, err := RotateToken(c.Request.Context(), s.db, actorOf(c), name, exp)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	s.tokens.purge()
+	s.tokenIndex.stale()
 	c.JSON(http.StatusOK, gin.H{"name": v.Name, "role": v.Role, "expires_at": v.ExpiresAt, "token": token})
 }

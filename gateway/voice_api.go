@@ -83,6 +83,17 @@ func (s *Server) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask,
 	return v
 }
 
+// forActor is v as a sees it. Any staff member works the queue, and the
+// work needs her code, initials, language and the task's state; which
+// message of hers the task carries (message_id) is for her caseworker and
+// the supervisors (access.go).
+func (v callbackView) forActor(a *Actor, p db.Participant) callbackView {
+	if !a.actsOn(p) {
+		v.MessageID = nil
+	}
+	return v
+}
+
 func (s *Server) listCallbacks(c *gin.Context) {
 	limit, err := pageLimit(c)
 	if err != nil {
@@ -105,7 +116,7 @@ func (s *Server) listCallbacks(c *gin.Context) {
 			id := r.MessageID.UUID.String()
 			v.MessageID = &id
 		}
-		items = append(items, v)
+		items = append(items, v.forActor(actorOf(c), db.Participant{CaseworkerID: r.ParticipantCaseworkerID}))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -158,7 +169,7 @@ func (s *Server) claimCallback(c *gin.Context) {
 				return err
 			}
 		}
-		out = s.taskView(ctx, q, *t, p, now)
+		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
 	if err != nil {
@@ -190,7 +201,7 @@ func (s *Server) releaseCallback(c *gin.Context) {
 		if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.released", ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
 			return err
 		}
-		out = s.taskView(ctx, q, *t, p, now)
+		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
 	if err != nil {
@@ -238,7 +249,7 @@ func (s *Server) completeCallback(c *gin.Context) {
 		if requeued, err = s.finishAttempt(ctx, q, actor, t, p, in.Outcome, in.Outcome, now); err != nil {
 			return err
 		}
-		out = s.taskView(ctx, q, *t, p, now)
+		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
 	if err != nil {
@@ -365,7 +376,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		}}); err != nil {
 			return err
 		}
-		out = s.taskView(rctx, q, *t, p, now)
+		out = s.taskView(rctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
 	if err != nil {

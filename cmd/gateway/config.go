@@ -84,7 +84,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	waRate := fs.Float64("whatsapp-rate", float64(envInt("GATEWAY_WHATSAPP_RATE", -1)), "WhatsApp messages per second; -1 = Twilio's default sender throughput (80/s), 0 = unlimited (env GATEWAY_WHATSAPP_RATE)")
 	cfg.Worker.Rate = map[string]float64{}
 	rates = func() { cfg.Worker.Rate["sms"], cfg.Worker.Rate["whatsapp"] = *smsRate, *waRate }
-	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses whose X-Forwarded-For is believed (env GATEWAY_TRUSTED_PROXIES)")
+	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For is believed; required with --insecure-behind-proxy (env GATEWAY_TRUSTED_PROXIES)")
 	level := fs.String("log-level", env("GATEWAY_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEWAY_LOG_LEVEL)")
 	// Voice call-backs, reminders and inbound messages (issue 6).
 	fs.StringVar(&cfg.Service.Voice.From, "twilio-voice-from", env("TWILIO_VOICE_FROM", ""), "the organisation's neutral voice number, the caller id of every call (env TWILIO_VOICE_FROM)")
@@ -101,12 +101,14 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	discreetFlags(fs, &cfg.Service.Discreet)
 	fs.StringVar(&cfg.Service.EmergencyProtocol, "emergency-protocol", env("GATEWAY_EMERGENCY_PROTOCOL", ""), "the programme's emergency protocol text shown with escalations (env GATEWAY_EMERGENCY_PROTOCOL or GATEWAY_EMERGENCY_PROTOCOL_FILE)")
 	// Fail closed: provider, TLS, metrics, phone reveals.
-	fs.BoolVar(&cfg.Sink, "sink", env("GATEWAY_SINK", "false") == "true", "a test instance: messages go to the sink (status sent_to_sink), nothing leaves the machine; without it serve refuses to start without Twilio credentials (env GATEWAY_SINK)")
+	fs.BoolVar(&cfg.Sink, "sink", env("GATEWAY_SINK", "false") == "true", "a test instance: messages go to the sink (status sent_to_sink), nothing leaves the machine; without it serve refuses to start without Twilio credentials, with it serve refuses them (env GATEWAY_SINK)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", env("GATEWAY_TLS_CERT", ""), "TLS certificate file (PEM, with chain); reloaded on SIGHUP (env GATEWAY_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", env("GATEWAY_TLS_KEY", ""), "TLS private key file (PEM); reloaded on SIGHUP (env GATEWAY_TLS_KEY)")
-	fs.BoolVar(&cfg.InsecureBehindProxy, "insecure-behind-proxy", env("GATEWAY_INSECURE_BEHIND_PROXY", "false") == "true", "plain HTTP on a non-loopback address, because a TLS proxy terminates connections in front (env GATEWAY_INSECURE_BEHIND_PROXY)")
+	fs.BoolVar(&cfg.InsecureBehindProxy, "insecure-behind-proxy", env("GATEWAY_INSECURE_BEHIND_PROXY", "false") == "true", "plain HTTP on a non-loopback address, because a TLS proxy terminates connections in front; needs --trusted-proxies (env GATEWAY_INSECURE_BEHIND_PROXY)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("GATEWAY_METRICS_ADDR", "127.0.0.1:9464"), "listen address of /metrics, kept off the API port; empty for none (env GATEWAY_METRICS_ADDR)")
-	fs.IntVar(&cfg.Service.RevealDailyBudget, "reveal-daily-budget", envInt("GATEWAY_REVEAL_DAILY_BUDGET", 5), "phone numbers one staff user may reveal in 24 hours (env GATEWAY_REVEAL_DAILY_BUDGET)")
+	cfg.Service.RevealDailyBudget = new(0)
+	fs.IntVar(cfg.Service.RevealDailyBudget, "reveal-daily-budget", envInt("GATEWAY_REVEAL_DAILY_BUDGET", 5), "phone numbers one staff user may reveal in 24 hours; 0: none (env GATEWAY_REVEAL_DAILY_BUDGET)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GATEWAY_METRICS_TOKEN", ""), "bearer token /metrics requires; required when --metrics-addr is not loopback (env GATEWAY_METRICS_TOKEN or GATEWAY_METRICS_TOKEN_FILE)")
 	fs.IntVar(&cfg.Service.RevealBurst, "reveal-burst", envInt("GATEWAY_REVEAL_BURST", 3), "reveals by one user within an hour that alert the supervisors (env GATEWAY_REVEAL_BURST)")
 	_ = proxies
 	return cfg, level

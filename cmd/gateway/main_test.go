@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,10 +48,55 @@ func TestServeRefusesInsecureListen(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "refusing to listen without TLS") || !strings.Contains(stderr, "--insecure-behind-proxy") {
 		t.Fatalf("serve on 0.0.0.0 without TLS: exit %d, stderr %q", code, stderr)
 	}
-	// With the proxy flag it gets past the rule (and stops at the key file).
-	code, _, stderr = runCmd(t, "serve", "--sink", "--insecure-behind-proxy", "--addr", "0.0.0.0:8080", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x")
-	if code != 1 || !strings.Contains(stderr, "gateway keys init") {
-		t.Fatalf("behind a proxy: exit %d, stderr %q", code, stderr)
+	// The proxy flag needs the proxy's address: without it every client
+	// would look like the proxy (audit, throttling).
+	serveStops(t, dir, "--insecure-behind-proxy needs --trusted-proxies", "--insecure-behind-proxy", "--addr", "0.0.0.0:8080")
+	// With both it gets past the rule (and stops at the key file).
+	serveStops(t, dir, "gateway keys init", "--insecure-behind-proxy", "--trusted-proxies", "10.0.0.1", "--addr", "0.0.0.0:8080")
+	// /metrics off loopback needs a token.
+	serveStops(t, dir, "GATEWAY_METRICS_TOKEN", "--metrics-addr", "0.0.0.0:9464")
+	t.Setenv("GATEWAY_METRICS_TOKEN", "a-long-random-scraper-token")
+	serveStops(t, dir, "gateway keys init", "--metrics-addr", "0.0.0.0:9464")
+}
+
+// serveStops runs serve --sink with args on a data dir without a key file
+// and checks that it exits 1 saying want.
+func serveStops(t *testing.T, dir, want string, args ...string) string {
+	t.Helper()
+	args = append([]string{"serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x"}, args...)
+	code, _, stderr := runCmd(t, args...)
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Fatalf("%v: exit %d, stderr %q, want %q", args, code, stderr, want)
+	}
+	return stderr
+}
+
+// A test instance next to real provider credentials is a mistake either
+// way: serve refuses to guess which was meant.
+func TestServeRefusesSinkWithProviderCredentials(t *testing.T) {
+	dir := t.TempDir()
+	stderr := serveStops(t, dir, "test instance with provider credentials", "--twilio-account-sid", "AC00000000000000000000000000000000")
+	if !strings.Contains(stderr, "TWILIO_ACCOUNT_SID") {
+		t.Fatalf("no way out named: %q", stderr)
+	}
+	t.Setenv("TWILIO_AUTH_TOKEN", "secret")
+	if stderr := serveStops(t, dir, "test instance with provider credentials"); strings.Contains(stderr, "secret") {
+		t.Fatalf("the token in the message: %q", stderr)
+	}
+}
+
+// --reveal-daily-budget 0 means no reveals, not "the default".
+func TestRevealBudgetFlag(t *testing.T) {
+	for args, want := range map[string]int{"": 5, "--reveal-daily-budget 0": 0, "--reveal-daily-budget 2": 2} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg, _ := appFlags(fs)
+		if err := fs.Parse(strings.Fields(args)); err != nil {
+			t.Fatal(err)
+		}
+		finishAppConfig(fs, cfg)
+		if cfg.Service.RevealDailyBudget == nil || *cfg.Service.RevealDailyBudget != want {
+			t.Errorf("%q: %v", args, cfg.Service.RevealDailyBudget)
+		}
 	}
 }
 

@@ -118,7 +118,7 @@ INSERT INTO escalation_steps (escalation_id, level, kind, user_id, at, note) VAL
 SELECT * FROM escalation_steps WHERE escalation_id = $1 ORDER BY id;
 
 -- name: EscalationByID :one
-SELECT e.*, p.code AS participant_code FROM escalations e
+SELECT e.*, p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id FROM escalations e
 JOIN participants p ON p.id = e.participant_id
 WHERE e.id = $1;
 
@@ -126,18 +126,21 @@ WHERE e.id = $1;
 SELECT * FROM escalations WHERE id = $1 FOR UPDATE;
 
 -- name: ListEscalations :many
-SELECT e.*, p.code AS participant_code FROM escalations e
+SELECT e.*, p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id FROM escalations e
 JOIN participants p ON p.id = e.participant_id
 WHERE (sqlc.arg(status)::text = '' OR e.status = sqlc.arg(status)::text)
 ORDER BY e.created_at DESC, e.id DESC
 LIMIT sqlc.arg(max_rows);
 
 -- name: ClaimDueEscalations :many
+-- Escalations whose next rung is due: open ones, and duress escalations
+-- acknowledged by staff outside her team (the ladder goes on until her
+-- caseworker or a supervisor acknowledges; AckEscalation clears it).
 SELECT e.*, p.code AS participant_code FROM escalations e
 JOIN participants p ON p.id = e.participant_id
 WHERE e.id IN (
     SELECT x.id FROM escalations x
-    WHERE x.status = 'open' AND x.next_step_at IS NOT NULL AND x.next_step_at <= sqlc.arg(now)::timestamptz
+    WHERE x.status <> 'resolved' AND x.next_step_at IS NOT NULL AND x.next_step_at <= sqlc.arg(now)::timestamptz
     ORDER BY x.next_step_at
     LIMIT sqlc.arg(max_rows)
     FOR UPDATE SKIP LOCKED
@@ -148,6 +151,11 @@ UPDATE escalations SET level = $2, next_step_at = $3 WHERE id = $1;
 
 -- name: AckEscalation :exec
 UPDATE escalations SET status = 'acknowledged', acked_at = $2, acked_by = $3, next_step_at = NULL WHERE id = $1;
+
+-- name: AckEscalationByOther :exec
+-- Acknowledged by a staff member who is not her caseworker nor a
+-- supervisor: recorded, but the next rung stays scheduled.
+UPDATE escalations SET status = 'acknowledged', acked_at = $2, acked_by = $3 WHERE id = $1;
 
 -- name: ResolveEscalation :exec
 UPDATE escalations SET status = 'resolved', resolved_at = $2, resolved_by = $3, outcome = $4, next_step_at = NULL,

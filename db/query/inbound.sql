@@ -12,16 +12,24 @@ RETURNING id;
 UPDATE inbound_messages SET kind = sqlc.arg(kind) WHERE id = sqlc.arg(id);
 
 -- name: Inbox :many
--- Replies of the user's own participants (or, with unassigned, of those
--- without a caseworker), unread first, newest first.
+-- What the user's own participants (or, with unassigned, those without a
+-- caseworker) wrote: replies, call-me and check-in answers (the check-in
+-- logic read the word it looks for; a person reads the rest). Unread
+-- first, newest first. A stop word is not here: it is the whole text.
 SELECT i.id, i.channel, i.kind, i.body_enc, i.received_at, i.read_at, i.erased_at,
        p.code AS participant_code, p.initials AS participant_initials
 FROM inbound_messages i
 JOIN participants p ON p.id = i.participant_id
-WHERE i.kind IN ('reply', 'call_me')
+WHERE i.kind IN ('reply', 'call_me', 'checkin_reply')
   AND (p.caseworker_id = sqlc.arg(user_id)::bigint OR (sqlc.arg(unassigned)::boolean AND p.caseworker_id IS NULL))
 ORDER BY (i.read_at IS NULL) DESC, i.received_at DESC, i.id DESC
 LIMIT sqlc.arg(max_rows);
+
+-- name: MarkInboundShown :exec
+-- The inbox showed these texts to a person: from now on erase-content may
+-- remove them.
+UPDATE inbound_messages SET shown_at = sqlc.arg(now)::timestamptz
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND shown_at IS NULL;
 
 -- name: InboundForUpdate :one
 SELECT i.id, i.kind, i.read_at, p.code AS participant_code, p.caseworker_id
@@ -48,17 +56,21 @@ RETURNING id;
 
 -- name: EraseInboundBodies :execrows
 -- Her inbound texts, including ones that arrived from her number before
--- it was registered (unmatched, found by the blind index). A reply nobody
--- has read yet is never erased: it may be a plea for help.
+-- it was registered (unmatched, found by the blind index). A reply,
+-- call-me or check-in answer no person has been shown yet (shown_at, set
+-- by the inbox; marking it read is not reading it) is never erased: it may
+-- be a plea for help. A stop word is the whole of its text, and texts from
+-- her number before she was registered were never anyone's to read: they go.
 UPDATE inbound_messages SET body_enc = NULL, erased_at = sqlc.arg(now)::timestamptz
 WHERE body_enc IS NOT NULL
-  AND NOT (kind IN ('reply', 'call_me') AND read_at IS NULL)
-  AND (participant_id = sqlc.arg(participant_id)::bigint
+  AND ((participant_id = sqlc.arg(participant_id)::bigint AND (shown_at IS NOT NULL OR kind = 'stop'))
        OR (participant_id IS NULL AND from_index = ANY(sqlc.arg(from_indexes)::bytea[])));
 
 -- name: CountUnreadReplies :one
+-- Her texts of every kind a person reads (replies, call-me, check-in
+-- answers) that no person has been shown yet: kept.
 SELECT count(*)::int FROM inbound_messages
-WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind IN ('reply', 'call_me') AND read_at IS NULL;
+WHERE participant_id = $1 AND body_enc IS NOT NULL AND kind <> 'stop' AND shown_at IS NULL;
 
 -- name: ProviderSidsToRedact :many
 -- Provider message sids of her outbound and inbound messages whose copy at

@@ -47,3 +47,10 @@ SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2;
 INSERT INTO idempotency_keys (user_id, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT DO NOTHING;
+
+-- name: MessageCaseworkers :many
+-- The caseworker of each message's participant (GET /v1/dev/sink shows a
+-- staff member only her own participants' messages).
+SELECT m.id, p.caseworker_id FROM messages m
+JOIN participants p ON p.id = m.participant_id
+WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);

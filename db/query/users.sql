@@ -40,12 +40,15 @@ WHERE name = $1 AND disabled_at IS NULL
 RETURNING *;
 
 -- name: RevealCounts :one
--- Phone reveals (and refusals) by one user in the last day and the last
--- burst window (audit_events_reveals).
+-- Phone reveals by one user in the last day and the last burst window,
+-- refusals over the budget in the last day, and refusals for access (not
+-- her caseworker) in the burst window (audit_events_reveals).
 SELECT
     count(*) FILTER (WHERE action = 'phone.revealed')::int AS day,
     count(*) FILTER (WHERE action = 'phone.revealed' AND occurred_at >= now() - make_interval(secs => sqlc.arg(burst_secs)::float8))::int AS burst,
-    count(*) FILTER (WHERE action = 'phone.reveal_refused')::int AS refused_day
+    count(*) FILTER (WHERE action = 'phone.reveal_refused' AND details->>'code' = 'reveal_budget_exhausted')::int AS refused_day,
+    count(*) FILTER (WHERE action = 'phone.reveal_refused' AND details->>'code' = 'forbidden'
+                     AND occurred_at >= now() - make_interval(secs => sqlc.arg(burst_secs)::float8))::int AS forbidden_burst
 FROM audit_events
 WHERE actor_id = sqlc.arg(user_id) AND action IN ('phone.revealed', 'phone.reveal_refused')
   AND occurred_at >= now() - interval '24 hours';
@@ -53,3 +56,25 @@ WHERE actor_id = sqlc.arg(user_id) AND action IN ('phone.revealed', 'phone.revea
 -- name: LockRevealsOf :exec
 -- One reveal at a time per user, so the budget holds under concurrency.
 SELECT pg_advisory_xact_lock(7262002, sqlc.arg(user_id)::int);
+
+-- name: NumberRefusalCounts :one
+-- Refusals of a number another participant has (number_unavailable), and
+-- refusals because that budget was spent, by one user in the last day and
+-- the last burst window (audit_events_number_refusals).
+SELECT
+    count(*) FILTER (WHERE action = 'participant.number_refused')::int AS day,
+    count(*) FILTER (WHERE action = 'participant.number_refused'
+                     AND occurred_at >= now() - make_interval(secs => sqlc.arg(burst_secs)::float8))::int AS burst,
+    count(*) FILTER (WHERE action = 'participant.number_check_refused')::int AS over_budget
+FROM audit_events
+WHERE actor_id = sqlc.arg(user_id) AND action IN ('participant.number_refused', 'participant.number_check_refused')
+  AND occurred_at >= now() - interval '24 hours';
+
+-- name: LockNumberChecksOf :exec
+-- One number check at a time per user, so the budget holds under concurrency.
+SELECT pg_advisory_xact_lock(7262003, sqlc.arg(user_id)::int);
+
+-- name: ActiveTokenHashes :many
+-- The token hashes of every user not disabled (the authentication
+-- throttle's index; expiry is checked on lookup).
+SELECT token_hash FROM users WHERE disabled_at IS NULL;

@@ -27,7 +27,7 @@ SELECT * FROM callback_tasks WHERE id = $1 FOR UPDATE;
 -- Open and claimed tasks, urgent first, oldest first (index callback_tasks_queue).
 SELECT t.id, t.reason, t.priority, t.language, t.earliest_at, t.status, t.attempts, t.max_attempts,
        t.call_state, t.last_result, t.created_at, t.message_id,
-       p.code AS participant_code, p.initials AS participant_initials,
+       p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id AS participant_caseworker_id,
        u.name AS claimed_by_name
 FROM callback_tasks t
 JOIN participants p ON p.id = t.participant_id
