@@ -57,7 +57,7 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	var serveErr bytes.Buffer
+	var serveErr lockedBuffer
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -124,4 +124,23 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"match":"Casa Lumbre"`) {
 		t.Fatalf("sanitize: %d %s", code, out)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that serve's goroutines may write while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
