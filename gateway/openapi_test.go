@@ -1,0 +1,363 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"safecontact/channels"
+)
+
+// loadOpenAPI fetches the document the way a client does (GET
+// /v1/openapi.json, no token) and loads it with kin-openapi.
+func loadOpenAPI(t *testing.T, e *env) *openapi3.T {
+	t.Helper()
+	r := e.do("", "GET", "/v1/openapi.json", nil)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /v1/openapi.json: %d %q", r.Status, r.Header.Get("Content-Type"))
+	}
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("GET /v1/openapi.json: Cache-Control %q, want the /v1 headers", r.Header.Get("Cache-Control"))
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(r.Body)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("document is OpenAPI %s, want 3.1", doc.OpenAPI)
+	}
+	return doc
+}
+
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
+
+// openAPIPath is gin's "/v1/participants/:code" as "/v1/participants/{code}".
+func openAPIPath(ginPath string) string { return ginParam.ReplaceAllString(ginPath, "{$1}") }
+
+// registered lists an engine's routes as "METHOD /openapi/path".
+func registered(s *Server) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range s.router.Routes() {
+		out[r.Method+" "+openAPIPath(r.Path)] = true
+	}
+	return out
+}
+
+// documented lists the document's operations as "METHOD /path".
+func documented(doc *openapi3.T) map[string]*openapi3.Operation {
+	out := map[string]*openapi3.Operation{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[method+" "+path] = op
+		}
+	}
+	return out
+}
+
+// TestOpenAPIRoutes: every route gin serves is documented, and every
+// documented operation is served (GET /v1/dev/sink only by an instance with
+// a sink, which the document says). Each operation's security matches the
+// route's guard: a token for /v1, a Twilio signature for webhooks, nothing
+// for health checks and the document itself.
+func TestOpenAPIRoutes(t *testing.T) {
+	e := newEnv(t)
+	doc := loadOpenAPI(t, e)
+	docd := documented(doc)
+	reg := registered(e.srv)
+
+	// A test instance: the same engine plus the sink route.
+	withSink := New(Deps{DB: e.db, Keys: e.keys, Log: slog.New(slog.DiscardHandler), Now: e.clock.Now,
+		Sink: channels.NewSink(t.TempDir())})
+	t.Cleanup(withSink.Close)
+	regSink := registered(withSink)
+
+	var missing, extra []string
+	for r := range reg {
+		if docd[r] == nil {
+			missing = append(missing, r)
+		}
+	}
+	for r := range regSink {
+		if !reg[r] && docd[r] == nil {
+			missing = append(missing, r+" (test instance)")
+		}
+	}
+	for r, op := range docd {
+		switch {
+		case reg[r]:
+		case regSink[r] && op.Extensions["x-registered-when"] != nil:
+		default:
+			extra = append(extra, r)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 {
+		t.Errorf("routes not in gateway/openapi.yaml:\n  %s", strings.Join(missing, "\n  "))
+	}
+	if len(extra) > 0 {
+		t.Errorf("documented in gateway/openapi.yaml but not registered:\n  %s", strings.Join(extra, "\n  "))
+	}
+
+	for r, op := range docd {
+		path := r[strings.Index(r, " ")+1:]
+		sec := doc.Security
+		if op.Security != nil {
+			sec = *op.Security
+		}
+		var schemes []string
+		for _, req := range sec {
+			for name := range req {
+				schemes = append(schemes, name)
+			}
+		}
+		var want []string
+		switch {
+		case path == "/v1/openapi.json" || path == "/healthz" || path == "/readyz":
+		case strings.HasPrefix(path, "/v1/"):
+			want = []string{"bearer"}
+		case strings.HasPrefix(path, "/webhooks/"):
+			want = []string{"twilioSignature"}
+		default:
+			t.Errorf("%s: a path outside /v1 and /webhooks; say which guard it has", r)
+		}
+		if !slices.Equal(schemes, want) {
+			t.Errorf("%s: security %v, want %v", r, schemes, want)
+		}
+		if op.OperationID == "" || op.Summary == "" {
+			t.Errorf("%s: needs an operationId and a summary", r)
+		}
+	}
+
+	// The route is public: no token, and it still works with a bad one.
+	if r := e.do("", "GET", "/v1/openapi.json", nil, "Authorization", "Bearer nope"); r.Status != 200 {
+		t.Errorf("openapi.json with a bad token: %d", r.Status)
+	}
+}
+
+// TestOpenAPIErrorCodes: x-error-codes is exactly statusOf, so the
+// document names every code a client can meet, with its status.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	var doc struct {
+		Codes map[string]int `json:"x-error-codes"`
+	}
+	if err := json.Unmarshal(openAPIJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for code, status := range statusOf {
+		if got, ok := doc.Codes[code]; !ok {
+			t.Errorf("x-error-codes lacks %q (%d)", code, status)
+		} else if got != status {
+			t.Errorf("x-error-codes[%q] = %d, errors.go says %d", code, got, status)
+		}
+	}
+	for code := range doc.Codes {
+		if _, ok := statusOf[code]; !ok {
+			t.Errorf("x-error-codes has %q, which errors.go does not", code)
+		}
+	}
+}
+
+// TestOpenAPIDocument validates the document (kin-openapi, JSON Schema
+// 2020-12 for 3.1, examples included), then each request example again
+// explicitly, and requires an example on every JSON request body.
+func TestOpenAPIDocument(t *testing.T) {
+	e := newEnv(t)
+	doc := loadOpenAPI(t, e)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the document does not validate: %v", err)
+	}
+	checked := 0
+	for r, op := range documented(doc) {
+		if op.RequestBody == nil {
+			continue
+		}
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if mt == nil {
+			continue
+		}
+		if len(mt.Examples) == 0 {
+			t.Errorf("%s: the JSON body has no example", r)
+		}
+		for name, ex := range mt.Examples {
+			if err := mt.Schema.Value.VisitJSON(ex.Value.Value, openapi3.EnableJSONSchema2020(), openapi3.VisitAsRequest()); err != nil {
+				t.Errorf("%s: example %q does not match its schema: %v", r, name, err)
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d request examples checked", checked)
+	}
+
+	// The schemas are as strict as the binding: an unknown or real-name
+	// field is refused by both.
+	op := documented(doc)["POST /v1/participants"]
+	schema := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+	for _, bad := range []map[string]any{
+		{"initials": "MR", "language": "es", "time_zone": "Europe/Madrid", "phone": "+34612345678", "surname": "R"},
+		{"initials": "MR", "language": "es", "time_zone": "Europe/Madrid"},
+	} {
+		if schema.VisitJSON(bad, openapi3.EnableJSONSchema2020()) == nil {
+			t.Errorf("the participant schema accepts %v", bad)
+		}
+	}
+}
+
+// example is a request example of the document, by operation and name.
+func example(t *testing.T, doc *openapi3.T, key, name string) map[string]any {
+	t.Helper()
+	op := documented(doc)[key]
+	if op == nil || op.RequestBody == nil {
+		t.Fatalf("%s: no request body documented", key)
+	}
+	ex := op.RequestBody.Value.Content.Get("application/json").Examples[name]
+	if ex == nil {
+		t.Fatalf("%s: no example %q", key, name)
+	}
+	m := map[string]any{}
+	for k, v := range ex.Value.Value.(map[string]any) {
+		m[k] = v
+	}
+	return m
+}
+
+// TestOpenAPIResponses sends representative requests through the real
+// server, the documented examples among them, and validates each answer
+// (status, content type, body) against the operation's documented
+// responses with openapi3filter.
+func TestOpenAPIResponses(t *testing.T) {
+	e := newEnv(t)
+	doc := loadOpenAPI(t, e)
+	checked := map[string]bool{}
+
+	call := func(role Role, method, path string, body any, want int) resp {
+		t.Helper()
+		r := e.do(role, method, path, body)
+		if r.Status != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, want, r.Body)
+		}
+		validateAnswer(t, doc, method, path, r)
+		checked[method+" "+path] = true
+		return r
+	}
+
+	call("", "GET", "/healthz", nil, 200)
+	call("", "GET", "/readyz", nil, 200)
+	call("", "GET", "/v1/openapi.json", nil, 200)
+
+	// Participants, from the documented example.
+	p := example(t, doc, "POST /v1/participants", "sms_only")
+	code := call(RoleStaff, "POST", "/v1/participants", p, 201).json(t)["code"].(string)
+	base := "/v1/participants/" + code
+	call(RoleStaff, "GET", "/v1/participants?limit=10", nil, 200)
+	call(RoleStaff, "GET", base, nil, 200)
+	call(RoleStaff, "PATCH", base, example(t, doc, "PATCH /v1/participants/{code}", "monitored"), 200)
+
+	// Consent, contactability, messages.
+	call(RoleStaff, "POST", base+"/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms"), 201)
+	call(RoleStaff, "GET", base+"/consents", nil, 200)
+	call(RoleStaff, "GET", base+"/contactability?channel=sms", nil, 200)
+	call(RoleStaff, "GET", "/v1/templates", nil, 200)
+	msg := example(t, doc, "POST /v1/messages", "template")
+	msg["participant"] = code
+	call(RoleStaff, "POST", "/v1/messages/preview", msg, 200)
+	id := call(RoleStaff, "POST", "/v1/messages", msg, 202).json(t)["id"].(string)
+	call(RoleStaff, "GET", "/v1/messages/"+id, nil, 200)
+	call(RoleStaff, "GET", base+"/messages", nil, 200)
+
+	// Safety, queues, users, audit.
+	call(RoleStaff, "POST", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro"), 201)
+	call(RoleStaff, "GET", "/v1/meeting-points", nil, 200)
+	call(RoleStaff, "GET", "/v1/escalations?status=open", nil, 200)
+	call(RoleStaff, "GET", "/v1/callbacks", nil, 200)
+	call(RoleStaff, "GET", "/v1/inbox", nil, 200)
+	call(RoleStaff, "GET", "/v1/me/phone", nil, 200)
+	call(RoleAdmin, "POST", "/v1/users", example(t, doc, "POST /v1/users", "caseworker"), 201)
+	call(RoleAdmin, "GET", "/v1/users", nil, 200)
+	call(RoleSupervisor, "GET", "/v1/audit?limit=5", nil, 200)
+	call(RoleSupervisor, "GET", "/v1/audit/verify", nil, 200)
+	call(RoleSupervisor, "GET", base+"/contact-log", nil, 200)
+
+	// The one error shape, at each status a client meets first.
+	call("", "GET", "/v1/participants", nil, 401)
+	call(RoleStaff, "GET", "/v1/audit", nil, 403)
+	call(RoleStaff, "GET", "/v1/participants/P-00000", nil, 404)
+	call(RoleStaff, "GET", "/v1/participants?limit=0", nil, 400)
+	bad := example(t, doc, "POST /v1/participants", "sms_only")
+	bad["surname"] = "R"
+	call(RoleStaff, "POST", "/v1/participants", bad, 422)
+	call(RoleStaff, "POST", "/v1/participants", p, 409)
+
+	if len(checked) < 30 {
+		t.Errorf("only %d calls checked", len(checked))
+	}
+}
+
+// validateAnswer checks one answer against its documented operation.
+func validateAnswer(t *testing.T, doc *openapi3.T, method, target string, r resp) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	tmpl := templateOf(doc, req.URL.Path)
+	item := doc.Paths.Value(tmpl)
+	if item == nil || item.GetOperation(method) == nil {
+		t.Fatalf("%s %s: no documented operation", method, target)
+	}
+	route := &routers.Route{Spec: doc, Path: tmpl, PathItem: item, Method: method, Operation: item.GetOperation(method)}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
+		Status:                 r.Status,
+		Header:                 r.Header,
+		Body:                   io.NopCloser(bytes.NewReader(r.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: the %d answer does not match the document: %v\n%s", method, target, r.Status, err, truncate(r.Body))
+	}
+}
+
+// templateOf is the documented path that matches path, the one with the
+// fewest parameters winning like gin's static-before-parameter rule
+// ("/v1/messages/preview" over "/v1/messages/{id}").
+func templateOf(doc *openapi3.T, path string) string {
+	best, bestParams := "", -1
+	segs := strings.Split(path, "/")
+	for tmpl := range doc.Paths.Map() {
+		ts := strings.Split(tmpl, "/")
+		if len(ts) != len(segs) {
+			continue
+		}
+		n, ok := 0, true
+		for i, s := range ts {
+			if strings.HasPrefix(s, "{") {
+				n++
+			} else if s != segs[i] {
+				ok = false
+			}
+		}
+		if ok && (bestParams < 0 || n < bestParams) {
+			best, bestParams = tmpl, n
+		}
+	}
+	return best
+}
+
+func truncate(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "…"
+	}
+	return string(b)
+}
