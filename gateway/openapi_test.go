@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -224,6 +226,75 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
+// bodyFields are the properties a request schema allows, allOf included.
+func bodyFields(s *openapi3.Schema) (props map[string]bool, required []string) {
+	props = map[string]bool{}
+	for name := range s.Properties {
+		props[name] = true
+	}
+	required = append(required, s.Required...)
+	for _, sub := range s.AllOf {
+		p, r := bodyFields(sub.Value)
+		for name := range p {
+			props[name] = true
+		}
+		required = append(required, r...)
+	}
+	return props, required
+}
+
+// TestOpenAPIRequestFields: a body's documented properties are exactly the
+// fields its Go input type takes (the strict binding refuses any other),
+// for the routes whose input is a named type.
+func TestOpenAPIRequestFields(t *testing.T) {
+	e := newEnv(t)
+	doc := loadOpenAPI(t, e)
+	for op, typ := range map[string]reflect.Type{
+		"POST /v1/participants":                     reflect.TypeFor[participantInput](),
+		"PATCH /v1/participants/{code}":             reflect.TypeFor[participantInput](),
+		"POST /v1/participants/{code}/consents":     reflect.TypeFor[grantInput](),
+		"POST /v1/messages":                         reflect.TypeFor[messageInput](),
+		"POST /v1/messages/preview":                 reflect.TypeFor[messageInput](),
+		"POST /v1/meeting-points":                   reflect.TypeFor[meetingPointInput](),
+		"POST /v1/appointments":                     reflect.TypeFor[appointmentInput](),
+		"PATCH /v1/appointments/{id}":               reflect.TypeFor[appointmentPatch](),
+		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[checkinPlanInput](),
+	} {
+		o := documented(doc)[op]
+		if o == nil || o.RequestBody == nil {
+			t.Errorf("%s: no documented body", op)
+			continue
+		}
+		props, _ := bodyFields(o.RequestBody.Value.Content.Get("application/json").Schema.Value)
+		if want := jsonFields(typ); !maps.Equal(props, want) {
+			t.Errorf("%s: documented fields %v, %s takes %v", op, slices.Sorted(maps.Keys(props)), typ.Name(), slices.Sorted(maps.Keys(want)))
+		}
+	}
+}
+
+// refusedWithout sends body once per required field with that field left
+// out: the server must refuse each with a documented 4xx error (a field the
+// document says is required is required by the code too).
+func refusedWithout(t *testing.T, e *env, doc *openapi3.T, check func(method, target string, r resp, want int) resp,
+	role Role, op, target string, body map[string]any) {
+	t.Helper()
+	method, _, _ := strings.Cut(op, " ")
+	_, required := bodyFields(documented(doc)[op].RequestBody.Value.Content.Get("application/json").Schema.Value)
+	if len(required) == 0 {
+		t.Fatalf("%s: no required field", op)
+	}
+	for _, f := range required {
+		b := maps.Clone(body)
+		delete(b, f)
+		r := e.do(role, method, target, b)
+		if r.Status < 400 || r.Status > 499 {
+			t.Errorf("%s without %s: %d, want a refusal: %s", op, f, r.Status, r.Body)
+			continue
+		}
+		check(method, target, r, r.Status)
+	}
+}
+
 // example is a request example of the document, by operation and name.
 func example(t *testing.T, doc *openapi3.T, key, name string) map[string]any {
 	t.Helper()
@@ -375,6 +446,27 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(RoleSupervisor, "GET", "/v1/audit/verify", nil, 200)
 	call(RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=x", nil, 400)
 	call(RoleSupervisor, "GET", base+"/contact-log", nil, 200)
+
+	// Every field the document marks required is refused when missing.
+	for _, c := range []struct {
+		role       Role
+		op, target string
+		body       map[string]any
+	}{
+		{RoleStaff, "POST /v1/participants", "/v1/participants", example(t, doc, "POST /v1/participants", "sms_only")},
+		{RoleStaff, "POST /v1/participants/{code}/consents", base + "/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms")},
+		{RoleStaff, "POST /v1/messages/preview", "/v1/messages/preview", msg},
+		{RoleStaff, "POST /v1/meeting-points", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro")},
+		{RoleStaff, "POST /v1/appointments", "/v1/appointments", appt},
+		{RoleStaff, "POST /v1/participants/{code}/checkin-plan", base + "/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "twice_a_week")},
+		{RoleStaff, "POST /v1/participants/{code}/reveal-phone", base + "/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call")},
+		{RoleStaff, "PUT /v1/me/phone", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone")},
+		{RoleStaff, "POST /v1/callbacks/{id}/complete", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached")},
+		{RoleStaff, "POST /v1/escalations/{id}/resolve", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
+		{RoleAdmin, "POST /v1/users", "/v1/users", map[string]any{"name": "bea", "role": "staff"}},
+	} {
+		refusedWithout(t, e, doc, check, c.role, c.op, c.target, c.body)
+	}
 
 	// The one error shape, at each status a client meets first.
 	call("", "GET", "/v1/participants", nil, 401)
