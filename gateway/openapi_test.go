@@ -142,10 +142,58 @@ func TestOpenAPIRoutes(t *testing.T) {
 		}
 	}
 
+	// x-role is the route group's guard: the role below it is refused
+	// before the handler runs; the role itself is not (a body of "{" stops
+	// every handler at its first read, so nothing changes).
+	below := map[string]Role{"supervisor": RoleStaff, "admin": RoleSupervisor}
+	fill := strings.NewReplacer("{code}", "P-00000", "{id}", "1", "{name}", "nobody", "{channel}", "sms")
+	for r, op := range docd {
+		method, path, _ := strings.Cut(r, " ")
+		role, _ := op.Extensions["x-role"].(string)
+		switch {
+		case role == "none":
+			if firstScheme(doc, op) == "bearer" {
+				t.Errorf("%s: x-role none but a bearer token is required", r)
+			}
+			continue
+		case role != "staff" && role != "supervisor" && role != "admin":
+			t.Errorf("%s: x-role %q", r, role)
+			continue
+		}
+		if !reg[r] {
+			continue // the sink route: checked as staff in TestOpenAPIResponses
+		}
+		target := fill.Replace(path)
+		needs := "this needs the " + role + " role"
+		if lower, ok := below[role]; ok {
+			if a := e.do(lower, method, target, "{"); a.Status != 403 || !strings.Contains(string(a.Body), needs) {
+				t.Errorf("%s as %s: %d %s, want 403 %q", r, lower, a.Status, a.Body, needs)
+			}
+		}
+		if a := e.do(Role(role), method, target, "{"); a.Status == 403 && strings.Contains(string(a.Body), "this needs the") {
+			t.Errorf("%s as %s (its x-role): %s", r, role, a.Body)
+		}
+	}
+
 	// The route is public: no token, and it still works with a bad one.
 	if r := e.do("", "GET", "/v1/openapi.json", nil, "Authorization", "Bearer nope"); r.Status != 200 {
 		t.Errorf("openapi.json with a bad token: %d", r.Status)
 	}
+}
+
+// firstScheme is the security scheme an operation asks for first ("" for
+// none).
+func firstScheme(doc *openapi3.T, op *openapi3.Operation) string {
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	for _, req := range sec {
+		for name := range req {
+			return name
+		}
+	}
+	return ""
 }
 
 // sinkServer is a test instance (--sink) over e's database: the same
