@@ -77,6 +77,7 @@ func documented(doc *openapi3.T) map[string]*openapi3.Operation {
 // route's guard: a token for /v1, a Twilio signature for webhooks, nothing
 // for health checks and the document itself.
 func TestOpenAPIRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	doc := loadOpenAPI(t, e)
 	docd := documented(doc)
@@ -113,17 +114,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 
 	for r, op := range docd {
-		path := r[strings.Index(r, " ")+1:]
-		sec := doc.Security
-		if op.Security != nil {
-			sec = *op.Security
-		}
-		var schemes []string
-		for _, req := range sec {
-			for name := range req {
-				schemes = append(schemes, name)
-			}
-		}
+		_, path, _ := strings.Cut(r, " ")
 		var want []string
 		switch {
 		case path == "/v1/openapi.json" || path == "/healthz" || path == "/readyz":
@@ -134,8 +125,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 		default:
 			t.Errorf("%s: a path outside /v1 and /webhooks; say which guard it has", r)
 		}
-		if !slices.Equal(schemes, want) {
-			t.Errorf("%s: security %v, want %v", r, schemes, want)
+		if got := schemes(doc, op); !slices.Equal(got, want) {
+			t.Errorf("%s: security %v, want %v", r, got, want)
 		}
 		if op.OperationID == "" || op.Summary == "" {
 			t.Errorf("%s: needs an operationId and a summary", r)
@@ -152,7 +143,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 		role, _ := op.Extensions["x-role"].(string)
 		switch {
 		case role == "none":
-			if firstScheme(doc, op) == "bearer" {
+			if slices.Contains(schemes(doc, op), "bearer") {
 				t.Errorf("%s: x-role none but a bearer token is required", r)
 			}
 			continue
@@ -181,19 +172,20 @@ func TestOpenAPIRoutes(t *testing.T) {
 	}
 }
 
-// firstScheme is the security scheme an operation asks for first ("" for
-// none).
-func firstScheme(doc *openapi3.T, op *openapi3.Operation) string {
+// schemes are the security schemes an operation asks for (its own, else
+// the document's).
+func schemes(doc *openapi3.T, op *openapi3.Operation) []string {
 	sec := doc.Security
 	if op.Security != nil {
 		sec = *op.Security
 	}
+	var out []string
 	for _, req := range sec {
 		for name := range req {
-			return name
+			out = append(out, name)
 		}
 	}
-	return ""
+	return out
 }
 
 // sinkServer is a test instance (--sink) over e's database: the same
@@ -208,6 +200,7 @@ func sinkServer(t *testing.T, e *env) *Server {
 // TestOpenAPIErrorCodes: x-error-codes is exactly statusOf, so the
 // document names every code a client can meet, with its status.
 func TestOpenAPIErrorCodes(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Codes map[string]int `json:"x-error-codes"`
 	}
@@ -232,6 +225,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 // 2020-12 for 3.1, examples included), then each request example again
 // explicitly, and requires an example on every JSON request body.
 func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	doc := loadOpenAPI(t, e)
 	if err := doc.Validate(context.Background()); err != nil {
@@ -295,6 +289,7 @@ func bodyFields(s *openapi3.Schema) (props map[string]bool, required []string) {
 // fields its Go input type takes (the strict binding refuses any other),
 // for the routes whose input is a named type.
 func TestOpenAPIRequestFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	doc := loadOpenAPI(t, e)
 	for op, typ := range map[string]reflect.Type{
@@ -376,6 +371,7 @@ func init() {
 // responses with openapi3filter. Operations it does not reach are listed
 // in the test log.
 func TestOpenAPIResponses(t *testing.T) {
+	t.Parallel()
 	e := newHookEnv(t)
 	doc := loadOpenAPI(t, e)
 	reached := map[string]bool{}
