@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"safecontact/channels"
+	"safecontact/channels/twiliotest"
 )
 
 // loadOpenAPI fetches the document the way a client does (GET
@@ -588,4 +589,85 @@ func truncate(b []byte) string {
 		return string(b[:600]) + "…"
 	}
 	return string(b)
+}
+
+// TestOpenAPIQueueAnswers checks the success answers TestOpenAPIResponses
+// reaches only as errors: a call-back claimed, released, connected and
+// completed, the Twilio call webhooks on the way, and an escalation read,
+// acknowledged and resolved (the fixtures of the voice and check-in tests).
+func TestOpenAPIQueueAnswers(t *testing.T) {
+	t.Parallel()
+	t.Run("callbacks", func(t *testing.T) {
+		t.Parallel()
+		p := newVoicePipeline(t, nil)
+		doc := loadOpenAPI(t, p.env)
+		call := func(method, target string, body any, want int) resp {
+			t.Helper()
+			r := p.do(RoleStaff, method, target, body)
+			if r.Status != want {
+				t.Fatalf("%s %s: %d, want %d: %s", method, target, r.Status, want, r.Body)
+			}
+			validateAnswer(t, doc, method, target, r)
+			return r
+		}
+		hook := func(target string, form url.Values, want int) {
+			t.Helper()
+			req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), p.http.URL+target, form))
+			w := httptest.NewRecorder()
+			p.srv.Handler().ServeHTTP(w, req)
+			r := resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+			if r.Status != want {
+				t.Fatalf("POST %s: %d, want %d: %s", target, r.Status, want, r.Body)
+			}
+			validateAnswer(t, doc, "POST", target, r)
+		}
+		call("PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}, 200)
+		code := p.voiceParticipant("+34 612 100 001", false, false)
+		_, task := p.queueVoice(code, true)
+		id := taskID(task)
+		call("GET", "/v1/callbacks", nil, 200)
+		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
+		call("POST", fmt.Sprintf("/v1/callbacks/%d/release", id), nil, 200)
+		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
+		sid := call("POST", fmt.Sprintf("/v1/callbacks/%d/connect", id), nil, 202).json(t)["call"].(map[string]any)["sid"].(string)
+		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.fake.AccountSID()}, "From": {orgVoiceNumber}, "To": {staffE164}}
+		answered := maps.Clone(leg)
+		answered["CallStatus"] = []string{"in-progress"}
+		hook(fmt.Sprintf("/webhooks/twilio/voice/bridge?task=%d", id), answered, 200)
+		done := maps.Clone(leg)
+		done["CallStatus"], done["CallDuration"] = []string{"completed"}, []string{"30"}
+		hook(fmt.Sprintf("/webhooks/twilio/voice/status?task=%d", id), done, 204)
+		call("POST", fmt.Sprintf("/v1/callbacks/%d/complete", id), example(t, doc, "POST /v1/callbacks/{id}/complete", "reached"), 200)
+	})
+	t.Run("escalations", func(t *testing.T) {
+		t.Parallel()
+		r := newCheckinRig(t, nil)
+		doc := loadOpenAPI(t, r.env)
+		r.start()
+		if !r.reply("ayuda") {
+			t.Fatal("the help reply was not taken")
+		}
+		es := r.escalations()
+		if len(es) != 1 {
+			t.Fatalf("%d escalations", len(es))
+		}
+		base := "/v1/escalations/" + es[0]["id"].(string)
+		for _, c := range []struct {
+			method, target string
+			body           any
+		}{
+			{"GET", "/v1/escalations", nil},
+			{"GET", base, nil},
+			{"POST", base + "/ack", example(t, doc, "POST /v1/escalations/{id}/ack", "calling")},
+			{"POST", base + "/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
+		} {
+			a := r.do(RoleStaff, c.method, c.target, c.body)
+			if a.Status != 200 {
+				t.Fatalf("%s %s: %d %s", c.method, c.target, a.Status, a.Body)
+			}
+			validateAnswer(t, doc, c.method, c.target, a)
+		}
+	})
 }
