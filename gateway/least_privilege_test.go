@@ -318,6 +318,8 @@ func readRoutes() map[string]readCase {
 		// Her replies reach her caseworker's inbox only.
 		"/v1/inbox": {"/v1/inbox", same(200), []string{"necesito hablar"}},
 		"/v1/users": {"/v1/users", adminOnly(200), nil},
+		// The API's own description: public, the same for everyone.
+		"/v1/openapi.json": {"/v1/openapi.json", same(200), nil},
 	}
 }
 
