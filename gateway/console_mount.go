@@ -84,13 +84,15 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 // Signin is the sign-in service (nil until NewConsole).
 func (s *Server) Signin() *signin.Service { return s.signin }
 
+type consoleReqKey struct{}
+
 type consoleReq struct {
 	ip net.IP
 	id string
 }
 
 func consoleReqOf(r *http.Request) consoleReq {
-	v, _ := r.Context().Value(consoleReq{}).(consoleReq)
+	v, _ := r.Context().Value(consoleReqKey{}).(consoleReq)
 	return v
 }
 
@@ -111,7 +113,7 @@ func (s *Server) noRoute(c *gin.Context) {
 	// gin has set 404 already; a handler that writes without WriteHeader
 	// means 200.
 	c.Status(http.StatusOK)
-	ctx := context.WithValue(c.Request.Context(), consoleReq{}, consoleReq{ip: net.ParseIP(c.ClientIP()), id: c.GetString(ctxRequestID)})
+	ctx := context.WithValue(c.Request.Context(), consoleReqKey{}, consoleReq{ip: net.ParseIP(c.ClientIP()), id: c.GetString(ctxRequestID)})
 	s.console.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 }
 
