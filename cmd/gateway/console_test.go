@@ -64,7 +64,8 @@ func startServe(t *testing.T, users ...string) (served, map[string]string) {
 			"--metrics-addr", ""}, &bytes.Buffer{}, s.log)
 	}()
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: on a loaded machine migrations and NATS can take a while.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if res, err := http.Get(s.base + "/healthz"); err == nil && res.StatusCode == 200 {
 			res.Body.Close()
