@@ -63,7 +63,13 @@ func startServe(t *testing.T, users ...string) (served, map[string]string) {
 		run(ctx, []string{"serve", "--sink", "--database-url", dbURL, "--key-file", keyFile, "--data-dir", dir, "--addr", addr,
 			"--metrics-addr", ""}, &bytes.Buffer{}, s.log)
 	}()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", s.log.String())
+		}
+	})
 	// Generous: on a loaded machine migrations and NATS can take a while.
 	deadline := time.Now().Add(90 * time.Second)
 	for {
