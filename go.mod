@@ -26,6 +26,7 @@ require (
 	github.com/twilio/twilio-go v1.31.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/net v0.62.0
+	golang.org/x/term v0.48.0
 	golang.org/x/text v0.44.0
 	golang.org/x/time v0.16.0
 )

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,6 +54,9 @@ type AppConfig struct {
 	// bearer token it requires (required off loopback).
 	MetricsAddr  string
 	MetricsToken string
+	// Console: the web console at / (Open fills AllowLoopbackHTTP and
+	// adds PublicURL's origin to TrustedOrigins).
+	Console ConsoleConfig
 }
 
 // App is a running gateway process: its connections and HTTP server.
@@ -203,6 +207,17 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			}
 		}
 	}
+	// The console's session cookie is Secure, except over plain HTTP from
+	// loopback when nothing but loopback can reach the server (no TLS and
+	// no proxy in front: checkListen keeps it on a loopback address).
+	cfg.Console.AllowLoopbackHTTP = cfg.TLSCert == "" && !cfg.InsecureBehindProxy
+	if u, err := url.Parse(cfg.Service.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		cfg.Console.TrustedOrigins = append(cfg.Console.TrustedOrigins, u.Scheme+"://"+u.Host)
+	}
+	if _, _, err := a.Server.NewConsole(cfg.Console); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	if a.cfg.Worker.StatusCallback == "" && cfg.Service.PublicURL != "" {
 		a.cfg.Worker.StatusCallback = strings.TrimRight(cfg.Service.PublicURL, "/") + "/webhooks/twilio/status"
 	}
@@ -245,7 +260,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 		for _, run := range []func(context.Context){
 			a.Server.relay.Run,
 			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
-			a.Server.NewScheduler().Run,
+			a.scheduler().Run,
 			a.Server.NewSequencer().Run,
 			a.Server.NewStaffAlerter(a.senders["sms"]).Run,
 		} {
@@ -264,6 +279,18 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// scheduler is the server's scheduler with the sign-in pruning step: a
+// scheduler step, not a ticker of its own, so only the leader prunes
+// (replicas do not race to delete the same rows) and its failures are
+// logged with the scheduler's.
+func (a *App) scheduler() *Scheduler {
+	sc := a.Server.NewScheduler()
+	if svc := a.Server.Signin(); svc != nil {
+		sc.AddStep(pruneSignin(svc, a.log))
+	}
+	return sc
 }
 
 // Close releases everything Open made.

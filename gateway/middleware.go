@@ -114,7 +114,9 @@ func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	route := c.FullPath()
-	if route == "" {
+	if route == "" && c.GetBool(ctxConsole) {
+		route = "console" // its paths can hold a participant's code
+	} else if route == "" {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()

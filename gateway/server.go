@@ -21,6 +21,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth/signin"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -74,6 +75,10 @@ type Server struct {
 	stop         context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
+	// console serves every path the API does not (console_mount.go);
+	// set by NewConsole before serving. nil: none mounted.
+	console http.Handler
+	signin  *signin.Service
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -152,7 +157,7 @@ func (s *Server) routes() *gin.Engine {
 		s.log.Warn("trusted proxies", "err", err)
 	}
 	r.Use(s.requestID, s.accessLog, gin.CustomRecovery(s.recovered))
-	r.NoRoute(func(c *gin.Context) { setAPIHeaders(c); fail(c, notFound("route")) })
+	r.NoRoute(s.noRoute)
 	r.NoMethod(func(c *gin.Context) { setAPIHeaders(c); fail(c, &errsMethod) })
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

@@ -73,6 +73,10 @@ type NewUser struct {
 	Role Role
 	// ExpiresIn: the token expires this long after now (0: never).
 	ExpiresIn time.Duration
+	// Password: her first console password ("" none: an integration's
+	// user, or one set later with SetUserPassword). Someone else chose
+	// it, so she must change it at her first sign-in.
+	Password string
 }
 
 // AddUser creates a staff user with a token that does not expire.
@@ -95,6 +99,12 @@ func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (s
 	if nu.ExpiresIn > 0 {
 		exp = sql.NullTime{Time: time.Now().UTC().Add(nu.ExpiresIn), Valid: true}
 	}
+	if nu.Password != "" {
+		// Refused before anything is written.
+		if err := signin.CheckPassword(nu.Password, name); err != nil {
+			return "", err
+		}
+	}
 	token := NewToken()
 	err = db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
 		if err := q.LockUsers(ctx); err != nil {
@@ -110,20 +120,45 @@ func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (s
 				return errs.Field("duplicate_user", "name", "a user with this name, or one that looks the same, already exists")
 			}
 		}
-		if _, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp}); err != nil {
+		u, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp})
+		if err != nil {
 			var pg *pgconn.PgError
 			if errors.As(err, &pg) && pg.Code == "23505" {
 				return errs.Field("duplicate_user", "name", "a user with this name already exists")
 			}
 			return err
 		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}})
-		return err
+		if _, err = Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}}); err != nil {
+			return err
+		}
+		if nu.Password == "" {
+			return nil
+		}
+		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, nu.Password, true)
 	})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// SetUserPassword gives an active user a new console password chosen by
+// an administrator (the CLI's reset-password): she must change it at her
+// next sign-in, her sessions end and her devices are forgotten, and the
+// change is audited (password.set; never the password).
+func SetUserPassword(ctx context.Context, pool *sql.DB, actor *Actor, name, password string) error {
+	if err := textcheck.Chars("name", name); err != nil {
+		return err
+	}
+	return db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+		u, err := q.UserByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+			return errs.New("not_found", "no active user with that name")
+		} else if err != nil {
+			return err
+		}
+		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, password, true)
+	})
 }
 
 // ListUsers returns every staff user.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -138,11 +139,18 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	name := fs.String("name", "", "user name (add, disable, rotate)")
 	role := fs.String("role", "staff", "role: staff, supervisor or admin (add)")
 	expires := fs.String("expires", "", "token lifetime, e.g. 90d or 12h; empty: no expiry (add), keep the current one (rotate)")
+	generate := fs.Bool("generate-password", false, "generate the console password and print it once (add, reset-password)")
+	noPassword := fs.Bool("no-password", false, "no console password: an integration's user, API token only (add)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin [--expires 90d]\n       gateway users list\n       gateway users disable --name NAME\n       gateway users rotate --name NAME [--expires 90d]")
+		fmt.Fprintln(stderr, "usage: gateway users add --name NAME --role staff|supervisor|admin [--expires 90d] [--generate-password | --no-password]\n       gateway users reset-password --name NAME [--generate-password]\n       gateway users list\n       gateway users disable --name NAME\n       gateway users rotate --name NAME [--expires 90d]")
+		fmt.Fprintln(stderr, "A console password is typed at a prompt (not shown), read from a line of standard input when it is not a terminal, or generated and printed once with --generate-password; she chooses her own at her first sign-in.")
 		fs.PrintDefaults()
 	}
-	sub, err := parseSub(fs, args, "add, list, disable or rotate")
+	if len(args) > 1 && args[0] == "reset-password" && !strings.HasPrefix(args[1], "-") {
+		// "gateway users reset-password NAME [flags]"
+		args = append([]string{args[0], "--name", args[1]}, args[2:]...)
+	}
+	sub, err := parseSub(fs, args, "add, reset-password, list, disable or rotate")
 	if err != nil {
 		return err
 	}
@@ -162,11 +170,38 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		token, err := gateway.AddUserWith(ctx, pool, actor, gateway.NewUser{Name: *name, Role: r, ExpiresIn: exp})
+		var password string
+		if !*noPassword {
+			if password, err = newPassword(stdin, stderr, *generate); err != nil {
+				return err
+			}
+		}
+		token, err := gateway.AddUserWith(ctx, pool, actor, gateway.NewUser{Name: *name, Role: r, ExpiresIn: exp, Password: password})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "user %s (%s) added.\ntoken (shown once, store it now): %s\n", printable(*name), r, token)
+		switch {
+		case *noPassword:
+			fmt.Fprintf(stdout, "no console password (API token only); set one with: gateway users reset-password %s\n", printable(*name))
+		case *generate:
+			fmt.Fprintf(stdout, "console password (shown once; she chooses her own at first sign-in): %s\n", password)
+		default:
+			fmt.Fprintln(stdout, "console password set; she chooses her own at first sign-in.")
+		}
+		return nil
+	case "reset-password":
+		password, err := newPassword(stdin, stderr, *generate)
+		if err != nil {
+			return err
+		}
+		if err := gateway.SetUserPassword(ctx, pool, actor, *name, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s has a new console password; her sessions have ended and she chooses her own at her next sign-in.\n", printable(*name))
+		if *generate {
+			fmt.Fprintf(stdout, "console password (shown once): %s\n", password)
+		}
 		return nil
 	case "list":
 		users, err := gateway.ListUsers(ctx, pool)
@@ -203,7 +238,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "user %s has a new token; the old one no longer works.\ntoken (shown once, store it now): %s\n", printable(v.Name), token)
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q: use add, list, disable or rotate", sub)
+	return fmt.Errorf("unknown subcommand %q: use add, reset-password, list, disable or rotate", sub)
 }
 
 // printable shows a user name on a terminal: names made before the slug

@@ -108,6 +108,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("GATEWAY_METRICS_ADDR", "127.0.0.1:9464"), "listen address of /metrics, kept off the API port; empty for none (env GATEWAY_METRICS_ADDR)")
 	cfg.Service.RevealDailyBudget = new(0)
 	fs.IntVar(cfg.Service.RevealDailyBudget, "reveal-daily-budget", envInt("GATEWAY_REVEAL_DAILY_BUDGET", 5), "phone numbers one staff user may reveal in 24 hours; 0: none (env GATEWAY_REVEAL_DAILY_BUDGET)")
+	fs.StringVar(&cfg.Console.Zone, "console-zone", env("GATEWAY_CONSOLE_ZONE", "UTC"), "the console's time zone for staff who chose none on their account page (IANA name, e.g. Europe/Madrid) (env GATEWAY_CONSOLE_ZONE)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("GATEWAY_METRICS_TOKEN", ""), "bearer token /metrics requires; required when --metrics-addr is not loopback (env GATEWAY_METRICS_TOKEN or GATEWAY_METRICS_TOKEN_FILE)")
 	fs.IntVar(&cfg.Service.RevealBurst, "reveal-burst", envInt("GATEWAY_REVEAL_BURST", 3), "reveals by one user within an hour that alert the supervisors (env GATEWAY_REVEAL_BURST)")
 	_ = proxies

@@ -19,13 +19,15 @@ import (
 
 	"safecontact/db"
 	"safecontact/gateway"
+	"safecontact/gateway/auth/signin"
 	"safecontact/keys"
 	"safecontact/migrations"
 )
 
 // cmdDev gives a new user a running gateway with no set-up: it finds or
 // starts PostgreSQL, uses the in-process NATS server, makes a key file and
-// an admin token on first run, and prints the URL and the token.
+// an admin (API token and console password) on first run, and prints the
+// console's URL, the password and the token.
 func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,9 +80,11 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		pool.Close()
 		return err
 	}
-	var token string
+	var token, password string
 	if len(users) == 0 {
-		if token, err = gateway.AddUser(ctx, pool, gateway.SystemActor("dev"), "admin", gateway.RoleAdmin); err != nil {
+		password = signin.GeneratePassword()
+		nu := gateway.NewUser{Name: "admin", Role: gateway.RoleAdmin, Password: password}
+		if token, err = gateway.AddUserWith(ctx, pool, gateway.SystemActor("dev"), nu); err != nil {
 			pool.Close()
 			return err
 		}
@@ -96,11 +100,14 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	go func() {
 		addr := <-ready
 		fmt.Fprintf(stdout, "\nsafecontact gateway (dev) is running at http://%s\n", addr)
+		fmt.Fprintf(stdout, "console: open http://%s/ in a browser\n", addr)
 		if token != "" {
-			fmt.Fprintf(stdout, "admin token (shown once; store it now): %s\n", token)
+			fmt.Fprintf(stdout, "sign in as admin with the password (shown once): %s\n", password)
+			fmt.Fprintln(stdout, "  then choose your own password and set up the second step (an authenticator app).")
+			fmt.Fprintf(stdout, "admin API token (shown once; store it now): %s\n", token)
 			fmt.Fprintf(stdout, "try:  curl -H 'Authorization: Bearer %s' http://%s/v1/participants\n\n", token, addr)
 		} else {
-			fmt.Fprintf(stdout, "users already exist; the admin token was printed on first run.\nmake another with: gateway users add --database-url '%s' --name NAME --role admin\n\n", redactURL(cfg.DatabaseURL))
+			fmt.Fprintf(stdout, "users already exist; the admin's password and token were printed on first run.\nnew password: gateway users reset-password admin --generate-password --database-url '%s'\nanother user: gateway users add --database-url '%s' --name NAME --role admin --generate-password\n\n", redactURL(cfg.DatabaseURL), redactURL(cfg.DatabaseURL))
 		}
 	}()
 	return app.Serve(ctx, ready)

@@ -42,7 +42,7 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	if code, _, stderr := runCmd(t, "keys", "init", "--key-file", keyFile); code != 0 {
 		t.Fatalf("keys init: %s", stderr)
 	}
-	code, out, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "ana", "--role", "staff")
+	code, out, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "ana", "--role", "staff")
 	token := regexp.MustCompile(`sc_[a-z2-7]{52}`).FindString(out)
 	if code != 0 || token == "" {
 		t.Fatalf("users add: %d %q %q", code, out, stderr)

@@ -31,7 +31,7 @@ func commands() []command {
 		{"migrate", "migrate up|status: apply or list database migrations", cmdMigrate},
 		{"keys", "keys init|rotate|audit-keypair: create or rotate the encryption key file; make the audit key pair", cmdKeys},
 		{"org", "org init|show: the organisation's key pairs for referral packages, its fingerprint and partner card", cmdOrg},
-		{"users", "users add|list|disable: manage staff users and API tokens", cmdUsers},
+		{"users", "users add|reset-password|list|disable|rotate: manage staff users, console passwords and API tokens", cmdUsers},
 		{"sanitize", "read a message on stdin, print the discreet-content filter's verdict as JSON", cmdSanitize},
 		{"templates", "templates list|render: the message catalogue, for authors", cmdTemplates},
 		{"audit", "audit verify|checkpoint|export|open: check the tamper-evident contact log, keep its checkpoints, open sealed texts", cmdAudit},

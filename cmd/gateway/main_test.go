@@ -104,13 +104,13 @@ func TestRevealBudgetFlag(t *testing.T) {
 // and a name made before the rule cannot rewrite the terminal.
 func TestUsersExpiryRotationAndListing(t *testing.T) {
 	pool, url := dbtest.New(t)
-	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "evil\x1b[2K", "--role", "staff"); code != 1 || !strings.Contains(stderr, "invalid_text") {
+	if code, _, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "evil\x1b[2K", "--role", "staff"); code != 1 || !strings.Contains(stderr, "invalid_text") {
 		t.Fatalf("escape in a name: %d %q", code, stderr)
 	}
-	if code, out, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "temp", "--role", "staff", "--expires", "90d"); code != 0 || !strings.Contains(out, "sc_") {
+	if code, out, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "temp", "--role", "staff", "--expires", "90d"); code != 0 || !strings.Contains(out, "sc_") {
 		t.Fatalf("add --expires: %d %q %q", code, out, stderr)
 	}
-	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "x2", "--expires", "forever"); code != 1 || !strings.Contains(stderr, "invalid_expiry_format") {
+	if code, _, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "x2", "--expires", "forever"); code != 1 || !strings.Contains(stderr, "invalid_expiry_format") {
 		t.Fatalf("bad expiry: %d %q", code, stderr)
 	}
 	code, out, stderr := runCmd(t, "users", "rotate", "--database-url", url, "--name", "temp")
@@ -146,11 +146,11 @@ func TestKeysInitRefusesOverwrite(t *testing.T) {
 
 func TestUsersAndMigrateCommands(t *testing.T) {
 	_, url := dbtest.New(t)
-	code, out, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "alice", "--role", "supervisor")
+	code, out, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "alice", "--role", "supervisor")
 	if code != 0 || !regexp.MustCompile(`token \(shown once, store it now\): sc_[a-z2-7]{52}`).MatchString(out) {
 		t.Fatalf("users add: %d %q %q", code, out, stderr)
 	}
-	if code, _, stderr := runCmd(t, "users", "add", "--database-url", url, "--name", "bob", "--role", "boss"); code != 1 || !strings.Contains(stderr, "invalid_role") {
+	if code, _, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "bob", "--role", "boss"); code != 1 || !strings.Contains(stderr, "invalid_role") {
 		t.Fatalf("bad role: %d %q", code, stderr)
 	}
 	if code, _, _ := runCmd(t, "users", "disable", "--database-url", url, "--name", "alice"); code != 0 {

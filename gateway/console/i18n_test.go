@@ -24,8 +24,8 @@ func builtin(t *testing.T) *console.Catalog {
 	return cat
 }
 
-// Every key the templates and handlers use is in English, and Spanish has
-// every English key with the same placeholders.
+// Every key the templates and handlers use is in English, and every other
+// language has every English key with the same placeholders.
 func TestCatalogueComplete(t *testing.T) {
 	t.Parallel()
 	cat := builtin(t)
@@ -67,24 +67,40 @@ func TestCatalogueComplete(t *testing.T) {
 			t.Errorf("key %q in en.json is used nowhere", k)
 		}
 	}
-	es := cat.Localizer(language.Spanish, nil)
-	esKeys := cat.Keys(language.Spanish)
+	// Every other language has every English key, with the same
+	// placeholders, and no key English lacks.
 	ph := regexp.MustCompile(`\{[a-z_]+\}`)
-	for _, k := range enKeys {
-		if !slices.Contains(esKeys, k) {
-			t.Errorf("es.json lacks %q", k)
-			continue
-		}
-		a, b := ph.FindAllString(en.T(k, "count", 2), -1), ph.FindAllString(es.T(k, "count", 2), -1)
-		slices.Sort(a)
-		slices.Sort(b)
-		if !slices.Equal(a, b) {
-			t.Errorf("%q: placeholders %v in en, %v in es", k, a, b)
+	langs := cat.Languages()
+	for _, want := range []language.Tag{language.Spanish, language.Italian, language.French, language.Portuguese, language.Catalan, language.Romanian} {
+		if !slices.Contains(langs, want) {
+			t.Errorf("no %s catalogue", want)
 		}
 	}
-	for _, k := range esKeys {
-		if !slices.Contains(enKeys, k) {
-			t.Errorf("es.json has %q, which en.json lacks", k)
+	for _, tag := range langs {
+		if tag == language.English {
+			continue
+		}
+		L := cat.Localizer(tag, nil)
+		keys := cat.Keys(tag)
+		for _, k := range enKeys {
+			if !slices.Contains(keys, k) {
+				t.Errorf("%s.json lacks %q", tag, k)
+				continue
+			}
+			// Several counts, so each plural form is seen.
+			for _, n := range []int{1, 2, 5, 21, 1000000} {
+				a, b := ph.FindAllString(en.T(k, "count", n), -1), ph.FindAllString(L.T(k, "count", n), -1)
+				slices.Sort(a)
+				slices.Sort(b)
+				if !slices.Equal(a, b) {
+					t.Errorf("%s %q (count %d): placeholders %v in en, %v", tag, k, n, a, b)
+				}
+			}
+		}
+		for _, k := range keys {
+			if !slices.Contains(enKeys, k) {
+				t.Errorf("%s.json has %q, which en.json lacks", tag, k)
+			}
 		}
 	}
 }

@@ -631,6 +631,22 @@ func (s *Service) SecondFactor(ctx context.Context, token, code string, c Client
 // her own at her next sign-in: set it whenever someone other than her
 // knows the password.
 func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, userID int64, password string, mustChange bool) error {
+	return setPassword(ctx, q, s.audit, s.now(), func(p string) (string, error) { return s.hash(ctx, "", p) }, actor, userID, password, mustChange)
+}
+
+// SetPasswordOffline is SetPassword for a process that runs no Service:
+// the CLI (`gateway users add`, `gateway users reset-password`), which has
+// the database but neither the key ring nor the hashing queue (it hashes
+// one password, with params). audit and now are as in Deps.
+func SetPasswordOffline(ctx context.Context, q *db.Queries, audit AuditFunc, params Params, now time.Time, actor Actor, userID int64, password string, mustChange bool) error {
+	if params == (Params{}) {
+		params = DefaultParams
+	}
+	hash := func(p string) (string, error) { return HashPassword(p, params) }
+	return setPassword(ctx, q, audit, now.UTC().Truncate(time.Microsecond), hash, actor, userID, password, mustChange)
+}
+
+func setPassword(ctx context.Context, q *db.Queries, audit AuditFunc, now time.Time, hashPassword func(string) (string, error), actor Actor, userID int64, password string, mustChange bool) error {
 	u, err := q.UserByID(ctx, userID)
 	if err != nil {
 		return err
@@ -638,11 +654,11 @@ func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, u
 	if err := CheckPassword(password, u.Name); err != nil {
 		return err
 	}
-	hash, err := s.hash(ctx, "", password)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return err
 	}
-	if err := q.SetPassword(ctx, db.SetPasswordParams{UserID: userID, PasswordHash: sql.NullString{String: hash, Valid: true}, Now: s.now(), MustChange: mustChange}); err != nil {
+	if err := q.SetPassword(ctx, db.SetPasswordParams{UserID: userID, PasswordHash: sql.NullString{String: hash, Valid: true}, Now: now, MustChange: mustChange}); err != nil {
 		return err
 	}
 	if _, err := EndUserSessions(ctx, q, userID); err != nil {
@@ -651,7 +667,7 @@ func (s *Service) SetPassword(ctx context.Context, q *db.Queries, actor Actor, u
 	if err := q.ForgetUserDevices(ctx, userID); err != nil {
 		return err
 	}
-	return s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActPasswordSet, Details: map[string]any{"user": u.Name, "must_change": mustChange}})
+	return audit(ctx, q, AuditEvent{Actor: actor, Action: ActPasswordSet, Details: map[string]any{"user": u.Name, "must_change": mustChange}})
 }
 
 // EndUserSessions ends every console session of a user, in the caller's
