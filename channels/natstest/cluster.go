@@ -163,6 +163,33 @@ func (c *Cluster) find(is func(*server.Server) bool) int {
 	return -1
 }
 
+// StreamMsgs returns, per node, how many messages that node's own copy of
+// stream holds (-1 for a node that is down or has no copy). On a
+// work-queue stream every copy should reach 0 once everything is
+// acknowledged; a replica that keeps acknowledged entries is the fault
+// seen with older servers.
+func (c *Cluster) StreamMsgs(stream string) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]int, len(c.nodes))
+	for i, s := range c.nodes {
+		out[i] = -1
+		if s == nil {
+			continue
+		}
+		ad, err := s.JszAccount(&server.JSzOptions{Account: Account, Streams: true})
+		if err != nil {
+			continue
+		}
+		for _, sd := range ad.Streams {
+			if sd.Name == stream {
+				out[i] = int(sd.State.Msgs)
+			}
+		}
+	}
+	return out
+}
+
 // WaitStreamLeader waits until stream has a leader on a running node and
 // returns its index.
 func (c *Cluster) WaitStreamLeader(ctx context.Context, stream string) (int, error) {
