@@ -67,6 +67,7 @@ type steadySender struct {
 	ids  []string
 	at   []time.Time
 	stop chan struct{}
+	once sync.Once
 	done chan struct{}
 }
 
@@ -87,11 +88,6 @@ func startSteadySender(p *pipeline, codes []string, interval time.Duration) *ste
 			})
 			if r.Status != 202 {
 				p.t.Errorf("accept during a node failure: %d %s", r.Status, r.Body)
-				for _, l := range strings.Split(p.logs.String(), "\n") {
-					if strings.Contains(l, `"level":"ERROR"`) {
-						p.t.Log(l)
-					}
-				}
 				return
 			}
 			id, _ := r.json(p.t)["id"].(string)
@@ -113,7 +109,7 @@ func (s *steadySender) acceptedSince(t time.Time) []string {
 }
 
 func (s *steadySender) finish() []string {
-	close(s.stop)
+	s.once.Do(func() { close(s.stop) })
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -141,6 +137,15 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	cluster := natstest.Start(t, 3)
 	p := newPipelineNATS(t, cluster.URL(), 3)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range strings.Split(p.logs.String(), "\n") {
+				if strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) {
+					t.Log(l)
+				}
+			}
+		}
+	})
 	p.fake.SetRecord(false)
 	log := &sendLog{times: map[string][]time.Time{}}
 	p.fake.OnCreate = log.record
@@ -160,6 +165,7 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 		down, settle = hold/3, hold/6
 	}
 	sender := startSteadySender(p, codes, 20*time.Millisecond)
+	t.Cleanup(func() { sender.finish() }) // before the gateway stops
 	kill := func(what string, leader func() (int, error)) {
 		t.Helper()
 		time.Sleep(settle)

@@ -107,7 +107,7 @@ func newEnvNATS(t testing.TB, cfg Config, natsURL string, replicas int) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	js, err := channels.NewJetStream(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
