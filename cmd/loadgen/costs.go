@@ -26,7 +26,8 @@ const clockTicks = 100
 // generator's own under "loadgen". A name "comm:word" counts only the
 // processes of that name whose command line contains word (PostgreSQL
 // backends show their database there, so "postgres:sc_load" is the
-// backends serving one database, apart from others sharing the server).
+// backends serving one database, apart from others sharing the server;
+// "nats-server:/tmp/x" is the server with that store).
 func readCPU(names []string) map[string]map[int]int64 {
 	out := map[string]map[int]int64{"loadgen": {}}
 	for _, n := range names {
@@ -66,9 +67,9 @@ func readCPU(names []string) map[string]map[int]int64 {
 			if filtered {
 				if cmdline == "" {
 					b, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
-					cmdline = string(b)
+					cmdline = strings.ReplaceAll(string(b), "\x00", " ")
 				}
-				if !strings.Contains(cmdline, " "+word+" ") {
+				if !strings.Contains(cmdline, word) {
 					continue
 				}
 			}
@@ -97,6 +98,7 @@ type tableCounts struct {
 }
 
 type pgCounters struct {
+	lsn     string
 	walLSN  int64 // bytes
 	commits int64
 	tables  map[string]tableCounts
@@ -109,8 +111,8 @@ func readPG(ctx context.Context, url string) (*pgCounters, error) {
 	}
 	defer pool.Close()
 	c := &pgCounters{tables: map[string]tableCounts{}}
-	if err := pool.QueryRowContext(ctx, `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, xact_commit
-		FROM pg_stat_database WHERE datname = current_database()`).Scan(&c.walLSN, &c.commits); err != nil {
+	if err := pool.QueryRowContext(ctx, `SELECT l::text, l - '0/0'::pg_lsn, xact_commit
+		FROM pg_current_wal_lsn() l, pg_stat_database WHERE datname = current_database()`).Scan(&c.lsn, &c.walLSN, &c.commits); err != nil {
 		return nil, err
 	}
 	rows, err := pool.QueryContext(ctx, `SELECT t.relname, t.n_tup_ins, t.n_tup_upd, t.n_tup_hot_upd, t.n_tup_del,
@@ -139,7 +141,10 @@ func printPG(b, a *pgCounters, accepted int64) {
 	n := float64(accepted)
 	commits := a.commits - b.commits
 	wal := a.walLSN - b.walLSN
-	fmt.Printf("postgres per message: WAL %.0f bytes, commits %.2f (%d commits, %d WAL bytes in all)\n", float64(wal)/n, float64(commits)/n, commits, wal)
+	// The WAL position is the whole server's: other databases' writes
+	// count too (pg_waldump over the range can pick out one database's).
+	fmt.Printf("postgres per message: WAL %.0f bytes (whole server, LSN %s to %s), commits %.2f (%d commits of this database)\n",
+		float64(wal)/n, b.lsn, a.lsn, float64(commits)/n, commits)
 	var names []string
 	for name := range a.tables {
 		names = append(names, name)

@@ -161,6 +161,8 @@ func run(ctx context.Context, c config) error {
 
 	var before *pgCounters
 	if c.dbURL != "" {
+		// Let the set-up's counters reach the statistics first.
+		time.Sleep(2 * time.Second)
 		if before, err = readPG(ctx, c.dbURL); err != nil {
 			return fmt.Errorf("database counters: %w", err)
 		}
