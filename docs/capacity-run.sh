@@ -68,3 +68,26 @@ set -- $range
     /rmgr: Transaction/ && (tx in seen) { mine += tot }
     END { if (all == 0) { print "pg_waldump: no records in the range"; exit }
       printf "WAL of this database per message (pg_waldump): %.0f bytes (%.0f%% of the range; full-page images %.0f bytes/message)\n", mine / n, 100 * mine / all, fpi / n }'
+# Commits per message by pipeline stage, told apart by the tables a
+# transaction wrote (indexes counted as their table, sequences ignored):
+# accept writes messages and outbox; the relay deletes from outbox alone;
+# worker claims and records and provider callbacks write messages without
+# outbox; the audit sequencer writes audit tables alone. Read-only
+# transactions write no WAL and are not here (they are in xact_commit).
+psql -AtF' ' -c "SELECT c.relfilenode, coalesce(t.relname, c.relname) FROM pg_class c
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid
+  WHERE c.relfilenode <> 0" sc_capacity > $work/relmap
+/usr/lib/postgresql/15/bin/pg_waldump -p $work/wal -s $1 -e $2 2>/dev/null |
+  awk -v db="1663/$oid/" -v n="$accepted" -v relmap=$work/relmap '
+    BEGIN { while ((getline line < relmap) > 0) { split(line, f, " "); name[f[1]] = f[2] } }
+    { split($0, a, "tx:"); split(a[2], b, ","); tx = b[1] + 0 }
+    /rmgr: Transaction/ && / COMMIT/ { if (tx in w) { x = w[tx]
+        st = index(x, " outbox ") ? (index(x, " messages ") ? "accept" : "relay") : \
+             index(x, " messages ") ? "worker and callbacks" : \
+             (x ~ /^( audit_[a-z]+ )+$/) ? "audit sequencer" : "other"
+        stage[st]++; total++; delete w[tx] } next }
+    tx && index($0, db) { s = $0; while ((p = index(s, db)) > 0) { s = substr(s, p + length(db)); split(s, r, /[^0-9]/)
+        t = (r[1] in name) ? name[r[1]] : "rel" r[1]
+        if (t !~ /_seq$/ && index(w[tx], " " t " ") == 0) w[tx] = w[tx] " " t " " } }
+    END { printf "commits per message by stage (pg_waldump; %.2f in all):", total / n
+      for (k in stage) printf " %s %.3f;", k, stage[k] / n; print "" }'
