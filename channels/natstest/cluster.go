@@ -215,14 +215,19 @@ func (c *Cluster) wait(ctx context.Context, leader func() int) (int, error) {
 	}
 }
 
+// waitMetaLeader waits for a meta leader that counts every node as an
+// online JetStream peer: before that, creating a stream with as many
+// replicas as nodes fails with "no suitable peers for placement".
 func (c *Cluster) waitMetaLeader(d time.Duration) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	if _, err := c.wait(ctx, func() int {
-		return c.find(func(s *server.Server) bool { return s.JetStreamIsLeader() })
+		return c.find(func(s *server.Server) bool {
+			return s.JetStreamIsLeader() && len(s.JetStreamClusterPeers()) == len(c.opts)
+		})
 	}); err != nil {
-		c.t.Fatalf("natstest: no JetStream meta leader after %s", d)
+		c.t.Fatalf("natstest: no JetStream meta leader with all %d peers after %s", len(c.opts), d)
 	}
 }
 
