@@ -50,6 +50,14 @@ type ConsumerConfig struct {
 	// message (one transaction and a few statements for the lot); the
 	// safety lane should not linger.
 	Linger time.Duration
+	// Target and Stretch: a lingering batch that still holds fewer than
+	// Target messages after Linger waits up to Stretch longer for them
+	// (defaults 8 and 3 × Linger; never for a lane without linger). With
+	// the load spread over several gateway processes each sees a share of
+	// it; without the stretch each would commit per batch as often as one
+	// process does for all of it.
+	Target  int
+	Stretch time.Duration
 	// Limiter is shared by both lanes of a channel. The bulk lane waits
 	// for a token; the safety lane takes one without waiting, pushing bulk
 	// back, so a check-in is never stuck behind a reminder run.
@@ -69,6 +77,12 @@ func (c *ConsumerConfig) defaults() {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 16
+	}
+	if c.Target == 0 {
+		c.Target = 8
+	}
+	if c.Stretch == 0 {
+		c.Stretch = 3 * c.Linger
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -182,7 +196,7 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 			first.Nak()
 			return nil
 		}
-		batch := Gather(ctx, []jetstream.Msg{first}, msgs, cfg.BatchSize, cfg.Linger)
+		batch := GatherStretched(ctx, []jetstream.Msg{first}, msgs, cfg.BatchSize, cfg.Linger, min(cfg.Target, cfg.BatchSize), cfg.Stretch)
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
@@ -228,6 +242,21 @@ func Gather[T any](ctx context.Context, batch []T, in <-chan T, max int, linger 
 		}
 	}
 	return batch
+}
+
+// GatherStretched is Gather with linger, and then, while the batch holds
+// fewer than target items, up to stretch longer for them; what else has
+// arrived by then joins too, up to max. A process that sees a share of
+// the load (one of several gateways) so forms batches of about the size
+// one process would, paying the wait in latency; at high load the batch
+// is full within linger and nothing changes. Without linger it is Gather.
+func GatherStretched[T any](ctx context.Context, batch []T, in <-chan T, max int, linger time.Duration, target int, stretch time.Duration) []T {
+	batch = Gather(ctx, batch, in, max, linger)
+	if linger <= 0 || stretch <= 0 || len(batch) >= target {
+		return batch
+	}
+	batch = Gather(ctx, batch, in, target, stretch)
+	return Gather(ctx, batch, in, max, 0)
 }
 
 func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, batch []jetstream.Msg, h BatchHandler, dead DeadHandler) {
