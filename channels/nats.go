@@ -100,6 +100,20 @@ func Connect(url, name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
+// publishAckTimeout bounds the wait for a stream's answer to one
+// asynchronous publish. Without it a publish sent to a stream leader that
+// dies never answers, and the outbox relay waits its whole pass timeout
+// before trying again on the new leader (measured on a three-node cluster:
+// delivery stalled 10 s after the stream leader was killed). A publish
+// that timed out but was stored is dropped as a duplicate when retried
+// (Nats-Msg-Id).
+const publishAckTimeout = 2 * time.Second
+
+// NewJetStream is the JetStream context every process uses.
+func NewJetStream(nc *nats.Conn) (jetstream.JetStream, error) {
+	return jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAckTimeout))
+}
+
 // StreamConfig holds what a deployment may tune.
 type StreamConfig struct {
 	Replicas int // 1 for a single server, 3 for a cluster

@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	if a.JS, err = jetstream.New(a.NC); err != nil {
+	if a.JS, err = channels.NewJetStream(a.NC); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -23,7 +23,11 @@ type batcher[T, R any] struct {
 	in     chan batchItem[T, R]
 	max    int
 	linger time.Duration
-	fn     func(ctx context.Context, items []T) ([]R, error)
+	// target, stretch: a lingering batch smaller than target after linger
+	// waits up to stretch longer (channels.GatherStretched).
+	target  int
+	stretch time.Duration
+	fn      func(ctx context.Context, items []T) ([]R, error)
 	// exited is closed once every lane has stopped and answered what was
 	// waiting.
 	exited chan struct{}
@@ -111,7 +115,7 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 			}
 			waiting = append(waiting[:0], it)
 		}
-		waiting = channels.Gather(ctx, waiting, b.in, b.max, b.linger)
+		waiting = channels.GatherStretched(ctx, waiting, b.in, b.max, b.linger, b.target, b.stretch)
 		items = items[:0]
 		for _, it := range waiting {
 			items = append(items, it.v)

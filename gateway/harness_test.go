@@ -77,31 +77,43 @@ func (c *testClock) Set(t time.Time) {
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, Config{}) }
 
-func newEnvWith(t testing.TB, cfg Config) *env {
+func newEnvWith(t testing.TB, cfg Config) *env { return newEnvNATS(t, cfg, "", 1) }
+
+// newEnvNATS is newEnvWith against the NATS servers at natsURL (a cluster,
+// say) with streams of that many replicas; "" starts an in-process server.
+func newEnvNATS(t testing.TB, cfg Config, natsURL string, replicas int) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
-	// NATS on a TCP port (a random free one) so a test can stop and
-	// restart it on the same port and store.
-	natsDir := t.TempDir()
-	nsrv, err := channels.StartEmbedded(natsDir, -1)
-	if err != nil {
-		t.Fatal(err)
+	var (
+		nsrv     *channels.Embedded
+		natsDir  string
+		natsPort int
+	)
+	if natsURL == "" {
+		// NATS on a TCP port (a random free one) so a test can stop and
+		// restart it on the same port and store.
+		natsDir = t.TempDir()
+		var err error
+		nsrv, err = channels.StartEmbedded(natsDir, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nsrv.Shutdown)
+		natsURL = nsrv.ClientURL()
+		natsPort, _ = strconv.Atoi(natsURL[strings.LastIndex(natsURL, ":")+1:])
 	}
-	t.Cleanup(nsrv.Shutdown)
-	natsURL := nsrv.ClientURL()
-	natsPort, _ := strconv.Atoi(natsURL[strings.LastIndex(natsURL, ":")+1:])
 	nc, err := channels.Connect(natsURL, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	js, err := channels.NewJetStream(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := channels.EnsureStreams(ctx, js, channels.StreamConfig{}); err != nil {
+	if err := channels.EnsureStreams(ctx, js, channels.StreamConfig{Replicas: replicas}); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: pool, dbURL: url, keys: keys.NewTestRing(), logs: &syncBuffer{}, tokens: map[Role]string{},

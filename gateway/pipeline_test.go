@@ -28,7 +28,11 @@ type pipeline struct {
 	wg     sync.WaitGroup
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t *testing.T) *pipeline { return newPipelineNATS(t, "", 1) }
+
+// newPipelineNATS is newPipeline against the NATS servers at natsURL with
+// streams of that many replicas ("" for an in-process server).
+func newPipelineNATS(t *testing.T, natsURL string, replicas int) *pipeline {
 	t.Helper()
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
 	t.Cleanup(fake.Close)
@@ -36,7 +40,7 @@ func newPipeline(t *testing.T) *pipeline {
 	var h http.Handler
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(hs.Close)
-	e := newEnvWith(t, Config{PublicURL: hs.URL, TwilioAuthToken: fake.AuthToken()})
+	e := newEnvNATS(t, Config{PublicURL: hs.URL, TwilioAuthToken: fake.AuthToken()}, natsURL, replicas)
 	// Real time for the pipeline: the relay, worker and callbacks run on it.
 	e.clock.Set(time.Now())
 	e.srv.now = func() time.Time { return time.Now().UTC() }

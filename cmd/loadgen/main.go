@@ -39,6 +39,8 @@ import (
 
 type config struct {
 	gateway, token, dbURL     string
+	gateways                  []string // gateway split on commas
+	cpuProcs                  []string
 	fakeAddr, sid, authToken  string
 	clients, participants     int
 	rate                      float64
@@ -47,7 +49,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.gateway, "gateway", "http://127.0.0.1:8080", "gateway base URL")
+	flag.StringVar(&c.gateway, "gateway", "http://127.0.0.1:8080", "gateway base URL; several, comma-separated, share the clients round robin")
 	flag.StringVar(&c.token, "token", os.Getenv("GATEWAY_TOKEN"), "staff or admin API token (env GATEWAY_TOKEN)")
 	flag.StringVar(&c.dbURL, "database-url", os.Getenv("DATABASE_URL"), "the gateway's PostgreSQL, for the raw INSERT ceiling (empty: skip)")
 	flag.StringVar(&c.fakeAddr, "fake-addr", "127.0.0.1:18099", "where the fake Twilio listens")
@@ -59,8 +61,14 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 60*time.Second, "how long to offer load")
 	flag.DurationVar(&c.drain, "drain", 60*time.Second, "how long to wait afterwards for every accepted message to be delivered")
 	flag.DurationVar(&c.ceilTime, "ceiling-time", 5*time.Second, "how long to measure the raw INSERT ceiling")
+	cpuProcs := flag.String("cpu-procs", "gateway,postgres", "process names (comm) whose CPU time is summed over the run (from /proc)")
 	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile here (to see what the harness costs)")
 	flag.Parse()
+	c.gateways = strings.Split(c.gateway, ",")
+	c.gateway = c.gateways[0]
+	if *cpuProcs != "" {
+		c.cpuProcs = strings.Split(*cpuProcs, ",")
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -151,6 +159,16 @@ func run(ctx context.Context, c config) error {
 		fmt.Printf("postgres raw single-row INSERT commits: %.0f/s (%d clients, %s)\n", n, c.clients, c.ceilTime)
 	}
 
+	var before *pgCounters
+	if c.dbURL != "" {
+		// Let the set-up's counters reach the statistics first.
+		time.Sleep(2 * time.Second)
+		if before, err = readPG(ctx, c.dbURL); err != nil {
+			return fmt.Errorf("database counters: %w", err)
+		}
+	}
+	cpuBefore := readCPU(c.cpuProcs)
+
 	var seq atomic.Int64
 	var tick chan struct{}
 	lctx, cancel := context.WithTimeout(ctx, c.duration)
@@ -199,7 +217,7 @@ func run(ctx context.Context, c config) error {
 				t0 := time.Now()
 				// Not lctx: a request in flight at the end of the window
 				// completes and is counted.
-				status, err := post(ctx, hc, c, "/v1/messages", body, nil)
+				status, err := postTo(ctx, hc, c, c.gateways[i%len(c.gateways)], "/v1/messages", body, nil)
 				d := time.Since(t0)
 				switch {
 				case err != nil:
@@ -232,6 +250,16 @@ func run(ctx context.Context, c config) error {
 	fake.WaitCallbacks()
 	end := time.Unix(0, t.lastDeliv.Load())
 	delivered := t.delivered.Load()
+	cpuAfter := readCPU(c.cpuProcs)
+	var after *pgCounters
+	if before != nil {
+		// The statistics system publishes a backend's counters at most
+		// once a second; the audit sequencer may still be sealing.
+		time.Sleep(2 * time.Second)
+		if after, err = readPG(ctx, c.dbURL); err != nil {
+			return fmt.Errorf("database counters: %w", err)
+		}
+	}
 
 	var all []time.Duration
 	windows := make([][]time.Duration, int(offered/window)+1)
@@ -260,6 +288,12 @@ func run(ctx context.Context, c config) error {
 		fmt.Printf("delivered end to end: %d (%.0f/s over %s from first accept to last delivery)\n", delivered, float64(delivered)/end.Sub(start).Seconds(), end.Sub(start).Round(time.Millisecond))
 	}
 	fmt.Printf("lost (accepted but not delivered after %s drain): %d; callback errors: %d\n", c.drain, accepted-delivered, t.cbErrs.Load())
+	if accepted > 0 {
+		printCPU(c.cpuProcs, cpuBefore, cpuAfter, accepted)
+		if after != nil {
+			printPG(before, after, accepted)
+		}
+	}
 	if accepted != delivered {
 		return errors.New("not every accepted message was delivered")
 	}
@@ -298,7 +332,11 @@ func seqOf(body string) (int, bool) {
 }
 
 func post(ctx context.Context, hc *http.Client, c config, path, body string, out any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", c.gateway+path, strings.NewReader(body))
+	return postTo(ctx, hc, c, c.gateway, path, body, out)
+}
+
+func postTo(ctx context.Context, hc *http.Client, c config, gateway, path, body string, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", gateway+path, strings.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
