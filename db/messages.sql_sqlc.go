@@ -370,8 +370,9 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 	return result.RowsAffected()
 }
 
-const reschedule = `-- name: Reschedule :exec
-UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3 WHERE id = $1
+const reschedule = `-- name: Reschedule :execrows
+UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3
+WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NOT NULL)
 `
 
 type RescheduleParams struct {
@@ -380,16 +381,50 @@ type RescheduleParams struct {
 	UpdatedAt time.Time
 }
 
-func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) error {
-	_, err := q.db.ExecContext(ctx, reschedule, arg.ID, arg.SendAt, arg.UpdatedAt)
-	return err
+func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, reschedule, arg.ID, arg.SendAt, arg.UpdatedAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
-const setMessageStatus = `-- name: SetMessageStatus :exec
+const scheduleRetry = `-- name: ScheduleRetry :execrows
+UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
+    error_code = nullif($3::text, '')
+WHERE id = $4 AND status IN ('sending', 'unknown') AND provider_id IS NULL
+`
+
+type ScheduleRetryParams struct {
+	SendAt time.Time
+	Now    time.Time
+	Code   string
+	ID     uuid.UUID
+}
+
+// A send the provider refused for a passing reason (or a send it never
+// saw) waits in the database for its next attempt, not in the queue: the
+// scheduler releases it at send_at. Only from sending (or unknown, when
+// reconciliation proved the provider never saw it), never once the
+// provider has a record of it.
+func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, scheduleRetry,
+		arg.SendAt,
+		arg.Now,
+		arg.Code,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setMessageStatus = `-- name: SetMessageStatus :execrows
 UPDATE messages SET
     status = $2, updated_at = $3, error_code = $4,
     final_at = CASE WHEN $5::boolean THEN $3 ELSE final_at END
-WHERE id = $1
+WHERE id = $1 AND message_status_may_move(status, $2, provider_id IS NOT NULL)
 `
 
 type SetMessageStatusParams struct {
@@ -400,13 +435,18 @@ type SetMessageStatusParams struct {
 	Final     bool
 }
 
-func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusParams) error {
-	_, err := q.db.ExecContext(ctx, setMessageStatus,
+// Moves one message forward (migration 00014: message_status_may_move);
+// 0 rows when the move would go backwards, and nothing changes.
+func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setMessageStatus,
 		arg.ID,
 		arg.Status,
 		arg.UpdatedAt,
 		arg.ErrorCode,
 		arg.Final,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

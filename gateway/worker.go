@@ -102,15 +102,6 @@ func (w *Worker) Run(ctx context.Context) {
 
 func (w *Worker) outcome(ch, what string) { w.sent.WithLabelValues(ch, what).Inc() }
 
-// setStatus moves a message to status with its event, in q's transaction.
-func setStatus(ctx context.Context, q *db.Queries, id uuid.UUID, status, code string, now time.Time) error {
-	if err := q.SetMessageStatus(ctx, db.SetMessageStatusParams{ID: id, Status: status, UpdatedAt: now,
-		ErrorCode: sql.NullString{String: code, Valid: code != ""}, Final: finalStatus(status)}); err != nil {
-		return err
-	}
-	return q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: status, At: now, Code: sql.NullString{String: code, Valid: code != ""}})
-}
-
 func (w *Worker) participantCode(ctx context.Context, q *db.Queries, id int64) string {
 	p, err := q.ParticipantByID(ctx, id)
 	if err != nil {
@@ -194,8 +185,8 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if err != nil {
 			return err
 		}
-		if finalStatus(m.Status) {
-			return nil
+		if m.Status != StatusQueued && m.Status != StatusSending {
+			return nil // it moved on (sent, delivered, rescheduled): not dead
 		}
 		status, action := StatusFailed, "message.failed"
 		if m.Status == StatusSending {
@@ -203,7 +194,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 			// failed, so nobody resends it believing it never went.
 			status, action = StatusUnknown, "message.unknown"
 		}
-		if err := setStatus(ctx, q, id, status, "retries_exhausted", now); err != nil {
+		if moved, err := moveStatus(ctx, q, id, status, "retries_exhausted", now); err != nil || !moved {
 			return err
 		}
 		_, err = Append(ctx, q, SystemActor("worker"), AuditEvent{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
