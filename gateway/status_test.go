@@ -46,8 +46,10 @@ func TestStatusRankMatchesSQL(t *testing.T) {
 // order a slow provider produces (it took the message and called back
 // before the client gave up).
 type racingSender struct {
-	tw       channels.Sender
-	fake     interface{ Deliver(sid, status string) error }
+	tw   channels.Sender
+	fake interface {
+		Deliver(sid, status string) error
+	}
 	callback string
 	err      error
 }
