@@ -37,6 +37,16 @@ type WorkerConfig struct {
 	Backoff    []time.Duration
 	// StatusCallback is the public URL of /webhooks/twilio/status.
 	StatusCallback string
+	// SendTimeout bounds one provider request (default 10 s, well below
+	// the queue's 30 s ack wait): a hung request ends as unknown and frees
+	// its slot.
+	SendTimeout time.Duration
+	// BatchWait: how long a batch waits for its slowest sends before it
+	// records the rest (default 1 s). Later sends are recorded one by one
+	// as they end; the batch's slot is free meanwhile.
+	BatchWait time.Duration
+	// Breaker tunes each channel's circuit breaker (channels.Breaker).
+	Breaker channels.BreakerConfig
 }
 
 // Worker sends queued messages: it loads the message, re-runs the contact
@@ -47,6 +57,10 @@ type Worker struct {
 	cfg     WorkerConfig
 	log     *slog.Logger
 	sent    *prometheus.CounterVec
+	// breakers: one per channel, shared by both lanes.
+	breakers map[string]*channels.Breaker
+	// stragglers: sends still running after their batch was recorded.
+	stragglers sync.WaitGroup
 }
 
 // NewWorker makes a worker over the server's database, keys and clock.
@@ -60,13 +74,63 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 	if cfg.Linger == 0 {
 		cfg.Linger = 10 * time.Millisecond
 	}
-	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log,
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.BatchWait == 0 {
+		cfg.BatchWait = time.Second
+	}
+	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log, breakers: map[string]*channels.Breaker{},
+		sent: register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safecontact_worker_outcomes_total",
 			Help: "Queued messages handled by channel and outcome.",
-		}, []string{"channel", "outcome"})}
-	s.reg.Register(w.sent)
+		}, []string{"channel", "outcome"}))}
+	open := register(s.reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "safecontact_channel_breaker_open",
+		Help: "1 while a channel's circuit breaker holds sends back because the provider is failing (probing it every interval), else 0.",
+	}, []string{"channel"}))
+	for ch := range senders {
+		bc := cfg.Breaker
+		g := open.WithLabelValues(ch)
+		bc.OnChange = func(isOpen bool) {
+			if isOpen {
+				g.Set(1)
+				w.log.Error("worker: provider failing; sends held back, probing", "channel", ch)
+			} else {
+				g.Set(0)
+				w.log.Info("worker: provider answering again; sending resumed", "channel", ch)
+			}
+		}
+		w.breakers[ch] = channels.NewBreaker(bc)
+	}
 	return w
+}
+
+// register registers c, or returns the collector already registered under
+// its name (a second worker over the same server shares the metrics).
+func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
+
+// providerDown: the failure says the provider (not this message) is the
+// problem: it answered 5xx or 429, or did not answer at all.
+func providerDown(err error) bool {
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		if se.HTTPStatus != 0 {
+			return se.HTTPStatus >= 500 || se.HTTPStatus == 429
+		}
+		return se.Retryable
+	}
+	return true
 }
 
 // Run consumes both lanes of every channel that has a sender until ctx ends.
@@ -80,7 +144,7 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		for _, prio := range []bool{true, false} {
 			cfg := channels.ConsumerConfig{Channel: ch, Priority: prio, Concurrency: w.cfg.Concurrency,
-				MaxDeliver: w.cfg.MaxDeliver, Backoff: w.cfg.Backoff, Limiter: lim, Log: w.log}
+				MaxDeliver: w.cfg.MaxDeliver, Backoff: w.cfg.Backoff, Limiter: lim, Breaker: w.breakers[ch], Log: w.log}
 			cfg.BatchSize = w.cfg.BatchSize
 			if !prio {
 				cfg.Linger = w.cfg.Linger
@@ -98,6 +162,7 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 	}
 	wg.Wait()
+	w.stragglers.Wait()
 }
 
 func (w *Worker) outcome(ch, what string) { w.sent.WithLabelValues(ch, what).Inc() }

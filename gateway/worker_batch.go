@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,15 +65,70 @@ func (w *Worker) HandleBatch(ctx context.Context, items []channels.Item) []chann
 	if len(jobs) == 0 {
 		return outs
 	}
-	var wg sync.WaitGroup
+	// Each send runs on its own with its own timeout. The batch records
+	// what has ended by BatchWait in one transaction; a send still running
+	// then is recorded on its own when it ends, and its queue entry waits
+	// for that (Later): one slow request holds only its own entry, not the
+	// batch's slot.
+	done := make(chan int, len(jobs))
 	for i := range jobs {
-		wg.Add(1)
-		go func(j *job) {
-			defer wg.Done()
-			j.rcpt, j.err = w.senders[j.msg.Channel].Send(ctx, *j.out)
-		}(&jobs[i])
+		go func(i int) {
+			j := &jobs[i]
+			sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
+			j.rcpt, j.err = w.senders[j.msg.Channel].Send(sctx, *j.out)
+			cancel()
+			if b := w.breakers[j.msg.Channel]; j.err == nil || !providerDown(j.err) {
+				b.Success()
+			} else {
+				b.Failure()
+			}
+			done <- i
+		}(i)
 	}
-	wg.Wait()
+	var ended []job
+	wait := time.NewTimer(w.cfg.BatchWait)
+	defer wait.Stop()
+collect:
+	for len(ended) < len(jobs) {
+		select {
+		case i := <-done:
+			ended = append(ended, jobs[i])
+		case <-wait.C:
+			break collect
+		}
+	}
+	w.record(ctx, ended, items, outs)
+	if late := len(jobs) - len(ended); late > 0 {
+		recorded := map[int]bool{}
+		for _, j := range ended {
+			recorded[j.idx] = true
+		}
+		for _, j := range jobs {
+			if !recorded[j.idx] {
+				outs[j.idx] = channels.Later
+			}
+		}
+		w.stragglers.Add(1)
+		go func() {
+			defer w.stragglers.Done()
+			for range late {
+				j := jobs[<-done]
+				o := make([]channels.Outcome, len(items))
+				w.record(context.WithoutCancel(ctx), []job{j}, items, o)
+				if f := items[j.idx].Finish; f != nil {
+					f(o[j.idx])
+				}
+			}
+		}()
+	}
+	return outs
+}
+
+// record stores the answers of ended sends and sets their outcomes.
+func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, outs []channels.Outcome) {
+	if len(jobs) == 0 {
+		return
+	}
 	if err := w.recordBatch(ctx, jobs, items, outs); err != nil {
 		// The sends happened but their record did not: the rows stay
 		// "sending", and the redelivery marks them unknown, never resends.
@@ -86,7 +140,6 @@ func (w *Worker) HandleBatch(ctx context.Context, items []channels.Item) []chann
 	for i := range jobs {
 		jobs[i].out = nil // the plaintext is not kept
 	}
-	return outs
 }
 
 func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID]int, items []channels.Item, outs []channels.Outcome) ([]job, error) {
