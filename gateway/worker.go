@@ -102,6 +102,7 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 			}
 		}
 		w.breakers[ch] = channels.NewBreaker(bc)
+		s.providers.set(ch, w.breakers[ch])
 	}
 	return w
 }
