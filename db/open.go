@@ -100,8 +100,8 @@ func Unavailable(err error) bool {
 		switch {
 		case strings.HasPrefix(pg.Code, "08"), // connection exception
 			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutdown, crash, cannot connect now
-			pg.Code == "57014", // canceled (statement timeout)
-			pg.Code == "53300", // too many connections
+			pg.Code == "57014",                     // canceled (statement timeout)
+			pg.Code == "53300",                     // too many connections
 			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: retry as is
 			return true
 		}
