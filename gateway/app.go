@@ -203,6 +203,9 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			}
 		}
 	}
+	if a.cfg.Worker.SpillDir == "" {
+		a.cfg.Worker.SpillDir = cfg.DataDir
+	}
 	if a.cfg.Worker.StatusCallback == "" && cfg.Service.PublicURL != "" {
 		a.cfg.Worker.StatusCallback = strings.TrimRight(cfg.Service.PublicURL, "/") + "/webhooks/twilio/status"
 	}

@@ -47,6 +47,11 @@ type WorkerConfig struct {
 	BatchWait time.Duration
 	// Breaker tunes each channel's circuit breaker (channels.Breaker).
 	Breaker channels.BreakerConfig
+	// SpillDir holds receipts.spill (see receipt_spill.go); "" keeps
+	// unrecorded receipts in memory only. serve sets its data dir.
+	SpillDir string
+	// SpillRetry: how often spilled receipts are tried again (default 1 s).
+	SpillRetry time.Duration
 }
 
 // Worker sends queued messages: it loads the message, re-runs the contact
@@ -61,6 +66,8 @@ type Worker struct {
 	breakers map[string]*channels.Breaker
 	// stragglers: sends still running after their batch was recorded.
 	stragglers sync.WaitGroup
+	// spill: accepted sends whose record waits for the database.
+	spill *receiptSpill
 }
 
 // NewWorker makes a worker over the server's database, keys and clock.
@@ -80,6 +87,9 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 	if cfg.BatchWait == 0 {
 		cfg.BatchWait = time.Second
 	}
+	if cfg.SpillRetry == 0 {
+		cfg.SpillRetry = time.Second
+	}
 	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log, breakers: map[string]*channels.Breaker{},
 		sent: register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safecontact_worker_outcomes_total",
@@ -89,6 +99,14 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 		Name: "safecontact_channel_breaker_open",
 		Help: "1 while a channel's circuit breaker holds sends back because the provider is failing (probing it every interval), else 0.",
 	}, []string{"channel"}))
+	sp, err := openReceiptSpill(cfg.SpillDir)
+	if err != nil {
+		// Never silently dropped: the file stays for a person to look at,
+		// and new receipts are kept in memory.
+		s.log.Error("worker: receipt spill not readable; kept aside, new receipts spill to memory only", "err", err)
+		sp, _ = openReceiptSpill("")
+	}
+	w.spill = sp
 	for ch := range senders {
 		bc := cfg.Breaker
 		g := open.WithLabelValues(ch)
@@ -137,6 +155,8 @@ func providerDown(err error) bool {
 // Run consumes both lanes of every channel that has a sender until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.replaySpill(ctx) }()
 	for ch := range w.senders {
 		r := w.cfg.Rate[ch]
 		lim := rate.NewLimiter(rate.Inf, 1)

@@ -129,12 +129,34 @@ func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, 
 	if len(jobs) == 0 {
 		return
 	}
-	if err := w.recordBatch(ctx, jobs, items, outs); err != nil {
-		// The sends happened but their record did not: the rows stay
-		// "sending", and the redelivery marks them unknown, never resends.
-		w.log.Error("worker: recording sends", "messages", len(jobs), "err", redactErr(err))
+	var err error
+	for try := 1; ; try++ {
+		if err = w.recordBatch(ctx, jobs, items, outs); err == nil || try == 3 || ctx.Err() != nil {
+			break
+		}
+		sleep(ctx, time.Duration(try)*200*time.Millisecond)
+	}
+	if err != nil {
+		// The sends happened; their record did not. What the provider
+		// accepted goes to the spill (recorded when the database answers,
+		// see receipt_spill.go) and its queue entry is done. A failed
+		// send's row stays "sending" and its redelivery marks it unknown
+		// (never resent) for reconciliation to settle.
+		w.log.Error("worker: recording sends; accepted ones spilled until the database answers", "messages", len(jobs), "err", redactErr(err))
+		var es []spilled
 		for _, j := range jobs {
 			outs[j.idx] = channels.Retry
+			if j.err == nil {
+				es = append(es, spilled{MessageID: j.msg.ID, ProviderID: j.rcpt.ProviderID, ProviderStatus: j.rcpt.Status, At: w.s.now()})
+			}
+		}
+		if err := w.spill.add(es); err != nil {
+			w.log.Error("worker: receipt spill file not written; receipts kept in memory only", "err", err)
+		}
+		for _, j := range jobs {
+			if j.err == nil {
+				outs[j.idx] = channels.Done
+			}
 		}
 	}
 	for i := range jobs {
