@@ -342,6 +342,17 @@ func (q *Queries) MessageEvents(ctx context.Context, messageID uuid.UUID) ([]Mes
 	return items, nil
 }
 
+const providerIDRecorded = `-- name: ProviderIDRecorded :one
+SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1)
+`
+
+func (q *Queries) ProviderIDRecorded(ctx context.Context, providerID sql.NullString) (bool, error) {
+	row := q.db.QueryRowContext(ctx, providerIDRecorded, providerID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const putIdempotency = `-- name: PutIdempotency :execrows
 INSERT INTO idempotency_keys (user_id, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
@@ -368,6 +379,73 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const reconcileCandidates = `-- name: ReconcileCandidates :many
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
+  AND m.channel IN ('sms', 'whatsapp')
+  AND ((m.status = 'unknown' AND m.updated_at < $2)
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
+ORDER BY m.updated_at
+LIMIT $4
+`
+
+type ReconcileCandidatesParams struct {
+	Since         time.Time
+	UnknownBefore time.Time
+	StuckBefore   time.Time
+	MaxRows       int32
+}
+
+type ReconcileCandidatesRow struct {
+	ID            uuid.UUID
+	Channel       string
+	Status        string
+	ProviderID    sql.NullString
+	ParticipantID int64
+	CreatedAt     time.Time
+}
+
+// Messages whose outcome the provider may know better than we do: unknown
+// (settled for a while), or sending/sent for longer than a delivery takes.
+// Only rows that still hold their text (the list match needs it), created
+// since a bound: the scan follows messages_retention (created_at, rows with
+// a body), so it costs the recent messages, not the table.
+func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidatesParams) ([]ReconcileCandidatesRow, error) {
+	rows, err := q.db.QueryContext(ctx, reconcileCandidates,
+		arg.Since,
+		arg.UnknownBefore,
+		arg.StuckBefore,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReconcileCandidatesRow{}
+	for rows.Next() {
+		var i ReconcileCandidatesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Channel,
+			&i.Status,
+			&i.ProviderID,
+			&i.ParticipantID,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const reschedule = `-- name: Reschedule :execrows

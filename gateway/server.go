@@ -76,6 +76,9 @@ type Server struct {
 	known knownNameCache
 	// providers: the workers' circuit breakers, for /readyz?verbose.
 	providers providerHealth
+	// lookup asks the provider about messages for reconciliation (nil: off).
+	providerLookup ProviderLookup
+	reconcileCfg   ReconcileConfig
 }
 
 // Close stops the server's own background work (not the relay, workers or

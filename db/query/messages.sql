@@ -67,3 +67,21 @@ ON CONFLICT DO NOTHING;
 SELECT m.id, p.caseworker_id FROM messages m
 JOIN participants p ON p.id = m.participant_id
 WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);
+
+-- name: ReconcileCandidates :many
+-- Messages whose outcome the provider may know better than we do: unknown
+-- (settled for a while), or sending/sent for longer than a delivery takes.
+-- Only rows that still hold their text (the list match needs it), created
+-- since a bound: the scan follows messages_retention (created_at, rows with
+-- a body), so it costs the recent messages, not the table.
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
+  AND m.channel IN ('sms', 'whatsapp')
+  AND ((m.status = 'unknown' AND m.updated_at < sqlc.arg(unknown_before))
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < sqlc.arg(stuck_before)))
+ORDER BY m.updated_at
+LIMIT sqlc.arg(max_rows);
+
+-- name: ProviderIDRecorded :one
+SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1);
