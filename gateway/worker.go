@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -164,8 +165,12 @@ func (w *Worker) Run(ctx context.Context) {
 			lim = rate.NewLimiter(rate.Limit(r), max(1, int(r)))
 		}
 		for _, prio := range []bool{true, false} {
+			// Attempts are counted in the database (messages.attempts);
+			// the queue redelivers only after an infrastructure error (the
+			// claim's transaction failed), which is never a reason to give
+			// a message up, and then soon: a long wait would hold the slot.
 			cfg := channels.ConsumerConfig{Channel: ch, Priority: prio, Concurrency: w.cfg.Concurrency,
-				MaxDeliver: w.cfg.MaxDeliver, Backoff: w.cfg.Backoff, Limiter: lim, Breaker: w.breakers[ch], Log: w.log}
+				MaxDeliver: math.MaxInt32, Backoff: infraBackoff, Limiter: lim, Breaker: w.breakers[ch], Log: w.log}
 			cfg.BatchSize = w.cfg.BatchSize
 			if !prio {
 				cfg.Linger = w.cfg.Linger
@@ -185,6 +190,9 @@ func (w *Worker) Run(ctx context.Context) {
 	wg.Wait()
 	w.stragglers.Wait()
 }
+
+// infraBackoff: the queue's redelivery delays after an infrastructure error.
+var infraBackoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second}
 
 func (w *Worker) outcome(ch, what string) { w.sent.WithLabelValues(ch, what).Inc() }
 
