@@ -53,6 +53,10 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 	if m := metricsText(t, p.env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 1`) {
 		t.Fatal("breaker state not in /metrics")
 	}
+	r := p.do("", "GET", "/readyz?verbose", nil)
+	if prov, _ := r.json(t)["checks"].(map[string]any)["providers"].(map[string]any); r.Status != 200 || prov["sms"] != "failing" {
+		t.Fatalf("readyz?verbose with the provider down: %d %s", r.Status, r.Body)
+	}
 	p.fake.ClearFailures()
 	recovered := time.Now()
 	for _, id := range ids {
