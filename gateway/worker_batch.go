@@ -111,12 +111,29 @@ collect:
 		w.stragglers.Add(1)
 		go func() {
 			defer w.stragglers.Done()
-			for range late {
-				j := jobs[<-done]
+			// Sends that end close together are recorded together: under
+			// overload many sends are slow, and one transaction each would
+			// add to the load that made them slow.
+			for left := late; left > 0; {
+				group := []job{jobs[<-done]}
+				linger := time.NewTimer(10 * time.Millisecond)
+			gather:
+				for len(group) < left {
+					select {
+					case i := <-done:
+						group = append(group, jobs[i])
+					case <-linger.C:
+						break gather
+					}
+				}
+				linger.Stop()
+				left -= len(group)
 				o := make([]channels.Outcome, len(items))
-				w.record(context.WithoutCancel(ctx), []job{j}, items, o)
-				if f := items[j.idx].Finish; f != nil {
-					f(o[j.idx])
+				w.record(context.WithoutCancel(ctx), group, items, o)
+				for _, j := range group {
+					if f := items[j.idx].Finish; f != nil {
+						f(o[j.idx])
+					}
 				}
 			}
 		}()
