@@ -84,6 +84,17 @@ func newEnvWith(t testing.TB, cfg Config) *env { return newEnvNATS(t, cfg, "", 1
 func newEnvNATS(t testing.TB, cfg Config, natsURL string, replicas int) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
+	return newEnvOnNATS(t, cfg, pool, url, natsURL, replicas)
+}
+
+// newEnvOn is newEnvWith over a database the test made (a private
+// cluster it stops and starts).
+func newEnvOn(t testing.TB, cfg Config, pool *sql.DB, url string) *env {
+	return newEnvOnNATS(t, cfg, pool, url, "", 1)
+}
+
+func newEnvOnNATS(t testing.TB, cfg Config, pool *sql.DB, url, natsURL string, replicas int) *env {
+	t.Helper()
 	var (
 		nsrv     *channels.Embedded
 		natsDir  string
