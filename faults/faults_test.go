@@ -1,0 +1,61 @@
+package faults
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestFaultsShort runs every experiment for a few seconds at a low rate
+// and checks what must hold whatever the fault: nothing accepted is lost
+// (missing from the database, or never sent without a status saying
+// why), nothing is sent twice, and the audit chain verifies. The other
+// figures (stuck, backwards, unknown, resume) are logged; the 60 s table
+// in docs/benchmarks.md records them.
+func TestFaultsShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the fault runs take about a minute")
+	}
+	cfg := Short()
+	cfg.Log = testWriter{t}
+	ctx := context.Background()
+	s, err := NewSuite(ctx, cfg, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var table strings.Builder
+	TableHeader(&table)
+	for _, name := range Experiments {
+		t.Run(name, func(t *testing.T) {
+			r, err := s.Run(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Row(&table)
+			var d strings.Builder
+			r.Details(&d)
+			t.Log(d.String())
+			if r.Stats.Accepted == 0 {
+				t.Errorf("nothing accepted")
+			}
+			if r.Lost != 0 || r.Missing != 0 {
+				t.Errorf("lost %d (missing from the database %d)", r.Lost, r.Missing)
+			}
+			if r.Duplicates != 0 {
+				t.Errorf("sent twice: %d", r.Duplicates)
+			}
+			if !r.AuditOK {
+				t.Errorf("audit verify: %s", r.AuditOut)
+			}
+		})
+	}
+	t.Log("\n" + table.String())
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
