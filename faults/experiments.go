@@ -42,6 +42,10 @@ type Config struct {
 	Log           io.Writer
 }
 
+// ackWait is the send consumers' JetStream ack wait: a message claimed by
+// a killed process is redelivered after it.
+const ackWait = 30 * time.Second
+
 // Full is the configuration of the recorded 60 s runs.
 func Full() Config {
 	return Config{Rate: 300, Duration: 60 * time.Second, FaultAt: 15 * time.Second,
@@ -52,10 +56,10 @@ func Full() Config {
 
 // Short is each fault for a few seconds at a low rate, for CI.
 func Short() Config {
-	return Config{Rate: 20, Duration: 5 * time.Second, FaultAt: 1500 * time.Millisecond,
+	return Config{Rate: 20, Duration: 4 * time.Second, FaultAt: time.Second,
 		NATSDown: 2 * time.Second, ProviderDown: 2 * time.Second, SlowFor: 2 * time.Second,
 		HangFor: 2 * time.Second, DropFor: 2 * time.Second, TwilioTimeout: 1500 * time.Millisecond,
-		Drain: 30 * time.Second, Stall: 6 * time.Second, Participants: 10, Log: io.Discard}
+		Drain: 45 * time.Second, Stall: 4 * time.Second, Participants: 10, Log: io.Discard}
 }
 
 // Suite holds what the experiments share: the gateway binary and the
@@ -392,17 +396,26 @@ func (w *world) drain(ctx context.Context, res *Result) error {
 	}
 	defer db.Close()
 	t0 := time.Now()
-	last, lastChange := -1, time.Now()
+	type counts struct{ moving, sent int }
+	last, lastChange := counts{-1, -1}, time.Now()
 	for time.Since(t0) < w.s.cfg.Drain && ctx.Err() == nil {
-		var open int
-		err := db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE status IN ('scheduled','queued','sending','sent')`).Scan(&open)
+		var c counts
+		err := db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status IN ('scheduled','queued','sending')),
+			count(*) FILTER (WHERE status = 'sent') FROM messages`).Scan(&c.moving, &c.sent)
 		if err == nil {
-			if open == 0 {
+			if c.moving+c.sent == 0 {
 				break
 			}
-			if open != last {
-				last, lastChange = open, time.Now()
-			} else if time.Since(lastChange) > w.s.cfg.Stall {
+			// A message the gateway still holds comes back at the
+			// latest after JetStream's ack wait (30 s); one in sent
+			// moves only when a callback or a reconciliation comes.
+			stall := w.s.cfg.Stall
+			if c.moving > 0 {
+				stall = max(stall, ackWait+5*time.Second)
+			}
+			if c != last {
+				last, lastChange = c, time.Now()
+			} else if time.Since(lastChange) > stall {
 				break
 			}
 		}

@@ -12,7 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"time"
 
@@ -57,6 +59,7 @@ func main() {
 		fail(err)
 	}
 	defer s.Close()
+	load0 := loadavg()
 	var results []*faults.Result
 	for _, name := range names {
 		r, err := s.Run(ctx, strings.TrimSpace(name))
@@ -66,7 +69,8 @@ func main() {
 		}
 		results = append(results, r)
 	}
-	fmt.Printf("\n%s, %.0f messages/s offered for %s, fault at %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), cfg.Rate, cfg.Duration, cfg.FaultAt)
+	fmt.Printf("\n%s, code %s, %d CPUs, load average at start %s, at end %s; %.0f messages/s offered for %s, fault at %s\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit(), runtime.NumCPU(), load0, loadavg(), cfg.Rate, cfg.Duration, cfg.FaultAt)
 	faults.TableHeader(os.Stdout)
 	for _, r := range results {
 		r.Row(os.Stdout)
@@ -75,6 +79,23 @@ func main() {
 	for _, r := range results {
 		r.Details(os.Stdout)
 	}
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func commit() string {
+	out, err := exec.Command("git", "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func fail(err error) {
