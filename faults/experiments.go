@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -266,8 +267,13 @@ func (s *Suite) Run(ctx context.Context, name string) (*Result, error) {
 		faultDone <- w.inject(ctx, name, res)
 	}()
 	s.logf("%s: load %.0f/s for %s", name, c.Rate, c.Duration)
+	rctx, stopReady := context.WithCancel(ctx)
+	readyDone := make(chan time.Duration, 1)
+	go func() { readyDone <- w.notReady(rctx) }()
 	w.driver.Run(ctx, c.Rate, c.Duration)
 	loadEnd := time.Now()
+	stopReady()
+	res.NotReady = <-readyDone
 	if err := <-faultDone; err != nil {
 		return nil, fmt.Errorf("%s: fault: %w", name, err)
 	}
@@ -290,6 +296,35 @@ func (s *Suite) Run(ctx context.Context, name string) (*Result, error) {
 	}
 	s.logf("%s: %s", name, res.Line())
 	return res, nil
+}
+
+// notReady samples /readyz of every running gateway every 250 ms and
+// returns how long one of them said it was not ready (a load balancer
+// following /readyz would have taken it out).
+func (w *world) notReady(ctx context.Context) time.Duration {
+	const every = 250 * time.Millisecond
+	hc := &http.Client{Timeout: every}
+	var d time.Duration
+	for {
+		select {
+		case <-ctx.Done():
+			return d
+		case <-time.After(every):
+		}
+		for _, g := range w.gws {
+			if !g.Running() {
+				continue
+			}
+			resp, err := hc.Get("http://" + g.Addr + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+			}
+			if err != nil || resp.StatusCode != http.StatusOK {
+				d += every
+				break
+			}
+		}
+	}
 }
 
 // inject applies the named fault; it sets res.Recovered to the moment

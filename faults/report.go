@@ -43,7 +43,8 @@ type Result struct {
 	MaxGap    time.Duration // longest time without a successful create during the load
 	LoadTime  time.Duration
 	DrainTime time.Duration
-	CBErrors  int // callbacks the provider could not deliver to the gateway
+	NotReady  time.Duration // how long /readyz said not ready during the load
+	CBErrors  int           // callbacks the provider could not deliver to the gateway
 	Notes     []string
 }
 
@@ -251,7 +252,8 @@ func (r *Result) Details(w io.Writer) {
 	if r.Stats.GaveUp > 0 {
 		fmt.Fprintf(w, "; client gave up on %d", r.Stats.GaveUp)
 	}
-	fmt.Fprintf(w, "; offered %d, client retries %d; callbacks that failed %d; drain %s", r.Stats.Offered, r.Stats.Retries, r.CBErrors, dur(r.DrainTime))
+	fmt.Fprintf(w, "; offered %d, client retries %d; callbacks that failed %d; /readyz not ready %s; drain %s",
+		r.Stats.Offered, r.Stats.Retries, r.CBErrors, dur(r.NotReady), dur(r.DrainTime))
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "; %s", n)
 	}
