@@ -48,25 +48,32 @@ type Result struct {
 	Notes     []string
 }
 
-// rank orders statuses along the lifecycle; a write to a lower rank
-// moves the message backwards. unknown ("the provider may have it")
-// ranks with sent: after delivered it is a step back.
+// rank orders statuses along the lifecycle as the README promises it;
+// a write to a lower rank moves the message backwards. unknown ("the
+// provider may have it") ranks below sent ("the provider took it"), an
+// outcome without a delivery below delivered.
 var rank = map[string]int{
-	"scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "unknown": 3,
-	"delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4,
-	"dropped_consent_revoked": 4, "dropped_now_monitored": 4, "sent_to_sink": 4, "read": 5,
+	"scheduled": 1, "queued": 1, "sending": 2, "unknown": 3, "sent": 4,
+	"undelivered": 5, "failed": 5, "canceled": 5, "dropped_consent_revoked": 5, "dropped_now_monitored": 5, "sent_to_sink": 5,
+	"delivered": 6, "read": 7,
 }
 
+// terminalRank: from here on the status is an outcome.
+const terminalRank = 5
+
+// backwards says whether prev → next moves a message back. A return to
+// the queue from sending or unknown is a retry, not counted here: if the
+// provider had the message, the retry shows as a message sent twice.
 func backwards(prev, next string) bool {
-	if prev == "sending" && next == "queued" {
-		return false // a retry: the attempt did not reach the provider
+	if (next == "queued" || next == "scheduled") && (prev == "sending" || prev == "unknown") {
+		return false
 	}
 	rp, ok1 := rank[prev]
 	rn, ok2 := rank[next]
 	if !ok1 || !ok2 {
 		return false
 	}
-	return rn < rp || (rp == 4 && rn == 4 && prev != next)
+	return rn < rp
 }
 
 func (w *world) report(ctx context.Context, res *Result) error {
@@ -189,7 +196,7 @@ func (r *Result) Line() string {
 func (r *Result) terminal() int {
 	n := 0
 	for st, c := range r.Statuses {
-		if rank[st] >= 4 {
+		if rank[st] >= terminalRank {
 			n += c
 		}
 	}
