@@ -38,9 +38,12 @@ type Config struct {
 	// (TWILIO_TIMEOUT); 0 keeps the gateway's default (15 s).
 	TwilioTimeout time.Duration
 	Drain         time.Duration // longest wait after the load for messages to settle
-	Stall         time.Duration // the drain ends early when nothing changed for this long
-	Participants  int
-	Log           io.Writer
+	// Stall: the drain ends early when nothing changed for this long. The
+	// full runs wait 100 s: long enough for a reconciliation pass (every
+	// 30 s) to look at a message unknown for a minute.
+	Stall        time.Duration
+	Participants int
+	Log          io.Writer
 }
 
 // ackWait is the send consumers' JetStream ack wait: a message claimed by
@@ -52,7 +55,7 @@ func Full() Config {
 	return Config{Rate: 300, Duration: 60 * time.Second, FaultAt: 15 * time.Second,
 		NATSDown: 10 * time.Second, ProviderDown: 30 * time.Second, SlowFor: 10 * time.Second,
 		HangFor: 10 * time.Second, DropFor: 10 * time.Second,
-		Drain: 3 * time.Minute, Stall: 40 * time.Second, Participants: 200, Log: io.Discard}
+		Drain: 5 * time.Minute, Stall: 100 * time.Second, Participants: 200, Log: io.Discard}
 }
 
 // Short is each fault for a few seconds at a low rate, for CI.
@@ -431,19 +434,20 @@ func (w *world) drain(ctx context.Context, res *Result) error {
 	}
 	defer db.Close()
 	t0 := time.Now()
-	type counts struct{ moving, sent int }
+	type counts struct{ moving, waiting int }
 	last, lastChange := counts{-1, -1}, time.Now()
 	for time.Since(t0) < w.s.cfg.Drain && ctx.Err() == nil {
 		var c counts
 		err := db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status IN ('scheduled','queued','sending')),
-			count(*) FILTER (WHERE status = 'sent') FROM messages`).Scan(&c.moving, &c.sent)
+			count(*) FILTER (WHERE status IN ('sent','unknown')) FROM messages`).Scan(&c.moving, &c.waiting)
 		if err == nil {
-			if c.moving+c.sent == 0 {
+			if c.moving+c.waiting == 0 {
 				break
 			}
 			// A message the gateway still holds comes back at the
-			// latest after JetStream's ack wait (30 s); one in sent
-			// moves only when a callback or a reconciliation comes.
+			// latest after JetStream's ack wait (30 s); one in sent or
+			// unknown moves only when a callback or a reconciliation
+			// comes (Stall is sized for it).
 			stall := w.s.cfg.Stall
 			if c.moving > 0 {
 				stall = max(stall, ackWait+5*time.Second)
