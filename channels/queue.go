@@ -23,6 +23,11 @@ const (
 	Retry
 	// Dead: give up now; the id goes to contact.dead.<channel>.
 	Dead
+	// Later: the handler keeps the item and calls its Finish with the
+	// outcome when it has one (a send still running after the rest of the
+	// batch was recorded). The batch's concurrency slot is freed now; the
+	// queue entry stays unacknowledged until Finish.
+	Later
 )
 
 // Handler processes one message id. delivery counts from 1.
@@ -54,6 +59,9 @@ type ConsumerConfig struct {
 	// for a token; the safety lane takes one without waiting, pushing bulk
 	// back, so a check-in is never stuck behind a reminder run.
 	Limiter *rate.Limiter
+	// Breaker, when set, holds batches back while the provider is down
+	// (see Breaker); shared by both lanes of a channel.
+	Breaker *Breaker
 	Log     *slog.Logger
 }
 
@@ -87,6 +95,9 @@ func Durable(channel string, priority bool) string {
 type Item struct {
 	ID       string // the message id (the whole payload)
 	Delivery int    // counts from 1
+	// Finish settles the item later, for a handler that returned Later
+	// for it; call it exactly once.
+	Finish func(Outcome)
 }
 
 // BatchHandler processes several queued messages at once and returns one
@@ -118,9 +129,12 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		FilterSubject: Subject(cfg.Channel, cfg.Priority),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
-		// One more than ours: we dead-letter on our last attempt, and the
-		// server's limit only catches a worker that keeps dying.
-		MaxDeliver:    cfg.MaxDeliver + 1,
+		// No server limit: a message the server stops delivering would be
+		// stuck (queued in the database, never claimed). Entries held back
+		// by an open breaker or in the client's buffer are redelivered
+		// after the ack wait and count as deliveries; we dead-letter on
+		// our own count, only for a handler's Retry.
+		MaxDeliver:    -1,
 		MaxAckPending: inflight * 2,
 	})
 	if err != nil {
@@ -223,24 +237,59 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 		if meta, err := msg.Metadata(); err == nil {
 			items[i].Delivery = int(meta.NumDelivered)
 		}
-		if cfg.Limiter != nil {
-			if cfg.Priority {
-				cfg.Limiter.Reserve() // take a token, never wait
-			} else if err := waitToken(ctx, cfg.Limiter, batch, cfg.AckWait); err != nil {
-				for _, m := range batch {
-					m.Nak()
-				}
-				return
+		msg, it := msg, items[i]
+		var once sync.Once
+		items[i].Finish = func(out Outcome) {
+			once.Do(func() { finish(context.WithoutCancel(ctx), js, cfg, msg, it, out, dead) })
+		}
+	}
+	inProgress := func(msgs []jetstream.Msg) func() {
+		return func() {
+			for _, m := range msgs {
+				m.InProgress()
 			}
 		}
 	}
-	outs := h(ctx, items)
-	for i, msg := range batch {
-		out := Retry
-		if i < len(outs) {
-			out = outs[i]
+	for len(batch) > 0 {
+		// While the provider is down the batch waits here, its entries
+		// kept alive; a probe takes one message through alone.
+		probe, err := cfg.Breaker.Wait(ctx, cfg.AckWait/3, inProgress(batch))
+		if err != nil {
+			for _, m := range batch {
+				m.Nak()
+			}
+			return
 		}
-		finish(ctx, js, cfg, msg, items[i], out, dead)
+		n := len(batch)
+		if probe {
+			n = 1
+		}
+		if cfg.Limiter != nil {
+			for range n {
+				if cfg.Priority {
+					cfg.Limiter.Reserve() // take a token, never wait
+				} else if err := waitToken(ctx, cfg.Limiter, batch, cfg.AckWait); err != nil {
+					for _, m := range batch {
+						m.Nak()
+					}
+					return
+				}
+			}
+		}
+		outs := h(ctx, items[:n])
+		for i := range n {
+			out := Retry
+			if i < len(outs) {
+				out = outs[i]
+			}
+			if out != Later {
+				items[i].Finish(out)
+			}
+		}
+		if probe {
+			cfg.Breaker.ProbeDone()
+		}
+		batch, items = batch[n:], items[n:]
 	}
 }
 

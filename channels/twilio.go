@@ -278,6 +278,52 @@ func (t *Twilio) FetchMessageStatus(ctx context.Context, sid string) (string, er
 	return st, nil
 }
 
+// ProviderMessage is one message as the provider lists it, for
+// reconciliation. Body is hers: compare it, never log it.
+type ProviderMessage struct {
+	Sid    string
+	Status string // our vocabulary (see ParseTwilioStatus); "" if not recognised
+	Body   string
+}
+
+// ListMessagesTo lists the messages sent to one recipient on a channel
+// since after (at most limit, newest first): reconciliation looks there for
+// a message whose send was never recorded. to is E.164.
+func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, error) {
+	if !isE164(strings.TrimPrefix(to, "whatsapp:")) {
+		return nil, invalid("invalid_number", "recipient is not an E.164 number")
+	}
+	if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
+		to = "whatsapp:" + to
+	}
+	api, c, cancel := t.api(ctx)
+	defer cancel()
+	p := &openapi.ListMessageParams{}
+	p.SetTo(to)
+	p.SetDateSentAfter(after.UTC())
+	p.SetPageSize(min(limit, 100))
+	p.SetLimit(limit)
+	msgs, err := api.ListMessage(p)
+	if err != nil {
+		return nil, c.classify(err, false)
+	}
+	out := make([]ProviderMessage, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Sid == nil || !isMessageSid(*m.Sid) {
+			continue
+		}
+		pm := ProviderMessage{Sid: *m.Sid}
+		if m.Status != nil {
+			pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
+		}
+		if m.Body != nil {
+			pm.Body = *m.Body
+		}
+		out = append(out, pm)
+	}
+	return out, nil
+}
+
 // ---- transport ----
 
 // api builds a twilio-go API service bound to one call. twilio-go (v1.31)

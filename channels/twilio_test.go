@@ -551,3 +551,25 @@ func BenchmarkTwilioSendThroughFake(b *testing.B) {
 		}
 	})
 }
+
+// TestTwilioListMessagesTo: twilio-go's list call against the fake finds
+// what was sent to her since a time, and nothing to anyone else.
+func TestTwilioListMessagesTo(t *testing.T) {
+	tw, _ := newTwilio(t, TwilioConfig{From: smsFrom})
+	ctx := context.Background()
+	before := time.Now().Add(-time.Minute)
+	rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "one text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20)
+	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "queued" {
+		t.Fatalf("list: %+v %v", got, err)
+	}
+	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, time.Now().Add(time.Minute), 20); err != nil || len(got) != 0 {
+		t.Fatalf("list after: %+v %v", got, err)
+	}
+}

@@ -248,7 +248,7 @@ func (q *Queries) InsertMessageEventsMany(ctx context.Context, arg InsertMessage
 
 const markSendingMany = `-- name: MarkSendingMany :exec
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1
-WHERE id = ANY($2::text::uuid[])
+WHERE id = ANY($2::text::uuid[]) AND status = 'queued'
 `
 
 type MarkSendingManyParams struct {
@@ -510,6 +510,7 @@ FROM (
            unnest($7::text::boolean[]) AS final
 ) u
 WHERE m.id = u.id AND m.id = ANY($2::text::uuid[])
+  AND message_status_may_move(m.status, u.status, m.provider_id IS NOT NULL)
 `
 
 type SetStatusManyParams struct {
@@ -522,7 +523,9 @@ type SetStatusManyParams struct {
 	Finals           string
 }
 
-// Applies per-message status (and provider id/status when given).
+// Applies per-message status (and provider id/status when given), each
+// only if it moves forward (migration 00014); callers compute forward
+// moves on locked rows, and this condition keeps any other out.
 // The second condition gives the planner an index condition on messages
 // whatever it estimates for the unnest (a hash join over a sequential scan
 // of messages was chosen otherwise).

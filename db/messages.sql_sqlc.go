@@ -342,6 +342,17 @@ func (q *Queries) MessageEvents(ctx context.Context, messageID uuid.UUID) ([]Mes
 	return items, nil
 }
 
+const providerIDRecorded = `-- name: ProviderIDRecorded :one
+SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1)
+`
+
+func (q *Queries) ProviderIDRecorded(ctx context.Context, providerID sql.NullString) (bool, error) {
+	row := q.db.QueryRowContext(ctx, providerIDRecorded, providerID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const putIdempotency = `-- name: PutIdempotency :execrows
 INSERT INTO idempotency_keys (user_id, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
@@ -370,8 +381,76 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 	return result.RowsAffected()
 }
 
-const reschedule = `-- name: Reschedule :exec
-UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3 WHERE id = $1
+const reconcileCandidates = `-- name: ReconcileCandidates :many
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
+  AND m.channel IN ('sms', 'whatsapp')
+  AND ((m.status = 'unknown' AND m.updated_at < $2)
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
+ORDER BY m.updated_at
+LIMIT $4
+`
+
+type ReconcileCandidatesParams struct {
+	Since         time.Time
+	UnknownBefore time.Time
+	StuckBefore   time.Time
+	MaxRows       int32
+}
+
+type ReconcileCandidatesRow struct {
+	ID            uuid.UUID
+	Channel       string
+	Status        string
+	ProviderID    sql.NullString
+	ParticipantID int64
+	CreatedAt     time.Time
+}
+
+// Messages whose outcome the provider may know better than we do: unknown
+// (settled for a while), or sending/sent for longer than a delivery takes.
+// Only rows that still hold their text (the list match needs it), created
+// since a bound: the scan follows messages_retention (created_at, rows with
+// a body), so it costs the recent messages, not the table.
+func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidatesParams) ([]ReconcileCandidatesRow, error) {
+	rows, err := q.db.QueryContext(ctx, reconcileCandidates,
+		arg.Since,
+		arg.UnknownBefore,
+		arg.StuckBefore,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReconcileCandidatesRow{}
+	for rows.Next() {
+		var i ReconcileCandidatesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Channel,
+			&i.Status,
+			&i.ProviderID,
+			&i.ParticipantID,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reschedule = `-- name: Reschedule :execrows
+UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3
+WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NOT NULL)
 `
 
 type RescheduleParams struct {
@@ -380,16 +459,50 @@ type RescheduleParams struct {
 	UpdatedAt time.Time
 }
 
-func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) error {
-	_, err := q.db.ExecContext(ctx, reschedule, arg.ID, arg.SendAt, arg.UpdatedAt)
-	return err
+func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, reschedule, arg.ID, arg.SendAt, arg.UpdatedAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
-const setMessageStatus = `-- name: SetMessageStatus :exec
+const scheduleRetry = `-- name: ScheduleRetry :execrows
+UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
+    error_code = nullif($3::text, '')
+WHERE id = $4 AND status IN ('sending', 'unknown') AND provider_id IS NULL
+`
+
+type ScheduleRetryParams struct {
+	SendAt time.Time
+	Now    time.Time
+	Code   string
+	ID     uuid.UUID
+}
+
+// A send the provider refused for a passing reason (or a send it never
+// saw) waits in the database for its next attempt, not in the queue: the
+// scheduler releases it at send_at. Only from sending (or unknown, when
+// reconciliation proved the provider never saw it), never once the
+// provider has a record of it.
+func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, scheduleRetry,
+		arg.SendAt,
+		arg.Now,
+		arg.Code,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const setMessageStatus = `-- name: SetMessageStatus :execrows
 UPDATE messages SET
     status = $2, updated_at = $3, error_code = $4,
     final_at = CASE WHEN $5::boolean THEN $3 ELSE final_at END
-WHERE id = $1
+WHERE id = $1 AND message_status_may_move(status, $2, provider_id IS NOT NULL)
 `
 
 type SetMessageStatusParams struct {
@@ -400,13 +513,18 @@ type SetMessageStatusParams struct {
 	Final     bool
 }
 
-func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusParams) error {
-	_, err := q.db.ExecContext(ctx, setMessageStatus,
+// Moves one message forward (migration 00014: message_status_may_move);
+// 0 rows when the move would go backwards, and nothing changes.
+func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setMessageStatus,
 		arg.ID,
 		arg.Status,
 		arg.UpdatedAt,
 		arg.ErrorCode,
 		arg.Final,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

@@ -6,13 +6,18 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 )
 
@@ -42,6 +47,12 @@ func Open(ctx context.Context, url string) (*sql.DB, error) {
 	_, set := cfg.RuntimeParams["random_page_cost"]
 	if !set && !strings.Contains(cfg.RuntimeParams["options"], "random_page_cost") {
 		cfg.RuntimeParams["random_page_cost"] = "1.1"
+	}
+	// A server that is down is found out quickly (a request then gets 503
+	// unavailable at once, not after the kernel's connect timeout), unless
+	// the URL sets connect_timeout.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 2 * time.Second
 	}
 	pool := stdlib.OpenDB(*cfg)
 	// DATABASE_MAX_CONNS overrides the pool size (measured: on 2 cores 32
@@ -73,4 +84,33 @@ func InTx(ctx context.Context, pool *sql.DB, fn func(q *Queries, tx *sql.Tx) err
 		return err
 	}
 	return tx.Commit()
+}
+
+// Unavailable reports whether err says the database could not be reached
+// or stopped answering (connection refused or cut, the server shutting
+// down or starting up, a connect or statement timeout, too many clients),
+// as opposed to a refusal of this query. The HTTP layer answers those with
+// 503 unavailable and Retry-After: the request may be retried as it is.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case strings.HasPrefix(pg.Code, "08"), // connection exception
+			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutdown, crash, cannot connect now
+			pg.Code == "57014",                     // canceled (statement timeout)
+			pg.Code == "53300",                     // too many connections
+			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: retry as is
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.SafeToRetry(err) || pgconn.Timeout(err) || strings.Contains(err.Error(), "conn closed")
 }

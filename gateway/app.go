@@ -187,6 +187,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": a.Server.VoiceQueue()}
+		a.Server.SetProviderLookup(tw, ReconcileConfig{})
 		a.Server.UseVoice(tw, tw)
 		if cfg.Service.Voice.From == "" {
 			log.Warn("no TWILIO_VOICE_FROM: call-backs are queued but cannot be connected")
@@ -202,6 +203,9 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 				a.cfg.Worker.Rate[ch] = r
 			}
 		}
+	}
+	if a.cfg.Worker.SpillDir == "" {
+		a.cfg.Worker.SpillDir = cfg.DataDir
 	}
 	if a.cfg.Worker.StatusCallback == "" && cfg.Service.PublicURL != "" {
 		a.cfg.Worker.StatusCallback = strings.TrimRight(cfg.Service.PublicURL, "/") + "/webhooks/twilio/status"

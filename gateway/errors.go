@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"safecontact/db"
 	"safecontact/errs"
 )
 
@@ -125,6 +126,14 @@ type errorBody struct {
 // request log. Internal causes go to the log, never to the client.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)
+	if e.Code == "internal" && e.Err != nil && db.Unavailable(e.Err) {
+		// The database (or its pool) did not answer: the client may try
+		// again, and an Idempotency-Key makes that safe.
+		e = &errs.Error{Code: "unavailable", Message: "the service is briefly unavailable; try again (with the same Idempotency-Key)", Err: e.Err}
+	}
+	if HTTPStatus(e) == http.StatusServiceUnavailable {
+		c.Header("Retry-After", retryAfterSeconds)
+	}
 	c.Set(ctxErrCode, e.Code)
 	if e.Err != nil || e.Code == "internal" {
 		var cause error = e
@@ -135,6 +144,10 @@ func fail(c *gin.Context, err error) {
 	}
 	c.AbortWithStatusJSON(HTTPStatus(e), errorBody{Error: e})
 }
+
+// retryAfterSeconds: what a 503 tells the client to wait. A database
+// restart takes seconds; the outbox and idempotency make the retry safe.
+const retryAfterSeconds = "2"
 
 // notFound is the participant/resource-agnostic 404.
 func notFound(what string) *errs.Error {

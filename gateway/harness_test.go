@@ -80,6 +80,13 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, Config{}) }
 func newEnvWith(t testing.TB, cfg Config) *env {
 	t.Helper()
 	pool, url := dbtest.New(t)
+	return newEnvOn(t, cfg, pool, url)
+}
+
+// newEnvOn is newEnvWith over a database the test made (a private
+// cluster it stops and starts).
+func newEnvOn(t testing.TB, cfg Config, pool *sql.DB, url string) *env {
+	t.Helper()
 	// NATS on a TCP port (a random free one) so a test can stop and
 	// restart it on the same port and store.
 	natsDir := t.TempDir()

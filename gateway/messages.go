@@ -24,13 +24,14 @@ import (
 	"safecontact/textcheck"
 )
 
-// Message statuses. A message moves forward only (see channels.StatusRank
-// for the provider part):
+// Message statuses. A message moves forward only, by the ranks of
+// migration 00014 that the database enforces (status.go):
 //
 //	scheduled → queued → sending → sent → delivered → read
 //	                              ↘ undelivered | failed
 //	queued|scheduled → dropped_consent_revoked (re-check before sending refused)
-//	sending (seen again after a crash, provider outcome unknown) → unknown
+//	sending (crash or timeout, the provider may have it) → unknown → (reconciliation) sent | delivered | …
+//	sending (provider refused, retry) | unknown (proven never sent) → scheduled
 const (
 	StatusScheduled = "scheduled"
 	StatusQueued    = "queued"

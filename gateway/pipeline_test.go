@@ -65,6 +65,18 @@ func (p *pipeline) start() {
 	}
 }
 
+// releaseRetries runs the scheduler (leader) in the background, so retries
+// waiting in the database are released when due. Tests that drive the
+// scheduler themselves do not call it.
+func (p *pipeline) releaseRetries() {
+	sc := p.srv.NewScheduler()
+	sc.tick = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sc.Run(ctx) }()
+	p.t.Cleanup(func() { cancel(); <-done })
+}
+
 func (p *pipeline) stop() {
 	if p.cancel != nil {
 		p.cancel()
@@ -194,6 +206,7 @@ func TestPipelineConsentRevokedBeforeSend(t *testing.T) {
 
 func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	p := newPipeline(t)
+	p.releaseRetries()
 	code := p.consentingParticipant("+34 612 000 222", false)
 	send := func() string {
 		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})

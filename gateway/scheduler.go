@@ -24,13 +24,15 @@ type Scheduler struct {
 	log   *slog.Logger
 	// extra tick steps (reminders, check-ins) register here.
 	steps []func(ctx context.Context, now time.Time) (int, error)
+	// lastReconcile: when reconcile last ran (it runs every ReconcileConfig.Every).
+	lastReconcile time.Time
 }
 
 // NewScheduler makes the scheduler.
 func (s *Server) NewScheduler() *Scheduler {
 	sc := &Scheduler{s: s, tick: time.Second, batch: 1000, log: s.log}
 	sc.steps = append(sc.steps, sc.releaseDueSetBased, sc.expireConsents,
-		sc.startDueCheckins, sc.checkinDeadlines, sc.escalateDue, sc.publishEscalationEvents)
+		sc.startDueCheckins, sc.checkinDeadlines, sc.escalateDue, sc.publishEscalationEvents, sc.reconcile)
 	return sc
 }
 

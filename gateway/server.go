@@ -74,6 +74,11 @@ type Server struct {
 	stop         context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
+	// providers: the workers' circuit breakers, for /readyz?verbose.
+	providers providerHealth
+	// lookup asks the provider about messages for reconciliation (nil: off).
+	providerLookup ProviderLookup
+	reconcileCfg   ReconcileConfig
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -116,6 +121,7 @@ func New(d Deps) *Server {
 			return s.HandleCheckinReply(ctx, q, p, in.Body, s.now())
 		}
 	}
+	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = newTokenCache(2 * time.Second)
 	s.authThrottle = newAuthThrottle()
 	s.tokenIndex = newTokenIndex()
@@ -193,32 +199,6 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/users/:name/disable", s.disableUserHTTP)
 	admin.POST("/users/:name/rotate-token", s.rotateTokenHTTP)
 	return r
-}
-
-func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	checks := gin.H{}
-	ok := true
-	if err := s.db.PingContext(ctx); err != nil {
-		checks["postgres"] = "unreachable"
-		ok = false
-		s.log.WarnContext(ctx, "readyz: postgres", "err", err)
-	} else {
-		checks["postgres"] = "ok"
-	}
-	if err := channels.Healthy(ctx, s.nc, s.js); err != nil {
-		checks["nats"] = "unreachable"
-		ok = false
-		s.log.WarnContext(ctx, "readyz: nats", "err", err)
-	} else {
-		checks["nats"] = "ok"
-	}
-	status := http.StatusOK
-	if !ok {
-		status = http.StatusServiceUnavailable
-	}
-	c.JSON(status, gin.H{"ready": ok, "checks": checks})
 }
 
 // devSink shows what a test instance's sink "sent" (the route exists

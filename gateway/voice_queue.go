@@ -322,7 +322,7 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *Actor, t *db.
 }
 
 // advanceMessage moves a message forward to status (never back: see
-// channels.StatusRank), with its event and audit entry. sid, when set,
+// statusRank), with its event and audit entry. sid, when set,
 // must be the message's provider id once it is recorded (a stale call's
 // webhook changes nothing).
 func advanceMessage(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
@@ -335,10 +335,10 @@ func advanceMessage(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID, 
 	if sid != "" && m.ProviderID.Valid && m.ProviderID.String != sid {
 		return nil
 	}
-	if channels.StatusRank(status) <= channels.StatusRank(m.Status) {
+	if statusRank(status) <= statusRank(m.Status) {
 		return nil
 	}
-	if err := setStatus(ctx, q, id, status, code, now); err != nil {
+	if moved, err := moveStatus(ctx, q, id, status, code, now); err != nil || !moved {
 		return err
 	}
 	d := map[string]any{"message_id": id.String(), "provider_status": providerStatus}

@@ -50,7 +50,7 @@ func (s *Server) twilioForm(c *gin.Context, route string) (url.Values, bool) {
 
 // twilioStatus applies a delivery status callback. Callbacks come late,
 // twice, or out of order: a status only ever moves forward by
-// channels.StatusRank, so delivered never goes back to sent.
+// statusRank (enforced in SQL), so delivered never goes back to sent.
 func (s *Server) twilioStatus(c *gin.Context) {
 	ctx := c.Request.Context()
 	form, ok := s.twilioForm(c, "/webhooks/twilio/status")
@@ -159,7 +159,7 @@ func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error 
 			// changes nothing. "queued"/"sending" from the provider carry no
 			// news, and applied to a message marked unknown they would make
 			// it look sendable again: ignored.
-			if channels.StatusRank(r.up.Status) <= channels.StatusRank(st.status) || channels.StatusRank(r.up.Status) <= channels.StatusRank(StatusSending) {
+			if statusRank(r.up.Status) <= statusRank(st.status) || statusRank(r.up.Status) <= statusRank(StatusSending) {
 				continue
 			}
 			code := ""

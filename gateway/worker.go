@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -37,6 +38,21 @@ type WorkerConfig struct {
 	Backoff    []time.Duration
 	// StatusCallback is the public URL of /webhooks/twilio/status.
 	StatusCallback string
+	// SendTimeout bounds one provider request (default 10 s, well below
+	// the queue's 30 s ack wait): a hung request ends as unknown and frees
+	// its slot.
+	SendTimeout time.Duration
+	// BatchWait: how long a batch waits for its slowest sends before it
+	// records the rest (default 1 s). Later sends are recorded one by one
+	// as they end; the batch's slot is free meanwhile.
+	BatchWait time.Duration
+	// Breaker tunes each channel's circuit breaker (channels.Breaker).
+	Breaker channels.BreakerConfig
+	// SpillDir holds receipts.spill (see receipt_spill.go); "" keeps
+	// unrecorded receipts in memory only. serve sets its data dir.
+	SpillDir string
+	// SpillRetry: how often spilled receipts are tried again (default 1 s).
+	SpillRetry time.Duration
 }
 
 // Worker sends queued messages: it loads the message, re-runs the contact
@@ -47,6 +63,12 @@ type Worker struct {
 	cfg     WorkerConfig
 	log     *slog.Logger
 	sent    *prometheus.CounterVec
+	// breakers: one per channel, shared by both lanes.
+	breakers map[string]*channels.Breaker
+	// stragglers: sends still running after their batch was recorded.
+	stragglers sync.WaitGroup
+	// spill: accepted sends whose record waits for the database.
+	spill *receiptSpill
 }
 
 // NewWorker makes a worker over the server's database, keys and clock.
@@ -60,18 +82,82 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 	if cfg.Linger == 0 {
 		cfg.Linger = 10 * time.Millisecond
 	}
-	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log,
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.BatchWait == 0 {
+		cfg.BatchWait = time.Second
+	}
+	if cfg.SpillRetry == 0 {
+		cfg.SpillRetry = time.Second
+	}
+	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log, breakers: map[string]*channels.Breaker{},
+		sent: register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safecontact_worker_outcomes_total",
 			Help: "Queued messages handled by channel and outcome.",
-		}, []string{"channel", "outcome"})}
-	s.reg.Register(w.sent)
+		}, []string{"channel", "outcome"}))}
+	open := register(s.reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "safecontact_channel_breaker_open",
+		Help: "1 while a channel's circuit breaker holds sends back because the provider is failing (probing it every interval), else 0.",
+	}, []string{"channel"}))
+	sp, err := openReceiptSpill(cfg.SpillDir)
+	if err != nil {
+		// Never silently dropped: the file stays for a person to look at,
+		// and new receipts are kept in memory.
+		s.log.Error("worker: receipt spill not readable; kept aside, new receipts spill to memory only", "err", err)
+		sp, _ = openReceiptSpill("")
+	}
+	w.spill = sp
+	for ch := range senders {
+		bc := cfg.Breaker
+		g := open.WithLabelValues(ch)
+		bc.OnChange = func(isOpen bool) {
+			if isOpen {
+				g.Set(1)
+				w.log.Error("worker: provider failing; sends held back, probing", "channel", ch)
+			} else {
+				g.Set(0)
+				w.log.Info("worker: provider answering again; sending resumed", "channel", ch)
+			}
+		}
+		w.breakers[ch] = channels.NewBreaker(bc)
+		s.providers.set(ch, w.breakers[ch])
+	}
 	return w
+}
+
+// register registers c, or returns the collector already registered under
+// its name (a second worker over the same server shares the metrics).
+func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
+
+// providerDown: the failure says the provider (not this message) is the
+// problem: it answered 5xx or 429, or did not answer at all.
+func providerDown(err error) bool {
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		if se.HTTPStatus != 0 {
+			return se.HTTPStatus >= 500 || se.HTTPStatus == 429
+		}
+		return se.Retryable
+	}
+	return true
 }
 
 // Run consumes both lanes of every channel that has a sender until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.replaySpill(ctx) }()
 	for ch := range w.senders {
 		r := w.cfg.Rate[ch]
 		lim := rate.NewLimiter(rate.Inf, 1)
@@ -79,8 +165,12 @@ func (w *Worker) Run(ctx context.Context) {
 			lim = rate.NewLimiter(rate.Limit(r), max(1, int(r)))
 		}
 		for _, prio := range []bool{true, false} {
+			// Attempts are counted in the database (messages.attempts);
+			// the queue redelivers only after an infrastructure error (the
+			// claim's transaction failed), which is never a reason to give
+			// a message up, and then soon: a long wait would hold the slot.
 			cfg := channels.ConsumerConfig{Channel: ch, Priority: prio, Concurrency: w.cfg.Concurrency,
-				MaxDeliver: w.cfg.MaxDeliver, Backoff: w.cfg.Backoff, Limiter: lim, Log: w.log}
+				MaxDeliver: math.MaxInt32, Backoff: infraBackoff, Limiter: lim, Breaker: w.breakers[ch], Log: w.log}
 			cfg.BatchSize = w.cfg.BatchSize
 			if !prio {
 				cfg.Linger = w.cfg.Linger
@@ -98,18 +188,13 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 	}
 	wg.Wait()
+	w.stragglers.Wait()
 }
+
+// infraBackoff: the queue's redelivery delays after an infrastructure error.
+var infraBackoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second}
 
 func (w *Worker) outcome(ch, what string) { w.sent.WithLabelValues(ch, what).Inc() }
-
-// setStatus moves a message to status with its event, in q's transaction.
-func setStatus(ctx context.Context, q *db.Queries, id uuid.UUID, status, code string, now time.Time) error {
-	if err := q.SetMessageStatus(ctx, db.SetMessageStatusParams{ID: id, Status: status, UpdatedAt: now,
-		ErrorCode: sql.NullString{String: code, Valid: code != ""}, Final: finalStatus(status)}); err != nil {
-		return err
-	}
-	return q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: status, At: now, Code: sql.NullString{String: code, Valid: code != ""}})
-}
 
 func (w *Worker) participantCode(ctx context.Context, q *db.Queries, id int64) string {
 	p, err := q.ParticipantByID(ctx, id)
@@ -194,8 +279,8 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if err != nil {
 			return err
 		}
-		if finalStatus(m.Status) {
-			return nil
+		if m.Status != StatusQueued && m.Status != StatusSending {
+			return nil // it moved on (sent, delivered, rescheduled): not dead
 		}
 		status, action := StatusFailed, "message.failed"
 		if m.Status == StatusSending {
@@ -203,7 +288,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 			// failed, so nobody resends it believing it never went.
 			status, action = StatusUnknown, "message.unknown"
 		}
-		if err := setStatus(ctx, q, id, status, "retries_exhausted", now); err != nil {
+		if moved, err := moveStatus(ctx, q, id, status, "retries_exhausted", now); err != nil || !moved {
 			return err
 		}
 		_, err = Append(ctx, q, SystemActor("worker"), AuditEvent{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})

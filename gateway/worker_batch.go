@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,27 +65,103 @@ func (w *Worker) HandleBatch(ctx context.Context, items []channels.Item) []chann
 	if len(jobs) == 0 {
 		return outs
 	}
-	var wg sync.WaitGroup
+	// Each send runs on its own with its own timeout. The batch records
+	// what has ended by BatchWait in one transaction; a send still running
+	// then is recorded on its own when it ends, and its queue entry waits
+	// for that (Later): one slow request holds only its own entry, not the
+	// batch's slot.
+	done := make(chan int, len(jobs))
 	for i := range jobs {
-		wg.Add(1)
-		go func(j *job) {
-			defer wg.Done()
-			j.rcpt, j.err = w.senders[j.msg.Channel].Send(ctx, *j.out)
-		}(&jobs[i])
+		go func(i int) {
+			j := &jobs[i]
+			sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
+			j.rcpt, j.err = w.senders[j.msg.Channel].Send(sctx, *j.out)
+			cancel()
+			if b := w.breakers[j.msg.Channel]; j.err == nil || !providerDown(j.err) {
+				b.Success()
+			} else {
+				b.Failure()
+			}
+			done <- i
+		}(i)
 	}
-	wg.Wait()
-	if err := w.recordBatch(ctx, jobs, items, outs); err != nil {
-		// The sends happened but their record did not: the rows stay
-		// "sending", and the redelivery marks them unknown, never resends.
-		w.log.Error("worker: recording sends", "messages", len(jobs), "err", redactErr(err))
+	var ended []job
+	wait := time.NewTimer(w.cfg.BatchWait)
+	defer wait.Stop()
+collect:
+	for len(ended) < len(jobs) {
+		select {
+		case i := <-done:
+			ended = append(ended, jobs[i])
+		case <-wait.C:
+			break collect
+		}
+	}
+	w.record(ctx, ended, items, outs)
+	if late := len(jobs) - len(ended); late > 0 {
+		recorded := map[int]bool{}
+		for _, j := range ended {
+			recorded[j.idx] = true
+		}
+		for _, j := range jobs {
+			if !recorded[j.idx] {
+				outs[j.idx] = channels.Later
+			}
+		}
+		w.stragglers.Add(1)
+		go func() {
+			defer w.stragglers.Done()
+			for range late {
+				j := jobs[<-done]
+				o := make([]channels.Outcome, len(items))
+				w.record(context.WithoutCancel(ctx), []job{j}, items, o)
+				if f := items[j.idx].Finish; f != nil {
+					f(o[j.idx])
+				}
+			}
+		}()
+	}
+	return outs
+}
+
+// record stores the answers of ended sends and sets their outcomes.
+func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, outs []channels.Outcome) {
+	if len(jobs) == 0 {
+		return
+	}
+	var err error
+	for try := 1; ; try++ {
+		if err = w.recordBatch(ctx, jobs, items, outs); err == nil || try == 3 || ctx.Err() != nil {
+			break
+		}
+		sleep(ctx, time.Duration(try)*200*time.Millisecond)
+	}
+	if err != nil {
+		// The sends happened; their record did not. What the provider
+		// accepted goes to the spill (recorded when the database answers,
+		// see receipt_spill.go) and its queue entry is done. A failed
+		// send's row stays "sending" and its redelivery marks it unknown
+		// (never resent) for reconciliation to settle.
+		w.log.Error("worker: recording sends; accepted ones spilled until the database answers", "messages", len(jobs), "err", redactErr(err))
+		var es []spilled
 		for _, j := range jobs {
 			outs[j.idx] = channels.Retry
+			if j.err == nil {
+				es = append(es, spilled{MessageID: j.msg.ID, ProviderID: j.rcpt.ProviderID, ProviderStatus: j.rcpt.Status, At: w.s.now()})
+			}
+		}
+		if err := w.spill.add(es); err != nil {
+			w.log.Error("worker: receipt spill file not written; receipts kept in memory only", "err", err)
+		}
+		for _, j := range jobs {
+			if j.err == nil {
+				outs[j.idx] = channels.Done
+			}
 		}
 	}
 	for i := range jobs {
 		jobs[i].out = nil // the plaintext is not kept
 	}
-	return outs
 }
 
 func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID]int, items []channels.Item, outs []channels.Outcome) ([]job, error) {
@@ -127,7 +202,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			case StatusSending:
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				if err := setStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now); err != nil {
+				if moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now); err != nil || !moved {
 					return err
 				}
 				w.outcome(m.Channel, "unknown")
@@ -143,7 +218,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			d := consent.Decide(profileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
-				if err := setStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
+				if _, err := moveStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -153,7 +228,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
 				// Her phone became monitored after this was written: its
 				// standard wording must not reach that phone. Staff resend.
-				if err := setStatus(ctx, q, m.ID, StatusDroppedUnsafe, "now_monitored", now); err != nil {
+				if _, err := moveStatus(ctx, q, m.ID, StatusDroppedUnsafe, "now_monitored", now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -162,7 +237,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 			case d.SendAt.After(now):
 				// Her safe window closed while it waited: back to the scheduler.
-				if err := q.Reschedule(ctx, db.RescheduleParams{ID: m.ID, SendAt: d.SendAt, UpdatedAt: now}); err != nil {
+				if _, err := q.Reschedule(ctx, db.RescheduleParams{ID: m.ID, SendAt: d.SendAt, UpdatedAt: now}); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "rescheduled")
@@ -177,7 +252,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					// Its key is gone or the row is damaged: this one message
 					// fails, the rest of the batch goes on.
 					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
-					if err := setStatus(ctx, q, m.ID, StatusFailed, "decrypt_failed", now); err != nil {
+					if _, err := moveStatus(ctx, q, m.ID, StatusFailed, "decrypt_failed", now); err != nil {
 						return err
 					}
 					w.outcome(m.Channel, "failed")
@@ -239,7 +314,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 				okJobs[j.msg.ID] = j
 				continue
 			}
-			out, err := w.recordFailure(ctx, q, j, items[j.idx].Delivery, now)
+			out, err := w.recordFailure(ctx, q, j, now)
 			if err != nil {
 				return err
 			}
@@ -263,10 +338,10 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 		for _, c := range cur {
 			j := okJobs[c.ID]
 			status := StatusSent
-			if channels.StatusRank(j.rcpt.Status) > channels.StatusRank(status) {
+			if statusRank(j.rcpt.Status) > statusRank(status) {
 				status = j.rcpt.Status // a test instance's sink: sent_to_sink, final
 			}
-			if channels.StatusRank(c.Status) >= channels.StatusRank(status) {
+			if statusRank(c.Status) >= statusRank(status) {
 				status = c.Status
 			}
 			p.add(c.ID, status, j.rcpt.ProviderID, j.rcpt.Status, "")
@@ -293,13 +368,34 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 	})
 }
 
-// recordFailure applies one failed send in q's transaction.
-func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, delivery int, now time.Time) (channels.Outcome, error) {
+// recordFailure applies one failed send in q's transaction. The row was
+// claimed earlier and is not locked here: a status callback may have moved
+// it on meanwhile, so every write is a forward move (moveStatus), and an
+// outcome that comes too late is kept as an audit event only.
+func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now time.Time) (channels.Outcome, error) {
 	sys := SystemActor("worker")
 	id, p, msg, sendErr := j.msg.ID, j.part, j.msg, j.err
+	attempt := int(msg.Attempts) + 1 // MarkSendingMany counted this one
 	var se *channels.SendError
 	errors.As(sendErr, &se)
-	w.log.Warn("worker: send failed", "message_id", id.String(), "channel", msg.Channel, "code", errCode(sendErr), "attempt", delivery)
+	code := errCode(sendErr)
+	w.log.Warn("worker: send failed", "message_id", id.String(), "channel", msg.Channel, "code", code, "attempt", attempt)
+	// settle moves the message to a final or unknown status with its audit
+	// event, or records the outcome as late when it already moved on.
+	settle := func(status, action, outcome string, details map[string]any) (channels.Outcome, error) {
+		moved, err := moveStatus(ctx, q, id, status, details["code"].(string), now)
+		if err != nil {
+			return 0, err
+		}
+		if !moved {
+			w.outcome(msg.Channel, "late")
+			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, status, details["code"].(string))
+		}
+		w.outcome(msg.Channel, outcome)
+		details["message_id"] = id.String()
+		_, err = Append(ctx, q, sys, AuditEvent{Action: action, ParticipantCode: p.Code, Details: details})
+		return channels.Done, err
+	}
 	switch {
 	case se != nil && se.OptOut:
 		// She replied STOP to the provider: her consent for this channel
@@ -307,36 +403,46 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, deliv
 		if err := RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
 			return 0, err
 		}
-		if err := setStatus(ctx, q, id, StatusFailed, se.Code, now); err != nil {
+		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
+	case safeToRetry(sendErr) && attempt < w.maxDeliver():
+		// The provider did not take it. The next attempt waits in the
+		// database (the scheduler releases it when due) and its queue
+		// entry is acknowledged: a waiting retry holds no queue slot, so
+		// the channel keeps claiming new work while retries wait.
+		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code})
+		if err != nil {
 			return 0, err
 		}
-		w.outcome(msg.Channel, "opted_out")
-		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": se.Code, "provider_code": se.ProviderCode}})
-		return channels.Done, err
-	case safeToRetry(sendErr) && delivery < w.maxDeliver():
-		// The provider did not take it: back to queued for the next try.
+		if n == 0 {
+			w.outcome(msg.Channel, "late")
+			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, StatusScheduled, code)
+		}
 		w.outcome(msg.Channel, "retry")
-		return channels.Retry, setStatus(ctx, q, id, StatusQueued, errCode(sendErr), now)
+		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})
 	case safeToRetry(sendErr):
-		w.outcome(msg.Channel, "exhausted")
-		// The provider refused it: back to queued, so dead() marks it
-		// failed (a row left "sending" would read as maybe-sent).
-		return channels.Dead, setStatus(ctx, q, id, StatusQueued, errCode(sendErr), now)
+		// The provider refused it on every attempt: failed, never sent.
+		return settle(StatusFailed, "message.failed", "exhausted", map[string]any{"code": "retries_exhausted", "last_error": code})
 	case channels.IsRetryable(sendErr):
 		// The request may have reached the provider (a timeout after
-		// sending): resending could double it. Unknown, for staff.
-		w.outcome(msg.Channel, "unknown")
-		if err := setStatus(ctx, q, id, StatusUnknown, errCode(sendErr), now); err != nil {
-			return 0, err
-		}
-		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.unknown", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": errCode(sendErr)}})
-		return channels.Done, err
+		// sending): resending could double it. Unknown, until
+		// reconciliation asks the provider.
+		return settle(StatusUnknown, "message.unknown", "unknown", map[string]any{"code": code})
 	default:
-		w.outcome(msg.Channel, "failed")
-		if err := setStatus(ctx, q, id, StatusFailed, errCode(sendErr), now); err != nil {
-			return 0, err
-		}
-		_, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": id.String(), "code": errCode(sendErr)}})
-		return channels.Done, err
+		return settle(StatusFailed, "message.failed", "failed", map[string]any{"code": code})
 	}
 }
+
+// backoff is the wait before the attempt after attempt (counting from 1);
+// the last configured value repeats.
+func (w *Worker) backoff(attempt int) time.Duration {
+	b := w.cfg.Backoff
+	if len(b) == 0 {
+		b = defaultRetryBackoff
+	}
+	return b[min(max(attempt-1, 0), len(b)-1)]
+}
+
+// defaultRetryBackoff: short first steps, so a brief provider refusal costs
+// seconds; the circuit breaker, not a long backoff, keeps a down provider
+// from being hammered.
+var defaultRetryBackoff = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute}

@@ -30,6 +30,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -562,11 +563,14 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case tail == "Messages.json":
-		if r.Method != http.MethodPost {
+		switch r.Method {
+		case http.MethodPost:
+			f.createMessage(w, form)
+		case http.MethodGet:
+			f.listMessages(w, form)
+		default:
 			writeErr(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
-			return
 		}
-		f.createMessage(w, form)
 	case strings.HasPrefix(tail, "Messages/") && strings.HasSuffix(tail, ".json"):
 		f.messageInstance(w, r.Method, strings.TrimSuffix(strings.TrimPrefix(tail, "Messages/"), ".json"), form)
 	case tail == "Calls.json":
@@ -895,6 +899,56 @@ func (f *Fake) messageJSON(m *Message) messageJSON {
 		j.DateSent = &d
 	}
 	return j
+}
+
+// listMessages answers GET Messages.json: the stored messages matching To
+// and DateSent> / DateSent< (compared with the creation time), newest
+// first, in one page of PageSize (default 50).
+func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
+	var after, before time.Time
+	for key, t := range map[string]*time.Time{"DateSent>": &after, "DateSent<": &before} {
+		if v := q.Get(key); v != "" {
+			p, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				writeErr(w, http.StatusBadRequest, 20001, "Invalid "+key)
+				return
+			}
+			*t = p
+		}
+	}
+	size := 50
+	if v := q.Get("PageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeErr(w, http.StatusBadRequest, 20001, "Invalid PageSize")
+			return
+		}
+		size = n
+	}
+	to := q.Get("To")
+	f.msgMu.RLock()
+	var found []*Message
+	for _, m := range f.msgs {
+		if to != "" && m.To != to {
+			continue
+		}
+		if !after.IsZero() && m.DateCreated.Before(after) || !before.IsZero() && m.DateCreated.After(before) {
+			continue
+		}
+		found = append(found, m)
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].DateCreated.After(found[j].DateCreated) })
+	if len(found) > size {
+		found = found[:size]
+	}
+	out := make([]messageJSON, len(found))
+	for i, m := range found {
+		out[i] = f.messageJSON(m)
+	}
+	f.msgMu.RUnlock()
+	uri := "/" + apiVersion + "/Accounts/" + f.accountSID + "/Messages.json"
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "page": 0, "page_size": size, "uri": uri,
+		"first_page_uri": uri, "next_page_uri": nil, "previous_page_uri": nil, "start": 0, "end": len(out)})
 }
 
 // ---- Calls ----

@@ -27,7 +27,7 @@ SELECT * FROM consent_events WHERE participant_id = ANY(sqlc.arg(ids)::text::big
 
 -- name: MarkSendingMany :exec
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = sqlc.arg(now)
-WHERE id = ANY(sqlc.arg(ids)::text::uuid[]);
+WHERE id = ANY(sqlc.arg(ids)::text::uuid[]) AND status = 'queued';
 
 -- name: InsertMessageEventsMany :exec
 INSERT INTO message_events (message_id, status, at, code)
@@ -35,7 +35,9 @@ SELECT unnest(sqlc.arg(ids)::text::uuid[]), unnest(sqlc.arg(statuses)::text::tex
        nullif(unnest(sqlc.arg(codes)::text::text[]), '');
 
 -- name: SetStatusMany :exec
--- Applies per-message status (and provider id/status when given).
+-- Applies per-message status (and provider id/status when given), each
+-- only if it moves forward (migration 00014); callers compute forward
+-- moves on locked rows, and this condition keeps any other out.
 UPDATE messages m SET
     status = u.status,
     provider_id = coalesce(m.provider_id, nullif(u.provider_id, '')),
@@ -54,7 +56,8 @@ FROM (
 -- The second condition gives the planner an index condition on messages
 -- whatever it estimates for the unnest (a hash join over a sequential scan
 -- of messages was chosen otherwise).
-WHERE m.id = u.id AND m.id = ANY(sqlc.arg(ids)::text::uuid[]);
+WHERE m.id = u.id AND m.id = ANY(sqlc.arg(ids)::text::uuid[])
+  AND message_status_may_move(m.status, u.status, m.provider_id IS NOT NULL);
 
 -- name: MessagesWithCodeByIDsForUpdate :many
 SELECT m.id, m.status, m.provider_id, m.participant_id, p.code

@@ -31,14 +31,27 @@ WHERE participant_id = sqlc.arg(participant_id)
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(max_rows);
 
--- name: SetMessageStatus :exec
+-- name: SetMessageStatus :execrows
+-- Moves one message forward (migration 00014: message_status_may_move);
+-- 0 rows when the move would go backwards, and nothing changes.
 UPDATE messages SET
     status = $2, updated_at = $3, error_code = $4,
     final_at = CASE WHEN sqlc.arg(final)::boolean THEN $3 ELSE final_at END
-WHERE id = $1;
+WHERE id = $1 AND message_status_may_move(status, $2, provider_id IS NOT NULL);
 
--- name: Reschedule :exec
-UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3 WHERE id = $1;
+-- name: Reschedule :execrows
+UPDATE messages SET status = 'scheduled', send_at = $2, updated_at = $3
+WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NOT NULL);
+
+-- name: ScheduleRetry :execrows
+-- A send the provider refused for a passing reason (or a send it never
+-- saw) waits in the database for its next attempt, not in the queue: the
+-- scheduler releases it at send_at. Only from sending (or unknown, when
+-- reconciliation proved the provider never saw it), never once the
+-- provider has a record of it.
+UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_at = sqlc.arg(now),
+    error_code = nullif(sqlc.arg(code)::text, '')
+WHERE id = sqlc.arg(id) AND status IN ('sending', 'unknown') AND provider_id IS NULL;
 
 -- name: GetIdempotency :one
 SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2;
@@ -54,3 +67,21 @@ ON CONFLICT DO NOTHING;
 SELECT m.id, p.caseworker_id FROM messages m
 JOIN participants p ON p.id = m.participant_id
 WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);
+
+-- name: ReconcileCandidates :many
+-- Messages whose outcome the provider may know better than we do: unknown
+-- (settled for a while), or sending/sent for longer than a delivery takes.
+-- Only rows that still hold their text (the list match needs it), created
+-- since a bound: the scan follows messages_retention (created_at, rows with
+-- a body), so it costs the recent messages, not the table.
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
+  AND m.channel IN ('sms', 'whatsapp')
+  AND ((m.status = 'unknown' AND m.updated_at < sqlc.arg(unknown_before))
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < sqlc.arg(stuck_before)))
+ORDER BY m.updated_at
+LIMIT sqlc.arg(max_rows);
+
+-- name: ProviderIDRecorded :one
+SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1);

@@ -1,0 +1,226 @@
+package gateway
+
+// Recording is retried, never the send. Invariants:
+//   - A send the provider accepted is recorded (its provider id, status
+//     sent) whatever the database does meanwhile: the worker retries the
+//     record a few times at once; if the database still does not answer,
+//     the receipts move to the spill, the queue entries are acknowledged
+//     (a redelivery would read the row "sending" and mark it unknown), and
+//     the spill records them as soon as the database answers again.
+//   - The spill lives in memory and in one file, <data dir>/receipts.spill
+//     (mode 0600, rewritten atomically on every change), so a process that
+//     stops with receipts unrecorded replays them at its next start. It
+//     holds message id, provider id, provider status and time only: never
+//     a number or a text.
+//   - A replayed receipt moves its message forward only (to sent, or a
+//     later status a callback set meanwhile stays), so replaying twice or
+//     after a callback changes nothing.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/db"
+	"safecontact/keys"
+)
+
+// spilled is one accepted send waiting for its record.
+type spilled struct {
+	MessageID      uuid.UUID `json:"message_id"`
+	ProviderID     string    `json:"provider_id"`
+	ProviderStatus string    `json:"provider_status"`
+	At             time.Time `json:"at"`
+}
+
+// receiptSpill: see the file comment.
+type receiptSpill struct {
+	path    string // "" keeps the spill in memory only (tests without a data dir)
+	mu      sync.Mutex
+	entries map[uuid.UUID]spilled
+}
+
+const spillFile = "receipts.spill"
+
+func openReceiptSpill(dir string) (*receiptSpill, error) {
+	sp := &receiptSpill{entries: map[uuid.UUID]spilled{}}
+	if dir == "" {
+		return sp, nil
+	}
+	sp.path = filepath.Join(dir, spillFile)
+	b, err := os.ReadFile(sp.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return sp, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var list []spilled
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, errors.New("receipt spill file is damaged; move it aside after checking its message ids")
+	}
+	for _, e := range list {
+		sp.entries[e.MessageID] = e
+	}
+	return sp, nil
+}
+
+// add keeps entries and writes the file before returning.
+func (sp *receiptSpill) add(es []spilled) error {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for _, e := range es {
+		sp.entries[e.MessageID] = e
+	}
+	return sp.writeLocked()
+}
+
+func (sp *receiptSpill) remove(ids []uuid.UUID) error {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for _, id := range ids {
+		delete(sp.entries, id)
+	}
+	return sp.writeLocked()
+}
+
+func (sp *receiptSpill) list() []spilled {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	out := make([]spilled, 0, len(sp.entries))
+	for _, e := range sp.entries {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+func (sp *receiptSpill) writeLocked() error {
+	if sp.path == "" {
+		return nil
+	}
+	if len(sp.entries) == 0 {
+		if err := os.Remove(sp.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	list := make([]spilled, 0, len(sp.entries))
+	for _, e := range sp.entries {
+		list = append(list, e)
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(sp.path), spillFile+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), sp.path)
+}
+
+// replaySpill records spilled receipts until ctx ends: at once (what a
+// previous process left), then every interval while any are waiting.
+func (w *Worker) replaySpill(ctx context.Context) {
+	for {
+		if es := w.spill.list(); len(es) > 0 {
+			if err := w.recordSpilled(ctx, es); err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("worker: recording spilled receipts", "messages", len(es), "err", redactErr(err))
+				}
+			} else {
+				ids := make([]uuid.UUID, len(es))
+				for i, e := range es {
+					ids[i] = e.MessageID
+				}
+				if err := w.spill.remove(ids); err != nil {
+					w.log.Error("worker: receipt spill file", "err", err)
+				}
+				w.log.Info("worker: spilled receipts recorded", "messages", len(es))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(w.cfg.SpillRetry):
+		}
+	}
+}
+
+// recordSpilled records receipts in one transaction: each message moves
+// forward to sent with its provider id, with its event and its message.sent
+// audit entry (the text sealed to the audit key, read back from the row).
+func (w *Worker) recordSpilled(ctx context.Context, es []spilled) error {
+	now := w.s.now()
+	sys := SystemActor("worker")
+	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
+		for _, e := range es {
+			m, err := q.MessageByIDForUpdate(ctx, e.MessageID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if m.ProviderID.Valid && m.ProviderID.String != e.ProviderID {
+				w.log.Error("worker: spilled receipt disagrees with the recorded provider id; kept the recorded one", "message_id", m.ID.String())
+				continue
+			}
+			status := StatusSent
+			if statusRank(e.ProviderStatus) > statusRank(status) {
+				status = e.ProviderStatus // a test instance's sink
+			}
+			if statusRank(m.Status) > statusRank(status) {
+				status = m.Status
+			}
+			var p statusSet
+			p.add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
+			if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+				return err
+			}
+			if status == m.Status {
+				continue
+			}
+			if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now}); err != nil {
+				return err
+			}
+			var sealed []byte
+			if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
+				var c content
+				if json.Unmarshal(raw, &c) == nil {
+					sealed = w.s.SealSent(m.ID.String(), c.Text)
+				}
+			}
+			d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
+			if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),
+				Actions: db.Array([]string{"message.sent"}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
+				Details: db.Array([]string{string(d)}), SealedContents: db.Array([][]byte{sealed})}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

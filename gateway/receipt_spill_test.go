@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"safecontact/channels"
+	"safecontact/channels/twiliotest"
+	"safecontact/db/dbtest"
+)
+
+// stopAfterSend sends through the real client, then stops the database
+// before the worker records the answer: a PostgreSQL restart between a
+// send and its record.
+type stopAfterSend struct {
+	tw   channels.Sender
+	stop func()
+}
+
+func (s *stopAfterSend) Send(ctx context.Context, m channels.Outgoing) (channels.Receipt, error) {
+	rc, err := s.tw.Send(ctx, m)
+	s.stop()
+	return rc, err
+}
+
+// TestAcceptedSendRecordedAfterDatabaseOutage: the provider accepted the
+// message, the database is down when the worker records it. The receipt is
+// spilled (file 0600, ids only), the process stops, and the next worker
+// records it at start: sent with its provider id, never unknown, sent once.
+func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
+	cluster, pool, url := dbtest.NewCluster(t)
+	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
+	t.Cleanup(fake.Close)
+	e := newEnvOn(t, Config{}, pool, url)
+	e.clock.Set(time.Now())
+	e.srv.now = func() time.Time { return time.Now().UTC() }
+	b := maria()
+	b["phone"] = "+34 612 000 777"
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	code := e.createParticipant(b)
+	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	if r.Status != 202 {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	id := r.json(t)["id"].(string)
+	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), APIBaseURL: fake.URL(), From: "+15005550006"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	w := e.srv.NewWorker(map[string]channels.Sender{"sms": &stopAfterSend{tw: tw, stop: cluster.Stop}}, WorkerConfig{SpillDir: dir})
+	if out := w.Handle(context.Background(), id, 1); out != channels.Done {
+		t.Fatalf("outcome %v, want done (the receipt is spilled, not the send retried)", out)
+	}
+	spill := filepath.Join(dir, spillFile)
+	st, err := os.Stat(spill)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("spill file: %v %v", st, err)
+	}
+	raw, _ := os.ReadFile(spill)
+	if !strings.Contains(string(raw), id) || !strings.Contains(string(raw), `"provider_id":"SM`) ||
+		strings.Contains(string(raw), "612") || strings.Contains(string(raw), "saludo") {
+		t.Fatalf("spill holds more or less than ids: %s", raw)
+	}
+	// The process stops; the database comes back; the next worker
+	// replays the spill at start.
+	cluster.Start()
+	w2 := e.srv.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{SpillDir: dir})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w2.replaySpill(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		m := e.do(RoleStaff, "GET", "/v1/messages/"+id, nil)
+		if m.Status == 200 && m.json(t)["status"] == StatusSent {
+			if h := historyOf(m.json(t)); h != "queued,sending,sent" {
+				t.Fatalf("history %s", h)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spilled receipt never recorded: %d %s", m.Status, m.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var pid string
+	if err := pool.QueryRow("SELECT provider_id FROM messages WHERE id = $1", id).Scan(&pid); err != nil || !strings.HasPrefix(pid, "SM") {
+		t.Fatalf("provider id %q %v", pid, err)
+	}
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(spill); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(spill); !os.IsNotExist(err) {
+		t.Fatalf("spill file left after replay: %v", err)
+	}
+	if n := fake.Created(); n != 1 {
+		t.Fatalf("created %d times", n)
+	}
+}

@@ -1,0 +1,166 @@
+package gateway
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"safecontact/channels"
+	"safecontact/db"
+)
+
+// TestStatusRankMatchesSQL: the Go mirror of the ranks and of the move rule
+// agrees with migration 00014's functions for every pair of statuses.
+func TestStatusRankMatchesSQL(t *testing.T) {
+	e := newEnv(t)
+	all := []string{"", "bogus", StatusScheduled, StatusQueued, StatusSending, StatusUnknown, StatusSent, "undelivered", StatusFailed,
+		"canceled", StatusDropped, StatusDroppedUnsafe, channels.SinkStatus, "delivered", "read"}
+	for _, a := range all {
+		var r int
+		if err := e.db.QueryRow("SELECT message_status_rank($1)", a).Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		if r != statusRank(a) {
+			t.Fatalf("rank(%q): sql %d, go %d", a, r, statusRank(a))
+		}
+		for _, b := range all {
+			for _, pid := range []bool{false, true} {
+				var ok bool
+				if err := e.db.QueryRow("SELECT message_status_may_move($1, $2, $3)", a, b, pid).Scan(&ok); err != nil {
+					t.Fatal(err)
+				}
+				if ok != statusMayMove(a, b, pid) {
+					t.Fatalf("may_move(%q, %q, %v): sql %v, go %v", a, b, pid, ok, statusMayMove(a, b, pid))
+				}
+			}
+		}
+	}
+}
+
+// racingSender sends through the real Twilio client (the fake creates the
+// message), lets the fake post a callback for it, and then reports err: the
+// order a slow provider produces (it took the message and called back
+// before the client gave up).
+type racingSender struct {
+	tw   channels.Sender
+	fake interface {
+		Deliver(sid, status string) error
+	}
+	callback string
+	err      error
+}
+
+func (r *racingSender) Send(ctx context.Context, m channels.Outgoing) (channels.Receipt, error) {
+	rc, err := r.tw.Send(ctx, m)
+	if err != nil {
+		return rc, err
+	}
+	if err := r.fake.Deliver(rc.ProviderID, r.callback); err != nil {
+		return rc, err
+	}
+	return channels.Receipt{}, r.err
+}
+
+// TestLateFailureNeverMovesBack drives the racing writers: a delivery
+// callback that lands before the worker's own failure (timeout → unknown,
+// 503 → retry, refusal → failed). Each time the message stays delivered,
+// its history never goes back, and the late outcome is an audit event.
+func TestLateFailureNeverMovesBack(t *testing.T) {
+	p := newPipeline(t)
+	p.stop() // this test calls the worker itself
+	tw := mustTwilio(t, p)
+	code := p.consentingParticipant("+34 612 000 444", false)
+	cases := []struct {
+		name string
+		err  error
+	}{
+		{"timeout", &channels.SendError{Code: "provider_timeout", Retryable: true, Err: context.DeadlineExceeded}},
+		{"503", &channels.SendError{Code: "provider_unavailable", Retryable: true, HTTPStatus: 503}},
+		{"refused", &channels.SendError{Code: "rejected", HTTPStatus: 400}},
+	}
+	for _, c := range cases {
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		if r.Status != 202 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		id := r.json(t)["id"].(string)
+		w := p.srv.NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.fake, callback: "delivered", err: c.err}},
+			WorkerConfig{StatusCallback: p.http.URL + "/webhooks/twilio/status"})
+		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
+			t.Fatalf("%s: outcome %v, want done", c.name, out)
+		}
+		m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+		if m["status"] != "delivered" || historyOf(m) != "queued,sending,delivered" {
+			t.Fatalf("%s: status %v history %s", c.name, m["status"], historyOf(m))
+		}
+		var n int
+		if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.late_outcome' AND details->>'message_id' = $1 AND details->>'kept' = 'delivered'`, id).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%s: late outcome events %d %v", c.name, n, err)
+		}
+		if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action IN ('message.unknown', 'message.failed') AND details->>'message_id' = $1`, id).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%s: %d status audit events after delivery", c.name, n)
+		}
+	}
+}
+
+// TestTwoWorkersOneMessage: the same queue entry handled twice at once (a
+// redelivery while the first worker still sends) sends once and ends
+// forward, never back.
+func TestTwoWorkersOneMessage(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 000 445", false)
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := r.json(t)["id"].(string)
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.worker.Handle(context.Background(), id, 1) }()
+	}
+	wg.Wait()
+	if n := p.fake.Created(); n != 1 {
+		t.Fatalf("created %d times", n)
+	}
+	m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+	// Either the second claim came after the record (nothing to do) or
+	// during the send (unknown, then sent by the first worker's record).
+	if m["status"] != StatusSent {
+		t.Fatalf("status %v history %s", m["status"], historyOf(m))
+	}
+	assertForwardHistory(t, m)
+}
+
+func assertForwardHistory(t *testing.T, m map[string]any) {
+	t.Helper()
+	prev := ""
+	for _, s := range strings.Split(historyOf(m), ",") {
+		if prev != "" && !statusMayMove(prev, s, false) {
+			t.Fatalf("history moves back %s → %s: %s", prev, s, historyOf(m))
+		}
+		prev = s
+	}
+}
+
+// TestBackwardsUpdateRefusedBySQL: a writer that forgets the rule is
+// stopped by the trigger, whatever the query.
+func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
+	p := newPipeline(t)
+	code := p.consentingParticipant("+34 612 000 446", false)
+	p.fake.AutoDeliver("delivered")
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := r.json(t)["id"].(string)
+	p.waitStatus(id, "delivered")
+	_, err := p.db.Exec(`UPDATE messages SET status = 'unknown' WHERE id = $1`, id)
+	if err == nil || !strings.Contains(err.Error(), "may not move") {
+		t.Fatalf("backwards update: %v", err)
+	}
+	// The query every writer uses says "not moved" instead.
+	moved, err := moveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), StatusFailed, "x", time.Now())
+	if moved || err != nil {
+		t.Fatalf("moveStatus after delivered: %v %v", moved, err)
+	}
+}
