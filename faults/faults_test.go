@@ -10,9 +10,11 @@ import (
 // TestFaultsShort runs every experiment for a few seconds at a low rate
 // and checks what must hold whatever the fault: nothing accepted is lost
 // (missing from the database, or never sent without a status saying
-// why), nothing is sent twice, and the audit chain verifies. The other
-// figures (stuck, backwards, unknown, resume) are logged; the 60 s table
-// in docs/benchmarks.md records them.
+// why), nothing is sent twice, no status moves backwards, and the audit
+// chain verifies. The other figures (stuck, unknown, resume) are logged:
+// what reconciliation settles takes it a minute (unknown) or ten (sent),
+// longer than a CI run should wait; the 60 s table in docs/benchmarks.md
+// records them.
 func TestFaultsShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the fault runs take about a minute")
@@ -48,6 +50,9 @@ func TestFaultsShort(t *testing.T) {
 			}
 			if r.Duplicates != 0 {
 				t.Errorf("sent twice: %d", r.Duplicates)
+			}
+			if r.Backwards != 0 {
+				t.Errorf("statuses moved backwards: %d %v", r.Backwards, r.Kinds)
 			}
 			if !r.AuditOK {
 				t.Errorf("audit verify: %s", r.AuditOut)
