@@ -76,6 +76,7 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.StringVar(&cfg.Twilio.MessagingServiceSID, "twilio-messaging-service", env("TWILIO_MESSAGING_SERVICE_SID", ""), "Messaging Service SID, instead of --twilio-from (env TWILIO_MESSAGING_SERVICE_SID)")
 	fs.StringVar(&cfg.Twilio.WhatsAppFrom, "twilio-whatsapp-from", env("TWILIO_WHATSAPP_FROM", ""), "WhatsApp sender number (env TWILIO_WHATSAPP_FROM)")
 	fs.StringVar(&cfg.Twilio.APIBaseURL, "twilio-api-url", env("TWILIO_API_URL", ""), "Twilio API base URL override, for a local fake in load tests (env TWILIO_API_URL)")
+	fs.DurationVar(&cfg.Twilio.Timeout, "twilio-timeout", envDuration("TWILIO_TIMEOUT", 0), "bound on one Twilio API request; 0 = the built-in 15s (env TWILIO_TIMEOUT)")
 	fs.BoolVar(&cfg.Twilio.RequestRedaction, "twilio-request-redaction", env("TWILIO_REQUEST_REDACTION", "false") == "true", "ask Twilio to discard message content and obfuscate numbers (needs Twilio Message Redaction on the account) (env TWILIO_REQUEST_REDACTION)")
 	fs.DurationVar(&cfg.Twilio.ValidityPeriod, "twilio-validity-period", envDuration("TWILIO_VALIDITY_PERIOD", 15*time.Minute), "Twilio drops a message still queued after this, so a late reminder never lands outside her safe window (env TWILIO_VALIDITY_PERIOD)")
 	fs.IntVar(&cfg.Worker.Concurrency, "worker-concurrency", envInt("GATEWAY_WORKER_CONCURRENCY", 8), "batches in flight per channel lane (env GATEWAY_WORKER_CONCURRENCY)")
