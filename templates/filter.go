@@ -679,7 +679,7 @@ func (sc *scanState) outputs(state int32, end int) int {
 	for _, pid := range a.outList[a.outStart[state]:a.outStart[state+1]] {
 		p := &a.pats[pid]
 		s := end - int(p.n)
-		if p.checkStart && s > 0 && isWord[t[s-1]] {
+		if p.checkStart && s > 0 && isWord[t[s-1]] && !((p.kind == kindTerm || p.kind == kindSeq) && sc.gluedAt(s)) {
 			continue
 		}
 		switch p.kind {
@@ -740,6 +740,30 @@ func (sc *scanState) outputs(state int32, end int) int {
 		}
 	}
 	return urlEnd
+}
+
+// glueWords: short words that get glued onto the next one to slip it past
+// a word list ("lapolicía", "thepolice"), normalised.
+var glueWords = normWordSet(`la el le les lo il al del de dal the my your tu ta ton mon ma mi su sa un una une l d a o os as`)
+
+// gluedAt: the word around normalised offset s begins, just before s,
+// with a glue word, and what follows it from s is a word of at least five
+// letters (six after a one-letter glue word): "lapolicía" is "la
+// policía". A lexicon key found there is matched as if at a word start.
+func (sc *scanState) gluedAt(s int) bool {
+	t := sc.n.b
+	ws := s
+	for ws > 0 && s-ws < 4 && isLetter(t[ws-1]) {
+		ws--
+	}
+	if ws > 0 && isWord[t[ws-1]] || !glueWords[bytesToStr(t[ws:s])] {
+		return false
+	}
+	e := s
+	for e < len(t) && e-s < 8 && isLetter(t[e]) {
+		e++
+	}
+	return e-s >= 5 && (s-ws > 1 || e-s >= 6)
 }
 
 type memoEntry struct {
