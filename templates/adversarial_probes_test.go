@@ -37,7 +37,7 @@ var obfuscationWords = map[string][]string{
 	"ca": {"policia", "advocada", "denúncia", "traficant", "refugi", "proxeneta"},
 	"it": {"polizia", "avvocata", "denuncia", "trafficante", "questura", "magnaccia"},
 	"fr": {"police", "avocate", "plainte", "proxénète", "foyer", "passeur"},
-	"pt": {"polícia", "advogada", "denúncia", "traficante", "cafetão", "abrigo"},
+	"pt": {"polícia", "advogada", "denúncia", "traficante", "cafetão", "esquadra"},
 	"ro": {"poliția", "avocată", "plângere", "traficant", "proxenet", "adăpost"},
 	"en": {"police", "lawyer", "shelter", "trafficker", "pimp", "asylum"},
 }
@@ -225,7 +225,7 @@ ca|shelter|Et portem a la casa d'acollida|casa d'acollida
 en|abuser|The pimp cannot find you here|pimp
 en|abuser|The madame has no right to your passport|madame
 en|abuser|The traffickers were arrested|traffickers
-en|abuser|The trafficker's men were seen|trafficker's
+en|abuser|The trafficker's men were seen|trafficker
 es|abuser|El proxeneta ya no puede hacerte nada|proxeneta
 es|abuser|Tu chulo no sabe nada|chulo
 es|abuser|Los tratantes fueron detenidos|tratantes
@@ -320,12 +320,29 @@ func parseHandProbes(t testing.TB) []probe {
 }
 
 // probeCovered: every letter or digit of needle, at each of its
-// occurrences, is inside a finding.
+// occurrences, is inside a finding; in a phrase with a word of four
+// letters or more, a word of one or two letters may be left ("comunità
+// [] di []": what is left says nothing).
 func probeCovered(text, needle string, fs []Finding) bool {
+	short := map[int]bool{} // needle offsets inside a short word
+	long := false
+	for _, w := range strings.Fields(needle) {
+		long = long || utf8.RuneCountInString(w) >= 4
+	}
+	off := 0
+	for _, w := range strings.Fields(needle) {
+		k := strings.Index(needle[off:], w) + off
+		if utf8.RuneCountInString(w) <= 2 {
+			for j := k; j < k+len(w); j++ {
+				short[j] = long
+			}
+		}
+		off = k + len(w)
+	}
 	for _, sp := range occurrences(text, needle) {
 		for i := sp[0]; i < sp[1]; {
 			r, sz := utf8.DecodeRuneInString(text[i:])
-			if isProbeWordRune(r) {
+			if isProbeWordRune(r) && !short[i-sp[0]] {
 				in := false
 				for _, x := range fs {
 					if x.Start <= i && i+sz <= x.End {

@@ -174,20 +174,23 @@ func parseStop(name string, data []byte) ([]string, error) {
 // compileStop normalises a stop phrase into its automaton key and
 // pattern.
 func compileStop(s string) (stopKey, error) {
-	num := false
+	num, name := false, false
 	if strings.HasSuffix(s, " #") {
 		num, s = true, strings.TrimSpace(strings.TrimSuffix(s, " #"))
+	} else if strings.HasSuffix(s, " ^") {
+		name, s = true, strings.TrimSpace(strings.TrimSuffix(s, " ^"))
 	}
 	key := strings.Trim(normalizeString(s), " ")
 	if len(key) < 2 || len(key) > maxTermBytes {
 		return stopKey{}, fmt.Errorf("stop phrase of 2 to %d bytes expected", maxTermBytes)
 	}
-	return stopKey{key: key, num: num}, nil
+	return stopKey{key: key, num: num, name: name}, nil
 }
 
 type stopKey struct {
-	key string
-	num bool
+	key  string
+	num  bool // a number must follow ("court #")
+	name bool // a capitalised name follows, and is part of the phrase ("metro ^")
 }
 
 var (
@@ -459,6 +462,8 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		num := int32(0)
 		if sk.num {
 			num = 1
+		} else if sk.name {
+			num = 2
 		}
 		addPat(k, pattern{n: int32(len(k)), kind: kindStop, seq: num, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 		f.nstop++
@@ -472,7 +477,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindDot, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 	}
-	for _, set := range []map[string]bool{digitWords, numberFillers} {
+	for _, set := range []map[string]bool{digitWords, pairWords, numberFillers} {
 		for w := range set {
 			k := []byte(w)
 			addPat(k, pattern{n: int32(len(k)), kind: kindNumWord, checkStart: true})
@@ -609,6 +614,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	if o.UnknownNames {
 		sc.unknownNames()
 	}
+	sc.contextFindings()
 	out := sc.resolve()
 	sc.f, sc.n, sc.opts = nil, nil, nil
 	scanPool.Put(sc)
@@ -727,13 +733,18 @@ func (sc *scanState) outputs(state int32, end int) int {
 			if p.checkEnd && e < L && isWord[t[e]] {
 				continue
 			}
-			if p.seq == 1 { // a number must follow
+			switch p.seq {
+			case 1: // a number must follow
 				if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
 					continue
 				}
 				e++
 				for e < L && isDigit(t[e]) {
 					e++
+				}
+			case 2: // a capitalised name must follow: "Metro Tribunali"
+				if e = sc.capitalisedWords(e, 3); e == end {
+					continue
 				}
 			}
 			sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
@@ -869,6 +880,24 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 		}
 	}
 	return false
+}
+
+// capitalisedWords extends p over at most n following words written with a
+// capital letter (one space before each); p itself if there is none.
+func (sc *scanState) capitalisedWords(p, n int) int {
+	t := sc.n.b
+	L := len(t)
+	for ; n > 0; n-- {
+		if p+1 >= L || t[p] != ' ' || !isLetter(t[p+1]) || !sc.n.upperAt(p+1) {
+			return p
+		}
+		q := p + 1
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		p = q
+	}
+	return p
 }
 
 // clauseStops end a clause, per language: "esa deuda no es legal y no

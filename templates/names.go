@@ -2,6 +2,7 @@ package templates
 
 import (
 	"bytes"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,7 +31,7 @@ import (
 const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
-var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg`)
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat`)
 
 // nameParticles join capitalised words into one name.
 var nameParticles = normWordSet(`de del dels d la las los el les l di da dal della delle dei degli do dos das du des
@@ -101,6 +102,9 @@ func (sc *scanState) unknownNames() {
 		case acronym:
 			name = !benignAcronyms[w]
 		case benignSet[w]:
+		case spanStart < 0 && sc.coverNameCue(s):
+			// "save it as Ana": the name staff give her for saving their
+			// number, meant to be read.
 		case sc.sentenceStart(s):
 			// Only as the first word of a longer name: "Médicos del Mundo".
 			name = sc.capitalisedNext(e) && !benignSet[w]
@@ -117,6 +121,52 @@ func (sc *scanState) unknownNames() {
 		spanEnd = e
 	}
 	flush()
+}
+
+// saveVerbs begin the verbs for saving a contact, normalised;
+// asWords are "as" in the seven languages.
+var (
+	saveVerbs = []string{"sav", "guard", "enregistr", "salv", "desa", "grava", "memoriz", "stor", "put", "pon", "mett", "pune", "agend", "add", "anot", "apunt", "ajout", "aggiung", "adaug"}
+	asWords   = normWordSet(`as como com sous comme come ca drept under`)
+)
+
+// coverNameCue: the word at normalised offset s follows a verb for saving
+// a contact and an "as" ("save it as Jess", "guárdalo como Ana",
+// "enregistre-le sous Léa", "desa'l com a Marta"): a cover name for her
+// phone's contact list.
+func (sc *scanState) coverNameCue(s int) bool {
+	t := sc.n.b
+	var words []string
+	p := s
+	for len(words) < 5 && p > 0 {
+		for p > 0 && !isWord[t[p-1]] {
+			p--
+		}
+		q := p
+		for p > 0 && isWord[t[p-1]] && q-p < 24 {
+			p--
+		}
+		if p == q {
+			break
+		}
+		words = append(words, bytesToStr(t[p:q]))
+	}
+	// words[0] is the word before the name; "com a" in Catalan.
+	k := 0
+	if k < len(words) && words[k] == "a" {
+		k++
+	}
+	if k >= len(words) || !asWords[words[k]] {
+		return false
+	}
+	for _, w := range words[k+1:] {
+		for _, v := range saveVerbs {
+			if strings.HasPrefix(w, v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // capitalisedNext: the next word after p (past spaces and particles) is
