@@ -298,6 +298,58 @@ fr|+benign|Bonne chance pour l'entretien d'embauche demain|entretien d'embauche
 fr|+benign|L'entretien de la chaudière est lundi|L'entretien de la chaudière
 es|+benign|La cita es el jueves a las 10:30|el jueves a las 10:30
 it|+benign|Il campo da tennis 2 è libero alle 18|alle 18
+es|+benign|Hola guapa, ¿qué tal el fin de semana?|qué tal el fin de semana
+es|+benign|El tratamiento del dentista es el martes|El tratamiento
+es|+benign|Te espero en la salida del metro a las 18:00|a las 18:00
+es|+benign|Quedamos en la Plaza Mayor el sábado|el sábado
+es|+benign|Recuerda traer el abrigo y el paraguas|el abrigo
+es|+benign|La clase de español empieza el 3 de octubre|el 3 de octubre
+es|+benign|Estación de Atocha, salida 2, a las 11|a las 11
+es|+benign|Me ha gustado mucho hablar contigo hoy|hablar contigo hoy
+es|+benign|Guárdame como Lucía en el móvil|Guárdame como Lucía
+ca|+benign|Ens veiem a la Plaça de Catalunya a les 6|a les 6
+ca|+benign|Bon dia! Com estàs avui?|Com estàs avui
+ca|+benign|Porta el paraigua que plourà|Porta el paraigua
+ca|+benign|El curs de català comença dimarts|comença dimarts
+ca|+benign|Metro Sants, sortida Carrer de Sants, a les 10|a les 10
+ca|+benign|Guarda'm com a Núria, sisplau|Guarda'm com a Núria
+it|+benign|Ci vediamo alla fermata del 90 alle 17|alle 17
+it|+benign|Buongiorno! Come stai oggi?|Come stai oggi
+it|+benign|Il corso di italiano inizia giovedì|inizia giovedì
+it|+benign|Salvami come Sara nella rubrica|Salvami come Sara
+it|+benign|Porta il cappotto, fa freddo|Porta il cappotto
+it|+benign|Stazione Centrale, binario 4, alle 9|alle 9
+it|+benign|Fermata Questura, linea 2, alle 11|alle 11
+fr|+benign|On se retrouve à l'arrêt de bus à 14h|à 14h
+fr|+benign|Bonjour ! Comment ça va aujourd'hui ?|Comment ça va
+fr|+benign|Le cours de français commence mardi|commence mardi
+fr|+benign|Prends ton manteau, il fait froid|ton manteau
+fr|+benign|Métro Château Rouge, sortie 2, à 10h|à 10h
+fr|+benign|Enregistre-moi sous Sophie dans ton téléphone|Enregistre-moi sous Sophie
+fr|+benign|Choisis une police Calibri pour la lettre|police Calibri
+pt|+benign|Encontramo-nos na paragem do 28 às 15h|às 15h
+pt|+benign|Bom dia! Como estás hoje?|Como estás hoje
+pt|+benign|O curso de português começa na terça|começa na terça
+pt|+benign|Leva o casaco que está frio|Leva o casaco
+pt|+benign|Grava-me como Ana no telemóvel|Grava-me como Ana
+pt|+benign|Metro Anjos, saída 1, às 10|às 10
+ro|+benign|Ne vedem la stația de autobuz la ora 14|la ora 14
+ro|+benign|Bună ziua! Ce mai faci azi?|Ce mai faci
+ro|+benign|Cursul de română începe marți|începe marți
+ro|+benign|Ia-ți geaca, e frig|Ia-ți geaca
+ro|+benign|Salvează-mă ca Elena în telefon|Salvează-mă ca Elena
+ro|+benign|Metrou Unirii, ieșirea 2, la ora 10|la ora 10
+en|+benign|See you at the bus stop at 2pm|at 2pm
+en|+benign|Hi! How was your weekend?|How was your weekend
+en|+benign|The English class starts on Tuesday|starts on Tuesday
+en|+benign|Save me as Kate in your phone|Save me as Kate
+en|+benign|Meet me at Oxford Circus, exit 2, at 10|at 10
+en|+benign|Your new trainers look great|trainers look great
+en|+benign|Did you get the parcel from the post office?|the parcel
+en|+benign|The food court on level 2 at noon|food court
+en|+benign|Bring your Android charger please|Android charger
+en|+benign|Take the number 27 bus to the end|number 27 bus
+en|+benign|The court of the castle is lovely in spring|lovely in spring
 `
 
 func parseHandProbes(t testing.TB) []probe {
