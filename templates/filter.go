@@ -92,6 +92,7 @@ type Finding struct {
 // use.
 type Filter struct {
 	ac     *automaton
+	tok    *tokIndex
 	nterms int
 	seqs   []seqPat
 	groups [][]int32 // kindSeq pattern -> the sequences its key starts
@@ -487,11 +488,22 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindURLScheme, checkStart: true})
 	}
-	ac, err := buildAutomaton(pats, keys)
+	// Lexicon keys that begin at a word start go to the token index; the
+	// automaton keeps the rest.
+	var acPats, tokPats []pattern
+	var acKeys, tokKeys [][]byte
+	for i, p := range pats {
+		if (p.kind == kindTerm || p.kind == kindSeq) && p.checkStart {
+			tokPats, tokKeys = append(tokPats, p), append(tokKeys, keys[i])
+		} else {
+			acPats, acKeys = append(acPats, p), append(acKeys, keys[i])
+		}
+	}
+	ac, err := buildAutomaton(acPats, acKeys)
 	if err != nil {
 		return nil, newErr(CodeInvalidTerms, "", err.Error())
 	}
-	f.ac, f.nterms = ac, len(base)+len(extra)
+	f.ac, f.tok, f.nterms = ac, buildTokIndex(tokPats, tokKeys), len(base)+len(extra)
 	return f, nil
 }
 
@@ -663,6 +675,9 @@ func (sc *scanState) run() {
 				}
 			}
 		}
+		if !prevWord && isWord[c] {
+			sc.tokens(i)
+		}
 		nx := delta[st+int32(classOf[c])]
 		st = nx >> 1
 		if nx&1 != 0 {
@@ -680,77 +695,86 @@ func (sc *scanState) run() {
 func (sc *scanState) outputs(state int32, end int) int {
 	a := sc.f.ac
 	t := sc.n.b
-	L := len(t)
 	urlEnd := 0
 	for _, pid := range a.outList[a.outStart[state]:a.outStart[state+1]] {
 		p := &a.pats[pid]
 		s := end - int(p.n)
-		if p.checkStart && s > 0 && isWord[t[s-1]] && !((p.kind == kindTerm || p.kind == kindSeq) && sc.gluedAt(s)) {
+		if p.checkStart && s > 0 && isWord[t[s-1]] {
 			continue
 		}
-		switch p.kind {
-		case kindTerm:
-			e := end
-			if p.stem {
-				for e < L && isWord[t[e]] {
-					e++
-				}
-			} else if p.checkEnd && e < L && isWord[t[e]] {
-				continue
-			}
-			if p.clause {
-				s, e = sc.clause(s, e)
-			}
-			sc.add(s, e, p.cat)
-		case kindStreet:
-			if p.checkEnd && end < L && isWord[t[end]] {
-				continue
-			}
-			sc.street(s, end, p.street)
-		case kindURLScheme:
-			if e := sc.urlFrom(s); e > urlEnd {
-				urlEnd = e
-			}
-		case kindSeq:
-			if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
-				continue // no sequence of her language starts here
-			}
-			for _, i := range sc.f.groups[p.seq] {
-				sc.seq(int(i), s, end)
-			}
-		case kindDot:
-			if p.checkEnd && end < L && isWord[t[end]] {
-				continue
-			}
-			sc.spelledDot(s, end)
-		case kindNumWord:
-			if end < L && isWord[t[end]] {
-				continue
-			}
-			sc.spelledPhone(s, end)
-		case kindStop:
-			e := end
-			if p.checkEnd && e < L && isWord[t[e]] {
-				continue
-			}
-			switch p.seq {
-			case 1: // a number must follow
-				if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
-					continue
-				}
-				e++
-				for e < L && isDigit(t[e]) {
-					e++
-				}
-			case 2: // a capitalised name must follow: "Metro Tribunali"
-				if e = sc.capitalisedWords(e, 3); e == end {
-					continue
-				}
-			}
-			sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
+		if e := sc.pattern(p, s, end); e > urlEnd {
+			urlEnd = e
 		}
 	}
 	return urlEnd
+}
+
+// pattern handles pattern p found at normalised [s,end) (at a word start
+// when p.checkStart). It returns the end of a URL found from a scheme, or
+// 0.
+func (sc *scanState) pattern(p *pattern, s, end int) int {
+	t := sc.n.b
+	L := len(t)
+	switch p.kind {
+	case kindTerm:
+		e := end
+		if p.stem {
+			for e < L && isWord[t[e]] {
+				e++
+			}
+		} else if p.checkEnd && e < L && isWord[t[e]] {
+			return 0
+		}
+		if p.clause {
+			s, e = sc.clause(s, e)
+		}
+		sc.add(s, e, p.cat)
+	case kindStreet:
+		if p.checkEnd && end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.street(s, end, p.street)
+	case kindURLScheme:
+		return sc.urlFrom(s)
+	case kindSeq:
+		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
+			return 0 // no sequence of her language starts here
+		}
+		for _, i := range sc.f.groups[p.seq] {
+			sc.seq(int(i), s, end)
+		}
+	case kindDot:
+		if p.checkEnd && end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.spelledDot(s, end)
+	case kindNumWord:
+		if end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.spelledPhone(s, end)
+	case kindStop:
+		e := end
+		if p.checkEnd && e < L && isWord[t[e]] {
+			return 0
+		}
+		switch p.seq {
+		case 1: // a number must follow
+			if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
+				return 0
+			}
+			e++
+			for e < L && isDigit(t[e]) {
+				e++
+			}
+		case 2: // a capitalised name must follow: "Metro Tribunali"
+			if e = sc.capitalisedWords(e, 3); e == end {
+				return 0
+			}
+		}
+		sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
+	}
+	return 0
 }
 
 // glueWords: short words that get glued onto the next one to slip it past
