@@ -22,8 +22,8 @@ import (
 // (es, fr, it, pt, ro, en); Catalan, which snowballstem does not have, gets
 // the small suffix rules of stemCatalan.
 //
-// The scan stays one pass over the text: a stem is also an automaton key,
-// so the DFA finds the words that begin with a lexicon stem; only those
+// The scan stays one pass over the text: a stem is also a key of the
+// token index, which finds the words that begin with a lexicon stem; only those
 // words are stemmed (a Snowball call costs about a microsecond, far too
 // much for every word) and they match if their stem is the lexicon's. A
 // phrase ("permiso de residencia") is keyed on its first word and checked
