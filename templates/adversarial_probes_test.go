@@ -350,6 +350,16 @@ en|+benign|The food court on level 2 at noon|food court
 en|+benign|Bring your Android charger please|Android charger
 en|+benign|Take the number 27 bus to the end|number 27 bus
 en|+benign|The court of the castle is lovely in spring|lovely in spring
+es|+benign|Hola Ana, nos vemos el lunes a las 10. Besos, Marta|Besos, Marta
+es|+benign|Buenos días Fatima! Te espero en la puerta del Corte Inglés|Buenos días Fatima
+it|+benign|Ciao Joy, ci vediamo al bar Roma alle 5. Un abbraccio, Giulia|bar Roma
+fr|+benign|Coucou Blessing, rdv devant le Monoprix à 15h. Bisous, Claire|Coucou Blessing
+en|+benign|Hi Grace, see you at Costa Coffee on Monday at 11. Love, Sarah|Love, Sarah
+pt|+benign|Olá Ana, encontramo-nos no Pingo Doce às 10. Beijinhos, Rita|Olá Ana
+ro|+benign|Bună Ioana, ne vedem la Mega Image la ora 10. Pupici, Elena|Bună Ioana
+ca|+benign|Hola Aminata, ens veiem a les 10. Petons, Laia|Petons, Laia
+es|organisation|Hola Ana, mañana te acompaño a APRAMP. Besos, Marta|APRAMP
+en|abuser|Hi Grace, the pimp was arrested. Love, Sarah|pimp
 `
 
 func parseHandProbes(t testing.TB) []probe {

@@ -331,7 +331,7 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // gets worse than this.
 const (
 	corpusMaxLeakPct      = 0.33
-	corpusMaxOverStripPct = 0.34
+	corpusMaxOverStripPct = 0.17
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

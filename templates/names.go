@@ -31,7 +31,27 @@ import (
 const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
-var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat`)
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat
+	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter`)
+
+// benignNames are capitalised words that place nothing: the cities of
+// the countries where the shipped languages are spoken (a district or a
+// service is what gives her away, not the city), everyday software and
+// brands, and the shops and cafés where staff meet women. Multi-word
+// names are listed word by word.
+var benignNames = normWordSet(`
+	madrid barcelona valencia sevilla zaragoza málaga malaga bilbao alicante murcia palma granada córdoba valladolid vigo gijón
+	girona lleida tarragona badalona sabadell terrassa
+	roma milano napoli torino palermo genova bologna firenze bari catania venezia verona padova
+	paris marseille lyon toulouse nice nantes strasbourg montpellier bordeaux lille rennes
+	lisboa porto braga coimbra faro setúbal amadora
+	bucurești bucuresti bucharest cluj timișoara timisoara iași iasi constanța constanta craiova brașov brasov
+	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast
+	españa espanya italia france francia portugal românia romania england ireland europa europe
+	excel powerpoint zoom teams skype outlook hotmail microsoft windows apple samsung youtube tiktok telegram
+	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
+	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
+	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret`)
 
 // nameParticles join capitalised words into one name.
 var nameParticles = normWordSet(`de del dels d la las los el les l di da dal della delle dei degli do dos das du des
@@ -101,13 +121,13 @@ func (sc *scanState) unknownNames() {
 		case e-s < 2 && !acronym, inKnown(s, e):
 		case acronym:
 			name = !benignAcronyms[w]
-		case benignSet[w]:
-		case spanStart < 0 && sc.coverNameCue(s):
+		case benignSet[w], benignNames[w]:
+		case spanStart < 0 && (sc.coverNameCue(s) || sc.addressCue(s, e)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
 		case sc.sentenceStart(s):
 			// Only as the first word of a longer name: "Médicos del Mundo".
-			name = sc.capitalisedNext(e) && !benignSet[w]
+			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w]
 		default:
 			name = true
 		}
@@ -130,17 +150,23 @@ var (
 	asWords   = normWordSet(`as como com sous comme come ca drept under`)
 )
 
-// coverNameCue: the word at normalised offset s follows a verb for saving
-// a contact and an "as" ("save it as Jess", "guárdalo como Ana",
-// "enregistre-le sous Léa", "desa'l com a Marta"): a cover name for her
-// phone's contact list.
-func (sc *scanState) coverNameCue(s int) bool {
+// prevWords returns up to n words before normalised offset s, nearest
+// first, and whether only spaces and commas separate the nearest one
+// from s.
+func (sc *scanState) prevWords(s, n int) ([]string, bool) {
 	t := sc.n.b
 	var words []string
 	p := s
-	for len(words) < 5 && p > 0 {
+	plain := true
+	for len(words) < n && p > 0 {
+		q0 := p
 		for p > 0 && !isWord[t[p-1]] {
 			p--
+		}
+		if len(words) == 0 {
+			for k := p; k < q0; k++ {
+				plain = plain && (t[k] == ' ' || t[k] == ',')
+			}
 		}
 		q := p
 		for p > 0 && isWord[t[p-1]] && q-p < 24 {
@@ -151,6 +177,15 @@ func (sc *scanState) coverNameCue(s int) bool {
 		}
 		words = append(words, bytesToStr(t[p:q]))
 	}
+	return words, plain
+}
+
+// coverNameCue: the word at normalised offset s follows a verb for saving
+// a contact and an "as" ("save it as Jess", "guárdalo como Ana",
+// "enregistre-le sous Léa", "desa'l com a Marta"): a cover name for her
+// phone's contact list.
+func (sc *scanState) coverNameCue(s int) bool {
+	words, _ := sc.prevWords(s, 5)
 	// words[0] is the word before the name; "com a" in Catalan.
 	k := 0
 	if k < len(words) && words[k] == "a" {
@@ -167,6 +202,43 @@ func (sc *scanState) coverNameCue(s int) bool {
 		}
 	}
 	return false
+}
+
+// Greetings and closings around the names of the two people writing to
+// each other: "Hola Ana," is her own name, "Besos, Marta" the name staff
+// sign with. Neither tells a reader of her phone anything (a deployment
+// that treats staff names as sensitive lists them in its terms file).
+var (
+	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
+		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo`)
+	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening`)
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good`)
+	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
+		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie
+		obrigada obrigado mulțumesc multumesc petons abraçada abraçades xx xoxo regards atentamente cordialement cordiali`)
+)
+
+// addressCue: the name at normalised offset s, ending at e, is the one a
+// greeting addresses ("Hola Ana", "Buenos días Fatima") or the signature
+// after a closing at the end of the text ("Besos, Marta").
+func (sc *scanState) addressCue(s, e int) bool {
+	words, plain := sc.prevWords(s, 2)
+	if len(words) == 0 || !plain {
+		return false
+	}
+	if greetingWords[words[0]] || len(words) > 1 && greetingTails[words[0]] && greetingHeads[words[1]] {
+		return true
+	}
+	if !closingWords[words[0]] {
+		return false
+	}
+	t := sc.n.b
+	for k := e; k < len(t); k++ {
+		if isWord[t[k]] {
+			return false
+		}
+	}
+	return true
 }
 
 // capitalisedNext: the next word after p (past spaces and particles) is

@@ -145,8 +145,12 @@ func (sc *scanState) tokens(s int) {
 	}
 	sc.tokensFrom(s, e)
 	if e-s >= 6 {
-		if g := glueLen(t[s:e]); g > 0 && sc.gluedAt(s+g) {
-			sc.tokensFrom(s+g, e)
+		// Every glue word the word begins with: "laabogada" is folded to
+		// "labogada", "l" + "abogada".
+		for g := 1; g <= 3; g++ {
+			if isGlue(t[s:s+g]) && sc.gluedAt(s+g) {
+				sc.tokensFrom(s+g, e)
+			}
 		}
 	}
 }
@@ -199,17 +203,12 @@ func glueIdx(w []byte) int {
 	return i
 }
 
-// glueLen: the length of the longest glue word the word w begins with
-// (0 if none).
-func glueLen(w []byte) int {
-	for l := 3; l >= 1; l-- {
-		ok := true
-		for k := 0; k < l; k++ {
-			ok = ok && isLetter(w[k])
-		}
-		if ok && glueTab[glueIdx(w[:l])] {
-			return l
+// isGlue: w (one to three bytes) is a glue word.
+func isGlue(w []byte) bool {
+	for _, c := range w {
+		if !isLetter(c) {
+			return false
 		}
 	}
-	return 0
+	return glueTab[glueIdx(w)]
 }
