@@ -526,3 +526,25 @@ func TestAdversarialProbes(t *testing.T) {
 		t.Errorf("benign damage %.1f%% above %.1f%%", pct(ben.bad, ben.n), probeMaxDamagePct)
 	}
 }
+
+// Meeting points and template parameters go through the same filter: the
+// probes' tricks are refused in a discreet rendering, and the benign
+// place names pass.
+func TestAdversarialProbesInRendering(t *testing.T) {
+	c := mustBuiltin(t)
+	req := func(place string) RenderRequest {
+		return RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "sms",
+			Params: map[string]string{"when": "2025-06-03T08:00:00Z", "place": place}, TimeZone: "Europe/Madrid"}
+	}
+	for _, place := range []string{"Bit.Ly/x9Ab", "EXAMPLE.ORG", "example dot org", "la \u202eaícilop\u202c", "pоlicía",
+		"pol*cía", "p.o.l.i.c.í.a", "lapolicía", "tr@tante", "Caritas", "casa de acogida", "llama al 016", "@ayuda.mujeres"} {
+		if _, err := c.Render(req(place)); err == nil {
+			t.Errorf("place %q rendered", place)
+		}
+	}
+	for _, place := range []string{"Metro Tribunali", "Metro Tribunal", "parada del bus", "Plaza Mayor", "Estación de Atocha"} {
+		if _, err := c.Render(req(place)); err != nil {
+			t.Errorf("place %q refused: %v", place, err)
+		}
+	}
+}
