@@ -1,5 +1,7 @@
 package templates
 
+import "slices"
+
 // Words that are sensitive only in a sensitive sentence. "entretien"
 // (interview, upkeep), "entrevista", "interview": everyday words that,
 // beside "OFPRA", "asilo" or an unknown acronym of a local service, name
@@ -39,6 +41,7 @@ func (sc *scanState) contextFindings() {
 	if len(words) == 0 {
 		return
 	}
+	slices.SortFunc(sc.cands, func(a, b cand) int { return int(a.s - b.s) })
 	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
 	done := -1 // end of the last sentence looked at
 	n := len(sc.cands)
