@@ -116,7 +116,8 @@ type FilterConfig struct {
 	// or the older GATEWAY_TERMS_FILE). Set but unreadable is an error.
 	TermsFile string
 	// StopFile: one phrase per line; a trailing " #" stands for a number
-	// ("court #"). Set but unreadable is an error.
+	// ("court #"), a trailing " ^" for the capitalised words right after it
+	// ("metro ^"). Set but unreadable is an error.
 	StopFile string
 	// Terms and Stop add to the files (tests, embedding programs).
 	Terms []Term
