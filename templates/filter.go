@@ -783,9 +783,9 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 var glueWords = normWordSet(`la el le les lo il al del de dal the my your tu ta ton mon ma mi su sa un una une l d a o os as`)
 
 // gluedAt: the word around normalised offset s begins, just before s,
-// with a glue word, and what follows it from s is a word of at least five
-// letters (six after a one-letter glue word): "lapolicía" is "la
-// policía". A lexicon key found there is matched as if at a word start.
+// with a glue word, and what follows it from s is a word of at least six
+// letters, five after a glue word of two letters or more, four after one
+// of three ("thepimp"): "lapolicía" is "la policía". A lexicon key found there is matched as if at a word start.
 func (sc *scanState) gluedAt(s int) bool {
 	t := sc.n.b
 	ws := s
@@ -799,7 +799,8 @@ func (sc *scanState) gluedAt(s int) bool {
 	for e < len(t) && e-s < 8 && isLetter(t[e]) {
 		e++
 	}
-	return e-s >= 5 && (s-ws > 1 || e-s >= 6)
+	g := s - ws
+	return e-s >= 6 || e-s == 5 && g > 1 || e-s == 4 && g > 2
 }
 
 type memoEntry struct {

@@ -144,7 +144,7 @@ func (sc *scanState) tokens(s int) {
 		e++
 	}
 	sc.tokensFrom(s, e)
-	if e-s >= 6 {
+	if e-s >= 5 {
 		// Every glue word the word begins with: "laabogada" is folded to
 		// "labogada", "l" + "abogada".
 		for g := 1; g <= 3; g++ {
