@@ -9,15 +9,16 @@ import "slices"
 // normalised word, only in a sentence that already has a finding of
 // another kind than address, phone, e-mail or URL, and they take the
 // legal category ("arrêtée" beside "la recruteuse": arrested, not a
-// bus stop). The cost stays bounded: sentences without findings are
+// bus stop), or with a leading "+" the organisation category ("la
+// técnica" beside "APF": the association's caseworker). The cost stays bounded: sentences without findings are
 // never looked at, and each word of a sentence with one is compared once.
 
 var contextWords = map[uint8][]string{
-	langIndex("es"): {"entrevista", "audiencia", "comparecencia"},
-	langIndex("ca"): {"entrevista", "audiencia", "compareixenca"},
+	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico"},
+	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic"},
 	langIndex("it"): {"colloqui", "audizion", "intervista"},
 	langIndex("fr"): {"entretien", "audition", "convocation", "arret"},
-	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza"},
+	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico"},
 	langIndex("ro"): {"interviu", "audiere", "audierea"},
 	langIndex("en"): {"interview", "hearing"},
 }
@@ -72,12 +73,16 @@ func (sc *scanState) contextFindings() {
 				j++
 			}
 			for _, w := range words {
+				cat := catLegal
+				if w[0] == '+' {
+					w, cat = w[1:], catOrganisation
+				}
 				if j-i >= len(w) && string(t[i:i+len(w)]) == w {
 					end := i + len(w)
 					for end < L && isWord[t[end]] {
 						end++
 					}
-					sc.add(i, end, catLegal)
+					sc.add(i, end, cat)
 					break
 				}
 			}
