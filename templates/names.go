@@ -150,20 +150,20 @@ var (
 	asWords   = normWordSet(`as como com sous comme come ca drept under`)
 )
 
-// prevWords returns up to n words before normalised offset s, nearest
-// first, and whether only spaces and commas separate the nearest one
-// from s.
-func (sc *scanState) prevWords(s, n int) ([]string, bool) {
+// prevWords fills words with up to len(words) words before normalised
+// offset s, nearest first; it returns how many, and whether only spaces
+// and commas separate the nearest one from s.
+func (sc *scanState) prevWords(s int, words []string) (int, bool) {
 	t := sc.n.b
-	var words []string
+	n := 0
 	p := s
 	plain := true
-	for len(words) < n && p > 0 {
+	for n < len(words) && p > 0 {
 		q0 := p
 		for p > 0 && !isWord[t[p-1]] {
 			p--
 		}
-		if len(words) == 0 {
+		if n == 0 {
 			for k := p; k < q0; k++ {
 				plain = plain && (t[k] == ' ' || t[k] == ',')
 			}
@@ -175,9 +175,10 @@ func (sc *scanState) prevWords(s, n int) ([]string, bool) {
 		if p == q {
 			break
 		}
-		words = append(words, bytesToStr(t[p:q]))
+		words[n] = bytesToStr(t[p:q])
+		n++
 	}
-	return words, plain
+	return n, plain
 }
 
 // coverNameCue: the word at normalised offset s follows a verb for saving
@@ -185,7 +186,9 @@ func (sc *scanState) prevWords(s, n int) ([]string, bool) {
 // "enregistre-le sous Léa", "desa'l com a Marta"): a cover name for her
 // phone's contact list.
 func (sc *scanState) coverNameCue(s int) bool {
-	words, _ := sc.prevWords(s, 5)
+	var buf [5]string
+	n, _ := sc.prevWords(s, buf[:])
+	words := buf[:n]
 	// words[0] is the word before the name; "com a" in Catalan.
 	k := 0
 	if k < len(words) && words[k] == "a" {
@@ -222,8 +225,10 @@ var (
 // greeting addresses ("Hola Ana", "Buenos días Fatima") or the signature
 // after a closing at the end of the text ("Besos, Marta").
 func (sc *scanState) addressCue(s, e int) bool {
-	words, plain := sc.prevWords(s, 2)
-	if len(words) == 0 || !plain {
+	var buf [2]string
+	n, plain := sc.prevWords(s, buf[:])
+	words := buf[:n]
+	if n == 0 || !plain {
 		return false
 	}
 	if greetingWords[words[0]] || len(words) > 1 && greetingTails[words[0]] && greetingHeads[words[1]] {

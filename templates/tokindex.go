@@ -16,14 +16,13 @@ package templates
 // A word glued onto a short function word ("lapolicía", "thepolice") is
 // looked up a second time after it (gluedAt).
 
-type tokSlot struct {
-	h    uint64
-	head int32 // index into tokIndex.heads, -1: only a prefix of heads
-	pfx  bool  // a proper prefix of some head
-}
-
+// The table is open-addressed: hashes[i] is the FNV-1a hash of a head or
+// of a proper prefix of one (0: empty), vals[i] its head index << 1 |
+// 1 if it is a proper prefix of some head (head index -1: only a prefix).
+// Probing touches the hashes only, 8 bytes a slot.
 type tokIndex struct {
-	slots   []tokSlot
+	hashes  []uint64
+	vals    []int32
 	mask    uint64
 	heads   []string
 	pats    [][]int32 // per head: its patterns (indexes into tokIndex.pat)
@@ -72,21 +71,28 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 	for n < 2*(len(headID)+len(prefixes)) {
 		n <<= 1
 	}
-	x.slots = make([]tokSlot, n)
+	x.hashes = make([]uint64, n)
+	x.vals = make([]int32, n)
 	x.mask = uint64(n - 1)
-	put := func(s string, head int32, pfx bool) {
-		h := hashStr(s)
+	put := func(str string, head int32, pfx bool) {
+		h := hashStr(str)
+		v := head << 1
+		if pfx {
+			v |= 1
+		}
 		for i := h & x.mask; ; i = (i + 1) & x.mask {
-			sl := &x.slots[i]
-			if sl.h == 0 {
-				*sl = tokSlot{h: h, head: head, pfx: pfx}
+			if x.hashes[i] == 0 {
+				x.hashes[i], x.vals[i] = h, v
 				return
 			}
-			if sl.h == h && (sl.head < 0 || head < 0 || x.heads[sl.head] == s) {
+			if x.hashes[i] == h {
+				// Two strings with one 64-bit hash: keep both facts (a
+				// head found is verified against its key anyway).
 				if head >= 0 {
-					sl.head = head
+					x.vals[i] = v | x.vals[i]&1
+				} else {
+					x.vals[i] |= 1
 				}
-				sl.pfx = sl.pfx || pfx
 				return
 			}
 		}
@@ -114,18 +120,18 @@ func hashStr(s string) uint64 {
 	return h
 }
 
-// lookup returns the slot of the string whose hash is h, or nil.
-func (x *tokIndex) lookup(h uint64) *tokSlot {
+// lookup returns the value of the string whose hash is h, and whether
+// there is one.
+func (x *tokIndex) lookup(h uint64) (int32, bool) {
 	if h == 0 {
 		h = 1
 	}
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
-		sl := &x.slots[i]
-		if sl.h == h {
-			return sl
-		}
-		if sl.h == 0 {
-			return nil
+		switch x.hashes[i] {
+		case h:
+			return x.vals[i], true
+		case 0:
+			return 0, false
 		}
 	}
 }
@@ -161,20 +167,20 @@ func (sc *scanState) tokensFrom(s, e int) {
 	h := uint64(fnvOffset)
 	for i := s; i < e && i-s < x.maxHead; i++ {
 		h = (h ^ uint64(t[i])) * fnvPrime
-		sl := x.lookup(h)
-		if sl == nil {
+		v, ok := x.lookup(h)
+		if !ok {
 			return
 		}
-		if sl.head >= 0 && x.heads[sl.head] == bytesToStr(t[s:i+1]) {
-			for _, pid := range x.pats[sl.head] {
+		if head := v >> 1; head >= 0 {
+			for _, pid := range x.pats[head] {
 				k := x.keys[pid]
-				if len(k) > len(t)-s || string(t[s:s+len(k)]) != bytesToStr(k) {
+				if len(k) > len(t)-s || bytesToStr(t[s:s+len(k)]) != bytesToStr(k) {
 					continue
 				}
 				sc.pattern(&x.pat[pid], s, s+len(k))
 			}
 		}
-		if !sl.pfx {
+		if v&1 == 0 {
 			return
 		}
 	}
