@@ -23,6 +23,8 @@ var contextWords = map[uint8][]string{
 	langIndex("en"): {"interview", "hearing"},
 }
 
+func byStart(a, b cand) int { return int(a.s - b.s) }
+
 // contextFindings adds the context words of the sentences that have a
 // finding (sc.cands so far).
 func (sc *scanState) contextFindings() {
@@ -42,7 +44,9 @@ func (sc *scanState) contextFindings() {
 	if len(words) == 0 {
 		return
 	}
-	slices.SortFunc(sc.cands, func(a, b cand) int { return int(a.s - b.s) })
+	if !slices.IsSortedFunc(sc.cands, byStart) {
+		slices.SortFunc(sc.cands, byStart)
+	}
 	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
 	done := -1 // end of the last sentence looked at
 	n := len(sc.cands)

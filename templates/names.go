@@ -122,7 +122,7 @@ func (sc *scanState) unknownNames() {
 		case acronym:
 			name = !benignAcronyms[w]
 		case benignSet[w], benignNames[w]:
-		case spanStart < 0 && (sc.coverNameCue(s) || sc.addressCue(s, e)):
+		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
 		case sc.sentenceStart(s):
@@ -179,6 +179,25 @@ func (sc *scanState) prevWords(s int, words []string) (int, bool) {
 		n++
 	}
 	return n, plain
+}
+
+// cueWords: the words a cover name, a greeting or a signature follows.
+var cueWords = func() map[string]bool {
+	m := map[string]bool{"a": true}
+	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// cueBefore: the word before normalised offset s is one of cueWords (a
+// quick test before the cues themselves).
+func (sc *scanState) cueBefore(s int) bool {
+	var buf [1]string
+	n, _ := sc.prevWords(s, buf[:])
+	return n == 1 && cueWords[buf[0]]
 }
 
 // coverNameCue: the word at normalised offset s follows a verb for saving

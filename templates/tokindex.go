@@ -19,9 +19,11 @@ package templates
 // The table is open-addressed: hashes[i] is the FNV-1a hash of a head or
 // of a proper prefix of one (0: empty), vals[i] its head index << 1 |
 // 1 if it is a proper prefix of some head (head index -1: only a prefix).
-// Probing touches the hashes only, 8 bytes a slot.
+// Probing touches the hashes only, 4 bytes a slot (the low 32 bits of the
+// hash; a false hit on a prefix costs one more probe, and a head found is
+// verified against its whole key).
 type tokIndex struct {
-	hashes  []uint64
+	hashes  []uint32
 	vals    []int32
 	mask    uint64
 	heads   []string
@@ -71,16 +73,16 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 	for n < 2*(len(headID)+len(prefixes)) {
 		n <<= 1
 	}
-	x.hashes = make([]uint64, n)
+	x.hashes = make([]uint32, n)
 	x.vals = make([]int32, n)
 	x.mask = uint64(n - 1)
 	put := func(str string, head int32, pfx bool) {
-		h := hashStr(str)
+		h := hash32(hashStr(str))
 		v := head << 1
 		if pfx {
 			v |= 1
 		}
-		for i := h & x.mask; ; i = (i + 1) & x.mask {
+		for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
 			if x.hashes[i] == 0 {
 				x.hashes[i], x.vals[i] = h, v
 				return
@@ -120,13 +122,21 @@ func hashStr(s string) uint64 {
 	return h
 }
 
+// hash32 folds a 64-bit hash to the table's 32 bits, never 0 (0 marks an
+// empty slot).
+func hash32(h uint64) uint32 {
+	x := uint32(h>>32) ^ uint32(h)
+	if x == 0 {
+		x = 1
+	}
+	return x
+}
+
 // lookup returns the value of the string whose hash is h, and whether
 // there is one.
-func (x *tokIndex) lookup(h uint64) (int32, bool) {
-	if h == 0 {
-		h = 1
-	}
-	for i := h & x.mask; ; i = (i + 1) & x.mask {
+func (x *tokIndex) lookup(h64 uint64) (int32, bool) {
+	h := hash32(h64)
+	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
 		switch x.hashes[i] {
 		case h:
 			return x.vals[i], true
