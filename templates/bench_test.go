@@ -195,3 +195,24 @@ func TestSyntheticTermsBuild(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanLexiconSizeNoMatch isolates the cost of the lexicon's size
+// from the cost of what it finds: the extra terms are pseudo-words that
+// never occur in the text (they begin with "qx"), so 1k and 20k terms
+// find the same spans and only the lookups differ.
+func BenchmarkScanLexiconSizeNoMatch(b *testing.B) {
+	text := mixedText(64 << 10)
+	for _, n := range []int{1000, 20000} {
+		ts := syntheticTerms(n)
+		for i := range ts {
+			ts[i].Text = "qx" + strings.ToLower(ts[i].Text)
+		}
+		f, err := NewFilterWithTerms(ts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("extra=%d/lang=es", n), func(b *testing.B) {
+			benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true})
+		})
+	}
+}
