@@ -1,6 +1,9 @@
 package templates
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // Words that are sensitive only in a sensitive sentence. "entretien"
 // (interview, upkeep), "entrevista", "interview": everyday words that,
@@ -23,6 +26,27 @@ var contextWords = map[uint8][]string{
 	langIndex("en"): {"interview", "hearing"},
 }
 
+var (
+	ctxOnce sync.Once
+	ctxNorm map[uint8][]string // contextWords normalised as the text is ("colloqui" -> "coloqui")
+	ctxAny  []string
+)
+
+func normContextWords() {
+	ctxNorm = map[uint8][]string{}
+	for l, ws := range contextWords {
+		for _, w := range ws {
+			plus := ""
+			if w[0] == '+' {
+				plus, w = "+", w[1:]
+			}
+			n := plus + normalizeString(w)
+			ctxNorm[l] = append(ctxNorm[l], n)
+			ctxAny = append(ctxAny, n)
+		}
+	}
+}
+
 func byStart(a, b cand) int { return int(a.s - b.s) }
 
 // contextFindings adds the context words of the sentences that have a
@@ -34,12 +58,11 @@ func (sc *scanState) contextFindings() {
 	t := sc.n.b
 	L := len(t)
 	var words []string
+	ctxOnce.Do(normContextWords)
 	if sc.lang == langAny {
-		for _, ws := range contextWords {
-			words = append(words, ws...)
-		}
+		words = ctxAny
 	} else {
-		words = contextWords[sc.lang]
+		words = ctxNorm[sc.lang]
 	}
 	if len(words) == 0 {
 		return
