@@ -13,17 +13,19 @@ import (
 // another kind than address, phone, e-mail or URL, and they take the
 // legal category ("arrêtée" beside "la recruteuse": arrested, not a
 // bus stop), or with a leading "+" the organisation category ("la
-// técnica" beside "APF": the association's caseworker). The cost stays bounded: sentences without findings are
+// técnica" beside "APF": the association's caseworker), with "*" the
+// health category ("la medicació" beside "la psiquiatra", "el consumo"
+// beside "CAID"). The cost stays bounded: sentences without findings are
 // never looked at, and each word of a sentence with one is compared once.
 
 var contextWords = map[uint8][]string{
-	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico"},
-	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic"},
-	langIndex("it"): {"colloqui", "audizion", "intervista"},
-	langIndex("fr"): {"entretien", "audition", "convocation", "arret"},
-	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico"},
-	langIndex("ro"): {"interviu", "audiere", "audierea"},
-	langIndex("en"): {"interview", "hearing"},
+	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento"},
+	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament"},
+	langIndex("it"): {"colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi"},
+	langIndex("fr"): {"entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament"},
+	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento"},
+	langIndex("ro"): {"interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament"},
+	langIndex("en"): {"interview", "hearing", "*medication", "*treatment"},
 }
 
 var (
@@ -37,8 +39,8 @@ func normContextWords() {
 	for l, ws := range contextWords {
 		for _, w := range ws {
 			plus := ""
-			if w[0] == '+' {
-				plus, w = "+", w[1:]
+			if w[0] == '+' || w[0] == '*' {
+				plus, w = w[:1], w[1:]
 			}
 			n := plus + normalizeString(w)
 			ctxNorm[l] = append(ctxNorm[l], n)
@@ -101,8 +103,11 @@ func (sc *scanState) contextFindings() {
 			}
 			for _, w := range words {
 				cat := catLegal
-				if w[0] == '+' {
+				switch w[0] {
+				case '+':
 					w, cat = w[1:], catOrganisation
+				case '*':
+					w, cat = w[1:], catHealth
 				}
 				if j-i >= len(w) && string(t[i:i+len(w)]) == w {
 					end := i + len(w)
