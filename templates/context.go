@@ -28,24 +28,40 @@ var contextWords = map[uint8][]string{
 	langIndex("en"): {"interview", "hearing", "*medication", "*treatment"},
 }
 
+// ctxWord is a context word normalised as the text is ("colloqui" ->
+// "coloqui"), with its category.
+type ctxWord struct {
+	w   string
+	cat uint8
+}
+
+// ctxTable holds a language's context words by their first byte, so a
+// word of the text is compared with the two or three that could match.
+type ctxTable [256][]ctxWord
+
 var (
 	ctxOnce sync.Once
-	ctxNorm map[uint8][]string // contextWords normalised as the text is ("colloqui" -> "coloqui")
-	ctxAny  []string
+	ctxNorm map[uint8]*ctxTable
+	ctxAny  = &ctxTable{}
 )
 
 func normContextWords() {
-	ctxNorm = map[uint8][]string{}
+	ctxNorm = map[uint8]*ctxTable{}
 	for l, ws := range contextWords {
+		tab := &ctxTable{}
 		for _, w := range ws {
-			plus := ""
-			if w[0] == '+' || w[0] == '*' {
-				plus, w = w[:1], w[1:]
+			cat := catLegal
+			switch w[0] {
+			case '+':
+				w, cat = w[1:], catOrganisation
+			case '*':
+				w, cat = w[1:], catHealth
 			}
-			n := plus + normalizeString(w)
-			ctxNorm[l] = append(ctxNorm[l], n)
-			ctxAny = append(ctxAny, n)
+			cw := ctxWord{w: normalizeString(w), cat: cat}
+			tab[cw.w[0]] = append(tab[cw.w[0]], cw)
+			ctxAny[cw.w[0]] = append(ctxAny[cw.w[0]], cw)
 		}
+		ctxNorm[l] = tab
 	}
 }
 
@@ -59,14 +75,12 @@ func (sc *scanState) contextFindings() {
 	}
 	t := sc.n.b
 	L := len(t)
-	var words []string
 	ctxOnce.Do(normContextWords)
-	if sc.lang == langAny {
-		words = ctxAny
-	} else {
+	words := ctxAny
+	if sc.lang != langAny {
 		words = ctxNorm[sc.lang]
 	}
-	if len(words) == 0 {
+	if words == nil {
 		return
 	}
 	if !slices.IsSortedFunc(sc.cands, byStart) {
@@ -101,20 +115,9 @@ func (sc *scanState) contextFindings() {
 			for j < e && isWord[t[j]] {
 				j++
 			}
-			for _, w := range words {
-				cat := catLegal
-				switch w[0] {
-				case '+':
-					w, cat = w[1:], catOrganisation
-				case '*':
-					w, cat = w[1:], catHealth
-				}
-				if j-i >= len(w) && string(t[i:i+len(w)]) == w {
-					end := i + len(w)
-					for end < L && isWord[t[end]] {
-						end++
-					}
-					sc.add(i, end, cat)
+			for _, cw := range words[t[i]] {
+				if j-i >= len(cw.w) && bytesToStr(t[i:i+len(cw.w)]) == cw.w {
+					sc.add(i, j, cw.cat)
 					break
 				}
 			}

@@ -160,7 +160,7 @@ func (sc *scanState) tokens(s int) {
 		e++
 	}
 	sc.tokensFrom(s, e)
-	if e-s >= 5 {
+	if e-s >= 5 && glueFirst[t[s]] {
 		// Every glue word the word begins with: "laabogada" is folded to
 		// "labogada", "l" + "abogada".
 		for g := 1; g <= 3; g++ {
@@ -195,6 +195,14 @@ func (sc *scanState) tokensFrom(s, e int) {
 		}
 	}
 }
+
+// glueFirst marks the letters a glue word begins with.
+var glueFirst = func() (f [256]bool) {
+	for w := range glueWords {
+		f[w[0]] = true
+	}
+	return
+}()
 
 // glueTab marks the glue words (glueWords) of one to three letters,
 // indexed by their letters.
