@@ -205,6 +205,7 @@
 // capitalised, as an unknown name). Words that are sensitive only in
 // context are caught only in a sentence with another finding. A word
 // spelt with spaces and followed by a one-letter word ("r e f u g i o a
-// las 10") is read with that letter and missed. The figures are in
-// docs/benchmarks.md.
+// las 10") is read with that letter and missed. Exploitation said without
+// its words ("the woman who ran the flat") is caught only where the
+// phrase is listed. The figures are in docs/benchmarks.md.
 package templates
