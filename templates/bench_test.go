@@ -216,3 +216,24 @@ func BenchmarkScanLexiconSizeNoMatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanAutomatonLexicon: the same scans with the lexicon keys in
+// the automaton instead of the token index (glued words are then not
+// found), to separate the cost of the lookup from the rest of the scan.
+func BenchmarkScanAutomatonLexicon(b *testing.B) {
+	text := mixedText(64 << 10)
+	for _, n := range []int{0, 1000, 20000} {
+		for _, byToken := range []bool{true, false} {
+			lexiconByToken = byToken
+			f, err := newFilter(syntheticTerms(n), nil)
+			lexiconByToken = true
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("extra=%d/token=%v", n, byToken), func(b *testing.B) {
+				benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true})
+				b.ReportMetric(float64(f.ac.states()), "dfa-states")
+			})
+		}
+	}
+}

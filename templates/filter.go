@@ -355,6 +355,12 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 	return []byte(key), p, nil
 }
 
+// lexiconByToken: the lexicon keys go to the token index (tokindex.go);
+// false puts them in the automaton as before it, for the benchmark that
+// compares the two (BenchmarkScanAutomatonLexicon). Never changed
+// elsewhere.
+var lexiconByToken = true
+
 // maxTerms bounds a lexicon.
 const maxTerms = 500_000
 
@@ -494,7 +500,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	var acPats, tokPats []pattern
 	var acKeys, tokKeys [][]byte
 	for i, p := range pats {
-		if (p.kind == kindTerm || p.kind == kindSeq) && p.checkStart {
+		if lexiconByToken && (p.kind == kindTerm || p.kind == kindSeq) && p.checkStart {
 			tokPats, tokKeys = append(tokPats, p), append(tokKeys, keys[i])
 		} else {
 			acPats, acKeys = append(acPats, p), append(acKeys, keys[i])
