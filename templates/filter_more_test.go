@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -334,6 +335,36 @@ func TestLexiconCounts(t *testing.T) {
 		row := fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %d |", l, c[0], c[1], c[2], c[3], c[4], c[5])
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("lexicon/README.md lacks the row %s", row)
+		}
+	}
+}
+
+// Two lexicon heads with one 32-bit hash share a slot of the token index:
+// both must still be found.
+func TestTokenIndexHashCollision(t *testing.T) {
+	seen := map[uint32]string{}
+	var a, b string
+	for i := 0; a == ""; i++ {
+		w := "zq" + strconv.FormatInt(int64(i), 26)
+		w = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return 'a' + (r - '0') + 16
+			}
+			return r
+		}, w)
+		h := hash32(hashStr(w))
+		if o, ok := seen[h]; ok && o != w {
+			a, b = o, w
+		}
+		seen[h] = w
+	}
+	f, err := NewFilterWithTerms([]Term{{Category: CategoryOrganisation, Text: a}, {Category: CategoryLegal, Text: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{a, b} {
+		if fs := f.Scan("hola " + w + " adios"); len(fs) != 1 || fs[0].Match != w {
+			t.Errorf("%q (colliding with the other) not found: %+v", w, fs)
 		}
 	}
 }

@@ -88,12 +88,21 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				return
 			}
 			if x.hashes[i] == h {
-				// Two strings with one 64-bit hash: keep both facts (a
-				// head found is verified against its key anyway).
-				if head >= 0 {
-					x.vals[i] = v | x.vals[i]&1
-				} else {
+				// Two strings with one 32-bit hash share the slot: it is a
+				// prefix if either is, and the patterns of two heads are
+				// merged into the first one's list (a pattern found is
+				// verified against its whole key, so one reached through
+				// the other head's prefix matches only where its own
+				// key is).
+				if pfx {
 					x.vals[i] |= 1
+				}
+				if head >= 0 {
+					if old := x.vals[i] >> 1; old >= 0 && old != head {
+						x.pats[old] = append(x.pats[old], x.pats[head]...)
+					} else {
+						x.vals[i] = head<<1 | x.vals[i]&1
+					}
 				}
 				return
 			}
