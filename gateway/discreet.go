@@ -106,7 +106,7 @@ func (s *Server) discreetFreeText(text, lang string, confirm []string) (string, 
 	}
 	if reason := templates.MonitoredProblem(text); reason != "" {
 		e := errs.Field("content_not_discreet", "body",
-			"her phone may be monitored and this text carries invisible formatting or mixes alphabets in a word (%s); retype it in plain letters", reason)
+			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word or masks a letter with * (%s); retype it in plain letters", reason)
 		e.Details = map[string]any{"reason": reason}
 		return "", nil, e
 	}

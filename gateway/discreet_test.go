@@ -90,7 +90,7 @@ func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
 	}
 }
 
-// Format controls and mixed scripts are refused with their reason, for
+// Format controls, mixed scripts and masked letters are refused with their reason, for
 // free text and for a meeting point.
 func TestFreeTextObfuscationRefused(t *testing.T) {
 	e := newEnv(t)
@@ -98,6 +98,7 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 	for body, reason := range map[string]string{
 		"Hola, mañana vamos a la \u202eaícilop\u202c a las 10": "format_control",
 		"Hola, mañana vamos a la pоlicía a las 10":             "mixed_script",
+		"Hola, mañana vamos a la pol*cía a las 10":             "masked_word",
 	} {
 		r := e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 422 || r.errCode(t) != "content_not_discreet" {

@@ -119,7 +119,12 @@ var numberMarkers = normWordSet(`n no nr nro num numero numar o`)
 // house number ("calle Mayor a las 5", "plaza desde las 10").
 var notBeforeNumber = normWordSet(`a as at las les los el la alle ore ora hasta desde entre fins fino
 	dalle dalla verso vers from until till por para per pe pana en in on y e i and et ou o or sau
-	cada every hace son sont sunt tiene tienes have has hay quedan faltan dans em`)
+	cada every hace son sont sunt tiene tienes have has hay quedan faltan dans em
+	dia día dies días jour jours giorno giorni ziua zilele day days semana setmana settimana semaine week`)
+
+// notStreetName: a street type followed by one of these is a common noun
+// in a clause ("te han dado plaza en el piso"), never a street's name.
+var notStreetName = normWordSet(`en in em at on à au aux dans nel nella nei no na nos nas per para pour for con with que che`)
 
 // Words right after a number that make it a quantity or a date.
 var notAfterNumber = normWordSet(`min mins minuto minutos minuti minute minutes h hs hr hrs hora horas ore
@@ -261,6 +266,9 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	if j < L && t[j] == ' ' {
 		j++
 	} else if t[e-1] != '/' && t[e-1] != '.' && !(j > e) {
+		return false
+	}
+	if j < L && isWord[t[j]] && notStreetName[bytesToStr(t[j:sc.wordEnd(j)])] {
 		return false
 	}
 	names, caps := 0, 0

@@ -49,11 +49,23 @@ func TestAdversarialInputsStayLinear(t *testing.T) {
 		"stems":       "tratantes declaraciones ",
 		"handle":      "@a ",
 		"hotline":     "llama al 112 ",
+		"context":     "entretien OFPRA ",
+		"contextlong": "entretien entretien OFPRA. ",
+		"glued":       "lapolicía ",
+		"gluedlong":   "laabogadalaabogada",
+		"atleet":      "tr@t@nte ",
+		"masked":      "pol*cía ",
+		"cover":       "guárdalo como Ana ",
+		"station":     "Metro Tribunali ",
+		"pairs":       "douze trente ",
 	}
 	for name, p := range pats {
 		s := strings.Repeat(p, 200000/len(p)+1)
 		t0 := time.Now()
 		o := ScanOptions{Lang: "es", UnknownNames: true}
+		if name == "context" || name == "contextlong" {
+			o.Lang = "fr"
+		}
 		fs := f.ScanWith(s, o)
 		d1 := time.Since(t0)
 		t0 = time.Now()

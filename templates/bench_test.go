@@ -106,7 +106,7 @@ func BenchmarkScanMonitored(b *testing.B) {
 }
 
 // BenchmarkScanLexiconSize shows the cost per byte does not grow with the
-// number of lexicon terms: the automaton is a DFA, one lookup per byte,
+// number of lexicon terms: a word costs at most one hash probe per byte (tokindex.go),
 // and the stemmer runs only on words that begin with a lexicon stem. The
 // deployment terms are stemmed in every language, like a terms file.
 // lang=es is the gateway's free-text path for a monitored phone (her
@@ -126,6 +126,7 @@ func BenchmarkScanLexiconSize(b *testing.B) {
 			b.Run(fmt.Sprintf("extra=%d/lang=%s", n, name), func(b *testing.B) {
 				benchScan(b, f, text, o)
 				b.ReportMetric(float64(f.ac.states()), "dfa-states")
+				b.ReportMetric(float64(len(f.tok.heads)), "heads")
 				b.ReportMetric(float64(f.Terms()), "terms")
 			})
 		}
@@ -141,9 +142,7 @@ func BenchmarkScanColdStems(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f.cache.mu.Lock()
-		f.cache.m = nil
-		f.cache.mu.Unlock()
+		f.cache.reset()
 		f.ScanWith(text, ScanOptions{Lang: "es", UnknownNames: true})
 	}
 }
@@ -193,6 +192,48 @@ func TestSyntheticTermsBuild(t *testing.T) {
 		fs := f.Scan("hola " + w + " adiós")
 		if len(fs) != 1 || fs[0].Match != w { // (another stem may claim it first)
 			t.Fatalf("term %q: %+v", term.Text, fs)
+		}
+	}
+}
+
+// BenchmarkScanLexiconSizeNoMatch isolates the cost of the lexicon's size
+// from the cost of what it finds: the extra terms are pseudo-words that
+// never occur in the text (they begin with "qx"), so 1k and 20k terms
+// find the same spans and only the lookups differ.
+func BenchmarkScanLexiconSizeNoMatch(b *testing.B) {
+	text := mixedText(64 << 10)
+	for _, n := range []int{1000, 20000} {
+		ts := syntheticTerms(n)
+		for i := range ts {
+			ts[i].Text = "qx" + strings.ToLower(ts[i].Text)
+		}
+		f, err := NewFilterWithTerms(ts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("extra=%d/lang=es", n), func(b *testing.B) {
+			benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true})
+		})
+	}
+}
+
+// BenchmarkScanAutomatonLexicon: the same scans with the lexicon keys in
+// the automaton instead of the token index (glued words are then not
+// found), to separate the cost of the lookup from the rest of the scan.
+func BenchmarkScanAutomatonLexicon(b *testing.B) {
+	text := mixedText(64 << 10)
+	for _, n := range []int{0, 1000, 20000} {
+		for _, byToken := range []bool{true, false} {
+			lexiconByToken = byToken
+			f, err := newFilter(syntheticTerms(n), nil)
+			lexiconByToken = true
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("extra=%d/token=%v", n, byToken), func(b *testing.B) {
+				benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true})
+				b.ReportMetric(float64(f.ac.states()), "dfa-states")
+			})
 		}
 	}
 }

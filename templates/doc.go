@@ -108,27 +108,38 @@
 //     separators ("p.o.l.i.c.e"), digits and symbols for letters
 //     ("p0lice"), look-alike letters of other scripts (Unicode
 //     confusables), other full stops.
-//   - An Aho-Corasick automaton (compiled to a DFA over byte classes, one
-//     table lookup per byte whatever the lexicon size) finds every lexicon
-//     term; a term matches at word boundaries, and a stem ("psicolog*")
+//   - The lexicon is matched word by word (tokindex.go): at each word
+//     start the word's prefixes are looked up in a hash table of the
+//     lexicon keys' first words, at most one probe per byte of the word
+//     whatever the lexicon size; a head found is verified against its whole
+//     key. A term matches at word boundaries, and a stem ("psicolog*")
 //     matches any word that starts with it, which catches plural, gender
-//     and Romanian suffixed articles (psicóloga, psicólogos, avocatul).
+//     and Romanian suffixed articles (psicóloga, psicólogos, avocatul). A
+//     word glued onto a short function word ("lapolicía", "thepolice") is
+//     looked up again after it. A small Aho-Corasick automaton (a DFA over
+//     byte classes) keeps the fixed patterns: street types, stop phrases,
+//     spelt-out dots and digits, URL schemes.
 //   - Morphology (stem.go): every term of a language file also matches by
 //     stem in that language (Snowball; Catalan suffix rules): the stem is
-//     an automaton key, and only words that begin with it are stemmed and
-//     compared; phrases are checked word by word. Stems shared with
-//     benign words are kept out (the over-reach guard). A "debt:" term
-//     widens to its clause.
+//     a key, and only words that begin with it are stemmed (a sharded,
+//     bounded cache keeps the stems) and compared; phrases are checked
+//     word by word. Stems shared with benign words are kept out (the
+//     over-reach guard). A "debt:" term widens to its clause.
+//   - Context (context.go): everyday words that name a procedure only
+//     beside one ("entretien", "interview", "arrêtée") are findings only
+//     in a sentence that already has one.
 //   - A stop list (lexicon/stop.list and the deployment's) names phrases in
 //     which nothing is flagged: "court 3", "Tottenham Court Road", "bus
-//     shelter", "police Arial".
+//     shelter", "police Arial", and "metro ^": a capitalised name after a
+//     word for a station ("Metro Tribunali") is a place.
 //   - Numbers: hotlines alone or after a word for calling ("llama al
 //     016", "call 999"), phone numbers spelt in words or split by a word;
 //     domains in any case and with a spelt-out dot ("example dot org",
 //     "example[.]org"), @handles.
 //   - With ScanOptions.UnknownNames (a monitored phone's free text),
 //     acronyms and capitalised names the filter cannot place are findings
-//     of category unknown_name (names.go).
+//     of category unknown_name (names.go); the cover name staff give for
+//     saving their number ("save it as Ana", "guárdalo como Ana") is not.
 //   - Anchored scanners start only where their pattern can begin: phones (7
 //     or more digits with separators or a + prefix; dates, times, time and
 //     year ranges break a number run, so "10:00", "reply 1", "3/6/2025" and
@@ -180,8 +191,8 @@
 // suggestion; it does not send it on its own.
 //
 // MonitoredProblem refuses, before any filtering, text with bidi or other
-// format controls or a word mixing scripts: such text is refused for a
-// monitored phone, not cleaned.
+// format controls, a word mixing scripts or a letter masked by "*"
+// ("pol*cía"): such text is refused for a monitored phone, not cleaned.
 //
 // # Known limits
 //
@@ -192,6 +203,9 @@
 // refused. A house number is only found next to a street-type word; a
 // street name on its own is caught only if the deployment lists it (or,
 // capitalised, as an unknown name). Words that are sensitive only in
-// context ("arrêtée": arrested or stopped; "autorização") are left. The
-// figures are in docs/benchmarks.md.
+// context are caught only in a sentence with another finding. A word
+// spelt with spaces and followed by a one-letter word ("r e f u g i o a
+// las 10") is read with that letter and missed. Exploitation said without
+// its words ("the woman who ran the flat") is caught only where the
+// phrase is listed. The figures are in docs/benchmarks.md.
 package templates

@@ -92,6 +92,7 @@ type Finding struct {
 // use.
 type Filter struct {
 	ac     *automaton
+	tok    *tokIndex
 	nterms int
 	seqs   []seqPat
 	groups [][]int32 // kindSeq pattern -> the sequences its key starts
@@ -115,7 +116,8 @@ type FilterConfig struct {
 	// or the older GATEWAY_TERMS_FILE). Set but unreadable is an error.
 	TermsFile string
 	// StopFile: one phrase per line; a trailing " #" stands for a number
-	// ("court #"). Set but unreadable is an error.
+	// ("court #"), a trailing " ^" for the capitalised words right after it
+	// ("metro ^"). Set but unreadable is an error.
 	StopFile string
 	// Terms and Stop add to the files (tests, embedding programs).
 	Terms []Term
@@ -174,20 +176,23 @@ func parseStop(name string, data []byte) ([]string, error) {
 // compileStop normalises a stop phrase into its automaton key and
 // pattern.
 func compileStop(s string) (stopKey, error) {
-	num := false
+	num, name := false, false
 	if strings.HasSuffix(s, " #") {
 		num, s = true, strings.TrimSpace(strings.TrimSuffix(s, " #"))
+	} else if strings.HasSuffix(s, " ^") {
+		name, s = true, strings.TrimSpace(strings.TrimSuffix(s, " ^"))
 	}
 	key := strings.Trim(normalizeString(s), " ")
 	if len(key) < 2 || len(key) > maxTermBytes {
 		return stopKey{}, fmt.Errorf("stop phrase of 2 to %d bytes expected", maxTermBytes)
 	}
-	return stopKey{key: key, num: num}, nil
+	return stopKey{key: key, num: num, name: name}, nil
 }
 
 type stopKey struct {
-	key string
-	num bool
+	key  string
+	num  bool // a number must follow ("court #")
+	name bool // a capitalised name follows, and is part of the phrase ("metro ^")
 }
 
 var (
@@ -350,6 +355,12 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 	return []byte(key), p, nil
 }
 
+// lexiconByToken: the lexicon keys go to the token index (tokindex.go);
+// false puts them in the automaton as before it, for the benchmark that
+// compares the two (BenchmarkScanAutomatonLexicon). Never changed
+// elsewhere.
+var lexiconByToken = true
+
 // maxTerms bounds a lexicon.
 const maxTerms = 500_000
 
@@ -459,6 +470,8 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		num := int32(0)
 		if sk.num {
 			num = 1
+		} else if sk.name {
+			num = 2
 		}
 		addPat(k, pattern{n: int32(len(k)), kind: kindStop, seq: num, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 		f.nstop++
@@ -472,7 +485,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindDot, checkStart: isWord[k[0]], checkEnd: isWord[k[len(k)-1]]})
 	}
-	for _, set := range []map[string]bool{digitWords, numberFillers} {
+	for _, set := range []map[string]bool{digitWords, pairWords, numberFillers} {
 		for w := range set {
 			k := []byte(w)
 			addPat(k, pattern{n: int32(len(k)), kind: kindNumWord, checkStart: true})
@@ -482,11 +495,22 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		k := []byte(normalizeString(s))
 		addPat(k, pattern{n: int32(len(k)), kind: kindURLScheme, checkStart: true})
 	}
-	ac, err := buildAutomaton(pats, keys)
+	// Lexicon keys that begin at a word start go to the token index; the
+	// automaton keeps the rest.
+	var acPats, tokPats []pattern
+	var acKeys, tokKeys [][]byte
+	for i, p := range pats {
+		if lexiconByToken && (p.kind == kindTerm || p.kind == kindSeq) && p.checkStart {
+			tokPats, tokKeys = append(tokPats, p), append(tokKeys, keys[i])
+		} else {
+			acPats, acKeys = append(acPats, p), append(acKeys, keys[i])
+		}
+	}
+	ac, err := buildAutomaton(acPats, acKeys)
 	if err != nil {
 		return nil, newErr(CodeInvalidTerms, "", err.Error())
 	}
-	f.ac, f.nterms = ac, len(base)+len(extra)
+	f.ac, f.tok, f.nterms = ac, buildTokIndex(tokPats, tokKeys), len(base)+len(extra)
 	return f, nil
 }
 
@@ -609,6 +633,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	if o.UnknownNames {
 		sc.unknownNames()
 	}
+	sc.contextFindings()
 	out := sc.resolve()
 	sc.f, sc.n, sc.opts = nil, nil, nil
 	scanPool.Put(sc)
@@ -657,6 +682,9 @@ func (sc *scanState) run() {
 				}
 			}
 		}
+		if !prevWord && isWord[c] {
+			sc.tokens(i)
+		}
 		nx := delta[st+int32(classOf[c])]
 		st = nx >> 1
 		if nx&1 != 0 {
@@ -674,7 +702,6 @@ func (sc *scanState) run() {
 func (sc *scanState) outputs(state int32, end int) int {
 	a := sc.f.ac
 	t := sc.n.b
-	L := len(t)
 	urlEnd := 0
 	for _, pid := range a.outList[a.outStart[state]:a.outStart[state+1]] {
 		p := &a.pats[pid]
@@ -682,64 +709,104 @@ func (sc *scanState) outputs(state int32, end int) int {
 		if p.checkStart && s > 0 && isWord[t[s-1]] {
 			continue
 		}
-		switch p.kind {
-		case kindTerm:
-			e := end
-			if p.stem {
-				for e < L && isWord[t[e]] {
-					e++
-				}
-			} else if p.checkEnd && e < L && isWord[t[e]] {
-				continue
-			}
-			if p.clause {
-				s, e = sc.clause(s, e)
-			}
-			sc.add(s, e, p.cat)
-		case kindStreet:
-			if p.checkEnd && end < L && isWord[t[end]] {
-				continue
-			}
-			sc.street(s, end, p.street)
-		case kindURLScheme:
-			if e := sc.urlFrom(s); e > urlEnd {
-				urlEnd = e
-			}
-		case kindSeq:
-			if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
-				continue // no sequence of her language starts here
-			}
-			for _, i := range sc.f.groups[p.seq] {
-				sc.seq(int(i), s, end)
-			}
-		case kindDot:
-			if p.checkEnd && end < L && isWord[t[end]] {
-				continue
-			}
-			sc.spelledDot(s, end)
-		case kindNumWord:
-			if end < L && isWord[t[end]] {
-				continue
-			}
-			sc.spelledPhone(s, end)
-		case kindStop:
-			e := end
-			if p.checkEnd && e < L && isWord[t[e]] {
-				continue
-			}
-			if p.seq == 1 { // a number must follow
-				if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
-					continue
-				}
-				e++
-				for e < L && isDigit(t[e]) {
-					e++
-				}
-			}
-			sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
+		if e := sc.pattern(p, s, end); e > urlEnd {
+			urlEnd = e
 		}
 	}
 	return urlEnd
+}
+
+// pattern handles pattern p found at normalised [s,end) (at a word start
+// when p.checkStart). It returns the end of a URL found from a scheme, or
+// 0.
+func (sc *scanState) pattern(p *pattern, s, end int) int {
+	t := sc.n.b
+	L := len(t)
+	switch p.kind {
+	case kindTerm:
+		e := end
+		if p.stem {
+			for e < L && isWord[t[e]] {
+				e++
+			}
+		} else if p.checkEnd && e < L && isWord[t[e]] {
+			return 0
+		}
+		if p.clause {
+			s, e = sc.clause(s, e)
+		}
+		sc.add(s, e, p.cat)
+	case kindStreet:
+		if p.checkEnd && end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.street(s, end, p.street)
+	case kindURLScheme:
+		return sc.urlFrom(s)
+	case kindSeq:
+		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
+			return 0 // no sequence of her language starts here
+		}
+		for _, i := range sc.f.groups[p.seq] {
+			sc.seq(int(i), s, end)
+		}
+	case kindDot:
+		if p.checkEnd && end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.spelledDot(s, end)
+	case kindNumWord:
+		if end < L && isWord[t[end]] {
+			return 0
+		}
+		sc.spelledPhone(s, end)
+	case kindStop:
+		e := end
+		if p.checkEnd && e < L && isWord[t[e]] {
+			return 0
+		}
+		switch p.seq {
+		case 1: // a number must follow
+			if e+1 >= L || t[e] != ' ' || !isDigit(t[e+1]) {
+				return 0
+			}
+			e++
+			for e < L && isDigit(t[e]) {
+				e++
+			}
+		case 2: // a capitalised name must follow: "Metro Tribunali"
+			if e = sc.capitalisedWords(e, 3); e == end {
+				return 0
+			}
+		}
+		sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
+	}
+	return 0
+}
+
+// glueWords: short words that get glued onto the next one to slip it past
+// a word list ("lapolicía", "thepolice"), normalised.
+var glueWords = normWordSet(`la el le les lo il al del de dal the my your tu ta ton mon ma mi su sa un una une l d a o os as`)
+
+// gluedAt: the word around normalised offset s begins, just before s,
+// with a glue word, and what follows it from s is a word of at least six
+// letters, five after a glue word of two letters or more, four after one
+// of three ("thepimp"): "lapolicía" is "la policía". A lexicon key found there is matched as if at a word start.
+func (sc *scanState) gluedAt(s int) bool {
+	t := sc.n.b
+	ws := s
+	for ws > 0 && s-ws < 4 && isLetter(t[ws-1]) {
+		ws--
+	}
+	if ws > 0 && isWord[t[ws-1]] || !glueWords[bytesToStr(t[ws:s])] {
+		return false
+	}
+	e := s
+	for e < len(t) && e-s < 8 && isLetter(t[e]) {
+		e++
+	}
+	g := s - ws
+	return e-s >= 6 || e-s == 5 && g > 1 || e-s == 4 && g > 2
 }
 
 type memoEntry struct {
@@ -845,6 +912,24 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 		}
 	}
 	return false
+}
+
+// capitalisedWords extends p over at most n following words written with a
+// capital letter (one space before each); p itself if there is none.
+func (sc *scanState) capitalisedWords(p, n int) int {
+	t := sc.n.b
+	L := len(t)
+	for ; n > 0; n-- {
+		if p+1 >= L || t[p] != ' ' || !isLetter(t[p+1]) || !sc.n.upperAt(p+1) {
+			return p
+		}
+		q := p + 1
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		p = q
+	}
+	return p
 }
 
 // clauseStops end a clause, per language: "esa deuda no es legal y no

@@ -83,6 +83,8 @@ func FuzzStemmedMatcher(f *testing.F) {
 		"seis uno dos tres cuatro cinco seis siete", "llama al 016", "No le debes nada, esa deuda no es legal y ya",
 		"Hola María, el SAPS te espera en Metro Sol", "court 3, then the court hearing", "tr4ff1ck3r", "@maria_b",
 		"Traficanții nu", "il·legal", "ÉÉÉ", "a.b.c.d.e", "1 2 3 4 5 6 7", "x\u202ey",
+		"lapolicía thepolice laabogada", "tr@tante ana@b.org", "pol*cía", "Ci vediamo alla Metro Tribunali",
+		"save it as Ana", "Hola Ana, besos, Marta", "zéro six douze trente quatre", "L'OFPRA, l'entretien", "SW1A 1AA p1mp",
 	} {
 		for l := byte(0); l < 8; l++ {
 			f.Add(s, l)

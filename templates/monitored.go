@@ -17,10 +17,14 @@ const (
 	// ReasonMixedScript: a word mixing letters of two scripts (a Cyrillic
 	// "о" in a Latin word).
 	ReasonMixedScript = "mixed_script"
+	// ReasonMaskedWord: a letter masked inside a word ("pol*cía"): the
+	// reader fills it in, the filter cannot.
+	ReasonMaskedWord = "masked_word"
 )
 
 // MonitoredProblem returns why text must be refused for a monitored
-// phone before filtering (ReasonFormatControl, ReasonMixedScript), or "".
+// phone before filtering (ReasonFormatControl, ReasonMixedScript,
+// ReasonMaskedWord), or "".
 // A zero-width joiner between two non-letters (inside an emoji sequence)
 // is allowed.
 func MonitoredProblem(text string) string {
@@ -29,6 +33,15 @@ func MonitoredProblem(text string) string {
 	for i := 0; i < len(text); {
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		i += sz
+		if r == '*' && unicode.IsLetter(prev) {
+			k := i
+			for k < len(text) && text[k] == '*' {
+				k++
+			}
+			if next, _ := utf8.DecodeRuneInString(text[k:]); k < len(text) && unicode.IsLetter(next) {
+				return ReasonMaskedWord
+			}
+		}
 		if unicode.Is(unicode.Cf, r) {
 			next, _ := utf8.DecodeRuneInString(text[i:])
 			if !(r == '\u200d' && !unicode.IsLetter(prev) && !unicode.IsLetter(next) && i < len(text)) {

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"bytes"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,7 +31,27 @@ import (
 const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
-var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg`)
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat
+	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter`)
+
+// benignNames are capitalised words that place nothing: the cities of
+// the countries where the shipped languages are spoken (a district or a
+// service is what gives her away, not the city), everyday software and
+// brands, and the shops and cafés where staff meet women. Multi-word
+// names are listed word by word.
+var benignNames = normWordSet(`
+	madrid barcelona valencia sevilla zaragoza málaga malaga bilbao alicante murcia palma granada córdoba valladolid vigo gijón
+	girona lleida tarragona badalona sabadell terrassa
+	roma milano napoli torino palermo genova bologna firenze bari catania venezia verona padova
+	paris marseille lyon toulouse nice nantes strasbourg montpellier bordeaux lille rennes
+	lisboa porto braga coimbra faro setúbal amadora
+	bucurești bucuresti bucharest cluj timișoara timisoara iași iasi constanța constanta craiova brașov brasov
+	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast
+	españa espanya italia france francia portugal românia romania england ireland europa europe
+	excel powerpoint zoom teams skype outlook hotmail microsoft windows apple samsung youtube tiktok telegram
+	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
+	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
+	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret`)
 
 // nameParticles join capitalised words into one name.
 var nameParticles = normWordSet(`de del dels d la las los el les l di da dal della delle dei degli do dos das du des
@@ -100,10 +121,13 @@ func (sc *scanState) unknownNames() {
 		case e-s < 2 && !acronym, inKnown(s, e):
 		case acronym:
 			name = !benignAcronyms[w]
-		case benignSet[w]:
+		case benignSet[w], benignNames[w]:
+		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e)):
+			// "save it as Ana": the name staff give her for saving their
+			// number, meant to be read.
 		case sc.sentenceStart(s):
 			// Only as the first word of a longer name: "Médicos del Mundo".
-			name = sc.capitalisedNext(e) && !benignSet[w]
+			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w]
 		default:
 			name = true
 		}
@@ -117,6 +141,128 @@ func (sc *scanState) unknownNames() {
 		spanEnd = e
 	}
 	flush()
+}
+
+// saveVerbs begin the verbs for saving a contact, normalised;
+// asWords are "as" in the seven languages.
+var (
+	saveVerbs = []string{"sav", "guard", "enregistr", "salv", "desa", "grava", "memoriz", "stor", "put", "pon", "mett", "pune", "agend", "add", "anot", "apunt", "ajout", "aggiung", "adaug"}
+	asWords   = normWordSet(`as como com sous comme come ca drept under`)
+)
+
+// prevWords fills words with up to len(words) words before normalised
+// offset s, nearest first; it returns how many, and whether only spaces
+// and commas separate the nearest one from s.
+func (sc *scanState) prevWords(s int, words []string) (int, bool) {
+	t := sc.n.b
+	n := 0
+	p := s
+	plain := true
+	for n < len(words) && p > 0 {
+		q0 := p
+		for p > 0 && !isWord[t[p-1]] {
+			p--
+		}
+		if n == 0 {
+			for k := p; k < q0; k++ {
+				plain = plain && (t[k] == ' ' || t[k] == ',')
+			}
+		}
+		q := p
+		for p > 0 && isWord[t[p-1]] && q-p < 24 {
+			p--
+		}
+		if p == q {
+			break
+		}
+		words[n] = bytesToStr(t[p:q])
+		n++
+	}
+	return n, plain
+}
+
+// cueWords: the words a cover name, a greeting or a signature follows.
+var cueWords = func() map[string]bool {
+	m := map[string]bool{"a": true}
+	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// cueBefore: the word before normalised offset s is one of cueWords (a
+// quick test before the cues themselves).
+func (sc *scanState) cueBefore(s int) bool {
+	var buf [1]string
+	n, _ := sc.prevWords(s, buf[:])
+	return n == 1 && cueWords[buf[0]]
+}
+
+// coverNameCue: the word at normalised offset s follows a verb for saving
+// a contact and an "as" ("save it as Jess", "guárdalo como Ana",
+// "enregistre-le sous Léa", "desa'l com a Marta"): a cover name for her
+// phone's contact list.
+func (sc *scanState) coverNameCue(s int) bool {
+	var buf [5]string
+	n, _ := sc.prevWords(s, buf[:])
+	words := buf[:n]
+	// words[0] is the word before the name; "com a" in Catalan.
+	k := 0
+	if k < len(words) && words[k] == "a" {
+		k++
+	}
+	if k >= len(words) || !asWords[words[k]] {
+		return false
+	}
+	for _, w := range words[k+1:] {
+		for _, v := range saveVerbs {
+			if strings.HasPrefix(w, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Greetings and closings around the names of the two people writing to
+// each other: "Hola Ana," is her own name, "Besos, Marta" the name staff
+// sign with. Neither tells a reader of her phone anything (a deployment
+// that treats staff names as sensitive lists them in its terms file).
+var (
+	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
+		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo`)
+	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening`)
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good`)
+	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
+		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie
+		obrigada obrigado mulțumesc multumesc petons abraçada abraçades xx xoxo regards atentamente cordialement cordiali`)
+)
+
+// addressCue: the name at normalised offset s, ending at e, is the one a
+// greeting addresses ("Hola Ana", "Buenos días Fatima") or the signature
+// after a closing at the end of the text ("Besos, Marta").
+func (sc *scanState) addressCue(s, e int) bool {
+	var buf [2]string
+	n, plain := sc.prevWords(s, buf[:])
+	words := buf[:n]
+	if n == 0 || !plain {
+		return false
+	}
+	if greetingWords[words[0]] || len(words) > 1 && greetingTails[words[0]] && greetingHeads[words[1]] {
+		return true
+	}
+	if !closingWords[words[0]] {
+		return false
+	}
+	t := sc.n.b
+	for k := e; k < len(t); k++ {
+		if isWord[t[k]] {
+			return false
+		}
+	}
+	return true
 }
 
 // capitalisedNext: the next word after p (past spaces and particles) is

@@ -288,14 +288,40 @@ const (
 var disabledFolds uint8
 
 // leet maps a digit or symbol written for a letter inside a word.
-var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i'}
+var leet = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '$': 's', '|': 'l', '!': 'i', '@': 'a'}
+
+// postcodeNext: the word after the one around b[i] starts with a digit
+// ("SW1A 1AA": the outward code of a UK postcode is no obfuscated word).
+func postcodeNext(b []byte, i int) bool {
+	k := i
+	for k < len(b) && k-i < 32 && isWord[b[k]] {
+		k++
+	}
+	return k+1 < len(b) && b[k] == ' ' && isDigit(b[k+1])
+}
+
+// domainAfter: the word from b[i] goes on to a dot and more letters (an
+// e-mail's domain), within 64 bytes.
+func domainAfter(b []byte, i int) bool {
+	for k := i; k < len(b) && k-i < 64; k++ {
+		switch {
+		case b[k] == '.' || b[k] == '-' || b[k] == '_':
+			if b[k] == '.' && k+1 < len(b) && isLetter(b[k+1]) {
+				return true
+			}
+		case !isWord[b[k]]:
+			return false
+		}
+	}
+	return false
+}
 
 // deobTrig: bytes where deobfuscate may have something to do.
 var deobTrig = func() (t [256]bool) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = true
 	}
-	for _, c := range "013457$|!_*" {
+	for _, c := range "013457$|!_*@" {
 		t[c] = true
 	}
 	return t
@@ -308,7 +334,8 @@ var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '
 // past a word list: letters spelt one by one with the same separator
 // (three or more letters; four or more with spaces, where single-letter
 // words are common), a digit or symbol standing for a letter inside a
-// word of four or more letters, and "_" or "*" glued between letters.
+// word of three or more other letters (three if no number follows: "p1mp" but not "SW1A 1AA"), "@" for
+// "a" between letters unless a domain follows (an e-mail address), and "_" or "*" glued between letters.
 // Digits next to other digits are never touched (times, numbers, phones).
 // It is linear: each byte is read a bounded number of times.
 func deobfuscate(b []byte, src []int) ([]byte, []int) {
@@ -356,11 +383,17 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 		if m := leet[c]; m != 0 && i > 0 && i+1 < L && disabledFolds&foldLeet == 0 {
 			isNum := c >= '0' && c <= '9'
 			switch {
-			case !isNum && letter(i-1) && letter(i+1):
+			case c == '@' && (letter(i-1) && letter(i+1) && !domainAfter(b, i+1)):
+				// "tr@tante"; an e-mail address keeps its @ (a dot
+				// follows in its word).
 				put(m, i)
 				i++
 				continue
-			case isNum && !(i > 0 && isDigit(b[i-1])) && !isDigit(b[i+1]) && (letter(i-1) || letter(i+1)) && lettersAround(b, i) >= 4:
+			case !isNum && c != '@' && letter(i-1) && letter(i+1):
+				put(m, i)
+				i++
+				continue
+			case isNum && !(i > 0 && isDigit(b[i-1])) && !isDigit(b[i+1]) && (letter(i-1) || letter(i+1)) && (lettersAround(b, i) >= 4 || lettersAround(b, i) == 3 && !postcodeNext(b, i)):
 				put(m, i)
 				i++
 				continue

@@ -15,7 +15,17 @@ var digitWords = normWordSet(`cero uno dos tres cuatro cinco seis siete ocho nue
 	zéro un deux trois quatre cinq six sept huit neuf
 	zero um uma dois duas três quatro cinco seis sete oito nove
 	zero unu doi trei patru cinci șase sase șapte sapte opt nouă noua
-	zero oh one two three four five six seven eight nine`)
+	zero oh one two three four five six seven eight nine u`)
+
+// pairWords are numbers of two digits: French and others read a phone
+// number in pairs ("zéro six douze trente quatre").
+var pairWords = normWordSet(`diez once doce trece catorce quince dieciseis diecisiete dieciocho diecinueve veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa
+	deu onze dotze tretze catorze quinze setze disset divuit dinou vint trenta quaranta cinquanta seixanta setanta vuitanta noranta
+	dieci undici dodici tredici quattordici quindici sedici diciassette diciotto diciannove venti trenta quaranta cinquanta sessanta settanta ottanta novanta
+	dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante
+	dez onze doze treze catorze quinze dezasseis dezesseis dezassete dezoito dezanove vinte trinta quarenta cinquenta sessenta setenta oitenta noventa
+	zece unsprezece doisprezece douazeci treizeci patruzeci cincizeci saizeci saptezeci optzeci nouazeci
+	ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety`)
 
 // numberFillers may split a number: "612 345 y 678", "then 678".
 var numberFillers = normWordSet(`y e i and et și si then luego después despues poi dopo apoi depois puis després despres`)
@@ -105,6 +115,8 @@ func (sc *scanState) spelledPhone(s, e int) int {
 			return 1
 		case digitWords[w]:
 			return 2
+		case pairWords[w]:
+			return 4
 		case numberFillers[w]:
 			return 3
 		}
@@ -153,6 +165,10 @@ func (sc *scanState) spelledPhone(s, e int) int {
 			end = q
 		case 3:
 			fillers++
+		case 4:
+			digits += 2
+			words++
+			end = q
 		}
 		if k == 3 {
 			fillersInRow++

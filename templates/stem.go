@@ -22,8 +22,8 @@ import (
 // (es, fr, it, pt, ro, en); Catalan, which snowballstem does not have, gets
 // the small suffix rules of stemCatalan.
 //
-// The scan stays one pass over the text: a stem is also an automaton key,
-// so the DFA finds the words that begin with a lexicon stem; only those
+// The scan stays one pass over the text: a stem is also a key of the
+// token index, which finds the words that begin with a lexicon stem; only those
 // words are stemmed (a Snowball call costs about a microsecond, far too
 // much for every word) and they match if their stem is the lexicon's. A
 // phrase ("permiso de residencia") is keyed on its first word and checked
@@ -166,8 +166,13 @@ func origWord(s string) string {
 
 // stemCache keeps the stems of the words a filter has stemmed: words
 // repeat (a Snowball call costs about a microsecond, a lookup a few tens
-// of nanoseconds). Bounded: emptied when full.
+// of nanoseconds). Sharded by the word's hash, so concurrent scans rarely
+// wait on one lock; bounded: a shard is emptied when full.
 type stemCache struct {
+	shards [stemShards]stemShard
+}
+
+type stemShard struct {
 	mu sync.RWMutex
 	m  map[stemKey][]string
 }
@@ -177,23 +182,44 @@ type stemKey struct {
 	norm, orig string
 }
 
-const maxStemCache = 1 << 16
+const (
+	stemShards    = 16
+	maxStemCache  = 1 << 16
+	maxStemShard  = maxStemCache / stemShards
+	stemShardMask = stemShards - 1
+)
+
+func (k stemKey) shard() int {
+	return int((hashStr(k.norm) ^ uint64(k.lang)) & stemShardMask)
+}
+
+// reset empties the cache (benchmarks of the cold case).
+func (c *stemCache) reset() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		sh.m = nil
+		sh.mu.Unlock()
+	}
+}
 
 func (c *stemCache) get(k stemKey) ([]string, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
+	sh := &c.shards[k.shard()]
+	sh.mu.RLock()
+	v, ok := sh.m[k]
+	sh.mu.RUnlock()
 	return v, ok
 }
 
 func (c *stemCache) put(k stemKey, v []string) {
 	k.norm, k.orig = strings.Clone(k.norm), strings.Clone(k.orig)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxStemCache {
-		c.m = make(map[stemKey][]string, 1024)
+	sh := &c.shards[k.shard()]
+	sh.mu.Lock()
+	if sh.m == nil || len(sh.m) >= maxStemShard {
+		sh.m = make(map[stemKey][]string, 64)
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	sh.m[k] = v
+	sh.mu.Unlock()
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+package templates
+
+import (
+	"slices"
+	"sync"
+)
+
+// Words that are sensitive only in a sensitive sentence. "entretien"
+// (interview, upkeep), "entrevista", "interview": everyday words that,
+// beside "OFPRA", "asilo" or an unknown acronym of a local service, name
+// the asylum or police interview. They are matched, as prefixes of a
+// normalised word, only in a sentence that already has a finding of
+// another kind than address, phone, e-mail or URL, and they take the
+// legal category ("arrêtée" beside "la recruteuse": arrested, not a
+// bus stop), or with a leading "+" the organisation category ("la
+// técnica" beside "APF": the association's caseworker), with "*" the
+// health category ("la medicació" beside "la psiquiatra", "el consumo"
+// beside "CAID"). The cost stays bounded: sentences without findings are
+// never looked at, and each word of a sentence with one is compared once.
+
+var contextWords = map[uint8][]string{
+	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento"},
+	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament"},
+	langIndex("it"): {"colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi"},
+	langIndex("fr"): {"entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament"},
+	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento"},
+	langIndex("ro"): {"interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament"},
+	langIndex("en"): {"interview", "hearing", "*medication", "*treatment"},
+}
+
+// ctxWord is a context word normalised as the text is ("colloqui" ->
+// "coloqui"), with its category.
+type ctxWord struct {
+	w   string
+	cat uint8
+}
+
+// ctxTable holds a language's context words by their first byte, so a
+// word of the text is compared with the two or three that could match.
+type ctxTable [256][]ctxWord
+
+var (
+	ctxOnce sync.Once
+	ctxNorm map[uint8]*ctxTable
+	ctxAny  = &ctxTable{}
+)
+
+func normContextWords() {
+	ctxNorm = map[uint8]*ctxTable{}
+	for l, ws := range contextWords {
+		tab := &ctxTable{}
+		for _, w := range ws {
+			cat := catLegal
+			switch w[0] {
+			case '+':
+				w, cat = w[1:], catOrganisation
+			case '*':
+				w, cat = w[1:], catHealth
+			}
+			cw := ctxWord{w: normalizeString(w), cat: cat}
+			tab[cw.w[0]] = append(tab[cw.w[0]], cw)
+			ctxAny[cw.w[0]] = append(ctxAny[cw.w[0]], cw)
+		}
+		ctxNorm[l] = tab
+	}
+}
+
+func byStart(a, b cand) int { return int(a.s - b.s) }
+
+// contextFindings adds the context words of the sentences that have a
+// finding (sc.cands so far).
+func (sc *scanState) contextFindings() {
+	if len(sc.cands) == 0 {
+		return
+	}
+	t := sc.n.b
+	L := len(t)
+	ctxOnce.Do(normContextWords)
+	words := ctxAny
+	if sc.lang != langAny {
+		words = ctxNorm[sc.lang]
+	}
+	if words == nil {
+		return
+	}
+	if !slices.IsSortedFunc(sc.cands, byStart) {
+		slices.SortFunc(sc.cands, byStart)
+	}
+	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
+	done := -1 // end of the last sentence looked at
+	n := len(sc.cands)
+	for ci := 0; ci < n; ci++ {
+		c := sc.cands[ci]
+		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || int(c.s) < done {
+			continue
+		}
+		s := int(c.s)
+		for s > 0 && !isEnd(t[s-1]) {
+			s--
+		}
+		e := int(c.e)
+		for e < L && !isEnd(t[e]) {
+			e++
+		}
+		if s < done {
+			s = done
+		}
+		done = e
+		for i := s; i < e; {
+			if !isWord[t[i]] {
+				i++
+				continue
+			}
+			j := i
+			for j < e && isWord[t[j]] {
+				j++
+			}
+			for _, cw := range words[t[i]] {
+				if j-i >= len(cw.w) && bytesToStr(t[i:i+len(cw.w)]) == cw.w {
+					sc.add(i, j, cw.cat)
+					break
+				}
+			}
+			i = j
+		}
+	}
+}

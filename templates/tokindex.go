@@ -1,0 +1,247 @@
+package templates
+
+// The lexicon is matched word by word, not byte by byte: at each word
+// start of the normalised text, the prefixes of the word are looked up
+// in a hash table of the lexicon keys' first words ("heads"), so a
+// word costs at most one probe per byte of it whatever the lexicon's
+// size, and the probing stops at the first prefix that begins no head.
+// A key is a term as written (possibly several words, or a prefix stem
+// "psicolog*") or the first word's stem of a stemmed phrase (seqPat);
+// a head found is verified against its whole key and handed to the
+// same pattern logic as the automaton's outputs. The automaton keeps
+// only the few fixed patterns (street types, stop phrases, spelt-out
+// dots and digits, URL schemes) and the rare key that does not begin
+// with a word byte, so its table no longer grows with the lexicon.
+//
+// A word glued onto a short function word ("lapolicía", "thepolice") is
+// looked up a second time after it (gluedAt).
+
+// The table is open-addressed: hashes[i] is the FNV-1a hash of a head or
+// of a proper prefix of one (0: empty), vals[i] its head index << 1 |
+// 1 if it is a proper prefix of some head (head index -1: only a prefix).
+// Probing touches the hashes only, 4 bytes a slot (the low 32 bits of the
+// hash; a false hit on a prefix costs one more probe, and a head found is
+// verified against its whole key).
+type tokIndex struct {
+	hashes  []uint32
+	vals    []int32
+	mask    uint64
+	heads   []string
+	pats    [][]int32 // per head: its patterns (indexes into tokIndex.pat)
+	pat     []pattern
+	keys    [][]byte
+	maxHead int
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// headOf is the part of a key up to its first non-word byte.
+func headOf(k []byte) []byte {
+	for i, c := range k {
+		if !isWord[c] {
+			return k[:i]
+		}
+	}
+	return k
+}
+
+func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
+	x := &tokIndex{pat: pats, keys: keys}
+	headID := map[string]int32{}
+	prefixes := map[string]bool{}
+	for pid, k := range keys {
+		h := string(headOf(k))
+		id, ok := headID[h]
+		if !ok {
+			id = int32(len(x.heads))
+			headID[h] = id
+			x.heads = append(x.heads, h)
+			x.pats = append(x.pats, nil)
+			if len(h) > x.maxHead {
+				x.maxHead = len(h)
+			}
+			for l := 1; l < len(h); l++ {
+				prefixes[h[:l]] = true
+			}
+		}
+		x.pats[id] = append(x.pats[id], int32(pid))
+	}
+	n := 16
+	for n < 2*(len(headID)+len(prefixes)) {
+		n <<= 1
+	}
+	x.hashes = make([]uint32, n)
+	x.vals = make([]int32, n)
+	x.mask = uint64(n - 1)
+	put := func(str string, head int32, pfx bool) {
+		h := hash32(hashStr(str))
+		v := head << 1
+		if pfx {
+			v |= 1
+		}
+		for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
+			if x.hashes[i] == 0 {
+				x.hashes[i], x.vals[i] = h, v
+				return
+			}
+			if x.hashes[i] == h {
+				// Two strings with one 32-bit hash share the slot: it is a
+				// prefix if either is, and the patterns of two heads are
+				// merged into the first one's list (a pattern found is
+				// verified against its whole key, so one reached through
+				// the other head's prefix matches only where its own
+				// key is).
+				if pfx {
+					x.vals[i] |= 1
+				}
+				if head >= 0 {
+					if old := x.vals[i] >> 1; old >= 0 && old != head {
+						x.pats[old] = append(x.pats[old], x.pats[head]...)
+					} else {
+						x.vals[i] = head<<1 | x.vals[i]&1
+					}
+				}
+				return
+			}
+		}
+	}
+	for h, id := range headID {
+		put(h, id, prefixes[h])
+	}
+	for p := range prefixes {
+		if _, isHead := headID[p]; !isHead {
+			put(p, -1, true)
+		}
+	}
+	return x
+}
+
+// hashStr is FNV-1a, never 0 (0 marks an empty slot).
+func hashStr(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// hash32 folds a 64-bit hash to the table's 32 bits, never 0 (0 marks an
+// empty slot).
+func hash32(h uint64) uint32 {
+	x := uint32(h>>32) ^ uint32(h)
+	if x == 0 {
+		x = 1
+	}
+	return x
+}
+
+// lookup returns the value of the string whose hash is h, and whether
+// there is one.
+func (x *tokIndex) lookup(h64 uint64) (int32, bool) {
+	h := hash32(h64)
+	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
+		switch x.hashes[i] {
+		case h:
+			return x.vals[i], true
+		case 0:
+			return 0, false
+		}
+	}
+}
+
+// tokens matches the lexicon keys that begin at the word start s (and,
+// for a word glued onto a function word, after it).
+func (sc *scanState) tokens(s int) {
+	x := sc.f.tok
+	if x == nil || len(x.heads) == 0 {
+		return
+	}
+	t := sc.n.b
+	L := len(t)
+	e := s
+	for e < L && isWord[t[e]] {
+		e++
+	}
+	sc.tokensFrom(s, e)
+	if e-s >= 5 && glueFirst[t[s]] {
+		// Every glue word the word begins with: "laabogada" is folded to
+		// "labogada", "l" + "abogada".
+		for g := 1; g <= 3; g++ {
+			if isGlue(t[s:s+g]) && sc.gluedAt(s+g) {
+				sc.tokensFrom(s+g, e)
+			}
+		}
+	}
+}
+
+func (sc *scanState) tokensFrom(s, e int) {
+	x := sc.f.tok
+	t := sc.n.b
+	h := uint64(fnvOffset)
+	for i := s; i < e && i-s < x.maxHead; i++ {
+		h = (h ^ uint64(t[i])) * fnvPrime
+		v, ok := x.lookup(h)
+		if !ok {
+			return
+		}
+		if head := v >> 1; head >= 0 {
+			for _, pid := range x.pats[head] {
+				k := x.keys[pid]
+				if len(k) > len(t)-s || bytesToStr(t[s:s+len(k)]) != bytesToStr(k) {
+					continue
+				}
+				sc.pattern(&x.pat[pid], s, s+len(k))
+			}
+		}
+		if v&1 == 0 {
+			return
+		}
+	}
+}
+
+// glueFirst marks the letters a glue word begins with.
+var glueFirst = func() (f [256]bool) {
+	for w := range glueWords {
+		f[w[0]] = true
+	}
+	return
+}()
+
+// glueTab marks the glue words (glueWords) of one to three letters,
+// indexed by their letters.
+var glueTab = func() (tab [27 * 27 * 27]bool) {
+	for w := range glueWords {
+		if len(w) > 3 {
+			continue
+		}
+		tab[glueIdx([]byte(w))] = true
+	}
+	return
+}()
+
+func glueIdx(w []byte) int {
+	i := 0
+	for k := 0; k < 3; k++ {
+		i *= 27
+		if k < len(w) {
+			i += int(w[k]-'a') + 1
+		}
+	}
+	return i
+}
+
+// isGlue: w (one to three bytes) is a glue word.
+func isGlue(w []byte) bool {
+	for _, c := range w {
+		if !isLetter(c) {
+			return false
+		}
+	}
+	return glueTab[glueIdx(w)]
+}
