@@ -382,7 +382,7 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 }
 
 const reconcileCandidates = `-- name: ReconcileCandidates :many
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at
 FROM messages m
 WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
   -- Nothing created within the settle time can be a candidate: the scan
@@ -409,6 +409,7 @@ type ReconcileCandidatesRow struct {
 	ProviderID    sql.NullString
 	ParticipantID int64
 	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Messages whose outcome the provider may know better than we do: unknown
@@ -437,6 +438,7 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 			&i.ProviderID,
 			&i.ParticipantID,
 			&i.CreatedAt,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}

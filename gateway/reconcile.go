@@ -8,18 +8,22 @@ package gateway
 //   - With a provider id: the provider's status, mapped forward (the
 //     provider holding a message means at least sent). Never backwards.
 //   - Without one (unknown after a timeout or a crash, or a send whose
-//     record was lost): the provider's messages to her number since the
-//     message was created are listed. Twilio does not return a message's
-//     StatusCallback, so one is matched by its text, among the listed
-//     messages whose id we have not recorded for another message. Exactly
-//     one match: it is ours (sid recorded, status forward). No match in a
-//     complete listing: proven never sent — back to the queue (the worker
-//     re-checks her consent and safe window before sending, as for any
-//     message) unless it is older than TooLate, then failed with
-//     never_sent_too_late. Several matches, or a listing cut at its limit:
-//     not proven; it stays unknown for staff, with a log line.
-//   - `unknown` thus means only "the provider may have it": everything the
-//     provider can answer about is resolved.
+//     record was lost): the provider's messages to her number are listed
+//     and one is matched by its text, among the listed messages whose id we
+//     have not recorded for another message. Exactly one match: it is ours
+//     (sid recorded, status forward). Anything else proves nothing: a
+//     listing filters on the provider's send date (a message still in its
+//     queue is absent), the provider may rewrite the body (encoding,
+//     opt-out text, templates) or not keep it (RequestRedaction). So a
+//     message is never put back in the queue from here: a send that may
+//     have left stays unknown, explained (code reconcile_unproven, a Warn
+//     line, safecontact_reconcile_unproven_total), for staff. Messages the
+//     worker knows never left (the provider refused them, or the dial
+//     failed) are retried by the worker itself, not by reconciliation.
+//   - List matching is off for template sends (ContentSID: the provider's
+//     body is its own rendering) and when the provider keeps neither body
+//     nor number (NoListMatch, set from RequestRedaction).
+//   - `unknown` thus means only "the provider may have it".
 //   - Her number and the text are used for the provider call and the
 //     comparison only, never logged or stored.
 
@@ -34,6 +38,8 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/keys"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).
@@ -52,10 +58,10 @@ type ReconcileConfig struct {
 	StuckAfter time.Duration
 	// Lookback: messages created earlier are left alone (48 h).
 	Lookback time.Duration
-	// TooLate: a message proven never sent that is older than this fails
-	// (never_sent_too_late) instead of going back to the queue (6 h).
-	TooLate time.Duration
-	Batch   int // messages per pass (50)
+	// NoListMatch turns matching by listing off (the provider keeps
+	// neither body nor number: channels.TwilioConfig.RequestRedaction).
+	NoListMatch bool
+	Batch       int // messages per pass (50)
 	// ListLimit: messages listed per recipient (50); a full listing proves nothing.
 	ListLimit int
 }
@@ -73,9 +79,6 @@ func (c *ReconcileConfig) defaults() {
 	if c.Lookback == 0 {
 		c.Lookback = 48 * time.Hour
 	}
-	if c.TooLate == 0 {
-		c.TooLate = 6 * time.Hour
-	}
 	if c.Batch == 0 {
 		c.Batch = 50
 	}
@@ -88,6 +91,10 @@ func (c *ReconcileConfig) defaults() {
 func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	cfg.defaults()
 	s.providerLookup, s.reconcileCfg = l, cfg
+	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "safecontact_reconcile_unproven_total",
+		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, ambiguous, template, list_match_off.",
+	}, []string{"reason"}))
 }
 
 // reconcile is the scheduler step; see the file comment.
@@ -136,6 +143,9 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if m.Status == StatusSent {
 		return false, nil // a sink's record: nothing to ask
 	}
+	if s.reconcileCfg.NoListMatch {
+		return sc.unproven(ctx, m, "list_match_off", now)
+	}
 	full, err := s.q.MessageByID(ctx, m.ID)
 	if err != nil {
 		return false, err
@@ -160,6 +170,9 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return false, err
 	}
+	if c.ContentSID != "" || c.Text == "" {
+		return sc.unproven(ctx, m, "template", now)
+	}
 	limit := s.reconcileCfg.ListLimit
 	listed, err := s.providerLookup.ListMessagesTo(ctx, m.Channel, string(num), m.CreatedAt.Add(-time.Minute), limit)
 	if err != nil {
@@ -167,7 +180,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	}
 	var match []channels.ProviderMessage
 	for _, pm := range listed {
-		if pm.Body != c.Text || c.Text == "" {
+		if pm.Body != c.Text {
 			continue
 		}
 		taken, err := s.q.ProviderIDRecorded(ctx, sql.NullString{String: pm.Sid, Valid: true})
@@ -181,11 +194,10 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	switch {
 	case len(match) == 1:
 		return sc.resolve(ctx, m, match[0].Sid, match[0].Status, now)
-	case len(match) > 1 || len(listed) >= limit || c.Text == "":
-		sc.log.Warn("reconcile: cannot tell which provider message is this one; left unknown for staff", "message_id", m.ID.String(), "candidates", len(match))
-		return false, nil
+	case len(match) > 1:
+		return sc.unproven(ctx, m, "ambiguous", now)
 	}
-	return sc.neverSent(ctx, m, now)
+	return sc.unproven(ctx, m, "no_match", now)
 }
 
 // resolve records what the provider says about a message: its id and a
@@ -226,37 +238,32 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 	return changed, err
 }
 
-// neverSent settles a message the provider proved it never saw.
-func (sc *Scheduler) neverSent(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
+// unproven records that the provider could not tell us about a message
+// without a provider id. It is never requeued (see the file comment): a
+// message still sending moves to unknown (code reconcile_unproven); one
+// already unknown stays so. Either way it is counted and logged by id.
+func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
+	sc.s.reconcileUnproven.WithLabelValues(why).Inc()
+	sc.log.Warn("reconcile: the provider's listing does not prove where this message is; left unknown for staff", "message_id", m.ID.String(), "reason", why)
+	if m.Status != StatusSending {
+		return false, nil
+	}
 	changed := false
-	sys := SystemActor("reconcile")
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		cur, err := q.MessageByIDForUpdate(ctx, m.ID)
 		if err != nil {
 			return err
 		}
-		if cur.Status != m.Status || cur.ProviderID.Valid {
+		if cur.Status != StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		code := sc.participantCode(ctx, q, m.ParticipantID)
-		if now.Sub(m.CreatedAt) > sc.s.reconcileCfg.TooLate {
-			moved, err := moveStatus(ctx, q, m.ID, StatusFailed, "never_sent_too_late", now)
-			if err != nil || !moved {
-				return err
-			}
-			changed = true
-			_, err = Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: code, Details: map[string]any{"message_id": m.ID.String(), "code": "never_sent_too_late"}})
-			return err
-		}
-		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: m.ID, SendAt: now, Now: now, Code: "never_sent"})
-		if err != nil || n == 0 {
+		moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "reconcile_unproven", now)
+		if err != nil || !moved {
 			return err
 		}
 		changed = true
-		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: StatusScheduled, At: now, Code: sql.NullString{String: "never_sent", Valid: true}}); err != nil {
-			return err
-		}
-		_, err = Append(ctx, q, sys, AuditEvent{Action: "message.requeued", ParticipantCode: code, Details: map[string]any{"message_id": m.ID.String(), "code": "never_sent", "was": m.Status}})
+		_, err = Append(ctx, q, SystemActor("reconcile"), AuditEvent{Action: "message.unknown", ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
+			Details: map[string]any{"message_id": m.ID.String(), "code": "reconcile_unproven", "reason": why}})
 		return err
 	})
 	return changed, err

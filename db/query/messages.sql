@@ -74,7 +74,7 @@ WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);
 -- Only rows that still hold their text (the list match needs it), created
 -- since a bound: the scan follows messages_retention (created_at, rows with
 -- a body), so it costs the recent messages, not the table.
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at
 FROM messages m
 WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
   -- Nothing created within the settle time can be a candidate: the scan
