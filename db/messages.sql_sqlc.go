@@ -106,7 +106,7 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 }
 
 const listParticipantMessages = `-- name: ListParticipantMessages :many
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages
 WHERE participant_id = $1
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -157,6 +157,8 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 			&i.UpdatedAt,
 			&i.FinalAt,
 			&i.Due,
+			&i.ReconcileChecks,
+			&i.ReconcileNextAt,
 		); err != nil {
 			return nil, err
 		}
@@ -171,8 +173,25 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 	return items, nil
 }
 
+const markReconcileChecked = `-- name: MarkReconcileChecked :exec
+UPDATE messages SET reconcile_checks = reconcile_checks + 1, reconcile_next_at = $1
+WHERE id = $2
+`
+
+type MarkReconcileCheckedParams struct {
+	NextAt sql.NullTime
+	ID     uuid.UUID
+}
+
+// One more look at a message by reconciliation, whatever came of it, and
+// when to look again.
+func (q *Queries) MarkReconcileChecked(ctx context.Context, arg MarkReconcileCheckedParams) error {
+	_, err := q.db.ExecContext(ctx, markReconcileChecked, arg.NextAt, arg.ID)
+	return err
+}
+
 const messageByID = `-- name: MessageByID :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = $1
 `
 
 func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -201,12 +220,14 @@ func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
 
 const messageByIDForUpdate = `-- name: MessageByIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -235,12 +256,14 @@ func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Messa
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
 
 const messageByProviderIDForUpdate = `-- name: MessageByProviderIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE provider_id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE provider_id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID sql.NullString) (Message, error) {
@@ -269,6 +292,8 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
@@ -382,7 +407,7 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 }
 
 const reconcileCandidates = `-- name: ReconcileCandidates :many
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at, m.reconcile_checks
 FROM messages m
 WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
   -- Nothing created within the settle time can be a candidate: the scan
@@ -391,25 +416,33 @@ WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
   AND m.channel IN ('sms', 'whatsapp')
   AND ((m.status = 'unknown' AND m.updated_at < $2)
        OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
-ORDER BY m.updated_at
-LIMIT $4
+  -- Each row waits for its own next check (backoff), and a row the
+  -- provider keeps calling sent is left alone after a few answers: the
+  -- pass reaches every row instead of the same oldest ones.
+  AND (m.reconcile_next_at IS NULL OR m.reconcile_next_at <= $4::timestamptz)
+  AND NOT (m.status = 'sent' AND m.reconcile_checks >= $5::int)
+ORDER BY coalesce(m.reconcile_next_at, m.updated_at)
+LIMIT $6
 `
 
 type ReconcileCandidatesParams struct {
 	Since         time.Time
 	UnknownBefore time.Time
 	StuckBefore   time.Time
+	Now           time.Time
+	SentChecks    int32
 	MaxRows       int32
 }
 
 type ReconcileCandidatesRow struct {
-	ID            uuid.UUID
-	Channel       string
-	Status        string
-	ProviderID    sql.NullString
-	ParticipantID int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID              uuid.UUID
+	Channel         string
+	Status          string
+	ProviderID      sql.NullString
+	ParticipantID   int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ReconcileChecks int32
 }
 
 // Messages whose outcome the provider may know better than we do: unknown
@@ -422,6 +455,8 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 		arg.Since,
 		arg.UnknownBefore,
 		arg.StuckBefore,
+		arg.Now,
+		arg.SentChecks,
 		arg.MaxRows,
 	)
 	if err != nil {
@@ -439,6 +474,7 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 			&i.ParticipantID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ReconcileChecks,
 		); err != nil {
 			return nil, err
 		}

@@ -3,8 +3,13 @@ package gateway
 // Reconciliation asks the provider about messages whose outcome we do not
 // know, and resolves them forward. Invariants:
 //   - It runs on the scheduler leader only, every ReconcileEvery, a bounded
-//     number of messages per pass, and stops a pass at the first provider
-//     error (a provider that is down is not hammered).
+//     number of messages per pass. Every message looked at gets its next
+//     check time (backoff from RecheckAfter, doubling up to RecheckMax) and
+//     a count of checks; candidates are taken by next check time, and a sent
+//     message is dropped after SentChecks answers (carriers that never
+//     report delivery). So rows that cannot change never starve the others.
+//   - An error about one message (provider, database, keys) is logged by
+//     message id and that message waits for its next check; the pass goes on.
 //   - With a provider id: the provider's status, mapped forward (the
 //     provider holding a message means at least sent). Never backwards.
 //   - Without one (unknown after a timeout or a crash, or a send whose
@@ -62,6 +67,11 @@ type ReconcileConfig struct {
 	// neither body nor number: channels.TwilioConfig.RequestRedaction).
 	NoListMatch bool
 	Batch       int // messages per pass (50)
+	// RecheckAfter: a message looked at is not looked at again for this
+	// long, doubled per check up to RecheckMax (5 min, 6 h).
+	RecheckAfter, RecheckMax time.Duration
+	// SentChecks: a sent message is asked about at most this many times (3).
+	SentChecks int
 	// ListLimit: messages listed per recipient (50); a full listing proves nothing.
 	ListLimit int
 }
@@ -81,6 +91,15 @@ func (c *ReconcileConfig) defaults() {
 	}
 	if c.Batch == 0 {
 		c.Batch = 50
+	}
+	if c.RecheckAfter == 0 {
+		c.RecheckAfter = 5 * time.Minute
+	}
+	if c.RecheckMax == 0 {
+		c.RecheckMax = 6 * time.Hour
+	}
+	if c.SentChecks == 0 {
+		c.SentChecks = 3
 	}
 	if c.ListLimit == 0 {
 		c.ListLimit = 50
@@ -106,29 +125,48 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 	sc.lastReconcile = now
 	cfg := s.reconcileCfg
 	rows, err := s.q.ReconcileCandidates(ctx, db.ReconcileCandidatesParams{Since: now.Add(-cfg.Lookback),
-		UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), MaxRows: int32(cfg.Batch)})
+		UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), Now: now,
+		SentChecks: int32(cfg.SentChecks), MaxRows: int32(cfg.Batch)})
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, m := range rows {
-		if m.ProviderID.Valid && m.Status == StatusSending {
-			continue // cannot happen: sending never has a provider id
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		// Checked first: whatever comes of this look, the row waits its turn.
+		if err := s.q.MarkReconcileChecked(ctx, db.MarkReconcileCheckedParams{ID: m.ID,
+			NextAt: sql.NullTime{Time: now.Add(cfg.nextCheckIn(m.ReconcileChecks)), Valid: true}}); err != nil {
+			return n, err
 		}
 		changed, err := sc.reconcileOne(ctx, m, now)
 		if err != nil {
 			var se *channels.SendError
 			if errors.As(err, &se) && se.Code == "not_found" {
 				sc.log.Warn("reconcile: the provider does not know this message's id; left for staff", "message_id", m.ID.String())
-				continue
+			} else {
+				sc.log.Warn("reconcile: could not settle this message; asked again later", "message_id", m.ID.String(), "err", redactErr(err))
 			}
-			return n, err
+			continue
 		}
 		if changed {
 			n++
 		}
 	}
 	return n, nil
+}
+
+// nextCheckIn is how long a message checked `checks` times before waits.
+func (c ReconcileConfig) nextCheckIn(checks int32) time.Duration {
+	d := c.RecheckAfter
+	for range checks {
+		if d >= c.RecheckMax {
+			break
+		}
+		d *= 2
+	}
+	return min(d, c.RecheckMax)
 }
 
 func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
