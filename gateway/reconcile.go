@@ -2,7 +2,13 @@ package gateway
 
 // Reconciliation asks the provider about messages whose outcome we do not
 // know, and resolves them forward. Invariants:
-//   - It runs on the scheduler leader only, every ReconcileEvery, a bounded
+//   - It runs on the scheduler leader only (under the scheduler's leader
+//     lock) but in its own goroutine with its own ticker, never inside the
+//     scheduler's tick: provider round-trips must not hold back retries,
+//     check-in deadlines or escalations. Each provider call has CallTimeout,
+//     each pass PassBudget; a pass ends when leadership is lost. A message
+//     whose channel's breaker is open (the provider is failing) is not asked
+//     about: it waits for the next pass. Every ReconcileEvery, a bounded
 //     number of messages per pass. Every message looked at gets its next
 //     check time (backoff from RecheckAfter, doubling up to RecheckMax) and
 //     a count of checks; candidates are taken by next check time, and a sent
@@ -72,6 +78,8 @@ type ReconcileConfig struct {
 	RecheckAfter, RecheckMax time.Duration
 	// SentChecks: a sent message is asked about at most this many times (3).
 	SentChecks int
+	// CallTimeout bounds one provider call (5 s); PassBudget one pass (20 s).
+	CallTimeout, PassBudget time.Duration
 	// ListLimit: messages listed per recipient (50); a full listing proves nothing.
 	ListLimit int
 }
@@ -101,6 +109,12 @@ func (c *ReconcileConfig) defaults() {
 	if c.SentChecks == 0 {
 		c.SentChecks = 3
 	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = 5 * time.Second
+	}
+	if c.PassBudget == 0 {
+		c.PassBudget = 20 * time.Second
+	}
 	if c.ListLimit == 0 {
 		c.ListLimit = 50
 	}
@@ -116,13 +130,34 @@ func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	}, []string{"reason"}))
 }
 
-// reconcile is the scheduler step; see the file comment.
+// reconcileLoop runs passes every ReconcileConfig.Every until ctx ends
+// (the scheduler cancels it when it stops leading, and waits for it).
+func (sc *Scheduler) reconcileLoop(ctx context.Context) {
+	if sc.s.providerLookup == nil {
+		return
+	}
+	t := time.NewTicker(sc.s.reconcileCfg.Every)
+	defer t.Stop()
+	for {
+		if _, err := sc.reconcile(ctx, sc.s.now()); err != nil && ctx.Err() == nil {
+			sc.log.Warn("reconcile: pass", "err", redactErr(err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reconcile is one pass; see the file comment.
 func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) {
 	s := sc.s
-	if s.providerLookup == nil || now.Sub(sc.lastReconcile) < s.reconcileCfg.Every {
+	if s.providerLookup == nil {
 		return 0, nil
 	}
-	sc.lastReconcile = now
+	ctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.PassBudget)
+	defer cancel()
 	cfg := s.reconcileCfg
 	rows, err := s.q.ReconcileCandidates(ctx, db.ReconcileCandidatesParams{Since: now.Add(-cfg.Lookback),
 		UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), Now: now,
@@ -133,7 +168,10 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 	n := 0
 	for _, m := range rows {
 		if ctx.Err() != nil {
-			return n, ctx.Err()
+			return n, nil // budget spent or leadership lost: the rest wait
+		}
+		if s.providers.failing(m.Channel) {
+			continue // the provider is failing: not asked now, not counted
 		}
 		// Checked first: whatever comes of this look, the row waits its turn.
 		if err := s.q.MarkReconcileChecked(ctx, db.MarkReconcileCheckedParams{ID: m.ID,
@@ -172,7 +210,9 @@ func (c ReconcileConfig) nextCheckIn(checks int32) time.Duration {
 func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
 	s := sc.s
 	if m.ProviderID.Valid {
-		st, err := s.providerLookup.FetchMessageStatus(ctx, m.ProviderID.String)
+		cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
+		st, err := s.providerLookup.FetchMessageStatus(cctx, m.ProviderID.String)
+		cancel()
 		if err != nil {
 			return false, err
 		}
@@ -212,7 +252,9 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 		return sc.unproven(ctx, m, "template", now)
 	}
 	limit := s.reconcileCfg.ListLimit
-	listed, err := s.providerLookup.ListMessagesTo(ctx, m.Channel, string(num), m.CreatedAt.Add(-time.Minute), limit)
+	cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
+	defer cancel()
+	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, string(num), m.CreatedAt.Add(-time.Minute), limit)
 	if err != nil {
 		return false, err
 	}
