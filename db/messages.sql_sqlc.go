@@ -510,27 +510,31 @@ func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) (int64, 
 
 const scheduleRetry = `-- name: ScheduleRetry :execrows
 UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
-    error_code = nullif($3::text, '')
-WHERE id = $4 AND status IN ('sending', 'unknown') AND provider_id IS NULL
+    error_code = nullif($3::text, ''),
+    attempts = CASE WHEN $4::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
+WHERE id = $5 AND status IN ('sending', 'unknown') AND provider_id IS NULL
 `
 
 type ScheduleRetryParams struct {
 	SendAt time.Time
 	Now    time.Time
 	Code   string
+	Refund bool
 	ID     uuid.UUID
 }
 
 // A send the provider refused for a passing reason (or a send it never
 // saw) waits in the database for its next attempt, not in the queue: the
-// scheduler releases it at send_at. Only from sending (or unknown, when
-// reconciliation proved the provider never saw it), never once the
-// provider has a record of it.
+// scheduler releases it at send_at. Only from sending (or unknown), never
+// once the provider has a record of it. refund gives back the attempt the
+// claim counted: the provider, not this message, was down, and an outage
+// must not use up her message's attempts.
 func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, scheduleRetry,
 		arg.SendAt,
 		arg.Now,
 		arg.Code,
+		arg.Refund,
 		arg.ID,
 	)
 	if err != nil {

@@ -421,12 +421,17 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return 0, err
 		}
 		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
-	case safeToRetry(sendErr) && attempt < w.maxDeliver():
+	case safeToRetry(sendErr) && (providerDown(sendErr) || attempt < w.maxDeliver()):
 		// The provider did not take it. The next attempt waits in the
 		// database (the scheduler releases it when due) and its queue
 		// entry is acknowledged: a waiting retry holds no queue slot, so
 		// the channel keeps claiming new work while retries wait.
-		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code})
+		// When the provider itself is down (5xx, 429, no connection: what
+		// opens the breaker, and what its probes meet) the attempt is given
+		// back: an outage of any length spends none of her message's
+		// attempts; only refusals of this message count toward exhaustion.
+		down := providerDown(sendErr)
+		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down})
 		if err != nil {
 			return 0, err
 		}

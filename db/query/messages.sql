@@ -46,11 +46,13 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 -- name: ScheduleRetry :execrows
 -- A send the provider refused for a passing reason (or a send it never
 -- saw) waits in the database for its next attempt, not in the queue: the
--- scheduler releases it at send_at. Only from sending (or unknown, when
--- reconciliation proved the provider never saw it), never once the
--- provider has a record of it.
+-- scheduler releases it at send_at. Only from sending (or unknown), never
+-- once the provider has a record of it. refund gives back the attempt the
+-- claim counted: the provider, not this message, was down, and an outage
+-- must not use up her message's attempts.
 UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_at = sqlc.arg(now),
-    error_code = nullif(sqlc.arg(code)::text, '')
+    error_code = nullif(sqlc.arg(code)::text, ''),
+    attempts = CASE WHEN sqlc.arg(refund)::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = sqlc.arg(id) AND status IN ('sending', 'unknown') AND provider_id IS NULL;
 
 -- name: GetIdempotency :one
