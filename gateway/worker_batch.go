@@ -219,8 +219,12 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			case StatusSending:
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				if moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now); err != nil || !moved {
+				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now)
+				if err != nil {
 					return err
+				}
+				if !moved {
+					continue // it moved on meanwhile: nothing to do, the batch goes on
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
