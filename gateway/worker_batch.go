@@ -217,6 +217,14 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					continue
 				}
 			case StatusSending:
+				if now.Sub(m.UpdatedAt) < 3*w.cfg.SendTimeout {
+					// Marked sending moments ago: another delivery of this
+					// entry is being sent right now (the queue redelivered
+					// it). Left to that one; this delivery comes back later
+					// and finds it recorded (or, if that worker died, stale).
+					outs[i] = channels.Retry
+					continue
+				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
 				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now)
