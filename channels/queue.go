@@ -177,8 +177,32 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		it.Stop()
 	}()
 	// One goroutine reads the iterator; the loop below groups what has
-	// arrived into batches.
-	msgs := make(chan jetstream.Msg, inflight)
+	// arrived into batches. msgs holds as many as the server lets be
+	// unacknowledged (MaxAckPending), so the reader never blocks and
+	// nothing waits unseen in the iterator's buffer.
+	msgs := make(chan jetstream.Msg, inflight*2)
+	// held: entries read but not yet in a batch (waiting for a slot while
+	// every slot waits on an open breaker or the rate limit). They are
+	// kept alive every AckWait/3 like a batch's, or the server would
+	// redeliver them and the copy would find its message mid-send.
+	var heldMu sync.Mutex
+	held := map[jetstream.Msg]struct{}{}
+	go func() {
+		t := time.NewTicker(cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			heldMu.Lock()
+			for m := range held {
+				m.InProgress()
+			}
+			heldMu.Unlock()
+		}
+	}()
 	go func() {
 		defer close(msgs)
 		for {
@@ -191,6 +215,9 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 				time.Sleep(100 * time.Millisecond)
 				continue
 			}
+			heldMu.Lock()
+			held[msg] = struct{}{}
+			heldMu.Unlock()
 			msgs <- msg
 		}
 	}()
@@ -211,6 +238,11 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 			return nil
 		}
 		batch := GatherStretched(ctx, []jetstream.Msg{first}, msgs, cfg.BatchSize, cfg.Linger, min(cfg.Target, cfg.BatchSize), cfg.Stretch)
+		heldMu.Lock()
+		for _, m := range batch {
+			delete(held, m) // the batch keeps its own alive from here
+		}
+		heldMu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()

@@ -168,3 +168,71 @@ func TestSlowRateBatchIsNotRedelivered(t *testing.T) {
 		}
 	}
 }
+
+// While the breaker is open longer than the ack wait, entries the client
+// holds outside a batch (waiting for a slot, or read ahead) are kept alive
+// too: when the provider is back, each is handled once, never redelivered
+// (a redelivered copy would find its message mid-send).
+func TestBreakerHoldDoesNotRedeliver(t *testing.T) {
+	js := testJS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const n = 8
+	for i := range n {
+		id := fmt.Sprintf("held-%d", i)
+		if _, err := js.Publish(ctx, Subject("sms", false), []byte(id), jetstream.WithMsgID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := NewBreaker(BreakerConfig{Threshold: 1, ProbeEvery: time.Hour})
+	b.Failure()
+	var mu sync.Mutex
+	deliveries := map[string][]int{}
+	all := make(chan struct{})
+	h := func(ctx context.Context, items []Item) []Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		outs := make([]Outcome, len(items))
+		for i, it := range items {
+			deliveries[it.ID] = append(deliveries[it.ID], it.Delivery)
+			outs[i] = Done
+		}
+		if len(deliveries) == n {
+			select {
+			case <-all:
+			default:
+				close(all)
+			}
+		}
+		return outs
+	}
+	// One slot of two: six entries wait outside any batch.
+	cfg := ConsumerConfig{Channel: "sms", AckWait: 500 * time.Millisecond, Concurrency: 1, BatchSize: 2, Breaker: b}
+	go ConsumeBatch(ctx, js, cfg, h, func(context.Context, string) {})
+	time.Sleep(4 * cfg.AckWait) // the provider is down for four ack waits
+	b.Success()
+	select {
+	case <-all:
+	case <-time.After(15 * time.Second):
+		t.Fatal("not every message was handled")
+	}
+	time.Sleep(3 * cfg.AckWait)
+	c, err := js.Consumer(ctx, StreamContact, Durable("sms", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Delivered.Consumer != n {
+		t.Errorf("the server made %d deliveries of %d messages: it redelivered entries held while the breaker was open", info.Delivered.Consumer, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, ds := range deliveries {
+		if len(ds) != 1 || ds[0] != 1 {
+			t.Errorf("%s: deliveries %v, want [1]", id, ds)
+		}
+	}
+}

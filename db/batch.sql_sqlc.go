@@ -263,7 +263,7 @@ func (q *Queries) MarkSendingMany(ctx context.Context, arg MarkSendingManyParams
 
 const messagesByIDsForUpdate = `-- name: MessagesByIDsForUpdate :many
 
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
 `
 
 // Set-based statements for the hot paths (workers, status callbacks,
@@ -300,6 +300,8 @@ func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids string) ([]Mes
 			&i.UpdatedAt,
 			&i.FinalAt,
 			&i.Due,
+			&i.ReconcileChecks,
+			&i.ReconcileNextAt,
 		); err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 }
 
 const listParticipantMessages = `-- name: ListParticipantMessages :many
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages
 WHERE participant_id = $1
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -157,6 +157,8 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 			&i.UpdatedAt,
 			&i.FinalAt,
 			&i.Due,
+			&i.ReconcileChecks,
+			&i.ReconcileNextAt,
 		); err != nil {
 			return nil, err
 		}
@@ -171,8 +173,25 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 	return items, nil
 }
 
+const markReconcileChecked = `-- name: MarkReconcileChecked :exec
+UPDATE messages SET reconcile_checks = reconcile_checks + 1, reconcile_next_at = $1
+WHERE id = $2
+`
+
+type MarkReconcileCheckedParams struct {
+	NextAt sql.NullTime
+	ID     uuid.UUID
+}
+
+// One more look at a message by reconciliation, whatever came of it, and
+// when to look again.
+func (q *Queries) MarkReconcileChecked(ctx context.Context, arg MarkReconcileCheckedParams) error {
+	_, err := q.db.ExecContext(ctx, markReconcileChecked, arg.NextAt, arg.ID)
+	return err
+}
+
 const messageByID = `-- name: MessageByID :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = $1
 `
 
 func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -201,12 +220,14 @@ func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
 
 const messageByIDForUpdate = `-- name: MessageByIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -235,12 +256,14 @@ func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Messa
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
 
 const messageByProviderIDForUpdate = `-- name: MessageByProviderIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due FROM messages WHERE provider_id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE provider_id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID sql.NullString) (Message, error) {
@@ -269,6 +292,8 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 		&i.UpdatedAt,
 		&i.FinalAt,
 		&i.Due,
+		&i.ReconcileChecks,
+		&i.ReconcileNextAt,
 	)
 	return i, err
 }
@@ -382,7 +407,7 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 }
 
 const reconcileCandidates = `-- name: ReconcileCandidates :many
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at, m.reconcile_checks
 FROM messages m
 WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
   -- Nothing created within the settle time can be a candidate: the scan
@@ -391,24 +416,33 @@ WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
   AND m.channel IN ('sms', 'whatsapp')
   AND ((m.status = 'unknown' AND m.updated_at < $2)
        OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
-ORDER BY m.updated_at
-LIMIT $4
+  -- Each row waits for its own next check (backoff), and a row the
+  -- provider keeps calling sent is left alone after a few answers: the
+  -- pass reaches every row instead of the same oldest ones.
+  AND (m.reconcile_next_at IS NULL OR m.reconcile_next_at <= $4::timestamptz)
+  AND NOT (m.status = 'sent' AND m.reconcile_checks >= $5::int)
+ORDER BY coalesce(m.reconcile_next_at, m.updated_at)
+LIMIT $6
 `
 
 type ReconcileCandidatesParams struct {
 	Since         time.Time
 	UnknownBefore time.Time
 	StuckBefore   time.Time
+	Now           time.Time
+	SentChecks    int32
 	MaxRows       int32
 }
 
 type ReconcileCandidatesRow struct {
-	ID            uuid.UUID
-	Channel       string
-	Status        string
-	ProviderID    sql.NullString
-	ParticipantID int64
-	CreatedAt     time.Time
+	ID              uuid.UUID
+	Channel         string
+	Status          string
+	ProviderID      sql.NullString
+	ParticipantID   int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ReconcileChecks int32
 }
 
 // Messages whose outcome the provider may know better than we do: unknown
@@ -421,6 +455,8 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 		arg.Since,
 		arg.UnknownBefore,
 		arg.StuckBefore,
+		arg.Now,
+		arg.SentChecks,
 		arg.MaxRows,
 	)
 	if err != nil {
@@ -437,6 +473,8 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 			&i.ProviderID,
 			&i.ParticipantID,
 			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.ReconcileChecks,
 		); err != nil {
 			return nil, err
 		}
@@ -472,27 +510,31 @@ func (q *Queries) Reschedule(ctx context.Context, arg RescheduleParams) (int64, 
 
 const scheduleRetry = `-- name: ScheduleRetry :execrows
 UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
-    error_code = nullif($3::text, '')
-WHERE id = $4 AND status IN ('sending', 'unknown') AND provider_id IS NULL
+    error_code = nullif($3::text, ''),
+    attempts = CASE WHEN $4::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
+WHERE id = $5 AND status IN ('sending', 'unknown') AND provider_id IS NULL
 `
 
 type ScheduleRetryParams struct {
 	SendAt time.Time
 	Now    time.Time
 	Code   string
+	Refund bool
 	ID     uuid.UUID
 }
 
 // A send the provider refused for a passing reason (or a send it never
 // saw) waits in the database for its next attempt, not in the queue: the
-// scheduler releases it at send_at. Only from sending (or unknown, when
-// reconciliation proved the provider never saw it), never once the
-// provider has a record of it.
+// scheduler releases it at send_at. Only from sending (or unknown), never
+// once the provider has a record of it. refund gives back the attempt the
+// claim counted: the provider, not this message, was down, and an outage
+// must not use up her message's attempts.
 func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, scheduleRetry,
 		arg.SendAt,
 		arg.Now,
 		arg.Code,
+		arg.Refund,
 		arg.ID,
 	)
 	if err != nil {

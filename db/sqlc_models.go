@@ -264,6 +264,8 @@ type Message struct {
 	UpdatedAt       time.Time
 	FinalAt         sql.NullTime
 	Due             sql.NullBool
+	ReconcileChecks int32
+	ReconcileNextAt sql.NullTime
 }
 
 type MessageEvent struct {

@@ -191,7 +191,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": a.Server.VoiceQueue()}
-		a.Server.SetProviderLookup(tw, ReconcileConfig{})
+		a.Server.SetProviderLookup(tw, ReconcileConfig{NoListMatch: cfg.Twilio.RequestRedaction})
 		a.Server.UseVoice(tw, tw)
 		if cfg.Service.Voice.From == "" {
 			log.Warn("no TWILIO_VOICE_FROM: call-backs are queued but cannot be connected")

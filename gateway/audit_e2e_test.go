@@ -58,7 +58,7 @@ func TestAuditEndToEnd(t *testing.T) {
 	// Unknown: a worker stopped mid-send; found "sending" again.
 	p.stop()
 	unknown := send("whatsapp", "Un saludo desde el centro", http.StatusAccepted)
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, unknown); err != nil {
+	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '1 hour' WHERE id = $1`, unknown); err != nil {
 		t.Fatal(err)
 	}
 	p.worker.Handle(context.Background(), unknown, 2)

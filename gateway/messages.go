@@ -31,7 +31,8 @@ import (
 //	                              ↘ undelivered | failed
 //	queued|scheduled → dropped_consent_revoked (re-check before sending refused)
 //	sending (crash or timeout, the provider may have it) → unknown → (reconciliation) sent | delivered | …
-//	sending (provider refused, retry) | unknown (proven never sent) → scheduled
+//	sending (provider refused, retry) → scheduled
+//	sending (stuck, the provider cannot place it) → unknown (reconcile_unproven)
 const (
 	StatusScheduled = "scheduled"
 	StatusQueued    = "queued"

@@ -157,6 +157,31 @@ func TestNATSRestartMidRun(t *testing.T) {
 	}
 }
 
+// TestRedeliveryWhileSendingLeftAlone: a delivery that finds its message
+// marked sending moments ago (another copy of the entry is being sent now)
+// leaves it alone and comes back later: no unknown, no crash alert, no send.
+func TestRedeliveryWhileSendingLeftAlone(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 000 887", false)
+	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := uuid.MustParse(r.json(t)["id"].(string))
+	q := db.New(p.db)
+	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if out := p.worker.Handle(context.Background(), id.String(), 2); out != channels.Retry {
+		t.Fatalf("outcome %v, want retry later", out)
+	}
+	m, err := q.MessageByID(context.Background(), id)
+	if err != nil || m.Status != StatusSending || m.ErrorCode.Valid {
+		t.Fatalf("status %s code %v (%v), want sending untouched", m.Status, m.ErrorCode, err)
+	}
+	if n := p.fake.Created(); n != 0 {
+		t.Fatalf("sent %d times", n)
+	}
+}
+
 // TestWorkerKilledMidSend: a message found "sending" when redelivered is
 // not sent again; it becomes unknown, and a later callback resolves it.
 func TestWorkerKilledMidSend(t *testing.T) {
@@ -165,9 +190,10 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 888", false)
 	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := uuid.MustParse(r.json(t)["id"].(string))
-	// The state a worker leaves when killed between "sending" and its record.
+	// The state a worker leaves when killed between "sending" and its
+	// record, a while ago (a fresh one is another delivery's send in flight).
 	q := db.New(p.db)
-	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now()}); err != nil {
+	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	p.start()

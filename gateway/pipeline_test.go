@@ -219,12 +219,13 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 		}
 		return r.json(t)["id"].(string)
 	}
-	// Two 503s, then success: retried, sent once.
+	// Two 503s, then success: retried, sent once. A 503 says the
+	// provider is down, not the message: those tries are given back.
 	p.fake.FailNext(2, 503, 0)
 	id := send()
 	m := p.waitStatus(id, "sent")
-	if m["attempts"].(float64) != 3 {
-		t.Fatalf("attempts = %v, want 3", m["attempts"])
+	if m["attempts"].(float64) != 1 || historyOf(m) != "queued,sending,scheduled,queued,sending,scheduled,queued,sending,sent" {
+		t.Fatalf("attempts = %v, history %s; want 1 after two provider-down retries", m["attempts"], historyOf(m))
 	}
 	// Invalid number: permanent, no retry.
 	p.fake.FailNext(1, 400, 21211)
@@ -242,8 +243,10 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	if last["kind"] != "revoked" || last["source"] != "provider_opt_out" || last["channel"] != "sms" {
 		t.Fatalf("after 21610: %s", r.Body)
 	}
-	// Retries exhausted: dead-lettered and failed.
-	p.fake.FailNext(10, 503, 0)
+	// Retries exhausted: failed. Only refusals that are not the provider
+	// being down count (here our credentials: 401, 20003); 503s never
+	// exhaust a message (TestOutageSpendsNoAttempts).
+	p.fake.FailNext(10, 401, 20003)
 	code2 := p.consentingParticipant("+34 612 000 333", false)
 	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code2, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
 	id = r.json(t)["id"].(string)

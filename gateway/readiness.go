@@ -43,6 +43,14 @@ func (p *providerHealth) set(ch string, b *channels.Breaker) {
 	p.breakers[ch] = b
 }
 
+// failing: the channel's breaker is open in this process.
+func (p *providerHealth) failing(ch string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.breakers[ch]
+	return b != nil && b.Open()
+}
+
 func (p *providerHealth) states() map[string]string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

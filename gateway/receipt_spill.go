@@ -15,6 +15,13 @@ package gateway
 //   - A replayed receipt moves its message forward only (to sent, or a
 //     later status a callback set meanwhile stays), so replaying twice or
 //     after a callback changes nothing.
+//   - Each entry is recorded in its own transaction: one entry the
+//     database refuses for good (a constraint or data error, e.g. its
+//     provider id already recorded for another message) is set aside with
+//     an Error line (message id only) and never holds back the others. It
+//     stays in the file for a person to look at (a restart tries it once
+//     more). safecontact_receipt_spill_entries counts what the spill holds,
+//     set aside or waiting: a value that does not fall is the alert.
 
 import (
 	"context"
@@ -24,10 +31,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
 	"safecontact/keys"
@@ -46,12 +55,15 @@ type receiptSpill struct {
 	path    string // "" keeps the spill in memory only (tests without a data dir)
 	mu      sync.Mutex
 	entries map[uuid.UUID]spilled
+	// aside: entries the database refused for good in this process; kept
+	// (and in the file) but not replayed again until the next start.
+	aside map[uuid.UUID]bool
 }
 
 const spillFile = "receipts.spill"
 
 func openReceiptSpill(dir string) (*receiptSpill, error) {
-	sp := &receiptSpill{entries: map[uuid.UUID]spilled{}}
+	sp := &receiptSpill{entries: map[uuid.UUID]spilled{}, aside: map[uuid.UUID]bool{}}
 	if dir == "" {
 		return sp, nil
 	}
@@ -91,12 +103,29 @@ func (sp *receiptSpill) remove(ids []uuid.UUID) error {
 	return sp.writeLocked()
 }
 
+// setAside stops replaying an entry in this process (it stays in the file).
+func (sp *receiptSpill) setAside(id uuid.UUID) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.aside[id] = true
+}
+
+// size is how many entries the spill holds, set aside or waiting.
+func (sp *receiptSpill) size() int {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return len(sp.entries)
+}
+
+// list is the entries waiting to be replayed, oldest first.
 func (sp *receiptSpill) list() []spilled {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	out := make([]spilled, 0, len(sp.entries))
-	for _, e := range sp.entries {
-		out = append(out, e)
+	for id, e := range sp.entries {
+		if !sp.aside[id] {
+			out = append(out, e)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
@@ -147,22 +176,7 @@ func (sp *receiptSpill) writeLocked() error {
 // previous process left), then every interval while any are waiting.
 func (w *Worker) replaySpill(ctx context.Context) {
 	for {
-		if es := w.spill.list(); len(es) > 0 {
-			if err := w.recordSpilled(ctx, es); err != nil {
-				if ctx.Err() == nil {
-					w.log.Warn("worker: recording spilled receipts", "messages", len(es), "err", redactErr(err))
-				}
-			} else {
-				ids := make([]uuid.UUID, len(es))
-				for i, e := range es {
-					ids[i] = e.MessageID
-				}
-				if err := w.spill.remove(ids); err != nil {
-					w.log.Error("worker: receipt spill file", "err", err)
-				}
-				w.log.Info("worker: spilled receipts recorded", "messages", len(es))
-			}
-		}
+		w.replaySpillOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -171,55 +185,89 @@ func (w *Worker) replaySpill(ctx context.Context) {
 	}
 }
 
-// recordSpilled records receipts in one transaction: each message moves
-// forward to sent with its provider id, with its event and its message.sent
-// audit entry (the text sealed to the audit key, read back from the row).
-func (w *Worker) recordSpilled(ctx context.Context, es []spilled) error {
+// replaySpillOnce tries every waiting entry once, each on its own.
+func (w *Worker) replaySpillOnce(ctx context.Context) {
+	es := w.spill.list()
+	var done []uuid.UUID
+	for _, e := range es {
+		err := w.recordSpilled(ctx, e)
+		switch {
+		case err == nil:
+			done = append(done, e.MessageID)
+		case permanentDBError(err):
+			w.spill.setAside(e.MessageID)
+			w.log.Error("worker: spilled receipt refused by the database; set aside in the spill file for a person to check", "message_id", e.MessageID.String(), "err", redactErr(err))
+		case ctx.Err() == nil:
+			w.log.Warn("worker: recording a spilled receipt; retried", "message_id", e.MessageID.String(), "err", redactErr(err))
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(done) == 0 {
+		return
+	}
+	if err := w.spill.remove(done); err != nil {
+		w.log.Error("worker: receipt spill file", "err", err)
+	}
+	w.log.Info("worker: spilled receipts recorded", "messages", len(done))
+}
+
+// permanentDBError: the database refused the statement for what it holds
+// (integrity constraint or data exception), so trying again changes nothing.
+func permanentDBError(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "22"))
+}
+
+// recordSpilled records one receipt in its own transaction: the message
+// moves forward to sent with its provider id, with its event and its
+// message.sent audit entry (the text sealed to the audit key, read back
+// from the row).
+func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 	now := w.s.now()
 	sys := SystemActor("worker")
 	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
-		for _, e := range es {
-			m, err := q.MessageByIDForUpdate(ctx, e.MessageID)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return err
+		m, err := q.MessageByIDForUpdate(ctx, e.MessageID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if m.ProviderID.Valid && m.ProviderID.String != e.ProviderID {
+			w.log.Error("worker: spilled receipt disagrees with the recorded provider id; kept the recorded one", "message_id", m.ID.String())
+			return nil
+		}
+		status := StatusSent
+		if statusRank(e.ProviderStatus) > statusRank(status) {
+			status = e.ProviderStatus // a test instance's sink
+		}
+		if statusRank(m.Status) > statusRank(status) {
+			status = m.Status
+		}
+		var p statusSet
+		p.add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
+		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+			return err
+		}
+		if status == m.Status {
+			return nil
+		}
+		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now}); err != nil {
+			return err
+		}
+		var sealed []byte
+		if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
+			var c content
+			if json.Unmarshal(raw, &c) == nil {
+				sealed = w.s.SealSent(m.ID.String(), c.Text)
 			}
-			if m.ProviderID.Valid && m.ProviderID.String != e.ProviderID {
-				w.log.Error("worker: spilled receipt disagrees with the recorded provider id; kept the recorded one", "message_id", m.ID.String())
-				continue
-			}
-			status := StatusSent
-			if statusRank(e.ProviderStatus) > statusRank(status) {
-				status = e.ProviderStatus // a test instance's sink
-			}
-			if statusRank(m.Status) > statusRank(status) {
-				status = m.Status
-			}
-			var p statusSet
-			p.add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
-			if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
-				return err
-			}
-			if status == m.Status {
-				continue
-			}
-			if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now}); err != nil {
-				return err
-			}
-			var sealed []byte
-			if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
-				var c content
-				if json.Unmarshal(raw, &c) == nil {
-					sealed = w.s.SealSent(m.ID.String(), c.Text)
-				}
-			}
-			d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
-			if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),
-				Actions: db.Array([]string{"message.sent"}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
-				Details: db.Array([]string{string(d)}), SealedContents: db.Array([][]byte{sealed})}); err != nil {
-				return err
-			}
+		}
+		d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
+		if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),
+			Actions: db.Array([]string{"message.sent"}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
+			Details: db.Array([]string{string(d)}), SealedContents: db.Array([][]byte{sealed})}); err != nil {
+			return err
 		}
 		return nil
 	})

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db/dbtest"
@@ -107,5 +109,60 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	}
 	if n := fake.Created(); n != 1 {
 		t.Fatalf("created %d times", n)
+	}
+}
+
+// TestSpillReplayPerEntry: one spilled receipt the database refuses for
+// good (its provider id is already recorded for another message) is set
+// aside; the others are recorded, and the spill gauge shows what is left.
+func TestSpillReplayPerEntry(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	code := p.consentingParticipant("+34 612 000 996", false)
+	var ids []uuid.UUID
+	for range 3 {
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+		ids = append(ids, uuid.MustParse(r.json(t)["id"].(string)))
+	}
+	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending'`); err != nil {
+		t.Fatal(err)
+	}
+	// ids[0] already holds the provider id the bad entry carries.
+	if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = 'SMtaken' WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := p.worker.spill.add([]spilled{
+		{MessageID: ids[1], ProviderID: "SMtaken", ProviderStatus: "queued", At: now},
+		{MessageID: ids[2], ProviderID: "SMgood", ProviderStatus: "queued", At: now.Add(time.Millisecond)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.worker.replaySpillOnce(context.Background())
+	var st string
+	if err := p.db.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[2]).Scan(&st); err != nil || st != StatusSent {
+		t.Fatalf("good entry: %q %v", st, err)
+	}
+	if l := p.worker.spill.list(); len(l) != 0 {
+		t.Fatalf("still waiting: %v", l)
+	}
+	if n := p.worker.spill.size(); n != 1 {
+		t.Fatalf("spill holds %d, want the refused one", n)
+	}
+	mfs, err := p.srv.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		if mf.GetName() == "safecontact_receipt_spill_entries" {
+			found = true
+			if v := mf.GetMetric()[0].GetGauge().GetValue(); v != 1 {
+				t.Fatalf("gauge %v, want 1", v)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no safecontact_receipt_spill_entries gauge")
 	}
 }

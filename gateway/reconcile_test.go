@@ -12,9 +12,12 @@ import (
 )
 
 // TestReconcileResolvesForward: messages left unknown (callbacks lost, a
-// timeout, a crash) are settled by asking the provider: delivered by its
-// id; found in the listing by text when its id was never recorded; proven
-// never sent → back to the queue; never sent and too old → failed.
+// timeout, a crash) are settled forward by asking the provider: delivered
+// by its id; found in the listing by text when its id was never recorded.
+// Absent from the listing proves nothing (the provider may still hold it in
+// its queue): never requeued, it stays unknown; a stuck sending row moves
+// to unknown (reconcile_unproven). With NoListMatch (RequestRedaction) even
+// a listed message is not matched.
 func TestReconcileResolvesForward(t *testing.T) {
 	p := newPipeline(t)
 	p.stop() // no worker: the test sets the states a crash leaves
@@ -78,9 +81,16 @@ func TestReconcileResolvesForward(t *testing.T) {
 	old := accept("Hola, texto cuatro")
 	leaveUnknown(old, "", 7*time.Hour)
 
+	// A worker that died mid-send 20 minutes ago left this one sending.
+	stuck := accept("Hola, texto cinco")
+	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '20 minutes',
+		created_at = now() - interval '30 minutes' WHERE id = $1`, stuck); err != nil {
+		t.Fatal(err)
+	}
+
 	sc := p.srv.NewScheduler()
 	n, err := sc.reconcile(ctx, time.Now())
-	if err != nil || n != 4 {
+	if err != nil || n != 3 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
 	check := func(id uuid.UUID, status, wantSid string) {
@@ -95,23 +105,32 @@ func TestReconcileResolvesForward(t *testing.T) {
 	}
 	check(delivered, "delivered", sid)
 	check(found, StatusSent, foundSid)
-	check(never, StatusScheduled, "")
-	check(old, StatusFailed, "")
-	if m, _ := q.MessageByID(ctx, old); m.ErrorCode.String != "never_sent_too_late" {
-		t.Fatalf("too late: code %q", m.ErrorCode.String)
+	check(never, StatusUnknown, "")
+	check(old, StatusUnknown, "")
+	check(stuck, StatusUnknown, "")
+	if m, _ := q.MessageByID(ctx, stuck); m.ErrorCode.String != "reconcile_unproven" {
+		t.Fatalf("stuck: code %q", m.ErrorCode.String)
 	}
 	// A second pass finds nothing more to do; nothing moved back.
 	if n, err := sc.reconcile(ctx, time.Now()); err != nil || n != 0 {
 		t.Fatalf("second pass: %d %v", n, err)
 	}
-	for _, id := range []uuid.UUID{delivered, found, never, old} {
+	for _, id := range []uuid.UUID{delivered, found, never, old, stuck} {
 		assertForwardHistory(t, p.do(RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
 	}
-	// The requeued one is sent by the worker when the scheduler releases it.
-	p.start()
-	p.releaseRetries()
-	p.waitStatus(never.String(), StatusSent)
-	if n := p.fake.Created(); n != 3 {
-		t.Fatalf("provider created %d messages, want 3 (two before, the requeued one now)", n)
+	// Nothing is due again: no row went back to the queue.
+	if n, err := sc.Tick(ctx); err != nil || n != 0 {
+		t.Fatalf("tick released %d (%v), want nothing", n, err)
 	}
+
+	// RequestRedaction: the provider keeps neither body nor number, so a
+	// listed message with the same text is not taken as this one.
+	p.srv.reconcileCfg.NoListMatch = true
+	redacted := accept("Hola, texto seis")
+	sendAtProvider(redacted)
+	leaveUnknown(redacted, "", time.Minute)
+	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	check(redacted, StatusUnknown, "")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 
 	"safecontact/db"
@@ -24,15 +25,13 @@ type Scheduler struct {
 	log   *slog.Logger
 	// extra tick steps (reminders, check-ins) register here.
 	steps []func(ctx context.Context, now time.Time) (int, error)
-	// lastReconcile: when reconcile last ran (it runs every ReconcileConfig.Every).
-	lastReconcile time.Time
 }
 
 // NewScheduler makes the scheduler.
 func (s *Server) NewScheduler() *Scheduler {
 	sc := &Scheduler{s: s, tick: time.Second, batch: 1000, log: s.log}
 	sc.steps = append(sc.steps, sc.releaseDueSetBased, sc.expireConsents,
-		sc.startDueCheckins, sc.checkinDeadlines, sc.escalateDue, sc.publishEscalationEvents, sc.reconcile)
+		sc.startDueCheckins, sc.checkinDeadlines, sc.escalateDue, sc.publishEscalationEvents)
 	return sc
 }
 
@@ -67,6 +66,13 @@ func (sc *Scheduler) lead(ctx context.Context) error {
 	}
 	sc.log.Info("scheduler: leader")
 	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey)
+	// Reconciliation runs beside the tick, under the same lock: it stops
+	// (and is waited for) before the lock is given up.
+	rctx, stopReconcile := context.WithCancel(ctx)
+	var reconciling sync.WaitGroup
+	reconciling.Go(func() { sc.reconcileLoop(rctx) })
+	defer reconciling.Wait()
+	defer stopReconcile()
 	t := time.NewTicker(sc.tick)
 	defer t.Stop()
 	for {

@@ -84,6 +84,8 @@ type Server struct {
 	// lookup asks the provider about messages for reconciliation (nil: off).
 	providerLookup ProviderLookup
 	reconcileCfg   ReconcileConfig
+	// reconcileUnproven counts messages the provider's answers could not place, by reason.
+	reconcileUnproven *prometheus.CounterVec
 }
 
 // Close stops the server's own background work (not the relay, workers or

@@ -108,6 +108,10 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 		sp, _ = openReceiptSpill("")
 	}
 	w.spill = sp
+	register(s.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "safecontact_receipt_spill_entries",
+		Help: "Accepted sends whose record waits in the receipt spill (waiting for the database, or set aside after it refused them): should fall to 0.",
+	}, func() float64 { return float64(sp.size()) }))
 	for ch := range senders {
 		bc := cfg.Breaker
 		g := open.WithLabelValues(ch)

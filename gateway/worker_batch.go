@@ -217,10 +217,22 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					continue
 				}
 			case StatusSending:
+				if now.Sub(m.UpdatedAt) < 3*w.cfg.SendTimeout {
+					// Marked sending moments ago: another delivery of this
+					// entry is being sent right now (the queue redelivered
+					// it). Left to that one; this delivery comes back later
+					// and finds it recorded (or, if that worker died, stale).
+					outs[i] = channels.Retry
+					continue
+				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				if moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now); err != nil || !moved {
+				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now)
+				if err != nil {
 					return err
+				}
+				if !moved {
+					continue // it moved on meanwhile: nothing to do, the batch goes on
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
@@ -421,12 +433,17 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return 0, err
 		}
 		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
-	case safeToRetry(sendErr) && attempt < w.maxDeliver():
+	case safeToRetry(sendErr) && (providerDown(sendErr) || attempt < w.maxDeliver()):
 		// The provider did not take it. The next attempt waits in the
 		// database (the scheduler releases it when due) and its queue
 		// entry is acknowledged: a waiting retry holds no queue slot, so
 		// the channel keeps claiming new work while retries wait.
-		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code})
+		// When the provider itself is down (5xx, 429, no connection: what
+		// opens the breaker, and what its probes meet) the attempt is given
+		// back: an outage of any length spends none of her message's
+		// attempts; only refusals of this message count toward exhaustion.
+		down := providerDown(sendErr)
+		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down})
 		if err != nil {
 			return 0, err
 		}

@@ -20,8 +20,7 @@
 -- provider id added to a sent message). The one way back: a message the
 -- provider certainly does not have (no provider id) may return to
 -- scheduled or queued from sending or unknown, for a retry or a reschedule
--- (the worker knows the provider refused it; reconciliation proved the
--- provider never saw it).
+-- (the worker knows the provider refused it).
 -- +goose StatementBegin
 CREATE FUNCTION message_status_rank(s text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -61,7 +60,17 @@ CREATE TRIGGER message_status_forward BEFORE UPDATE OF status ON messages
     FOR EACH ROW WHEN (NOT message_status_may_move(OLD.status, NEW.status, OLD.provider_id IS NOT NULL))
     EXECUTE FUNCTION message_status_refuse_backwards();
 
+-- Reconciliation's own bookkeeping, so a pass never starves on rows it
+-- cannot change: how often the provider was asked about a message, and
+-- when to ask again (backoff). A row is asked about only once
+-- reconcile_next_at has passed, oldest first; a sent row stops being asked
+-- after a few answers of "sent" (many routes never report delivery).
+-- Neither column is a status, so the forward trigger does not look at them.
+ALTER TABLE messages ADD COLUMN reconcile_checks integer NOT NULL DEFAULT 0,
+    ADD COLUMN reconcile_next_at timestamptz;
+
 -- +goose Down
+ALTER TABLE messages DROP COLUMN reconcile_next_at, DROP COLUMN reconcile_checks;
 DROP TRIGGER message_status_forward ON messages;
 DROP FUNCTION message_status_refuse_backwards();
 DROP FUNCTION message_status_may_move(text, text, boolean);

@@ -46,11 +46,13 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 -- name: ScheduleRetry :execrows
 -- A send the provider refused for a passing reason (or a send it never
 -- saw) waits in the database for its next attempt, not in the queue: the
--- scheduler releases it at send_at. Only from sending (or unknown, when
--- reconciliation proved the provider never saw it), never once the
--- provider has a record of it.
+-- scheduler releases it at send_at. Only from sending (or unknown), never
+-- once the provider has a record of it. refund gives back the attempt the
+-- claim counted: the provider, not this message, was down, and an outage
+-- must not use up her message's attempts.
 UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_at = sqlc.arg(now),
-    error_code = nullif(sqlc.arg(code)::text, '')
+    error_code = nullif(sqlc.arg(code)::text, ''),
+    attempts = CASE WHEN sqlc.arg(refund)::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = sqlc.arg(id) AND status IN ('sending', 'unknown') AND provider_id IS NULL;
 
 -- name: GetIdempotency :one
@@ -74,7 +76,7 @@ WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);
 -- Only rows that still hold their text (the list match needs it), created
 -- since a bound: the scan follows messages_retention (created_at, rows with
 -- a body), so it costs the recent messages, not the table.
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at, m.reconcile_checks
 FROM messages m
 WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
   -- Nothing created within the settle time can be a candidate: the scan
@@ -83,8 +85,19 @@ WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
   AND m.channel IN ('sms', 'whatsapp')
   AND ((m.status = 'unknown' AND m.updated_at < sqlc.arg(unknown_before))
        OR (m.status IN ('sending', 'sent') AND m.updated_at < sqlc.arg(stuck_before)))
-ORDER BY m.updated_at
+  -- Each row waits for its own next check (backoff), and a row the
+  -- provider keeps calling sent is left alone after a few answers: the
+  -- pass reaches every row instead of the same oldest ones.
+  AND (m.reconcile_next_at IS NULL OR m.reconcile_next_at <= sqlc.arg(now)::timestamptz)
+  AND NOT (m.status = 'sent' AND m.reconcile_checks >= sqlc.arg(sent_checks)::int)
+ORDER BY coalesce(m.reconcile_next_at, m.updated_at)
 LIMIT sqlc.arg(max_rows);
+
+-- name: MarkReconcileChecked :exec
+-- One more look at a message by reconciliation, whatever came of it, and
+-- when to look again.
+UPDATE messages SET reconcile_checks = reconcile_checks + 1, reconcile_next_at = sqlc.arg(next_at)
+WHERE id = sqlc.arg(id);
 
 -- name: ProviderIDRecorded :one
 SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1);

@@ -1,0 +1,43 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"safecontact/channels"
+)
+
+// TestOutageSpendsNoAttempts: while the provider is down (503), the
+// breaker's probes are real sends of the few messages waiting; those
+// failures give their attempt back, so no message fails retries_exhausted
+// however long the outage lasts, and both are sent when it ends.
+func TestOutageSpendsNoAttempts(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
+		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
+		Backoff: []time.Duration{20 * time.Millisecond},
+		Breaker: channels.BreakerConfig{Threshold: 2, ProbeEvery: 100 * time.Millisecond},
+	})
+	p.start()
+	p.releaseRetries()
+	p.fake.FailNext(100000, 503, 0)
+	code := p.consentingParticipant("+34 612 000 557", false)
+	var ids []string
+	for range 2 {
+		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		ids = append(ids, r.json(t)["id"].(string))
+	}
+	// Many more probes than MaxDeliver fit in this outage.
+	time.Sleep(3 * time.Second)
+	for _, id := range ids {
+		m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+		if m["status"] == StatusFailed {
+			t.Fatalf("message failed during an ongoing provider outage: %s", historyOf(m))
+		}
+	}
+	p.fake.ClearFailures()
+	for _, id := range ids {
+		p.waitStatus(id, StatusSent)
+	}
+}
