@@ -151,7 +151,7 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 	if out, err := s.runBin(ctx, dbEnv, "migrate", "up"); err != nil {
 		return nil, fmt.Errorf("migrate: %v %s", err, out)
 	}
-	out, err := s.runBin(ctx, dbEnv, "users", "add", "--name", "chaos", "--role", "admin")
+	out, err := s.runBin(ctx, dbEnv, "users", "add", "--name", "chaos", "--role", "admin", "--no-password")
 	if err != nil {
 		return nil, fmt.Errorf("users add: %v %s", err, out)
 	}
