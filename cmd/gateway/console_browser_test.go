@@ -58,7 +58,12 @@ func TestBrowserFirstSignInThroughServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	submit(`form[action="/signin/enrol"]`, "code", code)
+	// The answer to the code is the recovery-codes page itself (200, no
+	// redirect); wait for its continue link rather than for a load event,
+	// which Chromium was seen not to report for it under load.
+	b.Do(chromedp.SetValue(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/signin/enrol"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main a[href="/"]`)))
 	at("/signin/enrol", "Your recovery codes")
 	shot("recovery-codes")
 	browsertest.Get(b, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`main a[href="/"]`))))

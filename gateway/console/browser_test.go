@@ -162,7 +162,12 @@ func TestBrowserSignInWithTOTP(t *testing.T) {
 	if n := browsertest.Get(p.b, chromedp.Evaluate[int](`document.querySelectorAll("svg.qr path").length`)); n != 1 {
 		t.Fatal("no QR code")
 	}
-	p.submit(`form[action="/signin/enrol"]`, "code", p.totp(secret))
+	// The answer is the recovery-codes page itself (200, no redirect):
+	// wait for its continue link, not for a load event, which Chromium was
+	// seen not to report for it under load.
+	p.b.Do(chromedp.SetValue(chromedp.ID("code"), p.totp(secret)),
+		chromedp.Click(chromedp.CSS(`form[action="/signin/enrol"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main a[href="/"]`)))
 	p.expect("/signin/enrol", "Your recovery codes")
 	p.shot("recovery-codes")
 	codes := strings.Fields(browsertest.Get(p.b, chromedp.Text(chromedp.ID("recovery-codes"))))
