@@ -37,7 +37,11 @@ type Config struct {
 	// TwilioTimeout is the gateway's bound on one provider request
 	// (TWILIO_TIMEOUT); 0 keeps the gateway's default (15 s).
 	TwilioTimeout time.Duration
-	Drain         time.Duration // longest wait after the load for messages to settle
+	// ReconcileSentAfter is the gateway's GATEWAY_RECONCILE_SENT_AFTER
+	// (with GATEWAY_RECONCILE_EVERY a tenth of it); 0 keeps its default
+	// (10 min), which a drain of minutes never reaches.
+	ReconcileSentAfter time.Duration
+	Drain              time.Duration // longest wait after the load for messages to settle
 	// Stall: the drain ends early when nothing changed for this long. The
 	// full runs wait 100 s: long enough for a reconciliation pass (every
 	// 30 s) to look at a message unknown for a minute.
@@ -207,6 +211,12 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 			"TWILIO_ACCOUNT_SID="+fakeSID, "TWILIO_AUTH_TOKEN="+fakeToken, "TWILIO_API_URL="+w.proxy.URL(),
 			"TWILIO_FROM=+15005550006", "GATEWAY_SMS_RATE=0", "GATEWAY_PUBLIC_URL="+w.front.URL(),
 			"GATEWAY_LOG_LEVEL=info", fmt.Sprintf("GATEWAY_METRICS_ADDR=127.0.0.1:%d", mport))
+		if s.cfg.ReconcileSentAfter > 0 {
+			g.Env = append(g.Env, "GATEWAY_RECONCILE_SENT_AFTER="+s.cfg.ReconcileSentAfter.String(),
+				"GATEWAY_RECONCILE_UNKNOWN_AFTER="+min(s.cfg.ReconcileSentAfter, time.Minute).String(),
+				"GATEWAY_RECONCILE_EVERY="+max(s.cfg.ReconcileSentAfter/10, time.Second).String(),
+				"GATEWAY_RECONCILE_BATCH=500")
+		}
 		if s.cfg.TwilioTimeout > 0 {
 			g.Env = append(g.Env, "TWILIO_TIMEOUT="+s.cfg.TwilioTimeout.String())
 		}

@@ -43,6 +43,9 @@ type AppConfig struct {
 	// leaves the machine, /v1/dev/sink shows them.
 	Sink   bool
 	Worker WorkerConfig
+	// Reconcile: when and how the leader asks the provider about messages
+	// left unknown or sent (zero fields take reconcile.go's defaults).
+	Reconcile ReconcileConfig
 	// NoWorkers runs the HTTP API only (no relay, workers or scheduler).
 	NoWorkers bool
 	// TLSCert, TLSKey: serve the API over TLS (reloaded on SIGHUP).
@@ -191,7 +194,9 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 		a.senders = map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": a.Server.VoiceQueue()}
-		a.Server.SetProviderLookup(tw, ReconcileConfig{NoListMatch: cfg.Twilio.RequestRedaction})
+		rc := cfg.Reconcile
+		rc.NoListMatch = rc.NoListMatch || cfg.Twilio.RequestRedaction
+		a.Server.SetProviderLookup(tw, rc)
 		a.Server.UseVoice(tw, tw)
 		if cfg.Service.Voice.From == "" {
 			log.Warn("no TWILIO_VOICE_FROM: call-backs are queued but cannot be connected")
