@@ -39,7 +39,7 @@ type Config struct {
 	TwilioTimeout time.Duration
 	// ReconcileSentAfter is the gateway's GATEWAY_RECONCILE_SENT_AFTER
 	// (with GATEWAY_RECONCILE_EVERY a tenth of it); 0 keeps its default
-	// (10 min), which a drain of minutes never reaches.
+	// (2 min).
 	ReconcileSentAfter time.Duration
 	Drain              time.Duration // longest wait after the load for messages to settle
 	// Stall: the drain ends early when nothing changed for this long. The

@@ -65,7 +65,9 @@ type ReconcileConfig struct {
 	// UnknownSettle: an unknown message is asked about once it has been
 	// unknown this long (1 min: a request in flight has reached the provider).
 	UnknownSettle time.Duration
-	// StuckAfter: a message sending or sent for this long is asked about (10 min).
+	// StuckAfter: a message sending or sent for this long is asked about (2 min:
+	// a delivery report normally arrives within seconds, so a message still sent
+	// after two minutes has most likely lost its callback).
 	StuckAfter time.Duration
 	// Lookback: messages created earlier are left alone (48 h).
 	Lookback time.Duration
@@ -92,7 +94,7 @@ func (c *ReconcileConfig) defaults() {
 		c.UnknownSettle = time.Minute
 	}
 	if c.StuckAfter == 0 {
-		c.StuckAfter = 10 * time.Minute
+		c.StuckAfter = 2 * time.Minute
 	}
 	if c.Lookback == 0 {
 		c.Lookback = 48 * time.Hour

@@ -32,7 +32,7 @@ func main() {
 	flag.DurationVar(&cfg.SlowFor, "slow-for", cfg.SlowFor, "provider answers after the client's timeout for this long")
 	flag.DurationVar(&cfg.HangFor, "hang-for", cfg.HangFor, "provider never answers for this long")
 	flag.DurationVar(&cfg.DropFor, "drop-for", cfg.DropFor, "status callbacks dropped for this long")
-	flag.DurationVar(&cfg.ReconcileSentAfter, "reconcile-sent-after", cfg.ReconcileSentAfter, "the gateway's GATEWAY_RECONCILE_SENT_AFTER (and a tenth of it between passes); 0 = its default, 10m")
+	flag.DurationVar(&cfg.ReconcileSentAfter, "reconcile-sent-after", cfg.ReconcileSentAfter, "the gateway's GATEWAY_RECONCILE_SENT_AFTER (and a tenth of it between passes); 0 = its default, 2m")
 	flag.DurationVar(&cfg.TwilioTimeout, "twilio-timeout", cfg.TwilioTimeout, "the gateway's TWILIO_TIMEOUT; 0 = its default")
 	flag.DurationVar(&cfg.Drain, "drain", cfg.Drain, "longest wait after the load for messages to settle")
 	flag.DurationVar(&cfg.Stall, "stall", cfg.Stall, "the drain ends when nothing changed for this long")
