@@ -224,7 +224,7 @@ type InsertInboundParams struct {
 	ReceivedAt    time.Time
 }
 
-// Inbound messages (issue 6) and content erasure.
+// Inbound messages and content erasure.
 // A duplicate webhook (same MessageSid) inserts nothing and returns no row.
 func (q *Queries) InsertInbound(ctx context.Context, arg InsertInboundParams) (int64, error) {
 	row := q.db.QueryRowContext(ctx, insertInbound,

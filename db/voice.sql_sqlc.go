@@ -145,7 +145,7 @@ type InsertCallbackTaskParams struct {
 	Now           time.Time
 }
 
-// The voice call-back queue (issue 6) and staff phones.
+// The voice call-back queue and staff phones.
 // ON CONFLICT covers both unique keys (message_id, source_key): a second
 // insert for the same message or source returns no row.
 func (q *Queries) InsertCallbackTask(ctx context.Context, arg InsertCallbackTaskParams) (CallbackTask, error) {

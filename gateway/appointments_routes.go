@@ -3,7 +3,7 @@ package gateway
 import "github.com/gin-gonic/gin"
 
 // safetyRoutes registers meeting points, appointments, check-in plans and
-// escalations (staff; issue 7).
+// escalations (staff).
 func (s *Server) safetyRoutes(staff *gin.RouterGroup) {
 	staff.POST("/meeting-points", s.createMeetingPoint)
 	staff.GET("/meeting-points", s.listMeetingPoints)

@@ -37,7 +37,7 @@ type Config struct {
 	// checkpoint of the chain head (default 1h).
 	AuditCheckpointInterval time.Duration
 
-	// Reminders, check-ins and escalations (issue 7).
+	// Reminders, check-ins and escalations.
 	// SessionSpacing: individual sessions at one venue are at least this
 	// far apart (GATEWAY_SESSION_SPACING, default 30m).
 	SessionSpacing time.Duration
@@ -73,7 +73,7 @@ type Config struct {
 	NumberRefusalBurst       int
 
 	// Voice: call-backs, voice reminders, inbound messages and erasure
-	// (issue 6; voice_config.go).
+	// (voice_config.go).
 	Voice VoiceConfig
 
 	// Discreet: the discreet-content filter and the policy for free text

@@ -30,7 +30,7 @@ var statusOf = map[string]int{
 	"duplicate_user":     http.StatusConflict,
 	"idempotency_reused": http.StatusConflict,
 	"session_spacing":    http.StatusConflict,
-	// Reminders, check-ins and escalations (issue 7).
+	// Reminders, check-ins and escalations.
 	"duplicate_meeting_point":   http.StatusConflict,
 	"appointment_canceled":      http.StatusConflict,
 	"escalation_closed":         http.StatusConflict,
@@ -41,7 +41,7 @@ var statusOf = map[string]int{
 	"audit_chain_broken":   http.StatusConflict,
 	"checkpoint_mismatch":  http.StatusConflict,
 	"checkpoint_not_found": http.StatusConflict,
-	// Call-backs (issue 6): the task or the moment does not allow it.
+	// Call-backs: the task or the moment does not allow it.
 	"callback_closed":      http.StatusConflict,
 	"callback_claimed":     http.StatusConflict,
 	"callback_not_claimed": http.StatusConflict,

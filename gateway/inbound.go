@@ -33,7 +33,7 @@ import (
 //     and we do not tell a monitored phone from another one reliably
 //     enough to make an exception;
 //   - a reply to a pending safety check-in: the check-in hook
-//     (VoiceConfig.CheckinReply, issue 7) takes it;
+//     (VoiceConfig.CheckinReply) takes it;
 //   - "call me": kept for her caseworker's inbox, and a call-back task is
 //     queued if she has consented to voice calls;
 //   - anything else: kept (sealed) for her caseworker's inbox.

@@ -8,7 +8,7 @@ import (
 	"safecontact/db"
 )
 
-// VoiceConfig configures issue 6: the call-back queue and masked calls,
+// VoiceConfig configures the call-back queue and masked calls,
 // automated voice reminders, inbound messages (STOP, replies) and content
 // erasure. The first fields are what a deployment tunes (cmd/gateway fills
 // them from flags and the environment); the last ones are wired by Open
@@ -47,7 +47,7 @@ type VoiceConfig struct {
 	// Redactor erases message copies at the provider (Twilio, or the dev
 	// sink); nil: erase-content erases only our copies.
 	Redactor ContentRedactor
-	// CheckinReply is the safety check-in hook (issue 7): given every
+	// CheckinReply is the safety check-in hook: given every
 	// inbound message of a known participant that is not a stop word, it
 	// says whether the message was a reply to a pending check-in (then it
 	// is not put in the inbox). nil: never.

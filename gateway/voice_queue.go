@@ -32,7 +32,7 @@ import (
 const (
 	CallbackReasonMessage    = "message"            // a voice message from staff
 	CallbackReasonCallMe     = "call_me_reply"      // she replied "call me"
-	CallbackReasonEscalation = "checkin_escalation" // a check-in went wrong (issue 7)
+	CallbackReasonEscalation = "checkin_escalation" // a check-in went wrong
 	CallbackReasonStaff      = "staff_request"
 )
 

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// voiceRoutes registers issue 6: the call-back queue, the staff member's
+// voiceRoutes registers the call-back queue, the staff member's
 // own phone, the inbox and content erasure (staff), and the voice and
 // inbound-message webhooks (Twilio, signature-checked).
 func (s *Server) voiceRoutes(staff *gin.RouterGroup, hooks *gin.RouterGroup) {

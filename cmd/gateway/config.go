@@ -91,14 +91,14 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	rates = func() { cfg.Worker.Rate["sms"], cfg.Worker.Rate["whatsapp"] = *smsRate, *waRate }
 	proxies := fs.String("trusted-proxies", env("GATEWAY_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For is believed; required with --insecure-behind-proxy (env GATEWAY_TRUSTED_PROXIES)")
 	level := fs.String("log-level", env("GATEWAY_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEWAY_LOG_LEVEL)")
-	// Voice call-backs, reminders and inbound messages (issue 6).
+	// Voice call-backs, voice reminders and inbound messages.
 	fs.StringVar(&cfg.Service.Voice.From, "twilio-voice-from", env("TWILIO_VOICE_FROM", ""), "the organisation's neutral voice number, the caller id of every call (env TWILIO_VOICE_FROM)")
 	fs.IntVar(&cfg.Service.Voice.MaxAttempts, "callback-max-attempts", envInt("GATEWAY_CALLBACK_MAX_ATTEMPTS", 3), "times her phone is rung for one call-back (env GATEWAY_CALLBACK_MAX_ATTEMPTS)")
 	fs.DurationVar(&cfg.Service.Voice.RetrySpacing, "callback-retry-spacing", envDuration("GATEWAY_CALLBACK_RETRY_SPACING", 2*time.Hour), "a re-queued call-back waits at least this long, then for her next safe window (env GATEWAY_CALLBACK_RETRY_SPACING)")
 	fs.String("voice-reminder-templates", env("GATEWAY_VOICE_REMINDER_TEMPLATES", ""), "comma-separated templates whose voice messages are automated reminder calls instead of call-back tasks (env GATEWAY_VOICE_REMINDER_TEMPLATES)")
 	fs.StringVar(&cfg.Service.Voice.StopWordsFile, "stop-words-file", env("GATEWAY_STOP_WORDS_FILE", ""), "file of inbound stop words replacing the built-in list; one per line, optionally \"word | lang,lang\" (env GATEWAY_STOP_WORDS_FILE)")
 	fs.String("stop-words", env("GATEWAY_STOP_WORDS", ""), "comma-separated extra inbound stop words, for every language (env GATEWAY_STOP_WORDS)")
-	// Reminders, check-ins and escalations (issue 7).
+	// Reminders, check-ins and escalations.
 	fs.DurationVar(&cfg.Service.SessionSpacing, "session-spacing", envDuration("GATEWAY_SESSION_SPACING", 30*time.Minute), "individual sessions at one venue are at least this far apart (env GATEWAY_SESSION_SPACING)")
 	fs.DurationVar(&cfg.Service.EscalationAckTimeout, "escalation-ack-timeout", envDuration("GATEWAY_ESCALATION_ACK_TIMEOUT", 15*time.Minute), "an unacknowledged escalation goes to the supervisors after this (env GATEWAY_ESCALATION_ACK_TIMEOUT)")
 	fs.StringVar(&cfg.Service.OnCallUser, "on-call-user", env("GATEWAY_ON_CALL_USER", ""), "staff user alerted first by SMS when a check-in escalates; empty = her caseworker (env GATEWAY_ON_CALL_USER)")

@@ -1,4 +1,4 @@
--- Inbound messages (issue 6) and content erasure.
+-- Inbound messages and content erasure.
 
 -- name: InsertInbound :one
 -- A duplicate webhook (same MessageSid) inserts nothing and returns no row.

@@ -1,4 +1,4 @@
--- The voice call-back queue (issue 6) and staff phones.
+-- The voice call-back queue and staff phones.
 
 -- name: InsertCallbackTask :one
 -- ON CONFLICT covers both unique keys (message_id, source_key): a second
