@@ -1,6 +1,6 @@
 package gateway
 
-// Benchmarks of issue 8 (figures in docs/benchmarks-audit.md):
+// Benchmarks of the audit log's sealing and verification (figures in docs/benchmarks.md):
 //
 //	go test -run '^$' -bench AuditSendPathPaired -benchtime 1x ./gateway/
 //	go test -run '^$' -bench 'AuditSendPath$|AuditAppendTx' -benchtime 3000x -count 3 ./gateway/
