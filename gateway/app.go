@@ -297,7 +297,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 func (a *App) scheduler() *Scheduler {
 	sc := a.Server.NewScheduler()
 	if svc := a.Server.Signin(); svc != nil {
-		sc.AddStep(pruneSignin(svc, a.log))
+		sc.Add(pruneSignin(svc, a.log))
 	}
 	return sc
 }

@@ -14,6 +14,7 @@ import (
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/runner"
 )
 
 // The web console beside the API, on the same port.
@@ -125,9 +126,9 @@ func (s *Server) noRoute(c *gin.Context) {
 const pruneEvery = 10 * time.Minute
 
 // pruneSignin is a scheduler step: Prune at most every pruneEvery.
-func pruneSignin(svc *signin.Service, log *slog.Logger) func(ctx context.Context, now time.Time) (int, error) {
+func pruneSignin(svc *signin.Service, log *slog.Logger) runner.Step {
 	var last time.Time
-	return func(ctx context.Context, now time.Time) (int, error) {
+	return runner.Step{Name: "prune_signin", Run: func(ctx context.Context, now time.Time) (int, error) {
 		if !last.IsZero() && now.Sub(last) < pruneEvery {
 			return 0, nil
 		}
@@ -141,10 +142,5 @@ func pruneSignin(svc *signin.Service, log *slog.Logger) func(ctx context.Context
 		}
 		// Not work for the relay: 0.
 		return 0, nil
-	}
-}
-
-// AddStep adds a step to every tick (after the built-in ones).
-func (sc *Scheduler) AddStep(step func(ctx context.Context, now time.Time) (int, error)) {
-	sc.steps = append(sc.steps, step)
+	}}
 }

@@ -88,7 +88,7 @@ func TestScheduledMessageReleasedByScheduler(t *testing.T) {
 func TestSchedulerLeaderLock(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.srv.NewScheduler(), e.srv.NewScheduler()
-	a.tick, b.tick = 20*time.Millisecond, 20*time.Millisecond
+	a.Every, b.Every = 20*time.Millisecond, 20*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	doneA := make(chan struct{})
 	go func() { a.Run(ctx); close(doneA) }()

@@ -75,7 +75,7 @@ func (p *pipeline) start() {
 // scheduler themselves do not call it.
 func (p *pipeline) releaseRetries() {
 	sc := p.srv.NewScheduler()
-	sc.tick = 50 * time.Millisecond
+	sc.Every = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); sc.Run(ctx) }()

@@ -57,16 +57,11 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	}
 	before := len(e.auditActions())
 
-	// The sequencer leader runs the purge on its tick, with the injectable clock.
-	conn, err := e.db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	// The scheduler leader runs the purge as a step, with the injectable clock.
 	if e.srv.cfg.BodyRetention != 7*24*time.Hour {
 		t.Fatalf("default retention %s", e.srv.cfg.BodyRetention)
 	}
-	if err := e.srv.NewSequencer().Tick(context.Background(), conn); err != nil {
+	if _, err := e.srv.purgeBodiesStep().Run(context.Background(), e.srv.now()); err != nil {
 		t.Fatal(err)
 	}
 	for name, m := range cases {
