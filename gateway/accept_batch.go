@@ -9,6 +9,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
 
@@ -74,7 +75,7 @@ type newMessage struct {
 	redactions      []byte // JSON, nil for none
 	at              time.Time
 	subject         string
-	actor           *Actor
+	actor           *auth.Actor
 	details         []byte // JSON
 	// rowVersion and ledgerLen: the participant data the decision was
 	// made on (found.version, len(found.hist)); rowVersion -1 skips the

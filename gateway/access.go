@@ -5,6 +5,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
 )
 
 // Object-level access: who may act on which participant. This file is the
@@ -63,30 +64,22 @@ var participantActions = map[string]need{
 	actRevoke: anyStaff, actAck: anyStaff, actCallback: anyStaff,
 }
 
-// actsOn reports whether a is her caseworker, a supervisor or the system.
-func (a *Actor) actsOn(p db.Participant) bool {
-	if a.Role == "system" || a.Role.rank() >= RoleSupervisor.rank() {
-		return true
-	}
-	return a.UserID != 0 && p.CaseworkerID.Valid && p.CaseworkerID.Int64 == a.UserID
-}
-
 // authorize is the rule: nil if a may do act on p, else 403 forbidden
 // naming the action (never her data).
-func authorize(a *Actor, p db.Participant, act string) error {
+func authorize(a *auth.Actor, p db.Participant, act string) error {
 	n, ok := participantActions[act]
 	if !ok {
 		// An action missing from the table is refused: fail closed.
-		return errs.New("forbidden", "this action is not allowed")
+		return errs.New(errs.CodeForbidden, "this action is not allowed")
 	}
-	if n == anyStaff && a.Role.rank() >= RoleStaff.rank() || a.actsOn(p) {
+	if n == anyStaff && a.Role.Includes(auth.RoleStaff) || a.ActsOn(p.CaseworkerID) {
 		return nil
 	}
-	return errs.New("forbidden", "only her caseworker or a supervisor can %s", act)
+	return errs.New(errs.CodeForbidden, "only her caseworker or a supervisor can %s", act)
 }
 
 // participantFor loads a participant by code and authorizes act on her.
-func (s *Server) participantFor(ctx context.Context, q *db.Queries, a *Actor, code string, forUpdate bool, act string) (db.Participant, error) {
+func (s *Server) participantFor(ctx context.Context, q *db.Queries, a *auth.Actor, code string, forUpdate bool, act string) (db.Participant, error) {
 	p, err := s.participantByCode(ctx, q, code, forUpdate)
 	if err != nil {
 		return p, err
@@ -110,8 +103,8 @@ func summaryOf(v ParticipantView) participantSummary {
 }
 
 // viewFor is v as a may see it.
-func viewFor(a *Actor, p db.Participant, v ParticipantView) any {
-	if a.actsOn(p) {
+func viewFor(a *auth.Actor, p db.Participant, v ParticipantView) any {
+	if a.ActsOn(p.CaseworkerID) {
 		return v
 	}
 	return summaryOf(v)

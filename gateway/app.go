@@ -270,7 +270,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 			a.Server.relay.Run,
 			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
 			a.scheduler().Run,
-			a.Server.NewSequencer().Run,
+			a.Server.audit.NewSequencer().Run,
 			a.Server.NewStaffAlerter(a.senders["sms"]).Run,
 		} {
 			wg.Add(1)

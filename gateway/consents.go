@@ -11,7 +11,15 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+)
+
+// The audit actions this file records.
+const (
+	ActionConsentGranted = "consent.granted"
+	ActionConsentRevoked = "consent.revoked"
 )
 
 // profileOf turns a stored participant into what the contact decision
@@ -122,7 +130,7 @@ func (s *Server) decide(ctx context.Context, q *db.Queries, p db.Participant, ch
 
 // RevokeConsent appends a revocation and its audit event with q (the
 // caller's transaction). Used by staff, inbound STOP and provider opt-outs.
-func RevokeConsent(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, ch consent.Channel, src consent.Source, reason string, now time.Time) error {
+func RevokeConsent(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, ch consent.Channel, src consent.Source, reason string, now time.Time) error {
 	ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
 		ParticipantID: p.ID, Channel: string(ch), Kind: string(consent.KindRevoked), At: now,
 		Actor: a.Name, Source: string(src), Reason: reason,
@@ -130,7 +138,7 @@ func RevokeConsent(ctx context.Context, q *db.Queries, a *Actor, p db.Participan
 	if err != nil {
 		return err
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "consent.revoked", ParticipantCode: p.Code, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionConsentRevoked, ParticipantCode: p.Code, Details: map[string]any{
 		"channel": ch, "source": src, "consent_event": ev.ID,
 	}})
 	return err
@@ -204,7 +212,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: actorOf(c).Name, Source: consent.SourceStaff,
+	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: auth.ActorOf(c).Name, Source: consent.SourceStaff,
 		Evidence: in.Evidence, NoticeLanguage: in.NoticeLanguage, ExpiresAt: in.ExpiresAt,
 		AllowVoicemail: in.AllowVoicemail, AcceptWhatsAppRisk: in.AcceptWhatsAppRisk}
 	if err := consent.ValidateGrant(ev, now); err != nil {
@@ -222,7 +230,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 	}
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actGrant)
+		p, err := s.participantFor(ctx, q, auth.ActorOf(c), c.Param("code"), true, actGrant)
 		if err != nil {
 			return err
 		}
@@ -238,7 +246,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, actorOf(c), AuditEvent{Action: "consent.granted", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, auth.ActorOf(c), audit.Event{Action: ActionConsentGranted, ParticipantCode: p.Code, Details: map[string]any{
 			"channel": ch, "consent_event": row.ID, "expires": ev.ExpiresAt != nil, "allow_voicemail": ev.AllowVoicemail,
 			"accept_whatsapp_risk": ev.AcceptWhatsAppRisk, "notice_language": ev.NoticeLanguage,
 		}}); err != nil {
@@ -271,15 +279,15 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	now := s.now()
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actRevoke)
+		p, err := s.participantFor(ctx, q, auth.ActorOf(c), c.Param("code"), true, actRevoke)
 		if err != nil {
 			return err
 		}
-		if err := RevokeConsent(ctx, q, actorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
+		if err := RevokeConsent(ctx, q, auth.ActorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
 			return err
 		}
 		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
-		if !actorOf(c).actsOn(p) {
+		if !auth.ActorOf(c).ActsOn(p.CaseworkerID) {
 			// Anyone at the office may stop contact when she asks; what
 			// she consented to before, with its evidence, is her team's.
 			out = gin.H{"channel": ch, "state": folded[ch].State}
@@ -297,7 +305,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 
 func (s *Server) getConsents(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.participantFor(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -341,7 +349,7 @@ func (s *Server) contactability(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.participantFor(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, actView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

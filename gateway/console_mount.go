@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
 	"safecontact/gateway/httpx"
@@ -48,16 +50,16 @@ type ConsoleConfig struct {
 
 // SigninAudit writes a sign-in audit event with Append.
 func SigninAudit(ctx context.Context, q *db.Queries, e signin.AuditEvent) error {
-	a := &Actor{UserID: e.Actor.UserID, Name: e.Actor.Name, Role: Role(e.Actor.Role), RequestID: e.Actor.RequestID, IP: e.Actor.IP}
+	a := &auth.Actor{UserID: e.Actor.UserID, Name: e.Actor.Name, Role: auth.Role(e.Actor.Role), RequestID: e.Actor.RequestID, IP: e.Actor.IP}
 	if a.Name == "" {
 		a.Name = "anonymous"
 	}
-	_, err := Append(ctx, q, a, AuditEvent{Action: e.Action, Details: e.Details})
+	_, err := audit.Append(ctx, q, a, audit.Event{Action: e.Action, Details: e.Details})
 	return err
 }
 
 // signinActor is a as the sign-in package names actors.
-func (a *Actor) signinActor() signin.Actor {
+func signinActor(a *auth.Actor) signin.Actor {
 	return signin.Actor{UserID: a.UserID, Name: a.Name, Role: string(a.Role), IP: a.IP, RequestID: a.RequestID}
 }
 

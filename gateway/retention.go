@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/runner"
 )
 
@@ -19,6 +21,11 @@ import (
 // audit log, which only the programme's audit secret key opens.
 //
 // The scheduler leader runs PurgeBodies every retentionEvery (purgeBodiesStep).
+
+// The audit actions this file records.
+const (
+	ActionMessageBodiesPurged = "message.bodies_purged"
+)
 
 const purgeBatch = 1000
 
@@ -45,7 +52,7 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 			if n == 0 {
 				return nil
 			}
-			_, err = Append(ctx, q, SystemActor("retention"), AuditEvent{Action: "message.bodies_purged", Details: map[string]any{
+			_, err = audit.Append(ctx, q, auth.SystemActor("retention"), audit.Event{Action: ActionMessageBodiesPurged, Details: map[string]any{
 				"final": final, "sent_no_final_status": sent, "cutoff": cutoff.UTC(), "retention": retention.String(),
 			}})
 			return err

@@ -14,6 +14,8 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -37,6 +39,19 @@ import (
 // The count is taken from the audit log itself (index
 // audit_events_reveals) under a per-user advisory lock, so concurrent
 // reveals cannot overrun the budget.
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeRevealBudgetExhausted = "reveal_budget_exhausted"
+	CodeRevealsDisabled       = "reveals_disabled"
+)
+
+// The audit actions this file records.
+const (
+	ActionPhoneRevealRefused = "phone.reveal_refused"
+	ActionPhoneRevealed      = "phone.revealed"
+	ActionStaffNotice        = "staff.notice"
+)
 
 // Notice codes of staff notices (staff_notices.notice).
 const (
@@ -71,7 +86,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 	if !ok {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	now := s.now()
 	var number []byte
 	var code string
@@ -90,7 +105,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		}
 		if e := authorize(actor, p, actReveal); e != nil {
 			refused = errs.As(e)
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{"code": "forbidden"}}); err != nil {
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": "forbidden"}}); err != nil {
 				return err
 			}
 			if int(n.ForbiddenBurst)+1 == s.cfg.RevealBurst {
@@ -100,17 +115,17 @@ func (s *Server) revealPhone(c *gin.Context) {
 		}
 		budget := *s.cfg.RevealDailyBudget
 		if budget == 0 {
-			refused = errs.New("reveals_disabled", "phone numbers are not revealed on this gateway (its daily budget is 0); call her through the call-back queue")
-			_, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{"code": refused.Code}})
+			refused = errs.New(CodeRevealsDisabled, "phone numbers are not revealed on this gateway (its daily budget is 0); call her through the call-back queue")
+			_, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": refused.Code}})
 			return err
 		}
 		if int(n.Day) >= budget {
 			who := "a supervisor can reveal it"
-			if actor.Role.rank() >= RoleSupervisor.rank() {
+			if actor.Role.Includes(auth.RoleSupervisor) {
 				who = "another supervisor can reveal it"
 			}
-			refused = errs.New("reveal_budget_exhausted", "you have seen %d phone numbers in the last 24 hours, the most one account may; %s, or try again tomorrow", budget, who)
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{
+			refused = errs.New(CodeRevealBudgetExhausted, "you have seen %d phone numbers in the last 24 hours, the most one account may; %s, or try again tomorrow", budget, who)
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"code": refused.Code, "budget": budget}}); err != nil {
 				return err
 			}
@@ -123,7 +138,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.revealed", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealed, ParticipantCode: p.Code, Details: map[string]any{
 			"reason": reason, "field": "phone", "key_id": keys.KeyID(p.PhoneEnc),
 		}}); err != nil {
 			return errs.Internal(err)
@@ -140,7 +155,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		if httpx.IsErr(err, "reveal_budget_exhausted") {
+		if httpx.IsErr(err, CodeRevealBudgetExhausted) {
 			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
 		}
 		httpx.Fail(c, err)
@@ -153,7 +168,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 
 // noticeSupervisors queues a staff notice to every supervisor (in q's
 // transaction) and records it.
-func (s *Server) noticeSupervisors(ctx context.Context, q *db.Queries, about *Actor, notice string, now time.Time) error {
+func (s *Server) noticeSupervisors(ctx context.Context, q *db.Queries, about *auth.Actor, notice string, now time.Time) error {
 	sups, err := s.supervisors(ctx, q)
 	if err != nil {
 		return err
@@ -163,7 +178,7 @@ func (s *Server) noticeSupervisors(ctx context.Context, q *db.Queries, about *Ac
 
 // noticeTeam queues a staff notice about p to her caseworker and every
 // supervisor.
-func (s *Server) noticeTeam(ctx context.Context, q *db.Queries, about *Actor, p db.Participant, notice string, now time.Time) error {
+func (s *Server) noticeTeam(ctx context.Context, q *db.Queries, about *auth.Actor, p db.Participant, notice string, now time.Time) error {
 	users, err := s.supervisors(ctx, q)
 	if err != nil {
 		return err
@@ -180,13 +195,13 @@ func (s *Server) noticeTeam(ctx context.Context, q *db.Queries, about *Actor, p 
 	return s.noticeUsers(ctx, q, about, notice, users, p.Code, now)
 }
 
-func (s *Server) noticeUsers(ctx context.Context, q *db.Queries, about *Actor, notice string, users []db.User, participant string, now time.Time) error {
+func (s *Server) noticeUsers(ctx context.Context, q *db.Queries, about *auth.Actor, notice string, users []db.User, participant string, now time.Time) error {
 	for _, u := range users {
 		if err := q.InsertStaffNotice(ctx, db.InsertStaffNoticeParams{UserID: u.ID, Notice: notice, CreatedAt: now}); err != nil {
 			return err
 		}
 	}
-	_, err := Append(ctx, q, SystemActor("alerts"), AuditEvent{Action: "staff.notice", ParticipantCode: participant, Details: map[string]any{
+	_, err := audit.Append(ctx, q, auth.SystemActor("alerts"), audit.Event{Action: ActionStaffNotice, ParticipantCode: participant, Details: map[string]any{
 		"notice": notice, "about_user": about.Name, "about_user_id": about.UserID, "recipients": len(users)}})
 	return err
 }

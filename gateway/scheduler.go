@@ -7,7 +7,14 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/runner"
+)
+
+// The audit actions this file records.
+const (
+	ActionConsentExpired = "consent.expired"
 )
 
 // leaderLockKey is the Postgres advisory lock the scheduler leader holds.
@@ -57,7 +64,7 @@ func (sc *Scheduler) expireConsents(ctx context.Context, now time.Time) (int, er
 		if err != nil {
 			return err
 		}
-		sys := SystemActor("scheduler")
+		sys := auth.SystemActor("scheduler")
 		for _, g := range due {
 			ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
 				ParticipantID: g.ParticipantID, Channel: g.Channel, Kind: "expired", At: g.ExpiresAt.Time,
@@ -66,7 +73,7 @@ func (sc *Scheduler) expireConsents(ctx context.Context, now time.Time) (int, er
 			if err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, sys, AuditEvent{Action: "consent.expired", ParticipantCode: g.ParticipantCode, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionConsentExpired, ParticipantCode: g.ParticipantCode, Details: map[string]any{
 				"channel": g.Channel, "consent_event": ev.ID, "grant_event": g.ID,
 			}}); err != nil {
 				return err

@@ -21,10 +21,17 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/templates"
+)
+
+// The audit actions this file records.
+const (
+	ActionDevSinkRead = "dev_sink.read"
 )
 
 // Deps are what the service is built from. Open (app.go) makes them from a
@@ -57,6 +64,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	router  *gin.Engine
+	audit   *audit.Service
 	catalog *templates.Catalog
 	filter  *templates.Filter
 	relay   *Relay
@@ -68,12 +76,9 @@ type Server struct {
 	lookups *batcher[string, found]
 	parts   *partCache
 	accepts *batcher[newMessage, error]
-	tokens  *tokenCache
-	// authThrottle limits failed authentications per source address;
-	// tokenIndex spares the database the guesses of a throttled address.
-	authThrottle *authThrottle
-	tokenIndex   *tokenIndex
-	stop         context.CancelFunc
+	// tokens authenticates the /v1 routes (and throttles failures).
+	tokens *auth.Tokens
+	stop   context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
 	// console serves every path the API does not (console_mount.go);
@@ -110,6 +115,8 @@ func New(d Deps) *Server {
 		db: d.DB, q: db.New(d.DB), keys: d.Keys, nc: d.NC, js: d.JS,
 		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg), sink: d.Sink,
 	}
+	s.audit = audit.New(audit.Deps{DB: d.DB, Now: d.Now, Log: d.Log, Reg: reg}, audit.Config{
+		SealInterval: d.Config.AuditSealInterval, CheckpointInterval: d.Config.AuditCheckpointInterval, PublicKey: d.Config.AuditPublicKey})
 	if d.Catalog == nil {
 		// Open builds it (and refuses a bad configuration); here only the
 		// built-in one, tested at build time, or a test's configuration.
@@ -130,9 +137,7 @@ func New(d Deps) *Server {
 		}
 	}
 	reg.MustRegister(newOutboxCollector(s))
-	s.tokens = newTokenCache(2 * time.Second)
-	s.authThrottle = newAuthThrottle()
-	s.tokenIndex = newTokenIndex()
+	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
@@ -177,8 +182,8 @@ func (s *Server) routes() *gin.Engine {
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
-	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.authenticate)
-	staff := v1.Group("", s.require(RoleStaff))
+	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
+	staff := v1.Group("", auth.Require(auth.RoleStaff))
 	staff.POST("/participants", s.createParticipant)
 	staff.GET("/participants", s.listParticipants)
 	staff.GET("/participants/:code", s.getParticipant)
@@ -199,11 +204,15 @@ func (s *Server) routes() *gin.Engine {
 	}
 	staff.POST("/me/rotate-token", s.rotateTokenHTTP)
 
-	s.auditRoutes(v1)
+	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
+	s.audit.Routes(sup)
+	sup.GET("/participants/:code/contact-log", s.contactLog)
+	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
+
 	s.voiceRoutes(staff, hooks)
 	s.safetyRoutes(staff)
 
-	admin := v1.Group("", s.require(RoleAdmin))
+	admin := v1.Group("", auth.Require(auth.RoleAdmin))
 	admin.POST("/users", s.createUserHTTP)
 	admin.GET("/users", s.listUsersHTTP)
 	admin.POST("/users/:name/disable", s.disableUserHTTP)
@@ -218,9 +227,9 @@ func (s *Server) routes() *gin.Engine {
 // own participants only; supervisors see everything, staff alerts included.
 func (s *Server) devSink(c *gin.Context) {
 	ctx := c.Request.Context()
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	items := s.sink.Recent()
-	if !a.actsOn(db.Participant{}) {
+	if !a.ActsOn(sql.NullInt64{}) {
 		var ids []string
 		for _, it := range items {
 			if _, err := uuid.Parse(it.MessageID); err == nil {
@@ -234,11 +243,11 @@ func (s *Server) devSink(c *gin.Context) {
 		}
 		mine := map[string]bool{}
 		for _, r := range rows {
-			mine[r.ID.String()] = a.actsOn(db.Participant{CaseworkerID: r.CaseworkerID})
+			mine[r.ID.String()] = a.ActsOn(r.CaseworkerID)
 		}
 		items = slices.DeleteFunc(items, func(it channels.SinkEntry) bool { return !mine[it.MessageID] })
 	}
-	if _, err := Append(ctx, s.q, a, AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
+	if _, err := audit.Append(ctx, s.q, a, audit.Event{Action: ActionDevSinkRead, Details: map[string]any{"returned": len(items)}}); err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}

@@ -15,7 +15,7 @@ import (
 func checkText(field, s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if n := utf8.RuneCountInString(s); n == 0 || n > max {
-		return "", errs.Field("missing_field", field, "%s is required (at most %d characters)", field, max)
+		return "", errs.Field(errs.CodeMissingField, field, "%s is required (at most %d characters)", field, max)
 	}
 	if err := textcheck.Free(field, s); err != nil {
 		return "", err
@@ -27,7 +27,7 @@ func checkText(field, s string, max int) (string, error) {
 // without contact details.
 func checkNote(note string) error {
 	if utf8.RuneCountInString(note) < 5 {
-		return errs.Field("note_required", "note", "a note says what was done, in 5 to 500 characters")
+		return errs.Field(CodeNoteRequired, "note", "a note says what was done, in 5 to 500 characters")
 	}
 	_, err := checkText("note", note, 500)
 	return err

@@ -16,9 +16,27 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/httpx"
 	"safecontact/textcheck"
+)
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeDuplicateUser       = "duplicate_user"
+	CodeExpiryTooLate       = "expiry_too_late"
+	CodeInvalidExpiryFormat = "invalid_expiry_format"
+	CodeLastAdmin           = "last_admin"
+	CodeTokenExpired        = "token_expired"
+)
+
+// The audit actions this file records.
+const (
+	ActionUserAdded        = "user.added"
+	ActionUserDisabled     = "user.disabled"
+	ActionUserTokenRotated = "user.token_rotated"
 )
 
 // NewToken returns a fresh API token: "sc_" and 256 random bits.
@@ -33,7 +51,7 @@ func NewToken() string {
 // UserView is a staff user as the API and CLI show it (no token hash).
 type UserView struct {
 	Name       string     `json:"name"`
-	Role       Role       `json:"role"`
+	Role       auth.Role  `json:"role"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at"`
 	// ExpiresAt: the token stops working then (null: no expiry).
@@ -42,7 +60,7 @@ type UserView struct {
 }
 
 func userView(u db.User) UserView {
-	return UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: tptr(u.DisabledAt),
+	return UserView{Name: u.Name, Role: auth.Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: tptr(u.DisabledAt),
 		ExpiresAt: tptr(u.ExpiresAt), TokenRotatedAt: tptr(u.TokenRotatedAt)}
 }
 
@@ -63,7 +81,7 @@ func ParseExpiry(s string) (time.Duration, error) {
 		d, err = time.ParseDuration(s)
 	}
 	if err != nil || d < time.Hour || d > 2*365*24*time.Hour {
-		return 0, errs.Field("invalid_expiry_format", "expires", "expires is a lifetime such as \"90d\" or \"12h\", between 1h and 730d")
+		return 0, errs.Field(CodeInvalidExpiryFormat, "expires", "expires is a lifetime such as \"90d\" or \"12h\", between 1h and 730d")
 	}
 	return d, nil
 }
@@ -71,7 +89,7 @@ func ParseExpiry(s string) (time.Duration, error) {
 // NewUser is what AddUserWith creates.
 type NewUser struct {
 	Name string
-	Role Role
+	Role auth.Role
 	// ExpiresIn: the token expires this long after now (0: never).
 	ExpiresIn time.Duration
 	// Password: her first console password ("" none: an integration's
@@ -81,20 +99,20 @@ type NewUser struct {
 }
 
 // AddUser creates a staff user with a token that does not expire.
-func AddUser(ctx context.Context, pool *sql.DB, actor *Actor, name string, role Role) (string, error) {
+func AddUser(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string, role auth.Role) (string, error) {
 	return AddUserWith(ctx, pool, actor, NewUser{Name: name, Role: role})
 }
 
 // AddUserWith creates a staff user and returns the API token, which is
 // shown once: only its hash is stored. The name is a slug of one script
 // (textcheck.UserName) and must not look like an existing user's name.
-func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (string, error) {
+func AddUserWith(ctx context.Context, pool *sql.DB, actor *auth.Actor, nu NewUser) (string, error) {
 	name, err := textcheck.UserName("name", nu.Name)
 	if err != nil {
 		return "", err
 	}
-	if nu.Role.rank() == 0 {
-		return "", errs.Field("invalid_role", "role", "role must be staff, supervisor or admin")
+	if !nu.Role.Valid() {
+		return "", errs.Field(auth.CodeInvalidRole, "role", "role must be staff, supervisor or admin")
 	}
 	var exp sql.NullTime
 	if nu.ExpiresIn > 0 {
@@ -118,24 +136,24 @@ func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (s
 		sk := textcheck.Skeleton(name)
 		for _, u := range users {
 			if textcheck.Skeleton(u.Name) == sk {
-				return errs.Field("duplicate_user", "name", "a user with this name, or one that looks the same, already exists")
+				return errs.Field(CodeDuplicateUser, "name", "a user with this name, or one that looks the same, already exists")
 			}
 		}
-		u, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp})
+		u, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: auth.HashToken(token), ExpiresAt: exp})
 		if err != nil {
 			var pg *pgconn.PgError
 			if errors.As(err, &pg) && pg.Code == "23505" {
-				return errs.Field("duplicate_user", "name", "a user with this name already exists")
+				return errs.Field(CodeDuplicateUser, "name", "a user with this name already exists")
 			}
 			return err
 		}
-		if _, err = Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}}); err != nil {
+		if _, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionUserAdded, Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}}); err != nil {
 			return err
 		}
 		if nu.Password == "" {
 			return nil
 		}
-		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, nu.Password, true)
+		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), signinActor(actor), u.ID, nu.Password, true)
 	})
 	if err != nil {
 		return "", err
@@ -147,18 +165,18 @@ func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (s
 // an administrator (the CLI's reset-password): she must change it at her
 // next sign-in, her sessions end and her devices are forgotten, and the
 // change is audited (password.set; never the password).
-func SetUserPassword(ctx context.Context, pool *sql.DB, actor *Actor, name, password string) error {
+func SetUserPassword(ctx context.Context, pool *sql.DB, actor *auth.Actor, name, password string) error {
 	if err := textcheck.Chars("name", name); err != nil {
 		return err
 	}
 	return db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
 		u, err := q.UserByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
+			return errs.New(errs.CodeNotFound, "no active user with that name")
 		} else if err != nil {
 			return err
 		}
-		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, password, true)
+		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), signinActor(actor), u.ID, password, true)
 	})
 }
 
@@ -178,7 +196,7 @@ func ListUsers(ctx context.Context, pool *sql.DB) ([]UserView, error) {
 // DisableUser disables a user: the token stops working at once, and her
 // console sessions end in the same transaction. The last active admin
 // cannot be disabled: nobody could manage users any more.
-func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) error {
+func DisableUser(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string) error {
 	if err := textcheck.Chars("name", name); err != nil {
 		return err
 	}
@@ -188,17 +206,17 @@ func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) e
 		}
 		u, err := q.UserByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
+			return errs.New(errs.CodeNotFound, "no active user with that name")
 		} else if err != nil {
 			return err
 		}
-		if Role(u.Role) == RoleAdmin {
+		if auth.Role(u.Role) == auth.RoleAdmin {
 			n, err := q.ActiveAdminsExcept(ctx, name)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
-				return errs.New("last_admin", "this is the last active admin: add another admin before disabling this one")
+				return errs.New(CodeLastAdmin, "this is the last active admin: add another admin before disabling this one")
 			}
 		}
 		if _, err := q.DisableUser(ctx, name); err != nil {
@@ -207,7 +225,7 @@ func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) e
 		if _, err := signin.EndUserSessions(ctx, q, u.ID); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.disabled", Details: map[string]any{"user": name}})
+		_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionUserDisabled, Details: map[string]any{"user": name}})
 		return err
 	})
 }
@@ -217,18 +235,18 @@ func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) e
 // keeps the current one — refused (token_expired) when that one has
 // passed: the new token would be dead on arrival. This is the admin's
 // rotation (API and CLI); see RotateOwnToken for a user's own.
-func RotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration) (string, UserView, error) {
+func RotateToken(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string, expiresIn time.Duration) (string, UserView, error) {
 	return rotateToken(ctx, pool, actor, name, expiresIn, false)
 }
 
 // RotateOwnToken is a user's rotation of her own token: the new expiry may
 // be earlier than the current one, never later (only an admin extends a
 // token's life).
-func RotateOwnToken(ctx context.Context, pool *sql.DB, actor *Actor, expiresIn time.Duration) (string, UserView, error) {
+func RotateOwnToken(ctx context.Context, pool *sql.DB, actor *auth.Actor, expiresIn time.Duration) (string, UserView, error) {
 	return rotateToken(ctx, pool, actor, actor.Name, expiresIn, true)
 }
 
-func rotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration, own bool) (string, UserView, error) {
+func rotateToken(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string, expiresIn time.Duration, own bool) (string, UserView, error) {
 	if err := textcheck.Chars("name", name); err != nil {
 		return "", UserView{}, err
 	}
@@ -242,7 +260,7 @@ func rotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, e
 		}
 		u, err := q.UserByName(ctx, name)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
+			return errs.New(errs.CodeNotFound, "no active user with that name")
 		} else if err != nil {
 			return err
 		}
@@ -252,18 +270,18 @@ func rotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, e
 		case expiresIn > 0:
 			exp = sql.NullTime{Time: now.Add(expiresIn), Valid: true}
 		case exp.Valid && !now.Before(exp.Time):
-			return errs.Field("token_expired", "expires", "this token has expired: give the new one a lifetime (\"expires\": \"90d\", or users rotate --expires 90d)")
+			return errs.Field(CodeTokenExpired, "expires", "this token has expired: give the new one a lifetime (\"expires\": \"90d\", or users rotate --expires 90d)")
 		}
 		if own && u.ExpiresAt.Valid && exp.Time.After(u.ExpiresAt.Time) {
-			return errs.Field("expiry_too_late", "expires", "your own rotation cannot extend your token's life past its current expiry (%s); ask an admin", u.ExpiresAt.Time.UTC().Format(time.RFC3339))
+			return errs.Field(CodeExpiryTooLate, "expires", "your own rotation cannot extend your token's life past its current expiry (%s); ask an admin", u.ExpiresAt.Time.UTC().Format(time.RFC3339))
 		}
-		out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: HashToken(token), ExpiresAt: exp})
+		out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: auth.HashToken(token), ExpiresAt: exp})
 		if errors.Is(err, sql.ErrNoRows) {
-			return errs.New("not_found", "no active user with that name")
+			return errs.New(errs.CodeNotFound, "no active user with that name")
 		} else if err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.token_rotated", Details: map[string]any{"user": name, "expires_at": tptr(exp), "own": own}})
+		_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionUserTokenRotated, Details: map[string]any{"user": name, "expires_at": tptr(exp), "own": own}})
 		return err
 	})
 	if err != nil {
@@ -282,7 +300,7 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, true) {
 		return
 	}
-	role, err := ParseRole(in.Role)
+	role, err := auth.ParseRole(in.Role)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -297,12 +315,12 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	token, err := AddUserWith(c.Request.Context(), s.db, actorOf(c), NewUser{Name: name, Role: role, ExpiresIn: exp})
+	token, err := AddUserWith(c.Request.Context(), s.db, auth.ActorOf(c), NewUser{Name: name, Role: role, ExpiresIn: exp})
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	s.tokenIndex.stale()
+	s.tokens.Reload()
 	c.JSON(http.StatusCreated, gin.H{"name": name, "role": role, "token": token})
 }
 
@@ -316,11 +334,11 @@ func (s *Server) listUsersHTTP(c *gin.Context) {
 }
 
 func (s *Server) disableUserHTTP(c *gin.Context) {
-	if err := DisableUser(c.Request.Context(), s.db, actorOf(c), c.Param("name")); err != nil {
+	if err := DisableUser(c.Request.Context(), s.db, auth.ActorOf(c), c.Param("name")); err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	s.tokens.purge()
+	s.tokens.Forget()
 	c.Status(http.StatusNoContent)
 }
 
@@ -342,15 +360,15 @@ func (s *Server) rotateTokenHTTP(c *gin.Context) {
 	var token string
 	var v UserView
 	if name := c.Param("name"); name != "" {
-		token, v, err = RotateToken(c.Request.Context(), s.db, actorOf(c), name, exp)
+		token, v, err = RotateToken(c.Request.Context(), s.db, auth.ActorOf(c), name, exp)
 	} else {
-		token, v, err = RotateOwnToken(c.Request.Context(), s.db, actorOf(c), exp)
+		token, v, err = RotateOwnToken(c.Request.Context(), s.db, auth.ActorOf(c), exp)
 	}
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	s.tokens.purge()
-	s.tokenIndex.stale()
+	s.tokens.Forget()
+	s.tokens.Reload()
 	c.JSON(http.StatusOK, gin.H{"name": v.Name, "role": v.Role, "expires_at": v.ExpiresAt, "token": token})
 }

@@ -12,6 +12,8 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
 
@@ -183,7 +185,7 @@ func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, 
 }
 
 func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID]int, items []channels.Item, outs []channels.Outcome) ([]job, error) {
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	now := w.s.now()
 	var jobs []job
 	err := db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -237,7 +239,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
 					return err
 				}
 				continue
@@ -252,7 +254,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
 					return err
 				}
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
@@ -262,7 +264,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
 					return err
 				}
 			case d.SendAt.After(now):
@@ -286,7 +288,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 						return err
 					}
 					w.outcome(m.Channel, "failed")
-					if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
+					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
 						return err
 					}
 					continue
@@ -324,13 +326,13 @@ func repeat(s string, n int) []string {
 // (rarer) failures one by one.
 func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.Item, outs []channels.Outcome) error {
 	now := w.s.now()
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	// The text actually sent, sealed to the programme's audit key for its
 	// message.sent event; before the transaction (X25519 costs ~0.1ms).
 	sealedText := map[uuid.UUID][]byte{}
 	for i := range jobs {
 		if jobs[i].err == nil {
-			sealedText[jobs[i].msg.ID] = w.s.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
+			sealedText[jobs[i].msg.ID] = w.s.audit.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
 		}
 	}
 	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -403,7 +405,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 // it on meanwhile, so every write is a forward move (moveStatus), and an
 // outcome that comes too late is kept as an audit event only.
 func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now time.Time) (channels.Outcome, error) {
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	id, p, msg, sendErr := j.msg.ID, j.part, j.msg, j.err
 	attempt := int(msg.Attempts) + 1 // MarkSendingMany counted this one
 	var se *channels.SendError
@@ -423,7 +425,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		}
 		w.outcome(msg.Channel, outcome)
 		details["message_id"] = id.String()
-		_, err = Append(ctx, q, sys, AuditEvent{Action: action, ParticipantCode: p.Code, Details: details})
+		_, err = audit.Append(ctx, q, sys, audit.Event{Action: action, ParticipantCode: p.Code, Details: details})
 		return channels.Done, err
 	}
 	switch {

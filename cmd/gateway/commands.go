@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"safecontact/gateway"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 	"safecontact/migrations"
 )
@@ -163,10 +164,10 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer pool.Close()
-	actor := gateway.SystemActor("cli")
+	actor := auth.SystemActor("cli")
 	switch sub {
 	case "add":
-		r, err := gateway.ParseRole(*role)
+		r, err := auth.ParseRole(*role)
 		if err != nil {
 			return err
 		}

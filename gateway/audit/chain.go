@@ -1,4 +1,4 @@
-package gateway
+package audit
 
 // The audit hash chain.
 //
@@ -489,9 +489,9 @@ func Verify(ctx context.Context, pool *sql.DB, opt VerifyOptions) (*VerifyReport
 	}
 	for _, c := range rep.Checkpoints {
 		if !c.OK {
-			kind := "checkpoint_mismatch"
+			kind := CodeCheckpointMismatch
 			if c.Seq > rep.Head.Seq {
-				kind = "checkpoint_not_found"
+				kind = CodeCheckpointNotFound
 			}
 			problem(ChainProblem{Seq: c.Seq, Kind: kind, Message: c.Problem})
 		}
@@ -507,8 +507,8 @@ func Verify(ctx context.Context, pool *sql.DB, opt VerifyOptions) (*VerifyReport
 	}
 	rep.OK = rep.FirstBadSeq == nil
 	if !rep.OK {
-		rep.Code = "audit_chain_broken"
-		if k := rep.Problems[0].Kind; k == "checkpoint_mismatch" || k == "checkpoint_not_found" {
+		rep.Code = CodeChainBroken
+		if k := rep.Problems[0].Kind; k == CodeCheckpointMismatch || k == CodeCheckpointNotFound {
 			rep.Code = k
 		}
 	}
@@ -601,9 +601,10 @@ func WriteCheckpoint(ctx context.Context, pool *sql.DB, by string, now time.Time
 // Sequencer seals audit events into the chain and checkpoints the head.
 // One runs at a time (runner.Leader on sequencerLockKey).
 type Sequencer struct {
-	s        *Server
-	log      *slog.Logger
-	tick     time.Duration
+	s   *Service
+	log *slog.Logger
+	// Interval is how often the leader seals (Config.SealInterval).
+	Interval time.Duration
 	every    time.Duration
 	batch    int
 	lastCP   ChainPoint
@@ -612,24 +613,26 @@ type Sequencer struct {
 }
 
 // NewSequencer makes the sequencer.
-func (s *Server) NewSequencer() *Sequencer {
-	sq := &Sequencer{s: s, log: s.log, tick: s.cfg.AuditSealInterval, every: s.cfg.AuditCheckpointInterval, batch: sealBatchSize,
+func (s *Service) NewSequencer() *Sequencer {
+	sq := &Sequencer{s: s, log: s.log, Interval: s.cfg.SealInterval, every: s.cfg.CheckpointInterval, batch: sealBatchSize,
 		sealed: prometheus.NewCounter(prometheus.CounterOpts{Name: "safecontact_audit_sealed_total", Help: "Audit events sealed into the hash chain."})}
-	s.reg.Register(sq.sealed)
+	if s.reg != nil {
+		s.reg.Register(sq.sealed)
+	}
 	return sq
 }
 
 // Run waits for leadership, then seals every tick until ctx ends. The
 // sealing runs on the lock's own connection.
 func (sq *Sequencer) Run(ctx context.Context) {
-	l := runner.Leader{DB: sq.s.db, Key: sequencerLockKey, Name: "audit sequencer", Retry: 5 * sq.tick, Log: sq.log}
+	l := runner.Leader{DB: sq.s.db, Key: sequencerLockKey, Name: "audit sequencer", Retry: 5 * sq.Interval, Log: sq.log}
 	l.Run(ctx, func(ctx context.Context, conn *sql.Conn) error {
 		if cp, err := db.New(sq.s.db).LatestCheckpoint(ctx); err == nil {
 			sq.lastCP, sq.lastCPAt = ChainPoint{Seq: cp.Seq, Hash: hex.EncodeToString(cp.Hash), At: cp.At}, cp.At
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		return l.Tick(ctx, conn, sq.tick, func(ctx context.Context) error { return sq.Tick(ctx, conn) })
+		return l.Tick(ctx, conn, sq.Interval, func(ctx context.Context) error { return sq.Tick(ctx, conn) })
 	})
 }
 
@@ -763,17 +766,17 @@ func VerifyExport(r io.Reader, opt VerifyOptions, filtered bool) (*VerifyReport,
 	}
 	for _, c := range rep.Checkpoints {
 		if !c.OK {
-			kind := "checkpoint_mismatch"
+			kind := CodeCheckpointMismatch
 			if c.Problem == "this seq is not in the export" {
-				kind = "checkpoint_not_found"
+				kind = CodeCheckpointNotFound
 			}
 			problem(ChainProblem{Seq: c.Seq, Kind: kind, Message: c.Problem})
 		}
 	}
 	rep.OK = rep.FirstBadSeq == nil
 	if !rep.OK {
-		rep.Code = "audit_chain_broken"
-		if k := rep.Problems[0].Kind; k == "checkpoint_mismatch" || k == "checkpoint_not_found" {
+		rep.Code = CodeChainBroken
+		if k := rep.Problems[0].Kind; k == CodeCheckpointMismatch || k == CodeCheckpointNotFound {
 			rep.Code = k
 		}
 	}
