@@ -11,6 +11,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // found is a participant with her consent history, as the accept path
@@ -39,7 +40,7 @@ func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, erro
 			byCode[r.Participant.Code] = f
 		}
 		if r.EvID.Valid {
-			f.hist = append(f.hist, eventOf(db.ConsentEvent{
+			f.hist = append(f.hist, participant.EventOf(db.ConsentEvent{
 				ID: r.EvID.Int64, ParticipantID: r.Participant.ID, Channel: r.EvChannel.String, Kind: r.EvKind.String,
 				At: r.EvAt.Time, Actor: r.EvActor.String, Source: r.EvSource.String, Evidence: r.EvEvidence.String,
 				NoticeLanguage: r.EvNoticeLanguage.String, ExpiresAt: r.EvExpiresAt, Reason: r.EvReason.String,

@@ -22,6 +22,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -179,7 +180,7 @@ func latestSafeAtOrBefore(windows []consent.Window, loc *time.Location, target, 
 
 // safeNoticeTime: now inside a window, else her next safe time.
 func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
-	prof := profileOf(p)
+	prof := participant.ProfileOf(p)
 	ws, any := consent.EffectiveWindows(prof)
 	if any {
 		return now, true
@@ -235,7 +236,7 @@ func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *auth.Acto
 
 // scheduleReminders stores one reminder per lead, in q's transaction.
 func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
-	prof := profileOf(p)
+	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
 	for _, lead := range appt.Reminders {
@@ -286,7 +287,7 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.A
 // sendNotice stores the change or cancellation notice.
 func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
-	d, err := s.decide(ctx, q, p, consent.Auto, now)
+	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
 		return ro, err
 	}
@@ -480,7 +481,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, a, in.Participant, false, actAppointments)
+		p, err := s.participants.For(ctx, q, a, in.Participant, false, participant.ActAppointments)
 		if err != nil {
 			if httpx.IsErr(err, errs.CodeNotFound) {
 				return errs.Field(errs.CodeNotFound, "participant", "participant not found")
@@ -508,7 +509,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 		}
 		view = appointmentView{ID: id.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: in.Kind, Venue: in.Venue,
 			Status: appt.Status, Reminders: in.Reminders, Messages: []reminderOutcome{}}
-		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 		if err != nil {
 			return err
 		}
@@ -549,7 +550,7 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Act
 	if err != nil {
 		return appt, p, err
 	}
-	return appt, p, authorize(a, p, actAppointments)
+	return appt, p, participant.Authorize(a, p, participant.ActAppointments)
 }
 
 func (s *Server) patchAppointment(c *gin.Context) {
@@ -614,7 +615,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 			return err
 		}
 		view.Messages = append(view.Messages, notice)
-		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 		if err != nil {
 			return err
 		}
@@ -680,7 +681,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 
 func (s *Server) listAppointments(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, auth.ActorOf(c), c.Query("participant"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Query("participant"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

@@ -15,6 +15,7 @@ import (
 	"safecontact/db/dbtest"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -371,8 +372,8 @@ func TestContactLog(t *testing.T) {
 		t.Fatalf("contact log: %d %s", r.Status, r.Body)
 	}
 	var out struct {
-		Participant string          `json:"participant"`
-		Items       []TimelineEntry `json:"items"`
+		Participant string                      `json:"participant"`
+		Items       []participant.TimelineEntry `json:"items"`
 	}
 	json.Unmarshal(r.Body, &out)
 	var acts []string

@@ -23,6 +23,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -57,7 +58,6 @@ import (
 // The error codes this file answers with (statuses: errs/status.go).
 const (
 	CodeCheckinTimeUnsafe = "checkin_time_unsafe"
-	CodeInvalidChannel    = "invalid_channel"
 	CodeInvalidTimeZone   = "invalid_time_zone"
 )
 
@@ -232,7 +232,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil || ch == consent.Voice {
-		httpx.Fail(c, errs.Field(CodeInvalidChannel, "channel", "a check-in goes by sms, whatsapp or auto"))
+		httpx.Fail(c, errs.Field(participant.CodeInvalidChannel, "channel", "a check-in goes by sms, whatsapp or auto"))
 		return
 	}
 	if in.Grace == "" {
@@ -284,11 +284,11 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	a := auth.ActorOf(c)
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, a, c.Param("code"), true, actCheckins)
+		p, err := s.participants.For(ctx, q, a, c.Param("code"), true, participant.ActCheckins)
 		if err != nil {
 			return err
 		}
-		prof := profileOf(p)
+		prof := participant.ProfileOf(p)
 		if prof.TimeZone == nil {
 			return errs.Field(CodeInvalidTimeZone, "time_zone", "her time zone is not known")
 		}
@@ -358,7 +358,7 @@ func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
 
 func (s *Server) getCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -403,7 +403,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := s.now()
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, auth.ActorOf(c), c.Param("code"), true, actCheckins)
+		p, err := s.participants.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, participant.ActCheckins)
 		if err != nil {
 			return err
 		}
@@ -461,7 +461,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		for i, pl := range plans {
 			pids[i] = pl.ParticipantID
 		}
-		parts, hist, err := participantsWithLedgers(ctx, q, pids)
+		parts, hist, err := participant.WithLedgers(ctx, q, pids)
 		if err != nil {
 			return err
 		}
@@ -471,7 +471,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		sys := auth.SystemActor("scheduler")
 		for _, pl := range plans {
 			p := parts[pl.ParticipantID]
-			prof := profileOf(p)
+			prof := participant.ProfileOf(p)
 			loc := prof.TimeZone
 			if loc == nil {
 				loc = time.UTC
@@ -569,7 +569,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 				if plan, err := q.CheckinPlan(ctx, p.ID); err == nil {
 					channel = consent.Channel(plan.Channel)
 				}
-				d, err := s.decide(ctx, q, p, channel, now)
+				d, err := s.participants.Decide(ctx, q, p, channel, now)
 				if err != nil {
 					return err
 				}

@@ -12,6 +12,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // Erase: POST /v1/participants/{code}/erase-content {"reason": "…"}, and
@@ -85,7 +86,7 @@ func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCod
 	var indexes [][]byte
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		if p, err = s.participantFor(ctx, q, a, participantCode, true, actErase); err != nil {
+		if p, err = s.participants.For(ctx, q, a, participantCode, true, participant.ActErase); err != nil {
 			return err
 		}
 		indexes = [][]byte{p.PhoneIndex}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -20,7 +21,9 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
+	"safecontact/textcheck"
 )
 
 // Escalations: the ladder after a check-in goes wrong.
@@ -151,26 +154,6 @@ func (s *Server) onCallUser(ctx context.Context, q *db.Queries, p db.Participant
 	return u, err == nil, err
 }
 
-func (s *Server) supervisors(ctx context.Context, q *db.Queries) ([]db.User, error) {
-	if len(s.cfg.Supervisors) == 0 {
-		return q.ActiveUsersByRole(ctx, string(auth.RoleSupervisor))
-	}
-	var out []db.User
-	for _, n := range s.cfg.Supervisors {
-		u, err := q.UserByName(ctx, n)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !u.DisabledAt.Valid {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
 // escalateDue is the scheduler step that climbs the ladder for
 // escalations nobody acknowledged in time.
 func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error) {
@@ -188,7 +171,7 @@ func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error
 			next := sql.NullTime{}
 			switch level {
 			case 2:
-				sups, err := s.supervisors(ctx, q)
+				sups, err := s.participants.Supervisors(ctx, q)
 				if err != nil {
 					return err
 				}
@@ -556,9 +539,9 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			return err
 		}
 		if resolve {
-			err = authorize(a, p, actResolve)
+			err = participant.Authorize(a, p, participant.ActResolve)
 		} else {
-			err = authorize(a, p, actAck)
+			err = participant.Authorize(a, p, participant.ActAck)
 		}
 		if err != nil {
 			return err
@@ -602,7 +585,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 				"escalation_id": id.String(), "level": e.Level, "outside_team": true, "ladder_continues": e.NextStepAt.Valid}}); err != nil {
 				return err
 			}
-			if err := s.noticeTeam(ctx, q, a, p, noticeAckOutsideTeam, now); err != nil {
+			if err := s.participants.NoticeTeam(ctx, q, a, p, participant.NoticeAckOutsideTeam, now); err != nil {
 				return err
 			}
 		case e.Status == "acknowledged" && !(a.ActsOn(p.CaseworkerID) && e.NextStepAt.Valid):
@@ -626,4 +609,14 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// checkNote checks an escalation note: 5 to 500 characters of plain text
+// without contact details.
+func checkNote(note string) error {
+	if utf8.RuneCountInString(note) < 5 {
+		return errs.Field(CodeNoteRequired, "note", "a note says what was done, in 5 to 500 characters")
+	}
+	_, err := textcheck.Required("note", note, 500)
+	return err
 }

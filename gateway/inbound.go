@@ -17,6 +17,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -137,13 +138,13 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "stop"}); err != nil {
 			return err
 		}
-		_, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		_, folded, err := s.participants.ConsentsOf(ctx, q, p.ID, now)
 		if err != nil {
 			return err
 		}
 		revoke := folded[ch].State != consent.StateRevoked
 		if revoke {
-			if err := RevokeConsent(ctx, q, inboundSystem, p, ch, consent.SourceInboundStop, "she replied with a stop word", now); err != nil {
+			if err := participant.RevokeConsent(ctx, q, inboundSystem, p, ch, consent.SourceInboundStop, "she replied with a stop word", now); err != nil {
 				return err
 			}
 		}
@@ -158,7 +159,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "call_me"}); err != nil {
 			return err
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}

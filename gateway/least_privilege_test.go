@@ -21,6 +21,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -506,18 +507,18 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 		return n
 	}
 	// The third refusal for access within an hour alerted the supervisor, once.
-	if n := notices(noticeRevealForbidden); n != 1 {
+	if n := notices(participant.NoticeRevealForbidden); n != 1 {
 		t.Fatalf("access refusals: %d notices", n)
 	}
 	for i, c := range codes[:5] {
 		if r := reveal(e.tok[relCaseworker], c); r.Status != 200 {
 			t.Fatalf("reveal %d: %d %s", i, r.Status, r.Body)
 		}
-		if i == 1 && notices(noticeRevealBurst) != 0 {
+		if i == 1 && notices(participant.NoticeRevealBurst) != 0 {
 			t.Fatal("notice before the burst")
 		}
-		if i == 2 && notices(noticeRevealBurst) != 1 { // the third within an hour: one supervisor alerted
-			t.Fatalf("burst: %d notices", notices(noticeRevealBurst))
+		if i == 2 && notices(participant.NoticeRevealBurst) != 1 { // the third within an hour: one supervisor alerted
+			t.Fatalf("burst: %d notices", notices(participant.NoticeRevealBurst))
 		}
 	}
 	r := reveal(e.tok[relCaseworker], codes[5])
@@ -525,11 +526,11 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 		!strings.Contains(r.json(t)["error"].(map[string]any)["message"].(string), "a supervisor can reveal it") {
 		t.Fatalf("over budget: %d %s", r.Status, r.Body)
 	}
-	if notices(noticeRevealBudget) != 1 {
-		t.Fatalf("budget reached: %d notices", notices(noticeRevealBudget))
+	if notices(participant.NoticeRevealBudget) != 1 {
+		t.Fatalf("budget reached: %d notices", notices(participant.NoticeRevealBudget))
 	}
 	reveal(e.tok[relCaseworker], codes[5])
-	if notices(noticeRevealBudget) != 1 {
+	if notices(participant.NoticeRevealBudget) != 1 {
 		t.Fatal("a second refusal alerted again")
 	}
 	// A supervisor still can.
@@ -862,7 +863,7 @@ func TestNumberRefusalsAreBudgeted(t *testing.T) {
 	}
 	notices := func() int {
 		var n int
-		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, noticeNumberProbe).Scan(&n)
+		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, participant.NoticeNumberProbe).Scan(&n)
 		return n
 	}
 	for i, r := range []resp{create(f.phone), patchWA(f.phone), create(f.phone)} {
@@ -1076,7 +1077,7 @@ func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
 		t.Fatal("a colleague's acknowledgement stopped the ladder")
 	}
 	var notified []string
-	rows, _ := e.db.Query(`SELECT u.name FROM staff_notices n JOIN users u ON u.id = n.user_id WHERE n.notice = $1 ORDER BY u.name`, noticeAckOutsideTeam)
+	rows, _ := e.db.Query(`SELECT u.name FROM staff_notices n JOIN users u ON u.id = n.user_id WHERE n.notice = $1 ORDER BY u.name`, participant.NoticeAckOutsideTeam)
 	for rows.Next() {
 		var n string
 		rows.Scan(&n)

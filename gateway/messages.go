@@ -22,6 +22,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -143,7 +144,7 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 	if len(in.Body) > 1600 {
 		return out, errs.Field(CodeInvalidParam, "body", "free text is limited to 1600 bytes")
 	}
-	d := consent.Decide(profileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
+	d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
 	out.decision = d
 	if !d.Allowed {
 		return out, nil
@@ -342,7 +343,7 @@ func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput,
 		return 0, nil, err
 	}
 	p := f.p
-	if err := authorize(actor, p, actSend); err != nil {
+	if err := participant.Authorize(actor, p, participant.ActSend); err != nil {
 		if cached {
 			return 0, nil, errStale // she may have been assigned since
 		}
@@ -467,7 +468,7 @@ func (s *Server) previewMessage(c *gin.Context) {
 	}
 	f, _, err := s.lookup(ctx, in.Participant, true)
 	if err == nil {
-		err = authorize(auth.ActorOf(c), f.p, actSend)
+		err = participant.Authorize(auth.ActorOf(c), f.p, participant.ActSend)
 	}
 	if err != nil {
 		httpx.Fail(c, err)
@@ -482,7 +483,7 @@ func (s *Server) previewMessage(c *gin.Context) {
 	if reds == nil {
 		reds = []redactionView{}
 	}
-	out := gin.H{"decision": viewDecision(m.decision), "redactions": reds}
+	out := gin.H{"decision": participant.ViewDecision(m.decision), "redactions": reds}
 	if m.decision.Allowed {
 		out["text"] = m.content.Text
 		out["template_id"] = m.templateID
@@ -558,7 +559,7 @@ func (s *Server) getMessage(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if err := authorize(auth.ActorOf(c), p, actView); err != nil {
+	if err := participant.Authorize(auth.ActorOf(c), p, participant.ActView); err != nil {
 		httpx.Fail(c, err)
 		return
 	}
@@ -580,7 +581,7 @@ func (s *Server) getMessage(c *gin.Context) {
 
 func (s *Server) listParticipantMessages(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

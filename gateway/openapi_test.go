@@ -27,6 +27,7 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // loadOpenAPI fetches the document the way a client does (GET
@@ -297,9 +298,9 @@ func TestOpenAPIRequestFields(t *testing.T) {
 	e := newEnv(t)
 	doc := loadOpenAPI(t, e)
 	for op, typ := range map[string]reflect.Type{
-		"POST /v1/participants":                     reflect.TypeFor[participantInput](),
-		"PATCH /v1/participants/{code}":             reflect.TypeFor[participantInput](),
-		"POST /v1/participants/{code}/consents":     reflect.TypeFor[grantInput](),
+		"POST /v1/participants":                     reflect.TypeFor[participant.ParticipantInput](),
+		"PATCH /v1/participants/{code}":             reflect.TypeFor[participant.ParticipantInput](),
+		"POST /v1/participants/{code}/consents":     reflect.TypeFor[participant.GrantInput](),
 		"POST /v1/messages":                         reflect.TypeFor[messageInput](),
 		"POST /v1/messages/preview":                 reflect.TypeFor[messageInput](),
 		"POST /v1/meeting-points":                   reflect.TypeFor[meetingPointInput](),

@@ -25,6 +25,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -53,22 +54,23 @@ type Deps struct {
 
 // Server is the gateway service.
 type Server struct {
-	db      *sql.DB
-	q       *db.Queries
-	keys    *keys.Ring
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     Config
-	reg     *prometheus.Registry
-	metrics *metrics
-	router  *gin.Engine
-	audit   *audit.Service
-	catalog *templates.Catalog
-	filter  *templates.Filter
-	relay   *Relay
-	sink    *channels.Sink // test instance only
+	db           *sql.DB
+	q            *db.Queries
+	keys         *keys.Ring
+	nc           *nats.Conn
+	js           jetstream.JetStream
+	log          *slog.Logger
+	now          func() time.Time
+	cfg          Config
+	reg          *prometheus.Registry
+	metrics      *metrics
+	router       *gin.Engine
+	audit        *audit.Service
+	participants *participant.Service
+	catalog      *templates.Catalog
+	filter       *templates.Filter
+	relay        *Relay
+	sink         *channels.Sink // test instance only
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
 	statuses *batcher[statusReq, struct{}]
@@ -117,6 +119,10 @@ func New(d Deps) *Server {
 	}
 	s.audit = audit.New(audit.Deps{DB: d.DB, Now: d.Now, Log: d.Log, Reg: reg}, audit.Config{
 		SealInterval: d.Config.AuditSealInterval, CheckpointInterval: d.Config.AuditCheckpointInterval, PublicKey: d.Config.AuditPublicKey})
+	s.participants = participant.New(participant.Deps{DB: d.DB, Keys: d.Keys, Now: d.Now, Log: d.Log}, participant.Config{
+		DefaultRegion: d.Config.DefaultRegion, ConsentReviewAge: d.Config.ConsentReviewAge, Supervisors: d.Config.Supervisors,
+		RevealBurst: d.Config.RevealBurst, RevealBurstWindow: d.Config.RevealBurstWindow, RevealDailyBudget: d.Config.RevealDailyBudget,
+		NumberRefusalBurst: d.Config.NumberRefusalBurst, NumberRefusalDailyBudget: d.Config.NumberRefusalDailyBudget})
 	if d.Catalog == nil {
 		// Open builds it (and refuses a bad configuration); here only the
 		// built-in one, tested at build time, or a test's configuration.
@@ -184,14 +190,6 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/v1/openapi.json", serveOpenAPI)
 	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
 	staff := v1.Group("", auth.Require(auth.RoleStaff))
-	staff.POST("/participants", s.createParticipant)
-	staff.GET("/participants", s.listParticipants)
-	staff.GET("/participants/:code", s.getParticipant)
-	staff.PATCH("/participants/:code", s.patchParticipant)
-	staff.POST("/participants/:code/consents", s.grantConsent)
-	staff.GET("/participants/:code/consents", s.getConsents)
-	staff.DELETE("/participants/:code/consents/:channel", s.revokeConsent)
-	staff.GET("/participants/:code/contactability", s.contactability)
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)
 	staff.POST("/messages", s.acceptMessage)
 	staff.POST("/messages/preview", s.previewMessage)
@@ -206,8 +204,7 @@ func (s *Server) routes() *gin.Engine {
 
 	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
 	s.audit.Routes(sup)
-	sup.GET("/participants/:code/contact-log", s.contactLog)
-	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
+	s.participants.Routes(staff, sup)
 
 	s.voiceRoutes(staff, hooks)
 	s.safetyRoutes(staff)

@@ -329,7 +329,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		if callActive(*t, now) {
 			return errs.New(CodeCallInProgress, "a call for this call-back is already in progress")
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return errs.Internal(err)
 		}

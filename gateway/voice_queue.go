@@ -16,6 +16,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 )
 
 // The voice call-back queue.
@@ -103,7 +104,7 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 		if err != nil {
 			return err
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -215,7 +216,7 @@ func CreateCallback(ctx context.Context, q *db.Queries, a *auth.Actor, r Callbac
 // gives no usable window (the contact decision refuses such a profile, so
 // connect will refuse the call, not guess).
 func nextCallbackTime(p db.Participant, t time.Time) time.Time {
-	prof := profileOf(p)
+	prof := participant.ProfileOf(p)
 	windows, anyTime := consent.EffectiveWindows(prof)
 	if anyTime || prof.TimeZone == nil {
 		return t.UTC()

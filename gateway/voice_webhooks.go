@@ -115,7 +115,7 @@ func (s *Server) voiceBridge(c *gin.Context) {
 		}
 		t.CallSid = nullStr(ev.CallSid)
 		// The staff phone rang for a while: decide again, now.
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func (s *Server) voiceScreen(c *gin.Context) {
 		var d consent.Decision
 		if ev.MaybeMachine() {
 			var err error
-			if d, err = s.decide(ctx, q, p, consent.Voice, now); err != nil {
+			if d, err = s.participants.Decide(ctx, q, p, consent.Voice, now); err != nil {
 				return err
 			}
 			// An undecided detection counts as a machine unless a
@@ -364,7 +364,7 @@ func (s *Server) voiceAMD(c *gin.Context) {
 			default:
 				return nil
 			}
-			d, err := s.decide(ctx, q, p, consent.Voice, now)
+			d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 			if err != nil {
 				return err
 			}

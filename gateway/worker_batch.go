@@ -15,6 +15,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // Handle processes one queued message id (a batch of one).
@@ -203,7 +204,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		parts := map[int64]db.Participant{}
 		hist := map[int64][]consent.Event{}
 		if len(pids) > 0 {
-			if parts, hist, err = participantsWithLedgers(ctx, q, pids); err != nil {
+			if parts, hist, err = participant.WithLedgers(ctx, q, pids); err != nil {
 				return err
 			}
 		}
@@ -247,7 +248,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				continue // already handled: a duplicate delivery
 			}
 			p := parts[m.ParticipantID]
-			d := consent.Decide(profileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
+			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
 				if _, err := moveStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
@@ -432,7 +433,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 	case se != nil && se.OptOut:
 		// She replied STOP to the provider: her consent for this channel
 		// ends here, recorded like any revocation.
-		if err := RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
+		if err := participant.RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
 			return 0, err
 		}
 		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})

@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"database/sql"
@@ -60,9 +60,9 @@ type timelineDetails struct {
 // contactLog is GET /v1/participants/{code}/contact-log: who did what,
 // when, how and under which consent, oldest first; built from her audit
 // events and her messages. Reading it is recorded (audit.read).
-func (s *Server) contactLog(c *gin.Context) {
+func (s *Service) contactLog(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.ByCode(ctx, s.q, c.Param("code"), false)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

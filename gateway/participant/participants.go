@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 
 // The error codes this file answers with (statuses: errs/status.go).
 const (
+	CodeInvalidChannel        = "invalid_channel"
 	CodeDuplicatePhone        = "duplicate_phone"
 	CodeInvalidWindow         = "invalid_window"
 	CodeNumberChecksExhausted = "number_checks_exhausted"
@@ -38,10 +39,10 @@ const (
 	ActionParticipantUpdated            = "participant.updated"
 )
 
-// participantInput is the body of POST and PATCH /v1/participants. In PATCH
+// ParticipantInput is the body of POST and PATCH /v1/participants. In PATCH
 // every field is optional; a present "whatsapp": "" removes the separate
 // WhatsApp number.
-type participantInput struct {
+type ParticipantInput struct {
 	Initials          *string   `json:"initials"`
 	Language          *string   `json:"language"`
 	TimeZone          *string   `json:"time_zone"`
@@ -77,7 +78,7 @@ type ParticipantView struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
+func (s *Service) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
 	vs, err := s.views(ctx, []db.Participant{p})
 	if err != nil {
 		return ParticipantView{}, err
@@ -87,7 +88,7 @@ func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, e
 
 // views shows participants with two queries whatever their number: their
 // consent ledgers together, and the staff users.
-func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
+func (s *Service) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
 	out := make([]ParticipantView, 0, len(ps))
 	if len(ps) == 0 {
 		return out, nil
@@ -143,7 +144,7 @@ func sealNumber(k *keys.Ring, e164 string) sealedNumber {
 // applyInput validates in and applies it over p (the stored row, or a zero
 // row for a create). It returns the names of the fields that changed, for
 // the audit (names only, never values).
-func (s *Server) applyInput(ctx context.Context, a *auth.Actor, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
+func (s *Service) applyInput(ctx context.Context, a *auth.Actor, in ParticipantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
 	var changed []string
 	region := s.cfg.DefaultRegion
 	if in.Region != nil {
@@ -302,7 +303,7 @@ func (s *Server) applyInput(ctx context.Context, a *auth.Actor, in participantIn
 // of her own participants, a refusal confirms a guessed number of anyone's.
 // One shared counter would let probing spend the reveals her work needs
 // (and reveals spend the probes), and a probe is worth less budget.
-func (s *Server) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exceptID int64, field string) error {
+func (s *Service) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exceptID int64, field string) error {
 	other, err := s.q.OtherParticipantWithNumber(ctx, db.OtherParticipantWithNumberParams{Idx: idx, ExceptID: exceptID})
 	taken := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -331,7 +332,7 @@ func (s *Server) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exce
 				return err
 			}
 			if n.OverBudget == 0 {
-				return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+				return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 			}
 			return nil
 		}
@@ -343,7 +344,7 @@ func (s *Server) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exce
 			return err
 		}
 		if int(n.Burst)+1 == s.cfg.NumberRefusalBurst {
-			return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+			return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 		}
 		return nil
 	})
@@ -389,8 +390,8 @@ func uniqueViolation(err error) error {
 	return nil
 }
 
-func (s *Server) createParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) createParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
@@ -447,7 +448,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 	c.JSON(http.StatusCreated, v)
 }
 
-func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
+func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
 	if !consent.ValidCode(code) {
 		return db.Participant{}, httpx.NotFound("participant")
 	}
@@ -467,8 +468,8 @@ func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code stri
 	return p, nil
 }
 
-func (s *Server) getParticipant(c *gin.Context) {
-	p, err := s.participantByCode(c.Request.Context(), s.q, c.Param("code"), false)
+func (s *Service) getParticipant(c *gin.Context) {
+	p, err := s.ByCode(c.Request.Context(), s.q, c.Param("code"), false)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -481,15 +482,15 @@ func (s *Server) getParticipant(c *gin.Context) {
 	c.JSON(http.StatusOK, viewFor(auth.ActorOf(c), p, v))
 }
 
-func (s *Server) patchParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) patchParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	actor := auth.ActorOf(c)
 	var updated db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := s.participantFor(c.Request.Context(), q, actor, c.Param("code"), true, actEdit)
+		cur, err := s.For(c.Request.Context(), q, actor, c.Param("code"), true, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -505,7 +506,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 			return err
 		}
 		for _, act := range profileActions(changed) {
-			if err := authorize(actor, cur, act); err != nil {
+			if err := Authorize(actor, cur, act); err != nil {
 				return err
 			}
 		}
@@ -538,7 +539,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-func (s *Server) listParticipants(c *gin.Context) {
+func (s *Service) listParticipants(c *gin.Context) {
 	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
