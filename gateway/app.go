@@ -266,13 +266,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	var wg sync.WaitGroup
 	if !a.cfg.NoWorkers {
-		for _, run := range []func(context.Context){
-			a.Server.relay.Run,
-			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
-			a.scheduler().Run,
-			a.Server.audit.NewSequencer().Run,
-			a.Server.NewStaffAlerter(a.senders["sms"]).Run,
-		} {
+		for _, run := range a.Server.runners(a.senders, a.cfg.Worker, a.scheduler()) {
 			wg.Add(1)
 			go func() { defer wg.Done(); run(bg) }()
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
-	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
@@ -54,13 +53,7 @@ func SigninAudit(ctx context.Context, q *db.Queries, e signin.AuditEvent) error 
 	if a.Name == "" {
 		a.Name = "anonymous"
 	}
-	_, err := audit.Append(ctx, q, a, audit.Event{Action: e.Action, Details: e.Details})
-	return err
-}
-
-// signinActor is a as the sign-in package names actors.
-func signinActor(a *auth.Actor) signin.Actor {
-	return signin.Actor{UserID: a.UserID, Name: a.Name, Role: string(a.Role), IP: a.IP, RequestID: a.RequestID}
+	return recordAudit(ctx, q, a, e.Action, e.Details)
 }
 
 // NewConsole builds the sign-in service and the console on the server's

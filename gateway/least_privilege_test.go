@@ -729,14 +729,14 @@ func TestTokenHardening(t *testing.T) {
 	if err := DisableUser(ctx, e.db, auth.SystemActor("test"), "leaver"); err != nil {
 		t.Fatal(err)
 	}
-	expiring, _ := AddUserWith(ctx, e.db, auth.SystemActor("test"), NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 90 * 24 * time.Hour})
+	expiring, _ := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 90 * 24 * time.Hour})
 	if r := e.as(expiring, "GET", "/v1/participants", nil); r.Status != 200 {
 		t.Fatalf("expiring token before expiry: %d", r.Status)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'temp-worker'`)
 	e.srv.tokens.Forget()
 	bodies := map[string]bool{}
-	for _, tok := range []string{disabled, NewToken(), expiring, "garbage"} {
+	for _, tok := range []string{disabled, auth.NewToken(), expiring, "garbage"} {
 		r := e.as(tok, "GET", "/v1/participants", nil)
 		if r.Status != 401 {
 			t.Fatalf("token: %d %s", r.Status, r.Body)
@@ -748,9 +748,9 @@ func TestTokenHardening(t *testing.T) {
 	}
 	// Ten failures per address, then 429 before any lookup.
 	for i := 0; i < 20; i++ {
-		e.as(NewToken(), "GET", "/v1/participants", nil)
+		e.as(auth.NewToken(), "GET", "/v1/participants", nil)
 	}
-	r := e.as(NewToken(), "GET", "/v1/participants", nil)
+	r := e.as(auth.NewToken(), "GET", "/v1/participants", nil)
 	if r.Status != 429 || r.errCode(t) != "too_many_attempts" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("throttle: %d %s", r.Status, r.Body)
 	}
@@ -1196,7 +1196,7 @@ func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
 func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 	e := newLP(t)
 	ctx := context.Background()
-	tok, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour})
+	tok, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1228,7 +1228,7 @@ func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 func TestRotatingAnExpiredTokenNeedsALifetime(t *testing.T) {
 	e := newLP(t)
 	ctx := context.Background()
-	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
+	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'temp-worker'`)
@@ -1298,7 +1298,7 @@ func TestLastAdminUnderRaces(t *testing.T) {
 	// An admin whose token has expired is not the other active admin.
 	e.db.Exec(`UPDATE users SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL`)
 	e.db.Exec(`UPDATE users SET disabled_at = NULL WHERE name = 'admin-user'`)
-	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), NewUser{Name: "admin-c", Role: auth.RoleAdmin, ExpiresIn: time.Hour}); err != nil {
+	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "admin-c", Role: auth.RoleAdmin, ExpiresIn: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'admin-c'`)
@@ -1328,9 +1328,9 @@ func reqFrom(e *env, remote, xff, token string) int {
 func TestThrottleNeverRefusesAValidToken(t *testing.T) {
 	e := newLP(t)
 	for i := range 12 {
-		reqFrom(e.env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), NewToken())
+		reqFrom(e.env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), auth.NewToken())
 	}
-	if code := reqFrom(e.env, "10.0.0.1:5001", "", NewToken()); code != 429 {
+	if code := reqFrom(e.env, "10.0.0.1:5001", "", auth.NewToken()); code != 429 {
 		t.Fatalf("guesses from the proxy's address are not throttled: %d", code)
 	}
 	e.srv.tokens.Forget()
@@ -1361,14 +1361,14 @@ func TestThrottleKeysIPv6By64(t *testing.T) {
 	e := newLP(t)
 	throttled := 0
 	for i := range 30 {
-		if reqFrom(e.env, fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", NewToken()) == 429 {
+		if reqFrom(e.env, fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", auth.NewToken()) == 429 {
 			throttled++
 		}
 	}
 	if throttled != 20 {
 		t.Errorf("30 bad tokens from one /64: %d throttled, want 20", throttled)
 	}
-	if code := reqFrom(e.env, "[2001:db8:1:3::1]:4000", "", NewToken()); code != 401 {
+	if code := reqFrom(e.env, "[2001:db8:1:3::1]:4000", "", auth.NewToken()); code != 401 {
 		t.Errorf("the next /64: %d", code)
 	}
 }

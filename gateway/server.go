@@ -80,6 +80,7 @@ type Server struct {
 	accepts *batcher[newMessage, error]
 	// tokens authenticates the /v1 routes (and throttles failures).
 	tokens *auth.Tokens
+	users  *auth.Users
 	stop   context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
@@ -144,6 +145,7 @@ func New(d Deps) *Server {
 	}
 	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
+	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
@@ -188,33 +190,45 @@ func (s *Server) routes() *gin.Engine {
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
+	// The route groups: every role check is here, none in a handler.
 	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
 	staff := v1.Group("", auth.Require(auth.RoleStaff))
+	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
+	admin := v1.Group("", auth.Require(auth.RoleAdmin))
+
+	// Each capability mounts its routes on the groups it is given,
+	// bottom-up.
+	s.users.Routes(admin, staff)
+	s.audit.Routes(sup)
+	s.participants.Routes(staff, sup)
+
+	// Not split out yet: messages, call-backs and inbound, safety.
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)
 	staff.POST("/messages", s.acceptMessage)
 	staff.POST("/messages/preview", s.previewMessage)
 	staff.GET("/messages/:id", s.getMessage)
 	staff.GET("/templates", s.listTemplates)
-
 	if s.sink != nil {
 		// A test instance only: elsewhere the route does not exist.
 		staff.GET("/dev/sink", s.devSink)
 	}
-	staff.POST("/me/rotate-token", s.rotateTokenHTTP)
-
-	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
-	s.audit.Routes(sup)
-	s.participants.Routes(staff, sup)
-
 	s.voiceRoutes(staff, hooks)
 	s.safetyRoutes(staff)
-
-	admin := v1.Group("", auth.Require(auth.RoleAdmin))
-	admin.POST("/users", s.createUserHTTP)
-	admin.GET("/users", s.listUsersHTTP)
-	admin.POST("/users/:name/disable", s.disableUserHTTP)
-	admin.POST("/users/:name/rotate-token", s.rotateTokenHTTP)
 	return r
+}
+
+// runners are the background work of a serve process, each run until its
+// context ends: the outbox relay, the send workers, the scheduler and the
+// audit sequencer (each on the leader only, runner.Leader) and the staff
+// alerter.
+func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig, sc *Scheduler) []func(context.Context) {
+	return []func(context.Context){
+		s.relay.Run,
+		s.NewWorker(senders, worker).Run,
+		sc.Run,
+		s.audit.NewSequencer().Run,
+		s.NewStaffAlerter(senders["sms"]).Run,
+	}
 }
 
 // devSink shows what a test instance's sink "sent" (the route exists

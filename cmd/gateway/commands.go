@@ -155,7 +155,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	exp, err := gateway.ParseExpiry(*expires)
+	exp, err := auth.ParseExpiry(*expires)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 		}
-		token, err := gateway.AddUserWith(ctx, pool, actor, gateway.NewUser{Name: *name, Role: r, ExpiresIn: exp, Password: password})
+		token, err := gateway.AddUserWith(ctx, pool, actor, auth.NewUser{Name: *name, Role: r, ExpiresIn: exp, Password: password})
 		if err != nil {
 			return err
 		}

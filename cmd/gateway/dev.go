@@ -84,7 +84,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var token, password string
 	if len(users) == 0 {
 		password = signin.GeneratePassword()
-		nu := gateway.NewUser{Name: "admin", Role: auth.RoleAdmin, Password: password}
+		nu := auth.NewUser{Name: "admin", Role: auth.RoleAdmin, Password: password}
 		if token, err = gateway.AddUserWith(ctx, pool, auth.SystemActor("dev"), nu); err != nil {
 			pool.Close()
 			return err
