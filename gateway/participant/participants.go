@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"bytes"
@@ -14,15 +14,35 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/textcheck"
 )
 
-// participantInput is the body of POST and PATCH /v1/participants. In PATCH
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeInvalidChannel        = "invalid_channel"
+	CodeDuplicatePhone        = "duplicate_phone"
+	CodeInvalidWindow         = "invalid_window"
+	CodeNumberChecksExhausted = "number_checks_exhausted"
+	CodeNumberUnavailable     = "number_unavailable"
+	CodeUnknownCaseworker     = "unknown_caseworker"
+)
+
+// The audit actions this file records.
+const (
+	ActionParticipantCreated            = "participant.created"
+	ActionParticipantNumberCheckRefused = "participant.number_check_refused"
+	ActionParticipantNumberRefused      = "participant.number_refused"
+	ActionParticipantUpdated            = "participant.updated"
+)
+
+// ParticipantInput is the body of POST and PATCH /v1/participants. In PATCH
 // every field is optional; a present "whatsapp": "" removes the separate
 // WhatsApp number.
-type participantInput struct {
+type ParticipantInput struct {
 	Initials          *string   `json:"initials"`
 	Language          *string   `json:"language"`
 	TimeZone          *string   `json:"time_zone"`
@@ -58,7 +78,7 @@ type ParticipantView struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
+func (s *Service) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
 	vs, err := s.views(ctx, []db.Participant{p})
 	if err != nil {
 		return ParticipantView{}, err
@@ -68,7 +88,7 @@ func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, e
 
 // views shows participants with two queries whatever their number: their
 // consent ledgers together, and the staff users.
-func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
+func (s *Service) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
 	out := make([]ParticipantView, 0, len(ps))
 	if len(ps) == 0 {
 		return out, nil
@@ -124,7 +144,7 @@ func sealNumber(k *keys.Ring, e164 string) sealedNumber {
 // applyInput validates in and applies it over p (the stored row, or a zero
 // row for a create). It returns the names of the fields that changed, for
 // the audit (names only, never values).
-func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
+func (s *Service) applyInput(ctx context.Context, a *auth.Actor, in ParticipantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
 	var changed []string
 	region := s.cfg.DefaultRegion
 	if in.Region != nil {
@@ -133,7 +153,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 	if creating {
 		for field, present := range map[string]bool{"initials": in.Initials != nil, "language": in.Language != nil, "time_zone": in.TimeZone != nil, "phone": in.Phone != nil} {
 			if !present {
-				return nil, errs.Field("missing_field", field, "%s is required", field)
+				return nil, errs.Field(errs.CodeMissingField, field, "%s is required", field)
 			}
 		}
 	}
@@ -208,7 +228,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 	}
 	if in.SafeWindows != nil {
 		if len(*in.SafeWindows) > 21 {
-			return nil, errs.Field("invalid_window", "safe_windows", "at most 21 safe windows")
+			return nil, errs.Field(CodeInvalidWindow, "safe_windows", "at most 21 safe windows")
 		}
 		ws := make([]string, 0, len(*in.SafeWindows))
 		for _, raw := range *in.SafeWindows {
@@ -231,7 +251,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 		for _, raw := range *in.ChannelPreference {
 			ch, err := consent.ParseChannel(raw, false)
 			if err != nil {
-				return nil, errs.Field("invalid_channel", "channel_preference", "channel_preference lists channels among sms, whatsapp, voice")
+				return nil, errs.Field(CodeInvalidChannel, "channel_preference", "channel_preference lists channels among sms, whatsapp, voice")
 			}
 			if !seen[ch] {
 				seen[ch] = true
@@ -251,7 +271,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 		}
 		u, err := s.q.UserByName(ctx, *in.Caseworker)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return nil, errs.Field("unknown_caseworker", "caseworker", "no active staff user with that name")
+			return nil, errs.Field(CodeUnknownCaseworker, "caseworker", "no active staff user with that name")
 		} else if err != nil {
 			return nil, errs.Internal(err)
 		}
@@ -283,16 +303,16 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 // of her own participants, a refusal confirms a guessed number of anyone's.
 // One shared counter would let probing spend the reveals her work needs
 // (and reveals spend the probes), and a probe is worth less budget.
-func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID int64, field string) error {
+func (s *Service) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exceptID int64, field string) error {
 	other, err := s.q.OtherParticipantWithNumber(ctx, db.OtherParticipantWithNumberParams{Idx: idx, ExceptID: exceptID})
 	taken := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return errs.Internal(err)
 	}
-	if taken && a.actsOn(other) {
-		return errs.Field("duplicate_phone", field, "another participant already has this number")
+	if taken && a.ActsOn(other.CaseworkerID) {
+		return errs.Field(CodeDuplicatePhone, field, "another participant already has this number")
 	}
-	if a.actsOn(db.Participant{}) {
+	if a.ActsOn(sql.NullInt64{}) {
 		return nil // a supervisor (or the system): acts on everyone, so not taken
 	}
 	var refused *errs.Error
@@ -307,12 +327,12 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 			return err
 		}
 		if int(n.Day) >= s.cfg.NumberRefusalDailyBudget {
-			refused = errs.Field("number_checks_exhausted", field, "numbers entered from your account were refused %d times in the last 24 hours; a supervisor can enter this one, or try again tomorrow", n.Day)
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_check_refused", Details: map[string]any{"field": field}}); err != nil {
+			refused = errs.Field(CodeNumberChecksExhausted, field, "numbers entered from your account were refused %d times in the last 24 hours; a supervisor can enter this one, or try again tomorrow", n.Day)
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionParticipantNumberCheckRefused, Details: map[string]any{"field": field}}); err != nil {
 				return err
 			}
 			if n.OverBudget == 0 {
-				return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+				return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 			}
 			return nil
 		}
@@ -320,11 +340,11 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 			return nil
 		}
 		refused = errNumberUnavailable(field)
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_refused", Details: map[string]any{"field": field}}); err != nil {
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionParticipantNumberRefused, Details: map[string]any{"field": field}}); err != nil {
 			return err
 		}
 		if int(n.Burst)+1 == s.cfg.NumberRefusalBurst {
-			return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+			return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 		}
 		return nil
 	})
@@ -338,7 +358,7 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 }
 
 func errNumberUnavailable(field string) *errs.Error {
-	return errs.Field("number_unavailable", field, "this number cannot be registered from your account; ask a supervisor")
+	return errs.Field(CodeNumberUnavailable, field, "this number cannot be registered from your account; ask a supervisor")
 }
 
 func equalStrings(a, b []string) bool {
@@ -370,12 +390,12 @@ func uniqueViolation(err error) error {
 	return nil
 }
 
-func (s *Server) createParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) createParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
 	if in.Caseworker == nil && actor.UserID != 0 {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
@@ -406,7 +426,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.created", ParticipantCode: code, Details: map[string]any{
+		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantCreated, ParticipantCode: code, Details: map[string]any{
 			"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc),
 		}})
 		return err
@@ -428,7 +448,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 	c.JSON(http.StatusCreated, v)
 }
 
-func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
+func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
 	if !consent.ValidCode(code) {
 		return db.Participant{}, httpx.NotFound("participant")
 	}
@@ -448,8 +468,8 @@ func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code stri
 	return p, nil
 }
 
-func (s *Server) getParticipant(c *gin.Context) {
-	p, err := s.participantByCode(c.Request.Context(), s.q, c.Param("code"), false)
+func (s *Service) getParticipant(c *gin.Context) {
+	p, err := s.ByCode(c.Request.Context(), s.q, c.Param("code"), false)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -459,18 +479,18 @@ func (s *Server) getParticipant(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	c.JSON(http.StatusOK, viewFor(actorOf(c), p, v))
+	c.JSON(http.StatusOK, viewFor(auth.ActorOf(c), p, v))
 }
 
-func (s *Server) patchParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) patchParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	var updated db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := s.participantFor(c.Request.Context(), q, actor, c.Param("code"), true, actEdit)
+		cur, err := s.For(c.Request.Context(), q, actor, c.Param("code"), true, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -486,7 +506,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 			return err
 		}
 		for _, act := range profileActions(changed) {
-			if err := authorize(actor, cur, act); err != nil {
+			if err := Authorize(actor, cur, act); err != nil {
 				return err
 			}
 		}
@@ -501,7 +521,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 		if in.Monitored != nil {
 			details["monitored"] = p.Monitored
 		}
-		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.updated", ParticipantCode: cur.Code, Details: details})
+		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantUpdated, ParticipantCode: cur.Code, Details: details})
 		return err
 	})
 	if err != nil {
@@ -519,7 +539,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-func (s *Server) listParticipants(c *gin.Context) {
+func (s *Service) listParticipants(c *gin.Context) {
 	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
@@ -535,7 +555,7 @@ func (s *Server) listParticipants(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	items := make([]any, len(views))
 	for i, v := range views {
 		items[i] = viewFor(actor, rows[i], v)
