@@ -214,7 +214,7 @@ func (s *Server) inbox(c *gin.Context) {
 		return
 	}
 	unassigned := c.Query("unassigned") == "true"
-	if unassigned && !actor.Role.Includes(auth.RoleSupervisor) {
+	if unassigned && !actor.Oversees() {
 		httpx.Fail(c, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors"))
 		return
 	}
@@ -288,7 +288,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 			return err
 		}
 		mine := r.CaseworkerID.Valid && r.CaseworkerID.Int64 == actor.UserID
-		unassigned := !r.CaseworkerID.Valid && actor.Role.Includes(auth.RoleSupervisor)
+		unassigned := !r.CaseworkerID.Valid && actor.Oversees()
 		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me" && r.Kind != "checkin_reply") {
 			return httpx.NotFound("inbound message")
 		}

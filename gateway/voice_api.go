@@ -216,7 +216,7 @@ func (s *Server) releaseCallback(c *gin.Context) {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
-		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && !actor.Role.Includes(auth.RoleSupervisor)) {
+		if t.Status != taskClaimed || !actor.ActsOn(t.ClaimedBy) {
 			return errNotClaimed
 		}
 		if callActive(*t, now) {
@@ -270,7 +270,7 @@ func (s *Server) completeCallback(c *gin.Context) {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
-		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && !actor.Role.Includes(auth.RoleSupervisor)) {
+		if t.Status != taskClaimed || !actor.ActsOn(t.ClaimedBy) {
 			return errNotClaimed
 		}
 		var err error

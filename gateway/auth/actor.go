@@ -48,11 +48,15 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-// ActsOn reports whether a acts on the work of the participant whose
-// caseworker is caseworker: her caseworker, a supervisor or the system.
-func (a *Actor) ActsOn(caseworker sql.NullInt64) bool {
-	if a.Role == "system" || a.Role.Includes(RoleSupervisor) {
+// Oversees reports whether a acts on every participant's work: a
+// supervisor (or admin) or the system.
+func (a *Actor) Oversees() bool { return a.Role == "system" || a.Role.Includes(RoleSupervisor) }
+
+// ActsOn reports whether a acts on work owned by owner (her caseworker, a
+// call-back's claimer): the owner, or an actor who Oversees.
+func (a *Actor) ActsOn(owner sql.NullInt64) bool {
+	if a.Oversees() {
 		return true
 	}
-	return a.UserID != 0 && caseworker.Valid && caseworker.Int64 == a.UserID
+	return a.UserID != 0 && owner.Valid && owner.Int64 == a.UserID
 }

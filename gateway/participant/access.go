@@ -9,7 +9,8 @@ import (
 )
 
 // Object-level access: who may act on which participant. This file is the
-// one place the rule lives; handlers name the action and call authorize.
+// one place the rule lives; handlers name the action and call Authorize
+// (or For). auth.Actor.ActsOn and Oversees are its two role facts.
 //
 // The rule: her caseworker acts on her; a supervisor (and so an admin)
 // acts on anyone; the system (scheduler, workers, webhooks) acts on

@@ -120,7 +120,7 @@ func (s *Service) revealPhone(c *gin.Context) {
 		}
 		if int(n.Day) >= budget {
 			who := "a supervisor can reveal it"
-			if actor.Role.Includes(auth.RoleSupervisor) {
+			if actor.Oversees() {
 				who = "another supervisor can reveal it"
 			}
 			refused = errs.New(CodeRevealBudgetExhausted, "you have seen %d phone numbers in the last 24 hours, the most one account may; %s, or try again tomorrow", budget, who)

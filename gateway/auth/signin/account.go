@@ -79,7 +79,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, newPasswor
 		return Result{}, err // busy, or she went away
 	}
 	if same {
-		return Result{}, errs.Field("password_unchanged", "password", "choose a password different from the one you have")
+		return Result{}, errs.Field(CodePasswordUnchanged, "password", "choose a password different from the one you have")
 	}
 	hash, err := s.hash(ctx, client, newPassword)
 	if err != nil {
@@ -226,7 +226,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, token, code string, c Client)
 		return Result{}, nil, err
 	}
 	if p.TotpPendingEnc == nil || now.Sub(p.TotpPendingAt.Time) >= s.cfg.StageTimeout {
-		return Result{}, nil, errs.New("enrolment_expired", "the setup took too long: start again with a new secret")
+		return Result{}, nil, errs.New(CodeEnrolmentExpired, "the setup took too long: start again with a new secret")
 	}
 	secret, err := s.keys.Open(keys.Auth, p.TotpPendingEnc)
 	if err != nil {
@@ -234,7 +234,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, token, code string, c Client)
 	}
 	step, ok := MatchTOTP(string(secret), code, now)
 	if !ok {
-		return Result{}, nil, errs.Field("code_wrong", "code", "that code does not match: check the time on your phone, and type the code your app shows now")
+		return Result{}, nil, errs.Field(CodeCodeWrong, "code", "that code does not match: check the time on your phone, and type the code your app shows now")
 	}
 	codes, hashes := NewRecoveryCodes()
 	var res Result

@@ -9,7 +9,7 @@ import (
 
 // ErrBusy refuses a password check when the hashing queue is full. The
 // attempt is not counted: she may simply try again.
-var ErrBusy = errs.New("signin_busy", "the server is busy checking other sign-ins: try again in a few seconds")
+var ErrBusy = errs.New(CodeSigninBusy, "the server is busy checking other sign-ins: try again in a few seconds")
 
 // hashQueue bounds password hashing. At most run hashes are computed at
 // once (each takes Params.Memory), at most wait more wait for a turn, and

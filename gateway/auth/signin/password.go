@@ -108,13 +108,13 @@ func CheckPassword(password, name string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
-		return errs.Field("password_invalid", "password", "the password is not valid text")
+		return errs.Field(CodePasswordInvalid, "password", "the password is not valid text")
 	case n < MinPasswordLen:
-		return errs.Field("password_too_short", "password", "a password needs at least %d characters; a few words together make a good one", MinPasswordLen)
+		return errs.Field(CodePasswordTooShort, "password", "a password needs at least %d characters; a few words together make a good one", MinPasswordLen)
 	case n > MaxPasswordLen:
-		return errs.Field("password_too_long", "password", "a password may have at most %d characters", MaxPasswordLen)
+		return errs.Field(CodePasswordTooLong, "password", "a password may have at most %d characters", MaxPasswordLen)
 	case name != "" && strings.Contains(strings.ToLower(password), strings.ToLower(name)):
-		return errs.Field("password_contains_name", "password", "the password must not contain the user name")
+		return errs.Field(CodePasswordContainsName, "password", "the password must not contain the user name")
 	}
 	return nil
 }

@@ -255,15 +255,15 @@ type Result struct {
 // Errors shown to her. A failed sign-in never says whether the name
 // exists.
 var (
-	ErrBadCredentials = errs.New("signin_failed", "the name or the password is wrong, or this user cannot sign in")
-	ErrBadCode        = errs.Field("code_wrong", "code", "that code is wrong or too old: type the code your app shows now, or one of your recovery codes")
-	ErrCodeReplayed   = errs.Field("code_used", "code", "that code was already used: wait for the next one")
-	ErrNoSession      = errs.New("session_ended", "your session has ended: sign in again")
-	ErrWrongStage     = errs.New("wrong_stage", "this step is not the next one of your sign-in")
-	ErrPasswordWrong  = errs.Field("password_wrong", "current", "the current password is wrong")
+	ErrBadCredentials = errs.New(CodeSigninFailed, "the name or the password is wrong, or this user cannot sign in")
+	ErrBadCode        = errs.Field(CodeCodeWrong, "code", "that code is wrong or too old: type the code your app shows now, or one of your recovery codes")
+	ErrCodeReplayed   = errs.Field(CodeCodeUsed, "code", "that code was already used: wait for the next one")
+	ErrNoSession      = errs.New(CodeSessionEnded, "your session has ended: sign in again")
+	ErrWrongStage     = errs.New(CodeWrongStage, "this step is not the next one of your sign-in")
+	ErrPasswordWrong  = errs.Field(CodePasswordWrong, "current", "the current password is wrong")
 	// ErrReauthRequired: changing the second step or the recovery codes
 	// needs her password (and current code) typed again first.
-	ErrReauthRequired = errs.New("reauth_required", "type your password again to confirm it is you")
+	ErrReauthRequired = errs.New(CodeReauthRequired, "type your password again to confirm it is you")
 	// ErrSecondFactorNeeded ends a signed-in session whose role now needs
 	// a second step she has not set up (she was promoted): signing in
 	// again takes her through the enrolment step, right after her
@@ -275,7 +275,7 @@ var (
 	// client lock everybody out; a bucket per connection would let anyone
 	// escape the address limit by reconnecting. Refusing fails closed and
 	// shows the misconfiguration at once.
-	ErrNoAddress = errs.New("client_address_unknown", "the server cannot tell where this request comes from, so it cannot sign anyone in: tell your administrator")
+	ErrNoAddress = errs.New(CodeClientAddressUnknown, "the server cannot tell where this request comes from, so it cannot sign anyone in: tell your administrator")
 )
 
 // Throttled is the cause inside a signin_throttled error: how long to wait.
@@ -692,13 +692,13 @@ func (s *Service) SetPreferences(ctx context.Context, token, lang, zone string) 
 	if lang != "" {
 		tag, err := language.Parse(lang)
 		if err != nil || len(tag.String()) > 35 {
-			return errs.Field("invalid_language", "language", "not a language tag")
+			return errs.Field(CodeInvalidLanguage, "language", "not a language tag")
 		}
 		lang = tag.String()
 	}
 	if zone != "" {
 		if _, err := time.LoadLocation(zone); err != nil || zone == "Local" || len(zone) > 64 {
-			return errs.Field("invalid_time_zone", "time_zone", "not a time zone name such as Europe/Madrid")
+			return errs.Field(CodeInvalidTimeZone, "time_zone", "not a time zone name such as Europe/Madrid")
 		}
 	}
 	return s.q.SetPreferences(ctx, db.SetPreferencesParams{

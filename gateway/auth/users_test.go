@@ -1,21 +1,28 @@
-package gateway
+package auth
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"safecontact/db"
 	"safecontact/db/dbtest"
-	"safecontact/gateway/auth"
 )
 
 // Disabling a user ends her console sessions in the same transaction
-// (signin.EndUserSessions), and nobody else's.
+// (signin.EndUserSessions), and nobody else's; each change is recorded
+// through the audit hook.
 func TestDisableUserEndsConsoleSessions(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.New(t)
 	ctx := context.Background()
+	var recorded []string
+	us := NewUsers(UsersDeps{DB: pool, Audit: func(_ context.Context, _ *db.Queries, _ *Actor, action string, _ map[string]any) error {
+		recorded = append(recorded, action)
+		return nil
+	}})
 	for _, name := range []string{"leaver", "stayer"} {
-		if _, err := AddUser(ctx, pool, auth.SystemActor("test"), name, auth.RoleStaff); err != nil {
+		if _, err := us.Add(ctx, SystemActor("test"), NewUser{Name: name, Role: RoleStaff}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := pool.Exec(`INSERT INTO console_sessions (token_hash, user_id, stage, created_at, last_seen_at, expires_at)
@@ -25,7 +32,7 @@ func TestDisableUserEndsConsoleSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := DisableUser(ctx, pool, auth.SystemActor("test"), "leaver"); err != nil {
+	if err := us.Disable(ctx, SystemActor("test"), "leaver"); err != nil {
 		t.Fatal(err)
 	}
 	count := func(name string) (n int) {
@@ -34,5 +41,8 @@ func TestDisableUserEndsConsoleSessions(t *testing.T) {
 	}
 	if count("leaver") != 0 || count("stayer") != 2 {
 		t.Fatalf("sessions left: leaver %d, stayer %d", count("leaver"), count("stayer"))
+	}
+	if strings.Join(recorded, ",") != "user.added,user.added,user.disabled" {
+		t.Fatalf("recorded %v", recorded)
 	}
 }
