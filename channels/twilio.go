@@ -284,6 +284,7 @@ type ProviderMessage struct {
 	Sid    string
 	Status string // our vocabulary (see ParseTwilioStatus); "" if not recognised
 	Body   string
+	SentAt time.Time // the provider's date_sent; zero if it gave none
 }
 
 // ListMessagesTo lists the messages sent to one recipient on a channel
@@ -296,12 +297,37 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
 		to = "whatsapp:" + to
 	}
-	api, c, cancel := t.api(ctx)
-	defer cancel()
 	p := &openapi.ListMessageParams{}
 	p.SetTo(to)
 	p.SetDateSentAfter(after.UTC())
-	p.SetPageSize(min(limit, 100))
+	return t.list(ctx, p, limit, true)
+}
+
+// ListMessagesSent lists every message the account sent between after and
+// before (Twilio's date_sent, both ends included), newest first, following
+// the listing's pages (up to 1,000 messages a page) until limit messages or
+// the end: reconciliation settles a burst of lost delivery reports with a
+// few of these calls instead of one fetch per message. Bodies are not
+// kept. A message still in Twilio's queue has no date_sent and is not
+// listed; Twilio documents day granularity for the filter, so the listing
+// may reach further than asked (callers match by sid, so that costs pages,
+// not correctness).
+func (t *Twilio) ListMessagesSent(ctx context.Context, after, before time.Time, limit int) ([]ProviderMessage, error) {
+	p := &openapi.ListMessageParams{}
+	p.SetDateSentAfter(after.UTC())
+	p.SetDateSentBefore(before.UTC())
+	return t.list(ctx, p, limit, false)
+}
+
+// list runs one paged listing (twilio-go follows next_page_uri within the
+// call's timeout).
+func (t *Twilio) list(ctx context.Context, p *openapi.ListMessageParams, limit int, bodies bool) ([]ProviderMessage, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	api, c, cancel := t.api(ctx)
+	defer cancel()
+	p.SetPageSize(min(limit, 1000))
 	p.SetLimit(limit)
 	msgs, err := api.ListMessage(p)
 	if err != nil {
@@ -316,8 +342,13 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 		if m.Status != nil {
 			pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
 		}
-		if m.Body != nil {
+		if bodies && m.Body != nil {
 			pm.Body = *m.Body
+		}
+		if m.DateSent != nil {
+			if at, err := time.Parse(time.RFC1123Z, *m.DateSent); err == nil {
+				pm.SentAt = at
+			}
 		}
 		out = append(out, pm)
 	}

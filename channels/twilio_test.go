@@ -553,9 +553,10 @@ func BenchmarkTwilioSendThroughFake(b *testing.B) {
 }
 
 // TestTwilioListMessagesTo: twilio-go's list call against the fake finds
-// what was sent to her since a time, and nothing to anyone else.
+// what was sent to her since a time, and nothing to anyone else; a message
+// still in the provider's queue (no date_sent) is not listed.
 func TestTwilioListMessagesTo(t *testing.T) {
-	tw, _ := newTwilio(t, TwilioConfig{From: smsFrom})
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
 	ctx := context.Background()
 	before := time.Now().Add(-time.Minute)
 	rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "one text"})
@@ -565,11 +566,93 @@ func TestTwilioListMessagesTo(t *testing.T) {
 	if _, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"}); err != nil {
 		t.Fatal(err)
 	}
+	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20); err != nil || len(got) != 0 {
+		t.Fatalf("list while queued: %+v %v", got, err)
+	}
+	if err := f.SetStatus(rc.ProviderID, "sent"); err != nil {
+		t.Fatal(err)
+	}
 	got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20)
-	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "queued" {
+	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "sent" ||
+		got[0].SentAt.Before(before) {
 		t.Fatalf("list: %+v %v", got, err)
 	}
 	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, time.Now().Add(time.Minute), 20); err != nil || len(got) != 0 {
 		t.Fatalf("list after: %+v %v", got, err)
+	}
+}
+
+// TestTwilioListMessagesSent: the window listing goes through twilio-go's
+// paging (next_page_uri with PageToken, as Twilio pages) and returns every
+// message sent in the window, newest first, without bodies; messages sent
+// outside it or still queued are left out, and limit stops the paging.
+func TestTwilioListMessagesSent(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(4)
+	ctx := context.Background()
+	send := func(status string) string {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status != "" {
+			if err := f.SetStatus(rc.ProviderID, status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return rc.ProviderID
+	}
+	send("delivered") // before the window
+	time.Sleep(5 * time.Millisecond)
+	from := time.Now()
+	want := map[string]string{}
+	for i := range 10 {
+		st := []string{"delivered", "sent", "undelivered"}[i%3]
+		want[send(st)] = st
+	}
+	queued := send("") // still queued: no date_sent
+	to := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	send("delivered") // after the window
+	// The window is given to the second: widen it by the rounding.
+	got, err := tw.ListMessagesSent(ctx, from.Truncate(time.Second), to.Add(time.Second), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for i, m := range got {
+		if i > 0 && m.SentAt.After(got[i-1].SentAt) {
+			t.Fatalf("not newest first at %d", i)
+		}
+		if m.Body != "" {
+			t.Fatal("the window listing kept a body")
+		}
+		seen[m.Sid] = m.Status
+	}
+	if _, ok := seen[queued]; ok {
+		t.Fatal("a queued message (no date_sent) was listed")
+	}
+	for sid, st := range want {
+		if seen[sid] != st {
+			t.Fatalf("%s: listed as %q, want %q", sid, seen[sid], st)
+		}
+	}
+	pages := 0
+	for _, r := range f.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json") {
+			pages++
+			if pages > 1 && !strings.HasPrefix(r.Form.Get("PageToken"), "PA") {
+				t.Fatalf("page %d without a PageToken: %v", pages, r.Form)
+			}
+			if r.Form.Get("DateSent>") == "" || r.Form.Get("DateSent<") == "" {
+				t.Fatalf("page %d lost the window: %v", pages, r.Form)
+			}
+		}
+	}
+	if pages < 3 {
+		t.Fatalf("%d pages for %d messages at 4 a page", pages, len(got))
+	}
+	if got, err := tw.ListMessagesSent(ctx, from.Truncate(time.Second), to.Add(time.Second), 5); err != nil || len(got) != 5 {
+		t.Fatalf("limit 5: %d %v", len(got), err)
 	}
 }
