@@ -86,6 +86,7 @@ type Server struct {
 	reconcileCfg   ReconcileConfig
 	// reconcileUnproven counts messages the provider's answers could not place, by reason.
 	reconcileUnproven *prometheus.CounterVec
+	reconcileListed   prometheus.Counter
 }
 
 // Close stops the server's own background work (not the relay, workers or
