@@ -177,7 +177,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
-	v1 := r.Group("/v1", s.apiHeaders, s.limitBody(1<<20), s.authenticate)
+	v1 := r.Group("/v1", s.apiDeadline, s.apiHeaders, s.limitBody(1<<20), s.authenticate)
 	staff := v1.Group("", s.require(RoleStaff))
 	staff.POST("/participants", s.createParticipant)
 	staff.GET("/participants", s.listParticipants)
