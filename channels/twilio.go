@@ -303,20 +303,68 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	return t.list(ctx, p, limit, true)
 }
 
-// ListMessagesSent lists every message the account sent between after and
-// before (Twilio's date_sent, both ends included), newest first, following
-// the listing's pages (up to 1,000 messages a page) until limit messages or
-// the end: reconciliation settles a burst of lost delivery reports with a
-// few of these calls instead of one fetch per message. Bodies are not
-// kept. A message still in Twilio's queue has no date_sent and is not
-// listed; Twilio documents day granularity for the filter, so the listing
-// may reach further than asked (callers match by sid, so that costs pages,
-// not correctness).
+// ListMessagesSent lists the messages the account sent between after and
+// before (Twilio's date_sent), newest first, reading the listing's pages
+// (up to 1,000 messages a page) as next_page_uri gives them until limit
+// messages were read or the listing is past the window: reconciliation
+// settles a burst of lost delivery reports with a few of these calls
+// instead of one fetch per message. Bodies are not kept. A message still
+// in Twilio's queue has no date_sent and is not listed. Twilio documents
+// its DateSent filter by day (YYYY-MM-DD); twilio-go sends the full time,
+// and whichever Twilio honours, the window is applied here too: messages
+// outside it are dropped, and reading stops at the first one older than
+// after (newest first, nothing older can follow). So a day-wide answer
+// costs the pages between the newest message and the window, not the day.
 func (t *Twilio) ListMessagesSent(ctx context.Context, after, before time.Time, limit int) ([]ProviderMessage, error) {
+	if limit < 1 {
+		return nil, nil
+	}
 	p := &openapi.ListMessageParams{}
 	p.SetDateSentAfter(after.UTC())
 	p.SetDateSentBefore(before.UTC())
-	return t.list(ctx, p, limit, false)
+	p.SetPageSize(min(limit, 1000))
+	api, c, cancel := t.api(ctx)
+	defer cancel()
+	from, to := after.Truncate(time.Second), before // date_sent has whole seconds
+	var out []ProviderMessage
+	token, page, read := "", "", 0
+	for {
+		resp, err := api.PageMessage(p, token, page)
+		if err != nil {
+			return nil, c.classify(err, false)
+		}
+		if resp == nil {
+			return nil, badResponse()
+		}
+		past := false
+		for _, m := range resp.Messages {
+			if read == limit {
+				return out, nil
+			}
+			read++
+			pm, ok := providerMessage(m, false)
+			switch {
+			case !ok || pm.SentAt.IsZero() || pm.SentAt.After(to):
+				continue
+			case pm.SentAt.Before(from):
+				past = true
+				continue
+			}
+			out = append(out, pm)
+		}
+		if past || read >= limit || resp.NextPageUri == nil || *resp.NextPageUri == "" {
+			return out, nil
+		}
+		next, err := url.Parse(*resp.NextPageUri)
+		if err != nil {
+			return nil, badResponse()
+		}
+		nq := next.Query()
+		if nq.Get("PageToken") == token && nq.Get("Page") == page {
+			return nil, badResponse() // the same page again: never loop
+		}
+		token, page = nq.Get("PageToken"), nq.Get("Page")
+	}
 }
 
 // list runs one paged listing (twilio-go follows next_page_uri within the
@@ -335,24 +383,32 @@ func (t *Twilio) list(ctx context.Context, p *openapi.ListMessageParams, limit i
 	}
 	out := make([]ProviderMessage, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Sid == nil || !isMessageSid(*m.Sid) {
-			continue
+		if pm, ok := providerMessage(m, bodies); ok {
+			out = append(out, pm)
 		}
-		pm := ProviderMessage{Sid: *m.Sid}
-		if m.Status != nil {
-			pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
-		}
-		if bodies && m.Body != nil {
-			pm.Body = *m.Body
-		}
-		if m.DateSent != nil {
-			if at, err := time.Parse(time.RFC1123Z, *m.DateSent); err == nil {
-				pm.SentAt = at
-			}
-		}
-		out = append(out, pm)
 	}
 	return out, nil
+}
+
+// providerMessage reads one listed message; ok is false for a sid of an
+// unexpected shape.
+func providerMessage(m openapi.ApiV2010Message, body bool) (ProviderMessage, bool) {
+	if m.Sid == nil || !isMessageSid(*m.Sid) {
+		return ProviderMessage{}, false
+	}
+	pm := ProviderMessage{Sid: *m.Sid}
+	if m.Status != nil {
+		pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
+	}
+	if body && m.Body != nil {
+		pm.Body = *m.Body
+	}
+	if m.DateSent != nil {
+		if at, err := time.Parse(time.RFC1123Z, *m.DateSent); err == nil {
+			pm.SentAt = at
+		}
+	}
+	return pm, true
 }
 
 // ---- transport ----

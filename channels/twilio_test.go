@@ -656,3 +656,50 @@ func TestTwilioListMessagesSent(t *testing.T) {
 		t.Fatalf("limit 5: %d %v", len(got), err)
 	}
 }
+
+// TestTwilioListMessagesSentByDay: when the provider filters DateSent by
+// whole days (as Twilio documents), the listing still returns only the
+// window, and stops reading at the first page that reaches past it.
+func TestTwilioListMessagesSentByDay(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(3)
+	f.SetDateSentByDay(true)
+	ctx := context.Background()
+	send := func() string {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetStatus(rc.ProviderID, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		return rc.ProviderID
+	}
+	for range 12 {
+		send() // earlier the same day: outside the window
+	}
+	time.Sleep(1100 * time.Millisecond) // date_sent has whole seconds
+	from := time.Now()
+	want := map[string]bool{send(): true, send(): true}
+	to := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	later := send() // newer than the window, still that day
+	n0 := f.RequestCount()
+	got, err := tw.ListMessagesSent(ctx, from, to, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d, want the %d in the window (later one: %s)", len(got), len(want), later)
+	}
+	for _, m := range got {
+		if !want[m.Sid] {
+			t.Fatalf("%s listed, not in the window", m.Sid)
+		}
+	}
+	// 15 messages that day at 3 a page: the window is on the first page
+	// or two, and reading stops past it instead of walking all 5.
+	if pages := f.RequestCount() - n0; pages > 2 {
+		t.Fatalf("%d pages read for a window on the first two", pages)
+	}
+}

@@ -109,6 +109,7 @@ type Fake struct {
 	latency  atomic.Int64 // nanoseconds
 	record   atomic.Bool
 	pageSize atomic.Int32 // largest list page; 0 = Twilio's 1000
+	byDay    atomic.Bool  // DateSent filters by whole days
 
 	failMu   sync.Mutex
 	failNext []Failure // FIFO of pending one-shot failures
@@ -235,6 +236,11 @@ func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
 // PageSize asks (Twilio's cap is 1000), so a test sees paging with a few
 // messages.
 func (f *Fake) SetMaxPageSize(n int) { f.pageSize.Store(int32(n)) }
+
+// SetDateSentByDay makes the listing's DateSent> and DateSent< filter by
+// whole UTC days, ignoring the time, as Twilio documents them
+// (YYYY-MM-DD): a client must not rely on the time being honoured.
+func (f *Fake) SetDateSentByDay(on bool) { f.byDay.Store(on) }
 
 // SetCallbackConcurrency bounds how many automatic callbacks are posted at
 // once (default 64). Call it before traffic starts.
@@ -975,6 +981,14 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	if token != "" && !strings.HasPrefix(token, "PA") {
 		writeErr(w, http.StatusBadRequest, 20001, "Invalid PageToken")
 		return
+	}
+	if f.byDay.Load() {
+		if !after.IsZero() {
+			after = after.UTC().Truncate(24 * time.Hour)
+		}
+		if !before.IsZero() {
+			before = before.UTC().Truncate(24 * time.Hour).Add(24*time.Hour - time.Nanosecond)
+		}
 	}
 	to, from := q.Get("To"), q.Get("From")
 	dated := !after.IsZero() || !before.IsZero()
