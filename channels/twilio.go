@@ -303,65 +303,81 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	return t.list(ctx, p, limit, true)
 }
 
-// ListMessagesSent lists the messages the account sent between after and
-// before (Twilio's date_sent), newest first, reading the listing's pages
-// (up to 1,000 messages a page) as next_page_uri gives them until limit
-// messages were read or the listing is past the window: reconciliation
-// settles a burst of lost delivery reports with a few of these calls
-// instead of one fetch per message. Bodies are not kept. A message still
-// in Twilio's queue has no date_sent and is not listed. Twilio documents
-// its DateSent filter by day (YYYY-MM-DD); twilio-go sends the full time,
-// and whichever Twilio honours, the window is applied here too: messages
-// outside it are dropped, and reading stops at the first one older than
-// after (newest first, nothing older can follow). So a day-wide answer
-// costs the pages between the newest message and the window, not the day.
-func (t *Twilio) ListMessagesSent(ctx context.Context, after, before time.Time, limit int) ([]ProviderMessage, error) {
+// ListMessagesSent lists the messages sent between after and before
+// (Twilio's date_sent), to one recipient on a channel or, with to "", to
+// everyone, newest first, reading the listing's pages (up to 1,000
+// messages a page) as next_page_uri gives them until limit messages were
+// read or the listing is past the window: reconciliation settles a burst
+// of lost delivery reports with a few of these calls instead of one fetch
+// per message. Bodies are not kept. A message still in Twilio's queue has
+// no date_sent and is not listed. covered says the listing reached the
+// window's older edge or its end (a message of the window that is not
+// listed was not sent in it); false when limit cut it first.
+//
+// Twilio documents its DateSent filter by day (YYYY-MM-DD); twilio-go
+// sends the full time. Whichever Twilio honours, the window is applied
+// here too: messages outside it are dropped, and reading stops at the
+// first one older than after (newest first, nothing older follows). A
+// day-wide answer thus costs the pages between the newest message of the
+// day and the window; for an account sending hundreds a second that can
+// exceed limit (covered false), and a listing per recipient does better.
+func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
-		return nil, nil
+		return nil, false, nil
 	}
 	p := &openapi.ListMessageParams{}
+	if to != "" {
+		if !isE164(strings.TrimPrefix(to, "whatsapp:")) {
+			return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
+		}
+		if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
+			to = "whatsapp:" + to
+		}
+		p.SetTo(to)
+	}
 	p.SetDateSentAfter(after.UTC())
 	p.SetDateSentBefore(before.UTC())
 	p.SetPageSize(min(limit, 1000))
 	api, c, cancel := t.api(ctx)
 	defer cancel()
-	from, to := after.Truncate(time.Second), before // date_sent has whole seconds
+	from, until := after.Truncate(time.Second), before // date_sent has whole seconds
 	var out []ProviderMessage
 	token, page, read := "", "", 0
 	for {
 		resp, err := api.PageMessage(p, token, page)
 		if err != nil {
-			return nil, c.classify(err, false)
+			return nil, false, c.classify(err, false)
 		}
 		if resp == nil {
-			return nil, badResponse()
+			return nil, false, badResponse()
 		}
-		past := false
 		for _, m := range resp.Messages {
 			if read == limit {
-				return out, nil
+				return out, false, nil
 			}
 			read++
 			pm, ok := providerMessage(m, false)
 			switch {
-			case !ok || pm.SentAt.IsZero() || pm.SentAt.After(to):
+			case !ok || pm.SentAt.IsZero() || pm.SentAt.After(until):
 				continue
 			case pm.SentAt.Before(from):
-				past = true
-				continue
+				return out, true, nil // past the window
 			}
 			out = append(out, pm)
 		}
-		if past || read >= limit || resp.NextPageUri == nil || *resp.NextPageUri == "" {
-			return out, nil
+		if resp.NextPageUri == nil || *resp.NextPageUri == "" {
+			return out, true, nil
+		}
+		if read >= limit {
+			return out, false, nil
 		}
 		next, err := url.Parse(*resp.NextPageUri)
 		if err != nil {
-			return nil, badResponse()
+			return nil, false, badResponse()
 		}
 		nq := next.Query()
 		if nq.Get("PageToken") == token && nq.Get("Page") == page {
-			return nil, badResponse() // the same page again: never loop
+			return nil, false, badResponse() // the same page again: never loop
 		}
 		token, page = nq.Get("PageToken"), nq.Get("Page")
 	}

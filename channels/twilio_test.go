@@ -615,9 +615,9 @@ func TestTwilioListMessagesSent(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	send("delivered") // after the window
 	// The window is given to the second: widen it by the rounding.
-	got, err := tw.ListMessagesSent(ctx, from.Truncate(time.Second), to.Add(time.Second), 100)
-	if err != nil {
-		t.Fatal(err)
+	got, covered, err := tw.ListMessagesSent(ctx, "", "", from.Truncate(time.Second), to.Add(time.Second), 100)
+	if err != nil || !covered {
+		t.Fatal(covered, err)
 	}
 	seen := map[string]string{}
 	for i, m := range got {
@@ -652,8 +652,23 @@ func TestTwilioListMessagesSent(t *testing.T) {
 	if pages < 3 {
 		t.Fatalf("%d pages for %d messages at 4 a page", pages, len(got))
 	}
-	if got, err := tw.ListMessagesSent(ctx, from.Truncate(time.Second), to.Add(time.Second), 5); err != nil || len(got) != 5 {
-		t.Fatalf("limit 5: %d %v", len(got), err)
+	if got, covered, err := tw.ListMessagesSent(ctx, "", "", from.Truncate(time.Second), to.Add(time.Second), 5); err != nil || len(got) != 5 || covered {
+		t.Fatalf("limit 5: %d covered %v %v", len(got), covered, err)
+	}
+	// To one recipient: only hers.
+	other, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetStatus(other.ProviderID, "delivered")
+	hers, covered, err := tw.ListMessagesSent(ctx, "sms", herNumber, from.Truncate(time.Second), time.Now().Add(time.Second), 100)
+	if err != nil || !covered || len(hers) < len(want)+1 { // and the one after the window (and the one before, in the same second)
+		t.Fatalf("to her: %d covered %v %v", len(hers), covered, err)
+	}
+	for _, m := range hers {
+		if m.Sid == other.ProviderID {
+			t.Fatal("listed another recipient's message")
+		}
 	}
 }
 
@@ -685,9 +700,9 @@ func TestTwilioListMessagesSentByDay(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	later := send() // newer than the window, still that day
 	n0 := f.RequestCount()
-	got, err := tw.ListMessagesSent(ctx, from, to, 1000)
-	if err != nil {
-		t.Fatal(err)
+	got, covered, err := tw.ListMessagesSent(ctx, "", "", from, to, 1000)
+	if err != nil || !covered {
+		t.Fatal(covered, err)
 	}
 	if len(got) != len(want) {
 		t.Fatalf("listed %d, want the %d in the window (later one: %s)", len(got), len(want), later)

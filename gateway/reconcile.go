@@ -76,7 +76,7 @@ import (
 type ProviderLookup interface {
 	FetchMessageStatus(ctx context.Context, sid string) (string, error)
 	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, error)
-	ListMessagesSent(ctx context.Context, after, before time.Time, limit int) ([]channels.ProviderMessage, error)
+	ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 }
 
 // ReconcileConfig tunes reconciliation (defaults in parentheses).
@@ -270,9 +270,12 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 // listings of the provider's messages by send window: candidates in send
 // order, WindowBatch at a time, one paged listing for the window they
 // span, matched by sid. A listed message is settled (forward only) and
-// checked like a fetched one. What a listing does not show proves nothing
-// (the provider's queue, a window cut at WindowMax): those rows are
-// returned for the per-message path. It returns how many changed.
+// checked like a fetched one. A listing cut by WindowMax before it reached
+// the window's older edge (a busy account, or a provider that filters by
+// whole days) is followed by one listing per recipient for recipients with
+// several candidates left. What no listing shows proves nothing (the
+// provider's queue, a cut listing): those rows are returned for the
+// per-message path. It returns how many changed.
 func (sc *Scheduler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
 	s, cfg := sc.s, sc.s.reconcileCfg
 	n := 0
@@ -296,51 +299,130 @@ func (sc *Scheduler) reconcileWindows(ctx context.Context, now time.Time) (int, 
 			// Too few for a listing to be cheaper than a fetch each.
 			return n, append(left, cands...), nil
 		}
-		lo, hi := cands[0].SendAt, cands[0].UpdatedAt
-		for _, r := range cands {
-			lo, hi = minTime(lo, r.SendAt), maxTime(hi, r.UpdatedAt)
+		changed, missing, covered, err := sc.settleWindow(ctx, "", "", cands, now)
+		n += changed
+		if err == nil && !covered {
+			changed, missing, err = sc.settleByRecipient(ctx, missing, now)
+			n += changed
 		}
-		lctx, cancel := context.WithTimeout(ctx, cfg.WindowTimeout)
-		listed, err := s.providerLookup.ListMessagesSent(lctx, lo.Add(-cfg.WindowSlack), minTime(hi.Add(cfg.WindowSlack), now), cfg.WindowMax)
-		cancel()
+		left = append(left, missing...)
 		if err != nil {
-			return n, append(left, cands...), err
-		}
-		sc.s.reconcileListed.Add(float64(len(listed)))
-		byID := make(map[string]channels.ProviderMessage, len(listed))
-		for _, pm := range listed {
-			byID[pm.Sid] = pm
-		}
-		var checked []uuid.UUID
-		var nextAt []time.Time
-		var updates []statusReq
-		for _, r := range cands {
-			pm, ok := byID[r.ProviderID.String]
-			if !ok || pm.Status == "" {
-				left = append(left, r)
-				continue
-			}
-			checked = append(checked, r.ID)
-			nextAt = append(nextAt, now.Add(cfg.nextCheckIn(r.ReconcileChecks)))
-			status := pm.Status
-			if statusRank(status) < statusRank(StatusSent) {
-				status = StatusSent // the provider has it
-			}
-			updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
-		}
-		if len(checked) == 0 {
-			return n, left, nil // this window showed none of them
-		}
-		if err := s.q.MarkReconcileCheckedMany(ctx, db.MarkReconcileCheckedManyParams{Ids: db.Array(checked), NextAts: db.Array(nextAt)}); err != nil {
 			return n, left, err
 		}
-		changed, err := s.applyStatusUpdates(ctx, updates, SystemActor("reconcile"), "reconciled")
-		n += changed
+		if len(missing) == len(cands) {
+			return n, left, nil // the listings showed none of them
+		}
+	}
+	return n, left, nil
+}
+
+// settleByRecipient lists the provider's messages to each recipient with
+// two or more of cands, in their send window, and settles what it shows; a
+// recipient with one is left to a fetch (one call either way). It returns
+// how many changed and the candidates not settled.
+func (sc *Scheduler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+	type recipient struct {
+		participant int64
+		channel     string
+	}
+	groups := map[recipient][]db.ReconcileCandidatesRow{}
+	var order []recipient
+	for _, r := range cands {
+		k := recipient{r.ParticipantID, r.Channel}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	n := 0
+	var left []db.ReconcileCandidatesRow
+	for i, k := range order {
+		g := groups[k]
+		if len(g) < 2 || ctx.Err() != nil {
+			left = append(left, g...)
+			continue
+		}
+		num, err := sc.recipientNumber(ctx, k.participant, k.channel)
 		if err != nil {
+			sc.log.Warn("reconcile: her number could not be read; her messages are asked about one by one", "err", redactErr(err))
+			left = append(left, g...)
+			continue
+		}
+		changed, missing, _, err := sc.settleWindow(ctx, k.channel, num, g, now)
+		n += changed
+		left = append(left, missing...)
+		if err != nil {
+			for _, rest := range order[i+1:] {
+				left = append(left, groups[rest]...)
+			}
 			return n, left, err
 		}
 	}
 	return n, left, nil
+}
+
+// settleWindow lists the provider's messages (to one recipient, or to all
+// with to "") in the window cands span, and settles the candidates it
+// shows. It returns how many changed, the candidates not shown and whether
+// the listing covered the window.
+func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
+	s, cfg := sc.s, sc.s.reconcileCfg
+	lo, hi := cands[0].SendAt, cands[0].UpdatedAt
+	for _, r := range cands {
+		lo, hi = minTime(lo, r.SendAt), maxTime(hi, r.UpdatedAt)
+	}
+	lctx, cancel := context.WithTimeout(ctx, cfg.WindowTimeout)
+	listed, covered, err := s.providerLookup.ListMessagesSent(lctx, channel, to, lo.Add(-cfg.WindowSlack), minTime(hi.Add(cfg.WindowSlack), now), cfg.WindowMax)
+	cancel()
+	if err != nil {
+		return 0, cands, false, err
+	}
+	s.reconcileListed.Add(float64(len(listed)))
+	byID := make(map[string]channels.ProviderMessage, len(listed))
+	for _, pm := range listed {
+		byID[pm.Sid] = pm
+	}
+	var left []db.ReconcileCandidatesRow
+	var checked []uuid.UUID
+	var nextAt []time.Time
+	var updates []statusReq
+	for _, r := range cands {
+		pm, ok := byID[r.ProviderID.String]
+		if !ok || pm.Status == "" {
+			left = append(left, r)
+			continue
+		}
+		checked = append(checked, r.ID)
+		nextAt = append(nextAt, now.Add(cfg.nextCheckIn(r.ReconcileChecks)))
+		status := pm.Status
+		if statusRank(status) < statusRank(StatusSent) {
+			status = StatusSent // the provider has it
+		}
+		updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
+	}
+	if len(checked) == 0 {
+		return 0, left, covered, nil
+	}
+	if err := s.q.MarkReconcileCheckedMany(ctx, db.MarkReconcileCheckedManyParams{Ids: db.Array(checked), NextAts: db.Array(nextAt)}); err != nil {
+		return 0, cands, covered, err
+	}
+	changed, err := s.applyStatusUpdates(ctx, updates, SystemActor("reconcile"), "reconciled")
+	return changed, left, covered, err
+}
+
+// recipientNumber is her number on a channel (WhatsApp's own if she has
+// one), decrypted for a provider call: never logged or stored.
+func (sc *Scheduler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
+	p, err := sc.s.q.ParticipantByID(ctx, participantID)
+	if err != nil {
+		return "", err
+	}
+	numEnc := p.PhoneEnc
+	if channel == string(consent.WhatsApp) && len(p.WhatsappEnc) > 0 {
+		numEnc = p.WhatsappEnc
+	}
+	num, err := sc.s.keys.Open(keys.Contact, numEnc)
+	return string(num), err
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -383,15 +465,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if err != nil {
 		return false, err
 	}
-	p, err := s.q.ParticipantByID(ctx, m.ParticipantID)
-	if err != nil {
-		return false, err
-	}
-	numEnc := p.PhoneEnc
-	if m.Channel == string(consent.WhatsApp) && len(p.WhatsappEnc) > 0 {
-		numEnc = p.WhatsappEnc
-	}
-	num, err := s.keys.Open(keys.Contact, numEnc)
+	num, err := sc.recipientNumber(ctx, m.ParticipantID, m.Channel)
 	if err != nil {
 		return false, err
 	}
@@ -409,7 +483,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	limit := s.reconcileCfg.ListLimit
 	cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
 	defer cancel()
-	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, string(num), m.SendAt.Add(-time.Minute), limit)
+	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, num, m.SendAt.Add(-time.Minute), limit)
 	if err != nil {
 		return false, err
 	}

@@ -24,10 +24,10 @@ func (h *hangingLookup) ListMessagesTo(ctx context.Context, _, _ string, _ time.
 	return nil, ctx.Err()
 }
 
-func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ time.Time, _ int) ([]channels.ProviderMessage, error) {
+func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ string, _, _ time.Time, _ int) ([]channels.ProviderMessage, bool, error) {
 	h.calls.Add(1)
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return nil, false, ctx.Err()
 }
 
 // TestReconcileOutOfTheTick: reconciliation is not a scheduler step (a

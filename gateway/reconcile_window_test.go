@@ -111,3 +111,80 @@ func TestReconcileByWindow(t *testing.T) {
 		assertForwardHistory(t, p.do(RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
 	}
 }
+
+// TestReconcileByRecipient: when the window listing is cut before it
+// reaches the candidates (here the provider filters by whole days, as
+// Twilio documents, and newer messages of other senders fill WindowMax),
+// each recipient with several candidates gets one listing of her own
+// messages, and they are settled without a fetch each.
+func TestReconcileByRecipient(t *testing.T) {
+	p := newPipeline(t)
+	p.stop()
+	tw := mustTwilio(t, p).(*channels.Twilio)
+	p.fake.SetMaxPageSize(5)
+	p.fake.SetDateSentByDay(true)
+	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 1, WindowMin: 2, WindowMax: 10})
+	q := db.New(p.db)
+	ctx := context.Background()
+	var stuck []uuid.UUID
+	for _, phone := range []string{"+34 612 000 994", "+34 612 000 993"} {
+		code := p.consentingParticipant(phone, false)
+		for range 3 {
+			r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+			if r.Status != 202 {
+				t.Fatalf("accept: %d %s", r.Status, r.Body)
+			}
+			id := uuid.MustParse(r.json(t)["id"].(string))
+			m, _ := q.MessageByID(ctx, id)
+			part, _ := q.ParticipantByID(ctx, m.ParticipantID)
+			out, err := p.worker.outgoing(m, part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.StatusCallback = ""
+			rc, err := tw.Send(ctx, *out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.fake.SetStatus(rc.ProviderID, "delivered")
+			p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+			if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, rc.ProviderID); err != nil {
+				t.Fatal(err)
+			}
+			stuck = append(stuck, id)
+		}
+	}
+	// Newer messages of the same account to someone else: a day-wide
+	// listing, newest first, meets these first.
+	for range 12 {
+		rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: "+34600000777", Body: "otro"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.fake.SetStatus(rc.ProviderID, "delivered")
+	}
+	before := len(p.fake.Requests())
+	sc := p.srv.NewScheduler()
+	n, err := sc.reconcile(ctx, time.Now().Add(3*time.Minute))
+	if err != nil || n != len(stuck) {
+		t.Fatalf("reconcile: %d %v, want %d settled", n, err, len(stuck))
+	}
+	for _, id := range stuck {
+		if m, _ := q.MessageByID(ctx, id); m.Status != "delivered" {
+			t.Fatalf("%s: %s, want delivered", id, m.Status)
+		}
+	}
+	lists, fetches := 0, 0
+	for _, r := range p.fake.Requests()[before:] {
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json"):
+			lists++
+		case r.Method == http.MethodGet:
+			fetches++
+		}
+	}
+	// The cut window listing (2 pages of 5), then one page per recipient.
+	if fetches != 0 || lists != 4 {
+		t.Fatalf("%d listing pages and %d fetches, want 4 and 0", lists, fetches)
+	}
+}
