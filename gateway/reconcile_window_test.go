@@ -13,6 +13,26 @@ import (
 	"safecontact/db"
 )
 
+// sendWithoutCallback sends message id at the provider the way the worker
+// would, but with its delivery reports lost, and returns the provider's id.
+func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid.UUID) string {
+	t.Helper()
+	ctx := context.Background()
+	q := db.New(p.db)
+	m, _ := q.MessageByID(ctx, id)
+	part, _ := q.ParticipantByID(ctx, m.ParticipantID)
+	out, err := p.worker.outgoing(m, part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.StatusCallback = ""
+	rc, err := tw.Send(ctx, *out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc.ProviderID
+}
+
 // TestReconcileByWindow: a burst of lost delivery reports is settled from
 // a paged listing of the provider's messages by send window, many messages
 // per provider call, not one fetch each, in one pass whatever Batch is. A
@@ -37,28 +57,18 @@ func TestReconcileByWindow(t *testing.T) {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
 		id := uuid.MustParse(r.json(t)["id"].(string))
-		m, _ := q.MessageByID(ctx, id)
-		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-		out, err := p.worker.outgoing(m, part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out.StatusCallback = "" // its callbacks are lost
-		rc, err := tw.Send(ctx, *out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sid := sendWithoutCallback(t, p, tw, id)
 		if status != "queued" {
-			if err := p.fake.SetStatus(rc.ProviderID, status); err != nil {
+			if err := p.fake.SetStatus(sid, status); err != nil {
 				t.Fatal(err)
 			}
 		}
 		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
 		if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, created_at = now() - $3::interval WHERE id = $1`,
-			id, rc.ProviderID, created.String()); err != nil {
+			id, sid, created.String()); err != nil {
 			t.Fatal(err)
 		}
-		return id, rc.ProviderID
+		return id, sid
 	}
 	var burst []uuid.UUID
 	for range 30 {
@@ -135,20 +145,10 @@ func TestReconcileByRecipient(t *testing.T) {
 				t.Fatalf("accept: %d %s", r.Status, r.Body)
 			}
 			id := uuid.MustParse(r.json(t)["id"].(string))
-			m, _ := q.MessageByID(ctx, id)
-			part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-			out, err := p.worker.outgoing(m, part)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out.StatusCallback = ""
-			rc, err := tw.Send(ctx, *out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.fake.SetStatus(rc.ProviderID, "delivered")
+			sid := sendWithoutCallback(t, p, tw, id)
+			p.fake.SetStatus(sid, "delivered")
 			p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-			if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, rc.ProviderID); err != nil {
+			if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, sid); err != nil {
 				t.Fatal(err)
 			}
 			stuck = append(stuck, id)
