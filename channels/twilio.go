@@ -284,6 +284,7 @@ type ProviderMessage struct {
 	Sid    string
 	Status string // our vocabulary (see ParseTwilioStatus); "" if not recognised
 	Body   string
+	SentAt time.Time // the provider's date_sent; zero if it gave none
 }
 
 // ListMessagesTo lists the messages sent to one recipient on a channel
@@ -296,12 +297,101 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
 		to = "whatsapp:" + to
 	}
-	api, c, cancel := t.api(ctx)
-	defer cancel()
 	p := &openapi.ListMessageParams{}
 	p.SetTo(to)
 	p.SetDateSentAfter(after.UTC())
-	p.SetPageSize(min(limit, 100))
+	return t.list(ctx, p, limit, true)
+}
+
+// ListMessagesSent lists the messages sent between after and before
+// (Twilio's date_sent), to one recipient on a channel or, with to "", to
+// everyone, newest first, reading the listing's pages (up to 1,000
+// messages a page) as next_page_uri gives them until limit messages were
+// read or the listing is past the window: reconciliation settles a burst
+// of lost delivery reports with a few of these calls instead of one fetch
+// per message. Bodies are not kept. A message still in Twilio's queue has
+// no date_sent and is not listed. covered says the listing reached the
+// window's older edge or its end (a message of the window that is not
+// listed was not sent in it); false when limit cut it first.
+//
+// Twilio documents its DateSent filter by day (YYYY-MM-DD); twilio-go
+// sends the full time. Whichever Twilio honours, the window is applied
+// here too: messages outside it are dropped, and reading stops at the
+// first one older than after (newest first, nothing older follows). A
+// day-wide answer thus costs the pages between the newest message of the
+// day and the window; for an account sending hundreds a second that can
+// exceed limit (covered false), and a listing per recipient does better.
+func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
+	if limit < 1 {
+		return nil, false, nil
+	}
+	p := &openapi.ListMessageParams{}
+	if to != "" {
+		if !isE164(strings.TrimPrefix(to, "whatsapp:")) {
+			return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
+		}
+		if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
+			to = "whatsapp:" + to
+		}
+		p.SetTo(to)
+	}
+	p.SetDateSentAfter(after.UTC())
+	p.SetDateSentBefore(before.UTC())
+	p.SetPageSize(min(limit, 1000))
+	api, c, cancel := t.api(ctx)
+	defer cancel()
+	from, until := after.Truncate(time.Second), before // date_sent has whole seconds
+	var out []ProviderMessage
+	token, page, read := "", "", 0
+	for {
+		resp, err := api.PageMessage(p, token, page)
+		if err != nil {
+			return nil, false, c.classify(err, false)
+		}
+		if resp == nil {
+			return nil, false, badResponse()
+		}
+		for _, m := range resp.Messages {
+			if read == limit {
+				return out, false, nil
+			}
+			read++
+			pm, ok := providerMessage(m, false)
+			switch {
+			case !ok || pm.SentAt.IsZero() || pm.SentAt.After(until):
+				continue
+			case pm.SentAt.Before(from):
+				return out, true, nil // past the window
+			}
+			out = append(out, pm)
+		}
+		if resp.NextPageUri == nil || *resp.NextPageUri == "" {
+			return out, true, nil
+		}
+		if read >= limit {
+			return out, false, nil
+		}
+		next, err := url.Parse(*resp.NextPageUri)
+		if err != nil {
+			return nil, false, badResponse()
+		}
+		nq := next.Query()
+		if nq.Get("PageToken") == token && nq.Get("Page") == page {
+			return nil, false, badResponse() // the same page again: never loop
+		}
+		token, page = nq.Get("PageToken"), nq.Get("Page")
+	}
+}
+
+// list runs one paged listing (twilio-go follows next_page_uri within the
+// call's timeout).
+func (t *Twilio) list(ctx context.Context, p *openapi.ListMessageParams, limit int, bodies bool) ([]ProviderMessage, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	api, c, cancel := t.api(ctx)
+	defer cancel()
+	p.SetPageSize(min(limit, 1000))
 	p.SetLimit(limit)
 	msgs, err := api.ListMessage(p)
 	if err != nil {
@@ -309,19 +399,32 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	}
 	out := make([]ProviderMessage, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Sid == nil || !isMessageSid(*m.Sid) {
-			continue
+		if pm, ok := providerMessage(m, bodies); ok {
+			out = append(out, pm)
 		}
-		pm := ProviderMessage{Sid: *m.Sid}
-		if m.Status != nil {
-			pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
-		}
-		if m.Body != nil {
-			pm.Body = *m.Body
-		}
-		out = append(out, pm)
 	}
 	return out, nil
+}
+
+// providerMessage reads one listed message; ok is false for a sid of an
+// unexpected shape.
+func providerMessage(m openapi.ApiV2010Message, body bool) (ProviderMessage, bool) {
+	if m.Sid == nil || !isMessageSid(*m.Sid) {
+		return ProviderMessage{}, false
+	}
+	pm := ProviderMessage{Sid: *m.Sid}
+	if m.Status != nil {
+		pm.Status = twilioStatuses[strings.ToLower(*m.Status)]
+	}
+	if body && m.Body != nil {
+		pm.Body = *m.Body
+	}
+	if m.DateSent != nil {
+		if at, err := time.Parse(time.RFC1123Z, *m.DateSent); err == nil {
+			pm.SentAt = at
+		}
+	}
+	return pm, true
 }
 
 // ---- transport ----

@@ -553,9 +553,10 @@ func BenchmarkTwilioSendThroughFake(b *testing.B) {
 }
 
 // TestTwilioListMessagesTo: twilio-go's list call against the fake finds
-// what was sent to her since a time, and nothing to anyone else.
+// what was sent to her since a time, and nothing to anyone else; a message
+// still in the provider's queue (no date_sent) is not listed.
 func TestTwilioListMessagesTo(t *testing.T) {
-	tw, _ := newTwilio(t, TwilioConfig{From: smsFrom})
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
 	ctx := context.Background()
 	before := time.Now().Add(-time.Minute)
 	rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "one text"})
@@ -565,11 +566,155 @@ func TestTwilioListMessagesTo(t *testing.T) {
 	if _, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"}); err != nil {
 		t.Fatal(err)
 	}
+	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20); err != nil || len(got) != 0 {
+		t.Fatalf("list while queued: %+v %v", got, err)
+	}
+	if err := f.SetStatus(rc.ProviderID, "sent"); err != nil {
+		t.Fatal(err)
+	}
 	got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20)
-	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "queued" {
+	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "sent" ||
+		got[0].SentAt.Before(before) {
 		t.Fatalf("list: %+v %v", got, err)
 	}
 	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, time.Now().Add(time.Minute), 20); err != nil || len(got) != 0 {
 		t.Fatalf("list after: %+v %v", got, err)
+	}
+}
+
+// TestTwilioListMessagesSent: the window listing goes through twilio-go's
+// paging (next_page_uri with PageToken, as Twilio pages) and returns every
+// message sent in the window, newest first, without bodies; messages sent
+// outside it or still queued are left out, and limit stops the paging.
+func TestTwilioListMessagesSent(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(4)
+	ctx := context.Background()
+	send := func(status string) string {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status != "" {
+			if err := f.SetStatus(rc.ProviderID, status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return rc.ProviderID
+	}
+	send("delivered") // before the window
+	time.Sleep(5 * time.Millisecond)
+	from := time.Now()
+	want := map[string]string{}
+	for i := range 10 {
+		st := []string{"delivered", "sent", "undelivered"}[i%3]
+		want[send(st)] = st
+	}
+	queued := send("") // still queued: no date_sent
+	to := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	send("delivered") // after the window
+	// The window is given to the second: widen it by the rounding.
+	got, covered, err := tw.ListMessagesSent(ctx, "", "", from.Truncate(time.Second), to.Add(time.Second), 100)
+	if err != nil || !covered {
+		t.Fatal(covered, err)
+	}
+	seen := map[string]string{}
+	for i, m := range got {
+		if i > 0 && m.SentAt.After(got[i-1].SentAt) {
+			t.Fatalf("not newest first at %d", i)
+		}
+		if m.Body != "" {
+			t.Fatal("the window listing kept a body")
+		}
+		seen[m.Sid] = m.Status
+	}
+	if _, ok := seen[queued]; ok {
+		t.Fatal("a queued message (no date_sent) was listed")
+	}
+	for sid, st := range want {
+		if seen[sid] != st {
+			t.Fatalf("%s: listed as %q, want %q", sid, seen[sid], st)
+		}
+	}
+	pages := 0
+	for _, r := range f.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json") {
+			pages++
+			if pages > 1 && !strings.HasPrefix(r.Form.Get("PageToken"), "PA") {
+				t.Fatalf("page %d without a PageToken: %v", pages, r.Form)
+			}
+			if r.Form.Get("DateSent>") == "" || r.Form.Get("DateSent<") == "" {
+				t.Fatalf("page %d lost the window: %v", pages, r.Form)
+			}
+		}
+	}
+	if pages < 3 {
+		t.Fatalf("%d pages for %d messages at 4 a page", pages, len(got))
+	}
+	if got, covered, err := tw.ListMessagesSent(ctx, "", "", from.Truncate(time.Second), to.Add(time.Second), 5); err != nil || len(got) != 5 || covered {
+		t.Fatalf("limit 5: %d covered %v %v", len(got), covered, err)
+	}
+	// To one recipient: only hers.
+	other, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetStatus(other.ProviderID, "delivered")
+	hers, covered, err := tw.ListMessagesSent(ctx, "sms", herNumber, from.Truncate(time.Second), time.Now().Add(time.Second), 100)
+	if err != nil || !covered || len(hers) < len(want)+1 { // and the one after the window (and the one before, in the same second)
+		t.Fatalf("to her: %d covered %v %v", len(hers), covered, err)
+	}
+	for _, m := range hers {
+		if m.Sid == other.ProviderID {
+			t.Fatal("listed another recipient's message")
+		}
+	}
+}
+
+// TestTwilioListMessagesSentByDay: when the provider filters DateSent by
+// whole days (as Twilio documents), the listing still returns only the
+// window, and stops reading at the first page that reaches past it.
+func TestTwilioListMessagesSentByDay(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(3)
+	f.SetDateSentByDay(true)
+	ctx := context.Background()
+	send := func() string {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetStatus(rc.ProviderID, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		return rc.ProviderID
+	}
+	for range 12 {
+		send() // earlier the same day: outside the window
+	}
+	time.Sleep(1100 * time.Millisecond) // date_sent has whole seconds
+	from := time.Now()
+	want := map[string]bool{send(): true, send(): true}
+	to := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	later := send() // newer than the window, still that day
+	n0 := f.RequestCount()
+	got, covered, err := tw.ListMessagesSent(ctx, "", "", from, to, 1000)
+	if err != nil || !covered {
+		t.Fatal(covered, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d, want the %d in the window (later one: %s)", len(got), len(want), later)
+	}
+	for _, m := range got {
+		if !want[m.Sid] {
+			t.Fatalf("%s listed, not in the window", m.Sid)
+		}
+	}
+	// 15 messages that day at 3 a page: the window is on the first page
+	// or two, and reading stops past it instead of walking all 5.
+	if pages := f.RequestCount() - n0; pages > 2 {
+		t.Fatalf("%d pages read for a window on the first two", pages)
 	}
 }

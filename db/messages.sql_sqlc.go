@@ -190,6 +190,26 @@ func (q *Queries) MarkReconcileChecked(ctx context.Context, arg MarkReconcileChe
 	return err
 }
 
+const markReconcileCheckedMany = `-- name: MarkReconcileCheckedMany :exec
+UPDATE messages m SET reconcile_checks = m.reconcile_checks + 1, reconcile_next_at = c.next_at
+FROM (
+    SELECT unnest($1::text::uuid[]) AS id,
+           unnest($2::text::timestamptz[]) AS next_at
+) c
+WHERE m.id = c.id AND m.id = ANY($1::text::uuid[])
+`
+
+type MarkReconcileCheckedManyParams struct {
+	Ids     string
+	NextAts string
+}
+
+// MarkReconcileChecked for many messages, each with its own next check.
+func (q *Queries) MarkReconcileCheckedMany(ctx context.Context, arg MarkReconcileCheckedManyParams) error {
+	_, err := q.db.ExecContext(ctx, markReconcileCheckedMany, arg.Ids, arg.NextAts)
+	return err
+}
+
 const messageByID = `-- name: MessageByID :one
 SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = $1
 `
@@ -407,12 +427,12 @@ func (q *Queries) PutIdempotency(ctx context.Context, arg PutIdempotencyParams) 
 }
 
 const reconcileCandidates = `-- name: ReconcileCandidates :many
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at, m.reconcile_checks
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.send_at, m.updated_at, m.reconcile_checks
 FROM messages m
-WHERE m.content_enc IS NOT NULL AND m.created_at >= $1
-  -- Nothing created within the settle time can be a candidate: the scan
-  -- skips the newest rows (at high volume, most of the range).
-  AND m.created_at < $2
+WHERE m.content_enc IS NOT NULL AND m.send_at >= $1
+  -- Nothing due within the settle time can be a candidate: the scan skips
+  -- the newest rows (at high volume, most of the range).
+  AND m.send_at < $2
   AND m.channel IN ('sms', 'whatsapp')
   AND ((m.status = 'unknown' AND m.updated_at < $2)
        OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
@@ -440,16 +460,18 @@ type ReconcileCandidatesRow struct {
 	Status          string
 	ProviderID      sql.NullString
 	ParticipantID   int64
-	CreatedAt       time.Time
+	SendAt          time.Time
 	UpdatedAt       time.Time
 	ReconcileChecks int32
 }
 
 // Messages whose outcome the provider may know better than we do: unknown
 // (settled for a while), or sending/sent for longer than a delivery takes.
-// Only rows that still hold their text (the list match needs it), created
-// since a bound: the scan follows messages_retention (created_at, rows with
-// a body), so it costs the recent messages, not the table.
+// Only rows that still hold their text (the list match needs it), due to be
+// sent since a bound: the window is send_at (a reminder created days ahead
+// is sent, and can be stuck, long after its created_at), read through
+// messages_reconcile_window (send_at, rows with a body), so the scan costs
+// the recent sends, not the table.
 func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidatesParams) ([]ReconcileCandidatesRow, error) {
 	rows, err := q.db.QueryContext(ctx, reconcileCandidates,
 		arg.Since,
@@ -472,7 +494,88 @@ func (q *Queries) ReconcileCandidates(ctx context.Context, arg ReconcileCandidat
 			&i.Status,
 			&i.ProviderID,
 			&i.ParticipantID,
-			&i.CreatedAt,
+			&i.SendAt,
+			&i.UpdatedAt,
+			&i.ReconcileChecks,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileListCandidates = `-- name: ReconcileListCandidates :many
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.send_at, m.updated_at, m.reconcile_checks
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.send_at >= $1
+  AND m.send_at < $2
+  AND m.channel IN ('sms', 'whatsapp')
+  AND m.provider_id IS NOT NULL
+  AND ((m.status = 'unknown' AND m.updated_at < $2)
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < $3))
+  AND (m.reconcile_next_at IS NULL OR m.reconcile_next_at <= $4::timestamptz)
+  AND NOT (m.status = 'sent' AND m.reconcile_checks >= $5::int)
+  AND NOT (m.id = ANY($6::text::uuid[]))
+ORDER BY m.send_at
+LIMIT $7
+`
+
+type ReconcileListCandidatesParams struct {
+	Since         time.Time
+	UnknownBefore time.Time
+	StuckBefore   time.Time
+	Now           time.Time
+	SentChecks    int32
+	Seen          string
+	MaxRows       int32
+}
+
+type ReconcileListCandidatesRow struct {
+	ID              uuid.UUID
+	Channel         string
+	Status          string
+	ProviderID      sql.NullString
+	ParticipantID   int64
+	SendAt          time.Time
+	UpdatedAt       time.Time
+	ReconcileChecks int32
+}
+
+// The candidates of ReconcileCandidates that carry a provider id, in send
+// order, for settling by a listing of the provider's messages in their
+// send window (one call for many). ids already looked at in this pass are
+// left out.
+func (q *Queries) ReconcileListCandidates(ctx context.Context, arg ReconcileListCandidatesParams) ([]ReconcileListCandidatesRow, error) {
+	rows, err := q.db.QueryContext(ctx, reconcileListCandidates,
+		arg.Since,
+		arg.UnknownBefore,
+		arg.StuckBefore,
+		arg.Now,
+		arg.SentChecks,
+		arg.Seen,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReconcileListCandidatesRow{}
+	for rows.Next() {
+		var i ReconcileListCandidatesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Channel,
+			&i.Status,
+			&i.ProviderID,
+			&i.ParticipantID,
+			&i.SendAt,
 			&i.UpdatedAt,
 			&i.ReconcileChecks,
 		); err != nil {

@@ -50,6 +50,19 @@ type Config struct {
 	Log          io.Writer
 }
 
+// reconcileReach is how long a message sent without its callback waits
+// before a reconciliation pass has asked about it: the gateway's
+// GATEWAY_RECONCILE_SENT_AFTER and one pass interval (as the harness sets
+// them, or the gateway's defaults, 2 min and 30 s), and a margin. A drain
+// that can last that long does not call a stall before it.
+func (c Config) reconcileReach() time.Duration {
+	after, every := 2*time.Minute, 30*time.Second
+	if c.ReconcileSentAfter > 0 {
+		after, every = c.ReconcileSentAfter, max(c.ReconcileSentAfter/10, time.Second)
+	}
+	return after + every + 10*time.Second
+}
+
 // ackWait is the send consumers' JetStream ack wait: a message claimed by
 // a killed process is redelivered after it.
 const ackWait = 30 * time.Second
@@ -461,6 +474,9 @@ func (w *world) drain(ctx context.Context, res *Result) error {
 			stall := w.s.cfg.Stall
 			if c.moving > 0 {
 				stall = max(stall, ackWait+5*time.Second)
+			}
+			if r := w.s.cfg.reconcileReach(); c.waiting > 0 && r < w.s.cfg.Drain {
+				stall = max(stall, r)
 			}
 			if c != last {
 				last, lastChange = c, time.Now()

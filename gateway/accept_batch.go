@@ -178,6 +178,8 @@ func (s *Server) startBatchers(bg context.Context) {
 	s.parts = newPartCache(30*time.Second, 100_000)
 	s.lookups = newBatcher(64, 0, s.lookupBatch)
 	s.accepts = newBatcher(64, 0, s.acceptBatch)
+	// Requests wait for these two: their batches take the API's bound.
+	s.lookups.timeout, s.accepts.timeout = s.cfg.APIDBTimeout, s.cfg.APIDBTimeout
 	// Callbacks: the provider waits a few milliseconds longer for its 204.
 	s.statuses = newBatcher(256, 10*time.Millisecond, s.applyStatuses)
 	// With the callbacks spread over several processes, each waits up to

@@ -28,6 +28,9 @@ type batcher[T, R any] struct {
 	target  int
 	stretch time.Duration
 	fn      func(ctx context.Context, items []T) ([]R, error)
+	// timeout bounds one batch's database work (batchTimeout unless set
+	// before start: the API's batchers take the API's bound).
+	timeout time.Duration
 	// exited is closed once every lane has stopped and answered what was
 	// waiting.
 	exited chan struct{}
@@ -50,7 +53,7 @@ const batchTimeout = 30 * time.Second
 var errBatcherStopped = errors.New("gateway: shutting down")
 
 func newBatcher[T, R any](max int, linger time.Duration, fn func(ctx context.Context, items []T) ([]R, error)) *batcher[T, R] {
-	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, linger: linger, fn: fn, exited: make(chan struct{})}
+	return &batcher[T, R]{in: make(chan batchItem[T, R], 4*max), max: max, linger: linger, fn: fn, timeout: batchTimeout, exited: make(chan struct{})}
 }
 
 // start runs lanes batches at a time until ctx ends.
@@ -120,7 +123,7 @@ func (b *batcher[T, R]) run(ctx context.Context) {
 		for _, it := range waiting {
 			items = append(items, it.v)
 		}
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
 		rs, err := b.fn(bctx, items)
 		cancel()
 		for i, it := range waiting {

@@ -39,6 +39,9 @@ type Config struct {
 	// AuditCheckpointInterval: how often the sequencer records a
 	// checkpoint of the chain head (default 1h).
 	AuditCheckpointInterval time.Duration
+	// APIDBTimeout bounds the database work of one API request
+	// (GATEWAY_API_DB_TIMEOUT, default 5s; see apiDeadline).
+	APIDBTimeout time.Duration
 
 	// Reminders, check-ins and escalations.
 	// SessionSpacing: individual sessions at one venue are at least this
@@ -126,5 +129,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.AuditCheckpointInterval == 0 {
 		c.AuditCheckpointInterval = time.Hour
+	}
+	if c.APIDBTimeout <= 0 {
+		c.APIDBTimeout = 5 * time.Second
 	}
 }

@@ -13,6 +13,15 @@ package gateway
 //   - The outbox depth and oldest age are also metrics, read at scrape
 //     time (safecontact_outbox_rows, safecontact_outbox_oldest_seconds):
 //     a growing age with NATS down is the alert to page on.
+//   - An API request's database work has a deadline (Config.APIDBTimeout,
+//     5 s by default; apiDeadline): a query that hangs (a lock held
+//     elsewhere, a server that stopped answering without refusing the
+//     connection) ends the request with 503 unavailable and Retry-After,
+//     like a refused connection, never a 500 and never an open-ended wait.
+//     The batches accept requests wait for take the same bound. Background
+//     runners (workers, scheduler, reconciliation, status callbacks, the
+//     relay) keep their own longer bounds: they retry by themselves, and
+//     nobody is waiting on a socket for them.
 
 import (
 	"context"
@@ -27,6 +36,34 @@ import (
 	"safecontact/channels"
 	"safecontact/gateway/httpx"
 )
+
+// apiDeadline gives an API request its deadline (see the file comment).
+// The database driver cancels a statement when it passes, and db.Unavailable
+// takes the deadline for what it is, so fail answers 503. Work that must
+// outlive it (a provider call that may have happened, and its record)
+// detaches with context.WithoutCancel, as it already does for a client
+// that hangs up. The routes of longAPIRoutes get their own bound.
+func (s *Server) apiDeadline(c *gin.Context) {
+	d := s.cfg.APIDBTimeout
+	if long, ok := longAPIRoutes[c.FullPath()]; ok {
+		d = max(d, long)
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// longAPIRoutes are the API routes whose work legitimately outlasts
+// APIDBTimeout, with their own bound: verify and export walk the whole
+// audit log (about 120,000 events a second), erasure asks the provider to
+// redact each of her messages. TestLongAPIRoutesExist keeps the keys equal
+// to registered routes.
+var longAPIRoutes = map[string]time.Duration{
+	"/v1/audit/verify":                     10 * time.Minute,
+	"/v1/audit/export":                     10 * time.Minute,
+	"/v1/participants/:code/erase-content": 2 * time.Minute,
+}
 
 // providerHealth is filled in by the workers of this process: each
 // channel's breaker (open = the provider is failing and is being probed).

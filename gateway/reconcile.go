@@ -16,12 +16,30 @@ package gateway
 //     report delivery). So rows that cannot change never starve the others.
 //   - An error about one message (provider, database, keys) is logged by
 //     message id and that message waits for its next check; the pass goes on.
+//   - Candidates are found by send_at (when the message was due to go), not
+//     created_at: a reminder written days ahead can be sent, and lose its
+//     delivery report, long after it was created. Lookback bounds send_at.
 //   - With a provider id: the provider's status, mapped forward (the
 //     provider holding a message means at least sent). Never backwards.
+//     Many at once (a burst of lost delivery reports, at up to hundreds a
+//     second) are settled by send window: candidates in send order, a
+//     window from the first one's send_at to the last one's record time
+//     (plus WindowSlack), one paged listing of every message the provider
+//     sent in it (Twilio's DateSent> and DateSent<, 1,000 a page), matched
+//     by sid. A few thousand messages cost a few calls instead of one fetch
+//     each. The listing is not filtered by recipient: a burst spans many
+//     recipients, and a filter would mean a call per recipient. What the
+//     listing does not show (still in the provider's queue, so no
+//     date_sent; beyond WindowMax) proves nothing: it is fetched one by one
+//     as before, within Batch per pass. Fewer than WindowMin candidates are
+//     simply fetched.
 //   - Without one (unknown after a timeout or a crash, or a send whose
 //     record was lost): the provider's messages to her number are listed
-//     and one is matched by its text, among the listed messages whose id we
-//     have not recorded for another message. Exactly one match: it is ours
+//     and one is matched by its text (not by our message id: it travels
+//     only in the StatusCallback URL, which Twilio's Message resource does
+//     not return, and the Messages API has no field of ours to carry it),
+//     among the listed messages whose id we have not recorded for another
+//     message. Exactly one match: it is ours
 //     (sid recorded, status forward). Anything else proves nothing: a
 //     listing filters on the provider's send date (a message still in its
 //     queue is absent), the provider may rewrite the body (encoding,
@@ -53,6 +71,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -60,6 +79,7 @@ import (
 type ProviderLookup interface {
 	FetchMessageStatus(ctx context.Context, sid string) (string, error)
 	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, error)
+	ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 }
 
 // ReconcileConfig tunes reconciliation (defaults in parentheses).
@@ -72,7 +92,7 @@ type ReconcileConfig struct {
 	// a delivery report normally arrives within seconds, so a message still sent
 	// after two minutes has most likely lost its callback).
 	StuckAfter time.Duration
-	// Lookback: messages created earlier are left alone (48 h).
+	// Lookback: messages due to be sent (send_at) earlier are left alone (48 h).
 	Lookback time.Duration
 	// NoListMatch turns matching by listing off (the provider keeps
 	// neither body nor number: channels.TwilioConfig.RequestRedaction).
@@ -87,6 +107,15 @@ type ReconcileConfig struct {
 	CallTimeout, PassBudget time.Duration
 	// ListLimit: messages listed per recipient (50); a full listing proves nothing.
 	ListLimit int
+	// Settling by send window (see the file comment). WindowMin: fewer
+	// candidates with a provider id than this are fetched one by one (10).
+	// WindowBatch: candidates per window (2,000). WindowMax: the provider's
+	// messages listed per window, at most (20,000: 20 pages). WindowSlack:
+	// the window reaches this far beyond the candidates' send and record
+	// times (10 s: clock skew and the provider's own queue). WindowTimeout:
+	// one listing, all its pages (10 s).
+	WindowMin, WindowBatch, WindowMax int
+	WindowSlack, WindowTimeout        time.Duration
 }
 
 func (c *ReconcileConfig) defaults() {
@@ -123,6 +152,21 @@ func (c *ReconcileConfig) defaults() {
 	if c.ListLimit == 0 {
 		c.ListLimit = 50
 	}
+	if c.WindowMin == 0 {
+		c.WindowMin = 10
+	}
+	if c.WindowBatch == 0 {
+		c.WindowBatch = 2000
+	}
+	if c.WindowMax == 0 {
+		c.WindowMax = 20000
+	}
+	if c.WindowSlack == 0 {
+		c.WindowSlack = 10 * time.Second
+	}
+	if c.WindowTimeout == 0 {
+		c.WindowTimeout = 10 * time.Second
+	}
 }
 
 // SetProviderLookup turns reconciliation on (serve does, with Twilio).
@@ -133,6 +177,10 @@ func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 		Name: "safecontact_reconcile_unproven_total",
 		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, ambiguous, template, list_match_off.",
 	}, []string{"reason"}))
+	s.reconcileListed = register(s.reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "safecontact_reconcile_listed_total",
+		Help: "Provider messages read by reconciliation's listings by send window (its cost in provider records; a page holds up to 1,000).",
+	}))
 }
 
 // reconcileLoop runs passes every ReconcileConfig.Every until ctx ends
@@ -164,13 +212,34 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 	ctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.PassBudget)
 	defer cancel()
 	cfg := s.reconcileCfg
-	rows, err := s.q.ReconcileCandidates(ctx, db.ReconcileCandidatesParams{Since: now.Add(-cfg.Lookback),
-		UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), Now: now,
-		SentChecks: int32(cfg.SentChecks), MaxRows: int32(cfg.Batch)})
+	n, rows, err := sc.reconcileWindows(ctx, now)
 	if err != nil {
-		return 0, err
+		if ctx.Err() != nil {
+			return n, nil
+		}
+		// The per-message path below still runs: it is the fallback.
+		sc.log.Warn("reconcile: listing by send window", "err", httpx.RedactErr(err))
 	}
-	n := 0
+	if len(rows) > cfg.Batch {
+		rows = rows[:cfg.Batch] // the rest wait for the next pass
+	}
+	if len(rows) < cfg.Batch {
+		more, err := s.q.ReconcileCandidates(ctx, db.ReconcileCandidatesParams{Since: now.Add(-cfg.Lookback),
+			UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), Now: now,
+			SentChecks: int32(cfg.SentChecks), MaxRows: int32(cfg.Batch)})
+		if err != nil {
+			return n, err
+		}
+		have := make(map[uuid.UUID]bool, len(rows))
+		for _, r := range rows {
+			have[r.ID] = true
+		}
+		for _, r := range more {
+			if len(rows) < cfg.Batch && !have[r.ID] {
+				rows = append(rows, r)
+			}
+		}
+	}
 	for _, m := range rows {
 		if ctx.Err() != nil {
 			return n, nil // budget spent or leadership lost: the rest wait
@@ -198,6 +267,172 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 		}
 	}
 	return n, nil
+}
+
+// reconcileWindows settles candidates that carry a provider id from
+// listings of the provider's messages by send window: candidates in send
+// order, WindowBatch at a time, one paged listing for the window they
+// span, matched by sid. A listed message is settled (forward only) and
+// checked like a fetched one. A listing cut by WindowMax before it reached
+// the window's older edge (a busy account, or a provider that filters by
+// whole days) is followed by one listing per recipient for recipients with
+// several candidates left. What no listing shows proves nothing (the
+// provider's queue, a cut listing): those rows are returned for the
+// per-message path. It returns how many changed.
+func (sc *Scheduler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+	s, cfg := sc.s, sc.s.reconcileCfg
+	n := 0
+	var left []db.ReconcileCandidatesRow
+	var seen []uuid.UUID
+	for ctx.Err() == nil {
+		rows, err := s.q.ReconcileListCandidates(ctx, db.ReconcileListCandidatesParams{Since: now.Add(-cfg.Lookback),
+			UnknownBefore: now.Add(-cfg.UnknownSettle), StuckBefore: now.Add(-cfg.StuckAfter), Now: now,
+			SentChecks: int32(cfg.SentChecks), Seen: db.Array(seen), MaxRows: int32(cfg.WindowBatch)})
+		if err != nil {
+			return n, left, err
+		}
+		var cands []db.ReconcileCandidatesRow
+		for _, r := range rows {
+			seen = append(seen, r.ID)
+			if !s.providers.failing(r.Channel) {
+				cands = append(cands, db.ReconcileCandidatesRow(r))
+			}
+		}
+		if len(cands) < cfg.WindowMin {
+			// Too few for a listing to be cheaper than a fetch each.
+			return n, append(left, cands...), nil
+		}
+		changed, missing, covered, err := sc.settleWindow(ctx, "", "", cands, now)
+		n += changed
+		if err == nil && !covered {
+			changed, missing, err = sc.settleByRecipient(ctx, missing, now)
+			n += changed
+		}
+		left = append(left, missing...)
+		if err != nil {
+			return n, left, err
+		}
+		if len(missing) == len(cands) {
+			return n, left, nil // the listings showed none of them
+		}
+	}
+	return n, left, nil
+}
+
+// settleByRecipient lists the provider's messages to each recipient with
+// two or more of cands, in their send window, and settles what it shows; a
+// recipient with one is left to a fetch (one call either way). It returns
+// how many changed and the candidates not settled.
+func (sc *Scheduler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+	type recipient struct {
+		participant int64
+		channel     string
+	}
+	groups := map[recipient][]db.ReconcileCandidatesRow{}
+	var order []recipient
+	for _, r := range cands {
+		k := recipient{r.ParticipantID, r.Channel}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	n := 0
+	var left []db.ReconcileCandidatesRow
+	for i, k := range order {
+		g := groups[k]
+		if len(g) < 2 || ctx.Err() != nil {
+			left = append(left, g...)
+			continue
+		}
+		num, err := sc.recipientNumber(ctx, k.participant, k.channel)
+		if err != nil {
+			sc.log.Warn("reconcile: her number could not be read; her messages are asked about one by one", "err", httpx.RedactErr(err))
+			left = append(left, g...)
+			continue
+		}
+		changed, missing, _, err := sc.settleWindow(ctx, k.channel, num, g, now)
+		n += changed
+		left = append(left, missing...)
+		if err != nil {
+			for _, rest := range order[i+1:] {
+				left = append(left, groups[rest]...)
+			}
+			return n, left, err
+		}
+	}
+	return n, left, nil
+}
+
+// settleWindow lists the provider's messages (to one recipient, or to all
+// with to "") in the window cands span, and settles the candidates it
+// shows. It returns how many changed, the candidates not shown and whether
+// the listing covered the window.
+func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
+	s, cfg := sc.s, sc.s.reconcileCfg
+	lo, hi := cands[0].SendAt, cands[0].UpdatedAt
+	for _, r := range cands {
+		lo, hi = minTime(lo, r.SendAt), maxTime(hi, r.UpdatedAt)
+	}
+	lctx, cancel := context.WithTimeout(ctx, cfg.WindowTimeout)
+	listed, covered, err := s.providerLookup.ListMessagesSent(lctx, channel, to, lo.Add(-cfg.WindowSlack), minTime(hi.Add(cfg.WindowSlack), now), cfg.WindowMax)
+	cancel()
+	if err != nil {
+		return 0, cands, false, err
+	}
+	s.reconcileListed.Add(float64(len(listed)))
+	byID := make(map[string]channels.ProviderMessage, len(listed))
+	for _, pm := range listed {
+		byID[pm.Sid] = pm
+	}
+	var left []db.ReconcileCandidatesRow
+	var checked []uuid.UUID
+	var nextAt []time.Time
+	var updates []statusReq
+	for _, r := range cands {
+		pm, ok := byID[r.ProviderID.String]
+		if !ok || pm.Status == "" {
+			left = append(left, r)
+			continue
+		}
+		checked = append(checked, r.ID)
+		nextAt = append(nextAt, now.Add(cfg.nextCheckIn(r.ReconcileChecks)))
+		status := pm.Status
+		if statusRank(status) < statusRank(StatusSent) {
+			status = StatusSent // the provider has it
+		}
+		updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
+	}
+	if len(checked) == 0 {
+		return 0, left, covered, nil
+	}
+	if err := s.q.MarkReconcileCheckedMany(ctx, db.MarkReconcileCheckedManyParams{Ids: db.Array(checked), NextAts: db.Array(nextAt)}); err != nil {
+		return 0, cands, covered, err
+	}
+	changed, err := s.applyStatusUpdates(ctx, updates, auth.SystemActor("reconcile"), "reconciled")
+	return changed, left, covered, err
+}
+
+// recipientNumber is her number on a channel (WhatsApp's own if she has
+// one), decrypted for a provider call: never logged or stored.
+func (sc *Scheduler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
+	p, err := sc.s.q.ParticipantByID(ctx, participantID)
+	if err != nil {
+		return "", err
+	}
+	numEnc := p.PhoneEnc
+	if channel == string(consent.WhatsApp) && len(p.WhatsappEnc) > 0 {
+		numEnc = p.WhatsappEnc
+	}
+	num, err := sc.s.keys.Open(keys.Contact, numEnc)
+	return string(num), err
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // nextCheckIn is how long a message checked `checks` times before waits.
@@ -233,15 +468,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if err != nil {
 		return false, err
 	}
-	p, err := s.q.ParticipantByID(ctx, m.ParticipantID)
-	if err != nil {
-		return false, err
-	}
-	numEnc := p.PhoneEnc
-	if m.Channel == string(consent.WhatsApp) && len(p.WhatsappEnc) > 0 {
-		numEnc = p.WhatsappEnc
-	}
-	num, err := s.keys.Open(keys.Contact, numEnc)
+	num, err := sc.recipientNumber(ctx, m.ParticipantID, m.Channel)
 	if err != nil {
 		return false, err
 	}
@@ -259,7 +486,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	limit := s.reconcileCfg.ListLimit
 	cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
 	defer cancel()
-	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, string(num), m.CreatedAt.Add(-time.Minute), limit)
+	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, num, m.SendAt.Add(-time.Minute), limit)
 	if err != nil {
 		return false, err
 	}

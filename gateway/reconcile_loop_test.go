@@ -25,6 +25,12 @@ func (h *hangingLookup) ListMessagesTo(ctx context.Context, _, _ string, _ time.
 	return nil, ctx.Err()
 }
 
+func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ string, _, _ time.Time, _ int) ([]channels.ProviderMessage, bool, error) {
+	h.calls.Add(1)
+	<-ctx.Done()
+	return nil, false, ctx.Err()
+}
+
 // TestReconcileOutOfTheTick: reconciliation is not a scheduler step (a
 // hanging provider cannot hold back retries or escalations); its calls are
 // bounded by CallTimeout and its pass by PassBudget; while the channel's
@@ -46,7 +52,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = 'SM' || md5(id::text), updated_at = now() - interval '1 hour',
-		created_at = now() - interval '2 hours'`); err != nil {
+		created_at = now() - interval '2 hours', send_at = now() - interval '2 hours'`); err != nil {
 		t.Fatal(err)
 	}
 	sc := p.srv.NewScheduler()

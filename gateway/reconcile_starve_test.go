@@ -31,23 +31,10 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 		}
 		return uuid.MustParse(r.json(t)["id"].(string))
 	}
-	send := func(id uuid.UUID) string {
-		m, _ := q.MessageByID(ctx, id)
-		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-		out, err := p.worker.outgoing(m, part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out.StatusCallback = ""
-		rc, err := tw.Send(ctx, *out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rc.ProviderID
-	}
+	send := func(id uuid.UUID) string { return sendWithoutCallback(t, p, tw, id) }
 	set := func(id uuid.UUID, status, sid string, age time.Duration) {
 		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = $2, provider_id = nullif($3, ''), updated_at = now() - $4::interval, created_at = now() - $4::interval WHERE id = $1`, id, status, sid, age.String()); err != nil {
+		if _, err := p.db.Exec(`UPDATE messages SET status = $2, provider_id = nullif($3, ''), updated_at = now() - $4::interval, created_at = now() - $4::interval, send_at = now() - $4::interval WHERE id = $1`, id, status, sid, age.String()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,7 +111,7 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 		}
 		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
 		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = $2, updated_at = now() - interval '2 hours' + $3 * interval '1 minute',
-			created_at = now() - interval '3 hours' WHERE id = $1`, id, sid, i); err != nil {
+			created_at = now() - interval '3 hours', send_at = now() - interval '3 hours' WHERE id = $1`, id, sid, i); err != nil {
 			t.Fatal(err)
 		}
 	}

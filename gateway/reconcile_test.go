@@ -61,7 +61,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = nullif($2, ''), updated_at = now() - interval '2 minutes',
-			created_at = now() - $3::interval WHERE id = $1`, id, sid, age.String()); err != nil {
+			created_at = now() - $3::interval, send_at = now() - $3::interval WHERE id = $1`, id, sid, age.String()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,6 +74,9 @@ func TestReconcileResolvesForward(t *testing.T) {
 
 	found := accept("Hola, texto dos")
 	foundSid := sendAtProvider(found)
+	if err := p.fake.SetStatus(foundSid, "sent"); err != nil { // listed once it left the queue
+		t.Fatal(err)
+	}
 	leaveUnknown(found, "", time.Minute)
 
 	never := accept("Hola, texto tres")
@@ -85,7 +88,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 	// A worker that died mid-send 20 minutes ago left this one sending.
 	stuck := accept("Hola, texto cinco")
 	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '20 minutes',
-		created_at = now() - interval '30 minutes' WHERE id = $1`, stuck); err != nil {
+		created_at = now() - interval '30 minutes', send_at = now() - interval '30 minutes' WHERE id = $1`, stuck); err != nil {
 		t.Fatal(err)
 	}
 

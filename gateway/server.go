@@ -95,6 +95,7 @@ type Server struct {
 	reconcileCfg   ReconcileConfig
 	// reconcileUnproven counts messages the provider's answers could not place, by reason.
 	reconcileUnproven *prometheus.CounterVec
+	reconcileListed   prometheus.Counter
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -191,7 +192,7 @@ func (s *Server) routes() *gin.Engine {
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
 	// The route groups: every role check is here, none in a handler.
-	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
+	v1 := r.Group("/v1", s.apiDeadline, httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
 	staff := v1.Group("", auth.Require(auth.RoleStaff))
 	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
 	admin := v1.Group("", auth.Require(auth.RoleAdmin))

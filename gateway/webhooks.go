@@ -86,9 +86,20 @@ func (s *Server) applyStatuses(ctx context.Context, batch []statusReq) ([]struct
 }
 
 func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error {
+	_, err := s.applyStatusUpdates(ctx, batch, auth.SystemActor("twilio"), "")
+	return err
+}
+
+// applyStatusUpdates applies provider statuses to messages, forward only,
+// in one transaction, and returns how many changed. sys is the audit
+// actor; source, when set (reconciliation: "reconciled"), is the event
+// code of a change that carries no error code, and the audit details name
+// the status the message came from.
+func (s *Server) applyStatusUpdates(ctx context.Context, batch []statusReq, sys *auth.Actor, source string) (int, error) {
 	now := s.now()
-	sys := auth.SystemActor("twilio")
-	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	changed := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		changed = 0
 		// Callbacks without our id (older messages) are found by the
 		// provider's sid, one by one.
 		var ids []uuid.UUID
@@ -138,7 +149,7 @@ func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error 
 			if statusRank(r.up.Status) <= statusRank(st.status) || statusRank(r.up.Status) <= statusRank(StatusSending) {
 				continue
 			}
-			code := ""
+			code, from := "", st.status
 			if r.up.ErrorCode != 0 {
 				code = "provider_" + strconv.Itoa(r.up.ErrorCode)
 			}
@@ -148,13 +159,19 @@ func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error 
 			}
 			evIDs = append(evIDs, r.id)
 			evStatuses = append(evStatuses, r.up.Status)
-			evCodes = append(evCodes, code)
 			actions = append(actions, "message."+r.up.Status)
 			codes = append(codes, st.participant)
 			d := map[string]any{"message_id": r.id.String(), "provider_status": r.up.ProviderStatus}
 			if code != "" {
 				d["code"] = code
 			}
+			if source != "" {
+				d["reconciled_from"] = from
+				if code == "" {
+					code = source
+				}
+			}
+			evCodes = append(evCodes, code)
 			j, _ := json.Marshal(d)
 			details = append(details, string(j))
 		}
@@ -173,6 +190,8 @@ func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error 
 		if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(evCodes), At: now}); err != nil {
 			return err
 		}
+		changed = len(evIDs)
 		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: db.Array(actions), ParticipantCodes: db.Array(codes), Details: db.Array(details)})
 	})
+	return changed, err
 }

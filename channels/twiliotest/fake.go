@@ -72,6 +72,10 @@ type Message struct {
 	Params              url.Values // every posted parameter
 	DateCreated         time.Time
 	DateUpdated         time.Time
+	// DateSent is when the message left the queue (its first status past
+	// queued/accepted/scheduled); zero while it waits. Twilio's listing
+	// filters DateSent on it, so a message still queued is not listed.
+	DateSent time.Time
 }
 
 // Call is the fake's view of one Call resource.
@@ -102,8 +106,10 @@ type Fake struct {
 	authToken  string
 	cbClient   *http.Client
 
-	latency atomic.Int64 // nanoseconds
-	record  atomic.Bool
+	latency  atomic.Int64 // nanoseconds
+	record   atomic.Bool
+	pageSize atomic.Int32 // largest list page; 0 = Twilio's 1000
+	byDay    atomic.Bool  // DateSent filters by whole days
 
 	failMu   sync.Mutex
 	failNext []Failure // FIFO of pending one-shot failures
@@ -225,6 +231,16 @@ func (f *Fake) AuthToken() string { return f.authToken }
 
 // SetLatency delays every API answer by d (0, the default, answers at once).
 func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
+
+// SetMaxPageSize caps the pages of a listing at n messages whatever
+// PageSize asks (Twilio's cap is 1000), so a test sees paging with a few
+// messages.
+func (f *Fake) SetMaxPageSize(n int) { f.pageSize.Store(int32(n)) }
+
+// SetDateSentByDay makes the listing's DateSent> and DateSent< filter by
+// whole UTC days, ignoring the time, as Twilio documents them
+// (YYYY-MM-DD): a client must not rely on the time being honoured.
+func (f *Fake) SetDateSentByDay(on bool) { f.byDay.Store(on) }
 
 // SetCallbackConcurrency bounds how many automatic callbacks are posted at
 // once (default 64). Call it before traffic starts.
@@ -401,8 +417,22 @@ func (f *Fake) SetStatus(sid, status string) error {
 	if !ok {
 		return fmt.Errorf("twiliotest: no message %s", sid)
 	}
-	m.Status, m.DateUpdated = status, time.Now()
+	m.setStatus(status, time.Now())
 	return nil
+}
+
+// setStatus changes the status and, on the first move out of the queue,
+// stamps DateSent. msgMu held.
+func (m *Message) setStatus(status string, now time.Time) {
+	m.Status, m.DateUpdated = status, now
+	if m.DateSent.IsZero() && !waitingStatus(status) {
+		m.DateSent = now
+	}
+}
+
+// waitingStatus: the message has not left Twilio's queue (no date_sent).
+func waitingStatus(s string) bool {
+	return s == "queued" || s == "accepted" || s == "scheduled"
 }
 
 // Deliver sets a message's status and posts Twilio's status callback to
@@ -431,7 +461,8 @@ func (f *Fake) deliver(ctx context.Context, sid, status string, errorCode int) e
 		f.msgMu.Unlock()
 		return fmt.Errorf("twiliotest: no message %s", sid)
 	}
-	m.Status, m.ErrorCode, m.DateUpdated = status, errorCode, time.Now()
+	m.setStatus(status, time.Now())
+	m.ErrorCode = errorCode
 	cb, to, from, mss := m.StatusCallback, m.To, m.From, m.MessagingServiceSid
 	f.msgMu.Unlock()
 	if cb == "" {
@@ -894,21 +925,30 @@ func (f *Fake) messageJSON(m *Message) messageJSON {
 		c := m.ErrorCode
 		j.ErrorCode = &c
 	}
-	if m.Status != "queued" && m.Status != "accepted" && m.Status != "scheduled" {
-		d := m.DateUpdated.UTC().Format(rfc2822)
+	if !m.DateSent.IsZero() {
+		d := m.DateSent.UTC().Format(rfc2822)
 		j.DateSent = &d
 	}
 	return j
 }
 
-// listMessages answers GET Messages.json: the stored messages matching To
-// and DateSent> / DateSent< (compared with the creation time), newest
-// first, in one page of PageSize (default 50).
+// listMessages answers GET Messages.json like Twilio: the stored messages
+// matching To, From and DateSent> / DateSent< (on date_sent, RFC 3339 or
+// YYYY-MM-DD, inclusive; a message still queued has none and is left out
+// when either is given), newest sent first, in pages of PageSize (default
+// 50, at most 1000). next_page_uri carries the filters, Page and a
+// PageToken naming the last message of the page (PA + its sid), as
+// Twilio's does; twilio-go follows it.
 func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	var after, before time.Time
 	for key, t := range map[string]*time.Time{"DateSent>": &after, "DateSent<": &before} {
 		if v := q.Get(key); v != "" {
 			p, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				if p, err = time.Parse(time.DateOnly, v); err == nil && key == "DateSent<" {
+					p = p.Add(24*time.Hour - time.Nanosecond) // the whole day
+				}
+			}
 			if err != nil {
 				writeErr(w, http.StatusBadRequest, 20001, "Invalid "+key)
 				return
@@ -925,30 +965,92 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 		}
 		size = n
 	}
-	to := q.Get("To")
+	if c := int(f.pageSize.Load()); c > 0 {
+		size = min(size, c)
+	}
+	page := 0
+	if v := q.Get("Page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeErr(w, http.StatusBadRequest, 20001, "Invalid Page")
+			return
+		}
+		page = n
+	}
+	token := q.Get("PageToken")
+	if token != "" && !strings.HasPrefix(token, "PA") {
+		writeErr(w, http.StatusBadRequest, 20001, "Invalid PageToken")
+		return
+	}
+	if f.byDay.Load() {
+		if !after.IsZero() {
+			after = after.UTC().Truncate(24 * time.Hour)
+		}
+		if !before.IsZero() {
+			before = before.UTC().Truncate(24 * time.Hour).Add(24*time.Hour - time.Nanosecond)
+		}
+	}
+	to, from := q.Get("To"), q.Get("From")
+	dated := !after.IsZero() || !before.IsZero()
 	f.msgMu.RLock()
 	var found []*Message
 	for _, m := range f.msgs {
-		if to != "" && m.To != to {
-			continue
-		}
-		if !after.IsZero() && m.DateCreated.Before(after) || !before.IsZero() && m.DateCreated.After(before) {
+		switch {
+		case to != "" && m.To != to, from != "" && m.From != from,
+			dated && m.DateSent.IsZero(),
+			!after.IsZero() && m.DateSent.Before(after), !before.IsZero() && m.DateSent.After(before):
 			continue
 		}
 		found = append(found, m)
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].DateCreated.After(found[j].DateCreated) })
-	if len(found) > size {
-		found = found[:size]
+	key := func(m *Message) time.Time {
+		if m.DateSent.IsZero() {
+			return m.DateCreated
+		}
+		return m.DateSent
 	}
-	out := make([]messageJSON, len(found))
-	for i, m := range found {
-		out[i] = f.messageJSON(m)
+	sort.Slice(found, func(i, j int) bool {
+		a, b := key(found[i]), key(found[j])
+		if !a.Equal(b) {
+			return a.After(b)
+		}
+		return found[i].Sid > found[j].Sid
+	})
+	start := 0
+	if token != "" {
+		// The page after the token's message (found by its place in the
+		// order: a message gone since is answered with an empty page).
+		start = len(found)
+		for i, m := range found {
+			if "PA"+m.Sid == token {
+				start = i + 1
+				break
+			}
+		}
+	}
+	end := min(start+size, len(found))
+	out := make([]messageJSON, 0, end-start)
+	for _, m := range found[start:end] {
+		out = append(out, f.messageJSON(m))
+	}
+	var next any
+	if end < len(found) {
+		nq := url.Values{}
+		for _, k := range []string{"To", "From", "DateSent>", "DateSent<"} {
+			if v := q.Get(k); v != "" {
+				nq.Set(k, v)
+			}
+		}
+		nq.Set("PageSize", strconv.Itoa(size))
+		nq.Set("Page", strconv.Itoa(page+1))
+		nq.Set("PageToken", "PA"+found[end-1].Sid)
+		next = "/" + apiVersion + "/Accounts/" + f.accountSID + "/Messages.json?" + nq.Encode()
 	}
 	f.msgMu.RUnlock()
 	uri := "/" + apiVersion + "/Accounts/" + f.accountSID + "/Messages.json"
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "page": 0, "page_size": size, "uri": uri,
-		"first_page_uri": uri, "next_page_uri": nil, "previous_page_uri": nil, "start": 0, "end": len(out)})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "page": page, "page_size": size, "uri": uri,
+		"first_page_uri": uri + "?PageSize=" + strconv.Itoa(size) + "&Page=0", "next_page_uri": next,
+		"previous_page_uri": nil, "start": page * size, "end": page*size + len(out) - 1})
 }
 
 // ---- Calls ----

@@ -73,15 +73,17 @@ WHERE m.id = ANY(sqlc.arg(ids)::text::uuid[]);
 -- name: ReconcileCandidates :many
 -- Messages whose outcome the provider may know better than we do: unknown
 -- (settled for a while), or sending/sent for longer than a delivery takes.
--- Only rows that still hold their text (the list match needs it), created
--- since a bound: the scan follows messages_retention (created_at, rows with
--- a body), so it costs the recent messages, not the table.
-SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.created_at, m.updated_at, m.reconcile_checks
+-- Only rows that still hold their text (the list match needs it), due to be
+-- sent since a bound: the window is send_at (a reminder created days ahead
+-- is sent, and can be stuck, long after its created_at), read through
+-- messages_reconcile_window (send_at, rows with a body), so the scan costs
+-- the recent sends, not the table.
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.send_at, m.updated_at, m.reconcile_checks
 FROM messages m
-WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
-  -- Nothing created within the settle time can be a candidate: the scan
-  -- skips the newest rows (at high volume, most of the range).
-  AND m.created_at < sqlc.arg(unknown_before)
+WHERE m.content_enc IS NOT NULL AND m.send_at >= sqlc.arg(since)
+  -- Nothing due within the settle time can be a candidate: the scan skips
+  -- the newest rows (at high volume, most of the range).
+  AND m.send_at < sqlc.arg(unknown_before)
   AND m.channel IN ('sms', 'whatsapp')
   AND ((m.status = 'unknown' AND m.updated_at < sqlc.arg(unknown_before))
        OR (m.status IN ('sending', 'sent') AND m.updated_at < sqlc.arg(stuck_before)))
@@ -93,11 +95,39 @@ WHERE m.content_enc IS NOT NULL AND m.created_at >= sqlc.arg(since)
 ORDER BY coalesce(m.reconcile_next_at, m.updated_at)
 LIMIT sqlc.arg(max_rows);
 
+-- name: ReconcileListCandidates :many
+-- The candidates of ReconcileCandidates that carry a provider id, in send
+-- order, for settling by a listing of the provider's messages in their
+-- send window (one call for many). ids already looked at in this pass are
+-- left out.
+SELECT m.id, m.channel, m.status, m.provider_id, m.participant_id, m.send_at, m.updated_at, m.reconcile_checks
+FROM messages m
+WHERE m.content_enc IS NOT NULL AND m.send_at >= sqlc.arg(since)
+  AND m.send_at < sqlc.arg(unknown_before)
+  AND m.channel IN ('sms', 'whatsapp')
+  AND m.provider_id IS NOT NULL
+  AND ((m.status = 'unknown' AND m.updated_at < sqlc.arg(unknown_before))
+       OR (m.status IN ('sending', 'sent') AND m.updated_at < sqlc.arg(stuck_before)))
+  AND (m.reconcile_next_at IS NULL OR m.reconcile_next_at <= sqlc.arg(now)::timestamptz)
+  AND NOT (m.status = 'sent' AND m.reconcile_checks >= sqlc.arg(sent_checks)::int)
+  AND NOT (m.id = ANY(sqlc.arg(seen)::text::uuid[]))
+ORDER BY m.send_at
+LIMIT sqlc.arg(max_rows);
+
 -- name: MarkReconcileChecked :exec
 -- One more look at a message by reconciliation, whatever came of it, and
 -- when to look again.
 UPDATE messages SET reconcile_checks = reconcile_checks + 1, reconcile_next_at = sqlc.arg(next_at)
 WHERE id = sqlc.arg(id);
+
+-- name: MarkReconcileCheckedMany :exec
+-- MarkReconcileChecked for many messages, each with its own next check.
+UPDATE messages m SET reconcile_checks = m.reconcile_checks + 1, reconcile_next_at = c.next_at
+FROM (
+    SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
+           unnest(sqlc.arg(next_ats)::text::timestamptz[]) AS next_at
+) c
+WHERE m.id = c.id AND m.id = ANY(sqlc.arg(ids)::text::uuid[]);
 
 -- name: ProviderIDRecorded :one
 SELECT EXISTS (SELECT 1 FROM messages WHERE provider_id = $1);
