@@ -543,7 +543,10 @@ func (f *Filter) Terms() int { return f.nterms }
 // cand is a candidate span in normalised coordinates.
 type cand struct {
 	s, e int32
-	cat  uint8
+	// ts, te: the words that matched, when a clause widened them to
+	// [s,e) (else zero): a stop phrase around them drops the clause.
+	ts, te int32
+	cat    uint8
 }
 
 type scanState struct {
@@ -733,7 +736,8 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			s, e = sc.clause(s, e)
+			sc.addClause(s, e, p.cat)
+			return 0
 		}
 		sc.add(s, e, p.cat)
 	case kindStreet:
@@ -879,7 +883,8 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		s, q = sc.clause(s, q)
+		sc.addClause(s, q, sp.cat)
+		return
 	}
 	sc.add(s, q, sp.cat)
 }
@@ -1009,7 +1014,18 @@ func (sc *scanState) clause(s, e int) (int, int) {
 	return s, e
 }
 
-// dropStopped removes the candidates that lie inside a stop-list span.
+// addClause adds the match [s,e) widened to its clause, remembering the
+// match so that a stop phrase around it ("I owe you a coffee", "debito
+// formativo") drops the whole clause.
+func (sc *scanState) addClause(s, e int, cat uint8) {
+	cs, ce := sc.clause(s, e)
+	if ce > cs {
+		sc.cands = append(sc.cands, cand{s: int32(cs), e: int32(ce), ts: int32(s), te: int32(e), cat: cat})
+	}
+}
+
+// dropStopped removes the candidates that lie inside a stop-list span,
+// and the clauses whose matched words do.
 func (sc *scanState) dropStopped() {
 	if len(sc.stops) == 0 {
 		return
@@ -1029,9 +1045,22 @@ func (sc *scanState) dropStopped() {
 		if c.e <= maxEnd {
 			continue
 		}
+		if c.te > c.ts && stoppedWithin(st, c.ts, c.te) {
+			continue
+		}
 		out = append(out, c)
 	}
 	sc.cands = out
+}
+
+// stoppedWithin: [s,e) lies inside one of the stop spans st.
+func stoppedWithin(st []cand, s, e int32) bool {
+	for _, x := range st {
+		if x.s <= s && e <= x.e {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve merges candidates into findings in original coordinates.
