@@ -58,7 +58,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 	}
 	m := r.json(t)
 	red := redactionsOf(t, m)
-	if red["UCRIF"] == "" || red["declaración"] != "legal" || red["SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
+	if red["la UCRIF"] == "" || red["declaración"] != "legal" || red["el SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
 		t.Fatalf("redactions %v", red)
 	}
 	text := m["text"].(string)

@@ -867,7 +867,9 @@ func (sc *scanState) seq(i int, s, end int) {
 	q := e
 	for k := 1; k < len(sp.words); k++ {
 		j := q
-		for j < L && j-q < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-') {
+		// one or two of space, apostrophe, dash, or an abbreviation's
+		// dot: "protez. internaz.", "avv. della difesa"
+		for j < L && j-q < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == q) {
 			j++
 		}
 		if j == q || j >= L || !isWord[t[j]] {
@@ -1063,6 +1065,49 @@ func stoppedWithin(st []cand, s, e int32) bool {
 	return false
 }
 
+// articleWords: articles, possessives and the prepositions contracted
+// with an article, of the shipped languages, normalised; "de" only
+// before another of them ("de la CSM").
+var articleWords = normWordSet(`the ur your their his il lo la le gli l el los las les du del della dello dei delle degli
+	al alla allo au aux do da dos das pelo pela pelos pelas no na ao tua teu tuo ta ton tes tu tus sua seu suo su sus cel cea`)
+
+// acronymAt: the candidate [s,e) is one word of two to six letters, all
+// capitals ("PM", "CSM", "UCRIF").
+func (sc *scanState) acronymAt(s, e int) bool {
+	if e-s < 2 || e-s > 6 {
+		return false
+	}
+	for k := s; k < e; k++ {
+		if !isLetter(sc.n.b[k]) || !sc.n.upperAt(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// withArticle extends a removed acronym's start over the article or
+// contracted preposition before it (two words at most): "il PM", "the
+// DC", "pelo CPR", "de la CSM". Left alone, "il ___" tells the reader a
+// title was cut out, and its gender.
+func (sc *scanState) withArticle(s int) int {
+	t := sc.n.b
+	for n := 0; n < 2 && s >= 2 && t[s-1] == ' '; n++ {
+		ws := s - 1
+		for ws > 0 && isWord[t[ws-1]] {
+			ws--
+		}
+		w := bytesToStr(t[ws : s-1])
+		if ws == s-1 || !(articleWords[w] || n == 1 && w == "de") {
+			break
+		}
+		if sc.n.upperAt(ws) && ws > 0 {
+			break // a capitalised word is a name, not an article
+		}
+		s = ws
+	}
+	return s
+}
+
 // resolve merges candidates into findings in original coordinates.
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
@@ -1082,6 +1127,11 @@ func (sc *scanState) resolve() []Finding {
 	cs = sc.cands
 	if len(cs) == 0 {
 		return nil
+	}
+	for i := range cs {
+		if c := cs[i]; c.cat != catAddress && c.cat != catPhone && c.cat != catEmail && c.cat != catURL && sc.acronymAt(int(c.s), int(c.e)) {
+			cs[i].s = int32(sc.withArticle(int(c.s)))
+		}
 	}
 	n := sc.n
 	var out []Finding

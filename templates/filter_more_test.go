@@ -245,8 +245,9 @@ func TestUnknownNames(t *testing.T) {
 			got = append(got, x.Match)
 		}
 	}
-	// "María" is the name the greeting addresses: her own.
-	if want := "SAPS Juan Ana Pérez"; !strings.HasPrefix(strings.Join(got, " "), want) {
+	// "María" is the name the greeting addresses: her own. An acronym
+	// takes its article ("al SAPS").
+	if want := "al SAPS Juan Ana Pérez"; !strings.HasPrefix(strings.Join(got, " "), want) {
 		t.Errorf("unknown names %q, want %q first", got, want)
 	}
 	for _, x := range got {
