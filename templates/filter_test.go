@@ -259,7 +259,7 @@ func TestStripPolicy(t *testing.T) {
 		{"Hola,\nla psicóloga te llamará.\n\n\n\nAdiós", "Hola,\nte llamará.\n\nAdiós"},
 		{"Cita:  martes [www.ong.org]  10:00", "Cita: martes 10:00"},
 		{"Hola ,  mira www.x.com , ¿vale ?", "Hola, mira, ¿vale?"},
-		{"Quedamos en Calle Mayor 5, 28013 Madrid.", "Quedamos, Madrid."},
+		{"Quedamos en Calle Mayor 5, 28013 Madrid.", "Quedamos Madrid."}, // the postcode completes the address
 		{"Il mio numero è 333 123 4567", "Il mio numero è"},
 		{"O meu número é 912 345 678", "O meu número é"},
 		{"Mon téléphone : 06 12 34 56 78, à bientôt", "à bientôt"},
