@@ -564,6 +564,9 @@ type scanState struct {
 	memoAt int
 	env    *sb.Env
 	opts   *ScanOptions
+	// firstEnd: offset of the first sentence end of the text (len if
+	// none); -1 until introCue needs it.
+	firstEnd int
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -627,6 +630,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	n := getNorm(text)
 	sc := scanPool.Get().(*scanState)
 	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
+	sc.firstEnd = -1
 	sc.lang = scanLang(o.Lang)
 	if sc.env == nil {
 		sc.env = sbEnv()
@@ -893,6 +897,9 @@ func (sc *scanState) seq(i int, s, end int) {
 
 // wordMatches: is the token [s,e) the word as written, or of its stem?
 func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
+	if w.first != 0 && (e == s || sc.n.b[s] != w.first) {
+		return false
+	}
 	tok := bytesToStr(sc.n.b[s:e])
 	if tok == w.exact {
 		return true

@@ -312,13 +312,17 @@ func (sc *scanState) introCue(s int) bool {
 	} else if !introWords[w] {
 		return false
 	}
-	t := sc.n.b
-	for p := 0; p < s; p++ {
-		if t[p] == '.' || t[p] == '!' || t[p] == '?' || t[p] == '\n' {
-			return false
+	if sc.firstEnd < 0 {
+		t := sc.n.b
+		sc.firstEnd = len(t)
+		for p := range t {
+			if t[p] == '.' || t[p] == '!' || t[p] == '?' || t[p] == '\n' {
+				sc.firstEnd = p
+				break
+			}
 		}
 	}
-	return true
+	return s < sc.firstEnd
 }
 
 // capitalisedNext: the next word after p (past spaces and particles) is
