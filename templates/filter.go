@@ -755,7 +755,26 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
 			return 0 // no sequence of her language starts here
 		}
+		// The first byte of the next word, once for the group: most
+		// sequences of a function word ("te", "que", "the") are ruled
+		// out by it before any word is compared.
+		e := end
+		for e < L && isWord[t[e]] {
+			e++
+		}
+		j := e
+		for j < L && j-e < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == e) {
+			j++
+		}
+		var next byte
+		if j > e && j < L && isWord[t[j]] {
+			next = t[j]
+		}
 		for _, i := range sc.f.groups[p.seq] {
+			sp := &sc.f.seqs[i]
+			if sc.lang != langAny && sp.lang != sc.lang || len(sp.words) > 1 && sp.words[1].first != 0 && sp.words[1].first != next {
+				continue
+			}
 			sc.seq(int(i), s, end)
 		}
 	case kindDot:
