@@ -115,7 +115,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("discreet filter: %w", err)
 	}
 	log.Info("discreet filter", "terms", catalog.Filter().Terms(), "deployment_terms", cfg.Service.Discreet.Filter.TermsFile != "",
-		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.MonitoredFreeText,
+		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.FreeTextPolicy(),
 		"unknown_names", cfg.Service.Discreet.UnknownNamesOn())
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {

@@ -24,10 +24,14 @@ import (
 // DiscreetConfig is the filter's configuration and the free-text policy.
 type DiscreetConfig struct {
 	Filter templates.FilterConfig
-	// MonitoredFreeText (GATEWAY_MONITORED_FREE_TEXT): "filter" (the
-	// default) sends free text to a monitored phone with what the filter
-	// finds removed; "refuse" sends her templates only and refuses free
-	// text with free_text_refused.
+	// MonitoredFreeText (GATEWAY_MONITORED_FREE_TEXT): "refuse" (the
+	// default, also when empty) sends a monitored phone templates only and
+	// refuses free text to her with free_text_refused; "filter" is a
+	// programme's opt-in and sends free text with what the filter finds
+	// removed. Refuse is the default because the filter works from lists
+	// and rules and, on text its authors never saw, still lets through a
+	// share of what a trafficker reading her phone would understand
+	// (docs/benchmarks.md); templates say only what was reviewed.
 	MonitoredFreeText string
 	// UnknownNames (GATEWAY_UNKNOWN_NAMES): "on" or "off"; empty is
 	// templates.DefaultUnknownNames. On, acronyms and capitalised names
@@ -42,6 +46,15 @@ const (
 	FreeTextFilter = "filter"
 	FreeTextRefuse = "refuse"
 )
+
+// FreeTextPolicy is the policy in force: FreeTextRefuse unless the
+// programme chose FreeTextFilter.
+func (c DiscreetConfig) FreeTextPolicy() string {
+	if c.MonitoredFreeText == FreeTextFilter {
+		return FreeTextFilter
+	}
+	return FreeTextRefuse
+}
 
 // Validate checks the settings' values.
 func (c DiscreetConfig) Validate() error {
@@ -100,9 +113,9 @@ const (
 // the refusals (format controls, mixed scripts, mostly sensitive) and the
 // stripped text with what was removed.
 func (s *Server) discreetFreeText(text, lang string, confirm []string) (string, []redactionView, error) {
-	if s.cfg.Discreet.MonitoredFreeText == FreeTextRefuse {
+	if s.cfg.Discreet.FreeTextPolicy() == FreeTextRefuse {
 		return "", nil, errs.Field("free_text_refused", "body",
-			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse); use a template")
+			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse, the default); use a template")
 	}
 	if reason := templates.MonitoredProblem(text); reason != "" {
 		e := errs.Field("content_not_discreet", "body",

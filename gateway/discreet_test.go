@@ -4,6 +4,8 @@ import (
 	"safecontact/gateway/auth"
 	"strings"
 	"testing"
+
+	"safecontact/db/dbtest"
 )
 
 // monitoredParticipant creates a monitored participant who consented to
@@ -25,6 +27,12 @@ func (e *env) monitoredParticipant(phone string) string {
 	return code
 }
 
+// filterPolicy is the configuration of a programme that opted in to
+// filtered free text for a monitored phone.
+func filterPolicy() Config {
+	return Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextFilter}}
+}
+
 func redactionsOf(t *testing.T, m map[string]any) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -42,7 +50,7 @@ func redactionsOf(t *testing.T, m map[string]any) map[string]string {
 // The preview shows what is removed from free text to a monitored phone,
 // with categories and spans; unknown names can be confirmed.
 func TestPreviewFreeTextRedactions(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, filterPolicy())
 	code := e.monitoredParticipant("+34 612 004 001")
 	body := "Hola guapa, el jueves a las 10 te acompaño a la UCRIF por la declaración. Quedamos en el SAPS con Lucía."
 	r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
@@ -51,7 +59,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 	}
 	m := r.json(t)
 	red := redactionsOf(t, m)
-	if red["UCRIF"] == "" || red["declaración"] != "legal" || red["SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
+	if red["la UCRIF"] == "" || red["declaración"] != "legal" || red["el SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
 		t.Fatalf("redactions %v", red)
 	}
 	text := m["text"].(string)
@@ -76,7 +84,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 // Mostly sensitive free text is refused, and the refusal says what would
 // have been removed.
 func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, filterPolicy())
 	code := e.monitoredParticipant("+34 612 004 002")
 	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
 	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
@@ -94,7 +102,7 @@ func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
 // Format controls, mixed scripts and masked letters are refused with their reason, for
 // free text and for a meeting point.
 func TestFreeTextObfuscationRefused(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, filterPolicy())
 	code := e.monitoredParticipant("+34 612 004 003")
 	for body, reason := range map[string]string{
 		"Hola, mañana vamos a la \u202eaícilop\u202c a las 10": "format_control",
@@ -144,6 +152,44 @@ func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
 	e.do(auth.RoleStaff, "POST", "/v1/participants/"+other+"/consents", grant("sms"))
 	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
 		t.Fatalf("not monitored: %d %s", r.Status, r.Body)
+	}
+}
+
+// With the default configuration a monitored phone gets templates only:
+// free text to her is refused, and its preview says why, while a template
+// message to her goes out in its discreet variant.
+func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
+	if p := (DiscreetConfig{}).FreeTextPolicy(); p != FreeTextRefuse {
+		t.Fatalf("default policy %q", p)
+	}
+	pool, url := dbtest.New(t)
+	e := newEnvAsConfigured(t, Config{}, pool, url, "", 1)
+	code := e.monitoredParticipant("+34 612 004 006")
+	body := "Hola, ¿qué tal? Nos vemos el martes a las 10."
+	for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+		r := e.do(RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body})
+		if r.Status != 422 || r.errCode(t) != "free_text_refused" {
+			t.Fatalf("%s free text: %d %s", path, r.Status, r.Body)
+		}
+		msg, _ := r.json(t)["error"].(map[string]any)["message"].(string)
+		if !strings.Contains(msg, "monitored") || !strings.Contains(msg, "templates only") {
+			t.Fatalf("%s: the refusal does not say why: %q", path, msg)
+		}
+		if strings.Contains(string(r.Body), "martes") || strings.Contains(e.logs.String(), "martes") {
+			t.Fatalf("%s: the body is echoed or logged", path)
+		}
+	}
+	tmpl := map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}}
+	r := e.do(RoleStaff, "POST", "/v1/messages/preview", tmpl)
+	if r.Status != 200 {
+		t.Fatalf("template preview: %d %s", r.Status, r.Body)
+	}
+	if m := r.json(t); m["decision"].(map[string]any)["variant"] != "discreet" || m["text"] == "" {
+		t.Fatalf("template preview: %s", r.Body)
+	}
+	if r := e.do(RoleStaff, "POST", "/v1/messages", tmpl); r.Status != 202 {
+		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
 }
 

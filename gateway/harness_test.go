@@ -94,7 +94,19 @@ func newEnvOn(t testing.TB, cfg Config, pool *sql.DB, url string) *env {
 	return newEnvOnNATS(t, cfg, pool, url, "", 1)
 }
 
+// newEnvOnNATS runs with GATEWAY_MONITORED_FREE_TEXT=filter unless the
+// test chose a policy: the tests send free text to maria(), whose phone is
+// monitored, and the default policy (refuse) would refuse it.
+// newEnvAsConfigured keeps the configuration as given.
 func newEnvOnNATS(t testing.TB, cfg Config, pool *sql.DB, url, natsURL string, replicas int) *env {
+	t.Helper()
+	if cfg.Discreet.MonitoredFreeText == "" {
+		cfg.Discreet.MonitoredFreeText = FreeTextFilter
+	}
+	return newEnvAsConfigured(t, cfg, pool, url, natsURL, replicas)
+}
+
+func newEnvAsConfigured(t testing.TB, cfg Config, pool *sql.DB, url, natsURL string, replicas int) *env {
 	t.Helper()
 	var (
 		nsrv     *channels.Embedded

@@ -184,6 +184,9 @@ func (sc *scanState) houseNumber(j int) (int, bool) {
 		return 0, false
 	}
 	if k < L && isLetter(t[k]) && (k+1 == L || !isWord[t[k+1]]) {
+		if t[k] == 'h' {
+			return 0, false // 10h: a time ("10h Place de la République")
+		}
 		k++ // 221b, 12a
 	}
 	if k < L && isWord[t[k]] {
@@ -439,6 +442,20 @@ func (sc *scanState) prevWord(p int) string {
 	return bytesToStr(t[s:e])
 }
 
+// nextWord returns the word that begins just after the space at p.
+func (sc *scanState) nextWord(p int) string {
+	t := sc.n.b
+	if p >= len(t) || t[p] != ' ' {
+		return ""
+	}
+	s := p + 1
+	e := s
+	for e < len(t) && isWord[t[e]] {
+		e++
+	}
+	return bytesToStr(t[s:e])
+}
+
 // streetBack: number name... type (English).
 func (sc *scanState) streetBack(s, e int, fl streetFlags) bool {
 	t := sc.n.b
@@ -458,6 +475,11 @@ func (sc *scanState) streetBack(s, e int, fl streetFlags) bool {
 		}
 		if isDigit(t[ws]) {
 			if ne, ok := sc.houseNumber(ws); !ok || ne != we {
+				return false
+			}
+			// "at 11 at Trafalgar Square": the number is a time when the
+			// word after it is a preposition, not a name.
+			if notBeforeNumber[sc.nextWord(we)] {
 				return false
 			}
 			if names == 0 || (fl&stWeak != 0 && caps == 0) {

@@ -17,15 +17,26 @@ import (
 // health category ("la medicació" beside "la psiquiatra", "el consumo"
 // beside "CAID"). The cost stays bounded: sentences without findings are
 // never looked at, and each word of a sentence with one is compared once.
+// The same holds for the words of papers and programmes that name a
+// procedure only beside one: a permit ("el permiso del art. 59 bis"),
+// a report ("la relazione del CSM", "raportul de la CSM"), a scheme
+// ("le dispositif Ac.Sé").
 
 var contextWords = map[uint8][]string{
-	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento"},
-	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament"},
-	langIndex("it"): {"colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi"},
-	langIndex("fr"): {"entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament"},
-	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento"},
-	langIndex("ro"): {"interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament"},
-	langIndex("en"): {"interview", "hearing", "*medication", "*treatment"},
+	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento",
+		"permiso", "informe", "+dispositivo"},
+	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament",
+		"permis", "informe", "+dispositiu"},
+	langIndex("it"): {"colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi",
+		"permesso", "relazion", "+dispositivo"},
+	langIndex("fr"): {"entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament",
+		"permis", "rapport", "+dispositif"},
+	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento",
+		"relatorio", "+dispositivo"},
+	langIndex("ro"): {"interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament",
+		"permis", "raport", "+dispozitiv"},
+	langIndex("en"): {"interview", "hearing", "*medication", "*treatment",
+		"permit", "report"},
 }
 
 // ctxWord is a context word normalised as the text is ("colloqui" ->

@@ -543,7 +543,10 @@ func (f *Filter) Terms() int { return f.nterms }
 // cand is a candidate span in normalised coordinates.
 type cand struct {
 	s, e int32
-	cat  uint8
+	// ts, te: the words that matched, when a clause widened them to
+	// [s,e) (else zero): a stop phrase around them drops the clause.
+	ts, te int32
+	cat    uint8
 }
 
 type scanState struct {
@@ -561,6 +564,9 @@ type scanState struct {
 	memoAt int
 	env    *sb.Env
 	opts   *ScanOptions
+	// firstEnd: offset of the first sentence end of the text (len if
+	// none); -1 until introCue needs it.
+	firstEnd int
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -624,6 +630,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	n := getNorm(text)
 	sc := scanPool.Get().(*scanState)
 	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
+	sc.firstEnd = -1
 	sc.lang = scanLang(o.Lang)
 	if sc.env == nil {
 		sc.env = sbEnv()
@@ -733,7 +740,8 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			s, e = sc.clause(s, e)
+			sc.addClause(s, e, p.cat)
+			return 0
 		}
 		sc.add(s, e, p.cat)
 	case kindStreet:
@@ -747,7 +755,26 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
 			return 0 // no sequence of her language starts here
 		}
+		// The first byte of the next word, once for the group: most
+		// sequences of a function word ("te", "que", "the") are ruled
+		// out by it before any word is compared.
+		e := end
+		for e < L && isWord[t[e]] {
+			e++
+		}
+		j := e
+		for j < L && j-e < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == e) {
+			j++
+		}
+		var next byte
+		if j > e && j < L && isWord[t[j]] {
+			next = t[j]
+		}
 		for _, i := range sc.f.groups[p.seq] {
+			sp := &sc.f.seqs[i]
+			if sc.lang != langAny && sp.lang != sc.lang || len(sp.words) > 1 && sp.words[1].first != 0 && sp.words[1].first != next {
+				continue
+			}
 			sc.seq(int(i), s, end)
 		}
 	case kindDot:
@@ -863,7 +890,9 @@ func (sc *scanState) seq(i int, s, end int) {
 	q := e
 	for k := 1; k < len(sp.words); k++ {
 		j := q
-		for j < L && j-q < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-') {
+		// one or two of space, apostrophe, dash, or an abbreviation's
+		// dot: "protez. internaz.", "avv. della difesa"
+		for j < L && j-q < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == q) {
 			j++
 		}
 		if j == q || j >= L || !isWord[t[j]] {
@@ -879,13 +908,17 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		s, q = sc.clause(s, q)
+		sc.addClause(s, q, sp.cat)
+		return
 	}
 	sc.add(s, q, sp.cat)
 }
 
 // wordMatches: is the token [s,e) the word as written, or of its stem?
 func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
+	if w.first != 0 && (e == s || sc.n.b[s] != w.first) {
+		return false
+	}
 	tok := bytesToStr(sc.n.b[s:e])
 	if tok == w.exact {
 		return true
@@ -1009,7 +1042,18 @@ func (sc *scanState) clause(s, e int) (int, int) {
 	return s, e
 }
 
-// dropStopped removes the candidates that lie inside a stop-list span.
+// addClause adds the match [s,e) widened to its clause, remembering the
+// match so that a stop phrase around it ("I owe you a coffee", "debito
+// formativo") drops the whole clause.
+func (sc *scanState) addClause(s, e int, cat uint8) {
+	cs, ce := sc.clause(s, e)
+	if ce > cs {
+		sc.cands = append(sc.cands, cand{s: int32(cs), e: int32(ce), ts: int32(s), te: int32(e), cat: cat})
+	}
+}
+
+// dropStopped removes the candidates that lie inside a stop-list span,
+// and the clauses whose matched words do.
 func (sc *scanState) dropStopped() {
 	if len(sc.stops) == 0 {
 		return
@@ -1029,9 +1073,65 @@ func (sc *scanState) dropStopped() {
 		if c.e <= maxEnd {
 			continue
 		}
+		if c.te > c.ts && stoppedWithin(st, c.ts, c.te) {
+			continue
+		}
 		out = append(out, c)
 	}
 	sc.cands = out
+}
+
+// stoppedWithin: [s,e) lies inside one of the stop spans st.
+func stoppedWithin(st []cand, s, e int32) bool {
+	for _, x := range st {
+		if x.s <= s && e <= x.e {
+			return true
+		}
+	}
+	return false
+}
+
+// articleWords: articles, possessives and the prepositions contracted
+// with an article, of the shipped languages, normalised; "de" only
+// before another of them ("de la CSM").
+var articleWords = normWordSet(`the ur your their his il lo la le gli l el los las les du del della dello dei delle degli
+	al alla allo au aux do da dos das pelo pela pelos pelas no na ao tua teu tuo ta ton tes tu tus sua seu suo su sus cel cea`)
+
+// acronymAt: the candidate [s,e) is one word of two to six letters, all
+// capitals ("PM", "CSM", "UCRIF").
+func (sc *scanState) acronymAt(s, e int) bool {
+	if e-s < 2 || e-s > 6 {
+		return false
+	}
+	for k := s; k < e; k++ {
+		if !isLetter(sc.n.b[k]) || !sc.n.upperAt(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// withArticle extends a removed acronym's start over the article or
+// contracted preposition before it (two words at most): "il PM", "the
+// DC", "pelo CPR", "de la CSM". Left alone, "il ___" tells the reader a
+// title was cut out, and its gender.
+func (sc *scanState) withArticle(s int) int {
+	t := sc.n.b
+	for n := 0; n < 2 && s >= 2 && t[s-1] == ' '; n++ {
+		ws := s - 1
+		for ws > 0 && isWord[t[ws-1]] {
+			ws--
+		}
+		w := bytesToStr(t[ws : s-1])
+		if ws == s-1 || !(articleWords[w] || n == 1 && w == "de") {
+			break
+		}
+		if sc.n.upperAt(ws) && ws > 0 {
+			break // a capitalised word is a name, not an article
+		}
+		s = ws
+	}
+	return s
 }
 
 // resolve merges candidates into findings in original coordinates.
@@ -1053,6 +1153,11 @@ func (sc *scanState) resolve() []Finding {
 	cs = sc.cands
 	if len(cs) == 0 {
 		return nil
+	}
+	for i := range cs {
+		if c := cs[i]; c.cat != catAddress && c.cat != catPhone && c.cat != catEmail && c.cat != catURL && sc.acronymAt(int(c.s), int(c.e)) {
+			cs[i].s = int32(sc.withArticle(int(c.s)))
+		}
 	}
 	n := sc.n
 	var out []Finding

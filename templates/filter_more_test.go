@@ -90,6 +90,9 @@ func TestStopList(t *testing.T) {
 		{"es", "Quedamos en Metro Tribunal a las 10"},
 		{"es", "A mi juicio es mejor el lunes"},
 		{"es", "Te ayudo con la declaración de la renta"},
+		// A stop phrase around the word a clause grew from drops the clause.
+		{"en", "My treat, I owe you a coffee!"},
+		{"it", "Tuo figlio ha il debito formativo in matematica"},
 	} {
 		if fs := f.ScanWith(c.text, ScanOptions{Lang: c.lang}); len(fs) != 0 {
 			t.Errorf("%s: %q flagged: %+v", c.lang, c.text, fs)
@@ -200,6 +203,21 @@ func TestAddressDoesNotCrossSentence(t *testing.T) {
 		}
 	}
 	expectSpans(t, f, "Av. Diagonal 123", "address:Av. Diagonal 123")
+	// A time before a place name is no house number.
+	for _, s := range []string{"On se voit lundi 10h Place de la République", "Meet at 11 at Trafalgar Square?"} {
+		for _, x := range f.Scan(s) {
+			if x.Category == CategoryAddress {
+				t.Errorf("%q: address %q", s, x.Match)
+			}
+		}
+	}
+	expectSpans(t, f, "at 10 Downing Street", "address:10 Downing Street")
+	// A postcode completes the address or the place with its district
+	// before it; a day is no place.
+	expectSpans(t, f, "Str. Baba Novac 10, 031621, merg eu", "address:Str. Baba Novac 10, 031621")
+	expectSpans(t, f, "au CeGIDD (Paris 18e, 75018) demain", "health:CeGIDD", "address:Paris 18e, 75018")
+	expectSpans(t, f, "C/ Ample 2, 08002 Barcelona, 1r pis", "address:C/ Ample 2, 08002")
+	expectSpans(t, f, "Nos vemos el Lunes, 12345 es el código")
 }
 
 // Monitored phones: format controls and mixed scripts are refused.
@@ -233,8 +251,9 @@ func TestUnknownNames(t *testing.T) {
 			got = append(got, x.Match)
 		}
 	}
-	// "María" is the name the greeting addresses: her own.
-	if want := "SAPS Juan Ana Pérez"; !strings.HasPrefix(strings.Join(got, " "), want) {
+	// "María" is the name the greeting addresses: her own. An acronym
+	// takes its article ("al SAPS").
+	if want := "al SAPS Juan Ana Pérez"; !strings.HasPrefix(strings.Join(got, " "), want) {
 		t.Errorf("unknown names %q, want %q first", got, want)
 	}
 	for _, x := range got {
@@ -247,6 +266,28 @@ func TestUnknownNames(t *testing.T) {
 	}
 	if fs := f.ScanWith("Te mando un SMS, OK?", o); len(fs) != 0 {
 		t.Errorf("benign acronyms: %+v", fs)
+	}
+	// Informal greetings and wishes address her; the sender presents
+	// herself in the first sentence; a bus line is no name.
+	for _, c := range []struct{ lang, text string }{
+		{"es", "Oye Fati, haz los deberes antes del viernes"},
+		{"es", "Feliz cumple Rosa!! Nos vemos a las 18h"},
+		{"en", "Happy bday Rosa!! see u at 6"},
+		{"ro", "La multi ani Rosa!! ne vedem la 18"},
+		{"it", "Auguri Rosa!! ci vediamo alle 18"},
+		{"es", "Hola, soy Carmen. Te llamo el lunes"},
+		{"ca", "Hola, soc la Montse. Et truco dilluns"},
+		{"fr", "Bonjour c'est Sophie. Je t'appelle lundi"},
+		{"en", "Hi its Kate. Ring u tmrw"},
+		{"ca", "quan surtis agafa el V15 fins a la plaça"},
+	} {
+		if fs := f.ScanWith(c.text, ScanOptions{Lang: c.lang, UnknownNames: true}); len(fs) != 0 {
+			t.Errorf("%s: %q flagged: %+v", c.lang, c.text, fs)
+		}
+	}
+	// Only in the first sentence: later, "soy" does not make a name known.
+	if !caught(f, ScanOptions{Lang: "es", UnknownNames: true}, "Mañana a las 10. Dile que soy Kalayaan", "Kalayaan") {
+		t.Error("a name after an introduction verb later in the text not flagged")
 	}
 }
 

@@ -48,7 +48,13 @@ var benignNames = normWordSet(`
 	bucurești bucuresti bucharest cluj timișoara timisoara iași iasi constanța constanta craiova brașov brasov
 	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast
 	españa espanya italia france francia portugal românia romania england ireland europa europe
+	sants atocha termini
+	nigeria rumania rumanía roumanie romênia românia marruecos marroc maroc marocco marrocos morocco colombia colòmbia colombie
+	venezuela paraguay brasil brazil brésil brasile china albania albanie moldova moldavia moldavie ucrania ukraine ucraina
+	ghana senegal sénégal camerún cameroun camerun cameroon guinea guinée costa marfil ivoire
 	excel powerpoint zoom teams skype outlook hotmail microsoft windows apple samsung youtube tiktok telegram
+	arial calibri courier helvetica verdana times roman georgia
+	navigo navegante multibanco leap oyster bizum tarjeta westfield spar
 	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
 	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
 	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret`)
@@ -119,10 +125,17 @@ func (sc *scanState) unknownNames() {
 		name := false
 		switch {
 		case e-s < 2 && !acronym, inKnown(s, e):
+		case !acronym && hasDigit(w):
+			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
 			name = !benignAcronyms[w]
+		case benignSet[w] && spanStart >= 0 && !sc.sentenceStart(s):
+			// A capitalised word that is ordinary on its own goes on a
+			// name already begun: "CSMA de Sant Martí" ("marti" is a
+			// Romanian Tuesday).
+			name = true
 		case benignSet[w], benignNames[w]:
-		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e)):
+		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
 		case sc.sentenceStart(s):
@@ -184,7 +197,7 @@ func (sc *scanState) prevWords(s int, words []string) (int, bool) {
 // cueWords: the words a cover name, a greeting or a signature follows.
 var cueWords = func() map[string]bool {
 	m := map[string]bool{"a": true}
-	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords} {
+	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords, introWords, introArticles} {
 		for w := range set {
 			m[w] = true
 		}
@@ -232,9 +245,19 @@ func (sc *scanState) coverNameCue(s int) bool {
 // that treats staff names as sensitive lists them in its terms file).
 var (
 	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
-		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo`)
-	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening`)
-	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good`)
+		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
+		ei ey eh ehi oye ep hei hej
+		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
+		congrats congratulations felicitări felicitari`)
+	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening
+		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani`)
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good
+		feliz joyeux bon buon happy multi mulți`)
+	// introWords present the sender after a greeting: "Hola, soy
+	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
+	// Silvia", "Olá é a Inês", "Bună, sunt Alina", "Hola, sóc la Montse".
+	introWords = normWordSet(`soy sóc soc sono sunt est its it's im i'm é è`)
+	introArticles = normWordSet(`la el a o lo l`)
 	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
 		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie
 		obrigada obrigado mulțumesc multumesc petons abraçada abraçades xx xoxo regards atentamente cordialement cordiali`)
@@ -263,6 +286,43 @@ func (sc *scanState) addressCue(s, e int) bool {
 		}
 	}
 	return true
+}
+
+// introCue: the name at normalised offset s is the one the sender
+// presents herself by in the first sentence of the text ("Hola, soy
+// Carmen.", "Hi its Kate", "Bună, sunt Alina"): her own name, as in a
+// signature.
+func (sc *scanState) introCue(s int) bool {
+	var buf [3]string
+	n, _ := sc.prevWords(s, buf[:])
+	words := buf[:n]
+	k := 0
+	if k < len(words) && introArticles[words[k]] {
+		k++
+	}
+	if k >= len(words) {
+		return false
+	}
+	w := words[k]
+	if w == "est" || w == "s" {
+		// c'est, it's: the word before is c or it.
+		if k+1 >= len(words) || words[k+1] != "c" && words[k+1] != "it" {
+			return false
+		}
+	} else if !introWords[w] {
+		return false
+	}
+	if sc.firstEnd < 0 {
+		t := sc.n.b
+		sc.firstEnd = len(t)
+		for p := range t {
+			if t[p] == '.' || t[p] == '!' || t[p] == '?' || t[p] == '\n' {
+				sc.firstEnd = p
+				break
+			}
+		}
+	}
+	return s < sc.firstEnd
 }
 
 // capitalisedNext: the next word after p (past spaces and particles) is

@@ -338,6 +338,15 @@ var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '
 // "a" between letters unless a domain follows (an e-mail address), and "_" or "*" glued between letters.
 // Digits next to other digits are never touched (times, numbers, phones).
 // It is linear: each byte is read a bounded number of times.
+// lettersFrom counts the letters of the run that starts at k.
+func lettersFrom(b []byte, k int) int {
+	n := 0
+	for k+n < len(b) && isLetter(b[k+n]) {
+		n++
+	}
+	return n
+}
+
 func deobfuscate(b []byte, src []int) ([]byte, []int) {
 	L := len(b)
 	w := 0
@@ -379,6 +388,13 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 				i = j + 1
 				continue
 			}
+		}
+		// One letter cut off by a dot: "q.uestura", "p.olicia" (five
+		// letters or more follow, so "a.m." and "x.la" stay).
+		if isLetter(c) && !word(i-1) && i+6 < L && b[i+1] == '.' && disabledFolds&foldSpelled == 0 && lettersFrom(b, i+2) >= 5 {
+			put(c, i)
+			i += 2
+			continue
 		}
 		if m := leet[c]; m != 0 && i > 0 && i+1 < L && disabledFolds&foldLeet == 0 {
 			isNum := c >= '0' && c <= '9'

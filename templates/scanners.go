@@ -216,12 +216,67 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 		if inPhone[k] || ch.special || ch.ng != 1 || ch.glued || (ch.digits != 5 && ch.digits != 6) || (k == 0 && afterLetter) {
 			continue
 		}
-		if (k == nc-1 && sc.capitalisedWordAt(ch.e)) || sc.precededByPostLabel(ch.s) {
+		switch {
+		case k == nc-1 && sc.capitalisedWordAt(ch.e):
+			// "08002 Barcelona": the city stays (it places nothing)
+			sc.add(sc.addressBefore(ch.s), ch.e, catAddress)
+		case sc.precededByPostLabel(ch.s):
 			sc.add(ch.s, ch.e, catAddress)
+		default:
+			if a := sc.addressBefore(ch.s); a < ch.s {
+				sc.add(a, ch.e, catAddress)
+			}
 		}
 	}
 	return end
 }
+
+// addressBefore: the start of what a postcode at s completes, after a
+// comma: an address found just before ("Str. Baba Novac 10, 031621"), or
+// a capitalised place with its district number ("Paris 18e, 75018");
+// else s.
+func (sc *scanState) addressBefore(s int) int {
+	t := sc.n.b
+	if s < 3 || t[s-1] != ' ' || t[s-2] != ',' {
+		return s
+	}
+	p := s - 2
+	for i := len(sc.cands) - 1; i >= 0 && i >= len(sc.cands)-4; i-- {
+		if c := sc.cands[i]; c.cat == catAddress && int(c.e) == p {
+			return int(c.s)
+		}
+	}
+	// [Place] [district], postcode
+	ws := p
+	for ws > 0 && isWord[t[ws-1]] {
+		ws--
+	}
+	if ws == p {
+		return s
+	}
+	if isDigit(t[ws]) && p-ws <= 4 && ws >= 2 && t[ws-1] == ' ' {
+		q := ws - 1
+		for q > 0 && isWord[t[q-1]] {
+			q--
+		}
+		if q < ws-1 {
+			ws = q
+		}
+	}
+	if isLetter(t[ws]) && sc.n.upperAt(ws) && p-ws >= 3 {
+		we := ws
+		for we < p && isWord[t[we]] {
+			we++
+		}
+		loadBenign()
+		if benignSet[bytesToStr(t[ws:we])] {
+			return s // "el Lunes, 12345": a day, not a place
+		}
+		return ws
+	}
+	return s
+}
+
 
 // capitalisedWordAt: " Word" (upper-case initial, 3+ letters) at p.
 func (sc *scanState) capitalisedWordAt(p int) bool {

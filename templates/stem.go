@@ -281,6 +281,11 @@ func isBenignStem(l uint8, s string) bool {
 type seqWord struct {
 	exact string
 	stems []string
+	// first: the first byte of exact and of every stem (0 if they
+	// differ): a word that begins otherwise is not looked up. Phrases
+	// keyed on a function word ("te vendieron", "que te controlaba") are
+	// tried at every "te" and "que" of a text.
+	first byte
 }
 
 type seqPat struct {
@@ -338,6 +343,12 @@ func compileSeq(t Term, l uint8, cat uint8, env *sb.Env, refused map[string]bool
 		}
 		if len(sw.stems) > 0 || p.ownOnly {
 			stemmed = true
+		}
+		sw.first = w[0]
+		for _, s := range sw.stems {
+			if s[0] != sw.first {
+				sw.first = 0
+			}
 		}
 		p.words = append(p.words, sw)
 	}

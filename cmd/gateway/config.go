@@ -128,8 +128,8 @@ func discreetFlags(fs *flag.FlagSet, c *gateway.DiscreetConfig) {
 		"deployment terms for the discreet filter, \"category: term\" per line; set but unreadable stops the service (env GATEWAY_DISCREET_TERMS_FILE or GATEWAY_TERMS_FILE)")
 	fs.StringVar(&c.Filter.StopFile, "discreet-stop-file", env("GATEWAY_DISCREET_STOP_FILE", ""),
 		"phrases the discreet filter never flags, one per line (\"Metro Tribunal\"); set but unreadable stops the service (env GATEWAY_DISCREET_STOP_FILE)")
-	fs.StringVar(&c.MonitoredFreeText, "monitored-free-text", env("GATEWAY_MONITORED_FREE_TEXT", gateway.FreeTextFilter),
-		"free text to a monitored phone: filter (remove what the filter finds) or refuse (templates only) (env GATEWAY_MONITORED_FREE_TEXT)")
+	fs.StringVar(&c.MonitoredFreeText, "monitored-free-text", env("GATEWAY_MONITORED_FREE_TEXT", gateway.FreeTextRefuse),
+		"free text to a monitored phone: refuse (templates only, the default) or filter (send it with what the filter finds removed) (env GATEWAY_MONITORED_FREE_TEXT)")
 	fs.StringVar(&c.UnknownNames, "unknown-names", env("GATEWAY_UNKNOWN_NAMES", ""),
 		"on or off: remove acronyms and capitalised names the filter cannot place from free text to a monitored phone; empty = built-in default (env GATEWAY_UNKNOWN_NAMES)")
 }

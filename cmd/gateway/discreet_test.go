@@ -32,9 +32,10 @@ func TestServeRefusesUnreadableTermsFile(t *testing.T) {
 	}
 }
 
-// serve with a deployment terms file: a term from it is removed from free
-// text to a monitored phone, as the preview shows; sanitize with the same
-// setting removes it too.
+// serve with a deployment terms file and the filter policy: a term from it
+// is removed from free text to a monitored phone, as the preview shows;
+// sanitize with the same settings removes it too, and without the filter
+// policy (the default) reports the refusal serve would give.
 func TestServeTermsFileThroughPreview(t *testing.T) {
 	_, url := dbtest.New(t)
 	dir := t.TempDir()
@@ -62,7 +63,7 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		run(ctx, []string{"serve", "--sink", "--database-url", url, "--key-file", keyFile, "--data-dir", dir, "--addr", addr,
-			"--discreet-terms-file", terms}, &bytes.Buffer{}, &serveErr)
+			"--discreet-terms-file", terms, "--monitored-free-text", "filter"}, &bytes.Buffer{}, &serveErr)
 	}()
 	defer func() { cancel(); wg.Wait() }()
 	base := "http://" + addr
@@ -120,9 +121,14 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	// sanitize, same setting.
 	stdin = strings.NewReader(body)
 	defer func() { stdin = os.Stdin }()
-	code, out, _ = runCmd(t, "sanitize", "--lang", "es", "--discreet-terms-file", terms)
+	code, out, _ = runCmd(t, "sanitize", "--lang", "es", "--discreet-terms-file", terms, "--monitored-free-text", "filter")
 	if code != 0 || !strings.Contains(out, `"match":"Casa Lumbre"`) {
 		t.Fatalf("sanitize: %d %s", code, out)
+	}
+	stdin = strings.NewReader(body)
+	code, out, _ = runCmd(t, "sanitize", "--lang", "es", "--discreet-terms-file", terms)
+	if code != 0 || !strings.Contains(out, `"refused":"free_text_refused"`) || strings.Contains(out, "Lumbre") {
+		t.Fatalf("sanitize, default policy: %d %s", code, out)
 	}
 }
 

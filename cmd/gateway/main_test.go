@@ -173,7 +173,7 @@ func TestSanitizeCommand(t *testing.T) {
 	in := "Tu cita con la psicóloga del centro es el martes. Llama al +34 612 345 678 o escribe a ayuda@ong.org"
 	stdin = strings.NewReader(in)
 	defer func() { stdin = os.Stdin }()
-	code, out, stderr := runCmd(t, "sanitize", "--lang", "es")
+	code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "filter")
 	if code != 0 {
 		t.Fatalf("sanitize: %d %s", code, stderr)
 	}

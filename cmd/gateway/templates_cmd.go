@@ -22,7 +22,10 @@ var stdin io.Reader = os.Stdin
 // cmdSanitize reads one message from stdin and prints the filter's verdict
 // for a monitored phone as JSON: the stripped text and what was removed
 // (byte offsets of the input), or why it would be refused. It builds the
-// filter from the same settings as serve (discreetFlags).
+// filter from the same settings as serve (discreetFlags): under the
+// default policy (GATEWAY_MONITORED_FREE_TEXT=refuse) every free text is
+// refused with free_text_refused, as serve would; --monitored-free-text
+// filter shows what the filter would remove.
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,7 +59,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		Redactions []templates.Finding `json:"redactions"`
 		Refused    string              `json:"refused,omitempty"`
 	}{Redactions: []templates.Finding{}}
-	if cfg.MonitoredFreeText == gateway.FreeTextRefuse {
+	if cfg.FreeTextPolicy() == gateway.FreeTextRefuse {
 		out.Refused = "free_text_refused"
 	} else if reason := templates.MonitoredProblem(string(in)); reason != "" {
 		out.Refused = reason
