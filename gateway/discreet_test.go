@@ -167,7 +167,7 @@ func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
 	code := e.monitoredParticipant("+34 612 004 006")
 	body := "Hola, ¿qué tal? Nos vemos el martes a las 10."
 	for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
-		r := e.do(RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := e.do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 422 || r.errCode(t) != "free_text_refused" {
 			t.Fatalf("%s free text: %d %s", path, r.Status, r.Body)
 		}
@@ -181,14 +181,14 @@ func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
 	}
 	tmpl := map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}}
-	r := e.do(RoleStaff, "POST", "/v1/messages/preview", tmpl)
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", tmpl)
 	if r.Status != 200 {
 		t.Fatalf("template preview: %d %s", r.Status, r.Body)
 	}
 	if m := r.json(t); m["decision"].(map[string]any)["variant"] != "discreet" || m["text"] == "" {
 		t.Fatalf("template preview: %s", r.Body)
 	}
-	if r := e.do(RoleStaff, "POST", "/v1/messages", tmpl); r.Status != 202 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", tmpl); r.Status != 202 {
 		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
 }
