@@ -256,7 +256,7 @@ var (
 	// introWords present the sender after a greeting: "Hola, soy
 	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
 	// Silvia", "Olá é a Inês", "Bună, sunt Alina", "Hola, sóc la Montse".
-	introWords = normWordSet(`soy sóc soc sono sunt est its it's im i'm é è`)
+	introWords    = normWordSet(`soy sóc soc sono sunt est its it's im i'm é è`)
 	introArticles = normWordSet(`la el a o lo l`)
 	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
 		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie

@@ -277,7 +277,6 @@ func (sc *scanState) addressBefore(s int) int {
 	return s
 }
 
-
 // capitalisedWordAt: " Word" (upper-case initial, 3+ letters) at p.
 func (sc *scanState) capitalisedWordAt(p int) bool {
 	t := sc.n.b
