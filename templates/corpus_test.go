@@ -123,7 +123,7 @@ func parseCorpusFile(name string, data []byte) ([]corpusMsg, error) {
 					return errf("want \"- text | category\"")
 				}
 				if _, known := categoryIndex(Category(cat)); !known || cat == string(CategoryUnknownName) {
-					return errf("unknown category %q (one of %s)", cat, categoryNames())
+					return errf("unknown category %q (one of %s; unknown_name is what the filter says of a name it cannot place, not a label)", cat, strings.TrimSuffix(categoryNames(), ", "+string(CategoryUnknownName)))
 				}
 				if ci, _ := categoryIndex(Category(cat)); Categories[ci] != Category(cat) {
 					cat = string(Categories[ci])
