@@ -24,6 +24,9 @@ import (
 
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
+	"safecontact/gateway/referrals"
+	"safecontact/keys"
+	"safecontact/referral"
 )
 
 // loadOpenAPI fetches the document the way a client does (GET
@@ -119,6 +122,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 		var want []string
 		switch {
 		case path == "/v1/openapi.json" || path == "/healthz" || path == "/readyz":
+		case path == "/v1/referrals/inbox":
+			// A partner's gateway: the package's signature authenticates it.
 		case strings.HasPrefix(path, "/v1/"):
 			want = []string{"bearer"}
 		case strings.HasPrefix(path, "/webhooks/"):
@@ -303,6 +308,9 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"POST /v1/appointments":                     reflect.TypeFor[appointmentInput](),
 		"PATCH /v1/appointments/{id}":               reflect.TypeFor[appointmentPatch](),
 		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[checkinPlanInput](),
+		"POST /v1/partners/{id}/verify":             reflect.TypeFor[referrals.VerifyInput](),
+		"POST /v1/referrals":                        reflect.TypeFor[referrals.DraftInput](),
+		"POST /v1/referrals/{id}/decision":          reflect.TypeFor[referrals.Decision](),
 	} {
 		o := documented(doc)[op]
 		if o == nil || o.RequestBody == nil {
@@ -373,7 +381,7 @@ func init() {
 // in the test log.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	e := newHookEnv(t)
+	e := newEnvWith(t, Config{PublicURL: hookBase, TwilioAuthToken: hookToken, Org: keys.NewTestOrg("Here")})
 	doc := loadOpenAPI(t, e)
 	reached := map[string]bool{}
 	check := func(method, target string, r resp, want int) resp {
@@ -492,6 +500,41 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=x", nil, 400)
 	call(RoleSupervisor, "GET", base+"/contact-log", nil, 200)
 
+	// Referrals: a partner, a draft and its package; a package from the
+	// partner imported, decided, its receipt; the inbox's one refusal.
+	partner := keys.NewTestOrg("Partner")
+	card, err := partner.Card("", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := call(RoleAdmin, "POST", "/v1/partners", string(card), 201).json(t)["id"].(float64)
+	pbase := fmt.Sprintf("/v1/partners/%d", int(pid))
+	call(RoleAdmin, "POST", pbase+"/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}, 200)
+	call(RoleAdmin, "GET", "/v1/partners", nil, 200)
+	draft := example(t, doc, "POST /v1/referrals", "referral")
+	draft["partner"] = int(pid)
+	sent := call(RoleStaff, "POST", "/v1/referrals", draft, 201).json(t)["referral"].(map[string]any)["id"].(float64)
+	sbase := fmt.Sprintf("/v1/referrals/%d", int(sent))
+	call(RoleStaff, "GET", sbase+"/package", nil, 200)
+	call(RoleStaff, "GET", sbase, nil, 200)
+	call(RoleStaff, "POST", sbase+"/deliver", nil, 409) // no inbox URL on the card
+	call(RoleStaff, "GET", "/v1/referrals?direction=sent", nil, 200)
+	f, err := referral.DecodeForm(mustJSON(t, draft["form"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, _, err := referral.SealReferral(f, partner, e.srv.cfg.Org.Public(), e.clock.Now(), referral.SealOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	octet := []string{"Content-Type", "application/octet-stream"}
+	rid := call(RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).json(t)["referral"].(map[string]any)["id"].(float64)
+	rbase := fmt.Sprintf("/v1/referrals/%d", int(rid))
+	call(RoleStaff, "POST", rbase+"/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "redirect"), 200)
+	call(RoleStaff, "GET", rbase+"/receipt", nil, 200)
+	call("", "POST", "/v1/referrals/inbox", string(pkg), 422, octet...)
+	call(RoleAdmin, "DELETE", pbase, nil, 200)
+
 	// Every field the document marks required is refused when missing.
 	for _, c := range []struct {
 		role       Role
@@ -509,6 +552,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{RoleStaff, "POST /v1/callbacks/{id}/complete", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached")},
 		{RoleStaff, "POST /v1/escalations/{id}/resolve", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
 		{RoleAdmin, "POST /v1/users", "/v1/users", map[string]any{"name": "bea", "role": "staff"}},
+		{RoleStaff, "POST /v1/referrals", "/v1/referrals", draft},
+		{RoleStaff, "POST /v1/referrals/{id}/decision", rbase + "/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "accept")},
+		{RoleAdmin, "POST /v1/partners/{id}/verify", pbase + "/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}},
 	} {
 		refusedWithout(t, e, doc, check, c.role, c.op, c.target, c.body)
 	}
@@ -670,4 +716,13 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			validateAnswer(t, doc, c.method, c.target, a)
 		}
 	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

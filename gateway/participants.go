@@ -385,29 +385,8 @@ func (s *Server) createParticipant(c *gin.Context) {
 	}
 	var created db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		// A random code can clash; retry a few times with a savepoint-free
-		// approach: check first, the unique index is the final word.
-		var code string
-		for range 5 {
-			code = consent.NewCode()
-			if _, err := q.ParticipantByCode(c.Request.Context(), code); errors.Is(err, sql.ErrNoRows) {
-				break
-			}
-		}
 		var err error
-		created, err = q.CreateParticipant(c.Request.Context(), db.CreateParticipantParams{
-			Code: code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
-			PhoneEnc: p.PhoneEnc, PhoneIndex: p.PhoneIndex, PhoneMask: p.PhoneMask,
-			WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
-			Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
-			ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
-		})
-		if err != nil {
-			return err
-		}
-		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.created", ParticipantCode: code, Details: map[string]any{
-			"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc),
-		}})
+		created, err = s.insertParticipant(c.Request.Context(), q, actor, p, nil)
 		return err
 	})
 	if err != nil {
@@ -425,6 +404,37 @@ func (s *Server) createParticipant(c *gin.Context) {
 	}
 	c.Header("Location", "/v1/participants/"+created.Code)
 	c.JSON(http.StatusCreated, v)
+}
+
+// insertParticipant creates p (validated by applyInput) under a new
+// random code, with its audit entry, in q's transaction. extra adds to
+// the audit details.
+func (s *Server) insertParticipant(ctx context.Context, q *db.Queries, actor *Actor, p db.UpdateParticipantParams, extra map[string]any) (db.Participant, error) {
+	// A random code can clash; retry a few times with a savepoint-free
+	// approach: check first, the unique index is the final word.
+	var code string
+	for range 5 {
+		code = consent.NewCode()
+		if _, err := q.ParticipantByCode(ctx, code); errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+	}
+	created, err := q.CreateParticipant(ctx, db.CreateParticipantParams{
+		Code: code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
+		PhoneEnc: p.PhoneEnc, PhoneIndex: p.PhoneIndex, PhoneMask: p.PhoneMask,
+		WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
+		Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
+		ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
+	})
+	if err != nil {
+		return created, err
+	}
+	details := map[string]any{"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc)}
+	for k, v := range extra {
+		details[k] = v
+	}
+	_, err = Append(ctx, q, actor, AuditEvent{Action: "participant.created", ParticipantCode: code, Details: details})
+	return created, err
 }
 
 func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {

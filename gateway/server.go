@@ -22,6 +22,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -86,6 +87,8 @@ type Server struct {
 	reconcileCfg   ReconcileConfig
 	// reconcileUnproven counts messages the provider's answers could not place, by reason.
 	reconcileUnproven *prometheus.CounterVec
+	// referrals: the partner directory and referrals between organisations.
+	referrals *referrals.Service
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -135,6 +138,7 @@ func New(d Deps) *Server {
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
+	s.referrals = newReferrals(s, d)
 	s.router = s.routes()
 	return s
 }
@@ -207,6 +211,11 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/users", s.listUsersHTTP)
 	admin.POST("/users/:name/disable", s.disableUserHTTP)
 	admin.POST("/users/:name/rotate-token", s.rotateTokenHTTP)
+
+	// The referral inbox has no user token: a package's signature is its
+	// authentication (gateway/referrals).
+	public := r.Group("/v1", s.apiHeaders, s.limitBody(1<<20))
+	s.referrals.Routes(admin, staff, public)
 	return r
 }
 

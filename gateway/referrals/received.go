@@ -39,7 +39,7 @@ func (s *Service) Import(ctx context.Context, a Actor, pkg []byte, via string) (
 		return Imported{}, err
 	}
 	h, herr := referral.PeekHeader(pkg)
-	out, err := s.importPackage(ctx, a, pkg, h, herr)
+	out, err := s.importPackage(ctx, a, pkg, h, herr, via)
 	if err == nil || errs.Code(err) == "internal" {
 		return out, err
 	}
@@ -56,7 +56,7 @@ func (s *Service) Import(ctx context.Context, a Actor, pkg []byte, via string) (
 	return Imported{}, err
 }
 
-func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h referral.Header, herr error) (Imported, error) {
+func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h referral.Header, herr error, via string) (Imported, error) {
 	if herr != nil {
 		return Imported{}, herr
 	}
@@ -67,7 +67,7 @@ func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h refe
 		if err != nil {
 			return Imported{}, err
 		}
-		return s.storeReceipt(ctx, a, rc)
+		return s.storeReceipt(ctx, a, rc, via)
 	}
 	ref, err := referral.OpenReferral(pkg, s.d.Org, s.verifiedPartner(ctx), now, opt)
 	if err != nil {
@@ -94,21 +94,12 @@ func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h refe
 			return err
 		}
 		return s.d.Audit(ctx, q, a, Event{Action: "referral.imported", Details: map[string]any{
-			"referral_id": r.ID, "package_id": ref.ID.String(), "partner_id": p.ID, "via": a.via()}})
+			"referral_id": r.ID, "package_id": ref.ID.String(), "partner_id": p.ID, "via": via}})
 	})
 	if err != nil {
 		return Imported{}, internal(err)
 	}
 	return out, nil
-}
-
-// via is how the actor brought the package: the inbox's actor is the
-// system.
-func (a Actor) via() string {
-	if a.Role == "system" {
-		return ViaInbox
-	}
-	return ViaFile
 }
 
 // recordImport records the (sender, package id) pair, refusing a replay,
@@ -131,7 +122,7 @@ func (s *Service) recordImport(ctx context.Context, q *db.Queries, env referral.
 
 // storeReceipt records the outcome a receipt brings for a referral this
 // gateway sent to the receipt's sender.
-func (s *Service) storeReceipt(ctx context.Context, a Actor, rc *referral.OpenedReceipt) (Imported, error) {
+func (s *Service) storeReceipt(ctx context.Context, a Actor, rc *referral.OpenedReceipt, via string) (Imported, error) {
 	body, err := referral.Canonical(rc.Receipt)
 	if err != nil {
 		return Imported{}, errs.Internal(err)
@@ -162,7 +153,7 @@ func (s *Service) storeReceipt(ctx context.Context, a Actor, rc *referral.Opened
 			return err
 		}
 		return s.d.Audit(ctx, q, a, Event{Action: "referral.receipt_imported", Details: map[string]any{
-			"referral_id": r.ID, "package_id": rc.ID.String(), "partner_id": p.ID, "outcome": string(rc.Receipt.Outcome), "via": a.via()}})
+			"referral_id": r.ID, "package_id": rc.ID.String(), "partner_id": p.ID, "outcome": string(rc.Receipt.Outcome), "via": via}})
 	})
 	if err != nil {
 		return Imported{}, internal(err)

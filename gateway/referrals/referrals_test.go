@@ -576,4 +576,3 @@ func hexOf(s string) string {
 	}
 	return string(out)
 }
-

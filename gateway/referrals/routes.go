@@ -289,6 +289,8 @@ func (s *Service) receiptHTTP(c *gin.Context) {
 func sendFile(c *gin.Context, name string, b []byte) {
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")
+	// Set here: c.Data keeps a Content-Type the API's middleware set.
+	c.Header("Content-Type", "application/octet-stream")
 	c.Data(http.StatusOK, "application/octet-stream", b)
 }
 
