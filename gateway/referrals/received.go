@@ -195,6 +195,9 @@ func (s *Service) Get(ctx context.Context, a Actor, id int64) (ReferralDetail, e
 		if err != nil {
 			return err
 		}
+		if !mayOpen(a, r) {
+			return errForbidden()
+		}
 		if out, err = s.detail(ctx, q, r); err != nil {
 			return err
 		}
@@ -386,6 +389,9 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id int64) ([]byte, Refer
 		}
 		if err != nil {
 			return err
+		}
+		if !mayOpen(a, r) {
+			return errForbidden()
 		}
 		if r.ReceiptEnc == nil {
 			return errs.New(CodeReferralState, "this referral is not decided yet: it has no receipt")

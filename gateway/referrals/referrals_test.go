@@ -503,6 +503,16 @@ func TestDraftRefusals(t *testing.T) {
 	if err != nil || len(d.Warnings) == 0 {
 		t.Fatalf("warnings: %+v %v", d.Warnings, err)
 	}
+	// Another staff member may not open a referral she did not draft.
+	if _, err := a.svc.Get(ctx, referrals.Actor{Name: "someone-else", Role: "staff"}, d.Referral.ID); errs.Code(err) != "forbidden" {
+		t.Fatalf("another staff member opened the referral: %v", err)
+	}
+	if _, _, err := a.svc.Package(ctx, referrals.Actor{Name: "someone-else", Role: "staff"}, d.Referral.ID); errs.Code(err) != "forbidden" {
+		t.Fatalf("another staff member exported the referral: %v", err)
+	}
+	if _, err := a.svc.Get(ctx, referrals.Actor{Name: "sup", Role: "supervisor"}, d.Referral.ID); err != nil {
+		t.Fatalf("a supervisor: %v", err)
+	}
 	// Accepting needs a number when the form has none.
 	f = testForm()
 	delete(f, "phone")

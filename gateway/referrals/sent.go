@@ -137,7 +137,7 @@ func (s *Service) Package(ctx context.Context, a Actor, id int64) ([]byte, Refer
 	var pkg []byte
 	var v ReferralView
 	err := s.inTx(ctx, func(q *db.Queries) error {
-		r, err := s.sentForUpdate(ctx, q, id)
+		r, err := s.sentForUpdate(ctx, q, a, id)
 		if err != nil {
 			return err
 		}
@@ -156,12 +156,36 @@ func (s *Service) Package(ctx context.Context, a Actor, id int64) ([]byte, Refer
 	return pkg, v, nil
 }
 
-func (s *Service) sentForUpdate(ctx context.Context, q *db.Queries, id int64) (db.Referral, error) {
+func (s *Service) sentForUpdate(ctx context.Context, q *db.Queries, a Actor, id int64) (db.Referral, error) {
 	r, err := q.ReferralByIDForUpdate(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && r.Direction != "sent" {
 		return r, errs.New("not_found", "referral not found")
 	}
+	if err == nil && !mayOpen(a, r) {
+		return r, errForbidden()
+	}
 	return r, err
+}
+
+// mayOpen is who may see a referral's content and act on it: a supervisor
+// (or an admin, or the system: the CLI), the staff member who drafted a
+// sent referral, any staff member while a received referral waits for a
+// decision (intake is shared work, like the call-back queue), and the
+// staff member who decided it. Lists show no content and are open to all
+// staff.
+func mayOpen(a Actor, r db.Referral) bool {
+	switch a.Role {
+	case "supervisor", "admin", "system":
+		return true
+	}
+	if r.Direction == "sent" {
+		return r.CreatedBy == a.Name
+	}
+	return r.State == "received" || r.DecidedBy.Valid && r.DecidedBy.String == a.Name
+}
+
+func errForbidden() error {
+	return errs.New("forbidden", "only the staff member who drafted or decided this referral, or a supervisor, can open it")
 }
 
 // packageOf is r's package, sealing the draft first (with q, r locked).
@@ -216,6 +240,9 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		}
 		if err != nil {
 			return err
+		}
+		if !mayOpen(a, r) {
+			return errForbidden()
 		}
 		if p, err = q.PartnerByID(ctx, r.PartnerID); err != nil {
 			return err
