@@ -1,7 +1,7 @@
 // Package errs defines the one error type the gateway shows to people and
 // programs: a stable machine-readable code, a sentence a person understands,
 // and optionally the request field at fault. Domain packages return it; the
-// HTTP layer maps codes to statuses in one table (gateway/errors.go).
+// HTTP layer maps codes to statuses with the one table in status.go.
 //
 // Messages must never contain a phone number, a message body or a key.
 package errs
@@ -9,6 +9,25 @@ package errs
 import (
 	"errors"
 	"fmt"
+)
+
+// The codes every part of the API can answer with; a capability's own
+// codes are constants in its package.
+const (
+	CodeInternal          = "internal"
+	CodeUnavailable       = "unavailable"
+	CodeInvalidJSON       = "invalid_json"
+	CodeBodyTooLarge      = "body_too_large"
+	CodeInvalidCursor     = "invalid_cursor"
+	CodeInvalidParameter  = "invalid_parameter"
+	CodeNotFound          = "not_found"
+	CodeMethodNotAllowed  = "method_not_allowed"
+	CodeUnauthorized      = "unauthorized"
+	CodeForbidden         = "forbidden"
+	CodeInvalidSignature  = "invalid_signature"
+	CodeUnknownField      = "unknown_field"
+	CodeRealNameForbidden = "real_name_forbidden"
+	CodeMissingField      = "missing_field"
 )
 
 // Error is the gateway's error type.
@@ -44,7 +63,7 @@ func Field(code, field, format string, args ...any) *Error {
 
 // Internal wraps an unexpected failure; the cause is kept for logs only.
 func Internal(err error) *Error {
-	return &Error{Code: "internal", Message: "internal error; the request id in the logs identifies it", Err: err}
+	return &Error{Code: CodeInternal, Message: "internal error; the request id in the logs identifies it", Err: err}
 }
 
 // Code returns the code of err if it is (or wraps) an *Error, else "internal".
@@ -53,7 +72,7 @@ func Code(err error) string {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return "internal"
+	return CodeInternal
 }
 
 // As returns the *Error in err's chain, or an internal error wrapping err.

@@ -9,6 +9,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // found is a participant with her consent history, as the accept path
@@ -190,7 +191,7 @@ func (s *Server) startBatchers(bg context.Context) {
 // unless fresh, else through the batcher. cached says which.
 func (s *Server) lookup(ctx context.Context, code string, fresh bool) (found, bool, error) {
 	if !consent.ValidCode(code) {
-		return found{}, false, notFound("participant")
+		return found{}, false, httpx.NotFound("participant")
 	}
 	if !fresh {
 		if f, ok := s.parts.get(code); ok {
@@ -203,7 +204,7 @@ func (s *Server) lookup(ctx context.Context, code string, fresh bool) (found, bo
 	}
 	if !f.ok {
 		s.parts.forget(code)
-		return found{}, false, notFound("participant")
+		return found{}, false, httpx.NotFound("participant")
 	}
 	s.parts.put(code, f)
 	return f, false, nil

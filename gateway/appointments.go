@@ -19,6 +19,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -285,7 +286,7 @@ func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *Actor, p db.P
 	id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: tmpl, params: params, sendAt: at,
 		details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
 	if err != nil {
-		if isErr(err, "unsupported_channel") {
+		if httpx.IsErr(err, "unsupported_channel") {
 			ro.Status, ro.Code = "refused", "unsupported_channel"
 			return ro, nil
 		}
@@ -379,8 +380,8 @@ func (e *spacingError) Error() string { return "session_spacing" }
 func (e *spacingError) respond(c *gin.Context) {
 	er := errs.Field("session_spacing", "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
 		e.spacing, e.earlier.Format(time.RFC3339), e.later.Format(time.RFC3339))
-	c.Set(ctxErrCode, er.Code)
-	c.AbortWithStatusJSON(HTTPStatus(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.earlier, "later": e.later}})
+	httpx.SetErrCode(c, er.Code)
+	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.earlier, "later": e.later}})
 }
 
 func failAppt(c *gin.Context, err error) {
@@ -389,7 +390,7 @@ func failAppt(c *gin.Context, err error) {
 		se.respond(c)
 		return
 	}
-	fail(c, err)
+	httpx.Fail(c, err)
 }
 
 func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
@@ -406,33 +407,33 @@ func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name stri
 func (s *Server) createAppointment(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in appointmentInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	now := s.now()
 	if in.StartsAt == nil {
-		fail(c, errs.Field("missing_field", "starts_at", "starts_at (RFC 3339) is required"))
+		httpx.Fail(c, errs.Field("missing_field", "starts_at", "starts_at (RFC 3339) is required"))
 		return
 	}
 	start := in.StartsAt.UTC()
 	if !start.After(now) {
-		fail(c, errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future"))
 		return
 	}
 	if in.Kind == "" {
 		in.Kind = "individual"
 	}
 	if in.Kind != "individual" && in.Kind != "group" {
-		fail(c, errs.Field("invalid_option", "kind", "kind is individual or group"))
+		httpx.Fail(c, errs.Field("invalid_option", "kind", "kind is individual or group"))
 		return
 	}
 	in.Venue = strings.TrimSpace(in.Venue)
 	if in.Venue == "" || utf8.RuneCountInString(in.Venue) > 100 {
-		fail(c, errs.Field("missing_field", "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
+		httpx.Fail(c, errs.Field("missing_field", "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
 		return
 	}
 	if err := textcheck.Free("venue", in.Venue); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	if in.Reminders == nil {
@@ -441,17 +442,17 @@ func (s *Server) createAppointment(c *gin.Context) {
 	seen := map[string]bool{}
 	for _, r := range in.Reminders {
 		if _, err := parseLead(r); err != nil {
-			fail(c, err)
+			httpx.Fail(c, err)
 			return
 		}
 		if seen[r] {
-			fail(c, errs.Field("invalid_parameter", "reminders", "a reminder lead is listed twice"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "reminders", "a reminder lead is listed twice"))
 			return
 		}
 		seen[r] = true
 	}
 	if len(in.Reminders) > 5 {
-		fail(c, errs.Field("invalid_parameter", "reminders", "at most 5 reminders"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "reminders", "at most 5 reminders"))
 		return
 	}
 	a := actorOf(c)
@@ -459,7 +460,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		p, err := s.participantFor(ctx, q, a, in.Participant, false, actAppointments)
 		if err != nil {
-			if isErr(err, "not_found") {
+			if httpx.IsErr(err, "not_found") {
 				return errs.Field("not_found", "participant", "participant not found")
 			}
 			return err
@@ -513,11 +514,11 @@ func (s *Server) createAppointment(c *gin.Context) {
 func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
-		return db.Appointment{}, db.Participant{}, notFound("appointment")
+		return db.Appointment{}, db.Participant{}, httpx.NotFound("appointment")
 	}
 	appt, err := q.AppointmentByIDForUpdate(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return appt, db.Participant{}, notFound("appointment")
+		return appt, db.Participant{}, httpx.NotFound("appointment")
 	}
 	if err != nil {
 		return appt, db.Participant{}, err
@@ -532,11 +533,11 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *Actor, r
 func (s *Server) patchAppointment(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in appointmentPatch
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	if in.StartsAt == nil && in.MeetingPoint == nil {
-		fail(c, errs.Field("missing_field", "starts_at", "give starts_at and/or meeting_point"))
+		httpx.Fail(c, errs.Field("missing_field", "starts_at", "give starts_at and/or meeting_point"))
 		return
 	}
 	now := s.now()
@@ -659,12 +660,12 @@ func (s *Server) listAppointments(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Query("participant"), false, actView)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	rows, err := s.q.ListAppointments(ctx, p.ID)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	items := []appointmentView{}
@@ -673,7 +674,7 @@ func (s *Server) listAppointments(c *gin.Context) {
 			Venue: r.Venue, Status: r.Status, Reminders: r.Reminders, Messages: []reminderOutcome{}}
 		ms, err := s.q.AppointmentMessages(ctx, r.ID)
 		if err != nil {
-			fail(c, errs.Internal(err))
+			httpx.Fail(c, errs.Internal(err))
 			return
 		}
 		for _, m := range ms {

@@ -92,6 +92,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // sequencerLockKey is the advisory lock of the audit sequencer (the
@@ -624,7 +625,7 @@ func (s *Server) NewSequencer() *Sequencer {
 func (sq *Sequencer) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		if err := sq.lead(ctx); err != nil && ctx.Err() == nil {
-			sq.log.Warn("audit sequencer", "err", redactErr(err))
+			sq.log.Warn("audit sequencer", "err", httpx.RedactErr(err))
 			sleep(ctx, 2*time.Second)
 		}
 	}
@@ -667,7 +668,7 @@ func (sq *Sequencer) lead(ctx context.Context) error {
 			if perr := conn.PingContext(ctx); perr != nil {
 				return perr
 			}
-			sq.log.Warn("audit sequencer: tick", "err", redactErr(err))
+			sq.log.Warn("audit sequencer: tick", "err", httpx.RedactErr(err))
 		}
 		select {
 		case <-ctx.Done():

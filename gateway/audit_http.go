@@ -23,6 +23,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 )
 
 // auditRoutes registers the supervisor tools (audit log, export, verify,
@@ -173,21 +174,21 @@ func (s *Server) listAudit(c *gin.Context) {
 	ctx := c.Request.Context()
 	f, err := parseAuditFilter(c)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
-	before, limit, ok := pageArgs(c)
+	before, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
 	}
 	rows, err := s.q.ListAudit(ctx, db.ListAuditParams{Participant: f.participant, Actor: f.actor, Action: f.action,
 		FromTime: f.from, ToTime: f.to, BeforeID: sql.NullInt64{Int64: before, Valid: before != 0}, MaxRows: limit + 1})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	rows, next := trimPage(rows, limit, func(r db.ListAuditRow) string { return encodeCursor(r.ID) })
-	out := page[AuditEventView]{Items: make([]AuditEventView, 0, len(rows)), NextCursor: next}
+	rows, next := httpx.TrimPage(rows, limit, func(r db.ListAuditRow) string { return httpx.EncodeCursor(r.ID) })
+	out := httpx.Page[AuditEventView]{Items: make([]AuditEventView, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		out.Items = append(out.Items, AuditEventView{ID: r.ID, Seq: auditNullInt(r.Seq), OccurredAt: r.OccurredAt.UTC(),
 			Actor: auditActorView{ID: auditNullInt(r.ActorID), Name: r.ActorName, Role: r.ActorRole}, Action: r.Action,
@@ -199,7 +200,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		d["page_after"] = true
 	}
 	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: f.participant.String, Details: d}); err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -324,23 +325,23 @@ func (s *Server) exportAudit(c *gin.Context) {
 	ctx := c.Request.Context()
 	format := c.DefaultQuery("format", "jsonl")
 	if format != "jsonl" && format != "csv" {
-		fail(c, errs.Field("invalid_parameter", "format", "format is csv or jsonl"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "format", "format is csv or jsonl"))
 		return
 	}
 	f, err := parseAuditFilter(c)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	now := s.now()
 	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.exported", ParticipantCode: f.participant.String,
 		Details: map[string]any{"format": format, "filters": f.details()}}); err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	defer tx.Rollback()
@@ -388,7 +389,7 @@ func (s *Server) exportAudit(c *gin.Context) {
 	err = streamExport(ctx, db.New(tx), f, write)
 	if err != nil {
 		// The status is out already: the body simply stops. Say so in the log.
-		s.log.ErrorContext(ctx, "audit export interrupted", "request_id", c.GetString(ctxRequestID), "err", redactErr(err))
+		s.log.ErrorContext(ctx, "audit export interrupted", "request_id", c.GetString(httpx.KeyRequestID), "err", httpx.RedactErr(err))
 		c.Abort()
 	}
 }
@@ -486,12 +487,12 @@ func (s *Server) verifyAuditHTTP(c *gin.Context) {
 	if raw := c.Query("checkpoint_seq"); raw != "" || c.Query("checkpoint_hash") != "" {
 		seq, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || seq < 0 {
-			fail(c, errs.Field("invalid_parameter", "checkpoint_seq", "checkpoint_seq is a sequence number"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "checkpoint_seq", "checkpoint_seq is a sequence number"))
 			return
 		}
 		cp := ChainPoint{Seq: seq, Hash: strings.ToLower(c.Query("checkpoint_hash"))}
 		if _, err := cp.hashBytes(); err != nil {
-			fail(c, errs.Field("invalid_parameter", "checkpoint_hash", "%s", err.Error()))
+			httpx.Fail(c, errs.Field("invalid_parameter", "checkpoint_hash", "%s", err.Error()))
 			return
 		}
 		opt.Checkpoints = append(opt.Checkpoints, cp)
@@ -499,11 +500,11 @@ func (s *Server) verifyAuditHTTP(c *gin.Context) {
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
 	rep, err := Verify(ctx, s.db, opt)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.verified", Details: rep.Summary()}); err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	out := struct {
@@ -513,8 +514,8 @@ func (s *Server) verifyAuditHTTP(c *gin.Context) {
 	status := http.StatusOK
 	if !rep.OK {
 		out.Error = errs.New(rep.Code, "the audit log does not verify: first bad sequence number %d (%s)", *rep.FirstBadSeq, rep.Problems[0].Kind)
-		status = HTTPStatus(out.Error)
-		c.Set(ctxErrCode, rep.Code)
+		status = errs.Status(out.Error)
+		httpx.SetErrCode(c, rep.Code)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(status, out)
@@ -566,19 +567,19 @@ func (s *Server) contactLog(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
-	after, limit, ok := pageArgs(c)
+	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
 	}
 	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: after, MaxRows: limit + 1})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	rows, next := trimPage(rows, limit, func(r db.ParticipantTimelineRow) string { return encodeCursor(r.ID) })
+	rows, next := httpx.TrimPage(rows, limit, func(r db.ParticipantTimelineRow) string { return httpx.EncodeCursor(r.ID) })
 	dets := make([]timelineDetails, len(rows))
 	var ids []uuid.UUID
 	for i, r := range rows {
@@ -593,7 +594,7 @@ func (s *Server) contactLog(c *gin.Context) {
 	if len(ids) > 0 {
 		ms, err := s.q.MessagesForTimeline(ctx, ids)
 		if err != nil {
-			fail(c, errs.Internal(err))
+			httpx.Fail(c, errs.Internal(err))
 			return
 		}
 		for _, m := range ms {
@@ -606,7 +607,7 @@ func (s *Server) contactLog(c *gin.Context) {
 	}
 	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: p.Code,
 		Details: map[string]any{"view": "contact_log", "returned": len(items)}}); err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -20,6 +20,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -159,7 +160,7 @@ func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, pr
 func (s *Server) putCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in checkinPlanInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	now := s.now()
@@ -169,12 +170,12 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	var list []string
 	switch {
 	case len(in.Every) == 0:
-		fail(c, errs.Field("missing_field", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		httpx.Fail(c, errs.Field("missing_field", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
 		return
 	case json.Unmarshal(in.Every, &every) == nil:
 		d, err := time.ParseDuration(every)
 		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
-			fail(c, errs.Field("invalid_parameter", "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
+			httpx.Fail(c, errs.Field("invalid_parameter", "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
 			return
 		}
 		everyDays = int(d / (24 * time.Hour))
@@ -188,7 +189,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 				}
 			}
 			if i < 0 {
-				fail(c, errs.Field("invalid_parameter", "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
+				httpx.Fail(c, errs.Field("invalid_parameter", "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
 				return
 			}
 			if !seen[int32(i)] {
@@ -197,12 +198,12 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 			}
 		}
 	default:
-		fail(c, errs.Field("invalid_parameter", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
 		return
 	}
 	h, m, ok := parseClockHM(in.At)
 	if !ok {
-		fail(c, errs.Field("invalid_parameter", "at", "at is a local time HH:MM"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "at", "at is a local time HH:MM"))
 		return
 	}
 	if in.Channel == "" {
@@ -210,7 +211,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil || ch == consent.Voice {
-		fail(c, errs.Field("invalid_channel", "channel", "a check-in goes by sms, whatsapp or auto"))
+		httpx.Fail(c, errs.Field("invalid_channel", "channel", "a check-in goes by sms, whatsapp or auto"))
 		return
 	}
 	if in.Grace == "" {
@@ -218,7 +219,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	grace, err := time.ParseDuration(in.Grace)
 	if err != nil || grace < 10*time.Minute || grace > 72*time.Hour {
-		fail(c, errs.Field("invalid_parameter", "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
+		httpx.Fail(c, errs.Field("invalid_parameter", "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
 		return
 	}
 	// Her words are sealed, never shown in clear, but still plain text only.
@@ -228,33 +229,33 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}{{"ok_reply", []string{in.OkReply}}, {"help_reply", []string{in.HelpReply}}, {"duress_words", in.DuressWords}} {
 		for _, x := range f.words {
 			if err := textcheck.Chars(f.field, x); err != nil {
-				fail(c, err)
+				httpx.Fail(c, err)
 				return
 			}
 		}
 	}
 	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
 	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
-		fail(c, errs.Field("missing_field", "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
+		httpx.Fail(c, errs.Field("missing_field", "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
 		return
 	}
 	for _, w := range in.DuressWords {
 		n := normalizeReply(w)
 		if n == "" || len(w) > 100 {
-			fail(c, errs.Field("invalid_parameter", "duress_words", "each duress word is a short non-empty word or phrase"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "each duress word is a short non-empty word or phrase"))
 			return
 		}
 		rep.Duress = append(rep.Duress, n)
 	}
 	if len(rep.Duress) > 20 {
-		fail(c, errs.Field("invalid_parameter", "duress_words", "at most 20 duress words"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "at most 20 duress words"))
 		return
 	}
 	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
 	for i := range all {
 		for j := i + 1; j < len(all); j++ {
 			if all[i] == all[j] {
-				fail(c, errs.Field("invalid_parameter", "duress_words", "ok_reply, help_reply and the duress words must all differ"))
+				httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "ok_reply, help_reply and the duress words must all differ"))
 				return
 			}
 		}
@@ -306,7 +307,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, view)
@@ -338,25 +339,25 @@ func (s *Server) getCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	plan, err := s.q.CheckinPlan(ctx, p.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		fail(c, notFound("check-in plan"))
+		httpx.Fail(c, httpx.NotFound("check-in plan"))
 		return
 	} else if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	rep, err := s.openReplies(plan.RepliesEnc)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	recent, err := s.q.CheckinsForParticipant(ctx, p.ID)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	type ciView struct {
@@ -390,7 +391,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 			return err
 		}
 		if n == 0 {
-			return notFound("check-in plan")
+			return httpx.NotFound("check-in plan")
 		}
 		if err := q.CancelOpenCheckins(ctx, db.CancelOpenCheckinsParams{ParticipantID: p.ID, ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
 			return err
@@ -399,7 +400,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -565,7 +566,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 							return err
 						}
 						continue
-					} else if !isErr(err, "unsupported_channel") {
+					} else if !httpx.IsErr(err, "unsupported_channel") {
 						return err
 					}
 				}

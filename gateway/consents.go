@@ -11,6 +11,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // profileOf turns a stored participant into what the contact decision
@@ -194,12 +195,12 @@ func consentViews(hist []consent.Event, folded map[consent.Channel]consent.Chann
 func (s *Server) grantConsent(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in grantInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	ch, err := consent.ParseChannel(in.Channel, false)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	now := s.now()
@@ -207,13 +208,13 @@ func (s *Server) grantConsent(c *gin.Context) {
 		Evidence: in.Evidence, NoticeLanguage: in.NoticeLanguage, ExpiresAt: in.ExpiresAt,
 		AllowVoicemail: in.AllowVoicemail, AcceptWhatsAppRisk: in.AcceptWhatsAppRisk}
 	if err := consent.ValidateGrant(ev, now); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	// The ledger is append-only: evidence can never be removed, so it
 	// holds a form reference, never her number, address or a link.
 	if ev.Evidence, err = checkText("evidence", ev.Evidence, consent.MaxEvidenceLen); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	if lang, err := consent.ParseLanguage(in.NoticeLanguage); err == nil {
@@ -248,7 +249,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, out)
@@ -258,13 +259,13 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	ctx := c.Request.Context()
 	// The reason comes in the body only (query strings end up in proxy
 	// logs) and may not carry a number: it is kept in clear.
-	reason, ok := s.bindReason(c, "her consent is revoked")
+	reason, ok := httpx.BindReason(c, "her consent is revoked")
 	if !ok {
 		return
 	}
 	ch, err := consent.ParseChannel(c.Param("channel"), false)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	now := s.now()
@@ -288,7 +289,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -298,12 +299,12 @@ func (s *Server) getConsents(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	hist, folded, err := s.consentsOf(ctx, s.q, p.ID, s.now())
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, consentViews(hist, folded))
@@ -337,17 +338,17 @@ func (s *Server) contactability(c *gin.Context) {
 	ctx := c.Request.Context()
 	ch, err := consent.ParseChannel(c.DefaultQuery("channel", "auto"), true)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	d, err := s.decide(ctx, s.q, p, ch, s.now())
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, viewDecision(d))

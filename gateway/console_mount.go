@@ -13,6 +13,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
+	"safecontact/gateway/httpx"
 )
 
 // The web console beside the API, on the same port.
@@ -105,20 +106,17 @@ func apiPath(p string) bool {
 // 404 on the API side (and when no console is mounted).
 func (s *Server) noRoute(c *gin.Context) {
 	if s.console == nil || apiPath(c.Request.URL.Path) {
-		setAPIHeaders(c)
-		fail(c, notFound("route"))
+		httpx.SetAPIHeaders(c)
+		httpx.Fail(c, httpx.NotFound("route"))
 		return
 	}
-	c.Set(ctxConsole, true)
+	httpx.SetRouteName(c, "console") // its paths can hold a participant's code
 	// gin has set 404 already; a handler that writes without WriteHeader
 	// means 200.
 	c.Status(http.StatusOK)
-	ctx := context.WithValue(c.Request.Context(), consoleReqKey{}, consoleReq{ip: net.ParseIP(c.ClientIP()), id: c.GetString(ctxRequestID)})
+	ctx := context.WithValue(c.Request.Context(), consoleReqKey{}, consoleReq{ip: net.ParseIP(c.ClientIP()), id: c.GetString(httpx.KeyRequestID)})
 	s.console.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 }
-
-// ctxConsole marks a request the console served (its access-log route).
-const ctxConsole = "console"
 
 // pruneEvery is how often the scheduler leader deletes ended sign-in
 // sessions, decayed throttle counts and forgotten devices. Lookups never

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // Erase: POST /v1/participants/{code}/erase-content {"reason": "…"}, and
@@ -154,7 +155,7 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 }
 
 func (s *Server) eraseContentHTTP(c *gin.Context) {
-	reason, ok := s.bindReason(c, "her message contents are erased")
+	reason, ok := httpx.BindReason(c, "her message contents are erased")
 	if !ok {
 		return
 	}
@@ -162,7 +163,7 @@ func (s *Server) eraseContentHTTP(c *gin.Context) {
 	defer cancel()
 	res, err := s.EraseContent(ctx, actorOf(c), c.Param("code"), reason)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, res)

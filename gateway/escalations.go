@@ -17,6 +17,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -257,7 +258,7 @@ func (s *Server) NewStaffAlerter(sender channels.Sender) *StaffAlerter {
 func (al *StaffAlerter) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		if _, err := al.Flush(ctx); err != nil && ctx.Err() == nil {
-			al.s.log.Warn("staff alerts", "err", redactErr(err))
+			al.s.log.Warn("staff alerts", "err", httpx.RedactErr(err))
 		}
 		sleep(ctx, al.every)
 	}
@@ -432,12 +433,12 @@ func (s *Server) listEscalations(c *gin.Context) {
 	switch st {
 	case "", "open", "acknowledged", "resolved":
 	default:
-		fail(c, errs.Field("invalid_parameter", "status", "status is open, acknowledged or resolved"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "status", "status is open, acknowledged or resolved"))
 		return
 	}
 	rows, err := s.q.ListEscalations(c.Request.Context(), db.ListEscalationsParams{Status: st, MaxRows: 200})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	items := []any{}
@@ -452,7 +453,7 @@ func (s *Server) listEscalations(c *gin.Context) {
 func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID) (any, error) {
 	r, err := q.EscalationByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("escalation")
+		return nil, httpx.NotFound("escalation")
 	}
 	if err != nil {
 		return nil, err
@@ -479,12 +480,12 @@ func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *Actor, 
 func (s *Server) getEscalation(c *gin.Context) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		fail(c, notFound("escalation"))
+		httpx.Fail(c, httpx.NotFound("escalation"))
 		return
 	}
 	v, err := s.escalationDetail(c.Request.Context(), s.q, actorOf(c), id)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, v)
@@ -500,7 +501,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 	ctx := c.Request.Context()
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		fail(c, notFound("escalation"))
+		httpx.Fail(c, httpx.NotFound("escalation"))
 		return
 	}
 	var in struct {
@@ -509,17 +510,17 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		// duress escalation); kept in clear, so no contact details.
 		Note string `json:"note"`
 	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	if resolve && !escalationOutcomes[in.Outcome] {
-		fail(c, errs.Field("invalid_option", "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
+		httpx.Fail(c, errs.Field("invalid_option", "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
 		return
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if in.Note != "" {
 		if err := checkNote(in.Note); err != nil {
-			fail(c, err)
+			httpx.Fail(c, err)
 			return
 		}
 	}
@@ -529,7 +530,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		e, err := q.EscalationByIDForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("escalation")
+			return httpx.NotFound("escalation")
 		}
 		if err != nil {
 			return err
@@ -605,7 +606,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, v)

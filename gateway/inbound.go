@@ -14,6 +14,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -45,13 +46,13 @@ const routeInbound = "/webhooks/twilio/inbound"
 var inboundSystem = SystemActor("inbound")
 
 func (s *Server) twilioInbound(c *gin.Context) {
-	form, ok := s.twilioForm(c, routeInbound)
+	form, ok := s.twilio().Form(c, routeInbound)
 	if !ok {
 		return
 	}
 	in, err := channels.ParseTwilioInbound(form)
 	if err != nil {
-		fail(c, errs.New("invalid_parameter", "not an incoming-message webhook"))
+		httpx.Fail(c, errs.New("invalid_parameter", "not an incoming-message webhook"))
 		return
 	}
 	ctx := c.Request.Context()
@@ -61,10 +62,10 @@ func (s *Server) twilioInbound(c *gin.Context) {
 	})
 	if err != nil {
 		// Twilio retries; the provider sid makes the retry safe.
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	writeTwiML(c, &channels.TwiML{})
+	httpx.WriteTwiML(c, &channels.TwiML{})
 }
 
 // applyInbound stores and acts on one inbound message in q's transaction.
@@ -194,14 +195,14 @@ type inboxItem struct {
 func (s *Server) inbox(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor := actorOf(c)
-	limit, err := pageLimit(c)
+	limit, err := httpx.PageLimit(c)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	unassigned := c.Query("unassigned") == "true"
 	if unassigned && actor.Role.rank() < RoleSupervisor.rank() {
-		fail(c, errs.New("forbidden", "unassigned replies are for supervisors"))
+		httpx.Fail(c, errs.New("forbidden", "unassigned replies are for supervisors"))
 		return
 	}
 	items := []inboxItem{}
@@ -248,7 +249,7 @@ func (s *Server) inbox(c *gin.Context) {
 		return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: s.now()})
 	})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -261,7 +262,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 	actor := actorOf(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		fail(c, notFound("inbound message"))
+		httpx.Fail(c, httpx.NotFound("inbound message"))
 		return
 	}
 	now := s.now()
@@ -269,14 +270,14 @@ func (s *Server) markInboxRead(c *gin.Context) {
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		r, err := q.InboundForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("inbound message")
+			return httpx.NotFound("inbound message")
 		} else if err != nil {
 			return err
 		}
 		mine := r.CaseworkerID.Valid && r.CaseworkerID.Int64 == actor.UserID
 		unassigned := !r.CaseworkerID.Valid && actor.Role.rank() >= RoleSupervisor.rank()
 		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me" && r.Kind != "checkin_reply") {
-			return notFound("inbound message")
+			return httpx.NotFound("inbound message")
 		}
 		if r.ReadAt.Valid {
 			readAt = r.ReadAt.Time
@@ -290,7 +291,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id, "read": true, "read_at": readAt.UTC()})

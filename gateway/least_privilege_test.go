@@ -1406,16 +1406,6 @@ func TestThrottleIsBoundedLRU(t *testing.T) {
 	}
 }
 
-// A caller's request id is kept when it is a UUID or 16/32 hex digits,
-// whatever its digits: random UUIDs correlate with the proxy's logs.
-func TestRequestIDAcceptsRandomUUIDs(t *testing.T) {
-	for range 10000 {
-		if id := uuid.NewString(); !validRequestID(id) {
-			t.Fatalf("%s refused", id)
-		}
-	}
-}
-
 // An Idempotency-Key that is not text (invalid UTF-8 is legal obs-text in
 // HTTP/1.1; controls, bidi) is a 4xx invalid_parameter, never a 500,
 // through a real server.

@@ -11,6 +11,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/templates"
 	"safecontact/textcheck"
 )
@@ -73,18 +74,18 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in meetingPointInput
 	// "name" is a place's name here, not a person's.
-	if !bindStrict(c, &in, true) {
+	if !httpx.BindStrict(c, &in, true) {
 		return
 	}
 	switch in.Kind {
 	case "metro", "bus", "landmark", "office":
 	default:
-		fail(c, errs.Field("invalid_option", "kind", "kind is metro, bus, landmark or office"))
+		httpx.Fail(c, errs.Field("invalid_option", "kind", "kind is metro, bus, landmark or office"))
 		return
 	}
 	name, err := s.checkMeetingPointName(in.Name)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	a := actorOf(c)
@@ -102,7 +103,7 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	s.known.forget()
@@ -112,7 +113,7 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 func (s *Server) listMeetingPoints(c *gin.Context) {
 	rows, err := s.q.ListMeetingPoints(c.Request.Context())
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	out := make([]meetingPointView, len(rows))

@@ -19,6 +19,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -214,7 +215,7 @@ type messageAccepted struct {
 func (s *Server) acceptMessage(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor := actorOf(c)
-	body, ok := readBody(c)
+	body, ok := httpx.ReadBody(c)
 	if !ok {
 		return
 	}
@@ -222,7 +223,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	if len(idemKey) > 200 || textcheck.Chars("Idempotency-Key", idemKey) != nil {
 		// HTTP allows any byte but controls in a header value; PostgreSQL
 		// refuses invalid UTF-8 (and NUL) in text: refused here, not a 500.
-		fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
 		return
 	}
 	hash := sha256.Sum256(body)
@@ -230,14 +231,14 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		return
 	}
 	var in messageInput
-	if !decodeStrict(c, body, &in, false) {
+	if !httpx.DecodeStrict(c, body, &in, false) {
 		return
 	}
 	prio := int16(0)
 	if in.Priority == "safety" {
 		prio = 1
 	} else if in.Priority != "" && in.Priority != "normal" {
-		fail(c, errs.Field("invalid_parameter", "priority", "priority is normal or safety"))
+		httpx.Fail(c, errs.Field("invalid_parameter", "priority", "priority is normal or safety"))
 		return
 	}
 	now := s.now()
@@ -260,13 +261,13 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	if status == http.StatusAccepted {
 		s.kickRelay()
 	} else {
-		c.Set(ctxErrCode, resp.(errorBody).Error.Code)
+		httpx.SetErrCode(c, resp.(httpx.ErrorBody).Error.Code)
 	}
 	c.JSON(status, resp)
 }
@@ -322,7 +323,7 @@ var errStale = errors.New("participant data changed since it was read")
 func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
 	f, cached, err := s.lookup(ctx, in.Participant, fresh)
 	if err != nil {
-		if isErr(err, "not_found") {
+		if httpx.IsErr(err, "not_found") {
 			err = errs.Field("not_found", "participant", "participant not found")
 		}
 		return 0, nil, err
@@ -350,7 +351,7 @@ func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio
 	if !d.Allowed {
 		// A refusal is recorded too: who tried to contact her, how, and why not.
 		e := errs.New(d.Code, "%s", d.Reason)
-		status, resp = HTTPStatus(e), errorBody{Error: e}
+		status, resp = errs.Status(e), httpx.ErrorBody{Error: e}
 		write = func(q *db.Queries) error {
 			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
 				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
@@ -428,16 +429,16 @@ func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []b
 		return false
 	}
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return true
 	}
 	if string(row.RequestHash) != string(hash) {
-		fail(c, errs.Field("idempotency_reused", "Idempotency-Key", "this Idempotency-Key was used for a different request"))
+		httpx.Fail(c, errs.Field("idempotency_reused", "Idempotency-Key", "this Idempotency-Key was used for a different request"))
 		return true
 	}
 	body, err := s.keys.Open(keys.Body, row.Response)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return true
 	}
 	c.Header("Idempotent-Replayed", "true")
@@ -448,7 +449,7 @@ func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []b
 func (s *Server) previewMessage(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in messageInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	f, _, err := s.lookup(ctx, in.Participant, true)
@@ -456,12 +457,12 @@ func (s *Server) previewMessage(c *gin.Context) {
 		err = authorize(actorOf(c), f.p, actSend)
 	}
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	m, err := s.compose(in, f.p, f.hist, s.now())
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	reds := m.redactions
@@ -528,29 +529,29 @@ func (s *Server) getMessage(c *gin.Context) {
 	ctx := c.Request.Context()
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		fail(c, notFound("message"))
+		httpx.Fail(c, httpx.NotFound("message"))
 		return
 	}
 	m, err := s.q.MessageByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		fail(c, notFound("message"))
+		httpx.Fail(c, httpx.NotFound("message"))
 		return
 	} else if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	p, err := s.q.ParticipantByID(ctx, m.ParticipantID)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if err := authorize(actorOf(c), p, actView); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	evs, err := s.q.MessageEvents(ctx, id)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	v := viewMessage(m, p.Code)
@@ -568,12 +569,12 @@ func (s *Server) listParticipantMessages(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
-	limit, err := pageLimit(c)
+	limit, err := httpx.PageLimit(c)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	params := db.ListParticipantMessagesParams{ParticipantID: p.ID, MaxRows: limit + 1}
@@ -582,7 +583,7 @@ func (s *Server) listParticipantMessages(c *gin.Context) {
 		t, err1 := time.Parse(time.RFC3339Nano, ts)
 		id, err2 := uuid.Parse(idStr)
 		if !ok || err1 != nil || err2 != nil {
-			fail(c, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned"))
+			httpx.Fail(c, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned"))
 			return
 		}
 		params.BeforeCreated = sql.NullTime{Time: t, Valid: true}
@@ -590,13 +591,13 @@ func (s *Server) listParticipantMessages(c *gin.Context) {
 	}
 	rows, err := s.q.ListParticipantMessages(ctx, params)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	rows, next := trimPage(rows, limit, func(m db.Message) string {
+	rows, next := httpx.TrimPage(rows, limit, func(m db.Message) string {
 		return m.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + m.ID.String()
 	})
-	out := page[messageView]{Items: []messageView{}, NextCursor: next}
+	out := httpx.Page[messageView]{Items: []messageView{}, NextCursor: next}
 	for _, m := range rows {
 		out.Items = append(out.Items, viewMessage(m, p.Code))
 	}

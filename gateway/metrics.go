@@ -1,6 +1,11 @@
 package gateway
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // metrics carry routes, codes and counts: never a participant code, a
 // phone number or a body.
@@ -43,4 +48,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	}, []string{"result"})
 	reg.MustRegister(m.requests, m.latency, m.forgedWebhooks, m.redecided, m.authFailures)
 	return m
+}
+
+// observe counts one request (httpx.AccessLog calls it).
+func (m *metrics) observe(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }

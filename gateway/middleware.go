@@ -2,184 +2,23 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"safecontact/db"
 	"safecontact/errs"
-	"safecontact/textcheck"
+	"safecontact/gateway/httpx"
 )
 
-const (
-	ctxRequestID = "request_id"
-	ctxErrCode   = "err_code"
-	ctxErrCause  = "err_cause"
-	ctxActor     = "actor"
-)
-
-var errsMethod = errs.Error{Code: "method_not_allowed", Message: "method not allowed on this route"}
-
-// requestID takes a well-formed X-Request-Id from the caller or makes one,
-// and echoes it so a person can quote it. The id goes into every audit
-// event of the request, so only fixed formats are accepted.
-func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-Id")
-	if !validRequestID(id) {
-		var b [8]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	c.Set(ctxRequestID, id)
-	c.Header("X-Request-Id", id)
-	c.Next()
-}
-
-// validRequestID admits only the shapes proxies and clients generate — 16
-// or 32 lower-case hex digits, or a UUID in its canonical 8-4-4-4-12 form
-// (either case) — so a caller cannot put text (a name, an address, a
-// sentence) into the logs and the audit chain through it, and a proxy's
-// id still correlates its log with ours. Digits are not limited: a random
-// UUID has a run of five decimal digits more often than not, and refusing
-// those broke correlation for most requests. What the fixed alphabet still
-// lets through is a deliberate insider writing a number's digits into a
-// header, which no check of a hex id can tell from noise; the threat
-// model (README) says so.
-func validRequestID(id string) bool {
-	switch len(id) {
-	case 16, 32:
-		for i := 0; i < len(id); i++ {
-			if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-		return true
-	case 36:
-		_, err := uuid.Parse(id) // 36 characters: only the canonical form
-		return err == nil
-	}
-	return false
-}
-
-// setAPIHeaders sets the headers of apiHeaders; unknown routes and
-// methods under /v1 (answered outside the group) get them too.
-func setAPIHeaders(c *gin.Context) {
-	if !strings.HasPrefix(c.Request.URL.Path, "/v1/") && c.Request.URL.Path != "/v1" {
-		return
-	}
-	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Type", "application/json; charset=utf-8")
-}
-
-// apiHeaders sets what every /v1 answer carries, errors included: no
-// caching anywhere (answers hold codes, initials, sometimes a number),
-// no content sniffing, JSON. It also refuses a path or query that holds
-// control, format or direction characters (a NUL there used to reach
-// PostgreSQL and give a 500): 422 invalid_text, naming no value.
-func (s *Server) apiHeaders(c *gin.Context) {
-	setAPIHeaders(c)
-	if textcheck.Chars("path", c.Request.URL.Path) != nil {
-		fail(c, errs.New(textcheck.CodeInvalidText, "the path contains a control, formatting or direction character"))
-		return
-	}
-	for k, vs := range c.Request.URL.Query() {
-		for _, v := range append(vs, k) {
-			if textcheck.Chars("query", v) != nil {
-				fail(c, errs.New(textcheck.CodeInvalidText, "the query string contains a control, formatting or direction character"))
-				return
-			}
-		}
-	}
-	c.Next()
-}
-
-// accessLog writes one JSON line per request: route template (not the raw
-// path or query), status, latency, request id and error code. Never a
-// body, a header value or a query string.
-func (s *Server) accessLog(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	route := c.FullPath()
-	if route == "" && c.GetBool(ctxConsole) {
-		route = "console" // its paths can hold a participant's code
-	} else if route == "" {
-		route = "unmatched"
-	}
-	status := c.Writer.Status()
-	d := time.Since(start)
-	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
-	s.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(d.Seconds())
-	attrs := []slog.Attr{
-		slog.String("request_id", c.GetString(ctxRequestID)),
-		slog.String("method", c.Request.Method),
-		slog.String("route", route),
-		slog.Int("status", status),
-		slog.Float64("ms", float64(d.Microseconds())/1000),
-	}
-	if a, ok := c.Get(ctxActor); ok {
-		attrs = append(attrs, slog.Int64("user_id", a.(*Actor).UserID))
-	}
-	level := slog.LevelInfo
-	if code := c.GetString(ctxErrCode); code != "" {
-		attrs = append(attrs, slog.String("code", code))
-	}
-	if cause, ok := c.Get(ctxErrCause); ok {
-		level = slog.LevelError
-		attrs = append(attrs, slog.String("err", redactErr(cause.(error))))
-	}
-	s.log.LogAttrs(c.Request.Context(), level, "http", attrs...)
-}
-
-// redactErr renders an internal error for the log. Driver errors can quote
-// values (a unique violation echoes the key); we keep only the message's
-// shape for those.
-func redactErr(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "Key ("); i >= 0 {
-		msg = msg[:i] + "[detail redacted]"
-	}
-	return msg
-}
-
-func (s *Server) recovered(c *gin.Context, v any) {
-	s.log.ErrorContext(c.Request.Context(), "panic", "request_id", c.GetString(ctxRequestID), "panic", strings.SplitN(strings.TrimSpace(toString(v)), "\n", 2)[0])
-	fail(c, errs.Internal(errors.New("panic")))
-}
-
-func toString(v any) string {
-	if e, ok := v.(error); ok {
-		return e.Error()
-	}
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return "non-error panic"
-}
-
-func (s *Server) limitBody(n int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
-			fail(c, errs.New("body_too_large", "request body is larger than %d bytes", n))
-			return
-		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-		c.Next()
-	}
-}
+const ctxActor = "actor"
 
 // Role is a staff user's role. Each role includes the ones below it.
 type Role string
@@ -227,7 +66,7 @@ func actorOf(c *gin.Context) *Actor {
 	if a, ok := c.Get(ctxActor); ok {
 		return a.(*Actor)
 	}
-	return &Actor{Name: "anonymous", RequestID: c.GetString(ctxRequestID), IP: net.ParseIP(c.ClientIP())}
+	return &Actor{Name: "anonymous", RequestID: httpx.RequestIDOf(c), IP: net.ParseIP(c.ClientIP())}
 }
 
 // HashToken is how API tokens are stored: SHA-256. Tokens carry 256 random
@@ -262,7 +101,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		// This address keeps failing: look up only tokens the index knows.
 		known, err := s.tokenIndex.has(c.Request.Context(), s.q, hash)
 		if err != nil {
-			fail(c, errs.Internal(err))
+			httpx.Fail(c, errs.Internal(err))
 			return
 		}
 		if !known {
@@ -276,7 +115,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	// Expiry is wall-clock time, as AddUserWith and the database set it.
@@ -284,7 +123,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.authFailed(c, key)
 		return
 	}
-	c.Set(ctxActor, &Actor{UserID: u.ID, Name: u.Name, Role: Role(u.Role), RequestID: c.GetString(ctxRequestID), IP: net.ParseIP(ip)})
+	httpx.SetUserID(c, u.ID)
+	c.Set(ctxActor, &Actor{UserID: u.ID, Name: u.Name, Role: Role(u.Role), RequestID: httpx.RequestIDOf(c), IP: net.ParseIP(ip)})
 	c.Next()
 }
 
@@ -294,17 +134,17 @@ func (s *Server) authFailed(c *gin.Context, key string) {
 	if wait := s.authThrottle.failed(key, time.Now()); wait > 0 {
 		s.metrics.authFailures.WithLabelValues("throttled").Inc()
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		fail(c, errs.New("too_many_attempts", "too many failed authentications from this address; wait and try again"))
+		httpx.Fail(c, errs.New("too_many_attempts", "too many failed authentications from this address; wait and try again"))
 		return
 	}
 	s.metrics.authFailures.WithLabelValues("unauthorized").Inc()
-	fail(c, errAuth)
+	httpx.Fail(c, errAuth)
 }
 
 func (s *Server) require(min Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if actorOf(c).Role.rank() < min.rank() {
-			fail(c, errs.New("forbidden", "this needs the %s role", min))
+			httpx.Fail(c, errs.New("forbidden", "this needs the %s role", min))
 			return
 		}
 		c.Next()

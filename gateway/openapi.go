@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"net/http"
+	"safecontact/gateway/httpx"
 
 	"github.com/gin-gonic/gin"
 	"github.com/goccy/go-yaml"
@@ -15,7 +16,7 @@ import (
 // as JSON. Tests keep it true: TestOpenAPIRoutes compares it with
 // engine.Routes() both ways, TestOpenAPIDocument validates it, its examples
 // and real answers against its schemas, and TestOpenAPIErrorCodes compares
-// its code table with statusOf.
+// its code table with errs.Statuses.
 //
 //go:embed openapi.yaml
 var openAPIYAML []byte
@@ -35,6 +36,6 @@ var openAPIJSON = func() []byte {
 // nothing about this deployment (no host, no user), and a client needs it
 // before it has a token. It still carries the /v1 headers.
 func serveOpenAPI(c *gin.Context) {
-	setAPIHeaders(c)
+	httpx.SetAPIHeaders(c)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", openAPIJSON)
 }

@@ -24,6 +24,8 @@ import (
 
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
+	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/referral"
@@ -203,7 +205,7 @@ func sinkServer(t *testing.T, e *env) *Server {
 	return s
 }
 
-// TestOpenAPIErrorCodes: x-error-codes is exactly statusOf, so the
+// TestOpenAPIErrorCodes: x-error-codes is exactly errs.Statuses(), so the
 // document names every code a client can meet, with its status.
 func TestOpenAPIErrorCodes(t *testing.T) {
 	t.Parallel()
@@ -213,7 +215,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	if err := json.Unmarshal(openAPIJSON, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for code, status := range statusOf {
+	for code, status := range errs.Statuses() {
 		if got, ok := doc.Codes[code]; !ok {
 			t.Errorf("x-error-codes lacks %q (%d)", code, status)
 		} else if got != status {
@@ -221,7 +223,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 		}
 	}
 	for code := range doc.Codes {
-		if _, ok := statusOf[code]; !ok {
+		if _, ok := errs.Statuses()[code]; !ok {
 			t.Errorf("x-error-codes has %q, which errors.go does not", code)
 		}
 	}
@@ -318,7 +320,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 			continue
 		}
 		props, _ := bodyFields(o.RequestBody.Value.Content.Get("application/json").Schema.Value)
-		if want := jsonFields(typ); !maps.Equal(props, want) {
+		if want := httpx.JSONFields(typ); !maps.Equal(props, want) {
 			t.Errorf("%s: documented fields %v, %s takes %v", op, slices.Sorted(maps.Keys(props)), typ.Name(), slices.Sorted(maps.Keys(want)))
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/textcheck"
 )
@@ -371,7 +372,7 @@ func uniqueViolation(err error) error {
 
 func (s *Server) createParticipant(c *gin.Context) {
 	var in participantInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	actor := actorOf(c)
@@ -380,7 +381,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
 	}
 	if _, err := s.applyInput(c.Request.Context(), actor, in, &p, true); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	var created db.Participant
@@ -391,15 +392,15 @@ func (s *Server) createParticipant(c *gin.Context) {
 	})
 	if err != nil {
 		if dup := uniqueViolation(err); dup != nil {
-			fail(c, dup)
+			httpx.Fail(c, dup)
 			return
 		}
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	v, err := s.view(c.Request.Context(), created)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Header("Location", "/v1/participants/"+created.Code)
@@ -439,7 +440,7 @@ func (s *Server) insertParticipant(ctx context.Context, q *db.Queries, actor *Ac
 
 func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
 	if !consent.ValidCode(code) {
-		return db.Participant{}, notFound("participant")
+		return db.Participant{}, httpx.NotFound("participant")
 	}
 	var p db.Participant
 	var err error
@@ -449,7 +450,7 @@ func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code stri
 		p, err = q.ParticipantByCode(ctx, code)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, notFound("participant")
+		return p, httpx.NotFound("participant")
 	}
 	if err != nil {
 		return p, errs.Internal(err)
@@ -460,12 +461,12 @@ func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code stri
 func (s *Server) getParticipant(c *gin.Context) {
 	p, err := s.participantByCode(c.Request.Context(), s.q, c.Param("code"), false)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	v, err := s.view(c.Request.Context(), p)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, viewFor(actorOf(c), p, v))
@@ -473,7 +474,7 @@ func (s *Server) getParticipant(c *gin.Context) {
 
 func (s *Server) patchParticipant(c *gin.Context) {
 	var in participantInput
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	actor := actorOf(c)
@@ -517,31 +518,31 @@ func (s *Server) patchParticipant(c *gin.Context) {
 		if dup := uniqueViolation(err); dup != nil {
 			err = dup
 		}
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	v, err := s.view(c.Request.Context(), updated)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) listParticipants(c *gin.Context) {
-	after, limit, ok := pageArgs(c)
+	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
 	}
 	rows, err := s.q.ListParticipants(c.Request.Context(), db.ListParticipantsParams{AfterID: after, MaxRows: limit + 1})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	rows, next := trimPage(rows, limit, func(p db.Participant) string { return encodeCursor(p.ID) })
+	rows, next := httpx.TrimPage(rows, limit, func(p db.Participant) string { return httpx.EncodeCursor(p.ID) })
 	views, err := s.views(c.Request.Context(), rows)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	actor := actorOf(c)
@@ -549,5 +550,5 @@ func (s *Server) listParticipants(c *gin.Context) {
 	for i, v := range views {
 		items[i] = viewFor(actor, rows[i], v)
 	}
-	c.JSON(http.StatusOK, page[any]{Items: items, NextCursor: next})
+	c.JSON(http.StatusOK, httpx.Page[any]{Items: items, NextCursor: next})
 }

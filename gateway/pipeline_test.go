@@ -14,6 +14,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // pipeline is a gateway with everything running: HTTP on a real listener
@@ -296,7 +297,7 @@ func TestStatusWebhookSignatureAndOrder(t *testing.T) {
 		t.Fatal("forged callback changed the status")
 	}
 	// Oversized body: refused.
-	big := strings.Repeat("a", maxWebhookBody+10)
+	big := strings.Repeat("a", httpx.MaxWebhookBody+10)
 	resp, err = http.Post(p.http.URL+"/webhooks/twilio/status", "application/x-www-form-urlencoded", strings.NewReader("Body="+big))
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"safecontact/channels"
+	"safecontact/gateway/httpx"
 )
 
 // providerHealth is filled in by the workers of this process: each
@@ -83,7 +84,7 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.db.PingContext(ctx); err != nil {
 		checks["postgres"] = "unreachable"
 		ok = false
-		s.log.WarnContext(ctx, "readyz: postgres", "err", redactErr(err))
+		s.log.WarnContext(ctx, "readyz: postgres", "err", httpx.RedactErr(err))
 	} else {
 		checks["postgres"] = "ok"
 	}
@@ -105,7 +106,7 @@ func (s *Server) readyz(c *gin.Context) {
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusServiceUnavailable
-		c.Header("Retry-After", retryAfterSeconds)
+		c.Header("Retry-After", httpx.RetryAfterSeconds)
 	}
 	c.JSON(status, gin.H{"ready": ok, "checks": checks})
 }

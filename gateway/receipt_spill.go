@@ -39,6 +39,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -196,9 +197,9 @@ func (w *Worker) replaySpillOnce(ctx context.Context) {
 			done = append(done, e.MessageID)
 		case permanentDBError(err):
 			w.spill.setAside(e.MessageID)
-			w.log.Error("worker: spilled receipt refused by the database; set aside in the spill file for a person to check", "message_id", e.MessageID.String(), "err", redactErr(err))
+			w.log.Error("worker: spilled receipt refused by the database; set aside in the spill file for a person to check", "message_id", e.MessageID.String(), "err", httpx.RedactErr(err))
 		case ctx.Err() == nil:
-			w.log.Warn("worker: recording a spilled receipt; retried", "message_id", e.MessageID.String(), "err", redactErr(err))
+			w.log.Warn("worker: recording a spilled receipt; retried", "message_id", e.MessageID.String(), "err", httpx.RedactErr(err))
 		}
 		if ctx.Err() != nil {
 			break

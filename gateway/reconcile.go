@@ -48,6 +48,7 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -142,7 +143,7 @@ func (sc *Scheduler) reconcileLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if _, err := sc.reconcile(ctx, sc.s.now()); err != nil && ctx.Err() == nil {
-			sc.log.Warn("reconcile: pass", "err", redactErr(err))
+			sc.log.Warn("reconcile: pass", "err", httpx.RedactErr(err))
 		}
 		select {
 		case <-ctx.Done():
@@ -186,7 +187,7 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 			if errors.As(err, &se) && se.Code == "not_found" {
 				sc.log.Warn("reconcile: the provider does not know this message's id; left for staff", "message_id", m.ID.String())
 			} else {
-				sc.log.Warn("reconcile: could not settle this message; asked again later", "message_id", m.ID.String(), "err", redactErr(err))
+				sc.log.Warn("reconcile: could not settle this message; asked again later", "message_id", m.ID.String(), "err", httpx.RedactErr(err))
 			}
 			continue
 		}

@@ -12,8 +12,8 @@ import (
 
 // The referrals capability (gateway/referrals) is built here from the
 // server's own parts: its audit append, its participant creation (the same
-// validation, number checks and audit as POST /v1/participants), its actor
-// and its error writing and strict binding.
+// validation, number checks and audit as POST /v1/participants) and its
+// actor. Errors and strict binding are httpx's.
 
 func newReferrals(s *Server, d Deps) *referrals.Service {
 	return referrals.New(referrals.Deps{
@@ -24,8 +24,6 @@ func newReferrals(s *Server, d Deps) *referrals.Service {
 		},
 		CreateParticipant: s.createReferred,
 		ActorOf:           func(c *gin.Context) referrals.Actor { return ReferralActor(actorOf(c)) },
-		Fail:              fail,
-		Bind:              func(c *gin.Context, dst any) bool { return bindStrict(c, dst, false) },
 	}, d.Config.Referrals)
 }
 

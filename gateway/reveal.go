@@ -14,6 +14,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -66,7 +67,7 @@ func StaffNoticeText(notice string) string {
 
 func (s *Server) revealPhone(c *gin.Context) {
 	ctx := c.Request.Context()
-	reason, ok := s.bindReason(c, "you need her number")
+	reason, ok := httpx.BindReason(c, "you need her number")
 	if !ok {
 		return
 	}
@@ -139,10 +140,10 @@ func (s *Server) revealPhone(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		if isErr(err, "reveal_budget_exhausted") {
+		if httpx.IsErr(err, "reveal_budget_exhausted") {
 			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
 		}
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	defer clear(number)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // leaderLockKey is the Postgres advisory lock the scheduler leader holds.
@@ -81,7 +82,7 @@ func (sc *Scheduler) lead(ctx context.Context) error {
 			return err
 		}
 		if _, err := sc.Tick(ctx); err != nil {
-			sc.log.Warn("scheduler: tick", "err", redactErr(err))
+			sc.log.Warn("scheduler: tick", "err", httpx.RedactErr(err))
 		}
 		select {
 		case <-ctx.Done():

@@ -22,6 +22,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/httpx"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/templates"
@@ -168,9 +169,9 @@ func (s *Server) routes() *gin.Engine {
 	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
 		s.log.Warn("trusted proxies", "err", err)
 	}
-	r.Use(s.requestID, s.accessLog, gin.CustomRecovery(s.recovered))
+	r.Use(httpx.RequestID, httpx.AccessLog(s.log, s.metrics.observe), httpx.Recovery(s.log))
 	r.NoRoute(s.noRoute)
-	r.NoMethod(func(c *gin.Context) { setAPIHeaders(c); fail(c, &errsMethod) })
+	r.NoMethod(httpx.NoMethod)
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
@@ -180,7 +181,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
-	v1 := r.Group("/v1", s.apiHeaders, s.limitBody(1<<20), s.authenticate)
+	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.authenticate)
 	staff := v1.Group("", s.require(RoleStaff))
 	staff.POST("/participants", s.createParticipant)
 	staff.GET("/participants", s.listParticipants)
@@ -214,7 +215,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// The referral inbox has no user token: a package's signature is its
 	// authentication (gateway/referrals).
-	public := r.Group("/v1", s.apiHeaders, s.limitBody(1<<20))
+	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
 	s.referrals.Routes(admin, staff, public)
 	return r
 }
@@ -237,7 +238,7 @@ func (s *Server) devSink(c *gin.Context) {
 		}
 		rows, err := s.q.MessageCaseworkers(ctx, db.Array(ids))
 		if err != nil {
-			fail(c, errs.Internal(err))
+			httpx.Fail(c, errs.Internal(err))
 			return
 		}
 		mine := map[string]bool{}
@@ -247,7 +248,7 @@ func (s *Server) devSink(c *gin.Context) {
 		items = slices.DeleteFunc(items, func(it channels.SinkEntry) bool { return !mine[it.MessageID] })
 	}
 	if _, err := Append(ctx, s.q, a, AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})

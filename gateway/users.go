@@ -17,6 +17,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/httpx"
 	"safecontact/textcheck"
 )
 
@@ -278,27 +279,27 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 		Expires string `json:"expires"`
 	}
 	// Staff users do have names; the real-name rule is for participants.
-	if !bindStrict(c, &in, true) {
+	if !httpx.BindStrict(c, &in, true) {
 		return
 	}
 	role, err := ParseRole(in.Role)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	exp, err := ParseExpiry(in.Expires)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	name, err := textcheck.UserName("name", in.Name)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	token, err := AddUserWith(c.Request.Context(), s.db, actorOf(c), NewUser{Name: name, Role: role, ExpiresIn: exp})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	s.tokenIndex.stale()
@@ -308,7 +309,7 @@ func (s *Server) createUserHTTP(c *gin.Context) {
 func (s *Server) listUsersHTTP(c *gin.Context) {
 	users, err := ListUsers(c.Request.Context(), s.db)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": users})
@@ -316,7 +317,7 @@ func (s *Server) listUsersHTTP(c *gin.Context) {
 
 func (s *Server) disableUserHTTP(c *gin.Context) {
 	if err := DisableUser(c.Request.Context(), s.db, actorOf(c), c.Param("name")); err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	s.tokens.purge()
@@ -330,12 +331,12 @@ func (s *Server) rotateTokenHTTP(c *gin.Context) {
 	var in struct {
 		Expires string `json:"expires"`
 	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	exp, err := ParseExpiry(in.Expires)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	var token string
@@ -346,7 +347,7 @@ func (s *Server) rotateTokenHTTP(c *gin.Context) {
 		token, v, err = RotateOwnToken(c.Request.Context(), s.db, actorOf(c), exp)
 	}
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	s.tokens.purge()

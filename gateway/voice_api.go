@@ -15,6 +15,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -95,14 +96,14 @@ func (v callbackView) forActor(a *Actor, p db.Participant) callbackView {
 }
 
 func (s *Server) listCallbacks(c *gin.Context) {
-	limit, err := pageLimit(c)
+	limit, err := httpx.PageLimit(c)
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	rows, err := s.q.ListOpenCallbacks(c.Request.Context(), limit)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	now := s.now()
@@ -125,12 +126,12 @@ func (s *Server) listCallbacks(c *gin.Context) {
 func (s *Server) withTask(ctx context.Context, raw string, fn func(q *db.Queries, t *db.CallbackTask, p db.Participant) error) error {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return notFound("call-back")
+		return httpx.NotFound("call-back")
 	}
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		t, err := q.CallbackTaskForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("call-back")
+			return httpx.NotFound("call-back")
 		} else if err != nil {
 			return errs.Internal(err)
 		}
@@ -173,7 +174,7 @@ func (s *Server) claimCallback(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -205,7 +206,7 @@ func (s *Server) releaseCallback(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -225,13 +226,13 @@ func (s *Server) completeCallback(c *gin.Context) {
 	var in struct {
 		Outcome string `json:"outcome"`
 	}
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	switch in.Outcome {
 	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
 	default:
-		fail(c, errs.Field("invalid_outcome", "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
+		httpx.Fail(c, errs.Field("invalid_outcome", "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
 		return
 	}
 	actor := actorOf(c)
@@ -253,7 +254,7 @@ func (s *Server) completeCallback(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"callback": out, "requeued": requeued})
@@ -269,22 +270,22 @@ func (s *Server) connectCallback(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := s.cfg.Voice
 	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" || s.cfg.TwilioAuthToken == "" {
-		fail(c, errs.New("voice_not_configured", "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
+		httpx.Fail(c, errs.New("voice_not_configured", "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
 		return
 	}
 	actor := actorOf(c)
 	u, err := s.q.UserByID(ctx, actor.UserID)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if len(u.PhoneEnc) == 0 {
-		fail(c, errs.New("staff_phone_missing", "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
+		httpx.Fail(c, errs.New("staff_phone_missing", "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
 		return
 	}
 	staffPhone, err := s.keys.Open(keys.Contact, u.PhoneEnc)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	defer clear(staffPhone)
@@ -336,7 +337,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	// From here the call may exist: it is placed and recorded even if the
@@ -380,12 +381,12 @@ func (s *Server) connectCallback(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	if callErr != nil {
 		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", errCode(callErr))
-		fail(c, errs.New("provider_unavailable", "the call could not be placed (%s); try again", errCode(callErr)))
+		httpx.Fail(c, errs.New("provider_unavailable", "the call could not be placed (%s); try again", errCode(callErr)))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"callback": out, "call": gin.H{"sid": rcpt.Sid, "state": out.CallState}})
@@ -408,7 +409,7 @@ func (s *Server) putMyPhone(c *gin.Context) {
 		Phone  string `json:"phone"`
 		Region string `json:"region"`
 	}
-	if !bindStrict(c, &in, false) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	region := s.cfg.DefaultRegion
@@ -417,12 +418,12 @@ func (s *Server) putMyPhone(c *gin.Context) {
 	}
 	e164, err := consent.ParsePhone(in.Phone, region, "phone")
 	if err != nil {
-		fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	actor := actorOf(c)
 	if actor.UserID == 0 {
-		fail(c, errs.New("forbidden", "only a staff user has a phone"))
+		httpx.Fail(c, errs.New("forbidden", "only a staff user has a phone"))
 		return
 	}
 	enc := s.keys.Seal(keys.Contact, []byte(e164))
@@ -434,7 +435,7 @@ func (s *Server) putMyPhone(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(e164)})
@@ -443,10 +444,10 @@ func (s *Server) putMyPhone(c *gin.Context) {
 func (s *Server) getMyPhone(c *gin.Context) {
 	u, err := s.q.UserByID(c.Request.Context(), actorOf(c).UserID)
 	if errors.Is(err, sql.ErrNoRows) {
-		fail(c, notFound("user"))
+		httpx.Fail(c, httpx.NotFound("user"))
 		return
 	} else if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if len(u.PhoneEnc) == 0 {
@@ -455,7 +456,7 @@ func (s *Server) getMyPhone(c *gin.Context) {
 	}
 	n, err := s.keys.Open(keys.Contact, u.PhoneEnc)
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(string(n))})
@@ -472,7 +473,7 @@ func (s *Server) deleteMyPhone(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Status(http.StatusNoContent)

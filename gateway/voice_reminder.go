@@ -15,6 +15,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -184,13 +185,13 @@ func (s *Server) voiceReminder(c *gin.Context) {
 // when the call is not (or no longer) a reminder of ours.
 func answerReminder(c *gin.Context, tw *channels.TwiML, found bool, err error) {
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if !found {
 		tw = (&channels.TwiML{}).Hangup()
 	}
-	writeTwiML(c, tw)
+	httpx.WriteTwiML(c, tw)
 }
 
 // voiceReminderGate: 1 plays the text; anything else hangs up.
@@ -238,7 +239,7 @@ func (s *Server) voiceReminderStatus(c *gin.Context) {
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
 		})
 		if err != nil {
-			fail(c, errs.Internal(err))
+			httpx.Fail(c, errs.Internal(err))
 			return
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -50,21 +51,16 @@ var voiceSystem = SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
 func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
-	form, ok := s.twilioForm(c, route)
+	form, ok := s.twilio().Form(c, route)
 	if !ok {
 		return channels.CallEvent{}, false
 	}
 	ev, err := channels.ParseTwilioCall(form)
 	if err != nil {
-		fail(c, errs.New("invalid_parameter", "not a voice webhook"))
+		httpx.Fail(c, errs.New("invalid_parameter", "not a voice webhook"))
 		return ev, false
 	}
 	return ev, true
-}
-
-func writeTwiML(c *gin.Context, t *channels.TwiML) {
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, channels.ContentTypeTwiML, t.Bytes())
 }
 
 // taskHook runs fn on the task named by ?task= and answers with the TwiML
@@ -75,15 +71,15 @@ func (s *Server) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Que
 	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		return fn(ctx, q, t, p, tw)
 	})
-	if isErr(err, "not_found") {
-		writeTwiML(c, (&channels.TwiML{}).Hangup())
+	if httpx.IsErr(err, "not_found") {
+		httpx.WriteTwiML(c, (&channels.TwiML{}).Hangup())
 		return
 	}
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	writeTwiML(c, tw)
+	httpx.WriteTwiML(c, tw)
 }
 
 // sameLeg: a request about her leg belongs to the task's current call.
@@ -324,8 +320,8 @@ func (s *Server) voiceStatus(c *gin.Context) {
 		}})
 		return err
 	})
-	if err != nil && !isErr(err, "not_found") {
-		fail(c, errs.Internal(err))
+	if err != nil && !httpx.IsErr(err, "not_found") {
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -372,14 +368,14 @@ func (s *Server) voiceAMD(c *gin.Context) {
 			return err
 		})
 	}
-	if err != nil && !isErr(err, "not_found") {
-		fail(c, errs.Internal(err))
+	if err != nil && !httpx.IsErr(err, "not_found") {
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if hangUp && s.cfg.Voice.Caller != nil {
 		if err := s.cfg.Voice.Caller.HangUpCall(ctx, ev.CallSid); err != nil && errCode(err) != "not_found" {
 			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", errCode(err))
-			fail(c, errs.New("provider_unavailable", "could not hang up the call"))
+			httpx.Fail(c, errs.New("provider_unavailable", "could not hang up the call"))
 			return
 		}
 	}

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,35 +15,12 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 )
 
-// maxWebhookBody bounds what a provider callback may send.
-const maxWebhookBody = 64 << 10
-
-// twilioForm reads and verifies a Twilio webhook: the body is bounded, and
-// X-Twilio-Signature must match the configured public URL of this route.
-// It fails closed with 403 and never says what the expected signature was.
-func (s *Server) twilioForm(c *gin.Context, route string) (url.Values, bool) {
-	if s.cfg.TwilioAuthToken == "" || s.cfg.PublicURL == "" {
-		fail(c, errs.New("invalid_signature", "webhooks are not configured (public URL and Twilio auth token)"))
-		return nil, false
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxWebhookBody)
-	if err := c.Request.ParseForm(); err != nil {
-		fail(c, errs.New("body_too_large", "webhook body is too large or not a form"))
-		return nil, false
-	}
-	full := strings.TrimRight(s.cfg.PublicURL, "/") + route
-	if q := c.Request.URL.RawQuery; q != "" {
-		full += "?" + q
-	}
-	form := c.Request.PostForm
-	if !channels.VerifyTwilioSignature(s.cfg.TwilioAuthToken, full, form, c.GetHeader("X-Twilio-Signature")) {
-		s.metrics.forgedWebhooks.Inc()
-		fail(c, errs.New("invalid_signature", "signature check failed"))
-		return nil, false
-	}
-	return form, true
+// twilio checks Twilio's webhooks with the configured token and URL.
+func (s *Server) twilio() httpx.Twilio {
+	return httpx.Twilio{AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL, Forged: s.metrics.forgedWebhooks.Inc}
 }
 
 // twilioStatus applies a delivery status callback. Callbacks come late,
@@ -53,13 +28,13 @@ func (s *Server) twilioForm(c *gin.Context, route string) (url.Values, bool) {
 // statusRank (enforced in SQL), so delivered never goes back to sent.
 func (s *Server) twilioStatus(c *gin.Context) {
 	ctx := c.Request.Context()
-	form, ok := s.twilioForm(c, "/webhooks/twilio/status")
+	form, ok := s.twilio().Form(c, "/webhooks/twilio/status")
 	if !ok {
 		return
 	}
 	up, err := channels.ParseTwilioStatus(form)
 	if err != nil {
-		fail(c, errs.New("invalid_parameter", "not a status callback"))
+		httpx.Fail(c, errs.New("invalid_parameter", "not a status callback"))
 		return
 	}
 	var id uuid.UUID
@@ -70,7 +45,7 @@ func (s *Server) twilioStatus(c *gin.Context) {
 	// answered only after it committed: nothing acknowledged is lost.
 	_, err = s.statuses.do(ctx, statusReq{id: id, up: up})
 	if err != nil {
-		fail(c, errs.Internal(err))
+		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -18,6 +18,7 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
 
@@ -299,6 +300,6 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		return err
 	})
 	if err != nil {
-		w.log.Error("worker: marking dead-lettered message failed", "message_id", rawID, "err", redactErr(err))
+		w.log.Error("worker: marking dead-lettered message failed", "message_id", rawID, "err", httpx.RedactErr(err))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/httpx"
 )
 
 // Handle processes one queued message id (a batch of one).
@@ -56,7 +57,7 @@ func (w *Worker) HandleBatch(ctx context.Context, items []channels.Item) []chann
 	}
 	jobs, err := w.claim(ctx, ids, index, items, outs)
 	if err != nil {
-		w.log.Warn("worker: claim", "messages", len(ids), "err", redactErr(err))
+		w.log.Warn("worker: claim", "messages", len(ids), "err", httpx.RedactErr(err))
 		for i := range outs {
 			outs[i] = channels.Retry
 		}
@@ -159,7 +160,7 @@ func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, 
 		// see receipt_spill.go) and its queue entry is done. A failed
 		// send's row stays "sending" and its redelivery marks it unknown
 		// (never resent) for reconciliation to settle.
-		w.log.Error("worker: recording sends; accepted ones spilled until the database answers", "messages", len(jobs), "err", redactErr(err))
+		w.log.Error("worker: recording sends; accepted ones spilled until the database answers", "messages", len(jobs), "err", httpx.RedactErr(err))
 		var es []spilled
 		for _, j := range jobs {
 			outs[j.idx] = channels.Retry

@@ -131,11 +131,9 @@ type Deps struct {
 	// transaction) and returns her new code. Its errors are shown to staff.
 	CreateParticipant func(ctx context.Context, q *db.Queries, a Actor, p NewParticipant) (string, error)
 
-	// HTTP plumbing of the gateway: who the request's actor is, how an
-	// error is written, how a JSON body is bound strictly.
+	// ActorOf is who the request's actor is (the gateway authenticated
+	// it); errors and strict binding are httpx's.
 	ActorOf func(c *gin.Context) Actor
-	Fail    func(c *gin.Context, err error)
-	Bind    func(c *gin.Context, dst any) bool
 	// Client delivers to partners' inboxes; nil: a client with
 	// Config.DeliveryTimeout and the dialler described in the file comment.
 	Client *http.Client

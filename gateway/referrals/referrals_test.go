@@ -99,28 +99,12 @@ func newOrg(t *testing.T, name string, c *clock) *org {
 			PhoneMask: consent.MaskPhone(e164), Monitored: p.Monitored, SafeWindows: p.SafeWindows, ChannelPreference: p.ChannelPreference})
 		return code, err
 	}
-	fail := func(c *gin.Context, err error) {
-		e := errs.As(err)
-		status := map[string]int{"internal": 500, "not_found": 404, "unavailable": 503, referral.CodeRefused: 422}[e.Code]
-		if status == 0 {
-			status = 400
-		}
-		c.AbortWithStatusJSON(status, gin.H{"error": e})
-	}
 	o.svc = referrals.New(referrals.Deps{DB: pool, Keys: o.ring, Org: o.id, Now: c.Now, Log: slog.New(slog.DiscardHandler),
 		Audit: testAudit, CreateParticipant: create,
 		ActorOf: func(c *gin.Context) referrals.Actor {
 			a := o.staff
 			a.IP = net.ParseIP(c.ClientIP())
 			return a
-		},
-		Fail: fail,
-		Bind: func(c *gin.Context, dst any) bool {
-			if err := json.NewDecoder(c.Request.Body).Decode(dst); err != nil {
-				fail(c, errs.New("invalid_json", "bad body"))
-				return false
-			}
-			return true
 		},
 	}, referrals.Config{})
 	gin.SetMode(gin.ReleaseMode)

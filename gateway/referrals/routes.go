@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/errs"
+	"safecontact/gateway/httpx"
 	"safecontact/referral"
 )
 
@@ -56,12 +57,12 @@ func readPackage(c *gin.Context) ([]byte, error) {
 func (s *Service) addPartnerHTTP(c *gin.Context) {
 	b, err := io.ReadAll(io.LimitReader(c.Request.Body, 64<<10))
 	if err != nil {
-		s.d.Fail(c, errs.New("invalid_json", "could not read the request body"))
+		httpx.Fail(c, errs.New("invalid_json", "could not read the request body"))
 		return
 	}
 	p, created, err := s.AddPartner(c.Request.Context(), s.d.ActorOf(c), b)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	status := http.StatusOK
@@ -77,13 +78,13 @@ func (s *Service) listPartnersHTTP(c *gin.Context) {
 	if v := c.Query("removed"); v != "" {
 		var err error
 		if with, err = strconv.ParseBool(v); err != nil {
-			s.d.Fail(c, errs.Field("invalid_parameter", "removed", "removed is true or false"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "removed", "removed is true or false"))
 			return
 		}
 	}
 	ps, err := s.ListPartners(c.Request.Context(), with)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ps})
@@ -99,20 +100,20 @@ type VerifyInput struct {
 func (s *Service) verifyPartnerHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "partner not found"))
+		httpx.Fail(c, errs.New("not_found", "partner not found"))
 		return
 	}
 	var in VerifyInput
-	if !s.d.Bind(c, &in) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	if in.Fingerprint == "" {
-		s.d.Fail(c, errs.Field("missing_field", "fingerprint", "type the fingerprint you compared with the partner"))
+		httpx.Fail(c, errs.Field("missing_field", "fingerprint", "type the fingerprint you compared with the partner"))
 		return
 	}
 	p, err := s.VerifyPartner(c.Request.Context(), s.d.ActorOf(c), id, in.Fingerprint)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, p)
@@ -122,12 +123,12 @@ func (s *Service) verifyPartnerHTTP(c *gin.Context) {
 func (s *Service) removePartnerHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "partner not found"))
+		httpx.Fail(c, errs.New("not_found", "partner not found"))
 		return
 	}
 	p, err := s.RemovePartner(c.Request.Context(), s.d.ActorOf(c), id)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, p)
@@ -144,20 +145,20 @@ type DraftInput struct {
 // draftHTTP is POST /v1/referrals: a draft, with the filter's warnings.
 func (s *Service) draftHTTP(c *gin.Context) {
 	var in DraftInput
-	if !s.d.Bind(c, &in) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	if in.Partner <= 0 {
-		s.d.Fail(c, errs.Field("missing_field", "partner", "name the partner by its id"))
+		httpx.Fail(c, errs.Field("missing_field", "partner", "name the partner by its id"))
 		return
 	}
 	if len(in.Form) == 0 {
-		s.d.Fail(c, errs.Field("missing_field", "form", "the referral form is required"))
+		httpx.Fail(c, errs.Field("missing_field", "form", "the referral form is required"))
 		return
 	}
 	out, err := s.Draft(c.Request.Context(), s.d.ActorOf(c), in.Partner, in.Form)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.Header("Location", "/v1/referrals/"+strconv.FormatInt(out.Referral.ID, 10))
@@ -171,7 +172,7 @@ func (s *Service) listHTTP(c *gin.Context) {
 	if v := c.Query("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			s.d.Fail(c, errs.Field("invalid_parameter", "before", "before is a referral id"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "before", "before is a referral id"))
 			return
 		}
 		before = n
@@ -179,14 +180,14 @@ func (s *Service) listHTTP(c *gin.Context) {
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
-			s.d.Fail(c, errs.Field("invalid_parameter", "limit", "limit is 1 to 200"))
+			httpx.Fail(c, errs.Field("invalid_parameter", "limit", "limit is 1 to 200"))
 			return
 		}
 		limit = int32(n)
 	}
 	items, err := s.List(c.Request.Context(), c.Query("direction"), before, limit)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
@@ -197,12 +198,12 @@ func (s *Service) listHTTP(c *gin.Context) {
 func (s *Service) importHTTP(c *gin.Context) {
 	b, err := readPackage(c)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	out, err := s.Import(c.Request.Context(), s.d.ActorOf(c), b, ViaFile)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	status := http.StatusOK
@@ -222,7 +223,7 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 		defer func() { <-s.inbox }()
 	default:
 		c.Header("Retry-After", "5")
-		s.d.Fail(c, errs.New("unavailable", "the inbox is busy; try again"))
+		httpx.Fail(c, errs.New("unavailable", "the inbox is busy; try again"))
 		return
 	}
 	b, err := readPackage(c)
@@ -232,7 +233,7 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 		_, err = s.Import(c.Request.Context(), a, b, ViaInbox)
 	}
 	if err != nil {
-		s.d.Fail(c, referral.PublicRefusal(err))
+		httpx.Fail(c, referral.PublicRefusal(err))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
@@ -243,12 +244,12 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 func (s *Service) getHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "referral not found"))
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
 	out, err := s.Get(c.Request.Context(), s.d.ActorOf(c), id)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -259,12 +260,12 @@ func (s *Service) getHTTP(c *gin.Context) {
 func (s *Service) packageHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "referral not found"))
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
 	pkg, v, err := s.Package(c.Request.Context(), s.d.ActorOf(c), id)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	sendFile(c, "referral-"+*v.PackageID+".scref", pkg)
@@ -275,12 +276,12 @@ func (s *Service) packageHTTP(c *gin.Context) {
 func (s *Service) receiptHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "referral not found"))
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
 	pkg, v, err := s.Receipt(c.Request.Context(), s.d.ActorOf(c), id)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	sendFile(c, "receipt-"+*v.PackageID+".scref", pkg)
@@ -299,12 +300,12 @@ func sendFile(c *gin.Context, name string, b []byte) {
 func (s *Service) deliverHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "referral not found"))
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
 	v, err := s.Deliver(c.Request.Context(), s.d.ActorOf(c), id)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, v)
@@ -314,20 +315,20 @@ func (s *Service) deliverHTTP(c *gin.Context) {
 func (s *Service) decideHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
-		s.d.Fail(c, errs.New("not_found", "referral not found"))
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
 	var in Decision
-	if !s.d.Bind(c, &in) {
+	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
 	if in.Outcome == "" {
-		s.d.Fail(c, errs.Field("missing_field", "outcome", "the outcome is accepted, declined or redirected"))
+		httpx.Fail(c, errs.Field("missing_field", "outcome", "the outcome is accepted, declined or redirected"))
 		return
 	}
 	out, err := s.Decide(c.Request.Context(), s.d.ActorOf(c), id, in)
 	if err != nil {
-		s.d.Fail(c, err)
+		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)

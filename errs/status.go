@@ -1,13 +1,8 @@
-package gateway
+package errs
 
 import (
-	"errors"
+	"maps"
 	"net/http"
-
-	"github.com/gin-gonic/gin"
-
-	"safecontact/db"
-	"safecontact/errs"
 )
 
 // statusOf is the one place where error codes become HTTP statuses.
@@ -145,8 +140,8 @@ var statusOf = map[string]int{
 	"internal":             http.StatusInternalServerError,
 }
 
-// HTTPStatus returns the status for an error code.
-func HTTPStatus(e *errs.Error) int {
+// Status returns the HTTP status for an error's code.
+func Status(e *Error) int {
 	if s, ok := statusOf[e.Code]; ok {
 		return s
 	}
@@ -156,44 +151,8 @@ func HTTPStatus(e *errs.Error) int {
 	return http.StatusInternalServerError
 }
 
-type errorBody struct {
-	Error *errs.Error `json:"error"`
-}
-
-// fail writes err as the JSON error body and records its code for the
-// request log. Internal causes go to the log, never to the client.
-func fail(c *gin.Context, err error) {
-	e := errs.As(err)
-	if e.Code == "internal" && e.Err != nil && db.Unavailable(e.Err) {
-		// The database (or its pool) did not answer: the client may try
-		// again, and an Idempotency-Key makes that safe.
-		e = &errs.Error{Code: "unavailable", Message: "the service is briefly unavailable; try again (with the same Idempotency-Key)", Err: e.Err}
-	}
-	if HTTPStatus(e) == http.StatusServiceUnavailable {
-		c.Header("Retry-After", retryAfterSeconds)
-	}
-	c.Set(ctxErrCode, e.Code)
-	if e.Err != nil || e.Code == "internal" {
-		var cause error = e
-		if e.Err != nil {
-			cause = e.Err
-		}
-		c.Set(ctxErrCause, cause)
-	}
-	c.AbortWithStatusJSON(HTTPStatus(e), errorBody{Error: e})
-}
-
-// retryAfterSeconds: what a 503 tells the client to wait. A database
-// restart takes seconds; the outbox and idempotency make the retry safe.
-const retryAfterSeconds = "2"
-
-// notFound is the participant/resource-agnostic 404.
-func notFound(what string) *errs.Error {
-	return errs.New("not_found", "%s not found", what)
-}
-
-// isErr reports whether err is an *errs.Error with that code.
-func isErr(err error, code string) bool {
-	var e *errs.Error
-	return errors.As(err, &e) && e.Code == code
+// Statuses returns a copy of the code->status table (the OpenAPI document
+// lists the same codes).
+func Statuses() map[string]int {
+	return maps.Clone(statusOf)
 }

@@ -1,4 +1,4 @@
-package gateway
+package httpx
 
 import (
 	"encoding/base64"
@@ -10,15 +10,15 @@ import (
 	"safecontact/errs"
 )
 
-// page is one page of a cursor-paginated list.
-type page[T any] struct {
+// Page is one page of a cursor-paginated list.
+type Page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
 
-// trimPage takes rows fetched with limit+1 and returns at most limit of
+// TrimPage takes rows fetched with limit+1 and returns at most limit of
 // them, with the cursor of the next page (nil on the last page).
-func trimPage[R any](rows []R, limit int32, cursor func(R) string) ([]R, *string) {
+func TrimPage[R any](rows []R, limit int32, cursor func(R) string) ([]R, *string) {
 	if len(rows) <= int(limit) {
 		return rows, nil
 	}
@@ -27,43 +27,45 @@ func trimPage[R any](rows []R, limit int32, cursor func(R) string) ([]R, *string
 	return rows, &next
 }
 
-// pageArgs reads an id cursor and a limit from the query; it writes the
+// PageArgs reads an id cursor and a limit from the query; it writes the
 // error itself.
-func pageArgs(c *gin.Context) (afterID int64, limit int32, ok bool) {
-	afterID, err := decodeCursor(c.Query("cursor"))
+func PageArgs(c *gin.Context) (afterID int64, limit int32, ok bool) {
+	afterID, err := DecodeCursor(c.Query("cursor"))
 	if err == nil {
-		limit, err = pageLimit(c)
+		limit, err = PageLimit(c)
 	}
 	if err != nil {
-		fail(c, err)
+		Fail(c, err)
 		return 0, 0, false
 	}
 	return afterID, limit, true
 }
 
 // Cursors are opaque to clients: base64 of the last id seen.
-func encodeCursor(id int64) string {
+func EncodeCursor(id int64) string {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(id))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func decodeCursor(s string) (int64, error) {
+// DecodeCursor reads a cursor EncodeCursor made; "" is the first page.
+func DecodeCursor(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 8 {
-		return 0, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned")
+		return 0, errs.Field(errs.CodeInvalidCursor, "cursor", "cursor is not one this API returned")
 	}
 	return int64(binary.BigEndian.Uint64(b)), nil
 }
 
-func pageLimit(c *gin.Context) (int32, error) {
+// PageLimit reads ?limit= (1 to 500, default 50).
+func PageLimit(c *gin.Context) (int32, error) {
 	raw := c.DefaultQuery("limit", "50")
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > 500 {
-		return 0, errs.Field("invalid_parameter", "limit", "limit must be a number from 1 to 500")
+		return 0, errs.Field(errs.CodeInvalidParameter, "limit", "limit must be a number from 1 to 500")
 	}
 	return int32(n), nil
 }

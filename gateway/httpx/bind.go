@@ -1,4 +1,4 @@
-package gateway
+package httpx
 
 import (
 	"bytes"
@@ -27,7 +27,9 @@ var realNameFields = map[string]bool{
 
 var fieldCache sync.Map // reflect.Type -> map[string]bool
 
-func jsonFields(t reflect.Type) map[string]bool {
+// JSONFields is the set of JSON names a struct type takes (what
+// BindStrict accepts).
+func JSONFields(t reflect.Type) map[string]bool {
 	if v, ok := fieldCache.Load(t); ok {
 		return v.(map[string]bool)
 	}
@@ -47,33 +49,33 @@ func jsonFields(t reflect.Type) map[string]bool {
 	return m
 }
 
-// bindStrict decodes a JSON object body into dst (a pointer to a struct),
+// BindStrict decodes a JSON object body into dst (a pointer to a struct),
 // refusing unknown fields with 422 and real-name fields with a message that
 // says why. It writes the error response itself and returns false on error.
-func bindStrict(c *gin.Context, dst any, realNamesAllowed bool) bool {
-	body, ok := readBody(c)
-	return ok && decodeStrict(c, body, dst, realNamesAllowed)
+func BindStrict(c *gin.Context, dst any, realNamesAllowed bool) bool {
+	body, ok := ReadBody(c)
+	return ok && DecodeStrict(c, body, dst, realNamesAllowed)
 }
 
-// readBody reads the (size-limited) request body.
-func readBody(c *gin.Context) ([]byte, bool) {
+// ReadBody reads the (size-limited) request body.
+func ReadBody(c *gin.Context) ([]byte, bool) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			fail(c, errs.New("body_too_large", "request body is larger than %d bytes", mbe.Limit))
+			Fail(c, errs.New(errs.CodeBodyTooLarge, "request body is larger than %d bytes", mbe.Limit))
 		} else {
-			fail(c, errs.New("invalid_json", "could not read the request body"))
+			Fail(c, errs.New(errs.CodeInvalidJSON, "could not read the request body"))
 		}
 		return nil, false
 	}
 	return body, true
 }
 
-// decodeStrict is bindStrict over a body already read.
-func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) bool {
+// DecodeStrict is BindStrict over a body already read.
+func DecodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) bool {
 	if err := checkFields(body, reflect.TypeOf(dst).Elem(), realNamesAllowed); err != nil {
-		fail(c, err)
+		Fail(c, err)
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -84,19 +86,19 @@ func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) b
 			// Only the top-level name: below it are the caller's own keys
 			// (a params map), which are not echoed.
 			f, _, _ := strings.Cut(te.Field, ".")
-			fail(c, errs.Field("invalid_json", f, "field %q has the wrong type", f))
+			Fail(c, errs.Field(errs.CodeInvalidJSON, f, "field %q has the wrong type", f))
 			return false
 		}
 		// The decoder's message can quote input; ours does not.
-		fail(c, errs.New("invalid_json", "the request body is not a valid JSON object"))
+		Fail(c, errs.New(errs.CodeInvalidJSON, "the request body is not a valid JSON object"))
 		return false
 	}
 	if dec.More() {
-		fail(c, errs.New("invalid_json", "the request body has data after the JSON object"))
+		Fail(c, errs.New(errs.CodeInvalidJSON, "the request body has data after the JSON object"))
 		return false
 	}
 	if f := nulField(reflect.ValueOf(dst), ""); f != "" {
-		fail(c, errs.Field(textcheck.CodeInvalidText, f, "%s contains a NUL character: type plain text", f))
+		Fail(c, errs.Field(textcheck.CodeInvalidText, f, "%s contains a NUL character: type plain text", f))
 		return false
 	}
 	return true
@@ -105,9 +107,9 @@ func decodeStrict(c *gin.Context, body []byte, dst any, realNamesAllowed bool) b
 func checkFields(body []byte, t reflect.Type, realNamesAllowed bool) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return errs.New("invalid_json", "the request body is not a valid JSON object")
+		return errs.New(errs.CodeInvalidJSON, "the request body is not a valid JSON object")
 	}
-	known := jsonFields(t)
+	known := JSONFields(t)
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
 		keys = append(keys, k)
@@ -115,7 +117,7 @@ func checkFields(body []byte, t reflect.Type, realNamesAllowed bool) error {
 	sort.Strings(keys) // stable: the first bad field alphabetically
 	for _, k := range keys {
 		if !realNamesAllowed && realNameFields[strings.ToLower(k)] {
-			return errs.Field("real_name_forbidden", k, "real names are never stored; identify her by initials (e.g. \"M.R.\") and the participant code")
+			return errs.Field(errs.CodeRealNameForbidden, k, "real names are never stored; identify her by initials (e.g. \"M.R.\") and the participant code")
 		}
 		if !known[k] {
 			// The key is the caller's text (it may be a number): the
@@ -125,7 +127,7 @@ func checkFields(body []byte, t reflect.Type, realNamesAllowed bool) error {
 				allowed = append(allowed, f)
 			}
 			sort.Strings(allowed)
-			return errs.New("unknown_field", "the body has a field this request does not take; allowed fields: %s", strings.Join(allowed, ", "))
+			return errs.New(errs.CodeUnknownField, "the body has a field this request does not take; allowed fields: %s", strings.Join(allowed, ", "))
 		}
 	}
 	return nil
@@ -184,53 +186,34 @@ func nulField(v reflect.Value, name string) string {
 	return ""
 }
 
-// bindReason reads {"reason": "…"} for an action whose reason is kept in
+// Codes of BindReason.
+const (
+	CodeReasonRequired  = "reason_required"
+	CodeReasonHasNumber = "reason_has_number"
+)
+
+// BindReason reads {"reason": "…"} for an action whose reason is kept in
 // the audit log in clear: 5 to 500 characters, and no phone number in it.
 // why completes "say why …". It writes the error itself.
-func (s *Server) bindReason(c *gin.Context, why string) (string, bool) {
+func BindReason(c *gin.Context, why string) (string, bool) {
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if c.Request.ContentLength != 0 && !bindStrict(c, &in, false) {
+	if c.Request.ContentLength != 0 && !BindStrict(c, &in, false) {
 		return "", false
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if n := utf8.RuneCountInString(reason); n < 5 || n > 500 {
-		fail(c, errs.Field("reason_required", "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why))
+		Fail(c, errs.Field(CodeReasonRequired, "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why))
 		return "", false
 	}
 	if err := textcheck.Chars("reason", reason); err != nil {
-		fail(c, err)
+		Fail(c, err)
 		return "", false
 	}
 	if k := textcheck.Find(reason); k != textcheck.None {
-		fail(c, errs.Field("reason_has_number", "reason", "the reason is kept in the audit log in clear: leave out %s (and any phone number, e-mail, link or address); reference the paper form instead", k))
+		Fail(c, errs.Field(CodeReasonHasNumber, "reason", "the reason is kept in the audit log in clear: leave out %s (and any phone number, e-mail, link or address); reference the paper form instead", k))
 		return "", false
 	}
 	return reason, true
-}
-
-// checkText is the check of every free-text field kept in clear (evidence,
-// venue, note, meeting point): trimmed, 1 to max characters, plain text
-// (textcheck.Chars) and no contact details (textcheck.Contact). It
-// returns the trimmed text.
-func checkText(field, s string, max int) (string, error) {
-	s = strings.TrimSpace(s)
-	if n := utf8.RuneCountInString(s); n == 0 || n > max {
-		return "", errs.Field("missing_field", field, "%s is required (at most %d characters)", field, max)
-	}
-	if err := textcheck.Free(field, s); err != nil {
-		return "", err
-	}
-	return s, nil
-}
-
-// checkNote checks an escalation note: 5 to 500 characters of plain text
-// without contact details.
-func checkNote(note string) error {
-	if utf8.RuneCountInString(note) < 5 {
-		return errs.Field("note_required", "note", "a note says what was done, in 5 to 500 characters")
-	}
-	_, err := checkText("note", note, 500)
-	return err
 }
