@@ -94,10 +94,10 @@ type AuditChainHeadRow struct {
 }
 
 // The chain. Every read that feeds a hash takes the columns in the
-// canonical form of gateway/audit_chain.go: inet and jsonb as the text
+// canonical form of gateway/audit/chain.go: inet and jsonb as the text
 // Postgres prints for them, ” for NULL (neither text can be empty).
 // Sealing and verifying (the hot statements) run through pgx directly:
-// see gateway/audit_chain.go.
+// see gateway/audit/chain.go.
 func (q *Queries) AuditChainHead(ctx context.Context) (AuditChainHeadRow, error) {
 	row := q.db.QueryRowContext(ctx, auditChainHead)
 	var i AuditChainHeadRow

@@ -9,7 +9,9 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // found is a participant with her consent history, as the accept path
@@ -38,7 +40,7 @@ func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, erro
 			byCode[r.Participant.Code] = f
 		}
 		if r.EvID.Valid {
-			f.hist = append(f.hist, eventOf(db.ConsentEvent{
+			f.hist = append(f.hist, participant.EventOf(db.ConsentEvent{
 				ID: r.EvID.Int64, ParticipantID: r.Participant.ID, Channel: r.EvChannel.String, Kind: r.EvKind.String,
 				At: r.EvAt.Time, Actor: r.EvActor.String, Source: r.EvSource.String, Evidence: r.EvEvidence.String,
 				NoticeLanguage: r.EvNoticeLanguage.String, ExpiresAt: r.EvExpiresAt, Reason: r.EvReason.String,
@@ -74,7 +76,7 @@ type newMessage struct {
 	redactions      []byte // JSON, nil for none
 	at              time.Time
 	subject         string
-	actor           *Actor
+	actor           *auth.Actor
 	details         []byte // JSON
 	// rowVersion and ledgerLen: the participant data the decision was
 	// made on (found.version, len(found.hist)); rowVersion -1 skips the

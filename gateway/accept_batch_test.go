@@ -7,6 +7,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"safecontact/consent"
+	"safecontact/gateway/auth"
 )
 
 // One statement reads a batch of participants with their ledgers: each
@@ -15,8 +16,8 @@ import (
 func TestLookupBatch(t *testing.T) {
 	e := newEnv(t)
 	withTwo := e.createParticipant(maria())
-	e.do(RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("sms"))
-	e.do(RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("voice"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("voice"))
 	b := maria()
 	b["phone"] = "+34 612 000 111"
 	none := e.createParticipant(b)
@@ -74,7 +75,7 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	code := e.createParticipant(b)
 	base := "/v1/participants/" + code
 	send := func() resp {
-		return e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
+		return e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
 	}
 	redecided := func() float64 {
 		var m dto.Metric
@@ -94,7 +95,7 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	if r := send(); r.Status != 403 || r.errCode(t) != "no_consent" {
 		t.Fatalf("before consent: %d %s", r.Status, r.Body)
 	}
-	e.do(RoleStaff, "POST", base+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", base+"/consents", grant("sms"))
 	r := send()
 	if r.Status != 202 || r.json(t)["variant"] != "standard" {
 		t.Fatalf("after grant: %d %s", r.Status, r.Body)
@@ -108,7 +109,7 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 
 	// Her phone becomes monitored (the row changes): the cached decision
 	// (standard wording) is refused at write and made again: discreet.
-	if r := e.do(RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	n = redecided()
@@ -118,7 +119,7 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 
 	// Consent revoked (the ledger grows): refused, and nothing stored.
 	before := messages()
-	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	n = redecided()
@@ -131,7 +132,7 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 
 	// A change made behind the gateway's back (another process, an
 	// operator) is caught by the row version too.
-	e.do(RoleStaff, "POST", base+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", base+"/consents", grant("sms"))
 	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" {
 		t.Fatalf("regranted: %d %s", r.Status, r.Body)
 	}
@@ -151,7 +152,7 @@ func TestAcceptWriteChecksVersion(t *testing.T) {
 	b := maria()
 	b["any_time"] = true
 	code := e.createParticipant(b)
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	f, _, err := e.srv.lookup(context.Background(), code, true)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestAcceptWriteChecksVersion(t *testing.T) {
 			g := f
 			g.version = tc.version
 			g.hist = f.hist[:tc.ledger]
-			nm, _, err := e.srv.newMessage(SystemActor("test"), g, m, 0, e.clock.Now())
+			nm, _, err := e.srv.newMessage(auth.SystemActor("test"), g, m, 0, e.clock.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -271,13 +271,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	var wg sync.WaitGroup
 	if !a.cfg.NoWorkers {
-		for _, run := range []func(context.Context){
-			a.Server.relay.Run,
-			a.Server.NewWorker(a.senders, a.cfg.Worker).Run,
-			a.scheduler().Run,
-			a.Server.NewSequencer().Run,
-			a.Server.NewStaffAlerter(a.senders["sms"]).Run,
-		} {
+		for _, run := range a.Server.runners(a.senders, a.cfg.Worker, a.scheduler()) {
 			wg.Add(1)
 			go func() { defer wg.Done(); run(bg) }()
 		}
@@ -302,7 +296,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 func (a *App) scheduler() *Scheduler {
 	sc := a.Server.NewScheduler()
 	if svc := a.Server.Signin(); svc != nil {
-		sc.AddStep(pruneSignin(svc, a.log))
+		sc.Add(pruneSignin(svc, a.log))
 	}
 	return sc
 }

@@ -19,7 +19,10 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -46,6 +49,26 @@ import (
 //     (the old start for a cancellation, the new start for a move): a
 //     message outside her safe hours is never the answer, and a notice
 //     arriving after the fact is useless; staff are told to call instead.
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeAppointmentCanceled = "appointment_canceled"
+	CodeInvalidOption       = "invalid_option"
+	CodeSessionSpacing      = "session_spacing"
+	CodeUnknownMeetingPoint = "unknown_meeting_point"
+	CodeUnsupportedChannel  = "unsupported_channel"
+)
+
+// The audit actions this file records.
+const (
+	ActionAppointmentCancelled = "appointment.cancelled"
+	ActionAppointmentCreated   = "appointment.created"
+	ActionAppointmentMoved     = "appointment.moved"
+	ActionReminderCanceled     = "reminder.canceled"
+	ActionReminderRefused      = "reminder.refused"
+	ActionReminderScheduled    = "reminder.scheduled"
+	ActionReminderSkipped      = "reminder.skipped"
+)
 
 // windowMargin: a reminder placed at "the latest safe moment" leaves this
 // much of the window for the relay and worker.
@@ -114,7 +137,7 @@ func parseLead(s string) (time.Duration, error) {
 		d, err = time.ParseDuration(t)
 	}
 	if err != nil || d < 10*time.Minute || d > 14*24*time.Hour {
-		return 0, errs.Field("invalid_parameter", "reminders", "a reminder is a lead time between 10m and 14d, e.g. \"24h\" or \"2h\"")
+		return 0, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder is a lead time between 10m and 14d, e.g. \"24h\" or \"2h\"")
 	}
 	return d, nil
 }
@@ -157,7 +180,7 @@ func latestSafeAtOrBefore(windows []consent.Window, loc *time.Location, target, 
 
 // safeNoticeTime: now inside a window, else her next safe time.
 func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
-	prof := profileOf(p)
+	prof := participant.ProfileOf(p)
 	ws, any := consent.EffectiveWindows(prof)
 	if any {
 		return now, true
@@ -179,7 +202,7 @@ type scheduledMessage struct {
 // storeTemplated renders and stores one message with its first event, its
 // outbox row if due now, and its message.accepted audit event, in q's
 // transaction. The text is sealed; nothing of it is logged.
-func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *Actor, m scheduledMessage, now time.Time) (uuid.UUID, string, error) {
+func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *auth.Actor, m scheduledMessage, now time.Time) (uuid.UUID, string, error) {
 	r, err := s.catalog.Render(templates.RenderRequest{TemplateID: m.template, Lang: m.p.Language, Variant: templates.Variant(m.d.Variant),
 		Channel: string(m.d.Channel), Params: m.params, TimeZone: m.p.TimeZone})
 	if err != nil {
@@ -212,8 +235,8 @@ func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *Actor, m 
 }
 
 // scheduleReminders stores one reminder per lead, in q's transaction.
-func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
-	prof := profileOf(p)
+func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
 	for _, lead := range appt.Reminders {
@@ -232,7 +255,7 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *Actor,
 			if target.Before(now) {
 				ro.Code = "reminder_time_passed"
 			}
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.skipped", ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderSkipped, ParticipantCode: p.Code, Details: map[string]any{
 				"appointment_id": appt.ID.String(), "lead": lead, "code": ro.Code}}); err != nil {
 				return nil, err
 			}
@@ -252,7 +275,7 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *Actor,
 		ro.MessageID, ro.Status, ro.Adjusted = id.String(), st, !at.Equal(target)
 		t := at.UTC()
 		ro.SendAt = &t
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.scheduled", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderScheduled, ParticipantCode: p.Code, Details: map[string]any{
 			"appointment_id": appt.ID.String(), "message_id": id.String(), "lead": lead, "send_at": t, "adjusted_to_window": ro.Adjusted}}); err != nil {
 			return nil, err
 		}
@@ -262,21 +285,21 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *Actor,
 }
 
 // sendNotice stores the change or cancellation notice.
-func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
-	d, err := s.decide(ctx, q, p, consent.Auto, now)
+	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
 		return ro, err
 	}
 	if !d.Allowed {
 		ro.Status, ro.Code = "refused", d.Code
-		_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.refused", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": d.Code}})
+		_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderRefused, ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": d.Code}})
 		return ro, err
 	}
 	at, ok := safeNoticeTime(p, now)
 	if !ok || at.After(notAfter) {
 		ro.Status, ro.Code = "skipped", "no_safe_time_before_appointment"
-		_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.skipped", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": ro.Code}})
+		_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderSkipped, ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": ro.Code}})
 		return ro, err
 	}
 	tmpl, params := "appointment_changed", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place}
@@ -286,7 +309,7 @@ func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *Actor, p db.P
 	id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: tmpl, params: params, sendAt: at,
 		details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
 	if err != nil {
-		if httpx.IsErr(err, "unsupported_channel") {
+		if httpx.IsErr(err, CodeUnsupportedChannel) {
 			ro.Status, ro.Code = "refused", "unsupported_channel"
 			return ro, nil
 		}
@@ -301,7 +324,7 @@ func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *Actor, p db.P
 }
 
 // cancelPendingReminders: scheduled → canceled, with events and audit.
-func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
+func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
 	ids, err := q.CancelPendingAppointmentMessages(ctx, db.CancelPendingAppointmentMessagesParams{Now: now, AppointmentID: apptID, Code: sql.NullString{String: code, Valid: true}})
 	if err != nil {
 		return nil, err
@@ -311,7 +334,7 @@ func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *A
 		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: "canceled", At: now, Code: sql.NullString{String: code, Valid: true}}); err != nil {
 			return nil, err
 		}
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "reminder.canceled", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderCanceled, ParticipantCode: p.Code, Details: map[string]any{
 			"appointment_id": apptID.String(), "message_id": id.String(), "code": code}}); err != nil {
 			return nil, err
 		}
@@ -378,7 +401,7 @@ type spacingError struct {
 func (e *spacingError) Error() string { return "session_spacing" }
 
 func (e *spacingError) respond(c *gin.Context) {
-	er := errs.Field("session_spacing", "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
+	er := errs.Field(CodeSessionSpacing, "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
 		e.spacing, e.earlier.Format(time.RFC3339), e.later.Format(time.RFC3339))
 	httpx.SetErrCode(c, er.Code)
 	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.earlier, "later": e.later}})
@@ -399,7 +422,7 @@ func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name stri
 	}
 	mp, err := q.MeetingPointByName(ctx, strings.Join(strings.Fields(name), " "))
 	if errors.Is(err, sql.ErrNoRows) {
-		return mp, errs.Field("unknown_meeting_point", "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
+		return mp, errs.Field(CodeUnknownMeetingPoint, "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
 	}
 	return mp, err
 }
@@ -412,24 +435,24 @@ func (s *Server) createAppointment(c *gin.Context) {
 	}
 	now := s.now()
 	if in.StartsAt == nil {
-		httpx.Fail(c, errs.Field("missing_field", "starts_at", "starts_at (RFC 3339) is required"))
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required"))
 		return
 	}
 	start := in.StartsAt.UTC()
 	if !start.After(now) {
-		httpx.Fail(c, errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "starts_at", "starts_at must be in the future"))
 		return
 	}
 	if in.Kind == "" {
 		in.Kind = "individual"
 	}
 	if in.Kind != "individual" && in.Kind != "group" {
-		httpx.Fail(c, errs.Field("invalid_option", "kind", "kind is individual or group"))
+		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is individual or group"))
 		return
 	}
 	in.Venue = strings.TrimSpace(in.Venue)
 	if in.Venue == "" || utf8.RuneCountInString(in.Venue) > 100 {
-		httpx.Fail(c, errs.Field("missing_field", "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
 		return
 	}
 	if err := textcheck.Free("venue", in.Venue); err != nil {
@@ -446,22 +469,22 @@ func (s *Server) createAppointment(c *gin.Context) {
 			return
 		}
 		if seen[r] {
-			httpx.Fail(c, errs.Field("invalid_parameter", "reminders", "a reminder lead is listed twice"))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder lead is listed twice"))
 			return
 		}
 		seen[r] = true
 	}
 	if len(in.Reminders) > 5 {
-		httpx.Fail(c, errs.Field("invalid_parameter", "reminders", "at most 5 reminders"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "reminders", "at most 5 reminders"))
 		return
 	}
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, a, in.Participant, false, actAppointments)
+		p, err := s.participants.For(ctx, q, a, in.Participant, false, participant.ActAppointments)
 		if err != nil {
-			if httpx.IsErr(err, "not_found") {
-				return errs.Field("not_found", "participant", "participant not found")
+			if httpx.IsErr(err, errs.CodeNotFound) {
+				return errs.Field(errs.CodeNotFound, "participant", "participant not found")
 			}
 			return err
 		}
@@ -480,19 +503,19 @@ func (s *Server) createAppointment(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.created", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionAppointmentCreated, ParticipantCode: p.Code, Details: map[string]any{
 			"appointment_id": id.String(), "starts_at": start, "meeting_point_id": mp.ID, "kind": in.Kind, "reminders": in.Reminders}}); err != nil {
 			return err
 		}
 		view = appointmentView{ID: id.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: in.Kind, Venue: in.Venue,
 			Status: appt.Status, Reminders: in.Reminders, Messages: []reminderOutcome{}}
-		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 		if err != nil {
 			return err
 		}
 		if !d.Allowed {
 			view.RemindersRefused = &decisionRefusal{Code: d.Code, Reason: d.Reason}
-			_, err := Append(ctx, q, a, AuditEvent{Action: "reminder.refused", ParticipantCode: p.Code, Details: map[string]any{
+			_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"appointment_id": id.String(), "code": d.Code, "consent_version": d.ConsentVersion}})
 			return err
 		}
@@ -511,7 +534,7 @@ func (s *Server) createAppointment(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *Actor, raw string) (db.Appointment, db.Participant, error) {
+func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return db.Appointment{}, db.Participant{}, httpx.NotFound("appointment")
@@ -527,7 +550,7 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *Actor, r
 	if err != nil {
 		return appt, p, err
 	}
-	return appt, p, authorize(a, p, actAppointments)
+	return appt, p, participant.Authorize(a, p, participant.ActAppointments)
 }
 
 func (s *Server) patchAppointment(c *gin.Context) {
@@ -537,11 +560,11 @@ func (s *Server) patchAppointment(c *gin.Context) {
 		return
 	}
 	if in.StartsAt == nil && in.MeetingPoint == nil {
-		httpx.Fail(c, errs.Field("missing_field", "starts_at", "give starts_at and/or meeting_point"))
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at and/or meeting_point"))
 		return
 	}
 	now := s.now()
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
@@ -549,13 +572,13 @@ func (s *Server) patchAppointment(c *gin.Context) {
 			return err
 		}
 		if appt.Status != "booked" {
-			return errs.New("appointment_canceled", "this appointment was cancelled")
+			return errs.New(CodeAppointmentCanceled, "this appointment was cancelled")
 		}
 		start, mpID := appt.StartsAt.UTC(), appt.MeetingPointID
 		if in.StartsAt != nil {
 			start = in.StartsAt.UTC()
 			if !start.After(now) {
-				return errs.Field("invalid_parameter", "starts_at", "starts_at must be in the future")
+				return errs.Field(errs.CodeInvalidParameter, "starts_at", "starts_at must be in the future")
 			}
 		}
 		var mp db.MeetingPoint
@@ -577,7 +600,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.moved", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionAppointmentMoved, ParticipantCode: p.Code, Details: map[string]any{
 			"appointment_id": appt.ID.String(), "old_starts_at": old, "starts_at": start, "meeting_point_id": mpID}}); err != nil {
 			return err
 		}
@@ -592,7 +615,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 			return err
 		}
 		view.Messages = append(view.Messages, notice)
-		d, err := s.decide(ctx, q, p, consent.Auto, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 		if err != nil {
 			return err
 		}
@@ -615,7 +638,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 func (s *Server) cancelAppointment(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := s.now()
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
@@ -623,7 +646,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 			return err
 		}
 		if appt.Status != "booked" {
-			return errs.New("appointment_canceled", "this appointment was already cancelled")
+			return errs.New(CodeAppointmentCanceled, "this appointment was already cancelled")
 		}
 		mp, err := q.MeetingPointByID(ctx, appt.MeetingPointID)
 		if err != nil {
@@ -632,7 +655,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 		if appt, err = q.CancelAppointment(ctx, db.CancelAppointmentParams{ID: appt.ID, UpdatedAt: now}); err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "appointment.cancelled", ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String()}}); err != nil {
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionAppointmentCancelled, ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String()}}); err != nil {
 			return err
 		}
 		msgs, err := s.cancelPendingReminders(ctx, q, a, p, appt.ID, "appointment_cancelled", now)
@@ -658,7 +681,7 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 
 func (s *Server) listAppointments(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Query("participant"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Query("participant"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

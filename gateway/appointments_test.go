@@ -9,11 +9,12 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 func (e *env) meetingPoint(name string) {
 	e.t.Helper()
-	r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": name, "kind": "metro"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": name, "kind": "metro"})
 	if r.Status != http.StatusCreated {
 		e.t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
@@ -45,7 +46,7 @@ func TestMeetingPointsRefuseAddresses(t *testing.T) {
 	e := newEnv(t)
 	e.meetingPoint("Metro Sants, exit Carrer de Sants")
 	for _, bad := range []string{"Calle Mayor 12, 3º 2ª", "call +34 612 345 678", "www.example.org", "a@b.org", "Casa de acogida Fundación Esperanza"} {
-		r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": bad, "kind": "landmark"})
+		r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": bad, "kind": "landmark"})
 		if r.Status != 422 || r.errCode(t) != "meeting_point_not_neutral" {
 			t.Errorf("%q: %d %s", bad, r.Status, r.Body)
 		}
@@ -53,10 +54,10 @@ func TestMeetingPointsRefuseAddresses(t *testing.T) {
 			t.Errorf("error echoes the name %q", bad)
 		}
 	}
-	if r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants, exit Carrer de Sants", "kind": "metro"}); r.Status != 409 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants, exit Carrer de Sants", "kind": "metro"}); r.Status != 409 {
 		t.Fatalf("duplicate: %d %s", r.Status, r.Body)
 	}
-	r := e.do(RoleStaff, "GET", "/v1/meeting-points", nil)
+	r := e.do(auth.RoleStaff, "GET", "/v1/meeting-points", nil)
 	if r.Status != 200 || len(r.json(t)["items"].([]any)) != 1 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
@@ -67,10 +68,10 @@ func TestMeetingPointsRefuseAddresses(t *testing.T) {
 func TestAppointmentReminderTimes(t *testing.T) {
 	e := newEnv(t)
 	code := e.createParticipant(maria())
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	e.meetingPoint("Metro Sants")
 	// Thu 2026-06-04 10:30 Madrid (08:30Z).
-	r := e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Metro Sants", "kind": "individual", "venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -98,7 +99,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 	}
 	// Wed 2026-06-03 09:00 Madrid with a 2h reminder: 07:00 Madrid is
 	// outside, and no window opens between now and then: skipped.
-	r = e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-03T07:00:00Z",
+	r = e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-03T07:00:00Z",
 		"meeting_point": "Metro Sants", "kind": "individual", "venue": "sala 2", "reminders": []string{"2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -111,7 +112,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 		t.Fatalf("audit: %s", a)
 	}
 	// Listing shows both appointments and their reminders.
-	r = e.do(RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
+	r = e.do(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
 	if r.Status != 200 || len(r.json(t)["items"].([]any)) != 2 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
@@ -121,7 +122,7 @@ func TestAppointmentWithoutConsentStillCreated(t *testing.T) {
 	e := newEnv(t)
 	code := e.createParticipant(maria())
 	e.meetingPoint("Plaça Catalunya, fountain")
-	r := e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Plaça Catalunya, fountain", "venue": "sala 1"})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -142,7 +143,7 @@ func TestSessionSpacing(t *testing.T) {
 	code := e.createParticipant(maria())
 	e.meetingPoint("Metro Sants")
 	book := func(at, kind string) resp {
-		return e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
+		return e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
 			"meeting_point": "Metro Sants", "kind": kind, "venue": "sala 1", "reminders": []string{}})
 	}
 	if r := book("2026-06-10T10:00:00Z", "individual"); r.Status != 201 {
@@ -170,18 +171,18 @@ func TestSessionSpacing(t *testing.T) {
 	}
 	// Moving onto a busy slot is refused too; moving to a free one works.
 	id := book("2026-06-10T12:00:00Z", "individual").json(t)["id"].(string)
-	if r := e.do(RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T10:45:00Z"}); r.Status != 409 {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T10:45:00Z"}); r.Status != 409 {
 		t.Fatalf("move onto busy: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T12:10:00Z"}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T12:10:00Z"}); r.Status != 200 {
 		t.Fatalf("move near itself: %d %s", r.Status, r.Body)
 	}
 	// Configurable spacing.
 	e2 := newEnvWith(t, Config{SessionSpacing: time.Hour})
 	c2 := e2.createParticipant(maria())
 	e2.meetingPoint("Metro Sants")
-	e2.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:00:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}})
-	if r := e2.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:45:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}}); r.Status != 409 {
+	e2.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:00:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}})
+	if r := e2.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:45:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}}); r.Status != 409 {
 		t.Fatalf("1h spacing: %d %s", r.Status, r.Body)
 	}
 }
@@ -194,7 +195,7 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 321", false)
 	p.meetingPoint("Metro Sants")
 	start := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Minute)
-	r := p.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": start, "meeting_point": "Metro Sants",
+	r := p.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": start, "meeting_point": "Metro Sants",
 		"venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -202,7 +203,7 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	id := r.json(t)["id"].(string)
 	first := messagesOf(t, r)
 	p.meetingPoint("Bus stop Plaça Espanya")
-	r = p.do(RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start.Add(24 * time.Hour), "meeting_point": "Bus stop Plaça Espanya"})
+	r = p.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start.Add(24 * time.Hour), "meeting_point": "Bus stop Plaça Espanya"})
 	if r.Status != 200 {
 		t.Fatalf("move: %d %s", r.Status, r.Body)
 	}
@@ -229,7 +230,7 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 		}
 	}
 	p.waitStatus(noticeID, "delivered")
-	r = p.do(RoleStaff, "DELETE", "/v1/appointments/"+id, nil)
+	r = p.do(auth.RoleStaff, "DELETE", "/v1/appointments/"+id, nil)
 	if r.Status != 200 || r.json(t)["status"] != "canceled" {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
@@ -258,7 +259,7 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	if a := auditActions(t, p.env, code); !strings.Contains(a, "appointment.moved") || !strings.Contains(a, "appointment.cancelled") || strings.Count(a, "reminder.canceled") != 4 {
 		t.Fatalf("audit: %s", a)
 	}
-	if r := p.do(RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start}); r.Status != 409 {
+	if r := p.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start}); r.Status != 409 {
 		t.Fatalf("move cancelled: %d", r.Status)
 	}
 }
@@ -268,9 +269,9 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 func TestReleaseDueSetBased(t *testing.T) {
 	e := newEnv(t)
 	code := e.createParticipant(maria())
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	e.meetingPoint("Metro Sants")
-	r := e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Metro Sants", "venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)

@@ -27,6 +27,8 @@ import (
 
 	"safecontact/db"
 	"safecontact/db/dbtest"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -39,7 +41,7 @@ func benchServer(b *testing.B) (*Server, *sql.DB, string) {
 	s := New(Deps{DB: pool, Keys: keys.NewTestRing(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config: Config{AuditPublicKey: pub}})
 	b.Cleanup(s.Close)
-	tok, err := AddUser(context.Background(), pool, SystemActor("bench"), "bench-staff", RoleStaff)
+	tok, err := AddUser(context.Background(), pool, auth.SystemActor("bench"), "bench-staff", auth.RoleStaff)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func runSequencer(b *testing.B, s *Server, pool *sql.DB, on bool) (stop func() i
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); s.NewSequencer().Run(ctx) }()
+	go func() { defer close(done); s.audit.NewSequencer().Run(ctx) }()
 	return func() int64 {
 		var n int64
 		pool.QueryRow(`SELECT count(*) FROM audit_events WHERE seq IS NULL`).Scan(&n)
@@ -192,7 +194,7 @@ func BenchmarkAuditSendPathPaired(b *testing.B) {
 	s, pool, tok := benchServer(b)
 	codes := benchParticipants(b, s, tok, 50)
 	acceptLoad(b, s, tok, codes, 500, clients) // warm up
-	SealPending(context.Background(), pool, time.Now())
+	audit.SealPending(context.Background(), pool, time.Now())
 	var off, on, ratio, lag, cpuOff, cpuOn []float64
 	cpuOK := true
 	for b.Loop() {
@@ -207,7 +209,7 @@ func BenchmarkAuditSendPathPaired(b *testing.B) {
 				used := c1.since(c0)
 				if seq {
 					c2, ok2 := takeCPU(pool)
-					if _, err := SealPending(context.Background(), pool, time.Now()); err != nil {
+					if _, err := audit.SealPending(context.Background(), pool, time.Now()); err != nil {
 						b.Fatal(err)
 					}
 					c3, ok3 := takeCPU(pool)
@@ -223,7 +225,7 @@ func BenchmarkAuditSendPathPaired(b *testing.B) {
 				} else {
 					rate[0] = x
 					cpuOff = append(cpuOff, perAccept)
-					if _, err := SealPending(context.Background(), pool, time.Now()); err != nil {
+					if _, err := audit.SealPending(context.Background(), pool, time.Now()); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -244,7 +246,7 @@ func BenchmarkAuditSendPathPaired(b *testing.B) {
 		b.Logf("cpu µs/accept off: %.0f", cpuOff)
 		b.Logf("cpu µs/accept on:  %.0f", cpuOn)
 	}
-	if rep, err := Verify(context.Background(), pool, VerifyOptions{}); err != nil || !rep.OK {
+	if rep, err := audit.Verify(context.Background(), pool, audit.VerifyOptions{}); err != nil || !rep.OK {
 		b.Fatalf("chain after the benchmark: %+v %v", rep, err)
 	}
 }
@@ -287,12 +289,12 @@ func BenchmarkAuditAppendTx(b *testing.B) {
 			b.SetParallelism(4)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				a := &Actor{UserID: 1, Name: "bench-staff", Role: RoleStaff, RequestID: "0123456789abcdef"}
+				a := &auth.Actor{UserID: 1, Name: "bench-staff", Role: auth.RoleStaff, RequestID: "0123456789abcdef"}
 				for pb.Next() {
 					err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-						_, err := Append(ctx, q, a, AuditEvent{Action: "message.accepted", ParticipantCode: "P-7K3QX", Details: map[string]any{
+						_, err := audit.Append(ctx, q, a, audit.Event{Action: "message.accepted", ParticipantCode: "P-7K3QX", Details: map[string]any{
 							"message_id": "0190f7a2-7a3c-7cde-8a9b-123456789abc", "channel": "sms", "variant": "standard", "status": "queued",
-							"template_id": "", "template_version": 0, "consent_version": 1, "language": "es", "send_at": chainT0}})
+							"template_id": "", "template_version": 0, "consent_version": 1, "language": "es", "send_at": time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}})
 						return err
 					})
 					if err != nil {
@@ -340,7 +342,7 @@ func BenchmarkAuditVerify(b *testing.B) {
 	fillAudit(b, pool, n)
 	fill := time.Since(t0)
 	t0 = time.Now()
-	sealed, err := SealPending(context.Background(), pool, time.Now())
+	sealed, err := audit.SealPending(context.Background(), pool, time.Now())
 	if err != nil || sealed != n {
 		b.Fatalf("sealed %d: %v", sealed, err)
 	}
@@ -349,7 +351,7 @@ func BenchmarkAuditVerify(b *testing.B) {
 	b.Logf("setup: %d events inserted in %s, sealed by the sequencer in %s (%.0f events/s)", n, fill.Round(time.Millisecond), seal.Round(time.Millisecond), n/seal.Seconds())
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := Verify(context.Background(), pool, VerifyOptions{})
+		rep, err := audit.Verify(context.Background(), pool, audit.VerifyOptions{})
 		if err != nil || !rep.OK || rep.Checked != n {
 			b.Fatalf("verify: %+v %v", rep, err)
 		}

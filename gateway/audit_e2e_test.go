@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -24,23 +26,25 @@ func TestAuditEndToEnd(t *testing.T) {
 	_, otherSec := auditKeyPair(t)
 	p.stop() // the worker reads the config: set it while nothing runs
 	p.srv.cfg.AuditPublicKey = pub
+	p.srv.audit = audit.New(audit.Deps{DB: p.srv.db, Now: p.srv.now, Log: p.srv.log}, audit.Config{
+		SealInterval: p.srv.cfg.AuditSealInterval, CheckpointInterval: p.srv.cfg.AuditCheckpointInterval, PublicKey: pub})
 	p.start()
 	seqCtx, stopSeq := context.WithCancel(context.Background())
 	seqDone := make(chan struct{})
-	sq := p.srv.NewSequencer()
-	sq.tick = 20 * time.Millisecond
+	sq := p.srv.audit.NewSequencer()
+	sq.Interval = 20 * time.Millisecond
 	go func() { defer close(seqDone); sq.Run(seqCtx) }()
 	defer func() { stopSeq(); <-seqDone }()
 
 	p.fake.AutoDeliver("sent", "delivered")
 	const body = "Hola, ¿podemos hablar mañana por la mañana?"
 	code := p.consentingParticipant("+34 612 345 678", false)
-	if r := p.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"initials": "M.R.T."}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"initials": "M.R.T."}); r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	send := func(ch, text string, want int) string {
 		t.Helper()
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": text})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": text})
 		if r.Status != want {
 			t.Fatalf("send %s: %d %s", ch, r.Status, r.Body)
 		}
@@ -64,41 +68,44 @@ func TestAuditEndToEnd(t *testing.T) {
 	p.worker.Handle(context.Background(), unknown, 2)
 	// Dropped: consent revoked between accept and send.
 	dropped := send("sms", "Hasta el martes, un saludo", http.StatusAccepted)
-	if r := p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked for no more SMS"}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked for no more SMS"}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	p.start()
 	p.waitStatus(dropped, StatusDropped)
 	p.waitStatus(unknown, StatusUnknown)
 	// Users.
-	if r := p.do(RoleAdmin, "POST", "/v1/users", map[string]any{"name": "temp", "role": "staff"}); r.Status != 201 {
+	if r := p.do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": "temp", "role": "staff"}); r.Status != 201 {
 		t.Fatalf("add user: %d", r.Status)
 	}
-	if r := p.do(RoleAdmin, "POST", "/v1/users/temp/disable", nil); r.Status != 204 {
+	if r := p.do(auth.RoleAdmin, "POST", "/v1/users/temp/disable", nil); r.Status != 204 {
 		t.Fatalf("disable user: %d", r.Status)
 	}
 	// Reveal, read, export, verify.
-	if r := p.do(RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": "call-back she requested"}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": "call-back she requested"}); r.Status != 200 {
 		t.Fatalf("reveal: %d %s", r.Status, r.Body)
 	}
-	if r := p.do(RoleSupervisor, "GET", "/v1/audit?participant="+code, nil); r.Status != 200 {
+	if r := p.do(auth.RoleSupervisor, "GET", "/v1/audit?participant="+code, nil); r.Status != 200 {
 		t.Fatalf("read: %d", r.Status)
 	}
-	if r := p.do(RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil); r.Status != 200 {
+	if r := p.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil); r.Status != 200 {
 		t.Fatalf("contact log: %d", r.Status)
 	}
-	if r := p.do(RoleSupervisor, "GET", "/v1/audit/export?format=csv", nil); r.Status != 200 {
+	if r := p.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=csv", nil); r.Status != 200 {
 		t.Fatalf("csv export: %d", r.Status)
 	}
 
 	// Wait until the sequencer has sealed everything, then verify.
-	var rep *VerifyReport
+	var rep *audit.VerifyReport
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if rep = mustVerify(t, p.db, VerifyOptions{}); rep.Unsealed == 0 {
+		var err error
+		if rep, err = audit.Verify(context.Background(), p.db, audit.VerifyOptions{}); err != nil {
+			t.Fatal(err)
+		} else if rep.Unsealed == 0 {
 			break
 		}
 	}
-	if r := p.do(RoleSupervisor, "GET", "/v1/audit/verify", nil); r.Status != 200 {
+	if r := p.do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil); r.Status != 200 {
 		t.Fatalf("verify: %d %s", r.Status, r.Body)
 	}
 	if !rep.OK || rep.Unsealed != 0 {
@@ -140,7 +147,7 @@ func TestAuditEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open with the programme's secret key: %v", err)
 	}
-	var sc sentContent
+	var sc audit.SentContent
 	if json.Unmarshal(opened, &sc); sc.Text != body || sc.MessageID != delivered {
 		t.Fatalf("sealed content: %s", opened)
 	}
@@ -153,14 +160,14 @@ func TestAuditEndToEnd(t *testing.T) {
 
 	// The final export: complete, verifies offline, opens with the secret
 	// key, and holds neither the number nor the text outside the sealed bytes.
-	r := p.do(RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
+	r := p.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
 	if r.Status != 200 {
 		t.Fatalf("export: %d", r.Status)
 	}
-	if rep, err := VerifyExport(bytes.NewReader(r.Body), VerifyOptions{}, false); err != nil || !rep.OK || rep.Checked == 0 {
+	if rep, err := audit.VerifyExport(bytes.NewReader(r.Body), audit.VerifyOptions{}, false); err != nil || !rep.OK || rep.Checked == 0 {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
-	csv := p.do(RoleSupervisor, "GET", "/v1/audit/export?format=csv", nil)
+	csv := p.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=csv", nil)
 	for _, needle := range []string{"612345678", "612 345 678", "+34612", "podemos hablar", "Nos vemos pronto", "Un saludo desde"} {
 		for name, text := range map[string]string{"jsonl export": string(r.Body), "csv export": string(csv.Body), "logs": p.logs.String()} {
 			if strings.Contains(text, needle) {
@@ -170,7 +177,7 @@ func TestAuditEndToEnd(t *testing.T) {
 	}
 	var n int
 	for _, line := range strings.Split(strings.TrimSpace(string(r.Body)), "\n") {
-		var e ExportRecord
+		var e audit.ExportRecord
 		json.Unmarshal([]byte(line), &e)
 		if e.Action == "message.sent" && e.ActorName == "system:worker" {
 			if _, err := sec.Open(e.SealedContent); err != nil {

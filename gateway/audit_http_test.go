@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/db/dbtest"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -48,7 +52,7 @@ func (e *env) lastAudit(action string) (participant string, details map[string]a
 
 func (e *env) seal() {
 	e.t.Helper()
-	if _, err := SealPending(context.Background(), e.db, e.clock.Now()); err != nil {
+	if _, err := audit.SealPending(context.Background(), e.db, e.clock.Now()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -60,9 +64,9 @@ func TestAuditEndpointsNeedSupervisor(t *testing.T) {
 		"/v1/participants/" + code + "/contact-log"}
 	for _, path := range paths {
 		for _, tc := range []struct {
-			role Role
+			role auth.Role
 			want int
-		}{{"", 401}, {RoleStaff, 403}, {RoleSupervisor, 200}, {RoleAdmin, 200}} {
+		}{{"", 401}, {auth.RoleStaff, 403}, {auth.RoleSupervisor, 200}, {auth.RoleAdmin, 200}} {
 			t.Run(fmt.Sprintf("%s as %q", path, tc.role), func(t *testing.T) {
 				r := e.do(tc.role, "GET", path, nil)
 				if r.Status != tc.want {
@@ -89,7 +93,7 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 	b["phone"] = "+34 699 000 111"
 	bcode := e.createParticipant(b)
 	for _, ch := range []string{"sms", "voice"} {
-		if r := e.do(RoleStaff, "POST", "/v1/participants/"+a+"/consents", grant(ch)); r.Status != 201 {
+		if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+a+"/consents", grant(ch)); r.Status != 201 {
 			t.Fatalf("grant: %d %s", r.Status, r.Body)
 		}
 	}
@@ -97,7 +101,7 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 
 	list := func(q string) (items []map[string]any, next string) {
 		t.Helper()
-		r := e.do(RoleSupervisor, "GET", "/v1/audit?"+q, nil)
+		r := e.do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil)
 		if r.Status != 200 {
 			t.Fatalf("GET /v1/audit?%s: %d %s", q, r.Status, r.Body)
 		}
@@ -165,7 +169,7 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 		t.Fatalf("%d pages", pages)
 	}
 	for _, q := range []string{"participant=maria", "from=yesterday", "from=2026-06-02&to=2026-06-01", "limit=0", "cursor=!!", "action=" + strings.Repeat("x", 65)} {
-		if r := e.do(RoleSupervisor, "GET", "/v1/audit?"+q, nil); r.Status != 400 || (r.errCode(t) != "invalid_parameter" && r.errCode(t) != "invalid_cursor") {
+		if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil); r.Status != 400 || (r.errCode(t) != "invalid_parameter" && r.errCode(t) != "invalid_cursor") {
 			t.Errorf("%s: %d %s", q, r.Status, r.Body)
 		}
 	}
@@ -174,23 +178,23 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 func TestAuditExportCSVAndJSONL(t *testing.T) {
 	e := newEnv(t)
 	code := e.createParticipant(maria())
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	// One event with sealed content, as the worker writes for message.sent.
 	pub, sec := auditKeyPair(t)
 	sealed, _ := pub.Seal([]byte(`{"text":"hola"}`))
-	if _, err := Append(context.Background(), e.srv.q, SystemActor("worker"), AuditEvent{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
+	if _, err := audit.Append(context.Background(), e.srv.q, auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	e.seal()
 
-	r := e.do(RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
+	r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/x-ndjson" || !strings.Contains(r.Header.Get("Content-Disposition"), ".jsonl") {
 		t.Fatalf("jsonl: %d %v", r.Status, r.Header)
 	}
 	lines := strings.Split(strings.TrimSpace(string(r.Body)), "\n")
-	var recs []ExportRecord
+	var recs []audit.ExportRecord
 	for _, l := range lines {
-		var rec ExportRecord
+		var rec audit.ExportRecord
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Fatalf("line %q: %v", l, err)
 		}
@@ -211,13 +215,13 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	if !strings.Contains(lines[4], `"details":{"channel": "sms"`) {
 		t.Fatalf("details re-encoded: %s", lines[4])
 	}
-	rep, err := VerifyExport(bytes.NewReader(r.Body), VerifyOptions{}, false)
+	rep, err := audit.VerifyExport(bytes.NewReader(r.Body), audit.VerifyOptions{}, false)
 	if err != nil || !rep.OK || rep.Checked != 6 || rep.Unsealed != 1 {
 		t.Fatalf("offline verify: %+v %v", rep, err)
 	}
 	// An edited line fails offline.
 	bad := strings.Replace(string(r.Body), `"action":"consent.granted"`, `"action":"consent.revoked"`, 1)
-	if rep, _ := VerifyExport(strings.NewReader(bad), VerifyOptions{}, false); rep.OK || *rep.FirstBadSeq != 5 {
+	if rep, _ := audit.VerifyExport(strings.NewReader(bad), audit.VerifyOptions{}, false); rep.OK || *rep.FirstBadSeq != 5 {
 		t.Fatalf("edited export: %+v", rep)
 	}
 	p, d, _ := e.lastAudit("audit.exported")
@@ -225,7 +229,7 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 		t.Fatalf("audit.exported: %q %v", p, d)
 	}
 
-	r = e.do(RoleSupervisor, "GET", "/v1/audit/export?format=csv&participant="+code, nil)
+	r = e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=csv&participant="+code, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
 		t.Fatalf("csv: %d %v", r.Status, r.Header)
 	}
@@ -233,7 +237,7 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != strings.Join(auditCSVHeader, ",") {
+	if strings.Join(rows[0], ",") != strings.Join(audit.CSVHeader, ",") {
 		t.Fatalf("header %v", rows[0])
 	}
 	// created, granted, sent, the jsonl export is not hers; this export is.
@@ -243,7 +247,7 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	if p, _, _ := e.lastAudit("audit.exported"); p != code {
 		t.Fatalf("a filtered export is recorded against her: %q", p)
 	}
-	if r := e.do(RoleSupervisor, "GET", "/v1/audit/export?format=xml", nil); r.Status != 400 || r.errCode(t) != "invalid_parameter" {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=xml", nil); r.Status != 400 || r.errCode(t) != "invalid_parameter" {
 		t.Fatalf("xml: %d %s", r.Status, r.Body)
 	}
 }
@@ -256,7 +260,7 @@ func TestAuditVerifyEndpoint(t *testing.T) {
 		e.createParticipant(b)
 	}
 	e.seal()
-	r := e.do(RoleSupervisor, "GET", "/v1/audit/verify", nil)
+	r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
 	m := r.json(t)
 	if r.Status != 200 || m["ok"] != true || m["checked"].(float64) != 6 || m["first_bad_seq"] != nil {
 		t.Fatalf("verify: %d %s", r.Status, r.Body)
@@ -267,19 +271,19 @@ func TestAuditVerifyEndpoint(t *testing.T) {
 	}
 	// The head as a checkpoint: holds.
 	q := fmt.Sprintf("?checkpoint_seq=%v&checkpoint_hash=%s", head["seq"], head["hash"])
-	if r := e.do(RoleSupervisor, "GET", "/v1/audit/verify"+q, nil); r.Status != 200 {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify"+q, nil); r.Status != 200 {
 		t.Fatalf("checkpoint: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash="+strings.Repeat("ab", 32), nil); r.Status != 409 || r.errCode(t) != "checkpoint_mismatch" {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash="+strings.Repeat("ab", 32), nil); r.Status != 409 || r.errCode(t) != "checkpoint_mismatch" {
 		t.Fatalf("wrong checkpoint: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash=zz", nil); r.Status != 400 {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash=zz", nil); r.Status != 400 {
 		t.Fatalf("bad checkpoint: %d %s", r.Status, r.Body)
 	}
 	// A superuser edits an event: the verifier names it.
 	e.seal()
-	auditTamper(t, e.db, "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 5")
-	r = e.do(RoleSupervisor, "GET", "/v1/audit/verify", nil)
+	dbtest.Tamper(t, e.db, "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 5")
+	r = e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
 	m = r.json(t)
 	if r.Status != 409 || r.errCode(t) != "audit_chain_broken" || m["first_bad_seq"].(float64) != 5 || m["ok"] != false {
 		t.Fatalf("after tampering: %d %s", r.Status, r.Body)
@@ -308,7 +312,7 @@ func TestRevealPhone(t *testing.T) {
 		{"unknown field", map[string]any{"reason": "callback requested", "phone": "x"}, 422, "unknown_field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do(RoleStaff, "POST", path, tc.body)
+			r := e.do(auth.RoleStaff, "POST", path, tc.body)
 			if r.Status != tc.want || r.errCode(t) != tc.code {
 				t.Fatalf("%d %s", r.Status, r.Body)
 			}
@@ -317,7 +321,7 @@ func TestRevealPhone(t *testing.T) {
 			}
 		})
 	}
-	if r := e.do(RoleStaff, "POST", "/v1/participants/P-ZZZZZ/reveal-phone", map[string]any{"reason": "callback requested"}); r.Status != 404 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/P-ZZZZZ/reveal-phone", map[string]any{"reason": "callback requested"}); r.Status != 404 {
 		t.Fatalf("unknown participant: %d", r.Status)
 	}
 	var before int
@@ -326,7 +330,7 @@ func TestRevealPhone(t *testing.T) {
 		t.Fatal("refused reveals were recorded as reveals")
 	}
 	reason := "voice call-back she asked for on 2026-06-02, line was busy"
-	r := e.do(RoleStaff, "POST", path, map[string]any{"reason": reason})
+	r := e.do(auth.RoleStaff, "POST", path, map[string]any{"reason": reason})
 	if r.Status != 200 || r.json(t)["phone"] != "+34612345678" || r.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("reveal: %d %s %v", r.Status, r.Body, r.Header)
 	}
@@ -352,24 +356,24 @@ func TestContactLog(t *testing.T) {
 	b["safe_windows"] = []string{}
 	b["monitored"] = false
 	code := e.createParticipant(b)
-	if r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != 403 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != 403 {
 		t.Fatalf("refused: %d %s", r.Status, r.Body)
 	}
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	e.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true})
+	e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true})
 	e.seal()
 
-	r = e.do(RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil)
+	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil)
 	if r.Status != 200 {
 		t.Fatalf("contact log: %d %s", r.Status, r.Body)
 	}
 	var out struct {
-		Participant string          `json:"participant"`
-		Items       []TimelineEntry `json:"items"`
+		Participant string                      `json:"participant"`
+		Items       []participant.TimelineEntry `json:"items"`
 	}
 	json.Unmarshal(r.Body, &out)
 	var acts []string
@@ -398,17 +402,17 @@ func TestContactLog(t *testing.T) {
 		t.Fatalf("audit.read: %s %v", p, d)
 	}
 	// Her reads show in her log next time.
-	r = e.do(RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?limit=2", nil)
+	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?limit=2", nil)
 	json.Unmarshal(r.Body, &out)
 	if len(out.Items) != 2 || r.json(t)["next_cursor"] == nil {
 		t.Fatalf("page: %s", r.Body)
 	}
-	r = e.do(RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?cursor="+r.json(t)["next_cursor"].(string), nil)
+	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?cursor="+r.json(t)["next_cursor"].(string), nil)
 	json.Unmarshal(r.Body, &out)
 	if len(out.Items) != 5 || out.Items[4].Action != "audit.read" || out.Items[4].Summary != "contact log read" {
 		t.Fatalf("second page: %s", r.Body)
 	}
-	if r := e.do(RoleSupervisor, "GET", "/v1/participants/P-ZZZZZ/contact-log", nil); r.Status != 404 {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/participants/P-ZZZZZ/contact-log", nil); r.Status != 404 {
 		t.Fatalf("unknown: %d", r.Status)
 	}
 	_ = http.StatusOK

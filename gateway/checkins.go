@@ -20,7 +20,10 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -51,6 +54,24 @@ import (
 // that falls outside one goes at her next safe time (the decision's
 // SendAt) and the grace runs from then. Weekday plans: every chosen
 // weekday at that time must be inside a window.
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeCheckinTimeUnsafe = "checkin_time_unsafe"
+	CodeInvalidTimeZone   = "invalid_time_zone"
+)
+
+// The audit actions this file records.
+const (
+	ActionCheckinDuress      = "checkin.duress"
+	ActionCheckinHelp        = "checkin.help"
+	ActionCheckinMissed      = "checkin.missed"
+	ActionCheckinNudged      = "checkin.nudged"
+	ActionCheckinOk          = "checkin.ok"
+	ActionCheckinPlanDeleted = "checkin.plan_deleted"
+	ActionCheckinPlanSet     = "checkin.plan_set"
+	ActionCheckinRefused     = "checkin.refused"
+)
 
 type checkinPlanInput struct {
 	Every       json.RawMessage `json:"every"`
@@ -170,12 +191,12 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	var list []string
 	switch {
 	case len(in.Every) == 0:
-		httpx.Fail(c, errs.Field("missing_field", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
 		return
 	case json.Unmarshal(in.Every, &every) == nil:
 		d, err := time.ParseDuration(every)
 		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
-			httpx.Fail(c, errs.Field("invalid_parameter", "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
 			return
 		}
 		everyDays = int(d / (24 * time.Hour))
@@ -189,7 +210,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 				}
 			}
 			if i < 0 {
-				httpx.Fail(c, errs.Field("invalid_parameter", "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
+				httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
 				return
 			}
 			if !seen[int32(i)] {
@@ -198,12 +219,12 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 			}
 		}
 	default:
-		httpx.Fail(c, errs.Field("invalid_parameter", "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
 		return
 	}
 	h, m, ok := parseClockHM(in.At)
 	if !ok {
-		httpx.Fail(c, errs.Field("invalid_parameter", "at", "at is a local time HH:MM"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "at", "at is a local time HH:MM"))
 		return
 	}
 	if in.Channel == "" {
@@ -211,7 +232,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil || ch == consent.Voice {
-		httpx.Fail(c, errs.Field("invalid_channel", "channel", "a check-in goes by sms, whatsapp or auto"))
+		httpx.Fail(c, errs.Field(participant.CodeInvalidChannel, "channel", "a check-in goes by sms, whatsapp or auto"))
 		return
 	}
 	if in.Grace == "" {
@@ -219,7 +240,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	grace, err := time.ParseDuration(in.Grace)
 	if err != nil || grace < 10*time.Minute || grace > 72*time.Hour {
-		httpx.Fail(c, errs.Field("invalid_parameter", "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
 		return
 	}
 	// Her words are sealed, never shown in clear, but still plain text only.
@@ -236,40 +257,40 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}
 	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
 	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
-		httpx.Fail(c, errs.Field("missing_field", "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
 		return
 	}
 	for _, w := range in.DuressWords {
 		n := normalizeReply(w)
 		if n == "" || len(w) > 100 {
-			httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "each duress word is a short non-empty word or phrase"))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase"))
 			return
 		}
 		rep.Duress = append(rep.Duress, n)
 	}
 	if len(rep.Duress) > 20 {
-		httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "at most 20 duress words"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "at most 20 duress words"))
 		return
 	}
 	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
 	for i := range all {
 		for j := i + 1; j < len(all); j++ {
 			if all[i] == all[j] {
-				httpx.Fail(c, errs.Field("invalid_parameter", "duress_words", "ok_reply, help_reply and the duress words must all differ"))
+				httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ"))
 				return
 			}
 		}
 	}
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, a, c.Param("code"), true, actCheckins)
+		p, err := s.participants.For(ctx, q, a, c.Param("code"), true, participant.ActCheckins)
 		if err != nil {
 			return err
 		}
-		prof := profileOf(p)
+		prof := participant.ProfileOf(p)
 		if prof.TimeZone == nil {
-			return errs.Field("invalid_time_zone", "time_zone", "her time zone is not known")
+			return errs.Field(CodeInvalidTimeZone, "time_zone", "her time zone is not known")
 		}
 		ws, anyTime := consent.EffectiveWindows(prof)
 		first := nextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
@@ -283,7 +304,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 			}
 			for _, t := range check {
 				if !consent.InWindow(ws, prof.TimeZone, t) {
-					return errs.Field("checkin_time_unsafe", "at", "%02d:%02d on %s is outside her safe contact windows", h, m, weekdayNames[t.In(prof.TimeZone).Weekday()])
+					return errs.Field(CodeCheckinTimeUnsafe, "at", "%02d:%02d on %s is outside her safe contact windows", h, m, weekdayNames[t.In(prof.TimeZone).Weekday()])
 				}
 			}
 		}
@@ -298,7 +319,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "checkin.plan_set", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionCheckinPlanSet, ParticipantCode: p.Code, Details: map[string]any{
 			"every_days": everyDays, "weekdays": len(weekdays), "channel": ch, "grace_seconds": plan.GraceSeconds,
 			"duress_words": len(rep.Duress), "next_due_at": first}}); err != nil {
 			return err
@@ -337,7 +358,7 @@ func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
 
 func (s *Server) getCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -382,7 +403,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := s.now()
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actCheckins)
+		p, err := s.participants.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, participant.ActCheckins)
 		if err != nil {
 			return err
 		}
@@ -396,7 +417,7 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 		if err := q.CancelOpenCheckins(ctx, db.CancelOpenCheckinsParams{ParticipantID: p.ID, ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, actorOf(c), AuditEvent{Action: "checkin.plan_deleted", ParticipantCode: p.Code})
+		_, err = audit.Append(ctx, q, auth.ActorOf(c), audit.Event{Action: ActionCheckinPlanDeleted, ParticipantCode: p.Code})
 		return err
 	})
 	if err != nil {
@@ -440,17 +461,17 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 		for i, pl := range plans {
 			pids[i] = pl.ParticipantID
 		}
-		parts, hist, err := participantsWithLedgers(ctx, q, pids)
+		parts, hist, err := participant.WithLedgers(ctx, q, pids)
 		if err != nil {
 			return err
 		}
 		var st db.StartCheckinsParams
-		st.ActorName, st.Now = SystemActor("scheduler").Name, now
+		st.ActorName, st.Now = auth.SystemActor("scheduler").Name, now
 		adv := db.AdvanceCheckinPlansParams{}
-		sys := SystemActor("scheduler")
+		sys := auth.SystemActor("scheduler")
 		for _, pl := range plans {
 			p := parts[pl.ParticipantID]
-			prof := profileOf(p)
+			prof := participant.ProfileOf(p)
 			loc := prof.TimeZone
 			if loc == nil {
 				loc = time.UTC
@@ -477,7 +498,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 					GraceSeconds: pl.GraceSeconds, CreatedAt: now}); err != nil {
 					return err
 				}
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.refused", ParticipantCode: p.Code, Details: map[string]any{
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinRefused, ParticipantCode: p.Code, Details: map[string]any{
 					"checkin_id": ciID.String(), "code": d.Code}}); err != nil {
 					return err
 				}
@@ -536,7 +557,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 			return err
 		}
 		n = len(due)
-		sys := SystemActor("scheduler")
+		sys := auth.SystemActor("scheduler")
 		for _, ci := range due {
 			p, err := q.ParticipantByID(ctx, ci.ParticipantID)
 			if err != nil {
@@ -548,7 +569,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 				if plan, err := q.CheckinPlan(ctx, p.ID); err == nil {
 					channel = consent.Channel(plan.Channel)
 				}
-				d, err := s.decide(ctx, q, p, channel, now)
+				d, err := s.participants.Decide(ctx, q, p, channel, now)
 				if err != nil {
 					return err
 				}
@@ -561,12 +582,12 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 							DueAt: sql.NullTime{Time: sendAt.Add(time.Duration(ci.GraceSeconds) * time.Second), Valid: true}}); err != nil {
 							return err
 						}
-						if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.nudged", ParticipantCode: p.Code, Details: map[string]any{
+						if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinNudged, ParticipantCode: p.Code, Details: map[string]any{
 							"checkin_id": ci.ID.String(), "message_id": id.String()}}); err != nil {
 							return err
 						}
 						continue
-					} else if !httpx.IsErr(err, "unsupported_channel") {
+					} else if !httpx.IsErr(err, CodeUnsupportedChannel) {
 						return err
 					}
 				}
@@ -575,7 +596,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 			if err := q.CloseCheckin(ctx, db.CloseCheckinParams{ID: ci.ID, Status: "missed", ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.missed", ParticipantCode: p.Code, Details: map[string]any{"checkin_id": ci.ID.String()}}); err != nil {
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinMissed, ParticipantCode: p.Code, Details: map[string]any{"checkin_id": ci.ID.String()}}); err != nil {
 				return err
 			}
 			if _, err := s.openEscalation(ctx, q, sys, p, uuid.NullUUID{UUID: ci.ID, Valid: true}, "no_reply", true, now); err != nil {
@@ -612,7 +633,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
-	sys := SystemActor("checkin")
+	sys := auth.SystemActor("checkin")
 	ciID := uuid.NullUUID{UUID: open.ID, Valid: hasOpen}
 	closeAs := func(status string) error {
 		if !hasOpen {
@@ -630,7 +651,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 			if err := closeAs("duress"); err != nil {
 				return false, err
 			}
-			if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.duress", ParticipantCode: p.Code, Details: details}); err != nil {
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinDuress, ParticipantCode: p.Code, Details: details}); err != nil {
 				return false, err
 			}
 			if !hasOpen {
@@ -656,7 +677,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 		if err := closeAs("help"); err != nil {
 			return false, err
 		}
-		if _, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.help", ParticipantCode: p.Code, Details: details}); err != nil {
+		if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinHelp, ParticipantCode: p.Code, Details: details}); err != nil {
 			return false, err
 		}
 		_, err := s.openEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
@@ -665,7 +686,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 		if err := closeAs("ok"); err != nil {
 			return false, err
 		}
-		_, err := Append(ctx, q, sys, AuditEvent{Action: "checkin.ok", ParticipantCode: p.Code, Details: details})
+		_, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinOk, ParticipantCode: p.Code, Details: details})
 		return err == nil, err
 	}
 	return false, nil

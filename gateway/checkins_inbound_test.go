@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"safecontact/channels/twiliotest"
+	"safecontact/gateway/auth"
 )
 
 // postInbound posts her reply through the real inbound webhook, signed as
@@ -39,7 +40,7 @@ func TestCheckinRepliesThroughInboundWebhook(t *testing.T) {
 	if st := r.checkinStatus(); st != "ok" {
 		t.Fatalf("check-in status = %s, want ok", st)
 	}
-	if items := r.inboxItems(RoleStaff, ""); len(items) != 1 || items[0]["kind"] != "checkin_reply" || items[0]["text"] != "vale" {
+	if items := r.inboxItems(auth.RoleStaff, ""); len(items) != 1 || items[0]["kind"] != "checkin_reply" || items[0]["text"] != "vale" {
 		t.Fatalf("inbox: %v", items)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -51,7 +52,7 @@ func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 		plan = map[string]any{"every": "72h", "at": "13:00", "channel": "sms", "grace": "2h",
 			"ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate", "Perro negro"}}
 	}
-	r := p.do(RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", plan)
+	r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", plan)
 	if r.Status != 200 {
 		t.Fatalf("plan: %d %s\n%s", r.Status, r.Body, p.logs.String())
 	}
@@ -132,7 +133,7 @@ func (r *checkinRig) checkinStatus() string {
 
 func (r *checkinRig) escalations() []map[string]any {
 	r.t.Helper()
-	resp := r.do(RoleStaff, "GET", "/v1/escalations", nil)
+	resp := r.do(auth.RoleStaff, "GET", "/v1/escalations", nil)
 	var out []map[string]any
 	for _, it := range resp.json(r.t)["items"].([]any) {
 		out = append(out, it.(map[string]any))
@@ -198,7 +199,7 @@ func TestCheckinHelp(t *testing.T) {
 	if len(es) != 1 || es[0]["reason"] != "help_requested" || es[0]["urgent"] != false {
 		t.Fatalf("escalations: %v", es)
 	}
-	d := r.do(RoleStaff, "GET", "/v1/escalations/"+es[0]["id"].(string), nil).json(t)
+	d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+es[0]["id"].(string), nil).json(t)
 	steps, _ := json.Marshal(d["steps"])
 	if !strings.Contains(string(steps), `"kind":"callback_created"`) || !strings.Contains(string(steps), `"note":"normal task`) {
 		t.Fatalf("steps: %s", steps)
@@ -259,10 +260,10 @@ func TestCheckinDuressIsSilent(t *testing.T) {
 		t.Fatalf("%d messages stored for her", n)
 	}
 	// Acknowledged: the ladder stops.
-	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.json(t)["status"] != "acknowledged" {
+	if resp := r.do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.json(t)["status"] != "acknowledged" {
 		t.Fatalf("ack: %d %s", resp.Status, resp.Body)
 	}
-	if resp := r.do(RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
+	if resp := r.do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
 		t.Fatalf("resolve: %d %s", resp.Status, resp.Body)
 	}
 	// Outside any check-in, a duress word still escalates (silently).
@@ -340,11 +341,11 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	r.waitSent(onCallPhone, 1)
 	// Not acknowledged within 15 minutes: the supervisors are alerted.
 	r.at(time.Date(2026, 6, 2, 15, 10, 0, 0, time.UTC))
-	if d := r.do(RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t); d["level"] != float64(1) {
+	if d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t); d["level"] != float64(1) {
 		t.Fatalf("level before timeout: %v", d["level"])
 	}
 	r.at(time.Date(2026, 6, 2, 15, 18, 0, 0, time.UTC))
-	d := r.do(RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t)
+	d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t)
 	if d["level"] != float64(2) {
 		t.Fatalf("level after timeout: %v", d["level"])
 	}
@@ -457,7 +458,7 @@ func TestCheckinPlanValidation(t *testing.T) {
 	code := e.createParticipant(maria()) // mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
 	base := "/v1/participants/" + code + "/checkin-plan"
 	plan := func(every any, at string) resp {
-		return e.do(RoleStaff, "POST", base, map[string]any{"every": every, "at": at, "ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
+		return e.do(auth.RoleStaff, "POST", base, map[string]any{"every": every, "at": at, "ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
 	}
 	if r := plan([]string{"mon", "sat"}, "11:00"); r.Status != 422 || r.errCode(t) != "checkin_time_unsafe" {
 		t.Fatalf("saturday 11:00: %d %s", r.Status, r.Body)
@@ -469,14 +470,14 @@ func TestCheckinPlanValidation(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("mon,thu: %d %s\n%s", r.Status, r.Body, e.logs.String())
 	}
-	g := e.do(RoleStaff, "GET", base, nil)
+	g := e.do(auth.RoleStaff, "GET", base, nil)
 	if g.Status != 200 || strings.Contains(string(g.Body), "pan\"") || g.json(t)["plan"].(map[string]any)["duress_words"] != float64(1) {
 		t.Fatalf("get: %s", g.Body)
 	}
-	if r := e.do(RoleStaff, "DELETE", base, nil); r.Status != 204 {
+	if r := e.do(auth.RoleStaff, "DELETE", base, nil); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)
 	}
-	if r := e.do(RoleStaff, "GET", base, nil); r.Status != 404 {
+	if r := e.do(auth.RoleStaff, "GET", base, nil); r.Status != 404 {
 		t.Fatalf("get after delete: %d", r.Status)
 	}
 }
@@ -486,8 +487,8 @@ func TestCheckinPlanValidation(t *testing.T) {
 func TestCheckinDiscreetOnMonitoredPhone(t *testing.T) {
 	e := newEnv(t)                       // clock Tue 2026-06-02 10:30 UTC
 	code := e.createParticipant(maria()) // monitored; mon-fri 10:00-12:00 Madrid
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": []string{"tue", "fri"}, "at": "11:30",
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": []string{"tue", "fri"}, "at": "11:30",
 		"ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
 	if r.Status != 200 || r.json(t)["next_due_at"] != "2026-06-05T09:30:00Z" {
 		t.Fatalf("plan: %d %s", r.Status, r.Body)
@@ -505,7 +506,7 @@ func TestCheckinDiscreetOnMonitoredPhone(t *testing.T) {
 		t.Fatalf("check-in message: %s %d %s %s", variant, prio, status, subject)
 	}
 	// The next slot is the following Tuesday.
-	g := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)
+	g := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)
 	if g["plan"].(map[string]any)["next_due_at"] != "2026-06-09T09:30:00Z" {
 		t.Fatalf("next: %v", g["plan"])
 	}

@@ -22,6 +22,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/natstest"
 	"safecontact/channels/twiliotest"
+	"safecontact/gateway/auth"
 )
 
 // clusterResumeBound is how long after a node is killed a message
@@ -86,7 +87,7 @@ func startSteadySender(p *pipeline, gws []*env, codes []string, interval time.Du
 				return
 			case <-tick.C:
 			}
-			r := gws[i%len(gws)].do(RoleStaff, "POST", "/v1/messages", map[string]any{
+			r := gws[i%len(gws)].do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
 				"participant": codes[i%len(codes)], "channel": "sms", "body": "Hola, nos vemos el jueves",
 			})
 			if r.Status != 202 {

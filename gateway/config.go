@@ -3,6 +3,7 @@ package gateway
 import (
 	"time"
 
+	"safecontact/gateway/auth"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 )
@@ -10,6 +11,8 @@ import (
 // Config is what a deployment tunes. cmd/gateway fills it from flags and
 // the environment.
 type Config struct {
+	// Tokens tunes API token authentication (auth.TokenConfig).
+	Tokens auth.TokenConfig
 	// DefaultRegion (ISO 3166 alpha-2) reads phone numbers typed without +.
 	DefaultRegion string
 	// ConsentReviewAge: consent older than this shows consent_review_due.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 func grant(ch string) map[string]any {
@@ -23,30 +24,30 @@ func TestConsentGrantRevokeContactability(t *testing.T) {
 	base := "/v1/participants/" + code
 
 	// No consent yet: refused with no_consent.
-	r := e.do(RoleStaff, "GET", base+"/contactability?channel=sms", nil)
+	r := e.do(auth.RoleStaff, "GET", base+"/contactability?channel=sms", nil)
 	if r.Status != 200 || r.json(t)["allowed"] != false || r.json(t)["code"] != "no_consent" {
 		t.Fatalf("before grant: %d %s", r.Status, r.Body)
 	}
 	// 2026-06-02 10:30 UTC = 12:30 in Madrid: inside her window.
-	if r := e.do(RoleStaff, "POST", base+"/consents", grant("sms")); r.Status != http.StatusCreated {
+	if r := e.do(auth.RoleStaff, "POST", base+"/consents", grant("sms")); r.Status != http.StatusCreated {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
-	r = e.do(RoleStaff, "GET", base+"/contactability?channel=auto", nil)
+	r = e.do(auth.RoleStaff, "GET", base+"/contactability?channel=auto", nil)
 	m := r.json(t)
 	if m["allowed"] != true || m["channel"] != "sms" || m["variant"] != "standard" || m["immediate"] != true {
 		t.Fatalf("after grant: %s", r.Body)
 	}
 
 	// Revoke: refused with consent_revoked; history keeps both events.
-	r = e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"})
+	r = e.do(auth.RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"})
 	if r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	r = e.do(RoleStaff, "GET", base+"/contactability?channel=sms", nil)
+	r = e.do(auth.RoleStaff, "GET", base+"/contactability?channel=sms", nil)
 	if r.json(t)["code"] != "consent_revoked" {
 		t.Fatalf("after revoke: %s", r.Body)
 	}
-	r = e.do(RoleStaff, "GET", base+"/consents", nil)
+	r = e.do(auth.RoleStaff, "GET", base+"/consents", nil)
 	m = r.json(t)
 	hist := m["history"].([]any)
 	if len(hist) != 2 || hist[0].(map[string]any)["kind"] != "granted" || hist[1].(map[string]any)["kind"] != "revoked" {
@@ -93,36 +94,36 @@ func TestConsentValidationAndMonitored(t *testing.T) {
 		{map[string]any{"channel": "sms", "evidence": "x", "notice_language": "es", "name": "Maria"}, 422, "real_name_forbidden"},
 	}
 	for _, c := range cases {
-		r := e.do(RoleStaff, "POST", base+"/consents", c.body)
+		r := e.do(auth.RoleStaff, "POST", base+"/consents", c.body)
 		if r.Status != c.status || r.errCode(t) != c.code {
 			t.Errorf("grant %v: %d %s, want %d %s", c.body, r.Status, r.Body, c.status, c.code)
 		}
 	}
-	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", nil); r.Status != 422 || r.errCode(t) != "reason_required" {
+	if r := e.do(auth.RoleStaff, "DELETE", base+"/consents/sms", nil); r.Status != 422 || r.errCode(t) != "reason_required" {
 		t.Errorf("revoke without reason: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "new number is 612 345 999"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
+	if r := e.do(auth.RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "new number is 612 345 999"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
 		t.Errorf("revoke with a number in the reason: %d %s", r.Status, r.Body)
 	}
 	// WhatsApp to a monitored phone is refused without explicit acceptance.
-	e.do(RoleStaff, "POST", base+"/consents", grant("whatsapp"))
-	r := e.do(RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
+	e.do(auth.RoleStaff, "POST", base+"/consents", grant("whatsapp"))
+	r := e.do(auth.RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
 	if r.json(t)["code"] != "channel_unsafe_for_monitored_phone" {
 		t.Fatalf("whatsapp monitored: %s", r.Body)
 	}
 	g := grant("whatsapp")
 	g["accept_whatsapp_risk"] = true
-	e.do(RoleStaff, "POST", base+"/consents", g)
+	e.do(auth.RoleStaff, "POST", base+"/consents", g)
 	// Tuesday 2026-06-02 10:30 UTC is 12:30 Madrid, after her 10-12 window:
 	// the next safe time is Wednesday 10:00 Madrid = 08:00 UTC.
-	r = e.do(RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
+	r = e.do(auth.RoleStaff, "GET", base+"/contactability?channel=whatsapp", nil)
 	m := r.json(t)
 	if m["allowed"] != true || m["variant"] != "discreet" || m["send_at"] != "2026-06-03T08:00:00Z" || m["immediate"] != false {
 		t.Fatalf("whatsapp with accepted risk: %s", r.Body)
 	}
 	// Stale consent: 91 days later the participant shows consent_review_due.
 	e.clock.Set(e.clock.Now().Add(91 * 24 * time.Hour))
-	if r := e.do(RoleStaff, "GET", base, nil); r.json(t)["consent_review_due"] != true {
+	if r := e.do(auth.RoleStaff, "GET", base, nil); r.json(t)["consent_review_due"] != true {
 		t.Fatalf("review due: %s", r.Body)
 	}
 }
@@ -135,13 +136,13 @@ func TestConsentExpiryRecordedByScheduler(t *testing.T) {
 	g := grant("sms")
 	exp := e.clock.Now().Add(48 * time.Hour)
 	g["expires_at"] = exp.Format(time.RFC3339)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	sc := e.srv.NewScheduler()
 	sc.Tick(context.Background())
 	e.clock.Set(exp) // at exactly the expiry it is expired
-	if r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil); r.json(t)["code"] != "consent_expired" {
+	if r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil); r.json(t)["code"] != "consent_expired" {
 		t.Fatalf("at expiry: %s", r.Body)
 	}
 	for i := 0; i < 2; i++ { // twice: the second tick finds nothing new
@@ -149,7 +150,7 @@ func TestConsentExpiryRecordedByScheduler(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
 	hist := r.json(t)["history"].([]any)
 	if len(hist) != 2 || hist[1].(map[string]any)["kind"] != "expired" || hist[1].(map[string]any)["source"] != "expiry" {
 		t.Fatalf("history: %s", r.Body)

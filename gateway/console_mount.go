@@ -11,9 +11,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/runner"
 )
 
 // The web console beside the API, on the same port.
@@ -47,17 +49,11 @@ type ConsoleConfig struct {
 
 // SigninAudit writes a sign-in audit event with Append.
 func SigninAudit(ctx context.Context, q *db.Queries, e signin.AuditEvent) error {
-	a := &Actor{UserID: e.Actor.UserID, Name: e.Actor.Name, Role: Role(e.Actor.Role), RequestID: e.Actor.RequestID, IP: e.Actor.IP}
+	a := &auth.Actor{UserID: e.Actor.UserID, Name: e.Actor.Name, Role: auth.Role(e.Actor.Role), RequestID: e.Actor.RequestID, IP: e.Actor.IP}
 	if a.Name == "" {
 		a.Name = "anonymous"
 	}
-	_, err := Append(ctx, q, a, AuditEvent{Action: e.Action, Details: e.Details})
-	return err
-}
-
-// signinActor is a as the sign-in package names actors.
-func (a *Actor) signinActor() signin.Actor {
-	return signin.Actor{UserID: a.UserID, Name: a.Name, Role: string(a.Role), IP: a.IP, RequestID: a.RequestID}
+	return recordAudit(ctx, q, a, e.Action, e.Details)
 }
 
 // NewConsole builds the sign-in service and the console on the server's
@@ -125,9 +121,9 @@ func (s *Server) noRoute(c *gin.Context) {
 const pruneEvery = 10 * time.Minute
 
 // pruneSignin is a scheduler step: Prune at most every pruneEvery.
-func pruneSignin(svc *signin.Service, log *slog.Logger) func(ctx context.Context, now time.Time) (int, error) {
+func pruneSignin(svc *signin.Service, log *slog.Logger) runner.Step {
 	var last time.Time
-	return func(ctx context.Context, now time.Time) (int, error) {
+	return runner.Step{Name: "prune_signin", Run: func(ctx context.Context, now time.Time) (int, error) {
 		if !last.IsZero() && now.Sub(last) < pruneEvery {
 			return 0, nil
 		}
@@ -141,10 +137,5 @@ func pruneSignin(svc *signin.Service, log *slog.Logger) func(ctx context.Context
 		}
 		// Not work for the relay: 0.
 		return 0, nil
-	}
-}
-
-// AddStep adds a step to every tick (after the built-in ones).
-func (sc *Scheduler) AddStep(step func(ctx context.Context, now time.Time) (int, error)) {
-	sc.steps = append(sc.steps, step)
+	}}
 }

@@ -89,7 +89,7 @@ func TestSchedulerPrunesSignin(t *testing.T) {
 	}
 	step := pruneSignin(svc, e.srv.log)
 	run := func(at time.Time) {
-		if _, err := step(ctx, at); err != nil {
+		if _, err := step.Run(ctx, at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestSchedulerPrunesSignin(t *testing.T) {
 	signIn()
 	e.clock.Set(e.clock.Now().Add(time.Hour))
 	sc := e.srv.NewScheduler()
-	sc.AddStep(pruneSignin(svc, e.srv.log))
+	sc.Add(pruneSignin(svc, e.srv.log))
 	if _, err := sc.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"safecontact/db/dbtest"
+	"safecontact/gateway/auth"
 )
 
 // TestDatabaseOutageGives503: with PostgreSQL stopped under a running
@@ -13,11 +14,11 @@ import (
 // retry with the same Idempotency-Key lands exactly once.
 func TestDatabaseOutageGives503(t *testing.T) {
 	cluster, pool, url := dbtest.NewCluster(t)
-	e := newEnvOn(t, Config{}, pool, url)
+	e := newEnvOn(t, Config{Tokens: auth.TokenConfig{CacheTTL: time.Minute}}, pool, url)
 	code := e.createParticipant(maria())
 	for _, ch := range []string{"sms"} {
 		g := grant(ch)
-		if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+		if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
 			t.Fatalf("grant: %d %s", r.Status, r.Body)
 		}
 	}
@@ -30,14 +31,13 @@ func TestDatabaseOutageGives503(t *testing.T) {
 	}
 	// First with the tokens cached (the handlers meet the outage), then
 	// with the cache empty (authentication meets it).
-	e.srv.tokens = newTokenCache(time.Minute)
-	if r := e.do(RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 200 {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 200 {
 		t.Fatalf("warm up: %d", r.Status)
 	}
 	cluster.Stop()
 	for i, rq := range append(reqs, reqs[0]) {
 		if i == len(reqs) {
-			e.srv.tokens = newTokenCache(time.Minute)
+			e.srv.tokens.Forget()
 		}
 		var body any
 		var hdr []string
@@ -45,7 +45,7 @@ func TestDatabaseOutageGives503(t *testing.T) {
 			body, hdr = msg, []string{"Idempotency-Key", "retry-me-1"}
 		}
 		start := time.Now()
-		r := e.do(RoleSupervisor, rq.method, rq.path, body, hdr...)
+		r := e.do(auth.RoleSupervisor, rq.method, rq.path, body, hdr...)
 		took := time.Since(start)
 		if r.Status != 503 || r.errCode(t) != "unavailable" || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("%s %s with the database down: %d %s (Retry-After %q)", rq.method, rq.path, r.Status, r.Body, r.Header.Get("Retry-After"))
@@ -63,7 +63,7 @@ func TestDatabaseOutageGives503(t *testing.T) {
 	var first resp
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		first = e.do(RoleSupervisor, "POST", "/v1/messages", msg, "Idempotency-Key", "retry-me-1")
+		first = e.do(auth.RoleSupervisor, "POST", "/v1/messages", msg, "Idempotency-Key", "retry-me-1")
 		if first.Status != 503 || time.Now().After(deadline) {
 			break
 		}
@@ -72,7 +72,7 @@ func TestDatabaseOutageGives503(t *testing.T) {
 	if first.Status != 202 {
 		t.Fatalf("retry after the outage: %d %s", first.Status, first.Body)
 	}
-	again := e.do(RoleSupervisor, "POST", "/v1/messages", msg, "Idempotency-Key", "retry-me-1")
+	again := e.do(auth.RoleSupervisor, "POST", "/v1/messages", msg, "Idempotency-Key", "retry-me-1")
 	if again.Status != 202 || string(again.Body) != string(first.Body) {
 		t.Fatalf("second retry: %d %s", again.Status, again.Body)
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"safecontact/gateway/auth"
 	"strings"
 	"testing"
 )
@@ -13,12 +14,12 @@ func (e *env) monitoredParticipant(phone string) string {
 	b["phone"] = phone
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
-	r := e.do(RoleStaff, "POST", "/v1/participants", b)
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants", b)
 	if r.Status != 201 {
 		e.t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	code := r.json(e.t)["code"].(string)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
 		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	return code
@@ -44,7 +45,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 	e := newEnv(t)
 	code := e.monitoredParticipant("+34 612 004 001")
 	body := "Hola guapa, el jueves a las 10 te acompaño a la UCRIF por la declaración. Quedamos en el SAPS con Lucía."
-	r := e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
 	if r.Status != 200 {
 		t.Fatalf("preview: %d %s", r.Status, r.Body)
 	}
@@ -58,15 +59,15 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 		t.Fatalf("text %q", text)
 	}
 	// Staff confirm a name: it stays.
-	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body, "confirm_names": []string{"Lucía"}})
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body, "confirm_names": []string{"Lucía"}})
 	if red := redactionsOf(t, r.json(t)); red["Lucía"] != "" {
 		t.Fatalf("confirmed name removed: %v", red)
 	}
 	// A registered meeting point is a known name.
-	if r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
-	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": "Hola, el lunes a las 11 en Metro Sol, ¿vale?"})
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": "Hola, el lunes a las 11 en Metro Sol, ¿vale?"})
 	if m := r.json(t); len(redactionsOf(t, m)) != 0 || !strings.Contains(m["text"].(string), "Metro Sol") {
 		t.Fatalf("meeting point flagged: %s", r.Body)
 	}
@@ -77,7 +78,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
 	e := newEnv(t)
 	code := e.monitoredParticipant("+34 612 004 002")
-	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
 	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
@@ -100,7 +101,7 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 		"Hola, mañana vamos a la pоlicía a las 10":             "mixed_script",
 		"Hola, mañana vamos a la pol*cía a las 10":             "masked_word",
 	} {
-		r := e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
 			t.Fatalf("%q: %d %s", body, r.Status, r.Body)
 		}
@@ -110,12 +111,12 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 	}
 	// A meeting point's name is a staff free-text field: the one text
 	// check refuses a direction control before the filter sees it.
-	r := e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro \u202eloS\u202c", "kind": "metro"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro \u202eloS\u202c", "kind": "metro"})
 	if r.Status != 422 || r.errCode(t) != "invalid_text" {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
 	// A template parameter too.
-	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro \u202eloS\u202c"}})
 	if r.Status != 422 {
 		t.Fatalf("template parameter: %d %s", r.Status, r.Body)
@@ -127,21 +128,21 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
 	e := newEnvWith(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextRefuse}})
 	code := e.monitoredParticipant("+34 612 004 004")
-	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
 	if r.Status != 422 || r.errCode(t) != "free_text_refused" {
 		t.Fatalf("free text: %d %s", r.Status, r.Body)
 	}
-	r = e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
 	if r.Status != 202 {
 		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
 	b := maria()
 	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 005", false, true, []string{}
-	r = e.do(RoleStaff, "POST", "/v1/participants", b)
+	r = e.do(auth.RoleStaff, "POST", "/v1/participants", b)
 	other := r.json(t)["code"].(string)
-	e.do(RoleStaff, "POST", "/v1/participants/"+other+"/consents", grant("sms"))
-	if r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+other+"/consents", grant("sms"))
+	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
 		t.Fatalf("not monitored: %d %s", r.Status, r.Body)
 	}
 }

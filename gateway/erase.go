@@ -9,7 +9,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // Erase: POST /v1/participants/{code}/erase-content {"reason": "…"}, and
@@ -42,6 +45,12 @@ import (
 // (Twilio answers 20009): it is counted as pending and recorded in
 // provider_redactions; calling EraseContent again retries exactly those.
 
+// The audit actions this file records.
+const (
+	ActionContentErased           = "content.erased"
+	ActionContentProviderRedacted = "content.provider_redacted"
+)
+
 // maxRedactionsPerRun bounds the provider calls of one erase (each is an
 // API request); the rest are pending for the next run.
 const maxRedactionsPerRun = 500
@@ -70,14 +79,14 @@ type EraseResult struct {
 // EraseContent erases her message contents (ours, then the provider's)
 // and records content.erased (and content.provider_redacted) in the audit
 // log. reason is kept in the audit log: it must not contain a number.
-func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, reason string) (EraseResult, error) {
+func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCode, reason string) (EraseResult, error) {
 	res := EraseResult{Participant: participantCode, ProviderConfigured: s.cfg.Voice.Redactor != nil}
 	now := s.now()
 	var p db.Participant
 	var indexes [][]byte
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		if p, err = s.participantFor(ctx, q, a, participantCode, true, actErase); err != nil {
+		if p, err = s.participants.For(ctx, q, a, participantCode, true, participant.ActErase); err != nil {
 			return err
 		}
 		indexes = [][]byte{p.PhoneIndex}
@@ -104,7 +113,7 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 		if res.UnreadKept, err = q.CountUnreadReplies(ctx, sql.NullInt64{Int64: p.ID, Valid: true}); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, a, AuditEvent{Action: "content.erased", ParticipantCode: p.Code, Details: map[string]any{
+		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionContentErased, ParticipantCode: p.Code, Details: map[string]any{
 			"reason": reason, "messages": res.Messages, "canceled": res.Canceled, "inbound": res.Inbound, "unread_kept": res.UnreadKept,
 		}})
 		return err
@@ -150,7 +159,7 @@ func (s *Server) EraseContent(ctx context.Context, a *Actor, participantCode, re
 	if len(codes) > 0 {
 		details["pending_codes"] = codes
 	}
-	_, err = Append(context.WithoutCancel(ctx), s.q, a, AuditEvent{Action: "content.provider_redacted", ParticipantCode: p.Code, Details: details})
+	_, err = audit.Append(context.WithoutCancel(ctx), s.q, a, audit.Event{Action: ActionContentProviderRedacted, ParticipantCode: p.Code, Details: details})
 	return res, err
 }
 
@@ -161,7 +170,7 @@ func (s *Server) eraseContentHTTP(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Minute)
 	defer cancel()
-	res, err := s.EraseContent(ctx, actorOf(c), c.Param("code"), reason)
+	res, err := s.EraseContent(ctx, auth.ActorOf(c), c.Param("code"), reason)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -17,7 +18,7 @@ func TestEraseContent(t *testing.T) {
 	p := newVoicePipeline(t, nil)
 	code := p.consentingParticipant("+34 612 300 001", false)
 	send := func() string {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes en el sitio de siempre"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes en el sitio de siempre"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -40,13 +41,13 @@ func TestEraseContent(t *testing.T) {
 	}
 
 	path := "/v1/participants/" + code + "/erase-content"
-	if r := p.do(RoleStaff, "POST", path, map[string]any{}); r.Status != 422 || r.errCode(t) != "reason_required" {
+	if r := p.do(auth.RoleStaff, "POST", path, map[string]any{}); r.Status != 422 || r.errCode(t) != "reason_required" {
 		t.Fatalf("no reason: %d %s", r.Status, r.Body)
 	}
-	if r := p.do(RoleStaff, "POST", path, map[string]any{"reason": "she asked, call her at 612300001"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
+	if r := p.do(auth.RoleStaff, "POST", path, map[string]any{"reason": "she asked, call her at 612300001"}); r.Status != 422 || r.errCode(t) != "reason_has_number" {
 		t.Fatalf("number in reason: %d %s", r.Status, r.Body)
 	}
-	r := p.do(RoleStaff, "POST", path, map[string]any{"reason": "she asked us to delete what we wrote"})
+	r := p.do(auth.RoleStaff, "POST", path, map[string]any{"reason": "she asked us to delete what we wrote"})
 	res := r.json(t)
 	// Her reply is unread: never erased (it may be a plea for help).
 	if r.Status != 200 || res["messages"].(float64) != 4 || res["canceled"].(float64) != 1 || res["inbound"].(float64) != 0 || res["unread_kept"].(float64) != 1 ||
@@ -80,14 +81,14 @@ func TestEraseContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Her caseworker reads the reply; the next erase removes it too.
-	inbox := p.do(RoleStaff, "GET", "/v1/inbox", nil).json(t)["items"].([]any)
+	inbox := p.do(auth.RoleStaff, "GET", "/v1/inbox", nil).json(t)["items"].([]any)
 	if len(inbox) != 1 || inbox[0].(map[string]any)["text"] != "vale, allí estaré" {
 		t.Fatalf("inbox after erase: %v", inbox)
 	}
-	if r := p.do(RoleStaff, "POST", "/v1/inbox/"+strconv.Itoa(int(inbox[0].(map[string]any)["id"].(float64)))+"/read", nil); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/inbox/"+strconv.Itoa(int(inbox[0].(map[string]any)["id"].(float64)))+"/read", nil); r.Status != 200 {
 		t.Fatalf("read: %d %s", r.Status, r.Body)
 	}
-	res2, err := p.srv.EraseContent(context.Background(), SystemActor("duress"), code, "duress word received")
+	res2, err := p.srv.EraseContent(context.Background(), auth.SystemActor("duress"), code, "duress word received")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestEraseContent(t *testing.T) {
 	if strings.Count(acts, "content.erased") != 2 || strings.Count(acts, "content.provider_redacted") != 2 {
 		t.Fatalf("audit: %s", acts)
 	}
-	if r := p.do(RoleStaff, "POST", "/v1/participants/P-00000/erase-content", map[string]any{"reason": "no such participant"}); r.Status != 404 {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/participants/P-00000/erase-content", map[string]any{"reason": "no such participant"}); r.Status != 404 {
 		t.Fatalf("unknown participant: %d", r.Status)
 	}
 }
@@ -123,13 +124,13 @@ func TestEraseKeepsTextsNoPersonWasShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	erase := func() map[string]any {
-		r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/erase-content", map[string]any{"reason": "she asked us, paper form"})
+		r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+f.code+"/erase-content", map[string]any{"reason": "she asked us, paper form"})
 		if r.Status != 200 {
 			t.Fatalf("erase: %d %s", r.Status, r.Body)
 		}
 		return r.json(t)
 	}
-	if r := e.do(RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%d/read", f.inbound), nil); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%d/read", f.inbound), nil); r.Status != 200 {
 		t.Fatalf("mark read: %d", r.Status)
 	}
 	if res := erase(); res["unread_kept"].(float64) != 2 || res["inbound"].(float64) != 0 {
@@ -141,7 +142,7 @@ func TestEraseKeepsTextsNoPersonWasShown(t *testing.T) {
 		t.Fatalf("%d texts kept", kept)
 	}
 	// Her caseworker reads them; then they go.
-	items := e.inboxItems(RoleStaff, "")
+	items := e.inboxItems(auth.RoleStaff, "")
 	if len(items) != 2 {
 		t.Fatalf("inbox: %v", items)
 	}

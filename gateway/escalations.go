@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -17,8 +18,12 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
+	"safecontact/textcheck"
 )
 
 // Escalations: the ladder after a check-in goes wrong.
@@ -45,6 +50,20 @@ import (
 // the same transaction, idempotent per escalation (SourceKey
 // "escalation:<id>"), and recorded as the step "callback_created".
 
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeEscalationClosed = "escalation_closed"
+	CodeNoteRequired     = "note_required"
+)
+
+// The audit actions this file records.
+const (
+	ActionEscalationAcknowledged = "escalation.acknowledged"
+	ActionEscalationOpened       = "escalation.opened"
+	ActionEscalationRaised       = "escalation.raised"
+	ActionEscalationResolved     = "escalation.resolved"
+)
+
 const defaultEmergencyProtocol = "Emergency protocol: call her back now from the call-back queue. If she does not answer or says she is not safe, follow the programme's emergency plan and contact the emergency services (112). Do not send her any message that mentions this alert."
 
 // SubjectEscalations is the JetStream subject of escalation events.
@@ -59,7 +78,7 @@ type escalationEvent struct {
 
 // openEscalation records a new escalation and its first rung, in q's
 // transaction.
-func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, checkin uuid.NullUUID, reason string, urgent bool, now time.Time) (uuid.UUID, error) {
+func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, checkin uuid.NullUUID, reason string, urgent bool, now time.Time) (uuid.UUID, error) {
 	id, _ := uuid.NewV7()
 	next := sql.NullTime{}
 	if urgent {
@@ -98,7 +117,7 @@ func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *Actor, p 
 	if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: id, Kind: "event", Level: 1, CreatedAt: now}); err != nil {
 		return id, err
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "escalation.opened", ParticipantCode: p.Code, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionEscalationOpened, ParticipantCode: p.Code, Details: map[string]any{
 		"escalation_id": id.String(), "reason": reason, "urgent": urgent, "level": 1, "checkin_id": nullUUIDString(checkin)}})
 	return id, err
 }
@@ -135,26 +154,6 @@ func (s *Server) onCallUser(ctx context.Context, q *db.Queries, p db.Participant
 	return u, err == nil, err
 }
 
-func (s *Server) supervisors(ctx context.Context, q *db.Queries) ([]db.User, error) {
-	if len(s.cfg.Supervisors) == 0 {
-		return q.ActiveUsersByRole(ctx, string(RoleSupervisor))
-	}
-	var out []db.User
-	for _, n := range s.cfg.Supervisors {
-		u, err := q.UserByName(ctx, n)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !u.DisabledAt.Valid {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
 // escalateDue is the scheduler step that climbs the ladder for
 // escalations nobody acknowledged in time.
 func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error) {
@@ -166,13 +165,13 @@ func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error
 			return err
 		}
 		n = len(due)
-		sys := SystemActor("scheduler")
+		sys := auth.SystemActor("scheduler")
 		for _, e := range due {
 			level := e.Level + 1
 			next := sql.NullTime{}
 			switch level {
 			case 2:
-				sups, err := s.supervisors(ctx, q)
+				sups, err := s.participants.Supervisors(ctx, q)
 				if err != nil {
 					return err
 				}
@@ -199,7 +198,7 @@ func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error
 			if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: e.ID, Kind: "event", Level: level, CreatedAt: now}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, sys, AuditEvent{Action: "escalation.raised", ParticipantCode: e.ParticipantCode, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionEscalationRaised, ParticipantCode: e.ParticipantCode, Details: map[string]any{
 				"escalation_id": e.ID.String(), "level": level, "reason": e.Reason}}); err != nil {
 				return err
 			}
@@ -407,8 +406,8 @@ type escalationSummary struct {
 
 // escalationFor is v as a sees it (access.go): whole for her team, the
 // summary for anyone else.
-func (s *Server) escalationFor(a *Actor, caseworker sql.NullInt64, v escalationView) any {
-	if a.actsOn(db.Participant{CaseworkerID: caseworker}) {
+func (s *Server) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v escalationView) any {
+	if a.ActsOn(caseworker) {
 		return v
 	}
 	return escalationSummary{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Status: v.Status, Level: v.Level,
@@ -433,7 +432,7 @@ func (s *Server) listEscalations(c *gin.Context) {
 	switch st {
 	case "", "open", "acknowledged", "resolved":
 	default:
-		httpx.Fail(c, errs.Field("invalid_parameter", "status", "status is open, acknowledged or resolved"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "status", "status is open, acknowledged or resolved"))
 		return
 	}
 	rows, err := s.q.ListEscalations(c.Request.Context(), db.ListEscalationsParams{Status: st, MaxRows: 200})
@@ -442,7 +441,7 @@ func (s *Server) listEscalations(c *gin.Context) {
 		return
 	}
 	items := []any{}
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	for _, r := range rows {
 		items = append(items, s.escalationFor(a, r.ParticipantCaseworkerID, s.viewEscalation(db.EscalationByIDRow(r))))
 	}
@@ -450,7 +449,7 @@ func (s *Server) listEscalations(c *gin.Context) {
 }
 
 // escalationDetail is escalation id with its steps, as a sees it.
-func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID) (any, error) {
+func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID) (any, error) {
 	r, err := q.EscalationByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, httpx.NotFound("escalation")
@@ -459,7 +458,7 @@ func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *Actor, 
 		return nil, err
 	}
 	v := s.viewEscalation(r)
-	if !a.actsOn(db.Participant{CaseworkerID: r.ParticipantCaseworkerID}) {
+	if !a.ActsOn(r.ParticipantCaseworkerID) {
 		return s.escalationFor(a, r.ParticipantCaseworkerID, v), nil
 	}
 	steps, err := q.EscalationSteps(ctx, id)
@@ -483,7 +482,7 @@ func (s *Server) getEscalation(c *gin.Context) {
 		httpx.Fail(c, httpx.NotFound("escalation"))
 		return
 	}
-	v, err := s.escalationDetail(c.Request.Context(), s.q, actorOf(c), id)
+	v, err := s.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -514,7 +513,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		return
 	}
 	if resolve && !escalationOutcomes[in.Outcome] {
-		httpx.Fail(c, errs.Field("invalid_option", "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
+		httpx.Fail(c, errs.Field(CodeInvalidOption, "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
 		return
 	}
 	in.Note = strings.TrimSpace(in.Note)
@@ -524,7 +523,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			return
 		}
 	}
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	now := s.now()
 	var v any
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -540,20 +539,20 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			return err
 		}
 		if resolve {
-			err = authorize(a, p, actResolve)
+			err = participant.Authorize(a, p, participant.ActResolve)
 		} else {
-			err = authorize(a, p, actAck)
+			err = participant.Authorize(a, p, participant.ActAck)
 		}
 		if err != nil {
 			return err
 		}
 		if resolve && e.Reason == "duress" && e.Status != "resolved" && in.Note == "" {
-			return errs.Field("note_required", "note", "a duress escalation is resolved with a note saying what was done (5 to 500 characters, no contact details)")
+			return errs.Field(CodeNoteRequired, "note", "a duress escalation is resolved with a note saying what was done (5 to 500 characters, no contact details)")
 		}
 		user := sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}
 		switch {
 		case e.Status == "resolved":
-			return errs.New("escalation_closed", "this escalation is already resolved")
+			return errs.New(CodeEscalationClosed, "this escalation is already resolved")
 		case resolve:
 			if err := q.ResolveEscalation(ctx, db.ResolveEscalationParams{ID: id, ResolvedAt: sql.NullTime{Time: now, Valid: true}, ResolvedBy: user, Outcome: sql.NullString{String: in.Outcome, Valid: true}}); err != nil {
 				return err
@@ -565,10 +564,10 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "resolved", UserID: user, At: now, Note: note}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.resolved", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome, "note": in.Note}}); err != nil {
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionEscalationResolved, ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "outcome": in.Outcome, "note": in.Note}}); err != nil {
 				return err
 			}
-		case e.Reason == "duress" && !a.actsOn(p):
+		case e.Reason == "duress" && !a.ActsOn(p.CaseworkerID):
 			// A duress escalation acknowledged by someone outside her
 			// team: recorded, her caseworker and the supervisors are told,
 			// and the next rung stays scheduled until one of them
@@ -582,14 +581,14 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "acknowledged_outside_team", UserID: user, At: now}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.acknowledged", ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionEscalationAcknowledged, ParticipantCode: p.Code, Details: map[string]any{
 				"escalation_id": id.String(), "level": e.Level, "outside_team": true, "ladder_continues": e.NextStepAt.Valid}}); err != nil {
 				return err
 			}
-			if err := s.noticeTeam(ctx, q, a, p, noticeAckOutsideTeam, now); err != nil {
+			if err := s.participants.NoticeTeam(ctx, q, a, p, participant.NoticeAckOutsideTeam, now); err != nil {
 				return err
 			}
-		case e.Status == "acknowledged" && !(a.actsOn(p) && e.NextStepAt.Valid):
+		case e.Status == "acknowledged" && !(a.ActsOn(p.CaseworkerID) && e.NextStepAt.Valid):
 			// Acknowledging twice is harmless.
 		default:
 			if err := q.AckEscalation(ctx, db.AckEscalationParams{ID: id, AckedAt: sql.NullTime{Time: now, Valid: true}, AckedBy: user}); err != nil {
@@ -598,7 +597,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 			if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: e.Level, Kind: "acknowledged", UserID: user, At: now}); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "escalation.acknowledged", ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "level": e.Level}}); err != nil {
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionEscalationAcknowledged, ParticipantCode: p.Code, Details: map[string]any{"escalation_id": id.String(), "level": e.Level}}); err != nil {
 				return err
 			}
 		}
@@ -610,4 +609,14 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// checkNote checks an escalation note: 5 to 500 characters of plain text
+// without contact details.
+func checkNote(note string) error {
+	if utf8.RuneCountInString(note) < 5 {
+		return errs.Field(CodeNoteRequired, "note", "a note says what was done, in 5 to 500 characters")
+	}
+	_, err := textcheck.Required("note", note, 500)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
+	"safecontact/gateway/auth"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func FuzzWriteRoutes(f *testing.F) {
 		}
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.tokens[RoleAdmin])
+		req.Header.Set("Authorization", "Bearer "+e.tokens[auth.RoleAdmin])
 		w := httptest.NewRecorder()
 		e.srv.Handler().ServeHTTP(w, req)
 		if w.Code >= 500 && w.Code != 503 {

@@ -19,6 +19,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db/dbtest"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -49,7 +50,7 @@ type env struct {
 	dbURL  string
 	keys   *keys.Ring
 	logs   *syncBuffer
-	tokens map[Role]string
+	tokens map[auth.Role]string
 	clock  *testClock
 	js     jetstream.JetStream
 	nats   *channels.Embedded
@@ -127,7 +128,7 @@ func newEnvOnNATS(t testing.TB, cfg Config, pool *sql.DB, url, natsURL string, r
 	if err := channels.EnsureStreams(ctx, js, channels.StreamConfig{Replicas: replicas}); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: pool, dbURL: url, keys: keys.NewTestRing(), logs: &syncBuffer{}, tokens: map[Role]string{},
+	e := &env{t: t, db: pool, dbURL: url, keys: keys.NewTestRing(), logs: &syncBuffer{}, tokens: map[auth.Role]string{},
 		clock: &testClock{t: time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.js = js
@@ -135,8 +136,8 @@ func newEnvOnNATS(t testing.TB, cfg Config, pool *sql.DB, url, natsURL string, r
 	e.natsDir, e.natsPort = natsDir, natsPort
 	e.srv = New(Deps{DB: pool, Keys: e.keys, NC: nc, JS: js, Log: log, Now: e.clock.Now, Config: cfg})
 	t.Cleanup(e.srv.Close)
-	for _, r := range []Role{RoleStaff, RoleSupervisor, RoleAdmin} {
-		tok, err := AddUser(ctx, pool, SystemActor("test"), string(r)+"-user", r)
+	for _, r := range []auth.Role{auth.RoleStaff, auth.RoleSupervisor, auth.RoleAdmin} {
+		tok, err := AddUser(ctx, pool, auth.SystemActor("test"), string(r)+"-user", r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +170,7 @@ func (r resp) errCode(t testing.TB) string {
 }
 
 // do sends a request as role (or unauthenticated if role is "").
-func (e *env) do(role Role, method, path string, body any, hdr ...string) resp {
+func (e *env) do(role auth.Role, method, path string, body any, hdr ...string) resp {
 	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -206,7 +207,7 @@ func (e *env) metrics() resp {
 // createParticipant creates one and returns its code.
 func (e *env) createParticipant(body map[string]any) string {
 	e.t.Helper()
-	r := e.do(RoleStaff, "POST", "/v1/participants", body)
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants", body)
 	if r.Status != http.StatusCreated {
 		e.t.Fatalf("create participant: %d %s", r.Status, r.Body)
 	}

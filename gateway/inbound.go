@@ -14,7 +14,10 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -41,9 +44,19 @@ import (
 //
 // The answer is always an empty TwiML <Response/>: never an auto-reply.
 
+// The audit actions this file records.
+const (
+	ActionInboundCheckinReply = "inbound.checkin_reply"
+	ActionInboundReceived     = "inbound.received"
+	ActionInboundStop         = "inbound.stop"
+	ActionInboundUnmatched    = "inbound.unmatched"
+	ActionInboxMarkedRead     = "inbox.marked_read"
+	ActionInboxRead           = "inbox.read"
+)
+
 const routeInbound = "/webhooks/twilio/inbound"
 
-var inboundSystem = SystemActor("inbound")
+var inboundSystem = auth.SystemActor("inbound")
 
 func (s *Server) twilioInbound(c *gin.Context) {
 	form, ok := s.twilio().Form(c, routeInbound)
@@ -52,7 +65,7 @@ func (s *Server) twilioInbound(c *gin.Context) {
 	}
 	in, err := channels.ParseTwilioInbound(form)
 	if err != nil {
-		httpx.Fail(c, errs.New("invalid_parameter", "not an incoming-message webhook"))
+		httpx.Fail(c, errs.New(errs.CodeInvalidParameter, "not an incoming-message webhook"))
 		return
 	}
 	ctx := c.Request.Context()
@@ -91,7 +104,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		if err != nil || !fresh {
 			return err
 		}
-		_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.unmatched", Details: map[string]any{
+		_, err = audit.Append(ctx, q, inboundSystem, audit.Event{Action: ActionInboundUnmatched, Details: map[string]any{
 			"inbound_id": id, "channel": in.Channel,
 		}})
 		return err
@@ -115,7 +128,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "checkin_reply"}); err != nil {
 				return err
 			}
-			_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.checkin_reply", ParticipantCode: p.Code, Details: map[string]any{
+			_, err = audit.Append(ctx, q, inboundSystem, audit.Event{Action: ActionInboundCheckinReply, ParticipantCode: p.Code, Details: map[string]any{
 				"inbound_id": id, "channel": in.Channel,
 			}})
 			return err
@@ -125,17 +138,17 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "stop"}); err != nil {
 			return err
 		}
-		_, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		_, folded, err := s.participants.ConsentsOf(ctx, q, p.ID, now)
 		if err != nil {
 			return err
 		}
 		revoke := folded[ch].State != consent.StateRevoked
 		if revoke {
-			if err := RevokeConsent(ctx, q, inboundSystem, p, ch, consent.SourceInboundStop, "she replied with a stop word", now); err != nil {
+			if err := participant.RevokeConsent(ctx, q, inboundSystem, p, ch, consent.SourceInboundStop, "she replied with a stop word", now); err != nil {
 				return err
 			}
 		}
-		_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.stop", ParticipantCode: p.Code, Details: map[string]any{
+		_, err = audit.Append(ctx, q, inboundSystem, audit.Event{Action: ActionInboundStop, ParticipantCode: p.Code, Details: map[string]any{
 			"inbound_id": id, "channel": in.Channel, "revoked": revoke, "confirmation_sent": false,
 		}})
 		return err
@@ -146,7 +159,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "call_me"}); err != nil {
 			return err
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -163,7 +176,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			details["callback_refused"] = d.Code
 		}
 	}
-	_, err = Append(ctx, q, inboundSystem, AuditEvent{Action: "inbound.received", ParticipantCode: p.Code, Details: details})
+	_, err = audit.Append(ctx, q, inboundSystem, audit.Event{Action: ActionInboundReceived, ParticipantCode: p.Code, Details: details})
 	return err
 }
 
@@ -194,15 +207,15 @@ type inboxItem struct {
 // participants who have no caseworker, so none is left unread by nobody.
 func (s *Server) inbox(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
 	unassigned := c.Query("unassigned") == "true"
-	if unassigned && actor.Role.rank() < RoleSupervisor.rank() {
-		httpx.Fail(c, errs.New("forbidden", "unassigned replies are for supervisors"))
+	if unassigned && !actor.Role.Includes(auth.RoleSupervisor) {
+		httpx.Fail(c, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors"))
 		return
 	}
 	items := []inboxItem{}
@@ -236,7 +249,7 @@ func (s *Server) inbox(c *gin.Context) {
 		}
 		var ids []int64
 		for _, code := range order {
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "inbox.read", ParticipantCode: code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
 				"inbound_ids": shown[code], "count": len(shown[code]),
 			}}); err != nil {
 				return err
@@ -259,7 +272,7 @@ func (s *Server) inbox(c *gin.Context) {
 // markInboxRead is POST /v1/inbox/{id}/read.
 func (s *Server) markInboxRead(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		httpx.Fail(c, httpx.NotFound("inbound message"))
@@ -275,7 +288,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 			return err
 		}
 		mine := r.CaseworkerID.Valid && r.CaseworkerID.Int64 == actor.UserID
-		unassigned := !r.CaseworkerID.Valid && actor.Role.rank() >= RoleSupervisor.rank()
+		unassigned := !r.CaseworkerID.Valid && actor.Role.Includes(auth.RoleSupervisor)
 		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me" && r.Kind != "checkin_reply") {
 			return httpx.NotFound("inbound message")
 		}
@@ -287,7 +300,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 		if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: actor.UserID, Now: now}); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "inbox.marked_read", ParticipantCode: r.ParticipantCode, Details: map[string]any{"inbound_id": id}})
+		_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxMarkedRead, ParticipantCode: r.ParticipantCode, Details: map[string]any{"inbound_id": id}})
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 const (
@@ -62,7 +63,7 @@ func (e *env) inbound(sid, from, body string) {
 	}
 }
 
-func (e *env) inboxItems(role Role, query string) []map[string]any {
+func (e *env) inboxItems(role auth.Role, query string) []map[string]any {
 	e.t.Helper()
 	r := e.do(role, "GET", "/v1/inbox"+query, nil)
 	if r.Status != 200 {
@@ -85,7 +86,7 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 	for _, ch := range []string{"sms", "whatsapp"} {
 		g := grant(ch)
 		g["accept_whatsapp_risk"] = ch == "whatsapp"
-		if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+		if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
 			t.Fatalf("grant: %d %s", r.Status, r.Body)
 		}
 	}
@@ -96,23 +97,23 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 	replySid := nextMessageSid()
 	e.inbound(replySid, her, reply)
 	e.inbound(replySid, her, reply) // duplicate webhook: applied once
-	items := e.inboxItems(RoleStaff, "")
+	items := e.inboxItems(auth.RoleStaff, "")
 	if len(items) != 1 || items[0]["participant"] != code || items[0]["text"] != reply || items[0]["read"] != false ||
 		items[0]["channel"] != "sms" || items[0]["kind"] != "reply" {
 		t.Fatalf("inbox: %v", items)
 	}
 	// Not her caseworker: nothing.
-	if other := e.inboxItems(RoleSupervisor, ""); len(other) != 0 {
+	if other := e.inboxItems(auth.RoleSupervisor, ""); len(other) != 0 {
 		t.Fatalf("another user's inbox: %v", other)
 	}
 	id := int64(items[0]["id"].(float64))
-	if r := e.do(RoleSupervisor, "POST", fmt.Sprintf("/v1/inbox/%d/read", id), nil); r.Status != 404 {
+	if r := e.do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/inbox/%d/read", id), nil); r.Status != 404 {
 		t.Fatalf("mark read by another: %d", r.Status)
 	}
-	if r := e.do(RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%d/read", id), nil); r.Status != 200 || r.json(t)["read"] != true {
+	if r := e.do(auth.RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%d/read", id), nil); r.Status != 200 || r.json(t)["read"] != true {
 		t.Fatalf("mark read: %d %s", r.Status, r.Body)
 	}
-	if items := e.inboxItems(RoleStaff, ""); items[0]["read"] != true {
+	if items := e.inboxItems(auth.RoleStaff, ""); items[0]["read"] != true {
 		t.Fatalf("after read: %v", items)
 	}
 	acts := voiceAuditActions(t, e, code)
@@ -124,7 +125,7 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 	stopSid := nextMessageSid()
 	e.inbound(stopSid, her, "  BAJA. ")
 	e.inbound(stopSid, her, "  BAJA. ")
-	r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
 	cons := r.json(t)
 	if st := cons["channels"].(map[string]any)["sms"].(map[string]any)["state"]; st != "revoked" {
 		t.Fatalf("sms after baja: %v", st)
@@ -138,17 +139,17 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 		t.Fatalf("%d revocations for one STOP sent twice", revokes)
 	}
 	// The next SMS is refused.
-	r = e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal todo?"})
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal todo?"})
 	if r.Status != 403 || r.errCode(t) != "consent_revoked" {
 		t.Fatalf("send after STOP: %d %s", r.Status, r.Body)
 	}
 	// A STOP is not an inbox item.
-	if items := e.inboxItems(RoleStaff, ""); len(items) != 1 {
+	if items := e.inboxItems(auth.RoleStaff, ""); len(items) != 1 {
 		t.Fatalf("inbox after STOP: %v", items)
 	}
 	// "ARRÊT" on WhatsApp revokes WhatsApp.
 	e.inbound(nextMessageSid(), "whatsapp:"+her, "Arrêt")
-	r = e.do(RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	r = e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
 	if st := r.json(t)["channels"].(map[string]any)["whatsapp"].(map[string]any)["state"]; st != "revoked" {
 		t.Fatalf("whatsapp after arrêt: %v", st)
 	}
@@ -234,14 +235,14 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 	if tasks != 0 {
 		t.Fatal("a call-back was queued without voice consent")
 	}
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("voice"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("voice"))
 	e.inbound(nextMessageSid(), her, "llamame por favor!")
 	var reason, prio string
 	e.db.QueryRow(`SELECT reason, priority FROM callback_tasks`).Scan(&reason, &prio)
 	if reason != "call_me_reply" || prio != "normal" {
 		t.Fatalf("task %s %s", reason, prio)
 	}
-	items := e.inboxItems(RoleStaff, "")
+	items := e.inboxItems(auth.RoleStaff, "")
 	if len(items) != 2 || items[0]["kind"] != "call_me" || items[1]["kind"] != "call_me" {
 		t.Fatalf("inbox: %v", items)
 	}
@@ -256,7 +257,7 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 	if len(seen) != 2 || seen[0] != code {
 		t.Fatalf("hook saw %v", seen)
 	}
-	items = e.inboxItems(RoleStaff, "")
+	items = e.inboxItems(auth.RoleStaff, "")
 	if len(items) != 4 || items[0]["text"] != "Fine" || items[1]["kind"] != "checkin_reply" {
 		t.Fatalf("inbox: %v", items)
 	}
@@ -265,12 +266,12 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 	if checkins != 1 {
 		t.Fatalf("%d check-in replies", checkins)
 	}
-	r := e.do(RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=voice", nil)
+	r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=voice", nil)
 	if r.json(t)["allowed"] != true {
 		t.Fatalf("her consent changed: %s", r.Body)
 	}
 	// Supervisors see replies of participants without a caseworker.
-	if r := e.do(RoleStaff, "GET", "/v1/inbox?unassigned=true", nil); r.Status != 403 {
+	if r := e.do(auth.RoleStaff, "GET", "/v1/inbox?unassigned=true", nil); r.Status != 403 {
 		t.Fatalf("unassigned as staff: %d", r.Status)
 	}
 }

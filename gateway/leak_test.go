@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"safecontact/gateway/auth"
 	"strings"
 	"testing"
 )
@@ -19,13 +20,13 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 	b["phone"] = "+34 612 345 678"
 	b["whatsapp"] = "+34 699 111 222"
 	code := e.createParticipant(b)
-	e.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"phone": "+34 677 888 999"})
+	e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"phone": "+34 677 888 999"})
 	// A refused request with a number in it, too.
 	bad := maria()
 	bad["phone"] = "+34 655 444 333"
 	bad["name"] = "x"
-	e.do(RoleStaff, "POST", "/v1/participants", bad)
-	e.do(RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "language": "es", "time_zone": "Europe/Madrid", "phone": "+34 6554443"})
+	e.do(auth.RoleStaff, "POST", "/v1/participants", bad)
+	e.do(auth.RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "language": "es", "time_zone": "Europe/Madrid", "phone": "+34 6554443"})
 
 	spellings := func(digits string) []string {
 		return []string{digits, "+34" + digits, "34" + digits, digits[:3] + " " + digits[3:6] + " " + digits[6:]}

@@ -20,6 +20,8 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 )
 
@@ -44,21 +46,21 @@ var relations = []string{relCaseworker, relOther, relSupervisor, relAdmin}
 
 func newLP(t *testing.T) *lpEnv {
 	e := newEnvWith(t, Config{Org: keys.NewTestOrg("Here")})
-	other, err := AddUser(context.Background(), e.db, SystemActor("test"), "other-staff", RoleStaff)
+	other, err := AddUser(context.Background(), e.db, auth.SystemActor("test"), "other-staff", auth.RoleStaff)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &lpEnv{env: e, tok: map[string]string{relCaseworker: e.tokens[RoleStaff], relOther: other,
-		relSupervisor: e.tokens[RoleSupervisor], relAdmin: e.tokens[RoleAdmin]}}
+	return &lpEnv{env: e, tok: map[string]string{relCaseworker: e.tokens[auth.RoleStaff], relOther: other,
+		relSupervisor: e.tokens[auth.RoleSupervisor], relAdmin: e.tokens[auth.RoleAdmin]}}
 }
 
 // as sends a request with a token.
 func (e *env) as(token, method, path string, body any, hdr ...string) resp {
 	e.t.Helper()
-	saved := e.tokens[RoleStaff]
-	e.tokens[RoleStaff] = token
-	defer func() { e.tokens[RoleStaff] = saved }()
-	return e.do(RoleStaff, method, path, body, hdr...)
+	saved := e.tokens[auth.RoleStaff]
+	e.tokens[auth.RoleStaff] = token
+	defer func() { e.tokens[auth.RoleStaff] = saved }()
+	return e.do(auth.RoleStaff, method, path, body, hdr...)
 }
 
 var phoneN atomic.Int64
@@ -85,18 +87,18 @@ func (e *lpEnv) fixture() *fixture {
 	b["phone"] = f.phone
 	b["monitored"] = false
 	f.code = e.createParticipant(b)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/consents", grant("sms")); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+f.code+"/consents", grant("sms")); r.Status != 201 {
 		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	f.meetingPoint = fmt.Sprintf("Metro Sants exit %c", 'A'+rune(n%26))
-	e.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": f.meetingPoint, "kind": "metro"})
-	r := e.do(RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": f.code, "starts_at": "2026-06-10T09:00:00Z",
+	e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": f.meetingPoint, "kind": "metro"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": f.code, "starts_at": "2026-06-10T09:00:00Z",
 		"meeting_point": f.meetingPoint, "kind": "group", "venue": "Room B", "reminders": []string{}})
 	if r.Status != 201 {
 		e.t.Fatalf("appointment: %d %s", r.Status, r.Body)
 	}
 	f.appointment = r.json(e.t)["id"].(string)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/checkin-plan", map[string]any{"every": "72h", "at": "11:00",
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+f.code+"/checkin-plan", map[string]any{"every": "72h", "at": "11:00",
 		"ok_reply": "bien", "help_reply": "llamame", "duress_words": []string{"pan"}}); r.Status != 201 && r.Status != 200 {
 		e.t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
@@ -106,7 +108,7 @@ func (e *lpEnv) fixture() *fixture {
 			return err
 		}
 		f.part = p
-		id, err := e.srv.openEscalation(ctx, q, SystemActor("test"), p, uuid.NullUUID{}, "duress", true, e.clock.Now())
+		id, err := e.srv.openEscalation(ctx, q, auth.SystemActor("test"), p, uuid.NullUUID{}, "duress", true, e.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -168,8 +170,8 @@ func claimed(action string, body any) func(e *lpEnv, f *fixture, rel string) (st
 // route changes the caller's own token or phone).
 func freshUser(path string, body any) func(e *lpEnv, f *fixture, rel string) (string, string, any) {
 	return func(e *lpEnv, f *fixture, rel string) (string, string, any) {
-		role := map[string]Role{relCaseworker: RoleStaff, relOther: RoleStaff, relSupervisor: RoleSupervisor, relAdmin: RoleAdmin}[rel]
-		tok, err := AddUser(context.Background(), e.db, SystemActor("test"), fmt.Sprintf("self-%d", phoneN.Add(1)), role)
+		role := map[string]auth.Role{relCaseworker: auth.RoleStaff, relOther: auth.RoleStaff, relSupervisor: auth.RoleSupervisor, relAdmin: auth.RoleAdmin}[rel]
+		tok, err := AddUser(context.Background(), e.db, auth.SystemActor("test"), fmt.Sprintf("self-%d", phoneN.Add(1)), role)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -239,7 +241,7 @@ func writeRoutes() map[string]writeCase {
 // victim is a fresh staff user to disable or rotate.
 func (e *lpEnv) victim() string {
 	name := fmt.Sprintf("victim-%d", phoneN.Add(1))
-	if _, err := AddUser(context.Background(), e.db, SystemActor("test"), name, RoleStaff); err != nil {
+	if _, err := AddUser(context.Background(), e.db, auth.SystemActor("test"), name, auth.RoleStaff); err != nil {
 		e.t.Fatal(err)
 	}
 	return name
@@ -330,7 +332,7 @@ func readRoutes() map[string]readCase {
 func TestReadRoutesAccessTable(t *testing.T) {
 	e := newLP(t)
 	f := e.fixture()
-	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
 	if r.Status != 202 {
 		t.Fatalf("message: %d %s", r.Status, r.Body)
 	}
@@ -404,7 +406,7 @@ func TestWriteAnswersOutsideHerTeam(t *testing.T) {
 	// A call-back that carries one of her messages: its id is for her team.
 	var id string
 	if err := e.db.QueryRow(`SELECT id::text FROM messages LIMIT 1`).Scan(&id); err != nil {
-		r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
+		r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
 		id = r.json(t)["id"].(string)
 	}
 	e.db.Exec(`UPDATE callback_tasks SET message_id = $1 WHERE id = $2`, id, f.task)
@@ -414,7 +416,7 @@ func TestWriteAnswersOutsideHerTeam(t *testing.T) {
 	if r := e.as(other, "GET", "/v1/callbacks", nil); strings.Contains(string(r.Body), id) {
 		t.Errorf("the queue shows other staff her message id: %s", r.Body)
 	}
-	if r := e.do(RoleStaff, "GET", "/v1/callbacks", nil); !strings.Contains(string(r.Body), id) {
+	if r := e.do(auth.RoleStaff, "GET", "/v1/callbacks", nil); !strings.Contains(string(r.Body), id) {
 		t.Errorf("her caseworker does not see it: %s", r.Body)
 	}
 	if r := e.as(other, "POST", fmt.Sprintf("/v1/callbacks/%d/complete", f.task), map[string]any{"outcome": "no_answer"}); r.Status != 200 || strings.Contains(string(r.Body), id) {
@@ -450,7 +452,7 @@ func TestOtherStaffSeeOnlyWhatTheWorkNeeds(t *testing.T) {
 		}
 	}
 	// Her caseworker reassigns her to a colleague: allowed.
-	if r := e.do(RoleStaff, "PATCH", "/v1/participants/"+f.code, map[string]any{"caseworker": "other-staff"}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+f.code, map[string]any{"caseworker": "other-staff"}); r.Status != 200 {
 		t.Fatalf("caseworker reassigns: %d %s", r.Status, r.Body)
 	}
 	if r := e.as(other, "GET", "/v1/participants/"+f.code+"/consents", nil); r.Status != 200 {
@@ -467,13 +469,13 @@ func TestDuressResolveNeedsNoteAndCaseworker(t *testing.T) {
 	if r := e.as(e.tok[relOther], "POST", path, map[string]any{"outcome": "safe", "note": "she is fine, I checked"}); r.Status != 403 {
 		t.Fatalf("other staff: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "POST", path, map[string]any{"outcome": "safe"}); r.Status != 422 || r.errCode(t) != "note_required" {
+	if r := e.do(auth.RoleStaff, "POST", path, map[string]any{"outcome": "safe"}); r.Status != 422 || r.errCode(t) != "note_required" {
 		t.Fatalf("no note: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "POST", path, map[string]any{"outcome": "safe", "note": "call her on 612 345 678"}); r.Status != 422 || r.errCode(t) != "contact_details_in_text" {
+	if r := e.do(auth.RoleStaff, "POST", path, map[string]any{"outcome": "safe", "note": "call her on 612 345 678"}); r.Status != 422 || r.errCode(t) != "contact_details_in_text" {
 		t.Fatalf("number in note: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "POST", path, map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "POST", path, map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); r.Status != 200 {
 		t.Fatalf("caseworker with note: %d %s", r.Status, r.Body)
 	}
 }
@@ -506,18 +508,18 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 		return n
 	}
 	// The third refusal for access within an hour alerted the supervisor, once.
-	if n := notices(noticeRevealForbidden); n != 1 {
+	if n := notices(participant.NoticeRevealForbidden); n != 1 {
 		t.Fatalf("access refusals: %d notices", n)
 	}
 	for i, c := range codes[:5] {
 		if r := reveal(e.tok[relCaseworker], c); r.Status != 200 {
 			t.Fatalf("reveal %d: %d %s", i, r.Status, r.Body)
 		}
-		if i == 1 && notices(noticeRevealBurst) != 0 {
+		if i == 1 && notices(participant.NoticeRevealBurst) != 0 {
 			t.Fatal("notice before the burst")
 		}
-		if i == 2 && notices(noticeRevealBurst) != 1 { // the third within an hour: one supervisor alerted
-			t.Fatalf("burst: %d notices", notices(noticeRevealBurst))
+		if i == 2 && notices(participant.NoticeRevealBurst) != 1 { // the third within an hour: one supervisor alerted
+			t.Fatalf("burst: %d notices", notices(participant.NoticeRevealBurst))
 		}
 	}
 	r := reveal(e.tok[relCaseworker], codes[5])
@@ -525,11 +527,11 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 		!strings.Contains(r.json(t)["error"].(map[string]any)["message"].(string), "a supervisor can reveal it") {
 		t.Fatalf("over budget: %d %s", r.Status, r.Body)
 	}
-	if notices(noticeRevealBudget) != 1 {
-		t.Fatalf("budget reached: %d notices", notices(noticeRevealBudget))
+	if notices(participant.NoticeRevealBudget) != 1 {
+		t.Fatalf("budget reached: %d notices", notices(participant.NoticeRevealBudget))
 	}
 	reveal(e.tok[relCaseworker], codes[5])
-	if notices(noticeRevealBudget) != 1 {
+	if notices(participant.NoticeRevealBudget) != 1 {
 		t.Fatal("a second refusal alerted again")
 	}
 	// A supervisor still can.
@@ -569,7 +571,7 @@ func TestFreeTextFieldsRefuseContactDetails(t *testing.T) {
 		{"/v1/users", "POST", map[string]any{"name": "612345678", "role": "staff"}, "invalid_user_name"},
 		{"/v1/participants/" + f.code + "/erase-content", "POST", map[string]any{"reason": "she lives at Calle Mayor 5"}, "reason_has_number"},
 	} {
-		r := e.do(RoleAdmin, c.method, c.path, c.body)
+		r := e.do(auth.RoleAdmin, c.method, c.path, c.body)
 		if r.Status != 422 || r.errCode(t) != c.code {
 			t.Errorf("%s %s %v: %d %s", c.method, c.path, c.body, r.Status, r.Body)
 		}
@@ -580,7 +582,7 @@ func TestFreeTextFieldsRefuseContactDetails(t *testing.T) {
 		}
 	}
 	// A form reference is what staff should write.
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/consents", map[string]any{"channel": "voice", "evidence": "signed form F-2026-115, filed", "notice_language": "es"}); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+f.code+"/consents", map[string]any{"channel": "voice", "evidence": "signed form F-2026-115, filed", "notice_language": "es"}); r.Status != 201 {
 		t.Fatalf("form reference: %d %s", r.Status, r.Body)
 	}
 }
@@ -624,7 +626,7 @@ func TestNulAndControlCharactersNever500(t *testing.T) {
 	for _, bad := range []string{"\x00", "a\x1b[2K", "\u202e", "\u200b", "\u0085", "x\ny"} {
 		for _, p := range places {
 			// Inside the text: leading and trailing white space is trimmed.
-			r := e.do(RoleAdmin, p.method, p.path, p.body("a"+bad+"b"))
+			r := e.do(auth.RoleAdmin, p.method, p.path, p.body("a"+bad+"b"))
 			if r.Status != 422 || (r.errCode(t) != "invalid_text" && r.errCode(t) != "invalid_user_name") {
 				t.Errorf("%s %s with %q: %d %s", p.method, p.path, bad, r.Status, r.Body)
 			}
@@ -636,7 +638,7 @@ func TestNulAndControlCharactersNever500(t *testing.T) {
 			if strings.HasSuffix(q, "/disable") {
 				method = "POST"
 			}
-			if r := e.do(RoleAdmin, method, q, nil); r.Status != 422 || r.errCode(t) != "invalid_text" {
+			if r := e.do(auth.RoleAdmin, method, q, nil); r.Status != 422 || r.errCode(t) != "invalid_text" {
 				t.Errorf("%s %q: %d %s", method, q, r.Status, r.Body)
 			}
 		}
@@ -668,12 +670,12 @@ func TestUserNameRules(t *testing.T) {
 		"+34612345678":            "invalid_user_name",
 		strings.Repeat("é", 65):   "invalid_user_name",
 	} {
-		r := e.do(RoleAdmin, "POST", "/v1/users", map[string]any{"name": name, "role": "admin"})
+		r := e.do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": name, "role": "admin"})
 		if r.Status/100 != 4 || r.errCode(t) != code {
 			t.Errorf("%q: %d %s, want %s", name, r.Status, r.Body, code)
 		}
 	}
-	if r := e.do(RoleAdmin, "POST", "/v1/users", map[string]any{"name": strings.Repeat("é", 64), "role": "staff"}); r.Status != 201 {
+	if r := e.do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": strings.Repeat("é", 64), "role": "staff"}); r.Status != 201 {
 		t.Errorf("64 characters (128 bytes): %d %s", r.Status, r.Body)
 	}
 }
@@ -698,20 +700,20 @@ func TestAPIHeadersOnEveryRoute(t *testing.T) {
 		path := repl.Replace(rt.Path)
 		if rt.Path == "/v1/audit/export" {
 			// The export is a download (text/csv or NDJSON); it still must not be cached.
-			r := e.do(RoleSupervisor, rt.Method, path, nil)
+			r := e.do(auth.RoleSupervisor, rt.Method, path, nil)
 			if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
 				t.Errorf("export headers %v", r.Header)
 			}
 			continue
 		}
-		for _, role := range []Role{"", RoleStaff, RoleAdmin} {
+		for _, role := range []auth.Role{"", auth.RoleStaff, auth.RoleAdmin} {
 			check(fmt.Sprintf("%s %s as %q", rt.Method, path, role), e.do(role, rt.Method, path, nil))
 		}
 	}
-	check("unknown /v1 route", e.do(RoleStaff, "GET", "/v1/nowhere", nil))
-	check("wrong method", e.do(RoleStaff, "PUT", "/v1/participants", nil))
+	check("unknown /v1 route", e.do(auth.RoleStaff, "GET", "/v1/nowhere", nil))
+	check("wrong method", e.do(auth.RoleStaff, "PUT", "/v1/participants", nil))
 	// A trailing slash is not redirected (gin would answer without them).
-	r := e.do(RoleStaff, "GET", "/v1/participants/", nil)
+	r := e.do(auth.RoleStaff, "GET", "/v1/participants/", nil)
 	check("trailing slash", r)
 	if r.Status != 404 || r.errCode(t) != "not_found" {
 		t.Errorf("trailing slash: %d %s", r.Status, r.Body)
@@ -724,18 +726,18 @@ func TestTokenHardening(t *testing.T) {
 	e := newLP(t)
 	ctx := context.Background()
 	// Disabled and unknown tokens get the same answer.
-	disabled, _ := AddUser(ctx, e.db, SystemActor("test"), "leaver", RoleStaff)
-	if err := DisableUser(ctx, e.db, SystemActor("test"), "leaver"); err != nil {
+	disabled, _ := AddUser(ctx, e.db, auth.SystemActor("test"), "leaver", auth.RoleStaff)
+	if err := DisableUser(ctx, e.db, auth.SystemActor("test"), "leaver"); err != nil {
 		t.Fatal(err)
 	}
-	expiring, _ := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "temp-worker", Role: RoleStaff, ExpiresIn: 90 * 24 * time.Hour})
+	expiring, _ := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 90 * 24 * time.Hour})
 	if r := e.as(expiring, "GET", "/v1/participants", nil); r.Status != 200 {
 		t.Fatalf("expiring token before expiry: %d", r.Status)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'temp-worker'`)
-	e.srv.tokens.purge()
+	e.srv.tokens.Forget()
 	bodies := map[string]bool{}
-	for _, tok := range []string{disabled, NewToken(), expiring, "garbage"} {
+	for _, tok := range []string{disabled, auth.NewToken(), expiring, "garbage"} {
 		r := e.as(tok, "GET", "/v1/participants", nil)
 		if r.Status != 401 {
 			t.Fatalf("token: %d %s", r.Status, r.Body)
@@ -747,9 +749,9 @@ func TestTokenHardening(t *testing.T) {
 	}
 	// Ten failures per address, then 429 before any lookup.
 	for i := 0; i < 20; i++ {
-		e.as(NewToken(), "GET", "/v1/participants", nil)
+		e.as(auth.NewToken(), "GET", "/v1/participants", nil)
 	}
-	r := e.as(NewToken(), "GET", "/v1/participants", nil)
+	r := e.as(auth.NewToken(), "GET", "/v1/participants", nil)
 	if r.Status != 429 || r.errCode(t) != "too_many_attempts" || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("throttle: %d %s", r.Status, r.Body)
 	}
@@ -760,31 +762,31 @@ func TestTokenHardening(t *testing.T) {
 	// Another address is not affected.
 	req := httptest.NewRequest("GET", "/v1/participants", nil)
 	req.RemoteAddr = "198.51.100.7:4000"
-	req.Header.Set("Authorization", "Bearer "+e.tokens[RoleStaff])
+	req.Header.Set("Authorization", "Bearer "+e.tokens[auth.RoleStaff])
 	w := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(w, req)
 	if w.Code != 200 {
 		t.Fatalf("other address: %d", w.Code)
 	}
 	// The last active admin cannot be disabled.
-	e.srv.authThrottle = newAuthThrottle()
-	if r := e.do(RoleAdmin, "POST", "/v1/users/admin-user/disable", nil); r.Status != 409 || r.errCode(t) != "last_admin" {
+	if r := e.do(auth.RoleAdmin, "POST", "/v1/users/admin-user/disable", nil); r.Status != 409 || r.errCode(t) != "last_admin" {
 		t.Fatalf("last admin: %d %s", r.Status, r.Body)
 	}
 	// Rotation: a new token works, the old one does not, the user stays.
-	old := e.tokens[RoleSupervisor]
-	r = e.do(RoleAdmin, "POST", "/v1/users/supervisor-user/rotate-token", map[string]any{"expires": "30d"})
+	old := e.tokens[auth.RoleSupervisor]
+	r = e.do(auth.RoleAdmin, "POST", "/v1/users/supervisor-user/rotate-token", map[string]any{"expires": "30d"})
 	if r.Status != 200 || r.json(t)["expires_at"] == nil {
 		t.Fatalf("rotate: %d %s", r.Status, r.Body)
 	}
 	fresh := r.json(t)["token"].(string)
-	if r := e.as(old, "GET", "/v1/participants", nil); r.Status != 401 {
-		t.Fatalf("old token: %d", r.Status)
+	// From an address that has not failed (this one is throttled by now).
+	if code := reqFrom(e.env, "198.51.100.8:4000", "", old); code != 401 {
+		t.Fatalf("old token: %d", code)
 	}
 	if r := e.as(fresh, "GET", "/v1/audit", nil); r.Status != 200 {
 		t.Fatalf("new token: %d %s", r.Status, r.Body)
 	}
-	users := e.do(RoleAdmin, "GET", "/v1/users", nil).json(t)["items"].([]any)
+	users := e.do(auth.RoleAdmin, "GET", "/v1/users", nil).json(t)["items"].([]any)
 	for _, u := range users {
 		if m := u.(map[string]any); m["name"] == "temp-worker" && m["expires_at"] == nil {
 			t.Fatalf("users list without expiry: %v", m)
@@ -797,11 +799,11 @@ func TestTokenHardening(t *testing.T) {
 func TestNoCallerDataEchoed(t *testing.T) {
 	e := newLP(t)
 	f := e.fixture()
-	r := e.do(RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "phone_612345678": "x"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "phone_612345678": "x"})
 	if r.Status != 422 || r.errCode(t) != "unknown_field" || strings.Contains(string(r.Body), "612345678") {
 		t.Fatalf("unknown field: %d %s", r.Status, r.Body)
 	}
-	r = e.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": f.code, "template": "x", "params": map[string]any{"612345678": 5}})
+	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": f.code, "template": "x", "params": map[string]any{"612345678": 5}})
 	if r.Status/100 != 4 || strings.Contains(string(r.Body), "612345678") {
 		t.Fatalf("wrong type under a caller's key: %d %s", r.Status, r.Body)
 	}
@@ -812,7 +814,7 @@ func TestNoCallerDataEchoed(t *testing.T) {
 		"3f2b8c1e-4d5a-4b6c-9e8f_1a2b3c4d5e6f": false, "{3f2b8c1e-4d5a-4b6c-9e8f-1a2b3c4d5e6f}": false,
 		"A1B2C3D4E5F6A7B8": false, "g1b2c3d4e5f6a7b8": false, "call 612 345 678": false,
 	} {
-		r := e.do(RoleStaff, "POST", "/v1/participants/"+f.code+"/reveal-phone", map[string]any{"reason": "calling her about the visit"}, "X-Request-Id", id)
+		r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+f.code+"/reveal-phone", map[string]any{"reason": "calling her about the visit"}, "X-Request-Id", id)
 		if got := r.Header.Get("X-Request-Id"); (got == id) != kept {
 			t.Errorf("request id %q answered as %q", id, got)
 		}
@@ -827,7 +829,7 @@ func TestNoCallerDataEchoed(t *testing.T) {
 	// anyone may hear it at all: TestNumberRefusalsAreBudgeted).
 	b := maria()
 	b["phone"] = f.phone
-	if r := e.do(RoleStaff, "POST", "/v1/participants", b); r.Status != 409 || r.errCode(t) != "duplicate_phone" {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants", b); r.Status != 409 || r.errCode(t) != "duplicate_phone" {
 		t.Fatalf("caseworker: %d %s", r.Status, r.Body)
 	}
 	r = e.as(e.tok[relOther], "POST", "/v1/participants", b)
@@ -862,7 +864,7 @@ func TestNumberRefusalsAreBudgeted(t *testing.T) {
 	}
 	notices := func() int {
 		var n int
-		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, noticeNumberProbe).Scan(&n)
+		e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = $1`, participant.NoticeNumberProbe).Scan(&n)
 		return n
 	}
 	for i, r := range []resp{create(f.phone), patchWA(f.phone), create(f.phone)} {
@@ -906,7 +908,7 @@ func TestNumberRefusalsAreBudgeted(t *testing.T) {
 // /v1/dev/sink exists only on a sink instance, and reading it is audited.
 func TestSinkNeverDelivers(t *testing.T) {
 	p := newPipeline(t)
-	if r := p.do(RoleStaff, "GET", "/v1/dev/sink", nil); r.Status != 404 {
+	if r := p.do(auth.RoleStaff, "GET", "/v1/dev/sink", nil); r.Status != 404 {
 		t.Fatalf("dev sink without --sink: %d", r.Status)
 	}
 	p.stop()
@@ -917,7 +919,7 @@ func TestSinkNeverDelivers(t *testing.T) {
 	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
 	p.start()
 	code := p.consentingParticipant("+34 612 777 001", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta el martes"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta el martes"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
@@ -927,7 +929,7 @@ func TestSinkNeverDelivers(t *testing.T) {
 			t.Fatalf("history says delivered: %v", m["history"])
 		}
 	}
-	items := p.do(RoleStaff, "GET", "/v1/dev/sink", nil)
+	items := p.do(auth.RoleStaff, "GET", "/v1/dev/sink", nil)
 	if items.Status != 200 || strings.Contains(string(items.Body), "612777001") || !strings.Contains(string(items.Body), "•") {
 		t.Fatalf("dev sink: %d %s", items.Status, items.Body)
 	}
@@ -936,14 +938,14 @@ func TestSinkNeverDelivers(t *testing.T) {
 	}
 	// The access rule holds on the sink too: another staff member sees
 	// none of her messages; a supervisor sees them.
-	other, err := AddUser(context.Background(), p.db, SystemActor("test"), "other-staff", RoleStaff)
+	other, err := AddUser(context.Background(), p.db, auth.SystemActor("test"), "other-staff", auth.RoleStaff)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := p.as(other, "GET", "/v1/dev/sink", nil); r.Status != 200 || len(r.json(t)["items"].([]any)) != 0 {
 		t.Fatalf("dev sink as other staff: %d %s", r.Status, r.Body)
 	}
-	if r := p.do(RoleSupervisor, "GET", "/v1/dev/sink", nil); len(r.json(t)["items"].([]any)) != 1 {
+	if r := p.do(auth.RoleSupervisor, "GET", "/v1/dev/sink", nil); len(r.json(t)["items"].([]any)) != 1 {
 		t.Fatalf("dev sink as a supervisor: %s", r.Body)
 	}
 }
@@ -1008,7 +1010,7 @@ func TestRevokeOutsideHerTeamAnswersTheStateOnly(t *testing.T) {
 		}
 	}
 	// Her caseworker gets the whole ledger, as before.
-	r = e.do(RoleStaff, "DELETE", "/v1/participants/"+f.code+"/consents/voice", map[string]any{"reason": "she asked us again"})
+	r = e.do(auth.RoleStaff, "DELETE", "/v1/participants/"+f.code+"/consents/voice", map[string]any{"reason": "she asked us again"})
 	if r.Status != 200 || r.json(t)["history"] == nil {
 		t.Fatalf("caseworker revoke: %d %s", r.Status, r.Body)
 	}
@@ -1021,7 +1023,7 @@ func TestEscalationReadsOutsideHerTeamAreLimited(t *testing.T) {
 	e := newLP(t)
 	f := e.fixture()
 	note := "she moved to the shelter with her child"
-	if r := e.do(RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/resolve", map[string]any{"outcome": "emergency_services", "note": note}); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/resolve", map[string]any{"outcome": "emergency_services", "note": note}); r.Status != 200 {
 		t.Fatalf("resolve: %d %s", r.Status, r.Body)
 	}
 	other := e.tok[relOther]
@@ -1076,7 +1078,7 @@ func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
 		t.Fatal("a colleague's acknowledgement stopped the ladder")
 	}
 	var notified []string
-	rows, _ := e.db.Query(`SELECT u.name FROM staff_notices n JOIN users u ON u.id = n.user_id WHERE n.notice = $1 ORDER BY u.name`, noticeAckOutsideTeam)
+	rows, _ := e.db.Query(`SELECT u.name FROM staff_notices n JOIN users u ON u.id = n.user_id WHERE n.notice = $1 ORDER BY u.name`, participant.NoticeAckOutsideTeam)
 	for rows.Next() {
 		var n string
 		rows.Scan(&n)
@@ -1106,7 +1108,7 @@ func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
 		t.Fatalf("supervisor alerts: %d", alerts)
 	}
 	// Her caseworker acknowledges: the ladder stops.
-	if r := e.do(RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/ack", nil); r.Status != 200 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/escalations/"+f.escalation+"/ack", nil); r.Status != 200 {
 		t.Fatalf("caseworker ack: %d %s", r.Status, r.Body)
 	}
 	if st, next := state(); st != "acknowledged" || next != nil {
@@ -1155,18 +1157,18 @@ func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
 	b := maria()
 	b["phone"] = "+34612999100"
 	notHers := e.as(e.tok[relOther], "POST", "/v1/participants", b).json(t)["code"].(string)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+notHers+"/reveal-phone", reason); r.Status != 403 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+notHers+"/reveal-phone", reason); r.Status != 403 {
 		t.Fatalf("forbidden reveal: %d", r.Status)
 	}
 	for i, c := range mine[:5] {
-		if r := e.do(RoleStaff, "POST", "/v1/participants/"+c+"/reveal-phone", reason); r.Status != 200 {
+		if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+c+"/reveal-phone", reason); r.Status != 200 {
 			t.Fatalf("reveal %d: %d", i, r.Status)
 		}
 		// Out of the burst window (an hour), inside the day.
 		e.db.Exec(`UPDATE audit_events SET occurred_at = now() - interval '2 hours' WHERE action IN ('phone.revealed','phone.reveal_refused')`)
 	}
 	e.db.Exec(`DELETE FROM staff_notices`)
-	r := e.do(RoleStaff, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
 	var n int
 	e.db.QueryRow(`SELECT count(*) FROM staff_notices WHERE notice = 'reveal_budget'`).Scan(&n)
 	if r.Status != 429 || n != 1 {
@@ -1174,16 +1176,16 @@ func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
 	}
 	// A supervisor at her own limit is not told to ask a supervisor.
 	for _, c := range mine[:5] {
-		e.do(RoleSupervisor, "POST", "/v1/participants/"+c+"/reveal-phone", reason)
+		e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+c+"/reveal-phone", reason)
 	}
-	r = e.do(RoleSupervisor, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
+	r = e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+mine[5]+"/reveal-phone", reason)
 	if msg := r.json(t)["error"].(map[string]any)["message"].(string); r.Status != 429 || !strings.Contains(msg, "another supervisor") {
 		t.Errorf("supervisor over budget: %d %s", r.Status, r.Body)
 	}
 	// GATEWAY_REVEAL_DAILY_BUDGET=0: no reveals, for anyone.
 	none := newEnvWith(t, Config{RevealDailyBudget: new(0)})
 	code := none.createParticipant(maria())
-	for _, role := range []Role{RoleStaff, RoleSupervisor} {
+	for _, role := range []auth.Role{auth.RoleStaff, auth.RoleSupervisor} {
 		if r := none.do(role, "POST", "/v1/participants/"+code+"/reveal-phone", reason); r.Status != 403 || r.errCode(t) != "reveals_disabled" {
 			t.Errorf("budget 0, %s: %d %s", role, r.Status, r.Body)
 		}
@@ -1195,7 +1197,7 @@ func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
 func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 	e := newLP(t)
 	ctx := context.Background()
-	tok, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "temp-worker", Role: RoleStaff, ExpiresIn: 24 * time.Hour})
+	tok, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1218,7 +1220,7 @@ func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 		t.Fatalf("shorter: %d %s", r.Status, r.Body)
 	}
 	// An admin may extend it.
-	r = e.do(RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", map[string]any{"expires": "90d"})
+	r = e.do(auth.RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", map[string]any{"expires": "90d"})
 	if r.Status != 200 {
 		t.Fatalf("admin: %d %s", r.Status, r.Body)
 	}
@@ -1227,17 +1229,17 @@ func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 func TestRotatingAnExpiredTokenNeedsALifetime(t *testing.T) {
 	e := newLP(t)
 	ctx := context.Background()
-	if _, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "temp-worker", Role: RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
+	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'temp-worker'`)
-	if _, _, err := RotateToken(ctx, e.db, SystemActor("test"), "temp-worker", 0); err == nil || errs.Code(err) != "token_expired" {
+	if _, _, err := RotateToken(ctx, e.db, auth.SystemActor("test"), "temp-worker", 0); err == nil || errs.Code(err) != "token_expired" {
 		t.Fatalf("rotation of an expired token without a lifetime: %v", err)
 	}
-	if r := e.do(RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", nil); r.Status != 422 || r.errCode(t) != "token_expired" {
+	if r := e.do(auth.RoleAdmin, "POST", "/v1/users/temp-worker/rotate-token", nil); r.Status != 422 || r.errCode(t) != "token_expired" {
 		t.Fatalf("API: %d %s", r.Status, r.Body)
 	}
-	tok, _, err := RotateToken(ctx, e.db, SystemActor("test"), "temp-worker", 30*24*time.Hour)
+	tok, _, err := RotateToken(ctx, e.db, auth.SystemActor("test"), "temp-worker", 30*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1257,15 +1259,15 @@ func TestLastAdminUnderRaces(t *testing.T) {
 		// while a third request rotates a user another one disables.
 		e.db.Exec(`UPDATE users SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL`)
 		a, b, victim := fmt.Sprintf("admin-a%d", round), fmt.Sprintf("admin-b%d", round), e.victim()
-		tokA, err := AddUser(ctx, e.db, SystemActor("test"), a, RoleAdmin)
+		tokA, err := AddUser(ctx, e.db, auth.SystemActor("test"), a, auth.RoleAdmin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokB, err := AddUser(ctx, e.db, SystemActor("test"), b, RoleAdmin)
+		tokB, err := AddUser(ctx, e.db, auth.SystemActor("test"), b, auth.RoleAdmin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.srv.tokens.purge()
+		e.srv.tokens.Forget()
 		var wg sync.WaitGroup
 		codes := make([]int, 4)
 		for i, c := range []struct{ tok, path string }{
@@ -1297,12 +1299,12 @@ func TestLastAdminUnderRaces(t *testing.T) {
 	// An admin whose token has expired is not the other active admin.
 	e.db.Exec(`UPDATE users SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL`)
 	e.db.Exec(`UPDATE users SET disabled_at = NULL WHERE name = 'admin-user'`)
-	if _, err := AddUserWith(ctx, e.db, SystemActor("test"), NewUser{Name: "admin-c", Role: RoleAdmin, ExpiresIn: time.Hour}); err != nil {
+	if _, err := AddUserWith(ctx, e.db, auth.SystemActor("test"), auth.NewUser{Name: "admin-c", Role: auth.RoleAdmin, ExpiresIn: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Exec(`UPDATE users SET expires_at = now() - interval '1 minute' WHERE name = 'admin-c'`)
-	e.srv.tokens.purge()
-	if r := e.do(RoleAdmin, "POST", "/v1/users/admin-user/disable", nil); r.Status != 409 || r.errCode(t) != "last_admin" {
+	e.srv.tokens.Forget()
+	if r := e.do(auth.RoleAdmin, "POST", "/v1/users/admin-user/disable", nil); r.Status != 409 || r.errCode(t) != "last_admin" {
 		t.Fatalf("the other admin's token has expired: %d %s", r.Status, r.Body)
 	}
 }
@@ -1327,28 +1329,28 @@ func reqFrom(e *env, remote, xff, token string) int {
 func TestThrottleNeverRefusesAValidToken(t *testing.T) {
 	e := newLP(t)
 	for i := range 12 {
-		reqFrom(e.env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), NewToken())
+		reqFrom(e.env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), auth.NewToken())
 	}
-	if code := reqFrom(e.env, "10.0.0.1:5001", "", NewToken()); code != 429 {
+	if code := reqFrom(e.env, "10.0.0.1:5001", "", auth.NewToken()); code != 429 {
 		t.Fatalf("guesses from the proxy's address are not throttled: %d", code)
 	}
-	e.srv.tokens.purge()
+	e.srv.tokens.Forget()
 	if code := reqFrom(e.env, "10.0.0.1:5001", "198.51.100.2", e.tok[relCaseworker]); code != 200 {
 		t.Errorf("valid token behind the same proxy: %d", code)
 	}
-	fresh, err := AddUser(context.Background(), e.db, SystemActor("test"), "new-colleague", RoleStaff)
+	fresh, err := AddUser(context.Background(), e.db, auth.SystemActor("test"), "new-colleague", auth.RoleStaff)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.tokenIndex.stale() // as after a second: the index reloads on the next miss
+	e.srv.tokens.Reload() // as after a second: the index reloads on the next miss
 	if code := reqFrom(e.env, "10.0.0.1:5002", "", fresh); code != 200 {
 		t.Errorf("a new valid token from the throttled address: %d", code)
 	}
 	// A disabled token from it is throttled like any failure.
-	if err := DisableUser(context.Background(), e.db, SystemActor("test"), "new-colleague"); err != nil {
+	if err := DisableUser(context.Background(), e.db, auth.SystemActor("test"), "new-colleague"); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.tokens.purge()
+	e.srv.tokens.Forget()
 	if code := reqFrom(e.env, "10.0.0.1:5002", "", fresh); code != 429 {
 		t.Errorf("a disabled token from the throttled address: %d", code)
 	}
@@ -1360,49 +1362,15 @@ func TestThrottleKeysIPv6By64(t *testing.T) {
 	e := newLP(t)
 	throttled := 0
 	for i := range 30 {
-		if reqFrom(e.env, fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", NewToken()) == 429 {
+		if reqFrom(e.env, fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", auth.NewToken()) == 429 {
 			throttled++
 		}
 	}
 	if throttled != 20 {
 		t.Errorf("30 bad tokens from one /64: %d throttled, want 20", throttled)
 	}
-	if code := reqFrom(e.env, "[2001:db8:1:3::1]:4000", "", NewToken()); code != 401 {
+	if code := reqFrom(e.env, "[2001:db8:1:3::1]:4000", "", auth.NewToken()); code != 401 {
 		t.Errorf("the next /64: %d", code)
-	}
-	for in, want := range map[string]string{
-		"2001:db8:1:2:aaaa:bbbb:cccc:dddd": "2001:db8:1:2::/64", "::ffff:192.0.2.7": "192.0.2.7",
-		"192.0.2.7": "192.0.2.7", "fe80::1%eth0": "fe80::/64", "garbage": "garbage",
-	} {
-		if got := throttleKey(in); got != want {
-			t.Errorf("throttleKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-// Finding 10: the throttle's memory is bounded, least recently failed
-// first out, without sweeping the map under the lock.
-func TestThrottleIsBoundedLRU(t *testing.T) {
-	th := newAuthThrottle()
-	th.max = 1000
-	now := time.Now()
-	for range authBurst {
-		th.failed("10.9.9.9", now) // spent
-	}
-	for i := range 5000 {
-		th.failed(fmt.Sprintf("10.0.%d.%d", i>>8, i&255), now)
-		if i%100 == 0 {
-			th.failed("10.9.9.9", now) // recently used: kept
-		}
-	}
-	if len(th.m) != 1000 || th.lru.Len() != 1000 {
-		t.Fatalf("%d keys", len(th.m))
-	}
-	if !th.tripped("10.9.9.9", now) {
-		t.Error("a recently failing key was evicted")
-	}
-	if _, ok := th.m["10.0.0.1"]; ok {
-		t.Error("the oldest key was kept")
 	}
 }
 
@@ -1448,7 +1416,7 @@ func TestReasonsRefuseNumbersHoweverTyped(t *testing.T) {
 		"her new number is M-612-345-678",
 		"her new number is ٦١٢٣٤٥٦٧٨",
 	} {
-		r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason})
+		r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason})
 		if r.Status != 422 || r.errCode(t) != "reason_has_number" {
 			t.Errorf("%q: %d %s", reason, r.Status, r.Body)
 		}
@@ -1464,7 +1432,7 @@ func TestReasonsRefuseNumbersHoweverTyped(t *testing.T) {
 		"paper form 2026/114 says call first",
 		"she asked, Plaza Mayor meeting 3 times",
 	} {
-		if r := e.do(RoleSupervisor, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason}); r.Status != 200 {
+		if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/reveal-phone", map[string]any{"reason": reason}); r.Status != 200 {
 			t.Errorf("%q: %d %s", reason, r.Status, r.Body)
 		}
 	}
@@ -1482,7 +1450,7 @@ func TestUserNameLookalikesRefused(t *testing.T) {
 		"adrnin-user": "duplicate_user",
 		"ADMIN-USER":  "duplicate_user",
 	} {
-		r := e.do(RoleAdmin, "POST", "/v1/users", map[string]any{"name": name, "role": "staff"})
+		r := e.do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": name, "role": "staff"})
 		if r.Status/100 != 4 || r.errCode(t) != code {
 			t.Errorf("%q: %d %s, want %s", name, r.Status, r.Body, code)
 		}

@@ -11,6 +11,8 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -20,6 +22,17 @@ import (
 // landmark, an office that does not say what it is). Appointments name one
 // from this registry; nobody types a street address into a message, and a
 // shelter address is never stored.
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeDuplicateMeetingPoint  = "duplicate_meeting_point"
+	CodeMeetingPointNotNeutral = "meeting_point_not_neutral"
+)
+
+// The audit actions this file records.
+const (
+	ActionMeetingPointCreated = "meeting_point.created"
+)
 
 type meetingPointInput struct {
 	Name string `json:"name"`
@@ -49,23 +62,23 @@ func (s *Server) checkMeetingPointName(name string) (string, error) {
 	}
 	name = strings.Join(strings.Fields(name), " ")
 	if err := textcheck.Contact("name", name); err != nil {
-		return "", errs.Field("meeting_point_not_neutral", "name", "%s", errs.As(err).Message)
+		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "%s", errs.As(err).Message)
 	}
 	if name == "" {
-		return "", errs.Field("missing_field", "name", "name is required (a neutral public place such as \"Metro Sants, exit Carrer de Sants\")")
+		return "", errs.Field(errs.CodeMissingField, "name", "name is required (a neutral public place such as \"Metro Sants, exit Carrer de Sants\")")
 	}
 	if reason := templates.MonitoredProblem(name); reason != "" {
-		return "", errs.Field("meeting_point_not_neutral", "name", "a meeting point must be written in plain letters of one script (%s)", reason)
+		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "a meeting point must be written in plain letters of one script (%s)", reason)
 	}
 	if fs := s.filter.Scan(name); len(fs) > 0 {
-		return "", errs.Field("meeting_point_not_neutral", "name",
+		return "", errs.Field(CodeMeetingPointNotNeutral, "name",
 			"a meeting point must be the neutral name of a public place (metro, bus stop, landmark); this name contains %s content", fs[0].Category)
 	}
 	// The renderer's own checks (length, one line, no braces).
 	if _, err := s.catalog.Render(templates.RenderRequest{TemplateID: "appointment_reminder", Lang: "en", Variant: templates.Discreet,
 		Channel: "sms", TimeZone: "UTC", Params: map[string]string{"when": "2026-01-01T10:00:00Z", "place": name}}); err != nil {
 		e := errs.As(err)
-		return "", errs.Field("meeting_point_not_neutral", "name", "%s", e.Message)
+		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "%s", e.Message)
 	}
 	return name, nil
 }
@@ -80,7 +93,7 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 	switch in.Kind {
 	case "metro", "bus", "landmark", "office":
 	default:
-		httpx.Fail(c, errs.Field("invalid_option", "kind", "kind is metro, bus, landmark or office"))
+		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is metro, bus, landmark or office"))
 		return
 	}
 	name, err := s.checkMeetingPointName(in.Name)
@@ -88,18 +101,18 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	var out db.MeetingPoint
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}})
 		if errors.Is(err, sql.ErrNoRows) {
-			return errs.Field("duplicate_meeting_point", "name", "a meeting point with this name exists")
+			return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
 		}
 		if err != nil {
 			return err
 		}
 		out = mp
-		_, err = Append(ctx, q, a, AuditEvent{Action: "meeting_point.created", Details: map[string]any{"meeting_point_id": mp.ID, "kind": mp.Kind}})
+		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMeetingPointCreated, Details: map[string]any{"meeting_point_id": mp.ID, "kind": mp.Kind}})
 		return err
 	})
 	if err != nil {

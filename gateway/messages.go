@@ -19,10 +19,24 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
+)
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeIdempotencyReused = "idempotency_reused"
+	CodeInvalidParam      = "invalid_param"
+)
+
+// The audit actions this file records.
+const (
+	ActionMessageRefused = "message.refused"
 )
 
 // Message statuses. A message moves forward only, by the ranks of
@@ -119,18 +133,18 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 		return out, err
 	}
 	if (in.Template == "") == (in.Body == "") {
-		return out, errs.Field("missing_field", "template", "give either template (with params) or body (free text), not both")
+		return out, errs.Field(errs.CodeMissingField, "template", "give either template (with params) or body (free text), not both")
 	}
 	if in.Body == "" && len(in.ConfirmNames) > 0 {
-		return out, errs.Field("invalid_param", "confirm_names", "confirm_names go with free text, not with a template")
+		return out, errs.Field(CodeInvalidParam, "confirm_names", "confirm_names go with free text, not with a template")
 	}
 	if in.Body != "" && len(in.Params) > 0 {
-		return out, errs.Field("invalid_param", "params", "params go with a template, not with free text")
+		return out, errs.Field(CodeInvalidParam, "params", "params go with a template, not with free text")
 	}
 	if len(in.Body) > 1600 {
-		return out, errs.Field("invalid_param", "body", "free text is limited to 1600 bytes")
+		return out, errs.Field(CodeInvalidParam, "body", "free text is limited to 1600 bytes")
 	}
-	d := consent.Decide(profileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
+	d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
 	out.decision = d
 	if !d.Allowed {
 		return out, nil
@@ -214,7 +228,7 @@ type messageAccepted struct {
 
 func (s *Server) acceptMessage(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	body, ok := httpx.ReadBody(c)
 	if !ok {
 		return
@@ -223,7 +237,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	if len(idemKey) > 200 || textcheck.Chars("Idempotency-Key", idemKey) != nil {
 		// HTTP allows any byte but controls in a header value; PostgreSQL
 		// refuses invalid UTF-8 (and NUL) in text: refused here, not a 500.
-		httpx.Fail(c, errs.Field("invalid_parameter", "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
 		return
 	}
 	hash := sha256.Sum256(body)
@@ -238,7 +252,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	if in.Priority == "safety" {
 		prio = 1
 	} else if in.Priority != "" && in.Priority != "normal" {
-		httpx.Fail(c, errs.Field("invalid_parameter", "priority", "priority is normal or safety"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "priority", "priority is normal or safety"))
 		return
 	}
 	now := s.now()
@@ -252,7 +266,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		}
 		s.metrics.redecided.Inc()
 		if attempt == 3 {
-			err = errs.New("unavailable", "her record changed while the message was being written; try again")
+			err = errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
 			break
 		}
 	}
@@ -273,7 +287,7 @@ func (s *Server) acceptMessage(c *gin.Context) {
 }
 
 // newMessage builds the row of an accepted message and the answer.
-func (s *Server) newMessage(actor *Actor, f found, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
+func (s *Server) newMessage(actor *auth.Actor, f found, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
 	p, d := f.p, m.decision
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -320,16 +334,16 @@ var errStale = errors.New("participant data changed since it was read")
 // acceptance is then not written but returned as errStale, so a refusal is
 // always decided on fresh data, and the write itself refuses an acceptance
 // decided on data that has changed (AcceptMessages).
-func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
+func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
 	f, cached, err := s.lookup(ctx, in.Participant, fresh)
 	if err != nil {
-		if httpx.IsErr(err, "not_found") {
-			err = errs.Field("not_found", "participant", "participant not found")
+		if httpx.IsErr(err, errs.CodeNotFound) {
+			err = errs.Field(errs.CodeNotFound, "participant", "participant not found")
 		}
 		return 0, nil, err
 	}
 	p := f.p
-	if err := authorize(actor, p, actSend); err != nil {
+	if err := participant.Authorize(actor, p, participant.ActSend); err != nil {
 		if cached {
 			return 0, nil, errStale // she may have been assigned since
 		}
@@ -353,7 +367,7 @@ func (s *Server) accept(ctx context.Context, actor *Actor, in messageInput, prio
 		e := errs.New(d.Code, "%s", d.Reason)
 		status, resp = errs.Status(e), httpx.ErrorBody{Error: e}
 		write = func(q *db.Queries) error {
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "message.refused", ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionMessageRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
 			}}); err != nil {
 				return err
@@ -402,7 +416,7 @@ var errIdempotentRace = errors.New("idempotency key stored by a concurrent reque
 
 // storeIdempotent records the answer under the key in the same transaction
 // as the message, so a retry can never create a second message.
-func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *Actor, key string, hash []byte, status int, resp any) error {
+func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Actor, key string, hash []byte, status int, resp any) error {
 	if key == "" {
 		return nil
 	}
@@ -423,7 +437,7 @@ func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *Actor, k
 }
 
 // replayIdempotent answers from a stored key and reports whether it did.
-func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []byte) bool {
+func (s *Server) replayIdempotent(c *gin.Context, a *auth.Actor, key string, hash []byte) bool {
 	row, err := s.q.GetIdempotency(c.Request.Context(), db.GetIdempotencyParams{UserID: a.UserID, Key: key})
 	if errors.Is(err, sql.ErrNoRows) {
 		return false
@@ -433,7 +447,7 @@ func (s *Server) replayIdempotent(c *gin.Context, a *Actor, key string, hash []b
 		return true
 	}
 	if string(row.RequestHash) != string(hash) {
-		httpx.Fail(c, errs.Field("idempotency_reused", "Idempotency-Key", "this Idempotency-Key was used for a different request"))
+		httpx.Fail(c, errs.Field(CodeIdempotencyReused, "Idempotency-Key", "this Idempotency-Key was used for a different request"))
 		return true
 	}
 	body, err := s.keys.Open(keys.Body, row.Response)
@@ -454,7 +468,7 @@ func (s *Server) previewMessage(c *gin.Context) {
 	}
 	f, _, err := s.lookup(ctx, in.Participant, true)
 	if err == nil {
-		err = authorize(actorOf(c), f.p, actSend)
+		err = participant.Authorize(auth.ActorOf(c), f.p, participant.ActSend)
 	}
 	if err != nil {
 		httpx.Fail(c, err)
@@ -469,7 +483,7 @@ func (s *Server) previewMessage(c *gin.Context) {
 	if reds == nil {
 		reds = []redactionView{}
 	}
-	out := gin.H{"decision": viewDecision(m.decision), "redactions": reds}
+	out := gin.H{"decision": participant.ViewDecision(m.decision), "redactions": reds}
 	if m.decision.Allowed {
 		out["text"] = m.content.Text
 		out["template_id"] = m.templateID
@@ -545,7 +559,7 @@ func (s *Server) getMessage(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if err := authorize(actorOf(c), p, actView); err != nil {
+	if err := participant.Authorize(auth.ActorOf(c), p, participant.ActView); err != nil {
 		httpx.Fail(c, err)
 		return
 	}
@@ -567,7 +581,7 @@ func (s *Server) getMessage(c *gin.Context) {
 
 func (s *Server) listParticipantMessages(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -583,7 +597,7 @@ func (s *Server) listParticipantMessages(c *gin.Context) {
 		t, err1 := time.Parse(time.RFC3339Nano, ts)
 		id, err2 := uuid.Parse(idStr)
 		if !ok || err1 != nil || err2 != nil {
-			httpx.Fail(c, errs.Field("invalid_cursor", "cursor", "cursor is not one this API returned"))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidCursor, "cursor", "cursor is not one this API returned"))
 			return
 		}
 		params.BeforeCreated = sql.NullTime{Time: t, Valid: true}

@@ -25,7 +25,9 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/referral"
@@ -144,7 +146,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 	// x-role is the route group's guard: the role below it is refused
 	// before the handler runs; the role itself is not (a body of "{" stops
 	// every handler at its first read, so nothing changes).
-	below := map[string]Role{"supervisor": RoleStaff, "admin": RoleSupervisor}
+	below := map[string]auth.Role{"supervisor": auth.RoleStaff, "admin": auth.RoleSupervisor}
 	fill := strings.NewReplacer("{code}", "P-00000", "{id}", "1", "{name}", "nobody", "{channel}", "sms")
 	for r, op := range docd {
 		method, path, _ := strings.Cut(r, " ")
@@ -169,7 +171,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 				t.Errorf("%s as %s: %d %s, want 403 %q", r, lower, a.Status, a.Body, needs)
 			}
 		}
-		if a := e.do(Role(role), method, target, "{"); a.Status == 403 && strings.Contains(string(a.Body), "this needs the") {
+		if a := e.do(auth.Role(role), method, target, "{"); a.Status == 403 && strings.Contains(string(a.Body), "this needs the") {
 			t.Errorf("%s as %s (its x-role): %s", r, role, a.Body)
 		}
 	}
@@ -301,9 +303,9 @@ func TestOpenAPIRequestFields(t *testing.T) {
 	e := newEnv(t)
 	doc := loadOpenAPI(t, e)
 	for op, typ := range map[string]reflect.Type{
-		"POST /v1/participants":                     reflect.TypeFor[participantInput](),
-		"PATCH /v1/participants/{code}":             reflect.TypeFor[participantInput](),
-		"POST /v1/participants/{code}/consents":     reflect.TypeFor[grantInput](),
+		"POST /v1/participants":                     reflect.TypeFor[participant.ParticipantInput](),
+		"PATCH /v1/participants/{code}":             reflect.TypeFor[participant.ParticipantInput](),
+		"POST /v1/participants/{code}/consents":     reflect.TypeFor[participant.GrantInput](),
 		"POST /v1/messages":                         reflect.TypeFor[messageInput](),
 		"POST /v1/messages/preview":                 reflect.TypeFor[messageInput](),
 		"POST /v1/meeting-points":                   reflect.TypeFor[meetingPointInput](),
@@ -330,7 +332,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 // out: the server must refuse each with a documented 4xx error (a field the
 // document says is required is required by the code too).
 func refusedWithout(t *testing.T, e *env, doc *openapi3.T, check func(method, target string, r resp, want int) resp,
-	role Role, op, target string, body map[string]any) {
+	role auth.Role, op, target string, body map[string]any) {
 	t.Helper()
 	method, _, _ := strings.Cut(op, " ")
 	_, required := bodyFields(documented(doc)[op].RequestBody.Value.Content.Get("application/json").Schema.Value)
@@ -394,7 +396,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		reached[method+" "+validateAnswer(t, doc, method, target, r)] = true
 		return r
 	}
-	call := func(role Role, method, target string, body any, want int, hdr ...string) resp {
+	call := func(role auth.Role, method, target string, body any, want int, hdr ...string) resp {
 		t.Helper()
 		return check(method, target, e.do(role, method, target, body, hdr...), want)
 	}
@@ -405,26 +407,26 @@ func TestOpenAPIResponses(t *testing.T) {
 
 	// Participants, from the documented example.
 	p := example(t, doc, "POST /v1/participants", "sms_only")
-	code := call(RoleStaff, "POST", "/v1/participants", p, 201).json(t)["code"].(string)
+	code := call(auth.RoleStaff, "POST", "/v1/participants", p, 201).json(t)["code"].(string)
 	base := "/v1/participants/" + code
-	call(RoleStaff, "GET", "/v1/participants?limit=10", nil, 200)
-	call(RoleStaff, "GET", base, nil, 200)
-	call(RoleStaff, "PATCH", base, example(t, doc, "PATCH /v1/participants/{code}", "monitored"), 200)
+	call(auth.RoleStaff, "GET", "/v1/participants?limit=10", nil, 200)
+	call(auth.RoleStaff, "GET", base, nil, 200)
+	call(auth.RoleStaff, "PATCH", base, example(t, doc, "PATCH /v1/participants/{code}", "monitored"), 200)
 
 	// Consent, contactability, messages.
-	call(RoleStaff, "POST", base+"/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms"), 201)
-	call(RoleStaff, "GET", base+"/consents", nil, 200)
-	call(RoleStaff, "GET", base+"/contactability?channel=sms", nil, 200)
-	call(RoleStaff, "GET", "/v1/templates", nil, 200)
+	call(auth.RoleStaff, "POST", base+"/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms"), 201)
+	call(auth.RoleStaff, "GET", base+"/consents", nil, 200)
+	call(auth.RoleStaff, "GET", base+"/contactability?channel=sms", nil, 200)
+	call(auth.RoleStaff, "GET", "/v1/templates", nil, 200)
 	msg := example(t, doc, "POST /v1/messages", "template")
 	msg["participant"] = code
-	call(RoleStaff, "POST", "/v1/messages/preview", msg, 200)
+	call(auth.RoleStaff, "POST", "/v1/messages/preview", msg, 200)
 	free := example(t, doc, "POST /v1/messages/preview", "free_text")
 	free["participant"] = code
-	call(RoleStaff, "POST", "/v1/messages/preview", free, 200)
-	id := call(RoleStaff, "POST", "/v1/messages", msg, 202, "Idempotency-Key", "openapi-1").json(t)["id"].(string)
-	call(RoleStaff, "GET", "/v1/messages/"+id, nil, 200)
-	call(RoleStaff, "GET", base+"/messages", nil, 200)
+	call(auth.RoleStaff, "POST", "/v1/messages/preview", free, 200)
+	id := call(auth.RoleStaff, "POST", "/v1/messages", msg, 202, "Idempotency-Key", "openapi-1").json(t)["id"].(string)
+	call(auth.RoleStaff, "GET", "/v1/messages/"+id, nil, 200)
+	call(auth.RoleStaff, "GET", base+"/messages", nil, 200)
 
 	// Twilio: a status callback, her reply, a bad signature.
 	target := "/webhooks/twilio/status?m=" + id
@@ -433,55 +435,55 @@ func TestOpenAPIResponses(t *testing.T) {
 	check("POST", routeInbound, e.postHook(routeInbound, "", url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
 		"From": {"+34612345678"}, "To": {"+15005550006"}, "Body": {"ok"}, "NumMedia": {"0"}}, true), 200)
 	check("POST", routeInbound, e.postHook(routeInbound, "", url.Values{"Body": {"x"}}, false), 403)
-	inbox := call(RoleStaff, "GET", "/v1/inbox", nil, 200).json(t)["items"].([]any)
+	inbox := call(auth.RoleStaff, "GET", "/v1/inbox", nil, 200).json(t)["items"].([]any)
 	if len(inbox) != 1 {
 		t.Fatalf("inbox: %v", inbox)
 	}
-	call(RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%.0f/read", inbox[0].(map[string]any)["id"]), nil, 200)
+	call(auth.RoleStaff, "POST", fmt.Sprintf("/v1/inbox/%.0f/read", inbox[0].(map[string]any)["id"]), nil, 200)
 
 	// Safety: meeting points, appointments, check-ins, escalations.
-	call(RoleStaff, "POST", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro"), 201)
-	call(RoleStaff, "GET", "/v1/meeting-points", nil, 200)
+	call(auth.RoleStaff, "POST", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro"), 201)
+	call(auth.RoleStaff, "GET", "/v1/meeting-points", nil, 200)
 	appt := example(t, doc, "POST /v1/appointments", "session")
 	appt["participant"] = code
-	apptID := call(RoleStaff, "POST", "/v1/appointments", appt, 201).json(t)["id"].(string)
-	call(RoleStaff, "GET", "/v1/appointments?participant="+code, nil, 200)
-	call(RoleStaff, "PATCH", "/v1/appointments/"+apptID, example(t, doc, "PATCH /v1/appointments/{id}", "later"), 200)
-	call(RoleStaff, "DELETE", "/v1/appointments/"+apptID, nil, 200)
-	call(RoleStaff, "POST", base+"/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "every_three_days"), 200)
-	call(RoleStaff, "POST", base+"/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "twice_a_week"), 200)
-	call(RoleStaff, "GET", base+"/checkin-plan", nil, 200)
-	call(RoleStaff, "DELETE", base+"/checkin-plan", nil, 204)
-	call(RoleStaff, "GET", "/v1/escalations?status=open", nil, 200)
-	call(RoleStaff, "GET", "/v1/escalations/00000000-0000-0000-0000-000000000000", nil, 404)
-	call(RoleStaff, "POST", "/v1/escalations/00000000-0000-0000-0000-000000000000/ack", nil, 404)
+	apptID := call(auth.RoleStaff, "POST", "/v1/appointments", appt, 201).json(t)["id"].(string)
+	call(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil, 200)
+	call(auth.RoleStaff, "PATCH", "/v1/appointments/"+apptID, example(t, doc, "PATCH /v1/appointments/{id}", "later"), 200)
+	call(auth.RoleStaff, "DELETE", "/v1/appointments/"+apptID, nil, 200)
+	call(auth.RoleStaff, "POST", base+"/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "every_three_days"), 200)
+	call(auth.RoleStaff, "POST", base+"/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "twice_a_week"), 200)
+	call(auth.RoleStaff, "GET", base+"/checkin-plan", nil, 200)
+	call(auth.RoleStaff, "DELETE", base+"/checkin-plan", nil, 204)
+	call(auth.RoleStaff, "GET", "/v1/escalations?status=open", nil, 200)
+	call(auth.RoleStaff, "GET", "/v1/escalations/00000000-0000-0000-0000-000000000000", nil, 404)
+	call(auth.RoleStaff, "POST", "/v1/escalations/00000000-0000-0000-0000-000000000000/ack", nil, 404)
 
 	// Call-backs and the staff member's own phone.
-	call(RoleStaff, "GET", "/v1/callbacks", nil, 200)
-	call(RoleStaff, "POST", "/v1/callbacks/999999/claim", nil, 404)
-	call(RoleStaff, "PUT", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone"), 200)
-	call(RoleStaff, "GET", "/v1/me/phone", nil, 200)
-	call(RoleStaff, "DELETE", "/v1/me/phone", nil, 204)
+	call(auth.RoleStaff, "GET", "/v1/callbacks", nil, 200)
+	call(auth.RoleStaff, "POST", "/v1/callbacks/999999/claim", nil, 404)
+	call(auth.RoleStaff, "PUT", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone"), 200)
+	call(auth.RoleStaff, "GET", "/v1/me/phone", nil, 200)
+	call(auth.RoleStaff, "DELETE", "/v1/me/phone", nil, 204)
 
 	// Her number and her contents, with the documented reasons.
-	call(RoleStaff, "POST", base+"/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call"), 200)
-	call(RoleStaff, "POST", base+"/erase-content", example(t, doc, "POST /v1/participants/{code}/erase-content", "asked"), 200)
-	call(RoleStaff, "DELETE", base+"/consents/sms", example(t, doc, "DELETE /v1/participants/{code}/consents/{channel}", "asked"), 200)
+	call(auth.RoleStaff, "POST", base+"/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call"), 200)
+	call(auth.RoleStaff, "POST", base+"/erase-content", example(t, doc, "POST /v1/participants/{code}/erase-content", "asked"), 200)
+	call(auth.RoleStaff, "DELETE", base+"/consents/sms", example(t, doc, "DELETE /v1/participants/{code}/consents/{channel}", "asked"), 200)
 
 	// Users and tokens.
-	tok := call(RoleAdmin, "POST", "/v1/users", example(t, doc, "POST /v1/users", "caseworker"), 201).json(t)["token"].(string)
-	call(RoleAdmin, "GET", "/v1/users", nil, 200)
+	tok := call(auth.RoleAdmin, "POST", "/v1/users", example(t, doc, "POST /v1/users", "caseworker"), 201).json(t)["token"].(string)
+	call(auth.RoleAdmin, "GET", "/v1/users", nil, 200)
 	tok = call("", "POST", "/v1/me/rotate-token", example(t, doc, "POST /v1/me/rotate-token", "thirty_days"), 200,
 		"Authorization", "Bearer "+tok).json(t)["token"].(string)
-	call(RoleAdmin, "POST", "/v1/users/ana/rotate-token", example(t, doc, "POST /v1/users/{name}/rotate-token", "ninety_days"), 200)
-	call(RoleAdmin, "POST", "/v1/users/ana/disable", nil, 204)
+	call(auth.RoleAdmin, "POST", "/v1/users/ana/rotate-token", example(t, doc, "POST /v1/users/{name}/rotate-token", "ninety_days"), 200)
+	call(auth.RoleAdmin, "POST", "/v1/users/ana/disable", nil, 204)
 	call("", "GET", "/v1/templates", nil, 401, "Authorization", "Bearer "+tok)
 
 	// Call-backs and escalations that do not exist: the error shape.
-	call(RoleStaff, "POST", "/v1/callbacks/999999/release", nil, 404)
-	call(RoleStaff, "POST", "/v1/callbacks/999999/connect", nil, 503) // no voice provider here
-	call(RoleStaff, "POST", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached"), 404)
-	call(RoleStaff, "POST", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve",
+	call(auth.RoleStaff, "POST", "/v1/callbacks/999999/release", nil, 404)
+	call(auth.RoleStaff, "POST", "/v1/callbacks/999999/connect", nil, 503) // no voice provider here
+	call(auth.RoleStaff, "POST", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached"), 404)
+	call(auth.RoleStaff, "POST", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve",
 		example(t, doc, "POST /v1/escalations/{id}/resolve", "safe"), 404)
 	// Every voice webhook refuses an unsigned request.
 	for _, route := range []string{routeVoiceBridge, routeVoiceScreen, routeVoiceGate, routeVoiceDial, routeVoiceStatus,
@@ -491,16 +493,16 @@ func TestOpenAPIResponses(t *testing.T) {
 	// A test instance's sink.
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/v1/dev/sink", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[RoleStaff])
+	req.Header.Set("Authorization", "Bearer "+e.tokens[auth.RoleStaff])
 	sinkServer(t, e).Handler().ServeHTTP(w, req)
 	check("GET", "/v1/dev/sink", resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}, 200)
 
 	// The audit log.
-	call(RoleSupervisor, "GET", "/v1/audit?limit=5", nil, 200)
-	call(RoleSupervisor, "GET", "/v1/audit/export?format=jsonl&participant="+code, nil, 200)
-	call(RoleSupervisor, "GET", "/v1/audit/verify", nil, 200)
-	call(RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=x", nil, 400)
-	call(RoleSupervisor, "GET", base+"/contact-log", nil, 200)
+	call(auth.RoleSupervisor, "GET", "/v1/audit?limit=5", nil, 200)
+	call(auth.RoleSupervisor, "GET", "/v1/audit/export?format=jsonl&participant="+code, nil, 200)
+	call(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil, 200)
+	call(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=x", nil, 400)
+	call(auth.RoleSupervisor, "GET", base+"/contact-log", nil, 200)
 
 	// Referrals: a partner, a draft and its package; a package from the
 	// partner imported, decided, its receipt; the inbox's one refusal.
@@ -509,18 +511,18 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := call(RoleAdmin, "POST", "/v1/partners", string(card), 201).json(t)["id"].(float64)
+	pid := call(auth.RoleAdmin, "POST", "/v1/partners", string(card), 201).json(t)["id"].(float64)
 	pbase := fmt.Sprintf("/v1/partners/%d", int(pid))
-	call(RoleAdmin, "POST", pbase+"/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}, 200)
-	call(RoleAdmin, "GET", "/v1/partners", nil, 200)
+	call(auth.RoleAdmin, "POST", pbase+"/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}, 200)
+	call(auth.RoleAdmin, "GET", "/v1/partners", nil, 200)
 	draft := example(t, doc, "POST /v1/referrals", "referral")
 	draft["partner"] = int(pid)
-	sent := call(RoleStaff, "POST", "/v1/referrals", draft, 201).json(t)["referral"].(map[string]any)["id"].(float64)
+	sent := call(auth.RoleStaff, "POST", "/v1/referrals", draft, 201).json(t)["referral"].(map[string]any)["id"].(float64)
 	sbase := fmt.Sprintf("/v1/referrals/%d", int(sent))
-	call(RoleStaff, "GET", sbase+"/package", nil, 200)
-	call(RoleStaff, "GET", sbase, nil, 200)
-	call(RoleStaff, "POST", sbase+"/deliver", nil, 409) // no inbox URL on the card
-	call(RoleStaff, "GET", "/v1/referrals?direction=sent", nil, 200)
+	call(auth.RoleStaff, "GET", sbase+"/package", nil, 200)
+	call(auth.RoleStaff, "GET", sbase, nil, 200)
+	call(auth.RoleStaff, "POST", sbase+"/deliver", nil, 409) // no inbox URL on the card
+	call(auth.RoleStaff, "GET", "/v1/referrals?direction=sent", nil, 200)
 	f, err := referral.DecodeForm(mustJSON(t, draft["form"]))
 	if err != nil {
 		t.Fatal(err)
@@ -530,46 +532,46 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	octet := []string{"Content-Type", "application/octet-stream"}
-	rid := call(RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).json(t)["referral"].(map[string]any)["id"].(float64)
+	rid := call(auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).json(t)["referral"].(map[string]any)["id"].(float64)
 	rbase := fmt.Sprintf("/v1/referrals/%d", int(rid))
-	call(RoleStaff, "POST", rbase+"/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "redirect"), 200)
-	call(RoleStaff, "GET", rbase+"/receipt", nil, 200)
+	call(auth.RoleStaff, "POST", rbase+"/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "redirect"), 200)
+	call(auth.RoleStaff, "GET", rbase+"/receipt", nil, 200)
 	call("", "POST", "/v1/referrals/inbox", string(pkg), 422, octet...)
-	call(RoleAdmin, "DELETE", pbase, nil, 200)
+	call(auth.RoleAdmin, "DELETE", pbase, nil, 200)
 
 	// Every field the document marks required is refused when missing.
 	for _, c := range []struct {
-		role       Role
+		role       auth.Role
 		op, target string
 		body       map[string]any
 	}{
-		{RoleStaff, "POST /v1/participants", "/v1/participants", example(t, doc, "POST /v1/participants", "sms_only")},
-		{RoleStaff, "POST /v1/participants/{code}/consents", base + "/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms")},
-		{RoleStaff, "POST /v1/messages/preview", "/v1/messages/preview", msg},
-		{RoleStaff, "POST /v1/meeting-points", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro")},
-		{RoleStaff, "POST /v1/appointments", "/v1/appointments", appt},
-		{RoleStaff, "POST /v1/participants/{code}/checkin-plan", base + "/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "twice_a_week")},
-		{RoleStaff, "POST /v1/participants/{code}/reveal-phone", base + "/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call")},
-		{RoleStaff, "PUT /v1/me/phone", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone")},
-		{RoleStaff, "POST /v1/callbacks/{id}/complete", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached")},
-		{RoleStaff, "POST /v1/escalations/{id}/resolve", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
-		{RoleAdmin, "POST /v1/users", "/v1/users", map[string]any{"name": "bea", "role": "staff"}},
-		{RoleStaff, "POST /v1/referrals", "/v1/referrals", draft},
-		{RoleStaff, "POST /v1/referrals/{id}/decision", rbase + "/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "accept")},
-		{RoleAdmin, "POST /v1/partners/{id}/verify", pbase + "/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}},
+		{auth.RoleStaff, "POST /v1/participants", "/v1/participants", example(t, doc, "POST /v1/participants", "sms_only")},
+		{auth.RoleStaff, "POST /v1/participants/{code}/consents", base + "/consents", example(t, doc, "POST /v1/participants/{code}/consents", "sms")},
+		{auth.RoleStaff, "POST /v1/messages/preview", "/v1/messages/preview", msg},
+		{auth.RoleStaff, "POST /v1/meeting-points", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro")},
+		{auth.RoleStaff, "POST /v1/appointments", "/v1/appointments", appt},
+		{auth.RoleStaff, "POST /v1/participants/{code}/checkin-plan", base + "/checkin-plan", example(t, doc, "POST /v1/participants/{code}/checkin-plan", "twice_a_week")},
+		{auth.RoleStaff, "POST /v1/participants/{code}/reveal-phone", base + "/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call")},
+		{auth.RoleStaff, "PUT /v1/me/phone", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone")},
+		{auth.RoleStaff, "POST /v1/callbacks/{id}/complete", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached")},
+		{auth.RoleStaff, "POST /v1/escalations/{id}/resolve", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
+		{auth.RoleAdmin, "POST /v1/users", "/v1/users", map[string]any{"name": "bea", "role": "staff"}},
+		{auth.RoleStaff, "POST /v1/referrals", "/v1/referrals", draft},
+		{auth.RoleStaff, "POST /v1/referrals/{id}/decision", rbase + "/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "accept")},
+		{auth.RoleAdmin, "POST /v1/partners/{id}/verify", pbase + "/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}},
 	} {
 		refusedWithout(t, e, doc, check, c.role, c.op, c.target, c.body)
 	}
 
 	// The one error shape, at each status a client meets first.
 	call("", "GET", "/v1/participants", nil, 401)
-	call(RoleStaff, "GET", "/v1/audit", nil, 403)
-	call(RoleStaff, "GET", "/v1/participants/P-00000", nil, 404)
-	call(RoleStaff, "GET", "/v1/participants?limit=0", nil, 400)
+	call(auth.RoleStaff, "GET", "/v1/audit", nil, 403)
+	call(auth.RoleStaff, "GET", "/v1/participants/P-00000", nil, 404)
+	call(auth.RoleStaff, "GET", "/v1/participants?limit=0", nil, 400)
 	bad := example(t, doc, "POST /v1/participants", "sms_only")
 	bad["surname"] = "R"
-	call(RoleStaff, "POST", "/v1/participants", bad, 422)
-	call(RoleStaff, "POST", "/v1/participants", p, 409)
+	call(auth.RoleStaff, "POST", "/v1/participants", bad, 422)
+	call(auth.RoleStaff, "POST", "/v1/participants", p, 409)
 
 	var notReached []string
 	for op := range documented(doc) {
@@ -651,7 +653,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 		doc := loadOpenAPI(t, p.env)
 		call := func(method, target string, body any, want int) resp {
 			t.Helper()
-			r := p.do(RoleStaff, method, target, body)
+			r := p.do(auth.RoleStaff, method, target, body)
 			if r.Status != want {
 				t.Fatalf("%s %s: %d, want %d: %s", method, target, r.Status, want, r.Body)
 			}
@@ -711,7 +713,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			{"POST", base + "/ack", example(t, doc, "POST /v1/escalations/{id}/ack", "calling")},
 			{"POST", base + "/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
 		} {
-			a := r.do(RoleStaff, c.method, c.target, c.body)
+			a := r.do(auth.RoleStaff, c.method, c.target, c.body)
 			if a.Status != 200 {
 				t.Fatalf("%s %s: %d %s", c.method, c.target, a.Status, a.Body)
 			}

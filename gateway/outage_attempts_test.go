@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway/auth"
 )
 
 // TestOutageSpendsNoAttempts: while the provider is down (503), the
@@ -25,13 +26,13 @@ func TestOutageSpendsNoAttempts(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 557", false)
 	var ids []string
 	for range 2 {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		ids = append(ids, r.json(t)["id"].(string))
 	}
 	// Many more probes than MaxDeliver fit in this outage.
 	time.Sleep(3 * time.Second)
 	for _, id := range ids {
-		m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+		m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
 		if m["status"] == StatusFailed {
 			t.Fatalf("message failed during an ongoing provider outage: %s", historyOf(m))
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway/auth"
 )
 
 // TestProviderOutageResumesAtOnce: the provider answers 503 long enough for
@@ -31,7 +32,7 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 	// are more than the channel can hold.
 	var ids []string
 	for range 40 {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -93,7 +94,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 556", false)
 	var ids []string
 	for range 6 {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		ids = append(ids, r.json(t)["id"].(string))
 	}
 	p.start()
@@ -102,7 +103,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	for {
 		n := 0
 		for _, id := range ids {
-			if p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == StatusSent {
+			if p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == StatusSent {
 				n++
 			}
 		}

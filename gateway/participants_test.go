@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -23,7 +24,7 @@ func maria() map[string]any {
 
 func TestParticipantCreateAndRead(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(RoleStaff, "POST", "/v1/participants", maria())
+	r := e.do(auth.RoleStaff, "POST", "/v1/participants", maria())
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -48,7 +49,7 @@ func TestParticipantCreateAndRead(t *testing.T) {
 		t.Fatalf("response carries the full number: %s", r.Body)
 	}
 
-	g := e.do(RoleStaff, "GET", "/v1/participants/"+code, nil)
+	g := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil)
 	if g.Status != http.StatusOK || g.json(t)["phone"] != "+34•••••5678" {
 		t.Fatalf("get: %d %s", g.Status, g.Body)
 	}
@@ -107,7 +108,7 @@ func TestParticipantValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := e.do(RoleStaff, "POST", "/v1/participants", c.body)
+			r := e.do(auth.RoleStaff, "POST", "/v1/participants", c.body)
 			if r.Status != c.status || r.errCode(t) != c.code {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, c.status, c.code)
 			}
@@ -127,10 +128,9 @@ func TestParticipantValidation(t *testing.T) {
 }
 
 func TestAuthAndRoles(t *testing.T) {
-	e := newEnv(t)
-	e.srv.tokens = newTokenCache(100 * time.Millisecond)
+	e := newEnvWith(t, Config{Tokens: auth.TokenConfig{CacheTTL: 100 * time.Millisecond}})
 	cases := []struct {
-		role   Role
+		role   auth.Role
 		token  string
 		method string
 		path   string
@@ -139,11 +139,11 @@ func TestAuthAndRoles(t *testing.T) {
 	}{
 		{"", "", "GET", "/v1/participants", 401, "unauthorized"},
 		{"", "sc_wrong", "GET", "/v1/participants", 401, "unauthorized"},
-		{RoleStaff, "", "GET", "/v1/participants", 200, ""},
-		{RoleStaff, "", "GET", "/v1/users", 403, "forbidden"},
-		{RoleSupervisor, "", "GET", "/v1/users", 403, "forbidden"},
-		{RoleAdmin, "", "GET", "/v1/users", 200, ""},
-		{RoleAdmin, "", "GET", "/v1/participants", 200, ""},
+		{auth.RoleStaff, "", "GET", "/v1/participants", 200, ""},
+		{auth.RoleStaff, "", "GET", "/v1/users", 403, "forbidden"},
+		{auth.RoleSupervisor, "", "GET", "/v1/users", 403, "forbidden"},
+		{auth.RoleAdmin, "", "GET", "/v1/users", 200, ""},
+		{auth.RoleAdmin, "", "GET", "/v1/participants", 200, ""},
 	}
 	for _, c := range cases {
 		var hdr []string
@@ -156,18 +156,18 @@ func TestAuthAndRoles(t *testing.T) {
 		}
 	}
 	// A user disabled through the API stops working at once.
-	if r := e.do(RoleAdmin, "POST", "/v1/users/staff-user/disable", nil); r.Status != 204 {
+	if r := e.do(auth.RoleAdmin, "POST", "/v1/users/staff-user/disable", nil); r.Status != 204 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "GET", "/v1/participants", nil); r.Status != 401 {
+	if r := e.do(auth.RoleStaff, "GET", "/v1/participants", nil); r.Status != 401 {
 		t.Fatalf("disabled user: %d", r.Status)
 	}
 	// Through the CLI (another process): within the cache's lifetime.
-	if err := DisableUser(context.Background(), e.db, SystemActor("test"), "supervisor-user"); err != nil {
+	if err := DisableUser(context.Background(), e.db, auth.SystemActor("test"), "supervisor-user"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(150 * time.Millisecond) // the cache entry expires
-	if r := e.do(RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 401 {
+	if r := e.do(auth.RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 401 {
 		t.Fatalf("disabled supervisor: %d", r.Status)
 	}
 }
@@ -175,7 +175,7 @@ func TestAuthAndRoles(t *testing.T) {
 func TestParticipantPatchAndList(t *testing.T) {
 	e := newEnv(t)
 	code := e.createParticipant(maria())
-	r := e.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": false, "whatsapp": "+34 699 000 111", "language": "ro"})
+	r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": false, "whatsapp": "+34 699 000 111", "language": "ro"})
 	if r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
@@ -183,13 +183,13 @@ func TestParticipantPatchAndList(t *testing.T) {
 	if m["monitored"] != false || m["whatsapp"] != "+34•••••0111" || m["language"] != "ro" || m["initials"] != "MR" {
 		t.Fatalf("after patch: %s", r.Body)
 	}
-	if r := e.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"whatsapp": ""}); r.Status != 200 || r.json(t)["whatsapp"] != nil {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"whatsapp": ""}); r.Status != 200 || r.json(t)["whatsapp"] != nil {
 		t.Fatalf("remove whatsapp: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "PATCH", "/v1/participants/P-ZZZZZ", map[string]any{"monitored": true}); r.Status != 404 || r.errCode(t) != "not_found" {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/P-ZZZZZ", map[string]any{"monitored": true}); r.Status != 404 || r.errCode(t) != "not_found" {
 		t.Fatalf("patch unknown: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"surname": "X"}); r.Status != 422 || r.errCode(t) != "real_name_forbidden" {
+	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"surname": "X"}); r.Status != 422 || r.errCode(t) != "real_name_forbidden" {
 		t.Fatalf("patch name: %d %s", r.Status, r.Body)
 	}
 
@@ -207,7 +207,7 @@ func TestParticipantPatchAndList(t *testing.T) {
 		if cursor != "" {
 			path += "&cursor=" + cursor
 		}
-		r := e.do(RoleStaff, "GET", path, nil)
+		r := e.do(auth.RoleStaff, "GET", path, nil)
 		if r.Status != 200 {
 			t.Fatalf("list: %d %s", r.Status, r.Body)
 		}
@@ -225,7 +225,7 @@ func TestParticipantPatchAndList(t *testing.T) {
 	if len(seen) != 5 || pages != 3 {
 		t.Fatalf("listed %d participants in %d pages, want 5 in 3", len(seen), pages)
 	}
-	if r := e.do(RoleStaff, "GET", "/v1/participants?cursor=garbage!", nil); r.Status != 400 || r.errCode(t) != "invalid_cursor" {
+	if r := e.do(auth.RoleStaff, "GET", "/v1/participants?cursor=garbage!", nil); r.Status != 400 || r.errCode(t) != "invalid_cursor" {
 		t.Fatalf("bad cursor: %d %s", r.Status, r.Body)
 	}
 

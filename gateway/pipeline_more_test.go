@@ -15,6 +15,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -23,21 +24,21 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 	p.stop()
 	code := p.consentingParticipant("+34 612 000 555", false)
 	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿todo bien por ahí?"}
-	first := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
+	first := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
 	if first.Status != 202 {
 		t.Fatalf("first: %d %s", first.Status, first.Body)
 	}
-	again := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
+	again := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
 	if again.Status != 202 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay: %d %s (first %s)", again.Status, again.Body, first.Body)
 	}
 	// The same key with another body is refused.
 	other := map[string]any{"participant": code, "channel": "sms", "body": "Otro mensaje distinto"}
-	if r := p.do(RoleStaff, "POST", "/v1/messages", other, "Idempotency-Key", "req-42"); r.Status != 409 || r.errCode(t) != "idempotency_reused" {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/messages", other, "Idempotency-Key", "req-42"); r.Status != 409 || r.errCode(t) != "idempotency_reused" {
 		t.Fatalf("reused key: %d %s", r.Status, r.Body)
 	}
 	// Another user's key space is separate.
-	if r := p.do(RoleSupervisor, "POST", "/v1/messages", body, "Idempotency-Key", "req-42"); r.Status != 202 || r.json(t)["id"] == first.json(t)["id"] {
+	if r := p.do(auth.RoleSupervisor, "POST", "/v1/messages", body, "Idempotency-Key", "req-42"); r.Status != 202 || r.json(t)["id"] == first.json(t)["id"] {
 		t.Fatalf("other user, same key: %d %s", r.Status, r.Body)
 	}
 	var n int
@@ -46,9 +47,9 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 		t.Fatalf("%d messages stored, want 2 (one per user)", n)
 	}
 	// A refusal is replayed too.
-	p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked us to stop"})
-	ref := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
-	ref2 := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
+	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked us to stop"})
+	ref := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
+	ref2 := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-43")
 	if ref.Status != 403 || ref.errCode(t) != "consent_revoked" || string(ref2.Body) != string(ref.Body) {
 		t.Fatalf("refusal replay: %d %s / %s", ref.Status, ref.Body, ref2.Body)
 	}
@@ -60,11 +61,11 @@ func TestScheduledMessageReleasedByScheduler(t *testing.T) {
 	b := maria() // monitored, windows mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
 	b["phone"] = "+34 612 000 666"
 	code := p.createParticipant(b)
-	p.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	// Put the clock on Tuesday 2026-06-02 13:00 Madrid (after her window).
 	clock := &testClock{t: time.Date(2026, 6, 2, 11, 0, 0, 0, time.UTC)}
 	p.srv.now = clock.Now
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	acc := r.json(t)
 	if r.Status != 202 || acc["status"] != "scheduled" || acc["send_at"] != "2026-06-03T08:00:00Z" || acc["variant"] != "discreet" {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
@@ -88,7 +89,7 @@ func TestScheduledMessageReleasedByScheduler(t *testing.T) {
 func TestSchedulerLeaderLock(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.srv.NewScheduler(), e.srv.NewScheduler()
-	a.tick, b.tick = 20*time.Millisecond, 20*time.Millisecond
+	a.Every, b.Every = 20*time.Millisecond, 20*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	doneA := make(chan struct{})
 	go func() { a.Run(ctx); close(doneA) }()
@@ -122,7 +123,7 @@ func TestNATSRestartMidRun(t *testing.T) {
 	send := func(n int) []string {
 		var ids []string
 		for i := 0; i < n; i++ {
-			r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta pronto amiga"})
+			r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta pronto amiga"})
 			if r.Status != 202 {
 				t.Fatalf("accept: %d %s", r.Status, r.Body)
 			}
@@ -164,7 +165,7 @@ func TestRedeliveryWhileSendingLeftAlone(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	code := p.consentingParticipant("+34 612 000 887", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := uuid.MustParse(r.json(t)["id"].(string))
 	q := db.New(p.db)
 	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now()}); err != nil {
@@ -188,7 +189,7 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	code := p.consentingParticipant("+34 612 000 888", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := uuid.MustParse(r.json(t)["id"].(string))
 	// The state a worker leaves when killed between "sending" and its
 	// record, a while ago (a fresh one is another delivery's send in flight).
@@ -234,7 +235,7 @@ func TestNATSPayloadsAreIDsOnly(t *testing.T) {
 	p.stop() // let entries stay in the stream
 	code := p.consentingParticipant("+34 612 000 999", false)
 	for _, ch := range []string{"sms", "whatsapp"} {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": "Texto secreto de prueba"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": "Texto secreto de prueba"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -281,13 +282,13 @@ func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	code := p.consentingParticipant("+34 612 001 000", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
 	if r.Status != 202 || r.json(t)["variant"] != "standard" {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
 	id := r.json(t)["id"].(string)
-	if r := p.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true}); r.Status != 200 {
 		t.Fatalf("patch: %d", r.Status)
 	}
 	p.start()
@@ -304,7 +305,7 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 	p.stop()
 	code := p.consentingParticipant("+34 612 002 000", true) // monitored
 	// Preview of a template: the exact discreet text, nothing stored.
-	r := p.do(RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
 	m := r.json(t)
 	if r.Status != 200 || m["decision"].(map[string]any)["variant"] != "discreet" || !strings.Contains(m["text"].(string), "Metro Sants") {
@@ -320,11 +321,11 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 	}
 	// Free text to a monitored phone goes through the filter; a capitalised
 	// name must be a registered meeting point to stay (unknown_name).
-	if r := p.do(RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants", "kind": "metro"}); r.Status != 201 {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants", "kind": "metro"}); r.Status != 201 {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
 	body := "Hola, mañana a las 10:00 nos vemos en la parada de Metro Sants. La psicóloga del centro te espera, llama al 612 345 678"
-	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+	r = p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
@@ -349,12 +350,12 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 		t.Fatalf("stored redactions: %s", msg.Redactions.RawMessage)
 	}
 	// Mostly sensitive: refused.
-	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
+	r = p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
 	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
 		t.Fatalf("mostly sensitive: %d %s", r.Status, r.Body)
 	}
 	// Her message list.
-	r = p.do(RoleStaff, "GET", "/v1/participants/"+code+"/messages", nil)
+	r = p.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/messages", nil)
 	if items := r.json(t)["items"].([]any); r.Status != 200 || len(items) != 1 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
@@ -376,7 +377,7 @@ func TestIdempotentAnswerStoredSealed(t *testing.T) {
 	p.stop()
 	code := p.consentingParticipant("+34 612 003 000", true)
 	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola guapa, nos vemos el martes por la tarde. Llámame al 699 111 222"}
-	first := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
+	first := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
 	if first.Status != 202 || !strings.Contains(string(first.Body), "699 111 222") {
 		t.Fatalf("accept: %d %s", first.Status, first.Body)
 	}
@@ -387,7 +388,7 @@ func TestIdempotentAnswerStoredSealed(t *testing.T) {
 	if strings.Contains(string(stored), "699") || strings.Contains(string(stored), "redactions") {
 		t.Fatal("the idempotent answer is stored in clear")
 	}
-	again := p.do(RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
+	again := p.do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
 	if string(again.Body) != string(first.Body) {
 		t.Fatalf("replay differs: %s vs %s", again.Body, first.Body)
 	}

@@ -14,6 +14,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
 
@@ -75,7 +76,7 @@ func (p *pipeline) start() {
 // scheduler themselves do not call it.
 func (p *pipeline) releaseRetries() {
 	sc := p.srv.NewScheduler()
-	sc.tick = 50 * time.Millisecond
+	sc.Every = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); sc.Run(ctx) }()
@@ -102,7 +103,7 @@ func (p *pipeline) consentingParticipant(phone string, monitored bool) string {
 	for _, ch := range []string{"sms", "whatsapp"} {
 		g := grant(ch)
 		g["accept_whatsapp_risk"] = ch == "whatsapp"
-		if r := p.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+		if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
 			p.t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
 		}
 	}
@@ -115,7 +116,7 @@ func (p *pipeline) waitStatus(id, want string) map[string]any {
 	deadline := time.Now().Add(15 * time.Second)
 	var last map[string]any
 	for time.Now().Before(deadline) {
-		r := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil)
+		r := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
 		last = r.json(p.t)
 		if last["status"] == want {
 			return last
@@ -138,7 +139,7 @@ func TestPipelineEndToEndDelivered(t *testing.T) {
 	p := newPipeline(t)
 	p.fake.AutoDeliver("sent", "delivered")
 	code := p.consentingParticipant("+34 612 345 678", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
 		"participant": code, "channel": "sms", "body": "Hola, ¿podemos hablar mañana por la mañana?",
 	})
 	if r.Status != http.StatusAccepted {
@@ -191,12 +192,12 @@ func TestPipelineConsentRevokedBeforeSend(t *testing.T) {
 	p := newPipeline(t)
 	p.stop() // accept while no worker runs
 	code := p.consentingParticipant("+34 612 000 111", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
 	id := r.json(t)["id"].(string)
-	if r := p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she said no more SMS"}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she said no more SMS"}); r.Status != 200 {
 		t.Fatalf("revoke: %d", r.Status)
 	}
 	p.start()
@@ -214,7 +215,7 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	p.releaseRetries()
 	code := p.consentingParticipant("+34 612 000 222", false)
 	send := func() string {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -238,7 +239,7 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	p.fake.FailNext(1, 400, 21610)
 	id = send()
 	p.waitStatus(id, "failed")
-	r := p.do(RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	r := p.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
 	hist := r.json(t)["history"].([]any)
 	last := hist[len(hist)-1].(map[string]any)
 	if last["kind"] != "revoked" || last["source"] != "provider_opt_out" || last["channel"] != "sms" {
@@ -249,7 +250,7 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	// exhaust a message (TestOutageSpendsNoAttempts).
 	p.fake.FailNext(10, 401, 20003)
 	code2 := p.consentingParticipant("+34 612 000 333", false)
-	r = p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code2, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
+	r = p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code2, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
 	id = r.json(t)["id"].(string)
 	if m := p.waitStatus(id, "failed"); m["error_code"] != "retries_exhausted" {
 		t.Fatalf("exhausted: %v", m["error_code"])
@@ -260,7 +261,7 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 func TestStatusWebhookSignatureAndOrder(t *testing.T) {
 	p := newPipeline(t)
 	code := p.consentingParticipant("+34 612 000 444", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hasta el martes, un saludo"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hasta el martes, un saludo"})
 	id := r.json(t)["id"].(string)
 	m := p.waitStatus(id, "sent")
 	_ = m

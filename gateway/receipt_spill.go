@@ -39,6 +39,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -227,7 +228,7 @@ func permanentDBError(err error) bool {
 // from the row).
 func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 	now := w.s.now()
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		m, err := q.MessageByIDForUpdate(ctx, e.MessageID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -261,7 +262,7 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
 			var c content
 			if json.Unmarshal(raw, &c) == nil {
-				sealed = w.s.SealSent(m.ID.String(), c.Text)
+				sealed = w.s.audit.SealSent(m.ID.String(), c.Text)
 			}
 		}
 		d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})

@@ -13,6 +13,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db/dbtest"
+	"safecontact/gateway/auth"
 )
 
 // stopAfterSend sends through the real client, then stops the database
@@ -45,10 +46,10 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
 	code := e.createParticipant(b)
-	if r := e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
-	r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
@@ -82,7 +83,7 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		m := e.do(RoleStaff, "GET", "/v1/messages/"+id, nil)
+		m := e.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
 		if m.Status == 200 && m.json(t)["status"] == StatusSent {
 			if h := historyOf(m.json(t)); h != "queued,sending,sent" {
 				t.Fatalf("history %s", h)
@@ -121,7 +122,7 @@ func TestSpillReplayPerEntry(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 996", false)
 	var ids []uuid.UUID
 	for range 3 {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 		ids = append(ids, uuid.MustParse(r.json(t)["id"].(string)))
 	}
 	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending'`); err != nil {

@@ -48,6 +48,8 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 
@@ -314,7 +316,7 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now, Code: sql.NullString{String: "reconciled", Valid: true}}); err != nil {
 			return err
 		}
-		_, err = Append(ctx, q, SystemActor("reconcile"), AuditEvent{Action: "message." + status, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
+		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message." + status, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
 			Details: map[string]any{"message_id": m.ID.String(), "provider_status": providerStatus, "reconciled_from": cur.Status}})
 		return err
 	})
@@ -345,7 +347,7 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 			return err
 		}
 		changed = true
-		_, err = Append(ctx, q, SystemActor("reconcile"), AuditEvent{Action: "message.unknown", ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
+		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message.unknown", ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
 			Details: map[string]any{"message_id": m.ID.String(), "code": "reconcile_unproven", "reason": why}})
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway/auth"
 )
 
 // hangingLookup is a provider that never answers until the caller gives up.
@@ -36,7 +37,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 		CallTimeout: 50 * time.Millisecond, PassBudget: 120 * time.Millisecond})
 	code := p.consentingParticipant("+34 612 000 997", false)
 	for range 10 {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d", r.Status)
 		}

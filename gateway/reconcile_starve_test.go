@@ -9,6 +9,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 // TestReconcileDoesNotStarve: rows reconciliation cannot change (sent
@@ -24,7 +25,7 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	q := db.New(p.db)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -106,7 +107,7 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 	ctx := context.Background()
 	var ids []uuid.UUID
 	for i, sid := range []string{"SM00000000000000000000000000000000", ""} {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola " + string(rune('a'+i))})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola " + string(rune('a'+i))})
 		id := uuid.MustParse(r.json(t)["id"].(string))
 		ids = append(ids, id)
 		if sid == "" {

@@ -9,6 +9,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 // TestReconcileResolvesForward: messages left unknown (callbacks lost, a
@@ -27,7 +28,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 	q := db.New(p.db)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -116,7 +117,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 		t.Fatalf("second pass: %d %v", n, err)
 	}
 	for _, id := range []uuid.UUID{delivered, found, never, old, stuck} {
-		assertForwardHistory(t, p.do(RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
+		assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
 	}
 	// Nothing is due again: no row went back to the queue.
 	if n, err := sc.Tick(ctx); err != nil || n != 0 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 	"safecontact/referral"
 )
@@ -67,7 +68,7 @@ func newE2EOrg(t *testing.T, name string) e2eOrg {
 }
 
 // ok calls the API and fails the test unless the status is want.
-func (o e2eOrg) ok(t *testing.T, role Role, method, path string, body any, want int, hdr ...string) resp {
+func (o e2eOrg) ok(t *testing.T, role auth.Role, method, path string, body any, want int, hdr ...string) resp {
 	t.Helper()
 	r := o.do(role, method, path, body, hdr...)
 	if r.Status != want {
@@ -93,11 +94,11 @@ func (o e2eOrg) befriend(t *testing.T, other e2eOrg) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := o.id(t, o.ok(t, RoleAdmin, "POST", "/v1/partners", string(card), 201), "id")
+	id := o.id(t, o.ok(t, auth.RoleAdmin, "POST", "/v1/partners", string(card), 201), "id")
 	fp := other.org.Public().Fingerprint()
 	wrong := string('0'+(fp[0]-'0'+1)%10) + fp[1:]
-	o.ok(t, RoleAdmin, "POST", "/v1/partners/"+id+"/verify", map[string]any{"fingerprint": wrong}, 422)
-	o.ok(t, RoleAdmin, "POST", "/v1/partners/"+id+"/verify", map[string]any{"fingerprint": other.org.Public().Fingerprint()}, 200)
+	o.ok(t, auth.RoleAdmin, "POST", "/v1/partners/"+id+"/verify", map[string]any{"fingerprint": wrong}, 422)
+	o.ok(t, auth.RoleAdmin, "POST", "/v1/partners/"+id+"/verify", map[string]any{"fingerprint": other.org.Public().Fingerprint()}, 200)
 	return id
 }
 
@@ -112,46 +113,46 @@ func TestReferralsBetweenTwoGateways(t *testing.T) {
 	fmt.Sscan(bAtA, &pid)
 
 	// 1. Through a file: draft, export, import, review, accept.
-	sent := a.id(t, a.ok(t, RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(true)}, 201), "referral", "id")
-	pkg := a.ok(t, RoleStaff, "GET", "/v1/referrals/"+sent+"/package", nil, 200).Body
-	recv := b.id(t, b.ok(t, RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...), "referral", "id")
-	detail := b.ok(t, RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).json(t)
+	sent := a.id(t, a.ok(t, auth.RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(true)}, 201), "referral", "id")
+	pkg := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent+"/package", nil, 200).Body
+	recv := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...), "referral", "id")
+	detail := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).json(t)
 	pe := detail["pre_evaluation"].(map[string]any)["settings"].(map[string]any)
 	for _, k := range []string{"individual_only", "spacing_enforced", "strict_confidentiality", "monitored", "discreet_only", "suggest_checkin_plan", "risk_evaluation_due"} {
 		if pe[k] != true {
 			t.Errorf("pre-evaluation: %s not set: %v", k, pe)
 		}
 	}
-	dec := b.ok(t, RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).json(t)
+	dec := b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).json(t)
 	code, _ := dec["participant"].(string)
 	if code == "" || dec["consent_required"] != true {
 		t.Fatalf("accept: %v", dec)
 	}
-	p := b.ok(t, RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t)
+	p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t)
 	if p["initials"] != "AK" || p["monitored"] != true || p["language"] != "uk" || fmt.Sprint(p["channel_preference"]) != "[sms whatsapp voice]" {
 		t.Errorf("participant: %v", p)
 	}
-	if c := b.ok(t, RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil, 200).json(t); c["allowed"] != false || c["code"] != "no_consent" {
+	if c := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil, 200).json(t); c["allowed"] != false || c["code"] != "no_consent" {
 		t.Errorf("consent was carried over: %v", c)
 	}
 	// The receipt back, as a file.
-	receipt := b.ok(t, RoleStaff, "GET", "/v1/referrals/"+recv+"/receipt", nil, 200).Body
-	a.ok(t, RoleStaff, "POST", "/v1/referrals/import", string(receipt), 200, octet...)
-	if st := a.ok(t, RoleStaff, "GET", "/v1/referrals/"+sent, nil, 200).json(t); st["state"] != "accepted" {
+	receipt := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv+"/receipt", nil, 200).Body
+	a.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(receipt), 200, octet...)
+	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent, nil, 200).json(t); st["state"] != "accepted" {
 		t.Errorf("the sender's referral: %v", st)
 	}
 
 	// 2. Through the inbox URL: deliver, decline, receipt delivered back.
-	sent2 := a.id(t, a.ok(t, RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(false)}, 201), "referral", "id")
-	if v := a.ok(t, RoleStaff, "POST", "/v1/referrals/"+sent2+"/deliver", nil, 200).json(t); v["state"] != "delivered" {
+	sent2 := a.id(t, a.ok(t, auth.RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(false)}, 201), "referral", "id")
+	if v := a.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+sent2+"/deliver", nil, 200).json(t); v["state"] != "delivered" {
 		t.Fatalf("deliver: %v", v)
 	}
-	list := b.ok(t, RoleStaff, "GET", "/v1/referrals?direction=received&limit=1", nil, 200).json(t)["items"].([]any)
+	list := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals?direction=received&limit=1", nil, 200).json(t)["items"].([]any)
 	recv2 := fmt.Sprint(list[0].(map[string]any)["id"])
-	b.ok(t, RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "accepted"}, 422) // no phone in the form
-	b.ok(t, RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "declined", "reason": "No places until July."}, 200)
-	b.ok(t, RoleStaff, "POST", "/v1/referrals/"+recv2+"/deliver", nil, 200)
-	if st := a.ok(t, RoleStaff, "GET", "/v1/referrals/"+sent2, nil, 200).json(t); st["state"] != "declined" || st["outcome"].(map[string]any)["reason"] != "No places until July." {
+	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "accepted"}, 422) // no phone in the form
+	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "declined", "reason": "No places until July."}, 200)
+	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/deliver", nil, 200)
+	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent2, nil, 200).json(t); st["state"] != "declined" || st["outcome"].(map[string]any)["reason"] != "No places until July." {
 		t.Errorf("the sender's second referral: %v", st)
 	}
 
@@ -170,14 +171,14 @@ func TestReferralsBetweenTwoGateways(t *testing.T) {
 			t.Errorf("inbox refusal: %d %s", r.StatusCode, body.String())
 		}
 	}
-	audit := b.ok(t, RoleSupervisor, "GET", "/v1/audit?action=referral.refused&limit=50", nil, 200).Body
+	audit := b.ok(t, auth.RoleSupervisor, "GET", "/v1/audit?action=referral.refused&limit=50", nil, 200).Body
 	for _, code := range []string{referral.CodeReplayed, referral.CodeTampered, referral.CodeMalformed, referral.CodeTooLarge} {
 		if !bytes.Contains(audit, []byte(code)) {
 			t.Errorf("the audit lacks the refusal %s: %s", code, audit)
 		}
 	}
 	// Staff importing a file see the detailed code.
-	if r := b.do(RoleStaff, "POST", "/v1/referrals/import", string(tampered), octet...); r.Status != 422 || !bytes.Contains(r.Body, []byte(referral.CodeTampered)) {
+	if r := b.do(auth.RoleStaff, "POST", "/v1/referrals/import", string(tampered), octet...); r.Status != 422 || !bytes.Contains(r.Body, []byte(referral.CodeTampered)) {
 		t.Errorf("import of a tampered file: %d %s", r.Status, r.Body)
 	}
 	var n int

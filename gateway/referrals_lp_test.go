@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 	"safecontact/referral"
 )
@@ -25,7 +26,7 @@ func (e *lpEnv) partnerOrg(verify bool) (*keys.OrgIdentity, int64) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	admin := ReferralActor(SystemActor("test"))
+	admin := ReferralActor(auth.SystemActor("test"))
 	v, _, err := e.srv.referrals.AddPartner(ctx, admin, card)
 	if err == nil && verify {
 		v, err = e.srv.referrals.VerifyPartner(ctx, admin, v.ID, o.Public().Fingerprint())
@@ -75,7 +76,7 @@ func (e *lpEnv) receivedDecided() string {
 
 func (e *lpEnv) received() string {
 	e.t.Helper()
-	imp, err := e.srv.referrals.Import(context.Background(), ReferralActor(SystemActor("test")), e.incoming(), "file")
+	imp, err := e.srv.referrals.Import(context.Background(), ReferralActor(auth.SystemActor("test")), e.incoming(), "file")
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/runner"
 )
 
 // Retention. A message body (messages.content_enc, what her phone showed)
@@ -17,9 +20,17 @@ import (
 // audit events stay; so does the sealed copy of the sent text in the
 // audit log, which only the programme's audit secret key opens.
 //
-// The sequencer leader runs PurgeBodies every minute.
+// The scheduler leader runs PurgeBodies every retentionEvery (purgeBodiesStep).
+
+// The audit actions this file records.
+const (
+	ActionMessageBodiesPurged = "message.bodies_purged"
+)
 
 const purgeBatch = 1000
+
+// retentionEvery is how often the scheduler leader purges expired bodies.
+const retentionEvery = time.Minute
 
 // PurgeBodies deletes the bodies that expired before now-retention and
 // records each batch in the audit log. It returns how many it deleted.
@@ -41,7 +52,7 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 			if n == 0 {
 				return nil
 			}
-			_, err = Append(ctx, q, SystemActor("retention"), AuditEvent{Action: "message.bodies_purged", Details: map[string]any{
+			_, err = audit.Append(ctx, q, auth.SystemActor("retention"), audit.Event{Action: ActionMessageBodiesPurged, Details: map[string]any{
 				"final": final, "sent_no_final_status": sent, "cutoff": cutoff.UTC(), "retention": retention.String(),
 			}})
 			return err
@@ -51,4 +62,21 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 			return total, err
 		}
 	}
+}
+
+// purgeBodiesStep is the scheduler step that runs PurgeBodies at most
+// every retentionEvery, with the configured retention.
+func (s *Server) purgeBodiesStep() runner.Step {
+	var last time.Time
+	return runner.Step{Name: "purge_bodies", Run: func(ctx context.Context, now time.Time) (int, error) {
+		if now.Sub(last) < retentionEvery {
+			return 0, nil
+		}
+		if _, err := PurgeBodies(ctx, s.db, now, s.cfg.BodyRetention); err != nil {
+			return 0, err
+		}
+		last = now
+		// Not work for the relay: 0.
+		return 0, nil
+	}}
 }

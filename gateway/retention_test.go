@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"safecontact/gateway/auth"
 	"testing"
 	"time"
 )
@@ -13,7 +14,7 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	b["safe_windows"] = []string{}
 	b["monitored"] = false
 	code := e.createParticipant(b)
-	e.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
 	now := e.clock.Now()
 	day := 24 * time.Hour
 	type msg struct {
@@ -37,7 +38,7 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for name, m := range cases {
-		r := e.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos el martes?"})
+		r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos el martes?"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -57,16 +58,11 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	}
 	before := len(e.auditActions())
 
-	// The sequencer leader runs the purge on its tick, with the injectable clock.
-	conn, err := e.db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	// The scheduler leader runs the purge as a step, with the injectable clock.
 	if e.srv.cfg.BodyRetention != 7*24*time.Hour {
 		t.Fatalf("default retention %s", e.srv.cfg.BodyRetention)
 	}
-	if err := e.srv.NewSequencer().Tick(context.Background(), conn); err != nil {
+	if _, err := e.srv.purgeBodiesStep().Run(context.Background(), e.srv.now()); err != nil {
 		t.Fatal(err)
 	}
 	for name, m := range cases {
@@ -77,7 +73,7 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 			t.Errorf("%s: body kept %v, status %s", name, hasBody, status)
 		}
 		// The metadata is still there for the contact log.
-		if r := e.do(RoleStaff, "GET", "/v1/messages/"+ids[name], nil); r.Status != 200 {
+		if r := e.do(auth.RoleStaff, "GET", "/v1/messages/"+ids[name], nil); r.Status != 200 {
 			t.Errorf("%s: GET after purge %d", name, r.Status)
 		}
 	}

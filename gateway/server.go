@@ -21,11 +21,19 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/templates"
+)
+
+// The audit actions this file records.
+const (
+	ActionDevSinkRead = "dev_sink.read"
 )
 
 // Deps are what the service is built from. Open (app.go) makes them from a
@@ -47,21 +55,23 @@ type Deps struct {
 
 // Server is the gateway service.
 type Server struct {
-	db      *sql.DB
-	q       *db.Queries
-	keys    *keys.Ring
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     Config
-	reg     *prometheus.Registry
-	metrics *metrics
-	router  *gin.Engine
-	catalog *templates.Catalog
-	filter  *templates.Filter
-	relay   *Relay
-	sink    *channels.Sink // test instance only
+	db           *sql.DB
+	q            *db.Queries
+	keys         *keys.Ring
+	nc           *nats.Conn
+	js           jetstream.JetStream
+	log          *slog.Logger
+	now          func() time.Time
+	cfg          Config
+	reg          *prometheus.Registry
+	metrics      *metrics
+	router       *gin.Engine
+	audit        *audit.Service
+	participants *participant.Service
+	catalog      *templates.Catalog
+	filter       *templates.Filter
+	relay        *Relay
+	sink         *channels.Sink // test instance only
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
 	statuses *batcher[statusReq, struct{}]
@@ -69,12 +79,10 @@ type Server struct {
 	lookups *batcher[string, found]
 	parts   *partCache
 	accepts *batcher[newMessage, error]
-	tokens  *tokenCache
-	// authThrottle limits failed authentications per source address;
-	// tokenIndex spares the database the guesses of a throttled address.
-	authThrottle *authThrottle
-	tokenIndex   *tokenIndex
-	stop         context.CancelFunc
+	// tokens authenticates the /v1 routes (and throttles failures).
+	tokens *auth.Tokens
+	users  *auth.Users
+	stop   context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
 	// console serves every path the API does not (console_mount.go);
@@ -113,6 +121,12 @@ func New(d Deps) *Server {
 		db: d.DB, q: db.New(d.DB), keys: d.Keys, nc: d.NC, js: d.JS,
 		log: d.Log, now: d.Now, cfg: d.Config, reg: reg, metrics: newMetrics(reg), sink: d.Sink,
 	}
+	s.audit = audit.New(audit.Deps{DB: d.DB, Now: d.Now, Log: d.Log, Reg: reg}, audit.Config{
+		SealInterval: d.Config.AuditSealInterval, CheckpointInterval: d.Config.AuditCheckpointInterval, PublicKey: d.Config.AuditPublicKey})
+	s.participants = participant.New(participant.Deps{DB: d.DB, Keys: d.Keys, Now: d.Now, Log: d.Log}, participant.Config{
+		DefaultRegion: d.Config.DefaultRegion, ConsentReviewAge: d.Config.ConsentReviewAge, Supervisors: d.Config.Supervisors,
+		RevealBurst: d.Config.RevealBurst, RevealBurstWindow: d.Config.RevealBurstWindow, RevealDailyBudget: d.Config.RevealDailyBudget,
+		NumberRefusalBurst: d.Config.NumberRefusalBurst, NumberRefusalDailyBudget: d.Config.NumberRefusalDailyBudget})
 	if d.Catalog == nil {
 		// Open builds it (and refuses a bad configuration); here only the
 		// built-in one, tested at build time, or a test's configuration.
@@ -133,9 +147,8 @@ func New(d Deps) *Server {
 		}
 	}
 	reg.MustRegister(newOutboxCollector(s))
-	s.tokens = newTokenCache(2 * time.Second)
-	s.authThrottle = newAuthThrottle()
-	s.tokenIndex = newTokenIndex()
+	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
+	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
@@ -181,43 +194,49 @@ func (s *Server) routes() *gin.Engine {
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
-	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.authenticate)
-	staff := v1.Group("", s.require(RoleStaff))
-	staff.POST("/participants", s.createParticipant)
-	staff.GET("/participants", s.listParticipants)
-	staff.GET("/participants/:code", s.getParticipant)
-	staff.PATCH("/participants/:code", s.patchParticipant)
-	staff.POST("/participants/:code/consents", s.grantConsent)
-	staff.GET("/participants/:code/consents", s.getConsents)
-	staff.DELETE("/participants/:code/consents/:channel", s.revokeConsent)
-	staff.GET("/participants/:code/contactability", s.contactability)
+	// The route groups: every role check is here, none in a handler.
+	v1 := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20), s.tokens.Authenticate)
+	staff := v1.Group("", auth.Require(auth.RoleStaff))
+	sup := v1.Group("", auth.Require(auth.RoleSupervisor))
+	admin := v1.Group("", auth.Require(auth.RoleAdmin))
+
+	// Each capability mounts its routes on the groups it is given,
+	// bottom-up.
+	s.users.Routes(admin, staff)
+	s.audit.Routes(sup)
+	s.participants.Routes(staff, sup)
+	// The referral inbox has no user token: a package's signature is its
+	// authentication (gateway/referrals).
+	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
+	s.referrals.Routes(admin, staff, public)
+
+	// Not split out yet: messages, call-backs and inbound, safety.
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)
 	staff.POST("/messages", s.acceptMessage)
 	staff.POST("/messages/preview", s.previewMessage)
 	staff.GET("/messages/:id", s.getMessage)
 	staff.GET("/templates", s.listTemplates)
-
 	if s.sink != nil {
 		// A test instance only: elsewhere the route does not exist.
 		staff.GET("/dev/sink", s.devSink)
 	}
-	staff.POST("/me/rotate-token", s.rotateTokenHTTP)
-
-	s.auditRoutes(v1)
 	s.voiceRoutes(staff, hooks)
 	s.safetyRoutes(staff)
-
-	admin := v1.Group("", s.require(RoleAdmin))
-	admin.POST("/users", s.createUserHTTP)
-	admin.GET("/users", s.listUsersHTTP)
-	admin.POST("/users/:name/disable", s.disableUserHTTP)
-	admin.POST("/users/:name/rotate-token", s.rotateTokenHTTP)
-
-	// The referral inbox has no user token: a package's signature is its
-	// authentication (gateway/referrals).
-	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
-	s.referrals.Routes(admin, staff, public)
 	return r
+}
+
+// runners are the background work of a serve process, each run until its
+// context ends: the outbox relay, the send workers, the scheduler and the
+// audit sequencer (each on the leader only, runner.Leader) and the staff
+// alerter.
+func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig, sc *Scheduler) []func(context.Context) {
+	return []func(context.Context){
+		s.relay.Run,
+		s.NewWorker(senders, worker).Run,
+		sc.Run,
+		s.audit.NewSequencer().Run,
+		s.NewStaffAlerter(senders["sms"]).Run,
+	}
 }
 
 // devSink shows what a test instance's sink "sent" (the route exists
@@ -227,9 +246,9 @@ func (s *Server) routes() *gin.Engine {
 // own participants only; supervisors see everything, staff alerts included.
 func (s *Server) devSink(c *gin.Context) {
 	ctx := c.Request.Context()
-	a := actorOf(c)
+	a := auth.ActorOf(c)
 	items := s.sink.Recent()
-	if !a.actsOn(db.Participant{}) {
+	if !a.ActsOn(sql.NullInt64{}) {
 		var ids []string
 		for _, it := range items {
 			if _, err := uuid.Parse(it.MessageID); err == nil {
@@ -243,11 +262,11 @@ func (s *Server) devSink(c *gin.Context) {
 		}
 		mine := map[string]bool{}
 		for _, r := range rows {
-			mine[r.ID.String()] = a.actsOn(db.Participant{CaseworkerID: r.CaseworkerID})
+			mine[r.ID.String()] = a.ActsOn(r.CaseworkerID)
 		}
 		items = slices.DeleteFunc(items, func(it channels.SinkEntry) bool { return !mine[it.MessageID] })
 	}
-	if _, err := Append(ctx, s.q, a, AuditEvent{Action: "dev_sink.read", Details: map[string]any{"returned": len(items)}}); err != nil {
+	if _, err := audit.Append(ctx, s.q, a, audit.Event{Action: ActionDevSinkRead, Details: map[string]any{"returned": len(items)}}); err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}

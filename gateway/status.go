@@ -19,6 +19,8 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 )
 
 // statusRank is message_status_rank of migration 00014.
@@ -72,12 +74,12 @@ func moveStatus(ctx context.Context, q *db.Queries, id uuid.UUID, status, code s
 // lateOutcome records, as an audit event only, an outcome that arrived after
 // the message had moved past it (a provider timeout reported after the
 // delivery callback): what happened is kept, the status is not rewritten.
-func lateOutcome(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID, participantCode, reported, code string) error {
+func lateOutcome(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, participantCode, reported, code string) error {
 	m, err := q.MessageByID(ctx, id)
 	if err != nil {
 		return err
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "message.late_outcome", ParticipantCode: participantCode, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: "message.late_outcome", ParticipantCode: participantCode, Details: map[string]any{
 		"message_id": id.String(), "reported": reported, "code": code, "kept": m.Status}})
 	return err
 }

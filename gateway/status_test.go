@@ -11,6 +11,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 // TestStatusRankMatchesSQL: the Go mirror of the ranks and of the move rule
@@ -83,7 +84,7 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 		{"refused", &channels.SendError{Code: "rejected", HTTPStatus: 400}},
 	}
 	for _, c := range cases {
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
@@ -93,7 +94,7 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 			t.Fatalf("%s: outcome %v, want done", c.name, out)
 		}
-		m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+		m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
 		if m["status"] != "delivered" || historyOf(m) != "queued,sending,delivered" {
 			t.Fatalf("%s: status %v history %s", c.name, m["status"], historyOf(m))
 		}
@@ -114,7 +115,7 @@ func TestTwoWorkersOneMessage(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	code := p.consentingParticipant("+34 612 000 445", false)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := r.json(t)["id"].(string)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
@@ -125,7 +126,7 @@ func TestTwoWorkersOneMessage(t *testing.T) {
 	if n := p.fake.Created(); n != 1 {
 		t.Fatalf("created %d times", n)
 	}
-	m := p.do(RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+	m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
 	// Either the second claim came after the record (nothing to do) or
 	// during the send (unknown, then sent by the first worker's record).
 	if m["status"] != StatusSent {
@@ -151,7 +152,7 @@ func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
 	p := newPipeline(t)
 	code := p.consentingParticipant("+34 612 000 446", false)
 	p.fake.AutoDeliver("delivered")
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := r.json(t)["id"].(string)
 	p.waitStatus(id, "delivered")
 	_, err := p.db.Exec(`UPDATE messages SET status = 'unknown' WHERE id = $1`, id)

@@ -2,355 +2,53 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
-	"errors"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"safecontact/db"
-	"safecontact/errs"
-	"safecontact/gateway/auth/signin"
-	"safecontact/gateway/httpx"
-	"safecontact/textcheck"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 )
 
-// NewToken returns a fresh API token: "sc_" and 256 random bits.
-func NewToken() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return "sc_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+// recordAudit is auth's audit hook: auth sits below audit, so user
+// management records through this function, in the change's transaction.
+func recordAudit(ctx context.Context, q *db.Queries, a *auth.Actor, action string, details map[string]any) error {
+	_, err := audit.Append(ctx, q, a, audit.Event{Action: action, Details: details})
+	return err
 }
 
-// UserView is a staff user as the API and CLI show it (no token hash).
-type UserView struct {
-	Name       string     `json:"name"`
-	Role       Role       `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	DisabledAt *time.Time `json:"disabled_at"`
-	// ExpiresAt: the token stops working then (null: no expiry).
-	ExpiresAt      *time.Time `json:"expires_at"`
-	TokenRotatedAt *time.Time `json:"token_rotated_at,omitempty"`
-}
-
-func userView(u db.User) UserView {
-	return UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: tptr(u.DisabledAt),
-		ExpiresAt: tptr(u.ExpiresAt), TokenRotatedAt: tptr(u.TokenRotatedAt)}
-}
-
-// ParseExpiry reads a token lifetime: "90d", "12h", "" (none). At most
-// two years: a token is rotated, not kept forever.
-func ParseExpiry(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	var d time.Duration
-	var err error
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		days, err = strconv.Atoi(n)
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		d, err = time.ParseDuration(s)
-	}
-	if err != nil || d < time.Hour || d > 2*365*24*time.Hour {
-		return 0, errs.Field("invalid_expiry_format", "expires", "expires is a lifetime such as \"90d\" or \"12h\", between 1h and 730d")
-	}
-	return d, nil
-}
-
-// NewUser is what AddUserWith creates.
-type NewUser struct {
-	Name string
-	Role Role
-	// ExpiresIn: the token expires this long after now (0: never).
-	ExpiresIn time.Duration
-	// Password: her first console password ("" none: an integration's
-	// user, or one set later with SetUserPassword). Someone else chose
-	// it, so she must change it at her first sign-in.
-	Password string
+// usersOn is user management over pool, for the CLI and tests (the
+// server's own, s.users, also forgets cached tokens after a change).
+func usersOn(pool *sql.DB) *auth.Users {
+	return auth.NewUsers(auth.UsersDeps{DB: pool, Audit: recordAudit, SigninAudit: SigninAudit})
 }
 
 // AddUser creates a staff user with a token that does not expire.
-func AddUser(ctx context.Context, pool *sql.DB, actor *Actor, name string, role Role) (string, error) {
-	return AddUserWith(ctx, pool, actor, NewUser{Name: name, Role: role})
+func AddUser(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string, role auth.Role) (string, error) {
+	return usersOn(pool).Add(ctx, actor, auth.NewUser{Name: name, Role: role})
 }
 
-// AddUserWith creates a staff user and returns the API token, which is
-// shown once: only its hash is stored. The name is a slug of one script
-// (textcheck.UserName) and must not look like an existing user's name.
-func AddUserWith(ctx context.Context, pool *sql.DB, actor *Actor, nu NewUser) (string, error) {
-	name, err := textcheck.UserName("name", nu.Name)
-	if err != nil {
-		return "", err
-	}
-	if nu.Role.rank() == 0 {
-		return "", errs.Field("invalid_role", "role", "role must be staff, supervisor or admin")
-	}
-	var exp sql.NullTime
-	if nu.ExpiresIn > 0 {
-		exp = sql.NullTime{Time: time.Now().UTC().Add(nu.ExpiresIn), Valid: true}
-	}
-	if nu.Password != "" {
-		// Refused before anything is written.
-		if err := signin.CheckPassword(nu.Password, name); err != nil {
-			return "", err
-		}
-	}
-	token := NewToken()
-	err = db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		if err := q.LockUsers(ctx); err != nil {
-			return err
-		}
-		users, err := q.ListUsers(ctx)
-		if err != nil {
-			return err
-		}
-		sk := textcheck.Skeleton(name)
-		for _, u := range users {
-			if textcheck.Skeleton(u.Name) == sk {
-				return errs.Field("duplicate_user", "name", "a user with this name, or one that looks the same, already exists")
-			}
-		}
-		u, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp})
-		if err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23505" {
-				return errs.Field("duplicate_user", "name", "a user with this name already exists")
-			}
-			return err
-		}
-		if _, err = Append(ctx, q, actor, AuditEvent{Action: "user.added", Details: map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}}); err != nil {
-			return err
-		}
-		if nu.Password == "" {
-			return nil
-		}
-		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, nu.Password, true)
-	})
-	if err != nil {
-		return "", err
-	}
-	return token, nil
+// AddUserWith creates a staff user and returns the API token (auth.Users.Add).
+func AddUserWith(ctx context.Context, pool *sql.DB, actor *auth.Actor, nu auth.NewUser) (string, error) {
+	return usersOn(pool).Add(ctx, actor, nu)
 }
 
-// SetUserPassword gives an active user a new console password chosen by
-// an administrator (the CLI's reset-password): she must change it at her
-// next sign-in, her sessions end and her devices are forgotten, and the
-// change is audited (password.set; never the password).
-func SetUserPassword(ctx context.Context, pool *sql.DB, actor *Actor, name, password string) error {
-	if err := textcheck.Chars("name", name); err != nil {
-		return err
-	}
-	return db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		u, err := q.UserByName(ctx, name)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
-		} else if err != nil {
-			return err
-		}
-		return signin.SetPasswordOffline(ctx, q, SigninAudit, signin.Params{}, time.Now(), actor.signinActor(), u.ID, password, true)
-	})
+// SetUserPassword sets a user's console password (auth.Users.SetPassword).
+func SetUserPassword(ctx context.Context, pool *sql.DB, actor *auth.Actor, name, password string) error {
+	return usersOn(pool).SetPassword(ctx, actor, name, password)
 }
 
 // ListUsers returns every staff user.
-func ListUsers(ctx context.Context, pool *sql.DB) ([]UserView, error) {
-	rows, err := db.New(pool).ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]UserView, 0, len(rows))
-	for _, u := range rows {
-		out = append(out, userView(u))
-	}
-	return out, nil
+func ListUsers(ctx context.Context, pool *sql.DB) ([]auth.UserView, error) {
+	return usersOn(pool).List(ctx)
 }
 
-// DisableUser disables a user: the token stops working at once, and her
-// console sessions end in the same transaction. The last active admin
-// cannot be disabled: nobody could manage users any more.
-func DisableUser(ctx context.Context, pool *sql.DB, actor *Actor, name string) error {
-	if err := textcheck.Chars("name", name); err != nil {
-		return err
-	}
-	return db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		if err := q.LockUsers(ctx); err != nil {
-			return err
-		}
-		u, err := q.UserByName(ctx, name)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
-		} else if err != nil {
-			return err
-		}
-		if Role(u.Role) == RoleAdmin {
-			n, err := q.ActiveAdminsExcept(ctx, name)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errs.New("last_admin", "this is the last active admin: add another admin before disabling this one")
-			}
-		}
-		if _, err := q.DisableUser(ctx, name); err != nil {
-			return err
-		}
-		if _, err := signin.EndUserSessions(ctx, q, u.ID); err != nil {
-			return err
-		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.disabled", Details: map[string]any{"user": name}})
-		return err
-	})
+// DisableUser disables a user (auth.Users.Disable).
+func DisableUser(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string) error {
+	return usersOn(pool).Disable(ctx, actor, name)
 }
 
-// RotateToken gives an active user a new token (returned, shown once);
-// the old one stops working at once. expiresIn > 0 sets a new expiry, 0
-// keeps the current one — refused (token_expired) when that one has
-// passed: the new token would be dead on arrival. This is the admin's
-// rotation (API and CLI); see RotateOwnToken for a user's own.
-func RotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration) (string, UserView, error) {
-	return rotateToken(ctx, pool, actor, name, expiresIn, false)
-}
-
-// RotateOwnToken is a user's rotation of her own token: the new expiry may
-// be earlier than the current one, never later (only an admin extends a
-// token's life).
-func RotateOwnToken(ctx context.Context, pool *sql.DB, actor *Actor, expiresIn time.Duration) (string, UserView, error) {
-	return rotateToken(ctx, pool, actor, actor.Name, expiresIn, true)
-}
-
-func rotateToken(ctx context.Context, pool *sql.DB, actor *Actor, name string, expiresIn time.Duration, own bool) (string, UserView, error) {
-	if err := textcheck.Chars("name", name); err != nil {
-		return "", UserView{}, err
-	}
-	token := NewToken()
-	var out db.User
-	err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
-		// The lock DisableUser takes: a rotation and a disable of one user
-		// never interleave.
-		if err := q.LockUsers(ctx); err != nil {
-			return err
-		}
-		u, err := q.UserByName(ctx, name)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return errs.New("not_found", "no active user with that name")
-		} else if err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		exp := u.ExpiresAt
-		switch {
-		case expiresIn > 0:
-			exp = sql.NullTime{Time: now.Add(expiresIn), Valid: true}
-		case exp.Valid && !now.Before(exp.Time):
-			return errs.Field("token_expired", "expires", "this token has expired: give the new one a lifetime (\"expires\": \"90d\", or users rotate --expires 90d)")
-		}
-		if own && u.ExpiresAt.Valid && exp.Time.After(u.ExpiresAt.Time) {
-			return errs.Field("expiry_too_late", "expires", "your own rotation cannot extend your token's life past its current expiry (%s); ask an admin", u.ExpiresAt.Time.UTC().Format(time.RFC3339))
-		}
-		out, err = q.RotateUserToken(ctx, db.RotateUserTokenParams{Name: name, TokenHash: HashToken(token), ExpiresAt: exp})
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.New("not_found", "no active user with that name")
-		} else if err != nil {
-			return err
-		}
-		_, err = Append(ctx, q, actor, AuditEvent{Action: "user.token_rotated", Details: map[string]any{"user": name, "expires_at": tptr(exp), "own": own}})
-		return err
-	})
-	if err != nil {
-		return "", UserView{}, err
-	}
-	return token, userView(out), nil
-}
-
-func (s *Server) createUserHTTP(c *gin.Context) {
-	var in struct {
-		Name    string `json:"name"`
-		Role    string `json:"role"`
-		Expires string `json:"expires"`
-	}
-	// Staff users do have names; the real-name rule is for participants.
-	if !httpx.BindStrict(c, &in, true) {
-		return
-	}
-	role, err := ParseRole(in.Role)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	exp, err := ParseExpiry(in.Expires)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	name, err := textcheck.UserName("name", in.Name)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	token, err := AddUserWith(c.Request.Context(), s.db, actorOf(c), NewUser{Name: name, Role: role, ExpiresIn: exp})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	s.tokenIndex.stale()
-	c.JSON(http.StatusCreated, gin.H{"name": name, "role": role, "token": token})
-}
-
-func (s *Server) listUsersHTTP(c *gin.Context) {
-	users, err := ListUsers(c.Request.Context(), s.db)
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": users})
-}
-
-func (s *Server) disableUserHTTP(c *gin.Context) {
-	if err := DisableUser(c.Request.Context(), s.db, actorOf(c), c.Param("name")); err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	s.tokens.purge()
-	c.Status(http.StatusNoContent)
-}
-
-// rotateTokenHTTP is POST /v1/users/{name}/rotate-token (admin) and
-// POST /v1/me/rotate-token (a staff member's own): {"expires": "90d"}
-// optional. The new token is in the answer, once.
-func (s *Server) rotateTokenHTTP(c *gin.Context) {
-	var in struct {
-		Expires string `json:"expires"`
-	}
-	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
-		return
-	}
-	exp, err := ParseExpiry(in.Expires)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	var token string
-	var v UserView
-	if name := c.Param("name"); name != "" {
-		token, v, err = RotateToken(c.Request.Context(), s.db, actorOf(c), name, exp)
-	} else {
-		token, v, err = RotateOwnToken(c.Request.Context(), s.db, actorOf(c), exp)
-	}
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	s.tokens.purge()
-	s.tokenIndex.stale()
-	c.JSON(http.StatusOK, gin.H{"name": v.Name, "role": v.Role, "expires_at": v.ExpiresAt, "token": token})
+// RotateToken gives an active user a new token (auth.Users.Rotate).
+func RotateToken(ctx context.Context, pool *sql.DB, actor *auth.Actor, name string, expiresIn time.Duration) (string, auth.UserView, error) {
+	return usersOn(pool).Rotate(ctx, actor, name, expiresIn)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"safecontact/db/dbtest"
+	"safecontact/gateway/auth"
 )
 
 // Disabling a user ends her console sessions in the same transaction
@@ -14,7 +15,7 @@ func TestDisableUserEndsConsoleSessions(t *testing.T) {
 	pool, _ := dbtest.New(t)
 	ctx := context.Background()
 	for _, name := range []string{"leaver", "stayer"} {
-		if _, err := AddUser(ctx, pool, SystemActor("test"), name, RoleStaff); err != nil {
+		if _, err := AddUser(ctx, pool, auth.SystemActor("test"), name, auth.RoleStaff); err != nil {
 			t.Fatal(err)
 		}
 		_, err := pool.Exec(`INSERT INTO console_sessions (token_hash, user_id, stage, created_at, last_seen_at, expires_at)
@@ -24,7 +25,7 @@ func TestDisableUserEndsConsoleSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := DisableUser(ctx, pool, SystemActor("test"), "leaver"); err != nil {
+	if err := DisableUser(ctx, pool, auth.SystemActor("test"), "leaver"); err != nil {
 		t.Fatal(err)
 	}
 	count := func(name string) (n int) {

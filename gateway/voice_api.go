@@ -15,6 +15,8 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -30,6 +32,31 @@ import (
 //	GET  /v1/me/phone, DELETE /v1/me/phone
 //
 // No response ever carries her number (nor the staff member's, but masked).
+
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeCallInProgress      = "call_in_progress"
+	CodeCallbackClaimed     = "callback_claimed"
+	CodeCallbackClosed      = "callback_closed"
+	CodeCallbackNotClaimed  = "callback_not_claimed"
+	CodeCallbackNotDue      = "callback_not_due"
+	CodeInvalidOutcome      = "invalid_outcome"
+	CodeOutsideSafeWindow   = "outside_safe_window"
+	CodeProviderUnavailable = "provider_unavailable"
+	CodeStaffPhoneMissing   = "staff_phone_missing"
+	CodeVoiceNotConfigured  = "voice_not_configured"
+)
+
+// The audit actions this file records.
+const (
+	ActionCallbackClaimed        = "callback.claimed"
+	ActionCallbackConnectFailed  = "callback.connect_failed"
+	ActionCallbackConnectRefused = "callback.connect_refused"
+	ActionCallbackConnected      = "callback.connected"
+	ActionCallbackReleased       = "callback.released"
+	ActionUserPhoneRemoved       = "user.phone_removed"
+	ActionUserPhoneSet           = "user.phone_set"
+)
 
 // callActiveFor: a call whose state has not moved for this long is taken
 // as over (its callbacks were lost), so a new one may be placed.
@@ -88,8 +115,8 @@ func (s *Server) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask,
 // work needs her code, initials, language and the task's state; which
 // message of hers the task carries (message_id) is for her caseworker and
 // the supervisors (access.go).
-func (v callbackView) forActor(a *Actor, p db.Participant) callbackView {
-	if !a.actsOn(p) {
+func (v callbackView) forActor(a *auth.Actor, p db.Participant) callbackView {
+	if !a.ActsOn(p.CaseworkerID) {
 		v.MessageID = nil
 	}
 	return v
@@ -117,7 +144,7 @@ func (s *Server) listCallbacks(c *gin.Context) {
 			id := r.MessageID.UUID.String()
 			v.MessageID = &id
 		}
-		items = append(items, v.forActor(actorOf(c), db.Participant{CaseworkerID: r.ParticipantCaseworkerID}))
+		items = append(items, v.forActor(auth.ActorOf(c), db.Participant{CaseworkerID: r.ParticipantCaseworkerID}))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -144,13 +171,13 @@ func (s *Server) withTask(ctx context.Context, raw string, fn func(q *db.Queries
 }
 
 var (
-	errTaskClosed = errs.New("callback_closed", "this call-back is already completed")
-	errNotClaimed = errs.New("callback_not_claimed", "claim this call-back first (it may have been re-queued automatically after an unanswered or unconfirmed call)")
+	errTaskClosed = errs.New(CodeCallbackClosed, "this call-back is already completed")
+	errNotClaimed = errs.New(CodeCallbackNotClaimed, "claim this call-back first (it may have been re-queued automatically after an unanswered or unconfirmed call)")
 )
 
 func (s *Server) claimCallback(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	now := s.now()
 	var out callbackView
 	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -158,7 +185,7 @@ func (s *Server) claimCallback(c *gin.Context) {
 		case t.Status == taskDone:
 			return errTaskClosed
 		case t.Status == taskClaimed && t.ClaimedBy.Int64 != actor.UserID:
-			return errs.New("callback_claimed", "another staff member has claimed this call-back")
+			return errs.New(CodeCallbackClaimed, "another staff member has claimed this call-back")
 		case t.Status == taskOpen:
 			t.Status = taskClaimed
 			t.ClaimedBy = sql.NullInt64{Int64: actor.UserID, Valid: true}
@@ -166,7 +193,7 @@ func (s *Server) claimCallback(c *gin.Context) {
 			if err := saveTask(ctx, q, t, now); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.claimed", ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionCallbackClaimed, ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
 				return err
 			}
 		}
@@ -182,24 +209,24 @@ func (s *Server) claimCallback(c *gin.Context) {
 
 func (s *Server) releaseCallback(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	now := s.now()
 	var out callbackView
 	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
-		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && actor.Role.rank() < RoleSupervisor.rank()) {
+		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && !actor.Role.Includes(auth.RoleSupervisor)) {
 			return errNotClaimed
 		}
 		if callActive(*t, now) {
-			return errs.New("call_in_progress", "a call for this call-back is in progress")
+			return errs.New(CodeCallInProgress, "a call for this call-back is in progress")
 		}
 		t.Status, t.ClaimedBy, t.ClaimedAt = taskOpen, sql.NullInt64{}, sql.NullTime{}
 		if err := saveTask(ctx, q, t, now); err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.released", ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
+		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionCallbackReleased, ParticipantCode: p.Code, Details: map[string]any{"task_id": t.ID}}); err != nil {
 			return err
 		}
 		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
@@ -232,10 +259,10 @@ func (s *Server) completeCallback(c *gin.Context) {
 	switch in.Outcome {
 	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
 	default:
-		httpx.Fail(c, errs.Field("invalid_outcome", "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
+		httpx.Fail(c, errs.Field(CodeInvalidOutcome, "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	now := s.now()
 	var out callbackView
 	var requeued bool
@@ -243,7 +270,7 @@ func (s *Server) completeCallback(c *gin.Context) {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
-		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && actor.Role.rank() < RoleSupervisor.rank()) {
+		if t.Status != taskClaimed || (t.ClaimedBy.Int64 != actor.UserID && !actor.Role.Includes(auth.RoleSupervisor)) {
 			return errNotClaimed
 		}
 		var err error
@@ -270,17 +297,17 @@ func (s *Server) connectCallback(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := s.cfg.Voice
 	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" || s.cfg.TwilioAuthToken == "" {
-		httpx.Fail(c, errs.New("voice_not_configured", "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
+		httpx.Fail(c, errs.New(CodeVoiceNotConfigured, "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	u, err := s.q.UserByID(ctx, actor.UserID)
 	if err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if len(u.PhoneEnc) == 0 {
-		httpx.Fail(c, errs.New("staff_phone_missing", "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
+		httpx.Fail(c, errs.New(CodeStaffPhoneMissing, "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
 		return
 	}
 	staffPhone, err := s.keys.Open(keys.Contact, u.PhoneEnc)
@@ -300,9 +327,9 @@ func (s *Server) connectCallback(c *gin.Context) {
 			return errNotClaimed
 		}
 		if callActive(*t, now) {
-			return errs.New("call_in_progress", "a call for this call-back is already in progress")
+			return errs.New(CodeCallInProgress, "a call for this call-back is already in progress")
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return errs.Internal(err)
 		}
@@ -310,13 +337,13 @@ func (s *Server) connectCallback(c *gin.Context) {
 		case !d.Allowed:
 			refused = errs.New(d.Code, "%s", d.Reason)
 		case d.SendAt.After(now):
-			refused = errs.New("outside_safe_window", "now is outside her safe contact window; the next one starts at %s", d.SendAt.UTC().Format(time.RFC3339))
+			refused = errs.New(CodeOutsideSafeWindow, "now is outside her safe contact window; the next one starts at %s", d.SendAt.UTC().Format(time.RFC3339))
 		case t.EarliestAt.After(now):
-			refused = errs.New("callback_not_due", "this call-back is not due before %s", t.EarliestAt.UTC().Format(time.RFC3339))
+			refused = errs.New(CodeCallbackNotDue, "this call-back is not due before %s", t.EarliestAt.UTC().Format(time.RFC3339))
 		}
 		if refused != nil {
 			// Recorded like a refused message: who tried, and why not.
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "callback.connect_refused", ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionCallbackConnectRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"task_id": t.ID, "code": refused.Code, "consent_version": d.ConsentVersion,
 			}}); err != nil {
 				return err
@@ -360,7 +387,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 			if err := saveTask(rctx, q, t, now); err != nil {
 				return err
 			}
-			_, err := Append(rctx, q, actor, AuditEvent{Action: "callback.connect_failed", ParticipantCode: p.Code, Details: map[string]any{
+			_, err := audit.Append(rctx, q, actor, audit.Event{Action: ActionCallbackConnectFailed, ParticipantCode: p.Code, Details: map[string]any{
 				"task_id": t.ID, "code": errCode(callErr),
 			}})
 			return err
@@ -372,7 +399,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		if err := saveTask(rctx, q, t, s.now()); err != nil {
 			return err
 		}
-		if _, err := Append(rctx, q, actor, AuditEvent{Action: "callback.connected", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(rctx, q, actor, audit.Event{Action: ActionCallbackConnected, ParticipantCode: p.Code, Details: map[string]any{
 			"task_id": t.ID, "call_sid": rcpt.Sid, "attempt": t.Attempts + 1, "leg": "staff",
 		}}); err != nil {
 			return err
@@ -386,7 +413,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 	}
 	if callErr != nil {
 		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", errCode(callErr))
-		httpx.Fail(c, errs.New("provider_unavailable", "the call could not be placed (%s); try again", errCode(callErr)))
+		httpx.Fail(c, errs.New(CodeProviderUnavailable, "the call could not be placed (%s); try again", errCode(callErr)))
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"callback": out, "call": gin.H{"sid": rcpt.Sid, "state": out.CallState}})
@@ -421,9 +448,9 @@ func (s *Server) putMyPhone(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	if actor.UserID == 0 {
-		httpx.Fail(c, errs.New("forbidden", "only a staff user has a phone"))
+		httpx.Fail(c, errs.New(errs.CodeForbidden, "only a staff user has a phone"))
 		return
 	}
 	enc := s.keys.Seal(keys.Contact, []byte(e164))
@@ -431,7 +458,7 @@ func (s *Server) putMyPhone(c *gin.Context) {
 		if err := q.SetUserPhone(ctx, db.SetUserPhoneParams{ID: actor.UserID, PhoneEnc: enc}); err != nil {
 			return err
 		}
-		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.phone_set", Details: map[string]any{"user": actor.Name, "key_id": keys.KeyID(enc)}})
+		_, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionUserPhoneSet, Details: map[string]any{"user": actor.Name, "key_id": keys.KeyID(enc)}})
 		return err
 	})
 	if err != nil {
@@ -442,7 +469,7 @@ func (s *Server) putMyPhone(c *gin.Context) {
 }
 
 func (s *Server) getMyPhone(c *gin.Context) {
-	u, err := s.q.UserByID(c.Request.Context(), actorOf(c).UserID)
+	u, err := s.q.UserByID(c.Request.Context(), auth.ActorOf(c).UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		httpx.Fail(c, httpx.NotFound("user"))
 		return
@@ -464,12 +491,12 @@ func (s *Server) getMyPhone(c *gin.Context) {
 
 func (s *Server) deleteMyPhone(c *gin.Context) {
 	ctx := c.Request.Context()
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		if err := q.SetUserPhone(ctx, db.SetUserPhoneParams{ID: actor.UserID}); err != nil {
 			return err
 		}
-		_, err := Append(ctx, q, actor, AuditEvent{Action: "user.phone_removed", Details: map[string]any{"user": actor.Name}})
+		_, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionUserPhoneRemoved, Details: map[string]any{"user": actor.Name}})
 		return err
 	})
 	if err != nil {

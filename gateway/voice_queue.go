@@ -14,6 +14,9 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/participant"
 )
 
 // The voice call-back queue.
@@ -27,6 +30,13 @@ import (
 // when a call reached her, "undelivered"/"failed" when the task was given
 // up. Messages of the templates in VoiceConfig.ReminderTemplates are
 // automated reminder calls instead (voice_reminder.go).
+
+// The audit actions this file records.
+const (
+	ActionCallbackCompleted = "callback.completed"
+	ActionCallbackCreated   = "callback.created"
+	ActionCallbackRequeued  = "callback.requeued"
+)
 
 // Call-back reasons (a fixed vocabulary: tasks carry no free text).
 const (
@@ -94,7 +104,7 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 		if err != nil {
 			return err
 		}
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -103,7 +113,7 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 			// it changed in between. Not queued, never retried.
 			return &channels.SendError{Code: d.Code, Err: errors.New("voice: contact decision refused")}
 		}
-		task, _, err = CreateCallback(ctx, q, SystemActor("worker"), CallbackRequest{
+		task, _, err = CreateCallback(ctx, q, auth.SystemActor("worker"), CallbackRequest{
 			Participant: p, Reason: CallbackReasonMessage, Urgent: msg.Priority > 0,
 			EarliestAt: d.SendAt, Language: msg.Language, MessageID: msg.ID,
 			MaxAttempts: s.cfg.Voice.MaxAttempts, Now: now,
@@ -145,7 +155,7 @@ type CallbackRequest struct {
 // transaction) and audits it (callback.created). It is idempotent per
 // MessageID / SourceKey: a repeat returns the existing task and
 // created=false. The check-in escalation logic calls it directly.
-func CreateCallback(ctx context.Context, q *db.Queries, a *Actor, r CallbackRequest) (task db.CallbackTask, created bool, err error) {
+func CreateCallback(ctx context.Context, q *db.Queries, a *auth.Actor, r CallbackRequest) (task db.CallbackTask, created bool, err error) {
 	switch r.Reason {
 	case CallbackReasonMessage, CallbackReasonCallMe, CallbackReasonEscalation, CallbackReasonStaff:
 	default:
@@ -197,7 +207,7 @@ func CreateCallback(ctx context.Context, q *db.Queries, a *Actor, r CallbackRequ
 	if r.SourceKey != "" {
 		details["source"] = r.SourceKey
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "callback.created", ParticipantCode: r.Participant.Code, Details: details})
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionCallbackCreated, ParticipantCode: r.Participant.Code, Details: details})
 	return task, true, err
 }
 
@@ -206,7 +216,7 @@ func CreateCallback(ctx context.Context, q *db.Queries, a *Actor, r CallbackRequ
 // gives no usable window (the contact decision refuses such a profile, so
 // connect will refuse the call, not guess).
 func nextCallbackTime(p db.Participant, t time.Time) time.Time {
-	prof := profileOf(p)
+	prof := participant.ProfileOf(p)
 	windows, anyTime := consent.EffectiveWindows(prof)
 	if anyTime || prof.TimeZone == nil {
 		return t.UTC()
@@ -237,7 +247,7 @@ func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: 
 // inside her next safe window — until MaxAttempts rings, then close it.
 // result is the detail kept in last_result (e.g. "machine",
 // "not_confirmed", "busy"). It returns whether the task was re-queued.
-func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *Actor, t *db.CallbackTask, p db.Participant, outcome, result string, now time.Time) (requeued bool, err error) {
+func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, outcome, result string, now time.Time) (requeued bool, err error) {
 	if result == "" {
 		result = outcome
 	}
@@ -262,11 +272,11 @@ func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *Actor, t *
 	if err := saveTask(ctx, q, t, now); err != nil {
 		return false, err
 	}
-	if _, err := Append(ctx, q, a, AuditEvent{Action: "callback.completed", ParticipantCode: p.Code, Details: details}); err != nil {
+	if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionCallbackCompleted, ParticipantCode: p.Code, Details: details}); err != nil {
 		return false, err
 	}
 	if retry {
-		_, err := Append(ctx, q, a, AuditEvent{Action: "callback.requeued", ParticipantCode: p.Code, Details: map[string]any{
+		_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionCallbackRequeued, ParticipantCode: p.Code, Details: map[string]any{
 			"task_id": t.ID, "earliest_at": t.EarliestAt.UTC(), "attempts": t.Attempts, "after": outcome,
 		}})
 		return true, err
@@ -300,7 +310,7 @@ func consentEnded(code string) bool {
 
 // cancelTask closes a task she can no longer be called for (her voice
 // consent ended): it leaves the queue, its message fails with the code.
-func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *Actor, t *db.CallbackTask, p db.Participant, code string, now time.Time) error {
+func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, code string, now time.Time) error {
 	t.Status = taskDone
 	t.ClosedAt = sql.NullTime{Time: now, Valid: true}
 	t.LastResult = nullStr("refused_" + code)
@@ -310,7 +320,7 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *Actor, t *db.
 	if err := saveTask(ctx, q, t, now); err != nil {
 		return err
 	}
-	if _, err := Append(ctx, q, a, AuditEvent{Action: "callback.completed", ParticipantCode: p.Code, Details: map[string]any{
+	if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionCallbackCompleted, ParticipantCode: p.Code, Details: map[string]any{
 		"task_id": t.ID, "outcome": "canceled", "code": code, "attempts": t.Attempts, "requeued": false,
 	}}); err != nil {
 		return err
@@ -325,7 +335,7 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *Actor, t *db.
 // statusRank), with its event and audit entry. sid, when set,
 // must be the message's provider id once it is recorded (a stale call's
 // webhook changes nothing).
-func advanceMessage(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
+func advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
 	m, err := q.MessageByIDForUpdate(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -345,6 +355,6 @@ func advanceMessage(ctx context.Context, q *db.Queries, a *Actor, id uuid.UUID, 
 	if code != "" {
 		d["code"] = code
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "message." + status, ParticipantCode: participantCode, Details: d})
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: "message." + status, ParticipantCode: participantCode, Details: d})
 	return err
 }

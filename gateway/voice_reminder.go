@@ -53,7 +53,7 @@ func (s *Server) placeReminder(ctx context.Context, msg db.Message, to string) (
 	if err != nil {
 		return channels.Receipt{}, queueErr(err)
 	}
-	d, err := s.decide(ctx, s.q, p, consent.Voice, s.now())
+	d, err := s.participants.Decide(ctx, s.q, p, consent.Voice, s.now())
 	if err != nil {
 		return channels.Receipt{}, queueErr(err)
 	}
@@ -140,7 +140,7 @@ func (s *Server) voiceReminder(c *gin.Context) {
 	now := s.now()
 	tw := &channels.TwiML{}
 	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (s *Server) voiceReminderStatus(c *gin.Context) {
 // hangUp: the caller must end the call.
 func (s *Server) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
 	_, err = s.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
 func TestVoiceReminderCalls(t *testing.T) {
@@ -21,7 +22,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	when := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	remind := func() (string, channels.CallEvent, string) {
 		t.Helper()
-		r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
 			"params": map[string]string{"when": when, "place": "Metro Sants"}})
 		if r.Status != http.StatusAccepted || r.json(t)["variant"] != "discreet" {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
@@ -122,7 +123,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	if later == 23 {
 		window = "daily 23:00-24:00"
 	}
-	if r := p.do(RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"safe_windows": []string{window}, "any_time": false}); r.Status != 200 {
+	if r := p.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"safe_windows": []string{window}, "any_time": false}); r.Status != 200 {
 		t.Fatalf("narrow window: %d %s", r.Status, r.Body)
 	}
 	if d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}})); d.Hangup == nil || d.Gather != nil || len(d.Say) != 0 {
@@ -144,7 +145,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 func TestVoiceReminderVoicemailWhenAllowed(t *testing.T) {
 	p := newVoicePipeline(t, func(v *VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
 	code := p.voiceParticipant("+34 612 400 002", false, true)
-	r := p.do(RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
 		"params": map[string]string{"when": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "place": "Metro Sants"}})
 	id := r.json(t)["id"].(string)
 	p.waitStatus(id, "sent")

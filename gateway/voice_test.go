@@ -15,6 +15,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/templates"
 )
 
@@ -61,7 +62,7 @@ func (p *voicePipeline) voiceParticipant(phone string, monitored, voicemail bool
 	code := p.consentingParticipant(phone, monitored)
 	g := grant("voice")
 	g["allow_voicemail"] = voicemail
-	if r := p.do(RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+	if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
 		p.t.Fatalf("grant voice: %d %s", r.Status, r.Body)
 	}
 	return code
@@ -74,7 +75,7 @@ func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task
 	if safety {
 		body["priority"] = "safety"
 	}
-	r := p.do(RoleStaff, "POST", "/v1/messages", body)
+	r := p.do(auth.RoleStaff, "POST", "/v1/messages", body)
 	if r.Status != http.StatusAccepted {
 		p.t.Fatalf("accept voice: %d %s", r.Status, r.Body)
 	}
@@ -91,7 +92,7 @@ func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task
 
 func (p *voicePipeline) callbacks() []map[string]any {
 	p.t.Helper()
-	r := p.do(RoleStaff, "GET", "/v1/callbacks", nil)
+	r := p.do(auth.RoleStaff, "GET", "/v1/callbacks", nil)
 	if r.Status != 200 {
 		p.t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
@@ -116,7 +117,7 @@ func taskID(task map[string]any) int64 { return int64(task["id"].(float64)) }
 
 func (p *voicePipeline) post(path string, body any) resp {
 	p.t.Helper()
-	return p.do(RoleStaff, "POST", path, body)
+	return p.do(auth.RoleStaff, "POST", path, body)
 }
 
 // twimlDoc reads the TwiML the gateway answers (xml.Unmarshal fails on
@@ -261,7 +262,7 @@ func voiceAuditActions(t *testing.T, e *env, code string) string {
 
 func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	p := newVoicePipeline(t, nil)
-	if r := p.do(RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.json(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
 	code := p.voiceParticipant("+34 612 100 001", true, false)
@@ -293,7 +294,7 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	id := taskID(task)
 	// Another staff member cannot connect a task they did not claim.
 	c := p.connect(id, "+34612100001", "Enable")
-	if r := p.do(RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.errCode(t) != "callback_claimed" {
+	if r := p.do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.errCode(t) != "callback_claimed" {
 		t.Fatalf("claim by another: %d %s", r.Status, r.Body)
 	}
 	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.errCode(t) != "call_in_progress" {
@@ -344,7 +345,7 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 
 func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	p := newVoicePipeline(t, func(v *VoiceConfig) { v.MaxAttempts = 3 })
-	p.do(RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
 	code := p.voiceParticipant("+34 612 100 003", false, false)
 	msgID, task := p.queueVoice(code, false)
 	id := taskID(task)
@@ -410,7 +411,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 
 func TestVoiceCallbackVoicemailOnlyWhenAllowed(t *testing.T) {
 	p := newVoicePipeline(t, nil)
-	p.do(RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
 	// Not monitored, voicemail allowed: the screen waits for the greeting's
 	// end and lets the bridge proceed on a machine.
 	code := p.voiceParticipant("+34 612 100 004", false, true)
@@ -440,7 +441,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "staff_phone_missing" {
 		t.Fatalf("no staff phone: %d %s", r.Status, r.Body)
 	}
-	p.do(RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
 	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "callback_not_claimed" {
 		t.Fatalf("not claimed: %d %s", r.Status, r.Body)
 	}
@@ -453,7 +454,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	}
 	p.post(path+"claim", nil)
 	// She withdraws voice consent: no call, and the task leaves the queue.
-	p.do(RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
 	if r := p.post(path+"connect", nil); r.Status != 403 || r.errCode(t) != "consent_revoked" {
 		t.Fatalf("revoked: %d %s", r.Status, r.Body)
 	}
@@ -480,19 +481,19 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id2), nil)
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id2), nil)
 	sid := r.json(t)["call"].(map[string]any)["sid"].(string)
-	p.do(RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
 	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
 	if d.Dial != nil || d.Hangup == nil || strings.Contains(d.Inner, "612100007") {
 		t.Fatalf("bridge after revocation: %s", d.Inner)
 	}
 	// Me phone: shown masked, removable.
-	if r := p.do(RoleStaff, "GET", "/v1/me/phone", nil); r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.do(auth.RoleStaff, "GET", "/v1/me/phone", nil); r.json(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("get phone: %s", r.Body)
 	}
-	if r := p.do(RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
+	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
 		t.Fatalf("bad phone: %d", r.Status)
 	}
-	if r := p.do(RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
+	if r := p.do(auth.RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
 		t.Fatalf("delete phone: %d", r.Status)
 	}
 }

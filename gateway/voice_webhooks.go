@@ -13,6 +13,8 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -34,6 +36,13 @@ import (
 // nothing) and bound to the task's current call: a request about another
 // call (stale, replayed) gets <Hangup/> and changes nothing.
 
+// The audit actions this file records.
+const (
+	ActionCallbackCallEnded = "callback.call_ended"
+	ActionCallbackDialed    = "callback.dialed"
+	ActionCallbackScreened  = "callback.screened"
+)
+
 const (
 	routeVoiceBridge = "/webhooks/twilio/voice/bridge"
 	routeVoiceScreen = "/webhooks/twilio/voice/screen"
@@ -47,7 +56,7 @@ const (
 const screenTimeout = 8
 
 // voiceSystem is the actor of what the gateway records from the call itself.
-var voiceSystem = SystemActor("voice")
+var voiceSystem = auth.SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
 func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
@@ -57,7 +66,7 @@ func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bo
 	}
 	ev, err := channels.ParseTwilioCall(form)
 	if err != nil {
-		httpx.Fail(c, errs.New("invalid_parameter", "not a voice webhook"))
+		httpx.Fail(c, errs.New(errs.CodeInvalidParameter, "not a voice webhook"))
 		return ev, false
 	}
 	return ev, true
@@ -71,7 +80,7 @@ func (s *Server) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Que
 	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		return fn(ctx, q, t, p, tw)
 	})
-	if httpx.IsErr(err, "not_found") {
+	if httpx.IsErr(err, errs.CodeNotFound) {
 		httpx.WriteTwiML(c, (&channels.TwiML{}).Hangup())
 		return
 	}
@@ -106,7 +115,7 @@ func (s *Server) voiceBridge(c *gin.Context) {
 		}
 		t.CallSid = nullStr(ev.CallSid)
 		// The staff phone rang for a while: decide again, now.
-		d, err := s.decide(ctx, q, p, consent.Voice, now)
+		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -119,7 +128,7 @@ func (s *Server) voiceBridge(c *gin.Context) {
 			if err := saveTask(ctx, q, t, now); err != nil {
 				return err
 			}
-			if _, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.connect_refused", ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackConnectRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"task_id": t.ID, "code": code, "at": "bridge", "consent_version": d.ConsentVersion,
 			}}); err != nil {
 				return err
@@ -145,7 +154,7 @@ func (s *Server) voiceBridge(c *gin.Context) {
 		if err := saveTask(ctx, q, t, now); err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.dialed", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackDialed, ParticipantCode: p.Code, Details: map[string]any{
 			"task_id": t.ID, "attempt": t.Attempts, "call_sid": t.CallSid.String, "voicemail_allowed": d.AllowVoicemail,
 		}}); err != nil {
 			return err
@@ -179,7 +188,7 @@ func (s *Server) voiceScreen(c *gin.Context) {
 		var d consent.Decision
 		if ev.MaybeMachine() {
 			var err error
-			if d, err = s.decide(ctx, q, p, consent.Voice, now); err != nil {
+			if d, err = s.participants.Decide(ctx, q, p, consent.Voice, now); err != nil {
 				return err
 			}
 			// An undecided detection counts as a machine unless a
@@ -194,7 +203,7 @@ func (s *Server) voiceScreen(c *gin.Context) {
 				if err := saveTask(ctx, q, t, now); err != nil {
 					return err
 				}
-				_, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.screened", ParticipantCode: p.Code, Details: map[string]any{
+				_, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackScreened, ParticipantCode: p.Code, Details: map[string]any{
 					"task_id": t.ID, "result": "voicemail", "answered_by": ev.AnsweredBy,
 				}})
 				return err
@@ -230,7 +239,7 @@ func (s *Server) voiceGate(c *gin.Context) {
 			if err := saveTask(ctx, q, t, now); err != nil {
 				return err
 			}
-			_, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.screened", ParticipantCode: p.Code, Details: map[string]any{
+			_, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackScreened, ParticipantCode: p.Code, Details: map[string]any{
 				"task_id": t.ID, "result": "confirmed",
 			}})
 			return err
@@ -275,7 +284,7 @@ func (s *Server) voiceDial(c *gin.Context) {
 		if err := saveTask(ctx, q, t, now); err != nil {
 			return err
 		}
-		_, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.call_ended", ParticipantCode: p.Code, Details: map[string]any{
+		_, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackCallEnded, ParticipantCode: p.Code, Details: map[string]any{
 			"task_id": t.ID, "dial_status": ev.DialCallStatus, "duration": ev.Duration,
 		}})
 		return err
@@ -315,12 +324,12 @@ func (s *Server) voiceStatus(c *gin.Context) {
 		if err := saveTask(ctx, q, t, now); err != nil {
 			return err
 		}
-		_, err := Append(ctx, q, voiceSystem, AuditEvent{Action: "callback.call_ended", ParticipantCode: p.Code, Details: map[string]any{
+		_, err := audit.Append(ctx, q, voiceSystem, audit.Event{Action: ActionCallbackCallEnded, ParticipantCode: p.Code, Details: map[string]any{
 			"task_id": t.ID, "call_status": ev.CallStatus, "duration": ev.Duration, "leg": "staff",
 		}})
 		return err
 	})
-	if err != nil && !httpx.IsErr(err, "not_found") {
+	if err != nil && !httpx.IsErr(err, errs.CodeNotFound) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
@@ -355,7 +364,7 @@ func (s *Server) voiceAMD(c *gin.Context) {
 			default:
 				return nil
 			}
-			d, err := s.decide(ctx, q, p, consent.Voice, now)
+			d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 			if err != nil {
 				return err
 			}
@@ -368,14 +377,14 @@ func (s *Server) voiceAMD(c *gin.Context) {
 			return err
 		})
 	}
-	if err != nil && !httpx.IsErr(err, "not_found") {
+	if err != nil && !httpx.IsErr(err, errs.CodeNotFound) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
 	if hangUp && s.cfg.Voice.Caller != nil {
 		if err := s.cfg.Voice.Caller.HangUpCall(ctx, ev.CallSid); err != nil && errCode(err) != "not_found" {
 			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", errCode(err))
-			httpx.Fail(c, errs.New("provider_unavailable", "could not hang up the call"))
+			httpx.Fail(c, errs.New(CodeProviderUnavailable, "could not hang up the call"))
 			return
 		}
 	}

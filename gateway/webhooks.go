@@ -15,6 +15,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) twilioStatus(c *gin.Context) {
 	}
 	up, err := channels.ParseTwilioStatus(form)
 	if err != nil {
-		httpx.Fail(c, errs.New("invalid_parameter", "not a status callback"))
+		httpx.Fail(c, errs.New(errs.CodeInvalidParameter, "not a status callback"))
 		return
 	}
 	var id uuid.UUID
@@ -86,7 +87,7 @@ func (s *Server) applyStatuses(ctx context.Context, batch []statusReq) ([]struct
 
 func (s *Server) applyStatusBatch(ctx context.Context, batch []statusReq) error {
 	now := s.now()
-	sys := SystemActor("twilio")
+	sys := auth.SystemActor("twilio")
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		// Callbacks without our id (older messages) are found by the
 		// provider's sid, one by one.

@@ -18,6 +18,8 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -296,7 +298,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if moved, err := moveStatus(ctx, q, id, status, "retries_exhausted", now); err != nil || !moved {
 			return err
 		}
-		_, err = Append(ctx, q, SystemActor("worker"), AuditEvent{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
 		return err
 	})
 	if err != nil {

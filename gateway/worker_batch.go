@@ -12,7 +12,10 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/participant"
 )
 
 // Handle processes one queued message id (a batch of one).
@@ -183,7 +186,7 @@ func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, 
 }
 
 func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID]int, items []channels.Item, outs []channels.Outcome) ([]job, error) {
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	now := w.s.now()
 	var jobs []job
 	err := db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -201,7 +204,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		parts := map[int64]db.Participant{}
 		hist := map[int64][]consent.Event{}
 		if len(pids) > 0 {
-			if parts, hist, err = participantsWithLedgers(ctx, q, pids); err != nil {
+			if parts, hist, err = participant.WithLedgers(ctx, q, pids); err != nil {
 				return err
 			}
 		}
@@ -237,7 +240,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
 					return err
 				}
 				continue
@@ -245,14 +248,14 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				continue // already handled: a duplicate delivery
 			}
 			p := parts[m.ParticipantID]
-			d := consent.Decide(profileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
+			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
 				if _, err := moveStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
 					return err
 				}
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
@@ -262,7 +265,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
 					return err
 				}
 			case d.SendAt.After(now):
@@ -286,7 +289,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 						return err
 					}
 					w.outcome(m.Channel, "failed")
-					if _, err := Append(ctx, q, sys, AuditEvent{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
+					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
 						return err
 					}
 					continue
@@ -324,13 +327,13 @@ func repeat(s string, n int) []string {
 // (rarer) failures one by one.
 func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.Item, outs []channels.Outcome) error {
 	now := w.s.now()
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	// The text actually sent, sealed to the programme's audit key for its
 	// message.sent event; before the transaction (X25519 costs ~0.1ms).
 	sealedText := map[uuid.UUID][]byte{}
 	for i := range jobs {
 		if jobs[i].err == nil {
-			sealedText[jobs[i].msg.ID] = w.s.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
+			sealedText[jobs[i].msg.ID] = w.s.audit.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
 		}
 	}
 	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -403,7 +406,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 // it on meanwhile, so every write is a forward move (moveStatus), and an
 // outcome that comes too late is kept as an audit event only.
 func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now time.Time) (channels.Outcome, error) {
-	sys := SystemActor("worker")
+	sys := auth.SystemActor("worker")
 	id, p, msg, sendErr := j.msg.ID, j.part, j.msg, j.err
 	attempt := int(msg.Attempts) + 1 // MarkSendingMany counted this one
 	var se *channels.SendError
@@ -423,14 +426,14 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		}
 		w.outcome(msg.Channel, outcome)
 		details["message_id"] = id.String()
-		_, err = Append(ctx, q, sys, AuditEvent{Action: action, ParticipantCode: p.Code, Details: details})
+		_, err = audit.Append(ctx, q, sys, audit.Event{Action: action, ParticipantCode: p.Code, Details: details})
 		return channels.Done, err
 	}
 	switch {
 	case se != nil && se.OptOut:
 		// She replied STOP to the provider: her consent for this channel
 		// ends here, recorded like any revocation.
-		if err := RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
+		if err := participant.RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
 			return 0, err
 		}
 		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})

@@ -132,6 +132,20 @@ func Free(field, s string) error {
 	return Contact(field, s)
 }
 
+// Required is the check of every free-text field kept in clear (evidence,
+// venue, note, meeting point): trimmed, 1 to max characters, then Free.
+// It returns the trimmed text.
+func Required(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n == 0 || n > max {
+		return "", errs.Field(errs.CodeMissingField, field, "%s is required (at most %d characters)", field, max)
+	}
+	if err := Free(field, s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
 // ---- user names ----
 
 // UserName normalises (NFC: canonically equivalent spellings, which look

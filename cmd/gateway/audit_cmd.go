@@ -17,7 +17,8 @@ import (
 
 	"safecontact/db"
 	"safecontact/errs"
-	"safecontact/gateway"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -57,7 +58,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer pool.Close()
-		return gateway.ExportAll(ctx, pool, gateway.SystemActor("cli"), *format, stdout)
+		return audit.ExportAll(ctx, pool, auth.SystemActor("cli"), *format, stdout)
 	case "open":
 		return auditOpen(*secretKey, stdin, stdout, stderr)
 	}
@@ -71,8 +72,8 @@ func openDB(ctx context.Context, url string) (*sql.DB, error) {
 	return db.Open(ctx, url)
 }
 
-func readCheckpoint(path string) (gateway.ChainPoint, error) {
-	var cp gateway.ChainPoint
+func readCheckpoint(path string) (audit.ChainPoint, error) {
+	var cp audit.ChainPoint
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return cp, err
@@ -85,7 +86,7 @@ func readCheckpoint(path string) (gateway.ChainPoint, error) {
 }
 
 func auditVerify(ctx context.Context, url, checkpoint, export string, filtered, asJSON bool, stdout, stderr io.Writer) error {
-	var opt gateway.VerifyOptions
+	var opt audit.VerifyOptions
 	if checkpoint != "" {
 		cp, err := readCheckpoint(checkpoint)
 		if err != nil {
@@ -93,14 +94,14 @@ func auditVerify(ctx context.Context, url, checkpoint, export string, filtered, 
 		}
 		opt.Checkpoints = append(opt.Checkpoints, cp)
 	}
-	var rep *gateway.VerifyReport
+	var rep *audit.VerifyReport
 	if export != "" {
 		f, err := os.Open(export)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if rep, err = gateway.VerifyExport(f, opt, filtered); err != nil {
+		if rep, err = audit.VerifyExport(f, opt, filtered); err != nil {
 			return err
 		}
 	} else {
@@ -109,12 +110,12 @@ func auditVerify(ctx context.Context, url, checkpoint, export string, filtered, 
 			return err
 		}
 		defer pool.Close()
-		if rep, err = gateway.Verify(ctx, pool, opt); err != nil {
+		if rep, err = audit.Verify(ctx, pool, opt); err != nil {
 			return err
 		}
 		// The verification is itself recorded; a database that refuses
 		// the record does not hide the result.
-		if _, err := gateway.Append(ctx, db.New(pool), gateway.SystemActor("cli"), gateway.AuditEvent{Action: "audit.verified", Details: rep.Summary()}); err != nil {
+		if _, err := audit.Append(ctx, db.New(pool), auth.SystemActor("cli"), audit.Event{Action: audit.ActionVerified, Details: rep.Summary()}); err != nil {
 			fmt.Fprintln(stderr, "warning: could not record this verification in the audit log:", err)
 		}
 	}
@@ -131,7 +132,7 @@ func auditVerify(ctx context.Context, url, checkpoint, export string, filtered, 
 	return nil
 }
 
-func printReport(w io.Writer, rep *gateway.VerifyReport, export bool) {
+func printReport(w io.Writer, rep *audit.VerifyReport, export bool) {
 	what := "audit log"
 	if export {
 		what = "export"
@@ -167,10 +168,10 @@ func auditCheckpoint(ctx context.Context, url, out string, stdout io.Writer) err
 	}
 	defer pool.Close()
 	// Seal what is pending first (if no serve process is sequencing now).
-	if _, err := gateway.SealPending(ctx, pool, time.Now()); err != nil {
+	if _, err := audit.SealPending(ctx, pool, time.Now()); err != nil {
 		return err
 	}
-	cp, rep, err := gateway.CheckpointVerified(ctx, pool, "cli", time.Now())
+	cp, rep, err := audit.CheckpointVerified(ctx, pool, "cli", time.Now())
 	if err != nil {
 		return err
 	}

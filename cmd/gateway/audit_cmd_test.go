@@ -14,7 +14,8 @@ import (
 
 	"safecontact/db"
 	"safecontact/db/dbtest"
-	"safecontact/gateway"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 )
 
@@ -50,8 +51,8 @@ func appendCLIEvents(t *testing.T, url string, n int) {
 	}
 	defer pool.Close()
 	for i := range n {
-		if _, err := gateway.Append(context.Background(), db.New(pool), &gateway.Actor{Name: "ana", Role: gateway.RoleStaff, RequestID: fmt.Sprintf("req-%08d", i)},
-			gateway.AuditEvent{Action: "participant.updated", ParticipantCode: "P-7K3QX", Details: map[string]any{"fields": []string{"language"}}}); err != nil {
+		if _, err := audit.Append(context.Background(), db.New(pool), &auth.Actor{Name: "ana", Role: auth.RoleStaff, RequestID: fmt.Sprintf("req-%08d", i)},
+			audit.Event{Action: "participant.updated", ParticipantCode: "P-7K3QX", Details: map[string]any{"fields": []string{"language"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +83,7 @@ func TestAuditCheckpointAndVerifyCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("checkpoint: %d %q %q", code, out, stderr)
 	}
-	var cp gateway.ChainPoint
+	var cp audit.ChainPoint
 	if err := json.Unmarshal([]byte(out), &cp); err != nil || cp.Seq != 12 || len(cp.Hash) != 64 || cp.At.IsZero() {
 		t.Fatalf("checkpoint output %q: %v", out, err)
 	}
@@ -110,7 +111,7 @@ func TestAuditCheckpointAndVerifyCommands(t *testing.T) {
 	}
 	// JSON report.
 	code, out, _ = runCmd(t, "audit", "verify", "--database-url", url, "--json")
-	var rep gateway.VerifyReport
+	var rep audit.VerifyReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || rep.OK || *rep.FirstBadSeq != 4 {
 		t.Fatalf("json: %d %q %v", code, out, err)
 	}
@@ -150,11 +151,11 @@ func TestAuditExportVerifyAndOpenCommands(t *testing.T) {
 	pool, _ := db.Open(context.Background(), url)
 	defer pool.Close()
 	sealed, _ := pub.Seal([]byte(`{"message_id":"m1","text":"Hola, ¿nos vemos el martes?"}`))
-	if _, err := gateway.Append(context.Background(), db.New(pool), gateway.SystemActor("worker"), gateway.AuditEvent{Action: "message.sent", ParticipantCode: "P-7K3QX", Sealed: sealed}); err != nil {
+	if _, err := audit.Append(context.Background(), db.New(pool), auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: "P-7K3QX", Sealed: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	appendCLIEvents(t, url, 2)
-	if _, err := gateway.SealPending(context.Background(), pool, time.Now()); err != nil {
+	if _, err := audit.SealPending(context.Background(), pool, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// export: the whole log, recorded.

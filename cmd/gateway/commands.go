@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"safecontact/gateway"
+	"safecontact/gateway/auth"
 	"safecontact/keys"
 	"safecontact/migrations"
 )
@@ -154,7 +155,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	exp, err := gateway.ParseExpiry(*expires)
+	exp, err := auth.ParseExpiry(*expires)
 	if err != nil {
 		return err
 	}
@@ -163,10 +164,10 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer pool.Close()
-	actor := gateway.SystemActor("cli")
+	actor := auth.SystemActor("cli")
 	switch sub {
 	case "add":
-		r, err := gateway.ParseRole(*role)
+		r, err := auth.ParseRole(*role)
 		if err != nil {
 			return err
 		}
@@ -176,7 +177,7 @@ func cmdUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 		}
-		token, err := gateway.AddUserWith(ctx, pool, actor, gateway.NewUser{Name: *name, Role: r, ExpiresIn: exp, Password: password})
+		token, err := gateway.AddUserWith(ctx, pool, actor, auth.NewUser{Name: *name, Role: r, ExpiresIn: exp, Password: password})
 		if err != nil {
 			return err
 		}

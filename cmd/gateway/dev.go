@@ -19,6 +19,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/gateway"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/keys"
 	"safecontact/migrations"
@@ -83,8 +84,8 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var token, password string
 	if len(users) == 0 {
 		password = signin.GeneratePassword()
-		nu := gateway.NewUser{Name: "admin", Role: gateway.RoleAdmin, Password: password}
-		if token, err = gateway.AddUserWith(ctx, pool, gateway.SystemActor("dev"), nu); err != nil {
+		nu := auth.NewUser{Name: "admin", Role: auth.RoleAdmin, Password: password}
+		if token, err = gateway.AddUserWith(ctx, pool, auth.SystemActor("dev"), nu); err != nil {
 			pool.Close()
 			return err
 		}

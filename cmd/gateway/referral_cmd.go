@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"safecontact/gateway"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/referral"
@@ -43,7 +44,7 @@ func cmdPartners(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer done()
-	actor := gateway.ReferralActor(gateway.SystemActor("cli"))
+	actor := gateway.ReferralActor(auth.SystemActor("cli"))
 	switch sub {
 	case "add":
 		if arg == "" {
@@ -135,7 +136,7 @@ func cmdReferral(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer done()
-	actor := gateway.ReferralActor(gateway.SystemActor("cli"))
+	actor := gateway.ReferralActor(auth.SystemActor("cli"))
 	switch sub {
 	case "export":
 		id, err := strconv.ParseInt(arg, 10, 64)

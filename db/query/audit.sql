@@ -18,10 +18,10 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 SELECT * FROM audit_events WHERE participant_code = $1 ORDER BY id;
 
 -- The chain. Every read that feeds a hash takes the columns in the
--- canonical form of gateway/audit_chain.go: inet and jsonb as the text
+-- canonical form of gateway/audit/chain.go: inet and jsonb as the text
 -- Postgres prints for them, '' for NULL (neither text can be empty).
 -- Sealing and verifying (the hot statements) run through pgx directly:
--- see gateway/audit_chain.go.
+-- see gateway/audit/chain.go.
 
 -- name: AuditChainHead :one
 SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1;

@@ -1,10 +1,11 @@
-package gateway
+package participant
 
 import (
 	"context"
 
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
 )
 
 // Object-level access: who may act on which participant. This file is the
@@ -38,60 +39,52 @@ const (
 // Participant actions, as the refusal names them ("only her caseworker or
 // a supervisor can …").
 const (
-	actView         = "see her profile, consents, messages and plans"
-	actEdit         = "change her profile"
-	actReassign     = "reassign her to another caseworker"
-	actChangeNumber = "change her phone number or WhatsApp number"
-	actMonitored    = "change whether her phone may be monitored"
-	actGrant        = "record her consent"
-	actRevoke       = "revoke her consent"
-	actSend         = "send her a message"
-	actAppointments = "book, move or cancel her appointments"
-	actCheckins     = "set or remove her check-in plan"
-	actReveal       = "see her phone number"
-	actErase        = "erase her message contents"
-	actResolve      = "resolve an escalation about her"
-	actAck          = "acknowledge an escalation about her"
-	actCallback     = "work a call-back to her"
+	ActView         = "see her profile, consents, messages and plans"
+	ActEdit         = "change her profile"
+	ActReassign     = "reassign her to another caseworker"
+	ActChangeNumber = "change her phone number or WhatsApp number"
+	ActMonitored    = "change whether her phone may be monitored"
+	ActGrant        = "record her consent"
+	ActRevoke       = "revoke her consent"
+	ActSend         = "send her a message"
+	ActAppointments = "book, move or cancel her appointments"
+	ActCheckins     = "set or remove her check-in plan"
+	ActReveal       = "see her phone number"
+	ActErase        = "erase her message contents"
+	ActResolve      = "resolve an escalation about her"
+	ActAck          = "acknowledge an escalation about her"
+	ActCallback     = "work a call-back to her"
 )
 
 // participantActions is the table: every action above, and who may do it.
 var participantActions = map[string]need{
-	actView: herTeam, actEdit: herTeam, actReassign: herTeam, actChangeNumber: herTeam, actMonitored: herTeam,
-	actGrant: herTeam, actSend: herTeam, actAppointments: herTeam, actCheckins: herTeam,
-	actReveal: herTeam, actErase: herTeam, actResolve: herTeam,
-	actRevoke: anyStaff, actAck: anyStaff, actCallback: anyStaff,
+	ActView: herTeam, ActEdit: herTeam, ActReassign: herTeam, ActChangeNumber: herTeam, ActMonitored: herTeam,
+	ActGrant: herTeam, ActSend: herTeam, ActAppointments: herTeam, ActCheckins: herTeam,
+	ActReveal: herTeam, ActErase: herTeam, ActResolve: herTeam,
+	ActRevoke: anyStaff, ActAck: anyStaff, ActCallback: anyStaff,
 }
 
-// actsOn reports whether a is her caseworker, a supervisor or the system.
-func (a *Actor) actsOn(p db.Participant) bool {
-	if a.Role == "system" || a.Role.rank() >= RoleSupervisor.rank() {
-		return true
-	}
-	return a.UserID != 0 && p.CaseworkerID.Valid && p.CaseworkerID.Int64 == a.UserID
-}
-
-// authorize is the rule: nil if a may do act on p, else 403 forbidden
+// Authorize is the rule: nil if a may do act on p, else 403 forbidden
 // naming the action (never her data).
-func authorize(a *Actor, p db.Participant, act string) error {
+func Authorize(a *auth.Actor, p db.Participant, act string) error {
 	n, ok := participantActions[act]
 	if !ok {
 		// An action missing from the table is refused: fail closed.
-		return errs.New("forbidden", "this action is not allowed")
+		return errs.New(errs.CodeForbidden, "this action is not allowed")
 	}
-	if n == anyStaff && a.Role.rank() >= RoleStaff.rank() || a.actsOn(p) {
+	if n == anyStaff && a.Role.Includes(auth.RoleStaff) || a.ActsOn(p.CaseworkerID) {
 		return nil
 	}
-	return errs.New("forbidden", "only her caseworker or a supervisor can %s", act)
+	return errs.New(errs.CodeForbidden, "only her caseworker or a supervisor can %s", act)
 }
 
-// participantFor loads a participant by code and authorizes act on her.
-func (s *Server) participantFor(ctx context.Context, q *db.Queries, a *Actor, code string, forUpdate bool, act string) (db.Participant, error) {
-	p, err := s.participantByCode(ctx, q, code, forUpdate)
+// For loads a participant by code and authorizes act on her.
+func (s *Service) For(ctx context.Context, q *db.Queries, a *auth.Actor, code string, forUpdate bool, act string) (db.Participant, error) {
+	p, err := s.ByCode(ctx, q, code, forUpdate)
 	if err != nil {
 		return p, err
 	}
-	return p, authorize(a, p, act)
+	return p, Authorize(a, p, act)
 }
 
 // participantSummary is what staff who do not act on her see: enough to
@@ -110,8 +103,8 @@ func summaryOf(v ParticipantView) participantSummary {
 }
 
 // viewFor is v as a may see it.
-func viewFor(a *Actor, p db.Participant, v ParticipantView) any {
-	if a.actsOn(p) {
+func viewFor(a *auth.Actor, p db.Participant, v ParticipantView) any {
+	if a.ActsOn(p.CaseworkerID) {
 		return v
 	}
 	return summaryOf(v)
@@ -120,15 +113,15 @@ func viewFor(a *Actor, p db.Participant, v ParticipantView) any {
 // profileActions are the actions a PATCH of her profile performs, from
 // the fields it changed.
 func profileActions(changed []string) []string {
-	acts := []string{actEdit}
+	acts := []string{ActEdit}
 	for _, f := range changed {
 		switch f {
 		case "caseworker":
-			acts = append(acts, actReassign)
+			acts = append(acts, ActReassign)
 		case "phone", "whatsapp":
-			acts = append(acts, actChangeNumber)
+			acts = append(acts, ActChangeNumber)
 		case "monitored":
-			acts = append(acts, actMonitored)
+			acts = append(acts, ActMonitored)
 		}
 	}
 	return acts

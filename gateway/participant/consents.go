@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"context"
@@ -11,13 +11,24 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/runner"
+	"safecontact/textcheck"
 )
 
-// profileOf turns a stored participant into what the contact decision
+// The audit actions this file records.
+const (
+	ActionConsentExpired = "consent.expired"
+	ActionConsentGranted = "consent.granted"
+	ActionConsentRevoked = "consent.revoked"
+)
+
+// ProfileOf turns a stored participant into what the contact decision
 // needs. It decrypts nothing: the decision only needs to know that numbers
 // exist.
-func profileOf(p db.Participant) consent.Profile {
+func ProfileOf(p db.Participant) consent.Profile {
 	prof := consent.Profile{
 		Code: p.Code, Language: p.Language, Monitored: p.Monitored,
 		HasPhone: len(p.PhoneEnc) > 0, AnyTime: p.AnyTime,
@@ -55,7 +66,7 @@ func loadLocation(name string) (*time.Location, error) {
 	return l, nil
 }
 
-func eventOf(r db.ConsentEvent) consent.Event {
+func EventOf(r db.ConsentEvent) consent.Event {
 	e := consent.Event{
 		ID: r.ID, Channel: consent.Channel(r.Channel), Kind: consent.EventKind(r.Kind), At: r.At.UTC(),
 		Actor: r.Actor, Source: consent.Source(r.Source), Evidence: r.Evidence,
@@ -69,15 +80,15 @@ func eventOf(r db.ConsentEvent) consent.Event {
 	return e
 }
 
-// consentsOf loads her ledger and folds it at now.
-func (s *Server) consentsOf(ctx context.Context, q *db.Queries, participantID int64, now time.Time) ([]consent.Event, map[consent.Channel]consent.ChannelConsent, error) {
+// ConsentsOf loads her ledger and folds it at now.
+func (s *Service) ConsentsOf(ctx context.Context, q *db.Queries, participantID int64, now time.Time) ([]consent.Event, map[consent.Channel]consent.ChannelConsent, error) {
 	rows, err := q.ConsentHistory(ctx, participantID)
 	if err != nil {
 		return nil, nil, err
 	}
 	hist := make([]consent.Event, len(rows))
 	for i, r := range rows {
-		hist[i] = eventOf(r)
+		hist[i] = EventOf(r)
 	}
 	return hist, consent.Fold(hist, now, s.cfg.ConsentReviewAge), nil
 }
@@ -91,14 +102,14 @@ func ledgersOf(ctx context.Context, q *db.Queries, ids []int64) (map[int64][]con
 	}
 	hist := make(map[int64][]consent.Event, len(ids))
 	for _, e := range evs {
-		hist[e.ParticipantID] = append(hist[e.ParticipantID], eventOf(e))
+		hist[e.ParticipantID] = append(hist[e.ParticipantID], EventOf(e))
 	}
 	return hist, nil
 }
 
-// participantsWithLedgers reads many participants by id and their consent
+// WithLedgers reads many participants by id and their consent
 // ledgers: two statements whatever their number.
-func participantsWithLedgers(ctx context.Context, q *db.Queries, ids []int64) (map[int64]db.Participant, map[int64][]consent.Event, error) {
+func WithLedgers(ctx context.Context, q *db.Queries, ids []int64) (map[int64]db.Participant, map[int64][]consent.Event, error) {
 	ps, err := q.ParticipantsByIDs(ctx, db.Array(ids))
 	if err != nil {
 		return nil, nil, err
@@ -111,18 +122,18 @@ func participantsWithLedgers(ctx context.Context, q *db.Queries, ids []int64) (m
 	return parts, hist, err
 }
 
-// decide runs the contact decision for a participant at now.
-func (s *Server) decide(ctx context.Context, q *db.Queries, p db.Participant, ch consent.Channel, now time.Time) (consent.Decision, error) {
-	_, folded, err := s.consentsOf(ctx, q, p.ID, now)
+// Decide runs the contact decision for a participant at now.
+func (s *Service) Decide(ctx context.Context, q *db.Queries, p db.Participant, ch consent.Channel, now time.Time) (consent.Decision, error) {
+	_, folded, err := s.ConsentsOf(ctx, q, p.ID, now)
 	if err != nil {
 		return consent.Decision{}, err
 	}
-	return consent.Decide(profileOf(p), folded, ch, now), nil
+	return consent.Decide(ProfileOf(p), folded, ch, now), nil
 }
 
 // RevokeConsent appends a revocation and its audit event with q (the
 // caller's transaction). Used by staff, inbound STOP and provider opt-outs.
-func RevokeConsent(ctx context.Context, q *db.Queries, a *Actor, p db.Participant, ch consent.Channel, src consent.Source, reason string, now time.Time) error {
+func RevokeConsent(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, ch consent.Channel, src consent.Source, reason string, now time.Time) error {
 	ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
 		ParticipantID: p.ID, Channel: string(ch), Kind: string(consent.KindRevoked), At: now,
 		Actor: a.Name, Source: string(src), Reason: reason,
@@ -130,13 +141,14 @@ func RevokeConsent(ctx context.Context, q *db.Queries, a *Actor, p db.Participan
 	if err != nil {
 		return err
 	}
-	_, err = Append(ctx, q, a, AuditEvent{Action: "consent.revoked", ParticipantCode: p.Code, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionConsentRevoked, ParticipantCode: p.Code, Details: map[string]any{
 		"channel": ch, "source": src, "consent_event": ev.ID,
 	}})
 	return err
 }
 
-type grantInput struct {
+// GrantInput is the body of POST /v1/participants/{code}/consents.
+type GrantInput struct {
 	Channel            string     `json:"channel"`
 	Evidence           string     `json:"evidence"`
 	NoticeLanguage     string     `json:"notice_language"`
@@ -192,9 +204,9 @@ func consentViews(hist []consent.Event, folded map[consent.Channel]consent.Chann
 	return gin.H{"channels": chans, "consent_review_due": review, "history": h}
 }
 
-func (s *Server) grantConsent(c *gin.Context) {
+func (s *Service) grantConsent(c *gin.Context) {
 	ctx := c.Request.Context()
-	var in grantInput
+	var in GrantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
@@ -204,7 +216,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: actorOf(c).Name, Source: consent.SourceStaff,
+	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: auth.ActorOf(c).Name, Source: consent.SourceStaff,
 		Evidence: in.Evidence, NoticeLanguage: in.NoticeLanguage, ExpiresAt: in.ExpiresAt,
 		AllowVoicemail: in.AllowVoicemail, AcceptWhatsAppRisk: in.AcceptWhatsAppRisk}
 	if err := consent.ValidateGrant(ev, now); err != nil {
@@ -213,7 +225,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 	}
 	// The ledger is append-only: evidence can never be removed, so it
 	// holds a form reference, never her number, address or a link.
-	if ev.Evidence, err = checkText("evidence", ev.Evidence, consent.MaxEvidenceLen); err != nil {
+	if ev.Evidence, err = textcheck.Required("evidence", ev.Evidence, consent.MaxEvidenceLen); err != nil {
 		httpx.Fail(c, err)
 		return
 	}
@@ -222,7 +234,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 	}
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actGrant)
+		p, err := s.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, ActGrant)
 		if err != nil {
 			return err
 		}
@@ -238,13 +250,13 @@ func (s *Server) grantConsent(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := Append(ctx, q, actorOf(c), AuditEvent{Action: "consent.granted", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, auth.ActorOf(c), audit.Event{Action: ActionConsentGranted, ParticipantCode: p.Code, Details: map[string]any{
 			"channel": ch, "consent_event": row.ID, "expires": ev.ExpiresAt != nil, "allow_voicemail": ev.AllowVoicemail,
 			"accept_whatsapp_risk": ev.AcceptWhatsAppRisk, "notice_language": ev.NoticeLanguage,
 		}}); err != nil {
 			return err
 		}
-		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
+		hist, folded, err := s.ConsentsOf(ctx, q, p.ID, now)
 		out = consentViews(hist, folded)
 		return err
 	})
@@ -255,7 +267,7 @@ func (s *Server) grantConsent(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
-func (s *Server) revokeConsent(c *gin.Context) {
+func (s *Service) revokeConsent(c *gin.Context) {
 	ctx := c.Request.Context()
 	// The reason comes in the body only (query strings end up in proxy
 	// logs) and may not carry a number: it is kept in clear.
@@ -271,15 +283,15 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	now := s.now()
 	var out gin.H
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantFor(ctx, q, actorOf(c), c.Param("code"), true, actRevoke)
+		p, err := s.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, ActRevoke)
 		if err != nil {
 			return err
 		}
-		if err := RevokeConsent(ctx, q, actorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
+		if err := RevokeConsent(ctx, q, auth.ActorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
 			return err
 		}
-		hist, folded, err := s.consentsOf(ctx, q, p.ID, now)
-		if !actorOf(c).actsOn(p) {
+		hist, folded, err := s.ConsentsOf(ctx, q, p.ID, now)
+		if !auth.ActorOf(c).ActsOn(p.CaseworkerID) {
 			// Anyone at the office may stop contact when she asks; what
 			// she consented to before, with its evidence, is her team's.
 			out = gin.H{"channel": ch, "state": folded[ch].State}
@@ -295,14 +307,14 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) getConsents(c *gin.Context) {
+func (s *Service) getConsents(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	hist, folded, err := s.consentsOf(ctx, s.q, p.ID, s.now())
+	hist, folded, err := s.ConsentsOf(ctx, s.q, p.ID, s.now())
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -310,8 +322,8 @@ func (s *Server) getConsents(c *gin.Context) {
 	c.JSON(http.StatusOK, consentViews(hist, folded))
 }
 
-// decisionView is a contact decision as the API shows it.
-type decisionView struct {
+// DecisionView is a contact decision as the API shows it.
+type DecisionView struct {
 	Allowed        bool            `json:"allowed"`
 	Code           string          `json:"code,omitempty"`
 	Reason         string          `json:"reason,omitempty"`
@@ -324,8 +336,9 @@ type decisionView struct {
 	ReviewDue      bool            `json:"consent_review_due"`
 }
 
-func viewDecision(d consent.Decision) decisionView {
-	v := decisionView{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: d.Channel, Variant: d.Variant,
+// ViewDecision is d as the API shows it.
+func ViewDecision(d consent.Decision) DecisionView {
+	v := DecisionView{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: d.Channel, Variant: d.Variant,
 		AllowVoicemail: d.AllowVoicemail, Immediate: d.Immediate, ConsentVersion: d.ConsentVersion, ReviewDue: d.ReviewDue}
 	if d.Allowed {
 		t := d.SendAt.UTC()
@@ -334,22 +347,61 @@ func viewDecision(d consent.Decision) decisionView {
 	return v
 }
 
-func (s *Server) contactability(c *gin.Context) {
+func (s *Service) contactability(c *gin.Context) {
 	ctx := c.Request.Context()
 	ch, err := consent.ParseChannel(c.DefaultQuery("channel", "auto"), true)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	p, err := s.participantFor(ctx, s.q, actorOf(c), c.Param("code"), false, actView)
+	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActView)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	d, err := s.decide(ctx, s.q, p, ch, s.now())
+	d, err := s.Decide(ctx, s.q, p, ch, s.now())
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, viewDecision(d))
+	c.JSON(http.StatusOK, ViewDecision(d))
+}
+
+// Steps are the participant capability's scheduler work: consent expiry.
+func (s *Service) Steps() []runner.Step {
+	return []runner.Step{{Name: "expire_consents", Run: s.expireConsents}}
+}
+
+// expireBatch bounds the grants one tick expires.
+const expireBatch = 1000
+
+// expireConsents records an "expired" event (and its audit event) for each
+// grant whose expiry has passed. The decision never waits for this: a
+// grant is expired at its ExpiresAt whether or not the event exists.
+func (s *Service) expireConsents(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		due, err := q.DueConsentExpiries(ctx, db.DueConsentExpiriesParams{Now: now, MaxRows: expireBatch})
+		if err != nil {
+			return err
+		}
+		sys := auth.SystemActor("scheduler")
+		for _, g := range due {
+			ev, err := q.AppendConsentEvent(ctx, db.AppendConsentEventParams{
+				ParticipantID: g.ParticipantID, Channel: g.Channel, Kind: "expired", At: g.ExpiresAt.Time,
+				Actor: sys.Name, Source: "expiry", Reason: "expiry date reached",
+			})
+			if err != nil {
+				return err
+			}
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionConsentExpired, ParticipantCode: g.ParticipantCode, Details: map[string]any{
+				"channel": g.Channel, "consent_event": ev.ID, "grant_event": g.ID,
+			}}); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	return n, err
 }

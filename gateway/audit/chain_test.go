@@ -1,4 +1,4 @@
-package gateway
+package audit
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/db/dbtest"
+	"safecontact/gateway/auth"
 )
 
 var chainT0 = time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)
@@ -30,14 +31,14 @@ func appendEvents(t testing.TB, pool *sql.DB, n int) {
 	ctx := context.Background()
 	q := db.New(pool)
 	for i := range n {
-		a := &Actor{UserID: int64(i%3 + 1), Name: fmt.Sprintf("staff-%d", i%3), Role: RoleStaff, RequestID: fmt.Sprintf("req%08d", i), IP: net.ParseIP("192.0.2.7")}
+		a := &auth.Actor{UserID: int64(i%3 + 1), Name: fmt.Sprintf("staff-%d", i%3), Role: auth.RoleStaff, RequestID: fmt.Sprintf("req%08d", i), IP: net.ParseIP("192.0.2.7")}
 		if i%4 == 3 {
-			a = SystemActor("worker")
+			a = auth.SystemActor("worker")
 		}
 		if i%5 == 4 {
 			a.IP = net.ParseIP("2001:db8::1")
 		}
-		e := AuditEvent{Action: "message.accepted", ParticipantCode: "P-7K3QX", Details: map[string]any{"message_id": fmt.Sprint(i), "channel": "sms", "note": "a < b & c"}}
+		e := Event{Action: "message.accepted", ParticipantCode: "P-7K3QX", Details: map[string]any{"message_id": fmt.Sprint(i), "channel": "sms", "note": "a < b & c"}}
 		switch i % 6 {
 		case 1:
 			e.ParticipantCode = ""
@@ -68,27 +69,6 @@ func mustVerify(t testing.TB, pool *sql.DB, opt VerifyOptions) *VerifyReport {
 		t.Fatal(err)
 	}
 	return rep
-}
-
-// auditTamper runs statements as a superuser with triggers off, the way an
-// attacker with database rights would.
-func auditTamper(t testing.TB, pool *sql.DB, stmts ...string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SET session_replication_role = replica"); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.ExecContext(ctx, "SET session_replication_role = origin")
-	for _, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
 }
 
 func TestAuditChainSealsAndVerifies(t *testing.T) {
@@ -231,7 +211,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		auditTamper(t, pool, stmts...)
+		dbtest.Tamper(t, pool, stmts...)
 	}
 	tests := []struct {
 		name      string
@@ -244,56 +224,56 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	}{
 		{name: "action edited", firstBad: 7, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 7")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 7")
 			}},
 		{name: "details edited", firstBad: 3, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, `UPDATE audit_events SET details = coalesce(details, '{}') || '{"channel": "voice"}' WHERE seq = 3`)
+				dbtest.Tamper(t, p, `UPDATE audit_events SET details = coalesce(details, '{}') || '{"channel": "voice"}' WHERE seq = 3`)
 			}},
 		{name: "occurred_at moved by a microsecond", firstBad: 12, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE seq = 12")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE seq = 12")
 			}},
 		{name: "ip changed", firstBad: 2, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET actor_ip = '10.0.0.1' WHERE seq = 2")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET actor_ip = '10.0.0.1' WHERE seq = 2")
 			}},
 		{name: "sealed content swapped", firstBad: 4, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET sealed_content = '\\xa1ffff' WHERE seq = 4")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET sealed_content = '\\xa1ffff' WHERE seq = 4")
 			}},
 		{name: "participant removed", firstBad: 1, kind: "hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET participant_code = NULL WHERE seq = 1")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET participant_code = NULL WHERE seq = 1")
 			}},
 		{name: "row deleted", firstBad: 9, kind: "missing", code: "audit_chain_broken",
-			tamper: func(t *testing.T, p *sql.DB) { auditTamper(t, p, "DELETE FROM audit_events WHERE seq = 9") }},
+			tamper: func(t *testing.T, p *sql.DB) { dbtest.Tamper(t, p, "DELETE FROM audit_events WHERE seq = 9") }},
 		{name: "two rows deleted", firstBad: 5, kind: "missing", code: "audit_chain_broken",
-			tamper: func(t *testing.T, p *sql.DB) { auditTamper(t, p, "DELETE FROM audit_events WHERE seq IN (5, 6)") }},
+			tamper: func(t *testing.T, p *sql.DB) { dbtest.Tamper(t, p, "DELETE FROM audit_events WHERE seq IN (5, 6)") }},
 		{name: "rows reordered", firstBad: 10, kind: "prev_hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET seq = 1000 WHERE seq = 10", "UPDATE audit_events SET seq = 10 WHERE seq = 13",
+				dbtest.Tamper(t, p, "UPDATE audit_events SET seq = 1000 WHERE seq = 10", "UPDATE audit_events SET seq = 10 WHERE seq = 13",
 					"UPDATE audit_events SET seq = 13 WHERE seq = 1000")
 			}},
 		{name: "neighbours swapped", firstBad: 15, kind: "prev_hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET seq = 1000 WHERE seq = 15", "UPDATE audit_events SET seq = 15 WHERE seq = 16",
+				dbtest.Tamper(t, p, "UPDATE audit_events SET seq = 1000 WHERE seq = 15", "UPDATE audit_events SET seq = 15 WHERE seq = 16",
 					"UPDATE audit_events SET seq = 16 WHERE seq = 1000")
 			}},
 		{name: "edited and rehashed, the next link breaks", firstBad: 9, kind: "prev_hash_mismatch", code: "audit_chain_broken",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 8")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 8")
 				rehash(t, p, 8, 8)
 			}},
 		{name: "history rewritten from seq 6 with every hash recomputed: only the checkpoint shows it", checkpt: true,
 			firstBad: 18, kind: "checkpoint_mismatch", code: "checkpoint_mismatch",
 			tamper: func(t *testing.T, p *sql.DB) {
-				auditTamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 6")
+				dbtest.Tamper(t, p, "UPDATE audit_events SET action = 'message.refused' WHERE seq = 6")
 				rehash(t, p, 6, 1<<62)
 			}},
 		{name: "events cut from the end: only the checkpoint shows it", checkpt: true,
 			firstBad: 18, kind: "checkpoint_not_found", code: "checkpoint_not_found",
-			tamper: func(t *testing.T, p *sql.DB) { auditTamper(t, p, "DELETE FROM audit_events WHERE seq > 15") }},
+			tamper: func(t *testing.T, p *sql.DB) { dbtest.Tamper(t, p, "DELETE FROM audit_events WHERE seq > 15") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -362,12 +342,13 @@ func TestAuditVerifyFromCheckpoint(t *testing.T) {
 // milliseconds: every committed event ends up sealed exactly once, seq has
 // no gap, and the chain verifies.
 func TestAuditConcurrentAppendsWhileSequencing(t *testing.T) {
-	e := newEnvWith(t, Config{AuditSealInterval: 3 * time.Millisecond, AuditCheckpointInterval: 50 * time.Millisecond})
+	pool, _ := dbtest.New(t)
+	svc := New(Deps{DB: pool}, Config{SealInterval: 3 * time.Millisecond, CheckpointInterval: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	// Two sequencers: only the advisory-lock leader seals.
 	for range 2 {
-		sq := e.srv.NewSequencer()
+		sq := svc.NewSequencer()
 		wg.Add(1)
 		go func() { defer wg.Done(); sq.Run(ctx) }()
 	}
@@ -380,9 +361,9 @@ func TestAuditConcurrentAppendsWhileSequencing(t *testing.T) {
 			defer ww.Done()
 			for i := range each {
 				rollback := auditRandN(10) == 0
-				err := db.InTx(ctx, e.db, func(q *db.Queries, _ *sql.Tx) error {
-					if _, err := Append(ctx, q, &Actor{Name: fmt.Sprintf("w%d", w), Role: RoleStaff, RequestID: fmt.Sprintf("r%d-%d", w, i)},
-						AuditEvent{Action: "message.accepted", Details: map[string]any{"i": i}}); err != nil {
+				err := db.InTx(ctx, pool, func(q *db.Queries, _ *sql.Tx) error {
+					if _, err := Append(ctx, q, &auth.Actor{Name: fmt.Sprintf("w%d", w), Role: auth.RoleStaff, RequestID: fmt.Sprintf("r%d-%d", w, i)},
+						Event{Action: "message.accepted", Details: map[string]any{"i": i}}); err != nil {
 						return err
 					}
 					time.Sleep(time.Duration(auditRandN(4000)) * time.Microsecond) // commit later than others
@@ -406,7 +387,7 @@ func TestAuditConcurrentAppendsWhileSequencing(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		var unsealed int64
-		e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE seq IS NULL`).Scan(&unsealed)
+		pool.QueryRow(`SELECT count(*) FROM audit_events WHERE seq IS NULL`).Scan(&unsealed)
 		if unsealed == 0 {
 			break
 		}
@@ -414,24 +395,24 @@ func TestAuditConcurrentAppendsWhileSequencing(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	rep := mustVerify(t, e.db, VerifyOptions{})
+	rep := mustVerify(t, pool, VerifyOptions{})
 	// The users added by the harness are in the chain too.
 	var total, sealed, maxSeq, distinct int64
-	if err := e.db.QueryRow(`SELECT count(*), count(seq), coalesce(max(seq), 0), count(DISTINCT seq) FROM audit_events`).Scan(&total, &sealed, &maxSeq, &distinct); err != nil {
+	if err := pool.QueryRow(`SELECT count(*), count(seq), coalesce(max(seq), 0), count(DISTINCT seq) FROM audit_events`).Scan(&total, &sealed, &maxSeq, &distinct); err != nil {
 		t.Fatal(err)
 	}
 	if !rep.OK || rep.Unsealed != 0 || total != sealed || maxSeq != total || distinct != total || rep.Checked != total {
 		t.Fatalf("report %+v; rows %d sealed %d max seq %d distinct %d", rep, total, sealed, maxSeq, distinct)
 	}
 	var ours int64
-	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.accepted'`).Scan(&ours)
+	pool.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.accepted'`).Scan(&ours)
 	if ours != committed.Load() || rolledBack.Load() == 0 {
 		t.Fatalf("%d events in the log, %d committed (%d rolled back)", ours, committed.Load(), rolledBack.Load())
 	}
 	// Out-of-order commits happened (a later id sealed before an earlier one)
 	// and did not matter.
 	var inversions int64
-	e.db.QueryRow(`SELECT count(*) FROM audit_events a JOIN audit_events b ON b.seq = a.seq + 1 WHERE b.id < a.id`).Scan(&inversions)
+	pool.QueryRow(`SELECT count(*) FROM audit_events a JOIN audit_events b ON b.seq = a.seq + 1 WHERE b.id < a.id`).Scan(&inversions)
 	t.Logf("%d events, %d rolled back, %d seq/id inversions (late commits)", total, rolledBack.Load(), inversions)
 	// The leader checkpointed on its way, and the checkpoints verify.
 	if len(rep.Checkpoints) == 0 {
@@ -480,7 +461,7 @@ func TestAuditGrantsForAppRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.ExecContext(ctx, "RESET ROLE")
-	if _, err := Append(ctx, db.New(conn), SystemActor("test"), AuditEvent{Action: "user.added"}); err != nil {
+	if _, err := Append(ctx, db.New(conn), auth.SystemActor("test"), Event{Action: "user.added"}); err != nil {
 		t.Fatalf("append as app role: %v", err)
 	}
 	if n, err := sealPending(ctx, conn, 100, chainT0); err != nil || n != 1 {

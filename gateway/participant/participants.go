@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"bytes"
@@ -14,15 +14,35 @@ import (
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 	"safecontact/textcheck"
 )
 
-// participantInput is the body of POST and PATCH /v1/participants. In PATCH
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeInvalidChannel        = "invalid_channel"
+	CodeDuplicatePhone        = "duplicate_phone"
+	CodeInvalidWindow         = "invalid_window"
+	CodeNumberChecksExhausted = "number_checks_exhausted"
+	CodeNumberUnavailable     = "number_unavailable"
+	CodeUnknownCaseworker     = "unknown_caseworker"
+)
+
+// The audit actions this file records.
+const (
+	ActionParticipantCreated            = "participant.created"
+	ActionParticipantNumberCheckRefused = "participant.number_check_refused"
+	ActionParticipantNumberRefused      = "participant.number_refused"
+	ActionParticipantUpdated            = "participant.updated"
+)
+
+// ParticipantInput is the body of POST and PATCH /v1/participants. In PATCH
 // every field is optional; a present "whatsapp": "" removes the separate
 // WhatsApp number.
-type participantInput struct {
+type ParticipantInput struct {
 	Initials          *string   `json:"initials"`
 	Language          *string   `json:"language"`
 	TimeZone          *string   `json:"time_zone"`
@@ -58,7 +78,7 @@ type ParticipantView struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
+func (s *Service) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
 	vs, err := s.views(ctx, []db.Participant{p})
 	if err != nil {
 		return ParticipantView{}, err
@@ -68,7 +88,7 @@ func (s *Server) view(ctx context.Context, p db.Participant) (ParticipantView, e
 
 // views shows participants with two queries whatever their number: their
 // consent ledgers together, and the staff users.
-func (s *Server) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
+func (s *Service) views(ctx context.Context, ps []db.Participant) ([]ParticipantView, error) {
 	out := make([]ParticipantView, 0, len(ps))
 	if len(ps) == 0 {
 		return out, nil
@@ -124,7 +144,7 @@ func sealNumber(k *keys.Ring, e164 string) sealedNumber {
 // applyInput validates in and applies it over p (the stored row, or a zero
 // row for a create). It returns the names of the fields that changed, for
 // the audit (names only, never values).
-func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
+func (s *Service) applyInput(ctx context.Context, a *auth.Actor, in ParticipantInput, p *db.UpdateParticipantParams, creating bool) ([]string, error) {
 	var changed []string
 	region := s.cfg.DefaultRegion
 	if in.Region != nil {
@@ -133,7 +153,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 	if creating {
 		for field, present := range map[string]bool{"initials": in.Initials != nil, "language": in.Language != nil, "time_zone": in.TimeZone != nil, "phone": in.Phone != nil} {
 			if !present {
-				return nil, errs.Field("missing_field", field, "%s is required", field)
+				return nil, errs.Field(errs.CodeMissingField, field, "%s is required", field)
 			}
 		}
 	}
@@ -208,7 +228,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 	}
 	if in.SafeWindows != nil {
 		if len(*in.SafeWindows) > 21 {
-			return nil, errs.Field("invalid_window", "safe_windows", "at most 21 safe windows")
+			return nil, errs.Field(CodeInvalidWindow, "safe_windows", "at most 21 safe windows")
 		}
 		ws := make([]string, 0, len(*in.SafeWindows))
 		for _, raw := range *in.SafeWindows {
@@ -231,7 +251,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 		for _, raw := range *in.ChannelPreference {
 			ch, err := consent.ParseChannel(raw, false)
 			if err != nil {
-				return nil, errs.Field("invalid_channel", "channel_preference", "channel_preference lists channels among sms, whatsapp, voice")
+				return nil, errs.Field(CodeInvalidChannel, "channel_preference", "channel_preference lists channels among sms, whatsapp, voice")
 			}
 			if !seen[ch] {
 				seen[ch] = true
@@ -251,7 +271,7 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 		}
 		u, err := s.q.UserByName(ctx, *in.Caseworker)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
-			return nil, errs.Field("unknown_caseworker", "caseworker", "no active staff user with that name")
+			return nil, errs.Field(CodeUnknownCaseworker, "caseworker", "no active staff user with that name")
 		} else if err != nil {
 			return nil, errs.Internal(err)
 		}
@@ -283,16 +303,16 @@ func (s *Server) applyInput(ctx context.Context, a *Actor, in participantInput, 
 // of her own participants, a refusal confirms a guessed number of anyone's.
 // One shared counter would let probing spend the reveals her work needs
 // (and reveals spend the probes), and a probe is worth less budget.
-func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID int64, field string) error {
+func (s *Service) numberFree(ctx context.Context, a *auth.Actor, idx []byte, exceptID int64, field string) error {
 	other, err := s.q.OtherParticipantWithNumber(ctx, db.OtherParticipantWithNumberParams{Idx: idx, ExceptID: exceptID})
 	taken := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return errs.Internal(err)
 	}
-	if taken && a.actsOn(other) {
-		return errs.Field("duplicate_phone", field, "another participant already has this number")
+	if taken && a.ActsOn(other.CaseworkerID) {
+		return errs.Field(CodeDuplicatePhone, field, "another participant already has this number")
 	}
-	if a.actsOn(db.Participant{}) {
+	if a.ActsOn(sql.NullInt64{}) {
 		return nil // a supervisor (or the system): acts on everyone, so not taken
 	}
 	var refused *errs.Error
@@ -307,12 +327,12 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 			return err
 		}
 		if int(n.Day) >= s.cfg.NumberRefusalDailyBudget {
-			refused = errs.Field("number_checks_exhausted", field, "numbers entered from your account were refused %d times in the last 24 hours; a supervisor can enter this one, or try again tomorrow", n.Day)
-			if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_check_refused", Details: map[string]any{"field": field}}); err != nil {
+			refused = errs.Field(CodeNumberChecksExhausted, field, "numbers entered from your account were refused %d times in the last 24 hours; a supervisor can enter this one, or try again tomorrow", n.Day)
+			if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionParticipantNumberCheckRefused, Details: map[string]any{"field": field}}); err != nil {
 				return err
 			}
 			if n.OverBudget == 0 {
-				return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+				return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 			}
 			return nil
 		}
@@ -320,11 +340,11 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 			return nil
 		}
 		refused = errNumberUnavailable(field)
-		if _, err := Append(ctx, q, a, AuditEvent{Action: "participant.number_refused", Details: map[string]any{"field": field}}); err != nil {
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionParticipantNumberRefused, Details: map[string]any{"field": field}}); err != nil {
 			return err
 		}
 		if int(n.Burst)+1 == s.cfg.NumberRefusalBurst {
-			return s.noticeSupervisors(ctx, q, a, noticeNumberProbe, s.now())
+			return s.noticeSupervisors(ctx, q, a, NoticeNumberProbe, s.now())
 		}
 		return nil
 	})
@@ -338,7 +358,7 @@ func (s *Server) numberFree(ctx context.Context, a *Actor, idx []byte, exceptID 
 }
 
 func errNumberUnavailable(field string) *errs.Error {
-	return errs.Field("number_unavailable", field, "this number cannot be registered from your account; ask a supervisor")
+	return errs.Field(CodeNumberUnavailable, field, "this number cannot be registered from your account; ask a supervisor")
 }
 
 func equalStrings(a, b []string) bool {
@@ -370,12 +390,12 @@ func uniqueViolation(err error) error {
 	return nil
 }
 
-func (s *Server) createParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) createParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
 	if in.Caseworker == nil && actor.UserID != 0 {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
@@ -387,7 +407,7 @@ func (s *Server) createParticipant(c *gin.Context) {
 	var created db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		created, err = s.insertParticipant(c.Request.Context(), q, actor, p, nil)
+		created, err = s.insert(c.Request.Context(), q, actor, p, nil)
 		return err
 	})
 	if err != nil {
@@ -407,10 +427,10 @@ func (s *Server) createParticipant(c *gin.Context) {
 	c.JSON(http.StatusCreated, v)
 }
 
-// insertParticipant creates p (validated by applyInput) under a new
-// random code, with its audit entry, in q's transaction. extra adds to
-// the audit details.
-func (s *Server) insertParticipant(ctx context.Context, q *db.Queries, actor *Actor, p db.UpdateParticipantParams, extra map[string]any) (db.Participant, error) {
+// insert creates p (validated by applyInput) under a new random code,
+// with its audit entry, in q's transaction. extra adds to the audit
+// details.
+func (s *Service) insert(ctx context.Context, q *db.Queries, actor *auth.Actor, p db.UpdateParticipantParams, extra map[string]any) (db.Participant, error) {
 	// A random code can clash; retry a few times with a savepoint-free
 	// approach: check first, the unique index is the final word.
 	var code string
@@ -434,11 +454,31 @@ func (s *Server) insertParticipant(ctx context.Context, q *db.Queries, actor *Ac
 	for k, v := range extra {
 		details[k] = v
 	}
-	_, err = Append(ctx, q, actor, AuditEvent{Action: "participant.created", ParticipantCode: code, Details: details})
+	_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionParticipantCreated, ParticipantCode: code, Details: details})
 	return created, err
 }
 
-func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
+// Create creates a participant from in (every field checked as POST
+// /v1/participants checks it, the number against the register too) in
+// q's transaction, with its audit entry; caseworker 0 leaves her without
+// one. extra adds to the audit details. It is how another capability
+// (an accepted referral) makes a participant.
+func (s *Service) Create(ctx context.Context, q *db.Queries, a *auth.Actor, in ParticipantInput, caseworker int64, extra map[string]any) (db.Participant, error) {
+	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
+	if caseworker != 0 {
+		p.CaseworkerID = sql.NullInt64{Int64: caseworker, Valid: true}
+	}
+	if _, err := s.applyInput(ctx, a, in, &p, true); err != nil {
+		return db.Participant{}, err
+	}
+	created, err := s.insert(ctx, q, a, p, extra)
+	if dup := uniqueViolation(err); dup != nil {
+		return created, dup
+	}
+	return created, err
+}
+
+func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {
 	if !consent.ValidCode(code) {
 		return db.Participant{}, httpx.NotFound("participant")
 	}
@@ -458,8 +498,8 @@ func (s *Server) participantByCode(ctx context.Context, q *db.Queries, code stri
 	return p, nil
 }
 
-func (s *Server) getParticipant(c *gin.Context) {
-	p, err := s.participantByCode(c.Request.Context(), s.q, c.Param("code"), false)
+func (s *Service) getParticipant(c *gin.Context) {
+	p, err := s.ByCode(c.Request.Context(), s.q, c.Param("code"), false)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -469,18 +509,18 @@ func (s *Server) getParticipant(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	c.JSON(http.StatusOK, viewFor(actorOf(c), p, v))
+	c.JSON(http.StatusOK, viewFor(auth.ActorOf(c), p, v))
 }
 
-func (s *Server) patchParticipant(c *gin.Context) {
-	var in participantInput
+func (s *Service) patchParticipant(c *gin.Context) {
+	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	var updated db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := s.participantFor(c.Request.Context(), q, actor, c.Param("code"), true, actEdit)
+		cur, err := s.For(c.Request.Context(), q, actor, c.Param("code"), true, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -496,7 +536,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 			return err
 		}
 		for _, act := range profileActions(changed) {
-			if err := authorize(actor, cur, act); err != nil {
+			if err := Authorize(actor, cur, act); err != nil {
 				return err
 			}
 		}
@@ -511,7 +551,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 		if in.Monitored != nil {
 			details["monitored"] = p.Monitored
 		}
-		_, err = Append(c.Request.Context(), q, actor, AuditEvent{Action: "participant.updated", ParticipantCode: cur.Code, Details: details})
+		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantUpdated, ParticipantCode: cur.Code, Details: details})
 		return err
 	})
 	if err != nil {
@@ -529,7 +569,7 @@ func (s *Server) patchParticipant(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
-func (s *Server) listParticipants(c *gin.Context) {
+func (s *Service) listParticipants(c *gin.Context) {
 	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
@@ -545,7 +585,7 @@ func (s *Server) listParticipants(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	items := make([]any, len(views))
 	for i, v := range views {
 		items[i] = viewFor(actor, rows[i], v)

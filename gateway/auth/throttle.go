@@ -1,4 +1,4 @@
-package gateway
+package auth
 
 import (
 	"container/list"
@@ -10,7 +10,7 @@ import (
 	"safecontact/db"
 )
 
-// Throttling failed authentication (authenticate, middleware.go).
+// Throttling failed authentication (Tokens.Authenticate, tokens.go).
 //
 // Invariants, and why:
 //

@@ -1,4 +1,4 @@
-package gateway
+package audit
 
 // The audit hash chain.
 //
@@ -40,7 +40,7 @@ package gateway
 // transaction leaves a hole in the ids forever.
 //
 // One sequencer seals (sealPending): the holder of Postgres advisory lock
-// sequencerLockKey (the scheduler's pattern, another key), every 200ms.
+// sequencerLockKey (runner.Leader, as for the scheduler, another key), every 200ms.
 // In one transaction it reads the head (highest seq), selects committed
 // rows with seq NULL in id order through the partial index
 // audit_events_unsealed, computes their hashes, and sets
@@ -92,7 +92,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"safecontact/db"
-	"safecontact/gateway/httpx"
+	"safecontact/gateway/runner"
 )
 
 // sequencerLockKey is the advisory lock of the audit sequencer (the
@@ -100,11 +100,10 @@ import (
 const sequencerLockKey = 0x5afec0df
 
 const (
-	chainTag       = "safecontact/audit/v1\n"
-	chainTimeFmt   = "2006-01-02T15:04:05.000000Z"
-	sealBatchSize  = 2000
-	maxProblems    = 20
-	retentionEvery = time.Minute
+	chainTag      = "safecontact/audit/v1\n"
+	chainTimeFmt  = "2006-01-02T15:04:05.000000Z"
+	sealBatchSize = 2000
+	maxProblems   = 20
 )
 
 var zeroHash = make([]byte, sha256.Size)
@@ -490,9 +489,9 @@ func Verify(ctx context.Context, pool *sql.DB, opt VerifyOptions) (*VerifyReport
 	}
 	for _, c := range rep.Checkpoints {
 		if !c.OK {
-			kind := "checkpoint_mismatch"
+			kind := CodeCheckpointMismatch
 			if c.Seq > rep.Head.Seq {
-				kind = "checkpoint_not_found"
+				kind = CodeCheckpointNotFound
 			}
 			problem(ChainProblem{Seq: c.Seq, Kind: kind, Message: c.Problem})
 		}
@@ -508,8 +507,8 @@ func Verify(ctx context.Context, pool *sql.DB, opt VerifyOptions) (*VerifyReport
 	}
 	rep.OK = rep.FirstBadSeq == nil
 	if !rep.OK {
-		rep.Code = "audit_chain_broken"
-		if k := rep.Problems[0].Kind; k == "checkpoint_mismatch" || k == "checkpoint_not_found" {
+		rep.Code = CodeChainBroken
+		if k := rep.Problems[0].Kind; k == CodeCheckpointMismatch || k == CodeCheckpointNotFound {
 			rep.Code = k
 		}
 	}
@@ -599,86 +598,45 @@ func WriteCheckpoint(ctx context.Context, pool *sql.DB, by string, now time.Time
 	return p, nil
 }
 
-// Sequencer seals audit events into the chain, checkpoints the head and
-// purges expired message bodies. One runs at a time (advisory lock).
+// Sequencer seals audit events into the chain and checkpoints the head.
+// One runs at a time (runner.Leader on sequencerLockKey).
 type Sequencer struct {
-	s        *Server
-	log      *slog.Logger
-	tick     time.Duration
+	s   *Service
+	log *slog.Logger
+	// Interval is how often the leader seals (Config.SealInterval).
+	Interval time.Duration
 	every    time.Duration
 	batch    int
 	lastCP   ChainPoint
 	lastCPAt time.Time
-	purgedAt time.Time
 	sealed   prometheus.Counter
 }
 
 // NewSequencer makes the sequencer.
-func (s *Server) NewSequencer() *Sequencer {
-	sq := &Sequencer{s: s, log: s.log, tick: s.cfg.AuditSealInterval, every: s.cfg.AuditCheckpointInterval, batch: sealBatchSize,
+func (s *Service) NewSequencer() *Sequencer {
+	sq := &Sequencer{s: s, log: s.log, Interval: s.cfg.SealInterval, every: s.cfg.CheckpointInterval, batch: sealBatchSize,
 		sealed: prometheus.NewCounter(prometheus.CounterOpts{Name: "safecontact_audit_sealed_total", Help: "Audit events sealed into the hash chain."})}
-	s.reg.Register(sq.sealed)
+	if s.reg != nil {
+		s.reg.Register(sq.sealed)
+	}
 	return sq
 }
 
-// Run waits for leadership, then seals every tick until ctx ends.
+// Run waits for leadership, then seals every tick until ctx ends. The
+// sealing runs on the lock's own connection.
 func (sq *Sequencer) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		if err := sq.lead(ctx); err != nil && ctx.Err() == nil {
-			sq.log.Warn("audit sequencer", "err", httpx.RedactErr(err))
-			sleep(ctx, 2*time.Second)
-		}
-	}
-}
-
-func (sq *Sequencer) lead(ctx context.Context) error {
-	conn, err := sq.s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	for {
-		var got bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", sequencerLockKey).Scan(&got); err != nil {
+	l := runner.Leader{DB: sq.s.db, Key: sequencerLockKey, Name: "audit sequencer", Retry: 5 * sq.Interval, Log: sq.log}
+	l.Run(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		if cp, err := db.New(sq.s.db).LatestCheckpoint(ctx); err == nil {
+			sq.lastCP, sq.lastCPAt = ChainPoint{Seq: cp.Seq, Hash: hex.EncodeToString(cp.Hash), At: cp.At}, cp.At
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if got {
-			break
-		}
-		sleep(ctx, 5*sq.tick)
-		if ctx.Err() != nil {
-			return nil
-		}
-	}
-	sq.log.Info("audit sequencer: leader")
-	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", sequencerLockKey)
-	if cp, err := db.New(sq.s.db).LatestCheckpoint(ctx); err == nil {
-		sq.lastCP, sq.lastCPAt = ChainPoint{Seq: cp.Seq, Hash: hex.EncodeToString(cp.Hash), At: cp.At}, cp.At
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	t := time.NewTicker(sq.tick)
-	defer t.Stop()
-	for {
-		if err := sq.Tick(ctx, conn); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			// A broken session loses the lock: start over.
-			if perr := conn.PingContext(ctx); perr != nil {
-				return perr
-			}
-			sq.log.Warn("audit sequencer: tick", "err", httpx.RedactErr(err))
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+		return l.Tick(ctx, conn, sq.Interval, func(ctx context.Context) error { return sq.Tick(ctx, conn) })
+	})
 }
 
-// Tick seals everything pending, then checkpoints and purges when due.
+// Tick seals everything pending, then checkpoints when due.
 func (sq *Sequencer) Tick(ctx context.Context, conn *sql.Conn) error {
 	for {
 		n, err := sealPending(ctx, conn, sq.batch, sq.s.now())
@@ -695,12 +653,6 @@ func (sq *Sequencer) Tick(ctx context.Context, conn *sql.Conn) error {
 		if err := sq.checkpoint(ctx, now); err != nil {
 			return err
 		}
-	}
-	if now.Sub(sq.purgedAt) >= retentionEvery {
-		if _, err := PurgeBodies(ctx, sq.s.db, now, sq.s.cfg.BodyRetention); err != nil {
-			return err
-		}
-		sq.purgedAt = now
 	}
 	return nil
 }
@@ -814,17 +766,17 @@ func VerifyExport(r io.Reader, opt VerifyOptions, filtered bool) (*VerifyReport,
 	}
 	for _, c := range rep.Checkpoints {
 		if !c.OK {
-			kind := "checkpoint_mismatch"
+			kind := CodeCheckpointMismatch
 			if c.Problem == "this seq is not in the export" {
-				kind = "checkpoint_not_found"
+				kind = CodeCheckpointNotFound
 			}
 			problem(ChainProblem{Seq: c.Seq, Kind: kind, Message: c.Problem})
 		}
 	}
 	rep.OK = rep.FirstBadSeq == nil
 	if !rep.OK {
-		rep.Code = "audit_chain_broken"
-		if k := rep.Problems[0].Kind; k == "checkpoint_mismatch" || k == "checkpoint_not_found" {
+		rep.Code = CodeChainBroken
+		if k := rep.Problems[0].Kind; k == CodeCheckpointMismatch || k == CodeCheckpointNotFound {
 			rep.Code = k
 		}
 	}

@@ -1,4 +1,11 @@
-package gateway
+// Package audit is the tamper-evident log of every contact and every
+// change: Append (in the transaction of the change it records), the hash
+// chain and its sequencer (chain.go states the chain's invariants),
+// verification, export, and the supervisor routes that read the log.
+//
+// It depends on auth (who acted), httpx and runner (the sequencer's leader
+// lock); every capability above it records through Append.
+package audit
 
 import (
 	"context"
@@ -9,16 +16,31 @@ import (
 	"github.com/sqlc-dev/pqtype"
 
 	"safecontact/db"
+	"safecontact/gateway/auth"
 )
 
-// AuditEvent is one entry of the contact log. Details carry codes, ids,
+// The audit service's own actions: every read of the log is recorded.
+const (
+	ActionRead     = "audit.read"
+	ActionExported = "audit.exported"
+	ActionVerified = "audit.verified"
+)
+
+// The codes of a log that does not verify (GET /v1/audit/verify, 409).
+const (
+	CodeChainBroken        = "audit_chain_broken"
+	CodeCheckpointMismatch = "checkpoint_mismatch"
+	CodeCheckpointNotFound = "checkpoint_not_found"
+)
+
+// Event is one entry of the contact log. Details carry codes, ids,
 // field names and counts: never a phone number or a message body.
-type AuditEvent struct {
+type Event struct {
 	Action          string
 	ParticipantCode string
 	Details         map[string]any
 	// Sealed is content sealed to the programme's audit public key
-	// (Server.SealSent): the text actually sent, for message.sent.
+	// (Service.SealSent): the text actually sent, for message.sent.
 	// The server cannot read it back. nil: none.
 	Sealed []byte
 }
@@ -28,9 +50,9 @@ type AuditEvent struct {
 // at all.
 //
 // The row is inserted unsealed (seq NULL): appends never wait on each
-// other or on the chain. The sequencer (audit_chain.go) gives it its place
+// other or on the chain. The sequencer (chain.go) gives it its place
 // in the hash chain shortly after it commits.
-func Append(ctx context.Context, q *db.Queries, a *Actor, e AuditEvent) (int64, error) {
+func Append(ctx context.Context, q *db.Queries, a *auth.Actor, e Event) (int64, error) {
 	var details pqtype.NullRawMessage
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
@@ -56,22 +78,22 @@ func Append(ctx context.Context, q *db.Queries, a *Actor, e AuditEvent) (int64, 
 	})
 }
 
-// sentContent is what is sealed into a message.sent event.
-type sentContent struct {
+// SentContent is what is sealed into a message.sent event.
+type SentContent struct {
 	MessageID string `json:"message_id"`
 	Text      string `json:"text"`
 }
 
 // SealSent seals the text actually sent for message messageID to the
-// programme's audit public key, for AuditEvent.Sealed of message.sent.
+// programme's audit public key, for Event.Sealed of message.sent.
 // It returns nil when no audit key is configured (the text is then not
 // kept) or if sealing fails (never: it needs only randomness).
-func (s *Server) SealSent(messageID, text string) []byte {
-	if s.cfg.AuditPublicKey == nil {
+func (s *Service) SealSent(messageID, text string) []byte {
+	if s.cfg.PublicKey == nil {
 		return nil
 	}
-	b, _ := json.Marshal(sentContent{MessageID: messageID, Text: text})
-	sealed, err := s.cfg.AuditPublicKey.Seal(b)
+	b, _ := json.Marshal(SentContent{MessageID: messageID, Text: text})
+	sealed, err := s.cfg.PublicKey.Seal(b)
 	if err != nil {
 		s.log.Error("audit: sealing sent content", "message_id", messageID, "err", err)
 		return nil

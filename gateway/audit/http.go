@@ -1,4 +1,4 @@
-package gateway
+package audit
 
 import (
 	"bufio"
@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,29 +17,24 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
 
-// auditRoutes registers the supervisor tools (audit log, export, verify,
-// contact log) and the audited phone reveal.
+// Routes mounts the supervisor tools on sup (a group that requires the
+// supervisor role): the log, its export and its verification.
 //
 // Every read of the log is itself recorded (audit.read, audit.exported,
 // audit.verified) before the answer goes out: a read that cannot be
 // recorded is refused.
-func (s *Server) auditRoutes(v1 *gin.RouterGroup) {
-	sup := v1.Group("", s.require(RoleSupervisor))
+func (s *Service) Routes(sup *gin.RouterGroup) {
 	sup.GET("/audit", s.listAudit)
 	sup.GET("/audit/export", s.exportAudit)
 	sup.GET("/audit/verify", s.verifyAuditHTTP)
-	sup.GET("/participants/:code/contact-log", s.contactLog)
-
-	staff := v1.Group("", s.require(RoleStaff))
-	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
 }
 
 // auditFilter is the query of GET /v1/audit and /v1/audit/export.
@@ -59,26 +53,26 @@ func parseAuditTime(c *gin.Context, name string) (sql.NullTime, error) {
 			return sql.NullTime{Time: t.UTC(), Valid: true}, nil
 		}
 	}
-	return sql.NullTime{}, errs.Field("invalid_parameter", name, "%s is a time in RFC 3339 (2026-06-02T10:00:00Z) or a date (2026-06-02)", name)
+	return sql.NullTime{}, errs.Field(errs.CodeInvalidParameter, name, "%s is a time in RFC 3339 (2026-06-02T10:00:00Z) or a date (2026-06-02)", name)
 }
 
 func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 	var f auditFilter
 	if p := c.Query("participant"); p != "" {
 		if !consent.ValidCode(p) {
-			return f, errs.Field("invalid_parameter", "participant", "participant is a participant code such as P-7K3QX")
+			return f, errs.Field(errs.CodeInvalidParameter, "participant", "participant is a participant code such as P-7K3QX")
 		}
 		f.participant = sql.NullString{String: p, Valid: true}
 	}
 	if a := c.Query("actor"); a != "" {
 		if len(a) > 100 {
-			return f, errs.Field("invalid_parameter", "actor", "actor is a user name (at most 100 characters)")
+			return f, errs.Field(errs.CodeInvalidParameter, "actor", "actor is a user name (at most 100 characters)")
 		}
 		f.actor = sql.NullString{String: a, Valid: true}
 	}
 	if a := c.Query("action"); a != "" {
 		if len(a) > 64 {
-			return f, errs.Field("invalid_parameter", "action", "action is an audit action such as message.sent")
+			return f, errs.Field(errs.CodeInvalidParameter, "action", "action is an audit action such as message.sent")
 		}
 		f.action = sql.NullString{String: a, Valid: true}
 	}
@@ -90,7 +84,7 @@ func parseAuditFilter(c *gin.Context) (auditFilter, error) {
 		return f, err
 	}
 	if f.from.Valid && f.to.Valid && !f.from.Time.Before(f.to.Time) {
-		return f, errs.Field("invalid_parameter", "to", "to must be after from")
+		return f, errs.Field(errs.CodeInvalidParameter, "to", "to must be after from")
 	}
 	return f, nil
 }
@@ -170,7 +164,7 @@ func auditNullStr(v sql.NullString) *string {
 
 // listAudit is GET /v1/audit: newest first, filters participant, actor,
 // action, from, to; cursor pagination by id.
-func (s *Server) listAudit(c *gin.Context) {
+func (s *Service) listAudit(c *gin.Context) {
 	ctx := c.Request.Context()
 	f, err := parseAuditFilter(c)
 	if err != nil {
@@ -199,7 +193,7 @@ func (s *Server) listAudit(c *gin.Context) {
 	if c.Query("cursor") != "" {
 		d["page_after"] = true
 	}
-	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: f.participant.String, Details: d}); err != nil {
+	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionRead, ParticipantCode: f.participant.String, Details: d}); err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
@@ -276,7 +270,8 @@ func (e *ExportRecord) appendJSONL(b []byte) ([]byte, error) {
 	return append(b, '}', '\n'), nil
 }
 
-var auditCSVHeader = []string{"seq", "id", "occurred_at", "actor_id", "actor_name", "actor_role", "action", "participant_code",
+// CSVHeader is the first row of a CSV export (GET /v1/audit/export?format=csv).
+var CSVHeader = []string{"seq", "id", "occurred_at", "actor_id", "actor_name", "actor_role", "action", "participant_code",
 	"request_id", "actor_ip", "details", "sealed_content", "prev_hash", "hash", "sealed_at"}
 
 // auditCSVCell defuses spreadsheet formulas in free-text cells (a staff name or
@@ -296,7 +291,7 @@ func (e *ExportRecord) csvRow() []string {
 		}
 		return *p
 	}
-	row := make([]string, 0, len(auditCSVHeader))
+	row := make([]string, 0, len(CSVHeader))
 	seq, actorID := "", ""
 	if e.Seq != nil {
 		seq = strconv.FormatInt(*e.Seq, 10)
@@ -321,11 +316,11 @@ func (e *ExportRecord) csvRow() []string {
 // GET /v1/audit). It streams one consistent snapshot: sealed events in
 // chain order, then those not sealed yet. The export is recorded
 // (audit.exported) before the first byte goes out.
-func (s *Server) exportAudit(c *gin.Context) {
+func (s *Service) exportAudit(c *gin.Context) {
 	ctx := c.Request.Context()
 	format := c.DefaultQuery("format", "jsonl")
 	if format != "jsonl" && format != "csv" {
-		httpx.Fail(c, errs.Field("invalid_parameter", "format", "format is csv or jsonl"))
+		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "format", "format is csv or jsonl"))
 		return
 	}
 	f, err := parseAuditFilter(c)
@@ -334,7 +329,7 @@ func (s *Server) exportAudit(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.exported", ParticipantCode: f.participant.String,
+	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionExported, ParticipantCode: f.participant.String,
 		Details: map[string]any{"format": format, "filters": f.details()}}); err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
@@ -359,7 +354,7 @@ func (s *Server) exportAudit(c *gin.Context) {
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(c.Writer)
-		cw.Write(auditCSVHeader)
+		cw.Write(CSVHeader)
 	}
 	write := func(rows []auditExportRow) error {
 		var buf []byte
@@ -397,11 +392,11 @@ func (s *Server) exportAudit(c *gin.Context) {
 // ExportAll writes the whole log (format jsonl or csv) from one snapshot
 // to w, recorded as audit.exported by actor: `gateway audit export`, for
 // when the API is not at hand.
-func ExportAll(ctx context.Context, pool *sql.DB, actor *Actor, format string, w io.Writer) error {
+func ExportAll(ctx context.Context, pool *sql.DB, actor *auth.Actor, format string, w io.Writer) error {
 	if format != "jsonl" && format != "csv" {
-		return errs.Field("invalid_parameter", "format", "format is csv or jsonl")
+		return errs.Field(errs.CodeInvalidParameter, "format", "format is csv or jsonl")
 	}
-	if _, err := Append(ctx, db.New(pool), actor, AuditEvent{Action: "audit.exported", Details: map[string]any{"format": format, "filters": map[string]any{}}}); err != nil {
+	if _, err := Append(ctx, db.New(pool), actor, Event{Action: ActionExported, Details: map[string]any{"format": format, "filters": map[string]any{}}}); err != nil {
 		return err
 	}
 	tx, err := pool.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
@@ -413,7 +408,7 @@ func ExportAll(ctx context.Context, pool *sql.DB, actor *Actor, format string, w
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(bw)
-		cw.Write(auditCSVHeader)
+		cw.Write(CSVHeader)
 	}
 	var buf []byte
 	err = streamExport(ctx, db.New(tx), auditFilter{}, func(rows []auditExportRow) error {
@@ -481,18 +476,18 @@ func streamExport(ctx context.Context, q *db.Queries, f auditFilter, write func(
 // verifyAuditHTTP is GET /v1/audit/verify[?checkpoint_seq=N&checkpoint_hash=HEX]:
 // the chain recomputed, 200 if it holds, 409 audit_chain_broken (or
 // checkpoint_mismatch, checkpoint_not_found) with the first bad seq if not.
-func (s *Server) verifyAuditHTTP(c *gin.Context) {
+func (s *Service) verifyAuditHTTP(c *gin.Context) {
 	ctx := c.Request.Context()
 	var opt VerifyOptions
 	if raw := c.Query("checkpoint_seq"); raw != "" || c.Query("checkpoint_hash") != "" {
 		seq, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || seq < 0 {
-			httpx.Fail(c, errs.Field("invalid_parameter", "checkpoint_seq", "checkpoint_seq is a sequence number"))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "checkpoint_seq", "checkpoint_seq is a sequence number"))
 			return
 		}
 		cp := ChainPoint{Seq: seq, Hash: strings.ToLower(c.Query("checkpoint_hash"))}
 		if _, err := cp.hashBytes(); err != nil {
-			httpx.Fail(c, errs.Field("invalid_parameter", "checkpoint_hash", "%s", err.Error()))
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "checkpoint_hash", "%s", err.Error()))
 			return
 		}
 		opt.Checkpoints = append(opt.Checkpoints, cp)
@@ -503,7 +498,7 @@ func (s *Server) verifyAuditHTTP(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.verified", Details: rep.Summary()}); err != nil {
+	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionVerified, Details: rep.Summary()}); err != nil {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
@@ -519,201 +514,4 @@ func (s *Server) verifyAuditHTTP(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(status, out)
-}
-
-// TimelineEntry is one line of a participant's contact log.
-type TimelineEntry struct {
-	At             time.Time `json:"at"`
-	Seq            *int64    `json:"seq"`
-	Who            string    `json:"who"`
-	Role           string    `json:"role"`
-	Action         string    `json:"action"`
-	Summary        string    `json:"summary"`
-	Channel        string    `json:"channel,omitempty"`
-	Status         string    `json:"status,omitempty"`
-	MessageID      string    `json:"message_id,omitempty"`
-	MessageStatus  string    `json:"message_status,omitempty"` // its status now
-	Variant        string    `json:"variant,omitempty"`
-	Template       string    `json:"template,omitempty"`
-	TemplateVer    *int32    `json:"template_version,omitempty"`
-	ConsentVersion *int32    `json:"consent_version,omitempty"`
-	Code           string    `json:"code,omitempty"`
-	Reason         string    `json:"reason,omitempty"`
-}
-
-// timelineDetails are the details fields the contact log uses.
-type timelineDetails struct {
-	MessageID      string   `json:"message_id"`
-	Channel        string   `json:"channel"`
-	Status         string   `json:"status"`
-	Variant        string   `json:"variant"`
-	TemplateID     string   `json:"template_id"`
-	TemplateVer    *int32   `json:"template_version"`
-	ConsentVersion *int32   `json:"consent_version"`
-	Code           string   `json:"code"`
-	Reason         string   `json:"reason"`
-	Source         string   `json:"source"`
-	Fields         []string `json:"fields"`
-	View           string   `json:"view"`
-	Format         string   `json:"format"`
-	Requested      string   `json:"requested"`
-	ProviderStatus string   `json:"provider_status"`
-}
-
-// contactLog is GET /v1/participants/{code}/contact-log: who did what,
-// when, how and under which consent, oldest first; built from her audit
-// events and her messages. Reading it is recorded (audit.read).
-func (s *Server) contactLog(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.participantByCode(ctx, s.q, c.Param("code"), false)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	after, limit, ok := httpx.PageArgs(c)
-	if !ok {
-		return
-	}
-	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: after, MaxRows: limit + 1})
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	rows, next := httpx.TrimPage(rows, limit, func(r db.ParticipantTimelineRow) string { return httpx.EncodeCursor(r.ID) })
-	dets := make([]timelineDetails, len(rows))
-	var ids []uuid.UUID
-	for i, r := range rows {
-		if r.Details != "" {
-			_ = json.Unmarshal([]byte(r.Details), &dets[i])
-		}
-		if id, err := uuid.Parse(dets[i].MessageID); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	msgs := map[string]db.MessagesForTimelineRow{}
-	if len(ids) > 0 {
-		ms, err := s.q.MessagesForTimeline(ctx, ids)
-		if err != nil {
-			httpx.Fail(c, errs.Internal(err))
-			return
-		}
-		for _, m := range ms {
-			msgs[m.ID.String()] = m
-		}
-	}
-	items := make([]TimelineEntry, 0, len(rows))
-	for i, r := range rows {
-		items = append(items, timelineEntry(r, dets[i], msgs))
-	}
-	if _, err := Append(ctx, s.q, actorOf(c), AuditEvent{Action: "audit.read", ParticipantCode: p.Code,
-		Details: map[string]any{"view": "contact_log", "returned": len(items)}}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"participant": p.Code, "items": items, "next_cursor": next})
-}
-
-func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[string]db.MessagesForTimelineRow) TimelineEntry {
-	e := TimelineEntry{At: r.OccurredAt.UTC(), Seq: auditNullInt(r.Seq), Who: r.ActorName, Role: r.ActorRole, Action: r.Action,
-		Channel: d.Channel, MessageID: d.MessageID, Variant: d.Variant, Template: d.TemplateID, TemplateVer: d.TemplateVer,
-		ConsentVersion: d.ConsentVersion, Code: d.Code, Reason: d.Reason}
-	if m, ok := msgs[d.MessageID]; ok {
-		e.MessageStatus = m.Status
-		if e.Channel == "" {
-			e.Channel = m.Channel
-		}
-		if e.Variant == "" {
-			e.Variant = m.Variant
-		}
-		if e.Template == "" && m.TemplateID.Valid {
-			e.Template = m.TemplateID.String
-			v := m.TemplateVersion.Int32
-			e.TemplateVer = &v
-		}
-		if e.ConsentVersion == nil {
-			v := m.ConsentVersion
-			e.ConsentVersion = &v
-		}
-	}
-	if e.Template == "" {
-		e.TemplateVer = nil
-	}
-	kind, what, _ := strings.Cut(r.Action, ".")
-	how := e.Channel
-	if how == "" {
-		how = "a channel"
-	}
-	switch kind {
-	case "message":
-		e.Status = what
-		switch what {
-		case "accepted":
-			e.Status = d.Status
-			e.Summary = "message accepted for " + how
-			if e.Template != "" {
-				e.Summary += fmt.Sprintf(" (template %s", e.Template)
-				if e.TemplateVer != nil {
-					e.Summary += fmt.Sprintf(" v%d", *e.TemplateVer)
-				}
-				e.Summary += ")"
-			} else {
-				e.Summary += " (free text)"
-			}
-			if e.Variant != "" {
-				e.Summary += ", " + e.Variant + " wording"
-			}
-			if d.Status != "" {
-				e.Summary += ", " + d.Status
-			}
-		case "refused":
-			e.Summary = "message refused (" + d.Code + ")"
-			if d.Requested != "" {
-				e.Summary += ", requested channel " + d.Requested
-			}
-		case "dropped":
-			e.Summary = "message not sent: consent re-check refused (" + d.Code + ")"
-		case "sent":
-			e.Summary = "message sent by " + how
-		case "unknown":
-			e.Summary = "message outcome unknown (" + d.Code + d.Reason + "): staff to check; not resent"
-		case "bodies_purged":
-			e.Summary = "message texts deleted after the retention period"
-		default:
-			e.Summary = "message " + what
-			if d.Code != "" {
-				e.Summary += " (" + d.Code + ")"
-			}
-		}
-		if e.ConsentVersion != nil && what != "bodies_purged" {
-			e.Summary += fmt.Sprintf("; consent version %d", *e.ConsentVersion)
-		}
-	case "consent":
-		e.Summary = "consent " + what + " for " + how
-		if d.Source != "" && d.Source != "staff" {
-			e.Summary += " (" + d.Source + ")"
-		}
-	case "participant":
-		e.Summary = "profile " + what
-		if len(d.Fields) > 0 {
-			e.Summary += ": " + strings.Join(d.Fields, ", ")
-		}
-	case "phone":
-		e.Summary = "phone number revealed to " + r.ActorName
-	case "audit":
-		switch what {
-		case "read":
-			e.Summary = "contact log read"
-			if d.View == "audit" {
-				e.Summary = "audit log read, filtered to her"
-			}
-		case "exported":
-			e.Summary = "audit log exported (" + d.Format + "), filtered to her"
-		default:
-			e.Summary = "audit " + what
-		}
-	default:
-		e.Summary = r.Action
-	}
-	return e
 }

@@ -1,4 +1,4 @@
-package gateway
+package participant
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
+	"safecontact/gateway/audit"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
 )
@@ -38,46 +39,59 @@ import (
 // audit_events_reveals) under a per-user advisory lock, so concurrent
 // reveals cannot overrun the budget.
 
+// The error codes this file answers with (statuses: errs/status.go).
+const (
+	CodeRevealBudgetExhausted = "reveal_budget_exhausted"
+	CodeRevealsDisabled       = "reveals_disabled"
+)
+
+// The audit actions this file records.
+const (
+	ActionPhoneRevealRefused = "phone.reveal_refused"
+	ActionPhoneRevealed      = "phone.revealed"
+	ActionStaffNotice        = "staff.notice"
+)
+
 // Notice codes of staff notices (staff_notices.notice).
 const (
-	noticeRevealBurst     = "reveal_burst"
-	noticeRevealBudget    = "reveal_budget"
-	noticeRevealForbidden = "reveal_forbidden"
-	noticeNumberProbe     = "number_probe"
-	noticeAckOutsideTeam  = "escalation_ack_outside_team"
+	NoticeRevealBurst     = "reveal_burst"
+	NoticeRevealBudget    = "reveal_budget"
+	NoticeRevealForbidden = "reveal_forbidden"
+	NoticeNumberProbe     = "number_probe"
+	NoticeAckOutsideTeam  = "escalation_ack_outside_team"
 )
 
 // StaffNoticeText is the SMS for a notice: nothing about her, nor the
 // staff member's name (supervisors read that in the audit log).
 func StaffNoticeText(notice string) string {
 	switch notice {
-	case noticeRevealBurst:
+	case NoticeRevealBurst:
 		return "SafeContact: a staff account is revealing phone numbers faster than usual. Check the audit log (phone.revealed) now."
-	case noticeRevealBudget:
+	case NoticeRevealBudget:
 		return "SafeContact: a staff account reached its daily limit of phone reveals. Check the audit log (phone.revealed)."
-	case noticeRevealForbidden:
+	case NoticeRevealForbidden:
 		return "SafeContact: a staff account keeps asking for phone numbers of participants who are not theirs. Check the audit log (phone.reveal_refused)."
-	case noticeNumberProbe:
+	case NoticeNumberProbe:
 		return "SafeContact: a staff account keeps entering phone numbers that other participants have. Check the audit log (participant.number_refused)."
-	case noticeAckOutsideTeam:
+	case NoticeAckOutsideTeam:
 		return "SafeContact: an urgent escalation was acknowledged by someone outside her team; it stays open for her caseworker or a supervisor. Open the gateway."
 	}
 	return "SafeContact: please check the audit log."
 }
 
-func (s *Server) revealPhone(c *gin.Context) {
+func (s *Service) revealPhone(c *gin.Context) {
 	ctx := c.Request.Context()
 	reason, ok := httpx.BindReason(c, "you need her number")
 	if !ok {
 		return
 	}
-	actor := actorOf(c)
+	actor := auth.ActorOf(c)
 	now := s.now()
 	var number []byte
 	var code string
 	var refused *errs.Error
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participantByCode(ctx, q, c.Param("code"), false)
+		p, err := s.ByCode(ctx, q, c.Param("code"), false)
 		if err != nil {
 			return err
 		}
@@ -88,34 +102,34 @@ func (s *Server) revealPhone(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if e := authorize(actor, p, actReveal); e != nil {
+		if e := Authorize(actor, p, ActReveal); e != nil {
 			refused = errs.As(e)
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{"code": "forbidden"}}); err != nil {
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": "forbidden"}}); err != nil {
 				return err
 			}
 			if int(n.ForbiddenBurst)+1 == s.cfg.RevealBurst {
-				return s.noticeSupervisors(ctx, q, actor, noticeRevealForbidden, now)
+				return s.noticeSupervisors(ctx, q, actor, NoticeRevealForbidden, now)
 			}
 			return nil
 		}
 		budget := *s.cfg.RevealDailyBudget
 		if budget == 0 {
-			refused = errs.New("reveals_disabled", "phone numbers are not revealed on this gateway (its daily budget is 0); call her through the call-back queue")
-			_, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{"code": refused.Code}})
+			refused = errs.New(CodeRevealsDisabled, "phone numbers are not revealed on this gateway (its daily budget is 0); call her through the call-back queue")
+			_, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": refused.Code}})
 			return err
 		}
 		if int(n.Day) >= budget {
 			who := "a supervisor can reveal it"
-			if actor.Role.rank() >= RoleSupervisor.rank() {
+			if actor.Role.Includes(auth.RoleSupervisor) {
 				who = "another supervisor can reveal it"
 			}
-			refused = errs.New("reveal_budget_exhausted", "you have seen %d phone numbers in the last 24 hours, the most one account may; %s, or try again tomorrow", budget, who)
-			if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.reveal_refused", ParticipantCode: p.Code, Details: map[string]any{
+			refused = errs.New(CodeRevealBudgetExhausted, "you have seen %d phone numbers in the last 24 hours, the most one account may; %s, or try again tomorrow", budget, who)
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"code": refused.Code, "budget": budget}}); err != nil {
 				return err
 			}
 			if n.RefusedDay == 0 {
-				return s.noticeSupervisors(ctx, q, actor, noticeRevealBudget, now)
+				return s.noticeSupervisors(ctx, q, actor, NoticeRevealBudget, now)
 			}
 			return nil
 		}
@@ -123,13 +137,13 @@ func (s *Server) revealPhone(c *gin.Context) {
 		if err != nil {
 			return errs.Internal(err)
 		}
-		if _, err := Append(ctx, q, actor, AuditEvent{Action: "phone.revealed", ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealed, ParticipantCode: p.Code, Details: map[string]any{
 			"reason": reason, "field": "phone", "key_id": keys.KeyID(p.PhoneEnc),
 		}}); err != nil {
 			return errs.Internal(err)
 		}
 		if int(n.Burst)+1 == s.cfg.RevealBurst {
-			if err := s.noticeSupervisors(ctx, q, actor, noticeRevealBurst, now); err != nil {
+			if err := s.noticeSupervisors(ctx, q, actor, NoticeRevealBurst, now); err != nil {
 				return err
 			}
 		}
@@ -140,7 +154,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		if httpx.IsErr(err, "reveal_budget_exhausted") {
+		if httpx.IsErr(err, CodeRevealBudgetExhausted) {
 			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
 		}
 		httpx.Fail(c, err)
@@ -153,18 +167,18 @@ func (s *Server) revealPhone(c *gin.Context) {
 
 // noticeSupervisors queues a staff notice to every supervisor (in q's
 // transaction) and records it.
-func (s *Server) noticeSupervisors(ctx context.Context, q *db.Queries, about *Actor, notice string, now time.Time) error {
-	sups, err := s.supervisors(ctx, q)
+func (s *Service) noticeSupervisors(ctx context.Context, q *db.Queries, about *auth.Actor, notice string, now time.Time) error {
+	sups, err := s.Supervisors(ctx, q)
 	if err != nil {
 		return err
 	}
 	return s.noticeUsers(ctx, q, about, notice, sups, "", now)
 }
 
-// noticeTeam queues a staff notice about p to her caseworker and every
+// NoticeTeam queues a staff notice about p to her caseworker and every
 // supervisor.
-func (s *Server) noticeTeam(ctx context.Context, q *db.Queries, about *Actor, p db.Participant, notice string, now time.Time) error {
-	users, err := s.supervisors(ctx, q)
+func (s *Service) NoticeTeam(ctx context.Context, q *db.Queries, about *auth.Actor, p db.Participant, notice string, now time.Time) error {
+	users, err := s.Supervisors(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -180,68 +194,36 @@ func (s *Server) noticeTeam(ctx context.Context, q *db.Queries, about *Actor, p 
 	return s.noticeUsers(ctx, q, about, notice, users, p.Code, now)
 }
 
-func (s *Server) noticeUsers(ctx context.Context, q *db.Queries, about *Actor, notice string, users []db.User, participant string, now time.Time) error {
+func (s *Service) noticeUsers(ctx context.Context, q *db.Queries, about *auth.Actor, notice string, users []db.User, participant string, now time.Time) error {
 	for _, u := range users {
 		if err := q.InsertStaffNotice(ctx, db.InsertStaffNoticeParams{UserID: u.ID, Notice: notice, CreatedAt: now}); err != nil {
 			return err
 		}
 	}
-	_, err := Append(ctx, q, SystemActor("alerts"), AuditEvent{Action: "staff.notice", ParticipantCode: participant, Details: map[string]any{
+	_, err := audit.Append(ctx, q, auth.SystemActor("alerts"), audit.Event{Action: ActionStaffNotice, ParticipantCode: participant, Details: map[string]any{
 		"notice": notice, "about_user": about.Name, "about_user_id": about.UserID, "recipients": len(users)}})
 	return err
 }
 
-// flushNotices sends pending staff notices (see StaffAlerter.Flush); a
-// bad row fails alone, as for escalation alerts.
-func (al *StaffAlerter) flushNotices(ctx context.Context) (int, error) {
-	s := al.s
-	sent := 0
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		rows, err := q.ClaimStaffNotices(ctx, 50)
+// Supervisors are the users staff notices and escalations go to: the
+// configured names (Config.Supervisors) that are active, else every
+// active supervisor.
+func (s *Service) Supervisors(ctx context.Context, q *db.Queries) ([]db.User, error) {
+	if len(s.cfg.Supervisors) == 0 {
+		return q.ActiveUsersByRole(ctx, string(auth.RoleSupervisor))
+	}
+	var out []db.User
+	for _, n := range s.cfg.Supervisors {
+		u, err := q.UserByName(ctx, n)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		now := s.now()
-		for _, r := range rows {
-			finish := func(status, code string) error {
-				return q.FinishStaffNotice(ctx, db.FinishStaffNoticeParams{ID: r.ID, Status: status,
-					ErrorCode: sql.NullString{String: code, Valid: code != ""}, DoneAt: sql.NullTime{Time: now, Valid: true}})
-			}
-			u, err := q.UserByID(ctx, r.UserID)
-			if err != nil {
-				return err
-			}
-			if len(u.PhoneEnc) == 0 {
-				if err := finish("failed", "no_staff_phone"); err != nil {
-					return err
-				}
-				continue
-			}
-			num, err := s.keys.Open(keys.Contact, u.PhoneEnc)
-			if err != nil {
-				if err := finish("failed", "decrypt_failed"); err != nil {
-					return err
-				}
-				continue
-			}
-			_, sendErr := al.sender.Send(ctx, channels.Outgoing{MessageID: "notice-" + strconv.FormatInt(r.ID, 10), Channel: "sms", To: string(num),
-				Body: StaffNoticeText(r.Notice)})
-			clear(num)
-			switch {
-			case sendErr == nil:
-				err = finish("done", "")
-				sent++
-			case channels.IsRetryable(sendErr) && r.Attempts < 5:
-				err = q.RetryStaffNotice(ctx, db.RetryStaffNoticeParams{ID: r.ID, ErrorCode: sql.NullString{String: errCode(sendErr), Valid: true}})
-			default:
-				err = finish("failed", errCode(sendErr))
-			}
-			if err != nil {
-				return err
-			}
-			s.log.Info("staff notice", "notice", r.Notice, "user_id", u.ID, "ok", sendErr == nil)
+		if !u.DisabledAt.Valid {
+			out = append(out, u)
 		}
-		return nil
-	})
-	return sent, err
+	}
+	return out, nil
 }

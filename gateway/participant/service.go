@@ -1,0 +1,78 @@
+// Package participant is the women the programme supports, as the gateway
+// knows them: the profile (a code and initials, her number sealed), the
+// consent ledger and the contact decision over it, contactability, the
+// contact log and the audited phone reveal. The access rule (access.go)
+// says who may act on her; every capability above asks it through For or
+// Authorize.
+package participant
+
+import (
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/db"
+	"safecontact/keys"
+)
+
+// Deps are what the participant service uses; all are required.
+type Deps struct {
+	DB   *sql.DB
+	Keys *keys.Ring
+	Now  func() time.Time // UTC
+	Log  *slog.Logger
+}
+
+// Config is the participant part of the service configuration (its
+// defaults are set with the rest, in gateway.Config).
+type Config struct {
+	// DefaultRegion (ISO 3166 alpha-2) reads phone numbers typed without +.
+	DefaultRegion string
+	// ConsentReviewAge: consent older than this shows consent_review_due.
+	ConsentReviewAge time.Duration
+	// Supervisors names the users staff notices go to (none: every active
+	// supervisor).
+	Supervisors []string
+	// RevealBurst reveals within RevealBurstWindow notify the supervisors;
+	// RevealDailyBudget is each user's daily limit (0: reveals disabled).
+	RevealBurst       int
+	RevealBurstWindow time.Duration
+	RevealDailyBudget *int
+	// NumberRefusalBurst and NumberRefusalDailyBudget bound how often a
+	// user may be told a number is already registered.
+	NumberRefusalBurst       int
+	NumberRefusalDailyBudget int
+}
+
+// Service is the participant capability.
+type Service struct {
+	db   *sql.DB
+	q    *db.Queries
+	keys *keys.Ring
+	now  func() time.Time
+	log  *slog.Logger
+	cfg  Config
+}
+
+// New makes the participant service.
+func New(d Deps, cfg Config) *Service {
+	return &Service{db: d.DB, q: db.New(d.DB), keys: d.Keys, now: d.Now, log: d.Log, cfg: cfg}
+}
+
+// Routes mounts the participant routes: her profile, consent ledger and
+// contactability and the phone reveal for staff; her contact log for
+// supervisors.
+func (s *Service) Routes(staff, sup *gin.RouterGroup) {
+	staff.POST("/participants", s.createParticipant)
+	staff.GET("/participants", s.listParticipants)
+	staff.GET("/participants/:code", s.getParticipant)
+	staff.PATCH("/participants/:code", s.patchParticipant)
+	staff.POST("/participants/:code/consents", s.grantConsent)
+	staff.GET("/participants/:code/consents", s.getConsents)
+	staff.DELETE("/participants/:code/consents/:channel", s.revokeConsent)
+	staff.GET("/participants/:code/contactability", s.contactability)
+	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
+	sup.GET("/participants/:code/contact-log", s.contactLog)
+}
