@@ -80,7 +80,7 @@ func (s *Service) AddPartner(ctx context.Context, a Actor, card []byte) (Partner
 				return err
 			}
 			created = true
-			return s.d.Audit(ctx, q, a, Event{Action: "partner.added", Details: map[string]any{
+			return s.d.Audit(ctx, q, a, Event{Action: ActionPartnerAdded, Details: map[string]any{
 				"partner_id": out.ID, "key_id": out.KeyID, "has_inbox": out.InboxUrl != ""}})
 		case err != nil:
 			return err
@@ -97,7 +97,7 @@ func (s *Service) AddPartner(ctx context.Context, a Actor, card []byte) (Partner
 		if err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "partner.card_updated", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionPartnerCardUpdated, Details: map[string]any{
 			"partner_id": out.ID, "key_id": out.KeyID, "inbox_changed": out.InboxUrl != old.InboxUrl}})
 	})
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Service) VerifyPartner(ctx context.Context, a Actor, id int64, fingerpr
 			return err
 		}
 		if normFingerprint(fingerprint) != p.Fingerprint {
-			if err := s.d.Audit(ctx, q, a, Event{Action: "partner.verify_refused", Details: map[string]any{"partner_id": p.ID, "key_id": p.KeyID}}); err != nil {
+			if err := s.d.Audit(ctx, q, a, Event{Action: ActionPartnerVerifyRefused, Details: map[string]any{"partner_id": p.ID, "key_id": p.KeyID}}); err != nil {
 				return err
 			}
 			out.ID = -1
@@ -154,7 +154,7 @@ func (s *Service) VerifyPartner(ctx context.Context, a Actor, id int64, fingerpr
 		if err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "partner.verified", Details: map[string]any{"partner_id": p.ID, "key_id": p.KeyID}})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionPartnerVerified, Details: map[string]any{"partner_id": p.ID, "key_id": p.KeyID}})
 	})
 	if err != nil {
 		return PartnerView{}, internal(err)
@@ -191,7 +191,7 @@ func (s *Service) RemovePartner(ctx context.Context, a Actor, id int64) (Partner
 		if err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "partner.removed", Details: map[string]any{"partner_id": out.ID, "key_id": out.KeyID}})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionPartnerRemoved, Details: map[string]any{"partner_id": out.ID, "key_id": out.KeyID}})
 	})
 	if err != nil {
 		return PartnerView{}, internal(err)

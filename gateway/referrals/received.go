@@ -49,7 +49,7 @@ func (s *Service) Import(ctx context.Context, a Actor, pkg []byte, via string) (
 		details["kind"] = h.Kind.String()
 	}
 	if aerr := s.inTx(ctx, func(q *db.Queries) error {
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.refused", Details: details})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionRefused, Details: details})
 	}); aerr != nil {
 		return Imported{}, errs.Internal(aerr)
 	}
@@ -93,7 +93,7 @@ func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h refe
 		if out.Referral, err = s.view(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.imported", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionImported, Details: map[string]any{
 			"referral_id": r.ID, "package_id": ref.ID.String(), "partner_id": p.ID, "via": via}})
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (s *Service) storeReceipt(ctx context.Context, a Actor, rc *referral.Opened
 		if out.Referral, err = s.view(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.receipt_imported", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionReceiptImported, Details: map[string]any{
 			"referral_id": r.ID, "package_id": rc.ID.String(), "partner_id": p.ID, "outcome": string(rc.Receipt.Outcome), "via": via}})
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Service) Get(ctx context.Context, a Actor, id int64) (ReferralDetail, e
 		if out, err = s.detail(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.read", ParticipantCode: deref(out.Participant), Details: map[string]any{"referral_id": r.ID}})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionRead, ParticipantCode: deref(out.Participant), Details: map[string]any{"referral_id": r.ID}})
 	})
 	if err != nil {
 		return ReferralDetail{}, internal(err)
@@ -355,7 +355,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, id int64, d Decision) (De
 			return err
 		}
 		out.Warnings = rc.Warnings(s.d.Filter)
-		return s.d.Audit(ctx, q, a, Event{Action: "referral." + string(rc.Outcome), ParticipantCode: code, Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionDecided + string(rc.Outcome), ParticipantCode: code, Details: map[string]any{
 			"referral_id": r.ID, "package_id": r.PackageID.UUID.String(), "receipt_id": env.ID.String(), "partner_id": p.ID}})
 	})
 	if err != nil {
@@ -402,7 +402,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id int64) ([]byte, Refer
 		if v, err = s.view(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.receipt_exported", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionReceiptExported, Details: map[string]any{
 			"referral_id": r.ID, "receipt_id": r.ReceiptID.UUID.String()}})
 	})
 	if err != nil {

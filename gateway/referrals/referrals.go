@@ -84,6 +84,26 @@ const (
 	CodeInboxBusy        = "unavailable"              // the inbox is opening as many packages as it may
 )
 
+// Audit actions. A decision is ActionDecided followed by the outcome:
+// referral.accepted, referral.declined, referral.redirected.
+const (
+	ActionPartnerAdded         = "partner.added"
+	ActionPartnerCardUpdated   = "partner.card_updated"
+	ActionPartnerRemoved       = "partner.removed"
+	ActionPartnerVerified      = "partner.verified"
+	ActionPartnerVerifyRefused = "partner.verify_refused"
+	ActionDelivered            = "referral.delivered"
+	ActionDeliveryFailed       = "referral.delivery_failed"
+	ActionDrafted              = "referral.drafted"
+	ActionExported             = "referral.exported"
+	ActionImported             = "referral.imported"
+	ActionRead                 = "referral.read"
+	ActionReceiptExported      = "referral.receipt_exported"
+	ActionReceiptImported      = "referral.receipt_imported"
+	ActionRefused              = "referral.refused"
+	ActionDecided              = "referral."
+)
+
 // Actor is who does a step, as the audit records it. The gateway fills it
 // from the authenticated request; the inbox's actor is the system.
 type Actor struct {

@@ -118,7 +118,7 @@ func (s *Service) Draft(ctx context.Context, a Actor, partnerID int64, form []by
 			return err
 		}
 		out.Warnings = f.Warnings(s.d.Filter)
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.drafted", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionDrafted, Details: map[string]any{
 			"referral_id": r.ID, "partner_id": p.ID, "warnings": len(out.Warnings)}})
 	})
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Service) Package(ctx context.Context, a Actor, id int64) ([]byte, Refer
 		if v, err = s.view(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.exported", Details: map[string]any{
+		return s.d.Audit(ctx, q, a, Event{Action: ActionExported, Details: map[string]any{
 			"referral_id": r.ID, "package_id": r.PackageID.UUID.String(), "partner_id": r.PartnerID}})
 	})
 	if err != nil {
@@ -276,7 +276,7 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		details := map[string]any{"referral_id": r.ID, "package_id": pkgID, "kind": kind, "partner_id": p.ID}
 		if postErr != nil {
 			details["status"] = status
-			return s.d.Audit(ctx, q, a, Event{Action: "referral.delivery_failed", Details: details})
+			return s.d.Audit(ctx, q, a, Event{Action: ActionDeliveryFailed, Details: details})
 		}
 		if err := q.MarkReferralDelivered(ctx, db.MarkReferralDeliveredParams{ID: r.ID, At: s.d.Now()}); err != nil {
 			return err
@@ -288,7 +288,7 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		if v, err = s.view(ctx, q, r); err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: "referral.delivered", Details: details})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionDelivered, Details: details})
 	})
 	if err != nil {
 		return ReferralView{}, internal(err)
