@@ -67,7 +67,7 @@ const createReferral = `-- name: CreateReferral :one
 
 INSERT INTO referrals (direction, partner_id, state, package_id, form_enc, expires_at, created_at, updated_at, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $8::timestamptz, $8::timestamptz, $7)
-RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
+RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
 `
 
 type CreateReferralParams struct {
@@ -107,6 +107,8 @@ func (q *Queries) CreateReferral(ctx context.Context, arg CreateReferralParams) 
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -122,7 +124,7 @@ UPDATE referrals SET state = $1, participant_id = $2,
     outcome_enc = $3, decided_at = $4::timestamptz, decided_by = $5::text,
     receipt_id = $6, receipt_enc = $7, updated_at = $4::timestamptz
 WHERE id = $8 AND direction = 'received' AND state = 'received'
-RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
+RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
 `
 
 type DecideReferralParams struct {
@@ -162,6 +164,8 @@ func (q *Queries) DecideReferral(ctx context.Context, arg DecideReferralParams) 
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -172,10 +176,64 @@ func (q *Queries) DecideReferral(ctx context.Context, arg DecideReferralParams) 
 	return i, err
 }
 
+const deliveryFailed = `-- name: DeliveryFailed :one
+UPDATE referrals SET delivery_attempts = delivery_attempts + 1, delivery_due_at = $1::timestamptz
+WHERE id = $2
+RETURNING delivery_attempts
+`
+
+type DeliveryFailedParams struct {
+	Next sql.NullTime
+	ID   int64
+}
+
+// One more failed attempt; the next is due at next (NULL: given up).
+func (q *Queries) DeliveryFailed(ctx context.Context, arg DeliveryFailedParams) (int32, error) {
+	row := q.db.QueryRowContext(ctx, deliveryFailed, arg.Next, arg.ID)
+	var delivery_attempts int32
+	err := row.Scan(&delivery_attempts)
+	return delivery_attempts, err
+}
+
+const dueDeliveries = `-- name: DueDeliveries :many
+SELECT id FROM referrals
+WHERE delivery_due_at <= $1::timestamptz
+ORDER BY delivery_due_at
+LIMIT $2
+`
+
+type DueDeliveriesParams struct {
+	Now     time.Time
+	MaxRows int32
+}
+
+func (q *Queries) DueDeliveries(ctx context.Context, arg DueDeliveriesParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, dueDeliveries, arg.Now, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const exportReferral = `-- name: ExportReferral :one
 UPDATE referrals SET state = 'exported', package_id = $2, package_enc = $3, expires_at = $4, updated_at = $5::timestamptz
 WHERE id = $1 AND direction = 'sent' AND state = 'draft'
-RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
+RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
 `
 
 type ExportReferralParams struct {
@@ -209,6 +267,8 @@ func (q *Queries) ExportReferral(ctx context.Context, arg ExportReferralParams) 
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -277,7 +337,7 @@ func (q *Queries) ListPartners(ctx context.Context, withRemoved bool) ([]Partner
 }
 
 const listReferrals = `-- name: ListReferrals :many
-SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals
+SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals
 WHERE ($1::text = '' OR direction = $1::text)
   AND ($2::bigint = 0 OR id < $2::bigint)
 ORDER BY id DESC
@@ -313,6 +373,8 @@ func (q *Queries) ListReferrals(ctx context.Context, arg ListReferralsParams) ([
 			&i.CreatedBy,
 			&i.UpdatedAt,
 			&i.DeliveredAt,
+			&i.DeliveryDueAt,
+			&i.DeliveryAttempts,
 			&i.ParticipantID,
 			&i.OutcomeEnc,
 			&i.DecidedAt,
@@ -362,7 +424,8 @@ func (q *Queries) LivePartnerByKeyID(ctx context.Context, keyID string) (Partner
 const markReferralDelivered = `-- name: MarkReferralDelivered :exec
 UPDATE referrals SET
     state = CASE WHEN state = 'exported' THEN 'delivered' ELSE state END,
-    delivered_at = $2::timestamptz, updated_at = $2::timestamptz
+    delivered_at = $2::timestamptz, updated_at = $2::timestamptz,
+    delivery_due_at = NULL
 WHERE id = $1
 `
 
@@ -436,7 +499,7 @@ const recordOutcome = `-- name: RecordOutcome :one
 UPDATE referrals SET state = $1, outcome_enc = $2,
     decided_at = $3::timestamptz, updated_at = $3::timestamptz
 WHERE id = $4 AND direction = 'sent' AND state IN ('exported', 'delivered')
-RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
+RETURNING id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc
 `
 
 type RecordOutcomeParams struct {
@@ -468,6 +531,8 @@ func (q *Queries) RecordOutcome(ctx context.Context, arg RecordOutcomeParams) (R
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -479,7 +544,7 @@ func (q *Queries) RecordOutcome(ctx context.Context, arg RecordOutcomeParams) (R
 }
 
 const referralByID = `-- name: ReferralByID :one
-SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE id = $1
+SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE id = $1
 `
 
 func (q *Queries) ReferralByID(ctx context.Context, id int64) (Referral, error) {
@@ -498,6 +563,8 @@ func (q *Queries) ReferralByID(ctx context.Context, id int64) (Referral, error) 
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -509,7 +576,7 @@ func (q *Queries) ReferralByID(ctx context.Context, id int64) (Referral, error) 
 }
 
 const referralByIDForUpdate = `-- name: ReferralByIDForUpdate :one
-SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE id = $1 FOR UPDATE
+SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ReferralByIDForUpdate(ctx context.Context, id int64) (Referral, error) {
@@ -528,6 +595,8 @@ func (q *Queries) ReferralByIDForUpdate(ctx context.Context, id int64) (Referral
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,
@@ -572,8 +641,23 @@ func (q *Queries) RemovePartner(ctx context.Context, arg RemovePartnerParams) (P
 	return i, err
 }
 
+const scheduleDelivery = `-- name: ScheduleDelivery :exec
+UPDATE referrals SET delivery_due_at = $1::timestamptz WHERE id = $2
+`
+
+type ScheduleDeliveryParams struct {
+	Due sql.NullTime
+	ID  int64
+}
+
+// A delivery to try at due (NULL: none pending).
+func (q *Queries) ScheduleDelivery(ctx context.Context, arg ScheduleDeliveryParams) error {
+	_, err := q.db.ExecContext(ctx, scheduleDelivery, arg.Due, arg.ID)
+	return err
+}
+
 const sentReferralByPackageForUpdate = `-- name: SentReferralByPackageForUpdate :one
-SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE direction = 'sent' AND package_id = $1 FOR UPDATE
+SELECT id, direction, partner_id, state, package_id, form_enc, package_enc, expires_at, created_at, created_by, updated_at, delivered_at, delivery_due_at, delivery_attempts, participant_id, outcome_enc, decided_at, decided_by, receipt_id, receipt_enc FROM referrals WHERE direction = 'sent' AND package_id = $1 FOR UPDATE
 `
 
 func (q *Queries) SentReferralByPackageForUpdate(ctx context.Context, packageID uuid.NullUUID) (Referral, error) {
@@ -592,6 +676,8 @@ func (q *Queries) SentReferralByPackageForUpdate(ctx context.Context, packageID 
 		&i.CreatedBy,
 		&i.UpdatedAt,
 		&i.DeliveredAt,
+		&i.DeliveryDueAt,
+		&i.DeliveryAttempts,
 		&i.ParticipantID,
 		&i.OutcomeEnc,
 		&i.DecidedAt,

@@ -331,24 +331,26 @@ type ProviderRedaction struct {
 }
 
 type Referral struct {
-	ID            int64
-	Direction     string
-	PartnerID     int64
-	State         string
-	PackageID     uuid.NullUUID
-	FormEnc       []byte
-	PackageEnc    []byte
-	ExpiresAt     sql.NullTime
-	CreatedAt     time.Time
-	CreatedBy     string
-	UpdatedAt     time.Time
-	DeliveredAt   sql.NullTime
-	ParticipantID sql.NullInt64
-	OutcomeEnc    []byte
-	DecidedAt     sql.NullTime
-	DecidedBy     sql.NullString
-	ReceiptID     uuid.NullUUID
-	ReceiptEnc    []byte
+	ID               int64
+	Direction        string
+	PartnerID        int64
+	State            string
+	PackageID        uuid.NullUUID
+	FormEnc          []byte
+	PackageEnc       []byte
+	ExpiresAt        sql.NullTime
+	CreatedAt        time.Time
+	CreatedBy        string
+	UpdatedAt        time.Time
+	DeliveredAt      sql.NullTime
+	DeliveryDueAt    sql.NullTime
+	DeliveryAttempts int32
+	ParticipantID    sql.NullInt64
+	OutcomeEnc       []byte
+	DecidedAt        sql.NullTime
+	DecidedBy        sql.NullString
+	ReceiptID        uuid.NullUUID
+	ReceiptEnc       []byte
 }
 
 type ReferralImport struct {

@@ -56,6 +56,10 @@ CREATE TABLE referrals (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     -- The last delivery to the partner's inbox (sent referral or receipt).
     delivered_at    timestamptz,
+    -- A delivery to the partner's inbox waiting to be (re)tried, and how
+    -- many attempts failed; NULL: none pending.
+    delivery_due_at   timestamptz,
+    delivery_attempts integer NOT NULL DEFAULT 0,
     -- Received and accepted: the participant made for her.
     participant_id  bigint REFERENCES participants (id),
     -- The decision, when there is one: the receipt's JSON, sealed.
@@ -72,6 +76,7 @@ CREATE TABLE referrals (
 );
 CREATE UNIQUE INDEX referrals_package ON referrals (direction, package_id) WHERE package_id IS NOT NULL;
 CREATE INDEX referrals_list ON referrals (direction, id);
+CREATE INDEX referrals_delivery_due ON referrals (delivery_due_at) WHERE delivery_due_at IS NOT NULL;
 
 -- Packages imported (referrals and receipts), for the replay check: the
 -- pair (sender key id, package id), kept until the package would be

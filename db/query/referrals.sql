@@ -68,8 +68,25 @@ RETURNING *;
 -- The partner's inbox took the package (sent) or the receipt (received).
 UPDATE referrals SET
     state = CASE WHEN state = 'exported' THEN 'delivered' ELSE state END,
-    delivered_at = sqlc.arg(at)::timestamptz, updated_at = sqlc.arg(at)::timestamptz
+    delivered_at = sqlc.arg(at)::timestamptz, updated_at = sqlc.arg(at)::timestamptz,
+    delivery_due_at = NULL
 WHERE id = $1;
+
+-- name: ScheduleDelivery :exec
+-- A delivery to try at due (NULL: none pending).
+UPDATE referrals SET delivery_due_at = sqlc.narg(due)::timestamptz WHERE id = sqlc.arg(id);
+
+-- name: DeliveryFailed :one
+-- One more failed attempt; the next is due at next (NULL: given up).
+UPDATE referrals SET delivery_attempts = delivery_attempts + 1, delivery_due_at = sqlc.narg(next)::timestamptz
+WHERE id = sqlc.arg(id)
+RETURNING delivery_attempts;
+
+-- name: DueDeliveries :many
+SELECT id FROM referrals
+WHERE delivery_due_at <= sqlc.arg(now)::timestamptz
+ORDER BY delivery_due_at
+LIMIT sqlc.arg(max_rows);
 
 -- name: DecideReferral :one
 -- A received referral is accepted, declined or redirected, once.

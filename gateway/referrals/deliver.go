@@ -89,12 +89,12 @@ func (s *Service) post(ctx context.Context, inbox string, pkg []byte) (int, erro
 	if err != nil {
 		// The cause can name the host; the log has it, the answer not.
 		s.d.Log.Warn("referral delivery failed", "err", err)
-		return 0, errs.New(CodeDeliveryFailed, "the partner's inbox could not be reached; try again later, or export the file")
+		return 0, errs.New(CodeDeliveryFailed, "the partner's inbox could not be reached; the delivery is retried by itself, or export the file")
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, errs.New(CodeDeliveryFailed, "%s", fmt.Sprintf("the partner's inbox refused the package (HTTP %d); its audit log says why", resp.StatusCode))
+		return resp.StatusCode, errs.New(CodeDeliveryFailed, "%s", fmt.Sprintf("the partner's inbox refused the package (HTTP %d; its audit log says why); the delivery is retried by itself", resp.StatusCode))
 	}
 	return resp.StatusCode, nil
 }

@@ -351,6 +351,12 @@ func (s *Service) Decide(ctx context.Context, a Actor, id int64, d Decision) (De
 		if err != nil {
 			return err
 		}
+		if p.InboxUrl != "" {
+			// The receipt goes back by itself (DeliverDue).
+			if err := q.ScheduleDelivery(ctx, db.ScheduleDeliveryParams{ID: r.ID, Due: nullTime(s.d.Now())}); err != nil {
+				return err
+			}
+		}
 		if out.Referral, err = s.view(ctx, q, r); err != nil {
 			return err
 		}

@@ -175,6 +175,11 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// InboxConcurrency is how many packages the inbox opens at once (4).
 	InboxConcurrency int
+	// DeliveryAttempts is how many times a delivery is tried before it is
+	// given up (8: retried after 1, 2, 4, ... minutes, at most an hour apart, for about two hours); DeliveryEvery is how often due
+	// deliveries are looked for (30 s).
+	DeliveryAttempts int
+	DeliveryEvery    time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -195,6 +200,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.InboxConcurrency <= 0 {
 		c.InboxConcurrency = 4
+	}
+	if c.DeliveryAttempts <= 0 {
+		c.DeliveryAttempts = 8
+	}
+	if c.DeliveryEvery <= 0 {
+		c.DeliveryEvery = 30 * time.Second
 	}
 }
 

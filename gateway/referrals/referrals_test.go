@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +54,8 @@ type org struct {
 	svc   *referrals.Service
 	srv   *httptest.Server
 	staff referrals.Actor
+	// down makes the inbox answer 503 (a partner's server out of service).
+	down atomic.Bool
 }
 
 func (o *org) inbox() string { return o.srv.URL + "/v1/referrals/inbox" }
@@ -111,7 +114,13 @@ func newOrg(t *testing.T, name string, c *clock) *org {
 	r := gin.New()
 	v1 := r.Group("/v1")
 	o.svc.Routes(v1, v1, v1)
-	o.srv = httptest.NewServer(r)
+	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if o.down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		r.ServeHTTP(w, req)
+	}))
 	t.Cleanup(o.srv.Close)
 	return o
 }
@@ -569,4 +578,76 @@ func hexOf(s string) string {
 		out = append(out, digits[s[i]>>4], digits[s[i]&15])
 	}
 	return string(out)
+}
+
+// TestDeliveryRetries: a delivery the partner's inbox refused is retried
+// with backoff until it goes through, or given up after the last attempt;
+// a decision sends its receipt back by itself.
+func TestDeliveryRetries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b := setup(t)
+	due := func(o *org, id int64) (bool, int) {
+		var at sql.NullTime
+		var n int
+		if err := o.db.QueryRow("SELECT delivery_due_at, delivery_attempts FROM referrals WHERE id = $1", id).Scan(&at, &n); err != nil {
+			t.Fatal(err)
+		}
+		return at.Valid, n
+	}
+	d, err := a.svc.Draft(ctx, a.staff, partnerID(t, a, b), formJSON(t, testForm()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.down.Store(true)
+	if _, err := a.svc.Deliver(ctx, a.staff, d.Referral.ID); errs.Code(err) != referrals.CodeDeliveryFailed {
+		t.Fatalf("deliver to a server out of service: %v", err)
+	}
+	if pending, n := due(a, d.Referral.ID); !pending || n != 1 {
+		t.Fatalf("after a failure: pending %v, attempts %d", pending, n)
+	}
+	if n, err := a.svc.DeliverDue(ctx, 10); err != nil || n != 0 {
+		t.Fatalf("a retry before its time: %d %v", n, err)
+	}
+	b.down.Store(false)
+	a.clock.Add(2 * time.Minute)
+	if n, err := a.svc.DeliverDue(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("the retry: %d %v", n, err)
+	}
+	if pending, _ := due(a, d.Referral.ID); pending {
+		t.Fatal("still pending after it went through")
+	}
+	var rid int64
+	if err := b.db.QueryRow("SELECT id FROM referrals WHERE direction = 'received'").Scan(&rid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Decide(ctx, b.staff, rid, referrals.Decision{Outcome: referral.Declined, Reason: "No places until July."}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.svc.DeliverDue(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("the receipt: %d %v", n, err)
+	}
+	if v, err := a.svc.Get(ctx, a.staff, d.Referral.ID); err != nil || v.State != "declined" {
+		t.Fatalf("the sender's referral: %+v %v", v.ReferralView, err)
+	}
+
+	// Given up after the last attempt.
+	d2, err := a.svc.Draft(ctx, a.staff, partnerID(t, a, b), formJSON(t, testForm()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.down.Store(true)
+	a.svc.Deliver(ctx, a.staff, d2.Referral.ID)
+	for range 10 {
+		a.clock.Add(2 * time.Hour)
+		if _, err := a.svc.DeliverDue(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pending, n := due(a, d2.Referral.ID); pending || n != 8 {
+		t.Fatalf("given up: pending %v after %d attempts", pending, n)
+	}
+	if n := count(t, a, "SELECT count(*) FROM audit_events WHERE action = $1 AND details->>'retry' = 'false'", referrals.ActionDeliveryFailed); n != 1 {
+		t.Fatalf("giving up audited %d times", n)
+	}
 }

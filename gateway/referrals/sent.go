@@ -223,12 +223,20 @@ func (s *Service) packageOf(ctx context.Context, q *db.Queries, r db.Referral) (
 // Deliver posts a referral's package to the partner's inbox (a sent
 // referral, sealed first if it is a draft) or, for a received referral
 // that was decided, its receipt. The package is made and stored before
-// the post, so a failed delivery can be retried, or the file exported,
-// with the same bytes.
+// the post, so a failed delivery is retried (DeliverDue, with backoff, up
+// to Config.DeliveryAttempts attempts) or the file exported, with the
+// same bytes.
 func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView, error) {
 	if err := s.configured(); err != nil {
 		return ReferralView{}, err
 	}
+	v, _, err := s.deliver(ctx, a, id)
+	return v, err
+}
+
+// deliver is Deliver; posted says whether a post was made (a refusal
+// before it, such as a partner without an inbox, leaves nothing to retry).
+func (s *Service) deliver(ctx context.Context, a Actor, id int64) (ReferralView, bool, error) {
 	var pkg []byte
 	var r db.Referral
 	var p db.Partner
@@ -264,7 +272,7 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		return errs.New(CodeReferralState, "a received referral is delivered back as its receipt, once it is decided")
 	})
 	if err != nil {
-		return ReferralView{}, internal(err)
+		return ReferralView{}, false, internal(err)
 	}
 	kind, pkgID := "referral", r.PackageID.UUID.String()
 	if r.Direction == "received" {
@@ -276,6 +284,15 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		details := map[string]any{"referral_id": r.ID, "package_id": pkgID, "kind": kind, "partner_id": p.ID}
 		if postErr != nil {
 			details["status"] = status
+			next := s.d.Now().Add(s.backoff(r.DeliveryAttempts))
+			if int(r.DeliveryAttempts)+1 >= s.cfg.DeliveryAttempts {
+				next = time.Time{} // given up: staff deliver again or export the file
+			}
+			n, err := q.DeliveryFailed(ctx, db.DeliveryFailedParams{ID: r.ID, Next: nullTime(next)})
+			if err != nil {
+				return err
+			}
+			details["attempt"], details["retry"] = n, !next.IsZero()
 			return s.d.Audit(ctx, q, a, Event{Action: ActionDeliveryFailed, Details: details})
 		}
 		if err := q.MarkReferralDelivered(ctx, db.MarkReferralDeliveredParams{ID: r.ID, At: s.d.Now()}); err != nil {
@@ -291,10 +308,62 @@ func (s *Service) Deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		return s.d.Audit(ctx, q, a, Event{Action: ActionDelivered, Details: details})
 	})
 	if err != nil {
-		return ReferralView{}, internal(err)
+		return ReferralView{}, true, internal(err)
 	}
 	if postErr != nil {
-		return ReferralView{}, postErr
+		return ReferralView{}, true, postErr
 	}
-	return v, nil
+	return v, true, nil
+}
+
+// backoff is the wait after the given number of failed attempts: a
+// minute, doubling, at most an hour.
+func (s *Service) backoff(failed int32) time.Duration {
+	d := time.Minute << min(failed, 6)
+	return min(d, time.Hour)
+}
+
+// DeliverDue makes the deliveries that are due (retries, and receipts of
+// referrals decided for a partner with an inbox), at most max of them,
+// and returns how many it tried. A delivery that can no longer be made
+// (the partner was removed or has no inbox any more) is dropped; its
+// package can still be exported.
+func (s *Service) DeliverDue(ctx context.Context, max int32) (int, error) {
+	if s.d.Org == nil {
+		return 0, nil
+	}
+	ids, err := s.q.DueDeliveries(ctx, db.DueDeliveriesParams{Now: s.d.Now(), MaxRows: max})
+	if err != nil {
+		return 0, err
+	}
+	a := Actor{Name: "system:referral-delivery", Role: "system"}
+	for _, id := range ids {
+		if _, posted, err := s.deliver(ctx, a, id); err != nil && !posted {
+			if errs.Code(err) == "internal" {
+				return 0, err
+			}
+			if err := s.q.ScheduleDelivery(ctx, db.ScheduleDeliveryParams{ID: id}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(ids), nil
+}
+
+// DeliveryLoop runs DeliverDue every Config.DeliveryEvery until ctx ends.
+// It posts to other organisations' servers, which may be slow: the
+// gateway runs it beside the scheduler's tick, on the leader only.
+func (s *Service) DeliveryLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.DeliveryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.DeliverDue(ctx, 10); err != nil && ctx.Err() == nil {
+				s.d.Log.Warn("referral deliveries", "err", err)
+			}
+		}
+	}
 }
