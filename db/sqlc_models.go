@@ -305,12 +305,60 @@ type Participant struct {
 	UpdatedAt         time.Time
 }
 
+type Partner struct {
+	ID          int64
+	Name        string
+	KeyID       string
+	SealPublic  []byte
+	SignPublic  []byte
+	Fingerprint string
+	InboxUrl    string
+	CardIssued  time.Time
+	AddedAt     time.Time
+	AddedBy     string
+	VerifiedAt  sql.NullTime
+	VerifiedBy  sql.NullString
+	RemovedAt   sql.NullTime
+	RemovedBy   sql.NullString
+}
+
 type ProviderRedaction struct {
 	ProviderSid   string
 	ParticipantID int64
 	RequestedAt   time.Time
 	RedactedAt    sql.NullTime
 	LastError     sql.NullString
+}
+
+type Referral struct {
+	ID               int64
+	Direction        string
+	PartnerID        int64
+	State            string
+	PackageID        uuid.NullUUID
+	FormEnc          []byte
+	PackageEnc       []byte
+	ExpiresAt        sql.NullTime
+	CreatedAt        time.Time
+	CreatedBy        string
+	UpdatedAt        time.Time
+	DeliveredAt      sql.NullTime
+	DeliveryDueAt    sql.NullTime
+	DeliveryAttempts int32
+	ParticipantID    sql.NullInt64
+	OutcomeEnc       []byte
+	DecidedAt        sql.NullTime
+	DecidedBy        sql.NullString
+	ReceiptID        uuid.NullUUID
+	ReceiptEnc       []byte
+}
+
+type ReferralImport struct {
+	SenderKeyID string
+	PackageID   uuid.UUID
+	Kind        string
+	KeepUntil   time.Time
+	ImportedAt  time.Time
 }
 
 type SigninThrottle struct {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -178,6 +179,10 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("GATEWAY_STOP_WORDS_FILE: %w", err)
 		}
 	}
+	if err := loadOrg(&cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.Sink {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
 	}
@@ -310,4 +315,25 @@ func (a *App) Close() {
 	if a.DB != nil {
 		a.DB.Close()
 	}
+}
+
+// loadOrg loads the organisation identity for referrals, when its file
+// exists. A file that exists but does not load stops the start: an
+// identity partners verified must not be silently missing.
+func loadOrg(cfg *AppConfig, log *slog.Logger) error {
+	f := cfg.Service.OrgKeyFile
+	if f == "" {
+		f = keys.OrgKeyFileBeside(cfg.KeyFile)
+	}
+	if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+		log.Info("referrals: no organisation identity; referrals are off until `gateway org init`", "org_key_file", f)
+		return nil
+	}
+	o, err := keys.LoadOrg(f)
+	if err != nil {
+		return fmt.Errorf("GATEWAY_ORG_KEY_FILE: %w", err)
+	}
+	cfg.Service.Org = o
+	log.Info("referrals: organisation identity loaded", "key_id", o.KeyID().String())
+	return nil
 }

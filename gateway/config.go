@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/referrals"
 	"safecontact/keys"
 )
 
@@ -85,6 +86,15 @@ type Config struct {
 	// Discreet: the discreet-content filter and the policy for free text
 	// to a monitored phone (discreet.go).
 	Discreet DiscreetConfig
+
+	// Referrals between organisations (gateway/referrals). OrgKeyFile
+	// (GATEWAY_ORG_KEY_FILE, default org-keys.json beside the key file) is
+	// the organisation identity `gateway org init` made; Open loads it into
+	// Org when the file exists. nil Org: the referral routes answer
+	// referrals_not_configured.
+	OrgKeyFile string
+	Org        *keys.OrgIdentity
+	Referrals  referrals.Config
 }
 
 func (c *Config) setDefaults() {

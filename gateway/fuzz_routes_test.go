@@ -7,6 +7,8 @@ import (
 	"safecontact/gateway/auth"
 	"strings"
 	"testing"
+
+	"safecontact/keys"
 )
 
 // FuzzWriteRoutes feeds random bytes as the JSON body of every write
@@ -28,7 +30,9 @@ func FuzzWriteRoutes(f *testing.F) {
 	}
 	// One environment for every input, made before the target runs (the
 	// target may not use f); it lives as long as the fuzz test.
-	e := newEnvWith(f, Config{})
+	// With an organisation identity, so the referral routes (the inbox and
+	// the import read packages) answer rather than refuse as unconfigured.
+	e := newEnvWith(f, Config{Org: keys.NewTestOrg("Here")})
 	code := e.createParticipant(maria())
 	var routes []string
 	for _, rt := range e.srv.router.Routes() {

@@ -45,7 +45,7 @@ const (
 var relations = []string{relCaseworker, relOther, relSupervisor, relAdmin}
 
 func newLP(t *testing.T) *lpEnv {
-	e := newEnv(t)
+	e := newEnvWith(t, Config{Org: keys.NewTestOrg("Here")})
 	other, err := AddUser(context.Background(), e.db, auth.SystemActor("test"), "other-staff", auth.RoleStaff)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func freshUser(path string, body any) func(e *lpEnv, f *fixture, rel string) (st
 // added without an entry fails TestWriteRoutesAccessTable.
 func writeRoutes() map[string]writeCase {
 	reason := map[string]any{"reason": "she asked us, recorded on the paper form"}
-	return map[string]writeCase{
+	return withReferralWrites(map[string]writeCase{
 		"POST /v1/participants": {func(e *lpEnv, f *fixture, rel string) (string, string, any) {
 			b := maria()
 			b["phone"] = fmt.Sprintf("+3461280%04d", phoneN.Add(1))
@@ -235,7 +235,7 @@ func writeRoutes() map[string]writeCase {
 		"POST /v1/users/:name/rotate-token": {func(e *lpEnv, f *fixture, rel string) (string, string, any) {
 			return e.tok[rel], "/v1/users/" + e.victim() + "/rotate-token", nil
 		}, adminOnly(200)},
-	}
+	})
 }
 
 // victim is a fresh staff user to disable or rotate.
@@ -298,7 +298,7 @@ func supervisorOnly() map[string]int {
 func readRoutes() map[string]readCase {
 	profile := []string{"•", "monitored", "time_zone", "safe_windows", "language", "consent"}
 	escalation := []string{"duress", "reason", "steps", "user_id", "outcome", "note", "urgent"}
-	return map[string]readCase{
+	return withReferralReads(map[string]readCase{
 		"/v1/participants":                      {"/v1/participants", same(200), profile},
 		"/v1/participants/:code":                {"/v1/participants/:code", same(200), profile},
 		"/v1/participants/:code/contactability": {"/v1/participants/:code/contactability", team(200), nil},
@@ -322,7 +322,7 @@ func readRoutes() map[string]readCase {
 		"/v1/users": {"/v1/users", adminOnly(200), nil},
 		// The API's own description: public, the same for everyone.
 		"/v1/openapi.json": {"/v1/openapi.json", same(200), nil},
-	}
+	})
 }
 
 // Findings 1 and 3, reads: every GET route × role × relationship, walking
@@ -338,6 +338,7 @@ func TestReadRoutesAccessTable(t *testing.T) {
 	}
 	msg := r.json(t)["id"].(string)
 	digits := strings.TrimPrefix(f.phone, "+34")
+	ref, rcv := e.sentByCaseworker(), e.receivedDecided()
 	table := readRoutes()
 	for _, rt := range e.srv.router.Routes() {
 		if rt.Method != "GET" || !strings.HasPrefix(rt.Path, "/v1/") {
@@ -348,7 +349,7 @@ func TestReadRoutesAccessTable(t *testing.T) {
 			t.Errorf("read route %s has no entry in the access table", rt.Path)
 			continue
 		}
-		path := strings.NewReplacer(":code", f.code, ":esc", f.escalation, ":msg", msg).Replace(rc.path)
+		path := strings.NewReplacer(":code", f.code, ":esc", f.escalation, ":msg", msg, ":ref", ref, ":rcv", rcv).Replace(rc.path)
 		for _, rel := range relations {
 			r := e.as(e.tok[rel], "GET", path, nil)
 			if r.Status != rc.want[rel] {

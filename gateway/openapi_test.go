@@ -28,6 +28,9 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/referrals"
+	"safecontact/keys"
+	"safecontact/referral"
 )
 
 // loadOpenAPI fetches the document the way a client does (GET
@@ -123,6 +126,8 @@ func TestOpenAPIRoutes(t *testing.T) {
 		var want []string
 		switch {
 		case path == "/v1/openapi.json" || path == "/healthz" || path == "/readyz":
+		case path == "/v1/referrals/inbox":
+			// A partner's gateway: the package's signature authenticates it.
 		case strings.HasPrefix(path, "/v1/"):
 			want = []string{"bearer"}
 		case strings.HasPrefix(path, "/webhooks/"):
@@ -307,6 +312,9 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"POST /v1/appointments":                     reflect.TypeFor[appointmentInput](),
 		"PATCH /v1/appointments/{id}":               reflect.TypeFor[appointmentPatch](),
 		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[checkinPlanInput](),
+		"POST /v1/partners/{id}/verify":             reflect.TypeFor[referrals.VerifyInput](),
+		"POST /v1/referrals":                        reflect.TypeFor[referrals.DraftInput](),
+		"POST /v1/referrals/{id}/decision":          reflect.TypeFor[referrals.Decision](),
 	} {
 		o := documented(doc)[op]
 		if o == nil || o.RequestBody == nil {
@@ -377,7 +385,7 @@ func init() {
 // in the test log.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	e := newHookEnv(t)
+	e := newEnvWith(t, Config{PublicURL: hookBase, TwilioAuthToken: hookToken, Org: keys.NewTestOrg("Here")})
 	doc := loadOpenAPI(t, e)
 	reached := map[string]bool{}
 	check := func(method, target string, r resp, want int) resp {
@@ -496,6 +504,41 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=x", nil, 400)
 	call(auth.RoleSupervisor, "GET", base+"/contact-log", nil, 200)
 
+	// Referrals: a partner, a draft and its package; a package from the
+	// partner imported, decided, its receipt; the inbox's one refusal.
+	partner := keys.NewTestOrg("Partner")
+	card, err := partner.Card("", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := call(auth.RoleAdmin, "POST", "/v1/partners", string(card), 201).json(t)["id"].(float64)
+	pbase := fmt.Sprintf("/v1/partners/%d", int(pid))
+	call(auth.RoleAdmin, "POST", pbase+"/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}, 200)
+	call(auth.RoleAdmin, "GET", "/v1/partners", nil, 200)
+	draft := example(t, doc, "POST /v1/referrals", "referral")
+	draft["partner"] = int(pid)
+	sent := call(auth.RoleStaff, "POST", "/v1/referrals", draft, 201).json(t)["referral"].(map[string]any)["id"].(float64)
+	sbase := fmt.Sprintf("/v1/referrals/%d", int(sent))
+	call(auth.RoleStaff, "GET", sbase+"/package", nil, 200)
+	call(auth.RoleStaff, "GET", sbase, nil, 200)
+	call(auth.RoleStaff, "POST", sbase+"/deliver", nil, 409) // no inbox URL on the card
+	call(auth.RoleStaff, "GET", "/v1/referrals?direction=sent", nil, 200)
+	f, err := referral.DecodeForm(mustJSON(t, draft["form"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, _, err := referral.SealReferral(f, partner, e.srv.cfg.Org.Public(), e.clock.Now(), referral.SealOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	octet := []string{"Content-Type", "application/octet-stream"}
+	rid := call(auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).json(t)["referral"].(map[string]any)["id"].(float64)
+	rbase := fmt.Sprintf("/v1/referrals/%d", int(rid))
+	call(auth.RoleStaff, "POST", rbase+"/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "redirect"), 200)
+	call(auth.RoleStaff, "GET", rbase+"/receipt", nil, 200)
+	call("", "POST", "/v1/referrals/inbox", string(pkg), 422, octet...)
+	call(auth.RoleAdmin, "DELETE", pbase, nil, 200)
+
 	// Every field the document marks required is refused when missing.
 	for _, c := range []struct {
 		role       auth.Role
@@ -513,6 +556,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{auth.RoleStaff, "POST /v1/callbacks/{id}/complete", "/v1/callbacks/999999/complete", example(t, doc, "POST /v1/callbacks/{id}/complete", "reached")},
 		{auth.RoleStaff, "POST /v1/escalations/{id}/resolve", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
 		{auth.RoleAdmin, "POST /v1/users", "/v1/users", map[string]any{"name": "bea", "role": "staff"}},
+		{auth.RoleStaff, "POST /v1/referrals", "/v1/referrals", draft},
+		{auth.RoleStaff, "POST /v1/referrals/{id}/decision", rbase + "/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "accept")},
+		{auth.RoleAdmin, "POST /v1/partners/{id}/verify", pbase + "/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}},
 	} {
 		refusedWithout(t, e, doc, check, c.role, c.op, c.target, c.body)
 	}
@@ -674,4 +720,13 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			validateAnswer(t, doc, c.method, c.target, a)
 		}
 	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

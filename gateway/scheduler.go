@@ -42,7 +42,9 @@ func (s *Server) NewScheduler() *Scheduler {
 		Now:    s.now,
 		Moved:  s.kickRelay,
 		Steps:  steps,
-		Beside: []func(context.Context){sc.reconcileLoop},
+		// Referral deliveries post to partners' servers, which may be
+		// slow: beside the tick, not in it.
+		Beside: []func(context.Context){sc.reconcileLoop, s.referrals.DeliveryLoop},
 	}
 	return sc
 }

@@ -26,6 +26,7 @@ import (
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/referrals"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -96,6 +97,8 @@ type Server struct {
 	// reconcileUnproven counts messages the provider's answers could not place, by reason.
 	reconcileUnproven *prometheus.CounterVec
 	reconcileListed   prometheus.Counter
+	// referrals: the partner directory and referrals between organisations.
+	referrals *referrals.Service
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -150,6 +153,7 @@ func New(d Deps) *Server {
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.startBatchers(bg)
+	s.referrals = newReferrals(s, d)
 	s.router = s.routes()
 	return s
 }
@@ -202,6 +206,10 @@ func (s *Server) routes() *gin.Engine {
 	s.users.Routes(admin, staff)
 	s.audit.Routes(sup)
 	s.participants.Routes(staff, sup)
+	// The referral inbox has no user token: a package's signature is its
+	// authentication (gateway/referrals).
+	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
+	s.referrals.Routes(admin, staff, public)
 
 	// Not split out yet: messages, call-backs and inbound, safety.
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)

@@ -67,6 +67,8 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	fs.BoolVar(&cfg.Migrate, "migrate", env("GATEWAY_MIGRATE", "true") == "true", "apply database migrations at start (env GATEWAY_MIGRATE)")
 	fs.StringVar(&cfg.Service.DefaultRegion, "default-region", env("GATEWAY_DEFAULT_REGION", "ES"), "region for phone numbers typed without + (env GATEWAY_DEFAULT_REGION)")
 	fs.DurationVar(&cfg.Service.ConsentReviewAge, "consent-review-age", envDuration("GATEWAY_CONSENT_REVIEW_AGE", 90*24*time.Hour), "consent older than this is flagged for review (env GATEWAY_CONSENT_REVIEW_AGE)")
+	fs.StringVar(&cfg.Service.OrgKeyFile, "org-key-file", env("GATEWAY_ORG_KEY_FILE", ""), "organisation identity for referrals (gateway org init); default org-keys.json beside the key file, referrals off when it does not exist (env GATEWAY_ORG_KEY_FILE)")
+	fs.DurationVar(&cfg.Service.Referrals.MaxAge, "referral-max-age", envDuration("GATEWAY_REFERRAL_MAX_AGE", 30*24*time.Hour), "a referral package made longer ago than this is refused as expired (env GATEWAY_REFERRAL_MAX_AGE)")
 	fs.StringVar(&cfg.Service.AuditPublicKeyFile, "audit-public-key-file", env("GATEWAY_AUDIT_PUBLIC_KEY_FILE", ""), "the programme's audit public key: sent texts are sealed to it in the audit log (env GATEWAY_AUDIT_PUBLIC_KEY_FILE)")
 	fs.DurationVar(&cfg.Service.BodyRetention, "body-retention", envDuration("GATEWAY_BODY_RETENTION", 7*24*time.Hour), "message texts are deleted this long after the message is final (env GATEWAY_BODY_RETENTION)")
 	fs.StringVar(&cfg.Service.PublicURL, "public-url", env("GATEWAY_PUBLIC_URL", ""), "public base URL Twilio calls back (webhook signatures are checked against it) (env GATEWAY_PUBLIC_URL)")

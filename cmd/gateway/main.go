@@ -31,6 +31,8 @@ func commands() []command {
 		{"migrate", "migrate up|status: apply or list database migrations", cmdMigrate},
 		{"keys", "keys init|rotate|audit-keypair: create or rotate the encryption key file; make the audit key pair", cmdKeys},
 		{"org", "org init|show: the organisation's key pairs for referral packages, its fingerprint and partner card", cmdOrg},
+		{"partners", "partners add|verify|list|remove: the directory of partner organisations referrals are exchanged with", cmdPartners},
+		{"referral", "referral export|import: referral packages (and their receipts) as files", cmdReferral},
 		{"users", "users add|reset-password|list|disable|rotate: manage staff users, console passwords and API tokens", cmdUsers},
 		{"sanitize", "read a message on stdin, print the discreet-content filter's verdict as JSON", cmdSanitize},
 		{"templates", "templates list|render: the message catalogue, for authors", cmdTemplates},

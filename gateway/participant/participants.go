@@ -406,29 +406,8 @@ func (s *Service) createParticipant(c *gin.Context) {
 	}
 	var created db.Participant
 	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		// A random code can clash; retry a few times with a savepoint-free
-		// approach: check first, the unique index is the final word.
-		var code string
-		for range 5 {
-			code = consent.NewCode()
-			if _, err := q.ParticipantByCode(c.Request.Context(), code); errors.Is(err, sql.ErrNoRows) {
-				break
-			}
-		}
 		var err error
-		created, err = q.CreateParticipant(c.Request.Context(), db.CreateParticipantParams{
-			Code: code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
-			PhoneEnc: p.PhoneEnc, PhoneIndex: p.PhoneIndex, PhoneMask: p.PhoneMask,
-			WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
-			Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
-			ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
-		})
-		if err != nil {
-			return err
-		}
-		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantCreated, ParticipantCode: code, Details: map[string]any{
-			"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc),
-		}})
+		created, err = s.insert(c.Request.Context(), q, actor, p, nil)
 		return err
 	})
 	if err != nil {
@@ -446,6 +425,57 @@ func (s *Service) createParticipant(c *gin.Context) {
 	}
 	c.Header("Location", "/v1/participants/"+created.Code)
 	c.JSON(http.StatusCreated, v)
+}
+
+// insert creates p (validated by applyInput) under a new random code,
+// with its audit entry, in q's transaction. extra adds to the audit
+// details.
+func (s *Service) insert(ctx context.Context, q *db.Queries, actor *auth.Actor, p db.UpdateParticipantParams, extra map[string]any) (db.Participant, error) {
+	// A random code can clash; retry a few times with a savepoint-free
+	// approach: check first, the unique index is the final word.
+	var code string
+	for range 5 {
+		code = consent.NewCode()
+		if _, err := q.ParticipantByCode(ctx, code); errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+	}
+	created, err := q.CreateParticipant(ctx, db.CreateParticipantParams{
+		Code: code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
+		PhoneEnc: p.PhoneEnc, PhoneIndex: p.PhoneIndex, PhoneMask: p.PhoneMask,
+		WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
+		Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
+		ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
+	})
+	if err != nil {
+		return created, err
+	}
+	details := map[string]any{"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc)}
+	for k, v := range extra {
+		details[k] = v
+	}
+	_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionParticipantCreated, ParticipantCode: code, Details: details})
+	return created, err
+}
+
+// Create creates a participant from in (every field checked as POST
+// /v1/participants checks it, the number against the register too) in
+// q's transaction, with its audit entry; caseworker 0 leaves her without
+// one. extra adds to the audit details. It is how another capability
+// (an accepted referral) makes a participant.
+func (s *Service) Create(ctx context.Context, q *db.Queries, a *auth.Actor, in ParticipantInput, caseworker int64, extra map[string]any) (db.Participant, error) {
+	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
+	if caseworker != 0 {
+		p.CaseworkerID = sql.NullInt64{Int64: caseworker, Valid: true}
+	}
+	if _, err := s.applyInput(ctx, a, in, &p, true); err != nil {
+		return db.Participant{}, err
+	}
+	created, err := s.insert(ctx, q, a, p, extra)
+	if dup := uniqueViolation(err); dup != nil {
+		return created, dup
+	}
+	return created, err
 }
 
 func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpdate bool) (db.Participant, error) {

@@ -1,0 +1,335 @@
+package referrals
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"safecontact/errs"
+	"safecontact/gateway/httpx"
+	"safecontact/referral"
+)
+
+// Routes mounts the handlers on the groups the gateway gives: admin (the
+// partner directory), staff (referrals), and public, a group with no user
+// authentication, for the inbox, whose authentication is the package's
+// signature.
+func (s *Service) Routes(admin, staff, public *gin.RouterGroup) {
+	admin.POST("/partners", s.addPartnerHTTP)
+	admin.GET("/partners", s.listPartnersHTTP)
+	admin.POST("/partners/:id/verify", s.verifyPartnerHTTP)
+	admin.DELETE("/partners/:id", s.removePartnerHTTP)
+
+	staff.POST("/referrals", s.draftHTTP)
+	staff.GET("/referrals", s.listHTTP)
+	staff.POST("/referrals/import", s.importHTTP)
+	staff.GET("/referrals/:id", s.getHTTP)
+	staff.GET("/referrals/:id/package", s.packageHTTP)
+	staff.POST("/referrals/:id/deliver", s.deliverHTTP)
+	staff.POST("/referrals/:id/decision", s.decideHTTP)
+	staff.GET("/referrals/:id/receipt", s.receiptHTTP)
+
+	public.POST("/referrals/inbox", s.inboxHTTP)
+}
+
+func idParam(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// readPackage reads a package body: at most one byte more than a package
+// may have, so that opening refuses a larger one as package_too_large
+// without reading it all.
+func readPackage(c *gin.Context) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request.Body, referral.MaxPackageSize+1))
+	if err != nil {
+		return nil, errs.New(referral.CodeMalformed, "the package could not be read")
+	}
+	return b, nil
+}
+
+// addPartnerHTTP is POST /v1/partners: the body is the partner's card as
+// `gateway org show --card` prints it. 201 for a new partner (unverified),
+// 200 for a newer card of a partner on file.
+func (s *Service) addPartnerHTTP(c *gin.Context) {
+	b, err := io.ReadAll(io.LimitReader(c.Request.Body, 64<<10))
+	if err != nil {
+		httpx.Fail(c, errs.New("invalid_json", "could not read the request body"))
+		return
+	}
+	p, created, err := s.AddPartner(c.Request.Context(), s.d.ActorOf(c), b)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, p)
+}
+
+// listPartnersHTTP is GET /v1/partners[?removed=true].
+func (s *Service) listPartnersHTTP(c *gin.Context) {
+	with := false
+	if v := c.Query("removed"); v != "" {
+		var err error
+		if with, err = strconv.ParseBool(v); err != nil {
+			httpx.Fail(c, errs.Field("invalid_parameter", "removed", "removed is true or false"))
+			return
+		}
+	}
+	ps, err := s.ListPartners(c.Request.Context(), with)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ps})
+}
+
+// VerifyInput is the body of POST /v1/partners/{id}/verify.
+type VerifyInput struct {
+	// Fingerprint as compared with the partner out of band.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// verifyPartnerHTTP is POST /v1/partners/{id}/verify.
+func (s *Service) verifyPartnerHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "partner not found"))
+		return
+	}
+	var in VerifyInput
+	if !httpx.BindStrict(c, &in, false) {
+		return
+	}
+	if in.Fingerprint == "" {
+		httpx.Fail(c, errs.Field("missing_field", "fingerprint", "type the fingerprint you compared with the partner"))
+		return
+	}
+	p, err := s.VerifyPartner(c.Request.Context(), s.d.ActorOf(c), id, in.Fingerprint)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// removePartnerHTTP is DELETE /v1/partners/{id}.
+func (s *Service) removePartnerHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "partner not found"))
+		return
+	}
+	p, err := s.RemovePartner(c.Request.Context(), s.d.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// DraftInput is the body of POST /v1/referrals.
+type DraftInput struct {
+	Partner int64 `json:"partner"` // the partner's id
+	// Form is the referral form (schema safecontact/referral/v1), read
+	// strictly by referral.DecodeForm.
+	Form json.RawMessage `json:"form"`
+}
+
+// draftHTTP is POST /v1/referrals: a draft, with the filter's warnings.
+func (s *Service) draftHTTP(c *gin.Context) {
+	var in DraftInput
+	if !httpx.BindStrict(c, &in, false) {
+		return
+	}
+	if in.Partner <= 0 {
+		httpx.Fail(c, errs.Field("missing_field", "partner", "name the partner by its id"))
+		return
+	}
+	if len(in.Form) == 0 {
+		httpx.Fail(c, errs.Field("missing_field", "form", "the referral form is required"))
+		return
+	}
+	out, err := s.Draft(c.Request.Context(), s.d.ActorOf(c), in.Partner, in.Form)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/referrals/"+strconv.FormatInt(out.Referral.ID, 10))
+	c.JSON(http.StatusCreated, out)
+}
+
+// listHTTP is GET /v1/referrals[?direction=sent|received][&before=ID][&limit=N].
+func (s *Service) listHTTP(c *gin.Context) {
+	var before int64
+	limit := int32(50)
+	if v := c.Query("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			httpx.Fail(c, errs.Field("invalid_parameter", "before", "before is a referral id"))
+			return
+		}
+		before = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			httpx.Fail(c, errs.Field("invalid_parameter", "limit", "limit is 1 to 200"))
+			return
+		}
+		limit = int32(n)
+	}
+	items, err := s.List(c.Request.Context(), c.Query("direction"), before, limit)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// importHTTP is POST /v1/referrals/import: a package file (a referral or
+// a receipt) as the body. Staff are authenticated, so a refusal says why.
+func (s *Service) importHTTP(c *gin.Context) {
+	b, err := readPackage(c)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	out, err := s.Import(c.Request.Context(), s.d.ActorOf(c), b, ViaFile)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if out.Kind == "referral" {
+		status = http.StatusCreated
+	}
+	c.JSON(status, out)
+}
+
+// inboxHTTP is POST /v1/referrals/inbox: a partner's gateway delivers a
+// package. No user token: the package's signature authenticates it. Every
+// refusal is the one public answer (referral.PublicRefusal); the audit
+// has the detailed code.
+func (s *Service) inboxHTTP(c *gin.Context) {
+	select {
+	case s.inbox <- struct{}{}:
+		defer func() { <-s.inbox }()
+	default:
+		c.Header("Retry-After", "5")
+		httpx.Fail(c, errs.New("unavailable", "the inbox is busy; try again"))
+		return
+	}
+	b, err := readPackage(c)
+	if err == nil {
+		a := s.d.ActorOf(c)
+		a.Name, a.Role = "system:referral-inbox", "system"
+		_, err = s.Import(c.Request.Context(), a, b, ViaInbox)
+	}
+	if err != nil {
+		httpx.Fail(c, referral.PublicRefusal(err))
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
+}
+
+// getHTTP is GET /v1/referrals/{id}: the form, warnings, pre-evaluation
+// and outcome. Audited.
+func (s *Service) getHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
+		return
+	}
+	out, err := s.Get(c.Request.Context(), s.d.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// packageHTTP is GET /v1/referrals/{id}/package: the sent referral's
+// package file, made on the first call.
+func (s *Service) packageHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
+		return
+	}
+	pkg, v, err := s.Package(c.Request.Context(), s.d.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	sendFile(c, "referral-"+*v.PackageID+".scref", pkg)
+}
+
+// receiptHTTP is GET /v1/referrals/{id}/receipt: a decided referral's
+// receipt package file.
+func (s *Service) receiptHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
+		return
+	}
+	pkg, v, err := s.Receipt(c.Request.Context(), s.d.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	sendFile(c, "receipt-"+*v.PackageID+".scref", pkg)
+}
+
+func sendFile(c *gin.Context, name string, b []byte) {
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Cache-Control", "no-store")
+	// Set here: c.Data keeps a Content-Type the API's middleware set.
+	c.Header("Content-Type", "application/octet-stream")
+	c.Data(http.StatusOK, "application/octet-stream", b)
+}
+
+// deliverHTTP is POST /v1/referrals/{id}/deliver: the package (sent) or
+// the receipt (received, decided) to the partner's inbox.
+func (s *Service) deliverHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
+		return
+	}
+	v, err := s.Deliver(c.Request.Context(), s.d.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// decideHTTP is POST /v1/referrals/{id}/decision.
+func (s *Service) decideHTTP(c *gin.Context) {
+	id, ok := idParam(c)
+	if !ok {
+		httpx.Fail(c, errs.New("not_found", "referral not found"))
+		return
+	}
+	var in Decision
+	if !httpx.BindStrict(c, &in, false) {
+		return
+	}
+	if in.Outcome == "" {
+		httpx.Fail(c, errs.Field("missing_field", "outcome", "the outcome is accepted, declined or redirected"))
+		return
+	}
+	out, err := s.Decide(c.Request.Context(), s.d.ActorOf(c), id, in)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
