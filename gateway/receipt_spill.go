@@ -267,7 +267,7 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		}
 		d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
 		if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),
-			Actions: db.Array([]string{"message.sent"}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
+			Actions: db.Array([]string{ActionMessageSent}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
 			Details: db.Array([]string{string(d)}), SealedContents: db.Array([][]byte{sealed})}); err != nil {
 			return err
 		}

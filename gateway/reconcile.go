@@ -569,13 +569,13 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 		if cur.Status != StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "reconcile_unproven", now)
+		moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, CodeReconcileUnproven, now)
 		if err != nil || !moved {
 			return err
 		}
 		changed = true
-		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message.unknown", ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
-			Details: map[string]any{"message_id": m.ID.String(), "code": "reconcile_unproven", "reason": why}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: ActionMessageUnknown, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
+			Details: map[string]any{"message_id": m.ID.String(), "code": CodeReconcileUnproven, "reason": why}})
 		return err
 	})
 	return changed, err

@@ -79,7 +79,7 @@ func lateOutcome(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID
 	if err != nil {
 		return err
 	}
-	_, err = audit.Append(ctx, q, a, audit.Event{Action: "message.late_outcome", ParticipantCode: participantCode, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMessageLateOutcome, ParticipantCode: participantCode, Details: map[string]any{
 		"message_id": id.String(), "reported": reported, "code": code, "kept": m.Status}})
 	return err
 }

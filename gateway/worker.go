@@ -24,6 +24,26 @@ import (
 	"safecontact/keys"
 )
 
+// The audit actions the send path (workers, reconciliation, status
+// callbacks, receipt spill) records for a message.
+const (
+	ActionMessageSent        = "message.sent"
+	ActionMessageFailed      = "message.failed"
+	ActionMessageUnknown     = "message.unknown"
+	ActionMessageDropped     = "message.dropped"
+	ActionMessageLateOutcome = "message.late_outcome"
+)
+
+// The codes the send path writes as a message's status reason and in its
+// audit details.
+const (
+	CodeRetriesExhausted  = "retries_exhausted"
+	CodeReconcileUnproven = "reconcile_unproven"
+	CodeNowMonitored      = "now_monitored"
+	CodeDecryptFailed     = "decrypt_failed"
+	CodeCrashDuringSend   = "crash_during_send"
+)
+
 // WorkerConfig tunes the channel workers.
 type WorkerConfig struct {
 	// Rate is the per-channel send rate (messages/second). Twilio's
@@ -289,16 +309,16 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if m.Status != StatusQueued && m.Status != StatusSending {
 			return nil // it moved on (sent, delivered, rescheduled): not dead
 		}
-		status, action := StatusFailed, "message.failed"
+		status, action := StatusFailed, ActionMessageFailed
 		if m.Status == StatusSending {
 			// The provider may have it (its record failed): unknown, not
 			// failed, so nobody resends it believing it never went.
-			status, action = StatusUnknown, "message.unknown"
+			status, action = StatusUnknown, ActionMessageUnknown
 		}
-		if moved, err := moveStatus(ctx, q, id, status, "retries_exhausted", now); err != nil || !moved {
+		if moved, err := moveStatus(ctx, q, id, status, CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
-		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": CodeRetriesExhausted}})
 		return err
 	})
 	if err != nil {

@@ -231,7 +231,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now)
+				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, CodeCrashDuringSend, now)
 				if err != nil {
 					return err
 				}
@@ -240,7 +240,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionMessageUnknown, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": CodeCrashDuringSend}}); err != nil {
 					return err
 				}
 				continue
@@ -255,17 +255,17 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionMessageDropped, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
 					return err
 				}
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
 				// Her phone became monitored after this was written: its
 				// standard wording must not reach that phone. Staff resend.
-				if _, err := moveStatus(ctx, q, m.ID, StatusDroppedUnsafe, "now_monitored", now); err != nil {
+				if _, err := moveStatus(ctx, q, m.ID, StatusDroppedUnsafe, CodeNowMonitored, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionMessageDropped, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": CodeNowMonitored}}); err != nil {
 					return err
 				}
 			case d.SendAt.After(now):
@@ -285,11 +285,11 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					// Its key is gone or the row is damaged: this one message
 					// fails, the rest of the batch goes on.
 					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
-					if _, err := moveStatus(ctx, q, m.ID, StatusFailed, "decrypt_failed", now); err != nil {
+					if _, err := moveStatus(ctx, q, m.ID, StatusFailed, CodeDecryptFailed, now); err != nil {
 						return err
 					}
 					w.outcome(m.Channel, "failed")
-					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
+					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionMessageFailed, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": CodeDecryptFailed}}); err != nil {
 						return err
 					}
 					continue
@@ -383,7 +383,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 				evStatuses = append(evStatuses, status)
 			}
 			w.outcome(j.msg.Channel, "sent")
-			actions = append(actions, "message.sent")
+			actions = append(actions, ActionMessageSent)
 			codes = append(codes, c.Code)
 			d, _ := json.Marshal(map[string]any{"message_id": c.ID.String(), "channel": j.msg.Channel, "attempt": items[j.idx].Delivery})
 			details = append(details, string(d))
@@ -436,7 +436,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		if err := participant.RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
 			return 0, err
 		}
-		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
+		return settle(StatusFailed, ActionMessageFailed, "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
 	case safeToRetry(sendErr) && (providerDown(sendErr) || attempt < w.maxDeliver()):
 		// The provider did not take it. The next attempt waits in the
 		// database (the scheduler releases it when due) and its queue
@@ -459,14 +459,14 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})
 	case safeToRetry(sendErr):
 		// The provider refused it on every attempt: failed, never sent.
-		return settle(StatusFailed, "message.failed", "exhausted", map[string]any{"code": "retries_exhausted", "last_error": code})
+		return settle(StatusFailed, ActionMessageFailed, "exhausted", map[string]any{"code": CodeRetriesExhausted, "last_error": code})
 	case channels.IsRetryable(sendErr):
 		// The request may have reached the provider (a timeout after
 		// sending): resending could double it. Unknown, until
 		// reconciliation asks the provider.
-		return settle(StatusUnknown, "message.unknown", "unknown", map[string]any{"code": code})
+		return settle(StatusUnknown, ActionMessageUnknown, "unknown", map[string]any{"code": code})
 	default:
-		return settle(StatusFailed, "message.failed", "failed", map[string]any{"code": code})
+		return settle(StatusFailed, ActionMessageFailed, "failed", map[string]any{"code": code})
 	}
 }
 
