@@ -21,27 +21,8 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/keys"
-)
-
-// The audit actions the send path (workers, reconciliation, status
-// callbacks, receipt spill) records for a message.
-const (
-	ActionMessageSent        = "message.sent"
-	ActionMessageFailed      = "message.failed"
-	ActionMessageUnknown     = "message.unknown"
-	ActionMessageDropped     = "message.dropped"
-	ActionMessageLateOutcome = "message.late_outcome"
-)
-
-// The codes the send path writes as a message's status reason and in its
-// audit details.
-const (
-	CodeRetriesExhausted  = "retries_exhausted"
-	CodeReconcileUnproven = "reconcile_unproven"
-	CodeNowMonitored      = "now_monitored"
-	CodeDecryptFailed     = "decrypt_failed"
-	CodeCrashDuringSend   = "crash_during_send"
 )
 
 // WorkerConfig tunes the channel workers.
@@ -306,19 +287,19 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if err != nil {
 			return err
 		}
-		if m.Status != StatusQueued && m.Status != StatusSending {
+		if m.Status != message.StatusQueued && m.Status != message.StatusSending {
 			return nil // it moved on (sent, delivered, rescheduled): not dead
 		}
-		status, action := StatusFailed, ActionMessageFailed
-		if m.Status == StatusSending {
+		status, action := message.StatusFailed, message.ActionFailed
+		if m.Status == message.StatusSending {
 			// The provider may have it (its record failed): unknown, not
 			// failed, so nobody resends it believing it never went.
-			status, action = StatusUnknown, ActionMessageUnknown
+			status, action = message.StatusUnknown, message.ActionUnknown
 		}
-		if moved, err := moveStatus(ctx, q, id, status, CodeRetriesExhausted, now); err != nil || !moved {
+		if moved, err := moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
-		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": CodeRetriesExhausted}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": message.CodeRetriesExhausted}})
 		return err
 	})
 	if err != nil {
