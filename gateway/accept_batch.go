@@ -11,6 +11,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 )
 
@@ -114,7 +115,7 @@ func acceptParams(ms []newMessage) db.AcceptMessagesParams {
 		variants[i], tmpls[i], versions[i], langs[i] = m.variant, m.templateID, int32(m.templateVersion), m.language
 		contents[i], prios[i], sendAts[i], consentVersions[i] = m.contentEnc, m.priority, m.sendAt, int32(m.consentVersion)
 		reds[i], users[i], ats[i], subjects[i] = string(m.redactions), m.actor.UserID, m.at, m.subject
-		enqueue[i], names[i], roles[i], codes[i] = m.status == StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
+		enqueue[i], names[i], roles[i], codes[i] = m.status == message.StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		versions64[i], ledgerLens[i] = m.rowVersion, int64(m.ledgerLen)
 		if m.actor.IP != nil {

@@ -22,6 +22,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
@@ -212,9 +213,9 @@ func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *auth.Acto
 	if err != nil {
 		return uuid.Nil, "", err
 	}
-	st := StatusScheduled
+	st := message.StatusScheduled
 	if !m.sendAt.After(now) {
-		st = StatusQueued
+		st = message.StatusQueued
 		m.sendAt = now
 	}
 	sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})

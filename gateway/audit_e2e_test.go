@@ -13,6 +13,7 @@ import (
 
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -72,8 +73,8 @@ func TestAuditEndToEnd(t *testing.T) {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	p.start()
-	p.waitStatus(dropped, StatusDropped)
-	p.waitStatus(unknown, StatusUnknown)
+	p.waitStatus(dropped, message.StatusDropped)
+	p.waitStatus(unknown, message.StatusUnknown)
 	// Users.
 	if r := p.do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": "temp", "role": "staff"}); r.Status != 201 {
 		t.Fatalf("add user: %d", r.Status)

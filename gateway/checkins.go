@@ -23,6 +23,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
@@ -505,9 +506,9 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 				continue
 			}
 			msgID, _ := uuid.NewV7()
-			status, sendAt := StatusQueued, now
+			status, sendAt := message.StatusQueued, now
 			if d.SendAt.After(now) {
-				status, sendAt = StatusScheduled, d.SendAt
+				status, sendAt = message.StatusScheduled, d.SendAt
 			}
 			sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})
 			det, _ := json.Marshal(map[string]any{"checkin_id": ciID.String(), "message_id": msgID.String(), "channel": d.Channel,

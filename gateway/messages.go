@@ -22,6 +22,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
@@ -38,37 +39,6 @@ const (
 const (
 	ActionMessageRefused = "message.refused"
 )
-
-// Message statuses. A message moves forward only, by the ranks of
-// migration 00014 that the database enforces (status.go):
-//
-//	scheduled → queued → sending → sent → delivered → read
-//	                              ↘ undelivered | failed
-//	queued|scheduled → dropped_consent_revoked (re-check before sending refused)
-//	sending (crash or timeout, the provider may have it) → unknown → (reconciliation) sent | delivered | …
-//	sending (provider refused, retry) → scheduled
-//	sending (stuck, the provider cannot place it) → unknown (reconcile_unproven)
-const (
-	StatusScheduled = "scheduled"
-	StatusQueued    = "queued"
-	StatusSending   = "sending"
-	StatusSent      = "sent"
-	StatusDropped   = "dropped_consent_revoked"
-	// StatusDroppedUnsafe: her phone became monitored after the message
-	// was written in standard wording; it is not sent.
-	StatusDroppedUnsafe = "dropped_now_monitored"
-	StatusFailed        = "failed"
-	StatusUnknown       = "unknown"
-)
-
-// finalStatus: nothing more will happen to the message.
-func finalStatus(s string) bool {
-	switch s {
-	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusUnknown, channels.SinkStatus:
-		return true
-	}
-	return false
-}
 
 // messageInput is the body of POST /v1/messages and /v1/messages/preview.
 type messageInput struct {
@@ -293,9 +263,9 @@ func (s *Server) newMessage(actor *auth.Actor, f found, m composed, prio int16, 
 	if err != nil {
 		return newMessage{}, messageAccepted{}, err
 	}
-	st := StatusQueued
+	st := message.StatusQueued
 	if d.SendAt.After(now) {
-		st = StatusScheduled
+		st = message.StatusScheduled
 	}
 	sealed, _ := json.Marshal(m.content)
 	details := map[string]any{

@@ -6,6 +6,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // TestOutageSpendsNoAttempts: while the provider is down (503), the
@@ -33,12 +34,12 @@ func TestOutageSpendsNoAttempts(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	for _, id := range ids {
 		m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
-		if m["status"] == StatusFailed {
+		if m["status"] == message.StatusFailed {
 			t.Fatalf("message failed during an ongoing provider outage: %s", historyOf(m))
 		}
 	}
 	p.fake.ClearFailures()
 	for _, id := range ids {
-		p.waitStatus(id, StatusSent)
+		p.waitStatus(id, message.StatusSent)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // TestProviderOutageResumesAtOnce: the provider answers 503 long enough for
@@ -61,7 +62,7 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 	p.fake.ClearFailures()
 	recovered := time.Now()
 	for _, id := range ids {
-		m := p.waitStatus(id, StatusSent)
+		m := p.waitStatus(id, message.StatusSent)
 		assertForwardHistory(t, m)
 	}
 	took := time.Since(recovered)
@@ -103,7 +104,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	for {
 		n := 0
 		for _, id := range ids {
-			if p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == StatusSent {
+			if p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == message.StatusSent {
 				n++
 			}
 		}
@@ -117,7 +118,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	}
 	close(slow.hold)
 	for _, id := range ids {
-		p.waitStatus(id, StatusSent)
+		p.waitStatus(id, message.StatusSent)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -175,7 +176,7 @@ func TestRedeliveryWhileSendingLeftAlone(t *testing.T) {
 		t.Fatalf("outcome %v, want retry later", out)
 	}
 	m, err := q.MessageByID(context.Background(), id)
-	if err != nil || m.Status != StatusSending || m.ErrorCode.Valid {
+	if err != nil || m.Status != message.StatusSending || m.ErrorCode.Valid {
 		t.Fatalf("status %s code %v (%v), want sending untouched", m.Status, m.ErrorCode, err)
 	}
 	if n := p.fake.Created(); n != 0 {
@@ -198,7 +199,7 @@ func TestWorkerKilledMidSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.start()
-	m := p.waitStatus(id.String(), StatusUnknown)
+	m := p.waitStatus(id.String(), message.StatusUnknown)
 	if m["error_code"] != "crash_during_send" {
 		t.Fatalf("unknown with %v", m["error_code"])
 	}
@@ -221,7 +222,7 @@ func TestWorkerKilledMidSend(t *testing.T) {
 		resp.Body.Close()
 	}
 	post("queued")
-	if m := p.waitStatus(id.String(), StatusUnknown); m["status"] != StatusUnknown {
+	if m := p.waitStatus(id.String(), message.StatusUnknown); m["status"] != message.StatusUnknown {
 		t.Fatal("a queued callback moved an unknown message")
 	}
 	post("delivered")
@@ -292,7 +293,7 @@ func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
 		t.Fatalf("patch: %d", r.Status)
 	}
 	p.start()
-	if m := p.waitStatus(id, StatusDroppedUnsafe); m["error_code"] != "now_monitored" {
+	if m := p.waitStatus(id, message.StatusDroppedUnsafe); m["error_code"] != "now_monitored" {
 		t.Fatalf("dropped with %v", m["error_code"])
 	}
 	if n := p.fake.Created(); n != 0 {

@@ -16,6 +16,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 )
 
 // pipeline is a gateway with everything running: HTTP on a real listener
@@ -201,7 +202,7 @@ func TestPipelineConsentRevokedBeforeSend(t *testing.T) {
 		t.Fatalf("revoke: %d", r.Status)
 	}
 	p.start()
-	m := p.waitStatus(id, StatusDropped)
+	m := p.waitStatus(id, message.StatusDropped)
 	if m["error_code"] != "consent_revoked" {
 		t.Fatalf("dropped with %v", m["error_code"])
 	}

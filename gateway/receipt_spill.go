@@ -41,6 +41,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -240,11 +241,11 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 			w.log.Error("worker: spilled receipt disagrees with the recorded provider id; kept the recorded one", "message_id", m.ID.String())
 			return nil
 		}
-		status := StatusSent
-		if statusRank(e.ProviderStatus) > statusRank(status) {
+		status := message.StatusSent
+		if message.Rank(e.ProviderStatus) > message.Rank(status) {
 			status = e.ProviderStatus // a test instance's sink
 		}
-		if statusRank(m.Status) > statusRank(status) {
+		if message.Rank(m.Status) > message.Rank(status) {
 			status = m.Status
 		}
 		var p statusSet
@@ -267,7 +268,7 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		}
 		d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
 		if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),
-			Actions: db.Array([]string{"message.sent"}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
+			Actions: db.Array([]string{message.ActionSent}), ParticipantCodes: db.Array([]string{w.participantCode(ctx, q, m.ParticipantID)}),
 			Details: db.Array([]string{string(d)}), SealedContents: db.Array([][]byte{sealed})}); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/db/dbtest"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // stopAfterSend sends through the real client, then stops the database
@@ -84,7 +85,7 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		m := e.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
-		if m.Status == 200 && m.json(t)["status"] == StatusSent {
+		if m.Status == 200 && m.json(t)["status"] == message.StatusSent {
 			if h := historyOf(m.json(t)); h != "queued,sending,sent" {
 				t.Fatalf("history %s", h)
 			}
@@ -141,7 +142,7 @@ func TestSpillReplayPerEntry(t *testing.T) {
 	}
 	p.worker.replaySpillOnce(context.Background())
 	var st string
-	if err := p.db.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[2]).Scan(&st); err != nil || st != StatusSent {
+	if err := p.db.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[2]).Scan(&st); err != nil || st != message.StatusSent {
 		t.Fatalf("good entry: %q %v", st, err)
 	}
 	if l := p.worker.spill.list(); len(l) != 0 {

@@ -69,6 +69,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 
 	"github.com/google/uuid"
@@ -398,8 +399,8 @@ func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands
 		checked = append(checked, r.ID)
 		nextAt = append(nextAt, now.Add(cfg.nextCheckIn(r.ReconcileChecks)))
 		status := pm.Status
-		if statusRank(status) < statusRank(StatusSent) {
-			status = StatusSent // the provider has it
+		if message.Rank(status) < message.Rank(message.StatusSent) {
+			status = message.StatusSent // the provider has it
 		}
 		updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
 	}
@@ -458,7 +459,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 		}
 		return sc.resolve(ctx, m, m.ProviderID.String, st, now)
 	}
-	if m.Status == StatusSent {
+	if m.Status == message.StatusSent {
 		return false, nil // a sink's record: nothing to ask
 	}
 	if s.reconcileCfg.NoListMatch {
@@ -516,8 +517,8 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 // status at least "sent" (the provider has it), forward only.
 func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
 	status := providerStatus
-	if statusRank(status) < statusRank(StatusSent) {
-		status = StatusSent
+	if message.Rank(status) < message.Rank(message.StatusSent) {
+		status = message.StatusSent
 	}
 	changed := false
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -525,10 +526,10 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 		if err != nil {
 			return err
 		}
-		if cur.ProviderID.Valid && cur.ProviderID.String != sid || statusRank(status) <= statusRank(cur.Status) && cur.ProviderID.Valid {
+		if cur.ProviderID.Valid && cur.ProviderID.String != sid || message.Rank(status) <= message.Rank(cur.Status) && cur.ProviderID.Valid {
 			return nil
 		}
-		if statusRank(status) <= statusRank(cur.Status) {
+		if message.Rank(status) <= message.Rank(cur.Status) {
 			status = cur.Status // only the provider id is news
 		}
 		var p statusSet
@@ -557,7 +558,7 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
 	sc.s.reconcileUnproven.WithLabelValues(why).Inc()
 	sc.log.Warn("reconcile: the provider's listing does not prove where this message is; left unknown for staff", "message_id", m.ID.String(), "reason", why)
-	if m.Status != StatusSending {
+	if m.Status != message.StatusSending {
 		return false, nil
 	}
 	changed := false
@@ -566,16 +567,16 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 		if err != nil {
 			return err
 		}
-		if cur.Status != StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
+		if cur.Status != message.StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "reconcile_unproven", now)
+		moved, err := moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
 		if err != nil || !moved {
 			return err
 		}
 		changed = true
-		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message.unknown", ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
-			Details: map[string]any{"message_id": m.ID.String(), "code": "reconcile_unproven", "reason": why}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: message.ActionUnknown, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
+			Details: map[string]any{"message_id": m.ID.String(), "code": message.CodeReconcileUnproven, "reason": why}})
 		return err
 	})
 	return changed, err

@@ -10,6 +10,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // TestReconcileDoesNotStarve: rows reconciliation cannot change (sent
@@ -44,12 +45,12 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 		if err := p.fake.SetStatus(sid, "sent"); err != nil {
 			t.Fatal(err)
 		}
-		set(id, StatusSent, sid, 3*time.Hour)
+		set(id, message.StatusSent, sid, 3*time.Hour)
 	}
 	unk := accept("Hola, desconocido")
 	sid := send(unk)
 	p.fake.SetStatus(sid, "delivered")
-	set(unk, StatusUnknown, sid, 2*time.Hour)
+	set(unk, message.StatusUnknown, sid, 2*time.Hour)
 	sc := p.srv.NewScheduler()
 	before := p.fake.RequestCount()
 	for range 5 {

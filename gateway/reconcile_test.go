@@ -10,6 +10,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // TestReconcileResolvesForward: messages left unknown (callbacks lost, a
@@ -108,10 +109,10 @@ func TestReconcileResolvesForward(t *testing.T) {
 		}
 	}
 	check(delivered, "delivered", sid)
-	check(found, StatusSent, foundSid)
-	check(never, StatusUnknown, "")
-	check(old, StatusUnknown, "")
-	check(stuck, StatusUnknown, "")
+	check(found, message.StatusSent, foundSid)
+	check(never, message.StatusUnknown, "")
+	check(old, message.StatusUnknown, "")
+	check(stuck, message.StatusUnknown, "")
 	if m, _ := q.MessageByID(ctx, stuck); m.ErrorCode.String != "reconcile_unproven" {
 		t.Fatalf("stuck: code %q", m.ErrorCode.String)
 	}
@@ -136,5 +137,5 @@ func TestReconcileResolvesForward(t *testing.T) {
 	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	check(redacted, StatusUnknown, "")
+	check(redacted, message.StatusUnknown, "")
 }

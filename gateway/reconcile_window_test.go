@@ -12,6 +12,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // sendWithoutCallback sends message id at the provider the way the worker
@@ -98,7 +99,7 @@ func TestReconcileByWindow(t *testing.T) {
 	}
 	for _, id := range []uuid.UUID{stillSent, queued} {
 		m, _ := q.MessageByID(ctx, id)
-		if m.Status != StatusSent || m.ReconcileChecks != 1 {
+		if m.Status != message.StatusSent || m.ReconcileChecks != 1 {
 			t.Fatalf("%s: %s after %d checks, want sent, checked once", id, m.Status, m.ReconcileChecks)
 		}
 	}

@@ -6,9 +6,9 @@ package gateway
 // stale writer — the worker's failure path after a delivery callback, a
 // retry after a callback, a second worker, reconciliation — changes nothing;
 // it learns so from the row count and records what it saw as an audit event
-// (message.late_outcome), never as a status change. statusRank mirrors the
-// SQL ranks for the decisions made in Go; TestStatusRankMatchesSQL keeps the
-// two equal.
+// (message.late_outcome), never as a status change. message.Rank mirrors
+// the SQL ranks for the decisions made in Go; TestStatusRankMatchesSQL keeps
+// the two equal.
 
 import (
 	"context"
@@ -17,54 +17,18 @@ import (
 
 	"github.com/google/uuid"
 
-	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
-
-// statusRank is message_status_rank of migration 00014.
-func statusRank(s string) int {
-	switch s {
-	case StatusScheduled, StatusQueued:
-		return 1
-	case StatusSending:
-		return 2
-	case StatusUnknown:
-		return 3
-	case StatusSent:
-		return 4
-	case "undelivered", StatusFailed, "canceled", StatusDropped, StatusDroppedUnsafe, channels.SinkStatus:
-		return 5
-	case "delivered":
-		return 6
-	case "read":
-		return 7
-	}
-	return 0
-}
-
-// statusMayMove is message_status_may_move of migration 00014: forward, the
-// same status again, or back to waiting for a message the provider does not
-// have.
-func statusMayMove(cur, next string, hasProviderID bool) bool {
-	if next == cur || statusRank(next) > statusRank(cur) {
-		return true
-	}
-	waiting := next == StatusScheduled || next == StatusQueued
-	switch cur {
-	case StatusScheduled, StatusQueued, StatusSending, StatusUnknown:
-		return waiting && !hasProviderID
-	}
-	return false
-}
 
 // moveStatus moves a message to status with its event, in q's transaction,
 // if that is a move forward; moved is false (and nothing is written) when
 // the message already has a status of equal or higher rank.
 func moveStatus(ctx context.Context, q *db.Queries, id uuid.UUID, status, code string, now time.Time) (moved bool, err error) {
 	n, err := q.SetMessageStatus(ctx, db.SetMessageStatusParams{ID: id, Status: status, UpdatedAt: now,
-		ErrorCode: sql.NullString{String: code, Valid: code != ""}, Final: finalStatus(status)})
+		ErrorCode: sql.NullString{String: code, Valid: code != ""}, Final: message.Final(status)})
 	if err != nil || n == 0 {
 		return false, err
 	}
@@ -79,7 +43,7 @@ func lateOutcome(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID
 	if err != nil {
 		return err
 	}
-	_, err = audit.Append(ctx, q, a, audit.Event{Action: "message.late_outcome", ParticipantCode: participantCode, Details: map[string]any{
+	_, err = audit.Append(ctx, q, a, audit.Event{Action: message.ActionLateOutcome, ParticipantCode: participantCode, Details: map[string]any{
 		"message_id": id.String(), "reported": reported, "code": code, "kept": m.Status}})
 	return err
 }

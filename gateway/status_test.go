@@ -12,21 +12,22 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 // TestStatusRankMatchesSQL: the Go mirror of the ranks and of the move rule
 // agrees with migration 00014's functions for every pair of statuses.
 func TestStatusRankMatchesSQL(t *testing.T) {
 	e := newEnv(t)
-	all := []string{"", "bogus", StatusScheduled, StatusQueued, StatusSending, StatusUnknown, StatusSent, "undelivered", StatusFailed,
-		"canceled", StatusDropped, StatusDroppedUnsafe, channels.SinkStatus, "delivered", "read"}
+	all := []string{"", "bogus", message.StatusScheduled, message.StatusQueued, message.StatusSending, message.StatusUnknown, message.StatusSent, "undelivered", message.StatusFailed,
+		"canceled", message.StatusDropped, message.StatusDroppedUnsafe, channels.SinkStatus, "delivered", "read"}
 	for _, a := range all {
 		var r int
 		if err := e.db.QueryRow("SELECT message_status_rank($1)", a).Scan(&r); err != nil {
 			t.Fatal(err)
 		}
-		if r != statusRank(a) {
-			t.Fatalf("rank(%q): sql %d, go %d", a, r, statusRank(a))
+		if r != message.Rank(a) {
+			t.Fatalf("rank(%q): sql %d, go %d", a, r, message.Rank(a))
 		}
 		for _, b := range all {
 			for _, pid := range []bool{false, true} {
@@ -34,8 +35,8 @@ func TestStatusRankMatchesSQL(t *testing.T) {
 				if err := e.db.QueryRow("SELECT message_status_may_move($1, $2, $3)", a, b, pid).Scan(&ok); err != nil {
 					t.Fatal(err)
 				}
-				if ok != statusMayMove(a, b, pid) {
-					t.Fatalf("may_move(%q, %q, %v): sql %v, go %v", a, b, pid, ok, statusMayMove(a, b, pid))
+				if ok != message.MayMove(a, b, pid) {
+					t.Fatalf("may_move(%q, %q, %v): sql %v, go %v", a, b, pid, ok, message.MayMove(a, b, pid))
 				}
 			}
 		}
@@ -129,7 +130,7 @@ func TestTwoWorkersOneMessage(t *testing.T) {
 	m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
 	// Either the second claim came after the record (nothing to do) or
 	// during the send (unknown, then sent by the first worker's record).
-	if m["status"] != StatusSent {
+	if m["status"] != message.StatusSent {
 		t.Fatalf("status %v history %s", m["status"], historyOf(m))
 	}
 	assertForwardHistory(t, m)
@@ -139,7 +140,7 @@ func assertForwardHistory(t *testing.T, m map[string]any) {
 	t.Helper()
 	prev := ""
 	for _, s := range strings.Split(historyOf(m), ",") {
-		if prev != "" && !statusMayMove(prev, s, false) {
+		if prev != "" && !message.MayMove(prev, s, false) {
 			t.Fatalf("history moves back %s → %s: %s", prev, s, historyOf(m))
 		}
 		prev = s
@@ -160,7 +161,7 @@ func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
 		t.Fatalf("backwards update: %v", err)
 	}
 	// The query every writer uses says "not moved" instead.
-	moved, err := moveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), StatusFailed, "x", time.Now())
+	moved, err := moveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), message.StatusFailed, "x", time.Now())
 	if moved || err != nil {
 		t.Fatalf("moveStatus after delivered: %v %v", moved, err)
 	}

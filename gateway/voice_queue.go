@@ -16,6 +16,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 )
 
@@ -286,7 +287,7 @@ func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor
 		status, code := "delivered", ""
 		switch outcome {
 		case OutcomeWrongPerson:
-			status, code = StatusFailed, "wrong_person"
+			status, code = message.StatusFailed, "wrong_person"
 		case OutcomeNoAnswer, OutcomeUnsafeToTalk:
 			status, code = "undelivered", outcome
 		}
@@ -326,13 +327,13 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t
 		return err
 	}
 	if t.MessageID.Valid {
-		return advanceMessage(ctx, q, a, t.MessageID.UUID, "", StatusFailed, "callback_canceled", code, p.Code, now)
+		return advanceMessage(ctx, q, a, t.MessageID.UUID, "", message.StatusFailed, "callback_canceled", code, p.Code, now)
 	}
 	return nil
 }
 
 // advanceMessage moves a message forward to status (never back: see
-// statusRank), with its event and audit entry. sid, when set,
+// message.Rank), with its event and audit entry. sid, when set,
 // must be the message's provider id once it is recorded (a stale call's
 // webhook changes nothing).
 func advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
@@ -345,7 +346,7 @@ func advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.U
 	if sid != "" && m.ProviderID.Valid && m.ProviderID.String != sid {
 		return nil
 	}
-	if statusRank(status) <= statusRank(m.Status) {
+	if message.Rank(status) <= message.Rank(m.Status) {
 		return nil
 	}
 	if moved, err := moveStatus(ctx, q, id, status, code, now); err != nil || !moved {

@@ -16,6 +16,7 @@ import (
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -97,7 +98,7 @@ func (s *Server) withReminder(ctx context.Context, raw, callSid string, fn func(
 		// webhook can overtake it only while the message is "sending".
 		if m.Channel != string(consent.Voice) ||
 			(m.ProviderID.Valid && m.ProviderID.String != callSid) ||
-			(!m.ProviderID.Valid && m.Status != StatusSending) {
+			(!m.ProviderID.Valid && m.Status != message.StatusSending) {
 			return nil
 		}
 		p, err := q.ParticipantByID(ctx, m.ParticipantID)

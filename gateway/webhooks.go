@@ -17,6 +17,7 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 )
 
 // twilio checks Twilio's webhooks with the configured token and URL.
@@ -26,7 +27,7 @@ func (s *Server) twilio() httpx.Twilio {
 
 // twilioStatus applies a delivery status callback. Callbacks come late,
 // twice, or out of order: a status only ever moves forward by
-// statusRank (enforced in SQL), so delivered never goes back to sent.
+// message.Rank (enforced in SQL), so delivered never goes back to sent.
 func (s *Server) twilioStatus(c *gin.Context) {
 	ctx := c.Request.Context()
 	form, ok := s.twilio().Form(c, "/webhooks/twilio/status")
@@ -71,7 +72,7 @@ func (u *statusSet) add(id uuid.UUID, status, providerID, providerStatus, code s
 	u.providerIDs = append(u.providerIDs, providerID)
 	u.providerSts = append(u.providerSts, providerStatus)
 	u.codes = append(u.codes, code)
-	u.finals = append(u.finals, finalStatus(status))
+	u.finals = append(u.finals, message.Final(status))
 }
 
 func (u *statusSet) params(now time.Time) db.SetStatusManyParams {
@@ -146,7 +147,7 @@ func (s *Server) applyStatusUpdates(ctx context.Context, batch []statusReq, sys 
 			// changes nothing. "queued"/"sending" from the provider carry no
 			// news, and applied to a message marked unknown they would make
 			// it look sendable again: ignored.
-			if statusRank(r.up.Status) <= statusRank(st.status) || statusRank(r.up.Status) <= statusRank(StatusSending) {
+			if message.Rank(r.up.Status) <= message.Rank(st.status) || message.Rank(r.up.Status) <= message.Rank(message.StatusSending) {
 				continue
 			}
 			code, from := "", st.status

@@ -21,6 +21,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -286,19 +287,19 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 		if err != nil {
 			return err
 		}
-		if m.Status != StatusQueued && m.Status != StatusSending {
+		if m.Status != message.StatusQueued && m.Status != message.StatusSending {
 			return nil // it moved on (sent, delivered, rescheduled): not dead
 		}
-		status, action := StatusFailed, "message.failed"
-		if m.Status == StatusSending {
+		status, action := message.StatusFailed, message.ActionFailed
+		if m.Status == message.StatusSending {
 			// The provider may have it (its record failed): unknown, not
 			// failed, so nobody resends it believing it never went.
-			status, action = StatusUnknown, "message.unknown"
+			status, action = message.StatusUnknown, message.ActionUnknown
 		}
-		if moved, err := moveStatus(ctx, q, id, status, "retries_exhausted", now); err != nil || !moved {
+		if moved, err := moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
-		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": "retries_exhausted"}})
+		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": message.CodeRetriesExhausted}})
 		return err
 	})
 	if err != nil {

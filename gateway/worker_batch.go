@@ -15,6 +15,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 )
 
@@ -197,7 +198,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		}
 		var pids []int64
 		for _, m := range msgs {
-			if m.Status == StatusQueued {
+			if m.Status == message.StatusQueued {
 				pids = append(pids, m.ParticipantID)
 			}
 		}
@@ -214,13 +215,13 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			found[m.ID] = true
 			i := index[m.ID]
 			switch m.Status {
-			case StatusQueued:
+			case message.StatusQueued:
 				if m.ProviderID.Valid {
 					// The provider already has it: never send it again.
 					w.log.Error("worker: queued message already has a provider id; not resent", "message_id", m.ID.String())
 					continue
 				}
-			case StatusSending:
+			case message.StatusSending:
 				if now.Sub(m.UpdatedAt) < 3*w.cfg.SendTimeout {
 					// Marked sending moments ago: another delivery of this
 					// entry is being sent right now (the queue redelivered
@@ -231,7 +232,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				moved, err := moveStatus(ctx, q, m.ID, StatusUnknown, "crash_during_send", now)
+				moved, err := moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeCrashDuringSend, now)
 				if err != nil {
 					return err
 				}
@@ -240,7 +241,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				w.outcome(m.Channel, "unknown")
 				w.log.Error("worker: message was mid-send when a worker stopped; not resent, marked unknown for staff to check", "message_id", m.ID.String(), "channel", m.Channel)
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.unknown", ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": "crash_during_send"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: message.ActionUnknown, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": m.ID.String(), "reason": message.CodeCrashDuringSend}}); err != nil {
 					return err
 				}
 				continue
@@ -251,21 +252,21 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
-				if _, err := moveStatus(ctx, q, m.ID, StatusDropped, d.Code, now); err != nil {
+				if _, err := moveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: message.ActionDropped, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": d.Code, "consent_version": d.ConsentVersion}}); err != nil {
 					return err
 				}
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
 				// Her phone became monitored after this was written: its
 				// standard wording must not reach that phone. Staff resend.
-				if _, err := moveStatus(ctx, q, m.ID, StatusDroppedUnsafe, "now_monitored", now); err != nil {
+				if _, err := moveStatus(ctx, q, m.ID, message.StatusDroppedUnsafe, message.CodeNowMonitored, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
-				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.dropped", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "now_monitored"}}); err != nil {
+				if _, err := audit.Append(ctx, q, sys, audit.Event{Action: message.ActionDropped, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": message.CodeNowMonitored}}); err != nil {
 					return err
 				}
 			case d.SendAt.After(now):
@@ -274,7 +275,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					return err
 				}
 				w.outcome(m.Channel, "rescheduled")
-				if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: StatusScheduled, At: now, Code: sql.NullString{String: "outside_safe_window", Valid: true}}); err != nil {
+				if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: message.StatusScheduled, At: now, Code: sql.NullString{String: "outside_safe_window", Valid: true}}); err != nil {
 					return err
 				}
 			case w.senders[m.Channel] == nil:
@@ -285,11 +286,11 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					// Its key is gone or the row is damaged: this one message
 					// fails, the rest of the batch goes on.
 					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
-					if _, err := moveStatus(ctx, q, m.ID, StatusFailed, "decrypt_failed", now); err != nil {
+					if _, err := moveStatus(ctx, q, m.ID, message.StatusFailed, message.CodeDecryptFailed, now); err != nil {
 						return err
 					}
 					w.outcome(m.Channel, "failed")
-					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: "message.failed", ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": "decrypt_failed"}}); err != nil {
+					if _, err := audit.Append(ctx, q, sys, audit.Event{Action: message.ActionFailed, ParticipantCode: p.Code, Details: map[string]any{"message_id": m.ID.String(), "code": message.CodeDecryptFailed}}); err != nil {
 						return err
 					}
 					continue
@@ -310,7 +311,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		if err := q.MarkSendingMany(ctx, db.MarkSendingManyParams{Ids: db.Array(sending), Now: now}); err != nil {
 			return err
 		}
-		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(repeat(StatusSending, len(sending))), Codes: db.Array(repeat("", len(sending))), At: now})
+		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(repeat(message.StatusSending, len(sending))), Codes: db.Array(repeat("", len(sending))), At: now})
 	})
 	return jobs, err
 }
@@ -370,11 +371,11 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 		var sealed [][]byte
 		for _, c := range cur {
 			j := okJobs[c.ID]
-			status := StatusSent
-			if statusRank(j.rcpt.Status) > statusRank(status) {
+			status := message.StatusSent
+			if message.Rank(j.rcpt.Status) > message.Rank(status) {
 				status = j.rcpt.Status // a test instance's sink: sent_to_sink, final
 			}
-			if statusRank(c.Status) >= statusRank(status) {
+			if message.Rank(c.Status) >= message.Rank(status) {
 				status = c.Status
 			}
 			p.add(c.ID, status, j.rcpt.ProviderID, j.rcpt.Status, "")
@@ -383,7 +384,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 				evStatuses = append(evStatuses, status)
 			}
 			w.outcome(j.msg.Channel, "sent")
-			actions = append(actions, "message.sent")
+			actions = append(actions, message.ActionSent)
 			codes = append(codes, c.Code)
 			d, _ := json.Marshal(map[string]any{"message_id": c.ID.String(), "channel": j.msg.Channel, "attempt": items[j.idx].Delivery})
 			details = append(details, string(d))
@@ -436,7 +437,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		if err := participant.RevokeConsent(ctx, q, sys, p, consent.Channel(msg.Channel), consent.SourceProviderOptOut, "provider reported opt-out", now); err != nil {
 			return 0, err
 		}
-		return settle(StatusFailed, "message.failed", "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
+		return settle(message.StatusFailed, message.ActionFailed, "opted_out", map[string]any{"code": se.Code, "provider_code": se.ProviderCode})
 	case safeToRetry(sendErr) && (providerDown(sendErr) || attempt < w.maxDeliver()):
 		// The provider did not take it. The next attempt waits in the
 		// database (the scheduler releases it when due) and its queue
@@ -453,20 +454,20 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		}
 		if n == 0 {
 			w.outcome(msg.Channel, "late")
-			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, StatusScheduled, code)
+			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
 		}
 		w.outcome(msg.Channel, "retry")
-		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})
+		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: message.StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})
 	case safeToRetry(sendErr):
 		// The provider refused it on every attempt: failed, never sent.
-		return settle(StatusFailed, "message.failed", "exhausted", map[string]any{"code": "retries_exhausted", "last_error": code})
+		return settle(message.StatusFailed, message.ActionFailed, "exhausted", map[string]any{"code": message.CodeRetriesExhausted, "last_error": code})
 	case channels.IsRetryable(sendErr):
 		// The request may have reached the provider (a timeout after
 		// sending): resending could double it. Unknown, until
 		// reconciliation asks the provider.
-		return settle(StatusUnknown, "message.unknown", "unknown", map[string]any{"code": code})
+		return settle(message.StatusUnknown, message.ActionUnknown, "unknown", map[string]any{"code": code})
 	default:
-		return settle(StatusFailed, "message.failed", "failed", map[string]any{"code": code})
+		return settle(message.StatusFailed, message.ActionFailed, "failed", map[string]any{"code": code})
 	}
 }
 

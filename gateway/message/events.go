@@ -1,0 +1,21 @@
+package message
+
+// The audit actions the send path (workers, reconciliation, status
+// callbacks, receipt spill) records for a message.
+const (
+	ActionSent        = "message.sent"
+	ActionFailed      = "message.failed"
+	ActionUnknown     = "message.unknown"
+	ActionDropped     = "message.dropped"
+	ActionLateOutcome = "message.late_outcome"
+)
+
+// The codes the send path writes as a message's status reason and in its
+// audit details.
+const (
+	CodeRetriesExhausted  = "retries_exhausted"
+	CodeReconcileUnproven = "reconcile_unproven"
+	CodeNowMonitored      = "now_monitored"
+	CodeDecryptFailed     = "decrypt_failed"
+	CodeCrashDuringSend   = "crash_during_send"
+)
