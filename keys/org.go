@@ -592,19 +592,33 @@ func ValidInboxURL(s string) error {
 		return bad
 	}
 	host := u.Hostname()
-	loopback := strings.EqualFold(host, "localhost")
-	if a, err := netip.ParseAddr(host); err == nil {
-		a = a.Unmap()
-		loopback = a.IsLoopback()
-		if !loopback && (a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() ||
-			a.IsMulticast() || a.IsUnspecified()) {
-			return bad
-		}
+	loopback := LoopbackHost(host)
+	if a, err := netip.ParseAddr(host); err == nil && !loopback && !PublicAddr(a) {
+		return bad
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
 		return bad
 	}
 	return nil
+}
+
+// LoopbackHost: host (a URL's host name) is "localhost" or a loopback
+// address, the only place an inbox may be reached over plain HTTP.
+func LoopbackHost(host string) bool {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap().IsLoopback()
+	}
+	return strings.EqualFold(host, "localhost")
+}
+
+// PublicAddr: a is neither loopback nor a private, link-local, multicast
+// or unspecified address. Inbox URLs are checked with it when a card is
+// read, and a delivery's dialled address again at connect time (a name
+// may resolve elsewhere by then).
+func PublicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return !(a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified())
 }
 
 // Card returns the identity's partner card (indented JSON with a final

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"syscall"
 	"time"
 
@@ -55,14 +54,7 @@ func dialable(address string, allowLoopback bool) error {
 		return err
 	}
 	a := ap.Addr().Unmap()
-	switch {
-	case a.IsLoopback():
-		if allowLoopback {
-			return nil
-		}
-	case a.IsPrivate(), a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast(), a.IsInterfaceLocalMulticast(),
-		a.IsMulticast(), a.IsUnspecified():
-	default:
+	if keys.PublicAddr(a) || allowLoopback && a.IsLoopback() {
 		return nil
 	}
 	return errors.New("the inbox address is not a public address")
@@ -76,8 +68,7 @@ func (s *Service) post(ctx context.Context, inbox string, pkg []byte) (int, erro
 		return 0, errs.New(CodeDeliveryFailed, "the partner's inbox URL is not acceptable; import a newer card")
 	}
 	u, _ := url.Parse(inbox)
-	host := u.Hostname()
-	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() || strings.EqualFold(host, "localhost") {
+	if keys.LoopbackHost(u.Hostname()) {
 		ctx = context.WithValue(ctx, loopbackKey{}, true)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(pkg))
