@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"safecontact/gateway/auth/signin"
@@ -68,12 +67,9 @@ func (p *tab) checkAll() {
 	}
 }
 
-// pageLoaded is what a form submission or a link click waits for.
-var pageLoaded = cdppage.LoadEventFired
-
 func (p *tab) open(path string) {
 	p.t.Helper()
-	p.b.Do(chromedp.Navigate(p.srv.URL + path))
+	p.b.Navigate(p.srv.URL + path)
 }
 
 // shot takes a screenshot of the current page and checks it with axe.
@@ -85,7 +81,7 @@ func (p *tab) shot(name string) {
 
 func (p *tab) heading() string {
 	p.t.Helper()
-	return browsertest.Get(p.b, chromedp.Text("h1", chromedp.NodeVisible))
+	return p.b.Text("h1")
 }
 
 func (p *tab) path() string {
@@ -95,23 +91,21 @@ func (p *tab) path() string {
 	return path
 }
 
-// fill types into fields (by id) and clicks the form's submit button,
-// then waits for the next page's heading.
+// submit types into fields (by id) and clicks the form's submit button,
+// then waits for the next page.
 func (p *tab) submit(form string, fields ...string) {
 	p.t.Helper()
-	var steps []chromedp.Action[chromedp.Void]
 	for i := 0; i+1 < len(fields); i += 2 {
-		steps = append(steps, chromedp.SetValue(chromedp.ID(fields[i]), fields[i+1]))
+		p.b.SetValue("#"+fields[i], fields[i+1])
 	}
-	steps = append(steps, chromedp.Click(chromedp.CSS(form+" button[type=submit]")))
-	loaded := chromedp.WaitEvent(pageLoaded, nil, chromedp.Steps(steps...))
-	browsertest.Get(p.b, loaded)
+	p.b.Click(form + " button[type=submit]")
 }
 
-// click clicks a link or button and waits for the next page.
-func (p *tab) click(sel chromedp.CSS) {
+// click clicks a link or button (a CSS selector) and waits for the next
+// page.
+func (p *tab) click(sel string) {
 	p.t.Helper()
-	browsertest.Get(p.b, chromedp.WaitEvent(pageLoaded, nil, chromedp.Click(sel)))
+	p.b.Click(sel)
 }
 
 func (p *tab) signIn(name, password string) {
@@ -122,7 +116,7 @@ func (p *tab) signIn(name, password string) {
 
 func (p *tab) alert() string {
 	p.t.Helper()
-	return browsertest.Get(p.b, chromedp.Text(`[role=alert]`, chromedp.NodeVisible))
+	return p.b.Text(`[role=alert]`)
 }
 
 func (p *tab) expect(path, heading string) {
@@ -155,26 +149,22 @@ func TestBrowserSignInWithTOTP(t *testing.T) {
 	p.signIn("sara", pw)
 	p.expect("/signin/enrol", "Set up your second step")
 	p.shot("enrol")
-	secret := strings.ReplaceAll(browsertest.Get(p.b, chromedp.Text(chromedp.ID("totp-secret"))), " ", "")
+	secret := strings.ReplaceAll(p.b.Text("#totp-secret"), " ", "")
 	if len(secret) != 32 {
 		t.Fatalf("secret %q", secret)
 	}
 	if n := browsertest.Get(p.b, chromedp.Evaluate[int](`document.querySelectorAll("svg.qr path").length`)); n != 1 {
 		t.Fatal("no QR code")
 	}
-	// The answer is the recovery-codes page itself (200, no redirect):
-	// wait for its continue link, not for a load event, which Chromium was
-	// seen not to report for it under load.
-	p.b.Do(chromedp.SetValue(chromedp.ID("code"), p.totp(secret)),
-		chromedp.Click(chromedp.CSS(`form[action="/signin/enrol"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`main a[href="/"]`)))
+	// The answer is the recovery-codes page itself (200, no redirect).
+	p.submit(`form[action="/signin/enrol"]`, "code", p.totp(secret))
 	p.expect("/signin/enrol", "Your recovery codes")
 	p.shot("recovery-codes")
-	codes := strings.Fields(browsertest.Get(p.b, chromedp.Text(chromedp.ID("recovery-codes"))))
+	codes := strings.Fields(p.b.Text("#recovery-codes"))
 	if len(codes) != signin.RecoveryCodeCount {
 		t.Fatalf("recovery codes %q", codes)
 	}
-	p.click(chromedp.CSS(`main a[href="/"]`))
+	p.click(`main a[href="/"]`)
 	p.expect("/", "Hello, sara.")
 	p.shot("home-supervisor")
 
@@ -195,7 +185,7 @@ func TestBrowserSignInWithTOTP(t *testing.T) {
 	// Sign out, and in again with password and a code from her app.
 	p.submit(`form[action="/signout"]`)
 	p.expect("/signin", "Sign in")
-	if s := browsertest.Get(p.b, chromedp.Text(`[role=status]`)); s != "You have signed out." {
+	if s := p.b.Text(`[role=status]`); s != "You have signed out." {
 		t.Fatalf("flash %q", s)
 	}
 	p.shot("signed-out")
@@ -214,7 +204,7 @@ func TestBrowserSignInWithTOTP(t *testing.T) {
 
 	// A supervisor page opens for her.
 	p.open("/test/supervisor")
-	if txt := browsertest.Get(p.b, chromedp.Text("body")); txt != "supervisor page for sara" {
+	if txt := p.b.Text("body"); txt != "supervisor page for sara" {
 		t.Fatalf("supervisor page: %q", txt)
 	}
 }
@@ -240,7 +230,7 @@ func TestBrowserWrongPasswordThrottled(t *testing.T) {
 	if a := p.alert(); !strings.HasPrefix(a, "Too many failed attempts") {
 		t.Fatalf("right password while blocked: %q", a)
 	}
-	if v := browsertest.Get(p.b, chromedp.Value(chromedp.ID("name"))); v != "" {
+	if v := p.b.Value("#name"); v != "" {
 		t.Fatalf("name field %q", v)
 	}
 	p.clock.Advance(5 * time.Second)
@@ -270,7 +260,7 @@ func TestBrowserSessionEnds(t *testing.T) {
 	p.b.Do(chromedp.Func(restore))
 	p.open("/account")
 	p.expect("/signin", "Sign in")
-	if s := browsertest.Get(p.b, chromedp.Text(`[role=status]`)); s != "Your session has ended. Sign in again." {
+	if s := p.b.Text(`[role=status]`); s != "Your session has ended. Sign in again." {
 		t.Fatalf("flash %q", s)
 	}
 
@@ -281,7 +271,7 @@ func TestBrowserSessionEnds(t *testing.T) {
 	if _, err := p.db.Exec(`UPDATE users SET disabled_at = now() WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	p.click(chromedp.CSS(`nav a[href="/account"]`))
+	p.click(`nav a[href="/account"]`)
 	p.expect("/signin", "Sign in")
 	p.shot("session-ended")
 
@@ -305,8 +295,8 @@ func TestBrowserCrossOriginFormRefused(t *testing.T) {
 		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>prize</title><form method="post" action="%s/account/preferences"><input type="hidden" name="language" value="es"><button type="submit">Win</button></form>`, p.srv.URL)
 	}))
 	defer evil.Close()
-	p.b.Do(chromedp.Navigate(evil.URL))
-	p.click(chromedp.CSS("button"))
+	p.b.Navigate(evil.URL)
+	p.click("button")
 	if a := p.alert(); !strings.Contains(a, "sent from another site") {
 		t.Fatalf("cross-origin post: %q", a)
 	}
@@ -356,10 +346,11 @@ func TestBrowserPagesAndLanguage(t *testing.T) {
 	p.expect("/account", "Your account")
 	p.shot("account")
 	// Spanish, in her zone.
-	p.b.Do(chromedp.SetValue(chromedp.ID("language"), "es"), chromedp.SetValue(chromedp.ID("time_zone"), "America/Bogota"))
+	p.b.SetValue("#language", "es")
+	p.b.SetValue("#time_zone", "America/Bogota")
 	p.submit(`form[action="/account/preferences"]`)
 	p.expect("/account", "Tu cuenta")
-	if s := browsertest.Get(p.b, chromedp.Text(`[role=status]`)); s != "Guardado." {
+	if s := p.b.Text(`[role=status]`); s != "Guardado." {
 		t.Fatalf("flash %q", s)
 	}
 	if l := browsertest.Get(p.b, chromedp.Evaluate[string](`document.documentElement.lang`)); l != "es" {
@@ -369,7 +360,7 @@ func TestBrowserPagesAndLanguage(t *testing.T) {
 	p.open("/")
 	p.expect("/", "Hola, ana.")
 	// The session's end in Bogotá: the test clock's 08:00:10 UTC + 12 h.
-	if txt := browsertest.Get(p.b, chromedp.Text("main")); !strings.Contains(txt, "mar 2 jun 2026, 15:00") {
+	if txt := p.b.Text("main"); !strings.Contains(txt, "mar 2 jun 2026, 15:00") {
 		t.Fatalf("home in Spanish, Bogotá time: %q", txt)
 	}
 	p.shot("home-es")
@@ -394,7 +385,7 @@ func TestBrowserPagesAndLanguage(t *testing.T) {
 		t.Fatal("scripts still ran")
 	}
 	p.open("/account")
-	p.b.Do(chromedp.SetValue(chromedp.ID("language"), "en"))
+	p.b.SetValue("#language", "en")
 	p.submit(`form[action="/account/preferences"]`)
 	p.expect("/account", "Your account")
 	p.b.Screenshot("account-no-javascript")
