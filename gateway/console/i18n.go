@@ -18,9 +18,11 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// The UI message catalogue: one JSON file per language in locales/, named
-// by its BCP 47 tag (es.json). Adding a language is adding a file; keys it
-// lacks fall back to English. English is the reference: every key the
+// The UI message catalogue: JSON files per language in locales/, named
+// by its BCP 47 tag (es.json), and optionally one more file per area of
+// the console (es.participants.json), so that each group of pages keeps its
+// own text; a key may be in only one of a language's files. Adding a
+// language is adding its files; keys it lacks fall back to English. English is the reference: every key the
 // templates use is in en.json, and the tests hold Spanish complete.
 //
 // A value is a string with {named} placeholders, or an object of CLDR
@@ -47,7 +49,8 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 	}
 	c := &Catalog{msgs: map[language.Tag]map[string]any{}}
 	for _, f := range files {
-		tag, err := language.Parse(strings.TrimSuffix(path.Base(f), ".json"))
+		name, _, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".json"), ".")
+		tag, err := language.Parse(name)
 		if err != nil {
 			return nil, fmt.Errorf("locale file %s: the name is not a language tag", f)
 		}
@@ -81,8 +84,18 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 				return nil, fmt.Errorf("locale file %s: %s: a message is a string, plural forms or a list", f, k)
 			}
 		}
-		c.msgs[tag] = m
-		c.langs = append(c.langs, tag)
+		all := c.msgs[tag]
+		if all == nil {
+			all = map[string]any{}
+			c.msgs[tag] = all
+			c.langs = append(c.langs, tag)
+		}
+		for k, v := range m {
+			if _, dup := all[k]; dup {
+				return nil, fmt.Errorf("locale file %s: %s is also in another %s file", f, k, tag)
+			}
+			all[k] = v
+		}
 	}
 	if c.msgs[language.English] == nil {
 		return nil, fmt.Errorf("the catalogue has no en.json")

@@ -194,3 +194,27 @@ func TestTimesInTheReadersZone(t *testing.T) {
 		t.Error("a language the catalogue lacks is English")
 	}
 }
+
+// An area of the console keeps its text in its own file per language
+// (es.participants.json); a key in two files of one language is refused.
+func TestCatalogueAreaFiles(t *testing.T) {
+	t.Parallel()
+	cat, err := console.LoadCatalog(fstest.MapFS{
+		"en.json":              {Data: []byte(`{"a": "A"}`)},
+		"en.participants.json": {Data: []byte(`{"p": "P"}`)},
+		"es.participants.json": {Data: []byte(`{"p": "P es"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, es := cat.Localizer(language.English, nil), cat.Localizer(language.Spanish, nil)
+	if en.T("a") != "A" || en.T("p") != "P" || es.T("p") != "P es" || es.T("a") != "A" {
+		t.Errorf("en %q %q, es %q %q", en.T("a"), en.T("p"), es.T("p"), es.T("a"))
+	}
+	if _, err := console.LoadCatalog(fstest.MapFS{
+		"en.json":              {Data: []byte(`{"a": "A"}`)},
+		"en.participants.json": {Data: []byte(`{"a": "again"}`)},
+	}); err == nil {
+		t.Error("a key in two files of one language accepted")
+	}
+}
