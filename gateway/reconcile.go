@@ -25,7 +25,8 @@ package gateway
 //     second) are settled by send window: candidates in send order, a
 //     window from the first one's send_at to the last one's record time
 //     (plus WindowSlack), one paged listing of every message the provider
-//     sent in it (Twilio's DateSent> and DateSent<, 1,000 a page), matched
+//     sent in it (Twilio's DateSent> and DateSent<, which take whole GMT
+//     days: the client applies the window itself; 1,000 a page), matched
 //     by sid. A few thousand messages cost a few calls instead of one fetch
 //     each. The listing is not filtered by recipient: a burst spans many
 //     recipients, and a filter would mean a call per recipient. What the
@@ -275,8 +276,9 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 // order, WindowBatch at a time, one paged listing for the window they
 // span, matched by sid. A listed message is settled (forward only) and
 // checked like a fetched one. A listing cut by WindowMax before it reached
-// the window's older edge (a busy account, or a provider that filters by
-// whole days) is followed by one listing per recipient for recipients with
+// the window's older edge (a busy account: the provider filters by whole
+// days, so the listing starts at the newest message of the window's last
+// day) is followed by one listing per recipient for recipients with
 // several candidates left. What no listing shows proves nothing (the
 // provider's queue, a cut listing): those rows are returned for the
 // per-message path. It returns how many changed.
