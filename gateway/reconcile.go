@@ -516,41 +516,26 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 }
 
 // resolve records what the provider says about a message: its id and a
-// status at least "sent" (the provider has it), forward only.
+// status at least "sent" (the provider has it), forward only. The
+// provider's answer may be older than the row by now (a callback or the
+// worker's outcome landed while we asked): the row is locked and checked,
+// and the status, its event and the audit event written, in one
+// transaction through the update callbacks use, so nothing can come
+// between the check and the write, and a row that moved past the answer
+// (or holds another provider id) is left as it is.
 func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
 	status := providerStatus
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
 	}
-	changed := false
+	up := statusReq{id: m.ID, up: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
+	changed := 0
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := q.MessageByIDForUpdate(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		if cur.ProviderID.Valid && cur.ProviderID.String != sid || message.Rank(status) <= message.Rank(cur.Status) && cur.ProviderID.Valid {
-			return nil
-		}
-		if message.Rank(status) <= message.Rank(cur.Status) {
-			status = cur.Status // only the provider id is news
-		}
-		var p statusSet
-		p.add(m.ID, status, sid, providerStatus, "")
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
-			return err
-		}
-		changed = true
-		if status == cur.Status {
-			return nil
-		}
-		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now, Code: sql.NullString{String: "reconciled", Valid: true}}); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message." + status, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
-			Details: map[string]any{"message_id": m.ID.String(), "provider_status": providerStatus, "reconciled_from": cur.Status}})
+		var err error
+		changed, err = applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
 		return err
 	})
-	return changed, err
+	return changed > 0, err
 }
 
 // unproven records that the provider could not tell us about a message
