@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,10 @@ type Twilio struct {
 }
 
 const defaultTwilioTimeout = 15 * time.Second
+
+// twilioAPIBase is where twilio-go addresses the 2010-04-01 API (a call's
+// transport moves it to APIBaseURL).
+const twilioAPIBase = "https://api.twilio.com"
 
 // NewTwilio checks cfg and builds the sender. Its errors never contain the
 // credentials.
@@ -291,16 +296,11 @@ type ProviderMessage struct {
 // since after (at most limit, newest first): reconciliation looks there for
 // a message whose send was never recorded. to is E.164.
 func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, error) {
-	if !isE164(strings.TrimPrefix(to, "whatsapp:")) {
+	if to == "" {
 		return nil, invalid("invalid_number", "recipient is not an E.164 number")
 	}
-	if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
-		to = "whatsapp:" + to
-	}
-	p := &openapi.ListMessageParams{}
-	p.SetTo(to)
-	p.SetDateSentAfter(after.UTC())
-	return t.list(ctx, p, limit, true)
+	out, _, err := t.listSent(ctx, channel, to, after, time.Time{}, limit, true)
+	return out, err
 }
 
 // ListMessagesSent lists the messages sent between after and before
@@ -313,19 +313,32 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 // no date_sent and is not listed. covered says the listing reached the
 // window's older edge or its end (a message of the window that is not
 // listed was not sent in it); false when limit cut it first.
-//
-// Twilio documents its DateSent filter by day (YYYY-MM-DD); twilio-go
-// sends the full time. Whichever Twilio honours, the window is applied
-// here too: messages outside it are dropped, and reading stops at the
-// first one older than after (newest first, nothing older follows). A
-// day-wide answer thus costs the pages between the newest message of the
-// day and the window; for an account sending hundreds a second that can
-// exceed limit (covered false), and a listing per recipient does better.
 func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
+	return t.listSent(ctx, channel, to, after, before, limit, false)
+}
+
+// listSent lists the messages sent in [after, before] (before zero: up to
+// now), to one recipient or, with to "", to everyone, newest first.
+//
+// Twilio's DateSent filters take a GMT date (YYYY-MM-DD), not a time
+// (twilio-go would send RFC 3339, which Twilio may refuse or misread), so
+// the request asks for whole days and the window is applied here: the
+// listing runs from the day before after's day (under a reading of
+// DateSent> as "after that day", which Twilio-compatible APIs document)
+// to the day after before's (likewise for DateSent<), messages outside the
+// window are dropped, and reading stops at the first one sent before
+// after. That early stop rests on the order Twilio documents for the list
+// ("sorted by the DateSent field, with the most recent messages appearing
+// first"): nothing older follows. It also makes the widened days cost no
+// page below the window; above it, a day-wide answer costs the pages of
+// messages sent after the window that day, which for an account sending
+// hundreds a second can exceed limit (covered false): limit bounds the
+// pages read, whatever the provider answers.
+func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit int, bodies bool) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
 		return nil, false, nil
 	}
-	p := &openapi.ListMessageParams{}
+	q := url.Values{}
 	if to != "" {
 		if !isE164(strings.TrimPrefix(to, "whatsapp:")) {
 			return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
@@ -333,18 +346,20 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 		if channel == "whatsapp" && !strings.HasPrefix(to, "whatsapp:") {
 			to = "whatsapp:" + to
 		}
-		p.SetTo(to)
+		q.Set("To", to)
 	}
-	p.SetDateSentAfter(after.UTC())
-	p.SetDateSentBefore(before.UTC())
-	p.SetPageSize(min(limit, 1000))
+	q.Set("DateSent>", twilioDay(after.AddDate(0, 0, -1)))
+	if !before.IsZero() {
+		q.Set("DateSent<", twilioDay(before.AddDate(0, 0, 1)))
+	}
+	q.Set("PageSize", strconv.Itoa(min(limit, 1000)))
 	api, c, cancel := t.api(ctx)
 	defer cancel()
-	from, until := after.Truncate(time.Second), before // date_sent has whole seconds
+	from := after.Truncate(time.Second) // date_sent has whole seconds
 	var out []ProviderMessage
 	token, page, read := "", "", 0
 	for {
-		resp, err := api.PageMessage(p, token, page)
+		resp, err := pageMessages(api, q, token, page)
 		if err != nil {
 			return nil, false, c.classify(err, false)
 		}
@@ -356,9 +371,9 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 				return out, false, nil
 			}
 			read++
-			pm, ok := providerMessage(m, false)
+			pm, ok := providerMessage(m, bodies)
 			switch {
-			case !ok || pm.SentAt.IsZero() || pm.SentAt.After(until):
+			case !ok || pm.SentAt.IsZero() || !before.IsZero() && pm.SentAt.After(before):
 				continue
 			case pm.SentAt.Before(from):
 				return out, true, nil // past the window
@@ -383,27 +398,36 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 	}
 }
 
-// list runs one paged listing (twilio-go follows next_page_uri within the
-// call's timeout).
-func (t *Twilio) list(ctx context.Context, p *openapi.ListMessageParams, limit int, bodies bool) ([]ProviderMessage, error) {
-	if limit < 1 {
-		return nil, nil
+// twilioDay is t's GMT date, the form of Twilio's DateSent filters.
+func twilioDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// pageMessages reads one page of the Messages list with query q (and the
+// page's token), through twilio-go's request handler (auth, error
+// decoding, the call's transport) like twilio-go's PageMessage, which
+// cannot send a date-only DateSent filter.
+func pageMessages(api *openapi.ApiService, q url.Values, token, page string) (*openapi.ListMessageResponse, error) {
+	rh := api.RequestHandler()
+	data := url.Values{}
+	for k, v := range q {
+		data[k] = v
 	}
-	api, c, cancel := t.api(ctx)
-	defer cancel()
-	p.SetPageSize(min(limit, 1000))
-	p.SetLimit(limit)
-	msgs, err := api.ListMessage(p)
+	if token != "" {
+		data.Set("PageToken", token)
+	}
+	if page != "" {
+		data.Set("Page", page)
+	}
+	path := twilioAPIBase + "/2010-04-01/Accounts/" + rh.Client.AccountSid() + "/Messages.json"
+	resp, err := rh.Get(path, data, map[string]any{"Content-Type": "application/x-www-form-urlencoded"}, "")
 	if err != nil {
-		return nil, c.classify(err, false)
+		return nil, err
 	}
-	out := make([]ProviderMessage, 0, len(msgs))
-	for _, m := range msgs {
-		if pm, ok := providerMessage(m, bodies); ok {
-			out = append(out, pm)
-		}
+	defer resp.Body.Close()
+	ps := &openapi.ListMessageResponse{}
+	if err := json.NewDecoder(resp.Body).Decode(ps); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return ps, nil
 }
 
 // providerMessage reads one listed message; ok is false for a sid of an

@@ -672,13 +672,12 @@ func TestTwilioListMessagesSent(t *testing.T) {
 	}
 }
 
-// TestTwilioListMessagesSentByDay: when the provider filters DateSent by
-// whole days (as Twilio documents), the listing still returns only the
-// window, and stops reading at the first page that reaches past it.
+// TestTwilioListMessagesSentByDay: the provider filters DateSent by whole
+// days (as Twilio documents, and the fake does), yet the listing returns
+// only the window, and stops reading at the first page that reaches past it.
 func TestTwilioListMessagesSentByDay(t *testing.T) {
 	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
 	f.SetMaxPageSize(3)
-	f.SetDateSentByDay(true)
 	ctx := context.Background()
 	send := func() string {
 		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
@@ -716,5 +715,66 @@ func TestTwilioListMessagesSentByDay(t *testing.T) {
 	// or two, and reading stops past it instead of walking all 5.
 	if pages := f.RequestCount() - n0; pages > 2 {
 		t.Fatalf("%d pages read for a window on the first two", pages)
+	}
+}
+
+// TestTwilioListMessagesSentAcrossMidnight: a window across midnight GMT
+// finds the messages sent on both days and none outside the window; the
+// request's DateSent filters are GMT dates (the fake refuses a time, as
+// Twilio may), covering the window's days.
+func TestTwilioListMessagesSentAcrossMidnight(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(2)
+	ctx := context.Background()
+	midnight := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	sentAt := func(at time.Time) string {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: "text"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetStatus(rc.ProviderID, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetDateSent(rc.ProviderID, at); err != nil {
+			t.Fatal(err)
+		}
+		return rc.ProviderID
+	}
+	sentAt(midnight.Add(-2 * time.Minute)) // before the window, the day before
+	want := map[string]bool{
+		sentAt(midnight.Add(-20 * time.Second)): true,
+		sentAt(midnight.Add(-time.Second)):      true,
+		sentAt(midnight):                        true,
+		sentAt(midnight.Add(20 * time.Second)):  true,
+	}
+	sentAt(midnight.Add(2 * time.Minute)) // after the window, the day after
+	n0 := len(f.Requests())
+	// In another zone: the days are GMT's whatever the caller's.
+	madrid := time.FixedZone("CET", 3600)
+	got, covered, err := tw.ListMessagesSent(ctx, "", "", midnight.Add(-30*time.Second).In(madrid), midnight.Add(30*time.Second).In(madrid), 100)
+	if err != nil || !covered {
+		t.Fatal(covered, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %d, want the %d on both sides of midnight", len(got), len(want))
+	}
+	for _, m := range got {
+		if !want[m.Sid] {
+			t.Fatalf("%s listed, not in the window", m.Sid)
+		}
+	}
+	for _, r := range f.Requests()[n0:] {
+		if r.Method != http.MethodGet {
+			continue
+		}
+		if a, b := r.Form.Get("DateSent>"), r.Form.Get("DateSent<"); a != "2026-11-28" || b != "2026-12-01" {
+			t.Fatalf("DateSent> %q DateSent< %q, want the GMT days 2026-11-28 and 2026-12-01", a, b)
+		}
+	}
+	// Her listing since a time takes days too, and keeps only what was
+	// sent since that time.
+	hers, err := tw.ListMessagesTo(ctx, "sms", herNumber, midnight.Add(-30*time.Second), 100)
+	if err != nil || len(hers) != len(want)+1 {
+		t.Fatalf("ListMessagesTo: %d %v, want the %d since the window's start", len(hers), err, len(want)+1)
 	}
 }

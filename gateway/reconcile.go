@@ -25,7 +25,8 @@ package gateway
 //     second) are settled by send window: candidates in send order, a
 //     window from the first one's send_at to the last one's record time
 //     (plus WindowSlack), one paged listing of every message the provider
-//     sent in it (Twilio's DateSent> and DateSent<, 1,000 a page), matched
+//     sent in it (Twilio's DateSent> and DateSent<, which take whole GMT
+//     days: the client applies the window itself; 1,000 a page), matched
 //     by sid. A few thousand messages cost a few calls instead of one fetch
 //     each. The listing is not filtered by recipient: a burst spans many
 //     recipients, and a filter would mean a call per recipient. What the
@@ -275,8 +276,9 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 // order, WindowBatch at a time, one paged listing for the window they
 // span, matched by sid. A listed message is settled (forward only) and
 // checked like a fetched one. A listing cut by WindowMax before it reached
-// the window's older edge (a busy account, or a provider that filters by
-// whole days) is followed by one listing per recipient for recipients with
+// the window's older edge (a busy account: the provider filters by whole
+// days, so the listing starts at the newest message of the window's last
+// day) is followed by one listing per recipient for recipients with
 // several candidates left. What no listing shows proves nothing (the
 // provider's queue, a cut listing): those rows are returned for the
 // per-message path. It returns how many changed.
@@ -514,41 +516,26 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 }
 
 // resolve records what the provider says about a message: its id and a
-// status at least "sent" (the provider has it), forward only.
+// status at least "sent" (the provider has it), forward only. The
+// provider's answer may be older than the row by now (a callback or the
+// worker's outcome landed while we asked): the row is locked and checked,
+// and the status, its event and the audit event written, in one
+// transaction through the update callbacks use, so nothing can come
+// between the check and the write, and a row that moved past the answer
+// (or holds another provider id) is left as it is.
 func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
 	status := providerStatus
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
 	}
-	changed := false
+	up := statusReq{id: m.ID, up: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
+	changed := 0
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := q.MessageByIDForUpdate(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		if cur.ProviderID.Valid && cur.ProviderID.String != sid || message.Rank(status) <= message.Rank(cur.Status) && cur.ProviderID.Valid {
-			return nil
-		}
-		if message.Rank(status) <= message.Rank(cur.Status) {
-			status = cur.Status // only the provider id is news
-		}
-		var p statusSet
-		p.add(m.ID, status, sid, providerStatus, "")
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
-			return err
-		}
-		changed = true
-		if status == cur.Status {
-			return nil
-		}
-		if err := q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: m.ID, Status: status, At: now, Code: sql.NullString{String: "reconciled", Valid: true}}); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, q, auth.SystemActor("reconcile"), audit.Event{Action: "message." + status, ParticipantCode: sc.participantCode(ctx, q, m.ParticipantID),
-			Details: map[string]any{"message_id": m.ID.String(), "provider_status": providerStatus, "reconciled_from": cur.Status}})
+		var err error
+		changed, err = applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
 		return err
 	})
-	return changed, err
+	return changed > 0, err
 }
 
 // unproven records that the provider could not tell us about a message

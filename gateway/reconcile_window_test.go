@@ -134,7 +134,6 @@ func TestReconcileByRecipient(t *testing.T) {
 	p.stop()
 	tw := mustTwilio(t, p).(*channels.Twilio)
 	p.fake.SetMaxPageSize(5)
-	p.fake.SetDateSentByDay(true)
 	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 1, WindowMin: 2, WindowMax: 10})
 	q := db.New(p.db)
 	ctx := context.Background()

@@ -100,99 +100,108 @@ func (s *Server) applyStatusUpdates(ctx context.Context, batch []statusReq, sys 
 	now := s.now()
 	changed := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		changed = 0
-		// Callbacks without our id (older messages) are found by the
-		// provider's sid, one by one.
-		var ids []uuid.UUID
-		for i := range batch {
-			if batch[i].id == uuid.Nil {
-				m, err := q.MessageByProviderIDForUpdate(ctx, sql.NullString{String: batch[i].up.ProviderID, Valid: true})
-				if errors.Is(err, sql.ErrNoRows) {
-					continue // not ours (or erased): 2xx so the provider stops
-				} else if err != nil {
-					return err
-				}
-				batch[i].id = m.ID
-			}
-			ids = append(ids, batch[i].id)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		rows, err := q.MessagesWithCodeByIDsForUpdate(ctx, db.Array(ids))
-		if err != nil {
-			return err
-		}
-		type state struct {
-			status, providerID, code, providerStatus string
-			participant                              string
-			changed                                  bool
-		}
-		cur := map[uuid.UUID]*state{}
-		for _, r := range rows {
-			cur[r.ID] = &state{status: r.Status, providerID: r.ProviderID.String, participant: r.Code}
-		}
-		var evIDs []uuid.UUID
-		var evStatuses, evCodes, actions, codes []string
-		var details []string
-		for _, r := range batch {
-			st, ok := cur[r.id]
-			if !ok {
-				continue
-			}
-			if st.providerID != "" && st.providerID != r.up.ProviderID {
-				continue // the id and the provider's sid disagree: ignore
-			}
-			// Only forward: delivered never goes back to sent, a duplicate
-			// changes nothing. "queued"/"sending" from the provider carry no
-			// news, and applied to a message marked unknown they would make
-			// it look sendable again: ignored.
-			if message.Rank(r.up.Status) <= message.Rank(st.status) || message.Rank(r.up.Status) <= message.Rank(message.StatusSending) {
-				continue
-			}
-			code, from := "", st.status
-			if r.up.ErrorCode != 0 {
-				code = "provider_" + strconv.Itoa(r.up.ErrorCode)
-			}
-			st.status, st.providerID, st.providerStatus, st.changed = r.up.Status, r.up.ProviderID, r.up.ProviderStatus, true
-			if code != "" {
-				st.code = code
-			}
-			evIDs = append(evIDs, r.id)
-			evStatuses = append(evStatuses, r.up.Status)
-			actions = append(actions, "message."+r.up.Status)
-			codes = append(codes, st.participant)
-			d := map[string]any{"message_id": r.id.String(), "provider_status": r.up.ProviderStatus}
-			if code != "" {
-				d["code"] = code
-			}
-			if source != "" {
-				d["reconciled_from"] = from
-				if code == "" {
-					code = source
-				}
-			}
-			evCodes = append(evCodes, code)
-			j, _ := json.Marshal(d)
-			details = append(details, string(j))
-		}
-		if len(evIDs) == 0 {
-			return nil
-		}
-		var p statusSet
-		for id, st := range cur {
-			if st.changed {
-				p.add(id, st.status, st.providerID, st.providerStatus, st.code)
-			}
-		}
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
-			return err
-		}
-		if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(evCodes), At: now}); err != nil {
-			return err
-		}
-		changed = len(evIDs)
-		return q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: db.Array(actions), ParticipantCodes: db.Array(codes), Details: db.Array(details)})
+		var err error
+		changed, err = applyStatusUpdatesTx(ctx, q, batch, sys, source, now)
+		return err
 	})
 	return changed, err
+}
+
+// applyStatusUpdatesTx is applyStatusUpdates in the caller's transaction
+// q: it locks the messages' rows, decides each move on what they hold then
+// (forward only), and writes the statuses, their events and the audit
+// events there, so no other writer can come between the check and the
+// write. It returns how many changed.
+func applyStatusUpdatesTx(ctx context.Context, q *db.Queries, batch []statusReq, sys *auth.Actor, source string, now time.Time) (int, error) {
+	// Callbacks without our id (older messages) are found by the
+	// provider's sid, one by one.
+	var ids []uuid.UUID
+	for i := range batch {
+		if batch[i].id == uuid.Nil {
+			m, err := q.MessageByProviderIDForUpdate(ctx, sql.NullString{String: batch[i].up.ProviderID, Valid: true})
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // not ours (or erased): 2xx so the provider stops
+			} else if err != nil {
+				return 0, err
+			}
+			batch[i].id = m.ID
+		}
+		ids = append(ids, batch[i].id)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	rows, err := q.MessagesWithCodeByIDsForUpdate(ctx, db.Array(ids))
+	if err != nil {
+		return 0, err
+	}
+	type state struct {
+		status, providerID, code, providerStatus string
+		participant                              string
+		changed                                  bool
+	}
+	cur := map[uuid.UUID]*state{}
+	for _, r := range rows {
+		cur[r.ID] = &state{status: r.Status, providerID: r.ProviderID.String, participant: r.Code}
+	}
+	var evIDs []uuid.UUID
+	var evStatuses, evCodes, actions, codes []string
+	var details []string
+	for _, r := range batch {
+		st, ok := cur[r.id]
+		if !ok {
+			continue
+		}
+		if st.providerID != "" && st.providerID != r.up.ProviderID {
+			continue // the id and the provider's sid disagree: ignore
+		}
+		// Only forward: delivered never goes back to sent, a duplicate
+		// changes nothing. "queued"/"sending" from the provider carry no
+		// news, and applied to a message marked unknown they would make
+		// it look sendable again: ignored.
+		if message.Rank(r.up.Status) <= message.Rank(st.status) || message.Rank(r.up.Status) <= message.Rank(message.StatusSending) {
+			continue
+		}
+		code, from := "", st.status
+		if r.up.ErrorCode != 0 {
+			code = "provider_" + strconv.Itoa(r.up.ErrorCode)
+		}
+		st.status, st.providerID, st.providerStatus, st.changed = r.up.Status, r.up.ProviderID, r.up.ProviderStatus, true
+		if code != "" {
+			st.code = code
+		}
+		evIDs = append(evIDs, r.id)
+		evStatuses = append(evStatuses, r.up.Status)
+		actions = append(actions, "message."+r.up.Status)
+		codes = append(codes, st.participant)
+		d := map[string]any{"message_id": r.id.String(), "provider_status": r.up.ProviderStatus}
+		if code != "" {
+			d["code"] = code
+		}
+		if source != "" {
+			d["reconciled_from"] = from
+			if code == "" {
+				code = source
+			}
+		}
+		evCodes = append(evCodes, code)
+		j, _ := json.Marshal(d)
+		details = append(details, string(j))
+	}
+	if len(evIDs) == 0 {
+		return 0, nil
+	}
+	var p statusSet
+	for id, st := range cur {
+		if st.changed {
+			p.add(id, st.status, st.providerID, st.providerStatus, st.code)
+		}
+	}
+	if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+		return 0, err
+	}
+	if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(evCodes), At: now}); err != nil {
+		return 0, err
+	}
+	return len(evIDs), q.AppendAuditMany(ctx, db.AppendAuditManyParams{ActorName: sys.Name, ActorRole: string(sys.Role), Actions: db.Array(actions), ParticipantCodes: db.Array(codes), Details: db.Array(details)})
 }

@@ -109,7 +109,6 @@ type Fake struct {
 	latency  atomic.Int64 // nanoseconds
 	record   atomic.Bool
 	pageSize atomic.Int32 // largest list page; 0 = Twilio's 1000
-	byDay    atomic.Bool  // DateSent filters by whole days
 
 	failMu   sync.Mutex
 	failNext []Failure // FIFO of pending one-shot failures
@@ -236,11 +235,6 @@ func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
 // PageSize asks (Twilio's cap is 1000), so a test sees paging with a few
 // messages.
 func (f *Fake) SetMaxPageSize(n int) { f.pageSize.Store(int32(n)) }
-
-// SetDateSentByDay makes the listing's DateSent> and DateSent< filter by
-// whole UTC days, ignoring the time, as Twilio documents them
-// (YYYY-MM-DD): a client must not rely on the time being honoured.
-func (f *Fake) SetDateSentByDay(on bool) { f.byDay.Store(on) }
 
 // SetCallbackConcurrency bounds how many automatic callbacks are posted at
 // once (default 64). Call it before traffic starts.
@@ -418,6 +412,19 @@ func (f *Fake) SetStatus(sid, status string) error {
 		return fmt.Errorf("twiliotest: no message %s", sid)
 	}
 	m.setStatus(status, time.Now())
+	return nil
+}
+
+// SetDateSent sets when a stored message left the queue (its date_sent),
+// so a test can place messages on either side of a GMT midnight.
+func (f *Fake) SetDateSent(sid string, at time.Time) error {
+	f.msgMu.Lock()
+	defer f.msgMu.Unlock()
+	m, ok := f.msgs[sid]
+	if !ok {
+		return fmt.Errorf("twiliotest: no message %s", sid)
+	}
+	m.DateSent = at.UTC().Truncate(time.Second)
 	return nil
 }
 
@@ -933,27 +940,35 @@ func (f *Fake) messageJSON(m *Message) messageJSON {
 }
 
 // listMessages answers GET Messages.json like Twilio: the stored messages
-// matching To, From and DateSent> / DateSent< (on date_sent, RFC 3339 or
-// YYYY-MM-DD, inclusive; a message still queued has none and is left out
-// when either is given), newest sent first, in pages of PageSize (default
-// 50, at most 1000). next_page_uri carries the filters, Page and a
-// PageToken naming the last message of the page (PA + its sid), as
-// Twilio's does; twilio-go follows it.
+// matching To, From and DateSent / DateSent> / DateSent< on date_sent. The
+// DateSent filters take a GMT date (YYYY-MM-DD) only, as Twilio documents
+// them, and filter by whole days, inclusive: DateSent>=D is from D's
+// midnight on, DateSent<=D up to D's end; any other form (a timestamp) is
+// refused with 400 and Twilio's error JSON. A message still queued has no
+// date_sent and is left out when any is given. Newest sent first, in pages
+// of PageSize (default 50, at most 1000). next_page_uri carries the
+// filters, Page and a PageToken naming the last message of the page (PA +
+// its sid), as Twilio's does.
 func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	var after, before time.Time
-	for key, t := range map[string]*time.Time{"DateSent>": &after, "DateSent<": &before} {
-		if v := q.Get(key); v != "" {
-			p, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				if p, err = time.Parse(time.DateOnly, v); err == nil && key == "DateSent<" {
-					p = p.Add(24*time.Hour - time.Nanosecond) // the whole day
-				}
-			}
-			if err != nil {
-				writeErr(w, http.StatusBadRequest, 20001, "Invalid "+key)
-				return
-			}
-			*t = p
+	for _, key := range []string{"DateSent", "DateSent>", "DateSent<"} {
+		v := q.Get(key)
+		if v == "" {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, 20001, "Invalid "+key+": expected a GMT date, YYYY-MM-DD")
+			return
+		}
+		end := day.Add(24*time.Hour - time.Nanosecond)
+		switch key {
+		case "DateSent":
+			after, before = latest(after, day), earliest(before, end)
+		case "DateSent>":
+			after = latest(after, day)
+		case "DateSent<":
+			before = earliest(before, end)
 		}
 	}
 	size := 50
@@ -981,14 +996,6 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	if token != "" && !strings.HasPrefix(token, "PA") {
 		writeErr(w, http.StatusBadRequest, 20001, "Invalid PageToken")
 		return
-	}
-	if f.byDay.Load() {
-		if !after.IsZero() {
-			after = after.UTC().Truncate(24 * time.Hour)
-		}
-		if !before.IsZero() {
-			before = before.UTC().Truncate(24 * time.Hour).Add(24*time.Hour - time.Nanosecond)
-		}
 	}
 	to, from := q.Get("To"), q.Get("From")
 	dated := !after.IsZero() || !before.IsZero()
@@ -1036,7 +1043,7 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	var next any
 	if end < len(found) {
 		nq := url.Values{}
-		for _, k := range []string{"To", "From", "DateSent>", "DateSent<"} {
+		for _, k := range []string{"To", "From", "DateSent", "DateSent>", "DateSent<"} {
 			if v := q.Get(k); v != "" {
 				nq.Set(k, v)
 			}
@@ -1051,6 +1058,21 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "page": page, "page_size": size, "uri": uri,
 		"first_page_uri": uri + "?PageSize=" + strconv.Itoa(size) + "&Page=0", "next_page_uri": next,
 		"previous_page_uri": nil, "start": page * size, "end": page*size + len(out) - 1})
+}
+
+// latest and earliest combine bounds where zero means none.
+func latest(a, b time.Time) time.Time {
+	if a.IsZero() || b.After(a) {
+		return b
+	}
+	return a
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // ---- Calls ----

@@ -455,3 +455,69 @@ func TestConcurrentCreates(t *testing.T) {
 		t.Fatalf("Created %d, recorded %d", f.Created(), len(f.Requests()))
 	}
 }
+
+// TestListDateSentByDay: the listing's DateSent filters take a GMT date
+// only, as Twilio documents them; a timestamp is refused with Twilio's
+// error JSON. A date filters by whole days, inclusive at both ends.
+func TestListDateSentByDay(t *testing.T) {
+	f := New(t, token)
+	midnight := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	sent := map[string]time.Time{}
+	for _, at := range []time.Time{midnight.Add(-time.Second), midnight, midnight.Add(24*time.Hour - time.Second), midnight.Add(24 * time.Hour)} {
+		code, m := post(t, f, f.AccountSID(), token, msgsPath(f), url.Values{"To": {"+447700900123"}, "From": {"+15005550006"}, "Body": {"x"}})
+		if code != 201 {
+			t.Fatalf("create: %d %v", code, m)
+		}
+		sid := m["sid"].(string)
+		if err := f.SetStatus(sid, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetDateSent(sid, at); err != nil {
+			t.Fatal(err)
+		}
+		sent[sid] = at
+	}
+	for _, bad := range []url.Values{
+		{"DateSent>": {midnight.Format(time.RFC3339)}},
+		{"DateSent<": {"2026-11-30T12:00:00Z"}},
+		{"DateSent": {"30/11/2026"}},
+	} {
+		code, m := do(t, f, http.MethodGet, f.AccountSID(), token, msgsPath(f), bad)
+		if code != 400 || m["status"] != float64(400) || m["code"] != float64(20001) || m["message"] == "" || m["more_info"] == "" {
+			t.Fatalf("%v: %d %v, want Twilio's 400", bad, code, m)
+		}
+	}
+	list := func(q url.Values) []time.Time {
+		t.Helper()
+		code, m := do(t, f, http.MethodGet, f.AccountSID(), token, msgsPath(f), q)
+		if code != 200 {
+			t.Fatalf("%v: %d %v", q, code, m)
+		}
+		var out []time.Time
+		for _, x := range m["messages"].([]any) {
+			out = append(out, sent[x.(map[string]any)["sid"].(string)])
+		}
+		return out
+	}
+	day := func(at ...time.Time) []time.Time { return at }
+	for _, c := range []struct {
+		q    url.Values
+		want []time.Time
+	}{
+		{url.Values{"DateSent": {"2026-11-30"}}, day(midnight.Add(24*time.Hour-time.Second), midnight)},
+		{url.Values{"DateSent>": {"2026-11-30"}, "DateSent<": {"2026-11-30"}}, day(midnight.Add(24*time.Hour-time.Second), midnight)},
+		{url.Values{"DateSent>": {"2026-12-01"}}, day(midnight.Add(24 * time.Hour))},
+		{url.Values{"DateSent<": {"2026-11-29"}}, day(midnight.Add(-time.Second))},
+		{url.Values{"DateSent>": {"2026-11-29"}, "DateSent<": {"2026-12-01"}}, day(midnight.Add(24*time.Hour), midnight.Add(24*time.Hour-time.Second), midnight, midnight.Add(-time.Second))},
+	} {
+		got := list(c.q)
+		if len(got) != len(c.want) {
+			t.Fatalf("%v: %v, want %v", c.q, got, c.want)
+		}
+		for i := range got {
+			if !got[i].Equal(c.want[i]) {
+				t.Fatalf("%v: %v, want %v (newest sent first)", c.q, got, c.want)
+			}
+		}
+	}
+}
