@@ -32,6 +32,9 @@ type DiscreetConfig struct {
 	// and rules and, on text its authors never saw, still lets through a
 	// share of what a trafficker reading her phone would understand
 	// (docs/benchmarks.md); templates say only what was reviewed.
+	// "vocabulary" sends free text with every word removed that is not
+	// in her language's vocabulary of everyday words (or that the filter
+	// finds), and refuses it when that is most of it.
 	MonitoredFreeText string
 	// UnknownNames (GATEWAY_UNKNOWN_NAMES): "on" or "off"; empty is
 	// templates.DefaultUnknownNames. On, acronyms and capitalised names
@@ -43,15 +46,17 @@ type DiscreetConfig struct {
 
 // Free-text policies for a monitored phone.
 const (
-	FreeTextFilter = "filter"
-	FreeTextRefuse = "refuse"
+	FreeTextFilter     = "filter"
+	FreeTextVocabulary = "vocabulary"
+	FreeTextRefuse     = "refuse"
 )
 
 // FreeTextPolicy is the policy in force: FreeTextRefuse unless the
-// programme chose FreeTextFilter.
+// programme chose FreeTextFilter or FreeTextVocabulary.
 func (c DiscreetConfig) FreeTextPolicy() string {
-	if c.MonitoredFreeText == FreeTextFilter {
-		return FreeTextFilter
+	switch c.MonitoredFreeText {
+	case FreeTextFilter, FreeTextVocabulary:
+		return c.MonitoredFreeText
 	}
 	return FreeTextRefuse
 }
@@ -59,9 +64,9 @@ func (c DiscreetConfig) FreeTextPolicy() string {
 // Validate checks the settings' values.
 func (c DiscreetConfig) Validate() error {
 	switch c.MonitoredFreeText {
-	case "", FreeTextFilter, FreeTextRefuse:
+	case "", FreeTextFilter, FreeTextVocabulary, FreeTextRefuse:
 	default:
-		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use filter or refuse", c.MonitoredFreeText)
+		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use filter, vocabulary or refuse", c.MonitoredFreeText)
 	}
 	switch c.UnknownNames {
 	case "", "on", "off":
@@ -89,7 +94,11 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	f, err := templates.NewFilterFrom(cfg.Filter)
+	fc := cfg.Filter
+	// The vocabulary is built (and checked against the lexicon, failing
+	// on a word the lexicon matches) only for the policy that uses it.
+	fc.Vocabulary = cfg.FreeTextPolicy() == FreeTextVocabulary
+	f, err := templates.NewFilterFrom(fc)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +140,9 @@ func (s *Server) discreetFreeText(text, lang string, confirm []string) (string, 
 			return "", nil, errs.Field("invalid_param", "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
 		}
 	}
-	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.Discreet.unknownNames()}
-	if o.UnknownNames {
+	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.Discreet.unknownNames(),
+		Vocabulary: s.cfg.Discreet.FreeTextPolicy() == FreeTextVocabulary}
+	if o.UnknownNames || o.Vocabulary {
 		o.KnownNames = append(s.knownNames(), confirm...)
 	}
 	stripped, findings := s.filter.StripWith(text, o)
@@ -149,6 +159,10 @@ func (s *Server) discreetFreeText(text, lang string, confirm []string) (string, 
 	if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
 		e := errs.Field("content_not_discreet", "body",
 			"her phone may be monitored and this text is mostly sensitive (%s); write a neutral message or use a template", strings.Join(catList, ", "))
+		if o.Vocabulary {
+			e = errs.Field("content_not_discreet", "body",
+				"her phone may be monitored and most of this text is not in her language's everyday vocabulary or is sensitive (%s); write a plain reminder or use a template", strings.Join(catList, ", "))
+		}
 		e.Details = map[string]any{"reason": "mostly_sensitive", "categories": catList, "redactions": reds}
 		return "", reds, e
 	}

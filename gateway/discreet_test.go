@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"safecontact/gateway/auth"
 	"strings"
 	"testing"
@@ -199,5 +200,45 @@ func TestDiscreetConfigValidate(t *testing.T) {
 	}
 	if _, err := DiscreetCatalog(DiscreetConfig{UnknownNames: "maybe"}); err == nil {
 		t.Fatal("bad unknown-names accepted")
+	}
+}
+
+// Under the vocabulary policy, free text to a monitored phone keeps only
+// her language's everyday words and the registered meeting points: the
+// preview lists the other words as not_in_vocabulary, and a text that is
+// mostly such words is refused with the categories named.
+func TestPreviewVocabularyPolicy(t *testing.T) {
+	e := newEnvWith(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextVocabulary}})
+	code := e.monitoredParticipant("+34 612 004 011")
+	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
+		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
+	}
+	preview := func(body string) resp {
+		return e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+	}
+	plain := "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?"
+	r := preview(plain)
+	if m := r.json(t); r.Status != 200 || len(redactionsOf(t, m)) != 0 || m["text"] != plain {
+		t.Fatalf("plain reminder changed: %d %s", r.Status, r.Body)
+	}
+	r = preview("Hola, el jueves a las 10 quedamos en Metro Sol y vamos juntas al mercadillo solidario, trae el empadronamiento")
+	m := r.json(t)
+	red := redactionsOf(t, m)
+	if r.Status != 200 || red["mercadillo solidario"] != "not_in_vocabulary" || red["empadronamiento"] == "" {
+		t.Fatalf("redactions %d %v", r.Status, red)
+	}
+	if text := m["text"].(string); strings.Contains(text, "mercadillo") || !strings.Contains(text, "jueves a las 10 quedamos en Metro Sol") {
+		t.Fatalf("text %q", text)
+	}
+	r = preview("Kalimera Zoe, ftiaxe kafe gia ti synantisi")
+	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+		t.Fatalf("mostly unknown words: %d %s", r.Status, r.Body)
+	}
+	d := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+	if d["reason"] != "mostly_sensitive" || !strings.Contains(fmt.Sprint(d["categories"]), "not_in_vocabulary") {
+		t.Fatalf("details %v", d)
+	}
+	if strings.Contains(e.logs.String(), "mercadillo") || strings.Contains(e.logs.String(), "Kalimera") {
+		t.Fatal("the body is in the logs")
 	}
 }

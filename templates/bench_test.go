@@ -105,6 +105,18 @@ func BenchmarkScanMonitored(b *testing.B) {
 	benchScan(b, mustFilter(b), mixedText(64<<10), ScanOptions{Lang: "es", UnknownNames: true})
 }
 
+// BenchmarkScanVocabulary: as free text to a monitored phone is scanned
+// under the vocabulary policy: BenchmarkScanMonitored plus a look-up of
+// every word in her language's vocabulary (by stem for the words not
+// listed as written; the stems are cached per filter).
+func BenchmarkScanVocabulary(b *testing.B) {
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchScan(b, f, mixedText(64<<10), ScanOptions{Lang: "es", UnknownNames: true, Vocabulary: true, KnownNames: []string{"Metro Sol"}})
+}
+
 // BenchmarkScanLexiconSize shows the cost per byte does not grow with the
 // number of lexicon terms: a word costs at most one hash probe per byte (tokindex.go),
 // and the stemmer runs only on words that begin with a lexicon stem. The

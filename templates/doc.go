@@ -89,7 +89,9 @@
 //
 // Filter.Scan finds sensitive spans in text of any of the supported
 // languages, by category: organisation, exploitation, legal, health,
-// address, phone, email, url (and unknown_name, below). It returns them
+// address, phone, email, url (and unknown_name, below, and
+// not_in_vocabulary: under ScanOptions.Vocabulary every word outside her
+// language's vocabulary of everyday words, vocabulary.go). It returns them
 // sorted and non-overlapping, with byte offsets into the original text (on
 // rune boundaries) and the matched text. ScanWith and StripWith take what
 // is known about the message (ScanOptions): her language, whether unknown
@@ -97,7 +99,8 @@
 //
 // Every path builds its filter with NewFilterFrom(FilterConfig): the
 // built-in lexicon, a deployment's terms file (stemmed like the built-in
-// terms, in every language) and its stop list.
+// terms, in every language) and its stop list, and for the vocabulary
+// policy the built-in vocabulary and a deployment's own words.
 //
 // How it matches, in one pass:
 //   - The text is normalised (see normalize.go): case folded, diacritics

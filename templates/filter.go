@@ -31,12 +31,16 @@ const (
 	// CategoryUnknownName: for a monitored phone, an acronym or a
 	// capitalised name the filter cannot place (ScanOptions.UnknownNames).
 	CategoryUnknownName Category = "unknown_name"
+	// CategoryNotInVocabulary: under the vocabulary policy, a word that
+	// is not in her language's vocabulary (ScanOptions.Vocabulary,
+	// vocabulary.go).
+	CategoryNotInVocabulary Category = "not_in_vocabulary"
 )
 
 // Categories lists every category, in a fixed order.
 var Categories = []Category{
 	CategoryOrganisation, CategoryExploitation, CategoryLegal, CategoryHealth,
-	CategoryAddress, CategoryPhone, CategoryEmail, CategoryURL, CategoryUnknownName,
+	CategoryAddress, CategoryPhone, CategoryEmail, CategoryURL, CategoryUnknownName, CategoryNotInVocabulary,
 }
 
 const (
@@ -49,6 +53,7 @@ const (
 	catEmail
 	catURL
 	catUnknown
+	catNotInVocab
 )
 
 func categoryIndex(c Category) (uint8, bool) {
@@ -100,6 +105,9 @@ type Filter struct {
 	refused []string
 	nstop   int
 	cache   stemCache
+	// vocab: the vocabulary policy's allow-list (nil: built without
+	// one, and under the policy no word is allowed).
+	vocab *vocabulary
 }
 
 //go:embed lexicon/*.txt lexicon/*.list lexicon/README.md
@@ -122,6 +130,16 @@ type FilterConfig struct {
 	// Terms and Stop add to the files (tests, embedding programs).
 	Terms []Term
 	Stop  []string
+	// Vocabulary: build the vocabulary policy's allow-list (the built-in
+	// vocabulary/LANG.txt plus VocabularyFile and VocabularyWords), and
+	// fail if a word of it is one the lexicon matches on its own.
+	// Implied by a VocabularyFile.
+	Vocabulary bool
+	// VocabularyFile: the deployment's own everyday words, one per line,
+	// of every language (GATEWAY_DISCREET_VOCABULARY_FILE). Set but
+	// unreadable is an error.
+	VocabularyFile  string
+	VocabularyWords []string
 }
 
 // NewFilterFrom builds the filter of a configuration. An empty
@@ -151,10 +169,44 @@ func NewFilterFrom(cfg FilterConfig) (*Filter, error) {
 		}
 		stop = append(stop, ss...)
 	}
+	vocab := cfg.Vocabulary || cfg.VocabularyFile != "" || len(cfg.VocabularyWords) > 0
 	if len(extra) == 0 && len(stop) == 0 {
-		return builtinFilter()
+		if !vocab {
+			return builtinFilter()
+		}
+		if cfg.VocabularyFile == "" && len(cfg.VocabularyWords) == 0 {
+			return builtinVocabFilter()
+		}
 	}
-	return newFilter(extra, stop)
+	f, err := newFilter(extra, stop)
+	if err != nil || !vocab {
+		return f, err
+	}
+	if err := f.withVocabulary(extra, cfg.VocabularyFile, cfg.VocabularyWords); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+var (
+	builtinVocabFiltOnce sync.Once
+	builtinVocabFilt     *Filter
+	builtinVocabFiltErr  error
+)
+
+// builtinVocabFilter is the built-in filter with the built-in vocabulary.
+func builtinVocabFilter() (*Filter, error) {
+	builtinVocabFiltOnce.Do(func() {
+		f, err := newFilter(nil, nil)
+		if err == nil {
+			err = f.withVocabulary(nil, "", nil)
+		}
+		builtinVocabFilt, builtinVocabFiltErr = f, err
+		if err != nil {
+			builtinVocabFilt = nil
+		}
+	})
+	return builtinVocabFilt, builtinVocabFiltErr
 }
 
 // parseStop reads a stop list: one phrase per line, # comments.
@@ -581,6 +633,10 @@ type ScanOptions struct {
 	// KnownNames are never unknown: the registered meeting points and the
 	// names staff confirmed for this message.
 	KnownNames []string
+	// Vocabulary: the vocabulary policy: every word not in her
+	// language's vocabulary, outside the other findings and the known
+	// names, is a finding of CategoryNotInVocabulary (vocabulary.go).
+	Vocabulary bool
 }
 
 func sbEnv() *sb.Env { return sb.NewEnv("") }
@@ -641,6 +697,9 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 		sc.unknownNames()
 	}
 	sc.contextFindings()
+	if o.Vocabulary {
+		sc.notInVocabulary()
+	}
 	out := sc.resolve()
 	sc.f, sc.n, sc.opts = nil, nil, nil
 	scanPool.Put(sc)
@@ -1070,8 +1129,8 @@ func (sc *scanState) dropStopped() {
 			}
 			j++
 		}
-		if c.e <= maxEnd {
-			continue
+		if c.e <= maxEnd && c.cat != catNotInVocab {
+			continue // a stop phrase exempts from the lexicon, not from the vocabulary
 		}
 		if c.te > c.ts && stoppedWithin(st, c.ts, c.te) {
 			continue

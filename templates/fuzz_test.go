@@ -74,9 +74,10 @@ func FuzzFilter(f *testing.F) {
 }
 
 // FuzzStemmedMatcher drives the stemmed, language-scoped matcher with
-// unknown names on, as the gateway does for a monitored phone: no panic,
-// every span inside the text on rune boundaries, and stripping is
-// idempotent (stripping a stripped text changes nothing).
+// unknown names on, as the gateway does for a monitored phone, and under
+// the vocabulary policy (l&16): no panic, every span inside the text on
+// rune boundaries, and stripping is idempotent (stripping a stripped
+// text changes nothing).
 func FuzzStemmedMatcher(f *testing.F) {
 	for _, s := range []string{
 		"los tratantes y las declaraciones", "p.o.l.i.c.e", "p0lice v1ct1m", "poliiiicia", "pоlice", "example dot org",
@@ -88,15 +89,24 @@ func FuzzStemmedMatcher(f *testing.F) {
 	} {
 		for l := byte(0); l < 8; l++ {
 			f.Add(s, l)
+			f.Add(s, l|16)
 		}
 	}
-	filt, err := NewFilter("")
+	for _, s := range []string{
+		"Hola, el jueves a las 10:30 quedamos en Metro Sol y vamos al mercadillo", "10h 18h30 9am 1º 08001 612345678",
+		"See you Thursday at 4pm, then the Kalayaan office", "Metro Sol Metro Sol metro sol", "l'l'l' d'accord jusqu'à",
+	} {
+		for l := byte(16); l < 24; l++ {
+			f.Add(s, l)
+		}
+	}
+	filt, err := NewFilterFrom(FilterConfig{Vocabulary: true})
 	if err != nil {
 		f.Fatal(err)
 	}
 	langs := append([]string{""}, stemLangs...)
 	f.Fuzz(func(t *testing.T, text string, l byte) {
-		o := ScanOptions{Lang: langs[int(l)%len(langs)], UnknownNames: l&8 != 0, KnownNames: []string{"Metro Sol"}}
+		o := ScanOptions{Lang: langs[int(l)%len(langs)], UnknownNames: l&8 != 0, Vocabulary: l&16 != 0, KnownNames: []string{"Metro Sol"}}
 		fs := filt.ScanWith(text, o)
 		bounds := runeBoundaries(text)
 		prev := 0

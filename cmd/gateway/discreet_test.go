@@ -150,3 +150,46 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Under the vocabulary policy, a deployment vocabulary word that the
+// lexicon matches stops serve and sanitize (the error names the file and
+// line, not the word); sanitize shows the not_in_vocabulary findings.
+func TestVocabularyPolicyCommands(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "vocab.txt")
+	os.WriteFile(bad, []byte("# ours\nganchillo\npolicía\n"), 0o600)
+	code, _, stderr := runCmd(t, "serve", "--sink", "--data-dir", dir, "--database-url", "postgres://127.0.0.1:1/x",
+		"--monitored-free-text", "vocabulary", "--discreet-vocabulary-file", bad)
+	if code != 1 || !strings.Contains(stderr, "vocab.txt:3") || strings.Contains(stderr, "policía") {
+		t.Fatalf("serve: exit %d, stderr %q", code, stderr)
+	}
+	stdin = strings.NewReader("hola")
+	defer func() { stdin = os.Stdin }()
+	code, _, stderr = runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "vocabulary", "--discreet-vocabulary-file", bad)
+	if code != 1 || !strings.Contains(stderr, "vocab.txt:3") {
+		t.Fatalf("sanitize: exit %d, stderr %q", code, stderr)
+	}
+	good := filepath.Join(dir, "ok.txt")
+	os.WriteFile(good, []byte("ganchillo\n"), 0o600)
+	in := "Hola, el martes a las 10 hay ganchillo en Metro Sol, luego vamos al mercadillo solidario"
+	stdin = strings.NewReader(in)
+	code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "vocabulary",
+		"--discreet-vocabulary-file", good, "--known-names", "Metro Sol")
+	if code != 0 {
+		t.Fatalf("sanitize: %d %s", code, stderr)
+	}
+	var res struct {
+		Text       string `json:"text"`
+		Redactions []struct {
+			Category string `json:"category"`
+			Match    string `json:"match"`
+		} `json:"redactions"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not JSON: %v %s", err, out)
+	}
+	if len(res.Redactions) != 1 || res.Redactions[0].Category != "not_in_vocabulary" || res.Redactions[0].Match != "mercadillo solidario" ||
+		!strings.Contains(res.Text, "hay ganchillo en Metro Sol") {
+		t.Fatalf("sanitize: %s", out)
+	}
+}

@@ -25,7 +25,9 @@ var stdin io.Reader = os.Stdin
 // filter from the same settings as serve (discreetFlags): under the
 // default policy (GATEWAY_MONITORED_FREE_TEXT=refuse) every free text is
 // refused with free_text_refused, as serve would; --monitored-free-text
-// filter shows what the filter would remove.
+// filter shows what the filter would remove, --monitored-free-text
+// vocabulary what the vocabulary policy would (not_in_vocabulary
+// findings beside the filter's).
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -48,7 +50,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn()}
+	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.FreeTextPolicy() == gateway.FreeTextVocabulary}
 	for _, k := range strings.Split(*known, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			o.KnownNames = append(o.KnownNames, k)

@@ -1,0 +1,194 @@
+package templates
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestVocabularyDisjointFromLexicon: no word of the built-in vocabulary
+// is one the built-in lexicon matches on its own (as written, by prefix
+// or by its stem in the vocabulary's language); the filter refuses to
+// build with one.
+func TestVocabularyDisjointFromLexicon(t *testing.T) {
+	f, err := newFilter(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bad, err := buildVocabulary(f, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bad {
+		t.Errorf("%s:%d %q collides with the lexicon in %s", b.file, b.line, b.word, b.lang)
+	}
+	if _, err := NewFilterFrom(FilterConfig{Vocabulary: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustVocabFilter(t testing.TB) *Filter {
+	t.Helper()
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestVocabularyCollisionFailsClosed: a deployment vocabulary word the
+// lexicon matches (as written or by stem), or a deployment term that
+// makes a built-in vocabulary word one, stops the filter from being
+// built; the error names the file and line, never the word.
+func TestVocabularyCollisionFailsClosed(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for name, c := range map[string]struct {
+		cfg  FilterConfig
+		want string
+	}{
+		"lexicon word":      {FilterConfig{VocabularyFile: write("v1.txt", "# ours\nzumba\npolicía\n")}, "v1.txt:3:"},
+		"inflected by stem": {FilterConfig{VocabularyFile: write("v2.txt", "tratantes\n")}, "v2.txt:1:"},
+		"prefix term":       {FilterConfig{VocabularyFile: write("v3.txt", "psicologia\n")}, "v3.txt:1:"},
+		"term over vocab": {FilterConfig{Vocabulary: true, TermsFile: write("t.txt", "organisation: biblioteca\n")},
+			"vocabulary/"},
+		"two words":  {FilterConfig{VocabularyFile: write("v4.txt", "buenas tardes\n")}, "v4.txt:1: one word per line"},
+		"unreadable": {FilterConfig{VocabularyFile: filepath.Join(dir, "missing.txt")}, "vocabulary file"},
+	} {
+		_, err := NewFilterFrom(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error with %q", name, err, c.want)
+			continue
+		}
+		for _, w := range []string{"policía", "tratantes", "psicologia", "biblioteca"} {
+			if strings.Contains(err.Error(), w) {
+				t.Errorf("%s: the error names the word: %v", name, err)
+			}
+		}
+	}
+	f, err := NewFilterFrom(FilterConfig{VocabularyFile: write("ok.txt", "# our activities\nzumba\nganchillo\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := f.ScanWith("El lunes hay zumba y ganchillo", ScanOptions{Lang: "es", Vocabulary: true}); len(fs) != 0 {
+		t.Errorf("deployment words not allowed: %+v", fs)
+	}
+	if fs := mustVocabFilter(t).ScanWith("El lunes hay zumba", ScanOptions{Lang: "es", Vocabulary: true}); len(fs) != 1 || fs[0].Match != "zumba" {
+		t.Errorf("without the deployment file: %+v", fs)
+	}
+}
+
+// Typical reminders in each language, written for this test: under the
+// vocabulary policy they go out unchanged (meeting points are the
+// registered ones).
+var vocabReminders = map[string][]string{
+	"en": {
+		"Hi! See you on Thursday at 10:30 at Metro Sol, we can get a coffee after.",
+		"Morning, just a reminder: the sewing group is tomorrow at 4pm, bring some fabric if you have any.",
+		"Sorry, I'm running 10 mins late, wait for me inside the station please.",
+		"Happy birthday!! Have a lovely day with your little one xx",
+		"Can we move Monday to Tuesday, same time, same place? Let me know.",
+	},
+	"es": {
+		"Hola! Nos vemos el jueves a las 10:30 en Metro Sol y tomamos un café.",
+		"Buenos días, te recuerdo que mañana a las 17h hay clase de costura, trae tela si tienes.",
+		"Perdona, llego 10 minutos tarde, espérame dentro de la estación.",
+		"Feliz cumple!! Que pases un día precioso con tu peque, besos",
+		"¿Podemos cambiar el lunes al martes, misma hora y mismo sitio? Me dices.",
+	},
+	"it": {
+		"Ciao! Ci vediamo giovedì alle 10:30 a Metro Sol e prendiamo un caffè.",
+		"Buongiorno, ti ricordo che domani alle 17 c'è il corso di cucito, porta la stoffa se ce l'hai.",
+		"Scusa, arrivo con 10 minuti di ritardo, aspettami dentro la stazione.",
+		"Buon compleanno!! Passa una bella giornata con il tuo piccolo, baci",
+		"Possiamo spostare lunedì a martedì, stessa ora e stesso posto? Fammi sapere.",
+	},
+	"pt": {
+		"Olá! Vemo-nos na quinta às 10:30 no Metro Sol e tomamos um café.",
+		"Bom dia, lembra-te que amanhã às 17h há aula de costura, traz tecido se tiveres.",
+		"Desculpa, chego 10 minutos atrasada, espera por mim dentro da estação.",
+		"Parabéns!! Tem um dia muito bonito com o teu pequeno, beijinhos",
+		"Podemos mudar a segunda para terça, mesma hora e mesmo sítio? Diz-me.",
+	},
+	"ca": {
+		"Hola! Ens veiem dijous a les 10:30 a Metro Sol i prenem un cafè.",
+		"Bon dia, et recordo que demà a les 17h hi ha classe de costura, porta roba si en tens.",
+		"Perdona, arribo 10 minuts tard, espera'm dins de l'estació.",
+		"Per molts anys!! Que passis un dia molt bonic amb el teu petit, petons",
+		"Podem canviar dilluns a dimarts, mateixa hora i mateix lloc? Ja em diràs.",
+	},
+	"fr": {
+		"Salut ! On se retrouve jeudi à 10h30 à Metro Sol et on prend un café.",
+		"Bonjour, je te rappelle que demain à 17h il y a l'atelier couture, apporte du tissu si tu en as.",
+		"Désolée, j'arrive avec 10 minutes de retard, attends-moi dans la gare.",
+		"Joyeux anniversaire !! Passe une belle journée avec ton petit, bisous",
+		"On peut changer lundi pour mardi, même heure et même endroit ? Tu me dis.",
+	},
+	"ro": {
+		"Bună! Ne vedem joi la 10:30 la Metro Sol și bem o cafea.",
+		"Bună dimineața, îți amintesc că mâine la ora 17 este cursul de croitorie, adu material dacă ai.",
+		"Scuze, întârzii 10 minute, așteaptă-mă în gară.",
+		"La mulți ani!! Să ai o zi frumoasă cu cel mic, pupici",
+		"Putem muta de luni pe marți, aceeași oră și același loc? Spune-mi.",
+	},
+}
+
+// TestVocabularyPolicy: typical reminders go out unchanged in every
+// shipped language; unknown words are removed (runs of them as one
+// finding), numbers as times pass and phone-length ones do not; a text
+// that is mostly unknown words is one the gateway refuses; a language
+// without a vocabulary allows no word.
+func TestVocabularyPolicy(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, l := range ShippedLanguages {
+		if len(vocabReminders[l]) == 0 {
+			t.Errorf("%s: no reminders", l)
+		}
+		for _, text := range vocabReminders[l] {
+			o := ScanOptions{Lang: l, Vocabulary: true, UnknownNames: DefaultUnknownNames, KnownNames: []string{"Metro Sol"}}
+			if out, fs := f.StripWith(text, o); out != text || len(fs) != 0 {
+				t.Errorf("%s: %q changed to %q (%+v)", l, text, out, fs)
+			}
+		}
+	}
+	o := ScanOptions{Lang: "es", Vocabulary: true}
+	out, fs := f.StripWith("Hola, el jueves a las 10 vamos al mercadillo solidario y luego a casa", o)
+	if out != "Hola, el jueves a las 10 vamos y luego a casa" || len(fs) != 1 || fs[0].Category != CategoryNotInVocabulary || fs[0].Match != "mercadillo solidario" {
+		t.Errorf("unknown words: %q %+v", out, fs)
+	}
+	// The lexicon still runs: its category wins over not_in_vocabulary.
+	if fs := f.ScanWith("mañana a la comisaría", o); len(fs) != 1 || fs[0].Category != CategoryLegal {
+		t.Errorf("lexicon under the policy: %+v", fs)
+	}
+	for _, n := range []string{"10", "2026", "10h", "18h30", "9am", "1º", "3rd"} {
+		if fs := f.ScanWith("el lunes "+n, o); len(fs) != 0 {
+			t.Errorf("number %q: %+v", n, fs)
+		}
+	}
+	if fs := f.ScanWith("el lunes 08001", o); len(fs) != 1 {
+		t.Errorf("a postcode passed: %+v", fs)
+	}
+	// Inflections of a vocabulary word pass by stem.
+	if fs := f.ScanWith("quedamos y esperaremos", o); len(fs) != 0 {
+		t.Errorf("inflections: %+v", fs)
+	}
+	text := "Hola, kalimera synantisi ftiaxe kafe gia ti"
+	if fs := f.ScanWith(text, o); !mostlyRemoved(text, fs) {
+		t.Errorf("mostly unknown words not refused: %+v", fs)
+	}
+	if fs := f.ScanWith("hola el lunes", ScanOptions{Lang: "de", Vocabulary: true}); len(fs) != 1 || fs[0].Match != "hola el lunes" {
+		t.Errorf("a language without a vocabulary allowed words: %+v", fs)
+	}
+	// A filter built without a vocabulary allows no word under the policy.
+	plain := mustFilter(t)
+	if fs := plain.ScanWith("hola", o); len(fs) != 1 || fs[0].Category != CategoryNotInVocabulary {
+		t.Errorf("no vocabulary: %+v", fs)
+	}
+}
