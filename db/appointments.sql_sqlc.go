@@ -381,7 +381,7 @@ func (q *Queries) MeetingPointByName(ctx context.Context, name string) (MeetingP
 }
 
 const moveAppointment = `-- name: MoveAppointment :one
-UPDATE appointments SET starts_at = $2, meeting_point_id = $3, updated_at = $4
+UPDATE appointments SET starts_at = $2, meeting_point_id = $3, updated_at = $4, kind = $5
 WHERE id = $1
 RETURNING id, participant_id, starts_at, meeting_point_id, kind, venue, status, reminders, created_by, created_at, updated_at
 `
@@ -391,6 +391,7 @@ type MoveAppointmentParams struct {
 	StartsAt       time.Time
 	MeetingPointID int64
 	UpdatedAt      time.Time
+	Kind           string
 }
 
 func (q *Queries) MoveAppointment(ctx context.Context, arg MoveAppointmentParams) (Appointment, error) {
@@ -399,6 +400,7 @@ func (q *Queries) MoveAppointment(ctx context.Context, arg MoveAppointmentParams
 		arg.StartsAt,
 		arg.MeetingPointID,
 		arg.UpdatedAt,
+		arg.Kind,
 	)
 	var i Appointment
 	err := row.Scan(

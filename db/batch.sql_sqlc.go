@@ -362,7 +362,7 @@ func (q *Queries) MessagesWithCodeByIDsForUpdate(ctx context.Context, ids string
 }
 
 const participantsByIDs = `-- name: ParticipantsByIDs :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = ANY($1::text::bigint[])
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants WHERE id = ANY($1::text::bigint[])
 `
 
 func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Participant, error) {
@@ -393,6 +393,10 @@ func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Particip
 			&i.CaseworkerID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.IndividualOnly,
+			&i.StrictConfidentiality,
+			&i.RiskEvaluatedAt,
+			&i.RiskEvaluationTracked,
 		); err != nil {
 			return nil, err
 		}
@@ -408,7 +412,7 @@ func (q *Queries) ParticipantsByIDs(ctx context.Context, ids string) ([]Particip
 }
 
 const participantsWithConsentsByCodes = `-- name: ParticipantsWithConsentsByCodes :many
-SELECT p.id, p.code, p.initials, p.language, p.time_zone, p.phone_enc, p.phone_index, p.phone_mask, p.whatsapp_enc, p.whatsapp_index, p.whatsapp_mask, p.monitored, p.safe_windows, p.any_time, p.channel_preference, p.caseworker_id, p.created_at, p.updated_at, p.xmin::text::bigint AS row_version,
+SELECT p.id, p.code, p.initials, p.language, p.time_zone, p.phone_enc, p.phone_index, p.phone_mask, p.whatsapp_enc, p.whatsapp_index, p.whatsapp_mask, p.monitored, p.safe_windows, p.any_time, p.channel_preference, p.caseworker_id, p.created_at, p.updated_at, p.individual_only, p.strict_confidentiality, p.risk_evaluated_at, p.risk_evaluation_tracked, p.xmin::text::bigint AS row_version,
        c.id AS ev_id, c.channel AS ev_channel, c.kind AS ev_kind, c.at AS ev_at, c.actor AS ev_actor,
        c.source AS ev_source, c.evidence AS ev_evidence, c.notice_language AS ev_notice_language,
        c.expires_at AS ev_expires_at, c.reason AS ev_reason, c.allow_voicemail AS ev_allow_voicemail,
@@ -468,6 +472,10 @@ func (q *Queries) ParticipantsWithConsentsByCodes(ctx context.Context, codes str
 			&i.Participant.CaseworkerID,
 			&i.Participant.CreatedAt,
 			&i.Participant.UpdatedAt,
+			&i.Participant.IndividualOnly,
+			&i.Participant.StrictConfidentiality,
+			&i.Participant.RiskEvaluatedAt,
+			&i.Participant.RiskEvaluationTracked,
 			&i.RowVersion,
 			&i.EvID,
 			&i.EvChannel,

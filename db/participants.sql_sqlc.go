@@ -16,29 +16,35 @@ const createParticipant = `-- name: CreateParticipant :one
 INSERT INTO participants (
     code, initials, language, time_zone, phone_enc, phone_index, phone_mask,
     whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows,
-    any_time, channel_preference, caseworker_id
+    any_time, channel_preference, caseworker_id,
+    individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked
 ) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+    $16, $17, $18, $19
 )
-RETURNING id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at
+RETURNING id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked
 `
 
 type CreateParticipantParams struct {
-	Code              string
-	Initials          string
-	Language          string
-	TimeZone          string
-	PhoneEnc          []byte
-	PhoneIndex        []byte
-	PhoneMask         string
-	WhatsappEnc       []byte
-	WhatsappIndex     []byte
-	WhatsappMask      sql.NullString
-	Monitored         bool
-	SafeWindows       []string
-	AnyTime           bool
-	ChannelPreference []string
-	CaseworkerID      sql.NullInt64
+	Code                  string
+	Initials              string
+	Language              string
+	TimeZone              string
+	PhoneEnc              []byte
+	PhoneIndex            []byte
+	PhoneMask             string
+	WhatsappEnc           []byte
+	WhatsappIndex         []byte
+	WhatsappMask          sql.NullString
+	Monitored             bool
+	SafeWindows           []string
+	AnyTime               bool
+	ChannelPreference     []string
+	CaseworkerID          sql.NullInt64
+	IndividualOnly        bool
+	StrictConfidentiality bool
+	RiskEvaluatedAt       sql.NullTime
+	RiskEvaluationTracked bool
 }
 
 func (q *Queries) CreateParticipant(ctx context.Context, arg CreateParticipantParams) (Participant, error) {
@@ -58,6 +64,10 @@ func (q *Queries) CreateParticipant(ctx context.Context, arg CreateParticipantPa
 		arg.AnyTime,
 		pq.Array(arg.ChannelPreference),
 		arg.CaseworkerID,
+		arg.IndividualOnly,
+		arg.StrictConfidentiality,
+		arg.RiskEvaluatedAt,
+		arg.RiskEvaluationTracked,
 	)
 	var i Participant
 	err := row.Scan(
@@ -79,12 +89,16 @@ func (q *Queries) CreateParticipant(ctx context.Context, arg CreateParticipantPa
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
 
 const listParticipants = `-- name: ListParticipants :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants
 WHERE id > $1
 ORDER BY id
 LIMIT $2
@@ -124,6 +138,10 @@ func (q *Queries) ListParticipants(ctx context.Context, arg ListParticipantsPara
 			&i.CaseworkerID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.IndividualOnly,
+			&i.StrictConfidentiality,
+			&i.RiskEvaluatedAt,
+			&i.RiskEvaluationTracked,
 		); err != nil {
 			return nil, err
 		}
@@ -139,7 +157,7 @@ func (q *Queries) ListParticipants(ctx context.Context, arg ListParticipantsPara
 }
 
 const otherParticipantWithNumber = `-- name: OtherParticipantWithNumber :one
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants
 WHERE (phone_index = $1 OR whatsapp_index = $1) AND id <> $2
 LIMIT 1
 `
@@ -172,12 +190,16 @@ func (q *Queries) OtherParticipantWithNumber(ctx context.Context, arg OtherParti
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
 
 const participantByCode = `-- name: ParticipantByCode :one
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE code = $1
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants WHERE code = $1
 `
 
 func (q *Queries) ParticipantByCode(ctx context.Context, code string) (Participant, error) {
@@ -202,12 +224,16 @@ func (q *Queries) ParticipantByCode(ctx context.Context, code string) (Participa
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
 
 const participantByCodeForUpdate = `-- name: ParticipantByCodeForUpdate :one
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE code = $1 FOR UPDATE
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants WHERE code = $1 FOR UPDATE
 `
 
 func (q *Queries) ParticipantByCodeForUpdate(ctx context.Context, code string) (Participant, error) {
@@ -232,12 +258,16 @@ func (q *Queries) ParticipantByCodeForUpdate(ctx context.Context, code string) (
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
 
 const participantByID = `-- name: ParticipantByID :one
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE id = $1
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants WHERE id = $1
 `
 
 func (q *Queries) ParticipantByID(ctx context.Context, id int64) (Participant, error) {
@@ -262,12 +292,16 @@ func (q *Queries) ParticipantByID(ctx context.Context, id int64) (Participant, e
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
 
 const participantByPhoneIndex = `-- name: ParticipantByPhoneIndex :one
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants WHERE phone_index = $1 OR whatsapp_index = $1 LIMIT 1
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants WHERE phone_index = $1 OR whatsapp_index = $1 LIMIT 1
 `
 
 func (q *Queries) ParticipantByPhoneIndex(ctx context.Context, phoneIndex []byte) (Participant, error) {
@@ -292,6 +326,10 @@ func (q *Queries) ParticipantByPhoneIndex(ctx context.Context, phoneIndex []byte
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }
@@ -323,27 +361,33 @@ UPDATE participants SET
     phone_enc = $5, phone_index = $6, phone_mask = $7,
     whatsapp_enc = $8, whatsapp_index = $9, whatsapp_mask = $10,
     monitored = $11, safe_windows = $12, any_time = $13,
-    channel_preference = $14, caseworker_id = $15, updated_at = now()
+    channel_preference = $14, caseworker_id = $15,
+    individual_only = $16, strict_confidentiality = $17,
+    risk_evaluated_at = $18, risk_evaluation_tracked = $19, updated_at = now()
 WHERE id = $1
-RETURNING id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at
+RETURNING id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked
 `
 
 type UpdateParticipantParams struct {
-	ID                int64
-	Initials          string
-	Language          string
-	TimeZone          string
-	PhoneEnc          []byte
-	PhoneIndex        []byte
-	PhoneMask         string
-	WhatsappEnc       []byte
-	WhatsappIndex     []byte
-	WhatsappMask      sql.NullString
-	Monitored         bool
-	SafeWindows       []string
-	AnyTime           bool
-	ChannelPreference []string
-	CaseworkerID      sql.NullInt64
+	ID                    int64
+	Initials              string
+	Language              string
+	TimeZone              string
+	PhoneEnc              []byte
+	PhoneIndex            []byte
+	PhoneMask             string
+	WhatsappEnc           []byte
+	WhatsappIndex         []byte
+	WhatsappMask          sql.NullString
+	Monitored             bool
+	SafeWindows           []string
+	AnyTime               bool
+	ChannelPreference     []string
+	CaseworkerID          sql.NullInt64
+	IndividualOnly        bool
+	StrictConfidentiality bool
+	RiskEvaluatedAt       sql.NullTime
+	RiskEvaluationTracked bool
 }
 
 func (q *Queries) UpdateParticipant(ctx context.Context, arg UpdateParticipantParams) (Participant, error) {
@@ -363,6 +407,10 @@ func (q *Queries) UpdateParticipant(ctx context.Context, arg UpdateParticipantPa
 		arg.AnyTime,
 		pq.Array(arg.ChannelPreference),
 		arg.CaseworkerID,
+		arg.IndividualOnly,
+		arg.StrictConfidentiality,
+		arg.RiskEvaluatedAt,
+		arg.RiskEvaluationTracked,
 	)
 	var i Participant
 	err := row.Scan(
@@ -384,6 +432,10 @@ func (q *Queries) UpdateParticipant(ctx context.Context, arg UpdateParticipantPa
 		&i.CaseworkerID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.IndividualOnly,
+		&i.StrictConfidentiality,
+		&i.RiskEvaluatedAt,
+		&i.RiskEvaluationTracked,
 	)
 	return i, err
 }

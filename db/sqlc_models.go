@@ -285,24 +285,28 @@ type Outbox struct {
 }
 
 type Participant struct {
-	ID                int64
-	Code              string
-	Initials          string
-	Language          string
-	TimeZone          string
-	PhoneEnc          []byte
-	PhoneIndex        []byte
-	PhoneMask         string
-	WhatsappEnc       []byte
-	WhatsappIndex     []byte
-	WhatsappMask      sql.NullString
-	Monitored         bool
-	SafeWindows       []string
-	AnyTime           bool
-	ChannelPreference []string
-	CaseworkerID      sql.NullInt64
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID                    int64
+	Code                  string
+	Initials              string
+	Language              string
+	TimeZone              string
+	PhoneEnc              []byte
+	PhoneIndex            []byte
+	PhoneMask             string
+	WhatsappEnc           []byte
+	WhatsappIndex         []byte
+	WhatsappMask          sql.NullString
+	Monitored             bool
+	SafeWindows           []string
+	AnyTime               bool
+	ChannelPreference     []string
+	CaseworkerID          sql.NullInt64
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+	IndividualOnly        bool
+	StrictConfidentiality bool
+	RiskEvaluatedAt       sql.NullTime
+	RiskEvaluationTracked bool
 }
 
 type Partner struct {

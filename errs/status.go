@@ -25,6 +25,7 @@ var statusOf = map[string]int{
 	"duplicate_user":     http.StatusConflict,
 	"idempotency_reused": http.StatusConflict,
 	"session_spacing":    http.StatusConflict,
+	"individual_only":    http.StatusConflict,
 	// Reminders, check-ins and escalations.
 	"duplicate_meeting_point":   http.StatusConflict,
 	"appointment_canceled":      http.StatusConflict,
@@ -85,6 +86,7 @@ var statusOf = map[string]int{
 	"too_many_attempts":       http.StatusTooManyRequests,
 	"number_checks_exhausted": http.StatusTooManyRequests,
 	"reveals_disabled":        http.StatusForbidden,
+	"strict_confidentiality":  http.StatusForbidden,
 	"token_expired":           http.StatusUnprocessableEntity,
 	"expiry_too_late":         http.StatusUnprocessableEntity,
 	// 403: the contact decision refused (she has not agreed to this).

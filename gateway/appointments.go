@@ -50,10 +50,18 @@ import (
 //     (the old start for a cancellation, the new start for a move): a
 //     message outside her safe hours is never the answer, and a notice
 //     arriving after the fact is useless; staff are told to call instead.
+//
+// A participant who is individual_only (set from a referral's risk
+// pre-evaluation, or by a supervisor) is never in a group session: booking
+// her into one, or changing one of hers to group (or moving a group
+// session of hers booked before the restriction), is refused with 409
+// individual_only. Her individual sessions keep the spacing rule, as
+// every individual session does.
 
 // The error codes this file answers with (statuses: errs/status.go).
 const (
 	CodeAppointmentCanceled = "appointment_canceled"
+	CodeIndividualOnly      = "individual_only"
 	CodeInvalidOption       = "invalid_option"
 	CodeSessionSpacing      = "session_spacing"
 	CodeUnknownMeetingPoint = "unknown_meeting_point"
@@ -87,6 +95,16 @@ type appointmentInput struct {
 type appointmentPatch struct {
 	StartsAt     *time.Time `json:"starts_at"`
 	MeetingPoint *string    `json:"meeting_point"`
+	Kind         *string    `json:"kind"`
+}
+
+// groupRefused refuses a group session for a participant who is
+// individual_only.
+func groupRefused(p db.Participant, kind string) error {
+	if kind == "group" && p.IndividualOnly {
+		return errs.Field(CodeIndividualOnly, "kind", "she takes individual sessions only; book an individual session")
+	}
+	return nil
 }
 
 // reminderOutcome is one reminder or notice as the response shows it.
@@ -489,6 +507,9 @@ func (s *Server) createAppointment(c *gin.Context) {
 			}
 			return err
 		}
+		if err := groupRefused(p, in.Kind); err != nil {
+			return err
+		}
 		mp, err := s.meetingPointNamed(ctx, q, in.MeetingPoint)
 		if err != nil {
 			return err
@@ -560,8 +581,12 @@ func (s *Server) patchAppointment(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	if in.StartsAt == nil && in.MeetingPoint == nil {
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at and/or meeting_point"))
+	if in.StartsAt == nil && in.MeetingPoint == nil && in.Kind == nil {
+		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind"))
+		return
+	}
+	if in.Kind != nil && *in.Kind != "individual" && *in.Kind != "group" {
+		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is individual or group"))
 		return
 	}
 	now := s.now()
@@ -575,7 +600,13 @@ func (s *Server) patchAppointment(c *gin.Context) {
 		if appt.Status != "booked" {
 			return errs.New(CodeAppointmentCanceled, "this appointment was cancelled")
 		}
-		start, mpID := appt.StartsAt.UTC(), appt.MeetingPointID
+		start, mpID, kind := appt.StartsAt.UTC(), appt.MeetingPointID, appt.Kind
+		if in.Kind != nil {
+			kind = *in.Kind
+		}
+		if err := groupRefused(p, kind); err != nil {
+			return err
+		}
 		if in.StartsAt != nil {
 			start = in.StartsAt.UTC()
 			if !start.After(now) {
@@ -591,26 +622,34 @@ func (s *Server) patchAppointment(c *gin.Context) {
 		} else if mp, err = q.MeetingPointByID(ctx, mpID); err != nil {
 			return err
 		}
-		if appt.Kind == "individual" && !start.Equal(appt.StartsAt.UTC()) {
+		if kind == "individual" && (!start.Equal(appt.StartsAt.UTC()) || appt.Kind != kind) {
 			if err := s.spacingConflict(ctx, q, appt.Venue, start, appt.ID); err != nil {
 				return err
 			}
 		}
 		old := appt.StartsAt.UTC()
-		appt, err = q.MoveAppointment(ctx, db.MoveAppointmentParams{ID: appt.ID, StartsAt: start, MeetingPointID: mpID, UpdatedAt: now})
+		oldKind, oldMP := appt.Kind, appt.MeetingPointID
+		appt, err = q.MoveAppointment(ctx, db.MoveAppointmentParams{ID: appt.ID, StartsAt: start, MeetingPointID: mpID, UpdatedAt: now, Kind: kind})
 		if err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionAppointmentMoved, ParticipantCode: p.Code, Details: map[string]any{
-			"appointment_id": appt.ID.String(), "old_starts_at": old, "starts_at": start, "meeting_point_id": mpID}}); err != nil {
+		details := map[string]any{"appointment_id": appt.ID.String(), "old_starts_at": old, "starts_at": start, "meeting_point_id": mpID}
+		if kind != oldKind {
+			details["old_kind"], details["kind"] = oldKind, kind
+		}
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionAppointmentMoved, ParticipantCode: p.Code, Details: details}); err != nil {
 			return err
+		}
+		view = appointmentView{ID: appt.ID.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: appt.Kind, Venue: appt.Venue,
+			Status: appt.Status, Reminders: appt.Reminders, Messages: []reminderOutcome{}}
+		if start.Equal(old) && mpID == oldMP {
+			return nil // only the kind changed: her reminders stand, nothing to tell her
 		}
 		msgs, err := s.cancelPendingReminders(ctx, q, a, p, appt.ID, "appointment_moved", now)
 		if err != nil {
 			return err
 		}
-		view = appointmentView{ID: appt.ID.String(), Participant: p.Code, StartsAt: start, MeetingPoint: mp.Name, Kind: appt.Kind, Venue: appt.Venue,
-			Status: appt.Status, Reminders: appt.Reminders, Messages: append([]reminderOutcome{}, msgs...)}
+		view.Messages = append(view.Messages, msgs...)
 		notice, err := s.sendNotice(ctx, q, a, p, appt, "changed", mp.Name, start, now)
 		if err != nil {
 			return err

@@ -17,6 +17,12 @@ type Config struct {
 	DefaultRegion string
 	// ConsentReviewAge: consent older than this shows consent_review_due.
 	ConsentReviewAge time.Duration
+	// RiskEvaluationMaxAge: a participant whose risk evaluations are
+	// followed shows risk_evaluation_due past this age of her last one,
+	// and a referral's pre-evaluation says one is due past it
+	// (GATEWAY_RISK_EVALUATION_MAX_AGE, default 90 days; it is also
+	// Referrals.RiskEvaluationMaxAge unless that is set).
+	RiskEvaluationMaxAge time.Duration
 	// TrustedProxies: client IPs for the audit come from X-Forwarded-For
 	// only when the peer is one of these.
 	TrustedProxies []string
@@ -104,6 +110,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConsentReviewAge == 0 {
 		c.ConsentReviewAge = 90 * 24 * time.Hour
+	}
+	if c.RiskEvaluationMaxAge <= 0 {
+		c.RiskEvaluationMaxAge = 90 * 24 * time.Hour
+	}
+	if c.Referrals.RiskEvaluationMaxAge <= 0 {
+		c.Referrals.RiskEvaluationMaxAge = c.RiskEvaluationMaxAge
 	}
 	if c.BodyRetention == 0 {
 		c.BodyRetention = 7 * 24 * time.Hour

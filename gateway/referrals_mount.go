@@ -37,9 +37,16 @@ func fromReferralActor(a referrals.Actor) *auth.Actor {
 // createReferred creates the participant an accepted referral makes, in
 // the accepting transaction q. The accepting staff member is her
 // caseworker. Consent is not part of it: staff record hers afterwards.
+// Her restrictions come from the rule table, not from the accepting
+// staff member, so they need no supervisor here (a supervisor may clear
+// them afterwards); her risk evaluations are followed from now on.
 func (s *Server) createReferred(ctx context.Context, q *db.Queries, ra referrals.Actor, np referrals.NewParticipant) (string, error) {
 	in := participant.ParticipantInput{Initials: &np.Initials, Language: &np.Language, TimeZone: &np.TimeZone, Phone: &np.Phone,
-		Monitored: &np.Monitored, SafeWindows: &np.SafeWindows, ChannelPreference: &np.ChannelPreference}
+		Monitored: &np.Monitored, SafeWindows: &np.SafeWindows, ChannelPreference: &np.ChannelPreference,
+		IndividualOnly: &np.IndividualOnly, StrictConfidentiality: &np.StrictConfidentiality, FollowRiskEvaluation: true}
+	if np.RiskEvaluated != "" {
+		in.RiskEvaluatedAt = &np.RiskEvaluated
+	}
 	created, err := s.participants.Create(ctx, q, fromReferralActor(ra), in, np.CaseworkerID, map[string]any{"from_referral": true})
 	if err != nil {
 		return "", err

@@ -126,7 +126,8 @@ func New(d Deps) *Server {
 		SealInterval: d.Config.AuditSealInterval, CheckpointInterval: d.Config.AuditCheckpointInterval, PublicKey: d.Config.AuditPublicKey})
 	s.participants = participant.New(participant.Deps{DB: d.DB, Keys: d.Keys, Now: d.Now, Log: d.Log}, participant.Config{
 		DefaultRegion: d.Config.DefaultRegion, ConsentReviewAge: d.Config.ConsentReviewAge, Supervisors: d.Config.Supervisors,
-		RevealBurst: d.Config.RevealBurst, RevealBurstWindow: d.Config.RevealBurstWindow, RevealDailyBudget: d.Config.RevealDailyBudget,
+		RiskEvaluationMaxAge: d.Config.RiskEvaluationMaxAge,
+		RevealBurst:          d.Config.RevealBurst, RevealBurstWindow: d.Config.RevealBurstWindow, RevealDailyBudget: d.Config.RevealDailyBudget,
 		NumberRefusalBurst: d.Config.NumberRefusalBurst, NumberRefusalDailyBudget: d.Config.NumberRefusalDailyBudget})
 	if d.Catalog == nil {
 		// Open builds it (and refuses a bad configuration); here only the

@@ -34,7 +34,7 @@ RETURNING *;
 SELECT * FROM appointments WHERE id = $1 FOR UPDATE;
 
 -- name: MoveAppointment :one
-UPDATE appointments SET starts_at = $2, meeting_point_id = $3, updated_at = $4
+UPDATE appointments SET starts_at = $2, meeting_point_id = $3, updated_at = $4, kind = $5
 WHERE id = $1
 RETURNING *;
 

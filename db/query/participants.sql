@@ -2,9 +2,11 @@
 INSERT INTO participants (
     code, initials, language, time_zone, phone_enc, phone_index, phone_mask,
     whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows,
-    any_time, channel_preference, caseworker_id
+    any_time, channel_preference, caseworker_id,
+    individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked
 ) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+    $16, $17, $18, $19
 )
 RETURNING *;
 
@@ -38,7 +40,9 @@ UPDATE participants SET
     phone_enc = $5, phone_index = $6, phone_mask = $7,
     whatsapp_enc = $8, whatsapp_index = $9, whatsapp_mask = $10,
     monitored = $11, safe_windows = $12, any_time = $13,
-    channel_preference = $14, caseworker_id = $15, updated_at = now()
+    channel_preference = $14, caseworker_id = $15,
+    individual_only = $16, strict_confidentiality = $17,
+    risk_evaluated_at = $18, risk_evaluation_tracked = $19, updated_at = now()
 WHERE id = $1
 RETURNING *;
 

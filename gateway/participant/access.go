@@ -23,6 +23,15 @@ import (
 // Why a caseworker and not every staff member: a staff token that leaks
 // (or a staff member who turns) otherwise reaches every woman's number,
 // texts and safety plan; with this rule it reaches her own caseload.
+//
+// Two settings of hers narrow it further (set from a referral's risk
+// pre-evaluation, changed by supervisors only: ActRestrict):
+// strict_confidentiality makes her contact log and her phone reveal
+// (strictActs) supervisors only — her own caseworker is refused with
+// CodeStrictConfidentiality, anyone else outside her team with the usual
+// forbidden, so that staff who do not act on her do not learn she is under
+// it. individual_only is not about who acts but what may be booked for
+// her: gateway/appointments.go refuses group sessions for her.
 
 // need is who may do an action on a participant.
 type need int
@@ -35,7 +44,14 @@ const (
 	// her (revoking consent: she may phone anyone at the office to say
 	// stop) are here.
 	anyStaff
+	// supervisors: a supervisor (and so an admin) or the system, whoever
+	// her caseworker is.
+	supervisors
 )
+
+// CodeStrictConfidentiality refuses her caseworker what strict
+// confidentiality keeps for supervisors (status: errs/status.go).
+const CodeStrictConfidentiality = "strict_confidentiality"
 
 // Participant actions, as the refusal names them ("only her caseworker or
 // a supervisor can …").
@@ -55,14 +71,25 @@ const (
 	ActResolve      = "resolve an escalation about her"
 	ActAck          = "acknowledge an escalation about her"
 	ActCallback     = "work a call-back to her"
+	ActContactLog   = "read her contact log"
+	ActRestrict     = "set or clear her individual-only or strict-confidentiality restriction"
+	ActRiskEval     = "record her risk evaluation"
 )
+
+// strictActs are what strict confidentiality keeps for supervisors.
+var strictActs = map[string]bool{ActReveal: true, ActContactLog: true}
 
 // participantActions is the table: every action above, and who may do it.
 var participantActions = map[string]need{
 	ActView: herTeam, ActEdit: herTeam, ActReassign: herTeam, ActChangeNumber: herTeam, ActMonitored: herTeam,
 	ActGrant: herTeam, ActSend: herTeam, ActAppointments: herTeam, ActCheckins: herTeam,
-	ActReveal: herTeam, ActErase: herTeam, ActResolve: herTeam,
+	ActReveal: herTeam, ActErase: herTeam, ActResolve: herTeam, ActRiskEval: herTeam,
 	ActRevoke: anyStaff, ActAck: anyStaff, ActCallback: anyStaff,
+	// Her contact log is the supervisors' view of everything done about
+	// her, whoever she is; the restrictions are a supervisor's decision
+	// both ways (switching one on also takes work away from her
+	// caseworker).
+	ActContactLog: supervisors, ActRestrict: supervisors,
 }
 
 // Authorize is the rule: nil if a may do act on p, else 403 forbidden
@@ -73,10 +100,19 @@ func Authorize(a *auth.Actor, p db.Participant, act string) error {
 		// An action missing from the table is refused: fail closed.
 		return errs.New(errs.CodeForbidden, "this action is not allowed")
 	}
-	if n == anyStaff && a.Role.Includes(auth.RoleStaff) || a.ActsOn(p.CaseworkerID) {
-		return nil
+	if n == supervisors {
+		if a.Oversees() {
+			return nil
+		}
+		return errs.New(errs.CodeForbidden, "only a supervisor can %s", act)
 	}
-	return errs.New(errs.CodeForbidden, "only her caseworker or a supervisor can %s", act)
+	if !(n == anyStaff && a.Role.Includes(auth.RoleStaff) || a.ActsOn(p.CaseworkerID)) {
+		return errs.New(errs.CodeForbidden, "only her caseworker or a supervisor can %s", act)
+	}
+	if strictActs[act] && p.StrictConfidentiality && !a.Oversees() {
+		return errs.New(CodeStrictConfidentiality, "she is under strict confidentiality: only a supervisor can %s", act)
+	}
+	return nil
 }
 
 // For loads a participant by code and authorizes act on her.
@@ -123,6 +159,10 @@ func profileActions(changed []string) []string {
 			acts = append(acts, ActChangeNumber)
 		case "monitored":
 			acts = append(acts, ActMonitored)
+		case "individual_only", "strict_confidentiality":
+			acts = append(acts, ActRestrict)
+		case "risk_evaluated_at":
+			acts = append(acts, ActRiskEval)
 		}
 	}
 	return acts

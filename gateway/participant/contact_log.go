@@ -59,10 +59,12 @@ type timelineDetails struct {
 
 // contactLog is GET /v1/participants/{code}/contact-log: who did what,
 // when, how and under which consent, oldest first; built from her audit
-// events and her messages. Reading it is recorded (audit.read).
+// events and her messages. Reading it is recorded (audit.read). It is
+// mounted for supervisors and asks the access rule too (ActContactLog):
+// strict confidentiality keeps it for supervisors whatever the routes say.
 func (s *Service) contactLog(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.ByCode(ctx, s.q, c.Param("code"), false)
+	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActContactLog)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

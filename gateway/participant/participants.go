@@ -29,6 +29,7 @@ const (
 	CodeNumberChecksExhausted = "number_checks_exhausted"
 	CodeNumberUnavailable     = "number_unavailable"
 	CodeUnknownCaseworker     = "unknown_caseworker"
+	CodeInvalidDate           = "invalid_date"
 )
 
 // The audit actions this file records.
@@ -55,6 +56,16 @@ type ParticipantInput struct {
 	Caseworker        *string   `json:"caseworker"`
 	// Region reads numbers typed without + (ISO 3166 alpha-2, e.g. "IT").
 	Region *string `json:"region"`
+	// IndividualOnly and StrictConfidentiality are her restrictions
+	// (access.go): a supervisor's to set or clear.
+	IndividualOnly        *bool `json:"individual_only"`
+	StrictConfidentiality *bool `json:"strict_confidentiality"`
+	// RiskEvaluatedAt records a risk evaluation: a date (YYYY-MM-DD) or
+	// an RFC 3339 time, not in the future. It cannot be removed.
+	RiskEvaluatedAt *string `json:"risk_evaluated_at"`
+	// FollowRiskEvaluation follows her risk evaluations from creation, even
+	// without a date (an accepted referral); never read from a request.
+	FollowRiskEvaluation bool `json:"-"`
 }
 
 // ParticipantView is what the API shows. There is no name and no full
@@ -73,9 +84,19 @@ type ParticipantView struct {
 	Caseworker        *string  `json:"caseworker"`
 	// ConsentReviewDue: some consent in force is older than the review
 	// age; staff should confirm it with her.
-	ConsentReviewDue bool      `json:"consent_review_due"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	ConsentReviewDue bool `json:"consent_review_due"`
+	// IndividualOnly: never booked into a group session.
+	IndividualOnly bool `json:"individual_only"`
+	// StrictConfidentiality: her contact log and phone reveal are for
+	// supervisors only.
+	StrictConfidentiality bool       `json:"strict_confidentiality"`
+	RiskEvaluatedAt       *time.Time `json:"risk_evaluated_at"`
+	// RiskEvaluationDue: her risk evaluations are followed (she came by
+	// referral, or one was recorded) and there is none, or the last is
+	// older than the configured age.
+	RiskEvaluationDue bool      `json:"risk_evaluation_due"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 func (s *Service) view(ctx context.Context, p db.Participant) (ParticipantView, error) {
@@ -115,7 +136,13 @@ func (s *Service) views(ctx context.Context, ps []db.Participant) ([]Participant
 			Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone,
 			Phone: p.PhoneMask, Monitored: p.Monitored, SafeWindows: p.SafeWindows,
 			AnyTime: p.AnyTime, ChannelPreference: p.ChannelPreference,
-			CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+			IndividualOnly: p.IndividualOnly, StrictConfidentiality: p.StrictConfidentiality,
+			RiskEvaluationDue: RiskEvaluationDue(p, now, s.cfg.RiskEvaluationMaxAge),
+			CreatedAt:         p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+		}
+		if p.RiskEvaluatedAt.Valid {
+			t := p.RiskEvaluatedAt.Time.UTC()
+			v.RiskEvaluatedAt = &t
 		}
 		if p.WhatsappMask.Valid {
 			v.WhatsApp = &p.WhatsappMask.String
@@ -129,6 +156,37 @@ func (s *Service) views(ctx context.Context, ps []db.Participant) ([]Participant
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// RiskEvaluationDue says whether p's risk evaluation is due at now: her
+// evaluations are followed and there is none, or the last is older than
+// maxAge, in whole days (UTC), as referral.PreEvaluate counts them.
+func RiskEvaluationDue(p db.Participant, now time.Time, maxAge time.Duration) bool {
+	if !p.RiskEvaluationTracked {
+		return false
+	}
+	if !p.RiskEvaluatedAt.Valid {
+		return true
+	}
+	day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+	return day(now).Sub(day(p.RiskEvaluatedAt.Time)) > maxAge
+}
+
+// parseEvaluated reads a risk evaluation's time: a date (midnight UTC)
+// or an RFC 3339 time, not in the future (a date may be a day ahead of
+// UTC: it is today somewhere, as referral forms allow).
+func parseEvaluated(raw string, now time.Time) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, raw)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, raw)
+	}
+	if err != nil || t.Year() < 2000 {
+		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at is a date (YYYY-MM-DD) or an RFC 3339 time")
+	}
+	if t.After(now.Add(24 * time.Hour)) {
+		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at cannot be in the future")
+	}
+	return t.UTC(), nil
 }
 
 // sealedNumber is a phone number as stored: ciphertext, blind index, mask.
@@ -265,6 +323,25 @@ func (s *Service) applyInput(ctx context.Context, a *auth.Actor, in ParticipantI
 			p.ChannelPreference, changed = prefs, append(changed, "channel_preference")
 		}
 	}
+	if in.IndividualOnly != nil && *in.IndividualOnly != p.IndividualOnly {
+		p.IndividualOnly, changed = *in.IndividualOnly, append(changed, "individual_only")
+	}
+	if in.StrictConfidentiality != nil && *in.StrictConfidentiality != p.StrictConfidentiality {
+		p.StrictConfidentiality, changed = *in.StrictConfidentiality, append(changed, "strict_confidentiality")
+	}
+	if in.RiskEvaluatedAt != nil {
+		t, err := parseEvaluated(*in.RiskEvaluatedAt, s.now())
+		if err != nil {
+			return nil, err
+		}
+		if !p.RiskEvaluatedAt.Valid || !p.RiskEvaluatedAt.Time.Equal(t) || !p.RiskEvaluationTracked {
+			p.RiskEvaluatedAt, p.RiskEvaluationTracked = sql.NullTime{Time: t, Valid: true}, true
+			changed = append(changed, "risk_evaluated_at")
+		}
+	}
+	if in.FollowRiskEvaluation {
+		p.RiskEvaluationTracked = true
+	}
 	if in.Caseworker != nil {
 		if err := textcheck.Free("caseworker", *in.Caseworker); err != nil {
 			return nil, err
@@ -400,12 +477,22 @@ func (s *Service) createParticipant(c *gin.Context) {
 	if in.Caseworker == nil && actor.UserID != 0 {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
 	}
-	if _, err := s.applyInput(c.Request.Context(), actor, in, &p, true); err != nil {
+	changed, err := s.applyInput(c.Request.Context(), actor, in, &p, true)
+	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
+	// Her restrictions are a supervisor's to set, at creation too.
+	for _, act := range profileActions(changed) {
+		if act == ActRestrict {
+			if err := Authorize(actor, db.Participant{CaseworkerID: p.CaseworkerID}, act); err != nil {
+				httpx.Fail(c, err)
+				return
+			}
+		}
+	}
 	var created db.Participant
-	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err = db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
 		created, err = s.insert(c.Request.Context(), q, actor, p, nil)
 		return err
@@ -446,11 +533,23 @@ func (s *Service) insert(ctx context.Context, q *db.Queries, actor *auth.Actor, 
 		WhatsappEnc: p.WhatsappEnc, WhatsappIndex: p.WhatsappIndex, WhatsappMask: p.WhatsappMask,
 		Monitored: p.Monitored, SafeWindows: p.SafeWindows, AnyTime: p.AnyTime,
 		ChannelPreference: p.ChannelPreference, CaseworkerID: p.CaseworkerID,
+		IndividualOnly: p.IndividualOnly, StrictConfidentiality: p.StrictConfidentiality,
+		RiskEvaluatedAt: p.RiskEvaluatedAt, RiskEvaluationTracked: p.RiskEvaluationTracked,
 	})
 	if err != nil {
 		return created, err
 	}
 	details := map[string]any{"monitored": p.Monitored, "language": p.Language, "has_whatsapp": p.WhatsappEnc != nil, "key_id": keys.KeyID(p.PhoneEnc)}
+	// Her restrictions, when set: settings, never the answers behind them.
+	if p.IndividualOnly {
+		details["individual_only"] = true
+	}
+	if p.StrictConfidentiality {
+		details["strict_confidentiality"] = true
+	}
+	if p.RiskEvaluationTracked {
+		details["risk_evaluation_followed"] = true
+	}
 	for k, v := range extra {
 		details[k] = v
 	}
@@ -530,6 +629,8 @@ func (s *Service) patchParticipant(c *gin.Context) {
 			WhatsappEnc: cur.WhatsappEnc, WhatsappIndex: cur.WhatsappIndex, WhatsappMask: cur.WhatsappMask,
 			Monitored: cur.Monitored, SafeWindows: cur.SafeWindows, AnyTime: cur.AnyTime,
 			ChannelPreference: cur.ChannelPreference, CaseworkerID: cur.CaseworkerID,
+			IndividualOnly: cur.IndividualOnly, StrictConfidentiality: cur.StrictConfidentiality,
+			RiskEvaluatedAt: cur.RiskEvaluatedAt, RiskEvaluationTracked: cur.RiskEvaluationTracked,
 		}
 		changed, err := s.applyInput(c.Request.Context(), actor, in, &p, false)
 		if err != nil {
@@ -550,6 +651,15 @@ func (s *Service) patchParticipant(c *gin.Context) {
 		details := map[string]any{"fields": changed}
 		if in.Monitored != nil {
 			details["monitored"] = p.Monitored
+		}
+		// The restrictions' new values (settings, not her answers); a
+		// recorded risk evaluation is named in fields, its date is not
+		// repeated here.
+		if in.IndividualOnly != nil {
+			details["individual_only"] = p.IndividualOnly
+		}
+		if in.StrictConfidentiality != nil {
+			details["strict_confidentiality"] = p.StrictConfidentiality
 		}
 		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantUpdated, ParticipantCode: cur.Code, Details: details})
 		return err

@@ -23,7 +23,9 @@ import (
 //
 // Her number in clear, for this response only, to her caseworker or a
 // supervisor (access.go), recorded with the reason (phone.revealed; the
-// number never goes into the log). Each staff user has a small daily
+// number never goes into the log). Under strict confidentiality only a
+// supervisor may (403 strict_confidentiality to her caseworker, recorded
+// as a refusal). Each staff user has a small daily
 // budget (RevealDailyBudget over the last 24 hours, default 5; 0: no
 // reveals at all, 403 reveals_disabled): past it the reveal is refused
 // (429 reveal_budget_exhausted) and recorded (phone.reveal_refused). A
@@ -104,10 +106,12 @@ func (s *Service) revealPhone(c *gin.Context) {
 		}
 		if e := Authorize(actor, p, ActReveal); e != nil {
 			refused = errs.As(e)
-			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": "forbidden"}}); err != nil {
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionPhoneRevealRefused, ParticipantCode: p.Code, Details: map[string]any{"code": refused.Code}}); err != nil {
 				return err
 			}
-			if int(n.ForbiddenBurst)+1 == s.cfg.RevealBurst {
+			// Her own caseworker refused for strict confidentiality is not
+			// probing: only refusals outside her team count to the alert.
+			if refused.Code == errs.CodeForbidden && int(n.ForbiddenBurst)+1 == s.cfg.RevealBurst {
 				return s.noticeSupervisors(ctx, q, actor, NoticeRevealForbidden, now)
 			}
 			return nil

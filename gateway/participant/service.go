@@ -32,6 +32,9 @@ type Config struct {
 	DefaultRegion string
 	// ConsentReviewAge: consent older than this shows consent_review_due.
 	ConsentReviewAge time.Duration
+	// RiskEvaluationMaxAge: a followed risk evaluation older than this
+	// shows risk_evaluation_due.
+	RiskEvaluationMaxAge time.Duration
 	// Supervisors names the users staff notices go to (none: every active
 	// supervisor).
 	Supervisors []string

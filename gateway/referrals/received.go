@@ -372,15 +372,18 @@ func (s *Service) Decide(ctx context.Context, a Actor, id int64, d Decision) (De
 
 // participantFrom is the participant a form and its settings make: her
 // first language, zone and windows; monitored when the rules say so; her
-// channels as the preference, WhatsApp left out when the rules refuse it.
-// The channels she agreed to are a preference here, not consent.
+// channels as the preference, WhatsApp left out when the rules refuse it;
+// individual sessions only and strict confidentiality when the rules say
+// so; the form's last risk evaluation. The channels she agreed to are a
+// preference here, not consent.
 func participantFrom(f *referral.Form, st referral.Settings, a Actor) NewParticipant {
 	channels := slices.Clone(f.Channels)
 	if st.WhatsAppRefused {
 		channels = slices.DeleteFunc(channels, func(c string) bool { return c == "whatsapp" })
 	}
 	return NewParticipant{Initials: f.Initials, Language: f.Languages[0], TimeZone: f.TimeZone, Phone: f.Phone,
-		Monitored: st.Monitored, SafeWindows: slices.Clone(f.SafeWindows), ChannelPreference: channels, CaseworkerID: a.UserID}
+		Monitored: st.Monitored, SafeWindows: slices.Clone(f.SafeWindows), ChannelPreference: channels, CaseworkerID: a.UserID,
+		IndividualOnly: st.IndividualOnly, StrictConfidentiality: st.StrictConfidentiality, RiskEvaluated: f.RiskEvaluation.Date}
 }
 
 // Receipt returns a decided received referral's receipt package, the same

@@ -132,6 +132,13 @@ type NewParticipant struct {
 	SafeWindows       []string
 	ChannelPreference []string
 	CaseworkerID      int64 // 0: none
+	// What the pre-evaluation requires of the gateway for her beyond the
+	// profile: no group sessions; her contact log and phone reveal for
+	// supervisors only. Her risk evaluations are followed from now on;
+	// RiskEvaluated is the form's last one (YYYY-MM-DD), "" if none.
+	IndividualOnly        bool
+	StrictConfidentiality bool
+	RiskEvaluated         string
 }
 
 // Deps are what the service needs, and nothing else.
