@@ -446,37 +446,29 @@ func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name stri
 	return mp, err
 }
 
-func (s *Server) createAppointment(c *gin.Context) {
-	ctx := c.Request.Context()
-	var in appointmentInput
-	if !httpx.BindStrict(c, &in, false) {
-		return
-	}
+// bookAppointment books an appointment and schedules its reminders: the
+// API's POST /v1/appointments and the console's booking form.
+func (s *Server) bookAppointment(ctx context.Context, a *auth.Actor, in appointmentInput) (appointmentView, error) {
 	now := s.now()
 	if in.StartsAt == nil {
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required"))
-		return
+		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required")
 	}
 	start := in.StartsAt.UTC()
 	if !start.After(now) {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "starts_at", "starts_at must be in the future"))
-		return
+		return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "starts_at", "starts_at must be in the future")
 	}
 	if in.Kind == "" {
 		in.Kind = "individual"
 	}
 	if in.Kind != "individual" && in.Kind != "group" {
-		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is individual or group"))
-		return
+		return appointmentView{}, errs.Field(CodeInvalidOption, "kind", "kind is individual or group")
 	}
 	in.Venue = strings.TrimSpace(in.Venue)
 	if in.Venue == "" || utf8.RuneCountInString(in.Venue) > 100 {
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "venue", "venue (the programme's room or team label, up to 100 characters) is required"))
-		return
+		return appointmentView{}, errs.Field(errs.CodeMissingField, "venue", "venue (the programme's room or team label, up to 100 characters) is required")
 	}
 	if err := textcheck.Free("venue", in.Venue); err != nil {
-		httpx.Fail(c, err)
-		return
+		return appointmentView{}, err
 	}
 	if in.Reminders == nil {
 		in.Reminders = []string{"24h", "2h"}
@@ -484,20 +476,16 @@ func (s *Server) createAppointment(c *gin.Context) {
 	seen := map[string]bool{}
 	for _, r := range in.Reminders {
 		if _, err := parseLead(r); err != nil {
-			httpx.Fail(c, err)
-			return
+			return appointmentView{}, err
 		}
 		if seen[r] {
-			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder lead is listed twice"))
-			return
+			return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder lead is listed twice")
 		}
 		seen[r] = true
 	}
 	if len(in.Reminders) > 5 {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "reminders", "at most 5 reminders"))
-		return
+		return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "at most 5 reminders")
 	}
-	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		p, err := s.participants.For(ctx, q, a, in.Participant, false, participant.ActAppointments)
@@ -549,11 +537,10 @@ func (s *Server) createAppointment(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		failAppt(c, err)
-		return
+		return appointmentView{}, err
 	}
 	s.kickRelay()
-	c.JSON(http.StatusCreated, view)
+	return view, nil
 }
 
 func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
@@ -575,25 +562,19 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Act
 	return appt, p, participant.Authorize(a, p, participant.ActAppointments)
 }
 
-func (s *Server) patchAppointment(c *gin.Context) {
-	ctx := c.Request.Context()
-	var in appointmentPatch
-	if !httpx.BindStrict(c, &in, false) {
-		return
-	}
+// moveAppointment moves appointment id (a new start, meeting point and/or
+// kind): the API's PATCH /v1/appointments/{id} and the console's move form.
+func (s *Server) moveAppointment(ctx context.Context, a *auth.Actor, id string, in appointmentPatch) (appointmentView, error) {
 	if in.StartsAt == nil && in.MeetingPoint == nil && in.Kind == nil {
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind"))
-		return
+		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind")
 	}
 	if in.Kind != nil && *in.Kind != "individual" && *in.Kind != "group" {
-		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is individual or group"))
-		return
+		return appointmentView{}, errs.Field(CodeInvalidOption, "kind", "kind is individual or group")
 	}
 	now := s.now()
-	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
+		appt, p, err := s.loadAppointment(ctx, q, a, id)
 		if err != nil {
 			return err
 		}
@@ -668,20 +649,19 @@ func (s *Server) patchAppointment(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		failAppt(c, err)
-		return
+		return appointmentView{}, err
 	}
 	s.kickRelay()
-	c.JSON(http.StatusOK, view)
+	return view, nil
 }
 
-func (s *Server) cancelAppointment(c *gin.Context) {
-	ctx := c.Request.Context()
+// cancelBooking cancels appointment id: the API's DELETE
+// /v1/appointments/{id} and the console's cancel button.
+func (s *Server) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
 	now := s.now()
-	a := auth.ActorOf(c)
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		appt, p, err := s.loadAppointment(ctx, q, a, c.Param("id"))
+		appt, p, err := s.loadAppointment(ctx, q, a, id)
 		if err != nil {
 			return err
 		}
@@ -712,11 +692,10 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		failAppt(c, err)
-		return
+		return appointmentView{}, err
 	}
 	s.kickRelay()
-	c.JSON(http.StatusOK, view)
+	return view, nil
 }
 
 func (s *Server) listAppointments(c *gin.Context) {

@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
@@ -82,6 +80,10 @@ type checkinPlanInput struct {
 	OkReply     string          `json:"ok_reply"`
 	HelpReply   string          `json:"help_reply"`
 	DuressWords []string        `json:"duress_words"`
+	// keepDuress (the console's change form, never JSON): with no duress
+	// words given, keep the ones her current plan has, which the console
+	// never sees.
+	keepDuress bool
 }
 
 // checkinReplies is sealed (keys.Contact) in checkin_plans.replies_enc.
@@ -179,12 +181,9 @@ func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, pr
 	return from.Add(24 * time.Hour) // unreachable with a valid plan
 }
 
-func (s *Server) putCheckinPlan(c *gin.Context) {
-	ctx := c.Request.Context()
-	var in checkinPlanInput
-	if !httpx.BindStrict(c, &in, false) {
-		return
-	}
+// setCheckinPlan sets (or replaces) her check-in plan: the API's POST
+// /v1/participants/{code}/checkin-plan and the console's plan form.
+func (s *Server) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in checkinPlanInput) (checkinPlanView, error) {
 	now := s.now()
 	everyDays := 0
 	weekdays := []int32{}
@@ -192,13 +191,11 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	var list []string
 	switch {
 	case len(in.Every) == 0:
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
 	case json.Unmarshal(in.Every, &every) == nil:
 		d, err := time.ParseDuration(every)
 		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
-			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\""))
-			return
+			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\"")
 		}
 		everyDays = int(d / (24 * time.Hour))
 	case json.Unmarshal(in.Every, &list) == nil && len(list) > 0:
@@ -211,8 +208,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 				}
 			}
 			if i < 0 {
-				httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "weekdays are mon, tue, wed, thu, fri, sat, sun"))
-				return
+				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "weekdays are mon, tue, wed, thu, fri, sat, sun")
 			}
 			if !seen[int32(i)] {
 				seen[int32(i)] = true
@@ -220,29 +216,25 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 			}
 		}
 	default:
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])"))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
 	}
 	h, m, ok := parseClockHM(in.At)
 	if !ok {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "at", "at is a local time HH:MM"))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "at", "at is a local time HH:MM")
 	}
 	if in.Channel == "" {
 		in.Channel = "auto"
 	}
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil || ch == consent.Voice {
-		httpx.Fail(c, errs.Field(participant.CodeInvalidChannel, "channel", "a check-in goes by sms, whatsapp or auto"))
-		return
+		return checkinPlanView{}, errs.Field(participant.CodeInvalidChannel, "channel", "a check-in goes by sms, whatsapp or auto")
 	}
 	if in.Grace == "" {
 		in.Grace = "2h"
 	}
 	grace, err := time.ParseDuration(in.Grace)
 	if err != nil || grace < 10*time.Minute || grace > 72*time.Hour {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "grace", "grace is a duration between 10m and 72h, e.g. \"2h\""))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "grace", "grace is a duration between 10m and 72h, e.g. \"2h\"")
 	}
 	// Her words are sealed, never shown in clear, but still plain text only.
 	for _, f := range []struct {
@@ -251,43 +243,42 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	}{{"ok_reply", []string{in.OkReply}}, {"help_reply", []string{in.HelpReply}}, {"duress_words", in.DuressWords}} {
 		for _, x := range f.words {
 			if err := textcheck.Chars(f.field, x); err != nil {
-				httpx.Fail(c, err)
-				return
+				return checkinPlanView{}, err
 			}
 		}
 	}
 	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
 	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
-		httpx.Fail(c, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required"))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required")
 	}
 	for _, w := range in.DuressWords {
 		n := normalizeReply(w)
 		if n == "" || len(w) > 100 {
-			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase"))
-			return
+			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase")
 		}
 		rep.Duress = append(rep.Duress, n)
 	}
 	if len(rep.Duress) > 20 {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "at most 20 duress words"))
-		return
+		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "at most 20 duress words")
 	}
 	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
 	for i := range all {
 		for j := i + 1; j < len(all); j++ {
 			if all[i] == all[j] {
-				httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ"))
-				return
+				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ")
 			}
 		}
 	}
-	a := auth.ActorOf(c)
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participants.For(ctx, q, a, c.Param("code"), true, participant.ActCheckins)
+		p, err := s.participants.For(ctx, q, a, code, true, participant.ActCheckins)
 		if err != nil {
 			return err
+		}
+		if in.keepDuress && len(rep.Duress) == 0 {
+			if rep.Duress, err = s.keptDuressWords(ctx, q, p.ID, rep); err != nil {
+				return err
+			}
 		}
 		prof := participant.ProfileOf(p)
 		if prof.TimeZone == nil {
@@ -329,10 +320,31 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return checkinPlanView{}, err
 	}
-	c.JSON(http.StatusOK, view)
+	return view, nil
+}
+
+// keptDuressWords are the duress words of her current plan (none without
+// one), refused when the new ok or help reply is one of them.
+func (s *Server) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
+	plan, err := q.CheckinPlan(ctx, participantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	old, err := s.openReplies(plan.RepliesEnc)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range old.Duress {
+		if w == rep.Ok || w == rep.Help {
+			return nil, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ")
+		}
+	}
+	return old.Duress, nil
 }
 
 func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanView {
@@ -357,54 +369,52 @@ func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
 	return rep, err
 }
 
-func (s *Server) getCheckinPlan(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
+// checkinView is one recent check-in of her plan.
+type checkinView struct {
+	ID       string     `json:"id"`
+	Slot     time.Time  `json:"slot"`
+	Status   string     `json:"status"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
+// checkinPlanOf is her plan (never the duress words: their count) and her
+// recent check-ins; 404 when she has none.
+func (s *Server) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
+	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return checkinPlanView{}, nil, err
 	}
 	plan, err := s.q.CheckinPlan(ctx, p.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		httpx.Fail(c, httpx.NotFound("check-in plan"))
-		return
+		return checkinPlanView{}, nil, httpx.NotFound("check-in plan")
 	} else if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return checkinPlanView{}, nil, errs.Internal(err)
 	}
 	rep, err := s.openReplies(plan.RepliesEnc)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return checkinPlanView{}, nil, errs.Internal(err)
 	}
 	recent, err := s.q.CheckinsForParticipant(ctx, p.ID)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return checkinPlanView{}, nil, errs.Internal(err)
 	}
-	type ciView struct {
-		ID       string     `json:"id"`
-		Slot     time.Time  `json:"slot"`
-		Status   string     `json:"status"`
-		ClosedAt *time.Time `json:"closed_at,omitempty"`
-	}
-	items := []ciView{}
+	items := []checkinView{}
 	for _, r := range recent {
-		v := ciView{ID: r.ID.String(), Slot: r.Slot.UTC(), Status: r.Status}
+		v := checkinView{ID: r.ID.String(), Slot: r.Slot.UTC(), Status: r.Status}
 		if r.ClosedAt.Valid {
 			t := r.ClosedAt.Time.UTC()
 			v.ClosedAt = &t
 		}
 		items = append(items, v)
 	}
-	c.JSON(http.StatusOK, gin.H{"plan": planView(p.Code, plan, rep), "recent_checkins": items})
+	return planView(p.Code, plan, rep), items, nil
 }
 
-func (s *Server) deleteCheckinPlan(c *gin.Context) {
-	ctx := c.Request.Context()
+// stopCheckinPlan deletes her plan and cancels its open check-ins.
+func (s *Server) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
 	now := s.now()
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participants.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, participant.ActCheckins)
+	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.participants.For(ctx, q, a, code, true, participant.ActCheckins)
 		if err != nil {
 			return err
 		}
@@ -418,14 +428,9 @@ func (s *Server) deleteCheckinPlan(c *gin.Context) {
 		if err := q.CancelOpenCheckins(ctx, db.CancelOpenCheckinsParams{ParticipantID: p.ID, ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, auth.ActorOf(c), audit.Event{Action: ActionCheckinPlanDeleted, ParticipantCode: p.Code})
+		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionCheckinPlanDeleted, ParticipantCode: p.Code})
 		return err
 	})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 // checkinCode is a random 4-digit reply code.

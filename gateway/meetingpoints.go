@@ -1,19 +1,16 @@
 package gateway
 
 import (
+	"context"
 	"database/sql"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
-	"safecontact/gateway/httpx"
 	"safecontact/templates"
 	"safecontact/textcheck"
 )
@@ -83,25 +80,18 @@ func (s *Server) checkMeetingPointName(name string) (string, error) {
 	return name, nil
 }
 
-func (s *Server) createMeetingPoint(c *gin.Context) {
-	ctx := c.Request.Context()
-	var in meetingPointInput
-	// "name" is a place's name here, not a person's.
-	if !httpx.BindStrict(c, &in, true) {
-		return
-	}
+// addMeetingPoint registers a meeting point whose name passes the
+// discreet filter: the API's POST /v1/meeting-points and the console's form.
+func (s *Server) addMeetingPoint(ctx context.Context, a *auth.Actor, in meetingPointInput) (meetingPointView, error) {
 	switch in.Kind {
 	case "metro", "bus", "landmark", "office":
 	default:
-		httpx.Fail(c, errs.Field(CodeInvalidOption, "kind", "kind is metro, bus, landmark or office"))
-		return
+		return meetingPointView{}, errs.Field(CodeInvalidOption, "kind", "kind is metro, bus, landmark or office")
 	}
 	name, err := s.checkMeetingPointName(in.Name)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return meetingPointView{}, err
 	}
-	a := auth.ActorOf(c)
 	var out db.MeetingPoint
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}})
@@ -116,22 +106,21 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return meetingPointView{}, err
 	}
 	s.known.forget()
-	c.JSON(http.StatusCreated, viewMeetingPoint(out))
+	return viewMeetingPoint(out), nil
 }
 
-func (s *Server) listMeetingPoints(c *gin.Context) {
-	rows, err := s.q.ListMeetingPoints(c.Request.Context())
+// meetingPoints is the registry, by name.
+func (s *Server) meetingPoints(ctx context.Context) ([]meetingPointView, error) {
+	rows, err := s.q.ListMeetingPoints(ctx)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return nil, errs.Internal(err)
 	}
 	out := make([]meetingPointView, len(rows))
 	for i, m := range rows {
 		out[i] = viewMeetingPoint(m)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	return out, nil
 }

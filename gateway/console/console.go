@@ -103,6 +103,9 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
+	// Safety serves the appointments, meeting-point and check-in pages
+	// (nil: no such pages).
+	Safety Safety
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -124,6 +127,7 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
+	safety  Safety
 }
 
 type asset struct {
@@ -162,6 +166,7 @@ func New(d Deps) (*Console, error) {
 		auth: d.Auth, cat: d.Catalog, log: d.Log, cfg: d.Config, zone: zone,
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
+		safety:  d.Safety,
 	}
 	if err := c.loadAssets(); err != nil {
 		return nil, err
