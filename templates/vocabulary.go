@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -319,8 +320,12 @@ func (sc *scanState) notInVocabulary() {
 		words, stems = v.words[sc.lang], v.stems[sc.lang]
 	}
 	known := sc.knownSpans()
-	prior := append([]cand(nil), sc.cands...)
-	sort.Slice(prior, func(i, j int) bool { return prior[i].s < prior[j].s })
+	// The other scanners' candidates, by start; the runs found here are
+	// appended after them and never looked at by covered.
+	if !slices.IsSortedFunc(sc.cands, byStart) {
+		slices.SortFunc(sc.cands, byStart)
+	}
+	prior := sc.cands[:len(sc.cands):len(sc.cands)]
 	j, maxEnd := 0, int32(-1)
 	covered := func(s, e int) bool {
 		for j < len(prior) && int(prior[j].s) < e {
