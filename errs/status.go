@@ -124,6 +124,7 @@ var statusOf = map[string]int{
 	"no_inbox_url":                http.StatusConflict,
 	"delivery_failed":             http.StatusBadGateway,
 	"referrals_not_configured":    http.StatusServiceUnavailable,
+	"inbox_rate_limited":          http.StatusTooManyRequests,
 	"form_too_large":              http.StatusRequestEntityTooLarge,
 	"unsupported_schema":          http.StatusUnprocessableEntity,
 	"too_many_values":             http.StatusUnprocessableEntity,

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,9 +27,19 @@ func newReferrals(s *Server, d Deps) *referrals.Service {
 			return err
 		},
 		CreateParticipant: s.createReferred,
+		InboxThrottle:     auth.NewThrottle(inboxRefusalBurst, inboxRefusalRefill),
 		ActorOf:           func(c *gin.Context) referrals.Actor { return ReferralActor(auth.ActorOf(c)) },
 	}, d.Config.Referrals)
 }
+
+// The inbox's throttle: an address may have inboxRefusalBurst packages
+// refused at once, then one more per inboxRefusalRefill; past that it is
+// answered 429 inbox_rate_limited. A partner's gateway is refused rarely
+// (a replay of a delivery whose answer was lost) and retries by itself.
+const (
+	inboxRefusalBurst  = 10
+	inboxRefusalRefill = time.Minute
+)
 
 func fromReferralActor(a referrals.Actor) *auth.Actor {
 	return &auth.Actor{UserID: a.UserID, Name: a.Name, Role: auth.Role(a.Role), RequestID: a.RequestID, IP: a.IP}

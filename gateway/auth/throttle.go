@@ -34,10 +34,12 @@ import (
 //     through more than authMaxKeys keys gets authBurst guesses per key per
 //     cycle, each refused from the index.
 type authThrottle struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]*list.Element // of *authBucket
-	lru *list.List               // front: most recently failed
+	mu     sync.Mutex
+	max    int
+	burst  float64                  // failures a key may spend at once
+	refill time.Duration            // one failure back per refill
+	m      map[string]*list.Element // of *authBucket
+	lru    *list.List               // front: most recently failed
 }
 
 type authBucket struct {
@@ -53,11 +55,15 @@ const (
 )
 
 func newAuthThrottle() *authThrottle {
-	return &authThrottle{max: authMaxKeys, m: map[string]*list.Element{}, lru: list.New()}
+	return newThrottle(authBurst, authRefill)
 }
 
-func refill(b *authBucket, now time.Time) {
-	b.tokens = min(authBurst, b.tokens+now.Sub(b.at).Seconds()/authRefill.Seconds())
+func newThrottle(burst int, refill time.Duration) *authThrottle {
+	return &authThrottle{max: authMaxKeys, burst: float64(burst), refill: refill, m: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (t *authThrottle) refillBucket(b *authBucket, now time.Time) {
+	b.tokens = min(t.burst, b.tokens+now.Sub(b.at).Seconds()/t.refill.Seconds())
 	b.at = now
 }
 
@@ -70,7 +76,7 @@ func (t *authThrottle) tripped(key string, now time.Time) bool {
 		return false
 	}
 	b := e.Value.(*authBucket)
-	refill(b, now)
+	t.refillBucket(b, now)
 	return b.tokens < 1
 }
 
@@ -84,21 +90,57 @@ func (t *authThrottle) failed(key string, now time.Time) time.Duration {
 	if e, ok := t.m[key]; ok {
 		t.lru.MoveToFront(e)
 		b = e.Value.(*authBucket)
-		refill(b, now)
+		t.refillBucket(b, now)
 	} else {
 		if t.lru.Len() >= t.max {
 			old := t.lru.Back()
 			t.lru.Remove(old)
 			delete(t.m, old.Value.(*authBucket).key)
 		}
-		b = &authBucket{key: key, tokens: authBurst, at: now}
+		b = &authBucket{key: key, tokens: t.burst, at: now}
 		t.m[key] = t.lru.PushFront(b)
 	}
 	if b.tokens >= 1 {
 		b.tokens--
 		return 0
 	}
-	return time.Duration((1 - b.tokens) * float64(authRefill))
+	return time.Duration((1 - b.tokens) * float64(t.refill))
+}
+
+// Throttle is the same throttle for another route without user
+// authentication (the referral inbox): per source key (ThrottleKey), only
+// failures spend, burst failures at once and one back per refill,
+// memory bounded as above. What counts as a failure, and what a tripped
+// key is answered, are the route's.
+type Throttle struct{ t *authThrottle }
+
+// NewThrottle makes a Throttle.
+func NewThrottle(burst int, refill time.Duration) *Throttle {
+	return &Throttle{t: newThrottle(burst, refill)}
+}
+
+// Wait is how long the client at ip must wait before a request of its
+// may fail again: 0 while it has failures left.
+func (th *Throttle) Wait(ip string, now time.Time) time.Duration {
+	t := th.t
+	key := throttleKey(ip)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.m[key]
+	if !ok {
+		return 0
+	}
+	b := e.Value.(*authBucket)
+	t.refillBucket(b, now)
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) * float64(t.refill))
+}
+
+// Failed records a failure of the client at ip.
+func (th *Throttle) Failed(ip string, now time.Time) {
+	th.t.failed(throttleKey(ip), now)
 }
 
 // throttleKey is the throttle's key for a client address: the address,

@@ -31,7 +31,11 @@
 //     referral.PublicRefusal (one code, one message) so a stranger learns
 //     nothing of the partner directory; the detailed code is in the audit.
 //     It opens at most Config.InboxConcurrency packages at a time, so a
-//     flood of packages costs bounded CPU.
+//     flood of packages costs bounded CPU; and, with Deps.InboxThrottle,
+//     an address whose packages were refused too often is answered 429
+//     inbox_rate_limited (Retry-After) before its package is read, so a
+//     flood from one place neither opens packages nor fills the audit log.
+//     Only refusals spend: a partner's packages that are taken never do.
 //   - Consent is not carried over. Accepting creates a participant with a
 //     new local code and the settings the rule table derives (monitored
 //     phone, her windows and channel preference); staff must record her
@@ -82,6 +86,7 @@ const (
 	CodeReceiptUnknown   = "receipt_unknown_referral" // a receipt for a referral this gateway did not send to that partner
 	CodeAlreadyDecided   = "referral_already_decided" // a second receipt for a referral
 	CodeInboxBusy        = "unavailable"              // the inbox is opening as many packages as it may
+	CodeInboxLimited     = "inbox_rate_limited"       // too many refused packages from the caller's address: wait
 )
 
 // Audit actions. A decision is ActionDecided followed by the outcome:
@@ -157,6 +162,9 @@ type Deps struct {
 	// CreateParticipant creates her participant with q (the accepting
 	// transaction) and returns her new code. Its errors are shown to staff.
 	CreateParticipant func(ctx context.Context, q *db.Queries, a Actor, p NewParticipant) (string, error)
+	// InboxThrottle limits refused inbox packages per source address
+	// (auth.Throttle); nil: no limit.
+	InboxThrottle InboxThrottle
 
 	// ActorOf is who the request's actor is (the gateway authenticated
 	// it); errors and strict binding are httpx's.
@@ -164,6 +172,16 @@ type Deps struct {
 	// Client delivers to partners' inboxes; nil: a client with
 	// Config.DeliveryTimeout and the dialler described in the file comment.
 	Client *http.Client
+}
+
+// InboxThrottle counts the inbox's refusals by the caller's address (as
+// gin's ClientIP gives it).
+type InboxThrottle interface {
+	// Wait is how long ip must wait before its next package is read; 0:
+	// now.
+	Wait(ip string, now time.Time) time.Duration
+	// Failed records a package from ip refused.
+	Failed(ip string, now time.Time)
 }
 
 // Config tunes the service. Zero values take the defaults.

@@ -216,8 +216,17 @@ func (s *Service) importHTTP(c *gin.Context) {
 // inboxHTTP is POST /v1/referrals/inbox: a partner's gateway delivers a
 // package. No user token: the package's signature authenticates it. Every
 // refusal is the one public answer (referral.PublicRefusal); the audit
-// has the detailed code.
+// has the detailed code. An address with too many refusals is answered
+// 429 inbox_rate_limited before anything is read (Deps.InboxThrottle).
 func (s *Service) inboxHTTP(c *gin.Context) {
+	ip, th := c.ClientIP(), s.d.InboxThrottle
+	if th != nil {
+		if wait := th.Wait(ip, s.d.Now()); wait > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			httpx.Fail(c, errs.New(CodeInboxLimited, "too many packages from this address were refused; try again later"))
+			return
+		}
+	}
 	select {
 	case s.inbox <- struct{}{}:
 		defer func() { <-s.inbox }()
@@ -233,6 +242,9 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 		_, err = s.Import(c.Request.Context(), a, b, ViaInbox)
 	}
 	if err != nil {
+		if code := errs.Code(err); th != nil && code != "internal" && code != CodeInboxBusy {
+			th.Failed(ip, s.d.Now())
+		}
 		httpx.Fail(c, referral.PublicRefusal(err))
 		return
 	}
