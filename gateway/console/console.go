@@ -50,6 +50,7 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/participant"
 )
 
 //go:embed templates/*.html
@@ -103,6 +104,8 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
+	// Participants serves the participant pages (nil: none).
+	Participants *participant.Service
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -124,6 +127,7 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
+	parts   *participant.Service
 }
 
 type asset struct {
@@ -162,6 +166,7 @@ func New(d Deps) (*Console, error) {
 		auth: d.Auth, cat: d.Catalog, log: d.Log, cfg: d.Config, zone: zone,
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
+		parts:   d.Participants,
 	}
 	if err := c.loadAssets(); err != nil {
 		return nil, err
