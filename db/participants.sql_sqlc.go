@@ -355,6 +355,63 @@ func (q *Queries) PhoneIndexTaken(ctx context.Context, arg PhoneIndexTakenParams
 	return exists, err
 }
 
+const searchParticipants = `-- name: SearchParticipants :many
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants
+WHERE id > $1 AND (code = $2::text OR initials = $2::text)
+ORDER BY id
+LIMIT $3
+`
+
+type SearchParticipantsParams struct {
+	AfterID int64
+	Term    string
+	MaxRows int32
+}
+
+// The participants whose code or initials are exactly term (the console's
+// search), keyset pagination by id.
+func (q *Queries) SearchParticipants(ctx context.Context, arg SearchParticipantsParams) ([]Participant, error) {
+	rows, err := q.db.QueryContext(ctx, searchParticipants, arg.AfterID, arg.Term, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Participant{}
+	for rows.Next() {
+		var i Participant
+		if err := rows.Scan(
+			&i.ID,
+			&i.Code,
+			&i.Initials,
+			&i.Language,
+			&i.TimeZone,
+			&i.PhoneEnc,
+			&i.PhoneIndex,
+			&i.PhoneMask,
+			&i.WhatsappEnc,
+			&i.WhatsappIndex,
+			&i.WhatsappMask,
+			&i.Monitored,
+			pq.Array(&i.SafeWindows),
+			&i.AnyTime,
+			pq.Array(&i.ChannelPreference),
+			&i.CaseworkerID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateParticipant = `-- name: UpdateParticipant :one
 UPDATE participants SET
     initials = $2, language = $3, time_zone = $4,

@@ -34,6 +34,14 @@ WHERE id > sqlc.arg(after_id)
 ORDER BY id
 LIMIT sqlc.arg(max_rows);
 
+-- name: SearchParticipants :many
+-- The participants whose code or initials are exactly term (the console's
+-- search), keyset pagination by id.
+SELECT * FROM participants
+WHERE id > sqlc.arg(after_id) AND (code = sqlc.arg(term)::text OR initials = sqlc.arg(term)::text)
+ORDER BY id
+LIMIT sqlc.arg(max_rows);
+
 -- name: UpdateParticipant :one
 UPDATE participants SET
     initials = $2, language = $3, time_zone = $4,

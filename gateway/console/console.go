@@ -50,6 +50,7 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/participant"
 )
 
 //go:embed templates/*.html
@@ -106,6 +107,8 @@ type Deps struct {
 	// Safety serves the appointments, meeting-point and check-in pages
 	// (nil: no such pages).
 	Safety Safety
+	// Participants serves the participant pages (nil: none).
+	Participants *participant.Service
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -128,6 +131,7 @@ type Console struct {
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
 	safety  Safety
+	parts   *participant.Service
 }
 
 type asset struct {
@@ -167,6 +171,7 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 		safety:  d.Safety,
+		parts:   d.Participants,
 	}
 	if err := c.loadAssets(); err != nil {
 		return nil, err

@@ -40,6 +40,9 @@ func (c *Console) routes() {
 	if c.safety != nil {
 		c.safetyRoutes()
 	}
+	if c.parts != nil {
+		c.participantRoutes()
+	}
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)

@@ -202,18 +202,30 @@ func BindReason(c *gin.Context, why string) (string, bool) {
 	if c.Request.ContentLength != 0 && !BindStrict(c, &in, false) {
 		return "", false
 	}
-	reason := strings.TrimSpace(in.Reason)
-	if n := utf8.RuneCountInString(reason); n < 5 || n > 500 {
-		Fail(c, errs.Field(CodeReasonRequired, "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why))
-		return "", false
-	}
-	if err := textcheck.Chars("reason", reason); err != nil {
+	reason, err := CheckReason(in.Reason, why)
+	if err != nil {
 		Fail(c, err)
-		return "", false
-	}
-	if k := textcheck.Find(reason); k != textcheck.None {
-		Fail(c, errs.Field(CodeReasonHasNumber, "reason", "the reason is kept in the audit log in clear: leave out %s (and any phone number, e-mail, link or address); reference the paper form instead", k))
 		return "", false
 	}
 	return reason, true
 }
+
+// CheckReason is BindReason's check of a reason already read (a console
+// form's): trimmed, 5 to 500 characters, no phone number in it.
+func CheckReason(reason, why string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 5 || n > 500 {
+		return "", errs.Field(CodeReasonRequired, "reason", "say why %s (5 to 500 characters); the reason is kept in the audit log", why)
+	}
+	if err := textcheck.Chars("reason", reason); err != nil {
+		return "", err
+	}
+	if k := textcheck.Find(reason); k != textcheck.None {
+		return "", errs.Field(CodeReasonHasNumber, "reason", "the reason is kept in the audit log in clear: leave out %s (and any phone number, e-mail, link or address); reference the paper form instead", k)
+	}
+	return reason, nil
+}
+
+// RealNameField reports whether a request field's name asks for a real
+// name ("name", "surname" …), which the gateway never stores.
+func RealNameField(k string) bool { return realNameFields[strings.ToLower(k)] }

@@ -139,12 +139,29 @@ func summaryOf(v ParticipantView) participantSummary {
 	return participantSummary{Code: v.Code, Initials: v.Initials, Caseworker: v.Caseworker, Access: "limited"}
 }
 
-// viewFor is v as a may see it.
-func viewFor(a *auth.Actor, p db.Participant, v ParticipantView) any {
-	if a.ActsOn(p.CaseworkerID) {
-		return v
+// Visible is a participant as one user may see her: her whole profile
+// for her caseworker and the supervisors; for other staff, Limited, with
+// only her code, initials and caseworker filled in (the rest is zero, so
+// no page or answer can show it by mistake).
+type Visible struct {
+	ParticipantView
+	Limited bool
+}
+
+// API is v as the API answers it.
+func (v Visible) API() any {
+	if v.Limited {
+		return summaryOf(v.ParticipantView)
 	}
-	return summaryOf(v)
+	return v.ParticipantView
+}
+
+// visibleFor is v as a may see it.
+func visibleFor(a *auth.Actor, p db.Participant, v ParticipantView) Visible {
+	if a.ActsOn(p.CaseworkerID) {
+		return Visible{ParticipantView: v}
+	}
+	return Visible{ParticipantView: ParticipantView{Code: v.Code, Initials: v.Initials, Caseworker: v.Caseworker}, Limited: true}
 }
 
 // profileActions are the actions a PATCH of her profile performs, from

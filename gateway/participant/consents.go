@@ -11,6 +11,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
@@ -157,7 +158,8 @@ type GrantInput struct {
 	AcceptWhatsAppRisk bool       `json:"accept_whatsapp_risk"`
 }
 
-type consentEventView struct {
+// ConsentEventView is one event of her consent ledger as the API shows it.
+type ConsentEventView struct {
 	ID                 int64      `json:"id"`
 	Channel            string     `json:"channel"`
 	Kind               string     `json:"kind"`
@@ -172,7 +174,8 @@ type consentEventView struct {
 	AcceptWhatsAppRisk bool       `json:"accept_whatsapp_risk"`
 }
 
-type channelConsentView struct {
+// ChannelConsentView is her consent on one channel now.
+type ChannelConsentView struct {
 	State              consent.State `json:"state"`
 	GrantedAt          *time.Time    `json:"granted_at"`
 	RevokedAt          *time.Time    `json:"revoked_at"`
@@ -183,58 +186,71 @@ type channelConsentView struct {
 	ReviewDue          bool          `json:"consent_review_due"`
 }
 
-func consentViews(hist []consent.Event, folded map[consent.Channel]consent.ChannelConsent) gin.H {
-	chans := map[string]channelConsentView{}
-	review := false
+// ConsentsView is her consent per channel and its history, as GET
+// /v1/participants/{code}/consents shows it.
+type ConsentsView struct {
+	Channels  map[string]ChannelConsentView `json:"channels"`
+	ReviewDue bool                          `json:"consent_review_due"`
+	History   []ConsentEventView            `json:"history"`
+}
+
+func consentViews(hist []consent.Event, folded map[consent.Channel]consent.ChannelConsent) ConsentsView {
+	out := ConsentsView{Channels: map[string]ChannelConsentView{}, History: make([]ConsentEventView, len(hist))}
 	for _, ch := range consent.Channels {
 		c, ok := folded[ch]
 		if !ok {
 			c = consent.ChannelConsent{Channel: ch, State: consent.StateNone}
 		}
-		chans[string(ch)] = channelConsentView{State: c.State, GrantedAt: c.GrantedAt, RevokedAt: c.RevokedAt, ExpiresAt: c.ExpiresAt,
+		out.Channels[string(ch)] = ChannelConsentView{State: c.State, GrantedAt: c.GrantedAt, RevokedAt: c.RevokedAt, ExpiresAt: c.ExpiresAt,
 			AllowVoicemail: c.AllowVoicemail, AcceptWhatsAppRisk: c.AcceptWhatsAppRisk, Version: c.Version, ReviewDue: c.ReviewDue}
-		review = review || c.ReviewDue
+		out.ReviewDue = out.ReviewDue || c.ReviewDue
 	}
-	h := make([]consentEventView, len(hist))
 	for i, e := range hist {
-		h[i] = consentEventView{ID: e.ID, Channel: string(e.Channel), Kind: string(e.Kind), At: e.At, Actor: e.Actor, Source: string(e.Source),
+		out.History[i] = ConsentEventView{ID: e.ID, Channel: string(e.Channel), Kind: string(e.Kind), At: e.At, Actor: e.Actor, Source: string(e.Source),
 			Evidence: e.Evidence, NoticeLanguage: e.NoticeLanguage, ExpiresAt: e.ExpiresAt, Reason: e.Reason,
 			AllowVoicemail: e.AllowVoicemail, AcceptWhatsAppRisk: e.AcceptWhatsAppRisk}
 	}
-	return gin.H{"channels": chans, "consent_review_due": review, "history": h}
+	return out
 }
 
 func (s *Service) grantConsent(c *gin.Context) {
-	ctx := c.Request.Context()
 	var in GrantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	ch, err := consent.ParseChannel(in.Channel, false)
+	out, err := s.Grant(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
+	c.JSON(http.StatusCreated, out)
+}
+
+// Grant records her consent on in.Channel, given to a (her caseworker or a
+// supervisor), with its audit event, and returns her consents after it.
+func (s *Service) Grant(ctx context.Context, a *auth.Actor, code string, in GrantInput) (ConsentsView, error) {
+	ch, err := consent.ParseChannel(in.Channel, false)
+	if err != nil {
+		return ConsentsView{}, err
+	}
 	now := s.now()
-	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: auth.ActorOf(c).Name, Source: consent.SourceStaff,
+	ev := consent.Event{Channel: ch, Kind: consent.KindGranted, At: now, Actor: a.Name, Source: consent.SourceStaff,
 		Evidence: in.Evidence, NoticeLanguage: in.NoticeLanguage, ExpiresAt: in.ExpiresAt,
 		AllowVoicemail: in.AllowVoicemail, AcceptWhatsAppRisk: in.AcceptWhatsAppRisk}
 	if err := consent.ValidateGrant(ev, now); err != nil {
-		httpx.Fail(c, err)
-		return
+		return ConsentsView{}, err
 	}
 	// The ledger is append-only: evidence can never be removed, so it
 	// holds a form reference, never her number, address or a link.
 	if ev.Evidence, err = textcheck.Required("evidence", ev.Evidence, consent.MaxEvidenceLen); err != nil {
-		httpx.Fail(c, err)
-		return
+		return ConsentsView{}, err
 	}
 	if lang, err := consent.ParseLanguage(in.NoticeLanguage); err == nil {
 		ev.NoticeLanguage = lang
 	}
-	var out gin.H
+	var out ConsentsView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, ActGrant)
+		p, err := s.For(ctx, q, a, code, true, ActGrant)
 		if err != nil {
 			return err
 		}
@@ -250,7 +266,7 @@ func (s *Service) grantConsent(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, q, auth.ActorOf(c), audit.Event{Action: ActionConsentGranted, ParticipantCode: p.Code, Details: map[string]any{
+		if _, err := audit.Append(ctx, q, a, audit.Event{Action: ActionConsentGranted, ParticipantCode: p.Code, Details: map[string]any{
 			"channel": ch, "consent_event": row.ID, "expires": ev.ExpiresAt != nil, "allow_voicemail": ev.AllowVoicemail,
 			"accept_whatsapp_risk": ev.AcceptWhatsAppRisk, "notice_language": ev.NoticeLanguage,
 		}}); err != nil {
@@ -260,46 +276,76 @@ func (s *Service) grantConsent(c *gin.Context) {
 		out = consentViews(hist, folded)
 		return err
 	})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, out)
+	return out, err
 }
 
 func (s *Service) revokeConsent(c *gin.Context) {
-	ctx := c.Request.Context()
 	// The reason comes in the body only (query strings end up in proxy
 	// logs) and may not carry a number: it is kept in clear.
-	reason, ok := httpx.BindReason(c, "her consent is revoked")
+	reason, ok := httpx.BindReason(c, RevokeWhy)
 	if !ok {
 		return
 	}
-	ch, err := consent.ParseChannel(c.Param("channel"), false)
+	out, err := s.Revoke(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.Param("channel"), reason)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
+	if out.Consents == nil {
+		c.JSON(http.StatusOK, gin.H{"channel": out.Channel, "state": out.State})
+		return
+	}
+	c.JSON(http.StatusOK, out.Consents)
+}
+
+// RevokeWhy completes "say why …" in a revocation's reason_required.
+const RevokeWhy = "her consent is revoked"
+
+// Revoked is what a revocation answers: her consents for her team; for
+// other staff only the channel's new state.
+type Revoked struct {
+	Channel  consent.Channel
+	State    consent.State
+	Consents *ConsentsView
+}
+
+// Revoke records that she withdrew her consent on channel, with reason
+// (checked as httpx.CheckReason checks it: kept in clear, so no number).
+// Any staff member may: she may phone anyone at the office to say stop.
+func (s *Service) Revoke(ctx context.Context, a *auth.Actor, code, channel, reason string) (Revoked, error) {
+	reason, err := httpx.CheckReason(reason, RevokeWhy)
+	if err != nil {
+		return Revoked{}, err
+	}
+	ch, err := consent.ParseChannel(channel, false)
+	if err != nil {
+		return Revoked{}, err
+	}
 	now := s.now()
-	var out gin.H
+	var out Revoked
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.For(ctx, q, auth.ActorOf(c), c.Param("code"), true, ActRevoke)
+		p, err := s.For(ctx, q, a, code, true, ActRevoke)
 		if err != nil {
 			return err
 		}
-		if err := RevokeConsent(ctx, q, auth.ActorOf(c), p, ch, consent.SourceStaff, reason, now); err != nil {
+		if err := RevokeConsent(ctx, q, a, p, ch, consent.SourceStaff, reason, now); err != nil {
 			return err
 		}
 		hist, folded, err := s.ConsentsOf(ctx, q, p.ID, now)
-		if !auth.ActorOf(c).ActsOn(p.CaseworkerID) {
-			// Anyone at the office may stop contact when she asks; what
-			// she consented to before, with its evidence, is her team's.
-			out = gin.H{"channel": ch, "state": folded[ch].State}
-			return err
+		out = Revoked{Channel: ch, State: folded[ch].State}
+		if a.ActsOn(p.CaseworkerID) {
+			// What she consented to before, with its evidence, is her
+			// team's only.
+			v := consentViews(hist, folded)
+			out.Consents = &v
 		}
-		out = consentViews(hist, folded)
 		return err
 	})
+	return out, err
+}
+
+func (s *Service) getConsents(c *gin.Context) {
+	out, err := s.Consents(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -307,19 +353,17 @@ func (s *Service) revokeConsent(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *Service) getConsents(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActView)
+// Consents is her consent per channel with its history, for her team.
+func (s *Service) Consents(ctx context.Context, a *auth.Actor, code string) (ConsentsView, error) {
+	p, err := s.For(ctx, s.q, a, code, false, ActView)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return ConsentsView{}, err
 	}
 	hist, folded, err := s.ConsentsOf(ctx, s.q, p.ID, s.now())
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return ConsentsView{}, errs.Internal(err)
 	}
-	c.JSON(http.StatusOK, consentViews(hist, folded))
+	return consentViews(hist, folded), nil
 }
 
 // DecisionView is a contact decision as the API shows it.
@@ -348,23 +392,26 @@ func ViewDecision(d consent.Decision) DecisionView {
 }
 
 func (s *Service) contactability(c *gin.Context) {
-	ctx := c.Request.Context()
-	ch, err := consent.ParseChannel(c.DefaultQuery("channel", "auto"), true)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActView)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	d, err := s.Decide(ctx, s.q, p, ch, s.now())
+	d, err := s.Contactability(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.DefaultQuery("channel", "auto"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, ViewDecision(d))
+}
+
+// Contactability is the contact decision for her on channel (or "auto")
+// now, for her team.
+func (s *Service) Contactability(ctx context.Context, a *auth.Actor, code, channel string) (consent.Decision, error) {
+	ch, err := consent.ParseChannel(channel, true)
+	if err != nil {
+		return consent.Decision{}, err
+	}
+	p, err := s.For(ctx, s.q, a, code, false, ActView)
+	if err != nil {
+		return consent.Decision{}, err
+	}
+	return s.Decide(ctx, s.q, p, ch, s.now())
 }
 
 // Steps are the participant capability's scheduler work: consent expiry.

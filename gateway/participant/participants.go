@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -472,46 +473,52 @@ func (s *Service) createParticipant(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := auth.ActorOf(c)
+	v, err := s.Register(c.Request.Context(), auth.ActorOf(c), in)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/participants/"+v.Code)
+	c.JSON(http.StatusCreated, v)
+}
+
+// Register creates a participant from in for a, as POST /v1/participants
+// does: her caseworker is a unless in names one, every field is checked,
+// the number against the register too.
+func (s *Service) Register(ctx context.Context, actor *auth.Actor, in ParticipantInput) (ParticipantView, error) {
 	p := db.UpdateParticipantParams{SafeWindows: []string{}, ChannelPreference: []string{}}
 	if in.Caseworker == nil && actor.UserID != 0 {
 		p.CaseworkerID = sql.NullInt64{Int64: actor.UserID, Valid: true}
 	}
-	changed, err := s.applyInput(c.Request.Context(), actor, in, &p, true)
+	changed, err := s.applyInput(ctx, actor, in, &p, true)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return ParticipantView{}, err
 	}
 	// Her restrictions are a supervisor's to set, at creation too.
 	for _, act := range profileActions(changed) {
 		if act == ActRestrict {
 			if err := Authorize(actor, db.Participant{CaseworkerID: p.CaseworkerID}, act); err != nil {
-				httpx.Fail(c, err)
-				return
+				return ParticipantView{}, err
 			}
 		}
 	}
 	var created db.Participant
-	err = db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		created, err = s.insert(c.Request.Context(), q, actor, p, nil)
+		created, err = s.insert(ctx, q, actor, p, nil)
 		return err
 	})
 	if err != nil {
 		if dup := uniqueViolation(err); dup != nil {
-			httpx.Fail(c, dup)
-			return
+			return ParticipantView{}, dup
 		}
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return ParticipantView{}, errs.Internal(err)
 	}
-	v, err := s.view(c.Request.Context(), created)
+	v, err := s.view(ctx, created)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return ParticipantView{}, errs.Internal(err)
 	}
-	c.Header("Location", "/v1/participants/"+created.Code)
-	c.JSON(http.StatusCreated, v)
+	return v, nil
 }
 
 // insert creates p (validated by applyInput) under a new random code,
@@ -598,17 +605,26 @@ func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpd
 }
 
 func (s *Service) getParticipant(c *gin.Context) {
-	p, err := s.ByCode(c.Request.Context(), s.q, c.Param("code"), false)
+	v, err := s.Get(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	v, err := s.view(c.Request.Context(), p)
+	c.JSON(http.StatusOK, v.API())
+}
+
+// Get is the participant with code as a may see her (access.go): her
+// profile for her team, the limited view for other staff.
+func (s *Service) Get(ctx context.Context, a *auth.Actor, code string) (Visible, error) {
+	p, err := s.ByCode(ctx, s.q, code, false)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return Visible{}, err
 	}
-	c.JSON(http.StatusOK, viewFor(auth.ActorOf(c), p, v))
+	v, err := s.view(ctx, p)
+	if err != nil {
+		return Visible{}, errs.Internal(err)
+	}
+	return visibleFor(a, p, v), nil
 }
 
 func (s *Service) patchParticipant(c *gin.Context) {
@@ -684,21 +700,56 @@ func (s *Service) listParticipants(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rows, err := s.q.ListParticipants(c.Request.Context(), db.ListParticipantsParams{AfterID: after, MaxRows: limit + 1})
+	vs, next, err := s.List(c.Request.Context(), auth.ActorOf(c), ListInput{After: after, Limit: limit})
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
+		httpx.Fail(c, err)
 		return
 	}
-	rows, next := httpx.TrimPage(rows, limit, func(p db.Participant) string { return httpx.EncodeCursor(p.ID) })
-	views, err := s.views(c.Request.Context(), rows)
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	actor := auth.ActorOf(c)
-	items := make([]any, len(views))
-	for i, v := range views {
-		items[i] = viewFor(actor, rows[i], v)
+	items := make([]any, len(vs))
+	for i, v := range vs {
+		items[i] = v.API()
 	}
 	c.JSON(http.StatusOK, httpx.Page[any]{Items: items, NextCursor: next})
+}
+
+// ListInput is a page of the participant list.
+type ListInput struct {
+	After int64 // the id of the last participant seen (httpx.DecodeCursor)
+	Limit int32
+	// Search, if set, keeps the participants whose code or initials it is
+	// ("P-7K3QX", "M.R."): never a number, so it may travel in a URL.
+	Search string
+}
+
+// CodeInvalidSearch: a search that is neither a code nor initials.
+const CodeInvalidSearch = "invalid_search"
+
+// List is a page of participants, each as a may see her, and the cursor
+// of the next page (nil on the last).
+func (s *Service) List(ctx context.Context, a *auth.Actor, in ListInput) ([]Visible, *string, error) {
+	var rows []db.Participant
+	var err error
+	if term := strings.TrimSpace(in.Search); term != "" {
+		if up := strings.ToUpper(term); consent.ValidCode(up) {
+			term = up
+		} else if term, err = consent.ParseInitials(term); err != nil {
+			return nil, nil, errs.Field(CodeInvalidSearch, "q", "search by her participant code (e.g. P-7K3QX) or her initials (e.g. M.R.)")
+		}
+		rows, err = s.q.SearchParticipants(ctx, db.SearchParticipantsParams{AfterID: in.After, Term: term, MaxRows: in.Limit + 1})
+	} else {
+		rows, err = s.q.ListParticipants(ctx, db.ListParticipantsParams{AfterID: in.After, MaxRows: in.Limit + 1})
+	}
+	if err != nil {
+		return nil, nil, errs.Internal(err)
+	}
+	rows, next := httpx.TrimPage(rows, in.Limit, func(p db.Participant) string { return httpx.EncodeCursor(p.ID) })
+	views, err := s.views(ctx, rows)
+	if err != nil {
+		return nil, nil, errs.Internal(err)
+	}
+	out := make([]Visible, len(views))
+	for i, v := range views {
+		out[i] = visibleFor(a, rows[i], v)
+	}
+	return out, next, nil
 }

@@ -82,18 +82,44 @@ func StaffNoticeText(notice string) string {
 }
 
 func (s *Service) revealPhone(c *gin.Context) {
-	ctx := c.Request.Context()
-	reason, ok := httpx.BindReason(c, "you need her number")
+	reason, ok := httpx.BindReason(c, RevealWhy)
 	if !ok {
 		return
 	}
-	actor := auth.ActorOf(c)
+	rv, err := s.RevealPhone(c.Request.Context(), auth.ActorOf(c), c.Param("code"), reason)
+	if err != nil {
+		if httpx.IsErr(err, CodeRevealBudgetExhausted) {
+			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
+		}
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"participant": rv.Code, "phone": rv.Phone, "revealed_at": rv.At,
+		"notice": "shown for this request only and recorded in the audit log with your reason; do not copy it into notes, messages or other systems"})
+}
+
+// RevealWhy completes "say why …" in a reveal's reason_required.
+const RevealWhy = "you need her number"
+
+// Revealed is her number in clear, for one answer only.
+type Revealed struct {
+	Code  string
+	Phone string
+	At    time.Time // UTC
+}
+
+// RevealPhone shows her number to actor, within the reveal rules above, and
+// records it with reason (checked as httpx.CheckReason checks it).
+func (s *Service) RevealPhone(ctx context.Context, actor *auth.Actor, code, reason string) (Revealed, error) {
+	reason, err := httpx.CheckReason(reason, RevealWhy)
+	if err != nil {
+		return Revealed{}, err
+	}
 	now := s.now()
 	var number []byte
-	var code string
 	var refused *errs.Error
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.ByCode(ctx, q, c.Param("code"), false)
+	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		p, err := s.ByCode(ctx, q, code, false)
 		if err != nil {
 			return err
 		}
@@ -158,15 +184,10 @@ func (s *Service) revealPhone(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		if httpx.IsErr(err, CodeRevealBudgetExhausted) {
-			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
-		}
-		httpx.Fail(c, err)
-		return
+		return Revealed{}, err
 	}
 	defer clear(number)
-	c.JSON(http.StatusOK, gin.H{"participant": code, "phone": string(number), "revealed_at": now.UTC(),
-		"notice": "shown for this request only and recorded in the audit log with your reason; do not copy it into notes, messages or other systems"})
+	return Revealed{Code: code, Phone: string(number), At: now.UTC()}, nil
 }
 
 // noticeSupervisors queues a staff notice to every supervisor (in q's

@@ -79,3 +79,7 @@ func (s *Service) Routes(staff, sup *gin.RouterGroup) {
 	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
 	sup.GET("/participants/:code/contact-log", s.contactLog)
 }
+
+// Now is the service's clock (UTC): what its decisions call now, for a
+// page that draws her week around the same instant.
+func (s *Service) Now() time.Time { return s.now() }
