@@ -103,6 +103,8 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
+	// Oversight: the supervisor's and admin's pages (nil: none).
+	Oversight *Oversight
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -124,6 +126,8 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
+	// oversight serves the supervisor's and admin's pages (nil: none).
+	oversight *Oversight
 }
 
 type asset struct {
@@ -163,6 +167,7 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 	}
+	c.oversight = d.Oversight
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}
