@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 const activeAdminsExcept = `-- name: ActiveAdminsExcept :one
@@ -304,6 +305,98 @@ func (q *Queries) RotateUserToken(ctx context.Context, arg RotateUserTokenParams
 		&i.TokenRotatedAt,
 	)
 	return i, err
+}
+
+const setUserRole = `-- name: SetUserRole :one
+UPDATE users SET role = $1
+WHERE name = $2 AND disabled_at IS NULL
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+`
+
+type SetUserRoleParams struct {
+	Role string
+	Name string
+}
+
+func (q *Queries) SetUserRole(ctx context.Context, arg SetUserRoleParams) (User, error) {
+	row := q.db.QueryRowContext(ctx, setUserRole, arg.Role, arg.Name)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Role,
+		&i.TokenHash,
+		&i.PhoneEnc,
+		&i.CreatedAt,
+		&i.DisabledAt,
+		&i.ExpiresAt,
+		&i.TokenRotatedAt,
+	)
+	return i, err
+}
+
+const userAccounts = `-- name: UserAccounts :many
+SELECT u.id, u.name, u.role, u.disabled_at, u.created_at,
+       (a.password_hash IS NOT NULL)::boolean AS has_password,
+       coalesce(a.must_change_password, false)::boolean AS must_change_password,
+       (a.totp_enabled_at IS NOT NULL)::boolean AS totp_enabled,
+       coalesce(greatest(
+           (SELECT max(s.last_seen_at) FROM console_sessions s WHERE s.user_id = u.id),
+           (SELECT max(e.occurred_at) FROM audit_events e
+            WHERE e.actor_id = u.id AND e.action = 'signin.succeeded' AND e.occurred_at >= $1)
+       ), 'epoch'::timestamptz)::timestamptz AS last_active_at
+FROM users u LEFT JOIN console_accounts a ON a.user_id = u.id
+ORDER BY u.name
+`
+
+type UserAccountsRow struct {
+	ID                 int64
+	Name               string
+	Role               string
+	DisabledAt         sql.NullTime
+	CreatedAt          time.Time
+	HasPassword        bool
+	MustChangePassword bool
+	TotpEnabled        bool
+	LastActiveAt       time.Time
+}
+
+// Every user with her console account's state for the admin's list: a
+// password set, one she must change, a second step, and when she was
+// last seen (her live sessions; after they end, her last sign-in within
+// the window since, from the audit log's index audit_events_occurred;
+// the epoch when neither is known).
+func (q *Queries) UserAccounts(ctx context.Context, since time.Time) ([]UserAccountsRow, error) {
+	rows, err := q.db.QueryContext(ctx, userAccounts, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []UserAccountsRow{}
+	for rows.Next() {
+		var i UserAccountsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Role,
+			&i.DisabledAt,
+			&i.CreatedAt,
+			&i.HasPassword,
+			&i.MustChangePassword,
+			&i.TotpEnabled,
+			&i.LastActiveAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const userByID = `-- name: UserByID :one

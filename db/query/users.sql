@@ -78,3 +78,26 @@ SELECT pg_advisory_xact_lock(7262003, sqlc.arg(user_id)::int);
 -- The token hashes of every user not disabled (the authentication
 -- throttle's index; expiry is checked on lookup).
 SELECT token_hash FROM users WHERE disabled_at IS NULL;
+
+-- name: SetUserRole :one
+UPDATE users SET role = sqlc.arg(role)
+WHERE name = sqlc.arg(name) AND disabled_at IS NULL
+RETURNING *;
+
+-- name: UserAccounts :many
+-- Every user with her console account's state for the admin's list: a
+-- password set, one she must change, a second step, and when she was
+-- last seen (her live sessions; after they end, her last sign-in within
+-- the window since, from the audit log's index audit_events_occurred;
+-- the epoch when neither is known).
+SELECT u.id, u.name, u.role, u.disabled_at, u.created_at,
+       (a.password_hash IS NOT NULL)::boolean AS has_password,
+       coalesce(a.must_change_password, false)::boolean AS must_change_password,
+       (a.totp_enabled_at IS NOT NULL)::boolean AS totp_enabled,
+       coalesce(greatest(
+           (SELECT max(s.last_seen_at) FROM console_sessions s WHERE s.user_id = u.id),
+           (SELECT max(e.occurred_at) FROM audit_events e
+            WHERE e.actor_id = u.id AND e.action = 'signin.succeeded' AND e.occurred_at >= sqlc.arg(since))
+       ), 'epoch'::timestamptz)::timestamptz AS last_active_at
+FROM users u LEFT JOIN console_accounts a ON a.user_id = u.id
+ORDER BY u.name;

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth"
@@ -35,79 +34,6 @@ func (s *Service) Routes(sup *gin.RouterGroup) {
 	sup.GET("/audit", s.listAudit)
 	sup.GET("/audit/export", s.exportAudit)
 	sup.GET("/audit/verify", s.verifyAuditHTTP)
-}
-
-// auditFilter is the query of GET /v1/audit and /v1/audit/export.
-type auditFilter struct {
-	participant, actor, action sql.NullString
-	from, to                   sql.NullTime
-}
-
-func parseAuditTime(c *gin.Context, name string) (sql.NullTime, error) {
-	raw := c.Query(name)
-	if raw == "" {
-		return sql.NullTime{}, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, raw); err == nil {
-			return sql.NullTime{Time: t.UTC(), Valid: true}, nil
-		}
-	}
-	return sql.NullTime{}, errs.Field(errs.CodeInvalidParameter, name, "%s is a time in RFC 3339 (2026-06-02T10:00:00Z) or a date (2026-06-02)", name)
-}
-
-func parseAuditFilter(c *gin.Context) (auditFilter, error) {
-	var f auditFilter
-	if p := c.Query("participant"); p != "" {
-		if !consent.ValidCode(p) {
-			return f, errs.Field(errs.CodeInvalidParameter, "participant", "participant is a participant code such as P-7K3QX")
-		}
-		f.participant = sql.NullString{String: p, Valid: true}
-	}
-	if a := c.Query("actor"); a != "" {
-		if len(a) > 100 {
-			return f, errs.Field(errs.CodeInvalidParameter, "actor", "actor is a user name (at most 100 characters)")
-		}
-		f.actor = sql.NullString{String: a, Valid: true}
-	}
-	if a := c.Query("action"); a != "" {
-		if len(a) > 64 {
-			return f, errs.Field(errs.CodeInvalidParameter, "action", "action is an audit action such as message.sent")
-		}
-		f.action = sql.NullString{String: a, Valid: true}
-	}
-	var err error
-	if f.from, err = parseAuditTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.to, err = parseAuditTime(c, "to"); err != nil {
-		return f, err
-	}
-	if f.from.Valid && f.to.Valid && !f.from.Time.Before(f.to.Time) {
-		return f, errs.Field(errs.CodeInvalidParameter, "to", "to must be after from")
-	}
-	return f, nil
-}
-
-// details describes the filter for the audit event of the read.
-func (f auditFilter) details() map[string]any {
-	m := map[string]any{}
-	if f.participant.Valid {
-		m["participant"] = f.participant.String
-	}
-	if f.actor.Valid {
-		m["actor"] = f.actor.String
-	}
-	if f.action.Valid {
-		m["action"] = f.action.String
-	}
-	if f.from.Valid {
-		m["from"] = f.from.Time
-	}
-	if f.to.Valid {
-		m["to"] = f.to.Time
-	}
-	return m
 }
 
 type auditActorView struct {
@@ -163,10 +89,9 @@ func auditNullStr(v sql.NullString) *string {
 }
 
 // listAudit is GET /v1/audit: newest first, filters participant, actor,
-// action, from, to; cursor pagination by id.
+// action, from, to; cursor pagination by id (Service.List).
 func (s *Service) listAudit(c *gin.Context) {
-	ctx := c.Request.Context()
-	f, err := parseAuditFilter(c)
+	f, err := ParseFilter(c.Query)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -175,27 +100,15 @@ func (s *Service) listAudit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rows, err := s.q.ListAudit(ctx, db.ListAuditParams{Participant: f.participant, Actor: f.actor, Action: f.action,
-		FromTime: f.from, ToTime: f.to, BeforeID: sql.NullInt64{Int64: before, Valid: before != 0}, MaxRows: limit + 1})
+	page, err := s.List(c.Request.Context(), auth.ActorOf(c), f, before, limit)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
+		httpx.Fail(c, err)
 		return
 	}
-	rows, next := httpx.TrimPage(rows, limit, func(r db.ListAuditRow) string { return httpx.EncodeCursor(r.ID) })
-	out := httpx.Page[AuditEventView]{Items: make([]AuditEventView, 0, len(rows)), NextCursor: next}
-	for _, r := range rows {
-		out.Items = append(out.Items, AuditEventView{ID: r.ID, Seq: auditNullInt(r.Seq), OccurredAt: r.OccurredAt.UTC(),
-			Actor: auditActorView{ID: auditNullInt(r.ActorID), Name: r.ActorName, Role: r.ActorRole}, Action: r.Action,
-			Participant: auditNullStr(r.ParticipantCode), RequestID: r.RequestID, IP: auditDisplayIP(r.ActorIp),
-			Details: auditRawDetails(r.Details), HasSealedContent: r.HasSealedContent})
-	}
-	d := map[string]any{"view": "audit", "filters": f.details(), "returned": len(out.Items)}
-	if c.Query("cursor") != "" {
-		d["page_after"] = true
-	}
-	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionRead, ParticipantCode: f.participant.String, Details: d}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+	out := httpx.Page[AuditEventView]{Items: page.Items}
+	if page.More {
+		next := httpx.EncodeCursor(page.Items[len(page.Items)-1].ID)
+		out.NextCursor = &next
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, out)
@@ -313,76 +226,30 @@ func (e *ExportRecord) csvRow() []string {
 }
 
 // exportAudit is GET /v1/audit/export?format=csv|jsonl (and the filters of
-// GET /v1/audit). It streams one consistent snapshot: sealed events in
-// chain order, then those not sealed yet. The export is recorded
-// (audit.exported) before the first byte goes out.
+// GET /v1/audit): Service.Export, with the file's headers set before the
+// first byte.
 func (s *Service) exportAudit(c *gin.Context) {
 	ctx := c.Request.Context()
-	format := c.DefaultQuery("format", "jsonl")
-	if format != "jsonl" && format != "csv" {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "format", "format is csv or jsonl"))
-		return
-	}
-	f, err := parseAuditFilter(c)
+	f, err := ParseFilter(c.Query)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	now := s.now()
-	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionExported, ParticipantCode: f.participant.String,
-		Details: map[string]any{"format": format, "filters": f.details()}}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	defer tx.Rollback()
 	// A long export outlives the server's write timeout.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
-	name := "audit-" + now.UTC().Format("20060102T150405Z") + "." + format
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	if format == "csv" {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-	} else {
-		c.Header("Content-Type", "application/x-ndjson")
-	}
-	c.Status(http.StatusOK)
-	var cw *csv.Writer
-	if format == "csv" {
-		cw = csv.NewWriter(c.Writer)
-		cw.Write(CSVHeader)
-	}
-	write := func(rows []auditExportRow) error {
-		var buf []byte
-		for i := range rows {
-			e := exportRecordOf(&rows[i])
-			if cw != nil {
-				if err := cw.Write(e.csvRow()); err != nil {
-					return err
-				}
-				continue
-			}
-			if buf, err = e.appendJSONL(buf); err != nil {
-				return err
-			}
-		}
-		if cw != nil {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return err
-			}
-		} else if _, err := c.Writer.Write(buf); err != nil {
-			return err
-		}
-		c.Writer.Flush()
-		return nil
-	}
-	err = streamExport(ctx, db.New(tx), f, write)
-	if err != nil {
+	started := false
+	err = s.Export(ctx, auth.ActorOf(c), f, c.DefaultQuery("format", "jsonl"), c.Writer, func(name, ctype string) {
+		started = true
+		c.Header("Cache-Control", "no-store")
+		c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+		c.Header("Content-Type", ctype)
+		c.Status(http.StatusOK)
+	})
+	switch {
+	case err == nil:
+	case !started:
+		httpx.Fail(c, err)
+	default:
 		// The status is out already: the body simply stops. Say so in the log.
 		s.log.ErrorContext(ctx, "audit export interrupted", "request_id", c.GetString(httpx.KeyRequestID), "err", httpx.RedactErr(err))
 		c.Abort()
@@ -411,7 +278,7 @@ func ExportAll(ctx context.Context, pool *sql.DB, actor *auth.Actor, format stri
 		cw.Write(CSVHeader)
 	}
 	var buf []byte
-	err = streamExport(ctx, db.New(tx), auditFilter{}, func(rows []auditExportRow) error {
+	err = streamExport(ctx, db.New(tx), Filter{}.args(), func(rows []auditExportRow) error {
 		for i := range rows {
 			e := exportRecordOf(&rows[i])
 			if cw != nil {
@@ -493,13 +360,9 @@ func (s *Service) verifyAuditHTTP(c *gin.Context) {
 		opt.Checkpoints = append(opt.Checkpoints, cp)
 	}
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
-	rep, err := Verify(ctx, s.db, opt)
+	rep, err := s.VerifyChain(ctx, auth.ActorOf(c), opt)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	if _, err := Append(ctx, s.q, auth.ActorOf(c), Event{Action: ActionVerified, Details: rep.Summary()}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
+		httpx.Fail(c, err)
 		return
 	}
 	out := struct {

@@ -35,6 +35,7 @@ const (
 	ActionUserAdded        = "user.added"
 	ActionUserDisabled     = "user.disabled"
 	ActionUserTokenRotated = "user.token_rotated"
+	ActionUserRoleChanged  = "user.role_changed"
 )
 
 // AuditFunc records an audit event in q's transaction (the gateway wires
@@ -153,6 +154,9 @@ type NewUser struct {
 // shown once: only its hash is stored. The name is a slug of one script
 // (textcheck.UserName) and must not look like an existing user's name.
 func (us *Users) Add(ctx context.Context, actor *Actor, nu NewUser) (string, error) {
+	if err := mayManage(actor); err != nil {
+		return "", err
+	}
 	name, err := textcheck.UserName("name", nu.Name)
 	if err != nil {
 		return "", err
@@ -204,6 +208,7 @@ func (us *Users) Add(ctx context.Context, actor *Actor, nu NewUser) (string, err
 	if err != nil {
 		return "", err
 	}
+	us.reload()
 	return token, nil
 }
 
@@ -212,6 +217,9 @@ func (us *Users) Add(ctx context.Context, actor *Actor, nu NewUser) (string, err
 // next sign-in, her sessions end and her devices are forgotten, and the
 // change is audited (password.set; never the password).
 func (us *Users) SetPassword(ctx context.Context, actor *Actor, name, password string) error {
+	if err := mayManage(actor); err != nil {
+		return err
+	}
 	if err := textcheck.Chars("name", name); err != nil {
 		return err
 	}
@@ -243,9 +251,13 @@ func (us *Users) List(ctx context.Context) ([]UserView, error) {
 // console sessions end in the same transaction. The last active admin
 // cannot be disabled: nobody could manage users any more.
 func (us *Users) Disable(ctx context.Context, actor *Actor, name string) error {
+	if err := mayManage(actor); err != nil {
+		return err
+	}
 	if err := textcheck.Chars("name", name); err != nil {
 		return err
 	}
+	defer us.forget()
 	return db.InTx(ctx, us.db, func(q *db.Queries, _ *sql.Tx) error {
 		if err := q.LockUsers(ctx); err != nil {
 			return err
@@ -256,14 +268,8 @@ func (us *Users) Disable(ctx context.Context, actor *Actor, name string) error {
 		} else if err != nil {
 			return err
 		}
-		if Role(u.Role) == RoleAdmin {
-			n, err := q.ActiveAdminsExcept(ctx, name)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errs.New(CodeLastAdmin, "this is the last active admin: add another admin before disabling this one")
-			}
+		if err := notLastAdmin(ctx, q, u, "disabling"); err != nil {
+			return err
 		}
 		if _, err := q.DisableUser(ctx, name); err != nil {
 			return err
@@ -273,6 +279,132 @@ func (us *Users) Disable(ctx context.Context, actor *Actor, name string) error {
 		}
 		return us.audit(ctx, q, actor, ActionUserDisabled, map[string]any{"user": name})
 	})
+}
+
+// notLastAdmin refuses a change (doing: "disabling", "demoting") that
+// would leave no active admin, in a transaction holding LockUsers.
+func notLastAdmin(ctx context.Context, q *db.Queries, u db.User, doing string) error {
+	if Role(u.Role) != RoleAdmin {
+		return nil
+	}
+	n, err := q.ActiveAdminsExcept(ctx, u.Name)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errs.New(CodeLastAdmin, "this is the last active admin: add another admin before %s this one", doing)
+	}
+	return nil
+}
+
+// mayManage refuses anyone but an admin or the system (the CLI, `gateway
+// dev`): the API mounts these for admins, and the service says so again.
+func mayManage(a *Actor) error {
+	if a == nil || a.Role != RoleAdmin && a.Role != "system" {
+		return errs.New(errs.CodeForbidden, "only an admin can manage users")
+	}
+	return nil
+}
+
+// SetRole changes an active user's role; it takes effect at her next
+// request (API token and console session alike). The last active admin
+// cannot be demoted (as she cannot be disabled). Recorded as
+// user.role_changed (from, to); the same role again changes nothing.
+func (us *Users) SetRole(ctx context.Context, actor *Actor, name string, role Role) error {
+	if err := mayManage(actor); err != nil {
+		return err
+	}
+	if err := textcheck.Chars("name", name); err != nil {
+		return err
+	}
+	if !role.Valid() {
+		return errs.Field(CodeInvalidRole, "role", "role must be staff, supervisor or admin")
+	}
+	defer us.forget()
+	return db.InTx(ctx, us.db, func(q *db.Queries, _ *sql.Tx) error {
+		if err := q.LockUsers(ctx); err != nil {
+			return err
+		}
+		u, err := q.UserByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+			return errs.New(errs.CodeNotFound, "no active user with that name")
+		} else if err != nil {
+			return err
+		}
+		if Role(u.Role) == role {
+			return nil
+		}
+		if role != RoleAdmin {
+			if err := notLastAdmin(ctx, q, u, "demoting"); err != nil {
+				return err
+			}
+		}
+		if _, err := q.SetUserRole(ctx, db.SetUserRoleParams{Name: name, Role: string(role)}); err != nil {
+			return err
+		}
+		return us.audit(ctx, q, actor, ActionUserRoleChanged, map[string]any{"user": name, "from": u.Role, "to": role})
+	})
+}
+
+// ResetSecondFactor removes an active user's second step and recovery
+// codes (she lost her phone) with svc (signin.Service.ResetSecondFactor:
+// her sessions end; recorded as totp.reset).
+func (us *Users) ResetSecondFactor(ctx context.Context, actor *Actor, name string, svc *signin.Service) error {
+	if err := mayManage(actor); err != nil {
+		return err
+	}
+	if err := textcheck.Chars("name", name); err != nil {
+		return err
+	}
+	return db.InTx(ctx, us.db, func(q *db.Queries, _ *sql.Tx) error {
+		u, err := q.UserByName(ctx, name)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.DisabledAt.Valid) {
+			return errs.New(errs.CodeNotFound, "no active user with that name")
+		} else if err != nil {
+			return err
+		}
+		return svc.ResetSecondFactor(ctx, q, SigninActor(actor), u.ID)
+	})
+}
+
+// Account is a user as the admin's console list shows her.
+type Account struct {
+	Name      string
+	Role      Role
+	CreatedAt time.Time
+	// DisabledAt: nil while she is active.
+	DisabledAt *time.Time
+	// HasPassword: she can sign in to the console; MustChange: with a
+	// password someone else chose.
+	HasPassword, MustChange bool
+	// SecondStep: she has a second step (TOTP) set up.
+	SecondStep bool
+	// LastActive: her last request in a live session or, after that, her
+	// last sign-in since the time Accounts was given (nil: neither).
+	LastActive *time.Time
+}
+
+// Accounts lists every user with her console account's state, by name;
+// LastActive looks at sign-ins since since.
+func (us *Users) Accounts(ctx context.Context, actor *Actor, since time.Time) ([]Account, error) {
+	if err := mayManage(actor); err != nil {
+		return nil, err
+	}
+	rows, err := db.New(us.db).UserAccounts(ctx, since)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	out := make([]Account, 0, len(rows))
+	for _, r := range rows {
+		a := Account{Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt.UTC(), DisabledAt: tptr(r.DisabledAt),
+			HasPassword: r.HasPassword, MustChange: r.MustChangePassword, SecondStep: r.TotpEnabled}
+		if r.LastActiveAt.After(time.Unix(0, 0)) {
+			t := r.LastActiveAt.UTC()
+			a.LastActive = &t
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // Rotate gives an active user a new token (returned, shown once);
@@ -364,7 +496,6 @@ func (us *Users) createUserHTTP(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	us.reload()
 	c.JSON(http.StatusCreated, gin.H{"name": name, "role": role, "token": token})
 }
 
@@ -382,7 +513,6 @@ func (us *Users) disableUserHTTP(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	us.forget()
 	c.Status(http.StatusNoContent)
 }
 

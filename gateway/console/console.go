@@ -109,6 +109,8 @@ type Deps struct {
 	Safety Safety
 	// Participants serves the participant pages (nil: none).
 	Participants *participant.Service
+	// Oversight: the supervisor's and admin's pages (nil: none).
+	Oversight *Oversight
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -132,6 +134,8 @@ type Console struct {
 	assets  map[string]asset // by file name under static/
 	safety  Safety
 	parts   *participant.Service
+	// oversight serves the supervisor's and admin's pages (nil: none).
+	oversight *Oversight
 }
 
 type asset struct {
@@ -173,6 +177,7 @@ func New(d Deps) (*Console, error) {
 		safety:  d.Safety,
 		parts:   d.Participants,
 	}
+	c.oversight = d.Oversight
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}

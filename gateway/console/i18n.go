@@ -196,9 +196,9 @@ func (l *Localizer) lookup(key string) any {
 }
 
 // T is the message key in the reader's language with args as name, value
-// pairs filling {name} placeholders. A "count" argument (an int) chooses
-// the plural form. A key missing everywhere shows as ⟦key⟧, which the
-// tests catch.
+// pairs filling {name} placeholders. A "count" argument (an int, or an
+// int64 from a database count) chooses the plural form. A key missing
+// everywhere shows as ⟦key⟧, which the tests catch.
 func (l *Localizer) T(key string, args ...any) string {
 	var text string
 	switch v := l.lookup(key).(type) {
@@ -208,7 +208,12 @@ func (l *Localizer) T(key string, args ...any) string {
 		n := 0
 		for i := 0; i+1 < len(args); i += 2 {
 			if args[i] == "count" {
-				n, _ = args[i+1].(int)
+				switch v := args[i+1].(type) {
+				case int:
+					n = v
+				case int64:
+					n = int(v)
+				}
 			}
 		}
 		form := formNames[plural.Cardinal.MatchPlural(l.lang, abs(n), 0, 0, 0, 0)]
@@ -296,4 +301,12 @@ func (l *Localizer) Hers(t time.Time, zone string) string {
 		return l.T("time.hers", "time", l.dateParts("date.short", hers))
 	}
 	return l.T("time.hers", "time", hers.Format("15:04"))
+}
+
+// zoneOf is the reader's time zone (UTC if hers cannot be loaded).
+func zoneOf(L *Localizer) *time.Location {
+	if z, err := time.LoadLocation(L.Zone()); err == nil {
+		return z
+	}
+	return time.UTC
 }

@@ -166,14 +166,6 @@ func (c *Console) safetyRoutes() {
 	c.Page("POST /participants/{code}/checkins/stop", "staff", c.checkinsStopPost)
 }
 
-// zoneOf is the reader's zone.
-func zoneOf(L *Localizer) *time.Location {
-	if loc, err := time.LoadLocation(L.Zone()); err == nil {
-		return loc
-	}
-	return time.UTC
-}
-
 // localInput is the layout of <input type="datetime-local">.
 const localInput = "2006-01-02T15:04"
 

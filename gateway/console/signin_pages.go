@@ -43,6 +43,10 @@ func (c *Console) routes() {
 	if c.parts != nil {
 		c.participantRoutes()
 	}
+	if c.oversight != nil {
+		c.supervisorRoutes()
+		c.adminRoutes()
+	}
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)

@@ -1,6 +1,7 @@
 package participant
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -57,28 +58,40 @@ type timelineDetails struct {
 	ProviderStatus string   `json:"provider_status"`
 }
 
-// contactLog is GET /v1/participants/{code}/contact-log: who did what,
-// when, how and under which consent, oldest first; built from her audit
-// events and her messages. Reading it is recorded (audit.read). It is
-// mounted for supervisors and asks the access rule too (ActContactLog):
-// strict confidentiality keeps it for supervisors whatever the routes say.
-func (s *Service) contactLog(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, ActContactLog)
+// ContactLog is one page of a participant's contact log.
+type ContactLog struct {
+	Participant string
+	Items       []TimelineEntry
+	// More: later entries remain (the next page is after NextAfter).
+	More      bool
+	NextAfter int64
+}
+
+// ContactLog is who did what to participant code, when, how and under
+// which consent, oldest first, after the event afterID (0: from the
+// start), at most limit entries; built from her audit events and her
+// messages. Only a supervisor (or admin) reads it, and the read is
+// recorded (audit.read) before it is returned. The API's GET
+// /v1/participants/{code}/contact-log and the console call it.
+func (s *Service) ContactLog(ctx context.Context, a *auth.Actor, code string, afterID int64, limit int32) (ContactLog, error) {
+	if a == nil || !a.Role.Includes(auth.RoleSupervisor) {
+		return ContactLog{}, errs.New(errs.CodeForbidden, "only a supervisor can read a contact log")
+	}
+	// The access rule too: strict confidentiality keeps her log for
+	// supervisors whatever the routes say.
+	p, err := s.For(ctx, s.q, a, code, false, ActContactLog)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return ContactLog{}, err
 	}
-	after, limit, ok := httpx.PageArgs(c)
-	if !ok {
-		return
-	}
-	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: after, MaxRows: limit + 1})
+	rows, err := s.q.ParticipantTimeline(ctx, db.ParticipantTimelineParams{Participant: sql.NullString{String: p.Code, Valid: true}, AfterID: afterID, MaxRows: limit + 1})
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return ContactLog{}, errs.Internal(err)
 	}
-	rows, next := httpx.TrimPage(rows, limit, func(r db.ParticipantTimelineRow) string { return httpx.EncodeCursor(r.ID) })
+	out := ContactLog{Participant: p.Code}
+	if len(rows) > int(limit) {
+		rows, out.More = rows[:limit], true
+		out.NextAfter = rows[len(rows)-1].ID
+	}
 	dets := make([]timelineDetails, len(rows))
 	var ids []uuid.UUID
 	for i, r := range rows {
@@ -93,24 +106,41 @@ func (s *Service) contactLog(c *gin.Context) {
 	if len(ids) > 0 {
 		ms, err := s.q.MessagesForTimeline(ctx, ids)
 		if err != nil {
-			httpx.Fail(c, errs.Internal(err))
-			return
+			return ContactLog{}, errs.Internal(err)
 		}
 		for _, m := range ms {
 			msgs[m.ID.String()] = m
 		}
 	}
-	items := make([]TimelineEntry, 0, len(rows))
+	out.Items = make([]TimelineEntry, 0, len(rows))
 	for i, r := range rows {
-		items = append(items, timelineEntry(r, dets[i], msgs))
+		out.Items = append(out.Items, timelineEntry(r, dets[i], msgs))
 	}
-	if _, err := audit.Append(ctx, s.q, auth.ActorOf(c), audit.Event{Action: audit.ActionRead, ParticipantCode: p.Code,
-		Details: map[string]any{"view": "contact_log", "returned": len(items)}}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
+	if _, err := audit.Append(ctx, s.q, a, audit.Event{Action: audit.ActionRead, ParticipantCode: p.Code,
+		Details: map[string]any{"view": "contact_log", "returned": len(out.Items)}}); err != nil {
+		return ContactLog{}, errs.Internal(err)
+	}
+	return out, nil
+}
+
+// contactLog is GET /v1/participants/{code}/contact-log (ContactLog).
+func (s *Service) contactLog(c *gin.Context) {
+	after, limit, ok := httpx.PageArgs(c)
+	if !ok {
 		return
 	}
+	l, err := s.ContactLog(c.Request.Context(), auth.ActorOf(c), c.Param("code"), after, limit)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	var next *string
+	if l.More {
+		n := httpx.EncodeCursor(l.NextAfter)
+		next = &n
+	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"participant": p.Code, "items": items, "next_cursor": next})
+	c.JSON(http.StatusOK, gin.H{"participant": l.Participant, "items": l.Items, "next_cursor": next})
 }
 
 func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[string]db.MessagesForTimelineRow) TimelineEntry {
