@@ -103,6 +103,9 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
+	// OnCall serves the call-back queue, inbox and escalation pages (nil:
+	// no such pages).
+	OnCall OnCall
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -124,6 +127,7 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
+	oncall  OnCall
 }
 
 type asset struct {
@@ -163,6 +167,7 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 	}
+	c.oncall = d.OnCall
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ func (c *Console) routes() {
 	c.Page("POST /account/totp/reauth", "staff", c.totpReauthPost)
 	c.Page("GET /account/recovery-codes", "staff", c.renewCodesPage)
 	c.Page("POST /account/recovery-codes", "staff", c.renewCodesPost)
+	if c.oncall != nil {
+		c.onCallRoutes()
+	}
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)
