@@ -2,15 +2,19 @@ package gateway
 
 import (
 	"fmt"
+	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
+	"safecontact/gateway/console"
 )
 
 // The on-call pages (call-backs, inbox, escalations) through the gateway's
@@ -70,8 +74,9 @@ func (e *env) apiTask(role auth.Role, code string) map[string]any {
 }
 
 // longDigits finds what looks like a phone number: 7 or more digits in a
-// row, spaces and dots allowed between them.
-var longDigits = regexp.MustCompile(`\+?\d(?:[ .\-]?\d){6,}`)
+// row, spaces and dots allowed between them, standing alone (not inside
+// an id such as a UUID).
+var longDigits = regexp.MustCompile(`(?:^|[^\w-])(\+?\d(?:[ .]?\d){6,})(?:[^\w-]|$)`)
 
 // noPhone fails if a page shows a phone number.
 func noPhone(t *testing.T, what string, p webPage, phones ...string) {
@@ -194,4 +199,217 @@ func TestConsoleOnCallSignedOut(t *testing.T) {
 	if p := anon.post("/callbacks/1/claim", nil); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Header.Get("Location"), "/signin") {
 		t.Errorf("post signed out: %d", p.Status)
 	}
+}
+
+// titleOf is a page's <title>.
+func titleOf(p webPage) string {
+	_, after, _ := strings.Cut(p.Body, "<title>")
+	t, _, _ := strings.Cut(after, "</title>")
+	return t
+}
+
+func TestConsoleInbox(t *testing.T) {
+	t.Parallel()
+	e, svc := onCallEnv(t)
+	const herPhone, otherPhone = "+34 612 300 011", "+34 612 300 012"
+	const text = "¿A qué hora es la cita mañana?"
+	b := maria()
+	b["phone"] = herPhone
+	code := e.createParticipant(b)
+	b = maria()
+	b["phone"] = otherPhone
+	b["caseworker"] = "supervisor-user"
+	other := e.createParticipant(b)
+	e.inbound(nextMessageSid(), e164(herPhone), text)
+	e.inbound(nextMessageSid(), e164(otherPhone), "Gracias por todo")
+	var id int64
+	if err := e.db.QueryRow(`SELECT i.id FROM inbound_messages i JOIN participants p ON p.id = i.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	staff := signInAs(t, e, svc, auth.RoleStaff)
+	sup := signInAs(t, e, svc, auth.RoleSupervisor)
+
+	// The list: who and when, unread, no text; nothing is read by listing.
+	p := staff.get("/inbox")
+	link := fmt.Sprintf(`href="/inbox/%d"`, id)
+	if p.Status != 200 || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "<strong>unread</strong>") || !strings.Contains(p.Body, link) ||
+		strings.Contains(p.Body, "cita") || strings.Contains(p.Body, other) {
+		t.Fatalf("inbox: %d\n%s", p.Status, p.Body)
+	}
+	noPhone(t, "inbox", p, herPhone, otherPhone)
+	if acts := voiceAuditActions(t, e, code); strings.Contains(acts, "inbox.") {
+		t.Fatalf("listing read something: %s", acts)
+	}
+	// Someone else's participant: not found, nothing recorded.
+	if p := sup.get(fmt.Sprintf("/inbox/%d", id)); p.Status != http.StatusNotFound || strings.Contains(p.Body, "cita") {
+		t.Fatalf("another's reply: %d", p.Status)
+	}
+	// Opening it: her text, recorded as shown and read, as the API's read path does.
+	p = staff.get(fmt.Sprintf("/inbox/%d", id))
+	if p.Status != 200 || !strings.Contains(p.Body, "¿A qué hora es la cita mañana?") || strings.Contains(titleOf(p), "cita") {
+		t.Fatalf("open: %d %q\n%s", p.Status, titleOf(p), p.Body)
+	}
+	noPhone(t, "reply", p, herPhone)
+	acts := voiceAuditActions(t, e, code)
+	if !strings.Contains(acts, "inbox.read") || !strings.Contains(acts, "inbox.marked_read") {
+		t.Fatalf("opening not audited: %s", acts)
+	}
+	_, details, actor := e.lastAudit("inbox.read")
+	if actor != "staff-user" || fmt.Sprint(details["inbound_ids"]) != fmt.Sprintf("[%d]", id) {
+		t.Fatalf("inbox.read: %s %v", actor, details)
+	}
+	var shown bool
+	e.db.QueryRow(`SELECT shown_at IS NOT NULL FROM inbound_messages WHERE id = $1`, id).Scan(&shown)
+	if !shown {
+		t.Fatal("an opened reply is not marked shown")
+	}
+	if items := e.inboxItems(auth.RoleStaff, ""); len(items) != 1 || items[0]["read"] != true {
+		t.Fatalf("API after opening: %v", items)
+	}
+	if p := staff.get("/inbox"); !strings.Contains(p.Body, ">read<") || strings.Contains(p.Body, "<strong>unread</strong>") {
+		t.Fatalf("inbox after opening:\n%s", p.Body)
+	}
+	// Opening again is another reading, recorded (the API read above was
+	// one too); it stays read once.
+	staff.get(fmt.Sprintf("/inbox/%d", id))
+	if acts := voiceAuditActions(t, e, code); strings.Count(acts, "inbox.read") != 3 || strings.Count(acts, "inbox.marked_read") != 1 {
+		t.Fatalf("second opening: %s", acts)
+	}
+	if p := staff.get("/inbox/0"); p.Status != http.StatusNotFound {
+		t.Fatalf("/inbox/0: %d", p.Status)
+	}
+}
+
+// duressEscalation gives the participant (phone, caseworker) a check-in
+// plan and has her send its duress word through the inbound webhook: an
+// urgent duress escalation. It returns her code and the escalation's id.
+func (e *env) duressEscalation(phone, caseworker string) (code, id string) {
+	e.t.Helper()
+	b := maria()
+	b["phone"] = phone
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	b["monitored"] = false
+	b["caseworker"] = caseworker
+	code = e.createParticipant(b)
+	if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	plan := map[string]any{"every": "72h", "at": "13:00", "channel": "sms", "grace": "2h", "ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate"}}
+	if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/checkin-plan", plan); r.Status != 200 && r.Status != 201 {
+		e.t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	e.inbound(nextMessageSid(), e164(phone), "tomate")
+	if err := e.db.QueryRow(`SELECT e.id::text FROM escalations e JOIN participants p ON p.id = e.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
+		e.t.Fatalf("no escalation: %v", err)
+	}
+	return code, id
+}
+
+func (e *env) apiEscalation(role auth.Role, id string) map[string]any {
+	e.t.Helper()
+	r := e.do(role, "GET", "/v1/escalations/"+id, nil)
+	if r.Status != 200 {
+		e.t.Fatalf("escalation: %d %s", r.Status, r.Body)
+	}
+	return r.json(e.t)
+}
+
+func TestConsoleEscalations(t *testing.T) {
+	t.Parallel()
+	e, svc := onCallEnv(t)
+	const herPhone, otherPhone = "+34 612 300 021", "+34 612 300 022"
+	code, id := e.duressEscalation(herPhone, "staff-user")
+	other, otherID := e.duressEscalation(otherPhone, "supervisor-user")
+	staff := signInAs(t, e, svc, auth.RoleStaff)
+
+	// The ladder: her escalation whole, the other one as the API's limited
+	// view; the protocol in full; a poll and a refresh link.
+	p := staff.get("/escalations")
+	if p.Status != 200 || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "she sent her duress word") ||
+		!strings.Contains(p.Body, "1 of 3: a call-back is queued") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) ||
+		!strings.Contains(p.Body, `hx-headers='{"X-Console-Refresh": "1"}'`) || !strings.Contains(p.Body, `hx-trigger="every 30s"`) ||
+		!strings.Contains(p.Body, `<a href="/escalations">Refresh the list</a>`) || !strings.Contains(p.Body, `href="/escalations/`+id+`/resolve"`) {
+		t.Fatalf("ladder: %d\n%s", p.Status, p.Body)
+	}
+	_, otherPart, _ := strings.Cut(p.Body, `id="esc-`+otherID+`"`)
+	otherPart, _, _ = strings.Cut(otherPart, "</article>")
+	if !strings.Contains(p.Body, other) || !strings.Contains(otherPart, "She is not in your caseload") ||
+		strings.Contains(otherPart, "duress") || strings.Contains(otherPart, "/resolve") {
+		t.Fatalf("the limited view:\n%s", otherPart)
+	}
+	if e.apiEscalation(auth.RoleStaff, otherID)["access"] != "limited" {
+		t.Fatal("the API does not limit the other escalation")
+	}
+	noPhone(t, "ladder", p, herPhone, otherPhone)
+
+	// The page's own refresh is not her activity.
+	var seen1, seen2 string
+	e.db.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen1)
+	e.clock.Set(e.clock.Now().Add(5 * time.Minute))
+	req := httptest.NewRequest("GET", "/escalations", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set(console.RefreshHeader, "1")
+	if p := staff.serve(req); p.Status != 200 || !strings.Contains(p.Body, `id="ladder"`) {
+		t.Fatalf("poll: %d", p.Status)
+	}
+	e.db.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen2)
+	if seen1 == "" || seen1 != seen2 {
+		t.Fatalf("a poll counted as activity: %q then %q", seen1, seen2)
+	}
+
+	// Acknowledge.
+	wantSeeOther(t, "ack", staff.post("/escalations/"+id+"/ack", nil), "/escalations?m=acknowledged")
+	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "acknowledged" {
+		t.Fatalf("after ack: %v", v)
+	}
+	if p := staff.get("/escalations?m=acknowledged"); !strings.Contains(p.Body, "Acknowledged. Follow the protocol below.") || !strings.Contains(p.Body, "yes, someone is on it") {
+		t.Fatalf("after ack:\n%s", p.Body)
+	}
+	// Resolving a duress escalation: a note is required; contact details are refused, and not shown back.
+	base := "/escalations/" + id + "/resolve"
+	if p := staff.get(base); p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) {
+		t.Fatalf("resolve page: %d\n%s", p.Status, p.Body)
+	}
+	p = staff.post(base, url.Values{"outcome": {"safe"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "a duress escalation is never closed without one") || !strings.Contains(p.Body, `role="alert"`) {
+		t.Fatalf("duress resolve without a note: %d\n%s", p.Status, p.Body)
+	}
+	p = staff.post(base, url.Values{"outcome": {"safe"}, "note": {"called her on +34 699 111 222, she is safe"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "must not hold contact details") {
+		t.Fatalf("note with a number: %d\n%s", p.Status, p.Body)
+	}
+	noPhone(t, "refused note", p, "+34 699 111 222")
+	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "acknowledged" {
+		t.Fatalf("resolved by a refused form: %v", v)
+	}
+	// Outside her team: the limited page, and resolving is refused in words.
+	if p := staff.get("/escalations/" + otherID + "/resolve"); p.Status != 200 || strings.Contains(p.Body, `name="note"`) || !strings.Contains(p.Body, "She is not in your caseload") {
+		t.Fatalf("another's resolve page: %d\n%s", p.Status, p.Body)
+	}
+	p = staff.post("/escalations/"+otherID+"/resolve", url.Values{"outcome": {"safe"}, "note": {"called her, she is safe"}})
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "Only her caseworker or a supervisor can do this.") {
+		t.Fatalf("resolve outside her team: %d\n%s", p.Status, p.Body)
+	}
+	// Resolved with a note.
+	wantSeeOther(t, "resolve", staff.post(base, url.Values{"outcome": {"callback_done"}, "note": {"Called her back, she is safe at home."}}), "/escalations?m=resolved")
+	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "resolved" || v["outcome"] != "callback_done" {
+		t.Fatalf("after resolve: %v", v)
+	}
+	p = staff.get("/escalations?m=resolved")
+	if !strings.Contains(p.Body, "The escalation is resolved.") || strings.Contains(p.Body, `id="esc-`+id+`"`) || !strings.Contains(p.Body, `id="esc-`+otherID+`"`) {
+		t.Fatalf("after resolve:\n%s", p.Body)
+	}
+	if p := staff.post("/escalations/"+id+"/ack", nil); p.Status != http.StatusConflict || !strings.Contains(p.Body, "already resolved") {
+		t.Fatalf("ack of a resolved one: %d", p.Status)
+	}
+	if p := staff.post("/escalations/nope/ack", nil); p.Status != http.StatusNotFound {
+		t.Fatalf("unknown escalation: %d", p.Status)
+	}
+	// A supervisor acts on every participant: the other one whole.
+	sup := signInAs(t, e, svc, auth.RoleSupervisor)
+	if p := sup.get("/escalations/" + otherID + "/resolve"); !strings.Contains(p.Body, `name="note"`) {
+		t.Fatalf("supervisor's resolve page:\n%s", p.Body)
+	}
+	noPhone(t, "supervisor's ladder", sup.get("/escalations"), herPhone, otherPhone)
 }

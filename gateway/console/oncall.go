@@ -33,6 +33,25 @@ type OnCall interface {
 	// CompleteCallback records the outcome; requeued: she is to be tried
 	// again later.
 	CompleteCallback(ctx context.Context, a *auth.Actor, id int64, outcome string) (requeued bool, err error)
+
+	// Inbox lists the replies in a's inbox (unassigned: those of
+	// participants without a caseworker, for supervisors), unread first,
+	// without their texts: listing them reads nothing.
+	Inbox(ctx context.Context, a *auth.Actor, unassigned bool) ([]Reply, error)
+	// OpenReply is one reply with her text; it counts as shown to a and
+	// read, both audited, as the API's read path records them.
+	OpenReply(ctx context.Context, a *auth.Actor, id int64) (Reply, error)
+
+	// Escalations is the open ladder: escalations not yet resolved.
+	Escalations(ctx context.Context, a *auth.Actor) ([]Escalation, error)
+	// Escalation is one, as a sees it.
+	Escalation(ctx context.Context, a *auth.Actor, id string) (Escalation, error)
+	// EmergencyProtocol is the programme's emergency protocol, in full.
+	EmergencyProtocol() string
+	AckEscalation(ctx context.Context, a *auth.Actor, id string) error
+	// ResolveEscalation closes it with an outcome and a note (a duress
+	// escalation needs the note, and her caseworker or a supervisor).
+	ResolveEscalation(ctx context.Context, a *auth.Actor, id, outcome, note string) error
 }
 
 // Callback is one task of the queue as the actor may see it.
@@ -60,9 +79,54 @@ type Callback struct {
 	Age time.Duration
 }
 
+// Reply is a message she sent: a reply, a "call me" or an answer to a
+// safety check-in.
+type Reply struct {
+	ID          int64
+	Participant string
+	Initials    string
+	// Channel: sms or whatsapp; Kind: reply, call_me, checkin_reply.
+	Channel    string
+	Kind       string
+	ReceivedAt time.Time
+	Read       bool
+	// Text is her message (OpenReply only; "" when erased).
+	Text   string
+	Erased bool
+}
+
+// Escalation is one rung of the ladder as the actor may see it: staff
+// outside her team get the limited view (state, level, age), as from the
+// API.
+type Escalation struct {
+	ID          string
+	Participant string
+	Initials    string
+	Limited     bool
+	// Status: open, acknowledged, resolved.
+	Status string
+	// Level: 1 call-back and on-call alert, 2 supervisors alerted, 3 the
+	// emergency protocol.
+	Level     int16
+	CreatedAt time.Time
+	Age       time.Duration
+	// The rest is for her team (zero in the limited view). Reason:
+	// no_reply, help_requested, duress.
+	Reason     string
+	Urgent     bool
+	NextStepAt time.Time
+	AckedAt    time.Time
+}
+
 func (c *Console) onCallRoutes() {
 	c.Page("GET /callbacks", "staff", c.callbacksPage)
 	c.Page("POST /callbacks/{id}/{action}", "staff", c.callbackPost)
+	c.Page("GET /inbox", "staff", c.inboxPage)
+	c.Page("GET /inbox/{id}", "staff", c.replyPage)
+	c.Page("GET /escalations", "staff", c.escalationsPage)
+	c.Page("POST /escalations/{id}/ack", "staff", c.ackPost)
+	c.Page("GET /escalations/{id}/resolve", "staff", c.resolvePage)
+	c.Page("POST /escalations/{id}/resolve", "staff", c.resolvePost)
 }
 
 // age is how long ago t was, for "waiting 2 h 05 min".
@@ -164,8 +228,8 @@ func (c *Console) callbackPost(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/callbacks?m="+done)
 }
 
-// onCallRefused answers a refused service call: not found and forbidden
-// are their pages, another refusal re-renders the page with its code
+// onCallRefused answers a refused service call: not found is its page,
+// another refusal (forbidden too) re-renders the page with its code
 // (the template says it in words), an internal error is the error page.
 func (c *Console) onCallRefused(w http.ResponseWriter, r *http.Request, err error, rerender func(status int, code string)) {
 	var e *errs.Error
@@ -174,9 +238,151 @@ func (c *Console) onCallRefused(w http.ResponseWriter, r *http.Request, err erro
 		c.fail(w, r, err)
 	case e.Code == errs.CodeNotFound:
 		c.notFound(w, r)
-	case e.Code == errs.CodeForbidden:
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{})
 	default:
 		rerender(errs.Status(e), e.Code)
 	}
+}
+
+type inboxData struct {
+	Mine replyList
+	// Unassigned: supervisors also see the replies of participants
+	// without a caseworker, so that none is left unread by nobody.
+	Unassigned replyList
+	Oversees   bool
+}
+
+// replyList is a table of replies, with the reader's localizer for the
+// template that draws it.
+type replyList struct {
+	L     *Localizer
+	Items []Reply
+}
+
+func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request) {
+	a := c.ActorOf(r)
+	L := LocalizerOf(r)
+	d := &inboxData{Oversees: a.Oversees(), Mine: replyList{L: L}, Unassigned: replyList{L: L}}
+	var err error
+	if d.Mine.Items, err = c.oncall.Inbox(r.Context(), a, false); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if d.Oversees {
+		if d.Unassigned.Items, err = c.oncall.Inbox(r.Context(), a, true); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
+	c.Render(w, r, http.StatusOK, "oncall_inbox", d)
+}
+
+// replyPage opens one reply: the service records the reading.
+func (c *Console) replyPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.notFound(w, r)
+		return
+	}
+	rep, err := c.oncall.OpenReply(r.Context(), c.ActorOf(r), id)
+	if err != nil {
+		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		return
+	}
+	c.Render(w, r, http.StatusOK, "oncall_reply", rep)
+}
+
+type escalationRow struct {
+	Escalation
+	Age age
+}
+
+type escalationsData struct {
+	Items    []escalationRow
+	Protocol string
+	// Done is what the last form did (?m=); Refused the code of a refusal.
+	Done    string
+	Refused string
+	// Poll: the request is the page's own refresh (htmx).
+	Poll bool
+}
+
+func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
+	items, err := c.oncall.Escalations(r.Context(), c.ActorOf(r))
+	if err != nil {
+		return nil, err
+	}
+	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol(), Poll: r.Header.Get(RefreshHeader) != ""}
+	for _, it := range items {
+		d.Items = append(d.Items, escalationRow{Escalation: it, Age: ageOf(it.Age)})
+	}
+	return d, nil
+}
+
+// escalationsPage is the ladder; the page polls itself (htmx, marked with
+// RefreshHeader so that a poll is not her activity), and without
+// JavaScript a link reloads it.
+func (c *Console) escalationsPage(w http.ResponseWriter, r *http.Request) {
+	d, err := c.escalationsData(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	switch m := r.URL.Query().Get("m"); m {
+	case "acknowledged", "resolved":
+		d.Done = m
+	}
+	c.Render(w, r, http.StatusOK, "oncall_escalations", d)
+}
+
+func (c *Console) ackPost(w http.ResponseWriter, r *http.Request) {
+	if err := c.oncall.AckEscalation(r.Context(), c.ActorOf(r), r.PathValue("id")); err != nil {
+		c.onCallRefused(w, r, err, func(status int, code string) {
+			d, err := c.escalationsData(r)
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			d.Refused = code
+			c.Render(w, r, status, "oncall_escalations", d)
+		})
+		return
+	}
+	redirect(w, r, "/escalations?m=acknowledged")
+}
+
+type resolveData struct {
+	Escalation
+	Age      age
+	Protocol string
+	Outcome  string
+	Refused  string
+}
+
+func (c *Console) resolveView(w http.ResponseWriter, r *http.Request, status int, d resolveData) {
+	e, err := c.oncall.Escalation(r.Context(), c.ActorOf(r), r.PathValue("id"))
+	if err != nil {
+		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		return
+	}
+	d.Escalation, d.Age, d.Protocol = e, ageOf(e.Age), c.oncall.EmergencyProtocol()
+	c.Render(w, r, status, "oncall_resolve", d)
+}
+
+func (c *Console) resolvePage(w http.ResponseWriter, r *http.Request) {
+	c.resolveView(w, r, http.StatusOK, resolveData{})
+}
+
+// resolvePost resolves an escalation. A refusal shows the form again
+// with the outcome chosen; the note is not shown back (she types it
+// again): it is free text about her, and the page may be re-rendered on a
+// shared screen.
+func (c *Console) resolvePost(w http.ResponseWriter, r *http.Request) {
+	outcome := r.PostFormValue("outcome")
+	if err := c.oncall.ResolveEscalation(r.Context(), c.ActorOf(r), r.PathValue("id"), outcome, r.PostFormValue("note")); err != nil {
+		c.onCallRefused(w, r, err, func(status int, code string) {
+			c.resolveView(w, r, status, resolveData{Outcome: outcome, Refused: code})
+		})
+		return
+	}
+	redirect(w, r, "/escalations?m=resolved")
 }
