@@ -139,6 +139,48 @@ func (q *Queries) InboundForUpdate(ctx context.Context, id int64) (InboundForUpd
 	return i, err
 }
 
+const inboundToOpen = `-- name: InboundToOpen :one
+SELECT i.id, i.channel, i.kind, i.body_enc, i.received_at, i.read_at, i.erased_at,
+       p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id
+FROM inbound_messages i
+JOIN participants p ON p.id = i.participant_id
+WHERE i.id = $1
+FOR UPDATE OF i
+`
+
+type InboundToOpenRow struct {
+	ID                  int64
+	Channel             string
+	Kind                string
+	BodyEnc             []byte
+	ReceivedAt          time.Time
+	ReadAt              sql.NullTime
+	ErasedAt            sql.NullTime
+	ParticipantCode     string
+	ParticipantInitials string
+	CaseworkerID        sql.NullInt64
+}
+
+// One reply with its sealed text, for the person opening it (the
+// console's inbox), locked until it is marked shown and read.
+func (q *Queries) InboundToOpen(ctx context.Context, id int64) (InboundToOpenRow, error) {
+	row := q.db.QueryRowContext(ctx, inboundToOpen, id)
+	var i InboundToOpenRow
+	err := row.Scan(
+		&i.ID,
+		&i.Channel,
+		&i.Kind,
+		&i.BodyEnc,
+		&i.ReceivedAt,
+		&i.ReadAt,
+		&i.ErasedAt,
+		&i.ParticipantCode,
+		&i.ParticipantInitials,
+		&i.CaseworkerID,
+	)
+	return i, err
+}
+
 const inbox = `-- name: Inbox :many
 SELECT i.id, i.channel, i.kind, i.body_enc, i.received_at, i.read_at, i.erased_at,
        p.code AS participant_code, p.initials AS participant_initials

@@ -428,24 +428,31 @@ func (s *Server) viewEscalation(r db.EscalationByIDRow) escalationView {
 }
 
 func (s *Server) listEscalations(c *gin.Context) {
-	st := c.Query("status")
-	switch st {
+	items, err := s.escalationList(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
+}
+
+// escalationList is the escalations of a status ("" = all), newest
+// first, each as a sees it (escalationFor).
+func (s *Server) escalationList(ctx context.Context, a *auth.Actor, status string) ([]any, error) {
+	switch status {
 	case "", "open", "acknowledged", "resolved":
 	default:
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "status", "status is open, acknowledged or resolved"))
-		return
+		return nil, errs.Field(errs.CodeInvalidParameter, "status", "status is open, acknowledged or resolved")
 	}
-	rows, err := s.q.ListEscalations(c.Request.Context(), db.ListEscalationsParams{Status: st, MaxRows: 200})
+	rows, err := s.q.ListEscalations(ctx, db.ListEscalationsParams{Status: status, MaxRows: 200})
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return nil, errs.Internal(err)
 	}
 	items := []any{}
-	a := auth.ActorOf(c)
 	for _, r := range rows {
 		items = append(items, s.escalationFor(a, r.ParticipantCaseworkerID, s.viewEscalation(db.EscalationByIDRow(r))))
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
+	return items, nil
 }
 
 // escalationDetail is escalation id with its steps, as a sees it.
@@ -497,36 +504,46 @@ func (s *Server) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
 func (s *Server) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
 
 func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
-	ctx := c.Request.Context()
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, httpx.NotFound("escalation"))
 		return
 	}
-	var in struct {
-		Outcome string `json:"outcome"`
-		// Note: what was done, in a sentence (required to resolve a
-		// duress escalation); kept in clear, so no contact details.
-		Note string `json:"note"`
-	}
+	var in escalationClose
 	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	if resolve && !escalationOutcomes[in.Outcome] {
-		httpx.Fail(c, errs.Field(CodeInvalidOption, "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other"))
+	v, err := s.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
+	if err != nil {
+		httpx.Fail(c, err)
 		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// escalationClose is the body of ack and resolve.
+type escalationClose struct {
+	Outcome string `json:"outcome"`
+	// Note: what was done, in a sentence (required to resolve a
+	// duress escalation); kept in clear, so no contact details.
+	Note string `json:"note"`
+}
+
+// closeEscalationAs acknowledges (resolve false) or resolves escalation
+// id as a, and returns it as a sees it afterwards.
+func (s *Server) closeEscalationAs(ctx context.Context, a *auth.Actor, id uuid.UUID, resolve bool, in escalationClose) (any, error) {
+	if resolve && !escalationOutcomes[in.Outcome] {
+		return nil, errs.Field(CodeInvalidOption, "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other")
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if in.Note != "" {
 		if err := checkNote(in.Note); err != nil {
-			httpx.Fail(c, err)
-			return
+			return nil, err
 		}
 	}
-	a := auth.ActorOf(c)
 	now := s.now()
 	var v any
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		e, err := q.EscalationByIDForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return httpx.NotFound("escalation")
@@ -604,11 +621,7 @@ func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
 		v, err = s.escalationDetail(ctx, q, a, id)
 		return err
 	})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	return v, err
 }
 
 // checkNote checks an escalation note: 5 to 500 characters of plain text

@@ -206,21 +206,39 @@ type inboxItem struct {
 // erase-content remove it. ?unassigned=true (supervisors): texts of
 // participants who have no caseworker, so none is left unread by nobody.
 func (s *Server) inbox(c *gin.Context) {
-	ctx := c.Request.Context()
-	actor := auth.ActorOf(c)
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	unassigned := c.Query("unassigned") == "true"
-	if unassigned && !actor.Oversees() {
-		httpx.Fail(c, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors"))
+	items, err := s.inboxItems(c.Request.Context(), auth.ActorOf(c), inboxQuery{Unassigned: c.Query("unassigned") == "true", Limit: limit, Texts: true})
+	if err != nil {
+		httpx.Fail(c, err)
 		return
 	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type inboxQuery struct {
+	// Unassigned: the replies of participants without a caseworker
+	// (supervisors only).
+	Unassigned bool
+	Limit      int32
+	// Texts: with her texts, which is a reading (audited, shown_at);
+	// without, the list says who wrote when, and reads nothing.
+	Texts bool
+}
+
+// inboxItems is the inbox of a: her own participants' replies (or the
+// unassigned ones), unread first, newest first.
+func (s *Server) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
+	if in.Unassigned && !actor.Oversees() {
+		return nil, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors")
+	}
 	items := []inboxItem{}
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		rows, err := q.Inbox(ctx, db.InboxParams{UserID: actor.UserID, Unassigned: unassigned, MaxRows: limit})
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		rows, err := q.Inbox(ctx, db.InboxParams{UserID: actor.UserID, Unassigned: in.Unassigned, MaxRows: in.Limit})
 		if err != nil {
 			return err
 		}
@@ -233,7 +251,7 @@ func (s *Server) inbox(c *gin.Context) {
 				t := r.ReadAt.Time.UTC()
 				it.ReadAt = &t
 			}
-			if len(r.BodyEnc) > 0 {
+			if in.Texts && len(r.BodyEnc) > 0 {
 				b, err := s.keys.Open(keys.Body, r.BodyEnc)
 				if err != nil {
 					return err
@@ -247,49 +265,78 @@ func (s *Server) inbox(c *gin.Context) {
 			}
 			items = append(items, it)
 		}
-		var ids []int64
-		for _, code := range order {
-			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
-				"inbound_ids": shown[code], "count": len(shown[code]),
-			}}); err != nil {
-				return err
-			}
-			ids = append(ids, shown[code]...)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: s.now()})
+		return s.recordShown(ctx, q, actor, order, shown)
 	})
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return nil, errs.Internal(err)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	return items, nil
+}
+
+// recordShown records that a person was shown these texts (by
+// participant, in order): one inbox.read event per participant, and the
+// texts count as read by a person (shown_at).
+func (s *Server) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
+	var ids []int64
+	for _, code := range order {
+		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
+			"inbound_ids": shown[code], "count": len(shown[code]),
+		}}); err != nil {
+			return err
+		}
+		ids = append(ids, shown[code]...)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: s.now()})
+}
+
+// inboxReadable: a's inbox holds this inbound message (her caseworker's,
+// or a supervisor's when she has none) and it is one a person reads.
+func inboxReadable(a *auth.Actor, caseworker sql.NullInt64, kind string) bool {
+	mine := caseworker.Valid && caseworker.Int64 == a.UserID
+	unassigned := !caseworker.Valid && a.Oversees()
+	return (mine || unassigned) && (kind == "reply" || kind == "call_me" || kind == "checkin_reply")
+}
+
+// markRead marks inbound message id read by a, audited.
+func (s *Server) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
+	if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: a.UserID, Now: now}); err != nil {
+		return err
+	}
+	_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionInboxMarkedRead, ParticipantCode: code, Details: map[string]any{"inbound_id": id}})
+	return err
 }
 
 // markInboxRead is POST /v1/inbox/{id}/read.
 func (s *Server) markInboxRead(c *gin.Context) {
-	ctx := c.Request.Context()
-	actor := auth.ActorOf(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		httpx.Fail(c, httpx.NotFound("inbound message"))
 		return
 	}
+	readAt, err := s.markInboxItemRead(c.Request.Context(), auth.ActorOf(c), id)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id, "read": true, "read_at": readAt.UTC()})
+}
+
+// markInboxItemRead marks a reply in a's inbox read (without reading it:
+// it does not count as shown) and returns when it was first read.
+func (s *Server) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
 	now := s.now()
 	var readAt time.Time
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		r, err := q.InboundForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return httpx.NotFound("inbound message")
 		} else if err != nil {
 			return err
 		}
-		mine := r.CaseworkerID.Valid && r.CaseworkerID.Int64 == actor.UserID
-		unassigned := !r.CaseworkerID.Valid && actor.Oversees()
-		if (!mine && !unassigned) || (r.Kind != "reply" && r.Kind != "call_me" && r.Kind != "checkin_reply") {
+		if !inboxReadable(actor, r.CaseworkerID, r.Kind) {
 			return httpx.NotFound("inbound message")
 		}
 		if r.ReadAt.Valid {
@@ -297,15 +344,53 @@ func (s *Server) markInboxRead(c *gin.Context) {
 			return nil
 		}
 		readAt = now
-		if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: actor.UserID, Now: now}); err != nil {
+		return s.markRead(ctx, q, actor, id, r.ParticipantCode, now)
+	})
+	return readAt, err
+}
+
+// openInboxItem is one reply in a's inbox with her text, for the person
+// opening it: the text counts as shown (inbox.read, as the inbox list
+// with texts records it) and the reply as read (inbox.marked_read), as
+// GET /v1/inbox and POST /v1/inbox/{id}/read together do.
+func (s *Server) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
+	now := s.now()
+	var it inboxItem
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		r, err := q.InboundToOpen(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return httpx.NotFound("inbound message")
+		} else if err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxMarkedRead, ParticipantCode: r.ParticipantCode, Details: map[string]any{"inbound_id": id}})
-		return err
+		if !inboxReadable(actor, r.CaseworkerID, r.Kind) {
+			return httpx.NotFound("inbound message")
+		}
+		it = inboxItem{ID: r.ID, Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Channel: r.Channel,
+			Kind: r.Kind, ReceivedAt: r.ReceivedAt.UTC(), Read: true, Erased: r.ErasedAt.Valid}
+		if len(r.BodyEnc) > 0 {
+			b, err := s.keys.Open(keys.Body, r.BodyEnc)
+			if err != nil {
+				return err
+			}
+			text := string(b)
+			it.Text = &text
+			if err := s.recordShown(ctx, q, actor, []string{r.ParticipantCode}, map[string][]int64{r.ParticipantCode: {r.ID}}); err != nil {
+				return err
+			}
+		}
+		readAt := now
+		if r.ReadAt.Valid {
+			readAt = r.ReadAt.Time
+		} else if err := s.markRead(ctx, q, actor, id, r.ParticipantCode, now); err != nil {
+			return err
+		}
+		readAt = readAt.UTC()
+		it.ReadAt = &readAt
+		return nil
 	})
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return it, errs.As(err)
 	}
-	c.JSON(http.StatusOK, gin.H{"id": id, "read": true, "read_at": readAt.UTC()})
+	return it, nil
 }

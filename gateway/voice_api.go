@@ -128,10 +128,20 @@ func (s *Server) listCallbacks(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	rows, err := s.q.ListOpenCallbacks(c.Request.Context(), limit)
+	items, err := s.callbackQueue(c.Request.Context(), auth.ActorOf(c), limit)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
+		httpx.Fail(c, err)
 		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// callbackQueue is the open and claimed tasks, urgent first, oldest first,
+// as a sees them (GET /v1/callbacks, the console's queue).
+func (s *Server) callbackQueue(ctx context.Context, a *auth.Actor, limit int32) ([]callbackView, error) {
+	rows, err := s.q.ListOpenCallbacks(ctx, limit)
+	if err != nil {
+		return nil, errs.Internal(err)
 	}
 	now := s.now()
 	items := make([]callbackView, 0, len(rows))
@@ -144,9 +154,9 @@ func (s *Server) listCallbacks(c *gin.Context) {
 			id := r.MessageID.UUID.String()
 			v.MessageID = &id
 		}
-		items = append(items, v.forActor(auth.ActorOf(c), db.Participant{CaseworkerID: r.ParticipantCaseworkerID}))
+		items = append(items, v.forActor(a, db.Participant{CaseworkerID: r.ParticipantCaseworkerID}))
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	return items, nil
 }
 
 // withTask runs fn on a locked task and its participant, in a transaction.
@@ -176,11 +186,20 @@ var (
 )
 
 func (s *Server) claimCallback(c *gin.Context) {
-	ctx := c.Request.Context()
-	actor := auth.ActorOf(c)
+	out, err := s.claimTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// claimTask gives task id (as typed in the path) to actor; claiming one's
+// own claim again changes nothing.
+func (s *Server) claimTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
 	now := s.now()
 	var out callbackView
-	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err := s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		switch {
 		case t.Status == taskDone:
 			return errTaskClosed
@@ -200,6 +219,11 @@ func (s *Server) claimCallback(c *gin.Context) {
 		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
+	return out, err
+}
+
+func (s *Server) releaseCallback(c *gin.Context) {
+	out, err := s.releaseTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -207,12 +231,12 @@ func (s *Server) claimCallback(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (s *Server) releaseCallback(c *gin.Context) {
-	ctx := c.Request.Context()
-	actor := auth.ActorOf(c)
+// releaseTask puts a task actor claimed (or, for a supervisor, anyone's)
+// back in the queue, unless a call for it is under way.
+func (s *Server) releaseTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
 	now := s.now()
 	var out callbackView
-	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err := s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
@@ -232,11 +256,7 @@ func (s *Server) releaseCallback(c *gin.Context) {
 		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, out)
+	return out, err
 }
 
 // callActive: a call for the task is under way.
@@ -249,24 +269,31 @@ func callActive(t db.CallbackTask, now time.Time) bool {
 }
 
 func (s *Server) completeCallback(c *gin.Context) {
-	ctx := c.Request.Context()
 	var in struct {
 		Outcome string `json:"outcome"`
 	}
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	switch in.Outcome {
-	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
-	default:
-		httpx.Fail(c, errs.Field(CodeInvalidOutcome, "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person"))
+	out, requeued, err := s.completeTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"), in.Outcome)
+	if err != nil {
+		httpx.Fail(c, err)
 		return
 	}
-	actor := auth.ActorOf(c)
+	c.JSON(http.StatusOK, gin.H{"callback": out, "requeued": requeued})
+}
+
+// completeTask records the outcome of the attempt on a task actor
+// claimed: reached or wrong person closes it, no answer or unsafe to talk
+// re-queue it (requeued) while attempts remain.
+func (s *Server) completeTask(ctx context.Context, actor *auth.Actor, id, outcome string) (out callbackView, requeued bool, err error) {
+	switch outcome {
+	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
+	default:
+		return out, false, errs.Field(CodeInvalidOutcome, "outcome", "outcome is reached, no_answer, unsafe_to_talk or wrong_person")
+	}
 	now := s.now()
-	var out callbackView
-	var requeued bool
-	err := s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err = s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
@@ -274,17 +301,13 @@ func (s *Server) completeCallback(c *gin.Context) {
 			return errNotClaimed
 		}
 		var err error
-		if requeued, err = s.finishAttempt(ctx, q, actor, t, p, in.Outcome, in.Outcome, now); err != nil {
+		if requeued, err = s.finishAttempt(ctx, q, actor, t, p, outcome, outcome, now); err != nil {
 			return err
 		}
 		out = s.taskView(ctx, q, *t, p, now).forActor(actor, p)
 		return nil
 	})
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"callback": out, "requeued": requeued})
+	return out, requeued, err
 }
 
 // connectCallback is POST /v1/callbacks/{id}/connect. The staff member
@@ -294,32 +317,37 @@ func (s *Server) completeCallback(c *gin.Context) {
 // organisation's number; when they answer, the bridge webhook dials her,
 // again from the organisation's number: neither sees the other's number.
 func (s *Server) connectCallback(c *gin.Context) {
-	ctx := c.Request.Context()
+	out, sid, err := s.connectTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"callback": out, "call": gin.H{"sid": sid, "state": out.CallState}})
+}
+
+// connectTask places the call of a task actor claimed and returns the
+// task and the provider's call sid.
+func (s *Server) connectTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, string, error) {
 	v := s.cfg.Voice
 	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" || s.cfg.TwilioAuthToken == "" {
-		httpx.Fail(c, errs.New(CodeVoiceNotConfigured, "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL"))
-		return
+		return callbackView{}, "", errs.New(CodeVoiceNotConfigured, "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL")
 	}
-	actor := auth.ActorOf(c)
 	u, err := s.q.UserByID(ctx, actor.UserID)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return callbackView{}, "", errs.Internal(err)
 	}
 	if len(u.PhoneEnc) == 0 {
-		httpx.Fail(c, errs.New(CodeStaffPhoneMissing, "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her"))
-		return
+		return callbackView{}, "", errs.New(CodeStaffPhoneMissing, "set your own phone first (PUT /v1/me/phone): the call rings it, then connects you to her")
 	}
 	staffPhone, err := s.keys.Open(keys.Contact, u.PhoneEnc)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return callbackView{}, "", errs.Internal(err)
 	}
 	defer clear(staffPhone)
 	now := s.now()
 	var taskID int64
 	var refused *errs.Error
-	err = s.withTask(ctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err = s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if t.Status == taskDone {
 			return errTaskClosed
 		}
@@ -364,8 +392,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		err = refused
 	}
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return callbackView{}, "", err
 	}
 	// From here the call may exist: it is placed and recorded even if the
 	// client goes away meanwhile.
@@ -380,7 +407,7 @@ func (s *Server) connectCallback(c *gin.Context) {
 		TimeLimit:            time.Hour,
 	})
 	var out callbackView
-	err = s.withTask(rctx, c.Param("id"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err = s.withTask(rctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if callErr != nil {
 			t.CallState = callIdle
 			t.LastResult = nullStr("call_failed")
@@ -408,15 +435,13 @@ func (s *Server) connectCallback(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return callbackView{}, "", err
 	}
 	if callErr != nil {
 		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", errCode(callErr))
-		httpx.Fail(c, errs.New(CodeProviderUnavailable, "the call could not be placed (%s); try again", errCode(callErr)))
-		return
+		return callbackView{}, "", errs.New(CodeProviderUnavailable, "the call could not be placed (%s); try again", errCode(callErr))
 	}
-	c.JSON(http.StatusAccepted, gin.H{"callback": out, "call": gin.H{"sid": rcpt.Sid, "state": out.CallState}})
+	return out, rcpt.Sid, nil
 }
 
 // publicURL is a webhook URL as Twilio will call it (and sign it).

@@ -93,3 +93,13 @@ ON CONFLICT (provider_sid) DO UPDATE SET
     requested_at = excluded.requested_at,
     redacted_at = coalesce(provider_redactions.redacted_at, excluded.redacted_at),
     last_error = excluded.last_error;
+
+-- name: InboundToOpen :one
+-- One reply with its sealed text, for the person opening it (the
+-- console's inbox), locked until it is marked shown and read.
+SELECT i.id, i.channel, i.kind, i.body_enc, i.received_at, i.read_at, i.erased_at,
+       p.code AS participant_code, p.initials AS participant_initials, p.caseworker_id
+FROM inbound_messages i
+JOIN participants p ON p.id = i.participant_id
+WHERE i.id = $1
+FOR UPDATE OF i;

@@ -111,6 +111,9 @@ type Deps struct {
 	Participants *participant.Service
 	// Oversight: the supervisor's and admin's pages (nil: none).
 	Oversight *Oversight
+	// OnCall serves the call-back queue, inbox and escalation pages (nil:
+	// no such pages).
+	OnCall OnCall
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -136,6 +139,7 @@ type Console struct {
 	parts   *participant.Service
 	// oversight serves the supervisor's and admin's pages (nil: none).
 	oversight *Oversight
+	oncall  OnCall
 }
 
 type asset struct {
@@ -178,6 +182,7 @@ func New(d Deps) (*Console, error) {
 		parts:   d.Participants,
 	}
 	c.oversight = d.Oversight
+	c.oncall = d.OnCall
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,9 @@ func (c *Console) routes() {
 	c.Page("POST /account/totp/reauth", "staff", c.totpReauthPost)
 	c.Page("GET /account/recovery-codes", "staff", c.renewCodesPage)
 	c.Page("POST /account/recovery-codes", "staff", c.renewCodesPost)
+	if c.oncall != nil {
+		c.onCallRoutes()
+	}
 
 	if c.safety != nil {
 		c.safetyRoutes()

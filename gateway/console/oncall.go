@@ -1,0 +1,388 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"safecontact/errs"
+	"safecontact/gateway/auth"
+)
+
+// The pages of the worker on call: the call-back queue, the inbox of her
+// participants' replies and the escalation ladder. They call OnCall, which
+// the gateway implements with the same service methods its /v1 handlers
+// call, so the access rule (her caseworker or a supervisor; anyone for the
+// queue and the limited view of an escalation) and the audit log are the
+// API's. Every change is a POST answered with a redirect to the page
+// (?m= names what was done); a refusal re-renders the page with the reason
+// in words. No page shows a phone number; a reply's text is shown only on
+// its own page, never in a URL or a title.
+
+// OnCall is what the on-call pages need from the gateway.
+type OnCall interface {
+	// Callbacks is the open queue, urgent first, oldest first.
+	Callbacks(ctx context.Context, a *auth.Actor) ([]Callback, error)
+	ClaimCallback(ctx context.Context, a *auth.Actor, id int64) error
+	ReleaseCallback(ctx context.Context, a *auth.Actor, id int64) error
+	// ConnectCallback starts the call: her phone is rung through the
+	// staff member's own phone, as POST /v1/callbacks/{id}/connect does.
+	ConnectCallback(ctx context.Context, a *auth.Actor, id int64) error
+	// CompleteCallback records the outcome; requeued: she is to be tried
+	// again later.
+	CompleteCallback(ctx context.Context, a *auth.Actor, id int64, outcome string) (requeued bool, err error)
+
+	// Inbox lists the replies in a's inbox (unassigned: those of
+	// participants without a caseworker, for supervisors), unread first,
+	// without their texts: listing them reads nothing.
+	Inbox(ctx context.Context, a *auth.Actor, unassigned bool) ([]Reply, error)
+	// OpenReply is one reply with her text; it counts as shown to a and
+	// read, both audited, as the API's read path records them.
+	OpenReply(ctx context.Context, a *auth.Actor, id int64) (Reply, error)
+
+	// Escalations is the open ladder: escalations not yet resolved.
+	Escalations(ctx context.Context, a *auth.Actor) ([]Escalation, error)
+	// Escalation is one, as a sees it.
+	Escalation(ctx context.Context, a *auth.Actor, id string) (Escalation, error)
+	// EmergencyProtocol is the programme's emergency protocol, in full.
+	EmergencyProtocol() string
+	AckEscalation(ctx context.Context, a *auth.Actor, id string) error
+	// ResolveEscalation closes it with an outcome and a note (a duress
+	// escalation needs the note, and her caseworker or a supervisor).
+	ResolveEscalation(ctx context.Context, a *auth.Actor, id, outcome, note string) error
+}
+
+// Callback is one task of the queue as the actor may see it.
+type Callback struct {
+	ID          int64
+	Participant string
+	Initials    string
+	// Reason: message, call_me_reply, checkin_escalation, staff_request.
+	Reason string
+	Urgent bool
+	// Language is the language to speak with her (BCP 47).
+	Language   string
+	EarliestAt time.Time
+	Due        bool
+	// Status: open or claimed.
+	Status      string
+	ClaimedBy   string
+	Attempts    int32
+	MaxAttempts int32
+	// CallState: idle, dialing, staff_ringing, her_ringing, screening,
+	// bridged, ended.
+	CallState string
+	CreatedAt time.Time
+	// Age is how long the task has waited, by the gateway's clock.
+	Age time.Duration
+}
+
+// Reply is a message she sent: a reply, a "call me" or an answer to a
+// safety check-in.
+type Reply struct {
+	ID          int64
+	Participant string
+	Initials    string
+	// Channel: sms or whatsapp; Kind: reply, call_me, checkin_reply.
+	Channel    string
+	Kind       string
+	ReceivedAt time.Time
+	Read       bool
+	// Text is her message (OpenReply only; "" when erased).
+	Text   string
+	Erased bool
+}
+
+// Escalation is one rung of the ladder as the actor may see it: staff
+// outside her team get the limited view (state, level, age), as from the
+// API.
+type Escalation struct {
+	ID          string
+	Participant string
+	Initials    string
+	Limited     bool
+	// Status: open, acknowledged, resolved.
+	Status string
+	// Level: 1 call-back and on-call alert, 2 supervisors alerted, 3 the
+	// emergency protocol.
+	Level     int16
+	CreatedAt time.Time
+	Age       time.Duration
+	// The rest is for her team (zero in the limited view). Reason:
+	// no_reply, help_requested, duress.
+	Reason     string
+	Urgent     bool
+	NextStepAt time.Time
+	AckedAt    time.Time
+}
+
+func (c *Console) onCallRoutes() {
+	c.Page("GET /callbacks", "staff", c.callbacksPage)
+	c.Page("POST /callbacks/{id}/{action}", "staff", c.callbackPost)
+	c.Page("GET /inbox", "staff", c.inboxPage)
+	c.Page("GET /inbox/{id}", "staff", c.replyPage)
+	c.Page("GET /escalations", "staff", c.escalationsPage)
+	c.Page("POST /escalations/{id}/ack", "staff", c.ackPost)
+	c.Page("GET /escalations/{id}/resolve", "staff", c.resolvePage)
+	c.Page("POST /escalations/{id}/resolve", "staff", c.resolvePost)
+}
+
+// age is how long ago t was, for "waiting 2 h 05 min".
+type age struct {
+	Hours, Minutes int
+}
+
+func ageOf(d time.Duration) age {
+	d = max(d, 0)
+	return age{Hours: int(d / time.Hour), Minutes: int(d%time.Hour) / int(time.Minute)}
+}
+
+type callbackRow struct {
+	Callback
+	Age age
+	// Mine: claimed by the reader; Other: by someone else.
+	Mine, Other bool
+	// CanRelease: her own claim, or a supervisor's power over anyone's.
+	CanRelease bool
+}
+
+type callbacksData struct {
+	Items []callbackRow
+	// Done is what the last form did (?m=); Refused the code of a refusal.
+	Done    string
+	Refused string
+}
+
+func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
+	a := c.ActorOf(r)
+	items, err := c.oncall.Callbacks(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	d := &callbacksData{}
+	for _, it := range items {
+		row := callbackRow{Callback: it, Age: ageOf(it.Age)}
+		if it.Status == "claimed" {
+			row.Mine = it.ClaimedBy == a.Name
+			row.Other = !row.Mine
+			row.CanRelease = row.Mine || a.Oversees()
+		}
+		d.Items = append(d.Items, row)
+	}
+	return d, nil
+}
+
+func (c *Console) callbacksPage(w http.ResponseWriter, r *http.Request) {
+	d, err := c.callbacksData(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	switch m := r.URL.Query().Get("m"); m {
+	case "claimed", "released", "connected", "completed", "requeued":
+		d.Done = m
+	}
+	c.Render(w, r, http.StatusOK, "oncall_callbacks", d)
+}
+
+func (c *Console) callbackPost(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.notFound(w, r)
+		return
+	}
+	a, ctx := c.ActorOf(r), r.Context()
+	done := ""
+	switch r.PathValue("action") {
+	case "claim":
+		err, done = c.oncall.ClaimCallback(ctx, a, id), "claimed"
+	case "release":
+		err, done = c.oncall.ReleaseCallback(ctx, a, id), "released"
+	case "connect":
+		err, done = c.oncall.ConnectCallback(ctx, a, id), "connected"
+	case "complete":
+		var requeued bool
+		requeued, err = c.oncall.CompleteCallback(ctx, a, id, r.PostFormValue("outcome"))
+		done = "completed"
+		if requeued {
+			done = "requeued"
+		}
+	default:
+		c.notFound(w, r)
+		return
+	}
+	if err != nil {
+		c.onCallRefused(w, r, err, func(status int, code string) {
+			d, err := c.callbacksData(r)
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			d.Refused = code
+			c.Render(w, r, status, "oncall_callbacks", d)
+		})
+		return
+	}
+	redirect(w, r, "/callbacks?m="+done)
+}
+
+// onCallRefused answers a refused service call: not found is its page,
+// another refusal (forbidden too) re-renders the page with its code
+// (the template says it in words), an internal error is the error page.
+func (c *Console) onCallRefused(w http.ResponseWriter, r *http.Request, err error, rerender func(status int, code string)) {
+	var e *errs.Error
+	switch {
+	case !errors.As(err, &e) || e.Code == "internal":
+		c.fail(w, r, err)
+	case e.Code == errs.CodeNotFound:
+		c.notFound(w, r)
+	default:
+		rerender(errs.Status(e), e.Code)
+	}
+}
+
+type inboxData struct {
+	Mine replyList
+	// Unassigned: supervisors also see the replies of participants
+	// without a caseworker, so that none is left unread by nobody.
+	Unassigned replyList
+	Oversees   bool
+}
+
+// replyList is a table of replies, with the reader's localizer for the
+// template that draws it.
+type replyList struct {
+	L     *Localizer
+	Items []Reply
+}
+
+func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request) {
+	a := c.ActorOf(r)
+	L := LocalizerOf(r)
+	d := &inboxData{Oversees: a.Oversees(), Mine: replyList{L: L}, Unassigned: replyList{L: L}}
+	var err error
+	if d.Mine.Items, err = c.oncall.Inbox(r.Context(), a, false); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if d.Oversees {
+		if d.Unassigned.Items, err = c.oncall.Inbox(r.Context(), a, true); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
+	c.Render(w, r, http.StatusOK, "oncall_inbox", d)
+}
+
+// replyPage opens one reply: the service records the reading.
+func (c *Console) replyPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.notFound(w, r)
+		return
+	}
+	rep, err := c.oncall.OpenReply(r.Context(), c.ActorOf(r), id)
+	if err != nil {
+		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		return
+	}
+	c.Render(w, r, http.StatusOK, "oncall_reply", rep)
+}
+
+type escalationRow struct {
+	Escalation
+	Age age
+}
+
+type escalationsData struct {
+	Items    []escalationRow
+	Protocol string
+	// Done is what the last form did (?m=); Refused the code of a refusal.
+	Done    string
+	Refused string
+	// Poll: the request is the page's own refresh (htmx).
+	Poll bool
+}
+
+func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
+	items, err := c.oncall.Escalations(r.Context(), c.ActorOf(r))
+	if err != nil {
+		return nil, err
+	}
+	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol(), Poll: r.Header.Get(RefreshHeader) != ""}
+	for _, it := range items {
+		d.Items = append(d.Items, escalationRow{Escalation: it, Age: ageOf(it.Age)})
+	}
+	return d, nil
+}
+
+// escalationsPage is the ladder; the page polls itself (htmx, marked with
+// RefreshHeader so that a poll is not her activity), and without
+// JavaScript a link reloads it.
+func (c *Console) escalationsPage(w http.ResponseWriter, r *http.Request) {
+	d, err := c.escalationsData(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	switch m := r.URL.Query().Get("m"); m {
+	case "acknowledged", "resolved":
+		d.Done = m
+	}
+	c.Render(w, r, http.StatusOK, "oncall_escalations", d)
+}
+
+func (c *Console) ackPost(w http.ResponseWriter, r *http.Request) {
+	if err := c.oncall.AckEscalation(r.Context(), c.ActorOf(r), r.PathValue("id")); err != nil {
+		c.onCallRefused(w, r, err, func(status int, code string) {
+			d, err := c.escalationsData(r)
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			d.Refused = code
+			c.Render(w, r, status, "oncall_escalations", d)
+		})
+		return
+	}
+	redirect(w, r, "/escalations?m=acknowledged")
+}
+
+type resolveData struct {
+	Escalation
+	Age      age
+	Protocol string
+	Outcome  string
+	Refused  string
+}
+
+func (c *Console) resolveView(w http.ResponseWriter, r *http.Request, status int, d resolveData) {
+	e, err := c.oncall.Escalation(r.Context(), c.ActorOf(r), r.PathValue("id"))
+	if err != nil {
+		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		return
+	}
+	d.Escalation, d.Age, d.Protocol = e, ageOf(e.Age), c.oncall.EmergencyProtocol()
+	c.Render(w, r, status, "oncall_resolve", d)
+}
+
+func (c *Console) resolvePage(w http.ResponseWriter, r *http.Request) {
+	c.resolveView(w, r, http.StatusOK, resolveData{})
+}
+
+// resolvePost resolves an escalation. A refusal shows the form again
+// with the outcome chosen; the note is not shown back (she types it
+// again): it is free text about her, and the page may be re-rendered on a
+// shared screen.
+func (c *Console) resolvePost(w http.ResponseWriter, r *http.Request) {
+	outcome := r.PostFormValue("outcome")
+	if err := c.oncall.ResolveEscalation(r.Context(), c.ActorOf(r), r.PathValue("id"), outcome, r.PostFormValue("note")); err != nil {
+		c.onCallRefused(w, r, err, func(status int, code string) {
+			c.resolveView(w, r, status, resolveData{Outcome: outcome, Refused: code})
+		})
+		return
+	}
+	redirect(w, r, "/escalations?m=resolved")
+}
