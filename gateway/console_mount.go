@@ -65,6 +65,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	}
 	con, err := console.New(console.Deps{
 		Auth: svc, Log: s.log,
+		Messages: consoleMessages{s},
 		Config: console.Config{
 			DefaultZone: cfg.Zone, AllowLoopbackHTTP: cfg.AllowLoopbackHTTP, TrustedOrigins: cfg.TrustedOrigins,
 			ClientIP:  func(r *http.Request) net.IP { return consoleReqOf(r).ip },

@@ -103,6 +103,8 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
+	// Messages serves the Compose and Messages pages (nil: none).
+	Messages Messages
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -124,6 +126,8 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
+
+	messages Messages
 }
 
 type asset struct {
@@ -163,6 +167,7 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 	}
+	c.messages = d.Messages
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}

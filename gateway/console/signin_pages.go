@@ -37,6 +37,10 @@ func (c *Console) routes() {
 	c.Page("GET /account/recovery-codes", "staff", c.renewCodesPage)
 	c.Page("POST /account/recovery-codes", "staff", c.renewCodesPost)
 
+	if c.messages != nil {
+		c.messageRoutes()
+	}
+
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)
 }
