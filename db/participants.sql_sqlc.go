@@ -356,7 +356,7 @@ func (q *Queries) PhoneIndexTaken(ctx context.Context, arg PhoneIndexTakenParams
 }
 
 const searchParticipants = `-- name: SearchParticipants :many
-SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at FROM participants
+SELECT id, code, initials, language, time_zone, phone_enc, phone_index, phone_mask, whatsapp_enc, whatsapp_index, whatsapp_mask, monitored, safe_windows, any_time, channel_preference, caseworker_id, created_at, updated_at, individual_only, strict_confidentiality, risk_evaluated_at, risk_evaluation_tracked FROM participants
 WHERE id > $1 AND (code = $2::text OR initials = $2::text)
 ORDER BY id
 LIMIT $3
@@ -398,6 +398,10 @@ func (q *Queries) SearchParticipants(ctx context.Context, arg SearchParticipants
 			&i.CaseworkerID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.IndividualOnly,
+			&i.StrictConfidentiality,
+			&i.RiskEvaluatedAt,
+			&i.RiskEvaluationTracked,
 		); err != nil {
 			return nil, err
 		}

@@ -66,7 +66,8 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	con, err := console.New(console.Deps{
 		Auth: svc, Log: s.log, Safety: consoleSafety{s}, Participants: s.participants,
 		Oversight: s.oversight(svc),
-		OnCall: onCallPages{s},
+		OnCall:    onCallPages{s},
+		Messages:  consoleMessages{s},
 		Config: console.Config{
 			DefaultZone: cfg.Zone, AllowLoopbackHTTP: cfg.AllowLoopbackHTTP, TrustedOrigins: cfg.TrustedOrigins,
 			ClientIP:  func(r *http.Request) net.IP { return consoleReqOf(r).ip },

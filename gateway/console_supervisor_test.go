@@ -18,7 +18,7 @@ import (
 // fullPhone is any phone number written out in full (E.164 or spaced).
 var fullPhone = regexp.MustCompile(`\+\d[\d ]{8,}\d`)
 
-func noFullPhone(t *testing.T, where string, p webPage) {
+func noFullNumber(t *testing.T, where string, p webPage) {
 	t.Helper()
 	if m := fullPhone.FindString(p.Body); m != "" {
 		t.Errorf("%s shows a full phone number %q", where, m)
@@ -83,7 +83,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "participant.created") {
 		t.Fatalf("contact log: %d %s", p.Status, p.Body)
 	}
-	noFullPhone(t, "contact log", p)
+	noFullNumber(t, "contact log", p)
 	if who, d, actor := e.lastAudit("audit.read"); who != code || d["view"] != "contact_log" || actor != "supervisor-user" {
 		t.Errorf("the read was recorded as %q %v by %q", who, d, actor)
 	}
@@ -104,7 +104,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, `data-state="verified"`) || !strings.Contains(p.Body, `role="status"`) {
 		t.Fatalf("audit after a check: %d %s", p.Status, p.Body)
 	}
-	noFullPhone(t, "audit", p)
+	noFullNumber(t, "audit", p)
 	if _, d, actor := e.lastAudit("audit.verified"); d["ok"] != true || actor != "supervisor-user" {
 		t.Errorf("verification recorded as %v by %q", d, actor)
 	}
@@ -205,7 +205,7 @@ func TestConsoleSupervisorAuditFilterAndCSV(t *testing.T) {
 	if !codes[a] || !codes[b] {
 		t.Errorf("csv participants %v", codes)
 	}
-	noFullPhone(t, "csv", f)
+	noFullNumber(t, "csv", f)
 	if _, d, actor := e.lastAudit("audit.exported"); d["format"] != "csv" || actor != "supervisor-user" {
 		t.Errorf("export recorded as %v by %q", d, actor)
 	}
@@ -241,5 +241,5 @@ func TestConsoleSupervisorDashboard(t *testing.T) {
 			t.Errorf("dashboard lacks %q", want)
 		}
 	}
-	noFullPhone(t, "dashboard", p)
+	noFullNumber(t, "dashboard", p)
 }

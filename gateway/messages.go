@@ -197,17 +197,14 @@ type messageAccepted struct {
 }
 
 func (s *Server) acceptMessage(c *gin.Context) {
-	ctx := c.Request.Context()
 	actor := auth.ActorOf(c)
 	body, ok := httpx.ReadBody(c)
 	if !ok {
 		return
 	}
 	idemKey := c.GetHeader("Idempotency-Key")
-	if len(idemKey) > 200 || textcheck.Chars("Idempotency-Key", idemKey) != nil {
-		// HTTP allows any byte but controls in a header value; PostgreSQL
-		// refuses invalid UTF-8 (and NUL) in text: refused here, not a 500.
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)"))
+	if err := checkIdempotencyKey(idemKey); err != nil {
+		httpx.Fail(c, err)
 		return
 	}
 	hash := sha256.Sum256(body)
@@ -218,19 +215,58 @@ func (s *Server) acceptMessage(c *gin.Context) {
 	if !httpx.DecodeStrict(c, body, &in, false) {
 		return
 	}
+	ans, err := s.sendMessage(c.Request.Context(), actor, in, idemKey, hash[:])
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	if ans.stored != nil {
+		c.Header("Idempotent-Replayed", "true")
+		c.Data(ans.status, "application/json; charset=utf-8", ans.stored)
+		return
+	}
+	if ans.status != http.StatusAccepted {
+		httpx.SetErrCode(c, ans.resp.(httpx.ErrorBody).Error.Code)
+	}
+	c.JSON(ans.status, ans.resp)
+}
+
+// checkIdempotencyKey refuses a key the idempotency table cannot hold.
+func checkIdempotencyKey(key string) error {
+	if len(key) > 200 || textcheck.Chars("Idempotency-Key", key) != nil {
+		// HTTP allows any byte but controls in a header value; PostgreSQL
+		// refuses invalid UTF-8 (and NUL) in text: refused here, not a 500.
+		return errs.Field(errs.CodeInvalidParameter, "Idempotency-Key", "Idempotency-Key is at most 200 characters of printable UTF-8 text (a UUID is usual)")
+	}
+	return nil
+}
+
+// sendAnswer is the answer to a send: the HTTP status and body
+// (messageAccepted, or httpx.ErrorBody for a refusal), or stored, the
+// answer already given under the same Idempotency-Key.
+type sendAnswer struct {
+	status int
+	resp   any
+	stored []byte
+}
+
+// sendMessage decides and writes one message (POST /v1/messages after its
+// body is read and its key's stored answer looked up; the console's send
+// the same way): the message, or the refusal, recorded under idemKey
+// ("" none) with hash, the request's digest.
+func (s *Server) sendMessage(ctx context.Context, actor *auth.Actor, in messageInput, idemKey string, hash []byte) (sendAnswer, error) {
 	prio := int16(0)
 	if in.Priority == "safety" {
 		prio = 1
 	} else if in.Priority != "" && in.Priority != "normal" {
-		httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "priority", "priority is normal or safety"))
-		return
+		return sendAnswer{}, errs.Field(errs.CodeInvalidParameter, "priority", "priority is normal or safety")
 	}
 	now := s.now()
 	var status int
 	var resp any
 	var err error
 	for attempt := 0; ; attempt++ {
-		status, resp, err = s.accept(ctx, actor, in, prio, idemKey, hash[:], now, attempt > 0)
+		status, resp, err = s.accept(ctx, actor, in, prio, idemKey, hash, now, attempt > 0)
 		if !errors.Is(err, errStale) {
 			break
 		}
@@ -241,19 +277,19 @@ func (s *Server) acceptMessage(c *gin.Context) {
 		}
 	}
 	if errors.Is(err, errIdempotentRace) {
-		s.replayIdempotent(c, actor, idemKey, hash[:])
-		return
+		st, body, ok, err := s.storedAnswer(ctx, actor, idemKey, hash)
+		if err == nil && !ok {
+			err = errs.Internal(errors.New("idempotency key stored by a concurrent request but not found"))
+		}
+		return sendAnswer{status: st, stored: body}, err
 	}
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return sendAnswer{}, err
 	}
 	if status == http.StatusAccepted {
 		s.kickRelay()
-	} else {
-		httpx.SetErrCode(c, resp.(httpx.ErrorBody).Error.Code)
 	}
-	c.JSON(status, resp)
+	return sendAnswer{status: status, resp: resp}, nil
 }
 
 // newMessage builds the row of an accepted message and the answer.
@@ -406,45 +442,47 @@ func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Act
 	return nil
 }
 
-// replayIdempotent answers from a stored key and reports whether it did.
-func (s *Server) replayIdempotent(c *gin.Context, a *auth.Actor, key string, hash []byte) bool {
-	row, err := s.q.GetIdempotency(c.Request.Context(), db.GetIdempotencyParams{UserID: a.UserID, Key: key})
+// storedAnswer is the answer stored under key (ok false: none), or
+// idempotency_reused when the key was used for another request.
+func (s *Server) storedAnswer(ctx context.Context, a *auth.Actor, key string, hash []byte) (status int, body []byte, ok bool, err error) {
+	row, err := s.q.GetIdempotency(ctx, db.GetIdempotencyParams{UserID: a.UserID, Key: key})
 	if errors.Is(err, sql.ErrNoRows) {
-		return false
+		return 0, nil, false, nil
 	}
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return true
+		return 0, nil, false, errs.Internal(err)
 	}
 	if string(row.RequestHash) != string(hash) {
-		httpx.Fail(c, errs.Field(CodeIdempotencyReused, "Idempotency-Key", "this Idempotency-Key was used for a different request"))
+		return 0, nil, false, errs.Field(CodeIdempotencyReused, "Idempotency-Key", "this Idempotency-Key was used for a different request")
+	}
+	body, err = s.keys.Open(keys.Body, row.Response)
+	if err != nil {
+		return 0, nil, false, errs.Internal(err)
+	}
+	return int(row.Status), body, true, nil
+}
+
+// replayIdempotent answers from a stored key and reports whether it did.
+func (s *Server) replayIdempotent(c *gin.Context, a *auth.Actor, key string, hash []byte) bool {
+	status, body, ok, err := s.storedAnswer(c.Request.Context(), a, key, hash)
+	if err != nil {
+		httpx.Fail(c, err)
 		return true
 	}
-	body, err := s.keys.Open(keys.Body, row.Response)
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return true
+	if !ok {
+		return false
 	}
 	c.Header("Idempotent-Replayed", "true")
-	c.Data(int(row.Status), "application/json; charset=utf-8", body)
+	c.Data(status, "application/json; charset=utf-8", body)
 	return true
 }
 
 func (s *Server) previewMessage(c *gin.Context) {
-	ctx := c.Request.Context()
 	var in messageInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	f, _, err := s.lookup(ctx, in.Participant, true)
-	if err == nil {
-		err = participant.Authorize(auth.ActorOf(c), f.p, participant.ActSend)
-	}
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	m, err := s.compose(in, f.p, f.hist, s.now())
+	m, err := s.preview(c.Request.Context(), auth.ActorOf(c), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -466,6 +504,20 @@ func (s *Server) previewMessage(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// preview is the message in would be, decided on fresh data and not
+// stored (POST /v1/messages/preview, the console's preview): a refusal is
+// decision.Allowed false with no error.
+func (s *Server) preview(ctx context.Context, a *auth.Actor, in messageInput) (composed, error) {
+	f, _, err := s.lookup(ctx, in.Participant, true)
+	if err == nil {
+		err = participant.Authorize(a, f.p, participant.ActSend)
+	}
+	if err != nil {
+		return composed{}, err
+	}
+	return s.compose(in, f.p, f.hist, s.now())
 }
 
 type messageView struct {
@@ -533,59 +585,76 @@ func (s *Server) getMessage(c *gin.Context) {
 		httpx.Fail(c, err)
 		return
 	}
-	evs, err := s.q.MessageEvents(ctx, id)
+	hist, err := s.messageHistory(ctx, id)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
+		httpx.Fail(c, err)
 		return
 	}
 	v := viewMessage(m, p.Code)
+	v.History = hist
+	c.JSON(http.StatusOK, v)
+}
+
+// messageHistory is a message's statuses, oldest first.
+func (s *Server) messageHistory(ctx context.Context, id uuid.UUID) ([]messageEventVw, error) {
+	evs, err := s.q.MessageEvents(ctx, id)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	var out []messageEventVw
 	for _, e := range evs {
 		ev := messageEventVw{Status: e.Status, At: e.At.UTC()}
 		if e.Code.Valid {
 			ev.Code = &e.Code.String
 		}
-		v.History = append(v.History, ev)
+		out = append(out, ev)
 	}
-	c.JSON(http.StatusOK, v)
+	return out, nil
 }
 
 func (s *Server) listParticipantMessages(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Param("code"), false, participant.ActView)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
 	limit, err := httpx.PageLimit(c)
+	if err == nil {
+		var page httpx.Page[messageView]
+		page, err = s.participantMessages(c.Request.Context(), auth.ActorOf(c), c.Param("code"), limit, c.Query("cursor"))
+		if err == nil {
+			c.JSON(http.StatusOK, page)
+			return
+		}
+	}
+	httpx.Fail(c, err)
+}
+
+// participantMessages is one page of her messages, newest first, from
+// cursor ("" the newest), for someone who may see her messages.
+func (s *Server) participantMessages(ctx context.Context, a *auth.Actor, code string, limit int32, cursor string) (httpx.Page[messageView], error) {
+	out := httpx.Page[messageView]{Items: []messageView{}}
+	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
-		httpx.Fail(c, err)
-		return
+		return out, err
 	}
 	params := db.ListParticipantMessagesParams{ParticipantID: p.ID, MaxRows: limit + 1}
-	if cur := c.Query("cursor"); cur != "" {
-		ts, idStr, ok := strings.Cut(cur, "_")
+	if cursor != "" {
+		ts, idStr, ok := strings.Cut(cursor, "_")
 		t, err1 := time.Parse(time.RFC3339Nano, ts)
 		id, err2 := uuid.Parse(idStr)
 		if !ok || err1 != nil || err2 != nil {
-			httpx.Fail(c, errs.Field(errs.CodeInvalidCursor, "cursor", "cursor is not one this API returned"))
-			return
+			return out, errs.Field(errs.CodeInvalidCursor, "cursor", "cursor is not one this API returned")
 		}
 		params.BeforeCreated = sql.NullTime{Time: t, Valid: true}
 		params.BeforeID = uuid.NullUUID{UUID: id, Valid: true}
 	}
 	rows, err := s.q.ListParticipantMessages(ctx, params)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return out, errs.Internal(err)
 	}
-	rows, next := httpx.TrimPage(rows, limit, func(m db.Message) string {
+	rows, out.NextCursor = httpx.TrimPage(rows, limit, func(m db.Message) string {
 		return m.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + m.ID.String()
 	})
-	out := httpx.Page[messageView]{Items: []messageView{}, NextCursor: next}
 	for _, m := range rows {
 		out.Items = append(out.Items, viewMessage(m, p.Code))
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 func (s *Server) listTemplates(c *gin.Context) {

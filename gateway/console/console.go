@@ -114,6 +114,8 @@ type Deps struct {
 	// OnCall serves the call-back queue, inbox and escalation pages (nil:
 	// no such pages).
 	OnCall OnCall
+	// Messages serves the Compose and Messages pages (nil: none).
+	Messages Messages
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -139,7 +141,8 @@ type Console struct {
 	parts   *participant.Service
 	// oversight serves the supervisor's and admin's pages (nil: none).
 	oversight *Oversight
-	oncall  OnCall
+	oncall    OnCall
+	messages  Messages
 }
 
 type asset struct {
@@ -183,6 +186,7 @@ func New(d Deps) (*Console, error) {
 	}
 	c.oversight = d.Oversight
 	c.oncall = d.OnCall
+	c.messages = d.Messages
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}

@@ -51,6 +51,10 @@ func (c *Console) routes() {
 		c.adminRoutes()
 	}
 
+	if c.messages != nil {
+		c.messageRoutes()
+	}
+
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)
 }

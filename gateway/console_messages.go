@@ -1,0 +1,177 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"safecontact/errs"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/console"
+	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
+	"safecontact/gateway/participant"
+)
+
+// consoleMessages is console.Messages on the server: the same preview,
+// idempotent accept and message list the API's handlers call, with the
+// answers in the console's types.
+type consoleMessages struct{ s *Server }
+
+// timelineSize is how many of her latest messages the console shows.
+const timelineSize = 50
+
+func (m consoleMessages) Recipient(ctx context.Context, a *auth.Actor, code string) (console.Recipient, error) {
+	p, err := m.s.participants.For(ctx, m.s.q, a, code, false, participant.ActSend)
+	if err != nil {
+		return console.Recipient{}, err
+	}
+	return console.Recipient{Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone, Monitored: p.Monitored,
+		FreeTextRefused: p.Monitored && m.s.cfg.Discreet.FreeTextPolicy() == FreeTextRefuse}, nil
+}
+
+func (m consoleMessages) Templates() []console.Template {
+	list := m.s.catalog.List()
+	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	out := make([]console.Template, 0, len(list))
+	for _, t := range list {
+		ct := console.Template{ID: t.ID, Description: t.Description, Channels: t.Channels}
+		for _, p := range t.Params {
+			ct.Params = append(ct.Params, console.TemplateParam{Name: p.Name, Type: string(p.Type)})
+		}
+		out = append(out, ct)
+	}
+	return out
+}
+
+func inputOf(in console.MessageInput) messageInput {
+	return messageInput{Participant: in.Participant, Template: in.Template, Params: in.Params, Body: in.Body, Channel: in.Channel}
+}
+
+func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in console.MessageInput) (console.Preview, error) {
+	c, err := m.s.preview(ctx, a, inputOf(in))
+	if err != nil {
+		return console.Preview{}, err
+	}
+	d := c.decision
+	v := console.Preview{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: string(d.Channel), Variant: string(d.Variant),
+		SendAt: d.SendAt, Immediate: d.Immediate, ReviewDue: d.ReviewDue}
+	if !d.Allowed {
+		return v, nil
+	}
+	v.Text, v.Language = c.content.Text, c.language
+	v.SMSSegments, v.SMSEncoding, v.SMSChars = c.sms.Segments, c.sms.Encoding, c.sms.Chars
+	if in.Body != "" && len(c.redactions) > 0 {
+		// compose filtered the trimmed text; the spans index into it.
+		v.Marked = markSpans(strings.TrimSpace(in.Body), c.redactions)
+	}
+	return v, nil
+}
+
+// markSpans cuts text into what stays and what the filter removed.
+// Overlapping or out-of-range findings are merged into the span before.
+func markSpans(text string, reds []redactionView) []console.Span {
+	rs := append([]redactionView(nil), reds...)
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
+	var out []console.Span
+	at := 0
+	for _, r := range rs {
+		if r.Start < at || r.End <= r.Start || r.End > len(text) {
+			continue
+		}
+		if r.Start > at {
+			out = append(out, console.Span{Text: text[at:r.Start]})
+		}
+		out = append(out, console.Span{Text: text[r.Start:r.End], Category: string(r.Category)})
+		at = r.End
+	}
+	if at < len(text) {
+		out = append(out, console.Span{Text: text[at:]})
+	}
+	return out
+}
+
+func (m consoleMessages) Send(ctx context.Context, a *auth.Actor, key string, in console.MessageInput) (console.Sent, error) {
+	if key == "" {
+		// The console's form always carries one; without it a double
+		// click would send twice.
+		return console.Sent{}, errs.Field(errs.CodeMissingField, "Idempotency-Key", "the form has no idempotency key; open it again")
+	}
+	if err := checkIdempotencyKey(key); err != nil {
+		return console.Sent{}, err
+	}
+	mi := inputOf(in)
+	body, err := json.Marshal(mi)
+	if err != nil {
+		return console.Sent{}, errs.Internal(err)
+	}
+	hash := sha256.Sum256(body)
+	status, stored, ok, err := m.s.storedAnswer(ctx, a, key, hash[:])
+	if err != nil {
+		return console.Sent{}, err
+	}
+	ans := sendAnswer{status: status, stored: stored}
+	if !ok {
+		if ans, err = m.s.sendMessage(ctx, a, mi, key, hash[:]); err != nil {
+			return console.Sent{}, err
+		}
+	}
+	var acc messageAccepted
+	var refused httpx.ErrorBody
+	switch {
+	case ans.stored != nil && ans.status == http.StatusAccepted:
+		if err := json.Unmarshal(ans.stored, &acc); err != nil {
+			return console.Sent{}, errs.Internal(err)
+		}
+	case ans.stored != nil:
+		if err := json.Unmarshal(ans.stored, &refused); err != nil || refused.Error == nil {
+			return console.Sent{}, errs.Internal(err)
+		}
+		return console.Sent{}, refused.Error
+	case ans.status == http.StatusAccepted:
+		acc = ans.resp.(messageAccepted)
+	default:
+		return console.Sent{}, ans.resp.(httpx.ErrorBody).Error
+	}
+	return console.Sent{ID: acc.ID, Status: acc.Status, Channel: string(acc.Channel), SendAt: acc.SendAt, Replayed: ans.stored != nil}, nil
+}
+
+func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code string) (console.Timeline, error) {
+	page, err := m.s.participantMessages(ctx, a, code, timelineSize, "")
+	if err != nil {
+		return console.Timeline{}, err
+	}
+	tl := console.Timeline{Code: code, More: page.NextCursor != nil, RetentionDays: int(m.s.cfg.BodyRetention.Hours() / 24)}
+	for _, v := range page.Items {
+		id, err := uuid.Parse(v.ID)
+		if err != nil {
+			return tl, errs.Internal(err)
+		}
+		hist, err := m.s.messageHistory(ctx, id)
+		if err != nil {
+			return tl, err
+		}
+		tm := console.TimelineMessage{ID: v.ID, Channel: v.Channel, Variant: v.Variant, Status: v.Status, Final: message.Final(v.Status),
+			SendAt: v.SendAt, CreatedAt: v.CreatedAt}
+		if v.TemplateID != nil {
+			tm.Template = *v.TemplateID
+		}
+		if v.ErrorCode != nil {
+			tm.ErrorCode = *v.ErrorCode
+		}
+		for _, h := range hist {
+			sc := console.StatusChange{Status: h.Status, At: h.At}
+			if h.Code != nil {
+				sc.Code = *h.Code
+			}
+			tm.History = append(tm.History, sc)
+		}
+		tl.Messages = append(tl.Messages, tm)
+	}
+	return tl, nil
+}
