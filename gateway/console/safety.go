@@ -724,8 +724,22 @@ var meetingPointKinds = []string{"metro", "bus", "landmark", "office"}
 
 type meetingPointsData struct {
 	Items []MeetingPoint
-	Kinds []string
-	Kind  string
+	Kinds []choice
+}
+
+// meetingPointKind is a registry kind in words.
+func meetingPointKind(L *Localizer, kind string) string {
+	switch kind {
+	case "metro":
+		return L.T("safety.mp_kind.metro")
+	case "bus":
+		return L.T("safety.mp_kind.bus")
+	case "landmark":
+		return L.T("safety.mp_kind.landmark")
+	case "office":
+		return L.T("safety.mp_kind.office")
+	}
+	return kind
 }
 
 func (c *Console) meetingPointsPage(w http.ResponseWriter, r *http.Request) {
@@ -743,7 +757,15 @@ func (c *Console) showMeetingPoints(w http.ResponseWriter, r *http.Request, v *V
 		c.fail(w, r, err)
 		return
 	}
-	v.Data = meetingPointsData{Items: items, Kinds: meetingPointKinds, Kind: kind}
+	L := stateOf(r).L
+	d := meetingPointsData{Items: items}
+	for i := range d.Items {
+		d.Items[i].Kind = meetingPointKind(L, d.Items[i].Kind)
+	}
+	for _, k := range meetingPointKinds {
+		d.Kinds = append(d.Kinds, choice{Value: k, Label: meetingPointKind(L, k), On: k == kind})
+	}
+	v.Data = d
 	status := http.StatusOK
 	if refusal != nil {
 		text, code, ok := safetyError(stateOf(r).L, refusal)
@@ -797,8 +819,8 @@ type checkinsData struct {
 	WeekdayOpts  []choice
 	GraceOpts    []choice
 	ChannelOpts  []choice
-	// PlanDays and PlanGrace are the plan's schedule and grace in words.
-	PlanDays, PlanGrace string
+	// PlanDays, PlanGrace and PlanChannel are the plan's in words.
+	PlanDays, PlanGrace, PlanChannel string
 }
 
 // finish prepares the form's options in the reader's words.
@@ -827,6 +849,12 @@ func (d *checkinsData) finish(L *Localizer) {
 			d.PlanDays = L.T("safety.checkins.every_days", "count", d.Plan.EveryDays, "time", d.Plan.At)
 		}
 		d.PlanGrace = durationLabel(L, graceOf(d.Plan.Grace))
+		d.PlanChannel = d.Plan.Channel
+		for _, o := range d.ChannelOpts {
+			if o.Value == d.Plan.Channel {
+				d.PlanChannel = o.Label
+			}
+		}
 	}
 }
 
