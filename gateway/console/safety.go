@@ -236,6 +236,8 @@ func safetyErrorKey(code string) string {
 		return "safety.error.duplicate_meeting_point"
 	case "appointment_canceled":
 		return "safety.error.appointment_canceled"
+	case "individual_only":
+		return "safety.error.individual_only"
 	case "checkin_time_unsafe":
 		return "safety.error.checkin_time_unsafe"
 	case "invalid_time_zone":
