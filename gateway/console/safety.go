@@ -623,7 +623,8 @@ func (c *Console) bookPost(w http.ResponseWriter, r *http.Request) {
 func (c *Console) showBooking(w http.ResponseWriter, r *http.Request, f bookForm, week string, refusal error) {
 	st := stateOf(r)
 	loc := zoneOf(st.L)
-	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil && week == "" {
+	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil {
+		// The week of the slot she chose, where the free slots are.
 		week = isoWeek(start)
 	}
 	d := c.appointmentsData(r, f.Venue, week)
