@@ -228,6 +228,8 @@ func safetyErrorKey(code string) string {
 		return "safety.error.duplicate_meeting_point"
 	case "appointment_canceled":
 		return "safety.error.appointment_canceled"
+	case "individual_only":
+		return "safety.error.individual_only"
 	case "checkin_time_unsafe":
 		return "safety.error.checkin_time_unsafe"
 	case "invalid_time_zone":
@@ -613,7 +615,8 @@ func (c *Console) bookPost(w http.ResponseWriter, r *http.Request) {
 func (c *Console) showBooking(w http.ResponseWriter, r *http.Request, f bookForm, week string, refusal error) {
 	st := stateOf(r)
 	loc := zoneOf(st.L)
-	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil && week == "" {
+	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil {
+		// The week of the slot she chose, where the free slots are.
 		week = isoWeek(start)
 	}
 	d := c.appointmentsData(r, f.Venue, week)
@@ -716,8 +719,22 @@ var meetingPointKinds = []string{"metro", "bus", "landmark", "office"}
 
 type meetingPointsData struct {
 	Items []MeetingPoint
-	Kinds []string
-	Kind  string
+	Kinds []choice
+}
+
+// meetingPointKind is a registry kind in words.
+func meetingPointKind(L *Localizer, kind string) string {
+	switch kind {
+	case "metro":
+		return L.T("safety.mp_kind.metro")
+	case "bus":
+		return L.T("safety.mp_kind.bus")
+	case "landmark":
+		return L.T("safety.mp_kind.landmark")
+	case "office":
+		return L.T("safety.mp_kind.office")
+	}
+	return kind
 }
 
 func (c *Console) meetingPointsPage(w http.ResponseWriter, r *http.Request) {
@@ -735,7 +752,15 @@ func (c *Console) showMeetingPoints(w http.ResponseWriter, r *http.Request, v *V
 		c.fail(w, r, err)
 		return
 	}
-	v.Data = meetingPointsData{Items: items, Kinds: meetingPointKinds, Kind: kind}
+	L := stateOf(r).L
+	d := meetingPointsData{Items: items}
+	for i := range d.Items {
+		d.Items[i].Kind = meetingPointKind(L, d.Items[i].Kind)
+	}
+	for _, k := range meetingPointKinds {
+		d.Kinds = append(d.Kinds, choice{Value: k, Label: meetingPointKind(L, k), On: k == kind})
+	}
+	v.Data = d
 	status := http.StatusOK
 	if refusal != nil {
 		text, code, ok := safetyError(stateOf(r).L, refusal)
@@ -789,8 +814,8 @@ type checkinsData struct {
 	WeekdayOpts  []choice
 	GraceOpts    []choice
 	ChannelOpts  []choice
-	// PlanDays and PlanGrace are the plan's schedule and grace in words.
-	PlanDays, PlanGrace string
+	// PlanDays, PlanGrace and PlanChannel are the plan's in words.
+	PlanDays, PlanGrace, PlanChannel string
 }
 
 // finish prepares the form's options in the reader's words.
@@ -819,6 +844,12 @@ func (d *checkinsData) finish(L *Localizer) {
 			d.PlanDays = L.T("safety.checkins.every_days", "count", d.Plan.EveryDays, "time", d.Plan.At)
 		}
 		d.PlanGrace = durationLabel(L, graceOf(d.Plan.Grace))
+		d.PlanChannel = d.Plan.Channel
+		for _, o := range d.ChannelOpts {
+			if o.Value == d.Plan.Channel {
+				d.PlanChannel = o.Label
+			}
+		}
 	}
 }
 
