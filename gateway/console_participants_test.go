@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -312,4 +313,35 @@ func TestConsoleParticipantReveal(t *testing.T) {
 	if who, _, _ := e.lastAudit("phone.reveal_refused"); who != theirs {
 		t.Errorf("refusal audited for %q", who)
 	}
+}
+
+// Her page in the reader's language and zone: an hour only partly inside
+// her window says so, "now" is marked, the reader's own clock is beside
+// hers, and the decision is in words.
+func TestConsoleParticipantWeekInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsole(t)
+	body := maria()
+	body["safe_windows"] = []string{"tue 12:30-14:00"} // 12:30 in Madrid is the env's now
+	code := e.createParticipant(body)
+	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", map[string]any{"channel": "sms", "evidence": "form 3", "notice_language": "es"}); r.Status != http.StatusCreated {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	staff := signInAs(t, e, svc, auth.RoleStaff)
+	if err := svc.SetPreferences(context.Background(), staff.cookie.Value, "es", "America/Bogota"); err != nil {
+		t.Fatal(err)
+	}
+	page := staff.get("/participants/" + code)
+	text := html.UnescapeString(page.Body)
+	for _, want := range []string{
+		"<h1>Participante " + code + " (MR)</h1>", "Su teléfono puede estar vigilado.",
+		"en parte (ahora)", "(05:00 tu hora)", "<td class=\"safe\">segura</td>",
+		"SMS: permitido, redacción discreta, ahora (dentro de un horario seguro).",
+		"WhatsApp: no permitido, no ha dado su consentimiento para este canal.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("her page lacks %q", want)
+		}
+	}
+	noNumber(t, "her page in Spanish", page)
 }

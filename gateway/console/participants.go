@@ -318,8 +318,8 @@ func createInput(f url.Values) (participant.ParticipantInput, error) {
 		return nil
 	}
 	in.Initials, in.Language, in.TimeZone, in.Phone, in.WhatsApp = opt("initials"), opt("language"), opt("time_zone"), opt("phone"), opt("whatsapp")
-	mon, any := f.Get("monitored") != "", f.Get("any_time") != ""
-	in.Monitored, in.AnyTime = &mon, &any
+	mon, anyTime := f.Get("monitored") != "", f.Get("any_time") != ""
+	in.Monitored, in.AnyTime = &mon, &anyTime
 	var ws []string
 	for _, line := range strings.Split(f.Get("safe_windows"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
@@ -405,7 +405,7 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		her = time.UTC
 	}
-	d.Phone, d.Language = v.Phone, LanguageLabel(v.Language)
+	d.Phone, d.Language = v.Phone, languageLabel(v.Language)
 	d.Windows = v.SafeWindows
 	if v.AnyTime && len(v.SafeWindows) == 0 {
 		d.Windows = []string{L.T("participants.windows.any_time")}
@@ -461,7 +461,7 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 			det = append(det, L.T("participants.history.evidence", "evidence", e.Evidence))
 		}
 		if e.NoticeLanguage != "" {
-			det = append(det, L.T("participants.history.notice", "language", LanguageLabel(e.NoticeLanguage)))
+			det = append(det, L.T("participants.history.notice", "language", languageLabel(e.NoticeLanguage)))
 		}
 		if e.ExpiresAt != nil {
 			det = append(det, L.T("participants.history.expires", "time", L.DateTime(*e.ExpiresAt)))
@@ -484,9 +484,9 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 	c.render(w, r, status, "participants_show", view)
 }
 
-// LanguageLabel names a language tag in its own language, with the tag:
+// languageLabel names a language tag in its own language, with the tag:
 // "español (es)".
-func LanguageLabel(tag string) string {
+func languageLabel(tag string) string {
 	t, err := language.Parse(tag)
 	if err != nil {
 		return tag
