@@ -416,8 +416,28 @@ func TestConsoleEscalations(t *testing.T) {
 	if p := staff.post("/escalations/nope/ack", nil); p.Status != http.StatusNotFound {
 		t.Fatalf("unknown escalation: %d", p.Status)
 	}
-	// A supervisor acts on every participant: the other one whole.
+	// A duress escalation acknowledged outside her team: the ladder goes
+	// on, and her team is offered to acknowledge it, which stops it.
+	wantSeeOther(t, "ack outside her team", staff.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
+	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["status"] != "acknowledged" || v["next_step_at"] == nil {
+		t.Fatalf("after an ack outside her team: %v", v)
+	}
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
+	ackOther := `action="/escalations/` + otherID + `/ack"`
+	if p := sup.get("/escalations"); !strings.Contains(p.Body, "the ladder goes on until her caseworker or a supervisor acknowledges it") || !strings.Contains(p.Body, ackOther) {
+		t.Fatalf("supervisor's ladder after an ack outside her team:\n%s", p.Body)
+	}
+	if p := staff.get("/escalations"); strings.Contains(p.Body, ackOther) {
+		t.Fatal("the colleague outside her team is offered to acknowledge again")
+	}
+	wantSeeOther(t, "supervisor's ack", sup.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
+	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["next_step_at"] != nil {
+		t.Fatalf("the ladder goes on after her team's ack: %v", v)
+	}
+	if p := sup.get("/escalations"); strings.Contains(p.Body, ackOther) {
+		t.Fatal("acknowledged by her team, still offered")
+	}
+	// A supervisor acts on every participant: the other one whole.
 	if p := sup.get("/escalations/" + otherID + "/resolve"); !strings.Contains(p.Body, `name="note"`) {
 		t.Fatalf("supervisor's resolve page:\n%s", p.Body)
 	}

@@ -294,6 +294,12 @@ func (c *Console) replyPage(w http.ResponseWriter, r *http.Request) {
 type escalationRow struct {
 	Escalation
 	Age age
+	// CanAck: not acknowledged yet; or, for her team, acknowledged by
+	// someone outside it while the ladder goes on (their acknowledgement
+	// stops it).
+	CanAck bool
+	// TeamAckNeeded: acknowledged outside her team, the ladder goes on.
+	TeamAckNeeded bool
 }
 
 type escalationsData struct {
@@ -313,7 +319,10 @@ func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
 	}
 	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol(), Poll: r.Header.Get(RefreshHeader) != ""}
 	for _, it := range items {
-		d.Items = append(d.Items, escalationRow{Escalation: it, Age: ageOf(it.Age)})
+		row := escalationRow{Escalation: it, Age: ageOf(it.Age)}
+		row.TeamAckNeeded = it.Status == "acknowledged" && !it.Limited && !it.NextStepAt.IsZero()
+		row.CanAck = it.Status == "open" || row.TeamAckNeeded
+		d.Items = append(d.Items, row)
 	}
 	return d, nil
 }
