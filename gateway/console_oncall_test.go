@@ -443,3 +443,34 @@ func TestConsoleEscalations(t *testing.T) {
 	}
 	noPhone(t, "supervisor's ladder", sup.get("/escalations"), herPhone, otherPhone)
 }
+
+// A call-back not due yet shows when, in the reader's time and, for her
+// caseworker and the supervisors, in hers; staff outside her team work
+// the queue without her time zone, as the API gives it.
+func TestConsoleCallbacksHerTime(t *testing.T) {
+	t.Parallel()
+	e, svc := onCallEnv(t)
+	var codes []string
+	for i, cw := range []string{"staff-user", "supervisor-user"} {
+		b := maria() // Madrid, mon-fri 10:00-12:00; now is Tue 12:30 there
+		b["phone"] = fmt.Sprintf("+34 612 300 04%d", i)
+		b["monitored"] = false
+		b["caseworker"] = cw
+		code := e.createParticipant(b)
+		for _, ch := range []string{"sms", "voice"} {
+			if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant(ch)); r.Status != 201 {
+				t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
+			}
+		}
+		e.inbound(nextMessageSid(), e164(b["phone"].(string)), "llámame")
+		codes = append(codes, code)
+	}
+	p := signInAs(t, e, svc, auth.RoleStaff).get("/callbacks")
+	mine, others, _ := strings.Cut(p.Body, codes[1])
+	if !strings.Contains(mine, "not before Wed 3 Jun 2026, 08:00 (10:00 her time)") {
+		t.Fatalf("her caseworker's queue:\n%s", p.Body)
+	}
+	if !strings.Contains(others, "not before Wed 3 Jun 2026, 08:00") || strings.Contains(others, "her time") {
+		t.Fatalf("the queue outside her team:\n%s", others)
+	}
+}

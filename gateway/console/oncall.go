@@ -77,6 +77,10 @@ type Callback struct {
 	CreatedAt time.Time
 	// Age is how long the task has waited, by the gateway's clock.
 	Age time.Duration
+	// TimeZone is hers (IANA), for her caseworker and the supervisors
+	// only (others work the queue without it, as from the API): her
+	// local time is shown beside the reader's.
+	TimeZone string
 }
 
 // Reply is a message she sent: a reply, a "call me" or an answer to a
