@@ -99,9 +99,8 @@ type Reply struct {
 	Erased bool
 }
 
-// Escalation is one rung of the ladder as the actor may see it: staff
-// outside her team get the limited view (state, level, age), as from the
-// API.
+// Escalation is an escalation as the actor may see it: staff outside her
+// team get the limited view (state, level, age), as from the API.
 type Escalation struct {
 	ID          string
 	Participant string
@@ -133,7 +132,8 @@ func (c *Console) onCallRoutes() {
 	c.Page("POST /escalations/{id}/resolve", "staff", c.resolvePost)
 }
 
-// age is how long ago t was, for "waiting 2 h 05 min".
+// age is a wait in hours and minutes (the catalogue's plural forms take
+// ints).
 type age struct {
 	Hours, Minutes int
 }
@@ -312,8 +312,6 @@ type escalationsData struct {
 	// Done is what the last form did (?m=); Refused the code of a refusal.
 	Done    string
 	Refused string
-	// Poll: the request is the page's own refresh (htmx).
-	Poll bool
 }
 
 func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
@@ -321,7 +319,7 @@ func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol(), Poll: r.Header.Get(RefreshHeader) != ""}
+	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol()}
 	for _, it := range items {
 		row := escalationRow{Escalation: it, Age: ageOf(it.Age)}
 		row.TeamAckNeeded = it.Status == "acknowledged" && !it.Limited && !it.NextStepAt.IsZero()
