@@ -241,6 +241,12 @@ func TestConsoleInbox(t *testing.T) {
 	if acts := voiceAuditActions(t, e, code); strings.Contains(acts, "inbox.") {
 		t.Fatalf("listing read something: %s", acts)
 	}
+	// A supervisor's inbox: her own participants, and those without a
+	// caseworker.
+	if p := sup.get("/inbox"); p.Status != 200 || !strings.Contains(p.Body, other) || strings.Contains(p.Body, code) ||
+		!strings.Contains(p.Body, "Participants without a caseworker") || strings.Contains(p.Body, "Gracias") {
+		t.Fatalf("supervisor's inbox: %d\n%s", p.Status, p.Body)
+	}
 	// Someone else's participant: not found, nothing recorded.
 	if p := sup.get(fmt.Sprintf("/inbox/%d", id)); p.Status != http.StatusNotFound || strings.Contains(p.Body, "cita") {
 		t.Fatalf("another's reply: %d", p.Status)
