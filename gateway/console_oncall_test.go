@@ -115,7 +115,7 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 
 	p := staff.get("/callbacks")
 	if p.Status != 200 || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "she asked to be called") ||
-		!strings.Contains(p.Body, `action="`+base+`/claim"`) || !strings.Contains(p.Body, "nobody yet") {
+		!strings.Contains(p.Body, `action="`+base+`/claim"`) || !strings.Contains(p.Body, "nobody yet") || !strings.Contains(p.Body, `<dd lang="es">español</dd>`) {
 		t.Fatalf("queue: %d\n%s", p.Status, p.Body)
 	}
 	noPhone(t, "queue", p, herPhone)
@@ -478,5 +478,44 @@ func TestConsoleCallbacksHerTime(t *testing.T) {
 	}
 	if !strings.Contains(others, "not before Wed 3 Jun 2026, 08:00") || strings.Contains(others, "her time") {
 		t.Fatalf("the queue outside her team:\n%s", others)
+	}
+}
+
+// "Call her now" places the call as the API's connect does: the staff
+// member's own phone rings first, from the programme's number.
+func TestConsoleCallbackConnect(t *testing.T) {
+	p := newVoicePipeline(t, nil)
+	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 {
+		t.Fatalf("set phone: %d %s", r.Status, r.Body)
+	}
+	const herPhone = "+34 612 100 051"
+	code := p.voiceParticipant(herPhone, false, false)
+	_, task := p.queueVoice(code, false)
+	id := taskID(task)
+	staff := signInAs(t, p.env, svc, auth.RoleStaff)
+	base := fmt.Sprintf("/callbacks/%d", id)
+	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
+	wantSeeOther(t, "connect", staff.post(base+"/connect", nil), "/callbacks?m=connected")
+	if n := p.fake.CallsCreated(); n != 1 {
+		t.Fatalf("%d calls placed", n)
+	}
+	if tk := p.callback(id); tk["call_state"] != "staff_ringing" {
+		t.Fatalf("after connect: %v", tk)
+	}
+	pg := staff.get("/callbacks?m=connected")
+	if !strings.Contains(pg.Body, "Calling: your phone will ring now.") || !strings.Contains(pg.Body, "ringing") {
+		t.Fatalf("after connect:\n%s", pg.Body)
+	}
+	noPhone(t, "queue during a call", pg, herPhone, staffPhone)
+	// A call in progress: the second click is refused in words.
+	if pg := staff.post(base+"/connect", nil); pg.Status != http.StatusConflict || !strings.Contains(pg.Body, "A call for this call-back is in progress.") {
+		t.Fatalf("second connect: %d\n%s", pg.Status, pg.Body)
+	}
+	if acts := voiceAuditActions(t, p.env, code); !strings.Contains(acts, "callback.connected") {
+		t.Fatalf("audit: %s", acts)
 	}
 }

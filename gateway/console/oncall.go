@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 )
@@ -150,6 +152,8 @@ type callbackRow struct {
 	Mine, Other bool
 	// CanRelease: her own claim, or a supervisor's power over anyone's.
 	CanRelease bool
+	// LanguageName is her language in that language ("español").
+	LanguageName string
 }
 
 type callbacksData struct {
@@ -167,7 +171,10 @@ func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
 	}
 	d := &callbacksData{}
 	for _, it := range items {
-		row := callbackRow{Callback: it, Age: ageOf(it.Age)}
+		row := callbackRow{Callback: it, Age: ageOf(it.Age), LanguageName: it.Language}
+		if tag, err := language.Parse(it.Language); err == nil {
+			row.LanguageName = LanguageName(tag)
+		}
 		if it.Status == "claimed" {
 			row.Mine = it.ClaimedBy == a.Name
 			row.Other = !row.Mine
