@@ -29,6 +29,7 @@ func (o onCallPages) Callbacks(ctx context.Context, a *auth.Actor) ([]console.Ca
 	}
 	now := o.s.now()
 	out := make([]console.Callback, 0, len(items))
+	zones := map[string]string{} // by participant code
 	for _, v := range items {
 		cb := console.Callback{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Reason: v.Reason,
 			Urgent: v.Priority == "urgent", Language: v.Language, EarliestAt: v.EarliestAt, Due: v.Due, Status: v.Status,
@@ -36,6 +37,18 @@ func (o onCallPages) Callbacks(ctx context.Context, a *auth.Actor) ([]console.Ca
 		if v.ClaimedBy != nil {
 			cb.ClaimedBy = *v.ClaimedBy
 		}
+		zone, ok := zones[v.Participant]
+		if !ok {
+			p, err := o.s.participants.ByCode(ctx, o.s.q, v.Participant, false)
+			if err != nil {
+				return nil, err
+			}
+			if a.ActsOn(p.CaseworkerID) {
+				zone = p.TimeZone
+			}
+			zones[v.Participant] = zone
+		}
+		cb.TimeZone = zone
 		out = append(out, cb)
 	}
 	return out, nil

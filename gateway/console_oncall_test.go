@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -114,7 +115,7 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 
 	p := staff.get("/callbacks")
 	if p.Status != 200 || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "she asked to be called") ||
-		!strings.Contains(p.Body, `action="`+base+`/claim"`) || !strings.Contains(p.Body, "nobody yet") {
+		!strings.Contains(p.Body, `action="`+base+`/claim"`) || !strings.Contains(p.Body, "nobody yet") || !strings.Contains(p.Body, `<dd lang="es">español</dd>`) {
 		t.Fatalf("queue: %d\n%s", p.Status, p.Body)
 	}
 	noNumberShown(t, "queue", p, herPhone)
@@ -240,6 +241,12 @@ func TestConsoleInbox(t *testing.T) {
 	if acts := voiceAuditActions(t, e, code); strings.Contains(acts, "inbox.") {
 		t.Fatalf("listing read something: %s", acts)
 	}
+	// A supervisor's inbox: her own participants, and those without a
+	// caseworker.
+	if p := sup.get("/inbox"); p.Status != 200 || !strings.Contains(p.Body, other) || strings.Contains(p.Body, code) ||
+		!strings.Contains(p.Body, "Participants without a caseworker") || strings.Contains(p.Body, "Gracias") {
+		t.Fatalf("supervisor's inbox: %d\n%s", p.Status, p.Body)
+	}
 	// Someone else's participant: not found, nothing recorded.
 	if p := sup.get(fmt.Sprintf("/inbox/%d", id)); p.Status != http.StatusNotFound || strings.Contains(p.Body, "cita") {
 		t.Fatalf("another's reply: %d", p.Status)
@@ -277,6 +284,13 @@ func TestConsoleInbox(t *testing.T) {
 	}
 	if p := staff.get("/inbox/0"); p.Status != http.StatusNotFound {
 		t.Fatalf("/inbox/0: %d", p.Status)
+	}
+	// Times in the reader's zone: 10:30 UTC is 12:30 in Madrid.
+	if err := svc.SetPreferences(context.Background(), staff.cookie.Value, "", "Europe/Madrid"); err != nil {
+		t.Fatal(err)
+	}
+	if p := staff.get("/inbox"); !strings.Contains(p.Body, `datetime="2026-06-02T12:30:00&#43;02:00">Tue 2 Jun 2026, 12:30</time>`) {
+		t.Fatalf("inbox in Madrid time:\n%s", p.Body)
 	}
 }
 
@@ -368,7 +382,9 @@ func TestConsoleEscalations(t *testing.T) {
 	}
 	// Resolving a duress escalation: a note is required; contact details are refused, and not shown back.
 	base := "/escalations/" + id + "/resolve"
-	if p := staff.get(base); p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) {
+	p = staff.get(base)
+	noPhone(t, "resolve page", p, herPhone)
+	if p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) {
 		t.Fatalf("resolve page: %d\n%s", p.Status, p.Body)
 	}
 	p = staff.post(base, url.Values{"outcome": {"safe"}})
@@ -406,10 +422,100 @@ func TestConsoleEscalations(t *testing.T) {
 	if p := staff.post("/escalations/nope/ack", nil); p.Status != http.StatusNotFound {
 		t.Fatalf("unknown escalation: %d", p.Status)
 	}
-	// A supervisor acts on every participant: the other one whole.
+	// A duress escalation acknowledged outside her team: the ladder goes
+	// on, and her team is offered to acknowledge it, which stops it.
+	wantSeeOther(t, "ack outside her team", staff.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
+	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["status"] != "acknowledged" || v["next_step_at"] == nil {
+		t.Fatalf("after an ack outside her team: %v", v)
+	}
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
+	ackOther := `action="/escalations/` + otherID + `/ack"`
+	if p := sup.get("/escalations"); !strings.Contains(p.Body, "the ladder goes on until her caseworker or a supervisor acknowledges it") || !strings.Contains(p.Body, ackOther) {
+		t.Fatalf("supervisor's ladder after an ack outside her team:\n%s", p.Body)
+	}
+	if p := staff.get("/escalations"); strings.Contains(p.Body, ackOther) {
+		t.Fatal("the colleague outside her team is offered to acknowledge again")
+	}
+	wantSeeOther(t, "supervisor's ack", sup.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
+	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["next_step_at"] != nil {
+		t.Fatalf("the ladder goes on after her team's ack: %v", v)
+	}
+	if p := sup.get("/escalations"); strings.Contains(p.Body, ackOther) {
+		t.Fatal("acknowledged by her team, still offered")
+	}
+	// A supervisor acts on every participant: the other one whole.
 	if p := sup.get("/escalations/" + otherID + "/resolve"); !strings.Contains(p.Body, `name="note"`) {
 		t.Fatalf("supervisor's resolve page:\n%s", p.Body)
 	}
 	noNumberShown(t, "supervisor's ladder", sup.get("/escalations"), herPhone, otherPhone)
+}
+
+// A call-back not due yet shows when, in the reader's time and, for her
+// caseworker and the supervisors, in hers; staff outside her team work
+// the queue without her time zone, as the API gives it.
+func TestConsoleCallbacksHerTime(t *testing.T) {
+	t.Parallel()
+	e, svc := onCallEnv(t)
+	var codes []string
+	for i, cw := range []string{"staff-user", "supervisor-user"} {
+		b := maria() // Madrid, mon-fri 10:00-12:00; now is Tue 12:30 there
+		b["phone"] = fmt.Sprintf("+34 612 300 04%d", i)
+		b["monitored"] = false
+		b["caseworker"] = cw
+		code := e.createParticipant(b)
+		for _, ch := range []string{"sms", "voice"} {
+			if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant(ch)); r.Status != 201 {
+				t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
+			}
+		}
+		e.inbound(nextMessageSid(), e164(b["phone"].(string)), "llámame")
+		codes = append(codes, code)
+	}
+	p := signInAs(t, e, svc, auth.RoleStaff).get("/callbacks")
+	mine, others, _ := strings.Cut(p.Body, codes[1])
+	if !strings.Contains(mine, "not before Wed 3 Jun 2026, 08:00 (10:00 her time)") {
+		t.Fatalf("her caseworker's queue:\n%s", p.Body)
+	}
+	if !strings.Contains(others, "not before Wed 3 Jun 2026, 08:00") || strings.Contains(others, "her time") {
+		t.Fatalf("the queue outside her team:\n%s", others)
+	}
+}
+
+// "Call her now" places the call as the API's connect does: the staff
+// member's own phone rings first, from the programme's number.
+func TestConsoleCallbackConnect(t *testing.T) {
+	p := newVoicePipeline(t, nil)
+	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 {
+		t.Fatalf("set phone: %d %s", r.Status, r.Body)
+	}
+	const herPhone = "+34 612 100 051"
+	code := p.voiceParticipant(herPhone, false, false)
+	_, task := p.queueVoice(code, false)
+	id := taskID(task)
+	staff := signInAs(t, p.env, svc, auth.RoleStaff)
+	base := fmt.Sprintf("/callbacks/%d", id)
+	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
+	wantSeeOther(t, "connect", staff.post(base+"/connect", nil), "/callbacks?m=connected")
+	if n := p.fake.CallsCreated(); n != 1 {
+		t.Fatalf("%d calls placed", n)
+	}
+	if tk := p.callback(id); tk["call_state"] != "staff_ringing" {
+		t.Fatalf("after connect: %v", tk)
+	}
+	pg := staff.get("/callbacks?m=connected")
+	if !strings.Contains(pg.Body, "Calling: your phone will ring now.") || !strings.Contains(pg.Body, "ringing") {
+		t.Fatalf("after connect:\n%s", pg.Body)
+	}
+	noPhone(t, "queue during a call", pg, herPhone, staffPhone)
+	// A call in progress: the second click is refused in words.
+	if pg := staff.post(base+"/connect", nil); pg.Status != http.StatusConflict || !strings.Contains(pg.Body, "A call for this call-back is in progress.") {
+		t.Fatalf("second connect: %d\n%s", pg.Status, pg.Body)
+	}
+	if acts := voiceAuditActions(t, p.env, code); !strings.Contains(acts, "callback.connected") {
+		t.Fatalf("audit: %s", acts)
+	}
 }

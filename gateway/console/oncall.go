@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 )
@@ -77,6 +79,10 @@ type Callback struct {
 	CreatedAt time.Time
 	// Age is how long the task has waited, by the gateway's clock.
 	Age time.Duration
+	// TimeZone is hers (IANA), for her caseworker and the supervisors
+	// only (others work the queue without it, as from the API): her
+	// local time is shown beside the reader's.
+	TimeZone string
 }
 
 // Reply is a message she sent: a reply, a "call me" or an answer to a
@@ -95,9 +101,8 @@ type Reply struct {
 	Erased bool
 }
 
-// Escalation is one rung of the ladder as the actor may see it: staff
-// outside her team get the limited view (state, level, age), as from the
-// API.
+// Escalation is an escalation as the actor may see it: staff outside her
+// team get the limited view (state, level, age), as from the API.
 type Escalation struct {
 	ID          string
 	Participant string
@@ -129,7 +134,8 @@ func (c *Console) onCallRoutes() {
 	c.Page("POST /escalations/{id}/resolve", "staff", c.resolvePost)
 }
 
-// age is how long ago t was, for "waiting 2 h 05 min".
+// age is a wait in hours and minutes (the catalogue's plural forms take
+// ints).
 type age struct {
 	Hours, Minutes int
 }
@@ -146,6 +152,8 @@ type callbackRow struct {
 	Mine, Other bool
 	// CanRelease: her own claim, or a supervisor's power over anyone's.
 	CanRelease bool
+	// LanguageName is her language in that language ("español").
+	LanguageName string
 }
 
 type callbacksData struct {
@@ -163,7 +171,10 @@ func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
 	}
 	d := &callbacksData{}
 	for _, it := range items {
-		row := callbackRow{Callback: it, Age: ageOf(it.Age)}
+		row := callbackRow{Callback: it, Age: ageOf(it.Age), LanguageName: it.Language}
+		if tag, err := language.Parse(it.Language); err == nil {
+			row.LanguageName = LanguageName(tag)
+		}
 		if it.Status == "claimed" {
 			row.Mine = it.ClaimedBy == a.Name
 			row.Other = !row.Mine
@@ -294,6 +305,12 @@ func (c *Console) replyPage(w http.ResponseWriter, r *http.Request) {
 type escalationRow struct {
 	Escalation
 	Age age
+	// CanAck: not acknowledged yet; or, for her team, acknowledged by
+	// someone outside it while the ladder goes on (their acknowledgement
+	// stops it).
+	CanAck bool
+	// TeamAckNeeded: acknowledged outside her team, the ladder goes on.
+	TeamAckNeeded bool
 }
 
 type escalationsData struct {
@@ -302,8 +319,6 @@ type escalationsData struct {
 	// Done is what the last form did (?m=); Refused the code of a refusal.
 	Done    string
 	Refused string
-	// Poll: the request is the page's own refresh (htmx).
-	Poll bool
 }
 
 func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
@@ -311,9 +326,12 @@ func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol(), Poll: r.Header.Get(RefreshHeader) != ""}
+	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol()}
 	for _, it := range items {
-		d.Items = append(d.Items, escalationRow{Escalation: it, Age: ageOf(it.Age)})
+		row := escalationRow{Escalation: it, Age: ageOf(it.Age)}
+		row.TeamAckNeeded = it.Status == "acknowledged" && !it.Limited && !it.NextStepAt.IsZero()
+		row.CanAck = it.Status == "open" || row.TeamAckNeeded
+		d.Items = append(d.Items, row)
 	}
 	return d, nil
 }
