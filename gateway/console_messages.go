@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -56,6 +57,16 @@ func inputOf(in console.MessageInput) messageInput {
 func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in console.MessageInput) (console.Preview, error) {
 	c, err := m.s.preview(ctx, a, inputOf(in))
 	if err != nil {
+		// A text refused as mostly sensitive: what would have been
+		// removed, marked, beside the refusal.
+		var e *errs.Error
+		if errors.As(err, &e) && in.Body != "" {
+			if d, ok := e.Details.(map[string]any); ok {
+				if reds, ok := d["redactions"].([]redactionView); ok && len(reds) > 0 {
+					return console.Preview{Marked: markSpans(strings.TrimSpace(in.Body), reds)}, err
+				}
+			}
+		}
 		return console.Preview{}, err
 	}
 	d := c.decision
@@ -146,7 +157,12 @@ func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code strin
 	if err != nil {
 		return console.Timeline{}, err
 	}
-	tl := console.Timeline{Code: code, More: page.NextCursor != nil, RetentionDays: int(m.s.cfg.BodyRetention.Hours() / 24)}
+	// participantMessages authorized the view; her zone for the times.
+	p, err := m.s.participants.ByCode(ctx, m.s.q, code, false)
+	if err != nil {
+		return console.Timeline{}, err
+	}
+	tl := console.Timeline{Code: p.Code, TimeZone: p.TimeZone, More: page.NextCursor != nil, RetentionDays: int(m.s.cfg.BodyRetention.Hours() / 24)}
 	for _, v := range page.Items {
 		id, err := uuid.Parse(v.ID)
 		if err != nil {

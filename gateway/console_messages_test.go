@@ -111,6 +111,12 @@ func TestConsoleComposePreviewMonitored(t *testing.T) {
 		t.Fatalf("her phone would show %q", shown)
 	}
 	noFullPhone(t, p, "612005001")
+	// A text that is mostly sensitive is refused in words, with what
+	// would have been removed marked; it cannot be sent.
+	p2 := u.post("/participants/"+code+"/compose/preview", url.Values{"idempotency_key": {key}, "kind": {"text"}, "body": {"Cita con la psicóloga y la abogada en el juzgado"}, "channel": {"sms"}})
+	if p2.Status != http.StatusUnprocessableEntity || !strings.Contains(p2.Body, "this text is mostly sensitive") || !strings.Contains(p2.Body, `<span class="cat">[health]</span></mark>`) || strings.Contains(p2.Body, `id="send"`) {
+		t.Fatalf("mostly sensitive: %d %s", p2.Status, p2.Body)
+	}
 	// Nothing of the text in the title.
 	if title := regexp.MustCompile(`<title>(.*?)</title>`).FindStringSubmatch(p.Body); title == nil || strings.Contains(title[1], "jueves") {
 		t.Fatalf("title %q", title)
@@ -145,7 +151,7 @@ func TestConsoleComposeSendOnce(t *testing.T) {
 		}
 	}
 	p := u.get("/participants/" + code + "/messages?m=sent")
-	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Your message was accepted") || !strings.Contains(p.Body, "waiting for her safe time") ||
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Your message was accepted") || !strings.Contains(p.Body, "waiting for her safe time") || !strings.Contains(p.Body, "10:00 her time") ||
 		!strings.Contains(p.Body, "SMS") || !strings.Contains(p.Body, "Free text") || !strings.Contains(p.Body, "deleted 7 days after") {
 		t.Fatalf("messages page: %d %s", p.Status, p.Body)
 	}

@@ -109,7 +109,8 @@ type Preview struct {
 	SMSEncoding string
 	SMSChars    int
 	// Marked is the free text as typed, cut into spans: Category names
-	// what the discreet filter removed, "" what stays.
+	// what the discreet filter removed, "" what stays. A refusal of the
+	// text as mostly sensitive comes with Marked too.
 	Marked []Span
 }
 
@@ -131,7 +132,9 @@ type Sent struct {
 
 // Timeline is her messages, newest first.
 type Timeline struct {
-	Code     string
+	Code string
+	// TimeZone is hers, for her local time beside the reader's.
+	TimeZone string
 	Messages []TimelineMessage
 	// More: older messages exist beyond these.
 	More bool
@@ -317,6 +320,9 @@ func (c *Console) composePreview(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var p Preview
 		p, err = c.messages.Preview(r.Context(), c.ActorOf(r), in)
+		if err != nil && len(p.Marked) > 0 {
+			d.Preview = &p
+		}
 		if err == nil {
 			d.Preview = &p
 			if !p.Allowed {
