@@ -10,7 +10,7 @@ dev:
 # Tests talk to a real PostgreSQL (TEST_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/postgres) and an in-process NATS server.
 test:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 build:
 	$(GO) build -o bin/gateway ./cmd/gateway

@@ -383,7 +383,7 @@ func TestConsoleEscalations(t *testing.T) {
 	// Resolving a duress escalation: a note is required; contact details are refused, and not shown back.
 	base := "/escalations/" + id + "/resolve"
 	p = staff.get(base)
-	noPhone(t, "resolve page", p, herPhone)
+	noNumberShown(t, "resolve page", p, herPhone)
 	if p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) {
 		t.Fatalf("resolve page: %d\n%s", p.Status, p.Body)
 	}
@@ -510,7 +510,7 @@ func TestConsoleCallbackConnect(t *testing.T) {
 	if !strings.Contains(pg.Body, "Calling: your phone will ring now.") || !strings.Contains(pg.Body, "ringing") {
 		t.Fatalf("after connect:\n%s", pg.Body)
 	}
-	noPhone(t, "queue during a call", pg, herPhone, staffPhone)
+	noNumberShown(t, "queue during a call", pg, herPhone, staffPhone)
 	// A call in progress: the second click is refused in words.
 	if pg := staff.post(base+"/connect", nil); pg.Status != http.StatusConflict || !strings.Contains(pg.Body, "A call for this call-back is in progress.") {
 		t.Fatalf("second connect: %d\n%s", pg.Status, pg.Body)
