@@ -321,10 +321,14 @@ func (sc *scanState) notInVocabulary() {
 	}
 	known := sc.knownSpans()
 	// The other scanners' candidates, by start; the runs found here are
-	// appended after them and never looked at by covered.
+	// appended after them and never looked at by covered. The ones inside
+	// a stop phrase ("metro ^", "court #") are dropped first: resolve
+	// would drop them anyway, and a word they covered must still be
+	// checked against the vocabulary ("metro Fiscalía").
 	if !slices.IsSortedFunc(sc.cands, byStart) {
 		slices.SortFunc(sc.cands, byStart)
 	}
+	sc.dropStopped()
 	prior := sc.cands[:len(sc.cands):len(sc.cands)]
 	j, maxEnd := 0, int32(-1)
 	covered := func(s, e int) bool {

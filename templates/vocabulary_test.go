@@ -192,3 +192,42 @@ func TestVocabularyPolicy(t *testing.T) {
 		t.Errorf("no vocabulary: %+v", fs)
 	}
 }
+
+// TestVocabularyStopPhrase: a stop phrase ("metro ^", "court #") exempts
+// a word from the lexicon, not from the vocabulary: the sensitive word
+// inside it is still removed, while an unknown word there is removed as
+// before and a registered meeting point still passes.
+func TestVocabularyStopPhrase(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, c := range []struct {
+		lang, text, gone string
+		known            []string
+	}{
+		{"es", "Nos vemos en metro Fiscalía el lunes a las 10", "Fiscalía", nil},
+		{"es", "Nos vemos en metro Denuncia el lunes", "Denuncia", nil},
+		{"es", "Nos vemos en Metro Tribunal el lunes", "Tribunal", nil},
+		{"en", "See you at court 5 on Monday at 10", "court", nil},
+		{"es", "Nos vemos en metro Pepito el lunes", "Pepito", nil},
+		{"es", "Nos vemos en Metro Tribunal el lunes", "", []string{"Metro Tribunal"}},
+	} {
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, UnknownNames: DefaultUnknownNames, KnownNames: c.known}
+		out, fs := f.StripWith(c.text, o)
+		if c.gone == "" {
+			if out != c.text || len(fs) != 0 {
+				t.Errorf("%s %q with %v: changed to %q (%+v)", c.lang, c.text, c.known, out, fs)
+			}
+			continue
+		}
+		if strings.Contains(out, c.gone) {
+			t.Errorf("%s %q: %q went out: %q (%+v)", c.lang, c.text, c.gone, out, fs)
+		}
+		hit := false
+		for _, x := range fs {
+			hit = hit || strings.Contains(x.Match, c.gone)
+		}
+		if !hit {
+			t.Errorf("%s %q: no finding covers %q (%+v)", c.lang, c.text, c.gone, fs)
+		}
+		t.Logf("%s %q -> %q %+v", c.lang, c.text, out, fs)
+	}
+}
