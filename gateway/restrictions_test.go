@@ -52,6 +52,19 @@ func TestReferralRestrictionsAct(t *testing.T) {
 		t.Errorf("reveal by a supervisor: %v", r)
 	}
 	b.ok(t, auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil, 200)
+	// Nor read her number, or her answers, in the referral she accepted:
+	// once decided, its form is a supervisor's to read.
+	got := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200)
+	if d := got.json(t); d["form"] != nil || d["pre_evaluation"] != nil || d["form_withheld"] != true || d["state"] != "accepted" ||
+		strings.Contains(string(got.Body), "612987654") || strings.Contains(string(got.Body), "protected_witness") {
+		t.Errorf("the accepted referral read by her caseworker: %s", got.Body)
+	}
+	if _, d, _ := b.lastAudit("referral.read"); d["form_withheld"] != true {
+		t.Errorf("the read's audit: %v", d)
+	}
+	if d := b.ok(t, auth.RoleSupervisor, "GET", "/v1/referrals/"+recv, nil, 200).json(t); d["form"] == nil || d["form_withheld"] != nil {
+		t.Errorf("the accepted referral read by a supervisor: %v", d)
+	}
 	// Her caseworker still works with her otherwise.
 	b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil, 200)
 
