@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,10 +123,29 @@ func TestReferralRestrictionsAct(t *testing.T) {
 	if _, d, _ := b.lastAudit("participant.updated"); d["individual_only"] != false || d["strict_confidentiality"] != false {
 		t.Errorf("participant.updated: %v", d)
 	}
-	if r := book("2026-06-11T10:00:00Z", "group"); r.Status != 201 {
-		t.Errorf("group session once cleared: %d %s", r.Status, r.Body)
+	r = book("2026-06-11T10:00:00Z", "group")
+	if r.Status != 201 {
+		t.Fatalf("group session once cleared: %d %s", r.Status, r.Body)
 	}
+	group := r.json(t)["id"].(string)
 	b.ok(t, auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", reveal, 200)
+
+	// Switching individual_only on while she has a future group session
+	// booked is refused, naming it; once it is canceled, it is accepted.
+	r = b.do(auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true})
+	if r.Status != 409 || r.errCode(t) != "individual_only" {
+		t.Fatalf("individual_only on with a group session booked: %d %s", r.Status, r.Body)
+	}
+	if e, _ := r.json(t)["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["details"]), group) {
+		t.Errorf("the refusal names her group session %s: %s", group, r.Body)
+	}
+	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t); p["individual_only"] != false {
+		t.Errorf("after the refusal: %v", p)
+	}
+	b.ok(t, auth.RoleStaff, "DELETE", "/v1/appointments/"+group, nil, 200)
+	if p := b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true}, 200).json(t); p["individual_only"] != true {
+		t.Errorf("individual_only on once her group session is canceled: %v", p)
+	}
 }
 
 // A participant created directly has no restriction and no risk
