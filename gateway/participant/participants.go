@@ -19,6 +19,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
+	"safecontact/referral"
 	"safecontact/textcheck"
 )
 
@@ -181,8 +182,8 @@ func parseEvaluated(raw string, now time.Time) (time.Time, error) {
 	if err != nil {
 		t, err = time.Parse(time.RFC3339, raw)
 	}
-	if err != nil || t.Year() < 2000 {
-		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at is a date (YYYY-MM-DD) or an RFC 3339 time")
+	if err != nil || t.Year() < referral.MinRiskEvaluationYear {
+		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at is a date (YYYY-MM-DD) or an RFC 3339 time, from %d", referral.MinRiskEvaluationYear)
 	}
 	if t.After(now.Add(24 * time.Hour)) {
 		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at cannot be in the future")
