@@ -488,7 +488,7 @@ func (s *Server) bookAppointment(ctx context.Context, a *auth.Actor, in appointm
 	}
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		p, err := s.participants.For(ctx, q, a, in.Participant, false, participant.ActAppointments)
+		p, err := s.participants.For(ctx, q, a, in.Participant, true, participant.ActAppointments)
 		if err != nil {
 			if httpx.IsErr(err, errs.CodeNotFound) {
 				return errs.Field(errs.CodeNotFound, "participant", "participant not found")
@@ -555,8 +555,13 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Act
 	if err != nil {
 		return appt, db.Participant{}, err
 	}
+	// Her row is locked, as patchParticipant locks it: individual_only
+	// cannot be switched on between this check and the change.
 	p, err := q.ParticipantByID(ctx, appt.ParticipantID)
 	if err != nil {
+		return appt, p, err
+	}
+	if p, err = q.ParticipantByCodeForUpdate(ctx, p.Code); err != nil {
 		return appt, p, err
 	}
 	return appt, p, participant.Authorize(a, p, participant.ActAppointments)

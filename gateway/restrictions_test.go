@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,19 @@ func TestReferralRestrictionsAct(t *testing.T) {
 		t.Errorf("reveal by a supervisor: %v", r)
 	}
 	b.ok(t, auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil, 200)
+	// Nor read her number, or her answers, in the referral she accepted:
+	// once decided, its form is a supervisor's to read.
+	got := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200)
+	if d := got.json(t); d["form"] != nil || d["pre_evaluation"] != nil || d["form_withheld"] != true || d["state"] != "accepted" ||
+		strings.Contains(string(got.Body), "612987654") || strings.Contains(string(got.Body), "protected_witness") {
+		t.Errorf("the accepted referral read by her caseworker: %s", got.Body)
+	}
+	if _, d, _ := b.lastAudit("referral.read"); d["form_withheld"] != true {
+		t.Errorf("the read's audit: %v", d)
+	}
+	if d := b.ok(t, auth.RoleSupervisor, "GET", "/v1/referrals/"+recv, nil, 200).json(t); d["form"] == nil || d["form_withheld"] != nil {
+		t.Errorf("the accepted referral read by a supervisor: %v", d)
+	}
 	// Her caseworker still works with her otherwise.
 	b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil, 200)
 
@@ -109,10 +123,29 @@ func TestReferralRestrictionsAct(t *testing.T) {
 	if _, d, _ := b.lastAudit("participant.updated"); d["individual_only"] != false || d["strict_confidentiality"] != false {
 		t.Errorf("participant.updated: %v", d)
 	}
-	if r := book("2026-06-11T10:00:00Z", "group"); r.Status != 201 {
-		t.Errorf("group session once cleared: %d %s", r.Status, r.Body)
+	r = book("2026-06-11T10:00:00Z", "group")
+	if r.Status != 201 {
+		t.Fatalf("group session once cleared: %d %s", r.Status, r.Body)
 	}
+	group := r.json(t)["id"].(string)
 	b.ok(t, auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", reveal, 200)
+
+	// Switching individual_only on while she has a future group session
+	// booked is refused, naming it; once it is canceled, it is accepted.
+	r = b.do(auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true})
+	if r.Status != 409 || r.errCode(t) != "individual_only" {
+		t.Fatalf("individual_only on with a group session booked: %d %s", r.Status, r.Body)
+	}
+	if e, _ := r.json(t)["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["details"]), group) {
+		t.Errorf("the refusal names her group session %s: %s", group, r.Body)
+	}
+	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t); p["individual_only"] != false {
+		t.Errorf("after the refusal: %v", p)
+	}
+	b.ok(t, auth.RoleStaff, "DELETE", "/v1/appointments/"+group, nil, 200)
+	if p := b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true}, 200).json(t); p["individual_only"] != true {
+		t.Errorf("individual_only on once her group session is canceled: %v", p)
+	}
 }
 
 // A participant created directly has no restriction and no risk

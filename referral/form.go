@@ -63,6 +63,11 @@ const (
 	futureDateTolerate = 24 * time.Hour // a date is "today" somewhere on Earth a day ahead of UTC
 )
 
+// MinRiskEvaluationYear is the first year a risk evaluation may date from:
+// here and in a participant's risk_evaluated_at (gateway/participant), so
+// a form the gateway imports can be accepted.
+const MinRiskEvaluationYear = 2000
+
 // Answer is the answer to a safety question.
 type Answer string
 
@@ -689,6 +694,9 @@ func (f *Form) validateRiskEvaluation(now time.Time) error {
 	var err error
 	if r.Date, err = parseDate(r.Date, "risk_evaluation.date", false, now); err != nil {
 		return err
+	}
+	if dateOf(r.Date).Year() < MinRiskEvaluationYear {
+		return formErr(CodeInvalidDate, "risk_evaluation.date", "a risk evaluation dates from %d or later", MinRiskEvaluationYear)
 	}
 	if r.ByRole == "" {
 		return formErr(CodeMissingField, "risk_evaluation.by_role", "say who did the risk evaluation, by role (%s)", strings.Join(EvaluatorRoles, ", "))

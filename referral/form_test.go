@@ -145,6 +145,7 @@ func TestValidateRefuses(t *testing.T) {
 		{"risk date bad", func(f *Form) { f.RiskEvaluation.Date = "15/04/2026" }, CodeInvalidDate, "risk_evaluation.date", ""},
 		{"risk date month only", func(f *Form) { f.RiskEvaluation.Date = "2026-04" }, CodeInvalidDate, "risk_evaluation.date", ""},
 		{"risk date 1800", func(f *Form) { f.RiskEvaluation.Date = "1800-01-01" }, CodeInvalidDate, "risk_evaluation.date", ""},
+		{"risk date 1999", func(f *Form) { f.RiskEvaluation.Date = "1999-12-31" }, CodeInvalidDate, "risk_evaluation.date", ""},
 		{"risk date impossible", func(f *Form) { f.RiskEvaluation.Date = "2026-02-30" }, CodeInvalidDate, "risk_evaluation.date", ""},
 		{"risk role missing", func(f *Form) { f.RiskEvaluation.ByRole = "" }, CodeMissingField, "risk_evaluation.by_role", ""},
 		{"risk role a name", func(f *Form) { f.RiskEvaluation.ByRole = "Ana García" }, CodeInvalidRole, "risk_evaluation.by_role", "García"},

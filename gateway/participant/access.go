@@ -31,7 +31,12 @@ import (
 // CodeStrictConfidentiality, anyone else outside her team with the usual
 // forbidden, so that staff who do not act on her do not learn she is under
 // it. individual_only is not about who acts but what may be booked for
-// her: gateway/appointments.go refuses group sessions for her.
+// her: gateway/appointments.go refuses group sessions for her (booking
+// and moving lock her row, as a change of her profile does). Switching it
+// on while she has future group sessions booked is refused with
+// CodeIndividualOnly and their ids (noGroupSessions): a supervisor changes
+// them to individual or cancels them first, rather than the setting
+// standing while a group session still waits for her.
 
 // need is who may do an action on a participant.
 type need int
@@ -52,6 +57,10 @@ const (
 // CodeStrictConfidentiality refuses her caseworker what strict
 // confidentiality keeps for supervisors (status: errs/status.go).
 const CodeStrictConfidentiality = "strict_confidentiality"
+
+// CodeIndividualOnly refuses a group session for her, or switching
+// individual_only on while she has one booked (status: errs/status.go).
+const CodeIndividualOnly = "individual_only"
 
 // Participant actions, as the refusal names them ("only her caseworker or
 // a supervisor can …").

@@ -19,6 +19,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/keys"
+	"safecontact/referral"
 	"safecontact/textcheck"
 )
 
@@ -181,8 +182,8 @@ func parseEvaluated(raw string, now time.Time) (time.Time, error) {
 	if err != nil {
 		t, err = time.Parse(time.RFC3339, raw)
 	}
-	if err != nil || t.Year() < 2000 {
-		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at is a date (YYYY-MM-DD) or an RFC 3339 time")
+	if err != nil || t.Year() < referral.MinRiskEvaluationYear {
+		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at is a date (YYYY-MM-DD) or an RFC 3339 time, from %d", referral.MinRiskEvaluationYear)
 	}
 	if t.After(now.Add(24 * time.Hour)) {
 		return time.Time{}, errs.Field(CodeInvalidDate, "risk_evaluated_at", "risk_evaluated_at cannot be in the future")
@@ -627,6 +628,29 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, code string) (Visible,
 	return visibleFor(a, p, v), nil
 }
 
+// noGroupSessions refuses to switch individual_only on for p (her row
+// locked) while she has future group sessions booked: 409 individual_only
+// with their ids, to be moved to individual or canceled first. Booking
+// locks her row too, so none can be booked meanwhile.
+func (s *Service) noGroupSessions(ctx context.Context, q *db.Queries, p db.Participant) error {
+	rows, err := q.ListAppointments(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	ids := []string{}
+	for _, r := range rows {
+		if r.Status == "booked" && r.Kind == "group" && r.StartsAt.After(s.now()) {
+			ids = append(ids, r.ID.String())
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	e := errs.Field(CodeIndividualOnly, "individual_only", "she has %d future group sessions booked: change them to individual or cancel them first", len(ids))
+	e.Details = map[string]any{"group_sessions": ids}
+	return e
+}
+
 func (s *Service) patchParticipant(c *gin.Context) {
 	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
@@ -654,6 +678,11 @@ func (s *Service) patchParticipant(c *gin.Context) {
 		}
 		for _, act := range profileActions(changed) {
 			if err := Authorize(actor, cur, act); err != nil {
+				return err
+			}
+		}
+		if p.IndividualOnly && !cur.IndividualOnly {
+			if err := s.noGroupSessions(c.Request.Context(), q, cur); err != nil {
 				return err
 			}
 		}

@@ -184,7 +184,12 @@ func (s *Service) List(ctx context.Context, direction string, beforeID int64, li
 
 // Get opens a referral: its form, the warnings on its free text, the
 // pre-evaluation (received) and the outcome. Reading it is audited: the
-// form holds her answers and may hold her number.
+// form holds her answers and may hold her number. Once a received
+// referral is decided, only a supervisor (or an admin, or the system)
+// reads its form: she is then a participant, whose number is revealed
+// with a reason, an audit and a budget, and not at all to staff under
+// strict confidentiality; the staff member who decided it (or anyone
+// else) gets its state and outcome, with FormWithheld set.
 func (s *Service) Get(ctx context.Context, a Actor, id int64) (ReferralDetail, error) {
 	var out ReferralDetail
 	err := s.inTx(ctx, func(q *db.Queries) error {
@@ -198,10 +203,16 @@ func (s *Service) Get(ctx context.Context, a Actor, id int64) (ReferralDetail, e
 		if !mayOpen(a, r) {
 			return errForbidden()
 		}
-		if out, err = s.detail(ctx, q, r); err != nil {
+		if formWithheld(a, r) {
+			out, err = s.decided(ctx, q, r)
+		} else {
+			out, err = s.detail(ctx, q, r)
+		}
+		if err != nil {
 			return err
 		}
-		return s.d.Audit(ctx, q, a, Event{Action: ActionRead, ParticipantCode: deref(out.Participant), Details: map[string]any{"referral_id": r.ID}})
+		return s.d.Audit(ctx, q, a, Event{Action: ActionRead, ParticipantCode: deref(out.Participant),
+			Details: map[string]any{"referral_id": r.ID, "form_withheld": out.FormWithheld}})
 	})
 	if err != nil {
 		return ReferralDetail{}, internal(err)
@@ -214,6 +225,46 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// formWithheld says a's reading of r shows no form: r is a received
+// referral already decided and a is not a supervisor, an admin or the
+// system.
+func formWithheld(a Actor, r db.Referral) bool {
+	switch a.Role {
+	case "supervisor", "admin", "system":
+		return false
+	}
+	return r.Direction == "received" && r.State != "received"
+}
+
+// decided is r without its form: its view and outcome.
+func (s *Service) decided(ctx context.Context, q *db.Queries, r db.Referral) (ReferralDetail, error) {
+	v, err := s.view(ctx, q, r)
+	if err != nil {
+		return ReferralDetail{}, err
+	}
+	out := ReferralDetail{ReferralView: v, Warnings: []referral.Warning{}, FormWithheld: true}
+	if out.Outcome, err = s.outcome(r); err != nil {
+		return ReferralDetail{}, err
+	}
+	return out, nil
+}
+
+// outcome opens r's decision or receipt, nil when it has none.
+func (s *Service) outcome(r db.Referral) (*referral.Receipt, error) {
+	if r.OutcomeEnc == nil {
+		return nil, nil
+	}
+	b, err := s.open(r.OutcomeEnc)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := referral.DecodeReceipt(b)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return rc, nil
 }
 
 func (s *Service) detail(ctx context.Context, q *db.Queries, r db.Referral) (ReferralDetail, error) {
@@ -230,16 +281,8 @@ func (s *Service) detail(ctx context.Context, q *db.Queries, r db.Referral) (Ref
 		pe := referral.PreEvaluate(f, s.d.Now(), referral.EvalOptions{RiskEvaluationMaxAge: s.cfg.RiskEvaluationMaxAge})
 		out.PreEvaluation = &pe
 	}
-	if r.OutcomeEnc != nil {
-		b, err := s.open(r.OutcomeEnc)
-		if err != nil {
-			return ReferralDetail{}, err
-		}
-		rc, err := referral.DecodeReceipt(b)
-		if err != nil {
-			return ReferralDetail{}, errs.Internal(err)
-		}
-		out.Outcome = rc
+	if out.Outcome, err = s.outcome(r); err != nil {
+		return ReferralDetail{}, err
 	}
 	return out, nil
 }

@@ -51,6 +51,9 @@ type ReferralDetail struct {
 	PreEvaluation *referral.PreEvaluation `json:"pre_evaluation,omitempty"`
 	// Outcome: the decision (received) or the receipt that came back (sent).
 	Outcome *referral.Receipt `json:"outcome,omitempty"`
+	// FormWithheld: a received referral was decided and the reader is not
+	// a supervisor; Form, Warnings and PreEvaluation are left out.
+	FormWithheld bool `json:"form_withheld,omitempty"`
 }
 
 func (s *Service) view(ctx context.Context, q *db.Queries, r db.Referral) (ReferralView, error) {
@@ -172,7 +175,8 @@ func (s *Service) sentForUpdate(ctx context.Context, q *db.Queries, a Actor, id 
 // sent referral, any staff member while a received referral waits for a
 // decision (intake is shared work, like the call-back queue), and the
 // staff member who decided it. Lists show no content and are open to all
-// staff.
+// staff. Once a received referral is decided, Get shows its form to a
+// supervisor only (formWithheld).
 func mayOpen(a Actor, r db.Referral) bool {
 	switch a.Role {
 	case "supervisor", "admin", "system":
