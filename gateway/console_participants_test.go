@@ -366,7 +366,7 @@ func TestConsoleParticipantMonitored(t *testing.T) {
 		t.Fatalf("mark: %d %q", p.Status, p.Header.Get("Location"))
 	}
 	page = staff.get("/participants/" + code + "?m=saved")
-	if !strings.Contains(page.Body, "banner-monitored") || !strings.Contains(page.Body, "Her profile is saved.") || !strings.Contains(page.Body, "Her phone is no longer monitored") {
+	if !strings.Contains(page.Body, "banner-monitored") || !strings.Contains(page.Body, "Her profile is saved.") || !strings.Contains(page.Body, "Mark her phone as not monitored") {
 		t.Errorf("after marking: the page does not say monitored")
 	}
 	who, details, actor := e.lastAudit("participant.updated")
