@@ -358,6 +358,12 @@ func TestConsoleParticipantMonitored(t *testing.T) {
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
 	page := staff.get("/participants/" + code)
+	if !strings.Contains(page.Body, `href="/participants/`+code+`/checkins"`) || strings.Contains(page.Body, "/contact-log") {
+		t.Error("her page to her caseworker: no link to her check-in plan, or one to the supervisors' contact log")
+	}
+	if sup := signInAs(t, e, svc, auth.RoleSupervisor).get("/participants/" + code); !strings.Contains(sup.Body, `href="/participants/`+code+`/contact-log"`) {
+		t.Error("her page to a supervisor: no link to her contact log")
+	}
 	if !strings.Contains(page.Body, `action="/participants/`+code+`/monitored"`) || strings.Contains(page.Body, "banner-monitored") {
 		t.Fatalf("her page has no monitored form, or says monitored: %d", page.Status)
 	}
