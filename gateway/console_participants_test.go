@@ -345,3 +345,48 @@ func TestConsoleParticipantWeekInReadersLanguage(t *testing.T) {
 	}
 	noNumber(t, "her page in Spanish", page)
 }
+
+// Her caseworker marks her phone as possibly monitored from her page (and
+// back), as the API's PATCH does: audited, refused for other staff.
+func TestConsoleParticipantMonitored(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsole(t)
+	body := maria()
+	body["monitored"] = false
+	code := e.createParticipant(body)
+	theirs := e.supervisorsParticipant()
+	staff := signInAs(t, e, svc, auth.RoleStaff)
+
+	page := staff.get("/participants/" + code)
+	if !strings.Contains(page.Body, `href="/participants/`+code+`/checkins"`) || strings.Contains(page.Body, "/contact-log") {
+		t.Error("her page to her caseworker: no link to her check-in plan, or one to the supervisors' contact log")
+	}
+	if sup := signInAs(t, e, svc, auth.RoleSupervisor).get("/participants/" + code); !strings.Contains(sup.Body, `href="/participants/`+code+`/contact-log"`) {
+		t.Error("her page to a supervisor: no link to her contact log")
+	}
+	if !strings.Contains(page.Body, `action="/participants/`+code+`/monitored"`) || strings.Contains(page.Body, "banner-monitored") {
+		t.Fatalf("her page has no monitored form, or says monitored: %d", page.Status)
+	}
+	p := staff.post("/participants/"+code+"/monitored", url.Values{"monitored": {"on"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/participants/"+code+"?m=saved#profile" {
+		t.Fatalf("mark: %d %q", p.Status, p.Header.Get("Location"))
+	}
+	page = staff.get("/participants/" + code + "?m=saved")
+	if !strings.Contains(page.Body, "banner-monitored") || !strings.Contains(page.Body, "Her profile is saved.") || !strings.Contains(page.Body, "Mark her phone as not monitored") {
+		t.Errorf("after marking: the page does not say monitored")
+	}
+	who, details, actor := e.lastAudit("participant.updated")
+	if who != code || actor != "staff-user" || details["monitored"] != true {
+		t.Errorf("audit: %s %s %v", who, actor, details)
+	}
+
+	if p := staff.post("/participants/"+code+"/monitored", url.Values{"monitored": {"maybe"}}); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "field-error") {
+		t.Errorf("a bad value: %d", p.Status)
+	}
+	if p := staff.post("/participants/"+code+"/monitored", url.Values{"monitored": {"off"}}); p.Status != http.StatusSeeOther {
+		t.Errorf("unmark: %d", p.Status)
+	}
+	if p := staff.post("/participants/"+theirs+"/monitored", url.Values{"monitored": {"on"}}); p.Status != http.StatusForbidden {
+		t.Errorf("another's participant: %d", p.Status)
+	}
+}

@@ -41,6 +41,7 @@ func (c *Console) participantRoutes() {
 	c.Page("POST /participants/{code}/reveal", "staff", c.participantReveal)
 	c.Page("POST /participants/{code}/consents", "staff", c.consentGrant)
 	c.Page("POST /participants/{code}/consents/revoke", "staff", c.consentRevoke)
+	c.Page("POST /participants/{code}/monitored", "staff", c.participantMonitored)
 }
 
 // fieldErr is a refused form's error, shown in words beside its field.
@@ -143,6 +144,8 @@ func partFlash(L *Localizer, r *http.Request) string {
 		return L.T("participants.flash.granted")
 	case "revoked":
 		return L.T("participants.flash.revoked")
+	case "saved":
+		return L.T("participants.flash.profile_saved")
 	}
 	return ""
 }
@@ -715,6 +718,27 @@ func (c *Console) consentRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/participants/"+code+"?m=revoked#consent")
+}
+
+// participantMonitored marks her phone as possibly monitored, or not any
+// more (her caseworker or a supervisor, as the API's PATCH allows): from
+// then on every message to her is worded discreetly.
+func (c *Console) participantMonitored(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	var on bool
+	switch r.PostFormValue("monitored") {
+	case "on":
+		on = true
+	case "off":
+	default:
+		c.formRefused(w, r, "monitored", nil, errs.Field("invalid_parameter", "monitored", "monitored is on or off"))
+		return
+	}
+	if _, err := c.parts.Patch(r.Context(), c.ActorOf(r), code, participant.ParticipantInput{Monitored: &on}); err != nil {
+		c.formRefused(w, r, "monitored", nil, err)
+		return
+	}
+	redirect(w, r, "/participants/"+code+"?m=saved#profile")
 }
 
 func (c *Console) participantReveal(w http.ResponseWriter, r *http.Request) {

@@ -242,7 +242,9 @@ func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[stri
 			e.Summary = "audit " + what
 		}
 	default:
-		e.Summary = r.Action
+		// An action with no sentence of its own, in words rather than
+		// repeating the action beside it ("appointment created").
+		e.Summary = strings.NewReplacer(".", " ", "_", " ").Replace(r.Action)
 	}
 	return e
 }

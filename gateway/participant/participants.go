@@ -656,10 +656,21 @@ func (s *Service) patchParticipant(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	actor := auth.ActorOf(c)
+	v, err := s.Patch(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// Patch changes her profile: only the fields given change, each change
+// authorised for the actor and audited as the API's PATCH does (the web
+// console's forms call it too).
+func (s *Service) Patch(ctx context.Context, actor *auth.Actor, code string, in ParticipantInput) (ParticipantView, error) {
 	var updated db.Participant
-	err := db.InTx(c.Request.Context(), s.db, func(q *db.Queries, _ *sql.Tx) error {
-		cur, err := s.For(c.Request.Context(), q, actor, c.Param("code"), true, ActEdit)
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		cur, err := s.For(ctx, q, actor, code, true, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -672,7 +683,7 @@ func (s *Service) patchParticipant(c *gin.Context) {
 			IndividualOnly: cur.IndividualOnly, StrictConfidentiality: cur.StrictConfidentiality,
 			RiskEvaluatedAt: cur.RiskEvaluatedAt, RiskEvaluationTracked: cur.RiskEvaluationTracked,
 		}
-		changed, err := s.applyInput(c.Request.Context(), actor, in, &p, false)
+		changed, err := s.applyInput(ctx, actor, in, &p, false)
 		if err != nil {
 			return err
 		}
@@ -690,7 +701,7 @@ func (s *Service) patchParticipant(c *gin.Context) {
 			updated = cur
 			return nil
 		}
-		if updated, err = q.UpdateParticipant(c.Request.Context(), p); err != nil {
+		if updated, err = q.UpdateParticipant(ctx, p); err != nil {
 			return err
 		}
 		details := map[string]any{"fields": changed}
@@ -706,22 +717,20 @@ func (s *Service) patchParticipant(c *gin.Context) {
 		if in.StrictConfidentiality != nil {
 			details["strict_confidentiality"] = p.StrictConfidentiality
 		}
-		_, err = audit.Append(c.Request.Context(), q, actor, audit.Event{Action: ActionParticipantUpdated, ParticipantCode: cur.Code, Details: details})
+		_, err = audit.Append(ctx, q, actor, audit.Event{Action: ActionParticipantUpdated, ParticipantCode: cur.Code, Details: details})
 		return err
 	})
 	if err != nil {
 		if dup := uniqueViolation(err); dup != nil {
 			err = dup
 		}
-		httpx.Fail(c, err)
-		return
+		return ParticipantView{}, err
 	}
-	v, err := s.view(c.Request.Context(), updated)
+	v, err := s.view(ctx, updated)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return ParticipantView{}, errs.Internal(err)
 	}
-	c.JSON(http.StatusOK, v)
+	return v, nil
 }
 
 func (s *Service) listParticipants(c *gin.Context) {
