@@ -68,6 +68,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 		Oversight: s.oversight(svc),
 		OnCall:    onCallPages{s},
 		Messages:  consoleMessages{s},
+		Referrals: s.referrals,
 		Config: console.Config{
 			DefaultZone: cfg.Zone, AllowLoopbackHTTP: cfg.AllowLoopbackHTTP, TrustedOrigins: cfg.TrustedOrigins,
 			ClientIP:  func(r *http.Request) net.IP { return consoleReqOf(r).ip },

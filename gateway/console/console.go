@@ -51,6 +51,7 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/referrals"
 )
 
 //go:embed templates/*.html
@@ -116,6 +117,9 @@ type Deps struct {
 	OnCall OnCall
 	// Messages serves the Compose and Messages pages (nil: none).
 	Messages Messages
+	// Referrals is the referrals capability (the referral pages and the
+	// partner directory); nil: those pages are not served.
+	Referrals *referrals.Service
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -143,6 +147,7 @@ type Console struct {
 	oversight *Oversight
 	oncall    OnCall
 	messages  Messages
+	referrals *referrals.Service
 }
 
 type asset struct {
@@ -187,6 +192,7 @@ func New(d Deps) (*Console, error) {
 	c.oversight = d.Oversight
 	c.oncall = d.OnCall
 	c.messages = d.Messages
+	c.referrals = d.Referrals
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}
@@ -249,7 +255,11 @@ func (c *Console) secure(next http.Handler) http.Handler {
 		if r.TLS != nil {
 			h.Set("Strict-Transport-Security", HSTS)
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		limit := int64(maxForm)
+		if r.Method == http.MethodPost && r.URL.Path == importPath {
+			limit = maxImport // a package file (referrals.go)
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -54,6 +54,9 @@ func (c *Console) routes() {
 	if c.messages != nil {
 		c.messageRoutes()
 	}
+	if c.referrals != nil {
+		c.referralRoutes()
+	}
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	c.Page("/", "staff", c.notFound)
