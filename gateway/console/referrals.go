@@ -386,9 +386,9 @@ func (c *Console) showReferral(w http.ResponseWriter, r *http.Request, status in
 			q("referrals.q.imminent_danger", s.ImminentDanger),
 		}
 		for _, l := range f.Languages {
-			d.Languages = append(d.Languages, LanguageLabel(l))
+			d.Languages = append(d.Languages, languageLabel(l))
 		}
-		d.Notice = LanguageLabel(f.NoticeLanguage)
+		d.Notice = languageLabel(f.NoticeLanguage)
 		d.Windows = f.SafeWindows
 		d.Monitored = answerWords(L, f.Monitored)
 		for _, ch := range f.Channels {

@@ -693,7 +693,7 @@ func (s *Service) Patch(ctx context.Context, actor *auth.Actor, code string, in 
 			}
 		}
 		if p.IndividualOnly && !cur.IndividualOnly {
-			if err := s.noGroupSessions(c.Request.Context(), q, cur); err != nil {
+			if err := s.noGroupSessions(ctx, q, cur); err != nil {
 				return err
 			}
 		}
