@@ -28,10 +28,9 @@ import (
 // pre-evaluation, changed by supervisors only: ActRestrict):
 // strict_confidentiality makes her phone reveal (strictActs) supervisors
 // only, as her contact log always is — her own caseworker is refused the
-// reveal with
-// CodeStrictConfidentiality, anyone else outside her team with the usual
-// forbidden, so that staff who do not act on her do not learn she is under
-// it. individual_only is not about who acts but what may be booked for
+// reveal with CodeStrictConfidentiality, anyone else outside her team with
+// the usual forbidden, so that staff who do not act on her do not learn
+// she is under it. individual_only is not about who acts but what may be booked for
 // her: gateway/appointments.go refuses group sessions for her (booking
 // and moving lock her row, as a change of her profile does). Switching it
 // on while she has future group sessions booked is refused with
