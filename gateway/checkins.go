@@ -326,7 +326,9 @@ func (s *Server) setCheckinPlan(ctx context.Context, a *auth.Actor, code string,
 }
 
 // keptDuressWords are the duress words of her current plan (none without
-// one), refused when the new ok or help reply is one of them.
+// one). Keeping them keeps her ok and help replies too: a changed reply is
+// refused whatever it is, since refusing only one that equals a kept word
+// would tell her team, who never see the words, that they guessed one.
 func (s *Server) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
 	plan, err := q.CheckinPlan(ctx, participantID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -339,10 +341,8 @@ func (s *Server) keptDuressWords(ctx context.Context, q *db.Queries, participant
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range old.Duress {
-		if w == rep.Ok || w == rep.Help {
-			return nil, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ")
-		}
+	if len(old.Duress) > 0 && (rep.Ok != old.Ok || rep.Help != old.Help) {
+		return nil, errs.Field(errs.CodeInvalidParameter, "ok_reply", "keeping her duress words keeps her replies: to change ok_reply or help_reply, give the duress words again")
 	}
 	return old.Duress, nil
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -221,6 +222,25 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 	plan = e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)["plan"].(map[string]any)
 	if plan["duress_words"] != 1.0 || plan["at"] != "11:00" || len(plan["weekdays"].([]any)) != 2 {
 		t.Fatalf("API plan after change: %v", plan)
+	}
+	// Changing a reply while keeping the words is refused alike whether
+	// the new reply is a kept word or not: no oracle for the words.
+	var answers []string
+	for _, guess := range []string{duressWord, "otra cosa"} {
+		g := url.Values{}
+		for k, v := range change {
+			g[k] = v
+		}
+		g.Set("ok_reply", guess)
+		r := u.post(path, g)
+		alert := ""
+		if i := strings.Index(r.Body, `id="form-error">`); i >= 0 {
+			alert, _, _ = strings.Cut(r.Body[i:], "<")
+		}
+		answers = append(answers, fmt.Sprintf("%d %s", r.Status, alert))
+	}
+	if answers[0] != answers[1] || !strings.HasPrefix(answers[0], "400 ") {
+		t.Errorf("a right and a wrong guess answered %v", answers)
 	}
 	// An error re-render after the word was typed.
 	again := url.Values{}

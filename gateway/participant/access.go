@@ -26,11 +26,11 @@ import (
 //
 // Two settings of hers narrow it further (set from a referral's risk
 // pre-evaluation, changed by supervisors only: ActRestrict):
-// strict_confidentiality makes her contact log and her phone reveal
-// (strictActs) supervisors only — her own caseworker is refused with
-// CodeStrictConfidentiality, anyone else outside her team with the usual
-// forbidden, so that staff who do not act on her do not learn she is under
-// it. individual_only is not about who acts but what may be booked for
+// strict_confidentiality makes her phone reveal (strictActs) supervisors
+// only, as her contact log always is — her own caseworker is refused the
+// reveal with CodeStrictConfidentiality, anyone else outside her team with
+// the usual forbidden, so that staff who do not act on her do not learn
+// she is under it. individual_only is not about who acts but what may be booked for
 // her: gateway/appointments.go refuses group sessions for her (booking
 // and moving lock her row, as a change of her profile does). Switching it
 // on while she has future group sessions booked is refused with
@@ -85,7 +85,11 @@ const (
 	ActRiskEval     = "record her risk evaluation"
 )
 
-// strictActs are what strict confidentiality keeps for supervisors.
+// strictActs are what strict confidentiality keeps for supervisors. Her
+// contact log is already supervisors only (needs), so her caseworker is
+// refused it with forbidden before this is looked at; the entry stays so
+// that the log stays closed under strict confidentiality should its need
+// ever widen.
 var strictActs = map[string]bool{ActReveal: true, ActContactLog: true}
 
 // participantActions is the table: every action above, and who may do it.
