@@ -389,4 +389,9 @@ func TestConsoleParticipantMonitored(t *testing.T) {
 	if p := staff.post("/participants/"+theirs+"/monitored", url.Values{"monitored": {"on"}}); p.Status != http.StatusForbidden {
 		t.Errorf("another's participant: %d", p.Status)
 	}
+	// Writing to another's participant is refused for her, not for the
+	// reader's role.
+	if p := staff.get("/participants/" + theirs + "/compose"); p.Status != http.StatusForbidden || strings.Contains(p.Body, "does not give access to this page") || !strings.Contains(p.Body, "caseworker or a supervisor") {
+		t.Errorf("compose to another's participant: %d", p.Status)
+	}
 }

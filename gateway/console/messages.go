@@ -384,7 +384,8 @@ func (c *Console) asRefusal(w http.ResponseWriter, r *http.Request, d *composeDa
 func (c *Console) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch errs.Code(err) {
 	case "forbidden":
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{})
+		// Her page is refused, not the reader's role: say why in words.
+		c.render(w, r, http.StatusForbidden, "forbidden", &View{Error: partErrText(stateOf(r).L, err)})
 	case "not_found":
 		c.render(w, r, http.StatusNotFound, "notfound", &View{})
 	default:
