@@ -27,7 +27,7 @@ import (
 // Appointments and their reminders.
 //
 // Reminders are ordinary scheduled messages (status scheduled, send_at):
-// the scheduler's releaseDue step queues them when due, and the worker
+// the scheduler's release_due step (package gateway) queues them when due, and the worker
 // re-checks consent and her window just before sending. Timing rules:
 //
 //   - A reminder is due at starts_at - lead ("24h", "2h"). If that instant
@@ -280,7 +280,7 @@ func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, 
 		Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
 	if err != nil {
 		if httpx.IsErr(err, CodeUnsupportedChannel) {
-			ro.Status, ro.Code = "refused", "unsupported_channel"
+			ro.Status, ro.Code = "refused", CodeUnsupportedChannel
 			return ro, nil
 		}
 		return ro, err

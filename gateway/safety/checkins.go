@@ -497,7 +497,7 @@ func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 				r, err = s.catalog.Render(templates.RenderRequest{TemplateID: "safety_checkin", Lang: p.Language, Variant: templates.Variant(d.Variant),
 					Channel: string(d.Channel), Params: map[string]string{"code": code}, TimeZone: p.TimeZone})
 				if err != nil {
-					d = consent.Decision{Code: "unsupported_channel"}
+					d = consent.Decision{Code: CodeUnsupportedChannel}
 				}
 			}
 			if !d.Allowed {

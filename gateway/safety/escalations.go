@@ -363,11 +363,13 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 	if err != nil {
 		return sent, err
 	}
-	// Notices that are not about an escalation (reveal.go).
+	// Notices that are not about an escalation (gateway/participant queues
+	// them: reveals, acknowledgements outside her team).
 	n, err := al.flushNotices(ctx)
 	return sent + n, err
 }
 
+// EscalationStep is one rung or action of an escalation.
 type EscalationStep struct {
 	Level int16     `json:"level"`
 	Kind  string    `json:"kind"`
@@ -376,6 +378,8 @@ type EscalationStep struct {
 	Note  string    `json:"note,omitempty"`
 }
 
+// EscalationView is an escalation as her caseworker and the supervisors
+// see it: why, what was done, who was alerted.
 type EscalationView struct {
 	ID          string           `json:"id"`
 	Participant string           `json:"participant"`
@@ -418,8 +422,8 @@ type EscalationSummary struct {
 	Access      string    `json:"access"`
 }
 
-// escalationFor is v as a sees it (access.go): whole for her team, the
-// summary for anyone else.
+// escalationFor is v as a sees it (participant's access rule): whole for
+// her team, the summary for anyone else.
 func (s *Service) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v EscalationView) any {
 	if a.ActsOn(caseworker) {
 		return v

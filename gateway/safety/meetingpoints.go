@@ -50,7 +50,7 @@ func viewMeetingPoint(m db.MeetingPoint) meetingPointView {
 
 // checkMeetingPointName refuses a name in which the discreet-content
 // filter finds anything: an address, a phone number, a URL, an e-mail, an
-// organisation name (the list) — and also the other categories,
+// organisation name — and also the filter's other categories,
 // because the renderer refuses any finding in a meeting_point parameter,
 // so such a name could never be sent. The error names the category, never
 // the text.
