@@ -27,8 +27,9 @@ import (
 // Appointments and their reminders.
 //
 // Reminders are ordinary scheduled messages (status scheduled, send_at):
-// the scheduler's release_due step (package gateway) queues them when due, and the worker
-// re-checks consent and her window just before sending. Timing rules:
+// the scheduler's release_due step (package gateway) queues them when
+// due, and the worker re-checks consent and her window just before
+// sending. Timing rules:
 //
 //   - A reminder is due at starts_at - lead ("24h", "2h"). If that instant
 //     is outside her safe windows it goes at the latest safe moment before
