@@ -117,10 +117,12 @@ func (s *Service) Now() time.Time { return s.now() }
 // one venue.
 func (s *Service) SessionSpacing() time.Duration { return s.cfg.SessionSpacing }
 
+// Venues are the venues with sessions booked from since on.
 func (s *Service) Venues(ctx context.Context, _ *auth.Actor, since time.Time) ([]string, error) {
 	return s.q.BookedVenues(ctx, since)
 }
 
+// VenueWeek is the booked sessions at venue in [from, to).
 func (s *Service) VenueWeek(ctx context.Context, a *auth.Actor, venue string, from, to time.Time) ([]Session, error) {
 	rows, err := s.q.VenueWeek(ctx, db.VenueWeekParams{Venue: venue, FromTime: from, ToTime: to})
 	if err != nil {
@@ -137,6 +139,7 @@ func (s *Service) VenueWeek(ctx context.Context, a *auth.Actor, venue string, fr
 	return out, nil
 }
 
+// ParticipantZone is her time zone (ActView on her).
 func (s *Service) ParticipantZone(ctx context.Context, a *auth.Actor, code string) (string, error) {
 	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
@@ -161,6 +164,8 @@ func booked(v appointmentView) Booked {
 	return b
 }
 
+// Book books a session (bookAppointment); a refusal by the spacing rule
+// is a *SpacingError.
 func (s *Service) Book(ctx context.Context, a *auth.Actor, in Booking) (Booked, error) {
 	start := in.Start
 	v, err := s.bookAppointment(ctx, a, AppointmentInput{Participant: in.Participant, StartsAt: &start, MeetingPoint: in.MeetingPoint,
@@ -171,6 +176,7 @@ func (s *Service) Book(ctx context.Context, a *auth.Actor, in Booking) (Booked, 
 	return booked(v), nil
 }
 
+// Move moves appointment id to start (moveAppointment).
 func (s *Service) Move(ctx context.Context, a *auth.Actor, id string, start time.Time) (Booked, error) {
 	v, err := s.moveAppointment(ctx, a, id, AppointmentPatch{StartsAt: &start})
 	if err != nil {
@@ -179,6 +185,7 @@ func (s *Service) Move(ctx context.Context, a *auth.Actor, id string, start time
 	return booked(v), nil
 }
 
+// Cancel cancels appointment id (cancelBooking).
 func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id string) (Booked, error) {
 	v, err := s.cancelBooking(ctx, a, id)
 	if err != nil {
@@ -187,6 +194,7 @@ func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id string) (Booked,
 	return booked(v), nil
 }
 
+// MeetingPoints is the registry, by name.
 func (s *Service) MeetingPoints(ctx context.Context, _ *auth.Actor) ([]MeetingPoint, error) {
 	items, err := s.meetingPoints(ctx)
 	if err != nil {
@@ -199,11 +207,14 @@ func (s *Service) MeetingPoints(ctx context.Context, _ *auth.Actor) ([]MeetingPo
 	return out, nil
 }
 
+// AddMeetingPoint registers a meeting point (addMeetingPoint).
 func (s *Service) AddMeetingPoint(ctx context.Context, a *auth.Actor, name, kind string) error {
 	_, err := s.addMeetingPoint(ctx, a, MeetingPointInput{Name: name, Kind: kind})
 	return err
 }
 
+// CheckinPlan is her plan as the page shows it (Exists false when she
+// has none); never the duress words.
 func (s *Service) CheckinPlan(ctx context.Context, a *auth.Actor, code string) (CheckinPlan, error) {
 	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
@@ -230,6 +241,7 @@ func (s *Service) CheckinPlan(ctx context.Context, a *auth.Actor, code string) (
 	return out, nil
 }
 
+// SetCheckinPlan sets her plan from the page's form (setCheckinPlan).
 func (s *Service) SetCheckinPlan(ctx context.Context, a *auth.Actor, code string, in PlanForm) error {
 	every, _ := json.Marshal(in.Weekdays)
 	if len(in.Weekdays) == 0 {
@@ -241,6 +253,7 @@ func (s *Service) SetCheckinPlan(ctx context.Context, a *auth.Actor, code string
 	return err
 }
 
+// StopCheckinPlan deletes her plan (stopCheckinPlan).
 func (s *Service) StopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
 	return s.stopCheckinPlan(ctx, a, code)
 }
