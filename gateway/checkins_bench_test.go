@@ -33,7 +33,7 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 	s := New(Deps{DB: pool, Keys: ring, Now: func() time.Time { return now }})
 	b.Cleanup(s.Close)
 	ctx := context.Background()
-	rep, _ := json.Marshal(checkinReplies{Ok: "vale", Help: "ayuda", Duress: []string{"tomate"}})
+	rep, _ := json.Marshal(map[string]any{"ok": "vale", "help": "ayuda", "duress": []string{"tomate"}})
 	sealedReplies := ring.Seal(keys.Contact, rep)
 	body := ring.Seal(keys.Body, []byte(`{"text":"Hola"}`))
 	setup := []struct {
@@ -110,7 +110,8 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 	for _, st := range []struct {
 		name string
 		fn   func(context.Context, time.Time) (int, error)
-	}{{"release(reminders)", release}, {"startDueCheckins", sc.startDueCheckins}, {"checkinDeadlines", sc.checkinDeadlines}, {"escalateDue", sc.escalateDue}} {
+	}{{"release(reminders)", release}, {"startDueCheckins", safetyStep(b, s, "start_checkins")},
+		{"checkinDeadlines", safetyStep(b, s, "checkin_deadlines")}, {"escalateDue", safetyStep(b, s, "escalate")}} {
 		t0 := time.Now()
 		n, err := st.fn(ctx, now)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/safety"
 	"safecontact/keys"
 )
 
@@ -27,20 +28,19 @@ type checkinRig struct {
 	*pipeline
 	clock   *testClock
 	sc      *Scheduler
-	alerter *StaffAlerter
+	alerter *safety.StaffAlerter
 	code    string
 	part    db.Participant
 }
 
 func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 	t.Helper()
-	p := newPipeline(t)
+	p := newPipelineConfig(t, Config{OnCallUser: "staff-user"}, "", 1)
 	p.fake.AutoDeliver("delivered")
 	p.stop()
 	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
 	clock := &testClock{t: time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}
 	p.srv.now = clock.Now
-	p.srv.cfg.OnCallUser = "staff-user"
 	p.start()
 	code := p.consentingParticipant("+34 612 000 456", false)
 	for name, phone := range map[string]string{"staff-user": onCallPhone, "supervisor-user": supervisorPhone} {
@@ -65,7 +65,19 @@ func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &checkinRig{pipeline: p, clock: clock, sc: p.srv.NewScheduler(), alerter: p.srv.NewStaffAlerter(mustTwilio(t, p)), code: code, part: part}
+	return &checkinRig{pipeline: p, clock: clock, sc: p.srv.NewScheduler(), alerter: p.srv.safety.NewStaffAlerter(mustTwilio(t, p)), code: code, part: part}
+}
+
+// safetyStep is the safety service's scheduler step of that name.
+func safetyStep(t testing.TB, s *Server, name string) func(context.Context, time.Time) (int, error) {
+	t.Helper()
+	for _, st := range s.safety.Steps() {
+		if st.Name == name {
+			return st.Run
+		}
+	}
+	t.Fatalf("no safety step %q", name)
+	return nil
 }
 
 func mustTwilio(t *testing.T, p *pipeline) channels.Sender {
@@ -114,7 +126,7 @@ func (r *checkinRig) reply(body string) bool {
 	var handled bool
 	err := db.InTx(context.Background(), r.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		handled, err = r.srv.HandleCheckinReply(context.Background(), q, r.part, body, r.clock.Now())
+		handled, err = r.srv.safety.HandleCheckinReply(context.Background(), q, r.part, body, r.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -372,7 +384,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 		if err != nil {
 			break
 		}
-		if m.Subject != SubjectEscalations {
+		if m.Subject != safety.SubjectEscalations {
 			continue
 		}
 		var ev map[string]any
@@ -418,17 +430,17 @@ func TestCheckinSchedulerRestart(t *testing.T) {
 		t.Fatalf("claim: %v %d", err, len(claimed))
 	}
 	// While A holds it, B skips it (SKIP LOCKED) rather than doubling it.
-	b := r.srv.NewScheduler()
-	if n, err := b.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 0 {
+	b := safetyStep(t, r.srv, "start_checkins")
+	if n, err := b(ctx, r.clock.Now()); err != nil || n != 0 {
 		t.Fatalf("B while A holds the row: %d %v", n, err)
 	}
 	tx.Rollback() // A's session ends
-	if n, err := b.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 1 {
+	if n, err := b(ctx, r.clock.Now()); err != nil || n != 1 {
 		t.Fatalf("B after A died: %d %v", n, err)
 	}
 	// A new instance at the same moment finds nothing due.
-	c := r.srv.NewScheduler()
-	if n, err := c.startDueCheckins(ctx, r.clock.Now()); err != nil || n != 0 {
+	c := safetyStep(t, r.srv, "start_checkins")
+	if n, err := c(ctx, r.clock.Now()); err != nil || n != 0 {
 		t.Fatalf("C: %d %v", n, err)
 	}
 	var checkins, msgs int

@@ -5,6 +5,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/referrals"
+	"safecontact/gateway/safety"
 	"safecontact/keys"
 )
 
@@ -130,7 +131,7 @@ func (c *Config) setDefaults() {
 		c.EscalationAckTimeout = 15 * time.Minute
 	}
 	if c.EmergencyProtocol == "" {
-		c.EmergencyProtocol = defaultEmergencyProtocol
+		c.EmergencyProtocol = safety.DefaultEmergencyProtocol
 	}
 	if c.RevealDailyBudget == nil {
 		c.RevealDailyBudget = new(5)

@@ -64,7 +64,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 		return nil, nil, err
 	}
 	con, err := console.New(console.Deps{
-		Auth: svc, Log: s.log, Safety: consoleSafety{s}, Participants: s.participants,
+		Auth: svc, Log: s.log, Safety: s.safety, Participants: s.participants,
 		Oversight: s.oversight(svc),
 		OnCall:    onCallPages{s},
 		Messages:  consoleMessages{s},

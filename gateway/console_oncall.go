@@ -11,6 +11,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console"
+	"safecontact/gateway/safety"
 )
 
 // onCallPages is console.OnCall on the server: the methods the /v1
@@ -108,12 +109,12 @@ func (o onCallPages) OpenReply(ctx context.Context, a *auth.Actor, id int64) (co
 	return consoleReply(it), nil
 }
 
-// consoleEscalation is v (an escalationView or, outside her team, an
-// escalationSummary) as the console shows it.
+// consoleEscalation is v (a safety.EscalationView or, outside her team, a
+// safety.EscalationSummary) as the console shows it.
 func (o onCallPages) consoleEscalation(v any) console.Escalation {
 	now := o.s.now()
 	switch v := v.(type) {
-	case escalationView:
+	case safety.EscalationView:
 		e := console.Escalation{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Status: v.Status, Level: v.Level,
 			CreatedAt: v.CreatedAt, Age: now.Sub(v.CreatedAt), Reason: v.Reason, Urgent: v.Urgent}
 		if v.NextStepAt != nil {
@@ -123,11 +124,11 @@ func (o onCallPages) consoleEscalation(v any) console.Escalation {
 			e.AckedAt = *v.AckedAt
 		}
 		return e
-	case escalationSummary:
+	case safety.EscalationSummary:
 		return console.Escalation{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Limited: true, Status: v.Status,
 			Level: v.Level, CreatedAt: v.CreatedAt, Age: now.Sub(v.CreatedAt)}
 	}
-	// Not reached: escalationFor gives one of the two. Fail closed.
+	// Not reached: the safety service gives one of the two. Fail closed.
 	return console.Escalation{Limited: true}
 }
 
@@ -136,7 +137,7 @@ func (o onCallPages) consoleEscalation(v any) console.Escalation {
 func (o onCallPages) Escalations(ctx context.Context, a *auth.Actor) ([]console.Escalation, error) {
 	var out []console.Escalation
 	for _, st := range []string{"open", "acknowledged"} {
-		items, err := o.s.escalationList(ctx, a, st)
+		items, err := o.s.safety.Escalations(ctx, a, st)
 		if err != nil {
 			return nil, err
 		}
@@ -163,21 +164,21 @@ func (o onCallPages) Escalation(ctx context.Context, a *auth.Actor, id string) (
 	if err != nil {
 		return console.Escalation{}, err
 	}
-	v, err := o.s.escalationDetail(ctx, o.s.q, a, u)
+	v, err := o.s.safety.Escalation(ctx, a, u)
 	if err != nil {
 		return console.Escalation{}, err
 	}
 	return o.consoleEscalation(v), nil
 }
 
-func (o onCallPages) EmergencyProtocol() string { return o.s.cfg.EmergencyProtocol }
+func (o onCallPages) EmergencyProtocol() string { return o.s.safety.EmergencyProtocol() }
 
 func (o onCallPages) AckEscalation(ctx context.Context, a *auth.Actor, id string) error {
 	u, err := escalationRef(id)
 	if err != nil {
 		return err
 	}
-	_, err = o.s.closeEscalationAs(ctx, a, u, false, escalationClose{})
+	_, err = o.s.safety.Acknowledge(ctx, a, u)
 	return err
 }
 
@@ -186,6 +187,6 @@ func (o onCallPages) ResolveEscalation(ctx context.Context, a *auth.Actor, id, o
 	if err != nil {
 		return err
 	}
-	_, err = o.s.closeEscalationAs(ctx, a, u, true, escalationClose{Outcome: outcome, Note: note})
+	_, err = o.s.safety.Resolve(ctx, a, u, outcome, note)
 	return err
 }

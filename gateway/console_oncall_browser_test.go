@@ -12,6 +12,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console/browsertest"
+	"safecontact/gateway/safety"
 )
 
 // The worker on call in Chromium: the call-back queue (claim), the inbox
@@ -80,7 +81,7 @@ func TestConsoleOnCallBrowser(t *testing.T) {
 
 	// Escalations: acknowledge, then resolve with a note.
 	b.Navigate(srv.URL + "/escalations")
-	if s := b.Text(".protocol-text"); s != defaultEmergencyProtocol {
+	if s := b.Text(".protocol-text"); s != safety.DefaultEmergencyProtocol {
 		t.Fatalf("protocol: %q", s)
 	}
 	page("escalations")

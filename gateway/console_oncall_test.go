@@ -16,6 +16,7 @@ import (
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
 	"safecontact/gateway/console"
+	"safecontact/gateway/safety"
 )
 
 // The on-call pages (call-backs, inbox, escalations) through the gateway's
@@ -341,7 +342,7 @@ func TestConsoleEscalations(t *testing.T) {
 	// view; the protocol in full; a poll and a refresh link.
 	p := staff.get("/escalations")
 	if p.Status != 200 || !strings.Contains(p.Body, code) || !strings.Contains(p.Body, "she sent her duress word") ||
-		!strings.Contains(p.Body, "1 of 3: a call-back is queued") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) ||
+		!strings.Contains(p.Body, "1 of 3: a call-back is queued") || !strings.Contains(p.Body, html.EscapeString(safety.DefaultEmergencyProtocol)) ||
 		!strings.Contains(p.Body, `hx-headers='{"X-Console-Refresh": "1"}'`) || !strings.Contains(p.Body, `hx-trigger="every 30s"`) ||
 		!strings.Contains(p.Body, `<a href="/escalations">Refresh the list</a>`) || !strings.Contains(p.Body, `href="/escalations/`+id+`/resolve"`) {
 		t.Fatalf("ladder: %d\n%s", p.Status, p.Body)
@@ -384,7 +385,7 @@ func TestConsoleEscalations(t *testing.T) {
 	base := "/escalations/" + id + "/resolve"
 	p = staff.get(base)
 	noNumberShown(t, "resolve page", p, herPhone)
-	if p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(defaultEmergencyProtocol)) {
+	if p.Status != 200 || !strings.Contains(p.Body, `<textarea id="note" name="note"`) || !strings.Contains(p.Body, "Required for a duress escalation") || !strings.Contains(p.Body, html.EscapeString(safety.DefaultEmergencyProtocol)) {
 		t.Fatalf("resolve page: %d\n%s", p.Status, p.Body)
 	}
 	p = staff.post(base, url.Values{"outcome": {"safe"}})

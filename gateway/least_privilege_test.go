@@ -108,7 +108,7 @@ func (e *lpEnv) fixture() *fixture {
 			return err
 		}
 		f.part = p
-		id, err := e.srv.openEscalation(ctx, q, auth.SystemActor("test"), p, uuid.NullUUID{}, "duress", true, e.clock.Now())
+		id, err := e.srv.safety.OpenEscalation(ctx, q, auth.SystemActor("test"), p, uuid.NullUUID{}, "duress", true, e.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -543,7 +543,7 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 	if _, err := e.db.Exec(`UPDATE users SET phone_enc = $1 WHERE name = 'supervisor-user'`, e.keys.Seal(keys.Contact, []byte("+34699000999"))); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.srv.NewStaffAlerter(sink).Flush(context.Background()); err != nil || n != 3 {
+	if n, err := e.srv.safety.NewStaffAlerter(sink).Flush(context.Background()); err != nil || n != 3 {
 		t.Fatalf("flush: %d %v", n, err)
 	}
 	for _, m := range sink.Recent() {
@@ -1099,7 +1099,7 @@ func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
 		t.Fatalf("after the call-back: %s %v", st, next)
 	}
 	// The rung comes: the supervisors are alerted.
-	if n, err := e.srv.NewScheduler().escalateDue(context.Background(), e.clock.Now().Add(20*time.Minute)); err != nil || n != 1 {
+	if n, err := safetyStep(t, e.srv, "escalate")(context.Background(), e.clock.Now().Add(20*time.Minute)); err != nil || n != 1 {
 		t.Fatalf("escalate: %d %v", n, err)
 	}
 	var alerts int

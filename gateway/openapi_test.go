@@ -29,6 +29,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
+	"safecontact/gateway/safety"
 	"safecontact/keys"
 	"safecontact/referral"
 )
@@ -308,10 +309,10 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"POST /v1/participants/{code}/consents":     reflect.TypeFor[participant.GrantInput](),
 		"POST /v1/messages":                         reflect.TypeFor[messageInput](),
 		"POST /v1/messages/preview":                 reflect.TypeFor[messageInput](),
-		"POST /v1/meeting-points":                   reflect.TypeFor[meetingPointInput](),
-		"POST /v1/appointments":                     reflect.TypeFor[appointmentInput](),
-		"PATCH /v1/appointments/{id}":               reflect.TypeFor[appointmentPatch](),
-		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[checkinPlanInput](),
+		"POST /v1/meeting-points":                   reflect.TypeFor[safety.MeetingPointInput](),
+		"POST /v1/appointments":                     reflect.TypeFor[safety.AppointmentInput](),
+		"PATCH /v1/appointments/{id}":               reflect.TypeFor[safety.AppointmentPatch](),
+		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[safety.CheckinPlanInput](),
 		"POST /v1/partners/{id}/verify":             reflect.TypeFor[referrals.VerifyInput](),
 		"POST /v1/referrals":                        reflect.TypeFor[referrals.DraftInput](),
 		"POST /v1/referrals/{id}/decision":          reflect.TypeFor[referrals.Decision](),

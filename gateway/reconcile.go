@@ -576,3 +576,10 @@ func (sc *Scheduler) participantCode(ctx context.Context, q *db.Queries, id int6
 	}
 	return p.Code
 }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -27,6 +27,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
+	"safecontact/gateway/safety"
 	"safecontact/keys"
 	"safecontact/templates"
 )
@@ -99,6 +100,8 @@ type Server struct {
 	reconcileListed   prometheus.Counter
 	// referrals: the partner directory and referrals between organisations.
 	referrals *referrals.Service
+	// safety: meeting points, appointments, check-ins, escalations.
+	safety *safety.Service
 }
 
 // Close stops the server's own background work (not the relay, workers or
@@ -145,7 +148,7 @@ func New(d Deps) *Server {
 	if s.cfg.Voice.CheckinReply == nil {
 		// Her replies reach the safety check-in logic before the inbox.
 		s.cfg.Voice.CheckinReply = func(ctx context.Context, q *db.Queries, p db.Participant, in InboundMessage) (bool, error) {
-			return s.HandleCheckinReply(ctx, q, p, in.Body, s.now())
+			return s.safety.HandleCheckinReply(ctx, q, p, in.Body, s.now())
 		}
 	}
 	reg.MustRegister(newOutboxCollector(s))
@@ -155,6 +158,7 @@ func New(d Deps) *Server {
 	s.stop = stop
 	s.startBatchers(bg)
 	s.referrals = newReferrals(s, d)
+	s.safety = newSafety(s, d)
 	s.router = s.routes()
 	return s
 }
@@ -212,7 +216,9 @@ func (s *Server) routes() *gin.Engine {
 	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
 	s.referrals.Routes(admin, staff, public)
 
-	// Not split out yet: messages, call-backs and inbound, safety.
+	s.safety.Routes(staff)
+
+	// Not split out yet: messages, call-backs and inbound.
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)
 	staff.POST("/messages", s.acceptMessage)
 	staff.POST("/messages/preview", s.previewMessage)
@@ -223,7 +229,6 @@ func (s *Server) routes() *gin.Engine {
 		staff.GET("/dev/sink", s.devSink)
 	}
 	s.voiceRoutes(staff, hooks)
-	s.safetyRoutes(staff)
 	return r
 }
 
@@ -237,7 +242,7 @@ func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig
 		s.NewWorker(senders, worker).Run,
 		sc.Run,
 		s.audit.NewSequencer().Run,
-		s.NewStaffAlerter(senders["sms"]).Run,
+		s.safety.NewStaffAlerter(senders["sms"]).Run,
 	}
 }
 

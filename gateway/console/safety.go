@@ -14,6 +14,7 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/safety"
 )
 
 // The safety pages: a week view of the sessions at a venue with booking,
@@ -35,7 +36,7 @@ import (
 //     carries the venue, the week and the reminder outcomes (leads and
 //     codes, nothing about her).
 
-// Safety is what the safety pages need; package gateway implements it.
+// Safety is what the safety pages need; *safety.Service implements it.
 type Safety interface {
 	// Now is the gateway's clock (the week shown by default).
 	Now() time.Time
@@ -61,98 +62,18 @@ type Safety interface {
 	StopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error
 }
 
-// Session is one booked session in the week view.
-type Session struct {
-	ID           string
-	Start        time.Time
-	Kind         string // individual | group
-	MeetingPoint string
-	// Participant is her code and Zone her time zone, both empty when
-	// the reader may not act on her.
-	Participant string
-	Zone        string
-}
-
-// Booking is the booking form.
-type Booking struct {
-	Participant  string
-	Venue        string
-	MeetingPoint string
-	Start        time.Time
-	Kind         string
-	Reminders    []string
-}
-
-// Booked is what a booking, move or cancellation did.
-type Booked struct {
-	ID       string
-	Outcomes []Outcome
-	// Refused is the contact decision's code when no reminder could be
-	// scheduled at all (she cannot be contacted).
-	Refused string
-}
-
-// Outcome is one reminder or notice as the API reports it.
-type Outcome struct {
-	Kind   string // reminder | changed | cancelled
-	Lead   string
-	Status string // scheduled | queued | skipped | refused | canceled
-	Code   string
-	SendAt time.Time
-}
-
-// SpacingError is a slot refused by the spacing rule, with the nearest
-// free start times before and after it.
-type SpacingError struct {
-	Spacing        time.Duration
-	Earlier, Later time.Time
-}
-
-func (e *SpacingError) Error() string { return "session_spacing" }
-
-// MeetingPoint is one entry of the registry.
-type MeetingPoint struct {
-	Name, Kind string
-	Created    time.Time
-}
-
-// CheckinPlanInput is the plan form. EveryDays > 0, or Weekdays.
-type CheckinPlanInput struct {
-	EveryDays   int
-	Weekdays    []string
-	At          string
-	Channel     string
-	Grace       string
-	OkReply     string
-	HelpReply   string
-	DuressWords []string
-	// KeepDuress keeps her current duress words when none are typed.
-	KeepDuress bool
-}
-
-// CheckinPlan is her plan as the page shows it: never the duress words.
-type CheckinPlan struct {
-	Participant string
-	Zone        string
-	Exists      bool
-	EveryDays   int
-	Weekdays    []string
-	At          string
-	Channel     string
-	Grace       string
-	OkReply     string
-	HelpReply   string
-	DuressWords int
-	NextDue     time.Time
-	Recent      []Checkin
-}
-
-// Checkin is one recent check-in.
-type Checkin struct {
-	Slot     time.Time
-	Status   string
-	ClosedAt time.Time
-}
+// The pages' types are the safety service's own.
+type (
+	Session          = safety.Session
+	Booking          = safety.Booking
+	Booked           = safety.Booked
+	Outcome          = safety.Outcome
+	SpacingError     = safety.SpacingError
+	MeetingPoint     = safety.MeetingPoint
+	CheckinPlanInput = safety.PlanForm
+	CheckinPlan      = safety.CheckinPlan
+	Checkin          = safety.Checkin
+)
 
 func (c *Console) safetyRoutes() {
 	c.Page("GET /appointments", "staff", c.appointmentsPage)

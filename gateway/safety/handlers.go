@@ -1,4 +1,4 @@
-package gateway
+package safety
 
 import (
 	"net/http"
@@ -13,8 +13,8 @@ import (
 // bind the request, call the service method the console's pages also
 // call (appointments.go, meetingpoints.go, checkins.go), write the answer.
 
-func (s *Server) createAppointment(c *gin.Context) {
-	var in appointmentInput
+func (s *Service) createAppointment(c *gin.Context) {
+	var in AppointmentInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
@@ -26,8 +26,8 @@ func (s *Server) createAppointment(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func (s *Server) patchAppointment(c *gin.Context) {
-	var in appointmentPatch
+func (s *Service) patchAppointment(c *gin.Context) {
+	var in AppointmentPatch
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
@@ -39,7 +39,7 @@ func (s *Server) patchAppointment(c *gin.Context) {
 	c.JSON(http.StatusOK, view)
 }
 
-func (s *Server) cancelAppointment(c *gin.Context) {
+func (s *Service) cancelAppointment(c *gin.Context) {
 	view, err := s.cancelBooking(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		failAppt(c, err)
@@ -48,8 +48,8 @@ func (s *Server) cancelAppointment(c *gin.Context) {
 	c.JSON(http.StatusOK, view)
 }
 
-func (s *Server) createMeetingPoint(c *gin.Context) {
-	var in meetingPointInput
+func (s *Service) createMeetingPoint(c *gin.Context) {
+	var in MeetingPointInput
 	// "name" is a place's name here, not a person's.
 	if !httpx.BindStrict(c, &in, true) {
 		return
@@ -62,7 +62,7 @@ func (s *Server) createMeetingPoint(c *gin.Context) {
 	c.JSON(http.StatusCreated, view)
 }
 
-func (s *Server) listMeetingPoints(c *gin.Context) {
+func (s *Service) listMeetingPoints(c *gin.Context) {
 	items, err := s.meetingPoints(c.Request.Context())
 	if err != nil {
 		httpx.Fail(c, err)
@@ -71,8 +71,8 @@ func (s *Server) listMeetingPoints(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
-func (s *Server) putCheckinPlan(c *gin.Context) {
-	var in checkinPlanInput
+func (s *Service) putCheckinPlan(c *gin.Context) {
+	var in CheckinPlanInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
@@ -84,7 +84,7 @@ func (s *Server) putCheckinPlan(c *gin.Context) {
 	c.JSON(http.StatusOK, view)
 }
 
-func (s *Server) getCheckinPlan(c *gin.Context) {
+func (s *Service) getCheckinPlan(c *gin.Context) {
 	plan, recent, err := s.checkinPlanOf(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
@@ -93,7 +93,7 @@ func (s *Server) getCheckinPlan(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"plan": plan, "recent_checkins": recent})
 }
 
-func (s *Server) deleteCheckinPlan(c *gin.Context) {
+func (s *Service) deleteCheckinPlan(c *gin.Context) {
 	if err := s.stopCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code")); err != nil {
 		httpx.Fail(c, err)
 		return

@@ -1,4 +1,4 @@
-package gateway
+package safety
 
 import (
 	"context"
@@ -46,8 +46,8 @@ import (
 // the provider's answer and the commit can repeat an alert, which is
 // harmless, whereas losing one is not).
 //
-// The call-back task is created with CreateCallback (voice_queue.go) in
-// the same transaction, idempotent per escalation (SourceKey
+// The call-back task is created through Deps.Callback (the voice queue)
+// in the same transaction, idempotent per escalation (source key
 // "escalation:<id>"), and recorded as the step "callback_created".
 
 // The error codes this file answers with (statuses: errs/status.go).
@@ -64,7 +64,9 @@ const (
 	ActionEscalationResolved     = "escalation.resolved"
 )
 
-const defaultEmergencyProtocol = "Emergency protocol: call her back now from the call-back queue. If she does not answer or says she is not safe, follow the programme's emergency plan and contact the emergency services (112). Do not send her any message that mentions this alert."
+// DefaultEmergencyProtocol is the emergency protocol text when the
+// configuration gives none.
+const DefaultEmergencyProtocol = "Emergency protocol: call her back now from the call-back queue. If she does not answer or says she is not safe, follow the programme's emergency plan and contact the emergency services (112). Do not send her any message that mentions this alert."
 
 // SubjectEscalations is the JetStream subject of escalation events.
 const SubjectEscalations = "safety.escalations"
@@ -76,9 +78,9 @@ type escalationEvent struct {
 	Reason       string `json:"reason"`
 }
 
-// openEscalation records a new escalation and its first rung, in q's
-// transaction.
-func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, checkin uuid.NullUUID, reason string, urgent bool, now time.Time) (uuid.UUID, error) {
+// OpenEscalation records a new escalation and its first rung, in q's
+// transaction: the check-in steps and her replies open them.
+func (s *Service) OpenEscalation(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, checkin uuid.NullUUID, reason string, urgent bool, now time.Time) (uuid.UUID, error) {
 	id, _ := uuid.NewV7()
 	next := sql.NullTime{}
 	if urgent {
@@ -91,14 +93,13 @@ func (s *Server) openEscalation(ctx context.Context, q *db.Queries, a *auth.Acto
 	if urgent {
 		prio = "urgent"
 	}
-	// The call-back task, in the voice queue (voice_queue.go), same transaction.
-	task, _, err := CreateCallback(ctx, q, a, CallbackRequest{Participant: p, Reason: CallbackReasonEscalation, Urgent: urgent,
-		SourceKey: "escalation:" + id.String(), Now: now})
+	// The call-back task, in the voice queue, same transaction.
+	task, err := s.callback(ctx, q, a, p, urgent, "escalation:"+id.String(), now)
 	if err != nil {
 		return id, err
 	}
 	if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: 1, Kind: "callback_created", At: now,
-		Note: prio + " task " + strconv.FormatInt(task.ID, 10)}); err != nil {
+		Note: prio + " task " + strconv.FormatInt(task, 10)}); err != nil {
 		return id, err
 	}
 	if urgent {
@@ -129,7 +130,9 @@ func nullUUIDString(u uuid.NullUUID) any {
 	return u.UUID.String()
 }
 
-func (s *Server) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UUID, userID int64, level int16, kind string, now time.Time) error {
+// queueStaffAlert queues an SMS alert to a staff member's phone and
+// records the rung's step, in q's transaction.
+func (s *Service) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UUID, userID int64, level int16, kind string, now time.Time) error {
 	if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: esc, Kind: "staff_sms", UserID: sql.NullInt64{Int64: userID, Valid: true}, Level: level, CreatedAt: now}); err != nil {
 		return err
 	}
@@ -137,7 +140,7 @@ func (s *Server) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UU
 }
 
 // onCallUser: the configured on-call user, else her caseworker.
-func (s *Server) onCallUser(ctx context.Context, q *db.Queries, p db.Participant) (db.User, bool, error) {
+func (s *Service) onCallUser(ctx context.Context, q *db.Queries, p db.Participant) (db.User, bool, error) {
 	var u db.User
 	var err error
 	switch {
@@ -156,11 +159,10 @@ func (s *Server) onCallUser(ctx context.Context, q *db.Queries, p db.Participant
 
 // escalateDue is the scheduler step that climbs the ladder for
 // escalations nobody acknowledged in time.
-func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error) {
-	s := sc.s
+func (s *Service) escalateDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		due, err := q.ClaimDueEscalations(ctx, db.ClaimDueEscalationsParams{Now: now, MaxRows: int32(sc.batch)})
+		due, err := q.ClaimDueEscalations(ctx, db.ClaimDueEscalationsParams{Now: now, MaxRows: int32(s.cfg.Batch)})
 		if err != nil {
 			return err
 		}
@@ -210,14 +212,13 @@ func (sc *Scheduler) escalateDue(ctx context.Context, now time.Time) (int, error
 
 // publishEscalationEvents is the scheduler step that publishes pending
 // safety.escalations events (ids and codes only).
-func (sc *Scheduler) publishEscalationEvents(ctx context.Context, now time.Time) (int, error) {
-	s := sc.s
+func (s *Service) publishEscalationEvents(ctx context.Context, now time.Time) (int, error) {
 	if s.js == nil {
 		return 0, nil
 	}
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		rows, err := q.ClaimEscalationOutbox(ctx, db.ClaimEscalationOutboxParams{Kind: "event", MaxRows: int32(sc.batch)})
+		rows, err := q.ClaimEscalationOutbox(ctx, db.ClaimEscalationOutboxParams{Kind: "event", MaxRows: int32(s.cfg.Batch)})
 		if err != nil {
 			return err
 		}
@@ -239,17 +240,18 @@ func (sc *Scheduler) publishEscalationEvents(ctx context.Context, now time.Time)
 	return n, err
 }
 
-// StaffAlerter sends escalation alerts by SMS to staff members' own
-// phones through a channels.Sender (Twilio or the dev sink). It runs next
-// to the workers: App.Serve should start Server.NewStaffAlerter(senders["sms"]).Run.
+// StaffAlerter sends escalation alerts and staff notices by SMS to staff
+// members' own phones through a channels.Sender (Twilio or the dev sink).
+// It runs next to the workers, on every serve process: a row is claimed
+// in the transaction that sends it.
 type StaffAlerter struct {
-	s      *Server
+	s      *Service
 	sender channels.Sender
 	every  time.Duration
 }
 
 // NewStaffAlerter makes the staff-alert sender.
-func (s *Server) NewStaffAlerter(sender channels.Sender) *StaffAlerter {
+func (s *Service) NewStaffAlerter(sender channels.Sender) *StaffAlerter {
 	return &StaffAlerter{s: s, sender: sender, every: time.Second}
 }
 
@@ -259,13 +261,25 @@ func (al *StaffAlerter) Run(ctx context.Context) {
 		if _, err := al.Flush(ctx); err != nil && ctx.Err() == nil {
 			al.s.log.Warn("staff alerts", "err", httpx.RedactErr(err))
 		}
-		sleep(ctx, al.every)
+		select {
+		case <-ctx.Done():
+		case <-time.After(al.every):
+		}
 	}
 }
 
 // StaffAlertText is the whole alert: the escalation id, nothing about her.
 func StaffAlertText(esc uuid.UUID, level int16) string {
 	return "SafeContact: escalation " + esc.String() + " (level " + strconv.Itoa(int(level)) + ") needs you now. Open the gateway."
+}
+
+// sendCode is the provider's error code of a failed send.
+func sendCode(err error) string {
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return "send_error"
 }
 
 // Flush sends one batch of pending alerts and returns how many it sent.
@@ -331,14 +345,14 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 				}
 				sent++
 			case channels.IsRetryable(sendErr) && r.Attempts < 5:
-				if err := q.RetryEscalationOutbox(ctx, db.RetryEscalationOutboxParams{ID: r.ID, ErrorCode: sql.NullString{String: errCode(sendErr), Valid: true}}); err != nil {
+				if err := q.RetryEscalationOutbox(ctx, db.RetryEscalationOutboxParams{ID: r.ID, ErrorCode: sql.NullString{String: sendCode(sendErr), Valid: true}}); err != nil {
 					return err
 				}
 			default:
-				if err := finish("failed", errCode(sendErr)); err != nil {
+				if err := finish("failed", sendCode(sendErr)); err != nil {
 					return err
 				}
-				if err := step("alert_failed", errCode(sendErr)); err != nil {
+				if err := step("alert_failed", sendCode(sendErr)); err != nil {
 					return err
 				}
 			}
@@ -349,12 +363,14 @@ func (al *StaffAlerter) Flush(ctx context.Context) (int, error) {
 	if err != nil {
 		return sent, err
 	}
-	// Notices that are not about an escalation (reveal.go).
+	// Notices that are not about an escalation (gateway/participant queues
+	// them: reveals, acknowledgements outside her team).
 	n, err := al.flushNotices(ctx)
 	return sent + n, err
 }
 
-type escalationStepView struct {
+// EscalationStep is one rung or action of an escalation.
+type EscalationStep struct {
 	Level int16     `json:"level"`
 	Kind  string    `json:"kind"`
 	User  *int64    `json:"user_id,omitempty"`
@@ -362,22 +378,24 @@ type escalationStepView struct {
 	Note  string    `json:"note,omitempty"`
 }
 
-type escalationView struct {
-	ID          string               `json:"id"`
-	Participant string               `json:"participant"`
-	Initials    string               `json:"initials"`
-	CheckinID   *string              `json:"checkin_id,omitempty"`
-	Reason      string               `json:"reason"`
-	Urgent      bool                 `json:"urgent"`
-	Level       int16                `json:"level"`
-	Status      string               `json:"status"`
-	NextStepAt  *time.Time           `json:"next_step_at,omitempty"`
-	CreatedAt   time.Time            `json:"created_at"`
-	AckedAt     *time.Time           `json:"acked_at,omitempty"`
-	ResolvedAt  *time.Time           `json:"resolved_at,omitempty"`
-	Outcome     *string              `json:"outcome,omitempty"`
-	Steps       []escalationStepView `json:"steps,omitempty"`
-	Protocol    string               `json:"emergency_protocol"`
+// EscalationView is an escalation as her caseworker and the supervisors
+// see it: why, what was done, who was alerted.
+type EscalationView struct {
+	ID          string           `json:"id"`
+	Participant string           `json:"participant"`
+	Initials    string           `json:"initials"`
+	CheckinID   *string          `json:"checkin_id,omitempty"`
+	Reason      string           `json:"reason"`
+	Urgent      bool             `json:"urgent"`
+	Level       int16            `json:"level"`
+	Status      string           `json:"status"`
+	NextStepAt  *time.Time       `json:"next_step_at,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	AckedAt     *time.Time       `json:"acked_at,omitempty"`
+	ResolvedAt  *time.Time       `json:"resolved_at,omitempty"`
+	Outcome     *string          `json:"outcome,omitempty"`
+	Steps       []EscalationStep `json:"steps,omitempty"`
+	Protocol    string           `json:"emergency_protocol"`
 }
 
 func tptr(t sql.NullTime) *time.Time {
@@ -388,11 +406,11 @@ func tptr(t sql.NullTime) *time.Time {
 	return &u
 }
 
-// escalationSummary is an escalation as staff outside her team see it:
+// EscalationSummary is an escalation as staff outside her team see it:
 // enough to recognise it, see how long it has waited and follow the
 // emergency protocol — not why it was opened, what was done, its notes or
-// who was alerted. Her caseworker and the supervisors see escalationView.
-type escalationSummary struct {
+// who was alerted. Her caseworker and the supervisors see EscalationView.
+type EscalationSummary struct {
 	ID          string    `json:"id"`
 	Participant string    `json:"participant"`
 	Initials    string    `json:"initials"`
@@ -404,18 +422,18 @@ type escalationSummary struct {
 	Access      string    `json:"access"`
 }
 
-// escalationFor is v as a sees it (access.go): whole for her team, the
-// summary for anyone else.
-func (s *Server) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v escalationView) any {
+// escalationFor is v as a sees it (participant's access rule): whole for
+// her team, the summary for anyone else.
+func (s *Service) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v EscalationView) any {
 	if a.ActsOn(caseworker) {
 		return v
 	}
-	return escalationSummary{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Status: v.Status, Level: v.Level,
+	return EscalationSummary{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Status: v.Status, Level: v.Level,
 		CreatedAt: v.CreatedAt, AgeSeconds: int64(s.now().Sub(v.CreatedAt).Seconds()), Protocol: v.Protocol, Access: "limited"}
 }
 
-func (s *Server) viewEscalation(r db.EscalationByIDRow) escalationView {
-	v := escalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
+func (s *Service) viewEscalation(r db.EscalationByIDRow) EscalationView {
+	v := EscalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
 		NextStepAt: tptr(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: tptr(r.AckedAt), ResolvedAt: tptr(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
 	if r.CheckinID.Valid {
 		c := r.CheckinID.UUID.String()
@@ -427,8 +445,8 @@ func (s *Server) viewEscalation(r db.EscalationByIDRow) escalationView {
 	return v
 }
 
-func (s *Server) listEscalations(c *gin.Context) {
-	items, err := s.escalationList(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
+func (s *Service) listEscalations(c *gin.Context) {
+	items, err := s.Escalations(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -436,9 +454,10 @@ func (s *Server) listEscalations(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
 }
 
-// escalationList is the escalations of a status ("" = all), newest
-// first, each as a sees it (escalationFor).
-func (s *Server) escalationList(ctx context.Context, a *auth.Actor, status string) ([]any, error) {
+// Escalations is the escalations of a status ("" = all), newest first,
+// each as a sees it: an EscalationView for her team, else an
+// EscalationSummary.
+func (s *Service) Escalations(ctx context.Context, a *auth.Actor, status string) ([]any, error) {
 	switch status {
 	case "", "open", "acknowledged", "resolved":
 	default:
@@ -455,8 +474,28 @@ func (s *Server) escalationList(ctx context.Context, a *auth.Actor, status strin
 	return items, nil
 }
 
-// escalationDetail is escalation id with its steps, as a sees it.
-func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID) (any, error) {
+// Escalation is escalation id with its steps, as a sees it (an
+// EscalationView or an EscalationSummary).
+func (s *Service) Escalation(ctx context.Context, a *auth.Actor, id uuid.UUID) (any, error) {
+	return s.escalationDetail(ctx, s.q, a, id)
+}
+
+// EmergencyProtocol is the programme's emergency protocol text.
+func (s *Service) EmergencyProtocol() string { return s.cfg.EmergencyProtocol }
+
+// Acknowledge acknowledges escalation id as a, and returns it as a sees
+// it afterwards.
+func (s *Service) Acknowledge(ctx context.Context, a *auth.Actor, id uuid.UUID) (any, error) {
+	return s.closeEscalationAs(ctx, a, id, false, escalationClose{})
+}
+
+// Resolve resolves escalation id as a with an outcome and a note.
+func (s *Service) Resolve(ctx context.Context, a *auth.Actor, id uuid.UUID, outcome, note string) (any, error) {
+	return s.closeEscalationAs(ctx, a, id, true, escalationClose{Outcome: outcome, Note: note})
+}
+
+// escalationDetail is Escalation in q's transaction.
+func (s *Service) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID) (any, error) {
 	r, err := q.EscalationByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, httpx.NotFound("escalation")
@@ -473,7 +512,7 @@ func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Ac
 		return v, err
 	}
 	for _, st := range steps {
-		sv := escalationStepView{Level: st.Level, Kind: st.Kind, At: st.At.UTC(), Note: st.Note}
+		sv := EscalationStep{Level: st.Level, Kind: st.Kind, At: st.At.UTC(), Note: st.Note}
 		if st.UserID.Valid {
 			u := st.UserID.Int64
 			sv.User = &u
@@ -483,7 +522,7 @@ func (s *Server) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Ac
 	return v, nil
 }
 
-func (s *Server) getEscalation(c *gin.Context) {
+func (s *Service) getEscalation(c *gin.Context) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, httpx.NotFound("escalation"))
@@ -499,11 +538,11 @@ func (s *Server) getEscalation(c *gin.Context) {
 
 var escalationOutcomes = map[string]bool{"safe": true, "callback_done": true, "emergency_services": true, "false_alarm": true, "unreachable": true, "other": true}
 
-func (s *Server) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
+func (s *Service) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
 
-func (s *Server) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
+func (s *Service) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
 
-func (s *Server) closeEscalation(c *gin.Context, resolve bool) {
+func (s *Service) closeEscalation(c *gin.Context, resolve bool) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, httpx.NotFound("escalation"))
@@ -531,7 +570,7 @@ type escalationClose struct {
 
 // closeEscalationAs acknowledges (resolve false) or resolves escalation
 // id as a, and returns it as a sees it afterwards.
-func (s *Server) closeEscalationAs(ctx context.Context, a *auth.Actor, id uuid.UUID, resolve bool, in escalationClose) (any, error) {
+func (s *Service) closeEscalationAs(ctx context.Context, a *auth.Actor, id uuid.UUID, resolve bool, in escalationClose) (any, error) {
 	if resolve && !escalationOutcomes[in.Outcome] {
 		return nil, errs.Field(CodeInvalidOption, "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other")
 	}

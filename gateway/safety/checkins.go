@@ -1,4 +1,4 @@
-package gateway
+package safety
 
 import (
 	"context"
@@ -72,7 +72,9 @@ const (
 	ActionCheckinRefused     = "checkin.refused"
 )
 
-type checkinPlanInput struct {
+// CheckinPlanInput is the body of POST
+// /v1/participants/{code}/checkin-plan.
+type CheckinPlanInput struct {
 	Every       json.RawMessage `json:"every"`
 	At          string          `json:"at"`
 	Channel     string          `json:"channel"`
@@ -183,7 +185,7 @@ func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, pr
 
 // setCheckinPlan sets (or replaces) her check-in plan: the API's POST
 // /v1/participants/{code}/checkin-plan and the console's plan form.
-func (s *Server) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in checkinPlanInput) (checkinPlanView, error) {
+func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
 	now := s.now()
 	everyDays := 0
 	weekdays := []int32{}
@@ -329,7 +331,7 @@ func (s *Server) setCheckinPlan(ctx context.Context, a *auth.Actor, code string,
 // one). Keeping them keeps her ok and help replies too: a changed reply is
 // refused whatever it is, since refusing only one that equals a kept word
 // would tell her team, who never see the words, that they guessed one.
-func (s *Server) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
+func (s *Service) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
 	plan, err := q.CheckinPlan(ctx, participantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -359,7 +361,7 @@ func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanV
 	return v
 }
 
-func (s *Server) openReplies(enc []byte) (checkinReplies, error) {
+func (s *Service) openReplies(enc []byte) (checkinReplies, error) {
 	var rep checkinReplies
 	raw, err := s.keys.Open(keys.Contact, enc)
 	if err != nil {
@@ -379,7 +381,7 @@ type checkinView struct {
 
 // checkinPlanOf is her plan (never the duress words: their count) and her
 // recent check-ins; 404 when she has none.
-func (s *Server) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
+func (s *Service) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
 	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
 		return checkinPlanView{}, nil, err
@@ -411,7 +413,7 @@ func (s *Server) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) 
 }
 
 // stopCheckinPlan deletes her plan and cancels its open check-ins.
-func (s *Server) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
+func (s *Service) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
 	now := s.now()
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		p, err := s.participants.For(ctx, q, a, code, true, participant.ActCheckins)
@@ -443,22 +445,21 @@ func checkinCode() string {
 }
 
 // startDueCheckins is the scheduler step that sends due check-ins.
-func (sc *Scheduler) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
+func (s *Service) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
-		n, err := sc.startCheckinBatch(ctx, now)
+		n, err := s.startCheckinBatch(ctx, now)
 		total += n
-		if err != nil || n < sc.batch {
+		if err != nil || n < s.cfg.Batch {
 			return total, err
 		}
 	}
 }
 
-func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
-	s := sc.s
+func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		plans, err := q.ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: now, MaxRows: int32(sc.batch)})
+		plans, err := q.ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: now, MaxRows: int32(s.cfg.Batch)})
 		if err != nil || len(plans) == 0 {
 			return err
 		}
@@ -496,7 +497,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 				r, err = s.catalog.Render(templates.RenderRequest{TemplateID: "safety_checkin", Lang: p.Language, Variant: templates.Variant(d.Variant),
 					Channel: string(d.Channel), Params: map[string]string{"code": code}, TimeZone: p.TimeZone})
 				if err != nil {
-					d = consent.Decision{Code: "unsupported_channel"}
+					d = consent.Decision{Code: CodeUnsupportedChannel}
 				}
 			}
 			if !d.Allowed {
@@ -515,7 +516,6 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 			if d.SendAt.After(now) {
 				status, sendAt = message.StatusScheduled, d.SendAt
 			}
-			sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})
 			det, _ := json.Marshal(map[string]any{"checkin_id": ciID.String(), "message_id": msgID.String(), "channel": d.Channel,
 				"variant": d.Variant, "status": status, "send_at": sendAt, "consent_version": d.ConsentVersion})
 			st.CheckinIds = append(st.CheckinIds, ciID)
@@ -529,7 +529,7 @@ func (sc *Scheduler) startCheckinBatch(ctx context.Context, now time.Time) (int,
 			st.Variants = append(st.Variants, string(d.Variant))
 			st.Languages = append(st.Languages, r.Lang)
 			st.TemplateVersions = append(st.TemplateVersions, int32(r.Version))
-			st.Contents = append(st.Contents, s.keys.Seal(keys.Body, sealed))
+			st.Contents = append(st.Contents, s.msgs.SealContent(r))
 			st.SendAts = append(st.SendAts, sendAt)
 			st.ConsentVersions = append(st.ConsentVersions, int32(d.ConsentVersion))
 			st.Graces = append(st.Graces, pl.GraceSeconds)
@@ -554,11 +554,10 @@ func maxTime(a, b time.Time) time.Time {
 
 // checkinDeadlines is the scheduler step for check-ins whose grace ran
 // out: the one nudge, then the escalation.
-func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
-	s := sc.s
+func (s *Service) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		due, err := q.ClaimDueCheckins(ctx, db.ClaimDueCheckinsParams{Now: now, MaxRows: int32(sc.batch)})
+		due, err := q.ClaimDueCheckins(ctx, db.ClaimDueCheckinsParams{Now: now, MaxRows: int32(s.cfg.Batch)})
 		if err != nil {
 			return err
 		}
@@ -580,8 +579,8 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 					return err
 				}
 				if d.Allowed {
-					id, _, err := s.storeTemplated(ctx, q, sys, scheduledMessage{p: p, d: d, template: "please_contact", params: map[string]string{},
-						sendAt: d.SendAt, priority: 1, details: map[string]any{"checkin_id": ci.ID.String(), "nudge": true}}, now)
+					id, _, err := s.msgs.StoreTemplated(ctx, q, sys, Templated{Participant: p, Decision: d, Template: "please_contact", Params: map[string]string{},
+						SendAt: d.SendAt, Priority: 1, Details: map[string]any{"checkin_id": ci.ID.String(), "nudge": true}}, now)
 					if err == nil {
 						sendAt := maxTime(d.SendAt, now)
 						if err := q.SetCheckinNudged(ctx, db.SetCheckinNudgedParams{ID: ci.ID, NudgeMessageID: uuid.NullUUID{UUID: id, Valid: true},
@@ -605,7 +604,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinMissed, ParticipantCode: p.Code, Details: map[string]any{"checkin_id": ci.ID.String()}}); err != nil {
 				return err
 			}
-			if _, err := s.openEscalation(ctx, q, sys, p, uuid.NullUUID{UUID: ci.ID, Valid: true}, "no_reply", true, now); err != nil {
+			if _, err := s.OpenEscalation(ctx, q, sys, p, uuid.NullUUID{UUID: ci.ID, Valid: true}, "no_reply", true, now); err != nil {
 				return err
 			}
 		}
@@ -621,7 +620,7 @@ func (sc *Scheduler) checkinDeadlines(ctx context.Context, now time.Time) (int, 
 // acted on even with no check-in open. Nothing is ever sent back to her
 // from here, and nothing here logs or stores the body (the inbound webhook
 // keeps every message she sends sealed with the body key, like any other).
-func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (handled bool, err error) {
+func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (handled bool, err error) {
 	plan, err := q.CheckinPlan(ctx, p.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -671,7 +670,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 					return false, err
 				}
 			}
-			_, err := s.openEscalation(ctx, q, sys, p, ciID, "duress", true, now)
+			_, err := s.OpenEscalation(ctx, q, sys, p, ciID, "duress", true, now)
 			return err == nil, err
 		}
 	}
@@ -686,7 +685,7 @@ func (s *Server) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Par
 		if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinHelp, ParticipantCode: p.Code, Details: details}); err != nil {
 			return false, err
 		}
-		_, err := s.openEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
+		_, err := s.OpenEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
 		return err == nil, err
 	case containsPhrase(text, rep.Ok) || containsPhrase(text, open.Code):
 		if err := closeAs("ok"); err != nil {

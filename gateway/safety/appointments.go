@@ -1,9 +1,8 @@
-package gateway
+package safety
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,25 +14,22 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
-	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
-	"safecontact/keys"
-	"safecontact/templates"
 	"safecontact/textcheck"
 )
 
 // Appointments and their reminders.
 //
 // Reminders are ordinary scheduled messages (status scheduled, send_at):
-// the scheduler's releaseDue step queues them when due, and the worker
-// re-checks consent and her window just before sending. Timing rules:
+// the scheduler's release_due step (package gateway) queues them when
+// due, and the worker re-checks consent and her window just before
+// sending. Timing rules:
 //
 //   - A reminder is due at starts_at - lead ("24h", "2h"). If that instant
 //     is outside her safe windows it goes at the latest safe moment before
@@ -83,7 +79,8 @@ const (
 // much of the window for the relay and worker.
 const windowMargin = 5 * time.Minute
 
-type appointmentInput struct {
+// AppointmentInput is the body of POST /v1/appointments.
+type AppointmentInput struct {
 	Participant  string     `json:"participant"`
 	StartsAt     *time.Time `json:"starts_at"`
 	MeetingPoint string     `json:"meeting_point"`
@@ -92,7 +89,8 @@ type appointmentInput struct {
 	Reminders    []string   `json:"reminders"`
 }
 
-type appointmentPatch struct {
+// AppointmentPatch is the body of PATCH /v1/appointments/{id}.
+type AppointmentPatch struct {
 	StartsAt     *time.Time `json:"starts_at"`
 	MeetingPoint *string    `json:"meeting_point"`
 	Kind         *string    `json:"kind"`
@@ -207,54 +205,8 @@ func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 	return consent.NextSafeTime(ws, prof.TimeZone, now)
 }
 
-// scheduledMessage is a templated message to store for later (or now).
-type scheduledMessage struct {
-	p        db.Participant
-	d        consent.Decision
-	template string
-	params   map[string]string
-	sendAt   time.Time
-	priority int16
-	details  map[string]any
-}
-
-// storeTemplated renders and stores one message with its first event, its
-// outbox row if due now, and its message.accepted audit event, in q's
-// transaction. The text is sealed; nothing of it is logged.
-func (s *Server) storeTemplated(ctx context.Context, q *db.Queries, a *auth.Actor, m scheduledMessage, now time.Time) (uuid.UUID, string, error) {
-	r, err := s.catalog.Render(templates.RenderRequest{TemplateID: m.template, Lang: m.p.Language, Variant: templates.Variant(m.d.Variant),
-		Channel: string(m.d.Channel), Params: m.params, TimeZone: m.p.TimeZone})
-	if err != nil {
-		return uuid.Nil, "", err
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.Nil, "", err
-	}
-	st := message.StatusScheduled
-	if !m.sendAt.After(now) {
-		st = message.StatusQueued
-		m.sendAt = now
-	}
-	sealed, _ := json.Marshal(content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables})
-	details := map[string]any{"message_id": id.String(), "channel": m.d.Channel, "variant": m.d.Variant, "status": st, "send_at": m.sendAt,
-		"template_id": r.TemplateID, "template_version": r.Version, "consent_version": m.d.ConsentVersion, "language": r.Lang}
-	for k, v := range m.details {
-		details[k] = v
-	}
-	dj, _ := json.Marshal(details)
-	_, err = insertMessages(ctx, q, []newMessage{{
-		id: id, participantID: m.p.ID, participantCode: m.p.Code, channel: string(m.d.Channel), status: st, variant: string(m.d.Variant),
-		templateID: r.TemplateID, templateVersion: r.Version, language: r.Lang, contentEnc: s.keys.Seal(keys.Body, sealed),
-		priority: m.priority, sendAt: m.sendAt, consentVersion: m.d.ConsentVersion, at: now,
-		subject: channels.Subject(string(m.d.Channel), m.priority > 0), actor: a, details: dj,
-		rowVersion: -1, // read and written in the caller's transaction
-	}})
-	return id, st, err
-}
-
 // scheduleReminders stores one reminder per lead, in q's transaction.
-func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
 	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
@@ -281,10 +233,10 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.A
 			out = append(out, ro)
 			continue
 		}
-		id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: "appointment_reminder",
-			params:  map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place},
-			sendAt:  at,
-			details: map[string]any{"appointment_id": appt.ID.String(), "reminder": lead}}, now)
+		id, st, err := s.msgs.StoreTemplated(ctx, q, a, Templated{Participant: p, Decision: d, Template: "appointment_reminder",
+			Params:  map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place},
+			SendAt:  at,
+			Details: map[string]any{"appointment_id": appt.ID.String(), "reminder": lead}}, now)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +256,7 @@ func (s *Server) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.A
 }
 
 // sendNotice stores the change or cancellation notice.
-func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
 	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
@@ -325,11 +277,11 @@ func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p
 	if kind == "cancelled" {
 		tmpl, params = "appointment_cancelled", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339)}
 	}
-	id, st, err := s.storeTemplated(ctx, q, a, scheduledMessage{p: p, d: d, template: tmpl, params: params, sendAt: at,
-		details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
+	id, st, err := s.msgs.StoreTemplated(ctx, q, a, Templated{Participant: p, Decision: d, Template: tmpl, Params: params, SendAt: at,
+		Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
 	if err != nil {
 		if httpx.IsErr(err, CodeUnsupportedChannel) {
-			ro.Status, ro.Code = "refused", "unsupported_channel"
+			ro.Status, ro.Code = "refused", CodeUnsupportedChannel
 			return ro, nil
 		}
 		return ro, err
@@ -343,7 +295,7 @@ func (s *Server) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p
 }
 
 // cancelPendingReminders: scheduled → canceled, with events and audit.
-func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
+func (s *Service) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
 	ids, err := q.CancelPendingAppointmentMessages(ctx, db.CancelPendingAppointmentMessagesParams{Now: now, AppointmentID: apptID, Code: sql.NullString{String: code, Valid: true}})
 	if err != nil {
 		return nil, err
@@ -364,7 +316,7 @@ func (s *Server) cancelPendingReminders(ctx context.Context, q *db.Queries, a *a
 
 // spacingConflict enforces the spacing rule for individual sessions at a
 // venue (serialised per venue by an advisory lock in q's transaction).
-func (s *Server) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
+func (s *Service) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
 	if err := q.LockVenue(ctx, venue); err != nil {
 		return err
 	}
@@ -409,25 +361,19 @@ func (s *Server) spacingConflict(ctx context.Context, q *db.Queries, venue strin
 		}
 		later = x.Add(sp)
 	}
-	return &spacingError{earlier: earlier.UTC(), later: later.UTC(), spacing: sp}
+	return &SpacingError{Earlier: earlier.UTC(), Later: later.UTC(), Spacing: sp}
 }
 
-type spacingError struct {
-	earlier, later time.Time
-	spacing        time.Duration
-}
-
-func (e *spacingError) Error() string { return "session_spacing" }
-
-func (e *spacingError) respond(c *gin.Context) {
+// respond writes the spacing refusal with the free slots beside it.
+func (e *SpacingError) respond(c *gin.Context) {
 	er := errs.Field(CodeSessionSpacing, "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
-		e.spacing, e.earlier.Format(time.RFC3339), e.later.Format(time.RFC3339))
+		e.Spacing, e.Earlier.Format(time.RFC3339), e.Later.Format(time.RFC3339))
 	httpx.SetErrCode(c, er.Code)
-	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.earlier, "later": e.later}})
+	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.Earlier, "later": e.Later}})
 }
 
 func failAppt(c *gin.Context, err error) {
-	var se *spacingError
+	var se *SpacingError
 	if errors.As(err, &se) {
 		se.respond(c)
 		return
@@ -435,7 +381,7 @@ func failAppt(c *gin.Context, err error) {
 	httpx.Fail(c, err)
 }
 
-func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
+func (s *Service) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
 	if err := textcheck.Chars("meeting_point", name); err != nil {
 		return db.MeetingPoint{}, err
 	}
@@ -448,7 +394,7 @@ func (s *Server) meetingPointNamed(ctx context.Context, q *db.Queries, name stri
 
 // bookAppointment books an appointment and schedules its reminders: the
 // API's POST /v1/appointments and the console's booking form.
-func (s *Server) bookAppointment(ctx context.Context, a *auth.Actor, in appointmentInput) (appointmentView, error) {
+func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in AppointmentInput) (appointmentView, error) {
 	now := s.now()
 	if in.StartsAt == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required")
@@ -539,11 +485,11 @@ func (s *Server) bookAppointment(ctx context.Context, a *auth.Actor, in appointm
 	if err != nil {
 		return appointmentView{}, err
 	}
-	s.kickRelay()
+	s.kick()
 	return view, nil
 }
 
-func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
+func (s *Service) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return db.Appointment{}, db.Participant{}, httpx.NotFound("appointment")
@@ -569,7 +515,7 @@ func (s *Server) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Act
 
 // moveAppointment moves appointment id (a new start, meeting point and/or
 // kind): the API's PATCH /v1/appointments/{id} and the console's move form.
-func (s *Server) moveAppointment(ctx context.Context, a *auth.Actor, id string, in appointmentPatch) (appointmentView, error) {
+func (s *Service) moveAppointment(ctx context.Context, a *auth.Actor, id string, in AppointmentPatch) (appointmentView, error) {
 	if in.StartsAt == nil && in.MeetingPoint == nil && in.Kind == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind")
 	}
@@ -656,13 +602,13 @@ func (s *Server) moveAppointment(ctx context.Context, a *auth.Actor, id string, 
 	if err != nil {
 		return appointmentView{}, err
 	}
-	s.kickRelay()
+	s.kick()
 	return view, nil
 }
 
 // cancelBooking cancels appointment id: the API's DELETE
 // /v1/appointments/{id} and the console's cancel button.
-func (s *Server) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
+func (s *Service) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
 	now := s.now()
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -699,21 +645,29 @@ func (s *Server) cancelBooking(ctx context.Context, a *auth.Actor, id string) (a
 	if err != nil {
 		return appointmentView{}, err
 	}
-	s.kickRelay()
+	s.kick()
 	return view, nil
 }
 
-func (s *Server) listAppointments(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := s.participants.For(ctx, s.q, auth.ActorOf(c), c.Query("participant"), false, participant.ActView)
+func (s *Service) listAppointments(c *gin.Context) {
+	items, err := s.Appointments(c.Request.Context(), auth.ActorOf(c), c.Query("participant"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// Appointments are hers (participant code), with their reminders and
+// notices: the API's GET /v1/appointments.
+func (s *Service) Appointments(ctx context.Context, a *auth.Actor, code string) ([]appointmentView, error) {
+	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.q.ListAppointments(ctx, p.ID)
 	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
+		return nil, errs.Internal(err)
 	}
 	items := []appointmentView{}
 	for _, r := range rows {
@@ -721,8 +675,7 @@ func (s *Server) listAppointments(c *gin.Context) {
 			Venue: r.Venue, Status: r.Status, Reminders: r.Reminders, Messages: []reminderOutcome{}}
 		ms, err := s.q.AppointmentMessages(ctx, r.ID)
 		if err != nil {
-			httpx.Fail(c, errs.Internal(err))
-			return
+			return nil, errs.Internal(err)
 		}
 		for _, m := range ms {
 			t := m.SendAt.UTC()
@@ -730,20 +683,5 @@ func (s *Server) listAppointments(c *gin.Context) {
 		}
 		items = append(items, v)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-}
-
-// releaseDueSetBased queues the due scheduled messages (reminders among
-// them) with their outbox rows and events, in one statement per batch
-// (measured in docs/benchmarks.md: 2 round trips per message made a
-// 1,000-message tick miss its 200 ms budget).
-func (sc *Scheduler) releaseDueSetBased(ctx context.Context, now time.Time) (int, error) {
-	total := 0
-	for {
-		n, err := sc.s.q.ReleaseDueMessagesSetBased(ctx, db.ReleaseDueMessagesSetBasedParams{Now: now, MaxRows: int32(sc.batch)})
-		total += int(n)
-		if err != nil || int(n) < sc.batch {
-			return total, err
-		}
-	}
+	return items, nil
 }

@@ -1,4 +1,4 @@
-package gateway
+package safety
 
 import (
 	"context"
@@ -51,9 +51,9 @@ func (al *StaffAlerter) flushNotices(ctx context.Context) (int, error) {
 				err = finish("done", "")
 				sent++
 			case channels.IsRetryable(sendErr) && r.Attempts < 5:
-				err = q.RetryStaffNotice(ctx, db.RetryStaffNoticeParams{ID: r.ID, ErrorCode: sql.NullString{String: errCode(sendErr), Valid: true}})
+				err = q.RetryStaffNotice(ctx, db.RetryStaffNoticeParams{ID: r.ID, ErrorCode: sql.NullString{String: sendCode(sendErr), Valid: true}})
 			default:
-				err = finish("failed", errCode(sendErr))
+				err = finish("failed", sendCode(sendErr))
 			}
 			if err != nil {
 				return err

@@ -1,4 +1,4 @@
-package gateway
+package safety
 
 import (
 	"context"
@@ -31,7 +31,8 @@ const (
 	ActionMeetingPointCreated = "meeting_point.created"
 )
 
-type meetingPointInput struct {
+// MeetingPointInput is the body of POST /v1/meeting-points.
+type MeetingPointInput struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 }
@@ -49,11 +50,11 @@ func viewMeetingPoint(m db.MeetingPoint) meetingPointView {
 
 // checkMeetingPointName refuses a name in which the discreet-content
 // filter finds anything: an address, a phone number, a URL, an e-mail, an
-// organisation name (the issue's list) — and also the other categories,
+// organisation name — and also the filter's other categories,
 // because the renderer refuses any finding in a meeting_point parameter,
 // so such a name could never be sent. The error names the category, never
 // the text.
-func (s *Server) checkMeetingPointName(name string) (string, error) {
+func (s *Service) checkMeetingPointName(name string) (string, error) {
 	if err := textcheck.Chars("name", name); err != nil {
 		return "", err
 	}
@@ -82,7 +83,7 @@ func (s *Server) checkMeetingPointName(name string) (string, error) {
 
 // addMeetingPoint registers a meeting point whose name passes the
 // discreet filter: the API's POST /v1/meeting-points and the console's form.
-func (s *Server) addMeetingPoint(ctx context.Context, a *auth.Actor, in meetingPointInput) (meetingPointView, error) {
+func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in MeetingPointInput) (meetingPointView, error) {
 	switch in.Kind {
 	case "metro", "bus", "landmark", "office":
 	default:
@@ -108,12 +109,12 @@ func (s *Server) addMeetingPoint(ctx context.Context, a *auth.Actor, in meetingP
 	if err != nil {
 		return meetingPointView{}, err
 	}
-	s.known.forget()
+	s.mpAdded()
 	return viewMeetingPoint(out), nil
 }
 
 // meetingPoints is the registry, by name.
-func (s *Server) meetingPoints(ctx context.Context) ([]meetingPointView, error) {
+func (s *Service) meetingPoints(ctx context.Context) ([]meetingPointView, error) {
 	rows, err := s.q.ListMeetingPoints(ctx)
 	if err != nil {
 		return nil, errs.Internal(err)
