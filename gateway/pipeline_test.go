@@ -37,13 +37,21 @@ func newPipeline(t *testing.T) *pipeline { return newPipelineNATS(t, "", 1) }
 // streams of that many replicas ("" for an in-process server).
 func newPipelineNATS(t *testing.T, natsURL string, replicas int) *pipeline {
 	t.Helper()
+	return newPipelineConfig(t, Config{}, natsURL, replicas)
+}
+
+// newPipelineConfig is newPipelineNATS with the service configured as cfg
+// (its public URL and Twilio token are the pipeline's).
+func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *pipeline {
+	t.Helper()
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
 	t.Cleanup(fake.Close)
 	// The handler is set once the server exists; the URL is needed first.
 	var h http.Handler
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(hs.Close)
-	e := newEnvNATS(t, Config{PublicURL: hs.URL, TwilioAuthToken: fake.AuthToken()}, natsURL, replicas)
+	cfg.PublicURL, cfg.TwilioAuthToken = hs.URL, fake.AuthToken()
+	e := newEnvNATS(t, cfg, natsURL, replicas)
 	// Real time for the pipeline: the relay, worker and callbacks run on it.
 	e.clock.Set(time.Now())
 	e.srv.now = func() time.Time { return time.Now().UTC() }

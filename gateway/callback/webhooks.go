@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 import (
 	"context"
@@ -44,12 +44,12 @@ const (
 )
 
 const (
-	routeVoiceBridge = "/webhooks/twilio/voice/bridge"
-	routeVoiceScreen = "/webhooks/twilio/voice/screen"
-	routeVoiceGate   = "/webhooks/twilio/voice/gate"
-	routeVoiceDial   = "/webhooks/twilio/voice/dial"
-	routeVoiceStatus = "/webhooks/twilio/voice/status"
-	routeVoiceAMD    = "/webhooks/twilio/voice/amd"
+	RouteVoiceBridge = "/webhooks/twilio/voice/bridge"
+	RouteVoiceScreen = "/webhooks/twilio/voice/screen"
+	RouteVoiceGate   = "/webhooks/twilio/voice/gate"
+	RouteVoiceDial   = "/webhooks/twilio/voice/dial"
+	RouteVoiceStatus = "/webhooks/twilio/voice/status"
+	RouteVoiceAMD    = "/webhooks/twilio/voice/amd"
 )
 
 // screenTimeout: seconds she has to press 1.
@@ -59,8 +59,8 @@ const screenTimeout = 8
 var voiceSystem = auth.SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
-func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
-	form, ok := s.twilio().Form(c, route)
+func (s *Service) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
+	form, ok := s.twilio.Form(c, route)
 	if !ok {
 		return channels.CallEvent{}, false
 	}
@@ -74,7 +74,7 @@ func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bo
 
 // taskHook runs fn on the task named by ?task= and answers with the TwiML
 // fn built. An unknown task gets <Hangup/>.
-func (s *Server) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
+func (s *Service) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
 	ctx := c.Request.Context()
 	tw := &channels.TwiML{}
 	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -99,8 +99,8 @@ func sameLeg(t *db.CallbackTask, ev channels.CallEvent) bool {
 	return !t.CalleeSid.Valid || t.CalleeSid.String == ev.CallSid
 }
 
-func (s *Server) voiceBridge(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceBridge)
+func (s *Service) voiceBridge(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceBridge)
 	if !ok {
 		return
 	}
@@ -160,20 +160,20 @@ func (s *Server) voiceBridge(c *gin.Context) {
 			return err
 		}
 		taskQ := "task=" + strconv.FormatInt(t.ID, 10)
-		dial := channels.DialNumber{Number: string(num), URL: s.publicURL(routeVoiceScreen, taskQ), MachineDetection: "Enable"}
+		dial := channels.DialNumber{Number: string(num), URL: s.publicURL(RouteVoiceScreen, taskQ), MachineDetection: "Enable"}
 		if d.AllowVoicemail {
 			// Only when her consent allows a voicemail (never on a
 			// monitored phone): wait for the greeting's end, so the staff
 			// member can speak after the beep.
 			dial.MachineDetection = "DetectMessageEnd"
 		}
-		tw.Dial(s.cfg.Voice.From, int(s.cfg.Voice.RingTimeout/time.Second), s.publicURL(routeVoiceDial, taskQ), dial)
+		tw.Dial(s.cfg.From, int(s.cfg.RingTimeout/time.Second), s.publicURL(RouteVoiceDial, taskQ), dial)
 		return nil
 	})
 }
 
-func (s *Server) voiceScreen(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceScreen)
+func (s *Service) voiceScreen(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceScreen)
 	if !ok {
 		return
 	}
@@ -217,13 +217,13 @@ func (s *Server) voiceScreen(c *gin.Context) {
 			return err
 		}
 		v := voiceFor(t.Language)
-		tw.Gather(s.publicURL(routeVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		tw.Gather(s.publicURL(RouteVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
 }
 
-func (s *Server) voiceGate(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceGate)
+func (s *Service) voiceGate(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceGate)
 	if !ok {
 		return
 	}
@@ -252,8 +252,8 @@ func (s *Server) voiceGate(c *gin.Context) {
 }
 
 // voiceDial is the <Dial> action on the staff leg: her leg is over.
-func (s *Server) voiceDial(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceDial)
+func (s *Service) voiceDial(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceDial)
 	if !ok {
 		return
 	}
@@ -299,8 +299,8 @@ func nonEmpty(s, def string) string {
 }
 
 // voiceStatus is the staff leg's status callback.
-func (s *Server) voiceStatus(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceStatus)
+func (s *Service) voiceStatus(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceStatus)
 	if !ok {
 		return
 	}
@@ -339,8 +339,8 @@ func (s *Server) voiceStatus(c *gin.Context) {
 // voiceAMD receives asynchronous answering-machine detection (for a
 // call-back's leg to her, ?task=, or a reminder call, ?m=). A machine
 // where no voicemail is allowed: the call is hung up at once.
-func (s *Server) voiceAMD(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceAMD)
+func (s *Service) voiceAMD(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceAMD)
 	if !ok {
 		return
 	}
@@ -381,9 +381,9 @@ func (s *Server) voiceAMD(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if hangUp && s.cfg.Voice.Caller != nil {
-		if err := s.cfg.Voice.Caller.HangUpCall(ctx, ev.CallSid); err != nil && errCode(err) != "not_found" {
-			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", errCode(err))
+	if hangUp && s.caller != nil {
+		if err := s.caller.HangUpCall(ctx, ev.CallSid); err != nil && sendCode(err) != "not_found" {
+			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", sendCode(err))
 			httpx.Fail(c, errs.New(CodeProviderUnavailable, "could not hang up the call"))
 			return
 		}
