@@ -93,7 +93,7 @@ func consoleReply(it inboxItem) console.Reply {
 
 // Inbox lists a's inbox without the texts (listing reads nothing).
 func (s *Service) Inbox(ctx context.Context, a *auth.Actor, unassigned bool) ([]console.Reply, error) {
-	items, err := s.inboxItems(ctx, a, inboxQuery{Unassigned: unassigned, Limit: consoleInboxRows})
+	items, err := replies{s}.inboxItems(ctx, a, inboxQuery{Unassigned: unassigned, Limit: consoleInboxRows})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) Inbox(ctx context.Context, a *auth.Actor, unassigned bool) ([]
 
 // OpenReply is one reply with her text, shown and read (both audited).
 func (s *Service) OpenReply(ctx context.Context, a *auth.Actor, id int64) (console.Reply, error) {
-	it, err := s.openInboxItem(ctx, a, id)
+	it, err := replies{s}.openInboxItem(ctx, a, id)
 	if err != nil {
 		return console.Reply{}, err
 	}

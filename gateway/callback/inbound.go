@@ -56,9 +56,13 @@ const (
 
 const RouteInbound = "/webhooks/twilio/inbound"
 
+// replies are her inbound messages: the webhook that takes them and the
+// inbox that shows them to staff.
+type replies struct{ *Service }
+
 var inboundSystem = auth.SystemActor("inbound")
 
-func (s *Service) twilioInbound(c *gin.Context) {
+func (s replies) twilioInbound(c *gin.Context) {
 	form, ok := s.twilio.Form(c, RouteInbound)
 	if !ok {
 		return
@@ -81,12 +85,12 @@ func (s *Service) twilioInbound(c *gin.Context) {
 func (s *Service) Receive(ctx context.Context, in channels.Inbound) error {
 	now := s.now()
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		return s.applyInbound(ctx, q, in, now)
+		return replies{s}.applyInbound(ctx, q, in, now)
 	})
 }
 
 // applyInbound stores and acts on one inbound message in q's transaction.
-func (s *Service) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
+func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
 	idx := s.keys.BlindIndex(in.From)
 	insert := func(pid int64, kind string, body []byte) (int64, bool, error) {
 		var enc []byte
@@ -209,7 +213,7 @@ type inboxItem struct {
 // returned here counts as read by a person (shown_at): only then may
 // erase-content remove it. ?unassigned=true (supervisors): texts of
 // participants who have no caseworker, so none is left unread by nobody.
-func (s *Service) inbox(c *gin.Context) {
+func (s replies) inbox(c *gin.Context) {
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
@@ -236,7 +240,7 @@ type inboxQuery struct {
 
 // inboxItems is the inbox of a: her own participants' replies (or the
 // unassigned ones), unread first, newest first.
-func (s *Service) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
+func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
 	if in.Unassigned && !actor.Oversees() {
 		return nil, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors")
 	}
@@ -280,7 +284,7 @@ func (s *Service) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQue
 // recordShown records that a person was shown these texts (by
 // participant, in order): one inbox.read event per participant, and the
 // texts count as read by a person (shown_at).
-func (s *Service) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
+func (s replies) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
 	var ids []int64
 	for _, code := range order {
 		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
@@ -305,7 +309,7 @@ func inboxReadable(a *auth.Actor, caseworker sql.NullInt64, kind string) bool {
 }
 
 // markRead marks inbound message id read by a, audited.
-func (s *Service) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
+func (s replies) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
 	if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: a.UserID, Now: now}); err != nil {
 		return err
 	}
@@ -314,7 +318,7 @@ func (s *Service) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id
 }
 
 // markInboxRead is POST /v1/inbox/{id}/read.
-func (s *Service) markInboxRead(c *gin.Context) {
+func (s replies) markInboxRead(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		httpx.Fail(c, httpx.NotFound("inbound message"))
@@ -330,7 +334,7 @@ func (s *Service) markInboxRead(c *gin.Context) {
 
 // markInboxItemRead marks a reply in a's inbox read (without reading it:
 // it does not count as shown) and returns when it was first read.
-func (s *Service) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
+func (s replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
 	now := s.now()
 	var readAt time.Time
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -357,7 +361,7 @@ func (s *Service) markInboxItemRead(ctx context.Context, actor *auth.Actor, id i
 // opening it: the text counts as shown (inbox.read, as the inbox list
 // with texts records it) and the reply as read (inbox.marked_read), as
 // GET /v1/inbox and POST /v1/inbox/{id}/read together do.
-func (s *Service) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
+func (s replies) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
 	now := s.now()
 	var it inboxItem
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {

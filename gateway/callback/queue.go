@@ -96,7 +96,7 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 		return channels.Receipt{}, queueErr(err)
 	}
 	if msg.TemplateID.Valid && slices.Contains(s.cfg.ReminderTemplates, msg.TemplateID.String) {
-		return s.placeReminder(ctx, msg, m.To)
+		return voiceHooks{s}.placeReminder(ctx, msg, m.To)
 	}
 	now := s.now()
 	var task db.CallbackTask

@@ -43,7 +43,7 @@ const (
 
 // placeReminder calls her for message msg. to is her number, decrypted by
 // the worker just before; it goes to the provider only.
-func (s *Service) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
+func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
 	v := s.cfg
 	if s.caller == nil || v.From == "" || s.twilio.PublicURL == "" {
 		return channels.Receipt{}, &channels.SendError{Code: "channel_not_configured", Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
@@ -80,7 +80,7 @@ func (s *Service) placeReminder(ctx context.Context, msg db.Message, to string) 
 
 // withReminder runs fn on the reminder message named by ?m=, locked, if
 // the webhook is about its call. ok=false: not ours (or not any more).
-func (s *Service) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
+func (s voiceHooks) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
 	id, perr := uuid.Parse(raw)
 	if perr != nil {
 		return false, nil
@@ -109,12 +109,12 @@ func (s *Service) withReminder(ctx context.Context, raw, callSid string, fn func
 	return ok, err
 }
 
-func (s *Service) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
+func (s voiceHooks) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
 	return s.advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, s.now())
 }
 
 // voiceReminder answers when her phone picks up a reminder call.
-func (s *Service) voiceReminder(c *gin.Context) {
+func (s voiceHooks) voiceReminder(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteReminder)
 	if !ok {
 		return
@@ -178,7 +178,7 @@ func answerReminder(c *gin.Context, tw *channels.TwiML, found bool, err error) {
 }
 
 // voiceReminderGate: 1 plays the text; anything else hangs up.
-func (s *Service) voiceReminderGate(c *gin.Context) {
+func (s voiceHooks) voiceReminderGate(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteReminderGate)
 	if !ok {
 		return
@@ -207,7 +207,7 @@ func (s *Service) voiceReminderGate(c *gin.Context) {
 
 // voiceReminderStatus: a call that ended without the text being played is
 // undelivered (forward-only: a played one stays delivered).
-func (s *Service) voiceReminderStatus(c *gin.Context) {
+func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteReminderStatus)
 	if !ok {
 		return
@@ -231,7 +231,7 @@ func (s *Service) voiceReminderStatus(c *gin.Context) {
 
 // reminderMachine applies an asynchronous AMD result to a reminder call;
 // hangUp: the caller must end the call.
-func (s *Service) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
+func (s voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
 	_, err = s.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {

@@ -18,8 +18,9 @@ func (s *Service) Routes(staff, hooks *gin.RouterGroup) {
 	staff.GET("/me/phone", s.getMyPhone)
 	staff.PUT("/me/phone", s.putMyPhone)
 	staff.DELETE("/me/phone", s.deleteMyPhone)
-	staff.GET("/inbox", s.inbox)
-	staff.POST("/inbox/:id/read", s.markInboxRead)
+	in, vh := replies{s}, voiceHooks{s}
+	staff.GET("/inbox", in.inbox)
+	staff.POST("/inbox/:id/read", in.markInboxRead)
 
 	// The route constants are full paths because signatures are checked
 	// over them.
@@ -27,16 +28,16 @@ func (s *Service) Routes(staff, hooks *gin.RouterGroup) {
 		route string
 		h     gin.HandlerFunc
 	}{
-		{RouteInbound, s.twilioInbound},
-		{RouteVoiceBridge, s.voiceBridge},
-		{RouteVoiceScreen, s.voiceScreen},
-		{RouteVoiceGate, s.voiceGate},
-		{RouteVoiceDial, s.voiceDial},
-		{RouteVoiceStatus, s.voiceStatus},
-		{RouteVoiceAMD, s.voiceAMD},
-		{RouteReminder, s.voiceReminder},
-		{RouteReminderGate, s.voiceReminderGate},
-		{RouteReminderStatus, s.voiceReminderStatus},
+		{RouteInbound, in.twilioInbound},
+		{RouteVoiceBridge, vh.voiceBridge},
+		{RouteVoiceScreen, vh.voiceScreen},
+		{RouteVoiceGate, vh.voiceGate},
+		{RouteVoiceDial, vh.voiceDial},
+		{RouteVoiceStatus, vh.voiceStatus},
+		{RouteVoiceAMD, vh.voiceAMD},
+		{RouteReminder, vh.voiceReminder},
+		{RouteReminderGate, vh.voiceReminderGate},
+		{RouteReminderStatus, vh.voiceReminderStatus},
 	} {
 		hooks.POST(strings.TrimPrefix(r.route, "/webhooks"), r.h)
 	}

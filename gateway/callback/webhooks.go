@@ -55,11 +55,15 @@ const (
 // screenTimeout: seconds she has to press 1.
 const screenTimeout = 8
 
+// voiceHooks are the handlers of Twilio's voice webhooks (the call-back
+// calls here, the reminder calls in reminder.go) and their helpers.
+type voiceHooks struct{ *Service }
+
 // voiceSystem is the actor of what the gateway records from the call itself.
 var voiceSystem = auth.SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
-func (s *Service) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
+func (s voiceHooks) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
 	form, ok := s.twilio.Form(c, route)
 	if !ok {
 		return channels.CallEvent{}, false
@@ -74,7 +78,7 @@ func (s *Service) voiceHook(c *gin.Context, route string) (channels.CallEvent, b
 
 // taskHook runs fn on the task named by ?task= and answers with the TwiML
 // fn built. An unknown task gets <Hangup/>.
-func (s *Service) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
+func (s voiceHooks) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
 	ctx := c.Request.Context()
 	tw := &channels.TwiML{}
 	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -99,7 +103,7 @@ func sameLeg(t *db.CallbackTask, ev channels.CallEvent) bool {
 	return !t.CalleeSid.Valid || t.CalleeSid.String == ev.CallSid
 }
 
-func (s *Service) voiceBridge(c *gin.Context) {
+func (s voiceHooks) voiceBridge(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceBridge)
 	if !ok {
 		return
@@ -172,7 +176,7 @@ func (s *Service) voiceBridge(c *gin.Context) {
 	})
 }
 
-func (s *Service) voiceScreen(c *gin.Context) {
+func (s voiceHooks) voiceScreen(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceScreen)
 	if !ok {
 		return
@@ -222,7 +226,7 @@ func (s *Service) voiceScreen(c *gin.Context) {
 	})
 }
 
-func (s *Service) voiceGate(c *gin.Context) {
+func (s voiceHooks) voiceGate(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceGate)
 	if !ok {
 		return
@@ -252,7 +256,7 @@ func (s *Service) voiceGate(c *gin.Context) {
 }
 
 // voiceDial is the <Dial> action on the staff leg: her leg is over.
-func (s *Service) voiceDial(c *gin.Context) {
+func (s voiceHooks) voiceDial(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceDial)
 	if !ok {
 		return
@@ -299,7 +303,7 @@ func nonEmpty(s, def string) string {
 }
 
 // voiceStatus is the staff leg's status callback.
-func (s *Service) voiceStatus(c *gin.Context) {
+func (s voiceHooks) voiceStatus(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceStatus)
 	if !ok {
 		return
@@ -339,7 +343,7 @@ func (s *Service) voiceStatus(c *gin.Context) {
 // voiceAMD receives asynchronous answering-machine detection (for a
 // call-back's leg to her, ?task=, or a reminder call, ?m=). A machine
 // where no voicemail is allowed: the call is hung up at once.
-func (s *Service) voiceAMD(c *gin.Context) {
+func (s voiceHooks) voiceAMD(c *gin.Context) {
 	ev, ok := s.voiceHook(c, RouteVoiceAMD)
 	if !ok {
 		return
