@@ -76,10 +76,18 @@ func (s *Service) Sender() channels.Sender { return &voiceQueue{s: s} }
 
 type voiceQueue struct{ s *Service }
 
+// The send-error codes the voice Sender answers the worker with (besides
+// the contact decision's own).
+const (
+	codeQueueUnavailable     = "queue_unavailable"
+	codeInvalidRequest       = "invalid_request"
+	codeChannelNotConfigured = "channel_not_configured"
+)
+
 // queueErr: the queue (Postgres) could not take the task now. The insert is
 // idempotent, so a retry is safe: HTTPStatus marks it "refused, not sent".
 func queueErr(err error) error {
-	return &channels.SendError{Code: "queue_unavailable", Retryable: true, HTTPStatus: 503, Err: err}
+	return &channels.SendError{Code: codeQueueUnavailable, Retryable: true, HTTPStatus: 503, Err: err}
 }
 
 // Send turns a voice message into a call-back task (or an automated
@@ -89,7 +97,7 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 	s := v.s
 	id, err := uuid.Parse(m.MessageID)
 	if err != nil {
-		return channels.Receipt{}, &channels.SendError{Code: "invalid_request", Err: errors.New("voice: not a message id")}
+		return channels.Receipt{}, &channels.SendError{Code: codeInvalidRequest, Err: errors.New("voice: not a message id")}
 	}
 	msg, err := s.q.MessageByID(ctx, id)
 	if err != nil {
@@ -287,7 +295,7 @@ func (s *Service) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Acto
 		status, code := "delivered", ""
 		switch outcome {
 		case OutcomeWrongPerson:
-			status, code = message.StatusFailed, "wrong_person"
+			status, code = message.StatusFailed, OutcomeWrongPerson
 		case OutcomeNoAnswer, OutcomeUnsafeToTalk:
 			status, code = "undelivered", outcome
 		}

@@ -41,12 +41,19 @@ const (
 	RouteReminderStatus = "/webhooks/twilio/voice/reminder/status"
 )
 
+// The codes a reminder call writes as its message's status reason.
+const (
+	CodeMachineDetected = "machine_detected"
+	CodeContentErased   = "content_erased"
+	CodeNotConfirmed    = "not_confirmed"
+)
+
 // placeReminder calls her for message msg. to is her number, decrypted by
 // the worker just before; it goes to the provider only.
 func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
 	v := s.cfg
 	if s.caller == nil || v.From == "" || s.twilio.PublicURL == "" {
-		return channels.Receipt{}, &channels.SendError{Code: "channel_not_configured", Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
+		return channels.Receipt{}, &channels.SendError{Code: codeChannelNotConfigured, Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
 	}
 	p, err := s.q.ParticipantByID(ctx, msg.ParticipantID)
 	if err != nil {
@@ -137,7 +144,7 @@ func (s voiceHooks) voiceReminder(c *gin.Context) {
 			// already happened, so the reminder is not tried again by
 			// itself; staff see why.
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", "outside_safe_window")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", CodeOutsideSafeWindow)
 		}
 		v := voiceFor(m.Language)
 		// An undecided detection counts as a machine where no voicemail
@@ -145,7 +152,7 @@ func (s voiceHooks) voiceReminder(c *gin.Context) {
 		if ev.IsMachine() || (ev.MaybeMachine() && !d.AllowVoicemail) {
 			if !d.AllowVoicemail {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 			}
 			text, err := s.messageText(m)
 			if err != nil {
@@ -153,7 +160,7 @@ func (s voiceHooks) voiceReminder(c *gin.Context) {
 			}
 			if text == "" {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "content_erased")
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeContentErased)
 			}
 			tw.Say(text, v.tag, v.voice).Hangup()
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "voicemail", "")
@@ -188,7 +195,7 @@ func (s voiceHooks) voiceReminderGate(c *gin.Context) {
 	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 		if ev.Digits != "1" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", "not_confirmed")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", CodeNotConfirmed)
 		}
 		text, err := s.messageText(m)
 		if err != nil {
@@ -196,7 +203,7 @@ func (s voiceHooks) voiceReminderGate(c *gin.Context) {
 		}
 		if text == "" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", "content_erased")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", CodeContentErased)
 		}
 		v := voiceFor(m.Language)
 		tw.Say(text, v.tag, v.voice).Hangup()
@@ -216,7 +223,7 @@ func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
 	if channels.CallEnded(ev.CallStatus) {
 		code := "call_" + ev.CallStatus
 		if ev.CallStatus == "completed" {
-			code = "not_confirmed" // answered, but no "1" was recorded
+			code = CodeNotConfirmed // answered, but no "1" was recorded
 		}
 		_, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
@@ -241,7 +248,7 @@ func (s voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels
 			return nil
 		}
 		hangUp = true
-		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 	})
 	return hangUp, err
 }

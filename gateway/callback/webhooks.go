@@ -126,7 +126,7 @@ func (s voiceHooks) voiceBridge(c *gin.Context) {
 		if !d.Allowed || d.SendAt.After(now) {
 			code := d.Code
 			if code == "" {
-				code = "outside_safe_window"
+				code = CodeOutsideSafeWindow
 			}
 			t.CallState, t.LastResult = callEnded, nullStr("refused_"+code)
 			if err := saveTask(ctx, q, t, now); err != nil {
@@ -250,7 +250,7 @@ func (s voiceHooks) voiceGate(c *gin.Context) {
 		}
 		// No key, or another key: she cannot talk now (or it is not her).
 		tw.Hangup()
-		_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, "not_confirmed", now)
+		_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, CodeNotConfirmed, now)
 		return err
 	})
 }
