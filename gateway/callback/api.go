@@ -114,7 +114,7 @@ func (s *Service) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask
 // forActor is v as a sees it. Any staff member works the queue, and the
 // work needs her code, initials, language and the task's state; which
 // message of hers the task carries (message_id) is for her caseworker and
-// the supervisors (access.go).
+// the supervisors (participant/access.go).
 func (v callbackView) forActor(a *auth.Actor, p db.Participant) callbackView {
 	if !a.ActsOn(p.CaseworkerID) {
 		v.MessageID = nil
