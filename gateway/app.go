@@ -21,6 +21,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/callback"
 	"safecontact/keys"
 	"safecontact/migrations"
 )
@@ -175,7 +176,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		log.Warn("audit: no GATEWAY_AUDIT_PUBLIC_KEY_FILE: the text of sent messages is not kept in the audit log; make a key pair with `gateway keys audit-keypair --out DIR`")
 	}
 	if f := cfg.Service.Voice.StopWordsFile; f != "" {
-		if cfg.Service.Voice.StopWords, err = LoadStopWords(f); err != nil {
+		if cfg.Service.Voice.StopWords, err = callback.LoadStopWords(f); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("GATEWAY_STOP_WORDS_FILE: %w", err)
 		}

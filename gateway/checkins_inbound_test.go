@@ -8,6 +8,7 @@ import (
 
 	"safecontact/channels/twiliotest"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 )
 
 // postInbound posts her reply through the real inbound webhook, signed as
@@ -16,9 +17,9 @@ func (r *checkinRig) postInbound(body string) {
 	r.t.Helper()
 	form := url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {r.fake.AccountSID()}, "From": {herPhone},
 		"To": {"+15005550006"}, "Body": {body}, "NumMedia": {"0"}}
-	req, _ := http.NewRequest("POST", r.http.URL+routeInbound, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", r.http.URL+callback.RouteInbound, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(r.fake.AuthToken(), r.http.URL+routeInbound, form))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(r.fake.AuthToken(), r.http.URL+callback.RouteInbound, form))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		r.t.Fatal(err)

@@ -87,7 +87,7 @@ type Config struct {
 	NumberRefusalBurst       int
 
 	// Voice: call-backs, voice reminders, inbound messages and erasure
-	// (voice_config.go).
+	// (callback_mount.go; the service is gateway/callback).
 	Voice VoiceConfig
 
 	// Discreet: the discreet-content filter and the policy for free text

@@ -66,7 +66,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	con, err := console.New(console.Deps{
 		Auth: svc, Log: s.log, Safety: s.safety, Participants: s.participants,
 		Oversight: s.oversight(svc),
-		OnCall:    onCallPages{s},
+		OnCall:    onCallPages{s.callbacks, s},
 		Messages:  consoleMessages{s},
 		Referrals: s.referrals,
 		Config: console.Config{

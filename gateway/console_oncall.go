@@ -3,110 +3,25 @@ package gateway
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/google/uuid"
 
 	"safecontact/gateway/httpx"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 	"safecontact/gateway/console"
 	"safecontact/gateway/safety"
 )
 
-// onCallPages is console.OnCall on the server: the methods the /v1
-// handlers of the call-back queue, the inbox and the escalations call,
-// with their answers turned into the console's types. The access rule and
-// the audit events are theirs.
-type onCallPages struct{ s *Server }
-
-// onCallQueueRows bounds the queue a page shows (the API's largest page).
-const onCallQueueRows = 500
-
-func (o onCallPages) Callbacks(ctx context.Context, a *auth.Actor) ([]console.Callback, error) {
-	items, err := o.s.callbackQueue(ctx, a, onCallQueueRows)
-	if err != nil {
-		return nil, err
-	}
-	now := o.s.now()
-	out := make([]console.Callback, 0, len(items))
-	zones := map[string]string{} // by participant code
-	for _, v := range items {
-		cb := console.Callback{ID: v.ID, Participant: v.Participant, Initials: v.Initials, Reason: v.Reason,
-			Urgent: v.Priority == "urgent", Language: v.Language, EarliestAt: v.EarliestAt, Due: v.Due, Status: v.Status,
-			Attempts: v.Attempts, MaxAttempts: v.MaxAttempts, CallState: v.CallState, CreatedAt: v.CreatedAt, Age: now.Sub(v.CreatedAt)}
-		if v.ClaimedBy != nil {
-			cb.ClaimedBy = *v.ClaimedBy
-		}
-		zone, ok := zones[v.Participant]
-		if !ok {
-			p, err := o.s.participants.ByCode(ctx, o.s.q, v.Participant, false)
-			if err != nil {
-				return nil, err
-			}
-			if a.ActsOn(p.CaseworkerID) {
-				zone = p.TimeZone
-			}
-			zones[v.Participant] = zone
-		}
-		cb.TimeZone = zone
-		out = append(out, cb)
-	}
-	return out, nil
-}
-
-func taskRef(id int64) string { return strconv.FormatInt(id, 10) }
-
-func (o onCallPages) ClaimCallback(ctx context.Context, a *auth.Actor, id int64) error {
-	_, err := o.s.claimTask(ctx, a, taskRef(id))
-	return err
-}
-
-func (o onCallPages) ReleaseCallback(ctx context.Context, a *auth.Actor, id int64) error {
-	_, err := o.s.releaseTask(ctx, a, taskRef(id))
-	return err
-}
-
-func (o onCallPages) ConnectCallback(ctx context.Context, a *auth.Actor, id int64) error {
-	_, _, err := o.s.connectTask(ctx, a, taskRef(id))
-	return err
-}
-
-func (o onCallPages) CompleteCallback(ctx context.Context, a *auth.Actor, id int64, outcome string) (bool, error) {
-	_, requeued, err := o.s.completeTask(ctx, a, taskRef(id), outcome)
-	return requeued, err
-}
-
-// onCallInboxRows bounds the inbox a page lists.
-const onCallInboxRows = 200
-
-func consoleReply(it inboxItem) console.Reply {
-	r := console.Reply{ID: it.ID, Participant: it.Participant, Initials: it.Initials, Channel: it.Channel, Kind: it.Kind,
-		ReceivedAt: it.ReceivedAt, Read: it.Read, Erased: it.Erased}
-	if it.Text != nil {
-		r.Text = *it.Text
-	}
-	return r
-}
-
-func (o onCallPages) Inbox(ctx context.Context, a *auth.Actor, unassigned bool) ([]console.Reply, error) {
-	items, err := o.s.inboxItems(ctx, a, inboxQuery{Unassigned: unassigned, Limit: onCallInboxRows})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]console.Reply, 0, len(items))
-	for _, it := range items {
-		out = append(out, consoleReply(it))
-	}
-	return out, nil
-}
-
-func (o onCallPages) OpenReply(ctx context.Context, a *auth.Actor, id int64) (console.Reply, error) {
-	it, err := o.s.openInboxItem(ctx, a, id)
-	if err != nil {
-		return console.Reply{}, err
-	}
-	return consoleReply(it), nil
+// onCallPages is console.OnCall on the server: the call-back queue and
+// the inbox are the callback capability's (its exported methods, the ones
+// its /v1 handlers call); the escalations are the methods the /v1
+// escalation handlers call, with their answers turned into the console's
+// types. The access rule and the audit events are theirs.
+type onCallPages struct {
+	*callback.Service
+	s *Server
 }
 
 // consoleEscalation is v (a safety.EscalationView or, outside her team, a

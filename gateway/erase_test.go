@@ -11,6 +11,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 	"safecontact/keys"
 )
 
@@ -35,7 +36,7 @@ func TestEraseContent(t *testing.T) {
 	p.stop()
 	pending := send() // queued, never sent: canceled by the erase
 	// Her reply, through the real webhook.
-	if err := p.fake.PostCallback(context.Background(), p.http.URL+routeInbound, url.Values{"MessageSid": {nextMessageSid()},
+	if err := p.fake.PostCallback(context.Background(), p.http.URL+callback.RouteInbound, url.Values{"MessageSid": {nextMessageSid()},
 		"From": {"+34612300001"}, "To": {"+15005550006"}, "Body": {"vale, allí estaré"}}); err != nil {
 		t.Fatal(err)
 	}

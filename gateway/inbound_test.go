@@ -9,11 +9,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"safecontact/channels/twiliotest"
-	"safecontact/consent"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 )
 
 const (
@@ -55,7 +56,7 @@ func (e *env) inbound(sid, from, body string) {
 	if strings.HasPrefix(from, "whatsapp:") {
 		to = "whatsapp:+15005550007"
 	}
-	r := e.postHook(routeInbound, "", url.Values{"MessageSid": {sid}, "SmsMessageSid": {sid}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
+	r := e.postHook(callback.RouteInbound, "", url.Values{"MessageSid": {sid}, "SmsMessageSid": {sid}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
 		"From": {from}, "To": {to}, "Body": {body}, "NumMedia": {"0"}}, true)
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/xml") ||
 		strings.TrimSpace(string(r.Body)) != `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Response></Response>" {
@@ -203,12 +204,12 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 
 	// Forged: unsigned or signed for another URL → 403, nothing stored.
 	form := url.Values{"MessageSid": {nextMessageSid()}, "From": {her}, "To": {"+15005550006"}, "Body": {"baja"}}
-	if r := e.postHook(routeInbound, "", form, false); r.Status != 403 {
+	if r := e.postHook(callback.RouteInbound, "", form, false); r.Status != 403 {
 		t.Fatalf("unsigned: %d", r.Status)
 	}
-	req := httptest.NewRequest("POST", routeInbound, strings.NewReader(form.Encode()))
+	req := httptest.NewRequest("POST", callback.RouteInbound, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(hookToken, "https://evil.example.org"+routeInbound, form))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(hookToken, "https://evil.example.org"+callback.RouteInbound, form))
 	w := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(w, req)
 	if w.Code != http.StatusForbidden {
@@ -248,10 +249,10 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 	}
 	// The check-in hook takes a reply to a pending check-in; the rest go on.
 	var seen []string
-	e.srv.SetCheckinReply(func(ctx context.Context, q *db.Queries, p db.Participant, in InboundMessage) (bool, error) {
+	e.srv.SetCheckinReply(callback.CheckinReplyFunc(func(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (bool, error) {
 		seen = append(seen, p.Code)
-		return in.Body == "bien 42", nil
-	})
+		return body == "bien 42", nil
+	}))
 	e.inbound(nextMessageSid(), her, "bien 42")
 	e.inbound(nextMessageSid(), her, "Fine") // "fine" is a stop word for Italian speakers only
 	if len(seen) != 2 || seen[0] != code {
@@ -274,51 +275,4 @@ func TestInboundCallMeAndCheckinHook(t *testing.T) {
 	if r := e.do(auth.RoleStaff, "GET", "/v1/inbox?unassigned=true", nil); r.Status != 403 {
 		t.Fatalf("unassigned as staff: %d", r.Status)
 	}
-}
-
-func TestStopWords(t *testing.T) {
-	m := defaultStopMatcher
-	for _, c := range []struct {
-		body, lang string
-		stop       bool
-	}{
-		{"STOP", "es", true}, {" stop. ", "en", true}, {"Stop!!", "ro", true}, {"StopAll", "en", true}, {"stop all", "en", true},
-		{"baja", "en", true}, {"BAJA", "es", true}, {"Parar", "es", true}, {"alto", "es", true}, {"basta", "it", true},
-		{"ARRÊT", "fr", true}, {"arret", "fr", true}, {"Arrête", "fr", true}, {"stopp", "de", true}, {"SAIR", "pt-BR", true},
-		{"pare", "pt", true}, {"GATA", "ro", true}, {"oprire", "ro", true}, {"prou", "ca", true}, {"unsubscribe", "es", true},
-		{"fine", "it", true}, {"FINE", "it-IT", true}, {"fine", "en", false}, {"Fine!", "es", false},
-		{"stop calling at night", "en", false}, {"no quiero baja", "es", false}, {"", "es", false}, {"ok", "es", false},
-		{"bajar", "es", false}, {"gracias", "es", false},
-	} {
-		if got := m.IsStop(c.body, c.lang); got != c.stop {
-			t.Errorf("IsStop(%q, %s) = %v", c.body, c.lang, got)
-		}
-	}
-	for _, s := range []string{"Llámame", "llamame", "CALL ME", "Appelle-moi", "Sună-mă", "liga-me", "chiamami", "truca'm"} {
-		if !m.IsCallMe(s) {
-			t.Errorf("IsCallMe(%q) = false", s)
-		}
-	}
-	if m.IsCallMe("no me llames") {
-		t.Error("\"no me llames\" read as call me")
-	}
-	// A deployment's list replaces the built-in one.
-	words, err := ParseStopWords(strings.NewReader("# ours\nSTOP\nfine | it\npara\tes,pt\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m2 := newStopMatcher(words)
-	if !m2.IsStop("para", "pt") || m2.IsStop("para", "en") || m2.IsStop("baja", "es") || !m2.IsStop("stop", "en") {
-		t.Fatalf("custom list: %+v", words)
-	}
-	if _, err := ParseStopWords(strings.NewReader("stop | not a tag!\n")); err == nil {
-		t.Fatal("bad language accepted")
-	}
-	var v VoiceConfig
-	v.ExtraStopWords = []string{"Prou ja"}
-	v.setDefaults()
-	if !v.stops.IsStop("prou ja", "es") || !v.stops.IsStop("baja", "es") {
-		t.Fatal("extra stop words")
-	}
-	_ = consent.SMS
 }

@@ -118,12 +118,15 @@ func (e *lpEnv) fixture() *fixture {
 			return err
 		}
 		f.task = t.ID
-		if err := e.srv.applyInbound(ctx, q, channels.Inbound{ProviderID: nextMessageSid(), From: f.phone, To: "+15005550006", Body: "necesito hablar", Channel: "sms"}, e.clock.Now()); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT max(id) FROM inbound_messages WHERE participant_id = $1`, p.ID).Scan(&f.inbound)
+		return nil
 	})
 	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.srv.Callbacks().Receive(ctx, channels.Inbound{ProviderID: nextMessageSid(), From: f.phone, To: "+15005550006", Body: "necesito hablar", Channel: "sms"}); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.db.QueryRowContext(ctx, `SELECT max(id) FROM inbound_messages WHERE participant_id = $1`, f.part.ID).Scan(&f.inbound); err != nil {
 		e.t.Fatal(err)
 	}
 	return f

@@ -26,6 +26,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/errs"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
@@ -433,9 +434,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	target := "/webhooks/twilio/status?m=" + id
 	check("POST", target, e.postHook("/webhooks/twilio/status", "m="+id, url.Values{"MessageSid": {nextMessageSid()},
 		"MessageStatus": {"delivered"}, "AccountSid": {"AC" + strings.Repeat("0", 32)}}, true), 204)
-	check("POST", routeInbound, e.postHook(routeInbound, "", url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
+	check("POST", callback.RouteInbound, e.postHook(callback.RouteInbound, "", url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
 		"From": {"+34612345678"}, "To": {"+15005550006"}, "Body": {"ok"}, "NumMedia": {"0"}}, true), 200)
-	check("POST", routeInbound, e.postHook(routeInbound, "", url.Values{"Body": {"x"}}, false), 403)
+	check("POST", callback.RouteInbound, e.postHook(callback.RouteInbound, "", url.Values{"Body": {"x"}}, false), 403)
 	inbox := call(auth.RoleStaff, "GET", "/v1/inbox", nil, 200).json(t)["items"].([]any)
 	if len(inbox) != 1 {
 		t.Fatalf("inbox: %v", inbox)
@@ -487,8 +488,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(auth.RoleStaff, "POST", "/v1/escalations/00000000-0000-0000-0000-000000000000/resolve",
 		example(t, doc, "POST /v1/escalations/{id}/resolve", "safe"), 404)
 	// Every voice webhook refuses an unsigned request.
-	for _, route := range []string{routeVoiceBridge, routeVoiceScreen, routeVoiceGate, routeVoiceDial, routeVoiceStatus,
-		routeVoiceAMD, routeReminder, routeReminderGate, routeReminderStatus} {
+	for _, route := range []string{callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial, callback.RouteVoiceStatus,
+		callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
 		check("POST", route, e.postHook(route, "", url.Values{"CallSid": {"CA" + strings.Repeat("0", 32)}}, false), 403)
 	}
 	// A test instance's sink.

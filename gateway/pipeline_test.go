@@ -40,8 +40,8 @@ func newPipelineNATS(t *testing.T, natsURL string, replicas int) *pipeline {
 	return newPipelineConfig(t, Config{}, natsURL, replicas)
 }
 
-// newPipelineConfig is newPipelineNATS on cfg (its public URL and Twilio
-// token are the pipeline's).
+// newPipelineConfig is newPipelineNATS with the service configured as cfg
+// (its public URL and Twilio token are the pipeline's).
 func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *pipeline {
 	t.Helper()
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")

@@ -11,6 +11,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 	"safecontact/gateway/message"
 	"safecontact/gateway/safety"
 	"safecontact/keys"
@@ -35,9 +36,9 @@ func newSafety(s *Server, d Deps) *safety.Service {
 }
 
 // escalationCallback queues an escalation's call-back task in the voice
-// queue (voice_queue.go).
+// queue (gateway/callback).
 func escalationCallback(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, urgent bool, sourceKey string, now time.Time) (int64, error) {
-	task, _, err := CreateCallback(ctx, q, a, CallbackRequest{Participant: p, Reason: CallbackReasonEscalation, Urgent: urgent, SourceKey: sourceKey, Now: now})
+	task, _, err := callback.Create(ctx, q, a, callback.Request{Participant: p, Reason: callback.ReasonEscalation, Urgent: urgent, SourceKey: sourceKey, Now: now})
 	return task.ID, err
 }
 

@@ -24,6 +24,7 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/callback"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
@@ -100,6 +101,8 @@ type Server struct {
 	reconcileListed   prometheus.Counter
 	// referrals: the partner directory and referrals between organisations.
 	referrals *referrals.Service
+	// callbacks: call-backs, reminder calls, inbound messages and the inbox.
+	callbacks *callback.Service
 	// safety: meeting points, appointments, check-ins, escalations.
 	safety *safety.Service
 }
@@ -145,12 +148,6 @@ func New(d Deps) *Server {
 	if d.JS != nil {
 		s.relay = NewRelay(d.DB, d.JS, d.Log)
 	}
-	if s.cfg.Voice.CheckinReply == nil {
-		// Her replies reach the safety check-in logic before the inbox.
-		s.cfg.Voice.CheckinReply = func(ctx context.Context, q *db.Queries, p db.Participant, in InboundMessage) (bool, error) {
-			return s.safety.HandleCheckinReply(ctx, q, p, in.Body, s.now())
-		}
-	}
 	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
 	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
@@ -158,6 +155,7 @@ func New(d Deps) *Server {
 	s.stop = stop
 	s.startBatchers(bg)
 	s.referrals = newReferrals(s, d)
+	s.callbacks = newCallbacks(s)
 	s.safety = newSafety(s, d)
 	s.router = s.routes()
 	return s
@@ -215,10 +213,11 @@ func (s *Server) routes() *gin.Engine {
 	// authentication (gateway/referrals).
 	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
 	s.referrals.Routes(admin, staff, public)
+	s.callbacks.Routes(staff, hooks)
 
 	s.safety.Routes(staff)
 
-	// Not split out yet: messages, call-backs and inbound.
+	// Not split out yet: messages.
 	staff.GET("/participants/:code/messages", s.listParticipantMessages)
 	staff.POST("/messages", s.acceptMessage)
 	staff.POST("/messages/preview", s.previewMessage)
@@ -228,7 +227,7 @@ func (s *Server) routes() *gin.Engine {
 		// A test instance only: elsewhere the route does not exist.
 		staff.GET("/dev/sink", s.devSink)
 	}
-	s.voiceRoutes(staff, hooks)
+	staff.POST("/participants/:code/erase-content", s.eraseContentHTTP)
 	return r
 }
 

@@ -14,6 +14,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 )
 
 func TestVoiceReminderCalls(t *testing.T) {
@@ -40,7 +41,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 		}
 		// Straight to her, from the organisation's number, with AMD.
 		if c.To != "+34612400001" || c.From != orgVoiceNumber || c.Params.Get("MachineDetection") != "Enable" ||
-			c.Params.Get("Url") != p.http.URL+routeReminder+"?m="+id || c.StatusCallback != p.http.URL+routeReminderStatus+"?m="+id {
+			c.Params.Get("Url") != p.http.URL+callback.RouteReminder+"?m="+id || c.StatusCallback != p.http.URL+callback.RouteReminderStatus+"?m="+id {
 			t.Fatalf("reminder call: %q %q %v", c.To, c.From, c.Params)
 		}
 		return id, channels.CallEvent{CallSid: sid}, c.Params.Get("Url")
@@ -49,7 +50,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	// 1. She answers and presses 1: the reminder is spoken.
 	id, ev, _ := remind()
 	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}}))
-	if d.Gather == nil || d.Gather.Say.Text != "Hola. Si puedes hablar ahora, pulsa 1." || d.Gather.Action != p.http.URL+routeReminderGate+"?m="+id {
+	if d.Gather == nil || d.Gather.Say.Text != "Hola. Si puedes hablar ahora, pulsa 1." || d.Gather.Action != p.http.URL+callback.RouteReminderGate+"?m="+id {
 		t.Fatalf("reminder answer: %s", d.Inner)
 	}
 	c, _ := p.fake.Call(ev.CallSid)
@@ -92,7 +93,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	// 4. Asynchronous AMD callback: the gateway hangs the call up.
 	id, ev, _ = remind()
 	c, _ = p.fake.Call(ev.CallSid)
-	if err := p.fake.PostCallback(context.Background(), p.http.URL+routeVoiceAMD+"?m="+id, p.fake.CallForm(c, "in-progress", url.Values{"AnsweredBy": {"machine_start"}})); err != nil {
+	if err := p.fake.PostCallback(context.Background(), p.http.URL+callback.RouteVoiceAMD+"?m="+id, p.fake.CallForm(c, "in-progress", url.Values{"AnsweredBy": {"machine_start"}})); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := p.fake.Call(ev.CallSid); c.Status != "completed" {
@@ -109,7 +110,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 		t.Fatalf("no answer: %v", m)
 	}
 	// A webhook about another call for this message changes nothing.
-	d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), p.http.URL+routeReminder+"?m="+id,
+	d = twimlOf(t)(p.fake.FetchTwiML(context.Background(), p.http.URL+callback.RouteReminder+"?m="+id,
 		url.Values{"CallSid": {"CA" + strings.Repeat("1", 32)}, "AnsweredBy": {"human"}}))
 	if d.Hangup == nil || d.Gather != nil {
 		t.Fatalf("stale call: %s", d.Inner)

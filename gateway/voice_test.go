@@ -16,7 +16,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
 	"safecontact/gateway/auth"
-	"safecontact/templates"
+	"safecontact/gateway/callback"
 )
 
 const (
@@ -35,7 +35,12 @@ type voicePipeline struct {
 
 func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
 	t.Helper()
-	p := newPipeline(t)
+	var cfg Config
+	cfg.Voice.From = orgVoiceNumber
+	if tune != nil {
+		tune(&cfg.Voice)
+	}
+	p := newPipelineConfig(t, cfg, "", 1)
 	p.stop()
 	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(),
 		APIBaseURL: p.fake.URL(), From: "+15005550006", WhatsAppFrom: "+15005550007"})
@@ -43,10 +48,6 @@ func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(tw.Close)
-	p.srv.cfg.Voice.From = orgVoiceNumber
-	if tune != nil {
-		tune(&p.srv.cfg.Voice)
-	}
 	p.srv.UseVoice(tw, tw)
 	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.srv.VoiceQueue()}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
@@ -504,8 +505,8 @@ func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
 	p := newVoicePipeline(t, nil)
 	form := url.Values{"CallSid": {twiliotest.NewCallSid()}, "MessageSid": {"SM" + strings.Repeat("a", 32)},
 		"From": {"+34612100008"}, "To": {orgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
-	for _, route := range []string{routeInbound, routeVoiceBridge, routeVoiceScreen, routeVoiceGate, routeVoiceDial,
-		routeVoiceStatus, routeVoiceAMD, routeReminder, routeReminderGate, routeReminderStatus} {
+	for _, route := range []string{callback.RouteInbound, callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial,
+		callback.RouteVoiceStatus, callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
 		u := p.http.URL + route + "?task=1"
 		for name, sig := range map[string]string{
 			"none":        "",
@@ -532,50 +533,5 @@ func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
 	p.db.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("a forged inbound was stored")
-	}
-}
-
-func TestVoicePromptsEveryShippedLanguage(t *testing.T) {
-	cat, err := templates.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	filter := cat.Filter()
-	for _, lang := range []string{"es", "ca", "it", "en", "fr", "pt", "ro"} {
-		v, ok := voiceLangs[lang]
-		if !ok || v.prompt == "" || v.unavailable == "" || !strings.HasPrefix(v.tag, lang+"-") || v.voice == "" {
-			t.Errorf("%s: %+v", lang, v)
-		}
-		if !strings.Contains(v.prompt, "1") {
-			t.Errorf("%s: the prompt does not say which key: %q", lang, v.prompt)
-		}
-		// Neutral: the discreet-content filter finds nothing in it.
-		if fs := filter.Scan(v.prompt); len(fs) > 0 {
-			t.Errorf("%s: the prompt is not discreet: %v", lang, fs)
-		}
-	}
-	for lang, want := range map[string]string{"es-MX": "es-ES", "pt-BR": "pt-PT", "gl": "es-ES", "de": "en-GB", "": "en-GB", "ro": "ro-RO"} {
-		if got := voiceFor(lang).tag; got != want {
-			t.Errorf("voiceFor(%q) = %s, want %s", lang, got, want)
-		}
-	}
-}
-
-func TestCallbackRequeueTimeInsideHerWindows(t *testing.T) {
-	p := db.Participant{TimeZone: "Europe/Madrid", SafeWindows: []string{"mon-fri 10:00-12:00", "sat 18:00-02:00"}}
-	// Tuesday 11:30 in Madrid, plus the 2h spacing = 13:30: outside; her
-	// next window opens Wednesday 10:00 (08:00 UTC).
-	now := time.Date(2026, 6, 2, 9, 30, 0, 0, time.UTC)
-	if got := nextCallbackTime(p, now.Add(2*time.Hour)); !got.Equal(time.Date(2026, 6, 3, 8, 0, 0, 0, time.UTC)) {
-		t.Fatalf("next = %s", got)
-	}
-	// Inside a window: that time itself.
-	in := time.Date(2026, 6, 3, 8, 30, 0, 0, time.UTC)
-	if got := nextCallbackTime(p, in); !got.Equal(in) {
-		t.Fatalf("inside = %s", got)
-	}
-	// Any time: no window to wait for.
-	if got := nextCallbackTime(db.Participant{TimeZone: "Europe/Madrid", AnyTime: true}, now); !got.Equal(now) {
-		t.Fatalf("any time = %s", got)
 	}
 }

@@ -31,7 +31,7 @@ import (
 // reveal with CodeStrictConfidentiality, anyone else outside her team with
 // the usual forbidden, so that staff who do not act on her do not learn
 // she is under it. individual_only is not about who acts but what may be booked for
-// her: gateway/appointments.go refuses group sessions for her (booking
+// her: gateway/safety (appointments) refuses group sessions for her (booking
 // and moving lock her row, as a change of her profile does). Switching it
 // on while she has future group sessions booked is refused with
 // CodeIndividualOnly and their ids (noGroupSessions): a supervisor changes

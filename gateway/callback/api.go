@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 import (
 	"context"
@@ -90,7 +90,7 @@ func strPtr(n sql.NullString) *string {
 	return &n.String
 }
 
-func (s *Server) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask, p db.Participant, now time.Time) callbackView {
+func (s *Service) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask, p db.Participant, now time.Time) callbackView {
 	v := callbackView{ID: t.ID, Participant: p.Code, Initials: p.Initials, Reason: t.Reason, Priority: t.Priority,
 		Language: t.Language, EarliestAt: t.EarliestAt.UTC(), Due: !t.EarliestAt.After(now), Status: t.Status,
 		Attempts: t.Attempts, MaxAttempts: t.MaxAttempts, CallState: t.CallState, LastResult: strPtr(t.LastResult),
@@ -114,7 +114,7 @@ func (s *Server) taskView(ctx context.Context, q *db.Queries, t db.CallbackTask,
 // forActor is v as a sees it. Any staff member works the queue, and the
 // work needs her code, initials, language and the task's state; which
 // message of hers the task carries (message_id) is for her caseworker and
-// the supervisors (access.go).
+// the supervisors (participant/access.go).
 func (v callbackView) forActor(a *auth.Actor, p db.Participant) callbackView {
 	if !a.ActsOn(p.CaseworkerID) {
 		v.MessageID = nil
@@ -122,7 +122,7 @@ func (v callbackView) forActor(a *auth.Actor, p db.Participant) callbackView {
 	return v
 }
 
-func (s *Server) listCallbacks(c *gin.Context) {
+func (s *Service) listCallbacks(c *gin.Context) {
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
@@ -138,7 +138,7 @@ func (s *Server) listCallbacks(c *gin.Context) {
 
 // callbackQueue is the open and claimed tasks, urgent first, oldest first,
 // as a sees them (GET /v1/callbacks, the console's queue).
-func (s *Server) callbackQueue(ctx context.Context, a *auth.Actor, limit int32) ([]callbackView, error) {
+func (s *Service) callbackQueue(ctx context.Context, a *auth.Actor, limit int32) ([]callbackView, error) {
 	rows, err := s.q.ListOpenCallbacks(ctx, limit)
 	if err != nil {
 		return nil, errs.Internal(err)
@@ -160,7 +160,7 @@ func (s *Server) callbackQueue(ctx context.Context, a *auth.Actor, limit int32) 
 }
 
 // withTask runs fn on a locked task and its participant, in a transaction.
-func (s *Server) withTask(ctx context.Context, raw string, fn func(q *db.Queries, t *db.CallbackTask, p db.Participant) error) error {
+func (s *Service) withTask(ctx context.Context, raw string, fn func(q *db.Queries, t *db.CallbackTask, p db.Participant) error) error {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
 		return httpx.NotFound("call-back")
@@ -185,7 +185,7 @@ var (
 	errNotClaimed = errs.New(CodeCallbackNotClaimed, "claim this call-back first (it may have been re-queued automatically after an unanswered or unconfirmed call)")
 )
 
-func (s *Server) claimCallback(c *gin.Context) {
+func (s *Service) claimCallback(c *gin.Context) {
 	out, err := s.claimTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, err)
@@ -196,7 +196,7 @@ func (s *Server) claimCallback(c *gin.Context) {
 
 // claimTask gives task id (as typed in the path) to actor; claiming one's
 // own claim again changes nothing.
-func (s *Server) claimTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
+func (s *Service) claimTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
 	now := s.now()
 	var out callbackView
 	err := s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -222,7 +222,7 @@ func (s *Server) claimTask(ctx context.Context, actor *auth.Actor, id string) (c
 	return out, err
 }
 
-func (s *Server) releaseCallback(c *gin.Context) {
+func (s *Service) releaseCallback(c *gin.Context) {
 	out, err := s.releaseTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, err)
@@ -233,7 +233,7 @@ func (s *Server) releaseCallback(c *gin.Context) {
 
 // releaseTask puts a task actor claimed (or, for a supervisor, anyone's)
 // back in the queue, unless a call for it is under way.
-func (s *Server) releaseTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
+func (s *Service) releaseTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, error) {
 	now := s.now()
 	var out callbackView
 	err := s.withTask(ctx, id, func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -268,7 +268,7 @@ func callActive(t db.CallbackTask, now time.Time) bool {
 	return false
 }
 
-func (s *Server) completeCallback(c *gin.Context) {
+func (s *Service) completeCallback(c *gin.Context) {
 	var in struct {
 		Outcome string `json:"outcome"`
 	}
@@ -286,7 +286,7 @@ func (s *Server) completeCallback(c *gin.Context) {
 // completeTask records the outcome of the attempt on a task actor
 // claimed: reached or wrong person closes it, no answer or unsafe to talk
 // re-queue it (requeued) while attempts remain.
-func (s *Server) completeTask(ctx context.Context, actor *auth.Actor, id, outcome string) (out callbackView, requeued bool, err error) {
+func (s *Service) completeTask(ctx context.Context, actor *auth.Actor, id, outcome string) (out callbackView, requeued bool, err error) {
 	switch outcome {
 	case OutcomeReached, OutcomeNoAnswer, OutcomeUnsafeToTalk, OutcomeWrongPerson:
 	default:
@@ -316,7 +316,7 @@ func (s *Server) completeTask(ctx context.Context, actor *auth.Actor, id, outcom
 // member answers). Twilio then calls the staff member's phone from the
 // organisation's number; when they answer, the bridge webhook dials her,
 // again from the organisation's number: neither sees the other's number.
-func (s *Server) connectCallback(c *gin.Context) {
+func (s *Service) connectCallback(c *gin.Context) {
 	out, sid, err := s.connectTask(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		httpx.Fail(c, err)
@@ -327,9 +327,9 @@ func (s *Server) connectCallback(c *gin.Context) {
 
 // connectTask places the call of a task actor claimed and returns the
 // task and the provider's call sid.
-func (s *Server) connectTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, string, error) {
-	v := s.cfg.Voice
-	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" || s.cfg.TwilioAuthToken == "" {
+func (s *Service) connectTask(ctx context.Context, actor *auth.Actor, id string) (callbackView, string, error) {
+	v := s.cfg
+	if s.caller == nil || v.From == "" || s.twilio.PublicURL == "" || s.twilio.AuthToken == "" {
 		return callbackView{}, "", errs.New(CodeVoiceNotConfigured, "calls need Twilio credentials, TWILIO_VOICE_FROM and GATEWAY_PUBLIC_URL")
 	}
 	u, err := s.q.UserByID(ctx, actor.UserID)
@@ -398,10 +398,10 @@ func (s *Server) connectTask(ctx context.Context, actor *auth.Actor, id string) 
 	// client goes away meanwhile.
 	rctx := context.WithoutCancel(ctx)
 	q := "task=" + strconv.FormatInt(taskID, 10)
-	rcpt, callErr := v.Caller.CreateCall(rctx, channels.CallRequest{
+	rcpt, callErr := s.caller.CreateCall(rctx, channels.CallRequest{
 		To: string(staffPhone), From: v.From,
-		URL:                  s.publicURL(routeVoiceBridge, q),
-		StatusCallback:       s.publicURL(routeVoiceStatus, q),
+		URL:                  s.publicURL(RouteVoiceBridge, q),
+		StatusCallback:       s.publicURL(RouteVoiceStatus, q),
 		StatusCallbackEvents: []string{"initiated", "ringing", "answered", "completed"},
 		Timeout:              v.RingTimeout,
 		TimeLimit:            time.Hour,
@@ -415,7 +415,7 @@ func (s *Server) connectTask(ctx context.Context, actor *auth.Actor, id string) 
 				return err
 			}
 			_, err := audit.Append(rctx, q, actor, audit.Event{Action: ActionCallbackConnectFailed, ParticipantCode: p.Code, Details: map[string]any{
-				"task_id": t.ID, "code": errCode(callErr),
+				"task_id": t.ID, "code": sendCode(callErr),
 			}})
 			return err
 		}
@@ -438,15 +438,25 @@ func (s *Server) connectTask(ctx context.Context, actor *auth.Actor, id string) 
 		return callbackView{}, "", err
 	}
 	if callErr != nil {
-		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", errCode(callErr))
-		return callbackView{}, "", errs.New(CodeProviderUnavailable, "the call could not be placed (%s); try again", errCode(callErr))
+		s.log.WarnContext(ctx, "callback: call not placed", "task_id", taskID, "code", sendCode(callErr))
+		return callbackView{}, "", errs.New(CodeProviderUnavailable, "the call could not be placed (%s); try again", sendCode(callErr))
 	}
 	return out, rcpt.Sid, nil
 }
 
+// sendCode is the provider's error code of err ("send_error" when it has
+// none): what logs and audit details may say of a failed call.
+func sendCode(err error) string {
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return "send_error"
+}
+
 // publicURL is a webhook URL as Twilio will call it (and sign it).
-func (s *Server) publicURL(path, query string) string {
-	u := strings.TrimRight(s.cfg.PublicURL, "/") + path
+func (s *Service) publicURL(path, query string) string {
+	u := strings.TrimRight(s.twilio.PublicURL, "/") + path
 	if query != "" {
 		u += "?" + query
 	}
@@ -455,7 +465,7 @@ func (s *Server) publicURL(path, query string) string {
 
 // ---- the staff member's own phone ----
 
-func (s *Server) putMyPhone(c *gin.Context) {
+func (s *Service) putMyPhone(c *gin.Context) {
 	ctx := c.Request.Context()
 	var in struct {
 		Phone  string `json:"phone"`
@@ -493,7 +503,7 @@ func (s *Server) putMyPhone(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(e164)})
 }
 
-func (s *Server) getMyPhone(c *gin.Context) {
+func (s *Service) getMyPhone(c *gin.Context) {
 	u, err := s.q.UserByID(c.Request.Context(), auth.ActorOf(c).UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		httpx.Fail(c, httpx.NotFound("user"))
@@ -514,7 +524,7 @@ func (s *Server) getMyPhone(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"phone": consent.MaskPhone(string(n))})
 }
 
-func (s *Server) deleteMyPhone(c *gin.Context) {
+func (s *Service) deleteMyPhone(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor := auth.ActorOf(c)
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {

@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 import (
 	"context"
@@ -24,13 +24,13 @@ import (
 //
 // A message on channel voice is accepted and queued like any other; the
 // batched worker re-checks her consent and safe window and hands it to
-// the voice Sender (VoiceQueue). That Sender does not call her: it puts a
+// the voice Sender (Service.Sender). That Sender does not call her: it puts a
 // call-back task in the queue (idempotent per message id), so a staff
-// member calls her back through the gateway, masked (voice_calls.go). The
+// member calls her back through the gateway, masked (api.go, webhooks.go). The
 // message becomes "sent" with provider id "CB<task id>", then "delivered"
 // when a call reached her, "undelivered"/"failed" when the task was given
-// up. Messages of the templates in VoiceConfig.ReminderTemplates are
-// automated reminder calls instead (voice_reminder.go).
+// up. Messages of the templates in Config.ReminderTemplates are
+// automated reminder calls instead (reminder.go).
 
 // The audit actions this file records.
 const (
@@ -41,10 +41,10 @@ const (
 
 // Call-back reasons (a fixed vocabulary: tasks carry no free text).
 const (
-	CallbackReasonMessage    = "message"            // a voice message from staff
-	CallbackReasonCallMe     = "call_me_reply"      // she replied "call me"
-	CallbackReasonEscalation = "checkin_escalation" // a check-in went wrong
-	CallbackReasonStaff      = "staff_request"
+	ReasonMessage    = "message"            // a voice message from staff
+	ReasonCallMe     = "call_me_reply"      // she replied "call me"
+	ReasonEscalation = "checkin_escalation" // a check-in went wrong
+	ReasonStaff      = "staff_request"
 )
 
 // Call-back outcomes, as staff record them (and as the gateway records
@@ -71,15 +71,23 @@ const (
 	callEnded        = "ended"
 )
 
-// VoiceQueue is the channels.Sender for channel voice: see above.
-func (s *Server) VoiceQueue() channels.Sender { return &voiceQueue{s: s} }
+// Sender is the channels.Sender for channel voice: see above.
+func (s *Service) Sender() channels.Sender { return &voiceQueue{s: s} }
 
-type voiceQueue struct{ s *Server }
+type voiceQueue struct{ s *Service }
+
+// The send-error codes the voice Sender answers the worker with (besides
+// the contact decision's own).
+const (
+	codeQueueUnavailable     = "queue_unavailable"
+	codeInvalidRequest       = "invalid_request"
+	codeChannelNotConfigured = "channel_not_configured"
+)
 
 // queueErr: the queue (Postgres) could not take the task now. The insert is
 // idempotent, so a retry is safe: HTTPStatus marks it "refused, not sent".
 func queueErr(err error) error {
-	return &channels.SendError{Code: "queue_unavailable", Retryable: true, HTTPStatus: 503, Err: err}
+	return &channels.SendError{Code: codeQueueUnavailable, Retryable: true, HTTPStatus: 503, Err: err}
 }
 
 // Send turns a voice message into a call-back task (or an automated
@@ -89,14 +97,14 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 	s := v.s
 	id, err := uuid.Parse(m.MessageID)
 	if err != nil {
-		return channels.Receipt{}, &channels.SendError{Code: "invalid_request", Err: errors.New("voice: not a message id")}
+		return channels.Receipt{}, &channels.SendError{Code: codeInvalidRequest, Err: errors.New("voice: not a message id")}
 	}
 	msg, err := s.q.MessageByID(ctx, id)
 	if err != nil {
 		return channels.Receipt{}, queueErr(err)
 	}
-	if msg.TemplateID.Valid && slices.Contains(s.cfg.Voice.ReminderTemplates, msg.TemplateID.String) {
-		return s.placeReminder(ctx, msg, m.To)
+	if msg.TemplateID.Valid && slices.Contains(s.cfg.ReminderTemplates, msg.TemplateID.String) {
+		return voiceHooks{s}.placeReminder(ctx, msg, m.To)
 	}
 	now := s.now()
 	var task db.CallbackTask
@@ -114,10 +122,10 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 			// it changed in between. Not queued, never retried.
 			return &channels.SendError{Code: d.Code, Err: errors.New("voice: contact decision refused")}
 		}
-		task, _, err = CreateCallback(ctx, q, auth.SystemActor("worker"), CallbackRequest{
-			Participant: p, Reason: CallbackReasonMessage, Urgent: msg.Priority > 0,
+		task, _, err = Create(ctx, q, auth.SystemActor("worker"), Request{
+			Participant: p, Reason: ReasonMessage, Urgent: msg.Priority > 0,
 			EarliestAt: d.SendAt, Language: msg.Language, MessageID: msg.ID,
-			MaxAttempts: s.cfg.Voice.MaxAttempts, Now: now,
+			MaxAttempts: s.cfg.MaxAttempts, Now: now,
 		})
 		return err
 	})
@@ -133,10 +141,10 @@ func (v *voiceQueue) Send(ctx context.Context, m channels.Outgoing) (channels.Re
 
 func callbackProviderID(id int64) string { return "CB" + strconv.FormatInt(id, 10) }
 
-// CallbackRequest asks for a call-back task.
-type CallbackRequest struct {
+// Request asks for a call-back task.
+type Request struct {
 	Participant db.Participant
-	Reason      string // a CallbackReason…
+	Reason      string // a Reason…
 	Urgent      bool   // safety: ahead of everything else in the queue
 	// EarliestAt: not before; zero means now, or the start of her next
 	// safe window if now is outside her windows.
@@ -152,13 +160,13 @@ type CallbackRequest struct {
 	Now         time.Time
 }
 
-// CreateCallback puts a call-back task in the queue with q (the caller's
+// Create puts a call-back task in the queue with q (the caller's
 // transaction) and audits it (callback.created). It is idempotent per
 // MessageID / SourceKey: a repeat returns the existing task and
 // created=false. The check-in escalation logic calls it directly.
-func CreateCallback(ctx context.Context, q *db.Queries, a *auth.Actor, r CallbackRequest) (task db.CallbackTask, created bool, err error) {
+func Create(ctx context.Context, q *db.Queries, a *auth.Actor, r Request) (task db.CallbackTask, created bool, err error) {
 	switch r.Reason {
-	case CallbackReasonMessage, CallbackReasonCallMe, CallbackReasonEscalation, CallbackReasonStaff:
+	case ReasonMessage, ReasonCallMe, ReasonEscalation, ReasonStaff:
 	default:
 		return task, false, fmt.Errorf("callback: unknown reason %q", r.Reason)
 	}
@@ -248,7 +256,7 @@ func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: 
 // inside her next safe window — until MaxAttempts rings, then close it.
 // result is the detail kept in last_result (e.g. "machine",
 // "not_confirmed", "busy"). It returns whether the task was re-queued.
-func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, outcome, result string, now time.Time) (requeued bool, err error) {
+func (s *Service) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, outcome, result string, now time.Time) (requeued bool, err error) {
 	if result == "" {
 		result = outcome
 	}
@@ -261,7 +269,7 @@ func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor
 	if retry {
 		t.Status = taskOpen
 		t.ClaimedBy, t.ClaimedAt = sql.NullInt64{}, sql.NullTime{}
-		t.EarliestAt = nextCallbackTime(p, now.Add(s.cfg.Voice.RetrySpacing))
+		t.EarliestAt = nextCallbackTime(p, now.Add(s.cfg.RetrySpacing))
 		details["requeued"] = true
 		details["earliest_at"] = t.EarliestAt.UTC()
 	} else {
@@ -287,11 +295,11 @@ func (s *Server) finishAttempt(ctx context.Context, q *db.Queries, a *auth.Actor
 		status, code := "delivered", ""
 		switch outcome {
 		case OutcomeWrongPerson:
-			status, code = message.StatusFailed, "wrong_person"
+			status, code = message.StatusFailed, OutcomeWrongPerson
 		case OutcomeNoAnswer, OutcomeUnsafeToTalk:
 			status, code = "undelivered", outcome
 		}
-		if err := advanceMessage(ctx, q, a, t.MessageID.UUID, "", status, "callback_"+outcome, code, p.Code, now); err != nil {
+		if err := s.advanceMessage(ctx, q, a, t.MessageID.UUID, "", status, "callback_"+outcome, code, p.Code, now); err != nil {
 			return false, err
 		}
 	}
@@ -311,7 +319,7 @@ func consentEnded(code string) bool {
 
 // cancelTask closes a task she can no longer be called for (her voice
 // consent ended): it leaves the queue, its message fails with the code.
-func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, code string, now time.Time) error {
+func (s *Service) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t *db.CallbackTask, p db.Participant, code string, now time.Time) error {
 	t.Status = taskDone
 	t.ClosedAt = sql.NullTime{Time: now, Valid: true}
 	t.LastResult = nullStr("refused_" + code)
@@ -327,7 +335,7 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t
 		return err
 	}
 	if t.MessageID.Valid {
-		return advanceMessage(ctx, q, a, t.MessageID.UUID, "", message.StatusFailed, "callback_canceled", code, p.Code, now)
+		return s.advanceMessage(ctx, q, a, t.MessageID.UUID, "", message.StatusFailed, "callback_canceled", code, p.Code, now)
 	}
 	return nil
 }
@@ -336,7 +344,7 @@ func (s *Server) cancelTask(ctx context.Context, q *db.Queries, a *auth.Actor, t
 // message.Rank), with its event and audit entry. sid, when set,
 // must be the message's provider id once it is recorded (a stale call's
 // webhook changes nothing).
-func advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
+func (s *Service) advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, sid, status, providerStatus, code, participantCode string, now time.Time) error {
 	m, err := q.MessageByIDForUpdate(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -349,7 +357,7 @@ func advanceMessage(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.U
 	if message.Rank(status) <= message.Rank(m.Status) {
 		return nil
 	}
-	if moved, err := moveStatus(ctx, q, id, status, code, now); err != nil || !moved {
+	if moved, err := s.moveStatus(ctx, q, id, status, code, now); err != nil || !moved {
 		return err
 	}
 	d := map[string]any{"message_id": id.String(), "provider_status": providerStatus}

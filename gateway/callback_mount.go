@@ -2,17 +2,26 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway/callback"
+	"safecontact/keys"
 )
+
+// The callback capability (gateway/callback: call-backs, reminder calls,
+// inbound messages and the inbox) is built here from the server's own
+// parts: the participants capability, the Twilio webhook check, the
+// message status move and the sealed message content. Replies to a
+// check-in go to the server's check-in logic (HandleCheckinReply).
 
 // VoiceConfig configures the call-back queue and masked calls,
 // automated voice reminders, inbound messages (STOP, replies) and content
 // erasure. The first fields are what a deployment tunes (cmd/gateway fills
 // them from flags and the environment); the last ones are wired by Open
-// (or a test) through UseVoice and SetCheckinReply.
+// (or a test) through UseVoice.
 type VoiceConfig struct {
 	// From is the organisation's neutral voice number (TWILIO_VOICE_FROM,
 	// E.164): the caller id both she and the staff member see. Calls are
@@ -36,8 +45,8 @@ type VoiceConfig struct {
 	// Open loads it into StopWords). Format: one word per line, optionally
 	// followed by the languages it is a stop word for ("fine it"); # comments.
 	StopWordsFile string
-	// StopWords: nil means the built-in list (DefaultStopWords).
-	StopWords []StopWord
+	// StopWords: nil means the built-in list (callback.DefaultStopWords).
+	StopWords []callback.StopWord
 	// ExtraStopWords are added to StopWords, for every language
 	// (GATEWAY_STOP_WORDS, comma-separated).
 	ExtraStopWords []string
@@ -47,13 +56,6 @@ type VoiceConfig struct {
 	// Redactor erases message copies at the provider (Twilio, or the dev
 	// sink); nil: erase-content erases only our copies.
 	Redactor ContentRedactor
-	// CheckinReply is the safety check-in hook: given every
-	// inbound message of a known participant that is not a stop word, it
-	// says whether the message was a reply to a pending check-in (then it
-	// is not put in the inbox). nil: never.
-	CheckinReply CheckinReplyFunc
-
-	stops *stopMatcher
 }
 
 // ContentRedactor asks a provider to erase its copy of a message body.
@@ -61,19 +63,6 @@ type VoiceConfig struct {
 type ContentRedactor interface {
 	RedactMessage(ctx context.Context, sid string) error
 }
-
-// InboundMessage is one message she sent, as the check-in hook sees it.
-type InboundMessage struct {
-	ID         int64
-	Channel    string // sms | whatsapp
-	Body       string // decrypted; never log it
-	ReceivedAt time.Time
-}
-
-// CheckinReplyFunc handles a reply to a pending safety check-in, in q's
-// transaction (the inbound row is written in it too). handled=false lets
-// the message go on to the inbox.
-type CheckinReplyFunc func(ctx context.Context, q *db.Queries, p db.Participant, in InboundMessage) (handled bool, err error)
 
 func (v *VoiceConfig) setDefaults() {
 	if v.MaxAttempts <= 0 {
@@ -85,29 +74,61 @@ func (v *VoiceConfig) setDefaults() {
 	if v.RingTimeout <= 0 {
 		v.RingTimeout = 25 * time.Second
 	}
-	words := v.StopWords
-	if words == nil {
-		words = DefaultStopWords
+}
+
+func newCallbacks(s *Server) *callback.Service {
+	v := s.cfg.Voice
+	cb := callback.New(callback.Deps{
+		DB: s.db, Keys: s.keys, Log: s.log, Participants: s.participants, Twilio: s.twilio(),
+		// The server's clock, read at each call: a test may replace it
+		// after New.
+		Now: func() time.Time { return s.now() },
+		// Her replies reach the safety check-in logic before the inbox.
+		// Read at each reply: the safety service is built after this one.
+		Checkins: callback.CheckinReplyFunc(func(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (bool, error) {
+			return s.safety.HandleCheckinReply(ctx, q, p, body, now)
+		}),
+		MoveStatus:  moveStatus,
+		MessageText: s.messageText,
+	}, callback.Config{
+		From: v.From, MaxAttempts: v.MaxAttempts, RetrySpacing: v.RetrySpacing, RingTimeout: v.RingTimeout,
+		ReminderTemplates: v.ReminderTemplates, StopWords: v.StopWords, ExtraStopWords: v.ExtraStopWords,
+		DefaultRegion: s.cfg.DefaultRegion,
+	})
+	cb.UseCaller(v.Caller)
+	return cb
+}
+
+// messageText opens the text of a stored message; "" if it was erased.
+func (s *Server) messageText(m db.Message) (string, error) {
+	if len(m.ContentEnc) == 0 {
+		return "", nil
 	}
-	for _, w := range v.ExtraStopWords {
-		words = append(words[:len(words):len(words)], StopWord{Word: w})
+	raw, err := s.keys.Open(keys.Body, m.ContentEnc)
+	if err != nil {
+		return "", err
 	}
-	v.stops = newStopMatcher(words)
+	var ct content
+	if err := json.Unmarshal(raw, &ct); err != nil {
+		return "", err
+	}
+	return ct.Text, nil
 }
 
 // UseVoice wires the call provider and the provider redactor (Open does it
 // once Twilio or the dev sink exists). Call it before serving.
 func (s *Server) UseVoice(caller channels.Caller, redactor ContentRedactor) {
 	s.cfg.Voice.Caller, s.cfg.Voice.Redactor = caller, redactor
+	s.callbacks.UseCaller(caller)
 }
 
-// SetCheckinReply installs the safety check-in hook for inbound replies.
-// Call it before serving.
-func (s *Server) SetCheckinReply(fn CheckinReplyFunc) { s.cfg.Voice.CheckinReply = fn }
+// SetCheckinReply replaces the check-in hook for inbound replies (the
+// server's check-in logic by default). Call it before serving.
+func (s *Server) SetCheckinReply(h callback.CheckinReplies) { s.callbacks.SetCheckinReplies(h) }
 
-func (s *Server) stopMatcher() *stopMatcher {
-	if s.cfg.Voice.stops == nil {
-		return defaultStopMatcher
-	}
-	return s.cfg.Voice.stops
-}
+// VoiceQueue is the channels.Sender for channel voice: a voice message
+// becomes a call-back task or a reminder call (gateway/callback).
+func (s *Server) VoiceQueue() channels.Sender { return s.callbacks.Sender() }
+
+// Callbacks is the callback capability.
+func (s *Server) Callbacks() *callback.Service { return s.callbacks }

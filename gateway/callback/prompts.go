@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 // The spoken screen before any call reaches her: a short, neutral prompt
 // in her language ("press 1 if you can talk now"). It names nobody and no

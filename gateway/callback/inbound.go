@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 import (
 	"context"
@@ -31,13 +31,13 @@ import (
 //   - unknown number: stored as unmatched (sealed body, blind index), never
 //     answered;
 //   - her whole message is a stop word (any shipped language, accents and
-//     case ignored; see inbound_words.go): her consent for that channel is
+//     case ignored; see words.go): her consent for that channel is
 //     revoked (source inbound_stop). No confirmation is ever sent — on a
 //     monitored phone it would show that she had been receiving messages,
 //     and we do not tell a monitored phone from another one reliably
 //     enough to make an exception;
 //   - a reply to a pending safety check-in: the check-in hook
-//     (VoiceConfig.CheckinReply) takes it;
+//     (Deps.Checkins) takes it;
 //   - "call me": kept for her caseworker's inbox, and a call-back task is
 //     queued if she has consented to voice calls;
 //   - anything else: kept (sealed) for her caseworker's inbox.
@@ -54,12 +54,16 @@ const (
 	ActionInboxRead           = "inbox.read"
 )
 
-const routeInbound = "/webhooks/twilio/inbound"
+const RouteInbound = "/webhooks/twilio/inbound"
+
+// replies are her inbound messages: the webhook that takes them and the
+// inbox that shows them to staff.
+type replies struct{ *Service }
 
 var inboundSystem = auth.SystemActor("inbound")
 
-func (s *Server) twilioInbound(c *gin.Context) {
-	form, ok := s.twilio().Form(c, routeInbound)
+func (s replies) twilioInbound(c *gin.Context) {
+	form, ok := s.twilio.Form(c, RouteInbound)
 	if !ok {
 		return
 	}
@@ -68,12 +72,7 @@ func (s *Server) twilioInbound(c *gin.Context) {
 		httpx.Fail(c, errs.New(errs.CodeInvalidParameter, "not an incoming-message webhook"))
 		return
 	}
-	ctx := c.Request.Context()
-	now := s.now()
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		return s.applyInbound(ctx, q, in, now)
-	})
-	if err != nil {
+	if err := s.Receive(c.Request.Context(), in); err != nil {
 		// Twilio retries; the provider sid makes the retry safe.
 		httpx.Fail(c, errs.Internal(err))
 		return
@@ -81,8 +80,17 @@ func (s *Server) twilioInbound(c *gin.Context) {
 	httpx.WriteTwiML(c, &channels.TwiML{})
 }
 
+// Receive stores and acts on one inbound message, in its own
+// transaction. A repeat of the same provider sid changes nothing.
+func (s *Service) Receive(ctx context.Context, in channels.Inbound) error {
+	now := s.now()
+	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		return replies{s}.applyInbound(ctx, q, in, now)
+	})
+}
+
 // applyInbound stores and acts on one inbound message in q's transaction.
-func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
+func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
 	idx := s.keys.BlindIndex(in.From)
 	insert := func(pid int64, kind string, body []byte) (int64, bool, error) {
 		var enc []byte
@@ -119,8 +127,8 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 	// Her check-in words come first: a duress or OK word that happens to
 	// be a stop word too ("gata", "basta") must reach the check-in logic,
 	// not silently end her consent and swallow the alarm.
-	if hook := s.cfg.Voice.CheckinReply; hook != nil {
-		handled, err := hook(ctx, q, p, InboundMessage{ID: id, Channel: in.Channel, Body: in.Body, ReceivedAt: now})
+	if s.checkins != nil {
+		handled, err := s.checkins.HandleCheckinReply(ctx, q, p, in.Body, now)
 		if err != nil {
 			return err
 		}
@@ -134,7 +142,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			return err
 		}
 	}
-	if s.stopMatcher().IsStop(in.Body, p.Language) {
+	if s.stops.IsStop(in.Body, p.Language) {
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "stop"}); err != nil {
 			return err
 		}
@@ -154,7 +162,7 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		return err
 	}
 	details := map[string]any{"inbound_id": id, "channel": in.Channel, "kind": "reply"}
-	if s.stopMatcher().IsCallMe(in.Body) {
+	if s.stops.IsCallMe(in.Body) {
 		details["kind"] = "call_me"
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "call_me"}); err != nil {
 			return err
@@ -164,9 +172,9 @@ func (s *Server) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			return err
 		}
 		if d.Allowed {
-			t, _, err := CreateCallback(ctx, q, inboundSystem, CallbackRequest{
-				Participant: p, Reason: CallbackReasonCallMe, EarliestAt: d.SendAt,
-				SourceKey: "inbound:" + strconv.FormatInt(id, 10), MaxAttempts: s.cfg.Voice.MaxAttempts, Now: now,
+			t, _, err := Create(ctx, q, inboundSystem, Request{
+				Participant: p, Reason: ReasonCallMe, EarliestAt: d.SendAt,
+				SourceKey: "inbound:" + strconv.FormatInt(id, 10), MaxAttempts: s.cfg.MaxAttempts, Now: now,
 			})
 			if err != nil {
 				return err
@@ -205,7 +213,7 @@ type inboxItem struct {
 // returned here counts as read by a person (shown_at): only then may
 // erase-content remove it. ?unassigned=true (supervisors): texts of
 // participants who have no caseworker, so none is left unread by nobody.
-func (s *Server) inbox(c *gin.Context) {
+func (s replies) inbox(c *gin.Context) {
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
@@ -232,7 +240,7 @@ type inboxQuery struct {
 
 // inboxItems is the inbox of a: her own participants' replies (or the
 // unassigned ones), unread first, newest first.
-func (s *Server) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
+func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
 	if in.Unassigned && !actor.Oversees() {
 		return nil, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors")
 	}
@@ -276,7 +284,7 @@ func (s *Server) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuer
 // recordShown records that a person was shown these texts (by
 // participant, in order): one inbox.read event per participant, and the
 // texts count as read by a person (shown_at).
-func (s *Server) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
+func (s replies) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
 	var ids []int64
 	for _, code := range order {
 		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
@@ -301,7 +309,7 @@ func inboxReadable(a *auth.Actor, caseworker sql.NullInt64, kind string) bool {
 }
 
 // markRead marks inbound message id read by a, audited.
-func (s *Server) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
+func (s replies) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
 	if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: a.UserID, Now: now}); err != nil {
 		return err
 	}
@@ -310,7 +318,7 @@ func (s *Server) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id 
 }
 
 // markInboxRead is POST /v1/inbox/{id}/read.
-func (s *Server) markInboxRead(c *gin.Context) {
+func (s replies) markInboxRead(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		httpx.Fail(c, httpx.NotFound("inbound message"))
@@ -326,7 +334,7 @@ func (s *Server) markInboxRead(c *gin.Context) {
 
 // markInboxItemRead marks a reply in a's inbox read (without reading it:
 // it does not count as shown) and returns when it was first read.
-func (s *Server) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
+func (s replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
 	now := s.now()
 	var readAt time.Time
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -353,7 +361,7 @@ func (s *Server) markInboxItemRead(ctx context.Context, actor *auth.Actor, id in
 // opening it: the text counts as shown (inbox.read, as the inbox list
 // with texts records it) and the reply as read (inbox.marked_read), as
 // GET /v1/inbox and POST /v1/inbox/{id}/read together do.
-func (s *Server) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
+func (s replies) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
 	now := s.now()
 	var it inboxItem
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {

@@ -1,9 +1,8 @@
-package gateway
+package callback
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -17,11 +16,10 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
-	"safecontact/keys"
 )
 
 // Automated voice reminders: a voice message of one of the templates in
-// VoiceConfig.ReminderTemplates is an outbound call straight to her,
+// Config.ReminderTemplates is an outbound call straight to her,
 // placed by the worker (after its consent and window re-check) instead of
 // a call-back task. The text is the template rendered for channel voice
 // (the discreet variant for a monitored phone). The same rules as a
@@ -38,17 +36,24 @@ import (
 // or voicemail left) or undelivered (machine, not confirmed, no answer).
 
 const (
-	routeReminder       = "/webhooks/twilio/voice/reminder"
-	routeReminderGate   = "/webhooks/twilio/voice/reminder/gate"
-	routeReminderStatus = "/webhooks/twilio/voice/reminder/status"
+	RouteReminder       = "/webhooks/twilio/voice/reminder"
+	RouteReminderGate   = "/webhooks/twilio/voice/reminder/gate"
+	RouteReminderStatus = "/webhooks/twilio/voice/reminder/status"
+)
+
+// The codes a reminder call writes as its message's status reason.
+const (
+	CodeMachineDetected = "machine_detected"
+	CodeContentErased   = "content_erased"
+	CodeNotConfirmed    = "not_confirmed"
 )
 
 // placeReminder calls her for message msg. to is her number, decrypted by
 // the worker just before; it goes to the provider only.
-func (s *Server) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
-	v := s.cfg.Voice
-	if v.Caller == nil || v.From == "" || s.cfg.PublicURL == "" {
-		return channels.Receipt{}, &channels.SendError{Code: "channel_not_configured", Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
+func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
+	v := s.cfg
+	if s.caller == nil || v.From == "" || s.twilio.PublicURL == "" {
+		return channels.Receipt{}, &channels.SendError{Code: codeChannelNotConfigured, Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
 	}
 	p, err := s.q.ParticipantByID(ctx, msg.ParticipantID)
 	if err != nil {
@@ -66,10 +71,10 @@ func (s *Server) placeReminder(ctx context.Context, msg db.Message, to string) (
 		md = "DetectMessageEnd" // speak after the beep
 	}
 	q := "m=" + msg.ID.String()
-	rcpt, err := v.Caller.CreateCall(ctx, channels.CallRequest{
+	rcpt, err := s.caller.CreateCall(ctx, channels.CallRequest{
 		To: to, From: v.From,
-		URL:              s.publicURL(routeReminder, q),
-		StatusCallback:   s.publicURL(routeReminderStatus, q),
+		URL:              s.publicURL(RouteReminder, q),
+		StatusCallback:   s.publicURL(RouteReminderStatus, q),
 		MachineDetection: md,
 		Timeout:          v.RingTimeout,
 		TimeLimit:        5 * time.Minute,
@@ -82,7 +87,7 @@ func (s *Server) placeReminder(ctx context.Context, msg db.Message, to string) (
 
 // withReminder runs fn on the reminder message named by ?m=, locked, if
 // the webhook is about its call. ok=false: not ours (or not any more).
-func (s *Server) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
+func (s voiceHooks) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
 	id, perr := uuid.Parse(raw)
 	if perr != nil {
 		return false, nil
@@ -111,29 +116,13 @@ func (s *Server) withReminder(ctx context.Context, raw, callSid string, fn func(
 	return ok, err
 }
 
-// reminderText opens the text to speak; "" if it was erased.
-func (s *Server) reminderText(m db.Message) (string, error) {
-	if len(m.ContentEnc) == 0 {
-		return "", nil
-	}
-	raw, err := s.keys.Open(keys.Body, m.ContentEnc)
-	if err != nil {
-		return "", err
-	}
-	var ct content
-	if err := json.Unmarshal(raw, &ct); err != nil {
-		return "", err
-	}
-	return ct.Text, nil
-}
-
-func (s *Server) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
-	return advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, s.now())
+func (s voiceHooks) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
+	return s.advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, s.now())
 }
 
 // voiceReminder answers when her phone picks up a reminder call.
-func (s *Server) voiceReminder(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeReminder)
+func (s voiceHooks) voiceReminder(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteReminder)
 	if !ok {
 		return
 	}
@@ -155,7 +144,7 @@ func (s *Server) voiceReminder(c *gin.Context) {
 			// already happened, so the reminder is not tried again by
 			// itself; staff see why.
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", "outside_safe_window")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", CodeOutsideSafeWindow)
 		}
 		v := voiceFor(m.Language)
 		// An undecided detection counts as a machine where no voicemail
@@ -163,20 +152,20 @@ func (s *Server) voiceReminder(c *gin.Context) {
 		if ev.IsMachine() || (ev.MaybeMachine() && !d.AllowVoicemail) {
 			if !d.AllowVoicemail {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 			}
-			text, err := s.reminderText(m)
+			text, err := s.messageText(m)
 			if err != nil {
 				return err
 			}
 			if text == "" {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "content_erased")
+				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeContentErased)
 			}
 			tw.Say(text, v.tag, v.voice).Hangup()
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "voicemail", "")
 		}
-		tw.Gather(s.publicURL(routeReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		tw.Gather(s.publicURL(RouteReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
 	answerReminder(c, tw, found, err)
@@ -196,8 +185,8 @@ func answerReminder(c *gin.Context, tw *channels.TwiML, found bool, err error) {
 }
 
 // voiceReminderGate: 1 plays the text; anything else hangs up.
-func (s *Server) voiceReminderGate(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeReminderGate)
+func (s voiceHooks) voiceReminderGate(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteReminderGate)
 	if !ok {
 		return
 	}
@@ -206,15 +195,15 @@ func (s *Server) voiceReminderGate(c *gin.Context) {
 	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 		if ev.Digits != "1" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", "not_confirmed")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", CodeNotConfirmed)
 		}
-		text, err := s.reminderText(m)
+		text, err := s.messageText(m)
 		if err != nil {
 			return err
 		}
 		if text == "" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", "content_erased")
+			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", CodeContentErased)
 		}
 		v := voiceFor(m.Language)
 		tw.Say(text, v.tag, v.voice).Hangup()
@@ -225,8 +214,8 @@ func (s *Server) voiceReminderGate(c *gin.Context) {
 
 // voiceReminderStatus: a call that ended without the text being played is
 // undelivered (forward-only: a played one stays delivered).
-func (s *Server) voiceReminderStatus(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeReminderStatus)
+func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteReminderStatus)
 	if !ok {
 		return
 	}
@@ -234,7 +223,7 @@ func (s *Server) voiceReminderStatus(c *gin.Context) {
 	if channels.CallEnded(ev.CallStatus) {
 		code := "call_" + ev.CallStatus
 		if ev.CallStatus == "completed" {
-			code = "not_confirmed" // answered, but no "1" was recorded
+			code = CodeNotConfirmed // answered, but no "1" was recorded
 		}
 		_, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
@@ -249,7 +238,7 @@ func (s *Server) voiceReminderStatus(c *gin.Context) {
 
 // reminderMachine applies an asynchronous AMD result to a reminder call;
 // hangUp: the caller must end the call.
-func (s *Server) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
+func (s voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
 	_, err = s.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
@@ -259,7 +248,7 @@ func (s *Server) reminderMachine(ctx context.Context, raw string, ev channels.Ca
 			return nil
 		}
 		hangUp = true
-		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", "machine_detected")
+		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 	})
 	return hangUp, err
 }

@@ -1,4 +1,4 @@
-package gateway
+package callback
 
 import (
 	"context"
@@ -44,23 +44,27 @@ const (
 )
 
 const (
-	routeVoiceBridge = "/webhooks/twilio/voice/bridge"
-	routeVoiceScreen = "/webhooks/twilio/voice/screen"
-	routeVoiceGate   = "/webhooks/twilio/voice/gate"
-	routeVoiceDial   = "/webhooks/twilio/voice/dial"
-	routeVoiceStatus = "/webhooks/twilio/voice/status"
-	routeVoiceAMD    = "/webhooks/twilio/voice/amd"
+	RouteVoiceBridge = "/webhooks/twilio/voice/bridge"
+	RouteVoiceScreen = "/webhooks/twilio/voice/screen"
+	RouteVoiceGate   = "/webhooks/twilio/voice/gate"
+	RouteVoiceDial   = "/webhooks/twilio/voice/dial"
+	RouteVoiceStatus = "/webhooks/twilio/voice/status"
+	RouteVoiceAMD    = "/webhooks/twilio/voice/amd"
 )
 
 // screenTimeout: seconds she has to press 1.
 const screenTimeout = 8
 
+// voiceHooks are the handlers of Twilio's voice webhooks (the call-back
+// calls here, the reminder calls in reminder.go) and their helpers.
+type voiceHooks struct{ *Service }
+
 // voiceSystem is the actor of what the gateway records from the call itself.
 var voiceSystem = auth.SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
-func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
-	form, ok := s.twilio().Form(c, route)
+func (s voiceHooks) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
+	form, ok := s.twilio.Form(c, route)
 	if !ok {
 		return channels.CallEvent{}, false
 	}
@@ -74,7 +78,7 @@ func (s *Server) voiceHook(c *gin.Context, route string) (channels.CallEvent, bo
 
 // taskHook runs fn on the task named by ?task= and answers with the TwiML
 // fn built. An unknown task gets <Hangup/>.
-func (s *Server) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
+func (s voiceHooks) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
 	ctx := c.Request.Context()
 	tw := &channels.TwiML{}
 	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
@@ -99,8 +103,8 @@ func sameLeg(t *db.CallbackTask, ev channels.CallEvent) bool {
 	return !t.CalleeSid.Valid || t.CalleeSid.String == ev.CallSid
 }
 
-func (s *Server) voiceBridge(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceBridge)
+func (s voiceHooks) voiceBridge(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceBridge)
 	if !ok {
 		return
 	}
@@ -122,7 +126,7 @@ func (s *Server) voiceBridge(c *gin.Context) {
 		if !d.Allowed || d.SendAt.After(now) {
 			code := d.Code
 			if code == "" {
-				code = "outside_safe_window"
+				code = CodeOutsideSafeWindow
 			}
 			t.CallState, t.LastResult = callEnded, nullStr("refused_"+code)
 			if err := saveTask(ctx, q, t, now); err != nil {
@@ -160,20 +164,20 @@ func (s *Server) voiceBridge(c *gin.Context) {
 			return err
 		}
 		taskQ := "task=" + strconv.FormatInt(t.ID, 10)
-		dial := channels.DialNumber{Number: string(num), URL: s.publicURL(routeVoiceScreen, taskQ), MachineDetection: "Enable"}
+		dial := channels.DialNumber{Number: string(num), URL: s.publicURL(RouteVoiceScreen, taskQ), MachineDetection: "Enable"}
 		if d.AllowVoicemail {
 			// Only when her consent allows a voicemail (never on a
 			// monitored phone): wait for the greeting's end, so the staff
 			// member can speak after the beep.
 			dial.MachineDetection = "DetectMessageEnd"
 		}
-		tw.Dial(s.cfg.Voice.From, int(s.cfg.Voice.RingTimeout/time.Second), s.publicURL(routeVoiceDial, taskQ), dial)
+		tw.Dial(s.cfg.From, int(s.cfg.RingTimeout/time.Second), s.publicURL(RouteVoiceDial, taskQ), dial)
 		return nil
 	})
 }
 
-func (s *Server) voiceScreen(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceScreen)
+func (s voiceHooks) voiceScreen(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceScreen)
 	if !ok {
 		return
 	}
@@ -217,13 +221,13 @@ func (s *Server) voiceScreen(c *gin.Context) {
 			return err
 		}
 		v := voiceFor(t.Language)
-		tw.Gather(s.publicURL(routeVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		tw.Gather(s.publicURL(RouteVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
 }
 
-func (s *Server) voiceGate(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceGate)
+func (s voiceHooks) voiceGate(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceGate)
 	if !ok {
 		return
 	}
@@ -246,14 +250,14 @@ func (s *Server) voiceGate(c *gin.Context) {
 		}
 		// No key, or another key: she cannot talk now (or it is not her).
 		tw.Hangup()
-		_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, "not_confirmed", now)
+		_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, CodeNotConfirmed, now)
 		return err
 	})
 }
 
 // voiceDial is the <Dial> action on the staff leg: her leg is over.
-func (s *Server) voiceDial(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceDial)
+func (s voiceHooks) voiceDial(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceDial)
 	if !ok {
 		return
 	}
@@ -299,8 +303,8 @@ func nonEmpty(s, def string) string {
 }
 
 // voiceStatus is the staff leg's status callback.
-func (s *Server) voiceStatus(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceStatus)
+func (s voiceHooks) voiceStatus(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceStatus)
 	if !ok {
 		return
 	}
@@ -339,8 +343,8 @@ func (s *Server) voiceStatus(c *gin.Context) {
 // voiceAMD receives asynchronous answering-machine detection (for a
 // call-back's leg to her, ?task=, or a reminder call, ?m=). A machine
 // where no voicemail is allowed: the call is hung up at once.
-func (s *Server) voiceAMD(c *gin.Context) {
-	ev, ok := s.voiceHook(c, routeVoiceAMD)
+func (s voiceHooks) voiceAMD(c *gin.Context) {
+	ev, ok := s.voiceHook(c, RouteVoiceAMD)
 	if !ok {
 		return
 	}
@@ -381,9 +385,9 @@ func (s *Server) voiceAMD(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if hangUp && s.cfg.Voice.Caller != nil {
-		if err := s.cfg.Voice.Caller.HangUpCall(ctx, ev.CallSid); err != nil && errCode(err) != "not_found" {
-			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", errCode(err))
+	if hangUp && s.caller != nil {
+		if err := s.caller.HangUpCall(ctx, ev.CallSid); err != nil && sendCode(err) != "not_found" {
+			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", sendCode(err))
 			httpx.Fail(c, errs.New(CodeProviderUnavailable, "could not hang up the call"))
 			return
 		}
