@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -111,6 +112,13 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 	if p := staff.post("/referrals", noPartner); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="partner-error"`) {
 		t.Errorf("no partner: %d", p.Status)
 	}
+	// From another origin: refused before the handler.
+	cross := httptest.NewRequest("POST", "/referrals", strings.NewReader(sendValues(bAtA, false).Encode()))
+	cross.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cross.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := staff.serve(cross); p.Status != http.StatusForbidden {
+		t.Errorf("cross-site post: %d", p.Status)
+	}
 	if n := referralCount(t, a.env, "sent"); n != 0 {
 		t.Fatalf("%d referrals drafted by refused forms", n)
 	}
@@ -198,7 +206,8 @@ func TestConsoleReferralSendDeliver(t *testing.T) {
 		t.Fatalf("decline: %d %s", p.Status, p.Body)
 	}
 	rpage := bStaff.get("/referrals/" + rid)
-	if !strings.Contains(rpage.Body, `action="/referrals/`+rid+`/receipt"`) {
+	if !strings.Contains(rpage.Body, `action="/referrals/`+rid+`/receipt"`) || !strings.Contains(rpage.Body, `action="/referrals/`+rid+`/deliver"`) ||
+		!strings.Contains(rpage.Body, "delivered by itself shortly") {
 		t.Fatalf("no receipt download on the decided referral: %s", rpage.Body)
 	}
 	receipt := bStaff.post("/referrals/"+rid+"/receipt", url.Values{})

@@ -441,6 +441,7 @@ type refSendState struct {
 	CanDeliver bool
 	Attempts   int32
 	GivenUp    bool // attempts failed and none is scheduled
+	Scheduled  bool // none tried yet, one due (a receipt after a decision)
 }
 
 func (c *Console) sendState(r *http.Request, det referrals.ReferralDetail) (refSendState, error) {
@@ -457,6 +458,7 @@ func (c *Console) sendState(r *http.Request, det referrals.ReferralDetail) (refS
 	if det.DeliveredAt == nil {
 		s.Attempts = det.DeliveryAttempts
 		s.GivenUp = s.Attempts > 0 && det.DeliveryDueAt == nil
+		s.Scheduled = s.Attempts == 0 && det.DeliveryDueAt != nil
 	}
 	switch {
 	case det.Direction == "sent":
