@@ -135,7 +135,7 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 		"The referral was saved as a draft", "Sent to Casa Aurora", "Draft",
 		"Warnings on the free text", "Notes: the text mentions",
 		`action="` + page + `/package"`, `action="` + page + `/deliver"`, "Not delivered",
-		"Included in the sealed referral",
+		"Included in the sealed package; not shown here.",
 	} {
 		if !strings.Contains(html.UnescapeString(show.Body), want) {
 			t.Errorf("the draft's page lacks %q", want)
