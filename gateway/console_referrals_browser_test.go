@@ -14,7 +14,8 @@ import (
 
 // An administrator walks the referrals list, a received referral's page
 // (the pre-evaluation in words and the decision forms) and the partner
-// directory in Chromium: each page is checked with axe-core and
+// directory in Chromium, then fills in the new-referral form and delivers
+// the referral to the partner's inbox: each page is checked with axe-core and
 // photographed, and every page carries the security headers.
 func TestBrowserReferrals(t *testing.T) {
 	b := browsertest.New(t)
@@ -58,6 +59,50 @@ func TestBrowserReferrals(t *testing.T) {
 		if body := b.Text(sel); strings.Contains(body, e2eDigits) || fullPhone.MatchString(body) {
 			t.Error("a phone number on the partner page")
 		}
+	}
+
+	// The admin sends a referral to the partner: the form, the draft's
+	// page with the filter's warning, delivery to the partner's inbox.
+	var aAtOrg string
+	if err := org.db.QueryRow(`SELECT id::text FROM partners WHERE name = 'Fundación Puente'`).Scan(&aAtOrg); err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(srv.URL + "/referrals")
+	b.Click(`main a[href="/referrals/new"]`)
+	expect("h1", "New referral")
+	shot("referrals-new")
+	b.SetValue("#partner", aAtOrg)
+	for _, q := range []string{"#can_coincide", "#protected_witness", "#judicial_process", "#lives_with_exploiters", "#recent_threats", "#imminent_danger"} {
+		b.SetValue(q, "no")
+	}
+	b.SetValue("#risk_date", "2026-05-02")
+	b.SetValue("#risk_role", "social_worker")
+	b.SetValue("#initials", "MR")
+	b.SetValue("#languages", "ro, es")
+	b.SetValue("#notice_language", "ro")
+	b.SetValue("#time_zone", "Europe/Madrid")
+	b.SetValue("#safe_windows", "mon-fri 16:00-18:00")
+	b.SetValue("#monitored", "yes")
+	b.SetChecked("#channel-sms", true)
+	b.SetChecked("#need-shelter", true)
+	b.SetChecked("#consent_agreed", true)
+	b.SetValue("#consent_evidence", "signed form 14/2026")
+	b.SetValue("#notes", "She lives at Calle Mayor 5.")
+	b.Click(`form[action="/referrals"] button[type="submit"]`)
+	expect("[role=status]", "saved as a draft")
+	expect("main dl", "Sent to Fundación Puente")
+	expect("#ref-warnings + ul", "Notes")
+	expect("#ref-delivery", "Not delivered")
+	shot("referrals-draft")
+	b.Click(`main form[action$="/deliver"] button`)
+	expect("[role=status]", "Delivered to the partner's inbox.")
+	expect("#ref-delivery", "Delivered")
+	b.Navigate(srv.URL + "/referrals")
+	expect("#referrals-sent", "Fundación Puente")
+	expect("#referrals-sent", "Delivered")
+	shot("referrals-list-sent")
+	if n := referralCount(t, a.env, "received"); n != 1 {
+		t.Errorf("the partner received %d referrals", n)
 	}
 
 	docs := b.Documents()

@@ -259,6 +259,9 @@ func (c *Console) secure(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.URL.Path == importPath {
 			limit = maxImport // a package file (referrals.go)
 		}
+		if r.Method == http.MethodPost && r.URL.Path == newReferralPath {
+			limit = maxReferralForm // a referral form (referrals_send.go)
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})

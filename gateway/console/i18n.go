@@ -197,7 +197,7 @@ func (l *Localizer) lookup(key string) any {
 
 // T is the message key in the reader's language with args as name, value
 // pairs filling {name} placeholders. A "count" argument (an int, or an
-// int64 from a database count) chooses the plural form. A key missing
+// int64 or int32 from a database count) chooses the plural form. A key missing
 // everywhere shows as ⟦key⟧, which the tests catch.
 func (l *Localizer) T(key string, args ...any) string {
 	var text string
@@ -212,6 +212,8 @@ func (l *Localizer) T(key string, args ...any) string {
 				case int:
 					n = v
 				case int64:
+					n = int(v)
+				case int32:
 					n = int(v)
 				}
 			}

@@ -58,6 +58,7 @@ func (c *Console) referralRoutes() {
 	c.Page("POST /admin/partners", "admin", c.partnerAdd)
 	c.Page("POST /admin/partners/{id}/verify", "admin", c.partnerVerify)
 	c.Page("POST /admin/partners/{id}/remove", "admin", c.partnerRemove)
+	c.referralSendRoutes()
 }
 
 // refActor is the signed-in user as the referrals capability records her.
@@ -148,6 +149,7 @@ func refFlash(L *Localizer, r *http.Request) string {
 
 var refFlashKeys = map[string]string{
 	"imported": "referrals.flash.imported", "receipt": "referrals.flash.receipt",
+	"drafted": "referrals.flash.drafted", "delivered": "referrals.flash.delivered",
 	"accepted": "referrals.flash.accepted", "declined": "referrals.flash.declined", "redirected": "referrals.flash.redirected",
 	"added": "referrals.flash.added", "updated": "referrals.flash.updated", "verified": "referrals.flash.verified", "removed": "referrals.flash.removed",
 }
@@ -288,6 +290,8 @@ type refShowData struct {
 	Outcome    string
 	Reason     string
 	Redirected string
+	// Send is the package's download, delivery and receipt.
+	Send refSendState
 	// The decline and redirect forms as typed (after a refusal); never the
 	// phone number.
 	DeclineReason, RedirectReason, RedirectTo string
@@ -320,6 +324,18 @@ var fieldKeys = map[string]string{
 	"referral_consent.evidence":    "referrals.consent_evidence",
 	"notes":                        "referrals.notes",
 	"sender_reference":             "referrals.sender_reference",
+	// The new-referral form's other fields (its refusals name them).
+	"partner":          "referrals.send.partner",
+	"initials":         "referrals.initials",
+	"languages":        "referrals.languages",
+	"notice_language":  "referrals.notice_language",
+	"time_zone":        "referrals.send.zone",
+	"safe_windows":     "referrals.windows",
+	"channels":         "referrals.channels",
+	"phone":            "referrals.send.phone",
+	"needs":            "referrals.needs",
+	"referral_consent": "referrals.consent_evidence",
+	"risk_evaluation":  "referrals.risk_evaluation",
 }
 
 // fieldName names a form path, or its parent ("safety.x.details" is
@@ -433,9 +449,13 @@ func (c *Console) showReferral(w http.ResponseWriter, r *http.Request, status in
 		d.Outcome = named(L, stateKeys, string(o.Outcome))
 		d.Reason, d.Redirected = o.Reason, o.RedirectedTo
 	}
+	if d.Send, err = c.sendState(r, det); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	v := &View{Data: d, Flash: refFlash(L, r)}
 	if refused != nil {
-		v.Flash, v.Error = "", refErrText(L, refused)
+		v.Flash, v.Error = "", refSendErrText(L, refused)
 	}
 	c.render(w, r, status, "referrals_show", v)
 }

@@ -35,6 +35,12 @@ type ReferralView struct {
 	CreatedBy   string     `json:"created_by"`
 	DeliveredAt *time.Time `json:"delivered_at"`
 	DecidedAt   *time.Time `json:"decided_at"`
+	// DeliveryAttempts is how many posts to the partner's inbox failed
+	// (a sent referral's package, a received one's receipt);
+	// DeliveryDueAt is when the next is tried, nil when none is
+	// scheduled (delivered, never tried, or given up).
+	DeliveryAttempts int32      `json:"delivery_attempts"`
+	DeliveryDueAt    *time.Time `json:"delivery_due_at"`
 	// Participant is the code of the participant accepting it created.
 	Participant *string `json:"participant"`
 	// ReceiptReady: a received referral was decided and its receipt can
@@ -63,7 +69,8 @@ func (s *Service) view(ctx context.Context, q *db.Queries, r db.Referral) (Refer
 	}
 	v := ReferralView{ID: r.ID, Direction: r.Direction, State: r.State, Partner: PartnerRef{ID: p.ID, Name: p.Name, KeyID: p.KeyID},
 		ExpiresAt: timePtr(r.ExpiresAt), CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
-		DeliveredAt: timePtr(r.DeliveredAt), DecidedAt: timePtr(r.DecidedAt), ReceiptReady: r.ReceiptEnc != nil}
+		DeliveredAt: timePtr(r.DeliveredAt), DecidedAt: timePtr(r.DecidedAt), ReceiptReady: r.ReceiptEnc != nil,
+		DeliveryAttempts: r.DeliveryAttempts, DeliveryDueAt: timePtr(r.DeliveryDueAt)}
 	if r.PackageID.Valid {
 		id := r.PackageID.UUID.String()
 		v.PackageID = &id

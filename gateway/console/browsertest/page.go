@@ -135,6 +135,19 @@ func (b *Browser) SetValue(sel, value string) {
 	}
 }
 
+// SetChecked waits for the visible checkbox or radio button matching sel
+// and ticks it (on) or clears it, as a click would (an input and a change
+// event follow when it changes).
+func (b *Browser) SetChecked(sel string, on bool) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	expr := fmt.Sprintf(`(function() { const e = %s; if (!e) return false; if (e.checked !== %t) { e.checked = %t; e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); } return true; })()`, element(sel), on, on)
+	if _, err := poll(ctx, expr, func(v bool) bool { return v }); err != nil {
+		b.fail("checking "+sel, err)
+	}
+}
+
 // marks numbers the documents a Browser has marked.
 var marks atomic.Int64
 
