@@ -142,7 +142,7 @@ func addGateway(t *testing.T, p *pipeline, natsURL string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := srv.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{
+	w := srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
