@@ -26,7 +26,7 @@ func outgoingOf(p *pipeline, m db.Message, part db.Participant) (*channels.Outgo
 	if err != nil {
 		return nil, err
 	}
-	c, err := p.srv.openContent(m.ContentEnc)
+	c, err := openContent(p.srv.keys, m.ContentEnc)
 	if err != nil {
 		return nil, err
 	}

@@ -42,14 +42,14 @@ func newDelivery(s *Server) *delivery.Service {
 			}
 			return applyStatusUpdatesTx(ctx, q, batch, sys, source, now)
 		},
-		OpenContent: s.openContent,
+		OpenContent: func(sealed []byte) (delivery.Content, error) { return openContent(s.keys, sealed) },
 		SealSent:    s.audit.SealSent,
 	}, delivery.Config{ConsentReviewAge: s.cfg.ConsentReviewAge})
 }
 
 // openContent opens a message's sealed content (messages.content_enc).
-func (s *Server) openContent(sealed []byte) (delivery.Content, error) {
-	raw, err := s.keys.Open(keys.Body, sealed)
+func openContent(k *keys.Ring, sealed []byte) (delivery.Content, error) {
+	raw, err := k.Open(keys.Body, sealed)
 	if err != nil {
 		return delivery.Content{}, err
 	}
