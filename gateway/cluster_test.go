@@ -148,7 +148,7 @@ func addGateway(t *testing.T, p *pipeline, natsURL string) *env {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){srv.relay.Run, w.Run} {
+	for _, run := range []func(context.Context){srv.delivery.Relay().Run, w.Run} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(ctx) }()
 	}

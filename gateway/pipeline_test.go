@@ -75,7 +75,7 @@ func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *
 func (p *pipeline) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	for _, run := range []func(context.Context){p.srv.relay.Run, p.worker.Run} {
+	for _, run := range []func(context.Context){p.srv.delivery.Relay().Run, p.worker.Run} {
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); run(ctx) }()
 	}

@@ -73,7 +73,6 @@ type Server struct {
 	participants *participant.Service
 	catalog      *templates.Catalog
 	filter       *templates.Filter
-	relay        *delivery.Relay
 	// delivery: outbox relay, channel workers, reconciliation.
 	delivery *delivery.Service
 	sink     *channels.Sink // test instance only
@@ -141,7 +140,6 @@ func New(d Deps) *Server {
 	}
 	s.catalog, s.filter = d.Catalog, d.Catalog.Filter()
 	s.delivery = newDelivery(s)
-	s.relay = s.delivery.Relay()
 	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
 	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
@@ -222,12 +220,13 @@ func (s *Server) routes() *gin.Engine {
 }
 
 // runners are the background work of a serve process, each run until its
-// context ends: the outbox relay, the send workers, the scheduler and the
-// audit sequencer (each on the leader only, runner.Leader) and the staff
-// alerter.
+// context ends: the outbox relay and the send workers (gateway/delivery),
+// the scheduler (reconciliation with the provider runs beside its tick,
+// scheduler.go) and the audit sequencer (each on the leader only,
+// runner.Leader) and the staff alerter.
 func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig, sc *Scheduler) []func(context.Context) {
 	return []func(context.Context){
-		s.relay.Run,
+		s.delivery.Relay().Run,
 		s.delivery.NewWorker(senders, worker).Run,
 		sc.Run,
 		s.audit.NewSequencer().Run,

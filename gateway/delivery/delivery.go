@@ -95,7 +95,7 @@ type Service struct {
 	// reconcileUnproven counts messages the provider's answers could not place, by reason.
 	reconcileUnproven *prometheus.CounterVec
 	reconcileListed   prometheus.Counter
-	reconciler        *Reconciler
+	reconciler        *reconciler
 }
 
 // New builds the delivery side. The relay exists only with JetStream.
@@ -113,7 +113,7 @@ func New(d Deps, cfg Config) *Service {
 	if d.JS != nil {
 		s.relay = NewRelay(d.DB, d.JS, d.Log)
 	}
-	s.reconciler = &Reconciler{s: s, log: d.Log}
+	s.reconciler = &reconciler{s: s, log: d.Log}
 	return s
 }
 

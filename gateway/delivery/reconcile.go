@@ -186,16 +186,16 @@ func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	}))
 }
 
-// Reconciler runs reconciliation passes over the service's database and
+// reconciler runs reconciliation passes over the service's database and
 // provider lookup.
-type Reconciler struct {
+type reconciler struct {
 	s   *Service
 	log *slog.Logger
 }
 
 // reconcileLoop runs passes every ReconcileConfig.Every until ctx ends
 // (the scheduler cancels it when it stops leading, and waits for it).
-func (sc *Reconciler) reconcileLoop(ctx context.Context) {
+func (sc *reconciler) reconcileLoop(ctx context.Context) {
 	if sc.s.providerLookup == nil {
 		return
 	}
@@ -214,7 +214,7 @@ func (sc *Reconciler) reconcileLoop(ctx context.Context) {
 }
 
 // reconcile is one pass; see the file comment.
-func (sc *Reconciler) reconcile(ctx context.Context, now time.Time) (int, error) {
+func (sc *reconciler) reconcile(ctx context.Context, now time.Time) (int, error) {
 	s := sc.s
 	if s.providerLookup == nil {
 		return 0, nil
@@ -290,7 +290,7 @@ func (sc *Reconciler) reconcile(ctx context.Context, now time.Time) (int, error)
 // several candidates left. What no listing shows proves nothing (the
 // provider's queue, a cut listing): those rows are returned for the
 // per-message path. It returns how many changed.
-func (sc *Reconciler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+func (sc *reconciler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
 	s, cfg := sc.s, sc.s.reconcileCfg
 	n := 0
 	var left []db.ReconcileCandidatesRow
@@ -334,7 +334,7 @@ func (sc *Reconciler) reconcileWindows(ctx context.Context, now time.Time) (int,
 // two or more of cands, in their send window, and settles what it shows; a
 // recipient with one is left to a fetch (one call either way). It returns
 // how many changed and the candidates not settled.
-func (sc *Reconciler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+func (sc *reconciler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
 	type recipient struct {
 		participant int64
 		channel     string
@@ -379,7 +379,7 @@ func (sc *Reconciler) settleByRecipient(ctx context.Context, cands []db.Reconcil
 // with to "") in the window cands span, and settles the candidates it
 // shows. It returns how many changed, the candidates not shown and whether
 // the listing covered the window.
-func (sc *Reconciler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
+func (sc *reconciler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
 	s, cfg := sc.s, sc.s.reconcileCfg
 	lo, hi := cands[0].SendAt, cands[0].UpdatedAt
 	for _, r := range cands {
@@ -426,7 +426,7 @@ func (sc *Reconciler) settleWindow(ctx context.Context, channel, to string, cand
 
 // recipientNumber is her number on a channel (WhatsApp's own if she has
 // one), decrypted for a provider call: never logged or stored.
-func (sc *Reconciler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
+func (sc *reconciler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
 	p, err := sc.s.q.ParticipantByID(ctx, participantID)
 	if err != nil {
 		return "", err
@@ -458,7 +458,7 @@ func (c ReconcileConfig) nextCheckIn(checks int32) time.Duration {
 	return min(d, c.RecheckMax)
 }
 
-func (sc *Reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
+func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
 	s := sc.s
 	if m.ProviderID.Valid {
 		cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
@@ -527,7 +527,7 @@ func (sc *Reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 // transaction through the update callbacks use, so nothing can come
 // between the check and the write, and a row that moved past the answer
 // (or holds another provider id) is left as it is.
-func (sc *Reconciler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
+func (sc *reconciler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
 	status := providerStatus
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
@@ -546,7 +546,7 @@ func (sc *Reconciler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, 
 // without a provider id. It is never requeued (see the file comment): a
 // message still sending moves to unknown (code reconcile_unproven); one
 // already unknown stays so. Either way it is counted and logged by id.
-func (sc *Reconciler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
+func (sc *reconciler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
 	sc.s.reconcileUnproven.WithLabelValues(why).Inc()
 	sc.log.Warn("reconcile: the provider's listing does not prove where this message is; left unknown for staff", "message_id", m.ID.String(), "reason", why)
 	if m.Status != message.StatusSending {
@@ -573,7 +573,7 @@ func (sc *Reconciler) unproven(ctx context.Context, m db.ReconcileCandidatesRow,
 	return changed, err
 }
 
-func (sc *Reconciler) participantCode(ctx context.Context, q *db.Queries, id int64) string {
+func (sc *reconciler) participantCode(ctx context.Context, q *db.Queries, id int64) string {
 	p, err := q.ParticipantByID(ctx, id)
 	if err != nil {
 		return ""
