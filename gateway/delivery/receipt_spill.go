@@ -176,7 +176,7 @@ func (sp *receiptSpill) writeLocked() error {
 
 // ReplaySpill records spilled receipts until ctx ends: at once (what a
 // previous process left), then every interval while any are waiting. Run
-// runs it; a process that only drains a spill may run it alone.
+// runs it beside the consumers.
 func (w *Worker) ReplaySpill(ctx context.Context) {
 	for {
 		w.replaySpillOnce(ctx)
