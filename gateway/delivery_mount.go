@@ -43,7 +43,9 @@ func newDelivery(s *Server) *delivery.Service {
 			return applyStatusUpdatesTx(ctx, q, batch, sys, source, now)
 		},
 		OpenContent: func(sealed []byte) (delivery.Content, error) { return openContent(s.keys, sealed) },
-		SealSent:    s.audit.SealSent,
+		// Read at each call: a test may replace the audit service (and its
+		// public key) after New.
+		SealSent: func(messageID, text string) []byte { return s.audit.SealSent(messageID, text) },
 	}, delivery.Config{ConsentReviewAge: s.cfg.ConsentReviewAge})
 }
 
