@@ -46,7 +46,7 @@ type AppConfig struct {
 	Sink   bool
 	Worker WorkerConfig
 	// Reconcile: when and how the leader asks the provider about messages
-	// left unknown or sent (zero fields take reconcile.go's defaults).
+	// left unknown or sent (zero fields take gateway/delivery's defaults).
 	Reconcile ReconcileConfig
 	// NoWorkers runs the HTTP API only (no relay, workers or scheduler).
 	NoWorkers bool

@@ -142,13 +142,13 @@ func addGateway(t *testing.T, p *pipeline, natsURL string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := srv.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{
+	w := srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){srv.relay.Run, w.Run} {
+	for _, run := range []func(context.Context){srv.delivery.Relay().Run, w.Run} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(ctx) }()
 	}

@@ -27,7 +27,7 @@ func TestBrowserComposeAndFollow(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	sink := channels.NewSink(t.TempDir())
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
 	p.start()
 	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {

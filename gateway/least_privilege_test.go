@@ -919,7 +919,7 @@ func TestSinkNeverDelivers(t *testing.T) {
 	sink := channels.NewSink(dir)
 	p.srv.sink = sink
 	p.srv.router = p.srv.routes()
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
 	p.start()
 	code := p.consentingParticipant("+34 612 777 001", false)
 	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta el martes"})

@@ -16,7 +16,7 @@ import (
 func TestOutageSpendsNoAttempts(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Backoff: []time.Duration{20 * time.Millisecond},
 		Breaker: channels.BreakerConfig{Threshold: 2, ProbeEvery: 100 * time.Millisecond},

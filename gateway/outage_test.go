@@ -21,7 +21,7 @@ import (
 func TestProviderOutageResumesAtOnce(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Breaker: channels.BreakerConfig{Threshold: 3, ProbeEvery: 200 * time.Millisecond},
 	})
@@ -40,7 +40,7 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 		ids = append(ids, r.json(t)["id"].(string))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !p.worker.breakers["sms"].Open() {
+	for p.srv.delivery.ProviderStates()["sms"] != "failing" {
 		if time.Now().After(deadline) {
 			t.Fatal("breaker never opened")
 		}
@@ -89,7 +89,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	slow := &slowFirstSender{tw: mustTwilio(t, p), hold: make(chan struct{})}
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": slow}, WorkerConfig{
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": slow}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 1, BatchSize: 8, BatchWait: 100 * time.Millisecond,
 	})
 	code := p.consentingParticipant("+34 612 000 556", false)

@@ -241,7 +241,7 @@ func TestNATSPayloadsAreIDsOnly(t *testing.T) {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
 	}
-	if _, err := p.srv.relay.Flush(context.Background()); err != nil {
+	if _, err := p.srv.delivery.Relay().Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

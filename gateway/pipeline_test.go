@@ -15,6 +15,7 @@ import (
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/delivery"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 )
@@ -26,7 +27,7 @@ type pipeline struct {
 	*env
 	fake   *twiliotest.Fake
 	http   *httptest.Server
-	worker *Worker
+	worker *delivery.Worker
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -62,7 +63,7 @@ func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *
 		t.Fatal(err)
 	}
 	p := &pipeline{env: e, fake: fake, http: hs}
-	p.worker = e.srv.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw}, WorkerConfig{
+	p.worker = e.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw}, WorkerConfig{
 		StatusCallback: hs.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
@@ -74,7 +75,7 @@ func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *
 func (p *pipeline) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	for _, run := range []func(context.Context){p.srv.relay.Run, p.worker.Run} {
+	for _, run := range []func(context.Context){p.srv.delivery.Relay().Run, p.worker.Run} {
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); run(ctx) }()
 	}

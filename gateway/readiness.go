@@ -27,7 +27,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -65,43 +64,6 @@ var longAPIRoutes = map[string]time.Duration{
 	"/v1/participants/:code/erase-content": 2 * time.Minute,
 }
 
-// providerHealth is filled in by the workers of this process: each
-// channel's breaker (open = the provider is failing and is being probed).
-type providerHealth struct {
-	mu       sync.Mutex
-	breakers map[string]*channels.Breaker
-}
-
-func (p *providerHealth) set(ch string, b *channels.Breaker) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.breakers == nil {
-		p.breakers = map[string]*channels.Breaker{}
-	}
-	p.breakers[ch] = b
-}
-
-// failing: the channel's breaker is open in this process.
-func (p *providerHealth) failing(ch string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.breakers[ch]
-	return b != nil && b.Open()
-}
-
-func (p *providerHealth) states() map[string]string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[string]string{}
-	for ch, b := range p.breakers {
-		out[ch] = "ok"
-		if b.Open() {
-			out[ch] = "failing"
-		}
-	}
-	return out
-}
-
 // outboxState is the outbox's depth and the age of its oldest row.
 func (s *Server) outboxState(ctx context.Context) (rows int64, oldest time.Duration, err error) {
 	var age sql.NullFloat64
@@ -133,7 +95,7 @@ func (s *Server) readyz(c *gin.Context) {
 			checks["nats"] = "ok"
 		}
 		ncancel()
-		checks["providers"] = s.providers.states()
+		checks["providers"] = s.delivery.ProviderStates()
 		if ok {
 			if n, age, err := s.outboxState(ctx); err == nil {
 				checks["outbox"] = gin.H{"rows": n, "oldest_seconds": int64(age.Seconds())}

@@ -74,7 +74,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 	// Breaker open: nothing is asked.
 	b := channels.NewBreaker(channels.BreakerConfig{Threshold: 1})
 	b.Failure()
-	p.srv.providers.set("sms", b)
+	p.srv.delivery.SetBreaker("sms", b)
 	if _, err := p.db.Exec(`UPDATE messages SET reconcile_next_at = NULL`); err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 		if sid == "" {
 			m, _ := q.MessageByID(ctx, id)
 			part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-			out, _ := p.worker.outgoing(m, part)
+			out, _ := outgoingOf(p, m, part)
 			out.StatusCallback = ""
 			rc, err := tw.Send(ctx, *out)
 			if err != nil {

@@ -46,7 +46,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := p.worker.outgoing(m, part)
+		out, err := outgoingOf(p, m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 
 	// RequestRedaction: the provider keeps neither body nor number, so a
 	// listed message with the same text is not taken as this one.
-	p.srv.reconcileCfg.NoListMatch = true
+	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, NoListMatch: true})
 	redacted := accept("Hola, texto seis")
 	sendAtProvider(redacted)
 	leaveUnknown(redacted, "", time.Minute)

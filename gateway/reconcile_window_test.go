@@ -23,7 +23,7 @@ func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid
 	q := db.New(p.db)
 	m, _ := q.MessageByID(ctx, id)
 	part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-	out, err := p.worker.outgoing(m, part)
+	out, err := outgoingOf(p, m, part)
 	if err != nil {
 		t.Fatal(err)
 	}

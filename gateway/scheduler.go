@@ -44,7 +44,7 @@ func (s *Server) NewScheduler() *Scheduler {
 		Steps:  steps,
 		// Referral deliveries post to partners' servers, which may be
 		// slow: beside the tick, not in it.
-		Beside: []func(context.Context){sc.reconcileLoop, s.referrals.DeliveryLoop},
+		Beside: []func(context.Context){s.delivery.ReconcileLoop, s.referrals.DeliveryLoop},
 	}
 	return sc
 }

@@ -25,6 +25,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/delivery"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
@@ -72,8 +73,9 @@ type Server struct {
 	participants *participant.Service
 	catalog      *templates.Catalog
 	filter       *templates.Filter
-	relay        *Relay
-	sink         *channels.Sink // test instance only
+	// delivery: outbox relay, channel workers, reconciliation.
+	delivery *delivery.Service
+	sink     *channels.Sink // test instance only
 	// statuses batches provider status callbacks; its goroutine runs
 	// until Close.
 	statuses *batcher[statusReq, struct{}]
@@ -91,14 +93,6 @@ type Server struct {
 	// set by NewConsole before serving. nil: none mounted.
 	console http.Handler
 	signin  *signin.Service
-	// providers: the workers' circuit breakers, for /readyz?verbose.
-	providers providerHealth
-	// lookup asks the provider about messages for reconciliation (nil: off).
-	providerLookup ProviderLookup
-	reconcileCfg   ReconcileConfig
-	// reconcileUnproven counts messages the provider's answers could not place, by reason.
-	reconcileUnproven *prometheus.CounterVec
-	reconcileListed   prometheus.Counter
 	// referrals: the partner directory and referrals between organisations.
 	referrals *referrals.Service
 	// callbacks: call-backs, reminder calls, inbound messages and the inbox.
@@ -145,9 +139,7 @@ func New(d Deps) *Server {
 		d.Catalog = cat
 	}
 	s.catalog, s.filter = d.Catalog, d.Catalog.Filter()
-	if d.JS != nil {
-		s.relay = NewRelay(d.DB, d.JS, d.Log)
-	}
+	s.delivery = newDelivery(s)
 	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
 	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
@@ -162,11 +154,7 @@ func New(d Deps) *Server {
 }
 
 // kickRelay wakes the outbox relay after a commit.
-func (s *Server) kickRelay() {
-	if s.relay != nil {
-		s.relay.Kick()
-	}
-}
+func (s *Server) kickRelay() { s.delivery.Kick() }
 
 // Handler is the HTTP handler of the whole service.
 func (s *Server) Handler() http.Handler { return s.router }
@@ -232,13 +220,14 @@ func (s *Server) routes() *gin.Engine {
 }
 
 // runners are the background work of a serve process, each run until its
-// context ends: the outbox relay, the send workers, the scheduler and the
-// audit sequencer (each on the leader only, runner.Leader) and the staff
-// alerter.
+// context ends: the outbox relay and the send workers (gateway/delivery),
+// the scheduler (reconciliation with the provider runs beside its tick,
+// scheduler.go) and the audit sequencer (each on the leader only,
+// runner.Leader) and the staff alerter.
 func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig, sc *Scheduler) []func(context.Context) {
 	return []func(context.Context){
-		s.relay.Run,
-		s.NewWorker(senders, worker).Run,
+		s.delivery.Relay().Run,
+		s.delivery.NewWorker(senders, worker).Run,
 		sc.Run,
 		s.audit.NewSequencer().Run,
 		s.safety.NewStaffAlerter(senders["sms"]).Run,

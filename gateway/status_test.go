@@ -90,7 +90,7 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
 		id := r.json(t)["id"].(string)
-		w := p.srv.NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.fake, callback: "delivered", err: c.err}},
+		w := p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.fake, callback: "delivered", err: c.err}},
 			WorkerConfig{StatusCallback: p.http.URL + "/webhooks/twilio/status"})
 		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 			t.Fatalf("%s: outcome %v, want done", c.name, out)

@@ -49,7 +49,7 @@ func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
 	}
 	t.Cleanup(tw.Close)
 	p.srv.UseVoice(tw, tw)
-	p.worker = p.srv.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.srv.VoiceQueue()}, WorkerConfig{
+	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.srv.VoiceQueue()}, WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 2,
 	})

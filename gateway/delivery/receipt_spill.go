@@ -1,4 +1,4 @@
-package gateway
+package delivery
 
 // Recording is retried, never the send. Invariants:
 //   - A send the provider accepted is recorded (its provider id, status
@@ -42,7 +42,6 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
-	"safecontact/keys"
 )
 
 // spilled is one accepted send waiting for its record.
@@ -175,9 +174,10 @@ func (sp *receiptSpill) writeLocked() error {
 	return os.Rename(tmp.Name(), sp.path)
 }
 
-// replaySpill records spilled receipts until ctx ends: at once (what a
-// previous process left), then every interval while any are waiting.
-func (w *Worker) replaySpill(ctx context.Context) {
+// ReplaySpill records spilled receipts until ctx ends: at once (what a
+// previous process left), then every interval while any are waiting. Run
+// runs it beside the consumers.
+func (w *Worker) ReplaySpill(ctx context.Context) {
 	for {
 		w.replaySpillOnce(ctx)
 		select {
@@ -260,11 +260,8 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 			return err
 		}
 		var sealed []byte
-		if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
-			var c content
-			if json.Unmarshal(raw, &c) == nil {
-				sealed = w.s.audit.SealSent(m.ID.String(), c.Text)
-			}
+		if c, err := w.s.d.OpenContent(m.ContentEnc); err == nil {
+			sealed = w.s.d.SealSent(m.ID.String(), c.Text)
 		}
 		d, _ := json.Marshal(map[string]any{"message_id": m.ID.String(), "channel": m.Channel, "recorded_late": true})
 		if err := q.AppendAuditManySealed(ctx, db.AppendAuditManySealedParams{ActorName: sys.Name, ActorRole: string(sys.Role),

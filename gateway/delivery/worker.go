@@ -1,9 +1,8 @@
-package gateway
+package delivery
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
@@ -22,6 +21,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
+	"safecontact/gateway/runner"
 	"safecontact/keys"
 )
 
@@ -62,7 +62,7 @@ type WorkerConfig struct {
 // Worker sends queued messages: it loads the message, re-runs the contact
 // decision, decrypts, sends, and records the provider's answer.
 type Worker struct {
-	s       *Server
+	s       *Service
 	senders map[string]channels.Sender
 	cfg     WorkerConfig
 	log     *slog.Logger
@@ -75,8 +75,9 @@ type Worker struct {
 	spill *receiptSpill
 }
 
-// NewWorker makes a worker over the server's database, keys and clock.
-func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig) *Worker {
+// NewWorker makes a worker over the service's database, keys and clock.
+// Unset fields of cfg take their defaults here.
+func (s *Service) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig) *Worker {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -134,20 +135,6 @@ func (s *Server) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig)
 	return w
 }
 
-// register registers c, or returns the collector already registered under
-// its name (a second worker over the same server shares the metrics).
-func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-	}
-	return c
-}
-
 // providerDown: the failure says the provider (not this message) is the
 // problem: it answered 5xx or 429, or did not answer at all.
 func providerDown(err error) bool {
@@ -165,7 +152,7 @@ func providerDown(err error) bool {
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); w.replaySpill(ctx) }()
+	go func() { defer wg.Done(); w.ReplaySpill(ctx) }()
 	for ch := range w.senders {
 		r := w.cfg.Rate[ch]
 		lim := rate.NewLimiter(rate.Inf, 1)
@@ -189,7 +176,7 @@ func (w *Worker) Run(ctx context.Context) {
 				for ctx.Err() == nil {
 					if err := channels.ConsumeBatch(ctx, w.s.js, cfg, w.HandleBatch, w.dead); err != nil {
 						w.log.Warn("worker: consumer", "channel", cfg.Channel, "err", err)
-						sleep(ctx, time.Second)
+						runner.Sleep(ctx, time.Second)
 					}
 				}
 			}()
@@ -231,12 +218,8 @@ func (w *Worker) outgoing(m db.Message, p db.Participant) (*channels.Outgoing, e
 	if err != nil {
 		return nil, err
 	}
-	raw, err := w.s.keys.Open(keys.Body, m.ContentEnc)
+	c, err := w.s.d.OpenContent(m.ContentEnc)
 	if err != nil {
-		return nil, err
-	}
-	var c content
-	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
 	}
 	return &channels.Outgoing{MessageID: m.ID.String(), Channel: m.Channel, To: string(num), Body: c.Text,
@@ -296,7 +279,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 			// failed, so nobody resends it believing it never went.
 			status, action = message.StatusUnknown, message.ActionUnknown
 		}
-		if moved, err := moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
+		if moved, err := w.s.moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
 		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": message.CodeRetriesExhausted}})

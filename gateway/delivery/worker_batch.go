@@ -1,4 +1,4 @@
-package gateway
+package delivery
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/runner"
 )
 
 // Handle processes one queued message id (a batch of one).
@@ -156,7 +157,7 @@ func (w *Worker) record(ctx context.Context, jobs []job, items []channels.Item, 
 		if err = w.recordBatch(ctx, jobs, items, outs); err == nil || try == 3 || ctx.Err() != nil {
 			break
 		}
-		sleep(ctx, time.Duration(try)*200*time.Millisecond)
+		runner.Sleep(ctx, time.Duration(try)*200*time.Millisecond)
 	}
 	if err != nil {
 		// The sends happened; their record did not. What the provider
@@ -232,7 +233,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				moved, err := moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeCrashDuringSend, now)
+				moved, err := w.s.moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeCrashDuringSend, now)
 				if err != nil {
 					return err
 				}
@@ -252,7 +253,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
-				if _, err := moveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
+				if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -262,7 +263,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
 				// Her phone became monitored after this was written: its
 				// standard wording must not reach that phone. Staff resend.
-				if _, err := moveStatus(ctx, q, m.ID, message.StatusDroppedUnsafe, message.CodeNowMonitored, now); err != nil {
+				if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusDroppedUnsafe, message.CodeNowMonitored, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -286,7 +287,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					// Its key is gone or the row is damaged: this one message
 					// fails, the rest of the batch goes on.
 					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
-					if _, err := moveStatus(ctx, q, m.ID, message.StatusFailed, message.CodeDecryptFailed, now); err != nil {
+					if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusFailed, message.CodeDecryptFailed, now); err != nil {
 						return err
 					}
 					w.outcome(m.Channel, "failed")
@@ -334,7 +335,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 	sealedText := map[uuid.UUID][]byte{}
 	for i := range jobs {
 		if jobs[i].err == nil {
-			sealedText[jobs[i].msg.ID] = w.s.audit.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
+			sealedText[jobs[i].msg.ID] = w.s.d.SealSent(jobs[i].msg.ID.String(), jobs[i].out.Body)
 		}
 	}
 	return db.InTx(ctx, w.s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -417,13 +418,13 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 	// settle moves the message to a final or unknown status with its audit
 	// event, or records the outcome as late when it already moved on.
 	settle := func(status, action, outcome string, details map[string]any) (channels.Outcome, error) {
-		moved, err := moveStatus(ctx, q, id, status, details["code"].(string), now)
+		moved, err := w.s.moveStatus(ctx, q, id, status, details["code"].(string), now)
 		if err != nil {
 			return 0, err
 		}
 		if !moved {
 			w.outcome(msg.Channel, "late")
-			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, status, details["code"].(string))
+			return channels.Done, w.s.lateOutcome(ctx, q, sys, id, p.Code, status, details["code"].(string))
 		}
 		w.outcome(msg.Channel, outcome)
 		details["message_id"] = id.String()
@@ -454,7 +455,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		}
 		if n == 0 {
 			w.outcome(msg.Channel, "late")
-			return channels.Done, lateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
+			return channels.Done, w.s.lateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
 		}
 		w.outcome(msg.Channel, "retry")
 		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: message.StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})

@@ -1,4 +1,4 @@
-package gateway
+package delivery
 
 // Reconciliation asks the provider about messages whose outcome we do not
 // know, and resolves them forward. Invariants:
@@ -60,8 +60,8 @@ package gateway
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"safecontact/channels"
@@ -172,7 +172,8 @@ func (c *ReconcileConfig) defaults() {
 }
 
 // SetProviderLookup turns reconciliation on (serve does, with Twilio).
-func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
+// Unset fields of cfg take their defaults here.
+func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	cfg.defaults()
 	s.providerLookup, s.reconcileCfg = l, cfg
 	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -185,9 +186,16 @@ func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	}))
 }
 
+// reconciler runs reconciliation passes over the service's database and
+// provider lookup.
+type reconciler struct {
+	s   *Service
+	log *slog.Logger
+}
+
 // reconcileLoop runs passes every ReconcileConfig.Every until ctx ends
 // (the scheduler cancels it when it stops leading, and waits for it).
-func (sc *Scheduler) reconcileLoop(ctx context.Context) {
+func (sc *reconciler) reconcileLoop(ctx context.Context) {
 	if sc.s.providerLookup == nil {
 		return
 	}
@@ -206,7 +214,7 @@ func (sc *Scheduler) reconcileLoop(ctx context.Context) {
 }
 
 // reconcile is one pass; see the file comment.
-func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) {
+func (sc *reconciler) reconcile(ctx context.Context, now time.Time) (int, error) {
 	s := sc.s
 	if s.providerLookup == nil {
 		return 0, nil
@@ -282,7 +290,7 @@ func (sc *Scheduler) reconcile(ctx context.Context, now time.Time) (int, error) 
 // several candidates left. What no listing shows proves nothing (the
 // provider's queue, a cut listing): those rows are returned for the
 // per-message path. It returns how many changed.
-func (sc *Scheduler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+func (sc *reconciler) reconcileWindows(ctx context.Context, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
 	s, cfg := sc.s, sc.s.reconcileCfg
 	n := 0
 	var left []db.ReconcileCandidatesRow
@@ -326,7 +334,7 @@ func (sc *Scheduler) reconcileWindows(ctx context.Context, now time.Time) (int, 
 // two or more of cands, in their send window, and settles what it shows; a
 // recipient with one is left to a fetch (one call either way). It returns
 // how many changed and the candidates not settled.
-func (sc *Scheduler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
+func (sc *reconciler) settleByRecipient(ctx context.Context, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, error) {
 	type recipient struct {
 		participant int64
 		channel     string
@@ -371,7 +379,7 @@ func (sc *Scheduler) settleByRecipient(ctx context.Context, cands []db.Reconcile
 // with to "") in the window cands span, and settles the candidates it
 // shows. It returns how many changed, the candidates not shown and whether
 // the listing covered the window.
-func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
+func (sc *reconciler) settleWindow(ctx context.Context, channel, to string, cands []db.ReconcileCandidatesRow, now time.Time) (int, []db.ReconcileCandidatesRow, bool, error) {
 	s, cfg := sc.s, sc.s.reconcileCfg
 	lo, hi := cands[0].SendAt, cands[0].UpdatedAt
 	for _, r := range cands {
@@ -418,7 +426,7 @@ func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands
 
 // recipientNumber is her number on a channel (WhatsApp's own if she has
 // one), decrypted for a provider call: never logged or stored.
-func (sc *Scheduler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
+func (sc *reconciler) recipientNumber(ctx context.Context, participantID int64, channel string) (string, error) {
 	p, err := sc.s.q.ParticipantByID(ctx, participantID)
 	if err != nil {
 		return "", err
@@ -450,7 +458,7 @@ func (c ReconcileConfig) nextCheckIn(checks int32) time.Duration {
 	return min(d, c.RecheckMax)
 }
 
-func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
+func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesRow, now time.Time) (bool, error) {
 	s := sc.s
 	if m.ProviderID.Valid {
 		cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
@@ -475,12 +483,8 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if err != nil {
 		return false, err
 	}
-	raw, err := s.keys.Open(keys.Body, full.ContentEnc)
+	c, err := s.d.OpenContent(full.ContentEnc)
 	if err != nil {
-		return false, err
-	}
-	var c content
-	if err := json.Unmarshal(raw, &c); err != nil {
 		return false, err
 	}
 	if c.ContentSID != "" || c.Text == "" {
@@ -523,7 +527,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 // transaction through the update callbacks use, so nothing can come
 // between the check and the write, and a row that moved past the answer
 // (or holds another provider id) is left as it is.
-func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
+func (sc *reconciler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, sid, providerStatus string, now time.Time) (bool, error) {
 	status := providerStatus
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
@@ -532,7 +536,7 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 	changed := 0
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		changed, err = applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
+		changed, err = sc.s.applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
 		return err
 	})
 	return changed > 0, err
@@ -542,7 +546,7 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 // without a provider id. It is never requeued (see the file comment): a
 // message still sending moves to unknown (code reconcile_unproven); one
 // already unknown stays so. Either way it is counted and logged by id.
-func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
+func (sc *reconciler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, why string, now time.Time) (bool, error) {
 	sc.s.reconcileUnproven.WithLabelValues(why).Inc()
 	sc.log.Warn("reconcile: the provider's listing does not prove where this message is; left unknown for staff", "message_id", m.ID.String(), "reason", why)
 	if m.Status != message.StatusSending {
@@ -557,7 +561,7 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 		if cur.Status != message.StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		moved, err := moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
+		moved, err := sc.s.moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
 		if err != nil || !moved {
 			return err
 		}
@@ -569,7 +573,7 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 	return changed, err
 }
 
-func (sc *Scheduler) participantCode(ctx context.Context, q *db.Queries, id int64) string {
+func (sc *reconciler) participantCode(ctx context.Context, q *db.Queries, id int64) string {
 	p, err := q.ParticipantByID(ctx, id)
 	if err != nil {
 		return ""

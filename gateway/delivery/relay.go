@@ -1,4 +1,4 @@
-package gateway
+package delivery
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"safecontact/db"
+	"safecontact/gateway/runner"
 )
 
 // Relay publishes outbox rows to JetStream. A row is deleted only after
@@ -52,7 +53,7 @@ func (r *Relay) Run(ctx context.Context) {
 			if ctx.Err() == nil {
 				r.log.Warn("outbox relay", "err", err, "retry_in_ms", backoff.Milliseconds())
 			}
-			sleep(ctx, backoff)
+			runner.Sleep(ctx, backoff)
 			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
@@ -63,16 +64,9 @@ func (r *Relay) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
-			sleep(ctx, r.linger)
+			runner.Sleep(ctx, r.linger)
 		case <-time.After(r.idle):
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
 	}
 }
 
