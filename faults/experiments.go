@@ -142,10 +142,15 @@ type world struct {
 	creates  sync.Map // message id → *int (creates at the provider)
 	mu       sync.Mutex
 	cbErrors int
+	// sids: the provider's ids created for each message id; toSids: the
+	// provider's ids created for each recipient (the report's details on
+	// messages left unknown: where they stand in her listing). Under mu.
+	sids   map[string][]string
+	toSids map[string][]string
 }
 
 func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, error) {
-	w := &world{s: s, dir: filepath.Join(s.dir, name)}
+	w := &world{s: s, dir: filepath.Join(s.dir, name), sids: map[string][]string{}, toSids: map[string][]string{}}
 	if err := os.MkdirAll(w.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -193,6 +198,8 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 		v, _ := w.creates.LoadOrStore(id, &n)
 		w.mu.Lock()
 		*(v.(*int))++
+		w.sids[id] = append(w.sids[id], m.Sid)
+		w.toSids[m.To] = append(w.toSids[m.To], m.Sid)
 		w.mu.Unlock()
 	}
 	w.fake.OnCallback = func(_, _ string, err error) {
