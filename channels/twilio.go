@@ -293,14 +293,19 @@ type ProviderMessage struct {
 }
 
 // ListMessagesTo lists the messages sent to one recipient on a channel
-// since after (at most limit, newest first): reconciliation looks there for
-// a message whose send was never recorded. to is E.164.
-func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, error) {
+// since after, newest first, with their bodies: reconciliation looks there
+// for a message whose send was never recorded. to is E.164. Her listing
+// starts at her newest message, so the messages sent since after are all
+// read (pages of up to 1,000) unless limit, which bounds the messages read,
+// cuts it first: covered says whether it reached after (a message sent
+// since after that is not listed was not sent, or is still queued); false
+// when it was cut (her later messages filled limit; the older ones were
+// never read).
+func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, bool, error) {
 	if to == "" {
-		return nil, invalid("invalid_number", "recipient is not an E.164 number")
+		return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
 	}
-	out, _, err := t.listSent(ctx, channel, to, after, time.Time{}, limit, true)
-	return out, err
+	return t.listSent(ctx, channel, to, after, time.Time{}, limit, true)
 }
 
 // ListMessagesSent lists the messages sent between after and before
