@@ -34,6 +34,9 @@ type Config struct {
 	SlowFor      time.Duration // provider answers after the client's timeout for this long
 	HangFor      time.Duration // provider never answers for this long
 	DropFor      time.Duration // status callbacks dropped for this long
+	// AnswerDelay: the provider answers each message create this long
+	// after creating it (ProviderProxy.AnswerDelay; 0: at once).
+	AnswerDelay time.Duration
 	// TwilioTimeout is the gateway's bound on one provider request
 	// (TWILIO_TIMEOUT); 0 keeps the gateway's default (15 s).
 	TwilioTimeout time.Duration
@@ -217,6 +220,7 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 		timeout = 15 * time.Second
 	}
 	w.proxy.SlowDelay = timeout + time.Second
+	w.proxy.AnswerDelay = s.cfg.AnswerDelay
 	if w.front, err = StartFront(); err != nil {
 		return nil, err
 	}
