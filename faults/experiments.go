@@ -34,6 +34,12 @@ type Config struct {
 	SlowFor      time.Duration // provider answers after the client's timeout for this long
 	HangFor      time.Duration // provider never answers for this long
 	DropFor      time.Duration // status callbacks dropped for this long
+	// KillDown: kill restarts the gateway this long after the SIGKILL
+	// (0: at once).
+	KillDown time.Duration
+	// CallbackDelay: each status callback reaches the gateway this long
+	// after the provider sent it (Front.CallbackDelay; 0: at once).
+	CallbackDelay time.Duration
 	// AnswerDelay: the provider answers each message create this long
 	// after creating it (ProviderProxy.AnswerDelay; 0: at once).
 	AnswerDelay time.Duration
@@ -224,6 +230,7 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 	if w.front, err = StartFront(); err != nil {
 		return nil, err
 	}
+	w.front.CallbackDelay = s.cfg.CallbackDelay
 	var addrs []string
 	for i := 0; i < gateways; i++ {
 		port, _ := FreePort()
@@ -383,6 +390,9 @@ func (w *world) inject(ctx context.Context, name string, res *Result) error {
 	case "kill":
 		w.gws[0].Kill()
 		t := time.Now()
+		if err := sleep(c.KillDown); err != nil {
+			return err
+		}
 		if err := w.gws[0].Start(ctx); err != nil {
 			return err
 		}
