@@ -296,8 +296,9 @@ type ProviderMessage struct {
 // since after, newest first, with their bodies: reconciliation looks there
 // for a message whose send was never recorded. to is E.164. Her listing
 // starts at her newest message, so the messages sent since after are all
-// read (pages of up to 1,000) unless limit, which bounds the messages read,
-// cuts it first: covered says whether it reached after (a message sent
+// read, in pages of herPage (most recipients' windows fit in one, and the
+// page that reaches after carries at most herPage older messages, bodies
+// and all), unless limit, which bounds the messages read, cuts it first: covered says whether it reached after (a message sent
 // since after that is not listed was not sent, or is still queued); false
 // when it was cut (her later messages filled limit; the older ones were
 // never read).
@@ -305,8 +306,11 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 	if to == "" {
 		return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
 	}
-	return t.listSent(ctx, channel, to, after, time.Time{}, limit, true)
+	return t.listSent(ctx, channel, to, after, time.Time{}, limit, min(limit, herPage), true)
 }
+
+// herPage is the page size of ListMessagesTo.
+const herPage = 100
 
 // ListMessagesSent lists the messages sent between after and before
 // (Twilio's date_sent), to one recipient on a channel or, with to "", to
@@ -319,7 +323,7 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 // window's older edge or its end (a message of the window that is not
 // listed was not sent in it); false when limit cut it first.
 func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
-	return t.listSent(ctx, channel, to, after, before, limit, false)
+	return t.listSent(ctx, channel, to, after, before, limit, min(limit, 1000), false)
 }
 
 // listSent lists the messages sent in [after, before] (before zero: up to
@@ -339,7 +343,7 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 // messages sent after the window that day, which for an account sending
 // hundreds a second can exceed limit (covered false): limit bounds the
 // pages read, whatever the provider answers.
-func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit int, bodies bool) ([]ProviderMessage, bool, error) {
+func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit, pageSize int, bodies bool) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
 		return nil, false, nil
 	}
@@ -357,7 +361,7 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 	if !before.IsZero() {
 		q.Set("DateSent<", twilioDay(before.AddDate(0, 0, 1)))
 	}
-	q.Set("PageSize", strconv.Itoa(min(limit, 1000)))
+	q.Set("PageSize", strconv.Itoa(pageSize))
 	api, c, cancel := t.api(ctx)
 	defer cancel()
 	from := after.Truncate(time.Second) // date_sent has whole seconds
