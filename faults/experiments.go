@@ -37,9 +37,11 @@ type Config struct {
 	// KillDown: kill restarts the gateway this long after the SIGKILL
 	// (0: at once).
 	KillDown time.Duration
-	// CallbackDelay: each status callback reaches the gateway this long
-	// after the provider sent it (Front.CallbackDelay; 0: at once).
-	CallbackDelay time.Duration
+	// KillDrop: kill drops the status callbacks from this long before the
+	// SIGKILL until the gateway is back (0: none), so the sends the killed
+	// process had not recorded have only reconciliation to settle them
+	// (the fake posts a callback right after a create, before any answer).
+	KillDrop time.Duration
 	// AnswerDelay: the provider answers each message create this long
 	// after creating it (ProviderProxy.AnswerDelay; 0: at once).
 	AnswerDelay time.Duration
@@ -230,7 +232,6 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 	if w.front, err = StartFront(); err != nil {
 		return nil, err
 	}
-	w.front.CallbackDelay = s.cfg.CallbackDelay
 	var addrs []string
 	for i := 0; i < gateways; i++ {
 		port, _ := FreePort()
@@ -388,16 +389,27 @@ func (w *world) inject(ctx context.Context, name string, res *Result) error {
 	case "baseline":
 		return nil
 	case "kill":
+		if c.KillDrop > 0 {
+			w.front.DropCallbacks(true)
+			if err := sleep(c.KillDrop); err != nil {
+				return err
+			}
+		}
 		w.gws[0].Kill()
 		t := time.Now()
 		if err := sleep(c.KillDown); err != nil {
 			return err
 		}
-		if err := w.gws[0].Start(ctx); err != nil {
+		err := w.gws[0].Start(ctx)
+		w.front.DropCallbacks(false)
+		if err != nil {
 			return err
 		}
 		res.Recovered = time.Now()
 		note("restarted and healthy %.1fs after SIGKILL", res.Recovered.Sub(t).Seconds())
+		if c.KillDrop > 0 {
+			note("%d callbacks dropped", w.front.Dropped())
+		}
 	case "nats":
 		w.nats.Stop()
 		if err := sleep(c.NATSDown); err != nil {

@@ -218,11 +218,6 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // provider 200 and forwards nothing, as when a callback is lost on the
 // way (Twilio posts each callback once).
 type Front struct {
-	// CallbackDelay: each status callback is held this long before it is
-	// forwarded (0: at once), as a delivery report comes a while after the
-	// send; a gateway that dies meanwhile loses it. Set before traffic.
-	CallbackDelay time.Duration
-
 	mu       sync.Mutex
 	backends []string // host:port
 	next     int
@@ -275,13 +270,6 @@ func (f *Front) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
-	}
-	if callback && f.CallbackDelay > 0 {
-		select {
-		case <-time.After(f.CallbackDelay):
-		case <-r.Context().Done():
-			return
-		}
 	}
 	f.mu.Lock()
 	bs := append([]string(nil), f.backends...)

@@ -34,7 +34,7 @@ func main() {
 	flag.DurationVar(&cfg.DropFor, "drop-for", cfg.DropFor, "status callbacks dropped for this long")
 	flag.DurationVar(&cfg.ReconcileSentAfter, "reconcile-sent-after", cfg.ReconcileSentAfter, "the gateway's GATEWAY_RECONCILE_SENT_AFTER (and a tenth of it between passes); 0 = its default, 2m")
 	flag.DurationVar(&cfg.KillDown, "kill-down", cfg.KillDown, "kill: the gateway is restarted this long after the SIGKILL (0: at once)")
-	flag.DurationVar(&cfg.CallbackDelay, "callback-delay", cfg.CallbackDelay, "each status callback reaches the gateway this long after the provider sent it (0: at once)")
+	flag.DurationVar(&cfg.KillDrop, "kill-drop", cfg.KillDrop, "kill: status callbacks are dropped from this long before the SIGKILL until the gateway is back (0: none)")
 	flag.DurationVar(&cfg.AnswerDelay, "answer-delay", cfg.AnswerDelay, "the provider answers each message create this long after creating it (0: at once)")
 	flag.DurationVar(&cfg.TwilioTimeout, "twilio-timeout", cfg.TwilioTimeout, "the gateway's TWILIO_TIMEOUT; 0 = its default")
 	flag.DurationVar(&cfg.Drain, "drain", cfg.Drain, "longest wait after the load for messages to settle")
@@ -77,8 +77,8 @@ func main() {
 	if cfg.AnswerDelay > 0 {
 		answer = fmt.Sprintf(", the provider answering each create %s after creating it", cfg.AnswerDelay)
 	}
-	if cfg.CallbackDelay > 0 {
-		answer += fmt.Sprintf(", callbacks reaching the gateway %s after they were sent", cfg.CallbackDelay)
+	if cfg.KillDrop > 0 {
+		answer += fmt.Sprintf(", kill dropping callbacks from %s before the SIGKILL until the restart", cfg.KillDrop)
 	}
 	if cfg.KillDown > 0 {
 		answer += fmt.Sprintf(", kill restarting the gateway %s after the SIGKILL", cfg.KillDown)
