@@ -293,15 +293,24 @@ type ProviderMessage struct {
 }
 
 // ListMessagesTo lists the messages sent to one recipient on a channel
-// since after (at most limit, newest first): reconciliation looks there for
-// a message whose send was never recorded. to is E.164.
-func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, error) {
+// since after, newest first, with their bodies: reconciliation looks there
+// for a message whose send was never recorded. to is E.164. Her listing
+// starts at her newest message, so the messages sent since after are all
+// read, in pages of herPage (most recipients' windows fit in one, and the
+// page that reaches after carries at most herPage older messages, bodies
+// and all), unless limit, which bounds the messages read, cuts it first: covered says whether it reached after (a message sent
+// since after that is not listed was not sent, or is still queued); false
+// when it was cut (her later messages filled limit; the older ones were
+// never read).
+func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, bool, error) {
 	if to == "" {
-		return nil, invalid("invalid_number", "recipient is not an E.164 number")
+		return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
 	}
-	out, _, err := t.listSent(ctx, channel, to, after, time.Time{}, limit, true)
-	return out, err
+	return t.listSent(ctx, channel, to, after, time.Time{}, limit, min(limit, herPage), true)
 }
+
+// herPage is the page size of ListMessagesTo.
+const herPage = 100
 
 // ListMessagesSent lists the messages sent between after and before
 // (Twilio's date_sent), to one recipient on a channel or, with to "", to
@@ -314,7 +323,7 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 // window's older edge or its end (a message of the window that is not
 // listed was not sent in it); false when limit cut it first.
 func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
-	return t.listSent(ctx, channel, to, after, before, limit, false)
+	return t.listSent(ctx, channel, to, after, before, limit, min(limit, 1000), false)
 }
 
 // listSent lists the messages sent in [after, before] (before zero: up to
@@ -334,7 +343,7 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 // messages sent after the window that day, which for an account sending
 // hundreds a second can exceed limit (covered false): limit bounds the
 // pages read, whatever the provider answers.
-func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit int, bodies bool) ([]ProviderMessage, bool, error) {
+func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit, pageSize int, bodies bool) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
 		return nil, false, nil
 	}
@@ -352,7 +361,7 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 	if !before.IsZero() {
 		q.Set("DateSent<", twilioDay(before.AddDate(0, 0, 1)))
 	}
-	q.Set("PageSize", strconv.Itoa(min(limit, 1000)))
+	q.Set("PageSize", strconv.Itoa(pageSize))
 	api, c, cancel := t.api(ctx)
 	defer cancel()
 	from := after.Truncate(time.Second) // date_sent has whole seconds

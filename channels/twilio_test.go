@@ -3,6 +3,7 @@ package channels
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -566,19 +567,56 @@ func TestTwilioListMessagesTo(t *testing.T) {
 	if _, err := tw.Send(ctx, Outgoing{Channel: "sms", To: "+34600000999", Body: "other"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20); err != nil || len(got) != 0 {
+	if got, _, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20); err != nil || len(got) != 0 {
 		t.Fatalf("list while queued: %+v %v", got, err)
 	}
 	if err := f.SetStatus(rc.ProviderID, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20)
-	if err != nil || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "sent" ||
+	got, covered, err := tw.ListMessagesTo(ctx, "sms", herNumber, before, 20)
+	if err != nil || !covered || len(got) != 1 || got[0].Sid != rc.ProviderID || got[0].Body != "one text" || got[0].Status != "sent" ||
 		got[0].SentAt.Before(before) {
 		t.Fatalf("list: %+v %v", got, err)
 	}
-	if got, err := tw.ListMessagesTo(ctx, "sms", herNumber, time.Now().Add(time.Minute), 20); err != nil || len(got) != 0 {
+	if got, _, err := tw.ListMessagesTo(ctx, "sms", herNumber, time.Now().Add(time.Minute), 20); err != nil || len(got) != 0 {
 		t.Fatalf("list after: %+v %v", got, err)
+	}
+}
+
+// TestTwilioListMessagesToPages: her listing is read page by page (100 a
+// page) down to after, past any number of her later messages, and says
+// whether it got there: limit, the messages read, cuts it (covered false).
+func TestTwilioListMessagesToPages(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	ctx := context.Background()
+	after := time.Now().Add(-time.Minute)
+	for i := range 130 {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: fmt.Sprintf("text %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.SetStatus(rc.ProviderID, "delivered")
+	}
+	n0 := len(f.Requests())
+	got, covered, err := tw.ListMessagesTo(ctx, "sms", herNumber, after, 1000)
+	if err != nil || !covered || len(got) != 130 {
+		t.Fatalf("list: %d covered %v %v, want all 130, covered", len(got), covered, err)
+	}
+	pages := 0
+	for _, r := range f.Requests()[n0:] {
+		if r.Method == "GET" {
+			pages++
+			if ps := r.Form.Get("PageSize"); ps != "100" {
+				t.Fatalf("PageSize %q, want 100", ps)
+			}
+		}
+	}
+	if pages != 2 {
+		t.Fatalf("%d pages, want 2", pages)
+	}
+	got, covered, err = tw.ListMessagesTo(ctx, "sms", herNumber, after, 60)
+	if err != nil || covered || len(got) != 60 {
+		t.Fatalf("cut list: %d covered %v %v, want 60, not covered", len(got), covered, err)
 	}
 }
 
@@ -773,8 +811,8 @@ func TestTwilioListMessagesSentAcrossMidnight(t *testing.T) {
 	}
 	// Her listing since a time takes days too, and keeps only what was
 	// sent since that time.
-	hers, err := tw.ListMessagesTo(ctx, "sms", herNumber, midnight.Add(-30*time.Second), 100)
-	if err != nil || len(hers) != len(want)+1 {
+	hers, covered, err := tw.ListMessagesTo(ctx, "sms", herNumber, midnight.Add(-30*time.Second), 100)
+	if err != nil || !covered || len(hers) != len(want)+1 {
 		t.Fatalf("ListMessagesTo: %d %v, want the %d since the window's start", len(hers), err, len(want)+1)
 	}
 }

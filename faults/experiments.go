@@ -34,6 +34,17 @@ type Config struct {
 	SlowFor      time.Duration // provider answers after the client's timeout for this long
 	HangFor      time.Duration // provider never answers for this long
 	DropFor      time.Duration // status callbacks dropped for this long
+	// KillDown: kill restarts the gateway this long after the SIGKILL
+	// (0: at once).
+	KillDown time.Duration
+	// KillDrop: kill drops the status callbacks from this long before the
+	// SIGKILL until the gateway is back (0: none), so the sends the killed
+	// process had not recorded have only reconciliation to settle them
+	// (the fake posts a callback right after a create, before any answer).
+	KillDrop time.Duration
+	// AnswerDelay: the provider answers each message create this long
+	// after creating it (ProviderProxy.AnswerDelay; 0: at once).
+	AnswerDelay time.Duration
 	// TwilioTimeout is the gateway's bound on one provider request
 	// (TWILIO_TIMEOUT); 0 keeps the gateway's default (15 s).
 	TwilioTimeout time.Duration
@@ -142,10 +153,15 @@ type world struct {
 	creates  sync.Map // message id → *int (creates at the provider)
 	mu       sync.Mutex
 	cbErrors int
+	// sids: the provider's ids created for each message id; toSids: the
+	// provider's ids created for each recipient (the report's details on
+	// messages left unknown: where they stand in her listing). Under mu.
+	sids   map[string][]string
+	toSids map[string][]string
 }
 
 func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, error) {
-	w := &world{s: s, dir: filepath.Join(s.dir, name)}
+	w := &world{s: s, dir: filepath.Join(s.dir, name), sids: map[string][]string{}, toSids: map[string][]string{}}
 	if err := os.MkdirAll(w.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -193,6 +209,8 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 		v, _ := w.creates.LoadOrStore(id, &n)
 		w.mu.Lock()
 		*(v.(*int))++
+		w.sids[id] = append(w.sids[id], m.Sid)
+		w.toSids[m.To] = append(w.toSids[m.To], m.Sid)
 		w.mu.Unlock()
 	}
 	w.fake.OnCallback = func(_, _ string, err error) {
@@ -210,6 +228,7 @@ func (s *Suite) setup(ctx context.Context, name string, gateways int) (*world, e
 		timeout = 15 * time.Second
 	}
 	w.proxy.SlowDelay = timeout + time.Second
+	w.proxy.AnswerDelay = s.cfg.AnswerDelay
 	if w.front, err = StartFront(); err != nil {
 		return nil, err
 	}
@@ -370,13 +389,27 @@ func (w *world) inject(ctx context.Context, name string, res *Result) error {
 	case "baseline":
 		return nil
 	case "kill":
+		if c.KillDrop > 0 {
+			w.front.DropCallbacks(true)
+			if err := sleep(c.KillDrop); err != nil {
+				return err
+			}
+		}
 		w.gws[0].Kill()
 		t := time.Now()
-		if err := w.gws[0].Start(ctx); err != nil {
+		if err := sleep(c.KillDown); err != nil {
+			return err
+		}
+		err := w.gws[0].Start(ctx)
+		w.front.DropCallbacks(false)
+		if err != nil {
 			return err
 		}
 		res.Recovered = time.Now()
 		note("restarted and healthy %.1fs after SIGKILL", res.Recovered.Sub(t).Seconds())
+		if c.KillDrop > 0 {
+			note("%d callbacks dropped", w.front.Dropped())
+		}
 	case "nats":
 		w.nats.Stop()
 		if err := sleep(c.NATSDown); err != nil {

@@ -33,6 +33,12 @@ const (
 // which is how "sending resumed after the provider recovered" is timed.
 type ProviderProxy struct {
 	SlowDelay time.Duration
+	// AnswerDelay: in ModePass, a message create is forwarded at once
+	// (the provider creates the message) and answered this much later, as
+	// a provider whose answer takes a while to come back (0: at once). A
+	// gateway killed meanwhile has sends the provider holds and it never
+	// recorded. Set before traffic starts.
+	AnswerDelay time.Duration
 
 	mode    atomic.Value // string
 	srv     *http.Server
@@ -136,7 +142,7 @@ func (p *ProviderProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case ModeSlow:
 		p.slowed.Add(1)
-		p.slow(w, r)
+		p.hold(w, r, p.SlowDelay)
 		return
 	}
 	if !isCreate(r) {
@@ -144,7 +150,11 @@ func (p *ProviderProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := &statusWriter{ResponseWriter: w}
-	p.rp.ServeHTTP(rec, r)
+	if p.AnswerDelay > 0 {
+		p.hold(rec, r, p.AnswerDelay)
+	} else {
+		p.rp.ServeHTTP(rec, r)
+	}
 	if rec.status/100 == 2 && r.Context().Err() == nil {
 		p.mu.Lock()
 		p.okAt = append(p.okAt, time.Now())
@@ -152,9 +162,9 @@ func (p *ProviderProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// slow forwards the request whatever the client does (the provider has
-// it), then holds the answer for SlowDelay or until the client is gone.
-func (p *ProviderProxy) slow(w http.ResponseWriter, r *http.Request) {
+// hold forwards the request whatever the client does (the provider has
+// it), then holds the answer for d or until the client is gone.
+func (p *ProviderProxy) hold(w http.ResponseWriter, r *http.Request, d time.Duration) {
 	body, _ := io.ReadAll(r.Body)
 	u := *p.target
 	u.Path, u.RawQuery = r.URL.Path, r.URL.RawQuery
@@ -172,7 +182,7 @@ func (p *ProviderProxy) slow(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	select {
-	case <-time.After(p.SlowDelay):
+	case <-time.After(d):
 	case <-r.Context().Done():
 		return
 	}
@@ -250,7 +260,8 @@ func (f *Front) Dropped() int64 { return f.dropped.Load() }
 func (f *Front) Close() { f.srv.Close() }
 
 func (f *Front) serve(w http.ResponseWriter, r *http.Request) {
-	if f.drop.Load() && strings.HasPrefix(r.URL.Path, "/webhooks/twilio/status") {
+	callback := strings.HasPrefix(r.URL.Path, "/webhooks/twilio/status")
+	if f.drop.Load() && callback {
 		f.dropped.Add(1)
 		io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)

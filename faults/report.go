@@ -37,6 +37,9 @@ type Result struct {
 
 	AuditOK  bool
 	AuditOut string
+	// UnknownDetails: one line per message left unknown (see
+	// world.unknownDetails).
+	UnknownDetails []string
 
 	Recovered time.Time     // when the fault ended
 	Resume    time.Duration // from Recovered to the first successful provider create; -1: none
@@ -96,6 +99,7 @@ func (w *world) report(ctx context.Context, res *Result) error {
 	}
 	rows.Close()
 	res.Statuses = map[string]int{}
+	var unknown []string
 	for id := range accepted {
 		st, ok := status[id]
 		if !ok {
@@ -121,6 +125,7 @@ func (w *world) report(ctx context.Context, res *Result) error {
 				res.Lost++
 			}
 		case "unknown":
+			unknown = append(unknown, id)
 			if n > 0 {
 				res.UnknownCreated++
 			} else {
@@ -129,6 +134,7 @@ func (w *world) report(ctx context.Context, res *Result) error {
 		}
 	}
 	res.Lost += res.Missing
+	res.UnknownDetails = w.unknownDetails(ctx, db, unknown)
 	res.Kinds = map[string]int{}
 	rows, err = db.QueryContext(ctx, `SELECT message_id::text, status FROM message_events ORDER BY message_id, id`)
 	if err != nil {
@@ -268,4 +274,7 @@ func (r *Result) Details(w io.Writer) {
 		fmt.Fprintf(w, "; audit verify: %q", r.AuditOut)
 	}
 	fmt.Fprintln(w)
+	for _, d := range r.UnknownDetails {
+		fmt.Fprintf(w, "  - unknown %s\n", d)
+	}
 }

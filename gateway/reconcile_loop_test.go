@@ -19,10 +19,10 @@ func (h *hangingLookup) FetchMessageStatus(ctx context.Context, _ string) (strin
 	return "", ctx.Err()
 }
 
-func (h *hangingLookup) ListMessagesTo(ctx context.Context, _, _ string, _ time.Time, _ int) ([]channels.ProviderMessage, error) {
+func (h *hangingLookup) ListMessagesTo(ctx context.Context, _, _ string, _ time.Time, _ int) ([]channels.ProviderMessage, bool, error) {
 	h.calls.Add(1)
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return nil, false, ctx.Err()
 }
 
 func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ string, _, _ time.Time, _ int) ([]channels.ProviderMessage, bool, error) {

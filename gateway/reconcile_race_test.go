@@ -32,10 +32,10 @@ func (l answeredThen) FetchMessageStatus(ctx context.Context, sid string) (strin
 	return st, err
 }
 
-func (l answeredThen) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, error) {
-	out, err := l.ProviderLookup.ListMessagesTo(ctx, channel, to, after, limit)
+func (l answeredThen) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, bool, error) {
+	out, covered, err := l.ProviderLookup.ListMessagesTo(ctx, channel, to, after, limit)
 	l.afterList()
-	return out, err
+	return out, covered, err
 }
 
 // TestReconcileAnswerOlderThanTheRow: the provider answers "sent", then a

@@ -33,6 +33,9 @@ func main() {
 	flag.DurationVar(&cfg.HangFor, "hang-for", cfg.HangFor, "provider never answers for this long")
 	flag.DurationVar(&cfg.DropFor, "drop-for", cfg.DropFor, "status callbacks dropped for this long")
 	flag.DurationVar(&cfg.ReconcileSentAfter, "reconcile-sent-after", cfg.ReconcileSentAfter, "the gateway's GATEWAY_RECONCILE_SENT_AFTER (and a tenth of it between passes); 0 = its default, 2m")
+	flag.DurationVar(&cfg.KillDown, "kill-down", cfg.KillDown, "kill: the gateway is restarted this long after the SIGKILL (0: at once)")
+	flag.DurationVar(&cfg.KillDrop, "kill-drop", cfg.KillDrop, "kill: status callbacks are dropped from this long before the SIGKILL until the gateway is back (0: none)")
+	flag.DurationVar(&cfg.AnswerDelay, "answer-delay", cfg.AnswerDelay, "the provider answers each message create this long after creating it (0: at once)")
 	flag.DurationVar(&cfg.TwilioTimeout, "twilio-timeout", cfg.TwilioTimeout, "the gateway's TWILIO_TIMEOUT; 0 = its default")
 	flag.DurationVar(&cfg.Drain, "drain", cfg.Drain, "longest wait after the load for messages to settle")
 	flag.DurationVar(&cfg.Stall, "stall", cfg.Stall, "the drain ends when nothing changed for this long")
@@ -70,8 +73,18 @@ func main() {
 		}
 		results = append(results, r)
 	}
-	fmt.Printf("\n%s, code %s, %d CPUs, load average at start %s, at end %s; %.0f messages/s offered for %s, fault at %s\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit(), runtime.NumCPU(), load0, loadavg(), cfg.Rate, cfg.Duration, cfg.FaultAt)
+	answer := ""
+	if cfg.AnswerDelay > 0 {
+		answer = fmt.Sprintf(", the provider answering each create %s after creating it", cfg.AnswerDelay)
+	}
+	if cfg.KillDrop > 0 {
+		answer += fmt.Sprintf(", kill dropping callbacks from %s before the SIGKILL until the restart", cfg.KillDrop)
+	}
+	if cfg.KillDown > 0 {
+		answer += fmt.Sprintf(", kill restarting the gateway %s after the SIGKILL", cfg.KillDown)
+	}
+	fmt.Printf("\n%s, code %s, %d CPUs, load average at start %s, at end %s; %.0f messages/s offered for %s, fault at %s%s\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit(), runtime.NumCPU(), load0, loadavg(), cfg.Rate, cfg.Duration, cfg.FaultAt, answer)
 	faults.TableHeader(os.Stdout)
 	for _, r := range results {
 		r.Row(os.Stdout)

@@ -40,7 +40,12 @@ package delivery
 //     only in the StatusCallback URL, which Twilio's Message resource does
 //     not return, and the Messages API has no field of ours to carry it),
 //     among the listed messages whose id we have not recorded for another
-//     message. Exactly one match: it is ours
+//     message. Her listing is newest first, so it is read down to the
+//     message's send window, past every message she was sent since (a
+//     gateway killed mid-send leaves the message unknown while her later
+//     messages keep going out), up to ListLimit of hers: a listing cut
+//     before the window was never shown the message, and says so (reason
+//     listing_cut, not no_match). Exactly one match: it is ours
 //     (sid recorded, status forward). Anything else proves nothing: a
 //     listing filters on the provider's send date (a message still in its
 //     queue is absent), the provider may rewrite the body (encoding,
@@ -80,7 +85,7 @@ import (
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).
 type ProviderLookup interface {
 	FetchMessageStatus(ctx context.Context, sid string) (string, error)
-	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, error)
+	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 	ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 }
 
@@ -107,7 +112,10 @@ type ReconcileConfig struct {
 	SentChecks int
 	// CallTimeout bounds one provider call (5 s); PassBudget one pass (20 s).
 	CallTimeout, PassBudget time.Duration
-	// ListLimit: messages listed per recipient (50); a full listing proves nothing.
+	// ListLimit: her messages read, at most, to find one whose send was
+	// never recorded (1,000: one page of Twilio's). Her listing is newest
+	// first: a listing cut by it before the message's send window (more of
+	// her messages sent since) proves nothing (reason listing_cut).
 	ListLimit int
 	// Settling by send window (see the file comment). WindowMin: fewer
 	// candidates with a provider id than this are fetched one by one (10).
@@ -152,7 +160,7 @@ func (c *ReconcileConfig) defaults() {
 		c.PassBudget = 20 * time.Second
 	}
 	if c.ListLimit == 0 {
-		c.ListLimit = 50
+		c.ListLimit = 1000
 	}
 	if c.WindowMin == 0 {
 		c.WindowMin = 10
@@ -178,7 +186,7 @@ func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	s.providerLookup, s.reconcileCfg = l, cfg
 	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_unproven_total",
-		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, ambiguous, template, list_match_off.",
+		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, listing_cut, ambiguous, template, list_match_off.",
 	}, []string{"reason"}))
 	s.reconcileListed = register(s.reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_listed_total",
@@ -493,7 +501,7 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 	limit := s.reconcileCfg.ListLimit
 	cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
 	defer cancel()
-	listed, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, num, m.SendAt.Add(-time.Minute), limit)
+	listed, covered, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, num, m.SendAt.Add(-time.Minute), limit)
 	if err != nil {
 		return false, err
 	}
@@ -515,6 +523,8 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 		return sc.resolve(ctx, m, match[0].Sid, match[0].Status, now)
 	case len(match) > 1:
 		return sc.unproven(ctx, m, "ambiguous", now)
+	case !covered:
+		return sc.unproven(ctx, m, "listing_cut", now)
 	}
 	return sc.unproven(ctx, m, "no_match", now)
 }

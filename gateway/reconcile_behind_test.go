@@ -1,0 +1,112 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	dto "github.com/prometheus/client_model/go"
+
+	"safecontact/channels"
+	"safecontact/db"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
+)
+
+// TestReconcileUnknownBehindHerLaterMessages: a gateway killed mid-send
+// leaves a message unknown without a provider id, and her later messages
+// keep going out before reconciliation asks (here 60 of them, as in the
+// chaos experiment "kill", where every recipient got about one a second).
+// Her listing is newest first, so the message lies behind them: the
+// listing is read down to the message's send window (several pages), not
+// cut at the first ListLimit it shows, and the provider's copy settles it
+// forward. A listing cut before the window's older edge (more of her
+// messages than ListLimit since then) proves nothing: the message stays
+// unknown, counted as listing_cut, not as no_match (which would say her
+// whole window was read).
+func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
+	p := newPipeline(t)
+	p.stop() // no worker: the test sets the states a crash leaves
+	tw := mustTwilio(t, p).(*channels.Twilio)
+	p.fake.SetMaxPageSize(25) // her listing takes several pages
+	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
+	q := db.New(p.db)
+	ctx := context.Background()
+
+	// crashed returns a message sent at the provider (delivered, its
+	// callbacks lost) whose send was never recorded, then later messages
+	// to her the provider sent after it.
+	crashed := func(phone string, later int) uuid.UUID {
+		code := p.consentingParticipant(phone, false)
+		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
+		if r.Status != 202 {
+			t.Fatalf("accept: %d %s", r.Status, r.Body)
+		}
+		id := uuid.MustParse(r.json(t)["id"].(string))
+		sid := sendWithoutCallback(t, p, tw, id)
+		if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', error_code = 'crash_during_send', updated_at = now() - interval '2 minutes',
+			send_at = now() - interval '1 minute' WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := q.MessageByID(ctx, id)
+		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
+		to, err := p.worker.outgoing(m, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range later {
+			rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: to.To, Body: fmt.Sprintf("Hola, otro mensaje %d", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.fake.SetStatus(rc.ProviderID, "delivered")
+		}
+		return id
+	}
+	behind := crashed("+34 612 000 981", 60)
+	sc := p.srv.NewScheduler()
+	n, err := sc.reconcile(ctx, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("reconcile: %d %v, want 1 settled", n, err)
+	}
+	m, _ := q.MessageByID(ctx, behind)
+	if m.Status != "delivered" || !m.ProviderID.Valid {
+		t.Fatalf("behind 60 later messages: %s (provider id %v), want delivered with the provider's id", m.Status, m.ProviderID.Valid)
+	}
+	assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+behind.String(), nil).json(t))
+
+	// More of her messages since it than ListLimit: the listing is cut
+	// before its window; the message stays unknown, and says why.
+	p.srv.reconcileCfg.ListLimit = 40
+	cut := crashed("+34 612 000 982", 60)
+	cutBefore := unproven(p, "listing_cut")
+	noMatchBefore := unproven(p, "no_match")
+	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := q.MessageByID(ctx, cut); m.Status != message.StatusUnknown || m.ProviderID.Valid {
+		t.Fatalf("cut listing: %s (provider id %v), want unknown without one", m.Status, m.ProviderID.Valid)
+	}
+	if d := unproven(p, "listing_cut") - cutBefore; d != 1 {
+		t.Fatalf("listing_cut counted %v times, want 1", d)
+	}
+	if d := unproven(p, "no_match") - noMatchBefore; d != 0 {
+		t.Fatalf("no_match counted %v times for a cut listing, want 0", d)
+	}
+}
+
+// unproven reads safecontact_reconcile_unproven_total for one reason.
+func unproven(p *pipeline, reason string) float64 {
+	var m dto.Metric
+	p.srv.reconcileUnproven.WithLabelValues(reason).Write(&m)
+	return m.GetCounter().GetValue()
+}
