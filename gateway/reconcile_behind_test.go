@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	dto "github.com/prometheus/client_model/go"
 
 	"safecontact/channels"
 	"safecontact/db"
@@ -59,7 +58,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 		}
 		m, _ := q.MessageByID(ctx, id)
 		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-		to, err := p.worker.outgoing(m, part)
+		to, err := outgoingOf(p, m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +85,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 
 	// More of her messages since it than ListLimit: the listing is cut
 	// before its window; the message stays unknown, and says why.
-	p.srv.reconcileCfg.ListLimit = 40
+	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, ListLimit: 40})
 	cut := crashed("+34 612 000 982", 60)
 	cutBefore := unproven(p, "listing_cut")
 	noMatchBefore := unproven(p, "no_match")
@@ -106,7 +105,21 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.
 func unproven(p *pipeline, reason string) float64 {
-	var m dto.Metric
-	p.srv.reconcileUnproven.WithLabelValues(reason).Write(&m)
-	return m.GetCounter().GetValue()
+	mfs, err := p.srv.Registry().Gather()
+	if err != nil {
+		panic(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "safecontact_reconcile_unproven_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
