@@ -248,9 +248,9 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		if message.Rank(m.Status) > message.Rank(status) {
 			status = m.Status
 		}
-		var p statusSet
-		p.add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+		var p message.StatusSet
+		p.Add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
+		if err := q.SetStatusMany(ctx, p.Params(now)); err != nil {
 			return err
 		}
 		if status == m.Status {
@@ -261,7 +261,7 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		}
 		var sealed []byte
 		if raw, err := w.s.keys.Open(keys.Body, m.ContentEnc); err == nil {
-			var c content
+			var c message.Content
 			if json.Unmarshal(raw, &c) == nil {
 				sealed = w.s.audit.SealSent(m.ID.String(), c.Text)
 			}

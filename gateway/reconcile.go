@@ -391,7 +391,7 @@ func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands
 	var left []db.ReconcileCandidatesRow
 	var checked []uuid.UUID
 	var nextAt []time.Time
-	var updates []statusReq
+	var updates []message.StatusReport
 	for _, r := range cands {
 		pm, ok := byID[r.ProviderID.String]
 		if !ok || pm.Status == "" {
@@ -404,7 +404,7 @@ func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands
 		if message.Rank(status) < message.Rank(message.StatusSent) {
 			status = message.StatusSent // the provider has it
 		}
-		updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
+		updates = append(updates, message.StatusReport{ID: r.ID, Update: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
 	}
 	if len(checked) == 0 {
 		return 0, left, covered, nil
@@ -412,7 +412,7 @@ func (sc *Scheduler) settleWindow(ctx context.Context, channel, to string, cands
 	if err := s.q.MarkReconcileCheckedMany(ctx, db.MarkReconcileCheckedManyParams{Ids: db.Array(checked), NextAts: db.Array(nextAt)}); err != nil {
 		return 0, cands, covered, err
 	}
-	changed, err := s.applyStatusUpdates(ctx, updates, auth.SystemActor("reconcile"), "reconciled")
+	changed, err := s.messages.ApplyStatusUpdates(ctx, updates, auth.SystemActor("reconcile"), "reconciled")
 	return changed, left, covered, err
 }
 
@@ -479,7 +479,7 @@ func (sc *Scheduler) reconcileOne(ctx context.Context, m db.ReconcileCandidatesR
 	if err != nil {
 		return false, err
 	}
-	var c content
+	var c message.Content
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return false, err
 	}
@@ -528,11 +528,11 @@ func (sc *Scheduler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, s
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
 	}
-	up := statusReq{id: m.ID, up: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
+	up := message.StatusReport{ID: m.ID, Update: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
 	changed := 0
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		changed, err = applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
+		changed, err = message.ApplyStatusUpdatesTx(ctx, q, []message.StatusReport{up}, auth.SystemActor("reconcile"), "reconciled", now)
 		return err
 	})
 	return changed > 0, err
@@ -557,7 +557,7 @@ func (sc *Scheduler) unproven(ctx context.Context, m db.ReconcileCandidatesRow, 
 		if cur.Status != message.StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		moved, err := moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
+		moved, err := message.MoveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
 		if err != nil || !moved {
 			return err
 		}

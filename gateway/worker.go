@@ -235,7 +235,7 @@ func (w *Worker) outgoing(m db.Message, p db.Participant) (*channels.Outgoing, e
 	if err != nil {
 		return nil, err
 	}
-	var c content
+	var c message.Content
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 			// failed, so nobody resends it believing it never went.
 			status, action = message.StatusUnknown, message.ActionUnknown
 		}
-		if moved, err := moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
+		if moved, err := message.MoveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
 		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": message.CodeRetriesExhausted}})

@@ -10,6 +10,16 @@ const (
 	ActionLateOutcome = "message.late_outcome"
 )
 
+// The audit actions the accept side records: a refused request, a read
+// of a test instance's sink, purged bodies, erased contents.
+const (
+	ActionRefused                 = "message.refused"
+	ActionDevSinkRead             = "dev_sink.read"
+	ActionBodiesPurged            = "message.bodies_purged"
+	ActionContentErased           = "content.erased"
+	ActionContentProviderRedacted = "content.provider_redacted"
+)
+
 // The codes the send path writes as a message's status reason and in its
 // audit details.
 const (
@@ -18,4 +28,7 @@ const (
 	CodeNowMonitored      = "now_monitored"
 	CodeDecryptFailed     = "decrypt_failed"
 	CodeCrashDuringSend   = "crash_during_send"
+	// CodeContentErased: a pending message canceled because her contents
+	// were erased.
+	CodeContentErased = "content_erased"
 )
