@@ -29,7 +29,7 @@ func (m consoleMessages) Recipient(ctx context.Context, a *auth.Actor, code stri
 		return console.Recipient{}, err
 	}
 	return console.Recipient{Code: p.Code, Initials: p.Initials, Language: p.Language, TimeZone: p.TimeZone, Monitored: p.Monitored,
-		FreeTextRefused: p.Monitored && m.s.messages.FreeTextRefused()}, nil
+		FreeTextRefused: p.Monitored && m.s.cfg.Discreet.FreeTextPolicy() == FreeTextRefuse}, nil
 }
 
 func (m consoleMessages) Templates() []console.Template {
@@ -121,7 +121,7 @@ func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code strin
 	if err != nil {
 		return console.Timeline{}, err
 	}
-	tl := console.Timeline{Code: p.Code, TimeZone: p.TimeZone, More: page.NextCursor != nil, RetentionDays: int(m.s.messages.BodyRetention().Hours() / 24)}
+	tl := console.Timeline{Code: p.Code, TimeZone: p.TimeZone, More: page.NextCursor != nil, RetentionDays: int(m.s.cfg.BodyRetention.Hours() / 24)}
 	for _, v := range page.Items {
 		id, err := uuid.Parse(v.ID)
 		if err != nil {

@@ -4,15 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"safecontact/db"
+	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/safety"
 	"safecontact/templates"
-
-	"safecontact/gateway/auth"
-
-	"github.com/google/uuid"
 )
 
 // The message capability (gateway/message: accept, preview, status

@@ -64,6 +64,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
@@ -72,9 +75,6 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/keys"
-
-	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).

@@ -2,10 +2,11 @@ package gateway
 
 import (
 	"context"
-	"safecontact/gateway/auth"
-	"safecontact/gateway/message"
 	"testing"
 	"time"
+
+	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {

@@ -197,7 +197,7 @@ func (s *Service) lookup(ctx context.Context, code string, fresh bool) (found, b
 // accept path's statements). It is never trusted alone: AcceptMessages
 // writes a message only if her row version and ledger length are still
 // the ones the decision was made on, and anything but an acceptance is
-// decided again on fresh data (Server.accept). So a decision from the
+// decided again on fresh data (Service.accept). So a decision from the
 // cache is exactly as current as one from a read just before the write:
 // current as of the write statement's snapshot. A revocation committed
 // while that statement runs is not seen by it, with or without the cache;

@@ -48,12 +48,8 @@ func (u *StatusSet) Params(now time.Time) db.SetStatusManyParams {
 // applyStatuses applies status callbacks in one transaction (through a
 // batcher: at high volume one transaction carries many callbacks).
 func (s *Service) applyStatuses(ctx context.Context, batch []StatusReport) ([]struct{}, error) {
-	return make([]struct{}, len(batch)), s.applyStatusBatch(ctx, batch)
-}
-
-func (s *Service) applyStatusBatch(ctx context.Context, batch []StatusReport) error {
 	_, err := s.ApplyStatusUpdates(ctx, batch, auth.SystemActor("twilio"), "")
-	return err
+	return make([]struct{}, len(batch)), err
 }
 
 // ApplyStatusUpdates applies provider statuses to messages, forward only,

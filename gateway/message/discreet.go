@@ -2,11 +2,14 @@ package message
 
 import (
 	"context"
-	"safecontact/errs"
-	"safecontact/templates"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
+
+	"safecontact/db"
+	"safecontact/errs"
+	"safecontact/templates"
 )
 
 // Free-text policies for a monitored phone.
@@ -64,7 +67,7 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames,
 		Vocabulary: FreeTextPolicy(s.cfg.FreeText) == FreeTextVocabulary}
 	if o.UnknownNames || o.Vocabulary {
-		o.KnownNames = append(s.knownNames(), confirm...)
+		o.KnownNames = append(s.known.get(s.q, s.d.Log), confirm...)
 	}
 	stripped, findings := s.filter.StripWith(text, o)
 	var reds []Redaction
@@ -90,12 +93,11 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	return stripped, reds, nil
 }
 
-// knownNames returns the registered meeting points' names, read at most
+// get returns the registered meeting points' names, read at most
 // every 30 seconds (a name registered through another gateway process a
 // moment ago may still be reported as unknown until then; staff can
 // confirm it in the request).
-func (s *Service) knownNames() []string {
-	kn := &s.known
+func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	kn.mu.Lock()
 	defer kn.mu.Unlock()
 	if time.Since(kn.at) < 30*time.Second && kn.at.After(time.Time{}) {
@@ -103,9 +105,9 @@ func (s *Service) knownNames() []string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	mps, err := s.q.ListMeetingPoints(ctx)
+	mps, err := q.ListMeetingPoints(ctx)
 	if err != nil {
-		s.d.Log.Warn("meeting points for the discreet filter", "err", err)
+		log.Warn("meeting points for the discreet filter", "err", err)
 		return append([]string(nil), kn.names...)
 	}
 	kn.names = kn.names[:0]

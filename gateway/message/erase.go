@@ -71,7 +71,7 @@ type EraseResult struct {
 // and records content.erased (and content.provider_redacted) in the audit
 // log. reason is kept in the audit log: it must not contain a number.
 func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCode, reason string) (EraseResult, error) {
-	res := EraseResult{Participant: participantCode, ProviderConfigured: s.redactorOf() != nil}
+	res := EraseResult{Participant: participantCode, ProviderConfigured: s.redactor != nil}
 	now := s.d.Now()
 	var p db.Participant
 	var indexes [][]byte
@@ -112,7 +112,7 @@ func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCo
 	if err != nil {
 		return res, err
 	}
-	red := s.redactorOf()
+	red := s.redactor
 	if red == nil {
 		return res, nil
 	}

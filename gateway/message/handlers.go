@@ -6,6 +6,13 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/errs"
@@ -13,12 +20,6 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
-	"slices"
-	"sort"
-	"time"
-
-	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 )
 
 // handlers are the message routes' gin handlers over the service.
@@ -190,6 +191,7 @@ func (h handlers) twilioStatus(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
+
 func (h handlers) eraseContent(c *gin.Context) {
 	s := h.s
 	reason, ok := httpx.BindReason(c, "her message contents are erased")

@@ -61,13 +61,13 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 
 // purgeBodiesStep is the scheduler step that runs PurgeBodies at most
 // every retentionEvery, with the configured retention.
-func (s *Service) purgeBodiesStep() runner.Step {
+func purgeBodiesStep(pool *sql.DB, retention time.Duration) runner.Step {
 	var last time.Time
 	return runner.Step{Name: "purge_bodies", Run: func(ctx context.Context, now time.Time) (int, error) {
 		if now.Sub(last) < retentionEvery {
 			return 0, nil
 		}
-		if _, err := PurgeBodies(ctx, s.d.DB, now, s.cfg.BodyRetention); err != nil {
+		if _, err := PurgeBodies(ctx, pool, now, retention); err != nil {
 			return 0, err
 		}
 		last = now

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -80,8 +79,7 @@ type Service struct {
 	stop     context.CancelFunc
 	// known: registered meeting points, known names for the filter.
 	known knownNameCache
-
-	mu       sync.Mutex
+	// redactor erases the provider's copies (UseRedactor); nil: none.
 	redactor Redactor
 }
 
@@ -91,6 +89,9 @@ const batchLanes = 2
 
 // New builds the service and starts its batchers (stopped by Close).
 func New(d Deps, cfg Config) *Service {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
 	if d.Kick == nil {
 		d.Kick = func() {}
 	}
@@ -122,17 +123,7 @@ func (s *Service) Close() { s.stop() }
 
 // UseRedactor wires the provider redactor erase asks for the provider's
 // copies (nil: only ours are erased). Call it before serving.
-func (s *Service) UseRedactor(r Redactor) {
-	s.mu.Lock()
-	s.redactor = r
-	s.mu.Unlock()
-}
-
-func (s *Service) redactorOf() Redactor {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.redactor
-}
+func (s *Service) UseRedactor(r Redactor) { s.redactor = r }
 
 // Routes mounts the message routes: staff's on staff, the provider's
 // status callbacks on hooks.
@@ -152,11 +143,6 @@ func (s *Service) Routes(staff, hooks *gin.RouterGroup) {
 }
 
 // Steps is the scheduler work of messages: purging expired bodies.
-func (s *Service) Steps() []runner.Step { return []runner.Step{s.purgeBodiesStep()} }
-
-// FreeTextRefused: free text to a monitored phone is refused (the
-// policy is FreeTextRefuse).
-func (s *Service) FreeTextRefused() bool { return FreeTextPolicy(s.cfg.FreeText) == FreeTextRefuse }
-
-// BodyRetention is how long a final message keeps its body.
-func (s *Service) BodyRetention() time.Duration { return s.cfg.BodyRetention }
+func (s *Service) Steps() []runner.Step {
+	return []runner.Step{purgeBodiesStep(s.d.DB, s.cfg.BodyRetention)}
+}

@@ -4,15 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
-	"strings"
-	"time"
-
-	"github.com/google/uuid"
 )
 
 type View struct {
