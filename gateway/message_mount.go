@@ -21,7 +21,7 @@ import (
 // the server's clock, read at each call (a test may replace it after New).
 
 func newMessages(s *Server, d Deps) *message.Service {
-	return message.New(message.Deps{
+	m := message.New(message.Deps{
 		DB: d.DB, Keys: d.Keys, Log: s.log, Catalog: s.catalog, Participants: s.participants, Twilio: s.twilio(),
 		Kick: s.kickRelay, Redecided: s.metrics.redecided.Inc, Sink: d.Sink,
 		Now: func() time.Time { return s.now() },
@@ -29,17 +29,15 @@ func newMessages(s *Server, d Deps) *message.Service {
 		ConsentReviewAge: s.cfg.ConsentReviewAge, APIDBTimeout: s.cfg.APIDBTimeout, BodyRetention: s.cfg.BodyRetention,
 		FreeText: s.cfg.Discreet.MonitoredFreeText, UnknownNames: s.cfg.Discreet.UnknownNamesOn(),
 	})
+	if r := s.cfg.Voice.Redactor; r != nil {
+		m.UseRedactor(r)
+	}
+	return m
 }
 
 // twilio checks Twilio's webhooks with the configured token and URL.
 func (s *Server) twilio() httpx.Twilio {
 	return httpx.Twilio{AuthToken: s.cfg.TwilioAuthToken, PublicURL: s.cfg.PublicURL, Forged: s.metrics.forgedWebhooks.Inc}
-}
-
-// EraseContent erases her message contents, ours and the provider's
-// (gateway/message); the duress logic calls it.
-func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCode, reason string) (message.EraseResult, error) {
-	return s.messages.EraseContent(ctx, a, participantCode, reason)
 }
 
 // safetyMessages is safety.Messages on the message service.

@@ -89,6 +89,9 @@ const batchLanes = 2
 
 // New builds the service and starts its batchers (stopped by Close).
 func New(d Deps, cfg Config) *Service {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
