@@ -133,7 +133,7 @@ func ApplyStatusUpdatesTx(ctx context.Context, q *db.Queries, batch []StatusRepo
 		}
 		evIDs = append(evIDs, r.ID)
 		evStatuses = append(evStatuses, r.Update.Status)
-		actions = append(actions, ""+r.Update.Status)
+		actions = append(actions, ActionStatusPrefix+r.Update.Status)
 		codes = append(codes, st.participant)
 		d := map[string]any{"message_id": r.ID.String(), "provider_status": r.Update.ProviderStatus}
 		if code != "" {

@@ -8,6 +8,9 @@ const (
 	ActionUnknown     = "message.unknown"
 	ActionDropped     = "message.dropped"
 	ActionLateOutcome = "message.late_outcome"
+	// ActionStatusPrefix + a provider status (message.delivered, …) is
+	// the action a status callback or reconciliation records.
+	ActionStatusPrefix = "message."
 )
 
 // The audit actions the accept side records: a refused request, a read
