@@ -1,66 +1,12 @@
 package gateway
 
 import (
-	"context"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 
-	"safecontact/consent"
 	"safecontact/gateway/auth"
 )
-
-// One statement reads a batch of participants with their ledgers: each
-// code gets her own participant and events in ledger order, an unknown
-// code gets nothing, a code asked twice gets the same answer twice.
-func TestLookupBatch(t *testing.T) {
-	e := newEnv(t)
-	withTwo := e.createParticipant(maria())
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("sms"))
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+withTwo+"/consents", grant("voice"))
-	b := maria()
-	b["phone"] = "+34 612 000 111"
-	none := e.createParticipant(b)
-
-	codes := []string{withTwo, "P-ZZZZZ", none, withTwo}
-	got, err := e.srv.lookupBatch(context.Background(), codes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(codes) {
-		t.Fatalf("%d answers for %d codes", len(got), len(codes))
-	}
-	tests := []struct {
-		name     string
-		f        found
-		code     string
-		channels []consent.Channel
-	}{
-		{"two grants, in ledger order", got[0], withTwo, []consent.Channel{consent.SMS, consent.Voice}},
-		{"the same code again", got[3], withTwo, []consent.Channel{consent.SMS, consent.Voice}},
-		{"no consent yet", got[2], none, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if !tc.f.ok || tc.f.p.Code != tc.code {
-				t.Fatalf("got %q (found %v), want %q", tc.f.p.Code, tc.f.ok, tc.code)
-			}
-			var chs []consent.Channel
-			for _, ev := range tc.f.hist {
-				if ev.Kind != consent.KindGranted || ev.At.IsZero() || ev.ID == 0 {
-					t.Errorf("event %+v", ev)
-				}
-				chs = append(chs, ev.Channel)
-			}
-			if len(chs) != len(tc.channels) || (len(chs) > 0 && (chs[0] != tc.channels[0] || chs[1] != tc.channels[1])) {
-				t.Fatalf("channels %v, want %v", chs, tc.channels)
-			}
-		})
-	}
-	if got[1].ok {
-		t.Fatalf("unknown code found: %+v", got[1].p.Code)
-	}
-}
 
 // The accept path keeps participants it has read in a cache. Every
 // change between two sends must still reach the second decision: the
@@ -142,50 +88,5 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 	n = redecided()
 	if r := send(); r.Status != 202 || r.json(t)["variant"] != "standard" || redecided() != n+1 {
 		t.Fatalf("after an outside change: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
-	}
-}
-
-// The write itself: a message decided on an old row version or a shorter
-// ledger is not written; on current data it is.
-func TestAcceptWriteChecksVersion(t *testing.T) {
-	e := newEnv(t)
-	b := maria()
-	b["any_time"] = true
-	code := e.createParticipant(b)
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	f, _, err := e.srv.lookup(context.Background(), code, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := messageInput{Participant: code, Channel: "sms", Body: "Hola, ¿hablamos mañana?"}
-	tests := []struct {
-		name    string
-		version int64
-		ledger  int
-		written int
-	}{
-		{"current", f.version, len(f.hist), 1},
-		{"older row", f.version - 1, len(f.hist), 0},
-		{"shorter ledger", f.version, len(f.hist) - 1, 0},
-		{"check skipped", -1, 0, 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := e.srv.compose(in, f.p, f.hist, e.clock.Now())
-			if err != nil || !m.decision.Allowed {
-				t.Fatalf("compose: %v %+v", err, m.decision)
-			}
-			g := f
-			g.version = tc.version
-			g.hist = f.hist[:tc.ledger]
-			nm, _, err := e.srv.newMessage(auth.SystemActor("test"), g, m, 0, e.clock.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := insertMessages(context.Background(), e.srv.q, []newMessage{nm})
-			if err != nil || n != tc.written {
-				t.Fatalf("written %d, %v; want %d", n, err, tc.written)
-			}
-		})
 	}
 }

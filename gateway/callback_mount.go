@@ -2,13 +2,12 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/callback"
-	"safecontact/keys"
+	"safecontact/gateway/message"
 )
 
 // The callback capability (gateway/callback: call-backs, reminder calls,
@@ -88,8 +87,8 @@ func newCallbacks(s *Server) *callback.Service {
 		Checkins: callback.CheckinReplyFunc(func(ctx context.Context, q *db.Queries, p db.Participant, body string, now time.Time) (bool, error) {
 			return s.safety.HandleCheckinReply(ctx, q, p, body, now)
 		}),
-		MoveStatus:  moveStatus,
-		MessageText: s.messageText,
+		MoveStatus:  message.MoveStatus,
+		MessageText: s.messages.MessageText,
 	}, callback.Config{
 		From: v.From, MaxAttempts: v.MaxAttempts, RetrySpacing: v.RetrySpacing, RingTimeout: v.RingTimeout,
 		ReminderTemplates: v.ReminderTemplates, StopWords: v.StopWords, ExtraStopWords: v.ExtraStopWords,
@@ -99,26 +98,11 @@ func newCallbacks(s *Server) *callback.Service {
 	return cb
 }
 
-// messageText opens the text of a stored message; "" if it was erased.
-func (s *Server) messageText(m db.Message) (string, error) {
-	if len(m.ContentEnc) == 0 {
-		return "", nil
-	}
-	raw, err := s.keys.Open(keys.Body, m.ContentEnc)
-	if err != nil {
-		return "", err
-	}
-	var ct content
-	if err := json.Unmarshal(raw, &ct); err != nil {
-		return "", err
-	}
-	return ct.Text, nil
-}
-
 // UseVoice wires the call provider and the provider redactor (Open does it
 // once Twilio or the dev sink exists). Call it before serving.
 func (s *Server) UseVoice(caller channels.Caller, redactor ContentRedactor) {
 	s.cfg.Voice.Caller, s.cfg.Voice.Redactor = caller, redactor
+	s.messages.UseRedactor(redactor)
 	s.callbacks.UseCaller(caller)
 }
 

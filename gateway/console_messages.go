@@ -2,10 +2,7 @@ package gateway
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"sort"
 	"strings"
 
@@ -14,14 +11,13 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console"
-	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 )
 
-// consoleMessages is console.Messages on the server: the same preview,
-// idempotent accept and message list the API's handlers call, with the
-// answers in the console's types.
+// consoleMessages is console.Messages on the message service
+// (gateway/message): the same preview, idempotent accept and message list
+// the API's handlers call, with the answers in the console's types.
 type consoleMessages struct{ s *Server }
 
 // timelineSize is how many of her latest messages the console shows.
@@ -50,44 +46,44 @@ func (m consoleMessages) Templates() []console.Template {
 	return out
 }
 
-func inputOf(in console.MessageInput) messageInput {
-	return messageInput{Participant: in.Participant, Template: in.Template, Params: in.Params, Body: in.Body, Channel: in.Channel}
+func inputOf(in console.MessageInput) message.Input {
+	return message.Input{Participant: in.Participant, Template: in.Template, Params: in.Params, Body: in.Body, Channel: in.Channel}
 }
 
 func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in console.MessageInput) (console.Preview, error) {
-	c, err := m.s.preview(ctx, a, inputOf(in))
+	c, err := m.s.messages.Preview(ctx, a, inputOf(in))
 	if err != nil {
 		// A text refused as mostly sensitive: what would have been
 		// removed, marked, beside the refusal.
 		var e *errs.Error
 		if errors.As(err, &e) && in.Body != "" {
 			if d, ok := e.Details.(map[string]any); ok {
-				if reds, ok := d["redactions"].([]redactionView); ok && len(reds) > 0 {
+				if reds, ok := d["redactions"].([]message.Redaction); ok && len(reds) > 0 {
 					return console.Preview{Marked: markSpans(strings.TrimSpace(in.Body), reds)}, err
 				}
 			}
 		}
 		return console.Preview{}, err
 	}
-	d := c.decision
+	d := c.Decision
 	v := console.Preview{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: string(d.Channel), Variant: string(d.Variant),
 		SendAt: d.SendAt, Immediate: d.Immediate, ReviewDue: d.ReviewDue}
 	if !d.Allowed {
 		return v, nil
 	}
-	v.Text, v.Language = c.content.Text, c.language
-	v.SMSSegments, v.SMSEncoding, v.SMSChars = c.sms.Segments, c.sms.Encoding, c.sms.Chars
-	if in.Body != "" && len(c.redactions) > 0 {
+	v.Text, v.Language = c.Content.Text, c.Language
+	v.SMSSegments, v.SMSEncoding, v.SMSChars = c.SMS.Segments, c.SMS.Encoding, c.SMS.Chars
+	if in.Body != "" && len(c.Redactions) > 0 {
 		// compose filtered the trimmed text; the spans index into it.
-		v.Marked = markSpans(strings.TrimSpace(in.Body), c.redactions)
+		v.Marked = markSpans(strings.TrimSpace(in.Body), c.Redactions)
 	}
 	return v, nil
 }
 
 // markSpans cuts text into what stays and what the filter removed.
 // Overlapping or out-of-range findings are merged into the span before.
-func markSpans(text string, reds []redactionView) []console.Span {
-	rs := append([]redactionView(nil), reds...)
+func markSpans(text string, reds []message.Redaction) []console.Span {
+	rs := append([]message.Redaction(nil), reds...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
 	var out []console.Span
 	at := 0
@@ -108,56 +104,19 @@ func markSpans(text string, reds []redactionView) []console.Span {
 }
 
 func (m consoleMessages) Send(ctx context.Context, a *auth.Actor, key string, in console.MessageInput) (console.Sent, error) {
-	if key == "" {
-		// The console's form always carries one; without it a double
-		// click would send twice.
-		return console.Sent{}, errs.Field(errs.CodeMissingField, "Idempotency-Key", "the form has no idempotency key; open it again")
-	}
-	if err := checkIdempotencyKey(key); err != nil {
-		return console.Sent{}, err
-	}
-	mi := inputOf(in)
-	body, err := json.Marshal(mi)
-	if err != nil {
-		return console.Sent{}, errs.Internal(err)
-	}
-	hash := sha256.Sum256(body)
-	status, stored, ok, err := m.s.storedAnswer(ctx, a, key, hash[:])
+	acc, replayed, err := m.s.messages.Send(ctx, a, key, inputOf(in))
 	if err != nil {
 		return console.Sent{}, err
 	}
-	ans := sendAnswer{status: status, stored: stored}
-	if !ok {
-		if ans, err = m.s.sendMessage(ctx, a, mi, key, hash[:]); err != nil {
-			return console.Sent{}, err
-		}
-	}
-	var acc messageAccepted
-	var refused httpx.ErrorBody
-	switch {
-	case ans.stored != nil && ans.status == http.StatusAccepted:
-		if err := json.Unmarshal(ans.stored, &acc); err != nil {
-			return console.Sent{}, errs.Internal(err)
-		}
-	case ans.stored != nil:
-		if err := json.Unmarshal(ans.stored, &refused); err != nil || refused.Error == nil {
-			return console.Sent{}, errs.Internal(err)
-		}
-		return console.Sent{}, refused.Error
-	case ans.status == http.StatusAccepted:
-		acc = ans.resp.(messageAccepted)
-	default:
-		return console.Sent{}, ans.resp.(httpx.ErrorBody).Error
-	}
-	return console.Sent{ID: acc.ID, Status: acc.Status, Channel: string(acc.Channel), SendAt: acc.SendAt, Replayed: ans.stored != nil}, nil
+	return console.Sent{ID: acc.ID, Status: acc.Status, Channel: string(acc.Channel), SendAt: acc.SendAt, Replayed: replayed}, nil
 }
 
 func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code string) (console.Timeline, error) {
-	page, err := m.s.participantMessages(ctx, a, code, timelineSize, "")
+	page, err := m.s.messages.Messages(ctx, a, code, timelineSize, "")
 	if err != nil {
 		return console.Timeline{}, err
 	}
-	// participantMessages authorized the view; her zone for the times.
+	// Messages authorized the view; her zone for the times.
 	p, err := m.s.participants.ByCode(ctx, m.s.q, code, false)
 	if err != nil {
 		return console.Timeline{}, err
@@ -168,7 +127,7 @@ func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code strin
 		if err != nil {
 			return tl, errs.Internal(err)
 		}
-		hist, err := m.s.messageHistory(ctx, id)
+		hist, err := m.s.messages.History(ctx, id)
 		if err != nil {
 			return tl, err
 		}

@@ -7,6 +7,7 @@ import (
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
+	"safecontact/gateway/message"
 	"safecontact/keys"
 )
 
@@ -26,7 +27,7 @@ func outgoingOf(p *pipeline, m db.Message, part db.Participant) (*channels.Outgo
 	if err != nil {
 		return nil, err
 	}
-	c, err := openContent(p.srv.keys, m.ContentEnc)
+	c, err := message.OpenContent(p.srv.keys, m.ContentEnc)
 	if err != nil {
 		return nil, err
 	}

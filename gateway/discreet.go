@@ -1,13 +1,9 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
-	"strings"
-	"sync"
-	"time"
 
-	"safecontact/errs"
+	"safecontact/gateway/message"
 	"safecontact/templates"
 )
 
@@ -19,7 +15,10 @@ import (
 // reasons. `gateway sanitize` builds the same filter from the same
 // settings. A terms file or stop list that is set but cannot be read
 // stops the service from starting: running without the programme's own
-// names would send them.
+// names would send them. The configuration and the building stay here,
+// in the wiring: the one filter is shared by gateway/message (free text),
+// gateway/safety (meeting points, through the catalogue) and
+// gateway/referrals; gateway/message applies the free-text policy.
 
 // DiscreetConfig is the filter's configuration and the free-text policy.
 type DiscreetConfig struct {
@@ -44,22 +43,16 @@ type DiscreetConfig struct {
 	UnknownNames string
 }
 
-// Free-text policies for a monitored phone.
+// Free-text policies for a monitored phone (applied by gateway/message).
 const (
-	FreeTextFilter     = "filter"
-	FreeTextVocabulary = "vocabulary"
-	FreeTextRefuse     = "refuse"
+	FreeTextFilter     = message.FreeTextFilter
+	FreeTextVocabulary = message.FreeTextVocabulary
+	FreeTextRefuse     = message.FreeTextRefuse
 )
 
 // FreeTextPolicy is the policy in force: FreeTextRefuse unless the
 // programme chose FreeTextFilter or FreeTextVocabulary.
-func (c DiscreetConfig) FreeTextPolicy() string {
-	switch c.MonitoredFreeText {
-	case FreeTextFilter, FreeTextVocabulary:
-		return c.MonitoredFreeText
-	}
-	return FreeTextRefuse
-}
+func (c DiscreetConfig) FreeTextPolicy() string { return message.FreeTextPolicy(c.MonitoredFreeText) }
 
 // Validate checks the settings' values.
 func (c DiscreetConfig) Validate() error {
@@ -110,101 +103,4 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 		return nil, err
 	}
 	return cat.WithFilter(f), nil
-}
-
-// Limits of confirm_names.
-const (
-	maxConfirmNames    = 20
-	maxConfirmNameSize = 80
-)
-
-// discreetFreeText filters free text for a monitored phone: the policy,
-// the refusals (format controls, mixed scripts, mostly sensitive) and the
-// stripped text with what was removed.
-func (s *Server) discreetFreeText(text, lang string, confirm []string) (string, []redactionView, error) {
-	if s.cfg.Discreet.FreeTextPolicy() == FreeTextRefuse {
-		return "", nil, errs.Field("free_text_refused", "body",
-			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse, the default); use a template")
-	}
-	if reason := templates.MonitoredProblem(text); reason != "" {
-		e := errs.Field("content_not_discreet", "body",
-			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word or masks a letter with * (%s); retype it in plain letters", reason)
-		e.Details = map[string]any{"reason": reason}
-		return "", nil, e
-	}
-	if len(confirm) > maxConfirmNames {
-		return "", nil, errs.Field("invalid_param", "confirm_names", "at most %d confirmed names", maxConfirmNames)
-	}
-	for _, n := range confirm {
-		if len(n) > maxConfirmNameSize {
-			return "", nil, errs.Field("invalid_param", "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
-		}
-	}
-	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.Discreet.unknownNames(),
-		Vocabulary: s.cfg.Discreet.FreeTextPolicy() == FreeTextVocabulary}
-	if o.UnknownNames || o.Vocabulary {
-		o.KnownNames = append(s.knownNames(), confirm...)
-	}
-	stripped, findings := s.filter.StripWith(text, o)
-	var reds []redactionView
-	cats := map[templates.Category]bool{}
-	var catList []string
-	for _, f := range findings {
-		reds = append(reds, redactionView{Category: f.Category, Match: f.Match, Start: f.Start, End: f.End})
-		if !cats[f.Category] {
-			cats[f.Category] = true
-			catList = append(catList, string(f.Category))
-		}
-	}
-	if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
-		e := errs.Field("content_not_discreet", "body",
-			"her phone may be monitored and this text is mostly sensitive (%s); write a neutral message or use a template", strings.Join(catList, ", "))
-		if o.Vocabulary {
-			e = errs.Field("content_not_discreet", "body",
-				"her phone may be monitored and most of this text is not in her language's everyday vocabulary or is sensitive (%s); write a plain reminder or use a template", strings.Join(catList, ", "))
-		}
-		e.Details = map[string]any{"reason": "mostly_sensitive", "categories": catList, "redactions": reds}
-		return "", reds, e
-	}
-	return stripped, reds, nil
-}
-
-// knownNames returns the registered meeting points' names, read at most
-// every 30 seconds (a name registered through another gateway process a
-// moment ago may still be reported as unknown until then; staff can
-// confirm it in the request).
-func (s *Server) knownNames() []string {
-	kn := &s.known
-	kn.mu.Lock()
-	defer kn.mu.Unlock()
-	if time.Since(kn.at) < 30*time.Second && kn.at.After(time.Time{}) {
-		return append([]string(nil), kn.names...)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	mps, err := s.q.ListMeetingPoints(ctx)
-	if err != nil {
-		s.log.Warn("meeting points for the discreet filter", "err", err)
-		return append([]string(nil), kn.names...)
-	}
-	kn.names = kn.names[:0]
-	for _, m := range mps {
-		kn.names = append(kn.names, m.Name)
-	}
-	kn.at = time.Now()
-	return append([]string(nil), kn.names...)
-}
-
-// forget makes the next read load the names again.
-func (c *knownNameCache) forget() {
-	c.mu.Lock()
-	c.at = time.Time{}
-	c.mu.Unlock()
-}
-
-// knownNameCache holds the meeting-point names the filter treats as known.
-type knownNameCache struct {
-	mu    sync.Mutex
-	names []string
-	at    time.Time
 }

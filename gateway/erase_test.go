@@ -89,7 +89,7 @@ func TestEraseContent(t *testing.T) {
 	if r := p.do(auth.RoleStaff, "POST", "/v1/inbox/"+strconv.Itoa(int(inbox[0].(map[string]any)["id"].(float64)))+"/read", nil); r.Status != 200 {
 		t.Fatalf("read: %d %s", r.Status, r.Body)
 	}
-	res2, err := p.srv.EraseContent(context.Background(), auth.SystemActor("duress"), code, "duress word received")
+	res2, err := p.srv.messages.EraseContent(context.Background(), auth.SystemActor("duress"), code, "duress word received")
 	if err != nil {
 		t.Fatal(err)
 	}

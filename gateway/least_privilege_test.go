@@ -918,6 +918,10 @@ func TestSinkNeverDelivers(t *testing.T) {
 	dir := t.TempDir()
 	sink := channels.NewSink(dir)
 	p.srv.sink = sink
+	// The message service mounts the sink's route: built again with it.
+	p.srv.messages.Close()
+	p.srv.messages = newMessages(p.srv, Deps{DB: p.srv.db, Keys: p.srv.keys, Sink: sink})
+	p.srv.stop = p.srv.messages.Close
 	p.srv.router = p.srv.routes()
 	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
 	p.start()

@@ -17,8 +17,8 @@ type metrics struct {
 	// authFailures counts refused authentications (unauthorized) and
 	// requests refused for too many of them (throttled).
 	authFailures *prometheus.CounterVec
-	// redecided counts accepts decided again on fresh data (see
-	// Server.accept).
+	// redecided counts accepts decided again on fresh data (the
+	// message service's Redecided hook).
 	redecided prometheus.Counter
 }
 

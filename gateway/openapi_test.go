@@ -28,6 +28,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
 	"safecontact/gateway/safety"
@@ -308,8 +309,8 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"POST /v1/participants":                     reflect.TypeFor[participant.ParticipantInput](),
 		"PATCH /v1/participants/{code}":             reflect.TypeFor[participant.ParticipantInput](),
 		"POST /v1/participants/{code}/consents":     reflect.TypeFor[participant.GrantInput](),
-		"POST /v1/messages":                         reflect.TypeFor[messageInput](),
-		"POST /v1/messages/preview":                 reflect.TypeFor[messageInput](),
+		"POST /v1/messages":                         reflect.TypeFor[message.Input](),
+		"POST /v1/messages/preview":                 reflect.TypeFor[message.Input](),
 		"POST /v1/meeting-points":                   reflect.TypeFor[safety.MeetingPointInput](),
 		"POST /v1/appointments":                     reflect.TypeFor[safety.AppointmentInput](),
 		"PATCH /v1/appointments/{id}":               reflect.TypeFor[safety.AppointmentPatch](),

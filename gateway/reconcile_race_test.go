@@ -100,7 +100,7 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	var failedAt time.Time
 	workerFails := func() {
 		failedAt = time.Now().Add(-time.Second).Truncate(time.Millisecond)
-		if moved, err := moveStatus(ctx, q, failed, message.StatusFailed, "provider_30007", failedAt); err != nil || !moved {
+		if moved, err := message.MoveStatus(ctx, q, failed, message.StatusFailed, "provider_30007", failedAt); err != nil || !moved {
 			t.Errorf("worker outcome: %v %v", moved, err)
 		}
 	}

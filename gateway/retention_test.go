@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
-	"safecontact/gateway/auth"
 	"testing"
 	"time"
+
+	"safecontact/gateway/auth"
+	"safecontact/gateway/message"
 )
 
 func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
@@ -62,7 +64,7 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	if e.srv.cfg.BodyRetention != 7*24*time.Hour {
 		t.Fatalf("default retention %s", e.srv.cfg.BodyRetention)
 	}
-	if _, err := e.srv.purgeBodiesStep().Run(context.Background(), e.srv.now()); err != nil {
+	if _, err := e.srv.messages.Steps()[0].Run(context.Background(), e.srv.now()); err != nil {
 		t.Fatal(err)
 	}
 	for name, m := range cases {
@@ -93,13 +95,13 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 		t.Fatalf("%d message.accepted events", accepted)
 	}
 	// Nothing more to purge: no new event.
-	n, err := PurgeBodies(context.Background(), e.db, now, 7*24*time.Hour)
+	n, err := message.PurgeBodies(context.Background(), e.db, now, 7*24*time.Hour)
 	if err != nil || n != 0 || len(e.auditActions()) != before+1 {
 		t.Fatalf("second purge: %d %v", n, err)
 	}
 	// A shorter retention takes the 6-day-old delivered one, yesterday's
 	// sent one and the month-old one delivered yesterday.
-	if n, err := PurgeBodies(context.Background(), e.db, now, time.Hour); err != nil || n != 3 {
+	if n, err := message.PurgeBodies(context.Background(), e.db, now, time.Hour); err != nil || n != 3 {
 		t.Fatalf("1h retention: %d %v", n, err)
 	}
 }

@@ -35,7 +35,7 @@ func (s *Server) NewScheduler() *Scheduler {
 	steps := []runner.Step{{Name: "release_due", Run: sc.releaseDueSetBased}}
 	steps = append(steps, s.participants.Steps()...)
 	steps = append(steps, s.safety.Steps()...)
-	steps = append(steps, s.purgeBodiesStep())
+	steps = append(steps, s.messages.Steps()...)
 	sc.Scheduler = &runner.Scheduler{
 		Leader: runner.Leader{DB: s.db, Key: leaderLockKey, Name: "scheduler", Log: s.log},
 		Every:  time.Second,

@@ -8,11 +8,9 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,23 +18,18 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
-	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/callback"
 	"safecontact/gateway/delivery"
 	"safecontact/gateway/httpx"
+	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/referrals"
 	"safecontact/gateway/safety"
 	"safecontact/keys"
 	"safecontact/templates"
-)
-
-// The audit actions this file records.
-const (
-	ActionDevSinkRead = "dev_sink.read"
 )
 
 // Deps are what the service is built from. Open (app.go) makes them from a
@@ -76,19 +69,12 @@ type Server struct {
 	// delivery: outbox relay, channel workers, reconciliation.
 	delivery *delivery.Service
 	sink     *channels.Sink // test instance only
-	// statuses batches provider status callbacks; its goroutine runs
-	// until Close.
-	statuses *batcher[statusReq, struct{}]
-	// lookups and accepts batch the accept path's reads and writes.
-	lookups *batcher[string, found]
-	parts   *partCache
-	accepts *batcher[newMessage, error]
+	// messages: accept, preview, status callbacks, erase, retention.
+	messages *message.Service
 	// tokens authenticates the /v1 routes (and throttles failures).
 	tokens *auth.Tokens
 	users  *auth.Users
 	stop   context.CancelFunc
-	// known: registered meeting points, known names for the filter.
-	known knownNameCache
 	// console serves every path the API does not (console_mount.go);
 	// set by NewConsole before serving. nil: none mounted.
 	console http.Handler
@@ -143,9 +129,8 @@ func New(d Deps) *Server {
 	reg.MustRegister(newOutboxCollector(s))
 	s.tokens = auth.NewTokens(s.q, s.metrics.authFailures, d.Config.Tokens)
 	s.users = auth.NewUsers(auth.UsersDeps{DB: d.DB, Audit: recordAudit, SigninAudit: SigninAudit, Tokens: s.tokens})
-	bg, stop := context.WithCancel(context.Background())
-	s.stop = stop
-	s.startBatchers(bg)
+	s.messages = newMessages(s, d)
+	s.stop = s.messages.Close
 	s.referrals = newReferrals(s, d)
 	s.callbacks = newCallbacks(s)
 	s.safety = newSafety(s, d)
@@ -182,7 +167,6 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/readyz", s.readyz)
 
 	hooks := r.Group("/webhooks")
-	hooks.POST("/twilio/status", s.twilioStatus)
 
 	// The API's own description is public (see serveOpenAPI).
 	r.GET("/v1/openapi.json", serveOpenAPI)
@@ -197,6 +181,7 @@ func (s *Server) routes() *gin.Engine {
 	s.users.Routes(admin, staff)
 	s.audit.Routes(sup)
 	s.participants.Routes(staff, sup)
+	s.messages.Routes(staff, hooks)
 	// The referral inbox has no user token: a package's signature is its
 	// authentication (gateway/referrals).
 	public := r.Group("/v1", httpx.APIHeaders, httpx.LimitBody(1<<20))
@@ -205,17 +190,6 @@ func (s *Server) routes() *gin.Engine {
 
 	s.safety.Routes(staff)
 
-	// Not split out yet: messages.
-	staff.GET("/participants/:code/messages", s.listParticipantMessages)
-	staff.POST("/messages", s.acceptMessage)
-	staff.POST("/messages/preview", s.previewMessage)
-	staff.GET("/messages/:id", s.getMessage)
-	staff.GET("/templates", s.listTemplates)
-	if s.sink != nil {
-		// A test instance only: elsewhere the route does not exist.
-		staff.GET("/dev/sink", s.devSink)
-	}
-	staff.POST("/participants/:code/erase-content", s.eraseContentHTTP)
 	return r
 }
 
@@ -232,38 +206,4 @@ func (s *Server) runners(senders map[string]channels.Sender, worker WorkerConfig
 		s.audit.NewSequencer().Run,
 		s.safety.NewStaffAlerter(senders["sms"]).Run,
 	}
-}
-
-// devSink shows what a test instance's sink "sent" (the route exists
-// only with --sink). Numbers are masked; the texts are shown, and each
-// read is recorded (dev_sink.read) like any other read of contact data.
-// The access rule holds here too: a staff member sees the messages of her
-// own participants only; supervisors see everything, staff alerts included.
-func (s *Server) devSink(c *gin.Context) {
-	ctx := c.Request.Context()
-	a := auth.ActorOf(c)
-	items := s.sink.Recent()
-	if !a.ActsOn(sql.NullInt64{}) {
-		var ids []string
-		for _, it := range items {
-			if _, err := uuid.Parse(it.MessageID); err == nil {
-				ids = append(ids, it.MessageID)
-			}
-		}
-		rows, err := s.q.MessageCaseworkers(ctx, db.Array(ids))
-		if err != nil {
-			httpx.Fail(c, errs.Internal(err))
-			return
-		}
-		mine := map[string]bool{}
-		for _, r := range rows {
-			mine[r.ID.String()] = a.ActsOn(r.CaseworkerID)
-		}
-		items = slices.DeleteFunc(items, func(it channels.SinkEntry) bool { return !mine[it.MessageID] })
-	}
-	if _, err := audit.Append(ctx, s.q, a, audit.Event{Action: ActionDevSinkRead, Details: map[string]any{"returned": len(items)}}); err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }

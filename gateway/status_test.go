@@ -161,7 +161,7 @@ func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
 		t.Fatalf("backwards update: %v", err)
 	}
 	// The query every writer uses says "not moved" instead.
-	moved, err := moveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), message.StatusFailed, "x", time.Now())
+	moved, err := message.MoveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), message.StatusFailed, "x", time.Now())
 	if moved || err != nil {
 		t.Fatalf("moveStatus after delivered: %v %v", moved, err)
 	}

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -28,11 +27,7 @@ import (
 
 // Content is a stored message's text as the phone will show it, opened
 // from messages.content_enc.
-type Content struct {
-	Text             string
-	ContentSID       string
-	ContentVariables map[string]string
-}
+type Content = message.Content
 
 // Deps are what the delivery side is built from.
 type Deps struct {
@@ -45,18 +40,6 @@ type Deps struct {
 	// Reg takes the workers' and reconciliation's metrics.
 	Reg *prometheus.Registry
 
-	// MoveStatus moves a message forward to status with its event, in q's
-	// transaction; moved is false when it already has an equal or later
-	// status.
-	MoveStatus func(ctx context.Context, q *db.Queries, id uuid.UUID, status, code string, now time.Time) (moved bool, err error)
-	// LateOutcome records, as an audit event only, an outcome that came
-	// after the message moved past it.
-	LateOutcome func(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, participantCode, reported, code string) error
-	// ApplyStatuses applies provider statuses (ids[i] gets ups[i]), forward
-	// only, in q's transaction, with their events and audit events; source
-	// is the event code of a change without an error code. It returns how
-	// many changed.
-	ApplyStatuses func(ctx context.Context, q *db.Queries, ids []uuid.UUID, ups []channels.StatusUpdate, sys *auth.Actor, source string, now time.Time) (int, error)
 	// OpenContent opens a message's sealed content (messages.content_enc).
 	OpenContent func(sealed []byte) (Content, error)
 	// SealSent seals the text actually sent for its message.sent audit
@@ -145,37 +128,14 @@ func (s *Service) ProviderStates() map[string]string { return s.providers.states
 // each channel it sends on).
 func (s *Service) SetBreaker(ch string, b *channels.Breaker) { s.providers.set(ch, b) }
 
-func (s *Service) moveStatus(ctx context.Context, q *db.Queries, id uuid.UUID, status, code string, now time.Time) (bool, error) {
-	return s.d.MoveStatus(ctx, q, id, status, code, now)
-}
-
-func (s *Service) lateOutcome(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID, participantCode, reported, code string) error {
-	return s.d.LateOutcome(ctx, q, a, id, participantCode, reported, code)
-}
-
-// statusReq is one provider status for one of our messages.
-type statusReq struct {
-	id uuid.UUID
-	up channels.StatusUpdate
-}
-
-// applyStatusUpdatesTx is Deps.ApplyStatuses on a batch of statusReq.
-func (s *Service) applyStatusUpdatesTx(ctx context.Context, q *db.Queries, batch []statusReq, sys *auth.Actor, source string, now time.Time) (int, error) {
-	ids := make([]uuid.UUID, len(batch))
-	ups := make([]channels.StatusUpdate, len(batch))
-	for i, r := range batch {
-		ids[i], ups[i] = r.id, r.up
-	}
-	return s.d.ApplyStatuses(ctx, q, ids, ups, sys, source, now)
-}
-
-// applyStatusUpdates is applyStatusUpdatesTx in its own transaction.
-func (s *Service) applyStatusUpdates(ctx context.Context, batch []statusReq, sys *auth.Actor, source string) (int, error) {
+// applyStatusUpdates applies provider statuses forward only
+// (message.ApplyStatusUpdatesTx) in its own transaction.
+func (s *Service) applyStatusUpdates(ctx context.Context, batch []message.StatusReport, sys *auth.Actor, source string) (int, error) {
 	now := s.now()
 	changed := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		changed, err = s.applyStatusUpdatesTx(ctx, q, batch, sys, source, now)
+		changed, err = message.ApplyStatusUpdatesTx(ctx, q, batch, sys, source, now)
 		return err
 	})
 	return changed, err
@@ -230,25 +190,4 @@ func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
 		}
 	}
 	return c
-}
-
-// statusSet collects per-message status changes for SetStatusMany.
-type statusSet struct {
-	ids                                       []uuid.UUID
-	statuses, providerIDs, providerSts, codes []string
-	finals                                    []bool
-}
-
-func (u *statusSet) add(id uuid.UUID, status, providerID, providerStatus, code string) {
-	u.ids = append(u.ids, id)
-	u.statuses = append(u.statuses, status)
-	u.providerIDs = append(u.providerIDs, providerID)
-	u.providerSts = append(u.providerSts, providerStatus)
-	u.codes = append(u.codes, code)
-	u.finals = append(u.finals, message.Final(status))
-}
-
-func (u *statusSet) params(now time.Time) db.SetStatusManyParams {
-	return db.SetStatusManyParams{Ids: db.Array(u.ids), Statuses: db.Array(u.statuses), ProviderIds: db.Array(u.providerIDs),
-		ProviderStatuses: db.Array(u.providerSts), ErrorCodes: db.Array(u.codes), Finals: db.Array(u.finals), Now: now}
 }

@@ -248,9 +248,9 @@ func (w *Worker) recordSpilled(ctx context.Context, e spilled) error {
 		if message.Rank(m.Status) > message.Rank(status) {
 			status = m.Status
 		}
-		var p statusSet
-		p.add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+		var p message.StatusSet
+		p.Add(m.ID, status, e.ProviderID, e.ProviderStatus, "")
+		if err := q.SetStatusMany(ctx, p.Params(now)); err != nil {
 			return err
 		}
 		if status == m.Status {

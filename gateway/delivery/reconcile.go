@@ -69,6 +69,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"safecontact/channels"
 	"safecontact/consent"
 	"safecontact/db"
@@ -77,9 +80,6 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/keys"
-
-	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).
@@ -407,7 +407,7 @@ func (sc *reconciler) settleWindow(ctx context.Context, channel, to string, cand
 	var left []db.ReconcileCandidatesRow
 	var checked []uuid.UUID
 	var nextAt []time.Time
-	var updates []statusReq
+	var updates []message.StatusReport
 	for _, r := range cands {
 		pm, ok := byID[r.ProviderID.String]
 		if !ok || pm.Status == "" {
@@ -420,7 +420,7 @@ func (sc *reconciler) settleWindow(ctx context.Context, channel, to string, cand
 		if message.Rank(status) < message.Rank(message.StatusSent) {
 			status = message.StatusSent // the provider has it
 		}
-		updates = append(updates, statusReq{id: r.ID, up: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
+		updates = append(updates, message.StatusReport{ID: r.ID, Update: channels.StatusUpdate{ProviderID: pm.Sid, Status: status, ProviderStatus: pm.Status}})
 	}
 	if len(checked) == 0 {
 		return 0, left, covered, nil
@@ -542,11 +542,11 @@ func (sc *reconciler) resolve(ctx context.Context, m db.ReconcileCandidatesRow, 
 	if message.Rank(status) < message.Rank(message.StatusSent) {
 		status = message.StatusSent
 	}
-	up := statusReq{id: m.ID, up: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
+	up := message.StatusReport{ID: m.ID, Update: channels.StatusUpdate{ProviderID: sid, Status: status, ProviderStatus: providerStatus}}
 	changed := 0
 	err := db.InTx(ctx, sc.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		changed, err = sc.s.applyStatusUpdatesTx(ctx, q, []statusReq{up}, auth.SystemActor("reconcile"), "reconciled", now)
+		changed, err = message.ApplyStatusUpdatesTx(ctx, q, []message.StatusReport{up}, auth.SystemActor("reconcile"), "reconciled", now)
 		return err
 	})
 	return changed > 0, err
@@ -571,7 +571,7 @@ func (sc *reconciler) unproven(ctx context.Context, m db.ReconcileCandidatesRow,
 		if cur.Status != message.StatusSending || !cur.UpdatedAt.Equal(m.UpdatedAt) {
 			return nil // it moved meanwhile
 		}
-		moved, err := sc.s.moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
+		moved, err := message.MoveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeReconcileUnproven, now)
 		if err != nil || !moved {
 			return err
 		}

@@ -279,7 +279,7 @@ func (w *Worker) dead(ctx context.Context, rawID string) {
 			// failed, so nobody resends it believing it never went.
 			status, action = message.StatusUnknown, message.ActionUnknown
 		}
-		if moved, err := w.s.moveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
+		if moved, err := message.MoveStatus(ctx, q, id, status, message.CodeRetriesExhausted, now); err != nil || !moved {
 			return err
 		}
 		_, err = audit.Append(ctx, q, auth.SystemActor("worker"), audit.Event{Action: action, ParticipantCode: w.participantCode(ctx, q, m.ParticipantID), Details: map[string]any{"message_id": rawID, "code": message.CodeRetriesExhausted}})

@@ -233,7 +233,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				}
 				// Seen again after a crash mid-send: the provider may or
 				// may not have it. Never resend blind: unknown, and alert.
-				moved, err := w.s.moveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeCrashDuringSend, now)
+				moved, err := message.MoveStatus(ctx, q, m.ID, message.StatusUnknown, message.CodeCrashDuringSend, now)
 				if err != nil {
 					return err
 				}
@@ -253,7 +253,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
 			switch {
 			case !d.Allowed:
-				if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
+				if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -263,7 +263,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 			case d.Variant == consent.VariantDiscreet && m.Variant != string(consent.VariantDiscreet):
 				// Her phone became monitored after this was written: its
 				// standard wording must not reach that phone. Staff resend.
-				if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusDroppedUnsafe, message.CodeNowMonitored, now); err != nil {
+				if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusDroppedUnsafe, message.CodeNowMonitored, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -287,7 +287,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					// Its key is gone or the row is damaged: this one message
 					// fails, the rest of the batch goes on.
 					w.log.Error("worker: cannot decrypt message or number; failed", "message_id", m.ID.String())
-					if _, err := w.s.moveStatus(ctx, q, m.ID, message.StatusFailed, message.CodeDecryptFailed, now); err != nil {
+					if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusFailed, message.CodeDecryptFailed, now); err != nil {
 						return err
 					}
 					w.outcome(m.Channel, "failed")
@@ -364,7 +364,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 		if err != nil {
 			return err
 		}
-		var p statusSet
+		var p message.StatusSet
 		var evIDs []uuid.UUID
 		var evStatuses []string
 		var actions, codes []string
@@ -379,7 +379,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			if message.Rank(c.Status) >= message.Rank(status) {
 				status = c.Status
 			}
-			p.add(c.ID, status, j.rcpt.ProviderID, j.rcpt.Status, "")
+			p.Add(c.ID, status, j.rcpt.ProviderID, j.rcpt.Status, "")
 			if status != c.Status {
 				evIDs = append(evIDs, c.ID)
 				evStatuses = append(evStatuses, status)
@@ -391,7 +391,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			details = append(details, string(d))
 			sealed = append(sealed, sealedText[c.ID])
 		}
-		if err := q.SetStatusMany(ctx, p.params(now)); err != nil {
+		if err := q.SetStatusMany(ctx, p.Params(now)); err != nil {
 			return err
 		}
 		if len(evIDs) > 0 {
@@ -405,7 +405,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 
 // recordFailure applies one failed send in q's transaction. The row was
 // claimed earlier and is not locked here: a status callback may have moved
-// it on meanwhile, so every write is a forward move (moveStatus), and an
+// it on meanwhile, so every write is a forward move (message.MoveStatus), and an
 // outcome that comes too late is kept as an audit event only.
 func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now time.Time) (channels.Outcome, error) {
 	sys := auth.SystemActor("worker")
@@ -418,13 +418,13 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 	// settle moves the message to a final or unknown status with its audit
 	// event, or records the outcome as late when it already moved on.
 	settle := func(status, action, outcome string, details map[string]any) (channels.Outcome, error) {
-		moved, err := w.s.moveStatus(ctx, q, id, status, details["code"].(string), now)
+		moved, err := message.MoveStatus(ctx, q, id, status, details["code"].(string), now)
 		if err != nil {
 			return 0, err
 		}
 		if !moved {
 			w.outcome(msg.Channel, "late")
-			return channels.Done, w.s.lateOutcome(ctx, q, sys, id, p.Code, status, details["code"].(string))
+			return channels.Done, message.LateOutcome(ctx, q, sys, id, p.Code, status, details["code"].(string))
 		}
 		w.outcome(msg.Channel, outcome)
 		details["message_id"] = id.String()
@@ -455,7 +455,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		}
 		if n == 0 {
 			w.outcome(msg.Channel, "late")
-			return channels.Done, w.s.lateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
+			return channels.Done, message.LateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
 		}
 		w.outcome(msg.Channel, "retry")
 		return channels.Done, q.InsertMessageEvent(ctx, db.InsertMessageEventParams{MessageID: id, Status: message.StatusScheduled, At: now, Code: sql.NullString{String: code, Valid: true}})

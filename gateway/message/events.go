@@ -8,6 +8,19 @@ const (
 	ActionUnknown     = "message.unknown"
 	ActionDropped     = "message.dropped"
 	ActionLateOutcome = "message.late_outcome"
+	// ActionStatusPrefix + a provider status (message.delivered, …) is
+	// the action a status callback or reconciliation records.
+	ActionStatusPrefix = "message."
+)
+
+// The audit actions the accept side records: a refused request, a read
+// of a test instance's sink, purged bodies, erased contents.
+const (
+	ActionRefused                 = "message.refused"
+	ActionDevSinkRead             = "dev_sink.read"
+	ActionBodiesPurged            = "message.bodies_purged"
+	ActionContentErased           = "content.erased"
+	ActionContentProviderRedacted = "content.provider_redacted"
 )
 
 // The codes the send path writes as a message's status reason and in its
@@ -18,4 +31,7 @@ const (
 	CodeNowMonitored      = "now_monitored"
 	CodeDecryptFailed     = "decrypt_failed"
 	CodeCrashDuringSend   = "crash_during_send"
+	// CodeContentErased: a pending message canceled because her contents
+	// were erased.
+	CodeContentErased = "content_erased"
 )

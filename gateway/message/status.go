@@ -1,5 +1,13 @@
-// Package message holds the rules of a message's status that need no
-// database: the statuses, their forward-only ranks and which are final.
+// Package message is the accept side of messages: a staff member's request
+// decided against her consent and contactability, rendered, filtered for a
+// monitored phone and stored with its outbox row (batched, idempotent);
+// the preview, her message list and a message's history; the provider's
+// status callbacks; erasing her contents; purging expired bodies. The
+// delivery side (outbox relay, workers, reconciliation) writes statuses
+// through MoveStatus and ApplyStatusUpdatesTx.
+//
+// This file holds the rules of a message's status that need no database:
+// the statuses, their forward-only ranks and which are final.
 //
 // The database holds the same rule (migration 00014: every status write is
 // an UPDATE whose WHERE carries message_status_may_move, and a trigger

@@ -1,4 +1,4 @@
-package gateway
+package message
 
 import (
 	"context"
@@ -21,11 +21,6 @@ import (
 // audit log, which only the programme's audit secret key opens.
 //
 // The scheduler leader runs PurgeBodies every retentionEvery (purgeBodiesStep).
-
-// The audit actions this file records.
-const (
-	ActionMessageBodiesPurged = "message.bodies_purged"
-)
 
 const purgeBatch = 1000
 
@@ -52,7 +47,7 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 			if n == 0 {
 				return nil
 			}
-			_, err = audit.Append(ctx, q, auth.SystemActor("retention"), audit.Event{Action: ActionMessageBodiesPurged, Details: map[string]any{
+			_, err = audit.Append(ctx, q, auth.SystemActor("retention"), audit.Event{Action: ActionBodiesPurged, Details: map[string]any{
 				"final": final, "sent_no_final_status": sent, "cutoff": cutoff.UTC(), "retention": retention.String(),
 			}})
 			return err
@@ -66,13 +61,13 @@ func PurgeBodies(ctx context.Context, pool *sql.DB, now time.Time, retention tim
 
 // purgeBodiesStep is the scheduler step that runs PurgeBodies at most
 // every retentionEvery, with the configured retention.
-func (s *Server) purgeBodiesStep() runner.Step {
+func purgeBodiesStep(pool *sql.DB, retention time.Duration) runner.Step {
 	var last time.Time
 	return runner.Step{Name: "purge_bodies", Run: func(ctx context.Context, now time.Time) (int, error) {
 		if now.Sub(last) < retentionEvery {
 			return 0, nil
 		}
-		if _, err := PurgeBodies(ctx, s.db, now, s.cfg.BodyRetention); err != nil {
+		if _, err := PurgeBodies(ctx, pool, now, retention); err != nil {
 			return 0, err
 		}
 		last = now

@@ -1,17 +1,14 @@
-package gateway
+package message
 
 import (
 	"context"
 	"database/sql"
-	"net/http"
-	"time"
+	"errors"
 
-	"github.com/gin-gonic/gin"
-
+	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
-	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 )
 
@@ -45,12 +42,6 @@ import (
 // (Twilio answers 20009): it is counted as pending and recorded in
 // provider_redactions; calling EraseContent again retries exactly those.
 
-// The audit actions this file records.
-const (
-	ActionContentErased           = "content.erased"
-	ActionContentProviderRedacted = "content.provider_redacted"
-)
-
 // maxRedactionsPerRun bounds the provider calls of one erase (each is an
 // API request); the rest are pending for the next run.
 const maxRedactionsPerRun = 500
@@ -79,14 +70,14 @@ type EraseResult struct {
 // EraseContent erases her message contents (ours, then the provider's)
 // and records content.erased (and content.provider_redacted) in the audit
 // log. reason is kept in the audit log: it must not contain a number.
-func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCode, reason string) (EraseResult, error) {
-	res := EraseResult{Participant: participantCode, ProviderConfigured: s.cfg.Voice.Redactor != nil}
-	now := s.now()
+func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCode, reason string) (EraseResult, error) {
+	res := EraseResult{Participant: participantCode, ProviderConfigured: s.redactor != nil}
+	now := s.d.Now()
 	var p db.Participant
 	var indexes [][]byte
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, s.d.DB, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		if p, err = s.participants.For(ctx, q, a, participantCode, true, participant.ActErase); err != nil {
+		if p, err = s.d.Participants.For(ctx, q, a, participantCode, true, participant.ActErase); err != nil {
 			return err
 		}
 		indexes = [][]byte{p.PhoneIndex}
@@ -99,7 +90,7 @@ func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCod
 		}
 		if len(canceled) > 0 {
 			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(canceled), Statuses: db.Array(repeat("canceled", len(canceled))),
-				Codes: db.Array(repeat("content_erased", len(canceled))), At: now}); err != nil {
+				Codes: db.Array(repeat(CodeContentErased, len(canceled))), At: now}); err != nil {
 				return err
 			}
 		}
@@ -121,7 +112,7 @@ func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCod
 	if err != nil {
 		return res, err
 	}
-	red := s.cfg.Voice.Redactor
+	red := s.redactor
 	if red == nil {
 		return res, nil
 	}
@@ -139,18 +130,18 @@ func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCod
 			continue
 		}
 		err := red.RedactMessage(ctx, sid)
-		switch code := errCode(err); {
+		switch code := providerCode(err); {
 		case err == nil, code == "not_found":
 			// Redacted, or the provider no longer has it.
 			res.ProviderRedacted++
-			redacted = sql.NullTime{Time: s.now(), Valid: true}
+			redacted = sql.NullTime{Time: s.d.Now(), Valid: true}
 		default:
 			res.ProviderPending++
 			codes[code]++
 			lastErr = sql.NullString{String: code, Valid: true}
 		}
 		if err := s.q.RecordProviderRedaction(context.WithoutCancel(ctx), db.RecordProviderRedactionParams{
-			ProviderSid: sid, ParticipantID: p.ID, Now: s.now(), RedactedAt: redacted, LastError: lastErr,
+			ProviderSid: sid, ParticipantID: p.ID, Now: s.d.Now(), RedactedAt: redacted, LastError: lastErr,
 		}); err != nil {
 			return res, err
 		}
@@ -163,17 +154,11 @@ func (s *Server) EraseContent(ctx context.Context, a *auth.Actor, participantCod
 	return res, err
 }
 
-func (s *Server) eraseContentHTTP(c *gin.Context) {
-	reason, ok := httpx.BindReason(c, "her message contents are erased")
-	if !ok {
-		return
+// providerCode is the provider's code for a failed request.
+func providerCode(err error) string {
+	var se *channels.SendError
+	if errors.As(err, &se) {
+		return se.Code
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Minute)
-	defer cancel()
-	res, err := s.EraseContent(ctx, auth.ActorOf(c), c.Param("code"), reason)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	return "send_error"
 }

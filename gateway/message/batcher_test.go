@@ -1,4 +1,4 @@
-package gateway
+package message
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package gateway
+package message
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
-	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 )
 
@@ -28,7 +27,7 @@ type found struct {
 
 // lookupBatch reads many participants and their consent ledgers in one
 // statement.
-func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, error) {
+func (s *Service) lookupBatch(ctx context.Context, codes []string) ([]found, error) {
 	rows, err := s.q.ParticipantsWithConsentsByCodes(ctx, db.Array(codes))
 	if err != nil {
 		return nil, err
@@ -58,9 +57,9 @@ func (s *Server) lookupBatch(ctx context.Context, codes []string) ([]found, erro
 	return out, nil
 }
 
-// newMessage is one accepted message to store: the message, its first
+// row is one accepted message to store: the message, its first
 // event, its outbox row when it is due now, and its audit event.
-type newMessage struct {
+type row struct {
 	id              uuid.UUID
 	participantID   int64
 	participantCode string
@@ -89,13 +88,13 @@ type newMessage struct {
 // insertMessages stores messages with one statement (atomic: all or
 // none) and returns how many it wrote: a message decided on participant
 // data that has changed since is not written (see AcceptMessages).
-func insertMessages(ctx context.Context, q *db.Queries, ms []newMessage) (int, error) {
+func insertMessages(ctx context.Context, q *db.Queries, ms []row) (int, error) {
 	ids, err := q.AcceptMessages(ctx, acceptParams(ms))
 	return len(ids), err
 }
 
 // acceptParams lays messages out as AcceptMessages' parallel arrays.
-func acceptParams(ms []newMessage) db.AcceptMessagesParams {
+func acceptParams(ms []row) db.AcceptMessagesParams {
 	n := len(ms)
 	var (
 		ids                                        = make([]uuid.UUID, n)
@@ -115,7 +114,7 @@ func acceptParams(ms []newMessage) db.AcceptMessagesParams {
 		variants[i], tmpls[i], versions[i], langs[i] = m.variant, m.templateID, int32(m.templateVersion), m.language
 		contents[i], prios[i], sendAts[i], consentVersions[i] = m.contentEnc, m.priority, m.sendAt, int32(m.consentVersion)
 		reds[i], users[i], ats[i], subjects[i] = string(m.redactions), m.actor.UserID, m.at, m.subject
-		enqueue[i], names[i], roles[i], codes[i] = m.status == message.StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
+		enqueue[i], names[i], roles[i], codes[i] = m.status == StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		versions64[i], ledgerLens[i] = m.rowVersion, int64(m.ledgerLen)
 		if m.actor.IP != nil {
@@ -138,7 +137,7 @@ func acceptParams(ms []newMessage) db.AcceptMessagesParams {
 // statement. A message decided on stale data gets errStale. If the batch
 // fails, each message is tried alone, so one bad row cannot fail the
 // others.
-func (s *Server) acceptBatch(ctx context.Context, ms []newMessage) ([]error, error) {
+func (s *Service) acceptBatch(ctx context.Context, ms []row) ([]error, error) {
 	res := make([]error, len(ms))
 	ids, err := s.q.AcceptMessages(ctx, acceptParams(ms))
 	if err != nil && len(ms) > 1 {
@@ -162,39 +161,17 @@ func (s *Server) acceptBatch(ctx context.Context, ms []newMessage) ([]error, err
 	return res, nil
 }
 
-func insertOne(ctx context.Context, q *db.Queries, m newMessage) error {
-	n, err := insertMessages(ctx, q, []newMessage{m})
+func insertOne(ctx context.Context, q *db.Queries, m row) error {
+	n, err := insertMessages(ctx, q, []row{m})
 	if err == nil && n == 0 {
 		return errStale
 	}
 	return err
 }
 
-// batchLanes: batches of one kind in flight at once; while one is at the
-// database the next one forms.
-const batchLanes = 2
-
-// startBatchers starts the accept path's batchers; they stop with bg.
-func (s *Server) startBatchers(bg context.Context) {
-	s.parts = newPartCache(30*time.Second, 100_000)
-	s.lookups = newBatcher(64, 0, s.lookupBatch)
-	s.accepts = newBatcher(64, 0, s.acceptBatch)
-	// Requests wait for these two: their batches take the API's bound.
-	s.lookups.timeout, s.accepts.timeout = s.cfg.APIDBTimeout, s.cfg.APIDBTimeout
-	// Callbacks: the provider waits a few milliseconds longer for its 204.
-	s.statuses = newBatcher(256, 10*time.Millisecond, s.applyStatuses)
-	// With the callbacks spread over several processes, each waits up to
-	// 20 ms more for a batch of 8: one commit for 8 callbacks, however
-	// many processes share them.
-	s.statuses.target, s.statuses.stretch = 8, 20*time.Millisecond
-	s.statuses.start(bg, 1)
-	s.lookups.start(bg, batchLanes)
-	s.accepts.start(bg, batchLanes)
-}
-
 // lookup finds a participant and her consent history: from the cache
 // unless fresh, else through the batcher. cached says which.
-func (s *Server) lookup(ctx context.Context, code string, fresh bool) (found, bool, error) {
+func (s *Service) lookup(ctx context.Context, code string, fresh bool) (found, bool, error) {
 	if !consent.ValidCode(code) {
 		return found{}, false, httpx.NotFound("participant")
 	}
@@ -220,7 +197,7 @@ func (s *Server) lookup(ctx context.Context, code string, fresh bool) (found, bo
 // accept path's statements). It is never trusted alone: AcceptMessages
 // writes a message only if her row version and ledger length are still
 // the ones the decision was made on, and anything but an acceptance is
-// decided again on fresh data (Server.accept). So a decision from the
+// decided again on fresh data (Service.accept). So a decision from the
 // cache is exactly as current as one from a read just before the write:
 // current as of the write statement's snapshot. A revocation committed
 // while that statement runs is not seen by it, with or without the cache;

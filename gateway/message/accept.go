@@ -1,18 +1,15 @@
-package gateway
+package message
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"safecontact/channels"
@@ -22,26 +19,20 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
-	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
 )
 
-// The error codes this file answers with (statuses: errs/status.go).
+// The error codes the accept path answers with (statuses: errs/status.go).
 const (
 	CodeIdempotencyReused = "idempotency_reused"
 	CodeInvalidParam      = "invalid_param"
 )
 
-// The audit actions this file records.
-const (
-	ActionMessageRefused = "message.refused"
-)
-
-// messageInput is the body of POST /v1/messages and /v1/messages/preview.
-type messageInput struct {
+// Input is the body of POST /v1/messages and /v1/messages/preview.
+type Input struct {
 	Participant string            `json:"participant"`
 	Template    string            `json:"template"`
 	Params      map[string]string `json:"params"`
@@ -55,17 +46,10 @@ type messageInput struct {
 	ConfirmNames []string `json:"confirm_names"`
 }
 
-// content is what the phone will show, sealed in messages.content_enc.
-type content struct {
-	Text             string            `json:"text"`
-	ContentSID       string            `json:"content_sid,omitempty"`
-	ContentVariables map[string]string `json:"content_variables,omitempty"`
-}
-
-// redactionView is one removed span as the sender sees it in the response.
+// Redaction is one removed span as the sender sees it in the response.
 // The matched text is her own input and goes back to her only; the
 // database and audit keep categories and counts.
-type redactionView struct {
+type Redaction struct {
 	Category templates.Category `json:"category"`
 	Match    string             `json:"match"`
 	Start    int                `json:"start"`
@@ -75,15 +59,15 @@ type redactionView struct {
 // composed is a message ready to store.
 type composed struct {
 	decision   consent.Decision
-	content    content
+	content    Content
 	templateID string
 	version    int
 	language   string
 	sms        templates.SMSInfo
-	redactions []redactionView
+	redactions []Redaction
 }
 
-func redactionCounts(rs []redactionView) map[string]int {
+func redactionCounts(rs []Redaction) map[string]int {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -96,7 +80,7 @@ func redactionCounts(rs []redactionView) map[string]int {
 
 // compose validates the request, runs the contact decision and renders the
 // text. A refusal comes back as decision.Allowed == false with no error.
-func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event, now time.Time) (composed, error) {
+func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now time.Time) (composed, error) {
 	var out composed
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil {
@@ -121,14 +105,14 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 	}
 	variant := templates.Variant(d.Variant)
 	if in.Template != "" {
-		r, err := s.catalog.Render(templates.RenderRequest{
+		r, err := s.d.Catalog.Render(templates.RenderRequest{
 			TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(d.Channel),
 			Params: in.Params, TimeZone: p.TimeZone,
 		})
 		if err != nil {
 			return out, err
 		}
-		out.content = content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
+		out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 		return out, nil
 	}
@@ -141,7 +125,7 @@ func (s *Server) compose(in messageInput, p db.Participant, hist []consent.Event
 		}
 		out.redactions, text = reds, stripped
 	}
-	out.content = content{Text: text}
+	out.content = Content{Text: text}
 	out.sms = templates.SMSSegments(text)
 	return out, nil
 }
@@ -182,7 +166,7 @@ func removedShare(text string, fs []templates.Finding) float64 {
 	return float64(removed) / float64(total)
 }
 
-type messageAccepted struct {
+type Accepted struct {
 	ID              string          `json:"id"`
 	Status          string          `json:"status"`
 	Channel         consent.Channel `json:"channel"`
@@ -192,43 +176,8 @@ type messageAccepted struct {
 	TemplateVersion int             `json:"template_version,omitempty"`
 	Language        string          `json:"language"`
 	SMSSegments     int             `json:"sms_segments,omitempty"`
-	Redactions      []redactionView `json:"redactions"`
+	Redactions      []Redaction     `json:"redactions"`
 	ConsentReview   bool            `json:"consent_review_due"`
-}
-
-func (s *Server) acceptMessage(c *gin.Context) {
-	actor := auth.ActorOf(c)
-	body, ok := httpx.ReadBody(c)
-	if !ok {
-		return
-	}
-	idemKey := c.GetHeader("Idempotency-Key")
-	if err := checkIdempotencyKey(idemKey); err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	hash := sha256.Sum256(body)
-	if idemKey != "" && s.replayIdempotent(c, actor, idemKey, hash[:]) {
-		return
-	}
-	var in messageInput
-	if !httpx.DecodeStrict(c, body, &in, false) {
-		return
-	}
-	ans, err := s.sendMessage(c.Request.Context(), actor, in, idemKey, hash[:])
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	if ans.stored != nil {
-		c.Header("Idempotent-Replayed", "true")
-		c.Data(ans.status, "application/json; charset=utf-8", ans.stored)
-		return
-	}
-	if ans.status != http.StatusAccepted {
-		httpx.SetErrCode(c, ans.resp.(httpx.ErrorBody).Error.Code)
-	}
-	c.JSON(ans.status, ans.resp)
 }
 
 // checkIdempotencyKey refuses a key the idempotency table cannot hold.
@@ -242,7 +191,7 @@ func checkIdempotencyKey(key string) error {
 }
 
 // sendAnswer is the answer to a send: the HTTP status and body
-// (messageAccepted, or httpx.ErrorBody for a refusal), or stored, the
+// (Accepted, or httpx.ErrorBody for a refusal), or stored, the
 // answer already given under the same Idempotency-Key.
 type sendAnswer struct {
 	status int
@@ -254,14 +203,14 @@ type sendAnswer struct {
 // body is read and its key's stored answer looked up; the console's send
 // the same way): the message, or the refusal, recorded under idemKey
 // ("" none) with hash, the request's digest.
-func (s *Server) sendMessage(ctx context.Context, actor *auth.Actor, in messageInput, idemKey string, hash []byte) (sendAnswer, error) {
+func (s *Service) sendMessage(ctx context.Context, actor *auth.Actor, in Input, idemKey string, hash []byte) (sendAnswer, error) {
 	prio := int16(0)
 	if in.Priority == "safety" {
 		prio = 1
 	} else if in.Priority != "" && in.Priority != "normal" {
 		return sendAnswer{}, errs.Field(errs.CodeInvalidParameter, "priority", "priority is normal or safety")
 	}
-	now := s.now()
+	now := s.d.Now()
 	var status int
 	var resp any
 	var err error
@@ -270,7 +219,7 @@ func (s *Server) sendMessage(ctx context.Context, actor *auth.Actor, in messageI
 		if !errors.Is(err, errStale) {
 			break
 		}
-		s.metrics.redecided.Inc()
+		s.d.Redecided()
 		if attempt == 3 {
 			err = errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
 			break
@@ -287,23 +236,22 @@ func (s *Server) sendMessage(ctx context.Context, actor *auth.Actor, in messageI
 		return sendAnswer{}, err
 	}
 	if status == http.StatusAccepted {
-		s.kickRelay()
+		s.d.Kick()
 	}
 	return sendAnswer{status: status, resp: resp}, nil
 }
 
-// newMessage builds the row of an accepted message and the answer.
-func (s *Server) newMessage(actor *auth.Actor, f found, m composed, prio int16, now time.Time) (newMessage, messageAccepted, error) {
+// row builds the row of an accepted message and the answer.
+func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now time.Time) (row, Accepted, error) {
 	p, d := f.p, m.decision
 	id, err := uuid.NewV7()
 	if err != nil {
-		return newMessage{}, messageAccepted{}, err
+		return row{}, Accepted{}, err
 	}
-	st := message.StatusQueued
+	st := StatusQueued
 	if d.SendAt.After(now) {
-		st = message.StatusScheduled
+		st = StatusScheduled
 	}
-	sealed, _ := json.Marshal(m.content)
 	details := map[string]any{
 		"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
 		"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
@@ -314,18 +262,18 @@ func (s *Server) newMessage(actor *auth.Actor, f found, m composed, prio int16, 
 		details["redactions"] = counts
 	}
 	detailJSON, _ := json.Marshal(details)
-	nm := newMessage{
+	nm := row{
 		id: id, participantID: p.ID, participantCode: p.Code, channel: string(d.Channel), status: st, variant: string(d.Variant),
-		templateID: m.templateID, templateVersion: m.version, language: m.language, contentEnc: s.keys.Seal(keys.Body, sealed),
+		templateID: m.templateID, templateVersion: m.version, language: m.language, contentEnc: Seal(s.d.Keys, m.content),
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
 		rowVersion: f.version, ledgerLen: len(f.hist),
 	}
 	reds := m.redactions
 	if reds == nil {
-		reds = []redactionView{}
+		reds = []Redaction{}
 	}
-	return nm, messageAccepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
+	return nm, Accepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
 		TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
 		Redactions: reds, ConsentReview: d.ReviewDue}, nil
 }
@@ -340,7 +288,7 @@ var errStale = errors.New("participant data changed since it was read")
 // acceptance is then not written but returned as errStale, so a refusal is
 // always decided on fresh data, and the write itself refuses an acceptance
 // decided on data that has changed (AcceptMessages).
-func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
+func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio int16, idemKey string, hash []byte, now time.Time, fresh bool) (int, any, error) {
 	f, cached, err := s.lookup(ctx, in.Participant, fresh)
 	if err != nil {
 		if httpx.IsErr(err, errs.CodeNotFound) {
@@ -373,7 +321,7 @@ func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput,
 		e := errs.New(d.Code, "%s", d.Reason)
 		status, resp = errs.Status(e), httpx.ErrorBody{Error: e}
 		write = func(q *db.Queries) error {
-			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionMessageRefused, ParticipantCode: p.Code, Details: map[string]any{
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionRefused, ParticipantCode: p.Code, Details: map[string]any{
 				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
 			}}); err != nil {
 				return err
@@ -381,7 +329,7 @@ func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput,
 			return s.storeIdempotent(ctx, q, actor, idemKey, hash, status, resp)
 		}
 	} else {
-		nm, accepted, err := s.newMessage(actor, f, m, prio, now)
+		nm, accepted, err := s.newRow(actor, f, m, prio, now)
 		if err != nil {
 			return 0, nil, errs.Internal(err)
 		}
@@ -410,7 +358,7 @@ func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput,
 	} else {
 		// The answer is stored under the key in the same transaction as
 		// the message, so a retry can never create a second one.
-		err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return write(q) })
+		err = db.InTx(ctx, s.d.DB, func(q *db.Queries, _ *sql.Tx) error { return write(q) })
 	}
 	if errors.Is(err, errStale) {
 		s.parts.forget(in.Participant)
@@ -421,8 +369,8 @@ func (s *Server) accept(ctx context.Context, actor *auth.Actor, in messageInput,
 var errIdempotentRace = errors.New("idempotency key stored by a concurrent request")
 
 // storeIdempotent records the answer under the key in the same transaction
-// as the message, so a retry can never create a second message.
-func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Actor, key string, hash []byte, status int, resp any) error {
+// as the message, so a retry can never create a second
+func (s *Service) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Actor, key string, hash []byte, status int, resp any) error {
 	if key == "" {
 		return nil
 	}
@@ -432,7 +380,7 @@ func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Act
 	}
 	// Sealed: the answer can list what the filter removed from her
 	// message (a number, an address), which is never stored in clear.
-	n, err := q.PutIdempotency(ctx, db.PutIdempotencyParams{UserID: a.UserID, Key: key, RequestHash: hash, Status: int32(status), Response: s.keys.Seal(keys.Body, b)})
+	n, err := q.PutIdempotency(ctx, db.PutIdempotencyParams{UserID: a.UserID, Key: key, RequestHash: hash, Status: int32(status), Response: s.d.Keys.Seal(keys.Body, b)})
 	if err != nil {
 		return err
 	}
@@ -444,7 +392,7 @@ func (s *Server) storeIdempotent(ctx context.Context, q *db.Queries, a *auth.Act
 
 // storedAnswer is the answer stored under key (ok false: none), or
 // idempotency_reused when the key was used for another request.
-func (s *Server) storedAnswer(ctx context.Context, a *auth.Actor, key string, hash []byte) (status int, body []byte, ok bool, err error) {
+func (s *Service) storedAnswer(ctx context.Context, a *auth.Actor, key string, hash []byte) (status int, body []byte, ok bool, err error) {
 	row, err := s.q.GetIdempotency(ctx, db.GetIdempotencyParams{UserID: a.UserID, Key: key})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, false, nil
@@ -455,61 +403,17 @@ func (s *Server) storedAnswer(ctx context.Context, a *auth.Actor, key string, ha
 	if string(row.RequestHash) != string(hash) {
 		return 0, nil, false, errs.Field(CodeIdempotencyReused, "Idempotency-Key", "this Idempotency-Key was used for a different request")
 	}
-	body, err = s.keys.Open(keys.Body, row.Response)
+	body, err = s.d.Keys.Open(keys.Body, row.Response)
 	if err != nil {
 		return 0, nil, false, errs.Internal(err)
 	}
 	return int(row.Status), body, true, nil
 }
 
-// replayIdempotent answers from a stored key and reports whether it did.
-func (s *Server) replayIdempotent(c *gin.Context, a *auth.Actor, key string, hash []byte) bool {
-	status, body, ok, err := s.storedAnswer(c.Request.Context(), a, key, hash)
-	if err != nil {
-		httpx.Fail(c, err)
-		return true
-	}
-	if !ok {
-		return false
-	}
-	c.Header("Idempotent-Replayed", "true")
-	c.Data(status, "application/json; charset=utf-8", body)
-	return true
-}
-
-func (s *Server) previewMessage(c *gin.Context) {
-	var in messageInput
-	if !httpx.BindStrict(c, &in, false) {
-		return
-	}
-	m, err := s.preview(c.Request.Context(), auth.ActorOf(c), in)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	reds := m.redactions
-	if reds == nil {
-		reds = []redactionView{}
-	}
-	out := gin.H{"decision": participant.ViewDecision(m.decision), "redactions": reds}
-	if m.decision.Allowed {
-		out["text"] = m.content.Text
-		out["template_id"] = m.templateID
-		out["template_version"] = m.version
-		out["language"] = m.language
-		out["sms"] = m.sms
-		if m.content.ContentSID != "" {
-			out["content_sid"] = m.content.ContentSID
-			out["content_variables"] = m.content.ContentVariables
-		}
-	}
-	c.JSON(http.StatusOK, out)
-}
-
 // preview is the message in would be, decided on fresh data and not
 // stored (POST /v1/messages/preview, the console's preview): a refusal is
 // decision.Allowed false with no error.
-func (s *Server) preview(ctx context.Context, a *auth.Actor, in messageInput) (composed, error) {
+func (s *Service) preview(ctx context.Context, a *auth.Actor, in Input) (composed, error) {
 	f, _, err := s.lookup(ctx, in.Participant, true)
 	if err == nil {
 		err = participant.Authorize(a, f.p, participant.ActSend)
@@ -517,148 +421,5 @@ func (s *Server) preview(ctx context.Context, a *auth.Actor, in messageInput) (c
 	if err != nil {
 		return composed{}, err
 	}
-	return s.compose(in, f.p, f.hist, s.now())
-}
-
-type messageView struct {
-	ID              string           `json:"id"`
-	Participant     string           `json:"participant"`
-	Channel         string           `json:"channel"`
-	Status          string           `json:"status"`
-	Variant         string           `json:"variant"`
-	TemplateID      *string          `json:"template_id"`
-	TemplateVersion *int32           `json:"template_version"`
-	Language        string           `json:"language"`
-	SendAt          time.Time        `json:"send_at"`
-	ConsentVersion  int32            `json:"consent_version"`
-	Redactions      json.RawMessage  `json:"redactions"`
-	ErrorCode       *string          `json:"error_code"`
-	Attempts        int32            `json:"attempts"`
-	CreatedAt       time.Time        `json:"created_at"`
-	History         []messageEventVw `json:"history,omitempty"`
-}
-
-type messageEventVw struct {
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
-	Code   *string   `json:"code,omitempty"`
-}
-
-func viewMessage(m db.Message, code string) messageView {
-	v := messageView{ID: m.ID.String(), Participant: code, Channel: m.Channel, Status: m.Status, Variant: m.Variant,
-		Language: m.Language, SendAt: m.SendAt.UTC(), ConsentVersion: m.ConsentVersion, Attempts: m.Attempts, CreatedAt: m.CreatedAt.UTC(),
-		Redactions: json.RawMessage("null")}
-	if m.TemplateID.Valid {
-		v.TemplateID = &m.TemplateID.String
-		v.TemplateVersion = &m.TemplateVersion.Int32
-	}
-	if m.Redactions.Valid {
-		v.Redactions = json.RawMessage(m.Redactions.RawMessage)
-	}
-	if m.ErrorCode.Valid {
-		v.ErrorCode = &m.ErrorCode.String
-	}
-	return v
-}
-
-func (s *Server) getMessage(c *gin.Context) {
-	ctx := c.Request.Context()
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpx.Fail(c, httpx.NotFound("message"))
-		return
-	}
-	m, err := s.q.MessageByID(ctx, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		httpx.Fail(c, httpx.NotFound("message"))
-		return
-	} else if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	p, err := s.q.ParticipantByID(ctx, m.ParticipantID)
-	if err != nil {
-		httpx.Fail(c, errs.Internal(err))
-		return
-	}
-	if err := participant.Authorize(auth.ActorOf(c), p, participant.ActView); err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	hist, err := s.messageHistory(ctx, id)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	v := viewMessage(m, p.Code)
-	v.History = hist
-	c.JSON(http.StatusOK, v)
-}
-
-// messageHistory is a message's statuses, oldest first.
-func (s *Server) messageHistory(ctx context.Context, id uuid.UUID) ([]messageEventVw, error) {
-	evs, err := s.q.MessageEvents(ctx, id)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	var out []messageEventVw
-	for _, e := range evs {
-		ev := messageEventVw{Status: e.Status, At: e.At.UTC()}
-		if e.Code.Valid {
-			ev.Code = &e.Code.String
-		}
-		out = append(out, ev)
-	}
-	return out, nil
-}
-
-func (s *Server) listParticipantMessages(c *gin.Context) {
-	limit, err := httpx.PageLimit(c)
-	if err == nil {
-		var page httpx.Page[messageView]
-		page, err = s.participantMessages(c.Request.Context(), auth.ActorOf(c), c.Param("code"), limit, c.Query("cursor"))
-		if err == nil {
-			c.JSON(http.StatusOK, page)
-			return
-		}
-	}
-	httpx.Fail(c, err)
-}
-
-// participantMessages is one page of her messages, newest first, from
-// cursor ("" the newest), for someone who may see her messages.
-func (s *Server) participantMessages(ctx context.Context, a *auth.Actor, code string, limit int32, cursor string) (httpx.Page[messageView], error) {
-	out := httpx.Page[messageView]{Items: []messageView{}}
-	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
-	if err != nil {
-		return out, err
-	}
-	params := db.ListParticipantMessagesParams{ParticipantID: p.ID, MaxRows: limit + 1}
-	if cursor != "" {
-		ts, idStr, ok := strings.Cut(cursor, "_")
-		t, err1 := time.Parse(time.RFC3339Nano, ts)
-		id, err2 := uuid.Parse(idStr)
-		if !ok || err1 != nil || err2 != nil {
-			return out, errs.Field(errs.CodeInvalidCursor, "cursor", "cursor is not one this API returned")
-		}
-		params.BeforeCreated = sql.NullTime{Time: t, Valid: true}
-		params.BeforeID = uuid.NullUUID{UUID: id, Valid: true}
-	}
-	rows, err := s.q.ListParticipantMessages(ctx, params)
-	if err != nil {
-		return out, errs.Internal(err)
-	}
-	rows, out.NextCursor = httpx.TrimPage(rows, limit, func(m db.Message) string {
-		return m.CreatedAt.UTC().Format(time.RFC3339Nano) + "_" + m.ID.String()
-	})
-	for _, m := range rows {
-		out.Items = append(out.Items, viewMessage(m, p.Code))
-	}
-	return out, nil
-}
-
-func (s *Server) listTemplates(c *gin.Context) {
-	list := s.catalog.List()
-	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	c.JSON(http.StatusOK, gin.H{"items": list})
+	return s.compose(in, f.p, f.hist, s.d.Now())
 }
