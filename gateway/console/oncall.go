@@ -11,6 +11,7 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/callback"
 )
 
 // The pages of the worker on call: the call-back queue, the inbox of her
@@ -56,50 +57,12 @@ type OnCall interface {
 	ResolveEscalation(ctx context.Context, a *auth.Actor, id, outcome, note string) error
 }
 
-// Callback is one task of the queue as the actor may see it.
-type Callback struct {
-	ID          int64
-	Participant string
-	Initials    string
-	// Reason: message, call_me_reply, checkin_escalation, staff_request.
-	Reason string
-	Urgent bool
-	// Language is the language to speak with her (BCP 47).
-	Language   string
-	EarliestAt time.Time
-	Due        bool
-	// Status: open or claimed.
-	Status      string
-	ClaimedBy   string
-	Attempts    int32
-	MaxAttempts int32
-	// CallState: idle, dialing, staff_ringing, her_ringing, screening,
-	// bridged, ended.
-	CallState string
-	CreatedAt time.Time
-	// Age is how long the task has waited, by the gateway's clock.
-	Age time.Duration
-	// TimeZone is hers (IANA), for her caseworker and the supervisors
-	// only (others work the queue without it, as from the API): her
-	// local time is shown beside the reader's.
-	TimeZone string
-}
-
-// Reply is a message she sent: a reply, a "call me" or an answer to a
-// safety check-in.
-type Reply struct {
-	ID          int64
-	Participant string
-	Initials    string
-	// Channel: sms or whatsapp; Kind: reply, call_me, checkin_reply.
-	Channel    string
-	Kind       string
-	ReceivedAt time.Time
-	Read       bool
-	// Text is her message (OpenReply only; "" when erased).
-	Text   string
-	Erased bool
-}
+// The queue and inbox rows are the callback capability's: the console
+// shows them as *callback.Service returns them.
+type (
+	Callback = callback.Task
+	Reply    = callback.Reply
+)
 
 // Escalation is an escalation as the actor may see it: staff outside her
 // team get the limited view (state, level, age), as from the API.
