@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -647,15 +646,6 @@ func (s *Service) cancelBooking(ctx context.Context, a *auth.Actor, id string) (
 	}
 	s.kick()
 	return view, nil
-}
-
-func (s *Service) listAppointments(c *gin.Context) {
-	items, err := s.Appointments(c.Request.Context(), auth.ActorOf(c), c.Query("participant"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 // Appointments are hers (participant code), with their reminders and

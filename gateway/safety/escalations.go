@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -445,15 +443,6 @@ func (s *Service) viewEscalation(r db.EscalationByIDRow) EscalationView {
 	return v
 }
 
-func (s *Service) listEscalations(c *gin.Context) {
-	items, err := s.Escalations(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
-}
-
 // Escalations is the escalations of a status ("" = all), newest first,
 // each as a sees it: an EscalationView for her team, else an
 // EscalationSummary.
@@ -522,43 +511,7 @@ func (s *Service) escalationDetail(ctx context.Context, q *db.Queries, a *auth.A
 	return v, nil
 }
 
-func (s *Service) getEscalation(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpx.Fail(c, httpx.NotFound("escalation"))
-		return
-	}
-	v, err := s.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
-}
-
 var escalationOutcomes = map[string]bool{"safe": true, "callback_done": true, "emergency_services": true, "false_alarm": true, "unreachable": true, "other": true}
-
-func (s *Service) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
-
-func (s *Service) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
-
-func (s *Service) closeEscalation(c *gin.Context, resolve bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpx.Fail(c, httpx.NotFound("escalation"))
-		return
-	}
-	var in escalationClose
-	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
-		return
-	}
-	v, err := s.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
-}
 
 // escalationClose is the body of ack and resolve.
 type escalationClose struct {
