@@ -204,8 +204,13 @@ func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 	return consent.NextSafeTime(ws, prof.TimeZone, now)
 }
 
+// bookings are the appointment steps behind Book, Move, Cancel and the
+// API's appointment handlers: the spacing rule, the reminders and
+// notices, each inside the caller's transaction where it takes q.
+type bookings struct{ *Service }
+
 // scheduleReminders stores one reminder per lead, in q's transaction.
-func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
 	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
@@ -255,7 +260,7 @@ func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 }
 
 // sendNotice stores the change or cancellation notice.
-func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+func (s bookings) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
 	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
@@ -294,7 +299,7 @@ func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, 
 }
 
 // cancelPendingReminders: scheduled → canceled, with events and audit.
-func (s *Service) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
+func (s bookings) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
 	ids, err := q.CancelPendingAppointmentMessages(ctx, db.CancelPendingAppointmentMessagesParams{Now: now, AppointmentID: apptID, Code: sql.NullString{String: code, Valid: true}})
 	if err != nil {
 		return nil, err
@@ -315,7 +320,7 @@ func (s *Service) cancelPendingReminders(ctx context.Context, q *db.Queries, a *
 
 // spacingConflict enforces the spacing rule for individual sessions at a
 // venue (serialised per venue by an advisory lock in q's transaction).
-func (s *Service) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
+func (s bookings) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
 	if err := q.LockVenue(ctx, venue); err != nil {
 		return err
 	}
@@ -380,7 +385,7 @@ func failAppt(c *gin.Context, err error) {
 	httpx.Fail(c, err)
 }
 
-func (s *Service) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
+func (s bookings) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
 	if err := textcheck.Chars("meeting_point", name); err != nil {
 		return db.MeetingPoint{}, err
 	}
@@ -393,7 +398,7 @@ func (s *Service) meetingPointNamed(ctx context.Context, q *db.Queries, name str
 
 // bookAppointment books an appointment and schedules its reminders: the
 // API's POST /v1/appointments and the console's booking form.
-func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in AppointmentInput) (appointmentView, error) {
+func (s bookings) bookAppointment(ctx context.Context, a *auth.Actor, in AppointmentInput) (appointmentView, error) {
 	now := s.now()
 	if in.StartsAt == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required")
@@ -488,7 +493,7 @@ func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 	return view, nil
 }
 
-func (s *Service) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
+func (s bookings) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return db.Appointment{}, db.Participant{}, httpx.NotFound("appointment")
@@ -514,7 +519,7 @@ func (s *Service) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Ac
 
 // moveAppointment moves appointment id (a new start, meeting point and/or
 // kind): the API's PATCH /v1/appointments/{id} and the console's move form.
-func (s *Service) moveAppointment(ctx context.Context, a *auth.Actor, id string, in AppointmentPatch) (appointmentView, error) {
+func (s bookings) moveAppointment(ctx context.Context, a *auth.Actor, id string, in AppointmentPatch) (appointmentView, error) {
 	if in.StartsAt == nil && in.MeetingPoint == nil && in.Kind == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind")
 	}
@@ -607,7 +612,7 @@ func (s *Service) moveAppointment(ctx context.Context, a *auth.Actor, id string,
 
 // cancelBooking cancels appointment id: the API's DELETE
 // /v1/appointments/{id} and the console's cancel button.
-func (s *Service) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
+func (s bookings) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
 	now := s.now()
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {

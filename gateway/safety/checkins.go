@@ -183,9 +183,13 @@ func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, pr
 	return from.Add(24 * time.Hour) // unreachable with a valid plan
 }
 
+// checkins are the check-in plan steps: setting, reading and stopping a
+// plan, and the scheduler's sending and deadline steps.
+type checkins struct{ *Service }
+
 // setCheckinPlan sets (or replaces) her check-in plan: the API's POST
 // /v1/participants/{code}/checkin-plan and the console's plan form.
-func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
+func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
 	now := s.now()
 	everyDays := 0
 	weekdays := []int32{}
@@ -331,7 +335,7 @@ func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 // one). Keeping them keeps her ok and help replies too: a changed reply is
 // refused whatever it is, since refusing only one that equals a kept word
 // would tell her team, who never see the words, that they guessed one.
-func (s *Service) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
+func (s checkins) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
 	plan, err := q.CheckinPlan(ctx, participantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -361,7 +365,7 @@ func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanV
 	return v
 }
 
-func (s *Service) openReplies(enc []byte) (checkinReplies, error) {
+func (s checkins) openReplies(enc []byte) (checkinReplies, error) {
 	var rep checkinReplies
 	raw, err := s.keys.Open(keys.Contact, enc)
 	if err != nil {
@@ -381,7 +385,7 @@ type checkinView struct {
 
 // checkinPlanOf is her plan (never the duress words: their count) and her
 // recent check-ins; 404 when she has none.
-func (s *Service) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
+func (s checkins) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
 	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
 		return checkinPlanView{}, nil, err
@@ -413,7 +417,7 @@ func (s *Service) checkinPlanOf(ctx context.Context, a *auth.Actor, code string)
 }
 
 // stopCheckinPlan deletes her plan and cancels its open check-ins.
-func (s *Service) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
+func (s checkins) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
 	now := s.now()
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		p, err := s.participants.For(ctx, q, a, code, true, participant.ActCheckins)
@@ -445,7 +449,7 @@ func checkinCode() string {
 }
 
 // startDueCheckins is the scheduler step that sends due check-ins.
-func (s *Service) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		n, err := s.startCheckinBatch(ctx, now)
@@ -456,7 +460,7 @@ func (s *Service) startDueCheckins(ctx context.Context, now time.Time) (int, err
 	}
 }
 
-func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		plans, err := q.ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: now, MaxRows: int32(s.cfg.Batch)})
@@ -554,7 +558,7 @@ func maxTime(a, b time.Time) time.Time {
 
 // checkinDeadlines is the scheduler step for check-ins whose grace ran
 // out: the one nudge, then the escalation.
-func (s *Service) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		due, err := q.ClaimDueCheckins(ctx, db.ClaimDueCheckinsParams{Now: now, MaxRows: int32(s.cfg.Batch)})
@@ -628,7 +632,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 	if err != nil {
 		return false, err
 	}
-	rep, err := s.openReplies(plan.RepliesEnc)
+	rep, err := checkins{s}.openReplies(plan.RepliesEnc)
 	if err != nil {
 		return false, err
 	}

@@ -22,7 +22,7 @@ func (s handlers) createAppointment(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	view, err := s.bookAppointment(c.Request.Context(), auth.ActorOf(c), in)
+	view, err := bookings{s.Service}.bookAppointment(c.Request.Context(), auth.ActorOf(c), in)
 	if err != nil {
 		failAppt(c, err)
 		return
@@ -35,7 +35,7 @@ func (s handlers) patchAppointment(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	view, err := s.moveAppointment(c.Request.Context(), auth.ActorOf(c), c.Param("id"), in)
+	view, err := bookings{s.Service}.moveAppointment(c.Request.Context(), auth.ActorOf(c), c.Param("id"), in)
 	if err != nil {
 		failAppt(c, err)
 		return
@@ -44,7 +44,7 @@ func (s handlers) patchAppointment(c *gin.Context) {
 }
 
 func (s handlers) cancelAppointment(c *gin.Context) {
-	view, err := s.cancelBooking(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
+	view, err := bookings{s.Service}.cancelBooking(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
 	if err != nil {
 		failAppt(c, err)
 		return
@@ -80,7 +80,7 @@ func (s handlers) putCheckinPlan(c *gin.Context) {
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	view, err := s.setCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
+	view, err := checkins{s.Service}.setCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -89,7 +89,7 @@ func (s handlers) putCheckinPlan(c *gin.Context) {
 }
 
 func (s handlers) getCheckinPlan(c *gin.Context) {
-	plan, recent, err := s.checkinPlanOf(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
+	plan, recent, err := checkins{s.Service}.checkinPlanOf(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -98,7 +98,7 @@ func (s handlers) getCheckinPlan(c *gin.Context) {
 }
 
 func (s handlers) deleteCheckinPlan(c *gin.Context) {
-	if err := s.stopCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code")); err != nil {
+	if err := (checkins{s.Service}).stopCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code")); err != nil {
 		httpx.Fail(c, err)
 		return
 	}
@@ -129,7 +129,7 @@ func (s handlers) getEscalation(c *gin.Context) {
 		httpx.Fail(c, httpx.NotFound("escalation"))
 		return
 	}
-	v, err := s.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
+	v, err := escalations{s.Service}.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -151,7 +151,7 @@ func (s handlers) closeEscalation(c *gin.Context, resolve bool) {
 	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	v, err := s.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
+	v, err := escalations{s.Service}.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

@@ -147,9 +147,9 @@ func (s *Service) Routes(staff *gin.RouterGroup) {
 // ladder, publish escalation events.
 func (s *Service) Steps() []runner.Step {
 	return []runner.Step{
-		{Name: "start_checkins", Run: s.startDueCheckins},
-		{Name: "checkin_deadlines", Run: s.checkinDeadlines},
-		{Name: "escalate", Run: s.escalateDue},
-		{Name: "escalation_events", Run: s.publishEscalationEvents},
+		{Name: "start_checkins", Run: checkins{s}.startDueCheckins},
+		{Name: "checkin_deadlines", Run: checkins{s}.checkinDeadlines},
+		{Name: "escalate", Run: escalations{s}.escalateDue},
+		{Name: "escalation_events", Run: escalations{s}.publishEscalationEvents},
 	}
 }
