@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/safety/rules"
 	"safecontact/textcheck"
 )
 
@@ -73,10 +73,6 @@ const (
 	ActionReminderScheduled    = "reminder.scheduled"
 	ActionReminderSkipped      = "reminder.skipped"
 )
-
-// windowMargin: a reminder placed at "the latest safe moment" leaves this
-// much of the window for the relay and worker.
-const windowMargin = 5 * time.Minute
 
 // AppointmentInput is the body of POST /v1/appointments.
 type AppointmentInput struct {
@@ -135,65 +131,6 @@ type decisionRefusal struct {
 	Reason string `json:"reason"`
 }
 
-// parseLead reads "24h", "2h", "30m", "2d".
-func parseLead(s string) (time.Duration, error) {
-	t := strings.TrimSpace(strings.ToLower(s))
-	var d time.Duration
-	var err error
-	if n, ok := strings.CutSuffix(t, "d"); ok {
-		var days int
-		if _, e := fmt.Sscanf(n, "%d", &days); e != nil || fmt.Sprint(days) != n {
-			err = e
-			if err == nil {
-				err = errors.New("bad")
-			}
-		}
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		d, err = time.ParseDuration(t)
-	}
-	if err != nil || d < 10*time.Minute || d > 14*24*time.Hour {
-		return 0, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder is a lead time between 10m and 14d, e.g. \"24h\" or \"2h\"")
-	}
-	return d, nil
-}
-
-// latestSafeAtOrBefore returns the latest instant t with notBefore <= t <=
-// target at which she may be contacted (inside a safe window, leaving
-// windowMargin before the window closes when the window is long enough).
-// Minute steps backwards from target: windows start and end on whole
-// minutes, and InWindow applies the DST rules.
-func latestSafeAtOrBefore(windows []consent.Window, loc *time.Location, target, notBefore time.Time) (time.Time, bool) {
-	if target.Before(notBefore) {
-		return time.Time{}, false
-	}
-	if consent.InWindow(windows, loc, target) && consent.InWindow(windows, loc, target.Add(windowMargin-time.Second)) {
-		return target, true
-	}
-	t := target.Truncate(time.Minute)
-	var fallback time.Time
-	found := false
-	// A check over at most two weeks of minutes (leads are ≤ 14 days).
-	for i := 0; i < 15*24*60 && !t.Before(notBefore); i++ {
-		if consent.InWindow(windows, loc, t) {
-			if consent.InWindow(windows, loc, t.Add(windowMargin-time.Second)) {
-				return t, true
-			}
-			if !found {
-				fallback, found = t, true
-			}
-		} else if found {
-			// We walked through a whole window shorter than the margin.
-			return fallback, true
-		}
-		t = t.Add(-time.Minute)
-	}
-	if found {
-		return fallback, true
-	}
-	return time.Time{}, false
-}
-
 // safeNoticeTime: now inside a window, else her next safe time.
 func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 	prof := participant.ProfileOf(p)
@@ -215,7 +152,7 @@ func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
 	for _, lead := range appt.Reminders {
-		ld, err := parseLead(lead)
+		ld, err := rules.ParseLead(lead)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +160,7 @@ func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 		ro := reminderOutcome{Kind: "reminder", Lead: lead}
 		at, ok := target, !target.Before(now)
 		if ok && !anyTime {
-			at, ok = latestSafeAtOrBefore(ws, prof.TimeZone, target, now)
+			at, ok = rules.LatestSafeAtOrBefore(ws, prof.TimeZone, target, now)
 		}
 		if !ok {
 			ro.Status, ro.Code = "skipped", "no_safe_time"
@@ -425,7 +362,7 @@ func (s bookings) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 	}
 	seen := map[string]bool{}
 	for _, r := range in.Reminders {
-		if _, err := parseLead(r); err != nil {
+		if _, err := rules.ParseLead(r); err != nil {
 			return appointmentView{}, err
 		}
 		if seen[r] {

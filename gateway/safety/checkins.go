@@ -10,10 +10,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"safecontact/consent"
 	"safecontact/db"
@@ -23,6 +21,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/safety/rules"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -110,79 +109,6 @@ type checkinPlanView struct {
 
 var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
-// normalizeReply: case- and accent-insensitive, trimmed, punctuation
-// dropped, white space collapsed.
-func normalizeReply(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(' ')
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// containsPhrase: phrase (normalised) occurs in body (normalised) on word
-// boundaries.
-func containsPhrase(body, phrase string) bool {
-	if phrase == "" {
-		return false
-	}
-	return strings.Contains(" "+body+" ", " "+phrase+" ")
-}
-
-func parseClockHM(s string) (int, int, bool) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
-		return 0, 0, false
-	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 {
-		return 0, 0, false
-	}
-	return h, m, true
-}
-
-// atLocal is the instant showing h:m on the local date of day in loc.
-func atLocal(day time.Time, loc *time.Location, h, m int) time.Time {
-	y, mo, d := day.In(loc).Date()
-	return time.Date(y, mo, d, h, m, 0, 0, loc).UTC()
-}
-
-// nextSlot returns the first slot strictly after from. prev, if not zero,
-// is the previous slot (interval plans count from it).
-func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, prev, from time.Time) time.Time {
-	h, m, _ := parseClockHM(at)
-	if everyDays > 0 && !prev.IsZero() {
-		t := prev
-		for i := 0; i < 10000; i++ {
-			lt := t.In(loc)
-			t = atLocal(time.Date(lt.Year(), lt.Month(), lt.Day()+everyDays, 12, 0, 0, 0, loc), loc, h, m)
-			if t.After(from) {
-				return t
-			}
-		}
-	}
-	days := map[int]bool{}
-	for _, w := range weekdays {
-		days[int(w)] = true
-	}
-	lf := from.In(loc)
-	for i := 0; i < 15; i++ {
-		day := time.Date(lf.Year(), lf.Month(), lf.Day()+i, 12, 0, 0, 0, loc)
-		if len(days) > 0 && !days[int(day.Weekday())] {
-			continue
-		}
-		if t := atLocal(day, loc, h, m); t.After(from) {
-			return t
-		}
-	}
-	return from.Add(24 * time.Hour) // unreachable with a valid plan
-}
-
 // checkins are the check-in plan steps: setting, reading and stopping a
 // plan, and the scheduler's sending and deadline steps.
 type checkins struct{ *Service }
@@ -224,7 +150,7 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 	default:
 		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
 	}
-	h, m, ok := parseClockHM(in.At)
+	h, m, ok := rules.ParseClock(in.At)
 	if !ok {
 		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "at", "at is a local time HH:MM")
 	}
@@ -253,12 +179,12 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			}
 		}
 	}
-	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
+	rep := checkinReplies{Ok: rules.NormalizeReply(in.OkReply), Help: rules.NormalizeReply(in.HelpReply)}
 	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
 		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required")
 	}
 	for _, w := range in.DuressWords {
-		n := normalizeReply(w)
+		n := rules.NormalizeReply(w)
 		if n == "" || len(w) > 100 {
 			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase")
 		}
@@ -291,13 +217,13 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			return errs.Field(CodeInvalidTimeZone, "time_zone", "her time zone is not known")
 		}
 		ws, anyTime := consent.EffectiveWindows(prof)
-		first := nextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
+		first := rules.NextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
 		if !anyTime {
 			check := []time.Time{first}
 			if len(weekdays) > 0 {
 				check = check[:0]
 				for _, w := range weekdays {
-					check = append(check, nextSlot(0, []int32{w}, in.At, prof.TimeZone, time.Time{}, now))
+					check = append(check, rules.NextSlot(0, []int32{w}, in.At, prof.TimeZone, time.Time{}, now))
 				}
 			}
 			for _, t := range check {
@@ -492,7 +418,7 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 				everyDays = int(pl.EverySeconds.Int64 / 86400)
 			}
 			adv.ParticipantIds = append(adv.ParticipantIds, pl.ParticipantID)
-			adv.NextDue = append(adv.NextDue, nextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, maxTime(pl.NextDueAt, now)))
+			adv.NextDue = append(adv.NextDue, rules.NextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, rules.Later(pl.NextDueAt, now)))
 			ciID, _ := uuid.NewV7()
 			code := checkinCode()
 			d := consent.Decide(prof, consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge), consent.Channel(pl.Channel), now)
@@ -549,13 +475,6 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 	return n, err
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // checkinDeadlines is the scheduler step for check-ins whose grace ran
 // out: the one nudge, then the escalation.
 func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
@@ -586,7 +505,7 @@ func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 					id, _, err := s.msgs.StoreTemplated(ctx, q, sys, Templated{Participant: p, Decision: d, Template: "please_contact", Params: map[string]string{},
 						SendAt: d.SendAt, Priority: 1, Details: map[string]any{"checkin_id": ci.ID.String(), "nudge": true}}, now)
 					if err == nil {
-						sendAt := maxTime(d.SendAt, now)
+						sendAt := rules.Later(d.SendAt, now)
 						if err := q.SetCheckinNudged(ctx, db.SetCheckinNudgedParams{ID: ci.ID, NudgeMessageID: uuid.NullUUID{UUID: id, Valid: true},
 							DueAt: sql.NullTime{Time: sendAt.Add(time.Duration(ci.GraceSeconds) * time.Second), Valid: true}}); err != nil {
 							return err
@@ -636,7 +555,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 	if err != nil {
 		return false, err
 	}
-	text := normalizeReply(body)
+	text := rules.NormalizeReply(body)
 	open, err := q.OpenCheckinForParticipant(ctx, p.ID)
 	hasOpen := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -655,7 +574,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		details["checkin_id"] = open.ID.String()
 	}
 	for _, w := range rep.Duress {
-		if containsPhrase(text, w) {
+		if rules.ContainsPhrase(text, w) {
 			// Silent: no reply, no different message, no sign on her phone.
 			if err := closeAs("duress"); err != nil {
 				return false, err
@@ -682,7 +601,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		return false, nil
 	}
 	switch {
-	case containsPhrase(text, rep.Help):
+	case rules.ContainsPhrase(text, rep.Help):
 		if err := closeAs("help"); err != nil {
 			return false, err
 		}
@@ -691,7 +610,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		}
 		_, err := s.OpenEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
 		return err == nil, err
-	case containsPhrase(text, rep.Ok) || containsPhrase(text, open.Code):
+	case rules.ContainsPhrase(text, rep.Ok) || rules.ContainsPhrase(text, open.Code):
 		if err := closeAs("ok"); err != nil {
 			return false, err
 		}
