@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -87,13 +86,6 @@ type CheckinPlanInput struct {
 	keepDuress bool
 }
 
-// checkinReplies is sealed (keys.Contact) in checkin_plans.replies_enc.
-type checkinReplies struct {
-	Ok     string   `json:"ok"`
-	Help   string   `json:"help"`
-	Duress []string `json:"duress"`
-}
-
 type checkinPlanView struct {
 	Participant string    `json:"participant"`
 	EveryDays   int       `json:"every_days,omitempty"`
@@ -107,8 +99,6 @@ type checkinPlanView struct {
 	NextDueAt   time.Time `json:"next_due_at"`
 }
 
-var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
 // checkins are the check-in plan steps: setting, reading and stopping a
 // plan, and the scheduler's sending and deadline steps.
 type checkins struct{ *Service }
@@ -117,38 +107,9 @@ type checkins struct{ *Service }
 // /v1/participants/{code}/checkin-plan and the console's plan form.
 func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
 	now := s.now()
-	everyDays := 0
-	weekdays := []int32{}
-	var every string
-	var list []string
-	switch {
-	case len(in.Every) == 0:
-		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
-	case json.Unmarshal(in.Every, &every) == nil:
-		d, err := time.ParseDuration(every)
-		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
-			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\"")
-		}
-		everyDays = int(d / (24 * time.Hour))
-	case json.Unmarshal(in.Every, &list) == nil && len(list) > 0:
-		seen := map[int32]bool{}
-		for _, w := range list {
-			i := -1
-			for j, n := range weekdayNames {
-				if strings.EqualFold(strings.TrimSpace(w), n) {
-					i = j
-				}
-			}
-			if i < 0 {
-				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "weekdays are mon, tue, wed, thu, fri, sat, sun")
-			}
-			if !seen[int32(i)] {
-				seen[int32(i)] = true
-				weekdays = append(weekdays, int32(i))
-			}
-		}
-	default:
-		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
+	everyDays, weekdays, err := rules.ParseEvery(in.Every)
+	if err != nil {
+		return checkinPlanView{}, err
 	}
 	h, m, ok := rules.ParseClock(in.At)
 	if !ok {
@@ -179,27 +140,9 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			}
 		}
 	}
-	rep := checkinReplies{Ok: rules.NormalizeReply(in.OkReply), Help: rules.NormalizeReply(in.HelpReply)}
-	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
-		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required")
-	}
-	for _, w := range in.DuressWords {
-		n := rules.NormalizeReply(w)
-		if n == "" || len(w) > 100 {
-			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase")
-		}
-		rep.Duress = append(rep.Duress, n)
-	}
-	if len(rep.Duress) > 20 {
-		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "at most 20 duress words")
-	}
-	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
-	for i := range all {
-		for j := i + 1; j < len(all); j++ {
-			if all[i] == all[j] {
-				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ")
-			}
-		}
+	rep, err := rules.PlanReplies(in.OkReply, in.HelpReply, in.DuressWords)
+	if err != nil {
+		return checkinPlanView{}, err
 	}
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -228,7 +171,7 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			}
 			for _, t := range check {
 				if !consent.InWindow(ws, prof.TimeZone, t) {
-					return errs.Field(CodeCheckinTimeUnsafe, "at", "%02d:%02d on %s is outside her safe contact windows", h, m, weekdayNames[t.In(prof.TimeZone).Weekday()])
+					return errs.Field(CodeCheckinTimeUnsafe, "at", "%02d:%02d on %s is outside her safe contact windows", h, m, rules.WeekdayNames[t.In(prof.TimeZone).Weekday()])
 				}
 			}
 		}
@@ -261,7 +204,7 @@ func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 // one). Keeping them keeps her ok and help replies too: a changed reply is
 // refused whatever it is, since refusing only one that equals a kept word
 // would tell her team, who never see the words, that they guessed one.
-func (s checkins) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
+func (s checkins) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep rules.Replies) ([]string, error) {
 	plan, err := q.CheckinPlan(ctx, participantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -279,20 +222,20 @@ func (s checkins) keptDuressWords(ctx context.Context, q *db.Queries, participan
 	return old.Duress, nil
 }
 
-func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanView {
+func planView(code string, plan db.CheckinPlan, rep rules.Replies) checkinPlanView {
 	v := checkinPlanView{Participant: code, At: plan.AtLocal, Channel: plan.Channel, Grace: (time.Duration(plan.GraceSeconds) * time.Second).String(),
 		OkReply: rep.Ok, HelpReply: rep.Help, DuressWords: int(plan.DuressCount), NextDueAt: plan.NextDueAt.UTC()}
 	if plan.EverySeconds.Valid {
 		v.EveryDays = int(plan.EverySeconds.Int64 / 86400)
 	}
 	for _, w := range plan.Weekdays {
-		v.Weekdays = append(v.Weekdays, weekdayNames[w])
+		v.Weekdays = append(v.Weekdays, rules.WeekdayNames[w])
 	}
 	return v
 }
 
-func (s checkins) openReplies(enc []byte) (checkinReplies, error) {
-	var rep checkinReplies
+func (s checkins) openReplies(enc []byte) (rules.Replies, error) {
+	var rep rules.Replies
 	raw, err := s.keys.Open(keys.Contact, enc)
 	if err != nil {
 		return rep, err
