@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"safecontact/consent"
@@ -303,23 +302,6 @@ func (s bookings) spacingConflict(ctx context.Context, q *db.Queries, venue stri
 		later = x.Add(sp)
 	}
 	return &SpacingError{Earlier: earlier.UTC(), Later: later.UTC(), Spacing: sp}
-}
-
-// respond writes the spacing refusal with the free slots beside it.
-func (e *SpacingError) respond(c *gin.Context) {
-	er := errs.Field(CodeSessionSpacing, "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
-		e.Spacing, e.Earlier.Format(time.RFC3339), e.Later.Format(time.RFC3339))
-	httpx.SetErrCode(c, er.Code)
-	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.Earlier, "later": e.Later}})
-}
-
-func failAppt(c *gin.Context, err error) {
-	var se *SpacingError
-	if errors.As(err, &se) {
-		se.respond(c)
-		return
-	}
-	httpx.Fail(c, err)
 }
 
 func (s bookings) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {

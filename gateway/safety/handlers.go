@@ -1,11 +1,14 @@
 package safety
 
 import (
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 )
@@ -23,11 +26,7 @@ func (s handlers) createAppointment(c *gin.Context) {
 		return
 	}
 	view, err := bookings{s.Service}.bookAppointment(c.Request.Context(), auth.ActorOf(c), in)
-	if err != nil {
-		failAppt(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, view)
+	answer(c, http.StatusCreated, view, err)
 }
 
 func (s handlers) patchAppointment(c *gin.Context) {
@@ -36,20 +35,17 @@ func (s handlers) patchAppointment(c *gin.Context) {
 		return
 	}
 	view, err := bookings{s.Service}.moveAppointment(c.Request.Context(), auth.ActorOf(c), c.Param("id"), in)
-	if err != nil {
-		failAppt(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, view)
+	answer(c, http.StatusOK, view, err)
 }
 
 func (s handlers) cancelAppointment(c *gin.Context) {
 	view, err := bookings{s.Service}.cancelBooking(c.Request.Context(), auth.ActorOf(c), c.Param("id"))
-	if err != nil {
-		failAppt(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, view)
+	answer(c, http.StatusOK, view, err)
+}
+
+func (s handlers) listAppointments(c *gin.Context) {
+	items, err := s.Appointments(c.Request.Context(), auth.ActorOf(c), c.Query("participant"))
+	answer(c, http.StatusOK, gin.H{"items": items}, err)
 }
 
 func (s handlers) createMeetingPoint(c *gin.Context) {
@@ -59,20 +55,12 @@ func (s handlers) createMeetingPoint(c *gin.Context) {
 		return
 	}
 	view, err := s.addMeetingPoint(c.Request.Context(), auth.ActorOf(c), in)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, view)
+	answer(c, http.StatusCreated, view, err)
 }
 
 func (s handlers) listMeetingPoints(c *gin.Context) {
 	items, err := s.meetingPoints(c.Request.Context())
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answer(c, http.StatusOK, gin.H{"items": items}, err)
 }
 
 func (s handlers) putCheckinPlan(c *gin.Context) {
@@ -81,20 +69,12 @@ func (s handlers) putCheckinPlan(c *gin.Context) {
 		return
 	}
 	view, err := checkins{s.Service}.setCheckinPlan(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, view)
+	answer(c, http.StatusOK, view, err)
 }
 
 func (s handlers) getCheckinPlan(c *gin.Context) {
 	plan, recent, err := checkins{s.Service}.checkinPlanOf(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"plan": plan, "recent_checkins": recent})
+	answer(c, http.StatusOK, gin.H{"plan": plan, "recent_checkins": recent}, err)
 }
 
 func (s handlers) deleteCheckinPlan(c *gin.Context) {
@@ -105,22 +85,9 @@ func (s handlers) deleteCheckinPlan(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s handlers) listAppointments(c *gin.Context) {
-	items, err := s.Appointments(c.Request.Context(), auth.ActorOf(c), c.Query("participant"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-}
-
 func (s handlers) listEscalations(c *gin.Context) {
 	items, err := s.Escalations(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
+	answer(c, http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol}, err)
 }
 
 func (s handlers) getEscalation(c *gin.Context) {
@@ -130,11 +97,7 @@ func (s handlers) getEscalation(c *gin.Context) {
 		return
 	}
 	v, err := escalations{s.Service}.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
+	answer(c, http.StatusOK, v, err)
 }
 
 func (s handlers) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
@@ -152,9 +115,22 @@ func (s handlers) closeEscalation(c *gin.Context, resolve bool) {
 		return
 	}
 	v, err := escalations{s.Service}.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
-	if err != nil {
+	answer(c, http.StatusOK, v, err)
+}
+
+// answer writes v with status, or err: a session-spacing refusal with the
+// free slots beside it, any other error as the API's error.
+func answer(c *gin.Context, status int, v any, err error) {
+	var se *SpacingError
+	switch {
+	case errors.As(err, &se):
+		er := errs.Field(CodeSessionSpacing, "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
+			se.Spacing, se.Earlier.Format(time.RFC3339), se.Later.Format(time.RFC3339))
+		httpx.SetErrCode(c, er.Code)
+		c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": se.Earlier, "later": se.Later}})
+	case err != nil:
 		httpx.Fail(c, err)
-		return
+	default:
+		c.JSON(status, v)
 	}
-	c.JSON(http.StatusOK, v)
 }
