@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -277,30 +276,7 @@ func (s bookings) spacingConflict(ctx context.Context, q *db.Queries, venue stri
 	for _, r := range around {
 		starts = append(starts, r.StartsAt.UTC())
 	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-	clash := func(t time.Time) (time.Time, bool) {
-		for _, x := range starts {
-			if d := t.Sub(x); d > -sp && d < sp {
-				return x, true
-			}
-		}
-		return time.Time{}, false
-	}
-	earlier, later := start, start
-	for i := 0; i < len(starts)+1; i++ {
-		x, ok := clash(earlier)
-		if !ok {
-			break
-		}
-		earlier = x.Add(-sp)
-	}
-	for i := 0; i < len(starts)+1; i++ {
-		x, ok := clash(later)
-		if !ok {
-			break
-		}
-		later = x.Add(sp)
-	}
+	earlier, later := rules.FreeSlots(starts, start, sp)
 	return &SpacingError{Earlier: earlier.UTC(), Later: later.UTC(), Spacing: sp}
 }
 
@@ -342,18 +318,8 @@ func (s bookings) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 	if in.Reminders == nil {
 		in.Reminders = []string{"24h", "2h"}
 	}
-	seen := map[string]bool{}
-	for _, r := range in.Reminders {
-		if _, err := rules.ParseLead(r); err != nil {
-			return appointmentView{}, err
-		}
-		if seen[r] {
-			return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder lead is listed twice")
-		}
-		seen[r] = true
-	}
-	if len(in.Reminders) > 5 {
-		return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "at most 5 reminders")
+	if err := rules.CheckReminders(in.Reminders); err != nil {
+		return appointmentView{}, err
 	}
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
