@@ -2,12 +2,9 @@ package safety
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/google/uuid"
@@ -308,15 +305,6 @@ func (s checkins) stopCheckinPlan(ctx context.Context, a *auth.Actor, code strin
 	})
 }
 
-// checkinCode is a random 4-digit reply code.
-func checkinCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(10000))
-	if err != nil {
-		panic(err)
-	}
-	return fmt.Sprintf("%04d", n.Int64())
-}
-
 // startDueCheckins is the scheduler step that sends due check-ins.
 func (s checkins) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
 	total := 0
@@ -363,7 +351,7 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 			adv.ParticipantIds = append(adv.ParticipantIds, pl.ParticipantID)
 			adv.NextDue = append(adv.NextDue, rules.NextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, rules.Later(pl.NextDueAt, now)))
 			ciID, _ := uuid.NewV7()
-			code := checkinCode()
+			code := rules.CheckinCode()
 			d := consent.Decide(prof, consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge), consent.Channel(pl.Channel), now)
 			var r templates.Rendered
 			if d.Allowed {

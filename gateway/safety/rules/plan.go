@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"crypto/rand"
 	"encoding/json"
+	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -86,4 +89,14 @@ func PlanReplies(ok, help string, duress []string) (Replies, error) {
 		}
 	}
 	return rep, nil
+}
+
+// CheckinCode is a random 4-digit code a check-in asks her to reply
+// with; replying with it counts as ok.
+func CheckinCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(10000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%04d", n.Int64())
 }
