@@ -4,14 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/http"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"safecontact/consent"
@@ -21,6 +17,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/safety/rules"
 	"safecontact/textcheck"
 )
 
@@ -74,10 +71,6 @@ const (
 	ActionReminderScheduled    = "reminder.scheduled"
 	ActionReminderSkipped      = "reminder.skipped"
 )
-
-// windowMargin: a reminder placed at "the latest safe moment" leaves this
-// much of the window for the relay and worker.
-const windowMargin = 5 * time.Minute
 
 // AppointmentInput is the body of POST /v1/appointments.
 type AppointmentInput struct {
@@ -136,65 +129,6 @@ type decisionRefusal struct {
 	Reason string `json:"reason"`
 }
 
-// parseLead reads "24h", "2h", "30m", "2d".
-func parseLead(s string) (time.Duration, error) {
-	t := strings.TrimSpace(strings.ToLower(s))
-	var d time.Duration
-	var err error
-	if n, ok := strings.CutSuffix(t, "d"); ok {
-		var days int
-		if _, e := fmt.Sscanf(n, "%d", &days); e != nil || fmt.Sprint(days) != n {
-			err = e
-			if err == nil {
-				err = errors.New("bad")
-			}
-		}
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		d, err = time.ParseDuration(t)
-	}
-	if err != nil || d < 10*time.Minute || d > 14*24*time.Hour {
-		return 0, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder is a lead time between 10m and 14d, e.g. \"24h\" or \"2h\"")
-	}
-	return d, nil
-}
-
-// latestSafeAtOrBefore returns the latest instant t with notBefore <= t <=
-// target at which she may be contacted (inside a safe window, leaving
-// windowMargin before the window closes when the window is long enough).
-// Minute steps backwards from target: windows start and end on whole
-// minutes, and InWindow applies the DST rules.
-func latestSafeAtOrBefore(windows []consent.Window, loc *time.Location, target, notBefore time.Time) (time.Time, bool) {
-	if target.Before(notBefore) {
-		return time.Time{}, false
-	}
-	if consent.InWindow(windows, loc, target) && consent.InWindow(windows, loc, target.Add(windowMargin-time.Second)) {
-		return target, true
-	}
-	t := target.Truncate(time.Minute)
-	var fallback time.Time
-	found := false
-	// A check over at most two weeks of minutes (leads are ≤ 14 days).
-	for i := 0; i < 15*24*60 && !t.Before(notBefore); i++ {
-		if consent.InWindow(windows, loc, t) {
-			if consent.InWindow(windows, loc, t.Add(windowMargin-time.Second)) {
-				return t, true
-			}
-			if !found {
-				fallback, found = t, true
-			}
-		} else if found {
-			// We walked through a whole window shorter than the margin.
-			return fallback, true
-		}
-		t = t.Add(-time.Minute)
-	}
-	if found {
-		return fallback, true
-	}
-	return time.Time{}, false
-}
-
 // safeNoticeTime: now inside a window, else her next safe time.
 func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 	prof := participant.ProfileOf(p)
@@ -205,13 +139,18 @@ func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 	return consent.NextSafeTime(ws, prof.TimeZone, now)
 }
 
+// bookings are the appointment steps behind Book, Move, Cancel and the
+// API's appointment handlers: the spacing rule, the reminders and
+// notices, each inside the caller's transaction where it takes q.
+type bookings struct{ *Service }
+
 // scheduleReminders stores one reminder per lead, in q's transaction.
-func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
 	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
 	for _, lead := range appt.Reminders {
-		ld, err := parseLead(lead)
+		ld, err := rules.ParseLead(lead)
 		if err != nil {
 			return nil, err
 		}
@@ -219,7 +158,7 @@ func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 		ro := reminderOutcome{Kind: "reminder", Lead: lead}
 		at, ok := target, !target.Before(now)
 		if ok && !anyTime {
-			at, ok = latestSafeAtOrBefore(ws, prof.TimeZone, target, now)
+			at, ok = rules.LatestSafeAtOrBefore(ws, prof.TimeZone, target, now)
 		}
 		if !ok {
 			ro.Status, ro.Code = "skipped", "no_safe_time"
@@ -256,7 +195,7 @@ func (s *Service) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 }
 
 // sendNotice stores the change or cancellation notice.
-func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+func (s bookings) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
 	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
@@ -295,7 +234,7 @@ func (s *Service) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, 
 }
 
 // cancelPendingReminders: scheduled → canceled, with events and audit.
-func (s *Service) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
+func (s bookings) cancelPendingReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, apptID uuid.UUID, code string, now time.Time) ([]reminderOutcome, error) {
 	ids, err := q.CancelPendingAppointmentMessages(ctx, db.CancelPendingAppointmentMessagesParams{Now: now, AppointmentID: apptID, Code: sql.NullString{String: code, Valid: true}})
 	if err != nil {
 		return nil, err
@@ -316,7 +255,7 @@ func (s *Service) cancelPendingReminders(ctx context.Context, q *db.Queries, a *
 
 // spacingConflict enforces the spacing rule for individual sessions at a
 // venue (serialised per venue by an advisory lock in q's transaction).
-func (s *Service) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
+func (s bookings) spacingConflict(ctx context.Context, q *db.Queries, venue string, start time.Time, except uuid.UUID) error {
 	if err := q.LockVenue(ctx, venue); err != nil {
 		return err
 	}
@@ -337,51 +276,11 @@ func (s *Service) spacingConflict(ctx context.Context, q *db.Queries, venue stri
 	for _, r := range around {
 		starts = append(starts, r.StartsAt.UTC())
 	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-	clash := func(t time.Time) (time.Time, bool) {
-		for _, x := range starts {
-			if d := t.Sub(x); d > -sp && d < sp {
-				return x, true
-			}
-		}
-		return time.Time{}, false
-	}
-	earlier, later := start, start
-	for i := 0; i < len(starts)+1; i++ {
-		x, ok := clash(earlier)
-		if !ok {
-			break
-		}
-		earlier = x.Add(-sp)
-	}
-	for i := 0; i < len(starts)+1; i++ {
-		x, ok := clash(later)
-		if !ok {
-			break
-		}
-		later = x.Add(sp)
-	}
+	earlier, later := rules.FreeSlots(starts, start, sp)
 	return &SpacingError{Earlier: earlier.UTC(), Later: later.UTC(), Spacing: sp}
 }
 
-// respond writes the spacing refusal with the free slots beside it.
-func (e *SpacingError) respond(c *gin.Context) {
-	er := errs.Field(CodeSessionSpacing, "starts_at", "individual sessions at this venue must be at least %s apart; nearest free start times: %s (earlier) or %s (later)",
-		e.Spacing, e.Earlier.Format(time.RFC3339), e.Later.Format(time.RFC3339))
-	httpx.SetErrCode(c, er.Code)
-	c.AbortWithStatusJSON(errs.Status(er), gin.H{"error": er, "free_slots": gin.H{"earlier": e.Earlier, "later": e.Later}})
-}
-
-func failAppt(c *gin.Context, err error) {
-	var se *SpacingError
-	if errors.As(err, &se) {
-		se.respond(c)
-		return
-	}
-	httpx.Fail(c, err)
-}
-
-func (s *Service) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
+func (s bookings) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
 	if err := textcheck.Chars("meeting_point", name); err != nil {
 		return db.MeetingPoint{}, err
 	}
@@ -394,7 +293,7 @@ func (s *Service) meetingPointNamed(ctx context.Context, q *db.Queries, name str
 
 // bookAppointment books an appointment and schedules its reminders: the
 // API's POST /v1/appointments and the console's booking form.
-func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in AppointmentInput) (appointmentView, error) {
+func (s bookings) bookAppointment(ctx context.Context, a *auth.Actor, in AppointmentInput) (appointmentView, error) {
 	now := s.now()
 	if in.StartsAt == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "starts_at (RFC 3339) is required")
@@ -419,18 +318,8 @@ func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 	if in.Reminders == nil {
 		in.Reminders = []string{"24h", "2h"}
 	}
-	seen := map[string]bool{}
-	for _, r := range in.Reminders {
-		if _, err := parseLead(r); err != nil {
-			return appointmentView{}, err
-		}
-		if seen[r] {
-			return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "a reminder lead is listed twice")
-		}
-		seen[r] = true
-	}
-	if len(in.Reminders) > 5 {
-		return appointmentView{}, errs.Field(errs.CodeInvalidParameter, "reminders", "at most 5 reminders")
+	if err := rules.CheckReminders(in.Reminders); err != nil {
+		return appointmentView{}, err
 	}
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -489,7 +378,7 @@ func (s *Service) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 	return view, nil
 }
 
-func (s *Service) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
+func (s bookings) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Actor, raw string) (db.Appointment, db.Participant, error) {
 	id, err := uuid.Parse(raw)
 	if err != nil {
 		return db.Appointment{}, db.Participant{}, httpx.NotFound("appointment")
@@ -515,7 +404,7 @@ func (s *Service) loadAppointment(ctx context.Context, q *db.Queries, a *auth.Ac
 
 // moveAppointment moves appointment id (a new start, meeting point and/or
 // kind): the API's PATCH /v1/appointments/{id} and the console's move form.
-func (s *Service) moveAppointment(ctx context.Context, a *auth.Actor, id string, in AppointmentPatch) (appointmentView, error) {
+func (s bookings) moveAppointment(ctx context.Context, a *auth.Actor, id string, in AppointmentPatch) (appointmentView, error) {
 	if in.StartsAt == nil && in.MeetingPoint == nil && in.Kind == nil {
 		return appointmentView{}, errs.Field(errs.CodeMissingField, "starts_at", "give starts_at, meeting_point and/or kind")
 	}
@@ -608,7 +497,7 @@ func (s *Service) moveAppointment(ctx context.Context, a *auth.Actor, id string,
 
 // cancelBooking cancels appointment id: the API's DELETE
 // /v1/appointments/{id} and the console's cancel button.
-func (s *Service) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
+func (s bookings) cancelBooking(ctx context.Context, a *auth.Actor, id string) (appointmentView, error) {
 	now := s.now()
 	var view appointmentView
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -647,15 +536,6 @@ func (s *Service) cancelBooking(ctx context.Context, a *auth.Actor, id string) (
 	}
 	s.kick()
 	return view, nil
-}
-
-func (s *Service) listAppointments(c *gin.Context) {
-	items, err := s.Appointments(c.Request.Context(), auth.ActorOf(c), c.Query("participant"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 // Appointments are hers (participant code), with their reminders and

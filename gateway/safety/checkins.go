@@ -2,18 +2,12 @@ package safety
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math/big"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"safecontact/consent"
 	"safecontact/db"
@@ -23,6 +17,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
+	"safecontact/gateway/safety/rules"
 	"safecontact/keys"
 	"safecontact/templates"
 	"safecontact/textcheck"
@@ -88,13 +83,6 @@ type CheckinPlanInput struct {
 	keepDuress bool
 }
 
-// checkinReplies is sealed (keys.Contact) in checkin_plans.replies_enc.
-type checkinReplies struct {
-	Ok     string   `json:"ok"`
-	Help   string   `json:"help"`
-	Duress []string `json:"duress"`
-}
-
 type checkinPlanView struct {
 	Participant string    `json:"participant"`
 	EveryDays   int       `json:"every_days,omitempty"`
@@ -108,119 +96,19 @@ type checkinPlanView struct {
 	NextDueAt   time.Time `json:"next_due_at"`
 }
 
-var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-// normalizeReply: case- and accent-insensitive, trimmed, punctuation
-// dropped, white space collapsed.
-func normalizeReply(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(' ')
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// containsPhrase: phrase (normalised) occurs in body (normalised) on word
-// boundaries.
-func containsPhrase(body, phrase string) bool {
-	if phrase == "" {
-		return false
-	}
-	return strings.Contains(" "+body+" ", " "+phrase+" ")
-}
-
-func parseClockHM(s string) (int, int, bool) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
-		return 0, 0, false
-	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 {
-		return 0, 0, false
-	}
-	return h, m, true
-}
-
-// atLocal is the instant showing h:m on the local date of day in loc.
-func atLocal(day time.Time, loc *time.Location, h, m int) time.Time {
-	y, mo, d := day.In(loc).Date()
-	return time.Date(y, mo, d, h, m, 0, 0, loc).UTC()
-}
-
-// nextSlot returns the first slot strictly after from. prev, if not zero,
-// is the previous slot (interval plans count from it).
-func nextSlot(everyDays int, weekdays []int32, at string, loc *time.Location, prev, from time.Time) time.Time {
-	h, m, _ := parseClockHM(at)
-	if everyDays > 0 && !prev.IsZero() {
-		t := prev
-		for i := 0; i < 10000; i++ {
-			lt := t.In(loc)
-			t = atLocal(time.Date(lt.Year(), lt.Month(), lt.Day()+everyDays, 12, 0, 0, 0, loc), loc, h, m)
-			if t.After(from) {
-				return t
-			}
-		}
-	}
-	days := map[int]bool{}
-	for _, w := range weekdays {
-		days[int(w)] = true
-	}
-	lf := from.In(loc)
-	for i := 0; i < 15; i++ {
-		day := time.Date(lf.Year(), lf.Month(), lf.Day()+i, 12, 0, 0, 0, loc)
-		if len(days) > 0 && !days[int(day.Weekday())] {
-			continue
-		}
-		if t := atLocal(day, loc, h, m); t.After(from) {
-			return t
-		}
-	}
-	return from.Add(24 * time.Hour) // unreachable with a valid plan
-}
+// checkins are the check-in plan steps: setting, reading and stopping a
+// plan, and the scheduler's sending and deadline steps.
+type checkins struct{ *Service }
 
 // setCheckinPlan sets (or replaces) her check-in plan: the API's POST
 // /v1/participants/{code}/checkin-plan and the console's plan form.
-func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
+func (s checkins) setCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) (checkinPlanView, error) {
 	now := s.now()
-	everyDays := 0
-	weekdays := []int32{}
-	var every string
-	var list []string
-	switch {
-	case len(in.Every) == 0:
-		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
-	case json.Unmarshal(in.Every, &every) == nil:
-		d, err := time.ParseDuration(every)
-		if err != nil || d < 24*time.Hour || d%(24*time.Hour) != 0 || d > 30*24*time.Hour {
-			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a whole number of days between 24h and 720h, e.g. \"72h\"")
-		}
-		everyDays = int(d / (24 * time.Hour))
-	case json.Unmarshal(in.Every, &list) == nil && len(list) > 0:
-		seen := map[int32]bool{}
-		for _, w := range list {
-			i := -1
-			for j, n := range weekdayNames {
-				if strings.EqualFold(strings.TrimSpace(w), n) {
-					i = j
-				}
-			}
-			if i < 0 {
-				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "weekdays are mon, tue, wed, thu, fri, sat, sun")
-			}
-			if !seen[int32(i)] {
-				seen[int32(i)] = true
-				weekdays = append(weekdays, int32(i))
-			}
-		}
-	default:
-		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "every", "every is a duration in whole days (\"72h\") or a list of weekdays ([\"mon\",\"thu\"])")
+	everyDays, weekdays, err := rules.ParseEvery(in.Every)
+	if err != nil {
+		return checkinPlanView{}, err
 	}
-	h, m, ok := parseClockHM(in.At)
+	h, m, ok := rules.ParseClock(in.At)
 	if !ok {
 		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "at", "at is a local time HH:MM")
 	}
@@ -249,27 +137,9 @@ func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			}
 		}
 	}
-	rep := checkinReplies{Ok: normalizeReply(in.OkReply), Help: normalizeReply(in.HelpReply)}
-	if rep.Ok == "" || rep.Help == "" || len(in.OkReply) > 100 || len(in.HelpReply) > 100 {
-		return checkinPlanView{}, errs.Field(errs.CodeMissingField, "ok_reply", "ok_reply and help_reply (short words agreed with her) are required")
-	}
-	for _, w := range in.DuressWords {
-		n := normalizeReply(w)
-		if n == "" || len(w) > 100 {
-			return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "each duress word is a short non-empty word or phrase")
-		}
-		rep.Duress = append(rep.Duress, n)
-	}
-	if len(rep.Duress) > 20 {
-		return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "at most 20 duress words")
-	}
-	all := append([]string{rep.Ok, rep.Help}, rep.Duress...)
-	for i := range all {
-		for j := i + 1; j < len(all); j++ {
-			if all[i] == all[j] {
-				return checkinPlanView{}, errs.Field(errs.CodeInvalidParameter, "duress_words", "ok_reply, help_reply and the duress words must all differ")
-			}
-		}
+	rep, err := rules.PlanReplies(in.OkReply, in.HelpReply, in.DuressWords)
+	if err != nil {
+		return checkinPlanView{}, err
 	}
 	var view checkinPlanView
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
@@ -287,18 +157,18 @@ func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 			return errs.Field(CodeInvalidTimeZone, "time_zone", "her time zone is not known")
 		}
 		ws, anyTime := consent.EffectiveWindows(prof)
-		first := nextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
+		first := rules.NextSlot(everyDays, weekdays, in.At, prof.TimeZone, time.Time{}, now)
 		if !anyTime {
 			check := []time.Time{first}
 			if len(weekdays) > 0 {
 				check = check[:0]
 				for _, w := range weekdays {
-					check = append(check, nextSlot(0, []int32{w}, in.At, prof.TimeZone, time.Time{}, now))
+					check = append(check, rules.NextSlot(0, []int32{w}, in.At, prof.TimeZone, time.Time{}, now))
 				}
 			}
 			for _, t := range check {
 				if !consent.InWindow(ws, prof.TimeZone, t) {
-					return errs.Field(CodeCheckinTimeUnsafe, "at", "%02d:%02d on %s is outside her safe contact windows", h, m, weekdayNames[t.In(prof.TimeZone).Weekday()])
+					return errs.Field(CodeCheckinTimeUnsafe, "at", "%02d:%02d on %s is outside her safe contact windows", h, m, rules.WeekdayNames[t.In(prof.TimeZone).Weekday()])
 				}
 			}
 		}
@@ -331,7 +201,7 @@ func (s *Service) setCheckinPlan(ctx context.Context, a *auth.Actor, code string
 // one). Keeping them keeps her ok and help replies too: a changed reply is
 // refused whatever it is, since refusing only one that equals a kept word
 // would tell her team, who never see the words, that they guessed one.
-func (s *Service) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep checkinReplies) ([]string, error) {
+func (s checkins) keptDuressWords(ctx context.Context, q *db.Queries, participantID int64, rep rules.Replies) ([]string, error) {
 	plan, err := q.CheckinPlan(ctx, participantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -349,20 +219,20 @@ func (s *Service) keptDuressWords(ctx context.Context, q *db.Queries, participan
 	return old.Duress, nil
 }
 
-func planView(code string, plan db.CheckinPlan, rep checkinReplies) checkinPlanView {
+func planView(code string, plan db.CheckinPlan, rep rules.Replies) checkinPlanView {
 	v := checkinPlanView{Participant: code, At: plan.AtLocal, Channel: plan.Channel, Grace: (time.Duration(plan.GraceSeconds) * time.Second).String(),
 		OkReply: rep.Ok, HelpReply: rep.Help, DuressWords: int(plan.DuressCount), NextDueAt: plan.NextDueAt.UTC()}
 	if plan.EverySeconds.Valid {
 		v.EveryDays = int(plan.EverySeconds.Int64 / 86400)
 	}
 	for _, w := range plan.Weekdays {
-		v.Weekdays = append(v.Weekdays, weekdayNames[w])
+		v.Weekdays = append(v.Weekdays, rules.WeekdayNames[w])
 	}
 	return v
 }
 
-func (s *Service) openReplies(enc []byte) (checkinReplies, error) {
-	var rep checkinReplies
+func (s checkins) openReplies(enc []byte) (rules.Replies, error) {
+	var rep rules.Replies
 	raw, err := s.keys.Open(keys.Contact, enc)
 	if err != nil {
 		return rep, err
@@ -381,7 +251,7 @@ type checkinView struct {
 
 // checkinPlanOf is her plan (never the duress words: their count) and her
 // recent check-ins; 404 when she has none.
-func (s *Service) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
+func (s checkins) checkinPlanOf(ctx context.Context, a *auth.Actor, code string) (checkinPlanView, []checkinView, error) {
 	p, err := s.participants.For(ctx, s.q, a, code, false, participant.ActView)
 	if err != nil {
 		return checkinPlanView{}, nil, err
@@ -413,7 +283,7 @@ func (s *Service) checkinPlanOf(ctx context.Context, a *auth.Actor, code string)
 }
 
 // stopCheckinPlan deletes her plan and cancels its open check-ins.
-func (s *Service) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
+func (s checkins) stopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
 	now := s.now()
 	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		p, err := s.participants.For(ctx, q, a, code, true, participant.ActCheckins)
@@ -435,17 +305,8 @@ func (s *Service) stopCheckinPlan(ctx context.Context, a *auth.Actor, code strin
 	})
 }
 
-// checkinCode is a random 4-digit reply code.
-func checkinCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(10000))
-	if err != nil {
-		panic(err)
-	}
-	return fmt.Sprintf("%04d", n.Int64())
-}
-
 // startDueCheckins is the scheduler step that sends due check-ins.
-func (s *Service) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) startDueCheckins(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		n, err := s.startCheckinBatch(ctx, now)
@@ -456,7 +317,7 @@ func (s *Service) startDueCheckins(ctx context.Context, now time.Time) (int, err
 	}
 }
 
-func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		plans, err := q.ClaimDueCheckinPlans(ctx, db.ClaimDueCheckinPlansParams{Now: now, MaxRows: int32(s.cfg.Batch)})
@@ -488,9 +349,9 @@ func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 				everyDays = int(pl.EverySeconds.Int64 / 86400)
 			}
 			adv.ParticipantIds = append(adv.ParticipantIds, pl.ParticipantID)
-			adv.NextDue = append(adv.NextDue, nextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, maxTime(pl.NextDueAt, now)))
+			adv.NextDue = append(adv.NextDue, rules.NextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, rules.Later(pl.NextDueAt, now)))
 			ciID, _ := uuid.NewV7()
-			code := checkinCode()
+			code := rules.CheckinCode()
 			d := consent.Decide(prof, consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge), consent.Channel(pl.Channel), now)
 			var r templates.Rendered
 			if d.Allowed {
@@ -545,16 +406,9 @@ func (s *Service) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 	return n, err
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // checkinDeadlines is the scheduler step for check-ins whose grace ran
 // out: the one nudge, then the escalation.
-func (s *Service) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
+func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		due, err := q.ClaimDueCheckins(ctx, db.ClaimDueCheckinsParams{Now: now, MaxRows: int32(s.cfg.Batch)})
@@ -582,7 +436,7 @@ func (s *Service) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 					id, _, err := s.msgs.StoreTemplated(ctx, q, sys, Templated{Participant: p, Decision: d, Template: "please_contact", Params: map[string]string{},
 						SendAt: d.SendAt, Priority: 1, Details: map[string]any{"checkin_id": ci.ID.String(), "nudge": true}}, now)
 					if err == nil {
-						sendAt := maxTime(d.SendAt, now)
+						sendAt := rules.Later(d.SendAt, now)
 						if err := q.SetCheckinNudged(ctx, db.SetCheckinNudgedParams{ID: ci.ID, NudgeMessageID: uuid.NullUUID{UUID: id, Valid: true},
 							DueAt: sql.NullTime{Time: sendAt.Add(time.Duration(ci.GraceSeconds) * time.Second), Valid: true}}); err != nil {
 							return err
@@ -628,11 +482,11 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 	if err != nil {
 		return false, err
 	}
-	rep, err := s.openReplies(plan.RepliesEnc)
+	rep, err := checkins{s}.openReplies(plan.RepliesEnc)
 	if err != nil {
 		return false, err
 	}
-	text := normalizeReply(body)
+	text := rules.NormalizeReply(body)
 	open, err := q.OpenCheckinForParticipant(ctx, p.ID)
 	hasOpen := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -651,7 +505,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		details["checkin_id"] = open.ID.String()
 	}
 	for _, w := range rep.Duress {
-		if containsPhrase(text, w) {
+		if rules.ContainsPhrase(text, w) {
 			// Silent: no reply, no different message, no sign on her phone.
 			if err := closeAs("duress"); err != nil {
 				return false, err
@@ -678,7 +532,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		return false, nil
 	}
 	switch {
-	case containsPhrase(text, rep.Help):
+	case rules.ContainsPhrase(text, rep.Help):
 		if err := closeAs("help"); err != nil {
 			return false, err
 		}
@@ -687,7 +541,7 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		}
 		_, err := s.OpenEscalation(ctx, q, sys, p, ciID, "help_requested", false, now)
 		return err == nil, err
-	case containsPhrase(text, rep.Ok) || containsPhrase(text, open.Code):
+	case rules.ContainsPhrase(text, rep.Ok) || rules.ContainsPhrase(text, open.Code):
 		if err := closeAs("ok"); err != nil {
 			return false, err
 		}

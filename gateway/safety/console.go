@@ -168,7 +168,7 @@ func booked(v appointmentView) Booked {
 // is a *SpacingError.
 func (s *Service) Book(ctx context.Context, a *auth.Actor, in Booking) (Booked, error) {
 	start := in.Start
-	v, err := s.bookAppointment(ctx, a, AppointmentInput{Participant: in.Participant, StartsAt: &start, MeetingPoint: in.MeetingPoint,
+	v, err := bookings{s}.bookAppointment(ctx, a, AppointmentInput{Participant: in.Participant, StartsAt: &start, MeetingPoint: in.MeetingPoint,
 		Kind: in.Kind, Venue: in.Venue, Reminders: in.Reminders})
 	if err != nil {
 		return Booked{}, err
@@ -178,7 +178,7 @@ func (s *Service) Book(ctx context.Context, a *auth.Actor, in Booking) (Booked, 
 
 // Move moves appointment id to start (moveAppointment).
 func (s *Service) Move(ctx context.Context, a *auth.Actor, id string, start time.Time) (Booked, error) {
-	v, err := s.moveAppointment(ctx, a, id, AppointmentPatch{StartsAt: &start})
+	v, err := bookings{s}.moveAppointment(ctx, a, id, AppointmentPatch{StartsAt: &start})
 	if err != nil {
 		return Booked{}, err
 	}
@@ -187,7 +187,7 @@ func (s *Service) Move(ctx context.Context, a *auth.Actor, id string, start time
 
 // Cancel cancels appointment id (cancelBooking).
 func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id string) (Booked, error) {
-	v, err := s.cancelBooking(ctx, a, id)
+	v, err := bookings{s}.cancelBooking(ctx, a, id)
 	if err != nil {
 		return Booked{}, err
 	}
@@ -221,7 +221,7 @@ func (s *Service) CheckinPlan(ctx context.Context, a *auth.Actor, code string) (
 		return CheckinPlan{}, err
 	}
 	out := CheckinPlan{Participant: p.Code, Zone: p.TimeZone}
-	plan, recent, err := s.checkinPlanOf(ctx, a, code)
+	plan, recent, err := checkins{s}.checkinPlanOf(ctx, a, code)
 	if errs.Code(err) == errs.CodeNotFound {
 		return out, nil
 	}
@@ -248,12 +248,12 @@ func (s *Service) SetCheckinPlan(ctx context.Context, a *auth.Actor, code string
 		// Whole days as the API's duration ("72h"); 0 is refused there.
 		every, _ = json.Marshal((time.Duration(in.EveryDays) * 24 * time.Hour).String())
 	}
-	_, err := s.setCheckinPlan(ctx, a, code, CheckinPlanInput{Every: every, At: in.At, Channel: in.Channel, Grace: in.Grace,
+	_, err := checkins{s}.setCheckinPlan(ctx, a, code, CheckinPlanInput{Every: every, At: in.At, Channel: in.Channel, Grace: in.Grace,
 		OkReply: in.OkReply, HelpReply: in.HelpReply, DuressWords: in.DuressWords, keepDuress: in.KeepDuress})
 	return err
 }
 
 // StopCheckinPlan deletes her plan (stopCheckinPlan).
 func (s *Service) StopCheckinPlan(ctx context.Context, a *auth.Actor, code string) error {
-	return s.stopCheckinPlan(ctx, a, code)
+	return checkins{s}.stopCheckinPlan(ctx, a, code)
 }

@@ -5,13 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -103,12 +101,12 @@ func (s *Service) OpenEscalation(ctx context.Context, q *db.Queries, a *auth.Act
 		return id, err
 	}
 	if urgent {
-		u, ok, err := s.onCallUser(ctx, q, p)
+		u, ok, err := escalations{s}.onCallUser(ctx, q, p)
 		if err != nil {
 			return id, err
 		}
 		if ok {
-			if err := s.queueStaffAlert(ctx, q, id, u.ID, 1, "alert_on_call", now); err != nil {
+			if err := (escalations{s}).queueStaffAlert(ctx, q, id, u.ID, 1, "alert_on_call", now); err != nil {
 				return id, err
 			}
 		} else if err := q.AddEscalationStep(ctx, db.AddEscalationStepParams{EscalationID: id, Level: 1, Kind: "no_on_call_user", At: now}); err != nil {
@@ -130,9 +128,14 @@ func nullUUIDString(u uuid.NullUUID) any {
 	return u.UUID.String()
 }
 
+// escalations are the ladder's steps behind OpenEscalation and the
+// exported escalation methods: staff alerts, climbing, publishing
+// events, and the views and closing of one escalation.
+type escalations struct{ *Service }
+
 // queueStaffAlert queues an SMS alert to a staff member's phone and
 // records the rung's step, in q's transaction.
-func (s *Service) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UUID, userID int64, level int16, kind string, now time.Time) error {
+func (s escalations) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.UUID, userID int64, level int16, kind string, now time.Time) error {
 	if err := q.InsertEscalationOutbox(ctx, db.InsertEscalationOutboxParams{EscalationID: esc, Kind: "staff_sms", UserID: sql.NullInt64{Int64: userID, Valid: true}, Level: level, CreatedAt: now}); err != nil {
 		return err
 	}
@@ -140,7 +143,7 @@ func (s *Service) queueStaffAlert(ctx context.Context, q *db.Queries, esc uuid.U
 }
 
 // onCallUser: the configured on-call user, else her caseworker.
-func (s *Service) onCallUser(ctx context.Context, q *db.Queries, p db.Participant) (db.User, bool, error) {
+func (s escalations) onCallUser(ctx context.Context, q *db.Queries, p db.Participant) (db.User, bool, error) {
 	var u db.User
 	var err error
 	switch {
@@ -159,7 +162,7 @@ func (s *Service) onCallUser(ctx context.Context, q *db.Queries, p db.Participan
 
 // escalateDue is the scheduler step that climbs the ladder for
 // escalations nobody acknowledged in time.
-func (s *Service) escalateDue(ctx context.Context, now time.Time) (int, error) {
+func (s escalations) escalateDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
 		due, err := q.ClaimDueEscalations(ctx, db.ClaimDueEscalationsParams{Now: now, MaxRows: int32(s.cfg.Batch)})
@@ -212,7 +215,7 @@ func (s *Service) escalateDue(ctx context.Context, now time.Time) (int, error) {
 
 // publishEscalationEvents is the scheduler step that publishes pending
 // safety.escalations events (ids and codes only).
-func (s *Service) publishEscalationEvents(ctx context.Context, now time.Time) (int, error) {
+func (s escalations) publishEscalationEvents(ctx context.Context, now time.Time) (int, error) {
 	if s.js == nil {
 		return 0, nil
 	}
@@ -424,7 +427,7 @@ type EscalationSummary struct {
 
 // escalationFor is v as a sees it (participant's access rule): whole for
 // her team, the summary for anyone else.
-func (s *Service) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v EscalationView) any {
+func (s escalations) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v EscalationView) any {
 	if a.ActsOn(caseworker) {
 		return v
 	}
@@ -432,7 +435,7 @@ func (s *Service) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v Escal
 		CreatedAt: v.CreatedAt, AgeSeconds: int64(s.now().Sub(v.CreatedAt).Seconds()), Protocol: v.Protocol, Access: "limited"}
 }
 
-func (s *Service) viewEscalation(r db.EscalationByIDRow) EscalationView {
+func (s escalations) viewEscalation(r db.EscalationByIDRow) EscalationView {
 	v := EscalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
 		NextStepAt: tptr(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: tptr(r.AckedAt), ResolvedAt: tptr(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
 	if r.CheckinID.Valid {
@@ -445,19 +448,11 @@ func (s *Service) viewEscalation(r db.EscalationByIDRow) EscalationView {
 	return v
 }
 
-func (s *Service) listEscalations(c *gin.Context) {
-	items, err := s.Escalations(c.Request.Context(), auth.ActorOf(c), c.Query("status"))
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "emergency_protocol": s.cfg.EmergencyProtocol})
-}
-
 // Escalations is the escalations of a status ("" = all), newest first,
 // each as a sees it: an EscalationView for her team, else an
 // EscalationSummary.
 func (s *Service) Escalations(ctx context.Context, a *auth.Actor, status string) ([]any, error) {
+	e := escalations{s}
 	switch status {
 	case "", "open", "acknowledged", "resolved":
 	default:
@@ -469,7 +464,7 @@ func (s *Service) Escalations(ctx context.Context, a *auth.Actor, status string)
 	}
 	items := []any{}
 	for _, r := range rows {
-		items = append(items, s.escalationFor(a, r.ParticipantCaseworkerID, s.viewEscalation(db.EscalationByIDRow(r))))
+		items = append(items, e.escalationFor(a, r.ParticipantCaseworkerID, e.viewEscalation(db.EscalationByIDRow(r))))
 	}
 	return items, nil
 }
@@ -477,7 +472,7 @@ func (s *Service) Escalations(ctx context.Context, a *auth.Actor, status string)
 // Escalation is escalation id with its steps, as a sees it (an
 // EscalationView or an EscalationSummary).
 func (s *Service) Escalation(ctx context.Context, a *auth.Actor, id uuid.UUID) (any, error) {
-	return s.escalationDetail(ctx, s.q, a, id)
+	return escalations{s}.escalationDetail(ctx, s.q, a, id)
 }
 
 // EmergencyProtocol is the programme's emergency protocol text.
@@ -486,16 +481,16 @@ func (s *Service) EmergencyProtocol() string { return s.cfg.EmergencyProtocol }
 // Acknowledge acknowledges escalation id as a, and returns it as a sees
 // it afterwards.
 func (s *Service) Acknowledge(ctx context.Context, a *auth.Actor, id uuid.UUID) (any, error) {
-	return s.closeEscalationAs(ctx, a, id, false, escalationClose{})
+	return escalations{s}.closeEscalationAs(ctx, a, id, false, escalationClose{})
 }
 
 // Resolve resolves escalation id as a with an outcome and a note.
 func (s *Service) Resolve(ctx context.Context, a *auth.Actor, id uuid.UUID, outcome, note string) (any, error) {
-	return s.closeEscalationAs(ctx, a, id, true, escalationClose{Outcome: outcome, Note: note})
+	return escalations{s}.closeEscalationAs(ctx, a, id, true, escalationClose{Outcome: outcome, Note: note})
 }
 
 // escalationDetail is Escalation in q's transaction.
-func (s *Service) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID) (any, error) {
+func (s escalations) escalationDetail(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID) (any, error) {
 	r, err := q.EscalationByID(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, httpx.NotFound("escalation")
@@ -522,43 +517,7 @@ func (s *Service) escalationDetail(ctx context.Context, q *db.Queries, a *auth.A
 	return v, nil
 }
 
-func (s *Service) getEscalation(c *gin.Context) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpx.Fail(c, httpx.NotFound("escalation"))
-		return
-	}
-	v, err := s.escalationDetail(c.Request.Context(), s.q, auth.ActorOf(c), id)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
-}
-
 var escalationOutcomes = map[string]bool{"safe": true, "callback_done": true, "emergency_services": true, "false_alarm": true, "unreachable": true, "other": true}
-
-func (s *Service) ackEscalation(c *gin.Context) { s.closeEscalation(c, false) }
-
-func (s *Service) resolveEscalation(c *gin.Context) { s.closeEscalation(c, true) }
-
-func (s *Service) closeEscalation(c *gin.Context, resolve bool) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		httpx.Fail(c, httpx.NotFound("escalation"))
-		return
-	}
-	var in escalationClose
-	if c.Request.ContentLength != 0 && !httpx.BindStrict(c, &in, false) {
-		return
-	}
-	v, err := s.closeEscalationAs(c.Request.Context(), auth.ActorOf(c), id, resolve, in)
-	if err != nil {
-		httpx.Fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, v)
-}
 
 // escalationClose is the body of ack and resolve.
 type escalationClose struct {
@@ -570,7 +529,7 @@ type escalationClose struct {
 
 // closeEscalationAs acknowledges (resolve false) or resolves escalation
 // id as a, and returns it as a sees it afterwards.
-func (s *Service) closeEscalationAs(ctx context.Context, a *auth.Actor, id uuid.UUID, resolve bool, in escalationClose) (any, error) {
+func (s escalations) closeEscalationAs(ctx context.Context, a *auth.Actor, id uuid.UUID, resolve bool, in escalationClose) (any, error) {
 	if resolve && !escalationOutcomes[in.Outcome] {
 		return nil, errs.Field(CodeInvalidOption, "outcome", "outcome is safe, callback_done, emergency_services, false_alarm, unreachable or other")
 	}

@@ -126,19 +126,20 @@ func New(d Deps, cfg Config) *Service {
 // Routes mounts meeting points, appointments, check-in plans and
 // escalations (staff; who may act on her is the access rule's).
 func (s *Service) Routes(staff *gin.RouterGroup) {
-	staff.POST("/meeting-points", s.createMeetingPoint)
-	staff.GET("/meeting-points", s.listMeetingPoints)
-	staff.POST("/appointments", s.createAppointment)
-	staff.GET("/appointments", s.listAppointments)
-	staff.PATCH("/appointments/:id", s.patchAppointment)
-	staff.DELETE("/appointments/:id", s.cancelAppointment)
-	staff.POST("/participants/:code/checkin-plan", s.putCheckinPlan)
-	staff.GET("/participants/:code/checkin-plan", s.getCheckinPlan)
-	staff.DELETE("/participants/:code/checkin-plan", s.deleteCheckinPlan)
-	staff.GET("/escalations", s.listEscalations)
-	staff.GET("/escalations/:id", s.getEscalation)
-	staff.POST("/escalations/:id/ack", s.ackEscalation)
-	staff.POST("/escalations/:id/resolve", s.resolveEscalation)
+	h := handlers{s}
+	staff.POST("/meeting-points", h.createMeetingPoint)
+	staff.GET("/meeting-points", h.listMeetingPoints)
+	staff.POST("/appointments", h.createAppointment)
+	staff.GET("/appointments", h.listAppointments)
+	staff.PATCH("/appointments/:id", h.patchAppointment)
+	staff.DELETE("/appointments/:id", h.cancelAppointment)
+	staff.POST("/participants/:code/checkin-plan", h.putCheckinPlan)
+	staff.GET("/participants/:code/checkin-plan", h.getCheckinPlan)
+	staff.DELETE("/participants/:code/checkin-plan", h.deleteCheckinPlan)
+	staff.GET("/escalations", h.listEscalations)
+	staff.GET("/escalations/:id", h.getEscalation)
+	staff.POST("/escalations/:id/ack", h.ackEscalation)
+	staff.POST("/escalations/:id/resolve", h.resolveEscalation)
 }
 
 // Steps are the scheduler's safety work, in the order a tick runs it:
@@ -146,9 +147,9 @@ func (s *Service) Routes(staff *gin.RouterGroup) {
 // ladder, publish escalation events.
 func (s *Service) Steps() []runner.Step {
 	return []runner.Step{
-		{Name: "start_checkins", Run: s.startDueCheckins},
-		{Name: "checkin_deadlines", Run: s.checkinDeadlines},
-		{Name: "escalate", Run: s.escalateDue},
-		{Name: "escalation_events", Run: s.publishEscalationEvents},
+		{Name: "start_checkins", Run: checkins{s}.startDueCheckins},
+		{Name: "checkin_deadlines", Run: checkins{s}.checkinDeadlines},
+		{Name: "escalate", Run: escalations{s}.escalateDue},
+		{Name: "escalation_events", Run: escalations{s}.publishEscalationEvents},
 	}
 }

@@ -1,4 +1,4 @@
-package safety
+package rules
 
 import (
 	"testing"
@@ -28,7 +28,7 @@ func TestLatestSafeAtOrBefore(t *testing.T) {
 		{[]consentWindow{w("sun 02:00-04:00")}, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 0, 55, 0, 0, time.UTC), true},
 	}
 	for i, c := range cases {
-		got, ok := latestSafeAtOrBefore(c.windows, madrid, c.target, c.notBef)
+		got, ok := LatestSafeAtOrBefore(c.windows, madrid, c.target, c.notBef)
 		if ok != c.ok || !got.Equal(c.want) {
 			t.Errorf("case %d: got %v %v, want %v %v", i, got, ok, c.want, c.ok)
 		}
