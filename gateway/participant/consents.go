@@ -213,12 +213,12 @@ func consentViews(hist []consent.Event, folded map[consent.Channel]consent.Chann
 	return out
 }
 
-func (s *Service) grantConsent(c *gin.Context) {
+func (h handlers) grantConsent(c *gin.Context) {
 	var in GrantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	out, err := s.Grant(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
+	out, err := h.s.Grant(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -279,14 +279,14 @@ func (s *Service) Grant(ctx context.Context, a *auth.Actor, code string, in Gran
 	return out, err
 }
 
-func (s *Service) revokeConsent(c *gin.Context) {
+func (h handlers) revokeConsent(c *gin.Context) {
 	// The reason comes in the body only (query strings end up in proxy
 	// logs) and may not carry a number: it is kept in clear.
 	reason, ok := httpx.BindReason(c, RevokeWhy)
 	if !ok {
 		return
 	}
-	out, err := s.Revoke(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.Param("channel"), reason)
+	out, err := h.s.Revoke(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.Param("channel"), reason)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -344,8 +344,8 @@ func (s *Service) Revoke(ctx context.Context, a *auth.Actor, code, channel, reas
 	return out, err
 }
 
-func (s *Service) getConsents(c *gin.Context) {
-	out, err := s.Consents(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
+func (h handlers) getConsents(c *gin.Context) {
+	out, err := h.s.Consents(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -391,8 +391,8 @@ func ViewDecision(d consent.Decision) DecisionView {
 	return v
 }
 
-func (s *Service) contactability(c *gin.Context) {
-	d, err := s.Contactability(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.DefaultQuery("channel", "auto"))
+func (h handlers) contactability(c *gin.Context) {
+	d, err := h.s.Contactability(c.Request.Context(), auth.ActorOf(c), c.Param("code"), c.DefaultQuery("channel", "auto"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return

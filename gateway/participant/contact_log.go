@@ -124,12 +124,12 @@ func (s *Service) ContactLog(ctx context.Context, a *auth.Actor, code string, af
 }
 
 // contactLog is GET /v1/participants/{code}/contact-log (ContactLog).
-func (s *Service) contactLog(c *gin.Context) {
+func (h handlers) contactLog(c *gin.Context) {
 	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
 	}
-	l, err := s.ContactLog(c.Request.Context(), auth.ActorOf(c), c.Param("code"), after, limit)
+	l, err := h.s.ContactLog(c.Request.Context(), auth.ActorOf(c), c.Param("code"), after, limit)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

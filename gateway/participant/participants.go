@@ -469,12 +469,12 @@ func uniqueViolation(err error) error {
 	return nil
 }
 
-func (s *Service) createParticipant(c *gin.Context) {
+func (h handlers) createParticipant(c *gin.Context) {
 	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	v, err := s.Register(c.Request.Context(), auth.ActorOf(c), in)
+	v, err := h.s.Register(c.Request.Context(), auth.ActorOf(c), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -605,8 +605,8 @@ func (s *Service) ByCode(ctx context.Context, q *db.Queries, code string, forUpd
 	return p, nil
 }
 
-func (s *Service) getParticipant(c *gin.Context) {
-	v, err := s.Get(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
+func (h handlers) getParticipant(c *gin.Context) {
+	v, err := h.s.Get(c.Request.Context(), auth.ActorOf(c), c.Param("code"))
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -651,12 +651,12 @@ func (s *Service) noGroupSessions(ctx context.Context, q *db.Queries, p db.Parti
 	return e
 }
 
-func (s *Service) patchParticipant(c *gin.Context) {
+func (h handlers) patchParticipant(c *gin.Context) {
 	var in ParticipantInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
 	}
-	v, err := s.Patch(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
+	v, err := h.s.Patch(c.Request.Context(), auth.ActorOf(c), c.Param("code"), in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -733,12 +733,12 @@ func (s *Service) Patch(ctx context.Context, actor *auth.Actor, code string, in 
 	return v, nil
 }
 
-func (s *Service) listParticipants(c *gin.Context) {
+func (h handlers) listParticipants(c *gin.Context) {
 	after, limit, ok := httpx.PageArgs(c)
 	if !ok {
 		return
 	}
-	vs, next, err := s.List(c.Request.Context(), auth.ActorOf(c), ListInput{After: after, Limit: limit})
+	vs, next, err := h.s.List(c.Request.Context(), auth.ActorOf(c), ListInput{After: after, Limit: limit})
 	if err != nil {
 		httpx.Fail(c, err)
 		return

@@ -81,12 +81,12 @@ func StaffNoticeText(notice string) string {
 	return "SafeContact: please check the audit log."
 }
 
-func (s *Service) revealPhone(c *gin.Context) {
+func (h handlers) revealPhone(c *gin.Context) {
 	reason, ok := httpx.BindReason(c, RevealWhy)
 	if !ok {
 		return
 	}
-	rv, err := s.RevealPhone(c.Request.Context(), auth.ActorOf(c), c.Param("code"), reason)
+	rv, err := h.s.RevealPhone(c.Request.Context(), auth.ActorOf(c), c.Param("code"), reason)
 	if err != nil {
 		if httpx.IsErr(err, CodeRevealBudgetExhausted) {
 			c.Header("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))

@@ -64,20 +64,25 @@ func New(d Deps, cfg Config) *Service {
 	return &Service{db: d.DB, q: db.New(d.DB), keys: d.Keys, now: d.Now, log: d.Log, cfg: cfg}
 }
 
+// handlers are the participant routes' gin handlers: each reads the
+// request, calls the Service method of the same name and writes its answer.
+type handlers struct{ s *Service }
+
 // Routes mounts the participant routes: her profile, consent ledger and
 // contactability and the phone reveal for staff; her contact log for
 // supervisors.
 func (s *Service) Routes(staff, sup *gin.RouterGroup) {
-	staff.POST("/participants", s.createParticipant)
-	staff.GET("/participants", s.listParticipants)
-	staff.GET("/participants/:code", s.getParticipant)
-	staff.PATCH("/participants/:code", s.patchParticipant)
-	staff.POST("/participants/:code/consents", s.grantConsent)
-	staff.GET("/participants/:code/consents", s.getConsents)
-	staff.DELETE("/participants/:code/consents/:channel", s.revokeConsent)
-	staff.GET("/participants/:code/contactability", s.contactability)
-	staff.POST("/participants/:code/reveal-phone", s.revealPhone)
-	sup.GET("/participants/:code/contact-log", s.contactLog)
+	h := handlers{s}
+	staff.POST("/participants", h.createParticipant)
+	staff.GET("/participants", h.listParticipants)
+	staff.GET("/participants/:code", h.getParticipant)
+	staff.PATCH("/participants/:code", h.patchParticipant)
+	staff.POST("/participants/:code/consents", h.grantConsent)
+	staff.GET("/participants/:code/consents", h.getConsents)
+	staff.DELETE("/participants/:code/consents/:channel", h.revokeConsent)
+	staff.GET("/participants/:code/contactability", h.contactability)
+	staff.POST("/participants/:code/reveal-phone", h.revealPhone)
+	sup.GET("/participants/:code/contact-log", h.contactLog)
 }
 
 // Now is the service's clock (UTC): what its decisions call now, for a

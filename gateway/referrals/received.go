@@ -84,7 +84,7 @@ func (s *Service) importPackage(ctx context.Context, a Actor, pkg []byte, h refe
 			return err
 		}
 		r, err := q.CreateReferral(ctx, db.CreateReferralParams{Direction: "received", PartnerID: p.ID, State: "received",
-			PackageID: uuid.NullUUID{UUID: uuid.UUID(ref.ID), Valid: true}, FormEnc: s.seal(body),
+			PackageID: uuid.NullUUID{UUID: uuid.UUID(ref.ID), Valid: true}, FormEnc: s.vault.seal(body),
 			ExpiresAt: nullTime(ref.Expires), CreatedBy: a.Name, At: now})
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (s *Service) storeReceipt(ctx context.Context, a Actor, rc *referral.Opened
 		if err != nil {
 			return err
 		}
-		r, err = q.RecordOutcome(ctx, db.RecordOutcomeParams{ID: r.ID, State: string(rc.Receipt.Outcome), OutcomeEnc: s.seal(body), At: s.d.Now()})
+		r, err = q.RecordOutcome(ctx, db.RecordOutcomeParams{ID: r.ID, State: string(rc.Receipt.Outcome), OutcomeEnc: s.vault.seal(body), At: s.d.Now()})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(CodeAlreadyDecided, "this referral's outcome was recorded before")
 		}
@@ -245,26 +245,10 @@ func (s *Service) decided(ctx context.Context, q *db.Queries, r db.Referral) (Re
 		return ReferralDetail{}, err
 	}
 	out := ReferralDetail{ReferralView: v, Warnings: []referral.Warning{}, FormWithheld: true}
-	if out.Outcome, err = s.outcome(r); err != nil {
+	if out.Outcome, err = s.vault.outcome(r); err != nil {
 		return ReferralDetail{}, err
 	}
 	return out, nil
-}
-
-// outcome opens r's decision or receipt, nil when it has none.
-func (s *Service) outcome(r db.Referral) (*referral.Receipt, error) {
-	if r.OutcomeEnc == nil {
-		return nil, nil
-	}
-	b, err := s.open(r.OutcomeEnc)
-	if err != nil {
-		return nil, err
-	}
-	rc, err := referral.DecodeReceipt(b)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return rc, nil
 }
 
 func (s *Service) detail(ctx context.Context, q *db.Queries, r db.Referral) (ReferralDetail, error) {
@@ -272,7 +256,7 @@ func (s *Service) detail(ctx context.Context, q *db.Queries, r db.Referral) (Ref
 	if err != nil {
 		return ReferralDetail{}, err
 	}
-	f, err := s.form(r)
+	f, err := s.vault.form(r)
 	if err != nil {
 		return ReferralDetail{}, err
 	}
@@ -281,23 +265,10 @@ func (s *Service) detail(ctx context.Context, q *db.Queries, r db.Referral) (Ref
 		pe := referral.PreEvaluate(f, s.d.Now(), referral.EvalOptions{RiskEvaluationMaxAge: s.cfg.RiskEvaluationMaxAge})
 		out.PreEvaluation = &pe
 	}
-	if out.Outcome, err = s.outcome(r); err != nil {
+	if out.Outcome, err = s.vault.outcome(r); err != nil {
 		return ReferralDetail{}, err
 	}
 	return out, nil
-}
-
-// form opens a referral's stored form.
-func (s *Service) form(r db.Referral) (*referral.Form, error) {
-	b, err := s.open(r.FormEnc)
-	if err != nil {
-		return nil, err
-	}
-	f, err := referral.DecodeForm(b)
-	if err != nil {
-		return nil, errs.Internal(err)
-	}
-	return f, nil
 }
 
 // Decision is staff's answer to a received referral.
@@ -364,7 +335,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, id int64, d Decision) (De
 		var partID sql.NullInt64
 		code := ""
 		if rc.Outcome == referral.Accepted {
-			f, err := s.form(r)
+			f, err := s.vault.form(r)
 			if err != nil {
 				return err
 			}
@@ -389,8 +360,8 @@ func (s *Service) Decide(ctx context.Context, a Actor, id int64, d Decision) (De
 			return errs.Field("unknown_field", "phone", "a phone number is given only to accept a referral")
 		}
 		r, err = q.DecideReferral(ctx, db.DecideReferralParams{ID: r.ID, State: string(rc.Outcome), ParticipantID: partID,
-			OutcomeEnc: s.seal(body), At: s.d.Now(), By: a.Name,
-			ReceiptID: uuid.NullUUID{UUID: uuid.UUID(env.ID), Valid: true}, ReceiptEnc: s.seal(pkg)})
+			OutcomeEnc: s.vault.seal(body), At: s.d.Now(), By: a.Name,
+			ReceiptID: uuid.NullUUID{UUID: uuid.UUID(env.ID), Valid: true}, ReceiptEnc: s.vault.seal(pkg)})
 		if err != nil {
 			return err
 		}
@@ -448,7 +419,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id int64) ([]byte, Refer
 		if r.ReceiptEnc == nil {
 			return errs.New(CodeReferralState, "this referral is not decided yet: it has no receipt")
 		}
-		if pkg, err = s.open(r.ReceiptEnc); err != nil {
+		if pkg, err = s.vault.open(r.ReceiptEnc); err != nil {
 			return err
 		}
 		if v, err = s.view(ctx, q, r); err != nil {

@@ -239,6 +239,7 @@ type Service struct {
 	d     Deps
 	cfg   Config
 	q     *db.Queries
+	vault vault
 	inbox chan struct{}
 }
 
@@ -261,7 +262,7 @@ func New(d Deps, cfg Config) *Service {
 		}
 		d.Filter = f
 	}
-	return &Service{d: d, cfg: cfg, q: db.New(d.DB), inbox: make(chan struct{}, cfg.InboxConcurrency)}
+	return &Service{d: d, cfg: cfg, q: db.New(d.DB), vault: vault{d.Keys}, inbox: make(chan struct{}, cfg.InboxConcurrency)}
 }
 
 // Configured reports whether the organisation identity is loaded.
@@ -290,14 +291,47 @@ func internal(err error) error {
 	return errs.Internal(err)
 }
 
-func (s *Service) seal(b []byte) []byte { return s.d.Keys.Seal(keys.Body, b) }
+// vault seals and opens what a referral row keeps sealed under the body
+// key: the form, the package, the outcome and the receipt.
+type vault struct{ keys *keys.Ring }
 
-func (s *Service) open(b []byte) ([]byte, error) {
-	out, err := s.d.Keys.Open(keys.Body, b)
+func (v vault) seal(b []byte) []byte { return v.keys.Seal(keys.Body, b) }
+
+func (v vault) open(b []byte) ([]byte, error) {
+	out, err := v.keys.Open(keys.Body, b)
 	if err != nil {
 		return nil, errs.Internal(err)
 	}
 	return out, nil
+}
+
+// form opens a referral's stored form.
+func (v vault) form(r db.Referral) (*referral.Form, error) {
+	b, err := v.open(r.FormEnc)
+	if err != nil {
+		return nil, err
+	}
+	f, err := referral.DecodeForm(b)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return f, nil
+}
+
+// outcome opens r's decision or receipt, nil when it has none.
+func (v vault) outcome(r db.Referral) (*referral.Receipt, error) {
+	if r.OutcomeEnc == nil {
+		return nil, nil
+	}
+	b, err := v.open(r.OutcomeEnc)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := referral.DecodeReceipt(b)
+	if err != nil {
+		return nil, errs.Internal(err)
+	}
+	return rc, nil
 }
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

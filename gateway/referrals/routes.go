@@ -18,22 +18,27 @@ import (
 // authentication, for the inbox, whose authentication is the package's
 // signature.
 func (s *Service) Routes(admin, staff, public *gin.RouterGroup) {
-	admin.POST("/partners", s.addPartnerHTTP)
-	admin.GET("/partners", s.listPartnersHTTP)
-	admin.POST("/partners/:id/verify", s.verifyPartnerHTTP)
-	admin.DELETE("/partners/:id", s.removePartnerHTTP)
+	h := handlers{s}
+	admin.POST("/partners", h.addPartnerHTTP)
+	admin.GET("/partners", h.listPartnersHTTP)
+	admin.POST("/partners/:id/verify", h.verifyPartnerHTTP)
+	admin.DELETE("/partners/:id", h.removePartnerHTTP)
 
-	staff.POST("/referrals", s.draftHTTP)
-	staff.GET("/referrals", s.listHTTP)
-	staff.POST("/referrals/import", s.importHTTP)
-	staff.GET("/referrals/:id", s.getHTTP)
-	staff.GET("/referrals/:id/package", s.packageHTTP)
-	staff.POST("/referrals/:id/deliver", s.deliverHTTP)
-	staff.POST("/referrals/:id/decision", s.decideHTTP)
-	staff.GET("/referrals/:id/receipt", s.receiptHTTP)
+	staff.POST("/referrals", h.draftHTTP)
+	staff.GET("/referrals", h.listHTTP)
+	staff.POST("/referrals/import", h.importHTTP)
+	staff.GET("/referrals/:id", h.getHTTP)
+	staff.GET("/referrals/:id/package", h.packageHTTP)
+	staff.POST("/referrals/:id/deliver", h.deliverHTTP)
+	staff.POST("/referrals/:id/decision", h.decideHTTP)
+	staff.GET("/referrals/:id/receipt", h.receiptHTTP)
 
-	public.POST("/referrals/inbox", s.inboxHTTP)
+	public.POST("/referrals/inbox", h.inboxHTTP)
 }
+
+// handlers are the referral routes' gin handlers: each reads the request,
+// calls the Service method it names and writes its answer.
+type handlers struct{ s *Service }
 
 func idParam(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -54,13 +59,13 @@ func readPackage(c *gin.Context) ([]byte, error) {
 // addPartnerHTTP is POST /v1/partners: the body is the partner's card as
 // `gateway org show --card` prints it. 201 for a new partner (unverified),
 // 200 for a newer card of a partner on file.
-func (s *Service) addPartnerHTTP(c *gin.Context) {
+func (h handlers) addPartnerHTTP(c *gin.Context) {
 	b, err := io.ReadAll(io.LimitReader(c.Request.Body, 64<<10))
 	if err != nil {
 		httpx.Fail(c, errs.New("invalid_json", "could not read the request body"))
 		return
 	}
-	p, created, err := s.AddPartner(c.Request.Context(), s.d.ActorOf(c), b)
+	p, created, err := h.s.AddPartner(c.Request.Context(), h.s.d.ActorOf(c), b)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -73,7 +78,7 @@ func (s *Service) addPartnerHTTP(c *gin.Context) {
 }
 
 // listPartnersHTTP is GET /v1/partners[?removed=true].
-func (s *Service) listPartnersHTTP(c *gin.Context) {
+func (h handlers) listPartnersHTTP(c *gin.Context) {
 	with := false
 	if v := c.Query("removed"); v != "" {
 		var err error
@@ -82,7 +87,7 @@ func (s *Service) listPartnersHTTP(c *gin.Context) {
 			return
 		}
 	}
-	ps, err := s.ListPartners(c.Request.Context(), with)
+	ps, err := h.s.ListPartners(c.Request.Context(), with)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -97,7 +102,7 @@ type VerifyInput struct {
 }
 
 // verifyPartnerHTTP is POST /v1/partners/{id}/verify.
-func (s *Service) verifyPartnerHTTP(c *gin.Context) {
+func (h handlers) verifyPartnerHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "partner not found"))
@@ -111,7 +116,7 @@ func (s *Service) verifyPartnerHTTP(c *gin.Context) {
 		httpx.Fail(c, errs.Field("missing_field", "fingerprint", "type the fingerprint you compared with the partner"))
 		return
 	}
-	p, err := s.VerifyPartner(c.Request.Context(), s.d.ActorOf(c), id, in.Fingerprint)
+	p, err := h.s.VerifyPartner(c.Request.Context(), h.s.d.ActorOf(c), id, in.Fingerprint)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -120,13 +125,13 @@ func (s *Service) verifyPartnerHTTP(c *gin.Context) {
 }
 
 // removePartnerHTTP is DELETE /v1/partners/{id}.
-func (s *Service) removePartnerHTTP(c *gin.Context) {
+func (h handlers) removePartnerHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "partner not found"))
 		return
 	}
-	p, err := s.RemovePartner(c.Request.Context(), s.d.ActorOf(c), id)
+	p, err := h.s.RemovePartner(c.Request.Context(), h.s.d.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -143,7 +148,7 @@ type DraftInput struct {
 }
 
 // draftHTTP is POST /v1/referrals: a draft, with the filter's warnings.
-func (s *Service) draftHTTP(c *gin.Context) {
+func (h handlers) draftHTTP(c *gin.Context) {
 	var in DraftInput
 	if !httpx.BindStrict(c, &in, false) {
 		return
@@ -156,7 +161,7 @@ func (s *Service) draftHTTP(c *gin.Context) {
 		httpx.Fail(c, errs.Field("missing_field", "form", "the referral form is required"))
 		return
 	}
-	out, err := s.Draft(c.Request.Context(), s.d.ActorOf(c), in.Partner, in.Form)
+	out, err := h.s.Draft(c.Request.Context(), h.s.d.ActorOf(c), in.Partner, in.Form)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -166,7 +171,7 @@ func (s *Service) draftHTTP(c *gin.Context) {
 }
 
 // listHTTP is GET /v1/referrals[?direction=sent|received][&before=ID][&limit=N].
-func (s *Service) listHTTP(c *gin.Context) {
+func (h handlers) listHTTP(c *gin.Context) {
 	var before int64
 	limit := int32(50)
 	if v := c.Query("before"); v != "" {
@@ -185,7 +190,7 @@ func (s *Service) listHTTP(c *gin.Context) {
 		}
 		limit = int32(n)
 	}
-	items, err := s.List(c.Request.Context(), c.Query("direction"), before, limit)
+	items, err := h.s.List(c.Request.Context(), c.Query("direction"), before, limit)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -195,13 +200,13 @@ func (s *Service) listHTTP(c *gin.Context) {
 
 // importHTTP is POST /v1/referrals/import: a package file (a referral or
 // a receipt) as the body. Staff are authenticated, so a refusal says why.
-func (s *Service) importHTTP(c *gin.Context) {
+func (h handlers) importHTTP(c *gin.Context) {
 	b, err := readPackage(c)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	out, err := s.Import(c.Request.Context(), s.d.ActorOf(c), b, ViaFile)
+	out, err := h.s.Import(c.Request.Context(), h.s.d.ActorOf(c), b, ViaFile)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -218,18 +223,18 @@ func (s *Service) importHTTP(c *gin.Context) {
 // refusal is the one public answer (referral.PublicRefusal); the audit
 // has the detailed code. An address with too many refusals is answered
 // 429 inbox_rate_limited before anything is read (Deps.InboxThrottle).
-func (s *Service) inboxHTTP(c *gin.Context) {
-	ip, th := c.ClientIP(), s.d.InboxThrottle
+func (h handlers) inboxHTTP(c *gin.Context) {
+	ip, th := c.ClientIP(), h.s.d.InboxThrottle
 	if th != nil {
-		if wait := th.Wait(ip, s.d.Now()); wait > 0 {
+		if wait := th.Wait(ip, h.s.d.Now()); wait > 0 {
 			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 			httpx.Fail(c, errs.New(CodeInboxLimited, "too many packages from this address were refused; try again later"))
 			return
 		}
 	}
 	select {
-	case s.inbox <- struct{}{}:
-		defer func() { <-s.inbox }()
+	case h.s.inbox <- struct{}{}:
+		defer func() { <-h.s.inbox }()
 	default:
 		c.Header("Retry-After", "5")
 		httpx.Fail(c, errs.New("unavailable", "the inbox is busy; try again"))
@@ -237,13 +242,13 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 	}
 	b, err := readPackage(c)
 	if err == nil {
-		a := s.d.ActorOf(c)
+		a := h.s.d.ActorOf(c)
 		a.Name, a.Role = "system:referral-inbox", "system"
-		_, err = s.Import(c.Request.Context(), a, b, ViaInbox)
+		_, err = h.s.Import(c.Request.Context(), a, b, ViaInbox)
 	}
 	if err != nil {
 		if code := errs.Code(err); th != nil && code != "internal" && code != CodeInboxBusy {
-			th.Failed(ip, s.d.Now())
+			th.Failed(ip, h.s.d.Now())
 		}
 		httpx.Fail(c, referral.PublicRefusal(err))
 		return
@@ -253,13 +258,13 @@ func (s *Service) inboxHTTP(c *gin.Context) {
 
 // getHTTP is GET /v1/referrals/{id}: the form, warnings, pre-evaluation
 // and outcome. Audited.
-func (s *Service) getHTTP(c *gin.Context) {
+func (h handlers) getHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
-	out, err := s.Get(c.Request.Context(), s.d.ActorOf(c), id)
+	out, err := h.s.Get(c.Request.Context(), h.s.d.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -269,13 +274,13 @@ func (s *Service) getHTTP(c *gin.Context) {
 
 // packageHTTP is GET /v1/referrals/{id}/package: the sent referral's
 // package file, made on the first call.
-func (s *Service) packageHTTP(c *gin.Context) {
+func (h handlers) packageHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
-	pkg, v, err := s.Package(c.Request.Context(), s.d.ActorOf(c), id)
+	pkg, v, err := h.s.Package(c.Request.Context(), h.s.d.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -285,13 +290,13 @@ func (s *Service) packageHTTP(c *gin.Context) {
 
 // receiptHTTP is GET /v1/referrals/{id}/receipt: a decided referral's
 // receipt package file.
-func (s *Service) receiptHTTP(c *gin.Context) {
+func (h handlers) receiptHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
-	pkg, v, err := s.Receipt(c.Request.Context(), s.d.ActorOf(c), id)
+	pkg, v, err := h.s.Receipt(c.Request.Context(), h.s.d.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -309,13 +314,13 @@ func sendFile(c *gin.Context, name string, b []byte) {
 
 // deliverHTTP is POST /v1/referrals/{id}/deliver: the package (sent) or
 // the receipt (received, decided) to the partner's inbox.
-func (s *Service) deliverHTTP(c *gin.Context) {
+func (h handlers) deliverHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "referral not found"))
 		return
 	}
-	v, err := s.Deliver(c.Request.Context(), s.d.ActorOf(c), id)
+	v, err := h.s.Deliver(c.Request.Context(), h.s.d.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -324,7 +329,7 @@ func (s *Service) deliverHTTP(c *gin.Context) {
 }
 
 // decideHTTP is POST /v1/referrals/{id}/decision.
-func (s *Service) decideHTTP(c *gin.Context) {
+func (h handlers) decideHTTP(c *gin.Context) {
 	id, ok := idParam(c)
 	if !ok {
 		httpx.Fail(c, errs.New("not_found", "referral not found"))
@@ -338,7 +343,7 @@ func (s *Service) decideHTTP(c *gin.Context) {
 		httpx.Fail(c, errs.Field("missing_field", "outcome", "the outcome is accepted, declined or redirected"))
 		return
 	}
-	out, err := s.Decide(c.Request.Context(), s.d.ActorOf(c), id, in)
+	out, err := h.s.Decide(c.Request.Context(), h.s.d.ActorOf(c), id, in)
 	if err != nil {
 		httpx.Fail(c, err)
 		return

@@ -120,7 +120,7 @@ func (s *Service) Draft(ctx context.Context, a Actor, partnerID int64, form []by
 			return err
 		}
 		r, err := q.CreateReferral(ctx, db.CreateReferralParams{Direction: "sent", PartnerID: p.ID, State: "draft",
-			FormEnc: s.seal(body), CreatedBy: a.Name, At: now})
+			FormEnc: s.vault.seal(body), CreatedBy: a.Name, At: now})
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func errForbidden() error {
 // packageOf is r's package, sealing the draft first (with q, r locked).
 func (s *Service) packageOf(ctx context.Context, q *db.Queries, r db.Referral) ([]byte, db.Referral, error) {
 	if r.State != "draft" {
-		pkg, err := s.open(r.PackageEnc)
+		pkg, err := s.vault.open(r.PackageEnc)
 		return pkg, r, err
 	}
 	p, err := q.PartnerByID(ctx, r.PartnerID)
@@ -212,7 +212,7 @@ func (s *Service) packageOf(ctx context.Context, q *db.Queries, r db.Referral) (
 	if !usable(p) {
 		return nil, r, errPartnerNotUsable()
 	}
-	body, err := s.open(r.FormEnc)
+	body, err := s.vault.open(r.FormEnc)
 	if err != nil {
 		return nil, r, err
 	}
@@ -227,7 +227,7 @@ func (s *Service) packageOf(ctx context.Context, q *db.Queries, r db.Referral) (
 		return nil, r, err
 	}
 	r, err = q.ExportReferral(ctx, db.ExportReferralParams{ID: r.ID, PackageID: uuid.NullUUID{UUID: uuid.UUID(env.ID), Valid: true},
-		PackageEnc: s.seal(pkg), ExpiresAt: nullTime(env.Expires), At: s.d.Now()})
+		PackageEnc: s.vault.seal(pkg), ExpiresAt: nullTime(env.Expires), At: s.d.Now()})
 	return pkg, r, err
 }
 
@@ -277,7 +277,7 @@ func (s *Service) deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 			pkg, r, err = s.packageOf(ctx, q, r)
 			return err
 		case r.ReceiptEnc != nil:
-			pkg, err = s.open(r.ReceiptEnc)
+			pkg, err = s.vault.open(r.ReceiptEnc)
 			return err
 		}
 		return errs.New(CodeReferralState, "a received referral is delivered back as its receipt, once it is decided")
@@ -295,7 +295,7 @@ func (s *Service) deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 		details := map[string]any{"referral_id": r.ID, "package_id": pkgID, "kind": kind, "partner_id": p.ID}
 		if postErr != nil {
 			details["status"] = status
-			next := s.d.Now().Add(s.backoff(r.DeliveryAttempts))
+			next := s.d.Now().Add(backoff(r.DeliveryAttempts))
 			if int(r.DeliveryAttempts)+1 >= s.cfg.DeliveryAttempts {
 				next = time.Time{} // given up: staff deliver again or export the file
 			}
@@ -329,7 +329,7 @@ func (s *Service) deliver(ctx context.Context, a Actor, id int64) (ReferralView,
 
 // backoff is the wait after the given number of failed attempts: a
 // minute, doubling, at most an hour.
-func (s *Service) backoff(failed int32) time.Duration {
+func backoff(failed int32) time.Duration {
 	d := time.Minute << min(failed, 6)
 	return min(d, time.Hour)
 }
