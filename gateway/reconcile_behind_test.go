@@ -101,6 +101,33 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	if d := unproven(p, "no_match") - noMatchBefore; d != 0 {
 		t.Fatalf("no_match counted %v times for a cut listing, want 0", d)
 	}
+
+	// A cut listing that shows one unrecorded send with the same text
+	// (another send to her that a crash left unrecorded, newer than ours)
+	// proves nothing either: the part not read may hold ours, so the one
+	// match is not taken for it.
+	twin := crashed("+34 612 000 983", 60)
+	tm, _ := q.MessageByID(ctx, twin)
+	tpart, _ := q.ParticipantByID(ctx, tm.ParticipantID)
+	to, err := outgoingOf(p, tm, tpart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: to.To, Body: to.Body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.fake.SetStatus(rc.ProviderID, "undelivered")
+	cutBefore = unproven(p, "listing_cut")
+	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := q.MessageByID(ctx, twin); m.Status != message.StatusUnknown || m.ProviderID.Valid {
+		t.Fatalf("cut listing with one same-text send: %s (provider id %q), want unknown without one", m.Status, m.ProviderID.String)
+	}
+	if d := unproven(p, "listing_cut") - cutBefore; d != 1 {
+		t.Fatalf("listing_cut counted %v times, want 1", d)
+	}
 }
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.

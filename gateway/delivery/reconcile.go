@@ -45,7 +45,9 @@ package delivery
 //     gateway killed mid-send leaves the message unknown while her later
 //     messages keep going out), up to ListLimit of hers: a listing cut
 //     before the window was never shown the message, and says so (reason
-//     listing_cut, not no_match). Exactly one match: it is ours
+//     listing_cut, not no_match, even when the part it read holds one
+//     match: the unread part may hold ours). Exactly one match on a
+//     listing that reached the window: it is ours
 //     (sid recorded, status forward). Anything else proves nothing: a
 //     listing filters on the provider's send date (a message still in its
 //     queue is absent), the provider may rewrite the body (encoding,
@@ -518,13 +520,16 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 			match = append(match, pm)
 		}
 	}
+	// One match settles the message only on a listing that reached its
+	// window's older edge: the part a cut listing did not read may hold
+	// its own send, and the one match seen would then be another's.
 	switch {
-	case len(match) == 1:
-		return sc.resolve(ctx, m, match[0].Sid, match[0].Status, now)
 	case len(match) > 1:
 		return sc.unproven(ctx, m, "ambiguous", now)
 	case !covered:
 		return sc.unproven(ctx, m, "listing_cut", now)
+	case len(match) == 1:
+		return sc.resolve(ctx, m, match[0].Sid, match[0].Status, now)
 	}
 	return sc.unproven(ctx, m, "no_match", now)
 }
