@@ -54,6 +54,15 @@ func (e *SendError) Error() string {
 
 func (e *SendError) Unwrap() error { return e.Err }
 
+// ErrorCode is err's SendError code, or "send_error" when err carries none.
+func ErrorCode(err error) string {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return "send_error"
+}
+
 // IsRetryable reports whether err is worth retrying. Unknown errors (a
 // network failure before the provider answered) are retryable: the caller
 // decides, from the message state, whether a resend is safe.

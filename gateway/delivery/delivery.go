@@ -20,7 +20,6 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
-	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 	"safecontact/keys"
 )
@@ -127,19 +126,6 @@ func (s *Service) ProviderStates() map[string]string { return s.providers.states
 // SetBreaker registers a channel's circuit breaker (NewWorker does, for
 // each channel it sends on).
 func (s *Service) SetBreaker(ch string, b *channels.Breaker) { s.providers.set(ch, b) }
-
-// applyStatusUpdates applies provider statuses forward only
-// (message.ApplyStatusUpdatesTx) in its own transaction.
-func (s *Service) applyStatusUpdates(ctx context.Context, batch []message.StatusReport, sys *auth.Actor, source string) (int, error) {
-	now := s.now()
-	changed := 0
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		var err error
-		changed, err = message.ApplyStatusUpdatesTx(ctx, q, batch, sys, source, now)
-		return err
-	})
-	return changed, err
-}
 
 // providerHealth is filled in by the workers of this process: each
 // channel's breaker (open = the provider is failing and is being probed).

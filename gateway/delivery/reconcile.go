@@ -430,7 +430,7 @@ func (sc *reconciler) settleWindow(ctx context.Context, channel, to string, cand
 	if err := s.q.MarkReconcileCheckedMany(ctx, db.MarkReconcileCheckedManyParams{Ids: db.Array(checked), NextAts: db.Array(nextAt)}); err != nil {
 		return 0, cands, covered, err
 	}
-	changed, err := s.applyStatusUpdates(ctx, updates, auth.SystemActor("reconcile"), "reconciled")
+	changed, err := message.ApplyStatusUpdatesIn(ctx, s.db, updates, auth.SystemActor("reconcile"), "reconciled", s.now())
 	return changed, left, covered, err
 }
 

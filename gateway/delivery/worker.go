@@ -233,14 +233,6 @@ func (w *Worker) maxDeliver() int {
 	return 8
 }
 
-func errCode(err error) string {
-	var se *channels.SendError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return "send_error"
-}
-
 // safeToRetry: the provider answered and refused for a passing reason, or
 // the connection failed before the request was sent.
 func safeToRetry(err error) bool {

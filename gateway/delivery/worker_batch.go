@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -312,17 +313,9 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		if err := q.MarkSendingMany(ctx, db.MarkSendingManyParams{Ids: db.Array(sending), Now: now}); err != nil {
 			return err
 		}
-		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(repeat(message.StatusSending, len(sending))), Codes: db.Array(repeat("", len(sending))), At: now})
+		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(slices.Repeat([]string{message.StatusSending}, len(sending))), Codes: db.Array(slices.Repeat([]string{""}, len(sending))), At: now})
 	})
 	return jobs, err
-}
-
-func repeat(s string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
 }
 
 // recordBatch stores the provider's answers: successes set-based, the
@@ -395,7 +388,7 @@ func (w *Worker) recordBatch(ctx context.Context, jobs []job, items []channels.I
 			return err
 		}
 		if len(evIDs) > 0 {
-			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(repeat("", len(evIDs))), At: now}); err != nil {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(evIDs), Statuses: db.Array(evStatuses), Codes: db.Array(slices.Repeat([]string{""}, len(evIDs))), At: now}); err != nil {
 				return err
 			}
 		}
@@ -413,7 +406,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 	attempt := int(msg.Attempts) + 1 // MarkSendingMany counted this one
 	var se *channels.SendError
 	errors.As(sendErr, &se)
-	code := errCode(sendErr)
+	code := channels.ErrorCode(sendErr)
 	w.log.Warn("worker: send failed", "message_id", id.String(), "channel", msg.Channel, "code", code, "attempt", attempt)
 	// settle moves the message to a final or unknown status with its audit
 	// event, or records the outcome as late when it already moved on.

@@ -58,9 +58,14 @@ func (s *Service) applyStatuses(ctx context.Context, batch []StatusReport) ([]st
 // code of a change that carries no error code, and the audit details name
 // the status the message came from.
 func (s *Service) ApplyStatusUpdates(ctx context.Context, batch []StatusReport, sys *auth.Actor, source string) (int, error) {
-	now := s.d.Now()
+	return ApplyStatusUpdatesIn(ctx, s.d.DB, batch, sys, source, s.d.Now())
+}
+
+// ApplyStatusUpdatesIn is ApplyStatusUpdatesTx in a transaction of its own
+// on conn.
+func ApplyStatusUpdatesIn(ctx context.Context, conn *sql.DB, batch []StatusReport, sys *auth.Actor, source string, now time.Time) (int, error) {
 	changed := 0
-	err := db.InTx(ctx, s.d.DB, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, conn, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
 		changed, err = ApplyStatusUpdatesTx(ctx, q, batch, sys, source, now)
 		return err

@@ -3,7 +3,7 @@ package message
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"slices"
 
 	"safecontact/channels"
 	"safecontact/db"
@@ -89,8 +89,8 @@ func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCo
 			return err
 		}
 		if len(canceled) > 0 {
-			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(canceled), Statuses: db.Array(repeat("canceled", len(canceled))),
-				Codes: db.Array(repeat(CodeContentErased, len(canceled))), At: now}); err != nil {
+			if err := q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(canceled), Statuses: db.Array(slices.Repeat([]string{"canceled"}, len(canceled))),
+				Codes: db.Array(slices.Repeat([]string{CodeContentErased}, len(canceled))), At: now}); err != nil {
 				return err
 			}
 		}
@@ -130,7 +130,7 @@ func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCo
 			continue
 		}
 		err := red.RedactMessage(ctx, sid)
-		switch code := providerCode(err); {
+		switch code := channels.ErrorCode(err); {
 		case err == nil, code == "not_found":
 			// Redacted, or the provider no longer has it.
 			res.ProviderRedacted++
@@ -152,13 +152,4 @@ func (s *Service) EraseContent(ctx context.Context, a *auth.Actor, participantCo
 	}
 	_, err = audit.Append(context.WithoutCancel(ctx), s.q, a, audit.Event{Action: ActionContentProviderRedacted, ParticipantCode: p.Code, Details: details})
 	return res, err
-}
-
-// providerCode is the provider's code for a failed request.
-func providerCode(err error) string {
-	var se *channels.SendError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return "send_error"
 }

@@ -46,12 +46,3 @@ func LateOutcome(ctx context.Context, q *db.Queries, a *auth.Actor, id uuid.UUID
 		"message_id": id.String(), "reported": reported, "code": code, "kept": m.Status}})
 	return err
 }
-
-// repeat is n copies of s (the parallel arrays of the batched writes).
-func repeat(s string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
-}
