@@ -14,6 +14,12 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
+	"safecontact/gateway/console/messageui"
+	"safecontact/gateway/console/oncallui"
+	"safecontact/gateway/console/participantui"
+	"safecontact/gateway/console/referralui"
+	"safecontact/gateway/console/safetyui"
+	"safecontact/gateway/console/supervisorui"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/runner"
 )
@@ -64,11 +70,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 		return nil, nil, err
 	}
 	con, err := console.New(console.Deps{
-		Auth: svc, Log: s.log, Safety: s.safety, Participants: s.participants,
-		Oversight: s.oversight(svc),
-		OnCall:    onCallPages{s.callbacks, s},
-		Messages:  consoleMessages{s},
-		Referrals: s.referrals,
+		Auth: svc, Log: s.log,
 		Config: console.Config{
 			DefaultZone: cfg.Zone, AllowLoopbackHTTP: cfg.AllowLoopbackHTTP, TrustedOrigins: cfg.TrustedOrigins,
 			ClientIP:  func(r *http.Request) net.IP { return consoleReqOf(r).ip },
@@ -77,6 +79,18 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	// The console's route table beyond the core's sign-in, account and
+	// static routes: each area mounts its pages, with their roles.
+	oncallui.Mount(con, oncallui.Deps{OnCall: onCallPages{s.callbacks, s}})
+	safetyui.Mount(con, safetyui.Deps{Safety: s.safety})
+	if s.participants != nil {
+		participantui.Mount(con, participantui.Deps{Participants: s.participants})
+	}
+	supervisorui.Mount(con, s.oversight(svc))
+	messageui.Mount(con, messageui.Deps{Messages: consoleMessages{s}})
+	if s.referrals != nil {
+		referralui.Mount(con, referralui.Deps{Referrals: s.referrals})
 	}
 	s.signin, s.console = svc, con.Handler()
 	return svc, con, nil
