@@ -1,10 +1,20 @@
-// Package console is the web console for caseworkers, the worker on call
-// and supervisors: server-rendered pages (html/template, embedded), a
-// class-less stylesheet and htmx for small enhancements, every flow
-// working with JavaScript off. It is served by the gateway's binary at /
-// beside the JSON API and calls services through narrow interfaces (Auth
-// for signing in), never the API over HTTP. It does not import the
-// gateway.
+// Package console is the core of the web console for caseworkers, the
+// worker on call and supervisors: server-rendered pages (html/template,
+// embedded), a class-less stylesheet and htmx for small enhancements,
+// every flow working with JavaScript off. It is served by the gateway's
+// binary at / beside the JSON API and calls services through narrow
+// interfaces (Auth for signing in), never the API over HTTP. It does not
+// import the gateway.
+//
+// The core serves the security middleware, the sign-in steps and her
+// account pages, and owns every template, the message catalogue
+// (Catalog, Localizer) and the static files, all embedded here.
+// The task pages live in one package per area beside it (participantui,
+// safetyui, oncallui, messageui, referralui, supervisorui): each imports
+// the core, renders the core's templates by name (Render, RenderView),
+// answers errors with its pages (Fail, NotFound) and registers its routes
+// with Page and a role. The core imports none of them; the gateway mounts
+// them in console_mount.go, which is the console's route table.
 //
 // Invariants, and why:
 //   - Every response carries a strict Content-Security-Policy (no inline
@@ -21,7 +31,11 @@
 //     independent barrier.
 //   - Every page but sign-in needs a signed-in session, checked on every
 //     request against the database (a disabled user stops at her next
-//     click), and a role at least the page's.
+//     click), and a role at least the page's: Page is the only way an
+//     area registers a route, so no area page skips the check.
+//   - A request body is bounded by maxForm before any handler reads it;
+//     only the routes an area names with LimitBody (a package file, a
+//     referral form) may send more.
 //   - Text comes from the message catalogue in her language; times are
 //     shown in her zone (Localizer).
 package console

@@ -11,7 +11,7 @@ import (
 	"safecontact/gateway/participant"
 )
 
-// The console's safety pages (gateway/console, its Safety interface) call
+// The console's safety pages (gateway/console/safetyui, its Safety interface) call
 // these: the same service methods the API's handlers call, with the
 // pages' types. The week view is read here (the API has no venue view):
 // every booked session at the venue, her code, zone and meeting point
