@@ -80,15 +80,24 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	if err != nil {
 		return nil, nil, err
 	}
-	// The console's route table beyond the core's sign-in, account and
-	// static routes: each area mounts its pages, with their roles.
+	// The console's route table. The core (console.New) serves /static,
+	// /signin and its steps, /signout, / and /account (staff), and the 404
+	// page; each area then mounts its pages, with their roles.
+	//
+	// /callbacks, /inbox, /escalations (staff)
 	oncallui.Mount(con, oncallui.Deps{OnCall: onCallPages{s.callbacks, s}})
+	// /appointments, /meeting-points, /participants/{code}/checkins (staff)
 	safetyui.Mount(con, safetyui.Deps{Safety: s.safety})
+	// /participants, /participants/{code} and its forms (staff)
 	if s.participants != nil {
 		participantui.Mount(con, participantui.Deps{Participants: s.participants})
 	}
+	// /audit, /dashboard, /participants/{code}/contact-log (supervisor);
+	// /admin/users (admin)
 	supervisorui.Mount(con, s.oversight(svc))
+	// /participants/{code}/compose, /participants/{code}/messages (staff)
 	messageui.Mount(con, messageui.Deps{Messages: consoleMessages{s}})
+	// /referrals (staff); /admin/partners (admin)
 	if s.referrals != nil {
 		referralui.Mount(con, referralui.Deps{Referrals: s.referrals})
 	}
