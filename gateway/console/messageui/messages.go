@@ -248,13 +248,13 @@ func newIdempotencyKey() string {
 func (p *Pages) withTemplates(d *composeData, r *http.Request) {
 	for _, t := range p.messages.Templates() {
 		tc := templateChoice{Template: t}
-		for _, p := range t.Params {
-			f := paramField{Name: p.Name, Type: p.Type, ID: "p-" + t.ID + "-" + p.Name, Input: "text"}
-			if p.Type == "datetime" {
+		for _, tp := range t.Params {
+			f := paramField{Name: tp.Name, Type: tp.Type, ID: "p-" + t.ID + "-" + tp.Name, Input: "text"}
+			if tp.Type == "datetime" {
 				f.Input = "datetime-local"
 			}
 			if r.Method == http.MethodPost {
-				f.Value = r.PostFormValue("param." + t.ID + "." + p.Name)
+				f.Value = r.PostFormValue("param." + t.ID + "." + tp.Name)
 			}
 			tc.Fields = append(tc.Fields, f)
 		}

@@ -236,9 +236,9 @@ func (p *Pages) participantCreate(w http.ResponseWriter, r *http.Request) {
 	d.Initials, d.Language, d.TimeZone = f.Get("initials"), f.Get("language"), f.Get("time_zone")
 	d.Windows = f.Get("safe_windows")
 	d.Monitored, d.AnyTime = f.Get("monitored") != "", f.Get("any_time") != ""
-	for i, p := range f["channel_preference"] {
+	for i, pref := range f["channel_preference"] {
 		if i < len(d.Prefs) {
-			d.Prefs[i] = p
+			d.Prefs[i] = pref
 		}
 	}
 	in, err := createInput(f)
@@ -388,8 +388,8 @@ func (p *Pages) showParticipant(w http.ResponseWriter, r *http.Request, status i
 		d.Windows = []string{L.T("participants.windows.default")}
 	}
 	var prefs []string
-	for _, p := range v.ChannelPreference {
-		prefs = append(prefs, console.ChannelName(L, consent.Channel(p)))
+	for _, pref := range v.ChannelPreference {
+		prefs = append(prefs, console.ChannelName(L, consent.Channel(pref)))
 	}
 	if len(prefs) == 0 {
 		d.Preference = L.T("participants.preference.default")

@@ -182,9 +182,9 @@ func (p *Pages) newReferralForm(r *http.Request) (refNewData, error) {
 	if err != nil {
 		return d, err
 	}
-	for _, p := range ps {
-		if p.Verified && !p.Removed {
-			d.Partners = append(d.Partners, p)
+	for _, pt := range ps {
+		if pt.Verified && !pt.Removed {
+			d.Partners = append(d.Partners, pt)
 		}
 	}
 	for _, q := range refNewQuestions {
@@ -443,8 +443,8 @@ func (p *Pages) sendState(r *http.Request, det referrals.ReferralDetail) (refSen
 	if err != nil {
 		return s, err
 	}
-	for _, p := range ps {
-		if p.ID == det.Partner.ID && p.Verified && !p.Removed && p.InboxURL != "" {
+	for _, pt := range ps {
+		if pt.ID == det.Partner.ID && pt.Verified && !pt.Removed && pt.InboxURL != "" {
 			s.Inbox = true
 		}
 	}
