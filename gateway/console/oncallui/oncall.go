@@ -314,7 +314,7 @@ func (p *Pages) escalationsData(r *http.Request) (*escalationsData, error) {
 }
 
 // escalationsPage is the ladder; the page polls itself (htmx, marked with
-// RefreshHeader so that a poll is not her activity), and without
+// console.RefreshHeader so that a poll is not her activity), and without
 // JavaScript a link reloads it.
 func (p *Pages) escalationsPage(w http.ResponseWriter, r *http.Request) {
 	d, err := p.escalationsData(r)
