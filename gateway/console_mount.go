@@ -14,6 +14,12 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/console"
+	"safecontact/gateway/console/messageui"
+	"safecontact/gateway/console/oncallui"
+	"safecontact/gateway/console/participantui"
+	"safecontact/gateway/console/referralui"
+	"safecontact/gateway/console/safetyui"
+	"safecontact/gateway/console/supervisorui"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/runner"
 )
@@ -64,11 +70,7 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 		return nil, nil, err
 	}
 	con, err := console.New(console.Deps{
-		Auth: svc, Log: s.log, Safety: s.safety, Participants: s.participants,
-		Oversight: s.oversight(svc),
-		OnCall:    onCallPages{s.callbacks, s},
-		Messages:  consoleMessages{s},
-		Referrals: s.referrals,
+		Auth: svc, Log: s.log,
 		Config: console.Config{
 			DefaultZone: cfg.Zone, AllowLoopbackHTTP: cfg.AllowLoopbackHTTP, TrustedOrigins: cfg.TrustedOrigins,
 			ClientIP:  func(r *http.Request) net.IP { return consoleReqOf(r).ip },
@@ -77,6 +79,27 @@ func (s *Server) NewConsole(cfg ConsoleConfig) (*signin.Service, *console.Consol
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	// The console's route table. The core (console.New) serves /static,
+	// /signin and its steps, /signout, / and /account (staff), and the 404
+	// page; each area then mounts its pages, with their roles.
+	//
+	// /callbacks, /inbox, /escalations (staff)
+	oncallui.Mount(con, oncallui.Deps{OnCall: onCallPages{s.callbacks, s}})
+	// /appointments, /meeting-points, /participants/{code}/checkins (staff)
+	safetyui.Mount(con, safetyui.Deps{Safety: s.safety})
+	// /participants, /participants/{code} and its forms (staff)
+	if s.participants != nil {
+		participantui.Mount(con, participantui.Deps{Participants: s.participants})
+	}
+	// /audit, /dashboard, /participants/{code}/contact-log (supervisor);
+	// /admin/users (admin)
+	supervisorui.Mount(con, s.oversight(svc))
+	// /participants/{code}/compose, /participants/{code}/messages (staff)
+	messageui.Mount(con, messageui.Deps{Messages: consoleMessages{s}})
+	// /referrals (staff); /admin/partners (admin)
+	if s.referrals != nil {
+		referralui.Mount(con, referralui.Deps{Referrals: s.referrals})
 	}
 	s.signin, s.console = svc, con.Handler()
 	return svc, con, nil

@@ -1,10 +1,20 @@
-// Package console is the web console for caseworkers, the worker on call
-// and supervisors: server-rendered pages (html/template, embedded), a
-// class-less stylesheet and htmx for small enhancements, every flow
-// working with JavaScript off. It is served by the gateway's binary at /
-// beside the JSON API and calls services through narrow interfaces (Auth
-// for signing in), never the API over HTTP. It does not import the
-// gateway.
+// Package console is the core of the web console for caseworkers, the
+// worker on call and supervisors: server-rendered pages (html/template,
+// embedded), a class-less stylesheet and htmx for small enhancements,
+// every flow working with JavaScript off. It is served by the gateway's
+// binary at / beside the JSON API and calls services through narrow
+// interfaces (Auth for signing in), never the API over HTTP. It does not
+// import the gateway.
+//
+// The core serves the security middleware, the sign-in steps and her
+// account pages, and owns every template, the message catalogue
+// (Catalog, Localizer) and the static files, all embedded here.
+// The task pages live in one package per area beside it (participantui,
+// safetyui, oncallui, messageui, referralui, supervisorui): each imports
+// the core, renders the core's templates by name (Render, RenderView),
+// answers errors with its pages (Fail, NotFound) and registers its routes
+// with Page and a role. The core imports none of them; the gateway mounts
+// them in console_mount.go, which is the console's route table.
 //
 // Invariants, and why:
 //   - Every response carries a strict Content-Security-Policy (no inline
@@ -21,7 +31,11 @@
 //     independent barrier.
 //   - Every page but sign-in needs a signed-in session, checked on every
 //     request against the database (a disabled user stops at her next
-//     click), and a role at least the page's.
+//     click), and a role at least the page's: Page is the only way an
+//     area registers a route, so no area page skips the check.
+//   - A request body is bounded by maxForm before any handler reads it;
+//     only the routes an area names with LimitBody (a package file, a
+//     referral form) may send more.
 //   - Text comes from the message catalogue in her language; times are
 //     shown in her zone (Localizer).
 package console
@@ -50,8 +64,6 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth/signin"
-	"safecontact/gateway/participant"
-	"safecontact/gateway/referrals"
 )
 
 //go:embed templates/*.html
@@ -105,21 +117,6 @@ type Deps struct {
 	Catalog *Catalog
 	Log     *slog.Logger
 	Config  Config
-	// Safety serves the appointments, meeting-point and check-in pages
-	// (nil: no such pages).
-	Safety Safety
-	// Participants serves the participant pages (nil: none).
-	Participants *participant.Service
-	// Oversight: the supervisor's and admin's pages (nil: none).
-	Oversight *Oversight
-	// OnCall serves the call-back queue, inbox and escalation pages (nil:
-	// no such pages).
-	OnCall OnCall
-	// Messages serves the Compose and Messages pages (nil: none).
-	Messages Messages
-	// Referrals is the referrals capability (the referral pages and the
-	// partner directory); nil: those pages are not served.
-	Referrals *referrals.Service
 }
 
 // RefreshHeader marks a request a page makes by itself (an htmx poll,
@@ -141,13 +138,9 @@ type Console struct {
 	handler http.Handler
 	pages   map[string]*template.Template
 	assets  map[string]asset // by file name under static/
-	safety  Safety
-	parts   *participant.Service
-	// oversight serves the supervisor's and admin's pages (nil: none).
-	oversight *Oversight
-	oncall    OnCall
-	messages  Messages
-	referrals *referrals.Service
+	// limits are the body bounds of the routes allowed more than
+	// maxForm ("POST /referrals/import"), set by LimitBody before serving.
+	limits map[string]int64
 }
 
 type asset struct {
@@ -186,13 +179,8 @@ func New(d Deps) (*Console, error) {
 		auth: d.Auth, cat: d.Catalog, log: d.Log, cfg: d.Config, zone: zone,
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
-		safety:  d.Safety,
-		parts:   d.Participants,
+		limits:  map[string]int64{},
 	}
-	c.oversight = d.Oversight
-	c.oncall = d.OnCall
-	c.messages = d.Messages
-	c.referrals = d.Referrals
 	if err := c.loadAssets(); err != nil {
 		return nil, err
 	}
@@ -213,6 +201,16 @@ func New(d Deps) (*Console, error) {
 
 // Handler serves the console.
 func (c *Console) Handler() http.Handler { return c.handler }
+
+// Logger is the console's logger, for the area pages' own log lines.
+func (c *Console) Logger() *slog.Logger { return c.log }
+
+// LimitBody lets the route pattern ("POST /referrals/import": a method
+// and an exact path) take bodies of up to n bytes instead of maxForm.
+// Called while mounting, before the handler serves.
+func (c *Console) LimitBody(pattern string, n int64) {
+	c.limits[pattern] = n
+}
 
 func remoteIP(r *http.Request) net.IP {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -256,11 +254,8 @@ func (c *Console) secure(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", HSTS)
 		}
 		limit := int64(maxForm)
-		if r.Method == http.MethodPost && r.URL.Path == importPath {
-			limit = maxImport // a package file (referrals.go)
-		}
-		if r.Method == http.MethodPost && r.URL.Path == newReferralPath {
-			limit = maxReferralForm // a referral form (referrals_send.go)
+		if n, ok := c.limits[r.Method+" "+r.URL.Path]; ok {
+			limit = n
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -269,14 +264,14 @@ func (c *Console) secure(next http.Handler) http.Handler {
 
 // crossOrigin answers a refused cross-origin post with the 403 page.
 func (c *Console) crossOrigin(w http.ResponseWriter, r *http.Request) {
-	c.log.InfoContext(r.Context(), "console: cross-origin request refused", "method", r.Method, "route", routeOf(r))
+	c.log.InfoContext(r.Context(), "console: cross-origin request refused", "method", r.Method, "route", RouteOf(r))
 	L := c.cat.Localizer(c.cat.Pick("", r), c.zone)
-	c.render(w, r, http.StatusForbidden, "forbidden", &View{L: L, Error: L.T("forbidden.cross_origin")})
+	c.RenderView(w, r, http.StatusForbidden, "forbidden", &View{L: L, Error: L.T("forbidden.cross_origin")})
 }
 
-// routeOf is the path's first segment, for logs: paths can hold a
+// RouteOf is the path's first segment, for logs: paths can hold a
 // participant's code, which logs do not need.
-func routeOf(r *http.Request) string {
+func RouteOf(r *http.Request) string {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	return "/" + seg
 }
@@ -394,10 +389,12 @@ func LocalizerOf(r *http.Request) *Localizer {
 // Render writes page (templates/<page>.html in the layout) with data as
 // View.Data; for handlers registered with Page.
 func (c *Console) Render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	c.render(w, r, status, page, &View{Data: data})
+	c.RenderView(w, r, status, page, &View{Data: data})
 }
 
-func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, v *View) {
+// RenderView writes page with v: for a page that also shows a Flash or an
+// Error. v.L and v.User are filled from the request when nil.
+func (c *Console) RenderView(w http.ResponseWriter, r *http.Request, status int, page string, v *View) {
 	if st := stateOf(r); st != nil {
 		if v.L == nil {
 			v.L = st.L
@@ -412,11 +409,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	t, ok := c.pages[page]
 	var buf bytes.Buffer
 	if !ok {
-		c.fail(w, r, fmt.Errorf("console: no page template %q", page))
+		c.Fail(w, r, fmt.Errorf("console: no page template %q", page))
 		return
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		c.fail(w, r, err)
+		c.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -424,10 +421,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	w.Write(buf.Bytes())
 }
 
-// fail answers an unexpected error: logged with the request's route, the
+// Fail answers an unexpected error: logged with the request's route, the
 // reader sees the error page.
-func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
-	c.log.ErrorContext(r.Context(), "console", "route", routeOf(r), "err", err)
+func (c *Console) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	c.log.ErrorContext(r.Context(), "console", "route", RouteOf(r), "err", err)
 	if t, ok := c.pages["error"]; ok {
 		var buf bytes.Buffer
 		L := c.cat.Localizer(c.cat.Pick("", r), c.zone)
@@ -473,10 +470,10 @@ func (c *Console) client(r *http.Request) signin.Client {
 	return signin.Client{IP: c.cfg.ClientIP(r), RequestID: c.cfg.RequestID(r), Device: c.cookies.Device(r)}
 }
 
-// redirect sends her to target with 303 (a GET after a form). An htmx
+// Redirect sends her to target with 303 (a GET after a form). An htmx
 // request gets HX-Redirect instead, so a fragment never swaps in a whole
 // sign-in page.
-func redirect(w http.ResponseWriter, r *http.Request, target string) {
+func Redirect(w http.ResponseWriter, r *http.Request, target string) {
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("HX-Redirect", target)
 		w.WriteHeader(http.StatusNoContent)
@@ -541,7 +538,7 @@ func (c *Console) signedOut(w http.ResponseWriter, r *http.Request, st *state) {
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	redirect(w, r, target)
+	Redirect(w, r, target)
 }
 
 // Page registers a page (pattern as for http.ServeMux, e.g. "GET
@@ -556,7 +553,7 @@ func (c *Console) guard(role string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		st, err := c.load(r)
 		if err != nil {
-			c.fail(w, r, err)
+			c.Fail(w, r, err)
 			return
 		}
 		switch {
@@ -564,12 +561,12 @@ func (c *Console) guard(role string, h http.HandlerFunc) http.HandlerFunc {
 			c.signedOut(w, r, st)
 			return
 		case st.sess.Stage != signin.StageSignedIn:
-			redirect(w, r, stagePath(st.sess.Stage, ""))
+			Redirect(w, r, stagePath(st.sess.Stage, ""))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
 		if !st.sess.AtLeast(role) {
-			c.render(w, r, http.StatusForbidden, "forbidden", &View{})
+			c.RenderView(w, r, http.StatusForbidden, "forbidden", &View{})
 			return
 		}
 		h(w, r)
@@ -582,7 +579,7 @@ func (c *Console) step(pattern string, stage signin.Stage, h http.HandlerFunc) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		st, err := c.load(r)
 		if err != nil {
-			c.fail(w, r, err)
+			c.Fail(w, r, err)
 			return
 		}
 		if st.sess == nil {
@@ -590,7 +587,7 @@ func (c *Console) step(pattern string, stage signin.Stage, h http.HandlerFunc) {
 			return
 		}
 		if st.sess.Stage != stage {
-			redirect(w, r, stagePath(st.sess.Stage, ""))
+			Redirect(w, r, stagePath(st.sess.Stage, ""))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
@@ -602,21 +599,22 @@ func (c *Console) public(pattern string, h http.HandlerFunc) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		st, err := c.load(r)
 		if err != nil {
-			c.fail(w, r, err)
+			c.Fail(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
 }
 
-// notFound is every unknown path: the 404 page when signed in, else the
+// NotFound is every unknown path: the 404 page when signed in, else the
 // sign-in page (nothing about the site's paths is told to strangers).
-func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusNotFound, "notfound", &View{})
+// Area pages answer an id that names nothing with it too.
+func (c *Console) NotFound(w http.ResponseWriter, r *http.Request) {
+	c.RenderView(w, r, http.StatusNotFound, "notfound", &View{})
 }
 
-// errorText is the sentence for a refused request, in her language.
-func errorText(L *Localizer, err error) string {
+// ErrorText is the sentence for a refused request, in her language.
+func ErrorText(L *Localizer, err error) string {
 	code := errs.Code(err)
 	args := []any{}
 	switch code {
@@ -656,7 +654,7 @@ func statusOf(err error) int {
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, page string, v *View, err error) {
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == "internal" {
-		c.fail(w, r, err)
+		c.Fail(w, r, err)
 		return
 	}
 	if d := signin.RetryAfter(err); d > 0 {
@@ -668,8 +666,8 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, page string, v 
 	if v.L == nil {
 		v.L = stateOf(r).L
 	}
-	v.Error = errorText(v.L, err)
-	c.render(w, r, statusOf(err), page, v)
+	v.Error = ErrorText(v.L, err)
+	c.RenderView(w, r, statusOf(err), page, v)
 }
 
 // flash is the confirmation named by ?m= (only catalogue keys).

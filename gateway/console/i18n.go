@@ -244,8 +244,9 @@ func abs(n int) int {
 	return n
 }
 
-// list is a calendar list (weekday or month names).
-func (l *Localizer) list(key string, i int) string {
+// List is the i'th entry of a calendar list (weekday or month names:
+// "date.weekdays", Sunday first; "date.months").
+func (l *Localizer) List(key string, i int) string {
 	v, _ := l.lookup(key).([]any)
 	if i < 0 || i >= len(v) {
 		return "?"
@@ -261,22 +262,23 @@ func LanguageName(tag language.Tag) string {
 	return tag.String()
 }
 
-// dateParts fills a date pattern from the catalogue with t's parts.
-func (l *Localizer) dateParts(pattern string, t time.Time) string {
+// DateParts fills a date pattern from the catalogue ("date.short") with
+// t's parts, as t's zone reads them.
+func (l *Localizer) DateParts(pattern string, t time.Time) string {
 	return strings.NewReplacer(
-		"{weekday}", l.list("date.weekdays", int(t.Weekday())),
+		"{weekday}", l.List("date.weekdays", int(t.Weekday())),
 		"{day}", strconv.Itoa(t.Day()),
-		"{month}", l.list("date.months", int(t.Month())-1),
+		"{month}", l.List("date.months", int(t.Month())-1),
 		"{year}", strconv.Itoa(t.Year()),
 		"{time}", t.Format("15:04"),
 	).Replace(l.T(pattern))
 }
 
 // DateTime is t in the reader's zone: "Tue 2 Jun 2026, 10:00".
-func (l *Localizer) DateTime(t time.Time) string { return l.dateParts("date.datetime", t.In(l.zone)) }
+func (l *Localizer) DateTime(t time.Time) string { return l.DateParts("date.datetime", t.In(l.zone)) }
 
 // Date is t's day in the reader's zone: "Tue 2 Jun 2026".
-func (l *Localizer) Date(t time.Time) string { return l.dateParts("date.date", t.In(l.zone)) }
+func (l *Localizer) Date(t time.Time) string { return l.DateParts("date.date", t.In(l.zone)) }
 
 // Clock is t's time of day in the reader's zone: "10:00".
 func (l *Localizer) Clock(t time.Time) string { return t.In(l.zone).Format("15:04") }
@@ -300,15 +302,19 @@ func (l *Localizer) Hers(t time.Time, zone string) string {
 		return l.T("time.same_for_her")
 	}
 	if mine.YearDay() != hers.YearDay() || mine.Year() != hers.Year() {
-		return l.T("time.hers", "time", l.dateParts("date.short", hers))
+		return l.T("time.hers", "time", l.DateParts("date.short", hers))
 	}
 	return l.T("time.hers", "time", hers.Format("15:04"))
 }
 
-// zoneOf is the reader's time zone (UTC if hers cannot be loaded).
-func zoneOf(L *Localizer) *time.Location {
+// ZoneOf is the reader's time zone, loaded by name (UTC if it cannot be
+// loaded), for the pages that compute in her calendar.
+func ZoneOf(L *Localizer) *time.Location {
 	if z, err := time.LoadLocation(L.Zone()); err == nil {
 		return z
 	}
 	return time.UTC
 }
+
+// Location is the reader's time zone itself.
+func (l *Localizer) Location() *time.Location { return l.zone }

@@ -39,12 +39,9 @@ func TestCatalogueComplete(t *testing.T) {
 		}
 	}
 	// Keys the handlers choose in Go (a page's words for a service's
-	// answer): quoted catalogue keys in the package's non-test files.
-	gofiles, _ := filepath.Glob("*.go")
-	for _, f := range gofiles {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
+	// answer): quoted catalogue keys in the non-test files of the core and
+	// of the area packages beside it, which share its catalogue.
+	for _, f := range goSources(t) {
 		b, _ := os.ReadFile(f)
 		for _, m := range regexp.MustCompile(`"([a-z_]+\.[a-z_.0-9]+)"`).FindAllStringSubmatch(string(b), -1) {
 			if en.T(m[1]) != "⟦"+m[1]+"⟧" {
@@ -78,11 +75,7 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	// Keys a page's Go code names as literals ("safety.flash.booked").
 	inCode := map[string]bool{}
-	goFiles, _ := filepath.Glob("*.go")
-	for _, f := range goFiles {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
+	for _, f := range goSources(t) {
 		b, _ := os.ReadFile(f)
 		for _, m := range regexp.MustCompile(`"([a-z_]+(?:\.[a-z_0-9]+)+)"`).FindAllStringSubmatch(string(b), -1) {
 			inCode[m[1]] = true
@@ -129,6 +122,28 @@ func TestCatalogueComplete(t *testing.T) {
 			}
 		}
 	}
+}
+
+// goSources are the non-test Go files of the console: the core's and its
+// area packages' (one directory down).
+func goSources(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, pattern := range []string{"*.go", "*/*.go"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				out = append(out, f)
+			}
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("found only %d Go files", len(out))
+	}
+	return out
 }
 
 // Adding a language is adding a file: what it lacks comes in English,

@@ -12,54 +12,41 @@ import (
 	"safecontact/gateway/auth/signin"
 )
 
-// routes is the console's route table: the sign-in steps, the account
-// pages, static files and the fallbacks. Task pages join through Page.
+// accountPages are the sign-in steps and her own account pages: the
+// pages every role has, served by the core.
+type accountPages struct{ c *Console }
+
+// routes is the core's part of the route table: static files, the
+// sign-in steps, the account pages and the fallback. The area packages'
+// pages join through Page.
 func (c *Console) routes() {
 	c.mux.HandleFunc("GET /static/{hash}/{name...}", c.static)
 
-	c.public("GET /signin", c.signinPage)
-	c.public("POST /signin", c.signinPost)
-	c.public("POST /signout", c.signoutPost)
-	c.step("GET /signin/code", signin.StageSecondFactor, c.codePage)
-	c.step("POST /signin/code", signin.StageSecondFactor, c.codePost)
-	c.step("GET /signin/password", signin.StageChangePassword, c.forcedPasswordPage)
-	c.step("POST /signin/password", signin.StageChangePassword, c.forcedPasswordPost)
-	c.step("GET /signin/enrol", signin.StageEnrol, c.enrolPage)
-	c.step("POST /signin/enrol", signin.StageEnrol, c.enrolPost)
+	a := accountPages{c}
+	c.public("GET /signin", a.signinPage)
+	c.public("POST /signin", a.signinPost)
+	c.public("POST /signout", a.signoutPost)
+	c.step("GET /signin/code", signin.StageSecondFactor, a.codePage)
+	c.step("POST /signin/code", signin.StageSecondFactor, a.codePost)
+	c.step("GET /signin/password", signin.StageChangePassword, a.forcedPasswordPage)
+	c.step("POST /signin/password", signin.StageChangePassword, a.forcedPasswordPost)
+	c.step("GET /signin/enrol", signin.StageEnrol, a.enrolPage)
+	c.step("POST /signin/enrol", signin.StageEnrol, a.enrolPost)
 
-	c.Page("GET /{$}", "staff", c.home)
-	c.Page("GET /account", "staff", c.account)
-	c.Page("POST /account/preferences", "staff", c.preferencesPost)
-	c.Page("POST /account/password", "staff", c.passwordPost)
-	c.Page("GET /account/totp", "staff", c.enrolPage)
-	c.Page("POST /account/totp", "staff", c.enrolPost)
-	c.Page("POST /account/totp/reauth", "staff", c.totpReauthPost)
-	c.Page("GET /account/recovery-codes", "staff", c.renewCodesPage)
-	c.Page("POST /account/recovery-codes", "staff", c.renewCodesPost)
-	if c.oncall != nil {
-		c.onCallRoutes()
-	}
-
-	if c.safety != nil {
-		c.safetyRoutes()
-	}
-	if c.parts != nil {
-		c.participantRoutes()
-	}
-	if c.oversight != nil {
-		c.supervisorRoutes()
-		c.adminRoutes()
-	}
-
-	if c.messages != nil {
-		c.messageRoutes()
-	}
-	if c.referrals != nil {
-		c.referralRoutes()
-	}
+	c.Page("GET /{$}", "staff", a.home)
+	c.Page("GET /account", "staff", a.account)
+	c.Page("POST /account/preferences", "staff", a.preferencesPost)
+	c.Page("POST /account/password", "staff", a.passwordPost)
+	c.Page("GET /account/totp", "staff", a.enrolPage)
+	c.Page("POST /account/totp", "staff", a.enrolPost)
+	c.Page("POST /account/totp/reauth", "staff", a.totpReauthPost)
+	c.Page("GET /account/recovery-codes", "staff", a.renewCodesPage)
+	c.Page("POST /account/recovery-codes", "staff", a.renewCodesPost)
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
-	c.Page("/", "staff", c.notFound)
+	// (ServeMux picks the most specific pattern, so the area pages mounted
+	// after New are not shadowed by it.)
+	c.Page("/", "staff", c.NotFound)
 }
 
 // signinData is the sign-in form's. The name typed is never shown back
@@ -69,81 +56,81 @@ type signinData struct {
 	Next string
 }
 
-func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) signinPage(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	next := safeNext(r.URL.Query().Get("next"))
 	if st.sess != nil {
-		redirect(w, r, stagePath(st.sess.Stage, next))
+		Redirect(w, r, stagePath(st.sess.Stage, next))
 		return
 	}
-	c.render(w, r, http.StatusOK, "signin", &View{Flash: flash(st.L, r), Data: signinData{Next: next}})
+	p.c.RenderView(w, r, http.StatusOK, "signin", &View{Flash: flash(st.L, r), Data: signinData{Next: next}})
 }
 
 // setCookies sends the cookies of a sign-in step's result: the session's,
 // and the device's when the sign-in completed.
-func (c *Console) setCookies(w http.ResponseWriter, r *http.Request, res signin.Result) {
-	c.cookies.Set(w, r, res.Token)
-	c.cookies.SetDevice(w, r, res)
+func (p accountPages) setCookies(w http.ResponseWriter, r *http.Request, res signin.Result) {
+	p.c.cookies.Set(w, r, res.Token)
+	p.c.cookies.SetDevice(w, r, res)
 }
 
-func (c *Console) signinPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) signinPost(w http.ResponseWriter, r *http.Request) {
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	res, err := c.auth.SignIn(r.Context(), name, password, c.client(r))
+	res, err := p.c.auth.SignIn(r.Context(), name, password, p.c.client(r))
 	if err != nil {
 		if errors.Is(err, signin.ErrNoAddress) {
-			c.log.ErrorContext(r.Context(), "console: sign-in refused: the request has no client address (check the listener and trusted proxies)")
+			p.c.log.ErrorContext(r.Context(), "console: sign-in refused: the request has no client address (check the listener and trusted proxies)")
 		}
-		c.refuse(w, r, "signin", &View{Data: signinData{Next: next}}, err)
+		p.c.refuse(w, r, "signin", &View{Data: signinData{Next: next}}, err)
 		return
 	}
 	if old := stateOf(r); old.sess != nil {
 		// A second sign-in on this browser replaces the first session.
-		c.auth.SignOut(r.Context(), old.token, c.client(r))
+		p.c.auth.SignOut(r.Context(), old.token, p.c.client(r))
 	}
-	c.setCookies(w, r, res)
-	redirect(w, r, stagePath(res.Stage, next))
+	p.setCookies(w, r, res)
+	Redirect(w, r, stagePath(res.Stage, next))
 }
 
-func (c *Console) signoutPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) signoutPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	if st.token != "" {
-		if err := c.auth.SignOut(r.Context(), st.token, c.client(r)); err != nil {
-			c.fail(w, r, err)
+		if err := p.c.auth.SignOut(r.Context(), st.token, p.c.client(r)); err != nil {
+			p.c.Fail(w, r, err)
 			return
 		}
 	}
-	c.cookies.Clear(w, r)
-	redirect(w, r, "/signin?m=signed_out")
+	p.c.cookies.Clear(w, r)
+	Redirect(w, r, "/signin?m=signed_out")
 }
 
 type codeData struct{ Next string }
 
-func (c *Console) codePage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "code", &View{Data: codeData{Next: safeNext(r.URL.Query().Get("next"))}})
+func (p accountPages) codePage(w http.ResponseWriter, r *http.Request) {
+	p.c.RenderView(w, r, http.StatusOK, "code", &View{Data: codeData{Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
-func (c *Console) codePost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) codePost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	next := safeNext(r.PostFormValue("next"))
-	res, err := c.auth.SecondFactor(r.Context(), st.token, r.PostFormValue("code"), c.client(r))
+	res, err := p.c.auth.SecondFactor(r.Context(), st.token, r.PostFormValue("code"), p.c.client(r))
 	if err != nil {
-		if c.stepGone(w, r, err) {
+		if p.stepGone(w, r, err) {
 			return
 		}
-		c.refuse(w, r, "code", &View{Data: codeData{Next: next}}, err)
+		p.c.refuse(w, r, "code", &View{Data: codeData{Next: next}}, err)
 		return
 	}
-	c.setCookies(w, r, res)
-	redirect(w, r, stagePath(res.Stage, next))
+	p.setCookies(w, r, res)
+	Redirect(w, r, stagePath(res.Stage, next))
 }
 
 // stepGone handles a sign-in step whose session ended or moved on
 // meanwhile (another tab, the stage timeout): back to the start.
-func (c *Console) stepGone(w http.ResponseWriter, r *http.Request, err error) bool {
+func (p accountPages) stepGone(w http.ResponseWriter, r *http.Request, err error) bool {
 	if errors.Is(err, signin.ErrNoSession) || errors.Is(err, signin.ErrWrongStage) {
-		c.cookies.Clear(w, r)
-		redirect(w, r, "/signin?m=ended")
+		p.c.cookies.Clear(w, r)
+		Redirect(w, r, "/signin?m=ended")
 		return true
 	}
 	return false
@@ -155,31 +142,31 @@ type passwordData struct {
 	Next     string
 }
 
-func (c *Console) forcedPasswordPage(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) forcedPasswordPage(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
-	c.render(w, r, http.StatusOK, "password", &View{Data: passwordData{UserName: st.sess.Name, Min: signin.MinPasswordLen, Next: safeNext(r.URL.Query().Get("next"))}})
+	p.c.RenderView(w, r, http.StatusOK, "password", &View{Data: passwordData{UserName: st.sess.Name, Min: signin.MinPasswordLen, Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
 var errMismatch = errs.Field("password_mismatch", "confirm", "the two new passwords differ")
 
-func (c *Console) forcedPasswordPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) forcedPasswordPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	data := passwordData{UserName: st.sess.Name, Min: signin.MinPasswordLen, Next: safeNext(r.PostFormValue("next"))}
 	pw := r.PostFormValue("new")
 	if pw != r.PostFormValue("confirm") {
-		c.refuse(w, r, "password", &View{Data: data}, errMismatch)
+		p.c.refuse(w, r, "password", &View{Data: data}, errMismatch)
 		return
 	}
-	res, err := c.auth.ChangePassword(r.Context(), st.token, "", pw, c.client(r))
+	res, err := p.c.auth.ChangePassword(r.Context(), st.token, "", pw, p.c.client(r))
 	if err != nil {
-		if c.stepGone(w, r, err) {
+		if p.stepGone(w, r, err) {
 			return
 		}
-		c.refuse(w, r, "password", &View{Data: data}, err)
+		p.c.refuse(w, r, "password", &View{Data: data}, err)
 		return
 	}
-	c.setCookies(w, r, res)
-	redirect(w, r, stagePath(res.Stage, data.Next))
+	p.setCookies(w, r, res)
+	Redirect(w, r, stagePath(res.Stage, data.Next))
 }
 
 type enrolData struct {
@@ -194,27 +181,27 @@ type enrolData struct {
 // enrolPage shows the QR code and key of a pending second factor, at the
 // enrolment step of signing in (/signin/enrol) or from her account
 // (/account/totp, after she typed her password and current code again).
-func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request) {
-	c.showEnrolment(w, r, http.StatusOK, nil)
+func (p accountPages) enrolPage(w http.ResponseWriter, r *http.Request) {
+	p.showEnrolment(w, r, http.StatusOK, nil)
 }
 
-func (c *Console) showEnrolment(w http.ResponseWriter, r *http.Request, status int, refused error) {
+func (p accountPages) showEnrolment(w http.ResponseWriter, r *http.Request, status int, refused error) {
 	st := stateOf(r)
-	en, err := c.auth.BeginTOTP(r.Context(), st.token)
+	en, err := p.c.auth.BeginTOTP(r.Context(), st.token)
 	if err != nil {
 		if errors.Is(err, signin.ErrReauthRequired) {
-			c.showReauth(w, r, "/account/totp/reauth", "totp", nil)
+			p.showReauth(w, r, "/account/totp/reauth", "totp", nil)
 			return
 		}
-		if c.stepGone(w, r, err) {
+		if p.stepGone(w, r, err) {
 			return
 		}
-		c.fail(w, r, err)
+		p.c.Fail(w, r, err)
 		return
 	}
 	qr, err := qrSVG(en.URL, st.L.T("enrol.qr_label"))
 	if err != nil {
-		c.fail(w, r, err)
+		p.c.Fail(w, r, err)
 		return
 	}
 	v := &View{Data: enrolData{
@@ -222,10 +209,10 @@ func (c *Console) showEnrolment(w http.ResponseWriter, r *http.Request, status i
 		Secret: groupSecret(en.Secret),
 	}}
 	if refused != nil {
-		c.refuse(w, r, "enrol", v, refused)
+		p.c.refuse(w, r, "enrol", v, refused)
 		return
 	}
-	c.render(w, r, status, "enrol", v)
+	p.c.RenderView(w, r, status, "enrol", v)
 }
 
 // groupSecret splits a base32 key into groups of four for typing.
@@ -245,26 +232,26 @@ type recoveryData struct {
 	Next  string
 }
 
-func (c *Console) enrolPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) enrolPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
-	res, codes, err := c.auth.ConfirmTOTP(r.Context(), st.token, r.PostFormValue("code"), c.client(r))
+	res, codes, err := p.c.auth.ConfirmTOTP(r.Context(), st.token, r.PostFormValue("code"), p.c.client(r))
 	if err != nil {
 		if errors.Is(err, signin.ErrReauthRequired) {
-			redirect(w, r, "/account/totp") // the reauthentication ran out: ask again
+			Redirect(w, r, "/account/totp") // the reauthentication ran out: ask again
 			return
 		}
-		if c.stepGone(w, r, err) {
+		if p.stepGone(w, r, err) {
 			return
 		}
-		c.showEnrolment(w, r, 0, err)
+		p.showEnrolment(w, r, 0, err)
 		return
 	}
 	if res.Token != "" {
-		c.setCookies(w, r, res)
+		p.setCookies(w, r, res)
 	}
 	// Shown in this response only: no-store, and reloading re-posts a
 	// form that now fails.
-	c.render(w, r, http.StatusOK, "recovery", &View{User: st.sess, Data: recoveryData{Codes: codes, Next: "/"}})
+	p.c.RenderView(w, r, http.StatusOK, "recovery", &View{User: st.sess, Data: recoveryData{Codes: codes, Next: "/"}})
 }
 
 // reauthData is the form that asks for her password (and a current code,
@@ -278,75 +265,75 @@ type reauthData struct {
 	NeedCode bool
 }
 
-func (c *Console) showReauth(w http.ResponseWriter, r *http.Request, action, purpose string, refused error) {
+func (p accountPages) showReauth(w http.ResponseWriter, r *http.Request, action, purpose string, refused error) {
 	st := stateOf(r)
 	v := &View{Data: reauthData{UserName: st.sess.Name, Action: action, Purpose: purpose, NeedCode: st.sess.TOTPEnabled}}
 	if refused != nil {
-		c.refuse(w, r, "reauth", v, refused)
+		p.c.refuse(w, r, "reauth", v, refused)
 		return
 	}
-	c.render(w, r, http.StatusOK, "reauth", v)
+	p.c.RenderView(w, r, http.StatusOK, "reauth", v)
 }
 
 // reauthenticate checks the reauthentication form's password and code.
-func (c *Console) reauthenticate(r *http.Request) error {
-	return c.auth.Reauthenticate(r.Context(), stateOf(r).token, r.PostFormValue("current"), r.PostFormValue("code"), c.client(r))
+func (p accountPages) reauthenticate(r *http.Request) error {
+	return p.c.auth.Reauthenticate(r.Context(), stateOf(r).token, r.PostFormValue("current"), r.PostFormValue("code"), p.c.client(r))
 }
 
 // totpReauthPost checks her password (and code) before the second step
 // can be set up or changed, then shows the QR code.
-func (c *Console) totpReauthPost(w http.ResponseWriter, r *http.Request) {
-	if err := c.reauthenticate(r); err != nil {
-		c.showReauth(w, r, "/account/totp/reauth", "totp", err)
+func (p accountPages) totpReauthPost(w http.ResponseWriter, r *http.Request) {
+	if err := p.reauthenticate(r); err != nil {
+		p.showReauth(w, r, "/account/totp/reauth", "totp", err)
 		return
 	}
-	redirect(w, r, "/account/totp")
+	Redirect(w, r, "/account/totp")
 }
 
-func (c *Console) renewCodesPage(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) renewCodesPage(w http.ResponseWriter, r *http.Request) {
 	if !stateOf(r).sess.TOTPEnabled {
-		redirect(w, r, "/account")
+		Redirect(w, r, "/account")
 		return
 	}
-	c.showReauth(w, r, "/account/recovery-codes", "recovery", nil)
+	p.showReauth(w, r, "/account/recovery-codes", "recovery", nil)
 }
 
 // renewCodesPost makes new recovery codes once her password and a
 // current code are checked again, in the same form.
-func (c *Console) renewCodesPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) renewCodesPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	if !st.sess.TOTPEnabled {
-		redirect(w, r, "/account")
+		Redirect(w, r, "/account")
 		return
 	}
-	if err := c.reauthenticate(r); err != nil {
-		c.showReauth(w, r, "/account/recovery-codes", "recovery", err)
+	if err := p.reauthenticate(r); err != nil {
+		p.showReauth(w, r, "/account/recovery-codes", "recovery", err)
 		return
 	}
-	codes, err := c.auth.RenewRecoveryCodes(r.Context(), st.token, c.client(r))
+	codes, err := p.c.auth.RenewRecoveryCodes(r.Context(), st.token, p.c.client(r))
 	if err != nil {
-		c.fail(w, r, err)
+		p.c.Fail(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "recovery", &View{Data: recoveryData{Codes: codes, Next: "/account"}})
+	p.c.RenderView(w, r, http.StatusOK, "recovery", &View{Data: recoveryData{Codes: codes, Next: "/account"}})
 }
 
 type homeData struct {
 	RecoveryLeft int
 }
 
-func (c *Console) home(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) home(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	d := homeData{RecoveryLeft: -1}
 	if st.sess.TOTPEnabled {
-		n, err := c.auth.RecoveryCodesLeft(r.Context(), st.sess.UserID)
+		n, err := p.c.auth.RecoveryCodesLeft(r.Context(), st.sess.UserID)
 		if err != nil {
-			c.fail(w, r, err)
+			p.c.Fail(w, r, err)
 			return
 		}
 		d.RecoveryLeft = n
 	}
-	c.render(w, r, http.StatusOK, "home", &View{Flash: flash(st.L, r), Data: d})
+	p.c.RenderView(w, r, http.StatusOK, "home", &View{Flash: flash(st.L, r), Data: d})
 }
 
 type langOption struct {
@@ -364,70 +351,70 @@ type accountData struct {
 	RecoveryLeft int
 }
 
-// zoneSuggestions are offered in the time-zone field (any IANA name is
+// ZoneSuggestions are offered in the time-zone fields (any IANA name is
 // accepted).
-var zoneSuggestions = []string{
+var ZoneSuggestions = []string{
 	"Europe/Madrid", "Europe/Lisbon", "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Brussels",
 	"Europe/Amsterdam", "Europe/Berlin", "Europe/Rome", "Europe/Vienna", "Europe/Warsaw", "Europe/Bucharest",
 	"Europe/Sofia", "Europe/Athens", "Europe/Kyiv", "Europe/Istanbul", "Atlantic/Canary", "Africa/Lagos",
 	"America/Mexico_City", "America/Bogota", "America/Sao_Paulo", "UTC",
 }
 
-func (c *Console) account(w http.ResponseWriter, r *http.Request) {
-	c.showAccount(w, r, http.StatusOK, nil)
+func (p accountPages) account(w http.ResponseWriter, r *http.Request) {
+	p.showAccount(w, r, http.StatusOK, nil)
 }
 
-func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, status int, refused error) {
+func (p accountPages) showAccount(w http.ResponseWriter, r *http.Request, status int, refused error) {
 	st := stateOf(r)
-	d := accountData{UserName: st.sess.Name, Zone: st.sess.TimeZone, DefaultZone: c.zone.String(), Zones: zoneSuggestions, Min: signin.MinPasswordLen, RecoveryLeft: -1}
-	for _, tag := range c.cat.Languages() {
+	d := accountData{UserName: st.sess.Name, Zone: st.sess.TimeZone, DefaultZone: p.c.zone.String(), Zones: ZoneSuggestions, Min: signin.MinPasswordLen, RecoveryLeft: -1}
+	for _, tag := range p.c.cat.Languages() {
 		d.Languages = append(d.Languages, langOption{Tag: tag.String(), Name: LanguageName(tag), Selected: tag.String() == st.sess.Language})
 	}
 	if st.sess.TOTPEnabled {
-		n, err := c.auth.RecoveryCodesLeft(r.Context(), st.sess.UserID)
+		n, err := p.c.auth.RecoveryCodesLeft(r.Context(), st.sess.UserID)
 		if err != nil {
-			c.fail(w, r, err)
+			p.c.Fail(w, r, err)
 			return
 		}
 		d.RecoveryLeft = n
 	}
 	v := &View{Flash: flash(st.L, r), Data: d}
 	if refused != nil {
-		c.refuse(w, r, "account", v, refused)
+		p.c.refuse(w, r, "account", v, refused)
 		return
 	}
-	c.render(w, r, status, "account", v)
+	p.c.RenderView(w, r, status, "account", v)
 }
 
-func (c *Console) preferencesPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) preferencesPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	lang, zone := r.PostFormValue("language"), strings.TrimSpace(r.PostFormValue("time_zone"))
-	if lang != "" && !c.cat.Has(lang) {
-		c.showAccount(w, r, 0, errs.Field("invalid_language", "language", "not a console language"))
+	if lang != "" && !p.c.cat.Has(lang) {
+		p.showAccount(w, r, 0, errs.Field("invalid_language", "language", "not a console language"))
 		return
 	}
 	if lang != "" {
 		lang = language.Make(lang).String()
 	}
-	if err := c.auth.SetPreferences(r.Context(), st.token, lang, zone); err != nil {
-		c.showAccount(w, r, 0, err)
+	if err := p.c.auth.SetPreferences(r.Context(), st.token, lang, zone); err != nil {
+		p.showAccount(w, r, 0, err)
 		return
 	}
-	redirect(w, r, "/account?m=preferences_saved")
+	Redirect(w, r, "/account?m=preferences_saved")
 }
 
-func (c *Console) passwordPost(w http.ResponseWriter, r *http.Request) {
+func (p accountPages) passwordPost(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
 	pw := r.PostFormValue("new")
 	if pw != r.PostFormValue("confirm") {
-		c.showAccount(w, r, 0, errMismatch)
+		p.showAccount(w, r, 0, errMismatch)
 		return
 	}
-	res, err := c.auth.ChangePassword(r.Context(), st.token, r.PostFormValue("current"), pw, c.client(r))
+	res, err := p.c.auth.ChangePassword(r.Context(), st.token, r.PostFormValue("current"), pw, p.c.client(r))
 	if err != nil {
-		c.showAccount(w, r, 0, err)
+		p.showAccount(w, r, 0, err)
 		return
 	}
-	c.setCookies(w, r, res)
-	redirect(w, r, "/account?m=password_changed")
+	p.setCookies(w, r, res)
+	Redirect(w, r, "/account?m=password_changed")
 }

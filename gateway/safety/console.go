@@ -11,11 +11,11 @@ import (
 	"safecontact/gateway/participant"
 )
 
-// The console's safety pages (gateway/console, its Safety interface) call
-// these: the same service methods the API's handlers call, with the
-// pages' types. The week view is read here (the API has no venue view):
-// every booked session at the venue, her code, zone and meeting point
-// only when the reader may act on her.
+// The console's safety pages (gateway/console/safetyui, its Safety
+// interface) call these: the same service methods the API's handlers
+// call, with the pages' types. The week view is read here (the API has no
+// venue view): every booked session at the venue, her code, zone and
+// meeting point only when the reader may act on her.
 
 // Session is one booked session in the week view.
 type Session struct {

@@ -1,4 +1,4 @@
-package console
+package supervisorui
 
 import (
 	"context"
@@ -11,26 +11,12 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
-	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/console"
 	"safecontact/gateway/participant"
 )
 
-// The supervisor's pages: a participant's contact log, the audit log
-// with its filters, CSV export and the chain's state, and the dashboard.
-// They call the same service methods as the API's supervisor routes
-// (audit.Service, participant.Service), which check the role again and
-// record every read in the audit log.
-
-// Oversight is what the supervisor's and the administrator's pages call.
-type Oversight struct {
-	Audit        *audit.Service
-	Participants *participant.Service
-	// Users and Signin: user management (the admin's pages).
-	Users  *auth.Users
-	Signin *signin.Service
-	// Stats are the dashboard's figures.
-	Stats Stats
-}
+// A participant's contact log, and the audit log with its filters, CSV
+// export and the chain's state.
 
 // Stats are the dashboard's aggregates, read-only; the gateway implements
 // them over its database.
@@ -74,26 +60,18 @@ const dashboardDays = 14
 // auditPageSize is how many events one page of the audit page shows.
 const auditPageSize = 50
 
-func (c *Console) supervisorRoutes() {
-	c.Page("GET /participants/{code}/contact-log", "supervisor", c.contactLogPage)
-	c.Page("GET /audit", "supervisor", c.auditPage)
-	c.Page("GET /audit.csv", "supervisor", c.auditCSV)
-	c.Page("POST /audit/verify", "supervisor", c.auditVerifyPost)
-	c.Page("GET /dashboard", "supervisor", c.dashboardPage)
-}
-
 // supFail answers a refused service call on a supervisor or admin page:
 // the 403 or 404 page, the error page for an internal error, else false
 // (the caller shows the refusal on its form).
-func (c *Console) supFail(w http.ResponseWriter, r *http.Request, err error) bool {
+func (p *Pages) supFail(w http.ResponseWriter, r *http.Request, err error) bool {
 	var e *errs.Error
 	switch {
 	case !errors.As(err, &e) || e.Code == errs.CodeInternal:
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 	case e.Code == errs.CodeForbidden:
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{})
+		p.con.RenderView(w, r, http.StatusForbidden, "forbidden", &console.View{})
 	case e.Code == errs.CodeNotFound:
-		c.render(w, r, http.StatusNotFound, "notfound", &View{})
+		p.con.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{})
 	default:
 		return false
 	}
@@ -101,7 +79,7 @@ func (c *Console) supFail(w http.ResponseWriter, r *http.Request, err error) boo
 }
 
 // supErrorText is the sentence for a refusal on these pages.
-func supErrorText(L *Localizer, err error) string {
+func supErrorText(L *console.Localizer, err error) string {
 	switch errs.Code(err) {
 	case auth.CodeLastAdmin:
 		return L.T("supervisor.error_last_admin")
@@ -112,12 +90,12 @@ func supErrorText(L *Localizer, err error) string {
 	case errs.CodeInvalidParameter:
 		return L.T("supervisor.error_filter")
 	}
-	return errorText(L, err)
+	return console.ErrorText(L, err)
 }
 
 // supFlash is the confirmation named by ?m= on these pages (only these
 // keys).
-func supFlash(L *Localizer, r *http.Request) string {
+func supFlash(L *console.Localizer, r *http.Request) string {
 	switch r.URL.Query().Get("m") {
 	case "verified":
 		return L.T("supervisor.flash_verified")
@@ -139,16 +117,16 @@ type contactLogData struct {
 	Next  string // the next page's URL, "" if none
 }
 
-func (c *Console) contactLogPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) contactLogPage(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	if after < 0 {
 		after = 0
 	}
-	l, err := c.oversight.Participants.ContactLog(r.Context(), c.ActorOf(r), code, after, 100)
+	l, err := p.oversight.Participants.ContactLog(r.Context(), p.con.ActorOf(r), code, after, 100)
 	if err != nil {
-		if !c.supFail(w, r, err) {
-			c.render(w, r, http.StatusNotFound, "notfound", &View{})
+		if !p.supFail(w, r, err) {
+			p.con.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{})
 		}
 		return
 	}
@@ -156,7 +134,7 @@ func (c *Console) contactLogPage(w http.ResponseWriter, r *http.Request) {
 	if l.More {
 		d.Next = "/participants/" + url.PathEscape(l.Participant) + "/contact-log?after=" + strconv.FormatInt(l.NextAfter, 10)
 	}
-	c.render(w, r, http.StatusOK, "supervisor_contactlog", &View{Data: d})
+	p.con.RenderView(w, r, http.StatusOK, "supervisor_contactlog", &console.View{Data: d})
 }
 
 // ---- Audit log
@@ -240,31 +218,31 @@ var auditActions = []string{
 	"user.added", "user.disabled", "user.role_changed", "audit.read", "audit.exported", "audit.verified",
 }
 
-func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
-	L := LocalizerOf(r)
-	a := c.ActorOf(r)
+func (p *Pages) auditPage(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	a := p.con.ActorOf(r)
 	d := auditData{Actions: auditActions}
-	st, err := c.oversight.Audit.State(r.Context(), a)
+	st, err := p.oversight.Audit.State(r.Context(), a)
 	if err != nil {
-		c.supFail(w, r, err)
+		p.supFail(w, r, err)
 		return
 	}
 	d.State = st
-	form, f, ferr := auditFilter(r, zoneOf(L))
+	form, f, ferr := auditFilter(r, console.ZoneOf(L))
 	d.Form = form
 	if ferr != nil {
-		v := &View{Data: d, Error: supErrorText(L, ferr)}
-		c.render(w, r, http.StatusUnprocessableEntity, "supervisor_audit", v)
+		v := &console.View{Data: d, Error: supErrorText(L, ferr)}
+		p.con.RenderView(w, r, http.StatusUnprocessableEntity, "supervisor_audit", v)
 		return
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	if before < 0 {
 		before = 0
 	}
-	page, err := c.oversight.Audit.List(r.Context(), a, f, before, auditPageSize)
+	page, err := p.oversight.Audit.List(r.Context(), a, f, before, auditPageSize)
 	if err != nil {
-		if !c.supFail(w, r, err) {
-			c.render(w, r, http.StatusUnprocessableEntity, "supervisor_audit", &View{Data: d, Error: supErrorText(L, err)})
+		if !p.supFail(w, r, err) {
+			p.con.RenderView(w, r, http.StatusUnprocessableEntity, "supervisor_audit", &console.View{Data: d, Error: supErrorText(L, err)})
 		}
 		return
 	}
@@ -285,21 +263,21 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 	if len(q) > 0 {
 		d.CSV += "?" + q.Encode()
 	}
-	c.render(w, r, http.StatusOK, "supervisor_audit", &View{Data: d, Flash: supFlash(L, r)})
+	p.con.RenderView(w, r, http.StatusOK, "supervisor_audit", &console.View{Data: d, Flash: supFlash(L, r)})
 }
 
 // auditCSV is the CSV export of the audit page's filter (the API's
 // export: every column the chain hashes).
-func (c *Console) auditCSV(w http.ResponseWriter, r *http.Request) {
-	L := LocalizerOf(r)
-	_, f, err := auditFilter(r, zoneOf(L))
+func (p *Pages) auditCSV(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	_, f, err := auditFilter(r, console.ZoneOf(L))
 	if err != nil {
-		c.render(w, r, http.StatusUnprocessableEntity, "supervisor_audit", &View{Data: auditData{Actions: auditActions}, Error: supErrorText(L, err)})
+		p.con.RenderView(w, r, http.StatusUnprocessableEntity, "supervisor_audit", &console.View{Data: auditData{Actions: auditActions}, Error: supErrorText(L, err)})
 		return
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	started := false
-	err = c.oversight.Audit.Export(r.Context(), c.ActorOf(r), f, "csv", w, func(name, ctype string) {
+	err = p.oversight.Audit.Export(r.Context(), p.con.ActorOf(r), f, "csv", w, func(name, ctype string) {
 		started = true
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -308,20 +286,20 @@ func (c *Console) auditCSV(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case !started:
-		c.supFail(w, r, err)
+		p.supFail(w, r, err)
 	default:
 		// The status is out: the file stops short. Say so in the log.
-		c.log.ErrorContext(r.Context(), "console: audit export interrupted", "route", routeOf(r), "err", err)
+		p.con.Logger().ErrorContext(r.Context(), "console: audit export interrupted", "route", console.RouteOf(r), "err", err)
 	}
 }
 
 // auditVerifyPost recomputes the chain now; the audit page shows the
 // result (the latest audit.verified event).
-func (c *Console) auditVerifyPost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) auditVerifyPost(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-	if _, err := c.oversight.Audit.VerifyChain(r.Context(), c.ActorOf(r), audit.VerifyOptions{}); err != nil {
-		c.supFail(w, r, err)
+	if _, err := p.oversight.Audit.VerifyChain(r.Context(), p.con.ActorOf(r), audit.VerifyOptions{}); err != nil {
+		p.supFail(w, r, err)
 		return
 	}
-	redirect(w, r, "/audit?m=verified")
+	console.Redirect(w, r, "/audit?m=verified")
 }

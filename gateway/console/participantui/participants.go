@@ -1,4 +1,17 @@
-package console
+// Package participantui is the console's participant pages, for staff:
+// the list with its search, the form that registers her, and her page
+// (profile, safe week, consent per channel with its history and forms,
+// the contact decision in words, the audited reveal of her number). Every
+// read and change goes through participant.Service with the signed-in
+// user as the actor, so the access rule and the audit log are the API's:
+// other staff get her limited view (and may still revoke her consent: she
+// may ask anyone at the office to stop).
+//
+// Nothing sensitive in a URL or a title: the search takes codes and
+// initials only (never a number) and is a GET; her number is shown only
+// in the answer to the reveal form, a POST, never echoed into a form
+// that failed (she types it again).
+package participantui
 
 import (
 	"net/http"
@@ -8,59 +21,44 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"safecontact/consent"
 	"safecontact/errs"
+	"safecontact/gateway/console"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 )
 
-// The participant pages: the list with its search, the form that
-// registers her, and her page (profile, safe week, consent per channel
-// with its history and forms, the contact decision in words, the audited
-// reveal of her number). Every read and change goes through
-// participant.Service with the signed-in user as the actor, so the access
-// rule and the audit log are the API's: other staff get her limited view
-// (and may still revoke her consent: she may ask anyone at the office to
-// stop).
-//
-// Nothing sensitive in a URL or a title: the search takes codes and
-// initials only (never a number) and is a GET; her number is shown only
-// in the answer to the reveal form, a POST, never echoed into a form
-// that failed (she types it again).
+// Deps are what the participant pages are built from.
+type Deps struct {
+	Participants *participant.Service
+}
+
+// Pages serves the participant pages.
+type Pages struct {
+	con   *console.Console
+	parts *participant.Service
+}
+
+// Mount registers the participant pages (role staff) on c.
+func Mount(c *console.Console, d Deps) {
+	p := &Pages{con: c, parts: d.Participants}
+	c.Page("GET /participants", "staff", p.participantList)
+	c.Page("GET /participants/new", "staff", p.participantNew)
+	c.Page("POST /participants", "staff", p.participantCreate)
+	c.Page("GET /participants/{code}", "staff", p.participantShow)
+	c.Page("POST /participants/{code}/reveal", "staff", p.participantReveal)
+	c.Page("POST /participants/{code}/consents", "staff", p.consentGrant)
+	c.Page("POST /participants/{code}/consents/revoke", "staff", p.consentRevoke)
+	c.Page("POST /participants/{code}/monitored", "staff", p.participantMonitored)
+}
 
 // partPageSize is the number of participants per list page.
 const partPageSize = 50
 
-func (c *Console) participantRoutes() {
-	c.Page("GET /participants", "staff", c.participantList)
-	c.Page("GET /participants/new", "staff", c.participantNew)
-	c.Page("POST /participants", "staff", c.participantCreate)
-	c.Page("GET /participants/{code}", "staff", c.participantShow)
-	c.Page("POST /participants/{code}/reveal", "staff", c.participantReveal)
-	c.Page("POST /participants/{code}/consents", "staff", c.consentGrant)
-	c.Page("POST /participants/{code}/consents/revoke", "staff", c.consentRevoke)
-	c.Page("POST /participants/{code}/monitored", "staff", c.participantMonitored)
-}
-
-// fieldErr is a refused form's error, shown in words beside its field.
-type fieldErr struct {
-	Form, Field, Text string
-}
-
-// At is the error's text if it is about field of form, else "".
-func (e *fieldErr) At(form, field string) string {
-	if e == nil || e.Form != form || e.Field != field {
-		return ""
-	}
-	return e.Text
-}
-
 // partErrText is a refused participant request in the reader's words:
 // the catalogue's sentence for the code, else the service's own (English)
 // sentence, which never holds a number.
-func partErrText(L *Localizer, err error) string {
+func partErrText(L *console.Localizer, err error) string {
 	e := errs.As(err)
 	var key string
 	switch e.Code {
@@ -124,19 +122,19 @@ func partStatus(err error) int {
 
 // partFail answers a service error that no form can show: the 404 or 403
 // page, else the error page.
-func (c *Console) partFail(w http.ResponseWriter, r *http.Request, err error) {
+func (p *Pages) partFail(w http.ResponseWriter, r *http.Request, err error) {
 	switch errs.Code(err) {
 	case errs.CodeNotFound:
-		c.render(w, r, http.StatusNotFound, "notfound", &View{})
+		p.con.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{})
 	case errs.CodeForbidden:
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{Error: partErrText(stateOf(r).L, err)})
+		p.con.RenderView(w, r, http.StatusForbidden, "forbidden", &console.View{Error: partErrText(console.LocalizerOf(r), err)})
 	default:
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 	}
 }
 
 // partFlash is the confirmation named by ?m= on the participant pages.
-func partFlash(L *Localizer, r *http.Request) string {
+func partFlash(L *console.Localizer, r *http.Request) string {
 	switch r.URL.Query().Get("m") {
 	case "created":
 		return L.T("participants.flash.created")
@@ -161,28 +159,28 @@ type partListData struct {
 	Query string
 	Rows  []partRow
 	Next  string // the next page's address, "" on the last
-	Err   *fieldErr
+	Err   *console.FieldErr
 }
 
-func (c *Console) participantList(w http.ResponseWriter, r *http.Request) {
-	L := stateOf(r).L
+func (p *Pages) participantList(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := partListData{Query: q}
 	after, err := httpx.DecodeCursor(r.URL.Query().Get("cursor"))
 	if err != nil {
-		redirect(w, r, "/participants")
+		console.Redirect(w, r, "/participants")
 		return
 	}
-	vs, next, err := c.parts.List(r.Context(), c.ActorOf(r), participant.ListInput{After: after, Limit: partPageSize, Search: q})
+	vs, next, err := p.parts.List(r.Context(), p.con.ActorOf(r), participant.ListInput{After: after, Limit: partPageSize, Search: q})
 	if errs.Code(err) == participant.CodeInvalidSearch {
 		// What was typed is not shown back: it may be a number.
 		d.Query = ""
-		d.Err = &fieldErr{Form: "search", Field: "q", Text: partErrText(L, err)}
-		c.render(w, r, http.StatusUnprocessableEntity, "participants_list", &View{Error: d.Err.Text, Data: d})
+		d.Err = &console.FieldErr{Form: "search", Field: "q", Text: partErrText(L, err)}
+		p.con.RenderView(w, r, http.StatusUnprocessableEntity, "participants_list", &console.View{Error: d.Err.Text, Data: d})
 		return
 	}
 	if err != nil {
-		c.partFail(w, r, err)
+		p.partFail(w, r, err)
 		return
 	}
 	for _, v := range vs {
@@ -199,7 +197,7 @@ func (c *Console) participantList(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Next = "/participants?" + u.Encode()
 	}
-	c.render(w, r, http.StatusOK, "participants_list", &View{Flash: partFlash(L, r), Data: d})
+	p.con.RenderView(w, r, http.StatusOK, "participants_list", &console.View{Flash: partFlash(L, r), Data: d})
 }
 
 // The form that registers her.
@@ -209,77 +207,51 @@ type partNewData struct {
 	Monitored, AnyTime                    bool
 	Prefs                                 []string // her channel order, three choices
 	Zones, Languages                      []string
-	Channels                              []chanOption
-	Err                                   *fieldErr
+	Channels                              []console.ChanOption
+	Err                                   *console.FieldErr
 }
 
-type chanOption struct{ Value, Name string }
-
-func channelOptions(L *Localizer) []chanOption {
-	out := make([]chanOption, 0, len(consent.Channels))
-	for _, ch := range consent.Channels {
-		out = append(out, chanOption{Value: string(ch), Name: channelName(L, ch)})
-	}
-	return out
-}
-
-func channelName(L *Localizer, ch consent.Channel) string {
-	switch ch {
-	case consent.SMS:
-		return L.T("participants.channel.sms")
-	case consent.WhatsApp:
-		return L.T("participants.channel.whatsapp")
-	case consent.Voice:
-		return L.T("participants.channel.voice")
-	}
-	return string(ch)
-}
-
-// herLanguages are offered in the language fields (any BCP 47 tag is
-// accepted).
-var herLanguages = []string{"es", "en", "ro", "pt", "fr", "it", "ca", "ar", "bg", "uk", "ru", "zh", "tl", "wo", "ff", "ha", "yo", "ig", "am", "ti"}
-
-func (c *Console) newForm(r *http.Request) partNewData {
+func (p *Pages) newForm(r *http.Request) partNewData {
 	return partNewData{
-		TimeZone: stateOf(r).L.Zone(), Prefs: []string{"", "", ""},
-		Zones: zoneSuggestions, Languages: herLanguages, Channels: channelOptions(stateOf(r).L),
+		TimeZone: console.LocalizerOf(r).Zone(), Prefs: []string{"", "", ""},
+		Zones: console.ZoneSuggestions, Languages: console.HerLanguages, Channels: console.ChannelOptions(console.LocalizerOf(r)),
 	}
 }
 
-func (c *Console) participantNew(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "participants_new", &View{Data: c.newForm(r)})
+func (p *Pages) participantNew(w http.ResponseWriter, r *http.Request) {
+	p.con.RenderView(w, r, http.StatusOK, "participants_new", &console.View{Data: p.newForm(r)})
 }
 
 // createFields are the fields of the registration form.
 var createFields = []string{"initials", "language", "time_zone", "phone", "whatsapp", "monitored", "safe_windows", "any_time", "channel_preference"}
 
-func (c *Console) participantCreate(w http.ResponseWriter, r *http.Request) {
-	L := stateOf(r).L
+func (p *Pages) participantCreate(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
 	if err := r.ParseForm(); err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	d := c.newForm(r)
+	d := p.newForm(r)
 	f := r.PostForm
 	d.Initials, d.Language, d.TimeZone = f.Get("initials"), f.Get("language"), f.Get("time_zone")
 	d.Windows = f.Get("safe_windows")
 	d.Monitored, d.AnyTime = f.Get("monitored") != "", f.Get("any_time") != ""
-	for i, p := range f["channel_preference"] {
+	for i, pref := range f["channel_preference"] {
 		if i < len(d.Prefs) {
-			d.Prefs[i] = p
+			d.Prefs[i] = pref
 		}
 	}
 	in, err := createInput(f)
 	if err == nil {
 		var v participant.ParticipantView
-		if v, err = c.parts.Register(r.Context(), c.ActorOf(r), in); err == nil {
-			redirect(w, r, "/participants/"+v.Code+"?m=created")
+		if v, err = p.parts.Register(r.Context(), p.con.ActorOf(r), in); err == nil {
+			console.Redirect(w, r, "/participants/"+v.Code+"?m=created")
 			return
 		}
 	}
 	e := errs.As(err)
 	if e.Code == "internal" {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
 	field := e.Field
@@ -292,8 +264,8 @@ func (c *Console) participantCreate(w http.ResponseWriter, r *http.Request) {
 	if field == "initials" {
 		d.Initials = "" // refused: perhaps a name, not shown back
 	}
-	d.Err = &fieldErr{Form: "create", Field: field, Text: partErrText(L, err)}
-	c.render(w, r, partStatus(err), "participants_new", &View{Error: L.T("participants.new.refused", "error", d.Err.Text), Data: d})
+	d.Err = &console.FieldErr{Form: "create", Field: field, Text: partErrText(L, err)}
+	p.con.RenderView(w, r, partStatus(err), "participants_new", &console.View{Error: L.T("participants.new.refused", "error", d.Err.Text), Data: d})
 }
 
 // createInput reads the registration form as POST /v1/participants's
@@ -359,10 +331,10 @@ type partShowData struct {
 	Decisions   []string
 	ReviewDue   bool
 	Week        weekGrid
-	Channels    []chanOption
+	Channels    []console.ChanOption
 	Languages   []string
 	MinExpiry   string // the earliest expiry date the form takes
-	Err         *fieldErr
+	Err         *console.FieldErr
 	RevokeState string // limited view: the channel's state after a revocation
 }
 
@@ -374,41 +346,41 @@ type historyRow struct {
 	At, ISO, Channel, Kind, Actor, Source, Detail string
 }
 
-func (c *Console) participantShow(w http.ResponseWriter, r *http.Request) {
-	c.showParticipant(w, r, http.StatusOK, nil, nil)
+func (p *Pages) participantShow(w http.ResponseWriter, r *http.Request) {
+	p.showParticipant(w, r, http.StatusOK, nil, nil)
 }
 
 // showParticipant renders her page; refused is a form's error (shown
 // beside its field), revoked the state a limited view's revocation left.
-func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status int, refused *fieldErr, revoked *participant.Revoked) {
-	L := stateOf(r).L
-	ctx, actor, code := r.Context(), c.ActorOf(r), r.PathValue("code")
-	v, err := c.parts.Get(ctx, actor, code)
+func (p *Pages) showParticipant(w http.ResponseWriter, r *http.Request, status int, refused *console.FieldErr, revoked *participant.Revoked) {
+	L := console.LocalizerOf(r)
+	ctx, actor, code := r.Context(), p.con.ActorOf(r), r.PathValue("code")
+	v, err := p.parts.Get(ctx, actor, code)
 	if err != nil {
-		c.partFail(w, r, err)
+		p.partFail(w, r, err)
 		return
 	}
-	d := partShowData{P: v, Err: refused, Channels: channelOptions(L), Languages: herLanguages, Caseworker: L.T("participants.no_caseworker")}
+	d := partShowData{P: v, Err: refused, Channels: console.ChannelOptions(L), Languages: console.HerLanguages, Caseworker: L.T("participants.no_caseworker")}
 	if v.Caseworker != nil {
 		d.Caseworker = *v.Caseworker
 	}
 	if revoked != nil {
-		d.RevokeState = L.T("participants.revoke.done_limited", "channel", channelName(L, revoked.Channel), "state", stateName(L, revoked.State))
+		d.RevokeState = L.T("participants.revoke.done_limited", "channel", console.ChannelName(L, revoked.Channel), "state", stateName(L, revoked.State))
 	}
-	view := &View{Flash: partFlash(L, r), Data: &d}
+	view := &console.View{Flash: partFlash(L, r), Data: &d}
 	if refused != nil {
 		view.Error = refused.Text
 	}
 	if v.Limited {
-		c.render(w, r, status, "participants_show", view)
+		p.con.RenderView(w, r, status, "participants_show", view)
 		return
 	}
-	now := c.parts.Now()
+	now := p.parts.Now()
 	her, err := time.LoadLocation(v.TimeZone)
 	if err != nil {
 		her = time.UTC
 	}
-	d.Phone, d.Language = v.Phone, languageLabel(v.Language)
+	d.Phone, d.Language = v.Phone, console.LanguageLabel(v.Language)
 	d.Windows = v.SafeWindows
 	if v.AnyTime && len(v.SafeWindows) == 0 {
 		d.Windows = []string{L.T("participants.windows.any_time")}
@@ -416,8 +388,8 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 		d.Windows = []string{L.T("participants.windows.default")}
 	}
 	var prefs []string
-	for _, p := range v.ChannelPreference {
-		prefs = append(prefs, channelName(L, consent.Channel(p)))
+	for _, pref := range v.ChannelPreference {
+		prefs = append(prefs, console.ChannelName(L, consent.Channel(pref)))
 	}
 	if len(prefs) == 0 {
 		d.Preference = L.T("participants.preference.default")
@@ -428,15 +400,15 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 	d.Hers = L.T("participants.her_now", "time", weekdayClock(L, now.In(her)), "zone", v.TimeZone)
 	d.MinExpiry = now.In(her).AddDate(0, 0, 1).Format("2006-01-02")
 
-	cv, err := c.parts.Consents(ctx, actor, code)
+	cv, err := p.parts.Consents(ctx, actor, code)
 	if err != nil {
-		c.partFail(w, r, err)
+		p.partFail(w, r, err)
 		return
 	}
 	d.ReviewDue = cv.ReviewDue
 	for _, ch := range consent.Channels {
 		cc := cv.Channels[string(ch)]
-		row := consentRow{Channel: channelName(L, ch), State: stateName(L, cc.State), Granted: "—", Expires: "—"}
+		row := consentRow{Channel: console.ChannelName(L, ch), State: stateName(L, cc.State), Granted: "—", Expires: "—"}
 		if cc.GrantedAt != nil {
 			row.Granted = L.DateTime(*cc.GrantedAt)
 		}
@@ -458,13 +430,13 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 	}
 	for i := len(cv.History) - 1; i >= 0; i-- { // newest first
 		e := cv.History[i]
-		h := historyRow{At: L.DateTime(e.At), ISO: L.ISO(e.At), Channel: channelName(L, consent.Channel(e.Channel)), Kind: kindName(L, e.Kind), Actor: e.Actor, Source: e.Source}
+		h := historyRow{At: L.DateTime(e.At), ISO: L.ISO(e.At), Channel: console.ChannelName(L, consent.Channel(e.Channel)), Kind: kindName(L, e.Kind), Actor: e.Actor, Source: e.Source}
 		var det []string
 		if e.Evidence != "" {
 			det = append(det, L.T("participants.history.evidence", "evidence", e.Evidence))
 		}
 		if e.NoticeLanguage != "" {
-			det = append(det, L.T("participants.history.notice", "language", languageLabel(e.NoticeLanguage)))
+			det = append(det, L.T("participants.history.notice", "language", console.LanguageLabel(e.NoticeLanguage)))
 		}
 		if e.ExpiresAt != nil {
 			det = append(det, L.T("participants.history.expires", "time", L.DateTime(*e.ExpiresAt)))
@@ -476,28 +448,18 @@ func (c *Console) showParticipant(w http.ResponseWriter, r *http.Request, status
 		d.History = append(d.History, h)
 	}
 	for _, ch := range consent.Channels {
-		dec, err := c.parts.Contactability(ctx, actor, code, string(ch))
+		dec, err := p.parts.Contactability(ctx, actor, code, string(ch))
 		if err != nil {
-			c.partFail(w, r, err)
+			p.partFail(w, r, err)
 			return
 		}
 		d.Decisions = append(d.Decisions, decisionWords(L, dec, ch, her, now))
 	}
 	d.Week = herWeek(L, v.ParticipantView, her, now)
-	c.render(w, r, status, "participants_show", view)
+	p.con.RenderView(w, r, status, "participants_show", view)
 }
 
-// languageLabel names a language tag in its own language, with the tag:
-// "español (es)".
-func languageLabel(tag string) string {
-	t, err := language.Parse(tag)
-	if err != nil {
-		return tag
-	}
-	return LanguageName(t) + " (" + tag + ")"
-}
-
-func stateName(L *Localizer, s consent.State) string {
+func stateName(L *console.Localizer, s consent.State) string {
 	switch s {
 	case consent.StateGranted:
 		return L.T("participants.state.granted")
@@ -509,7 +471,7 @@ func stateName(L *Localizer, s consent.State) string {
 	return L.T("participants.state.none")
 }
 
-func kindName(L *Localizer, k string) string {
+func kindName(L *console.Localizer, k string) string {
 	switch consent.EventKind(k) {
 	case consent.KindGranted:
 		return L.T("participants.kind.granted")
@@ -521,15 +483,15 @@ func kindName(L *Localizer, k string) string {
 
 // weekdayClock is t's weekday and time of day as t's zone reads it:
 // "Tue 10:00".
-func weekdayClock(L *Localizer, t time.Time) string {
-	return L.list("date.weekdays", int(t.Weekday())) + " " + t.Format("15:04")
+func weekdayClock(L *console.Localizer, t time.Time) string {
+	return L.List("date.weekdays", int(t.Weekday())) + " " + t.Format("15:04")
 }
 
 // decisionWords is the contact decision on ch in a sentence: "SMS:
 // allowed, discreet wording, next safe time Tue 10:00 her time (09:00
 // yours)".
-func decisionWords(L *Localizer, d consent.Decision, ch consent.Channel, her *time.Location, now time.Time) string {
-	name := channelName(L, ch)
+func decisionWords(L *console.Localizer, d consent.Decision, ch consent.Channel, her *time.Location, now time.Time) string {
+	name := console.ChannelName(L, ch)
 	if !d.Allowed {
 		var why string
 		switch d.Code {
@@ -560,8 +522,8 @@ func decisionWords(L *Localizer, d consent.Decision, ch consent.Channel, her *ti
 	} else {
 		at := d.SendAt
 		yours := L.Clock(at)
-		if at.In(L.zone).Weekday() != at.In(her).Weekday() {
-			yours = weekdayClock(L, at.In(L.zone))
+		if at.In(L.Location()).Weekday() != at.In(her).Weekday() {
+			yours = weekdayClock(L, at.In(L.Location()))
 		}
 		when = L.T("participants.decision.next", "hers", weekdayClock(L, at.In(her)), "yours", yours)
 	}
@@ -602,7 +564,7 @@ type safeWeekCell struct {
 	Class, Text string
 }
 
-func herWeek(L *Localizer, v participant.ParticipantView, her *time.Location, now time.Time) weekGrid {
+func herWeek(L *console.Localizer, v participant.ParticipantView, her *time.Location, now time.Time) weekGrid {
 	prof := consent.Profile{AnyTime: v.AnyTime}
 	for _, s := range v.SafeWindows {
 		if w, err := consent.ParseWindow(s); err == nil {
@@ -616,9 +578,9 @@ func herWeek(L *Localizer, v participant.ParticipantView, her *time.Location, no
 	g := weekGrid{Caption: L.T("participants.week.caption", "zone", her.String(), "mine", L.Zone())}
 	for i := range 7 {
 		day := monday.AddDate(0, 0, i)
-		g.Days = append(g.Days, weekDay{Name: L.dateParts("participants.week.day", day), Today: day.Equal(today)})
+		g.Days = append(g.Days, weekDay{Name: L.DateParts("participants.week.day", day), Today: day.Equal(today)})
 	}
-	sameZone := sameOffset(today, L.zone)
+	sameZone := sameOffset(today, L.Location())
 	for h := range 24 {
 		at := time.Date(today.Year(), today.Month(), today.Day(), h, 0, 0, 0, her)
 		row := safeWeekRow{Hers: at.Format("15:04")}
@@ -664,31 +626,31 @@ func sameOffset(t time.Time, zone *time.Location) bool {
 // grantFields are the fields of the consent form.
 var grantFields = []string{"channel", "evidence", "notice_language", "expires_at", "allow_voicemail", "accept_whatsapp_risk"}
 
-func (c *Console) consentGrant(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) consentGrant(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	in := participant.GrantInput{
 		Channel: r.PostFormValue("channel"), Evidence: r.PostFormValue("evidence"), NoticeLanguage: r.PostFormValue("notice_language"),
 		AllowVoicemail: r.PostFormValue("allow_voicemail") != "", AcceptWhatsAppRisk: r.PostFormValue("accept_whatsapp_risk") != "",
 	}
-	err := c.expiry(r, code, r.PostFormValue("expires_at"), &in)
+	err := p.expiry(r, code, r.PostFormValue("expires_at"), &in)
 	if err == nil {
-		_, err = c.parts.Grant(r.Context(), c.ActorOf(r), code, in)
+		_, err = p.parts.Grant(r.Context(), p.con.ActorOf(r), code, in)
 	}
 	if err != nil {
-		c.formRefused(w, r, "grant", grantFields, err)
+		p.formRefused(w, r, "grant", grantFields, err)
 		return
 	}
-	redirect(w, r, "/participants/"+code+"?m=granted#consent")
+	console.Redirect(w, r, "/participants/"+code+"?m=granted#consent")
 }
 
 // expiry reads the form's expiry date: her consent ends when that day
 // ends in her time zone.
-func (c *Console) expiry(r *http.Request, code, day string, in *participant.GrantInput) error {
+func (p *Pages) expiry(r *http.Request, code, day string, in *participant.GrantInput) error {
 	day = strings.TrimSpace(day)
 	if day == "" {
 		return nil
 	}
-	v, err := c.parts.Get(r.Context(), c.ActorOf(r), code)
+	v, err := p.parts.Get(r.Context(), p.con.ActorOf(r), code)
 	if err != nil {
 		return err
 	}
@@ -705,25 +667,25 @@ func (c *Console) expiry(r *http.Request, code, day string, in *participant.Gran
 	return nil
 }
 
-func (c *Console) consentRevoke(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) consentRevoke(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	out, err := c.parts.Revoke(r.Context(), c.ActorOf(r), code, r.PostFormValue("channel"), r.PostFormValue("reason"))
+	out, err := p.parts.Revoke(r.Context(), p.con.ActorOf(r), code, r.PostFormValue("channel"), r.PostFormValue("reason"))
 	if err != nil {
-		c.formRefused(w, r, "revoke", []string{"channel", "reason"}, err)
+		p.formRefused(w, r, "revoke", []string{"channel", "reason"}, err)
 		return
 	}
 	if out.Consents == nil {
 		// Not her team: the limited page, with the channel's new state.
-		c.showParticipant(w, r, http.StatusOK, nil, &out)
+		p.showParticipant(w, r, http.StatusOK, nil, &out)
 		return
 	}
-	redirect(w, r, "/participants/"+code+"?m=revoked#consent")
+	console.Redirect(w, r, "/participants/"+code+"?m=revoked#consent")
 }
 
 // participantMonitored marks her phone as possibly monitored, or not any
 // more (her caseworker or a supervisor, as the API's PATCH allows): from
 // then on every message to her is worded discreetly.
-func (c *Console) participantMonitored(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) participantMonitored(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	var on bool
 	switch r.PostFormValue("monitored") {
@@ -731,29 +693,29 @@ func (c *Console) participantMonitored(w http.ResponseWriter, r *http.Request) {
 		on = true
 	case "off":
 	default:
-		c.formRefused(w, r, "monitored", nil, errs.Field("invalid_parameter", "monitored", "monitored is on or off"))
+		p.formRefused(w, r, "monitored", nil, errs.Field("invalid_parameter", "monitored", "monitored is on or off"))
 		return
 	}
-	if _, err := c.parts.Patch(r.Context(), c.ActorOf(r), code, participant.ParticipantInput{Monitored: &on}); err != nil {
-		c.formRefused(w, r, "monitored", nil, err)
+	if _, err := p.parts.Patch(r.Context(), p.con.ActorOf(r), code, participant.ParticipantInput{Monitored: &on}); err != nil {
+		p.formRefused(w, r, "monitored", nil, err)
 		return
 	}
-	redirect(w, r, "/participants/"+code+"?m=saved#profile")
+	console.Redirect(w, r, "/participants/"+code+"?m=saved#profile")
 }
 
-func (c *Console) participantReveal(w http.ResponseWriter, r *http.Request) {
-	L := stateOf(r).L
-	rv, err := c.parts.RevealPhone(r.Context(), c.ActorOf(r), r.PathValue("code"), r.PostFormValue("reason"))
+func (p *Pages) participantReveal(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	rv, err := p.parts.RevealPhone(r.Context(), p.con.ActorOf(r), r.PathValue("code"), r.PostFormValue("reason"))
 	if err != nil {
 		if httpx.IsErr(err, participant.CodeRevealBudgetExhausted) {
 			w.Header().Set("Retry-After", strconv.Itoa(int((24 * time.Hour).Seconds())))
 		}
-		c.formRefused(w, r, "reveal", []string{"reason"}, err)
+		p.formRefused(w, r, "reveal", []string{"reason"}, err)
 		return
 	}
 	// This answer only (no-store, like every page; a reload posts again
 	// and is counted again).
-	c.render(w, r, http.StatusOK, "participants_reveal", &View{Data: revealData{Code: rv.Code, Phone: rv.Phone, At: L.DateTime(rv.At)}})
+	p.con.RenderView(w, r, http.StatusOK, "participants_reveal", &console.View{Data: revealData{Code: rv.Code, Phone: rv.Phone, At: L.DateTime(rv.At)}})
 }
 
 type revealData struct {
@@ -762,15 +724,15 @@ type revealData struct {
 
 // formRefused shows her page again with a form's error beside its field
 // (or the 404 page when she is not there).
-func (c *Console) formRefused(w http.ResponseWriter, r *http.Request, form string, fields []string, err error) {
+func (p *Pages) formRefused(w http.ResponseWriter, r *http.Request, form string, fields []string, err error) {
 	e := errs.As(err)
 	if e.Code == "internal" || e.Code == errs.CodeNotFound {
-		c.partFail(w, r, err)
+		p.partFail(w, r, err)
 		return
 	}
 	field := e.Field
 	if !slices.Contains(fields, field) {
 		field = ""
 	}
-	c.showParticipant(w, r, partStatus(err), &fieldErr{Form: form, Field: field, Text: partErrText(stateOf(r).L, err)}, nil)
+	p.showParticipant(w, r, partStatus(err), &console.FieldErr{Form: form, Field: field, Text: partErrText(console.LocalizerOf(r), err)}, nil)
 }

@@ -1,22 +1,7 @@
-package console
-
-import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"net/http"
-	"net/url"
-	"strings"
-	"time"
-
-	"safecontact/errs"
-	"safecontact/gateway/auth"
-)
-
-// The Compose and Messages pages of a participant: write to her from a
-// template or as free text, see exactly what her phone will show before
-// sending, send, and follow each message's status.
+// Package messageui is the console's Compose and Messages pages of a
+// participant, for staff: write to her from a template or as free text,
+// see exactly what her phone will show before sending, send, and follow
+// each message's status.
 //
 // Invariants, and why:
 //   - Message text travels only in POST bodies (preview and send) and in
@@ -33,6 +18,33 @@ import (
 //     the gateway's services (Messages), for the console as for the API.
 //   - The timeline never shows a message's text: the API does not either,
 //     and the text is deleted after the retention period anyway.
+package messageui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"safecontact/errs"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/console"
+)
+
+// Deps are what the message pages are built from.
+type Deps struct {
+	Messages Messages
+}
+
+// Pages serves the Compose and Messages pages.
+type Pages struct {
+	con      *console.Console
+	messages Messages
+}
 
 // Messages is the gateway's message capability as the console uses it;
 // the API's handlers call the same methods.
@@ -164,16 +176,18 @@ type StatusChange struct {
 	Code   string
 }
 
-func (c *Console) messageRoutes() {
-	c.Page("GET /participants/{code}/compose", "staff", c.composePage)
-	c.Page("POST /participants/{code}/compose/preview", "staff", c.composePreview)
-	c.Page("POST /participants/{code}/compose/send", "staff", c.composeSend)
-	c.Page("GET /participants/{code}/messages", "staff", c.messagesPage)
+// Mount registers the Compose and Messages pages (role staff) on c.
+func Mount(c *console.Console, d Deps) {
+	p := &Pages{con: c, messages: d.Messages}
+	c.Page("GET /participants/{code}/compose", "staff", p.composePage)
+	c.Page("POST /participants/{code}/compose/preview", "staff", p.composePreview)
+	c.Page("POST /participants/{code}/compose/send", "staff", p.composeSend)
+	c.Page("GET /participants/{code}/messages", "staff", p.messagesPage)
 }
 
 // word is a code to say in words (the _messages.html partials).
 type word struct {
-	L    *Localizer
+	L    *console.Localizer
 	Code string
 	// Message and Field: a refusal's sentence from the gateway (for a
 	// code the catalogue does not name) and the field it is about.
@@ -182,7 +196,7 @@ type word struct {
 
 // composeData is the compose page's.
 type composeData struct {
-	L         *Localizer
+	L         *console.Localizer
 	Channels  []string
 	Who       Recipient
 	Templates []templateChoice
@@ -231,16 +245,16 @@ func newIdempotencyKey() string {
 }
 
 // withTemplates fills the template choices, with the values typed.
-func (c *Console) withTemplates(d *composeData, r *http.Request) {
-	for _, t := range c.messages.Templates() {
+func (p *Pages) withTemplates(d *composeData, r *http.Request) {
+	for _, t := range p.messages.Templates() {
 		tc := templateChoice{Template: t}
-		for _, p := range t.Params {
-			f := paramField{Name: p.Name, Type: p.Type, ID: "p-" + t.ID + "-" + p.Name, Input: "text"}
-			if p.Type == "datetime" {
+		for _, tp := range t.Params {
+			f := paramField{Name: tp.Name, Type: tp.Type, ID: "p-" + t.ID + "-" + tp.Name, Input: "text"}
+			if tp.Type == "datetime" {
 				f.Input = "datetime-local"
 			}
 			if r.Method == http.MethodPost {
-				f.Value = r.PostFormValue("param." + t.ID + "." + p.Name)
+				f.Value = r.PostFormValue("param." + t.ID + "." + tp.Name)
 			}
 			tc.Fields = append(tc.Fields, f)
 		}
@@ -248,28 +262,28 @@ func (c *Console) withTemplates(d *composeData, r *http.Request) {
 	}
 }
 
-func (c *Console) composePage(w http.ResponseWriter, r *http.Request) {
-	who, err := c.messages.Recipient(r.Context(), c.ActorOf(r), r.PathValue("code"))
+func (p *Pages) composePage(w http.ResponseWriter, r *http.Request) {
+	who, err := p.messages.Recipient(r.Context(), p.con.ActorOf(r), r.PathValue("code"))
 	if err != nil {
-		c.serviceError(w, r, err)
+		p.serviceError(w, r, err)
 		return
 	}
-	d := &composeData{L: LocalizerOf(r), Channels: channelChoices, Who: who, Kind: "text", Channel: "auto", Key: newIdempotencyKey()}
+	d := &composeData{L: console.LocalizerOf(r), Channels: channelChoices, Who: who, Kind: "text", Channel: "auto", Key: newIdempotencyKey()}
 	if who.FreeTextRefused {
 		d.Kind = ""
 	}
-	c.withTemplates(d, r)
-	c.Render(w, r, http.StatusOK, "messages_compose", d)
+	p.withTemplates(d, r)
+	p.con.Render(w, r, http.StatusOK, "messages_compose", d)
 }
 
 // formInput reads the compose form: the message and her data.
-func (c *Console) formInput(r *http.Request) (*composeData, MessageInput, error) {
+func (p *Pages) formInput(r *http.Request) (*composeData, MessageInput, error) {
 	code := r.PathValue("code")
-	who, err := c.messages.Recipient(r.Context(), c.ActorOf(r), code)
+	who, err := p.messages.Recipient(r.Context(), p.con.ActorOf(r), code)
 	if err != nil {
 		return nil, MessageInput{}, err
 	}
-	d := &composeData{L: LocalizerOf(r), Channels: channelChoices, Who: who, Kind: r.PostFormValue("kind"), Body: r.PostFormValue("body"),
+	d := &composeData{L: console.LocalizerOf(r), Channels: channelChoices, Who: who, Kind: r.PostFormValue("kind"), Body: r.PostFormValue("body"),
 		Channel: r.PostFormValue("channel"), Key: r.PostFormValue("idempotency_key")}
 	if d.Channel == "" {
 		d.Channel = "auto"
@@ -277,7 +291,7 @@ func (c *Console) formInput(r *http.Request) (*composeData, MessageInput, error)
 	if d.Key == "" {
 		d.Key = newIdempotencyKey()
 	}
-	c.withTemplates(d, r)
+	p.withTemplates(d, r)
 	in := MessageInput{Participant: who.Code, Channel: d.Channel}
 	switch {
 	case d.Kind == "text":
@@ -311,30 +325,30 @@ func (c *Console) formInput(r *http.Request) (*composeData, MessageInput, error)
 	return d, in, nil
 }
 
-func (c *Console) composePreview(w http.ResponseWriter, r *http.Request) {
-	d, in, err := c.formInput(r)
+func (p *Pages) composePreview(w http.ResponseWriter, r *http.Request) {
+	d, in, err := p.formInput(r)
 	if d == nil {
-		c.serviceError(w, r, err)
+		p.serviceError(w, r, err)
 		return
 	}
 	if err == nil {
-		var p Preview
-		p, err = c.messages.Preview(r.Context(), c.ActorOf(r), in)
-		if err != nil && len(p.Marked) > 0 {
-			d.Preview = &p
+		var pv Preview
+		pv, err = p.messages.Preview(r.Context(), p.con.ActorOf(r), in)
+		if err != nil && len(pv.Marked) > 0 {
+			d.Preview = &pv
 		}
 		if err == nil {
-			d.Preview = &p
-			if !p.Allowed {
-				d.Refusal = &refusal{Code: p.Code, Message: p.Reason}
+			d.Preview = &pv
+			if !pv.Allowed {
+				d.Refusal = &refusal{Code: pv.Code, Message: pv.Reason}
 			} else {
-				L := LocalizerOf(r)
-				d.Mine, d.Hers = L.DateTime(p.SendAt), L.Hers(p.SendAt, d.Who.TimeZone)
+				L := console.LocalizerOf(r)
+				d.Mine, d.Hers = L.DateTime(pv.SendAt), L.Hers(pv.SendAt, d.Who.TimeZone)
 			}
 		}
 	}
 	if err != nil {
-		if !c.asRefusal(w, r, d, err) {
+		if !p.asRefusal(w, r, d, err) {
 			return
 		}
 	}
@@ -342,37 +356,37 @@ func (c *Console) composePreview(w http.ResponseWriter, r *http.Request) {
 	if d.Refusal != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	c.Render(w, r, status, "messages_compose", d)
+	p.con.Render(w, r, status, "messages_compose", d)
 }
 
-func (c *Console) composeSend(w http.ResponseWriter, r *http.Request) {
-	d, in, err := c.formInput(r)
+func (p *Pages) composeSend(w http.ResponseWriter, r *http.Request) {
+	d, in, err := p.formInput(r)
 	if d == nil {
-		c.serviceError(w, r, err)
+		p.serviceError(w, r, err)
 		return
 	}
 	if err == nil {
-		_, err = c.messages.Send(r.Context(), c.ActorOf(r), d.Key, in)
+		_, err = p.messages.Send(r.Context(), p.con.ActorOf(r), d.Key, in)
 		if err == nil {
-			redirect(w, r, "/participants/"+url.PathEscape(d.Who.Code)+"/messages?m=sent")
+			console.Redirect(w, r, "/participants/"+url.PathEscape(d.Who.Code)+"/messages?m=sent")
 			return
 		}
 		// The refusal is stored under this key: an edited message is a
 		// new request with a new key.
 		d.Key = newIdempotencyKey()
 	}
-	if !c.asRefusal(w, r, d, err) {
+	if !p.asRefusal(w, r, d, err) {
 		return
 	}
-	c.Render(w, r, http.StatusUnprocessableEntity, "messages_compose", d)
+	p.con.Render(w, r, http.StatusUnprocessableEntity, "messages_compose", d)
 }
 
 // asRefusal puts a refused request on the form; false when it was not a
 // refusal (an access refusal or an internal error: answered here).
-func (c *Console) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData, err error) bool {
+func (p *Pages) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData, err error) bool {
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == "internal" || e.Code == "forbidden" || e.Code == "not_found" {
-		c.serviceError(w, r, err)
+		p.serviceError(w, r, err)
 		return false
 	}
 	d.Refusal = &refusal{Code: e.Code, Message: e.Message, Field: e.Field}
@@ -381,22 +395,23 @@ func (c *Console) asRefusal(w http.ResponseWriter, r *http.Request, d *composeDa
 
 // serviceError answers a refused or failed service call: the 403 or 404
 // page, else the error page (logged).
-func (c *Console) serviceError(w http.ResponseWriter, r *http.Request, err error) {
+func (p *Pages) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch errs.Code(err) {
 	case "forbidden":
-		// Her page is refused, not the reader's role: say why in words.
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{Error: partErrText(stateOf(r).L, err)})
+		// Her page is refused, not the reader's role: say why in words
+		// (the participant pages' sentence).
+		p.con.RenderView(w, r, http.StatusForbidden, "forbidden", &console.View{Error: console.LocalizerOf(r).T("participants.error.forbidden")})
 	case "not_found":
-		c.render(w, r, http.StatusNotFound, "notfound", &View{})
+		p.con.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{})
 	default:
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 	}
 }
 
 // timelineData is the messages page's.
 type timelineData struct {
 	Timeline
-	L *Localizer
+	L *console.Localizer
 	// Polling: some message may still move (the page refreshes itself).
 	Polling bool
 	// Sent: she comes from sending one (a confirmation).
@@ -406,17 +421,17 @@ type timelineData struct {
 // W is code with the reader's localizer, for a partial.
 func (d *timelineData) W(code string) word { return word{L: d.L, Code: code} }
 
-func (c *Console) messagesPage(w http.ResponseWriter, r *http.Request) {
-	tl, err := c.messages.Timeline(r.Context(), c.ActorOf(r), r.PathValue("code"))
+func (p *Pages) messagesPage(w http.ResponseWriter, r *http.Request) {
+	tl, err := p.messages.Timeline(r.Context(), p.con.ActorOf(r), r.PathValue("code"))
 	if err != nil {
-		c.serviceError(w, r, err)
+		p.serviceError(w, r, err)
 		return
 	}
-	d := &timelineData{Timeline: tl, L: LocalizerOf(r), Sent: r.URL.Query().Get("m") == "sent"}
+	d := &timelineData{Timeline: tl, L: console.LocalizerOf(r), Sent: r.URL.Query().Get("m") == "sent"}
 	for _, m := range tl.Messages {
 		if !m.Final {
 			d.Polling = true
 		}
 	}
-	c.Render(w, r, http.StatusOK, "messages_timeline", d)
+	p.con.Render(w, r, http.StatusOK, "messages_timeline", d)
 }

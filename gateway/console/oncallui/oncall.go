@@ -1,4 +1,14 @@
-package console
+// Package oncallui is the console's pages of the worker on call, for
+// staff: the call-back queue, the inbox of her participants' replies and
+// the escalation ladder. They call OnCall, which the gateway implements
+// with the same service methods its /v1 handlers call, so the access rule
+// (her caseworker or a supervisor; anyone for the queue and the limited
+// view of an escalation) and the audit log are the API's. Every change is
+// a POST answered with a redirect to the page (?m= names what was done);
+// a refusal re-renders the page with the reason in words. No page shows a
+// phone number; a reply's text is shown only on its own page, never in a
+// URL or a title.
+package oncallui
 
 import (
 	"context"
@@ -12,17 +22,19 @@ import (
 	"safecontact/errs"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/console"
 )
 
-// The pages of the worker on call: the call-back queue, the inbox of her
-// participants' replies and the escalation ladder. They call OnCall, which
-// the gateway implements with the same service methods its /v1 handlers
-// call, so the access rule (her caseworker or a supervisor; anyone for the
-// queue and the limited view of an escalation) and the audit log are the
-// API's. Every change is a POST answered with a redirect to the page
-// (?m= names what was done); a refusal re-renders the page with the reason
-// in words. No page shows a phone number; a reply's text is shown only on
-// its own page, never in a URL or a title.
+// Deps are what the on-call pages are built from.
+type Deps struct {
+	OnCall OnCall
+}
+
+// Pages serves the on-call pages.
+type Pages struct {
+	con    *console.Console
+	oncall OnCall
+}
 
 // OnCall is what the on-call pages need from the gateway.
 type OnCall interface {
@@ -86,15 +98,17 @@ type Escalation struct {
 	AckedAt    time.Time
 }
 
-func (c *Console) onCallRoutes() {
-	c.Page("GET /callbacks", "staff", c.callbacksPage)
-	c.Page("POST /callbacks/{id}/{action}", "staff", c.callbackPost)
-	c.Page("GET /inbox", "staff", c.inboxPage)
-	c.Page("GET /inbox/{id}", "staff", c.replyPage)
-	c.Page("GET /escalations", "staff", c.escalationsPage)
-	c.Page("POST /escalations/{id}/ack", "staff", c.ackPost)
-	c.Page("GET /escalations/{id}/resolve", "staff", c.resolvePage)
-	c.Page("POST /escalations/{id}/resolve", "staff", c.resolvePost)
+// Mount registers the on-call pages (role staff) on c.
+func Mount(c *console.Console, d Deps) {
+	p := &Pages{con: c, oncall: d.OnCall}
+	c.Page("GET /callbacks", "staff", p.callbacksPage)
+	c.Page("POST /callbacks/{id}/{action}", "staff", p.callbackPost)
+	c.Page("GET /inbox", "staff", p.inboxPage)
+	c.Page("GET /inbox/{id}", "staff", p.replyPage)
+	c.Page("GET /escalations", "staff", p.escalationsPage)
+	c.Page("POST /escalations/{id}/ack", "staff", p.ackPost)
+	c.Page("GET /escalations/{id}/resolve", "staff", p.resolvePage)
+	c.Page("POST /escalations/{id}/resolve", "staff", p.resolvePost)
 }
 
 // age is a wait in hours and minutes (the catalogue's plural forms take
@@ -126,9 +140,9 @@ type callbacksData struct {
 	Refused string
 }
 
-func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
-	a := c.ActorOf(r)
-	items, err := c.oncall.Callbacks(r.Context(), a)
+func (p *Pages) callbacksData(r *http.Request) (*callbacksData, error) {
+	a := p.con.ActorOf(r)
+	items, err := p.oncall.Callbacks(r.Context(), a)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +150,7 @@ func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
 	for _, it := range items {
 		row := callbackRow{Callback: it, Age: ageOf(it.Age), LanguageName: it.Language}
 		if tag, err := language.Parse(it.Language); err == nil {
-			row.LanguageName = LanguageName(tag)
+			row.LanguageName = console.LanguageName(tag)
 		}
 		if it.Status == "claimed" {
 			row.Mine = it.ClaimedBy == a.Name
@@ -148,70 +162,70 @@ func (c *Console) callbacksData(r *http.Request) (*callbacksData, error) {
 	return d, nil
 }
 
-func (c *Console) callbacksPage(w http.ResponseWriter, r *http.Request) {
-	d, err := c.callbacksData(r)
+func (p *Pages) callbacksPage(w http.ResponseWriter, r *http.Request) {
+	d, err := p.callbacksData(r)
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
 	switch m := r.URL.Query().Get("m"); m {
 	case "claimed", "released", "connected", "completed", "requeued":
 		d.Done = m
 	}
-	c.Render(w, r, http.StatusOK, "oncall_callbacks", d)
+	p.con.Render(w, r, http.StatusOK, "oncall_callbacks", d)
 }
 
-func (c *Console) callbackPost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) callbackPost(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return
 	}
-	a, ctx := c.ActorOf(r), r.Context()
+	a, ctx := p.con.ActorOf(r), r.Context()
 	done := ""
 	switch r.PathValue("action") {
 	case "claim":
-		err, done = c.oncall.ClaimCallback(ctx, a, id), "claimed"
+		err, done = p.oncall.ClaimCallback(ctx, a, id), "claimed"
 	case "release":
-		err, done = c.oncall.ReleaseCallback(ctx, a, id), "released"
+		err, done = p.oncall.ReleaseCallback(ctx, a, id), "released"
 	case "connect":
-		err, done = c.oncall.ConnectCallback(ctx, a, id), "connected"
+		err, done = p.oncall.ConnectCallback(ctx, a, id), "connected"
 	case "complete":
 		var requeued bool
-		requeued, err = c.oncall.CompleteCallback(ctx, a, id, r.PostFormValue("outcome"))
+		requeued, err = p.oncall.CompleteCallback(ctx, a, id, r.PostFormValue("outcome"))
 		done = "completed"
 		if requeued {
 			done = "requeued"
 		}
 	default:
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return
 	}
 	if err != nil {
-		c.onCallRefused(w, r, err, func(status int, code string) {
-			d, err := c.callbacksData(r)
+		p.onCallRefused(w, r, err, func(status int, code string) {
+			d, err := p.callbacksData(r)
 			if err != nil {
-				c.fail(w, r, err)
+				p.con.Fail(w, r, err)
 				return
 			}
 			d.Refused = code
-			c.Render(w, r, status, "oncall_callbacks", d)
+			p.con.Render(w, r, status, "oncall_callbacks", d)
 		})
 		return
 	}
-	redirect(w, r, "/callbacks?m="+done)
+	console.Redirect(w, r, "/callbacks?m="+done)
 }
 
 // onCallRefused answers a refused service call: not found is its page,
 // another refusal (forbidden too) re-renders the page with its code
 // (the template says it in words), an internal error is the error page.
-func (c *Console) onCallRefused(w http.ResponseWriter, r *http.Request, err error, rerender func(status int, code string)) {
+func (p *Pages) onCallRefused(w http.ResponseWriter, r *http.Request, err error, rerender func(status int, code string)) {
 	var e *errs.Error
 	switch {
 	case !errors.As(err, &e) || e.Code == "internal":
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 	case e.Code == errs.CodeNotFound:
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 	default:
 		rerender(errs.Status(e), e.Code)
 	}
@@ -228,41 +242,41 @@ type inboxData struct {
 // replyList is a table of replies, with the reader's localizer for the
 // template that draws it.
 type replyList struct {
-	L     *Localizer
+	L     *console.Localizer
 	Items []Reply
 }
 
-func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request) {
-	a := c.ActorOf(r)
-	L := LocalizerOf(r)
+func (p *Pages) inboxPage(w http.ResponseWriter, r *http.Request) {
+	a := p.con.ActorOf(r)
+	L := console.LocalizerOf(r)
 	d := &inboxData{Oversees: a.Oversees(), Mine: replyList{L: L}, Unassigned: replyList{L: L}}
 	var err error
-	if d.Mine.Items, err = c.oncall.Inbox(r.Context(), a, false); err != nil {
-		c.fail(w, r, err)
+	if d.Mine.Items, err = p.oncall.Inbox(r.Context(), a, false); err != nil {
+		p.con.Fail(w, r, err)
 		return
 	}
 	if d.Oversees {
-		if d.Unassigned.Items, err = c.oncall.Inbox(r.Context(), a, true); err != nil {
-			c.fail(w, r, err)
+		if d.Unassigned.Items, err = p.oncall.Inbox(r.Context(), a, true); err != nil {
+			p.con.Fail(w, r, err)
 			return
 		}
 	}
-	c.Render(w, r, http.StatusOK, "oncall_inbox", d)
+	p.con.Render(w, r, http.StatusOK, "oncall_inbox", d)
 }
 
 // replyPage opens one reply: the service records the reading.
-func (c *Console) replyPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) replyPage(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return
 	}
-	rep, err := c.oncall.OpenReply(r.Context(), c.ActorOf(r), id)
+	rep, err := p.oncall.OpenReply(r.Context(), p.con.ActorOf(r), id)
 	if err != nil {
-		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		p.onCallRefused(w, r, err, func(int, string) { p.con.NotFound(w, r) })
 		return
 	}
-	c.Render(w, r, http.StatusOK, "oncall_reply", rep)
+	p.con.Render(w, r, http.StatusOK, "oncall_reply", rep)
 }
 
 type escalationRow struct {
@@ -284,12 +298,12 @@ type escalationsData struct {
 	Refused string
 }
 
-func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
-	items, err := c.oncall.Escalations(r.Context(), c.ActorOf(r))
+func (p *Pages) escalationsData(r *http.Request) (*escalationsData, error) {
+	items, err := p.oncall.Escalations(r.Context(), p.con.ActorOf(r))
 	if err != nil {
 		return nil, err
 	}
-	d := &escalationsData{Protocol: c.oncall.EmergencyProtocol()}
+	d := &escalationsData{Protocol: p.oncall.EmergencyProtocol()}
 	for _, it := range items {
 		row := escalationRow{Escalation: it, Age: ageOf(it.Age)}
 		row.TeamAckNeeded = it.Status == "acknowledged" && !it.Limited && !it.NextStepAt.IsZero()
@@ -300,35 +314,35 @@ func (c *Console) escalationsData(r *http.Request) (*escalationsData, error) {
 }
 
 // escalationsPage is the ladder; the page polls itself (htmx, marked with
-// RefreshHeader so that a poll is not her activity), and without
+// console.RefreshHeader so that a poll is not her activity), and without
 // JavaScript a link reloads it.
-func (c *Console) escalationsPage(w http.ResponseWriter, r *http.Request) {
-	d, err := c.escalationsData(r)
+func (p *Pages) escalationsPage(w http.ResponseWriter, r *http.Request) {
+	d, err := p.escalationsData(r)
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
 	switch m := r.URL.Query().Get("m"); m {
 	case "acknowledged", "resolved":
 		d.Done = m
 	}
-	c.Render(w, r, http.StatusOK, "oncall_escalations", d)
+	p.con.Render(w, r, http.StatusOK, "oncall_escalations", d)
 }
 
-func (c *Console) ackPost(w http.ResponseWriter, r *http.Request) {
-	if err := c.oncall.AckEscalation(r.Context(), c.ActorOf(r), r.PathValue("id")); err != nil {
-		c.onCallRefused(w, r, err, func(status int, code string) {
-			d, err := c.escalationsData(r)
+func (p *Pages) ackPost(w http.ResponseWriter, r *http.Request) {
+	if err := p.oncall.AckEscalation(r.Context(), p.con.ActorOf(r), r.PathValue("id")); err != nil {
+		p.onCallRefused(w, r, err, func(status int, code string) {
+			d, err := p.escalationsData(r)
 			if err != nil {
-				c.fail(w, r, err)
+				p.con.Fail(w, r, err)
 				return
 			}
 			d.Refused = code
-			c.Render(w, r, status, "oncall_escalations", d)
+			p.con.Render(w, r, status, "oncall_escalations", d)
 		})
 		return
 	}
-	redirect(w, r, "/escalations?m=acknowledged")
+	console.Redirect(w, r, "/escalations?m=acknowledged")
 }
 
 type resolveData struct {
@@ -339,31 +353,31 @@ type resolveData struct {
 	Refused  string
 }
 
-func (c *Console) resolveView(w http.ResponseWriter, r *http.Request, status int, d resolveData) {
-	e, err := c.oncall.Escalation(r.Context(), c.ActorOf(r), r.PathValue("id"))
+func (p *Pages) resolveView(w http.ResponseWriter, r *http.Request, status int, d resolveData) {
+	e, err := p.oncall.Escalation(r.Context(), p.con.ActorOf(r), r.PathValue("id"))
 	if err != nil {
-		c.onCallRefused(w, r, err, func(int, string) { c.notFound(w, r) })
+		p.onCallRefused(w, r, err, func(int, string) { p.con.NotFound(w, r) })
 		return
 	}
-	d.Escalation, d.Age, d.Protocol = e, ageOf(e.Age), c.oncall.EmergencyProtocol()
-	c.Render(w, r, status, "oncall_resolve", d)
+	d.Escalation, d.Age, d.Protocol = e, ageOf(e.Age), p.oncall.EmergencyProtocol()
+	p.con.Render(w, r, status, "oncall_resolve", d)
 }
 
-func (c *Console) resolvePage(w http.ResponseWriter, r *http.Request) {
-	c.resolveView(w, r, http.StatusOK, resolveData{})
+func (p *Pages) resolvePage(w http.ResponseWriter, r *http.Request) {
+	p.resolveView(w, r, http.StatusOK, resolveData{})
 }
 
 // resolvePost resolves an escalation. A refusal shows the form again
 // with the outcome chosen; the note is not shown back (she types it
 // again): it is free text about her, and the page may be re-rendered on a
 // shared screen.
-func (c *Console) resolvePost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) resolvePost(w http.ResponseWriter, r *http.Request) {
 	outcome := r.PostFormValue("outcome")
-	if err := c.oncall.ResolveEscalation(r.Context(), c.ActorOf(r), r.PathValue("id"), outcome, r.PostFormValue("note")); err != nil {
-		c.onCallRefused(w, r, err, func(status int, code string) {
-			c.resolveView(w, r, status, resolveData{Outcome: outcome, Refused: code})
+	if err := p.oncall.ResolveEscalation(r.Context(), p.con.ActorOf(r), r.PathValue("id"), outcome, r.PostFormValue("note")); err != nil {
+		p.onCallRefused(w, r, err, func(status int, code string) {
+			p.resolveView(w, r, status, resolveData{Outcome: outcome, Refused: code})
 		})
 		return
 	}
-	redirect(w, r, "/escalations?m=resolved")
+	console.Redirect(w, r, "/escalations?m=resolved")
 }

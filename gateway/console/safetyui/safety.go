@@ -1,4 +1,22 @@
-package console
+// Package safetyui is the console's safety pages, for staff: a week view
+// of the sessions at a venue with booking, moving and cancelling
+// (appointments, with the reminders each change schedules, cancels or
+// skips), the meeting-point registry, and a participant's check-in plan.
+//
+// Invariants, and why:
+//   - Every change goes through Safety, whose methods are the ones the
+//     API's handlers call: the access rule (her caseworker or a
+//     supervisor), the spacing rule and the audit are the same for both.
+//   - The week view shows every booked session at the venue (the spacing
+//     rule is about all of them) but names a participant only to a reader
+//     who may act on her; the others are "booked".
+//   - Duress words are typed into password fields and never come back:
+//     not in the plan (the service gives a count), not in a form
+//     re-rendered after an error, not in a redirect's address.
+//   - Participant codes appear in paths only; a redirect after a change
+//     carries the venue, the week and the reminder outcomes (leads and
+//     codes, nothing about her).
+package safetyui
 
 import (
 	"context"
@@ -14,27 +32,20 @@ import (
 
 	"safecontact/errs"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/console"
 	"safecontact/gateway/safety"
 )
 
-// The safety pages: a week view of the sessions at a venue with booking,
-// moving and cancelling (appointments, with the reminders each change
-// schedules, cancels or skips), the meeting-point registry, and a
-// participant's check-in plan.
-//
-// Invariants, and why:
-//   - Every change goes through Safety, whose methods are the ones the
-//     API's handlers call: the access rule (her caseworker or a
-//     supervisor), the spacing rule and the audit are the same for both.
-//   - The week view shows every booked session at the venue (the spacing
-//     rule is about all of them) but names a participant only to a reader
-//     who may act on her; the others are "booked".
-//   - Duress words are typed into password fields and never come back:
-//     not in the plan (the service gives a count), not in a form
-//     re-rendered after an error, not in a redirect's address.
-//   - Participant codes appear in paths only; a redirect after a change
-//     carries the venue, the week and the reminder outcomes (leads and
-//     codes, nothing about her).
+// Deps are what the safety pages are built from.
+type Deps struct {
+	Safety Safety
+}
+
+// Pages serves the safety pages.
+type Pages struct {
+	con    *console.Console
+	safety Safety
+}
 
 // Safety is what the safety pages need; *safety.Service implements it.
 type Safety interface {
@@ -75,16 +86,18 @@ type (
 	Checkin          = safety.Checkin
 )
 
-func (c *Console) safetyRoutes() {
-	c.Page("GET /appointments", "staff", c.appointmentsPage)
-	c.Page("POST /appointments", "staff", c.bookPost)
-	c.Page("POST /appointments/{id}/move", "staff", c.movePost)
-	c.Page("POST /appointments/{id}/cancel", "staff", c.cancelPost)
-	c.Page("GET /meeting-points", "staff", c.meetingPointsPage)
-	c.Page("POST /meeting-points", "staff", c.meetingPointPost)
-	c.Page("GET /participants/{code}/checkins", "staff", c.checkinsPage)
-	c.Page("POST /participants/{code}/checkins", "staff", c.checkinsPost)
-	c.Page("POST /participants/{code}/checkins/stop", "staff", c.checkinsStopPost)
+// Mount registers the safety pages (role staff) on c.
+func Mount(c *console.Console, d Deps) {
+	p := &Pages{con: c, safety: d.Safety}
+	c.Page("GET /appointments", "staff", p.appointmentsPage)
+	c.Page("POST /appointments", "staff", p.bookPost)
+	c.Page("POST /appointments/{id}/move", "staff", p.movePost)
+	c.Page("POST /appointments/{id}/cancel", "staff", p.cancelPost)
+	c.Page("GET /meeting-points", "staff", p.meetingPointsPage)
+	c.Page("POST /meeting-points", "staff", p.meetingPointPost)
+	c.Page("GET /participants/{code}/checkins", "staff", p.checkinsPage)
+	c.Page("POST /participants/{code}/checkins", "staff", p.checkinsPost)
+	c.Page("POST /participants/{code}/checkins/stop", "staff", p.checkinsStopPost)
 }
 
 // localInput is the layout of <input type="datetime-local">.
@@ -165,7 +178,7 @@ func safetyErrorKey(code string) string {
 
 // safetyError is the sentence and status of a refused change; ok false
 // for an unexpected error (the error page).
-func safetyError(L *Localizer, err error) (string, int, bool) {
+func safetyError(L *console.Localizer, err error) (string, int, bool) {
 	var se *SpacingError
 	if errors.As(err, &se) {
 		return L.T("safety.error.session_spacing", "count", int(se.Spacing/time.Minute)), http.StatusConflict, true
@@ -177,21 +190,21 @@ func safetyError(L *Localizer, err error) (string, int, bool) {
 	if k := safetyErrorKey(e.Code); k != "" {
 		return L.T(k), errs.Status(e), true
 	}
-	return errorText(L, err), errs.Status(e), true
+	return console.ErrorText(L, err), errs.Status(e), true
 }
 
 // refused answers a service refusal of a page (not a form): the 403 or
 // 404 page with the reason in words, or the error page.
-func (c *Console) refused(w http.ResponseWriter, r *http.Request, err error) {
-	L := stateOf(r).L
+func (p *Pages) refused(w http.ResponseWriter, r *http.Request, err error) {
+	L := console.LocalizerOf(r)
 	text, status, ok := safetyError(L, err)
 	switch {
 	case !ok:
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 	case status == http.StatusForbidden:
-		c.render(w, r, status, "forbidden", &View{Error: text})
+		p.con.RenderView(w, r, status, "forbidden", &console.View{Error: text})
 	default:
-		c.render(w, r, http.StatusNotFound, "notfound", &View{Error: text})
+		p.con.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{Error: text})
 	}
 }
 
@@ -269,7 +282,7 @@ type appointmentsData struct {
 }
 
 // finish prepares what the template shows in the reader's words.
-func (d *appointmentsData) finish(L *Localizer) {
+func (d *appointmentsData) finish(L *console.Localizer) {
 	d.PrevURL, d.NextURL = weekURL(d.Venue, d.PrevWeek, nil), weekURL(d.Venue, d.NextWeek, nil)
 	d.MPOptions = []choice{{Value: "", Label: L.T("safety.choose_meeting_point")}}
 	for _, m := range d.MeetingPoints {
@@ -301,7 +314,7 @@ func (d *appointmentsData) finish(L *Localizer) {
 }
 
 // leadLabel is a reminder lead in words ("24h" → "24 hours before").
-func leadLabel(L *Localizer, lead string) string {
+func leadLabel(L *console.Localizer, lead string) string {
 	n, _ := strconv.Atoi(lead[:len(lead)-1])
 	switch lead[len(lead)-1] {
 	case 'd':
@@ -312,50 +325,50 @@ func leadLabel(L *Localizer, lead string) string {
 	return L.T("safety.lead.hours", "count", n)
 }
 
-func (c *Console) appointmentsPage(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) appointmentsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	st := stateOf(r)
-	d := c.appointmentsData(r, q.Get("venue"), q.Get("week"))
+	L := console.LocalizerOf(r)
+	d := p.appointmentsData(r, q.Get("venue"), q.Get("week"))
 	if d == nil {
-		c.fail(w, r, errors.New("console: appointments: loading the week failed"))
+		p.con.Fail(w, r, errors.New("console: appointments: loading the week failed"))
 		return
 	}
-	v := &View{Data: d}
+	v := &console.View{Data: d}
 	switch q.Get("m") {
 	case "booked":
-		v.Flash = st.L.T("safety.flash.booked")
+		v.Flash = L.T("safety.flash.booked")
 	case "moved":
-		v.Flash = st.L.T("safety.flash.moved")
+		v.Flash = L.T("safety.flash.moved")
 	case "cancelled":
-		v.Flash = st.L.T("safety.flash.cancelled")
+		v.Flash = L.T("safety.flash.cancelled")
 	}
 	if v.Flash != "" {
-		d.Outcomes = outcomeLines(st.L, q)
+		d.Outcomes = outcomeLines(L, q)
 	}
-	d.finish(st.L)
-	c.render(w, r, http.StatusOK, "safety_appointments", v)
+	d.finish(L)
+	p.con.RenderView(w, r, http.StatusOK, "safety_appointments", v)
 }
 
 // appointmentsData loads the week view of venue (nil on a failure,
 // logged).
-func (c *Console) appointmentsData(r *http.Request, venue, week string) *appointmentsData {
+func (p *Pages) appointmentsData(r *http.Request, venue, week string) *appointmentsData {
 	ctx := r.Context()
-	st, a := stateOf(r), c.ActorOf(r)
-	loc := zoneOf(st.L)
-	now := c.safety.Now()
+	L, a := console.LocalizerOf(r), p.con.ActorOf(r)
+	loc := console.ZoneOf(L)
+	now := p.safety.Now()
 	venue = strings.TrimSpace(venue)
 	from := weekStart(week, now, loc)
 	to := from.AddDate(0, 0, 7)
 	d := &appointmentsData{Venue: venue, Week: isoWeek(from), PrevWeek: isoWeek(from.AddDate(0, 0, -7)), NextWeek: isoWeek(from.AddDate(0, 0, 7)),
-		SpacingMinutes: int(c.safety.SessionSpacing() / time.Minute), LeadChoices: leadChoices, Zone: loc.String(),
+		SpacingMinutes: int(p.safety.SessionSpacing() / time.Minute), LeadChoices: leadChoices, Zone: loc.String(),
 		Form: bookForm{Venue: venue, Kind: "individual", Reminders: []string{"24h", "2h"}}}
 	var err error
-	if d.Venues, err = c.safety.Venues(ctx, a, now.AddDate(0, 0, -7)); err != nil {
-		c.log.ErrorContext(ctx, "console: venues", "err", err)
+	if d.Venues, err = p.safety.Venues(ctx, a, now.AddDate(0, 0, -7)); err != nil {
+		p.con.Logger().ErrorContext(ctx, "console: venues", "err", err)
 		return nil
 	}
-	if d.MeetingPoints, err = c.safety.MeetingPoints(ctx, a); err != nil {
-		c.log.ErrorContext(ctx, "console: meeting points", "err", err)
+	if d.MeetingPoints, err = p.safety.MeetingPoints(ctx, a); err != nil {
+		p.con.Logger().ErrorContext(ctx, "console: meeting points", "err", err)
 		return nil
 	}
 	for i := range 7 {
@@ -365,12 +378,12 @@ func (c *Console) appointmentsData(r *http.Request, venue, week string) *appoint
 	if venue == "" {
 		return d
 	}
-	sessions, err := c.safety.VenueWeek(ctx, a, venue, from, to)
+	sessions, err := p.safety.VenueWeek(ctx, a, venue, from, to)
 	if err != nil {
-		c.log.ErrorContext(ctx, "console: venue week", "err", err)
+		p.con.Logger().ErrorContext(ctx, "console: venue week", "err", err)
 		return nil
 	}
-	spacing := c.safety.SessionSpacing()
+	spacing := p.safety.SessionSpacing()
 	var prev time.Time
 	first, last := 8, 19
 	for _, s := range sessions {
@@ -430,7 +443,7 @@ func encodeOutcomes(b Booked) url.Values {
 
 // outcomeLines reads the outcomes back (only known kinds and statuses;
 // codes only as the catalogue words them).
-func outcomeLines(L *Localizer, q url.Values) []outcomeLine {
+func outcomeLines(L *console.Localizer, q url.Values) []outcomeLine {
 	var out []outcomeLine
 	if q.Get("refused") != "" {
 		out = append(out, outcomeLine{Text: L.T("safety.outcome.refused_all")})
@@ -470,7 +483,7 @@ func outcomeLines(L *Localizer, q url.Values) []outcomeLine {
 	return out
 }
 
-func skipReason(L *Localizer, code string) string {
+func skipReason(L *console.Localizer, code string) string {
 	switch code {
 	case "no_safe_time":
 		return L.T("safety.skip.no_safe_time")
@@ -502,9 +515,9 @@ func bookFormOf(r *http.Request) bookForm {
 
 var errStartMissing = errs.Field("missing_field", "start", "the start is required")
 
-func (c *Console) bookPost(w http.ResponseWriter, r *http.Request) {
-	st := stateOf(r)
-	loc := zoneOf(st.L)
+func (p *Pages) bookPost(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	loc := console.ZoneOf(L)
 	f := bookFormOf(r)
 	week := r.PostFormValue("week")
 	if slot := r.PostFormValue("use_slot"); slot != "" {
@@ -512,55 +525,55 @@ func (c *Console) bookPost(w http.ResponseWriter, r *http.Request) {
 		if _, err := time.ParseInLocation(localInput, slot, loc); err == nil {
 			f.Start = slot
 		}
-		c.showBooking(w, r, f, week, nil)
+		p.showBooking(w, r, f, week, nil)
 		return
 	}
 	start, err := time.ParseInLocation(localInput, f.Start, loc)
 	if err != nil {
-		c.showBooking(w, r, f, week, errStartMissing)
+		p.showBooking(w, r, f, week, errStartMissing)
 		return
 	}
-	b, err := c.safety.Book(r.Context(), c.ActorOf(r), Booking{Participant: f.Participant, Venue: f.Venue, MeetingPoint: f.MeetingPoint,
+	b, err := p.safety.Book(r.Context(), p.con.ActorOf(r), Booking{Participant: f.Participant, Venue: f.Venue, MeetingPoint: f.MeetingPoint,
 		Start: start, Kind: f.Kind, Reminders: f.Reminders})
 	if err != nil {
-		c.showBooking(w, r, f, week, err)
+		p.showBooking(w, r, f, week, err)
 		return
 	}
 	q := encodeOutcomes(b)
 	q.Set("m", "booked")
-	redirect(w, r, weekURL(f.Venue, isoWeek(start.In(loc)), q))
+	console.Redirect(w, r, weekURL(f.Venue, isoWeek(start.In(loc)), q))
 }
 
 // showBooking re-renders the week with the booking form as she filled it
 // and, after a refusal, the reason (and the free slots nearby).
-func (c *Console) showBooking(w http.ResponseWriter, r *http.Request, f bookForm, week string, refusal error) {
-	st := stateOf(r)
-	loc := zoneOf(st.L)
+func (p *Pages) showBooking(w http.ResponseWriter, r *http.Request, f bookForm, week string, refusal error) {
+	L := console.LocalizerOf(r)
+	loc := console.ZoneOf(L)
 	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil {
 		// The week of the slot she chose, where the free slots are.
 		week = isoWeek(start)
 	}
-	d := c.appointmentsData(r, f.Venue, week)
+	d := p.appointmentsData(r, f.Venue, week)
 	if d == nil {
-		c.fail(w, r, errors.New("console: appointments: loading the week failed"))
+		p.con.Fail(w, r, errors.New("console: appointments: loading the week failed"))
 		return
 	}
 	zone := ""
 	if f.Participant != "" {
 		// Her zone for "her time" beside the start; a code she may not
 		// see is refused by the booking itself.
-		zone, _ = c.safety.ParticipantZone(r.Context(), c.ActorOf(r), f.Participant)
+		zone, _ = p.safety.ParticipantZone(r.Context(), p.con.ActorOf(r), f.Participant)
 	}
 	if start, err := time.ParseInLocation(localInput, f.Start, loc); err == nil && zone != "" {
-		f.HerTime = st.L.Hers(start, zone)
+		f.HerTime = L.Hers(start, zone)
 	}
 	d.Form = f
-	v := &View{Data: d}
+	v := &console.View{Data: d}
 	status := http.StatusOK
 	if refusal != nil {
-		text, code, ok := safetyError(st.L, refusal)
+		text, code, ok := safetyError(L, refusal)
 		if !ok {
-			c.fail(w, r, refusal)
+			p.con.Fail(w, r, refusal)
 			return
 		}
 		v.Error, status = text, code
@@ -569,69 +582,69 @@ func (c *Console) showBooking(w http.ResponseWriter, r *http.Request, f bookForm
 			for _, t := range []time.Time{se.Earlier, se.Later} {
 				fs := freeSlot{Value: t.In(loc).Format(localInput), At: t}
 				if zone != "" {
-					fs.Hers = st.L.Hers(t, zone)
+					fs.Hers = L.Hers(t, zone)
 				}
 				d.FreeSlots = append(d.FreeSlots, fs)
 			}
 		}
 	}
-	d.finish(st.L)
-	c.render(w, r, status, "safety_appointments", v)
+	d.finish(L)
+	p.con.RenderView(w, r, status, "safety_appointments", v)
 }
 
-func (c *Console) movePost(w http.ResponseWriter, r *http.Request) {
-	st := stateOf(r)
-	loc := zoneOf(st.L)
+func (p *Pages) movePost(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	loc := console.ZoneOf(L)
 	venue, week := r.PostFormValue("venue"), r.PostFormValue("week")
 	start, err := time.ParseInLocation(localInput, r.PostFormValue("start"), loc)
 	var b Booked
 	if err != nil {
 		err = errStartMissing
 	} else {
-		b, err = c.safety.Move(r.Context(), c.ActorOf(r), r.PathValue("id"), start)
+		b, err = p.safety.Move(r.Context(), p.con.ActorOf(r), r.PathValue("id"), start)
 	}
 	if err != nil {
-		c.weekRefused(w, r, venue, week, err)
+		p.weekRefused(w, r, venue, week, err)
 		return
 	}
 	q := encodeOutcomes(b)
 	q.Set("m", "moved")
-	redirect(w, r, weekURL(venue, isoWeek(start.In(loc)), q))
+	console.Redirect(w, r, weekURL(venue, isoWeek(start.In(loc)), q))
 }
 
-func (c *Console) cancelPost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) cancelPost(w http.ResponseWriter, r *http.Request) {
 	venue, week := r.PostFormValue("venue"), r.PostFormValue("week")
-	b, err := c.safety.Cancel(r.Context(), c.ActorOf(r), r.PathValue("id"))
+	b, err := p.safety.Cancel(r.Context(), p.con.ActorOf(r), r.PathValue("id"))
 	if err != nil {
-		c.weekRefused(w, r, venue, week, err)
+		p.weekRefused(w, r, venue, week, err)
 		return
 	}
 	q := encodeOutcomes(b)
 	q.Set("m", "cancelled")
-	redirect(w, r, weekURL(venue, week, q))
+	console.Redirect(w, r, weekURL(venue, week, q))
 }
 
 // weekRefused re-renders the week with a move or cancellation's refusal
 // (and the free slots of a refused move).
-func (c *Console) weekRefused(w http.ResponseWriter, r *http.Request, venue, week string, refusal error) {
-	st := stateOf(r)
-	text, status, ok := safetyError(st.L, refusal)
+func (p *Pages) weekRefused(w http.ResponseWriter, r *http.Request, venue, week string, refusal error) {
+	L := console.LocalizerOf(r)
+	text, status, ok := safetyError(L, refusal)
 	if !ok {
-		c.fail(w, r, refusal)
+		p.con.Fail(w, r, refusal)
 		return
 	}
-	d := c.appointmentsData(r, venue, week)
+	d := p.appointmentsData(r, venue, week)
 	if d == nil {
-		c.fail(w, r, errors.New("console: appointments: loading the week failed"))
+		p.con.Fail(w, r, errors.New("console: appointments: loading the week failed"))
 		return
 	}
 	var se *SpacingError
 	if errors.As(refusal, &se) {
-		loc := zoneOf(st.L)
-		text += " " + st.L.T("safety.move_free", "earlier", st.L.DateTime(se.Earlier.In(loc)), "later", st.L.DateTime(se.Later.In(loc)))
+		loc := console.ZoneOf(L)
+		text += " " + L.T("safety.move_free", "earlier", L.DateTime(se.Earlier.In(loc)), "later", L.DateTime(se.Later.In(loc)))
 	}
-	d.finish(st.L)
-	c.render(w, r, status, "safety_appointments", &View{Error: text, Data: d})
+	d.finish(L)
+	p.con.RenderView(w, r, status, "safety_appointments", &console.View{Error: text, Data: d})
 }
 
 // ---- Meeting points ----
@@ -644,7 +657,7 @@ type meetingPointsData struct {
 }
 
 // meetingPointKind is a registry kind in words.
-func meetingPointKind(L *Localizer, kind string) string {
+func meetingPointKind(L *console.Localizer, kind string) string {
 	switch kind {
 	case "metro":
 		return L.T("safety.mp_kind.metro")
@@ -658,22 +671,22 @@ func meetingPointKind(L *Localizer, kind string) string {
 	return kind
 }
 
-func (c *Console) meetingPointsPage(w http.ResponseWriter, r *http.Request) {
-	st := stateOf(r)
-	v := &View{}
+func (p *Pages) meetingPointsPage(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	v := &console.View{}
 	if r.URL.Query().Get("m") == "meeting_point_added" {
-		v.Flash = st.L.T("safety.flash.meeting_point_added")
+		v.Flash = L.T("safety.flash.meeting_point_added")
 	}
-	c.showMeetingPoints(w, r, v, "metro", nil)
+	p.showMeetingPoints(w, r, v, "metro", nil)
 }
 
-func (c *Console) showMeetingPoints(w http.ResponseWriter, r *http.Request, v *View, kind string, refusal error) {
-	items, err := c.safety.MeetingPoints(r.Context(), c.ActorOf(r))
+func (p *Pages) showMeetingPoints(w http.ResponseWriter, r *http.Request, v *console.View, kind string, refusal error) {
+	items, err := p.safety.MeetingPoints(r.Context(), p.con.ActorOf(r))
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	L := stateOf(r).L
+	L := console.LocalizerOf(r)
 	d := meetingPointsData{Items: items}
 	for i := range d.Items {
 		d.Items[i].Kind = meetingPointKind(L, d.Items[i].Kind)
@@ -684,24 +697,24 @@ func (c *Console) showMeetingPoints(w http.ResponseWriter, r *http.Request, v *V
 	v.Data = d
 	status := http.StatusOK
 	if refusal != nil {
-		text, code, ok := safetyError(stateOf(r).L, refusal)
+		text, code, ok := safetyError(console.LocalizerOf(r), refusal)
 		if !ok {
-			c.fail(w, r, refusal)
+			p.con.Fail(w, r, refusal)
 			return
 		}
 		v.Error, status = text, code
 	}
-	c.render(w, r, status, "safety_meeting_points", v)
+	p.con.RenderView(w, r, status, "safety_meeting_points", v)
 }
 
-func (c *Console) meetingPointPost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) meetingPointPost(w http.ResponseWriter, r *http.Request) {
 	kind := r.PostFormValue("kind")
-	if err := c.safety.AddMeetingPoint(r.Context(), c.ActorOf(r), r.PostFormValue("name"), kind); err != nil {
+	if err := p.safety.AddMeetingPoint(r.Context(), p.con.ActorOf(r), r.PostFormValue("name"), kind); err != nil {
 		// The name is not shown back: a refused one may be an address.
-		c.showMeetingPoints(w, r, &View{}, kind, err)
+		p.showMeetingPoints(w, r, &console.View{}, kind, err)
 		return
 	}
-	redirect(w, r, "/meeting-points?m=meeting_point_added")
+	console.Redirect(w, r, "/meeting-points?m=meeting_point_added")
 }
 
 // ---- Check-in plans ----
@@ -740,10 +753,10 @@ type checkinsData struct {
 }
 
 // finish prepares the form's options in the reader's words.
-func (d *checkinsData) finish(L *Localizer) {
+func (d *checkinsData) finish(L *console.Localizer) {
 	names := map[string]string{}
 	for i, k := range weekdayKeys {
-		names[k] = L.list("date.weekdays", (i+1)%7)
+		names[k] = L.List("date.weekdays", (i+1)%7)
 		d.WeekdayOpts = append(d.WeekdayOpts, choice{Value: k, Label: names[k], On: slices.Contains(d.Form.Weekdays, k)})
 	}
 	for _, g := range graceChoices {
@@ -775,7 +788,7 @@ func (d *checkinsData) finish(L *Localizer) {
 }
 
 // durationLabel is a grace ("30m", "2h") in words.
-func durationLabel(L *Localizer, g string) string {
+func durationLabel(L *console.Localizer, g string) string {
 	dur, _ := time.ParseDuration(g)
 	if dur < time.Hour {
 		return L.T("safety.minutes", "count", int(dur/time.Minute))
@@ -783,25 +796,25 @@ func durationLabel(L *Localizer, g string) string {
 	return L.T("safety.hours", "count", int(dur/time.Hour))
 }
 
-func (c *Console) checkinsPage(w http.ResponseWriter, r *http.Request) {
-	st := stateOf(r)
-	v := &View{}
+func (p *Pages) checkinsPage(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	v := &console.View{}
 	switch r.URL.Query().Get("m") {
 	case "plan_saved":
-		v.Flash = st.L.T("safety.flash.plan_saved")
+		v.Flash = L.T("safety.flash.plan_saved")
 	case "plan_stopped":
-		v.Flash = st.L.T("safety.flash.plan_stopped")
+		v.Flash = L.T("safety.flash.plan_stopped")
 	}
-	c.showCheckins(w, r, v, nil, nil)
+	p.showCheckins(w, r, v, nil, nil)
 }
 
 // showCheckins renders her plan and the form: as the plan is (f nil), or
 // as she filled it, without the duress words, after a refusal.
-func (c *Console) showCheckins(w http.ResponseWriter, r *http.Request, v *View, f *checkinForm, refusal error) {
+func (p *Pages) showCheckins(w http.ResponseWriter, r *http.Request, v *console.View, f *checkinForm, refusal error) {
 	code := r.PathValue("code")
-	plan, err := c.safety.CheckinPlan(r.Context(), c.ActorOf(r), code)
+	plan, err := p.safety.CheckinPlan(r.Context(), p.con.ActorOf(r), code)
 	if err != nil {
-		c.refused(w, r, err)
+		p.refused(w, r, err)
 		return
 	}
 	d := checkinsData{Code: plan.Participant, Plan: plan}
@@ -823,18 +836,18 @@ func (c *Console) showCheckins(w http.ResponseWriter, r *http.Request, v *View, 
 			}
 		}
 	}
-	d.finish(stateOf(r).L)
+	d.finish(console.LocalizerOf(r))
 	v.Data = d
 	status := http.StatusOK
 	if refusal != nil {
-		text, code, ok := safetyError(stateOf(r).L, refusal)
+		text, code, ok := safetyError(console.LocalizerOf(r), refusal)
 		if !ok {
-			c.fail(w, r, refusal)
+			p.con.Fail(w, r, refusal)
 			return
 		}
 		v.Error, status = text, code
 	}
-	c.render(w, r, status, "safety_checkins", v)
+	p.con.RenderView(w, r, status, "safety_checkins", v)
 }
 
 // graceOf is the form's choice for a grace the API wrote as a Go
@@ -852,7 +865,7 @@ func graceOf(s string) string {
 	return "2h"
 }
 
-func (c *Console) checkinsPost(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) checkinsPost(w http.ResponseWriter, r *http.Request) {
 	f := checkinForm{
 		Mode: r.PostFormValue("mode"), At: r.PostFormValue("at"), Channel: r.PostFormValue("channel"), Grace: r.PostFormValue("grace"),
 		OkReply: r.PostFormValue("ok_reply"), HelpReply: r.PostFormValue("help_reply"), KeepDuress: r.PostFormValue("keep_duress") == "on",
@@ -874,17 +887,17 @@ func (c *Console) checkinsPost(w http.ResponseWriter, r *http.Request) {
 			in.DuressWords = append(in.DuressWords, dw)
 		}
 	}
-	if err := c.safety.SetCheckinPlan(r.Context(), c.ActorOf(r), r.PathValue("code"), in); err != nil {
-		c.showCheckins(w, r, &View{}, &f, err)
+	if err := p.safety.SetCheckinPlan(r.Context(), p.con.ActorOf(r), r.PathValue("code"), in); err != nil {
+		p.showCheckins(w, r, &console.View{}, &f, err)
 		return
 	}
-	redirect(w, r, "/participants/"+url.PathEscape(r.PathValue("code"))+"/checkins?m=plan_saved")
+	console.Redirect(w, r, "/participants/"+url.PathEscape(r.PathValue("code"))+"/checkins?m=plan_saved")
 }
 
-func (c *Console) checkinsStopPost(w http.ResponseWriter, r *http.Request) {
-	if err := c.safety.StopCheckinPlan(r.Context(), c.ActorOf(r), r.PathValue("code")); err != nil {
-		c.showCheckins(w, r, &View{}, nil, err)
+func (p *Pages) checkinsStopPost(w http.ResponseWriter, r *http.Request) {
+	if err := p.safety.StopCheckinPlan(r.Context(), p.con.ActorOf(r), r.PathValue("code")); err != nil {
+		p.showCheckins(w, r, &console.View{}, nil, err)
 		return
 	}
-	redirect(w, r, "/participants/"+url.PathEscape(r.PathValue("code"))+"/checkins?m=plan_stopped")
+	console.Redirect(w, r, "/participants/"+url.PathEscape(r.PathValue("code"))+"/checkins?m=plan_stopped")
 }

@@ -1,9 +1,11 @@
-package console
+package supervisorui
 
 import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"safecontact/gateway/console"
 )
 
 // The dashboard: four charts drawn as SVG on the server (no script), each
@@ -130,7 +132,7 @@ func yTicks(top int64) ([]svgText, []int) {
 	return ticks, lines
 }
 
-func (c *Console) channelName(L *Localizer, ch string) string {
+func (p *Pages) channelName(L *console.Localizer, ch string) string {
 	switch ch {
 	case "sms":
 		return L.T("supervisor.channel_sms")
@@ -142,7 +144,7 @@ func (c *Console) channelName(L *Localizer, ch string) string {
 	return ch
 }
 
-func (c *Console) buildDayChart(L *Localizer, st DashboardStats) dayChart {
+func (p *Pages) buildDayChart(L *console.Localizer, st DashboardStats) dayChart {
 	var ch dayChart
 	idx := map[string]int{}
 	for i, d := range st.Days {
@@ -182,16 +184,16 @@ func (c *Console) buildDayChart(L *Localizer, st DashboardStats) dayChart {
 			h = max(h, 1)
 			y -= h
 			ch.Rects = append(ch.Rects, svgRect{X: x, Y: y, W: barW, H: h, Fill: channelColours[name],
-				Title: r.Day + ": " + c.channelName(L, name) + " " + strconv.FormatInt(r.Counts[j], 10)})
+				Title: r.Day + ": " + p.channelName(L, name) + " " + strconv.FormatInt(r.Counts[j], 10)})
 		}
 		d := st.Days[i]
 		if i%2 == len(ch.Rows)%2 || len(ch.Rows) <= 7 {
 			ch.Labels = append(ch.Labels, svgText{X: x + barW/2, Y: chartBase + 16, Anchor: "middle",
-				Text: strconv.Itoa(d.Day()) + " " + L.list("date.months", int(d.Month())-1)})
+				Text: strconv.Itoa(d.Day()) + " " + L.List("date.months", int(d.Month())-1)})
 		}
 	}
 	for _, name := range dashboardChannels {
-		ch.Legend = append(ch.Legend, legendItem{Label: c.channelName(L, name), Fill: channelColours[name]})
+		ch.Legend = append(ch.Legend, legendItem{Label: p.channelName(L, name), Fill: channelColours[name]})
 	}
 	return ch
 }
@@ -215,7 +217,7 @@ func statusGroup(s string) int {
 	return 6 // scheduled, queued, sending: not out yet
 }
 
-func (c *Console) buildOutcomes(L *Localizer, st DashboardStats) (barChart, string, string) {
+func (p *Pages) buildOutcomes(L *console.Localizer, st DashboardStats) (barChart, string, string) {
 	names := []string{
 		L.T("supervisor.outcome_delivered"), L.T("supervisor.outcome_sink"), L.T("supervisor.outcome_sent"),
 		L.T("supervisor.outcome_failed"), L.T("supervisor.outcome_dropped"), L.T("supervisor.outcome_unknown"),
@@ -269,7 +271,7 @@ func bars(counts []Count, total int64, fills []string) barChart {
 	return ch
 }
 
-func (c *Console) buildAges(L *Localizer, st DashboardStats) ageChart {
+func (p *Pages) buildAges(L *console.Localizer, st DashboardStats) ageChart {
 	ages := []string{L.T("supervisor.age_hour"), L.T("supervisor.age_4h"), L.T("supervisor.age_day"), L.T("supervisor.age_week"), L.T("supervisor.age_older")}
 	var ch ageChart
 	var most int64
@@ -302,18 +304,18 @@ func (c *Console) buildAges(L *Localizer, st DashboardStats) ageChart {
 	return ch
 }
 
-func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request) {
-	L := LocalizerOf(r)
-	st, err := c.oversight.Stats.Dashboard(r.Context(), c.ActorOf(r), zoneOf(L), dashboardDays)
+func (p *Pages) dashboardPage(w http.ResponseWriter, r *http.Request) {
+	L := console.LocalizerOf(r)
+	st, err := p.oversight.Stats.Dashboard(r.Context(), p.con.ActorOf(r), console.ZoneOf(L), dashboardDays)
 	if err != nil {
-		c.supFail(w, r, err)
+		p.supFail(w, r, err)
 		return
 	}
-	d := dashboardData{Days: c.buildDayChart(L, st), Open: c.buildAges(L, st)}
+	d := dashboardData{Days: p.buildDayChart(L, st), Open: p.buildAges(L, st)}
 	if len(st.Days) > 0 {
 		d.From, d.To = L.Date(st.Days[0]), L.Date(st.Days[len(st.Days)-1])
 	}
-	d.Outcomes, d.Delivered, d.Failed = c.buildOutcomes(L, st)
+	d.Outcomes, d.Delivered, d.Failed = p.buildOutcomes(L, st)
 	var refusals []Count
 	var total int64
 	for _, k := range st.Refusals {
@@ -325,7 +327,7 @@ func (c *Console) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		total += k.N
 	}
 	d.Refusals = bars(refusals, total, []string{"#9a5b00"})
-	c.render(w, r, http.StatusOK, "supervisor_dashboard", &View{Data: d})
+	p.con.RenderView(w, r, http.StatusOK, "supervisor_dashboard", &console.View{Data: d})
 }
 
 // dayStart is midnight of t's day in zone.

@@ -1,26 +1,12 @@
-package console
-
-import (
-	"errors"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
-
-	"safecontact/consent"
-	"safecontact/errs"
-	"safecontact/gateway/referrals"
-	"safecontact/referral"
-)
-
-// The referral pages: the referrals received and sent (no content in the
-// list), a referral's form as a readable page with the filter's warnings
-// and the risk pre-evaluation's rules in words, the decision forms of a
-// received referral (accept, decline, redirect), the import of a package
-// file, and the administrator's partner directory (add from a card,
-// verify the fingerprint read aloud, remove). Every read and change goes
-// through referrals.Service with the signed-in user as the actor, so the
-// access rule (who may open a referral) and the audit are the API's.
+// Package referralui is the console's referral pages: the referrals
+// received and sent (no content in the list), a referral's form as a
+// readable page with the filter's warnings and the risk pre-evaluation's
+// rules in words, the decision forms of a received referral (accept,
+// decline, redirect), the import of a package file, and the
+// administrator's partner directory (add from a card, verify the
+// fingerprint read aloud, remove). Every read and change goes through
+// referrals.Service with the signed-in user as the actor, so the access
+// rule (who may open a referral) and the audit are the API's.
 //
 // Invariants, and why:
 //   - Her phone number is never on a page: the form's number travels only
@@ -31,9 +17,42 @@ import (
 //   - Consent is not carried over: after accept the page links to her new
 //     participant page and says her consent must be recorded before
 //     anything is sent to her.
-//   - An import is a multipart POST bounded by maxImport (the only route
-//     allowed more than maxForm: a package may be MaxPackageSize bytes);
-//     a refusal is shown in words by its code and nothing is stored.
+//   - An import is a multipart POST bounded by maxImport (one of the two
+//     routes, with the new-referral form, that Mount allows more than the
+//     console's form bound: a package may be MaxPackageSize bytes); a
+//     refusal is shown in words by its code and nothing is stored.
+package referralui
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"safecontact/consent"
+	"safecontact/errs"
+	"safecontact/gateway/console"
+	"safecontact/gateway/referrals"
+	"safecontact/referral"
+)
+
+// Deps are what the referral pages are built from.
+type Deps struct {
+	Referrals *referrals.Service
+}
+
+// Pages serves the referral pages.
+type Pages struct {
+	con       *console.Console
+	referrals *referrals.Service
+}
+
+// partnerPages serves the administrator's partner directory.
+type partnerPages struct {
+	con       *console.Console
+	referrals *referrals.Service
+}
 
 // maxImport bounds the body of POST /referrals/import: a package of
 // referral.MaxPackageSize bytes and the multipart framing around it. A
@@ -47,22 +66,34 @@ const importPath = "/referrals/import"
 // refListSize is the number of referrals listed per direction.
 const refListSize = 100
 
-func (c *Console) referralRoutes() {
-	c.Page("GET /referrals", "staff", c.referralList)
-	c.Page("POST "+importPath, "staff", c.referralImport)
-	c.Page("GET /referrals/{id}", "staff", c.referralShow)
-	c.Page("POST /referrals/{id}/accept", "staff", c.referralAccept)
-	c.Page("POST /referrals/{id}/decline", "staff", c.referralDecline)
-	c.Page("POST /referrals/{id}/redirect", "staff", c.referralRedirect)
-	c.Page("GET /admin/partners", "admin", c.partnersPage)
-	c.Page("POST /admin/partners", "admin", c.partnerAdd)
-	c.Page("POST /admin/partners/{id}/verify", "admin", c.partnerVerify)
-	c.Page("POST /admin/partners/{id}/remove", "admin", c.partnerRemove)
-	c.referralSendRoutes()
+// Mount registers the referral pages (role staff) and the partner
+// directory (role admin) on c, with the body bounds of the import and the
+// new-referral form.
+func Mount(c *console.Console, d Deps) {
+	p := &Pages{con: c, referrals: d.Referrals}
+	pp := &partnerPages{con: c, referrals: d.Referrals}
+	c.LimitBody("POST "+importPath, maxImport)            // a package file
+	c.LimitBody("POST "+newReferralPath, maxReferralForm) // a referral form (send.go)
+	c.Page("GET /referrals", "staff", p.referralList)
+	c.Page("POST "+importPath, "staff", p.referralImport)
+	c.Page("GET /referrals/{id}", "staff", p.referralShow)
+	c.Page("POST /referrals/{id}/accept", "staff", p.referralAccept)
+	c.Page("POST /referrals/{id}/decline", "staff", p.referralDecline)
+	c.Page("POST /referrals/{id}/redirect", "staff", p.referralRedirect)
+	c.Page("GET /referrals/new", "staff", p.referralNew)
+	c.Page("POST "+newReferralPath, "staff", p.referralCreate)
+	c.Page("POST /referrals/{id}/package", "staff", p.referralPackage)
+	c.Page("POST /referrals/{id}/deliver", "staff", p.referralDeliver)
+	c.Page("POST /referrals/{id}/receipt", "staff", p.referralReceipt)
+
+	c.Page("GET /admin/partners", "admin", pp.partnersPage)
+	c.Page("POST /admin/partners", "admin", pp.partnerAdd)
+	c.Page("POST /admin/partners/{id}/verify", "admin", pp.partnerVerify)
+	c.Page("POST /admin/partners/{id}/remove", "admin", pp.partnerRemove)
 }
 
 // refActor is the signed-in user as the referrals capability records her.
-func (c *Console) refActor(r *http.Request) referrals.Actor {
+func refActor(c *console.Console, r *http.Request) referrals.Actor {
 	a := c.ActorOf(r)
 	return referrals.Actor{UserID: a.UserID, Name: a.Name, Role: string(a.Role), RequestID: a.RequestID, IP: a.IP}
 }
@@ -107,7 +138,7 @@ var refErrKeys = map[string]string{
 	errs.CodeInvalidParameter:       "referrals.error.invalid_parameter",
 }
 
-func refErrText(L *Localizer, err error) string {
+func refErrText(L *console.Localizer, err error) string {
 	e := errs.As(err)
 	if k := refErrKeys[e.Code]; k != "" {
 		return L.T(k)
@@ -117,15 +148,15 @@ func refErrText(L *Localizer, err error) string {
 
 // refFail answers a service error no form can show: the 404 or 403 page,
 // else the error page. It reports whether it answered.
-func (c *Console) refFail(w http.ResponseWriter, r *http.Request, err error) bool {
+func refFail(c *console.Console, w http.ResponseWriter, r *http.Request, err error) bool {
 	var e *errs.Error
 	switch {
 	case !errors.As(err, &e) || e.Code == errs.CodeInternal:
-		c.fail(w, r, err)
+		c.Fail(w, r, err)
 	case e.Code == errs.CodeForbidden:
-		c.render(w, r, http.StatusForbidden, "forbidden", &View{})
+		c.RenderView(w, r, http.StatusForbidden, "forbidden", &console.View{})
 	case e.Code == errs.CodeNotFound:
-		c.render(w, r, http.StatusNotFound, "notfound", &View{})
+		c.RenderView(w, r, http.StatusNotFound, "notfound", &console.View{})
 	default:
 		return false
 	}
@@ -140,7 +171,7 @@ func refStatus(err error) int {
 }
 
 // refFlash is the confirmation named by ?m= on these pages (only these).
-func refFlash(L *Localizer, r *http.Request) string {
+func refFlash(L *console.Localizer, r *http.Request) string {
 	if k, ok := refFlashKeys[r.URL.Query().Get("m")]; ok {
 		return L.T(k)
 	}
@@ -178,7 +209,7 @@ var stateKeys = map[string]string{
 }
 
 // named is the catalogue's word for v in table, or v itself.
-func named(L *Localizer, table map[string]string, v string) string {
+func named(L *console.Localizer, table map[string]string, v string) string {
 	if k, ok := table[v]; ok {
 		return L.T(k)
 	}
@@ -193,66 +224,66 @@ type refListData struct {
 	MaxKiB         int
 }
 
-func (c *Console) referralList(w http.ResponseWriter, r *http.Request) {
-	c.showReferrals(w, r, http.StatusOK, nil)
+func (p *Pages) referralList(w http.ResponseWriter, r *http.Request) {
+	p.showReferrals(w, r, http.StatusOK, nil)
 }
 
-func (c *Console) showReferrals(w http.ResponseWriter, r *http.Request, status int, refused error) {
-	L := LocalizerOf(r)
-	d := refListData{Configured: c.referrals.Configured(), MaxKiB: referral.MaxPackageSize >> 10}
+func (p *Pages) showReferrals(w http.ResponseWriter, r *http.Request, status int, refused error) {
+	L := console.LocalizerOf(r)
+	d := refListData{Configured: p.referrals.Configured(), MaxKiB: referral.MaxPackageSize >> 10}
 	var err error
-	if d.Received, err = c.referrals.List(r.Context(), "received", 0, refListSize); err == nil {
-		d.Sent, err = c.referrals.List(r.Context(), "sent", 0, refListSize)
+	if d.Received, err = p.referrals.List(r.Context(), "received", 0, refListSize); err == nil {
+		d.Sent, err = p.referrals.List(r.Context(), "sent", 0, refListSize)
 	}
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	v := &View{Data: d, Flash: refFlash(L, r)}
+	v := &console.View{Data: d, Flash: refFlash(L, r)}
 	if refused != nil {
 		v.Flash, v.Error = "", refErrText(L, refused)
 	}
-	c.render(w, r, status, "referrals_list", v)
+	p.con.RenderView(w, r, status, "referrals_list", v)
 }
 
 // referralImport takes a package file (a referral or a receipt) and
 // shows the referral it stored or answered, or the refusal in words.
-func (c *Console) referralImport(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) referralImport(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(maxImport); err != nil {
 		var tooBig *http.MaxBytesError
 		code := referral.CodeMalformed
 		if errors.As(err, &tooBig) {
 			code = referral.CodeTooLarge
 		}
-		c.showReferrals(w, r, http.StatusUnprocessableEntity, errs.New(code, "the file could not be read"))
+		p.showReferrals(w, r, http.StatusUnprocessableEntity, errs.New(code, "the file could not be read"))
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	f, _, err := r.FormFile("package")
 	if err != nil {
-		c.showReferrals(w, r, http.StatusUnprocessableEntity, errs.New("missing_field", "choose the package file"))
+		p.showReferrals(w, r, http.StatusUnprocessableEntity, errs.New("missing_field", "choose the package file"))
 		return
 	}
 	defer f.Close()
 	pkg, err := io.ReadAll(io.LimitReader(f, referral.MaxPackageSize+1))
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	got, err := c.referrals.Import(r.Context(), c.refActor(r), pkg, referrals.ViaFile)
+	got, err := p.referrals.Import(r.Context(), refActor(p.con, r), pkg, referrals.ViaFile)
 	if err != nil {
 		if errs.Code(err) == errs.CodeInternal {
-			c.fail(w, r, err)
+			p.con.Fail(w, r, err)
 			return
 		}
-		c.showReferrals(w, r, refStatus(err), err)
+		p.showReferrals(w, r, refStatus(err), err)
 		return
 	}
 	m := "imported"
 	if got.Kind == "receipt" {
 		m = "receipt"
 	}
-	redirect(w, r, "/referrals/"+strconv.FormatInt(got.Referral.ID, 10)+"?m="+m)
+	console.Redirect(w, r, "/referrals/"+strconv.FormatInt(got.Referral.ID, 10)+"?m="+m)
 }
 
 // ---- One referral
@@ -340,7 +371,7 @@ var fieldKeys = map[string]string{
 
 // fieldName names a form path, or its parent ("safety.x.details" is
 // question x); an unknown path is shown as it is.
-func fieldName(L *Localizer, path string) string {
+func fieldName(L *console.Localizer, path string) string {
 	for p := path; p != ""; {
 		if k, ok := fieldKeys[p]; ok {
 			return L.T(k)
@@ -354,7 +385,7 @@ func fieldName(L *Localizer, path string) string {
 	return path
 }
 
-func answerWords(L *Localizer, a referral.Answer) string {
+func answerWords(L *console.Localizer, a referral.Answer) string {
 	switch a {
 	case referral.Yes:
 		return L.T("referrals.answer.yes")
@@ -364,23 +395,23 @@ func answerWords(L *Localizer, a referral.Answer) string {
 	return L.T("referrals.answer.unknown")
 }
 
-func (c *Console) referralShow(w http.ResponseWriter, r *http.Request) {
-	c.showReferral(w, r, http.StatusOK, refShowData{}, nil)
+func (p *Pages) referralShow(w http.ResponseWriter, r *http.Request) {
+	p.showReferral(w, r, http.StatusOK, refShowData{}, nil)
 }
 
 // showReferral renders a referral's page; typed is the decision forms as
 // typed and refused the refusal to show.
-func (c *Console) showReferral(w http.ResponseWriter, r *http.Request, status int, typed refShowData, refused error) {
-	L := LocalizerOf(r)
+func (p *Pages) showReferral(w http.ResponseWriter, r *http.Request, status int, typed refShowData, refused error) {
+	L := console.LocalizerOf(r)
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return
 	}
-	det, err := c.referrals.Get(r.Context(), c.refActor(r), id)
+	det, err := p.referrals.Get(r.Context(), refActor(p.con, r), id)
 	if err != nil {
-		if !c.refFail(w, r, err) {
-			c.fail(w, r, err)
+		if !refFail(p.con, w, r, err) {
+			p.con.Fail(w, r, err)
 		}
 		return
 	}
@@ -402,13 +433,13 @@ func (c *Console) showReferral(w http.ResponseWriter, r *http.Request, status in
 			q("referrals.q.imminent_danger", s.ImminentDanger),
 		}
 		for _, l := range f.Languages {
-			d.Languages = append(d.Languages, languageLabel(l))
+			d.Languages = append(d.Languages, console.LanguageLabel(l))
 		}
-		d.Notice = languageLabel(f.NoticeLanguage)
+		d.Notice = console.LanguageLabel(f.NoticeLanguage)
 		d.Windows = f.SafeWindows
 		d.Monitored = answerWords(L, f.Monitored)
 		for _, ch := range f.Channels {
-			d.Channels = append(d.Channels, channelName(L, consent.Channel(ch)))
+			d.Channels = append(d.Channels, console.ChannelName(L, consent.Channel(ch)))
 		}
 		for _, n := range f.Needs {
 			d.Needs = append(d.Needs, named(L, needKeys, n))
@@ -449,122 +480,45 @@ func (c *Console) showReferral(w http.ResponseWriter, r *http.Request, status in
 		d.Outcome = named(L, stateKeys, string(o.Outcome))
 		d.Reason, d.Redirected = o.Reason, o.RedirectedTo
 	}
-	if d.Send, err = c.sendState(r, det); err != nil {
-		c.fail(w, r, err)
+	if d.Send, err = p.sendState(r, det); err != nil {
+		p.con.Fail(w, r, err)
 		return
 	}
-	v := &View{Data: d, Flash: refFlash(L, r)}
+	v := &console.View{Data: d, Flash: refFlash(L, r)}
 	if refused != nil {
 		v.Flash, v.Error = "", refSendErrText(L, refused)
 	}
-	c.render(w, r, status, "referrals_show", v)
+	p.con.RenderView(w, r, status, "referrals_show", v)
 }
 
 // decide sends a decision; on success 303 to the referral's page.
-func (c *Console) decide(w http.ResponseWriter, r *http.Request, d referrals.Decision, typed refShowData) {
+func (p *Pages) decide(w http.ResponseWriter, r *http.Request, d referrals.Decision, typed refShowData) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return
 	}
-	if _, err := c.referrals.Decide(r.Context(), c.refActor(r), id, d); err != nil {
-		if c.refFail(w, r, err) {
+	if _, err := p.referrals.Decide(r.Context(), refActor(p.con, r), id, d); err != nil {
+		if refFail(p.con, w, r, err) {
 			return
 		}
-		c.showReferral(w, r, refStatus(err), typed, err)
+		p.showReferral(w, r, refStatus(err), typed, err)
 		return
 	}
-	redirect(w, r, "/referrals/"+strconv.FormatInt(id, 10)+"?m="+string(d.Outcome))
+	console.Redirect(w, r, "/referrals/"+strconv.FormatInt(id, 10)+"?m="+string(d.Outcome))
 }
 
-func (c *Console) referralAccept(w http.ResponseWriter, r *http.Request) {
-	c.decide(w, r, referrals.Decision{Outcome: referral.Accepted, Phone: strings.TrimSpace(r.PostFormValue("phone"))}, refShowData{})
+func (p *Pages) referralAccept(w http.ResponseWriter, r *http.Request) {
+	p.decide(w, r, referrals.Decision{Outcome: referral.Accepted, Phone: strings.TrimSpace(r.PostFormValue("phone"))}, refShowData{})
 }
 
-func (c *Console) referralDecline(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) referralDecline(w http.ResponseWriter, r *http.Request) {
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	c.decide(w, r, referrals.Decision{Outcome: referral.Declined, Reason: reason}, refShowData{DeclineReason: reason})
+	p.decide(w, r, referrals.Decision{Outcome: referral.Declined, Reason: reason}, refShowData{DeclineReason: reason})
 }
 
-func (c *Console) referralRedirect(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) referralRedirect(w http.ResponseWriter, r *http.Request) {
 	reason, to := strings.TrimSpace(r.PostFormValue("reason")), strings.TrimSpace(r.PostFormValue("redirected_to"))
-	c.decide(w, r, referrals.Decision{Outcome: referral.Redirected, Reason: reason, RedirectedTo: to},
+	p.decide(w, r, referrals.Decision{Outcome: referral.Redirected, Reason: reason, RedirectedTo: to},
 		refShowData{RedirectReason: reason, RedirectTo: to})
-}
-
-// ---- The partner directory (admin)
-
-type partnersData struct {
-	Partners []referrals.PartnerView
-	// Card is the add form as pasted (after a refusal): public keys only.
-	Card string
-}
-
-func (c *Console) partnersPage(w http.ResponseWriter, r *http.Request) {
-	c.showPartners(w, r, http.StatusOK, partnersData{}, nil)
-}
-
-func (c *Console) showPartners(w http.ResponseWriter, r *http.Request, status int, d partnersData, refused error) {
-	L := LocalizerOf(r)
-	ps, err := c.referrals.ListPartners(r.Context(), false)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	d.Partners = ps
-	v := &View{Data: d, Flash: refFlash(L, r)}
-	if refused != nil {
-		v.Flash, v.Error = "", refErrText(L, refused)
-	}
-	c.render(w, r, status, "referrals_partners", v)
-}
-
-// partnerDone answers a change: 303 back to the directory with a
-// confirmation, or the directory with the refusal in words.
-func (c *Console) partnerDone(w http.ResponseWriter, r *http.Request, err error, flash string, d partnersData) {
-	if err == nil {
-		redirect(w, r, "/admin/partners?m="+flash)
-		return
-	}
-	if c.refFail(w, r, err) {
-		return
-	}
-	c.showPartners(w, r, refStatus(err), d, err)
-}
-
-func (c *Console) partnerAdd(w http.ResponseWriter, r *http.Request) {
-	card := strings.TrimSpace(r.PostFormValue("card"))
-	_, created, err := c.referrals.AddPartner(r.Context(), c.refActor(r), []byte(card))
-	flash := "updated"
-	if created {
-		flash = "added"
-	}
-	c.partnerDone(w, r, err, flash, partnersData{Card: card})
-}
-
-func (c *Console) partnerID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		c.notFound(w, r)
-		return 0, false
-	}
-	return id, true
-}
-
-func (c *Console) partnerVerify(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.partnerID(w, r)
-	if !ok {
-		return
-	}
-	_, err := c.referrals.VerifyPartner(r.Context(), c.refActor(r), id, r.PostFormValue("fingerprint"))
-	c.partnerDone(w, r, err, "verified", partnersData{})
-}
-
-func (c *Console) partnerRemove(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.partnerID(w, r)
-	if !ok {
-		return
-	}
-	_, err := c.referrals.RemovePartner(r.Context(), c.refActor(r), id)
-	c.partnerDone(w, r, err, "removed", partnersData{})
 }

@@ -1,4 +1,4 @@
-package console
+package referralui
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/errs"
+	"safecontact/gateway/console"
 	"safecontact/gateway/referrals"
 	"safecontact/referral"
 )
@@ -44,14 +45,6 @@ const newReferralPath = "/referrals"
 // referral.MaxFormSize bytes of JSON may take three times as many bytes
 // percent-encoded, and the field names around it.
 const maxReferralForm = 3*referral.MaxFormSize + 16<<10
-
-func (c *Console) referralSendRoutes() {
-	c.Page("GET /referrals/new", "staff", c.referralNew)
-	c.Page("POST "+newReferralPath, "staff", c.referralCreate)
-	c.Page("POST /referrals/{id}/package", "staff", c.referralPackage)
-	c.Page("POST /referrals/{id}/deliver", "staff", c.referralDeliver)
-	c.Page("POST /referrals/{id}/receipt", "staff", c.referralReceipt)
-}
 
 // refNewQuestions are the safety questions (a) to (f) as the form's
 // fields: the answer's field is the question's name.
@@ -137,7 +130,7 @@ var refSendErrKeys = map[string]string{
 
 // refSendErrText is a refusal in words: the form's codes, then the other
 // referral pages'.
-func refSendErrText(L *Localizer, err error) string {
+func refSendErrText(L *console.Localizer, err error) string {
 	if k := refSendErrKeys[errs.As(err).Code]; k != "" {
 		return L.T(k)
 	}
@@ -158,7 +151,7 @@ type refNewData struct {
 	Questions  []refNewQuestion
 	Needs      []refOption
 	Roles      []refOption
-	Channels   []chanOption
+	Channels   []console.ChanOption
 	Zones      []string
 	Languages  []string
 	// The form as typed (after a refusal); never the phone number.
@@ -167,7 +160,7 @@ type refNewData struct {
 	// PhoneCleared: a number was typed into the refused form and is not
 	// shown back.
 	PhoneCleared bool
-	Err          *fieldErr
+	Err          *console.FieldErr
 }
 
 // V is the typed value of a text field.
@@ -181,17 +174,17 @@ func (d refNewData) On(name, value string) bool {
 	return d.Checked[name+":"+value]
 }
 
-func (c *Console) newReferralForm(r *http.Request) (refNewData, error) {
-	L := LocalizerOf(r)
-	d := refNewData{Configured: c.referrals.Configured(), Zones: zoneSuggestions, Languages: herLanguages,
-		Channels: channelOptions(L), Values: map[string]string{"time_zone": L.Zone()}, Checked: map[string]bool{}}
-	ps, err := c.referrals.ListPartners(r.Context(), false)
+func (p *Pages) newReferralForm(r *http.Request) (refNewData, error) {
+	L := console.LocalizerOf(r)
+	d := refNewData{Configured: p.referrals.Configured(), Zones: console.ZoneSuggestions, Languages: console.HerLanguages,
+		Channels: console.ChannelOptions(L), Values: map[string]string{"time_zone": L.Zone()}, Checked: map[string]bool{}}
+	ps, err := p.referrals.ListPartners(r.Context(), false)
 	if err != nil {
 		return d, err
 	}
-	for _, p := range ps {
-		if p.Verified && !p.Removed {
-			d.Partners = append(d.Partners, p)
+	for _, pt := range ps {
+		if pt.Verified && !pt.Removed {
+			d.Partners = append(d.Partners, pt)
 		}
 	}
 	for _, q := range refNewQuestions {
@@ -207,31 +200,31 @@ func (c *Console) newReferralForm(r *http.Request) (refNewData, error) {
 	return d, nil
 }
 
-func (c *Console) referralNew(w http.ResponseWriter, r *http.Request) {
-	d, err := c.newReferralForm(r)
+func (p *Pages) referralNew(w http.ResponseWriter, r *http.Request) {
+	d, err := p.newReferralForm(r)
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "referrals_new", &View{Data: d})
+	p.con.RenderView(w, r, http.StatusOK, "referrals_new", &console.View{Data: d})
 }
 
 // referralCreate drafts the posted form: 303 to the new referral's page
 // (which shows the filter's warnings), or the form again with the
 // refusal in words beside its field.
-func (c *Console) referralCreate(w http.ResponseWriter, r *http.Request) {
-	d, err := c.newReferralForm(r)
+func (p *Pages) referralCreate(w http.ResponseWriter, r *http.Request) {
+	d, err := p.newReferralForm(r)
 	if err != nil {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if !errors.As(err, &tooBig) {
-			c.fail(w, r, err)
+			p.con.Fail(w, r, err)
 			return
 		}
-		c.refusedReferral(w, r, d, errs.New(referral.CodeFormTooLarge, "the form is too large"))
+		p.refusedReferral(w, r, d, errs.New(referral.CodeFormTooLarge, "the form is too large"))
 		return
 	}
 	f := r.PostForm
@@ -249,21 +242,21 @@ func (c *Console) referralCreate(w http.ResponseWriter, r *http.Request) {
 	partner, body, err := referralInput(f)
 	if err == nil {
 		var out referrals.DraftResult
-		if out, err = c.referrals.Draft(r.Context(), c.refActor(r), partner, body); err == nil {
-			redirect(w, r, "/referrals/"+strconv.FormatInt(out.Referral.ID, 10)+"?m=drafted")
+		if out, err = p.referrals.Draft(r.Context(), refActor(p.con, r), partner, body); err == nil {
+			console.Redirect(w, r, "/referrals/"+strconv.FormatInt(out.Referral.ID, 10)+"?m=drafted")
 			return
 		}
 	}
 	if errs.Code(err) == errs.CodeInternal {
-		c.fail(w, r, err)
+		p.con.Fail(w, r, err)
 		return
 	}
-	c.refusedReferral(w, r, d, err)
+	p.refusedReferral(w, r, d, err)
 }
 
 // refusedReferral shows the form again with err beside its field.
-func (c *Console) refusedReferral(w http.ResponseWriter, r *http.Request, d refNewData, err error) {
-	L := LocalizerOf(r)
+func (p *Pages) refusedReferral(w http.ResponseWriter, r *http.Request, d refNewData, err error) {
+	L := console.LocalizerOf(r)
 	e := errs.As(err)
 	field := refFormField(e.Field)
 	if e.Code == referrals.CodePartnerNotUsable {
@@ -273,12 +266,12 @@ func (c *Console) refusedReferral(w http.ResponseWriter, r *http.Request, d refN
 		d.Values["initials"] = "" // refused: perhaps a name, not shown back
 	}
 	text := refSendErrText(L, err)
-	d.Err = &fieldErr{Form: "referral", Field: field, Text: text}
+	d.Err = &console.FieldErr{Form: "referral", Field: field, Text: text}
 	if field != "" && e.Field != "" {
 		text = fieldName(L, listIndex.ReplaceAllString(e.Field, "")) + ": " + text
 	}
 	status := refStatus(err)
-	c.render(w, r, status, "referrals_new", &View{Error: L.T("referrals.send.refused", "error", text), Data: d})
+	p.con.RenderView(w, r, status, "referrals_new", &console.View{Error: L.T("referrals.send.refused", "error", text), Data: d})
 }
 
 // referralInput reads the new-referral form as POST /v1/referrals's
@@ -370,47 +363,47 @@ func sendFile(w http.ResponseWriter, name string, b []byte) {
 }
 
 // refID is the path's referral id, or the 404 page.
-func (c *Console) refID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+func (p *Pages) refID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.notFound(w, r)
+		p.con.NotFound(w, r)
 		return 0, false
 	}
 	return id, true
 }
 
 // refRefused shows a refusal on the referral's page (or the 403/404 page).
-func (c *Console) refRefused(w http.ResponseWriter, r *http.Request, err error) {
-	if c.refFail(w, r, err) {
+func (p *Pages) refRefused(w http.ResponseWriter, r *http.Request, err error) {
+	if refFail(p.con, w, r, err) {
 		return
 	}
-	c.showReferral(w, r, refStatus(err), refShowData{}, err)
+	p.showReferral(w, r, refStatus(err), refShowData{}, err)
 }
 
 // referralPackage downloads a sent referral's sealed package (made on the
 // first download: the draft becomes exported).
-func (c *Console) referralPackage(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.refID(w, r)
+func (p *Pages) referralPackage(w http.ResponseWriter, r *http.Request) {
+	id, ok := p.refID(w, r)
 	if !ok {
 		return
 	}
-	pkg, v, err := c.referrals.Package(r.Context(), c.refActor(r), id)
+	pkg, v, err := p.referrals.Package(r.Context(), refActor(p.con, r), id)
 	if err != nil {
-		c.refRefused(w, r, err)
+		p.refRefused(w, r, err)
 		return
 	}
 	sendFile(w, "referral-"+*v.PackageID+".scref", pkg)
 }
 
 // referralReceipt downloads a decided referral's receipt.
-func (c *Console) referralReceipt(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.refID(w, r)
+func (p *Pages) referralReceipt(w http.ResponseWriter, r *http.Request) {
+	id, ok := p.refID(w, r)
 	if !ok {
 		return
 	}
-	pkg, v, err := c.referrals.Receipt(r.Context(), c.refActor(r), id)
+	pkg, v, err := p.referrals.Receipt(r.Context(), refActor(p.con, r), id)
 	if err != nil {
-		c.refRefused(w, r, err)
+		p.refRefused(w, r, err)
 		return
 	}
 	sendFile(w, "receipt-"+*v.PackageID+".scref", pkg)
@@ -418,20 +411,20 @@ func (c *Console) referralReceipt(w http.ResponseWriter, r *http.Request) {
 
 // referralDeliver posts the package (sent) or the receipt (received,
 // decided) to the partner's inbox now.
-func (c *Console) referralDeliver(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.refID(w, r)
+func (p *Pages) referralDeliver(w http.ResponseWriter, r *http.Request) {
+	id, ok := p.refID(w, r)
 	if !ok {
 		return
 	}
-	if _, err := c.referrals.Deliver(r.Context(), c.refActor(r), id); err != nil {
+	if _, err := p.referrals.Deliver(r.Context(), refActor(p.con, r), id); err != nil {
 		if errs.Code(err) == errs.CodeInternal {
-			c.fail(w, r, err)
+			p.con.Fail(w, r, err)
 			return
 		}
-		c.refRefused(w, r, err)
+		p.refRefused(w, r, err)
 		return
 	}
-	redirect(w, r, "/referrals/"+strconv.FormatInt(id, 10)+"?m=delivered")
+	console.Redirect(w, r, "/referrals/"+strconv.FormatInt(id, 10)+"?m=delivered")
 }
 
 // refSendState is what a referral's page shows of its sending: the
@@ -444,14 +437,14 @@ type refSendState struct {
 	Scheduled  bool // none tried yet, one due (a receipt after a decision)
 }
 
-func (c *Console) sendState(r *http.Request, det referrals.ReferralDetail) (refSendState, error) {
+func (p *Pages) sendState(r *http.Request, det referrals.ReferralDetail) (refSendState, error) {
 	var s refSendState
-	ps, err := c.referrals.ListPartners(r.Context(), false)
+	ps, err := p.referrals.ListPartners(r.Context(), false)
 	if err != nil {
 		return s, err
 	}
-	for _, p := range ps {
-		if p.ID == det.Partner.ID && p.Verified && !p.Removed && p.InboxURL != "" {
+	for _, pt := range ps {
+		if pt.ID == det.Partner.ID && pt.Verified && !pt.Removed && pt.InboxURL != "" {
 			s.Inbox = true
 		}
 	}
