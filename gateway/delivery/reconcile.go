@@ -145,7 +145,11 @@ type ReconcileConfig struct {
 	WindowSlack, WindowTimeout        time.Duration
 }
 
-func (c *ReconcileConfig) defaults() {
+// WithDefaults is c with its zero fields set to their defaults (the
+// values in parentheses above). The gateway's configuration fills them
+// once (gateway/config.go); SetProviderLookup fills them again for a
+// caller that did not.
+func (c ReconcileConfig) WithDefaults() ReconcileConfig {
 	if c.Every == 0 {
 		c.Every = 30 * time.Second
 	}
@@ -194,12 +198,13 @@ func (c *ReconcileConfig) defaults() {
 	if c.WindowTimeout == 0 {
 		c.WindowTimeout = 10 * time.Second
 	}
+	return c
 }
 
 // SetProviderLookup turns reconciliation on (serve does, with Twilio).
-// Unset fields of cfg take their defaults here.
+// Unset fields of cfg take their defaults (ReconcileConfig.WithDefaults).
 func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
-	cfg.defaults()
+	cfg = cfg.WithDefaults()
 	s.providerLookup, s.reconcileCfg = l, cfg
 	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_unproven_total",

@@ -96,7 +96,11 @@ type Config struct {
 	ReauthWindow time.Duration
 }
 
-func (c *Config) setDefaults() {
+// WithDefaults is c with its zero fields set to their defaults (in
+// parentheses above; the throttles' and Params' are the Default* values).
+// The gateway's configuration fills them once; New fills them again for a
+// caller that did not.
+func (c Config) WithDefaults() Config {
 	if c.Params == (Params{}) {
 		c.Params = DefaultParams
 	}
@@ -144,6 +148,7 @@ func (c *Config) setDefaults() {
 	if c.ReauthWindow == 0 {
 		c.ReauthWindow = 5 * time.Minute
 	}
+	return c
 }
 
 // Deps are what the service is built from.
@@ -180,7 +185,7 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	d.Config.setDefaults()
+	d.Config = d.Config.WithDefaults()
 	dummy, err := HashPassword(randomBase32(20), d.Config.Params)
 	if err != nil {
 		return nil, err
