@@ -340,14 +340,6 @@ func (v vault) outcome(r db.Referral) (*referral.Receipt, error) {
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
 
-func timePtr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
 func strPtr(s sql.NullString) *string {
 	if !s.Valid {
 		return nil
