@@ -303,10 +303,21 @@ type ProviderMessage struct {
 // when it was cut (her later messages filled limit; the older ones were
 // never read).
 func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]ProviderMessage, bool, error) {
+	return t.ListMessagesToPaged(ctx, channel, to, after, limit, 0)
+}
+
+// ListMessagesToPaged is ListMessagesTo with each page's request bounded
+// by pageTimeout on its own (0: Timeout), so a deep listing is not failed
+// by one deadline over all its pages; ctx still bounds the whole listing.
+// A page that does not answer in time after earlier pages were read ends
+// the listing there: what was read is returned with covered false, as for
+// a listing cut by limit (the unread part may hold what the caller looks
+// for). The first page not answering, or ctx ending, is an error.
+func (t *Twilio) ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]ProviderMessage, bool, error) {
 	if to == "" {
 		return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
 	}
-	return t.listSent(ctx, channel, to, after, time.Time{}, limit, min(limit, herPage), true)
+	return t.listSent(ctx, channel, to, after, time.Time{}, limit, min(limit, herPage), pageTimeout, true)
 }
 
 // herPage is the page size of ListMessagesTo.
@@ -323,7 +334,7 @@ const herPage = 100
 // window's older edge or its end (a message of the window that is not
 // listed was not sent in it); false when limit cut it first.
 func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]ProviderMessage, bool, error) {
-	return t.listSent(ctx, channel, to, after, before, limit, min(limit, 1000), false)
+	return t.listSent(ctx, channel, to, after, before, limit, min(limit, 1000), 0, false)
 }
 
 // listSent lists the messages sent in [after, before] (before zero: up to
@@ -343,7 +354,11 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 // messages sent after the window that day, which for an account sending
 // hundreds a second can exceed limit (covered false): limit bounds the
 // pages read, whatever the provider answers.
-func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit, pageSize int, bodies bool) ([]ProviderMessage, bool, error) {
+//
+// Each page is one request, bounded by pageTimeout (0: Timeout) on its
+// own; ctx bounds them all. A page that runs out of its time after some
+// messages were read cuts the listing there (covered false).
+func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit, pageSize int, pageTimeout time.Duration, bodies bool) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
 		return nil, false, nil
 	}
@@ -362,15 +377,16 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 		q.Set("DateSent<", twilioDay(before.AddDate(0, 0, 1)))
 	}
 	q.Set("PageSize", strconv.Itoa(pageSize))
-	api, c, cancel := t.api(ctx)
-	defer cancel()
 	from := after.Truncate(time.Second) // date_sent has whole seconds
 	var out []ProviderMessage
 	token, page, read := "", "", 0
 	for {
-		resp, err := pageMessages(api, q, token, page)
-		if err != nil {
-			return nil, false, c.classify(err, false)
+		resp, timedOut, serr := t.listPage(ctx, pageTimeout, q, token, page)
+		if serr != nil {
+			if timedOut && read > 0 {
+				return out, false, nil // cut by a slow page: what was read stands
+			}
+			return nil, false, serr
 		}
 		if resp == nil {
 			return nil, false, badResponse()
@@ -405,6 +421,28 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 		}
 		token, page = nq.Get("PageToken"), nq.Get("Page")
 	}
+}
+
+// listPage reads one page of a listing as its own request, bounded by
+// timeout (0: Timeout) within ctx. timedOut says the page ran out of its
+// own time while ctx still runs.
+func (t *Twilio) listPage(ctx context.Context, timeout time.Duration, q url.Values, token, page string) (resp *openapi.ListMessageResponse, timedOut bool, _ *SendError) {
+	pctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	api, c, cancel := t.api(pctx)
+	defer cancel()
+	resp, err := pageMessages(api, q, token, page)
+	if err != nil {
+		// Classified before the deferred cancels: a cancelled call's
+		// context would read as the cause.
+		timedOut = errors.Is(c.ctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		return nil, timedOut, c.classify(err, false)
+	}
+	return resp, false, nil
 }
 
 // twilioDay is t's GMT date, the form of Twilio's DateSent filters.

@@ -620,6 +620,50 @@ func TestTwilioListMessagesToPages(t *testing.T) {
 	}
 }
 
+// TestTwilioListMessagesToPageTimeout: each page of her listing is one
+// request with its own timeout, so a listing deeper than one timeout still
+// completes; a page that does not answer in time after others were read
+// cuts the listing there (what was read, covered false), and the first
+// page not answering is an error.
+func TestTwilioListMessagesToPageTimeout(t *testing.T) {
+	tw, f := newTwilio(t, TwilioConfig{From: smsFrom})
+	f.SetMaxPageSize(20)
+	ctx := context.Background()
+	after := time.Now().Add(-time.Minute)
+	for i := range 70 {
+		rc, err := tw.Send(ctx, Outgoing{Channel: "sms", To: herNumber, Body: fmt.Sprintf("text %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.SetStatus(rc.ProviderID, "delivered")
+	}
+	// Four pages of 150 ms each: more than one 300 ms timeout over all of
+	// them, within 300 ms each.
+	f.SetLatency(150 * time.Millisecond)
+	got, covered, err := tw.ListMessagesToPaged(ctx, "sms", herNumber, after, 1000, 300*time.Millisecond)
+	if err != nil || !covered || len(got) != 70 {
+		t.Fatalf("slow pages: %d covered %v %v, want all 70, covered", len(got), covered, err)
+	}
+	f.SetLatency(0)
+
+	f.SetPageLatency(2, time.Second)
+	got, covered, err = tw.ListMessagesToPaged(ctx, "sms", herNumber, after, 1000, 200*time.Millisecond)
+	if err != nil || covered || len(got) != 40 {
+		t.Fatalf("third page slow: %d covered %v %v, want the first two pages' 40, not covered", len(got), covered, err)
+	}
+	f.SetPageLatency(0, time.Second)
+	if got, _, err := tw.ListMessagesToPaged(ctx, "sms", herNumber, after, 1000, 200*time.Millisecond); err == nil {
+		t.Fatalf("first page slow: %d listed, want an error", len(got))
+	}
+	// The caller's context ending is an error, not a cut listing.
+	f.SetPageLatency(1, time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if got, _, err := tw.ListMessagesToPaged(cctx, "sms", herNumber, after, 1000, time.Second); err == nil {
+		t.Fatalf("caller's deadline: %d listed, want an error", len(got))
+	}
+}
+
 // TestTwilioListMessagesSent: the window listing goes through twilio-go's
 // paging (next_page_uri with PageToken, as Twilio pages) and returns every
 // message sent in the window, newest first, without bodies; messages sent

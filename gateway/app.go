@@ -92,6 +92,7 @@ var ErrSinkWithProvider = errors.New("a test instance with provider credentials"
 
 // Open connects everything the gateway needs and builds the service.
 func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
+	cfg.setDefaults()
 	a := &App{cfg: cfg, log: log}
 	if cfg.Twilio.AccountSID == "" && !cfg.Sink {
 		return nil, fmt.Errorf("%w: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or _FILE), or, for a test instance where nothing may leave the machine, pass --sink (GATEWAY_SINK=true)", ErrNoProvider)
@@ -208,13 +209,10 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		if cfg.Service.Voice.From == "" {
 			log.Warn("no TWILIO_VOICE_FROM: call-backs are queued but cannot be connected")
 		}
-		// Twilio's default throughput unless configured: 1 SMS/s per
-		// sender number, 80 WhatsApp messages/s per sender.
-		defaults := map[string]float64{"sms": 1, "whatsapp": 80}
 		if a.cfg.Worker.Rate == nil {
 			a.cfg.Worker.Rate = map[string]float64{}
 		}
-		for ch, r := range defaults {
+		for ch, r := range defaultTwilioRates {
 			if v, ok := a.cfg.Worker.Rate[ch]; !ok || v < 0 {
 				a.cfg.Worker.Rate[ch] = r
 			}

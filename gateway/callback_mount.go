@@ -63,18 +63,6 @@ type ContentRedactor interface {
 	RedactMessage(ctx context.Context, sid string) error
 }
 
-func (v *VoiceConfig) setDefaults() {
-	if v.MaxAttempts <= 0 {
-		v.MaxAttempts = 3
-	}
-	if v.RetrySpacing <= 0 {
-		v.RetrySpacing = 2 * time.Hour
-	}
-	if v.RingTimeout <= 0 {
-		v.RingTimeout = 25 * time.Second
-	}
-}
-
 func newCallbacks(s *Server) *callback.Service {
 	v := s.cfg.Voice
 	cb := callback.New(callback.Deps{

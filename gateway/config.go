@@ -104,8 +104,38 @@ type Config struct {
 	Referrals  referrals.Config
 }
 
+// Defaults, in one place. The gateway's own values are set below; each
+// capability's section takes its package's WithDefaults, called here (and
+// again, idempotently, by its constructor for a caller that builds the
+// package alone). What a zero value becomes:
+//
+//	Config                   region ES; consent review and risk evaluation
+//	                         90 days; body retention 7 days; audit sealing
+//	                         every 200 ms, a checkpoint every hour; API
+//	                         database work 5 s; sessions 30 min apart;
+//	                         escalation acknowledgement 15 min; the built-in
+//	                         emergency protocol; reveals 5 a day (negative:
+//	                         none), 3 within 1 h alert; number refusals 3 a
+//	                         day, 2 alert
+//	Config.Voice             3 call attempts, 2 h apart, ringing 25 s
+//	Config.Tokens            auth.TokenConfig.WithDefaults: lookups cached 2 s
+//	Config.Referrals         referrals.Config.WithDefaults: packages valid 30
+//	                         days, posts 15 s, 8 delivery attempts looked for
+//	                         every 30 s, 4 opened at once; its risk
+//	                         evaluation age is Config.RiskEvaluationMaxAge
+//	AppConfig.Worker         delivery.WorkerConfig.WithDefaults: batches of
+//	                         32, 8 at once, 10 ms linger, 10 s a send, 1 s
+//	                         batch wait, spilled receipts retried every 1 s;
+//	                         spill file in the data dir and, with Twilio,
+//	                         defaultTwilioRates (set in Open)
+//	AppConfig.Reconcile      delivery.ReconcileConfig.WithDefaults: a pass
+//	                         every 30 s of at most 50 messages within 20 s, 5 s
+//	                         a provider request (see its fields)
+//	AppConfig.Console.Signin signin.Config.WithDefaults: sessions idle 30
+//	                         min, at most 12 h; the Default* throttles
 func (c *Config) setDefaults() {
 	c.Voice.setDefaults()
+	c.Tokens = c.Tokens.WithDefaults()
 	if c.DefaultRegion == "" {
 		c.DefaultRegion = "ES"
 	}
@@ -118,6 +148,7 @@ func (c *Config) setDefaults() {
 	if c.Referrals.RiskEvaluationMaxAge <= 0 {
 		c.Referrals.RiskEvaluationMaxAge = c.RiskEvaluationMaxAge
 	}
+	c.Referrals = c.Referrals.WithDefaults()
 	if c.BodyRetention == 0 {
 		c.BodyRetention = 7 * 24 * time.Hour
 	}
@@ -157,3 +188,30 @@ func (c *Config) setDefaults() {
 		c.APIDBTimeout = 5 * time.Second
 	}
 }
+
+func (v *VoiceConfig) setDefaults() {
+	if v.MaxAttempts <= 0 {
+		v.MaxAttempts = 3
+	}
+	if v.RetrySpacing <= 0 {
+		v.RetrySpacing = 2 * time.Hour
+	}
+	if v.RingTimeout <= 0 {
+		v.RingTimeout = 25 * time.Second
+	}
+}
+
+// setDefaults fills the process configuration's sections (see the table
+// above Config.setDefaults); Open calls it first.
+func (c *AppConfig) setDefaults() {
+	c.Service.setDefaults()
+	c.Worker = c.Worker.WithDefaults()
+	c.Reconcile = c.Reconcile.WithDefaults()
+	c.Console.Signin = c.Console.Signin.WithDefaults()
+}
+
+// defaultTwilioRates is Twilio's default throughput, the workers' rate on
+// a channel sending through Twilio when none is configured: 1 SMS/s per
+// sender number, 80 WhatsApp messages/s per sender. A test instance (the
+// sink) is not limited.
+var defaultTwilioRates = map[string]float64{"sms": 1, "whatsapp": 80}

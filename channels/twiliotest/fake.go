@@ -106,9 +106,11 @@ type Fake struct {
 	authToken  string
 	cbClient   *http.Client
 
-	latency  atomic.Int64 // nanoseconds
-	record   atomic.Bool
-	pageSize atomic.Int32 // largest list page; 0 = Twilio's 1000
+	latency atomic.Int64 // nanoseconds
+	// pageLatency delays one page of every listing (SetPageLatency).
+	pageLatency atomic.Pointer[pageLatency]
+	record      atomic.Bool
+	pageSize    atomic.Int32 // largest list page; 0 = Twilio's 1000
 
 	failMu   sync.Mutex
 	failNext []Failure // FIFO of pending one-shot failures
@@ -230,6 +232,18 @@ func (f *Fake) AuthToken() string { return f.authToken }
 
 // SetLatency delays every API answer by d (0, the default, answers at once).
 func (f *Fake) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
+
+// SetPageLatency delays the answer to page n (0: the first) of every
+// listing by d, on top of SetLatency, so a test sees a listing slow
+// part-way through; d 0 turns it off.
+func (f *Fake) SetPageLatency(n int, d time.Duration) {
+	f.pageLatency.Store(&pageLatency{page: n, d: d})
+}
+
+type pageLatency struct {
+	page int
+	d    time.Duration
+}
 
 // SetMaxPageSize caps the pages of a listing at n messages whatever
 // PageSize asks (Twilio's cap is 1000), so a test sees paging with a few
@@ -605,7 +619,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		case http.MethodPost:
 			f.createMessage(w, form)
 		case http.MethodGet:
-			f.listMessages(w, form)
+			f.listMessages(r.Context(), w, form)
 		default:
 			writeErr(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
 		}
@@ -949,7 +963,7 @@ func (f *Fake) messageJSON(m *Message) messageJSON {
 // of PageSize (default 50, at most 1000). next_page_uri carries the
 // filters, Page and a PageToken naming the last message of the page (PA +
 // its sid), as Twilio's does.
-func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
+func (f *Fake) listMessages(ctx context.Context, w http.ResponseWriter, q url.Values) {
 	var after, before time.Time
 	for _, key := range []string{"DateSent", "DateSent>", "DateSent<"} {
 		v := q.Get(key)
@@ -991,6 +1005,15 @@ func (f *Fake) listMessages(w http.ResponseWriter, q url.Values) {
 			return
 		}
 		page = n
+	}
+	if pl := f.pageLatency.Load(); pl != nil && pl.d > 0 && pl.page == page {
+		tm := time.NewTimer(pl.d)
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			tm.Stop()
+			return
+		}
 	}
 	token := q.Get("PageToken")
 	if token != "" && !strings.HasPrefix(token, "PA") {

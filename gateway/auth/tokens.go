@@ -42,12 +42,20 @@ type TokenConfig struct {
 	CacheTTL time.Duration
 }
 
+// WithDefaults is c with its zero fields set to their defaults (CacheTTL
+// 2 s). The gateway's configuration fills them once; NewTokens fills them
+// again for a caller that did not.
+func (c TokenConfig) WithDefaults() TokenConfig {
+	if c.CacheTTL == 0 {
+		c.CacheTTL = 2 * time.Second
+	}
+	return c
+}
+
 // NewTokens makes the authenticator over q. failures counts refusals by
 // result (unauthorized, throttled); nil: not counted.
 func NewTokens(q *db.Queries, failures *prometheus.CounterVec, cfg TokenConfig) *Tokens {
-	if cfg.CacheTTL == 0 {
-		cfg.CacheTTL = 2 * time.Second
-	}
+	cfg = cfg.WithDefaults()
 	return &Tokens{q: q, cache: newTokenCache(cfg.CacheTTL), throttle: newAuthThrottle(), index: newTokenIndex(), failures: failures}
 }
 

@@ -83,14 +83,6 @@ func SigninActor(a *Actor) signin.Actor {
 	return signin.Actor{UserID: a.UserID, Name: a.Name, Role: string(a.Role), IP: a.IP, RequestID: a.RequestID}
 }
 
-func tptr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
 // NewToken returns a fresh API token: "sc_" and 256 random bits.
 func NewToken() string {
 	b := make([]byte, 32)
@@ -112,8 +104,8 @@ type UserView struct {
 }
 
 func userView(u db.User) UserView {
-	return UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: tptr(u.DisabledAt),
-		ExpiresAt: tptr(u.ExpiresAt), TokenRotatedAt: tptr(u.TokenRotatedAt)}
+	return UserView{Name: u.Name, Role: Role(u.Role), CreatedAt: u.CreatedAt.UTC(), DisabledAt: db.TimeOrNil(u.DisabledAt),
+		ExpiresAt: db.TimeOrNil(u.ExpiresAt), TokenRotatedAt: db.TimeOrNil(u.TokenRotatedAt)}
 }
 
 // ParseExpiry reads a token lifetime: "90d", "12h", "" (none). At most
@@ -197,7 +189,7 @@ func (us *Users) Add(ctx context.Context, actor *Actor, nu NewUser) (string, err
 			}
 			return err
 		}
-		if err = us.audit(ctx, q, actor, ActionUserAdded, map[string]any{"user": name, "role": nu.Role, "expires_at": tptr(exp)}); err != nil {
+		if err = us.audit(ctx, q, actor, ActionUserAdded, map[string]any{"user": name, "role": nu.Role, "expires_at": db.TimeOrNil(exp)}); err != nil {
 			return err
 		}
 		if nu.Password == "" {
@@ -396,7 +388,7 @@ func (us *Users) Accounts(ctx context.Context, actor *Actor, since time.Time) ([
 	}
 	out := make([]Account, 0, len(rows))
 	for _, r := range rows {
-		a := Account{Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt.UTC(), DisabledAt: tptr(r.DisabledAt),
+		a := Account{Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt.UTC(), DisabledAt: db.TimeOrNil(r.DisabledAt),
 			HasPassword: r.HasPassword, MustChange: r.MustChangePassword, SecondStep: r.TotpEnabled}
 		if r.LastActiveAt.After(time.Unix(0, 0)) {
 			t := r.LastActiveAt.UTC()
@@ -458,7 +450,7 @@ func (us *Users) rotate(ctx context.Context, actor *Actor, name string, expiresI
 		} else if err != nil {
 			return err
 		}
-		return us.audit(ctx, q, actor, ActionUserTokenRotated, map[string]any{"user": name, "expires_at": tptr(exp), "own": own})
+		return us.audit(ctx, q, actor, ActionUserTokenRotated, map[string]any{"user": name, "expires_at": db.TimeOrNil(exp), "own": own})
 	})
 	if err != nil {
 		return "", UserView{}, err

@@ -58,12 +58,12 @@ const RouteInbound = "/webhooks/twilio/inbound"
 
 // replies are her inbound messages: the webhook that takes them and the
 // inbox that shows them to staff.
-type replies struct{ *Service }
+type replies struct{ s *Service }
 
 var inboundSystem = auth.SystemActor("inbound")
 
-func (s replies) twilioInbound(c *gin.Context) {
-	form, ok := s.twilio.Form(c, RouteInbound)
+func (h replies) twilioInbound(c *gin.Context) {
+	form, ok := h.s.twilio.Form(c, RouteInbound)
 	if !ok {
 		return
 	}
@@ -72,7 +72,7 @@ func (s replies) twilioInbound(c *gin.Context) {
 		httpx.Fail(c, errs.New(errs.CodeInvalidParameter, "not an incoming-message webhook"))
 		return
 	}
-	if err := s.Receive(c.Request.Context(), in); err != nil {
+	if err := h.s.Receive(c.Request.Context(), in); err != nil {
 		// Twilio retries; the provider sid makes the retry safe.
 		httpx.Fail(c, errs.Internal(err))
 		return
@@ -90,12 +90,12 @@ func (s *Service) Receive(ctx context.Context, in channels.Inbound) error {
 }
 
 // applyInbound stores and acts on one inbound message in q's transaction.
-func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
-	idx := s.keys.BlindIndex(in.From)
+func (h replies) applyInbound(ctx context.Context, q *db.Queries, in channels.Inbound, now time.Time) error {
+	idx := h.s.keys.BlindIndex(in.From)
 	insert := func(pid int64, kind string, body []byte) (int64, bool, error) {
 		var enc []byte
 		if body != nil {
-			enc = s.keys.Seal(keys.Body, body)
+			enc = h.s.keys.Seal(keys.Body, body)
 		}
 		id, err := q.InsertInbound(ctx, db.InsertInboundParams{
 			ProviderSid: in.ProviderID, ParticipantID: sql.NullInt64{Int64: pid, Valid: pid != 0},
@@ -127,8 +127,8 @@ func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 	// Her check-in words come first: a duress or OK word that happens to
 	// be a stop word too ("gata", "basta") must reach the check-in logic,
 	// not silently end her consent and swallow the alarm.
-	if s.checkins != nil {
-		handled, err := s.checkins.HandleCheckinReply(ctx, q, p, in.Body, now)
+	if h.s.checkins != nil {
+		handled, err := h.s.checkins.HandleCheckinReply(ctx, q, p, in.Body, now)
 		if err != nil {
 			return err
 		}
@@ -142,11 +142,11 @@ func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 			return err
 		}
 	}
-	if s.stops.IsStop(in.Body, p.Language) {
+	if h.s.stops.IsStop(in.Body, p.Language) {
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "stop"}); err != nil {
 			return err
 		}
-		_, folded, err := s.participants.ConsentsOf(ctx, q, p.ID, now)
+		_, folded, err := h.s.participants.ConsentsOf(ctx, q, p.ID, now)
 		if err != nil {
 			return err
 		}
@@ -162,19 +162,19 @@ func (s replies) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		return err
 	}
 	details := map[string]any{"inbound_id": id, "channel": in.Channel, "kind": "reply"}
-	if s.stops.IsCallMe(in.Body) {
+	if h.s.stops.IsCallMe(in.Body) {
 		details["kind"] = "call_me"
 		if err := q.SetInboundKind(ctx, db.SetInboundKindParams{ID: id, Kind: "call_me"}); err != nil {
 			return err
 		}
-		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
+		d, err := h.s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
 		if d.Allowed {
 			t, _, err := Create(ctx, q, inboundSystem, Request{
 				Participant: p, Reason: ReasonCallMe, EarliestAt: d.SendAt,
-				SourceKey: "inbound:" + strconv.FormatInt(id, 10), MaxAttempts: s.cfg.MaxAttempts, Now: now,
+				SourceKey: "inbound:" + strconv.FormatInt(id, 10), MaxAttempts: h.s.cfg.MaxAttempts, Now: now,
 			})
 			if err != nil {
 				return err
@@ -213,13 +213,13 @@ type inboxItem struct {
 // returned here counts as read by a person (shown_at): only then may
 // erase-content remove it. ?unassigned=true (supervisors): texts of
 // participants who have no caseworker, so none is left unread by nobody.
-func (s replies) inbox(c *gin.Context) {
+func (h replies) inbox(c *gin.Context) {
 	limit, err := httpx.PageLimit(c)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
 	}
-	items, err := s.inboxItems(c.Request.Context(), auth.ActorOf(c), inboxQuery{Unassigned: c.Query("unassigned") == "true", Limit: limit, Texts: true})
+	items, err := h.inboxItems(c.Request.Context(), auth.ActorOf(c), inboxQuery{Unassigned: c.Query("unassigned") == "true", Limit: limit, Texts: true})
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -240,12 +240,12 @@ type inboxQuery struct {
 
 // inboxItems is the inbox of a: her own participants' replies (or the
 // unassigned ones), unread first, newest first.
-func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
+func (h replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuery) ([]inboxItem, error) {
 	if in.Unassigned && !actor.Oversees() {
 		return nil, errs.New(errs.CodeForbidden, "unassigned replies are for supervisors")
 	}
 	items := []inboxItem{}
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, h.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		rows, err := q.Inbox(ctx, db.InboxParams{UserID: actor.UserID, Unassigned: in.Unassigned, MaxRows: in.Limit})
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuer
 				it.ReadAt = &t
 			}
 			if in.Texts && len(r.BodyEnc) > 0 {
-				b, err := s.keys.Open(keys.Body, r.BodyEnc)
+				b, err := h.s.keys.Open(keys.Body, r.BodyEnc)
 				if err != nil {
 					return err
 				}
@@ -273,7 +273,7 @@ func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuer
 			}
 			items = append(items, it)
 		}
-		return s.recordShown(ctx, q, actor, order, shown)
+		return h.recordShown(ctx, q, actor, order, shown)
 	})
 	if err != nil {
 		return nil, errs.Internal(err)
@@ -284,7 +284,7 @@ func (s replies) inboxItems(ctx context.Context, actor *auth.Actor, in inboxQuer
 // recordShown records that a person was shown these texts (by
 // participant, in order): one inbox.read event per participant, and the
 // texts count as read by a person (shown_at).
-func (s replies) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
+func (h replies) recordShown(ctx context.Context, q *db.Queries, actor *auth.Actor, order []string, shown map[string][]int64) error {
 	var ids []int64
 	for _, code := range order {
 		if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionInboxRead, ParticipantCode: code, Details: map[string]any{
@@ -297,7 +297,7 @@ func (s replies) recordShown(ctx context.Context, q *db.Queries, actor *auth.Act
 	if len(ids) == 0 {
 		return nil
 	}
-	return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: s.now()})
+	return q.MarkInboundShown(ctx, db.MarkInboundShownParams{Ids: ids, Now: h.s.now()})
 }
 
 // inboxReadable: a's inbox holds this inbound message (her caseworker's,
@@ -309,7 +309,7 @@ func inboxReadable(a *auth.Actor, caseworker sql.NullInt64, kind string) bool {
 }
 
 // markRead marks inbound message id read by a, audited.
-func (s replies) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
+func (h replies) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id int64, code string, now time.Time) error {
 	if err := q.MarkInboundRead(ctx, db.MarkInboundReadParams{ID: id, UserID: a.UserID, Now: now}); err != nil {
 		return err
 	}
@@ -318,13 +318,13 @@ func (s replies) markRead(ctx context.Context, q *db.Queries, a *auth.Actor, id 
 }
 
 // markInboxRead is POST /v1/inbox/{id}/read.
-func (s replies) markInboxRead(c *gin.Context) {
+func (h replies) markInboxRead(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		httpx.Fail(c, httpx.NotFound("inbound message"))
 		return
 	}
-	readAt, err := s.markInboxItemRead(c.Request.Context(), auth.ActorOf(c), id)
+	readAt, err := h.markInboxItemRead(c.Request.Context(), auth.ActorOf(c), id)
 	if err != nil {
 		httpx.Fail(c, err)
 		return
@@ -334,10 +334,10 @@ func (s replies) markInboxRead(c *gin.Context) {
 
 // markInboxItemRead marks a reply in a's inbox read (without reading it:
 // it does not count as shown) and returns when it was first read.
-func (s replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
-	now := s.now()
+func (h replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id int64) (time.Time, error) {
+	now := h.s.now()
 	var readAt time.Time
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, h.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		r, err := q.InboundForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return httpx.NotFound("inbound message")
@@ -352,7 +352,7 @@ func (s replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id in
 			return nil
 		}
 		readAt = now
-		return s.markRead(ctx, q, actor, id, r.ParticipantCode, now)
+		return h.markRead(ctx, q, actor, id, r.ParticipantCode, now)
 	})
 	return readAt, err
 }
@@ -361,10 +361,10 @@ func (s replies) markInboxItemRead(ctx context.Context, actor *auth.Actor, id in
 // opening it: the text counts as shown (inbox.read, as the inbox list
 // with texts records it) and the reply as read (inbox.marked_read), as
 // GET /v1/inbox and POST /v1/inbox/{id}/read together do.
-func (s replies) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
-	now := s.now()
+func (h replies) openInboxItem(ctx context.Context, actor *auth.Actor, id int64) (inboxItem, error) {
+	now := h.s.now()
 	var it inboxItem
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, h.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		r, err := q.InboundToOpen(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return httpx.NotFound("inbound message")
@@ -377,20 +377,20 @@ func (s replies) openInboxItem(ctx context.Context, actor *auth.Actor, id int64)
 		it = inboxItem{ID: r.ID, Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Channel: r.Channel,
 			Kind: r.Kind, ReceivedAt: r.ReceivedAt.UTC(), Read: true, Erased: r.ErasedAt.Valid}
 		if len(r.BodyEnc) > 0 {
-			b, err := s.keys.Open(keys.Body, r.BodyEnc)
+			b, err := h.s.keys.Open(keys.Body, r.BodyEnc)
 			if err != nil {
 				return err
 			}
 			text := string(b)
 			it.Text = &text
-			if err := s.recordShown(ctx, q, actor, []string{r.ParticipantCode}, map[string][]int64{r.ParticipantCode: {r.ID}}); err != nil {
+			if err := h.recordShown(ctx, q, actor, []string{r.ParticipantCode}, map[string][]int64{r.ParticipantCode: {r.ID}}); err != nil {
 				return err
 			}
 		}
 		readAt := now
 		if r.ReadAt.Valid {
 			readAt = r.ReadAt.Time
-		} else if err := s.markRead(ctx, q, actor, id, r.ParticipantCode, now); err != nil {
+		} else if err := h.markRead(ctx, q, actor, id, r.ParticipantCode, now); err != nil {
 			return err
 		}
 		readAt = readAt.UTC()

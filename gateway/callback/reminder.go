@@ -50,16 +50,16 @@ const (
 
 // placeReminder calls her for message msg. to is her number, decrypted by
 // the worker just before; it goes to the provider only.
-func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
-	v := s.cfg
-	if s.caller == nil || v.From == "" || s.twilio.PublicURL == "" {
+func (h voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string) (channels.Receipt, error) {
+	v := h.s.cfg
+	if h.s.caller == nil || v.From == "" || h.s.twilio.PublicURL == "" {
 		return channels.Receipt{}, &channels.SendError{Code: codeChannelNotConfigured, Err: errors.New("voice: no caller, TWILIO_VOICE_FROM or public URL")}
 	}
-	p, err := s.q.ParticipantByID(ctx, msg.ParticipantID)
+	p, err := h.s.q.ParticipantByID(ctx, msg.ParticipantID)
 	if err != nil {
 		return channels.Receipt{}, queueErr(err)
 	}
-	d, err := s.participants.Decide(ctx, s.q, p, consent.Voice, s.now())
+	d, err := h.s.participants.Decide(ctx, h.s.q, p, consent.Voice, h.s.now())
 	if err != nil {
 		return channels.Receipt{}, queueErr(err)
 	}
@@ -71,10 +71,10 @@ func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string
 		md = "DetectMessageEnd" // speak after the beep
 	}
 	q := "m=" + msg.ID.String()
-	rcpt, err := s.caller.CreateCall(ctx, channels.CallRequest{
+	rcpt, err := h.s.caller.CreateCall(ctx, channels.CallRequest{
 		To: to, From: v.From,
-		URL:              s.publicURL(RouteReminder, q),
-		StatusCallback:   s.publicURL(RouteReminderStatus, q),
+		URL:              h.s.publicURL(RouteReminder, q),
+		StatusCallback:   h.s.publicURL(RouteReminderStatus, q),
 		MachineDetection: md,
 		Timeout:          v.RingTimeout,
 		TimeLimit:        5 * time.Minute,
@@ -87,12 +87,12 @@ func (s voiceHooks) placeReminder(ctx context.Context, msg db.Message, to string
 
 // withReminder runs fn on the reminder message named by ?m=, locked, if
 // the webhook is about its call. ok=false: not ours (or not any more).
-func (s voiceHooks) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
+func (h voiceHooks) withReminder(ctx context.Context, raw, callSid string, fn func(q *db.Queries, m db.Message, p db.Participant) error) (ok bool, err error) {
 	id, perr := uuid.Parse(raw)
 	if perr != nil {
 		return false, nil
 	}
-	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err = db.InTx(ctx, h.s.db, func(q *db.Queries, _ *sql.Tx) error {
 		m, err := q.MessageByIDForUpdate(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -116,27 +116,27 @@ func (s voiceHooks) withReminder(ctx context.Context, raw, callSid string, fn fu
 	return ok, err
 }
 
-func (s voiceHooks) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
-	return s.advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, s.now())
+func (h voiceHooks) reminderOutcome(ctx context.Context, q *db.Queries, m db.Message, p db.Participant, callSid, status, providerStatus, code string) error {
+	return h.s.advanceMessage(ctx, q, voiceSystem, m.ID, callSid, status, providerStatus, code, p.Code, h.s.now())
 }
 
 // voiceReminder answers when her phone picks up a reminder call.
-func (s voiceHooks) voiceReminder(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteReminder)
+func (h voiceHooks) voiceReminder(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteReminder)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	now := s.now()
+	now := h.s.now()
 	tw := &channels.TwiML{}
-	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
-		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
+	found, err := h.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+		d, err := h.s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
 		if !d.Allowed {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", d.Code)
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", d.Code)
 		}
 		if d.SendAt.After(now) {
 			// Her safe window closed while the phone rang (or was
@@ -144,7 +144,7 @@ func (s voiceHooks) voiceReminder(c *gin.Context) {
 			// already happened, so the reminder is not tried again by
 			// itself; staff see why.
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", CodeOutsideSafeWindow)
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "answered", CodeOutsideSafeWindow)
 		}
 		v := voiceFor(m.Language)
 		// An undecided detection counts as a machine where no voicemail
@@ -152,20 +152,20 @@ func (s voiceHooks) voiceReminder(c *gin.Context) {
 		if ev.IsMachine() || (ev.MaybeMachine() && !d.AllowVoicemail) {
 			if !d.AllowVoicemail {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
+				return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 			}
-			text, err := s.messageText(m)
+			text, err := h.s.messageText(m)
 			if err != nil {
 				return err
 			}
 			if text == "" {
 				tw.Hangup()
-				return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeContentErased)
+				return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeContentErased)
 			}
 			tw.Say(text, v.tag, v.voice).Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "voicemail", "")
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "voicemail", "")
 		}
-		tw.Gather(s.publicURL(RouteReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		tw.Gather(h.s.publicURL(RouteReminderGate, "m="+m.ID.String()), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
 	answerReminder(c, tw, found, err)
@@ -185,37 +185,37 @@ func answerReminder(c *gin.Context, tw *channels.TwiML, found bool, err error) {
 }
 
 // voiceReminderGate: 1 plays the text; anything else hangs up.
-func (s voiceHooks) voiceReminderGate(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteReminderGate)
+func (h voiceHooks) voiceReminderGate(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteReminderGate)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	tw := &channels.TwiML{}
-	found, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+	found, err := h.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
 		if ev.Digits != "1" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", CodeNotConfirmed)
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "not_confirmed", CodeNotConfirmed)
 		}
-		text, err := s.messageText(m)
+		text, err := h.s.messageText(m)
 		if err != nil {
 			return err
 		}
 		if text == "" {
 			tw.Hangup()
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", CodeContentErased)
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "confirmed", CodeContentErased)
 		}
 		v := voiceFor(m.Language)
 		tw.Say(text, v.tag, v.voice).Hangup()
-		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "confirmed", "")
+		return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "delivered", "confirmed", "")
 	})
 	answerReminder(c, tw, found, err)
 }
 
 // voiceReminderStatus: a call that ended without the text being played is
 // undelivered (forward-only: a played one stays delivered).
-func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteReminderStatus)
+func (h voiceHooks) voiceReminderStatus(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteReminderStatus)
 	if !ok {
 		return
 	}
@@ -225,8 +225,8 @@ func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
 		if ev.CallStatus == "completed" {
 			code = CodeNotConfirmed // answered, but no "1" was recorded
 		}
-		_, err := s.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
-			return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
+		_, err := h.withReminder(ctx, c.Query("m"), ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+			return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", ev.CallStatus, code)
 		})
 		if err != nil {
 			httpx.Fail(c, errs.Internal(err))
@@ -238,9 +238,9 @@ func (s voiceHooks) voiceReminderStatus(c *gin.Context) {
 
 // reminderMachine applies an asynchronous AMD result to a reminder call;
 // hangUp: the caller must end the call.
-func (s voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
-	_, err = s.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
-		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
+func (h voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels.CallEvent, now time.Time) (hangUp bool, err error) {
+	_, err = h.withReminder(ctx, raw, ev.CallSid, func(q *db.Queries, m db.Message, p db.Participant) error {
+		d, err := h.s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (s voiceHooks) reminderMachine(ctx context.Context, raw string, ev channels
 			return nil
 		}
 		hangUp = true
-		return s.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
+		return h.reminderOutcome(ctx, q, m, p, ev.CallSid, "undelivered", "machine", CodeMachineDetected)
 	})
 	return hangUp, err
 }

@@ -57,14 +57,14 @@ const screenTimeout = 8
 
 // voiceHooks are the handlers of Twilio's voice webhooks (the call-back
 // calls here, the reminder calls in reminder.go) and their helpers.
-type voiceHooks struct{ *Service }
+type voiceHooks struct{ s *Service }
 
 // voiceSystem is the actor of what the gateway records from the call itself.
 var voiceSystem = auth.SystemActor("voice")
 
 // voiceHook reads and checks a voice webhook.
-func (s voiceHooks) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
-	form, ok := s.twilio.Form(c, route)
+func (h voiceHooks) voiceHook(c *gin.Context, route string) (channels.CallEvent, bool) {
+	form, ok := h.s.twilio.Form(c, route)
 	if !ok {
 		return channels.CallEvent{}, false
 	}
@@ -78,10 +78,10 @@ func (s voiceHooks) voiceHook(c *gin.Context, route string) (channels.CallEvent,
 
 // taskHook runs fn on the task named by ?task= and answers with the TwiML
 // fn built. An unknown task gets <Hangup/>.
-func (s voiceHooks) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
+func (h voiceHooks) taskHook(c *gin.Context, fn func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error) {
 	ctx := c.Request.Context()
 	tw := &channels.TwiML{}
-	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err := h.s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		return fn(ctx, q, t, p, tw)
 	})
 	if httpx.IsErr(err, errs.CodeNotFound) {
@@ -103,13 +103,13 @@ func sameLeg(t *db.CallbackTask, ev channels.CallEvent) bool {
 	return !t.CalleeSid.Valid || t.CalleeSid.String == ev.CallSid
 }
 
-func (s voiceHooks) voiceBridge(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceBridge)
+func (h voiceHooks) voiceBridge(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceBridge)
 	if !ok {
 		return
 	}
-	now := s.now()
-	s.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
+	now := h.s.now()
+	h.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
 		// The call's sid is recorded right after the provider answers
 		// connect; a staff member quicker than that finds it "dialing".
 		if t.Status != taskClaimed || (t.CallState != callStaffRinging && t.CallState != callDialing) ||
@@ -119,7 +119,7 @@ func (s voiceHooks) voiceBridge(c *gin.Context) {
 		}
 		t.CallSid = nullStr(ev.CallSid)
 		// The staff phone rang for a while: decide again, now.
-		d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
+		d, err := h.s.participants.Decide(ctx, q, p, consent.Voice, now)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s voiceHooks) voiceBridge(c *gin.Context) {
 				return err
 			}
 			if !d.Allowed && consentEnded(code) {
-				if err := s.cancelTask(ctx, q, voiceSystem, t, p, code, now); err != nil {
+				if err := h.s.cancelTask(ctx, q, voiceSystem, t, p, code, now); err != nil {
 					return err
 				}
 			}
@@ -147,7 +147,7 @@ func (s voiceHooks) voiceBridge(c *gin.Context) {
 			return nil
 		}
 		// Her number, for this answer only: never stored, logged or audited.
-		num, err := s.keys.Open(keys.Contact, p.PhoneEnc)
+		num, err := h.s.keys.Open(keys.Contact, p.PhoneEnc)
 		if err != nil {
 			return err
 		}
@@ -164,25 +164,25 @@ func (s voiceHooks) voiceBridge(c *gin.Context) {
 			return err
 		}
 		taskQ := "task=" + strconv.FormatInt(t.ID, 10)
-		dial := channels.DialNumber{Number: string(num), URL: s.publicURL(RouteVoiceScreen, taskQ), MachineDetection: "Enable"}
+		dial := channels.DialNumber{Number: string(num), URL: h.s.publicURL(RouteVoiceScreen, taskQ), MachineDetection: "Enable"}
 		if d.AllowVoicemail {
 			// Only when her consent allows a voicemail (never on a
 			// monitored phone): wait for the greeting's end, so the staff
 			// member can speak after the beep.
 			dial.MachineDetection = "DetectMessageEnd"
 		}
-		tw.Dial(s.cfg.From, int(s.cfg.RingTimeout/time.Second), s.publicURL(RouteVoiceDial, taskQ), dial)
+		tw.Dial(h.s.cfg.From, int(h.s.cfg.RingTimeout/time.Second), h.s.publicURL(RouteVoiceDial, taskQ), dial)
 		return nil
 	})
 }
 
-func (s voiceHooks) voiceScreen(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceScreen)
+func (h voiceHooks) voiceScreen(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceScreen)
 	if !ok {
 		return
 	}
-	now := s.now()
-	s.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
+	now := h.s.now()
+	h.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
 		if t.Status != taskClaimed || t.CallState != callHerRinging || !sameLeg(t, ev) {
 			tw.Hangup()
 			return nil
@@ -192,7 +192,7 @@ func (s voiceHooks) voiceScreen(c *gin.Context) {
 		var d consent.Decision
 		if ev.MaybeMachine() {
 			var err error
-			if d, err = s.participants.Decide(ctx, q, p, consent.Voice, now); err != nil {
+			if d, err = h.s.participants.Decide(ctx, q, p, consent.Voice, now); err != nil {
 				return err
 			}
 			// An undecided detection counts as a machine unless a
@@ -213,7 +213,7 @@ func (s voiceHooks) voiceScreen(c *gin.Context) {
 				return err
 			}
 			tw.Hangup()
-			_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
+			_, err := h.s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
 			return err
 		}
 		t.CallState = callScreening
@@ -221,18 +221,18 @@ func (s voiceHooks) voiceScreen(c *gin.Context) {
 			return err
 		}
 		v := voiceFor(t.Language)
-		tw.Gather(s.publicURL(RouteVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
+		tw.Gather(h.s.publicURL(RouteVoiceGate, "task="+strconv.FormatInt(t.ID, 10)), 1, screenTimeout, v.prompt, v.tag, v.voice).Hangup()
 		return nil
 	})
 }
 
-func (s voiceHooks) voiceGate(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceGate)
+func (h voiceHooks) voiceGate(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceGate)
 	if !ok {
 		return
 	}
-	now := s.now()
-	s.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
+	now := h.s.now()
+	h.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
 		if t.Status != taskClaimed || t.CallState != callScreening || !sameLeg(t, ev) {
 			tw.Hangup()
 			return nil
@@ -250,19 +250,19 @@ func (s voiceHooks) voiceGate(c *gin.Context) {
 		}
 		// No key, or another key: she cannot talk now (or it is not her).
 		tw.Hangup()
-		_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, CodeNotConfirmed, now)
+		_, err := h.s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, CodeNotConfirmed, now)
 		return err
 	})
 }
 
 // voiceDial is the <Dial> action on the staff leg: her leg is over.
-func (s voiceHooks) voiceDial(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceDial)
+func (h voiceHooks) voiceDial(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceDial)
 	if !ok {
 		return
 	}
-	now := s.now()
-	s.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
+	now := h.s.now()
+	h.taskHook(c, func(ctx context.Context, q *db.Queries, t *db.CallbackTask, p db.Participant, tw *channels.TwiML) error {
 		tw.Hangup()
 		if t.Status != taskClaimed || t.CallSid.String != ev.CallSid {
 			return nil
@@ -271,12 +271,12 @@ func (s voiceHooks) voiceDial(c *gin.Context) {
 		case callHerRinging, callScreening:
 			switch ev.DialCallStatus {
 			case "no-answer", "busy", "failed":
-				_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, ev.DialCallStatus, now)
+				_, err := h.s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, ev.DialCallStatus, now)
 				return err
 			case "completed":
 				// Answered, but the screen ended without a "1" (she hung up
 				// during the prompt).
-				_, err := s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, "hung_up", now)
+				_, err := h.s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeUnsafeToTalk, "hung_up", now)
 				return err
 			}
 			t.CallState, t.LastResult = callEnded, nullStr(nonEmpty(ev.DialCallStatus, "ended"))
@@ -303,14 +303,14 @@ func nonEmpty(s, def string) string {
 }
 
 // voiceStatus is the staff leg's status callback.
-func (s voiceHooks) voiceStatus(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceStatus)
+func (h voiceHooks) voiceStatus(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceStatus)
 	if !ok {
 		return
 	}
-	now := s.now()
+	now := h.s.now()
 	ctx := c.Request.Context()
-	err := s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+	err := h.s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 		if t.Status != taskClaimed || t.CallSid.String != ev.CallSid || !channels.CallEnded(ev.CallStatus) {
 			return nil
 		}
@@ -343,8 +343,8 @@ func (s voiceHooks) voiceStatus(c *gin.Context) {
 // voiceAMD receives asynchronous answering-machine detection (for a
 // call-back's leg to her, ?task=, or a reminder call, ?m=). A machine
 // where no voicemail is allowed: the call is hung up at once.
-func (s voiceHooks) voiceAMD(c *gin.Context) {
-	ev, ok := s.voiceHook(c, RouteVoiceAMD)
+func (h voiceHooks) voiceAMD(c *gin.Context) {
+	ev, ok := h.voiceHook(c, RouteVoiceAMD)
 	if !ok {
 		return
 	}
@@ -353,13 +353,13 @@ func (s voiceHooks) voiceAMD(c *gin.Context) {
 		c.Status(http.StatusNoContent)
 		return
 	}
-	now := s.now()
+	now := h.s.now()
 	hangUp := false
 	var err error
 	if c.Query("m") != "" {
-		hangUp, err = s.reminderMachine(ctx, c.Query("m"), ev, now)
+		hangUp, err = h.reminderMachine(ctx, c.Query("m"), ev, now)
 	} else {
-		err = s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
+		err = h.s.withTask(ctx, c.Query("task"), func(q *db.Queries, t *db.CallbackTask, p db.Participant) error {
 			if t.Status != taskClaimed || !sameLeg(t, ev) {
 				return nil
 			}
@@ -368,7 +368,7 @@ func (s voiceHooks) voiceAMD(c *gin.Context) {
 			default:
 				return nil
 			}
-			d, err := s.participants.Decide(ctx, q, p, consent.Voice, now)
+			d, err := h.s.participants.Decide(ctx, q, p, consent.Voice, now)
 			if err != nil {
 				return err
 			}
@@ -377,7 +377,7 @@ func (s voiceHooks) voiceAMD(c *gin.Context) {
 			}
 			hangUp = true
 			t.CalleeSid = nullStr(ev.CallSid)
-			_, err = s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
+			_, err = h.s.finishAttempt(ctx, q, voiceSystem, t, p, OutcomeNoAnswer, "machine", now)
 			return err
 		})
 	}
@@ -385,9 +385,9 @@ func (s voiceHooks) voiceAMD(c *gin.Context) {
 		httpx.Fail(c, errs.Internal(err))
 		return
 	}
-	if hangUp && s.caller != nil {
-		if err := s.caller.HangUpCall(ctx, ev.CallSid); err != nil && sendCode(err) != "not_found" {
-			s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", sendCode(err))
+	if hangUp && h.s.caller != nil {
+		if err := h.s.caller.HangUpCall(ctx, ev.CallSid); err != nil && sendCode(err) != "not_found" {
+			h.s.log.WarnContext(ctx, "voice: hanging up on a machine", "call_sid", ev.CallSid, "code", sendCode(err))
 			httpx.Fail(c, errs.New(CodeProviderUnavailable, "could not hang up the call"))
 			return
 		}

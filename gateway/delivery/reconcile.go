@@ -5,8 +5,9 @@ package delivery
 //   - It runs on the scheduler leader only (under the scheduler's leader
 //     lock) but in its own goroutine with its own ticker, never inside the
 //     scheduler's tick: provider round-trips must not hold back retries,
-//     check-in deadlines or escalations. Each provider call has CallTimeout,
-//     each pass PassBudget; a pass ends when leadership is lost. A message
+//     check-in deadlines or escalations. Each provider request has
+//     CallTimeout (a paged listing of her messages: each page), each pass
+//     PassBudget; a pass ends when leadership is lost. A message
 //     whose channel's breaker is open (the provider is failing) is not asked
 //     about: it waits for the next pass. Every ReconcileEvery, a bounded
 //     number of messages per pass. Every message looked at gets its next
@@ -44,7 +45,8 @@ package delivery
 //     message's send window, past every message she was sent since (a
 //     gateway killed mid-send leaves the message unknown while her later
 //     messages keep going out), up to ListLimit of hers: a listing cut
-//     before the window was never shown the message, and says so (reason
+//     before the window (or by a page that did not answer within
+//     CallTimeout) was never shown the message, and says so (reason
 //     listing_cut, not no_match, even when the part it read holds one
 //     match: the unread part may hold ours). Exactly one match on a
 //     listing that reached the window: it is ours
@@ -85,10 +87,20 @@ import (
 )
 
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).
+// A lookup that also has ListMessagesToPaged (channels.Twilio does) gets
+// CallTimeout per page of her listing; through ListMessagesTo, CallTimeout
+// bounds the whole listing.
 type ProviderLookup interface {
 	FetchMessageStatus(ctx context.Context, sid string) (string, error)
 	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 	ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]channels.ProviderMessage, bool, error)
+}
+
+// pagedLister lists her messages with a timeout per page's request, each
+// on its own, returning a listing cut by a slow page as not covered (see
+// channels.Twilio.ListMessagesToPaged).
+type pagedLister interface {
+	ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error)
 }
 
 // ReconcileConfig tunes reconciliation (defaults in parentheses).
@@ -112,7 +124,10 @@ type ReconcileConfig struct {
 	RecheckAfter, RecheckMax time.Duration
 	// SentChecks: a sent message is asked about at most this many times (3).
 	SentChecks int
-	// CallTimeout bounds one provider call (5 s); PassBudget one pass (20 s).
+	// CallTimeout bounds one provider request (5 s): a fetch, or one page
+	// of her listing (a deeper listing is not failed by one deadline over
+	// all its pages; a page out of time cuts it, reason listing_cut).
+	// PassBudget bounds one pass (20 s), every listing in it included.
 	CallTimeout, PassBudget time.Duration
 	// ListLimit: her messages read, at most, to find one whose send was
 	// never recorded (1,000: one page of Twilio's). Her listing is newest
@@ -130,7 +145,11 @@ type ReconcileConfig struct {
 	WindowSlack, WindowTimeout        time.Duration
 }
 
-func (c *ReconcileConfig) defaults() {
+// WithDefaults is c with its zero fields set to their defaults (the
+// values in parentheses above). The gateway's configuration fills them
+// once (gateway/config.go); SetProviderLookup fills them again for a
+// caller that did not.
+func (c ReconcileConfig) WithDefaults() ReconcileConfig {
 	if c.Every == 0 {
 		c.Every = 30 * time.Second
 	}
@@ -179,12 +198,13 @@ func (c *ReconcileConfig) defaults() {
 	if c.WindowTimeout == 0 {
 		c.WindowTimeout = 10 * time.Second
 	}
+	return c
 }
 
 // SetProviderLookup turns reconciliation on (serve does, with Twilio).
-// Unset fields of cfg take their defaults here.
+// Unset fields of cfg take their defaults (ReconcileConfig.WithDefaults).
 func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
-	cfg.defaults()
+	cfg = cfg.WithDefaults()
 	s.providerLookup, s.reconcileCfg = l, cfg
 	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_unproven_total",
@@ -500,10 +520,7 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 	if c.ContentSID != "" || c.Text == "" {
 		return sc.unproven(ctx, m, "template", now)
 	}
-	limit := s.reconcileCfg.ListLimit
-	cctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.CallTimeout)
-	defer cancel()
-	listed, covered, err := s.providerLookup.ListMessagesTo(cctx, m.Channel, num, m.SendAt.Add(-time.Minute), limit)
+	listed, covered, err := sc.listHers(ctx, m.Channel, num, m.SendAt.Add(-time.Minute))
 	if err != nil {
 		return false, err
 	}
@@ -532,6 +549,20 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 		return sc.resolve(ctx, m, match[0].Sid, match[0].Status, now)
 	}
 	return sc.unproven(ctx, m, "no_match", now)
+}
+
+// listHers lists her messages on a channel since after, newest first, up
+// to ListLimit: one CallTimeout per page where the lookup can bound pages
+// (a page out of time cuts the listing: covered false), else one over the
+// whole listing. The pass's budget (ctx) bounds it either way.
+func (sc *reconciler) listHers(ctx context.Context, channel, num string, after time.Time) ([]channels.ProviderMessage, bool, error) {
+	cfg := sc.s.reconcileCfg
+	if pl, ok := sc.s.providerLookup.(pagedLister); ok {
+		return pl.ListMessagesToPaged(ctx, channel, num, after, cfg.ListLimit, cfg.CallTimeout)
+	}
+	cctx, cancel := context.WithTimeout(ctx, cfg.CallTimeout)
+	defer cancel()
+	return sc.s.providerLookup.ListMessagesTo(cctx, channel, num, after, cfg.ListLimit)
 }
 
 // resolve records what the provider says about a message: its id and a

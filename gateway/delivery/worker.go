@@ -59,6 +59,34 @@ type WorkerConfig struct {
 	SpillRetry time.Duration
 }
 
+// WithDefaults is c with its zero fields set to their defaults: 32 a
+// batch, 8 batches at once, Linger 10 ms, SendTimeout 10 s, BatchWait 1 s,
+// SpillRetry 1 s. Rate, MaxDeliver, Backoff and Breaker are left as they
+// are (no rate limit; the queue's and channels.Breaker's own defaults).
+// The gateway's configuration fills them once (gateway/config.go);
+// NewWorker fills them again for a caller that did not.
+func (c WorkerConfig) WithDefaults() WorkerConfig {
+	if c.BatchSize == 0 {
+		c.BatchSize = 32
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 8
+	}
+	if c.Linger == 0 {
+		c.Linger = 10 * time.Millisecond
+	}
+	if c.SendTimeout == 0 {
+		c.SendTimeout = 10 * time.Second
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = time.Second
+	}
+	if c.SpillRetry == 0 {
+		c.SpillRetry = time.Second
+	}
+	return c
+}
+
 // Worker sends queued messages: it loads the message, re-runs the contact
 // decision, decrypts, sends, and records the provider's answer.
 type Worker struct {
@@ -76,26 +104,9 @@ type Worker struct {
 }
 
 // NewWorker makes a worker over the service's database, keys and clock.
-// Unset fields of cfg take their defaults here.
+// Unset fields of cfg take their defaults (WorkerConfig.WithDefaults).
 func (s *Service) NewWorker(senders map[string]channels.Sender, cfg WorkerConfig) *Worker {
-	if cfg.BatchSize == 0 {
-		cfg.BatchSize = 32
-	}
-	if cfg.Concurrency == 0 {
-		cfg.Concurrency = 8
-	}
-	if cfg.Linger == 0 {
-		cfg.Linger = 10 * time.Millisecond
-	}
-	if cfg.SendTimeout == 0 {
-		cfg.SendTimeout = 10 * time.Second
-	}
-	if cfg.BatchWait == 0 {
-		cfg.BatchWait = time.Second
-	}
-	if cfg.SpillRetry == 0 {
-		cfg.SpillRetry = time.Second
-	}
+	cfg = cfg.WithDefaults()
 	w := &Worker{s: s, senders: senders, cfg: cfg, log: s.log, breakers: map[string]*channels.Breaker{},
 		sent: register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "safecontact_worker_outcomes_total",

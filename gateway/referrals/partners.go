@@ -36,8 +36,8 @@ type PartnerView struct {
 func partnerView(p db.Partner) PartnerView {
 	return PartnerView{ID: p.ID, Name: p.Name, KeyID: p.KeyID, Fingerprint: p.Fingerprint, InboxURL: p.InboxUrl,
 		CardIssued: p.CardIssued.UTC(), AddedAt: p.AddedAt.UTC(), AddedBy: p.AddedBy,
-		Verified: p.VerifiedAt.Valid, VerifiedAt: timePtr(p.VerifiedAt), VerifiedBy: strPtr(p.VerifiedBy),
-		Removed: p.RemovedAt.Valid, RemovedAt: timePtr(p.RemovedAt)}
+		Verified: p.VerifiedAt.Valid, VerifiedAt: db.TimeOrNil(p.VerifiedAt), VerifiedBy: strPtr(p.VerifiedBy),
+		Removed: p.RemovedAt.Valid, RemovedAt: db.TimeOrNil(p.RemovedAt)}
 }
 
 // usable reports whether packages may go to p and come from it.

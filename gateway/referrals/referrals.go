@@ -207,7 +207,10 @@ type Config struct {
 	DeliveryEvery    time.Duration
 }
 
-func (c *Config) setDefaults() {
+// WithDefaults is c with its zero fields set to their defaults (in
+// parentheses above). The gateway's configuration fills them once; New
+// fills them again for a caller that did not.
+func (c Config) WithDefaults() Config {
 	if c.Validity <= 0 {
 		c.Validity = referral.DefaultValidity
 	}
@@ -232,6 +235,7 @@ func (c *Config) setDefaults() {
 	if c.DeliveryEvery <= 0 {
 		c.DeliveryEvery = 30 * time.Second
 	}
+	return c
 }
 
 // Service is the referrals capability.
@@ -245,7 +249,7 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps, cfg Config) *Service {
-	cfg.setDefaults()
+	cfg = cfg.WithDefaults()
 	if d.Now == nil {
 		d.Now = func() time.Time { return time.Now().UTC() }
 	}
@@ -335,14 +339,6 @@ func (v vault) outcome(r db.Referral) (*referral.Receipt, error) {
 }
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
-
-func timePtr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
 
 func strPtr(s sql.NullString) *string {
 	if !s.Valid {

@@ -68,9 +68,9 @@ func (s *Service) view(ctx context.Context, q *db.Queries, r db.Referral) (Refer
 		return ReferralView{}, err
 	}
 	v := ReferralView{ID: r.ID, Direction: r.Direction, State: r.State, Partner: PartnerRef{ID: p.ID, Name: p.Name, KeyID: p.KeyID},
-		ExpiresAt: timePtr(r.ExpiresAt), CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
-		DeliveredAt: timePtr(r.DeliveredAt), DecidedAt: timePtr(r.DecidedAt), ReceiptReady: r.ReceiptEnc != nil,
-		DeliveryAttempts: r.DeliveryAttempts, DeliveryDueAt: timePtr(r.DeliveryDueAt)}
+		ExpiresAt: db.TimeOrNil(r.ExpiresAt), CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy,
+		DeliveredAt: db.TimeOrNil(r.DeliveredAt), DecidedAt: db.TimeOrNil(r.DecidedAt), ReceiptReady: r.ReceiptEnc != nil,
+		DeliveryAttempts: r.DeliveryAttempts, DeliveryDueAt: db.TimeOrNil(r.DeliveryDueAt)}
 	if r.PackageID.Valid {
 		id := r.PackageID.UUID.String()
 		v.PackageID = &id

@@ -401,14 +401,6 @@ type EscalationView struct {
 	Protocol    string           `json:"emergency_protocol"`
 }
 
-func tptr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
 // EscalationSummary is an escalation as staff outside her team see it:
 // enough to recognise it, see how long it has waited and follow the
 // emergency protocol — not why it was opened, what was done, its notes or
@@ -437,7 +429,7 @@ func (s escalations) escalationFor(a *auth.Actor, caseworker sql.NullInt64, v Es
 
 func (s escalations) viewEscalation(r db.EscalationByIDRow) EscalationView {
 	v := EscalationView{ID: r.ID.String(), Participant: r.ParticipantCode, Initials: r.ParticipantInitials, Reason: r.Reason, Urgent: r.Urgent, Level: r.Level, Status: r.Status,
-		NextStepAt: tptr(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: tptr(r.AckedAt), ResolvedAt: tptr(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
+		NextStepAt: db.TimeOrNil(r.NextStepAt), CreatedAt: r.CreatedAt.UTC(), AckedAt: db.TimeOrNil(r.AckedAt), ResolvedAt: db.TimeOrNil(r.ResolvedAt), Protocol: s.cfg.EmergencyProtocol}
 	if r.CheckinID.Valid {
 		c := r.CheckinID.UUID.String()
 		v.CheckinID = &c

@@ -19,11 +19,6 @@ import (
 // ReauthWindow and for one change). Her own wrong passwords count per
 // user (UserThrottle, "reauth:" keys) and her codes on her code counter.
 
-// reauthKey is the counter of her password typed again while signed in.
-func (s *Service) reauthKey(userID int64) throttleKey {
-	return throttleKey{key: userIDKey("reauth", userID), scope: "user", rule: s.cfg.UserThrottle}
-}
-
 // checkCurrentPassword checks the password of sess's user, throttled.
 func (s *Service) checkCurrentPassword(ctx context.Context, sess *Session, password string, c Client, stage string) error {
 	if c.IP == nil {
@@ -38,7 +33,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, sess *Session, passw
 		return err
 	}
 	details := map[string]any{"stage": stage, "reason": "bad_credentials"}
-	err = s.checkPassword(ctx, s.attemptKeys(s.reauthKey(sess.UserID), c, deviceKnown), c, password, acc.PasswordHash.String, acc.PasswordHash.Valid, sess.actor(c), details, ErrPasswordWrong)
+	err = s.checkPassword(ctx, s.limits.attemptKeys(s.limits.reauthKey(sess.UserID), c, deviceKnown), c, password, acc.PasswordHash.String, acc.PasswordHash.Valid, sess.actor(c), details, ErrPasswordWrong)
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,11 @@ type Config struct {
 	ReauthWindow time.Duration
 }
 
-func (c *Config) setDefaults() {
+// WithDefaults is c with its zero fields set to their defaults (in
+// parentheses above; the throttles' and Params' are the Default* values).
+// The gateway's configuration fills them once; New fills them again for a
+// caller that did not.
+func (c Config) WithDefaults() Config {
 	if c.Params == (Params{}) {
 		c.Params = DefaultParams
 	}
@@ -144,6 +148,7 @@ func (c *Config) setDefaults() {
 	if c.ReauthWindow == 0 {
 		c.ReauthWindow = 5 * time.Minute
 	}
+	return c
 }
 
 // Deps are what the service is built from.
@@ -166,6 +171,8 @@ type Service struct {
 	cfg   Config
 	// hashes bounds argon2id computations, running and waiting.
 	hashes *hashQueue
+	// limits counts failed attempts against the throttle's keys.
+	limits *limiter
 	// dummy is a hash verified when the name is unknown, so an unknown
 	// name takes as long as a known one. It is made in New: made at the
 	// first unknown name, that request alone would take twice as long.
@@ -180,19 +187,21 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	d.Config.setDefaults()
+	d.Config = d.Config.WithDefaults()
 	dummy, err := HashPassword(randomBase32(20), d.Config.Params)
 	if err != nil {
 		return nil, err
 	}
 	clock := d.Now
 	c := d.Config
-	return &Service{
+	s := &Service{
 		db: d.DB, q: db.New(d.DB), keys: d.Keys, audit: d.Audit, cfg: c, dummy: dummy,
 		// PostgreSQL keeps microseconds: times read back compare equal.
 		now:    func() time.Time { return clock().UTC().Truncate(time.Microsecond) },
 		hashes: newHashQueue(c.MaxConcurrentHashes, c.MaxQueuedHashes, c.MaxHashesPerClient),
-	}, nil
+	}
+	s.limits = &limiter{db: s.db, user: c.UserThrottle, addr: c.AddrThrottle, wideAddr: c.WideAddrThrottle, audit: s.audit, now: s.now}
+	return s, nil
 }
 
 // Config returns the policy in force (defaults filled in).
@@ -348,7 +357,7 @@ func (s *Service) hash(ctx context.Context, client, password string) (h string, 
 // signin_throttled if the failure started a block). A right one is taken
 // back.
 func (s *Service) checkPassword(ctx context.Context, ks []throttleKey, c Client, password, hash string, usable bool, actor Actor, details map[string]any, wrong error) error {
-	res, err := s.reserveTx(ctx, ks)
+	res, err := s.limits.reserveTx(ctx, ks)
 	if err != nil {
 		return err
 	}
@@ -357,15 +366,15 @@ func (s *Service) checkPassword(ctx context.Context, ks []throttleKey, c Client,
 	}
 	ok, err := s.verify(ctx, hashClient(c), password, hash)
 	if err != nil {
-		if rerr := s.refundTx(ctx, res); rerr != nil {
+		if rerr := s.limits.refundTx(ctx, res); rerr != nil {
 			return rerr
 		}
 		return err
 	}
 	if !ok || !usable {
-		return s.failTx(ctx, res, actor, details, wrong)
+		return s.limits.failTx(ctx, res, actor, details, wrong)
 	}
-	return s.refundTx(ctx, res)
+	return s.limits.refundTx(ctx, res)
 }
 
 // SignIn checks a name and password. On success it opens a session at
@@ -409,7 +418,7 @@ func (s *Service) SignIn(ctx context.Context, name, password string, c Client) (
 	if known {
 		actor = Actor{UserID: u.ID, Name: u.Name, Role: u.Role, IP: c.IP, RequestID: c.RequestID}
 	}
-	err = s.checkPassword(ctx, s.attemptKeys(subject, c, deviceKnown), c, password, hash, usable, actor, map[string]any{"stage": "password", "reason": "bad_credentials"}, ErrBadCredentials)
+	err = s.checkPassword(ctx, s.limits.attemptKeys(subject, c, deviceKnown), c, password, hash, usable, actor, map[string]any{"stage": "password", "reason": "bad_credentials"}, ErrBadCredentials)
 	if err != nil {
 		return Result{}, err
 	}
@@ -535,7 +544,7 @@ func (s *Service) deviceKnown(ctx context.Context, userID int64, c Client) (bool
 func (s *Service) checkCode(ctx context.Context, q *db.Queries, sess *Session, code string, c Client, deviceKnown bool, stage string) (factor string, shown error, err error) {
 	now := s.now()
 	codeKey := throttleKey{key: userIDKey("code", sess.UserID), scope: "code", rule: s.cfg.CodeThrottle}
-	res, err := s.reserve(ctx, q, now, s.attemptKeys(codeKey, c, deviceKnown))
+	res, err := s.limits.reserve(ctx, q, now, s.limits.attemptKeys(codeKey, c, deviceKnown))
 	if err != nil {
 		return "", nil, err
 	}
@@ -572,10 +581,10 @@ func (s *Service) checkCode(ctx context.Context, q *db.Queries, sess *Session, c
 		}
 	}
 	if wrong != nil {
-		shown, err := s.fail(ctx, q, res, sess.actor(c), map[string]any{"stage": stage, "reason": reason}, wrong)
+		shown, err := s.limits.fail(ctx, q, res, sess.actor(c), map[string]any{"stage": stage, "reason": reason}, wrong)
 		return "", shown, err
 	}
-	if err := s.refund(ctx, q, res); err != nil {
+	if err := s.limits.refund(ctx, q, res); err != nil {
 		return "", nil, err
 	}
 	return factor, nil, q.ThrottleClear(ctx, []string{codeKey.key})

@@ -135,12 +135,29 @@ func deviceKey(userID int64, deviceHash []byte) string {
 	return "device:" + strconv.FormatInt(userID, 10) + ":" + hex.EncodeToString(deviceHash[:12])
 }
 
-func (s *Service) addrThrottleKeys(ip net.IP) []throttleKey {
+// limiter is the throttle's bookkeeping for one Service: the keys an
+// attempt counts against, and each attempt reserved as a failure before
+// it is checked, then taken back or recorded (throttle_keys rows).
+type limiter struct {
+	db *sql.DB
+	// The rules of her password typed again and of client addresses
+	// (Config's UserThrottle, AddrThrottle, WideAddrThrottle).
+	user, addr, wideAddr Throttle
+	audit                AuditFunc
+	now                  func() time.Time
+}
+
+// reauthKey is the counter of her password typed again while signed in.
+func (l *limiter) reauthKey(userID int64) throttleKey {
+	return throttleKey{key: userIDKey("reauth", userID), scope: "user", rule: l.user}
+}
+
+func (l *limiter) addrThrottleKeys(ip net.IP) []throttleKey {
 	var out []throttleKey
 	for _, k := range addrKeys(ip) {
-		rule := s.cfg.AddrThrottle
+		rule := l.addr
 		if strings.HasSuffix(k, "/48") {
-			rule = s.cfg.WideAddrThrottle
+			rule = l.wideAddr
 		}
 		out = append(out, throttleKey{key: k, scope: "address", rule: rule})
 	}
@@ -151,11 +168,11 @@ func (s *Service) addrThrottleKeys(ip net.IP) []throttleKey {
 // (her name, her codes, her password typed again), and the client's
 // address unless the request comes from a device that signed her in
 // (then nothing else: the address's count is for strangers).
-func (s *Service) attemptKeys(subject throttleKey, c Client, knownDevice bool) []throttleKey {
+func (l *limiter) attemptKeys(subject throttleKey, c Client, knownDevice bool) []throttleKey {
 	if knownDevice {
 		return []throttleKey{subject}
 	}
-	return append([]throttleKey{subject}, s.addrThrottleKeys(c.IP)...)
+	return append([]throttleKey{subject}, l.addrThrottleKeys(c.IP)...)
 }
 
 // reservation is one attempt counted, in advance, as a failure.
@@ -181,7 +198,7 @@ type reserved struct {
 // being checked: concurrent attempts are refused, exactly as they would be
 // had it already failed. A success takes the attempt back (refund); a
 // failure leaves it counted (fail).
-func (s *Service) reserve(ctx context.Context, q *db.Queries, now time.Time, ks []throttleKey) (*reservation, error) {
+func (l *limiter) reserve(ctx context.Context, q *db.Queries, now time.Time, ks []throttleKey) (*reservation, error) {
 	byKey := map[string]throttleKey{}
 	names := make([]string, 0, len(ks))
 	for _, k := range ks {
@@ -227,11 +244,11 @@ func (s *Service) reserve(ctx context.Context, q *db.Queries, now time.Time, ks 
 // reserveTx is reserve in a transaction of its own, for an attempt that
 // is checked outside any transaction (a password: hashing takes a
 // quarter of a second, too long to hold locks).
-func (s *Service) reserveTx(ctx context.Context, ks []throttleKey) (*reservation, error) {
+func (l *limiter) reserveTx(ctx context.Context, ks []throttleKey) (*reservation, error) {
 	var res *reservation
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, l.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		res, err = s.reserve(ctx, q, s.now(), ks)
+		res, err = l.reserve(ctx, q, l.now(), ks)
 		return err
 	})
 	return res, err
@@ -239,7 +256,7 @@ func (s *Service) reserveTx(ctx context.Context, ks []throttleKey) (*reservation
 
 // refund takes back a reserved attempt that succeeded or was never
 // checked (the server was busy), lifting the block it started.
-func (s *Service) refund(ctx context.Context, q *db.Queries, res *reservation) error {
+func (l *limiter) refund(ctx context.Context, q *db.Queries, res *reservation) error {
 	names := make([]string, 0, len(res.keys))
 	for _, k := range res.keys {
 		ours := k.before
@@ -251,23 +268,23 @@ func (s *Service) refund(ctx context.Context, q *db.Queries, res *reservation) e
 		}
 		names = append(names, k.key)
 	}
-	return q.ThrottleDropIdle(ctx, db.ThrottleDropIdleParams{Keys: names, Now: s.now()})
+	return q.ThrottleDropIdle(ctx, db.ThrottleDropIdleParams{Keys: names, Now: l.now()})
 }
 
 // refundTx is refund in a transaction of its own. It runs even when the
 // request's context has ended: a reservation is never left behind
 // because the client went away.
-func (s *Service) refundTx(ctx context.Context, res *reservation) error {
+func (l *limiter) refundTx(ctx context.Context, res *reservation) error {
 	ctx = context.WithoutCancel(ctx)
-	return db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error { return s.refund(ctx, q, res) })
+	return db.InTx(ctx, l.db, func(q *db.Queries, _ *sql.Tx) error { return l.refund(ctx, q, res) })
 }
 
 // fail records a reserved attempt that failed, in q's transaction: the
 // failure (already counted) is audited, with each block it started. shown
 // is what to tell her: signin_throttled when the failure started a block,
 // else wrong.
-func (s *Service) fail(ctx context.Context, q *db.Queries, res *reservation, actor Actor, details map[string]any, wrong error) (shown error, err error) {
-	if err := s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInFailed, Details: details}); err != nil {
+func (l *limiter) fail(ctx context.Context, q *db.Queries, res *reservation, actor Actor, details map[string]any, wrong error) (shown error, err error) {
+	if err := l.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInFailed, Details: details}); err != nil {
 		return nil, err
 	}
 	var blocked time.Duration
@@ -276,7 +293,7 @@ func (s *Service) fail(ctx context.Context, q *db.Queries, res *reservation, act
 			continue
 		}
 		blocked = max(blocked, k.block)
-		if err := s.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInBlocked, Details: map[string]any{"scope": k.scope, "seconds": int(k.block / time.Second), "failures": k.n}}); err != nil {
+		if err := l.audit(ctx, q, AuditEvent{Actor: actor, Action: ActSignInBlocked, Details: map[string]any{"scope": k.scope, "seconds": int(k.block / time.Second), "failures": k.n}}); err != nil {
 			return nil, err
 		}
 	}
@@ -288,12 +305,12 @@ func (s *Service) fail(ctx context.Context, q *db.Queries, res *reservation, act
 
 // failTx is fail in a transaction of its own (after a password check),
 // run even when the request's context has ended.
-func (s *Service) failTx(ctx context.Context, res *reservation, actor Actor, details map[string]any, wrong error) error {
+func (l *limiter) failTx(ctx context.Context, res *reservation, actor Actor, details map[string]any, wrong error) error {
 	ctx = context.WithoutCancel(ctx)
 	var shown error
-	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, l.db, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		shown, err = s.fail(ctx, q, res, actor, details, wrong)
+		shown, err = l.fail(ctx, q, res, actor, details, wrong)
 		return err
 	})
 	if err != nil {
