@@ -282,6 +282,7 @@ func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, 
 			hold.unask(n)
 			continue
 		}
+		start := time.Now()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -293,10 +294,18 @@ func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, 
 				msgs <- m
 			}
 			// A pull that ended early with an error (missed heartbeats: the
-			// consumer leader is gone; NATS unreachable) waits a moment
-			// before its room is asked for again; its end by expiry or by
-			// ctx is no error.
-			if err := b.Error(); err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+			// consumer leader is gone; NATS unreachable), or empty long
+			// before its expiry, waits a moment before its room is asked
+			// for again, so a failing server is not asked in a tight loop;
+			// its end by expiry or by ctx is no error.
+			err := b.Error()
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = nil
+			}
+			if err == nil && got == 0 && time.Since(start) < pullExpiry/2 {
+				err = errors.New("pull ended early and empty")
+			}
+			if err != nil && ctx.Err() == nil {
 				pause.failed(ctx, cfg, err)
 			} else {
 				pause.ok()
