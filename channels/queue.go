@@ -98,11 +98,21 @@ func (c *ConsumerConfig) defaults() {
 }
 
 // How long a pull request waits and how often the server proves it is
-// still there (see ConsumeBatch).
+// still there (see pullRoom).
 const (
 	pullExpiry    = 5 * time.Second
 	pullHeartbeat = time.Second
 )
+
+// consumerShares: the consumer's MaxAckPending is this many processes'
+// budgets (see holdings). Several gateway processes share one durable
+// consumer, each pulling up to its own budget; a process that was killed
+// leaves its budget unacknowledged until the ack wait brings it back, and
+// its successor (or any other process) must still get new entries
+// meanwhile. Eight covers, for example, four processes each restarted
+// once within an ack wait, so the server's limit is a backstop against a
+// client that pulls without bound, never the limit a process meets.
+const consumerShares = 8
 
 // Durable is the consumer name of a channel lane.
 func Durable(channel string, priority bool) string {
@@ -139,12 +149,21 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h 
 // handler up to cfg.BatchSize messages at a time (whatever has arrived,
 // waiting at most cfg.Linger for more), with up to cfg.Concurrency batches
 // in flight. Payloads are message ids only.
+//
+// The process pulls only what it has room for: at most a budget of
+// 2 × Concurrency × BatchSize entries unacknowledged at once (a full set
+// of batches in flight and as many again: waiting for a slot, or sends
+// still running after their batch was recorded), counted from the pull
+// to the ack (see holdings). The consumer's own limit is consumerShares
+// budgets, so a process killed with its budget full does not stop the
+// server delivering to its successor until the ack wait brings the dead
+// process's entries back.
 func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h BatchHandler, dead DeadHandler) error {
 	cfg.defaults()
 	if cfg.BatchSize < 1 {
 		cfg.BatchSize = 1
 	}
-	inflight := cfg.Concurrency * cfg.BatchSize
+	hold := newHoldings(2*cfg.Concurrency*cfg.BatchSize, cfg.AckWait)
 	cons, err := js.CreateOrUpdateConsumer(ctx, StreamContact, jetstream.ConsumerConfig{
 		Durable:       Durable(cfg.Channel, cfg.Priority),
 		FilterSubject: Subject(cfg.Channel, cfg.Priority),
@@ -152,41 +171,27 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		AckWait:       cfg.AckWait,
 		// No server limit: a message the server stops delivering would be
 		// stuck (queued in the database, never claimed). Entries held back
-		// by an open breaker or in the client's buffer are redelivered
-		// after the ack wait and count as deliveries; we dead-letter on
-		// our own count, only for a handler's Retry.
+		// by an open breaker are kept alive; one that is redelivered after
+		// the ack wait counts as a delivery; we dead-letter on our own
+		// count, only for a handler's Retry.
 		MaxDeliver:    -1,
-		MaxAckPending: inflight * 2,
+		MaxAckPending: hold.budget * consumerShares,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Durable(cfg.Channel, cfg.Priority), err)
 	}
-	// Pull requests expire after pullExpiry and the server sends a heartbeat
-	// every pullHeartbeat while one waits; two missed heartbeats make the
-	// client pull again. On a cluster, a consumer leader that dies takes our
-	// waiting pull requests with it: with the library's defaults (30 s
-	// expiry, 15 s heartbeat) delivery could stall for up to 30 s, with
-	// these for about 2 s (measured in the cluster test). The cost is an
-	// idle pull every 5 s and a heartbeat a second per consumer.
-	it, err := cons.Messages(jetstream.PullMaxMessages(inflight), jetstream.PullExpiry(pullExpiry), jetstream.PullHeartbeat(pullHeartbeat))
-	if err != nil {
-		return err
-	}
+	// msgs: entries pulled and not yet in a batch. It has room for the
+	// whole budget, so a pull never blocks on it.
+	msgs := make(chan jetstream.Msg, hold.budget)
+	pulled := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		it.Stop()
+		defer close(pulled)
+		pullRoom(ctx, cons, cfg, hold, msgs)
 	}()
-	// One goroutine reads the iterator; the loop below groups what has
-	// arrived into batches. msgs holds as many as the server lets be
-	// unacknowledged (MaxAckPending), so the reader never blocks and
-	// nothing waits unseen in the iterator's buffer.
-	msgs := make(chan jetstream.Msg, inflight*2)
-	// held: entries read but not yet in a batch (waiting for a slot while
-	// every slot waits on an open breaker or the rate limit). They are
-	// kept alive every AckWait/3 like a batch's, or the server would
+	// Entries waiting for a batch and entries whose send outcome comes
+	// Later are kept alive every AckWait/3 (a batch keeps its own alive
+	// while it waits at the breaker or the limiter), or the server would
 	// redeliver them and the copy would find its message mid-send.
-	var heldMu sync.Mutex
-	held := map[jetstream.Msg]struct{}{}
 	go func() {
 		t := time.NewTicker(cfg.AckWait / 3)
 		defer t.Stop()
@@ -196,37 +201,30 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 				return
 			case <-t.C:
 			}
-			heldMu.Lock()
-			for m := range held {
-				m.InProgress()
-			}
-			heldMu.Unlock()
-		}
-	}()
-	go func() {
-		defer close(msgs)
-		for {
-			msg, err := it.Next()
-			if err != nil {
-				if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-					return
-				}
-				cfg.Log.Warn("queue: next", "consumer", Durable(cfg.Channel, cfg.Priority), "err", err)
-				time.Sleep(100 * time.Millisecond)
-				continue
-			}
-			heldMu.Lock()
-			held[msg] = struct{}{}
-			heldMu.Unlock()
-			msgs <- msg
+			hold.beat()
 		}
 	}()
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		// Entries pulled but never handed to a batch go back at once, so
+		// another process (or this one's successor) need not wait for the
+		// ack wait; msgs is closed once the pulls have ended.
+		<-pulled
+		for m := range msgs {
+			hold.settle(m, m.Nak(), 0)
+		}
+		wg.Wait()
+	}()
 	for {
-		first, ok := <-msgs
-		if !ok {
+		var first jetstream.Msg
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return nil
+			}
+			first = m
+		case <-ctx.Done():
 			return nil
 		}
 		// A free slot first: while every slot is busy, what arrives
@@ -234,20 +232,245 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			first.Nak()
+			hold.settle(first, first.Nak(), 0)
 			return nil
 		}
 		batch := GatherStretched(ctx, []jetstream.Msg{first}, msgs, cfg.BatchSize, cfg.Linger, min(cfg.Target, cfg.BatchSize), cfg.Stretch)
-		heldMu.Lock()
-		for _, m := range batch {
-			delete(held, m) // the batch keeps its own alive from here
-		}
-		heldMu.Unlock()
+		hold.batched(batch) // the batch keeps its own alive from here
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			handleBatch(ctx, js, cfg, batch, h, dead)
+			handleBatch(ctx, js, cfg, hold, batch, h, dead)
 		}()
+	}
+}
+
+// pullRoom pulls entries into msgs until ctx ends, never asking for more
+// than the process's free room (see holdings), then closes msgs. Each pull
+// asks for all the room there is, once at least a batch's worth is free
+// (or the whole budget, if smaller), so a busy process keeps a few pulls
+// open and an idle one a single pull for its whole budget.
+//
+// Pull requests expire after pullExpiry and the server sends a heartbeat
+// every pullHeartbeat while one waits; two missed heartbeats end the pull
+// and its room is asked for again. On a cluster, a consumer leader that
+// dies takes our waiting pull requests with it: with the library's
+// defaults (30 s expiry, 15 s heartbeat) delivery could stall for up to
+// 30 s, with these for about 2 s (measured in the cluster test). The cost
+// is an idle pull every 5 s and a heartbeat a second per consumer.
+func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, hold *holdings, msgs chan<- jetstream.Msg) {
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()
+		close(msgs)
+	}()
+	least := min(cfg.BatchSize, hold.budget)
+	pause := &pullPause{}
+	for {
+		n := hold.ask(ctx, least)
+		if n == 0 {
+			return
+		}
+		// FetchContext rather than FetchMaxWait, so a pull ends with ctx;
+		// from this deadline the library asks the server for an expiry of
+		// 90 % of it (5 s), before the client gives up at the deadline.
+		fctx, cancel := context.WithTimeout(ctx, pullExpiry*10/9)
+		b, err := cons.Fetch(n, jetstream.FetchContext(fctx), jetstream.FetchHeartbeat(pullHeartbeat))
+		if err != nil {
+			cancel()
+			pause.failed(ctx, cfg, err)
+			hold.unask(n)
+			continue
+		}
+		start := time.Now()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer cancel()
+			got := 0
+			for m := range b.Messages() {
+				got++
+				hold.arrived(m)
+				msgs <- m
+			}
+			// A pull that ended early with an error (missed heartbeats: the
+			// consumer leader is gone; NATS unreachable), or empty long
+			// before its expiry, waits a moment before its room is asked
+			// for again, so a failing server is not asked in a tight loop;
+			// its end by expiry or by ctx is no error.
+			err := b.Error()
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = nil
+			}
+			if err == nil && got == 0 && time.Since(start) < pullExpiry/2 {
+				err = errors.New("pull ended early and empty")
+			}
+			if err != nil && ctx.Err() == nil {
+				pause.failed(ctx, cfg, err)
+			} else {
+				pause.ok()
+			}
+			hold.unask(n - got)
+		}()
+	}
+}
+
+// pullPause spaces out pulls that keep failing: 100 ms doubling to 1 s, one
+// log line for the first failure of a run and then one a second at most.
+type pullPause struct {
+	mu     sync.Mutex
+	d      time.Duration
+	logged time.Time
+}
+
+func (p *pullPause) failed(ctx context.Context, cfg ConsumerConfig, err error) {
+	p.mu.Lock()
+	p.d = min(max(2*p.d, 100*time.Millisecond), time.Second)
+	d := p.d
+	logIt := time.Since(p.logged) >= time.Second
+	if logIt {
+		p.logged = time.Now()
+	}
+	p.mu.Unlock()
+	if logIt {
+		cfg.Log.Warn("queue: pull", "consumer", Durable(cfg.Channel, cfg.Priority), "err", err)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (p *pullPause) ok() {
+	p.mu.Lock()
+	p.d = 0
+	p.mu.Unlock()
+}
+
+// holdings counts the queue entries one process holds against its budget
+// and keeps alive those no batch is keeping alive. An entry counts from
+// its pull to its settlement: waiting for a batch, in a batch (at the
+// breaker or the limiter too), in Later until Finish. A retry still counts
+// for its delay: the server keeps a nak'd entry pending until it is
+// redelivered, and the consumer's limit counts pending entries, so retries
+// in an outage (every claim failing, each entry nak'd with a delay) could
+// otherwise fill the consumer's limit and halt the channel for new
+// entries; counted here, each process's share of the server's pending
+// count, retries included, stays within its budget. A settlement the
+// server may not have had (the ack or nak failed to send) counts for the
+// ack wait, after which the server redelivers the entry anyway.
+type holdings struct {
+	budget  int
+	ackWait time.Duration
+
+	mu    sync.Mutex
+	held  int // pulled and not settled, plus retries in their delay
+	asked int // asked for by open pulls, not yet arrived
+	// idle: held entries the beat keeps alive (waiting for a batch, or
+	// in Later).
+	idle map[jetstream.Msg]struct{}
+	// more is closed and replaced when room grows.
+	more chan struct{}
+}
+
+func newHoldings(budget int, ackWait time.Duration) *holdings {
+	return &holdings{budget: budget, ackWait: ackWait, idle: map[jetstream.Msg]struct{}{}, more: make(chan struct{})}
+}
+
+// ask waits until at least least entries of room are free, takes all the
+// room there is for a pull and returns it; 0 when ctx ends.
+func (h *holdings) ask(ctx context.Context, least int) int {
+	for {
+		h.mu.Lock()
+		if room := h.budget - h.held - h.asked; room >= least {
+			h.asked += room
+			h.mu.Unlock()
+			return room
+		}
+		more := h.more
+		h.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-more:
+		}
+	}
+}
+
+// unask gives back room a pull asked for and did not get.
+func (h *holdings) unask(n int) {
+	if n <= 0 {
+		return
+	}
+	h.mu.Lock()
+	h.asked -= n
+	h.grewLocked()
+	h.mu.Unlock()
+}
+
+// arrived moves one entry from asked to held, kept alive until a batch
+// takes it.
+func (h *holdings) arrived(m jetstream.Msg) {
+	h.mu.Lock()
+	h.asked--
+	h.held++
+	h.idle[m] = struct{}{}
+	h.mu.Unlock()
+}
+
+// batched: these entries are kept alive by their batch from now on.
+func (h *holdings) batched(ms []jetstream.Msg) {
+	h.mu.Lock()
+	for _, m := range ms {
+		delete(h.idle, m)
+	}
+	h.mu.Unlock()
+}
+
+// later: the entry waits for its Finish outside any batch.
+func (h *holdings) later(m jetstream.Msg) {
+	h.mu.Lock()
+	h.idle[m] = struct{}{}
+	h.mu.Unlock()
+}
+
+// settle: the entry was acked or nak'd (err is that call's error); it
+// frees its room now, or after delay (a retry's), or after the ack wait
+// if the server may not have heard.
+func (h *holdings) settle(m jetstream.Msg, err error, delay time.Duration) {
+	if err != nil {
+		delay = max(delay, h.ackWait)
+	}
+	h.mu.Lock()
+	delete(h.idle, m)
+	h.mu.Unlock()
+	if delay > 0 {
+		time.AfterFunc(delay, h.free)
+		return
+	}
+	h.free()
+}
+
+func (h *holdings) free() {
+	h.mu.Lock()
+	h.held--
+	h.grewLocked()
+	h.mu.Unlock()
+}
+
+func (h *holdings) grewLocked() {
+	close(h.more)
+	h.more = make(chan struct{})
+}
+
+// beat tells the server every idle entry is still in progress.
+func (h *holdings) beat() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for m := range h.idle {
+		m.InProgress()
 	}
 }
 
@@ -305,17 +528,41 @@ func GatherStretched[T any](ctx context.Context, batch []T, in <-chan T, max int
 	return Gather(ctx, batch, in, max, 0)
 }
 
-func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, batch []jetstream.Msg, h BatchHandler, dead DeadHandler) {
+func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, hold *holdings, batch []jetstream.Msg, h BatchHandler, dead DeadHandler) {
 	items := make([]Item, len(batch))
+	// later[i] hands item i's entry to the beat while it waits for its
+	// Finish, unless Finish already came (a send can end, and its Finish
+	// run, before its handler returned Later).
+	later := make([]func(), len(batch))
 	for i, msg := range batch {
 		items[i] = Item{ID: string(msg.Data()), Delivery: 1}
 		if meta, err := msg.Metadata(); err == nil {
 			items[i].Delivery = int(meta.NumDelivered)
 		}
 		msg, it := msg, items[i]
-		var once sync.Once
+		var mu sync.Mutex
+		finished := false
 		items[i].Finish = func(out Outcome) {
-			once.Do(func() { finish(context.WithoutCancel(ctx), js, cfg, msg, it, out, dead) })
+			mu.Lock()
+			if finished {
+				mu.Unlock()
+				return
+			}
+			finished = true
+			mu.Unlock()
+			finish(context.WithoutCancel(ctx), js, cfg, hold, msg, it, out, dead)
+		}
+		later[i] = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !finished {
+				hold.later(msg)
+			}
+		}
+	}
+	giveBack := func(msgs []jetstream.Msg) {
+		for _, m := range msgs {
+			hold.settle(m, m.Nak(), 0)
 		}
 	}
 	inProgress := func(msgs []jetstream.Msg) func() {
@@ -330,9 +577,7 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 		// kept alive; a probe takes one message through alone.
 		probe, err := cfg.Breaker.Wait(ctx, cfg.AckWait/3, inProgress(batch))
 		if err != nil {
-			for _, m := range batch {
-				m.Nak()
-			}
+			giveBack(batch)
 			return
 		}
 		n := len(batch)
@@ -344,9 +589,7 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 				if cfg.Priority {
 					cfg.Limiter.Reserve() // take a token, never wait
 				} else if err := waitToken(ctx, cfg.Limiter, batch, cfg.AckWait); err != nil {
-					for _, m := range batch {
-						m.Nak()
-					}
+					giveBack(batch)
 					return
 				}
 			}
@@ -357,14 +600,16 @@ func handleBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 			if i < len(outs) {
 				out = outs[i]
 			}
-			if out != Later {
+			if out == Later {
+				later[i]()
+			} else {
 				items[i].Finish(out)
 			}
 		}
 		if probe {
 			cfg.Breaker.ProbeDone()
 		}
-		batch, items = batch[n:], items[n:]
+		batch, items, later = batch[n:], items[n:], later[n:]
 	}
 }
 
@@ -395,7 +640,9 @@ func waitToken(ctx context.Context, lim *rate.Limiter, batch []jetstream.Msg, ac
 	return nil
 }
 
-func finish(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, msg jetstream.Msg, it Item, out Outcome, dead DeadHandler) {
+// finish settles one entry by its outcome and tells holdings when its
+// room is free again.
+func finish(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, hold *holdings, msg jetstream.Msg, it Item, out Outcome, dead DeadHandler) {
 	id, delivery := it.ID, it.Delivery
 	if out == Retry && delivery >= cfg.MaxDeliver {
 		out = Dead
@@ -404,22 +651,31 @@ func finish(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, msg
 	case Done:
 		// A plain ack: a lost ack only means a redelivery, which the
 		// owner's state machine turns into a no-op.
-		if err := msg.Ack(); err != nil {
+		err := msg.Ack()
+		if err != nil {
 			cfg.Log.Warn("queue: ack", "message_id", id, "err", err)
 		}
+		hold.settle(msg, err, 0)
 	case Retry:
-		i := min(delivery-1, len(cfg.Backoff)-1)
-		msg.NakWithDelay(cfg.Backoff[i])
+		d := cfg.Backoff[min(delivery-1, len(cfg.Backoff)-1)]
+		hold.settle(msg, msg.NakWithDelay(d), d)
 	case Dead:
 		if _, err := js.Publish(ctx, SubjectDead+cfg.Channel, []byte(id), jetstream.WithMsgID("dead-"+id)); err != nil {
 			cfg.Log.Error("queue: dead-letter publish", "message_id", id, "err", err)
-			msg.NakWithDelay(cfg.Backoff[len(cfg.Backoff)-1])
+			d := cfg.Backoff[len(cfg.Backoff)-1]
+			hold.settle(msg, msg.NakWithDelay(d), d)
 			return
 		}
 		if dead != nil {
 			dead(ctx, id)
 		}
-		msg.Ack()
+		hold.settle(msg, msg.Ack(), 0)
 		cfg.Log.Warn("queue: dead-lettered", "message_id", id, "channel", cfg.Channel, "deliveries", delivery)
+	default:
+		// Later is no settlement: the entry stays unacknowledged and the
+		// server redelivers it after the ack wait; its room is held until
+		// then.
+		cfg.Log.Error("queue: finished with Later; redelivered after the ack wait", "message_id", id)
+		hold.settle(msg, nil, cfg.AckWait)
 	}
 }

@@ -170,7 +170,7 @@ func TestSlowRateBatchIsNotRedelivered(t *testing.T) {
 }
 
 // While the breaker is open longer than the ack wait, entries the client
-// holds outside a batch (waiting for a slot, or read ahead) are kept alive
+// holds outside a batch (pulled, waiting for a slot) are kept alive
 // too: when the provider is back, each is handled once, never redelivered
 // (a redelivered copy would find its message mid-send).
 func TestBreakerHoldDoesNotRedeliver(t *testing.T) {
@@ -206,7 +206,8 @@ func TestBreakerHoldDoesNotRedeliver(t *testing.T) {
 		}
 		return outs
 	}
-	// One slot of two: six entries wait outside any batch.
+	// One slot of two, a budget of four: two entries wait outside any
+	// batch, the other four in the stream until room frees.
 	cfg := ConsumerConfig{Channel: "sms", AckWait: 500 * time.Millisecond, Concurrency: 1, BatchSize: 2, Breaker: b}
 	go ConsumeBatch(ctx, js, cfg, h, func(context.Context, string) {})
 	time.Sleep(4 * cfg.AckWait) // the provider is down for four ack waits
