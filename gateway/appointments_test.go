@@ -1,36 +1,29 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
-func (e *env) meetingPoint(name string) {
-	e.t.Helper()
-	r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": name, "kind": "metro"})
-	if r.Status != http.StatusCreated {
-		e.t.Fatalf("meeting point: %d %s", r.Status, r.Body)
-	}
-}
-
-func messagesOf(t *testing.T, r resp) []map[string]any {
+func messagesOf(t *testing.T, r gatewaytest.Resp) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, m := range r.json(t)["messages"].([]any) {
+	for _, m := range r.JSON(t)["messages"].([]any) {
 		out = append(out, m.(map[string]any))
 	}
 	return out
 }
 
-func auditActions(t *testing.T, e *env, code string) string {
+func auditActions(t *testing.T, e *gatewaytest.Env, code string) string {
 	t.Helper()
-	evs, err := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	evs, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,22 +35,22 @@ func auditActions(t *testing.T, e *env, code string) string {
 }
 
 func TestMeetingPointsRefuseAddresses(t *testing.T) {
-	e := newEnv(t)
-	e.meetingPoint("Metro Sants, exit Carrer de Sants")
+	e := gatewaytest.New(t)
+	e.MeetingPoint("Metro Sants, exit Carrer de Sants")
 	for _, bad := range []string{"Calle Mayor 12, 3º 2ª", "call +34 612 345 678", "www.example.org", "a@b.org", "Casa de acogida Fundación Esperanza"} {
-		r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": bad, "kind": "landmark"})
-		if r.Status != 422 || r.errCode(t) != "meeting_point_not_neutral" {
+		r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": bad, "kind": "landmark"})
+		if r.Status != 422 || r.ErrCode(t) != "meeting_point_not_neutral" {
 			t.Errorf("%q: %d %s", bad, r.Status, r.Body)
 		}
 		if strings.Contains(string(r.Body), bad) {
 			t.Errorf("error echoes the name %q", bad)
 		}
 	}
-	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants, exit Carrer de Sants", "kind": "metro"}); r.Status != 409 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants, exit Carrer de Sants", "kind": "metro"}); r.Status != 409 {
 		t.Fatalf("duplicate: %d %s", r.Status, r.Body)
 	}
-	r := e.do(auth.RoleStaff, "GET", "/v1/meeting-points", nil)
-	if r.Status != 200 || len(r.json(t)["items"].([]any)) != 1 {
+	r := e.Do(auth.RoleStaff, "GET", "/v1/meeting-points", nil)
+	if r.Status != 200 || len(r.JSON(t)["items"].([]any)) != 1 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
 }
@@ -65,12 +58,12 @@ func TestMeetingPointsRefuseAddresses(t *testing.T) {
 // TestAppointmentReminderTimes: clock Tue 2026-06-02 12:30 Madrid; her
 // windows mon-fri 10:00-12:00, sat 18:00-02:00.
 func TestAppointmentReminderTimes(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	e.meetingPoint("Metro Sants")
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	e.MeetingPoint("Metro Sants")
 	// Thu 2026-06-04 10:30 Madrid (08:30Z).
-	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Metro Sants", "kind": "individual", "venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -90,7 +83,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 	}
 	var tmpl, variant, status string
 	var prio int
-	if err := e.db.QueryRow(`SELECT template_id, variant, status, priority FROM messages WHERE id = $1`, ms[1]["message_id"]).Scan(&tmpl, &variant, &status, &prio); err != nil {
+	if err := e.DB.QueryRow(`SELECT template_id, variant, status, priority FROM messages WHERE id = $1`, ms[1]["message_id"]).Scan(&tmpl, &variant, &status, &prio); err != nil {
 		t.Fatal(err)
 	}
 	if tmpl != "appointment_reminder" || variant != "discreet" || status != "scheduled" || prio != 0 {
@@ -98,7 +91,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 	}
 	// Wed 2026-06-03 09:00 Madrid with a 2h reminder: 07:00 Madrid is
 	// outside, and no window opens between now and then: skipped.
-	r = e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-03T07:00:00Z",
+	r = e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-03T07:00:00Z",
 		"meeting_point": "Metro Sants", "kind": "individual", "venue": "sala 2", "reminders": []string{"2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -111,48 +104,48 @@ func TestAppointmentReminderTimes(t *testing.T) {
 		t.Fatalf("audit: %s", a)
 	}
 	// Listing shows both appointments and their reminders.
-	r = e.do(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
-	if r.Status != 200 || len(r.json(t)["items"].([]any)) != 2 {
+	r = e.Do(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
+	if r.Status != 200 || len(r.JSON(t)["items"].([]any)) != 2 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestAppointmentWithoutConsentStillCreated(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	e.meetingPoint("Plaça Catalunya, fountain")
-	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.MeetingPoint("Plaça Catalunya, fountain")
+	r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Plaça Catalunya, fountain", "venue": "sala 1"})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	ref, _ := r.json(t)["reminders_refused"].(map[string]any)
+	ref, _ := r.JSON(t)["reminders_refused"].(map[string]any)
 	if ref["code"] != "no_consent" || len(messagesOf(t, r)) != 0 {
 		t.Fatalf("refusal: %s", r.Body)
 	}
 	var n int
-	e.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+	e.DB.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d messages stored", n)
 	}
 }
 
 func TestSessionSpacing(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	e.meetingPoint("Metro Sants")
-	book := func(at, kind string) resp {
-		return e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.MeetingPoint("Metro Sants")
+	book := func(at, kind string) gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
 			"meeting_point": "Metro Sants", "kind": kind, "venue": "sala 1", "reminders": []string{}})
 	}
 	if r := book("2026-06-10T10:00:00Z", "individual"); r.Status != 201 {
 		t.Fatalf("first: %d %s", r.Status, r.Body)
 	}
 	r := book("2026-06-10T10:20:00Z", "individual")
-	if r.Status != 409 || r.errCode(t) != "session_spacing" {
+	if r.Status != 409 || r.ErrCode(t) != "session_spacing" {
 		t.Fatalf("conflict: %d %s", r.Status, r.Body)
 	}
-	fs := r.json(t)["free_slots"].(map[string]any)
+	fs := r.JSON(t)["free_slots"].(map[string]any)
 	if fs["earlier"] != "2026-06-10T09:30:00Z" || fs["later"] != "2026-06-10T10:30:00Z" {
 		t.Fatalf("free slots: %v", fs)
 	}
@@ -160,7 +153,7 @@ func TestSessionSpacing(t *testing.T) {
 		t.Fatalf("exactly 30 minutes later: %d %s", r.Status, r.Body)
 	}
 	r = book("2026-06-10T10:10:00Z", "individual")
-	fs = r.json(t)["free_slots"].(map[string]any)
+	fs = r.JSON(t)["free_slots"].(map[string]any)
 	if r.Status != 409 || fs["earlier"] != "2026-06-10T09:30:00Z" || fs["later"] != "2026-06-10T11:00:00Z" {
 		t.Fatalf("between two: %d %s", r.Status, r.Body)
 	}
@@ -169,19 +162,19 @@ func TestSessionSpacing(t *testing.T) {
 		t.Fatalf("group: %d %s", r.Status, r.Body)
 	}
 	// Moving onto a busy slot is refused too; moving to a free one works.
-	id := book("2026-06-10T12:00:00Z", "individual").json(t)["id"].(string)
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T10:45:00Z"}); r.Status != 409 {
+	id := book("2026-06-10T12:00:00Z", "individual").JSON(t)["id"].(string)
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T10:45:00Z"}); r.Status != 409 {
 		t.Fatalf("move onto busy: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T12:10:00Z"}); r.Status != 200 {
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T12:10:00Z"}); r.Status != 200 {
 		t.Fatalf("move near itself: %d %s", r.Status, r.Body)
 	}
 	// Configurable spacing.
-	e2 := newEnvWith(t, Config{SessionSpacing: time.Hour})
-	c2 := e2.createParticipant(maria())
-	e2.meetingPoint("Metro Sants")
-	e2.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:00:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}})
-	if r := e2.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:45:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}}); r.Status != 409 {
+	e2 := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{SessionSpacing: time.Hour}))
+	c2 := e2.CreateParticipant(gatewaytest.Maria())
+	e2.MeetingPoint("Metro Sants")
+	e2.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:00:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}})
+	if r := e2.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": c2, "starts_at": "2026-06-10T10:45:00Z", "meeting_point": "Metro Sants", "venue": "v", "reminders": []string{}}); r.Status != 409 {
 		t.Fatalf("1h spacing: %d %s", r.Status, r.Body)
 	}
 }
@@ -192,17 +185,17 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	p := newPipeline(t)
 	p.fake.AutoDeliver("delivered")
 	code := p.consentingParticipant("+34 612 000 321", false)
-	p.meetingPoint("Metro Sants")
+	p.MeetingPoint("Metro Sants")
 	start := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Minute)
-	r := p.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": start, "meeting_point": "Metro Sants",
+	r := p.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": start, "meeting_point": "Metro Sants",
 		"venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
+	id := r.JSON(t)["id"].(string)
 	first := messagesOf(t, r)
-	p.meetingPoint("Bus stop Plaça Espanya")
-	r = p.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start.Add(24 * time.Hour), "meeting_point": "Bus stop Plaça Espanya"})
+	p.MeetingPoint("Bus stop Plaça Espanya")
+	r = p.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start.Add(24 * time.Hour), "meeting_point": "Bus stop Plaça Espanya"})
 	if r.Status != 200 {
 		t.Fatalf("move: %d %s", r.Status, r.Body)
 	}
@@ -229,8 +222,8 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 		}
 	}
 	p.waitStatus(noticeID, "delivered")
-	r = p.do(auth.RoleStaff, "DELETE", "/v1/appointments/"+id, nil)
-	if r.Status != 200 || r.json(t)["status"] != "canceled" {
+	r = p.Do(auth.RoleStaff, "DELETE", "/v1/appointments/"+id, nil)
+	if r.Status != 200 || r.JSON(t)["status"] != "canceled" {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
 	canceled, notices = 0, 0
@@ -255,10 +248,10 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	if len(bodies) != 2 || !strings.Contains(bodies[0], "Plaça Espanya") {
 		t.Fatalf("sent: %q", bodies)
 	}
-	if a := auditActions(t, p.env, code); !strings.Contains(a, "appointment.moved") || !strings.Contains(a, "appointment.cancelled") || strings.Count(a, "reminder.canceled") != 4 {
+	if a := auditActions(t, p.Env, code); !strings.Contains(a, "appointment.moved") || !strings.Contains(a, "appointment.cancelled") || strings.Count(a, "reminder.canceled") != 4 {
 		t.Fatalf("audit: %s", a)
 	}
-	if r := p.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start}); r.Status != 409 {
+	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start}); r.Status != 409 {
 		t.Fatalf("move cancelled: %d", r.Status)
 	}
 }
@@ -266,25 +259,25 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 // TestReleaseDueSetBased: the set-based release queues due reminders with
 // the same outbox subject and event as releaseDue.
 func TestReleaseDueSetBased(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	e.meetingPoint("Metro Sants")
-	r := e.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	e.MeetingPoint("Metro Sants")
+	r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Metro Sants", "venue": "sala 1", "reminders": []string{"24h", "2h"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	sc := e.srv.NewScheduler()
-	if n, err := sc.releaseDueSetBased(context.Background(), time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+	sc := e.Server.NewScheduler()
+	if n, err := sc.ReleaseDueSetBased(context.Background(), time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
 		t.Fatalf("release: %d %v", n, err)
 	}
 	var subject, status string
-	if err := e.db.QueryRow(`SELECT o.subject, m.status FROM outbox o JOIN messages m ON m.id = o.message_id`).Scan(&subject, &status); err != nil {
+	if err := e.DB.QueryRow(`SELECT o.subject, m.status FROM outbox o JOIN messages m ON m.id = o.message_id`).Scan(&subject, &status); err != nil {
 		t.Fatal(err)
 	}
 	var events int
-	e.db.QueryRow(`SELECT count(*) FROM message_events WHERE status = 'queued'`).Scan(&events)
+	e.DB.QueryRow(`SELECT count(*) FROM message_events WHERE status = 'queued'`).Scan(&events)
 	if subject != "contact.sms" || status != "queued" || events != 1 {
 		t.Fatalf("subject %s status %s events %d", subject, status, events)
 	}

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
@@ -27,14 +28,14 @@ func TestBrowserComposeAndFollow(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	sink := channels.NewSink(t.TempDir())
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
+	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
 	p.start()
-	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	svc, _, err := p.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := p.consentingParticipant("+34 612 006 001", false)
-	u := signInAs(t, p.env, svc, auth.RoleStaff)
+	u := signInAs(t, p.Env, svc, auth.RoleStaff)
 	base := p.http.URL
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: u.cookie.Value, URL: base,
@@ -79,7 +80,7 @@ func TestBrowserComposeAndFollow(t *testing.T) {
 	}
 	b.Screenshot("messages")
 	b.CheckAxe("messages")
-	if n := messageCount(t, p.env, code); n != 1 {
+	if n := messageCount(t, p.Env, code); n != 1 {
 		t.Fatalf("a double click sent %d messages", n)
 	}
 

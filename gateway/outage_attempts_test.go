@@ -1,10 +1,11 @@
-package gateway
+package gateway_test
 
 import (
 	"testing"
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -16,7 +17,7 @@ import (
 func TestOutageSpendsNoAttempts(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
+	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, gateway.WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Backoff: []time.Duration{20 * time.Millisecond},
 		Breaker: channels.BreakerConfig{Threshold: 2, ProbeEvery: 100 * time.Millisecond},
@@ -27,13 +28,13 @@ func TestOutageSpendsNoAttempts(t *testing.T) {
 	code := p.consentingParticipant("+34 612 000 557", false)
 	var ids []string
 	for range 2 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
-		ids = append(ids, r.json(t)["id"].(string))
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		ids = append(ids, r.JSON(t)["id"].(string))
 	}
 	// Many more probes than MaxDeliver fit in this outage.
 	time.Sleep(3 * time.Second)
 	for _, id := range ids {
-		m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
 		if m["status"] == message.StatusFailed {
 			t.Fatalf("message failed during an ongoing provider outage: %s", historyOf(m))
 		}

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
@@ -21,7 +23,7 @@ import (
 func TestProviderOutageResumesAtOnce(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
+	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, gateway.WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Breaker: channels.BreakerConfig{Threshold: 3, ProbeEvery: 200 * time.Millisecond},
 	})
@@ -33,14 +35,14 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 	// are more than the channel can hold.
 	var ids []string
 	for range 40 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		ids = append(ids, r.json(t)["id"].(string))
+		ids = append(ids, r.JSON(t)["id"].(string))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for p.srv.delivery.ProviderStates()["sms"] != "failing" {
+	for p.Server.Delivery().ProviderStates()["sms"] != "failing" {
 		if time.Now().After(deadline) {
 			t.Fatal("breaker never opened")
 		}
@@ -52,11 +54,11 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 	if n := p.fake.RequestCount() - before; n > 10 {
 		t.Fatalf("%d requests in 1 s to a provider that is down", n)
 	}
-	if m := metricsText(t, p.env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 1`) {
+	if m := metricsText(t, p.Env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 1`) {
 		t.Fatal("breaker state not in /metrics")
 	}
-	r := p.do("", "GET", "/readyz?verbose", nil)
-	if prov, _ := r.json(t)["checks"].(map[string]any)["providers"].(map[string]any); r.Status != 200 || prov["sms"] != "failing" {
+	r := p.Do("", "GET", "/readyz?verbose", nil)
+	if prov, _ := r.JSON(t)["checks"].(map[string]any)["providers"].(map[string]any); r.Status != 200 || prov["sms"] != "failing" {
 		t.Fatalf("readyz?verbose with the provider down: %d %s", r.Status, r.Body)
 	}
 	p.fake.ClearFailures()
@@ -70,15 +72,15 @@ func TestProviderOutageResumesAtOnce(t *testing.T) {
 		t.Fatalf("created %d, want 40 (each once)", n)
 	}
 	t.Logf("40 messages sent %v after the provider recovered", took)
-	if m := metricsText(t, p.env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 0`) {
+	if m := metricsText(t, p.Env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 0`) {
 		t.Fatal("breaker still open in /metrics")
 	}
 }
 
-func metricsText(t *testing.T, e *env) string {
+func metricsText(t *testing.T, e *gatewaytest.Env) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	e.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	e.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
 }
 
@@ -89,14 +91,14 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	slow := &slowFirstSender{tw: mustTwilio(t, p), hold: make(chan struct{})}
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": slow}, WorkerConfig{
+	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": slow}, gateway.WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 1, BatchSize: 8, BatchWait: 100 * time.Millisecond,
 	})
 	code := p.consentingParticipant("+34 612 000 556", false)
 	var ids []string
 	for range 6 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
-		ids = append(ids, r.json(t)["id"].(string))
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		ids = append(ids, r.JSON(t)["id"].(string))
 	}
 	p.start()
 	// Five of six are sent while the first still hangs.
@@ -104,7 +106,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	for {
 		n := 0
 		for _, id := range ids {
-			if p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == message.StatusSent {
+			if p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)["status"] == message.StatusSent {
 				n++
 			}
 		}

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -14,8 +14,10 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/delivery"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 )
@@ -24,7 +26,7 @@ import (
 // (so the fake Twilio can call back), relay, workers and scheduler, and
 // twilio-go pointed at the fake.
 type pipeline struct {
-	*env
+	*gatewaytest.Env
 	fake   *twiliotest.Fake
 	http   *httptest.Server
 	worker *delivery.Worker
@@ -38,12 +40,12 @@ func newPipeline(t *testing.T) *pipeline { return newPipelineNATS(t, "", 1) }
 // streams of that many replicas ("" for an in-process server).
 func newPipelineNATS(t *testing.T, natsURL string, replicas int) *pipeline {
 	t.Helper()
-	return newPipelineConfig(t, Config{}, natsURL, replicas)
+	return newPipelineConfig(t, gateway.Config{}, natsURL, replicas)
 }
 
 // newPipelineConfig is newPipelineNATS with the service configured as cfg
 // (its public URL and Twilio token are the pipeline's).
-func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *pipeline {
+func newPipelineConfig(t *testing.T, cfg gateway.Config, natsURL string, replicas int) *pipeline {
 	t.Helper()
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
 	t.Cleanup(fake.Close)
@@ -52,18 +54,18 @@ func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(hs.Close)
 	cfg.PublicURL, cfg.TwilioAuthToken = hs.URL, fake.AuthToken()
-	e := newEnvNATS(t, cfg, natsURL, replicas)
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg), gatewaytest.WithNATS(natsURL, replicas))
 	// Real time for the pipeline: the relay, worker and callbacks run on it.
-	e.clock.Set(time.Now())
-	e.srv.now = func() time.Time { return time.Now().UTC() }
-	h = e.srv.Handler()
+	e.Clock.Set(time.Now())
+	e.Server.SetNow(func() time.Time { return time.Now().UTC() })
+	h = e.Server.Handler()
 	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), APIBaseURL: fake.URL(),
 		From: "+15005550006", WhatsAppFrom: "+15005550007"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline{env: e, fake: fake, http: hs}
-	p.worker = e.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw}, WorkerConfig{
+	p := &pipeline{Env: e, fake: fake, http: hs}
+	p.worker = e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw}, gateway.WorkerConfig{
 		StatusCallback: hs.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
@@ -75,7 +77,7 @@ func newPipelineConfig(t *testing.T, cfg Config, natsURL string, replicas int) *
 func (p *pipeline) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	for _, run := range []func(context.Context){p.srv.delivery.Relay().Run, p.worker.Run} {
+	for _, run := range []func(context.Context){p.Server.Delivery().Relay().Run, p.worker.Run} {
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); run(ctx) }()
 	}
@@ -85,12 +87,12 @@ func (p *pipeline) start() {
 // waiting in the database are released when due. Tests that drive the
 // scheduler themselves do not call it.
 func (p *pipeline) releaseRetries() {
-	sc := p.srv.NewScheduler()
+	sc := p.Server.NewScheduler()
 	sc.Every = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); sc.Run(ctx) }()
-	p.t.Cleanup(func() { cancel(); <-done })
+	p.T.Cleanup(func() { cancel(); <-done })
 }
 
 func (p *pipeline) stop() {
@@ -103,18 +105,18 @@ func (p *pipeline) stop() {
 
 // consentingParticipant creates a participant reachable now on sms and whatsapp.
 func (p *pipeline) consentingParticipant(phone string, monitored bool) string {
-	p.t.Helper()
-	b := maria()
+	p.T.Helper()
+	b := gatewaytest.Maria()
 	b["phone"] = phone
 	b["monitored"] = monitored
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
-	code := p.createParticipant(b)
+	code := p.CreateParticipant(b)
 	for _, ch := range []string{"sms", "whatsapp"} {
-		g := grant(ch)
+		g := gatewaytest.Grant(ch)
 		g["accept_whatsapp_risk"] = ch == "whatsapp"
-		if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
-			p.t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
+		if r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+			p.T.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
 		}
 	}
 	return code
@@ -122,18 +124,18 @@ func (p *pipeline) consentingParticipant(phone string, monitored bool) string {
 
 // waitStatus polls a message until it reaches want or the deadline.
 func (p *pipeline) waitStatus(id, want string) map[string]any {
-	p.t.Helper()
+	p.T.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var last map[string]any
 	for time.Now().Before(deadline) {
-		r := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
-		last = r.json(p.t)
+		r := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
+		last = r.JSON(p.T)
 		if last["status"] == want {
 			return last
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.t.Fatalf("message %s: status %v, want %s; history %v", id, last["status"], want, last["history"])
+	p.T.Fatalf("message %s: status %v, want %s; history %v", id, last["status"], want, last["history"])
 	return nil
 }
 
@@ -149,13 +151,13 @@ func TestPipelineEndToEndDelivered(t *testing.T) {
 	p := newPipeline(t)
 	p.fake.AutoDeliver("sent", "delivered")
 	code := p.consentingParticipant("+34 612 345 678", false)
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
 		"participant": code, "channel": "sms", "body": "Hola, ¿podemos hablar mañana por la mañana?",
 	})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	acc := r.json(t)
+	acc := r.JSON(t)
 	if acc["status"] != "queued" || acc["channel"] != "sms" || acc["variant"] != "standard" {
 		t.Fatalf("accepted: %s", r.Body)
 	}
@@ -183,12 +185,12 @@ func TestPipelineEndToEndDelivered(t *testing.T) {
 	}
 	// Nothing was said about the number or the body in the logs.
 	for _, needle := range []string{"612345678", "612 345 678", "podemos hablar"} {
-		if strings.Contains(p.logs.String(), needle) {
+		if strings.Contains(p.Logs.String(), needle) {
 			t.Errorf("logs contain %q", needle)
 		}
 	}
 	// Audit: accepted, sent, delivered.
-	evs, _ := db.New(p.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	evs, _ := db.New(p.DB).AuditForParticipant(context.Background(), sqlNullString(code))
 	var acts []string
 	for _, e := range evs {
 		acts = append(acts, e.Action)
@@ -202,12 +204,12 @@ func TestPipelineConsentRevokedBeforeSend(t *testing.T) {
 	p := newPipeline(t)
 	p.stop() // accept while no worker runs
 	code := p.consentingParticipant("+34 612 000 111", false)
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
-	if r := p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she said no more SMS"}); r.Status != 200 {
+	id := r.JSON(t)["id"].(string)
+	if r := p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she said no more SMS"}); r.Status != 200 {
 		t.Fatalf("revoke: %d", r.Status)
 	}
 	p.start()
@@ -225,11 +227,11 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	p.releaseRetries()
 	code := p.consentingParticipant("+34 612 000 222", false)
 	send := func() string {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		return r.json(t)["id"].(string)
+		return r.JSON(t)["id"].(string)
 	}
 	// Two 503s, then success: retried, sent once. A 503 says the
 	// provider is down, not the message: those tries are given back.
@@ -249,8 +251,8 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	p.fake.FailNext(1, 400, 21610)
 	id = send()
 	p.waitStatus(id, "failed")
-	r := p.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
-	hist := r.json(t)["history"].([]any)
+	r := p.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+	hist := r.JSON(t)["history"].([]any)
 	last := hist[len(hist)-1].(map[string]any)
 	if last["kind"] != "revoked" || last["source"] != "provider_opt_out" || last["channel"] != "sms" {
 		t.Fatalf("after 21610: %s", r.Body)
@@ -260,8 +262,8 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 	// exhaust a message (TestOutageSpendsNoAttempts).
 	p.fake.FailNext(10, 401, 20003)
 	code2 := p.consentingParticipant("+34 612 000 333", false)
-	r = p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code2, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
-	id = r.json(t)["id"].(string)
+	r = p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code2, "channel": "sms", "body": "Nos vemos pronto, un abrazo"})
+	id = r.JSON(t)["id"].(string)
 	if m := p.waitStatus(id, "failed"); m["error_code"] != "retries_exhausted" {
 		t.Fatalf("exhausted: %v", m["error_code"])
 	}
@@ -271,11 +273,11 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 func TestStatusWebhookSignatureAndOrder(t *testing.T) {
 	p := newPipeline(t)
 	code := p.consentingParticipant("+34 612 000 444", false)
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hasta el martes, un saludo"})
-	id := r.json(t)["id"].(string)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hasta el martes, un saludo"})
+	id := r.JSON(t)["id"].(string)
 	m := p.waitStatus(id, "sent")
 	_ = m
-	msg, err := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(id))
+	msg, err := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(id))
 	if err != nil {
 		t.Fatal(err)
 	}

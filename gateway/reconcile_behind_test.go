@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -30,8 +31,8 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	p.stop() // no worker: the test sets the states a crash leaves
 	tw := mustTwilio(t, p).(*channels.Twilio)
 	p.fake.SetMaxPageSize(25) // her listing takes several pages
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
-	q := db.New(p.db)
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
+	q := db.New(p.DB)
 	ctx := context.Background()
 
 	// crashed returns a message sent at the provider (delivered, its
@@ -39,11 +40,11 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	// to her the provider sent after it.
 	crashed := func(phone string, later int) uuid.UUID {
 		code := p.consentingParticipant(phone, false)
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := uuid.MustParse(r.json(t)["id"].(string))
+		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		sid := sendWithoutCallback(t, p, tw, id)
 		if err := p.fake.SetStatus(sid, "delivered"); err != nil {
 			t.Fatal(err)
@@ -51,8 +52,8 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 		if err := p.fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', error_code = 'crash_during_send', updated_at = now() - interval '2 minutes',
+		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', error_code = 'crash_during_send', updated_at = now() - interval '2 minutes',
 			send_at = now() - interval '1 minute' WHERE id = $1`, id); err != nil {
 			t.Fatal(err)
 		}
@@ -72,8 +73,8 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 		return id
 	}
 	behind := crashed("+34 612 000 981", 60)
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now())
+	sc := p.Server.NewScheduler()
+	n, err := sc.Reconcile(ctx, time.Now())
 	if err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v, want 1 settled", n, err)
 	}
@@ -81,15 +82,15 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	if m.Status != "delivered" || !m.ProviderID.Valid {
 		t.Fatalf("behind 60 later messages: %s (provider id %v), want delivered with the provider's id", m.Status, m.ProviderID.Valid)
 	}
-	assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+behind.String(), nil).json(t))
+	assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+behind.String(), nil).JSON(t))
 
 	// More of her messages since it than ListLimit: the listing is cut
 	// before its window; the message stays unknown, and says why.
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, ListLimit: 40})
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, ListLimit: 40})
 	cut := crashed("+34 612 000 982", 60)
 	cutBefore := unproven(p, "listing_cut")
 	noMatchBefore := unproven(p, "no_match")
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, cut); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -119,7 +120,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	}
 	p.fake.SetStatus(rc.ProviderID, "undelivered")
 	cutBefore = unproven(p, "listing_cut")
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, twin); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -132,7 +133,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.
 func unproven(p *pipeline, reason string) float64 {
-	mfs, err := p.srv.Registry().Gather()
+	mfs, err := p.Server.Registry().Gather()
 	if err != nil {
 		panic(err)
 	}

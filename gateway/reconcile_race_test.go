@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -22,7 +23,7 @@ import (
 // what it learnt: the interleaving a delivery callback or the worker's
 // outcome can make, driven deterministically.
 type answeredThen struct {
-	ProviderLookup
+	gateway.ProviderLookup
 	afterFetch, afterList func()
 }
 
@@ -51,14 +52,14 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	p.stop() // no worker: the test is the other writer
 	tw := mustTwilio(t, p).(*channels.Twilio)
 	code := p.consentingParticipant("+34 612 000 777", false)
-	q := db.New(p.db)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		return uuid.MustParse(r.json(t)["id"].(string))
+		return uuid.MustParse(r.JSON(t)["id"].(string))
 	}
 
 	// Sent, its delivery report lost for now: stuck in sent.
@@ -67,8 +68,8 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	if err := p.fake.SetStatus(sid, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, delivered)
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, updated_at = now() - interval '20 minutes',
+	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, delivered)
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, updated_at = now() - interval '20 minutes',
 		created_at = now() - interval '30 minutes', send_at = now() - interval '30 minutes' WHERE id = $1`, delivered, sid); err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	if err := p.fake.SetStatus(failedSid, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, failed)
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', updated_at = now() - interval '2 minutes',
+	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, failed)
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', updated_at = now() - interval '2 minutes',
 		created_at = now() - interval '3 minutes', send_at = now() - interval '3 minutes' WHERE id = $1`, failed); err != nil {
 		t.Fatal(err)
 	}
@@ -105,13 +106,13 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 		}
 	}
 	fetches, lists := 0, 0
-	p.srv.SetProviderLookup(answeredThen{ProviderLookup: tw,
+	p.Server.SetProviderLookup(answeredThen{ProviderLookup: tw,
 		afterFetch: func() { fetches++; callback() },
 		afterList:  func() { lists++; workerFails() },
-	}, ReconcileConfig{Every: time.Nanosecond})
+	}, gateway.ReconcileConfig{Every: time.Nanosecond})
 
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now())
+	sc := p.Server.NewScheduler()
+	n, err := sc.Reconcile(ctx, time.Now())
 	if err != nil || n != 0 {
 		t.Fatalf("reconcile: %d changed (%v), want none: the rows had moved past the answers", n, err)
 	}
@@ -129,17 +130,17 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 			m.Status, m.ProviderID.String, m.ErrorCode.String, m.UpdatedAt, m.FinalAt.Time)
 	}
 	var reconciled, audited int
-	if err := p.db.QueryRow(`SELECT count(*) FROM message_events WHERE message_id = ANY($1) AND code = 'reconciled'`,
+	if err := p.DB.QueryRow(`SELECT count(*) FROM message_events WHERE message_id = ANY($1) AND code = 'reconciled'`,
 		db.Array([]uuid.UUID{delivered, failed})).Scan(&reconciled); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE actor_name = $1`, auth.SystemActor("reconcile").Name).Scan(&audited); err != nil {
+	if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE actor_name = $1`, auth.SystemActor("reconcile").Name).Scan(&audited); err != nil {
 		t.Fatal(err)
 	}
 	if reconciled != 0 || audited != 0 {
 		t.Fatalf("%d reconciled events and %d reconciliation audit entries, want none", reconciled, audited)
 	}
 	for _, id := range []uuid.UUID{delivered, failed} {
-		assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
+		assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).JSON(t))
 	}
 }

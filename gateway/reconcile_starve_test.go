@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -21,21 +22,21 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, StuckAfter: time.Minute, Batch: 3})
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, StuckAfter: time.Minute, Batch: 3})
 	code := p.consentingParticipant("+34 612 000 999", false)
-	q := db.New(p.db)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		return uuid.MustParse(r.json(t)["id"].(string))
+		return uuid.MustParse(r.JSON(t)["id"].(string))
 	}
 	send := func(id uuid.UUID) string { return sendWithoutCallback(t, p, tw, id) }
 	set := func(id uuid.UUID, status, sid string, age time.Duration) {
-		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = $2, provider_id = nullif($3, ''), updated_at = now() - $4::interval, created_at = now() - $4::interval, send_at = now() - $4::interval WHERE id = $1`, id, status, sid, age.String()); err != nil {
+		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.DB.Exec(`UPDATE messages SET status = $2, provider_id = nullif($3, ''), updated_at = now() - $4::interval, created_at = now() - $4::interval, send_at = now() - $4::interval WHERE id = $1`, id, status, sid, age.String()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,10 +52,10 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	sid := send(unk)
 	p.fake.SetStatus(sid, "delivered")
 	set(unk, message.StatusUnknown, sid, 2*time.Hour)
-	sc := p.srv.NewScheduler()
+	sc := p.Server.NewScheduler()
 	before := p.fake.RequestCount()
 	for range 5 {
-		if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+		if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,12 +70,12 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	}
 	// After SentChecks answers of sent, a sent row is not asked about again.
 	for range 3 {
-		p.db.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
-		sc.reconcile(ctx, time.Now())
+		p.DB.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
+		sc.Reconcile(ctx, time.Now())
 	}
-	p.db.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
+	p.DB.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
 	before = p.fake.RequestCount()
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := p.fake.RequestCount() - before; n != 0 {
@@ -89,14 +90,14 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 	p := newPipeline(t)
 	p.stop()
 	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
 	code := p.consentingParticipant("+34 612 000 998", false)
-	q := db.New(p.db)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	var ids []uuid.UUID
 	for i, sid := range []string{"SM00000000000000000000000000000000", ""} {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola " + string(rune('a'+i))})
-		id := uuid.MustParse(r.json(t)["id"].(string))
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola " + string(rune('a'+i))})
+		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		ids = append(ids, id)
 		if sid == "" {
 			m, _ := q.MessageByID(ctx, id)
@@ -110,14 +111,14 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 			sid = rc.ProviderID
 			p.fake.SetStatus(sid, "delivered")
 		}
-		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = $2, updated_at = now() - interval '2 hours' + $3 * interval '1 minute',
+		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', provider_id = $2, updated_at = now() - interval '2 hours' + $3 * interval '1 minute',
 			created_at = now() - interval '3 hours', send_at = now() - interval '3 hours' WHERE id = $1`, id, sid, i); err != nil {
 			t.Fatal(err)
 		}
 	}
-	sc := p.srv.NewScheduler()
-	if n, err := sc.reconcile(ctx, time.Now()); err != nil || n != 1 {
+	sc := p.Server.NewScheduler()
+	if n, err := sc.Reconcile(ctx, time.Now()); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
 	if m, _ := q.MessageByID(ctx, ids[1]); m.Status != "delivered" {

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -13,24 +13,25 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
 )
 
 func TestVoiceReminderCalls(t *testing.T) {
-	p := newVoicePipeline(t, func(v *VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
+	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
 	code := p.voiceParticipant("+34 612 400 001", true, false) // monitored: discreet wording, never a voicemail
 	when := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	remind := func() (string, channels.CallEvent, string) {
 		t.Helper()
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
 			"params": map[string]string{"when": when, "place": "Metro Sants"}})
-		if r.Status != http.StatusAccepted || r.json(t)["variant"] != "discreet" {
+		if r.Status != http.StatusAccepted || r.JSON(t)["variant"] != "discreet" {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := r.json(t)["id"].(string)
+		id := r.JSON(t)["id"].(string)
 		p.waitStatus(id, "sent")
-		m, err := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(id))
+		m, err := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(id))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 	if later == 23 {
 		window = "daily 23:00-24:00"
 	}
-	if r := p.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"safe_windows": []string{window}, "any_time": false}); r.Status != 200 {
+	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"safe_windows": []string{window}, "any_time": false}); r.Status != 200 {
 		t.Fatalf("narrow window: %d %s", r.Status, r.Body)
 	}
 	if d = twimlOf(t)(p.fake.AnswerCall(context.Background(), ev.CallSid, url.Values{"AnsweredBy": {"human"}})); d.Hangup == nil || d.Gather != nil || len(d.Say) != 0 {
@@ -137,20 +138,20 @@ func TestVoiceReminderCalls(t *testing.T) {
 		t.Fatalf("%d calls", n)
 	}
 	// The TwiML never contained her number; the logs neither.
-	if strings.Contains(p.logs.String(), "612400001") {
+	if strings.Contains(p.Logs.String(), "612400001") {
 		t.Fatal("logs contain her number")
 	}
 	_ = fmt.Sprint
 }
 
 func TestVoiceReminderVoicemailWhenAllowed(t *testing.T) {
-	p := newVoicePipeline(t, func(v *VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
+	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
 	code := p.voiceParticipant("+34 612 400 002", false, true)
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
 		"params": map[string]string{"when": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "place": "Metro Sants"}})
-	id := r.json(t)["id"].(string)
+	id := r.JSON(t)["id"].(string)
 	p.waitStatus(id, "sent")
-	m, _ := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(id))
+	m, _ := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(id))
 	c, _ := p.fake.Call(m.ProviderID.String)
 	if c.Params.Get("MachineDetection") != "DetectMessageEnd" {
 		t.Fatalf("machine detection %q", c.Params.Get("MachineDetection"))

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -15,8 +15,10 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/gatewaytest"
 )
 
 const (
@@ -33,9 +35,9 @@ type voicePipeline struct {
 	tw *channels.Twilio
 }
 
-func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
+func newVoicePipeline(t *testing.T, tune func(*gateway.VoiceConfig)) *voicePipeline {
 	t.Helper()
-	var cfg Config
+	var cfg gateway.Config
 	cfg.Voice.From = orgVoiceNumber
 	if tune != nil {
 		tune(&cfg.Voice)
@@ -48,8 +50,8 @@ func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(tw.Close)
-	p.srv.UseVoice(tw, tw)
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.srv.VoiceQueue()}, WorkerConfig{
+	p.Server.UseVoice(tw, tw)
+	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.Server.VoiceQueue()}, gateway.WorkerConfig{
 		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 2,
 	})
@@ -59,53 +61,53 @@ func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
 
 // voiceParticipant: reachable any time on sms, whatsapp and voice.
 func (p *voicePipeline) voiceParticipant(phone string, monitored, voicemail bool) string {
-	p.t.Helper()
+	p.T.Helper()
 	code := p.consentingParticipant(phone, monitored)
-	g := grant("voice")
+	g := gatewaytest.Grant("voice")
 	g["allow_voicemail"] = voicemail
-	if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
-		p.t.Fatalf("grant voice: %d %s", r.Status, r.Body)
+	if r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
+		p.T.Fatalf("grant voice: %d %s", r.Status, r.Body)
 	}
 	return code
 }
 
 // queueVoice sends a voice message and waits for its call-back task.
 func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task map[string]any) {
-	p.t.Helper()
+	p.T.Helper()
 	body := map[string]any{"participant": code, "channel": "voice", "body": "Hola, te llamo luego para hablar un rato"}
 	if safety {
 		body["priority"] = "safety"
 	}
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", body)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", body)
 	if r.Status != http.StatusAccepted {
-		p.t.Fatalf("accept voice: %d %s", r.Status, r.Body)
+		p.T.Fatalf("accept voice: %d %s", r.Status, r.Body)
 	}
-	msgID = r.json(p.t)["id"].(string)
+	msgID = r.JSON(p.T)["id"].(string)
 	p.waitStatus(msgID, "sent")
 	for _, it := range p.callbacks() {
 		if it["message_id"] == msgID {
 			return msgID, it
 		}
 	}
-	p.t.Fatalf("no call-back task for message %s", msgID)
+	p.T.Fatalf("no call-back task for message %s", msgID)
 	return
 }
 
 func (p *voicePipeline) callbacks() []map[string]any {
-	p.t.Helper()
-	r := p.do(auth.RoleStaff, "GET", "/v1/callbacks", nil)
+	p.T.Helper()
+	r := p.Do(auth.RoleStaff, "GET", "/v1/callbacks", nil)
 	if r.Status != 200 {
-		p.t.Fatalf("list: %d %s", r.Status, r.Body)
+		p.T.Fatalf("list: %d %s", r.Status, r.Body)
 	}
 	var out []map[string]any
-	for _, it := range r.json(p.t)["items"].([]any) {
+	for _, it := range r.JSON(p.T)["items"].([]any) {
 		out = append(out, it.(map[string]any))
 	}
 	return out
 }
 
 func (p *voicePipeline) callback(id int64) map[string]any {
-	p.t.Helper()
+	p.T.Helper()
 	for _, it := range p.callbacks() {
 		if int64(it["id"].(float64)) == id {
 			return it
@@ -116,9 +118,9 @@ func (p *voicePipeline) callback(id int64) map[string]any {
 
 func taskID(task map[string]any) int64 { return int64(task["id"].(float64)) }
 
-func (p *voicePipeline) post(path string, body any) resp {
-	p.t.Helper()
-	return p.do(auth.RoleStaff, "POST", path, body)
+func (p *voicePipeline) post(path string, body any) gatewaytest.Resp {
+	p.T.Helper()
+	return p.Do(auth.RoleStaff, "POST", path, body)
 }
 
 // twimlDoc reads the TwiML the gateway answers (xml.Unmarshal fails on
@@ -178,7 +180,7 @@ type call struct {
 // connect claims (if needed) and connects task id, checks the first leg,
 // answers it and checks the bridge TwiML.
 func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
-	t := p.t
+	t := p.T
 	t.Helper()
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id), nil)
 	if r.Status != 200 {
@@ -188,7 +190,7 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("connect: %d %s", r.Status, r.Body)
 	}
-	sid := r.json(t)["call"].(map[string]any)["sid"].(string)
+	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
 	// The first leg rings the staff member's own phone, from the
 	// organisation's number.
 	c, ok := p.fake.Call(sid)
@@ -227,18 +229,18 @@ func twimlOf(t testing.TB) func(int, string, error) twimlDoc {
 
 // herLeg posts a webhook about her leg (signed, as Twilio would).
 func (c *call) herLeg(u string, extra url.Values) twimlDoc {
-	c.p.t.Helper()
+	c.p.T.Helper()
 	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.fake.AccountSID()},
 		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {orgVoiceNumber}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	return twimlOf(c.p.t)(c.p.fake.FetchTwiML(context.Background(), u, form))
+	return twimlOf(c.p.T)(c.p.fake.FetchTwiML(context.Background(), u, form))
 }
 
 // screenHuman: she answers; the screen asks her to press 1.
 func (c *call) screenHuman(lang, prompt string) string {
-	t := c.p.t
+	t := c.p.T
 	t.Helper()
 	d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"human"}})
 	if d.Gather == nil || d.Gather.NumDigits != "1" || d.Gather.Timeout != "8" || d.Gather.Say.Language != lang ||
@@ -248,9 +250,9 @@ func (c *call) screenHuman(lang, prompt string) string {
 	return d.Gather.Action
 }
 
-func voiceAuditActions(t *testing.T, e *env, code string) string {
+func voiceAuditActions(t *testing.T, e *gatewaytest.Env, code string) string {
 	t.Helper()
-	evs, err := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	evs, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +265,7 @@ func voiceAuditActions(t *testing.T, e *env, code string) string {
 
 func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	p := newVoicePipeline(t, nil)
-	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.JSON(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
 	code := p.voiceParticipant("+34 612 100 001", true, false)
@@ -280,7 +282,7 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 		t.Fatalf("task: %v", task)
 	}
 	// The message went to the queue, not to a provider.
-	m, _ := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(msgID))
+	m, _ := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(msgID))
 	if m.ProviderID.String != fmt.Sprintf("CB%d", taskID(task)) || p.fake.CallsCreated() != 0 {
 		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.fake.CallsCreated())
 	}
@@ -295,10 +297,10 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	id := taskID(task)
 	// Another staff member cannot connect a task they did not claim.
 	c := p.connect(id, "+34612100001", "Enable")
-	if r := p.do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.errCode(t) != "callback_claimed" {
+	if r := p.Do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.ErrCode(t) != "callback_claimed" {
 		t.Fatalf("claim by another: %d %s", r.Status, r.Body)
 	}
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.errCode(t) != "call_in_progress" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.ErrCode(t) != "call_in_progress" {
 		t.Fatalf("second connect: %d %s", r.Status, r.Body)
 	}
 	gate := c.screenHuman("es-ES", "Hola. Si puedes hablar ahora, pulsa 1.")
@@ -318,17 +320,17 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"})
-	if r.Status != 200 || r.json(t)["requeued"] != false || r.json(t)["callback"].(map[string]any)["status"] != "done" {
+	if r.Status != 200 || r.JSON(t)["requeued"] != false || r.JSON(t)["callback"].(map[string]any)["status"] != "done" {
 		t.Fatalf("complete: %d %s", r.Status, r.Body)
 	}
 	if p.callback(id) != nil {
 		t.Fatal("a completed task is still listed")
 	}
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.errCode(t) != "callback_closed" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("complete twice: %d %s", r.Status, r.Body)
 	}
 	p.waitStatus(msgID, "delivered")
-	acts := voiceAuditActions(t, p.env, code)
+	acts := voiceAuditActions(t, p.Env, code)
 	for _, a := range []string{"callback.created", "callback.claimed", "callback.connected", "callback.dialed", "callback.screened", "callback.call_ended", "callback.completed", "message.delivered"} {
 		if !strings.Contains(acts, a) {
 			t.Errorf("audit lacks %s: %s", a, acts)
@@ -336,17 +338,17 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	}
 	// Neither number, nor the staff phone, is in the logs or the audit.
 	var audit string
-	p.db.QueryRow(`SELECT coalesce(string_agg(details::text, ' '), '') FROM audit_events`).Scan(&audit)
+	p.DB.QueryRow(`SELECT coalesce(string_agg(details::text, ' '), '') FROM audit_events`).Scan(&audit)
 	for _, needle := range []string{"612100001", "612 100 001", "699000111", "699 000 111"} {
-		if strings.Contains(p.logs.String(), needle) || strings.Contains(audit, needle) {
+		if strings.Contains(p.Logs.String(), needle) || strings.Contains(audit, needle) {
 			t.Errorf("logs or audit contain %q", needle)
 		}
 	}
 }
 
 func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
-	p := newVoicePipeline(t, func(v *VoiceConfig) { v.MaxAttempts = 3 })
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.MaxAttempts = 3 })
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
 	code := p.voiceParticipant("+34 612 100 003", false, false)
 	msgID, task := p.queueVoice(code, false)
 	id := taskID(task)
@@ -366,7 +368,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	}
 	// Not due yet: connect is refused after a claim.
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id), nil)
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.errCode(t) != "callback_not_due" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.ErrCode(t) != "callback_not_due" {
 		t.Fatalf("connect before due: %d %s", r.Status, r.Body)
 	}
 	// A stale webhook of the old call changes nothing.
@@ -374,7 +376,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 		t.Fatalf("stale gate: %s", d.Inner)
 	}
 	// Bring it due (as the retry spacing would).
-	p.db.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
+	p.DB.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
 
 	// 2: a machine answers: hang up, no voicemail (not allowed), re-queued.
 	c = p.connect(id, "+34612100003", "Enable")
@@ -384,7 +386,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if got := p.callback(id); got["status"] != "open" || got["last_result"] != "machine" || got["attempts"].(float64) != 2 {
 		t.Fatalf("after machine: %v", got)
 	}
-	p.db.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
+	p.DB.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
 
 	// 3: nobody answers (the <Dial> action says no-answer): the third ring
 	// was the last one: closed no_answer, the message undelivered.
@@ -397,14 +399,14 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 		t.Fatalf("still listed after the last attempt: %v", got)
 	}
 	var outcome, status string
-	p.db.QueryRow(`SELECT outcome, status FROM callback_tasks WHERE id = $1`, id).Scan(&outcome, &status)
+	p.DB.QueryRow(`SELECT outcome, status FROM callback_tasks WHERE id = $1`, id).Scan(&outcome, &status)
 	if outcome != "no_answer" || status != "done" {
 		t.Fatalf("task %s/%s", status, outcome)
 	}
 	if m := p.waitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
 		t.Fatalf("message: %v", m)
 	}
-	acts := voiceAuditActions(t, p.env, code)
+	acts := voiceAuditActions(t, p.Env, code)
 	if strings.Count(acts, "callback.requeued") != 2 || strings.Count(acts, "callback.completed") != 3 || !strings.Contains(acts, "callback.connect_refused") {
 		t.Fatalf("audit: %s", acts)
 	}
@@ -412,7 +414,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 
 func TestVoiceCallbackVoicemailOnlyWhenAllowed(t *testing.T) {
 	p := newVoicePipeline(t, nil)
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
 	// Not monitored, voicemail allowed: the screen waits for the greeting's
 	// end and lets the bridge proceed on a machine.
 	code := p.voiceParticipant("+34 612 100 004", false, true)
@@ -439,24 +441,24 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	_, task := p.queueVoice(code, false)
 	id := taskID(task)
 	path := fmt.Sprintf("/v1/callbacks/%d/", id)
-	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "staff_phone_missing" {
+	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "staff_phone_missing" {
 		t.Fatalf("no staff phone: %d %s", r.Status, r.Body)
 	}
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
-	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "callback_not_claimed" {
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "callback_not_claimed" {
 		t.Fatalf("not claimed: %d %s", r.Status, r.Body)
 	}
 	p.post(path+"claim", nil)
-	if r := p.post(path+"complete", map[string]any{"outcome": "maybe"}); r.Status != 422 || r.errCode(t) != "invalid_outcome" {
+	if r := p.post(path+"complete", map[string]any{"outcome": "maybe"}); r.Status != 422 || r.ErrCode(t) != "invalid_outcome" {
 		t.Fatalf("bad outcome: %d %s", r.Status, r.Body)
 	}
-	if r := p.post(path+"release", nil); r.Status != 200 || r.json(t)["status"] != "open" {
+	if r := p.post(path+"release", nil); r.Status != 200 || r.JSON(t)["status"] != "open" {
 		t.Fatalf("release: %d %s", r.Status, r.Body)
 	}
 	p.post(path+"claim", nil)
 	// She withdraws voice consent: no call, and the task leaves the queue.
-	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
-	if r := p.post(path+"connect", nil); r.Status != 403 || r.errCode(t) != "consent_revoked" {
+	p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	if r := p.post(path+"connect", nil); r.Status != 403 || r.ErrCode(t) != "consent_revoked" {
 		t.Fatalf("revoked: %d %s", r.Status, r.Body)
 	}
 	if p.fake.CallsCreated() != 0 {
@@ -465,7 +467,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	if p.callback(id) != nil {
 		t.Fatal("a task she can no longer be called for is still queued")
 	}
-	if r := p.post(path+"release", nil); r.Status != 409 || r.errCode(t) != "callback_closed" {
+	if r := p.post(path+"release", nil); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("release a closed task: %d %s", r.Status, r.Body)
 	}
 	if m := p.waitStatus(task["message_id"].(string), "failed"); m["error_code"] != "consent_revoked" {
@@ -481,20 +483,20 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	id2 := taskID(task2)
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id2), nil)
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id2), nil)
-	sid := r.json(t)["call"].(map[string]any)["sid"].(string)
-	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
+	p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
 	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
 	if d.Dial != nil || d.Hangup == nil || strings.Contains(d.Inner, "612100007") {
 		t.Fatalf("bridge after revocation: %s", d.Inner)
 	}
 	// Me phone: shown masked, removable.
-	if r := p.do(auth.RoleStaff, "GET", "/v1/me/phone", nil); r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.Do(auth.RoleStaff, "GET", "/v1/me/phone", nil); r.JSON(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("get phone: %s", r.Body)
 	}
-	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
 		t.Fatalf("bad phone: %d", r.Status)
 	}
-	if r := p.do(auth.RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
+	if r := p.Do(auth.RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
 		t.Fatalf("delete phone: %d", r.Status)
 	}
 }
@@ -530,7 +532,7 @@ func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
 		}
 	}
 	var n int
-	p.db.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
+	p.DB.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("a forged inbound was stored")
 	}
