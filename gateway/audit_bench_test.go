@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"safecontact/gateway/gatewaytest"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ import (
 func benchServer(b *testing.B) (*gateway.Server, *sql.DB, string) {
 	b.Helper()
 	pool, _ := dbtest.New(b)
-	pub, _ := auditKeyPair(b)
+	pub, _ := gatewaytest.AuditKeyPair(b)
 	s := gateway.New(gateway.Deps{DB: pool, Keys: keys.NewTestRing(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config: gateway.Config{AuditPublicKey: pub}})
 	b.Cleanup(s.Close)

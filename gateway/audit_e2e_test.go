@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"safecontact/gateway/gatewaytest"
 	"sort"
 	"strings"
 	"testing"
@@ -23,8 +24,8 @@ import (
 // programme's secret key opens it, and never shows the number or the text.
 func TestAuditEndToEnd(t *testing.T) {
 	p := newPipeline(t)
-	pub, sec := auditKeyPair(t)
-	_, otherSec := auditKeyPair(t)
+	pub, sec := gatewaytest.AuditKeyPair(t)
+	_, otherSec := gatewaytest.AuditKeyPair(t)
 	p.stop() // the worker reads the config: set it while nothing runs
 	p.Server.SetAuditPublicKey(pub)
 	p.start()

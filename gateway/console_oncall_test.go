@@ -28,7 +28,7 @@ import (
 // replies arrive through the real inbound webhook.
 func onCallEnv(t *testing.T) (*gatewaytest.Env, *signin.Service) {
 	t.Helper()
-	e := newHookEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
 	svc, _, err := e.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)

@@ -84,5 +84,5 @@ func (sc *Scheduler) Reconcile(ctx context.Context, now time.Time) (int, error) 
 }
 
 func (sc *Scheduler) ReleaseDueSetBased(ctx context.Context, now time.Time) (int, error) {
-	return sc.ReleaseDueSetBased(ctx, now)
+	return sc.releaseDueSetBased(ctx, now)
 }

@@ -390,7 +390,7 @@ func init() {
 // in the test log.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{PublicURL: gatewaytest.HookBase, TwilioAuthToken: gatewaytest.HookToken, Org: keys.NewTestOrg("Here")}))
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Org: keys.NewTestOrg("Here")}), gatewaytest.WithWebhooks())
 	doc := loadOpenAPI(t, e)
 	reached := map[string]bool{}
 	check := func(method, target string, r gatewaytest.Resp, want int) gatewaytest.Resp {

@@ -2,6 +2,7 @@ package gatewaytest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,12 +10,14 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"testing"
 
 	"safecontact/channels/twiliotest"
 	"safecontact/gateway"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/keys"
 )
 
 // HookBase and HookToken are the public URL and Twilio auth token of an
@@ -180,4 +183,38 @@ func (e *Env) InboxItems(role auth.Role, query string) []map[string]any {
 		out = append(out, it.(map[string]any))
 	}
 	return out
+}
+
+// AuditKeyPair makes a programme audit key pair (keys.GenerateAuditKeyPair
+// in a temporary directory).
+func AuditKeyPair(t testing.TB) (*keys.AuditPublicKey, *keys.AuditSecretKey) {
+	t.Helper()
+	pubPath, secPath, err := keys.GenerateAuditKeyPair(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keys.LoadAuditPublicKey(pubPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := keys.LoadAuditSecretKey(secPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub, sec
+}
+
+// ParticipantAuditActions is the actions of the audit events of the
+// participant code, in order, joined by commas.
+func (e *Env) ParticipantAuditActions(code string) string {
+	e.T.Helper()
+	evs, err := e.Queries.AuditForParticipant(context.Background(), sql.NullString{String: code, Valid: true})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	var acts []string
+	for _, ev := range evs {
+		acts = append(acts, ev.Action)
+	}
+	return strings.Join(acts, ",")
 }

@@ -1,13 +1,13 @@
-package gateway_test
+package participant_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/gatewaytest"
 )
@@ -54,7 +54,7 @@ func TestConsentGrantRevokeContactability(t *testing.T) {
 		t.Fatalf("state: %s", r.Body)
 	}
 	// Audit has both.
-	events, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
+	events, err := e.Queries.AuditForParticipant(context.Background(), sql.NullString{String: code, Valid: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestConsentExpiryRecordedByScheduler(t *testing.T) {
 	if len(hist) != 2 || hist[1].(map[string]any)["kind"] != "expired" || hist[1].(map[string]any)["source"] != "expiry" {
 		t.Fatalf("history: %s", r.Body)
 	}
-	events, _ := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
+	events, _ := e.Queries.AuditForParticipant(context.Background(), sql.NullString{String: code, Valid: true})
 	if last := events[len(events)-1]; last.Action != "consent.expired" {
 		t.Fatalf("last audit action = %s", last.Action)
 	}

@@ -1,4 +1,4 @@
-package gateway_test
+package audit_test
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/participant"
-	"safecontact/keys"
 )
 
 func TestAuditEndpointsNeedSupervisor(t *testing.T) {
@@ -143,9 +142,9 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
 	// One event with sealed content, as the worker writes for message.sent.
-	pub, sec := auditKeyPair(t)
+	pub, sec := gatewaytest.AuditKeyPair(t)
 	sealed, _ := pub.Seal([]byte(`{"text":"hola"}`))
-	if _, err := audit.Append(context.Background(), e.Server.Queries(), auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
+	if _, err := audit.Append(context.Background(), e.Queries, auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	e.Seal()
@@ -379,22 +378,4 @@ func TestContactLog(t *testing.T) {
 		t.Fatalf("unknown: %d", r.Status)
 	}
 	_ = http.StatusOK
-}
-
-// auditKeyPair makes a programme audit key pair for a test.
-func auditKeyPair(t testing.TB) (*keys.AuditPublicKey, *keys.AuditSecretKey) {
-	t.Helper()
-	pubPath, secPath, err := keys.GenerateAuditKeyPair(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := keys.LoadAuditPublicKey(pubPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec, err := keys.LoadAuditSecretKey(secPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pub, sec
 }

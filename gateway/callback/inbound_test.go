@@ -1,4 +1,4 @@
-package gateway_test
+package callback_test
 
 import (
 	"context"
@@ -12,18 +12,13 @@ import (
 
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
-	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
 	"safecontact/gateway/gatewaytest"
 )
 
-func newHookEnv(t *testing.T) *gatewaytest.Env {
-	return gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{PublicURL: gatewaytest.HookBase, TwilioAuthToken: gatewaytest.HookToken}))
-}
-
 func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
-	e := newHookEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 200 001"
 	b["any_time"] = true
@@ -62,7 +57,7 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 	if items := e.InboxItems(auth.RoleStaff, ""); items[0]["read"] != true {
 		t.Fatalf("after read: %v", items)
 	}
-	acts := voiceAuditActions(t, e, code)
+	acts := e.ParticipantAuditActions(code)
 	if !strings.Contains(acts, "inbound.received") || !strings.Contains(acts, "inbox.read") || !strings.Contains(acts, "inbox.marked_read") {
 		t.Fatalf("audit: %s", acts)
 	}
@@ -167,7 +162,7 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 }
 
 func TestInboundCallMeAndCheckinHook(t *testing.T) {
-	e := newHookEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 200 002"
 	b["any_time"] = true

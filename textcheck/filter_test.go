@@ -1,4 +1,4 @@
-package gateway_test
+package textcheck_test
 
 import (
 	"math/rand/v2"
@@ -45,7 +45,7 @@ func TestTextcheckRefusesWhatTheFilterCallsAPhone(t *testing.T) {
 		}
 		return false
 	}
-	b, err := os.ReadFile("../textcheck/testdata/reason_refusals.txt")
+	b, err := os.ReadFile("testdata/reason_refusals.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

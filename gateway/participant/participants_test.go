@@ -1,8 +1,9 @@
-package gateway_test
+package participant_test
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/http"
 	"regexp"
 	"strings"
@@ -224,7 +225,7 @@ func TestParticipantPatchAndList(t *testing.T) {
 	}
 
 	// The audit log has the creation and the update, with field names only.
-	events, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
+	events, err := e.Queries.AuditForParticipant(context.Background(), sql.NullString{String: code, Valid: true})
 	if err != nil {
 		t.Fatal(err)
 	}
