@@ -23,12 +23,12 @@ import (
 // has every action, verifies, seals the sent text so that only the
 // programme's secret key opens it, and never shows the number or the text.
 func TestAuditEndToEnd(t *testing.T) {
-	p := newPipeline(t)
+	p := gatewaytest.NewPipeline(t)
 	pub, sec := gatewaytest.AuditKeyPair(t)
 	_, otherSec := gatewaytest.AuditKeyPair(t)
-	p.stop() // the worker reads the config: set it while nothing runs
+	p.Stop() // the worker reads the config: set it while nothing runs
 	p.Server.SetAuditPublicKey(pub)
-	p.start()
+	p.Start()
 	seqCtx, stopSeq := context.WithCancel(context.Background())
 	seqDone := make(chan struct{})
 	sq := p.Server.Audit().NewSequencer()
@@ -36,9 +36,9 @@ func TestAuditEndToEnd(t *testing.T) {
 	go func() { defer close(seqDone); sq.Run(seqCtx) }()
 	defer func() { stopSeq(); <-seqDone }()
 
-	p.fake.AutoDeliver("sent", "delivered")
+	p.Fake.AutoDeliver("sent", "delivered")
 	const body = "Hola, ¿podemos hablar mañana por la mañana?"
-	code := p.consentingParticipant("+34 612 345 678", false)
+	code := p.ConsentingParticipant("+34 612 345 678", false)
 	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"initials": "M.R.T."}); r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
@@ -53,27 +53,27 @@ func TestAuditEndToEnd(t *testing.T) {
 	}
 	// Delivered.
 	delivered := send("sms", body, http.StatusAccepted)
-	p.waitStatus(delivered, "delivered")
+	p.WaitStatus(delivered, "delivered")
 	// Refused: no voice consent.
 	send("voice", "Te llamamos luego", http.StatusForbidden)
 	// Failed: the provider says the number is invalid.
-	p.fake.FailNext(1, 400, 21211)
-	p.waitStatus(send("sms", "Nos vemos pronto, un abrazo", http.StatusAccepted), "failed")
+	p.Fake.FailNext(1, 400, 21211)
+	p.WaitStatus(send("sms", "Nos vemos pronto, un abrazo", http.StatusAccepted), "failed")
 	// Unknown: a worker stopped mid-send; found "sending" again.
-	p.stop()
+	p.Stop()
 	unknown := send("whatsapp", "Un saludo desde el centro", http.StatusAccepted)
 	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '1 hour' WHERE id = $1`, unknown); err != nil {
 		t.Fatal(err)
 	}
-	p.worker.Handle(context.Background(), unknown, 2)
+	p.Worker.Handle(context.Background(), unknown, 2)
 	// Dropped: consent revoked between accept and send.
 	dropped := send("sms", "Hasta el martes, un saludo", http.StatusAccepted)
 	if r := p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/sms", map[string]any{"reason": "she asked for no more SMS"}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	p.start()
-	p.waitStatus(dropped, message.StatusDropped)
-	p.waitStatus(unknown, message.StatusUnknown)
+	p.Start()
+	p.WaitStatus(dropped, message.StatusDropped)
+	p.WaitStatus(unknown, message.StatusUnknown)
 	// Users.
 	if r := p.Do(auth.RoleAdmin, "POST", "/v1/users", map[string]any{"name": "temp", "role": "staff"}); r.Status != 201 {
 		t.Fatalf("add user: %d", r.Status)

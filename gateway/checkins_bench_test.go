@@ -121,3 +121,15 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 		b.Logf("step %s: %d rows in %s", st.name, n, time.Since(t0).Round(time.Millisecond))
 	}
 }
+
+// safetyStep is the safety service's scheduler step of that name.
+func safetyStep(t testing.TB, s *gateway.Server, name string) func(context.Context, time.Time) (int, error) {
+	t.Helper()
+	for _, st := range s.Safety().Steps() {
+		if st.Name == name {
+			return st.Run
+		}
+	}
+	t.Fatalf("no safety step %q", name)
+	return nil
+}

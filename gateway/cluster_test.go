@@ -77,7 +77,7 @@ type steadySender struct {
 	done chan struct{}
 }
 
-func startSteadySender(p *pipeline, gws []*gatewaytest.Env, codes []string, interval time.Duration) *steadySender {
+func startSteadySender(p *gatewaytest.Pipeline, gws []*gatewaytest.Env, codes []string, interval time.Duration) *steadySender {
 	s := &steadySender{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
@@ -126,7 +126,7 @@ func (s *steadySender) finish() []string {
 // worker, own NATS connection) on p's database, and returns an env whose
 // requests go to it. Provider callbacks still go to p's listener, as a
 // load balancer may send them to any process.
-func addGateway(t *testing.T, p *pipeline, natsURL string) *gatewaytest.Env {
+func addGateway(t *testing.T, p *gatewaytest.Pipeline, natsURL string) *gatewaytest.Env {
 	t.Helper()
 	nc, err := channels.Connect(natsURL, "test-2")
 	if err != nil {
@@ -139,13 +139,13 @@ func addGateway(t *testing.T, p *pipeline, natsURL string) *gatewaytest.Env {
 	}
 	srv := gateway.New(gateway.Deps{DB: p.DB, Keys: p.Keys, NC: nc, JS: js, Log: p.Server.Log(), Config: p.Server.Config()})
 	t.Cleanup(srv.Close)
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(), APIBaseURL: p.fake.URL(),
+	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.Fake.AccountSID(), AuthToken: p.Fake.AuthToken(), APIBaseURL: p.Fake.URL(),
 		From: "+15005550006", WhatsAppFrom: "+15005550007"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := srv.Delivery().NewWorker(map[string]channels.Sender{"sms": tw}, gateway.WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -236,7 +236,7 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	begin := time.Now()
 	cluster := natstest.Start(t, 3)
-	p := newPipelineNATS(t, cluster.URL(), 3)
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithNATS(cluster.URL(), 3))
 	t.Logf("cluster and gateway up in %s", time.Since(begin).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -247,13 +247,13 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 			}
 		}
 	})
-	p.fake.SetRecord(false)
+	p.Fake.SetRecord(false)
 	log := &sendLog{times: map[string][]time.Time{}}
-	p.fake.OnCreate = log.record
-	p.fake.AutoDeliver("delivered")
+	p.Fake.OnCreate = log.record
+	p.Fake.AutoDeliver("delivered")
 	var codes []string
 	for _, phone := range []string{"+34 612 100 001", "+34 612 100 002", "+34 612 100 003", "+34 612 100 004"} {
-		codes = append(codes, p.consentingParticipant(phone, false))
+		codes = append(codes, p.ConsentingParticipant(phone, false))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

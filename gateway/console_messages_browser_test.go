@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 
@@ -25,18 +26,18 @@ import (
 // address holds the text or her number.
 func TestBrowserComposeAndFollow(t *testing.T) {
 	b := browsertest.New(t)
-	p := newPipeline(t)
-	p.stop()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
 	sink := channels.NewSink(t.TempDir())
-	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
-	p.start()
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
+	p.Start()
 	svc, _, err := p.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := p.consentingParticipant("+34 612 006 001", false)
+	code := p.ConsentingParticipant("+34 612 006 001", false)
 	u := signInAs(t, p.Env, svc, auth.RoleStaff)
-	base := p.http.URL
+	base := p.HTTP.URL
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: u.cookie.Value, URL: base,
 			HTTPOnly: new(true), SameSite: network.CookieSameSiteStrict})

@@ -503,7 +503,7 @@ func TestConsoleCallbackConnect(t *testing.T) {
 	base := fmt.Sprintf("/callbacks/%d", id)
 	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
 	wantSeeOther(t, "connect", staff.post(base+"/connect", nil), "/callbacks?m=connected")
-	if n := p.fake.CallsCreated(); n != 1 {
+	if n := p.Fake.CallsCreated(); n != 1 {
 		t.Fatalf("%d calls placed", n)
 	}
 	if tk := p.callback(id); tk["call_state"] != "staff_ringing" {

@@ -18,7 +18,7 @@ import (
 
 func TestEraseContent(t *testing.T) {
 	p := newVoicePipeline(t, nil)
-	code := p.consentingParticipant("+34 612 300 001", false)
+	code := p.ConsentingParticipant("+34 612 300 001", false)
 	send := func() string {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes en el sitio de siempre"})
 		if r.Status != 202 {
@@ -26,18 +26,18 @@ func TestEraseContent(t *testing.T) {
 		}
 		return r.JSON(t)["id"].(string)
 	}
-	p.fake.AutoDeliver("delivered")
+	p.Fake.AutoDeliver("delivered")
 	delivered := []string{send(), send()}
 	for _, id := range delivered {
-		p.waitStatus(id, "delivered")
+		p.WaitStatus(id, "delivered")
 	}
-	p.fake.AutoDeliver()
+	p.Fake.AutoDeliver()
 	inFlight := send() // the provider has it, not final yet: cannot be redacted now
-	p.waitStatus(inFlight, "sent")
-	p.stop()
+	p.WaitStatus(inFlight, "sent")
+	p.Stop()
 	pending := send() // queued, never sent: canceled by the erase
 	// Her reply, through the real webhook.
-	if err := p.fake.PostCallback(context.Background(), p.http.URL+callback.RouteInbound, url.Values{"MessageSid": {gatewaytest.NextMessageSid()},
+	if err := p.Fake.PostCallback(context.Background(), p.HTTP.URL+callback.RouteInbound, url.Values{"MessageSid": {gatewaytest.NextMessageSid()},
 		"From": {"+34612300001"}, "To": {"+15005550006"}, "Body": {"vale, allí estaré"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -64,22 +64,22 @@ func TestEraseContent(t *testing.T) {
 		t.Fatalf("bodies left: %d messages, %d inbound", withBody, inboundBody)
 	}
 	// Metadata stays; the pending message is canceled.
-	if m := p.waitStatus(pending, "canceled"); m["error_code"] != "content_erased" {
+	if m := p.WaitStatus(pending, "canceled"); m["error_code"] != "content_erased" {
 		t.Fatalf("pending: %v", m)
 	}
-	p.waitStatus(delivered[0], "delivered")
+	p.WaitStatus(delivered[0], "delivered")
 	// The provider's copies of the final messages are redacted.
 	for _, id := range delivered {
 		var sid string
 		p.DB.QueryRow(`SELECT provider_id FROM messages WHERE id = $1`, id).Scan(&sid)
-		if m, ok := p.fake.Message(sid); !ok || m.Body != "" {
+		if m, ok := p.Fake.Message(sid); !ok || m.Body != "" {
 			t.Fatalf("provider copy of %s: %q", id, m.Body)
 		}
 	}
 	// Once the in-flight one is final, erasing again redacts exactly it.
 	var sid string
 	p.DB.QueryRow(`SELECT provider_id FROM messages WHERE id = $1`, inFlight).Scan(&sid)
-	if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+	if err := p.Fake.SetStatus(sid, "delivered"); err != nil {
 		t.Fatal(err)
 	}
 	// Her caseworker reads the reply; the next erase removes it too.
@@ -97,7 +97,7 @@ func TestEraseContent(t *testing.T) {
 	if res2.Inbound != 1 || res2.UnreadKept != 0 || res2.Messages != 0 || res2.ProviderRequested != 1 || res2.ProviderRedacted != 1 || res2.ProviderPending != 0 {
 		t.Fatalf("second erase: %+v", res2)
 	}
-	if m, _ := p.fake.Message(sid); m.Body != "" {
+	if m, _ := p.Fake.Message(sid); m.Body != "" {
 		t.Fatal("the in-flight message was not redacted on the second run")
 	}
 	acts := voiceAuditActions(t, p.Env, code)

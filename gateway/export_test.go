@@ -11,12 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"safecontact/channels"
-	"safecontact/db"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
-	"safecontact/gateway/delivery"
 	"safecontact/gateway/message"
-	"safecontact/gateway/safety"
 	"safecontact/keys"
 )
 
@@ -40,22 +37,15 @@ var (
 
 func (h *certHolder) Reload() error { return h.reload() }
 
-func (s *Server) Delivery() *delivery.Service { return s.delivery }
-func (s *Server) Config() Config              { return s.cfg }
-func (s *Server) Tokens() *auth.Tokens        { return s.tokens }
-func (s *Server) Router() *gin.Engine         { return s.router }
-func (s *Server) Now() time.Time              { return s.now() }
-func (s *Server) Messages() *message.Service  { return s.messages }
-func (s *Server) Safety() *safety.Service     { return s.safety }
-func (s *Server) Log() *slog.Logger           { return s.log }
-func (s *Server) Keys() *keys.Ring            { return s.keys }
-func (s *Server) DB() *sql.DB                 { return s.db }
-func (s *Server) NC() *nats.Conn              { return s.nc }
-func (s *Server) Audit() *audit.Service       { return s.audit }
-func (s *Server) Queries() *db.Queries        { return s.q }
-
-// SetNow changes the server's own clock (not its capabilities').
-func (s *Server) SetNow(now func() time.Time) { s.now = now }
+func (s *Server) Config() Config             { return s.cfg }
+func (s *Server) Tokens() *auth.Tokens       { return s.tokens }
+func (s *Server) Router() *gin.Engine        { return s.router }
+func (s *Server) Now() time.Time             { return s.now() }
+func (s *Server) Messages() *message.Service { return s.messages }
+func (s *Server) Log() *slog.Logger          { return s.log }
+func (s *Server) DB() *sql.DB                { return s.db }
+func (s *Server) NC() *nats.Conn             { return s.nc }
+func (s *Server) Audit() *audit.Service      { return s.audit }
 
 // Redecided is the counter of accepts decided again on fresh data.
 func (s *Server) Redecided() prometheus.Counter { return s.metrics.redecided }
@@ -76,11 +66,6 @@ func (s *Server) UseSink(sink *channels.Sink) {
 	s.messages = newMessages(s, Deps{DB: s.db, Keys: s.keys, Sink: sink})
 	s.stop = s.messages.Close
 	s.router = s.routes()
-}
-
-// Reconcile runs one reconciliation pass (gateway/delivery) at now.
-func (sc *Scheduler) Reconcile(ctx context.Context, now time.Time) (int, error) {
-	return sc.s.delivery.Reconcile(ctx, now)
 }
 
 func (sc *Scheduler) ReleaseDueSetBased(ctx context.Context, now time.Time) (int, error) {

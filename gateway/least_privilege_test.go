@@ -903,23 +903,23 @@ func TestNumberRefusalsAreBudgeted(t *testing.T) {
 // Finding 2: a sink never reports delivered; it keeps masked numbers;
 // /v1/dev/sink exists only on a sink instance, and reading it is audited.
 func TestSinkNeverDelivers(t *testing.T) {
-	p := newPipeline(t)
+	p := gatewaytest.NewPipeline(t)
 	if r := p.Do(auth.RoleStaff, "GET", "/v1/dev/sink", nil); r.Status != 404 {
 		t.Fatalf("dev sink without --sink: %d", r.Status)
 	}
-	p.stop()
+	p.Stop()
 	dir := t.TempDir()
 	sink := channels.NewSink(dir)
 	// The message service mounts the sink's route: built again with it.
 	p.Server.UseSink(sink)
-	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
-	p.start()
-	code := p.consentingParticipant("+34 612 777 001", false)
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
+	p.Start()
+	code := p.ConsentingParticipant("+34 612 777 001", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, hasta el martes"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	m := p.waitStatus(r.JSON(t)["id"].(string), channels.SinkStatus)
+	m := p.WaitStatus(r.JSON(t)["id"].(string), channels.SinkStatus)
 	for _, h := range m["history"].([]any) {
 		if h.(map[string]any)["status"] == "delivered" {
 			t.Fatalf("history says delivered: %v", m["history"])

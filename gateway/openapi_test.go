@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -669,7 +670,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			t.Helper()
 			req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), p.http.URL+target, form))
+			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+target, form))
 			w := httptest.NewRecorder()
 			p.Server.Handler().ServeHTTP(w, req)
 			r := gatewaytest.Resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
@@ -687,7 +688,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/release", id), nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
 		sid := call("POST", fmt.Sprintf("/v1/callbacks/%d/connect", id), nil, 202).JSON(t)["call"].(map[string]any)["sid"].(string)
-		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.fake.AccountSID()}, "From": {orgVoiceNumber}, "To": {staffE164}}
+		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.Fake.AccountSID()}, "From": {orgVoiceNumber}, "To": {staffE164}}
 		answered := maps.Clone(leg)
 		answered["CallStatus"] = []string{"in-progress"}
 		hook(fmt.Sprintf("/webhooks/twilio/voice/bridge?task=%d", id), answered, 200)
@@ -698,17 +699,13 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 	})
 	t.Run("escalations", func(t *testing.T) {
 		t.Parallel()
-		r := newCheckinRig(t, nil)
+		r := helpEscalation(t)
 		doc := loadOpenAPI(t, r.Env)
-		r.start()
-		if !r.reply("ayuda") {
-			t.Fatal("the help reply was not taken")
-		}
-		es := r.escalations()
+		es := r.Do(auth.RoleStaff, "GET", "/v1/escalations", nil).JSON(t)["items"].([]any)
 		if len(es) != 1 {
 			t.Fatalf("%d escalations", len(es))
 		}
-		base := "/v1/escalations/" + es[0]["id"].(string)
+		base := "/v1/escalations/" + es[0].(map[string]any)["id"].(string)
 		for _, c := range []struct {
 			method, target string
 			body           any
@@ -734,4 +731,43 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// helpEscalation is a pipeline where a participant on a check-in plan
+// answered her first check-in with her help reply (through the inbound
+// webhook): one escalation open.
+func helpEscalation(t *testing.T) *gatewaytest.Pipeline {
+	t.Helper()
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(gateway.Config{OnCallUser: "staff-user"}))
+	p.Fake.AutoDeliver("delivered")
+	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
+	p.Clock.Set(time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC))
+	const phone = "+34612000456"
+	code := p.ConsentingParticipant(phone, false)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": "72h", "at": "13:00",
+		"channel": "sms", "grace": "2h", "ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate"}})
+	if r.Status != 200 {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	// 13:00 Madrid: the check-in is due and sent.
+	p.Clock.Set(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
+	if _, err := p.Server.NewScheduler().Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(p.Fake.Requests()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the check-in was not sent")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	form := url.Values{"MessageSid": {gatewaytest.NextMessageSid()}, "AccountSid": {p.Fake.AccountSID()}, "From": {phone},
+		"To": {"+15005550006"}, "Body": {"ayuda"}, "NumMedia": {"0"}}
+	req := httptest.NewRequest("POST", callback.RouteInbound, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+callback.RouteInbound, form))
+	if a := p.Serve(req); a.Status != 200 {
+		t.Fatalf("inbound webhook: %d %s", a.Status, a.Body)
+	}
+	return p
 }

@@ -23,9 +23,9 @@ import (
 )
 
 func TestIdempotencyKeyReplay(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 555", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 555", false)
 	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿todo bien por ahí?"}
 	first := p.Do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "req-42")
 	if first.Status != 202 {
@@ -59,15 +59,15 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 }
 
 func TestScheduledMessageReleasedByScheduler(t *testing.T) {
-	p := newPipeline(t)
-	p.fake.AutoDeliver("delivered")
+	p := gatewaytest.NewPipeline(t)
+	p.Fake.AutoDeliver("delivered")
 	b := gatewaytest.Maria() // monitored, windows mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
 	b["phone"] = "+34 612 000 666"
 	code := p.CreateParticipant(b)
 	p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
 	// Put the clock on Tuesday 2026-06-02 13:00 Madrid (after her window).
-	clock := gatewaytest.NewClock(time.Date(2026, 6, 2, 11, 0, 0, 0, time.UTC))
-	p.Server.SetNow(clock.Now)
+	clock := p.Clock
+	clock.Set(time.Date(2026, 6, 2, 11, 0, 0, 0, time.UTC))
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	acc := r.JSON(t)
 	if r.Status != 202 || acc["status"] != "scheduled" || acc["send_at"] != "2026-06-03T08:00:00Z" || acc["variant"] != "discreet" {
@@ -83,8 +83,8 @@ func TestScheduledMessageReleasedByScheduler(t *testing.T) {
 	if n, err := sc.Tick(context.Background()); err != nil || n != 1 {
 		t.Fatalf("tick when due: %d %v", n, err)
 	}
-	m := p.waitStatus(id, "delivered")
-	if h := historyOf(m); h != "scheduled,queued,sending,sent,delivered" && h != "scheduled,queued,sending,delivered" {
+	m := p.WaitStatus(id, "delivered")
+	if h := gatewaytest.HistoryOf(m); h != "scheduled,queued,sending,sent,delivered" && h != "scheduled,queued,sending,delivered" {
 		t.Fatalf("history = %s", h)
 	}
 }
@@ -120,9 +120,9 @@ func TestSchedulerLeaderLock(t *testing.T) {
 // TestNATSRestartMidRun: messages accepted while NATS is down wait in the
 // outbox and go out once it is back; none is lost or doubled.
 func TestNATSRestartMidRun(t *testing.T) {
-	p := newPipeline(t)
-	p.fake.AutoDeliver("delivered")
-	code := p.consentingParticipant("+34 612 000 777", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Fake.AutoDeliver("delivered")
+	code := p.ConsentingParticipant("+34 612 000 777", false)
 	send := func(n int) []string {
 		var ids []string
 		for i := 0; i < n; i++ {
@@ -136,7 +136,7 @@ func TestNATSRestartMidRun(t *testing.T) {
 	}
 	ids := send(5)
 	for _, id := range ids {
-		p.waitStatus(id, "delivered")
+		p.WaitStatus(id, "delivered")
 	}
 	// Stop NATS: accepting still works (Postgres is the store of record).
 	p.NATS.Shutdown()
@@ -154,9 +154,9 @@ func TestNATSRestartMidRun(t *testing.T) {
 	}
 	t.Cleanup(ns.Shutdown)
 	for _, id := range down {
-		p.waitStatus(id, "delivered")
+		p.WaitStatus(id, "delivered")
 	}
-	if got := p.fake.Created(); got != 15 {
+	if got := p.Fake.Created(); got != 15 {
 		t.Fatalf("provider got %d messages, want 15 (no loss, no doubles)", got)
 	}
 }
@@ -165,23 +165,23 @@ func TestNATSRestartMidRun(t *testing.T) {
 // marked sending moments ago (another copy of the entry is being sent now)
 // leaves it alone and comes back later: no unknown, no crash alert, no send.
 func TestRedeliveryWhileSendingLeftAlone(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 887", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 887", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := uuid.MustParse(r.JSON(t)["id"].(string))
 	q := db.New(p.DB)
 	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if out := p.worker.Handle(context.Background(), id.String(), 2); out != channels.Retry {
+	if out := p.Worker.Handle(context.Background(), id.String(), 2); out != channels.Retry {
 		t.Fatalf("outcome %v, want retry later", out)
 	}
 	m, err := q.MessageByID(context.Background(), id)
 	if err != nil || m.Status != message.StatusSending || m.ErrorCode.Valid {
 		t.Fatalf("status %s code %v (%v), want sending untouched", m.Status, m.ErrorCode, err)
 	}
-	if n := p.fake.Created(); n != 0 {
+	if n := p.Fake.Created(); n != 0 {
 		t.Fatalf("sent %d times", n)
 	}
 }
@@ -189,9 +189,9 @@ func TestRedeliveryWhileSendingLeftAlone(t *testing.T) {
 // TestWorkerKilledMidSend: a message found "sending" when redelivered is
 // not sent again; it becomes unknown, and a later callback resolves it.
 func TestWorkerKilledMidSend(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 888", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 888", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := uuid.MustParse(r.JSON(t)["id"].(string))
 	// The state a worker leaves when killed between "sending" and its
@@ -200,23 +200,23 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	if err := q.MarkSendingMany(context.Background(), db.MarkSendingManyParams{Ids: db.Array([]uuid.UUID{id}), Now: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	p.start()
-	m := p.waitStatus(id.String(), message.StatusUnknown)
+	p.Start()
+	m := p.WaitStatus(id.String(), message.StatusUnknown)
 	if m["error_code"] != "crash_during_send" {
 		t.Fatalf("unknown with %v", m["error_code"])
 	}
 	time.Sleep(200 * time.Millisecond)
-	if n := p.fake.Created(); n != 0 {
+	if n := p.Fake.Created(); n != 0 {
 		t.Fatalf("a message mid-send was resent %d times", n)
 	}
 	// A provider "queued" callback must not make it look sendable again;
 	// a "delivered" one resolves it.
 	post := func(status string) {
-		u := p.http.URL + "/webhooks/twilio/status?m=" + id.String()
-		form := url.Values{"MessageSid": {"SM" + strings.Repeat("a", 32)}, "MessageStatus": {status}, "AccountSid": {p.fake.AccountSID()}}
+		u := p.HTTP.URL + "/webhooks/twilio/status?m=" + id.String()
+		form := url.Values{"MessageSid": {"SM" + strings.Repeat("a", 32)}, "MessageStatus": {status}, "AccountSid": {p.Fake.AccountSID()}}
 		req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), u, form))
+		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), u, form))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode/100 != 2 {
 			t.Fatalf("callback %s: %v %v", status, err, resp)
@@ -224,19 +224,19 @@ func TestWorkerKilledMidSend(t *testing.T) {
 		resp.Body.Close()
 	}
 	post("queued")
-	if m := p.waitStatus(id.String(), message.StatusUnknown); m["status"] != message.StatusUnknown {
+	if m := p.WaitStatus(id.String(), message.StatusUnknown); m["status"] != message.StatusUnknown {
 		t.Fatal("a queued callback moved an unknown message")
 	}
 	post("delivered")
-	p.waitStatus(id.String(), "delivered")
+	p.WaitStatus(id.String(), "delivered")
 }
 
 // TestNATSPayloadsAreIDsOnly reads what was published: message ids, no
 // number, no text.
 func TestNATSPayloadsAreIDsOnly(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // let entries stay in the stream
-	code := p.consentingParticipant("+34 612 000 999", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // let entries stay in the stream
+	code := p.ConsentingParticipant("+34 612 000 999", false)
 	for _, ch := range []string{"sms", "whatsapp"} {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": ch, "body": "Texto secreto de prueba"})
 		if r.Status != 202 {
@@ -282,9 +282,9 @@ func TestNATSPayloadsAreIDsOnly(t *testing.T) {
 // TestMonitoredAfterAcceptIsNotSent: a standard-wording message accepted
 // before her phone was flagged monitored is dropped, not sent.
 func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 001 000", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 001 000", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
 	if r.Status != 202 || r.JSON(t)["variant"] != "standard" {
@@ -294,19 +294,19 @@ func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
 	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true}); r.Status != 200 {
 		t.Fatalf("patch: %d", r.Status)
 	}
-	p.start()
-	if m := p.waitStatus(id, message.StatusDroppedUnsafe); m["error_code"] != "now_monitored" {
+	p.Start()
+	if m := p.WaitStatus(id, message.StatusDroppedUnsafe); m["error_code"] != "now_monitored" {
 		t.Fatalf("dropped with %v", m["error_code"])
 	}
-	if n := p.fake.Created(); n != 0 {
+	if n := p.Fake.Created(); n != 0 {
 		t.Fatalf("provider got %d messages", n)
 	}
 }
 
 func TestPreviewAndDiscreetFreeText(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 002 000", true) // monitored
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 002 000", true) // monitored
 	// Preview of a template: the exact discreet text, nothing stored.
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
@@ -376,9 +376,9 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 // TestIdempotentAnswerStoredSealed: the stored answer lists what the
 // filter removed (her number here), so it is kept sealed, not in clear.
 func TestIdempotentAnswerStoredSealed(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 003 000", true)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 003 000", true)
 	body := map[string]any{"participant": code, "channel": "sms", "body": "Hola guapa, nos vemos el martes por la tarde. Llámame al 699 111 222"}
 	first := p.Do(auth.RoleStaff, "POST", "/v1/messages", body, "Idempotency-Key", "k-1")
 	if first.Status != 202 || !strings.Contains(string(first.Body), "699 111 222") {

@@ -31,7 +31,7 @@ const (
 // queue as the worker's voice sender, and calls through twilio-go to the
 // fake.
 type voicePipeline struct {
-	*pipeline
+	*gatewaytest.Pipeline
 	tw *channels.Twilio
 }
 
@@ -42,27 +42,27 @@ func newVoicePipeline(t *testing.T, tune func(*gateway.VoiceConfig)) *voicePipel
 	if tune != nil {
 		tune(&cfg.Voice)
 	}
-	p := newPipelineConfig(t, cfg, "", 1)
-	p.stop()
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(),
-		APIBaseURL: p.fake.URL(), From: "+15005550006", WhatsAppFrom: "+15005550007"})
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(cfg))
+	p.Stop()
+	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.Fake.AccountSID(), AuthToken: p.Fake.AuthToken(),
+		APIBaseURL: p.Fake.URL(), From: "+15005550006", WhatsAppFrom: "+15005550007"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tw.Close)
 	p.Server.UseVoice(tw, tw)
-	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.Server.VoiceQueue()}, gateway.WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.Server.VoiceQueue()}, gateway.WorkerConfig{
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 2,
 	})
-	p.start()
-	return &voicePipeline{pipeline: p, tw: tw}
+	p.Start()
+	return &voicePipeline{Pipeline: p, tw: tw}
 }
 
 // voiceParticipant: reachable any time on sms, whatsapp and voice.
 func (p *voicePipeline) voiceParticipant(phone string, monitored, voicemail bool) string {
 	p.T.Helper()
-	code := p.consentingParticipant(phone, monitored)
+	code := p.ConsentingParticipant(phone, monitored)
 	g := gatewaytest.Grant("voice")
 	g["allow_voicemail"] = voicemail
 	if r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
@@ -83,7 +83,7 @@ func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task
 		p.T.Fatalf("accept voice: %d %s", r.Status, r.Body)
 	}
 	msgID = r.JSON(p.T)["id"].(string)
-	p.waitStatus(msgID, "sent")
+	p.WaitStatus(msgID, "sent")
 	for _, it := range p.callbacks() {
 		if it["message_id"] == msgID {
 			return msgID, it
@@ -193,11 +193,11 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
 	// The first leg rings the staff member's own phone, from the
 	// organisation's number.
-	c, ok := p.fake.Call(sid)
+	c, ok := p.Fake.Call(sid)
 	if !ok {
 		t.Fatal("the fake has no call")
 	}
-	base := p.http.URL
+	base := p.HTTP.URL
 	if c.To != staffE164 || c.From != orgVoiceNumber ||
 		c.Params.Get("Url") != fmt.Sprintf("%s/webhooks/twilio/voice/bridge?task=%d", base, id) ||
 		c.StatusCallback != fmt.Sprintf("%s/webhooks/twilio/voice/status?task=%d", base, id) || c.Params.Get("Record") != "" {
@@ -207,7 +207,7 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 		t.Fatalf("connect response shows a number: %s", r.Body)
 	}
 	// The staff member answers: the bridge dials her from the org number.
-	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
+	d := twimlOf(t)(p.Fake.AnswerCall(context.Background(), sid, nil))
 	if d.Dial == nil || d.Dial.CallerID != orgVoiceNumber || d.Dial.AnswerOnBridge != "true" || d.Dial.Number.Value != herE164 ||
 		d.Dial.Number.URL != fmt.Sprintf("%s/webhooks/twilio/voice/screen?task=%d", base, id) || d.Dial.Number.MachineDetection != wantMD ||
 		d.Dial.Action != fmt.Sprintf("%s/webhooks/twilio/voice/dial?task=%d", base, id) {
@@ -230,12 +230,12 @@ func twimlOf(t testing.TB) func(int, string, error) twimlDoc {
 // herLeg posts a webhook about her leg (signed, as Twilio would).
 func (c *call) herLeg(u string, extra url.Values) twimlDoc {
 	c.p.T.Helper()
-	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.fake.AccountSID()},
+	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.Fake.AccountSID()},
 		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {orgVoiceNumber}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	return twimlOf(c.p.T)(c.p.fake.FetchTwiML(context.Background(), u, form))
+	return twimlOf(c.p.T)(c.p.Fake.FetchTwiML(context.Background(), u, form))
 }
 
 // screenHuman: she answers; the screen asks her to press 1.
@@ -283,11 +283,11 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	}
 	// The message went to the queue, not to a provider.
 	m, _ := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(msgID))
-	if m.ProviderID.String != fmt.Sprintf("CB%d", taskID(task)) || p.fake.CallsCreated() != 0 {
-		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.fake.CallsCreated())
+	if m.ProviderID.String != fmt.Sprintf("CB%d", taskID(task)) || p.Fake.CallsCreated() != 0 {
+		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.Fake.CallsCreated())
 	}
 	// Redelivery of the same message id makes no second task.
-	if out := p.worker.Handle(context.Background(), msgID, 2); out != channels.Done {
+	if out := p.Worker.Handle(context.Background(), msgID, 2); out != channels.Done {
 		t.Fatalf("redelivery: %v", out)
 	}
 	if n := len(p.callbacks()); n != 2 {
@@ -313,10 +313,10 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 		t.Fatalf("after the bridge: %v", got)
 	}
 	// The call ends; staff records the outcome.
-	if err := p.fake.PostCallback(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"completed"}, "DialCallSid": {c.herSid}, "DialCallDuration": {"95"}}); err != nil {
+	if err := p.Fake.PostCallback(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"completed"}, "DialCallSid": {c.herSid}, "DialCallDuration": {"95"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.fake.EndCall(context.Background(), c.staffSid, "completed", url.Values{"CallDuration": {"120"}}); err != nil {
+	if err := p.Fake.EndCall(context.Background(), c.staffSid, "completed", url.Values{"CallDuration": {"120"}}); err != nil {
 		t.Fatal(err)
 	}
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"})
@@ -329,7 +329,7 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("complete twice: %d %s", r.Status, r.Body)
 	}
-	p.waitStatus(msgID, "delivered")
+	p.WaitStatus(msgID, "delivered")
 	acts := voiceAuditActions(t, p.Env, code)
 	for _, a := range []string{"callback.created", "callback.claimed", "callback.connected", "callback.dialed", "callback.screened", "callback.call_ended", "callback.completed", "message.delivered"} {
 		if !strings.Contains(acts, a) {
@@ -391,7 +391,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	// 3: nobody answers (the <Dial> action says no-answer): the third ring
 	// was the last one: closed no_answer, the message undelivered.
 	c = p.connect(id, "+34612100003", "Enable")
-	d := twimlOf(t)(p.fake.FetchTwiML(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"no-answer"}}))
+	d := twimlOf(t)(p.Fake.FetchTwiML(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"no-answer"}}))
 	if d.Hangup == nil {
 		t.Fatalf("dial action: %s", d.Inner)
 	}
@@ -403,7 +403,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if outcome != "no_answer" || status != "done" {
 		t.Fatalf("task %s/%s", status, outcome)
 	}
-	if m := p.waitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
+	if m := p.WaitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
 		t.Fatalf("message: %v", m)
 	}
 	acts := voiceAuditActions(t, p.Env, code)
@@ -461,7 +461,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	if r := p.post(path+"connect", nil); r.Status != 403 || r.ErrCode(t) != "consent_revoked" {
 		t.Fatalf("revoked: %d %s", r.Status, r.Body)
 	}
-	if p.fake.CallsCreated() != 0 {
+	if p.Fake.CallsCreated() != 0 {
 		t.Fatal("a call was placed")
 	}
 	if p.callback(id) != nil {
@@ -470,7 +470,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	if r := p.post(path+"release", nil); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("release a closed task: %d %s", r.Status, r.Body)
 	}
-	if m := p.waitStatus(task["message_id"].(string), "failed"); m["error_code"] != "consent_revoked" {
+	if m := p.WaitStatus(task["message_id"].(string), "failed"); m["error_code"] != "consent_revoked" {
 		t.Fatalf("message of a canceled task: %v", m)
 	}
 	if r := p.post("/v1/callbacks/999999/claim", nil); r.Status != 404 {
@@ -485,7 +485,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id2), nil)
 	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
 	p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
-	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
+	d := twimlOf(t)(p.Fake.AnswerCall(context.Background(), sid, nil))
 	if d.Dial != nil || d.Hangup == nil || strings.Contains(d.Inner, "612100007") {
 		t.Fatalf("bridge after revocation: %s", d.Inner)
 	}
@@ -509,12 +509,12 @@ func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
 		"From": {"+34612100008"}, "To": {orgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
 	for _, route := range []string{callback.RouteInbound, callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial,
 		callback.RouteVoiceStatus, callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
-		u := p.http.URL + route + "?task=1"
+		u := p.HTTP.URL + route + "?task=1"
 		for name, sig := range map[string]string{
 			"none":        "",
 			"garbage":     "bm90IGEgc2lnbmF0dXJl",
 			"wrong token": twiliotest.Sign("someoneelsestoken000000000000000", u, form),
-			"other url":   twiliotest.Sign(p.fake.AuthToken(), p.http.URL+route+"?task=2", form),
+			"other url":   twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+route+"?task=2", form),
 		} {
 			req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

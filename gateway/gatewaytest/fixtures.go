@@ -30,7 +30,7 @@ const (
 // WithWebhooks sets the public URL and Twilio token to HookBase and
 // HookToken (over WithConfig's), so PostHook's signatures verify.
 func WithWebhooks() Option {
-	return func(o *options) { o.hooks = true }
+	return func(o *options) { o.publicURL, o.twilioToken = HookBase, HookToken }
 }
 
 // Maria is the body of a participant to create: monitored phone, Spanish,

@@ -67,10 +67,12 @@ type Env struct {
 	NATSPort int
 }
 
-// Clock is a clock the test sets. It is safe for concurrent use.
+// Clock is a clock the test sets, or lets run with the wall clock
+// (UseRealTime). It is safe for concurrent use.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu   sync.Mutex
+	t    time.Time
+	real bool
 }
 
 // NewClock is a clock at t (UTC).
@@ -80,20 +82,30 @@ func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.real {
+		return time.Now().UTC()
+	}
 	return c.t
 }
 
-// Set moves the clock to t (UTC).
+// Set stops the clock at t (UTC).
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
-	c.t = t.UTC()
+	c.t, c.real = t.UTC(), false
 	c.mu.Unlock()
 }
 
-// Advance moves the clock by d.
+// Advance moves a stopped clock by d.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// UseRealTime makes the clock read the wall clock (UTC) until the next Set.
+func (c *Clock) UseRealTime() {
+	c.mu.Lock()
+	c.real = true
 	c.mu.Unlock()
 }
 
@@ -122,7 +134,8 @@ type options struct {
 	natsURL      string
 	replicas     int
 	asConfigured bool
-	hooks        bool
+	// publicURL and twilioToken, when set, replace the configuration's.
+	publicURL, twilioToken string
 }
 
 // Option changes what New sets up.
@@ -164,8 +177,8 @@ func New(t testing.TB, opts ...Option) *Env {
 		o.replicas = 1
 	}
 	cfg := o.cfg
-	if o.hooks {
-		cfg.PublicURL, cfg.TwilioAuthToken = HookBase, HookToken
+	if o.publicURL != "" {
+		cfg.PublicURL, cfg.TwilioAuthToken = o.publicURL, o.twilioToken
 	}
 	if !o.asConfigured && cfg.Discreet.MonitoredFreeText == "" {
 		cfg.Discreet.MonitoredFreeText = gateway.FreeTextFilter

@@ -1,6 +1,7 @@
-package gateway_test
+package delivery_test
 
 import (
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -15,17 +16,17 @@ import (
 // failures give their attempt back, so no message fails retries_exhausted
 // however long the outage lasts, and both are sent when it ends.
 func TestOutageSpendsNoAttempts(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	p.worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, gateway.WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": p.Twilio()}, gateway.WorkerConfig{
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Backoff: []time.Duration{20 * time.Millisecond},
 		Breaker: channels.BreakerConfig{Threshold: 2, ProbeEvery: 100 * time.Millisecond},
 	})
-	p.start()
-	p.releaseRetries()
-	p.fake.FailNext(100000, 503, 0)
-	code := p.consentingParticipant("+34 612 000 557", false)
+	p.Start()
+	p.ReleaseRetries()
+	p.Fake.FailNext(100000, 503, 0)
+	code := p.ConsentingParticipant("+34 612 000 557", false)
 	var ids []string
 	for range 2 {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
@@ -36,11 +37,11 @@ func TestOutageSpendsNoAttempts(t *testing.T) {
 	for _, id := range ids {
 		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
 		if m["status"] == message.StatusFailed {
-			t.Fatalf("message failed during an ongoing provider outage: %s", historyOf(m))
+			t.Fatalf("message failed during an ongoing provider outage: %s", gatewaytest.HistoryOf(m))
 		}
 	}
-	p.fake.ClearFailures()
+	p.Fake.ClearFailures()
 	for _, id := range ids {
-		p.waitStatus(id, message.StatusSent)
+		p.WaitStatus(id, message.StatusSent)
 	}
 }

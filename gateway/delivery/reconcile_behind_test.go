@@ -1,8 +1,9 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
 	"fmt"
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -27,10 +28,10 @@ import (
 // unknown, counted as listing_cut, not as no_match (which would say her
 // whole window was read).
 func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test sets the states a crash leaves
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(25) // her listing takes several pages
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test sets the states a crash leaves
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(25) // her listing takes several pages
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
 	q := db.New(p.DB)
 	ctx := context.Background()
@@ -39,17 +40,17 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	// callbacks lost) whose send was never recorded, then later messages
 	// to her the provider sent after it.
 	crashed := func(phone string, later int) uuid.UUID {
-		code := p.consentingParticipant(phone, false)
+		code := p.ConsentingParticipant(phone, false)
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
 		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		sid := sendWithoutCallback(t, p, tw, id)
-		if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+		if err := p.Fake.SetStatus(sid, "delivered"); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
+		if err := p.Fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
@@ -59,7 +60,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 		}
 		m, _ := q.MessageByID(ctx, id)
 		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-		to, err := outgoingOf(p, m, part)
+		to, err := p.OutgoingOf(m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,13 +69,12 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.fake.SetStatus(rc.ProviderID, "delivered")
+			p.Fake.SetStatus(rc.ProviderID, "delivered")
 		}
 		return id
 	}
 	behind := crashed("+34 612 000 981", 60)
-	sc := p.Server.NewScheduler()
-	n, err := sc.Reconcile(ctx, time.Now())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v, want 1 settled", n, err)
 	}
@@ -90,7 +90,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	cut := crashed("+34 612 000 982", 60)
 	cutBefore := unproven(p, "listing_cut")
 	noMatchBefore := unproven(p, "no_match")
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, cut); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -110,7 +110,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	twin := crashed("+34 612 000 983", 60)
 	tm, _ := q.MessageByID(ctx, twin)
 	tpart, _ := q.ParticipantByID(ctx, tm.ParticipantID)
-	to, err := outgoingOf(p, tm, tpart)
+	to, err := p.OutgoingOf(tm, tpart)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +118,9 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.fake.SetStatus(rc.ProviderID, "undelivered")
+	p.Fake.SetStatus(rc.ProviderID, "undelivered")
 	cutBefore = unproven(p, "listing_cut")
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, twin); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -132,7 +132,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 }
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.
-func unproven(p *pipeline, reason string) float64 {
+func unproven(p *gatewaytest.Pipeline, reason string) float64 {
 	mfs, err := p.Server.Registry().Gather()
 	if err != nil {
 		panic(err)

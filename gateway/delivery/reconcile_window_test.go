@@ -1,8 +1,9 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
 	"net/http"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 	"time"
@@ -18,13 +19,13 @@ import (
 
 // sendWithoutCallback sends message id at the provider the way the worker
 // would, but with its delivery reports lost, and returns the provider's id.
-func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid.UUID) string {
+func sendWithoutCallback(t *testing.T, p *gatewaytest.Pipeline, tw *channels.Twilio, id uuid.UUID) string {
 	t.Helper()
 	ctx := context.Background()
 	q := db.New(p.DB)
 	m, _ := q.MessageByID(ctx, id)
 	part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-	out, err := outgoingOf(p, m, part)
+	out, err := p.OutgoingOf(m, part)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +45,12 @@ func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid
 // sent. The window is by send_at: a reminder created three days before it
 // was sent is reconciled too.
 func TestReconcileByWindow(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(7) // several pages for a few dozen messages
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(7) // several pages for a few dozen messages
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 5})
-	code := p.consentingParticipant("+34 612 000 996", false)
+	code := p.ConsentingParticipant("+34 612 000 996", false)
 	q := db.New(p.DB)
 	ctx := context.Background()
 	// The rows keep their real send and record times (the fake's date_sent
@@ -62,7 +63,7 @@ func TestReconcileByWindow(t *testing.T) {
 		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		sid := sendWithoutCallback(t, p, tw, id)
 		if status != "queued" {
-			if err := p.fake.SetStatus(sid, status); err != nil {
+			if err := p.Fake.SetStatus(sid, status); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -82,9 +83,8 @@ func TestReconcileByWindow(t *testing.T) {
 	stillSent, _ := sentAt("sent", 0)
 	queued, queuedSid := sentAt("queued", 0)
 
-	before := p.fake.Requests()
-	sc := p.Server.NewScheduler()
-	n, err := sc.Reconcile(ctx, time.Now().Add(3*time.Minute))
+	before := p.Fake.Requests()
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now().Add(3*time.Minute))
 	if err != nil || n != 31 {
 		t.Fatalf("reconcile: %d %v, want 31 settled", n, err)
 	}
@@ -107,7 +107,7 @@ func TestReconcileByWindow(t *testing.T) {
 	// The cost: the listing's pages (33 messages in the window at 7 a page,
 	// whatever else the fake holds in it) and one fetch, for the queued one.
 	lists, fetches := 0, 0
-	for _, r := range p.fake.Requests()[len(before):] {
+	for _, r := range p.Fake.Requests()[len(before):] {
 		switch {
 		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json"):
 			lists++
@@ -131,16 +131,16 @@ func TestReconcileByWindow(t *testing.T) {
 // each recipient with several candidates gets one listing of her own
 // messages, and they are settled without a fetch each.
 func TestReconcileByRecipient(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(5)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(5)
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 1, WindowMin: 2, WindowMax: 10})
 	q := db.New(p.DB)
 	ctx := context.Background()
 	var stuck []uuid.UUID
 	for _, phone := range []string{"+34 612 000 994", "+34 612 000 993"} {
-		code := p.consentingParticipant(phone, false)
+		code := p.ConsentingParticipant(phone, false)
 		for range 3 {
 			r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 			if r.Status != 202 {
@@ -148,7 +148,7 @@ func TestReconcileByRecipient(t *testing.T) {
 			}
 			id := uuid.MustParse(r.JSON(t)["id"].(string))
 			sid := sendWithoutCallback(t, p, tw, id)
-			p.fake.SetStatus(sid, "delivered")
+			p.Fake.SetStatus(sid, "delivered")
 			p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
 			if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, sid); err != nil {
 				t.Fatal(err)
@@ -163,11 +163,10 @@ func TestReconcileByRecipient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.fake.SetStatus(rc.ProviderID, "delivered")
+		p.Fake.SetStatus(rc.ProviderID, "delivered")
 	}
-	before := len(p.fake.Requests())
-	sc := p.Server.NewScheduler()
-	n, err := sc.Reconcile(ctx, time.Now().Add(3*time.Minute))
+	before := len(p.Fake.Requests())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now().Add(3*time.Minute))
 	if err != nil || n != len(stuck) {
 		t.Fatalf("reconcile: %d %v, want %d settled", n, err, len(stuck))
 	}
@@ -177,7 +176,7 @@ func TestReconcileByRecipient(t *testing.T) {
 		}
 	}
 	lists, fetches := 0, 0
-	for _, r := range p.fake.Requests()[before:] {
+	for _, r := range p.Fake.Requests()[before:] {
 		switch {
 		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json"):
 			lists++

@@ -1,7 +1,8 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -19,11 +20,11 @@ import (
 // and drop out after SentChecks answers, so an unknown message behind them
 // is reached.
 func TestReconcileDoesNotStarve(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, StuckAfter: time.Minute, Batch: 3})
-	code := p.consentingParticipant("+34 612 000 999", false)
+	code := p.ConsentingParticipant("+34 612 000 999", false)
 	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
@@ -43,19 +44,18 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	for i := range 3 {
 		id := accept("Hola, sin informe " + string(rune('a'+i)))
 		sid := send(id)
-		if err := p.fake.SetStatus(sid, "sent"); err != nil {
+		if err := p.Fake.SetStatus(sid, "sent"); err != nil {
 			t.Fatal(err)
 		}
 		set(id, message.StatusSent, sid, 3*time.Hour)
 	}
 	unk := accept("Hola, desconocido")
 	sid := send(unk)
-	p.fake.SetStatus(sid, "delivered")
+	p.Fake.SetStatus(sid, "delivered")
 	set(unk, message.StatusUnknown, sid, 2*time.Hour)
-	sc := p.Server.NewScheduler()
-	before := p.fake.RequestCount()
+	before := p.Fake.RequestCount()
 	for range 5 {
-		if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+		if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,20 +65,20 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 	}
 	// Five passes asked about each of the four once (the rest wait for
 	// their next check): 4 fetches, not 5 × 3.
-	if n := p.fake.RequestCount() - before; n != 4 {
+	if n := p.Fake.RequestCount() - before; n != 4 {
 		t.Errorf("provider requests: %d, want 4", n)
 	}
 	// After SentChecks answers of sent, a sent row is not asked about again.
 	for range 3 {
 		p.DB.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
-		sc.Reconcile(ctx, time.Now())
+		p.Server.Delivery().Reconcile(ctx, time.Now())
 	}
 	p.DB.Exec(`UPDATE messages SET reconcile_next_at = NULL`)
-	before = p.fake.RequestCount()
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	before = p.Fake.RequestCount()
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if n := p.fake.RequestCount() - before; n != 0 {
+	if n := p.Fake.RequestCount() - before; n != 0 {
 		t.Errorf("sent rows asked about %d times after 3 answers", n)
 	}
 }
@@ -87,11 +87,11 @@ func TestReconcileDoesNotStarve(t *testing.T) {
 // (its id unknown at the provider) is that message's; the next one in the
 // pass is still settled.
 func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
-	code := p.consentingParticipant("+34 612 000 998", false)
+	code := p.ConsentingParticipant("+34 612 000 998", false)
 	q := db.New(p.DB)
 	ctx := context.Background()
 	var ids []uuid.UUID
@@ -102,14 +102,14 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 		if sid == "" {
 			m, _ := q.MessageByID(ctx, id)
 			part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-			out, _ := outgoingOf(p, m, part)
+			out, _ := p.OutgoingOf(m, part)
 			out.StatusCallback = ""
 			rc, err := tw.Send(ctx, *out)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sid = rc.ProviderID
-			p.fake.SetStatus(sid, "delivered")
+			p.Fake.SetStatus(sid, "delivered")
 		}
 		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
 		if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', provider_id = $2, updated_at = now() - interval '2 hours' + $3 * interval '1 minute',
@@ -117,8 +117,7 @@ func TestReconcileRowErrorDoesNotStopPass(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sc := p.Server.NewScheduler()
-	if n, err := sc.Reconcile(ctx, time.Now()); err != nil || n != 1 {
+	if n, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
 	if m, _ := q.MessageByID(ctx, ids[1]); m.Status != "delivered" {

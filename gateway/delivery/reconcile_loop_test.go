@@ -1,7 +1,8 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,12 +38,12 @@ func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ string, _, _ 
 // bounded by CallTimeout and its pass by PassBudget; while the channel's
 // breaker is open it does not ask the provider at all.
 func TestReconcileOutOfTheTick(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
 	h := &hangingLookup{}
 	p.Server.SetProviderLookup(h, gateway.ReconcileConfig{Every: time.Hour, UnknownSettle: time.Second,
 		CallTimeout: 50 * time.Millisecond, PassBudget: 120 * time.Millisecond})
-	code := p.consentingParticipant("+34 612 000 997", false)
+	code := p.ConsentingParticipant("+34 612 000 997", false)
 	for range 10 {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 		if r.Status != 202 {
@@ -66,7 +67,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 	}
 	// One pass: each call gives up at CallTimeout, the pass at its budget,
 	// so it returns (and asked about fewer than all ten).
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.calls.Load(); n == 0 || n >= 10 {
@@ -80,7 +81,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := h.calls.Load()
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.calls.Load() - before; n != 0 {

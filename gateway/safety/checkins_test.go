@@ -1,4 +1,4 @@
-package gateway_test
+package safety_test
 
 import (
 	"context"
@@ -27,7 +27,7 @@ const (
 // checkinRig is a pipeline with an injectable clock for the scheduler,
 // a participant on a check-in plan, staff phones and a staff alerter.
 type checkinRig struct {
-	*pipeline
+	*gatewaytest.Pipeline
 	clock   *gatewaytest.Clock
 	sc      *gateway.Scheduler
 	alerter *safety.StaffAlerter
@@ -37,14 +37,14 @@ type checkinRig struct {
 
 func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 	t.Helper()
-	p := newPipelineConfig(t, gateway.Config{OnCallUser: "staff-user"}, "", 1)
-	p.fake.AutoDeliver("delivered")
-	p.stop()
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(gateway.Config{OnCallUser: "staff-user"}))
+	p.Fake.AutoDeliver("delivered")
+	p.Stop()
 	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
-	clock := gatewaytest.NewClock(time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC))
-	p.Server.SetNow(clock.Now)
-	p.start()
-	code := p.consentingParticipant("+34 612 000 456", false)
+	clock := p.Clock
+	clock.Set(time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC))
+	p.Start()
+	code := p.ConsentingParticipant("+34 612 000 456", false)
 	for name, phone := range map[string]string{"staff-user": onCallPhone, "supervisor-user": supervisorPhone} {
 		if _, err := p.DB.Exec(`UPDATE users SET phone_enc = $1 WHERE name = $2`, p.Keys.Seal(keys.Contact, []byte(phone)), name); err != nil {
 			t.Fatal(err)
@@ -67,7 +67,7 @@ func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &checkinRig{pipeline: p, clock: clock, sc: p.Server.NewScheduler(), alerter: p.Server.Safety().NewStaffAlerter(mustTwilio(t, p)), code: code, part: part}
+	return &checkinRig{Pipeline: p, clock: clock, sc: p.Server.NewScheduler(), alerter: p.Server.Safety().NewStaffAlerter(p.Twilio()), code: code, part: part}
 }
 
 // safetyStep is the safety service's scheduler step of that name.
@@ -82,14 +82,6 @@ func safetyStep(t testing.TB, s *gateway.Server, name string) func(context.Conte
 	return nil
 }
 
-func mustTwilio(t *testing.T, p *pipeline) channels.Sender {
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(), APIBaseURL: p.fake.URL(), From: "+15005550006"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tw
-}
-
 func (r *checkinRig) at(t time.Time) {
 	r.T.Helper()
 	r.clock.Set(t)
@@ -101,7 +93,7 @@ func (r *checkinRig) at(t time.Time) {
 // sentTo returns the bodies the fake Twilio received for a number.
 func (r *checkinRig) sentTo(number string) []string {
 	var out []string
-	for _, rq := range r.fake.Requests() {
+	for _, rq := range r.Fake.Requests() {
 		if rq.Method == "POST" && strings.HasSuffix(rq.Path, "/Messages.json") && rq.Form.Get("To") == number {
 			out = append(out, rq.Form.Get("Body"))
 		}
@@ -198,7 +190,7 @@ func TestCheckinOK(t *testing.T) {
 	if !r.reply(codeRe.FindString(body)) || r.checkinStatus() != "ok" {
 		t.Fatalf("code reply: %s", r.checkinStatus())
 	}
-	if a := auditActions(t, r.Env, r.code); strings.Count(a, "checkin.sent") != 2 || strings.Count(a, "checkin.ok") != 2 {
+	if a := r.Env.ParticipantAuditActions(r.code); strings.Count(a, "checkin.sent") != 2 || strings.Count(a, "checkin.ok") != 2 {
 		t.Fatalf("audit: %s", a)
 	}
 }
@@ -405,7 +397,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	if len(levels) != 3 || levels[0] != 1 || levels[1] != 2 || levels[2] != 3 {
 		t.Fatalf("event levels: %v", levels)
 	}
-	if a := auditActions(t, r.Env, r.code); !strings.Contains(a, "checkin.nudged") || !strings.Contains(a, "checkin.missed") || !strings.Contains(a, "escalation.opened") || !strings.Contains(a, "escalation.raised") {
+	if a := r.Env.ParticipantAuditActions(r.code); !strings.Contains(a, "checkin.nudged") || !strings.Contains(a, "checkin.missed") || !strings.Contains(a, "escalation.opened") || !strings.Contains(a, "escalation.raised") {
 		t.Fatalf("audit: %s", a)
 	}
 	for _, n := range []string{"612000456", "600000001", "600000002"} {

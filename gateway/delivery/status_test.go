@@ -1,4 +1,4 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
@@ -74,10 +74,10 @@ func (r *racingSender) Send(ctx context.Context, m channels.Outgoing) (channels.
 // 503 → retry, refusal → failed). Each time the message stays delivered,
 // its history never goes back, and the late outcome is an audit event.
 func TestLateFailureNeverMovesBack(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // this test calls the worker itself
-	tw := mustTwilio(t, p)
-	code := p.consentingParticipant("+34 612 000 444", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // this test calls the worker itself
+	tw := p.Twilio()
+	code := p.ConsentingParticipant("+34 612 000 444", false)
 	cases := []struct {
 		name string
 		err  error
@@ -92,14 +92,14 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
 		id := r.JSON(t)["id"].(string)
-		w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.fake, callback: "delivered", err: c.err}},
-			gateway.WorkerConfig{StatusCallback: p.http.URL + "/webhooks/twilio/status"})
+		w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.Fake, callback: "delivered", err: c.err}},
+			gateway.WorkerConfig{StatusCallback: p.HTTP.URL + "/webhooks/twilio/status"})
 		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 			t.Fatalf("%s: outcome %v, want done", c.name, out)
 		}
 		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
-		if m["status"] != "delivered" || historyOf(m) != "queued,sending,delivered" {
-			t.Fatalf("%s: status %v history %s", c.name, m["status"], historyOf(m))
+		if m["status"] != "delivered" || gatewaytest.HistoryOf(m) != "queued,sending,delivered" {
+			t.Fatalf("%s: status %v history %s", c.name, m["status"], gatewaytest.HistoryOf(m))
 		}
 		var n int
 		if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.late_outcome' AND details->>'message_id' = $1 AND details->>'kept' = 'delivered'`, id).Scan(&n); err != nil || n != 1 {
@@ -115,25 +115,25 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 // redelivery while the first worker still sends) sends once and ends
 // forward, never back.
 func TestTwoWorkersOneMessage(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 445", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 445", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := r.JSON(t)["id"].(string)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); p.worker.Handle(context.Background(), id, 1) }()
+		go func() { defer wg.Done(); p.Worker.Handle(context.Background(), id, 1) }()
 	}
 	wg.Wait()
-	if n := p.fake.Created(); n != 1 {
+	if n := p.Fake.Created(); n != 1 {
 		t.Fatalf("created %d times", n)
 	}
 	m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
 	// Either the second claim came after the record (nothing to do) or
 	// during the send (unknown, then sent by the first worker's record).
 	if m["status"] != message.StatusSent {
-		t.Fatalf("status %v history %s", m["status"], historyOf(m))
+		t.Fatalf("status %v history %s", m["status"], gatewaytest.HistoryOf(m))
 	}
 	assertForwardHistory(t, m)
 }
@@ -141,9 +141,9 @@ func TestTwoWorkersOneMessage(t *testing.T) {
 func assertForwardHistory(t *testing.T, m map[string]any) {
 	t.Helper()
 	prev := ""
-	for _, s := range strings.Split(historyOf(m), ",") {
+	for _, s := range strings.Split(gatewaytest.HistoryOf(m), ",") {
 		if prev != "" && !message.MayMove(prev, s, false) {
-			t.Fatalf("history moves back %s → %s: %s", prev, s, historyOf(m))
+			t.Fatalf("history moves back %s → %s: %s", prev, s, gatewaytest.HistoryOf(m))
 		}
 		prev = s
 	}
@@ -152,12 +152,12 @@ func assertForwardHistory(t *testing.T, m map[string]any) {
 // TestBackwardsUpdateRefusedBySQL: a writer that forgets the rule is
 // stopped by the trigger, whatever the query.
 func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
-	p := newPipeline(t)
-	code := p.consentingParticipant("+34 612 000 446", false)
-	p.fake.AutoDeliver("delivered")
+	p := gatewaytest.NewPipeline(t)
+	code := p.ConsentingParticipant("+34 612 000 446", false)
+	p.Fake.AutoDeliver("delivered")
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	id := r.JSON(t)["id"].(string)
-	p.waitStatus(id, "delivered")
+	p.WaitStatus(id, "delivered")
 	_, err := p.DB.Exec(`UPDATE messages SET status = 'unknown' WHERE id = $1`, id)
 	if err == nil || !strings.Contains(err.Error(), "may not move") {
 		t.Fatalf("backwards update: %v", err)

@@ -1,4 +1,4 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
@@ -43,8 +43,7 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
 	t.Cleanup(fake.Close)
 	e := gatewaytest.New(t, gatewaytest.WithDatabase(pool, url))
-	e.Clock.Set(time.Now())
-	e.Server.SetNow(func() time.Time { return time.Now().UTC() })
+	e.Clock.UseRealTime()
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 000 777"
 	b["any_time"] = true
@@ -89,7 +88,7 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	for {
 		m := e.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
 		if m.Status == 200 && m.JSON(t)["status"] == message.StatusSent {
-			if h := historyOf(m.JSON(t)); h != "queued,sending,sent" {
+			if h := gatewaytest.HistoryOf(m.JSON(t)); h != "queued,sending,sent" {
 				t.Fatalf("history %s", h)
 			}
 			break
@@ -121,9 +120,9 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 // good (its provider id is already recorded for another message) is set
 // aside; the others are recorded.
 func TestSpillReplayPerEntry(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 996", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 996", false)
 	var ids []uuid.UUID
 	for range 3 {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
@@ -148,7 +147,7 @@ func TestSpillReplayPerEntry(t *testing.T) {
 	if err := os.WriteFile(spill, left, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, gateway.WorkerConfig{SpillDir: dir, SpillRetry: 20 * time.Millisecond})
+	w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": p.Twilio()}, gateway.WorkerConfig{SpillDir: dir, SpillRetry: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.ReplaySpill(ctx) }()

@@ -1,7 +1,8 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -22,11 +23,11 @@ import (
 // to unknown (reconcile_unproven). With NoListMatch (RequestRedaction) even
 // a listed message is not matched.
 func TestReconcileResolvesForward(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test sets the states a crash leaves
-	tw := mustTwilio(t, p).(*channels.Twilio)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test sets the states a crash leaves
+	tw := p.Twilio().(*channels.Twilio)
 	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
-	code := p.consentingParticipant("+34 612 000 999", false)
+	code := p.ConsentingParticipant("+34 612 000 999", false)
 	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
@@ -47,7 +48,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := outgoingOf(p, m, part)
+		out, err := p.OutgoingOf(m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,14 +70,14 @@ func TestReconcileResolvesForward(t *testing.T) {
 	}
 	delivered := accept("Hola, texto uno")
 	sid := sendAtProvider(delivered)
-	if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+	if err := p.Fake.SetStatus(sid, "delivered"); err != nil {
 		t.Fatal(err)
 	}
 	leaveUnknown(delivered, sid, time.Minute)
 
 	found := accept("Hola, texto dos")
 	foundSid := sendAtProvider(found)
-	if err := p.fake.SetStatus(foundSid, "sent"); err != nil { // listed once it left the queue
+	if err := p.Fake.SetStatus(foundSid, "sent"); err != nil { // listed once it left the queue
 		t.Fatal(err)
 	}
 	leaveUnknown(found, "", time.Minute)
@@ -95,7 +96,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 	}
 
 	sc := p.Server.NewScheduler()
-	n, err := sc.Reconcile(ctx, time.Now())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 3 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
@@ -118,7 +119,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 		t.Fatalf("stuck: code %q", m.ErrorCode.String)
 	}
 	// A second pass finds nothing more to do; nothing moved back.
-	if n, err := sc.Reconcile(ctx, time.Now()); err != nil || n != 0 {
+	if n, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil || n != 0 {
 		t.Fatalf("second pass: %d %v", n, err)
 	}
 	for _, id := range []uuid.UUID{delivered, found, never, old, stuck} {
@@ -135,7 +136,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 	redacted := accept("Hola, texto seis")
 	sendAtProvider(redacted)
 	leaveUnknown(redacted, "", time.Minute)
-	if _, err := sc.Reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	check(redacted, message.StatusUnknown, "")

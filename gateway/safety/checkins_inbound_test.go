@@ -1,4 +1,4 @@
-package gateway_test
+package safety_test
 
 import (
 	"net/http"
@@ -16,11 +16,11 @@ import (
 // Twilio signs it for the pipeline's public URL.
 func (r *checkinRig) postInbound(body string) {
 	r.T.Helper()
-	form := url.Values{"MessageSid": {gatewaytest.NextMessageSid()}, "AccountSid": {r.fake.AccountSID()}, "From": {herPhone},
+	form := url.Values{"MessageSid": {gatewaytest.NextMessageSid()}, "AccountSid": {r.Fake.AccountSID()}, "From": {herPhone},
 		"To": {"+15005550006"}, "Body": {body}, "NumMedia": {"0"}}
-	req, _ := http.NewRequest("POST", r.http.URL+callback.RouteInbound, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", r.HTTP.URL+callback.RouteInbound, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(r.fake.AuthToken(), r.http.URL+callback.RouteInbound, form))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(r.Fake.AuthToken(), r.HTTP.URL+callback.RouteInbound, form))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		r.T.Fatal(err)

@@ -1,9 +1,10 @@
-package gateway_test
+package delivery_test
 
 import (
 	"context"
 	"net/http"
 	"net/url"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 	"time"
@@ -48,10 +49,10 @@ func (l answeredThen) ListMessagesTo(ctx context.Context, channel, to string, af
 // provider id, no reconciled event or audit entry), and the pass counts
 // no change.
 func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test is the other writer
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	code := p.consentingParticipant("+34 612 000 777", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test is the other writer
+	tw := p.Twilio().(*channels.Twilio)
+	code := p.ConsentingParticipant("+34 612 000 777", false)
 	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
@@ -65,7 +66,7 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	// Sent, its delivery report lost for now: stuck in sent.
 	delivered := accept("Hola, texto siete")
 	sid := sendWithoutCallback(t, p, tw, delivered)
-	if err := p.fake.SetStatus(sid, "sent"); err != nil {
+	if err := p.Fake.SetStatus(sid, "sent"); err != nil {
 		t.Fatal(err)
 	}
 	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, delivered)
@@ -76,7 +77,7 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	// Unknown, no provider id; the provider holds its text.
 	failed := accept("Hola, texto ocho")
 	failedSid := sendWithoutCallback(t, p, tw, failed)
-	if err := p.fake.SetStatus(failedSid, "sent"); err != nil {
+	if err := p.Fake.SetStatus(failedSid, "sent"); err != nil {
 		t.Fatal(err)
 	}
 	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, failed)
@@ -86,11 +87,11 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 	}
 
 	callback := func() {
-		u := p.http.URL + "/webhooks/twilio/status?m=" + delivered.String()
-		form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {p.fake.AccountSID()}}
+		u := p.HTTP.URL + "/webhooks/twilio/status?m=" + delivered.String()
+		form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {p.Fake.AccountSID()}}
 		req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), u, form))
+		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), u, form))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode/100 != 2 {
 			t.Errorf("callback: %v %v", err, resp)
@@ -111,8 +112,7 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 		afterList:  func() { lists++; workerFails() },
 	}, gateway.ReconcileConfig{Every: time.Nanosecond})
 
-	sc := p.Server.NewScheduler()
-	n, err := sc.Reconcile(ctx, time.Now())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 0 {
 		t.Fatalf("reconcile: %d changed (%v), want none: the rows had moved past the answers", n, err)
 	}

@@ -1,12 +1,10 @@
-package gateway_test
+package safety_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"safecontact/db"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/gatewaytest"
@@ -19,19 +17,6 @@ func messagesOf(t *testing.T, r gatewaytest.Resp) []map[string]any {
 		out = append(out, m.(map[string]any))
 	}
 	return out
-}
-
-func auditActions(t *testing.T, e *gatewaytest.Env, code string) string {
-	t.Helper()
-	evs, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var acts []string
-	for _, ev := range evs {
-		acts = append(acts, ev.Action)
-	}
-	return strings.Join(acts, ",")
 }
 
 func TestMeetingPointsRefuseAddresses(t *testing.T) {
@@ -100,7 +85,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 	if len(ms) != 1 || ms[0]["status"] != "skipped" || ms[0]["code"] != "no_safe_time" || ms[0]["message_id"] != nil {
 		t.Fatalf("skipped: %s", r.Body)
 	}
-	if a := auditActions(t, e, code); !strings.Contains(a, "reminder.skipped") || !strings.Contains(a, "reminder.scheduled") || !strings.Contains(a, "appointment.created") {
+	if a := e.ParticipantAuditActions(code); !strings.Contains(a, "reminder.skipped") || !strings.Contains(a, "reminder.scheduled") || !strings.Contains(a, "appointment.created") {
 		t.Fatalf("audit: %s", a)
 	}
 	// Listing shows both appointments and their reminders.
@@ -179,12 +164,12 @@ func TestSessionSpacing(t *testing.T) {
 	}
 }
 
-// TestAppointmentMoveAndCancel runs the whole pipeline: pending reminders
+// TestAppointmentMoveAndCancel runs the whole Pipeline: pending reminders
 // are canceled and the notices reach the fake Twilio.
 func TestAppointmentMoveAndCancel(t *testing.T) {
-	p := newPipeline(t)
-	p.fake.AutoDeliver("delivered")
-	code := p.consentingParticipant("+34 612 000 321", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Fake.AutoDeliver("delivered")
+	code := p.ConsentingParticipant("+34 612 000 321", false)
 	p.MeetingPoint("Metro Sants")
 	start := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Minute)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": start, "meeting_point": "Metro Sants",
@@ -216,12 +201,12 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 		t.Fatalf("move messages: %s", r.Body)
 	}
 	for _, m := range first {
-		got := p.waitStatus(m["message_id"].(string), "canceled")
-		if h := historyOf(got); h != "scheduled,canceled" {
+		got := p.WaitStatus(m["message_id"].(string), "canceled")
+		if h := gatewaytest.HistoryOf(got); h != "scheduled,canceled" {
 			t.Fatalf("canceled reminder history %s", h)
 		}
 	}
-	p.waitStatus(noticeID, "delivered")
+	p.WaitStatus(noticeID, "delivered")
 	r = p.Do(auth.RoleStaff, "DELETE", "/v1/appointments/"+id, nil)
 	if r.Status != 200 || r.JSON(t)["status"] != "canceled" {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
@@ -233,14 +218,14 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 		}
 		if m["kind"] == "cancelled" {
 			notices++
-			p.waitStatus(m["message_id"].(string), "delivered")
+			p.WaitStatus(m["message_id"].(string), "delivered")
 		}
 	}
 	if canceled != 2 || notices != 1 {
 		t.Fatalf("cancel messages: %s", r.Body)
 	}
 	var bodies []string
-	for _, rq := range p.fake.Requests() {
+	for _, rq := range p.Fake.Requests() {
 		if rq.Method == "POST" && strings.HasSuffix(rq.Path, "/Messages.json") {
 			bodies = append(bodies, rq.Form.Get("Body"))
 		}
@@ -248,37 +233,10 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 	if len(bodies) != 2 || !strings.Contains(bodies[0], "Plaça Espanya") {
 		t.Fatalf("sent: %q", bodies)
 	}
-	if a := auditActions(t, p.Env, code); !strings.Contains(a, "appointment.moved") || !strings.Contains(a, "appointment.cancelled") || strings.Count(a, "reminder.canceled") != 4 {
+	if a := p.Env.ParticipantAuditActions(code); !strings.Contains(a, "appointment.moved") || !strings.Contains(a, "appointment.cancelled") || strings.Count(a, "reminder.canceled") != 4 {
 		t.Fatalf("audit: %s", a)
 	}
 	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": start}); r.Status != 409 {
 		t.Fatalf("move cancelled: %d", r.Status)
-	}
-}
-
-// TestReleaseDueSetBased: the set-based release queues due reminders with
-// the same outbox subject and event as releaseDue.
-func TestReleaseDueSetBased(t *testing.T) {
-	e := gatewaytest.New(t)
-	code := e.CreateParticipant(gatewaytest.Maria())
-	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
-	e.MeetingPoint("Metro Sants")
-	r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
-		"meeting_point": "Metro Sants", "venue": "sala 1", "reminders": []string{"24h", "2h"}})
-	if r.Status != 201 {
-		t.Fatalf("create: %d %s", r.Status, r.Body)
-	}
-	sc := e.Server.NewScheduler()
-	if n, err := sc.ReleaseDueSetBased(context.Background(), time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
-		t.Fatalf("release: %d %v", n, err)
-	}
-	var subject, status string
-	if err := e.DB.QueryRow(`SELECT o.subject, m.status FROM outbox o JOIN messages m ON m.id = o.message_id`).Scan(&subject, &status); err != nil {
-		t.Fatal(err)
-	}
-	var events int
-	e.DB.QueryRow(`SELECT count(*) FROM message_events WHERE status = 'queued'`).Scan(&events)
-	if subject != "contact.sms" || status != "queued" || events != 1 {
-		t.Fatalf("subject %s status %s events %d", subject, status, events)
 	}
 }
