@@ -14,6 +14,7 @@ import (
 // write refuses a message decided on a changed row or ledger, and a
 // refusal is never decided on cached data.
 func TestAcceptSeesChangesAfterCaching(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	b := gatewaytest.Maria()
 	b["monitored"] = false

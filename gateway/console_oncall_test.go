@@ -170,7 +170,7 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 	if tk := apiTask(e, auth.RoleStaff, code); tk != nil {
 		t.Fatalf("a completed task is still queued: %v", tk)
 	}
-	acts := voiceAuditActions(t, e, code)
+	acts := e.ParticipantAuditActions(code)
 	for _, a := range []string{"callback.claimed", "callback.released", "callback.requeued", "callback.completed"} {
 		if !strings.Contains(acts, a) {
 			t.Errorf("audit lacks %s: %s", a, acts)
@@ -241,7 +241,7 @@ func TestConsoleInbox(t *testing.T) {
 		t.Fatalf("inbox: %d\n%s", p.Status, p.Body)
 	}
 	noNumberShown(t, "inbox", p, herPhone, otherPhone)
-	if acts := voiceAuditActions(t, e, code); strings.Contains(acts, "inbox.") {
+	if acts := e.ParticipantAuditActions(code); strings.Contains(acts, "inbox.") {
 		t.Fatalf("listing read something: %s", acts)
 	}
 	// A supervisor's inbox: her own participants, and those without a
@@ -260,7 +260,7 @@ func TestConsoleInbox(t *testing.T) {
 		t.Fatalf("open: %d %q\n%s", p.Status, titleOf(p), p.Body)
 	}
 	noNumberShown(t, "reply", p, herPhone)
-	acts := voiceAuditActions(t, e, code)
+	acts := e.ParticipantAuditActions(code)
 	if !strings.Contains(acts, "inbox.read") || !strings.Contains(acts, "inbox.marked_read") {
 		t.Fatalf("opening not audited: %s", acts)
 	}
@@ -282,7 +282,7 @@ func TestConsoleInbox(t *testing.T) {
 	// Opening again is another reading, recorded (the API read above was
 	// one too); it stays read once.
 	staff.get(fmt.Sprintf("/inbox/%d", id))
-	if acts := voiceAuditActions(t, e, code); strings.Count(acts, "inbox.read") != 3 || strings.Count(acts, "inbox.marked_read") != 1 {
+	if acts := e.ParticipantAuditActions(code); strings.Count(acts, "inbox.read") != 3 || strings.Count(acts, "inbox.marked_read") != 1 {
 		t.Fatalf("second opening: %s", acts)
 	}
 	if p := staff.get("/inbox/0"); p.Status != http.StatusNotFound {
@@ -487,18 +487,18 @@ func TestConsoleCallbacksHerTime(t *testing.T) {
 // "Call her now" places the call as the API's connect does: the staff
 // member's own phone rings first, from the programme's number.
 func TestConsoleCallbackConnect(t *testing.T) {
-	p := newVoicePipeline(t, nil)
+	p := gatewaytest.NewVoicePipeline(t, nil)
 	svc, _, err := p.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}); r.Status != 200 {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
 	const herPhone = "+34 612 100 051"
-	code := p.voiceParticipant(herPhone, false, false)
-	_, task := p.queueVoice(code, false)
-	id := taskID(task)
+	code := p.VoiceParticipant(herPhone, false, false)
+	_, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
 	staff := signInAs(t, p.Env, svc, auth.RoleStaff)
 	base := fmt.Sprintf("/callbacks/%d", id)
 	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
@@ -506,19 +506,19 @@ func TestConsoleCallbackConnect(t *testing.T) {
 	if n := p.Fake.CallsCreated(); n != 1 {
 		t.Fatalf("%d calls placed", n)
 	}
-	if tk := p.callback(id); tk["call_state"] != "staff_ringing" {
+	if tk := p.Callback(id); tk["call_state"] != "staff_ringing" {
 		t.Fatalf("after connect: %v", tk)
 	}
 	pg := staff.get("/callbacks?m=connected")
 	if !strings.Contains(pg.Body, "Calling: your phone will ring now.") || !strings.Contains(pg.Body, "ringing") {
 		t.Fatalf("after connect:\n%s", pg.Body)
 	}
-	noNumberShown(t, "queue during a call", pg, herPhone, staffPhone)
+	noNumberShown(t, "queue during a call", pg, herPhone, gatewaytest.StaffPhone)
 	// A call in progress: the second click is refused in words.
 	if pg := staff.post(base+"/connect", nil); pg.Status != http.StatusConflict || !strings.Contains(pg.Body, "A call for this call-back is in progress.") {
 		t.Fatalf("second connect: %d\n%s", pg.Status, pg.Body)
 	}
-	if acts := voiceAuditActions(t, p.Env, code); !strings.Contains(acts, "callback.connected") {
+	if acts := p.Env.ParticipantAuditActions(code); !strings.Contains(acts, "callback.connected") {
 		t.Fatalf("audit: %s", acts)
 	}
 }

@@ -34,6 +34,7 @@ func redactionsOf(t *testing.T, m map[string]any) map[string]string {
 // The preview shows what is removed from free text to a monitored phone,
 // with categories and spans; unknown names can be confirmed.
 func TestPreviewFreeTextRedactions(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
 	code := e.MonitoredParticipant("+34 612 004 001")
 	body := "Hola guapa, el jueves a las 10 te acompaño a la UCRIF por la declaración. Quedamos en el SAPS con Lucía."
@@ -68,6 +69,7 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 // Mostly sensitive free text is refused, and the refusal says what would
 // have been removed.
 func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
 	code := e.MonitoredParticipant("+34 612 004 002")
 	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
@@ -86,6 +88,7 @@ func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
 // Format controls, mixed scripts and masked letters are refused with their reason, for
 // free text and for a meeting point.
 func TestFreeTextObfuscationRefused(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
 	code := e.MonitoredParticipant("+34 612 004 003")
 	for body, reason := range map[string]string{
@@ -118,6 +121,7 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 // GATEWAY_MONITORED_FREE_TEXT=refuse: a monitored phone gets templates
 // only; a phone that is not monitored still gets free text.
 func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextRefuse}}))
 	code := e.MonitoredParticipant("+34 612 004 004")
 	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
@@ -143,6 +147,7 @@ func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
 // free text to her is refused, and its preview says why, while a template
 // message to her goes out in its discreet variant.
 func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
+	t.Parallel()
 	if p := (gateway.DiscreetConfig{}).FreeTextPolicy(); p != gateway.FreeTextRefuse {
 		t.Fatalf("default policy %q", p)
 	}
@@ -178,6 +183,7 @@ func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
 }
 
 func TestDiscreetConfigValidate(t *testing.T) {
+	t.Parallel()
 	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{MonitoredFreeText: "sometimes"}); err == nil {
 		t.Fatal("bad policy accepted")
 	}
@@ -191,6 +197,7 @@ func TestDiscreetConfigValidate(t *testing.T) {
 // preview lists the other words as not_in_vocabulary, and a text that is
 // mostly such words is refused with the categories named.
 func TestPreviewVocabularyPolicy(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextVocabulary}}))
 	code := e.MonitoredParticipant("+34 612 004 011")
 	if r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {

@@ -17,7 +17,8 @@ import (
 )
 
 func TestEraseContent(t *testing.T) {
-	p := newVoicePipeline(t, nil)
+	t.Parallel()
+	p := gatewaytest.NewVoicePipeline(t, nil)
 	code := p.ConsentingParticipant("+34 612 300 001", false)
 	send := func() string {
 		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes en el sitio de siempre"})
@@ -100,7 +101,7 @@ func TestEraseContent(t *testing.T) {
 	if m, _ := p.Fake.Message(sid); m.Body != "" {
 		t.Fatal("the in-flight message was not redacted on the second run")
 	}
-	acts := voiceAuditActions(t, p.Env, code)
+	acts := p.Env.ParticipantAuditActions(code)
 	if strings.Count(acts, "content.erased") != 2 || strings.Count(acts, "content.provider_redacted") != 2 {
 		t.Fatalf("audit: %s", acts)
 	}
@@ -114,6 +115,7 @@ func TestEraseContent(t *testing.T) {
 // check-in answer (which the check-in logic read only for its word) is
 // kept too until her caseworker has read it.
 func TestEraseKeepsTextsNoPersonWasShown(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	// A check-in answer too.

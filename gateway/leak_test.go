@@ -16,6 +16,7 @@ func sqlNullString(s string) sql.NullString { return sql.NullString{String: s, V
 // column of every table as text and every log line, looking for the
 // numbers in any common spelling.
 func TestPhoneNumberNeverInClear(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 345 678"

@@ -246,6 +246,7 @@ func (e *lpEnv) victim() string {
 // Findings 1 and 3: object-level access, every write route × role ×
 // relationship, walking the router so a new route needs an entry.
 func TestWriteRoutesAccessTable(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	table := writeRoutes()
 	for _, rt := range e.Server.Router().Routes() {
@@ -326,6 +327,7 @@ func readRoutes() map[string]readCase {
 // 403 or an answer without what the table hides; nobody's answer holds
 // her number.
 func TestReadRoutesAccessTable(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": f.code, "channel": "sms", "body": "Hola, nos vemos pronto"})
@@ -376,6 +378,7 @@ func TestReadRoutesAccessTable(t *testing.T) {
 // claim, release, complete and connect show staff outside her team only
 // what the work needs.
 func TestWriteAnswersOutsideHerTeam(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	other := e.tok[relOther]
@@ -423,6 +426,7 @@ func TestWriteAnswersOutsideHerTeam(t *testing.T) {
 // Finding 3: another staff member cannot reassign her to herself and then
 // act; reads of her profile, consents (evidence), messages, plans are hers.
 func TestOtherStaffSeeOnlyWhatTheWorkNeeds(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	other := e.tok[relOther]
@@ -459,6 +463,7 @@ func TestOtherStaffSeeOnlyWhatTheWorkNeeds(t *testing.T) {
 // Finding 3: a duress escalation is resolved only with a note, by her
 // caseworker or a supervisor.
 func TestDuressResolveNeedsNoteAndCaseworker(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	path := "/v1/escalations/" + f.escalation + "/resolve"
@@ -479,6 +484,7 @@ func TestDuressResolveNeedsNoteAndCaseworker(t *testing.T) {
 // Finding 1: reveals are her caseworker's, within a daily budget; a
 // burst and the first refusal alert the supervisors; refusals are audited.
 func TestRevealBudgetAndBurstAlert(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	var codes []string
 	for range 6 {
@@ -552,6 +558,7 @@ func TestRevealBudgetAndBurstAlert(t *testing.T) {
 // Finding 4: free-text fields keep no numbers, addresses or links; the
 // error says to reference the paper form and quotes nothing.
 func TestFreeTextFieldsRefuseContactDetails(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	for _, c := range []struct {
@@ -586,6 +593,7 @@ func TestFreeTextFieldsRefuseContactDetails(t *testing.T) {
 // Finding 5: a NUL byte (and control, bidi, format characters) in any of
 // the places the review found gives a clean 4xx, never a 500.
 func TestNulAndControlCharactersNever500(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	type place struct {
@@ -653,6 +661,7 @@ func urlEsc(s string) string {
 // a look-alike of an existing name is refused; the CLI listing cannot be
 // overwritten by escapes (cmd/gateway).
 func TestUserNameRules(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	for name, code := range map[string]string{
 		"admin\x1b[1A\x1b[2Kroot": "invalid_text",
@@ -679,6 +688,7 @@ func TestUserNameRules(t *testing.T) {
 // Finding 9: every /v1 answer, whatever the route, method or outcome, is
 // JSON with no-store and nosniff.
 func TestAPIHeadersOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	check := func(what string, r gatewaytest.Resp) {
@@ -719,6 +729,7 @@ func TestAPIHeadersOnEveryRoute(t *testing.T) {
 // Finding 10: one generic 401; failures throttled per address with a
 // metric; expiry; the last admin stays; rotation keeps the user.
 func TestTokenHardening(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	ctx := context.Background()
 	// Disabled and unknown tokens get the same answer.
@@ -793,6 +804,7 @@ func TestTokenHardening(t *testing.T) {
 // Finding 11: unknown fields are not echoed; request ids only in fixed
 // shapes reach the audit log; duplicate_phone only for her caseworker.
 func TestNoCallerDataEchoed(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	r := e.Do(auth.RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "phone_612345678": "x"})
@@ -846,6 +858,7 @@ func TestNoCallerDataEchoed(t *testing.T) {
 // longer depends on the number; a burst and the spent budget alert the
 // supervisors; a supervisor is never limited.
 func TestNumberRefusalsAreBudgeted(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	other := e.tok[relOther]
@@ -903,6 +916,7 @@ func TestNumberRefusalsAreBudgeted(t *testing.T) {
 // Finding 2: a sink never reports delivered; it keeps masked numbers;
 // /v1/dev/sink exists only on a sink instance, and reading it is audited.
 func TestSinkNeverDelivers(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	if r := p.Do(auth.RoleStaff, "GET", "/v1/dev/sink", nil); r.Status != 404 {
 		t.Fatalf("dev sink without --sink: %d", r.Status)
@@ -949,6 +963,7 @@ func TestSinkNeverDelivers(t *testing.T) {
 // Finding 7: no plain HTTP off loopback without a proxy said to be in
 // front; the TLS pair reloads on SIGHUP (listen_test.go has the rest).
 func TestListenRule(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		cfg gateway.AppConfig
 		ok  bool
@@ -986,6 +1001,7 @@ func TestListenRule(t *testing.T) {
 // (evidence, reasons, who recorded what), which GET consents keeps for
 // her team.
 func TestRevokeOutsideHerTeamAnswersTheStateOnly(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	other := e.tok[relOther]
@@ -1016,6 +1032,7 @@ func TestRevokeOutsideHerTeamAnswersTheStateOnly(t *testing.T) {
 // initials, the state and age of the escalation and the emergency
 // protocol; not why it was opened, its outcome, notes or who was alerted.
 func TestEscalationReadsOutsideHerTeamAreLimited(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	note := "she moved to the shelter with her child"
@@ -1059,6 +1076,7 @@ func TestEscalationReadsOutsideHerTeamAreLimited(t *testing.T) {
 // keeps the supervisor rung scheduled; closing its call-back "reached"
 // does not close it; only her team's acknowledgement stops the ladder.
 func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	other := e.tok[relOther]
@@ -1114,6 +1132,7 @@ func TestDuressAckOutsideHerTeamKeepsTheLadder(t *testing.T) {
 
 // Finding 1: concurrent reveals stay within the budget (the per-user lock).
 func TestRevealBudgetHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	var wg sync.WaitGroup
@@ -1144,6 +1163,7 @@ func TestRevealBudgetHoldsUnderConcurrency(t *testing.T) {
 // notice); a supervisor hitting her own budget is told so rightly; a
 // budget of 0 means no reveals.
 func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	var mine []string
 	for range 6 {
@@ -1191,6 +1211,7 @@ func TestRevealRefusalsForAccessDoNotHideTheBudgetNotice(t *testing.T) {
 // Finding 10: a user's own rotation cannot extend her token's life (an
 // admin's may); rotating an expired token needs a new lifetime.
 func TestOwnRotationCannotExtendExpiry(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	ctx := context.Background()
 	tok, err := gateway.AddUserWith(ctx, e.DB, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour})
@@ -1223,6 +1244,7 @@ func TestOwnRotationCannotExtendExpiry(t *testing.T) {
 }
 
 func TestRotatingAnExpiredTokenNeedsALifetime(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	ctx := context.Background()
 	if _, err := gateway.AddUserWith(ctx, e.DB, auth.SystemActor("test"), auth.NewUser{Name: "temp-worker", Role: auth.RoleStaff, ExpiresIn: 24 * time.Hour}); err != nil {
@@ -1248,6 +1270,7 @@ func TestRotatingAnExpiredTokenNeedsALifetime(t *testing.T) {
 // racing a disable is a clean answer, never a 500; an admin whose token
 // has expired does not count as the other active admin.
 func TestLastAdminUnderRaces(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	ctx := context.Background()
 	for round := range 8 {
@@ -1323,6 +1346,7 @@ func reqFrom(e *gatewaytest.Env, remote, xff, token string) int {
 // it are throttled, her valid token still passes, with or without the
 // token cache, and a token made meanwhile (the index reloads) too.
 func TestThrottleNeverRefusesAValidToken(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	for i := range 12 {
 		reqFrom(e.Env, "10.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i), auth.NewToken())
@@ -1355,6 +1379,7 @@ func TestThrottleNeverRefusesAValidToken(t *testing.T) {
 // Finding 10: IPv6 clients are throttled per /64 (one host can rotate
 // through its whole /64).
 func TestThrottleKeysIPv6By64(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	throttled := 0
 	for i := range 30 {
@@ -1374,6 +1399,7 @@ func TestThrottleKeysIPv6By64(t *testing.T) {
 // HTTP/1.1; controls, bidi) is a 4xx invalid_parameter, never a 500,
 // through a real server.
 func TestIdempotencyKeyThatIsNotTextIs4xx(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	f := e.fixture()
 	ts := httptest.NewServer(e.Server.Handler())
@@ -1403,6 +1429,7 @@ func TestIdempotencyKeyThatIsNotTextIs4xx(t *testing.T) {
 // refused (the old check, the discreet filter, refused them; the first
 // textcheck did not); dates with times and form references pass.
 func TestReasonsRefuseNumbersHoweverTyped(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	for _, reason := range []string{
@@ -1437,6 +1464,7 @@ func TestReasonsRefuseNumbersHoweverTyped(t *testing.T) {
 // A full-width, ligature or long-s look-alike of an existing name is
 // refused, and so is one differing only by "_" for "-".
 func TestUserNameLookalikesRefused(t *testing.T) {
+	t.Parallel()
 	e := newLP(t)
 	for name, code := range map[string]string{
 		"ａｄｍｉｎ-user":  "invalid_user_name",

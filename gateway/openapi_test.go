@@ -655,7 +655,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 	t.Parallel()
 	t.Run("callbacks", func(t *testing.T) {
 		t.Parallel()
-		p := newVoicePipeline(t, nil)
+		p := gatewaytest.NewVoicePipeline(t, nil)
 		doc := loadOpenAPI(t, p.Env)
 		call := func(method, target string, body any, want int) gatewaytest.Resp {
 			t.Helper()
@@ -679,16 +679,16 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			}
 			validateAnswer(t, doc, "POST", target, r)
 		}
-		call("PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}, 200)
-		code := p.voiceParticipant("+34 612 100 001", false, false)
-		_, task := p.queueVoice(code, true)
-		id := taskID(task)
+		call("PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}, 200)
+		code := p.VoiceParticipant("+34 612 100 001", false, false)
+		_, task := p.QueueVoice(code, true)
+		id := gatewaytest.TaskID(task)
 		call("GET", "/v1/callbacks", nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/release", id), nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
 		sid := call("POST", fmt.Sprintf("/v1/callbacks/%d/connect", id), nil, 202).JSON(t)["call"].(map[string]any)["sid"].(string)
-		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.Fake.AccountSID()}, "From": {orgVoiceNumber}, "To": {staffE164}}
+		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.Fake.AccountSID()}, "From": {gatewaytest.OrgVoiceNumber}, "To": {gatewaytest.StaffE164}}
 		answered := maps.Clone(leg)
 		answered["CallStatus"] = []string{"in-progress"}
 		hook(fmt.Sprintf("/webhooks/twilio/voice/bridge?task=%d", id), answered, 200)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestPipelineEndToEndDelivered(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Fake.AutoDeliver("sent", "delivered")
 	code := p.ConsentingParticipant("+34 612 345 678", false)
@@ -69,6 +70,7 @@ func TestPipelineEndToEndDelivered(t *testing.T) {
 }
 
 func TestPipelineConsentRevokedBeforeSend(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop() // accept while no worker runs
 	code := p.ConsentingParticipant("+34 612 000 111", false)
@@ -139,6 +141,7 @@ func TestPipelineRetryThenPermanentAndOptOut(t *testing.T) {
 }
 
 func TestStatusWebhookSignatureAndOrder(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	code := p.ConsentingParticipant("+34 612 000 444", false)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hasta el martes, un saludo"})

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	b := gatewaytest.Maria()
 	b["any_time"] = true

@@ -12,6 +12,7 @@ import (
 // TestReleaseDueSetBased: the set-based release queues due reminders with
 // the same outbox subject and event as releaseDue.
 func TestReleaseDueSetBased(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))

@@ -32,6 +32,7 @@ func digitCount(s string) int {
 }
 
 func TestTextcheckRefusesWhatTheFilterCallsAPhone(t *testing.T) {
+	t.Parallel()
 	cat, err := templates.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 )
 
 func TestAuditEndpointsNeedSupervisor(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	paths := []string{"/v1/audit", "/v1/audit/export?format=csv", "/v1/audit/export?format=jsonl", "/v1/audit/verify",
@@ -49,6 +50,7 @@ func TestAuditEndpointsNeedSupervisor(t *testing.T) {
 }
 
 func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	a := e.CreateParticipant(gatewaytest.Maria())
 	b := gatewaytest.Maria()
@@ -138,6 +140,7 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 }
 
 func TestAuditExportCSVAndJSONL(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
@@ -215,6 +218,7 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 }
 
 func TestAuditVerifyEndpoint(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	for range 3 {
 		b := gatewaytest.Maria()
@@ -256,6 +260,7 @@ func TestAuditVerifyEndpoint(t *testing.T) {
 }
 
 func TestRevealPhone(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	path := "/v1/participants/" + code + "/reveal-phone"
@@ -312,6 +317,7 @@ func TestRevealPhone(t *testing.T) {
 }
 
 func TestContactLog(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	b := gatewaytest.Maria()
 	b["any_time"] = true

@@ -18,6 +18,7 @@ import (
 )
 
 func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 200 001"
@@ -162,6 +163,7 @@ func TestInboundStopReplyUnmatchedDuplicate(t *testing.T) {
 }
 
 func TestInboundCallMeAndCheckinHook(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
 	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 200 002"

@@ -20,6 +20,7 @@ import (
 // TestStatusRankMatchesSQL: the Go mirror of the ranks and of the move rule
 // agrees with migration 00014's functions for every pair of statuses.
 func TestStatusRankMatchesSQL(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	all := []string{"", "bogus", message.StatusScheduled, message.StatusQueued, message.StatusSending, message.StatusUnknown, message.StatusSent, "undelivered", message.StatusFailed,
 		"canceled", message.StatusDropped, message.StatusDroppedUnsafe, channels.SinkStatus, "delivered", "read"}
@@ -152,6 +153,7 @@ func assertForwardHistory(t *testing.T, m map[string]any) {
 // TestBackwardsUpdateRefusedBySQL: a writer that forgets the rule is
 // stopped by the trigger, whatever the query.
 func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	code := p.ConsentingParticipant("+34 612 000 446", false)
 	p.Fake.AutoDeliver("delivered")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestConsentGrantRevokeContactability(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	body := gatewaytest.Maria()
 	body["monitored"] = false
@@ -75,6 +76,7 @@ func TestConsentGrantRevokeContactability(t *testing.T) {
 }
 
 func TestConsentValidationAndMonitored(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria()) // monitored, windows mon-fri 10-12 and sat 18-02
 	base := "/v1/participants/" + code
@@ -126,6 +128,7 @@ func TestConsentValidationAndMonitored(t *testing.T) {
 }
 
 func TestConsentExpiryRecordedByScheduler(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	body := gatewaytest.Maria()
 	body["monitored"] = false

@@ -18,6 +18,7 @@ import (
 )
 
 func TestParticipantCreateAndRead(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	r := e.Do(auth.RoleStaff, "POST", "/v1/participants", gatewaytest.Maria())
 	if r.Status != http.StatusCreated {
@@ -63,6 +64,7 @@ func TestParticipantCreateAndRead(t *testing.T) {
 }
 
 func TestParticipantValidation(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	e.CreateParticipant(gatewaytest.Maria())
 	with := func(k string, v any) map[string]any {
@@ -123,6 +125,7 @@ func TestParticipantValidation(t *testing.T) {
 }
 
 func TestAuthAndRoles(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Tokens: auth.TokenConfig{CacheTTL: 100 * time.Millisecond}}))
 	cases := []struct {
 		role   auth.Role
@@ -168,6 +171,7 @@ func TestAuthAndRoles(t *testing.T) {
 }
 
 func TestParticipantPatchAndList(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": false, "whatsapp": "+34 699 000 111", "language": "ro"})

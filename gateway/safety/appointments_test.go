@@ -20,6 +20,7 @@ func messagesOf(t *testing.T, r gatewaytest.Resp) []map[string]any {
 }
 
 func TestMeetingPointsRefuseAddresses(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	e.MeetingPoint("Metro Sants, exit Carrer de Sants")
 	for _, bad := range []string{"Calle Mayor 12, 3º 2ª", "call +34 612 345 678", "www.example.org", "a@b.org", "Casa de acogida Fundación Esperanza"} {
@@ -43,6 +44,7 @@ func TestMeetingPointsRefuseAddresses(t *testing.T) {
 // TestAppointmentReminderTimes: clock Tue 2026-06-02 12:30 Madrid; her
 // windows mon-fri 10:00-12:00, sat 18:00-02:00.
 func TestAppointmentReminderTimes(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
@@ -96,6 +98,7 @@ func TestAppointmentReminderTimes(t *testing.T) {
 }
 
 func TestAppointmentWithoutConsentStillCreated(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.MeetingPoint("Plaça Catalunya, fountain")
@@ -116,6 +119,7 @@ func TestAppointmentWithoutConsentStillCreated(t *testing.T) {
 }
 
 func TestSessionSpacing(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria())
 	e.MeetingPoint("Metro Sants")
@@ -167,6 +171,7 @@ func TestSessionSpacing(t *testing.T) {
 // TestAppointmentMoveAndCancel runs the whole Pipeline: pending reminders
 // are canceled and the notices reach the fake Twilio.
 func TestAppointmentMoveAndCancel(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Fake.AutoDeliver("delivered")
 	code := p.ConsentingParticipant("+34 612 000 321", false)

@@ -36,6 +36,7 @@ func (r *checkinRig) postInbound(body string) {
 // answers (kind checkin_reply), since she may have written more than the
 // word, and a text no person has read is never erased.
 func TestCheckinRepliesThroughInboundWebhook(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	r.postInbound("vale")
@@ -48,6 +49,7 @@ func TestCheckinRepliesThroughInboundWebhook(t *testing.T) {
 }
 
 func TestCheckinDuressThroughInboundWebhook(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	r.postInbound("Perro negro")

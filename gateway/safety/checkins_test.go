@@ -166,6 +166,7 @@ func (r *checkinRig) start() string {
 }
 
 func TestCheckinOK(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	body := r.start()
 	code := codeRe.FindString(body)
@@ -196,6 +197,7 @@ func TestCheckinOK(t *testing.T) {
 }
 
 func TestCheckinHelp(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	if !r.reply("Ayuda") || r.checkinStatus() != "help" {
@@ -223,6 +225,7 @@ func TestCheckinHelp(t *testing.T) {
 }
 
 func TestCheckinDuressIsSilent(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	if !r.reply("sí, compré TOMATES... no, tomate") || r.checkinStatus() != "duress" {
@@ -311,6 +314,7 @@ func assertNowhere(t *testing.T, r *checkinRig, needles ...string) {
 }
 
 func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	// Grace (2h) passes: one neutral nudge, in the safety lane.
@@ -411,6 +415,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 // died before committing leaves it due; another instance sends it once;
 // a further instance continues the cycle from the database.
 func TestCheckinSchedulerRestart(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.clock.Set(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
 	ctx := context.Background()
@@ -460,6 +465,7 @@ func TestCheckinSchedulerRestart(t *testing.T) {
 }
 
 func TestCheckinPlanValidation(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	code := e.CreateParticipant(gatewaytest.Maria()) // mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
 	base := "/v1/participants/" + code + "/checkin-plan"
@@ -491,6 +497,7 @@ func TestCheckinPlanValidation(t *testing.T) {
 // TestCheckinDiscreetOnMonitoredPhone: the decision's variant is used, and
 // the message goes to the safety lane.
 func TestCheckinDiscreetOnMonitoredPhone(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)                          // clock Tue 2026-06-02 10:30 UTC
 	code := e.CreateParticipant(gatewaytest.Maria()) // monitored; mon-fri 10:00-12:00 Madrid
 	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))

@@ -1,4 +1,4 @@
-package gateway_test
+package callback_test
 
 import (
 	"context"
@@ -21,102 +21,15 @@ import (
 	"safecontact/gateway/gatewaytest"
 )
 
-const (
-	orgVoiceNumber = "+15005550009"
-	staffPhone     = "+34 699 000 111"
-	staffE164      = "+34699000111"
-)
-
-// voicePipeline is the pipeline with the voice channel: the call-back
-// queue as the worker's voice sender, and calls through twilio-go to the
-// fake.
+// voicePipeline adds the voice tests' own steps to the pipeline.
 type voicePipeline struct {
-	*gatewaytest.Pipeline
-	tw *channels.Twilio
+	*gatewaytest.VoicePipeline
 }
 
 func newVoicePipeline(t *testing.T, tune func(*gateway.VoiceConfig)) *voicePipeline {
 	t.Helper()
-	var cfg gateway.Config
-	cfg.Voice.From = orgVoiceNumber
-	if tune != nil {
-		tune(&cfg.Voice)
-	}
-	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(cfg))
-	p.Stop()
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.Fake.AccountSID(), AuthToken: p.Fake.AuthToken(),
-		APIBaseURL: p.Fake.URL(), From: "+15005550006", WhatsAppFrom: "+15005550007"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tw.Close)
-	p.Server.UseVoice(tw, tw)
-	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.Server.VoiceQueue()}, gateway.WorkerConfig{
-		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", MaxDeliver: 3,
-		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 2,
-	})
-	p.Start()
-	return &voicePipeline{Pipeline: p, tw: tw}
+	return &voicePipeline{gatewaytest.NewVoicePipeline(t, tune)}
 }
-
-// voiceParticipant: reachable any time on sms, whatsapp and voice.
-func (p *voicePipeline) voiceParticipant(phone string, monitored, voicemail bool) string {
-	p.T.Helper()
-	code := p.ConsentingParticipant(phone, monitored)
-	g := gatewaytest.Grant("voice")
-	g["allow_voicemail"] = voicemail
-	if r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
-		p.T.Fatalf("grant voice: %d %s", r.Status, r.Body)
-	}
-	return code
-}
-
-// queueVoice sends a voice message and waits for its call-back task.
-func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task map[string]any) {
-	p.T.Helper()
-	body := map[string]any{"participant": code, "channel": "voice", "body": "Hola, te llamo luego para hablar un rato"}
-	if safety {
-		body["priority"] = "safety"
-	}
-	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", body)
-	if r.Status != http.StatusAccepted {
-		p.T.Fatalf("accept voice: %d %s", r.Status, r.Body)
-	}
-	msgID = r.JSON(p.T)["id"].(string)
-	p.WaitStatus(msgID, "sent")
-	for _, it := range p.callbacks() {
-		if it["message_id"] == msgID {
-			return msgID, it
-		}
-	}
-	p.T.Fatalf("no call-back task for message %s", msgID)
-	return
-}
-
-func (p *voicePipeline) callbacks() []map[string]any {
-	p.T.Helper()
-	r := p.Do(auth.RoleStaff, "GET", "/v1/callbacks", nil)
-	if r.Status != 200 {
-		p.T.Fatalf("list: %d %s", r.Status, r.Body)
-	}
-	var out []map[string]any
-	for _, it := range r.JSON(p.T)["items"].([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
-}
-
-func (p *voicePipeline) callback(id int64) map[string]any {
-	p.T.Helper()
-	for _, it := range p.callbacks() {
-		if int64(it["id"].(float64)) == id {
-			return it
-		}
-	}
-	return nil // done tasks are not listed
-}
-
-func taskID(task map[string]any) int64 { return int64(task["id"].(float64)) }
 
 func (p *voicePipeline) post(path string, body any) gatewaytest.Resp {
 	p.T.Helper()
@@ -198,7 +111,7 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 		t.Fatal("the fake has no call")
 	}
 	base := p.HTTP.URL
-	if c.To != staffE164 || c.From != orgVoiceNumber ||
+	if c.To != gatewaytest.StaffE164 || c.From != gatewaytest.OrgVoiceNumber ||
 		c.Params.Get("Url") != fmt.Sprintf("%s/webhooks/twilio/voice/bridge?task=%d", base, id) ||
 		c.StatusCallback != fmt.Sprintf("%s/webhooks/twilio/voice/status?task=%d", base, id) || c.Params.Get("Record") != "" {
 		t.Fatalf("first leg: to %q from %q params %v", c.To, c.From, c.Params)
@@ -208,7 +121,7 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 	}
 	// The staff member answers: the bridge dials her from the org number.
 	d := twimlOf(t)(p.Fake.AnswerCall(context.Background(), sid, nil))
-	if d.Dial == nil || d.Dial.CallerID != orgVoiceNumber || d.Dial.AnswerOnBridge != "true" || d.Dial.Number.Value != herE164 ||
+	if d.Dial == nil || d.Dial.CallerID != gatewaytest.OrgVoiceNumber || d.Dial.AnswerOnBridge != "true" || d.Dial.Number.Value != herE164 ||
 		d.Dial.Number.URL != fmt.Sprintf("%s/webhooks/twilio/voice/screen?task=%d", base, id) || d.Dial.Number.MachineDetection != wantMD ||
 		d.Dial.Action != fmt.Sprintf("%s/webhooks/twilio/voice/dial?task=%d", base, id) {
 		t.Fatalf("bridge TwiML: %s", d.Inner)
@@ -231,7 +144,7 @@ func twimlOf(t testing.TB) func(int, string, error) twimlDoc {
 func (c *call) herLeg(u string, extra url.Values) twimlDoc {
 	c.p.T.Helper()
 	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.Fake.AccountSID()},
-		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {orgVoiceNumber}}
+		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {gatewaytest.OrgVoiceNumber}}
 	for k, v := range extra {
 		form[k] = v
 	}
@@ -250,30 +163,18 @@ func (c *call) screenHuman(lang, prompt string) string {
 	return d.Gather.Action
 }
 
-func voiceAuditActions(t *testing.T, e *gatewaytest.Env, code string) string {
-	t.Helper()
-	evs, err := db.New(e.DB).AuditForParticipant(context.Background(), sqlNullString(code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var acts []string
-	for _, ev := range evs {
-		acts = append(acts, ev.Action)
-	}
-	return strings.Join(acts, ",")
-}
-
 func TestVoiceCallbackMaskedCallReached(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.JSON(t)["phone"] != "+34•••••0111" {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}); r.Status != 200 || r.JSON(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
-	code := p.voiceParticipant("+34 612 100 001", true, false)
-	other := p.voiceParticipant("+34 612 100 002", false, false)
+	code := p.VoiceParticipant("+34 612 100 001", true, false)
+	other := p.VoiceParticipant("+34 612 100 002", false, false)
 	// A normal task first, then a safety one: the safety one is listed first.
-	_, normal := p.queueVoice(other, false)
-	msgID, task := p.queueVoice(code, true)
-	list := p.callbacks()
+	_, normal := p.QueueVoice(other, false)
+	msgID, task := p.QueueVoice(code, true)
+	list := p.Callbacks()
 	if len(list) != 2 || list[0]["id"] != task["id"] || list[1]["id"] != normal["id"] {
 		t.Fatalf("queue order: %v", list)
 	}
@@ -283,18 +184,18 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	}
 	// The message went to the queue, not to a provider.
 	m, _ := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(msgID))
-	if m.ProviderID.String != fmt.Sprintf("CB%d", taskID(task)) || p.Fake.CallsCreated() != 0 {
+	if m.ProviderID.String != fmt.Sprintf("CB%d", gatewaytest.TaskID(task)) || p.Fake.CallsCreated() != 0 {
 		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.Fake.CallsCreated())
 	}
 	// Redelivery of the same message id makes no second task.
 	if out := p.Worker.Handle(context.Background(), msgID, 2); out != channels.Done {
 		t.Fatalf("redelivery: %v", out)
 	}
-	if n := len(p.callbacks()); n != 2 {
+	if n := len(p.Callbacks()); n != 2 {
 		t.Fatalf("%d tasks after a redelivery", n)
 	}
 
-	id := taskID(task)
+	id := gatewaytest.TaskID(task)
 	// Another staff member cannot connect a task they did not claim.
 	c := p.connect(id, "+34612100001", "Enable")
 	if r := p.Do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.ErrCode(t) != "callback_claimed" {
@@ -309,7 +210,7 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	if d.Hangup != nil || d.Dial != nil || d.Gather != nil || len(d.Say) != 0 {
 		t.Fatalf("gate with 1: %s", d.Inner)
 	}
-	if got := p.callback(id); got["call_state"] != "bridged" || got["attempts"].(float64) != 1 {
+	if got := p.Callback(id); got["call_state"] != "bridged" || got["attempts"].(float64) != 1 {
 		t.Fatalf("after the bridge: %v", got)
 	}
 	// The call ends; staff records the outcome.
@@ -323,14 +224,14 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	if r.Status != 200 || r.JSON(t)["requeued"] != false || r.JSON(t)["callback"].(map[string]any)["status"] != "done" {
 		t.Fatalf("complete: %d %s", r.Status, r.Body)
 	}
-	if p.callback(id) != nil {
+	if p.Callback(id) != nil {
 		t.Fatal("a completed task is still listed")
 	}
 	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("complete twice: %d %s", r.Status, r.Body)
 	}
 	p.WaitStatus(msgID, "delivered")
-	acts := voiceAuditActions(t, p.Env, code)
+	acts := p.Env.ParticipantAuditActions(code)
 	for _, a := range []string{"callback.created", "callback.claimed", "callback.connected", "callback.dialed", "callback.screened", "callback.call_ended", "callback.completed", "message.delivered"} {
 		if !strings.Contains(acts, a) {
 			t.Errorf("audit lacks %s: %s", a, acts)
@@ -347,11 +248,12 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 }
 
 func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.MaxAttempts = 3 })
-	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
-	code := p.voiceParticipant("+34 612 100 003", false, false)
-	msgID, task := p.queueVoice(code, false)
-	id := taskID(task)
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
+	code := p.VoiceParticipant("+34 612 100 003", false, false)
+	msgID, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
 
 	// 1: she answers but presses nothing: hang up, unsafe_to_talk, re-queued.
 	c := p.connect(id, "+34612100003", "Enable")
@@ -360,7 +262,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if d := c.herLeg(gate, url.Values{}); d.Hangup == nil || d.Dial != nil {
 		t.Fatalf("no key: %s", d.Inner)
 	}
-	got := p.callback(id)
+	got := p.Callback(id)
 	earliest, _ := time.Parse(time.RFC3339Nano, got["earliest_at"].(string))
 	if got["status"] != "open" || got["claimed_by"] != nil || got["last_result"] != "not_confirmed" || got["attempts"].(float64) != 1 ||
 		earliest.Before(before.Add(2*time.Hour-time.Second)) || got["due"] != false {
@@ -383,7 +285,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_start"}}); d.Hangup == nil || d.Gather != nil || len(d.Say) != 0 {
 		t.Fatalf("machine: %s", d.Inner)
 	}
-	if got := p.callback(id); got["status"] != "open" || got["last_result"] != "machine" || got["attempts"].(float64) != 2 {
+	if got := p.Callback(id); got["status"] != "open" || got["last_result"] != "machine" || got["attempts"].(float64) != 2 {
 		t.Fatalf("after machine: %v", got)
 	}
 	p.DB.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
@@ -395,7 +297,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if d.Hangup == nil {
 		t.Fatalf("dial action: %s", d.Inner)
 	}
-	if got := p.callback(id); got != nil {
+	if got := p.Callback(id); got != nil {
 		t.Fatalf("still listed after the last attempt: %v", got)
 	}
 	var outcome, status string
@@ -406,45 +308,47 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if m := p.WaitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
 		t.Fatalf("message: %v", m)
 	}
-	acts := voiceAuditActions(t, p.Env, code)
+	acts := p.Env.ParticipantAuditActions(code)
 	if strings.Count(acts, "callback.requeued") != 2 || strings.Count(acts, "callback.completed") != 3 || !strings.Contains(acts, "callback.connect_refused") {
 		t.Fatalf("audit: %s", acts)
 	}
 }
 
 func TestVoiceCallbackVoicemailOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
 	// Not monitored, voicemail allowed: the screen waits for the greeting's
 	// end and lets the bridge proceed on a machine.
-	code := p.voiceParticipant("+34 612 100 004", false, true)
-	_, task := p.queueVoice(code, false)
-	c := p.connect(taskID(task), "+34612100004", "DetectMessageEnd")
+	code := p.VoiceParticipant("+34 612 100 004", false, true)
+	_, task := p.QueueVoice(code, false)
+	c := p.connect(gatewaytest.TaskID(task), "+34612100004", "DetectMessageEnd")
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_end_beep"}}); d.Hangup != nil || d.Gather != nil {
 		t.Fatalf("voicemail allowed: %s", d.Inner)
 	}
-	if got := p.callback(taskID(task)); got["call_state"] != "bridged" || got["last_result"] != "voicemail" {
+	if got := p.Callback(gatewaytest.TaskID(task)); got["call_state"] != "bridged" || got["last_result"] != "voicemail" {
 		t.Fatalf("after voicemail: %v", got)
 	}
 	// Monitored phone: her consent says voicemail, but never on a monitored phone.
-	mon := p.voiceParticipant("+34 612 100 005", true, true)
-	_, task = p.queueVoice(mon, false)
-	c = p.connect(taskID(task), "+34612100005", "Enable")
+	mon := p.VoiceParticipant("+34 612 100 005", true, true)
+	_, task = p.QueueVoice(mon, false)
+	c = p.connect(gatewaytest.TaskID(task), "+34612100005", "Enable")
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_end_beep"}}); d.Hangup == nil {
 		t.Fatalf("monitored, machine: %s", d.Inner)
 	}
 }
 
 func TestVoiceConnectRefusals(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	code := p.voiceParticipant("+34 612 100 006", false, false)
-	_, task := p.queueVoice(code, false)
-	id := taskID(task)
+	code := p.VoiceParticipant("+34 612 100 006", false, false)
+	_, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
 	path := fmt.Sprintf("/v1/callbacks/%d/", id)
 	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "staff_phone_missing" {
 		t.Fatalf("no staff phone: %d %s", r.Status, r.Body)
 	}
-	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
 	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "callback_not_claimed" {
 		t.Fatalf("not claimed: %d %s", r.Status, r.Body)
 	}
@@ -464,7 +368,7 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	if p.Fake.CallsCreated() != 0 {
 		t.Fatal("a call was placed")
 	}
-	if p.callback(id) != nil {
+	if p.Callback(id) != nil {
 		t.Fatal("a task she can no longer be called for is still queued")
 	}
 	if r := p.post(path+"release", nil); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
@@ -478,9 +382,9 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	}
 	// Her consent is withdrawn while the staff phone rings: the bridge
 	// refuses to dial her.
-	code2 := p.voiceParticipant("+34 612 100 007", false, false)
-	_, task2 := p.queueVoice(code2, false)
-	id2 := taskID(task2)
+	code2 := p.VoiceParticipant("+34 612 100 007", false, false)
+	_, task2 := p.QueueVoice(code2, false)
+	id2 := gatewaytest.TaskID(task2)
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id2), nil)
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id2), nil)
 	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
@@ -504,9 +408,10 @@ func TestVoiceConnectRefusals(t *testing.T) {
 // TestVoiceWebhooksRefuseForgedSignatures: every new webhook is 403
 // without a valid signature, and changes nothing.
 func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
 	form := url.Values{"CallSid": {twiliotest.NewCallSid()}, "MessageSid": {"SM" + strings.Repeat("a", 32)},
-		"From": {"+34612100008"}, "To": {orgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
+		"From": {"+34612100008"}, "To": {gatewaytest.OrgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
 	for _, route := range []string{callback.RouteInbound, callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial,
 		callback.RouteVoiceStatus, callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
 		u := p.HTTP.URL + route + "?task=1"

@@ -1,10 +1,11 @@
-package gateway_test
+package callback_test
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +20,9 @@ import (
 )
 
 func TestVoiceReminderCalls(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
-	code := p.voiceParticipant("+34 612 400 001", true, false) // monitored: discreet wording, never a voicemail
+	code := p.VoiceParticipant("+34 612 400 001", true, false) // monitored: discreet wording, never a voicemail
 	when := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	remind := func() (string, channels.CallEvent, string) {
 		t.Helper()
@@ -41,7 +43,7 @@ func TestVoiceReminderCalls(t *testing.T) {
 			t.Fatalf("no call for %s (provider id %q)", id, sid)
 		}
 		// Straight to her, from the organisation's number, with AMD.
-		if c.To != "+34612400001" || c.From != orgVoiceNumber || c.Params.Get("MachineDetection") != "Enable" ||
+		if c.To != "+34612400001" || c.From != gatewaytest.OrgVoiceNumber || c.Params.Get("MachineDetection") != "Enable" ||
 			c.Params.Get("Url") != p.HTTP.URL+callback.RouteReminder+"?m="+id || c.StatusCallback != p.HTTP.URL+callback.RouteReminderStatus+"?m="+id {
 			t.Fatalf("reminder call: %q %q %v", c.To, c.From, c.Params)
 		}
@@ -145,8 +147,9 @@ func TestVoiceReminderCalls(t *testing.T) {
 }
 
 func TestVoiceReminderVoicemailWhenAllowed(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.ReminderTemplates = []string{"appointment_reminder"} })
-	code := p.voiceParticipant("+34 612 400 002", false, true)
+	code := p.VoiceParticipant("+34 612 400 002", false, true)
 	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "voice", "template": "appointment_reminder",
 		"params": map[string]string{"when": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339), "place": "Metro Sants"}})
 	id := r.JSON(t)["id"].(string)
