@@ -58,8 +58,8 @@ type Env struct {
 	Tokens map[auth.Role]string
 	Clock  *Clock
 	JS     jetstream.JetStream
-	// NATS is the in-process server; nil when the Env was given one
-	// (WithNATS).
+	// NATS is the in-process server; nil when the Env connects to
+	// servers of the test's (WithNATS).
 	NATS *channels.Embedded
 	// NATSDir and NATSPort let a test restart NATS where it was:
 	// channels.StartEmbedded(NATSDir, NATSPort).
