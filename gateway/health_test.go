@@ -7,6 +7,7 @@ import (
 )
 
 func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
 	e := gatewaytest.New(t)
 	if r := e.Do("", "GET", "/healthz", nil); r.Status != 200 {
 		t.Fatalf("healthz: %d", r.Status)

@@ -23,6 +23,7 @@ import (
 )
 
 func TestIdempotencyKeyReplay(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop()
 	code := p.ConsentingParticipant("+34 612 000 555", false)
@@ -234,6 +235,7 @@ func TestWorkerKilledMidSend(t *testing.T) {
 // TestNATSPayloadsAreIDsOnly reads what was published: message ids, no
 // number, no text.
 func TestNATSPayloadsAreIDsOnly(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop() // let entries stay in the stream
 	code := p.ConsentingParticipant("+34 612 000 999", false)
@@ -282,6 +284,7 @@ func TestNATSPayloadsAreIDsOnly(t *testing.T) {
 // TestMonitoredAfterAcceptIsNotSent: a standard-wording message accepted
 // before her phone was flagged monitored is dropped, not sent.
 func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop()
 	code := p.ConsentingParticipant("+34 612 001 000", false)
@@ -304,6 +307,7 @@ func TestMonitoredAfterAcceptIsNotSent(t *testing.T) {
 }
 
 func TestPreviewAndDiscreetFreeText(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop()
 	code := p.ConsentingParticipant("+34 612 002 000", true) // monitored
@@ -376,6 +380,7 @@ func TestPreviewAndDiscreetFreeText(t *testing.T) {
 // TestIdempotentAnswerStoredSealed: the stored answer lists what the
 // filter removed (her number here), so it is kept sealed, not in clear.
 func TestIdempotentAnswerStoredSealed(t *testing.T) {
+	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
 	p.Stop()
 	code := p.ConsentingParticipant("+34 612 003 000", true)
