@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The accept path keeps participants it has read in a cache. Every
@@ -13,37 +14,38 @@ import (
 // write refuses a message decided on a changed row or ledger, and a
 // refusal is never decided on cached data.
 func TestAcceptSeesChangesAfterCaching(t *testing.T) {
-	e := newEnv(t)
-	b := maria()
+	t.Parallel()
+	e := gatewaytest.New(t)
+	b := gatewaytest.Maria()
 	b["monitored"] = false
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
-	code := e.createParticipant(b)
+	code := e.CreateParticipant(b)
 	base := "/v1/participants/" + code
-	send := func() resp {
-		return e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
+	send := func() gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos mañana por la tarde?"})
 	}
 	redecided := func() float64 {
 		var m dto.Metric
-		if err := e.srv.metrics.redecided.Write(&m); err != nil {
+		if err := e.Server.Redecided().Write(&m); err != nil {
 			t.Fatal(err)
 		}
 		return m.GetCounter().GetValue()
 	}
 	messages := func() int {
 		var n int
-		e.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
+		e.DB.QueryRow(`SELECT count(*) FROM messages`).Scan(&n)
 		return n
 	}
 
 	// Refused (no consent yet); then granted: the next send goes,
 	// although the refusal's read was cached.
-	if r := send(); r.Status != 403 || r.errCode(t) != "no_consent" {
+	if r := send(); r.Status != 403 || r.ErrCode(t) != "no_consent" {
 		t.Fatalf("before consent: %d %s", r.Status, r.Body)
 	}
-	e.do(auth.RoleStaff, "POST", base+"/consents", grant("sms"))
+	e.Do(auth.RoleStaff, "POST", base+"/consents", gatewaytest.Grant("sms"))
 	r := send()
-	if r.Status != 202 || r.json(t)["variant"] != "standard" {
+	if r.Status != 202 || r.JSON(t)["variant"] != "standard" {
 		t.Fatalf("after grant: %d %s", r.Status, r.Body)
 	}
 
@@ -55,21 +57,21 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 
 	// Her phone becomes monitored (the row changes): the cached decision
 	// (standard wording) is refused at write and made again: discreet.
-	if r := e.do(auth.RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
+	if r := e.Do(auth.RoleStaff, "PATCH", base, map[string]any{"monitored": true}); r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	n = redecided()
-	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" || redecided() != n+1 {
+	if r := send(); r.Status != 202 || r.JSON(t)["variant"] != "discreet" || redecided() != n+1 {
 		t.Fatalf("after monitored: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 
 	// Consent revoked (the ledger grows): refused, and nothing stored.
 	before := messages()
-	if r := e.do(auth.RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
+	if r := e.Do(auth.RoleStaff, "DELETE", base+"/consents/sms", map[string]any{"reason": "she asked by phone"}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	n = redecided()
-	if r := send(); r.Status != 403 || r.errCode(t) != "consent_revoked" || redecided() != n+1 {
+	if r := send(); r.Status != 403 || r.ErrCode(t) != "consent_revoked" || redecided() != n+1 {
 		t.Fatalf("after revoke: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 	if n := messages(); n != before {
@@ -78,15 +80,15 @@ func TestAcceptSeesChangesAfterCaching(t *testing.T) {
 
 	// A change made behind the gateway's back (another process, an
 	// operator) is caught by the row version too.
-	e.do(auth.RoleStaff, "POST", base+"/consents", grant("sms"))
-	if r := send(); r.Status != 202 || r.json(t)["variant"] != "discreet" {
+	e.Do(auth.RoleStaff, "POST", base+"/consents", gatewaytest.Grant("sms"))
+	if r := send(); r.Status != 202 || r.JSON(t)["variant"] != "discreet" {
 		t.Fatalf("regranted: %d %s", r.Status, r.Body)
 	}
-	if _, err := e.db.Exec(`UPDATE participants SET monitored = false WHERE code = $1`, code); err != nil {
+	if _, err := e.DB.Exec(`UPDATE participants SET monitored = false WHERE code = $1`, code); err != nil {
 		t.Fatal(err)
 	}
 	n = redecided()
-	if r := send(); r.Status != 202 || r.json(t)["variant"] != "standard" || redecided() != n+1 {
+	if r := send(); r.Status != 202 || r.JSON(t)["variant"] != "standard" || redecided() != n+1 {
 		t.Fatalf("after an outside change: %d %s, redecided %v → %v", r.Status, r.Body, n, redecided())
 	}
 }

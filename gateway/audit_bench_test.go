@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 // Benchmarks of the audit log's sealing and verification (figures in docs/benchmarks.md):
 //
@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"safecontact/gateway/gatewaytest"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 
 	"safecontact/db"
 	"safecontact/db/dbtest"
+	"safecontact/gateway"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/keys"
@@ -34,21 +36,21 @@ import (
 
 // benchServer is a gateway with a database and no NATS (the accept path
 // does not publish; the relay would).
-func benchServer(b *testing.B) (*Server, *sql.DB, string) {
+func benchServer(b *testing.B) (*gateway.Server, *sql.DB, string) {
 	b.Helper()
 	pool, _ := dbtest.New(b)
-	pub, _ := auditKeyPair(b)
-	s := New(Deps{DB: pool, Keys: keys.NewTestRing(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Config: Config{AuditPublicKey: pub}})
+	pub, _ := gatewaytest.AuditKeyPair(b)
+	s := gateway.New(gateway.Deps{DB: pool, Keys: keys.NewTestRing(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config: gateway.Config{AuditPublicKey: pub}})
 	b.Cleanup(s.Close)
-	tok, err := AddUser(context.Background(), pool, auth.SystemActor("bench"), "bench-staff", auth.RoleStaff)
+	tok, err := gateway.AddUser(context.Background(), pool, auth.SystemActor("bench"), "bench-staff", auth.RoleStaff)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return s, pool, tok
 }
 
-func benchDo(b *testing.B, s *Server, tok, method, path, body string) int {
+func benchDo(b *testing.B, s *gateway.Server, tok, method, path, body string) int {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok)
@@ -63,13 +65,13 @@ func benchDo(b *testing.B, s *Server, tok, method, path, body string) int {
 // runSequencer runs the sequencer (200ms ticks, as in production) until
 // the returned stop is called; stop reports how many events were still
 // unsealed when the load ended.
-func runSequencer(b *testing.B, s *Server, pool *sql.DB, on bool) (stop func() int64) {
+func runSequencer(b *testing.B, s *gateway.Server, pool *sql.DB, on bool) (stop func() int64) {
 	if !on {
 		return func() int64 { return 0 }
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); s.audit.NewSequencer().Run(ctx) }()
+	go func() { defer close(done); s.Audit().NewSequencer().Run(ctx) }()
 	return func() int64 {
 		var n int64
 		pool.QueryRow(`SELECT count(*) FROM audit_events WHERE seq IS NULL`).Scan(&n)
@@ -80,7 +82,7 @@ func runSequencer(b *testing.B, s *Server, pool *sql.DB, on bool) (stop func() i
 }
 
 // benchParticipants creates n participants with SMS consent, reachable at any time.
-func benchParticipants(b *testing.B, s *Server, tok string, n int) []string {
+func benchParticipants(b *testing.B, s *gateway.Server, tok string, n int) []string {
 	var codes []string
 	for i := range n {
 		body := fmt.Sprintf(`{"initials":"M.R.","language":"es","time_zone":"Europe/Madrid","phone":"+34 612 %03d %03d","any_time":true,"monitored":false}`, i/1000, i%1000)
@@ -102,7 +104,7 @@ func benchParticipants(b *testing.B, s *Server, tok string, n int) []string {
 
 // acceptLoad sends n accepts from c concurrent clients and returns the
 // rate.
-func acceptLoad(b *testing.B, s *Server, tok string, codes []string, n, c int) float64 {
+func acceptLoad(b *testing.B, s *gateway.Server, tok string, codes []string, n, c int) float64 {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	t0 := time.Now()

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"safecontact/db/dbtest"
+	"safecontact/gateway"
 	"safecontact/keys"
 )
 
@@ -30,7 +31,7 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 	pool, _ := dbtest.New(b)
 	ring := keys.NewTestRing()
 	now := time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)
-	s := New(Deps{DB: pool, Keys: ring, Now: func() time.Time { return now }})
+	s := gateway.New(gateway.Deps{DB: pool, Keys: ring, Now: func() time.Time { return now }})
 	b.Cleanup(s.Close)
 	ctx := context.Background()
 	rep, _ := json.Marshal(map[string]any{"ok": "vale", "help": "ayuda", "duress": []string{"tomate"}})
@@ -86,7 +87,7 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 		}
 	}
 	sc := s.NewScheduler()
-	release := sc.releaseDueSetBased
+	release := sc.ReleaseDueSetBased
 	reset()
 	b.ResetTimer()
 	var total time.Duration
@@ -119,4 +120,16 @@ func benchTick(b *testing.B, plans, reminders, dueCheckins, dueReminders int) {
 		}
 		b.Logf("step %s: %d rows in %s", st.name, n, time.Since(t0).Round(time.Millisecond))
 	}
+}
+
+// safetyStep is the safety service's scheduler step of that name.
+func safetyStep(t testing.TB, s *gateway.Server, name string) func(context.Context, time.Time) (int, error) {
+	t.Helper()
+	for _, st := range s.Safety().Steps() {
+		if st.Name == name {
+			return st.Run
+		}
+	}
+	t.Fatalf("no safety step %q", name)
+	return nil
 }

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 // The gateway on a three-node JetStream cluster (streams with three
 // replicas, from the nats-server module the binary links) keeps its
@@ -22,7 +22,9 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/natstest"
 	"safecontact/channels/twiliotest"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // clusterResumeBound is how long after a node is killed a message
@@ -75,7 +77,7 @@ type steadySender struct {
 	done chan struct{}
 }
 
-func startSteadySender(p *pipeline, gws []*env, codes []string, interval time.Duration) *steadySender {
+func startSteadySender(p *gatewaytest.Pipeline, gws []*gatewaytest.Env, codes []string, interval time.Duration) *steadySender {
 	s := &steadySender{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
@@ -87,14 +89,14 @@ func startSteadySender(p *pipeline, gws []*env, codes []string, interval time.Du
 				return
 			case <-tick.C:
 			}
-			r := gws[i%len(gws)].do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
+			r := gws[i%len(gws)].Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{
 				"participant": codes[i%len(codes)], "channel": "sms", "body": "Hola, nos vemos el jueves",
 			})
 			if r.Status != 202 {
-				p.t.Errorf("accept during a node failure: %d %s", r.Status, r.Body)
+				p.T.Errorf("accept during a node failure: %d %s", r.Status, r.Body)
 				return
 			}
-			id, _ := r.json(p.t)["id"].(string)
+			id, _ := r.JSON(p.T)["id"].(string)
 			s.mu.Lock()
 			s.ids = append(s.ids, id)
 			s.at = append(s.at, time.Now())
@@ -124,7 +126,7 @@ func (s *steadySender) finish() []string {
 // worker, own NATS connection) on p's database, and returns an env whose
 // requests go to it. Provider callbacks still go to p's listener, as a
 // load balancer may send them to any process.
-func addGateway(t *testing.T, p *pipeline, natsURL string) *env {
+func addGateway(t *testing.T, p *gatewaytest.Pipeline, natsURL string) *gatewaytest.Env {
 	t.Helper()
 	nc, err := channels.Connect(natsURL, "test-2")
 	if err != nil {
@@ -135,26 +137,26 @@ func addGateway(t *testing.T, p *pipeline, natsURL string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Deps{DB: p.db, Keys: p.keys, NC: nc, JS: js, Log: p.srv.log, Config: p.srv.cfg})
+	srv := gateway.New(gateway.Deps{DB: p.DB, Keys: p.Keys, NC: nc, JS: js, Log: p.Server.Log(), Config: p.Server.Config()})
 	t.Cleanup(srv.Close)
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(), APIBaseURL: p.fake.URL(),
+	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.Fake.AccountSID(), AuthToken: p.Fake.AuthToken(), APIBaseURL: p.Fake.URL(),
 		From: "+15005550006", WhatsAppFrom: "+15005550007"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
+	w := srv.Delivery().NewWorker(map[string]channels.Sender{"sms": tw}, gateway.WorkerConfig{
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", MaxDeliver: 3,
 		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 4,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){srv.delivery.Relay().Run, w.Run} {
+	for _, run := range []func(context.Context){srv.Delivery().Relay().Run, w.Run} {
 		wg.Add(1)
 		go func() { defer wg.Done(); run(ctx) }()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	e := *p.env
-	e.srv = srv
+	e := *p.Env
+	e.Server = srv
 	return &e
 }
 
@@ -168,7 +170,7 @@ type readiness struct {
 	done     chan struct{}
 }
 
-func sampleReadiness(gws []*env) *readiness {
+func sampleReadiness(gws []*gatewaytest.Env) *readiness {
 	r := &readiness{notReady: make([]time.Duration, len(gws)), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -181,7 +183,7 @@ func sampleReadiness(gws []*env) *readiness {
 			}
 			for i, g := range gws {
 				w := httptest.NewRecorder()
-				g.srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+				g.Server.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
 				now := time.Now()
 				r.mu.Lock()
 				r.samples++
@@ -234,24 +236,24 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	begin := time.Now()
 	cluster := natstest.Start(t, 3)
-	p := newPipelineNATS(t, cluster.URL(), 3)
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithNATS(cluster.URL(), 3))
 	t.Logf("cluster and gateway up in %s", time.Since(begin).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, l := range strings.Split(p.logs.String(), "\n") {
+			for _, l := range strings.Split(p.Logs.String(), "\n") {
 				if strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) {
 					t.Log(l)
 				}
 			}
 		}
 	})
-	p.fake.SetRecord(false)
+	p.Fake.SetRecord(false)
 	log := &sendLog{times: map[string][]time.Time{}}
-	p.fake.OnCreate = log.record
-	p.fake.AutoDeliver("delivered")
+	p.Fake.OnCreate = log.record
+	p.Fake.AutoDeliver("delivered")
 	var codes []string
 	for _, phone := range []string{"+34 612 100 001", "+34 612 100 002", "+34 612 100 003", "+34 612 100 004"} {
-		codes = append(codes, p.consentingParticipant(phone, false))
+		codes = append(codes, p.ConsentingParticipant(phone, false))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -265,7 +267,7 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	// Two gateways on one database, each with its own connection to the
 	// cluster; the send alternates between them.
-	gws := []*env{p.env, addGateway(t, p, cluster.URL())}
+	gws := []*gatewaytest.Env{p.Env, addGateway(t, p, cluster.URL())}
 	ready := sampleReadiness(gws)
 	t.Cleanup(func() { ready.finish() })
 	sender := startSteadySender(p, gws, codes, 20*time.Millisecond)
@@ -277,7 +279,7 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		connected := p.srv.nc.ConnectedUrl()
+		connected := p.Server.NC().ConnectedUrl()
 		killed := time.Now()
 		cluster.Kill(node)
 		// Delivery resumes: a message accepted after the kill reaches the
@@ -371,7 +373,7 @@ func TestClusterNodeKilledUnderLoad(t *testing.T) {
 	}
 	t.Logf("entries left in each node's copy of the work queue: %v (%s after the send stopped)", copies, time.Since(stopped).Round(time.Millisecond))
 	var unsent int
-	p.db.QueryRow(`SELECT count(*) FROM messages WHERE status NOT IN ('sent','delivered')`).Scan(&unsent)
+	p.DB.QueryRow(`SELECT count(*) FROM messages WHERE status NOT IN ('sent','delivered')`).Scan(&unsent)
 	if unsent != 0 {
 		t.Fatalf("%d messages not sent or delivered", unsent)
 	}

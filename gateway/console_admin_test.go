@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The console's user pages (console/supervisor_admin.go), through the
@@ -19,11 +20,11 @@ import (
 var shownSecret = regexp.MustCompile(`<code class="secret" id="secret">([^<]+)</code>`)
 
 // auditText is every audit event's details, as text.
-func (e *env) auditText() string {
-	e.t.Helper()
+func auditText(e *gatewaytest.Env) string {
+	e.T.Helper()
 	var s string
-	if err := e.db.QueryRow(`SELECT coalesce(string_agg(coalesce(details::text, ''), ' '), '') FROM audit_events`).Scan(&s); err != nil {
-		e.t.Fatal(err)
+	if err := e.DB.QueryRow(`SELECT coalesce(string_agg(coalesce(details::text, ''), ' '), '') FROM audit_events`).Scan(&s); err != nil {
+		e.T.Fatal(err)
 	}
 	return s
 }
@@ -67,13 +68,13 @@ func TestConsoleAdminUsers(t *testing.T) {
 	if strings.Contains(p.Body, "<title>"+first) || strings.Contains(admin.get("/admin/users").Body, first) {
 		t.Error("the password is shown again")
 	}
-	if strings.Contains(e.auditText(), first) {
+	if strings.Contains(auditText(e), first) {
 		t.Error("the password is in the audit log")
 	}
-	if _, d, actor := e.lastAudit("user.added"); d["user"] != "nuria" || actor != "admin-user" {
+	if _, d, actor := e.LastAudit("user.added"); d["user"] != "nuria" || actor != "admin-user" {
 		t.Errorf("user.added %v by %s", d, actor)
 	}
-	if _, d, _ := e.lastAudit("password.set"); d["user"] != "nuria" || d["must_change"] != true {
+	if _, d, _ := e.LastAudit("password.set"); d["user"] != "nuria" || d["must_change"] != true {
 		t.Errorf("password.set %v", d)
 	}
 	if st := stage(t, svc, "nuria", first); st != signin.StageChangePassword {
@@ -97,10 +98,10 @@ func TestConsoleAdminUsers(t *testing.T) {
 	if p := staff.get("/"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Header.Get("Location"), "/signin") {
 		t.Errorf("a disabled user's next request: %d %v", p.Status, p.Header)
 	}
-	if r := e.do(auth.RoleStaff, "GET", "/v1/participants", nil); r.Status != http.StatusUnauthorized {
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/participants", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("a disabled user's token: %d", r.Status)
 	}
-	if _, d, actor := e.lastAudit("user.disabled"); d["user"] != "staff-user" || actor != "admin-user" {
+	if _, d, actor := e.LastAudit("user.disabled"); d["user"] != "staff-user" || actor != "admin-user" {
 		t.Errorf("user.disabled %v by %s", d, actor)
 	}
 	if p := admin.get("/admin/users?m=disabled"); !strings.Contains(p.Body, `role="status"`) || strings.Contains(p.Body, `action="/admin/users/staff-user/disable"`) {
@@ -115,7 +116,7 @@ func TestConsoleAdminUsers(t *testing.T) {
 	if p := sup.get("/"); p.Status != http.StatusSeeOther {
 		t.Errorf("her session after the reset: %d", p.Status)
 	}
-	if _, d, actor := e.lastAudit("totp.reset"); d["user"] != "supervisor-user" || actor != "admin-user" {
+	if _, d, actor := e.LastAudit("totp.reset"); d["user"] != "supervisor-user" || actor != "admin-user" {
 		t.Errorf("totp.reset %v by %s", d, actor)
 	}
 	if st := stage(t, svc, "supervisor-user", consolePassword); st != signin.StageEnrol {
@@ -132,10 +133,10 @@ func TestConsoleAdminUsers(t *testing.T) {
 	if p := sup.get("/"); p.Status != http.StatusSeeOther {
 		t.Errorf("her session after the new password: %d", p.Status)
 	}
-	if strings.Contains(e.auditText(), m[1]) {
+	if strings.Contains(auditText(e), m[1]) {
 		t.Error("the new password is in the audit log")
 	}
-	if _, d, actor := e.lastAudit("password.set"); d["user"] != "supervisor-user" || d["must_change"] != true || actor != "admin-user" {
+	if _, d, actor := e.LastAudit("password.set"); d["user"] != "supervisor-user" || d["must_change"] != true || actor != "admin-user" {
 		t.Errorf("password.set %v by %s", d, actor)
 	}
 	if st := stage(t, svc, "supervisor-user", m[1]); st != signin.StageSecondFactor && st != signin.StageChangePassword {
@@ -146,10 +147,10 @@ func TestConsoleAdminUsers(t *testing.T) {
 	if p := admin.post("/admin/users/supervisor-user/role", url.Values{"role": {"staff"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("role: %d %s", p.Status, p.Body)
 	}
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit", nil); r.Status != http.StatusForbidden {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit", nil); r.Status != http.StatusForbidden {
 		t.Errorf("a demoted supervisor's token reads the audit log: %d", r.Status)
 	}
-	if _, d, _ := e.lastAudit("user.role_changed"); d["user"] != "supervisor-user" || d["from"] != "supervisor" || d["to"] != "staff" {
+	if _, d, _ := e.LastAudit("user.role_changed"); d["user"] != "supervisor-user" || d["from"] != "supervisor" || d["to"] != "staff" {
 		t.Errorf("user.role_changed %v", d)
 	}
 

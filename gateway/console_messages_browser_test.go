@@ -1,7 +1,8 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
@@ -24,18 +26,18 @@ import (
 // address holds the text or her number.
 func TestBrowserComposeAndFollow(t *testing.T) {
 	b := browsertest.New(t)
-	p := newPipeline(t)
-	p.stop()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
 	sink := channels.NewSink(t.TempDir())
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, WorkerConfig{Concurrency: 1})
-	p.start()
-	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": sink, "whatsapp": sink}, gateway.WorkerConfig{Concurrency: 1})
+	p.Start()
+	svc, _, err := p.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := p.consentingParticipant("+34 612 006 001", false)
-	u := signInAs(t, p.env, svc, auth.RoleStaff)
-	base := p.http.URL
+	code := p.ConsentingParticipant("+34 612 006 001", false)
+	u := signInAs(t, p.Env, svc, auth.RoleStaff)
+	base := p.HTTP.URL
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: u.cookie.Value, URL: base,
 			HTTPOnly: new(true), SameSite: network.CookieSameSiteStrict})
@@ -79,7 +81,7 @@ func TestBrowserComposeAndFollow(t *testing.T) {
 	}
 	b.Screenshot("messages")
 	b.CheckAxe("messages")
-	if n := messageCount(t, p.env, code); n != 1 {
+	if n := messageCount(t, p.Env, code); n != 1 {
 		t.Fatalf("a double click sent %d messages", n)
 	}
 

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The Compose and Messages pages, through the gateway's handler on a real
@@ -20,10 +22,10 @@ import (
 // and who may use them.
 
 // withConsoleConfig is withConsole on a server with cfg.
-func withConsoleConfig(t *testing.T, cfg Config) (*env, *signin.Service) {
+func withConsoleConfig(t *testing.T, cfg gateway.Config) (*gatewaytest.Env, *signin.Service) {
 	t.Helper()
-	e := newEnvWith(t, cfg)
-	svc, _, err := e.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg))
+	svc, _, err := e.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +49,13 @@ func composeForm(t *testing.T, u *webUser, code string) string {
 }
 
 // messageCount is how many messages she has, through the API.
-func messageCount(t *testing.T, e *env, code string) int {
+func messageCount(t *testing.T, e *gatewaytest.Env, code string) int {
 	t.Helper()
-	r := e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/messages", nil)
+	r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/messages", nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
-	return len(r.json(t)["items"].([]any))
+	return len(r.JSON(t)["items"].([]any))
 }
 
 // noLeak: nothing of her number or the text is in a page's address.
@@ -82,10 +84,10 @@ func noFullPhone(t *testing.T, p webPage, digits string) {
 func TestConsoleComposePreviewMonitored(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsoleConfig(t, filterPolicy())
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 005 001"
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	u := signInAs(t, e, svc, auth.RoleStaff)
@@ -129,11 +131,11 @@ func TestConsoleComposePreviewMonitored(t *testing.T) {
 func TestConsoleComposeSendOnce(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 005 002"
 	b["monitored"] = false
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	u := signInAs(t, e, svc, auth.RoleStaff)
@@ -183,10 +185,10 @@ func TestConsoleComposeSendOnce(t *testing.T) {
 func TestConsoleComposeTemplate(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 005 003"
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	u := signInAs(t, e, svc, auth.RoleStaff)
@@ -199,8 +201,8 @@ func TestConsoleComposeTemplate(t *testing.T) {
 	if p := u.post("/participants/"+code+"/compose/send", form); p.Status != http.StatusSeeOther {
 		t.Fatalf("send: %d %s", p.Status, p.Body)
 	}
-	r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/messages", nil)
-	items := r.json(t)["items"].([]any)
+	r := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/messages", nil)
+	items := r.JSON(t)["items"].([]any)
 	if len(items) != 1 || items[0].(map[string]any)["template_id"] != "appointment_cancelled" || items[0].(map[string]any)["variant"] != "discreet" {
 		t.Fatalf("messages: %s", r.Body)
 	}
@@ -215,10 +217,10 @@ func TestConsoleComposeTemplate(t *testing.T) {
 // free text to a monitored phone under the default policy.
 func TestConsoleComposeRefusals(t *testing.T) {
 	t.Parallel()
-	e, svc := withConsoleConfig(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextRefuse}})
-	b := maria()
+	e, svc := withConsoleConfig(t, gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextRefuse}})
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 005 004"
-	code := e.createParticipant(b)
+	code := e.CreateParticipant(b)
 	u := signInAs(t, e, svc, auth.RoleStaff)
 	key := composeForm(t, u, code)
 	// A template without consent: refused in words, at preview and send.
@@ -232,7 +234,7 @@ func TestConsoleComposeRefusals(t *testing.T) {
 			t.Fatalf("%s: a refused message can be sent", path)
 		}
 	}
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	page := u.get("/participants/" + code + "/compose")
@@ -250,7 +252,7 @@ func TestConsoleComposeRefusals(t *testing.T) {
 	}
 	// The refusal is audited as the API's is.
 	var n int
-	if err := e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.refused' AND participant_code = $1`, code).Scan(&n); err != nil || n != 1 {
+	if err := e.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.refused' AND participant_code = $1`, code).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("refusals audited: %d %v", n, err)
 	}
 }
@@ -260,17 +262,17 @@ func TestConsoleComposeRefusals(t *testing.T) {
 func TestConsoleComposeOtherCaseload(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 005 005"
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
-	if _, err := AddUser(ctx, e.db, auth.SystemActor("test"), "other-staff", auth.RoleStaff); err != nil {
+	if _, err := gateway.AddUser(ctx, e.DB, auth.SystemActor("test"), "other-staff", auth.RoleStaff); err != nil {
 		t.Fatal(err)
 	}
-	err := db.InTx(ctx, e.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, e.DB, func(q *db.Queries, _ *sql.Tx) error {
 		u, err := q.UserByName(ctx, "other-staff")
 		if err != nil {
 			return err

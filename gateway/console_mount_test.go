@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -9,14 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
+	"safecontact/gateway/gatewaytest"
 )
 
-func withConsole(t *testing.T) (*env, *signin.Service) {
+func withConsole(t *testing.T) (*gatewaytest.Env, *signin.Service) {
 	t.Helper()
-	e := newEnv(t)
-	svc, _, err := e.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	e := gatewaytest.New(t)
+	svc, _, err := e.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestConsoleMountSplitsPaths(t *testing.T) {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(method, path, nil)
 		r.RemoteAddr = "127.0.0.1:5000"
-		e.srv.Handler().ServeHTTP(w, r)
+		e.Server.Handler().ServeHTTP(w, r)
 		return w
 	}
 	for _, p := range []string{"/v1/nothing", "/v1", "/webhooks/nothing", "/webhooks/twilio/nothing"} {
@@ -62,7 +64,7 @@ func TestConsoleMountSplitsPaths(t *testing.T) {
 	if w := serve("GET", "/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/signin" {
 		t.Errorf("/ signed out: %d %v", w.Code, w.Header())
 	}
-	if strings.Contains(e.logs.String(), "P-7K3QX") {
+	if strings.Contains(e.Logs.String(), "P-7K3QX") {
 		t.Error("a console path reached the log")
 	}
 }
@@ -73,11 +75,11 @@ func TestSchedulerPrunesSignin(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
 	ctx := context.Background()
-	signintest.AddUser(t, svc, e.db, "pruned", "staff", "correct horse battery staple")
+	signintest.AddUser(t, svc, e.DB, "pruned", "staff", "correct horse battery staple")
 	client := signin.Client{IP: net.ParseIP("127.0.0.1"), RequestID: "0123456789abcdef"}
 	sessions := func() int {
 		var n int
-		if err := e.db.QueryRow(`SELECT count(*) FROM console_sessions`).Scan(&n); err != nil {
+		if err := e.DB.QueryRow(`SELECT count(*) FROM console_sessions`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -87,33 +89,33 @@ func TestSchedulerPrunesSignin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	step := pruneSignin(svc, e.srv.log)
+	step := gateway.PruneSignin(svc, e.Server.Log())
 	run := func(at time.Time) {
 		if _, err := step.Run(ctx, at); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t0 := e.clock.Now()
+	t0 := e.Clock.Now()
 	signIn()
 	run(t0)
 	if sessions() != 1 {
 		t.Fatal("a live session was pruned")
 	}
-	e.clock.Set(t0.Add(time.Hour)) // idle past the timeout: ended
-	run(t0.Add(pruneEvery / 2))    // the step ran less than pruneEvery ago
+	e.Clock.Set(t0.Add(time.Hour))      // idle past the timeout: ended
+	run(t0.Add(gateway.PruneEvery / 2)) // the step ran less than pruneEvery ago
 	if sessions() != 1 {
 		t.Fatal("pruned again within pruneEvery")
 	}
-	run(e.clock.Now())
+	run(e.Clock.Now())
 	if n := sessions(); n != 0 {
 		t.Fatalf("%d ended sessions left", n)
 	}
 
 	// In the scheduler: a tick runs it.
 	signIn()
-	e.clock.Set(e.clock.Now().Add(time.Hour))
-	sc := e.srv.NewScheduler()
-	sc.Add(pruneSignin(svc, e.srv.log))
+	e.Clock.Set(e.Clock.Now().Add(time.Hour))
+	sc := e.Server.NewScheduler()
+	sc.Add(gateway.PruneSignin(svc, e.Server.Log()))
 	if _, err := sc.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console/browsertest"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/safety"
 )
 
@@ -24,24 +25,24 @@ func TestConsoleOnCallBrowser(t *testing.T) {
 	b := browsertest.New(t) // skipped without Chromium, except in CI
 	e, svc := onCallEnv(t)
 	const callMe, replier, duress = "+34 612 300 031", "+34 612 300 032", "+34 612 300 033"
-	code := e.callMeParticipant(callMe, "")
-	task := e.apiTask(auth.RoleStaff, code)
+	code := callMeParticipant(e, callMe, "")
+	task := apiTask(e, auth.RoleStaff, code)
 	if task == nil {
 		t.Fatal("no call-back task")
 	}
 	taskID := int64(task["id"].(float64))
-	rb := maria()
+	rb := gatewaytest.Maria()
 	rb["phone"] = replier
-	replierCode := e.createParticipant(rb)
-	e.inbound(nextMessageSid(), e164(replier), "Hola, ¿podemos hablar el jueves?")
+	replierCode := e.CreateParticipant(rb)
+	e.Inbound(gatewaytest.NextMessageSid(), e164(replier), "Hola, ¿podemos hablar el jueves?")
 	var replyID int64
-	if err := e.db.QueryRow(`SELECT i.id FROM inbound_messages i JOIN participants p ON p.id = i.participant_id WHERE p.code = $1`, replierCode).Scan(&replyID); err != nil {
+	if err := e.DB.QueryRow(`SELECT i.id FROM inbound_messages i JOIN participants p ON p.id = i.participant_id WHERE p.code = $1`, replierCode).Scan(&replyID); err != nil {
 		t.Fatal(err)
 	}
-	_, escID := e.duressEscalation(duress, "staff-user")
+	_, escID := duressEscalation(e, duress, "staff-user")
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
-	srv := httptest.NewServer(e.srv.Handler())
+	srv := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(srv.Close)
 	httpOnly := true
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -66,7 +67,7 @@ func TestConsoleOnCallBrowser(t *testing.T) {
 		t.Fatalf("after claim: %q", s)
 	}
 	page("callbacks-claimed")
-	if tk := e.apiTask(auth.RoleStaff, code); tk["status"] != "claimed" {
+	if tk := apiTask(e, auth.RoleStaff, code); tk["status"] != "claimed" {
 		t.Fatalf("after claim: %v", tk)
 	}
 
@@ -98,7 +99,7 @@ func TestConsoleOnCallBrowser(t *testing.T) {
 		t.Fatalf("after resolve: %q", s)
 	}
 	page("escalations-resolved")
-	if v := e.apiEscalation(auth.RoleStaff, escID); v["status"] != "resolved" {
+	if v := apiEscalation(e, auth.RoleStaff, escID); v["status"] != "resolved" {
 		t.Fatalf("after resolve: %v", v)
 	}
 

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
 	"safecontact/gateway/auth/signin/signintest"
 	"safecontact/gateway/console"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/safety"
 )
 
@@ -24,10 +26,10 @@ import (
 
 // onCallEnv is withConsole on an env that takes signed webhooks, so her
 // replies arrive through the real inbound webhook.
-func onCallEnv(t *testing.T) (*env, *signin.Service) {
+func onCallEnv(t *testing.T) (*gatewaytest.Env, *signin.Service) {
 	t.Helper()
-	e := newHookEnv(t)
-	svc, _, err := e.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	e := gatewaytest.New(t, gatewaytest.WithWebhooks())
+	svc, _, err := e.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +39,9 @@ func onCallEnv(t *testing.T) (*env, *signin.Service) {
 // callMeParticipant is a participant reachable any time who consented to
 // calls and replied "call me": one call-back task in the queue. caseworker
 // "" is the staff user.
-func (e *env) callMeParticipant(phone, caseworker string) string {
-	e.t.Helper()
-	b := maria()
+func callMeParticipant(e *gatewaytest.Env, phone, caseworker string) string {
+	e.T.Helper()
+	b := gatewaytest.Maria()
 	b["phone"] = phone
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
@@ -47,13 +49,13 @@ func (e *env) callMeParticipant(phone, caseworker string) string {
 	if caseworker != "" {
 		b["caseworker"] = caseworker
 	}
-	code := e.createParticipant(b)
+	code := e.CreateParticipant(b)
 	for _, ch := range []string{"sms", "voice"} {
-		if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant(ch)); r.Status != 201 {
-			e.t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
+		if r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant(ch)); r.Status != 201 {
+			e.T.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
 		}
 	}
-	e.inbound(nextMessageSid(), e164(phone), "Llámame por favor")
+	e.Inbound(gatewaytest.NextMessageSid(), e164(phone), "Llámame por favor")
 	return code
 }
 
@@ -61,13 +63,13 @@ func e164(phone string) string { return strings.ReplaceAll(phone, " ", "") }
 
 // apiTask is the queue's task of participant code as the API shows it to
 // role (nil: not in the queue).
-func (e *env) apiTask(role auth.Role, code string) map[string]any {
-	e.t.Helper()
-	r := e.do(role, "GET", "/v1/callbacks", nil)
+func apiTask(e *gatewaytest.Env, role auth.Role, code string) map[string]any {
+	e.T.Helper()
+	r := e.Do(role, "GET", "/v1/callbacks", nil)
 	if r.Status != 200 {
-		e.t.Fatalf("callbacks: %d %s", r.Status, r.Body)
+		e.T.Fatalf("callbacks: %d %s", r.Status, r.Body)
 	}
-	for _, it := range r.json(e.t)["items"].([]any) {
+	for _, it := range r.JSON(e.T)["items"].([]any) {
 		if m := it.(map[string]any); m["participant"] == code {
 			return m
 		}
@@ -104,8 +106,8 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 	t.Parallel()
 	e, svc := onCallEnv(t)
 	const herPhone = "+34 612 300 001"
-	code := e.callMeParticipant(herPhone, "")
-	task := e.apiTask(auth.RoleStaff, code)
+	code := callMeParticipant(e, herPhone, "")
+	task := apiTask(e, auth.RoleStaff, code)
 	if task == nil {
 		t.Fatal("no call-back task")
 	}
@@ -123,7 +125,7 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 
 	// Claim: the API sees her claim; the page offers her the call and the outcome.
 	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
-	if tk := e.apiTask(auth.RoleStaff, code); tk["status"] != "claimed" || tk["claimed_by"] != "staff-user" {
+	if tk := apiTask(e, auth.RoleStaff, code); tk["status"] != "claimed" || tk["claimed_by"] != "staff-user" {
 		t.Fatalf("after claim: %v", tk)
 	}
 	p = staff.get("/callbacks?m=claimed")
@@ -147,7 +149,7 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 	}
 	// Release: back in the queue.
 	wantSeeOther(t, "release", staff.post(base+"/release", nil), "/callbacks?m=released")
-	if tk := e.apiTask(auth.RoleStaff, code); tk["status"] != "open" || tk["claimed_by"] != nil {
+	if tk := apiTask(e, auth.RoleStaff, code); tk["status"] != "open" || tk["claimed_by"] != nil {
 		t.Fatalf("after release: %v", tk)
 	}
 	// Complete without a claim, then with a bad outcome: refused in words.
@@ -160,15 +162,15 @@ func TestConsoleCallbacksQueue(t *testing.T) {
 	}
 	// No answer: re-queued for later; reached: closed, gone from the queue.
 	wantSeeOther(t, "no answer", staff.post(base+"/complete", url.Values{"outcome": {"no_answer"}}), "/callbacks?m=requeued")
-	if tk := e.apiTask(auth.RoleStaff, code); tk["status"] != "open" || tk["last_result"] != "no_answer" {
+	if tk := apiTask(e, auth.RoleStaff, code); tk["status"] != "open" || tk["last_result"] != "no_answer" {
 		t.Fatalf("after no answer: %v", tk)
 	}
 	wantSeeOther(t, "claim a third time", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
 	wantSeeOther(t, "reached", staff.post(base+"/complete", url.Values{"outcome": {"reached"}}), "/callbacks?m=completed")
-	if tk := e.apiTask(auth.RoleStaff, code); tk != nil {
+	if tk := apiTask(e, auth.RoleStaff, code); tk != nil {
 		t.Fatalf("a completed task is still queued: %v", tk)
 	}
-	acts := voiceAuditActions(t, e, code)
+	acts := e.ParticipantAuditActions(code)
 	for _, a := range []string{"callback.claimed", "callback.released", "callback.requeued", "callback.completed"} {
 		if !strings.Contains(acts, a) {
 			t.Errorf("audit lacks %s: %s", a, acts)
@@ -215,17 +217,17 @@ func TestConsoleInbox(t *testing.T) {
 	e, svc := onCallEnv(t)
 	const herPhone, otherPhone = "+34 612 300 011", "+34 612 300 012"
 	const text = "¿A qué hora es la cita mañana?"
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"] = herPhone
-	code := e.createParticipant(b)
-	b = maria()
+	code := e.CreateParticipant(b)
+	b = gatewaytest.Maria()
 	b["phone"] = otherPhone
 	b["caseworker"] = "supervisor-user"
-	other := e.createParticipant(b)
-	e.inbound(nextMessageSid(), e164(herPhone), text)
-	e.inbound(nextMessageSid(), e164(otherPhone), "Gracias por todo")
+	other := e.CreateParticipant(b)
+	e.Inbound(gatewaytest.NextMessageSid(), e164(herPhone), text)
+	e.Inbound(gatewaytest.NextMessageSid(), e164(otherPhone), "Gracias por todo")
 	var id int64
-	if err := e.db.QueryRow(`SELECT i.id FROM inbound_messages i JOIN participants p ON p.id = i.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
+	if err := e.DB.QueryRow(`SELECT i.id FROM inbound_messages i JOIN participants p ON p.id = i.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	staff := signInAs(t, e, svc, auth.RoleStaff)
@@ -239,7 +241,7 @@ func TestConsoleInbox(t *testing.T) {
 		t.Fatalf("inbox: %d\n%s", p.Status, p.Body)
 	}
 	noNumberShown(t, "inbox", p, herPhone, otherPhone)
-	if acts := voiceAuditActions(t, e, code); strings.Contains(acts, "inbox.") {
+	if acts := e.ParticipantAuditActions(code); strings.Contains(acts, "inbox.") {
 		t.Fatalf("listing read something: %s", acts)
 	}
 	// A supervisor's inbox: her own participants, and those without a
@@ -258,20 +260,20 @@ func TestConsoleInbox(t *testing.T) {
 		t.Fatalf("open: %d %q\n%s", p.Status, titleOf(p), p.Body)
 	}
 	noNumberShown(t, "reply", p, herPhone)
-	acts := voiceAuditActions(t, e, code)
+	acts := e.ParticipantAuditActions(code)
 	if !strings.Contains(acts, "inbox.read") || !strings.Contains(acts, "inbox.marked_read") {
 		t.Fatalf("opening not audited: %s", acts)
 	}
-	_, details, actor := e.lastAudit("inbox.read")
+	_, details, actor := e.LastAudit("inbox.read")
 	if actor != "staff-user" || fmt.Sprint(details["inbound_ids"]) != fmt.Sprintf("[%d]", id) {
 		t.Fatalf("inbox.read: %s %v", actor, details)
 	}
 	var shown bool
-	e.db.QueryRow(`SELECT shown_at IS NOT NULL FROM inbound_messages WHERE id = $1`, id).Scan(&shown)
+	e.DB.QueryRow(`SELECT shown_at IS NOT NULL FROM inbound_messages WHERE id = $1`, id).Scan(&shown)
 	if !shown {
 		t.Fatal("an opened reply is not marked shown")
 	}
-	if items := e.inboxItems(auth.RoleStaff, ""); len(items) != 1 || items[0]["read"] != true {
+	if items := e.InboxItems(auth.RoleStaff, ""); len(items) != 1 || items[0]["read"] != true {
 		t.Fatalf("API after opening: %v", items)
 	}
 	if p := staff.get("/inbox"); !strings.Contains(p.Body, ">read<") || strings.Contains(p.Body, "<strong>unread</strong>") {
@@ -280,7 +282,7 @@ func TestConsoleInbox(t *testing.T) {
 	// Opening again is another reading, recorded (the API read above was
 	// one too); it stays read once.
 	staff.get(fmt.Sprintf("/inbox/%d", id))
-	if acts := voiceAuditActions(t, e, code); strings.Count(acts, "inbox.read") != 3 || strings.Count(acts, "inbox.marked_read") != 1 {
+	if acts := e.ParticipantAuditActions(code); strings.Count(acts, "inbox.read") != 3 || strings.Count(acts, "inbox.marked_read") != 1 {
 		t.Fatalf("second opening: %s", acts)
 	}
 	if p := staff.get("/inbox/0"); p.Status != http.StatusNotFound {
@@ -298,44 +300,44 @@ func TestConsoleInbox(t *testing.T) {
 // duressEscalation gives the participant (phone, caseworker) a check-in
 // plan and has her send its duress word through the inbound webhook: an
 // urgent duress escalation. It returns her code and the escalation's id.
-func (e *env) duressEscalation(phone, caseworker string) (code, id string) {
-	e.t.Helper()
-	b := maria()
+func duressEscalation(e *gatewaytest.Env, phone, caseworker string) (code, id string) {
+	e.T.Helper()
+	b := gatewaytest.Maria()
 	b["phone"] = phone
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
 	b["monitored"] = false
 	b["caseworker"] = caseworker
-	code = e.createParticipant(b)
-	if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
-		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
+	code = e.CreateParticipant(b)
+	if r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		e.T.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	plan := map[string]any{"every": "72h", "at": "13:00", "channel": "sms", "grace": "2h", "ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate"}}
-	if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/checkin-plan", plan); r.Status != 200 && r.Status != 201 {
-		e.t.Fatalf("plan: %d %s", r.Status, r.Body)
+	if r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/checkin-plan", plan); r.Status != 200 && r.Status != 201 {
+		e.T.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
-	e.inbound(nextMessageSid(), e164(phone), "tomate")
-	if err := e.db.QueryRow(`SELECT e.id::text FROM escalations e JOIN participants p ON p.id = e.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
-		e.t.Fatalf("no escalation: %v", err)
+	e.Inbound(gatewaytest.NextMessageSid(), e164(phone), "tomate")
+	if err := e.DB.QueryRow(`SELECT e.id::text FROM escalations e JOIN participants p ON p.id = e.participant_id WHERE p.code = $1`, code).Scan(&id); err != nil {
+		e.T.Fatalf("no escalation: %v", err)
 	}
 	return code, id
 }
 
-func (e *env) apiEscalation(role auth.Role, id string) map[string]any {
-	e.t.Helper()
-	r := e.do(role, "GET", "/v1/escalations/"+id, nil)
+func apiEscalation(e *gatewaytest.Env, role auth.Role, id string) map[string]any {
+	e.T.Helper()
+	r := e.Do(role, "GET", "/v1/escalations/"+id, nil)
 	if r.Status != 200 {
-		e.t.Fatalf("escalation: %d %s", r.Status, r.Body)
+		e.T.Fatalf("escalation: %d %s", r.Status, r.Body)
 	}
-	return r.json(e.t)
+	return r.JSON(e.T)
 }
 
 func TestConsoleEscalations(t *testing.T) {
 	t.Parallel()
 	e, svc := onCallEnv(t)
 	const herPhone, otherPhone = "+34 612 300 021", "+34 612 300 022"
-	code, id := e.duressEscalation(herPhone, "staff-user")
-	other, otherID := e.duressEscalation(otherPhone, "supervisor-user")
+	code, id := duressEscalation(e, herPhone, "staff-user")
+	other, otherID := duressEscalation(e, otherPhone, "supervisor-user")
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
 	// The ladder: her escalation whole, the other one as the API's limited
@@ -353,29 +355,29 @@ func TestConsoleEscalations(t *testing.T) {
 		strings.Contains(otherPart, "duress") || strings.Contains(otherPart, "/resolve") {
 		t.Fatalf("the limited view:\n%s", otherPart)
 	}
-	if e.apiEscalation(auth.RoleStaff, otherID)["access"] != "limited" {
+	if apiEscalation(e, auth.RoleStaff, otherID)["access"] != "limited" {
 		t.Fatal("the API does not limit the other escalation")
 	}
 	noNumberShown(t, "ladder", p, herPhone, otherPhone)
 
 	// The page's own refresh is not her activity.
 	var seen1, seen2 string
-	e.db.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen1)
-	e.clock.Set(e.clock.Now().Add(5 * time.Minute))
+	e.DB.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen1)
+	e.Clock.Set(e.Clock.Now().Add(5 * time.Minute))
 	req := httptest.NewRequest("GET", "/escalations", nil)
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set(console.RefreshHeader, "1")
 	if p := staff.serve(req); p.Status != 200 || !strings.Contains(p.Body, `id="ladder"`) {
 		t.Fatalf("poll: %d", p.Status)
 	}
-	e.db.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen2)
+	e.DB.QueryRow(`SELECT max(last_seen_at)::text FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.name = 'staff-user'`).Scan(&seen2)
 	if seen1 == "" || seen1 != seen2 {
 		t.Fatalf("a poll counted as activity: %q then %q", seen1, seen2)
 	}
 
 	// Acknowledge.
 	wantSeeOther(t, "ack", staff.post("/escalations/"+id+"/ack", nil), "/escalations?m=acknowledged")
-	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "acknowledged" {
+	if v := apiEscalation(e, auth.RoleStaff, id); v["status"] != "acknowledged" {
 		t.Fatalf("after ack: %v", v)
 	}
 	if p := staff.get("/escalations?m=acknowledged"); !strings.Contains(p.Body, "Acknowledged. Follow the protocol below.") || !strings.Contains(p.Body, "yes, someone is on it") {
@@ -397,7 +399,7 @@ func TestConsoleEscalations(t *testing.T) {
 		t.Fatalf("note with a number: %d\n%s", p.Status, p.Body)
 	}
 	noNumberShown(t, "refused note", p, "+34 699 111 222")
-	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "acknowledged" {
+	if v := apiEscalation(e, auth.RoleStaff, id); v["status"] != "acknowledged" {
 		t.Fatalf("resolved by a refused form: %v", v)
 	}
 	// Outside her team: the limited page, and resolving is refused in words.
@@ -410,7 +412,7 @@ func TestConsoleEscalations(t *testing.T) {
 	}
 	// Resolved with a note.
 	wantSeeOther(t, "resolve", staff.post(base, url.Values{"outcome": {"callback_done"}, "note": {"Called her back, she is safe at home."}}), "/escalations?m=resolved")
-	if v := e.apiEscalation(auth.RoleStaff, id); v["status"] != "resolved" || v["outcome"] != "callback_done" {
+	if v := apiEscalation(e, auth.RoleStaff, id); v["status"] != "resolved" || v["outcome"] != "callback_done" {
 		t.Fatalf("after resolve: %v", v)
 	}
 	p = staff.get("/escalations?m=resolved")
@@ -426,7 +428,7 @@ func TestConsoleEscalations(t *testing.T) {
 	// A duress escalation acknowledged outside her team: the ladder goes
 	// on, and her team is offered to acknowledge it, which stops it.
 	wantSeeOther(t, "ack outside her team", staff.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
-	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["status"] != "acknowledged" || v["next_step_at"] == nil {
+	if v := apiEscalation(e, auth.RoleSupervisor, otherID); v["status"] != "acknowledged" || v["next_step_at"] == nil {
 		t.Fatalf("after an ack outside her team: %v", v)
 	}
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
@@ -438,7 +440,7 @@ func TestConsoleEscalations(t *testing.T) {
 		t.Fatal("the colleague outside her team is offered to acknowledge again")
 	}
 	wantSeeOther(t, "supervisor's ack", sup.post("/escalations/"+otherID+"/ack", nil), "/escalations?m=acknowledged")
-	if v := e.apiEscalation(auth.RoleSupervisor, otherID); v["next_step_at"] != nil {
+	if v := apiEscalation(e, auth.RoleSupervisor, otherID); v["next_step_at"] != nil {
 		t.Fatalf("the ladder goes on after her team's ack: %v", v)
 	}
 	if p := sup.get("/escalations"); strings.Contains(p.Body, ackOther) {
@@ -459,17 +461,17 @@ func TestConsoleCallbacksHerTime(t *testing.T) {
 	e, svc := onCallEnv(t)
 	var codes []string
 	for i, cw := range []string{"staff-user", "supervisor-user"} {
-		b := maria() // Madrid, mon-fri 10:00-12:00; now is Tue 12:30 there
+		b := gatewaytest.Maria() // Madrid, mon-fri 10:00-12:00; now is Tue 12:30 there
 		b["phone"] = fmt.Sprintf("+34 612 300 04%d", i)
 		b["monitored"] = false
 		b["caseworker"] = cw
-		code := e.createParticipant(b)
+		code := e.CreateParticipant(b)
 		for _, ch := range []string{"sms", "voice"} {
-			if r := e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", grant(ch)); r.Status != 201 {
+			if r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant(ch)); r.Status != 201 {
 				t.Fatalf("grant %s: %d %s", ch, r.Status, r.Body)
 			}
 		}
-		e.inbound(nextMessageSid(), e164(b["phone"].(string)), "llámame")
+		e.Inbound(gatewaytest.NextMessageSid(), e164(b["phone"].(string)), "llámame")
 		codes = append(codes, code)
 	}
 	p := signInAs(t, e, svc, auth.RoleStaff).get("/callbacks")
@@ -485,38 +487,38 @@ func TestConsoleCallbacksHerTime(t *testing.T) {
 // "Call her now" places the call as the API's connect does: the staff
 // member's own phone rings first, from the programme's number.
 func TestConsoleCallbackConnect(t *testing.T) {
-	p := newVoicePipeline(t, nil)
-	svc, _, err := p.srv.NewConsole(ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
+	p := gatewaytest.NewVoicePipeline(t, nil)
+	svc, _, err := p.Server.NewConsole(gateway.ConsoleConfig{Signin: signin.Config{Params: signintest.FastParams}, AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}); r.Status != 200 {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
 	const herPhone = "+34 612 100 051"
-	code := p.voiceParticipant(herPhone, false, false)
-	_, task := p.queueVoice(code, false)
-	id := taskID(task)
-	staff := signInAs(t, p.env, svc, auth.RoleStaff)
+	code := p.VoiceParticipant(herPhone, false, false)
+	_, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
+	staff := signInAs(t, p.Env, svc, auth.RoleStaff)
 	base := fmt.Sprintf("/callbacks/%d", id)
 	wantSeeOther(t, "claim", staff.post(base+"/claim", nil), "/callbacks?m=claimed")
 	wantSeeOther(t, "connect", staff.post(base+"/connect", nil), "/callbacks?m=connected")
-	if n := p.fake.CallsCreated(); n != 1 {
+	if n := p.Fake.CallsCreated(); n != 1 {
 		t.Fatalf("%d calls placed", n)
 	}
-	if tk := p.callback(id); tk["call_state"] != "staff_ringing" {
+	if tk := p.Callback(id); tk["call_state"] != "staff_ringing" {
 		t.Fatalf("after connect: %v", tk)
 	}
 	pg := staff.get("/callbacks?m=connected")
 	if !strings.Contains(pg.Body, "Calling: your phone will ring now.") || !strings.Contains(pg.Body, "ringing") {
 		t.Fatalf("after connect:\n%s", pg.Body)
 	}
-	noNumberShown(t, "queue during a call", pg, herPhone, staffPhone)
+	noNumberShown(t, "queue during a call", pg, herPhone, gatewaytest.StaffPhone)
 	// A call in progress: the second click is refused in words.
 	if pg := staff.post(base+"/connect", nil); pg.Status != http.StatusConflict || !strings.Contains(pg.Body, "A call for this call-back is in progress.") {
 		t.Fatalf("second connect: %d\n%s", pg.Status, pg.Body)
 	}
-	if acts := voiceAuditActions(t, p.env, code); !strings.Contains(acts, "callback.connected") {
+	if acts := p.Env.ParticipantAuditActions(code); !strings.Contains(acts, "callback.connected") {
 		t.Fatalf("audit: %s", acts)
 	}
 }

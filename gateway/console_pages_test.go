@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/gatewaytest"
 )
 
 // Helpers for the console's task pages, tested through the gateway's own
@@ -31,7 +32,7 @@ const consolePassword = "correct horse battery staple"
 // come from loopback (the plain-HTTP dev cookie).
 type webUser struct {
 	t      testing.TB
-	e      *env
+	e      *gatewaytest.Env
 	cookie *http.Cookie
 }
 
@@ -45,11 +46,11 @@ type webPage struct {
 // signInAs signs the env's user of role in to the console (mounted with
 // withConsole): her password is set, and a supervisor or admin enrols a
 // second step at the env's clock, as a browser would.
-func signInAs(t testing.TB, e *env, svc *signin.Service, role auth.Role) *webUser {
+func signInAs(t testing.TB, e *gatewaytest.Env, svc *signin.Service, role auth.Role) *webUser {
 	t.Helper()
 	ctx := context.Background()
 	name := string(role) + "-user"
-	err := db.InTx(ctx, e.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(ctx, e.DB, func(q *db.Queries, _ *sql.Tx) error {
 		u, err := q.UserByName(ctx, name)
 		if err != nil {
 			return err
@@ -69,7 +70,7 @@ func signInAs(t testing.TB, e *env, svc *signin.Service, role auth.Role) *webUse
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, err := totp.GenerateCodeCustom(en.Secret, e.clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err := totp.GenerateCodeCustom(en.Secret, e.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +88,7 @@ func (u *webUser) serve(req *http.Request) webPage {
 	req.RemoteAddr = "127.0.0.1:5000"
 	req.AddCookie(u.cookie)
 	w := httptest.NewRecorder()
-	u.e.srv.Handler().ServeHTTP(w, req)
+	u.e.Server.Handler().ServeHTTP(w, req)
 	return webPage{Status: w.Code, Body: w.Body.String(), Header: w.Header()}
 }
 

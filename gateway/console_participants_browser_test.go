@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 func TestConsoleParticipantsBrowser(t *testing.T) {
 	e, svc := withConsole(t)
 	staff := signInAs(t, e, svc, auth.RoleStaff)
-	srv := httptest.NewServer(e.srv.Handler())
+	srv := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(srv.Close)
 	b := browsertest.New(t)
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -77,11 +77,11 @@ func TestConsoleParticipantsBrowser(t *testing.T) {
 	shot("participant-consent-granted")
 	state := func() string {
 		t.Helper()
-		r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
+		r := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/consents", nil)
 		if r.Status != http.StatusOK {
 			t.Fatalf("consents: %d %s", r.Status, r.Body)
 		}
-		return r.json(t)["channels"].(map[string]any)["sms"].(map[string]any)["state"].(string)
+		return r.JSON(t)["channels"].(map[string]any)["sms"].(map[string]any)["state"].(string)
 	}
 	if s := state(); s != "granted" {
 		t.Fatalf("after the grant: %s", s)

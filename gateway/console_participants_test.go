@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The console's participant pages, through the gateway's handler on a
@@ -28,22 +29,22 @@ func noNumber(t *testing.T, what string, p webPage) {
 
 // A participant whose caseworker is the supervisor: staff-user is "other
 // staff" for her.
-func (e *env) supervisorsParticipant() string {
-	e.t.Helper()
-	body := maria()
+func supervisorsParticipant(e *gatewaytest.Env) string {
+	e.T.Helper()
+	body := gatewaytest.Maria()
 	body["phone"] = "+34 622 111 222"
-	r := e.do(auth.RoleSupervisor, "POST", "/v1/participants", body)
+	r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants", body)
 	if r.Status != http.StatusCreated {
-		e.t.Fatalf("create: %d %s", r.Status, r.Body)
+		e.T.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	return r.json(e.t)["code"].(string)
+	return r.JSON(e.T)["code"].(string)
 }
 
 func TestConsoleParticipantsListAndPage(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	mine := e.createParticipant(maria())
-	theirs := e.supervisorsParticipant()
+	mine := e.CreateParticipant(gatewaytest.Maria())
+	theirs := supervisorsParticipant(e)
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
 	list := staff.get("/participants")
@@ -176,7 +177,7 @@ func TestConsoleParticipantCreate(t *testing.T) {
 		t.Fatalf("create: %d %s", p.Status, p.Body)
 	}
 	code := strings.TrimSuffix(strings.TrimPrefix(loc, "/participants/"), "?m=created")
-	m := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil).json(t)
+	m := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil).JSON(t)
 	if m["initials"] != "AB" || m["caseworker"] != "staff-user" || m["monitored"] != true || m["time_zone"] != "Europe/Bucharest" ||
 		len(m["safe_windows"].([]any)) != 2 || len(m["channel_preference"].([]any)) != 2 || m["channel_preference"].([]any)[0] != "whatsapp" {
 		t.Errorf("created: %v", m)
@@ -186,7 +187,7 @@ func TestConsoleParticipantCreate(t *testing.T) {
 		t.Error("no confirmation")
 	}
 	noNumber(t, "her new page", page)
-	if _, _, actor := e.lastAudit("participant.created"); actor != "staff-user" {
+	if _, _, actor := e.LastAudit("participant.created"); actor != "staff-user" {
 		t.Errorf("audited as %q", actor)
 	}
 }
@@ -194,16 +195,16 @@ func TestConsoleParticipantCreate(t *testing.T) {
 func TestConsoleParticipantConsent(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
-	theirs := e.supervisorsParticipant()
+	code := e.CreateParticipant(gatewaytest.Maria())
+	theirs := supervisorsParticipant(e)
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 	consents := func(c string) map[string]any {
 		t.Helper()
-		r := e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+c+"/consents", nil)
+		r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+c+"/consents", nil)
 		if r.Status != http.StatusOK {
 			t.Fatalf("consents: %d %s", r.Status, r.Body)
 		}
-		return r.json(t)
+		return r.JSON(t)
 	}
 	state := func(c, ch string) string {
 		return consents(c)["channels"].(map[string]any)[ch].(map[string]any)["state"].(string)
@@ -261,7 +262,7 @@ func TestConsoleParticipantConsent(t *testing.T) {
 	}
 
 	// Another's participant: no grant, but she can stop contact.
-	e.do(auth.RoleSupervisor, "POST", "/v1/participants/"+theirs+"/consents", map[string]any{"channel": "voice", "evidence": "form 7", "notice_language": "es"})
+	e.Do(auth.RoleSupervisor, "POST", "/v1/participants/"+theirs+"/consents", map[string]any{"channel": "voice", "evidence": "form 7", "notice_language": "es"})
 	p = staff.post("/participants/"+theirs+"/consents", url.Values{"channel": {"sms"}, "evidence": {"form 9"}, "notice_language": {"es"}})
 	if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "Only her caseworker or a supervisor") || state(theirs, "sms") != "none" {
 		t.Errorf("grant on another's participant: %d", p.Status)
@@ -278,8 +279,8 @@ func TestConsoleParticipantConsent(t *testing.T) {
 func TestConsoleParticipantReveal(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
-	theirs := e.supervisorsParticipant()
+	code := e.CreateParticipant(gatewaytest.Maria())
+	theirs := supervisorsParticipant(e)
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
 	p := staff.post("/participants/"+code+"/reveal", url.Values{"reason": {""}})
@@ -287,7 +288,7 @@ func TestConsoleParticipantReveal(t *testing.T) {
 		t.Errorf("no reason: %d", p.Status)
 	}
 	noNumber(t, "reveal without a reason", p)
-	for _, a := range e.auditActions() {
+	for _, a := range e.AuditActions() {
 		if a == "phone.revealed" {
 			t.Fatal("a reveal without a reason was recorded as shown")
 		}
@@ -300,7 +301,7 @@ func TestConsoleParticipantReveal(t *testing.T) {
 	if i, j := strings.Index(p.Body, "<title>"), strings.Index(p.Body, "</title>"); strings.Contains(p.Body[i:j], "612") {
 		t.Error("the number is in the title")
 	}
-	who, details, actor := e.lastAudit("phone.revealed")
+	who, details, actor := e.LastAudit("phone.revealed")
 	if who != code || actor != "staff-user" || details["reason"] != "to arrange the court date by phone" {
 		t.Errorf("audit: %s %s %v", who, actor, details)
 	}
@@ -310,7 +311,7 @@ func TestConsoleParticipantReveal(t *testing.T) {
 	if p.Status != http.StatusForbidden || strings.Contains(p.Body, "622111222") || strings.Contains(html.UnescapeString(p.Body), "+34•") {
 		t.Errorf("reveal another's: %d", p.Status)
 	}
-	if who, _, _ := e.lastAudit("phone.reveal_refused"); who != theirs {
+	if who, _, _ := e.LastAudit("phone.reveal_refused"); who != theirs {
 		t.Errorf("refusal audited for %q", who)
 	}
 }
@@ -321,10 +322,10 @@ func TestConsoleParticipantReveal(t *testing.T) {
 func TestConsoleParticipantWeekInReadersLanguage(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	body := maria()
+	body := gatewaytest.Maria()
 	body["safe_windows"] = []string{"tue 12:30-14:00"} // 12:30 in Madrid is the env's now
-	code := e.createParticipant(body)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", map[string]any{"channel": "sms", "evidence": "form 3", "notice_language": "es"}); r.Status != http.StatusCreated {
+	code := e.CreateParticipant(body)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", map[string]any{"channel": "sms", "evidence": "form 3", "notice_language": "es"}); r.Status != http.StatusCreated {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	staff := signInAs(t, e, svc, auth.RoleStaff)
@@ -351,10 +352,10 @@ func TestConsoleParticipantWeekInReadersLanguage(t *testing.T) {
 func TestConsoleParticipantMonitored(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	body := maria()
+	body := gatewaytest.Maria()
 	body["monitored"] = false
-	code := e.createParticipant(body)
-	theirs := e.supervisorsParticipant()
+	code := e.CreateParticipant(body)
+	theirs := supervisorsParticipant(e)
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 
 	page := staff.get("/participants/" + code)
@@ -375,7 +376,7 @@ func TestConsoleParticipantMonitored(t *testing.T) {
 	if !strings.Contains(page.Body, "banner-monitored") || !strings.Contains(page.Body, "Her profile is saved.") || !strings.Contains(page.Body, "Mark her phone as not monitored") {
 		t.Errorf("after marking: the page does not say monitored")
 	}
-	who, details, actor := e.lastAudit("participant.updated")
+	who, details, actor := e.LastAudit("participant.updated")
 	if who != code || actor != "staff-user" || details["monitored"] != true {
 		t.Errorf("audit: %s %s %v", who, actor, details)
 	}

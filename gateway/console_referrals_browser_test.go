@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func TestBrowserReferrals(t *testing.T) {
 	b := browsertest.New(t)
 	a, org, svc, bAtA := refPair(t)
 	id := org.id(t, org.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(refPackage(t, a, bAtA, false)), 201, octet...), "referral", "id")
-	admin := signInAs(t, org.env, svc, auth.RoleAdmin)
+	admin := signInAs(t, org.Env, svc, auth.RoleAdmin)
 	srv := org.web
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: admin.cookie.Value, URL: srv.URL, HTTPOnly: new(true), SameSite: network.CookieSameSiteStrict})
@@ -64,7 +64,7 @@ func TestBrowserReferrals(t *testing.T) {
 	// The admin sends a referral to the partner: the form, the draft's
 	// page with the filter's warning, delivery to the partner's inbox.
 	var aAtOrg string
-	if err := org.db.QueryRow(`SELECT id::text FROM partners WHERE name = 'Fundación Puente'`).Scan(&aAtOrg); err != nil {
+	if err := org.DB.QueryRow(`SELECT id::text FROM partners WHERE name = 'Fundación Puente'`).Scan(&aAtOrg); err != nil {
 		t.Fatal(err)
 	}
 	b.Navigate(srv.URL + "/referrals")
@@ -101,7 +101,7 @@ func TestBrowserReferrals(t *testing.T) {
 	expect("#referrals-sent", "Fundación Puente")
 	expect("#referrals-sent", "Delivered")
 	shot("referrals-list-sent")
-	if n := referralCount(t, a.env, "received"); n != 1 {
+	if n := referralCount(t, a.Env, "received"); n != 1 {
 		t.Errorf("the partner received %d referrals", n)
 	}
 

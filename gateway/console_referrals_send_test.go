@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // Sending a referral from the console: staff fill in the form, the
@@ -25,7 +26,7 @@ func sendPair(t *testing.T) (a, b e2eOrg, aWeb, bWeb *webUser, bAtA string) {
 	b, bSvc := newConsoleOrg(t, "Casa Aurora")
 	bAtA = a.befriend(t, b)
 	b.befriend(t, a)
-	return a, b, signInAs(t, a.env, aSvc, auth.RoleStaff), signInAs(t, b.env, bSvc, auth.RoleStaff), bAtA
+	return a, b, signInAs(t, a.Env, aSvc, auth.RoleStaff), signInAs(t, b.Env, bSvc, auth.RoleStaff), bAtA
 }
 
 // sendValues is e2eForm as the new-referral form posts it.
@@ -49,10 +50,10 @@ func sendValues(partner string, phone bool) url.Values {
 	return v
 }
 
-func referralCount(t *testing.T, e *env, direction string) int {
+func referralCount(t *testing.T, e *gatewaytest.Env, direction string) int {
 	t.Helper()
 	var n int
-	if err := e.db.QueryRow(`SELECT count(*) FROM referrals WHERE direction = $1`, direction).Scan(&n); err != nil {
+	if err := e.DB.QueryRow(`SELECT count(*) FROM referrals WHERE direction = $1`, direction).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -119,7 +120,7 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 	if p := staff.serve(cross); p.Status != http.StatusForbidden {
 		t.Errorf("cross-site post: %d", p.Status)
 	}
-	if n := referralCount(t, a.env, "sent"); n != 0 {
+	if n := referralCount(t, a.Env, "sent"); n != 0 {
 		t.Fatalf("%d referrals drafted by refused forms", n)
 	}
 
@@ -142,7 +143,7 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 		}
 	}
 	noReferralNumber(t, "draft page", show)
-	if !strings.Contains(refAuditActions(t, a.env), "referral.drafted") {
+	if !strings.Contains(refAuditActions(t, a.Env), "referral.drafted") {
 		t.Error("no draft in the audit log")
 	}
 
@@ -154,7 +155,7 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 		t.Fatalf("package: %d %v", pkg.Status, pkg.Header)
 	}
 	recv := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", pkg.Body, 201, octet...), "referral", "id")
-	detail := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).json(t)
+	detail := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).JSON(t)
 	if f := detail["form"].(map[string]any); f["initials"] != "AK" || f["phone"] == nil {
 		t.Errorf("imported form: %v", f)
 	}
@@ -165,7 +166,7 @@ func TestConsoleReferralSendDraftAndPackage(t *testing.T) {
 	if list := staff.get("/referrals"); !strings.Contains(list.Body, `href="`+page+`"`) || !strings.Contains(list.Body, "Exported as a file") {
 		t.Errorf("list: %s", list.Body)
 	}
-	if !strings.Contains(refAuditActions(t, a.env), "referral.exported") {
+	if !strings.Contains(refAuditActions(t, a.Env), "referral.exported") {
 		t.Error("no export in the audit log")
 	}
 }
@@ -192,14 +193,14 @@ func TestConsoleReferralSendDeliver(t *testing.T) {
 		strings.Contains(show.Body, `action="`+page+`/deliver"`) {
 		t.Errorf("delivered page: %s", show.Body)
 	}
-	if n := referralCount(t, b.env, "received"); n != 1 {
+	if n := referralCount(t, b.Env, "received"); n != 1 {
 		t.Fatalf("the partner received %d referrals", n)
 	}
 
 	// The receiver declines; its page offers the receipt, which the
 	// sender imports in its console.
 	var rid string
-	if err := b.db.QueryRow(`SELECT id::text FROM referrals WHERE direction = 'received'`).Scan(&rid); err != nil {
+	if err := b.DB.QueryRow(`SELECT id::text FROM referrals WHERE direction = 'received'`).Scan(&rid); err != nil {
 		t.Fatal(err)
 	}
 	if p := bStaff.post("/referrals/"+rid+"/decline", url.Values{"reason": {"No places until July."}}); p.Status != http.StatusSeeOther {
@@ -247,21 +248,21 @@ func TestConsoleReferralSendDeliver(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := a.id(t, a.ok(t, auth.RoleAdmin, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(true)}, 201), "referral", "id")
-	before := referralCount(t, b.env, "received")
+	before := referralCount(t, b.Env, "received")
 	for _, try := range []webPage{staff.get("/referrals/" + other), staff.post("/referrals/"+other+"/package", url.Values{}), staff.post("/referrals/"+other+"/deliver", url.Values{})} {
 		if try.Status != http.StatusForbidden {
 			t.Errorf("another's referral: %d", try.Status)
 		}
 	}
-	if st := a.ok(t, auth.RoleAdmin, "GET", "/v1/referrals/"+other, nil, 200).json(t)["state"]; st != "draft" || referralCount(t, b.env, "received") != before {
+	if st := a.ok(t, auth.RoleAdmin, "GET", "/v1/referrals/"+other, nil, 200).JSON(t)["state"]; st != "draft" || referralCount(t, b.Env, "received") != before {
 		t.Errorf("refused requests changed the referral: %v", st)
 	}
 	// Signed out: the sign-in page, nothing drafted.
-	anon := &webUser{t: t, e: a.env, cookie: &http.Cookie{Name: "sc_session", Value: "none"}}
+	anon := &webUser{t: t, e: a.Env, cookie: &http.Cookie{Name: "sc_session", Value: "none"}}
 	if p := anon.post("/referrals", sendValues(bAtA, false)); p.Status/100 != 3 && p.Status != http.StatusUnauthorized {
 		t.Errorf("signed out post: %d", p.Status)
 	}
-	if n := referralCount(t, a.env, "sent"); n != 3 {
+	if n := referralCount(t, a.Env, "sent"); n != 3 {
 		t.Errorf("sent referrals: %d, want 3", n)
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/keys"
 )
 
@@ -24,10 +26,10 @@ import (
 // newConsoleOrg is newE2EOrg with the console mounted.
 func newConsoleOrg(t *testing.T, name string) (e2eOrg, *signin.Service) {
 	org := keys.NewTestOrg(name)
-	e, svc := withConsoleConfig(t, Config{Org: org})
-	web := httptest.NewServer(e.srv.Handler())
+	e, svc := withConsoleConfig(t, gateway.Config{Org: org})
+	web := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(web.Close)
-	return e2eOrg{env: e, org: org, web: web}, svc
+	return e2eOrg{Env: e, org: org, web: web}, svc
 }
 
 // refPair is a sender (API only) and a receiver with the console, each a
@@ -79,10 +81,10 @@ func noReferralNumber(t *testing.T, what string, p webPage) {
 }
 
 // refAuditActions is every audit event's action, as text.
-func refAuditActions(t *testing.T, e *env) string {
+func refAuditActions(t *testing.T, e *gatewaytest.Env) string {
 	t.Helper()
 	var s string
-	if err := e.db.QueryRow(`SELECT coalesce(string_agg(action, ' '), '') FROM audit_events`).Scan(&s); err != nil {
+	if err := e.DB.QueryRow(`SELECT coalesce(string_agg(action, ' '), '') FROM audit_events`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -98,7 +100,7 @@ func TestConsoleReferralImportReviewAccept(t *testing.T) {
 	t.Parallel()
 	a, b, svc, bAtA := refPair(t)
 	pkg := refPackage(t, a, bAtA, false)
-	staff := signInAs(t, b.env, svc, auth.RoleStaff)
+	staff := signInAs(t, b.Env, svc, auth.RoleStaff)
 
 	p := staff.upload(pkg)
 	m := refLocation.FindStringSubmatch(p.Header.Get("Location"))
@@ -167,17 +169,17 @@ func TestConsoleReferralImportReviewAccept(t *testing.T) {
 	if strings.Contains(after.Body, `action="`+page+`/accept"`) {
 		t.Error("the decision forms are still shown")
 	}
-	part := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code[1], nil, 200).json(t)
+	part := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code[1], nil, 200).JSON(t)
 	if part["initials"] != "AK" || part["monitored"] != true {
 		t.Errorf("participant: %v", part)
 	}
-	if c := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code[1]+"/contactability?channel=sms", nil, 200).json(t); c["allowed"] != false || c["code"] != "no_consent" {
+	if c := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code[1]+"/contactability?channel=sms", nil, 200).JSON(t); c["allowed"] != false || c["code"] != "no_consent" {
 		t.Errorf("consent was carried over: %v", c)
 	}
 	for path, pg := range map[string]webPage{"list": staff.get("/referrals"), "page": after, "show": show} {
 		noReferralNumber(t, path, pg)
 	}
-	if !strings.Contains(refAuditActions(t, b.env), "referral.accepted") {
+	if !strings.Contains(refAuditActions(t, b.Env), "referral.accepted") {
 		t.Error("no accept in the audit log")
 	}
 }
@@ -189,7 +191,7 @@ func TestConsoleReferralDeclineNeedsReason(t *testing.T) {
 	a, b, svc, bAtA := refPair(t)
 	id1 := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(refPackage(t, a, bAtA, true)), 201, octet...), "referral", "id")
 	id2 := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(refPackage(t, a, bAtA, true)), 201, octet...), "referral", "id")
-	staff := signInAs(t, b.env, svc, auth.RoleStaff)
+	staff := signInAs(t, b.Env, svc, auth.RoleStaff)
 
 	show := staff.get("/referrals/" + id1)
 	if show.Status != 200 || strings.Contains(show.Body, `type="tel"`) || !strings.Contains(show.Body, "Included in the sealed referral") {
@@ -201,14 +203,14 @@ func TestConsoleReferralDeclineNeedsReason(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Give a reason") {
 		t.Errorf("decline without a reason: %d", p.Status)
 	}
-	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id1, nil, 200).json(t)["state"]; st != "received" {
+	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id1, nil, 200).JSON(t)["state"]; st != "received" {
 		t.Errorf("state after a refused decline: %v", st)
 	}
 	p = staff.post("/referrals/"+id1+"/decline", url.Values{"reason": {"No places until March."}})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("decline: %d %s", p.Status, p.Body)
 	}
-	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id1, nil, 200).json(t)["state"]; st != "declined" {
+	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id1, nil, 200).JSON(t)["state"]; st != "declined" {
 		t.Errorf("state after decline: %v", st)
 	}
 	if pg := staff.get("/referrals/" + id1); !strings.Contains(pg.Body, "No places until March.") || strings.Contains(pg.Body, "/decline\"") {
@@ -227,7 +229,7 @@ func TestConsoleReferralDeclineNeedsReason(t *testing.T) {
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("redirect: %d %s", p.Status, p.Body)
 	}
-	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id2, nil, 200).json(t)["state"]; st != "redirected" {
+	if st := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+id2, nil, 200).JSON(t)["state"]; st != "redirected" {
 		t.Errorf("state after redirect: %v", st)
 	}
 	if p := staff.get("/referrals/999999"); p.Status != http.StatusNotFound {
@@ -241,14 +243,14 @@ func TestConsoleAdminPartners(t *testing.T) {
 	t.Parallel()
 	b, svc := newConsoleOrg(t, "Casa Aurora")
 	other := keys.NewTestOrg("Fundación Puente")
-	card, err := other.Card("", b.clock.Now())
+	card, err := other.Card("", b.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := signInAs(t, b.env, svc, auth.RoleStaff).get("/admin/partners"); p.Status != http.StatusForbidden {
+	if p := signInAs(t, b.Env, svc, auth.RoleStaff).get("/admin/partners"); p.Status != http.StatusForbidden {
 		t.Errorf("staff: %d", p.Status)
 	}
-	admin := signInAs(t, b.env, svc, auth.RoleAdmin)
+	admin := signInAs(t, b.Env, svc, auth.RoleAdmin)
 	if p := admin.get("/admin/partners"); p.Status != 200 || !strings.Contains(p.Body, "No partners yet.") {
 		t.Fatalf("empty directory: %d", p.Status)
 	}
@@ -285,13 +287,13 @@ func TestConsoleAdminPartners(t *testing.T) {
 	if ps := b.ok(t, auth.RoleAdmin, "GET", "/v1/partners", nil, 200).Body; strings.Contains(string(ps), "Fundación Puente") {
 		t.Errorf("still listed: %s", ps)
 	}
-	audit := refAuditActions(t, b.env)
+	audit := refAuditActions(t, b.Env)
 	for _, act := range []string{"partner.added", "partner.verify_refused", "partner.verified", "partner.removed"} {
 		if !strings.Contains(audit, act) {
 			t.Errorf("audit lacks %s", act)
 		}
 	}
-	if p := signInAs(t, b.env, svc, auth.RoleStaff).post("/admin/partners", url.Values{"card": {string(card)}}); p.Status != http.StatusForbidden {
+	if p := signInAs(t, b.Env, svc, auth.RoleStaff).post("/admin/partners", url.Values{"card": {string(card)}}); p.Status != http.StatusForbidden {
 		t.Errorf("staff add: %d", p.Status)
 	}
 }

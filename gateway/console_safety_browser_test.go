@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console/browsertest"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The safety pages in Chromium against the gateway's own handler: a
@@ -22,12 +23,12 @@ import (
 func TestConsoleSafetyBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status >= 300 {
+	code := e.CreateParticipant(gatewaytest.Maria())
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status >= 300 {
 		t.Fatalf("consent: %d %s", r.Status, r.Body)
 	}
 	u := signInAs(t, e, svc, auth.RoleStaff)
-	srv := httptest.NewServer(e.srv.Handler())
+	srv := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(srv.Close)
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: u.cookie.Value, URL: srv.URL,
@@ -125,7 +126,7 @@ func TestConsoleSafetyBrowser(t *testing.T) {
 			t.Errorf("console: %s", m)
 		}
 	}
-	if strings.Contains(e.logs.String(), duressWord) {
+	if strings.Contains(e.Logs.String(), duressWord) {
 		t.Error("the logs hold the duress word")
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The console's appointments, meeting-point and check-in pages, through
@@ -17,11 +18,11 @@ import (
 
 // safetyEnv: a participant (the staff user's own; her windows mon-fri
 // 10:00-12:00 Madrid) with SMS consent, and a meeting point.
-func safetyEnv(t *testing.T) (*env, *webUser, string) {
+func safetyEnv(t *testing.T) (*gatewaytest.Env, *webUser, string) {
 	t.Helper()
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != http.StatusCreated && r.Status != http.StatusOK {
+	code := e.CreateParticipant(gatewaytest.Maria())
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != http.StatusCreated && r.Status != http.StatusOK {
 		t.Fatalf("consent: %d %s", r.Status, r.Body)
 	}
 	return e, signInAs(t, e, svc, auth.RoleStaff), code
@@ -46,14 +47,14 @@ func noPhone(t *testing.T, p webPage) {
 	}
 }
 
-func apptsOf(t *testing.T, e *env, code string) []map[string]any {
+func apptsOf(t *testing.T, e *gatewaytest.Env, code string) []map[string]any {
 	t.Helper()
-	r := e.do(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
+	r := e.Do(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil)
 	if r.Status != 200 {
 		t.Fatalf("list: %d %s", r.Status, r.Body)
 	}
 	var out []map[string]any
-	for _, it := range r.json(t)["items"].([]any) {
+	for _, it := range r.JSON(t)["items"].([]any) {
 		out = append(out, it.(map[string]any))
 	}
 	return out
@@ -130,7 +131,7 @@ var slotButton = regexp.MustCompile(`name="use_slot" value="([0-9T:-]+)"`)
 func TestConsoleAppointmentSpacingShowsFreeSlots(t *testing.T) {
 	t.Parallel()
 	e, u, code := safetyEnv(t)
-	e.meetingPoint("Metro Sants")
+	e.MeetingPoint("Metro Sants")
 	if p := book(u, code, "2026-06-04T08:30"); p.Status != http.StatusSeeOther {
 		t.Fatalf("first: %d %s", p.Status, p.Body)
 	}
@@ -210,7 +211,7 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 	if !strings.Contains(p.Body, "The check-in plan is saved.") || !strings.Contains(p.Body, "1 word set (never shown).") {
 		t.Fatalf("after saving: %s", p.Body)
 	}
-	plan := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)["plan"].(map[string]any)
+	plan := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).JSON(t)["plan"].(map[string]any)
 	if plan["duress_words"] != 1.0 || plan["every_days"] != 2.0 || plan["at"] != "10:30" {
 		t.Fatalf("API plan: %v", plan)
 	}
@@ -219,7 +220,7 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 		"ok_reply": {"bien"}, "help_reply": {"ayuda"}, "keep_duress": {"on"}}
 	p = u.follow(u.post(path, change))
 	pages = append(pages, p)
-	plan = e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)["plan"].(map[string]any)
+	plan = e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).JSON(t)["plan"].(map[string]any)
 	if plan["duress_words"] != 1.0 || plan["at"] != "11:00" || len(plan["weekdays"].([]any)) != 2 {
 		t.Fatalf("API plan after change: %v", plan)
 	}
@@ -262,7 +263,7 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 		}
 		noPhone(t, pg)
 	}
-	if strings.Contains(e.logs.String(), duressWord) {
+	if strings.Contains(e.Logs.String(), duressWord) {
 		t.Error("the logs hold the duress word")
 	}
 	// Stop.
@@ -270,7 +271,7 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 	if !strings.Contains(p.Body, "The check-in plan is stopped") || !strings.Contains(p.Body, "She has no check-in plan.") {
 		t.Fatalf("after stopping: %s", p.Body)
 	}
-	if r := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil); r.Status != 404 {
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil); r.Status != 404 {
 		t.Fatalf("API after stopping: %d", r.Status)
 	}
 }
@@ -281,13 +282,13 @@ func TestConsoleCheckinPlanDuressNeverShown(t *testing.T) {
 func TestConsoleSafetyCaseloadRefusals(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	r := e.do(auth.RoleSupervisor, "POST", "/v1/participants", maria())
+	r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants", gatewaytest.Maria())
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	code := r.json(t)["code"].(string)
-	e.meetingPoint("Metro Sants")
-	if r := e.do(auth.RoleSupervisor, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+	code := r.JSON(t)["code"].(string)
+	e.MeetingPoint("Metro Sants")
+	if r := e.Do(auth.RoleSupervisor, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
 		"meeting_point": "Metro Sants", "kind": "individual", "venue": "sala 1", "reminders": []string{}}); r.Status != 201 {
 		t.Fatalf("book: %d %s", r.Status, r.Body)
 	}

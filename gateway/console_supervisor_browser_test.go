@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -23,14 +23,14 @@ func TestBrowserSupervisorAndAdmin(t *testing.T) {
 	e, svc := withConsole(t)
 	// Messages are stamped by the database's clock; the dashboard counts
 	// the server clock's days.
-	e.clock.Set(time.Now())
-	code := e.monitoredParticipant("+34 612 004 888")
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status >= 300 {
+	e.Clock.Set(time.Now())
+	code := e.MonitoredParticipant("+34 612 004 888")
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status >= 300 {
 		t.Fatalf("send: %d %s", r.Status, r.Body)
 	}
-	e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "whatsapp", "template": "please_contact"})
+	e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "whatsapp", "template": "please_contact"})
 	admin := signInAs(t, e, svc, auth.RoleAdmin)
-	srv := httptest.NewServer(e.srv.Handler())
+	srv := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(srv.Close)
 	b.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "sc_session", Value: admin.cookie.Value, URL: srv.URL, HTTPOnly: new(true), SameSite: network.CookieSameSiteStrict})
@@ -53,7 +53,7 @@ func TestBrowserSupervisorAndAdmin(t *testing.T) {
 	expect("main", "1 message in these days.")
 	shot("supervisor-dashboard")
 
-	e.seal()
+	e.Seal()
 	b.Click(`nav a[href="/audit"]`)
 	expect("h1", "Audit log")
 	expect("#chain-state", "Nobody has checked")

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"encoding/csv"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // The console's supervisor pages (console/supervisor.go), through the
@@ -30,7 +31,7 @@ func noFullNumber(t *testing.T, where string, p webPage) {
 func TestConsoleSupervisorPagesRefuseStaff(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
+	code := e.CreateParticipant(gatewaytest.Maria())
 	staff := signInAs(t, e, svc, auth.RoleStaff)
 	for _, path := range []string{"/dashboard", "/audit", "/audit?action=user.added", "/audit.csv", "/participants/" + code + "/contact-log", "/admin/users"} {
 		p := staff.get(path)
@@ -58,14 +59,14 @@ func TestConsoleSupervisorPagesRefuseStaff(t *testing.T) {
 	if p := sup.get("/admin/users"); p.Status != http.StatusForbidden {
 		t.Errorf("/admin/users as supervisor: %d", p.Status)
 	}
-	for _, a := range e.auditActions() {
+	for _, a := range e.AuditActions() {
 		switch a {
 		case "audit.read", "audit.exported", "audit.verified", "user.disabled", "user.role_changed", "totp.reset":
 			t.Errorf("a refused page recorded %s", a)
 		}
 	}
 	var n int
-	if err := e.db.QueryRow(`SELECT count(*) FROM users WHERE name = 'mallory'`).Scan(&n); err != nil || n != 0 {
+	if err := e.DB.QueryRow(`SELECT count(*) FROM users WHERE name = 'mallory'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("a refused page added a user: %d %v", n, err)
 	}
 }
@@ -76,7 +77,7 @@ func TestConsoleSupervisorPagesRefuseStaff(t *testing.T) {
 func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	code := e.createParticipant(maria())
+	code := e.CreateParticipant(gatewaytest.Maria())
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
 
 	p := sup.get("/participants/" + code + "/contact-log")
@@ -84,7 +85,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 		t.Fatalf("contact log: %d %s", p.Status, p.Body)
 	}
 	noFullNumber(t, "contact log", p)
-	if who, d, actor := e.lastAudit("audit.read"); who != code || d["view"] != "contact_log" || actor != "supervisor-user" {
+	if who, d, actor := e.LastAudit("audit.read"); who != code || d["view"] != "contact_log" || actor != "supervisor-user" {
 		t.Errorf("the read was recorded as %q %v by %q", who, d, actor)
 	}
 	if p := sup.get("/participants/P-AAAAA/contact-log"); p.Status != http.StatusNotFound {
@@ -95,7 +96,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, `data-state="none"`) {
 		t.Fatalf("audit before a check: %d", p.Status)
 	}
-	e.seal()
+	e.Seal()
 	p = sup.post("/audit/verify", nil)
 	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/audit?m=verified" {
 		t.Fatalf("verify: %d %v", p.Status, p.Header)
@@ -105,7 +106,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 		t.Fatalf("audit after a check: %d %s", p.Status, p.Body)
 	}
 	noFullNumber(t, "audit", p)
-	if _, d, actor := e.lastAudit("audit.verified"); d["ok"] != true || actor != "supervisor-user" {
+	if _, d, actor := e.LastAudit("audit.verified"); d["ok"] != true || actor != "supervisor-user" {
 		t.Errorf("verification recorded as %v by %q", d, actor)
 	}
 
@@ -115,7 +116,7 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 		`UPDATE audit_events SET actor_name = 'someone else' WHERE seq = 2`,
 		`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`,
 	} {
-		if _, err := e.db.Exec(q); err != nil {
+		if _, err := e.DB.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,10 +131,10 @@ func TestConsoleSupervisorContactLogAndChain(t *testing.T) {
 func TestConsoleSupervisorAuditFilterAndCSV(t *testing.T) {
 	t.Parallel()
 	e, svc := withConsole(t)
-	a := e.createParticipant(maria())
-	m := maria()
+	a := e.CreateParticipant(gatewaytest.Maria())
+	m := gatewaytest.Maria()
 	m["phone"] = "+34 612 345 999"
-	b := e.createParticipant(m)
+	b := e.CreateParticipant(m)
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
 
 	actions := func(body string) []string {
@@ -172,7 +173,7 @@ func TestConsoleSupervisorAuditFilterAndCSV(t *testing.T) {
 			t.Errorf("%s: %d", q, p.Status)
 		}
 	}
-	if _, d, _ := e.lastAudit("audit.read"); d["view"] != "audit" {
+	if _, d, _ := e.LastAudit("audit.read"); d["view"] != "audit" {
 		t.Errorf("the page's read recorded as %v", d)
 	}
 
@@ -206,7 +207,7 @@ func TestConsoleSupervisorAuditFilterAndCSV(t *testing.T) {
 		t.Errorf("csv participants %v", codes)
 	}
 	noFullNumber(t, "csv", f)
-	if _, d, actor := e.lastAudit("audit.exported"); d["format"] != "csv" || actor != "supervisor-user" {
+	if _, d, actor := e.LastAudit("audit.exported"); d["format"] != "csv" || actor != "supervisor-user" {
 		t.Errorf("export recorded as %v by %q", d, actor)
 	}
 }
@@ -218,18 +219,18 @@ func TestConsoleSupervisorDashboard(t *testing.T) {
 	e, svc := withConsole(t)
 	// Messages are stamped by the database's clock: the dashboard's days
 	// (the server's clock) must be the same days.
-	e.clock.Set(time.Now())
+	e.Clock.Set(time.Now())
 	sup := signInAs(t, e, svc, auth.RoleSupervisor)
 	p := sup.get("/dashboard")
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, "<svg") || !strings.Contains(p.Body, "No message was refused") {
 		t.Fatalf("empty dashboard: %d %s", p.Status, p.Body)
 	}
 
-	code := e.monitoredParticipant("+34 612 004 777")
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != http.StatusAccepted && r.Status != http.StatusCreated {
+	code := e.MonitoredParticipant("+34 612 004 777")
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != http.StatusAccepted && r.Status != http.StatusCreated {
 		t.Fatalf("send: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "whatsapp", "template": "please_contact"}); r.Status < 400 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "whatsapp", "template": "please_contact"}); r.Status < 400 {
 		t.Fatalf("a whatsapp message without consent: %d", r.Status)
 	}
 	p = sup.get("/dashboard")

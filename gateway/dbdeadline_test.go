@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // TestHungQueryGives503: with PostgreSQL up but the tables an API request
@@ -19,14 +21,14 @@ import (
 // client's retry with its key lands exactly once.
 func TestHungQueryGives503(t *testing.T) {
 	const bound = 300 * time.Millisecond
-	e := newEnvWith(t, Config{APIDBTimeout: bound})
-	code := e.createParticipant(maria())
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{APIDBTimeout: bound}))
+	code := e.CreateParticipant(gatewaytest.Maria())
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	msg := map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"}
 
-	locker, err := sql.Open("pgx", e.dbURL)
+	locker, err := sql.Open("pgx", e.DBURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +55,9 @@ func TestHungQueryGives503(t *testing.T) {
 	}
 	for _, rq := range reqs {
 		start := time.Now()
-		r := e.do(auth.RoleStaff, rq.method, rq.path, rq.body, rq.hdr...)
+		r := e.Do(auth.RoleStaff, rq.method, rq.path, rq.body, rq.hdr...)
 		took := time.Since(start)
-		if r.Status != 503 || r.errCode(t) != "unavailable" || r.Header.Get("Retry-After") == "" {
+		if r.Status != 503 || r.ErrCode(t) != "unavailable" || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("%s %s behind a lock: %d %s (Retry-After %q)", rq.method, rq.path, r.Status, r.Body, r.Header.Get("Retry-After"))
 		}
 		if took < bound || took > 10*bound {
@@ -67,7 +69,7 @@ func TestHungQueryGives503(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		var n int
-		done <- e.srv.db.QueryRowContext(context.Background(), `SELECT count(*) FROM messages`).Scan(&n)
+		done <- e.Server.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM messages`).Scan(&n)
 	}()
 	select {
 	case err := <-done:
@@ -81,16 +83,16 @@ func TestHungQueryGives503(t *testing.T) {
 		t.Fatalf("background query after the lock: %v", err)
 	}
 
-	first := e.do(auth.RoleStaff, "POST", "/v1/messages", msg, "Idempotency-Key", "hung-1")
+	first := e.Do(auth.RoleStaff, "POST", "/v1/messages", msg, "Idempotency-Key", "hung-1")
 	if first.Status != 202 {
 		t.Fatalf("retry after the lock: %d %s", first.Status, first.Body)
 	}
-	again := e.do(auth.RoleStaff, "POST", "/v1/messages", msg, "Idempotency-Key", "hung-1")
+	again := e.Do(auth.RoleStaff, "POST", "/v1/messages", msg, "Idempotency-Key", "hung-1")
 	if again.Status != 202 || string(again.Body) != string(first.Body) {
 		t.Fatalf("second retry: %d %s", again.Status, again.Body)
 	}
 	var n int
-	if err := e.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&n); err != nil || n != 1 {
+	if err := e.DB.QueryRow(`SELECT count(*) FROM messages`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("messages after the retries: %d %v", n, err)
 	}
 }
@@ -98,12 +100,12 @@ func TestHungQueryGives503(t *testing.T) {
 // TestLongAPIRoutesExist: every route given a longer deadline is a route
 // of the API (a renamed route would silently fall back to the short one).
 func TestLongAPIRoutesExist(t *testing.T) {
-	e := newEnv(t)
+	e := gatewaytest.New(t)
 	routes := map[string]bool{}
-	for _, r := range e.srv.router.Routes() {
+	for _, r := range e.Server.Router().Routes() {
 		routes[r.Path] = true
 	}
-	for path := range longAPIRoutes {
+	for path := range gateway.LongAPIRoutes {
 		if !routes[path] {
 			t.Errorf("longAPIRoutes names %s, which is not a route", path)
 		}

@@ -32,6 +32,10 @@ func newDelivery(s *Server) *delivery.Service {
 	}, delivery.Config{ConsentReviewAge: s.cfg.ConsentReviewAge})
 }
 
+// Delivery is the delivery capability: the outbox relay, the send
+// workers and reconciliation, for a process that runs them itself.
+func (s *Server) Delivery() *delivery.Service { return s.delivery }
+
 // SetProviderLookup turns reconciliation on (serve does, with Twilio).
 func (s *Server) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	s.delivery.SetProviderLookup(l, cfg)

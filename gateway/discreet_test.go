@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"fmt"
@@ -7,31 +7,14 @@ import (
 	"testing"
 
 	"safecontact/db/dbtest"
+	"safecontact/gateway"
+	"safecontact/gateway/gatewaytest"
 )
-
-// monitoredParticipant creates a monitored participant who consented to
-// SMS, reachable at any time.
-func (e *env) monitoredParticipant(phone string) string {
-	e.t.Helper()
-	b := maria()
-	b["phone"] = phone
-	b["any_time"] = true
-	b["safe_windows"] = []string{}
-	r := e.do(auth.RoleStaff, "POST", "/v1/participants", b)
-	if r.Status != 201 {
-		e.t.Fatalf("create: %d %s", r.Status, r.Body)
-	}
-	code := r.json(e.t)["code"].(string)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
-		e.t.Fatalf("grant: %d %s", r.Status, r.Body)
-	}
-	return code
-}
 
 // filterPolicy is the configuration of a programme that opted in to
 // filtered free text for a monitored phone.
-func filterPolicy() Config {
-	return Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextFilter}}
+func filterPolicy() gateway.Config {
+	return gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextFilter}}
 }
 
 func redactionsOf(t *testing.T, m map[string]any) map[string]string {
@@ -51,14 +34,15 @@ func redactionsOf(t *testing.T, m map[string]any) map[string]string {
 // The preview shows what is removed from free text to a monitored phone,
 // with categories and spans; unknown names can be confirmed.
 func TestPreviewFreeTextRedactions(t *testing.T) {
-	e := newEnvWith(t, filterPolicy())
-	code := e.monitoredParticipant("+34 612 004 001")
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
+	code := e.MonitoredParticipant("+34 612 004 001")
 	body := "Hola guapa, el jueves a las 10 te acompaño a la UCRIF por la declaración. Quedamos en el SAPS con Lucía."
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
 	if r.Status != 200 {
 		t.Fatalf("preview: %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	red := redactionsOf(t, m)
 	if red["la UCRIF"] == "" || red["declaración"] != "legal" || red["el SAPS"] != "unknown_name" || red["Lucía"] != "unknown_name" {
 		t.Fatalf("redactions %v", red)
@@ -68,16 +52,16 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 		t.Fatalf("text %q", text)
 	}
 	// Staff confirm a name: it stays.
-	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body, "confirm_names": []string{"Lucía"}})
-	if red := redactionsOf(t, r.json(t)); red["Lucía"] != "" {
+	r = e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body, "confirm_names": []string{"Lucía"}})
+	if red := redactionsOf(t, r.JSON(t)); red["Lucía"] != "" {
 		t.Fatalf("confirmed name removed: %v", red)
 	}
 	// A registered meeting point is a known name.
-	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
-	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": "Hola, el lunes a las 11 en Metro Sol, ¿vale?"})
-	if m := r.json(t); len(redactionsOf(t, m)) != 0 || !strings.Contains(m["text"].(string), "Metro Sol") {
+	r = e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": "Hola, el lunes a las 11 en Metro Sol, ¿vale?"})
+	if m := r.JSON(t); len(redactionsOf(t, m)) != 0 || !strings.Contains(m["text"].(string), "Metro Sol") {
 		t.Fatalf("meeting point flagged: %s", r.Body)
 	}
 }
@@ -85,17 +69,18 @@ func TestPreviewFreeTextRedactions(t *testing.T) {
 // Mostly sensitive free text is refused, and the refusal says what would
 // have been removed.
 func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
-	e := newEnvWith(t, filterPolicy())
-	code := e.monitoredParticipant("+34 612 004 002")
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
-	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
+	code := e.MonitoredParticipant("+34 612 004 002")
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Cita con la psicóloga y la abogada en el juzgado"})
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
-	d := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+	d := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)
 	if d["reason"] != "mostly_sensitive" || len(d["categories"].([]any)) < 2 || len(redactionsOf(t, d)) < 3 {
 		t.Fatalf("details %v", d)
 	}
-	if strings.Contains(e.logs.String(), "psicóloga") {
+	if strings.Contains(e.Logs.String(), "psicóloga") {
 		t.Fatal("the body is in the logs")
 	}
 }
@@ -103,29 +88,30 @@ func TestFreeTextMostlySensitiveRefusal(t *testing.T) {
 // Format controls, mixed scripts and masked letters are refused with their reason, for
 // free text and for a meeting point.
 func TestFreeTextObfuscationRefused(t *testing.T) {
-	e := newEnvWith(t, filterPolicy())
-	code := e.monitoredParticipant("+34 612 004 003")
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(filterPolicy()))
+	code := e.MonitoredParticipant("+34 612 004 003")
 	for body, reason := range map[string]string{
 		"Hola, mañana vamos a la \u202eaícilop\u202c a las 10": "format_control",
 		"Hola, mañana vamos a la pоlicía a las 10":             "mixed_script",
 		"Hola, mañana vamos a la pol*cía a las 10":             "masked_word",
 	} {
-		r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
-		if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+		r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+		if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
 			t.Fatalf("%q: %d %s", body, r.Status, r.Body)
 		}
-		if d := r.json(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != reason {
+		if d := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != reason {
 			t.Fatalf("%q: details %v", body, d)
 		}
 	}
 	// A meeting point's name is a staff free-text field: the one text
 	// check refuses a direction control before the filter sees it.
-	r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro \u202eloS\u202c", "kind": "metro"})
-	if r.Status != 422 || r.errCode(t) != "invalid_text" {
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro \u202eloS\u202c", "kind": "metro"})
+	if r.Status != 422 || r.ErrCode(t) != "invalid_text" {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
 	// A template parameter too.
-	r = e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r = e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro \u202eloS\u202c"}})
 	if r.Status != 422 {
 		t.Fatalf("template parameter: %d %s", r.Status, r.Body)
@@ -135,23 +121,24 @@ func TestFreeTextObfuscationRefused(t *testing.T) {
 // GATEWAY_MONITORED_FREE_TEXT=refuse: a monitored phone gets templates
 // only; a phone that is not monitored still gets free text.
 func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
-	e := newEnvWith(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextRefuse}})
-	code := e.monitoredParticipant("+34 612 004 004")
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
-	if r.Status != 422 || r.errCode(t) != "free_text_refused" {
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextRefuse}}))
+	code := e.MonitoredParticipant("+34 612 004 004")
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal? Nos vemos el martes."})
+	if r.Status != 422 || r.ErrCode(t) != "free_text_refused" {
 		t.Fatalf("free text: %d %s", r.Status, r.Body)
 	}
-	r = e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
+	r = e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}})
 	if r.Status != 202 {
 		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
-	b := maria()
+	b := gatewaytest.Maria()
 	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 005", false, true, []string{}
-	r = e.do(auth.RoleStaff, "POST", "/v1/participants", b)
-	other := r.json(t)["code"].(string)
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+other+"/consents", grant("sms"))
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
+	r = e.Do(auth.RoleStaff, "POST", "/v1/participants", b)
+	other := r.JSON(t)["code"].(string)
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+other+"/consents", gatewaytest.Grant("sms"))
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms", "body": "Hola, ¿qué tal?"}); r.Status != 202 {
 		t.Fatalf("not monitored: %d %s", r.Status, r.Body)
 	}
 }
@@ -160,45 +147,47 @@ func TestMonitoredFreeTextRefusePolicy(t *testing.T) {
 // free text to her is refused, and its preview says why, while a template
 // message to her goes out in its discreet variant.
 func TestDefaultPolicyRefusesFreeTextToMonitoredPhone(t *testing.T) {
-	if p := (DiscreetConfig{}).FreeTextPolicy(); p != FreeTextRefuse {
+	t.Parallel()
+	if p := (gateway.DiscreetConfig{}).FreeTextPolicy(); p != gateway.FreeTextRefuse {
 		t.Fatalf("default policy %q", p)
 	}
 	pool, url := dbtest.New(t)
-	e := newEnvAsConfigured(t, Config{}, pool, url, "", 1)
-	code := e.monitoredParticipant("+34 612 004 006")
+	e := gatewaytest.New(t, gatewaytest.WithDatabase(pool, url), gatewaytest.AsConfigured())
+	code := e.MonitoredParticipant("+34 612 004 006")
 	body := "Hola, ¿qué tal? Nos vemos el martes a las 10."
 	for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
-		r := e.do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body})
-		if r.Status != 422 || r.errCode(t) != "free_text_refused" {
+		r := e.Do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body})
+		if r.Status != 422 || r.ErrCode(t) != "free_text_refused" {
 			t.Fatalf("%s free text: %d %s", path, r.Status, r.Body)
 		}
-		msg, _ := r.json(t)["error"].(map[string]any)["message"].(string)
+		msg, _ := r.JSON(t)["error"].(map[string]any)["message"].(string)
 		if !strings.Contains(msg, "monitored") || !strings.Contains(msg, "templates only") {
 			t.Fatalf("%s: the refusal does not say why: %q", path, msg)
 		}
-		if strings.Contains(string(r.Body), "martes") || strings.Contains(e.logs.String(), "martes") {
+		if strings.Contains(string(r.Body), "martes") || strings.Contains(e.Logs.String(), "martes") {
 			t.Fatalf("%s: the body is echoed or logged", path)
 		}
 	}
 	tmpl := map[string]any{"participant": code, "channel": "sms", "template": "appointment_reminder",
 		"params": map[string]string{"when": "2026-12-01T09:00:00Z", "place": "Metro Sants"}}
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages/preview", tmpl)
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", tmpl)
 	if r.Status != 200 {
 		t.Fatalf("template preview: %d %s", r.Status, r.Body)
 	}
-	if m := r.json(t); m["decision"].(map[string]any)["variant"] != "discreet" || m["text"] == "" {
+	if m := r.JSON(t); m["decision"].(map[string]any)["variant"] != "discreet" || m["text"] == "" {
 		t.Fatalf("template preview: %s", r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", tmpl); r.Status != 202 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", tmpl); r.Status != 202 {
 		t.Fatalf("template: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestDiscreetConfigValidate(t *testing.T) {
-	if _, err := DiscreetCatalog(DiscreetConfig{MonitoredFreeText: "sometimes"}); err == nil {
+	t.Parallel()
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{MonitoredFreeText: "sometimes"}); err == nil {
 		t.Fatal("bad policy accepted")
 	}
-	if _, err := DiscreetCatalog(DiscreetConfig{UnknownNames: "maybe"}); err == nil {
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{UnknownNames: "maybe"}); err == nil {
 		t.Fatal("bad unknown-names accepted")
 	}
 }
@@ -208,21 +197,22 @@ func TestDiscreetConfigValidate(t *testing.T) {
 // preview lists the other words as not_in_vocabulary, and a text that is
 // mostly such words is refused with the categories named.
 func TestPreviewVocabularyPolicy(t *testing.T) {
-	e := newEnvWith(t, Config{Discreet: DiscreetConfig{MonitoredFreeText: FreeTextVocabulary}})
-	code := e.monitoredParticipant("+34 612 004 011")
-	if r := e.do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextVocabulary}}))
+	code := e.MonitoredParticipant("+34 612 004 011")
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sol", "kind": "metro"}); r.Status != 201 {
 		t.Fatalf("meeting point: %d %s", r.Status, r.Body)
 	}
-	preview := func(body string) resp {
-		return e.do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
+	preview := func(body string) gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "body": body})
 	}
 	plain := "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?"
 	r := preview(plain)
-	if m := r.json(t); r.Status != 200 || len(redactionsOf(t, m)) != 0 || m["text"] != plain {
+	if m := r.JSON(t); r.Status != 200 || len(redactionsOf(t, m)) != 0 || m["text"] != plain {
 		t.Fatalf("plain reminder changed: %d %s", r.Status, r.Body)
 	}
 	r = preview("Hola, el jueves a las 10 quedamos en Metro Sol y vamos juntas al mercadillo solidario, trae el empadronamiento")
-	m := r.json(t)
+	m := r.JSON(t)
 	red := redactionsOf(t, m)
 	if r.Status != 200 || red["mercadillo solidario"] != "not_in_vocabulary" || red["empadronamiento"] == "" {
 		t.Fatalf("redactions %d %v", r.Status, red)
@@ -231,14 +221,14 @@ func TestPreviewVocabularyPolicy(t *testing.T) {
 		t.Fatalf("text %q", text)
 	}
 	r = preview("Kalimera Zoe, ftiaxe kafe gia ti synantisi")
-	if r.Status != 422 || r.errCode(t) != "content_not_discreet" {
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
 		t.Fatalf("mostly unknown words: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+	d := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)
 	if d["reason"] != "mostly_sensitive" || !strings.Contains(fmt.Sprint(d["categories"]), "not_in_vocabulary") {
 		t.Fatalf("details %v", d)
 	}
-	if strings.Contains(e.logs.String(), "mercadillo") || strings.Contains(e.logs.String(), "Kalimera") {
+	if strings.Contains(e.Logs.String(), "mercadillo") || strings.Contains(e.Logs.String(), "Kalimera") {
 		t.Fatal("the body is in the logs")
 	}
 }

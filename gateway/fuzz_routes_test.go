@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"safecontact/gateway"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/keys"
 )
 
@@ -32,10 +34,10 @@ func FuzzWriteRoutes(f *testing.F) {
 	// target may not use f); it lives as long as the fuzz test.
 	// With an organisation identity, so the referral routes (the inbox and
 	// the import read packages) answer rather than refuse as unconfigured.
-	e := newEnvWith(f, Config{Org: keys.NewTestOrg("Here")})
-	code := e.createParticipant(maria())
+	e := gatewaytest.New(f, gatewaytest.WithConfig(gateway.Config{Org: keys.NewTestOrg("Here")}))
+	code := e.CreateParticipant(gatewaytest.Maria())
 	var routes []string
-	for _, rt := range e.srv.router.Routes() {
+	for _, rt := range e.Server.Router().Routes() {
 		if rt.Method != "GET" && strings.HasPrefix(rt.Path, "/v1/") {
 			p := strings.NewReplacer(":code", code, ":channel", "sms", ":id", "1", ":name", "nobody").Replace(rt.Path)
 			routes = append(routes, rt.Method+" "+p)
@@ -54,9 +56,9 @@ func FuzzWriteRoutes(f *testing.F) {
 		}
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.tokens[auth.RoleAdmin])
+		req.Header.Set("Authorization", "Bearer "+e.Tokens[auth.RoleAdmin])
 		w := httptest.NewRecorder()
-		e.srv.Handler().ServeHTTP(w, req)
+		e.Server.Handler().ServeHTTP(w, req)
 		if w.Code >= 500 && w.Code != 503 {
 			t.Fatalf("%s %s %q: %d %s", method, path, body, w.Code, w.Body)
 		}

@@ -1,10 +1,11 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 )
@@ -15,18 +16,19 @@ func sqlNullString(s string) sql.NullString { return sql.NullString{String: s, V
 // column of every table as text and every log line, looking for the
 // numbers in any common spelling.
 func TestPhoneNumberNeverInClear(t *testing.T) {
-	e := newEnv(t)
-	b := maria()
+	t.Parallel()
+	e := gatewaytest.New(t)
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 345 678"
 	b["whatsapp"] = "+34 699 111 222"
-	code := e.createParticipant(b)
-	e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"phone": "+34 677 888 999"})
+	code := e.CreateParticipant(b)
+	e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"phone": "+34 677 888 999"})
 	// A refused request with a number in it, too.
-	bad := maria()
+	bad := gatewaytest.Maria()
 	bad["phone"] = "+34 655 444 333"
 	bad["name"] = "x"
-	e.do(auth.RoleStaff, "POST", "/v1/participants", bad)
-	e.do(auth.RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "language": "es", "time_zone": "Europe/Madrid", "phone": "+34 6554443"})
+	e.Do(auth.RoleStaff, "POST", "/v1/participants", bad)
+	e.Do(auth.RoleStaff, "POST", "/v1/participants", map[string]any{"initials": "AB", "language": "es", "time_zone": "Europe/Madrid", "phone": "+34 6554443"})
 
 	spellings := func(digits string) []string {
 		return []string{digits, "+34" + digits, "34" + digits, digits[:3] + " " + digits[3:6] + " " + digits[6:]}
@@ -37,7 +39,7 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	rows, err := e.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+	rows, err := e.DB.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 		// row_to_json renders every column, bytea as hex; also look at the
 		// raw bytes of bytea columns via encode(…, 'escape').
 		q := fmt.Sprintf(`SELECT row_to_json(x)::text FROM %q x`, tbl)
-		rs, err := e.db.QueryContext(ctx, q)
+		rs, err := e.DB.QueryContext(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +77,7 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 	var raw sql.RawBytes
 	_ = raw
 	// bytea as escaped text, in case a number were stored unencrypted in a bytea.
-	rs, err := e.db.QueryContext(ctx, `SELECT encode(phone_enc, 'escape') || encode(coalesce(whatsapp_enc, ''), 'escape') FROM participants`)
+	rs, err := e.DB.QueryContext(ctx, `SELECT encode(phone_enc, 'escape') || encode(coalesce(whatsapp_enc, ''), 'escape') FROM participants`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 	if scanned == 0 {
 		t.Fatal("scanned no rows")
 	}
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	if !strings.Contains(logs, `"route":"/v1/participants"`) {
 		t.Fatalf("expected request logs, got: %s", logs)
 	}
@@ -102,7 +104,7 @@ func TestPhoneNumberNeverInClear(t *testing.T) {
 		}
 	}
 	// Metrics carry routes and codes only.
-	m := e.metrics()
+	m := e.Metrics()
 	for _, n := range needles {
 		if strings.Contains(string(m.Body), n) || strings.Contains(string(m.Body), code) {
 			t.Errorf("metrics hold %q or the participant code", n)

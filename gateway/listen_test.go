@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"safecontact/gateway"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,11 +66,11 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeCert(t, cert, key, 1)
-	h, err := newCertHolder(cert, key)
+	h, err := gateway.NewCertHolder(cert, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", tlsConfig(h))
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", gateway.TLSConfig(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
-	go func() { close(ready); onHUP(ctx, h, slog.New(slog.DiscardHandler)) }()
+	go func() { close(ready); gateway.OnHUP(ctx, h, slog.New(slog.DiscardHandler)) }()
 	<-ready
 	time.Sleep(50 * time.Millisecond) // signal.Notify registered
 	if s := serialOf(t, ln.Addr().String()); s != 1 {
@@ -105,7 +107,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 	}
 	// A broken pair: the old certificate stays.
 	os.WriteFile(cert, []byte("not a certificate"), 0o600)
-	if err := h.reload(); err == nil {
+	if err := h.Reload(); err == nil {
 		t.Fatal("a broken pair loaded")
 	}
 	if s := serialOf(t, ln.Addr().String()); s != 2 {
@@ -116,11 +118,11 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 // SIGHUP without TLS is logged and ignored: its default action would end
 // the process, and "kill -HUP" is what operators send after a renewal.
 func TestSIGHUPWithoutTLSIsIgnored(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &gatewaytest.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
-	go func() { close(ready); onHUP(ctx, nil, slog.New(slog.NewJSONHandler(logs, nil))) }()
+	go func() { close(ready); gateway.OnHUP(ctx, nil, slog.New(slog.NewJSONHandler(logs, nil))) }()
 	<-ready
 	time.Sleep(50 * time.Millisecond) // signal.Notify registered
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
@@ -135,7 +137,7 @@ func TestSIGHUPWithoutTLSIsIgnored(t *testing.T) {
 
 // /metrics off loopback answers only its bearer token.
 func TestMetricsBearerToken(t *testing.T) {
-	h := bearer("scrape-token", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	h := gateway.Bearer("scrape-token", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	for auth, want := range map[string]int{"": 401, "Bearer nope": 401, "Bearer scrape-token": 200, "scrape-token": 401, "Bearer scrape-token ": 401} {
 		req := httptest.NewRequest("GET", "/metrics", nil)
 		if auth != "" {
@@ -147,7 +149,7 @@ func TestMetricsBearerToken(t *testing.T) {
 			t.Errorf("%q: %d, want %d", auth, w.Code, want)
 		}
 	}
-	if bearer("", http.NotFoundHandler()) == nil {
+	if gateway.Bearer("", http.NotFoundHandler()) == nil {
 		t.Fatal("no token: the handler itself")
 	}
 }

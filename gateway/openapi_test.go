@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -25,8 +26,10 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/errs"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
@@ -38,9 +41,9 @@ import (
 
 // loadOpenAPI fetches the document the way a client does (GET
 // /v1/openapi.json, no token) and loads it with kin-openapi.
-func loadOpenAPI(t *testing.T, e *env) *openapi3.T {
+func loadOpenAPI(t *testing.T, e *gatewaytest.Env) *openapi3.T {
 	t.Helper()
-	r := e.do("", "GET", "/v1/openapi.json", nil)
+	r := e.Do("", "GET", "/v1/openapi.json", nil)
 	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("GET /v1/openapi.json: %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
@@ -63,9 +66,9 @@ var ginParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
 func openAPIPath(ginPath string) string { return ginParam.ReplaceAllString(ginPath, "{$1}") }
 
 // registered lists an engine's routes as "METHOD /openapi/path".
-func registered(s *Server) map[string]bool {
+func registered(s *gateway.Server) map[string]bool {
 	out := map[string]bool{}
-	for _, r := range s.router.Routes() {
+	for _, r := range s.Router().Routes() {
 		out[r.Method+" "+openAPIPath(r.Path)] = true
 	}
 	return out
@@ -89,10 +92,10 @@ func documented(doc *openapi3.T) map[string]*openapi3.Operation {
 // for health checks and the document itself.
 func TestOpenAPIRoutes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := gatewaytest.New(t)
 	doc := loadOpenAPI(t, e)
 	docd := documented(doc)
-	reg := registered(e.srv)
+	reg := registered(e.Server)
 
 	regSink := registered(sinkServer(t, e))
 
@@ -170,17 +173,17 @@ func TestOpenAPIRoutes(t *testing.T) {
 		target := fill.Replace(path)
 		needs := "this needs the " + role + " role"
 		if lower, ok := below[role]; ok {
-			if a := e.do(lower, method, target, "{"); a.Status != 403 || !strings.Contains(string(a.Body), needs) {
+			if a := e.Do(lower, method, target, "{"); a.Status != 403 || !strings.Contains(string(a.Body), needs) {
 				t.Errorf("%s as %s: %d %s, want 403 %q", r, lower, a.Status, a.Body, needs)
 			}
 		}
-		if a := e.do(auth.Role(role), method, target, "{"); a.Status == 403 && strings.Contains(string(a.Body), "this needs the") {
+		if a := e.Do(auth.Role(role), method, target, "{"); a.Status == 403 && strings.Contains(string(a.Body), "this needs the") {
 			t.Errorf("%s as %s (its x-role): %s", r, role, a.Body)
 		}
 	}
 
 	// The route is public: no token, and it still works with a bad one.
-	if r := e.do("", "GET", "/v1/openapi.json", nil, "Authorization", "Bearer nope"); r.Status != 200 {
+	if r := e.Do("", "GET", "/v1/openapi.json", nil, "Authorization", "Bearer nope"); r.Status != 200 {
 		t.Errorf("openapi.json with a bad token: %d", r.Status)
 	}
 }
@@ -203,8 +206,8 @@ func schemes(doc *openapi3.T, op *openapi3.Operation) []string {
 
 // sinkServer is a test instance (--sink) over e's database: the same
 // engine plus GET /v1/dev/sink.
-func sinkServer(t *testing.T, e *env) *Server {
-	s := New(Deps{DB: e.db, Keys: e.keys, Log: slog.New(slog.DiscardHandler), Now: e.clock.Now,
+func sinkServer(t *testing.T, e *gatewaytest.Env) *gateway.Server {
+	s := gateway.New(gateway.Deps{DB: e.DB, Keys: e.Keys, Log: slog.New(slog.DiscardHandler), Now: e.Clock.Now,
 		Sink: channels.NewSink(t.TempDir())})
 	t.Cleanup(s.Close)
 	return s
@@ -217,7 +220,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	var doc struct {
 		Codes map[string]int `json:"x-error-codes"`
 	}
-	if err := json.Unmarshal(openAPIJSON, &doc); err != nil {
+	if err := json.Unmarshal(gateway.OpenAPIJSON, &doc); err != nil {
 		t.Fatal(err)
 	}
 	for code, status := range errs.Statuses() {
@@ -239,7 +242,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 // explicitly, and requires an example on every JSON request body.
 func TestOpenAPIDocument(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := gatewaytest.New(t)
 	doc := loadOpenAPI(t, e)
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("the document does not validate: %v", err)
@@ -303,7 +306,7 @@ func bodyFields(s *openapi3.Schema) (props map[string]bool, required []string) {
 // for the routes whose input is a named type.
 func TestOpenAPIRequestFields(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := gatewaytest.New(t)
 	doc := loadOpenAPI(t, e)
 	for op, typ := range map[string]reflect.Type{
 		"POST /v1/participants":                     reflect.TypeFor[participant.ParticipantInput](),
@@ -334,7 +337,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 // refusedWithout sends body once per required field with that field left
 // out: the server must refuse each with a documented 4xx error (a field the
 // document says is required is required by the code too).
-func refusedWithout(t *testing.T, e *env, doc *openapi3.T, check func(method, target string, r resp, want int) resp,
+func refusedWithout(t *testing.T, e *gatewaytest.Env, doc *openapi3.T, check func(method, target string, r gatewaytest.Resp, want int) gatewaytest.Resp,
 	role auth.Role, op, target string, body map[string]any) {
 	t.Helper()
 	method, _, _ := strings.Cut(op, " ")
@@ -345,7 +348,7 @@ func refusedWithout(t *testing.T, e *env, doc *openapi3.T, check func(method, ta
 	for _, f := range required {
 		b := maps.Clone(body)
 		delete(b, f)
-		r := e.do(role, method, target, b)
+		r := e.Do(role, method, target, b)
 		if r.Status < 400 || r.Status > 499 {
 			t.Errorf("%s without %s: %d, want a refusal: %s", op, f, r.Status, r.Body)
 			continue
@@ -388,10 +391,10 @@ func init() {
 // in the test log.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, Config{PublicURL: hookBase, TwilioAuthToken: hookToken, Org: keys.NewTestOrg("Here")})
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Org: keys.NewTestOrg("Here")}), gatewaytest.WithWebhooks())
 	doc := loadOpenAPI(t, e)
 	reached := map[string]bool{}
-	check := func(method, target string, r resp, want int) resp {
+	check := func(method, target string, r gatewaytest.Resp, want int) gatewaytest.Resp {
 		t.Helper()
 		if r.Status != want {
 			t.Fatalf("%s %s: %d, want %d: %s", method, target, r.Status, want, r.Body)
@@ -399,9 +402,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		reached[method+" "+validateAnswer(t, doc, method, target, r)] = true
 		return r
 	}
-	call := func(role auth.Role, method, target string, body any, want int, hdr ...string) resp {
+	call := func(role auth.Role, method, target string, body any, want int, hdr ...string) gatewaytest.Resp {
 		t.Helper()
-		return check(method, target, e.do(role, method, target, body, hdr...), want)
+		return check(method, target, e.Do(role, method, target, body, hdr...), want)
 	}
 
 	call("", "GET", "/healthz", nil, 200)
@@ -410,7 +413,7 @@ func TestOpenAPIResponses(t *testing.T) {
 
 	// Participants, from the documented example.
 	p := example(t, doc, "POST /v1/participants", "sms_only")
-	code := call(auth.RoleStaff, "POST", "/v1/participants", p, 201).json(t)["code"].(string)
+	code := call(auth.RoleStaff, "POST", "/v1/participants", p, 201).JSON(t)["code"].(string)
 	base := "/v1/participants/" + code
 	call(auth.RoleStaff, "GET", "/v1/participants?limit=10", nil, 200)
 	call(auth.RoleStaff, "GET", base, nil, 200)
@@ -427,18 +430,18 @@ func TestOpenAPIResponses(t *testing.T) {
 	free := example(t, doc, "POST /v1/messages/preview", "free_text")
 	free["participant"] = code
 	call(auth.RoleStaff, "POST", "/v1/messages/preview", free, 200)
-	id := call(auth.RoleStaff, "POST", "/v1/messages", msg, 202, "Idempotency-Key", "openapi-1").json(t)["id"].(string)
+	id := call(auth.RoleStaff, "POST", "/v1/messages", msg, 202, "Idempotency-Key", "openapi-1").JSON(t)["id"].(string)
 	call(auth.RoleStaff, "GET", "/v1/messages/"+id, nil, 200)
 	call(auth.RoleStaff, "GET", base+"/messages", nil, 200)
 
 	// Twilio: a status callback, her reply, a bad signature.
 	target := "/webhooks/twilio/status?m=" + id
-	check("POST", target, e.postHook("/webhooks/twilio/status", "m="+id, url.Values{"MessageSid": {nextMessageSid()},
+	check("POST", target, e.PostHook("/webhooks/twilio/status", "m="+id, url.Values{"MessageSid": {gatewaytest.NextMessageSid()},
 		"MessageStatus": {"delivered"}, "AccountSid": {"AC" + strings.Repeat("0", 32)}}, true), 204)
-	check("POST", callback.RouteInbound, e.postHook(callback.RouteInbound, "", url.Values{"MessageSid": {nextMessageSid()}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
+	check("POST", callback.RouteInbound, e.PostHook(callback.RouteInbound, "", url.Values{"MessageSid": {gatewaytest.NextMessageSid()}, "AccountSid": {"AC" + strings.Repeat("0", 32)},
 		"From": {"+34612345678"}, "To": {"+15005550006"}, "Body": {"ok"}, "NumMedia": {"0"}}, true), 200)
-	check("POST", callback.RouteInbound, e.postHook(callback.RouteInbound, "", url.Values{"Body": {"x"}}, false), 403)
-	inbox := call(auth.RoleStaff, "GET", "/v1/inbox", nil, 200).json(t)["items"].([]any)
+	check("POST", callback.RouteInbound, e.PostHook(callback.RouteInbound, "", url.Values{"Body": {"x"}}, false), 403)
+	inbox := call(auth.RoleStaff, "GET", "/v1/inbox", nil, 200).JSON(t)["items"].([]any)
 	if len(inbox) != 1 {
 		t.Fatalf("inbox: %v", inbox)
 	}
@@ -449,7 +452,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(auth.RoleStaff, "GET", "/v1/meeting-points", nil, 200)
 	appt := example(t, doc, "POST /v1/appointments", "session")
 	appt["participant"] = code
-	apptID := call(auth.RoleStaff, "POST", "/v1/appointments", appt, 201).json(t)["id"].(string)
+	apptID := call(auth.RoleStaff, "POST", "/v1/appointments", appt, 201).JSON(t)["id"].(string)
 	call(auth.RoleStaff, "GET", "/v1/appointments?participant="+code, nil, 200)
 	call(auth.RoleStaff, "PATCH", "/v1/appointments/"+apptID, example(t, doc, "PATCH /v1/appointments/{id}", "later"), 200)
 	call(auth.RoleStaff, "DELETE", "/v1/appointments/"+apptID, nil, 200)
@@ -474,10 +477,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(auth.RoleStaff, "DELETE", base+"/consents/sms", example(t, doc, "DELETE /v1/participants/{code}/consents/{channel}", "asked"), 200)
 
 	// Users and tokens.
-	tok := call(auth.RoleAdmin, "POST", "/v1/users", example(t, doc, "POST /v1/users", "caseworker"), 201).json(t)["token"].(string)
+	tok := call(auth.RoleAdmin, "POST", "/v1/users", example(t, doc, "POST /v1/users", "caseworker"), 201).JSON(t)["token"].(string)
 	call(auth.RoleAdmin, "GET", "/v1/users", nil, 200)
 	tok = call("", "POST", "/v1/me/rotate-token", example(t, doc, "POST /v1/me/rotate-token", "thirty_days"), 200,
-		"Authorization", "Bearer "+tok).json(t)["token"].(string)
+		"Authorization", "Bearer "+tok).JSON(t)["token"].(string)
 	call(auth.RoleAdmin, "POST", "/v1/users/ana/rotate-token", example(t, doc, "POST /v1/users/{name}/rotate-token", "ninety_days"), 200)
 	call(auth.RoleAdmin, "POST", "/v1/users/ana/disable", nil, 204)
 	call("", "GET", "/v1/templates", nil, 401, "Authorization", "Bearer "+tok)
@@ -491,14 +494,14 @@ func TestOpenAPIResponses(t *testing.T) {
 	// Every voice webhook refuses an unsigned request.
 	for _, route := range []string{callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial, callback.RouteVoiceStatus,
 		callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
-		check("POST", route, e.postHook(route, "", url.Values{"CallSid": {"CA" + strings.Repeat("0", 32)}}, false), 403)
+		check("POST", route, e.PostHook(route, "", url.Values{"CallSid": {"CA" + strings.Repeat("0", 32)}}, false), 403)
 	}
 	// A test instance's sink.
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/v1/dev/sink", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[auth.RoleStaff])
+	req.Header.Set("Authorization", "Bearer "+e.Tokens[auth.RoleStaff])
 	sinkServer(t, e).Handler().ServeHTTP(w, req)
-	check("GET", "/v1/dev/sink", resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}, 200)
+	check("GET", "/v1/dev/sink", gatewaytest.Resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}, 200)
 
 	// The audit log.
 	call(auth.RoleSupervisor, "GET", "/v1/audit?limit=5", nil, 200)
@@ -510,17 +513,17 @@ func TestOpenAPIResponses(t *testing.T) {
 	// Referrals: a partner, a draft and its package; a package from the
 	// partner imported, decided, its receipt; the inbox's one refusal.
 	partner := keys.NewTestOrg("Partner")
-	card, err := partner.Card("", e.clock.Now())
+	card, err := partner.Card("", e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := call(auth.RoleAdmin, "POST", "/v1/partners", string(card), 201).json(t)["id"].(float64)
+	pid := call(auth.RoleAdmin, "POST", "/v1/partners", string(card), 201).JSON(t)["id"].(float64)
 	pbase := fmt.Sprintf("/v1/partners/%d", int(pid))
 	call(auth.RoleAdmin, "POST", pbase+"/verify", map[string]any{"fingerprint": partner.Public().Fingerprint()}, 200)
 	call(auth.RoleAdmin, "GET", "/v1/partners", nil, 200)
 	draft := example(t, doc, "POST /v1/referrals", "referral")
 	draft["partner"] = int(pid)
-	sent := call(auth.RoleStaff, "POST", "/v1/referrals", draft, 201).json(t)["referral"].(map[string]any)["id"].(float64)
+	sent := call(auth.RoleStaff, "POST", "/v1/referrals", draft, 201).JSON(t)["referral"].(map[string]any)["id"].(float64)
 	sbase := fmt.Sprintf("/v1/referrals/%d", int(sent))
 	call(auth.RoleStaff, "GET", sbase+"/package", nil, 200)
 	call(auth.RoleStaff, "GET", sbase, nil, 200)
@@ -530,12 +533,12 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, _, err := referral.SealReferral(f, partner, e.srv.cfg.Org.Public(), e.clock.Now(), referral.SealOptions{})
+	pkg, _, err := referral.SealReferral(f, partner, e.Server.Config().Org.Public(), e.Clock.Now(), referral.SealOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	octet := []string{"Content-Type", "application/octet-stream"}
-	rid := call(auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).json(t)["referral"].(map[string]any)["id"].(float64)
+	rid := call(auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...).JSON(t)["referral"].(map[string]any)["id"].(float64)
 	rbase := fmt.Sprintf("/v1/referrals/%d", int(rid))
 	call(auth.RoleStaff, "POST", rbase+"/decision", example(t, doc, "POST /v1/referrals/{id}/decision", "redirect"), 200)
 	call(auth.RoleStaff, "GET", rbase+"/receipt", nil, 200)
@@ -589,7 +592,7 @@ func TestOpenAPIResponses(t *testing.T) {
 }
 
 // validateAnswer checks one answer against its documented operation.
-func validateAnswer(t *testing.T, doc *openapi3.T, method, target string, r resp) string {
+func validateAnswer(t *testing.T, doc *openapi3.T, method, target string, r gatewaytest.Resp) string {
 	t.Helper()
 	req := httptest.NewRequest(method, target, nil)
 	tmpl := templateOf(doc, req.URL.Path)
@@ -652,11 +655,11 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 	t.Parallel()
 	t.Run("callbacks", func(t *testing.T) {
 		t.Parallel()
-		p := newVoicePipeline(t, nil)
-		doc := loadOpenAPI(t, p.env)
-		call := func(method, target string, body any, want int) resp {
+		p := gatewaytest.NewVoicePipeline(t, nil)
+		doc := loadOpenAPI(t, p.Env)
+		call := func(method, target string, body any, want int) gatewaytest.Resp {
 			t.Helper()
-			r := p.do(auth.RoleStaff, method, target, body)
+			r := p.Do(auth.RoleStaff, method, target, body)
 			if r.Status != want {
 				t.Fatalf("%s %s: %d, want %d: %s", method, target, r.Status, want, r.Body)
 			}
@@ -667,25 +670,25 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			t.Helper()
 			req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), p.http.URL+target, form))
+			req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+target, form))
 			w := httptest.NewRecorder()
-			p.srv.Handler().ServeHTTP(w, req)
-			r := resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+			p.Server.Handler().ServeHTTP(w, req)
+			r := gatewaytest.Resp{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
 			if r.Status != want {
 				t.Fatalf("POST %s: %d, want %d: %s", target, r.Status, want, r.Body)
 			}
 			validateAnswer(t, doc, "POST", target, r)
 		}
-		call("PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}, 200)
-		code := p.voiceParticipant("+34 612 100 001", false, false)
-		_, task := p.queueVoice(code, true)
-		id := taskID(task)
+		call("PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}, 200)
+		code := p.VoiceParticipant("+34 612 100 001", false, false)
+		_, task := p.QueueVoice(code, true)
+		id := gatewaytest.TaskID(task)
 		call("GET", "/v1/callbacks", nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/release", id), nil, 200)
 		call("POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil, 200)
-		sid := call("POST", fmt.Sprintf("/v1/callbacks/%d/connect", id), nil, 202).json(t)["call"].(map[string]any)["sid"].(string)
-		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.fake.AccountSID()}, "From": {orgVoiceNumber}, "To": {staffE164}}
+		sid := call("POST", fmt.Sprintf("/v1/callbacks/%d/connect", id), nil, 202).JSON(t)["call"].(map[string]any)["sid"].(string)
+		leg := url.Values{"CallSid": {sid}, "AccountSid": {p.Fake.AccountSID()}, "From": {gatewaytest.OrgVoiceNumber}, "To": {gatewaytest.StaffE164}}
 		answered := maps.Clone(leg)
 		answered["CallStatus"] = []string{"in-progress"}
 		hook(fmt.Sprintf("/webhooks/twilio/voice/bridge?task=%d", id), answered, 200)
@@ -696,17 +699,13 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 	})
 	t.Run("escalations", func(t *testing.T) {
 		t.Parallel()
-		r := newCheckinRig(t, nil)
-		doc := loadOpenAPI(t, r.env)
-		r.start()
-		if !r.reply("ayuda") {
-			t.Fatal("the help reply was not taken")
-		}
-		es := r.escalations()
+		r := helpEscalation(t)
+		doc := loadOpenAPI(t, r.Env)
+		es := r.Do(auth.RoleStaff, "GET", "/v1/escalations", nil).JSON(t)["items"].([]any)
 		if len(es) != 1 {
 			t.Fatalf("%d escalations", len(es))
 		}
-		base := "/v1/escalations/" + es[0]["id"].(string)
+		base := "/v1/escalations/" + es[0].(map[string]any)["id"].(string)
 		for _, c := range []struct {
 			method, target string
 			body           any
@@ -716,7 +715,7 @@ func TestOpenAPIQueueAnswers(t *testing.T) {
 			{"POST", base + "/ack", example(t, doc, "POST /v1/escalations/{id}/ack", "calling")},
 			{"POST", base + "/resolve", example(t, doc, "POST /v1/escalations/{id}/resolve", "safe")},
 		} {
-			a := r.do(auth.RoleStaff, c.method, c.target, c.body)
+			a := r.Do(auth.RoleStaff, c.method, c.target, c.body)
 			if a.Status != 200 {
 				t.Fatalf("%s %s: %d %s", c.method, c.target, a.Status, a.Body)
 			}
@@ -732,4 +731,43 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// helpEscalation is a pipeline where a participant on a check-in plan
+// answered her first check-in with her help reply (through the inbound
+// webhook): one escalation open.
+func helpEscalation(t *testing.T) *gatewaytest.Pipeline {
+	t.Helper()
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(gateway.Config{OnCallUser: "staff-user"}))
+	p.Fake.AutoDeliver("delivered")
+	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
+	p.Clock.Set(time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC))
+	const phone = "+34612000456"
+	code := p.ConsentingParticipant(phone, false)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": "72h", "at": "13:00",
+		"channel": "sms", "grace": "2h", "ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate"}})
+	if r.Status != 200 {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	// 13:00 Madrid: the check-in is due and sent.
+	p.Clock.Set(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
+	if _, err := p.Server.NewScheduler().Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(p.Fake.Requests()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the check-in was not sent")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	form := url.Values{"MessageSid": {gatewaytest.NextMessageSid()}, "AccountSid": {p.Fake.AccountSID()}, "From": {phone},
+		"To": {"+15005550006"}, "Body": {"ayuda"}, "NumMedia": {"0"}}
+	req := httptest.NewRequest("POST", callback.RouteInbound, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+callback.RouteInbound, form))
+	if a := p.Serve(req); a.Status != 200 {
+		t.Fatalf("inbound webhook: %d %s", a.Status, a.Body)
+	}
+	return p
 }

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/keys"
 	"safecontact/referral"
 )
@@ -54,32 +56,32 @@ func e2eForm(phone bool) map[string]any {
 }
 
 type e2eOrg struct {
-	*env
+	*gatewaytest.Env
 	org *keys.OrgIdentity
 	web *httptest.Server
 }
 
 func newE2EOrg(t *testing.T, name string) e2eOrg {
 	org := keys.NewTestOrg(name)
-	e := newEnvWith(t, Config{Org: org})
-	web := httptest.NewServer(e.srv.Handler())
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Org: org}))
+	web := httptest.NewServer(e.Server.Handler())
 	t.Cleanup(web.Close)
-	return e2eOrg{env: e, org: org, web: web}
+	return e2eOrg{Env: e, org: org, web: web}
 }
 
 // ok calls the API and fails the test unless the status is want.
-func (o e2eOrg) ok(t *testing.T, role auth.Role, method, path string, body any, want int, hdr ...string) resp {
+func (o e2eOrg) ok(t *testing.T, role auth.Role, method, path string, body any, want int, hdr ...string) gatewaytest.Resp {
 	t.Helper()
-	r := o.do(role, method, path, body, hdr...)
+	r := o.Do(role, method, path, body, hdr...)
 	if r.Status != want {
 		t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, want, r.Body)
 	}
 	return r
 }
 
-func (o e2eOrg) id(t *testing.T, r resp, path ...string) string {
+func (o e2eOrg) id(t *testing.T, r gatewaytest.Resp, path ...string) string {
 	t.Helper()
-	m := r.json(t)
+	m := r.JSON(t)
 	for _, k := range path[:len(path)-1] {
 		m = m[k].(map[string]any)
 	}
@@ -90,7 +92,7 @@ func (o e2eOrg) id(t *testing.T, r resp, path ...string) string {
 // and verifies it; it returns the partner's id at o.
 func (o e2eOrg) befriend(t *testing.T, other e2eOrg) string {
 	t.Helper()
-	card, err := other.org.Card(other.web.URL+e2eInboxRoute, other.clock.Now())
+	card, err := other.org.Card(other.web.URL+e2eInboxRoute, other.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,43 +118,43 @@ func TestReferralsBetweenTwoGateways(t *testing.T) {
 	sent := a.id(t, a.ok(t, auth.RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(true)}, 201), "referral", "id")
 	pkg := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent+"/package", nil, 200).Body
 	recv := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...), "referral", "id")
-	detail := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).json(t)
+	detail := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200).JSON(t)
 	pe := detail["pre_evaluation"].(map[string]any)["settings"].(map[string]any)
 	for _, k := range []string{"individual_only", "spacing_enforced", "strict_confidentiality", "monitored", "discreet_only", "suggest_checkin_plan", "risk_evaluation_due"} {
 		if pe[k] != true {
 			t.Errorf("pre-evaluation: %s not set: %v", k, pe)
 		}
 	}
-	dec := b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).json(t)
+	dec := b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).JSON(t)
 	code, _ := dec["participant"].(string)
 	if code == "" || dec["consent_required"] != true {
 		t.Fatalf("accept: %v", dec)
 	}
-	p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t)
+	p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).JSON(t)
 	if p["initials"] != "AK" || p["monitored"] != true || p["language"] != "uk" || fmt.Sprint(p["channel_preference"]) != "[sms whatsapp voice]" {
 		t.Errorf("participant: %v", p)
 	}
-	if c := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil, 200).json(t); c["allowed"] != false || c["code"] != "no_consent" {
+	if c := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code+"/contactability?channel=sms", nil, 200).JSON(t); c["allowed"] != false || c["code"] != "no_consent" {
 		t.Errorf("consent was carried over: %v", c)
 	}
 	// The receipt back, as a file.
 	receipt := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv+"/receipt", nil, 200).Body
 	a.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(receipt), 200, octet...)
-	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent, nil, 200).json(t); st["state"] != "accepted" {
+	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent, nil, 200).JSON(t); st["state"] != "accepted" {
 		t.Errorf("the sender's referral: %v", st)
 	}
 
 	// 2. Through the inbox URL: deliver, decline, receipt delivered back.
 	sent2 := a.id(t, a.ok(t, auth.RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(false)}, 201), "referral", "id")
-	if v := a.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+sent2+"/deliver", nil, 200).json(t); v["state"] != "delivered" {
+	if v := a.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+sent2+"/deliver", nil, 200).JSON(t); v["state"] != "delivered" {
 		t.Fatalf("deliver: %v", v)
 	}
-	list := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals?direction=received&limit=1", nil, 200).json(t)["items"].([]any)
+	list := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals?direction=received&limit=1", nil, 200).JSON(t)["items"].([]any)
 	recv2 := fmt.Sprint(list[0].(map[string]any)["id"])
 	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "accepted"}, 422) // no phone in the form
 	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/decision", map[string]any{"outcome": "declined", "reason": "No places until July."}, 200)
 	b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv2+"/deliver", nil, 200)
-	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent2, nil, 200).json(t); st["state"] != "declined" || st["outcome"].(map[string]any)["reason"] != "No places until July." {
+	if st := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent2, nil, 200).JSON(t); st["state"] != "declined" || st["outcome"].(map[string]any)["reason"] != "No places until July." {
 		t.Errorf("the sender's second referral: %v", st)
 	}
 
@@ -178,17 +180,17 @@ func TestReferralsBetweenTwoGateways(t *testing.T) {
 		}
 	}
 	// Staff importing a file see the detailed code.
-	if r := b.do(auth.RoleStaff, "POST", "/v1/referrals/import", string(tampered), octet...); r.Status != 422 || !bytes.Contains(r.Body, []byte(referral.CodeTampered)) {
+	if r := b.Do(auth.RoleStaff, "POST", "/v1/referrals/import", string(tampered), octet...); r.Status != 422 || !bytes.Contains(r.Body, []byte(referral.CodeTampered)) {
 		t.Errorf("import of a tampered file: %d %s", r.Status, r.Body)
 	}
 	var n int
-	if err := b.db.QueryRow("SELECT count(*) FROM referrals").Scan(&n); err != nil || n != 2 {
+	if err := b.DB.QueryRow("SELECT count(*) FROM referrals").Scan(&n); err != nil || n != 2 {
 		t.Errorf("referrals stored at the receiver: %d %v", n, err)
 	}
 
 	// 4. Nothing of hers in clear in either database.
 	for _, o := range []e2eOrg{a, b} {
-		dump := pgDump(t, o.dbURL)
+		dump := pgDump(t, o.DBURL)
 		if !strings.Contains(dump, "referral.imported") && !strings.Contains(dump, "referral.exported") {
 			t.Fatal("the dump does not hold the audit: not a dump of this database")
 		}

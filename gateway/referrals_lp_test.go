@@ -1,10 +1,11 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/keys"
 	"safecontact/referral"
@@ -19,36 +20,36 @@ import (
 // partnerOrg makes a partner organisation in e's directory (without an
 // inbox), verified unless told otherwise.
 func (e *lpEnv) partnerOrg(verify bool) (*keys.OrgIdentity, int64) {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
 	o := keys.NewTestOrg("Partner")
-	card, err := o.Card("", e.clock.Now())
+	card, err := o.Card("", e.Clock.Now())
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	admin := ReferralActor(auth.SystemActor("test"))
-	v, _, err := e.srv.referrals.AddPartner(ctx, admin, card)
+	admin := gateway.ReferralActor(auth.SystemActor("test"))
+	v, _, err := e.Server.Referrals().AddPartner(ctx, admin, card)
 	if err == nil && verify {
-		v, err = e.srv.referrals.VerifyPartner(ctx, admin, v.ID, o.Public().Fingerprint())
+		v, err = e.Server.Referrals().VerifyPartner(ctx, admin, v.ID, o.Public().Fingerprint())
 	}
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return o, v.ID
 }
 
 // incoming is a package to e from a new verified partner.
 func (e *lpEnv) incoming() []byte {
-	e.t.Helper()
+	e.T.Helper()
 	o, _ := e.partnerOrg(true)
 	b, _ := json.Marshal(e2eForm(false))
 	f, err := referral.DecodeForm(b)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	pkg, _, err := referral.SealReferral(f, o, e.srv.cfg.Org.Public(), e.clock.Now(), referral.SealOptions{})
+	pkg, _, err := referral.SealReferral(f, o, e.Server.Config().Org.Public(), e.Clock.Now(), referral.SealOptions{})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return pkg
 }
@@ -56,38 +57,38 @@ func (e *lpEnv) incoming() []byte {
 // sentByCaseworker is a referral the caseworker drafted; receivedDecided
 // one she imported and declined. They return the referral's id.
 func (e *lpEnv) sentByCaseworker() string {
-	e.t.Helper()
+	e.T.Helper()
 	_, pid := e.partnerOrg(true)
-	r := e.as(e.tok[relCaseworker], "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(false)})
+	r := e.As(e.tok[relCaseworker], "POST", "/v1/referrals", map[string]any{"partner": pid, "form": e2eForm(false)})
 	if r.Status != 201 {
-		e.t.Fatalf("draft: %d %s", r.Status, r.Body)
+		e.T.Fatalf("draft: %d %s", r.Status, r.Body)
 	}
-	return fmt.Sprint(r.json(e.t)["referral"].(map[string]any)["id"])
+	return fmt.Sprint(r.JSON(e.T)["referral"].(map[string]any)["id"])
 }
 
 func (e *lpEnv) receivedDecided() string {
-	e.t.Helper()
+	e.T.Helper()
 	id := e.received()
-	if r := e.as(e.tok[relCaseworker], "POST", "/v1/referrals/"+id+"/decision", map[string]any{"outcome": "declined", "reason": "No places until July."}); r.Status != 200 {
-		e.t.Fatalf("decide: %d %s", r.Status, r.Body)
+	if r := e.As(e.tok[relCaseworker], "POST", "/v1/referrals/"+id+"/decision", map[string]any{"outcome": "declined", "reason": "No places until July."}); r.Status != 200 {
+		e.T.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	return id
 }
 
 func (e *lpEnv) received() string {
-	e.t.Helper()
-	imp, err := e.srv.referrals.Import(context.Background(), ReferralActor(auth.SystemActor("test")), e.incoming(), "file")
+	e.T.Helper()
+	imp, err := e.Server.Referrals().Import(context.Background(), gateway.ReferralActor(auth.SystemActor("test")), e.incoming(), "file")
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return fmt.Sprint(imp.Referral.ID)
 }
 
 func withReferralWrites(m map[string]writeCase) map[string]writeCase {
 	m["POST /v1/partners"] = writeCase{func(e *lpEnv, f *fixture, rel string) (string, string, any) {
-		card, err := keys.NewTestOrg("New partner").Card("", e.clock.Now())
+		card, err := keys.NewTestOrg("New partner").Card("", e.Clock.Now())
 		if err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		return e.tok[rel], "/v1/partners", string(card)
 	}, adminOnly(201)}

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"fmt"
@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 )
 
 // A referral's risk pre-evaluation acts on the rest of the gateway: the
@@ -25,14 +27,14 @@ func TestReferralRestrictionsAct(t *testing.T) {
 	sent := a.id(t, a.ok(t, auth.RoleStaff, "POST", "/v1/referrals", map[string]any{"partner": atoi(t, bAtA), "form": e2eForm(true)}, 201), "referral", "id")
 	pkg := a.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+sent+"/package", nil, 200).Body
 	recv := b.id(t, b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/import", string(pkg), 201, octet...), "referral", "id")
-	dec := b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).json(t)
+	dec := b.ok(t, auth.RoleStaff, "POST", "/v1/referrals/"+recv+"/decision", map[string]any{"outcome": "accepted"}, 200).JSON(t)
 	code := dec["participant"].(string)
 
-	p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t)
+	p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).JSON(t)
 	if p["individual_only"] != true || p["strict_confidentiality"] != true || p["risk_evaluated_at"] != "2026-01-10T00:00:00Z" || p["risk_evaluation_due"] != true {
 		t.Fatalf("participant from the referral: %v", p)
 	}
-	_, details, _ := b.lastAudit("participant.created")
+	_, details, _ := b.LastAudit("participant.created")
 	if details["individual_only"] != true || details["strict_confidentiality"] != true || details["from_referral"] != true {
 		t.Errorf("participant.created: %v", details)
 	}
@@ -40,30 +42,30 @@ func TestReferralRestrictionsAct(t *testing.T) {
 	// Strict confidentiality: her caseworker (the staff user who
 	// accepted) may not reveal her number nor read her contact log.
 	reveal := map[string]any{"reason": "she asked to be called back"}
-	if r := b.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", reveal); r.Status != 403 || r.errCode(t) != "strict_confidentiality" {
+	if r := b.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", reveal); r.Status != 403 || r.ErrCode(t) != "strict_confidentiality" {
 		t.Errorf("reveal by her caseworker: %d %s", r.Status, r.Body)
 	}
-	if _, d, _ := b.lastAudit("phone.reveal_refused"); d["code"] != "strict_confidentiality" {
+	if _, d, _ := b.LastAudit("phone.reveal_refused"); d["code"] != "strict_confidentiality" {
 		t.Errorf("the refusal's audit: %v", d)
 	}
-	if r := b.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/contact-log", nil); r.Status != 403 {
+	if r := b.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/contact-log", nil); r.Status != 403 {
 		t.Errorf("contact log by her caseworker: %d %s", r.Status, r.Body)
 	}
-	if r := b.ok(t, auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/reveal-phone", reveal, 200).json(t); r["phone"] != "+34612987654" {
+	if r := b.ok(t, auth.RoleSupervisor, "POST", "/v1/participants/"+code+"/reveal-phone", reveal, 200).JSON(t); r["phone"] != "+34612987654" {
 		t.Errorf("reveal by a supervisor: %v", r)
 	}
 	b.ok(t, auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil, 200)
 	// Nor read her number, or her answers, in the referral she accepted:
 	// once decided, its form is a supervisor's to read.
 	got := b.ok(t, auth.RoleStaff, "GET", "/v1/referrals/"+recv, nil, 200)
-	if d := got.json(t); d["form"] != nil || d["pre_evaluation"] != nil || d["form_withheld"] != true || d["state"] != "accepted" ||
+	if d := got.JSON(t); d["form"] != nil || d["pre_evaluation"] != nil || d["form_withheld"] != true || d["state"] != "accepted" ||
 		strings.Contains(string(got.Body), "612987654") || strings.Contains(string(got.Body), "protected_witness") {
 		t.Errorf("the accepted referral read by her caseworker: %s", got.Body)
 	}
-	if _, d, _ := b.lastAudit("referral.read"); d["form_withheld"] != true {
+	if _, d, _ := b.LastAudit("referral.read"); d["form_withheld"] != true {
 		t.Errorf("the read's audit: %v", d)
 	}
-	if d := b.ok(t, auth.RoleSupervisor, "GET", "/v1/referrals/"+recv, nil, 200).json(t); d["form"] == nil || d["form_withheld"] != nil {
+	if d := b.ok(t, auth.RoleSupervisor, "GET", "/v1/referrals/"+recv, nil, 200).JSON(t); d["form"] == nil || d["form_withheld"] != nil {
 		t.Errorf("the accepted referral read by a supervisor: %v", d)
 	}
 	// Her caseworker still works with her otherwise.
@@ -71,79 +73,79 @@ func TestReferralRestrictionsAct(t *testing.T) {
 
 	// Individual only: no group session, booked or by changing one; her
 	// individual sessions keep the spacing rule.
-	b.meetingPoint("Metro Sants")
-	book := func(at, kind string) resp {
-		return b.do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
+	b.MeetingPoint("Metro Sants")
+	book := func(at, kind string) gatewaytest.Resp {
+		return b.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
 			"meeting_point": "Metro Sants", "kind": kind, "venue": "sala 1", "reminders": []string{}})
 	}
-	if r := book("2026-06-10T10:00:00Z", "group"); r.Status != 409 || r.errCode(t) != "individual_only" {
+	if r := book("2026-06-10T10:00:00Z", "group"); r.Status != 409 || r.ErrCode(t) != "individual_only" {
 		t.Errorf("group session: %d %s", r.Status, r.Body)
 	}
 	r := book("2026-06-10T10:00:00Z", "individual")
 	if r.Status != 201 {
 		t.Fatalf("individual session: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
-	if r := book("2026-06-10T10:15:00Z", "individual"); r.Status != 409 || r.errCode(t) != "session_spacing" {
+	id := r.JSON(t)["id"].(string)
+	if r := book("2026-06-10T10:15:00Z", "individual"); r.Status != 409 || r.ErrCode(t) != "session_spacing" {
 		t.Errorf("a second individual session 15 minutes later: %d %s", r.Status, r.Body)
 	}
-	if r := b.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"kind": "group"}); r.Status != 409 || r.errCode(t) != "individual_only" {
+	if r := b.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"kind": "group"}); r.Status != 409 || r.ErrCode(t) != "individual_only" {
 		t.Errorf("changing her session to group: %d %s", r.Status, r.Body)
 	}
-	if r := b.do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T11:00:00Z"}); r.Status != 200 {
+	if r := b.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+id, map[string]any{"starts_at": "2026-06-10T11:00:00Z"}); r.Status != 200 {
 		t.Errorf("moving her individual session: %d %s", r.Status, r.Body)
 	}
 
 	// Recording a new risk evaluation: her caseworker may; it is no
 	// longer due, and is again once it is older than the configured age.
-	p = b.ok(t, auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": "2026-06-01"}, 200).json(t)
+	p = b.ok(t, auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": "2026-06-01"}, 200).JSON(t)
 	if p["risk_evaluation_due"] != false || p["risk_evaluated_at"] != "2026-06-01T00:00:00Z" {
 		t.Errorf("after a new risk evaluation: %v", p)
 	}
-	if _, d, _ := b.lastAudit("participant.updated"); !strings.Contains(strings.Join(anyStrings(d["fields"]), ","), "risk_evaluated_at") {
+	if _, d, _ := b.LastAudit("participant.updated"); !strings.Contains(strings.Join(anyStrings(d["fields"]), ","), "risk_evaluated_at") {
 		t.Errorf("participant.updated: %v", d)
 	}
 	b.ok(t, auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": "2026-07-01"}, 422) // in the future
-	b.clock.Set(b.clock.Now().Add(91 * 24 * time.Hour))
-	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t); p["risk_evaluation_due"] != true {
+	b.Clock.Set(b.Clock.Now().Add(91 * 24 * time.Hour))
+	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).JSON(t); p["risk_evaluation_due"] != true {
 		t.Errorf("91 days later: %v", p)
 	}
-	b.clock.Set(b.clock.Now().Add(-91 * 24 * time.Hour))
+	b.Clock.Set(b.Clock.Now().Add(-91 * 24 * time.Hour))
 
 	// The restrictions are a supervisor's to clear (and to set).
 	for _, f := range []string{"individual_only", "strict_confidentiality"} {
-		if r := b.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{f: false}); r.Status != 403 || r.errCode(t) != "forbidden" {
+		if r := b.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{f: false}); r.Status != 403 || r.ErrCode(t) != "forbidden" {
 			t.Errorf("her caseworker clearing %s: %d %s", f, r.Status, r.Body)
 		}
 	}
-	p = b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": false, "strict_confidentiality": false}, 200).json(t)
+	p = b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": false, "strict_confidentiality": false}, 200).JSON(t)
 	if p["individual_only"] != false || p["strict_confidentiality"] != false {
 		t.Errorf("cleared: %v", p)
 	}
-	if _, d, _ := b.lastAudit("participant.updated"); d["individual_only"] != false || d["strict_confidentiality"] != false {
+	if _, d, _ := b.LastAudit("participant.updated"); d["individual_only"] != false || d["strict_confidentiality"] != false {
 		t.Errorf("participant.updated: %v", d)
 	}
 	r = book("2026-06-11T10:00:00Z", "group")
 	if r.Status != 201 {
 		t.Fatalf("group session once cleared: %d %s", r.Status, r.Body)
 	}
-	group := r.json(t)["id"].(string)
+	group := r.JSON(t)["id"].(string)
 	b.ok(t, auth.RoleStaff, "POST", "/v1/participants/"+code+"/reveal-phone", reveal, 200)
 
 	// Switching individual_only on while she has a future group session
 	// booked is refused, naming it; once it is canceled, it is accepted.
-	r = b.do(auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true})
-	if r.Status != 409 || r.errCode(t) != "individual_only" {
+	r = b.Do(auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true})
+	if r.Status != 409 || r.ErrCode(t) != "individual_only" {
 		t.Fatalf("individual_only on with a group session booked: %d %s", r.Status, r.Body)
 	}
-	if e, _ := r.json(t)["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["details"]), group) {
+	if e, _ := r.JSON(t)["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["details"]), group) {
 		t.Errorf("the refusal names her group session %s: %s", group, r.Body)
 	}
-	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).json(t); p["individual_only"] != false {
+	if p := b.ok(t, auth.RoleStaff, "GET", "/v1/participants/"+code, nil, 200).JSON(t); p["individual_only"] != false {
 		t.Errorf("after the refusal: %v", p)
 	}
 	b.ok(t, auth.RoleStaff, "DELETE", "/v1/appointments/"+group, nil, 200)
-	if p := b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true}, 200).json(t); p["individual_only"] != true {
+	if p := b.ok(t, auth.RoleSupervisor, "PATCH", "/v1/participants/"+code, map[string]any{"individual_only": true}, 200).JSON(t); p["individual_only"] != true {
 		t.Errorf("individual_only on once her group session is canceled: %v", p)
 	}
 }
@@ -153,32 +155,32 @@ func TestReferralRestrictionsAct(t *testing.T) {
 // supervisor's; recording an evaluation starts following it.
 func TestParticipantRestrictionsDirect(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	p := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil).json(t)
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	p := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil).JSON(t)
 	if p["individual_only"] != false || p["strict_confidentiality"] != false || p["risk_evaluated_at"] != nil || p["risk_evaluation_due"] != false {
 		t.Fatalf("a new participant: %v", p)
 	}
-	in := maria()
+	in := gatewaytest.Maria()
 	in["phone"], in["strict_confidentiality"] = "+34 612 345 679", true
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants", in); r.Status != 403 || r.errCode(t) != "forbidden" {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants", in); r.Status != 403 || r.ErrCode(t) != "forbidden" {
 		t.Errorf("staff creating under strict confidentiality: %d %s", r.Status, r.Body)
 	}
-	r := e.do(auth.RoleSupervisor, "POST", "/v1/participants", in)
-	if r.Status != 201 || r.json(t)["strict_confidentiality"] != true {
+	r := e.Do(auth.RoleSupervisor, "POST", "/v1/participants", in)
+	if r.Status != 201 || r.JSON(t)["strict_confidentiality"] != true {
 		t.Errorf("a supervisor creating under strict confidentiality: %d %s", r.Status, r.Body)
 	}
-	old := e.clock.Now().Add(-100 * 24 * time.Hour).Format(time.RFC3339)
-	if p := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": old}).json(t); p["risk_evaluation_due"] != true {
+	old := e.Clock.Now().Add(-100 * 24 * time.Hour).Format(time.RFC3339)
+	if p := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": old}).JSON(t); p["risk_evaluation_due"] != true {
 		t.Errorf("an evaluation 100 days old: %v", p)
 	}
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": "yesterday"}); r.Status != 422 {
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"risk_evaluated_at": "yesterday"}); r.Status != 422 {
 		t.Errorf("not a date: %d %s", r.Status, r.Body)
 	}
 	// A configured age.
-	e2 := newEnvWith(t, Config{RiskEvaluationMaxAge: 200 * 24 * time.Hour})
-	c2 := e2.createParticipant(maria())
-	if p := e2.do(auth.RoleStaff, "PATCH", "/v1/participants/"+c2, map[string]any{"risk_evaluated_at": old}).json(t); p["risk_evaluation_due"] != false {
+	e2 := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{RiskEvaluationMaxAge: 200 * 24 * time.Hour}))
+	c2 := e2.CreateParticipant(gatewaytest.Maria())
+	if p := e2.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+c2, map[string]any{"risk_evaluated_at": old}).JSON(t); p["risk_evaluation_due"] != false {
 		t.Errorf("100 days old with a 200-day age: %v", p)
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"context"
@@ -6,18 +6,20 @@ import (
 	"time"
 
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
 func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
-	e := newEnv(t)
-	b := maria()
+	t.Parallel()
+	e := gatewaytest.New(t)
+	b := gatewaytest.Maria()
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
 	b["monitored"] = false
-	code := e.createParticipant(b)
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	now := e.clock.Now()
+	code := e.CreateParticipant(b)
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	now := e.Clock.Now()
 	day := 24 * time.Hour
 	type msg struct {
 		status  string
@@ -40,11 +42,11 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for name, m := range cases {
-		r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos el martes?"})
+		r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿hablamos el martes?"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := r.json(t)["id"].(string)
+		id := r.JSON(t)["id"].(string)
 		ids[name] = id
 		var final any
 		if m.final > 0 {
@@ -54,54 +56,54 @@ func TestRetentionPurgesBodiesKeepsMetadata(t *testing.T) {
 		if created == 0 {
 			created = max(m.final, m.updated) + time.Minute
 		}
-		if _, err := e.db.Exec(`UPDATE messages SET status = $2, final_at = $3, updated_at = $4, created_at = $5 WHERE id = $1`, id, m.status, final, now.Add(-m.updated), now.Add(-created)); err != nil {
+		if _, err := e.DB.Exec(`UPDATE messages SET status = $2, final_at = $3, updated_at = $4, created_at = $5 WHERE id = $1`, id, m.status, final, now.Add(-m.updated), now.Add(-created)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := len(e.auditActions())
+	before := len(e.AuditActions())
 
 	// The scheduler leader runs the purge as a step, with the injectable clock.
-	if e.srv.cfg.BodyRetention != 7*24*time.Hour {
-		t.Fatalf("default retention %s", e.srv.cfg.BodyRetention)
+	if e.Server.Config().BodyRetention != 7*24*time.Hour {
+		t.Fatalf("default retention %s", e.Server.Config().BodyRetention)
 	}
-	if _, err := e.srv.messages.Steps()[0].Run(context.Background(), e.srv.now()); err != nil {
+	if _, err := e.Server.Messages().Steps()[0].Run(context.Background(), e.Server.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for name, m := range cases {
 		var hasBody bool
 		var status string
-		e.db.QueryRow(`SELECT content_enc IS NOT NULL, status FROM messages WHERE id = $1`, ids[name]).Scan(&hasBody, &status)
+		e.DB.QueryRow(`SELECT content_enc IS NOT NULL, status FROM messages WHERE id = $1`, ids[name]).Scan(&hasBody, &status)
 		if hasBody == m.purged || status != m.status {
 			t.Errorf("%s: body kept %v, status %s", name, hasBody, status)
 		}
 		// The metadata is still there for the contact log.
-		if r := e.do(auth.RoleStaff, "GET", "/v1/messages/"+ids[name], nil); r.Status != 200 {
+		if r := e.Do(auth.RoleStaff, "GET", "/v1/messages/"+ids[name], nil); r.Status != 200 {
 			t.Errorf("%s: GET after purge %d", name, r.Status)
 		}
 	}
-	acts := e.auditActions()
+	acts := e.AuditActions()
 	if len(acts) != before+1 || acts[len(acts)-1] != "message.bodies_purged" {
 		t.Fatalf("audit after purge: %v", acts[before:])
 	}
-	_, d, who := e.lastAudit("message.bodies_purged")
+	_, d, who := e.LastAudit("message.bodies_purged")
 	if d["final"].(float64) != 2 || d["sent_no_final_status"].(float64) != 1 || who != "system:retention" {
 		t.Fatalf("purge event: %v by %s", d, who)
 	}
 	// The message.accepted events stayed, and the chain (sealed by that
 	// same tick) verifies.
 	var accepted int
-	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.accepted'`).Scan(&accepted)
+	e.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.accepted'`).Scan(&accepted)
 	if accepted != len(cases) {
 		t.Fatalf("%d message.accepted events", accepted)
 	}
 	// Nothing more to purge: no new event.
-	n, err := message.PurgeBodies(context.Background(), e.db, now, 7*24*time.Hour)
-	if err != nil || n != 0 || len(e.auditActions()) != before+1 {
+	n, err := message.PurgeBodies(context.Background(), e.DB, now, 7*24*time.Hour)
+	if err != nil || n != 0 || len(e.AuditActions()) != before+1 {
 		t.Fatalf("second purge: %d %v", n, err)
 	}
 	// A shorter retention takes the 6-day-old delivered one, yesterday's
 	// sent one and the month-old one delivered yesterday.
-	if n, err := message.PurgeBodies(context.Background(), e.db, now, time.Hour); err != nil || n != 3 {
+	if n, err := message.PurgeBodies(context.Background(), e.DB, now, time.Hour); err != nil || n != 3 {
 		t.Fatalf("1h retention: %d %v", n, err)
 	}
 }

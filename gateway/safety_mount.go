@@ -27,6 +27,10 @@ func newSafety(s *Server, d Deps) *safety.Service {
 	})
 }
 
+// Safety is the safety capability: its scheduler steps and the staff
+// alerter, for a process that runs them itself.
+func (s *Server) Safety() *safety.Service { return s.safety }
+
 // escalationCallback queues an escalation's call-back task in the voice
 // queue (gateway/callback).
 func escalationCallback(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, urgent bool, sourceKey string, now time.Time) (int64, error) {

@@ -1,8 +1,9 @@
-package gateway
+package participant_test
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,25 +11,20 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/keys"
 )
 
-func maria() map[string]any {
-	return map[string]any{
-		"initials": "M.R.", "language": "es", "time_zone": "Europe/Madrid",
-		"phone": "+34 612 345 678", "monitored": true,
-		"safe_windows": []string{"mon-fri 10:00-12:00", "sat 18:00-02:00"},
-	}
-}
-
 func TestParticipantCreateAndRead(t *testing.T) {
-	e := newEnv(t)
-	r := e.do(auth.RoleStaff, "POST", "/v1/participants", maria())
+	t.Parallel()
+	e := gatewaytest.New(t)
+	r := e.Do(auth.RoleStaff, "POST", "/v1/participants", gatewaytest.Maria())
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	code := m["code"].(string)
 	if !regexp.MustCompile(`^P-[0-9A-HJKMNP-TV-Z]{5}$`).MatchString(code) {
 		t.Fatalf("code %q does not look like P-XXXXX", code)
@@ -49,29 +45,30 @@ func TestParticipantCreateAndRead(t *testing.T) {
 		t.Fatalf("response carries the full number: %s", r.Body)
 	}
 
-	g := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil)
-	if g.Status != http.StatusOK || g.json(t)["phone"] != "+34•••••5678" {
+	g := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code, nil)
+	if g.Status != http.StatusOK || g.JSON(t)["phone"] != "+34•••••5678" {
 		t.Fatalf("get: %d %s", g.Status, g.Body)
 	}
 	// The stored ciphertext opens to the E.164 form.
-	p, err := db.New(e.db).ParticipantByCode(context.Background(), code)
+	p, err := db.New(e.DB).ParticipantByCode(context.Background(), code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := e.keys.Open(keys.Contact, p.PhoneEnc)
+	plain, err := e.Keys.Open(keys.Contact, p.PhoneEnc)
 	if err != nil || string(plain) != "+34612345678" {
 		t.Fatalf("stored phone opens to %q, %v", plain, err)
 	}
-	if !bytes.Equal(p.PhoneIndex, e.keys.BlindIndex("+34612345678")) {
+	if !bytes.Equal(p.PhoneIndex, e.Keys.BlindIndex("+34612345678")) {
 		t.Fatal("blind index is not HMAC of the E.164 number")
 	}
 }
 
 func TestParticipantValidation(t *testing.T) {
-	e := newEnv(t)
-	e.createParticipant(maria())
+	t.Parallel()
+	e := gatewaytest.New(t)
+	e.CreateParticipant(gatewaytest.Maria())
 	with := func(k string, v any) map[string]any {
-		m := maria()
+		m := gatewaytest.Maria()
 		m["phone"] = "+39 333 123 4567"
 		if v == nil {
 			delete(m, k)
@@ -108,11 +105,11 @@ func TestParticipantValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := e.do(auth.RoleStaff, "POST", "/v1/participants", c.body)
-			if r.Status != c.status || r.errCode(t) != c.code {
+			r := e.Do(auth.RoleStaff, "POST", "/v1/participants", c.body)
+			if r.Status != c.status || r.ErrCode(t) != c.code {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, c.status, c.code)
 			}
-			errObj := r.json(t)["error"].(map[string]any)
+			errObj := r.JSON(t)["error"].(map[string]any)
 			if c.field != "" && errObj["field"] != c.field {
 				t.Fatalf("field = %v, want %s", errObj["field"], c.field)
 			}
@@ -128,7 +125,8 @@ func TestParticipantValidation(t *testing.T) {
 }
 
 func TestAuthAndRoles(t *testing.T) {
-	e := newEnvWith(t, Config{Tokens: auth.TokenConfig{CacheTTL: 100 * time.Millisecond}})
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Tokens: auth.TokenConfig{CacheTTL: 100 * time.Millisecond}}))
 	cases := []struct {
 		role   auth.Role
 		token  string
@@ -150,54 +148,55 @@ func TestAuthAndRoles(t *testing.T) {
 		if c.token != "" {
 			hdr = []string{"Authorization", "Bearer " + c.token}
 		}
-		r := e.do(c.role, c.method, c.path, nil, hdr...)
-		if r.Status != c.status || (c.code != "" && r.errCode(t) != c.code) {
+		r := e.Do(c.role, c.method, c.path, nil, hdr...)
+		if r.Status != c.status || (c.code != "" && r.ErrCode(t) != c.code) {
 			t.Errorf("%s %s as %q: %d %s, want %d %s", c.method, c.path, c.role, r.Status, r.Body, c.status, c.code)
 		}
 	}
 	// A user disabled through the API stops working at once.
-	if r := e.do(auth.RoleAdmin, "POST", "/v1/users/staff-user/disable", nil); r.Status != 204 {
+	if r := e.Do(auth.RoleAdmin, "POST", "/v1/users/staff-user/disable", nil); r.Status != 204 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "GET", "/v1/participants", nil); r.Status != 401 {
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/participants", nil); r.Status != 401 {
 		t.Fatalf("disabled user: %d", r.Status)
 	}
 	// Through the CLI (another process): within the cache's lifetime.
-	if err := DisableUser(context.Background(), e.db, auth.SystemActor("test"), "supervisor-user"); err != nil {
+	if err := gateway.DisableUser(context.Background(), e.DB, auth.SystemActor("test"), "supervisor-user"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(150 * time.Millisecond) // the cache entry expires
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 401 {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants", nil); r.Status != 401 {
 		t.Fatalf("disabled supervisor: %d", r.Status)
 	}
 }
 
 func TestParticipantPatchAndList(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": false, "whatsapp": "+34 699 000 111", "language": "ro"})
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": false, "whatsapp": "+34 699 000 111", "language": "ro"})
 	if r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	if m["monitored"] != false || m["whatsapp"] != "+34•••••0111" || m["language"] != "ro" || m["initials"] != "MR" {
 		t.Fatalf("after patch: %s", r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"whatsapp": ""}); r.Status != 200 || r.json(t)["whatsapp"] != nil {
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"whatsapp": ""}); r.Status != 200 || r.JSON(t)["whatsapp"] != nil {
 		t.Fatalf("remove whatsapp: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/P-ZZZZZ", map[string]any{"monitored": true}); r.Status != 404 || r.errCode(t) != "not_found" {
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/P-ZZZZZ", map[string]any{"monitored": true}); r.Status != 404 || r.ErrCode(t) != "not_found" {
 		t.Fatalf("patch unknown: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"surname": "X"}); r.Status != 422 || r.errCode(t) != "real_name_forbidden" {
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"surname": "X"}); r.Status != 422 || r.ErrCode(t) != "real_name_forbidden" {
 		t.Fatalf("patch name: %d %s", r.Status, r.Body)
 	}
 
 	phones := []string{"+34 600 000 001", "+34 600 000 002", "+34 600 000 003", "+34 600 000 004"}
 	for _, ph := range phones {
-		b := maria()
+		b := gatewaytest.Maria()
 		b["phone"] = ph
-		e.createParticipant(b)
+		e.CreateParticipant(b)
 	}
 	seen := map[string]bool{}
 	cursor := ""
@@ -207,11 +206,11 @@ func TestParticipantPatchAndList(t *testing.T) {
 		if cursor != "" {
 			path += "&cursor=" + cursor
 		}
-		r := e.do(auth.RoleStaff, "GET", path, nil)
+		r := e.Do(auth.RoleStaff, "GET", path, nil)
 		if r.Status != 200 {
 			t.Fatalf("list: %d %s", r.Status, r.Body)
 		}
-		m := r.json(t)
+		m := r.JSON(t)
 		for _, it := range m["items"].([]any) {
 			seen[it.(map[string]any)["code"].(string)] = true
 		}
@@ -225,12 +224,12 @@ func TestParticipantPatchAndList(t *testing.T) {
 	if len(seen) != 5 || pages != 3 {
 		t.Fatalf("listed %d participants in %d pages, want 5 in 3", len(seen), pages)
 	}
-	if r := e.do(auth.RoleStaff, "GET", "/v1/participants?cursor=garbage!", nil); r.Status != 400 || r.errCode(t) != "invalid_cursor" {
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/participants?cursor=garbage!", nil); r.Status != 400 || r.ErrCode(t) != "invalid_cursor" {
 		t.Fatalf("bad cursor: %d %s", r.Status, r.Body)
 	}
 
 	// The audit log has the creation and the update, with field names only.
-	events, err := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
+	events, err := e.Queries.AuditForParticipant(context.Background(), sql.NullString{String: code, Valid: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,9 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
 	"fmt"
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -26,39 +28,39 @@ import (
 // unknown, counted as listing_cut, not as no_match (which would say her
 // whole window was read).
 func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test sets the states a crash leaves
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(25) // her listing takes several pages
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
-	q := db.New(p.db)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test sets the states a crash leaves
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(25) // her listing takes several pages
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
+	q := db.New(p.DB)
 	ctx := context.Background()
 
 	// crashed returns a message sent at the provider (delivered, its
 	// callbacks lost) whose send was never recorded, then later messages
 	// to her the provider sent after it.
 	crashed := func(phone string, later int) uuid.UUID {
-		code := p.consentingParticipant(phone, false)
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
+		code := p.ConsentingParticipant(phone, false)
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, nos vemos el martes"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := uuid.MustParse(r.json(t)["id"].(string))
+		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		sid := sendWithoutCallback(t, p, tw, id)
-		if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+		if err := p.Fake.SetStatus(sid, "delivered"); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
+		if err := p.Fake.SetDateSent(sid, time.Now().Add(-30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', error_code = 'crash_during_send', updated_at = now() - interval '2 minutes',
+		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', error_code = 'crash_during_send', updated_at = now() - interval '2 minutes',
 			send_at = now() - interval '1 minute' WHERE id = $1`, id); err != nil {
 			t.Fatal(err)
 		}
 		m, _ := q.MessageByID(ctx, id)
 		part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-		to, err := outgoingOf(p, m, part)
+		to, err := p.OutgoingOf(m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,13 +69,12 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.fake.SetStatus(rc.ProviderID, "delivered")
+			p.Fake.SetStatus(rc.ProviderID, "delivered")
 		}
 		return id
 	}
 	behind := crashed("+34 612 000 981", 60)
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 1 {
 		t.Fatalf("reconcile: %d %v, want 1 settled", n, err)
 	}
@@ -81,15 +82,15 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	if m.Status != "delivered" || !m.ProviderID.Valid {
 		t.Fatalf("behind 60 later messages: %s (provider id %v), want delivered with the provider's id", m.Status, m.ProviderID.Valid)
 	}
-	assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+behind.String(), nil).json(t))
+	assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+behind.String(), nil).JSON(t))
 
 	// More of her messages since it than ListLimit: the listing is cut
 	// before its window; the message stays unknown, and says why.
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, ListLimit: 40})
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, ListLimit: 40})
 	cut := crashed("+34 612 000 982", 60)
 	cutBefore := unproven(p, "listing_cut")
 	noMatchBefore := unproven(p, "no_match")
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, cut); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -109,7 +110,7 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	twin := crashed("+34 612 000 983", 60)
 	tm, _ := q.MessageByID(ctx, twin)
 	tpart, _ := q.ParticipantByID(ctx, tm.ParticipantID)
-	to, err := outgoingOf(p, tm, tpart)
+	to, err := p.OutgoingOf(tm, tpart)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +118,9 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.fake.SetStatus(rc.ProviderID, "undelivered")
+	p.Fake.SetStatus(rc.ProviderID, "undelivered")
 	cutBefore = unproven(p, "listing_cut")
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := q.MessageByID(ctx, twin); m.Status != message.StatusUnknown || m.ProviderID.Valid {
@@ -131,8 +132,8 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 }
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.
-func unproven(p *pipeline, reason string) float64 {
-	mfs, err := p.srv.Registry().Gather()
+func unproven(p *gatewaytest.Pipeline, reason string) float64 {
+	mfs, err := p.Server.Registry().Gather()
 	if err != nil {
 		panic(err)
 	}

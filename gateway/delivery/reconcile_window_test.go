@@ -1,8 +1,9 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
 	"net/http"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 	"time"
@@ -11,19 +12,20 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
 
 // sendWithoutCallback sends message id at the provider the way the worker
 // would, but with its delivery reports lost, and returns the provider's id.
-func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid.UUID) string {
+func sendWithoutCallback(t *testing.T, p *gatewaytest.Pipeline, tw *channels.Twilio, id uuid.UUID) string {
 	t.Helper()
 	ctx := context.Background()
-	q := db.New(p.db)
+	q := db.New(p.DB)
 	m, _ := q.MessageByID(ctx, id)
 	part, _ := q.ParticipantByID(ctx, m.ParticipantID)
-	out, err := outgoingOf(p, m, part)
+	out, err := p.OutgoingOf(m, part)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,30 +45,30 @@ func sendWithoutCallback(t *testing.T, p *pipeline, tw *channels.Twilio, id uuid
 // sent. The window is by send_at: a reminder created three days before it
 // was sent is reconciled too.
 func TestReconcileByWindow(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(7) // several pages for a few dozen messages
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 5})
-	code := p.consentingParticipant("+34 612 000 996", false)
-	q := db.New(p.db)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(7) // several pages for a few dozen messages
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 5})
+	code := p.ConsentingParticipant("+34 612 000 996", false)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	// The rows keep their real send and record times (the fake's date_sent
 	// is real time too); the pass runs three minutes later.
 	sentAt := func(status string, created time.Duration) (uuid.UUID, string) {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, recordatorio"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, recordatorio"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := uuid.MustParse(r.json(t)["id"].(string))
+		id := uuid.MustParse(r.JSON(t)["id"].(string))
 		sid := sendWithoutCallback(t, p, tw, id)
 		if status != "queued" {
-			if err := p.fake.SetStatus(sid, status); err != nil {
+			if err := p.Fake.SetStatus(sid, status); err != nil {
 				t.Fatal(err)
 			}
 		}
-		p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, created_at = now() - $3::interval WHERE id = $1`,
+		p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, created_at = now() - $3::interval WHERE id = $1`,
 			id, sid, created.String()); err != nil {
 			t.Fatal(err)
 		}
@@ -81,9 +83,8 @@ func TestReconcileByWindow(t *testing.T) {
 	stillSent, _ := sentAt("sent", 0)
 	queued, queuedSid := sentAt("queued", 0)
 
-	before := p.fake.Requests()
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now().Add(3*time.Minute))
+	before := p.Fake.Requests()
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now().Add(3*time.Minute))
 	if err != nil || n != 31 {
 		t.Fatalf("reconcile: %d %v, want 31 settled", n, err)
 	}
@@ -94,7 +95,7 @@ func TestReconcileByWindow(t *testing.T) {
 		}
 	}
 	var evCode string
-	if err := p.db.QueryRow(`SELECT code FROM message_events WHERE message_id = $1 AND status = 'delivered'`, reminder).Scan(&evCode); err != nil || evCode != "reconciled" {
+	if err := p.DB.QueryRow(`SELECT code FROM message_events WHERE message_id = $1 AND status = 'delivered'`, reminder).Scan(&evCode); err != nil || evCode != "reconciled" {
 		t.Fatalf("reminder's event code %q (%v), want reconciled", evCode, err)
 	}
 	for _, id := range []uuid.UUID{stillSent, queued} {
@@ -106,7 +107,7 @@ func TestReconcileByWindow(t *testing.T) {
 	// The cost: the listing's pages (33 messages in the window at 7 a page,
 	// whatever else the fake holds in it) and one fetch, for the queued one.
 	lists, fetches := 0, 0
-	for _, r := range p.fake.Requests()[len(before):] {
+	for _, r := range p.Fake.Requests()[len(before):] {
 		switch {
 		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json"):
 			lists++
@@ -120,7 +121,7 @@ func TestReconcileByWindow(t *testing.T) {
 		t.Fatalf("%d listing pages and %d fetches, want 5-6 pages and 1 fetch", lists, fetches)
 	}
 	for _, id := range []uuid.UUID{reminder, stillSent, queued} {
-		assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
+		assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).JSON(t))
 	}
 }
 
@@ -130,26 +131,26 @@ func TestReconcileByWindow(t *testing.T) {
 // each recipient with several candidates gets one listing of her own
 // messages, and they are settled without a fetch each.
 func TestReconcileByRecipient(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.fake.SetMaxPageSize(5)
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 1, WindowMin: 2, WindowMax: 10})
-	q := db.New(p.db)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	tw := p.Twilio().(*channels.Twilio)
+	p.Fake.SetMaxPageSize(5)
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, StuckAfter: time.Minute, Batch: 1, WindowMin: 2, WindowMax: 10})
+	q := db.New(p.DB)
 	ctx := context.Background()
 	var stuck []uuid.UUID
 	for _, phone := range []string{"+34 612 000 994", "+34 612 000 993"} {
-		code := p.consentingParticipant(phone, false)
+		code := p.ConsentingParticipant(phone, false)
 		for range 3 {
-			r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+			r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 			if r.Status != 202 {
 				t.Fatalf("accept: %d %s", r.Status, r.Body)
 			}
-			id := uuid.MustParse(r.json(t)["id"].(string))
+			id := uuid.MustParse(r.JSON(t)["id"].(string))
 			sid := sendWithoutCallback(t, p, tw, id)
-			p.fake.SetStatus(sid, "delivered")
-			p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
-			if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, sid); err != nil {
+			p.Fake.SetStatus(sid, "delivered")
+			p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id)
+			if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = $2 WHERE id = $1`, id, sid); err != nil {
 				t.Fatal(err)
 			}
 			stuck = append(stuck, id)
@@ -162,11 +163,10 @@ func TestReconcileByRecipient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.fake.SetStatus(rc.ProviderID, "delivered")
+		p.Fake.SetStatus(rc.ProviderID, "delivered")
 	}
-	before := len(p.fake.Requests())
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now().Add(3*time.Minute))
+	before := len(p.Fake.Requests())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now().Add(3*time.Minute))
 	if err != nil || n != len(stuck) {
 		t.Fatalf("reconcile: %d %v, want %d settled", n, err, len(stuck))
 	}
@@ -176,7 +176,7 @@ func TestReconcileByRecipient(t *testing.T) {
 		}
 	}
 	lists, fetches := 0, 0
-	for _, r := range p.fake.Requests()[before:] {
+	for _, r := range p.Fake.Requests()[before:] {
 		switch {
 		case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/Messages.json"):
 			lists++

@@ -1,4 +1,4 @@
-package gateway
+package textcheck_test
 
 import (
 	"math/rand/v2"
@@ -32,6 +32,7 @@ func digitCount(s string) int {
 }
 
 func TestTextcheckRefusesWhatTheFilterCallsAPhone(t *testing.T) {
+	t.Parallel()
 	cat, err := templates.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +46,7 @@ func TestTextcheckRefusesWhatTheFilterCallsAPhone(t *testing.T) {
 		}
 		return false
 	}
-	b, err := os.ReadFile("../textcheck/testdata/reason_refusals.txt")
+	b, err := os.ReadFile("testdata/reason_refusals.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package gateway
+package callback_test
 
 import (
 	"context"
@@ -15,110 +15,25 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/gatewaytest"
 )
 
-const (
-	orgVoiceNumber = "+15005550009"
-	staffPhone     = "+34 699 000 111"
-	staffE164      = "+34699000111"
-)
-
-// voicePipeline is the pipeline with the voice channel: the call-back
-// queue as the worker's voice sender, and calls through twilio-go to the
-// fake.
+// voicePipeline adds the voice tests' own steps to the pipeline.
 type voicePipeline struct {
-	*pipeline
-	tw *channels.Twilio
+	*gatewaytest.VoicePipeline
 }
 
-func newVoicePipeline(t *testing.T, tune func(*VoiceConfig)) *voicePipeline {
+func newVoicePipeline(t *testing.T, tune func(*gateway.VoiceConfig)) *voicePipeline {
 	t.Helper()
-	var cfg Config
-	cfg.Voice.From = orgVoiceNumber
-	if tune != nil {
-		tune(&cfg.Voice)
-	}
-	p := newPipelineConfig(t, cfg, "", 1)
-	p.stop()
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(),
-		APIBaseURL: p.fake.URL(), From: "+15005550006", WhatsAppFrom: "+15005550007"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tw.Close)
-	p.srv.UseVoice(tw, tw)
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw, "whatsapp": tw, "voice": p.srv.VoiceQueue()}, WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", MaxDeliver: 3,
-		Backoff: []time.Duration{50 * time.Millisecond}, Concurrency: 2,
-	})
-	p.start()
-	return &voicePipeline{pipeline: p, tw: tw}
+	return &voicePipeline{gatewaytest.NewVoicePipeline(t, tune)}
 }
 
-// voiceParticipant: reachable any time on sms, whatsapp and voice.
-func (p *voicePipeline) voiceParticipant(phone string, monitored, voicemail bool) string {
-	p.t.Helper()
-	code := p.consentingParticipant(phone, monitored)
-	g := grant("voice")
-	g["allow_voicemail"] = voicemail
-	if r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", g); r.Status != 201 {
-		p.t.Fatalf("grant voice: %d %s", r.Status, r.Body)
-	}
-	return code
-}
-
-// queueVoice sends a voice message and waits for its call-back task.
-func (p *voicePipeline) queueVoice(code string, safety bool) (msgID string, task map[string]any) {
-	p.t.Helper()
-	body := map[string]any{"participant": code, "channel": "voice", "body": "Hola, te llamo luego para hablar un rato"}
-	if safety {
-		body["priority"] = "safety"
-	}
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", body)
-	if r.Status != http.StatusAccepted {
-		p.t.Fatalf("accept voice: %d %s", r.Status, r.Body)
-	}
-	msgID = r.json(p.t)["id"].(string)
-	p.waitStatus(msgID, "sent")
-	for _, it := range p.callbacks() {
-		if it["message_id"] == msgID {
-			return msgID, it
-		}
-	}
-	p.t.Fatalf("no call-back task for message %s", msgID)
-	return
-}
-
-func (p *voicePipeline) callbacks() []map[string]any {
-	p.t.Helper()
-	r := p.do(auth.RoleStaff, "GET", "/v1/callbacks", nil)
-	if r.Status != 200 {
-		p.t.Fatalf("list: %d %s", r.Status, r.Body)
-	}
-	var out []map[string]any
-	for _, it := range r.json(p.t)["items"].([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
-}
-
-func (p *voicePipeline) callback(id int64) map[string]any {
-	p.t.Helper()
-	for _, it := range p.callbacks() {
-		if int64(it["id"].(float64)) == id {
-			return it
-		}
-	}
-	return nil // done tasks are not listed
-}
-
-func taskID(task map[string]any) int64 { return int64(task["id"].(float64)) }
-
-func (p *voicePipeline) post(path string, body any) resp {
-	p.t.Helper()
-	return p.do(auth.RoleStaff, "POST", path, body)
+func (p *voicePipeline) post(path string, body any) gatewaytest.Resp {
+	p.T.Helper()
+	return p.Do(auth.RoleStaff, "POST", path, body)
 }
 
 // twimlDoc reads the TwiML the gateway answers (xml.Unmarshal fails on
@@ -178,7 +93,7 @@ type call struct {
 // connect claims (if needed) and connects task id, checks the first leg,
 // answers it and checks the bridge TwiML.
 func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
-	t := p.t
+	t := p.T
 	t.Helper()
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id), nil)
 	if r.Status != 200 {
@@ -188,15 +103,15 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("connect: %d %s", r.Status, r.Body)
 	}
-	sid := r.json(t)["call"].(map[string]any)["sid"].(string)
+	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
 	// The first leg rings the staff member's own phone, from the
 	// organisation's number.
-	c, ok := p.fake.Call(sid)
+	c, ok := p.Fake.Call(sid)
 	if !ok {
 		t.Fatal("the fake has no call")
 	}
-	base := p.http.URL
-	if c.To != staffE164 || c.From != orgVoiceNumber ||
+	base := p.HTTP.URL
+	if c.To != gatewaytest.StaffE164 || c.From != gatewaytest.OrgVoiceNumber ||
 		c.Params.Get("Url") != fmt.Sprintf("%s/webhooks/twilio/voice/bridge?task=%d", base, id) ||
 		c.StatusCallback != fmt.Sprintf("%s/webhooks/twilio/voice/status?task=%d", base, id) || c.Params.Get("Record") != "" {
 		t.Fatalf("first leg: to %q from %q params %v", c.To, c.From, c.Params)
@@ -205,8 +120,8 @@ func (p *voicePipeline) connect(id int64, herE164 string, wantMD string) *call {
 		t.Fatalf("connect response shows a number: %s", r.Body)
 	}
 	// The staff member answers: the bridge dials her from the org number.
-	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
-	if d.Dial == nil || d.Dial.CallerID != orgVoiceNumber || d.Dial.AnswerOnBridge != "true" || d.Dial.Number.Value != herE164 ||
+	d := twimlOf(t)(p.Fake.AnswerCall(context.Background(), sid, nil))
+	if d.Dial == nil || d.Dial.CallerID != gatewaytest.OrgVoiceNumber || d.Dial.AnswerOnBridge != "true" || d.Dial.Number.Value != herE164 ||
 		d.Dial.Number.URL != fmt.Sprintf("%s/webhooks/twilio/voice/screen?task=%d", base, id) || d.Dial.Number.MachineDetection != wantMD ||
 		d.Dial.Action != fmt.Sprintf("%s/webhooks/twilio/voice/dial?task=%d", base, id) {
 		t.Fatalf("bridge TwiML: %s", d.Inner)
@@ -227,18 +142,18 @@ func twimlOf(t testing.TB) func(int, string, error) twimlDoc {
 
 // herLeg posts a webhook about her leg (signed, as Twilio would).
 func (c *call) herLeg(u string, extra url.Values) twimlDoc {
-	c.p.t.Helper()
-	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.fake.AccountSID()},
-		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {orgVoiceNumber}}
+	c.p.T.Helper()
+	form := url.Values{"CallSid": {c.herSid}, "ParentCallSid": {c.staffSid}, "AccountSid": {c.p.Fake.AccountSID()},
+		"CallStatus": {"in-progress"}, "Direction": {"outbound-dial"}, "From": {gatewaytest.OrgVoiceNumber}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	return twimlOf(c.p.t)(c.p.fake.FetchTwiML(context.Background(), u, form))
+	return twimlOf(c.p.T)(c.p.Fake.FetchTwiML(context.Background(), u, form))
 }
 
 // screenHuman: she answers; the screen asks her to press 1.
 func (c *call) screenHuman(lang, prompt string) string {
-	t := c.p.t
+	t := c.p.T
 	t.Helper()
 	d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"human"}})
 	if d.Gather == nil || d.Gather.NumDigits != "1" || d.Gather.Timeout != "8" || d.Gather.Say.Language != lang ||
@@ -248,30 +163,18 @@ func (c *call) screenHuman(lang, prompt string) string {
 	return d.Gather.Action
 }
 
-func voiceAuditActions(t *testing.T, e *env, code string) string {
-	t.Helper()
-	evs, err := db.New(e.db).AuditForParticipant(context.Background(), sqlNullString(code))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var acts []string
-	for _, ev := range evs {
-		acts = append(acts, ev.Action)
-	}
-	return strings.Join(acts, ",")
-}
-
 func TestVoiceCallbackMaskedCallReached(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone}); r.Status != 200 || r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone}); r.Status != 200 || r.JSON(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("set phone: %d %s", r.Status, r.Body)
 	}
-	code := p.voiceParticipant("+34 612 100 001", true, false)
-	other := p.voiceParticipant("+34 612 100 002", false, false)
+	code := p.VoiceParticipant("+34 612 100 001", true, false)
+	other := p.VoiceParticipant("+34 612 100 002", false, false)
 	// A normal task first, then a safety one: the safety one is listed first.
-	_, normal := p.queueVoice(other, false)
-	msgID, task := p.queueVoice(code, true)
-	list := p.callbacks()
+	_, normal := p.QueueVoice(other, false)
+	msgID, task := p.QueueVoice(code, true)
+	list := p.Callbacks()
 	if len(list) != 2 || list[0]["id"] != task["id"] || list[1]["id"] != normal["id"] {
 		t.Fatalf("queue order: %v", list)
 	}
@@ -280,25 +183,25 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 		t.Fatalf("task: %v", task)
 	}
 	// The message went to the queue, not to a provider.
-	m, _ := db.New(p.db).MessageByID(context.Background(), uuid.MustParse(msgID))
-	if m.ProviderID.String != fmt.Sprintf("CB%d", taskID(task)) || p.fake.CallsCreated() != 0 {
-		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.fake.CallsCreated())
+	m, _ := db.New(p.DB).MessageByID(context.Background(), uuid.MustParse(msgID))
+	if m.ProviderID.String != fmt.Sprintf("CB%d", gatewaytest.TaskID(task)) || p.Fake.CallsCreated() != 0 {
+		t.Fatalf("provider id %q, calls %d", m.ProviderID.String, p.Fake.CallsCreated())
 	}
 	// Redelivery of the same message id makes no second task.
-	if out := p.worker.Handle(context.Background(), msgID, 2); out != channels.Done {
+	if out := p.Worker.Handle(context.Background(), msgID, 2); out != channels.Done {
 		t.Fatalf("redelivery: %v", out)
 	}
-	if n := len(p.callbacks()); n != 2 {
+	if n := len(p.Callbacks()); n != 2 {
 		t.Fatalf("%d tasks after a redelivery", n)
 	}
 
-	id := taskID(task)
+	id := gatewaytest.TaskID(task)
 	// Another staff member cannot connect a task they did not claim.
 	c := p.connect(id, "+34612100001", "Enable")
-	if r := p.do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.errCode(t) != "callback_claimed" {
+	if r := p.Do(auth.RoleSupervisor, "POST", fmt.Sprintf("/v1/callbacks/%d/claim", id), nil); r.Status != 409 || r.ErrCode(t) != "callback_claimed" {
 		t.Fatalf("claim by another: %d %s", r.Status, r.Body)
 	}
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.errCode(t) != "call_in_progress" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.ErrCode(t) != "call_in_progress" {
 		t.Fatalf("second connect: %d %s", r.Status, r.Body)
 	}
 	gate := c.screenHuman("es-ES", "Hola. Si puedes hablar ahora, pulsa 1.")
@@ -307,28 +210,28 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	if d.Hangup != nil || d.Dial != nil || d.Gather != nil || len(d.Say) != 0 {
 		t.Fatalf("gate with 1: %s", d.Inner)
 	}
-	if got := p.callback(id); got["call_state"] != "bridged" || got["attempts"].(float64) != 1 {
+	if got := p.Callback(id); got["call_state"] != "bridged" || got["attempts"].(float64) != 1 {
 		t.Fatalf("after the bridge: %v", got)
 	}
 	// The call ends; staff records the outcome.
-	if err := p.fake.PostCallback(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"completed"}, "DialCallSid": {c.herSid}, "DialCallDuration": {"95"}}); err != nil {
+	if err := p.Fake.PostCallback(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"completed"}, "DialCallSid": {c.herSid}, "DialCallDuration": {"95"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.fake.EndCall(context.Background(), c.staffSid, "completed", url.Values{"CallDuration": {"120"}}); err != nil {
+	if err := p.Fake.EndCall(context.Background(), c.staffSid, "completed", url.Values{"CallDuration": {"120"}}); err != nil {
 		t.Fatal(err)
 	}
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"})
-	if r.Status != 200 || r.json(t)["requeued"] != false || r.json(t)["callback"].(map[string]any)["status"] != "done" {
+	if r.Status != 200 || r.JSON(t)["requeued"] != false || r.JSON(t)["callback"].(map[string]any)["status"] != "done" {
 		t.Fatalf("complete: %d %s", r.Status, r.Body)
 	}
-	if p.callback(id) != nil {
+	if p.Callback(id) != nil {
 		t.Fatal("a completed task is still listed")
 	}
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.errCode(t) != "callback_closed" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/complete", id), map[string]any{"outcome": "reached"}); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("complete twice: %d %s", r.Status, r.Body)
 	}
-	p.waitStatus(msgID, "delivered")
-	acts := voiceAuditActions(t, p.env, code)
+	p.WaitStatus(msgID, "delivered")
+	acts := p.Env.ParticipantAuditActions(code)
 	for _, a := range []string{"callback.created", "callback.claimed", "callback.connected", "callback.dialed", "callback.screened", "callback.call_ended", "callback.completed", "message.delivered"} {
 		if !strings.Contains(acts, a) {
 			t.Errorf("audit lacks %s: %s", a, acts)
@@ -336,20 +239,21 @@ func TestVoiceCallbackMaskedCallReached(t *testing.T) {
 	}
 	// Neither number, nor the staff phone, is in the logs or the audit.
 	var audit string
-	p.db.QueryRow(`SELECT coalesce(string_agg(details::text, ' '), '') FROM audit_events`).Scan(&audit)
+	p.DB.QueryRow(`SELECT coalesce(string_agg(details::text, ' '), '') FROM audit_events`).Scan(&audit)
 	for _, needle := range []string{"612100001", "612 100 001", "699000111", "699 000 111"} {
-		if strings.Contains(p.logs.String(), needle) || strings.Contains(audit, needle) {
+		if strings.Contains(p.Logs.String(), needle) || strings.Contains(audit, needle) {
 			t.Errorf("logs or audit contain %q", needle)
 		}
 	}
 }
 
 func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
-	p := newVoicePipeline(t, func(v *VoiceConfig) { v.MaxAttempts = 3 })
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
-	code := p.voiceParticipant("+34 612 100 003", false, false)
-	msgID, task := p.queueVoice(code, false)
-	id := taskID(task)
+	t.Parallel()
+	p := newVoicePipeline(t, func(v *gateway.VoiceConfig) { v.MaxAttempts = 3 })
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
+	code := p.VoiceParticipant("+34 612 100 003", false, false)
+	msgID, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
 
 	// 1: she answers but presses nothing: hang up, unsafe_to_talk, re-queued.
 	c := p.connect(id, "+34612100003", "Enable")
@@ -358,7 +262,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	if d := c.herLeg(gate, url.Values{}); d.Hangup == nil || d.Dial != nil {
 		t.Fatalf("no key: %s", d.Inner)
 	}
-	got := p.callback(id)
+	got := p.Callback(id)
 	earliest, _ := time.Parse(time.RFC3339Nano, got["earliest_at"].(string))
 	if got["status"] != "open" || got["claimed_by"] != nil || got["last_result"] != "not_confirmed" || got["attempts"].(float64) != 1 ||
 		earliest.Before(before.Add(2*time.Hour-time.Second)) || got["due"] != false {
@@ -366,7 +270,7 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 	}
 	// Not due yet: connect is refused after a claim.
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id), nil)
-	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.errCode(t) != "callback_not_due" {
+	if r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id), nil); r.Status != 409 || r.ErrCode(t) != "callback_not_due" {
 		t.Fatalf("connect before due: %d %s", r.Status, r.Body)
 	}
 	// A stale webhook of the old call changes nothing.
@@ -374,101 +278,103 @@ func TestVoiceCallbackScreenNotConfirmedAndMachine(t *testing.T) {
 		t.Fatalf("stale gate: %s", d.Inner)
 	}
 	// Bring it due (as the retry spacing would).
-	p.db.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
+	p.DB.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
 
 	// 2: a machine answers: hang up, no voicemail (not allowed), re-queued.
 	c = p.connect(id, "+34612100003", "Enable")
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_start"}}); d.Hangup == nil || d.Gather != nil || len(d.Say) != 0 {
 		t.Fatalf("machine: %s", d.Inner)
 	}
-	if got := p.callback(id); got["status"] != "open" || got["last_result"] != "machine" || got["attempts"].(float64) != 2 {
+	if got := p.Callback(id); got["status"] != "open" || got["last_result"] != "machine" || got["attempts"].(float64) != 2 {
 		t.Fatalf("after machine: %v", got)
 	}
-	p.db.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
+	p.DB.Exec(`UPDATE callback_tasks SET earliest_at = now() - interval '1 minute' WHERE id = $1`, id)
 
 	// 3: nobody answers (the <Dial> action says no-answer): the third ring
 	// was the last one: closed no_answer, the message undelivered.
 	c = p.connect(id, "+34612100003", "Enable")
-	d := twimlOf(t)(p.fake.FetchTwiML(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"no-answer"}}))
+	d := twimlOf(t)(p.Fake.FetchTwiML(context.Background(), c.dial, url.Values{"CallSid": {c.staffSid}, "DialCallStatus": {"no-answer"}}))
 	if d.Hangup == nil {
 		t.Fatalf("dial action: %s", d.Inner)
 	}
-	if got := p.callback(id); got != nil {
+	if got := p.Callback(id); got != nil {
 		t.Fatalf("still listed after the last attempt: %v", got)
 	}
 	var outcome, status string
-	p.db.QueryRow(`SELECT outcome, status FROM callback_tasks WHERE id = $1`, id).Scan(&outcome, &status)
+	p.DB.QueryRow(`SELECT outcome, status FROM callback_tasks WHERE id = $1`, id).Scan(&outcome, &status)
 	if outcome != "no_answer" || status != "done" {
 		t.Fatalf("task %s/%s", status, outcome)
 	}
-	if m := p.waitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
+	if m := p.WaitStatus(msgID, "undelivered"); m["error_code"] != "no_answer" {
 		t.Fatalf("message: %v", m)
 	}
-	acts := voiceAuditActions(t, p.env, code)
+	acts := p.Env.ParticipantAuditActions(code)
 	if strings.Count(acts, "callback.requeued") != 2 || strings.Count(acts, "callback.completed") != 3 || !strings.Contains(acts, "callback.connect_refused") {
 		t.Fatalf("audit: %s", acts)
 	}
 }
 
 func TestVoiceCallbackVoicemailOnlyWhenAllowed(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
 	// Not monitored, voicemail allowed: the screen waits for the greeting's
 	// end and lets the bridge proceed on a machine.
-	code := p.voiceParticipant("+34 612 100 004", false, true)
-	_, task := p.queueVoice(code, false)
-	c := p.connect(taskID(task), "+34612100004", "DetectMessageEnd")
+	code := p.VoiceParticipant("+34 612 100 004", false, true)
+	_, task := p.QueueVoice(code, false)
+	c := p.connect(gatewaytest.TaskID(task), "+34612100004", "DetectMessageEnd")
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_end_beep"}}); d.Hangup != nil || d.Gather != nil {
 		t.Fatalf("voicemail allowed: %s", d.Inner)
 	}
-	if got := p.callback(taskID(task)); got["call_state"] != "bridged" || got["last_result"] != "voicemail" {
+	if got := p.Callback(gatewaytest.TaskID(task)); got["call_state"] != "bridged" || got["last_result"] != "voicemail" {
 		t.Fatalf("after voicemail: %v", got)
 	}
 	// Monitored phone: her consent says voicemail, but never on a monitored phone.
-	mon := p.voiceParticipant("+34 612 100 005", true, true)
-	_, task = p.queueVoice(mon, false)
-	c = p.connect(taskID(task), "+34612100005", "Enable")
+	mon := p.VoiceParticipant("+34 612 100 005", true, true)
+	_, task = p.QueueVoice(mon, false)
+	c = p.connect(gatewaytest.TaskID(task), "+34612100005", "Enable")
 	if d := c.herLeg(c.screen, url.Values{"AnsweredBy": {"machine_end_beep"}}); d.Hangup == nil {
 		t.Fatalf("monitored, machine: %s", d.Inner)
 	}
 }
 
 func TestVoiceConnectRefusals(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
-	code := p.voiceParticipant("+34 612 100 006", false, false)
-	_, task := p.queueVoice(code, false)
-	id := taskID(task)
+	code := p.VoiceParticipant("+34 612 100 006", false, false)
+	_, task := p.QueueVoice(code, false)
+	id := gatewaytest.TaskID(task)
 	path := fmt.Sprintf("/v1/callbacks/%d/", id)
-	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "staff_phone_missing" {
+	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "staff_phone_missing" {
 		t.Fatalf("no staff phone: %d %s", r.Status, r.Body)
 	}
-	p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": staffPhone})
-	if r := p.post(path+"connect", nil); r.Status != 409 || r.errCode(t) != "callback_not_claimed" {
+	p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": gatewaytest.StaffPhone})
+	if r := p.post(path+"connect", nil); r.Status != 409 || r.ErrCode(t) != "callback_not_claimed" {
 		t.Fatalf("not claimed: %d %s", r.Status, r.Body)
 	}
 	p.post(path+"claim", nil)
-	if r := p.post(path+"complete", map[string]any{"outcome": "maybe"}); r.Status != 422 || r.errCode(t) != "invalid_outcome" {
+	if r := p.post(path+"complete", map[string]any{"outcome": "maybe"}); r.Status != 422 || r.ErrCode(t) != "invalid_outcome" {
 		t.Fatalf("bad outcome: %d %s", r.Status, r.Body)
 	}
-	if r := p.post(path+"release", nil); r.Status != 200 || r.json(t)["status"] != "open" {
+	if r := p.post(path+"release", nil); r.Status != 200 || r.JSON(t)["status"] != "open" {
 		t.Fatalf("release: %d %s", r.Status, r.Body)
 	}
 	p.post(path+"claim", nil)
 	// She withdraws voice consent: no call, and the task leaves the queue.
-	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
-	if r := p.post(path+"connect", nil); r.Status != 403 || r.errCode(t) != "consent_revoked" {
+	p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	if r := p.post(path+"connect", nil); r.Status != 403 || r.ErrCode(t) != "consent_revoked" {
 		t.Fatalf("revoked: %d %s", r.Status, r.Body)
 	}
-	if p.fake.CallsCreated() != 0 {
+	if p.Fake.CallsCreated() != 0 {
 		t.Fatal("a call was placed")
 	}
-	if p.callback(id) != nil {
+	if p.Callback(id) != nil {
 		t.Fatal("a task she can no longer be called for is still queued")
 	}
-	if r := p.post(path+"release", nil); r.Status != 409 || r.errCode(t) != "callback_closed" {
+	if r := p.post(path+"release", nil); r.Status != 409 || r.ErrCode(t) != "callback_closed" {
 		t.Fatalf("release a closed task: %d %s", r.Status, r.Body)
 	}
-	if m := p.waitStatus(task["message_id"].(string), "failed"); m["error_code"] != "consent_revoked" {
+	if m := p.WaitStatus(task["message_id"].(string), "failed"); m["error_code"] != "consent_revoked" {
 		t.Fatalf("message of a canceled task: %v", m)
 	}
 	if r := p.post("/v1/callbacks/999999/claim", nil); r.Status != 404 {
@@ -476,25 +382,25 @@ func TestVoiceConnectRefusals(t *testing.T) {
 	}
 	// Her consent is withdrawn while the staff phone rings: the bridge
 	// refuses to dial her.
-	code2 := p.voiceParticipant("+34 612 100 007", false, false)
-	_, task2 := p.queueVoice(code2, false)
-	id2 := taskID(task2)
+	code2 := p.VoiceParticipant("+34 612 100 007", false, false)
+	_, task2 := p.QueueVoice(code2, false)
+	id2 := gatewaytest.TaskID(task2)
 	p.post(fmt.Sprintf("/v1/callbacks/%d/claim", id2), nil)
 	r := p.post(fmt.Sprintf("/v1/callbacks/%d/connect", id2), nil)
-	sid := r.json(t)["call"].(map[string]any)["sid"].(string)
-	p.do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
-	d := twimlOf(t)(p.fake.AnswerCall(context.Background(), sid, nil))
+	sid := r.JSON(t)["call"].(map[string]any)["sid"].(string)
+	p.Do(auth.RoleStaff, "DELETE", "/v1/participants/"+code2+"/consents/voice", map[string]any{"reason": "asked by phone"})
+	d := twimlOf(t)(p.Fake.AnswerCall(context.Background(), sid, nil))
 	if d.Dial != nil || d.Hangup == nil || strings.Contains(d.Inner, "612100007") {
 		t.Fatalf("bridge after revocation: %s", d.Inner)
 	}
 	// Me phone: shown masked, removable.
-	if r := p.do(auth.RoleStaff, "GET", "/v1/me/phone", nil); r.json(t)["phone"] != "+34•••••0111" {
+	if r := p.Do(auth.RoleStaff, "GET", "/v1/me/phone", nil); r.JSON(t)["phone"] != "+34•••••0111" {
 		t.Fatalf("get phone: %s", r.Body)
 	}
-	if r := p.do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
+	if r := p.Do(auth.RoleStaff, "PUT", "/v1/me/phone", map[string]any{"phone": "12"}); r.Status != 422 {
 		t.Fatalf("bad phone: %d", r.Status)
 	}
-	if r := p.do(auth.RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
+	if r := p.Do(auth.RoleStaff, "DELETE", "/v1/me/phone", nil); r.Status != 204 {
 		t.Fatalf("delete phone: %d", r.Status)
 	}
 }
@@ -502,17 +408,18 @@ func TestVoiceConnectRefusals(t *testing.T) {
 // TestVoiceWebhooksRefuseForgedSignatures: every new webhook is 403
 // without a valid signature, and changes nothing.
 func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
+	t.Parallel()
 	p := newVoicePipeline(t, nil)
 	form := url.Values{"CallSid": {twiliotest.NewCallSid()}, "MessageSid": {"SM" + strings.Repeat("a", 32)},
-		"From": {"+34612100008"}, "To": {orgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
+		"From": {"+34612100008"}, "To": {gatewaytest.OrgVoiceNumber}, "Body": {"baja"}, "Digits": {"1"}}
 	for _, route := range []string{callback.RouteInbound, callback.RouteVoiceBridge, callback.RouteVoiceScreen, callback.RouteVoiceGate, callback.RouteVoiceDial,
 		callback.RouteVoiceStatus, callback.RouteVoiceAMD, callback.RouteReminder, callback.RouteReminderGate, callback.RouteReminderStatus} {
-		u := p.http.URL + route + "?task=1"
+		u := p.HTTP.URL + route + "?task=1"
 		for name, sig := range map[string]string{
 			"none":        "",
 			"garbage":     "bm90IGEgc2lnbmF0dXJl",
 			"wrong token": twiliotest.Sign("someoneelsestoken000000000000000", u, form),
-			"other url":   twiliotest.Sign(p.fake.AuthToken(), p.http.URL+route+"?task=2", form),
+			"other url":   twiliotest.Sign(p.Fake.AuthToken(), p.HTTP.URL+route+"?task=2", form),
 		} {
 			req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -530,7 +437,7 @@ func TestVoiceWebhooksRefuseForgedSignatures(t *testing.T) {
 		}
 	}
 	var n int
-	p.db.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
+	p.DB.QueryRow(`SELECT count(*) FROM inbound_messages`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("a forged inbound was stored")
 	}

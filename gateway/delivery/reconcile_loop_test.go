@@ -1,12 +1,14 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 )
 
@@ -36,26 +38,26 @@ func (h *hangingLookup) ListMessagesSent(ctx context.Context, _, _ string, _, _ 
 // bounded by CallTimeout and its pass by PassBudget; while the channel's
 // breaker is open it does not ask the provider at all.
 func TestReconcileOutOfTheTick(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
 	h := &hangingLookup{}
-	p.srv.SetProviderLookup(h, ReconcileConfig{Every: time.Hour, UnknownSettle: time.Second,
+	p.Server.SetProviderLookup(h, gateway.ReconcileConfig{Every: time.Hour, UnknownSettle: time.Second,
 		CallTimeout: 50 * time.Millisecond, PassBudget: 120 * time.Millisecond})
-	code := p.consentingParticipant("+34 612 000 997", false)
+	code := p.ConsentingParticipant("+34 612 000 997", false)
 	for range 10 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d", r.Status)
 		}
 	}
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending'`); err != nil {
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sending'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = 'SM' || md5(id::text), updated_at = now() - interval '1 hour',
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', provider_id = 'SM' || md5(id::text), updated_at = now() - interval '1 hour',
 		created_at = now() - interval '2 hours', send_at = now() - interval '2 hours'`); err != nil {
 		t.Fatal(err)
 	}
-	sc := p.srv.NewScheduler()
+	sc := p.Server.NewScheduler()
 	ctx := context.Background()
 	if _, err := sc.Tick(ctx); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 	}
 	// One pass: each call gives up at CallTimeout, the pass at its budget,
 	// so it returns (and asked about fewer than all ten).
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.calls.Load(); n == 0 || n >= 10 {
@@ -74,12 +76,12 @@ func TestReconcileOutOfTheTick(t *testing.T) {
 	// Breaker open: nothing is asked.
 	b := channels.NewBreaker(channels.BreakerConfig{Threshold: 1})
 	b.Failure()
-	p.srv.delivery.SetBreaker("sms", b)
-	if _, err := p.db.Exec(`UPDATE messages SET reconcile_next_at = NULL`); err != nil {
+	p.Server.Delivery().SetBreaker("sms", b)
+	if _, err := p.DB.Exec(`UPDATE messages SET reconcile_next_at = NULL`); err != nil {
 		t.Fatal(err)
 	}
 	before := h.calls.Load()
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.calls.Load() - before; n != 0 {

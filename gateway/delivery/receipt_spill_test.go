@@ -1,4 +1,4 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
@@ -14,7 +14,9 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db/dbtest"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
@@ -40,28 +42,27 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	cluster, pool, url := dbtest.NewCluster(t)
 	fake := twiliotest.New(t, "testauthtoken0123456789abcdef000")
 	t.Cleanup(fake.Close)
-	e := newEnvOn(t, Config{}, pool, url)
-	e.clock.Set(time.Now())
-	e.srv.now = func() time.Time { return time.Now().UTC() }
-	b := maria()
+	e := gatewaytest.New(t, gatewaytest.WithDatabase(pool, url))
+	e.Clock.UseRealTime()
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 612 000 777"
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms")); r.Status != 201 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
 		t.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
+	id := r.JSON(t)["id"].(string)
 	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), APIBaseURL: fake.URL(), From: "+15005550006"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	w := e.srv.delivery.NewWorker(map[string]channels.Sender{"sms": &stopAfterSend{tw: tw, stop: cluster.Stop}}, WorkerConfig{SpillDir: dir})
+	w := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": &stopAfterSend{tw: tw, stop: cluster.Stop}}, gateway.WorkerConfig{SpillDir: dir})
 	if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 		t.Fatalf("outcome %v, want done (the receipt is spilled, not the send retried)", out)
 	}
@@ -78,16 +79,16 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	// The process stops; the database comes back; the next worker
 	// replays the spill at start.
 	cluster.Start()
-	w2 := e.srv.delivery.NewWorker(map[string]channels.Sender{"sms": tw}, WorkerConfig{SpillDir: dir})
+	w2 := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": tw}, gateway.WorkerConfig{SpillDir: dir})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w2.ReplaySpill(ctx) }()
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		m := e.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
-		if m.Status == 200 && m.json(t)["status"] == message.StatusSent {
-			if h := historyOf(m.json(t)); h != "queued,sending,sent" {
+		m := e.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil)
+		if m.Status == 200 && m.JSON(t)["status"] == message.StatusSent {
+			if h := gatewaytest.HistoryOf(m.JSON(t)); h != "queued,sending,sent" {
 				t.Fatalf("history %s", h)
 			}
 			break
@@ -119,19 +120,19 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 // good (its provider id is already recorded for another message) is set
 // aside; the others are recorded.
 func TestSpillReplayPerEntry(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 996", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 996", false)
 	var ids []uuid.UUID
 	for range 3 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
-		ids = append(ids, uuid.MustParse(r.json(t)["id"].(string)))
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola"})
+		ids = append(ids, uuid.MustParse(r.JSON(t)["id"].(string)))
 	}
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending'`); err != nil {
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sending'`); err != nil {
 		t.Fatal(err)
 	}
 	// ids[0] already holds the provider id the bad entry carries.
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = 'SMtaken' WHERE id = $1`, ids[0]); err != nil {
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = 'SMtaken' WHERE id = $1`, ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	// A spill file left by a previous process; the next worker replays it
@@ -146,13 +147,13 @@ func TestSpillReplayPerEntry(t *testing.T) {
 	if err := os.WriteFile(spill, left, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w := p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{SpillDir: dir, SpillRetry: 20 * time.Millisecond})
+	w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": p.Twilio()}, gateway.WorkerConfig{SpillDir: dir, SpillRetry: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.ReplaySpill(ctx) }()
 	var st string
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if err := p.db.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[2]).Scan(&st); err != nil {
+		if err := p.DB.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[2]).Scan(&st); err != nil {
 			t.Fatal(err)
 		}
 		if st == message.StatusSent || time.Now().After(deadline) {
@@ -172,7 +173,7 @@ func TestSpillReplayPerEntry(t *testing.T) {
 	if err != nil || !strings.Contains(string(raw), ids[1].String()) || strings.Contains(string(raw), ids[2].String()) {
 		t.Fatalf("spill file after replay: %s %v", raw, err)
 	}
-	if err := p.db.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[1]).Scan(&st); err != nil || st != message.StatusSending {
+	if err := p.DB.QueryRow(`SELECT status FROM messages WHERE id = $1`, ids[1]).Scan(&st); err != nil || st != message.StatusSending {
 		t.Fatalf("refused entry's message: %q %v", st, err)
 	}
 }

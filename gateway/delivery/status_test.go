@@ -1,4 +1,4 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
@@ -11,19 +11,22 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
 // TestStatusRankMatchesSQL: the Go mirror of the ranks and of the move rule
 // agrees with migration 00014's functions for every pair of statuses.
 func TestStatusRankMatchesSQL(t *testing.T) {
-	e := newEnv(t)
+	t.Parallel()
+	e := gatewaytest.New(t)
 	all := []string{"", "bogus", message.StatusScheduled, message.StatusQueued, message.StatusSending, message.StatusUnknown, message.StatusSent, "undelivered", message.StatusFailed,
 		"canceled", message.StatusDropped, message.StatusDroppedUnsafe, channels.SinkStatus, "delivered", "read"}
 	for _, a := range all {
 		var r int
-		if err := e.db.QueryRow("SELECT message_status_rank($1)", a).Scan(&r); err != nil {
+		if err := e.DB.QueryRow("SELECT message_status_rank($1)", a).Scan(&r); err != nil {
 			t.Fatal(err)
 		}
 		if r != message.Rank(a) {
@@ -32,7 +35,7 @@ func TestStatusRankMatchesSQL(t *testing.T) {
 		for _, b := range all {
 			for _, pid := range []bool{false, true} {
 				var ok bool
-				if err := e.db.QueryRow("SELECT message_status_may_move($1, $2, $3)", a, b, pid).Scan(&ok); err != nil {
+				if err := e.DB.QueryRow("SELECT message_status_may_move($1, $2, $3)", a, b, pid).Scan(&ok); err != nil {
 					t.Fatal(err)
 				}
 				if ok != message.MayMove(a, b, pid) {
@@ -72,10 +75,10 @@ func (r *racingSender) Send(ctx context.Context, m channels.Outgoing) (channels.
 // 503 → retry, refusal → failed). Each time the message stays delivered,
 // its history never goes back, and the late outcome is an audit event.
 func TestLateFailureNeverMovesBack(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // this test calls the worker itself
-	tw := mustTwilio(t, p)
-	code := p.consentingParticipant("+34 612 000 444", false)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // this test calls the worker itself
+	tw := p.Twilio()
+	code := p.ConsentingParticipant("+34 612 000 444", false)
 	cases := []struct {
 		name string
 		err  error
@@ -85,25 +88,25 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 		{"refused", &channels.SendError{Code: "rejected", HTTPStatus: 400}},
 	}
 	for _, c := range cases {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		id := r.json(t)["id"].(string)
-		w := p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.fake, callback: "delivered", err: c.err}},
-			WorkerConfig{StatusCallback: p.http.URL + "/webhooks/twilio/status"})
+		id := r.JSON(t)["id"].(string)
+		w := p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": &racingSender{tw: tw, fake: p.Fake, callback: "delivered", err: c.err}},
+			gateway.WorkerConfig{StatusCallback: p.HTTP.URL + "/webhooks/twilio/status"})
 		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 			t.Fatalf("%s: outcome %v, want done", c.name, out)
 		}
-		m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
-		if m["status"] != "delivered" || historyOf(m) != "queued,sending,delivered" {
-			t.Fatalf("%s: status %v history %s", c.name, m["status"], historyOf(m))
+		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
+		if m["status"] != "delivered" || gatewaytest.HistoryOf(m) != "queued,sending,delivered" {
+			t.Fatalf("%s: status %v history %s", c.name, m["status"], gatewaytest.HistoryOf(m))
 		}
 		var n int
-		if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.late_outcome' AND details->>'message_id' = $1 AND details->>'kept' = 'delivered'`, id).Scan(&n); err != nil || n != 1 {
+		if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.late_outcome' AND details->>'message_id' = $1 AND details->>'kept' = 'delivered'`, id).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("%s: late outcome events %d %v", c.name, n, err)
 		}
-		if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action IN ('message.unknown', 'message.failed') AND details->>'message_id' = $1`, id).Scan(&n); err != nil || n != 0 {
+		if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action IN ('message.unknown', 'message.failed') AND details->>'message_id' = $1`, id).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%s: %d status audit events after delivery", c.name, n)
 		}
 	}
@@ -113,25 +116,25 @@ func TestLateFailureNeverMovesBack(t *testing.T) {
 // redelivery while the first worker still sends) sends once and ends
 // forward, never back.
 func TestTwoWorkersOneMessage(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	code := p.consentingParticipant("+34 612 000 445", false)
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
-	id := r.json(t)["id"].(string)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	code := p.ConsentingParticipant("+34 612 000 445", false)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := r.JSON(t)["id"].(string)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); p.worker.Handle(context.Background(), id, 1) }()
+		go func() { defer wg.Done(); p.Worker.Handle(context.Background(), id, 1) }()
 	}
 	wg.Wait()
-	if n := p.fake.Created(); n != 1 {
+	if n := p.Fake.Created(); n != 1 {
 		t.Fatalf("created %d times", n)
 	}
-	m := p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)
+	m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
 	// Either the second claim came after the record (nothing to do) or
 	// during the send (unknown, then sent by the first worker's record).
 	if m["status"] != message.StatusSent {
-		t.Fatalf("status %v history %s", m["status"], historyOf(m))
+		t.Fatalf("status %v history %s", m["status"], gatewaytest.HistoryOf(m))
 	}
 	assertForwardHistory(t, m)
 }
@@ -139,9 +142,9 @@ func TestTwoWorkersOneMessage(t *testing.T) {
 func assertForwardHistory(t *testing.T, m map[string]any) {
 	t.Helper()
 	prev := ""
-	for _, s := range strings.Split(historyOf(m), ",") {
+	for _, s := range strings.Split(gatewaytest.HistoryOf(m), ",") {
 		if prev != "" && !message.MayMove(prev, s, false) {
-			t.Fatalf("history moves back %s → %s: %s", prev, s, historyOf(m))
+			t.Fatalf("history moves back %s → %s: %s", prev, s, gatewaytest.HistoryOf(m))
 		}
 		prev = s
 	}
@@ -150,18 +153,19 @@ func assertForwardHistory(t *testing.T, m map[string]any) {
 // TestBackwardsUpdateRefusedBySQL: a writer that forgets the rule is
 // stopped by the trigger, whatever the query.
 func TestBackwardsUpdateRefusedBySQL(t *testing.T) {
-	p := newPipeline(t)
-	code := p.consentingParticipant("+34 612 000 446", false)
-	p.fake.AutoDeliver("delivered")
-	r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
-	id := r.json(t)["id"].(string)
-	p.waitStatus(id, "delivered")
-	_, err := p.db.Exec(`UPDATE messages SET status = 'unknown' WHERE id = $1`, id)
+	t.Parallel()
+	p := gatewaytest.NewPipeline(t)
+	code := p.ConsentingParticipant("+34 612 000 446", false)
+	p.Fake.AutoDeliver("delivered")
+	r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+	id := r.JSON(t)["id"].(string)
+	p.WaitStatus(id, "delivered")
+	_, err := p.DB.Exec(`UPDATE messages SET status = 'unknown' WHERE id = $1`, id)
 	if err == nil || !strings.Contains(err.Error(), "may not move") {
 		t.Fatalf("backwards update: %v", err)
 	}
 	// The query every writer uses says "not moved" instead.
-	moved, err := message.MoveStatus(context.Background(), db.New(p.db), uuid.MustParse(id), message.StatusFailed, "x", time.Now())
+	moved, err := message.MoveStatus(context.Background(), db.New(p.DB), uuid.MustParse(id), message.StatusFailed, "x", time.Now())
 	if moved || err != nil {
 		t.Fatalf("moveStatus after delivered: %v %v", moved, err)
 	}

@@ -1,4 +1,4 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"safecontact/channels"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
@@ -19,66 +21,66 @@ import (
 // the queue; the breaker probes; once the provider answers again every
 // message goes, each exactly once, without waiting out a backoff.
 func TestProviderOutageResumesAtOnce(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": mustTwilio(t, p)}, WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": p.Twilio()}, gateway.WorkerConfig{
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", Concurrency: 2, BatchSize: 4, MaxDeliver: 8,
 		Breaker: channels.BreakerConfig{Threshold: 3, ProbeEvery: 200 * time.Millisecond},
 	})
-	p.start()
-	p.releaseRetries()
-	p.fake.FailNext(100000, 503, 0)
-	code := p.consentingParticipant("+34 612 000 555", false)
+	p.Start()
+	p.ReleaseRetries()
+	p.Fake.FailNext(100000, 503, 0)
+	code := p.ConsentingParticipant("+34 612 000 555", false)
 	// 2 batches of 4 in flight, 16 unacknowledged at most: 40 messages
 	// are more than the channel can hold.
 	var ids []string
 	for range 40 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		ids = append(ids, r.json(t)["id"].(string))
+		ids = append(ids, r.JSON(t)["id"].(string))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for p.srv.delivery.ProviderStates()["sms"] != "failing" {
+	for p.Server.Delivery().ProviderStates()["sms"] != "failing" {
 		if time.Now().After(deadline) {
 			t.Fatal("breaker never opened")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The outage goes on: the provider is probed, not hammered.
-	before := p.fake.RequestCount()
+	before := p.Fake.RequestCount()
 	time.Sleep(time.Second)
-	if n := p.fake.RequestCount() - before; n > 10 {
+	if n := p.Fake.RequestCount() - before; n > 10 {
 		t.Fatalf("%d requests in 1 s to a provider that is down", n)
 	}
-	if m := metricsText(t, p.env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 1`) {
+	if m := metricsText(t, p.Env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 1`) {
 		t.Fatal("breaker state not in /metrics")
 	}
-	r := p.do("", "GET", "/readyz?verbose", nil)
-	if prov, _ := r.json(t)["checks"].(map[string]any)["providers"].(map[string]any); r.Status != 200 || prov["sms"] != "failing" {
+	r := p.Do("", "GET", "/readyz?verbose", nil)
+	if prov, _ := r.JSON(t)["checks"].(map[string]any)["providers"].(map[string]any); r.Status != 200 || prov["sms"] != "failing" {
 		t.Fatalf("readyz?verbose with the provider down: %d %s", r.Status, r.Body)
 	}
-	p.fake.ClearFailures()
+	p.Fake.ClearFailures()
 	recovered := time.Now()
 	for _, id := range ids {
-		m := p.waitStatus(id, message.StatusSent)
+		m := p.WaitStatus(id, message.StatusSent)
 		assertForwardHistory(t, m)
 	}
 	took := time.Since(recovered)
-	if n := p.fake.Created(); n != 40 {
+	if n := p.Fake.Created(); n != 40 {
 		t.Fatalf("created %d, want 40 (each once)", n)
 	}
 	t.Logf("40 messages sent %v after the provider recovered", took)
-	if m := metricsText(t, p.env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 0`) {
+	if m := metricsText(t, p.Env); !strings.Contains(m, `safecontact_channel_breaker_open{channel="sms"} 0`) {
 		t.Fatal("breaker still open in /metrics")
 	}
 }
 
-func metricsText(t *testing.T, e *env) string {
+func metricsText(t *testing.T, e *gatewaytest.Env) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	e.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	e.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
 }
 
@@ -86,25 +88,25 @@ func metricsText(t *testing.T, e *env) string {
 // batch wait does not hold back the others of its batch; it is recorded on
 // its own when it ends.
 func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
-	p := newPipeline(t)
-	p.stop()
-	slow := &slowFirstSender{tw: mustTwilio(t, p), hold: make(chan struct{})}
-	p.worker = p.srv.delivery.NewWorker(map[string]channels.Sender{"sms": slow}, WorkerConfig{
-		StatusCallback: p.http.URL + "/webhooks/twilio/status", Concurrency: 1, BatchSize: 8, BatchWait: 100 * time.Millisecond,
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	slow := &slowFirstSender{tw: p.Twilio(), hold: make(chan struct{})}
+	p.Worker = p.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": slow}, gateway.WorkerConfig{
+		StatusCallback: p.HTTP.URL + "/webhooks/twilio/status", Concurrency: 1, BatchSize: 8, BatchWait: 100 * time.Millisecond,
 	})
-	code := p.consentingParticipant("+34 612 000 556", false)
+	code := p.ConsentingParticipant("+34 612 000 556", false)
 	var ids []string
 	for range 6 {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
-		ids = append(ids, r.json(t)["id"].(string))
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, un saludo cordial"})
+		ids = append(ids, r.JSON(t)["id"].(string))
 	}
-	p.start()
+	p.Start()
 	// Five of six are sent while the first still hangs.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		n := 0
 		for _, id := range ids {
-			if p.do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).json(t)["status"] == message.StatusSent {
+			if p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)["status"] == message.StatusSent {
 				n++
 			}
 		}
@@ -118,7 +120,7 @@ func TestSlowSendHoldsOnlyItsSlot(t *testing.T) {
 	}
 	close(slow.hold)
 	for _, id := range ids {
-		p.waitStatus(id, message.StatusSent)
+		p.WaitStatus(id, message.StatusSent)
 	}
 }
 

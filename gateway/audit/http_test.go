@@ -1,4 +1,4 @@
-package gateway
+package audit_test
 
 import (
 	"bytes"
@@ -15,51 +15,14 @@ import (
 	"safecontact/db/dbtest"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/participant"
-	"safecontact/keys"
 )
 
-// auditActions returns the actions of the log in id order.
-func (e *env) auditActions() []string {
-	e.t.Helper()
-	rows, err := e.db.Query(`SELECT action FROM audit_events ORDER BY id`)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		rows.Scan(&a)
-		out = append(out, a)
-	}
-	return out
-}
-
-func (e *env) lastAudit(action string) (participant string, details map[string]any, actor string) {
-	e.t.Helper()
-	var p *string
-	var d []byte
-	if err := e.db.QueryRow(`SELECT participant_code, coalesce(details, 'null'), actor_name FROM audit_events WHERE action = $1 ORDER BY id DESC LIMIT 1`, action).Scan(&p, &d, &actor); err != nil {
-		e.t.Fatalf("no %s event: %v", action, err)
-	}
-	json.Unmarshal(d, &details)
-	if p != nil {
-		participant = *p
-	}
-	return participant, details, actor
-}
-
-func (e *env) seal() {
-	e.t.Helper()
-	if _, err := audit.SealPending(context.Background(), e.db, e.clock.Now()); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 func TestAuditEndpointsNeedSupervisor(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
 	paths := []string{"/v1/audit", "/v1/audit/export?format=csv", "/v1/audit/export?format=jsonl", "/v1/audit/verify",
 		"/v1/participants/" + code + "/contact-log"}
 	for _, path := range paths {
@@ -68,40 +31,41 @@ func TestAuditEndpointsNeedSupervisor(t *testing.T) {
 			want int
 		}{{"", 401}, {auth.RoleStaff, 403}, {auth.RoleSupervisor, 200}, {auth.RoleAdmin, 200}} {
 			t.Run(fmt.Sprintf("%s as %q", path, tc.role), func(t *testing.T) {
-				r := e.do(tc.role, "GET", path, nil)
+				r := e.Do(tc.role, "GET", path, nil)
 				if r.Status != tc.want {
 					t.Fatalf("status %d, want %d: %s", r.Status, tc.want, r.Body)
 				}
-				if tc.want == 403 && r.errCode(t) != "forbidden" {
-					t.Fatalf("code %s", r.errCode(t))
+				if tc.want == 403 && r.ErrCode(t) != "forbidden" {
+					t.Fatalf("code %s", r.ErrCode(t))
 				}
 			})
 		}
 	}
 	// A refused read is not a read: nothing was recorded for staff.
 	var n int
-	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action LIKE 'audit.%' AND actor_role = 'staff'`).Scan(&n)
+	e.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action LIKE 'audit.%' AND actor_role = 'staff'`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d audit reads recorded for staff", n)
 	}
 }
 
 func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
-	e := newEnv(t)
-	a := e.createParticipant(maria())
-	b := maria()
+	t.Parallel()
+	e := gatewaytest.New(t)
+	a := e.CreateParticipant(gatewaytest.Maria())
+	b := gatewaytest.Maria()
 	b["phone"] = "+34 699 000 111"
-	bcode := e.createParticipant(b)
+	bcode := e.CreateParticipant(b)
 	for _, ch := range []string{"sms", "voice"} {
-		if r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+a+"/consents", grant(ch)); r.Status != 201 {
+		if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+a+"/consents", gatewaytest.Grant(ch)); r.Status != 201 {
 			t.Fatalf("grant: %d %s", r.Status, r.Body)
 		}
 	}
-	e.seal()
+	e.Seal()
 
 	list := func(q string) (items []map[string]any, next string) {
 		t.Helper()
-		r := e.do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil)
+		r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil)
 		if r.Status != 200 {
 			t.Fatalf("GET /v1/audit?%s: %d %s", q, r.Status, r.Body)
 		}
@@ -124,7 +88,7 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 		t.Fatalf("event view: %v", first)
 	}
 	// Reading was recorded, with the filter, against her code.
-	p, d, who := e.lastAudit("audit.read")
+	p, d, who := e.LastAudit("audit.read")
 	if p != a || who != "supervisor-user" || d["view"] != "audit" || d["returned"].(float64) != 3 || d["filters"].(map[string]any)["participant"] != a {
 		t.Fatalf("audit.read: %s %v %s", p, d, who)
 	}
@@ -169,25 +133,26 @@ func TestAuditListFiltersPagesAndIsAudited(t *testing.T) {
 		t.Fatalf("%d pages", pages)
 	}
 	for _, q := range []string{"participant=maria", "from=yesterday", "from=2026-06-02&to=2026-06-01", "limit=0", "cursor=!!", "action=" + strings.Repeat("x", 65)} {
-		if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil); r.Status != 400 || (r.errCode(t) != "invalid_parameter" && r.errCode(t) != "invalid_cursor") {
+		if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit?"+q, nil); r.Status != 400 || (r.ErrCode(t) != "invalid_parameter" && r.ErrCode(t) != "invalid_cursor") {
 			t.Errorf("%s: %d %s", q, r.Status, r.Body)
 		}
 	}
 }
 
 func TestAuditExportCSVAndJSONL(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
 	// One event with sealed content, as the worker writes for message.sent.
-	pub, sec := auditKeyPair(t)
+	pub, sec := gatewaytest.AuditKeyPair(t)
 	sealed, _ := pub.Seal([]byte(`{"text":"hola"}`))
-	if _, err := audit.Append(context.Background(), e.srv.q, auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
+	if _, err := audit.Append(context.Background(), e.Queries, auth.SystemActor("worker"), audit.Event{Action: "message.sent", ParticipantCode: code, Sealed: sealed}); err != nil {
 		t.Fatal(err)
 	}
-	e.seal()
+	e.Seal()
 
-	r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
+	r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=jsonl", nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/x-ndjson" || !strings.Contains(r.Header.Get("Content-Disposition"), ".jsonl") {
 		t.Fatalf("jsonl: %d %v", r.Status, r.Header)
 	}
@@ -224,12 +189,12 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	if rep, _ := audit.VerifyExport(strings.NewReader(bad), audit.VerifyOptions{}, false); rep.OK || *rep.FirstBadSeq != 5 {
 		t.Fatalf("edited export: %+v", rep)
 	}
-	p, d, _ := e.lastAudit("audit.exported")
+	p, d, _ := e.LastAudit("audit.exported")
 	if p != "" || d["format"] != "jsonl" {
 		t.Fatalf("audit.exported: %q %v", p, d)
 	}
 
-	r = e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=csv&participant="+code, nil)
+	r = e.Do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=csv&participant="+code, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
 		t.Fatalf("csv: %d %v", r.Status, r.Header)
 	}
@@ -244,58 +209,60 @@ func TestAuditExportCSVAndJSONL(t *testing.T) {
 	if len(rows) != 1+4 || rows[1][6] != "participant.created" || rows[3][11] == "" || rows[3][13] == "" || rows[4][6] != "audit.exported" {
 		t.Fatalf("csv rows: %v", rows)
 	}
-	if p, _, _ := e.lastAudit("audit.exported"); p != code {
+	if p, _, _ := e.LastAudit("audit.exported"); p != code {
 		t.Fatalf("a filtered export is recorded against her: %q", p)
 	}
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=xml", nil); r.Status != 400 || r.errCode(t) != "invalid_parameter" {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/export?format=xml", nil); r.Status != 400 || r.ErrCode(t) != "invalid_parameter" {
 		t.Fatalf("xml: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestAuditVerifyEndpoint(t *testing.T) {
-	e := newEnv(t)
+	t.Parallel()
+	e := gatewaytest.New(t)
 	for range 3 {
-		b := maria()
-		b["phone"] = fmt.Sprintf("+34 612 000 %03d", len(e.auditActions()))
-		e.createParticipant(b)
+		b := gatewaytest.Maria()
+		b["phone"] = fmt.Sprintf("+34 612 000 %03d", len(e.AuditActions()))
+		e.CreateParticipant(b)
 	}
-	e.seal()
-	r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
-	m := r.json(t)
+	e.Seal()
+	r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
+	m := r.JSON(t)
 	if r.Status != 200 || m["ok"] != true || m["checked"].(float64) != 6 || m["first_bad_seq"] != nil {
 		t.Fatalf("verify: %d %s", r.Status, r.Body)
 	}
 	head := m["head"].(map[string]any)
-	if _, d, who := e.lastAudit("audit.verified"); d["ok"] != true || d["head_seq"].(float64) != 6 || who != "supervisor-user" {
+	if _, d, who := e.LastAudit("audit.verified"); d["ok"] != true || d["head_seq"].(float64) != 6 || who != "supervisor-user" {
 		t.Fatalf("audit.verified: %v", d)
 	}
 	// The head as a checkpoint: holds.
 	q := fmt.Sprintf("?checkpoint_seq=%v&checkpoint_hash=%s", head["seq"], head["hash"])
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify"+q, nil); r.Status != 200 {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify"+q, nil); r.Status != 200 {
 		t.Fatalf("checkpoint: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash="+strings.Repeat("ab", 32), nil); r.Status != 409 || r.errCode(t) != "checkpoint_mismatch" {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash="+strings.Repeat("ab", 32), nil); r.Status != 409 || r.ErrCode(t) != "checkpoint_mismatch" {
 		t.Fatalf("wrong checkpoint: %d %s", r.Status, r.Body)
 	}
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash=zz", nil); r.Status != 400 {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash=zz", nil); r.Status != 400 {
 		t.Fatalf("bad checkpoint: %d %s", r.Status, r.Body)
 	}
 	// A superuser edits an event: the verifier names it.
-	e.seal()
-	dbtest.Tamper(t, e.db, "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 5")
-	r = e.do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
-	m = r.json(t)
-	if r.Status != 409 || r.errCode(t) != "audit_chain_broken" || m["first_bad_seq"].(float64) != 5 || m["ok"] != false {
+	e.Seal()
+	dbtest.Tamper(t, e.DB, "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 5")
+	r = e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify", nil)
+	m = r.JSON(t)
+	if r.Status != 409 || r.ErrCode(t) != "audit_chain_broken" || m["first_bad_seq"].(float64) != 5 || m["ok"] != false {
 		t.Fatalf("after tampering: %d %s", r.Status, r.Body)
 	}
-	if _, d, _ := e.lastAudit("audit.verified"); d["ok"] != false || d["first_bad_seq"].(float64) != 5 {
+	if _, d, _ := e.LastAudit("audit.verified"); d["ok"] != false || d["first_bad_seq"].(float64) != 5 {
 		t.Fatalf("audit.verified after tampering: %v", d)
 	}
 }
 
 func TestRevealPhone(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria())
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
 	path := "/v1/participants/" + code + "/reveal-phone"
 	for _, tc := range []struct {
 		name string
@@ -312,8 +279,8 @@ func TestRevealPhone(t *testing.T) {
 		{"unknown field", map[string]any{"reason": "callback requested", "phone": "x"}, 422, "unknown_field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do(auth.RoleStaff, "POST", path, tc.body)
-			if r.Status != tc.want || r.errCode(t) != tc.code {
+			r := e.Do(auth.RoleStaff, "POST", path, tc.body)
+			if r.Status != tc.want || r.ErrCode(t) != tc.code {
 				t.Fatalf("%d %s", r.Status, r.Body)
 			}
 			if strings.Contains(string(r.Body), "612") {
@@ -321,53 +288,54 @@ func TestRevealPhone(t *testing.T) {
 			}
 		})
 	}
-	if r := e.do(auth.RoleStaff, "POST", "/v1/participants/P-ZZZZZ/reveal-phone", map[string]any{"reason": "callback requested"}); r.Status != 404 {
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/P-ZZZZZ/reveal-phone", map[string]any{"reason": "callback requested"}); r.Status != 404 {
 		t.Fatalf("unknown participant: %d", r.Status)
 	}
 	var before int
-	e.db.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'phone.revealed'`).Scan(&before)
+	e.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'phone.revealed'`).Scan(&before)
 	if before != 0 {
 		t.Fatal("refused reveals were recorded as reveals")
 	}
 	reason := "voice call-back she asked for on 2026-06-02, line was busy"
-	r := e.do(auth.RoleStaff, "POST", path, map[string]any{"reason": reason})
-	if r.Status != 200 || r.json(t)["phone"] != "+34612345678" || r.Header.Get("Cache-Control") != "no-store" {
+	r := e.Do(auth.RoleStaff, "POST", path, map[string]any{"reason": reason})
+	if r.Status != 200 || r.JSON(t)["phone"] != "+34612345678" || r.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("reveal: %d %s %v", r.Status, r.Body, r.Header)
 	}
-	p, d, who := e.lastAudit("phone.revealed")
+	p, d, who := e.LastAudit("phone.revealed")
 	if p != code || who != "staff-user" || d["reason"] != reason {
 		t.Fatalf("phone.revealed: %s %s %v", p, who, d)
 	}
 	// The number is in the response only: not in the log, the audit rows or the logs.
-	e.seal()
+	e.Seal()
 	var rows string
-	e.db.QueryRow(`SELECT string_agg(row_to_json(a)::text, E'\n') FROM audit_events a`).Scan(&rows)
+	e.DB.QueryRow(`SELECT string_agg(row_to_json(a)::text, E'\n') FROM audit_events a`).Scan(&rows)
 	for _, needle := range []string{"612345678", "612 345 678"} {
-		if strings.Contains(rows, needle) || strings.Contains(e.logs.String(), needle) {
+		if strings.Contains(rows, needle) || strings.Contains(e.Logs.String(), needle) {
 			t.Fatalf("the number %q is in the audit rows or the logs", needle)
 		}
 	}
 }
 
 func TestContactLog(t *testing.T) {
-	e := newEnv(t)
-	b := maria()
+	t.Parallel()
+	e := gatewaytest.New(t)
+	b := gatewaytest.Maria()
 	b["any_time"] = true
 	b["safe_windows"] = []string{}
 	b["monitored"] = false
-	code := e.createParticipant(b)
-	if r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != 403 {
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"}); r.Status != 403 {
 		t.Fatalf("refused: %d %s", r.Status, r.Body)
 	}
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	r := e.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "please_contact"})
 	if r.Status != 202 {
 		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
-	e.do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true})
-	e.seal()
+	e.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"monitored": true})
+	e.Seal()
 
-	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil)
+	r = e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log", nil)
 	if r.Status != 200 {
 		t.Fatalf("contact log: %d %s", r.Status, r.Body)
 	}
@@ -397,41 +365,23 @@ func TestContactLog(t *testing.T) {
 	if up := out.Items[4]; up.Summary != "profile updated: monitored" {
 		t.Fatalf("update entry: %+v", up)
 	}
-	p, d, who := e.lastAudit("audit.read")
+	p, d, who := e.LastAudit("audit.read")
 	if p != code || d["view"] != "contact_log" || who != "supervisor-user" {
 		t.Fatalf("audit.read: %s %v", p, d)
 	}
 	// Her reads show in her log next time.
-	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?limit=2", nil)
+	r = e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?limit=2", nil)
 	json.Unmarshal(r.Body, &out)
-	if len(out.Items) != 2 || r.json(t)["next_cursor"] == nil {
+	if len(out.Items) != 2 || r.JSON(t)["next_cursor"] == nil {
 		t.Fatalf("page: %s", r.Body)
 	}
-	r = e.do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?cursor="+r.json(t)["next_cursor"].(string), nil)
+	r = e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/contact-log?cursor="+r.JSON(t)["next_cursor"].(string), nil)
 	json.Unmarshal(r.Body, &out)
 	if len(out.Items) != 5 || out.Items[4].Action != "audit.read" || out.Items[4].Summary != "contact log read" {
 		t.Fatalf("second page: %s", r.Body)
 	}
-	if r := e.do(auth.RoleSupervisor, "GET", "/v1/participants/P-ZZZZZ/contact-log", nil); r.Status != 404 {
+	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/P-ZZZZZ/contact-log", nil); r.Status != 404 {
 		t.Fatalf("unknown: %d", r.Status)
 	}
 	_ = http.StatusOK
-}
-
-// auditKeyPair makes a programme audit key pair for a test.
-func auditKeyPair(t testing.TB) (*keys.AuditPublicKey, *keys.AuditSecretKey) {
-	t.Helper()
-	pubPath, secPath, err := keys.GenerateAuditKeyPair(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := keys.LoadAuditPublicKey(pubPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec, err := keys.LoadAuditSecretKey(secPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pub, sec
 }

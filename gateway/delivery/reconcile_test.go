@@ -1,7 +1,8 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
+	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -21,19 +23,19 @@ import (
 // to unknown (reconcile_unproven). With NoListMatch (RequestRedaction) even
 // a listed message is not matched.
 func TestReconcileResolvesForward(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test sets the states a crash leaves
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
-	code := p.consentingParticipant("+34 612 000 999", false)
-	q := db.New(p.db)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test sets the states a crash leaves
+	tw := p.Twilio().(*channels.Twilio)
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second})
+	code := p.ConsentingParticipant("+34 612 000 999", false)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		return uuid.MustParse(r.json(t)["id"].(string))
+		return uuid.MustParse(r.JSON(t)["id"].(string))
 	}
 	// sendAtProvider sends m the way the worker would, status callback
 	// and all, and returns the provider's id.
@@ -46,7 +48,7 @@ func TestReconcileResolvesForward(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := outgoingOf(p, m, part)
+		out, err := p.OutgoingOf(m, part)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,24 +60,24 @@ func TestReconcileResolvesForward(t *testing.T) {
 		return rc.ProviderID
 	}
 	leaveUnknown := func(id uuid.UUID, sid string, age time.Duration) {
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id); err != nil {
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', provider_id = nullif($2, ''), updated_at = now() - interval '2 minutes',
+		if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', provider_id = nullif($2, ''), updated_at = now() - interval '2 minutes',
 			created_at = now() - $3::interval, send_at = now() - $3::interval WHERE id = $1`, id, sid, age.String()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	delivered := accept("Hola, texto uno")
 	sid := sendAtProvider(delivered)
-	if err := p.fake.SetStatus(sid, "delivered"); err != nil {
+	if err := p.Fake.SetStatus(sid, "delivered"); err != nil {
 		t.Fatal(err)
 	}
 	leaveUnknown(delivered, sid, time.Minute)
 
 	found := accept("Hola, texto dos")
 	foundSid := sendAtProvider(found)
-	if err := p.fake.SetStatus(foundSid, "sent"); err != nil { // listed once it left the queue
+	if err := p.Fake.SetStatus(foundSid, "sent"); err != nil { // listed once it left the queue
 		t.Fatal(err)
 	}
 	leaveUnknown(found, "", time.Minute)
@@ -88,13 +90,13 @@ func TestReconcileResolvesForward(t *testing.T) {
 
 	// A worker that died mid-send 20 minutes ago left this one sending.
 	stuck := accept("Hola, texto cinco")
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '20 minutes',
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '20 minutes',
 		created_at = now() - interval '30 minutes', send_at = now() - interval '30 minutes' WHERE id = $1`, stuck); err != nil {
 		t.Fatal(err)
 	}
 
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now())
+	sc := p.Server.NewScheduler()
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 3 {
 		t.Fatalf("reconcile: %d %v", n, err)
 	}
@@ -117,11 +119,11 @@ func TestReconcileResolvesForward(t *testing.T) {
 		t.Fatalf("stuck: code %q", m.ErrorCode.String)
 	}
 	// A second pass finds nothing more to do; nothing moved back.
-	if n, err := sc.reconcile(ctx, time.Now()); err != nil || n != 0 {
+	if n, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil || n != 0 {
 		t.Fatalf("second pass: %d %v", n, err)
 	}
 	for _, id := range []uuid.UUID{delivered, found, never, old, stuck} {
-		assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
+		assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).JSON(t))
 	}
 	// Nothing is due again: no row went back to the queue.
 	if n, err := sc.Tick(ctx); err != nil || n != 0 {
@@ -130,11 +132,11 @@ func TestReconcileResolvesForward(t *testing.T) {
 
 	// RequestRedaction: the provider keeps neither body nor number, so a
 	// listed message with the same text is not taken as this one.
-	p.srv.SetProviderLookup(tw, ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, NoListMatch: true})
+	p.Server.SetProviderLookup(tw, gateway.ReconcileConfig{Every: time.Nanosecond, UnknownSettle: time.Second, NoListMatch: true})
 	redacted := accept("Hola, texto seis")
 	sendAtProvider(redacted)
 	leaveUnknown(redacted, "", time.Minute)
-	if _, err := sc.reconcile(ctx, time.Now()); err != nil {
+	if _, err := p.Server.Delivery().Reconcile(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	check(redacted, message.StatusUnknown, "")

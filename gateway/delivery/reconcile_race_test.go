@@ -1,9 +1,10 @@
-package gateway
+package delivery_test
 
 import (
 	"context"
 	"net/http"
 	"net/url"
+	"safecontact/gateway/gatewaytest"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"safecontact/channels"
 	"safecontact/channels/twiliotest"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/message"
 )
@@ -22,7 +24,7 @@ import (
 // what it learnt: the interleaving a delivery callback or the worker's
 // outcome can make, driven deterministically.
 type answeredThen struct {
-	ProviderLookup
+	gateway.ProviderLookup
 	afterFetch, afterList func()
 }
 
@@ -47,49 +49,49 @@ func (l answeredThen) ListMessagesTo(ctx context.Context, channel, to string, af
 // provider id, no reconciled event or audit entry), and the pass counts
 // no change.
 func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
-	p := newPipeline(t)
-	p.stop() // no worker: the test is the other writer
-	tw := mustTwilio(t, p).(*channels.Twilio)
-	code := p.consentingParticipant("+34 612 000 777", false)
-	q := db.New(p.db)
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // no worker: the test is the other writer
+	tw := p.Twilio().(*channels.Twilio)
+	code := p.ConsentingParticipant("+34 612 000 777", false)
+	q := db.New(p.DB)
 	ctx := context.Background()
 	accept := func(body string) uuid.UUID {
-		r := p.do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": body})
 		if r.Status != 202 {
 			t.Fatalf("accept: %d %s", r.Status, r.Body)
 		}
-		return uuid.MustParse(r.json(t)["id"].(string))
+		return uuid.MustParse(r.JSON(t)["id"].(string))
 	}
 
 	// Sent, its delivery report lost for now: stuck in sent.
 	delivered := accept("Hola, texto siete")
 	sid := sendWithoutCallback(t, p, tw, delivered)
-	if err := p.fake.SetStatus(sid, "sent"); err != nil {
+	if err := p.Fake.SetStatus(sid, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, delivered)
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, updated_at = now() - interval '20 minutes',
+	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, delivered)
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'sent', provider_id = $2, updated_at = now() - interval '20 minutes',
 		created_at = now() - interval '30 minutes', send_at = now() - interval '30 minutes' WHERE id = $1`, delivered, sid); err != nil {
 		t.Fatal(err)
 	}
 	// Unknown, no provider id; the provider holds its text.
 	failed := accept("Hola, texto ocho")
 	failedSid := sendWithoutCallback(t, p, tw, failed)
-	if err := p.fake.SetStatus(failedSid, "sent"); err != nil {
+	if err := p.Fake.SetStatus(failedSid, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	p.db.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, failed)
-	if _, err := p.db.Exec(`UPDATE messages SET status = 'unknown', updated_at = now() - interval '2 minutes',
+	p.DB.Exec(`UPDATE messages SET status = 'sending' WHERE id = $1`, failed)
+	if _, err := p.DB.Exec(`UPDATE messages SET status = 'unknown', updated_at = now() - interval '2 minutes',
 		created_at = now() - interval '3 minutes', send_at = now() - interval '3 minutes' WHERE id = $1`, failed); err != nil {
 		t.Fatal(err)
 	}
 
 	callback := func() {
-		u := p.http.URL + "/webhooks/twilio/status?m=" + delivered.String()
-		form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {p.fake.AccountSID()}}
+		u := p.HTTP.URL + "/webhooks/twilio/status?m=" + delivered.String()
+		form := url.Values{"MessageSid": {sid}, "MessageStatus": {"delivered"}, "AccountSid": {p.Fake.AccountSID()}}
 		req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.fake.AuthToken(), u, form))
+		req.Header.Set("X-Twilio-Signature", twiliotest.Sign(p.Fake.AuthToken(), u, form))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode/100 != 2 {
 			t.Errorf("callback: %v %v", err, resp)
@@ -105,13 +107,12 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 		}
 	}
 	fetches, lists := 0, 0
-	p.srv.SetProviderLookup(answeredThen{ProviderLookup: tw,
+	p.Server.SetProviderLookup(answeredThen{ProviderLookup: tw,
 		afterFetch: func() { fetches++; callback() },
 		afterList:  func() { lists++; workerFails() },
-	}, ReconcileConfig{Every: time.Nanosecond})
+	}, gateway.ReconcileConfig{Every: time.Nanosecond})
 
-	sc := p.srv.NewScheduler()
-	n, err := sc.reconcile(ctx, time.Now())
+	n, err := p.Server.Delivery().Reconcile(ctx, time.Now())
 	if err != nil || n != 0 {
 		t.Fatalf("reconcile: %d changed (%v), want none: the rows had moved past the answers", n, err)
 	}
@@ -129,17 +130,17 @@ func TestReconcileAnswerOlderThanTheRow(t *testing.T) {
 			m.Status, m.ProviderID.String, m.ErrorCode.String, m.UpdatedAt, m.FinalAt.Time)
 	}
 	var reconciled, audited int
-	if err := p.db.QueryRow(`SELECT count(*) FROM message_events WHERE message_id = ANY($1) AND code = 'reconciled'`,
+	if err := p.DB.QueryRow(`SELECT count(*) FROM message_events WHERE message_id = ANY($1) AND code = 'reconciled'`,
 		db.Array([]uuid.UUID{delivered, failed})).Scan(&reconciled); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.db.QueryRow(`SELECT count(*) FROM audit_events WHERE actor_name = $1`, auth.SystemActor("reconcile").Name).Scan(&audited); err != nil {
+	if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE actor_name = $1`, auth.SystemActor("reconcile").Name).Scan(&audited); err != nil {
 		t.Fatal(err)
 	}
 	if reconciled != 0 || audited != 0 {
 		t.Fatalf("%d reconciled events and %d reconciliation audit entries, want none", reconciled, audited)
 	}
 	for _, id := range []uuid.UUID{delivered, failed} {
-		assertForwardHistory(t, p.do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).json(t))
+		assertForwardHistory(t, p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id.String(), nil).JSON(t))
 	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package safety_test
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 
 	"safecontact/channels"
 	"safecontact/db"
+	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/safety"
 	"safecontact/keys"
 )
@@ -25,9 +27,9 @@ const (
 // checkinRig is a pipeline with an injectable clock for the scheduler,
 // a participant on a check-in plan, staff phones and a staff alerter.
 type checkinRig struct {
-	*pipeline
-	clock   *testClock
-	sc      *Scheduler
+	*gatewaytest.Pipeline
+	clock   *gatewaytest.Clock
+	sc      *gateway.Scheduler
 	alerter *safety.StaffAlerter
 	code    string
 	part    db.Participant
@@ -35,16 +37,16 @@ type checkinRig struct {
 
 func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 	t.Helper()
-	p := newPipelineConfig(t, Config{OnCallUser: "staff-user"}, "", 1)
-	p.fake.AutoDeliver("delivered")
-	p.stop()
+	p := gatewaytest.NewPipeline(t, gatewaytest.WithConfig(gateway.Config{OnCallUser: "staff-user"}))
+	p.Fake.AutoDeliver("delivered")
+	p.Stop()
 	// Tue 2026-06-02 10:30 UTC (12:30 Madrid).
-	clock := &testClock{t: time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC)}
-	p.srv.now = clock.Now
-	p.start()
-	code := p.consentingParticipant("+34 612 000 456", false)
+	clock := p.Clock
+	clock.Set(time.Date(2026, 6, 2, 10, 30, 0, 0, time.UTC))
+	p.Start()
+	code := p.ConsentingParticipant("+34 612 000 456", false)
 	for name, phone := range map[string]string{"staff-user": onCallPhone, "supervisor-user": supervisorPhone} {
-		if _, err := p.db.Exec(`UPDATE users SET phone_enc = $1 WHERE name = $2`, p.keys.Seal(keys.Contact, []byte(phone)), name); err != nil {
+		if _, err := p.DB.Exec(`UPDATE users SET phone_enc = $1 WHERE name = $2`, p.Keys.Seal(keys.Contact, []byte(phone)), name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,26 +54,26 @@ func newCheckinRig(t *testing.T, plan map[string]any) *checkinRig {
 		plan = map[string]any{"every": "72h", "at": "13:00", "channel": "sms", "grace": "2h",
 			"ok_reply": "Vale", "help_reply": "ayuda", "duress_words": []string{"tomate", "Perro negro"}}
 	}
-	r := p.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", plan)
+	r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", plan)
 	if r.Status != 200 {
-		t.Fatalf("plan: %d %s\n%s", r.Status, r.Body, p.logs.String())
+		t.Fatalf("plan: %d %s\n%s", r.Status, r.Body, p.Logs.String())
 	}
-	v := r.json(t)
+	v := r.JSON(t)
 	// 13:00 Madrid = 11:00 UTC, today.
 	if v["next_due_at"] != "2026-06-02T11:00:00Z" || v["duress_words"] != float64(2) || strings.Contains(string(r.Body), "tomate") {
 		t.Fatalf("plan view: %s", r.Body)
 	}
-	part, err := db.New(p.db).ParticipantByCode(context.Background(), code)
+	part, err := db.New(p.DB).ParticipantByCode(context.Background(), code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &checkinRig{pipeline: p, clock: clock, sc: p.srv.NewScheduler(), alerter: p.srv.safety.NewStaffAlerter(mustTwilio(t, p)), code: code, part: part}
+	return &checkinRig{Pipeline: p, clock: clock, sc: p.Server.NewScheduler(), alerter: p.Server.Safety().NewStaffAlerter(p.Twilio()), code: code, part: part}
 }
 
 // safetyStep is the safety service's scheduler step of that name.
-func safetyStep(t testing.TB, s *Server, name string) func(context.Context, time.Time) (int, error) {
+func safetyStep(t testing.TB, s *gateway.Server, name string) func(context.Context, time.Time) (int, error) {
 	t.Helper()
-	for _, st := range s.safety.Steps() {
+	for _, st := range s.Safety().Steps() {
 		if st.Name == name {
 			return st.Run
 		}
@@ -80,26 +82,18 @@ func safetyStep(t testing.TB, s *Server, name string) func(context.Context, time
 	return nil
 }
 
-func mustTwilio(t *testing.T, p *pipeline) channels.Sender {
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: p.fake.AccountSID(), AuthToken: p.fake.AuthToken(), APIBaseURL: p.fake.URL(), From: "+15005550006"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tw
-}
-
 func (r *checkinRig) at(t time.Time) {
-	r.t.Helper()
+	r.T.Helper()
 	r.clock.Set(t)
 	if _, err := r.sc.Tick(context.Background()); err != nil {
-		r.t.Fatalf("tick: %v", err)
+		r.T.Fatalf("tick: %v", err)
 	}
 }
 
 // sentTo returns the bodies the fake Twilio received for a number.
 func (r *checkinRig) sentTo(number string) []string {
 	var out []string
-	for _, rq := range r.fake.Requests() {
+	for _, rq := range r.Fake.Requests() {
 		if rq.Method == "POST" && strings.HasSuffix(rq.Path, "/Messages.json") && rq.Form.Get("To") == number {
 			out = append(out, rq.Form.Get("Body"))
 		}
@@ -109,7 +103,7 @@ func (r *checkinRig) sentTo(number string) []string {
 
 // waitSent waits until n messages went to number.
 func (r *checkinRig) waitSent(number string, n int) []string {
-	r.t.Helper()
+	r.T.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if got := r.sentTo(number); len(got) >= n {
@@ -117,37 +111,37 @@ func (r *checkinRig) waitSent(number string, n int) []string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r.t.Fatalf("%d messages to the number, want %d", len(r.sentTo(number)), n)
+	r.T.Fatalf("%d messages to the number, want %d", len(r.sentTo(number)), n)
 	return nil
 }
 
 func (r *checkinRig) reply(body string) bool {
-	r.t.Helper()
+	r.T.Helper()
 	var handled bool
-	err := db.InTx(context.Background(), r.db, func(q *db.Queries, _ *sql.Tx) error {
+	err := db.InTx(context.Background(), r.DB, func(q *db.Queries, _ *sql.Tx) error {
 		var err error
-		handled, err = r.srv.safety.HandleCheckinReply(context.Background(), q, r.part, body, r.clock.Now())
+		handled, err = r.Server.Safety().HandleCheckinReply(context.Background(), q, r.part, body, r.clock.Now())
 		return err
 	})
 	if err != nil {
-		r.t.Fatal(err)
+		r.T.Fatal(err)
 	}
 	return handled
 }
 
 func (r *checkinRig) checkinStatus() string {
 	var st string
-	if err := r.db.QueryRow(`SELECT status FROM checkins WHERE participant_id = $1 ORDER BY created_at DESC LIMIT 1`, r.part.ID).Scan(&st); err != nil {
-		r.t.Fatal(err)
+	if err := r.DB.QueryRow(`SELECT status FROM checkins WHERE participant_id = $1 ORDER BY created_at DESC LIMIT 1`, r.part.ID).Scan(&st); err != nil {
+		r.T.Fatal(err)
 	}
 	return st
 }
 
 func (r *checkinRig) escalations() []map[string]any {
-	r.t.Helper()
-	resp := r.do(auth.RoleStaff, "GET", "/v1/escalations", nil)
+	r.T.Helper()
+	resp := r.Do(auth.RoleStaff, "GET", "/v1/escalations", nil)
 	var out []map[string]any
-	for _, it := range resp.json(r.t)["items"].([]any) {
+	for _, it := range resp.JSON(r.T)["items"].([]any) {
 		out = append(out, it.(map[string]any))
 	}
 	return out
@@ -157,21 +151,22 @@ var codeRe = regexp.MustCompile(`\b\d{4}\b`)
 
 // start sends the first check-in and returns its text.
 func (r *checkinRig) start() string {
-	r.t.Helper()
+	r.T.Helper()
 	r.at(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
 	body := r.waitSent(herPhone, 1)[0]
 	var prio int
 	var tmpl string
-	if err := r.db.QueryRow(`SELECT priority, template_id FROM messages m JOIN checkins c ON c.message_id = m.id WHERE c.participant_id = $1`, r.part.ID).Scan(&prio, &tmpl); err != nil {
-		r.t.Fatal(err)
+	if err := r.DB.QueryRow(`SELECT priority, template_id FROM messages m JOIN checkins c ON c.message_id = m.id WHERE c.participant_id = $1`, r.part.ID).Scan(&prio, &tmpl); err != nil {
+		r.T.Fatal(err)
 	}
 	if prio != 1 || tmpl != "safety_checkin" {
-		r.t.Fatalf("check-in message: priority %d template %s", prio, tmpl)
+		r.T.Fatalf("check-in message: priority %d template %s", prio, tmpl)
 	}
 	return body
 }
 
 func TestCheckinOK(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	body := r.start()
 	code := codeRe.FindString(body)
@@ -196,12 +191,13 @@ func TestCheckinOK(t *testing.T) {
 	if !r.reply(codeRe.FindString(body)) || r.checkinStatus() != "ok" {
 		t.Fatalf("code reply: %s", r.checkinStatus())
 	}
-	if a := auditActions(t, r.env, r.code); strings.Count(a, "checkin.sent") != 2 || strings.Count(a, "checkin.ok") != 2 {
+	if a := r.Env.ParticipantAuditActions(r.code); strings.Count(a, "checkin.sent") != 2 || strings.Count(a, "checkin.ok") != 2 {
 		t.Fatalf("audit: %s", a)
 	}
 }
 
 func TestCheckinHelp(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	if !r.reply("Ayuda") || r.checkinStatus() != "help" {
@@ -211,13 +207,13 @@ func TestCheckinHelp(t *testing.T) {
 	if len(es) != 1 || es[0]["reason"] != "help_requested" || es[0]["urgent"] != false {
 		t.Fatalf("escalations: %v", es)
 	}
-	d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+es[0]["id"].(string), nil).json(t)
+	d := r.Do(auth.RoleStaff, "GET", "/v1/escalations/"+es[0]["id"].(string), nil).JSON(t)
 	steps, _ := json.Marshal(d["steps"])
 	if !strings.Contains(string(steps), `"kind":"callback_created"`) || !strings.Contains(string(steps), `"note":"normal task`) {
 		t.Fatalf("steps: %s", steps)
 	}
 	var tasks int
-	r.db.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'normal'`, r.part.ID).Scan(&tasks)
+	r.DB.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'normal'`, r.part.ID).Scan(&tasks)
 	if tasks != 1 {
 		t.Fatalf("%d normal call-back tasks", tasks)
 	}
@@ -229,6 +225,7 @@ func TestCheckinHelp(t *testing.T) {
 }
 
 func TestCheckinDuressIsSilent(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	if !r.reply("sí, compré TOMATES... no, tomate") || r.checkinStatus() != "duress" {
@@ -243,7 +240,7 @@ func TestCheckinDuressIsSilent(t *testing.T) {
 		t.Fatalf("escalations: %v", es)
 	}
 	var tasks int
-	r.db.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'urgent'`, r.part.ID).Scan(&tasks)
+	r.DB.QueryRow(`SELECT count(*) FROM callback_tasks WHERE participant_id = $1 AND reason = 'checkin_escalation' AND priority = 'urgent'`, r.part.ID).Scan(&tasks)
 	if tasks != 1 {
 		t.Fatalf("%d urgent call-back tasks", tasks)
 	}
@@ -267,15 +264,15 @@ func TestCheckinDuressIsSilent(t *testing.T) {
 		t.Fatalf("%d messages went to her phone after a duress reply; want only the check-in", len(got))
 	}
 	var n int
-	r.db.QueryRow(`SELECT count(*) FROM messages WHERE participant_id = $1`, r.part.ID).Scan(&n)
+	r.DB.QueryRow(`SELECT count(*) FROM messages WHERE participant_id = $1`, r.part.ID).Scan(&n)
 	if n != 1 {
 		t.Fatalf("%d messages stored for her", n)
 	}
 	// Acknowledged: the ladder stops.
-	if resp := r.do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.json(t)["status"] != "acknowledged" {
+	if resp := r.Do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/ack", nil); resp.Status != 200 || resp.JSON(t)["status"] != "acknowledged" {
 		t.Fatalf("ack: %d %s", resp.Status, resp.Body)
 	}
-	if resp := r.do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); resp.Status != 200 || resp.json(t)["status"] != "resolved" {
+	if resp := r.Do(auth.RoleStaff, "POST", "/v1/escalations/"+id+"/resolve", map[string]any{"outcome": "safe", "note": "called her back, she is safe"}); resp.Status != 200 || resp.JSON(t)["status"] != "resolved" {
 		t.Fatalf("resolve: %d %s", resp.Status, resp.Body)
 	}
 	// Outside any check-in, a duress word still escalates (silently).
@@ -294,7 +291,7 @@ func TestCheckinDuressIsSilent(t *testing.T) {
 func assertNowhere(t *testing.T, r *checkinRig, needles ...string) {
 	t.Helper()
 	for _, tbl := range []string{"checkin_plans", "checkins", "escalations", "escalation_steps", "escalation_outbox", "audit_events", "messages"} {
-		rows, err := r.db.Query(`SELECT t::text FROM ` + tbl + ` t`)
+		rows, err := r.DB.Query(`SELECT t::text FROM ` + tbl + ` t`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,13 +307,14 @@ func assertNowhere(t *testing.T, r *checkinRig, needles ...string) {
 		rows.Close()
 	}
 	for _, n := range needles {
-		if strings.Contains(strings.ToLower(r.logs.String()), n) {
+		if strings.Contains(strings.ToLower(r.Logs.String()), n) {
 			t.Errorf("logs hold %q", n)
 		}
 	}
 }
 
 func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.start()
 	// Grace (2h) passes: one neutral nudge, in the safety lane.
@@ -330,7 +328,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	}
 	var tmpl string
 	var prio int
-	r.db.QueryRow(`SELECT m.template_id, m.priority FROM messages m JOIN checkins c ON c.nudge_message_id = m.id`).Scan(&tmpl, &prio)
+	r.DB.QueryRow(`SELECT m.template_id, m.priority FROM messages m JOIN checkins c ON c.nudge_message_id = m.id`).Scan(&tmpl, &prio)
 	if tmpl != "please_contact" || prio != 1 {
 		t.Fatalf("nudge: %s %d", tmpl, prio)
 	}
@@ -353,11 +351,11 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	r.waitSent(onCallPhone, 1)
 	// Not acknowledged within 15 minutes: the supervisors are alerted.
 	r.at(time.Date(2026, 6, 2, 15, 10, 0, 0, time.UTC))
-	if d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t); d["level"] != float64(1) {
+	if d := r.Do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).JSON(t); d["level"] != float64(1) {
 		t.Fatalf("level before timeout: %v", d["level"])
 	}
 	r.at(time.Date(2026, 6, 2, 15, 18, 0, 0, time.UTC))
-	d := r.do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).json(t)
+	d := r.Do(auth.RoleStaff, "GET", "/v1/escalations/"+id, nil).JSON(t)
 	if d["level"] != float64(2) {
 		t.Fatalf("level after timeout: %v", d["level"])
 	}
@@ -374,7 +372,7 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	}
 	// The events on safety.escalations carry ids and codes only.
 	ctx := context.Background()
-	st, err := r.js.Stream(ctx, "SAFETY")
+	st, err := r.JS.Stream(ctx, "SAFETY")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,11 +401,11 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 	if len(levels) != 3 || levels[0] != 1 || levels[1] != 2 || levels[2] != 3 {
 		t.Fatalf("event levels: %v", levels)
 	}
-	if a := auditActions(t, r.env, r.code); !strings.Contains(a, "checkin.nudged") || !strings.Contains(a, "checkin.missed") || !strings.Contains(a, "escalation.opened") || !strings.Contains(a, "escalation.raised") {
+	if a := r.Env.ParticipantAuditActions(r.code); !strings.Contains(a, "checkin.nudged") || !strings.Contains(a, "checkin.missed") || !strings.Contains(a, "escalation.opened") || !strings.Contains(a, "escalation.raised") {
 		t.Fatalf("audit: %s", a)
 	}
 	for _, n := range []string{"612000456", "600000001", "600000002"} {
-		if strings.Contains(r.logs.String(), n) {
+		if strings.Contains(r.Logs.String(), n) {
 			t.Fatalf("logs carry a number")
 		}
 	}
@@ -417,11 +415,12 @@ func TestCheckinNoReplyNudgeEscalation(t *testing.T) {
 // died before committing leaves it due; another instance sends it once;
 // a further instance continues the cycle from the database.
 func TestCheckinSchedulerRestart(t *testing.T) {
+	t.Parallel()
 	r := newCheckinRig(t, nil)
 	r.clock.Set(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
 	ctx := context.Background()
 	// Scheduler A claims the plan (row locked) and "crashes" mid-transaction.
-	tx, err := r.db.BeginTx(ctx, nil)
+	tx, err := r.DB.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +429,7 @@ func TestCheckinSchedulerRestart(t *testing.T) {
 		t.Fatalf("claim: %v %d", err, len(claimed))
 	}
 	// While A holds it, B skips it (SKIP LOCKED) rather than doubling it.
-	b := safetyStep(t, r.srv, "start_checkins")
+	b := safetyStep(t, r.Server, "start_checkins")
 	if n, err := b(ctx, r.clock.Now()); err != nil || n != 0 {
 		t.Fatalf("B while A holds the row: %d %v", n, err)
 	}
@@ -439,40 +438,41 @@ func TestCheckinSchedulerRestart(t *testing.T) {
 		t.Fatalf("B after A died: %d %v", n, err)
 	}
 	// A new instance at the same moment finds nothing due.
-	c := safetyStep(t, r.srv, "start_checkins")
+	c := safetyStep(t, r.Server, "start_checkins")
 	if n, err := c(ctx, r.clock.Now()); err != nil || n != 0 {
 		t.Fatalf("C: %d %v", n, err)
 	}
 	var checkins, msgs int
-	r.db.QueryRow(`SELECT count(*) FROM checkins`).Scan(&checkins)
-	r.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
+	r.DB.QueryRow(`SELECT count(*) FROM checkins`).Scan(&checkins)
+	r.DB.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
 	if checkins != 1 || msgs != 1 {
 		t.Fatalf("%d check-ins, %d messages", checkins, msgs)
 	}
 	r.waitSent(herPhone, 1)
 	// Yet another instance continues: nudge, then escalation, once each.
-	r.sc = r.srv.NewScheduler()
+	r.sc = r.Server.NewScheduler()
 	r.at(time.Date(2026, 6, 2, 13, 1, 0, 0, time.UTC))
-	r.sc = r.srv.NewScheduler()
+	r.sc = r.Server.NewScheduler()
 	r.at(time.Date(2026, 6, 2, 13, 1, 0, 0, time.UTC))
 	r.waitSent(herPhone, 2)
-	r.sc = r.srv.NewScheduler()
+	r.sc = r.Server.NewScheduler()
 	r.at(time.Date(2026, 6, 2, 15, 2, 0, 0, time.UTC))
 	r.at(time.Date(2026, 6, 2, 15, 2, 0, 0, time.UTC))
-	r.db.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
+	r.DB.QueryRow(`SELECT count(*) FROM messages`).Scan(&msgs)
 	if msgs != 2 || len(r.escalations()) != 1 {
 		t.Fatalf("%d messages, %d escalations", msgs, len(r.escalations()))
 	}
 }
 
 func TestCheckinPlanValidation(t *testing.T) {
-	e := newEnv(t)
-	code := e.createParticipant(maria()) // mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria()) // mon-fri 10:00-12:00, sat 18:00-02:00 Madrid
 	base := "/v1/participants/" + code + "/checkin-plan"
-	plan := func(every any, at string) resp {
-		return e.do(auth.RoleStaff, "POST", base, map[string]any{"every": every, "at": at, "ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
+	plan := func(every any, at string) gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", base, map[string]any{"every": every, "at": at, "ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
 	}
-	if r := plan([]string{"mon", "sat"}, "11:00"); r.Status != 422 || r.errCode(t) != "checkin_time_unsafe" {
+	if r := plan([]string{"mon", "sat"}, "11:00"); r.Status != 422 || r.ErrCode(t) != "checkin_time_unsafe" {
 		t.Fatalf("saturday 11:00: %d %s", r.Status, r.Body)
 	}
 	if r := plan("36h", "11:00"); r.Status != 400 {
@@ -480,16 +480,16 @@ func TestCheckinPlanValidation(t *testing.T) {
 	}
 	r := plan([]string{"mon", "thu"}, "11:00")
 	if r.Status != 200 {
-		t.Fatalf("mon,thu: %d %s\n%s", r.Status, r.Body, e.logs.String())
+		t.Fatalf("mon,thu: %d %s\n%s", r.Status, r.Body, e.Logs.String())
 	}
-	g := e.do(auth.RoleStaff, "GET", base, nil)
-	if g.Status != 200 || strings.Contains(string(g.Body), "pan\"") || g.json(t)["plan"].(map[string]any)["duress_words"] != float64(1) {
+	g := e.Do(auth.RoleStaff, "GET", base, nil)
+	if g.Status != 200 || strings.Contains(string(g.Body), "pan\"") || g.JSON(t)["plan"].(map[string]any)["duress_words"] != float64(1) {
 		t.Fatalf("get: %s", g.Body)
 	}
-	if r := e.do(auth.RoleStaff, "DELETE", base, nil); r.Status != 204 {
+	if r := e.Do(auth.RoleStaff, "DELETE", base, nil); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)
 	}
-	if r := e.do(auth.RoleStaff, "GET", base, nil); r.Status != 404 {
+	if r := e.Do(auth.RoleStaff, "GET", base, nil); r.Status != 404 {
 		t.Fatalf("get after delete: %d", r.Status)
 	}
 }
@@ -497,28 +497,29 @@ func TestCheckinPlanValidation(t *testing.T) {
 // TestCheckinDiscreetOnMonitoredPhone: the decision's variant is used, and
 // the message goes to the safety lane.
 func TestCheckinDiscreetOnMonitoredPhone(t *testing.T) {
-	e := newEnv(t)                       // clock Tue 2026-06-02 10:30 UTC
-	code := e.createParticipant(maria()) // monitored; mon-fri 10:00-12:00 Madrid
-	e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", grant("sms"))
-	r := e.do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": []string{"tue", "fri"}, "at": "11:30",
+	t.Parallel()
+	e := gatewaytest.New(t)                          // clock Tue 2026-06-02 10:30 UTC
+	code := e.CreateParticipant(gatewaytest.Maria()) // monitored; mon-fri 10:00-12:00 Madrid
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/checkin-plan", map[string]any{"every": []string{"tue", "fri"}, "at": "11:30",
 		"ok_reply": "bien", "help_reply": "llámame", "duress_words": []string{"pan"}})
-	if r.Status != 200 || r.json(t)["next_due_at"] != "2026-06-05T09:30:00Z" {
+	if r.Status != 200 || r.JSON(t)["next_due_at"] != "2026-06-05T09:30:00Z" {
 		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
-	e.clock.Set(time.Date(2026, 6, 5, 9, 30, 5, 0, time.UTC))
-	if n, err := e.srv.NewScheduler().Tick(context.Background()); err != nil || n != 1 {
+	e.Clock.Set(time.Date(2026, 6, 5, 9, 30, 5, 0, time.UTC))
+	if n, err := e.Server.NewScheduler().Tick(context.Background()); err != nil || n != 1 {
 		t.Fatalf("tick: %d %v", n, err)
 	}
 	var variant, subject, status string
 	var prio int
-	if err := e.db.QueryRow(`SELECT m.variant, m.priority, m.status, o.subject FROM messages m JOIN outbox o ON o.message_id = m.id`).Scan(&variant, &prio, &status, &subject); err != nil {
+	if err := e.DB.QueryRow(`SELECT m.variant, m.priority, m.status, o.subject FROM messages m JOIN outbox o ON o.message_id = m.id`).Scan(&variant, &prio, &status, &subject); err != nil {
 		t.Fatal(err)
 	}
 	if variant != "discreet" || prio != 1 || status != "queued" || subject != channels.Subject("sms", true) {
 		t.Fatalf("check-in message: %s %d %s %s", variant, prio, status, subject)
 	}
 	// The next slot is the following Tuesday.
-	g := e.do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).json(t)
+	g := e.Do(auth.RoleStaff, "GET", "/v1/participants/"+code+"/checkin-plan", nil).JSON(t)
 	if g["plan"].(map[string]any)["next_due_at"] != "2026-06-09T09:30:00Z" {
 		t.Fatalf("next: %v", g["plan"])
 	}
