@@ -307,12 +307,12 @@ func (t *Twilio) ListMessagesTo(ctx context.Context, channel, to string, after t
 }
 
 // ListMessagesToPaged is ListMessagesTo with each page's request bounded
-// by pageTimeout on its own (0: Timeout), so a deep listing is not failed
-// by one deadline over all its pages; ctx still bounds the whole listing.
-// A page that does not answer in time after earlier pages were read ends
-// the listing there: what was read is returned with covered false, as for
-// a listing cut by limit (the unread part may hold what the caller looks
-// for). The first page not answering, or ctx ending, is an error.
+// by pageTimeout on its own (0: Timeout), so a deep listing whose pages
+// each answer in time is not failed by one deadline over all of them; ctx
+// still bounds the whole listing. Any page not answering in time, or ctx
+// ending, is an error, never a shorter listing: covered false means only
+// that limit cut it, so a caller can tell "her later messages filled the
+// listing" (a fact about her) from "the provider was slow" (ask again).
 func (t *Twilio) ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]ProviderMessage, bool, error) {
 	if to == "" {
 		return nil, false, invalid("invalid_number", "recipient is not an E.164 number")
@@ -356,8 +356,9 @@ func (t *Twilio) ListMessagesSent(ctx context.Context, channel, to string, after
 // pages read, whatever the provider answers.
 //
 // Each page is one request, bounded by pageTimeout (0: Timeout) on its
-// own; ctx bounds them all. A page that runs out of its time after some
-// messages were read cuts the listing there (covered false).
+// own; ctx bounds them all. A page that fails or runs out of time fails
+// the listing (what was read is dropped): covered false is kept for a
+// listing cut by limit.
 func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before time.Time, limit, pageSize int, pageTimeout time.Duration, bodies bool) ([]ProviderMessage, bool, error) {
 	if limit < 1 {
 		return nil, false, nil
@@ -381,11 +382,8 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 	var out []ProviderMessage
 	token, page, read := "", "", 0
 	for {
-		resp, timedOut, serr := t.listPage(ctx, pageTimeout, q, token, page)
+		resp, serr := t.listPage(ctx, pageTimeout, q, token, page)
 		if serr != nil {
-			if timedOut && read > 0 {
-				return out, false, nil // cut by a slow page: what was read stands
-			}
 			return nil, false, serr
 		}
 		if resp == nil {
@@ -424,25 +422,22 @@ func (t *Twilio) listSent(ctx context.Context, channel, to string, after, before
 }
 
 // listPage reads one page of a listing as its own request, bounded by
-// timeout (0: Timeout) within ctx. timedOut says the page ran out of its
-// own time while ctx still runs.
-func (t *Twilio) listPage(ctx context.Context, timeout time.Duration, q url.Values, token, page string) (resp *openapi.ListMessageResponse, timedOut bool, _ *SendError) {
-	pctx := ctx
+// timeout (0: Timeout) within ctx.
+func (t *Twilio) listPage(ctx context.Context, timeout time.Duration, q url.Values, token, page string) (*openapi.ListMessageResponse, *SendError) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
-		pctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	api, c, cancel := t.api(pctx)
+	api, c, cancel := t.api(ctx)
 	defer cancel()
 	resp, err := pageMessages(api, q, token, page)
 	if err != nil {
 		// Classified before the deferred cancels: a cancelled call's
 		// context would read as the cause.
-		timedOut = errors.Is(c.ctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
-		return nil, timedOut, c.classify(err, false)
+		return nil, c.classify(err, false)
 	}
-	return resp, false, nil
+	return resp, nil
 }
 
 // twilioDay is t's GMT date, the form of Twilio's DateSent filters.

@@ -130,7 +130,8 @@ type Config struct {
 //	                         defaultTwilioRates (set in Open)
 //	AppConfig.Reconcile      delivery.ReconcileConfig.WithDefaults: a pass
 //	                         every 30 s of at most 50 messages within 20 s, 5 s
-//	                         a provider request (see its fields)
+//	                         a provider request, 15 s one listing of hers
+//	                         (see its fields)
 //	AppConfig.Console.Signin signin.Config.WithDefaults: sessions idle 30
 //	                         min, at most 12 h; the Default* throttles
 func (c *Config) setDefaults() {

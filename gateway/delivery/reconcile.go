@@ -6,8 +6,8 @@ package delivery
 //     lock) but in its own goroutine with its own ticker, never inside the
 //     scheduler's tick: provider round-trips must not hold back retries,
 //     check-in deadlines or escalations. Each provider request has
-//     CallTimeout (a paged listing of her messages: each page), each pass
-//     PassBudget; a pass ends when leadership is lost. A message
+//     CallTimeout (a paged listing of her messages: each page, and the
+//     listing ListBudget), each pass PassBudget; a pass ends when leadership is lost. A message
 //     whose channel's breaker is open (the provider is failing) is not asked
 //     about: it waits for the next pass. Every ReconcileEvery, a bounded
 //     number of messages per pass. Every message looked at gets its next
@@ -45,9 +45,8 @@ package delivery
 //     message's send window, past every message she was sent since (a
 //     gateway killed mid-send leaves the message unknown while her later
 //     messages keep going out), up to ListLimit of hers: a listing cut
-//     before the window (or by a page that did not answer within
-//     CallTimeout) was never shown the message, and says so (reason
-//     listing_cut, not no_match, even when the part it read holds one
+//     before the window by ListLimit was never shown the message, and
+//     says so (reason listing_cut, not no_match, even when the part it read holds one
 //     match: the unread part may hold ours). Exactly one match on a
 //     listing that reached the window: it is ours
 //     (sid recorded, status forward). Anything else proves nothing: a
@@ -97,11 +96,15 @@ type ProviderLookup interface {
 }
 
 // pagedLister lists her messages with a timeout per page's request, each
-// on its own, returning a listing cut by a slow page as not covered (see
-// channels.Twilio.ListMessagesToPaged).
+// on its own (see channels.Twilio.ListMessagesToPaged); a slow page fails
+// the listing, it does not shorten it.
 type pagedLister interface {
 	ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error)
 }
+
+// The real provider client lists by page; were its method to change, the
+// per-page timeout would silently become one over the whole listing.
+var _ pagedLister = (*channels.Twilio)(nil)
 
 // ReconcileConfig tunes reconciliation (defaults in parentheses).
 type ReconcileConfig struct {
@@ -126,9 +129,14 @@ type ReconcileConfig struct {
 	SentChecks int
 	// CallTimeout bounds one provider request (5 s): a fetch, or one page
 	// of her listing (a deeper listing is not failed by one deadline over
-	// all its pages; a page out of time cuts it, reason listing_cut).
-	// PassBudget bounds one pass (20 s), every listing in it included.
-	CallTimeout, PassBudget time.Duration
+	// all its pages). ListBudget bounds one listing of hers, all its pages
+	// (3 × CallTimeout), so one slow, deep listing cannot take the whole
+	// pass from the messages after it. A page or listing out of time is an
+	// error: the message is asked about again at its next check, never
+	// counted as listing_cut (that would leave it unknown for a slow
+	// provider, not for anything about her). PassBudget bounds one pass
+	// (20 s), every listing in it included.
+	CallTimeout, ListBudget, PassBudget time.Duration
 	// ListLimit: her messages read, at most, to find one whose send was
 	// never recorded (1,000: one page of Twilio's). Her listing is newest
 	// first: a listing cut by it before the message's send window (more of
@@ -176,6 +184,9 @@ func (c ReconcileConfig) WithDefaults() ReconcileConfig {
 	}
 	if c.CallTimeout == 0 {
 		c.CallTimeout = 5 * time.Second
+	}
+	if c.ListBudget == 0 {
+		c.ListBudget = 3 * c.CallTimeout
 	}
 	if c.PassBudget == 0 {
 		c.PassBudget = 20 * time.Second
@@ -552,13 +563,16 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 }
 
 // listHers lists her messages on a channel since after, newest first, up
-// to ListLimit: one CallTimeout per page where the lookup can bound pages
-// (a page out of time cuts the listing: covered false), else one over the
-// whole listing. The pass's budget (ctx) bounds it either way.
+// to ListLimit: one CallTimeout per page where the lookup can bound pages,
+// within ListBudget for the listing; else one CallTimeout over the whole
+// listing. The pass's budget (ctx) bounds it either way. Out of time is an
+// error, never a shorter listing.
 func (sc *reconciler) listHers(ctx context.Context, channel, num string, after time.Time) ([]channels.ProviderMessage, bool, error) {
 	cfg := sc.s.reconcileCfg
 	if pl, ok := sc.s.providerLookup.(pagedLister); ok {
-		return pl.ListMessagesToPaged(ctx, channel, num, after, cfg.ListLimit, cfg.CallTimeout)
+		lctx, cancel := context.WithTimeout(ctx, cfg.ListBudget)
+		defer cancel()
+		return pl.ListMessagesToPaged(lctx, channel, num, after, cfg.ListLimit, cfg.CallTimeout)
 	}
 	cctx, cancel := context.WithTimeout(ctx, cfg.CallTimeout)
 	defer cancel()

@@ -17,15 +17,15 @@ import (
 	"safecontact/keys"
 )
 
-var _ pagedLister = (*channels.Twilio)(nil)
-
 // TestReconcileListingPerPageTimeout: a message without a provider id is
 // looked for in her listing, read down to its send window past her later
 // messages, several pages deep. CallTimeout bounds each page, not the
 // whole listing: slow pages that together take longer than it still
 // settle the message. A page that does not answer within CallTimeout
-// after others were read cuts the listing: the message stays unknown,
-// counted as listing_cut (the unread part may hold its send).
+// fails the listing: the message is left as it was, to be asked about
+// again at its next check, and not counted as listing_cut (a slow
+// provider says nothing about her listing). A listing whose pages each
+// answer in time but together overrun ListBudget fails the same way.
 func TestReconcileListingPerPageTimeout(t *testing.T) {
 	pool, _ := dbtest.New(t)
 	ring := keys.NewTestRing()
@@ -114,18 +114,43 @@ func TestReconcileListingPerPageTimeout(t *testing.T) {
 	}
 
 	// The third page, which holds the message, does not answer within
-	// CallTimeout: the two read prove nothing.
+	// CallTimeout: an error, the message left for its next check.
 	stalled := crashed("+34612000982")
 	s.SetProviderLookup(tw, ReconcileConfig{UnknownSettle: time.Second, CallTimeout: 200 * time.Millisecond})
 	f.SetPageLatency(2, 2*time.Second)
 	before := cut()
-	if n, err := s.Reconcile(ctx, time.Now()); err != nil || n != 0 {
-		t.Fatalf("stalled page: %d changed, %v; want 0", n, err)
+	if n, _ := s.Reconcile(ctx, time.Now()); n != 0 {
+		t.Fatalf("stalled page: %d changed; want 0", n)
 	}
 	if m, _ := q.MessageByID(ctx, stalled); m.Status != message.StatusUnknown || m.ProviderID.Valid {
 		t.Fatalf("stalled page: %s (provider id %v), want unknown without one", m.Status, m.ProviderID.Valid)
 	}
-	if d := cut() - before; d != 1 {
-		t.Fatalf("listing_cut counted %v times, want 1", d)
+	f.SetPageLatency(0, 0)
+
+	// Every page within CallTimeout, the three over ListBudget: the same.
+	over := crashed("+34612000983")
+	s.SetProviderLookup(tw, ReconcileConfig{UnknownSettle: time.Second, CallTimeout: 300 * time.Millisecond, ListBudget: 350 * time.Millisecond})
+	f.SetLatency(150 * time.Millisecond)
+	if n, _ := s.Reconcile(ctx, time.Now()); n != 0 {
+		t.Fatalf("over the listing's budget: %d changed; want 0", n)
+	}
+	f.SetLatency(0)
+	if m, _ := q.MessageByID(ctx, over); m.Status != message.StatusUnknown || m.ProviderID.Valid {
+		t.Fatalf("over the listing's budget: %s (provider id %v), want unknown without one", m.Status, m.ProviderID.Valid)
+	}
+	if d := cut() - before; d != 0 {
+		t.Fatalf("listing_cut counted %v times for slow listings, want 0", d)
+	}
+
+	// At its next check, with the provider answering, it is settled.
+	s.SetProviderLookup(tw, ReconcileConfig{UnknownSettle: time.Second, CallTimeout: 300 * time.Millisecond, RecheckAfter: time.Millisecond})
+	time.Sleep(10 * time.Millisecond)
+	if _, err := s.Reconcile(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uuid.UUID{stalled, over} {
+		if m, _ := q.MessageByID(ctx, id); m.Status != "delivered" {
+			t.Fatalf("next check: %s, want delivered", m.Status)
+		}
 	}
 }
