@@ -137,11 +137,18 @@ type Item struct {
 type BatchHandler func(ctx context.Context, items []Item) []Outcome
 
 // Consume runs a durable pull consumer until ctx ends, one message per
-// handler call.
+// handler call. A Handler has no Finish to settle an item later, so its
+// Later is taken as Retry: an entry nobody can finish would be kept alive,
+// and its room held, for as long as the process runs.
 func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h Handler, dead DeadHandler) error {
 	cfg.BatchSize = 1
 	return ConsumeBatch(ctx, js, cfg, func(ctx context.Context, items []Item) []Outcome {
-		return []Outcome{h(ctx, items[0].ID, items[0].Delivery)}
+		out := h(ctx, items[0].ID, items[0].Delivery)
+		if out == Later {
+			cfg.Log.Error("queue: a one-message handler answered Later; retried", "consumer", Durable(cfg.Channel, cfg.Priority), "message_id", items[0].ID)
+			out = Retry
+		}
+		return []Outcome{out}
 	}, dead)
 }
 
@@ -164,6 +171,14 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		cfg.BatchSize = 1
 	}
 	hold := newHoldings(2*cfg.Concurrency*cfg.BatchSize, cfg.AckWait)
+	// Several processes share the consumer and the last to start sets its
+	// limit: never lower it, or one started with a smaller budget (another
+	// configuration, an older build in a rolling deploy) would bring back
+	// the limit that a killed process fills for the ack wait.
+	limit := hold.budget * consumerShares
+	if c, err := js.Consumer(ctx, StreamContact, Durable(cfg.Channel, cfg.Priority)); err == nil {
+		limit = max(limit, c.CachedInfo().Config.MaxAckPending)
+	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, StreamContact, jetstream.ConsumerConfig{
 		Durable:       Durable(cfg.Channel, cfg.Priority),
 		FilterSubject: Subject(cfg.Channel, cfg.Priority),
@@ -175,7 +190,7 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		// the ack wait counts as a delivery; we dead-letter on our own
 		// count, only for a handler's Retry.
 		MaxDeliver:    -1,
-		MaxAckPending: hold.budget * consumerShares,
+		MaxAckPending: limit,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Durable(cfg.Channel, cfg.Priority), err)
@@ -269,6 +284,13 @@ func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, 
 	for {
 		n := hold.ask(ctx, least)
 		if n == 0 {
+			return
+		}
+		if ctx.Err() != nil {
+			// A pull sent now would be answered into an inbox about to
+			// close: what the server delivers meanwhile would wait out
+			// the ack wait.
+			hold.unask(n)
 			return
 		}
 		// FetchContext rather than FetchMaxWait, so a pull ends with ctx;

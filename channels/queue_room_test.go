@@ -260,3 +260,66 @@ func TestLaterEntryIsNotRedelivered(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerLimitNeverLowered: a process started with a smaller budget
+// (another configuration, an older build) leaves the consumer's limit at
+// the larger one, and a one-message handler's Later is taken as Retry
+// (it has no Finish, so the entry would be held for good).
+func TestConsumerLimitNeverLowered(t *testing.T) {
+	connect := roomServer(t)
+	js, _ := connect("a")
+	limitNow := func() int {
+		c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.CachedInfo().Config.MaxAckPending
+	}
+	run := func(cfg ConsumerConfig, h Handler) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Consume(ctx, js, cfg, h, nil)
+		}()
+		return func() { cancel(); <-done }
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	big := ConsumerConfig{Channel: "sms", Concurrency: 16, Log: quiet}
+	stop := run(big, func(context.Context, string, int) Outcome { return Done })
+	waitFor(t, 10*time.Second, "consumer created", func() bool { return limitNow() > 0 })
+	stop()
+	want := limitNow()
+
+	var mu sync.Mutex
+	calls := map[string]int{}
+	small := ConsumerConfig{Channel: "sms", Concurrency: 1, Backoff: []time.Duration{20 * time.Millisecond}, Log: quiet}
+	stop = run(small, func(_ context.Context, id string, delivery int) Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[id]++
+		if delivery == 1 {
+			return Later
+		}
+		return Done
+	})
+	defer stop()
+	publishIDs(t, js, "later", 3)
+	waitFor(t, 20*time.Second, "each Later retried and then done", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range 3 {
+			if calls[fmt.Sprintf("later-%d", i)] < 2 {
+				return false
+			}
+		}
+		_, pending := consumerState(t, js)
+		return pending == 0
+	})
+	if got := limitNow(); got != want {
+		t.Fatalf("consumer limit %d after a smaller process started, want %d kept", got, want)
+	}
+}
