@@ -86,25 +86,14 @@ import (
 )
 
 // ProviderLookup is what reconciliation asks the provider (channels.Twilio).
-// A lookup that also has ListMessagesToPaged (channels.Twilio does) gets
-// CallTimeout per page of her listing; through ListMessagesTo, CallTimeout
-// bounds the whole listing.
+// Her listing is read with CallTimeout per page's request, each on its
+// own (see channels.Twilio.ListMessagesToPaged); a slow page fails the
+// listing, it does not shorten it.
 type ProviderLookup interface {
 	FetchMessageStatus(ctx context.Context, sid string) (string, error)
-	ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, bool, error)
+	ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error)
 	ListMessagesSent(ctx context.Context, channel, to string, after, before time.Time, limit int) ([]channels.ProviderMessage, bool, error)
 }
-
-// pagedLister lists her messages with a timeout per page's request, each
-// on its own (see channels.Twilio.ListMessagesToPaged); a slow page fails
-// the listing, it does not shorten it.
-type pagedLister interface {
-	ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error)
-}
-
-// The real provider client lists by page; were its method to change, the
-// per-page timeout would silently become one over the whole listing.
-var _ pagedLister = (*channels.Twilio)(nil)
 
 // ReconcileConfig tunes reconciliation (defaults in parentheses).
 type ReconcileConfig struct {
@@ -563,20 +552,14 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 }
 
 // listHers lists her messages on a channel since after, newest first, up
-// to ListLimit: one CallTimeout per page where the lookup can bound pages,
-// within ListBudget for the listing; else one CallTimeout over the whole
-// listing. The pass's budget (ctx) bounds it either way. Out of time is an
-// error, never a shorter listing.
+// to ListLimit: one CallTimeout per page, ListBudget for the listing, the
+// pass's budget (ctx) over all. Out of time is an error, never a shorter
+// listing.
 func (sc *reconciler) listHers(ctx context.Context, channel, num string, after time.Time) ([]channels.ProviderMessage, bool, error) {
 	cfg := sc.s.reconcileCfg
-	if pl, ok := sc.s.providerLookup.(pagedLister); ok {
-		lctx, cancel := context.WithTimeout(ctx, cfg.ListBudget)
-		defer cancel()
-		return pl.ListMessagesToPaged(lctx, channel, num, after, cfg.ListLimit, cfg.CallTimeout)
-	}
-	cctx, cancel := context.WithTimeout(ctx, cfg.CallTimeout)
+	lctx, cancel := context.WithTimeout(ctx, cfg.ListBudget)
 	defer cancel()
-	return sc.s.providerLookup.ListMessagesTo(cctx, channel, num, after, cfg.ListLimit)
+	return sc.s.providerLookup.ListMessagesToPaged(lctx, channel, num, after, cfg.ListLimit, cfg.CallTimeout)
 }
 
 // resolve records what the provider says about a message: its id and a

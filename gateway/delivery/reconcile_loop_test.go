@@ -21,8 +21,10 @@ func (h *hangingLookup) FetchMessageStatus(ctx context.Context, _ string) (strin
 	return "", ctx.Err()
 }
 
-func (h *hangingLookup) ListMessagesTo(ctx context.Context, _, _ string, _ time.Time, _ int) ([]channels.ProviderMessage, bool, error) {
+func (h *hangingLookup) ListMessagesToPaged(ctx context.Context, _, _ string, _ time.Time, _ int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error) {
 	h.calls.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, pageTimeout) // its first page hangs
+	defer cancel()
 	<-ctx.Done()
 	return nil, false, ctx.Err()
 }

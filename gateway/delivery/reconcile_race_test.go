@@ -34,8 +34,8 @@ func (l answeredThen) FetchMessageStatus(ctx context.Context, sid string) (strin
 	return st, err
 }
 
-func (l answeredThen) ListMessagesTo(ctx context.Context, channel, to string, after time.Time, limit int) ([]channels.ProviderMessage, bool, error) {
-	out, covered, err := l.ProviderLookup.ListMessagesTo(ctx, channel, to, after, limit)
+func (l answeredThen) ListMessagesToPaged(ctx context.Context, channel, to string, after time.Time, limit int, pageTimeout time.Duration) ([]channels.ProviderMessage, bool, error) {
+	out, covered, err := l.ProviderLookup.ListMessagesToPaged(ctx, channel, to, after, limit, pageTimeout)
 	l.afterList()
 	return out, covered, err
 }
