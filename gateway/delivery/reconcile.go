@@ -66,6 +66,7 @@ package delivery
 //     comparison only, never logged or stored.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -147,57 +148,23 @@ type ReconcileConfig struct {
 // once (gateway/config.go); SetProviderLookup fills them again for a
 // caller that did not.
 func (c ReconcileConfig) WithDefaults() ReconcileConfig {
-	if c.Every == 0 {
-		c.Every = 30 * time.Second
-	}
-	if c.UnknownSettle == 0 {
-		c.UnknownSettle = time.Minute
-	}
-	if c.StuckAfter == 0 {
-		c.StuckAfter = 2 * time.Minute
-	}
-	if c.Lookback == 0 {
-		c.Lookback = 48 * time.Hour
-	}
-	if c.Batch == 0 {
-		c.Batch = 50
-	}
-	if c.RecheckAfter == 0 {
-		c.RecheckAfter = 5 * time.Minute
-	}
-	if c.RecheckMax == 0 {
-		c.RecheckMax = 6 * time.Hour
-	}
-	if c.SentChecks == 0 {
-		c.SentChecks = 3
-	}
-	if c.CallTimeout == 0 {
-		c.CallTimeout = 5 * time.Second
-	}
-	if c.ListBudget == 0 {
-		c.ListBudget = 3 * c.CallTimeout
-	}
-	if c.PassBudget == 0 {
-		c.PassBudget = 20 * time.Second
-	}
-	if c.ListLimit == 0 {
-		c.ListLimit = 1000
-	}
-	if c.WindowMin == 0 {
-		c.WindowMin = 10
-	}
-	if c.WindowBatch == 0 {
-		c.WindowBatch = 2000
-	}
-	if c.WindowMax == 0 {
-		c.WindowMax = 20000
-	}
-	if c.WindowSlack == 0 {
-		c.WindowSlack = 10 * time.Second
-	}
-	if c.WindowTimeout == 0 {
-		c.WindowTimeout = 10 * time.Second
-	}
+	c.Every = cmp.Or(c.Every, 30*time.Second)
+	c.UnknownSettle = cmp.Or(c.UnknownSettle, time.Minute)
+	c.StuckAfter = cmp.Or(c.StuckAfter, 2*time.Minute)
+	c.Lookback = cmp.Or(c.Lookback, 48*time.Hour)
+	c.Batch = cmp.Or(c.Batch, 50)
+	c.RecheckAfter = cmp.Or(c.RecheckAfter, 5*time.Minute)
+	c.RecheckMax = cmp.Or(c.RecheckMax, 6*time.Hour)
+	c.SentChecks = cmp.Or(c.SentChecks, 3)
+	c.CallTimeout = cmp.Or(c.CallTimeout, 5*time.Second)
+	c.ListBudget = cmp.Or(c.ListBudget, 3*c.CallTimeout)
+	c.PassBudget = cmp.Or(c.PassBudget, 20*time.Second)
+	c.ListLimit = cmp.Or(c.ListLimit, 1000)
+	c.WindowMin = cmp.Or(c.WindowMin, 10)
+	c.WindowBatch = cmp.Or(c.WindowBatch, 2000)
+	c.WindowMax = cmp.Or(c.WindowMax, 20000)
+	c.WindowSlack = cmp.Or(c.WindowSlack, 10*time.Second)
+	c.WindowTimeout = cmp.Or(c.WindowTimeout, 10*time.Second)
 	return c
 }
 

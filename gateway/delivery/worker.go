@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -66,24 +67,12 @@ type WorkerConfig struct {
 // The gateway's configuration fills them once (gateway/config.go);
 // NewWorker fills them again for a caller that did not.
 func (c WorkerConfig) WithDefaults() WorkerConfig {
-	if c.BatchSize == 0 {
-		c.BatchSize = 32
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = 8
-	}
-	if c.Linger == 0 {
-		c.Linger = 10 * time.Millisecond
-	}
-	if c.SendTimeout == 0 {
-		c.SendTimeout = 10 * time.Second
-	}
-	if c.BatchWait == 0 {
-		c.BatchWait = time.Second
-	}
-	if c.SpillRetry == 0 {
-		c.SpillRetry = time.Second
-	}
+	c.BatchSize = cmp.Or(c.BatchSize, 32)
+	c.Concurrency = cmp.Or(c.Concurrency, 8)
+	c.Linger = cmp.Or(c.Linger, 10*time.Millisecond)
+	c.SendTimeout = cmp.Or(c.SendTimeout, 10*time.Second)
+	c.BatchWait = cmp.Or(c.BatchWait, time.Second)
+	c.SpillRetry = cmp.Or(c.SpillRetry, time.Second)
 	return c
 }
 
