@@ -367,7 +367,7 @@ func (sc *scanState) notInVocabulary() {
 		for i < L && isWord[t[i]] {
 			i++
 		}
-		if covered(s, i) || sc.inVocabulary(words, stems, s, i) {
+		if covered(s, i) || sc.inVocabulary(words, stems, s, i) || sc.addressedName(words, stems, prior, s, i) {
 			flush()
 			continue
 		}
@@ -400,6 +400,94 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 		if stems[x] {
 			return true
 		}
+	}
+	return false
+}
+
+// addressedName: the word [s,e) is a first name in the place where it
+// names one of the two people writing to each other: after a greeting
+// ("Hola Fatou!", "Hi Mercy,"), as the sender presents herself ("soy
+// Carmen."), as the cover name for saving staff's number ("save me as
+// Becky"), or as a one-word signature ending the text ("Besos, Marta",
+// "Parlem aviat. Laia"). Her own name on her own phone says nothing, nor
+// does a caseworker's first name alone; a name followed by a role word
+// or an organisation ("soy Carmen, la trabajadora social", "Ana de
+// Cáritas") still goes: the clause after it must be vocabulary words
+// (the next two at most), none of them inside another finding.
+func (sc *scanState) addressedName(words, stems map[string]bool, prior []cand, s, e int) bool {
+	n := sc.n
+	t := n.b
+	if !isLetter(t[s]) && t[s] < 0x80 || !n.upperAt(s) || hasDigit(bytesToStr(t[s:e])) {
+		return false
+	}
+	for k := s + 1; k < e; k++ {
+		if (isLetter(t[k]) || t[k] >= 0x80) && n.upperAt(k) {
+			return false // an acronym
+		}
+	}
+	cue := sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
+	if !cue && !sc.signatureAt(s, e) {
+		return false
+	}
+	// What follows, to the end of the clause.
+	p := e
+	for w := 0; w < 2; w++ {
+		for p < len(t) && t[p] == ' ' {
+			p++
+		}
+		if p < len(t) && t[p] == ',' && w == 0 {
+			p++
+			for p < len(t) && t[p] == ' ' {
+				p++
+			}
+		}
+		if p >= len(t) || !isWord[t[p]] {
+			return true // the end of the text or of the clause
+		}
+		q := p
+		for q < len(t) && isWord[t[q]] {
+			q++
+		}
+		if nameParticles[bytesToStr(t[p:q])] && w == 0 && !vocabArticles[bytesToStr(t[p:q])] || n.upperAt(p) && isLetter(t[p]) {
+			return false // "Ana de Cáritas", "Ana Cruz"
+		}
+		for _, c := range prior {
+			if int(c.s) < q && int(c.e) > p {
+				return false
+			}
+		}
+		if !sc.inVocabulary(words, stems, p, q) {
+			return false
+		}
+		p = q
+	}
+	return true
+}
+
+// vocabArticles are the particles of nameParticles that, after a name,
+// begin a clause of their own ("soy Ana, la de los martes" is still
+// checked word by word) rather than join a longer name.
+var vocabArticles = normWordSet(`la las los el les l the et y e i and`)
+
+// signatureAt: the word [s,e) is the last word of the text and follows a
+// comma, a full stop, an exclamation mark, a dash or a line break.
+func (sc *scanState) signatureAt(s, e int) bool {
+	t := sc.n.b
+	for k := e; k < len(t); k++ {
+		if isWord[t[k]] {
+			return false
+		}
+	}
+	p := s
+	for p > 0 && t[p-1] == ' ' {
+		p--
+	}
+	if p == 0 {
+		return false
+	}
+	switch t[p-1] {
+	case ',', '.', '!', '-', '\n':
+		return true
 	}
 	return false
 }

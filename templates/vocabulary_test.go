@@ -231,3 +231,38 @@ func TestVocabularyStopPhrase(t *testing.T) {
 		t.Logf("%s %q -> %q %+v", c.lang, c.text, out, fs)
 	}
 }
+
+// TestVocabularyAddressedName: under the vocabulary policy a first name
+// passes where it names one of the two people writing (after a greeting,
+// as the sender presents herself, as a cover name, as a one-word
+// signature); a name followed by a role word or an organisation, or a
+// capitalised word elsewhere, is still removed.
+func TestVocabularyAddressedName(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, c := range []struct {
+		lang, text, gone string
+	}{
+		{"es", "Hola Fatou! Nos vemos el lunes a las 10", ""},
+		{"en", "Hi Mercy, see you on Thursday at 10", ""},
+		{"ca", "Demà no podem quedar, ho passem a divendres. Petons, Laia", ""},
+		{"ca", "Parlem aviat. Laia", ""},
+		{"es", "Hola, soy Carmen. Nos vemos el lunes", ""},
+		{"en", "New number, save me as Becky. Speak soon x", ""},
+		{"es", "Hola, soy Carmen de Fundación Tal, el lunes a las 10", "Carmen"},
+		{"es", "Hola Ana Pérez, el lunes a las 10", "Ana"},
+		{"es", "El lunes vamos con Carmen a las 10", "Carmen"},
+		{"en", "Hi, its Kate, the outreach worker, see you Monday", "Kate"},
+	} {
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, UnknownNames: DefaultUnknownNames}
+		out, fs := f.StripWith(c.text, o)
+		if c.gone == "" {
+			if out != c.text {
+				t.Errorf("%s %q changed to %q (%+v)", c.lang, c.text, out, fs)
+			}
+			continue
+		}
+		if strings.Contains(out, c.gone) {
+			t.Errorf("%s %q: %q went out: %q (%+v)", c.lang, c.text, c.gone, out, fs)
+		}
+	}
+}
