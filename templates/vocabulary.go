@@ -435,7 +435,9 @@ func (sc *scanState) addressedName(words, stems map[string]bool, prior []cand, s
 		for p < len(t) && t[p] == ' ' {
 			p++
 		}
+		comma := false
 		if p < len(t) && t[p] == ',' && w == 0 {
+			comma = true
 			p++
 			for p < len(t) && t[p] == ' ' {
 				p++
@@ -448,8 +450,8 @@ func (sc *scanState) addressedName(words, stems map[string]bool, prior []cand, s
 		for q < len(t) && isWord[t[q]] {
 			q++
 		}
-		if nameParticles[bytesToStr(t[p:q])] && w == 0 && !vocabArticles[bytesToStr(t[p:q])] || n.upperAt(p) && isLetter(t[p]) {
-			return false // "Ana de Cáritas", "Ana Cruz"
+		if w == 0 && !comma && (nameParticles[bytesToStr(t[p:q])] && !vocabArticles[bytesToStr(t[p:q])] || n.upperAt(p) && isLetter(t[p])) {
+			return false // "Ana de Cáritas", "Ana Cruz" (but "Hi Mercy, Thursday at 10")
 		}
 		for _, c := range prior {
 			if int(c.s) < q && int(c.e) > p {

@@ -244,6 +244,8 @@ func TestVocabularyAddressedName(t *testing.T) {
 	}{
 		{"es", "Hola Fatou! Nos vemos el lunes a las 10", ""},
 		{"en", "Hi Mercy, see you on Thursday at 10", ""},
+		{"en", "Hi Mercy, Thursday at 10 at the station", ""},
+		{"es", "Hola Ana, de Cáritas te llaman el lunes", "Cáritas"},
 		{"ca", "Demà no podem quedar, ho passem a divendres. Petons, Laia", ""},
 		{"ca", "Parlem aviat. Laia", ""},
 		{"es", "Hola, soy Carmen. Nos vemos el lunes", ""},
