@@ -490,9 +490,9 @@ func TestCorpusFormatStrict(t *testing.T) {
 // if the policy gets worse than this.
 const (
 	vocabMaxLeakPct      = 2.16
-	vocabMaxOverStripPct = 12.89
-	vocabMaxRefusedPct   = 32.02
-	vocabMinBenignSame   = 42.6
+	vocabMaxOverStripPct = 6.82
+	vocabMaxRefusedPct   = 27.96
+	vocabMinBenignSame   = 52.7
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
