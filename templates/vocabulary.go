@@ -367,7 +367,7 @@ func (sc *scanState) notInVocabulary() {
 		for i < L && isWord[t[i]] {
 			i++
 		}
-		if covered(s, i) || sc.inVocabulary(words, stems, s, i) || sc.addressedName(words, stems, prior, s, i) {
+		if covered(s, i) || sc.inVocabulary(words, stems, s, i) || sc.addressedName(words, stems, prior, s, i) || sc.addressWord(s, i) {
 			flush()
 			continue
 		}
@@ -492,4 +492,36 @@ func (sc *scanState) signatureAt(s, e int) bool {
 		return true
 	}
 	return false
+}
+
+// addressWords are words for mother that staff use to address a woman
+// ("ok mama,", "Mami, ..."). They stay out of the vocabulary: "la mami",
+// "mama said" is the madam of her exploitation.
+var addressWords = normWordSet(`mama mamá mami mamita mum mummy mom`)
+
+// addressLeads may come before an address word: "ok mama,", "thanks mum!".
+var addressLeads = normWordSet(`ok okay yes si sí oui sim da thanks thank merci gracias grazie obrigada obrigado mersi multumesc mulțumesc`)
+
+// addressWord: the word [s,e) is an address word used to address her:
+// it begins the text or a sentence, or follows a greeting or one of
+// addressLeads, and a comma, an exclamation or question mark, or the end
+// of the text follows it.
+func (sc *scanState) addressWord(s, e int) bool {
+	t := sc.n.b
+	if !addressWords[bytesToStr(t[s:e])] {
+		return false
+	}
+	p := e
+	for p < len(t) && t[p] == ' ' {
+		p++
+	}
+	if p < len(t) && t[p] != ',' && t[p] != '!' && t[p] != '?' {
+		return false
+	}
+	if sc.sentenceStart(s) {
+		return true
+	}
+	var buf [1]string
+	n, plain := sc.prevWords(s, buf[:])
+	return n == 1 && plain && (greetingWords[buf[0]] || addressLeads[buf[0]])
 }

@@ -235,8 +235,10 @@ func TestVocabularyStopPhrase(t *testing.T) {
 // TestVocabularyAddressedName: under the vocabulary policy a first name
 // passes where it names one of the two people writing (after a greeting,
 // as the sender presents herself, as a cover name, as a one-word
-// signature); a name followed by a role word or an organisation, or a
-// capitalised word elsewhere, is still removed.
+// signature), and "mama" where it addresses her ("ok mama,"); a name
+// followed by a role word or an organisation, a capitalised word
+// elsewhere, and "mama" as a person spoken of ("la mami") are still
+// removed.
 func TestVocabularyAddressedName(t *testing.T) {
 	f := mustVocabFilter(t)
 	for _, c := range []struct {
@@ -254,6 +256,10 @@ func TestVocabularyAddressedName(t *testing.T) {
 		{"es", "Hola Ana Pérez, el lunes a las 10", "Ana"},
 		{"es", "El lunes vamos con Carmen a las 10", "Carmen"},
 		{"en", "Hi, its Kate, the outreach worker, see you Monday", "Kate"},
+		{"en", "ok mama, see you on Monday at 10", ""},
+		{"es", "Mami, nos vemos el lunes", ""},
+		{"es", "la mami no tiene por qué saber dónde vives", "mami"},
+		{"en", "mama said you have to go back", "mama"},
 	} {
 		o := ScanOptions{Lang: c.lang, Vocabulary: true, UnknownNames: DefaultUnknownNames}
 		out, fs := f.StripWith(c.text, o)
