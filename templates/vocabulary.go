@@ -30,6 +30,17 @@ import (
 // build (NewFilterFrom returns CodeInvalidTerms naming the file and line,
 // never the word), so serve and sanitize refuse to start.
 //
+// Two kinds of word outside the vocabulary are not findings, by where
+// they stand: a first name that names one of the two people writing (after
+// a greeting, an introduction, a cover name, or as a one-word signature:
+// addressedName), unless a role word or an organisation follows it; and
+// "mama", "mami", "mum" addressing her ("ok mama,": addressWord), which
+// stay out of the lists because "la mami" is the madam.
+//
+// The lists were grown from frequency lists of spoken language, read by
+// hand and filtered by rule; each file's header names its source and the
+// rules.
+//
 // A text in a language without a vocabulary has no allowed words: under
 // the policy, everything in it is not in the vocabulary.
 
