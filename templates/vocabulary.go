@@ -30,12 +30,16 @@ import (
 // build (NewFilterFrom returns CodeInvalidTerms naming the file and line,
 // never the word), so serve and sanitize refuse to start.
 //
-// Two kinds of word outside the vocabulary are not findings, by where
-// they stand: a first name that names one of the two people writing (after
-// a greeting, an introduction, a cover name, or as a one-word signature:
-// addressedName), unless a role word or an organisation follows it; and
-// "mama", "mami", "mum" addressing her ("ok mama,": addressWord), which
-// stay out of the lists because "la mami" is the madam.
+// A name passes only as a known name (ScanOptions.KnownNames: the
+// registered meeting points and the names staff confirmed for this
+// message), wherever it stands. No place in the text makes a word safe:
+// after a greeting, in an introduction or as a signature a capitalised
+// word may as well be an organisation ("Hi Barnardos"), a job title ("Hi
+// Nurse"), a place ("See you Monday. Lagos") or the madam ("Mama?", "ok
+// mama,"); staff confirm a name in the preview, or rephrase. In those
+// places a capitalised word is taken for a name even when it is a
+// vocabulary word ("Hi Joy", "Hola Genera"): it passes only if known
+// (nameSlot).
 //
 // The lists were grown from frequency lists of spoken language, read by
 // hand and filtered by rule; each file's header names its source and the
@@ -378,7 +382,7 @@ func (sc *scanState) notInVocabulary() {
 		for i < L && isWord[t[i]] {
 			i++
 		}
-		if covered(s, i) || sc.inVocabulary(words, stems, s, i) || sc.addressedName(words, stems, prior, s, i) || sc.addressWord(s, i) {
+		if covered(s, i) || !sc.nameSlot(s, i) && sc.inVocabulary(words, stems, s, i) {
 			flush()
 			continue
 		}
@@ -415,124 +419,32 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	return false
 }
 
-// addressedName: the word [s,e) is a first name in the place where it
-// names one of the two people writing to each other: after a greeting
-// ("Hola Fatou!", "Hi Mercy,"), as the sender presents herself ("soy
-// Carmen."), as the cover name for saving staff's number ("save me as
-// Becky"), or as a one-word signature ending the text ("Besos, Marta",
-// "Parlem aviat. Laia"). Her own name on her own phone says nothing, nor
-// does a caseworker's first name alone; a name followed by a role word
-// or an organisation ("soy Carmen, la trabajadora social", "Ana de
-// Cáritas") still goes: the clause after it must be vocabulary words
-// (the next two at most), none of them inside another finding.
-func (sc *scanState) addressedName(words, stems map[string]bool, prior []cand, s, e int) bool {
-	n := sc.n
-	t := n.b
-	if !isLetter(t[s]) && t[s] < 0x80 || !n.upperAt(s) || hasDigit(bytesToStr(t[s:e])) {
-		return false
-	}
-	for k := s + 1; k < e; k++ {
-		if (isLetter(t[k]) || t[k] >= 0x80) && n.upperAt(k) {
-			return false // an acronym
-		}
-	}
-	cue := sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
-	if !cue && !sc.signatureAt(s, e) {
-		return false
-	}
-	// What follows, to the end of the clause.
-	p := e
-	for w := 0; w < 2; w++ {
-		for p < len(t) && t[p] == ' ' {
-			p++
-		}
-		comma := false
-		if p < len(t) && t[p] == ',' && w == 0 {
-			comma = true
-			p++
-			for p < len(t) && t[p] == ' ' {
-				p++
-			}
-		}
-		if p >= len(t) || !isWord[t[p]] {
-			return true // the end of the text or of the clause
-		}
-		q := p
-		for q < len(t) && isWord[t[q]] {
-			q++
-		}
-		if w == 0 && !comma && (nameParticles[bytesToStr(t[p:q])] && !vocabArticles[bytesToStr(t[p:q])] || n.upperAt(p) && isLetter(t[p])) {
-			return false // "Ana de Cáritas", "Ana Cruz" (but "Hi Mercy, Thursday at 10")
-		}
-		for _, c := range prior {
-			if int(c.s) < q && int(c.e) > p {
-				return false
-			}
-		}
-		if !sc.inVocabulary(words, stems, p, q) {
-			return false
-		}
-		p = q
-	}
-	return true
-}
-
-// vocabArticles are the particles of nameParticles that, after a name,
-// begin a clause of their own ("soy Ana, la de los martes" is still
-// checked word by word) rather than join a longer name.
-var vocabArticles = normWordSet(`la las los el les l the et y e i and`)
-
-// signatureAt: the word [s,e) is the last word of the text and follows a
-// comma, a full stop, an exclamation mark, a dash or a line break.
-func (sc *scanState) signatureAt(s, e int) bool {
+// nameSlot: the word [s,e) is capitalised where a name stands: after a
+// greeting ("Hola Luz"), as the sender presents herself ("soy Luz"), as a
+// cover name ("save me as Rose") or as the signature after a closing
+// ("Besos, Luz"). There it is a name even when it is also a vocabulary
+// word, or shares a vocabulary word's stem ("Hola Genera": "gener"), and
+// passes only as a known name. Greeting and closing words themselves
+// ("Hola Buenos días", "Thanks, Bye") are not names.
+func (sc *scanState) nameSlot(s, e int) bool {
 	t := sc.n.b
-	for k := e; k < len(t); k++ {
-		if isWord[t[k]] {
-			return false
+	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] {
+		return false
+	}
+	return sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
+}
+
+// nameSlotWords are the greeting and closing words, which follow one
+// another without being names.
+var nameSlotWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []map[string]bool{cueWords, greetingHeads, greetingTails, closingWords} {
+		for w := range set {
+			m[w] = true
 		}
 	}
-	p := s
-	for p > 0 && t[p-1] == ' ' {
-		p--
+	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
+		m[w] = true
 	}
-	if p == 0 {
-		return false
-	}
-	switch t[p-1] {
-	case ',', '.', '!', '-', '\n':
-		return true
-	}
-	return false
-}
-
-// addressWords are words for mother that staff use to address a woman
-// ("ok mama,", "Mami, ..."). They stay out of the vocabulary: "la mami",
-// "mama said" is the madam of her exploitation.
-var addressWords = normWordSet(`mama mamá mami mamita mum mummy mom`)
-
-// addressLeads may come before an address word: "ok mama,", "thanks mum!".
-var addressLeads = normWordSet(`ok okay yes si sí oui sim da thanks thank merci gracias grazie obrigada obrigado mersi multumesc mulțumesc`)
-
-// addressWord: the word [s,e) is an address word used to address her:
-// it begins the text or a sentence, or follows a greeting or one of
-// addressLeads, and a comma, an exclamation or question mark, or the end
-// of the text follows it.
-func (sc *scanState) addressWord(s, e int) bool {
-	t := sc.n.b
-	if !addressWords[bytesToStr(t[s:e])] {
-		return false
-	}
-	p := e
-	for p < len(t) && t[p] == ' ' {
-		p++
-	}
-	if p < len(t) && t[p] != ',' && t[p] != '!' && t[p] != '?' {
-		return false
-	}
-	if sc.sentenceStart(s) {
-		return true
-	}
-	var buf [1]string
-	n, plain := sc.prevWords(s, buf[:])
-	return n == 1 && plain && (greetingWords[buf[0]] || addressLeads[buf[0]])
-}
+	return m
+}()
