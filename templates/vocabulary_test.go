@@ -387,6 +387,7 @@ var vocabExcluded = map[string]string{
 		expliqui explicaré veritat veritable honest feina lliure plorant mereix netejar beure tracta
 		`,
 	"en": `
+		those
 		husband uncle cousin bro bird bottom player regular extra rose joy precious interpreter advice
 		pardon appear serve remain willing brave courage fault belong deserve concerned save alone
 		quiet silence hurry fast faster sooner hang lay clean positive expecting practice sugar candy
