@@ -30,6 +30,21 @@ import (
 // build (NewFilterFrom returns CodeInvalidTerms naming the file and line,
 // never the word), so serve and sanitize refuse to start.
 //
+// A name passes only as a known name (ScanOptions.KnownNames: the
+// registered meeting points and the names staff confirmed for this
+// message), wherever it stands. No place in the text makes a word safe:
+// after a greeting, in an introduction or as a signature a capitalised
+// word may as well be an organisation ("Hi Barnardos"), a job title ("Hi
+// Nurse"), a place ("See you Monday. Lagos") or the madam ("Mama?", "ok
+// mama,"); staff confirm a name in the preview, or rephrase. In those
+// places a capitalised word is taken for a name even when it is a
+// vocabulary word ("Hi Joy", "Hola Genera"): it passes only if known
+// (nameSlot).
+//
+// The lists were grown from frequency lists of spoken language, read by
+// hand and filtered by rule; each file's header names its source and the
+// rules.
+//
 // A text in a language without a vocabulary has no allowed words: under
 // the policy, everything in it is not in the vocabulary.
 
@@ -367,7 +382,7 @@ func (sc *scanState) notInVocabulary() {
 		for i < L && isWord[t[i]] {
 			i++
 		}
-		if covered(s, i) || sc.inVocabulary(words, stems, s, i) {
+		if covered(s, i) || !sc.nameSlot(s, i) && sc.inVocabulary(words, stems, s, i) {
 			flush()
 			continue
 		}
@@ -403,3 +418,33 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	}
 	return false
 }
+
+// nameSlot: the word [s,e) is capitalised where a name stands: after a
+// greeting ("Hola Luz"), as the sender presents herself ("soy Luz"), as a
+// cover name ("save me as Rose") or as the signature after a closing
+// ("Besos, Luz"). There it is a name even when it is also a vocabulary
+// word, or shares a vocabulary word's stem ("Hola Genera": "gener"), and
+// passes only as a known name. Greeting and closing words themselves
+// ("Hola Buenos días", "Thanks, Bye") are not names.
+func (sc *scanState) nameSlot(s, e int) bool {
+	t := sc.n.b
+	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] {
+		return false
+	}
+	return sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
+}
+
+// nameSlotWords are the greeting and closing words, which follow one
+// another without being names.
+var nameSlotWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []map[string]bool{cueWords, greetingHeads, greetingTails, closingWords} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
+		m[w] = true
+	}
+	return m
+}()
