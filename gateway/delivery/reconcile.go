@@ -564,14 +564,17 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 	}
 	listed, covered, err := sc.listHers(ctx, m.Channel, num, m.SendAt.Add(-time.Minute))
 	if err != nil {
-		// Out of time on its own (a page or the listing; not the pass's
-		// budget, which says nothing about hers): an error until
-		// SlowListings checks in a row, then unproven.
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		// Out of time on its own (a page or the listing): an error until
+		// SlowListings checks in a row, then unproven. The pass's budget
+		// spent, or leadership lost, says nothing about hers: the run is
+		// left as it was. Any other error ends the run.
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, context.DeadlineExceeded):
 			if sc.listingSlow(m.ID, now) {
 				return sc.unproven(ctx, m, "listing_slow", now)
 			}
-		} else {
+		default:
 			sc.listingDone(m.ID)
 		}
 		return false, err

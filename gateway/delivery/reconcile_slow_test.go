@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -161,5 +162,80 @@ func TestReconcileListingSlow(t *testing.T) {
 	}
 	if c := slowCount(); c != 1 {
 		t.Fatalf("listing_slow counted %v after the listing answered, want 1", c)
+	}
+}
+
+// answers is a ProviderLookup whose listings of hers give, in turn, the
+// errors it holds (nil: an empty listing that reached the window).
+type answers struct {
+	errs []error
+	n    int
+}
+
+func (a *answers) FetchMessageStatus(context.Context, string) (string, error) {
+	return "", errors.New("not asked in this test")
+}
+
+func (a *answers) ListMessagesSent(context.Context, string, string, time.Time, time.Time, int) ([]channels.ProviderMessage, bool, error) {
+	return nil, true, nil
+}
+
+func (a *answers) ListMessagesToPaged(context.Context, string, string, time.Time, int, time.Duration) ([]channels.ProviderMessage, bool, error) {
+	err := a.errs[min(a.n, len(a.errs)-1)]
+	a.n++
+	return nil, err == nil, err
+}
+
+// TestReconcileListingSlowInARow: only checks in a row count. A listing
+// that fails otherwise (the provider refusing, say) ends the run: two
+// slow checks, a refusal, two slow checks leave the message sending; the
+// third slow check in a row makes it unknown, listing_slow.
+func TestReconcileListingSlowInARow(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ring := keys.NewTestRing()
+	s := New(Deps{DB: pool, Keys: ring,
+		OpenContent: func(b []byte) (Content, error) { return message.OpenContent(ring, b) }}, Config{})
+	q := db.New(pool)
+	ctx := context.Background()
+	const phone = "+34612000993"
+	p, err := q.CreateParticipant(ctx, db.CreateParticipantParams{Code: "P-00993", Initials: "AB",
+		Language: "es", TimeZone: "Europe/Madrid", PhoneEnc: ring.Seal(keys.Contact, []byte(phone)),
+		PhoneIndex: ring.BlindIndex(phone), PhoneMask: "+34 ••• 0993", SafeWindows: []string{}, ChannelPreference: []string{"sms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.Must(uuid.NewV7())
+	if _, err := pool.Exec(`INSERT INTO messages (id, participant_id, channel, status, variant, language, content_enc, send_at, consent_version)
+		VALUES ($1, $2, 'sms', 'queued', 'standard', 'es', $3, now() - interval '4 minutes', 1)`,
+		id, p.ID, message.Seal(ring, message.Content{Text: "Hola"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '3 minutes' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	slow := fmt.Errorf("twilio: %w", context.DeadlineExceeded)
+	refused := &channels.SendError{Code: "provider_unavailable", Retryable: true, Err: errors.New("twilio: 503")}
+	a := &answers{errs: []error{slow, slow, refused, slow, slow, slow}}
+	s.SetProviderLookup(a, ReconcileConfig{UnknownSettle: time.Second, RecheckAfter: time.Millisecond, RecheckMax: time.Millisecond})
+	now := time.Now()
+	for i := range len(a.errs) {
+		now = now.Add(time.Minute)
+		if _, err := s.Reconcile(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		m, err := q.MessageByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := message.StatusSending
+		if i == len(a.errs)-1 {
+			want = message.StatusUnknown
+		}
+		if m.Status != want {
+			t.Fatalf("after check %d (%v): %s, want %s", i+1, a.errs[i], m.Status, want)
+		}
+	}
+	if a.n != len(a.errs) {
+		t.Fatalf("%d listings, want %d", a.n, len(a.errs))
 	}
 }
