@@ -17,7 +17,8 @@
 // so they run capped too: a gateway must work at any DATABASE_MAX_CONNS,
 // and eight covers what a test's gateway holds at once (the scheduler's
 // and the audit sequencer's leader sessions, the pipeline's few workers,
-// the relay, requests), waiting briefly at peaks. The cap bounds each
+// the relay, requests), waiting briefly at peaks (the sign-in tests'
+// concurrent bursts already capped themselves at eight). The cap bounds each
 // test, not their number: a CI machine that runs more database tests at
 // once than max_connections / MaxConns needs a larger max_connections or
 // a smaller -p.
