@@ -71,6 +71,9 @@ type ConsumerConfig struct {
 	// (see Breaker); shared by both lanes of a channel.
 	Breaker *Breaker
 	Log     *slog.Logger
+	// holdings, when set (tests in this package), is given the process's
+	// room accounting once ConsumeBatch has made it.
+	holdings func(*holdings)
 }
 
 func (c *ConsumerConfig) defaults() {
@@ -171,6 +174,9 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 		cfg.BatchSize = 1
 	}
 	hold := newHoldings(2*cfg.Concurrency*cfg.BatchSize, cfg.AckWait)
+	if cfg.holdings != nil {
+		cfg.holdings(hold)
+	}
 	// Several processes share the consumer and the last to start sets its
 	// limit: never lower it, or one started with a smaller budget (another
 	// configuration, an older build in a rolling deploy) would bring back

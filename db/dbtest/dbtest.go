@@ -4,6 +4,24 @@
 //
 // The server is TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
+//
+// Each test's pool is capped at MaxConns connections (TEST_DATABASE_MAX_CONNS
+// overrides it), and the admin pool that creates and drops its database at
+// two. The tests share one server: go test runs packages in parallel (-p,
+// the number of cores) and parallel tests within each, so on a many-core
+// CI machine the gateway's own size (db.Open: 32, DATABASE_MAX_CONNS) per
+// test would take PostgreSQL's max_connections (100 by default) with a
+// handful of busy tests, and the rest would fail with "too many clients"
+// rather than wait. Capped, a busy test waits for its own connections
+// instead. The gateways the harness starts (gatewaytest) run on this pool,
+// so they run capped too: a gateway must work at any DATABASE_MAX_CONNS,
+// and eight covers what a test's gateway holds at once (the scheduler's
+// and the audit sequencer's leader sessions, the pipeline's few workers,
+// the relay, requests), waiting briefly at peaks (the sign-in tests'
+// concurrent bursts already capped themselves at eight). The cap bounds each
+// test, not their number: a CI machine that runs more database tests at
+// once than max_connections / MaxConns needs a larger max_connections or
+// a smaller -p.
 package dbtest
 
 import (
@@ -18,6 +36,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -31,6 +50,18 @@ func AdminURL() string {
 		return u
 	}
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// MaxConns is the default cap on each test's pool (see the file comment).
+const MaxConns = 8
+
+// maxConns is MaxConns, or TEST_DATABASE_MAX_CONNS when that is a positive
+// number.
+func maxConns() int {
+	if v, err := strconv.Atoi(os.Getenv("TEST_DATABASE_MAX_CONNS")); err == nil && v > 0 {
+		return v
+	}
+	return MaxConns
 }
 
 var (
@@ -124,6 +155,8 @@ func New(t testing.TB) (*sql.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	admin.SetMaxOpenConns(2)
+	admin.SetMaxIdleConns(1)
 	name := randName("sc_test_")
 	if _, err := admin.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template)); err != nil {
 		admin.Close()
@@ -134,7 +167,13 @@ func New(t testing.TB) (*sql.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := maxConns()
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
 	t.Cleanup(func() {
+		if st := pool.Stats(); st.WaitCount > 0 {
+			t.Logf("dbtest: the pool (%d connections) was waited for %d times, %s in all", n, st.WaitCount, st.WaitDuration)
+		}
 		pool.Close()
 		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close()

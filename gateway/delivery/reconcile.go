@@ -58,6 +58,12 @@ package delivery
 //     line, safecontact_reconcile_unproven_total), for staff. Messages the
 //     worker knows never left (the provider refused them, or the dial
 //     failed) are retried by the worker itself, not by reconciliation.
+//   - Her listing running out of time (a page over CallTimeout, the
+//     listing over ListBudget) is an error, asked again at the next check,
+//     not listing_cut; after SlowListings such checks in a row of the same
+//     message (counted by the reconciler), it is unproven as listing_slow:
+//     a provider always too slow for her listing does not keep a message
+//     sending until it ages past Lookback.
 //   - List matching is off for template sends (ContentSID: the provider's
 //     body is its own rendering) and when the provider keeps neither body
 //     nor number (NoListMatch, set from RequestRedaction).
@@ -71,6 +77,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -124,9 +131,19 @@ type ReconcileConfig struct {
 	// pass from the messages after it. A page or listing out of time is an
 	// error: the message is asked about again at its next check, never
 	// counted as listing_cut (that would leave it unknown for a slow
-	// provider, not for anything about her). PassBudget bounds one pass
+	// provider, not for anything about her), until SlowListings checks in
+	// a row ran out of time (see SlowListings). PassBudget bounds one pass
 	// (20 s), every listing in it included.
 	CallTimeout, ListBudget, PassBudget time.Duration
+	// SlowListings: after this many checks in a row of the same message
+	// whose listing ran out of time (a page over CallTimeout, or the
+	// listing over ListBudget, the pass still in time), the message is
+	// unproven with reason listing_slow (3): a provider always too slow
+	// for her listing would otherwise keep it sending, with only Warn
+	// lines, until it ages past Lookback. The count is the reconciler's
+	// (this process's, while it leads): a restart or a change of leader
+	// starts it again, which only delays the verdict.
+	SlowListings int
 	// ListLimit: her messages read, at most, to find one whose send was
 	// never recorded (1,000: one page of Twilio's). Her listing is newest
 	// first: a listing cut by it before the message's send window (more of
@@ -159,6 +176,7 @@ func (c ReconcileConfig) WithDefaults() ReconcileConfig {
 	c.CallTimeout = cmp.Or(c.CallTimeout, 5*time.Second)
 	c.ListBudget = cmp.Or(c.ListBudget, 3*c.CallTimeout)
 	c.PassBudget = cmp.Or(c.PassBudget, 20*time.Second)
+	c.SlowListings = cmp.Or(c.SlowListings, 3)
 	c.ListLimit = cmp.Or(c.ListLimit, 1000)
 	c.WindowMin = cmp.Or(c.WindowMin, 10)
 	c.WindowBatch = cmp.Or(c.WindowBatch, 2000)
@@ -175,7 +193,7 @@ func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 	s.providerLookup, s.reconcileCfg = l, cfg
 	s.reconcileUnproven = register(s.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_unproven_total",
-		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, listing_cut, ambiguous, template, list_match_off.",
+		Help: "Messages without a provider id that reconciliation could not place (left unknown for staff), by reason: no_match, listing_cut, listing_slow, ambiguous, template, list_match_off.",
 	}, []string{"reason"}))
 	s.reconcileListed = register(s.reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "safecontact_reconcile_listed_total",
@@ -188,6 +206,59 @@ func (s *Service) SetProviderLookup(l ProviderLookup, cfg ReconcileConfig) {
 type reconciler struct {
 	s   *Service
 	log *slog.Logger
+
+	// slowMu guards slow: per message, its checks in a row whose listing
+	// of hers ran out of time (ReconcileConfig.SlowListings). An entry
+	// goes when its listing completes or fails otherwise, when the
+	// message is unproven for it, or once its last slow check is older
+	// than Lookback (the message is no longer a candidate).
+	slowMu sync.Mutex
+	slow   map[uuid.UUID]slowListing
+}
+
+// slowListing is one message's run of listings out of time.
+type slowListing struct {
+	n    int
+	last time.Time
+}
+
+// listingSlow counts one more check of id whose listing ran out of time
+// and says whether that makes SlowListings in a row (the run then ends).
+func (sc *reconciler) listingSlow(id uuid.UUID, now time.Time) bool {
+	sc.slowMu.Lock()
+	defer sc.slowMu.Unlock()
+	if sc.slow == nil {
+		sc.slow = map[uuid.UUID]slowListing{}
+	}
+	e := sc.slow[id]
+	e.n++
+	e.last = now
+	if e.n >= sc.s.reconcileCfg.SlowListings {
+		delete(sc.slow, id)
+		return true
+	}
+	sc.slow[id] = e
+	return false
+}
+
+// listingDone ends id's run of slow listings (its listing answered, or
+// failed for another reason).
+func (sc *reconciler) listingDone(id uuid.UUID) {
+	sc.slowMu.Lock()
+	defer sc.slowMu.Unlock()
+	delete(sc.slow, id)
+}
+
+// forgetSlow drops the runs whose last slow check is before since, or
+// every run with all.
+func (sc *reconciler) forgetSlow(since time.Time, all bool) {
+	sc.slowMu.Lock()
+	defer sc.slowMu.Unlock()
+	for id, e := range sc.slow {
+		if all || e.last.Before(since) {
+			delete(sc.slow, id)
+		}
+	}
 }
 
 // reconcileLoop runs passes every ReconcileConfig.Every until ctx ends
@@ -196,6 +267,9 @@ func (sc *reconciler) reconcileLoop(ctx context.Context) {
 	if sc.s.providerLookup == nil {
 		return
 	}
+	// Runs counted while this process led before are not in a row with
+	// the checks another leader made meanwhile.
+	sc.forgetSlow(time.Time{}, true)
 	t := time.NewTicker(sc.s.reconcileCfg.Every)
 	defer t.Stop()
 	for {
@@ -219,6 +293,7 @@ func (sc *reconciler) reconcile(ctx context.Context, now time.Time) (int, error)
 	ctx, cancel := context.WithTimeout(ctx, s.reconcileCfg.PassBudget)
 	defer cancel()
 	cfg := s.reconcileCfg
+	sc.forgetSlow(now.Add(-cfg.Lookback), false)
 	n, rows, err := sc.reconcileWindows(ctx, now)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -489,8 +564,22 @@ func (sc *reconciler) reconcileOne(ctx context.Context, m db.ReconcileCandidates
 	}
 	listed, covered, err := sc.listHers(ctx, m.Channel, num, m.SendAt.Add(-time.Minute))
 	if err != nil {
+		// Out of time on its own (a page or the listing): an error until
+		// SlowListings checks in a row, then unproven. The pass's budget
+		// spent, or leadership lost, says nothing about hers: the run is
+		// left as it was. Any other error ends the run.
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, context.DeadlineExceeded):
+			if sc.listingSlow(m.ID, now) {
+				return sc.unproven(ctx, m, "listing_slow", now)
+			}
+		default:
+			sc.listingDone(m.ID)
+		}
 		return false, err
 	}
+	sc.listingDone(m.ID)
 	var match []channels.ProviderMessage
 	for _, pm := range listed {
 		if pm.Body != c.Text {
