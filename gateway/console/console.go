@@ -141,6 +141,10 @@ type Console struct {
 	// limits are the body bounds of the routes allowed more than
 	// maxForm ("POST /referrals/import"), set by LimitBody before serving.
 	limits map[string]int64
+	// getPages are the roles of the GET pages at fixed paths, and nav the
+	// menu's entries in order (Nav).
+	getPages map[string]string
+	nav      []NavEntry
 }
 
 type asset struct {
@@ -180,6 +184,8 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 		limits:  map[string]int64{},
+
+		getPages: map[string]string{},
 	}
 	if err := c.loadAssets(); err != nil {
 		return nil, err
@@ -352,6 +358,8 @@ type View struct {
 	Error string
 	// Data is the page's own data.
 	Data any
+	// Menu is the layout's menu for User (filled by RenderView).
+	Menu []NavLink
 }
 
 type ctxKey struct{}
@@ -402,6 +410,9 @@ func (c *Console) RenderView(w http.ResponseWriter, r *http.Request, status int,
 		if v.User == nil && st.sess != nil && st.sess.Stage == signin.StageSignedIn {
 			v.User = st.sess
 		}
+	}
+	if v.User != nil && v.Menu == nil {
+		v.Menu = c.Menu(v.User)
 	}
 	if v.L == nil {
 		v.L = c.cat.Localizer(c.cat.Pick("", r), c.zone)
@@ -547,6 +558,7 @@ func (c *Console) signedOut(w http.ResponseWriter, r *http.Request, st *state) {
 // pending sign-in step, or the 403 page.
 func (c *Console) Page(pattern, role string, h http.HandlerFunc) {
 	c.mux.HandleFunc(pattern, c.guard(role, h))
+	c.notePage(pattern, role)
 }
 
 func (c *Console) guard(role string, h http.HandlerFunc) http.HandlerFunc {

@@ -43,6 +43,7 @@ type Pages struct {
 func Mount(c *console.Console, d Deps) {
 	p := &Pages{con: c, parts: d.Participants}
 	c.Page("GET /participants", "staff", p.participantList)
+	c.Nav(console.NavEntry{Label: "nav.participants", Path: "/participants", Order: console.NavOrderParticipants})
 	c.Page("GET /participants/new", "staff", p.participantNew)
 	c.Page("POST /participants", "staff", p.participantCreate)
 	c.Page("GET /participants/{code}", "staff", p.participantShow)

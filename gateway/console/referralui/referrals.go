@@ -90,6 +90,8 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /admin/partners", "admin", pp.partnerAdd)
 	c.Page("POST /admin/partners/{id}/verify", "admin", pp.partnerVerify)
 	c.Page("POST /admin/partners/{id}/remove", "admin", pp.partnerRemove)
+	c.Nav(console.NavEntry{Label: "referrals.nav", Path: "/referrals", Order: console.NavOrderReferrals})
+	c.Nav(console.NavEntry{Label: "referrals.nav_partners", Path: "/admin/partners", Order: console.NavOrderAdmin + 2})
 }
 
 // refActor is the signed-in user as the referrals capability records her.
