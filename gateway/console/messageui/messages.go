@@ -389,7 +389,9 @@ func (p *Pages) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData
 		p.serviceError(w, r, err)
 		return false
 	}
-	d.Refusal = &refusal{Code: e.Code, Message: e.Message, Field: e.Field}
+	// Message is for a code the page has no words for: in her language,
+	// never the service's English message.
+	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: e.Field}
 	return true
 }
 

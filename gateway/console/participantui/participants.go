@@ -57,8 +57,8 @@ func Mount(c *console.Console, d Deps) {
 const partPageSize = 50
 
 // partErrText is a refused participant request in the reader's words:
-// the catalogue's sentence for the code, else the service's own (English)
-// sentence, which never holds a number.
+// the catalogue's sentence for the code, else the core's words for a
+// refused form (never the service's English message).
 func partErrText(L *console.Localizer, err error) string {
 	e := errs.As(err)
 	var key string
@@ -104,7 +104,7 @@ func partErrText(L *console.Localizer, err error) string {
 	case participant.CodeRevealsDisabled:
 		key = "participants.error.reveals_disabled"
 	default:
-		return e.Message
+		return console.FormErrorText(L, err, nil)
 	}
 	return L.T(key)
 }
