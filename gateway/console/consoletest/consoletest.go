@@ -12,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"golang.org/x/text/language"
 
 	"safecontact/db/dbtest"
 	"safecontact/gateway/auth/signin"
@@ -70,6 +72,23 @@ func (e *Env) As(role string) *Client {
 	return SignIn(e.T, e.Console.Handler(), e.Signin, e.Clock.Now, name, Password)
 }
 
+// Pending adds a user of role who must still enrol a second step (a
+// supervisor or an admin) and starts her sign-in: a client whose session
+// has not reached the pages yet.
+func (e *Env) Pending(role string) *Client {
+	e.T.Helper()
+	name := fmt.Sprintf("%s-%d", role, e.users.Add(1))
+	signintest.AddUser(e.T, e.Signin, e.DB, name, role, Password)
+	res, err := e.Signin.SignIn(context.Background(), name, Password, signin.Client{IP: net.IPv4(127, 0, 0, 1), RequestID: "consoletest"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if res.Stage == signin.StageSignedIn {
+		e.T.Fatalf("%s: signed in without a second step", role)
+	}
+	return &Client{t: e.T, h: e.Console.Handler(), cookie: sessionCookie(e.T, res.Token)}
+}
+
 // Anonymous is a client with no session.
 func (e *Env) Anonymous() *Client {
 	return &Client{t: e.T, h: e.Console.Handler()}
@@ -102,14 +121,19 @@ func SignIn(t testing.TB, h http.Handler, svc *signin.Service, now func() time.T
 	if res.Stage != signin.StageSignedIn {
 		t.Fatalf("%s: sign-in stopped at %v", name, res.Stage)
 	}
-	// The cookie as the console sets it for a loopback browser.
+	return &Client{t: t, h: h, cookie: sessionCookie(t, res.Token)}
+}
+
+// sessionCookie is the cookie the console sets for a loopback browser.
+func sessionCookie(t testing.TB, token string) *http.Cookie {
+	t.Helper()
 	w := httptest.NewRecorder()
-	signin.Cookies{AllowLoopbackHTTP: true}.Set(w, loopback(httptest.NewRequest("GET", "/", nil)), res.Token)
+	signin.Cookies{AllowLoopbackHTTP: true}.Set(w, loopback(httptest.NewRequest("GET", "/", nil)), token)
 	cookies := w.Result().Cookies()
 	if len(cookies) == 0 {
 		t.Fatal("consoletest: no session cookie")
 	}
-	return &Client{t: t, h: h, cookie: cookies[0]}
+	return cookies[0]
 }
 
 func loopback(r *http.Request) *http.Request {
@@ -122,6 +146,15 @@ type Client struct {
 	t      testing.TB
 	h      http.Handler
 	cookie *http.Cookie
+	lang   string
+}
+
+// In is the client with a browser asking for lang (Accept-Language):
+// the console speaks it to a user who chose no language.
+func (c *Client) In(lang string) *Client {
+	cc := *c
+	cc.lang = lang
+	return &cc
 }
 
 // Page is an answer.
@@ -136,6 +169,9 @@ func (c *Client) Do(req *http.Request) Page {
 	loopback(req)
 	if c.cookie != nil {
 		req.AddCookie(c.cookie)
+	}
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
 	}
 	w := httptest.NewRecorder()
 	c.h.ServeHTTP(w, req)
@@ -191,7 +227,58 @@ var alert = regexp.MustCompile(`(?s)<p role="alert"[^>]*>(.*?)</p>`)
 // Alert is the page's error sentence (role=alert), "" if none.
 func (p Page) Alert() string {
 	if m := alert.FindStringSubmatch(p.Body); m != nil {
-		return strings.TrimSpace(m[1])
+		return html.UnescapeString(strings.TrimSpace(m[1]))
 	}
 	return ""
+}
+
+// L is the built-in catalogue's localizer for lang (UTC), for the words
+// a page should show.
+func L(t testing.TB, lang string) *console.Localizer {
+	t.Helper()
+	cat, err := console.BuiltinCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.Localizer(language.MustParse(lang), time.UTC)
+}
+
+// Languages are the catalogue's languages, for tables over them.
+func Languages(t testing.TB) []string {
+	t.Helper()
+	cat, err := console.BuiltinCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tag := range cat.Languages() {
+		out = append(out, tag.String())
+	}
+	return out
+}
+
+// Visitor is a client of an access table: who she is and her role ("" for
+// none: not signed in, or still signing in).
+type Visitor struct {
+	Name, Role string
+	*Client
+}
+
+// Opens reports whether the visitor's role includes role, as Page checks
+// it.
+func (v Visitor) Opens(role string) bool {
+	return v.Role != "" && (&signin.Session{Role: v.Role}).AtLeast(role)
+}
+
+// Everyone are the visitors of an access table: nobody signed in, a
+// supervisor still signing in, and one signed-in user of each role.
+func (e *Env) Everyone() []Visitor {
+	e.T.Helper()
+	return []Visitor{
+		{"anonymous", "", e.Anonymous()},
+		{"signing in", "", e.Pending("supervisor")},
+		{"staff", "staff", e.As("staff")},
+		{"supervisor", "supervisor", e.As("supervisor")},
+		{"admin", "admin", e.As("admin")},
+	}
 }
