@@ -222,12 +222,22 @@ func (p Page) NavLinks() []string {
 	return out
 }
 
-var alert = regexp.MustCompile(`(?s)<p role="alert"[^>]*>(.*?)</p>`)
+var (
+	alerts = []*regexp.Regexp{
+		regexp.MustCompile(`(?s)<p role="alert"[^>]*>(.*?)</p>`),
+		regexp.MustCompile(`(?s)<div role="alert"[^>]*>(.*?)</div>`),
+	}
+	tag    = regexp.MustCompile(`<[^>]*>`)
+	spaces = regexp.MustCompile(`\s+`)
+)
 
-// Alert is the page's error sentence (role=alert), "" if none.
+// Alert is the text of the page's first error (role=alert), without its
+// markup, "" if none.
 func (p Page) Alert() string {
-	if m := alert.FindStringSubmatch(p.Body); m != nil {
-		return html.UnescapeString(strings.TrimSpace(m[1]))
+	for _, re := range alerts {
+		if m := re.FindStringSubmatch(p.Body); m != nil {
+			return strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(tag.ReplaceAllString(m[1], "")), " "))
+		}
 	}
 	return ""
 }

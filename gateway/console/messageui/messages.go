@@ -340,7 +340,9 @@ func (p *Pages) composePreview(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			d.Preview = &pv
 			if !pv.Allowed {
-				d.Refusal = &refusal{Code: pv.Code, Message: pv.Reason}
+				// The reason is the service's English: her words come
+				// from the code.
+				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil)}
 			} else {
 				L := console.LocalizerOf(r)
 				d.Mine, d.Hers = L.DateTime(pv.SendAt), L.Hers(pv.SendAt, d.Who.TimeZone)
