@@ -103,6 +103,8 @@ func partErrText(L *console.Localizer, err error) string {
 		key = "participants.error.reveal_budget_exhausted"
 	case participant.CodeRevealsDisabled:
 		key = "participants.error.reveals_disabled"
+	case participant.CodeNumberChecksExhausted:
+		key = "participants.error.number_checks_exhausted"
 	default:
 		return console.FormErrorText(L, err, nil)
 	}
