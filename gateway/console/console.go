@@ -33,6 +33,11 @@
 //     request against the database (a disabled user stops at her next
 //     click), and a role at least the page's: Page is the only way an
 //     area registers a route, so no area page skips the check.
+//   - The layout's menu is made of the entries the core and the areas
+//     declare with Nav when they mount, each refused unless its page is
+//     registered for a role every reader of the entry has: a reader never
+//     sees a link her role cannot open, and an area left out leaves no
+//     link behind.
 //   - A request body is bounded by maxForm before any handler reads it;
 //     only the routes an area names with LimitBody (a package file, a
 //     referral form) may send more.
@@ -184,7 +189,7 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 		limits:  map[string]int64{},
-
+		// The roles of the GET pages, for Nav's check.
 		getPages: map[string]string{},
 	}
 	if err := c.loadAssets(); err != nil {
