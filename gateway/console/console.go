@@ -33,6 +33,11 @@
 //     request against the database (a disabled user stops at her next
 //     click), and a role at least the page's: Page is the only way an
 //     area registers a route, so no area page skips the check.
+//   - The layout's menu is made of the entries the core and the areas
+//     declare with Nav when they mount, each refused unless its page is
+//     registered for a role every reader of the entry has: a reader never
+//     sees a link her role cannot open, and an area left out leaves no
+//     link behind.
 //   - A request body is bounded by maxForm before any handler reads it;
 //     only the routes an area names with LimitBody (a package file, a
 //     referral form) may send more.
@@ -141,6 +146,10 @@ type Console struct {
 	// limits are the body bounds of the routes allowed more than
 	// maxForm ("POST /referrals/import"), set by LimitBody before serving.
 	limits map[string]int64
+	// getPages are the roles of the GET pages at fixed paths, and nav the
+	// menu's entries in order (Nav).
+	getPages map[string]string
+	nav      []NavEntry
 }
 
 type asset struct {
@@ -180,6 +189,8 @@ func New(d Deps) (*Console, error) {
 		cookies: signin.Cookies{AllowLoopbackHTTP: d.Config.AllowLoopbackHTTP},
 		mux:     http.NewServeMux(),
 		limits:  map[string]int64{},
+		// The roles of the GET pages, for Nav's check.
+		getPages: map[string]string{},
 	}
 	if err := c.loadAssets(); err != nil {
 		return nil, err
@@ -352,6 +363,8 @@ type View struct {
 	Error string
 	// Data is the page's own data.
 	Data any
+	// Menu is the layout's menu for User (filled by RenderView).
+	Menu []NavLink
 }
 
 type ctxKey struct{}
@@ -402,6 +415,9 @@ func (c *Console) RenderView(w http.ResponseWriter, r *http.Request, status int,
 		if v.User == nil && st.sess != nil && st.sess.Stage == signin.StageSignedIn {
 			v.User = st.sess
 		}
+	}
+	if v.User != nil && v.Menu == nil {
+		v.Menu = c.Menu(v.User)
 	}
 	if v.L == nil {
 		v.L = c.cat.Localizer(c.cat.Pick("", r), c.zone)
@@ -547,6 +563,7 @@ func (c *Console) signedOut(w http.ResponseWriter, r *http.Request, st *state) {
 // pending sign-in step, or the 403 page.
 func (c *Console) Page(pattern, role string, h http.HandlerFunc) {
 	c.mux.HandleFunc(pattern, c.guard(role, h))
+	c.notePage(pattern, role)
 }
 
 func (c *Console) guard(role string, h http.HandlerFunc) http.HandlerFunc {

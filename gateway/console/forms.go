@@ -1,9 +1,12 @@
 package console
 
 import (
+	"strings"
+
 	"golang.org/x/text/language"
 
 	"safecontact/consent"
+	"safecontact/errs"
 )
 
 // The form vocabulary the area pages share (the participant and referral
@@ -21,6 +24,22 @@ func (e *FieldErr) At(form, field string) string {
 		return ""
 	}
 	return e.Text
+}
+
+// FormErrorText is a refused form's sentence in the reader's language:
+// the area's catalogue key for the error's code (keys), else the core's
+// sentence for the code (error.<code>), else a sentence naming the code.
+// Never the error's own message: that is English, for the API's clients
+// and the logs.
+func FormErrorText(L *Localizer, err error, keys map[string]string) string {
+	code := errs.Code(err)
+	if k, ok := keys[code]; ok {
+		return L.T(k)
+	}
+	if s := L.T("error." + code); !strings.HasPrefix(s, "⟦") {
+		return ErrorText(L, err)
+	}
+	return L.T("error.form_refused", "code", code)
 }
 
 // ChanOption is a channel of a form's choice.

@@ -42,6 +42,8 @@ func (c *Console) routes() {
 	c.Page("POST /account/totp/reauth", "staff", a.totpReauthPost)
 	c.Page("GET /account/recovery-codes", "staff", a.renewCodesPage)
 	c.Page("POST /account/recovery-codes", "staff", a.renewCodesPost)
+	c.Nav(NavEntry{Label: "nav.home", Path: "/", Order: NavOrderHome})
+	c.Nav(NavEntry{Label: "nav.account", Path: "/account", Order: NavOrderAccount})
 
 	// Anything else: the 404 page for staff, the sign-in page for others.
 	// (ServeMux picks the most specific pattern, so the area pages mounted

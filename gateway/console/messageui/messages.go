@@ -340,7 +340,9 @@ func (p *Pages) composePreview(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			d.Preview = &pv
 			if !pv.Allowed {
-				d.Refusal = &refusal{Code: pv.Code, Message: pv.Reason}
+				// The reason is the service's English: her words come
+				// from the code.
+				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil)}
 			} else {
 				L := console.LocalizerOf(r)
 				d.Mine, d.Hers = L.DateTime(pv.SendAt), L.Hers(pv.SendAt, d.Who.TimeZone)
@@ -389,7 +391,9 @@ func (p *Pages) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData
 		p.serviceError(w, r, err)
 		return false
 	}
-	d.Refusal = &refusal{Code: e.Code, Message: e.Message, Field: e.Field}
+	// Message is for a code the page has no words for: in her language,
+	// never the service's English message.
+	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: e.Field}
 	return true
 }
 

@@ -109,6 +109,9 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /escalations/{id}/ack", "staff", p.ackPost)
 	c.Page("GET /escalations/{id}/resolve", "staff", p.resolvePage)
 	c.Page("POST /escalations/{id}/resolve", "staff", p.resolvePost)
+	c.Nav(console.NavEntry{Label: "nav.callbacks", Path: "/callbacks", Order: console.NavOrderOnCall + 1})
+	c.Nav(console.NavEntry{Label: "nav.inbox", Path: "/inbox", Order: console.NavOrderOnCall + 2})
+	c.Nav(console.NavEntry{Label: "nav.escalations", Path: "/escalations", Order: console.NavOrderOnCall + 3})
 }
 
 // age is a wait in hours and minutes (the catalogue's plural forms take

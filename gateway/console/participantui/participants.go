@@ -43,6 +43,7 @@ type Pages struct {
 func Mount(c *console.Console, d Deps) {
 	p := &Pages{con: c, parts: d.Participants}
 	c.Page("GET /participants", "staff", p.participantList)
+	c.Nav(console.NavEntry{Label: "nav.participants", Path: "/participants", Order: console.NavOrderParticipants})
 	c.Page("GET /participants/new", "staff", p.participantNew)
 	c.Page("POST /participants", "staff", p.participantCreate)
 	c.Page("GET /participants/{code}", "staff", p.participantShow)
@@ -56,8 +57,8 @@ func Mount(c *console.Console, d Deps) {
 const partPageSize = 50
 
 // partErrText is a refused participant request in the reader's words:
-// the catalogue's sentence for the code, else the service's own (English)
-// sentence, which never holds a number.
+// the catalogue's sentence for the code, else the core's words for a
+// refused form (never the service's English message).
 func partErrText(L *console.Localizer, err error) string {
 	e := errs.As(err)
 	var key string
@@ -102,8 +103,10 @@ func partErrText(L *console.Localizer, err error) string {
 		key = "participants.error.reveal_budget_exhausted"
 	case participant.CodeRevealsDisabled:
 		key = "participants.error.reveals_disabled"
+	case participant.CodeNumberChecksExhausted:
+		key = "participants.error.number_checks_exhausted"
 	default:
-		return e.Message
+		return console.FormErrorText(L, err, nil)
 	}
 	return L.T(key)
 }

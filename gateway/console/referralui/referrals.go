@@ -90,6 +90,8 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /admin/partners", "admin", pp.partnerAdd)
 	c.Page("POST /admin/partners/{id}/verify", "admin", pp.partnerVerify)
 	c.Page("POST /admin/partners/{id}/remove", "admin", pp.partnerRemove)
+	c.Nav(console.NavEntry{Label: "referrals.nav", Path: "/referrals", Order: console.NavOrderReferrals})
+	c.Nav(console.NavEntry{Label: "referrals.nav_partners", Path: "/admin/partners", Order: console.NavOrderAdmin + 2})
 }
 
 // refActor is the signed-in user as the referrals capability records her.
@@ -99,8 +101,8 @@ func refActor(c *console.Console, r *http.Request) referrals.Actor {
 }
 
 // refErrKeys are the catalogue's sentences for the refusals these pages
-// can meet; any other code shows the service's own (English) sentence,
-// which never holds her number or her answers.
+// can meet; any other code gets the core's words for a refused form
+// (console.FormErrorText), never the service's English sentence.
 var refErrKeys = map[string]string{
 	referral.CodeTooLarge:           "referrals.error.package_too_large",
 	referral.CodeMalformed:          "referrals.error.package_malformed",
@@ -139,11 +141,7 @@ var refErrKeys = map[string]string{
 }
 
 func refErrText(L *console.Localizer, err error) string {
-	e := errs.As(err)
-	if k := refErrKeys[e.Code]; k != "" {
-		return L.T(k)
-	}
-	return e.Message
+	return console.FormErrorText(L, err, refErrKeys)
 }
 
 // refFail answers a service error no form can show: the 404 or 403 page,

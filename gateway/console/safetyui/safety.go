@@ -98,6 +98,8 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("GET /participants/{code}/checkins", "staff", p.checkinsPage)
 	c.Page("POST /participants/{code}/checkins", "staff", p.checkinsPost)
 	c.Page("POST /participants/{code}/checkins/stop", "staff", p.checkinsStopPost)
+	c.Nav(console.NavEntry{Label: "safety.nav.appointments", Path: "/appointments", Order: console.NavOrderSafety + 1})
+	c.Nav(console.NavEntry{Label: "safety.nav.meeting_points", Path: "/meeting-points", Order: console.NavOrderSafety + 2})
 }
 
 // localInput is the layout of <input type="datetime-local">.

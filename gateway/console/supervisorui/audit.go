@@ -87,6 +87,8 @@ func supErrorText(L *console.Localizer, err error) string {
 		return L.T("supervisor.error_duplicate_user")
 	case "invalid_user_name":
 		return L.T("supervisor.error_user_name")
+	case auth.CodeInvalidRole:
+		return L.T("supervisor.error_role")
 	case errs.CodeInvalidParameter:
 		return L.T("supervisor.error_filter")
 	}

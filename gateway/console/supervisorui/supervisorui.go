@@ -48,4 +48,7 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /admin/users/{name}/disable", "admin", p.userDisablePost)
 	c.Page("POST /admin/users/{name}/password", "admin", p.userPasswordPost)
 	c.Page("POST /admin/users/{name}/second-factor", "admin", p.userSecondFactorPost)
+	c.Nav(console.NavEntry{Label: "supervisor.nav_dashboard", Path: "/dashboard", Order: console.NavOrderSupervision + 1})
+	c.Nav(console.NavEntry{Label: "supervisor.nav_audit", Path: "/audit", Order: console.NavOrderSupervision + 2})
+	c.Nav(console.NavEntry{Label: "supervisor.nav_users", Path: "/admin/users", Order: console.NavOrderAdmin + 1})
 }

@@ -1,0 +1,128 @@
+package safetyui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"safecontact/errs"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/console/consoletest"
+	"safecontact/gateway/console/safetyui"
+)
+
+// fakeSafety answers the pages' reads with nothing booked, one meeting
+// point and no check-in plan; it refuses a meeting point it has already.
+type fakeSafety struct {
+	safetyui.Safety // the methods these tests do not reach
+}
+
+var now = time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC)
+
+func (fakeSafety) Now() time.Time                { return now }
+func (fakeSafety) SessionSpacing() time.Duration { return 30 * time.Minute }
+
+func (fakeSafety) Venues(context.Context, *auth.Actor, time.Time) ([]string, error) {
+	return []string{"Centro"}, nil
+}
+
+func (fakeSafety) VenueWeek(context.Context, *auth.Actor, string, time.Time, time.Time) ([]safetyui.Session, error) {
+	return nil, nil
+}
+
+func (fakeSafety) MeetingPoints(context.Context, *auth.Actor) ([]safetyui.MeetingPoint, error) {
+	return []safetyui.MeetingPoint{{Name: "Plaza Mayor", Kind: "metro"}}, nil
+}
+
+func (fakeSafety) AddMeetingPoint(_ context.Context, _ *auth.Actor, name, kind string) error {
+	if name == "Plaza Mayor" {
+		return errs.Field("duplicate_meeting_point", "name", "there is a meeting point of that name")
+	}
+	return nil
+}
+
+func (fakeSafety) ParticipantZone(context.Context, *auth.Actor, string) (string, error) {
+	return "Europe/Madrid", nil
+}
+
+func (fakeSafety) CheckinPlan(_ context.Context, _ *auth.Actor, code string) (safetyui.CheckinPlan, error) {
+	return safetyui.CheckinPlan{Participant: code, Zone: "Europe/Madrid"}, nil
+}
+
+func mount(t *testing.T) *consoletest.Env {
+	t.Helper()
+	e := consoletest.New(t)
+	safetyui.Mount(e.Console, safetyui.Deps{Safety: fakeSafety{}})
+	return e
+}
+
+// Every page of the area is for signed-in staff: nobody else reaches it,
+// and staff and above see it, with the area's menu.
+func TestSafetyPagesByRole(t *testing.T) {
+	t.Parallel()
+	e := mount(t)
+	pages := []string{"/appointments", "/appointments?venue=Centro", "/meeting-points", "/participants/P-7K3QX/checkins"}
+	for _, v := range e.Everyone() {
+		for _, p := range pages {
+			t.Run(v.Name+p, func(t *testing.T) {
+				pg := v.Get(p)
+				if !v.Opens("staff") {
+					if !pg.Refused() {
+						t.Fatalf("%d %v", pg.Status, pg.Header)
+					}
+					return
+				}
+				if pg.Status != http.StatusOK {
+					t.Fatalf("%d", pg.Status)
+				}
+				links := pg.NavLinks()
+				for _, want := range []string{"/appointments", "/meeting-points"} {
+					if !slices.Contains(links, want) {
+						t.Errorf("menu %v lacks %s", links, want)
+					}
+				}
+			})
+		}
+		if !v.Opens("staff") {
+			if pg := v.Post("/meeting-points", url.Values{"name": {"Biblioteca"}, "kind": {"library"}}); !pg.Refused() {
+				t.Errorf("%s: add a meeting point: %d", v.Name, pg.Status)
+			}
+		}
+	}
+}
+
+// The booking and meeting-point forms refuse bad input with a sentence
+// in her language.
+func TestSafetyFormsRefusedInHerLanguage(t *testing.T) {
+	t.Parallel()
+	e := mount(t)
+	staff := e.As("staff")
+	for _, lang := range consoletest.Languages(t) {
+		L := consoletest.L(t, lang)
+		for _, tc := range []struct {
+			name, path string
+			form       url.Values
+			key        string
+		}{
+			{"booking without a start", "/appointments", url.Values{"participant": {"P-7K3QX"}, "venue": {"Centro"}, "kind": {"individual"}}, "safety.error.missing_field"},
+			{"booking with a bad start", "/appointments", url.Values{"participant": {"P-7K3QX"}, "venue": {"Centro"}, "start": {"tomorrow"}}, "safety.error.missing_field"},
+			{"meeting point twice", "/meeting-points", url.Values{"name": {"Plaza Mayor"}, "kind": {"metro"}}, "safety.error.duplicate_meeting_point"},
+		} {
+			t.Run(lang+"/"+tc.name, func(t *testing.T) {
+				pg := staff.In(lang).Post(tc.path, tc.form)
+				if pg.Status < 400 || pg.Status >= 500 {
+					t.Fatalf("%d", pg.Status)
+				}
+				if got, want := pg.Alert(), L.T(tc.key); got != want {
+					t.Errorf("alert %q, want %q", got, want)
+				}
+			})
+		}
+	}
+	if pg := staff.Post("/meeting-points", url.Values{"name": {"Biblioteca"}, "kind": {"library"}}); pg.Status != http.StatusSeeOther {
+		t.Errorf("added: %d", pg.Status)
+	}
+}
