@@ -697,6 +697,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 		sc.unknownNames()
 	}
 	sc.contextFindings()
+	sc.dropBenignCues()
 	if o.Vocabulary {
 		sc.notInVocabulary()
 	}
@@ -1027,15 +1028,17 @@ func (sc *scanState) capitalisedWords(p, n int) int {
 // clauseStops end a clause, per language: "esa deuda no es legal y no
 // tienes que pagarla" widens to "esa deuda no es legal". They are
 // compared as written (Italian "è", is, is not the conjunction "e"), and
-// per language (Catalan "et" is a pronoun, Romanian "e" is "is").
+// per language (Catalan "et" is a pronoun, Romanian "e" is "is"). The
+// word of a reassurance ("no te preocupes", "don't worry") ends one too:
+// "q no et preocupi el deute" is about the debt, not the worry.
 var clauseStops = map[uint8]map[string]bool{
-	langIndex("es"): wordSet(`y e o u pero porque`),
-	langIndex("ca"): wordSet(`i o però perquè`),
-	langIndex("it"): wordSet(`e ed o ma perché`),
-	langIndex("fr"): wordSet(`et ou mais parce`),
-	langIndex("pt"): wordSet(`e ou mas porque`),
-	langIndex("ro"): wordSet(`și si sau dar iar`),
-	langIndex("en"): wordSet(`and or but because`),
+	langIndex("es"): wordSet(`y e o u pero porque preocupes preocupe`),
+	langIndex("ca"): wordSet(`i o però perquè preocupis preocupi`),
+	langIndex("it"): wordSet(`e ed o ma perché preoccuparti preoccupare`),
+	langIndex("fr"): wordSet(`et ou mais parce inquiète inquiete inquiètes`),
+	langIndex("pt"): wordSet(`e ou mas porque preocupes preocupe`),
+	langIndex("ro"): wordSet(`și si sau dar iar griji`),
+	langIndex("en"): wordSet(`and or but because worry`),
 	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
 }
 

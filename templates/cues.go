@@ -1,0 +1,207 @@
+package templates
+
+import "slices"
+
+// Benign cues: a word that is sensitive on its own is everyday beside a
+// cue of its everyday sense in the same sentence. A clinic that mends
+// bikes, a typeface named Police, a refuge on a hiking trip, the curator
+// of an exhibition, the board of an exam, a TV inspector, a school's
+// courtyard. Each group pairs the words (normalised, as whole words) with
+// the cues that make them benign (whole words too, in every language:
+// "bici" or "fontul" says the same in any of them). A candidate is
+// dropped when it is short (the word, an article and a name at most) and
+// one of its words is in a group whose cue is in the same sentence; a
+// clause or a longer match keeps the rest of its words' meaning and is
+// left alone. Only sentences with such a word are looked at.
+
+type cueGroup struct {
+	words, cues map[string]bool
+}
+
+var benignCueGroups = []cueGroup{
+	{ // a bike repair clinic
+		words: normWordSet(`clinic clinics clinica clinicas clínica clínicas clinique cliniques cliniche`),
+		cues: normWordSet(`bike bikes bicycle bicycles cycle cycles bici bicis bicicleta bicicletas bicicletes biciclete bicicleta
+			bicicletta biciclette vélo vélos velo bicla`),
+	},
+	{ // Police, the typeface
+		words: normWordSet(`police`),
+		cues:  normWordSet(`font fonts typeface fuente tipografía tipografia tipografie lletra letra fontul fontului carattere caractère caracteres`),
+	},
+	{ // a mountain hut on a walk
+		words: normWordSet(`refugio refugios refugi refugis refuge refuges rifugio rifugi refúgio refúgios refugiu refugiul cabana`),
+		cues: normWordSet(`montaña montañas muntanya muntanyes montagne montagnes montagna montagne montanha montanhas munte munți munti
+			excursión excursion excursió excursio excursions escursione gita excursão excursao excursie excursia
+			rando randonnée randonnee randos senderismo senderisme caminada caminades caminhada caminhadas trilho
+			trekking trek hike hiking hikes drumeție drumetie alpin alpino alpina alpine hut cim cima cumbre sommet`),
+	},
+	{ // the curator of an exhibition
+		words: normWordSet(`comisaria comisario comissària comissaria comissari commissaria commissario commissaire comisară comisara comisarul curator`),
+		cues: normWordSet(`expo expos exposición exposicion exposició exposicio mostra exposition expositions exposição exposicao expoziție expozitie expoziția expozitia
+			museo museu musée musee muzeu museum galería galeria galleria galerie galeria gallery biennale bienal vernissage`),
+	},
+	{ // the board of an exam or a competition
+		words: normWordSet(`tribunal tribunale tribunalul`),
+		cues: normWordSet(`examen exámenes examens exam exams esame esami exame exames examenul examenului oposiciones oposicions oposición
+			concurso concurs concours tesis tesi thèse these teză teza tfg tfm`),
+	},
+	{ // a detective on TV
+		words: normWordSet(`commissario comisario comissari commissaire inspector inspectora inspecteur inspectrice ispettore ispettrice inspetor inspetora comisarul detective`),
+		cues: normWordSet(`tv tele televisión television televisió televisione télé télévision televisão televisao televizor serie series série séries
+			serial episodio episodi épisode episode episódio episod temporada stagione saison season sezon netflix rai rai1 rai2 rai3
+			bbc itv rtve tve tv3 tf1 m6 rtp sic tvi pro digi hbo`),
+	},
+	{ // a radio or magazine advice column
+		words: normWordSet(`consultorio consultori consultório consultorios`),
+		cues:  normWordSet(`radio rádio ràdio revista programa podcast sentimental sentimentale`),
+	},
+	{ // a school's courtyard
+		words: normWordSet(`cour`),
+		cues:  normWordSet(`école ecole récré recre récréation recreation collège college lycée lycee crèche creche maternelle immeuble`),
+	},
+}
+
+// cueWordGroups: for each word of a group, the groups it belongs to.
+var cueWordGroups = func() map[string][]int {
+	m := map[string][]int{}
+	for gi, g := range benignCueGroups {
+		for w := range g.words {
+			m[w] = append(m[w], gi)
+		}
+	}
+	return m
+}()
+
+// maxCueCandWords bounds the words of a candidate that a cue drops:
+// "la clínica", "Commissario Montalbano", "el refugio de Peñalara".
+const maxCueCandWords = 4
+
+// cueWindow bounds how far a cue is looked for, each way.
+const cueWindow = 200
+
+// dropBenignCues removes the short lexicon, context and unknown-name
+// candidates whose word has a benign cue in its sentence.
+func (sc *scanState) dropBenignCues() {
+	if len(sc.cands) == 0 {
+		return
+	}
+	t := sc.n.b
+	L := len(t)
+	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
+	if !slices.IsSortedFunc(sc.cands, byStart) {
+		slices.SortFunc(sc.cands, byStart)
+	}
+	var benignSentences []benignSentence
+	out := sc.cands[:0]
+	for _, c := range sc.cands {
+		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || c.cat == catNotInVocab || c.te > c.ts {
+			out = append(out, c)
+			continue
+		}
+		drop := false
+		nw := 0
+		var groups []int
+		for i := int(c.s); i < int(c.e); {
+			if !isWord[t[i]] {
+				i++
+				continue
+			}
+			j := i
+			for j < int(c.e) && isWord[t[j]] {
+				j++
+			}
+			nw++
+			if gs, ok := cueWordGroups[bytesToStr(t[i:j])]; ok && groups == nil {
+				groups = gs
+			}
+			i = j
+		}
+		if groups != nil && nw <= maxCueCandWords {
+			// The sentence around the candidate, at most cueWindow bytes
+			// each way: the cost stays linear in a text of one long
+			// sentence full of such words.
+			s := int(c.s)
+			for s > 0 && int(c.s)-s < cueWindow && !isEnd(t[s-1]) {
+				s--
+			}
+			e := int(c.e)
+			for e < L && e-int(c.e) < cueWindow && !isEnd(t[e]) {
+				e++
+			}
+			for i := s; i < e && !drop; {
+				if !isWord[t[i]] {
+					i++
+					continue
+				}
+				j := i
+				for j < e && isWord[t[j]] {
+					j++
+				}
+				w := bytesToStr(t[i:j])
+				for _, g := range groups {
+					if benignCueGroups[g].cues[w] {
+						drop = true
+						if k := len(benignSentences) - 1; k < 0 || benignSentences[k] != (benignSentence{s, e, g}) {
+							benignSentences = append(benignSentences, benignSentence{s, e, g})
+						}
+						break
+					}
+				}
+				i = j
+			}
+		}
+		if !drop {
+			out = append(out, c)
+		}
+	}
+	sc.cands = out
+	if benignSentences != nil {
+		sc.dropCueNames(benignSentences)
+	}
+}
+
+// benignSentence: the sentence [s,e) has a word of group g beside its
+// cue.
+type benignSentence struct{ s, e, g int }
+
+// dropCueNames removes the unknown names that complete a benign phrase:
+// the capitalised name right after a word or a cue of the group that
+// made its sentence benign, particles between ("el refugio de
+// Peñalara", "l'exposició del Born").
+// bs and the candidates are sorted by start: each name is compared with
+// the few spans that can hold it.
+func (sc *scanState) dropCueNames(bs []benignSentence) {
+	var buf [3]string
+	out := sc.cands[:0]
+	k := 0
+	for _, c := range sc.cands {
+		keep := true
+		if c.cat == catUnknown {
+			for k < len(bs) && bs[k].e <= int(c.s) {
+				k++
+			}
+			for x := k; x < len(bs) && x < k+4 && bs[x].s <= int(c.s); x++ {
+				b := bs[x]
+				if int(c.e) > b.e {
+					continue
+				}
+				n, _ := sc.prevWords(int(c.s), buf[:])
+				for _, w := range buf[:n] {
+					if nameParticles[w] {
+						continue
+					}
+					g := &benignCueGroups[b.g]
+					keep = !g.words[w] && !g.cues[w]
+					break
+				}
+				if !keep {
+					break
+				}
+			}
+		}
+		if keep {
+			out = append(out, c)
+		}
+	}
+	sc.cands = out
+}
