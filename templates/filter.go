@@ -1159,39 +1159,54 @@ func stoppedWithin(st []cand, s, e int32) bool {
 var articleWords = normWordSet(`the ur your their his il lo la le gli l el los las les du del della dello dei delle degli
 	al alla allo au aux do da dos das pelo pela pelos pelas no na ao tua teu tuo ta ton tes tu tus sua seu suo su sus cel cea`)
 
-// acronymAt: the candidate [s,e) is one word of two to six letters, all
-// capitals ("PM", "CSM", "UCRIF").
+// acronymPreps: the prepositions an acronym's article comes after,
+// normalised ("per l'OQTF", "amb l'ONG", "pour la CAF"): the reader of
+// "pour l' ___" still learns that a service was cut out.
+var acronymPreps = normWordSet(`per pour amb para pra pentru pt for with at chez avec con sur sul nel dal all dell nell sull dall pel pels`)
+
+// acronymAt: the candidate [s,e) is one word of two to six letters that
+// begins with a capital and has at least two ("PM", "CSM", "UCRIF",
+// "RdC", "PrEP").
 func (sc *scanState) acronymAt(s, e int) bool {
-	if e-s < 2 || e-s > 6 {
+	if e-s < 2 || e-s > 6 || !sc.n.upperAt(s) {
 		return false
 	}
+	caps := 0
 	for k := s; k < e; k++ {
-		if !isLetter(sc.n.b[k]) || !sc.n.upperAt(k) {
+		if !isLetter(sc.n.b[k]) {
 			return false
 		}
+		if sc.n.upperAt(k) {
+			caps++
+		}
 	}
-	return true
+	return caps >= 2
 }
 
 // withArticle extends a removed acronym's start over the article or
-// contracted preposition before it (two words at most): "il PM", "the
-// DC", "pelo CPR", "de la CSM". Left alone, "il ___" tells the reader a
-// title was cut out, and its gender.
+// contracted preposition before it (two words at most), and a
+// preposition before those: "il PM", "the DC", "pelo CPR", "de la CSM",
+// "per l'OQTF", "all'ASL". Left alone, "il ___" tells the reader a title
+// was cut out, and its gender.
 func (sc *scanState) withArticle(s int) int {
 	t := sc.n.b
-	for n := 0; n < 2 && s >= 2 && t[s-1] == ' '; n++ {
+	for n := 0; n < 3 && s >= 2 && (t[s-1] == ' ' || t[s-1] == '\''); n++ {
 		ws := s - 1
 		for ws > 0 && isWord[t[ws-1]] {
 			ws--
 		}
 		w := bytesToStr(t[ws : s-1])
-		if ws == s-1 || !(articleWords[w] || n == 1 && w == "de") {
+		prep := acronymPreps[w]
+		if ws == s-1 || !(n < 2 && articleWords[w] || n == 1 && w == "de" || prep) {
 			break
 		}
 		if sc.n.upperAt(ws) && ws > 0 {
 			break // a capitalised word is a name, not an article
 		}
 		s = ws
+		if prep {
+			break
+		}
 	}
 	return s
 }
