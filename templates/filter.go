@@ -77,10 +77,15 @@ func categoryIndex(c Category) (uint8, bool) {
 // widens a match to its whole clause, up to the punctuation or
 // conjunction around it: debt bondage is written as a clause ("esa deuda
 // no es legal"), and what is left of such a clause still says it.
+// ClauseLeft (written "who: que te trajo") widens it to the left only:
+// a relative clause takes the person it describes ("el hombre q te
+// trajo", "aquele q te guardava o passaporte"), not what the sentence
+// goes on to say of her ("... no puede llamarte si cambias de móvil").
 type Term struct {
-	Category Category `json:"category"`
-	Text     string   `json:"text"`
-	Clause   bool     `json:"clause,omitempty"`
+	Category   Category `json:"category"`
+	Text       string   `json:"text"`
+	Clause     bool     `json:"clause,omitempty"`
+	ClauseLeft bool     `json:"clause_left,omitempty"`
 }
 
 // Finding is one sensitive span of a scanned text. Start and End are byte
@@ -333,7 +338,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: expected \"category: term\"", name, ln))
 		}
 		cat := Category(strings.ToLower(strings.TrimSpace(line[:colon])))
-		clause := cat == "debt"
+		clause, left := cat == "debt" || cat == "who", cat == "who"
 		if clause {
 			cat = CategoryExploitation
 		}
@@ -343,7 +348,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 		if cat == "organization" {
 			cat = CategoryOrganisation
 		}
-		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause}
+		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left}
 		if _, _, err := compileTerm(t); err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, ln, err))
 		}
@@ -401,7 +406,7 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 		return nil, pattern{}, fmt.Errorf("a stem (*) must end with a letter or digit")
 	}
 	p := pattern{
-		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause,
+		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft,
 		checkStart: isWord[key[0]], checkEnd: isWord[key[len(key)-1]],
 	}
 	return []byte(key), p, nil
@@ -430,7 +435,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	var pats []pattern
 	seen := map[string]int{}
 	addPat := func(k []byte, p pattern) {
-		id := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.street, p.seq, k)
+		id := fmt.Sprintf("%d|%d|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.street, p.seq, k)
 		if _, dup := seen[id]; dup {
 			return
 		}
@@ -574,7 +579,7 @@ func ownLanguageOnly(t Term) bool { return strings.HasPrefix(strings.TrimSpace(t
 // seqID identifies a word sequence, to keep one copy of each.
 func seqID(p seqPat) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d|%d|%t|%t", p.lang, p.cat, p.clause, p.ownOnly)
+	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.ownOnly)
 	for _, w := range p.words {
 		sb.WriteString("|" + w.exact + ":" + strings.Join(w.stems, ","))
 	}
@@ -800,7 +805,7 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			sc.addClause(s, e, p.cat)
+			sc.addClause(s, e, p.cat, p.left)
 			return 0
 		}
 		sc.add(s, e, p.cat)
@@ -968,7 +973,7 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		sc.addClause(s, q, sp.cat)
+		sc.addClause(s, q, sp.cat, sp.left)
 		return
 	}
 	sc.add(s, q, sp.cat)
@@ -1028,17 +1033,17 @@ func (sc *scanState) capitalisedWords(p, n int) int {
 // clauseStops end a clause, per language: "esa deuda no es legal y no
 // tienes que pagarla" widens to "esa deuda no es legal". They are
 // compared as written (Italian "è", is, is not the conjunction "e"), and
-// per language (Catalan "et" is a pronoun, Romanian "e" is "is"). The
-// word of a reassurance ("no te preocupes", "don't worry") ends one too:
+// per language (Catalan "et" is a pronoun, Romanian "e" is "is"). "If"
+// begins another clause, and so does the word of a reassurance ("no te preocupes", "don't worry") ends one too:
 // "q no et preocupi el deute" is about the debt, not the worry.
 var clauseStops = map[uint8]map[string]bool{
-	langIndex("es"): wordSet(`y e o u pero porque preocupes preocupe`),
-	langIndex("ca"): wordSet(`i o però perquè preocupis preocupi`),
-	langIndex("it"): wordSet(`e ed o ma perché preoccuparti preoccupare`),
-	langIndex("fr"): wordSet(`et ou mais parce inquiète inquiete inquiètes`),
-	langIndex("pt"): wordSet(`e ou mas porque preocupes preocupe`),
-	langIndex("ro"): wordSet(`și si sau dar iar griji`),
-	langIndex("en"): wordSet(`and or but because worry`),
+	langIndex("es"): wordSet(`y e o u pero porque si preocupes preocupe`),
+	langIndex("ca"): wordSet(`i o però perquè si preocupis preocupi`),
+	langIndex("it"): wordSet(`e ed o ma perché se preoccuparti preoccupare`),
+	langIndex("fr"): wordSet(`et ou mais parce si inquiète inquiete inquiètes`),
+	langIndex("pt"): wordSet(`e ou mas porque se preocupes preocupe`),
+	langIndex("ro"): wordSet(`și si sau dar iar dacă daca griji`),
+	langIndex("en"): wordSet(`and or but because if worry`),
 	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
 }
 
@@ -1104,11 +1109,58 @@ func (sc *scanState) clause(s, e int) (int, int) {
 	return s, e
 }
 
+// hereWords say "here" after a verb of bringing; placePreps lead to the
+// place she was brought to ("en France", "în Italia", "to the UK").
+var (
+	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
+	placePreps = normWordSet(`en in a à to în al au aux nel na no`)
+)
+
+// wherePlace extends the end e of a relative clause ("qui t'a fait
+// venir") over the place it names: "here", or a preposition and a
+// capitalised name ("en France", "in Italia", "to the UK").
+func (sc *scanState) wherePlace(e int) int {
+	t := sc.n.b
+	L := len(t)
+	word := func(p int) (int, int) {
+		if p >= L || t[p] != ' ' {
+			return p, p
+		}
+		q := p + 1
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		return p + 1, q
+	}
+	s1, e1 := word(e)
+	if e1 == s1 {
+		return e
+	}
+	w := bytesToStr(t[s1:e1])
+	if hereWords[w] {
+		return e1
+	}
+	if !placePreps[w] {
+		return e
+	}
+	s2, e2 := word(e1)
+	if e2 > s2 && bytesToStr(t[s2:e2]) == "the" {
+		s2, e2 = word(e2)
+	}
+	if e2 > s2 && sc.n.upperAt(s2) {
+		return e2
+	}
+	return e
+}
+
 // addClause adds the match [s,e) widened to its clause, remembering the
 // match so that a stop phrase around it ("I owe you a coffee", "debito
 // formativo") drops the whole clause.
-func (sc *scanState) addClause(s, e int, cat uint8) {
+func (sc *scanState) addClause(s, e int, cat uint8, left bool) {
 	cs, ce := sc.clause(s, e)
+	if left {
+		ce = sc.wherePlace(e)
+	}
 	if ce > cs {
 		sc.cands = append(sc.cands, cand{s: int32(cs), e: int32(ce), ts: int32(s), te: int32(e), cat: cat})
 	}
