@@ -1050,7 +1050,7 @@ var clauseStops = map[uint8]map[string]bool{
 // clauseStop: the normalised word [s,e) is, as written, a clause stop.
 func (sc *scanState) clauseStop(s, e int) bool {
 	n := sc.n
-	if e-s > 8 {
+	if e-s > 12 {
 		return false
 	}
 	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
