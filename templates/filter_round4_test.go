@@ -72,6 +72,9 @@ func TestClassWhoClause(t *testing.T) {
 		{"ro", "femeia care te-a adus aici nu mai are numarul tau", []string{"femeia care te-a adus aici"}, []string{"nu mai are numarul tau"}},
 		{"en", "the woman who kept your wages cant ring u now", []string{"the woman who kept your wages"}, []string{"cant ring u now"}},
 		{"en", "the oath they made you swear back home means nothing here", []string{"the oath they made you swear"}, nil},
+		{"fr", "la femme qui te surveillait a quitté la ville", []string{"la femme qui te surveillait"}, []string{"a quitté la ville"}},
+		{"ro", "omul care te controla a plecat din oras", []string{"omul care te controla"}, []string{"a plecat din oras"}},
+		{"en", "the man who had your passport is gone", []string{"the man who had your passport"}, []string{"is gone"}},
 	})
 }
 
