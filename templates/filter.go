@@ -1114,11 +1114,25 @@ func (sc *scanState) clause(s, e int) (int, int) {
 var (
 	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
 	placePreps = normWordSet(`en in a à to în al au aux nel na no`)
+	// whenWords and arriveStems: "when you arrived", the time of her
+	// arrival that a relative clause goes on with ("q te tirou quando
+	// chegaste", "who took it when u got here").
+	whenWords   = normWordSet(`cuando quan quando quand when cand când`)
+	arriveStems = normStems("lleg", "arrib", "arriv", "cheg", "ajun", "ven", "vin", "came", "got", "land")
 )
+
+// normStems normalises prefixes as the text is ("lleg" -> "leg").
+func normStems(ss ...string) []string {
+	for i, x := range ss {
+		ss[i] = normalizeString(x)
+	}
+	return ss
+}
 
 // wherePlace extends the end e of a relative clause ("qui t'a fait
 // venir") over the place it names: "here", or a preposition and a
-// capitalised name ("en France", "in Italia", "to the UK").
+// capitalised name ("en France", "in Italia", "to the UK"); or over the
+// time of her arrival ("quando chegaste").
 func (sc *scanState) wherePlace(e int) int {
 	t := sc.n.b
 	L := len(t)
@@ -1139,6 +1153,27 @@ func (sc *scanState) wherePlace(e int) int {
 	w := bytesToStr(t[s1:e1])
 	if hereWords[w] {
 		return e1
+	}
+	if whenWords[w] {
+		// "when you arrived": up to three words, one of them a verb of
+		// arriving.
+		end := e1
+		for k := 0; k < 3; k++ {
+			s2, e2 := word(end)
+			if e2 == s2 {
+				break
+			}
+			end = e2
+			for _, v := range arriveStems {
+				if strings.HasPrefix(bytesToStr(t[s2:e2]), v) {
+					if s3, e3 := word(e2); e3 > s3 && hereWords[bytesToStr(t[s3:e3])] {
+						return e3
+					}
+					return e2
+				}
+			}
+		}
+		return e
 	}
 	if !placePreps[w] {
 		return e
