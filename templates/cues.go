@@ -61,15 +61,22 @@ var benignCueGroups = []cueGroup{
 	},
 }
 
-// cueWordGroups: for each word of a group, the groups it belongs to.
-var cueWordGroups = func() map[string][]int {
+// cueWordGroups: for each word of a group, the groups it belongs to;
+// cueWordLens: by first byte, the lengths (bit per length, below 32) of
+// those words, so most words of a candidate are ruled out without a map
+// lookup.
+var cueWordGroups, cueWordLens = func() (map[string][]int, *[256]uint32) {
 	m := map[string][]int{}
+	lens := &[256]uint32{}
 	for gi, g := range benignCueGroups {
 		for w := range g.words {
 			m[w] = append(m[w], gi)
+			if len(w) < 32 {
+				lens[w[0]] |= 1 << len(w)
+			}
 		}
 	}
-	return m
+	return m, lens
 }()
 
 // maxCueCandWords bounds the words of a candidate that a cue drops:
@@ -88,9 +95,6 @@ func (sc *scanState) dropBenignCues() {
 	t := sc.n.b
 	L := len(t)
 	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
-	if !slices.IsSortedFunc(sc.cands, byStart) {
-		slices.SortFunc(sc.cands, byStart)
-	}
 	var benignSentences []benignSentence
 	out := sc.cands[:0]
 	for _, c := range sc.cands {
@@ -111,8 +115,8 @@ func (sc *scanState) dropBenignCues() {
 				j++
 			}
 			nw++
-			if gs, ok := cueWordGroups[bytesToStr(t[i:j])]; ok && groups == nil {
-				groups = gs
+			if groups == nil && j-i < 32 && cueWordLens[t[i]]&(1<<(j-i)) != 0 {
+				groups = cueWordGroups[bytesToStr(t[i:j])]
 			}
 			i = j
 		}
@@ -156,6 +160,10 @@ func (sc *scanState) dropBenignCues() {
 	}
 	sc.cands = out
 	if benignSentences != nil {
+		if !slices.IsSortedFunc(sc.cands, byStart) {
+			slices.SortFunc(sc.cands, byStart)
+		}
+		slices.SortFunc(benignSentences, func(a, b benignSentence) int { return a.s - b.s })
 		sc.dropCueNames(benignSentences)
 	}
 }
