@@ -9,10 +9,10 @@ import "slices"
 // courtyard. Each group pairs the words (normalised, as whole words) with
 // the cues that make them benign (whole words too, in every language:
 // "bici" or "fontul" says the same in any of them). A candidate is
-// dropped when it is short (the word, an article and a name at most) and
-// one of its words is in a group whose cue is in the same sentence; a
-// clause or a longer match keeps the rest of its words' meaning and is
-// left alone. Only sentences with such a word are looked at.
+// dropped when it is short (four words at most), its first word (after
+// an article) is in a group, and a cue of that group is in the same
+// sentence; a clause, a longer match or one that begins with another
+// word ("casa de abrigo", "women's refuge") is left alone. Only sentences with such a word are looked at.
 
 type cueGroup struct {
 	words, cues map[string]bool
@@ -54,6 +54,11 @@ var benignCueGroups = []cueGroup{
 	{ // a radio or magazine advice column
 		words: normWordSet(`consultorio consultori consultório consultorios`),
 		cues:  normWordSet(`radio rádio ràdio revista programa podcast sentimental sentimentale`),
+	},
+	{ // a bus shelter
+		words: normWordSet(`abrigo abrigos adăpost adapost adăpostul adapostul shelter refugio`),
+		cues: normWordSet(`paragem paragens autocarro autocarros autobús autobus autobuses autobuz autobuzul autobuze bus buses
+			stație statie stația statia stației statiei parada fermata tram tramvai troleibuz carris stcp`),
 	},
 	{ // a school's courtyard
 		words: normWordSet(`cour`),
@@ -103,6 +108,7 @@ func (sc *scanState) dropBenignCues() {
 			continue
 		}
 		drop := false
+		first := true
 		nw := 0
 		var groups []int
 		for i := int(c.s); i < int(c.e); {
@@ -115,9 +121,12 @@ func (sc *scanState) dropBenignCues() {
 				j++
 			}
 			nw++
-			if groups == nil && j-i < 32 && cueWordLens[t[i]]&(1<<(j-i)) != 0 {
+			if first && j-i < 32 && cueWordLens[t[i]]&(1<<(j-i)) != 0 {
 				groups = cueWordGroups[bytesToStr(t[i:j])]
 			}
+			// Only the first word of the candidate, after an article:
+			// "casa de abrigo" beside "paragem" is still a shelter.
+			first = first && articleWords[bytesToStr(t[i:j])]
 			i = j
 		}
 		if groups != nil && nw <= maxCueCandWords {

@@ -162,7 +162,12 @@ func TestClassBenignCues(t *testing.T) {
 		{"fr", "je t'attends dans la cour de l'école à 16h", nil, []string{"cour"}},
 		{"pt", "ouvi o consultorio da radio ontem", nil, []string{"consultorio"}},
 		{"en", "the asylum interview is on 12 Feb at 10", []string{"asylum interview"}, []string{"12 Feb"}},
-		// without the cue the word is still found
+		{"pt", "espero-te no abrigo da paragem do autocarro", nil, []string{"abrigo"}},
+		{"ro", "te astept la adapostul din statia de autobuz", nil, []string{"adapostul"}},
+		{"en", "Im at the shelter by the bus stop", nil, []string{"shelter"}},
+		// without the cue, or not as the first word, it is still found
+		{"pt", "a casa de abrigo fica perto da paragem", []string{"casa de abrigo"}, nil},
+		{"en", "the women's refuge is near the hiking trail", []string{"women's refuge"}, nil},
 		{"es", "la clinica te espera el martes", []string{"clinica"}, nil},
 		{"en", "the police rang me about u", []string{"police"}, nil},
 		{"fr", "le refuge a une place pour toi", []string{"refuge"}, nil},
