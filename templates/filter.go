@@ -703,6 +703,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	}
 	sc.contextFindings()
 	sc.dropBenignCues()
+	sc.cityServices()
 	if o.Vocabulary {
 		sc.notInVocabulary()
 	}

@@ -191,3 +191,12 @@ func TestClassAcronymPrepAndClauseStops(t *testing.T) {
 		{"es", "la deuda no es tuya si te llaman cuelga", []string{"la deuda no es tuya"}, []string{"te llaman cuelga"}},
 	})
 }
+
+// A city that names a service's branch goes with it; a city alone stays.
+func TestClassCityService(t *testing.T) {
+	checkClass(t, []classCase{
+		{"en", "Dublin Rape Crisis Centre will ring u", []string{"Dublin Rape Crisis Centre"}, nil},
+		{"en", "we meet in Dublin on friday", nil, []string{"Dublin"}},
+		{"es", "mañana vamos a Madrid, la Policía no sabe nada", nil, []string{"Madrid"}},
+	})
+}

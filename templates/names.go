@@ -398,3 +398,24 @@ func (sc *scanState) knownSpans() [][2]int {
 	}
 	return out
 }
+
+// cityServices extends a capitalised service name found by the lexicon
+// over the city that names its branch ("Dublin Rape Crisis Centre",
+// "Glasgow Women's Aid"): a city alone places nothing, but with the
+// service it says which door she goes to.
+func (sc *scanState) cityServices() {
+	t := sc.n.b
+	for i := range sc.cands {
+		c := &sc.cands[i]
+		if c.cat != catOrganisation && c.cat != catHealth && c.cat != catLegal || c.s < 2 || t[c.s-1] != ' ' || !sc.n.upperAt(int(c.s)) {
+			continue
+		}
+		ws := int(c.s) - 1
+		for ws > 0 && isWord[t[ws-1]] {
+			ws--
+		}
+		if ws < int(c.s)-1 && sc.n.upperAt(ws) && benignNames[bytesToStr(t[ws:c.s-1])] {
+			c.s = int32(ws)
+		}
+	}
+}
