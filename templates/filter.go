@@ -1118,7 +1118,12 @@ var (
 	// whenWords and arriveStems: "when you arrived", the time of her
 	// arrival that a relative clause goes on with ("q te tirou quando
 	// chegaste", "who took it when u got here").
-	whenWords   = normWordSet(`cuando quan quando quand when cand când`)
+	whenWords  = normWordSet(`cuando quan quando quand when cand când`)
+	listAnd    = normWordSet(`y i e and et si și`)
+	belongings = normWordSet(`passaport passaporte passaportes pasaporte passeport passaporto pasaportul pasaport passport
+		papeles papers papiers papeis papéis documenti documentos documents documentele actele acte
+		diners dinero dinheiro soldi argent banii money sou sueldo salario salário salaire stipendio salariul salariu wages pay
+		telefon telefono teléfono telèfon téléphone telefone mobil movil móvil phone`)
 	arriveStems = normStems("lleg", "arrib", "arriv", "cheg", "ajun", "ven", "vin", "came", "got", "land")
 )
 
@@ -1154,6 +1159,18 @@ func (sc *scanState) wherePlace(e int) int {
 	w := bytesToStr(t[s1:e1])
 	if hereWords[w] {
 		return e1
+	}
+	if listAnd[w] {
+		// "who kept your money and your passport": the belongings she
+		// was kept from go with the clause.
+		s2, e2 := word(e1)
+		if e2 > s2 && articleWords[bytesToStr(t[s2:e2])] {
+			s2, e2 = word(e2)
+		}
+		if e2 > s2 && belongings[bytesToStr(t[s2:e2])] {
+			return e2
+		}
+		return e
 	}
 	if whenWords[w] {
 		// "when you arrived": up to three words, one of them a verb of

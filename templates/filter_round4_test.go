@@ -75,6 +75,8 @@ func TestClassWhoClause(t *testing.T) {
 		{"fr", "la femme qui te surveillait a quitté la ville", []string{"la femme qui te surveillait"}, []string{"a quitté la ville"}},
 		{"ro", "omul care te controla a plecat din oras", []string{"omul care te controla"}, []string{"a plecat din oras"}},
 		{"en", "the man who had your passport is gone", []string{"the man who had your passport"}, []string{"is gone"}},
+		{"it", "quello che ti teneva i soldi e il passaporto è lontano", []string{"quello che ti teneva i soldi e il passaporto"}, []string{"è lontano"}},
+		{"en", "tues u see the gynae at the Royal London at 10", []string{"gynae", "Royal London"}, []string{"at 10"}},
 		{"es", "el que te quitaba los papeles cuando llegaste ya no está", []string{"el que te quitaba los papeles cuando llegaste"}, []string{"ya no está"}},
 		{"en", "the woman who took your passport when u got here is in court", []string{"the woman who took your passport when u got here"}, nil},
 	})

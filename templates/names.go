@@ -133,10 +133,11 @@ func (sc *scanState) unknownNames() {
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
 			name = !benignAcronyms[w]
-		case benignSet[w] && spanStart >= 0 && !sc.sentenceStart(s):
+		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
-			// Romanian Tuesday).
+			// Romanian Tuesday), "the Royal London" (a hospital named
+			// after its city).
 			name = true
 		case benignSet[w], benignNames[w]:
 		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
