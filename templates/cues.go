@@ -99,8 +99,9 @@ func (sc *scanState) dropBenignCues() {
 	}
 	t := sc.n.b
 	L := len(t)
-	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
 	var benignSentences []benignSentence
+	var cues []cuePos // built at the first candidate that needs them
+	var ends []int32  // sentence ends, built with cues
 	out := sc.cands[:0]
 	for _, c := range sc.cands {
 		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || c.cat == catNotInVocab || c.te > c.ts {
@@ -133,34 +134,27 @@ func (sc *scanState) dropBenignCues() {
 			// The sentence around the candidate, at most cueWindow bytes
 			// each way: the cost stays linear in a text of one long
 			// sentence full of such words.
-			s := int(c.s)
-			for s > 0 && int(c.s)-s < cueWindow && !isEnd(t[s-1]) {
-				s--
+			if cues == nil {
+				cues, ends = sc.cuePositions()
 			}
-			e := int(c.e)
-			for e < L && e-int(c.e) < cueWindow && !isEnd(t[e]) {
-				e++
+			s, e := max(int(c.s)-cueWindow, 0), min(int(c.e)+cueWindow, L)
+			if k, _ := slices.BinarySearch(ends, c.s); k > 0 {
+				s = max(s, int(ends[k-1])+1)
 			}
-			for i := s; i < e && !drop; {
-				if !isWord[t[i]] {
-					i++
-					continue
-				}
-				j := i
-				for j < e && isWord[t[j]] {
-					j++
-				}
-				w := bytesToStr(t[i:j])
+			if k, _ := slices.BinarySearch(ends, c.e); k < len(ends) {
+				e = min(e, int(ends[k]))
+			}
+			k, _ := slices.BinarySearchFunc(cues, s, func(x cuePos, s int) int { return int(x.pos) - s })
+			for ; k < len(cues) && int(cues[k].pos) < e && !drop; k++ {
 				for _, g := range groups {
-					if benignCueGroups[g].cues[w] {
+					if cues[k].groups&(1<<g) != 0 {
 						drop = true
-						if k := len(benignSentences) - 1; k < 0 || benignSentences[k] != (benignSentence{s, e, g}) {
+						if n := len(benignSentences) - 1; n < 0 || benignSentences[n] != (benignSentence{s, e, g}) {
 							benignSentences = append(benignSentences, benignSentence{s, e, g})
 						}
 						break
 					}
 				}
-				i = j
 			}
 		}
 		if !drop {
@@ -175,6 +169,60 @@ func (sc *scanState) dropBenignCues() {
 		slices.SortFunc(benignSentences, func(a, b benignSentence) int { return a.s - b.s })
 		sc.dropCueNames(benignSentences)
 	}
+}
+
+// cuePos: a cue word at normalised offset pos, of the groups (bit per
+// group).
+type cuePos struct {
+	pos    int32
+	groups uint32
+}
+
+// cueGroupsOf: for each cue word, its groups; cueLens: by first byte,
+// the lengths of the cue words (as cueWordLens).
+var cueGroupsOf, cueLens = func() (map[string]uint32, *[256]uint32) {
+	m := map[string]uint32{}
+	lens := &[256]uint32{}
+	for gi, g := range benignCueGroups {
+		for w := range g.cues {
+			m[w] |= 1 << gi
+			if len(w) < 32 {
+				lens[w[0]] |= 1 << len(w)
+			}
+		}
+	}
+	return m, lens
+}()
+
+// cuePositions lists the cue words of the text in order, and the
+// offsets of its sentence ends: read once per scan, and only for a text
+// with a word of a group, so that a text full of such words costs two
+// binary searches per word, not a read of its sentence.
+func (sc *scanState) cuePositions() ([]cuePos, []int32) {
+	t := sc.n.b
+	L := len(t)
+	out := []cuePos{}
+	var ends []int32
+	for i := 0; i < L; {
+		if !isWord[t[i]] {
+			if c := t[i]; c == '.' || c == '!' || c == '?' || c == ';' {
+				ends = append(ends, int32(i))
+			}
+			i++
+			continue
+		}
+		j := i
+		for j < L && isWord[t[j]] {
+			j++
+		}
+		if j-i < 32 && cueLens[t[i]]&(1<<(j-i)) != 0 {
+			if g := cueGroupsOf[bytesToStr(t[i:j])]; g != 0 {
+				out = append(out, cuePos{pos: int32(i), groups: g})
+			}
+		}
+		i = j
+	}
+	return out, ends
 }
 
 // benignSentence: the sentence [s,e) has a word of group g beside its
