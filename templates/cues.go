@@ -100,8 +100,13 @@ func (sc *scanState) dropBenignCues() {
 	t := sc.n.b
 	L := len(t)
 	var benignSentences []benignSentence
-	var cues []cuePos // built at the first candidate that needs them
-	var ends []int32  // sentence ends, built with cues
+	// The cue words of a candidate's sentence are read there (local,
+	// kept for the next candidate of the same sentence); once a sentence
+	// is longer than the window, those of the whole text are read once
+	// (all, with the sentence ends).
+	var cues, local, all []cuePos
+	var ends []int32
+	lastS, lastE, global := -1, -1, false
 	out := sc.cands[:0]
 	for _, c := range sc.cands {
 		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || c.cat == catNotInVocab || c.te > c.ts {
@@ -134,15 +139,31 @@ func (sc *scanState) dropBenignCues() {
 			// The sentence around the candidate, at most cueWindow bytes
 			// each way: the cost stays linear in a text of one long
 			// sentence full of such words.
-			if cues == nil {
-				cues, ends = sc.cuePositions()
-			}
-			s, e := max(int(c.s)-cueWindow, 0), min(int(c.e)+cueWindow, L)
-			if k, _ := slices.BinarySearch(ends, c.s); k > 0 {
-				s = max(s, int(ends[k-1])+1)
-			}
-			if k, _ := slices.BinarySearch(ends, c.e); k < len(ends) {
-				e = min(e, int(ends[k]))
+			s, e, bounded := sc.cueSentence(int(c.s), int(c.e))
+			if bounded && !global {
+				// A sentence of ordinary length: read it, once for all
+				// its candidates.
+				if s != lastS || e != lastE {
+					local = sc.cuePositionsIn(local[:0], s, e)
+					lastS, lastE = s, e
+				}
+				cues = local
+			} else {
+				// A sentence longer than the window each way (a text
+				// made of such words): read the whole text once.
+				global = true
+				// Many: read the text once.
+				if all == nil {
+					all, ends = sc.cuePositions()
+				}
+				cues = all
+				s, e = max(int(c.s)-cueWindow, 0), min(int(c.e)+cueWindow, L)
+				if k, _ := slices.BinarySearch(ends, c.s); k > 0 {
+					s = max(s, int(ends[k-1])+1)
+				}
+				if k, _ := slices.BinarySearch(ends, c.e); k < len(ends) {
+					e = min(e, int(ends[k]))
+				}
 			}
 			k, _ := slices.BinarySearchFunc(cues, s, func(x cuePos, s int) int { return int(x.pos) - s })
 			for ; k < len(cues) && int(cues[k].pos) < e && !drop; k++ {
@@ -163,9 +184,6 @@ func (sc *scanState) dropBenignCues() {
 	}
 	sc.cands = out
 	if benignSentences != nil {
-		if !slices.IsSortedFunc(sc.cands, byStart) {
-			slices.SortFunc(sc.cands, byStart)
-		}
 		slices.SortFunc(benignSentences, func(a, b benignSentence) int { return a.s - b.s })
 		sc.dropCueNames(benignSentences)
 	}
@@ -196,23 +214,45 @@ var cueGroupsOf, cueLens = func() (map[string]uint32, *[256]uint32) {
 
 // cuePositions lists the cue words of the text in order, and the
 // offsets of its sentence ends: read once per scan, and only for a text
-// with a word of a group, so that a text full of such words costs two
-// binary searches per word, not a read of its sentence.
+// with a sentence longer than the window, so that a text full of such
+// words costs two binary searches per word, not a read of its sentence.
 func (sc *scanState) cuePositions() ([]cuePos, []int32) {
+	out := sc.cuePositionsIn([]cuePos{}, 0, len(sc.n.b))
+	var ends []int32
+	for i, c := range sc.n.b {
+		if c == '.' || c == '!' || c == '?' || c == ';' {
+			ends = append(ends, int32(i))
+		}
+	}
+	return out, ends
+}
+
+// cueSentence returns the sentence around [s,e), at most cueWindow
+// bytes each way, and whether it ends within them both ways.
+func (sc *scanState) cueSentence(s, e int) (int, int, bool) {
 	t := sc.n.b
 	L := len(t)
-	out := []cuePos{}
-	var ends []int32
-	for i := 0; i < L; {
+	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
+	s0, e0 := s, e
+	for s > 0 && s0-s < cueWindow && !isEnd(t[s-1]) {
+		s--
+	}
+	for e < L && e-e0 < cueWindow && !isEnd(t[e]) {
+		e++
+	}
+	return s, e, (s == 0 || isEnd(t[s-1])) && (e == L || isEnd(t[e]))
+}
+
+// cuePositionsIn appends to out the cue words that begin in [s,e).
+func (sc *scanState) cuePositionsIn(out []cuePos, s, e int) []cuePos {
+	t := sc.n.b
+	for i := s; i < e; {
 		if !isWord[t[i]] {
-			if c := t[i]; c == '.' || c == '!' || c == '?' || c == ';' {
-				ends = append(ends, int32(i))
-			}
 			i++
 			continue
 		}
 		j := i
-		for j < L && isWord[t[j]] {
+		for j < len(t) && isWord[t[j]] {
 			j++
 		}
 		if j-i < 32 && cueLens[t[i]]&(1<<(j-i)) != 0 {
@@ -222,7 +262,7 @@ func (sc *scanState) cuePositions() ([]cuePos, []int32) {
 		}
 		i = j
 	}
-	return out, ends
+	return out
 }
 
 // benignSentence: the sentence [s,e) has a word of group g beside its
@@ -233,19 +273,17 @@ type benignSentence struct{ s, e, g int }
 // the capitalised name right after a word or a cue of the group that
 // made its sentence benign, particles between ("el refugio de
 // Peñalara", "l'exposició del Born").
-// bs and the candidates are sorted by start: each name is compared with
-// the few spans that can hold it.
+// bs is sorted by start: each name is compared with the few spans that
+// can hold it.
 func (sc *scanState) dropCueNames(bs []benignSentence) {
 	var buf [3]string
 	out := sc.cands[:0]
-	k := 0
 	for _, c := range sc.cands {
 		keep := true
 		if c.cat == catUnknown {
-			for k < len(bs) && bs[k].e <= int(c.s) {
-				k++
-			}
-			for x := k; x < len(bs) && x < k+4 && bs[x].s <= int(c.s); x++ {
+			// the last few spans that begin at or before the name
+			k, _ := slices.BinarySearchFunc(bs, int(c.s)+1, func(b benignSentence, s int) int { return b.s - s })
+			for x := k - 1; x >= 0 && x >= k-4; x-- {
 				b := bs[x]
 				if int(c.e) > b.e {
 					continue
