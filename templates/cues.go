@@ -106,7 +106,7 @@ func (sc *scanState) dropBenignCues() {
 	// (all, with the sentence ends).
 	var cues, local, all []cuePos
 	var ends []int32
-	lastS, lastE, global := -1, -1, false
+	lastS, lastE, global, haveAll := -1, -1, false, false
 	out := sc.cands[:0]
 	for _, c := range sc.cands {
 		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || c.cat == catNotInVocab || c.te > c.ts {
@@ -117,7 +117,7 @@ func (sc *scanState) dropBenignCues() {
 		first := true
 		nw := 0
 		var groups []int
-		for i := int(c.s); i < int(c.e); {
+		for i := int(c.s); i < int(c.e) && nw <= maxCueCandWords && (first || groups != nil); {
 			if !isWord[t[i]] {
 				i++
 				continue
@@ -132,7 +132,7 @@ func (sc *scanState) dropBenignCues() {
 			}
 			// Only the first word of the candidate, after an article:
 			// "casa de abrigo" beside "paragem" is still a shelter.
-			first = first && articleWords[bytesToStr(t[i:j])]
+			first = first && groups == nil && j-i <= 5 && articleWords[bytesToStr(t[i:j])]
 			i = j
 		}
 		if groups != nil && nw <= maxCueCandWords {
@@ -153,8 +153,9 @@ func (sc *scanState) dropBenignCues() {
 				// made of such words): read the whole text once.
 				global = true
 				// Many: read the text once.
-				if all == nil {
+				if !haveAll {
 					all, ends = sc.cuePositions()
+					haveAll = true
 				}
 				cues = all
 				s, e = max(int(c.s)-cueWindow, 0), min(int(c.e)+cueWindow, L)
@@ -196,29 +197,41 @@ type cuePos struct {
 	groups uint32
 }
 
-// cueGroupsOf: for each cue word, its groups; cueLens: by first byte,
-// the lengths of the cue words (as cueWordLens).
-var cueGroupsOf, cueLens = func() (map[string]uint32, *[256]uint32) {
+// cueGroupsOf: for each cue word, its groups; cueKeys: by first byte
+// and length (below 32), the last bytes of the cue words (bit per
+// lastBit), so that most words of a text are ruled out without a map
+// lookup.
+var cueGroupsOf, cueKeys = func() (map[string]uint32, *[256][32]uint32) {
 	m := map[string]uint32{}
-	lens := &[256]uint32{}
+	keys := &[256][32]uint32{}
 	for gi, g := range benignCueGroups {
 		for w := range g.cues {
 			m[w] |= 1 << gi
 			if len(w) < 32 {
-				lens[w[0]] |= 1 << len(w)
+				keys[w[0]][len(w)] |= lastBit(w[len(w)-1])
 			}
 		}
 	}
-	return m, lens
+	return m, keys
 }()
+
+// lastBit: a bit for the last byte of a word (letters one each, the
+// other bytes share the rest).
+func lastBit(c byte) uint32 {
+	if c >= 'a' && c <= 'z' {
+		return 1 << (c - 'a')
+	}
+	return 1 << (26 + c%6)
+}
 
 // cuePositions lists the cue words of the text in order, and the
 // offsets of its sentence ends: read once per scan, and only for a text
 // with a sentence longer than the window, so that a text full of such
 // words costs two binary searches per word, not a read of its sentence.
 func (sc *scanState) cuePositions() ([]cuePos, []int32) {
-	out := sc.cuePositionsIn([]cuePos{}, 0, len(sc.n.b))
-	var ends []int32
+	out := sc.cuePositionsIn(sc.cueBuf[:0], 0, len(sc.n.b))
+	ends := sc.endBuf[:0]
+	defer func() { sc.cueBuf, sc.endBuf = out, ends }()
 	for i, c := range sc.n.b {
 		if c == '.' || c == '!' || c == '?' || c == ';' {
 			ends = append(ends, int32(i))
@@ -255,7 +268,7 @@ func (sc *scanState) cuePositionsIn(out []cuePos, s, e int) []cuePos {
 		for j < len(t) && isWord[t[j]] {
 			j++
 		}
-		if j-i < 32 && cueLens[t[i]]&(1<<(j-i)) != 0 {
+		if j-i < 32 && cueKeys[t[i]][j-i]&lastBit(t[j-1]) != 0 {
 			if g := cueGroupsOf[bytesToStr(t[i:j])]; g != 0 {
 				out = append(out, cuePos{pos: int32(i), groups: g})
 			}
