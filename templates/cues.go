@@ -98,15 +98,10 @@ func (sc *scanState) dropBenignCues() {
 		return
 	}
 	t := sc.n.b
-	L := len(t)
 	var benignSentences []benignSentence
-	// The cue words of a candidate's sentence are read there (local,
-	// kept for the next candidate of the same sentence); once a sentence
-	// is longer than the window, those of the whole text are read once
-	// (all, with the sentence ends).
-	var cues, local, all []cuePos
-	var ends []int32
-	lastS, lastE, global, haveAll := -1, -1, false, false
+	cues := sc.cueBuf[:0]
+	covS, covE := 0, 0
+	defer func() { sc.cueBuf = cues }()
 	out := sc.cands[:0]
 	for _, c := range sc.cands {
 		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || c.cat == catNotInVocab || c.te > c.ts {
@@ -139,32 +134,19 @@ func (sc *scanState) dropBenignCues() {
 			// The sentence around the candidate, at most cueWindow bytes
 			// each way: the cost stays linear in a text of one long
 			// sentence full of such words.
-			s, e, bounded := sc.cueSentence(int(c.s), int(c.e))
-			if bounded && !global {
-				// A sentence of ordinary length: read it, once for all
-				// its candidates.
-				if s != lastS || e != lastE {
-					local = sc.cuePositionsIn(local[:0], s, e)
-					lastS, lastE = s, e
-				}
-				cues = local
-			} else {
-				// A sentence longer than the window each way (a text
-				// made of such words): read the whole text once.
-				global = true
-				// Many: read the text once.
-				if !haveAll {
-					all, ends = sc.cuePositions()
-					haveAll = true
-				}
-				cues = all
-				s, e = max(int(c.s)-cueWindow, 0), min(int(c.e)+cueWindow, L)
-				if k, _ := slices.BinarySearch(ends, c.s); k > 0 {
-					s = max(s, int(ends[k-1])+1)
-				}
-				if k, _ := slices.BinarySearch(ends, c.e); k < len(ends) {
-					e = min(e, int(ends[k]))
-				}
+			s, e := sc.cueSentence(int(c.s), int(c.e))
+			// The cue words read so far cover [covS, covE): a window
+			// within is not read again, one that goes on from it is read
+			// from covE only (a text of one long sentence full of such
+			// words is read once), any other is read afresh.
+			switch {
+			case s >= covS && e <= covE:
+			case s >= covS && s <= covE:
+				cues = sc.cuePositionsIn(cues, covE, e)
+				covE = e
+			default:
+				cues = sc.cuePositionsIn(cues[:0], s, e)
+				covS, covE = s, e
 			}
 			k, _ := slices.BinarySearchFunc(cues, s, func(x cuePos, s int) int { return int(x.pos) - s })
 			for ; k < len(cues) && int(cues[k].pos) < e && !drop; k++ {
@@ -224,25 +206,9 @@ func lastBit(c byte) uint32 {
 	return 1 << (26 + c%6)
 }
 
-// cuePositions lists the cue words of the text in order, and the
-// offsets of its sentence ends: read once per scan, and only for a text
-// with a sentence longer than the window, so that a text full of such
-// words costs two binary searches per word, not a read of its sentence.
-func (sc *scanState) cuePositions() ([]cuePos, []int32) {
-	out := sc.cuePositionsIn(sc.cueBuf[:0], 0, len(sc.n.b))
-	ends := sc.endBuf[:0]
-	defer func() { sc.cueBuf, sc.endBuf = out, ends }()
-	for i, c := range sc.n.b {
-		if c == '.' || c == '!' || c == '?' || c == ';' {
-			ends = append(ends, int32(i))
-		}
-	}
-	return out, ends
-}
-
 // cueSentence returns the sentence around [s,e), at most cueWindow
-// bytes each way, and whether it ends within them both ways.
-func (sc *scanState) cueSentence(s, e int) (int, int, bool) {
+// bytes each way.
+func (sc *scanState) cueSentence(s, e int) (int, int) {
 	t := sc.n.b
 	L := len(t)
 	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
@@ -253,7 +219,7 @@ func (sc *scanState) cueSentence(s, e int) (int, int, bool) {
 	for e < L && e-e0 < cueWindow && !isEnd(t[e]) {
 		e++
 	}
-	return s, e, (s == 0 || isEnd(t[s-1])) && (e == L || isEnd(t[e]))
+	return s, e
 }
 
 // cuePositionsIn appends to out the cue words that begin in [s,e).

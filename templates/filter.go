@@ -624,10 +624,9 @@ type scanState struct {
 	// firstEnd: offset of the first sentence end of the text (len if
 	// none); -1 until introCue needs it.
 	firstEnd int
-	// cueBuf, endBuf: the cue words and sentence ends of the text, when
-	// the benign cues read it whole (cues.go); kept for the next scan.
+	// cueBuf: the cue words the benign cues read (cues.go); kept for
+	// the next scan.
 	cueBuf []cuePos
-	endBuf []int32
 }
 
 // ScanOptions say what the scan knows about the message.
