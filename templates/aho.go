@@ -31,6 +31,7 @@ type pattern struct {
 	street     streetFlags // kindStreet: its flags; kindSeq: the languages of its group (bit per stemLangs index)
 	seq        int32       // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
 	clause     bool        // widen a match to its clause (Term.Clause)
+	left       bool        // to the left only (Term.ClauseLeft)
 }
 
 type automaton struct {

@@ -20,22 +20,23 @@ import (
 // The same holds for the words of papers and programmes that name a
 // procedure only beside one: a permit ("el permiso del art. 59 bis"),
 // a report ("la relazione del CSM", "raportul de la CSM"), a scheme
-// ("le dispositif Ac.Sé").
+// ("le dispositif Ac.Sé"), fingerprints for a permit ("la huella del
+// TIE"), and the Irish police called "the guards" beside another finding.
 
 var contextWords = map[uint8][]string{
-	langIndex("es"): {"entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento",
+	langIndex("es"): {"huella", "entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento",
 		"permiso", "informe", "+dispositivo"},
-	langIndex("ca"): {"entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament",
+	langIndex("ca"): {"empremt", "entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament",
 		"permis", "informe", "+dispositiu"},
-	langIndex("it"): {"colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi",
+	langIndex("it"): {"impront", "colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi",
 		"permesso", "relazion", "+dispositivo"},
-	langIndex("fr"): {"entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament",
+	langIndex("fr"): {"empreint", "entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament",
 		"permis", "rapport", "+dispositif"},
-	langIndex("pt"): {"entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento",
+	langIndex("pt"): {"impressoes", "entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento",
 		"relatorio", "+dispositivo"},
-	langIndex("ro"): {"interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament",
+	langIndex("ro"): {"amprent", "interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament",
 		"permis", "raport", "+dispozitiv"},
-	langIndex("en"): {"interview", "hearing", "*medication", "*treatment",
+	langIndex("en"): {"fingerprint", "guards", "interview", "hearing", "*medication", "*treatment",
 		"permit", "report"},
 }
 

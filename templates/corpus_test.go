@@ -385,10 +385,13 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 
 // Committed figures of the tuning files of testdata/corpus (every file
 // but *.heldout*.txt; docs/benchmarks.md). The test fails if the filter
-// gets worse than this.
+// gets worse than this. Round 4 added tune9 (the spent heldout3, 377
+// items to remove and 535 to keep) to the tuning files: 15/1672 leak
+// and 5/1893 over-strip on the whole; the files of round 3 alone went
+// from 14 to 11 leaks and stayed at 3 over-strips.
 const (
-	corpusMaxLeakPct      = 1.09
-	corpusMaxOverStripPct = 0.23
+	corpusMaxLeakPct      = 0.90
+	corpusMaxOverStripPct = 0.27
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

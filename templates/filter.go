@@ -77,10 +77,15 @@ func categoryIndex(c Category) (uint8, bool) {
 // widens a match to its whole clause, up to the punctuation or
 // conjunction around it: debt bondage is written as a clause ("esa deuda
 // no es legal"), and what is left of such a clause still says it.
+// ClauseLeft (written "who: que te trajo") widens it to the left only:
+// a relative clause takes the person it describes ("el hombre q te
+// trajo", "aquele q te guardava o passaporte"), not what the sentence
+// goes on to say of her ("... no puede llamarte si cambias de móvil").
 type Term struct {
-	Category Category `json:"category"`
-	Text     string   `json:"text"`
-	Clause   bool     `json:"clause,omitempty"`
+	Category   Category `json:"category"`
+	Text       string   `json:"text"`
+	Clause     bool     `json:"clause,omitempty"`
+	ClauseLeft bool     `json:"clause_left,omitempty"`
 }
 
 // Finding is one sensitive span of a scanned text. Start and End are byte
@@ -333,7 +338,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: expected \"category: term\"", name, ln))
 		}
 		cat := Category(strings.ToLower(strings.TrimSpace(line[:colon])))
-		clause := cat == "debt"
+		clause, left := cat == "debt" || cat == "who", cat == "who"
 		if clause {
 			cat = CategoryExploitation
 		}
@@ -343,7 +348,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 		if cat == "organization" {
 			cat = CategoryOrganisation
 		}
-		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause}
+		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left}
 		if _, _, err := compileTerm(t); err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, ln, err))
 		}
@@ -401,7 +406,7 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 		return nil, pattern{}, fmt.Errorf("a stem (*) must end with a letter or digit")
 	}
 	p := pattern{
-		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause,
+		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft,
 		checkStart: isWord[key[0]], checkEnd: isWord[key[len(key)-1]],
 	}
 	return []byte(key), p, nil
@@ -430,7 +435,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	var pats []pattern
 	seen := map[string]int{}
 	addPat := func(k []byte, p pattern) {
-		id := fmt.Sprintf("%d|%d|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.street, p.seq, k)
+		id := fmt.Sprintf("%d|%d|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.street, p.seq, k)
 		if _, dup := seen[id]; dup {
 			return
 		}
@@ -574,7 +579,7 @@ func ownLanguageOnly(t Term) bool { return strings.HasPrefix(strings.TrimSpace(t
 // seqID identifies a word sequence, to keep one copy of each.
 func seqID(p seqPat) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d|%d|%t|%t", p.lang, p.cat, p.clause, p.ownOnly)
+	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.ownOnly)
 	for _, w := range p.words {
 		sb.WriteString("|" + w.exact + ":" + strings.Join(w.stems, ","))
 	}
@@ -619,6 +624,9 @@ type scanState struct {
 	// firstEnd: offset of the first sentence end of the text (len if
 	// none); -1 until introCue needs it.
 	firstEnd int
+	// cueBuf: the cue words the benign cues read (cues.go); kept for
+	// the next scan.
+	cueBuf []cuePos
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -697,6 +705,8 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 		sc.unknownNames()
 	}
 	sc.contextFindings()
+	sc.dropBenignCues()
+	sc.cityServices()
 	if o.Vocabulary {
 		sc.notInVocabulary()
 	}
@@ -799,7 +809,7 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			sc.addClause(s, e, p.cat)
+			sc.addClause(s, e, p.cat, p.left)
 			return 0
 		}
 		sc.add(s, e, p.cat)
@@ -967,7 +977,7 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		sc.addClause(s, q, sp.cat)
+		sc.addClause(s, q, sp.cat, sp.left)
 		return
 	}
 	sc.add(s, q, sp.cat)
@@ -1027,22 +1037,24 @@ func (sc *scanState) capitalisedWords(p, n int) int {
 // clauseStops end a clause, per language: "esa deuda no es legal y no
 // tienes que pagarla" widens to "esa deuda no es legal". They are
 // compared as written (Italian "è", is, is not the conjunction "e"), and
-// per language (Catalan "et" is a pronoun, Romanian "e" is "is").
+// per language (Catalan "et" is a pronoun, Romanian "e" is "is"). "If"
+// begins another clause, and so does the word of a reassurance ("no te preocupes", "don't worry") ends one too:
+// "q no et preocupi el deute" is about the debt, not the worry.
 var clauseStops = map[uint8]map[string]bool{
-	langIndex("es"): wordSet(`y e o u pero porque`),
-	langIndex("ca"): wordSet(`i o però perquè`),
-	langIndex("it"): wordSet(`e ed o ma perché`),
-	langIndex("fr"): wordSet(`et ou mais parce`),
-	langIndex("pt"): wordSet(`e ou mas porque`),
-	langIndex("ro"): wordSet(`și si sau dar iar`),
-	langIndex("en"): wordSet(`and or but because`),
+	langIndex("es"): wordSet(`y e o u pero porque si preocupes preocupe`),
+	langIndex("ca"): wordSet(`i o però perquè si preocupis preocupi`),
+	langIndex("it"): wordSet(`e ed o ma perché se preoccuparti preoccupare`),
+	langIndex("fr"): wordSet(`et ou mais parce si inquiète inquiete inquiètes`),
+	langIndex("pt"): wordSet(`e ou mas porque se preocupes preocupe`),
+	langIndex("ro"): wordSet(`și si sau dar iar dacă daca griji`),
+	langIndex("en"): wordSet(`and or but because if worry`),
 	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
 }
 
 // clauseStop: the normalised word [s,e) is, as written, a clause stop.
 func (sc *scanState) clauseStop(s, e int) bool {
 	n := sc.n
-	if e-s > 8 {
+	if e-s > 12 {
 		return false
 	}
 	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
@@ -1101,11 +1113,110 @@ func (sc *scanState) clause(s, e int) (int, int) {
 	return s, e
 }
 
+// hereWords say "here" after a verb of bringing; placePreps lead to the
+// place she was brought to ("en France", "în Italia", "to the UK").
+var (
+	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
+	placePreps = normWordSet(`en in a à to în al au aux nel na no`)
+	// whenWords and arriveStems: "when you arrived", the time of her
+	// arrival that a relative clause goes on with ("q te tirou quando
+	// chegaste", "who took it when u got here").
+	whenWords  = normWordSet(`cuando quan quando quand when cand când`)
+	listAnd    = normWordSet(`y i e and et si și`)
+	belongings = normWordSet(`passaport passaporte passaportes pasaporte passeport passaporto pasaportul pasaport passport
+		papeles papers papiers papeis papéis documenti documentos documents documentele actele acte
+		diners dinero dinheiro soldi argent banii money sou sueldo salario salário salaire stipendio salariul salariu wages pay
+		telefon telefono teléfono telèfon téléphone telefone mobil movil móvil phone`)
+	arriveStems = normStems("lleg", "arrib", "arriv", "cheg", "ajun", "ven", "vin", "came", "got", "land")
+)
+
+// normStems normalises prefixes as the text is ("lleg" -> "leg").
+func normStems(ss ...string) []string {
+	for i, x := range ss {
+		ss[i] = normalizeString(x)
+	}
+	return ss
+}
+
+// wherePlace extends the end e of a relative clause ("qui t'a fait
+// venir") over the place it names: "here", or a preposition and a
+// capitalised name ("en France", "in Italia", "to the UK"); or over the
+// time of her arrival ("quando chegaste").
+func (sc *scanState) wherePlace(e int) int {
+	t := sc.n.b
+	L := len(t)
+	word := func(p int) (int, int) {
+		if p >= L || t[p] != ' ' {
+			return p, p
+		}
+		q := p + 1
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		return p + 1, q
+	}
+	s1, e1 := word(e)
+	if e1 == s1 {
+		return e
+	}
+	w := bytesToStr(t[s1:e1])
+	if hereWords[w] {
+		return e1
+	}
+	if listAnd[w] {
+		// "who kept your money and your passport": the belongings she
+		// was kept from go with the clause.
+		s2, e2 := word(e1)
+		if e2 > s2 && articleWords[bytesToStr(t[s2:e2])] {
+			s2, e2 = word(e2)
+		}
+		if e2 > s2 && belongings[bytesToStr(t[s2:e2])] {
+			return e2
+		}
+		return e
+	}
+	if whenWords[w] {
+		// "when you arrived": up to three words, one of them a verb of
+		// arriving.
+		end := e1
+		for k := 0; k < 3; k++ {
+			s2, e2 := word(end)
+			if e2 == s2 {
+				break
+			}
+			end = e2
+			for _, v := range arriveStems {
+				if strings.HasPrefix(bytesToStr(t[s2:e2]), v) {
+					if s3, e3 := word(e2); e3 > s3 && hereWords[bytesToStr(t[s3:e3])] {
+						return e3
+					}
+					return e2
+				}
+			}
+		}
+		return e
+	}
+	if !placePreps[w] {
+		return e
+	}
+	s2, e2 := word(e1)
+	if e2 > s2 && bytesToStr(t[s2:e2]) == "the" {
+		s2, e2 = word(e2)
+	}
+	if e2 > s2 && sc.n.upperAt(s2) {
+		return e2
+	}
+	return e
+}
+
 // addClause adds the match [s,e) widened to its clause, remembering the
 // match so that a stop phrase around it ("I owe you a coffee", "debito
 // formativo") drops the whole clause.
-func (sc *scanState) addClause(s, e int, cat uint8) {
+func (sc *scanState) addClause(s, e int, cat uint8, left bool) {
 	cs, ce := sc.clause(s, e)
+	if left {
+		ce = sc.wherePlace(e)
+	}
 	if ce > cs {
 		sc.cands = append(sc.cands, cand{s: int32(cs), e: int32(ce), ts: int32(s), te: int32(e), cat: cat})
 	}
@@ -1156,39 +1267,54 @@ func stoppedWithin(st []cand, s, e int32) bool {
 var articleWords = normWordSet(`the ur your their his il lo la le gli l el los las les du del della dello dei delle degli
 	al alla allo au aux do da dos das pelo pela pelos pelas no na ao tua teu tuo ta ton tes tu tus sua seu suo su sus cel cea`)
 
-// acronymAt: the candidate [s,e) is one word of two to six letters, all
-// capitals ("PM", "CSM", "UCRIF").
+// acronymPreps: the prepositions an acronym's article comes after,
+// normalised ("per l'OQTF", "amb l'ONG", "pour la CAF"): the reader of
+// "pour l' ___" still learns that a service was cut out.
+var acronymPreps = normWordSet(`per pour amb para pra pentru pt for with at chez avec con sur sul nel dal all dell nell sull dall pel pels`)
+
+// acronymAt: the candidate [s,e) is one word of two to six letters that
+// begins with a capital and has at least two ("PM", "CSM", "UCRIF",
+// "RdC", "PrEP").
 func (sc *scanState) acronymAt(s, e int) bool {
-	if e-s < 2 || e-s > 6 {
+	if e-s < 2 || e-s > 6 || !sc.n.upperAt(s) {
 		return false
 	}
+	caps := 0
 	for k := s; k < e; k++ {
-		if !isLetter(sc.n.b[k]) || !sc.n.upperAt(k) {
+		if !isLetter(sc.n.b[k]) {
 			return false
 		}
+		if sc.n.upperAt(k) {
+			caps++
+		}
 	}
-	return true
+	return caps >= 2
 }
 
 // withArticle extends a removed acronym's start over the article or
-// contracted preposition before it (two words at most): "il PM", "the
-// DC", "pelo CPR", "de la CSM". Left alone, "il ___" tells the reader a
-// title was cut out, and its gender.
+// contracted preposition before it (two words at most), and a
+// preposition before those: "il PM", "the DC", "pelo CPR", "de la CSM",
+// "per l'OQTF", "all'ASL". Left alone, "il ___" tells the reader a title
+// was cut out, and its gender.
 func (sc *scanState) withArticle(s int) int {
 	t := sc.n.b
-	for n := 0; n < 2 && s >= 2 && t[s-1] == ' '; n++ {
+	for n := 0; n < 3 && s >= 2 && (t[s-1] == ' ' || t[s-1] == '\''); n++ {
 		ws := s - 1
 		for ws > 0 && isWord[t[ws-1]] {
 			ws--
 		}
 		w := bytesToStr(t[ws : s-1])
-		if ws == s-1 || !(articleWords[w] || n == 1 && w == "de") {
+		prep := acronymPreps[w]
+		if ws == s-1 || !(n < 2 && articleWords[w] || n == 1 && w == "de" || prep) {
 			break
 		}
 		if sc.n.upperAt(ws) && ws > 0 {
 			break // a capitalised word is a name, not an article
 		}
 		s = ws
+		if prep {
+			break
+		}
 	}
 	return s
 }

@@ -215,7 +215,7 @@ func TestAddressDoesNotCrossSentence(t *testing.T) {
 	// A postcode completes the address or the place with its district
 	// before it; a day is no place.
 	expectSpans(t, f, "Str. Baba Novac 10, 031621, merg eu", "address:Str. Baba Novac 10, 031621")
-	expectSpans(t, f, "au CeGIDD (Paris 18e, 75018) demain", "health:CeGIDD", "address:Paris 18e, 75018")
+	expectSpans(t, f, "au CeGIDD (Paris 18e, 75018) demain", "health:au CeGIDD", "address:Paris 18e, 75018")
 	expectSpans(t, f, "C/ Ample 2, 08002 Barcelona, 1r pis", "address:C/ Ample 2, 08002")
 	expectSpans(t, f, "Nos vemos el Lunes, 12345 es el código")
 }

@@ -32,13 +32,15 @@ const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
 var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat
-	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter`)
+	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter
+	bbc itv rte rtve tve tv3 tf1 rtp sic tvi hbo`)
 
 // benignNames are capitalised words that place nothing: the cities of
 // the countries where the shipped languages are spoken (a district or a
 // service is what gives her away, not the city), everyday software and
-// brands, and the shops and cafés where staff meet women. Multi-word
-// names are listed word by word.
+// brands, TV channels, the shops and cafés where staff meet women, and
+// the months as abbreviated in dates ("3 Feb"). Multi-word names are
+// listed word by word.
 var benignNames = normWordSet(`
 	madrid barcelona valencia sevilla zaragoza málaga malaga bilbao alicante murcia palma granada córdoba valladolid vigo gijón
 	girona lleida tarragona badalona sabadell terrassa
@@ -57,7 +59,9 @@ var benignNames = normWordSet(`
 	navigo navegante multibanco leap oyster bizum tarjeta westfield spar
 	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
 	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
-	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret`)
+	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret
+	rai mediaset antena netflix disney spotify
+	jan feb febr fév fev févr abr apr ago aug sept oct ott nov dic déc dez ian iun iul`)
 
 // nameParticles join capitalised words into one name.
 var nameParticles = normWordSet(`de del dels d la las los el les l di da dal della delle dei degli do dos das du des
@@ -129,10 +133,11 @@ func (sc *scanState) unknownNames() {
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
 			name = !benignAcronyms[w]
-		case benignSet[w] && spanStart >= 0 && !sc.sentenceStart(s):
+		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
-			// Romanian Tuesday).
+			// Romanian Tuesday), "the Royal London" (a hospital named
+			// after its city).
 			name = true
 		case benignSet[w], benignNames[w]:
 		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
@@ -393,4 +398,25 @@ func (sc *scanState) knownSpans() [][2]int {
 		}
 	}
 	return out
+}
+
+// cityServices extends a capitalised service name found by the lexicon
+// over the city that names its branch ("Dublin Rape Crisis Centre",
+// "Glasgow Women's Aid"): a city alone places nothing, but with the
+// service it says which door she goes to.
+func (sc *scanState) cityServices() {
+	t := sc.n.b
+	for i := range sc.cands {
+		c := &sc.cands[i]
+		if c.cat != catOrganisation && c.cat != catHealth && c.cat != catLegal || c.s < 2 || t[c.s-1] != ' ' || !sc.n.upperAt(int(c.s)) {
+			continue
+		}
+		ws := int(c.s) - 1
+		for ws > 0 && isWord[t[ws-1]] {
+			ws--
+		}
+		if ws < int(c.s)-1 && sc.n.upperAt(ws) && benignNames[bytesToStr(t[ws:c.s-1])] {
+			c.s = int32(ws)
+		}
+	}
 }
