@@ -23,13 +23,17 @@ import (
 //
 // A cue elsewhere in the sentence says nothing: "el inspector quiere
 // hablar del episodio", "the clinic will check your cycle". A cue is
-// listed only if it has no common other sense in any of the languages
-// near such a word: episode, season and series (an incident, a stay, a
-// series of photos), programme, exam and thesis, contest, gallery and
-// museum (a landmark), hike and excursion (a refuge's outing), top,
-// character, letter, source, cycle and the short channel names (pro,
-// sic, rai, m6, digi) are not cues. A cue before the word must be right
-// before it: "paragem do abrigo" is the stop named after the shelter.
+// listed only if its other senses cannot stand beside such a word:
+// episode, season and series (an incident, a stay, a series of photos),
+// programme, thesis, contest, gallery and museum (a landmark), "Expo" (a
+// district), top, cycle, pro, sic, tvi, m6 and digi are not cues; "rai"
+// (a surname, paradise) is one only with a channel digit; a hike or an
+// excursion is one only before the word ("excursión al refugio", never
+// "el refugio organiza una excursión"). The words between a word and a
+// cue after it are articles and "of" ("un examen en el tribunal", "the
+// bus to the shelter" are not benign), and a cue before the word must be
+// right before it ("paragem do abrigo" is the stop named after the
+// shelter).
 
 type cueGroup struct {
 	words, cues map[string]bool
@@ -71,7 +75,7 @@ var benignCueGroups = []cueGroup{
 	},
 	{ // the curator of an exhibition
 		words: normWordSet(`comisaria comisario comissària comissaria comissari commissaria commissario commissaire comisară comisara comisarul curator`),
-		cues: normWordSet(`expo expos exposición exposicion exposició exposicio exposition expositions exposição exposicao expoziție expozitie expoziția expozitia
+		cues: normWordSet(`exposición exposicion exposició exposicio exposition expositions exposição exposicao expoziție expozitie expoziția expozitia
 			biennale bienal vernissage`),
 	},
 	{ // the board of an exam or a competitive exam
@@ -184,8 +188,13 @@ func (sc *scanState) dropBenignCues() {
 	}
 }
 
-// cueMaxWordLen bounds the length of a word read around a candidate.
-const cueMaxWordLen = 24
+// cueMaxWordLen bounds the length of a word read around a candidate,
+// cueMaxGap the bytes between two words: each candidate reads a bounded
+// stretch around it.
+const (
+	cueMaxWordLen = 24
+	cueMaxGap     = 4
+)
 
 // cueBeside reports whether a cue of group g stands beside the word
 // [ws,we) of a candidate that ends at ce: the word right before it
@@ -201,10 +210,10 @@ func (sc *scanState) cueBeside(ws, we, ce, g int) (int, bool) {
 	p := ws
 	for n := 0; n < 3; n++ {
 		q := p
-		for q > 0 && (t[q-1] == ' ' || t[q-1] == '\'' || t[q-1] == '-') {
+		for q > 0 && p-q < cueMaxGap && (t[q-1] == ' ' || t[q-1] == '\'' || t[q-1] == '-') {
 			q--
 		}
-		if q == p {
+		if q == p || (q > 0 && !isWord[t[q-1]]) {
 			break
 		}
 		p = q
@@ -227,7 +236,7 @@ func (sc *scanState) cueBeside(ws, we, ce, g int) (int, bool) {
 	i := we
 	for between := 0; between <= cueMaxBetween; between++ {
 		k := i
-		for k < len(t) && (t[k] == ' ' || t[k] == '\'' || t[k] == '-') {
+		for k < len(t) && k-i < cueMaxGap && (t[k] == ' ' || t[k] == '\'' || t[k] == '-') {
 			k++
 		}
 		if k == i || k == len(t) || !isWord[t[k]] {
@@ -305,8 +314,11 @@ func (sc *scanState) dropCueNames(bs []benignSpan) {
 			ps, pw := -1, ""
 			p := s
 			for n := 0; n < 3 && p > 0; n++ {
-				for p > 0 && !isWord[t[p-1]] {
+				for q := p; p > 0 && q-p < cueMaxGap && !isWord[t[p-1]]; {
 					p--
+				}
+				if p > 0 && !isWord[t[p-1]] {
+					break
 				}
 				q := p
 				for p > 0 && isWord[t[p-1]] && q-p < cueMaxWordLen {

@@ -1,6 +1,10 @@
 package templates
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 // A cue word in its other, everyday sense, or a cue that is merely in
 // the same sentence, must not let the sensitive word through: the
@@ -48,6 +52,7 @@ func TestCuesOtherSense(t *testing.T) {
 		{"ca", "la comissaria et mostra el camí, és al costat del museu", []string{"comissaria"}, nil},
 		{"it", "il commissario mostra le foto domani", []string{"commissario"}, nil},
 		{"it", "il commissario ti aspetta davanti al museo", []string{"commissario"}, nil},
+		{"es", "la comisaria de la Expo te espera a las 10", []string{"comisaria"}, nil},
 		// a court: a forensic exam, a bankruptcy or a competition, "these"
 		{"es", "el forense te hará un examen y luego vas al tribunal", []string{"tribunal"}, nil},
 		{"es", "te harán un examen en el tribunal el lunes", []string{"tribunal"}, nil},
@@ -102,4 +107,30 @@ func TestCuesBeside(t *testing.T) {
 		{"es", "el tribunal de oposiciones publica las notas", nil, []string{"tribunal"}},
 		{"pt", "o consultório sentimental da revista", nil, []string{"consultório"}},
 	})
+}
+
+// Texts full of the group words, their cues and names keep the scan
+// linear: each candidate reads a bounded stretch around it.
+func TestCuesStayLinear(t *testing.T) {
+	f := mustFilter(t)
+	for name, p := range map[string]string{
+		"benign":   "refugio de montaña ",
+		"words":    "la clinica ",
+		"names":    "el refugio de montaña de Peñalara Ana Pérez ",
+		"tv":       "Commissario Montalbano su Rai2 Ana ",
+		"before":   "excursión al refugio ",
+		"gaps":     "refugio                    montaña ",
+		"nocue":    "refugio de la de la de la ",
+		"glued":    "refugiorefugiorefugio ",
+		"punct":    "refugio ,,,,,,,,,,,,,,,,,,,,,,,,,,,, Ana ",
+		"spanname": "bike clinic Ana Ana Ana Ana Ana ",
+	} {
+		s := strings.Repeat(p, 200000/len(p)+1)
+		t0 := time.Now()
+		fs := f.ScanWith(s, ScanOptions{Lang: "es", UnknownNames: true})
+		if d := time.Since(t0); d > 3*time.Second {
+			t.Errorf("%s: scan %v for %d bytes", name, d, len(s))
+		}
+		checkFindings(t, s, fs)
+	}
 }
