@@ -48,9 +48,10 @@ type cueGroup struct {
 }
 
 // cueLinks: the words that may stand between a word and its cue after
-// it: articles and "of", never a place's preposition ("al", "to", "in",
+// it: "of" and the articles after it, never a place's preposition nor
+// "the" alone ("the shelter the bus stops at") ("al", "to", "in",
 // "en": "un examen en el tribunal", "the bus to the shelter").
-var cueLinks = normWordSet(`de del dels d l la las los el les lo di della dello delle dei degli da do dos das du des din of the`)
+var cueLinks = normWordSet(`de del dels d l la las los el les lo di della dello delle dei degli da do dos das du des din of`)
 
 // cueMaxBetween bounds the words between a word and its cue after it.
 const cueMaxBetween = 3
@@ -250,7 +251,7 @@ func (sc *scanState) cueBeside(ws, we, ce, g int) (int, bool) {
 			return 0, false
 		}
 		w := bytesToStr(t[k:j])
-		if grp.cues[w] && sc.channelDigit(k, w) {
+		if grp.cues[w] && sc.channelDigit(k, w) && (w != "font" || fontIsTypeface(sc.lang)) {
 			return j, true
 		}
 		if !(k < ce || cueLinks[w] || grp.links[w] || grp.names && sc.capitalised(k)) {
@@ -275,6 +276,15 @@ func (sc *scanState) channelDigit(i int, w string) bool {
 	}
 	return o < len(orig) && orig[o] >= '1' && orig[o] <= '3' && (o+1 == len(orig) || orig[o+1] < '0' || orig[o+1] > '9')
 }
+
+// fontIsTypeface: "font" after "police" is a typeface but in French
+// ("les gars de la police font des contrôles") and Catalan (a fountain),
+// or when the language is not known.
+func fontIsTypeface(lang uint8) bool {
+	return lang != langAny && lang != langFr && lang != langCa
+}
+
+var langFr, langCa = scanLang("fr"), scanLang("ca")
 
 // capitalised: the original of the word at normalised offset i begins
 // with a capital letter.

@@ -82,12 +82,15 @@ func TestCuesOtherSense(t *testing.T) {
 		{"fr", "la police dit qu'il a un sale caractère", []string{"police"}, nil},
 		{"fr", "selon une fuente de la police", []string{"police"}, nil},
 		{"en", "the police have your letra of the statement", []string{"police"}, nil},
+		{"fr", "les gars de la police font des contrôles dans ta rue", []string{"police"}, nil},
+		{"fr", "la Police font une enquête", []string{"Police"}, nil},
 		// a shelter: the bus there, the stop named after it
 		{"es", "coge el autobús hasta el refugio", []string{"refugio"}, nil},
 		{"es", "bájate en la parada del refugio", []string{"refugio"}, nil},
 		{"ro", "ia autobuzul 41 pana la adapost", []string{"adapost"}, nil},
 		{"en", "take the bus to the shelter, ill meet u there", []string{"shelter"}, nil},
 		{"en", "the shelter on the bus route is full", []string{"shelter"}, nil},
+		{"en", "the shelter the bus stops at has a bed for u", []string{"shelter"}, nil},
 		// a court of appeal beside a school
 	})
 }
