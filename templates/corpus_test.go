@@ -388,10 +388,12 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // gets worse than this. Round 4 added tune9 (the spent heldout3, 377
 // items to remove and 535 to keep) to the tuning files: 15/1672 leak
 // and 5/1893 over-strip on the whole; the files of round 3 alone went
-// from 14 to 11 leaks and stayed at 3 over-strips.
+// from 14 to 11 leaks and stayed at 3 over-strips. The benign cues then
+// counted only beside their word, and "expo" (a district too) stopped
+// being one: 6/1893 over-strip ("la comisaria de la expo").
 const (
 	corpusMaxLeakPct      = 0.90
-	corpusMaxOverStripPct = 0.27
+	corpusMaxOverStripPct = 0.32
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

@@ -624,9 +624,6 @@ type scanState struct {
 	// firstEnd: offset of the first sentence end of the text (len if
 	// none); -1 until introCue needs it.
 	firstEnd int
-	// cueBuf: the cue words the benign cues read (cues.go); kept for
-	// the next scan.
-	cueBuf []cuePos
 }
 
 // ScanOptions say what the scan knows about the message.

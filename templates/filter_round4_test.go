@@ -166,7 +166,10 @@ func TestClassBenignCues(t *testing.T) {
 		{"en", "the asylum interview is on 12 Feb at 10", []string{"asylum interview"}, []string{"12 Feb"}},
 		{"pt", "espero-te no abrigo da paragem do autocarro", nil, []string{"abrigo"}},
 		{"ro", "te astept la adapostul din statia de autobuz", nil, []string{"adapostul"}},
-		{"en", "Im at the shelter by the bus stop", nil, []string{"shelter"}},
+		{"en", "Im at the bus shelter on the corner", nil, []string{"shelter"}},
+		// a place's preposition is no link: "the shelter by the bus
+		// station" may be hers
+		{"en", "Im at the shelter by the bus stop", []string{"shelter"}, nil},
 		// without the cue, or not as the first word, it is still found
 		{"pt", "a casa de abrigo fica perto da paragem", []string{"casa de abrigo"}, nil},
 		{"en", "the women's refuge is near the hiking trail", []string{"women's refuge"}, nil},
