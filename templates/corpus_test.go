@@ -388,10 +388,13 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // gets worse than this. Round 4 added tune9 (the spent heldout3, 377
 // items to remove and 535 to keep) to the tuning files: 15/1672 leak
 // and 5/1893 over-strip on the whole; the files of round 3 alone went
-// from 14 to 11 leaks and stayed at 3 over-strips.
+// from 14 to 11 leaks and stayed at 3 over-strips. Round 5 added tune10
+// (the spent heldout4, 768 items to remove and 866 to keep): 107/2440
+// leak and 64/2759 over-strip on the whole (tune10 alone was 284 leaks
+// and 58 over-strips when it was scored blind).
 const (
-	corpusMaxLeakPct      = 0.90
-	corpusMaxOverStripPct = 0.27
+	corpusMaxLeakPct      = 4.39
+	corpusMaxOverStripPct = 2.32
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

@@ -67,8 +67,10 @@ func (sc *scanState) hotlineAt(s, e int, digits string) {
 	if !hotlines[digits] && !(callHotlines[digits] && cs >= 0) {
 		return
 	}
-	if cs < 0 {
-		cs = sc.lineWordsStart(s)
+	if ls := sc.lineWordsStart(s); cs < 0 || ls > cs {
+		// The verb is further away ("appelle tout de suite le 17"):
+		// the words between stay.
+		cs = ls
 	}
 	sc.add(cs, e, catPhone)
 }
@@ -76,8 +78,9 @@ func (sc *scanState) hotlineAt(s, e int, digits string) {
 // lineWords name a line before its number ("la línea 024").
 var lineWords = normWordSet(`linea línea linia línia line helpline linha numero número numarul numărul numéro number nr`)
 
-// lineWordsStart: the start of a link word right before s, with a word
-// for a line before it ("la linea 024", "the helpline 116 123"), or s.
+// lineWordsStart: the start of the link words, words for a line and a
+// word for calling right before s ("la linea 024", "call the helpline
+// 116 123", "liga para o 112"), or s.
 func (sc *scanState) lineWordsStart(s int) int {
 	t := sc.n.b
 	start := s
@@ -94,10 +97,13 @@ func (sc *scanState) lineWordsStart(s int) int {
 			break
 		}
 		w := bytesToStr(t[b:e])
-		if !callLinks[w] && !lineWords[w] {
+		if !callLinks[w] && !lineWords[w] && !callWords[w] {
 			break
 		}
 		start = b
+		if callWords[w] {
+			break
+		}
 	}
 	return start
 }
