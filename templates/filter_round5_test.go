@@ -111,3 +111,14 @@ func TestRound5ExploiterByRole(t *testing.T) {
 		{"en", "the guy who ran the nail bar texted u? don't answer", []string{"the guy who ran"}, []string{"don't answer"}},
 	})
 }
+
+// The one who sent her, and hospitals by name.
+func TestRound5SentByAndHospitals(t *testing.T) {
+	checkClass(t, []classCase{
+		{"ro", "femeia care te-a trimis aici ti-a scris? vorbim maine", []string{"care te-a trimis"}, []string{"vorbim maine"}},
+		{"en", "has the woman who sent u here messaged again? talk tmrw", []string{"who sent u"}, []string{"talk tmrw"}},
+		{"fr", "le rdv est a l'hôpital Tenon mardi, je viens avec toi", []string{"hôpital"}, []string{"je viens avec toi"}},
+		{"it", "domani all'ospedale alle 9, vengo io", []string{"ospedale"}, []string{"vengo io"}},
+		{"ro", "maine la spital la 9, vin eu cu tine", []string{"spital"}, []string{"vin eu cu tine"}},
+	})
+}
