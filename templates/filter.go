@@ -1319,6 +1319,36 @@ func (sc *scanState) withArticle(s int) int {
 	return s
 }
 
+// districtWords number the office of a service in a city ("CPECA sector
+// 3", "DGASPC sectorul 2", "CMS distrito 4"), normalised.
+var districtWords = normWordSet(`sector sectorul sectorului distrito districte distretto district municipio arrondissement`)
+
+// withDistrict extends a removed acronym's end over a district and its
+// number after it: left alone, "___ sector 3" says which office she goes
+// to.
+func (sc *scanState) withDistrict(e int) int {
+	t := sc.n.b
+	if e >= len(t) || t[e] != ' ' {
+		return e
+	}
+	ws := e + 1
+	we := ws
+	for we < len(t) && isWord[t[we]] && !isDigit(t[we]) {
+		we++
+	}
+	if we == ws || !districtWords[bytesToStr(t[ws:we])] || we+1 >= len(t) || t[we] != ' ' || !isDigit(t[we+1]) {
+		return e
+	}
+	ne := we + 1
+	for ne < len(t) && isDigit(t[ne]) {
+		ne++
+	}
+	if ne < len(t) && isWord[t[ne]] {
+		return e
+	}
+	return ne
+}
+
 // resolve merges candidates into findings in original coordinates.
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
@@ -1342,6 +1372,7 @@ func (sc *scanState) resolve() []Finding {
 	for i := range cs {
 		if c := cs[i]; c.cat != catAddress && c.cat != catPhone && c.cat != catEmail && c.cat != catURL && sc.acronymAt(int(c.s), int(c.e)) {
 			cs[i].s = int32(sc.withArticle(int(c.s)))
+			cs[i].e = int32(sc.withDistrict(int(c.e)))
 		}
 	}
 	n := sc.n

@@ -122,3 +122,11 @@ func TestRound5SentByAndHospitals(t *testing.T) {
 		{"ro", "maine la spital la 9, vin eu cu tine", []string{"spital"}, []string{"vin eu cu tine"}},
 	})
 }
+
+// A service's district goes with its acronym.
+func TestRound5District(t *testing.T) {
+	checkClass(t, []classCase{
+		{"ro", "maine mergem la DGASPC sector 4, ne vedem la 10", []string{"DGASPC sector 4"}, []string{"ne vedem la 10"}},
+		{"es", "el martes vamos a la OAR distrito 2 y luego comemos", []string{"OAR distrito 2"}, []string{"y luego comemos"}},
+	})
+}
