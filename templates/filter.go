@@ -1349,6 +1349,78 @@ func (sc *scanState) withDistrict(e int) int {
 	return ne
 }
 
+// weekWords count a pregnancy in weeks or trimesters, normalised.
+var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane semaine semaines saptamana saptamani week weeks trimestre trimestrul trimester`)
+
+// weekLinks may stand between a health finding and its week ("la
+// ecografía de la semana 20", "l'écho du 2e trimestre", "ecografia de
+// trimestrul 2").
+var weekLinks = normWordSet(`de la del della dello du da do a al pt of the at in das dos es est is e`)
+
+// withWeek extends a health finding's end over the week or trimester of a
+// pregnancy after it, with its number before or after the word: left
+// alone, "de la semana 20" still says she is pregnant.
+func (sc *scanState) withWeek(e int) int {
+	t := sc.n.b
+	p := e
+	number := func(q int) int { // end of a number with an ordinal suffix, or q
+		r := q
+		for r < len(t) && isDigit(t[r]) {
+			r++
+		}
+		if r == q {
+			return q
+		}
+		for k := 0; k < 2 && r < len(t) && isLetter(t[r]); k++ {
+			r++
+		}
+		if r < len(t) && isWord[t[r]] {
+			return q
+		}
+		return r
+	}
+	for n := 0; n < 4; n++ {
+		if p >= len(t) || t[p] != ' ' && t[p] != '\'' {
+			return e
+		}
+		ws := p + 1
+		we := ws
+		for we < len(t) && isWord[t[we]] {
+			we++
+		}
+		if we == ws {
+			return e
+		}
+		w := bytesToStr(t[ws:we])
+		switch {
+		case weekWords[w]:
+			if we+1 < len(t) && t[we] == ' ' {
+				if ne := number(we + 1); ne > we+1 {
+					return ne
+				}
+			}
+			return e
+		case isDigit(t[ws]):
+			ne := number(ws)
+			if ne > ws && ne < len(t) && t[ne] == ' ' {
+				we2 := ne + 1
+				for we2 < len(t) && isWord[t[we2]] {
+					we2++
+				}
+				if weekWords[bytesToStr(t[ne+1:we2])] {
+					return we2
+				}
+			}
+			return e
+		case weekLinks[w]:
+			p = we
+		default:
+			return e
+		}
+	}
+	return e
+}
+
 // resolve merges candidates into findings in original coordinates.
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
@@ -1373,6 +1445,9 @@ func (sc *scanState) resolve() []Finding {
 		if c := cs[i]; c.cat != catAddress && c.cat != catPhone && c.cat != catEmail && c.cat != catURL && sc.acronymAt(int(c.s), int(c.e)) {
 			cs[i].s = int32(sc.withArticle(int(c.s)))
 			cs[i].e = int32(sc.withDistrict(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catHealth {
+			cs[i].e = int32(sc.withWeek(int(c.e)))
 		}
 	}
 	n := sc.n

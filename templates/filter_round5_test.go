@@ -130,3 +130,16 @@ func TestRound5District(t *testing.T) {
 		{"es", "el martes vamos a la OAR distrito 2 y luego comemos", []string{"OAR distrito 2"}, []string{"y luego comemos"}},
 	})
 }
+
+// The week or trimester of a pregnancy goes with the scan before it.
+func TestRound5PregnancyWeek(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la ecografia de la semana 12 es el lunes", []string{"ecografia de la semana 12"}, []string{"es el lunes"}},
+		{"ca", "l'ecografia de la setmana 20 es dijous", []string{"ecografia de la setmana 20"}, []string{"es dijous"}},
+		{"it", "l'ecografia della 20a settimana e lunedi", []string{"ecografia della 20a settimana"}, []string{"lunedi"}},
+		{"fr", "l'échographie du 3e trimestre est jeudi", []string{"échographie du 3e trimestre"}, []string{"jeudi"}},
+		{"pt", "a ecografia das 12 semanas e na 2a", []string{"ecografia das 12 semanas"}, []string{"na 2a"}},
+		{"ro", "ecografia de trimestrul 3 e marti", []string{"ecografia de trimestrul 3"}, []string{"marti"}},
+		{"en", "the scan at 20 weeks is on Monday", []string{"scan at 20 weeks"}, []string{"Monday"}},
+	})
+}
