@@ -63,8 +63,11 @@ var callWords = normWordSet(`llama llamar llámame llamame llamad marca marcar t
 // and a word for a line right before it ("la linea 024", "le 3114"): what
 // would be left says whom she calls.
 func (sc *scanState) hotlineAt(s, e int, digits string) {
+	if !hotlines[digits] && !callHotlines[digits] {
+		return // most numbers: no walk back over the words before them
+	}
 	cs := sc.callWordStart(s)
-	if !hotlines[digits] && !(callHotlines[digits] && cs >= 0) {
+	if !hotlines[digits] && cs < 0 {
 		return
 	}
 	if ls := sc.lineWordsStart(s); cs < 0 || ls > cs {
