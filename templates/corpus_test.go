@@ -390,10 +390,14 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // and 5/1893 over-strip on the whole; the files of round 3 alone went
 // from 14 to 11 leaks and stayed at 3 over-strips. The benign cues then
 // counted only beside their word, and "expo" (a district too) stopped
-// being one: 6/1893 over-strip ("la comisaria de la expo").
+// being one ("la comisaria de la expo" over-stripped). Round 5 added tune10
+// (the spent heldout4, 768 items to remove and 866 to keep): 95/2440
+// leak and 63/2759 over-strip on the whole (tune10 alone was 284 leaks
+// and 58 over-strips when it was scored blind); with the narrower cues,
+// 65/2759 (the Catalan "font", a fountain too, is no cue for Police).
 const (
-	corpusMaxLeakPct      = 0.90
-	corpusMaxOverStripPct = 0.32
+	corpusMaxLeakPct      = 3.90
+	corpusMaxOverStripPct = 2.36
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -492,12 +496,16 @@ func TestCorpusFormatStrict(t *testing.T) {
 
 // Committed figures of the vocabulary policy on the tuning files (every
 // file but *.heldout*.txt; docs/benchmarks.md). The test fails if the
-// policy gets worse than this.
+// policy gets worse than this. Round 5 made the spent heldout4 a tuning
+// part (tune10), which the vocabulary scored as held out before: with
+// it the vocabulary's figures on the tuning files are those below (the
+// part alone, with the lexicon of round 4: leak 2.70%, over-strip 22.29%,
+// refused 38.65%, unchanged 23.10%).
 const (
-	vocabMaxLeakPct      = 0.36
-	vocabMaxOverStripPct = 17.70
-	vocabMaxRefusedPct   = 36.23
-	vocabMinBenignSame   = 31.2
+	vocabMaxLeakPct      = 1.40
+	vocabMaxOverStripPct = 22.26
+	vocabMaxRefusedPct   = 39.97
+	vocabMinBenignSame   = 23.1
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -1316,6 +1316,108 @@ func (sc *scanState) withArticle(s int) int {
 	return s
 }
 
+// districtWords number the office of a service in a city ("CPECA sector
+// 3", "DGASPC sectorul 2", "CMS distrito 4"), normalised.
+var districtWords = normWordSet(`sector sectorul sectorului distrito districte distretto district municipio arrondissement`)
+
+// withDistrict extends a removed acronym's end over a district and its
+// number after it: left alone, "___ sector 3" says which office she goes
+// to.
+func (sc *scanState) withDistrict(e int) int {
+	t := sc.n.b
+	if e >= len(t) || t[e] != ' ' {
+		return e
+	}
+	ws := e + 1
+	we := ws
+	for we < len(t) && isWord[t[we]] && !isDigit(t[we]) {
+		we++
+	}
+	if we == ws || !districtWords[bytesToStr(t[ws:we])] || we+1 >= len(t) || t[we] != ' ' || !isDigit(t[we+1]) {
+		return e
+	}
+	ne := we + 1
+	for ne < len(t) && isDigit(t[ne]) {
+		ne++
+	}
+	if ne < len(t) && isWord[t[ne]] {
+		return e
+	}
+	return ne
+}
+
+// weekWords count a pregnancy in weeks or trimesters, normalised.
+var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane semaine semaines saptamana saptamani week weeks trimestre trimestrul trimester`)
+
+// weekLinks may stand between a health finding and its week ("la
+// ecografía de la semana 20", "l'écho du 2e trimestre", "ecografia de
+// trimestrul 2").
+var weekLinks = normWordSet(`de la del della dello du da do a al pt of the at in das dos es est is e`)
+
+// withWeek extends a health finding's end over the week or trimester of a
+// pregnancy after it, with its number before or after the word: left
+// alone, "de la semana 20" still says she is pregnant.
+func (sc *scanState) withWeek(e int) int {
+	t := sc.n.b
+	p := e
+	number := func(q int) int { // end of a number with an ordinal suffix, or q
+		r := q
+		for r < len(t) && isDigit(t[r]) {
+			r++
+		}
+		if r == q {
+			return q
+		}
+		for k := 0; k < 2 && r < len(t) && isLetter(t[r]); k++ {
+			r++
+		}
+		if r < len(t) && isWord[t[r]] {
+			return q
+		}
+		return r
+	}
+	for n := 0; n < 4; n++ {
+		if p >= len(t) || t[p] != ' ' && t[p] != '\'' {
+			return e
+		}
+		ws := p + 1
+		we := ws
+		for we < len(t) && isWord[t[we]] {
+			we++
+		}
+		if we == ws {
+			return e
+		}
+		w := bytesToStr(t[ws:we])
+		switch {
+		case weekWords[w]:
+			if we+1 < len(t) && t[we] == ' ' {
+				if ne := number(we + 1); ne > we+1 {
+					return ne
+				}
+			}
+			return e
+		case isDigit(t[ws]):
+			ne := number(ws)
+			if ne > ws && ne < len(t) && t[ne] == ' ' {
+				we2 := ne + 1
+				for we2 < len(t) && isWord[t[we2]] {
+					we2++
+				}
+				if weekWords[bytesToStr(t[ne+1:we2])] {
+					return we2
+				}
+			}
+			return e
+		case weekLinks[w]:
+			p = we
+		default:
+			return e
+		}
+	}
+	return e
+}
+
 // resolve merges candidates into findings in original coordinates.
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
@@ -1339,6 +1441,10 @@ func (sc *scanState) resolve() []Finding {
 	for i := range cs {
 		if c := cs[i]; c.cat != catAddress && c.cat != catPhone && c.cat != catEmail && c.cat != catURL && sc.acronymAt(int(c.s), int(c.e)) {
 			cs[i].s = int32(sc.withArticle(int(c.s)))
+			cs[i].e = int32(sc.withDistrict(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catHealth {
+			cs[i].e = int32(sc.withWeek(int(c.e)))
 		}
 	}
 	n := sc.n

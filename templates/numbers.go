@@ -33,10 +33,12 @@ var numberFillers = normWordSet(`y e i and et și si then luego después despues
 // hotlines are emergency and helpline numbers that mean help whenever
 // they stand alone: 112 (EU), 016 (ES gender violence), 091/092/062 (ES
 // police, Guardia Civil), 024, 999 (UK), 911, 1522 (IT violence), 3919
-// and 3977 (FR), the 116 numbers (EU helplines; 116 006 victims).
+// and 3977 (FR), the 116 numbers (EU helplines; 116 006 victims), 061
+// (ES health emergencies) and 3114 (FR suicide prevention).
 var hotlines = map[string]bool{
 	"112": true, "016": true, "091": true, "092": true, "062": true, "024": true, "999": true, "911": true,
 	"1522": true, "3919": true, "3977": true, "116006": true, "116000": true, "116111": true, "116123": true,
+	"061": true, "3114": true,
 }
 
 // callHotlines mean help only after a word for calling ("appelle le 17",
@@ -55,10 +57,58 @@ var callWords = normWordSet(`llama llamar llámame llamame llamad marca marcar t
 
 // hotlineAt flags a number chunk [s,e) of the given digits (no
 // separators) that is a hotline.
+//
+// The words that lead to the number go with it: the verb for calling and
+// its links ("llama al 091", "ring 999", "suna la 112"), or else the link
+// and a word for a line right before it ("la linea 024", "le 3114"): what
+// would be left says whom she calls.
 func (sc *scanState) hotlineAt(s, e int, digits string) {
-	if hotlines[digits] || callHotlines[digits] && sc.afterCallWord(s) {
-		sc.add(s, e, catPhone)
+	if !hotlines[digits] && !callHotlines[digits] {
+		return // most numbers: no walk back over the words before them
 	}
+	cs := sc.callWordStart(s)
+	if !hotlines[digits] && cs < 0 {
+		return
+	}
+	if ls := sc.lineWordsStart(s); cs < 0 || ls > cs {
+		// The verb is further away ("appelle tout de suite le 17"):
+		// the words between stay.
+		cs = ls
+	}
+	sc.add(cs, e, catPhone)
+}
+
+// lineWords name a line before its number ("la línea 024").
+var lineWords = normWordSet(`linea línea linia línia line helpline linha numero número numarul numărul numéro number nr`)
+
+// lineWordsStart: the start of the link words, words for a line and a
+// word for calling right before s ("la linea 024", "call the helpline
+// 116 123", "liga para o 112"), or s.
+func (sc *scanState) lineWordsStart(s int) int {
+	t := sc.n.b
+	start := s
+	for k := 0; k < 3; k++ {
+		if start < 2 || t[start-1] != ' ' {
+			break
+		}
+		e := start - 1
+		b := e
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		if b == e {
+			break
+		}
+		w := bytesToStr(t[b:e])
+		if !callLinks[w] && !lineWords[w] && !callWords[w] {
+			break
+		}
+		start = b
+		if callWords[w] {
+			break
+		}
+	}
+	return start
 }
 
 // callLinks may stand between a word for calling and the number.
@@ -69,12 +119,18 @@ var callLinks = normWordSet(`al el a la le au il lo o ao para per pe the on at t
 // five words before when a link word comes right before the number
 // ("appelle tout de suite le 17").
 func (sc *scanState) afterCallWord(s int) bool {
+	return sc.callWordStart(s) >= 0
+}
+
+// callWordStart is the start of the word for calling that afterCallWord
+// finds before s, or -1.
+func (sc *scanState) callWordStart(s int) int {
 	t := sc.n.b
 	p := s
 	linked := false
 	for k := 0; k < 6; k++ {
 		if p == 0 || t[p-1] != ' ' {
-			return false
+			return -1
 		}
 		e := p - 1
 		b := e
@@ -82,21 +138,21 @@ func (sc *scanState) afterCallWord(s int) bool {
 			b--
 		}
 		if b == e {
-			return false
+			return -1
 		}
 		w := bytesToStr(t[b:e])
 		if callWords[w] {
-			return true
+			return b
 		}
 		if k == 0 && callLinks[w] {
 			linked = true
 		}
 		if !callLinks[w] && !linked || k >= 2 && !linked {
-			return false
+			return -1
 		}
 		p = b
 	}
-	return false
+	return -1
 }
 
 // spelledPhone looks at the number run around the word at [s,e) (a digit

@@ -38,15 +38,30 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// headOf is the part of a key up to its first non-word byte.
+// headOf is the part of a key up to its first non-word byte, or up to its
+// second when its first word is a short function word ("la receta", "te
+// ha", "who ran"): the keys that begin with "la", "te" or "que" are many,
+// and each would be compared wherever the word stands.
 func headOf(k []byte) []byte {
 	for i, c := range k {
 		if !isWord[c] {
-			return k[:i]
+			if i > shortHead || i+1 >= len(k) || !isWord[k[i+1]] {
+				return k[:i]
+			}
+			for j := i + 1; j < len(k); j++ {
+				if !isWord[k[j]] {
+					return k[:j]
+				}
+			}
+			return k
 		}
 	}
 	return k
 }
+
+// shortHead: a first word this long or shorter takes the next word into
+// the head of its key.
+const shortHead = 3
 
 func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 	x := &tokIndex{pat: pats, keys: keys}
@@ -168,23 +183,25 @@ func (sc *scanState) tokens(s int) {
 	for e < L && isWord[t[e]] {
 		e++
 	}
-	sc.tokensFrom(s, e)
+	sc.tokensFrom(s)
 	if e-s >= 5 && glueFirst[t[s]] {
 		// Every glue word the word begins with: "laabogada" is folded to
 		// "labogada", "l" + "abogada".
 		for g := 1; g <= 3; g++ {
 			if isGlue(t[s:s+g]) && sc.gluedAt(s+g) {
-				sc.tokensFrom(s+g, e)
+				sc.tokensFrom(s + g)
 			}
 		}
 	}
 }
 
-func (sc *scanState) tokensFrom(s, e int) {
+func (sc *scanState) tokensFrom(s int) {
 	x := sc.f.tok
 	t := sc.n.b
 	h := uint64(fnvOffset)
-	for i := s; i < e && i-s < x.maxHead; i++ {
+	// A head may take the word after a short one (headOf): past the word,
+	// walk goes on while the bytes so far are the prefix of a head.
+	for i := s; i < len(t) && i-s < x.maxHead; i++ {
 		h = (h ^ uint64(t[i])) * fnvPrime
 		v, ok := x.lookup(h)
 		if !ok {
