@@ -137,3 +137,22 @@ func TestCuesStayLinear(t *testing.T) {
 		checkFindings(t, s, fs)
 	}
 }
+
+// TestCueWordsInTheLexicon: the words the cues make benign are found on
+// their own, without a cue beside them (a police commissioner, a refuge,
+// a consultation room, the court in French), in their other senses too.
+func TestCueWordsInTheLexicon(t *testing.T) {
+	checkClass(t, []classCase{
+		{"fr", "le commissaire a une série de questions pour toi", []string{"commissaire"}, nil},
+		{"fr", "le commissaire t'attend devant le musée", []string{"commissaire"}, nil},
+		{"fr", "le commissaire de la galerie marchande t'attend", []string{"commissaire"}, nil},
+		{"fr", "la cour a fixé l'audience, la crèche garde ton fils", []string{"cour"}, nil},
+		{"fr", "la cour veut un certificat de l'école", []string{"cour"}, nil},
+		{"ro", "comisarul are o serie de intrebari pentru tine", []string{"comisarul"}, nil},
+		{"ro", "comisarul vrea sa vorbeasca despre un episod de sambata", []string{"comisarul"}, nil},
+		{"ro", "comisarul te asteapta langa muzeu la 10", []string{"comisarul"}, nil},
+		{"ro", "refugiul e la munte, el nu stie unde", []string{"refugiul"}, nil},
+		{"it", "il rifugio è in montagna, lui non lo conosce", []string{"rifugio"}, nil},
+		{"ca", "tens consultori amb el programa d'acollida", []string{"consultori"}, nil},
+	})
+}
