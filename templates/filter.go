@@ -805,6 +805,11 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		} else if p.checkEnd && e < L && isWord[t[e]] {
 			return 0
 		}
+		if isDigit(t[e-1]) && sc.timeOrDateAfter(e) {
+			// "appelle le 15 mai", "appelle le 17:00": the term's
+			// number begins a date or a time.
+			return 0
+		}
 		if p.clause {
 			sc.addClause(s, e, p.cat, p.left)
 			return 0
