@@ -134,6 +134,42 @@ var notAfterNumber = normWordSet(`min mins minuto minutos minuti minute minutes 
 	persona personas persones persone personne personnes people persoane vez veces volte fois times
 	ori vezes pm am de del di d du of`)
 
+// monthWords name a month, in full or abbreviated, normalised (es, ca,
+// it, fr, pt, ro, en): after a number they make it a date ("on 18 June",
+// "le 15 mai").
+var monthWords = normWordSet(`enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre
+	ene feb mar abr may jun jul ago sep sept set oct nov dic
+	gener febrer marc maig juny juliol agost setembre desembre gen
+	gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre gen mag giu lug ott
+	janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre janv fevr avr juil
+	janeiro fevereiro marco junho julho setembro outubro novembro dezembro fev dez
+	ianuarie februarie martie aprilie iunie iulie august septembrie octombrie noiembrie decembrie ian iun iul
+	january february march april june july october november december jan apr aug`)
+
+// timeOrDateAfter: the number ending at k goes on as a time or a date
+// ("17:00", "17.30", "17h30", "18 June"), so it is not a number to call.
+func (sc *scanState) timeOrDateAfter(k int) bool {
+	t := sc.n.b
+	L := len(t)
+	if k+2 < L && (t[k] == ':' || t[k] == '.' || t[k] == 'h') && isDigit(t[k+1]) && isDigit(t[k+2]) && (k+3 == L || !isWord[t[k+3]]) {
+		return true
+	}
+	if k < L && t[k] == ' ' {
+		k++
+	}
+	if k >= L || !isLetter(t[k]) {
+		return false
+	}
+	e := k
+	for e < L && isLetter(t[e]) {
+		e++
+	}
+	if e < L && t[e] == '.' { // "15 sept."
+		return monthWords[bytesToStr(t[k:e])]
+	}
+	return (e == L || !isWord[t[e]]) && monthWords[bytesToStr(t[k:e])]
+}
+
 // wordEnd returns the end of the word at j (letters, digits, inner
 // apostrophes).
 func (sc *scanState) wordEnd(j int) int {

@@ -805,6 +805,11 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		} else if p.checkEnd && e < L && isWord[t[e]] {
 			return 0
 		}
+		if isDigit(t[e-1]) && sc.timeOrDateAfter(e) {
+			// "appelle le 15 mai", "appelle le 17:00": the term's
+			// number begins a date or a time.
+			return 0
+		}
 		if p.clause {
 			sc.addClause(s, e, p.cat, p.left)
 			return 0
@@ -1343,6 +1348,11 @@ func (sc *scanState) withDistrict(e int) int {
 	if ne < len(t) && isWord[t[ne]] {
 		return e
 	}
+	if ne+1 < len(t) && (t[ne] == ':' || t[ne] == '/' || t[ne] == '.') && isDigit(t[ne+1]) {
+		// "sector 12/06", "sector 10:30": the number begins a date or a
+		// time, not a district's number, and stays whole.
+		return e
+	}
 	return ne
 }
 
@@ -1352,7 +1362,18 @@ var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane
 // weekLinks may stand between a health finding and its week ("la
 // ecografía de la semana 20", "l'écho du 2e trimestre", "ecografia de
 // trimestrul 2").
-var weekLinks = normWordSet(`de la del della dello du da do a al pt of the at in das dos es est is e`)
+var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of the at in das dos es est is e`)
+
+// ageLinks mark a pregnancy's age before a number of weeks ("scan at 20
+// weeks", "ecografia das 12 semanas", "l'écho du 3e trimestre"); the
+// other weekLinks ("in", "a", "e", "is") before a number say when the
+// appointment is ("the midwife in 2 weeks", "il ginecologo e 2
+// settimane dopo").
+var ageLinks = normWordSet(`at of de du da das dos del della dello alla di al`)
+
+// weekArticles may stand between an age link and the number ("de la 2e
+// semaine", "at the 20 weeks").
+var weekArticles = normWordSet(`la the`)
 
 // withWeek extends a health finding's end over the week or trimester of a
 // pregnancy after it, with its number before or after the word: left
@@ -1376,6 +1397,7 @@ func (sc *scanState) withWeek(e int) int {
 		}
 		return r
 	}
+	link, prev := "", "" // the link words right before the current word
 	for n := 0; n < 4; n++ {
 		if p >= len(t) || t[p] != ' ' && t[p] != '\'' {
 			return e
@@ -1398,6 +1420,19 @@ func (sc *scanState) withWeek(e int) int {
 			}
 			return e
 		case isDigit(t[ws]):
+			// The number before the week word: one or two digits (a
+			// pregnancy has at most 42 weeks) right after a link of
+			// age, or it is when the appointment is.
+			if !ageLinks[link] && !(weekArticles[link] && ageLinks[prev]) {
+				return e
+			}
+			digits := ws
+			for digits < len(t) && isDigit(t[digits]) {
+				digits++
+			}
+			if digits-ws > 2 {
+				return e
+			}
 			ne := number(ws)
 			if ne > ws && ne < len(t) && t[ne] == ' ' {
 				we2 := ne + 1
@@ -1410,6 +1445,7 @@ func (sc *scanState) withWeek(e int) int {
 			}
 			return e
 		case weekLinks[w]:
+			link, prev = w, link
 			p = we
 		default:
 			return e

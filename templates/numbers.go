@@ -78,6 +78,22 @@ func (sc *scanState) hotlineAt(s, e int, digits string) {
 	sc.add(cs, e, catPhone)
 }
 
+// lineBreakAt: the space at normalised offset i stands for a line break
+// in the original (a call verb on the line before does not go with a
+// number on the next).
+func (n *normText) lineBreakAt(i int) bool {
+	o, end := n.src[i], len(n.orig)
+	if i+1 < len(n.b) {
+		end = n.src[i+1]
+	}
+	for ; o < end; o++ {
+		if n.orig[o] == '\n' || n.orig[o] == '\r' {
+			return true
+		}
+	}
+	return false
+}
+
 // lineWords name a line before its number ("la línea 024").
 var lineWords = normWordSet(`linea línea linia línia line helpline linha numero número numarul numărul numéro number nr`)
 
@@ -88,7 +104,7 @@ func (sc *scanState) lineWordsStart(s int) int {
 	t := sc.n.b
 	start := s
 	for k := 0; k < 3; k++ {
-		if start < 2 || t[start-1] != ' ' {
+		if start < 2 || t[start-1] != ' ' || sc.n.lineBreakAt(start-1) {
 			break
 		}
 		e := start - 1
@@ -129,7 +145,7 @@ func (sc *scanState) callWordStart(s int) int {
 	p := s
 	linked := false
 	for k := 0; k < 6; k++ {
-		if p == 0 || t[p-1] != ' ' {
+		if p == 0 || t[p-1] != ' ' || sc.n.lineBreakAt(p-1) {
 			return -1
 		}
 		e := p - 1

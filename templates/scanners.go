@@ -206,6 +206,11 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 		if k == nc-1 && !hotlines[d] && sc.followedByQuantity(ch.e) {
 			continue
 		}
+		if !hotlines[d] && sc.timeOrDateAfter(ch.e) {
+			// "call me at 17:00", "ring you on 18 June": a time or a
+			// date, not a number to call.
+			continue
+		}
 		sc.hotlineAt(ch.s, ch.e, d)
 	}
 	// Postcodes: a plain 5 or 6 digit chunk (ES, IT, FR; RO) followed by a
