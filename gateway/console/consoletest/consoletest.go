@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -290,5 +291,42 @@ func (e *Env) Everyone() []Visitor {
 		{"staff", "staff", e.As("staff")},
 		{"supervisor", "supervisor", e.As("supervisor")},
 		{"admin", "admin", e.As("admin")},
+	}
+}
+
+// PageAccess is a row of an access table: a page, the least role that
+// opens it, and the menu link that goes with it ("" for none).
+type PageAccess struct {
+	Path, Role, Nav string
+}
+
+// CheckPages requests every page of pages as every visitor of Everyone:
+// a visitor whose role does not open it is refused (the sign-in page or
+// her pending step) and her menu does not link to it; one whose role
+// does gets 200 and the menu link.
+func (e *Env) CheckPages(t *testing.T, pages []PageAccess) {
+	t.Helper()
+	for _, v := range e.Everyone() {
+		for _, p := range pages {
+			t.Run(v.Name+p.Path, func(t *testing.T) {
+				pg := v.Get(p.Path)
+				links := pg.NavLinks()
+				if !v.Opens(p.Role) {
+					if !pg.Refused() {
+						t.Fatalf("%d %v", pg.Status, pg.Header)
+					}
+					if p.Nav != "" && slices.Contains(links, p.Nav) {
+						t.Errorf("the refused page's menu links to %s: %v", p.Nav, links)
+					}
+					return
+				}
+				if pg.Status != http.StatusOK {
+					t.Fatalf("%d", pg.Status)
+				}
+				if p.Nav != "" && !slices.Contains(links, p.Nav) {
+					t.Errorf("menu %v lacks %s", links, p.Nav)
+				}
+			})
+		}
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 
 	"safecontact/db"
@@ -42,34 +40,12 @@ func mount(t *testing.T) *consoletest.Env {
 func TestReferralPagesByRole(t *testing.T) {
 	t.Parallel()
 	e := mount(t)
-	pages := []struct {
-		path, role, nav string
-	}{
-		{"/referrals", "staff", "/referrals"},
-		{"/referrals/new", "staff", "/referrals"},
-		{"/admin/partners", "admin", "/admin/partners"},
-	}
+	e.CheckPages(t, []consoletest.PageAccess{
+		{Path: "/referrals", Role: "staff", Nav: "/referrals"},
+		{Path: "/referrals/new", Role: "staff", Nav: "/referrals"},
+		{Path: "/admin/partners", Role: "admin", Nav: "/admin/partners"},
+	})
 	for _, v := range e.Everyone() {
-		for _, p := range pages {
-			t.Run(v.Name+p.path, func(t *testing.T) {
-				pg := v.Get(p.path)
-				if !v.Opens(p.role) {
-					if !pg.Refused() {
-						t.Fatalf("%d %v", pg.Status, pg.Header)
-					}
-					if slices.Contains(pg.NavLinks(), p.nav) {
-						t.Errorf("the refused page's menu links to %s: %v", p.nav, pg.NavLinks())
-					}
-					return
-				}
-				if pg.Status != http.StatusOK {
-					t.Fatalf("%d", pg.Status)
-				}
-				if !slices.Contains(pg.NavLinks(), p.nav) {
-					t.Errorf("menu %v lacks %s", pg.NavLinks(), p.nav)
-				}
-			})
-		}
 		if !v.Opens("staff") {
 			if pg := v.Post("/referrals", url.Values{"initials": {"AB"}}); !pg.Refused() {
 				t.Errorf("%s: draft %d", v.Name, pg.Status)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"testing"
 	"time"
 
@@ -53,36 +52,13 @@ func mount(t *testing.T) *consoletest.Env {
 func TestSupervisorPagesByRole(t *testing.T) {
 	t.Parallel()
 	e := mount(t)
-	pages := []struct {
-		path, role string
-		nav        string // the menu link that goes with it
-	}{
-		{"/dashboard", "supervisor", "/dashboard"},
-		{"/audit", "supervisor", "/audit"},
-		{"/audit?action=user.created", "supervisor", "/audit"},
-		{"/admin/users", "admin", "/admin/users"},
-	}
+	e.CheckPages(t, []consoletest.PageAccess{
+		{Path: "/dashboard", Role: "supervisor", Nav: "/dashboard"},
+		{Path: "/audit", Role: "supervisor", Nav: "/audit"},
+		{Path: "/audit?action=user.created", Role: "supervisor", Nav: "/audit"},
+		{Path: "/admin/users", Role: "admin", Nav: "/admin/users"},
+	})
 	for _, v := range e.Everyone() {
-		for _, p := range pages {
-			t.Run(v.Name+p.path, func(t *testing.T) {
-				pg := v.Get(p.path)
-				if !v.Opens(p.role) {
-					if !pg.Refused() {
-						t.Fatalf("%d %v", pg.Status, pg.Header)
-					}
-					if slices.Contains(pg.NavLinks(), p.nav) {
-						t.Errorf("the refused page's menu links to %s: %v", p.nav, pg.NavLinks())
-					}
-					return
-				}
-				if pg.Status != http.StatusOK {
-					t.Fatalf("%d", pg.Status)
-				}
-				if !slices.Contains(pg.NavLinks(), p.nav) {
-					t.Errorf("menu %v lacks %s", pg.NavLinks(), p.nav)
-				}
-			})
-		}
 		// Her contact log: the core refuses staff; a supervisor is told
 		// there is no such participant.
 		pg := v.Get("/participants/P-0000000/contact-log")
