@@ -330,3 +330,15 @@ func (e *Env) CheckPages(t *testing.T, pages []PageAccess) {
 		}
 	}
 }
+
+// CheckRefused fails t unless p is a form refused (a 4xx status) with the
+// alert want.
+func (p Page) CheckRefused(t *testing.T, want string) {
+	t.Helper()
+	if p.Status < 400 || p.Status >= 500 {
+		t.Fatalf("%d", p.Status)
+	}
+	if got := p.Alert(); got != want {
+		t.Errorf("alert %q, want %q", got, want)
+	}
+}

@@ -97,13 +97,7 @@ func TestOnCallResolveRefusedInHerLanguage(t *testing.T) {
 			{"no outcome", url.Values{"note": {"she is safe"}}, "oncall.refused.invalid_text"},
 		} {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				pg := staff.In(lang).Post("/escalations/e1/resolve", tc.form)
-				if pg.Status < 400 || pg.Status >= 500 {
-					t.Fatalf("%d", pg.Status)
-				}
-				if got, want := pg.Alert(), L.T(tc.key); got != want {
-					t.Errorf("alert %q, want %q", got, want)
-				}
+				staff.In(lang).Post("/escalations/e1/resolve", tc.form).CheckRefused(t, L.T(tc.key))
 			})
 		}
 	}

@@ -107,14 +107,7 @@ func TestRegistrationRefusedInHerLanguage(t *testing.T) {
 			{"a field the form lacks", with("notes", "x"), "participants.error.unknown_field"},
 		} {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				pg := staff.In(lang).Post("/participants", tc.form)
-				if pg.Status < 400 || pg.Status >= 500 {
-					t.Fatalf("%d", pg.Status)
-				}
-				want := L.T("participants.new.refused", "error", L.T(tc.key))
-				if got := pg.Alert(); got != want {
-					t.Errorf("alert %q, want %q", got, want)
-				}
+				staff.In(lang).Post("/participants", tc.form).CheckRefused(t, L.T("participants.new.refused", "error", L.T(tc.key)))
 			})
 		}
 	}

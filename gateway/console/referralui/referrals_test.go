@@ -78,13 +78,7 @@ func TestNewReferralRefusedInHerLanguage(t *testing.T) {
 			{"a field the form lacks", url.Values{"partner": {"1"}, "colour": {"red"}}, L.T("referrals.error.unknown_field")},
 		} {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				pg := staff.In(lang).Post("/referrals", tc.form)
-				if pg.Status < 400 || pg.Status >= 500 {
-					t.Fatalf("%d", pg.Status)
-				}
-				if got, want := pg.Alert(), L.T("referrals.send.refused", "error", tc.want); got != want {
-					t.Errorf("alert %q, want %q", got, want)
-				}
+				staff.In(lang).Post("/referrals", tc.form).CheckRefused(t, L.T("referrals.send.refused", "error", tc.want))
 			})
 		}
 	}

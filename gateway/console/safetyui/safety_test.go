@@ -96,13 +96,7 @@ func TestSafetyFormsRefusedInHerLanguage(t *testing.T) {
 			{"meeting point twice", "/meeting-points", url.Values{"name": {"Plaza Mayor"}, "kind": {"metro"}}, "safety.error.duplicate_meeting_point"},
 		} {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				pg := staff.In(lang).Post(tc.path, tc.form)
-				if pg.Status < 400 || pg.Status >= 500 {
-					t.Fatalf("%d", pg.Status)
-				}
-				if got, want := pg.Alert(), L.T(tc.key); got != want {
-					t.Errorf("alert %q, want %q", got, want)
-				}
+				staff.In(lang).Post(tc.path, tc.form).CheckRefused(t, L.T(tc.key))
 			})
 		}
 	}
