@@ -3,7 +3,6 @@ package delivery_test
 import (
 	"context"
 	"fmt"
-	"safecontact/gateway/gatewaytest"
 	"testing"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	"safecontact/db"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/delivery"
+	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/message"
 )
 
@@ -133,21 +134,5 @@ func TestReconcileUnknownBehindHerLaterMessages(t *testing.T) {
 
 // unproven reads safecontact_reconcile_unproven_total for one reason.
 func unproven(p *gatewaytest.Pipeline, reason string) float64 {
-	mfs, err := p.Server.Registry().Gather()
-	if err != nil {
-		panic(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "safecontact_reconcile_unproven_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return delivery.UnprovenCount(p.Server.Registry(), reason)
 }

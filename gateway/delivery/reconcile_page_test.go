@@ -2,19 +2,12 @@ package delivery
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"safecontact/channels"
-	"safecontact/channels/twiliotest"
-	"safecontact/db"
-	"safecontact/db/dbtest"
 	"safecontact/gateway/message"
-	"safecontact/keys"
 )
 
 // TestReconcileListingPerPageTimeout: a message without a provider id is
@@ -27,78 +20,16 @@ import (
 // provider says nothing about her listing). A listing whose pages each
 // answer in time but together overrun ListBudget fails the same way.
 func TestReconcileListingPerPageTimeout(t *testing.T) {
-	pool, _ := dbtest.New(t)
-	ring := keys.NewTestRing()
-	f := twiliotest.New(t, "testtoken")
-	f.SetMaxPageSize(25)
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: f.AccountSID(), AuthToken: "testtoken",
-		APIBaseURL: f.URL(), From: "+34600000000"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tw.Close)
-	reg := prometheus.NewRegistry()
-	s := New(Deps{DB: pool, Keys: ring, Reg: reg,
-		OpenContent: func(b []byte) (Content, error) { return message.OpenContent(ring, b) }}, Config{})
-	q := db.New(pool)
+	s, b := setupListing(t)
+	f, tw, q := b.fake, b.tw, b.q
 	ctx := context.Background()
-
 	// crashed is a message the provider delivered (its callbacks lost)
 	// whose send was never recorded, followed by 60 more of hers: three
 	// pages of her listing, the message on the last.
-	const text = "Hola, nos vemos el martes"
 	crashed := func(phone string) uuid.UUID {
-		p, err := q.CreateParticipant(ctx, db.CreateParticipantParams{Code: "P-0" + phone[len(phone)-4:], Initials: "AB",
-			Language: "es", TimeZone: "Europe/Madrid", PhoneEnc: ring.Seal(keys.Contact, []byte(phone)),
-			PhoneIndex: ring.BlindIndex(phone), PhoneMask: "+34 ••• " + phone[len(phone)-4:], SafeWindows: []string{}, ChannelPreference: []string{"sms"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := uuid.Must(uuid.NewV7())
-		if _, err := pool.Exec(`INSERT INTO messages (id, participant_id, channel, status, variant, language, content_enc, send_at, consent_version)
-			VALUES ($1, $2, 'sms', 'queued', 'standard', 'es', $3, now() - interval '1 minute', 1)`,
-			id, p.ID, message.Seal(ring, message.Content{Text: text})); err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range []string{"sending", "unknown"} {
-			if _, err := pool.Exec(`UPDATE messages SET status = $2, updated_at = now() - interval '2 minutes' WHERE id = $1`, id, st); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: phone, Body: text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.SetStatus(rc.ProviderID, "delivered")
-		f.SetDateSent(rc.ProviderID, time.Now().Add(-30*time.Second))
-		for i := range 60 {
-			rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: phone, Body: fmt.Sprintf("Hola, otro mensaje %d", i)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.SetStatus(rc.ProviderID, "delivered")
-		}
-		return id
+		return b.stuckMessage(t, phone, "Hola, nos vemos el martes", "1 minute", []string{"sending", "unknown"}, "2 minutes", 30*time.Second, 60)
 	}
-	cut := func() float64 {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != "safecontact_reconcile_unproven_total" {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "reason" && l.GetValue() == "listing_cut" {
-						return m.GetCounter().GetValue()
-					}
-				}
-			}
-		}
-		return 0
-	}
+	cut := func() float64 { return UnprovenCount(b.reg, "listing_cut") }
 
 	// Every page answers in 150 ms: three take longer than one CallTimeout,
 	// each within it.

@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"safecontact/channels"
-	"safecontact/channels/twiliotest"
 	"safecontact/db"
 	"safecontact/db/dbtest"
 	"safecontact/gateway/message"
@@ -27,76 +25,16 @@ import (
 // counted as listing_slow. Both are in the same passes: her listings
 // differ only in depth (the fake delays one page index of every listing).
 func TestReconcileListingSlow(t *testing.T) {
-	pool, _ := dbtest.New(t)
-	ring := keys.NewTestRing()
-	f := twiliotest.New(t, "testtoken")
-	f.SetMaxPageSize(25)
-	tw, err := channels.NewTwilio(channels.TwilioConfig{AccountSID: f.AccountSID(), AuthToken: "testtoken",
-		APIBaseURL: f.URL(), From: "+34600000000"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tw.Close)
-	reg := prometheus.NewRegistry()
-	s := New(Deps{DB: pool, Keys: ring, Reg: reg,
-		OpenContent: func(b []byte) (Content, error) { return message.OpenContent(ring, b) }}, Config{})
-	q := db.New(pool)
+	s, b := setupListing(t)
+	f, tw, q, pool := b.fake, b.tw, b.q, b.pool
 	ctx := context.Background()
-
 	// stuck is a message the provider delivered whose send was never
 	// recorded (sending for three minutes, no provider id), followed by
 	// `later` more of hers: her listing reaches it on page later/25.
-	const text = "Hola, nos vemos el martes"
 	stuck := func(phone string, later int) uuid.UUID {
-		p, err := q.CreateParticipant(ctx, db.CreateParticipantParams{Code: "P-0" + phone[len(phone)-4:], Initials: "AB",
-			Language: "es", TimeZone: "Europe/Madrid", PhoneEnc: ring.Seal(keys.Contact, []byte(phone)),
-			PhoneIndex: ring.BlindIndex(phone), PhoneMask: "+34 ••• " + phone[len(phone)-4:], SafeWindows: []string{}, ChannelPreference: []string{"sms"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := uuid.Must(uuid.NewV7())
-		if _, err := pool.Exec(`INSERT INTO messages (id, participant_id, channel, status, variant, language, content_enc, send_at, consent_version)
-			VALUES ($1, $2, 'sms', 'queued', 'standard', 'es', $3, now() - interval '4 minutes', 1)`,
-			id, p.ID, message.Seal(ring, message.Content{Text: text})); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pool.Exec(`UPDATE messages SET status = 'sending', updated_at = now() - interval '3 minutes' WHERE id = $1`, id); err != nil {
-			t.Fatal(err)
-		}
-		rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: phone, Body: text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.SetStatus(rc.ProviderID, "delivered")
-		f.SetDateSent(rc.ProviderID, time.Now().Add(-3*time.Minute))
-		for i := range later {
-			rc, err := tw.Send(ctx, channels.Outgoing{Channel: "sms", To: phone, Body: fmt.Sprintf("Hola, otro mensaje %d", i)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.SetStatus(rc.ProviderID, "delivered")
-		}
-		return id
+		return b.stuckMessage(t, phone, "Hola, nos vemos el martes", "4 minutes", []string{"sending"}, "3 minutes", 3*time.Minute, later)
 	}
-	slowCount := func() float64 {
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != "safecontact_reconcile_unproven_total" {
-				continue
-			}
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "reason" && l.GetValue() == "listing_slow" {
-						return m.GetCounter().GetValue()
-					}
-				}
-			}
-		}
-		return 0
-	}
+	slowCount := func() float64 { return UnprovenCount(b.reg, "listing_slow") }
 
 	always := stuck("+34612000991", 80)   // her message on page 3
 	recovers := stuck("+34612000992", 60) // on page 2
