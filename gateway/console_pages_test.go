@@ -3,19 +3,16 @@ package gateway_test
 import (
 	"context"
 	"database/sql"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
+	"safecontact/gateway/console/consoletest"
 	"safecontact/gateway/gatewaytest"
 )
 
@@ -60,28 +57,8 @@ func signInAs(t testing.TB, e *gatewaytest.Env, svc *signin.Service, role auth.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := signin.Client{IP: net.IPv4(127, 0, 0, 1), RequestID: "test"}
-	res, err := svc.SignIn(ctx, name, consolePassword, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Stage == signin.StageEnrol {
-		en, err := svc.BeginTOTP(ctx, res.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, err := totp.GenerateCodeCustom(en.Secret, e.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res, _, err = svc.ConfirmTOTP(ctx, res.Token, code, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if res.Stage != signin.StageSignedIn {
-		t.Fatalf("%s: sign-in stopped at %v", name, res.Stage)
-	}
-	return &webUser{t: t, e: e, cookie: &http.Cookie{Name: "sc_session", Value: res.Token}}
+	cl := consoletest.SignIn(t, e.Server.Handler(), svc, e.Clock.Now, name, consolePassword)
+	return &webUser{t: t, e: e, cookie: cl.Cookie()}
 }
 
 func (u *webUser) serve(req *http.Request) webPage {

@@ -125,6 +125,10 @@ func SignIn(t testing.TB, h http.Handler, svc *signin.Service, now func() time.T
 	return &Client{t: t, h: h, cookie: sessionCookie(t, res.Token)}
 }
 
+// Cookie is the client's session cookie, for a test that sends its own
+// requests.
+func (c *Client) Cookie() *http.Cookie { return c.cookie }
+
 // sessionCookie is the cookie the console sets for a loopback browser.
 func sessionCookie(t testing.TB, token string) *http.Cookie {
 	t.Helper()
