@@ -1369,7 +1369,7 @@ var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of t
 // other weekLinks ("in", "a", "e", "is") before a number say when the
 // appointment is ("the midwife in 2 weeks", "il ginecologo e 2
 // settimane dopo").
-var ageLinks = normWordSet(`at of de du da das dos del della dello alla di al`)
+var ageLinks = normWordSet(`at of de du da do das dos del della dello alla di al`)
 
 // weekArticles may stand between an age link and the number ("de la 2e
 // semaine", "at the 20 weeks").

@@ -24,6 +24,7 @@ func TestReview5WeekIsWhen(t *testing.T) {
 		{"en", "the scan at 12 weeks is on Monday", []string{"scan at 12 weeks"}, []string{"Monday"}},
 		{"fr", "l'échographie de la 2e semaine est jeudi", []string{"échographie de la 2e semaine"}, []string{"jeudi"}},
 		{"pt", "a ecografia das 12 semanas e na 2a", []string{"ecografia das 12 semanas"}, []string{"na 2a"}},
+		{"pt", "marcou a ecografia do 1o trimestre, sexta as 11h", []string{"ecografia do 1o trimestre"}, []string{"sexta as 11h"}},
 	})
 }
 
