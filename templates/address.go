@@ -134,17 +134,22 @@ var notAfterNumber = normWordSet(`min mins minuto minutos minuti minute minutes 
 	persona personas persones persone personne personnes people persoane vez veces volte fois times
 	ori vezes pm am de del di d du of`)
 
-// monthWords name a month, in full or abbreviated, normalised (es, ca,
-// it, fr, pt, ro, en): after a number they make it a date ("on 18 June",
-// "le 15 mai").
-var monthWords = normWordSet(`enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre
-	ene feb mar abr may jun jul ago sep sept set oct nov dic
-	gener febrer marc maig juny juliol agost setembre desembre gen
-	gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre gen mag giu lug ott
-	janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre janv fevr avr juil
-	janeiro fevereiro marco junho julho setembro outubro novembro dezembro fev dez
-	ianuarie februarie martie aprilie iunie iulie august septembrie octombrie noiembrie decembrie ian iun iul
-	january february march april june july october november december jan apr aug`)
+// monthNames are the months in full in the seven languages (accents as
+// written; normWordSet folds them): daysMonths and monthWords both hold
+// them.
+const monthNames = `enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre
+	gener febrer març abril maig juny juliol agost setembre octubre novembre desembre
+	gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
+	janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+	janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro
+	ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie noiembrie decembrie
+	january february march april may june july august september october november december`
+
+// monthWords name a month, in full or abbreviated, normalised: after a
+// number they make it a date ("on 18 June", "le 15 mai").
+var monthWords = normWordSet(monthNames + `
+	ene feb mar abr may jun jul ago sep sept set oct nov dic gen
+	gen mag giu lug ott janv fevr avr juil fev dez ian iun iul jan apr aug`)
 
 // timeOrDateAfter: the number ending at k goes on as a time or a date
 // ("17:00", "17.30", "17h30", "18 June"), so it is not a number to call.
@@ -365,14 +370,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 }
 
 // daysMonths are never the name of a street in a message.
-var daysMonths = normWordSet(`lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio
-	agosto septiembre octubre noviembre diciembre dilluns dimarts dimecres dijous divendres dissabte diumenge gener
-	febrer març maig juny juliol setembre desembre lunedì martedì mercoledì giovedì venerdì sabato domenica gennaio
-	febbraio aprile maggio giugno luglio settembre ottobre dicembre lundi mardi mercredi jeudi vendredi samedi
-	dimanche janvier février mars avril mai juin juillet août segunda terça quarta quinta sexta janeiro fevereiro
-	março junho julho setembro outubro novembro dezembro luni marți miercuri joi vineri sâmbătă duminică ianuarie
-	februarie martie aprilie iunie iulie august septembrie octombrie noiembrie decembrie monday tuesday wednesday
-	thursday friday saturday sunday january february march april june july august september october november december`)
+var daysMonths = normWordSet(`lunes martes miércoles jueves viernes sábado domingo dilluns dimarts dimecres dijous
+	divendres dissabte diumenge lunedì martedì mercoledì giovedì venerdì sabato domenica lundi mardi mercredi jeudi
+	vendredi samedi dimanche segunda terça quarta quinta sexta luni marți miercuri joi vineri sâmbătă duminică
+	monday tuesday wednesday thursday friday saturday sunday
+	` + monthNames)
 
 // allCaps: the word [s,e) has two or more letters, all in capitals.
 func (sc *scanState) allCaps(s, e int) bool {
