@@ -130,16 +130,10 @@ func (sc *scanState) lineWordsStart(s int) int {
 // callLinks may stand between a word for calling and the number.
 var callLinks = normWordSet(`al el a la le au il lo o ao para per pe the on at to no`)
 
-// afterCallWord: a word for calling comes right before s, or with one or
-// two of callLinks between ("llama al 091", "liga para o 112"), or up to
-// five words before when a link word comes right before the number
-// ("appelle tout de suite le 17").
-func (sc *scanState) afterCallWord(s int) bool {
-	return sc.callWordStart(s) >= 0
-}
-
-// callWordStart is the start of the word for calling that afterCallWord
-// finds before s, or -1.
+// callWordStart is the start of a word for calling before s, or -1: right
+// before s, or with one or two of callLinks between ("llama al 091",
+// "liga para o 112"), or up to five words before when a link word comes
+// right before the number ("appelle tout de suite le 17").
 func (sc *scanState) callWordStart(s int) int {
 	t := sc.n.b
 	p := s
