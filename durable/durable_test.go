@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -127,11 +128,15 @@ func TestCreateRace(t *testing.T) {
 func TestMissingDirectory(t *testing.T) {
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "missing", "f")
-	if err := Replace(p, []byte("x"), 0o600); err == nil {
-		t.Fatal("Replace into a missing directory succeeded")
-	}
-	if err := Create(p, []byte("x"), 0o600); err == nil {
-		t.Fatal("Create into a missing directory succeeded")
+	for name, f := range map[string]func(string, []byte, os.FileMode) error{"Replace": Replace, "Create": Create} {
+		err := f(p, []byte("x"), 0o600)
+		if err == nil {
+			t.Fatalf("%s into a missing directory succeeded", name)
+		}
+		// The error names the file asked for, not a temporary name.
+		if !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("%s: error %q does not name %s alone", name, err, p)
+		}
 	}
 }
 
