@@ -24,6 +24,8 @@ import (
 
 	"golang.org/x/crypto/hkdf"
 	"golang.org/x/crypto/nacl/secretbox"
+
+	"safecontact/durable"
 )
 
 // Purpose separates the keys derived from one master secret, so a
@@ -86,19 +88,16 @@ func Init(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	// O_EXCL: never overwrite a key file; losing it loses every phone number.
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	// Never overwrite a key file: losing it loses every phone number. The
+	// file is synced, and its directory, before Init returns: the gateway
+	// seals numbers with this key from its first start.
+	if err := durable.Create(path, append(b, '\n'), 0o600); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("key file %s already exists; refusing to overwrite it", path)
 		}
 		return err
 	}
-	if _, err := out.Write(append(b, '\n')); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return nil
 }
 
 // Rotate adds a new key to the file at path and makes it primary. The blind
@@ -123,11 +122,13 @@ func Rotate(path string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	// Replaced whole and synced with its directory before the new key is
+	// used: a crash must not bring back a file without the key that sealed
+	// data after the rotation.
+	if err := durable.Replace(path, append(b, '\n'), 0o600); err != nil {
 		return 0, err
 	}
-	return id, os.Rename(tmp, path)
+	return id, nil
 }
 
 func readFile(path string) (*File, error) {

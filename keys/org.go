@@ -127,6 +127,7 @@ import (
 	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/nacl/box"
 
+	"safecontact/durable"
 	"safecontact/errs"
 )
 
@@ -383,7 +384,10 @@ func InitOrg(path, name string) (*OrgIdentity, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	if err := createWhole(path, append(b, '\n')); err != nil {
+	if err := durable.Create(path, append(b, '\n'), 0o600); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, refuseOverwrite(path)
+		}
 		return nil, err
 	}
 	return o, nil
@@ -391,52 +395,6 @@ func InitOrg(path, name string) (*OrgIdentity, error) {
 
 func refuseOverwrite(path string) error {
 	return fmt.Errorf("organisation key file %s already exists; refusing to overwrite it (partners have verified its fingerprint)", path)
-}
-
-// createWhole makes a new file at path holding content, mode 0600, whole
-// or not at all: content is written and synced under a temporary name in
-// the same directory, which is then hard-linked to path. link(2) fails
-// when path exists, so nothing is ever overwritten, even by a second
-// process racing this one. The temporary name is removed and the directory
-// synced, so the new name survives a crash. A crash before the link
-// leaves no file at path (and possibly a stray temporary file, mode 0600).
-func createWhole(path string, content []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return refuseOverwrite(path)
-		}
-		return err
-	}
-	if err := os.Remove(tmp.Name()); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // LoadOrg reads an organisation key file. Like the key file, it must not be

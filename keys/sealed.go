@@ -51,6 +51,8 @@ import (
 
 	"golang.org/x/crypto/curve25519"
 	"golang.org/x/crypto/nacl/box"
+
+	"safecontact/durable"
 )
 
 const (
@@ -124,18 +126,13 @@ func GenerateAuditKeyPair(dir string) (pubPath, secPath string, err error) {
 }
 
 func writeExclusive(path, content string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := durable.Create(path, []byte(content), 0o600); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s already exists; refusing to overwrite it", path)
 		}
 		return err
 	}
-	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }
 
 func decodeKeyLine(b []byte, prefix string) (*[32]byte, bool) {

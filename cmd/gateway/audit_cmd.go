@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/durable"
 	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
@@ -181,18 +182,10 @@ func auditCheckpoint(ctx context.Context, url, out string, stdout io.Writer) err
 	}
 	b, _ := json.Marshal(cp)
 	if out != "" {
-		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
+		if err := durable.Create(out, append(b, '\n'), 0o644); err != nil {
 			if errors.Is(err, os.ErrExist) {
 				return fmt.Errorf("%s already exists; refusing to overwrite a checkpoint", out)
 			}
-			return err
-		}
-		if _, err := f.Write(append(b, '\n')); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"safecontact/durable"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/referrals"
@@ -158,15 +159,7 @@ func cmdReferral(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if *out == "" {
 			*out = prefix + *v.PackageID + ".scref"
 		}
-		fh, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := fh.Write(pkg); err != nil {
-			fh.Close()
-			return err
-		}
-		if err := fh.Close(); err != nil {
+		if err := durable.Create(*out, pkg, 0o600); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s (%d bytes) for %s: sealed to the partner, only it can open it.\n", *out, len(pkg), v.Partner.Name)

@@ -39,6 +39,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
+	"safecontact/durable"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/message"
@@ -151,27 +152,7 @@ func (sp *receiptSpill) writeLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(sp.path), spillFile+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), sp.path)
+	return durable.Replace(sp.path, b, 0o600)
 }
 
 // ReplaySpill records spilled receipts until ctx ends: at once (what a
