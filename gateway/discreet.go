@@ -122,7 +122,7 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	}
 	if err := cat.CheckDiscreet(f); err != nil {
 		if cfg.TemplatesDir != "" {
-			return nil, fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR) %s, checked with the deployment's filter: %w", cfg.TemplatesDir, err)
+			return nil, fmt.Errorf("templates (built-in and GATEWAY_TEMPLATES_DIR %s) checked with the deployment's filter: %w", cfg.TemplatesDir, err)
 		}
 		return nil, err
 	}
