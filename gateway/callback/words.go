@@ -25,10 +25,27 @@ type StopWord struct {
 // DefaultStopWords are the carriers' and Twilio's opt-out keywords and
 // their equivalents in every shipped language (es, ca, it, en, fr, pt, ro).
 //
+// A stop word is her whole message, so a word that in one of these
+// languages is a common harmless reply on its own is not one, or counts
+// only for the language where it means stop. A false STOP is not
+// harmless: it silently ends her consent (no confirmation is ever sent)
+// and staff must record it again with her.
+//
 // "fine" is Italian for "end" but English for "I'm fine" — the likeliest
-// answer to a check-in — so it counts only for Italian speakers. A false
-// STOP is not harmless: it silently ends her consent (no confirmation is
-// ever sent) and staff must record it again with her.
+// answer to a check-in — so it counts only for Italian speakers.
+//
+// "gata" is not listed at all, not even for Romanian: there "Gata" on its
+// own most often means "done", "ready", "I'm here" — the answer to "tell
+// me when you've arrived" or to a check-in — far more than "stop it".
+// Romanian speakers opt out with "stop", "oprire" or "dezabonare".
+//
+// The rest are kept: each is the opt-out keyword itself or an imperative
+// or noun for stop/enough/unsubscribe in its language, and none is an
+// everyday one-word reply in another of the seven ("alto", "pare" and
+// "sair" are words elsewhere but not whole-message answers). The English
+// ones (stop, stopall, unsubscribe, cancel, end, quit, revoke, optout)
+// are the carrier and Twilio keywords, which the provider may act on
+// whatever the gateway records.
 var DefaultStopWords = []StopWord{
 	// Twilio / carrier keywords, and common forms in every language.
 	{Word: "stop"}, {Word: "stopall"}, {Word: "stop all"}, {Word: "unsubscribe"}, {Word: "cancel"},
@@ -43,8 +60,8 @@ var DefaultStopWords = []StopWord{
 	{Word: "arrêt"}, {Word: "arrête"}, {Word: "arrêter"}, {Word: "désabonner"}, {Word: "désinscrire"},
 	// pt
 	{Word: "sair"}, {Word: "pare"},
-	// ro
-	{Word: "gata"}, {Word: "oprire"}, {Word: "dezabonare"},
+	// ro ("gata" is not one: see above)
+	{Word: "oprire"}, {Word: "dezabonare"},
 }
 
 // callMePhrases: her whole message asks to be called back.
