@@ -39,6 +39,14 @@ type StopWord struct {
 // me when you've arrived" or to a check-in — far more than "stop it".
 // Romanian speakers opt out with "stop", "oprire" or "dezabonare".
 //
+// "cancelar", "cancel·lar" and "cancella" are not listed either: the
+// appointment reminder asks her to reply if she cannot come, and
+// "Cancelar" is then "cancel the appointment", not "stop writing to me".
+// Her reply reaches her caseworker as any reply does, who can record a
+// withdrawal after asking her; a false STOP would end the check-ins
+// without anyone knowing. English "cancel" stays, with the other carrier
+// keywords.
+//
 // The rest are kept: each is the opt-out keyword itself or an imperative
 // or noun for stop/enough/unsubscribe in its language, and none is an
 // everyday one-word reply in another of the seven ("alto", "pare" and
@@ -51,11 +59,11 @@ var DefaultStopWords = []StopWord{
 	{Word: "stop"}, {Word: "stopall"}, {Word: "stop all"}, {Word: "unsubscribe"}, {Word: "cancel"},
 	{Word: "end"}, {Word: "quit"}, {Word: "revoke"}, {Word: "optout"}, {Word: "opt out"}, {Word: "stopp"},
 	// es
-	{Word: "baja"}, {Word: "parar"}, {Word: "alto"}, {Word: "basta"}, {Word: "cancelar"},
+	{Word: "baja"}, {Word: "parar"}, {Word: "alto"}, {Word: "basta"},
 	// ca
-	{Word: "prou"}, {Word: "baixa"}, {Word: "cancel·lar"},
+	{Word: "prou"}, {Word: "baixa"},
 	// it
-	{Word: "fine", Langs: []string{"it"}}, {Word: "cancella"}, {Word: "disiscriviti"},
+	{Word: "fine", Langs: []string{"it"}}, {Word: "disiscriviti"},
 	// fr
 	{Word: "arrêt"}, {Word: "arrête"}, {Word: "arrêter"}, {Word: "désabonner"}, {Word: "désinscrire"},
 	// pt

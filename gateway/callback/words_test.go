@@ -54,7 +54,7 @@ func TestStopWords(t *testing.T) {
 // likely answer to "tell me when you've arrived" or to a check-in: it is
 // not a stop word for her or anyone, while Romanian's stop words still
 // are.
-func TestStopWordsGataIsNotStop(t *testing.T) {
+func TestStopWordsCommonRepliesAreNotStop(t *testing.T) {
 	m := defaultStopMatcher
 	for _, c := range []struct {
 		body, lang string
@@ -62,6 +62,8 @@ func TestStopWordsGataIsNotStop(t *testing.T) {
 	}{
 		{"Gata", "ro", false}, {"gata!", "ro", false}, {"GATA.", "ro", false}, {"Gata", "ro-RO", false},
 		{"Gata", "es", false}, {"gata!", "pt", false}, {"GATA.", "en", false}, {"gata", "it", false},
+		// An answer to the reminder's "reply if you cannot come".
+		{"Cancelar", "es", false}, {"cancel·lar", "ca", false}, {"Cancella", "it", false}, {"cancelar", "pt", false},
 		{"STOP", "ro", true}, {"oprire", "ro", true}, {"Oprire!", "ro", true}, {"dezabonare", "ro", true}, {"STOP", "es", true},
 	} {
 		if got := m.IsStop(c.body, c.lang); got != c.stop {
