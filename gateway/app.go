@@ -111,16 +111,19 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
-	// The discreet filter first: a terms file or stop list that is set but
-	// unreadable stops the service before anything else.
+	// The discreet filter and the catalogue first: a terms file, stop list
+	// or templates directory that is set but unreadable, or a template
+	// that is invalid or not discreet, stops the service before anything
+	// else.
 	catalog, err := DiscreetCatalog(cfg.Service.Discreet)
 	if err != nil {
-		return nil, fmt.Errorf("discreet filter: %w", err)
+		return nil, fmt.Errorf("discreet filter and templates: %w", err)
 	}
 	log.Info("discreet filter", "terms", catalog.Filter().Terms(), "deployment_terms", cfg.Service.Discreet.Filter.TermsFile != "",
 		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.FreeTextPolicy(),
 		"unknown_names", cfg.Service.Discreet.UnknownNamesOn(), "vocabulary_words", catalog.Filter().VocabularyWords(),
-		"deployment_vocabulary", cfg.Service.Discreet.Filter.VocabularyFile != "")
+		"deployment_vocabulary", cfg.Service.Discreet.Filter.VocabularyFile != "",
+		"templates", len(catalog.List()), "deployment_templates", cfg.Service.Discreet.TemplatesDir != "")
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {
 		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)

@@ -15,12 +15,20 @@ import (
 // reasons. `gateway sanitize` builds the same filter from the same
 // settings. A terms file or stop list that is set but cannot be read
 // stops the service from starting: running without the programme's own
-// names would send them. The configuration and the building stay here,
-// in the wiring: the one filter is shared by gateway/message (free text),
-// gateway/safety (meeting points, through the catalogue) and
-// gateway/referrals; gateway/message applies the free-text policy.
+// names would send them. The catalogue comes from the same configuration:
+// the built-in templates plus the deployment's templates directory, every
+// discreet variant checked against this filter; `gateway templates` loads
+// and checks it the same way, so what an author renders there is what the
+// service sends. A templates directory that is set but cannot be read, or
+// that holds an invalid or not discreet template, stops the service: it
+// never falls back to the built-in texts. The configuration and the
+// building stay here, in the wiring: the one filter is shared by
+// gateway/message (free text), gateway/safety (meeting points, through
+// the catalogue) and gateway/referrals; gateway/message applies the
+// free-text policy.
 
-// DiscreetConfig is the filter's configuration and the free-text policy.
+// DiscreetConfig is the filter's configuration, the free-text policy and
+// the deployment's templates.
 type DiscreetConfig struct {
 	Filter templates.FilterConfig
 	// MonitoredFreeText (GATEWAY_MONITORED_FREE_TEXT): "refuse" (the
@@ -41,6 +49,12 @@ type DiscreetConfig struct {
 	// phone unless they are registered meeting points or the request
 	// confirms them (confirm_names).
 	UnknownNames string
+	// TemplatesDir (GATEWAY_TEMPLATES_DIR): the deployment's templates,
+	// every *.tmpl file of it adding to or replacing (with a higher
+	// version) the built-in ones; empty is the built-in catalogue. Set
+	// but unreadable, or holding an invalid template or a discreet variant
+	// the filter flags, is an error.
+	TemplatesDir string
 }
 
 // Free-text policies for a monitored phone (applied by gateway/message).
@@ -80,9 +94,10 @@ func (c DiscreetConfig) unknownNames() bool {
 	return c.UnknownNames == "on"
 }
 
-// DiscreetCatalog returns the built-in catalogue checked with, and
-// checking everything with, the filter of cfg: the one place the
-// gateway builds its filter.
+// DiscreetCatalog returns the catalogue of cfg (the built-in templates
+// plus cfg.TemplatesDir's) checked with, and checking everything with,
+// the filter of cfg: the one place the gateway builds its filter and its
+// catalogue.
 func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -95,11 +110,20 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := templates.Builtin()
+	// Load("") is the built-in catalogue; a directory that is set is
+	// read, parsed and checked against the built-in filter, every error
+	// returned (no fallback to the built-in texts).
+	cat, err := templates.Load(cfg.TemplatesDir)
 	if err != nil {
+		if cfg.TemplatesDir != "" {
+			return nil, fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR) %s: %w", cfg.TemplatesDir, err)
+		}
 		return nil, err
 	}
 	if err := cat.CheckDiscreet(f); err != nil {
+		if cfg.TemplatesDir != "" {
+			return nil, fmt.Errorf("templates (built-in and GATEWAY_TEMPLATES_DIR %s) checked with the deployment's filter: %w", cfg.TemplatesDir, err)
+		}
 		return nil, err
 	}
 	return cat.WithFilter(f), nil

@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"safecontact/gateway/auth"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"safecontact/db/dbtest"
 	"safecontact/gateway"
 	"safecontact/gateway/gatewaytest"
+	"safecontact/templates"
 )
 
 // filterPolicy is the configuration of a programme that opted in to
@@ -230,5 +233,53 @@ func TestPreviewVocabularyPolicy(t *testing.T) {
 	}
 	if strings.Contains(e.Logs.String(), "mercadillo") || strings.Contains(e.Logs.String(), "Kalimera") {
 		t.Fatal("the body is in the logs")
+	}
+}
+
+// DiscreetCatalog loads the deployment's templates directory: an override
+// and a new template are in the catalogue; a missing directory, an
+// invalid template and a discreet variant with a deployment term are
+// errors, never the built-in catalogue.
+func TestDiscreetCatalogTemplatesDir(t *testing.T) {
+	t.Parallel()
+	write := func(files map[string]string) string {
+		dir := t.TempDir()
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	const walk = "id: walk_invite\nversion: 1\nchannels: sms\nparam when: datetime\n\n[en standard]\nA walk on {when}?\n\n[en discreet]\nHi! A walk on {when}?\n"
+	override := "id: please_contact\nversion: 5\nchannels: sms\n\n[en standard]\nPlease write to us.\n\n[en discreet]\nHi! Write when you can.\n"
+	dir := write(map[string]string{"walk.tmpl": walk, "contact.tmpl": override})
+	cat, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := map[string]int{}
+	for _, i := range cat.List() {
+		versions[i.ID] = i.Version
+	}
+	if versions["walk_invite"] != 1 || versions["please_contact"] != 5 || versions["appointment_reminder"] == 0 {
+		t.Fatalf("catalogue %v", versions)
+	}
+
+	terms := filepath.Join(t.TempDir(), "terms.txt")
+	os.WriteFile(terms, []byte("organisation: Casa Lumbre\n"), 0o600)
+	leaky := write(map[string]string{"walk.tmpl": strings.Replace(walk, "Hi! A walk on {when}?", "Hi! A walk from Casa Lumbre on {when}?", 1)})
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: leaky}); err != nil {
+		t.Fatalf("without the terms file: %v", err)
+	}
+	for name, cfg := range map[string]gateway.DiscreetConfig{
+		"missing":         {TemplatesDir: filepath.Join(dir, "nope")},
+		"deployment term": {TemplatesDir: leaky, Filter: templates.FilterConfig{TermsFile: terms}},
+		"invalid":         {TemplatesDir: write(map[string]string{"contact.tmpl": strings.Replace(override, "version: 5", "version: 1", 1)})},
+	} {
+		cat, err := gateway.DiscreetCatalog(cfg)
+		if err == nil || cat != nil || !strings.Contains(err.Error(), "GATEWAY_TEMPLATES_DIR") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

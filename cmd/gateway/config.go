@@ -124,8 +124,9 @@ func appFlags(fs *flag.FlagSet) (*gateway.AppConfig, *string) {
 	return cfg, level
 }
 
-// discreetFlags registers the discreet filter's settings, shared by serve,
-// dev and sanitize so that all of them build the same filter.
+// discreetFlags registers the discreet filter's and the catalogue's
+// settings, shared by serve, dev, sanitize and templates so that all of
+// them build the same filter and the same catalogue.
 func discreetFlags(fs *flag.FlagSet, c *gateway.DiscreetConfig) {
 	fs.StringVar(&c.Filter.TermsFile, "discreet-terms-file", env("GATEWAY_DISCREET_TERMS_FILE", env("GATEWAY_TERMS_FILE", "")),
 		"deployment terms for the discreet filter, \"category: term\" per line; set but unreadable stops the service (env GATEWAY_DISCREET_TERMS_FILE or GATEWAY_TERMS_FILE)")
@@ -137,6 +138,8 @@ func discreetFlags(fs *flag.FlagSet, c *gateway.DiscreetConfig) {
 		"the deployment's own everyday words for the vocabulary policy, one per line; set but unreadable, or with a word the lexicon matches, stops the service (env GATEWAY_DISCREET_VOCABULARY_FILE)")
 	fs.StringVar(&c.UnknownNames, "unknown-names", env("GATEWAY_UNKNOWN_NAMES", ""),
 		"on or off: remove acronyms and capitalised names the filter cannot place from free text to a monitored phone; empty = built-in default (env GATEWAY_UNKNOWN_NAMES)")
+	fs.StringVar(&c.TemplatesDir, "templates-dir", env("GATEWAY_TEMPLATES_DIR", ""),
+		"directory of *.tmpl templates that add to or override (with a higher version) the built-in ones, their discreet variants checked with the deployment's filter; set but unreadable, or with an invalid or not discreet template, stops the service (env GATEWAY_TEMPLATES_DIR)")
 }
 
 // rates copies the rate flags into the config after parsing.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,61 +38,10 @@ func TestServeRefusesUnreadableTermsFile(t *testing.T) {
 // sanitize with the same settings removes it too, and without the filter
 // policy (the default) reports the refusal serve would give.
 func TestServeTermsFileThroughPreview(t *testing.T) {
-	_, url := dbtest.New(t)
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "keys.json")
-	if code, _, stderr := runCmd(t, "keys", "init", "--key-file", keyFile); code != 0 {
-		t.Fatalf("keys init: %s", stderr)
-	}
-	code, out, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "ana", "--role", "staff")
-	token := regexp.MustCompile(`sc_[a-z2-7]{52}`).FindString(out)
-	if code != 0 || token == "" {
-		t.Fatalf("users add: %d %q %q", code, out, stderr)
-	}
 	terms := filepath.Join(dir, "terms.txt")
 	os.WriteFile(terms, []byte("# our own name\norganisation: Casa Lumbre\n"), 0o600)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var serveErr lockedBuffer
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		run(ctx, []string{"serve", "--sink", "--database-url", url, "--key-file", keyFile, "--data-dir", dir, "--addr", addr,
-			"--discreet-terms-file", terms, "--monitored-free-text", "filter"}, &bytes.Buffer{}, &serveErr)
-	}()
-	defer func() { cancel(); wg.Wait() }()
-	base := "http://" + addr
-	do := func(method, path string, body any) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, nil
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if res, err := http.Get(base + "/healthz"); err == nil && res.StatusCode == 200 {
-			res.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", serveErr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	do, serveErr := startServeAPI(t, dir, "--discreet-terms-file", terms, "--monitored-free-text", "filter")
 	st, p := do("POST", "/v1/participants", map[string]any{"initials": "M.R.", "language": "es", "time_zone": "Europe/Madrid",
 		"phone": "+34 612 345 000", "monitored": true, "any_time": true})
 	if st != 201 {
@@ -121,7 +71,7 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	// sanitize, same setting.
 	stdin = strings.NewReader(body)
 	defer func() { stdin = os.Stdin }()
-	code, out, _ = runCmd(t, "sanitize", "--lang", "es", "--discreet-terms-file", terms, "--monitored-free-text", "filter")
+	code, out, _ := runCmd(t, "sanitize", "--lang", "es", "--discreet-terms-file", terms, "--monitored-free-text", "filter")
 	if code != 0 || !strings.Contains(out, `"match":"Casa Lumbre"`) {
 		t.Fatalf("sanitize: %d %s", code, out)
 	}
@@ -130,6 +80,73 @@ func TestServeTermsFileThroughPreview(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"refused":"free_text_refused"`) || strings.Contains(out, "Lumbre") {
 		t.Fatalf("sanitize, default policy: %d %s", code, out)
 	}
+}
+
+// startServeAPI starts serve --sink on a fresh database, a key file in dir
+// and a free port, with args added, and waits until it answers. do calls
+// the API as a staff user; the buffer holds serve's logs. The service
+// stops when the test ends.
+func startServeAPI(t *testing.T, dir string, args ...string) (do func(method, path string, body any) (int, map[string]any), logs *lockedBuffer) {
+	t.Helper()
+	_, url := dbtest.New(t)
+	keyFile := filepath.Join(dir, "keys.json")
+	if code, _, stderr := runCmd(t, "keys", "init", "--key-file", keyFile); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	code, out, stderr := runCmd(t, "users", "add", "--no-password", "--database-url", url, "--name", "ana", "--role", "staff")
+	token := regexp.MustCompile(`sc_[a-z2-7]{52}`).FindString(out)
+	if code != 0 || token == "" {
+		t.Fatalf("users add: %d %q %q", code, out, stderr)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	logs = &lockedBuffer{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		run(ctx, append([]string{"serve", "--sink", "--database-url", url, "--key-file", keyFile, "--data-dir", dir, "--addr", addr}, args...),
+			&bytes.Buffer{}, logs)
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	base := "http://" + addr
+	do = func(method, path string, body any) (int, map[string]any) {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if res, err := http.Get(base + "/healthz"); err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return do, logs
 }
 
 // lockedBuffer is a bytes.Buffer that serve's goroutines may write while
@@ -192,4 +209,156 @@ func TestVocabularyPolicyCommands(t *testing.T) {
 		!strings.Contains(res.Text, "hay ganchillo en Metro Sol") {
 		t.Fatalf("sanitize: %s", out)
 	}
+}
+
+// A deployment's templates: an override of a built-in one (a higher
+// version) and a new one.
+const (
+	overrideReminder = `id: appointment_reminder
+version: 7
+description: Our own reminder.
+channels: sms, whatsapp, voice
+param when: datetime
+param place: meeting_point
+
+[en standard]
+Hello from the team: {when}, at {place}.
+
+[en discreet]
+Hi! Coffee on {when} at {place}? Lots of love.
+
+[es standard]
+Hola, te escribe el equipo: {when}, en {place}.
+
+[es discreet]
+¡Hola! ¿Un café el {when} en {place}? Un abrazo fuerte.
+`
+	newWalk = `id: walk_invite
+version: 1
+description: An invitation to a walk.
+channels: sms
+param when: datetime
+
+[en standard]
+Hello from the team: a walk on {when}?
+
+[en discreet]
+Hi! Shall we go for a walk on {when}?
+
+[es standard]
+Hola, te escribe el equipo: ¿un paseo el {when}?
+
+[es discreet]
+¡Hola! ¿Damos un paseo el {when}?
+`
+)
+
+func writeTemplates(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// serve --templates-dir: the override and the new template are what
+// GET /v1/templates lists and what a preview to a monitored phone renders,
+// the same texts `gateway templates render --dir` shows.
+func TestServeTemplatesDir(t *testing.T) {
+	tdir := writeTemplates(t, map[string]string{"reminder.tmpl": overrideReminder, "walk.tmpl": newWalk})
+	do, _ := startServeAPI(t, t.TempDir(), "--templates-dir", tdir)
+	st, m := do("GET", "/v1/templates", nil)
+	if st != 200 {
+		t.Fatalf("templates: %d %v", st, m)
+	}
+	got := map[string]map[string]any{}
+	for _, x := range m["items"].([]any) {
+		it := x.(map[string]any)
+		got[it["id"].(string)] = it
+	}
+	if ar := got["appointment_reminder"]; ar == nil || ar["version"] != float64(7) || ar["description"] != "Our own reminder." {
+		t.Fatalf("override not served: %v", ar)
+	}
+	if w := got["walk_invite"]; w == nil || w["version"] != float64(1) {
+		t.Fatalf("new template not served: %v", got)
+	}
+	if got["safety_checkin"] == nil {
+		t.Fatalf("built-in templates lost: %v", got)
+	}
+	st, p := do("POST", "/v1/participants", map[string]any{"initials": "M.R.", "language": "es", "time_zone": "Europe/Madrid",
+		"phone": "+34 612 345 001", "monitored": true, "any_time": true})
+	if st != 201 {
+		t.Fatalf("participant: %d %v", st, p)
+	}
+	pcode := p["code"].(string)
+	if st, m := do("POST", "/v1/participants/"+pcode+"/consents", map[string]any{"channel": "sms", "evidence": "signed form F-1", "notice_language": "es"}); st != 201 {
+		t.Fatalf("consent: %d %v", st, m)
+	}
+	when := "2026-06-02T08:00:00Z"
+	for _, tc := range []struct {
+		id      string
+		params  map[string]string
+		version float64
+		want    string
+	}{
+		{"appointment_reminder", map[string]string{"when": when, "place": "Metro Sants"}, 7, "¿Un café el "},
+		{"walk_invite", map[string]string{"when": when}, 1, "¿Damos un paseo el "},
+	} {
+		st, m := do("POST", "/v1/messages/preview", map[string]any{"participant": pcode, "channel": "sms", "template": tc.id, "params": tc.params})
+		if st != 200 {
+			t.Fatalf("%s preview: %d %v", tc.id, st, m)
+		}
+		text, _ := m["text"].(string)
+		if m["template_version"] != tc.version || !strings.Contains(text, tc.want) || m["decision"].(map[string]any)["variant"] != "discreet" {
+			t.Fatalf("%s preview: %v", tc.id, m)
+		}
+		args := []string{"templates", "render", tc.id, "--dir", tdir, "--lang", "es", "--variant", "discreet"}
+		for k, v := range tc.params {
+			args = append(args, "--param", k+"="+v)
+		}
+		code, out, stderr := runCmd(t, args...)
+		if code != 0 || strings.TrimSpace(out) != text {
+			t.Fatalf("templates render %s: %d %q %q, serve previewed %q", tc.id, code, out, stderr, text)
+		}
+	}
+}
+
+// A templates directory that is set but missing, or whose discreet
+// variant carries a term of the deployment's terms file, or that holds an
+// invalid template, stops serve before anything else (no fallback to the
+// built-in catalogue); `gateway templates` refuses the same directory
+// with the same settings.
+func TestServeRefusesBadTemplatesDir(t *testing.T) {
+	dir := t.TempDir()
+	serveStops(t, dir, "GATEWAY_TEMPLATES_DIR", "--templates-dir", filepath.Join(dir, "missing"))
+	t.Setenv("GATEWAY_TEMPLATES_DIR", filepath.Join(dir, "missing"))
+	serveStops(t, dir, "GATEWAY_TEMPLATES_DIR")
+	if code, _, stderr := runCmd(t, "templates", "list"); code != 1 || !strings.Contains(stderr, "GATEWAY_TEMPLATES_DIR") {
+		t.Fatalf("templates list, missing dir: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv("GATEWAY_TEMPLATES_DIR", "")
+
+	terms := filepath.Join(dir, "terms.txt")
+	os.WriteFile(terms, []byte("organisation: Casa Lumbre\n"), 0o600)
+	leaky := writeTemplates(t, map[string]string{"walk.tmpl": strings.Replace(newWalk,
+		"¡Hola! ¿Damos un paseo el {when}?", "¡Hola! ¿Damos un paseo el {when} desde Casa Lumbre?", 1)})
+	// The built-in filter does not know the programme's name: without the
+	// terms file the directory passes (serve gets as far as the key file).
+	serveStops(t, dir, "gateway keys init", "--templates-dir", leaky)
+	serveStops(t, dir, "must pass the filter", "--templates-dir", leaky, "--discreet-terms-file", terms)
+	t.Setenv("GATEWAY_DISCREET_TERMS_FILE", terms)
+	t.Setenv("GATEWAY_TEMPLATES_DIR", leaky)
+	serveStops(t, dir, "must pass the filter")
+	code, _, stderr := runCmd(t, "templates", "render", "walk_invite", "--lang", "es", "--variant", "discreet", "--param", "when=2026-06-02T08:00:00Z")
+	if code != 1 || !strings.Contains(stderr, "must pass the filter") {
+		t.Fatalf("templates render with the terms file: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv("GATEWAY_DISCREET_TERMS_FILE", "")
+	t.Setenv("GATEWAY_TEMPLATES_DIR", "")
+
+	sameVersion := writeTemplates(t, map[string]string{"reminder.tmpl": strings.Replace(overrideReminder, "version: 7", "version: 1", 1)})
+	serveStops(t, dir, "higher version", "--templates-dir", sameVersion)
 }

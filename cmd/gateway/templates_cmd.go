@@ -77,11 +77,18 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	return enc.Encode(out)
 }
 
-// cmdTemplates lists and renders templates, for authors.
+// cmdTemplates lists and renders templates, for authors. It builds the
+// catalogue and the filter from the same settings as serve
+// (discreetFlags): the templates directory (--dir is --templates-dir),
+// the built-in ones, every discreet variant checked with the deployment's
+// filter (terms file, stop list), which also checks the parameters of a
+// discreet rendering. A template serve would refuse is refused here.
 func cmdTemplates(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("templates", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", env("GATEWAY_TEMPLATES_DIR", ""), "directory of templates that add to or override the built-in ones (env GATEWAY_TEMPLATES_DIR)")
+	var cfg gateway.DiscreetConfig
+	discreetFlags(fs, &cfg)
+	fs.StringVar(&cfg.TemplatesDir, "dir", cfg.TemplatesDir, "same as --templates-dir")
 	lang := fs.String("lang", "en", "language (BCP 47)")
 	variant := fs.String("variant", "standard", "standard or discreet")
 	channel := fs.String("channel", "sms", "sms, whatsapp or voice")
@@ -104,7 +111,7 @@ func cmdTemplates(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(*dir)
+	cat, err := gateway.DiscreetCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -134,13 +141,6 @@ func cmdTemplates(_ context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	return fmt.Errorf("unknown subcommand %q: use list or render", sub)
-}
-
-func loadCatalog(dir string) (*templates.Catalog, error) {
-	if dir == "" {
-		return templates.Builtin()
-	}
-	return templates.Load(dir)
 }
 
 type paramList struct{ m map[string]string }

@@ -125,7 +125,7 @@ func (h replies) applyInbound(ctx context.Context, q *db.Queries, in channels.In
 		return err
 	}
 	// Her check-in words come first: a duress or OK word that happens to
-	// be a stop word too ("gata", "basta") must reach the check-in logic,
+	// be a stop word too ("basta", "stop") must reach the check-in logic,
 	// not silently end her consent and swallow the alarm.
 	if h.s.checkins != nil {
 		handled, err := h.s.checkins.HandleCheckinReply(ctx, q, p, in.Body, now)

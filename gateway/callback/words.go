@@ -25,26 +25,51 @@ type StopWord struct {
 // DefaultStopWords are the carriers' and Twilio's opt-out keywords and
 // their equivalents in every shipped language (es, ca, it, en, fr, pt, ro).
 //
+// A stop word is her whole message, so a word that in one of these
+// languages is a common harmless reply on its own is not one, or counts
+// only for the language where it means stop. A false STOP is not
+// harmless: it silently ends her consent (no confirmation is ever sent)
+// and staff must record it again with her.
+//
 // "fine" is Italian for "end" but English for "I'm fine" — the likeliest
-// answer to a check-in — so it counts only for Italian speakers. A false
-// STOP is not harmless: it silently ends her consent (no confirmation is
-// ever sent) and staff must record it again with her.
+// answer to a check-in — so it counts only for Italian speakers.
+//
+// "gata" is not listed at all, not even for Romanian: there "Gata" on its
+// own most often means "done", "ready", "I'm here" — the answer to "tell
+// me when you've arrived" or to a check-in — far more than "stop it".
+// Romanian speakers opt out with "stop", "oprire" or "dezabonare".
+//
+// "cancelar", "cancel·lar" and "cancella" are not listed either: the
+// appointment reminder asks her to reply if she cannot come, and
+// "Cancelar" is then "cancel the appointment", not "stop writing to me".
+// Her reply reaches her caseworker as any reply does, who can record a
+// withdrawal after asking her; a false STOP would end the check-ins
+// without anyone knowing. English "cancel" stays, with the other carrier
+// keywords.
+//
+// The rest are kept: each is the opt-out keyword itself or an imperative
+// or noun for stop/enough/unsubscribe in its language, and none is an
+// everyday one-word reply in another of the seven ("alto", "pare" and
+// "sair" are words elsewhere but not whole-message answers). The English
+// ones (stop, stopall, unsubscribe, cancel, end, quit, revoke, optout)
+// are the carrier and Twilio keywords, which the provider may act on
+// whatever the gateway records.
 var DefaultStopWords = []StopWord{
 	// Twilio / carrier keywords, and common forms in every language.
 	{Word: "stop"}, {Word: "stopall"}, {Word: "stop all"}, {Word: "unsubscribe"}, {Word: "cancel"},
 	{Word: "end"}, {Word: "quit"}, {Word: "revoke"}, {Word: "optout"}, {Word: "opt out"}, {Word: "stopp"},
 	// es
-	{Word: "baja"}, {Word: "parar"}, {Word: "alto"}, {Word: "basta"}, {Word: "cancelar"},
+	{Word: "baja"}, {Word: "parar"}, {Word: "alto"}, {Word: "basta"},
 	// ca
-	{Word: "prou"}, {Word: "baixa"}, {Word: "cancel·lar"},
+	{Word: "prou"}, {Word: "baixa"},
 	// it
-	{Word: "fine", Langs: []string{"it"}}, {Word: "cancella"}, {Word: "disiscriviti"},
+	{Word: "fine", Langs: []string{"it"}}, {Word: "disiscriviti"},
 	// fr
 	{Word: "arrêt"}, {Word: "arrête"}, {Word: "arrêter"}, {Word: "désabonner"}, {Word: "désinscrire"},
 	// pt
 	{Word: "sair"}, {Word: "pare"},
-	// ro
-	{Word: "gata"}, {Word: "oprire"}, {Word: "dezabonare"},
+	// ro ("gata" is not one: see above)
+	{Word: "oprire"}, {Word: "dezabonare"},
 }
 
 // callMePhrases: her whole message asks to be called back.
