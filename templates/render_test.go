@@ -253,8 +253,8 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 	for _, i := range c.List() {
 		infos[i.ID] = i
 	}
-	if len(infos) != 7 {
-		t.Errorf("want 6 built-in + 1 added, got %d", len(infos))
+	if n := len(mustBuiltin(t).List()); len(infos) != n+1 {
+		t.Errorf("want %d built-in + 1 added, got %d", n, len(infos))
 	}
 	ar := infos["appointment_reminder"]
 	if ar.Version != 2 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
