@@ -184,3 +184,37 @@ func TestBuiltinCoverage(t *testing.T) {
 		}
 	}
 }
+
+// A discreet message without a date or a meeting point says one short
+// thing: it fits one SMS segment in every language, with the longest code.
+func TestDiscreetShortFitsOneSegment(t *testing.T) {
+	c := mustBuiltin(t)
+	checked := 0
+	for _, br := range allBodyRenderings(c) {
+		tm := c.tmpl[br.id]
+		if br.variant != Discreet || br.channel == ChannelVoice {
+			continue
+		}
+		params, short := map[string]string{}, true
+		for _, p := range tm.params {
+			if p.Type != ParamDigits {
+				short = false
+			}
+			params[p.Name] = "999999"
+		}
+		if !short {
+			continue
+		}
+		r, err := c.Render(RenderRequest{TemplateID: br.id, Lang: br.lang, Variant: Discreet, Channel: br.channel, Params: params})
+		if err != nil {
+			t.Fatalf("%s %s: %v", br.id, br.lang, err)
+		}
+		if r.SMS.Segments != 1 {
+			t.Errorf("%s %s discreet: %d segments (%s, %d chars): %q", br.id, br.lang, r.SMS.Segments, r.SMS.Encoding, r.SMS.Chars, r.Text)
+		}
+		checked++
+	}
+	if checked < 7*7 {
+		t.Errorf("only %d short discreet bodies checked", checked)
+	}
+}
