@@ -257,7 +257,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("want %d built-in + 1 added, got %d", n, len(infos))
 	}
 	ar := infos["appointment_reminder"]
-	if ar.Version != 2 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
+	if ar.Version != 3 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
 		t.Errorf("override not applied: %+v", ar)
 	}
 	if strings.Join(ar.WhatsAppContent, ",") != "en/discreet,es/discreet" {
@@ -269,7 +269,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 	req := RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "whatsapp",
 		Params: map[string]string{"when": "2025-06-03T08:00:00Z", "place": "Metro Sol"}, TimeZone: "Europe/Madrid"}
 	r := render(t, c, req)
-	if r.Version != 2 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
+	if r.Version != 3 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
 		t.Errorf("whatsapp: %+v", r)
 	}
 	want := map[string]string{"1": "martes 3 de junio, 10:00", "2": "Metro Sol"}
@@ -292,7 +292,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("sms has no content: %+v", r)
 	}
 	// The builtin catalogue is untouched.
-	if mustBuiltin(t).tmpl["appointment_reminder"].version != 1 {
+	if mustBuiltin(t).tmpl["appointment_reminder"].version != 2 {
 		t.Error("Load modified the built-in catalogue")
 	}
 
@@ -335,7 +335,7 @@ Hi, see you on {when}.
 func TestLoadRejects(t *testing.T) {
 	builtinAR := strings.Replace(minimalTmpl, "id: x_note", "id: appointment_reminder", 1)
 	cases := []struct{ name, body, wantMsg string }{
-		{"same version as built-in", builtinAR, "higher version"},
+		{"version not above built-in", builtinAR, "higher version"},
 		{"no id", strings.Replace(minimalTmpl, "id: x_note\n", "", 1), "missing id"},
 		{"bad id", strings.Replace(minimalTmpl, "x_note", "X Note", 1), "id must be"},
 		{"no version", strings.Replace(minimalTmpl, "version: 1\n", "", 1), "missing version"},
