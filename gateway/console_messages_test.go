@@ -257,6 +257,34 @@ func TestConsoleComposeRefusals(t *testing.T) {
 	}
 }
 
+// Under the default policy a monitored phone gets templates only: the
+// compose form offers the everyday templates, and one previews in its
+// discreet wording, her language, one SMS part.
+func TestConsoleComposeEverydayTemplates(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsoleConfig(t, gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextRefuse}})
+	b := gatewaytest.Maria()
+	b["phone"] = "+34 612 005 006"
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	u := signInAs(t, e, svc, auth.RoleStaff)
+	key := composeForm(t, u, code)
+	page := u.get("/participants/" + code + "/compose")
+	for _, id := range []string{"running_late", "cannot_make_it", "meet_proposal", "message_received", "how_are_you", "call_at", "good_luck"} {
+		if !strings.Contains(page.Body, `id="k-`+id+`"`) {
+			t.Errorf("compose form lacks %s", id)
+		}
+	}
+	form := url.Values{"idempotency_key": {key}, "kind": {"tpl:running_late"}, "param.running_late.minutes": {"10"}, "channel": {"sms"}}
+	p := u.post("/participants/"+code+"/compose/preview", form)
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "discreet wording") || !strings.Contains(p.Body, "Llego en 10 min.") ||
+		!strings.Contains(p.Body, `id="segments">1 SMS part`) || !strings.Contains(p.Body, `id="send"`) {
+		t.Fatalf("running_late preview: %d %s", p.Status, p.Body)
+	}
+}
+
 // Another caseworker's participant: every page and form is refused, and
 // nothing is sent.
 func TestConsoleComposeOtherCaseload(t *testing.T) {

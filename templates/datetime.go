@@ -66,7 +66,7 @@ func baseLang(tag string) string {
 //	it  martedì 3 giugno, ore 10:00
 //	en  Tuesday 3 June, 10:00
 //	fr  mardi 3 juin à 10h00 / dimanche 1er juin à 9h30
-//	pt  terça-feira, 3 de junho, às 10:00
+//	pt  terça-feira, 3 de junho, às 10:00 / à 1:30
 //	ro  marți, 3 iunie, ora 10:00
 //
 // Other languages get an unambiguous "2025-06-03 10:00".
@@ -100,7 +100,13 @@ func FormatDateTime(lang string, t time.Time) string {
 		}
 		return wd + " " + day + " " + mo + " à " + strconv.Itoa(t.Hour()) + "h" + twoDigits(t.Minute())
 	case "pt":
-		return wd + ", " + day + " de " + mo + ", às " + hm
+		// "a" + the article: singular "a" before 0 and 1 (à zero hora, à
+		// uma), plural "as" from 2 on (às duas).
+		at := "às "
+		if t.Hour() < 2 {
+			at = "à "
+		}
+		return wd + ", " + day + " de " + mo + ", " + at + hm
 	case "ro":
 		return wd + ", " + day + " " + mo + ", ora " + hm
 	}

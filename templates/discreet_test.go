@@ -76,7 +76,7 @@ func TestDiscreetVariantsPassFilter(t *testing.T) {
 			}
 		}
 	}
-	if rendered < 6*7*366 {
+	if rendered < 13*7*366 {
 		t.Errorf("only %d renderings checked", rendered)
 	}
 	t.Logf("%d discreet renderings checked", rendered)

@@ -124,7 +124,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("stale golden file %s", f)
 		}
 	}
-	if len(want) < 6*7*2 {
+	if len(want) < 13*7*2 {
 		t.Errorf("only %d golden renderings; expected every template x language x variant", len(want))
 	}
 }
@@ -135,7 +135,10 @@ func TestBuiltinCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must := []string{"appointment_reminder", "appointment_changed", "appointment_cancelled", "safety_checkin", "callback_notice", "please_contact"}
+	must := []string{"appointment_reminder", "appointment_changed", "appointment_cancelled", "safety_checkin", "callback_notice", "please_contact",
+		// The everyday templates: what a caseworker needs to say to a
+		// monitored phone, which gets templates only by default.
+		"running_late", "cannot_make_it", "meet_proposal", "message_received", "how_are_you", "call_at", "good_luck"}
 	infos := map[string]TemplateInfo{}
 	for _, i := range c.List() {
 		infos[i.ID] = i
@@ -165,5 +168,53 @@ func TestBuiltinCoverage(t *testing.T) {
 	}
 	if p := infos["appointment_reminder"].Params; len(p) != 2 || p[0].Type != ParamDatetime || p[1].Type != ParamMeetingPoint {
 		t.Errorf("appointment_reminder params %v", p)
+	}
+	if p := infos["meet_proposal"].Params; len(p) != 2 || p[0] != (Param{"when", ParamDatetime}) || p[1] != (Param{"place", ParamMeetingPoint}) {
+		t.Errorf("meet_proposal params %v", p)
+	}
+	if p := infos["running_late"].Params; len(p) != 1 || p[0] != (Param{"minutes", ParamDigits}) {
+		t.Errorf("running_late params %v", p)
+	}
+	if p := infos["call_at"].Params; len(p) != 1 || p[0] != (Param{"when", ParamDatetime}) {
+		t.Errorf("call_at params %v", p)
+	}
+	for _, id := range []string{"cannot_make_it", "message_received", "how_are_you", "good_luck"} {
+		if p := infos[id].Params; len(p) != 0 {
+			t.Errorf("%s params %v", id, p)
+		}
+	}
+}
+
+// A discreet message without a date or a meeting point says one short
+// thing: it fits one SMS segment in every language, with the longest code.
+func TestDiscreetShortFitsOneSegment(t *testing.T) {
+	c := mustBuiltin(t)
+	checked := 0
+	for _, br := range allBodyRenderings(c) {
+		tm := c.tmpl[br.id]
+		if br.variant != Discreet || br.channel == ChannelVoice {
+			continue
+		}
+		params, short := map[string]string{}, true
+		for _, p := range tm.params {
+			if p.Type != ParamDigits {
+				short = false
+			}
+			params[p.Name] = "999999"
+		}
+		if !short {
+			continue
+		}
+		r, err := c.Render(RenderRequest{TemplateID: br.id, Lang: br.lang, Variant: Discreet, Channel: br.channel, Params: params})
+		if err != nil {
+			t.Fatalf("%s %s: %v", br.id, br.lang, err)
+		}
+		if r.SMS.Segments != 1 {
+			t.Errorf("%s %s discreet: %d segments (%s, %d chars): %q", br.id, br.lang, r.SMS.Segments, r.SMS.Encoding, r.SMS.Chars, r.Text)
+		}
+		checked++
+	}
+	if checked < 7*7 {
+		t.Errorf("only %d short discreet bodies checked", checked)
 	}
 }

@@ -49,6 +49,14 @@ func TestFormatDateTime(t *testing.T) {
 		{"fr", "2025-08-14 14:00", "jeudi 14 août à 14h00"},
 		{"pt", "2025-06-03 10:00", "terça-feira, 3 de junho, às 10:00"},
 		{"pt-BR", "2025-03-08 11:15", "sábado, 8 de março, às 11:15"},
+		{"pt", "2025-06-03 00:00", "terça-feira, 3 de junho, à 0:00"},
+		{"pt", "2025-06-03 00:45", "terça-feira, 3 de junho, à 0:45"},
+		{"pt", "2025-06-03 01:00", "terça-feira, 3 de junho, à 1:00"},
+		{"pt", "2025-06-03 01:59", "terça-feira, 3 de junho, à 1:59"},
+		{"pt", "2025-06-03 02:00", "terça-feira, 3 de junho, às 2:00"},
+		{"pt", "2025-06-03 12:00", "terça-feira, 3 de junho, às 12:00"},
+		{"pt", "2025-06-03 13:00", "terça-feira, 3 de junho, às 13:00"},
+		{"pt", "2025-06-03 21:00", "terça-feira, 3 de junho, às 21:00"},
 		{"ro", "2025-06-03 10:00", "marți, 3 iunie, ora 10:00"},
 		{"ro", "2025-11-30 16:00", "duminică, 30 noiembrie, ora 16:00"},
 		{"de", "2025-06-03 10:00", "2025-06-03 10:00"},
@@ -253,11 +261,11 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 	for _, i := range c.List() {
 		infos[i.ID] = i
 	}
-	if len(infos) != 7 {
-		t.Errorf("want 6 built-in + 1 added, got %d", len(infos))
+	if n := len(mustBuiltin(t).List()); len(infos) != n+1 {
+		t.Errorf("want %d built-in + 1 added, got %d", n, len(infos))
 	}
 	ar := infos["appointment_reminder"]
-	if ar.Version != 2 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
+	if ar.Version != 3 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
 		t.Errorf("override not applied: %+v", ar)
 	}
 	if strings.Join(ar.WhatsAppContent, ",") != "en/discreet,es/discreet" {
@@ -269,7 +277,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 	req := RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "whatsapp",
 		Params: map[string]string{"when": "2025-06-03T08:00:00Z", "place": "Metro Sol"}, TimeZone: "Europe/Madrid"}
 	r := render(t, c, req)
-	if r.Version != 2 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
+	if r.Version != 3 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
 		t.Errorf("whatsapp: %+v", r)
 	}
 	want := map[string]string{"1": "martes 3 de junio, 10:00", "2": "Metro Sol"}
@@ -292,7 +300,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("sms has no content: %+v", r)
 	}
 	// The builtin catalogue is untouched.
-	if mustBuiltin(t).tmpl["appointment_reminder"].version != 1 {
+	if mustBuiltin(t).tmpl["appointment_reminder"].version != 2 {
 		t.Error("Load modified the built-in catalogue")
 	}
 
@@ -335,7 +343,7 @@ Hi, see you on {when}.
 func TestLoadRejects(t *testing.T) {
 	builtinAR := strings.Replace(minimalTmpl, "id: x_note", "id: appointment_reminder", 1)
 	cases := []struct{ name, body, wantMsg string }{
-		{"same version as built-in", builtinAR, "higher version"},
+		{"version not above built-in", builtinAR, "higher version"},
 		{"no id", strings.Replace(minimalTmpl, "id: x_note\n", "", 1), "missing id"},
 		{"bad id", strings.Replace(minimalTmpl, "x_note", "X Note", 1), "id must be"},
 		{"no version", strings.Replace(minimalTmpl, "version: 1\n", "", 1), "missing version"},
