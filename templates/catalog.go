@@ -187,8 +187,9 @@ func loadBuiltin() (*Catalog, error) {
 
 // Load returns the built-in catalogue plus the templates of dir: every
 // *.tmpl file there (not recursive) is parsed; a template whose id is a
-// built-in one replaces it entirely and must carry a higher version, any
-// other id is added. Discreet variants of the result are checked against the
+// built-in one replaces it entirely and must carry a higher version, the
+// built-in's parameters (same names and types) and at least its channels
+// and languages; any other id is added. Discreet variants of the result are checked against the
 // built-in filter; use CheckDiscreet with the deployment's filter too.
 // dir == "" returns Builtin().
 func Load(dir string) (*Catalog, error) {
@@ -228,12 +229,53 @@ func Load(dir string) (*Catalog, error) {
 		if old, ok := base.tmpl[t.id]; ok && t.version <= old.version {
 			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q version %d and must carry a higher version (has %d), so each sent message records which text it used", name, t.id, old.version, t.version))
 		}
+		if old, ok := base.tmpl[t.id]; ok {
+			if why := overrideBreaks(old, t); why != "" {
+				return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q but %s; the gateway sends this template on its own (check-ins, reminders) with the built-in's parameters, channels and languages", name, t.id, why))
+			}
+		}
 		c.tmpl[t.id] = t
 	}
 	if err := c.checkDiscreet(c.filter); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// overrideBreaks says how t, an override of the built-in old, would break
+// what the gateway renders with old's contract ("" if it keeps it): it must
+// declare exactly old's parameters (names and types) and at least old's
+// channels and languages.
+func overrideBreaks(old, t *template) string {
+	for _, p := range old.params {
+		i, ok := t.paramIdx[p.Name]
+		if !ok {
+			return fmt.Sprintf("lacks param %s (%s)", p.Name, p.Type)
+		}
+		if t.params[i].Type != p.Type {
+			return fmt.Sprintf("declares param %s as %s, the built-in as %s", p.Name, t.params[i].Type, p.Type)
+		}
+	}
+	for _, p := range t.params {
+		if _, ok := old.paramIdx[p.Name]; !ok {
+			return fmt.Sprintf("declares param %s, which the built-in does not have", p.Name)
+		}
+	}
+	for _, ch := range old.channels {
+		found := false
+		for _, x := range t.channels {
+			found = found || x == ch
+		}
+		if !found {
+			return fmt.Sprintf("drops channel %s", ch)
+		}
+	}
+	for _, l := range old.langList {
+		if t.langs[l] == nil {
+			return fmt.Sprintf("drops language %s", l)
+		}
+	}
+	return ""
 }
 
 // WithFilter returns a copy of the catalogue that checks parameters and

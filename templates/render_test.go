@@ -475,3 +475,84 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// An override of a built-in template must keep what the gateway renders it
+// with on its own: exactly the built-in's parameters, and at least its
+// channels and languages.
+func TestLoadRejectsOverrideBreakingBuiltin(t *testing.T) {
+	builtin := func(id string) string {
+		data, err := builtinFS.ReadFile("builtin/" + id + ".tmpl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Replace(string(data), "version: 2", "version: 9", 1)
+	}
+	checkin := builtin("safety_checkin")
+	reminder := builtin("appointment_reminder")
+	// Drop a language: every section of "ro" goes.
+	dropRo := func(s string) string {
+		var out []string
+		skip := false
+		for _, ln := range strings.Split(s, "\n") {
+			if strings.HasPrefix(ln, "[") {
+				skip = strings.HasPrefix(ln, "[ro ")
+			}
+			if !skip {
+				out = append(out, ln)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	cases := []struct{ name, body, wantMsg string }{
+		{"checkin without code", strings.ReplaceAll(strings.Replace(checkin, "param code: digits\n", "", 1), "{code}", "1"), "lacks param code"},
+		{"checkin code renamed", strings.ReplaceAll(strings.Replace(checkin, "param code: digits", "param reply: digits", 1), "{code}", "{reply}"), "lacks param code"},
+		{"checkin code as text", strings.Replace(checkin, "param code: digits", "param code: text", 1), "declares param code as text"},
+		{"checkin extra param", strings.ReplaceAll(strings.Replace(checkin, "param code: digits", "param code: digits\nparam when: datetime", 1), "{code}", "{code} {when}"), "declares param when"},
+		{"checkin drops whatsapp", strings.Replace(checkin, "channels: sms, whatsapp", "channels: sms", 1), "drops channel whatsapp"},
+		{"checkin drops ro", dropRo(checkin), "drops language ro"},
+		{"reminder place renamed", strings.ReplaceAll(strings.Replace(reminder, "param place: meeting_point", "param spot: meeting_point", 1), "{place}", "{spot}"), "lacks param place"},
+		{"reminder place as text", strings.Replace(reminder, "param place: meeting_point", "param place: text", 1), "declares param place as text"},
+		{"reminder drops voice", strings.Replace(dropVoice(reminder), "channels: sms, whatsapp, voice", "channels: sms, whatsapp", 1), "drops channel voice"},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		writeTmpl(t, dir, "t.tmpl", tc.body)
+		_, err := Load(dir)
+		if err == nil {
+			t.Errorf("%s: loaded", tc.name)
+			continue
+		}
+		if errs.Code(err) != CodeInvalidTemplate || !strings.Contains(err.Error(), tc.wantMsg) || !strings.Contains(err.Error(), "overrides built-in") {
+			t.Errorf("%s: %v (want %s containing %q)", tc.name, err, CodeInvalidTemplate, tc.wantMsg)
+		}
+	}
+	// The built-in texts with a higher version, a channel and a language
+	// more: accepted.
+	dir := t.TempDir()
+	writeTmpl(t, dir, "c.tmpl", strings.Replace(checkin, "channels: sms, whatsapp", "channels: sms, whatsapp, voice", 1)+
+		"\n[de standard]\nHallo, hier ist das Team. Antworte {code}.\n\n[de discreet]\nHallo, wie geht's? Antworte {code}.\n")
+	writeTmpl(t, dir, "r.tmpl", reminder)
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := render(t, c, RenderRequest{TemplateID: "safety_checkin", Lang: "es", Variant: Discreet, Channel: "sms",
+		Params: map[string]string{"code": "4821"}}); r.Version != 9 || !strings.Contains(r.Text, "4821") {
+		t.Errorf("override: %+v", r)
+	}
+}
+
+// dropVoice removes the voice sections of a template file.
+func dropVoice(s string) string {
+	var out []string
+	skip := false
+	for _, ln := range strings.Split(s, "\n") {
+		if strings.HasPrefix(ln, "[") {
+			skip = strings.HasSuffix(ln, " voice]")
+		}
+		if !skip {
+			out = append(out, ln)
+		}
+	}
+	return strings.Join(out, "\n")
+}
