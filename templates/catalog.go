@@ -128,6 +128,9 @@ type template struct {
 type Catalog struct {
 	tmpl   map[string]*template
 	filter *Filter
+	// dirIDs are the ids of the templates Load read from its directory
+	// (added or overriding a built-in), sorted.
+	dirIDs []string
 }
 
 //go:embed builtin/*.tmpl
@@ -186,7 +189,9 @@ func loadBuiltin() (*Catalog, error) {
 }
 
 // Load returns the built-in catalogue plus the templates of dir: every
-// *.tmpl file there (not recursive) is parsed; a template whose id is a
+// file there whose name ends in ".tmpl" (not recursive) is parsed; a dir
+// that cannot be read, is not a directory or holds no such file is an
+// error (never the built-in catalogue alone); a template whose id is a
 // built-in one replaces it entirely and must carry a higher version, the
 // built-in's parameters (same names and types) and at least its channels
 // and languages; any other id is added. Discreet variants of the result are checked against the
@@ -200,12 +205,21 @@ func Load(dir string) (*Catalog, error) {
 	if dir == "" {
 		return base, nil
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	// ReadDir, not Glob: a directory that cannot be listed, or a path that
+	// is a file, is an error rather than an empty match that would leave
+	// the built-in texts in force.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, newErr(CodeInvalidTemplate, "", "bad template directory pattern")
-	}
-	if _, err := os.Stat(dir); err != nil {
 		return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("template directory %s: %v", dir, err))
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmpl") {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(names) == 0 {
+		return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("template directory %s holds no *.tmpl file (names are case-sensitive); unset it to use the built-in templates", dir))
 	}
 	sort.Strings(names)
 	c := &Catalog{tmpl: make(map[string]*template, len(base.tmpl)+len(names)), filter: base.filter}
@@ -235,12 +249,18 @@ func Load(dir string) (*Catalog, error) {
 			}
 		}
 		c.tmpl[t.id] = t
+		c.dirIDs = append(c.dirIDs, t.id)
 	}
+	sort.Strings(c.dirIDs)
 	if err := c.checkDiscreet(c.filter); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+// DirTemplates returns the ids of the templates read from Load's directory
+// (new ones and overrides of built-ins), sorted; none for Builtin().
+func (c *Catalog) DirTemplates() []string { return append([]string(nil), c.dirIDs...) }
 
 // overrideBreaks says how t, an override of the built-in old, would break
 // what the gateway renders with old's contract ("" if it keeps it): it must
@@ -282,7 +302,7 @@ func overrideBreaks(old, t *template) string {
 // discreet renderings with f (typically the deployment's filter, built with
 // its own organisation and street names). The receiver is not modified.
 func (c *Catalog) WithFilter(f *Filter) *Catalog {
-	return &Catalog{tmpl: c.tmpl, filter: f}
+	return &Catalog{tmpl: c.tmpl, filter: f, dirIDs: c.dirIDs}
 }
 
 // Filter returns the filter the catalogue checks discreet renderings with.
@@ -699,7 +719,7 @@ func SampleParams(params []Param) map[string]string {
 		case ParamDatetime:
 			m[p.Name] = "2025-06-03T08:00:00Z"
 		case ParamMeetingPoint:
-			m[p.Name] = "Metro Sol"
+			m[p.Name] = sampleMeetingPoint
 		case ParamText:
 			m[p.Name] = "hola"
 		case ParamDigits:
@@ -709,14 +729,39 @@ func SampleParams(params []Param) map[string]string {
 	return m
 }
 
+// sampleMeetingPoint is the meeting point SampleParams renders with.
+const sampleMeetingPoint = "Metro Sol"
+
 // CheckDiscreet renders every discreet body of every template and language
 // (each channel's own body too) with sample parameters, and fails if f
 // finds anything in one. Load runs it with the built-in filter; a
 // deployment runs it with its own filter (its organisation name, staff and
-// street names) at start-up.
-func (c *Catalog) CheckDiscreet(f *Filter) error { return c.checkDiscreet(f) }
+// street names) at start-up. The error names the file, language, channel
+// and category, never the matched words (a term of the deployment's terms
+// file must not reach a log).
+func (c *Catalog) CheckDiscreet(f *Filter) error { return c.scanDiscreet(f, nil) }
 
-func (c *Catalog) checkDiscreet(f *Filter) error {
+// CheckDirDiscreet checks the discreet bodies of the templates read from
+// Load's directory as text to a monitored phone is scanned: in the body's
+// language, reporting names the filter cannot place when unknownNames is
+// set (the sample meeting point is a known name). A deployment's own text
+// ("desde Casa Lumbre") is held to the same rules as free text.
+func (c *Catalog) CheckDirDiscreet(f *Filter, unknownNames bool) error {
+	dir := make(map[string]bool, len(c.dirIDs))
+	for _, id := range c.dirIDs {
+		dir[id] = true
+	}
+	return c.scanDiscreet(f, func(id, lang string) (ScanOptions, bool) {
+		return ScanOptions{Lang: lang, UnknownNames: unknownNames, KnownNames: []string{sampleMeetingPoint}}, dir[id]
+	})
+}
+
+func (c *Catalog) checkDiscreet(f *Filter) error { return c.scanDiscreet(f, nil) }
+
+// scanDiscreet renders the discreet bodies and scans each: with f.Scan when
+// opts is nil, else with f.ScanWith(opts(id, lang)) for the templates opts
+// selects.
+func (c *Catalog) scanDiscreet(f *Filter, opts func(id, lang string) (ScanOptions, bool)) error {
 	plain := &Catalog{tmpl: c.tmpl} // render without the filter, scan here
 	ids := make([]string, 0, len(c.tmpl))
 	for id := range c.tmpl {
@@ -726,6 +771,13 @@ func (c *Catalog) checkDiscreet(f *Filter) error {
 	for _, id := range ids {
 		t := c.tmpl[id]
 		for _, l := range t.langList {
+			var o ScanOptions
+			if opts != nil {
+				var ok bool
+				if o, ok = opts(id, l); !ok {
+					continue
+				}
+			}
 			for key := range t.langs[l].bodies {
 				if key.variant != Discreet {
 					continue
@@ -740,9 +792,15 @@ func (c *Catalog) checkDiscreet(f *Filter) error {
 					if err != nil {
 						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet %s] does not render: %v", t.source, l, ch, err))
 					}
-					if fs := f.Scan(r.Text); len(fs) > 0 {
-						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content (%q); a discreet variant must pass the filter",
-							t.source, l, ch, fs[0].Category, fs[0].Match))
+					var fs []Finding
+					if opts == nil {
+						fs = f.Scan(r.Text)
+					} else {
+						fs = f.ScanWith(r.Text, o)
+					}
+					if len(fs) > 0 {
+						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content; a discreet variant must pass the filter",
+							t.source, l, ch, fs[0].Category))
 					}
 				}
 			}

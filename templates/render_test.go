@@ -379,8 +379,14 @@ func TestLoadRejects(t *testing.T) {
 			t.Errorf("%s: %v (want %s containing %q)", tc.name, err, CodeInvalidTemplate, tc.wantMsg)
 		}
 	}
-	// Two files with one id.
+	// The error names the category, never the matched words.
 	dir := t.TempDir()
+	writeTmpl(t, dir, "t.tmpl", strings.Replace(minimalTmpl, "Hi, see you on {when}.", "Hi, the police will see you on {when}.", 1))
+	if _, err := Load(dir); err == nil || strings.Contains(err.Error(), "police") || !strings.Contains(err.Error(), "[en discreet]") {
+		t.Errorf("sensitive discreet error: %v", err)
+	}
+	// Two files with one id.
+	dir = t.TempDir()
 	writeTmpl(t, dir, "a.tmpl", minimalTmpl)
 	writeTmpl(t, dir, "b.tmpl", minimalTmpl)
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "already defined") {
@@ -389,6 +395,33 @@ func TestLoadRejects(t *testing.T) {
 	// A missing directory.
 	if _, err := Load(filepath.Join(dir, "nope")); errs.Code(err) != CodeInvalidTemplate {
 		t.Errorf("missing dir: %v", err)
+	}
+	// A path that is a file, an empty directory, or one whose files only
+	// look like templates (*.TMPL, *.tmpl.bak): refused, never the
+	// built-in catalogue alone.
+	file := filepath.Join(dir, "a.tmpl")
+	empty := t.TempDir()
+	upper := t.TempDir()
+	writeTmpl(t, upper, "A.TMPL", minimalTmpl)
+	writeTmpl(t, upper, "b.tmpl.bak", minimalTmpl)
+	for name, d := range map[string]string{"file": file, "empty": empty, "upper case": upper} {
+		if c, err := Load(d); errs.Code(err) != CodeInvalidTemplate || c != nil {
+			t.Errorf("%s dir: %v", name, err)
+		}
+	}
+	if _, err := Load(empty); err == nil || !strings.Contains(err.Error(), "holds no *.tmpl file") {
+		t.Errorf("empty dir: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		locked := t.TempDir()
+		writeTmpl(t, locked, "ok.tmpl", minimalTmpl)
+		if err := os.Chmod(locked, 0o300); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(locked, 0o700)
+		if _, err := Load(locked); errs.Code(err) != CodeInvalidTemplate {
+			t.Errorf("unlistable dir: %v", err)
+		}
 	}
 	// A valid addition; multi-paragraph bodies keep one line break.
 	dir = t.TempDir()
@@ -401,6 +434,9 @@ func TestLoadRejects(t *testing.T) {
 		Params: map[string]string{"when": "2025-06-03T08:00:00Z"}, TimeZone: "UTC"})
 	if err != nil || r.Text != "Hi, see you on Tuesday 3 June, 8:00.\nBye!" || r.Lang != "en" {
 		t.Errorf("x_note: %+v %v", r, err)
+	}
+	if ids := c.DirTemplates(); len(ids) != 1 || ids[0] != "x_note" || len(mustBuiltin(t).DirTemplates()) != 0 {
+		t.Errorf("DirTemplates = %v", ids)
 	}
 	// Load("") is the built-in catalogue.
 	if c, err := Load(""); err != nil || c != mustBuiltin(t) {
@@ -435,7 +471,8 @@ func TestDeploymentFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckDiscreet(f2); err == nil || !strings.Contains(err.Error(), "abrazo") {
+	// It names the file, language and category, never the term.
+	if err := c.CheckDiscreet(f2); err == nil || strings.Contains(err.Error(), "abrazo") || !strings.Contains(err.Error(), "[es discreet]") || !strings.Contains(err.Error(), "organisation") {
 		t.Errorf("CheckDiscreet: %v", err)
 	}
 	_, err = c.WithFilter(f2).Render(RenderRequest{TemplateID: "safety_checkin", Lang: "es", Variant: Discreet, Channel: "sms",
