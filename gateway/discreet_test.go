@@ -325,3 +325,39 @@ func TestBuiltinTemplatesHaveNoTextParam(t *testing.T) {
 		}
 	}
 }
+
+// A deployment template's text parameter, in a discreet message, is free
+// text to a monitored phone: under the filter policy its value is scanned
+// with the options of free text (unknown names included) and refused when
+// the filter finds anything; a neutral value renders.
+func TestTemplateTextParamToMonitoredPhone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	note := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n\n[es standard]\nTe escribe el equipo: {note}\n\n[es discreet]\n¡Hola! {note}\n"
+	if err := os.WriteFile(filepath.Join(dir, "note.tmpl"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filterPolicy()
+	cfg.Discreet.TemplatesDir = dir
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg))
+	code := e.MonitoredParticipant("+34 612 004 091")
+	preview := func(v string, confirm ...string) gatewaytest.Resp {
+		body := map[string]any{"participant": code, "channel": "sms", "template": "free_note", "params": map[string]string{"note": v}}
+		if len(confirm) > 0 {
+			body["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", body)
+	}
+	if r := preview("¿Vienes al cine el sábado?"); r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), "cine el sábado") {
+		t.Fatalf("neutral value: %d %s", r.Status, r.Body)
+	}
+	// An unknown name: free text would lose it, the parameter is refused
+	// (the name is not echoed); confirmed, it renders.
+	r := preview("¿Vienes con Lucía al cine?")
+	if r.Status != 422 || !strings.Contains(string(r.Body), "content_not_discreet") || !strings.Contains(string(r.Body), "unknown_name") || strings.Contains(string(r.Body), "Lucía") {
+		t.Fatalf("unknown name: %d %s", r.Status, r.Body)
+	}
+	if r := preview("¿Vienes con Lucía al cine?", "Lucía"); r.Status != 200 {
+		t.Fatalf("confirmed name: %d %s", r.Status, r.Body)
+	}
+}

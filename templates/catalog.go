@@ -258,6 +258,22 @@ func Load(dir string) (*Catalog, error) {
 	return c, nil
 }
 
+// TextParams returns the names of the text parameters of template id, in
+// declaration order (none for an unknown id).
+func (c *Catalog) TextParams(id string) []string {
+	t := c.tmpl[id]
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range t.params {
+		if p.Type == ParamText {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
 // DirTemplates returns the ids of the templates read from Load's directory
 // (new ones and overrides of built-ins), sorted; none for Builtin().
 func (c *Catalog) DirTemplates() []string { return append([]string(nil), c.dirIDs...) }
