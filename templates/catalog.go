@@ -40,6 +40,10 @@ const (
 	// ParamDigits is a short code of 1 to 6 digits (e.g. a check-in reply
 	// code). Six digits at most so it can never look like a phone number.
 	ParamDigits ParamType = "digits"
+	// ParamMinutes is a number of minutes from 1 to 180 written without a
+	// leading zero (e.g. how late the sender is): never 0, 000 or a
+	// number that could be a helpline.
+	ParamMinutes ParamType = "minutes"
 )
 
 // Channel names a template may declare.
@@ -370,7 +374,7 @@ func isChannel(s string) bool {
 
 func validParamType(t ParamType) bool {
 	switch t {
-	case ParamDatetime, ParamMeetingPoint, ParamText, ParamDigits:
+	case ParamDatetime, ParamMeetingPoint, ParamText, ParamDigits, ParamMinutes:
 		return true
 	}
 	return false
@@ -517,7 +521,7 @@ func parseTemplate(name string, data []byte) (*template, error) {
 			}
 			pt := ParamType(val)
 			if !validParamType(pt) {
-				return nil, fail(ln, "param type must be datetime, meeting_point, text or digits, not %q", val)
+				return nil, fail(ln, "param type must be datetime, meeting_point, text, digits or minutes, not %q", val)
 			}
 			t.paramIdx[kf[1]] = len(t.params)
 			t.params = append(t.params, Param{Name: kf[1], Type: pt})
@@ -740,6 +744,8 @@ func SampleParams(params []Param) map[string]string {
 			m[p.Name] = "hola"
 		case ParamDigits:
 			m[p.Name] = "1234"
+		case ParamMinutes:
+			m[p.Name] = "15"
 		}
 	}
 	return m

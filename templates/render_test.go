@@ -593,3 +593,22 @@ func dropVoice(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// running_late's minutes: 1 to 180 without a leading zero.
+func TestRenderMinutesParam(t *testing.T) {
+	c := mustBuiltin(t)
+	req := func(v string) RenderRequest {
+		return RenderRequest{TemplateID: "running_late", Lang: "es", Variant: Standard, Channel: "sms", Params: map[string]string{"minutes": v}}
+	}
+	for _, ok := range []string{"1", "10", "45", "180", " 15 "} {
+		if r, err := c.Render(req(ok)); err != nil || !strings.Contains(r.Text, strings.TrimSpace(ok)+" min") {
+			t.Errorf("%q: %+v %v", ok, r, err)
+		}
+	}
+	for _, bad := range []string{"0", "000", "016", "05", "181", "999999", "-5", "+5", "1e2", "١٠"} {
+		_, err := c.Render(req(bad))
+		if e := errs.As(err); e.Code != CodeInvalidParam || e.Field != "minutes" || (len(bad) > 3 && strings.Contains(e.Message, bad)) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
