@@ -123,7 +123,8 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		"stop_list", cfg.Service.Discreet.Filter.StopFile != "", "monitored_free_text", cfg.Service.Discreet.FreeTextPolicy(),
 		"unknown_names", cfg.Service.Discreet.UnknownNamesOn(), "vocabulary_words", catalog.Filter().VocabularyWords(),
 		"deployment_vocabulary", cfg.Service.Discreet.Filter.VocabularyFile != "",
-		"templates", len(catalog.List()), "deployment_templates", cfg.Service.Discreet.TemplatesDir != "")
+		"templates", len(catalog.List()), "deployment_templates", cfg.Service.Discreet.TemplatesDir != "",
+		"templates_from_dir", len(catalog.DirTemplates()), "template_ids_from_dir", catalog.DirTemplates())
 	ring, err := keys.Load(cfg.KeyFile)
 	if errors.Is(err, keys.ErrNoKeyFile) {
 		return nil, fmt.Errorf("%w at %s: the gateway will not start without an encryption key; create one with:\n    gateway keys init --key-file %s\nand keep a backup of it somewhere safe (losing it loses every stored phone number)", ErrNoKey, cfg.KeyFile, cfg.KeyFile)

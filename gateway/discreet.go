@@ -50,10 +50,14 @@ type DiscreetConfig struct {
 	// confirms them (confirm_names).
 	UnknownNames string
 	// TemplatesDir (GATEWAY_TEMPLATES_DIR): the deployment's templates,
-	// every *.tmpl file of it adding to or replacing (with a higher
-	// version) the built-in ones; empty is the built-in catalogue. Set
-	// but unreadable, or holding an invalid template or a discreet variant
-	// the filter flags, is an error.
+	// every *.tmpl file of it adding to or replacing the built-in ones (an
+	// override carries a higher version and keeps the built-in's
+	// parameters, channels and languages); empty is the built-in
+	// catalogue. Set but unreadable, not a directory, without a *.tmpl
+	// file, or holding an invalid template, a discreet variant the filter
+	// flags (scanned as free text to a monitored phone is, unknown names
+	// included when on) or, under the refuse policy, a text parameter, is
+	// an error.
 	TemplatesDir string
 }
 
@@ -126,5 +130,41 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 		}
 		return nil, err
 	}
+	if cfg.TemplatesDir != "" {
+		// The deployment's own texts are held to the rules of free text
+		// to a monitored phone: her language, unknown names as configured.
+		if err := cat.CheckDirDiscreet(f, cfg.unknownNames()); err != nil {
+			return nil, fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR) %s checked as text to a monitored phone: %w", cfg.TemplatesDir, err)
+		}
+		if err := checkDirTextParams(cat, cfg.FreeTextPolicy()); err != nil {
+			return nil, err
+		}
+	}
 	return cat.WithFilter(f), nil
+}
+
+// checkDirTextParams refuses, under the refuse policy, a template of the
+// directory with a text parameter: every body uses every parameter, so its
+// discreet variant would carry free text to a monitored phone, which that
+// policy forbids. (The built-in templates have none.)
+func checkDirTextParams(cat *templates.Catalog, policy string) error {
+	if policy != FreeTextRefuse {
+		return nil
+	}
+	dir := map[string]bool{}
+	for _, id := range cat.DirTemplates() {
+		dir[id] = true
+	}
+	for _, t := range cat.List() {
+		if !dir[t.ID] {
+			continue
+		}
+		for _, p := range t.Params {
+			if p.Type == templates.ParamText {
+				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the filter or vocabulary policy",
+					t.Source, t.ID, p.Name)
+			}
+		}
+	}
+	return nil
 }

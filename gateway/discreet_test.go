@@ -252,7 +252,13 @@ func TestDiscreetCatalogTemplatesDir(t *testing.T) {
 		return dir
 	}
 	const walk = "id: walk_invite\nversion: 1\nchannels: sms\nparam when: datetime\n\n[en standard]\nA walk on {when}?\n\n[en discreet]\nHi! A walk on {when}?\n"
-	override := "id: please_contact\nversion: 5\nchannels: sms\n\n[en standard]\nPlease write to us.\n\n[en discreet]\nHi! Write when you can.\n"
+	// An override keeps the built-in's parameters, channels and languages:
+	// the built-in file with a higher version and its own English.
+	builtin, err := os.ReadFile(filepath.Join("..", "templates", "builtin", "please_contact.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	override := strings.Replace(string(builtin), "version: 2", "version: 5", 1) + "\n[en-GB standard]\nPlease write to us.\n\n[en-GB discreet]\nHi! Write when you can.\n"
 	dir := write(map[string]string{"walk.tmpl": walk, "contact.tmpl": override})
 	cat, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: dir})
 	if err != nil {
@@ -269,17 +275,89 @@ func TestDiscreetCatalogTemplatesDir(t *testing.T) {
 	terms := filepath.Join(t.TempDir(), "terms.txt")
 	os.WriteFile(terms, []byte("organisation: Casa Lumbre\n"), 0o600)
 	leaky := write(map[string]string{"walk.tmpl": strings.Replace(walk, "Hi! A walk on {when}?", "Hi! A walk from Casa Lumbre on {when}?", 1)})
-	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: leaky}); err != nil {
-		t.Fatalf("without the terms file: %v", err)
+	// Without the terms file the name is still an unknown name to a
+	// monitored phone (unknown names on, the default); off, it passes.
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: leaky, UnknownNames: "off"}); err != nil {
+		t.Fatalf("unknown names off, without the terms file: %v", err)
 	}
+	textParam := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n"
 	for name, cfg := range map[string]gateway.DiscreetConfig{
-		"missing":         {TemplatesDir: filepath.Join(dir, "nope")},
-		"deployment term": {TemplatesDir: leaky, Filter: templates.FilterConfig{TermsFile: terms}},
-		"invalid":         {TemplatesDir: write(map[string]string{"contact.tmpl": strings.Replace(override, "version: 5", "version: 1", 1)})},
+		"missing":           {TemplatesDir: filepath.Join(dir, "nope")},
+		"empty":             {TemplatesDir: t.TempDir()},
+		"a file":            {TemplatesDir: filepath.Join(dir, "walk.tmpl")},
+		"deployment term":   {TemplatesDir: leaky, Filter: templates.FilterConfig{TermsFile: terms}, UnknownNames: "off"},
+		"unknown name":      {TemplatesDir: leaky},
+		"invalid":           {TemplatesDir: write(map[string]string{"contact.tmpl": strings.Replace(override, "version: 5", "version: 1", 1)})},
+		"text param refuse": {TemplatesDir: write(map[string]string{"note.tmpl": textParam})},
 	} {
 		cat, err := gateway.DiscreetCatalog(cfg)
 		if err == nil || cat != nil || !strings.Contains(err.Error(), "GATEWAY_TEMPLATES_DIR") {
 			t.Errorf("%s: %v", name, err)
 		}
+		if want := map[string]string{"empty": "no *.tmpl file", "a file": "not a directory", "deployment term": "organisation content",
+			"unknown name": "unknown_name content", "text param refuse": "text parameter note"}[name]; err != nil && want != "" && !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v (want %q)", name, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "Casa Lumbre") {
+			t.Errorf("%s: the error quotes the matched term: %v", name, err)
+		}
+	}
+	// A text parameter under the filter policy is accepted (the value is
+	// scanned when sent).
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{TemplatesDir: write(map[string]string{"note.tmpl": textParam}),
+		MonitoredFreeText: gateway.FreeTextFilter}); err != nil {
+		t.Errorf("text param, filter policy: %v", err)
+	}
+}
+
+// No built-in template has a text parameter: under the refuse policy the
+// built-in catalogue never carries free text to a monitored phone.
+func TestBuiltinTemplatesHaveNoTextParam(t *testing.T) {
+	cat, err := templates.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range cat.List() {
+		for _, p := range i.Params {
+			if p.Type == templates.ParamText {
+				t.Errorf("%s has the text parameter %s", i.ID, p.Name)
+			}
+		}
+	}
+}
+
+// A deployment template's text parameter, in a discreet message, is free
+// text to a monitored phone: under the filter policy its value is scanned
+// with the options of free text (unknown names included) and refused when
+// the filter finds anything; a neutral value renders.
+func TestTemplateTextParamToMonitoredPhone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	note := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n\n[es standard]\nTe escribe el equipo: {note}\n\n[es discreet]\n¡Hola! {note}\n"
+	if err := os.WriteFile(filepath.Join(dir, "note.tmpl"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filterPolicy()
+	cfg.Discreet.TemplatesDir = dir
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg))
+	code := e.MonitoredParticipant("+34 612 004 091")
+	preview := func(v string, confirm ...string) gatewaytest.Resp {
+		body := map[string]any{"participant": code, "channel": "sms", "template": "free_note", "params": map[string]string{"note": v}}
+		if len(confirm) > 0 {
+			body["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", body)
+	}
+	if r := preview("¿Vienes al cine el sábado?"); r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), "cine el sábado") {
+		t.Fatalf("neutral value: %d %s", r.Status, r.Body)
+	}
+	// An unknown name: free text would lose it, the parameter is refused
+	// (the name is not echoed); confirmed, it renders.
+	r := preview("¿Vienes con Lucía al cine?")
+	if r.Status != 422 || !strings.Contains(string(r.Body), "content_not_discreet") || !strings.Contains(string(r.Body), "unknown_name") || strings.Contains(string(r.Body), "Lucía") {
+		t.Fatalf("unknown name: %d %s", r.Status, r.Body)
+	}
+	if r := preview("¿Vienes con Lucía al cine?", "Lucía"); r.Status != 200 {
+		t.Fatalf("confirmed name: %d %s", r.Status, r.Body)
 	}
 }

@@ -40,6 +40,10 @@ const (
 	// ParamDigits is a short code of 1 to 6 digits (e.g. a check-in reply
 	// code). Six digits at most so it can never look like a phone number.
 	ParamDigits ParamType = "digits"
+	// ParamMinutes is a number of minutes from 1 to 180 written without a
+	// leading zero (e.g. how late the sender is): never 0, 000 or a
+	// number that could be a helpline.
+	ParamMinutes ParamType = "minutes"
 )
 
 // Channel names a template may declare.
@@ -128,6 +132,9 @@ type template struct {
 type Catalog struct {
 	tmpl   map[string]*template
 	filter *Filter
+	// dirIDs are the ids of the templates Load read from its directory
+	// (added or overriding a built-in), sorted.
+	dirIDs []string
 }
 
 //go:embed builtin/*.tmpl
@@ -186,9 +193,12 @@ func loadBuiltin() (*Catalog, error) {
 }
 
 // Load returns the built-in catalogue plus the templates of dir: every
-// *.tmpl file there (not recursive) is parsed; a template whose id is a
-// built-in one replaces it entirely and must carry a higher version, any
-// other id is added. Discreet variants of the result are checked against the
+// file there whose name ends in ".tmpl" (not recursive) is parsed; a dir
+// that cannot be read, is not a directory or holds no such file is an
+// error (never the built-in catalogue alone); a template whose id is a
+// built-in one replaces it entirely and must carry a higher version, the
+// built-in's parameters (same names and types) and at least its channels
+// and languages; any other id is added. Discreet variants of the result are checked against the
 // built-in filter; use CheckDiscreet with the deployment's filter too.
 // dir == "" returns Builtin().
 func Load(dir string) (*Catalog, error) {
@@ -199,12 +209,21 @@ func Load(dir string) (*Catalog, error) {
 	if dir == "" {
 		return base, nil
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	// ReadDir, not Glob: a directory that cannot be listed, or a path that
+	// is a file, is an error rather than an empty match that would leave
+	// the built-in texts in force.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, newErr(CodeInvalidTemplate, "", "bad template directory pattern")
-	}
-	if _, err := os.Stat(dir); err != nil {
 		return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("template directory %s: %v", dir, err))
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmpl") {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(names) == 0 {
+		return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("template directory %s holds no *.tmpl file (names are case-sensitive); unset it to use the built-in templates", dir))
 	}
 	sort.Strings(names)
 	c := &Catalog{tmpl: make(map[string]*template, len(base.tmpl)+len(names)), filter: base.filter}
@@ -228,19 +247,82 @@ func Load(dir string) (*Catalog, error) {
 		if old, ok := base.tmpl[t.id]; ok && t.version <= old.version {
 			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q version %d and must carry a higher version (has %d), so each sent message records which text it used", name, t.id, old.version, t.version))
 		}
+		if old, ok := base.tmpl[t.id]; ok {
+			if why := overrideBreaks(old, t); why != "" {
+				return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q but %s; the gateway sends this template on its own (check-ins, reminders) with the built-in's parameters, channels and languages", name, t.id, why))
+			}
+		}
 		c.tmpl[t.id] = t
+		c.dirIDs = append(c.dirIDs, t.id)
 	}
+	sort.Strings(c.dirIDs)
 	if err := c.checkDiscreet(c.filter); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+// TextParams returns the names of the text parameters of template id, in
+// declaration order (none for an unknown id).
+func (c *Catalog) TextParams(id string) []string {
+	t := c.tmpl[id]
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range t.params {
+		if p.Type == ParamText {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// DirTemplates returns the ids of the templates read from Load's directory
+// (new ones and overrides of built-ins), sorted; none for Builtin().
+func (c *Catalog) DirTemplates() []string { return append([]string(nil), c.dirIDs...) }
+
+// overrideBreaks says how t, an override of the built-in old, would break
+// what the gateway renders with old's contract ("" if it keeps it): it must
+// declare exactly old's parameters (names and types) and at least old's
+// channels and languages.
+func overrideBreaks(old, t *template) string {
+	for _, p := range old.params {
+		i, ok := t.paramIdx[p.Name]
+		if !ok {
+			return fmt.Sprintf("lacks param %s (%s)", p.Name, p.Type)
+		}
+		if t.params[i].Type != p.Type {
+			return fmt.Sprintf("declares param %s as %s, the built-in as %s", p.Name, t.params[i].Type, p.Type)
+		}
+	}
+	for _, p := range t.params {
+		if _, ok := old.paramIdx[p.Name]; !ok {
+			return fmt.Sprintf("declares param %s, which the built-in does not have", p.Name)
+		}
+	}
+	for _, ch := range old.channels {
+		found := false
+		for _, x := range t.channels {
+			found = found || x == ch
+		}
+		if !found {
+			return fmt.Sprintf("drops channel %s", ch)
+		}
+	}
+	for _, l := range old.langList {
+		if t.langs[l] == nil {
+			return fmt.Sprintf("drops language %s", l)
+		}
+	}
+	return ""
+}
+
 // WithFilter returns a copy of the catalogue that checks parameters and
 // discreet renderings with f (typically the deployment's filter, built with
 // its own organisation and street names). The receiver is not modified.
 func (c *Catalog) WithFilter(f *Filter) *Catalog {
-	return &Catalog{tmpl: c.tmpl, filter: f}
+	return &Catalog{tmpl: c.tmpl, filter: f, dirIDs: c.dirIDs}
 }
 
 // Filter returns the filter the catalogue checks discreet renderings with.
@@ -292,7 +374,7 @@ func isChannel(s string) bool {
 
 func validParamType(t ParamType) bool {
 	switch t {
-	case ParamDatetime, ParamMeetingPoint, ParamText, ParamDigits:
+	case ParamDatetime, ParamMeetingPoint, ParamText, ParamDigits, ParamMinutes:
 		return true
 	}
 	return false
@@ -439,7 +521,7 @@ func parseTemplate(name string, data []byte) (*template, error) {
 			}
 			pt := ParamType(val)
 			if !validParamType(pt) {
-				return nil, fail(ln, "param type must be datetime, meeting_point, text or digits, not %q", val)
+				return nil, fail(ln, "param type must be datetime, meeting_point, text, digits or minutes, not %q", val)
 			}
 			t.paramIdx[kf[1]] = len(t.params)
 			t.params = append(t.params, Param{Name: kf[1], Type: pt})
@@ -657,24 +739,51 @@ func SampleParams(params []Param) map[string]string {
 		case ParamDatetime:
 			m[p.Name] = "2025-06-03T08:00:00Z"
 		case ParamMeetingPoint:
-			m[p.Name] = "Metro Sol"
+			m[p.Name] = sampleMeetingPoint
 		case ParamText:
 			m[p.Name] = "hola"
 		case ParamDigits:
 			m[p.Name] = "1234"
+		case ParamMinutes:
+			m[p.Name] = "15"
 		}
 	}
 	return m
 }
 
+// sampleMeetingPoint is the meeting point SampleParams renders with.
+const sampleMeetingPoint = "Metro Sol"
+
 // CheckDiscreet renders every discreet body of every template and language
 // (each channel's own body too) with sample parameters, and fails if f
 // finds anything in one. Load runs it with the built-in filter; a
 // deployment runs it with its own filter (its organisation name, staff and
-// street names) at start-up.
-func (c *Catalog) CheckDiscreet(f *Filter) error { return c.checkDiscreet(f) }
+// street names) at start-up. The error names the file, language, channel
+// and category, never the matched words (a term of the deployment's terms
+// file must not reach a log).
+func (c *Catalog) CheckDiscreet(f *Filter) error { return c.scanDiscreet(f, nil) }
 
-func (c *Catalog) checkDiscreet(f *Filter) error {
+// CheckDirDiscreet checks the discreet bodies of the templates read from
+// Load's directory as text to a monitored phone is scanned: in the body's
+// language, reporting names the filter cannot place when unknownNames is
+// set (the sample meeting point is a known name). A deployment's own text
+// ("desde Casa Lumbre") is held to the same rules as free text.
+func (c *Catalog) CheckDirDiscreet(f *Filter, unknownNames bool) error {
+	dir := make(map[string]bool, len(c.dirIDs))
+	for _, id := range c.dirIDs {
+		dir[id] = true
+	}
+	return c.scanDiscreet(f, func(id, lang string) (ScanOptions, bool) {
+		return ScanOptions{Lang: lang, UnknownNames: unknownNames, KnownNames: []string{sampleMeetingPoint}}, dir[id]
+	})
+}
+
+func (c *Catalog) checkDiscreet(f *Filter) error { return c.scanDiscreet(f, nil) }
+
+// scanDiscreet renders the discreet bodies and scans each: with f.Scan when
+// opts is nil, else with f.ScanWith(opts(id, lang)) for the templates opts
+// selects.
+func (c *Catalog) scanDiscreet(f *Filter, opts func(id, lang string) (ScanOptions, bool)) error {
 	plain := &Catalog{tmpl: c.tmpl} // render without the filter, scan here
 	ids := make([]string, 0, len(c.tmpl))
 	for id := range c.tmpl {
@@ -684,6 +793,13 @@ func (c *Catalog) checkDiscreet(f *Filter) error {
 	for _, id := range ids {
 		t := c.tmpl[id]
 		for _, l := range t.langList {
+			var o ScanOptions
+			if opts != nil {
+				var ok bool
+				if o, ok = opts(id, l); !ok {
+					continue
+				}
+			}
 			for key := range t.langs[l].bodies {
 				if key.variant != Discreet {
 					continue
@@ -698,9 +814,15 @@ func (c *Catalog) checkDiscreet(f *Filter) error {
 					if err != nil {
 						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet %s] does not render: %v", t.source, l, ch, err))
 					}
-					if fs := f.Scan(r.Text); len(fs) > 0 {
-						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content (%q); a discreet variant must pass the filter",
-							t.source, l, ch, fs[0].Category, fs[0].Match))
+					var fs []Finding
+					if opts == nil {
+						fs = f.Scan(r.Text)
+					} else {
+						fs = f.ScanWith(r.Text, o)
+					}
+					if len(fs) > 0 {
+						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content; a discreet variant must pass the filter",
+							t.source, l, ch, fs[0].Category))
 					}
 				}
 			}

@@ -31,6 +31,7 @@ func TestDiscreetVariantsPassFilter(t *testing.T) {
 	mad, _ := time.LoadLocation("Europe/Madrid")
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, mad)
 	codes := []string{"0", "7", "42", "314", "2718", "31415", "271828"}
+	minutes := []string{"1", "5", "10", "15", "20", "30", "45", "60", "90", "120", "180"}
 	rendered := 0
 	for _, br := range allBodyRenderings(c) {
 		if br.variant != Discreet {
@@ -57,6 +58,8 @@ func TestDiscreetVariantsPassFilter(t *testing.T) {
 					params[p.Name] = samplePlaces[day%len(samplePlaces)]
 				case ParamDigits:
 					params[p.Name] = codes[day%len(codes)]
+				case ParamMinutes:
+					params[p.Name] = minutes[day%len(minutes)]
 				case ParamText:
 					params[p.Name] = "hola " + strconv.Itoa(day)
 				}

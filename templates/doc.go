@@ -25,7 +25,7 @@
 //	version: 1                        # positive integer, recorded with each message
 //	description: Reminder of an appointment.
 //	channels: sms, whatsapp, voice    # the channels it suits
-//	param when: datetime              # datetime | meeting_point | text | digits
+//	param when: datetime              # datetime | meeting_point | text | digits | minutes
 //	param place: meeting_point
 //	whatsapp es discreet: HX0123456789abcdef0123456789abcdef 1=when 2=place
 //
@@ -78,6 +78,7 @@
 //   - text: one line, at most 300 characters; in a discreet rendering it
 //     must pass the filter.
 //   - digits: 1 to 6 digits (so it never reads as a phone number).
+//   - minutes: a number of minutes from 1 to 180 without a leading zero.
 //
 // A discreet rendering whose final text has any finding fails with
 // sensitive_content. Errors are *errs.Error with a stable code

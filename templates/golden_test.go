@@ -34,6 +34,8 @@ func goldenParams(t *template, lang string) map[string]string {
 			m[p.Name] = goldenSample[lang].place
 		case ParamDigits:
 			m[p.Name] = "4721"
+		case ParamMinutes:
+			m[p.Name] = "15"
 		case ParamText:
 			m[p.Name] = "hola"
 		}
@@ -172,7 +174,7 @@ func TestBuiltinCoverage(t *testing.T) {
 	if p := infos["meet_proposal"].Params; len(p) != 2 || p[0] != (Param{"when", ParamDatetime}) || p[1] != (Param{"place", ParamMeetingPoint}) {
 		t.Errorf("meet_proposal params %v", p)
 	}
-	if p := infos["running_late"].Params; len(p) != 1 || p[0] != (Param{"minutes", ParamDigits}) {
+	if p := infos["running_late"].Params; len(p) != 1 || p[0] != (Param{"minutes", ParamMinutes}) {
 		t.Errorf("running_late params %v", p)
 	}
 	if p := infos["call_at"].Params; len(p) != 1 || p[0] != (Param{"when", ParamDatetime}) {
@@ -186,7 +188,8 @@ func TestBuiltinCoverage(t *testing.T) {
 }
 
 // A discreet message without a date or a meeting point says one short
-// thing: it fits one SMS segment in every language, with the longest code.
+// thing: it fits one SMS segment in every language, with the longest code
+// or number of minutes.
 func TestDiscreetShortFitsOneSegment(t *testing.T) {
 	c := mustBuiltin(t)
 	checked := 0
@@ -197,10 +200,14 @@ func TestDiscreetShortFitsOneSegment(t *testing.T) {
 		}
 		params, short := map[string]string{}, true
 		for _, p := range tm.params {
-			if p.Type != ParamDigits {
+			switch p.Type {
+			case ParamDigits:
+				params[p.Name] = "999999"
+			case ParamMinutes:
+				params[p.Name] = "180"
+			default:
 				short = false
 			}
-			params[p.Name] = "999999"
 		}
 		if !short {
 			continue

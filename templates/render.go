@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -50,6 +51,7 @@ const (
 	maxMeetingPointRunes = 80
 	maxTextRunes         = 300
 	maxDigits            = 6
+	maxMinutes           = 180
 )
 
 // Render renders one message. Errors carry a stable code (see Code*
@@ -193,6 +195,13 @@ func (c *Catalog) paramValues(t *template, lang string, req RenderRequest) ([]st
 			v := strings.TrimSpace(raw)
 			if len(v) > maxDigits || strings.Trim(v, "0123456789") != "" {
 				return nil, newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be 1 to %d digits", p.Name, maxDigits))
+			}
+			values[i] = v
+		case ParamMinutes:
+			v := strings.TrimSpace(raw)
+			n, err := strconv.Atoi(v)
+			if err != nil || v[0] < '1' || v[0] > '9' || n > maxMinutes || strings.Trim(v, "0123456789") != "" {
+				return nil, newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s must be a number of minutes from 1 to %d, without a leading zero", p.Name, maxMinutes))
 			}
 			values[i] = v
 		case ParamMeetingPoint, ParamText:

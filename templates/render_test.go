@@ -379,8 +379,14 @@ func TestLoadRejects(t *testing.T) {
 			t.Errorf("%s: %v (want %s containing %q)", tc.name, err, CodeInvalidTemplate, tc.wantMsg)
 		}
 	}
-	// Two files with one id.
+	// The error names the category, never the matched words.
 	dir := t.TempDir()
+	writeTmpl(t, dir, "t.tmpl", strings.Replace(minimalTmpl, "Hi, see you on {when}.", "Hi, the police will see you on {when}.", 1))
+	if _, err := Load(dir); err == nil || strings.Contains(err.Error(), "police") || !strings.Contains(err.Error(), "[en discreet]") {
+		t.Errorf("sensitive discreet error: %v", err)
+	}
+	// Two files with one id.
+	dir = t.TempDir()
 	writeTmpl(t, dir, "a.tmpl", minimalTmpl)
 	writeTmpl(t, dir, "b.tmpl", minimalTmpl)
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "already defined") {
@@ -389,6 +395,33 @@ func TestLoadRejects(t *testing.T) {
 	// A missing directory.
 	if _, err := Load(filepath.Join(dir, "nope")); errs.Code(err) != CodeInvalidTemplate {
 		t.Errorf("missing dir: %v", err)
+	}
+	// A path that is a file, an empty directory, or one whose files only
+	// look like templates (*.TMPL, *.tmpl.bak): refused, never the
+	// built-in catalogue alone.
+	file := filepath.Join(dir, "a.tmpl")
+	empty := t.TempDir()
+	upper := t.TempDir()
+	writeTmpl(t, upper, "A.TMPL", minimalTmpl)
+	writeTmpl(t, upper, "b.tmpl.bak", minimalTmpl)
+	for name, d := range map[string]string{"file": file, "empty": empty, "upper case": upper} {
+		if c, err := Load(d); errs.Code(err) != CodeInvalidTemplate || c != nil {
+			t.Errorf("%s dir: %v", name, err)
+		}
+	}
+	if _, err := Load(empty); err == nil || !strings.Contains(err.Error(), "holds no *.tmpl file") {
+		t.Errorf("empty dir: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		locked := t.TempDir()
+		writeTmpl(t, locked, "ok.tmpl", minimalTmpl)
+		if err := os.Chmod(locked, 0o300); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(locked, 0o700)
+		if _, err := Load(locked); errs.Code(err) != CodeInvalidTemplate {
+			t.Errorf("unlistable dir: %v", err)
+		}
 	}
 	// A valid addition; multi-paragraph bodies keep one line break.
 	dir = t.TempDir()
@@ -401,6 +434,9 @@ func TestLoadRejects(t *testing.T) {
 		Params: map[string]string{"when": "2025-06-03T08:00:00Z"}, TimeZone: "UTC"})
 	if err != nil || r.Text != "Hi, see you on Tuesday 3 June, 8:00.\nBye!" || r.Lang != "en" {
 		t.Errorf("x_note: %+v %v", r, err)
+	}
+	if ids := c.DirTemplates(); len(ids) != 1 || ids[0] != "x_note" || len(mustBuiltin(t).DirTemplates()) != 0 {
+		t.Errorf("DirTemplates = %v", ids)
 	}
 	// Load("") is the built-in catalogue.
 	if c, err := Load(""); err != nil || c != mustBuiltin(t) {
@@ -435,7 +471,8 @@ func TestDeploymentFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckDiscreet(f2); err == nil || !strings.Contains(err.Error(), "abrazo") {
+	// It names the file, language and category, never the term.
+	if err := c.CheckDiscreet(f2); err == nil || strings.Contains(err.Error(), "abrazo") || !strings.Contains(err.Error(), "[es discreet]") || !strings.Contains(err.Error(), "organisation") {
 		t.Errorf("CheckDiscreet: %v", err)
 	}
 	_, err = c.WithFilter(f2).Render(RenderRequest{TemplateID: "safety_checkin", Lang: "es", Variant: Discreet, Channel: "sms",
@@ -472,6 +509,106 @@ func TestConcurrentUse(t *testing.T) {
 	for g := 0; g < 8; g++ {
 		if err := <-done; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// An override of a built-in template must keep what the gateway renders it
+// with on its own: exactly the built-in's parameters, and at least its
+// channels and languages.
+func TestLoadRejectsOverrideBreakingBuiltin(t *testing.T) {
+	builtin := func(id string) string {
+		data, err := builtinFS.ReadFile("builtin/" + id + ".tmpl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Replace(string(data), "version: 2", "version: 9", 1)
+	}
+	checkin := builtin("safety_checkin")
+	reminder := builtin("appointment_reminder")
+	// Drop a language: every section of "ro" goes.
+	dropRo := func(s string) string {
+		var out []string
+		skip := false
+		for _, ln := range strings.Split(s, "\n") {
+			if strings.HasPrefix(ln, "[") {
+				skip = strings.HasPrefix(ln, "[ro ")
+			}
+			if !skip {
+				out = append(out, ln)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	cases := []struct{ name, body, wantMsg string }{
+		{"checkin without code", strings.ReplaceAll(strings.Replace(checkin, "param code: digits\n", "", 1), "{code}", "1"), "lacks param code"},
+		{"checkin code renamed", strings.ReplaceAll(strings.Replace(checkin, "param code: digits", "param reply: digits", 1), "{code}", "{reply}"), "lacks param code"},
+		{"checkin code as text", strings.Replace(checkin, "param code: digits", "param code: text", 1), "declares param code as text"},
+		{"checkin extra param", strings.ReplaceAll(strings.Replace(checkin, "param code: digits", "param code: digits\nparam when: datetime", 1), "{code}", "{code} {when}"), "declares param when"},
+		{"checkin drops whatsapp", strings.Replace(checkin, "channels: sms, whatsapp", "channels: sms", 1), "drops channel whatsapp"},
+		{"checkin drops ro", dropRo(checkin), "drops language ro"},
+		{"reminder place renamed", strings.ReplaceAll(strings.Replace(reminder, "param place: meeting_point", "param spot: meeting_point", 1), "{place}", "{spot}"), "lacks param place"},
+		{"reminder place as text", strings.Replace(reminder, "param place: meeting_point", "param place: text", 1), "declares param place as text"},
+		{"reminder drops voice", strings.Replace(dropVoice(reminder), "channels: sms, whatsapp, voice", "channels: sms, whatsapp", 1), "drops channel voice"},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		writeTmpl(t, dir, "t.tmpl", tc.body)
+		_, err := Load(dir)
+		if err == nil {
+			t.Errorf("%s: loaded", tc.name)
+			continue
+		}
+		if errs.Code(err) != CodeInvalidTemplate || !strings.Contains(err.Error(), tc.wantMsg) || !strings.Contains(err.Error(), "overrides built-in") {
+			t.Errorf("%s: %v (want %s containing %q)", tc.name, err, CodeInvalidTemplate, tc.wantMsg)
+		}
+	}
+	// The built-in texts with a higher version, a channel and a language
+	// more: accepted.
+	dir := t.TempDir()
+	writeTmpl(t, dir, "c.tmpl", strings.Replace(checkin, "channels: sms, whatsapp", "channels: sms, whatsapp, voice", 1)+
+		"\n[de standard]\nHallo, hier ist das Team. Antworte {code}.\n\n[de discreet]\nHallo, wie geht's? Antworte {code}.\n")
+	writeTmpl(t, dir, "r.tmpl", reminder)
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := render(t, c, RenderRequest{TemplateID: "safety_checkin", Lang: "es", Variant: Discreet, Channel: "sms",
+		Params: map[string]string{"code": "4821"}}); r.Version != 9 || !strings.Contains(r.Text, "4821") {
+		t.Errorf("override: %+v", r)
+	}
+}
+
+// dropVoice removes the voice sections of a template file.
+func dropVoice(s string) string {
+	var out []string
+	skip := false
+	for _, ln := range strings.Split(s, "\n") {
+		if strings.HasPrefix(ln, "[") {
+			skip = strings.HasSuffix(ln, " voice]")
+		}
+		if !skip {
+			out = append(out, ln)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// running_late's minutes: 1 to 180 without a leading zero.
+func TestRenderMinutesParam(t *testing.T) {
+	c := mustBuiltin(t)
+	req := func(v string) RenderRequest {
+		return RenderRequest{TemplateID: "running_late", Lang: "es", Variant: Standard, Channel: "sms", Params: map[string]string{"minutes": v}}
+	}
+	for _, ok := range []string{"1", "10", "45", "180", " 15 "} {
+		if r, err := c.Render(req(ok)); err != nil || !strings.Contains(r.Text, strings.TrimSpace(ok)+" min") {
+			t.Errorf("%q: %+v %v", ok, r, err)
+		}
+	}
+	for _, bad := range []string{"0", "000", "016", "05", "181", "999999", "-5", "+5", "1e2", "١٠"} {
+		_, err := c.Render(req(bad))
+		if e := errs.As(err); e.Code != CodeInvalidParam || e.Field != "minutes" || (len(bad) > 3 && strings.Contains(e.Message, bad)) {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

@@ -212,7 +212,8 @@ func TestVocabularyPolicyCommands(t *testing.T) {
 }
 
 // A deployment's templates: an override of a built-in one (a higher
-// version) and a new one.
+// version, the built-in's parameters, channels and languages) and a new
+// one.
 const (
 	overrideReminder = `id: appointment_reminder
 version: 7
@@ -232,6 +233,36 @@ Hola, te escribe el equipo: {when}, en {place}.
 
 [es discreet]
 ¡Hola! ¿Un café el {when} en {place}? Un abrazo fuerte.
+
+[ca standard]
+Hola, us escriu l'equip: {when}, a {place}.
+
+[ca discreet]
+Hola! Un cafè el {when} a {place}? Una abraçada.
+
+[it standard]
+Ciao, ti scrive il servizio: {when}, a {place}.
+
+[it discreet]
+Ciao! Un caffè {when} a {place}? Un abbraccio.
+
+[fr standard]
+Bonjour, c'est l'équipe : {when}, à {place}.
+
+[fr discreet]
+Coucou ! Un café {when} à {place} ? Bisous !
+
+[pt standard]
+Olá, escreve-te a equipa: {when}, em {place}.
+
+[pt discreet]
+Olá! Um café {when} em {place}? Beijinhos.
+
+[ro standard]
+Bună, îți scrie echipa: {when}, la {place}.
+
+[ro discreet]
+Bună! O cafea {when} la {place}? Te pup.
 `
 	newWalk = `id: walk_invite
 version: 1
@@ -326,9 +357,11 @@ func TestServeTemplatesDir(t *testing.T) {
 	}
 }
 
-// A templates directory that is set but missing, or whose discreet
-// variant carries a term of the deployment's terms file, or that holds an
-// invalid template, stops serve before anything else (no fallback to the
+// A templates directory that is set but missing, a file or without a
+// *.tmpl file, or whose discreet variant carries a term of the
+// deployment's terms file or an unknown name, or that holds an invalid
+// template, an override that breaks the built-in's contract or a text
+// parameter under the refuse policy, stops serve before anything else (no fallback to the
 // built-in catalogue); `gateway templates` refuses the same directory
 // with the same settings.
 func TestServeRefusesBadTemplatesDir(t *testing.T) {
@@ -345,19 +378,42 @@ func TestServeRefusesBadTemplatesDir(t *testing.T) {
 	os.WriteFile(terms, []byte("organisation: Casa Lumbre\n"), 0o600)
 	leaky := writeTemplates(t, map[string]string{"walk.tmpl": strings.Replace(newWalk,
 		"¡Hola! ¿Damos un paseo el {when}?", "¡Hola! ¿Damos un paseo el {when} desde Casa Lumbre?", 1)})
-	// The built-in filter does not know the programme's name: without the
-	// terms file the directory passes (serve gets as far as the key file).
-	serveStops(t, dir, "gateway keys init", "--templates-dir", leaky)
-	serveStops(t, dir, "must pass the filter", "--templates-dir", leaky, "--discreet-terms-file", terms)
+	// The built-in filter does not know the programme's name, but a
+	// directory's discreet text is scanned as free text to a monitored
+	// phone is: with unknown names on (the default) the name stops serve
+	// even without the terms file; off, only the terms file does (serve
+	// otherwise gets as far as the key file). No error quotes the name.
+	noName := func(stderr string) {
+		t.Helper()
+		if strings.Contains(stderr, "Casa Lumbre") {
+			t.Fatalf("the matched term reached the error: %q", stderr)
+		}
+	}
+	noName(serveStops(t, dir, "unknown_name content", "--templates-dir", leaky))
+	serveStops(t, dir, "gateway keys init", "--templates-dir", leaky, "--unknown-names", "off")
+	noName(serveStops(t, dir, "must pass the filter", "--templates-dir", leaky, "--discreet-terms-file", terms, "--unknown-names", "off"))
 	t.Setenv("GATEWAY_DISCREET_TERMS_FILE", terms)
 	t.Setenv("GATEWAY_TEMPLATES_DIR", leaky)
-	serveStops(t, dir, "must pass the filter")
+	noName(serveStops(t, dir, "must pass the filter"))
 	code, _, stderr := runCmd(t, "templates", "render", "walk_invite", "--lang", "es", "--variant", "discreet", "--param", "when=2026-06-02T08:00:00Z")
 	if code != 1 || !strings.Contains(stderr, "must pass the filter") {
 		t.Fatalf("templates render with the terms file: exit %d, stderr %q", code, stderr)
 	}
+	noName(stderr)
 	t.Setenv("GATEWAY_DISCREET_TERMS_FILE", "")
 	t.Setenv("GATEWAY_TEMPLATES_DIR", "")
+
+	// A path that is a file, or a directory without a *.tmpl file, stops
+	// serve too (never the built-in texts alone).
+	serveStops(t, dir, "not a directory", "--templates-dir", terms)
+	serveStops(t, dir, "holds no *.tmpl file", "--templates-dir", writeTemplates(t, map[string]string{"walk.TMPL": newWalk}))
+	// An override that drops a parameter of the built-in.
+	noPlace := strings.NewReplacer("param place: meeting_point\n", "", " at {place}", "", ", at {place}", "", " en {place}", "", ", en {place}", "",
+		" a {place}", "", ", a {place}", "", " à {place}", "", ", à {place}", "", " em {place}", "", ", em {place}", "", " la {place}", "", ", la {place}", "").Replace(overrideReminder)
+	serveStops(t, dir, "lacks param place", "--templates-dir", writeTemplates(t, map[string]string{"reminder.tmpl": noPlace}))
+	// A text parameter under the refuse policy (the default).
+	note := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n"
+	serveStops(t, dir, "text parameter note", "--templates-dir", writeTemplates(t, map[string]string{"note.tmpl": note}))
 
 	sameVersion := writeTemplates(t, map[string]string{"reminder.tmpl": strings.Replace(overrideReminder, "version: 7", "version: 1", 1)})
 	serveStops(t, dir, "higher version", "--templates-dir", sameVersion)

@@ -89,8 +89,8 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 	if (in.Template == "") == (in.Body == "") {
 		return out, errs.Field(errs.CodeMissingField, "template", "give either template (with params) or body (free text), not both")
 	}
-	if in.Body == "" && len(in.ConfirmNames) > 0 {
-		return out, errs.Field(CodeInvalidParam, "confirm_names", "confirm_names go with free text, not with a template")
+	if in.Body == "" && len(in.ConfirmNames) > 0 && len(s.d.Catalog.TextParams(in.Template)) == 0 {
+		return out, errs.Field(CodeInvalidParam, "confirm_names", "confirm_names go with free text or a template's text parameters, not with a template without them")
 	}
 	if in.Body != "" && len(in.Params) > 0 {
 		return out, errs.Field(CodeInvalidParam, "params", "params go with a template, not with free text")
@@ -105,6 +105,40 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 	}
 	variant := templates.Variant(d.Variant)
 	if in.Template != "" {
+		if variant == templates.Discreet {
+			// A text parameter is free text to a monitored phone: the
+			// free-text policy applies to its value (refused under refuse;
+			// under filter or vocabulary scanned with the same options as
+			// a body), and a value with any finding is refused rather than
+			// cut inside a reviewed text.
+			for _, name := range s.d.Catalog.TextParams(in.Template) {
+				v, ok := in.Params[name]
+				if !ok || strings.TrimSpace(v) == "" {
+					continue // Render reports the missing parameter
+				}
+				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames)
+				if err != nil {
+					if e := errs.As(err); e.Code != errs.CodeInternal {
+						e.Field = name
+					}
+					return out, err
+				}
+				if len(reds) > 0 {
+					var cats []string
+					seen := map[templates.Category]bool{}
+					for _, r := range reds {
+						if !seen[r.Category] {
+							seen[r.Category] = true
+							cats = append(cats, string(r.Category))
+						}
+					}
+					e := errs.Field(CodeContentNotDiscreet, name,
+						"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
+					e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
+					return out, e
+				}
+			}
+		}
 		r, err := s.d.Catalog.Render(templates.RenderRequest{
 			TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(d.Channel),
 			Params: in.Params, TimeZone: p.TimeZone,

@@ -351,14 +351,16 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 			adv.ParticipantIds = append(adv.ParticipantIds, pl.ParticipantID)
 			adv.NextDue = append(adv.NextDue, rules.NextSlot(everyDays, pl.Weekdays, pl.AtLocal, loc, pl.NextDueAt, rules.Later(pl.NextDueAt, now)))
 			ciID, _ := uuid.NewV7()
-			code := rules.CheckinCode()
+			code := drawCheckinCode()
 			d := consent.Decide(prof, consent.Fold(hist[p.ID], now, s.cfg.ConsentReviewAge), consent.Channel(pl.Channel), now)
 			var r templates.Rendered
 			if d.Allowed {
-				r, err = s.catalog.Render(templates.RenderRequest{TemplateID: "safety_checkin", Lang: p.Language, Variant: templates.Variant(d.Variant),
-					Channel: string(d.Channel), Params: map[string]string{"code": code}, TimeZone: p.TimeZone})
+				code, r, err = RenderCheckin(s.catalog, templates.RenderRequest{TemplateID: "safety_checkin", Lang: p.Language, Variant: templates.Variant(d.Variant),
+					Channel: string(d.Channel), TimeZone: p.TimeZone}, drawCheckinCode)
 				if err != nil {
-					d = consent.Decision{Code: CodeUnsupportedChannel}
+					// The template's own code says why (sensitive_content,
+					// unsupported_channel, missing_param...).
+					d = consent.Decision{Code: errs.Code(err)}
 				}
 			}
 			if !d.Allowed {
@@ -549,4 +551,32 @@ func (s *Service) HandleCheckinReply(ctx context.Context, q *db.Queries, p db.Pa
 		return err == nil, err
 	}
 	return false, nil
+}
+
+// drawCheckinCode draws a check-in reply code.
+var drawCheckinCode = rules.CheckinCode
+
+// checkinCodeDraws bounds how many codes RenderCheckin tries.
+const checkinCodeDraws = 8
+
+// RenderCheckin renders the safety_checkin of req with a code from draw. A
+// code the filter flags in a discreet rendering (a four-digit code can be
+// a helpline number: 1522, 3114, 3919, 3977) is redrawn, up to
+// checkinCodeDraws times; any other render error is returned at once. It
+// returns the code used (the last drawn on an error) and the rendering.
+func RenderCheckin(cat *templates.Catalog, req templates.RenderRequest, draw func() string) (string, templates.Rendered, error) {
+	var code string
+	var err error
+	for i := 0; i < checkinCodeDraws; i++ {
+		code = draw()
+		req.Params = map[string]string{"code": code}
+		var r templates.Rendered
+		if r, err = cat.Render(req); err == nil {
+			return code, r, nil
+		}
+		if errs.Code(err) != templates.CodeSensitiveContent || req.Variant != templates.Discreet {
+			break
+		}
+	}
+	return code, templates.Rendered{}, err
 }

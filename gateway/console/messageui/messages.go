@@ -94,8 +94,8 @@ type Template struct {
 	Channels    []string
 }
 
-// TemplateParam is one parameter: Type is datetime, meeting_point, text
-// or digits.
+// TemplateParam is one parameter: Type is datetime, meeting_point, text,
+// digits or minutes.
 type TemplateParam struct {
 	Name string
 	Type string
