@@ -395,9 +395,12 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // leak and 63/2759 over-strip on the whole (tune10 alone was 284 leaks
 // and 58 over-strips when it was scored blind); with the narrower cues,
 // 65/2759 (the Catalan "font", a fountain too, is no cue for Police).
+// The fifth blind set, once spent, joined the tuning files (615 items to
+// remove, 495 to keep; 207 leaks and 43 over-strips when scored blind):
+// 302/3055 leak and 108/3254 over-strip on the whole, before tuning on it.
 const (
-	corpusMaxLeakPct      = 3.90
-	corpusMaxOverStripPct = 2.36
+	corpusMaxLeakPct      = 9.89
+	corpusMaxOverStripPct = 3.32
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -500,12 +503,14 @@ func TestCorpusFormatStrict(t *testing.T) {
 // part (tune10), which the vocabulary scored as held out before: with
 // it the vocabulary's figures on the tuning files are those below (the
 // part alone, with the lexicon of round 4: leak 2.70%, over-strip 22.29%,
-// refused 38.65%, unchanged 23.10%).
+// refused 38.65%, unchanged 23.10%). The fifth blind set, once spent,
+// joined the tuning files: with it, leak 100/3055, over-strip 786/3254,
+// refused 801/1961, unchanged 99/422.
 const (
-	vocabMaxLeakPct      = 1.40
-	vocabMaxOverStripPct = 22.26
-	vocabMaxRefusedPct   = 39.97
-	vocabMinBenignSame   = 23.1
+	vocabMaxLeakPct      = 3.28
+	vocabMaxOverStripPct = 24.16
+	vocabMaxRefusedPct   = 40.85
+	vocabMinBenignSame   = 23.4
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
