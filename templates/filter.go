@@ -698,6 +698,9 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	}
 	sc.memo = [4]memoEntry{}
 	sc.run()
+	if len(o.KnownNames) > 0 {
+		sc.dropInKnown()
+	}
 	if o.UnknownNames {
 		sc.unknownNames()
 	}

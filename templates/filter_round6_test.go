@@ -69,3 +69,43 @@ func TestRound6PersonCues(t *testing.T) {
 		{"ro", "Mi-a zis Ana ca nu ai ajuns, e totul ok?", nil, []string{"Mi-a zis Ana"}},
 	})
 }
+
+// Everyday words that looked like a service, a court or a prescription:
+// "cada" (each) is the French asylum centre only in French; good sense
+// and losing one's mind; a recipe; a crime novel or film.
+func TestRound6EverydayWords(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "toma la pastilla cada mañana y nos vemos el lunes", nil, []string{"cada mañana"}},
+		{"ca", "quedem cada dimarts a les 10", nil, []string{"cada dimarts"}},
+		{"pt", "vemo-nos cada semana no cafe", nil, []string{"cada semana"}},
+		{"fr", "le CADA de Lyon a une place pour toi", []string{"CADA"}, nil},
+		{"pt", "tens juizo e descansa, falamos amanha", nil, []string{"tens juizo"}},
+		{"pt", "o juiz marcou a audiencia para maio", []string{"juiz"}, nil},
+		{"es", "casi pierdo el juicio con el calor, nos vemos a las 5", nil, []string{"pierdo el juicio"}},
+		{"es", "el juicio es el lunes a las 9", []string{"juicio"}, nil},
+		{"es", "la receta del bizcocho es facil, te la paso el lunes", nil, []string{"la receta del bizcocho"}},
+		{"ca", "la recepta de la coca de la teva avia, passa-me-la!", nil, []string{"la recepta de la coca"}},
+		{"pt", "a receita do bolo de laranja e facil", nil, []string{"a receita do bolo"}},
+		{"pt", "a receita do medico esta na farmacia", []string{"a receita"}, nil},
+		{"ro", "mi-a dat reteta de cozonac a bunicii", nil, []string{"reteta de cozonac"}},
+		{"es", "estoy leyendo una novela policiaca muy buena", nil, []string{"una novela policiaca"}},
+		{"pt", "vi um filme policial ontem, empresto-te o livro", nil, []string{"um filme policial"}},
+		{"ro", "am vazut un film politist aseara", nil, []string{"un film politist"}},
+		{"es", "la policia ya tiene tu denuncia", []string{"policia"}, nil},
+	})
+}
+
+// A registered meeting point is sent as it is, even when a word of it
+// is a lexicon term.
+func TestRound6KnownNameHoldsLexiconWord(t *testing.T) {
+	f := mustFilter(t)
+	text := "arrivo tra 10 min in Piazza Madama Cristina, la madama non c'e"
+	fs := f.ScanWith(text, ScanOptions{Lang: "it", UnknownNames: true, KnownNames: []string{"Piazza Madama Cristina"}})
+	var got []string
+	for _, x := range fs {
+		got = append(got, x.Match)
+	}
+	if len(fs) != 1 || fs[0].Match != "madama" {
+		t.Errorf("findings %q, want only the second madama", got)
+	}
+}

@@ -566,6 +566,30 @@ func (sc *scanState) sentenceStart(s int) bool {
 	return true
 }
 
+// dropInKnown drops the candidates that lie wholly inside a known name:
+// a registered meeting point is sent as it is, even when a word of it is
+// a lexicon term ("Piazza Madama Cristina", "Metro Tribunal").
+func (sc *scanState) dropInKnown() {
+	known := sc.knownSpans()
+	if len(known) == 0 {
+		return
+	}
+	out := sc.cands[:0]
+	for _, c := range sc.cands {
+		in := false
+		for _, k := range known {
+			if k[0] <= int(c.s) && int(c.e) <= k[1] {
+				in = true
+				break
+			}
+		}
+		if !in {
+			out = append(out, c)
+		}
+	}
+	sc.cands = out
+}
+
 // knownSpans finds the known names in the normalised text.
 func (sc *scanState) knownSpans() [][2]int {
 	var out [][2]int
