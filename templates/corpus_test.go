@@ -397,10 +397,11 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 65/2759 (the Catalan "font", a fountain too, is no cue for Police).
 // The fifth blind set, once spent, joined the tuning files (615 items to
 // remove, 495 to keep; 207 leaks and 43 over-strips when scored blind):
-// 302/3055 leak and 108/3254 over-strip on the whole, before tuning on it.
+// 302/3055 leak and 108/3254 over-strip on the whole, before tuning on it;
+// after: 143/3055 and 52/3254.
 const (
-	corpusMaxLeakPct      = 9.89
-	corpusMaxOverStripPct = 3.32
+	corpusMaxLeakPct      = 4.69
+	corpusMaxOverStripPct = 1.60
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -505,12 +506,14 @@ func TestCorpusFormatStrict(t *testing.T) {
 // part alone, with the lexicon of round 4: leak 2.70%, over-strip 22.29%,
 // refused 38.65%, unchanged 23.10%). The fifth blind set, once spent,
 // joined the tuning files: with it, leak 100/3055, over-strip 786/3254,
-// refused 801/1961, unchanged 99/422.
+// refused 801/1961, unchanged 99/422; after tuning on it, leak 44/3055,
+// over-strip 768/3254, refused 841/1961 (the lexicon removes more of the
+// short messages), unchanged 101/422.
 const (
-	vocabMaxLeakPct      = 3.28
-	vocabMaxOverStripPct = 24.16
-	vocabMaxRefusedPct   = 40.85
-	vocabMinBenignSame   = 23.4
+	vocabMaxLeakPct      = 1.45
+	vocabMaxOverStripPct = 23.61
+	vocabMaxRefusedPct   = 42.89
+	vocabMinBenignSame   = 23.9
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

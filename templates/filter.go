@@ -1119,10 +1119,11 @@ func (sc *scanState) clause(s, e int) (int, int) {
 }
 
 // hereWords say "here" after a verb of bringing; placePreps lead to the
-// place she was brought to ("en France", "în Italia", "to the UK").
+// place she was brought to ("en France", "în Italia", "to the UK") or
+// kept in ("el de la casa de Badalona", "the guy from the flat in Luton").
 var (
 	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
-	placePreps = normWordSet(`en in a à to în al au aux nel na no`)
+	placePreps = normWordSet(`en in a à to în al au aux nel na no de di da do din from del della du`)
 	// whenWords and arriveStems: "when you arrived", the time of her
 	// arrival that a relative clause goes on with ("q te tirou quando
 	// chegaste", "who took it when u got here").

@@ -109,3 +109,70 @@ func TestRound6KnownNameHoldsLexiconWord(t *testing.T) {
 		t.Errorf("findings %q, want only the second madama", got)
 	}
 }
+
+// What she need not pay, and going back to them.
+func TestRound6DebtAndGoingBack(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "tranquila, no pasa nada si no pagas. Si no quieres volver con ellos, llamame", []string{"si no pagas", "volver con ellos"}, []string{"llamame"}},
+		{"ca", "no passa res si no pagues, i si no vols tornar amb ells truca'm", []string{"si no pagues", "tornar amb ells"}, []string{"truca'm"}},
+		{"it", "non succede niente se non paghi; se non vuoi tornare da loro chiamami", []string{"se non paghi", "tornare da loro"}, []string{"chiamami"}},
+		{"fr", "rien ne t'arrive si tu ne payes pas, et si tu veux pas retourner chez eux appelle", []string{"si tu ne payes pas", "retourner chez eux"}, []string{"appelle"}},
+		{"pt", "nada acontece se nao pagares; se nao quiseres voltar para eles liga", []string{"se nao pagares", "voltar para eles"}, []string{"liga"}},
+		{"ro", "nu se intampla nimic daca nu platesti, daca nu vrei sa te intorci la ei suna", []string{"daca nu platesti", "sa te intorci la ei"}, []string{"suna"}},
+		{"en", "nothing happens if you don't pay, and if u dont want to go back to them ring me", []string{"if you don't pay", "go back to them"}, []string{"ring me"}},
+	})
+}
+
+// A helpline that leaves no trace on the bill.
+func TestRound6NotOnTheBill(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "es gratis y no aparece en la factura, besos", []string{"no aparece en la factura"}, []string{"besos"}},
+		{"ca", "es gratuit i no surt a la factura, petons", []string{"no surt a la factura"}, []string{"petons"}},
+		{"it", "e gratis e non compare in bolletta, baci", []string{"non compare in bolletta"}, []string{"baci"}},
+		{"fr", "c'est gratuit et ca s'affiche pas sur la facture, bisous", []string{"s'affiche pas sur la facture"}, []string{"bisous"}},
+		{"pt", "e gratis e nao aparece na fatura, beijinhos", []string{"nao aparece na fatura"}, []string{"beijinhos"}},
+		{"ro", "e gratuit si nu apare pe factura, te pup", []string{"nu apare pe factura"}, []string{"te pup"}},
+		{"en", "its free and it won't show on your bill, love x", []string{"show on your bill"}, []string{"love x"}},
+	})
+}
+
+// A medicine by its form, stopping it, its side effects and results.
+func TestRound6MedicineTaking(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "no la dejes de golpe y si te marea me dices, hablamos el lunes", []string{"de golpe", "te marea"}, []string{"hablamos el lunes"}},
+		{"ca", "no la deixis de cop, parlem dimarts", []string{"no la deixis de cop"}, []string{"parlem dimarts"}},
+		{"it", "ricordati la pillola, e non smettere di colpo. Ci vediamo lunedi", []string{"la pillola", "non smettere di colpo"}, []string{"Ci vediamo lunedi"}},
+		{"fr", "pense a prendre ton cachet, et si t'as des vertiges appelle. A jeudi", []string{"prendre ton cachet", "des vertiges"}, []string{"A jeudi"}},
+		{"pt", "toma o comprimido e nao pares de repente. Ate quinta", []string{"o comprimido", "nao pares de repente"}, []string{"Ate quinta"}},
+		{"ro", "ia pastila seara si nu te opri brusc. Ne vedem joi", []string{"pastila", "nu te opri brusc"}, []string{"Ne vedem joi"}},
+		{"en", "take ur tablet at night and dont stop it all at once. see u Thurs", []string{"ur tablet", "stop it all at once"}, []string{"see u Thurs"}},
+		{"es", "el VIH negativo, tranquila. Nos vemos el martes", []string{"VIH negativo"}, []string{"Nos vemos el martes"}},
+		{"it", "HIV negativo, ci vediamo giovedi", []string{"HIV negativo"}, []string{"ci vediamo giovedi"}},
+		{"ro", "HIV negativ, ne vedem joi", []string{"HIV negativ"}, []string{"ne vedem joi"}},
+	})
+}
+
+// A protection order said by what he may not do (English and Romanian
+// are not listed: their tuning parts label the same clause both ways).
+func TestRound6ProtectionClause(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "ya esta firmado, no se te puede acercar. Un abrazo", []string{"no se te puede acercar"}, []string{"Un abrazo"}},
+		{"ca", "ja esta signat, no es pot acostar a menys de 300 m. Petons", []string{"no es pot acostar a menys de"}, []string{"Petons"}},
+		{"it", "e firmato, non si puo avvicinare. Baci", []string{"non si puo avvicinare"}, []string{"Baci"}},
+		{"fr", "c'est signe, il a pas le droit de t'approcher. Bisous", []string{"pas le droit de t'approcher"}, []string{"Bisous"}},
+		{"pt", "ja foi decretada, nao se pode aproximar de ti. Beijinhos", []string{"nao se pode aproximar de ti"}, []string{"Beijinhos"}},
+	})
+}
+
+// Her ex from the place she was kept, sharing her photos.
+func TestRound6ExSharingPhotos(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "tu ex del piso de Vallecas sigue subiendo fotos tuyas, ya esta denunciado", []string{"tu ex del piso de Vallecas", "subiendo fotos tuyas"}, nil},
+		{"ca", "el teu ex del pis de Gracia penja fotos teves", []string{"el teu ex del pis de Gracia", "fotos teves"}, nil},
+		{"it", "il tuo ex della casa di Mestre mette foto tue online", []string{"il tuo ex della casa di Mestre", "foto tue online"}, nil},
+		{"fr", "ton ex de l'appart de Pantin met des photos de toi", []string{"ton ex de l'appart de Pantin", "des photos de toi"}, nil},
+		{"pt", "o teu ex do apartamento de Sintra poe fotos tuas na net", []string{"o teu ex do apartamento de Sintra", "fotos tuas na net"}, nil},
+		{"ro", "fostul tau din apartamentul din Rahova iti pune pozele pe net", []string{"fostul tau din apartamentul din Rahova", "pozele pe net"}, nil},
+		{"en", "ur ex from the flat in Croydon is putting ur pics online", []string{"ur ex from the flat in Croydon", "ur pics online"}, nil},
+	})
+}
