@@ -176,3 +176,20 @@ func TestRound6ExSharingPhotos(t *testing.T) {
 		{"en", "ur ex from the flat in Croydon is putting ur pics online", []string{"ur ex from the flat in Croydon", "ur pics online"}, nil},
 	})
 }
+
+// A street named without its number, by a strong street type; the block,
+// flat, district, postcode and city after a house number.
+func TestRound6StreetWithoutNumber(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la oficina esta en la calle Alcala, te espero el lunes a las 10", []string{"calle Alcala"}, []string{"te espero el lunes a las 10"}},
+		{"es", "no esta en la calle. Respira", nil, []string{"Respira"}},
+		{"ca", "dijous a les 9 al carrer Pelai, fins aviat", []string{"carrer Pelai"}, []string{"fins aviat"}},
+		{"it", "lo ritiriamo in c.so Vercelli giovedi", []string{"c.so Vercelli"}, []string{"giovedi"}},
+		{"fr", "le bureau est rue Ordener, on y va jeudi", []string{"rue Ordener"}, []string{"on y va jeudi"}},
+		{"pt", "o gabinete fica na Rua Palmira, vamos quinta", []string{"Rua Palmira"}, []string{"vamos quinta"}},
+		{"ro", "biroul e pe Str. Lipscani, mergem joi", []string{"Str. Lipscani"}, []string{"mergem joi"}},
+		{"pt", "as coisas estao na Rua da Graca 12, 1170-165 Lisboa, vamos la", []string{"Rua da Graca 12, 1170-165 Lisboa"}, []string{"vamos la"}},
+		{"ro", "lucrurile sunt pe Str. Fabricii 5, bl. 2, sc. B, ap. 14, sector 6 la noi", []string{"Str. Fabricii 5, bl. 2, sc. B, ap. 14, sector 6"}, []string{"la noi"}},
+		{"es", "esta en la calle Toledo 12, 28005 Madrid desde el lunes", []string{"calle Toledo 12, 28005 Madrid"}, []string{"desde el lunes"}},
+	})
+}
