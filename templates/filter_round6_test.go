@@ -190,6 +190,7 @@ func TestRound6StreetWithoutNumber(t *testing.T) {
 		{"ro", "biroul e pe Str. Lipscani, mergem joi", []string{"Str. Lipscani"}, []string{"mergem joi"}},
 		{"pt", "as coisas estao na Rua da Graca 12, 1170-165 Lisboa, vamos la", []string{"Rua da Graca 12, 1170-165 Lisboa"}, []string{"vamos la"}},
 		{"ro", "lucrurile sunt pe Str. Fabricii 5, bl. 2, sc. B, ap. 14, sector 6 la noi", []string{"Str. Fabricii 5, bl. 2, sc. B, ap. 14, sector 6"}, []string{"la noi"}},
+		{"es", "calle Mayor el 5 de junio", []string{"calle Mayor"}, []string{"el 5 de junio"}},
 		{"es", "esta en la calle Toledo 12, 28005 Madrid desde el lunes", []string{"calle Toledo 12, 28005 Madrid"}, []string{"desde el lunes"}},
 	})
 }
