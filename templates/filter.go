@@ -86,6 +86,12 @@ type Term struct {
 	Text       string   `json:"text"`
 	Clause     bool     `json:"clause,omitempty"`
 	ClauseLeft bool     `json:"clause_left,omitempty"`
+	// ClauseRight (written "offer: pueden acogerte", category
+	// organisation) widens a match to the right, to the punctuation that
+	// ends its clause, through "and": an offer of a place says where she
+	// would go in the same clause ("te pueden acoger a ti y a la niña en
+	// Getafe", "they can take u and the baby in a house up north").
+	ClauseRight bool `json:"clause_right,omitempty"`
 }
 
 // Finding is one sensitive span of a scanned text. Start and End are byte
@@ -338,8 +344,11 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: expected \"category: term\"", name, ln))
 		}
 		cat := Category(strings.ToLower(strings.TrimSpace(line[:colon])))
-		clause, left := cat == "debt" || cat == "who", cat == "who"
-		if clause {
+		clause, left, right := cat == "debt" || cat == "who" || cat == "offer", cat == "who", cat == "offer"
+		switch {
+		case right:
+			cat = CategoryOrganisation
+		case clause:
 			cat = CategoryExploitation
 		}
 		if _, ok := categoryIndex(cat); !ok {
@@ -348,7 +357,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 		if cat == "organization" {
 			cat = CategoryOrganisation
 		}
-		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left}
+		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left, ClauseRight: right}
 		if _, _, err := compileTerm(t); err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, ln, err))
 		}
@@ -406,7 +415,7 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 		return nil, pattern{}, fmt.Errorf("a stem (*) must end with a letter or digit")
 	}
 	p := pattern{
-		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft,
+		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft, right: t.Clause && t.ClauseRight,
 		checkStart: isWord[key[0]], checkEnd: isWord[key[len(key)-1]],
 	}
 	return []byte(key), p, nil
@@ -435,7 +444,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	var pats []pattern
 	seen := map[string]int{}
 	addPat := func(k []byte, p pattern) {
-		id := fmt.Sprintf("%d|%d|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.street, p.seq, k)
+		id := fmt.Sprintf("%d|%d|%t|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.right, p.street, p.seq, k)
 		if _, dup := seen[id]; dup {
 			return
 		}
@@ -579,7 +588,7 @@ func ownLanguageOnly(t Term) bool { return strings.HasPrefix(strings.TrimSpace(t
 // seqID identifies a word sequence, to keep one copy of each.
 func seqID(p seqPat) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.ownOnly)
+	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.right, p.ownOnly)
 	for _, w := range p.words {
 		sb.WriteString("|" + w.exact + ":" + strings.Join(w.stems, ","))
 	}
@@ -814,7 +823,7 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			sc.addClause(s, e, p.cat, p.left)
+			sc.addClause(s, e, p.cat, p.left, p.right)
 			return 0
 		}
 		sc.add(s, e, p.cat)
@@ -982,7 +991,7 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		sc.addClause(s, q, sp.cat, sp.left)
+		sc.addClause(s, q, sp.cat, sp.left, sp.right)
 		return
 	}
 	sc.add(s, q, sp.cat)
@@ -1215,11 +1224,34 @@ func (sc *scanState) wherePlace(e int) int {
 	return e
 }
 
+// clauseEndThroughAnd: the end of the clause that goes on from e, up to
+// its punctuation (at most maxClause bytes, whole words): "and" does not
+// end it ("us poden acollir a tu i la nena a Sabadell").
+func (sc *scanState) clauseEndThroughAnd(e int) int {
+	t := sc.n.b
+	end := e
+	for k := e; k < len(t) && k-e < maxClause; k++ {
+		c := t[k]
+		if c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte || c == '\n' {
+			break
+		}
+		if isWord[c] && (k+1 == len(t) || !isWord[t[k+1]]) {
+			end = k + 1
+		}
+	}
+	return end
+}
+
 // addClause adds the match [s,e) widened to its clause, remembering the
 // match so that a stop phrase around it ("I owe you a coffee", "debito
 // formativo") drops the whole clause.
-func (sc *scanState) addClause(s, e int, cat uint8, left bool) {
-	cs, ce := sc.clause(s, e)
+func (sc *scanState) addClause(s, e int, cat uint8, left, right bool) {
+	var cs, ce int
+	if right {
+		cs, ce = s, sc.clauseEndThroughAnd(e)
+	} else {
+		cs, ce = sc.clause(s, e)
+	}
 	if left {
 		ce = sc.wherePlace(e)
 	}

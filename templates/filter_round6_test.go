@@ -194,3 +194,21 @@ func TestRound6StreetWithoutNumber(t *testing.T) {
 		{"es", "esta en la calle Toledo 12, 28005 Madrid desde el lunes", []string{"calle Toledo 12, 28005 Madrid"}, []string{"desde el lunes"}},
 	})
 }
+
+// A place offered to her, and where it is, said in the same clause
+// through "and"; the next clause is left.
+func TestRound6OfferOfAPlace(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "hablé con ellas y pueden acogerte a ti y al niño en Toledo, te llamo luego", []string{"pueden acogerte a ti y al niño en Toledo"}, []string{"te llamo luego"}},
+		{"ca", "et poden acollir a tu i al nen a Manresa. Parlem dema", []string{"et poden acollir a tu i al nen a Manresa"}, []string{"Parlem dema"}},
+		{"it", "possono accoglierti con il bimbo a Rimini, ti chiamo dopo", []string{"possono accoglierti con il bimbo a Rimini"}, []string{"ti chiamo dopo"}},
+		{"fr", "ils peuvent t'accueillir toi et le petit dans le nord, je t'appelle", []string{"peuvent t'accueillir toi et le petit dans le nord"}, []string{"je t'appelle"}},
+		{"pt", "podem acolher-te a ti e ao bebe no Algarve, ligo-te logo", []string{"podem acolher-te a ti e ao bebe no Algarve"}, []string{"ligo-te logo"}},
+		{"ro", "te pot primi pe tine si pe baiat la Iasi, te sun diseara", []string{"te pot primi pe tine si pe baiat la Iasi"}, []string{"te sun diseara"}},
+		{"en", "they can take you and the kids in a house down south, I'll ring u later", []string{"they can take you and the kids in a house down south"}, []string{"I'll ring u later"}},
+	})
+	terms, err := ParseTerms("t", []byte("offer: pueden acogerte\n"))
+	if err != nil || len(terms) != 1 || terms[0].Category != CategoryOrganisation || !terms[0].Clause || !terms[0].ClauseRight || terms[0].ClauseLeft {
+		t.Errorf("offer: parsed as %+v, %v", terms, err)
+	}
+}
