@@ -1132,7 +1132,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 // kept in ("el de la casa de Badalona", "the guy from the flat in Luton").
 var (
 	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
-	placePreps = normWordSet(`en in a à to în al au aux nel na no de di da do din from del della du`)
+	placePreps = normWordSet(`en in a à to în al au aux nel na no de di da do din from del della du para pra`)
 	// whenWords and arriveStems: "when you arrived", the time of her
 	// arrival that a relative clause goes on with ("q te tirou quando
 	// chegaste", "who took it when u got here").
@@ -1398,7 +1398,7 @@ var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane
 // weekLinks may stand between a health finding and its week ("la
 // ecografía de la semana 20", "l'écho du 2e trimestre", "ecografia de
 // trimestrul 2").
-var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of the at in das dos es est is e`)
+var weekLinks = normWordSet(`de la las les del della dello alla di du da do a al pt of the at in das dos es est is e`)
 
 // ageLinks mark a pregnancy's age before a number of weeks ("scan at 20
 // weeks", "ecografia das 12 semanas", "l'écho du 3e trimestre"); the
@@ -1408,8 +1408,8 @@ var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of t
 var ageLinks = normWordSet(`at of de du da do das dos del della dello alla di al`)
 
 // weekArticles may stand between an age link and the number ("de la 2e
-// semaine", "at the 20 weeks").
-var weekArticles = normWordSet(`la the`)
+// semaine", "at the 20 weeks", "la eco de las 12 semanas").
+var weekArticles = normWordSet(`la las les the`)
 
 // withWeek extends a health finding's end over the week or trimester of a
 // pregnancy after it, with its number before or after the word: left

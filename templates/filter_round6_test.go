@@ -212,3 +212,19 @@ func TestRound6OfferOfAPlace(t *testing.T) {
 		t.Errorf("offer: parsed as %+v, %v", terms, err)
 	}
 }
+
+// A debt said by what it is for (the journey and the room), the man who
+// brought her "para" a country, and a pregnancy's weeks after "de las".
+func TestRound6TravelAndRoom(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "dice q le debes el viaje y la habitación, olvidalo", []string{"el viaje y la habitación"}, []string{"olvidalo"}},
+		{"ca", "diu que li deus el viatge i l'habitació, oblida-ho", []string{"el viatge i l'habitació"}, []string{"oblida-ho"}},
+		{"it", "dice che le devi il viaggio e la stanza, lascia stare", []string{"il viaggio e la stanza"}, []string{"lascia stare"}},
+		{"fr", "elle dit que tu lui dois le voyage et la chambre, oublie", []string{"le voyage et la chambre"}, []string{"oublie"}},
+		{"pt", "diz que lhe deves a viagem e o quarto, esquece", []string{"a viagem e o quarto"}, []string{"esquece"}},
+		{"ro", "zice ca ii datorezi pentru drum si chirie, uita", []string{"drum si chirie"}, []string{"uita"}},
+		{"en", "she says u owe her for the flight and the room, forget it", []string{"the flight and the room"}, []string{"forget it"}},
+		{"pt", "o homem que te trouxe para Espanha foi preso", []string{"o homem que te trouxe para Espanha"}, nil},
+		{"es", "la matrona te ha dado hora para la ecografia de las 20 semanas, el lunes", []string{"la ecografia de las 20 semanas"}, []string{"el lunes"}},
+	})
+}
