@@ -115,6 +115,11 @@ var benignCueGroups = []cueGroup{
 		cues: normWordSet(`novela novelas novel novels romance romances roman romans romanul romane romanzo romanzi llibre libro libros livro livros
 			book books film films filme filmes filmul pelicula película peli pelis serie series série séries serial serialul fiction`),
 	},
+	{ // a sentence written in a language class
+		words:  normWordSet(`sentence sentences`),
+		cues:   normWordSet(`one simple short full first last english grammar write writing homework complete each every example`),
+		before: normWordSet(`a the`),
+	},
 	{ // a school's courtyard
 		words: normWordSet(`cour`),
 		cues:  normWordSet(`école ecole récré recre récréation recreation collège college lycée lycee crèche creche maternelle immeuble`),

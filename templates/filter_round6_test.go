@@ -228,3 +228,18 @@ func TestRound6TravelAndRoom(t *testing.T) {
 		{"es", "la matrona te ha dado hora para la ecografia de las 20 semanas, el lunes", []string{"la ecografia de las 20 semanas"}, []string{"el lunes"}},
 	})
 }
+
+// Greetings without their first word, language classes, "prep" as
+// "prepare", a sentence written in a class, and Brussels as a city.
+func TestRound6EverydayClasses(t *testing.T) {
+	checkClass(t, []classCase{
+		{"en", "Morning Kate, see u at 10", nil, []string{"Morning Kate"}},
+		{"it", "Buona sera Chiara, domani alle 10", nil, []string{"Buona sera Chiara"}},
+		{"en", "ur ESOL class starts Monday, we'll prep for it", nil, []string{"ESOL", "we'll prep for it"}},
+		{"en", "the doctor says u can take the PrEP with food", []string{"PrEP"}, nil},
+		{"en", "homework: write one sentence about ur weekend", nil, []string{"write one sentence"}},
+		{"en", "the judge will pass sentence on Monday", []string{"sentence"}, nil},
+		{"fr", "ton cours de FLE commence lundi", nil, []string{"FLE"}},
+		{"fr", "A Bruxelles on se voit mardi", nil, []string{"A Bruxelles"}},
+	})
+}

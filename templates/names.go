@@ -31,7 +31,7 @@ import (
 const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
-var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat esol fle
 	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter
 	bbc itv rte rtve tve tv3 tf1 rtp sic tvi hbo`)
 
@@ -48,7 +48,8 @@ var benignNames = normWordSet(`
 	paris marseille lyon toulouse nice nantes strasbourg montpellier bordeaux lille rennes
 	lisboa porto braga coimbra faro setúbal amadora
 	bucurești bucuresti bucharest cluj timișoara timisoara iași iasi constanța constanta craiova brașov brasov
-	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast
+	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast galway limerick
+	bruxelles brussels bruselas brussel·les bruxelas
 	españa espanya italia france francia portugal românia romania england ireland europa europe
 	sants atocha termini
 	nigeria rumania rumanía roumanie romênia românia marruecos marroc maroc marocco marrocos morocco colombia colòmbia colombie
@@ -258,12 +259,12 @@ func (sc *scanState) coverNameCue(s int) bool {
 var (
 	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
-		ei ey eh ehi oye ep hei hej
+		ei ey eh ehi oye ep hei hej morning evening
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
 		congrats congratulations felicitări felicitari`)
-	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening
+	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera
 		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani`)
-	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good
 		feliz joyeux bon buon happy multi mulți`)
 	// introWords present the sender after a greeting: "Hola, soy
 	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
