@@ -243,3 +243,16 @@ func TestRound6EverydayClasses(t *testing.T) {
 		{"fr", "A Bruxelles on se voit mardi", nil, []string{"A Bruxelles"}},
 	})
 }
+
+// A project named after its programme word: the word goes with the name.
+func TestRound6ProgrammeName(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la psicologa del proyecto Alas Libres te ve el lunes", []string{"proyecto Alas Libres"}, []string{"te ve el lunes"}},
+		{"ca", "l'educadora del projecte Ales Lliures et truca dilluns", []string{"projecte Ales Lliures"}, []string{"et truca dilluns"}},
+		{"it", "la psicologa del progetto Ali Libere ti vede lunedi", []string{"progetto Ali Libere"}, []string{"ti vede lunedi"}},
+		{"fr", "l'educatrice du projet Ailes Libres t'appelle lundi", []string{"projet Ailes Libres"}, []string{"t'appelle lundi"}},
+		{"pt", "a tecnica do projeto Asas Livres liga-te segunda", []string{"projeto Asas Livres"}, []string{"liga-te segunda"}},
+		{"ro", "psihologa din proiectul Aripi Libere te suna luni", []string{"proiectul Aripi Libere"}, []string{"te suna luni"}},
+		{"en", "the worker from the project Kalima will ring u Monday", []string{"project Kalima"}, []string{"will ring u Monday"}},
+	})
+}

@@ -98,7 +98,7 @@ func (sc *scanState) unknownNames() {
 	spanStart, spanEnd := -1, -1
 	flush := func() {
 		if spanStart >= 0 {
-			sc.add(spanStart, spanEnd, catUnknown)
+			sc.add(sc.withProgramme(spanStart), spanEnd, catUnknown)
 		}
 		spanStart, spanEnd = -1, -1
 	}
@@ -167,6 +167,27 @@ func (sc *scanState) unknownNames() {
 		spanEnd = e
 	}
 	flush()
+}
+
+// programmeWords, before a name, make it a project's name: "del progetto
+// Anello Forte" (left alone, "del progetto ___" still says she is in one).
+var programmeWords = normWordSet(`proyecto projecte progetto projet projeto proiectul proiect project programa programma programme programul`)
+
+// withProgramme extends the start s of an unknown name over a programme
+// word right before it.
+func (sc *scanState) withProgramme(s int) int {
+	t := sc.n.b
+	if s < 2 || t[s-1] != ' ' {
+		return s
+	}
+	ws := s - 1
+	for ws > 0 && isWord[t[ws-1]] && s-ws < 14 {
+		ws--
+	}
+	if ws < s-1 && (ws == 0 || !isWord[t[ws-1]]) && programmeWords[bytesToStr(t[ws:s-1])] {
+		return ws
+	}
+	return s
 }
 
 // saveVerbs begin the verbs for saving a contact, normalised;
