@@ -46,6 +46,9 @@ var (
 // dayAt: the capitalised word w at normalised offsets [s,e) is a day of
 // the week, in full or abbreviated.
 func (sc *scanState) dayAt(s, e int, w string) bool {
+	if e-s > 9 {
+		return false // the longest day is "wednesday"
+	}
 	if dayAbbrevs[w] || sc.dayInFull(w) {
 		return true
 	}

@@ -384,12 +384,29 @@ var (
 	reportVerbs = normWordSet(`disse diz contou falou dice diu ha m'ha said says told`)
 )
 
+// personCueLast: the words a person cue may end with, right before the
+// name.
+var personCueLast = func() map[string]bool {
+	m := map[string]bool{"s": true, "de": true, "di": true, "da": true, "do": true, "del": true}
+	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
 // personCue: the capitalised word at normalised offsets [s,e) is a
 // person's first name by one of the cues above. The cue takes one word,
 // never a longer name ("pregunta por Médicos del Mundo"); a number's
 // owner may have her service after her ("el num de Maria de Médicos del
 // Mundo": the service is still a name).
 func (sc *scanState) personCue(s, e int) bool {
+	// Most names have no cue: the word right before rules them out.
+	var one [1]string
+	if n, _ := sc.prevWords(s, one[:]); n == 0 || !personCueLast[one[0]] && !isDigit(one[0][len(one[0])-1]) {
+		return false
+	}
 	var buf [5]string
 	n, _ := sc.prevWords(s, buf[:])
 	if n == 0 {
