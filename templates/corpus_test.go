@@ -397,11 +397,13 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 65/2759 (the Catalan "font", a fountain too, is no cue for Police).
 // The fifth blind set, once spent, joined the tuning files (615 items to
 // remove, 495 to keep; 207 leaks and 43 over-strips when scored blind):
-// 302/3055 leak and 108/3254 over-strip on the whole, before tuning on it;
-// after: 106/3055 and 52/3254.
+// 302/3055 leak and 108/3254 over-strip on the whole before tuning on it,
+// 104/3055 and 46/3254 after (abbreviated days, signatures and first
+// names by their cues; clauses of the classes it missed, in every
+// language).
 const (
-	corpusMaxLeakPct      = 3.47
-	corpusMaxOverStripPct = 1.60
+	corpusMaxLeakPct      = 3.41
+	corpusMaxOverStripPct = 1.42
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -513,7 +515,7 @@ const (
 	vocabMaxLeakPct      = 1.18
 	vocabMaxOverStripPct = 23.61
 	vocabMaxRefusedPct   = 43.30
-	vocabMinBenignSame   = 23.9
+	vocabMinBenignSame   = 23.93
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -256,3 +256,15 @@ func TestRound6ProgrammeName(t *testing.T) {
 		{"en", "the worker from the project Kalima will ring u Monday", []string{"project Kalima"}, []string{"will ring u Monday"}},
 	})
 }
+
+// The health card (Catalan is left out: its tuning parts label "la
+// targeta sanitària" both ways).
+func TestRound6HealthCard(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "el lunes trae la tarjeta sanitaria, a las 10", []string{"la tarjeta sanitaria"}, []string{"a las 10"}},
+		{"it", "lunedi porta la tessera sanitaria, alle 10", []string{"la tessera sanitaria"}, []string{"alle 10"}},
+		{"fr", "lundi ramene ta carte vitale, a 10h", []string{"ta carte vitale"}, []string{"a 10h"}},
+		{"pt", "segunda traz o numero de utente, as 10h", []string{"numero de utente"}, []string{"as 10h"}},
+		{"ro", "luni adu cardul de sanatate, la 10", []string{"cardul de sanatate"}, []string{"la 10"}},
+	})
+}
