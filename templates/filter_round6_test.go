@@ -145,6 +145,9 @@ func TestRound6MedicineTaking(t *testing.T) {
 		{"fr", "pense a prendre ton cachet, et si t'as des vertiges appelle. A jeudi", []string{"prendre ton cachet", "des vertiges"}, []string{"A jeudi"}},
 		{"pt", "toma o comprimido e nao pares de repente. Ate quinta", []string{"o comprimido", "nao pares de repente"}, []string{"Ate quinta"}},
 		{"ro", "ia pastila seara si nu te opri brusc. Ne vedem joi", []string{"pastila", "nu te opri brusc"}, []string{"Ne vedem joi"}},
+		// The Romanian "pastila" is the Spanish "pastilla" with its double
+		// letter folded: it is matched in Romanian only.
+		{"es", "tomate la pastilla para dormir, mañana hablamos", nil, []string{"la pastilla para dormir"}},
 		{"en", "take ur tablet at night and dont stop it all at once. see u Thurs", []string{"ur tablet", "stop it all at once"}, []string{"see u Thurs"}},
 		{"es", "el VIH negativo, tranquila. Nos vemos el martes", []string{"VIH negativo"}, []string{"Nos vemos el martes"}},
 		{"it", "HIV negativo, ci vediamo giovedi", []string{"HIV negativo"}, []string{"ci vediamo giovedi"}},
