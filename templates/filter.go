@@ -1392,6 +1392,47 @@ func (sc *scanState) withDistrict(e int) int {
 	return ne
 }
 
+// resultWords are a test's result; resultLinks may stand between the
+// test and its result ("la clamidia è positiva", "a sífilis deu
+// positivo", "the test came back negative").
+var (
+	resultWords = normWordSet(`positivo positiva positivos positivas negativo negativa negativos negativas positiu negatiu
+		positif positive positifs positives négatif négative negatif negative negatifs pozitiv pozitivă pozitiva negativ negativă
+		neg pos`)
+	resultLinks = normWordSet(`e è es está esta et est és ha dado deu foi a fost is was came back ha sortit sortit surt sale salió salio
+		dat result resultat resultado risulta risultato test tests prueba teste testul`)
+)
+
+// withResult extends a health finding's end over the result after it
+// ("VIH negativo", "la clamidia e positiva", "chlamydia positive"): left
+// alone, the result still says what was tested.
+func (sc *scanState) withResult(e int) int {
+	t := sc.n.b
+	p := e
+	for n := 0; n < 4; n++ {
+		if p >= len(t) || t[p] != ' ' {
+			return e
+		}
+		ws := p + 1
+		we := ws
+		for we < len(t) && isWord[t[we]] {
+			we++
+		}
+		if we == ws {
+			return e
+		}
+		w := bytesToStr(t[ws:we])
+		if resultWords[w] {
+			return we
+		}
+		if !resultLinks[w] {
+			return e
+		}
+		p = we
+	}
+	return e
+}
+
 // weekWords count a pregnancy in weeks or trimesters, normalised.
 var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane semaine semaines saptamana saptamani week weeks trimestre trimestrul trimester`)
 
@@ -1516,7 +1557,7 @@ func (sc *scanState) resolve() []Finding {
 			cs[i].e = int32(sc.withDistrict(int(c.e)))
 		}
 		if c := cs[i]; c.cat == catHealth {
-			cs[i].e = int32(sc.withWeek(int(c.e)))
+			cs[i].e = int32(sc.withResult(sc.withWeek(int(c.e))))
 		}
 	}
 	n := sc.n

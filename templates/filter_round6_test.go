@@ -271,3 +271,19 @@ func TestRound6HealthCard(t *testing.T) {
 		{"ro", "luni adu cardul de sanatate, la 10", []string{"cardul de sanatate"}, []string{"la 10"}},
 	})
 }
+
+// A test's result after the test or the infection: the result goes with
+// it; an everyday "it is positive" stays.
+func TestRound6TestResult(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la sifilis salio negativa, nos vemos el lunes", []string{"sifilis salio negativa"}, []string{"nos vemos el lunes"}},
+		{"ca", "la clamidia ha sortit positiva, parlem dilluns", []string{"clamidia ha sortit positiva"}, []string{"parlem dilluns"}},
+		{"it", "la clamidia è positiva, ci vediamo lunedi", []string{"clamidia è positiva"}, []string{"ci vediamo lunedi"}},
+		{"fr", "la chlamydia est positive, on se voit lundi", []string{"chlamydia est positive"}, []string{"on se voit lundi"}},
+		{"pt", "a sifilis deu positivo, vemo-nos segunda", []string{"sifilis deu positivo"}, []string{"vemo-nos segunda"}},
+		{"ro", "sifilisul e pozitiv, ne vedem luni", []string{"sifilisul e pozitiv"}, []string{"ne vedem luni"}},
+		{"en", "the chlamydia test came back positive, see u Monday", []string{"chlamydia test came back positive"}, []string{"see u Monday"}},
+		{"it", "la risposta e positiva, ci vediamo lunedi", nil, []string{"la risposta e positiva"}},
+		{"ro", "totul e pozitiv, ne vedem luni", nil, []string{"totul e pozitiv"}},
+	})
+}
