@@ -130,20 +130,20 @@ func (sc *scanState) unknownNames() {
 		name := false
 		switch {
 		case e-s < 2 && !acronym, inKnown(s, e):
-		case !acronym && sc.dayAt(s, e, w):
-			// A day, abbreviated or not, ends a name too: "Ilford Lane
-			// Tuesday", "the GP Weds".
 		case !acronym && hasDigit(w):
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
 			name = !benignAcronyms[w]
-		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s):
+		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s) && !sc.dayAt(s, e, w):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
 			// Romanian Tuesday), "the Royal London" (a hospital named
 			// after its city).
 			name = true
 		case benignSet[w], benignNames[w]:
+		case !acronym && sc.dayAt(s, e, w):
+			// A day, abbreviated or not, is no name and ends one: "Ilford
+			// Lane Tuesday", "the GP Weds".
 		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
