@@ -42,7 +42,7 @@ var streetTypeSpec = []string{
 	"ptge f", "rambla fw", "travessera f", "cami fw", "carretera fw",
 	// it
 	"viale fw", "v.le f", "piazza fw", "p.za f", "piazzale fw", "corso fw", "largo fw",
-	"vicolo f", "strada fw", "lungomare fw", "contrada fw", "localita fw",
+	"vicolo f", "strada fw", "lungomare fw", "contrada fw", "localita fw", "c.so f",
 	// fr (also the Belgian/Swiss "rue de la Loi 16")
 	"rue fn", "avenue fnb", "boulevard fn", "bd fn", "bld fn", "bvd fn", "place fnwb",
 	"chemin fn", "impasse fn", "allee fnw", "quai fn", "cours fnw", "route fnw", "square fnwb",
@@ -316,18 +316,31 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		return false
 	}
 	names, caps := 0, 0
+	// bare: a street named without its number ("al carrer Murcia",
+	// "all'Ufficio di c.so Verona"): a strong type and the capitalised
+	// name words right after it are an address still, up to a lower-case
+	// word or a full stop. A full stop after a type written in full ends
+	// the sentence ("no está en la calle. Respira").
+	bareEnd, bareOpen := 0, fl&stWeak == 0 && (e >= L || t[e] != '.' || streetAbbrevs[bytesToStr(t[s:e])])
+	bare := func() bool {
+		if bareEnd > 0 {
+			sc.add(s, bareEnd, catAddress)
+			return true
+		}
+		return false
+	}
 	last := ""
 	for steps := 0; steps < 9 && j < L; steps++ {
 		if isDigit(t[j]) || t[j] == 's' && j+2 < L && t[j+1] == '/' {
 			k, ok := sc.houseNumber(j)
 			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.followedByQuantity(k) {
-				return false
+				return bare()
 			}
-			sc.add(s, sc.floorDoor(k), catAddress)
+			sc.add(s, sc.addressTail(sc.floorDoor(k)), catAddress)
 			return true
 		}
 		if !isWord[t[j]] {
-			return false
+			return bare()
 		}
 		k := sc.wordEnd(j)
 		w := bytesToStr(t[j:k])
@@ -336,13 +349,18 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
-			if daysMonths[w] {
-				return false // "... PG. Dijous 5": a date, not a street name
+			if daysMonths[w] || dayAbbrevs[w] {
+				return bare() // "... PG. Dijous 5": a date, not a street name
 			}
 			if !particle {
 				names++
 				if capital {
 					caps++
+				}
+				if capital && bareOpen {
+					bareEnd = k
+				} else {
+					bareOpen = false
 				}
 			}
 		}
@@ -351,6 +369,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		j = k
 		if j < L && t[j] == '.' {
 			j++
+			bareOpen = false
 		}
 		if j < L && t[j] == ',' {
 			j++
@@ -363,10 +382,79 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		case j < L && j > k && marker && isWord[t[j]]:
 			// "n.º 3" reads "n.o 3"
 		default:
-			return false
+			return bare()
 		}
 	}
-	return false
+	return bare()
+}
+
+// streetAbbrevs: the street types written abbreviated, which a full
+// stop may follow inside an address ("Av. da República", "Str. Lipscani").
+var streetAbbrevs = normWordSet(`av avda avgda str bd bld bvd bdul pg pza ctra cl urb ptge sos`)
+
+// addressParts: the words of a block, a staircase, a floor, a flat or a
+// district after a house number ("bl. 4", "sc. B", "ap. 14", "sector 3").
+var addressParts = normWordSet(`bl bloc blocul sc scara et etaj ap apt apartament apartamentul sector sectorul
+	esc escalera piso planta pta puerta porta int interno scala piano andar dto esq`)
+
+// addressTail extends an address ending at k over what goes with it:
+// ", bl. 4, sc. B, ap. 14, sector 3" and ", 1150-039 Lisboa" (a postcode
+// and the city after it).
+func (sc *scanState) addressTail(k int) int {
+	t := sc.n.b
+	L := len(t)
+	for n := 0; n < 5; n++ {
+		q := k
+		if q < L && t[q] == ',' {
+			q++
+		}
+		if q < L && t[q] == ' ' {
+			q++
+		}
+		if q >= L || !isWord[t[q]] {
+			break
+		}
+		if isDigit(t[q]) {
+			// a postcode: four or five digits, "-ddd" or " ddd" after them
+			d := q
+			for q < L && isDigit(t[q]) {
+				q++
+			}
+			if q-d < 4 || q-d > 5 || q < L && isWord[t[q]] {
+				break
+			}
+			if q+4 <= L && t[q] == '-' && isDigit(t[q+1]) && isDigit(t[q+2]) && isDigit(t[q+3]) {
+				q += 4
+			}
+			k = q
+			// the city after it
+			for q < L && t[q] == ' ' && q+1 < L && isLetter(t[q+1]) && sc.n.upperAt(q+1) {
+				e := sc.wordEnd(q + 1)
+				k, q = e, e
+			}
+			continue
+		}
+		e := sc.wordEnd(q)
+		if !addressParts[bytesToStr(t[q:e])] {
+			break
+		}
+		q = e
+		if q < L && t[q] == '.' {
+			q++
+		}
+		if q < L && t[q] == ' ' {
+			q++
+		}
+		if q >= L || !isWord[t[q]] {
+			break
+		}
+		e = sc.wordEnd(q)
+		if e-q > 3 || !isDigit(t[q]) && e-q > 1 {
+			break // a number, or one letter ("sc. B")
+		}
+		k = e
+	}
+	return k
 }
 
 // daysMonths are never the name of a street in a message.

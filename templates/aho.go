@@ -32,6 +32,7 @@ type pattern struct {
 	seq        int32       // kindSeq: index into Filter.seqs; kindStop: 1 if a number must follow
 	clause     bool        // widen a match to its clause (Term.Clause)
 	left       bool        // to the left only (Term.ClauseLeft)
+	right      bool        // to the right only, through "and" (Term.ClauseRight)
 }
 
 type automaton struct {

@@ -395,9 +395,15 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // leak and 63/2759 over-strip on the whole (tune10 alone was 284 leaks
 // and 58 over-strips when it was scored blind); with the narrower cues,
 // 65/2759 (the Catalan "font", a fountain too, is no cue for Police).
+// The fifth blind set, once spent, joined the tuning files (615 items to
+// remove, 495 to keep; 207 leaks and 43 over-strips when scored blind):
+// 302/3055 leak and 108/3254 over-strip on the whole before tuning on it,
+// 106/3055 and 45/3254 after (abbreviated days, signatures and first
+// names by their cues; clauses of the classes it missed, in every
+// language).
 const (
-	corpusMaxLeakPct      = 3.90
-	corpusMaxOverStripPct = 2.36
+	corpusMaxLeakPct      = 3.47
+	corpusMaxOverStripPct = 1.39
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -500,12 +506,16 @@ func TestCorpusFormatStrict(t *testing.T) {
 // part (tune10), which the vocabulary scored as held out before: with
 // it the vocabulary's figures on the tuning files are those below (the
 // part alone, with the lexicon of round 4: leak 2.70%, over-strip 22.29%,
-// refused 38.65%, unchanged 23.10%).
+// refused 38.65%, unchanged 23.10%). The fifth blind set, once spent,
+// joined the tuning files: with it, leak 100/3055, over-strip 786/3254,
+// refused 801/1961, unchanged 99/422; after tuning on it, leak 37/3055,
+// over-strip 768/3254, refused 849/1961 (the lexicon removes more of the
+// short messages), unchanged 101/422.
 const (
-	vocabMaxLeakPct      = 1.40
-	vocabMaxOverStripPct = 22.26
-	vocabMaxRefusedPct   = 39.97
-	vocabMinBenignSame   = 23.1
+	vocabMaxLeakPct      = 1.22
+	vocabMaxOverStripPct = 23.61
+	vocabMaxRefusedPct   = 43.30
+	vocabMinBenignSame   = 23.93
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

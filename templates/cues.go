@@ -100,6 +100,26 @@ var benignCueGroups = []cueGroup{
 		cues: normWordSet(`paragem paragens autocarro autocarros autobús autobus autobuses autobuz autobuzul autobuze bus buses
 			stație statie stația statia stației statiei fermata tram tramvai troleibuz carris stcp`),
 	},
+	{ // a cooking recipe
+		words: normWordSet(`receta recetas recepta receptes ricetta ricette receita receitas reteta retete rețeta rețetă rețete recipe`),
+		cues: normWordSet(`bolo bolos bizcocho tarta tartas pastel pasteles torta torte pastís pastis coca galletas galetes biscotti bolachas biscuits
+			cookies cake cakes gâteau gateau gâteaux crêpes crepes tiramisù tiramisu lasagna lasaña paella arroz arròs arros risotto
+			sopa sopas soupe zuppa ciorbă ciorba supă supa cozonac prăjitură prajitura prăjituri prajituri pâine paine pão pao pan pa
+			pizza pasta tortilla flan bacalhau bacalao croquetas croquetes hummus curry cocina cuina cucina cuisine cozinha bucătărie bucatarie
+			abuela avia àvia nonna grand-mère avó avo bunica bunicii grandma granny mum's mom's`),
+		onlyBefore: normWordSet(`cocina cuina cucina cuisine cozinha`),
+	},
+	{ // a crime novel, film or series
+		words: normWordSet(`policiaca policíaca policiacas policíacas policiaco policíaco policíac policiac policial policiais policier policière policiere
+			policiers poliziesco poliziesca polizieschi politist polițist politiste polițiste`),
+		cues: normWordSet(`novela novelas novel novels romance romances roman romans romanul romane romanzo romanzi llibre libro libros livro livros
+			book books film films filme filmes filmul pelicula película peli pelis serie series série séries serial serialul fiction`),
+	},
+	{ // a sentence written in a language class
+		words:  normWordSet(`sentence sentences`),
+		cues:   normWordSet(`one simple short full first last english grammar write writing homework complete each every example`),
+		before: normWordSet(`a the`),
+	},
 	{ // a school's courtyard
 		words: normWordSet(`cour`),
 		cues:  normWordSet(`école ecole récré recre récréation recreation collège college lycée lycee crèche creche maternelle immeuble`),
@@ -165,7 +185,8 @@ func (sc *scanState) dropBenignCues() {
 			}
 			// Only the first word of the candidate, after an article:
 			// "casa de abrigo" beside "paragem" is still a shelter.
-			first = first && groups == nil && j-i <= 5 && articleWords[bytesToStr(t[i:j])]
+			// "a" and "o" are the Portuguese articles ("a receita").
+			first = first && groups == nil && j-i <= 5 && (articleWords[bytesToStr(t[i:j])] || j-i == 1 && (t[i] == 'a' || t[i] == 'o'))
 			i = j
 		}
 		drop := false

@@ -86,6 +86,12 @@ type Term struct {
 	Text       string   `json:"text"`
 	Clause     bool     `json:"clause,omitempty"`
 	ClauseLeft bool     `json:"clause_left,omitempty"`
+	// ClauseRight (written "offer: pueden acogerte", category
+	// organisation) widens a match to the right, to the punctuation that
+	// ends its clause, through "and": an offer of a place says where she
+	// would go in the same clause ("te pueden acoger a ti y a la niña en
+	// Getafe", "they can take u and the baby in a house up north").
+	ClauseRight bool `json:"clause_right,omitempty"`
 }
 
 // Finding is one sensitive span of a scanned text. Start and End are byte
@@ -338,8 +344,11 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: expected \"category: term\"", name, ln))
 		}
 		cat := Category(strings.ToLower(strings.TrimSpace(line[:colon])))
-		clause, left := cat == "debt" || cat == "who", cat == "who"
-		if clause {
+		clause, left, right := cat == "debt" || cat == "who" || cat == "offer", cat == "who", cat == "offer"
+		switch {
+		case right:
+			cat = CategoryOrganisation
+		case clause:
 			cat = CategoryExploitation
 		}
 		if _, ok := categoryIndex(cat); !ok {
@@ -348,7 +357,7 @@ func ParseTerms(name string, data []byte) ([]Term, error) {
 		if cat == "organization" {
 			cat = CategoryOrganisation
 		}
-		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left}
+		t := Term{Category: cat, Text: strings.TrimSpace(line[colon+1:]), Clause: clause, ClauseLeft: left, ClauseRight: right}
 		if _, _, err := compileTerm(t); err != nil {
 			return nil, newErr(CodeInvalidTerms, "", fmt.Sprintf("%s:%d: %v", name, ln, err))
 		}
@@ -406,7 +415,7 @@ func compileTerm(t Term) ([]byte, pattern, error) {
 		return nil, pattern{}, fmt.Errorf("a stem (*) must end with a letter or digit")
 	}
 	p := pattern{
-		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft,
+		n: int32(len(key)), kind: kindTerm, cat: ci, stem: stem, clause: t.Clause, left: t.Clause && t.ClauseLeft, right: t.Clause && t.ClauseRight,
 		checkStart: isWord[key[0]], checkEnd: isWord[key[len(key)-1]],
 	}
 	return []byte(key), p, nil
@@ -435,7 +444,7 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 	var pats []pattern
 	seen := map[string]int{}
 	addPat := func(k []byte, p pattern) {
-		id := fmt.Sprintf("%d|%d|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.street, p.seq, k)
+		id := fmt.Sprintf("%d|%d|%t|%t|%t|%t|%d|%d|%s", p.kind, p.cat, p.stem, p.clause, p.left, p.right, p.street, p.seq, k)
 		if _, dup := seen[id]; dup {
 			return
 		}
@@ -579,7 +588,7 @@ func ownLanguageOnly(t Term) bool { return strings.HasPrefix(strings.TrimSpace(t
 // seqID identifies a word sequence, to keep one copy of each.
 func seqID(p seqPat) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.ownOnly)
+	fmt.Fprintf(&sb, "%d|%d|%t|%t|%t|%t", p.lang, p.cat, p.clause, p.left, p.right, p.ownOnly)
 	for _, w := range p.words {
 		sb.WriteString("|" + w.exact + ":" + strings.Join(w.stems, ","))
 	}
@@ -698,6 +707,9 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	}
 	sc.memo = [4]memoEntry{}
 	sc.run()
+	if len(o.KnownNames) > 0 {
+		sc.dropInKnown()
+	}
 	if o.UnknownNames {
 		sc.unknownNames()
 	}
@@ -811,7 +823,7 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			return 0
 		}
 		if p.clause {
-			sc.addClause(s, e, p.cat, p.left)
+			sc.addClause(s, e, p.cat, p.left, p.right)
 			return 0
 		}
 		sc.add(s, e, p.cat)
@@ -979,7 +991,7 @@ func (sc *scanState) seq(i int, s, end int) {
 		q = we
 	}
 	if sp.clause {
-		sc.addClause(s, q, sp.cat, sp.left)
+		sc.addClause(s, q, sp.cat, sp.left, sp.right)
 		return
 	}
 	sc.add(s, q, sp.cat)
@@ -1116,10 +1128,11 @@ func (sc *scanState) clause(s, e int) (int, int) {
 }
 
 // hereWords say "here" after a verb of bringing; placePreps lead to the
-// place she was brought to ("en France", "în Italia", "to the UK").
+// place she was brought to ("en France", "în Italia", "to the UK") or
+// kept in ("el de la casa de Badalona", "the guy from the flat in Luton").
 var (
 	hereWords  = normWordSet(`aqui aquí aca acá here over ici qui aici ca cá`)
-	placePreps = normWordSet(`en in a à to în al au aux nel na no`)
+	placePreps = normWordSet(`en in a à to în al au aux nel na no de di da do din from del della du para pra`)
 	// whenWords and arriveStems: "when you arrived", the time of her
 	// arrival that a relative clause goes on with ("q te tirou quando
 	// chegaste", "who took it when u got here").
@@ -1211,11 +1224,34 @@ func (sc *scanState) wherePlace(e int) int {
 	return e
 }
 
+// clauseEndThroughAnd: the end of the clause that goes on from e, up to
+// its punctuation (at most maxClause bytes, whole words): "and" does not
+// end it ("us poden acollir a tu i la nena a Sabadell").
+func (sc *scanState) clauseEndThroughAnd(e int) int {
+	t := sc.n.b
+	end := e
+	for k := e; k < len(t) && k-e < maxClause; k++ {
+		c := t[k]
+		if c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte || c == '\n' {
+			break
+		}
+		if isWord[c] && (k+1 == len(t) || !isWord[t[k+1]]) {
+			end = k + 1
+		}
+	}
+	return end
+}
+
 // addClause adds the match [s,e) widened to its clause, remembering the
 // match so that a stop phrase around it ("I owe you a coffee", "debito
 // formativo") drops the whole clause.
-func (sc *scanState) addClause(s, e int, cat uint8, left bool) {
-	cs, ce := sc.clause(s, e)
+func (sc *scanState) addClause(s, e int, cat uint8, left, right bool) {
+	var cs, ce int
+	if right {
+		cs, ce = s, sc.clauseEndThroughAnd(e)
+	} else {
+		cs, ce = sc.clause(s, e)
+	}
 	if left {
 		ce = sc.wherePlace(e)
 	}
@@ -1356,13 +1392,54 @@ func (sc *scanState) withDistrict(e int) int {
 	return ne
 }
 
+// resultWords are a test's result; resultLinks may stand between the
+// test and its result ("la clamidia è positiva", "a sífilis deu
+// positivo", "the test came back negative").
+var (
+	resultWords = normWordSet(`positivo positiva positivos positivas negativo negativa negativos negativas positiu negatiu
+		positif positive positifs positives négatif négative negatif negative negatifs pozitiv pozitivă pozitiva negativ negativă
+		neg pos`)
+	resultLinks = normWordSet(`e è es está esta et est és ha dado deu foi a fost is was came back ha sortit sortit surt sale salió salio
+		dat result resultat resultado risulta risultato test tests prueba teste testul`)
+)
+
+// withResult extends a health finding's end over the result after it
+// ("VIH negativo", "la clamidia e positiva", "chlamydia positive"): left
+// alone, the result still says what was tested.
+func (sc *scanState) withResult(e int) int {
+	t := sc.n.b
+	p := e
+	for n := 0; n < 4; n++ {
+		if p >= len(t) || t[p] != ' ' {
+			return e
+		}
+		ws := p + 1
+		we := ws
+		for we < len(t) && isWord[t[we]] {
+			we++
+		}
+		if we == ws {
+			return e
+		}
+		w := bytesToStr(t[ws:we])
+		if resultWords[w] {
+			return we
+		}
+		if !resultLinks[w] {
+			return e
+		}
+		p = we
+	}
+	return e
+}
+
 // weekWords count a pregnancy in weeks or trimesters, normalised.
 var weekWords = normWordSet(`semana semanas setmana setmanes settimana settimane semaine semaines saptamana saptamani week weeks trimestre trimestrul trimester`)
 
 // weekLinks may stand between a health finding and its week ("la
 // ecografía de la semana 20", "l'écho du 2e trimestre", "ecografia de
 // trimestrul 2").
-var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of the at in das dos es est is e`)
+var weekLinks = normWordSet(`de la las les del della dello alla di du da do a al pt of the at in das dos es est is e`)
 
 // ageLinks mark a pregnancy's age before a number of weeks ("scan at 20
 // weeks", "ecografia das 12 semanas", "l'écho du 3e trimestre"); the
@@ -1372,8 +1449,8 @@ var weekLinks = normWordSet(`de la del della dello alla di du da do a al pt of t
 var ageLinks = normWordSet(`at of de du da do das dos del della dello alla di al`)
 
 // weekArticles may stand between an age link and the number ("de la 2e
-// semaine", "at the 20 weeks").
-var weekArticles = normWordSet(`la the`)
+// semaine", "at the 20 weeks", "la eco de las 12 semanas").
+var weekArticles = normWordSet(`la las les the`)
 
 // withWeek extends a health finding's end over the week or trimester of a
 // pregnancy after it, with its number before or after the word: left
@@ -1480,7 +1557,7 @@ func (sc *scanState) resolve() []Finding {
 			cs[i].e = int32(sc.withDistrict(int(c.e)))
 		}
 		if c := cs[i]; c.cat == catHealth {
-			cs[i].e = int32(sc.withWeek(int(c.e)))
+			cs[i].e = int32(sc.withResult(sc.withWeek(int(c.e))))
 		}
 	}
 	n := sc.n

@@ -31,7 +31,7 @@ import (
 const DefaultUnknownNames = true
 
 // benignAcronyms: capitals that say nothing about her.
-var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat
+var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat esol fle
 	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter
 	bbc itv rte rtve tve tv3 tf1 rtp sic tvi hbo`)
 
@@ -48,7 +48,8 @@ var benignNames = normWordSet(`
 	paris marseille lyon toulouse nice nantes strasbourg montpellier bordeaux lille rennes
 	lisboa porto braga coimbra faro setúbal amadora
 	bucurești bucuresti bucharest cluj timișoara timisoara iași iasi constanța constanta craiova brașov brasov
-	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast
+	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast galway limerick
+	bruxelles brussels bruselas brussel·les bruxelas
 	españa espanya italia france francia portugal românia romania england ireland europa europe
 	sants atocha termini
 	nigeria rumania rumanía roumanie romênia românia marruecos marroc maroc marocco marrocos morocco colombia colòmbia colombie
@@ -97,7 +98,7 @@ func (sc *scanState) unknownNames() {
 	spanStart, spanEnd := -1, -1
 	flush := func() {
 		if spanStart >= 0 {
-			sc.add(spanStart, spanEnd, catUnknown)
+			sc.add(sc.withProgramme(spanStart), spanEnd, catUnknown)
 		}
 		spanStart, spanEnd = -1, -1
 	}
@@ -133,16 +134,23 @@ func (sc *scanState) unknownNames() {
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
 			name = !benignAcronyms[w]
-		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s):
+		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s) && !sc.dayAt(s, e, w):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
 			// Romanian Tuesday), "the Royal London" (a hospital named
 			// after its city).
 			name = true
 		case benignSet[w], benignNames[w]:
+		case !acronym && sc.dayAt(s, e, w):
+			// A day, abbreviated or not, is no name and ends one: "Ilford
+			// Lane Tuesday", "the GP Weds".
 		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
+		case spanStart < 0 && !acronym && (sc.personCue(s, e) || sc.signatureAfterSymbol(s, e)):
+			// "ask for Jo", "me dice Pilar", "el num de Maria": a first
+			// name of staff or a colleague; "bolachas 😊 Sofia": a
+			// signature.
 		case sc.sentenceStart(s):
 			// Only as the first word of a longer name: "Médicos del Mundo".
 			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w]
@@ -159,6 +167,27 @@ func (sc *scanState) unknownNames() {
 		spanEnd = e
 	}
 	flush()
+}
+
+// programmeWords, before a name, make it a project's name: "del progetto
+// Anello Forte" (left alone, "del progetto ___" still says she is in one).
+var programmeWords = normWordSet(`proyecto projecte progetto projet projeto proiectul proiect project programa programma programme programul`)
+
+// withProgramme extends the start s of an unknown name over a programme
+// word right before it.
+func (sc *scanState) withProgramme(s int) int {
+	t := sc.n.b
+	if s < 2 || t[s-1] != ' ' {
+		return s
+	}
+	ws := s - 1
+	for ws > 0 && isWord[t[ws-1]] && s-ws < 14 {
+		ws--
+	}
+	if ws < s-1 && (ws == 0 || !isWord[t[ws-1]]) && programmeWords[bytesToStr(t[ws:s-1])] {
+		return ws
+	}
+	return s
 }
 
 // saveVerbs begin the verbs for saving a contact, normalised;
@@ -251,12 +280,12 @@ func (sc *scanState) coverNameCue(s int) bool {
 var (
 	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
-		ei ey eh ehi oye ep hei hej
+		ei ey eh ehi oye ep hei hej morning evening
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
 		congrats congratulations felicitări felicitari`)
-	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening
+	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera
 		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani`)
-	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna good
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good
 		feliz joyeux bon buon happy multi mulți`)
 	// introWords present the sender after a greeting: "Hola, soy
 	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
@@ -265,7 +294,9 @@ var (
 	introArticles = normWordSet(`la el a o lo l`)
 	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
 		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie
-		obrigada obrigado mulțumesc multumesc petons abraçada abraçades xx xoxo regards atentamente cordialement cordiali`)
+		obrigada obrigado mulțumesc multumesc petons abraçada abraçades xx xoxo regards atentamente cordialement cordiali
+		bjs bjss bjos bj bss bsss bs bsos bx x xxx bisou bizou bizous bacioni bacini abs abç kisses hugs care cuídate cuidate cuida't
+		pupici pupic pup sarutari sărutări`)
 )
 
 // addressCue: the name at normalised offset s, ending at e, is the one a
@@ -284,13 +315,210 @@ func (sc *scanState) addressCue(s, e int) bool {
 	if !closingWords[words[0]] {
 		return false
 	}
+	if words[0] == "care" && (n < 2 || words[1] != "take") {
+		return false
+	}
+	return sc.lastWord(e)
+}
+
+// kisses: what may follow a signature at the end of a text ("Grace x",
+// "Fatima bjs").
+var kisses = normWordSet(`x xx xxx xo xoxo bjs bss bs bj`)
+
+// lastWord: nothing but kisses, punctuation and symbols follows
+// normalised offset e.
+func (sc *scanState) lastWord(e int) bool {
 	t := sc.n.b
-	for k := e; k < len(t); k++ {
-		if isWord[t[k]] {
+	for k := e; k < len(t); {
+		if !isWord[t[k]] {
+			k++
+			continue
+		}
+		q := k
+		for q < len(t) && isWord[t[q]] {
+			q++
+		}
+		if !kisses[bytesToStr(t[k:q])] {
 			return false
 		}
+		k = q
 	}
 	return true
+}
+
+// signatureAfterSymbol: the name at normalised offsets [s,e) is one
+// capitalised word, the last of the text, after a symbol or a smiley
+// ("levo bolachas 😊 Sofia", "dicen q llueve :) Lucia"): the sender's
+// signature, as after a full stop.
+func (sc *scanState) signatureAfterSymbol(s, e int) bool {
+	t := sc.n.b
+	p := s
+	for p > 0 && t[p-1] == ' ' {
+		p--
+	}
+	if p == 0 || p == s || !(t[p-1] == sepByte || t[p-1] == ')' || t[p-1] == '(' && p > 1 && t[p-2] == ':') {
+		return false
+	}
+	return sc.lastWord(e) && !sc.capitalisedNext(e)
+}
+
+// Cues of a person's first name that a reader learns nothing from: the
+// contact to ask for ("ask for Jo", "pregunta por Nieves", "pregunta per
+// la Roser", "demande Sylvie", "chiedi di Paola", "pergunta pela Ana",
+// "intreaba de dna Marin"), a colleague who said something ("me dice
+// Pilar", "em diu la Merce", "mi-a zis Ioana", "m'a dit Léa", "mi ha
+// detto Paola") and whose number this is ("el num de Maria", "le 06 44
+// 18 27 93 de Léa", "il cell di Giulia", "nr Andreei", "here's Sara").
+var (
+	askVerbs = normWordSet(`ask pregunta preguntar pregunte preguntad pergunta perguntar pergunte pide pedir
+		chiedi chiedere chieda cerca intreaba întreabă intrebati întrebați cauta caută`)
+	askPreps    = normWordSet(`for por per pela pelo di de`)
+	askAlone    = normWordSet(`demande demandez demander`)
+	sayVerbs    = normWordSet(`dice dicho diu dit detto zis spus disse diz contou`)
+	sayPronouns = normWordSet(`me em m mi ma a`)
+	phoneNouns  = normWordSet(`num numero número numéro tlf tel telf telefon telefono teléfono telèfon telefone telefonul movil móvil mobil mobile
+		cell cel cellulare contacto contacte contatto contact contactul whatsapp nr numarul numărul`)
+	personArticles = normWordSet(`la el en na a o l dna doamna dl domnul`)
+	// reportVerbs after a name that opens a sentence with its article:
+	// "A Rita disse-me", "La Merce diu".
+	reportVerbs = normWordSet(`disse diz contou falou dice diu ha m'ha said says told`)
+)
+
+// personCueLast: the words a person cue may end with, right before the
+// name.
+var personCueLast = func() map[string]bool {
+	m := map[string]bool{"s": true, "de": true, "di": true, "da": true, "do": true, "del": true}
+	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns} {
+		for w := range set {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// personCue: the capitalised word at normalised offsets [s,e) is a
+// person's first name by one of the cues above. The cue takes one word,
+// never a longer name ("pregunta por Médicos del Mundo"); a number's
+// owner may have her service after her ("el num de Maria de Médicos del
+// Mundo": the service is still a name).
+func (sc *scanState) personCue(s, e int) bool {
+	// Most names have no cue: the word right before rules them out.
+	var one [1]string
+	if n, _ := sc.prevWords(s, one[:]); n == 0 || !personCueLast[one[0]] && !isDigit(one[0][len(one[0])-1]) {
+		return false
+	}
+	var buf [5]string
+	n, _ := sc.prevWords(s, buf[:])
+	if n == 0 {
+		return false
+	}
+	words := buf[:n]
+	k := 0
+	for k < len(words)-1 && k < 2 && personArticles[words[k]] {
+		k++
+	}
+	next := sc.nextWordCapitalised(e)
+	owner := false
+	switch w := words[k]; {
+	case phoneNouns[w] || w == "s" && k+1 < len(words) && words[k+1] == "here":
+		owner = true
+	case (w == "de" || w == "di" || w == "da" || w == "do" || w == "del") && k+1 < len(words) &&
+		(phoneNouns[words[k+1]] || isDigit(words[k+1][len(words[k+1])-1])):
+		owner = true
+	case askAlone[w]:
+	case askPreps[w] && k+1 < len(words) && askVerbs[words[k+1]]:
+	case sayVerbs[w] && (k+1 < len(words) && sayPronouns[words[k+1]] || k+2 < len(words) && sayPronouns[words[k+2]]):
+	case k == 0 && personArticles[w] && sc.sentenceStart(sc.wordStartBefore(s)) && sc.nextWordIn(e, reportVerbs):
+	default:
+		return false
+	}
+	if next == 1 {
+		return false // "pregunta por Ana López": a full name
+	}
+	if owner {
+		// Her service after her, else "el num de Cepaim" is a service.
+		return sc.serviceAfter(e)
+	}
+	return next == 0
+}
+
+// serviceLinks join a person to her service: "Maria de Médicos del
+// Mundo", "Sara from Unseen", "Léa à Médecins du Monde".
+var serviceLinks = normWordSet(`de di da do dos das del della dell d la l from at a à of`)
+
+// serviceAfter: link words and then a capitalised word follow
+// normalised offset e.
+func (sc *scanState) serviceAfter(e int) bool {
+	t := sc.n.b
+	p := e
+	for hops := 0; hops < 4; hops++ {
+		for p < len(t) && (t[p] == ' ' || t[p] == '\'') {
+			p++
+		}
+		if p >= len(t) || !isWord[t[p]] {
+			return false
+		}
+		q := p
+		for q < len(t) && isWord[t[q]] {
+			q++
+		}
+		if isLetter(t[p]) && sc.n.upperAt(p) {
+			return hops > 0
+		}
+		if !serviceLinks[bytesToStr(t[p:q])] {
+			return false
+		}
+		p = q
+	}
+	return false
+}
+
+// nextWordCapitalised: 0 if the word after normalised offset e is not
+// capitalised, 1 if it is and follows right after, 2 if particles stand
+// between ("Maria de Médicos del Mundo").
+func (sc *scanState) nextWordCapitalised(e int) int {
+	t := sc.n.b
+	p := e
+	for p < len(t) && (t[p] == ' ' || t[p] == '\'') {
+		p++
+	}
+	if p >= len(t) || !isWord[t[p]] {
+		return 0
+	}
+	if isLetter(t[p]) && sc.n.upperAt(p) {
+		return 1
+	}
+	if sc.capitalisedNext(e) {
+		return 2
+	}
+	return 0
+}
+
+// nextWordIn: the word right after normalised offset e is in set.
+func (sc *scanState) nextWordIn(e int, set map[string]bool) bool {
+	t := sc.n.b
+	p := e
+	for p < len(t) && t[p] == ' ' {
+		p++
+	}
+	q := p
+	for q < len(t) && isWord[t[q]] {
+		q++
+	}
+	return q > p && set[bytesToStr(t[p:q])]
+}
+
+// wordStartBefore: the start of the word before normalised offset s.
+func (sc *scanState) wordStartBefore(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && !isWord[t[p-1]] {
+		p--
+	}
+	for p > 0 && isWord[t[p-1]] {
+		p--
+	}
+	return p
 }
 
 // introCue: the name at normalised offset s is the one the sender
@@ -347,7 +575,8 @@ func (sc *scanState) capitalisedNext(p int) bool {
 			q++
 		}
 		if isLetter(t[p]) && sc.n.upperAt(p) {
-			return !benignSet[bytesToStr(t[p:q])]
+			w := bytesToStr(t[p:q])
+			return !benignSet[w] && !sc.dayAt(p, q, w)
 		}
 		if !nameParticles[bytesToStr(t[p:q])] {
 			return false
@@ -374,6 +603,30 @@ func (sc *scanState) sentenceStart(s int) bool {
 		return false
 	}
 	return true
+}
+
+// dropInKnown drops the candidates that lie wholly inside a known name:
+// a registered meeting point is sent as it is, even when a word of it is
+// a lexicon term ("Piazza Madama Cristina", "Metro Tribunal").
+func (sc *scanState) dropInKnown() {
+	known := sc.knownSpans()
+	if len(known) == 0 {
+		return
+	}
+	out := sc.cands[:0]
+	for _, c := range sc.cands {
+		in := false
+		for _, k := range known {
+			if k[0] <= int(c.s) && int(c.e) <= k[1] {
+				in = true
+				break
+			}
+		}
+		if !in {
+			out = append(out, c)
+		}
+	}
+	sc.cands = out
 }
 
 // knownSpans finds the known names in the normalised text.

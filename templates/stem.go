@@ -293,6 +293,7 @@ type seqPat struct {
 	cat    uint8
 	clause bool
 	left   bool // widen to the left only (Term.ClauseLeft)
+	right  bool // widen to the right only, through "and" (Term.ClauseRight)
 	// ownOnly: "=term", matched only when the text is known to be in
 	// the term's language.
 	ownOnly bool
@@ -329,7 +330,7 @@ func compileSeq(t Term, l uint8, cat uint8, env *sb.Env, refused map[string]bool
 	if len(normed) == 0 || len(normed) > 8 {
 		return seqPat{}, false
 	}
-	p := seqPat{lang: l, cat: cat, clause: t.Clause, left: t.Clause && t.ClauseLeft, ownOnly: ownLanguageOnly(t)}
+	p := seqPat{lang: l, cat: cat, clause: t.Clause, left: t.Clause && t.ClauseLeft, right: t.Clause && t.ClauseRight, ownOnly: ownLanguageOnly(t)}
 	stemmed := false
 	for i, w := range normed {
 		sw := seqWord{exact: w}
