@@ -36,10 +36,11 @@ var errNoHeartbeat = errors.New("pull: no heartbeat")
 // process gives it back at once, see ConsumeBatch).
 func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived func(jetstream.Msg)) (int, error) {
 	var (
-		mu     sync.Mutex
-		got    int
-		ended  = make(chan struct{})
-		endErr error
+		mu      sync.Mutex
+		got     int
+		ended   = make(chan struct{})
+		endErr  error
+		stopped bool // pullOnce has returned: arrived is not called
 	)
 	endLocked := func(err error) {
 		select {
@@ -69,11 +70,14 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 			return
 		}
 		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
 		got++
 		if got >= n {
 			endLocked(nil)
 		}
-		mu.Unlock()
 		arrived(&pulledMsg{m: m, nc: nc})
 	})
 	if err != nil {
@@ -90,8 +94,11 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 		err = nc.PublishRequest(subject, sub.Subject, req)
 	}
 	if err != nil {
+		// Nothing was asked for: nothing can arrive.
 		sub.Unsubscribe()
-		<-closed
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
 		return 0, err
 	}
 	hb := time.NewTimer(2 * pullHeartbeat)
@@ -123,9 +130,22 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 		}
 		done = true
 	}
-	<-closed
+	// The closed handler runs once the last callback has returned; should
+	// the connection have closed before the handler was set, it never
+	// runs, and stopped keeps a late callback from arriving.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case <-closed:
+			waiting = false
+		case <-tick.C:
+			waiting = !nc.IsClosed()
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
+	stopped = true
 	if endErr == nil && drainErr != nil {
 		select {
 		case <-ended: // ended by the server while draining
