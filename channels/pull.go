@@ -33,7 +33,12 @@ var errNoHeartbeat = errors.New("pull: no heartbeat")
 // stopped cannot tell when its pull is gone. Here a pull the server has
 // not ended is drained instead: the server is told to forget it, and
 // whatever it delivered before that still reaches arrived (a stopping
-// process gives it back at once, see ConsumeBatch).
+// process gives it back at once, see ConsumeBatch). On a single server
+// the drain completes only after the server has processed the
+// unsubscribe, so nothing is lost. On a cluster the consumer leader may
+// be another server: an entry it sent before the unsubscribe reached it
+// (a window of about one hop) can still arrive after the drain, be
+// dropped, and wait out the ack wait.
 func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived func(jetstream.Msg)) (int, error) {
 	var (
 		mu      sync.Mutex
@@ -91,6 +96,10 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 		Heartbeat time.Duration `json:"idle_heartbeat"`
 	}{n, pullExpiry, pullHeartbeat})
 	if err == nil {
+		// A pull asked for after ctx has ended would only be drained at once.
+		err = ctx.Err()
+	}
+	if err == nil {
 		err = nc.PublishRequest(subject, sub.Subject, req)
 	}
 	if err != nil {
@@ -123,9 +132,24 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 			drainErr = errNoHeartbeat
 		case <-ctx.Done():
 		}
-		// The server may still hold the request: drain, so that it
-		// forgets it and what it sent before still arrives.
-		if sub.Drain() != nil {
+		switch {
+		case drainErr != nil:
+			// The server that held the request is presumed gone (as the
+			// library presumes on missed heartbeats): nothing is waited for.
+			sub.Unsubscribe()
+		case nc.IsConnected():
+			// The server may still hold the request: drain, so that it
+			// forgets it and what it sent before still arrives.
+			if sub.Drain() != nil {
+				sub.Unsubscribe()
+			}
+		default:
+			// Reconnecting (or closed): a drain sends no unsubscribe now,
+			// the subscription would be sent again on reconnect and only
+			// removed on our side, and the drain would wait for its
+			// timeout. A plain unsubscribe removes it at once, so it is
+			// not sent again; the server dropped it with the old
+			// connection, and a request nobody listens to is discarded.
 			sub.Unsubscribe()
 		}
 		done = true

@@ -282,9 +282,11 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 // 30 s, with these for about 2 s (measured in the cluster test). The cost
 // is an idle pull every 5 s and a heartbeat a second per consumer.
 //
-// When ctx ends, open pulls are drained (see pullOnce): once pullRoom has
-// returned the server holds no pull request of this process, and what it
-// delivered to them is in msgs, to be given back.
+// When ctx ends, open pulls are drained (see pullOnce) and what was
+// delivered to them is in msgs, to be given back. On a single server, once
+// pullRoom has returned the server holds no pull request of this process;
+// on a cluster, an entry the consumer leader sent before it learned of the
+// unsubscribe (about one hop) can still be dropped and wait the ack wait.
 func pullRoom(ctx context.Context, nc *nats.Conn, subject string, cfg ConsumerConfig, hold *holdings, msgs chan<- jetstream.Msg) {
 	var wg sync.WaitGroup
 	defer func() {
