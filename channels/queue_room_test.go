@@ -415,3 +415,68 @@ func TestStoppedProcessLeavesNoPull(t *testing.T) {
 		}
 	}
 }
+
+// Entries published without pause by another connection while processes
+// stop and start on one connection: every entry is handled within
+// seconds. A stopped process whose pull the server still held when an
+// entry was published would have that entry dropped, to wait out the ack
+// wait (a minute here).
+func TestStopUnderPublishLosesNothing(t *testing.T) {
+	connect := roomServer(t)
+	js, _ := connect("gateway")
+	pub, _ := connect("publisher")
+	cfg := ConsumerConfig{Channel: "sms", AckWait: time.Minute, Concurrency: 4, Log: slog.New(slog.DiscardHandler)}
+	var mu sync.Mutex
+	deliveries := map[string][]int{}
+	handle := func(ctx context.Context, items []Item) []Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range items {
+			deliveries[it.ID] = append(deliveries[it.ID], it.Delivery)
+		}
+		return make([]Outcome, len(items)) // Done
+	}
+	pctx, pcancel := context.WithCancel(context.Background())
+	published := make(chan int)
+	go func() {
+		n := 0
+		defer func() { published <- n }()
+		for pctx.Err() == nil {
+			id := fmt.Sprintf("p-%d", n)
+			if _, err := pub.Publish(context.Background(), Subject("sms", false), []byte(id), jetstream.WithMsgID(id)); err != nil {
+				t.Errorf("publish %s: %v", id, err)
+				return
+			}
+			n++
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	const restarts = 40
+	for range restarts {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ConsumeBatch(ctx, js, cfg, handle, nil)
+		}()
+		time.Sleep(30 * time.Millisecond)
+		cancel()
+		<-done
+	}
+	pcancel()
+	total := <-published
+	runConsumer(t, js, cfg, handle)
+	deadline := time.Now().Add(15 * time.Second)
+	handled := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(deliveries)
+	}
+	for handled() < total && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := handled(); n != total {
+		t.Errorf("%d of %d entries handled within 15 s; the rest wait out the ack wait", n, total)
+	}
+	t.Logf("%d entries published during %d restarts", total, restarts)
+}
