@@ -146,10 +146,11 @@ func pullOnce(ctx context.Context, nc *nats.Conn, subject string, n int, arrived
 		default:
 			// Reconnecting (or closed): a drain sends no unsubscribe now,
 			// the subscription would be sent again on reconnect and only
-			// removed on our side, and the drain would wait for its
-			// timeout. A plain unsubscribe removes it at once, so it is
-			// not sent again; the server dropped it with the old
-			// connection, and a request nobody listens to is discarded.
+			// removed on our side, and the drain would wait for the
+			// reconnect (up to 10 s). A plain unsubscribe removes it at
+			// once, so it is not sent again; the server dropped it with
+			// the old connection, and a request nobody listens to is
+			// discarded.
 			sub.Unsubscribe()
 		}
 		done = true

@@ -14,7 +14,7 @@ import (
 // A pull stopped while NATS is reconnecting returns at once, and once the
 // connection is back the server holds no subscription for it: a drain
 // would send no unsubscribe during the outage, have the subscription sent
-// again on reconnect, and wait out its timeout.
+// again on reconnect, and wait for the reconnect (up to 10 s).
 func TestPullStoppedDuringOutageLeavesNoSubscription(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
