@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/time/rate"
 )
@@ -207,7 +209,7 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 	pulled := make(chan struct{})
 	go func() {
 		defer close(pulled)
-		pullRoom(ctx, cons, cfg, hold, msgs)
+		pullRoom(ctx, js.Conn(), pullSubject(js, cons), cfg, hold, msgs)
 	}()
 	// Entries waiting for a batch and entries whose send outcome comes
 	// Later are kept alive every AckWait/3 (a batch keeps its own alive
@@ -279,7 +281,13 @@ func ConsumeBatch(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfi
 // defaults (30 s expiry, 15 s heartbeat) delivery could stall for up to
 // 30 s, with these for about 2 s (measured in the cluster test). The cost
 // is an idle pull every 5 s and a heartbeat a second per consumer.
-func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, hold *holdings, msgs chan<- jetstream.Msg) {
+//
+// When ctx ends, open pulls are drained (see pullOnce) and what was
+// delivered to them is in msgs, to be given back. On a single server, once
+// pullRoom has returned the server holds no pull request of this process;
+// on a cluster, an entry the consumer leader sent before it learned of the
+// unsubscribe (about one hop) can still be dropped and wait the ack wait.
+func pullRoom(ctx context.Context, nc *nats.Conn, subject string, cfg ConsumerConfig, hold *holdings, msgs chan<- jetstream.Msg) {
 	var wg sync.WaitGroup
 	defer func() {
 		wg.Wait()
@@ -293,44 +301,23 @@ func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, 
 			return
 		}
 		if ctx.Err() != nil {
-			// A pull sent now would be answered into an inbox about to
-			// close: what the server delivers meanwhile would wait out
-			// the ack wait.
 			hold.unask(n)
 			return
-		}
-		// FetchContext rather than FetchMaxWait, so a pull ends with ctx;
-		// from this deadline the library asks the server for an expiry of
-		// 90 % of it (5 s), before the client gives up at the deadline.
-		fctx, cancel := context.WithTimeout(ctx, pullExpiry*10/9)
-		b, err := cons.Fetch(n, jetstream.FetchContext(fctx), jetstream.FetchHeartbeat(pullHeartbeat))
-		if err != nil {
-			cancel()
-			pause.failed(ctx, cfg, err)
-			hold.unask(n)
-			continue
 		}
 		start := time.Now()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer cancel()
-			got := 0
-			for m := range b.Messages() {
-				got++
+			got, err := pullOnce(ctx, nc, subject, n, func(m jetstream.Msg) {
 				hold.arrived(m)
 				msgs <- m
-			}
+			})
 			// A pull that ended early with an error (missed heartbeats: the
 			// consumer leader is gone; NATS unreachable), or empty long
 			// before its expiry, waits a moment before its room is asked
 			// for again, so a failing server is not asked in a tight loop;
 			// its end by expiry or by ctx is no error.
-			err := b.Error()
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = nil
-			}
-			if err == nil && got == 0 && time.Since(start) < pullExpiry/2 {
+			if err == nil && got == 0 && time.Since(start) < pullExpiry/2 && ctx.Err() == nil {
 				err = errors.New("pull ended early and empty")
 			}
 			if err != nil && ctx.Err() == nil {
@@ -341,6 +328,19 @@ func pullRoom(ctx context.Context, cons jetstream.Consumer, cfg ConsumerConfig, 
 			hold.unask(n - got)
 		}()
 	}
+}
+
+// pullSubject is the subject of the consumer's pull requests.
+func pullSubject(js jetstream.JetStream, cons jetstream.Consumer) string {
+	prefix := jetstream.DefaultAPIPrefix
+	switch o := js.Options(); {
+	case o.Domain != "":
+		prefix = "$JS." + o.Domain + ".API."
+	case o.APIPrefix != "":
+		prefix = strings.TrimSuffix(o.APIPrefix, ".") + "."
+	}
+	info := cons.CachedInfo()
+	return prefix + "CONSUMER.MSG.NEXT." + info.Stream + "." + info.Name
 }
 
 // pullPause spaces out pulls that keep failing: 100 ms doubling to 1 s, one

@@ -68,6 +68,22 @@ func consumerState(t *testing.T, js jetstream.JetStream) (delivered uint64, ackP
 	return info.Delivered.Consumer, info.NumAckPending
 }
 
+// waitingPulls is how many pull requests the server holds for the sms
+// bulk consumer (requests whose subscriber is gone are not counted: the
+// server drops them when asked for the consumer's info).
+func waitingPulls(t *testing.T, js jetstream.JetStream) int {
+	t.Helper()
+	c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.NumWaiting
+}
+
 // waitFor polls cond every 20 ms until it holds or the (generous)
 // deadline passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
@@ -264,7 +280,10 @@ func TestLaterEntryIsNotRedelivered(t *testing.T) {
 // TestConsumerLimitNeverLowered: a process started with a smaller budget
 // (another configuration, an older build) leaves the consumer's limit at
 // the larger one, and a one-message handler's Later is taken as Retry
-// (it has no Finish, so the entry would be held for good).
+// (it has no Finish, so the entry would be held for good). The first
+// process is stopped on the connection the second goes on using: it
+// leaves no pull request behind, so every entry reaches the second, each
+// on its first delivery and then once more for its retry.
 func TestConsumerLimitNeverLowered(t *testing.T) {
 	connect := roomServer(t)
 	js, _ := connect("a")
@@ -292,15 +311,18 @@ func TestConsumerLimitNeverLowered(t *testing.T) {
 	stop := run(big, func(context.Context, string, int) Outcome { return Done })
 	waitFor(t, 10*time.Second, "consumer created", func() bool { return limitNow() > 0 })
 	stop()
+	if n := waitingPulls(t, js); n != 0 {
+		t.Fatalf("%d pull requests left on the server by the stopped process; entries published now would be delivered to them", n)
+	}
 	want := limitNow()
 
 	var mu sync.Mutex
-	calls := map[string]int{}
+	deliveries := map[string][]int{}
 	small := ConsumerConfig{Channel: "sms", Concurrency: 1, Backoff: []time.Duration{20 * time.Millisecond}, Log: quiet}
 	stop = run(small, func(_ context.Context, id string, delivery int) Outcome {
 		mu.Lock()
 		defer mu.Unlock()
-		calls[id]++
+		deliveries[id] = append(deliveries[id], delivery)
 		if delivery == 1 {
 			return Later
 		}
@@ -312,14 +334,149 @@ func TestConsumerLimitNeverLowered(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for i := range 3 {
-			if calls[fmt.Sprintf("later-%d", i)] < 2 {
+			if len(deliveries[fmt.Sprintf("later-%d", i)]) < 2 {
 				return false
 			}
 		}
 		_, pending := consumerState(t, js)
 		return pending == 0
 	})
+	mu.Lock()
+	for id, ds := range deliveries {
+		if fmt.Sprint(ds) != "[1 2]" {
+			t.Errorf("%s: deliveries %v, want [1 2]", id, ds)
+		}
+	}
+	mu.Unlock()
 	if got := limitNow(); got != want {
 		t.Fatalf("consumer limit %d after a smaller process started, want %d kept", got, want)
 	}
+}
+
+// A process stopped on a connection that stays open (the consumer
+// restarted, or the gateway shutting down before it closes the
+// connection) leaves no pull request on the server: the entry published
+// just after each stop is handled by the next process on its first
+// delivery, not delivered to the stopped one's pull, where it would be
+// dropped and wait out the ack wait (a minute here), or come back counted
+// twice.
+func TestStoppedProcessLeavesNoPull(t *testing.T) {
+	connect := roomServer(t)
+	js, _ := connect("gateway")
+	cfg := ConsumerConfig{Channel: "sms", AckWait: time.Minute, Concurrency: 4, Log: slog.New(slog.DiscardHandler)}
+	var mu sync.Mutex
+	deliveries := map[string][]int{}
+	handle := func(ctx context.Context, items []Item) []Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range items {
+			deliveries[it.ID] = append(deliveries[it.ID], it.Delivery)
+		}
+		return make([]Outcome, len(items)) // Done
+	}
+	start := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ConsumeBatch(ctx, js, cfg, handle, nil)
+		}()
+		return func() { cancel(); <-done }
+	}
+	const restarts = 20
+	for i := range restarts {
+		stop := start()
+		// The entry published after the last stop is handled by this
+		// process, and it waits with a pull open for more.
+		waitFor(t, 10*time.Second, "the last entry handled and a pull open", func() bool {
+			mu.Lock()
+			handled := len(deliveries)
+			mu.Unlock()
+			_, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
+			return handled == i && err == nil && waitingPulls(t, js) > 0
+		})
+		stop()
+		if n := waitingPulls(t, js); n != 0 {
+			t.Errorf("restart %d: %d pull requests left on the server by the stopped process", i, n)
+		}
+		publishIDs(t, js, fmt.Sprintf("restart%d", i), 1)
+	}
+	runConsumer(t, js, cfg, handle)
+	waitFor(t, 20*time.Second, "every entry handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(deliveries) == restarts
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for id, ds := range deliveries {
+		if len(ds) != 1 || ds[0] != 1 {
+			t.Errorf("%s: deliveries %v, want [1]", id, ds)
+		}
+	}
+}
+
+// Entries published without pause by another connection while processes
+// stop and start on one connection: every entry is handled within
+// seconds. A stopped process whose pull the server still held when an
+// entry was published would have that entry dropped, to wait out the ack
+// wait (a minute here).
+func TestStopUnderPublishLosesNothing(t *testing.T) {
+	connect := roomServer(t)
+	js, _ := connect("gateway")
+	pub, _ := connect("publisher")
+	cfg := ConsumerConfig{Channel: "sms", AckWait: time.Minute, Concurrency: 4, Log: slog.New(slog.DiscardHandler)}
+	var mu sync.Mutex
+	deliveries := map[string][]int{}
+	handle := func(ctx context.Context, items []Item) []Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range items {
+			deliveries[it.ID] = append(deliveries[it.ID], it.Delivery)
+		}
+		return make([]Outcome, len(items)) // Done
+	}
+	pctx, pcancel := context.WithCancel(context.Background())
+	published := make(chan int)
+	go func() {
+		n := 0
+		defer func() { published <- n }()
+		for pctx.Err() == nil {
+			id := fmt.Sprintf("p-%d", n)
+			if _, err := pub.Publish(context.Background(), Subject("sms", false), []byte(id), jetstream.WithMsgID(id)); err != nil {
+				t.Errorf("publish %s: %v", id, err)
+				return
+			}
+			n++
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	const restarts = 40
+	for range restarts {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ConsumeBatch(ctx, js, cfg, handle, nil)
+		}()
+		time.Sleep(30 * time.Millisecond)
+		cancel()
+		<-done
+	}
+	pcancel()
+	total := <-published
+	runConsumer(t, js, cfg, handle)
+	deadline := time.Now().Add(15 * time.Second)
+	handled := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(deliveries)
+	}
+	for handled() < total && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := handled(); n != total {
+		t.Errorf("%d of %d entries handled within 15 s; the rest wait out the ack wait", n, total)
+	}
+	t.Logf("%d entries published during %d restarts", total, restarts)
 }
