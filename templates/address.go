@@ -349,8 +349,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
-			if daysMonths[w] || dayAbbrevs[w] {
-				return bare() // "... PG. Dijous 5": a date, not a street name
+			if daysMonths[w] {
+				// "... PG. Dijous 5": a date, not a street name. An
+				// abbreviated day is no stop: "boulevard de la Mer 14",
+				// "Calle Vie 5" and "str. Dum 4" are streets.
+				return bare()
 			}
 			if !particle {
 				names++
