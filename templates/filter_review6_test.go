@@ -13,3 +13,49 @@ func TestStreetNamedLikeADay(t *testing.T) {
 		{"es", "nos vemos el Jue a las 10 o el Vie, como quieras", nil, []string{"Jue", "Vie"}},
 	})
 }
+
+// A cue of a person's first name exempts a known first name only, never
+// an organisation's word or a title a boss goes by.
+func TestPersonCueNeedsFirstName(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "Pregunta por Cepaim en la entrada.", []string{"Cepaim"}, nil},
+		{"es", "me dice Oga que sí", []string{"Oga"}, nil},
+		{"es", "pregunta por Mama", []string{"Mama"}, nil},
+		{"es", "el num de Mama de Lagos", []string{"Mama", "Lagos"}, nil},
+		{"en", "ask for Mama at the door", []string{"Mama"}, nil},
+		{"en", "ask for Medaille at reception", []string{"Medaille"}, nil},
+		{"it", "chiedi di Lule", []string{"Lule"}, nil},
+		{"fr", "demande Cepaim", []string{"Cepaim"}, nil},
+		{"ro", "întreabă de Reaching", []string{"Reaching"}, nil},
+		{"ro", "intreaba de dna Reaching", []string{"Reaching"}, nil},
+		{"ro", "mi-a zis Reaching sa vii", []string{"Reaching"}, nil},
+		{"es", "pregunta por Nieves en la entrada", nil, []string{"Nieves"}},
+		{"es", "me dice Pilar que sí", nil, []string{"Pilar"}},
+		{"en", "ask for Jo at reception", nil, []string{"Jo"}},
+		{"fr", "demande Sylvie", nil, []string{"Sylvie"}},
+		{"it", "chiedi di Paola", nil, []string{"Paola"}},
+		{"pt", "pergunta pela Ana", nil, []string{"Ana"}},
+		{"ro", "intreaba de dna Marin", nil, []string{"Marin"}},
+		{"ro", "mi-a zis Ioana sa vii", nil, []string{"Ioana"}},
+		{"ca", "em diu la Merce que vinguis", nil, []string{"Merce"}},
+		{"pt", "A Rita disse-me que ja tens a carta", nil, []string{"Rita"}},
+		{"ca", "pregunta per la Roser", nil, []string{"Roser"}},
+	})
+}
+
+// A signature exempts a known first name only: an organisation can sign
+// off too.
+func TestSignatureNeedsFirstName(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "Besos 😊 Cepaim", []string{"Cepaim"}, nil},
+		{"en", "Take care, Medaille x", []string{"Medaille"}, nil},
+		{"en", "Love, Medaille", []string{"Medaille"}, nil},
+		{"es", "Besos, Cepaim", []string{"Cepaim"}, nil},
+		{"fr", "Bisous, Aftam", []string{"Aftam"}, nil},
+		{"it", "Baci 😊 Lule", []string{"Lule"}, nil},
+		{"en", "Take care, Grace x", nil, []string{"Grace"}},
+		{"pt", "Bjs, Fatima", nil, []string{"Fatima"}},
+		{"ca", "Petons, Carme", nil, []string{"Carme"}},
+		{"fr", "Bises, Rose", nil, []string{"Rose"}},
+	})
+}
