@@ -59,3 +59,19 @@ func TestSignatureNeedsFirstName(t *testing.T) {
 		{"fr", "Bises, Rose", nil, []string{"Rose"}},
 	})
 }
+
+// An offer's clause ends before a time or a date, and everyday offers
+// (an appointment, an outing) are no offer of a place.
+func TestOfferLogistics(t *testing.T) {
+	checkClass(t, []classCase{
+		{"ro", "Vă pot primi mâine la ora 10 la sediu, aduceți buletinul.", nil, []string{"Vă pot primi mâine la ora 10 la sediu"}},
+		{"en", "they can take you to the cinema on Sat and the kids too", nil, []string{"they can take you to the cinema on Sat"}},
+		{"en", "they can take u shopping tmrw and pick you up at 10", nil, []string{"they can take u shopping tmrw"}},
+		{"en", "can take you in the car to the Job Centre", nil, []string{"can take you in the"}},
+		{"fr", "mes parents peuvent vous accueillir pour Noël", nil, []string{"pour"}},
+		{"it", "possono accogliere anche tua sorella in vacanza", nil, []string{"in vacanza"}},
+		{"es", "Pueden acogerte mañana a las 10, ya te digo", nil, []string{"mañana a las 10"}},
+		{"es", "te pueden acoger a ti y a la niña en Getafe", []string{"te pueden acoger a ti y a la niña en Getafe"}, nil},
+		{"ro", "va pot primi pe tine si pe fetita la Cluj", []string{"va pot primi pe tine si pe fetita la Cluj"}, nil},
+	})
+}
