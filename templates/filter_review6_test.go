@@ -75,3 +75,17 @@ func TestOfferLogistics(t *testing.T) {
 		{"ro", "va pot primi pe tine si pe fetita la Cluj", []string{"va pot primi pe tine si pe fetita la Cluj"}, nil},
 	})
 }
+
+// A postcode after a numbered address is one in the language's format,
+// never a time or a price; the city after it only when it is known.
+func TestPostcodeTail(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "en la calle Mayor 5, 1030 te espero", []string{"calle Mayor 5"}, []string{"1030 te espero"}},
+		{"pt", "Rua Augusta 12, 1500 Euros", []string{"Rua Augusta 12"}, []string{"1500"}},
+		{"es", "calle Mayor 5, 28013 Madrid", []string{"calle Mayor 5, 28013 Madrid"}, nil},
+		{"pt", "Rua Augusta 25, 1150-039 Lisboa", []string{"Rua Augusta 25, 1150-039 Lisboa"}, nil},
+		{"es", "en la calle Mayor 5, 1500 Madame", []string{"calle Mayor 5", "Madame"}, []string{"1500"}},
+		{"fr", "rue des Tanneurs 169, 1000 Bruxelles", []string{"rue des Tanneurs 169, 1000 Bruxelles"}, nil},
+		{"es", "calle Mayor 5, 15000 euros al mes", []string{"calle Mayor 5"}, []string{"15000 euros"}},
+	})
+}
