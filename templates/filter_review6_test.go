@@ -89,3 +89,15 @@ func TestPostcodeTail(t *testing.T) {
 		{"es", "calle Mayor 5, 15000 euros al mes", []string{"calle Mayor 5"}, []string{"15000 euros"}},
 	})
 }
+
+// An ambiguous day abbreviation is a day in its own language only.
+func TestAmbiguousDayLanguage(t *testing.T) {
+	checkClass(t, []classCase{
+		{"en", "He makes you do Sex 10 times a day", []string{"Sex"}, nil},
+		{"es", "ven con Sam a las 10", []string{"Sam"}, nil},
+		{"pt", "encontramo-nos Sex 11h", nil, []string{"Sex 11h"}},
+		{"fr", "on se voit Sam à 15h", nil, []string{"Sam à 15h"}},
+		{"ro", "ne vedem Vin la 12", nil, []string{"Vin la 12"}},
+		{"es", "quedamos Mar a las 11 en la plaza", nil, []string{"Mar a las 11"}},
+	})
+}
