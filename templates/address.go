@@ -1,6 +1,9 @@
 package templates
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Street addresses. A street-type word found by the automaton anchors a
 // short scan for the name and the number around it, in the orders the
@@ -349,8 +352,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
-			if daysMonths[w] || dayAbbrevs[w] {
-				return bare() // "... PG. Dijous 5": a date, not a street name
+			if daysMonths[w] {
+				// "... PG. Dijous 5": a date, not a street name. An
+				// abbreviated day is no stop: "boulevard de la Mer 14",
+				// "Calle Vie 5" and "str. Dum 4" are streets.
+				return bare()
 			}
 			if !particle {
 				names++
@@ -415,22 +421,35 @@ func (sc *scanState) addressTail(k int) int {
 			break
 		}
 		if isDigit(t[q]) {
-			// a postcode: four or five digits, "-ddd" or " ddd" after them
+			// a postcode in the language's format, then a known city
 			d := q
 			for q < L && isDigit(t[q]) {
 				q++
 			}
-			if q-d < 4 || q-d > 5 || q < L && isWord[t[q]] {
+			if q < L && isWord[t[q]] {
 				break
 			}
-			if q+4 <= L && t[q] == '-' && isDigit(t[q+1]) && isDigit(t[q+2]) && isDigit(t[q+3]) {
+			dash := q+4 <= L && t[q] == '-' && isDigit(t[q+1]) && isDigit(t[q+2]) && isDigit(t[q+3]) &&
+				(q+4 == L || !isWord[t[q+4]])
+			city := q < L && t[q] == ' ' && q+1 < L && isLetter(t[q+1]) && sc.n.upperAt(q+1) &&
+				benignNames[bytesToStr(t[q+1:sc.wordEnd(q+1)])]
+			if !sc.postcodeDigits(q-d, dash) && !(q-d == 4 && city) {
+				break // a Belgian or Swiss "1000 Bruxelles" with its city
+			}
+			if dash {
 				q += 4
 			}
+			if sc.currencyAfter(q) {
+				break // "Rua Augusta 12, 1500 Euros": a price
+			}
+			city = q < L && t[q] == ' ' && q+1 < L && isLetter(t[q+1]) && sc.n.upperAt(q+1) &&
+				benignNames[bytesToStr(t[q+1:sc.wordEnd(q+1)])]
+			if sc.lang == langPt && !dash && !city {
+				break // four digits alone are a time or a price, not a Portuguese postcode
+			}
 			k = q
-			// the city after it
-			for q < L && t[q] == ' ' && q+1 < L && isLetter(t[q+1]) && sc.n.upperAt(q+1) {
-				e := sc.wordEnd(q + 1)
-				k, q = e, e
+			if city {
+				k = sc.wordEnd(q + 1)
 			}
 			continue
 		}
@@ -455,6 +474,45 @@ func (sc *scanState) addressTail(k int) int {
 		k = e
 	}
 	return k
+}
+
+// postcodeDigits: n digits (then "-ddd" when dash) are a postcode in the
+// language of the text: five digits in Spain, Catalonia, France and
+// Italy, six in Romania, four (with "-ddd" or a known city) in Portugal;
+// a British postcode has letters and is not read here.
+func (sc *scanState) postcodeDigits(n int, dash bool) bool {
+	switch sc.lang {
+	case langAny:
+		return n >= 4 && n <= 6
+	case langPt:
+		return n == 4
+	case langRo:
+		return n == 6 && !dash
+	case langEn:
+		return false
+	}
+	return n == 5 && !dash
+}
+
+var langPt, langRo, langEn = scanLang("pt"), scanLang("ro"), scanLang("en")
+
+// currencyWords after a number make it a price.
+var currencyWords = normWordSet(`euro euros eur eu € lei ron leu pound pounds quid £ gbp dollar dollars usd $ reais`)
+
+// currencyAfter: a currency word or sign follows normalised offset q.
+func (sc *scanState) currencyAfter(q int) bool {
+	t := sc.n.b
+	for q < len(t) && t[q] == ' ' {
+		q++
+	}
+	if q >= len(t) {
+		return false
+	}
+	if !isWord[t[q]] {
+		r, _ := utf8.DecodeRune(t[q:])
+		return r == '€' || r == '£' || r == '$'
+	}
+	return currencyWords[bytesToStr(t[q:sc.wordEnd(q)])]
 }
 
 // daysMonths are never the name of a street in a message.

@@ -15,7 +15,24 @@ var (
 		jeu dim
 		seg ter qua qui
 		joi dum`)
-	ambiguousDays = normWordSet(`mar dom gio sam vin sex`)
+	// ambiguousDays, by language (a bit per stemLangs index): "Sex" is a
+	// Friday in Portuguese only, "Sam" a Saturday in French only.
+	ambiguousDays = func() map[string]uint8 {
+		m := map[string]uint8{}
+		for w, langs := range map[string][]string{
+			"mar": {"es", "it", "fr", "ro"},
+			"dom": {"es", "it", "pt"},
+			"gio": {"it"},
+			"sam": {"fr"},
+			"vin": {"ro"},
+			"sex": {"pt"},
+		} {
+			for _, l := range langs {
+				m[normalizeString(w)] |= 1 << langIndex(l)
+			}
+		}
+		return m
+	}()
 	// dayWords: the days in full, by language (a bit per stemLangs
 	// index): "marti" is a Tuesday in Romanian only ("CSMA de Sant
 	// Martí").
@@ -52,7 +69,7 @@ func (sc *scanState) dayAt(s, e int, w string) bool {
 	if dayAbbrevs[w] || sc.dayInFull(w) {
 		return true
 	}
-	if !ambiguousDays[w] {
+	if !sc.ambiguousDay(w) {
 		return false
 	}
 	t := sc.n.b
@@ -74,7 +91,7 @@ func (sc *scanState) dayAt(s, e int, w string) bool {
 			q++
 		}
 		nw := bytesToStr(t[p:q])
-		if dayWords[nw] != 0 || dayAbbrevs[nw] || ambiguousDays[nw] {
+		if dayWords[nw] != 0 || dayAbbrevs[nw] || sc.ambiguousDay(nw) {
 			return true
 		}
 		if !dayTimeLinks[nw] && !dayListLinks[nw] {
@@ -87,7 +104,7 @@ func (sc *scanState) dayAt(s, e int, w string) bool {
 	n, _ := sc.prevWords(s, buf[:])
 	for k := 0; k < n; k++ {
 		pw := buf[k]
-		if isDigit(pw[len(pw)-1]) || dayWords[pw] != 0 || dayAbbrevs[pw] || ambiguousDays[pw] {
+		if isDigit(pw[len(pw)-1]) || dayWords[pw] != 0 || dayAbbrevs[pw] || sc.ambiguousDay(pw) {
 			return true
 		}
 		if !dayListLinks[pw] {
@@ -101,5 +118,12 @@ func (sc *scanState) dayAt(s, e int, w string) bool {
 // any language when it is not known).
 func (sc *scanState) dayInFull(w string) bool {
 	m := dayWords[w]
+	return m != 0 && (sc.lang == langAny || m&(1<<sc.lang) != 0)
+}
+
+// ambiguousDay: w is an ambiguous day abbreviation in the language of
+// the text (in any language when it is not known).
+func (sc *scanState) ambiguousDay(w string) bool {
+	m := ambiguousDays[w]
 	return m != 0 && (sc.lang == langAny || m&(1<<sc.lang) != 0)
 }

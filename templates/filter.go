@@ -1226,21 +1226,60 @@ func (sc *scanState) wherePlace(e int) int {
 
 // clauseEndThroughAnd: the end of the clause that goes on from e, up to
 // its punctuation (at most maxClause bytes, whole words): "and" does not
-// end it ("us poden acollir a tu i la nena a Sabadell").
+// end it ("us poden acollir a tu i la nena a Sabadell"). A time or a date
+// ends it, with the links before it ("pueden acogerte mañana a las 10",
+// "peuvent vous accueillir pour Noël"): when is logistics, not where.
 func (sc *scanState) clauseEndThroughAnd(e int) int {
 	t := sc.n.b
 	end := e
-	for k := e; k < len(t) && k-e < maxClause; k++ {
+	var ends []int // word ends from e, with the word's links flag
+	var links []bool
+	for k := e; k < len(t) && k-e < maxClause; {
 		c := t[k]
 		if c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == sepByte || c == '\n' {
 			break
 		}
-		if isWord[c] && (k+1 == len(t) || !isWord[t[k+1]]) {
-			end = k + 1
+		if !isWord[c] {
+			k++
+			continue
 		}
+		q := k
+		for q < len(t) && isWord[t[q]] {
+			q++
+		}
+		w := bytesToStr(t[k:q])
+		if isDigit(c) || offerTimeWords[w] || dayWords[w] != 0 || dayAbbrevs[w] {
+			for len(ends) > 0 && links[len(links)-1] {
+				ends, links = ends[:len(ends)-1], links[:len(links)-1]
+			}
+			if len(ends) == 0 {
+				return e
+			}
+			return ends[len(ends)-1]
+		}
+		if q-e > maxClause {
+			break
+		}
+		ends, links = append(ends, q), append(links, offerTimeLinks[w])
+		end = q
+		k = q
 	}
 	return end
 }
+
+// offerTimeWords are a time or a date that ends an offer's clause;
+// offerTimeLinks come before one ("a las", "on", "pour", "in").
+var (
+	offerTimeWords = normWordSet(`mañana manana hoy tarde noche mediodía demà avui tomorrow tmrw tmw tomoz today tonight
+		morning afternoon evening weekend demain aujourd'hui soir matin domani oggi stasera pomeriggio
+		amanhã amanha hoje noite mâine maine azi astăzi astazi diseară diseara
+		noël noel navidad nadal natale natal crăciun craciun christmas xmas easter pascua pâques pasqua páscoa paste
+		vacaciones vacances vacanza vacanze férias ferias vacanță vacanta holiday holidays hols
+		semana setmana semaine settimana week săptămâna saptamana
+		night noche nit nuit notte noapte`)
+	offerTimeLinks = normWordSet(`a à al as às las les la le el the on at in en on à pour per para pra por pe în in
+		de du da di do dal dalla alle ore ora h and y i e et și si anche also too también tb també aussi também`)
+)
 
 // addClause adds the match [s,e) widened to its clause, remembering the
 // match so that a stop phrase around it ("I owe you a coffee", "debito

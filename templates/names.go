@@ -318,8 +318,12 @@ func (sc *scanState) addressCue(s, e int) bool {
 	if words[0] == "care" && (n < 2 || words[1] != "take") {
 		return false
 	}
-	return sc.lastWord(e)
+	// An organisation can sign off too: "Besos, Cepaim".
+	return sc.lastWord(e) && (sc.firstNameAt(s, e) || farewells[bytesToStr(sc.n.b[s:e])])
 }
+
+// farewells close a text after a closing word: "Thanks, Bye".
+var farewells = normWordSet(`bye byee ciao chao adiós adios adeu adéu adieu tchau pa later`)
 
 // kisses: what may follow a signature at the end of a text ("Grace x",
 // "Fatima bjs").
@@ -359,7 +363,7 @@ func (sc *scanState) signatureAfterSymbol(s, e int) bool {
 	if p == 0 || p == s || !(t[p-1] == sepByte || t[p-1] == ')' || t[p-1] == '(' && p > 1 && t[p-2] == ':') {
 		return false
 	}
-	return sc.lastWord(e) && !sc.capitalisedNext(e)
+	return sc.lastWord(e) && !sc.capitalisedNext(e) && sc.firstNameAt(s, e)
 }
 
 // Cues of a person's first name that a reader learns nothing from: the
@@ -434,6 +438,9 @@ func (sc *scanState) personCue(s, e int) bool {
 	}
 	if next == 1 {
 		return false // "pregunta por Ana López": a full name
+	}
+	if !sc.firstNameAt(s, e) {
+		return false // "pregunta por Cepaim", "ask for Mama": no first name
 	}
 	if owner {
 		// Her service after her, else "el num de Cepaim" is a service.

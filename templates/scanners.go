@@ -227,6 +227,8 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 			sc.add(sc.addressBefore(ch.s), ch.e, catAddress)
 		case sc.precededByPostLabel(ch.s):
 			sc.add(ch.s, ch.e, catAddress)
+		case sc.currencyAfter(ch.e):
+			// "calle Mayor 5, 15000 euros": a price
 		default:
 			if a := sc.addressBefore(ch.s); a < ch.s {
 				sc.add(a, ch.e, catAddress)
