@@ -326,7 +326,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	// the sentence ("no está en la calle. Respira").
 	bareEnd, bareOpen := 0, fl&stWeak == 0 && (e >= L || t[e] != '.' || streetAbbrevs[bytesToStr(t[s:e])])
 	bare := func() bool {
-		if bareEnd > 0 {
+		if bareEnd > 0 && !sc.opts.PlaceName {
 			sc.add(s, bareEnd, catAddress)
 			return true
 		}

@@ -651,6 +651,13 @@ type ScanOptions struct {
 	// language's vocabulary, outside the other findings and the known
 	// names, is a finding of CategoryNotInVocabulary (vocabulary.go).
 	Vocabulary bool
+	// PlaceName: the text is the name of a public place staff register as
+	// a meeting point ("Metro Sants, exit Carrer de Sants"). A street
+	// named without a house number is then part of the place's name, not
+	// an address: the number-less street rule, meant for where she or a
+	// service is ("the office in carrer Murcia"), is off. A street with a
+	// number is an address still.
+	PlaceName bool
 }
 
 func sbEnv() *sb.Env { return sb.NewEnv("") }

@@ -68,7 +68,7 @@ func (s *Service) checkMeetingPointName(name string) (string, error) {
 	if reason := templates.MonitoredProblem(name); reason != "" {
 		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "a meeting point must be written in plain letters of one script (%s)", reason)
 	}
-	if fs := s.filter.Scan(name); len(fs) > 0 {
+	if fs := s.filter.ScanWith(name, templates.ScanOptions{PlaceName: true}); len(fs) > 0 {
 		return "", errs.Field(CodeMeetingPointNotNeutral, "name",
 			"a meeting point must be the neutral name of a public place (metro, bus stop, landmark); this name contains %s content", fs[0].Category)
 	}
