@@ -661,6 +661,11 @@ func (sc *scanState) streetBack(s, e int, fl streetFlags) bool {
 			if ne, ok := sc.houseNumber(ws); !ok || ne != we {
 				return false
 			}
+			// "Mon 14:00 Oxford Street", "a les 10.30 Baker Street": the
+			// minutes of a time, not a house number.
+			if ws >= 2 && (t[ws-1] == ':' || t[ws-1] == '.') && isDigit(t[ws-2]) {
+				return false
+			}
 			// "at 11 at Trafalgar Square": the number is a time when the
 			// word after it is a preposition, not a name.
 			if notBeforeNumber[sc.nextWord(we)] {
