@@ -424,6 +424,7 @@ func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 			if err != nil {
 				return err
 			}
+			nudgeRefused := ""
 			if ci.Status == "open" {
 				// The one extra message: a neutral please_contact.
 				channel := consent.Auto
@@ -448,8 +449,10 @@ func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 							return err
 						}
 						continue
-					} else if !httpx.IsErr(err, CodeUnsupportedChannel) {
+					} else if !cannotRender(err) {
 						return err
+					} else {
+						nudgeRefused = errs.Code(err)
 					}
 				}
 				// She cannot be nudged: escalate at once.
@@ -457,7 +460,11 @@ func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 			if err := q.CloseCheckin(ctx, db.CloseCheckinParams{ID: ci.ID, Status: "missed", ClosedAt: sql.NullTime{Time: now, Valid: true}}); err != nil {
 				return err
 			}
-			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinMissed, ParticipantCode: p.Code, Details: map[string]any{"checkin_id": ci.ID.String()}}); err != nil {
+			missed := map[string]any{"checkin_id": ci.ID.String()}
+			if nudgeRefused != "" {
+				missed["nudge_refused"] = nudgeRefused
+			}
+			if _, err := audit.Append(ctx, q, sys, audit.Event{Action: ActionCheckinMissed, ParticipantCode: p.Code, Details: missed}); err != nil {
 				return err
 			}
 			if _, err := s.OpenEscalation(ctx, q, sys, p, uuid.NullUUID{UUID: ci.ID, Valid: true}, "no_reply", true, now); err != nil {
@@ -579,4 +586,19 @@ func RenderCheckin(cat *templates.Catalog, req templates.RenderRequest, draw fun
 		}
 	}
 	return code, templates.Rendered{}, err
+}
+
+// cannotRender: err says the nudge's template cannot be rendered for her
+// (no such template, a channel it is not meant for, a parameter, a
+// discreet rendering the filter refuses). Such a nudge will never go, so
+// the check-in escalates at once rather than failing the tick: a tick
+// that fails on it would retry for ever and never escalate. Any other
+// error (the database) fails the tick as before.
+func cannotRender(err error) bool {
+	switch errs.Code(err) {
+	case templates.CodeUnknownTemplate, templates.CodeMissingParam, templates.CodeInvalidParam,
+		templates.CodeUnsupportedChannel, templates.CodeSensitiveContent, templates.CodeInvalidTemplate:
+		return true
+	}
+	return false
 }
