@@ -628,16 +628,23 @@ func (sc *scanState) prevWord(p int) string {
 
 // nextWord returns the word that begins just after the space at p.
 func (sc *scanState) nextWord(p int) string {
+	w, _ := sc.spacedWord(p)
+	return w
+}
+
+// spacedWord returns the word after the space at p and its end, or "" when
+// no space and word follow.
+func (sc *scanState) spacedWord(p int) (string, int) {
 	t := sc.n.b
 	if p >= len(t) || t[p] != ' ' {
-		return ""
+		return "", p
 	}
 	s := p + 1
 	e := s
 	for e < len(t) && isWord[t[e]] {
 		e++
 	}
-	return bytesToStr(t[s:e])
+	return bytesToStr(t[s:e]), e
 }
 
 // streetBack: number name... type (English).

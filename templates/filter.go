@@ -1453,21 +1453,12 @@ var (
 // ("VIH negativo", "la clamidia e positiva", "chlamydia positive"): left
 // alone, the result still says what was tested.
 func (sc *scanState) withResult(e int) int {
-	t := sc.n.b
 	p := e
 	for n := 0; n < 4; n++ {
-		if p >= len(t) || t[p] != ' ' {
+		w, we := sc.spacedWord(p)
+		if w == "" {
 			return e
 		}
-		ws := p + 1
-		we := ws
-		for we < len(t) && isWord[t[we]] {
-			we++
-		}
-		if we == ws {
-			return e
-		}
-		w := bytesToStr(t[ws:we])
 		if resultWords[w] {
 			return we
 		}
