@@ -1,6 +1,10 @@
 package templates
 
-import "safecontact/errs"
+import (
+	"slices"
+
+	"safecontact/errs"
+)
 
 // Error is the gateway's one error type (stable code, human message, request
 // field). Messages produced by this package name parameters, never their
@@ -19,6 +23,18 @@ const (
 	CodeInvalidTemplate    = "invalid_template"    // a template file does not parse or validate
 	CodeInvalidTerms       = "invalid_terms"       // a deployment terms file does not parse
 )
+
+// renderRefusals are the codes with which Render refuses a request: the
+// template, a parameter or the channel does not allow it.
+var renderRefusals = []string{CodeUnknownTemplate, CodeMissingParam, CodeInvalidParam,
+	CodeUnsupportedChannel, CodeSensitiveContent, CodeInvalidTemplate}
+
+// IsRenderRefusal: err (or what it wraps) is Render refusing the request,
+// which asking again will not change; any other error (the database, a
+// network) is not.
+func IsRenderRefusal(err error) bool {
+	return err != nil && slices.Contains(renderRefusals, errs.Code(err))
+}
 
 func newErr(code, field, msg string) *Error {
 	return &Error{Code: code, Field: field, Message: msg}

@@ -449,7 +449,10 @@ func (s checkins) checkinDeadlines(ctx context.Context, now time.Time) (int, err
 							return err
 						}
 						continue
-					} else if !cannotRender(err) {
+					} else if !templates.IsRenderRefusal(err) {
+						// A refused nudge will never go: she is escalated
+						// at once below. Anything else (the database)
+						// fails the tick, which is retried.
 						return err
 					} else {
 						nudgeRefused = errs.Code(err)
@@ -586,19 +589,4 @@ func RenderCheckin(cat *templates.Catalog, req templates.RenderRequest, draw fun
 		}
 	}
 	return code, templates.Rendered{}, err
-}
-
-// cannotRender: err says the nudge's template cannot be rendered for her
-// (no such template, a channel it is not meant for, a parameter, a
-// discreet rendering the filter refuses). Such a nudge will never go, so
-// the check-in escalates at once rather than failing the tick: a tick
-// that fails on it would retry for ever and never escalate. Any other
-// error (the database) fails the tick as before.
-func cannotRender(err error) bool {
-	switch errs.Code(err) {
-	case templates.CodeUnknownTemplate, templates.CodeMissingParam, templates.CodeInvalidParam,
-		templates.CodeUnsupportedChannel, templates.CodeSensitiveContent, templates.CodeInvalidTemplate:
-		return true
-	}
-	return false
 }
