@@ -182,13 +182,9 @@ func TestQueueRoomNoDrift(t *testing.T) {
 		t.Fatalf("room accounting out of bounds: %s", bad)
 	}
 	waitFor(t, 10*time.Second, "nothing pending at the server", func() bool {
-		c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := c.Info(context.Background())
-		if err != nil {
-			t.Fatal(err)
+		info := smsConsumerInfo(t, js)
+		if info == nil {
+			t.Fatal("no sms consumer")
 		}
 		return info.NumPending == 0 && info.NumAckPending == 0
 	})

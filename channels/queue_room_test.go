@@ -54,9 +54,20 @@ func publishIDs(t *testing.T, js jetstream.JetStream, prefix string, n int) {
 // before it is created).
 func consumerState(t *testing.T, js jetstream.JetStream) (delivered uint64, ackPending int) {
 	t.Helper()
+	info := smsConsumerInfo(t, js)
+	if info == nil {
+		return 0, 0
+	}
+	return info.Delivered.Consumer, info.NumAckPending
+}
+
+// smsConsumerInfo is the server's info on the sms bulk consumer, nil if
+// it does not exist yet.
+func smsConsumerInfo(t *testing.T, js jetstream.JetStream) *jetstream.ConsumerInfo {
+	t.Helper()
 	c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return 0, 0
+		return nil
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +76,18 @@ func consumerState(t *testing.T, js jetstream.JetStream) (delivered uint64, ackP
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.Delivered.Consumer, info.NumAckPending
+	return info
+}
+
+// wantFirstDeliveries fails for every id not handled exactly once, on its
+// first delivery (who names the process in the message, "" for any).
+func wantFirstDeliveries(t *testing.T, who string, deliveries map[string][]int) {
+	t.Helper()
+	for id, ds := range deliveries {
+		if len(ds) != 1 || ds[0] != 1 {
+			t.Errorf("%s: %sdeliveries %v, want [1]", id, who, ds)
+		}
+	}
 }
 
 // waitingPulls is how many pull requests the server holds for the sms
@@ -73,13 +95,9 @@ func consumerState(t *testing.T, js jetstream.JetStream) (delivered uint64, ackP
 // server drops them when asked for the consumer's info).
 func waitingPulls(t *testing.T, js jetstream.JetStream) int {
 	t.Helper()
-	c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := c.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	info := smsConsumerInfo(t, js)
+	if info == nil {
+		t.Fatal("no sms consumer")
 	}
 	return info.NumWaiting
 }
@@ -182,11 +200,7 @@ func TestSuccessorNotBlockedByDeadProcess(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for id, ds := range seen {
-		if len(ds) != 1 || ds[0] != 1 {
-			t.Errorf("%s: B saw deliveries %v, want [1]", id, ds)
-		}
-	}
+	wantFirstDeliveries(t, "B saw ", seen)
 }
 
 // Retries count against the budget for their delay: the server keeps a
@@ -288,14 +302,11 @@ func TestConsumerLimitNeverLowered(t *testing.T) {
 	connect := roomServer(t)
 	js, _ := connect("a")
 	limitNow := func() int {
-		c, err := js.Consumer(context.Background(), StreamContact, Durable("sms", false))
-		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		info := smsConsumerInfo(t, js)
+		if info == nil {
 			return 0
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.CachedInfo().Config.MaxAckPending
+		return info.Config.MaxAckPending
 	}
 	run := func(cfg ConsumerConfig, h Handler) (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -409,11 +420,7 @@ func TestStoppedProcessLeavesNoPull(t *testing.T) {
 	})
 	mu.Lock()
 	defer mu.Unlock()
-	for id, ds := range deliveries {
-		if len(ds) != 1 || ds[0] != 1 {
-			t.Errorf("%s: deliveries %v, want [1]", id, ds)
-		}
-	}
+	wantFirstDeliveries(t, "", deliveries)
 }
 
 // Entries published without pause by another connection while processes
