@@ -30,7 +30,9 @@ package keys
 //     any descriptor of the file drops it. A flock belongs to the open file,
 //     and the kernel drops it when the holder dies, so a crash mid-change
 //     never leaves the file locked. On NFS Linux maps flock to a lock the
-//     server sees.
+//     server sees. A child forked while the lock is held shares it until
+//     it execs (the descriptor is close-on-exec), so a release can take
+//     effect a moment late, never early.
 //   - Readers (Load) do not take the lock: the file is replaced whole by a
 //     rename, so a reader sees the old content or the new.
 //   - Waiting has no time limit: a change holds the lock for one read and
