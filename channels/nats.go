@@ -7,13 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"safecontact/durable"
 )
 
 // Stream and subject names. Payloads on these subjects carry a message id
@@ -48,7 +49,8 @@ type Embedded struct {
 // under dir. port 0 means no TCP listener (in-process connections only);
 // -1 picks a random free port.
 func StartEmbedded(dir string, port int) (*Embedded, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// JetStream syncs what it writes in dir, not the entry naming dir.
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	opts := &server.Options{

@@ -1,7 +1,9 @@
 // Package durable writes small files that must be whole, and must still
 // be there after a crash once the call has returned: the key files, the
 // organisation identity, the spill of receipts not yet recorded, audit
-// checkpoints and exported referral packages.
+// checkpoints and exported referral packages. It also makes the
+// directories they live in (MkdirAll) and removes files that must stay
+// removed (Remove), with the same promise.
 //
 // Invariants, with their reasons:
 //   - A reader never sees a half-written file: the content is written under
@@ -12,8 +14,17 @@
 //     directory). Without the first, a crash can leave the name on an empty
 //     file; without the second, a crash can bring back the old file after
 //     the caller has acted on the new one (data sealed with a key that the
-//     file no longer holds). Directories the caller created are not synced
-//     here: ext4 and xfs keep a new directory's entry with its first file.
+//     file no longer holds). The directory holding the file is synced, not
+//     its parent: a directory made with MkdirAll is on disk already, and
+//     one made otherwise is the caller's to sync.
+//   - MkdirAll syncs the parent of every directory it makes, in order from
+//     the top, before it returns: otherwise a crash can lose a new
+//     directory, and every file written into it and synced, since a file's
+//     sync does not write the entry naming its directory. A directory made
+//     has mode perm exactly, like a file.
+//   - Remove syncs the directory after removing the name: otherwise a crash
+//     can bring the file back (a spill already recorded, replayed again; a
+//     key the caller meant to be gone).
 //   - The file has mode perm exactly (the umask does not apply), set
 //     before any content is written.
 //   - The temporary name is removed when the call fails, and never after
@@ -46,6 +57,10 @@ import (
 // place with its new content but whose directory could not be synced: a
 // crash may still lose the change, yet retrying the call is wrong.
 var ErrWrittenNotSynced = errors.New("written, but its directory could not be synced")
+
+// ErrRemovedNotSynced is wrapped by the error of a Remove whose file is
+// gone but whose directory could not be synced.
+var ErrRemovedNotSynced = errors.New("removed, but its directory could not be synced")
 
 // Replace writes data to path with mode perm, replacing a file that is
 // there, so that a reader sees the old content or the new, never a part.
@@ -85,6 +100,75 @@ func Create(path string, data []byte, perm os.FileMode) error {
 	// clutter, so its removal does not fail the call.
 	os.Remove(tmp)
 	return syncDir(path)
+}
+
+// MkdirAll makes the directory path and any parents missing, each with
+// mode perm exactly, like os.MkdirAll, and syncs the parent of each one it
+// makes before it returns. A directory already there is left as it is
+// (mode included). One made meanwhile by another process counts as made
+// here: its parent is synced all the same, so that the caller never acts
+// on a directory a crash could still take away.
+func MkdirAll(path string, perm os.FileMode) error {
+	path = filepath.Clean(path)
+	// missing: the directories to make, deepest first.
+	var missing []string
+	for d := path; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("mkdir %s: %s is not a directory", path, d)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("mkdir %s: %w", path, bare(err))
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		err := os.Mkdir(d, perm)
+		if err == nil {
+			// Exact, as for files: the umask does not apply.
+			err = os.Chmod(d, perm)
+		} else if errors.Is(err, fs.ErrExist) {
+			if st, serr := os.Stat(d); serr == nil && st.IsDir() {
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("mkdir %s: %w", path, bare(err))
+		}
+		if err := fsyncDir(filepath.Dir(d)); err != nil {
+			return fmt.Errorf("mkdir %s: made, but the directory holding %s could not be synced: %w", path, d, bare(err))
+		}
+	}
+	return nil
+}
+
+// Remove removes the file (or empty directory) at path and syncs its
+// directory. When nothing was there the directory is synced all the same
+// (an earlier Remove may have failed to) and the error wraps
+// os.ErrNotExist, so a caller that only wants the file gone ignores that
+// error and knows its absence is on disk.
+func Remove(path string) error {
+	rerr := os.Remove(path)
+	if rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", path, bare(rerr))
+	}
+	if err := fsyncDir(filepath.Dir(path)); err != nil {
+		if rerr != nil {
+			return fmt.Errorf("remove %s: the file was not there, and its directory could not be synced: %w", path, bare(err))
+		}
+		return fmt.Errorf("%s %w: %w", path, ErrRemovedNotSynced, bare(err))
+	}
+	if rerr != nil {
+		return fmt.Errorf("remove %s: %w", path, os.ErrNotExist)
+	}
+	return nil
 }
 
 // writeTemp writes data, synced, to a new hidden file beside path and
@@ -128,15 +212,21 @@ func bare(err error) error {
 
 // syncDir syncs the directory of path, which already holds the new content.
 func syncDir(path string) error {
-	d, err := os.Open(filepath.Dir(path))
-	if err == nil {
-		err = d.Sync()
-		if cerr := d.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
+	if err := fsyncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("%s %w: %w", path, ErrWrittenNotSynced, bare(err))
 	}
 	return nil
+}
+
+// fsyncDir syncs the directory dir itself.
+func fsyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

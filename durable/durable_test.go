@@ -157,3 +157,103 @@ func TestReplaceOverDirectory(t *testing.T) {
 	}
 	onlyFiles(t, dir, "d")
 }
+
+func checkDir(t *testing.T, path string, perm os.FileMode) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.IsDir() || st.Mode().Perm() != perm {
+		t.Fatalf("%s: dir %v mode %v, want a directory of mode %v", path, st.IsDir(), st.Mode().Perm(), perm)
+	}
+}
+
+func TestMkdirAll(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "a", "b", "c")
+	// 0777: the usual umask (022) would take bits away; the mode is exact.
+	if err := MkdirAll(p, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "a", "b"), p} {
+		checkDir(t, d, 0o777)
+	}
+	checkDir(t, dir, 0o700) // there already: untouched
+
+	// Again, and on a directory of another mode: nothing changes.
+	if err := MkdirAll(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	checkDir(t, p, 0o777)
+
+	// A file in the way is an error naming the path asked for.
+	f := filepath.Join(dir, "file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{f, filepath.Join(f, "below")} {
+		err := MkdirAll(q, 0o700)
+		if err == nil || !strings.Contains(err.Error(), q) {
+			t.Fatalf("MkdirAll(%s) = %v, want an error naming it", q, err)
+		}
+	}
+}
+
+// TestMkdirAllRace: concurrent calls making the same directories all
+// succeed.
+func TestMkdirAllRace(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "x", "y", "z")
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = MkdirAll(p, 0o700)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("MkdirAll %d: %v", i, err)
+		}
+	}
+	checkDir(t, p, 0o700)
+}
+
+func TestRemove(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "receipts.spill")
+	if err := Replace(p, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "other"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	onlyFiles(t, dir, "other")
+	// Nothing there: os.ErrNotExist, naming the path.
+	err := Remove(p)
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("second Remove = %v, want os.ErrNotExist naming %s", err, p)
+	}
+	// A directory that is not empty stays, and says why.
+	sub := filepath.Join(dir, "sub")
+	if err := MkdirAll(filepath.Join(sub, "inner"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := Remove(sub); err == nil || errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Remove of a non-empty directory = %v, want a failure", err)
+	}
+	checkDir(t, sub, 0o700)
+}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -74,8 +75,11 @@ type Ring struct {
 var ErrNoKeyFile = errors.New("no key file")
 
 // Init writes a new key file with one fresh key at path. It refuses to
-// overwrite an existing file.
+// overwrite an existing file. It holds the key file lock (lock.go).
 func Init(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("key file %s already exists; refusing to overwrite it", path)
+	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return err
@@ -85,13 +89,18 @@ func Init(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
+	lock, err := lockKeyFile(path)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
 	// Never overwrite a key file: losing it loses every phone number. The
 	// file is synced, and its directory, before Init returns: the gateway
 	// seals numbers with this key from its first start.
-	if err := durable.Create(path, append(b, '\n'), 0o600); err != nil {
+	if err := durable.Create(lock.real, append(b, '\n'), 0o600); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("key file %s already exists; refusing to overwrite it", path)
 		}
@@ -101,9 +110,18 @@ func Init(path string) error {
 }
 
 // Rotate adds a new key to the file at path and makes it primary. The blind
-// index key is kept.
+// index key is kept. It holds the key file lock (lock.go) from the read to
+// the synced write, so rotations at once each add their key. Through a
+// symlink, the file it points to is rewritten and the link kept.
 func Rotate(path string) (uint32, error) {
-	f, err := readFile(path)
+	lock, err := lockKeyFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, ErrNoKeyFile
+	} else if err != nil {
+		return 0, err
+	}
+	defer lock.release()
+	f, err := readFile(lock.real)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +143,7 @@ func Rotate(path string) (uint32, error) {
 	// Replaced whole and synced with its directory before the new key is
 	// used: a crash must not bring back a file without the key that sealed
 	// data after the rotation.
-	if err := durable.Replace(path, append(b, '\n'), 0o600); err != nil {
+	if err := durable.Replace(lock.real, append(b, '\n'), 0o600); err != nil {
 		return 0, err
 	}
 	return id, nil

@@ -381,7 +381,7 @@ func InitOrg(path, name string) (*OrgIdentity, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	if err := durable.Create(path, append(b, '\n'), 0o600); err != nil {

@@ -112,14 +112,16 @@ func GenerateAuditKeyPair(dir string) (pubPath, secPath string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return "", "", err
 	}
 	if err := writeExclusive(secPath, auditSecretPrefix+base64.StdEncoding.EncodeToString(priv[:])+"\n"); err != nil {
 		return "", "", err
 	}
 	if err := writeExclusive(pubPath, auditPublicPrefix+base64.StdEncoding.EncodeToString(pub[:])+"\n"); err != nil {
-		os.Remove(secPath) // ours, just made: a lone secret key is useless
+		// Ours, just made: a lone secret key is useless, and one a crash
+		// brings back is a secret key on the server.
+		durable.Remove(secPath)
 		return "", "", err
 	}
 	return pubPath, secPath, nil

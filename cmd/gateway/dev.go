@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"safecontact/db"
+	"safecontact/durable"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/auth/signin"
@@ -41,7 +42,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// A developer's gateway is a test instance: the sink, never Twilio.
 	cfg.Sink = true
 	log := newLogger(stderr, *level)
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := durable.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
 	abs, _ := filepath.Abs(cfg.DataDir)
@@ -217,7 +218,7 @@ func privateCluster(ctx context.Context, dir string, stdout io.Writer) (string, 
 		}
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
 	if cred != nil {

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"safecontact/db/dbtest"
+	"safecontact/keys"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -141,6 +143,63 @@ func TestKeysInitRefusesOverwrite(t *testing.T) {
 	after, _ := os.ReadFile(file)
 	if !bytes.Equal(before, after) {
 		t.Fatal("key file changed")
+	}
+}
+
+// TestKeysRotateConcurrent: `keys rotate` run many times at once, half
+// through a symlink to the key file, adds every key (each command says
+// its own), and the link stays a link.
+func TestKeysRotateConcurrent(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "keys.json")
+	if code, out, _ := runCmd(t, "keys", "init", "--key-file", file); code != 0 {
+		t.Fatalf("keys init: %d %q", code, out)
+	}
+	link := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	outs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		p := file
+		if i%2 == 1 {
+			p = link
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out, errb bytes.Buffer
+			if code := run(context.Background(), []string{"keys", "rotate", "--key-file", p}, &out, &errb); code != 0 {
+				outs[i] = "exit " + errb.String()
+				return
+			}
+			outs[i] = out.String()
+		}()
+	}
+	wg.Wait()
+	said := map[string]bool{}
+	for _, out := range outs {
+		m := regexp.MustCompile(`^added key (\d+) to `).FindStringSubmatch(out)
+		if m == nil || said[m[1]] {
+			t.Fatalf("keys rotate: %q (all: %q)", out, outs)
+		}
+		said[m[1]] = true
+	}
+	var f keys.File
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Keys) != n+1 || f.Primary != n+1 {
+		t.Fatalf("the key file holds %d keys (primary %d) of the %d created", len(f.Keys), f.Primary, n+1)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v %v", st, err)
 	}
 }
 

@@ -15,14 +15,18 @@ import (
 	"safecontact/channels"
 )
 
-// TestReceiptSpillFile: the spill keeps entries in memory and in its file
-// (mode 0600, ids only), lists the waiting ones oldest first, keeps a set
-// aside entry in the file and the count, and removes the file when empty.
+// TestReceiptSpillFile: the spill makes its directory (mode 0700) when it
+// opens, keeps entries in memory and in its file (mode 0600, ids only),
+// lists the waiting ones oldest first, keeps a set aside entry in the file
+// and the count, and removes the file when empty.
 func TestReceiptSpillFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data", "gateway")
 	sp, err := openReceiptSpill(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Fatalf("spill directory: %v %v", st, err)
 	}
 	now := time.Now().UTC()
 	a, b := uuid.New(), uuid.New()
@@ -50,6 +54,10 @@ func TestReceiptSpillFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, spillFile)); !os.IsNotExist(err) {
 		t.Fatalf("empty spill left its file: %v", err)
+	}
+	// Emptying a spill whose file is gone already is no error.
+	if err := sp.remove(nil); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, spillFile), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)

@@ -8,10 +8,12 @@ package delivery
 //     (a redelivery would read the row "sending" and mark it unknown), and
 //     the spill records them as soon as the database answers again.
 //   - The spill lives in memory and in one file, <data dir>/receipts.spill
-//     (mode 0600, rewritten atomically on every change), so a process that
-//     stops with receipts unrecorded replays them at its next start. It
-//     holds message id, provider id, provider status and time only: never
-//     a number or a text.
+//     (mode 0600, rewritten atomically on every change, removed when empty,
+//     each change synced with its directory; the directory is made, and
+//     synced, when the worker starts), so a process that stops with
+//     receipts unrecorded replays them at its next start. It holds message
+//     id, provider id, provider status and time only: never a number or a
+//     text.
 //   - A replayed receipt moves its message forward only (to sent, or a
 //     later status a callback set meanwhile stays), so replaying twice or
 //     after a callback changes nothing.
@@ -69,6 +71,11 @@ func openReceiptSpill(dir string) (*receiptSpill, error) {
 	sp := &receiptSpill{entries: map[uuid.UUID]spilled{}, aside: map[uuid.UUID]bool{}}
 	if dir == "" {
 		return sp, nil
+	}
+	// Made now, not when the database first fails: a spill that cannot
+	// write then would lose the receipts it exists to keep.
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
 	}
 	sp.path = filepath.Join(dir, spillFile)
 	b, err := os.ReadFile(sp.path)
@@ -139,7 +146,9 @@ func (sp *receiptSpill) writeLocked() error {
 		return nil
 	}
 	if len(sp.entries) == 0 {
-		if err := os.Remove(sp.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		// Removed for good: a file a crash brings back replays receipts
+		// already recorded (harmless, see above, but noise for a person).
+		if err := durable.Remove(sp.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		return nil

@@ -61,7 +61,8 @@ func TestAcceptedSendRecordedAfterDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	// A data directory not made yet: the worker makes it at start.
+	dir := filepath.Join(t.TempDir(), "data")
 	w := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": &stopAfterSend{tw: tw, stop: cluster.Stop}}, gateway.WorkerConfig{SpillDir: dir})
 	if out := w.Handle(context.Background(), id, 1); out != channels.Done {
 		t.Fatalf("outcome %v, want done (the receipt is spilled, not the send retried)", out)
