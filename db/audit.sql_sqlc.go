@@ -495,7 +495,8 @@ func (q *Queries) ListCheckpoints(ctx context.Context) ([]AuditCheckpoint, error
 }
 
 const messagesForTimeline = `-- name: MessagesForTimeline :many
-SELECT id, channel, status, variant, template_id, template_version, consent_version, language, send_at, error_code, created_at
+SELECT id, channel, status, variant, template_id, template_version, template_digest, template_source,
+       consent_version, language, send_at, error_code, created_at
 FROM messages WHERE id = ANY($1::uuid[])
 `
 
@@ -506,6 +507,8 @@ type MessagesForTimelineRow struct {
 	Variant         string
 	TemplateID      sql.NullString
 	TemplateVersion sql.NullInt32
+	TemplateDigest  sql.NullString
+	TemplateSource  sql.NullString
 	ConsentVersion  int32
 	Language        string
 	SendAt          time.Time
@@ -529,6 +532,8 @@ func (q *Queries) MessagesForTimeline(ctx context.Context, ids []uuid.UUID) ([]M
 			&i.Variant,
 			&i.TemplateID,
 			&i.TemplateVersion,
+			&i.TemplateDigest,
+			&i.TemplateSource,
 			&i.ConsentVersion,
 			&i.Language,
 			&i.SendAt,

@@ -23,35 +23,39 @@ WITH r AS (
            unnest($5::text::text[]) AS variant,
            nullif(unnest($6::text::text[]), '') AS template_id,
            nullif(unnest($7::text::integer[]), 0) AS template_version,
-           unnest($8::text::text[]) AS language,
-           unnest($9::text::bytea[]) AS content_enc,
-           unnest($10::text::smallint[]) AS priority,
-           unnest($11::text::timestamptz[]) AS send_at,
-           unnest($12::text::integer[]) AS consent_version,
-           nullif(unnest($13::text::text[]), '')::jsonb AS redactions,
-           nullif(unnest($14::text::bigint[]), 0) AS user_id,
-           unnest($15::text::timestamptz[]) AS at,
-           unnest($16::text::text[]) AS subject,
-           unnest($17::text::boolean[]) AS enqueue,
-           unnest($18::text::text[]) AS actor_name,
-           unnest($19::text::text[]) AS actor_role,
-           unnest($20::text::text[]) AS participant_code,
-           unnest($21::text::text[]) AS request_id,
-           nullif(unnest($22::text::text[]), '')::inet AS actor_ip,
-           unnest($23::text::text[])::jsonb AS details,
-           unnest($24::text::bigint[]) AS row_version,
-           unnest($25::text::bigint[]) AS ledger_len
+           nullif(unnest($8::text::text[]), '') AS template_digest,
+           nullif(unnest($9::text::text[]), '') AS template_source,
+           unnest($10::text::text[]) AS language,
+           unnest($11::text::bytea[]) AS content_enc,
+           unnest($12::text::smallint[]) AS priority,
+           unnest($13::text::timestamptz[]) AS send_at,
+           unnest($14::text::integer[]) AS consent_version,
+           nullif(unnest($15::text::text[]), '')::jsonb AS redactions,
+           nullif(unnest($16::text::bigint[]), 0) AS user_id,
+           unnest($17::text::timestamptz[]) AS at,
+           unnest($18::text::text[]) AS subject,
+           unnest($19::text::boolean[]) AS enqueue,
+           unnest($20::text::text[]) AS actor_name,
+           unnest($21::text::text[]) AS actor_role,
+           unnest($22::text::text[]) AS participant_code,
+           unnest($23::text::text[]) AS request_id,
+           nullif(unnest($24::text::text[]), '')::inet AS actor_ip,
+           unnest($25::text::text[])::jsonb AS details,
+           unnest($26::text::bigint[]) AS row_version,
+           unnest($27::text::bigint[]) AS ledger_len
 ), ok AS (
-    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len FROM r
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len FROM r
     WHERE r.row_version < 0
        OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
            AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
+        template_digest, template_source,
         language, content_enc, priority, send_at, consent_version, redactions, created_by
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
+           template_digest, template_source,
            language, content_enc, priority, send_at, consent_version, redactions, user_id
     FROM ok
     RETURNING id
@@ -74,6 +78,8 @@ type AcceptMessagesParams struct {
 	Variants         string
 	TemplateIds      string
 	TemplateVersions string
+	TemplateDigests  string
+	TemplateSources  string
 	Languages        string
 	Contents         string
 	Priorities       string
@@ -116,6 +122,8 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		arg.Variants,
 		arg.TemplateIds,
 		arg.TemplateVersions,
+		arg.TemplateDigests,
+		arg.TemplateSources,
 		arg.Languages,
 		arg.Contents,
 		arg.Priorities,
@@ -263,7 +271,7 @@ func (q *Queries) MarkSendingMany(ctx context.Context, arg MarkSendingManyParams
 
 const messagesByIDsForUpdate = `-- name: MessagesByIDsForUpdate :many
 
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
 `
 
 // Set-based statements for the hot paths (workers, status callbacks,
@@ -302,6 +310,8 @@ func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids string) ([]Mes
 			&i.Due,
 			&i.ReconcileChecks,
 			&i.ReconcileNextAt,
+			&i.TemplateDigest,
+			&i.TemplateSource,
 		); err != nil {
 			return nil, err
 		}

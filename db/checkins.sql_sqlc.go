@@ -1042,26 +1042,30 @@ WITH input AS (
            unnest($10::text[]) AS variant,
            unnest($11::text[]) AS language,
            unnest($12::int[]) AS template_version,
-           unnest($13::bytea[]) AS content_enc,
-           unnest($14::timestamptz[]) AS send_at,
-           unnest($15::int[]) AS consent_version,
-           unnest($16::bigint[]) AS grace_seconds,
-           unnest($17::text[]) AS details
+           unnest($13::text[]) AS template_digest,
+           unnest($14::text[]) AS template_source,
+           unnest($15::bytea[]) AS content_enc,
+           unnest($16::timestamptz[]) AS send_at,
+           unnest($17::int[]) AS consent_version,
+           unnest($18::bigint[]) AS grace_seconds,
+           unnest($19::text[]) AS details
 ), msg AS (
     INSERT INTO messages (id, participant_id, channel, status, variant, template_id, template_version,
+                          template_digest, template_source,
                           language, content_enc, priority, send_at, consent_version, created_at, updated_at)
     SELECT message_id, participant_id, channel, status, variant, 'safety_checkin', template_version,
-           language, content_enc, 1, send_at, consent_version, $18, $18 FROM input
+           template_digest, template_source,
+           language, content_enc, 1, send_at, consent_version, $20, $20 FROM input
     RETURNING id
 ), ev AS (
-    INSERT INTO message_events (message_id, status, at) SELECT message_id, status, $18 FROM input
+    INSERT INTO message_events (message_id, status, at) SELECT message_id, status, $20 FROM input
 ), ob AS (
     INSERT INTO outbox (message_id, subject, priority)
     SELECT message_id, 'contact.' || channel || '.priority', 1 FROM input WHERE status = 'queued'
 ), ci AS (
     INSERT INTO checkins (id, participant_id, slot, code, message_id, status, grace_seconds, due_at, created_at)
     SELECT checkin_id, participant_id, slot, code, message_id, 'open', grace_seconds,
-           send_at + make_interval(secs => grace_seconds), $18 FROM input
+           send_at + make_interval(secs => grace_seconds), $20 FROM input
 )
 INSERT INTO audit_events (actor_name, actor_role, action, participant_code, request_id, details)
 SELECT $1, 'system', 'checkin.sent', participant_code, '', details::jsonb FROM input
@@ -1080,6 +1084,8 @@ type StartCheckinsParams struct {
 	Variants         []string
 	Languages        []string
 	TemplateVersions []int32
+	TemplateDigests  []string
+	TemplateSources  []string
 	Contents         [][]byte
 	SendAts          []time.Time
 	ConsentVersions  []int32
@@ -1104,6 +1110,8 @@ func (q *Queries) StartCheckins(ctx context.Context, arg StartCheckinsParams) er
 		pq.Array(arg.Variants),
 		pq.Array(arg.Languages),
 		pq.Array(arg.TemplateVersions),
+		pq.Array(arg.TemplateDigests),
+		pq.Array(arg.TemplateSources),
 		pq.Array(arg.Contents),
 		pq.Array(arg.SendAts),
 		pq.Array(arg.ConsentVersions),

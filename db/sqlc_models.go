@@ -266,6 +266,8 @@ type Message struct {
 	Due             sql.NullBool
 	ReconcileChecks int32
 	ReconcileNextAt sql.NullTime
+	TemplateDigest  sql.NullString
+	TemplateSource  sql.NullString
 }
 
 type MessageEvent struct {

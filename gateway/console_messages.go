@@ -13,6 +13,7 @@ import (
 	"safecontact/gateway/console/messageui"
 	"safecontact/gateway/message"
 	"safecontact/gateway/participant"
+	"safecontact/templates"
 )
 
 // consoleMessages is messageui.Messages on the message service
@@ -134,7 +135,10 @@ func (m consoleMessages) Timeline(ctx context.Context, a *auth.Actor, code strin
 		tm := messageui.TimelineMessage{ID: v.ID, Channel: v.Channel, Variant: v.Variant, Status: v.Status, Final: message.Final(v.Status),
 			SendAt: v.SendAt, CreatedAt: v.CreatedAt}
 		if v.TemplateID != nil {
-			tm.Template = *v.TemplateID
+			tm.Template, tm.Version = *v.TemplateID, int(*v.TemplateVersion)
+		}
+		if v.TemplateDigest != nil {
+			tm.Source, tm.Digest, tm.DigestPrefix = *v.TemplateSource, *v.TemplateDigest, templates.ShortDigest(*v.TemplateDigest)
 		}
 		if v.ErrorCode != nil {
 			tm.ErrorCode = *v.ErrorCode

@@ -162,7 +162,7 @@ func checkDirTextParams(cat *templates.Catalog, policy string) error {
 		for _, p := range t.Params {
 			if p.Type == templates.ParamText {
 				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the filter or vocabulary policy",
-					t.Source, t.ID, p.Name)
+					t.File, t.ID, p.Name)
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package templates
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -76,9 +78,38 @@ type TemplateInfo struct {
 	// WhatsAppContent lists "lang/variant" pairs that have a WhatsApp
 	// Content template (ContentSid) configured.
 	WhatsAppContent []string `json:"whatsapp_content,omitempty"`
-	// Source is the file the template came from ("builtin/x.tmpl" or a
-	// path in the override directory).
+	// File is the file the template came from ("builtin/x.tmpl" or a
+	// path in the deployment's directory).
+	File string `json:"file"`
+	// Source is SourceBuiltin or SourceDeployment, and Digest the hex
+	// SHA-256 of the file's bytes as read: with ID and Version, which
+	// text a message was rendered from (see Rendered).
 	Source string `json:"source"`
+	Digest string `json:"digest"`
+}
+
+// Where a template's file came from (TemplateInfo.Source,
+// Rendered.Source, a message's template_source).
+const (
+	// SourceBuiltin: embedded in the binary (templates/builtin).
+	SourceBuiltin = "builtin"
+	// SourceDeployment: read from the deployment's templates directory
+	// (Load), a new template or one replacing a built-in.
+	SourceDeployment = "deployment"
+)
+
+// DigestPrefixLen is how many hex digits of a digest the console and
+// the CLI show (48 bits: two different texts of one id and version in
+// one programme do not share a prefix by chance).
+const DigestPrefixLen = 12
+
+// ShortDigest is the first DigestPrefixLen hex digits of digest (all of
+// it when shorter).
+func ShortDigest(digest string) string {
+	if len(digest) > DigestPrefixLen {
+		return digest[:DigestPrefixLen]
+	}
+	return digest
 }
 
 // part of a compiled body: a literal, or a parameter reference.
@@ -124,7 +155,14 @@ type template struct {
 	langList    []string // sorted
 	matchLangs  []string // fallback first, aligned with matcher
 	matcher     language.Matcher
-	source      string
+	file        string // the file's name, for errors and listings
+	// source (SourceBuiltin or SourceDeployment) and digest (hex SHA-256
+	// of the file's bytes as read, before any parsing) say exactly which
+	// text this is: a version number is the author's promise, the digest
+	// is what was loaded, so two deployments (or one before and after an
+	// edit without a version bump) never pass off different texts as one.
+	source string
+	digest string
 }
 
 // Catalog is an immutable set of parsed, validated templates. It is safe
@@ -176,6 +214,7 @@ func loadBuiltin() (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.source = SourceBuiltin
 		if _, dup := c.tmpl[t.id]; dup {
 			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: template id %q defined twice", name, t.id))
 		}
@@ -240,6 +279,7 @@ func Load(dir string) (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.source = SourceDeployment
 		if prev, dup := seen[t.id]; dup {
 			return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: template id %q already defined in %s", name, t.id, prev))
 		}
@@ -337,7 +377,7 @@ func (c *Catalog) List() []TemplateInfo {
 			Params:    append([]Param(nil), t.params...),
 			Channels:  append([]string(nil), t.channels...),
 			Languages: append([]string(nil), t.langList...),
-			Source:    t.source,
+			File:      t.file, Source: t.source, Digest: t.digest,
 		}
 		for _, l := range t.langList {
 			for _, v := range []Variant{Standard, Discreet} {
@@ -410,7 +450,8 @@ func parseTemplate(name string, data []byte) (*template, error) {
 		}
 		return newErr(CodeInvalidTemplate, "", where+": "+fmt.Sprintf(format, args...))
 	}
-	t := &template{source: name, paramIdx: map[string]int{}, langs: map[string]*langTemplate{}}
+	sum := sha256.Sum256(data)
+	t := &template{file: name, digest: hex.EncodeToString(sum[:]), paramIdx: map[string]int{}, langs: map[string]*langTemplate{}}
 	var sections []*section
 	var wa []waLine
 	var cur *section
@@ -812,7 +853,7 @@ func (c *Catalog) scanDiscreet(f *Filter, opts func(id, lang string) (ScanOption
 					r, err := plain.Render(RenderRequest{TemplateID: id, Lang: l, Variant: Discreet, Channel: ch,
 						Params: SampleParams(t.params), TimeZone: "Europe/Madrid"})
 					if err != nil {
-						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet %s] does not render: %v", t.source, l, ch, err))
+						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet %s] does not render: %v", t.file, l, ch, err))
 					}
 					var fs []Finding
 					if opts == nil {
@@ -822,7 +863,7 @@ func (c *Catalog) scanDiscreet(f *Filter, opts func(id, lang string) (ScanOption
 					}
 					if len(fs) > 0 {
 						return newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: [%s discreet] for %s carries %s content; a discreet variant must pass the filter",
-							t.source, l, ch, fs[0].Category))
+							t.file, l, ch, fs[0].Category))
 					}
 				}
 			}

@@ -30,11 +30,16 @@ type RenderRequest struct {
 
 // Rendered is one message ready to send.
 type Rendered struct {
-	TemplateID string  `json:"template_id"`
-	Version    int     `json:"version"`
-	Lang       string  `json:"lang"` // the language actually used
-	Variant    Variant `json:"variant"`
-	Channel    string  `json:"channel"`
+	TemplateID string `json:"template_id"`
+	Version    int    `json:"version"`
+	// Source (SourceBuiltin or SourceDeployment) and Digest (hex SHA-256
+	// of the template file's bytes) name the exact text rendered: what a
+	// message records beside TemplateID and Version.
+	Source  string  `json:"source"`
+	Digest  string  `json:"digest"`
+	Lang    string  `json:"lang"` // the language actually used
+	Variant Variant `json:"variant"`
+	Channel string  `json:"channel"`
 	// Text is exactly what the phone shows (NFC, trimmed).
 	Text string `json:"text"`
 	// ContentSID and ContentVariables are set for the whatsapp channel when
@@ -122,7 +127,7 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 	}
 
 	r := Rendered{
-		TemplateID: t.id, Version: t.version, Lang: lang, Variant: req.Variant, Channel: ch,
+		TemplateID: t.id, Version: t.version, Source: t.source, Digest: t.digest, Lang: lang, Variant: req.Variant, Channel: ch,
 		Text: text, SMS: SMSSegments(text),
 	}
 	if ch == ChannelWhatsApp {

@@ -265,13 +265,13 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("want %d built-in + 1 added, got %d", n, len(infos))
 	}
 	ar := infos["appointment_reminder"]
-	if ar.Version != 3 || !strings.HasSuffix(ar.Source, "appointment_reminder.tmpl") || strings.HasPrefix(ar.Source, "builtin/") {
+	if ar.Version != 3 || !strings.HasSuffix(ar.File, "appointment_reminder.tmpl") || strings.HasPrefix(ar.File, "builtin/") || ar.Source != SourceDeployment {
 		t.Errorf("override not applied: %+v", ar)
 	}
 	if strings.Join(ar.WhatsAppContent, ",") != "en/discreet,es/discreet" {
 		t.Errorf("WhatsAppContent = %v", ar.WhatsAppContent)
 	}
-	if infos["please_contact"].Source != "builtin/please_contact.tmpl" {
+	if pc := infos["please_contact"]; pc.File != "builtin/please_contact.tmpl" || pc.Source != SourceBuiltin {
 		t.Errorf("untouched built-in: %+v", infos["please_contact"])
 	}
 	req := RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "whatsapp",

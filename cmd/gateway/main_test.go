@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"os"
@@ -261,6 +263,53 @@ func TestSanitizeCommand(t *testing.T) {
 	}
 	if strings.Contains(res.Text, "612") || strings.Contains(res.Text, "psic") || strings.Contains(res.Text, "@") {
 		t.Errorf("stripped text still sensitive: %q", res.Text)
+	}
+}
+
+// templates list shows each template's DIGEST (the first 12 hex digits of
+// the SHA-256 of its file, as a message records it in full) and SOURCE: a
+// built-in's is the embedded file's, and a deployment's override of it has
+// its own digest and source deployment.
+func TestTemplatesListDigestAndSource(t *testing.T) {
+	builtin, err := os.ReadFile(filepath.Join("..", "..", "templates", "builtin", "how_are_you.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	override := strings.Replace(strings.Replace(string(builtin), "version: 2", "version: 3", 1),
+		"Write to us when you can.", "Write to us whenever you can.", 1)
+	if override == string(builtin) || !strings.Contains(override, "whenever") {
+		t.Fatal("the built-in how_are_you changed: update the override")
+	}
+	dir := writeTemplates(t, map[string]string{"how_are_you.tmpl": override})
+	prefix := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:])[:12] }
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // ID VERSION DIGEST SOURCE
+	}{
+		{"built-in", nil, []string{"how_are_you", "2", prefix(builtin), "builtin"}},
+		{"override", []string{"--dir", dir}, []string{"how_are_you", "3", prefix([]byte(override)), "deployment"}},
+	} {
+		code, out, stderr := runCmd(t, append([]string{"templates", "list"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", tc.name, code, stderr)
+		}
+		lines := strings.Split(out, "\n")
+		if got := strings.Fields(lines[0]); strings.Join(got[:4], " ") != "ID VERSION DIGEST SOURCE" {
+			t.Fatalf("%s: header %q", tc.name, lines[0])
+		}
+		var row []string
+		for _, l := range lines[1:] {
+			if f := strings.Fields(l); len(f) > 4 && f[0] == "how_are_you" {
+				row = f[:4]
+			}
+			if f := strings.Fields(l); len(f) > 4 && f[0] == "please_contact" && f[3] != "builtin" {
+				t.Errorf("%s: an untouched built-in: %q", tc.name, l)
+			}
+		}
+		if strings.Join(row, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: how_are_you row %q, want %q\n%s", tc.name, row, tc.want, out)
+		}
 	}
 }
 

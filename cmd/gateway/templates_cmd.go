@@ -118,13 +118,17 @@ func cmdTemplates(_ context.Context, args []string, stdout, stderr io.Writer) er
 	switch sub {
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tVERSION\tCHANNELS\tPARAMS\tLANGUAGES")
+		// DIGEST (the first hex digits of the SHA-256 of the file, as a
+		// message records it in full) and SOURCE (builtin or deployment)
+		// tell an author which text each sent message used.
+		fmt.Fprintln(tw, "ID\tVERSION\tDIGEST\tSOURCE\tCHANNELS\tPARAMS\tLANGUAGES")
 		for _, t := range cat.List() {
 			var ps []string
 			for _, p := range t.Params {
 				ps = append(ps, p.Name+":"+string(p.Type))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.ID, t.Version, strings.Join(t.Channels, ","), strings.Join(ps, ","), strings.Join(t.Languages, ","))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Version, templates.ShortDigest(t.Digest), t.Source,
+				strings.Join(t.Channels, ","), strings.Join(ps, ","), strings.Join(t.Languages, ","))
 		}
 		return tw.Flush()
 	case "render":

@@ -93,7 +93,8 @@ ORDER BY id
 LIMIT sqlc.arg(max_rows);
 
 -- name: MessagesForTimeline :many
-SELECT id, channel, status, variant, template_id, template_version, consent_version, language, send_at, error_code, created_at
+SELECT id, channel, status, variant, template_id, template_version, template_digest, template_source,
+       consent_version, language, send_at, error_code, created_at
 FROM messages WHERE id = ANY(sqlc.arg(ids)::uuid[]);
 
 -- Retention.

@@ -94,6 +94,8 @@ WITH r AS (
            unnest(sqlc.arg(variants)::text::text[]) AS variant,
            nullif(unnest(sqlc.arg(template_ids)::text::text[]), '') AS template_id,
            nullif(unnest(sqlc.arg(template_versions)::text::integer[]), 0) AS template_version,
+           nullif(unnest(sqlc.arg(template_digests)::text::text[]), '') AS template_digest,
+           nullif(unnest(sqlc.arg(template_sources)::text::text[]), '') AS template_source,
            unnest(sqlc.arg(languages)::text::text[]) AS language,
            unnest(sqlc.arg(contents)::text::bytea[]) AS content_enc,
            unnest(sqlc.arg(priorities)::text::smallint[]) AS priority,
@@ -120,9 +122,11 @@ WITH r AS (
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
+        template_digest, template_source,
         language, content_enc, priority, send_at, consent_version, redactions, created_by
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
+           template_digest, template_source,
            language, content_enc, priority, send_at, consent_version, redactions, user_id
     FROM ok
     RETURNING id

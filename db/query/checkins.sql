@@ -48,6 +48,8 @@ WITH input AS (
            unnest(sqlc.arg(variants)::text[]) AS variant,
            unnest(sqlc.arg(languages)::text[]) AS language,
            unnest(sqlc.arg(template_versions)::int[]) AS template_version,
+           unnest(sqlc.arg(template_digests)::text[]) AS template_digest,
+           unnest(sqlc.arg(template_sources)::text[]) AS template_source,
            unnest(sqlc.arg(contents)::bytea[]) AS content_enc,
            unnest(sqlc.arg(send_ats)::timestamptz[]) AS send_at,
            unnest(sqlc.arg(consent_versions)::int[]) AS consent_version,
@@ -55,8 +57,10 @@ WITH input AS (
            unnest(sqlc.arg(details)::text[]) AS details
 ), msg AS (
     INSERT INTO messages (id, participant_id, channel, status, variant, template_id, template_version,
+                          template_digest, template_source,
                           language, content_enc, priority, send_at, consent_version, created_at, updated_at)
     SELECT message_id, participant_id, channel, status, variant, 'safety_checkin', template_version,
+           template_digest, template_source,
            language, content_enc, 1, send_at, consent_version, sqlc.arg(now), sqlc.arg(now) FROM input
     RETURNING id
 ), ev AS (

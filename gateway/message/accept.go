@@ -62,9 +62,12 @@ type composed struct {
 	content    Content
 	templateID string
 	version    int
-	language   string
-	sms        templates.SMSInfo
-	redactions []Redaction
+	// source and digest: which template text was rendered (Rendered);
+	// "" for free text.
+	source, digest string
+	language       string
+	sms            templates.SMSInfo
+	redactions     []Redaction
 }
 
 func redactionCounts(rs []Redaction) map[string]int {
@@ -148,6 +151,7 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		}
 		out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
+		out.source, out.digest = r.Source, r.Digest
 		return out, nil
 	}
 	text := strings.TrimSpace(in.Body)
@@ -208,6 +212,8 @@ type Accepted struct {
 	SendAt          time.Time       `json:"send_at"`
 	TemplateID      string          `json:"template_id,omitempty"`
 	TemplateVersion int             `json:"template_version,omitempty"`
+	TemplateDigest  string          `json:"template_digest,omitempty"`
+	TemplateSource  string          `json:"template_source,omitempty"`
 	Language        string          `json:"language"`
 	SMSSegments     int             `json:"sms_segments,omitempty"`
 	Redactions      []Redaction     `json:"redactions"`
@@ -290,6 +296,7 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		"message_id": id.String(), "channel": d.Channel, "variant": d.Variant, "status": st, "send_at": d.SendAt,
 		"template_id": m.templateID, "template_version": m.version, "consent_version": d.ConsentVersion, "language": m.language,
 	}
+	provenance(details, m.source, m.digest)
 	var red []byte
 	if counts := redactionCounts(m.redactions); counts != nil {
 		red, _ = json.Marshal(counts)
@@ -298,7 +305,8 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 	detailJSON, _ := json.Marshal(details)
 	nm := row{
 		id: id, participantID: p.ID, participantCode: p.Code, channel: string(d.Channel), status: st, variant: string(d.Variant),
-		templateID: m.templateID, templateVersion: m.version, language: m.language, contentEnc: Seal(s.d.Keys, m.content),
+		templateID: m.templateID, templateVersion: m.version, templateSource: m.source, templateDigest: m.digest,
+		language: m.language, contentEnc: Seal(s.d.Keys, m.content),
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
 		rowVersion: f.version, ledgerLen: len(f.hist),
@@ -308,8 +316,20 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		reds = []Redaction{}
 	}
 	return nm, Accepted{ID: id.String(), Status: st, Channel: d.Channel, Variant: d.Variant, SendAt: d.SendAt.UTC(),
-		TemplateID: m.templateID, TemplateVersion: m.version, Language: m.language, SMSSegments: m.sms.Segments,
+		TemplateID: m.templateID, TemplateVersion: m.version, TemplateDigest: m.digest, TemplateSource: m.source,
+		Language: m.language, SMSSegments: m.sms.Segments,
 		Redactions: reds, ConsentReview: d.ReviewDue}, nil
+}
+
+// provenance adds which template text a message was rendered from to the
+// details of its message.accepted event: the source and the digest of the
+// file, never its text (nothing for free text). The event is in the hash
+// chain, so the record of which text she was sent cannot be changed later
+// without the chain showing it.
+func provenance(details map[string]any, source, digest string) {
+	if digest != "" {
+		details["template_source"], details["template_digest"] = source, digest
+	}
 }
 
 // errStale: the decision was made on participant data that changed

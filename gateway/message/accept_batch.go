@@ -68,6 +68,8 @@ type row struct {
 	variant         string
 	templateID      string
 	templateVersion int
+	templateSource  string // "" for free text, as templateDigest
+	templateDigest  string
 	language        string
 	contentEnc      []byte
 	priority        int16
@@ -101,7 +103,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		pids, users                                = make([]int64, n), make([]int64, n)
 		chans, stats, variants, tmpls, langs, reds = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		subjects, names, roles, codes, reqs, ips   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		details                                    = make([]string, n)
+		details, digests, sources                  = make([]string, n), make([]string, n), make([]string, n)
 		versions, consentVersions                  = make([]int32, n), make([]int32, n)
 		contents                                   = make([][]byte, n)
 		prios                                      = make([]int16, n)
@@ -116,6 +118,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		reds[i], users[i], ats[i], subjects[i] = string(m.redactions), m.actor.UserID, m.at, m.subject
 		enqueue[i], names[i], roles[i], codes[i] = m.status == StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
+		digests[i], sources[i] = m.templateDigest, m.templateSource
 		versions64[i], ledgerLens[i] = m.rowVersion, int64(m.ledgerLen)
 		if m.actor.IP != nil {
 			ips[i] = m.actor.IP.String()
@@ -124,6 +127,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 	a := db.AcceptMessagesParams{
 		Ids: db.Array(ids), ParticipantIds: db.Array(pids), Channels: db.Array(chans), Statuses: db.Array(stats),
 		Variants: db.Array(variants), TemplateIds: db.Array(tmpls), TemplateVersions: db.Array(versions), Languages: db.Array(langs),
+		TemplateDigests: db.Array(digests), TemplateSources: db.Array(sources),
 		Contents: db.Array(contents), Priorities: db.Array(prios), SendAts: db.Array(sendAts), ConsentVersions: db.Array(consentVersions),
 		Redactions: db.Array(reds), UserIds: db.Array(users), Ats: db.Array(ats), Subjects: db.Array(subjects),
 		Enqueue: db.Array(enqueue), ActorNames: db.Array(names), ActorRoles: db.Array(roles), ParticipantCodes: db.Array(codes),

@@ -119,13 +119,15 @@ func (s *Service) StoreTemplated(ctx context.Context, q *db.Queries, a *auth.Act
 	}
 	details := map[string]any{"message_id": id.String(), "channel": m.Decision.Channel, "variant": m.Decision.Variant, "status": st, "send_at": m.SendAt,
 		"template_id": r.TemplateID, "template_version": r.Version, "consent_version": m.Decision.ConsentVersion, "language": r.Lang}
+	provenance(details, r.Source, r.Digest)
 	for k, v := range m.Details {
 		details[k] = v
 	}
 	dj, _ := json.Marshal(details)
 	_, err = insertMessages(ctx, q, []row{{
 		id: id, participantID: m.Participant.ID, participantCode: m.Participant.Code, channel: string(m.Decision.Channel), status: st, variant: string(m.Decision.Variant),
-		templateID: r.TemplateID, templateVersion: r.Version, language: r.Lang, contentEnc: s.SealContent(r),
+		templateID: r.TemplateID, templateVersion: r.Version, templateSource: r.Source, templateDigest: r.Digest,
+		language: r.Lang, contentEnc: s.SealContent(r),
 		priority: m.Priority, sendAt: m.SendAt, consentVersion: m.Decision.ConsentVersion, at: now,
 		subject: channels.Subject(string(m.Decision.Channel), m.Priority > 0), actor: a, details: dj,
 		rowVersion: -1, // read and written in the caller's transaction

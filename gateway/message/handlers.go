@@ -97,6 +97,9 @@ func (h handlers) previewMessage(c *gin.Context) {
 		out["text"] = m.content.Text
 		out["template_id"] = m.templateID
 		out["template_version"] = m.version
+		if m.digest != "" {
+			out["template_digest"], out["template_source"] = m.digest, m.source
+		}
 		out["language"] = m.language
 		out["sms"] = m.sms
 		if m.content.ContentSID != "" {

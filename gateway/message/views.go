@@ -17,21 +17,26 @@ import (
 )
 
 type View struct {
-	ID              string          `json:"id"`
-	Participant     string          `json:"participant"`
-	Channel         string          `json:"channel"`
-	Status          string          `json:"status"`
-	Variant         string          `json:"variant"`
-	TemplateID      *string         `json:"template_id"`
-	TemplateVersion *int32          `json:"template_version"`
-	Language        string          `json:"language"`
-	SendAt          time.Time       `json:"send_at"`
-	ConsentVersion  int32           `json:"consent_version"`
-	Redactions      json.RawMessage `json:"redactions"`
-	ErrorCode       *string         `json:"error_code"`
-	Attempts        int32           `json:"attempts"`
-	CreatedAt       time.Time       `json:"created_at"`
-	History         []StatusChange  `json:"history,omitempty"`
+	ID              string  `json:"id"`
+	Participant     string  `json:"participant"`
+	Channel         string  `json:"channel"`
+	Status          string  `json:"status"`
+	Variant         string  `json:"variant"`
+	TemplateID      *string `json:"template_id"`
+	TemplateVersion *int32  `json:"template_version"`
+	// TemplateDigest (hex SHA-256 of the template file) and TemplateSource
+	// (builtin or deployment): which text was sent; null for free text
+	// and for messages written before they were recorded.
+	TemplateDigest *string         `json:"template_digest"`
+	TemplateSource *string         `json:"template_source"`
+	Language       string          `json:"language"`
+	SendAt         time.Time       `json:"send_at"`
+	ConsentVersion int32           `json:"consent_version"`
+	Redactions     json.RawMessage `json:"redactions"`
+	ErrorCode      *string         `json:"error_code"`
+	Attempts       int32           `json:"attempts"`
+	CreatedAt      time.Time       `json:"created_at"`
+	History        []StatusChange  `json:"history,omitempty"`
 }
 
 type StatusChange struct {
@@ -47,6 +52,9 @@ func viewOf(m db.Message, code string) View {
 	if m.TemplateID.Valid {
 		v.TemplateID = &m.TemplateID.String
 		v.TemplateVersion = &m.TemplateVersion.Int32
+	}
+	if m.TemplateDigest.Valid && m.TemplateSource.Valid {
+		v.TemplateDigest, v.TemplateSource = &m.TemplateDigest.String, &m.TemplateSource.String
 	}
 	if m.Redactions.Valid {
 		v.Redactions = json.RawMessage(m.Redactions.RawMessage)

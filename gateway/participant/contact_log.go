@@ -17,26 +17,32 @@ import (
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/httpx"
+	"safecontact/templates"
 )
 
 // TimelineEntry is one line of a participant's contact log.
 type TimelineEntry struct {
-	At             time.Time `json:"at"`
-	Seq            *int64    `json:"seq"`
-	Who            string    `json:"who"`
-	Role           string    `json:"role"`
-	Action         string    `json:"action"`
-	Summary        string    `json:"summary"`
-	Channel        string    `json:"channel,omitempty"`
-	Status         string    `json:"status,omitempty"`
-	MessageID      string    `json:"message_id,omitempty"`
-	MessageStatus  string    `json:"message_status,omitempty"` // its status now
-	Variant        string    `json:"variant,omitempty"`
-	Template       string    `json:"template,omitempty"`
-	TemplateVer    *int32    `json:"template_version,omitempty"`
-	ConsentVersion *int32    `json:"consent_version,omitempty"`
-	Code           string    `json:"code,omitempty"`
-	Reason         string    `json:"reason,omitempty"`
+	At            time.Time `json:"at"`
+	Seq           *int64    `json:"seq"`
+	Who           string    `json:"who"`
+	Role          string    `json:"role"`
+	Action        string    `json:"action"`
+	Summary       string    `json:"summary"`
+	Channel       string    `json:"channel,omitempty"`
+	Status        string    `json:"status,omitempty"`
+	MessageID     string    `json:"message_id,omitempty"`
+	MessageStatus string    `json:"message_status,omitempty"` // its status now
+	Variant       string    `json:"variant,omitempty"`
+	Template      string    `json:"template,omitempty"`
+	TemplateVer   *int32    `json:"template_version,omitempty"`
+	// TemplateDigest (hex SHA-256 of the template file) and TemplateSource
+	// (builtin or deployment): exactly which text she was sent; absent
+	// for free text and for messages written before they were recorded.
+	TemplateDigest string `json:"template_digest,omitempty"`
+	TemplateSource string `json:"template_source,omitempty"`
+	ConsentVersion *int32 `json:"consent_version,omitempty"`
+	Code           string `json:"code,omitempty"`
+	Reason         string `json:"reason,omitempty"`
 }
 
 // timelineDetails are the details fields the contact log uses.
@@ -47,6 +53,8 @@ type timelineDetails struct {
 	Variant        string   `json:"variant"`
 	TemplateID     string   `json:"template_id"`
 	TemplateVer    *int32   `json:"template_version"`
+	TemplateDigest string   `json:"template_digest"`
+	TemplateSource string   `json:"template_source"`
 	ConsentVersion *int32   `json:"consent_version"`
 	Code           string   `json:"code"`
 	Reason         string   `json:"reason"`
@@ -146,7 +154,7 @@ func (h handlers) contactLog(c *gin.Context) {
 func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[string]db.MessagesForTimelineRow) TimelineEntry {
 	e := TimelineEntry{At: r.OccurredAt.UTC(), Seq: seqOf(r.Seq), Who: r.ActorName, Role: r.ActorRole, Action: r.Action,
 		Channel: d.Channel, MessageID: d.MessageID, Variant: d.Variant, Template: d.TemplateID, TemplateVer: d.TemplateVer,
-		ConsentVersion: d.ConsentVersion, Code: d.Code, Reason: d.Reason}
+		TemplateDigest: d.TemplateDigest, TemplateSource: d.TemplateSource, ConsentVersion: d.ConsentVersion, Code: d.Code, Reason: d.Reason}
 	if m, ok := msgs[d.MessageID]; ok {
 		e.MessageStatus = m.Status
 		if e.Channel == "" {
@@ -160,13 +168,16 @@ func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[stri
 			v := m.TemplateVersion.Int32
 			e.TemplateVer = &v
 		}
+		if e.TemplateDigest == "" && e.Template == m.TemplateID.String && m.TemplateDigest.Valid {
+			e.TemplateDigest, e.TemplateSource = m.TemplateDigest.String, m.TemplateSource.String
+		}
 		if e.ConsentVersion == nil {
 			v := m.ConsentVersion
 			e.ConsentVersion = &v
 		}
 	}
 	if e.Template == "" {
-		e.TemplateVer = nil
+		e.TemplateVer, e.TemplateDigest, e.TemplateSource = nil, "", ""
 	}
 	kind, what, _ := strings.Cut(r.Action, ".")
 	how := e.Channel
@@ -184,6 +195,9 @@ func timelineEntry(r db.ParticipantTimelineRow, d timelineDetails, msgs map[stri
 				e.Summary += fmt.Sprintf(" (template %s", e.Template)
 				if e.TemplateVer != nil {
 					e.Summary += fmt.Sprintf(" v%d", *e.TemplateVer)
+				}
+				if e.TemplateDigest != "" {
+					e.Summary += fmt.Sprintf(", %s text %s", e.TemplateSource, templates.ShortDigest(e.TemplateDigest))
 				}
 				e.Summary += ")"
 			} else {

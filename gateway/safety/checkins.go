@@ -379,8 +379,11 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 			if d.SendAt.After(now) {
 				status, sendAt = message.StatusScheduled, d.SendAt
 			}
+			// Which safety_checkin text she is sent: the file's source and
+			// digest, as a message.accepted event records them.
 			det, _ := json.Marshal(map[string]any{"checkin_id": ciID.String(), "message_id": msgID.String(), "channel": d.Channel,
-				"variant": d.Variant, "status": status, "send_at": sendAt, "consent_version": d.ConsentVersion})
+				"variant": d.Variant, "status": status, "send_at": sendAt, "consent_version": d.ConsentVersion,
+				"template_id": r.TemplateID, "template_version": r.Version, "template_source": r.Source, "template_digest": r.Digest})
 			st.CheckinIds = append(st.CheckinIds, ciID)
 			st.MessageIds = append(st.MessageIds, msgID)
 			st.ParticipantIds = append(st.ParticipantIds, p.ID)
@@ -392,6 +395,8 @@ func (s checkins) startCheckinBatch(ctx context.Context, now time.Time) (int, er
 			st.Variants = append(st.Variants, string(d.Variant))
 			st.Languages = append(st.Languages, r.Lang)
 			st.TemplateVersions = append(st.TemplateVersions, int32(r.Version))
+			st.TemplateDigests = append(st.TemplateDigests, r.Digest)
+			st.TemplateSources = append(st.TemplateSources, r.Source)
 			st.Contents = append(st.Contents, s.msgs.SealContent(r))
 			st.SendAts = append(st.SendAts, sendAt)
 			st.ConsentVersions = append(st.ConsentVersions, int32(d.ConsentVersion))

@@ -2,8 +2,12 @@ package safety_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -155,12 +159,24 @@ func (r *checkinRig) start() string {
 	r.at(time.Date(2026, 6, 2, 11, 0, 30, 0, time.UTC))
 	body := r.waitSent(herPhone, 1)[0]
 	var prio int
-	var tmpl string
-	if err := r.DB.QueryRow(`SELECT priority, template_id FROM messages m JOIN checkins c ON c.message_id = m.id WHERE c.participant_id = $1`, r.part.ID).Scan(&prio, &tmpl); err != nil {
+	var tmpl, digest, source, sentDigest string
+	if err := r.DB.QueryRow(`SELECT priority, template_id, template_digest, template_source, a.details->>'template_digest'
+		FROM messages m JOIN checkins c ON c.message_id = m.id
+		JOIN audit_events a ON a.action = 'checkin.sent' AND a.details->>'message_id' = m.id::text
+		WHERE c.participant_id = $1`, r.part.ID).Scan(&prio, &tmpl, &digest, &source, &sentDigest); err != nil {
 		r.T.Fatal(err)
 	}
 	if prio != 1 || tmpl != "safety_checkin" {
 		r.T.Fatalf("check-in message: priority %d template %s", prio, tmpl)
+	}
+	// Which text: the built-in file's digest, on the row and in the
+	// checkin.sent event.
+	file, err := os.ReadFile(filepath.Join("..", "..", "templates", "builtin", "safety_checkin.tmpl"))
+	if err != nil {
+		r.T.Fatal(err)
+	}
+	if sum := sha256.Sum256(file); digest != hex.EncodeToString(sum[:]) || source != "builtin" || sentDigest != digest {
+		r.T.Fatalf("check-in message: digest %s source %s, checkin.sent digest %s", digest, source, sentDigest)
 	}
 	return body
 }

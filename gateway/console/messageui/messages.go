@@ -157,16 +157,21 @@ type Timeline struct {
 
 // TimelineMessage is one message without its text.
 type TimelineMessage struct {
-	ID        string
-	Channel   string
-	Template  string // "" free text
-	Variant   string
-	Status    string
-	ErrorCode string
-	Final     bool
-	SendAt    time.Time
-	CreatedAt time.Time
-	History   []StatusChange
+	ID       string
+	Channel  string
+	Template string // "" free text
+	Version  int    // the template's version, 0 for free text
+	// Source (builtin or deployment), Digest (hex SHA-256 of the template
+	// file) and DigestPrefix (its first 12 digits, what the page shows):
+	// which text she was sent; "" for free text and older messages.
+	Source, Digest, DigestPrefix string
+	Variant                      string
+	Status                       string
+	ErrorCode                    string
+	Final                        bool
+	SendAt                       time.Time
+	CreatedAt                    time.Time
+	History                      []StatusChange
 }
 
 // StatusChange is one step of a message's status history.
