@@ -266,6 +266,7 @@ type Message struct {
 	Due             sql.NullBool
 	ReconcileChecks int32
 	ReconcileNextAt sql.NullTime
+	PromisedCallAt  sql.NullTime
 }
 
 type MessageEvent struct {
