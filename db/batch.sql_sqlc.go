@@ -42,9 +42,10 @@ WITH r AS (
            nullif(unnest($24::text::text[]), '')::inet AS actor_ip,
            unnest($25::text::text[])::jsonb AS details,
            unnest($26::text::bigint[]) AS row_version,
-           unnest($27::text::bigint[]) AS ledger_len
+           unnest($27::text::bigint[]) AS ledger_len,
+           nullif(unnest($28::text::text[]), '')::timestamptz AS promised_call_at
 ), ok AS (
-    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len FROM r
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at FROM r
     WHERE r.row_version < 0
        OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
            AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
@@ -52,11 +53,13 @@ WITH r AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
         template_digest, template_source,
-        language, content_enc, priority, send_at, consent_version, redactions, created_by
+        language, content_enc, priority, send_at, consent_version, redactions, created_by,
+        promised_call_at
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            template_digest, template_source,
-           language, content_enc, priority, send_at, consent_version, redactions, user_id
+           language, content_enc, priority, send_at, consent_version, redactions, user_id,
+           promised_call_at
     FROM ok
     RETURNING id
 ), ev AS (
@@ -98,6 +101,7 @@ type AcceptMessagesParams struct {
 	Details          string
 	RowVersions      string
 	LedgerLens       string
+	PromisedCallAts  string
 }
 
 // The whole accept write for many messages in one statement (one round
@@ -142,6 +146,7 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		arg.Details,
 		arg.RowVersions,
 		arg.LedgerLens,
+		arg.PromisedCallAts,
 	)
 	if err != nil {
 		return nil, err
@@ -271,7 +276,7 @@ func (q *Queries) MarkSendingMany(ctx context.Context, arg MarkSendingManyParams
 
 const messagesByIDsForUpdate = `-- name: MessagesByIDsForUpdate :many
 
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
 `
 
 // Set-based statements for the hot paths (workers, status callbacks,
@@ -312,6 +317,7 @@ func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids string) ([]Mes
 			&i.ReconcileNextAt,
 			&i.TemplateDigest,
 			&i.TemplateSource,
+			&i.PromisedCallAt,
 		); err != nil {
 			return nil, err
 		}

@@ -268,6 +268,7 @@ type Message struct {
 	ReconcileNextAt sql.NullTime
 	TemplateDigest  sql.NullString
 	TemplateSource  sql.NullString
+	PromisedCallAt  sql.NullTime
 }
 
 type MessageEvent struct {

@@ -97,6 +97,12 @@ var statusOf = map[string]int{
 	"channel_unsafe_for_monitored_phone": http.StatusForbidden,
 	"no_time_zone":                       http.StatusForbidden,
 	"no_safe_window":                     http.StatusForbidden,
+	// A message that promises her a call (consent.DecideCall): 403 when
+	// she has not agreed to calls, 422 when the promised time is not one.
+	"call_not_consented": http.StatusForbidden,
+	"call_time_past":     http.StatusUnprocessableEntity,
+	"call_time_too_far":  http.StatusUnprocessableEntity,
+	"call_time_unsafe":   http.StatusUnprocessableEntity,
 	// Referrals between organisations: packages, partner cards, the form.
 	"package_too_large":           http.StatusRequestEntityTooLarge,
 	"package_malformed":           http.StatusUnprocessableEntity,

@@ -68,7 +68,7 @@ func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in messageu
 	}
 	d := c.Decision
 	v := messageui.Preview{Allowed: d.Allowed, Code: d.Code, Reason: d.Reason, Channel: string(d.Channel), Variant: string(d.Variant),
-		SendAt: d.SendAt, Immediate: d.Immediate, ReviewDue: d.ReviewDue}
+		SendAt: d.SendAt, Immediate: d.Immediate, ReviewDue: d.ReviewDue, Field: c.Field}
 	if !d.Allowed {
 		return v, nil
 	}

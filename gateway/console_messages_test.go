@@ -338,3 +338,42 @@ func TestConsoleComposeOtherCaseload(t *testing.T) {
 		t.Fatalf("signed out: %d %q", p.Status, p.Header.Get("Location"))
 	}
 }
+
+// A template that promises her a call, from the console: refused in words
+// while she has not consented to calls or the time is past, sent once it
+// holds.
+func TestConsoleComposePromisedCall(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsole(t)
+	b := gatewaytest.Maria()
+	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 005 011", false, true, []string{}
+	code := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	u := signInAs(t, e, svc, auth.RoleStaff)
+	key := composeForm(t, u, code)
+	// Tomorrow 10:30 her time (the clock is Tuesday 2 June, 12:30 in Madrid).
+	form := url.Values{"idempotency_key": {key}, "kind": {"tpl:call_at"}, "param.call_at.when": {"2026-06-03T10:30"}, "channel": {"sms"}}
+	for _, path := range []string{"preview", "send"} {
+		p := u.post("/participants/"+code+"/compose/"+path, form)
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "she has not consented to voice calls") || strings.Contains(p.Body, `id="send"`) {
+			t.Fatalf("%s without voice consent: %d %s", path, p.Status, p.Body)
+		}
+	}
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("voice")); r.Status != 201 {
+		t.Fatalf("grant voice: %d %s", r.Status, r.Body)
+	}
+	form.Set("idempotency_key", composeForm(t, u, code))
+	form.Set("param.call_at.when", "2026-06-01T10:30")
+	if p := u.post("/participants/"+code+"/compose/preview", form); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "the time of the promised call has already passed") {
+		t.Fatalf("past: %d %s", p.Status, p.Body)
+	}
+	if n := messageCount(t, e, code); n != 0 {
+		t.Fatalf("%d messages after refusals", n)
+	}
+	form.Set("param.call_at.when", "2026-06-03T10:30")
+	if p := u.post("/participants/"+code+"/compose/send", form); p.Status != http.StatusSeeOther || messageCount(t, e, code) != 1 {
+		t.Fatalf("send: %d %s", p.Status, p.Body)
+	}
+}

@@ -78,6 +78,9 @@ type TemplateInfo struct {
 	// WhatsAppContent lists "lang/variant" pairs that have a WhatsApp
 	// Content template (ContentSid) configured.
 	WhatsAppContent []string `json:"whatsapp_content,omitempty"`
+	// Promises is the template's "promises" header ("call at {when}"),
+	// "" when it promises nothing.
+	Promises string `json:"promises,omitempty"`
 	// File is the file the template came from ("builtin/x.tmpl" or a
 	// path in the deployment's directory).
 	File string `json:"file"`
@@ -163,6 +166,10 @@ type template struct {
 	// edit without a version bump) never pass off different texts as one.
 	source string
 	digest string
+	// callAt is the datetime parameter the text promises a call at (the
+	// "promises: call at {when}" header), "" when it promises none.
+	callAt     string
+	callAtLine int
 }
 
 // Catalog is an immutable set of parsed, validated templates. It is safe
@@ -236,8 +243,10 @@ func loadBuiltin() (*Catalog, error) {
 // that cannot be read, is not a directory or holds no such file is an
 // error (never the built-in catalogue alone); a template whose id is a
 // built-in one replaces it entirely and must carry a higher version, the
-// built-in's parameters (same names and types) and at least its channels
-// and languages; any other id is added. Discreet variants of the result are checked against the
+// built-in's parameters (same names and types), at least its channels
+// and languages, and its "promises" header if it has one (a promise of a
+// call is checked against her voice consent and safe hours only when the
+// template says it makes one); any other id is added. Discreet variants of the result are checked against the
 // built-in filter; use CheckDiscreet with the deployment's filter too.
 // dir == "" returns Builtin().
 func Load(dir string) (*Catalog, error) {
@@ -291,6 +300,9 @@ func Load(dir string) (*Catalog, error) {
 			if why := overrideBreaks(old, t); why != "" {
 				return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q but %s; the gateway sends this template on its own (check-ins, reminders) with the built-in's parameters, channels and languages", name, t.id, why))
 			}
+			if old.callAt != "" && t.callAt != old.callAt {
+				return nil, newErr(CodeInvalidTemplate, "", fmt.Sprintf("%s: overrides built-in %q but does not keep its header \"promises: call at {%s}\"; without it a promise of a call would be sent without checking her voice consent and safe hours at that time; keep the header", name, t.id, old.callAt))
+			}
 		}
 		c.tmpl[t.id] = t
 		c.dirIDs = append(c.dirIDs, t.id)
@@ -316,6 +328,17 @@ func (c *Catalog) TextParams(id string) []string {
 		}
 	}
 	return out
+}
+
+// PromisedCall returns the datetime parameter at which template id
+// promises her a call (its "promises: call at {param}" header), and
+// whether it promises one (false for an unknown id).
+func (c *Catalog) PromisedCall(id string) (param string, ok bool) {
+	t := c.tmpl[id]
+	if t == nil || t.callAt == "" {
+		return "", false
+	}
+	return t.callAt, true
 }
 
 // DirTemplates returns the ids of the templates read from Load's directory
@@ -378,6 +401,9 @@ func (c *Catalog) List() []TemplateInfo {
 			Channels:  append([]string(nil), t.channels...),
 			Languages: append([]string(nil), t.langList...),
 			File:      t.file, Source: t.source, Digest: t.digest,
+		}
+		if t.callAt != "" {
+			info.Promises = "call at {" + t.callAt + "}"
 		}
 		for _, l := range t.langList {
 			for _, v := range []Variant{Standard, Discreet} {
@@ -517,7 +543,7 @@ func parseTemplate(name string, data []byte) (*template, error) {
 			return nil, fail(ln, "empty key")
 		}
 		switch kf[0] {
-		case "id", "version", "description", "channels":
+		case "id", "version", "description", "channels", "promises":
 			if len(kf) != 1 {
 				return nil, fail(ln, "malformed key %q", key)
 			}
@@ -553,6 +579,14 @@ func parseTemplate(name string, data []byte) (*template, error) {
 				seen[ch] = true
 				t.channels = append(t.channels, ch)
 			}
+		case "promises":
+			// The one promise so far: a call at a datetime parameter. The
+			// parameter is checked once every param line is read.
+			f := strings.Fields(val)
+			if len(f) != 3 || f[0] != "call" || f[1] != "at" || len(f[2]) < 3 || f[2][0] != '{' || f[2][len(f[2])-1] != '}' || !isIdent(f[2][1:len(f[2])-1]) {
+				return nil, fail(ln, "promises must be \"call at {param}\", naming a datetime param")
+			}
+			t.callAt, t.callAtLine = f[2][1:len(f[2])-1], ln
 		case "param":
 			if len(kf) != 2 || !isIdent(kf[1]) {
 				return nil, fail(ln, "expected \"param NAME: TYPE\" with a lower-case name")
@@ -603,6 +637,15 @@ func parseTemplate(name string, data []byte) (*template, error) {
 	}
 	if len(t.channels) == 0 {
 		return nil, fail(0, "missing channels")
+	}
+	if t.callAt != "" {
+		i, ok := t.paramIdx[t.callAt]
+		if !ok {
+			return nil, fail(t.callAtLine, "promises a call at {%s}, which is not a declared param", t.callAt)
+		}
+		if t.params[i].Type != ParamDatetime {
+			return nil, fail(t.callAtLine, "promises a call at {%s}, a %s param; the time of a call is a datetime param", t.callAt, t.params[i].Type)
+		}
 	}
 	hasChannel := func(ch string) bool {
 		for _, c := range t.channels {

@@ -27,6 +27,7 @@
 //	channels: sms, whatsapp, voice    # the channels it suits
 //	param when: datetime              # datetime | meeting_point | text | digits | minutes
 //	param place: meeting_point
+//	promises: call at {when}          # optional: the text promises a call then
 //	whatsapp es discreet: HX0123456789abcdef0123456789abcdef 1=when 2=place
 //
 //	[es standard]
@@ -48,6 +49,15 @@
 // file must be the text the Content template was approved with: it is what
 // Preview shows. Built-in templates carry no ContentSid (SIDs belong to a
 // Twilio account); a deployment adds them by overriding the template.
+//
+// "promises: call at {param}" says the text promises her a call at that
+// datetime parameter (call_at, callback_notice). The gateway then checks
+// the promised time before the text goes out (consent.DecideCall: her
+// voice consent, not past, at most 30 days ahead, inside her safe hours),
+// when it is accepted and again just before it is sent, so a call she is
+// told to expect is one that may be made. An override of a built-in
+// template must keep the built-in's promises header (Load refuses it
+// otherwise); PromisedCall reports the parameter.
 //
 // Then sections "[LANG VARIANT]" with an optional channel: "[es discreet
 // voice]" is used for the voice channel instead of "[es discreet]". LANG is

@@ -113,7 +113,8 @@ WITH r AS (
            nullif(unnest(sqlc.arg(actor_ips)::text::text[]), '')::inet AS actor_ip,
            unnest(sqlc.arg(details)::text::text[])::jsonb AS details,
            unnest(sqlc.arg(row_versions)::text::bigint[]) AS row_version,
-           unnest(sqlc.arg(ledger_lens)::text::bigint[]) AS ledger_len
+           unnest(sqlc.arg(ledger_lens)::text::bigint[]) AS ledger_len,
+           nullif(unnest(sqlc.arg(promised_call_ats)::text::text[]), '')::timestamptz AS promised_call_at
 ), ok AS (
     SELECT r.* FROM r
     WHERE r.row_version < 0
@@ -123,11 +124,13 @@ WITH r AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
         template_digest, template_source,
-        language, content_enc, priority, send_at, consent_version, redactions, created_by
+        language, content_enc, priority, send_at, consent_version, redactions, created_by,
+        promised_call_at
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            template_digest, template_source,
-           language, content_enc, priority, send_at, consent_version, redactions, user_id
+           language, content_enc, priority, send_at, consent_version, redactions, user_id,
+           promised_call_at
     FROM ok
     RETURNING id
 ), ev AS (

@@ -38,7 +38,8 @@ type job struct {
 
 // HandleBatch is the channels.BatchHandler. For a batch of ids it:
 //  1. in one transaction, locks the messages, re-runs the contact decision
-//     for each (refused → dropped_consent_revoked, window closed →
+//     for each, and for one that promises her a call the call's decision
+//     too (refused → dropped_consent_revoked, window closed →
 //     rescheduled), and moves the rest queued → sending;
 //  2. sends them concurrently, outside any transaction;
 //  3. in one transaction, records every answer.
@@ -251,7 +252,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				continue // already handled: a duplicate delivery
 			}
 			p := parts[m.ParticipantID]
-			d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), consent.Channel(m.Channel), now)
+			d := recheck(m, participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), now)
 			switch {
 			case !d.Allowed:
 				if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
@@ -316,6 +317,25 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 		return q.InsertMessageEventsMany(ctx, db.InsertMessageEventsManyParams{Ids: db.Array(sending), Statuses: db.Array(slices.Repeat([]string{message.StatusSending}, len(sending))), Codes: db.Array(slices.Repeat([]string{""}, len(sending))), At: now})
 	})
 	return jobs, err
+}
+
+// recheck is the contact decision for m just before it is sent: its
+// channel's (consent.Decide) and, for a message that promises her a call
+// (promised_call_at set at accept), the call's as of the moment the text
+// goes out (consent.DecideCall): a promise whose voice consent has gone,
+// whose time has passed, or that has fallen outside her safe hours (her
+// windows changed) is refused, and the caller drops it like any refusal,
+// with the call's code. A refusal of the call is about the voice channel.
+func recheck(m db.Message, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, now time.Time) consent.Decision {
+	d := consent.Decide(prof, consents, consent.Channel(m.Channel), now)
+	if !d.Allowed || !m.PromisedCallAt.Valid {
+		return d
+	}
+	voice := consents[consent.Voice]
+	if r := consent.DecideCall(voice, prof, d.SendAt, m.PromisedCallAt.Time); r != nil {
+		return consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
+	}
+	return d
 }
 
 // recordBatch stores the provider's answers: successes set-based, the

@@ -68,6 +68,12 @@ type composed struct {
 	language       string
 	sms            templates.SMSInfo
 	redactions     []Redaction
+	// field is the request field a refusal is about ("params.when" for a
+	// promised call), "" for the contact decision's own refusals.
+	field string
+	// promisedCallAt is the time the text promises her a call at (zero:
+	// the template promises none).
+	promisedCallAt time.Time
 }
 
 func redactionCounts(rs []Redaction) map[string]int {
@@ -101,7 +107,8 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 	if len(in.Body) > 1600 {
 		return out, errs.Field(CodeInvalidParam, "body", "free text is limited to 1600 bytes")
 	}
-	d := consent.Decide(participant.ProfileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge), ch, now)
+	prof, consents := participant.ProfileOf(p), consent.Fold(hist, now, s.cfg.ConsentReviewAge)
+	d := consent.Decide(prof, consents, ch, now)
 	out.decision = d
 	if !d.Allowed {
 		return out, nil
@@ -152,6 +159,9 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 		out.source, out.digest = r.Source, r.Digest
+		if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
+			return promiseCall(out, prof, consents[consent.Voice], param, in.Params[param])
+		}
 		return out, nil
 	}
 	text := strings.TrimSpace(in.Body)
@@ -165,6 +175,31 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 	}
 	out.content = Content{Text: text}
 	out.sms = templates.SMSSegments(text)
+	return out, nil
+}
+
+// promiseCall decides the call the text promises at raw (the template's
+// promised parameter, which Render has read as RFC 3339) as of the
+// moment the text goes out (the decision's SendAt: now, or the start of
+// her next safe window), so a text that would reach her after the call
+// is refused as past: allowed, out keeps the time for the worker's
+// re-check; refused, out becomes a refusal about the voice channel (the
+// call), naming the parameter.
+func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsent, param, raw string) (composed, error) {
+	at, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
+	if err != nil {
+		// Render read it the same way, so this does not happen; fail closed.
+		return composed{}, errs.Field(CodeInvalidParam, param, "parameter %s must be an RFC 3339 date-time", param)
+	}
+	r := consent.DecideCall(voice, prof, out.decision.SendAt, at)
+	if r == nil {
+		out.promisedCallAt = at.UTC()
+		return out, nil
+	}
+	d := out.decision
+	out.decision = consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
+	out.field = "params." + param
+	out.content = Content{}
 	return out, nil
 }
 
@@ -309,7 +344,7 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		language: m.language, contentEnc: Seal(s.d.Keys, m.content),
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
-		rowVersion: f.version, ledgerLen: len(f.hist),
+		rowVersion: f.version, ledgerLen: len(f.hist), promisedCallAt: m.promisedCallAt,
 	}
 	reds := m.redactions
 	if reds == nil {
@@ -373,11 +408,16 @@ func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio 
 	if !d.Allowed {
 		// A refusal is recorded too: who tried to contact her, how, and why not.
 		e := errs.New(d.Code, "%s", d.Reason)
+		e.Field = m.field
 		status, resp = errs.Status(e), httpx.ErrorBody{Error: e}
+		details := map[string]any{
+			"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
+		}
+		if m.field != "" {
+			details["field"] = m.field
+		}
 		write = func(q *db.Queries) error {
-			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionRefused, ParticipantCode: p.Code, Details: map[string]any{
-				"code": d.Code, "channel": d.Channel, "requested": in.Channel, "template_id": in.Template, "consent_version": d.ConsentVersion,
-			}}); err != nil {
+			if _, err := audit.Append(ctx, q, actor, audit.Event{Action: ActionRefused, ParticipantCode: p.Code, Details: details}); err != nil {
 				return err
 			}
 			return s.storeIdempotent(ctx, q, actor, idemKey, hash, status, resp)

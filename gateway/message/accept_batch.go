@@ -85,6 +85,9 @@ type row struct {
 	// check, for callers that read and write in one transaction.
 	rowVersion int64
 	ledgerLen  int
+	// promisedCallAt: the time the text promises her a call at (zero:
+	// none), re-decided by the worker before sending.
+	promisedCallAt time.Time
 }
 
 // insertMessages stores messages with one statement (atomic: all or
@@ -110,6 +113,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		sendAts, ats                               = make([]time.Time, n), make([]time.Time, n)
 		enqueue                                    = make([]bool, n)
 		versions64, ledgerLens                     = make([]int64, n), make([]int64, n)
+		promised                                   = make([]string, n)
 	)
 	for i, m := range ms {
 		ids[i], pids[i], chans[i], stats[i] = m.id, m.participantID, m.channel, m.status
@@ -120,6 +124,9 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		digests[i], sources[i] = m.templateDigest, m.templateSource
 		versions64[i], ledgerLens[i] = m.rowVersion, int64(m.ledgerLen)
+		if !m.promisedCallAt.IsZero() {
+			promised[i] = m.promisedCallAt.UTC().Format(time.RFC3339Nano)
+		}
 		if m.actor.IP != nil {
 			ips[i] = m.actor.IP.String()
 		}
@@ -132,7 +139,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		Redactions: db.Array(reds), UserIds: db.Array(users), Ats: db.Array(ats), Subjects: db.Array(subjects),
 		Enqueue: db.Array(enqueue), ActorNames: db.Array(names), ActorRoles: db.Array(roles), ParticipantCodes: db.Array(codes),
 		RequestIds: db.Array(reqs), ActorIps: db.Array(ips), Details: db.Array(details),
-		RowVersions: db.Array(versions64), LedgerLens: db.Array(ledgerLens),
+		RowVersions: db.Array(versions64), LedgerLens: db.Array(ledgerLens), PromisedCallAts: db.Array(promised),
 	}
 	return a
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,9 @@ type Preview struct {
 	SMS        templates.SMSInfo
 	// Redactions: what the discreet filter removed from free text.
 	Redactions []Redaction
+	// Field is the request field a refusal is about ("params.when" for a
+	// promised call the decision refused), "" otherwise.
+	Field string
 }
 
 // Preview is the message in would be, decided on fresh data and not
@@ -37,7 +41,7 @@ type Preview struct {
 func (s *Service) Preview(ctx context.Context, a *auth.Actor, in Input) (Preview, error) {
 	m, err := s.preview(ctx, a, in)
 	return Preview{Decision: m.decision, Content: m.content, TemplateID: m.templateID, Version: m.version, Language: m.language,
-		SMS: m.sms, Redactions: m.redactions}, err
+		SMS: m.sms, Redactions: m.redactions, Field: m.field}, err
 }
 
 // Send accepts in under the Idempotency-Key key (required), as POST
@@ -101,7 +105,10 @@ type Templated struct {
 
 // StoreTemplated renders and stores one message with its first event, its
 // outbox row if due now, and its message.accepted audit event, in q's
-// transaction. The text is sealed; nothing of it is logged.
+// transaction. The text is sealed; nothing of it is logged. A template
+// that promises her a call keeps the promised time, so the worker decides
+// the call (consent.DecideCall) before sending, as for one accepted
+// through the API.
 func (s *Service) StoreTemplated(ctx context.Context, q *db.Queries, a *auth.Actor, m Templated, now time.Time) (uuid.UUID, string, error) {
 	r, err := s.d.Catalog.Render(templates.RenderRequest{TemplateID: m.Template, Lang: m.Participant.Language, Variant: templates.Variant(m.Decision.Variant),
 		Channel: string(m.Decision.Channel), Params: m.Params, TimeZone: m.Participant.TimeZone})
@@ -124,13 +131,21 @@ func (s *Service) StoreTemplated(ctx context.Context, q *db.Queries, a *auth.Act
 		details[k] = v
 	}
 	dj, _ := json.Marshal(details)
+	var promised time.Time
+	if param, ok := s.d.Catalog.PromisedCall(r.TemplateID); ok {
+		// Render read it as RFC 3339 already.
+		if promised, err = time.Parse(time.RFC3339, strings.TrimSpace(m.Params[param])); err != nil {
+			return uuid.Nil, "", errs.Internal(err)
+		}
+	}
 	_, err = insertMessages(ctx, q, []row{{
 		id: id, participantID: m.Participant.ID, participantCode: m.Participant.Code, channel: string(m.Decision.Channel), status: st, variant: string(m.Decision.Variant),
 		templateID: r.TemplateID, templateVersion: r.Version, templateSource: r.Source, templateDigest: r.Digest,
 		language: r.Lang, contentEnc: s.SealContent(r),
 		priority: m.Priority, sendAt: m.SendAt, consentVersion: m.Decision.ConsentVersion, at: now,
 		subject: channels.Subject(string(m.Decision.Channel), m.Priority > 0), actor: a, details: dj,
-		rowVersion: -1, // read and written in the caller's transaction
+		rowVersion:     -1, // read and written in the caller's transaction
+		promisedCallAt: promised,
 	}})
 	return id, st, err
 }

@@ -92,7 +92,9 @@ func (h handlers) previewMessage(c *gin.Context) {
 	if reds == nil {
 		reds = []Redaction{}
 	}
-	out := gin.H{"decision": participant.ViewDecision(m.decision), "redactions": reds}
+	dv := participant.ViewDecision(m.decision)
+	dv.Field = m.field
+	out := gin.H{"decision": dv, "redactions": reds}
 	if m.decision.Allowed {
 		out["text"] = m.content.Text
 		out["template_id"] = m.templateID

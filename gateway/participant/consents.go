@@ -378,6 +378,9 @@ type DecisionView struct {
 	Immediate      bool            `json:"immediate"`
 	ConsentVersion int             `json:"consent_version"`
 	ReviewDue      bool            `json:"consent_review_due"`
+	// Field is the request field a refusal is about (a message's preview:
+	// "params.when" for a promised call), "" otherwise.
+	Field string `json:"field,omitempty"`
 }
 
 // ViewDecision is d as the API shows it.

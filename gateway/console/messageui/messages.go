@@ -104,9 +104,11 @@ type TemplateParam struct {
 // Preview is the contact decision and, when allowed, what her phone shows.
 type Preview struct {
 	Allowed bool
-	// Code and Reason say why not when !Allowed (a consent refusal code).
+	// Code and Reason say why not when !Allowed (a consent refusal code,
+	// or a promised call's); Field is the request field it is about, if any.
 	Code    string
 	Reason  string
+	Field   string
 	Channel string
 	Variant string
 	SendAt  time.Time
@@ -347,7 +349,7 @@ func (p *Pages) composePreview(w http.ResponseWriter, r *http.Request) {
 			if !pv.Allowed {
 				// The reason is the service's English: her words come
 				// from the code.
-				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil)}
+				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil), Field: pv.Field}
 			} else {
 				L := console.LocalizerOf(r)
 				d.Mine, d.Hers = L.DateTime(pv.SendAt), L.Hers(pv.SendAt, d.Who.TimeZone)
