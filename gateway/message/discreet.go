@@ -100,7 +100,13 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	if o.UnknownNames || o.Vocabulary {
 		o.KnownNames = append(s.known.get(s.q, s.d.Log), confirm...)
 	}
-	stripped, findings := s.filter.StripWith(text, o)
+	var stripped string
+	var findings []templates.Finding
+	if policy == FreeTextPlain {
+		findings = s.filter.ScanWith(text, o) // nothing is cut under plain
+	} else {
+		stripped, findings = s.filter.StripWith(text, o)
+	}
 	var reds []Redaction
 	cats := map[templates.Category]bool{}
 	var catList []string
