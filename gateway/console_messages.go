@@ -54,8 +54,9 @@ func inputOf(in messageui.MessageInput) message.Input {
 func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in messageui.MessageInput) (messageui.Preview, error) {
 	c, err := m.s.messages.Preview(ctx, a, inputOf(in))
 	if err != nil {
-		// A text refused as mostly sensitive: what would have been
-		// removed, marked, beside the refusal.
+		// A text refused as mostly sensitive (what would have been
+		// removed) or, under the plain policy, as not plain (the words to
+		// rephrase): marked, beside the refusal.
 		var e *errs.Error
 		if errors.As(err, &e) && in.Body != "" {
 			if d, ok := e.Details.(map[string]any); ok {

@@ -377,3 +377,51 @@ func TestConsoleComposePromisedCall(t *testing.T) {
 		t.Fatalf("send: %d %s", p.Status, p.Body)
 	}
 }
+
+// Under the plain policy the compose page previews free text to a
+// monitored phone exactly as typed when the scan finds nothing in it, and
+// otherwise refuses it in words of its own (not the mostly-sensitive
+// ones), the words to rephrase marked with their category; a refused
+// text cannot be sent and nothing is queued.
+func TestConsoleComposePlain(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsoleConfig(t, plainPolicy())
+	code := e.MonitoredParticipant("+34 612 005 011")
+	e.MeetingPoint("Metro Sol")
+	u := signInAs(t, e, svc, auth.RoleStaff)
+	key := composeForm(t, u, code)
+	form := func(body string) url.Values {
+		return url.Values{"idempotency_key": {key}, "kind": {"text"}, "body": {body}, "channel": {"sms"}}
+	}
+	clean := "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?"
+	p := u.post("/participants/"+code+"/compose/preview", form(clean))
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `id="send"`) || strings.Contains(p.Body, "<mark>") {
+		t.Fatalf("clean preview: %d %s", p.Status, p.Body)
+	}
+	shown := regexp.MustCompile(`(?s)<blockquote class="phone" lang="es" id="preview-text">(.*?)</blockquote>`).FindStringSubmatch(p.Body)
+	if shown == nil || shown[1] != "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?" {
+		t.Fatalf("her phone would show %q", shown)
+	}
+	sensitive := "Hola, el jueves a las 10 nos vemos en Metro Sol y luego vamos a ver a la abogada, ¿vale?"
+	for _, path := range []string{"preview", "send"} {
+		p := u.post("/participants/"+code+"/compose/"+path, form(sensitive))
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `role="alert"`) ||
+			!strings.Contains(p.Body, "only as written, with nothing sensitive in it") || strings.Contains(p.Body, "mostly sensitive") ||
+			strings.Contains(p.Body, `id="send"`) || strings.Contains(p.Body, `id="preview-text"`) {
+			t.Fatalf("%s: %d %s", path, p.Status, p.Body)
+		}
+		if path == "preview" && !strings.Contains(p.Body, `<mark>abogada <span class="cat">[legal]</span></mark>`) {
+			t.Fatalf("preview does not mark the word: %s", p.Body)
+		}
+		noLeak(t, p, "abogada")
+	}
+	if n := messageCount(t, e, code); n != 0 {
+		t.Fatalf("%d messages after the refusals", n)
+	}
+	if n := outboxRows(t, e); n != 0 {
+		t.Fatalf("%d queued after the refusals", n)
+	}
+	if p := u.post("/participants/"+code+"/compose/send", url.Values{"idempotency_key": {composeForm(t, u, code)}, "kind": {"text"}, "body": {clean}, "channel": {"sms"}}); p.Status != http.StatusSeeOther || messageCount(t, e, code) != 1 {
+		t.Fatalf("clean send: %d %s", p.Status, p.Body)
+	}
+}

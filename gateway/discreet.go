@@ -41,7 +41,11 @@ type DiscreetConfig struct {
 	// (docs/benchmarks.md); templates say only what was reviewed.
 	// "vocabulary" sends free text with every word removed that is not
 	// in her language's vocabulary of everyday words (or that the filter
-	// finds), and refuses it when that is most of it.
+	// finds), and refuses it when that is most of it. "plain" scans as
+	// vocabulary does but never removes a word: free text goes out as
+	// written when the scan finds nothing, and is refused whole
+	// (content_not_discreet, reason not_plain, the findings listed)
+	// otherwise.
 	MonitoredFreeText string
 	// UnknownNames (GATEWAY_UNKNOWN_NAMES): "on" or "off"; empty is
 	// templates.DefaultUnknownNames. On, acronyms and capitalised names
@@ -57,7 +61,8 @@ type DiscreetConfig struct {
 	// file, or holding an invalid template, a discreet variant the filter
 	// flags (scanned as free text to a monitored phone is, unknown names
 	// included when on) or, under the refuse policy, a text parameter, is
-	// an error.
+	// an error (under filter, vocabulary and plain a text parameter's
+	// value is scanned when sent).
 	TemplatesDir string
 }
 
@@ -65,19 +70,25 @@ type DiscreetConfig struct {
 const (
 	FreeTextFilter     = message.FreeTextFilter
 	FreeTextVocabulary = message.FreeTextVocabulary
+	FreeTextPlain      = message.FreeTextPlain
 	FreeTextRefuse     = message.FreeTextRefuse
 )
 
 // FreeTextPolicy is the policy in force: FreeTextRefuse unless the
-// programme chose FreeTextFilter or FreeTextVocabulary.
+// programme chose FreeTextFilter, FreeTextVocabulary or FreeTextPlain.
 func (c DiscreetConfig) FreeTextPolicy() string { return message.FreeTextPolicy(c.MonitoredFreeText) }
+
+// UsesVocabulary: does the policy in force scan free text with her
+// language's vocabulary (vocabulary and plain)? The filter is then built
+// with it, and every scan of free text sets ScanOptions.Vocabulary.
+func (c DiscreetConfig) UsesVocabulary() bool { return message.UsesVocabulary(c.MonitoredFreeText) }
 
 // Validate checks the settings' values.
 func (c DiscreetConfig) Validate() error {
 	switch c.MonitoredFreeText {
-	case "", FreeTextFilter, FreeTextVocabulary, FreeTextRefuse:
+	case "", FreeTextFilter, FreeTextVocabulary, FreeTextPlain, FreeTextRefuse:
 	default:
-		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use filter, vocabulary or refuse", c.MonitoredFreeText)
+		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use refuse, plain, vocabulary or filter", c.MonitoredFreeText)
 	}
 	switch c.UnknownNames {
 	case "", "on", "off":
@@ -108,8 +119,8 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	}
 	fc := cfg.Filter
 	// The vocabulary is built (and checked against the lexicon, failing
-	// on a word the lexicon matches) only for the policy that uses it.
-	fc.Vocabulary = cfg.FreeTextPolicy() == FreeTextVocabulary
+	// on a word the lexicon matches) only for the policies that use it.
+	fc.Vocabulary = cfg.UsesVocabulary()
 	f, err := templates.NewFilterFrom(fc)
 	if err != nil {
 		return nil, err
@@ -161,7 +172,7 @@ func checkDirTextParams(cat *templates.Catalog, policy string) error {
 		}
 		for _, p := range t.Params {
 			if p.Type == templates.ParamText {
-				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the filter or vocabulary policy",
+				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the plain, vocabulary or filter policy",
 					t.File, t.ID, p.Name)
 			}
 		}

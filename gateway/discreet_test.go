@@ -361,3 +361,185 @@ func TestTemplateTextParamToMonitoredPhone(t *testing.T) {
 		t.Fatalf("confirmed name: %d %s", r.Status, r.Body)
 	}
 }
+
+// plainPolicy is the configuration of a programme that sends free text to
+// a monitored phone only as written, when the scan finds nothing in it.
+func plainPolicy() gateway.Config {
+	return gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextPlain}}
+}
+
+// outboxRows is how many messages wait in the outbox.
+func outboxRows(t *testing.T, e *gatewaytest.Env) int {
+	t.Helper()
+	var n int
+	if err := e.DB.QueryRow(`SELECT count(*) FROM outbox`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Under the plain policy free text to a monitored phone goes out as
+// written when the vocabulary policy's scan finds nothing, and is refused
+// whole otherwise (not_plain, with the categories and the spans to
+// rephrase): the preview says the same, nothing is queued, nothing is
+// ever sent with words cut out. A phone that is not monitored is not
+// concerned; a template's text parameter is held to the same rule.
+func TestPlainPolicy(t *testing.T) {
+	t.Parallel()
+	if !(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextPlain}).UsesVocabulary() ||
+		(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextFilter}).UsesVocabulary() {
+		t.Fatal("UsesVocabulary")
+	}
+	dir := t.TempDir()
+	note := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n\n[es standard]\nTe escribe el equipo: {note}\n\n[es discreet]\n¡Hola! {note}\n"
+	if err := os.WriteFile(filepath.Join(dir, "note.tmpl"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := plainPolicy()
+	cfg.Discreet.TemplatesDir = dir
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg))
+	code := e.MonitoredParticipant("+34 612 004 021")
+	e.MeetingPoint("Metro Sol")
+	send := func(path, body string, confirm ...string) gatewaytest.Resp {
+		m := map[string]any{"participant": code, "channel": "sms", "body": body}
+		if len(confirm) > 0 {
+			m["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", path, m)
+	}
+
+	// Nothing found: the text as written, at preview and accept.
+	for _, clean := range []string{
+		"Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?",
+		"Hola Lucía, el lunes a las 11 en Metro Sol, ¿vale?",
+	} {
+		var confirm []string
+		if strings.Contains(clean, "Lucía") {
+			confirm = []string{"Lucía"}
+		}
+		r := send("/v1/messages/preview", clean, confirm...)
+		if m := r.JSON(t); r.Status != 200 || m["text"] != clean || len(redactionsOf(t, m)) != 0 {
+			t.Fatalf("clean preview: %d %s", r.Status, r.Body)
+		}
+		r = send("/v1/messages", clean, confirm...)
+		if m := r.JSON(t); r.Status != 202 || len(redactionsOf(t, m)) != 0 || m["variant"] != "discreet" ||
+			int(m["sms_segments"].(float64)) != templates.SMSSegments(clean).Segments {
+			t.Fatalf("clean send: %d %s", r.Status, r.Body)
+		}
+	}
+	// The unconfirmed name alone refuses the text.
+	if r := send("/v1/messages/preview", "Hola Lucía, el lunes a las 11 en Metro Sol, ¿vale?"); r.Status != 422 {
+		t.Fatalf("unconfirmed name: %d %s", r.Status, r.Body)
+	}
+	queued := outboxRows(t, e)
+
+	// One sensitive word, or one word outside the vocabulary: refused
+	// whole, the findings listed with their spans in the text as typed.
+	for body, want := range map[string]map[string]string{
+		"Hola, el jueves a las 10 nos vemos en Metro Sol y luego vamos a ver a la abogada, ¿vale?": {"abogada": "legal"},
+		"Hola, el jueves a las 10 nos vemos en Metro Sol y vamos al mercadillo, ¿vale?":            {"mercadillo": "not_in_vocabulary"},
+	} {
+		for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+			r := send(path, body)
+			if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+				t.Fatalf("%s %q: %d %s", path, body, r.Status, r.Body)
+			}
+			errObj := r.JSON(t)["error"].(map[string]any)
+			d := errObj["details"].(map[string]any)
+			if d["reason"] != "not_plain" || errObj["field"] != "body" {
+				t.Fatalf("%s: %s", path, r.Body)
+			}
+			red := redactionsOf(t, d)
+			for w, cat := range want {
+				found := false
+				for m, c := range red {
+					found = found || strings.Contains(m, w) && c == cat
+				}
+				if !found || !strings.Contains(fmt.Sprint(d["categories"]), cat) {
+					t.Fatalf("%s %q: want %s as %s: %v", path, body, w, cat, d)
+				}
+			}
+			for _, x := range d["redactions"].([]any) {
+				rr := x.(map[string]any)
+				s, en := int(rr["start"].(float64)), int(rr["end"].(float64))
+				if s < 0 || en > len(body) || body[s:en] != rr["match"] {
+					t.Fatalf("%s: span %v is not in the text", path, rr)
+				}
+			}
+			if _, ok := r.JSON(t)["text"]; ok {
+				t.Fatalf("%s: a refusal carries a text: %s", path, r.Body)
+			}
+		}
+	}
+	if n := outboxRows(t, e); n != queued {
+		t.Fatalf("outbox %d rows after refusals, %d before", n, queued)
+	}
+	r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/messages", nil)
+	if n := len(r.JSON(t)["items"].([]any)); r.Status != 200 || n != 2 {
+		t.Fatalf("she has %d messages, want the 2 clean ones: %s", n, r.Body)
+	}
+	// A format control is refused with its own reason first.
+	r = send("/v1/messages/preview", "Hola, mañana vamos a la \u202eaícilop\u202c a las 10")
+	if d, _ := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); r.Status != 422 || d["reason"] != "format_control" {
+		t.Fatalf("format control: %d %s", r.Status, r.Body)
+	}
+	// A template's text parameter: a clean value renders, any finding
+	// refuses the message naming the parameter.
+	tmpl := func(v string) gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "free_note", "params": map[string]string{"note": v}})
+	}
+	if r := tmpl("¿Tomamos un café el sábado?"); r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), "café el sábado") {
+		t.Fatalf("clean parameter: %d %s", r.Status, r.Body)
+	}
+	r = tmpl("¿Vamos a ver a la abogada el sábado?")
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "note" {
+		t.Fatalf("sensitive parameter: %d %s", r.Status, r.Body)
+	}
+	// A phone that is not monitored gets free text as written.
+	b := gatewaytest.Maria()
+	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 022", false, true, []string{}
+	other := e.CreateParticipant(b)
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+other+"/consents", gatewaytest.Grant("sms"))
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": other, "channel": "sms",
+		"body": "Hola, el jueves vamos a ver a la abogada, ¿vale?"}); r.Status != 202 || len(redactionsOf(t, r.JSON(t))) != 0 {
+		t.Fatalf("not monitored: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(e.Logs.String(), "abogada") || strings.Contains(e.Logs.String(), "mercadillo") {
+		t.Fatal("the body is in the logs")
+	}
+}
+
+// A confirmed name is for a neutral name the filter cannot place: one the
+// filter flags on its own (here an organisation's) is refused with
+// invalid_param under every policy that takes confirm_names, for free
+// text and for a template's text parameter, and the name is not echoed.
+func TestConfirmNamesFlaggedRefused(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain} {
+		t.Run(policy, func(t *testing.T) {
+			t.Parallel()
+			e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: policy}}))
+			code := e.MonitoredParticipant("+34 612 004 031")
+			body := "Hola, el jueves a las 10 en Cruz Roja, ¿vale?"
+			for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+				r := e.Do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": body,
+					"confirm_names": []string{"Lucía", "Cruz Roja"}})
+				if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" {
+					t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+				}
+				if strings.Contains(string(r.Body), "Cruz") {
+					t.Fatalf("%s: the name is echoed: %s", path, r.Body)
+				}
+			}
+			// A neutral name is still confirmed.
+			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
+				"body": "Hola Lucía, el lunes a las 11, ¿vale?", "confirm_names": []string{"Lucía"}})
+			if r.Status != 200 {
+				t.Fatalf("neutral name: %d %s", r.Status, r.Body)
+			}
+			if n := outboxRows(t, e); n != 0 {
+				t.Fatalf("%d queued", n)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -417,4 +418,58 @@ func TestServeRefusesBadTemplatesDir(t *testing.T) {
 
 	sameVersion := writeTemplates(t, map[string]string{"reminder.tmpl": strings.Replace(overrideReminder, "version: 7", "version: 1", 1)})
 	serveStops(t, dir, "higher version", "--templates-dir", sameVersion)
+}
+
+// Under the plain policy sanitize prints the text unchanged when the scan
+// (vocabulary, lexicon, unknown names) finds nothing, and otherwise the
+// refusal serve answers: content_not_discreet, reason not_plain, the
+// categories and the findings, no text. The help lists the policy.
+func TestSanitizePlain(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	type result struct {
+		Text       string   `json:"text"`
+		Refused    string   `json:"refused"`
+		Reason     string   `json:"reason"`
+		Categories []string `json:"categories"`
+		Redactions []struct {
+			Category   string `json:"category"`
+			Match      string `json:"match"`
+			Start, End int
+		} `json:"redactions"`
+	}
+	run := func(in string) result {
+		t.Helper()
+		stdin = strings.NewReader(in)
+		code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "plain", "--known-names", "Metro Sol")
+		if code != 0 {
+			t.Fatalf("sanitize: %d %s", code, stderr)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v %s", err, out)
+		}
+		return res
+	}
+	clean := "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?"
+	if res := run(clean); res.Text != clean || res.Refused != "" || len(res.Redactions) != 0 {
+		t.Fatalf("clean: %+v", res)
+	}
+	in := "Hola, el jueves a las 10 en Metro Sol y luego vamos a ver a la abogada al mercadillo"
+	res := run(in)
+	if res.Refused != "content_not_discreet" || res.Reason != "not_plain" || res.Text != "" ||
+		!slices.Contains(res.Categories, "legal") || !slices.Contains(res.Categories, "not_in_vocabulary") || len(res.Redactions) < 2 {
+		t.Fatalf("sensitive: %+v", res)
+	}
+	for _, r := range res.Redactions {
+		if in[r.Start:r.End] != r.Match {
+			t.Fatalf("span %+v is not in the text", r)
+		}
+	}
+	if res := run("Hola, mañana vamos a la pоlicía a las 10"); res.Refused != "mixed_script" {
+		t.Fatalf("mixed script: %+v", res)
+	}
+	_, _, stderr := runCmd(t, "sanitize", "-h")
+	if !strings.Contains(stderr, "plain (send it unchanged only") {
+		t.Fatalf("help: %s", stderr)
+	}
 }

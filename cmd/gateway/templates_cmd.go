@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -27,7 +28,10 @@ var stdin io.Reader = os.Stdin
 // refused with free_text_refused, as serve would; --monitored-free-text
 // filter shows what the filter would remove, --monitored-free-text
 // vocabulary what the vocabulary policy would (not_in_vocabulary
-// findings beside the filter's).
+// findings beside the filter's), --monitored-free-text plain the text
+// unchanged when that scan finds nothing, else the refusal serve would
+// answer (content_not_discreet, reason not_plain, with the categories and
+// the findings to rephrase; no text).
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -50,7 +54,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.FreeTextPolicy() == gateway.FreeTextVocabulary}
+	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.UsesVocabulary()}
 	for _, k := range strings.Split(*known, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			o.KnownNames = append(o.KnownNames, k)
@@ -60,6 +64,8 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		Text       string              `json:"text"`
 		Redactions []templates.Finding `json:"redactions"`
 		Refused    string              `json:"refused,omitempty"`
+		Reason     string              `json:"reason,omitempty"`
+		Categories []string            `json:"categories,omitempty"`
 	}{Redactions: []templates.Finding{}}
 	if cfg.FreeTextPolicy() == gateway.FreeTextRefuse {
 		out.Refused = "free_text_refused"
@@ -70,6 +76,18 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		out.Text = text
 		if findings != nil {
 			out.Redactions = findings
+		}
+		if cfg.FreeTextPolicy() == gateway.FreeTextPlain {
+			// Whole or not at all, as serve sends it.
+			out.Text = string(in)
+			if len(findings) > 0 {
+				out.Text, out.Refused, out.Reason = "", "content_not_discreet", "not_plain"
+				for _, f := range findings {
+					if !slices.Contains(out.Categories, string(f.Category)) {
+						out.Categories = append(out.Categories, string(f.Category))
+					}
+				}
+			}
 		}
 	}
 	enc := json.NewEncoder(stdout)

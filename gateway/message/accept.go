@@ -118,9 +118,10 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		if variant == templates.Discreet {
 			// A text parameter is free text to a monitored phone: the
 			// free-text policy applies to its value (refused under refuse;
-			// under filter or vocabulary scanned with the same options as
-			// a body), and a value with any finding is refused rather than
-			// cut inside a reviewed text.
+			// under filter, vocabulary or plain scanned with the same
+			// options as a body), and a value with any finding is refused
+			// rather than cut inside a reviewed text (under plain with the
+			// body's refusal, not_plain, naming the parameter).
 			for _, name := range s.d.Catalog.TextParams(in.Template) {
 				v, ok := in.Params[name]
 				if !ok || strings.TrimSpace(v) == "" {

@@ -12,23 +12,43 @@ import (
 	"safecontact/templates"
 )
 
-// Free-text policies for a monitored phone.
+// Free-text policies for a monitored phone. FreeTextPlain sends free
+// text unchanged when the vocabulary policy's scan finds nothing in it and
+// refuses it whole otherwise: it never sends a text with words cut out,
+// which can change what it says and still carries what the scan missed
+// around the cut.
 const (
 	FreeTextFilter     = "filter"
 	FreeTextVocabulary = "vocabulary"
+	FreeTextPlain      = "plain"
 	FreeTextRefuse     = "refuse"
 )
 
 // FreeTextPolicy is the policy in force for a configured value:
-// FreeTextRefuse unless the programme chose FreeTextFilter or
-// FreeTextVocabulary.
+// FreeTextRefuse unless the programme chose FreeTextFilter,
+// FreeTextVocabulary or FreeTextPlain.
 func FreeTextPolicy(configured string) string {
 	switch configured {
-	case FreeTextFilter, FreeTextVocabulary:
+	case FreeTextFilter, FreeTextVocabulary, FreeTextPlain:
 		return configured
 	}
 	return FreeTextRefuse
 }
+
+// UsesVocabulary: does the policy in force for a configured value scan
+// with her language's vocabulary (the filter built with it, the scan's
+// Vocabulary option on)? The vocabulary and plain policies do.
+func UsesVocabulary(configured string) bool {
+	switch FreeTextPolicy(configured) {
+	case FreeTextVocabulary, FreeTextPlain:
+		return true
+	}
+	return false
+}
+
+// ReasonNotPlain is details.reason of a free text refused under the
+// plain policy: the scan found something in it.
+const ReasonNotPlain = "not_plain"
 
 // The error codes free text to a monitored phone is refused with.
 const (
@@ -43,10 +63,13 @@ const (
 )
 
 // discreetFreeText filters free text for a monitored phone: the policy,
-// the refusals (format controls, mixed scripts, mostly sensitive) and the
-// stripped text with what was removed.
+// the refusals (format controls, mixed scripts, a confirmed name the
+// filter flags, mostly sensitive; under plain, any finding) and the text
+// to send with what was removed (under plain: the text as written,
+// nothing removed).
 func (s *Service) discreetFreeText(text, lang string, confirm []string) (string, []Redaction, error) {
-	if FreeTextPolicy(s.cfg.FreeText) == FreeTextRefuse {
+	policy := FreeTextPolicy(s.cfg.FreeText)
+	if policy == FreeTextRefuse {
 		return "", nil, errs.Field(CodeFreeTextRefused, "body",
 			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse, the default); use a template")
 	}
@@ -59,17 +82,31 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	if len(confirm) > maxConfirmNames {
 		return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "at most %d confirmed names", maxConfirmNames)
 	}
-	for _, n := range confirm {
+	for i, n := range confirm {
 		if len(n) > maxConfirmNameSize {
 			return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
 		}
+		// A known name is sent as it is, even the lexicon's words inside
+		// it: confirming is for a neutral name the filter cannot place,
+		// never for one it flags on its own (a shelter's or a service's
+		// name, a legal word). Scanned as a place name, in her language,
+		// as it would be in her text; the name is not echoed.
+		if fs := s.filter.ScanWith(n, templates.ScanOptions{Lang: lang, PlaceName: true}); len(fs) > 0 {
+			return "", nil, errs.Field(CodeInvalidParam, "confirm_names",
+				"confirmed name %d is flagged by the filter on its own (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i+1, fs[0].Category)
+		}
 	}
-	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames,
-		Vocabulary: FreeTextPolicy(s.cfg.FreeText) == FreeTextVocabulary}
+	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames, Vocabulary: UsesVocabulary(s.cfg.FreeText)}
 	if o.UnknownNames || o.Vocabulary {
 		o.KnownNames = append(s.known.get(s.q, s.d.Log), confirm...)
 	}
-	stripped, findings := s.filter.StripWith(text, o)
+	var stripped string
+	var findings []templates.Finding
+	if policy == FreeTextPlain {
+		findings = s.filter.ScanWith(text, o) // nothing is cut under plain
+	} else {
+		stripped, findings = s.filter.StripWith(text, o)
+	}
 	var reds []Redaction
 	cats := map[templates.Category]bool{}
 	var catList []string
@@ -79,6 +116,18 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 			cats[f.Category] = true
 			catList = append(catList, string(f.Category))
 		}
+	}
+	if policy == FreeTextPlain {
+		// Whole or not at all: the text as written when the scan finds
+		// nothing, else a refusal listing every finding for staff to
+		// rephrase (nothing stripped, nothing sent).
+		if len(findings) == 0 {
+			return text, nil, nil
+		}
+		e := errs.Field(CodeContentNotDiscreet, "body",
+			"her phone may be monitored and this programme sends free text to her only as written, with nothing sensitive and only everyday words (%s found); rephrase the marked words or use a template", strings.Join(catList, ", "))
+		e.Details = map[string]any{"reason": ReasonNotPlain, "categories": catList, "redactions": reds}
+		return "", reds, e
 	}
 	if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
 		e := errs.Field(CodeContentNotDiscreet, "body",

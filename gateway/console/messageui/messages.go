@@ -124,7 +124,8 @@ type Preview struct {
 	SMSChars    int
 	// Marked is the free text as typed, cut into spans: Category names
 	// what the discreet filter removed, "" what stays. A refusal of the
-	// text as mostly sensitive comes with Marked too.
+	// text as mostly sensitive, or as not plain (the plain policy: the
+	// words to rephrase), comes with Marked too.
 	Marked []Span
 }
 
@@ -199,6 +200,9 @@ type word struct {
 	// Message and Field: a refusal's sentence from the gateway (for a
 	// code the catalogue does not name) and the field it is about.
 	Message, Field string
+	// Reason: a refusal's details.reason, when the code has several
+	// (content_not_discreet: not_plain has its own words).
+	Reason string
 }
 
 // composeData is the compose page's.
@@ -233,12 +237,22 @@ type paramField struct {
 }
 
 type refusal struct {
-	Code, Message, Field string
+	Code, Message, Field, Reason string
 }
 
 // RefusalWord is the refusal for the messages-refusal partial.
 func (d *composeData) RefusalWord() word {
-	return word{L: d.L, Code: d.Refusal.Code, Message: d.Refusal.Message, Field: d.Refusal.Field}
+	return word{L: d.L, Code: d.Refusal.Code, Message: d.Refusal.Message, Field: d.Refusal.Field, Reason: d.Refusal.Reason}
+}
+
+// reasonOf is an error's details.reason ("" without one).
+func reasonOf(e *errs.Error) string {
+	if d, ok := e.Details.(map[string]any); ok {
+		if r, ok := d["reason"].(string); ok {
+			return r
+		}
+	}
+	return ""
 }
 
 // channelChoices are the compose form's channels; auto follows her
@@ -400,7 +414,7 @@ func (p *Pages) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData
 	}
 	// Message is for a code the page has no words for: in her language,
 	// never the service's English message.
-	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: e.Field}
+	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: e.Field, Reason: reasonOf(e)}
 	return true
 }
 

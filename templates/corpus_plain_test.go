@@ -1,0 +1,144 @@
+package templates
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"testing"
+)
+
+// The plain policy on the evaluation corpus (testdata/corpus, see its
+// README). Under it free text to a monitored phone goes out unchanged only
+// when the vocabulary policy's scan (vocabulary, lexicon, unknown names,
+// the registered meeting points known) finds nothing, and is refused whole
+// otherwise: nothing is ever cut out of a text. So a message is sent iff
+// its scan has zero findings, and every item to remove in a sent message
+// is on her phone as written (a leak); a refused message leaks nothing but
+// costs the caseworker a rewrite.
+
+// plainTally is the plain policy's score of some messages.
+type plainTally struct {
+	// msgs, sent: messages scored, and those with zero findings.
+	msgs, sent int
+	// remove, leak: items to remove, and those in a sent message.
+	remove, leak int
+	// benign, benignSent: messages with no item to remove, and those of
+	// them sent (unchanged, as every sent message is).
+	benign, benignSent int
+}
+
+func (p *plainTally) add(o plainTally) {
+	p.msgs += o.msgs
+	p.sent += o.sent
+	p.remove += o.remove
+	p.leak += o.leak
+	p.benign += o.benign
+	p.benignSent += o.benignSent
+}
+
+func (p plainTally) String() string {
+	return fmt.Sprintf("leak %5.1f%% (%3d/%3d)  sent %5.1f%% (%3d/%3d)  benign sent unchanged %5.1f%% (%3d/%3d)  refused %5.1f%% (%3d/%3d)",
+		pct(p.leak, p.remove), p.leak, p.remove, pct(p.sent, p.msgs), p.sent, p.msgs,
+		pct(p.benignSent, p.benign), p.benignSent, p.benign, pct(p.msgs-p.sent, p.msgs), p.msgs-p.sent, p.msgs)
+}
+
+// plainEval is the plain policy's score: on the whole, per language, and
+// the leaking items (printed for the tuning files only).
+type plainEval struct {
+	all      plainTally
+	byLang   map[string]*plainTally
+	failures []string
+}
+
+// evalPlain scans each message as the gateway does under the plain
+// policy (her language, the meeting points as known names, the
+// vocabulary, unknown names as by default).
+func evalPlain(f *Filter, msgs []corpusMsg) plainEval {
+	ev := plainEval{byLang: map[string]*plainTally{}}
+	o := ScanOptions{Vocabulary: true, UnknownNames: DefaultUnknownNames}
+	for _, m := range msgs {
+		o.Lang, o.KnownNames = m.lang, m.points
+		sent := len(f.ScanWith(m.text, o)) == 0
+		one := plainTally{msgs: 1, remove: len(m.remove)}
+		if sent {
+			one.sent = 1
+			one.leak = len(m.remove)
+			for _, it := range m.remove {
+				ev.failures = append(ev.failures, fmt.Sprintf("%s leak %s %q in %q (sent unchanged)", m.pos, it.cat, it.text, m.text))
+			}
+		}
+		if len(m.remove) == 0 {
+			one.benign = 1
+			one.benignSent = one.sent
+		}
+		if ev.byLang[m.lang] == nil {
+			ev.byLang[m.lang] = &plainTally{}
+		}
+		ev.byLang[m.lang].add(one)
+		ev.all.add(one)
+	}
+	return ev
+}
+
+func (ev plainEval) report(t *testing.T, name string) {
+	t.Logf("%s: %s", name, ev.all)
+	for _, l := range ShippedLanguages {
+		if x := ev.byLang[l]; x != nil {
+			t.Logf("  %-3s %s", l, *x)
+		}
+	}
+}
+
+// Committed figure of the plain policy on the tuning files (every file
+// but *.heldout*.txt), floored to two decimals: the share of the messages
+// without an item to remove that go out (unchanged). The test fails below
+// it, and on any leak at all: on the tuning files a message the scan
+// finds nothing in carries nothing sensitive. When it was first scored:
+// no leak (0/3055), 101 of 1961 messages sent, 101 of the 422 without an
+// item to remove (they are the same messages), 1860 refused.
+const plainMinBenignSent = 23.93
+
+// TestDiscreetCorpusPlain scores the plain policy on the corpus, per
+// language: the items to remove that go out (in a message sent because
+// the scan found nothing), the messages sent, the messages without an item
+// to remove sent unchanged, and the messages refused. The tuning files
+// are gated (no leak; the benign messages sent at least the committed
+// share) and their leaking items printed; the held-out files
+// (LANG.heldout*.txt) are reported as a whole and per language, never
+// gated, their items never printed.
+//
+//	go test ./templates -run TestDiscreetCorpusPlain -v
+//	go test ./templates -run TestDiscreetCorpusPlain -v -args -corpus /path/to/dir
+func TestDiscreetCorpusPlain(t *testing.T) {
+	msgs := loadCorpus(t)
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	external := *corpusDir != "" || os.Getenv("DISCREET_CORPUS_DIR") != ""
+	tune, held := heldoutPart(msgs, false), heldoutPart(msgs, true)
+	if len(tune) > 0 {
+		ev := evalPlain(f, tune)
+		ev.report(t, "plain, tuning files")
+		for _, x := range ev.failures {
+			t.Log("  " + x)
+		}
+		if !external {
+			if ev.all.leak > 0 {
+				t.Errorf("plain: %d items to remove sent unchanged in messages the scan found nothing in; want none", ev.all.leak)
+			}
+			if b := math.Floor(100*pct(ev.all.benignSent, ev.all.benign)) / 100; b < plainMinBenignSent {
+				t.Errorf("plain: %.2f%% of the messages without an item to remove sent unchanged, below the committed %.2f%%", b, plainMinBenignSent)
+			}
+		}
+	}
+	if len(held) > 0 {
+		evalPlain(f, held).reportHeldout(t, "plain, held-out files")
+	}
+}
+
+// reportHeldout reports a held-out part: the figures only, never an item.
+func (ev plainEval) reportHeldout(t *testing.T, name string) {
+	ev.failures = nil
+	ev.report(t, name)
+}
