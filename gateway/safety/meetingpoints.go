@@ -3,6 +3,7 @@ package safety
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -95,7 +96,7 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 	}
 	var out db.MeetingPoint
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}})
+		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}, AtForms: json.RawMessage(`{}`)})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
 		}
