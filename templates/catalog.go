@@ -269,14 +269,21 @@ func Load(dir string) (*Catalog, error) {
 
 // TextParams returns the names of the text parameters of template id, in
 // declaration order (none for an unknown id).
-func (c *Catalog) TextParams(id string) []string {
+func (c *Catalog) TextParams(id string) []string { return c.paramsOf(id, ParamText) }
+
+// MeetingPointParams returns the names of the meeting_point parameters of
+// template id, in declaration order (none for an unknown id): the ones a
+// caller gives at forms for (RenderRequest.AtForms).
+func (c *Catalog) MeetingPointParams(id string) []string { return c.paramsOf(id, ParamMeetingPoint) }
+
+func (c *Catalog) paramsOf(id string, typ ParamType) []string {
 	t := c.tmpl[id]
 	if t == nil {
 		return nil
 	}
 	var out []string
 	for _, p := range t.params {
-		if p.Type == ParamText {
+		if p.Type == typ {
 			out = append(out, p.Name)
 		}
 	}

@@ -120,6 +120,16 @@ func TestMeetingPointAtForms(t *testing.T) {
 		t.Errorf("notice: %q", text)
 	}
 
+	// A template staff send through the API uses a registered point's
+	// forms too (and a point without one, the default).
+	for place, want := range map[string]string{"Plaça del Rei": ", a la Plaça del Rei?", "Metro Liceu": ", a Metro Liceu?", "Metro Fontana": ", a Metro Fontana?"} {
+		r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+			"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": place}})
+		if r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), want) {
+			t.Errorf("preview at %s: %d %s", place, r.Status, r.Body)
+		}
+	}
+
 	for _, tc := range []struct {
 		name, path string
 		body       map[string]any
