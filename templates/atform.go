@@ -3,7 +3,6 @@ package templates
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -116,7 +115,7 @@ func (c *Catalog) atValue(p Param, lang, name string, forms map[string]string, v
 	if err != nil {
 		return "", err
 	}
-	if !utf8.ValidString(s) || !HasPlaceName(s, name) {
+	if !HasPlaceName(s, name) {
 		return "", newErr(CodeInvalidParam, field, fmt.Sprintf("the at form of parameter %s must contain the meeting point's name", p.Name))
 	}
 	return s, nil

@@ -163,8 +163,10 @@ func (s *Service) checkAtForms(name string, forms map[string]string) (map[string
 	out := make(map[string]string, len(forms))
 	for _, l := range langs {
 		if !slices.Contains(templates.AtFormLanguages, l) {
+			// The key is named back only when it looks like a language
+			// tag (letters and "-"), never a text typed into it.
 			field := "at_forms"
-			if len(l) <= 8 && textcheck.Chars(field, l) == nil {
+			if len(l) <= 8 && strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == "" {
 				field = "at_forms." + l
 			}
 			return nil, errs.Field(CodeAtFormUnknownLanguage, field, "at forms are for the languages %s", strings.Join(templates.AtFormLanguages, ", "))
