@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -200,19 +201,25 @@ func (q *Queries) CreateAppointment(ctx context.Context, arg CreateAppointmentPa
 }
 
 const createMeetingPoint = `-- name: CreateMeetingPoint :one
-INSERT INTO meeting_points (name, kind, created_by) VALUES ($1, $2, $3)
+INSERT INTO meeting_points (name, kind, created_by, at_forms) VALUES ($1, $2, $3, $4::jsonb)
 ON CONFLICT (name) DO NOTHING
-RETURNING id, name, kind, created_by, created_at
+RETURNING id, name, kind, created_by, created_at, at_forms
 `
 
 type CreateMeetingPointParams struct {
 	Name      string
 	Kind      string
 	CreatedBy sql.NullInt64
+	AtForms   json.RawMessage
 }
 
 func (q *Queries) CreateMeetingPoint(ctx context.Context, arg CreateMeetingPointParams) (MeetingPoint, error) {
-	row := q.db.QueryRowContext(ctx, createMeetingPoint, arg.Name, arg.Kind, arg.CreatedBy)
+	row := q.db.QueryRowContext(ctx, createMeetingPoint,
+		arg.Name,
+		arg.Kind,
+		arg.CreatedBy,
+		arg.AtForms,
+	)
 	var i MeetingPoint
 	err := row.Scan(
 		&i.ID,
@@ -220,6 +227,7 @@ func (q *Queries) CreateMeetingPoint(ctx context.Context, arg CreateMeetingPoint
 		&i.Kind,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.AtForms,
 	)
 	return i, err
 }
@@ -304,7 +312,7 @@ func (q *Queries) ListAppointments(ctx context.Context, participantID int64) ([]
 }
 
 const listMeetingPoints = `-- name: ListMeetingPoints :many
-SELECT id, name, kind, created_by, created_at FROM meeting_points ORDER BY name
+SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points ORDER BY name
 `
 
 func (q *Queries) ListMeetingPoints(ctx context.Context) ([]MeetingPoint, error) {
@@ -322,6 +330,7 @@ func (q *Queries) ListMeetingPoints(ctx context.Context) ([]MeetingPoint, error)
 			&i.Kind,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.AtForms,
 		); err != nil {
 			return nil, err
 		}
@@ -336,6 +345,24 @@ func (q *Queries) ListMeetingPoints(ctx context.Context) ([]MeetingPoint, error)
 	return items, nil
 }
 
+const lockMeetingPoint = `-- name: LockMeetingPoint :one
+SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockMeetingPoint(ctx context.Context, id int64) (MeetingPoint, error) {
+	row := q.db.QueryRowContext(ctx, lockMeetingPoint, id)
+	var i MeetingPoint
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.AtForms,
+	)
+	return i, err
+}
+
 const lockVenue = `-- name: LockVenue :exec
 SELECT pg_advisory_xact_lock(hashtextextended('venue:' || $1::text, 0))
 `
@@ -347,7 +374,7 @@ func (q *Queries) LockVenue(ctx context.Context, venue string) error {
 }
 
 const meetingPointByID = `-- name: MeetingPointByID :one
-SELECT id, name, kind, created_by, created_at FROM meeting_points WHERE id = $1
+SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE id = $1
 `
 
 func (q *Queries) MeetingPointByID(ctx context.Context, id int64) (MeetingPoint, error) {
@@ -359,12 +386,13 @@ func (q *Queries) MeetingPointByID(ctx context.Context, id int64) (MeetingPoint,
 		&i.Kind,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.AtForms,
 	)
 	return i, err
 }
 
 const meetingPointByName = `-- name: MeetingPointByName :one
-SELECT id, name, kind, created_by, created_at FROM meeting_points WHERE name = $1
+SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE name = $1
 `
 
 func (q *Queries) MeetingPointByName(ctx context.Context, name string) (MeetingPoint, error) {
@@ -376,6 +404,7 @@ func (q *Queries) MeetingPointByName(ctx context.Context, name string) (MeetingP
 		&i.Kind,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.AtForms,
 	)
 	return i, err
 }
@@ -453,6 +482,32 @@ func (q *Queries) ReleaseDueMessagesSetBased(ctx context.Context, arg ReleaseDue
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const updateMeetingPoint = `-- name: UpdateMeetingPoint :one
+UPDATE meeting_points SET name = $2, at_forms = $3::jsonb WHERE id = $1
+RETURNING id, name, kind, created_by, created_at, at_forms
+`
+
+type UpdateMeetingPointParams struct {
+	ID      int64
+	Name    string
+	AtForms json.RawMessage
+}
+
+// A rename or new at forms (the gateway checked both against each other).
+func (q *Queries) UpdateMeetingPoint(ctx context.Context, arg UpdateMeetingPointParams) (MeetingPoint, error) {
+	row := q.db.QueryRowContext(ctx, updateMeetingPoint, arg.ID, arg.Name, arg.AtForms)
+	var i MeetingPoint
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Kind,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.AtForms,
+	)
+	return i, err
 }
 
 const venueSessionsNear = `-- name: VenueSessionsNear :many

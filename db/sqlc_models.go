@@ -6,6 +6,7 @@ package db
 
 import (
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -239,6 +240,7 @@ type MeetingPoint struct {
 	Kind      string
 	CreatedBy sql.NullInt64
 	CreatedAt time.Time
+	AtForms   json.RawMessage
 }
 
 type Message struct {

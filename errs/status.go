@@ -32,6 +32,9 @@ var statusOf = map[string]int{
 	"escalation_closed":         http.StatusConflict,
 	"meeting_point_not_neutral": http.StatusUnprocessableEntity,
 	"unknown_meeting_point":     http.StatusUnprocessableEntity,
+	"at_form_unknown_language":  http.StatusUnprocessableEntity,
+	"at_form_lacks_name":        http.StatusUnprocessableEntity,
+	"at_form_too_long":          http.StatusUnprocessableEntity,
 	"checkin_time_unsafe":       http.StatusUnprocessableEntity,
 	// The audit log does not verify (GET /v1/audit/verify).
 	"audit_chain_broken":   http.StatusConflict,

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -178,6 +179,66 @@ func TestConsoleMeetingPointRefused(t *testing.T) {
 	p := u.post("/meeting-points", url.Values{"name": {bad}, "kind": {"landmark"}})
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "neutral name of a public place") || strings.Contains(p.Body, "Calle Mayor") {
 		t.Fatalf("refused name: %d %s", p.Status, p.Body)
+	}
+}
+
+// A meeting point's at forms through its page: shown, saved (checked
+// through the API and used in her reminder), a refused form neither
+// saved nor shown back, and a post from another site refused.
+func TestConsoleMeetingPointAtForms(t *testing.T) {
+	t.Parallel()
+	e, u, _ := safetyEnv(t)
+	u.follow(u.post("/meeting-points", url.Values{"name": {"Plaça Reial"}, "kind": {"landmark"}}))
+	var id int64
+	if err := e.DB.QueryRow(`SELECT id FROM meeting_points WHERE name = 'Plaça Reial'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/meeting-points/%d", id)
+	// The list links to the form; the form shows each language's default.
+	if p := u.get("/meeting-points"); p.Status != http.StatusOK || !strings.Contains(p.Body, `href="`+path+`"`) {
+		t.Fatalf("list: %d %s", p.Status, p.Body)
+	}
+	p := u.get(path)
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `name="at_ca"`) || !strings.Contains(p.Body, `placeholder="a Plaça Reial"`) ||
+		!strings.Contains(p.Body, `placeholder="en Plaça Reial"`) {
+		t.Fatalf("form: %d %s", p.Status, p.Body)
+	}
+	// Saved: shown in the form and the list, and through the API.
+	p = u.follow(u.post(path, url.Values{"at_ca": {"a la Plaça Reial"}, "at_fr": {" à la  Plaça Reial "}, "at_es": {""}}))
+	if !strings.Contains(p.Body, `value="a la Plaça Reial"`) || !strings.Contains(p.Body, `value="à la Plaça Reial"`) {
+		t.Fatalf("saved form: %s", p.Body)
+	}
+	if p := u.get("/meeting-points"); !strings.Contains(p.Body, "a la Plaça Reial") {
+		t.Errorf("list lacks the form: %s", p.Body)
+	}
+	r := e.Do(auth.RoleStaff, "GET", "/v1/meeting-points", nil)
+	if !strings.Contains(string(r.Body), `"at_forms":{"ca":"a la Plaça Reial","fr":"à la Plaça Reial"}`) {
+		t.Fatalf("api: %s", r.Body)
+	}
+	// Refused: 422 with the sentence, the field marked, the typed text
+	// not shown back and nothing saved.
+	bad := "a la Plaça Reial, Calle Mayor 12"
+	p = u.post(path, url.Values{"at_ca": {"a la Plaça Reial"}, "at_es": {bad}})
+	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, "Calle Mayor") || !strings.Contains(p.Body, `id="at-es" name="at_es" lang="es" value="" placeholder="en Plaça Reial" maxlength="120" autocomplete="off" aria-describedby="at-hint" aria-invalid="true"`) {
+		t.Fatalf("refused: %d %s", p.Status, p.Body)
+	}
+	p = u.post(path, url.Values{"at_it": {"al Mercat"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "must contain the meeting point") {
+		t.Fatalf("lacks name: %d %s", p.Status, p.Body)
+	}
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/meeting-points", nil); !strings.Contains(string(r.Body), `"at_forms":{"ca":"a la Plaça Reial","fr":"à la Plaça Reial"}`) {
+		t.Fatalf("a refused post changed the forms: %s", r.Body)
+	}
+	// Another site cannot post the form.
+	cross := httptest.NewRequest("POST", path, strings.NewReader(url.Values{"at_ca": {"al Plaça Reial"}}.Encode()))
+	cross.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cross.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := u.serve(cross); p.Status != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d", p.Status)
+	}
+	// An unknown point is the not-found page.
+	if p := u.get("/meeting-points/999999"); p.Status != http.StatusNotFound {
+		t.Errorf("unknown point: %d", p.Status)
 	}
 }
 

@@ -62,13 +62,14 @@ var phoneN atomic.Int64
 // act on: sms consent, a duress escalation and its call-back task, an
 // unread reply, an appointment and a check-in plan.
 type fixture struct {
-	code, phone  string
-	part         db.Participant
-	escalation   string
-	task         int64
-	inbound      int64
-	appointment  string
-	meetingPoint string
+	code, phone    string
+	part           db.Participant
+	escalation     string
+	task           int64
+	inbound        int64
+	appointment    string
+	meetingPoint   string
+	meetingPointID string
 }
 
 func (e *lpEnv) fixture() *fixture {
@@ -84,8 +85,13 @@ func (e *lpEnv) fixture() *fixture {
 		e.T.Fatalf("grant: %d %s", r.Status, r.Body)
 	}
 	f.meetingPoint = fmt.Sprintf("Metro Sants exit %c", 'A'+rune(n%26))
-	e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": f.meetingPoint, "kind": "metro"})
-	r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": f.code, "starts_at": "2026-06-10T09:00:00Z",
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": f.meetingPoint, "kind": "metro"})
+	if r.Status == 201 {
+		f.meetingPointID = fmt.Sprint(r.JSON(e.T)["id"])
+	} else if err := e.DB.QueryRow(`SELECT id::text FROM meeting_points WHERE name = $1`, f.meetingPoint).Scan(&f.meetingPointID); err != nil {
+		e.T.Fatalf("meeting point: %d %s: %v", r.Status, r.Body, err)
+	}
+	r = e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": f.code, "starts_at": "2026-06-10T09:00:00Z",
 		"meeting_point": f.meetingPoint, "kind": "group", "venue": "Room B", "reminders": []string{}})
 	if r.Status != 201 {
 		e.T.Fatalf("appointment: %d %s", r.Status, r.Body)
@@ -219,6 +225,11 @@ func writeRoutes() map[string]writeCase {
 		"POST /v1/meeting-points": {func(e *lpEnv, f *fixture, rel string) (string, string, any) {
 			return e.tok[rel], "/v1/meeting-points", map[string]any{"name": "Bus stop Nord " + map[string]string{relCaseworker: "A", relOther: "B", relSupervisor: "C", relAdmin: "D"}[rel], "kind": "bus"}
 		}, same(201)},
+		// Any staff user may correct a meeting point's name and at forms,
+		// as any may register one: the registry is shared.
+		"PATCH /v1/meeting-points/:id": {func(e *lpEnv, f *fixture, rel string) (string, string, any) {
+			return e.tok[rel], "/v1/meeting-points/" + f.meetingPointID, map[string]any{"at_forms": map[string]string{"es": "en el " + f.meetingPoint}}
+		}, same(200)},
 		"PUT /v1/me/phone":         {freshUser("/v1/me/phone", map[string]any{"phone": "+34 699 000 111"}), same(200)},
 		"DELETE /v1/me/phone":      {freshUser("/v1/me/phone", nil), same(204)},
 		"POST /v1/me/rotate-token": {freshUser("/v1/me/rotate-token", nil), same(200)},
@@ -570,6 +581,7 @@ func TestFreeTextFieldsRefuseContactDetails(t *testing.T) {
 		{"/v1/participants/" + f.code + "/consents", "POST", map[string]any{"channel": "voice", "evidence": "form at www.example.org", "notice_language": "es"}, "contact_details_in_text"},
 		{"/v1/appointments", "POST", map[string]any{"participant": f.code, "starts_at": "2026-06-11T09:00:00Z", "meeting_point": f.meetingPoint, "kind": "group", "venue": "Calle Mayor 5, 2º"}, "contact_details_in_text"},
 		{"/v1/meeting-points", "POST", map[string]any{"name": "Bar at 612345678", "kind": "landmark"}, "meeting_point_not_neutral"},
+		{"/v1/meeting-points/" + f.meetingPointID, "PATCH", map[string]any{"name": "Bar at 612345678"}, "meeting_point_not_neutral"},
 		{"/v1/participants/" + f.code, "PATCH", map[string]any{"caseworker": "ask@ong.org"}, "contact_details_in_text"},
 		{"/v1/users", "POST", map[string]any{"name": "612345678", "role": "staff"}, "invalid_user_name"},
 		{"/v1/participants/" + f.code + "/erase-content", "POST", map[string]any{"reason": "she lives at Calle Mayor 5"}, "reason_has_number"},
@@ -613,6 +625,9 @@ func TestNulAndControlCharactersNever500(t *testing.T) {
 		}},
 		{"PATCH", "/v1/appointments/" + f.appointment, func(s string) map[string]any { return map[string]any{"meeting_point": "Metro " + s} }},
 		{"POST", "/v1/meeting-points", func(s string) map[string]any { return map[string]any{"name": "Metro " + s, "kind": "metro"} }},
+		{"PATCH", "/v1/meeting-points/" + f.meetingPointID, func(s string) map[string]any {
+			return map[string]any{"at_forms": map[string]string{"es": "en el " + f.meetingPoint + " " + s}}
+		}},
 		{"PATCH", "/v1/participants/" + f.code, func(s string) map[string]any { return map[string]any{"caseworker": "staff" + s} }},
 		{"POST", "/v1/participants", func(s string) map[string]any {
 			b := gatewaytest.Maria()

@@ -315,6 +315,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"POST /v1/messages":                         reflect.TypeFor[message.Input](),
 		"POST /v1/messages/preview":                 reflect.TypeFor[message.Input](),
 		"POST /v1/meeting-points":                   reflect.TypeFor[safety.MeetingPointInput](),
+		"PATCH /v1/meeting-points/{id}":             reflect.TypeFor[safety.MeetingPointPatch](),
 		"POST /v1/appointments":                     reflect.TypeFor[safety.AppointmentInput](),
 		"PATCH /v1/appointments/{id}":               reflect.TypeFor[safety.AppointmentPatch](),
 		"POST /v1/participants/{code}/checkin-plan": reflect.TypeFor[safety.CheckinPlanInput](),
@@ -449,6 +450,8 @@ func TestOpenAPIResponses(t *testing.T) {
 
 	// Safety: meeting points, appointments, check-ins, escalations.
 	call(auth.RoleStaff, "POST", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "metro"), 201)
+	mp := call(auth.RoleStaff, "POST", "/v1/meeting-points", example(t, doc, "POST /v1/meeting-points", "with_at_forms"), 201).JSON(t)
+	call(auth.RoleStaff, "PATCH", fmt.Sprintf("/v1/meeting-points/%.0f", mp["id"]), example(t, doc, "PATCH /v1/meeting-points/{id}", "forms"), 200)
 	call(auth.RoleStaff, "GET", "/v1/meeting-points", nil, 200)
 	appt := example(t, doc, "POST /v1/appointments", "session")
 	appt["participant"] = code

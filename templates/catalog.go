@@ -118,7 +118,8 @@ func ShortDigest(digest string) string {
 // part of a compiled body: a literal, or a parameter reference.
 type part struct {
 	lit   string
-	param int // index into template.Params, or -1 for a literal
+	param int  // index into template.Params, or -1 for a literal
+	at    bool // {param.at}: the meeting point's at form (atform.go)
 }
 
 type body struct {
@@ -134,6 +135,7 @@ type bodyKey struct {
 type waVar struct {
 	key   string // "1", "2", ...
 	param int
+	at    bool // N=param.at
 }
 
 type waContent struct {
@@ -145,6 +147,9 @@ type langTemplate struct {
 	lang     string // canonical BCP 47, e.g. "es", "pt-BR"
 	bodies   map[bodyKey]*body
 	whatsapp map[Variant]*waContent
+	// usesAt[i]: a body or WhatsApp variable of this language writes
+	// {param.at} for parameter i.
+	usesAt []bool
 }
 
 type template struct {
@@ -316,14 +321,21 @@ func Load(dir string) (*Catalog, error) {
 
 // TextParams returns the names of the text parameters of template id, in
 // declaration order (none for an unknown id).
-func (c *Catalog) TextParams(id string) []string {
+func (c *Catalog) TextParams(id string) []string { return c.paramsOf(id, ParamText) }
+
+// MeetingPointParams returns the names of the meeting_point parameters of
+// template id, in declaration order (none for an unknown id): the ones a
+// caller gives at forms for (RenderRequest.AtForms).
+func (c *Catalog) MeetingPointParams(id string) []string { return c.paramsOf(id, ParamMeetingPoint) }
+
+func (c *Catalog) paramsOf(id string, typ ParamType) []string {
 	t := c.tmpl[id]
 	if t == nil {
 		return nil
 	}
 	var out []string
 	for _, p := range t.params {
-		if p.Type == ParamText {
+		if p.Type == typ {
 			out = append(out, p.Name)
 		}
 	}
@@ -660,7 +672,7 @@ func parseTemplate(name string, data []byte) (*template, error) {
 	for _, s := range sections {
 		lt := t.langs[s.lang]
 		if lt == nil {
-			lt = &langTemplate{lang: s.lang, bodies: map[bodyKey]*body{}, whatsapp: map[Variant]*waContent{}}
+			lt = &langTemplate{lang: s.lang, bodies: map[bodyKey]*body{}, whatsapp: map[Variant]*waContent{}, usesAt: make([]bool, len(t.params))}
 			t.langs[s.lang] = lt
 		}
 		if _, dup := lt.bodies[s.key]; dup {
@@ -681,6 +693,12 @@ func parseTemplate(name string, data []byte) (*template, error) {
 		for _, p := range b.parts {
 			if p.param >= 0 {
 				used[p.param] = true
+			}
+			if p.at {
+				if err := t.checkAt(p.param, s.lang); err != nil {
+					return nil, fail(s.line, "%s", err.Error())
+				}
+				lt.usesAt[p.param] = true
 			}
 		}
 		for i, u := range used {
@@ -733,7 +751,8 @@ func parseTemplate(name string, data []byte) (*template, error) {
 			if k != strconv.Itoa(i+1) {
 				return nil, fail(w.line, "whatsapp variables must be numbered 1, 2, 3... in order")
 			}
-			idx, ok := t.paramIdx[p]
+			name, at := strings.CutSuffix(p, atSuffix)
+			idx, ok := t.paramIdx[name]
 			if !ok {
 				return nil, fail(w.line, "whatsapp variable %s refers to undeclared param %q", k, p)
 			}
@@ -741,7 +760,13 @@ func parseTemplate(name string, data []byte) (*template, error) {
 				return nil, fail(w.line, "whatsapp variables use param %q twice", p)
 			}
 			seen[p] = true
-			wc.vars = append(wc.vars, waVar{key: k, param: idx})
+			if at {
+				if err := t.checkAt(idx, w.lang); err != nil {
+					return nil, fail(w.line, "%s", err.Error())
+				}
+				lt.usesAt[idx] = true
+			}
+			wc.vars = append(wc.vars, waVar{key: k, param: idx, at: at})
 		}
 		lt.whatsapp[w.variant] = wc
 	}
@@ -779,7 +804,24 @@ func validContentSID(s string) bool {
 	return true
 }
 
-// compileBody splits text into literals and {param} references.
+// atSuffix after a parameter's name ({place.at}) asks for its at form.
+const atSuffix = ".at"
+
+// checkAt: parameter idx may be written {name.at} in a body of lang, being
+// a meeting point and lang having a default construction.
+func (t *template) checkAt(idx int, lang string) error {
+	p := t.params[idx]
+	if p.Type != ParamMeetingPoint {
+		return fmt.Errorf("{%s%s}: only a meeting_point param has an at form, and %s is %s", p.Name, atSuffix, p.Name, p.Type)
+	}
+	if DefaultAtForm(lang, "x") == "" {
+		return fmt.Errorf("{%s%s} in language %s, which has no at forms (%s)", p.Name, atSuffix, lang, strings.Join(AtFormLanguages, ", "))
+	}
+	return nil
+}
+
+// compileBody splits text into literals and {param} / {param.at}
+// references.
 func compileBody(text string, params map[string]int) (*body, error) {
 	b := &body{raw: text}
 	lit := strings.Builder{}
@@ -791,16 +833,17 @@ func compileBody(text string, params map[string]int) (*body, error) {
 			if end < 0 {
 				return nil, fmt.Errorf("unclosed { in body")
 			}
-			name := text[i+1 : i+1+end]
+			ref := text[i+1 : i+1+end]
+			name, at := strings.CutSuffix(ref, atSuffix)
 			idx, ok := params[name]
 			if !ok {
-				return nil, fmt.Errorf("body refers to undeclared param {%s}", name)
+				return nil, fmt.Errorf("body refers to undeclared param {%s}", ref)
 			}
 			if lit.Len() > 0 {
 				b.parts = append(b.parts, part{lit: lit.String(), param: -1})
 				lit.Reset()
 			}
-			b.parts = append(b.parts, part{param: idx})
+			b.parts = append(b.parts, part{param: idx, at: at})
 			i += end + 1
 		case '}':
 			return nil, fmt.Errorf("stray } in body")

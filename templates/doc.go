@@ -65,7 +65,9 @@
 // English, the last fallback. In a body, consecutive lines are joined with
 // one space (wrap freely) and a blank line becomes one line break;
 // {name} inserts a parameter, and every body must use every parameter;
-// other braces are not allowed.
+// {name.at} inserts a meeting_point parameter's at form, the place with
+// its preposition in the body's language ("a la Plaça Reial"; atform.go);
+// other braces are not allowed. A WhatsApp variable may be N=name.at.
 //
 // # Rendering
 //
@@ -84,7 +86,10 @@
 //     "2025-06-03 10:00".
 //   - meeting_point: one line, at most 80 characters, and it must pass the
 //     filter: the neutral name of a metro or bus stop, never a street
-//     address, phone, e-mail or URL.
+//     address, phone, e-mail or URL. RenderRequest.AtForms gives its
+//     registered at forms by language; {place.at} uses hers, checked like
+//     the name (at most 120 bytes, and it must contain the name), or the
+//     language's default construction ("en Metro Sol", "à Métro Bastille").
 //   - text: one line, at most 300 characters; in a discreet rendering it
 //     must pass the filter.
 //   - digits: 1 to 6 digits (so it never reads as a phone number).

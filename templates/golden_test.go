@@ -13,15 +13,29 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current templates")
 
 // goldenSample gives, per language, the time zone and meeting point used
-// for golden renderings: realistic, and each a neutral public place.
-var goldenSample = map[string]struct{ tz, place string }{
-	"es": {"Europe/Madrid", "Metro Sol"},
-	"ca": {"Europe/Madrid", "Metro Sants Estació"},
-	"it": {"Europe/Rome", "Metro Termini"},
-	"en": {"Europe/London", "Victoria bus station"},
-	"fr": {"Europe/Paris", "Métro Bastille"},
-	"pt": {"Europe/Lisbon", "Metro Rossio"},
-	"ro": {"Europe/Bucharest", "Piața Unirii"},
+// for golden renderings: realistic, and each a neutral public place; and
+// the place's registered at form where its language needs an article
+// (the others show the default construction).
+var goldenSample = map[string]struct{ tz, place, at string }{
+	"es": {"Europe/Madrid", "Metro Sol", ""},
+	"ca": {"Europe/Madrid", "Metro Sants Estació", "al Metro Sants Estació"},
+	"it": {"Europe/Rome", "Metro Termini", "alla Metro Termini"},
+	"en": {"Europe/London", "Victoria bus station", ""},
+	"fr": {"Europe/Paris", "Métro Bastille", "au Métro Bastille"},
+	"pt": {"Europe/Lisbon", "Metro Rossio", "no Metro Rossio"},
+	"ro": {"Europe/Bucharest", "Piața Unirii", ""},
+}
+
+// goldenAtForms are the registered at forms of a template's meeting
+// points for a golden rendering in lang.
+func goldenAtForms(t *template, lang string) map[string]map[string]string {
+	m := map[string]map[string]string{}
+	for _, p := range t.params {
+		if p.Type == ParamMeetingPoint && goldenSample[lang].at != "" {
+			m[p.Name] = map[string]string{lang: goldenSample[lang].at}
+		}
+	}
+	return m
 }
 
 func goldenParams(t *template, lang string) map[string]string {
@@ -93,7 +107,7 @@ func TestGolden(t *testing.T) {
 		want[name] = true
 		tm := c.tmpl[br.id]
 		r, err := c.Render(RenderRequest{TemplateID: br.id, Lang: br.lang, Variant: br.variant, Channel: br.channel,
-			Params: goldenParams(tm, br.lang), TimeZone: goldenSample[br.lang].tz})
+			Params: goldenParams(tm, br.lang), TimeZone: goldenSample[br.lang].tz, AtForms: goldenAtForms(tm, br.lang)})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

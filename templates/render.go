@@ -26,6 +26,11 @@ type RenderRequest struct {
 	// TimeZone is her IANA zone ("Europe/Madrid"); needed when the template
 	// has a datetime parameter.
 	TimeZone string
+	// AtForms are the registered at forms of the meeting points, by
+	// parameter name and then language ("place" -> "ca" -> "a la Plaça
+	// Reial"), for bodies that write {place.at} (atform.go). A language
+	// without one gets its default construction.
+	AtForms map[string]map[string]string
 }
 
 // Rendered is one message ready to send.
@@ -95,6 +100,21 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 	if err != nil {
 		return Rendered{}, err
 	}
+	// The at forms the bodies of this language use, by parameter index.
+	atValues := make([]string, len(t.params))
+	for i, p := range t.params {
+		if lt.usesAt[i] {
+			if atValues[i], err = c.atValue(p, lang, values[i], req.AtForms[p.Name], req.Variant); err != nil {
+				return Rendered{}, err
+			}
+		}
+	}
+	value := func(param int, at bool) string {
+		if at {
+			return atValues[param]
+		}
+		return values[param]
+	}
 
 	b := lt.bodies[bodyKey{variant: req.Variant, channel: ch}]
 	if b == nil {
@@ -105,7 +125,7 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 		if p.param < 0 {
 			sb.WriteString(p.lit)
 		} else {
-			sb.WriteString(values[p.param])
+			sb.WriteString(value(p.param, p.at))
 		}
 	}
 	text := strings.TrimSpace(norm.NFC.String(sb.String()))
@@ -114,10 +134,14 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 		// A meeting point passed its own scan as a place name above (a
 		// street without a number may name a metro exit); inside the body
 		// it is a known name, as a registered point is in free text.
+		// So is an at form, checked the same way.
 		var points []string
 		for i, p := range t.params {
 			if p.Type == ParamMeetingPoint {
 				points = append(points, values[i])
+				if atValues[i] != "" {
+					points = append(points, atValues[i])
+				}
 			}
 		}
 		if fs := c.filter.ScanWith(text, ScanOptions{KnownNames: points}); len(fs) > 0 {
@@ -135,7 +159,7 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 			r.ContentSID = wc.sid
 			r.ContentVariables = make(map[string]string, len(wc.vars))
 			for _, v := range wc.vars {
-				r.ContentVariables[v.key] = values[v.param]
+				r.ContentVariables[v.key] = value(v.param, v.at)
 			}
 		}
 	}
@@ -219,7 +243,11 @@ func (c *Catalog) paramValues(t *template, lang string, req RenderRequest) ([]st
 			}
 			values[i] = v
 		case ParamMeetingPoint, ParamText:
-			v, err := c.cleanText(p, raw, req.Variant)
+			limit := maxTextRunes
+			if p.Type == ParamMeetingPoint {
+				limit = maxMeetingPointRunes
+			}
+			v, err := c.cleanText(p, raw, req.Variant, limit)
 			if err != nil {
 				return nil, err
 			}
@@ -233,7 +261,7 @@ func (c *Catalog) paramValues(t *template, lang string, req RenderRequest) ([]st
 // characters, bounded length; a meeting point must pass the filter (it is
 // a neutral place name, never an address or contact detail) and so must a
 // text in a discreet rendering.
-func (c *Catalog) cleanText(p Param, raw string, v Variant) (string, error) {
+func (c *Catalog) cleanText(p Param, raw string, v Variant, limit int) (string, error) {
 	if !utf8.ValidString(raw) {
 		return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s is not valid UTF-8", p.Name))
 	}
@@ -246,10 +274,6 @@ func (c *Catalog) cleanText(p Param, raw string, v Variant) (string, error) {
 		return "", newErr(CodeSensitiveContent, p.Name, fmt.Sprintf("parameter %s is refused for a discreet message (%s): write it in plain letters of one script", p.Name, reason))
 	}
 	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
-	limit := maxTextRunes
-	if p.Type == ParamMeetingPoint {
-		limit = maxMeetingPointRunes
-	}
 	if n := utf8.RuneCountInString(s); n > limit {
 		return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s is longer than %d characters", p.Name, limit))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -265,7 +266,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("want %d built-in + 1 added, got %d", n, len(infos))
 	}
 	ar := infos["appointment_reminder"]
-	if ar.Version != 3 || !strings.HasSuffix(ar.File, "appointment_reminder.tmpl") || strings.HasPrefix(ar.File, "builtin/") || ar.Source != SourceDeployment {
+	if ar.Version != 4 || !strings.HasSuffix(ar.File, "appointment_reminder.tmpl") || strings.HasPrefix(ar.File, "builtin/") || ar.Source != SourceDeployment {
 		t.Errorf("override not applied: %+v", ar)
 	}
 	if strings.Join(ar.WhatsAppContent, ",") != "en/discreet,es/discreet" {
@@ -277,7 +278,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 	req := RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "whatsapp",
 		Params: map[string]string{"when": "2025-06-03T08:00:00Z", "place": "Metro Sol"}, TimeZone: "Europe/Madrid"}
 	r := render(t, c, req)
-	if r.Version != 3 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
+	if r.Version != 4 || r.ContentSID != "HX0123456789abcdef0123456789abcdef" {
 		t.Errorf("whatsapp: %+v", r)
 	}
 	want := map[string]string{"1": "martes 3 de junio, 10:00", "2": "Metro Sol"}
@@ -300,7 +301,7 @@ func TestLoadOverridesAndWhatsApp(t *testing.T) {
 		t.Errorf("sms has no content: %+v", r)
 	}
 	// The builtin catalogue is untouched.
-	if mustBuiltin(t).tmpl["appointment_reminder"].version != 2 {
+	if mustBuiltin(t).tmpl["appointment_reminder"].version != 3 {
 		t.Error("Load modified the built-in catalogue")
 	}
 
@@ -522,7 +523,7 @@ func TestLoadRejectsOverrideBreakingBuiltin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return strings.Replace(string(data), "version: 2", "version: 9", 1)
+		return regexp.MustCompile(`(?m)^version: \d+$`).ReplaceAllString(string(data), "version: 9")
 	}
 	checkin := builtin("safety_checkin")
 	reminder := builtin("appointment_reminder")
@@ -547,8 +548,8 @@ func TestLoadRejectsOverrideBreakingBuiltin(t *testing.T) {
 		{"checkin extra param", strings.ReplaceAll(strings.Replace(checkin, "param code: digits", "param code: digits\nparam when: datetime", 1), "{code}", "{code} {when}"), "declares param when"},
 		{"checkin drops whatsapp", strings.Replace(checkin, "channels: sms, whatsapp", "channels: sms", 1), "drops channel whatsapp"},
 		{"checkin drops ro", dropRo(checkin), "drops language ro"},
-		{"reminder place renamed", strings.ReplaceAll(strings.Replace(reminder, "param place: meeting_point", "param spot: meeting_point", 1), "{place}", "{spot}"), "lacks param place"},
-		{"reminder place as text", strings.Replace(reminder, "param place: meeting_point", "param place: text", 1), "declares param place as text"},
+		{"reminder place renamed", strings.NewReplacer("param place: meeting_point", "param spot: meeting_point", "{place}", "{spot}", "{place.at}", "{spot.at}").Replace(reminder), "lacks param place"},
+		{"reminder place as text", strings.NewReplacer("param place: meeting_point", "param place: text", "{place.at}", "{place}").Replace(reminder), "declares param place as text"},
 		{"reminder drops voice", strings.Replace(dropVoice(reminder), "channels: sms, whatsapp, voice", "channels: sms, whatsapp", 1), "drops channel voice"},
 	}
 	for _, tc := range cases {

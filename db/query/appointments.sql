@@ -1,6 +1,14 @@
 -- name: CreateMeetingPoint :one
-INSERT INTO meeting_points (name, kind, created_by) VALUES ($1, $2, $3)
+INSERT INTO meeting_points (name, kind, created_by, at_forms) VALUES ($1, $2, $3, sqlc.arg(at_forms)::jsonb)
 ON CONFLICT (name) DO NOTHING
+RETURNING *;
+
+-- name: LockMeetingPoint :one
+SELECT * FROM meeting_points WHERE id = $1 FOR UPDATE;
+
+-- name: UpdateMeetingPoint :one
+-- A rename or new at forms (the gateway checked both against each other).
+UPDATE meeting_points SET name = $2, at_forms = sqlc.arg(at_forms)::jsonb WHERE id = $1
 RETURNING *;
 
 -- name: ListMeetingPoints :many

@@ -152,7 +152,7 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		}
 		r, err := s.d.Catalog.Render(templates.RenderRequest{
 			TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(d.Channel),
-			Params: in.Params, TimeZone: p.TimeZone,
+			Params: in.Params, TimeZone: p.TimeZone, AtForms: s.atForms(in.Template, in.Params),
 		})
 		if err != nil {
 			return out, err

@@ -96,7 +96,10 @@ type Templated struct {
 	Decision    consent.Decision
 	Template    string
 	Params      map[string]string
-	SendAt      time.Time
+	// AtForms are the meeting points' at forms by parameter and language
+	// (templates.RenderRequest.AtForms).
+	AtForms map[string]map[string]string
+	SendAt  time.Time
 	// Priority 1 is the safety lane.
 	Priority int16
 	// Details are added to the message.accepted audit event.
@@ -111,7 +114,7 @@ type Templated struct {
 // through the API.
 func (s *Service) StoreTemplated(ctx context.Context, q *db.Queries, a *auth.Actor, m Templated, now time.Time) (uuid.UUID, string, error) {
 	r, err := s.d.Catalog.Render(templates.RenderRequest{TemplateID: m.Template, Lang: m.Participant.Language, Variant: templates.Variant(m.Decision.Variant),
-		Channel: string(m.Decision.Channel), Params: m.Params, TimeZone: m.Participant.TimeZone})
+		Channel: string(m.Decision.Channel), Params: m.Params, AtForms: m.AtForms, TimeZone: m.Participant.TimeZone})
 	if err != nil {
 		return uuid.Nil, "", err
 	}

@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -160,15 +161,43 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 		return append([]string(nil), kn.names...)
 	}
 	kn.names = kn.names[:0]
+	kn.atForms = make(map[string]map[string]string, len(mps))
 	for _, m := range mps {
 		kn.names = append(kn.names, m.Name)
+		forms := map[string]string{}
+		if len(m.AtForms) > 0 && json.Unmarshal(m.AtForms, &forms) == nil && len(forms) > 0 {
+			kn.atForms[m.Name] = forms
+		}
 	}
 	kn.at = time.Now()
 	return append([]string(nil), kn.names...)
 }
 
+// atForms are the registered at forms of the meeting points a template's
+// parameters name, for RenderRequest.AtForms: a template sent through the
+// API (meet_proposal) says "a la Plaça Reial" as a reminder does. A place
+// not registered, or read while the database is away, gets none, and the
+// template its language's default construction.
+func (s *Service) atForms(template string, params map[string]string) map[string]map[string]string {
+	names := s.d.Catalog.MeetingPointParams(template)
+	if len(names) == 0 {
+		return nil
+	}
+	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
+	kn := &s.known
+	kn.mu.Lock()
+	defer kn.mu.Unlock()
+	out := map[string]map[string]string{}
+	for _, n := range names {
+		if f, ok := kn.atForms[strings.Join(strings.Fields(params[n]), " ")]; ok {
+			out[n] = f
+		}
+	}
+	return out
+}
+
 // ForgetKnownNames makes the next free text load the meeting points'
-// names again (a meeting point was added).
+// names and at forms again (a meeting point was added or changed).
 func (s *Service) ForgetKnownNames() {
 	c := &s.known
 	c.mu.Lock()
@@ -180,5 +209,7 @@ func (s *Service) ForgetKnownNames() {
 type knownNameCache struct {
 	mu    sync.Mutex
 	names []string
-	at    time.Time
+	// atForms are the points' registered at forms, by name.
+	atForms map[string]map[string]string
+	at      time.Time
 }

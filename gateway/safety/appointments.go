@@ -145,7 +145,7 @@ func safeNoticeTime(p db.Participant, now time.Time) (time.Time, bool) {
 type bookings struct{ *Service }
 
 // scheduleReminders stores one reminder per lead, in q's transaction.
-func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place string, now time.Time) ([]reminderOutcome, error) {
+func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, d consent.Decision, appt db.Appointment, place db.MeetingPoint, now time.Time) ([]reminderOutcome, error) {
 	prof := participant.ProfileOf(p)
 	ws, anyTime := consent.EffectiveWindows(prof)
 	var out []reminderOutcome
@@ -173,7 +173,8 @@ func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 			continue
 		}
 		id, st, err := s.msgs.StoreTemplated(ctx, q, a, Templated{Participant: p, Decision: d, Template: "appointment_reminder",
-			Params:  map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place},
+			Params:  map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place.Name},
+			AtForms: placeAtForms(place),
 			SendAt:  at,
 			Details: map[string]any{"appointment_id": appt.ID.String(), "reminder": lead}}, now)
 		if err != nil {
@@ -195,7 +196,7 @@ func (s bookings) scheduleReminders(ctx context.Context, q *db.Queries, a *auth.
 }
 
 // sendNotice stores the change or cancellation notice.
-func (s bookings) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind, place string, notAfter, now time.Time) (reminderOutcome, error) {
+func (s bookings) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, p db.Participant, appt db.Appointment, kind string, place db.MeetingPoint, notAfter, now time.Time) (reminderOutcome, error) {
 	ro := reminderOutcome{Kind: kind}
 	d, err := s.participants.Decide(ctx, q, p, consent.Auto, now)
 	if err != nil {
@@ -212,11 +213,11 @@ func (s bookings) sendNotice(ctx context.Context, q *db.Queries, a *auth.Actor, 
 		_, err := audit.Append(ctx, q, a, audit.Event{Action: ActionReminderSkipped, ParticipantCode: p.Code, Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind, "code": ro.Code}})
 		return ro, err
 	}
-	tmpl, params := "appointment_changed", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place}
+	tmpl, params, forms := "appointment_changed", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339), "place": place.Name}, placeAtForms(place)
 	if kind == "cancelled" {
-		tmpl, params = "appointment_cancelled", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339)}
+		tmpl, params, forms = "appointment_cancelled", map[string]string{"when": appt.StartsAt.UTC().Format(time.RFC3339)}, nil
 	}
-	id, st, err := s.msgs.StoreTemplated(ctx, q, a, Templated{Participant: p, Decision: d, Template: tmpl, Params: params, SendAt: at,
+	id, st, err := s.msgs.StoreTemplated(ctx, q, a, Templated{Participant: p, Decision: d, Template: tmpl, Params: params, AtForms: forms, SendAt: at,
 		Details: map[string]any{"appointment_id": appt.ID.String(), "notice": kind}}, now)
 	if err != nil {
 		if httpx.IsErr(err, CodeUnsupportedChannel) {
@@ -364,7 +365,7 @@ func (s bookings) bookAppointment(ctx context.Context, a *auth.Actor, in Appoint
 				"appointment_id": id.String(), "code": d.Code, "consent_version": d.ConsentVersion}})
 			return err
 		}
-		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp.Name, now)
+		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp, now)
 		if err != nil {
 			return err
 		}
@@ -471,7 +472,7 @@ func (s bookings) moveAppointment(ctx context.Context, a *auth.Actor, id string,
 			return err
 		}
 		view.Messages = append(view.Messages, msgs...)
-		notice, err := s.sendNotice(ctx, q, a, p, appt, "changed", mp.Name, start, now)
+		notice, err := s.sendNotice(ctx, q, a, p, appt, "changed", mp, start, now)
 		if err != nil {
 			return err
 		}
@@ -484,7 +485,7 @@ func (s bookings) moveAppointment(ctx context.Context, a *auth.Actor, id string,
 			view.RemindersRefused = &decisionRefusal{Code: d.Code, Reason: d.Reason}
 			return nil
 		}
-		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp.Name, now)
+		ros, err := s.scheduleReminders(ctx, q, a, p, d, appt, mp, now)
 		view.Messages = append(view.Messages, ros...)
 		return err
 	})
@@ -527,7 +528,7 @@ func (s bookings) cancelBooking(ctx context.Context, a *auth.Actor, id string) (
 		if !appt.StartsAt.After(now) {
 			return nil // cancelled after the fact: nothing to tell her
 		}
-		notice, err := s.sendNotice(ctx, q, a, p, appt, "cancelled", mp.Name, appt.StartsAt, now)
+		notice, err := s.sendNotice(ctx, q, a, p, appt, "cancelled", mp, appt.StartsAt, now)
 		view.Messages = append(view.Messages, notice)
 		return err
 	})

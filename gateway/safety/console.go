@@ -68,8 +68,11 @@ func (e *SpacingError) Error() string { return CodeSessionSpacing }
 
 // MeetingPoint is one entry of the registry.
 type MeetingPoint struct {
+	ID         int64
 	Name, Kind string
 	Created    time.Time
+	// AtForms are its registered at forms by language (never nil).
+	AtForms map[string]string
 }
 
 // PlanForm is the console's check-in plan form. EveryDays > 0, or Weekdays.
@@ -202,9 +205,16 @@ func (s *Service) MeetingPoints(ctx context.Context, _ *auth.Actor) ([]MeetingPo
 	}
 	out := make([]MeetingPoint, len(items))
 	for i, m := range items {
-		out[i] = MeetingPoint{Name: m.Name, Kind: m.Kind, Created: m.CreatedAt}
+		out[i] = MeetingPoint{ID: m.ID, Name: m.Name, Kind: m.Kind, Created: m.CreatedAt, AtForms: m.AtForms}
 	}
 	return out, nil
+}
+
+// SetMeetingPointAtForms replaces the at forms of meeting point id
+// (changeMeetingPoint): the console's at-forms form.
+func (s *Service) SetMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error {
+	_, err := s.changeMeetingPoint(ctx, a, id, MeetingPointPatch{AtForms: &forms})
+	return err
 }
 
 // AddMeetingPoint registers a meeting point (addMeetingPoint).

@@ -3,6 +3,7 @@ package safety
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -56,6 +57,21 @@ func (s handlers) createMeetingPoint(c *gin.Context) {
 	}
 	view, err := s.addMeetingPoint(c.Request.Context(), auth.ActorOf(c), in)
 	answer(c, http.StatusCreated, view, err)
+}
+
+func (s handlers) patchMeetingPoint(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		httpx.Fail(c, httpx.NotFound("meeting point"))
+		return
+	}
+	var in MeetingPointPatch
+	// "name" is a place's name here, not a person's.
+	if !httpx.BindStrict(c, &in, true) {
+		return
+	}
+	view, err := s.changeMeetingPoint(c.Request.Context(), auth.ActorOf(c), id, in)
+	answer(c, http.StatusOK, view, err)
 }
 
 func (s handlers) listMeetingPoints(c *gin.Context) {

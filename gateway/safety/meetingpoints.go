@@ -3,14 +3,20 @@ package safety
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"slices"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/audit"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/httpx"
 	"safecontact/templates"
 	"safecontact/textcheck"
 )
@@ -24,28 +30,68 @@ import (
 const (
 	CodeDuplicateMeetingPoint  = "duplicate_meeting_point"
 	CodeMeetingPointNotNeutral = "meeting_point_not_neutral"
+	// An at form for a language other than the shipped seven.
+	CodeAtFormUnknownLanguage = "at_form_unknown_language"
+	// An at form that does not contain the place's name (compared as the
+	// filter compares: case and accents folded).
+	CodeAtFormLacksName = "at_form_lacks_name"
+	// An at form longer than templates.MaxAtFormBytes.
+	CodeAtFormTooLong = "at_form_too_long"
 )
 
 // The audit actions this file records.
 const (
 	ActionMeetingPointCreated = "meeting_point.created"
+	ActionMeetingPointChanged = "meeting_point.changed"
 )
 
 // MeetingPointInput is the body of POST /v1/meeting-points.
 type MeetingPointInput struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	// AtForms: per language (es ca it fr pt ro en), how a message says
+	// "at" the place ("ca": "a la Plaça Reial"); optional.
+	AtForms map[string]string `json:"at_forms,omitempty"`
+}
+
+// MeetingPointPatch is the body of PATCH /v1/meeting-points/{id}: a new
+// name and/or the at forms, which replace all the registered ones (a
+// language left out, or given "", uses its default construction). A
+// rename keeps the at forms, which must then contain the new name.
+type MeetingPointPatch struct {
+	Name    *string            `json:"name"`
+	AtForms *map[string]string `json:"at_forms"`
 }
 
 type meetingPointView struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	Kind      string            `json:"kind"`
+	AtForms   map[string]string `json:"at_forms"`
+	CreatedAt time.Time         `json:"created_at"`
 }
 
 func viewMeetingPoint(m db.MeetingPoint) meetingPointView {
-	return meetingPointView{ID: m.ID, Name: m.Name, Kind: m.Kind, CreatedAt: m.CreatedAt.UTC()}
+	return meetingPointView{ID: m.ID, Name: m.Name, Kind: m.Kind, AtForms: atFormsOf(m), CreatedAt: m.CreatedAt.UTC()}
+}
+
+// atFormsOf is a meeting point's registered at forms (never nil). The
+// column holds what checkAtForms returned; anything else reads as none,
+// and the templates fall back to their default construction.
+func atFormsOf(m db.MeetingPoint) map[string]string {
+	out := map[string]string{}
+	if len(m.AtForms) > 0 {
+		if err := json.Unmarshal(m.AtForms, &out); err != nil {
+			return map[string]string{}
+		}
+	}
+	return out
+}
+
+// placeAtForms are the at forms to render a template whose meeting point
+// parameter is "place" (RenderRequest.AtForms).
+func placeAtForms(m db.MeetingPoint) map[string]map[string]string {
+	return map[string]map[string]string{"place": atFormsOf(m)}
 }
 
 // checkMeetingPointName refuses a name in which the discreet-content
@@ -55,22 +101,12 @@ func viewMeetingPoint(m db.MeetingPoint) meetingPointView {
 // so such a name could never be sent. The error names the category, never
 // the text.
 func (s *Service) checkMeetingPointName(name string) (string, error) {
-	if err := textcheck.Chars("name", name); err != nil {
+	name, err := s.checkPlaceText("name", name)
+	if err != nil {
 		return "", err
-	}
-	name = strings.Join(strings.Fields(name), " ")
-	if err := textcheck.Contact("name", name); err != nil {
-		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "%s", errs.As(err).Message)
 	}
 	if name == "" {
 		return "", errs.Field(errs.CodeMissingField, "name", "name is required (a neutral public place such as \"Metro Sants, exit Carrer de Sants\")")
-	}
-	if reason := templates.MonitoredProblem(name); reason != "" {
-		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "a meeting point must be written in plain letters of one script (%s)", reason)
-	}
-	if fs := s.filter.ScanWith(name, templates.ScanOptions{PlaceName: true}); len(fs) > 0 {
-		return "", errs.Field(CodeMeetingPointNotNeutral, "name",
-			"a meeting point must be the neutral name of a public place (metro, bus stop, landmark); this name contains %s content", fs[0].Category)
 	}
 	// The renderer's own checks (length, one line, no braces).
 	if _, err := s.catalog.Render(templates.RenderRequest{TemplateID: "appointment_reminder", Lang: "en", Variant: templates.Discreet,
@@ -79,6 +115,84 @@ func (s *Service) checkMeetingPointName(name string) (string, error) {
 		return "", errs.Field(CodeMeetingPointNotNeutral, "name", "%s", e.Message)
 	}
 	return name, nil
+}
+
+// checkPlaceText is the discreet check of a place's name and of each of
+// its at forms: plain characters, no contact detail, one script, nothing
+// the filter finds in a place name. It returns text with its white space
+// collapsed.
+func (s *Service) checkPlaceText(field, text string) (string, error) {
+	if err := textcheck.Chars(field, text); err != nil {
+		return "", err
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if err := textcheck.Contact(field, text); err != nil {
+		return "", errs.Field(CodeMeetingPointNotNeutral, field, "%s", errs.As(err).Message)
+	}
+	if reason := templates.MonitoredProblem(text); reason != "" {
+		return "", errs.Field(CodeMeetingPointNotNeutral, field, "a meeting point must be written in plain letters of one script (%s)", reason)
+	}
+	if fs := s.filter.ScanWith(text, templates.ScanOptions{PlaceName: true}); len(fs) > 0 {
+		return "", errs.Field(CodeMeetingPointNotNeutral, field,
+			"a meeting point must be the neutral name of a public place (metro, bus stop, landmark); this text contains %s content", fs[0].Category)
+	}
+	return text, nil
+}
+
+// checkAtForms validates the at forms of the place called name (already
+// checked by checkMeetingPointName), language by language in a fixed
+// order, and returns them with white space collapsed and blank ones left
+// out. Each form:
+//   - is for one of the shipped languages (at_form_unknown_language): a
+//     template in another language has no {place.at};
+//   - is at most templates.MaxAtFormBytes (at_form_too_long), so a
+//     reminder stays within a segment more than with the name alone;
+//   - contains the name (at_form_lacks_name), so it says no more than the
+//     place plus its preposition, and the renderer, which checks this
+//     too, never refuses a registered form;
+//   - passes the name's discreet check (meeting_point_not_neutral), and
+//     renders in its language's appointment reminder.
+//
+// Errors name the field ("at_forms.ca"), never the text.
+func (s *Service) checkAtForms(name string, forms map[string]string) (map[string]string, error) {
+	langs := make([]string, 0, len(forms))
+	for l := range forms {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	out := make(map[string]string, len(forms))
+	for _, l := range langs {
+		if !slices.Contains(templates.AtFormLanguages, l) {
+			// The key is named back only when it looks like a language
+			// tag (letters and "-"), never a text typed into it.
+			field := "at_forms"
+			if len(l) <= 8 && strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == "" {
+				field = "at_forms." + l
+			}
+			return nil, errs.Field(CodeAtFormUnknownLanguage, field, "at forms are for the languages %s", strings.Join(templates.AtFormLanguages, ", "))
+		}
+		field := "at_forms." + l
+		form, err := s.checkPlaceText(field, forms[l])
+		if err != nil {
+			return nil, err
+		}
+		if form == "" {
+			continue // the language's default construction
+		}
+		if len(form) > templates.MaxAtFormBytes {
+			return nil, errs.Field(CodeAtFormTooLong, field, "an at form is at most %d bytes", templates.MaxAtFormBytes)
+		}
+		if !templates.HasPlaceName(form, name) {
+			return nil, errs.Field(CodeAtFormLacksName, field, "an at form must contain the meeting point's name, with its preposition and article (\"au Café de Flore\")")
+		}
+		if _, err := s.catalog.Render(templates.RenderRequest{TemplateID: "appointment_reminder", Lang: l, Variant: templates.Discreet,
+			Channel: "sms", TimeZone: "UTC", Params: map[string]string{"when": "2026-01-01T10:00:00Z", "place": name},
+			AtForms: map[string]map[string]string{"place": {l: form}}}); err != nil {
+			return nil, errs.Field(CodeMeetingPointNotNeutral, field, "%s", errs.As(err).Message)
+		}
+		out[l] = form
+	}
+	return out, nil
 }
 
 // addMeetingPoint registers a meeting point whose name passes the
@@ -93,9 +207,17 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 	if err != nil {
 		return meetingPointView{}, err
 	}
+	forms, err := s.checkAtForms(name, in.AtForms)
+	if err != nil {
+		return meetingPointView{}, err
+	}
+	fj, err := json.Marshal(forms)
+	if err != nil {
+		return meetingPointView{}, errs.Internal(err)
+	}
 	var out db.MeetingPoint
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
-		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}})
+		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}, AtForms: fj})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
 		}
@@ -103,7 +225,7 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 			return err
 		}
 		out = mp
-		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMeetingPointCreated, Details: map[string]any{"meeting_point_id": mp.ID, "kind": mp.Kind}})
+		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMeetingPointCreated, Details: map[string]any{"meeting_point_id": mp.ID, "kind": mp.Kind, "at_forms": sortedKeys(forms)}})
 		return err
 	})
 	if err != nil {
@@ -111,6 +233,69 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 	}
 	s.mpAdded()
 	return viewMeetingPoint(out), nil
+}
+
+// changeMeetingPoint renames meeting point id and/or replaces its at
+// forms: the API's PATCH /v1/meeting-points/{id} and the console's form.
+// Messages already stored keep the text they were rendered with; the next
+// reminder or notice uses the new name and forms.
+func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int64, in MeetingPointPatch) (meetingPointView, error) {
+	if in.Name == nil && in.AtForms == nil {
+		return meetingPointView{}, errs.Field(errs.CodeMissingField, "at_forms", "give name and/or at_forms")
+	}
+	var out db.MeetingPoint
+	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		mp, err := q.LockMeetingPoint(ctx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return httpx.NotFound("meeting point")
+		}
+		if err != nil {
+			return err
+		}
+		name, forms := mp.Name, atFormsOf(mp)
+		if in.Name != nil {
+			if name, err = s.checkMeetingPointName(*in.Name); err != nil {
+				return err
+			}
+		}
+		if in.AtForms != nil {
+			forms = *in.AtForms
+		}
+		if forms, err = s.checkAtForms(name, forms); err != nil {
+			return err
+		}
+		fj, err := json.Marshal(forms)
+		if err != nil {
+			return err
+		}
+		if out, err = q.UpdateMeetingPoint(ctx, db.UpdateMeetingPointParams{ID: id, Name: name, AtForms: fj}); err != nil {
+			var pg *pgconn.PgError
+			if errors.As(err, &pg) && pg.Code == "23505" {
+				return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+			}
+			return err
+		}
+		// The audit names what changed, never the texts (a place can say
+		// where she goes).
+		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMeetingPointChanged, Details: map[string]any{"meeting_point_id": id,
+			"renamed": name != mp.Name, "at_forms": sortedKeys(forms)}})
+		return err
+	})
+	if err != nil {
+		return meetingPointView{}, err
+	}
+	s.mpAdded()
+	return viewMeetingPoint(out), nil
+}
+
+// sortedKeys are the languages of a set of at forms.
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // meetingPoints is the registry, by name.

@@ -32,7 +32,10 @@ type Templated struct {
 	Decision    consent.Decision
 	Template    string
 	Params      map[string]string
-	SendAt      time.Time
+	// AtForms are the meeting points' at forms by parameter and language
+	// (templates.RenderRequest.AtForms).
+	AtForms map[string]map[string]string
+	SendAt  time.Time
 	// Priority 1 is the safety lane.
 	Priority int16
 	// Details are added to the message.accepted audit event.
@@ -129,6 +132,7 @@ func (s *Service) Routes(staff *gin.RouterGroup) {
 	h := handlers{s}
 	staff.POST("/meeting-points", h.createMeetingPoint)
 	staff.GET("/meeting-points", h.listMeetingPoints)
+	staff.PATCH("/meeting-points/:id", h.patchMeetingPoint)
 	staff.POST("/appointments", h.createAppointment)
 	staff.GET("/appointments", h.listAppointments)
 	staff.PATCH("/appointments/:id", h.patchAppointment)

@@ -34,6 +34,7 @@ import (
 	"safecontact/gateway/auth"
 	"safecontact/gateway/console"
 	"safecontact/gateway/safety"
+	"safecontact/templates"
 )
 
 // Deps are what the safety pages are built from.
@@ -67,6 +68,9 @@ type Safety interface {
 	Cancel(ctx context.Context, a *auth.Actor, id string) (Booked, error)
 	MeetingPoints(ctx context.Context, a *auth.Actor) ([]MeetingPoint, error)
 	AddMeetingPoint(ctx context.Context, a *auth.Actor, name, kind string) error
+	// SetMeetingPointAtForms replaces the at forms of meeting point id
+	// (a language without one uses the templates' default).
+	SetMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error
 	// CheckinPlan is her plan (Exists false when she has none).
 	CheckinPlan(ctx context.Context, a *auth.Actor, code string) (CheckinPlan, error)
 	SetCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) error
@@ -95,6 +99,8 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /appointments/{id}/cancel", "staff", p.cancelPost)
 	c.Page("GET /meeting-points", "staff", p.meetingPointsPage)
 	c.Page("POST /meeting-points", "staff", p.meetingPointPost)
+	c.Page("GET /meeting-points/{id}", "staff", p.atFormsPage)
+	c.Page("POST /meeting-points/{id}", "staff", p.atFormsPost)
 	c.Page("GET /participants/{code}/checkins", "staff", p.checkinsPage)
 	c.Page("POST /participants/{code}/checkins", "staff", p.checkinsPost)
 	c.Page("POST /participants/{code}/checkins/stop", "staff", p.checkinsStopPost)
@@ -162,6 +168,12 @@ func safetyErrorKey(code string) string {
 		return "safety.error.meeting_point_not_neutral"
 	case "duplicate_meeting_point":
 		return "safety.error.duplicate_meeting_point"
+	case "at_form_unknown_language":
+		return "safety.error.at_form_unknown_language"
+	case "at_form_lacks_name":
+		return "safety.error.at_form_lacks_name"
+	case "at_form_too_long":
+		return "safety.error.at_form_too_long"
 	case "appointment_canceled":
 		return "safety.error.appointment_canceled"
 	case "individual_only":
@@ -717,6 +729,100 @@ func (p *Pages) meetingPointPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	console.Redirect(w, r, "/meeting-points?m=meeting_point_added")
+}
+
+// atFormField is one language's field of the at-forms form.
+type atFormField struct {
+	Lang, Label string
+	// Value is the registered form; Default the construction used
+	// without one (the field's placeholder).
+	Value, Default string
+	Invalid        bool
+}
+
+type atFormsData struct {
+	Point  MeetingPoint
+	Fields []atFormField
+}
+
+// atFormFields are the form's fields for point, one per at-form
+// language, filled with its registered forms.
+func atFormFields(point MeetingPoint) []atFormField {
+	var out []atFormField
+	for _, l := range templates.AtFormLanguages {
+		out = append(out, atFormField{Lang: l, Label: console.LanguageLabel(l), Value: point.AtForms[l], Default: templates.DefaultAtForm(l, point.Name)})
+	}
+	return out
+}
+
+// meetingPoint is the registry's point with the id of the request's path.
+func (p *Pages) meetingPoint(r *http.Request) (MeetingPoint, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return MeetingPoint{}, errs.New("not_found", "meeting point not found")
+	}
+	items, err := p.safety.MeetingPoints(r.Context(), p.con.ActorOf(r))
+	if err != nil {
+		return MeetingPoint{}, err
+	}
+	for _, m := range items {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return MeetingPoint{}, errs.New("not_found", "meeting point not found")
+}
+
+// atFormsPage shows a meeting point's at forms in a form: per language,
+// how her messages say "at" the place ("a la Plaça Reial").
+func (p *Pages) atFormsPage(w http.ResponseWriter, r *http.Request) {
+	point, err := p.meetingPoint(r)
+	if err != nil {
+		p.refused(w, r, err)
+		return
+	}
+	L := console.LocalizerOf(r)
+	v := &console.View{Data: atFormsData{Point: point, Fields: atFormFields(point)}}
+	if r.URL.Query().Get("m") == "at_forms_saved" {
+		v.Flash = L.T("safety.flash.at_forms_saved")
+	}
+	p.con.RenderView(w, r, http.StatusOK, "safety_meeting_point", v)
+}
+
+// atFormsPost saves the form's at forms (all of them: an empty field
+// means the default). A refusal shows the registered forms again, not
+// the typed ones (a refused form may hold an address), and marks the
+// field at fault.
+func (p *Pages) atFormsPost(w http.ResponseWriter, r *http.Request) {
+	point, err := p.meetingPoint(r)
+	if err != nil {
+		p.refused(w, r, err)
+		return
+	}
+	forms := map[string]string{}
+	for _, l := range templates.AtFormLanguages {
+		if v := strings.TrimSpace(r.PostFormValue("at_" + l)); v != "" {
+			forms[l] = v
+		}
+	}
+	err = p.safety.SetMeetingPointAtForms(r.Context(), p.con.ActorOf(r), point.ID, forms)
+	if err == nil {
+		console.Redirect(w, r, fmt.Sprintf("/meeting-points/%d?m=at_forms_saved", point.ID))
+		return
+	}
+	text, status, ok := safetyError(console.LocalizerOf(r), err)
+	if !ok {
+		p.con.Fail(w, r, err)
+		return
+	}
+	d := atFormsData{Point: point, Fields: atFormFields(point)}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		for i := range d.Fields {
+			d.Fields[i].Invalid = e.Field == "at_forms."+d.Fields[i].Lang
+		}
+	}
+	p.con.RenderView(w, r, status, "safety_meeting_point", &console.View{Error: text, Data: d})
 }
 
 // ---- Check-in plans ----

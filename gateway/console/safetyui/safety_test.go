@@ -33,7 +33,14 @@ func (fakeSafety) VenueWeek(context.Context, *auth.Actor, string, time.Time, tim
 }
 
 func (fakeSafety) MeetingPoints(context.Context, *auth.Actor) ([]safetyui.MeetingPoint, error) {
-	return []safetyui.MeetingPoint{{Name: "Plaza Mayor", Kind: "metro"}}, nil
+	return []safetyui.MeetingPoint{{ID: 1, Name: "Plaza Mayor", Kind: "metro", AtForms: map[string]string{"ca": "a la Plaza Mayor"}}}, nil
+}
+
+func (fakeSafety) SetMeetingPointAtForms(_ context.Context, _ *auth.Actor, _ int64, forms map[string]string) error {
+	if forms["es"] == "en la plaza" {
+		return errs.Field("at_form_lacks_name", "at_forms.es", "an at form must contain the meeting point's name")
+	}
+	return nil
 }
 
 func (fakeSafety) AddMeetingPoint(_ context.Context, _ *auth.Actor, name, kind string) error {
@@ -67,12 +74,16 @@ func TestSafetyPagesByRole(t *testing.T) {
 		{Path: "/appointments", Role: "staff", Nav: "/appointments"},
 		{Path: "/appointments?venue=Centro", Role: "staff", Nav: "/appointments"},
 		{Path: "/meeting-points", Role: "staff", Nav: "/meeting-points"},
+		{Path: "/meeting-points/1", Role: "staff", Nav: "/meeting-points"},
 		{Path: "/participants/P-7K3QX/checkins", Role: "staff", Nav: "/meeting-points"},
 	})
 	for _, v := range e.Everyone() {
 		if !v.Opens("staff") {
 			if pg := v.Post("/meeting-points", url.Values{"name": {"Biblioteca"}, "kind": {"library"}}); !pg.Refused() {
 				t.Errorf("%s: add a meeting point: %d", v.Name, pg.Status)
+			}
+			if pg := v.Post("/meeting-points/1", url.Values{"at_ca": {"a la Plaza Mayor"}}); !pg.Refused() {
+				t.Errorf("%s: at forms: %d", v.Name, pg.Status)
 			}
 		}
 	}
@@ -94,6 +105,7 @@ func TestSafetyFormsRefusedInHerLanguage(t *testing.T) {
 			{"booking without a start", "/appointments", url.Values{"participant": {"P-7K3QX"}, "venue": {"Centro"}, "kind": {"individual"}}, "safety.error.missing_field"},
 			{"booking with a bad start", "/appointments", url.Values{"participant": {"P-7K3QX"}, "venue": {"Centro"}, "start": {"tomorrow"}}, "safety.error.missing_field"},
 			{"meeting point twice", "/meeting-points", url.Values{"name": {"Plaza Mayor"}, "kind": {"metro"}}, "safety.error.duplicate_meeting_point"},
+			{"at form without the name", "/meeting-points/1", url.Values{"at_es": {"en la plaza"}}, "safety.error.at_form_lacks_name"},
 		} {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
 				staff.In(lang).Post(tc.path, tc.form).CheckRefused(t, L.T(tc.key))

@@ -1,0 +1,151 @@
+package safety_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/message"
+)
+
+// messageText opens the stored text of message id.
+func messageText(t *testing.T, e *gatewaytest.Env, id any) string {
+	t.Helper()
+	var enc []byte
+	if err := e.DB.QueryRow(`SELECT content_enc FROM messages WHERE id = $1`, id).Scan(&enc); err != nil {
+		t.Fatal(err)
+	}
+	c, err := message.OpenContent(e.Keys, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Text
+}
+
+// A meeting point's at forms: given at creation, replaced and renamed with
+// PATCH, and used by her reminders and notices in her language.
+func TestMeetingPointAtForms(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Plaça Reial", "kind": "landmark",
+		"at_forms": map[string]string{"ca": "a la Plaça Reial", "es": "en la Plaça Reial"}})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	mp := r.JSON(t)
+	id := fmt.Sprint(mp["id"])
+	if f := mp["at_forms"].(map[string]any); len(f) != 2 || f["ca"] != "a la Plaça Reial" {
+		t.Fatalf("at_forms: %s", r.Body)
+	}
+	if _, d, _ := e.LastAudit("meeting_point.created"); fmt.Sprint(d["at_forms"]) != "[ca es]" {
+		t.Errorf("audit: %v", d)
+	}
+	// A point without at forms shows an empty object.
+	r = e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Liceu", "kind": "metro"})
+	if r.Status != 201 || !strings.Contains(string(r.Body), `"at_forms":{}`) {
+		t.Fatalf("create without: %d %s", r.Status, r.Body)
+	}
+
+	// Refusals: each code, 422, never echoing the form.
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		code  string
+		field string
+	}{
+		{"unknown language", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"de": "an der Metro Drassanes"}}, "at_form_unknown_language", "at_forms.de"},
+		{"lacks name", map[string]any{"name": "Mercat de Sant Antoni", "kind": "landmark", "at_forms": map[string]string{"ca": "al Mercat"}}, "at_form_lacks_name", "at_forms.ca"},
+		{"too long", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"ca": "a la Metro Drassanes" + strings.Repeat(" sortida de la Rambla", 6)}}, "at_form_too_long", "at_forms.ca"},
+		{"not neutral", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"es": "en Metro Drassanes, llama al 612345678"}}, "meeting_point_not_neutral", "at_forms.es"},
+	} {
+		r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", tc.body)
+		if r.Status != 422 || r.ErrCode(t) != tc.code || !strings.Contains(string(r.Body), `"field":"`+tc.field+`"`) {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+		for _, f := range tc.body["at_forms"].(map[string]string) {
+			if strings.Contains(string(r.Body), f) {
+				t.Errorf("%s: the error echoes the form", tc.name)
+			}
+		}
+	}
+
+	// She reads Catalan: her reminder says "a la Plaça Reial".
+	p := gatewaytest.Maria()
+	p["language"] = "ca"
+	code := e.CreateParticipant(p)
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	r = e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+		"meeting_point": "Plaça Reial", "kind": "individual", "venue": "sala 1", "reminders": []string{"24h"}})
+	if r.Status != 201 {
+		t.Fatalf("appointment: %d %s", r.Status, r.Body)
+	}
+	appt := r.JSON(t)
+	ms := messagesOf(t, r)
+	if len(ms) != 1 || ms[0]["message_id"] == nil {
+		t.Fatalf("reminder: %s", r.Body)
+	}
+	if text := messageText(t, e, ms[0]["message_id"]); !strings.Contains(text, ", a la Plaça Reial.") {
+		t.Errorf("reminder: %q", text)
+	}
+
+	// PATCH: new forms replace the old (Catalan dropped: the default).
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"at_forms": map[string]string{"fr": "à la Plaça Reial", "it": ""}})
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"at_forms":{"fr":"à la Plaça Reial"}`) {
+		t.Fatalf("patch forms: %d %s", r.Status, r.Body)
+	}
+	if _, d, _ := e.LastAudit("meeting_point.changed"); d["renamed"] != false || fmt.Sprint(d["at_forms"]) != "[fr]" || strings.Contains(fmt.Sprint(d), "Reial") {
+		t.Errorf("audit: %v", d)
+	}
+	// A rename keeps the forms, which must contain the new name.
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Plaça del Rei"}); r.Status != 422 || r.ErrCode(t) != "at_form_lacks_name" {
+		t.Fatalf("rename breaking forms: %d %s", r.Status, r.Body)
+	}
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]string{"ca": "a la Plaça del Rei"}})
+	if r.Status != 200 || r.JSON(t)["name"] != "Plaça del Rei" {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	// Moving her appointment sends the change notice with the new name
+	// and form.
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+fmt.Sprint(appt["id"]), map[string]any{"starts_at": "2026-06-04T09:00:00Z"})
+	if r.Status != 200 {
+		t.Fatalf("move: %d %s", r.Status, r.Body)
+	}
+	var notice string
+	if err := e.DB.QueryRow(`SELECT message_id::text FROM appointment_messages WHERE kind = 'changed'`).Scan(&notice); err != nil {
+		t.Fatal(err)
+	}
+	if text := messageText(t, e, notice); !strings.Contains(text, ", a la Plaça del Rei.") {
+		t.Errorf("notice: %q", text)
+	}
+
+	// A template staff send through the API uses a registered point's
+	// forms too (and a point without one, the default).
+	for place, want := range map[string]string{"Plaça del Rei": ", a la Plaça del Rei?", "Metro Liceu": ", a Metro Liceu?", "Metro Fontana": ", a Metro Fontana?"} {
+		r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+			"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": place}})
+		if r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), want) {
+			t.Errorf("preview at %s: %d %s", place, r.Status, r.Body)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+		status     int
+		code       string
+	}{
+		{"empty patch", "/v1/meeting-points/" + id, map[string]any{}, 422, "missing_field"},
+		{"unknown id", "/v1/meeting-points/999999", map[string]any{"at_forms": map[string]string{}}, 404, "not_found"},
+		{"bad id", "/v1/meeting-points/x", map[string]any{"at_forms": map[string]string{}}, 404, "not_found"},
+		{"duplicate name", "/v1/meeting-points/" + id, map[string]any{"name": "Metro Liceu", "at_forms": map[string]string{}}, 409, "duplicate_meeting_point"},
+		{"not neutral name", "/v1/meeting-points/" + id, map[string]any{"name": "Calle Mayor 12"}, 422, "meeting_point_not_neutral"},
+		{"unknown field", "/v1/meeting-points/" + id, map[string]any{"kind": "bus"}, 422, ""},
+	} {
+		r := e.Do(auth.RoleStaff, "PATCH", tc.path, tc.body)
+		if r.Status != tc.status || (tc.code != "" && r.ErrCode(t) != tc.code) {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+	}
+}
