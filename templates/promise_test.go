@@ -91,8 +91,8 @@ func TestOverrideKeepsPromisedCall(t *testing.T) {
 		if p, ok := c.PromisedCall(id); !ok || p != "when" {
 			t.Errorf("%s override: PromisedCall = %q %v", id, p, ok)
 		}
-		if v := c.tmpl[id].version; v != mustBuiltin(t).tmpl[id].version+1 || !strings.HasPrefix(c.tmpl[id].source, dir) {
-			t.Errorf("%s override not in force: version %d source %s", id, v, c.tmpl[id].source)
+		if v := c.tmpl[id].version; v != mustBuiltin(t).tmpl[id].version+1 || !strings.HasPrefix(c.tmpl[id].file, dir) || c.tmpl[id].source != SourceDeployment {
+			t.Errorf("%s override not in force: version %d file %s source %s", id, v, c.tmpl[id].file, c.tmpl[id].source)
 		}
 	}
 	// An override may add a promise to a built-in that makes none.
