@@ -1,0 +1,95 @@
+package templates
+
+// The noun a finding depends on. Staff write a service, a medicine or a
+// procedure as the complement of an everyday noun: "la dirección de la
+// asociación", "la dosis de la sertralina", "la revisió del metge de la
+// metadona", "the asylum questionnaire", "ta carte AME". Left alone, the
+// noun says what was cut out ("la dosis de la ___": a medicine; "la
+// dirección de la ___": a place of hers), so a lexicon finding takes it:
+//
+//   - to the left (every language), a head noun, its article, and the
+//     preposition that links it to the finding ("la cita de la
+//     interrupción", "la reunión con Servicios Sociales"), at most two
+//     hops; a card or a paper also right before an acronym ("la tessera
+//     STP");
+//   - to the right (English, where the complement comes first), one head
+//     noun right after ("the methadone script", "the trauma assessment").
+//
+// Heads are nouns of doses, check-ups, dates, papers, cards, contact
+// details, meetings and doctors only. A noun of place or time ("la
+// puerta del CAD", "la hora") is not one, so "quedamos en la puerta del
+// CAD" keeps its door; nor is the appointment itself ("La cita de la
+// ginecóloga", "La visita"): the parts label it to stay.
+
+// headNouns, normalised.
+var headNouns = normWordSet(`dosis dosi dose doses doza doză revision revisión revisió revisione révision revisão revisao
+	controllo volant volante impegnativa fecha data date
+	direccion dirección adreça adresse indirizzo morada endereço endereco adresa address
+	telefono teléfono telèfon téléphone telefone telefonul numero número numéro numarul numărul number
+	reunion reunión reunió riunione réunion reunião reuniao intalnire întâlnire întâlnirea intalnirea meeting
+	papeles papers papiers papéis papeis documenti documentos documents actele
+	tarjeta targeta tessera carte cartão cartao cardul carnet carnetul boletim card
+	metge metgessa medico médico medica médica médecin medecin medicul`)
+
+// headPreps link a head noun to its complement, normalised; the
+// articles of articleWords may stand after them.
+var headPreps = normWordSet(`de del dels della dello dei delle degli di do da dos das du des d of for per pour para pra pentru pt
+	con amb with avec cu al au ao alla`)
+
+// enHeads follow an English complement: "the asylum questionnaire".
+var enHeads = normWordSet(`questionnaire assessment script card letter certificate appointment appt interview renewal
+	form review referral team support application claim`)
+
+// wordBeforeHead returns the start and the word before normalised offset
+// s, across one space or an apostrophe ("l'entitat"), or -1.
+func (sc *scanState) wordBeforeHead(s int) (int, string) {
+	t := sc.n.b
+	if s < 2 || t[s-1] != ' ' && t[s-1] != '\'' {
+		return -1, ""
+	}
+	ws := s - 1
+	for ws > 0 && isWord[t[ws-1]] {
+		ws--
+	}
+	if ws == s-1 || isLetter(t[ws]) && sc.n.upperAt(ws) && !sc.sentenceStart(ws) {
+		return -1, "" // a capitalised word is a name
+	}
+	return ws, bytesToStr(t[ws : s-1])
+}
+
+// withHead extends the start s of a finding over the head nouns it is the
+// complement of (two at most), each with its article; acronym: the
+// finding is an acronym, which a card or a paper may stand right before.
+func (sc *scanState) withHead(s int, acronym bool) int {
+	for hop := 0; hop < 2; hop++ {
+		p := s
+		ws, w := sc.wordBeforeHead(p)
+		if ws >= 0 && articleWords[w] && !headPreps[w] {
+			p, ws = ws, -1
+			ws, w = sc.wordBeforeHead(p)
+		}
+		linked := false
+		if ws >= 0 && headPreps[w] {
+			linked = true
+			p = ws
+			ws, w = sc.wordBeforeHead(p)
+		}
+		if ws < 0 || !headNouns[w] || !linked && !(acronym && hop == 0) {
+			return s
+		}
+		s = ws
+		if as, a := sc.wordBeforeHead(s); as >= 0 && articleWords[a] && !headPreps[a] {
+			s = as
+		}
+	}
+	return s
+}
+
+// withEnHead extends the end e of a finding in English over the head noun
+// right after it.
+func (sc *scanState) withEnHead(e int) int {
+	if w, we := sc.spacedWord(e); enHeads[w] {
+		return we
+	}
+	return e
+}
