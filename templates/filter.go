@@ -1596,6 +1596,9 @@ func (sc *scanState) resolve() []Finding {
 		if c := cs[i]; c.cat == catHealth {
 			cs[i].e = int32(sc.withResult(sc.withWeek(int(c.e))))
 		}
+		if c := cs[i]; c.cat == catPhone {
+			cs[i].s = int32(sc.withNumberIntro(int(c.s)))
+		}
 		if c := cs[i]; c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation {
 			cs[i].s = int32(sc.withHead(int(c.s), sc.acronymAt(int(c.s), int(c.e))))
 			if sc.lang == langEn || sc.lang == langAny {

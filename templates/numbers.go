@@ -53,7 +53,7 @@ var callHotlines = map[string]bool{
 // callWords: words for calling, before a short number (up to two words
 // may stand between: "llama al", "liga para o").
 var callWords = normWordSet(`llama llamar llámame llamame llamad marca marcar truca trucar truqueu chiama chiamare chiamate
-	appelle appelez appeler compose composez liga ligar ligue suna sună sunați sunati call ring dial phone text`)
+	appelle appelez appeler compose composez fais faites liga ligar ligue suna sună suni sunați sunati call ring dial phone text`)
 
 // hotlineAt flags a number chunk [s,e) of the given digits (no
 // separators) that is a hotline.
@@ -252,4 +252,60 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		return end
 	}
 	return e
+}
+
+// Words that introduce a phone number as whose it is: "New office
+// number: 020 7946 0831", "le nouveau numéro du bureau : 01 42...", "il
+// nuovo numero dell'ufficio è 011...", "Numarul nou de la birou: 021...".
+// Left alone they say that a service gave her a number. A number said
+// to be a person's ("el meu numero nou", "salvati questo numero") is
+// the sender's own and keeps its words: an office word must be among them.
+var (
+	numberNouns = normWordSet(`numero número numéro numarul numărul number nr telefono teléfono telèfon téléphone telefone
+		telefonul tel tlf telf mobil movil móvil mobile cell`)
+	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h`)
+	numberIntro   = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
+		the el la le il lo o a l de del du dell della do da la of is es és è e est este é`)
+)
+
+// withNumberIntro extends the start s of a phone number over the words
+// that introduce it (six at most, with a word for a number among them,
+// and a colon allowed right before the number).
+func (sc *scanState) withNumberIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start, found, office := s, false, false
+	for k := 0; k < 6 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case numberNouns[w]:
+			found = true
+		case numberOffices[w]:
+			office = true
+		case numberIntro[w]:
+		default:
+			return start
+		}
+		if found && office {
+			start = b
+		}
+		p = b
+		if p > 0 && t[p-1] == '\'' {
+			p--
+		}
+		for p > 0 && t[p-1] == ' ' {
+			p--
+		}
+		if p > 0 && !isWord[t[p-1]] {
+			break
+		}
+	}
+	return start
 }
