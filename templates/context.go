@@ -25,7 +25,7 @@ import (
 
 var contextWords = map[uint8][]string{
 	langIndex("es"): {"huella", "entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento",
-		"permiso", "informe", "+dispositivo"},
+		"permiso", "informe", "+dispositivo", "+monitora"},
 	langIndex("ca"): {"empremt", "entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament",
 		"permis", "informe", "+dispositiu"},
 	langIndex("it"): {"impront", "colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi",

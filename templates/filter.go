@@ -1060,15 +1060,16 @@ func (sc *scanState) capitalisedWords(p, n int) int {
 // compared as written (Italian "è", is, is not the conjunction "e"), and
 // per language (Catalan "et" is a pronoun, Romanian "e" is "is"). "If"
 // begins another clause, and so does the word of a reassurance ("no te preocupes", "don't worry") ends one too:
-// "q no et preocupi el deute" is about the debt, not the worry.
+// "q no et preocupi el deute" is about the debt, not the worry. "Nor"
+// ends a clause as "or" does ("no el deixis a ningú ni el portis al pis").
 var clauseStops = map[uint8]map[string]bool{
-	langIndex("es"): wordSet(`y e o u pero porque si preocupes preocupe`),
-	langIndex("ca"): wordSet(`i o però perquè si preocupis preocupi`),
-	langIndex("it"): wordSet(`e ed o ma perché se preoccuparti preoccupare`),
-	langIndex("fr"): wordSet(`et ou mais parce si inquiète inquiete inquiètes`),
-	langIndex("pt"): wordSet(`e ou mas porque se preocupes preocupe`),
-	langIndex("ro"): wordSet(`și si sau dar iar dacă daca griji`),
-	langIndex("en"): wordSet(`and or but because if worry`),
+	langIndex("es"): wordSet(`y e o u ni pero porque si preocupes preocupe`),
+	langIndex("ca"): wordSet(`i o ni però perquè si preocupis preocupi`),
+	langIndex("it"): wordSet(`e ed o né ma perché se preoccuparti preoccupare`),
+	langIndex("fr"): wordSet(`et ou ni mais parce si inquiète inquiete inquiètes`),
+	langIndex("pt"): wordSet(`e ou nem mas porque se preocupes preocupe`),
+	langIndex("ro"): wordSet(`și si sau nici dar iar dacă daca griji`),
+	langIndex("en"): wordSet(`and or nor but because if worry`),
 	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
 }
 
@@ -1078,8 +1079,21 @@ func (sc *scanState) clauseStop(s, e int) bool {
 	if e-s > 12 {
 		return false
 	}
-	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
+	w := strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])
+	if norWords[w] {
+		// "ni un euro", "nem um cêntimo": not even, inside the clause.
+		if next, _ := sc.spacedWord(e); notEvenNext[next] {
+			return false
+		}
+	}
+	return clauseStops[sc.lang][w]
 }
+
+// norWords and the words after them that make them "not even".
+var (
+	norWords    = wordSet(`ni né nem nici nor`)
+	notEvenNext = normWordSet(`un una uno um uma unu o one a un'`)
+)
 
 // maxClause bounds how far a clause widens a match, each way.
 const maxClause = 64

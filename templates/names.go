@@ -653,9 +653,14 @@ func (sc *scanState) sentenceStart(s int) bool {
 		case r == '\n' || r == '.' || r == '!' || r == '?' || r == ':' || r == '¡' || r == '¿' || r == '…' || r == ';':
 			return true
 		case unicode.Is(unicode.So, r) || r >= 0x1F000:
-			// An emoji ends a sentence as a full stop does: "🎉 Te
-			// llamo luego".
-			return true
+			// An emoji ends a sentence as a full stop does ("🎉 Te
+			// llamo luego"), but for the last word of the text, which
+			// signs it ("Besos 😊 Cepaim" is still a name).
+			e := s
+			for e < len(sc.n.b) && isWord[sc.n.b[e]] {
+				e++
+			}
+			return !sc.lastWord(e)
 		case r == 0xFE0F || r == 0x200D || r >= 0x1F3FB && r <= 0x1F3FF:
 			p -= sz
 			continue
