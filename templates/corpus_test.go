@@ -216,7 +216,12 @@ func itemLeaks(text string, sp [2]int, covered []bool) bool {
 	return 2*left > total
 }
 
-func isSpaceOrPunct(c byte) bool { return c == ' ' || c == ',' || c == '\'' || c == '.' || c == '-' }
+// isSpaceOrPunct: what separates the words of an item. A mark that ends
+// a sentence is no part of the word it follows ("umanitari!!!"): a
+// finding never covers it, and it says nothing.
+func isSpaceOrPunct(c byte) bool {
+	return c == ' ' || c == ',' || c == '\'' || c == '.' || c == '-' || c == '!' || c == '?' || c == ':' || c == ';'
+}
 
 type tally struct{ remove, leak, stay, over int }
 

@@ -1615,9 +1615,18 @@ func (sc *scanState) resolve() []Finding {
 		}
 		if c := cs[i]; c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation {
 			cs[i].s = int32(sc.withHead(int(c.s), sc.acronymAt(int(c.s), int(c.e))))
-			if sc.lang == langEn || sc.lang == langAny {
-				cs[i].e = int32(sc.withEnHead(int(c.e)))
+			if c.cat == catHealth {
+				cs[i].s = int32(sc.withTake(int(cs[i].s)))
 			}
+		}
+		if c := cs[i]; (c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation || c.cat == catUnknown) &&
+			(sc.lang == langEn || sc.lang == langAny) {
+			// "the Aspen card", "your IRP renewal": the head says what
+			// the name is.
+			cs[i].e = int32(sc.withEnHead(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catEmail {
+			cs[i].s = int32(sc.withMailIntro(int(c.s)))
 		}
 	}
 	n := sc.n

@@ -29,7 +29,16 @@ var headNouns = normWordSet(`dosis dosi dose doses doza doză revision revisión
 	reunion reunión reunió riunione réunion reunião reuniao intalnire întâlnire întâlnirea intalnirea meeting
 	papeles papers papiers papéis papeis documenti documentos documents actele
 	tarjeta targeta tessera carte cartão cartao cardul carnet carnetul boletim card
-	metge metgessa medico médico medica médica médecin medecin medicul`)
+	metge metgessa medico médico medica médica médecin medecin medicul
+	pastilla pastillas píldora pildora píndola pindola pastiglia pastiglie pillola pilule comprimé comprime comprimido comprimidos
+	pastila pastile pastilele pill pills tablet tablets
+	expediente expedient fascicolo dossier processo dosar dosarul
+	appartement apartamento appartamento apartamentul flat`)
+
+// takeVerbs take a medicine: "Did you take the sertraline", "Já tomaste a
+// sertralina", "hai preso il metadone".
+var takeVerbs = normWordSet(`take took taking tomaste tomar toma tomas tomado tomou tomei prendre pris prends prenez prendi preso prendere
+	luat ia iei prens pres presa`)
 
 // headPreps link a head noun to its complement, normalised; the
 // articles of articleWords may stand after them.
@@ -38,7 +47,7 @@ var headPreps = normWordSet(`de del dels della dello dei delle degli di do da do
 
 // enHeads follow an English complement: "the asylum questionnaire".
 var enHeads = normWordSet(`questionnaire assessment script card letter certificate appointment appt interview renewal
-	form review referral team support application claim`)
+	form review referral team support application claim tablets pills`)
 
 // wordBeforeHead returns the start and the word before normalised offset
 // s, across one space or an apostrophe ("l'entitat"), or -1.
@@ -81,6 +90,19 @@ func (sc *scanState) withHead(s int, acronym bool) int {
 		if as, a := sc.wordBeforeHead(s); as >= 0 && articleWords[a] && !headPreps[a] {
 			s = as
 		}
+	}
+	return s
+}
+
+// withTake extends the start s of a medicine over the verb for taking it
+// and its article.
+func (sc *scanState) withTake(s int) int {
+	ws, w := sc.wordBeforeHead(s)
+	if ws >= 0 && articleWords[w] {
+		ws, w = sc.wordBeforeHead(ws)
+	}
+	if ws >= 0 && takeVerbs[w] {
+		return ws
 	}
 	return s
 }

@@ -263,9 +263,12 @@ func (sc *scanState) spelledPhone(s, e int) int {
 var (
 	numberNouns = normWordSet(`numero número numéro numarul numărul number nr telefono teléfono telèfon téléphone telefone
 		telefonul tel tlf telf mobil movil móvil mobile cell`)
-	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h`)
-	numberIntro   = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
-		the el la le il lo o a l de del du dell della do da la of is es és è e est este é`)
+	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h
+		écoute ecoute escucha ascolto apoio ajutor`)
+	// lineNouns are a number and whose it is at once: "ligne d'écoute".
+	lineNouns   = normWordSet(`ligne línea linea linia línia linha line helpline`)
+	numberIntro = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
+		the el la le il lo o a l d de del du dell della do da la of is es és è e est este é`)
 )
 
 // withNumberIntro extends the start s of a phone number over the words
@@ -287,6 +290,8 @@ func (sc *scanState) withNumberIntro(s int) int {
 		switch {
 		case numberNouns[w]:
 			found = true
+		case lineNouns[w]:
+			found, office = true, true
 		case numberOffices[w]:
 			office = true
 		case numberIntro[w]:
@@ -305,6 +310,50 @@ func (sc *scanState) withNumberIntro(s int) int {
 		}
 		if p > 0 && !isWord[t[p-1]] {
 			break
+		}
+	}
+	return start
+}
+
+// The words that give an e-mail address as a team's: "email the team on
+// referrals@…", "écrire à l'équipe sur accueil@…", "escreve para a equipa:
+// apoio@…". Left alone they say that a service writes to her.
+var (
+	mailTeams = normWordSet(`team équipe equipe equipo equip equipa echipa echipei squadra progetto project projet proyecto projecte projeto proiect`)
+	mailIntro = normWordSet(`email mail e-mail write écrire écris ecris escribe escribir escriu escreve escrever scrivi scrivere scrie
+		on at to sur à a para pra per la l the al en su pe da do de del della dell du`)
+)
+
+// withMailIntro extends the start s of an e-mail address over the words
+// right before it (five at most) that name a team.
+func (sc *scanState) withMailIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start := s
+	for k := 0; k < 5 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case mailTeams[w]:
+			start = b
+		case mailIntro[w]:
+			// the article and the preposition of the team ("à
+			// l'équipe"); the verb stays ("Tu peux aussi écrire").
+			if start < s && start-b <= 8 && (articleWords[w] || acronymPreps[w] || len(w) <= 4 && w != "mail") {
+				start = b
+			}
+		default:
+			return start
+		}
+		p = b
+		for p > 0 && (t[p-1] == ' ' || t[p-1] == '\'') {
+			p--
 		}
 	}
 	return start
