@@ -632,7 +632,7 @@ func (sc *scanState) capitalisedNext(p int) bool {
 		if isLetter(t[p]) && sc.n.upperAt(p) {
 			// "I" is the English pronoun ("Sorry I had to cancel").
 			w := bytesToStr(t[p:q])
-			return q-p > 1 && !benignSet[w] && !sc.dayAt(p, q, w)
+			return q-p > 1 && !benignSet[w] && !benignAcronyms[w] && !sc.dayAt(p, q, w)
 		}
 		if !nameParticles[bytesToStr(t[p:q])] {
 			return false

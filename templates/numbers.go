@@ -264,7 +264,7 @@ var (
 	numberNouns = normWordSet(`numero número numéro numarul numărul number nr telefono teléfono telèfon téléphone telefone
 		telefonul tel tlf telf mobil movil móvil mobile cell`)
 	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h
-		écoute ecoute escucha ascolto apoio ajutor`)
+		biroului écoute ecoute escucha ascolto apoio ajutor`)
 	// lineNouns are a number and whose it is at once: "ligne d'écoute".
 	lineNouns   = normWordSet(`ligne línea linea linia línia linha line helpline`)
 	numberIntro = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
@@ -342,7 +342,7 @@ func (sc *scanState) withMailIntro(s int) int {
 		switch {
 		case mailTeams[w]:
 			start = b
-		case mailIntro[w]:
+		case mailIntro[w] || articleWords[w] || acronymPreps[w]:
 			// the article and the preposition of the team ("à
 			// l'équipe"); the verb stays ("Tu peux aussi écrire").
 			if start < s && start-b <= 8 && (articleWords[w] || acronymPreps[w] || len(w) <= 4 && w != "mail") {
