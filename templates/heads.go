@@ -49,21 +49,54 @@ var headPreps = normWordSet(`de del dels della dello dei delle degli di do da do
 var enHeads = normWordSet(`questionnaire assessment script card letter certificate appointment appt interview renewal
 	form review referral team support application claim tablets pills`)
 
-// wordBeforeHead returns the start and the word before normalised offset
-// s, across one space or an apostrophe ("l'entitat"), or -1.
-func (sc *scanState) wordBeforeHead(s int) (int, string) {
+// What a word before a finding may be, as bits: one map lookup a word
+// (the scan walks back from every finding).
+const (
+	hwArticle uint8 = 1 << iota // an article, not also a preposition
+	hwPrep
+	hwHead
+	hwTake
+)
+
+var headWordKinds = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for w := range articleWords {
+		if !headPreps[w] {
+			m[w] |= hwArticle
+		}
+	}
+	for w := range headPreps {
+		m[w] |= hwPrep
+	}
+	for w := range headNouns {
+		m[w] |= hwHead
+	}
+	for w := range takeVerbs {
+		m[w] |= hwTake
+	}
+	return m
+}()
+
+// wordBeforeHead returns the start and the kind (headWordKinds) of the
+// word before normalised offset s, across one space or an apostrophe
+// ("l'entitat"), or -1.
+func (sc *scanState) wordBeforeHead(s int) (int, uint8) {
 	t := sc.n.b
 	if s < 2 || t[s-1] != ' ' && t[s-1] != '\'' {
-		return -1, ""
+		return -1, 0
 	}
 	ws := s - 1
-	for ws > 0 && isWord[t[ws-1]] {
+	for ws > 0 && isWord[t[ws-1]] && s-1-ws <= 16 {
 		ws--
 	}
-	if ws == s-1 || isLetter(t[ws]) && sc.n.upperAt(ws) && !sc.sentenceStart(ws) {
-		return -1, "" // a capitalised word is a name
+	if ws == s-1 || ws > 0 && isWord[t[ws-1]] {
+		return -1, 0
 	}
-	return ws, bytesToStr(t[ws : s-1])
+	k := headWordKinds[bytesToStr(t[ws:s-1])]
+	if k == 0 || isLetter(t[ws]) && sc.n.upperAt(ws) && !sc.sentenceStart(ws) {
+		return -1, 0 // a word of none of the kinds; a capitalised word is a name
+	}
+	return ws, k
 }
 
 // withHead extends the start s of a finding over the head nouns it is the
@@ -72,22 +105,22 @@ func (sc *scanState) wordBeforeHead(s int) (int, string) {
 func (sc *scanState) withHead(s int, acronym bool) int {
 	for hop := 0; hop < 2; hop++ {
 		p := s
-		ws, w := sc.wordBeforeHead(p)
-		if ws >= 0 && articleWords[w] && !headPreps[w] {
-			p, ws = ws, -1
-			ws, w = sc.wordBeforeHead(p)
+		ws, k := sc.wordBeforeHead(p)
+		if ws >= 0 && k&hwArticle != 0 {
+			p = ws
+			ws, k = sc.wordBeforeHead(p)
 		}
 		linked := false
-		if ws >= 0 && headPreps[w] {
+		if ws >= 0 && k&hwPrep != 0 {
 			linked = true
 			p = ws
-			ws, w = sc.wordBeforeHead(p)
+			ws, k = sc.wordBeforeHead(p)
 		}
-		if ws < 0 || !headNouns[w] || !linked && !(acronym && hop == 0) {
+		if ws < 0 || k&hwHead == 0 || !linked && !(acronym && hop == 0) {
 			return s
 		}
 		s = ws
-		if as, a := sc.wordBeforeHead(s); as >= 0 && articleWords[a] && !headPreps[a] {
+		if as, a := sc.wordBeforeHead(s); as >= 0 && a&hwArticle != 0 {
 			s = as
 		}
 	}
@@ -97,11 +130,11 @@ func (sc *scanState) withHead(s int, acronym bool) int {
 // withTake extends the start s of a medicine over the verb for taking it
 // and its article.
 func (sc *scanState) withTake(s int) int {
-	ws, w := sc.wordBeforeHead(s)
-	if ws >= 0 && articleWords[w] {
-		ws, w = sc.wordBeforeHead(ws)
+	ws, k := sc.wordBeforeHead(s)
+	if ws >= 0 && k&(hwArticle|hwPrep) != 0 && k&hwTake == 0 {
+		ws, k = sc.wordBeforeHead(ws)
 	}
-	if ws >= 0 && takeVerbs[w] {
+	if ws >= 0 && k&hwTake != 0 {
 		return ws
 	}
 	return s
