@@ -1245,6 +1245,29 @@ func (sc *scanState) wherePlace(e int) int {
 	return e
 }
 
+// placeArticles may stand between a place preposition and its name.
+var placeArticles = normWordSet(`the la el l le lo il a o`)
+
+// placeAfter extends the end e of an exploitation finding over a place
+// preposition and the capitalised name after it ("de Badalona", "in
+// Leeds", "de la Jonquera"), or returns e.
+func (sc *scanState) placeAfter(e int) int {
+	w, e1 := sc.spacedWord(e)
+	if !placePreps[w] {
+		return e
+	}
+	s2 := e1 + 1
+	w2, e2 := sc.spacedWord(e1)
+	if placeArticles[w2] {
+		s2 = e2 + 1
+		_, e2 = sc.spacedWord(e2)
+	}
+	if e2 > s2 && s2 < len(sc.n.b) && isLetter(sc.n.b[s2]) && sc.n.upperAt(s2) {
+		return e2
+	}
+	return e
+}
+
 // clauseEndThroughAnd: the end of the clause that goes on from e, up to
 // its punctuation (at most maxClause bytes, whole words): "and" does not
 // end it ("us poden acollir a tu i la nena a Sabadell"). A time or a date
@@ -1624,6 +1647,11 @@ func (sc *scanState) resolve() []Finding {
 			// "the Aspen card", "your IRP renewal": the head says what
 			// the name is.
 			cs[i].e = int32(sc.withEnHead(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catExploitation {
+			// "la senyora del pis de Badalona", "a casa de Setubal": the
+			// town of the place she was kept goes with it.
+			cs[i].e = int32(sc.placeAfter(int(c.e)))
 		}
 		if c := cs[i]; c.cat == catEmail {
 			cs[i].s = int32(sc.withMailIntro(int(c.s)))

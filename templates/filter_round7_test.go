@@ -133,3 +133,18 @@ func TestRound7HealthAndAddress(t *testing.T) {
 		{"en", "it's 14 Kingsley Road, 1st floor", []string{"14 Kingsley Road, 1st floor"}, nil},
 	})
 }
+
+// The health card in every language; a check-up beside a health
+// finding; the town of the place she was kept.
+func TestRound7CardsCheckupsPlaces(t *testing.T) {
+	checkClass(t, []classCase{
+		{"ca", "porta la targeta sanitaria dimarts", []string{"targeta sanitaria"}, []string{"dimarts"}},
+		{"pt", "leva o cartão de utente na 3ª", []string{"cartão de utente"}, nil},
+		{"fr", "n'oublie pas ta carte vitale", []string{"carte vitale"}, nil},
+		{"ro", "ia cardul de sanatate cu tine", []string{"cardul de sanatate"}, nil},
+		{"es", "la revisión en el CAD es el jueves", []string{"revisión", "CAD"}, []string{"el jueves"}},
+		{"ca", "la revisió del cotxe és dilluns", nil, []string{"la revisió del cotxe"}},
+		{"es", "la señora del piso de Alcorcón te llamó", []string{"la señora del piso de Alcorcón"}, nil},
+		{"pt", "o dono do bar de Setúbal ligou", []string{"o dono do bar de Setúbal"}, nil},
+	})
+}
