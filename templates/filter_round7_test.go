@@ -148,3 +148,25 @@ func TestRound7CardsCheckupsPlaces(t *testing.T) {
 		{"pt", "o dono do bar de Setúbal ligou", []string{"o dono do bar de Setúbal"}, nil},
 	})
 }
+
+// The procedures of labour cases and after, in every language: the labour
+// inspectorate, victim status, compensation, voluntary return, the
+// statutory defence; a summons, a statement or a file beside another
+// legal finding.
+func TestRound7LabourAndAfter(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la inspección de trabajo fue a la finca", []string{"inspección de trabajo"}, nil},
+		{"it", "l'ispettorato del lavoro ha fatto il verbale", []string{"ispettorato del lavoro"}, nil},
+		{"fr", "l'inspection du travail a tout vu", []string{"inspection du travail"}, nil},
+		{"ro", "a venit decizia pentru statutul de victima", []string{"statutul de victima"}, nil},
+		{"pt", "os papéis para o regresso voluntário estão prontos", []string{"regresso voluntário"}, nil},
+		{"en", "the section 45 defence may apply", []string{"section 45 defence"}, nil},
+		{"en", "your victim status letter came", []string{"victim status"}, nil},
+		{"fr", "L'OFPRA t'a convoquée mardi", []string{"OFPRA", "convoquée"}, []string{"mardi"}},
+		{"it", "il fascicolo è in procura", []string{"fascicolo", "procura"}, nil},
+		{"ro", "Linkul pentru cererea de permis de sedere", []string{"cererea de permis de sedere"}, []string{"Linkul"}},
+		// A summons alone, a file alone: everyday.
+		{"fr", "j'ai été convoquée à l'école de ma fille", nil, []string{"convoquée"}},
+		{"it", "ti mando il fascicolo del corso", nil, []string{"fascicolo"}},
+	})
+}

@@ -33,6 +33,7 @@ var headNouns = normWordSet(`dosis dosi dose doses doza doză revision revisión
 	pastilla pastillas píldora pildora píndola pindola pastiglia pastiglie pillola pilule comprimé comprime comprimido comprimidos
 	pastila pastile pastilele pill pills tablet tablets
 	expediente expedient fascicolo dossier processo dosar dosarul
+	solicitud sol·licitud domanda richiesta demande pedido requerimento cererea cerere
 	appartement apartamento appartamento apartamentul flat`)
 
 // takeVerbs take a medicine: "Did you take the sertraline", "Já tomaste a
