@@ -1656,6 +1656,9 @@ func (sc *scanState) resolve() []Finding {
 		if c := cs[i]; c.cat == catEmail {
 			cs[i].s = int32(sc.withMailIntro(int(c.s)))
 		}
+		if c := cs[i]; c.cat == catURL {
+			cs[i].s = int32(sc.withURLIntro(int(c.s)))
+		}
 	}
 	n := sc.n
 	var out []Finding

@@ -170,3 +170,16 @@ func TestRound7LabourAndAfter(t *testing.T) {
 		{"it", "ti mando il fascicolo del corso", nil, []string{"fascicolo"}},
 	})
 }
+
+// A link presented as a programme's takes the words that present it; a
+// link alone, or "all the info here", keeps them.
+func TestRound7ProgrammeLinks(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "Info del proyecto aquí: www.example.org/mujeres", []string{"Info del proyecto aquí: www.example.org/mujeres"}, nil},
+		{"ro", "Informatii despre program: www.example.ro", []string{"Informatii despre program: www.example.ro"}, nil},
+		{"it", "Informazioni sul progetto: www.example.it", []string{"Informazioni sul progetto: www.example.it"}, nil},
+		{"ca", "Tota la info aquí: www.example.cat", []string{"www.example.cat"}, []string{"Tota la info aquí"}},
+		{"en", "the cinema times: www.example.co.uk", []string{"www.example.co.uk"}, []string{"the cinema times"}},
+		{"it", "domani viene per il reddito di inclusione", []string{"reddito di inclusione"}, []string{"domani viene"}},
+	})
+}

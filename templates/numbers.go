@@ -358,3 +358,49 @@ func (sc *scanState) withMailIntro(s int) int {
 	}
 	return start
 }
+
+// The words that give a link as a programme's: "Info about our programme:
+// www…", "Infos sur le dispositif ici : www…", "Informatii despre
+// program: www…". Left alone they say that she is in one.
+var (
+	urlInfoWords = normWordSet(`info infos información informacion informació informacio informazioni informação informacao
+		informatii informații informations information`)
+	urlProgrammes = normWordSet(`programme program programa programul programma dispositif dispositiu dispositivo dispozitiv
+		apoio suport support progetto proyecto projecte projet projeto proiect project servicio servei servizio serviciu`)
+	urlLinks = normWordSet(`about on sur sobre despre su sul del de la le el o a al the our nuestro nuestra notre nostro nosso nossa
+		nostru aquí aqui ici qui aici here del della do da du des`)
+)
+
+// withURLIntro extends the start s of a link over the words right before
+// it (six at most) that present it as a programme's, with a word for a
+// programme among them ("Tota la info aquí:" says nothing and stays).
+func (sc *scanState) withURLIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start, info := s, false
+	for k := 0; k < 6 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case urlProgrammes[w]:
+			info = true
+		case urlLinks[w], urlInfoWords[w]:
+		default:
+			return start
+		}
+		if info {
+			start = b
+		}
+		p = b
+		for p > 0 && (t[p-1] == ' ' || t[p-1] == '\'') {
+			p--
+		}
+	}
+	return start
+}
