@@ -1631,7 +1631,7 @@ func (sc *scanState) resolve() []Finding {
 			cs[i].e = int32(sc.withDistrict(int(c.e)))
 		}
 		if c := cs[i]; c.cat == catHealth {
-			cs[i].e = int32(sc.withResult(sc.withWeek(int(c.e))))
+			cs[i].e = int32(sc.withDeadline(sc.withResult(sc.withWeek(int(c.e)))))
 		}
 		if c := cs[i]; c.cat == catPhone {
 			cs[i].s = int32(sc.withNumberIntro(int(c.s)))

@@ -183,3 +183,16 @@ func TestRound7ProgrammeLinks(t *testing.T) {
 		{"it", "domani viene per il reddito di inclusione", []string{"reddito di inclusione"}, []string{"domani viene"}},
 	})
 }
+
+// A health finding takes the words up to a deadline after it; a time
+// without a word for "until" or "within" stays.
+func TestRound7Deadlines(t *testing.T) {
+	checkClass(t, []classCase{
+		{"es", "la IVE se puede hacer hasta las 14 semanas, tú decides", []string{"IVE se puede hacer hasta las 14 semanas"}, []string{"tú decides"}},
+		{"fr", "la pilule du lendemain c'est jusqu'à 72h, je viens avec toi", []string{"pilule du lendemain c'est jusqu'à 72h"}, []string{"je viens avec toi"}},
+		{"en", "the morning after pill works within 5 days", []string{"morning after pill works within 5 days"}, nil},
+		{"ro", "intreruperea de sarcina se face pana la 14 saptamani", []string{"intreruperea de sarcina se face pana la 14 saptamani"}, nil},
+		{"es", "el ginecólogo en 2 semanas, vale?", []string{"ginecólogo"}, []string{"en 2 semanas"}},
+		{"it", "la psicologa ti vede tra 2 settimane", []string{"psicologa"}, []string{"tra 2 settimane"}},
+	})
+}

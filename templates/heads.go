@@ -149,3 +149,72 @@ func (sc *scanState) withEnHead(e int) int {
 	}
 	return e
 }
+
+// A deadline after a health finding says what it is for: "l'aborto
+// farmacologico si può fare fino alla nona settimana", "la IVG tem de ser
+// até às 10 semanas", "the morning after pill you need to go within 3
+// days". A health finding takes the words up to a deadline (eight at
+// most, in its sentence): a word for "until" or "within", then a number
+// (or an ordinal up to the tenth) and its unit. "el ginecólogo en 2
+// semanas" has no such word and stays.
+var (
+	deadlineWords = normWordSet(`pana până la jusqu jusque a à fino alla al entro até ate às as ao hasta las fins abans de la
+		within before avant prima della antes inainte înainte de before by`)
+	deadlineStarts = normWordSet(`pana până jusqu jusque fino entro até ate hasta fins abans within before avant prima antes inainte înainte`)
+	deadlineUnits  = normWordSet(`semana semanas setmana setmanes settimana settimane semaine semaines saptamana saptamani săptămâni
+		săptămână week weeks horas hores ore heures hours h zile dias días jours days giorni dies`)
+	ordinalWords = normWordSet(`primera segunda tercera cuarta quinta sexta septima séptima octava novena decima décima
+		prima seconda terza quarta quinta sesta settima ottava nona decima
+		premiere première deuxieme deuxième troisieme troisième quatrieme quatrième cinquieme cinquième sixieme sixième septieme septième huitieme huitième neuvieme neuvième dixieme dixième
+		primeira segunda terceira quarta quinta sexta setima sétima oitava nona decima décima
+		first second third fourth fifth sixth seventh eighth ninth tenth`)
+)
+
+// withDeadline extends the end e of a health finding over the words up to
+// a deadline and the deadline, or returns e.
+func (sc *scanState) withDeadline(e int) int {
+	t := sc.n.b
+	p := e
+	started := false
+	for n := 0; n < 12; n++ {
+		w, we := sc.wordAfter(p) // "c'est", "jusqu'à" across the apostrophe
+		if w == "" {
+			return e
+		}
+		switch {
+		case !started && deadlineStarts[w]:
+			started = true
+		case started && deadlineWords[w]:
+		case started && (isDigit(t[we-len(w)]) || ordinalWords[w]):
+			// the number, with its unit glued ("72h") or after it
+			if u := w[len(w)-1]; u == 'h' && isDigit(t[we-2]) {
+				return we
+			}
+			if u, ue := sc.wordAfter(we); deadlineUnits[u] {
+				return ue
+			}
+			return e
+		case started:
+			return e
+		case n >= 8:
+			return e
+		}
+		p = we
+	}
+	return e
+}
+
+// wordAfter is spacedWord across an apostrophe too: the word after the
+// space or the apostrophe at normalised offset p, and its end.
+func (sc *scanState) wordAfter(p int) (string, int) {
+	t := sc.n.b
+	if p >= len(t) || t[p] != ' ' && t[p] != '\'' {
+		return "", p
+	}
+	s := p + 1
+	e := s
+	for e < len(t) && isWord[t[e]] {
+		e++
+	}
+	return bytesToStr(t[s:e]), e
+}
