@@ -68,6 +68,10 @@ func TestRound7Heads(t *testing.T) {
 		{"en", "We can fill in the asylum application on Monday", []string{"asylum application"}, []string{"on Monday"}},
 		{"en", "Did you take the methadone this morning?", []string{"take the methadone"}, nil},
 		{"en", "Bring the Oyster card and the BRP card", []string{"BRP card"}, []string{"Oyster card"}},
+		{"ro", "Asistenta de la dispensar a sunat", []string{"Asistenta de la dispensar"}, nil},
+		{"es", "mañana vas a empezar con la metadona", []string{"empezar con la metadona"}, []string{"mañana vas a"}},
+		{"ca", "demà pots començar el tractament al CAS", []string{"començar el tractament"}, []string{"demà pots"}},
+		{"ro", "Medicul de la planificare a zis ca e bine", []string{"Medicul de la planificare"}, nil},
 		// The appointment and a place keep their words.
 		{"es", "La cita de la ginecóloga es el martes", []string{"ginecóloga"}, []string{"La cita de la"}},
 		{"es", "Te espero en la puerta del CAD a las 10", []string{"CAD"}, []string{"en la puerta"}},

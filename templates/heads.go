@@ -30,16 +30,19 @@ var headNouns = normWordSet(`dosis dosi dose doses doza doză revision revisión
 	papeles papers papiers papéis papeis documenti documentos documents actele
 	tarjeta targeta tessera carte cartão cartao cardul carnet carnetul boletim card
 	metge metgessa medico médico medica médica médecin medecin medicul
+	enfermera infermera infermiera infirmière infirmiere enfermeira asistenta nurse
 	pastilla pastillas píldora pildora píndola pindola pastiglia pastiglie pillola pilule comprimé comprime comprimido comprimidos
 	pastila pastile pastilele pill pills tablet tablets
 	expediente expedient fascicolo dossier processo dosar dosarul
 	solicitud sol·licitud domanda richiesta demande pedido requerimento cererea cerere
 	appartement apartamento appartamento apartamentul flat`)
 
-// takeVerbs take a medicine: "Did you take the sertraline", "Já tomaste a
-// sertralina", "hai preso il metadone".
+// takeVerbs take a medicine or start a treatment: "Did you take the
+// sertraline", "Já tomaste a sertralina", "hai preso il metadone",
+// "empezar con la metadona", "per començar el tractament".
 var takeVerbs = normWordSet(`take took taking tomaste tomar toma tomas tomado tomou tomei prendre pris prends prenez prendi preso prendere
-	luat ia iei prens pres presa`)
+	luat ia iei prens pres presa
+	start begin empezar comenzar començar iniciar commencer cominciare iniziare começar comecar incepe începe`)
 
 // headPreps link a head noun to its complement, normalised; the
 // articles of articleWords may stand after them.
@@ -104,6 +107,14 @@ func (sc *scanState) wordBeforeHead(s int) (int, uint8) {
 // complement of (two at most), each with its article; acronym: the
 // finding is an acronym, which a card or a paper may stand right before.
 func (sc *scanState) withHead(s int, acronym bool) int {
+	// A finding that begins with its preposition is linked already:
+	// "Medicul de la planificare".
+	t := sc.n.b
+	fe := s
+	for fe < len(t) && isWord[t[fe]] && fe-s <= 8 {
+		fe++
+	}
+	first := headWordKinds[bytesToStr(t[s:fe])]&hwPrep != 0
 	for hop := 0; hop < 2; hop++ {
 		p := s
 		ws, k := sc.wordBeforeHead(p)
@@ -111,8 +122,8 @@ func (sc *scanState) withHead(s int, acronym bool) int {
 			p = ws
 			ws, k = sc.wordBeforeHead(p)
 		}
-		linked := false
-		if ws >= 0 && k&hwPrep != 0 {
+		linked := hop == 0 && first
+		if ws >= 0 && k&hwPrep != 0 && !linked {
 			linked = true
 			p = ws
 			ws, k = sc.wordBeforeHead(p)
@@ -132,8 +143,8 @@ func (sc *scanState) withHead(s int, acronym bool) int {
 // and its article.
 func (sc *scanState) withTake(s int) int {
 	ws, k := sc.wordBeforeHead(s)
-	if ws >= 0 && k&(hwArticle|hwPrep) != 0 && k&hwTake == 0 {
-		ws, k = sc.wordBeforeHead(ws)
+	for n := 0; n < 2 && ws >= 0 && k&(hwArticle|hwPrep) != 0 && k&hwTake == 0; n++ {
+		ws, k = sc.wordBeforeHead(ws) // "con la", "the"
 	}
 	if ws >= 0 && k&hwTake != 0 {
 		return ws
