@@ -409,21 +409,22 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // to remove, 596 to keep; 257 leaks and 48 over-strips blind): 363/3518
 // and 93/3850 on the whole before tuning on it; after, with eleven of its
 // items relabelled to stay and a mark that ends a sentence no part of a
-// word (which alone took 363 to 361), 203/3507 and 49/3861 (the sender
+// word (which alone took 363 to 361), 203/3507 and 46/3861 (the sender
 // presenting herself, signatures after a comma, the noun a finding is the
 // complement of, a service's number and e-mail with their words, the
 // clauses of the classes it missed; the health card in every language,
 // which "Recorda portar la targeta sanitària" of an earlier part keeps,
 // against five items that remove it; the procedures of labour cases; a
 // link presented as a programme's; a deadline after a health finding;
-// the verb that starts a treatment, a nurse as a head).
+// the verb that starts a treatment, a nurse as a head; the station a
+// journey by metro goes to).
 // The leak gate is higher than before
 // because the new part is harder, not because the filter got worse: the
-// files of earlier rounds are at 92/3055 and 41/3254 (they were at
+// files of earlier rounds are at 92/3055 and 38/3254 (they were at
 // 106/3055 and 45/3254).
 const (
 	corpusMaxLeakPct      = 5.79
-	corpusMaxOverStripPct = 1.27
+	corpusMaxOverStripPct = 1.20
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

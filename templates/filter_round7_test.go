@@ -46,6 +46,8 @@ func TestRound7EverydayLookAlikes(t *testing.T) {
 		{"fr", "Le DELF B1 c'est samedi, bon courage", nil, []string{"Le DELF B1"}},
 		{"ca", "Ens veiem a la sortida Aribau del metro", nil, []string{"sortida Aribau"}},
 		{"es", "Quedamos en la salida Gran Vía del metro", nil, []string{"salida Gran Vía"}},
+		{"pt", "apanha o metro até Alameda e eu espero", nil, []string{"metro até Alameda"}},
+		{"ro", "ia metroul pana la Piata Victoriei si suna-ma", nil, []string{"metroul pana la Piata Victoriei"}},
 		// The emergency department and asylum are still what they are.
 		{"fr", "Va aux urgences si ça continue", []string{"urgences"}, nil},
 		{"it", "La richiesta d'asilo va fatta in questura", []string{"richiesta d'asilo", "questura"}, nil},
