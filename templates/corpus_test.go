@@ -409,7 +409,7 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // to remove, 596 to keep; 257 leaks and 48 over-strips blind): 363/3518
 // and 93/3850 on the whole before tuning on it; after, with eleven of its
 // items relabelled to stay and a mark that ends a sentence no part of a
-// word (which alone took 363 to 361), 203/3507 and 46/3861 (the sender
+// word (which alone took 363 to 361), 203/3507 and 44/3861 (the sender
 // presenting herself, signatures after a comma, the noun a finding is the
 // complement of, a service's number and e-mail with their words, the
 // clauses of the classes it missed; the health card in every language,
@@ -417,14 +417,15 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // against five items that remove it; the procedures of labour cases; a
 // link presented as a programme's; a deadline after a health finding;
 // the verb that starts a treatment, a nurse as a head; the station a
-// journey by metro goes to).
+// journey by metro goes to; a clause reported by a friend ends at its
+// "that").
 // The leak gate is higher than before
 // because the new part is harder, not because the filter got worse: the
 // files of earlier rounds are at 92/3055 and 38/3254 (they were at
 // 106/3055 and 45/3254).
 const (
 	corpusMaxLeakPct      = 5.79
-	corpusMaxOverStripPct = 1.20
+	corpusMaxOverStripPct = 1.14
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -535,7 +536,7 @@ func TestCorpusFormatStrict(t *testing.T) {
 // joined them too: with it, leak 169/3518, over-strip 957/3850, refused
 // 960/2319, unchanged 135/546; after tuning the filter on it (the
 // vocabulary lists unchanged; the lexicon and the scoring as for the
-// filter), leak 94/3507, over-strip 959/3861, refused 1017/2319,
+// filter), leak 94/3507, over-strip 957/3861, refused 1017/2319,
 // unchanged 135/546. Leak and over-strip gates are higher than before
 // because the new part is harder; the refused gate is 0.56 points higher
 // because the filter now removes more of the short messages (the heads of
@@ -545,7 +546,7 @@ func TestCorpusFormatStrict(t *testing.T) {
 // over-strip 767/3254 (were 37 and 768), refused 863/1961 (were 849).
 const (
 	vocabMaxLeakPct      = 2.69
-	vocabMaxOverStripPct = 24.84
+	vocabMaxOverStripPct = 24.79
 	vocabMaxRefusedPct   = 43.86
 	vocabMinBenignSame   = 24.72
 )

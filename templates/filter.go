@@ -1095,6 +1095,34 @@ var (
 	notEvenNext = normWordSet(`un una uno um uma unu o one a un'`)
 )
 
+// A clause reported by someone close to her ends at its "that": "Una
+// amiga teva diu que | la senyora encara diu que li deus els papers", "Me
+// ha dicho tu amiga q | la señora sigue diciendo q le debes". Who told
+// staff says nothing; what was said is the clause.
+var (
+	thatWords     = normWordSet(`que q che ca că that`)
+	reportSays    = normWordSet(`diu dit dice dicho detto disse diz contou zis spus said says told`)
+	reporterWords = normWordSet(`amiga amigo amica amico amie ami friend germana germà hermana hermano sorella fratello soeur sœur frère
+		irmã irma irmão irmao sora fratele sister brother cosina cosí cosina prima primo cugina cugino cousine cousin verisoara vara
+		mare madre mère mae mãe mama mamá mum mother`)
+)
+
+// reportedBy: the word [s,e) is a "that" after a verb of saying whose
+// subject is someone close to her (within the three words before it).
+func (sc *scanState) reportedBy(s, e int) bool {
+	if !thatWords[bytesToStr(sc.n.b[s:e])] {
+		return false
+	}
+	var buf [4]string
+	n, _ := sc.prevWords(s, buf[:])
+	says, who := false, false
+	for _, w := range buf[:n] {
+		says = says || reportSays[w]
+		who = who || reporterWords[w]
+	}
+	return says && who
+}
+
 // maxClause bounds how far a clause widens a match, each way.
 const maxClause = 64
 
@@ -1116,7 +1144,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for ws > 0 && isWord[t[ws-1]] {
 				ws--
 			}
-			if ws < k-1 && sc.clauseStop(ws, k-1) {
+			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1)) {
 				break
 			}
 			if ws < k-1 {

@@ -119,6 +119,9 @@ func TestRound7Clauses(t *testing.T) {
 		{"ro", "avizeaza asistenta de noapte daca intarzii", []string{"asistenta de noapte"}, nil},
 		{"en", "We'll move you to another house this week", []string{"move you to another house"}, nil},
 		{"en", "The gangmaster called your brother again", []string{"gangmaster"}, nil},
+		// Who told staff is not the clause: "Mi sorella dice che ...".
+		{"pt", "A tua irmã disse que a senhora diz que lhe deves a viagem", []string{"a senhora diz que lhe deves a viagem"}, []string{"A tua irmã disse que"}},
+		{"es", "tu prima dice q el señor dice q le debes el viaje", []string{"q le debes el viaje"}, []string{"tu prima dice"}},
 		// "ni un euro" is not even one, in the clause; "nor" ends it.
 		{"es", "no le debes ni un euro a nadie", []string{"no le debes ni un euro"}, nil},
 		{"ca", "el mòbil no el deixis a ningú ni el portis al pis on vivies", []string{"al pis on vivies"}, []string{"no el deixis a ningú"}},
