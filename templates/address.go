@@ -409,6 +409,7 @@ var addressParts = normWordSet(`bl bloc blocul sc scara et etaj ap apt apartamen
 func (sc *scanState) addressTail(k int) int {
 	t := sc.n.b
 	L := len(t)
+	postcode := false
 	for n := 0; n < 5; n++ {
 		q := k
 		if q < L && t[q] == ',' {
@@ -419,6 +420,10 @@ func (sc *scanState) addressTail(k int) int {
 		}
 		if q >= L || !isWord[t[q]] {
 			break
+		}
+		if fe := sc.ordinalFloor(q); fe > q && !postcode {
+			k = fe // "3e étage", "2nd floor", "3º andar"; never after the city
+			continue
 		}
 		if isDigit(t[q]) {
 			// a postcode in the language's format, then a known city
@@ -447,7 +452,7 @@ func (sc *scanState) addressTail(k int) int {
 			if sc.lang == langPt && !dash && !city {
 				break // four digits alone are a time or a price, not a Portuguese postcode
 			}
-			k = q
+			k, postcode = q, true
 			if city {
 				k = sc.wordEnd(q + 1)
 			}
@@ -474,6 +479,31 @@ func (sc *scanState) addressTail(k int) int {
 		k = e
 	}
 	return k
+}
+
+// floorWords name a floor after its ordinal number, normalised.
+var floorWords = normWordSet(`etage étage floor andar piano planta pis piso etaj`)
+
+// ordinalFloor: the end of an ordinal number and a word for a floor at
+// normalised offset q ("3e étage", "2nd floor", "1r pis", "3º andar"), or
+// q.
+func (sc *scanState) ordinalFloor(q int) int {
+	t := sc.n.b
+	e := sc.wordEnd(q)
+	if e == q || !isDigit(t[q]) || e-q > 5 {
+		return q
+	}
+	d := q
+	for d < e && isDigit(t[d]) {
+		d++
+	}
+	if d-q > 2 {
+		return q
+	}
+	if w, we := sc.spacedWord(e); floorWords[w] {
+		return we
+	}
+	return q
 }
 
 // postcodeDigits: n digits (then "-ddd" when dash) are a postcode in the
@@ -608,7 +638,7 @@ func (sc *scanState) streetNumBefore(s, e int, fl streetFlags) bool {
 	if names == 0 || (fl&stWeak != 0 && caps == 0) {
 		return false
 	}
-	sc.add(ws, end, catAddress)
+	sc.add(ws, sc.addressTail(end), catAddress)
 	return true
 }
 
@@ -681,7 +711,7 @@ func (sc *scanState) streetBack(s, e int, fl streetFlags) bool {
 			if names == 0 || (fl&stWeak != 0 && caps == 0) {
 				return false
 			}
-			sc.add(ws, e, catAddress)
+			sc.add(ws, sc.addressTail(e), catAddress)
 			return true
 		}
 		particle, capital := sc.nameWord(ws, we)

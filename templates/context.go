@@ -21,17 +21,21 @@ import (
 // procedure only beside one: a permit ("el permiso del art. 59 bis"),
 // a report ("la relazione del CSM", "raportul de la CSM"), a scheme
 // ("le dispositif Ac.Sé"), fingerprints for a permit ("la huella del
-// TIE"), and the Irish police called "the guards" beside another finding.
+// TIE"), and the Irish police called "the guards" beside another finding;
+// a check-up ("la revisió" beside "l'ASSIR") beside a health finding; a
+// summons, a statement and a file beside a legal one ("L'OFPRA t'a
+// convoquée", "ton récit", "ta déclaration", "il fascicolo", "el
+// expediente").
 
 var contextWords = map[uint8][]string{
 	langIndex("es"): {"huella", "entrevista", "audiencia", "comparecencia", "+tecnica", "+tecnico", "*consumo", "*medicacion", "*medicamento", "*tratamiento",
-		"permiso", "informe", "+dispositivo"},
+		"permiso", "informe", "+dispositivo", "+monitora", "*revisi", "expedient"},
 	langIndex("ca"): {"empremt", "entrevista", "audiencia", "compareixenca", "+tecnica", "+tecnic", "*consum", "*medicacio", "*medicament", "*tractament",
-		"permis", "informe", "+dispositiu"},
+		"permis", "informe", "+dispositiu", "*revisi"},
 	langIndex("it"): {"impront", "colloqui", "audizion", "intervista", "*consumo", "*farmac", "*terapi",
-		"permesso", "relazion", "+dispositivo"},
+		"permesso", "relazion", "+dispositivo", "fascicol"},
 	langIndex("fr"): {"empreint", "entretien", "audition", "convocation", "arret", "*consommation", "*traitement", "*medicament",
-		"permis", "rapport", "+dispositif"},
+		"permis", "rapport", "+dispositif", "convoqu", "recit", "declaration"},
 	langIndex("pt"): {"impressoes", "entrevista", "audicao", "audiencia", "autoriza", "+tecnica", "+tecnico", "*consumo", "*medicacao", "*medicamento", "*tratamento",
 		"relatorio", "+dispositivo"},
 	langIndex("ro"): {"amprent", "interviu", "audiere", "audierea", "*consum", "*medicament", "*tratament",

@@ -216,7 +216,12 @@ func itemLeaks(text string, sp [2]int, covered []bool) bool {
 	return 2*left > total
 }
 
-func isSpaceOrPunct(c byte) bool { return c == ' ' || c == ',' || c == '\'' || c == '.' || c == '-' }
+// isSpaceOrPunct: what separates the words of an item. A mark that ends
+// a sentence is no part of the word it follows ("umanitari!!!"): a
+// finding never covers it, and it says nothing.
+func isSpaceOrPunct(c byte) bool {
+	return c == ' ' || c == ',' || c == '\'' || c == '.' || c == '-' || c == '!' || c == '?' || c == ':' || c == ';'
+}
 
 type tally struct{ remove, leak, stay, over int }
 
@@ -400,10 +405,27 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 302/3055 leak and 108/3254 over-strip on the whole before tuning on it,
 // 106/3055 and 45/3254 after (abbreviated days, signatures and first
 // names by their cues; clauses of the classes it missed, in every
-// language).
+// language). The sixth blind set, once spent, joined them too (463 items
+// to remove, 596 to keep; 257 leaks and 48 over-strips blind): 363/3518
+// and 93/3850 on the whole before tuning on it; after, with eleven of its
+// items relabelled to stay and a mark that ends a sentence no part of a
+// word (which alone took 363 to 361), 203/3507 and 44/3861 (the sender
+// presenting herself, signatures after a comma, the noun a finding is the
+// complement of, a service's number and e-mail with their words, the
+// clauses of the classes it missed; the health card in every language,
+// which "Recorda portar la targeta sanitària" of an earlier part keeps,
+// against five items that remove it; the procedures of labour cases; a
+// link presented as a programme's; a deadline after a health finding;
+// the verb that starts a treatment, a nurse as a head; the station a
+// journey by metro goes to; a clause reported by a friend ends at its
+// "that").
+// The leak gate is higher than before
+// because the new part is harder, not because the filter got worse: the
+// files of earlier rounds are at 92/3055 and 38/3254 (they were at
+// 106/3055 and 45/3254).
 const (
-	corpusMaxLeakPct      = 3.47
-	corpusMaxOverStripPct = 1.39
+	corpusMaxLeakPct      = 5.79
+	corpusMaxOverStripPct = 1.14
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -510,12 +532,23 @@ func TestCorpusFormatStrict(t *testing.T) {
 // joined the tuning files: with it, leak 100/3055, over-strip 786/3254,
 // refused 801/1961, unchanged 99/422; after tuning on it, leak 37/3055,
 // over-strip 768/3254, refused 849/1961 (the lexicon removes more of the
-// short messages), unchanged 101/422.
+// short messages), unchanged 101/422. The sixth blind set, once spent,
+// joined them too: with it, leak 169/3518, over-strip 957/3850, refused
+// 960/2319, unchanged 135/546; after tuning the filter on it (the
+// vocabulary lists unchanged; the lexicon and the scoring as for the
+// filter), leak 94/3507, over-strip 957/3861, refused 1017/2319,
+// unchanged 135/546. Leak and over-strip gates are higher than before
+// because the new part is harder; the refused gate is 0.56 points higher
+// because the filter now removes more of the short messages (the heads of
+// findings, health cards, sexual-health tests, compensation, the deadline
+// of a health finding: 57 more messages of 2319 mostly removed, for 75
+// fewer leaks): on the earlier files the policy is at leak 34/3055 and
+// over-strip 767/3254 (were 37 and 768), refused 863/1961 (were 849).
 const (
-	vocabMaxLeakPct      = 1.22
-	vocabMaxOverStripPct = 23.61
-	vocabMaxRefusedPct   = 43.30
-	vocabMinBenignSame   = 23.93
+	vocabMaxLeakPct      = 2.69
+	vocabMaxOverStripPct = 24.79
+	vocabMaxRefusedPct   = 43.86
+	vocabMinBenignSame   = 24.72
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -1060,15 +1060,16 @@ func (sc *scanState) capitalisedWords(p, n int) int {
 // compared as written (Italian "è", is, is not the conjunction "e"), and
 // per language (Catalan "et" is a pronoun, Romanian "e" is "is"). "If"
 // begins another clause, and so does the word of a reassurance ("no te preocupes", "don't worry") ends one too:
-// "q no et preocupi el deute" is about the debt, not the worry.
+// "q no et preocupi el deute" is about the debt, not the worry. "Nor"
+// ends a clause as "or" does ("no el deixis a ningú ni el portis al pis").
 var clauseStops = map[uint8]map[string]bool{
-	langIndex("es"): wordSet(`y e o u pero porque si preocupes preocupe`),
-	langIndex("ca"): wordSet(`i o però perquè si preocupis preocupi`),
-	langIndex("it"): wordSet(`e ed o ma perché se preoccuparti preoccupare`),
-	langIndex("fr"): wordSet(`et ou mais parce si inquiète inquiete inquiètes`),
-	langIndex("pt"): wordSet(`e ou mas porque se preocupes preocupe`),
-	langIndex("ro"): wordSet(`și si sau dar iar dacă daca griji`),
-	langIndex("en"): wordSet(`and or but because if worry`),
+	langIndex("es"): wordSet(`y e o u ni pero porque si preocupes preocupe`),
+	langIndex("ca"): wordSet(`i o ni però perquè si preocupis preocupi`),
+	langIndex("it"): wordSet(`e ed o né ma perché se preoccuparti preoccupare`),
+	langIndex("fr"): wordSet(`et ou ni mais parce si inquiète inquiete inquiètes`),
+	langIndex("pt"): wordSet(`e ou nem mas porque se preocupes preocupe`),
+	langIndex("ro"): wordSet(`și si sau nici dar iar dacă daca griji`),
+	langIndex("en"): wordSet(`and or nor but because if worry`),
 	langAny:         wordSet(`y and or but pero però porque perché mais mas sau dar ma iar`),
 }
 
@@ -1078,7 +1079,48 @@ func (sc *scanState) clauseStop(s, e int) bool {
 	if e-s > 12 {
 		return false
 	}
-	return clauseStops[sc.lang][strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])]
+	w := strings.ToLower(n.orig[n.origStart(s):n.origEnd(e)])
+	if norWords[w] {
+		// "ni un euro", "nem um cêntimo": not even, inside the clause.
+		if next, _ := sc.spacedWord(e); notEvenNext[next] {
+			return false
+		}
+	}
+	return clauseStops[sc.lang][w]
+}
+
+// norWords and the words after them that make them "not even".
+var (
+	norWords    = wordSet(`ni né nem nici nor`)
+	notEvenNext = normWordSet(`un una uno um uma unu o one a un'`)
+)
+
+// A clause reported by someone close to her ends at its "that": "Una
+// amiga teva diu que | la senyora encara diu que li deus els papers", "Me
+// ha dicho tu amiga q | la señora sigue diciendo q le debes". Who told
+// staff says nothing; what was said is the clause.
+var (
+	thatWords     = normWordSet(`que q che ca că that`)
+	reportSays    = normWordSet(`diu dit dice dicho detto disse diz contou zis spus said says told`)
+	reporterWords = normWordSet(`amiga amigo amica amico amie ami friend germana germà hermana hermano sorella fratello soeur sœur frère
+		irmã irma irmão irmao sora fratele sister brother cosina cosí cosina prima primo cugina cugino cousine cousin verisoara vara
+		mare madre mère mae mãe mama mamá mum mother`)
+)
+
+// reportedBy: the word [s,e) is a "that" after a verb of saying whose
+// subject is someone close to her (within the three words before it).
+func (sc *scanState) reportedBy(s, e int) bool {
+	if !thatWords[bytesToStr(sc.n.b[s:e])] {
+		return false
+	}
+	var buf [4]string
+	n, _ := sc.prevWords(s, buf[:])
+	says, who := false, false
+	for _, w := range buf[:n] {
+		says = says || reportSays[w]
+		who = who || reporterWords[w]
+	}
+	return says && who
 }
 
 // maxClause bounds how far a clause widens a match, each way.
@@ -1102,7 +1144,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for ws > 0 && isWord[t[ws-1]] {
 				ws--
 			}
-			if ws < k-1 && sc.clauseStop(ws, k-1) {
+			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1)) {
 				break
 			}
 			if ws < k-1 {
@@ -1226,6 +1268,29 @@ func (sc *scanState) wherePlace(e int) int {
 		s2, e2 = word(e2)
 	}
 	if e2 > s2 && sc.n.upperAt(s2) {
+		return e2
+	}
+	return e
+}
+
+// placeArticles may stand between a place preposition and its name.
+var placeArticles = normWordSet(`the la el l le lo il a o`)
+
+// placeAfter extends the end e of an exploitation finding over a place
+// preposition and the capitalised name after it ("de Badalona", "in
+// Leeds", "de la Jonquera"), or returns e.
+func (sc *scanState) placeAfter(e int) int {
+	w, e1 := sc.spacedWord(e)
+	if !placePreps[w] {
+		return e
+	}
+	s2 := e1 + 1
+	w2, e2 := sc.spacedWord(e1)
+	if placeArticles[w2] {
+		s2 = e2 + 1
+		_, e2 = sc.spacedWord(e2)
+	}
+	if e2 > s2 && s2 < len(sc.n.b) && isLetter(sc.n.b[s2]) && sc.n.upperAt(s2) {
 		return e2
 	}
 	return e
@@ -1594,7 +1659,33 @@ func (sc *scanState) resolve() []Finding {
 			cs[i].e = int32(sc.withDistrict(int(c.e)))
 		}
 		if c := cs[i]; c.cat == catHealth {
-			cs[i].e = int32(sc.withResult(sc.withWeek(int(c.e))))
+			cs[i].e = int32(sc.withDeadline(sc.withResult(sc.withWeek(int(c.e)))))
+		}
+		if c := cs[i]; c.cat == catPhone {
+			cs[i].s = int32(sc.withNumberIntro(int(c.s)))
+		}
+		if c := cs[i]; c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation {
+			cs[i].s = int32(sc.withHead(int(c.s), sc.acronymAt(int(c.s), int(c.e))))
+			if c.cat == catHealth {
+				cs[i].s = int32(sc.withTake(int(cs[i].s)))
+			}
+		}
+		if c := cs[i]; (c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation || c.cat == catUnknown) &&
+			(sc.lang == langEn || sc.lang == langAny) {
+			// "the Aspen card", "your IRP renewal": the head says what
+			// the name is.
+			cs[i].e = int32(sc.withEnHead(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catExploitation {
+			// "la senyora del pis de Badalona", "a casa de Setubal": the
+			// town of the place she was kept goes with it.
+			cs[i].e = int32(sc.placeAfter(int(c.e)))
+		}
+		if c := cs[i]; c.cat == catEmail {
+			cs[i].s = int32(sc.withMailIntro(int(c.s)))
+		}
+		if c := cs[i]; c.cat == catURL {
+			cs[i].s = int32(sc.withURLIntro(int(c.s)))
 		}
 	}
 	n := sc.n

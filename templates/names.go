@@ -33,6 +33,7 @@ const DefaultUnknownNames = true
 // benignAcronyms: capitals that say nothing about her.
 var benignAcronyms = normWordSet(`ok okay sms mms am pm tv cv pdf wifi usb gps id eu uk eur km kg irs iva vat esol fle
 	rer ratp sncf tgv renfe ave emt tmb fgc atm atac gtt tfl dlr cfr stb ter
+	rdv cp ce1 ce2 cm1 cm2 delf dalf dele celi cils ielts
 	bbc itv rte rtve tve tv3 tf1 rtp sic tvi hbo`)
 
 // benignNames are capitalised words that place nothing: the cities of
@@ -55,6 +56,7 @@ var benignNames = normWordSet(`
 	nigeria rumania rumanía roumanie romênia românia marruecos marroc maroc marocco marrocos morocco colombia colòmbia colombie
 	venezuela paraguay brasil brazil brésil brasile china albania albanie moldova moldavia moldavie ucrania ukraine ucraina
 	ghana senegal sénégal camerún cameroun camerun cameroon guinea guinée costa marfil ivoire
+	ploiești ploiesti pitești pitesti oradea galați galati bacău bacau arad sibiu suceava
 	excel powerpoint zoom teams skype outlook hotmail microsoft windows apple samsung youtube tiktok telegram
 	arial calibri courier helvetica verdana times roman georgia
 	navigo navegante multibanco leap oyster bizum tarjeta westfield spar
@@ -147,13 +149,15 @@ func (sc *scanState) unknownNames() {
 		case spanStart < 0 && sc.cueBefore(s) && (sc.coverNameCue(s) || sc.addressCue(s, e) || sc.introCue(s)):
 			// "save it as Ana": the name staff give her for saving their
 			// number, meant to be read.
-		case spanStart < 0 && !acronym && (sc.personCue(s, e) || sc.signatureAfterSymbol(s, e)):
+		case spanStart < 0 && !acronym && (sc.personCue(s, e) || sc.signatureAfterSymbol(s, e) || sc.commaSignature(s, e)):
 			// "ask for Jo", "me dice Pilar", "el num de Maria": a first
 			// name of staff or a colleague; "bolachas 😊 Sofia": a
 			// signature.
 		case sc.sentenceStart(s):
 			// Only as the first word of a longer name: "Médicos del Mundo".
-			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w]
+			// A verb presenting the sender starts none: "Soy Ana", "Sunt
+			// Andreea".
+			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w]
 		default:
 			name = true
 		}
@@ -230,8 +234,10 @@ func (sc *scanState) prevWords(s int, words []string) (int, bool) {
 
 // cueWords: the words a cover name, a greeting or a signature follows.
 var cueWords = func() map[string]bool {
-	m := map[string]bool{"a": true}
-	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords, introWords, introArticles} {
+	// "s" and "est": the verb of "it's" and "c'est" (introCue checks the
+	// word before it).
+	m := map[string]bool{"a": true, "s": true, "est": true}
+	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords, introWords, introArticles, selfPronouns} {
 		for w := range set {
 			m[w] = true
 		}
@@ -289,8 +295,12 @@ var (
 		feliz joyeux bon buon happy multi mulți`)
 	// introWords present the sender after a greeting: "Hola, soy
 	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
-	// Silvia", "Olá é a Inês", "Bună, sunt Alina", "Hola, sóc la Montse".
-	introWords    = normWordSet(`soy sóc soc sono sunt est its it's im i'm é è`)
+	// Silvia", "Olá é a Inês", "Bună, sunt Alina", "Hola, sóc la Montse",
+	// "Sou a Joana", "Je suis Sophie", "Bonjour, ici Bart", "Fala a Sara".
+	introWords = normWordSet(`soy sóc soc sono sunt est its it's im i'm é è sou suis ici fala`)
+	// selfPronouns before a comma and a first name: "sono di turno io,
+	// Chiara", the sender naming herself.
+	selfPronouns  = normWordSet(`yo jo io moi eu me`)
 	introArticles = normWordSet(`la el a o lo l`)
 	closingWords  = normWordSet(`besos besitos beso abrazo abrazos saludos bisous bises biz baci bacio abbraccio abbracci saluti
 		beijinhos beijinho beijos beijo abraço abraços pupici pup pupic îmbrățișări love cheers thanks gracias merci grazie
@@ -320,6 +330,44 @@ func (sc *scanState) addressCue(s, e int) bool {
 	}
 	// An organisation can sign off too: "Besos, Cepaim".
 	return sc.lastWord(e) && (sc.firstNameAt(s, e) || farewells[bytesToStr(sc.n.b[s:e])])
+}
+
+// commaSignature: the name at normalised offsets [s,e) is a first name
+// after a comma that ends the text ("See you Tues, Hannah", "Até 3ª,
+// Inês": the signature) or that ends a sentence after a pronoun ("sono
+// di turno io, Chiara.": the sender naming herself).
+func (sc *scanState) commaSignature(s, e int) bool {
+	if !sc.commaBefore(s) || !sc.firstNameAt(s, e) {
+		return false
+	}
+	if sc.lastWord(e) {
+		return true
+	}
+	var one [1]string
+	n, _ := sc.prevWords(s, one[:])
+	return n == 1 && selfPronouns[one[0]] && sc.sentenceEnd(e)
+}
+
+// commaBefore: a comma (and spaces) stands right before normalised
+// offset s.
+func (sc *scanState) commaBefore(s int) bool {
+	t := sc.n.b
+	p := s
+	for p > 0 && t[p-1] == ' ' {
+		p--
+	}
+	return p > 0 && t[p-1] == ','
+}
+
+// sentenceEnd: a full stop, "!" or "?" (after spaces) or the end of the
+// text follows normalised offset e.
+func (sc *scanState) sentenceEnd(e int) bool {
+	t := sc.n.b
+	p := e
+	for p < len(t) && t[p] == ' ' {
+		p++
+	}
+	return p >= len(t) || t[p] == '.' || t[p] == '!' || t[p] == '?'
 }
 
 // farewells close a text after a closing word: "Thanks, Bye".
@@ -582,8 +630,9 @@ func (sc *scanState) capitalisedNext(p int) bool {
 			q++
 		}
 		if isLetter(t[p]) && sc.n.upperAt(p) {
+			// "I" is the English pronoun ("Sorry I had to cancel").
 			w := bytesToStr(t[p:q])
-			return !benignSet[w] && !sc.dayAt(p, q, w)
+			return q-p > 1 && !benignSet[w] && !benignAcronyms[w] && !sc.dayAt(p, q, w)
 		}
 		if !nameParticles[bytesToStr(t[p:q])] {
 			return false
@@ -603,6 +652,18 @@ func (sc *scanState) sentenceStart(s int) bool {
 		switch {
 		case r == '\n' || r == '.' || r == '!' || r == '?' || r == ':' || r == '¡' || r == '¿' || r == '…' || r == ';':
 			return true
+		case unicode.Is(unicode.So, r) || r >= 0x1F000:
+			// An emoji ends a sentence as a full stop does ("🎉 Te
+			// llamo luego"), but for the last word of the text, which
+			// signs it ("Besos 😊 Cepaim" is still a name).
+			e := s
+			for e < len(sc.n.b) && isWord[sc.n.b[e]] {
+				e++
+			}
+			return !sc.lastWord(e)
+		case r == 0xFE0F || r == 0x200D || r >= 0x1F3FB && r <= 0x1F3FF:
+			p -= sz
+			continue
 		case unicode.IsSpace(r) || r == '"' || r == '«' || r == '“' || r == '(' || r == '-' || r == '\'' || r == '»' || r == '”':
 			p -= sz
 			continue

@@ -53,7 +53,7 @@ var callHotlines = map[string]bool{
 // callWords: words for calling, before a short number (up to two words
 // may stand between: "llama al", "liga para o").
 var callWords = normWordSet(`llama llamar llámame llamame llamad marca marcar truca trucar truqueu chiama chiamare chiamate
-	appelle appelez appeler compose composez liga ligar ligue suna sună sunați sunati call ring dial phone text`)
+	appelle appelez appeler compose composez fais faites liga ligar ligue suna sună suni sunați sunati call ring dial phone text`)
 
 // hotlineAt flags a number chunk [s,e) of the given digits (no
 // separators) that is a hotline.
@@ -252,4 +252,155 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		return end
 	}
 	return e
+}
+
+// Words that introduce a phone number as whose it is: "New office
+// number: 020 7946 0831", "le nouveau numéro du bureau : 01 42...", "il
+// nuovo numero dell'ufficio è 011...", "Numarul nou de la birou: 021...".
+// Left alone they say that a service gave her a number. A number said
+// to be a person's ("el meu numero nou", "salvati questo numero") is
+// the sender's own and keeps its words: an office word must be among them.
+var (
+	numberNouns = normWordSet(`numero número numéro numarul numărul number nr telefono teléfono telèfon téléphone telefone
+		telefonul tel tlf telf mobil movil móvil mobile cell`)
+	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h
+		biroului écoute ecoute escucha ascolto apoio ajutor`)
+	// lineNouns are a number and whose it is at once: "ligne d'écoute".
+	lineNouns   = normWordSet(`ligne línea linea linia línia linha line helpline`)
+	numberIntro = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
+		the el la le il lo o a l d de del du dell della do da la of is es és è e est este é`)
+)
+
+// withNumberIntro extends the start s of a phone number over the words
+// that introduce it (six at most, with a word for a number among them,
+// and a colon allowed right before the number).
+func (sc *scanState) withNumberIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start, found, office := s, false, false
+	for k := 0; k < 6 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case numberNouns[w]:
+			found = true
+		case lineNouns[w]:
+			found, office = true, true
+		case numberOffices[w]:
+			office = true
+		case numberIntro[w]:
+		default:
+			return start
+		}
+		if found && office {
+			start = b
+		}
+		p = b
+		if p > 0 && t[p-1] == '\'' {
+			p--
+		}
+		for p > 0 && t[p-1] == ' ' {
+			p--
+		}
+		if p > 0 && !isWord[t[p-1]] {
+			break
+		}
+	}
+	return start
+}
+
+// The words that give an e-mail address as a team's: "email the team on
+// referrals@…", "écrire à l'équipe sur accueil@…", "escreve para a equipa:
+// apoio@…". Left alone they say that a service writes to her.
+var (
+	mailTeams = normWordSet(`team équipe equipe equipo equip equipa echipa echipei squadra progetto project projet proyecto projecte projeto proiect`)
+	mailIntro = normWordSet(`email mail e-mail write écrire écris ecris escribe escribir escriu escreve escrever scrivi scrivere scrie
+		on at to sur à a para pra per la l the al en su pe da do de del della dell du`)
+)
+
+// withMailIntro extends the start s of an e-mail address over the words
+// right before it (five at most) that name a team.
+func (sc *scanState) withMailIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start := s
+	for k := 0; k < 5 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case mailTeams[w]:
+			start = b
+		case mailIntro[w] || articleWords[w] || acronymPreps[w]:
+			// the article and the preposition of the team ("à
+			// l'équipe"); the verb stays ("Tu peux aussi écrire").
+			if start < s && start-b <= 8 && (articleWords[w] || acronymPreps[w] || len(w) <= 4 && w != "mail") {
+				start = b
+			}
+		default:
+			return start
+		}
+		p = b
+		for p > 0 && (t[p-1] == ' ' || t[p-1] == '\'') {
+			p--
+		}
+	}
+	return start
+}
+
+// The words that give a link as a programme's: "Info about our programme:
+// www…", "Infos sur le dispositif ici : www…", "Informatii despre
+// program: www…". Left alone they say that she is in one.
+var (
+	urlInfoWords = normWordSet(`info infos información informacion informació informacio informazioni informação informacao
+		informatii informații informations information`)
+	urlProgrammes = normWordSet(`programme program programa programul programma dispositif dispositiu dispositivo dispozitiv
+		apoio suport support progetto proyecto projecte projet projeto proiect project servicio servei servizio serviciu`)
+	urlLinks = normWordSet(`about on sur sobre despre su sul del de la le el o a al the our nuestro nuestra notre nostro nosso nossa
+		nostru aquí aqui ici qui aici here del della do da du des`)
+)
+
+// withURLIntro extends the start s of a link over the words right before
+// it (six at most) that present it as a programme's, with a word for a
+// programme among them ("Tota la info aquí:" says nothing and stays).
+func (sc *scanState) withURLIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for p > 0 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	start, info := s, false
+	for k := 0; k < 6 && p > 0 && isWord[t[p-1]]; k++ {
+		b := p
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:p])
+		switch {
+		case urlProgrammes[w]:
+			info = true
+		case urlLinks[w], urlInfoWords[w]:
+		default:
+			return start
+		}
+		if info {
+			start = b
+		}
+		p = b
+		for p > 0 && (t[p-1] == ' ' || t[p-1] == '\'') {
+			p--
+		}
+	}
+	return start
 }
