@@ -96,7 +96,7 @@ func (ev plainEval) report(t *testing.T, name string) {
 // finds nothing in carries nothing sensitive. When it was first scored:
 // no leak (0/3055), 101 of 1961 messages sent, 101 of the 422 without an
 // item to remove (they are the same messages), 1860 refused.
-const plainMinBenignSent = 23.93
+const plainMinBenignSent = 24.72
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because
