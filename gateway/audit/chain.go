@@ -661,8 +661,13 @@ func (sq *Sequencer) Tick(ctx context.Context, conn *sql.Conn) error {
 // holds and has grown, records a new one (and logs it: the log is a second
 // place it is kept).
 func (sq *Sequencer) checkpoint(ctx context.Context, now time.Time) error {
+	// From the last checkpoint if there is one. A checkpoint tick that
+	// found the chain empty sets lastCPAt but writes no checkpoint, so the
+	// time alone does not say there is one: verifying from the zero point
+	// (empty hash) failed on every later tick, and no checkpoint was ever
+	// written.
 	var from *ChainPoint
-	if sq.lastCPAt != (time.Time{}) {
+	if sq.lastCP.Hash != "" {
 		from = &sq.lastCP
 	}
 	rep, err := Verify(ctx, sq.s.db, VerifyOptions{From: from, SkipStoredCheckpoints: true})

@@ -487,3 +487,37 @@ func auditRandBytes(n int) []byte {
 	rand.Read(b)
 	return b
 }
+
+// A sequencer whose first checkpoint falls on an empty chain writes none
+// then, and checkpoints the chain once it has grown (it used to verify
+// from an empty checkpoint on every later tick, fail, and never write one).
+func TestSequencerCheckpointsAfterEmptyStart(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	now := chainT0
+	svc := New(Deps{DB: pool, Now: func() time.Time { return now }}, Config{SealInterval: time.Second, CheckpointInterval: time.Minute})
+	sq := svc.NewSequencer()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if rep := mustVerify(t, pool, VerifyOptions{}); rep.Head.Seq != 0 {
+		t.Fatalf("the chain is not empty at the start: %+v", rep.Head)
+	}
+	if err := sq.Tick(ctx, conn); err != nil {
+		t.Fatalf("tick on an empty chain: %v", err)
+	}
+	if _, err := db.New(pool).LatestCheckpoint(ctx); !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("a checkpoint of an empty chain: %v", err)
+	}
+	appendEvents(t, pool, 5)
+	now = now.Add(2 * time.Minute)
+	if err := sq.Tick(ctx, conn); err != nil {
+		t.Fatalf("tick after events: %v", err)
+	}
+	cp, err := db.New(pool).LatestCheckpoint(ctx)
+	if err != nil || cp.Seq != 5 {
+		t.Fatalf("checkpoint after the chain grew: %+v %v", cp, err)
+	}
+}
