@@ -63,7 +63,17 @@ var benignNames = normWordSet(`
 	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
 	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
 	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret
-	rai mediaset antena netflix disney spotify
+	rai mediaset antena netflix disney spotify whatsapp instagram facebook
+	postepay
+	navidad nadal natale noël noel natal crăciun craciun christmas xmas pascua pasqua pâques paques páscoa pascoa paști pasti
+	easter aïd aid eid ramadán ramadan ramadà ramadã diwali hanukkah
+	santander bbva caixabank bankinter unicaja ibercaja kutxabank intesa unicredit bancoposta bnl fineco bnp paribas
+	crédit agricole société générale generale lcl banque postale livret millennium bcp cgd caixa geral novobanco bpi montepio
+	bcr brd cec transilvania barclays hsbc lloyds natwest monzo revolut halifax nationwide
+	rodalies cercanías cercanias trenitalia italo ouigo comboios metrorex
+	malpensa linate fiumicino ciampino barajas heathrow gatwick stansted luton orly roissy otopeni
+	nepal india pakistan bangladesh filipinas philippines filippine vietnam tailandia thailand eritrea etiopía etiopia somalia sudan
+	paraguai bolivia bolívia perú peru ecuador honduras nicaragua dominicana
 	jan feb febr fév fev févr abr apr ago aug sept oct ott nov dic déc dez ian iun iul`)
 
 // nameParticles join capitalised words into one name.
