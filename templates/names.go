@@ -145,7 +145,8 @@ func (sc *scanState) unknownNames() {
 		case !acronym && hasDigit(w):
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
-			name = !benignAcronyms[w]
+			// "WhatsApp", "TikTok": a brand in mixed case.
+			name = !benignAcronyms[w] && !benignNames[w]
 		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s) && !sc.dayAt(s, e, w):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
@@ -444,13 +445,20 @@ var (
 	// reportVerbs after a name that opens a sentence with its article:
 	// "A Rita disse-me", "La Merce diu".
 	reportVerbs = normWordSet(`disse diz contou falou dice diu ha m'ha said says told`)
+	// colleagueWords after a word for "my" (before it in Romanian): the
+	// sender's colleague ("te escribe mi compañera Ana", "ma collègue
+	// Julie", "colega mea Ioana"); someone else's colleague ("her
+	// colleague Jo", an officer's) is no cue.
+	colleagueWords = normWordSet(`compañera compañero companya company collega colleghi collègue collegue colega colegă colleague`)
+	myWords        = normWordSet(`mi mia mía ma mon minha meu my meva`)
 )
 
 // personCueLast: the words a person cue may end with, right before the
 // name.
 var personCueLast = func() map[string]bool {
 	m := map[string]bool{"s": true, "de": true, "di": true, "da": true, "do": true, "del": true}
-	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns} {
+	m["mea"] = true
+	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns, colleagueWords} {
 		for w := range set {
 			m[w] = true
 		}
@@ -488,6 +496,8 @@ func (sc *scanState) personCue(s, e int) bool {
 		(phoneNouns[words[k+1]] || isDigit(words[k+1][len(words[k+1])-1])):
 		owner = true
 	case askAlone[w]:
+	case colleagueWords[w] && k+1 < len(words) && myWords[words[k+1]]:
+	case w == "mea" && k+1 < len(words) && colleagueWords[words[k+1]]:
 	case askPreps[w] && k+1 < len(words) && askVerbs[words[k+1]]:
 	case sayVerbs[w] && (k+1 < len(words) && sayPronouns[words[k+1]] || k+2 < len(words) && sayPronouns[words[k+2]]):
 	case k == 0 && personArticles[w] && sc.sentenceStart(sc.wordStartBefore(s)) && sc.nextWordIn(e, reportVerbs):
