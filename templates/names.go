@@ -168,7 +168,10 @@ func (sc *scanState) unknownNames() {
 			// Only as the first word of a longer name: "Médicos del Mundo".
 			// A verb presenting the sender starts none: "Soy Ana", "Sunt
 			// Andreea".
-			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w]
+			// Nor does a word before a feast, a bank or a brand: "Feliz
+			// Navidad", "Happy Eid", "Ricarica la Postepay".
+			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w] &&
+				!sc.benignNameNext(e)
 		default:
 			name = true
 		}
@@ -655,6 +658,34 @@ func (sc *scanState) capitalisedNext(p int) bool {
 			return q-p > 1 && !benignSet[w] && !benignAcronyms[w] && !sc.dayAt(p, q, w)
 		}
 		if !nameParticles[bytesToStr(t[p:q])] {
+			return false
+		}
+		p = q
+	}
+	return false
+}
+
+// benignNameNext: the next capitalised word after normalised offset p
+// (past name particles, as capitalisedNext) is one of benignNames.
+func (sc *scanState) benignNameNext(p int) bool {
+	t := sc.n.b
+	L := len(t)
+	for steps := 0; steps < 4; steps++ {
+		for p < L && (t[p] == ' ' || t[p] == '\'') {
+			p++
+		}
+		if p >= L || !isWord[t[p]] {
+			return false
+		}
+		q := p
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		w := bytesToStr(t[p:q])
+		if isLetter(t[p]) && sc.n.upperAt(p) {
+			return benignNames[w]
+		}
+		if !nameParticles[w] {
 			return false
 		}
 		p = q
