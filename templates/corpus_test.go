@@ -428,17 +428,17 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 583/3998 and 76/4382 on the whole before tuning on it; after, with nine
 // of its items relabelled or split (a request for a screenshot, the
 // sender's own new number, the words between a call verb and 112, as the
-// earlier parts label them), 558/3995 and 55/4391 (a caller's number with
+// earlier parts label them), 558/3995 and 54/4391 (a caller's number with
 // its verb and "from", a team's or an appointment line's number, feasts,
-// banks, brands, trains and airports as names, context words not set off
-// by a plain name, the sender's colleague, a street that ends at a comma,
-// and the procedures, health and housing words it missed in every
-// language). Both gates are higher because the new part, labelled in
+// banks, brands, trains, Underground lines and airports as names, context
+// words not set off by a plain name, the sender's colleague, a street
+// that ends at a comma, and the procedures, health and housing words it
+// missed in every language). Both gates are higher because the new part, labelled in
 // whole clauses, is harder: the earlier files are at 203/3507 (unchanged)
 // and 41/3861 (were 44).
 const (
 	corpusMaxLeakPct      = 13.97
-	corpusMaxOverStripPct = 1.26
+	corpusMaxOverStripPct = 1.23
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and

@@ -33,8 +33,8 @@ func TestRound8CallerNumbers(t *testing.T) {
 }
 
 // Feasts in a greeting, banks and their accounts, a brand in mixed case,
-// suburban trains and airports, the countries women come from: names
-// that place nothing.
+// suburban trains, Underground lines and airports, the countries women
+// come from: names that place nothing.
 func TestRound8EverydayNames(t *testing.T) {
 	checkClass(t, []classCase{
 		{"es", "Feliz Navidad! Y buena entrada de año", nil, []string{"Feliz Navidad!"}},
@@ -54,6 +54,7 @@ func TestRound8EverydayNames(t *testing.T) {
 		{"es", "Hay huelga de Cercanías, ven en metro", nil, []string{"Cercanías"}},
 		{"it", "Il volo parte da Fiumicino alle 7", nil, []string{"Fiumicino"}},
 		{"pt", "A tua mãe no Nepal já recebeu a carta", nil, []string{"Nepal"}},
+		{"en", "Sorry, the Jubilee line is down, there in 20", nil, []string{"the Jubilee line"}},
 		// A service is still a name.
 		{"es", "Te espera la abogada de APRAMP el martes", []string{"APRAMP"}, nil},
 	})
