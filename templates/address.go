@@ -332,7 +332,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 		return false
 	}
-	last := ""
+	last, comma := "", false
 	for steps := 0; steps < 9 && j < L; steps++ {
 		if isDigit(t[j]) || t[j] == 's' && j+2 < L && t[j+1] == '/' {
 			k, ok := sc.houseNumber(j)
@@ -347,6 +347,12 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 		k := sc.wordEnd(j)
 		w := bytesToStr(t[j:k])
+		if comma && !numberMarkers[w] && !addressParts[w] && !roomWords[w] {
+			// After a comma only the number, or a block, a floor or a
+			// room with its number, goes on: "via Ormea, inizia il 12"
+			// is the street, then a clause.
+			return bare()
+		}
 		if numberMarkers[w] && names > 0 {
 			// nº 5, n. 5, nr. 5: not a name word, and not a time word either
 			w = ""
@@ -377,7 +383,8 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			j++
 			bareOpen = false
 		}
-		if j < L && t[j] == ',' {
+		comma = j < L && t[j] == ','
+		if comma {
 			j++
 		}
 		switch {
@@ -397,6 +404,10 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 // streetAbbrevs: the street types written abbreviated, which a full
 // stop may follow inside an address ("Av. da República", "Str. Lipscani").
 var streetAbbrevs = normWordSet(`av avda avgda str bd bld bvd bdul pg pza ctra cl urb ptge sos`)
+
+// roomWords: a room with its number after a comma ("Plaza de Castilla,
+// sala 3").
+var roomWords = normWordSet(`sala salle room aula despatx despacho gabinete`)
 
 // addressParts: the words of a block, a staircase, a floor, a flat or a
 // district after a house number ("bl. 4", "sc. B", "ap. 14", "sector 3").

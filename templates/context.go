@@ -107,7 +107,12 @@ func (sc *scanState) contextFindings() {
 	n := len(sc.cands)
 	for ci := 0; ci < n; ci++ {
 		c := sc.cands[ci]
-		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || int(c.s) < done {
+		// A name the lists do not know says nothing of its sentence
+		// ("entretien" beside a firm's name is a job interview), unless
+		// it begins with an acronym, most often a service's ("el CAS
+		// de Baluard").
+		if c.cat == catAddress || c.cat == catPhone || c.cat == catEmail || c.cat == catURL || int(c.s) < done ||
+			c.cat == catUnknown && !sc.acronymAt(int(c.s), sc.wordEnd(int(c.s))) {
 			continue
 		}
 		s := int(c.s)

@@ -95,8 +95,11 @@ func (ev plainEval) report(t *testing.T, name string) {
 // it, and on any leak at all: on the tuning files a message the scan
 // finds nothing in carries nothing sensitive. When it was first scored:
 // no leak (0/3055), 101 of 1961 messages sent, 101 of the 422 without an
-// item to remove (they are the same messages), 1860 refused.
-const plainMinBenignSent = 24.72
+// item to remove (they are the same messages), 1860 refused. With the
+// seventh blind set among the tuning files (tuned on, never by the
+// vocabulary lists): no leak (0/3995), 168 of the 667 messages without an
+// item to remove sent (33 of its 121); the floor rises with it.
+const plainMinBenignSent = 25.18
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

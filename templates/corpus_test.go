@@ -423,9 +423,22 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // because the new part is harder, not because the filter got worse: the
 // files of earlier rounds are at 92/3055 and 38/3254 (they were at
 // 106/3055 and 45/3254).
+// The seventh blind set, once spent, joined them (491 items to remove,
+// 521 to keep; 380 leaks and 32 over-strips when last scored blind):
+// 583/3998 and 76/4382 on the whole before tuning on it; after, with nine
+// of its items relabelled or split (a request for a screenshot, the
+// sender's own new number, the words between a call verb and 112, as the
+// earlier parts label them), 558/3995 and 54/4391 (a caller's number with
+// its verb and "from", a team's or an appointment line's number, feasts,
+// banks, brands, trains, Underground lines and airports as names, context
+// words not set off by a plain name, the sender's colleague, a street
+// that ends at a comma, and the procedures, health and housing words it
+// missed in every language). Both gates are higher because the new part, labelled in
+// whole clauses, is harder: the earlier files are at 203/3507 (unchanged)
+// and 41/3861 (were 44).
 const (
-	corpusMaxLeakPct      = 5.79
-	corpusMaxOverStripPct = 1.14
+	corpusMaxLeakPct      = 13.97
+	corpusMaxOverStripPct = 1.23
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -544,11 +557,21 @@ func TestCorpusFormatStrict(t *testing.T) {
 // of a health finding: 57 more messages of 2319 mostly removed, for 75
 // fewer leaks): on the earlier files the policy is at leak 34/3055 and
 // over-strip 767/3254 (were 37 and 768), refused 863/1961 (were 849).
+// The seventh blind set, once spent, joined them: with it, leak
+// 322/3998, over-strip 1172/4382, refused 1131/2696, unchanged 168/667;
+// after tuning the filter on it (the vocabulary lists as they were),
+// leak 308/3995, over-strip 1175/4391, refused 1132/2696, unchanged
+// 168/667. Leak and over-strip gates are higher because the new part is
+// harder (alone: leak 214/488, over-strip 219/530); refused is lower and
+// unchanged higher, as fewer of the new part's messages are mostly
+// removed (115/377) and as many of its benign ones go out (33/121). The
+// earlier files are at leak 94/3507, over-strip 956/3861 (were 957),
+// refused 1017/2319, unchanged 135/546.
 const (
-	vocabMaxLeakPct      = 2.69
-	vocabMaxOverStripPct = 24.79
-	vocabMaxRefusedPct   = 43.86
-	vocabMinBenignSame   = 24.72
+	vocabMaxLeakPct      = 7.71
+	vocabMaxOverStripPct = 26.76
+	vocabMaxRefusedPct   = 41.99
+	vocabMinBenignSame   = 25.18
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -120,6 +120,12 @@ var benignCueGroups = []cueGroup{
 		cues:   normWordSet(`one simple short full first last english grammar write writing homework complete each every example`),
 		before: normWordSet(`a the`),
 	},
+	{ // a driving licence and its test
+		words: normWordSet(`permis permiso permís permesso permisul carnet carné carnê patente`),
+		cues: normWordSet(`examen examenul exam esame exame conducir conduire conducere conduzir conduir conducció guida
+			autoescuela autoescola autoscuola auto-école autoecole scuola-guida condução conducao driving categoria catégorie categoría`),
+		before: normWordSet(`de del`),
+	},
 	{ // a school's courtyard
 		words: normWordSet(`cour`),
 		cues:  normWordSet(`école ecole récré recre récréation recreation collège college lycée lycee crèche creche maternelle immeuble`),

@@ -1662,7 +1662,7 @@ func (sc *scanState) resolve() []Finding {
 			cs[i].e = int32(sc.withDeadline(sc.withResult(sc.withWeek(int(c.e)))))
 		}
 		if c := cs[i]; c.cat == catPhone {
-			cs[i].s = int32(sc.withNumberIntro(int(c.s)))
+			cs[i].s = int32(sc.withCallerIntro(sc.withNumberIntro(int(c.s))))
 		}
 		if c := cs[i]; c.cat == catHealth || c.cat == catLegal || c.cat == catOrganisation {
 			cs[i].s = int32(sc.withHead(int(c.s), sc.acronymAt(int(c.s), int(c.e))))

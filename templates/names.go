@@ -63,7 +63,17 @@ var benignNames = normWordSet(`
 	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
 	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
 	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret
-	rai mediaset antena netflix disney spotify
+	rai mediaset antena netflix disney spotify whatsapp instagram facebook
+	postepay
+	navidad nadal natale noël noel natal crăciun craciun christmas xmas pascua pasqua pâques paques páscoa pascoa paști pasti
+	easter aïd aid eid ramadán ramadan ramadà ramadã diwali hanukkah
+	santander bbva caixabank bankinter unicaja ibercaja kutxabank intesa unicredit bancoposta bnl fineco bnp paribas
+	crédit agricole société générale generale lcl banque postale livret millennium bcp cgd caixa geral novobanco bpi montepio
+	bcr brd cec transilvania barclays hsbc lloyds natwest monzo revolut halifax nationwide
+	rodalies cercanías cercanias trenitalia italo ouigo comboios metrorex
+	malpensa linate fiumicino ciampino barajas heathrow gatwick stansted luton orly roissy otopeni
+	nepal india pakistan bangladesh filipinas philippines filippine vietnam tailandia thailand eritrea etiopía etiopia somalia sudan
+	paraguai bolivia bolívia perú peru ecuador honduras nicaragua dominicana
 	jan feb febr fév fev févr abr apr ago aug sept oct ott nov dic déc dez ian iun iul`)
 
 // nameParticles join capitalised words into one name.
@@ -135,7 +145,8 @@ func (sc *scanState) unknownNames() {
 		case !acronym && hasDigit(w):
 			// A bus or metro line, a room: "V15", "L5", "H12".
 		case acronym:
-			name = !benignAcronyms[w]
+			// "WhatsApp", "TikTok": a brand in mixed case.
+			name = !benignAcronyms[w] && !benignNames[w]
 		case (benignSet[w] || benignNames[w]) && spanStart >= 0 && !sc.sentenceStart(s) && !sc.dayAt(s, e, w):
 			// A capitalised word that is ordinary on its own goes on a
 			// name already begun: "CSMA de Sant Martí" ("marti" is a
@@ -157,7 +168,10 @@ func (sc *scanState) unknownNames() {
 			// Only as the first word of a longer name: "Médicos del Mundo".
 			// A verb presenting the sender starts none: "Soy Ana", "Sunt
 			// Andreea".
-			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w]
+			// Nor does a word before a feast, a bank or a brand: "Feliz
+			// Navidad", "Happy Eid", "Ricarica la Postepay".
+			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w] &&
+				!sc.benignNameNext(e)
 		default:
 			name = true
 		}
@@ -434,13 +448,20 @@ var (
 	// reportVerbs after a name that opens a sentence with its article:
 	// "A Rita disse-me", "La Merce diu".
 	reportVerbs = normWordSet(`disse diz contou falou dice diu ha m'ha said says told`)
+	// colleagueWords after a word for "my" (before it in Romanian): the
+	// sender's colleague ("te escribe mi compañera Ana", "ma collègue
+	// Julie", "colega mea Ioana"); someone else's colleague ("her
+	// colleague Jo", an officer's) is no cue.
+	colleagueWords = normWordSet(`compañera compañero companya company collega colleghi collègue collegue colega colegă colleague`)
+	myWords        = normWordSet(`mi mia mía ma mon minha meu my meva`)
 )
 
 // personCueLast: the words a person cue may end with, right before the
 // name.
 var personCueLast = func() map[string]bool {
 	m := map[string]bool{"s": true, "de": true, "di": true, "da": true, "do": true, "del": true}
-	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns} {
+	m["mea"] = true
+	for _, set := range []map[string]bool{personArticles, askAlone, askPreps, sayVerbs, phoneNouns, colleagueWords} {
 		for w := range set {
 			m[w] = true
 		}
@@ -478,6 +499,8 @@ func (sc *scanState) personCue(s, e int) bool {
 		(phoneNouns[words[k+1]] || isDigit(words[k+1][len(words[k+1])-1])):
 		owner = true
 	case askAlone[w]:
+	case colleagueWords[w] && k+1 < len(words) && myWords[words[k+1]]:
+	case w == "mea" && k+1 < len(words) && colleagueWords[words[k+1]]:
 	case askPreps[w] && k+1 < len(words) && askVerbs[words[k+1]]:
 	case sayVerbs[w] && (k+1 < len(words) && sayPronouns[words[k+1]] || k+2 < len(words) && sayPronouns[words[k+2]]):
 	case k == 0 && personArticles[w] && sc.sentenceStart(sc.wordStartBefore(s)) && sc.nextWordIn(e, reportVerbs):
@@ -635,6 +658,34 @@ func (sc *scanState) capitalisedNext(p int) bool {
 			return q-p > 1 && !benignSet[w] && !benignAcronyms[w] && !sc.dayAt(p, q, w)
 		}
 		if !nameParticles[bytesToStr(t[p:q])] {
+			return false
+		}
+		p = q
+	}
+	return false
+}
+
+// benignNameNext: the next capitalised word after normalised offset p
+// (past name particles, as capitalisedNext) is one of benignNames.
+func (sc *scanState) benignNameNext(p int) bool {
+	t := sc.n.b
+	L := len(t)
+	for steps := 0; steps < 4; steps++ {
+		for p < L && (t[p] == ' ' || t[p] == '\'') {
+			p++
+		}
+		if p >= L || !isWord[t[p]] {
+			return false
+		}
+		q := p
+		for q < L && isWord[t[q]] {
+			q++
+		}
+		w := bytesToStr(t[p:q])
+		if isLetter(t[p]) && sc.n.upperAt(p) {
+			return benignNames[w]
+		}
+		if !nameParticles[w] {
 			return false
 		}
 		p = q

@@ -262,11 +262,15 @@ func (sc *scanState) spelledPhone(s, e int) int {
 // the sender's own and keeps its words: an office word must be among them.
 var (
 	numberNouns = normWordSet(`numero número numéro numarul numărul number nr telefono teléfono telèfon téléphone telefone
-		telefonul tel tlf telf mobil movil móvil mobile cell`)
+		telefonul tel tlf telf mobil movil móvil mobile cell phone`)
 	numberOffices = normWordSet(`office bureau ufficio gabinete birou oficina despatx despacho escritorio 24h
-		biroului écoute ecoute escucha ascolto apoio ajutor`)
-	// lineNouns are a number and whose it is at once: "ligne d'écoute".
-	lineNouns   = normWordSet(`ligne línea linea linia línia linha line helpline`)
+		biroului écoute ecoute escucha ascolto apoio ajutor
+		team équipe equipe equipo equip equipa echipa echipei squadra work trabajo feina lavoro travail trabalho serviciu`)
+	// lineNouns are a number and whose it is at once: "ligne d'écoute";
+	// and the number for appointments ("Cita: 93…", "Prenotazioni:
+	// 011…"): a service's.
+	lineNouns = normWordSet(`ligne línea linea linia línia linha line helpline
+		cita citas appointment appointments prenotazione prenotazioni marcação marcações marcacao marcacoes programari programare programări`)
 	numberIntro = normWordSet(`new nuevo nueva nou nouveau nouvelle nuovo novo nova noul
 		the el la le il lo o a l d de del du dell della do da la of is es és è e est este é`)
 )
@@ -313,6 +317,52 @@ func (sc *scanState) withNumberIntro(s int) int {
 		}
 	}
 	return start
+}
+
+// Words for someone phoning her from a number: "Et trucaran del 93…",
+// "Il appellera du 01…", "Ti chiama dal 011…", "Te llamarán desde el
+// 91…", "Vai-te ligar do 21…", "Te va suna de pe 021…", "they'll ring
+// u from 020…". Left alone they say that someone (a service, the
+// police) will ring her: the verb and its "from" go with the number.
+// "To" is no such word: a number she is to call keeps its verb (but a
+// hotline's, hotlineAt).
+var (
+	callerVerbs = normWordSet(`llamara llamará llamaran llamarán llama llaman llamarà trucara trucarà trucaran trucaràn truca truquen
+		chiama chiamano chiamerà chiamera chiameranno appellera appelleront appelle appellent ligara ligará ligarão ligarao liga ligam ligar
+		suna sună call calls ring rings phone phones`)
+	callerFrom    = normWordSet(`del dal dallo dalla desde du de do da from din`)
+	callerLinks   = normWordSet(`el la le il lo l o the pe al`)
+	callerObjects = normWordSet(`you u te ti et vous`)
+)
+
+// withCallerIntro extends the start s of a phone number over a word for
+// calling and its "from" right before it (a link and an object pronoun
+// may stand between: "desde el", "de pe", "ring you from").
+func (sc *scanState) withCallerIntro(s int) int {
+	t := sc.n.b
+	p := s
+	for k, stage := 0, 0; k < 4 && p > 1 && t[p-1] == ' ' && isWord[t[p-2]]; k++ {
+		e := p - 1
+		b := e
+		for b > 0 && isWord[t[b-1]] {
+			b--
+		}
+		w := bytesToStr(t[b:e])
+		switch {
+		case stage == 0 && callerLinks[w] && !callerFrom[w]:
+			stage = 1
+		case stage < 2 && callerFrom[w]:
+			stage = 2
+		case stage == 2 && callerObjects[w]:
+			stage = 3
+		case stage >= 2 && callerVerbs[w]:
+			return b
+		default:
+			return s
+		}
+		p = b
+	}
+	return s
 }
 
 // The words that give an e-mail address as a team's: "email the team on
