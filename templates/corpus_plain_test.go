@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -141,4 +143,89 @@ func TestDiscreetCorpusPlain(t *testing.T) {
 func (ev plainEval) reportHeldout(t *testing.T, name string) {
 	ev.failures = nil
 	ev.report(t, name)
+}
+
+// TestDiscreetCorpusPlainBlockers says, with -v, why the plain policy
+// refuses the messages of the tuning files that have no item to remove:
+// per language, how many findings of each category they hold, and the
+// words found not in the vocabulary (lowercased, with the number of such
+// messages they block and of those they block alone), most frequent
+// first. It reads the tuning files only: a held-out file's words are
+// never printed. It gates nothing.
+//
+//	go test ./templates -run TestDiscreetCorpusPlainBlockers -v
+func TestDiscreetCorpusPlainBlockers(t *testing.T) {
+	if !testing.Verbose() {
+		t.Skip("a report: run with -v")
+	}
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type count struct{ msgs, alone int }
+	type langReport struct {
+		cats  map[Category]int
+		words map[string]*count
+	}
+	reports := map[string]*langReport{}
+	o := ScanOptions{Vocabulary: true, UnknownNames: DefaultUnknownNames}
+	for _, m := range heldoutPart(loadCorpus(t), false) {
+		if len(m.remove) > 0 {
+			continue
+		}
+		o.Lang, o.KnownNames = m.lang, m.points
+		fs := f.ScanWith(m.text, o)
+		if len(fs) == 0 {
+			continue
+		}
+		r := reports[m.lang]
+		if r == nil {
+			r = &langReport{cats: map[Category]int{}, words: map[string]*count{}}
+			reports[m.lang] = r
+		}
+		seen := map[string]bool{}
+		for _, x := range fs {
+			r.cats[x.Category]++
+			key := string(x.Category) + " " + strings.ToLower(x.Match)
+			if x.Category == CategoryNotInVocabulary {
+				for _, w := range strings.Fields(strings.ToLower(x.Match)) {
+					seen[w] = true
+				}
+				continue
+			}
+			seen[key] = true
+		}
+		for w := range seen {
+			c := r.words[w]
+			if c == nil {
+				c = &count{}
+				r.words[w] = c
+			}
+			c.msgs++
+			if len(seen) == 1 {
+				c.alone++
+			}
+		}
+	}
+	for _, l := range ShippedLanguages {
+		r := reports[l]
+		if r == nil {
+			continue
+		}
+		t.Logf("%s: findings by category %v", l, r.cats)
+		ws := make([]string, 0, len(r.words))
+		for w := range r.words {
+			ws = append(ws, w)
+		}
+		sort.Slice(ws, func(i, j int) bool {
+			a, b := r.words[ws[i]], r.words[ws[j]]
+			if a.msgs != b.msgs {
+				return a.msgs > b.msgs
+			}
+			return ws[i] < ws[j]
+		})
+		for _, w := range ws {
+			t.Logf("  %s %-30q in %d (alone in %d)", l, w, r.words[w].msgs, r.words[w].alone)
+		}
+	}
 }
