@@ -544,11 +544,16 @@ func TestCorpusFormatStrict(t *testing.T) {
 // of a health finding: 57 more messages of 2319 mostly removed, for 75
 // fewer leaks): on the earlier files the policy is at leak 34/3055 and
 // over-strip 767/3254 (were 37 and 768), refused 863/1961 (were 849).
+// The vocabulary then grew by class (running late, transport, the
+// weather, children and school, food, clothes, the phone, texting
+// abbreviations, in every language; the lexicon unchanged): leak 94/3507
+// (unchanged), over-strip 884/3861 (were 957), refused 1004/2319 (were
+// 1017), unchanged 161/546 (were 135).
 const (
 	vocabMaxLeakPct      = 2.69
-	vocabMaxOverStripPct = 24.79
-	vocabMaxRefusedPct   = 43.86
-	vocabMinBenignSame   = 24.72
+	vocabMaxOverStripPct = 22.90
+	vocabMaxRefusedPct   = 43.30
+	vocabMinBenignSame   = 29.48
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
