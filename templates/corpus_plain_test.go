@@ -100,12 +100,12 @@ func (ev plainEval) report(t *testing.T, name string) {
 // item to remove (they are the same messages), 1860 refused. With the
 // vocabulary grown by class (running late, transport, the weather,
 // children and school, food, clothes, the phone, texting abbreviations, in
-// every language): no leak (0/3507), 161 of the 546 messages without an
-// item to remove sent (were 135), 2158 of 2319 refused (were 2184). Of
+// every language): no leak (0/3507), 160 of the 546 messages without an
+// item to remove sent (were 135), 2159 of 2319 refused (were 2184). Of
 // those still refused, the largest single class is a text whose only
 // finding is a common first name (a greeting or a signature): a name
 // passes only as a known name, never as a vocabulary word.
-const plainMinBenignSent = 29.48
+const plainMinBenignSent = 29.30
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because
