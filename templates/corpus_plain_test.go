@@ -99,7 +99,10 @@ func (ev plainEval) report(t *testing.T, name string) {
 // seventh blind set among the tuning files (tuned on, never by the
 // vocabulary lists): no leak (0/3995), 168 of the 667 messages without an
 // item to remove sent (33 of its 121); the floor rises with it.
-const plainMinBenignSent = 25.18
+// With the vocabulary grown by class (running late, transport, weather,
+// children, food, clothes, the phone, texting abbreviations): no leak
+// (0/3995), 198 of the 667 sent.
+const plainMinBenignSent = 29.68
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

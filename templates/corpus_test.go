@@ -566,12 +566,18 @@ func TestCorpusFormatStrict(t *testing.T) {
 // unchanged higher, as fewer of the new part's messages are mostly
 // removed (115/377) and as many of its benign ones go out (33/121). The
 // earlier files are at leak 94/3507, over-strip 956/3861 (were 957),
-// refused 1017/2319, unchanged 135/546.
+// refused 1017/2319, unchanged 135/546. The vocabulary grown by class
+// (running late, transport, weather, children, food, clothes, the phone,
+// texting abbreviations) took it to leak 310/3995, over-strip 1087/4391,
+// refused 1117/2696, unchanged 198/667: two more leaks, both where a
+// newly everyday word is left beside a removed core (a nursery school's
+// "infantil" beside its name, "mesajul" in a Romanian request to delete
+// the message), for 99 fewer over-strips and 30 more benign texts sent.
 const (
-	vocabMaxLeakPct      = 7.71
-	vocabMaxOverStripPct = 26.76
-	vocabMaxRefusedPct   = 41.99
-	vocabMinBenignSame   = 25.18
+	vocabMaxLeakPct      = 7.76
+	vocabMaxOverStripPct = 24.76
+	vocabMaxRefusedPct   = 41.44
+	vocabMinBenignSame   = 29.68
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
