@@ -531,6 +531,28 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 					t.Fatalf("%s: the name is echoed: %s", path, r.Body)
 				}
 			}
+			// A street named without its number is an address in free
+			// text (where she or a service is), not a neutral name: it is
+			// refused as a confirmed name, in each language that writes
+			// its type before the name, and not sent inside the text.
+			for _, c := range []struct{ body, name string }{
+				{"Nos vemos en la calle Murcia mañana.", "calle Murcia"},
+				{"Ens veiem al carrer Pelai demà.", "carrer Pelai"},
+				{"On se voit rue Oberkampf demain.", "rue Oberkampf"},
+				{"Encontramo-nos na rua Augusta amanhã.", "rua Augusta"},
+				{"Ci vediamo in vicolo Stretto domani.", "vicolo Stretto"},
+			} {
+				for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+					r := e.Do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": c.body,
+						"confirm_names": []string{c.name}})
+					if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" {
+						t.Fatalf("%s %q: %d %s", path, c.name, r.Status, r.Body)
+					}
+					if w := strings.Fields(c.name)[1]; strings.Contains(string(r.Body), w) {
+						t.Fatalf("%s: the name is echoed: %s", path, r.Body)
+					}
+				}
+			}
 			// A neutral name is still confirmed.
 			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
 				"body": "Hola Lucía, el lunes a las 11, ¿vale?", "confirm_names": []string{"Lucía"}})
