@@ -191,7 +191,7 @@ func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsen
 	at, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
 	if err != nil {
 		// Render read it the same way, so this does not happen; fail closed.
-		return composed{}, errs.Field(CodeInvalidParam, param, "parameter %s must be an RFC 3339 date-time", param)
+		return composed{}, errs.Field(CodeInvalidParam, "params."+param, "parameter %s must be an RFC 3339 date-time", param)
 	}
 	r := consent.DecideCallSent(voice, prof, now, out.decision.SendAt, at)
 	if r == nil {
