@@ -208,6 +208,21 @@ func TestPromisedCallRecheckedAtDelivery(t *testing.T) {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	dropped("hours changed", id, "call_time_unsafe")
+	// A promise queued without its time (before that time was kept, or
+	// by an older process): the call cannot be decided, so the text is
+	// dropped, not sent unchecked.
+	old := callParticipant(t, p.Env, "+34 612 007 015", true)
+	for _, tmpl := range []string{"call_at", "callback_notice"} {
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", promiseBody(old, tmpl, today))
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("accept %s: %d %s", tmpl, r.Status, r.Body)
+		}
+		id := r.JSON(t)["id"].(string)
+		if _, err := p.DB.Exec(`UPDATE messages SET promised_call_at = NULL WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		dropped(tmpl+" without its promised time", id, "call_not_consented")
+	}
 	if n := p.Fake.Created(); n != 0 {
 		t.Fatalf("the fake received %d messages for broken promises", n)
 	}
