@@ -495,6 +495,11 @@ func TestPlainPolicy(t *testing.T) {
 	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "note" {
 		t.Fatalf("sensitive parameter: %d %s", r.Status, r.Body)
 	}
+	// Refused as the body is under plain: not_plain, not the filter's
+	// sensitive_param (nothing is cut from it either way).
+	if d, _ := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != "not_plain" {
+		t.Fatalf("sensitive parameter under plain: details %v", d)
+	}
 	// A phone that is not monitored gets free text as written.
 	b := gatewaytest.Maria()
 	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 022", false, true, []string{}
