@@ -558,8 +558,16 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 					}
 				}
 			}
+			// The same in a template's text parameter: refused on
+			// confirm_names, not on the parameter.
+			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "free_note",
+				"params": map[string]string{"note": "Nos vemos en la calle Murcia mañana."}, "confirm_names": []string{"calle Murcia"}})
+			if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" ||
+				strings.Contains(string(r.Body), "Murcia") {
+				t.Fatalf("text parameter: %d %s", r.Status, r.Body)
+			}
 			// A neutral name is still confirmed.
-			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
+			r = e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
 				"body": "Hola Lucía, el lunes a las 11, ¿vale?", "confirm_names": []string{"Lucía"}})
 			if r.Status != 200 {
 				t.Fatalf("neutral name: %d %s", r.Status, r.Body)

@@ -129,7 +129,9 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 				}
 				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames)
 				if err != nil {
-					if e := errs.As(err); e.Code != errs.CodeInternal {
+					// Named by the parameter, except a refused confirmed
+					// name: that is about confirm_names, as for a body.
+					if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
 						e.Field = name
 					}
 					return out, err
