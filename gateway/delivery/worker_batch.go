@@ -322,7 +322,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 // recheck is the contact decision for m just before it is sent: its
 // channel's (consent.Decide) and, for a message that promises her a call
 // (its template promises one: promises), the call's as of the moment the
-// text goes out (consent.DecideCall on promised_call_at): a promise whose
+// text goes out (consent.DecideCallSent on promised_call_at): a promise whose
 // voice consent has gone, whose time has passed, or that has fallen
 // outside her safe hours (her windows changed) is refused, and the caller
 // drops it like any refusal, with the call's code. A promise without a
@@ -343,7 +343,7 @@ func recheck(m db.Message, promises func(string) bool, prof consent.Profile, con
 		}
 		return d
 	}
-	if r := consent.DecideCall(voice, prof, d.SendAt, m.PromisedCallAt.Time); r != nil {
+	if r := consent.DecideCallSent(voice, prof, now, d.SendAt, m.PromisedCallAt.Time); r != nil {
 		return consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
 	}
 	return d
