@@ -93,4 +93,18 @@ func DecideCall(voice ChannelConsent, p Profile, now, at time.Time) *Error {
 	return nil
 }
 
+// DecideCallSent is DecideCall for a text accepted at now that goes out
+// at sendAt (now, or the start of her next safe window): the call is
+// decided as of sendAt, when the text reaches her. A call after now but
+// not after sendAt is refused as past all the same (the text would
+// announce a call already due), with a sentence that says so: "not in
+// the future" would read as wrong to staff who promised a later hour.
+func DecideCallSent(voice ChannelConsent, p Profile, now, sendAt, at time.Time) *Error {
+	r := DecideCall(voice, p, sendAt, at)
+	if r != nil && r.Code == CodeCallTimePast && sendAt.After(now) && at.After(now) {
+		r.Message = "The text can reach her only at her next safe window, after the promised call; promise a call after the text reaches her."
+	}
+	return r
+}
+
 func callRefusal(code, msg string) *Error { return &Error{Code: code, Message: msg} }

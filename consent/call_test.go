@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +121,41 @@ func TestDecideCallPure(t *testing.T) {
 	// The same call, decided a day after it was due: past.
 	if r := DecideCall(granted(Voice), p, at.Add(24*time.Hour), at); r == nil || r.Code != CodeCallTimePast {
 		t.Fatalf("re-check after the time: %+v", r)
+	}
+}
+
+// A text that waits for her next safe window decides its call as of
+// then: a call after now but not after the text reaches her is refused
+// as past, saying why; one before now keeps "not in the future".
+func TestDecideCallSent(t *testing.T) {
+	t.Parallel()
+	p := Profile{TimeZone: mustLoc(t, "Europe/Madrid"), HasPhone: true, Windows: mustWindows(t, "mon-fri 10:00-12:00")}
+	// Friday 9 January 2026, 21:00 in Madrid; her next window opens on
+	// Monday 12 January at 10:00 (09:00 UTC).
+	now, sendAt := utc("2026-01-09T20:00:00Z"), utc("2026-01-12T09:00:00Z")
+	const window, future = "next safe window", "not in the future"
+	for _, tc := range []struct {
+		name         string
+		now, sendAt  time.Time
+		at           time.Time
+		want, saying string // want "" = allowed
+	}{
+		{"after now, before the text", now, sendAt, utc("2026-01-10T10:00:00Z"), CodeCallTimePast, window},
+		{"at the moment the text goes out", now, sendAt, sendAt, CodeCallTimePast, window},
+		{"before now", now, sendAt, now.Add(-time.Hour), CodeCallTimePast, future},
+		{"now", now, sendAt, now, CodeCallTimePast, future},
+		{"sent now, call past", sendAt, sendAt, sendAt.Add(-time.Minute), CodeCallTimePast, future},
+		{"after the text, in her window", now, sendAt, sendAt.Add(time.Hour), "", ""},
+	} {
+		got := DecideCallSent(granted(Voice), p, tc.now, tc.sendAt, tc.at)
+		if tc.want == "" {
+			if got != nil {
+				t.Errorf("%s: refused %s (%s)", tc.name, got.Code, got.Message)
+			}
+			continue
+		}
+		if got == nil || got.Code != tc.want || !strings.Contains(got.Message, tc.saying) {
+			t.Errorf("%s: %+v, want %s saying %q", tc.name, got, tc.want, tc.saying)
+		}
 	}
 }

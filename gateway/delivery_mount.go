@@ -29,6 +29,10 @@ func newDelivery(s *Server) *delivery.Service {
 		// Read at each call: a test may replace the audit service (and its
 		// public key) after New.
 		SealSent: func(messageID, text string) []byte { return s.audit.SealSent(messageID, text) },
+		PromisesCall: func(templateID string) bool {
+			_, ok := s.catalog.PromisedCall(templateID)
+			return ok
+		},
 	}, delivery.Config{ConsentReviewAge: s.cfg.ConsentReviewAge})
 }
 

@@ -495,6 +495,11 @@ func TestPlainPolicy(t *testing.T) {
 	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "note" {
 		t.Fatalf("sensitive parameter: %d %s", r.Status, r.Body)
 	}
+	// Refused as the body is under plain: not_plain, not the filter's
+	// sensitive_param (nothing is cut from it either way).
+	if d, _ := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != "not_plain" {
+		t.Fatalf("sensitive parameter under plain: details %v", d)
+	}
 	// A phone that is not monitored gets free text as written.
 	b := gatewaytest.Maria()
 	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 004 022", false, true, []string{}
@@ -531,8 +536,38 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 					t.Fatalf("%s: the name is echoed: %s", path, r.Body)
 				}
 			}
+			// A street named without its number is an address in free
+			// text (where she or a service is), not a neutral name: it is
+			// refused as a confirmed name, in each language that writes
+			// its type before the name, and not sent inside the text.
+			for _, c := range []struct{ body, name string }{
+				{"Nos vemos en la calle Murcia mañana.", "calle Murcia"},
+				{"Ens veiem al carrer Pelai demà.", "carrer Pelai"},
+				{"On se voit rue Oberkampf demain.", "rue Oberkampf"},
+				{"Encontramo-nos na rua Augusta amanhã.", "rua Augusta"},
+				{"Ci vediamo in vicolo Stretto domani.", "vicolo Stretto"},
+			} {
+				for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+					r := e.Do(auth.RoleStaff, "POST", path, map[string]any{"participant": code, "channel": "sms", "body": c.body,
+						"confirm_names": []string{c.name}})
+					if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" {
+						t.Fatalf("%s %q: %d %s", path, c.name, r.Status, r.Body)
+					}
+					if w := strings.Fields(c.name)[1]; strings.Contains(string(r.Body), w) {
+						t.Fatalf("%s: the name is echoed: %s", path, r.Body)
+					}
+				}
+			}
+			// The same in a template's text parameter: refused on
+			// confirm_names, not on the parameter.
+			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "free_note",
+				"params": map[string]string{"note": "Nos vemos en la calle Murcia mañana."}, "confirm_names": []string{"calle Murcia"}})
+			if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" ||
+				strings.Contains(string(r.Body), "Murcia") {
+				t.Fatalf("text parameter: %d %s", r.Status, r.Body)
+			}
 			// A neutral name is still confirmed.
-			r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
+			r = e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms",
 				"body": "Hola Lucía, el lunes a las 11, ¿vale?", "confirm_names": []string{"Lucía"}})
 			if r.Status != 200 {
 				t.Fatalf("neutral name: %d %s", r.Status, r.Body)

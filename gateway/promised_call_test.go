@@ -208,6 +208,21 @@ func TestPromisedCallRecheckedAtDelivery(t *testing.T) {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	dropped("hours changed", id, "call_time_unsafe")
+	// A promise queued without its time (before that time was kept, or
+	// by an older process): the call cannot be decided, so the text is
+	// dropped, not sent unchecked.
+	old := callParticipant(t, p.Env, "+34 612 007 015", true)
+	for _, tmpl := range []string{"call_at", "callback_notice"} {
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", promiseBody(old, tmpl, today))
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("accept %s: %d %s", tmpl, r.Status, r.Body)
+		}
+		id := r.JSON(t)["id"].(string)
+		if _, err := p.DB.Exec(`UPDATE messages SET promised_call_at = NULL WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		dropped(tmpl+" without its promised time", id, "call_not_consented")
+	}
 	if n := p.Fake.Created(); n != 0 {
 		t.Fatalf("the fake received %d messages for broken promises", n)
 	}
@@ -221,5 +236,34 @@ func TestPromisedCallRecheckedAtDelivery(t *testing.T) {
 	}
 	if n := p.Fake.Created(); n != 1 {
 		t.Fatalf("the fake received %d messages, want 1", n)
+	}
+}
+
+// A text accepted between her windows goes out at the next one: a call
+// promised after now but before then is refused as past, with a message
+// that says the text reaches her only after the call (not "not in the
+// future", which reads as wrong to staff who chose a later hour).
+func TestPromisedCallBeforeHerNextWindow(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	e.Clock.Set(callT0.Add(2 * time.Hour)) // Tuesday 12:30 Madrid: her next window opens at 17:00
+	code := callParticipant(t, e, "+34 612 007 021", true)
+	at := callT0.Add(3*time.Hour + 30*time.Minute) // 14:00 Madrid
+	pv := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", promiseBody(code, "call_at", at))
+	d := pv.JSON(t)["decision"].(map[string]any)
+	if d["allowed"] != false || d["code"] != "call_time_past" || d["field"] != "params.when" ||
+		!strings.Contains(d["reason"].(string), "next safe window") {
+		t.Fatalf("preview decision %v", d)
+	}
+	r := e.Do(auth.RoleStaff, "POST", "/v1/messages", promiseBody(code, "call_at", at))
+	if r.Status != http.StatusUnprocessableEntity || r.ErrCode(t) != "call_time_past" ||
+		!strings.Contains(r.JSON(t)["error"].(map[string]any)["message"].(string), "next safe window") {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	// A time in the past keeps its own sentence.
+	r = e.Do(auth.RoleStaff, "POST", "/v1/messages", promiseBody(code, "call_at", callT0))
+	if r.Status != http.StatusUnprocessableEntity || r.ErrCode(t) != "call_time_past" ||
+		!strings.Contains(r.JSON(t)["error"].(map[string]any)["message"].(string), "not in the future") {
+		t.Fatalf("past: %d %s", r.Status, r.Body)
 	}
 }

@@ -473,3 +473,58 @@ func TestSanitizePlain(t *testing.T) {
 		t.Fatalf("help: %s", stderr)
 	}
 }
+
+// sanitize checks names as serve does: a confirmed name the filter flags
+// on its own (a street without its number, an organisation) is refused
+// with invalid_param on confirm_names under every policy that takes it,
+// a neutral one is known; a known name (a registered meeting point) the
+// filter flags as a place's name stops the command, as serve would not
+// register it. Neither name is echoed.
+func TestSanitizeConfirmNames(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	type result struct {
+		Text       string   `json:"text"`
+		Refused    string   `json:"refused"`
+		Field      string   `json:"field"`
+		Categories []string `json:"categories"`
+	}
+	run := func(policy, in string, args ...string) (result, string) {
+		t.Helper()
+		stdin = strings.NewReader(in)
+		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", policy}, args...)...)
+		if code != 0 {
+			t.Fatalf("sanitize: %d %s", code, stderr)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v %s", err, out)
+		}
+		return res, out
+	}
+	for _, policy := range []string{"filter", "vocabulary", "plain"} {
+		for _, c := range []struct{ body, name, word string }{
+			{"Nos vemos en la calle Murcia mañana.", "calle Murcia", "Murcia"},
+			{"Hola, el jueves a las 10 en Cruz Roja, ¿vale?", "Lucía,Cruz Roja", "Cruz"},
+		} {
+			res, out := run(policy, c.body, "--unknown-names", "on", "--confirm-names", c.name)
+			if res.Refused != "invalid_param" || res.Field != "confirm_names" || res.Text != "" || len(res.Categories) != 1 {
+				t.Fatalf("%s %q: %s", policy, c.name, out)
+			}
+			if strings.Contains(out, c.word) {
+				t.Fatalf("%s: the name is echoed: %s", policy, out)
+			}
+		}
+	}
+	clean := "Hola Lucía, el lunes a las 11, ¿vale?"
+	if res, out := run("plain", clean, "--confirm-names", "Lucía"); res.Refused != "" || res.Text != clean {
+		t.Fatalf("neutral name: %s", out)
+	}
+	stdin = strings.NewReader(clean)
+	code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "plain", "--known-names", "Metro Sol,Cruz Roja")
+	if code == 0 || !strings.Contains(stderr, "known name 2 is flagged") || strings.Contains(stderr+out, "Cruz") {
+		t.Fatalf("flagged known name: exit %d, %s %s", code, out, stderr)
+	}
+	if _, _, stderr := runCmd(t, "sanitize", "-h"); !strings.Contains(stderr, "-confirm-names") {
+		t.Fatalf("help: %s", stderr)
+	}
+}

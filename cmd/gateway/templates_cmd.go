@@ -14,6 +14,7 @@ import (
 
 	"safecontact/consent"
 	"safecontact/gateway"
+	"safecontact/gateway/message"
 	"safecontact/templates"
 )
 
@@ -31,7 +32,13 @@ var stdin io.Reader = os.Stdin
 // findings beside the filter's), --monitored-free-text plain the text
 // unchanged when that scan finds nothing, else the refusal serve would
 // answer (content_not_discreet, reason not_plain, with the categories and
-// the findings to rephrase; no text).
+// the findings to rephrase; no text). --known-names are the registered
+// meeting points: one the filter flags as a place's name is refused, as
+// serve refuses to register it. --confirm-names are the request's
+// confirm_names, checked as serve checks them (message.FlaggedConfirmedName:
+// a name the filter flags on its own, or that would hide a finding of the
+// text, is refused with invalid_param on confirm_names; the name is not
+// echoed).
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -39,7 +46,8 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	var cfg gateway.DiscreetConfig
 	discreetFlags(fs, &cfg)
 	fs.StringVar(&cfg.Filter.TermsFile, "terms", cfg.Filter.TermsFile, "same as --discreet-terms-file")
-	known := fs.String("known-names", "", "comma-separated names that are not unknown (the registered meeting points)")
+	known := fs.String("known-names", "", "comma-separated names that are not unknown (the registered meeting points); one the filter flags as a place's name is refused, as serve refuses to register it")
+	confirm := fs.String("confirm-names", "", "comma-separated names staff confirm (the request's confirm_names); one the filter flags on its own, or in the text, is refused with invalid_param as serve does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,15 +63,25 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.UsesVocabulary()}
-	for _, k := range strings.Split(*known, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			o.KnownNames = append(o.KnownNames, k)
+	var knownNames, confirmed []string
+	for i, k := range splitNames(*known) {
+		// The registration check of a meeting point's name.
+		if fs := cat.Filter().ScanWith(k, templates.ScanOptions{PlaceName: true}); len(fs) > 0 {
+			return fmt.Errorf("known name %d is flagged by the filter (%s): serve would not register it as a meeting point", i+1, fs[0].Category)
 		}
+		knownNames = append(knownNames, k)
+	}
+	confirmed = splitNames(*confirm)
+	// As serve: the known names (and the confirmed ones) are known only
+	// when unknown names or the vocabulary are looked for.
+	if o.UnknownNames || o.Vocabulary {
+		o.KnownNames = knownNames
 	}
 	out := struct {
 		Text       string              `json:"text"`
 		Redactions []templates.Finding `json:"redactions"`
 		Refused    string              `json:"refused,omitempty"`
+		Field      string              `json:"field,omitempty"`
 		Reason     string              `json:"reason,omitempty"`
 		Categories []string            `json:"categories,omitempty"`
 	}{Redactions: []templates.Finding{}}
@@ -71,7 +89,12 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		out.Refused = "free_text_refused"
 	} else if reason := templates.MonitoredProblem(string(in)); reason != "" {
 		out.Refused = reason
+	} else if i, c := message.FlaggedConfirmedName(cat.Filter(), string(in), confirmed, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames}); i > 0 {
+		out.Refused, out.Field, out.Reason, out.Categories = "invalid_param", "confirm_names", fmt.Sprintf("confirmed name %d is flagged by the filter", i), []string{string(c)}
 	} else {
+		if o.UnknownNames || o.Vocabulary {
+			o.KnownNames = append(o.KnownNames, confirmed...)
+		}
 		text, findings := cat.Filter().StripWith(string(in), o)
 		out.Text = text
 		if findings != nil {
@@ -93,6 +116,17 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// splitNames splits a comma-separated list of names, blanks left out.
+func splitNames(list string) []string {
+	var out []string
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // cmdTemplates lists and renders templates, for authors. It builds the

@@ -44,6 +44,12 @@ type Deps struct {
 	// SealSent seals the text actually sent for its message.sent audit
 	// event.
 	SealSent func(messageID, text string) []byte
+	// PromisesCall: does this template promise her a call (its
+	// "promises: call at {when}" header)? The worker drops such a message
+	// when it has no promised time to decide (a row written before that
+	// time was kept, or by an older process). Nil: the catalogue is not
+	// known, and a template message is taken to promise one (fail closed).
+	PromisesCall func(templateID string) bool
 }
 
 // Config is what the delivery side needs of the service configuration.

@@ -252,7 +252,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				continue // already handled: a duplicate delivery
 			}
 			p := parts[m.ParticipantID]
-			d := recheck(m, participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), now)
+			d := recheck(m, w.s.d.PromisesCall, participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), now)
 			switch {
 			case !d.Allowed:
 				if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
@@ -321,18 +321,29 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 
 // recheck is the contact decision for m just before it is sent: its
 // channel's (consent.Decide) and, for a message that promises her a call
-// (promised_call_at set at accept), the call's as of the moment the text
-// goes out (consent.DecideCall): a promise whose voice consent has gone,
-// whose time has passed, or that has fallen outside her safe hours (her
-// windows changed) is refused, and the caller drops it like any refusal,
-// with the call's code. A refusal of the call is about the voice channel.
-func recheck(m db.Message, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, now time.Time) consent.Decision {
+// (its template promises one: promises), the call's as of the moment the
+// text goes out (consent.DecideCallSent on promised_call_at): a promise whose
+// voice consent has gone, whose time has passed, or that has fallen
+// outside her safe hours (her windows changed) is refused, and the caller
+// drops it like any refusal, with the call's code. A promise without a
+// promised time (a row queued before that time was kept, or by an older
+// process) cannot be decided and is refused as not consented: fail
+// closed, staff send it again. A refusal of the call is about the voice
+// channel.
+func recheck(m db.Message, promises func(string) bool, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, now time.Time) consent.Decision {
 	d := consent.Decide(prof, consents, consent.Channel(m.Channel), now)
-	if !d.Allowed || !m.PromisedCallAt.Valid {
+	if !d.Allowed {
 		return d
 	}
 	voice := consents[consent.Voice]
-	if r := consent.DecideCall(voice, prof, d.SendAt, m.PromisedCallAt.Time); r != nil {
+	if !m.PromisedCallAt.Valid {
+		if m.TemplateID.Valid && (promises == nil || promises(m.TemplateID.String)) {
+			return consent.Decision{Code: consent.CodeCallNotConsented, Reason: "This message promises a call whose time was not kept with it, so the call cannot be checked; send it again.",
+				Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
+		}
+		return d
+	}
+	if r := consent.DecideCallSent(voice, prof, now, d.SendAt, m.PromisedCallAt.Time); r != nil {
 		return consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
 	}
 	return d

@@ -129,7 +129,9 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 				}
 				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames)
 				if err != nil {
-					if e := errs.As(err); e.Code != errs.CodeInternal {
+					// Named by the parameter, except a refused confirmed
+					// name: that is about confirm_names, as for a body.
+					if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
 						e.Field = name
 					}
 					return out, err
@@ -161,7 +163,7 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 		out.source, out.digest = r.Source, r.Digest
 		if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
-			return promiseCall(out, prof, consents[consent.Voice], param, in.Params[param])
+			return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 		}
 		return out, nil
 	}
@@ -183,16 +185,17 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 // promised parameter, which Render has read as RFC 3339) as of the
 // moment the text goes out (the decision's SendAt: now, or the start of
 // her next safe window), so a text that would reach her after the call
-// is refused as past: allowed, out keeps the time for the worker's
+// is refused as past (saying so when the call is after now but before
+// her next safe window): allowed, out keeps the time for the worker's
 // re-check; refused, out becomes a refusal about the voice channel (the
 // call), naming the parameter.
-func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsent, param, raw string) (composed, error) {
+func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsent, now time.Time, param, raw string) (composed, error) {
 	at, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
 	if err != nil {
 		// Render read it the same way, so this does not happen; fail closed.
-		return composed{}, errs.Field(CodeInvalidParam, param, "parameter %s must be an RFC 3339 date-time", param)
+		return composed{}, errs.Field(CodeInvalidParam, "params."+param, "parameter %s must be an RFC 3339 date-time", param)
 	}
-	r := consent.DecideCall(voice, prof, out.decision.SendAt, at)
+	r := consent.DecideCallSent(voice, prof, now, out.decision.SendAt, at)
 	if r == nil {
 		out.promisedCallAt = at.UTC()
 		return out, nil

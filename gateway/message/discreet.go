@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,23 +84,23 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	if len(confirm) > maxConfirmNames {
 		return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "at most %d confirmed names", maxConfirmNames)
 	}
-	for i, n := range confirm {
+	for _, n := range confirm {
 		if len(n) > maxConfirmNameSize {
 			return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
 		}
-		// A known name is sent as it is, even the lexicon's words inside
-		// it: confirming is for a neutral name the filter cannot place,
-		// never for one it flags on its own (a shelter's or a service's
-		// name, a legal word). Scanned as a place name, in her language,
-		// as it would be in her text; the name is not echoed.
-		if fs := s.filter.ScanWith(n, templates.ScanOptions{Lang: lang, PlaceName: true}); len(fs) > 0 {
-			return "", nil, errs.Field(CodeInvalidParam, "confirm_names",
-				"confirmed name %d is flagged by the filter on its own (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i+1, fs[0].Category)
-		}
 	}
 	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames, Vocabulary: UsesVocabulary(s.cfg.FreeText)}
+	var known []string
 	if o.UnknownNames || o.Vocabulary {
-		o.KnownNames = append(s.known.get(s.q, s.d.Log), confirm...)
+		known = s.known.get(s.q, s.d.Log)
+	}
+	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i > 0 {
+		// The name is not echoed.
+		return "", nil, errs.Field(CodeInvalidParam, "confirm_names",
+			"confirmed name %d is flagged by the filter (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i, cat)
+	}
+	if o.UnknownNames || o.Vocabulary {
+		o.KnownNames = append(known, confirm...)
 	}
 	var stripped string
 	var findings []templates.Finding
@@ -141,6 +142,63 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 		return "", reds, e
 	}
 	return stripped, reds, nil
+}
+
+// FlaggedConfirmedName returns the 1-based index of the first confirmed
+// name the filter flags, and what it found, or 0. o is the scan of text
+// without the confirmed names (the registered meeting points as its
+// known names). Confirming is for a neutral name the filter cannot place,
+// never for one it flags on its own (a shelter's or a service's name, a
+// legal word, a street: "calle Murcia" says where she or a service is):
+// a confirmed name is refused when
+//   - scanned alone, in her language, the filter finds anything in it
+//     (as free text, not as a place's name: a street without its number
+//     is an address here);
+//   - or a finding of the text's own scan other than an unknown name or
+//     a word not in her vocabulary is dropped once the confirmed names
+//     are known names (a name is known as a whole: what is found inside
+//     its occurrence in the text would otherwise go out unseen).
+//
+// Shared by serve and the sanitize command, so both refuse the same.
+func FlaggedConfirmedName(f *templates.Filter, text string, confirm []string, o templates.ScanOptions) (int, templates.Category) {
+	if len(confirm) == 0 {
+		return 0, ""
+	}
+	for i, n := range confirm {
+		if fs := f.ScanWith(n, templates.ScanOptions{Lang: o.Lang}); len(fs) > 0 {
+			return i + 1, fs[0].Category
+		}
+	}
+	type span struct {
+		start, end int
+		cat        templates.Category
+	}
+	confirmable := func(c templates.Category) bool {
+		return c == templates.CategoryUnknownName || c == templates.CategoryNotInVocabulary
+	}
+	with := o
+	with.KnownNames = append(append([]string(nil), o.KnownNames...), confirm...)
+	kept := map[span]bool{}
+	for _, fd := range f.ScanWith(text, with) {
+		kept[span{fd.Start, fd.End, fd.Category}] = true
+	}
+	for _, fd := range f.ScanWith(text, o) {
+		if confirmable(fd.Category) || kept[span{fd.Start, fd.End, fd.Category}] {
+			continue
+		}
+		// Dropped by a confirmed name: the one whose occurrence it overlaps.
+		for i, n := range confirm {
+			one := o
+			one.KnownNames = append(append([]string(nil), o.KnownNames...), n)
+			if !slices.ContainsFunc(f.ScanWith(text, one), func(g templates.Finding) bool {
+				return g.Start == fd.Start && g.End == fd.End && g.Category == fd.Category
+			}) {
+				return i + 1, fd.Category
+			}
+		}
+		return 1, fd.Category // merged with another span: fail closed
+	}
+	return 0, ""
 }
 
 // get returns the registered meeting points' names, read at most
