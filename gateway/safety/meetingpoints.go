@@ -278,9 +278,8 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 			return err
 		}
 		if out, err = q.UpdateMeetingPoint(ctx, db.UpdateMeetingPointParams{ID: id, Name: name, AtForms: fj}); err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23505" {
-				return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+			if e := duplicateMeetingPointName(err); e != nil {
+				return e
 			}
 			return err
 		}
@@ -295,6 +294,19 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 	}
 	s.mpAdded()
 	return viewMeetingPoint(out), nil
+}
+
+// duplicateMeetingPointName maps a unique violation of the meeting
+// points' name (a rename onto another point's name) to
+// duplicate_meeting_point; nil for any other error. It matches the
+// constraint by name, so a unique index added later is not reported as a
+// duplicate name.
+func duplicateMeetingPointName(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "meeting_points_name_key" {
+		return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+	}
+	return nil
 }
 
 // sortedKeys are the languages of a set of at forms.
