@@ -34,9 +34,10 @@ package keys
 //   - The lock file is opened read-write, never through a symlink
 //     (O_NOFOLLOW), and must be a regular file: a symlink planted at
 //     KEYFILE.lock would make the open create or lock a file elsewhere,
-//     and a FIFO, device or directory there is no lock file (opening a
-//     device can act on it). Any of these is refused with an error naming
-//     the path; it never means the lock is held.
+//     and a FIFO, device or directory there is no lock file. A symlink or
+//     directory fails the open; a FIFO or device is opened without waiting
+//     (O_NONBLOCK), seen by fstat and closed. Each is refused with an
+//     error naming the path; it never means the lock is held.
 //   - flock, not fcntl: an fcntl lock belongs to the process, so two
 //     goroutines of one process would not exclude each other, and closing
 //     any descriptor of the file drops it. A flock belongs to the open file,
