@@ -35,6 +35,7 @@ var statusOf = map[string]int{
 	"at_form_unknown_language":  http.StatusUnprocessableEntity,
 	"at_form_lacks_name":        http.StatusUnprocessableEntity,
 	"at_form_too_long":          http.StatusUnprocessableEntity,
+	"at_form_extra_words":       http.StatusUnprocessableEntity,
 	"checkin_time_unsafe":       http.StatusUnprocessableEntity,
 	// The audit log does not verify (GET /v1/audit/verify).
 	"audit_chain_broken":   http.StatusConflict,

@@ -21,10 +21,23 @@ package keys
 //     written to the real path too, so a symlink stays a symlink (a rename
 //     onto the link's name would replace the link with a file, and the
 //     target would keep the old keys).
+//   - KEYFILE is resolved again once the lock is held: a change waits for
+//     the lock, and a symlink re-pointed meanwhile names another file, whose
+//     lock the waiter does not hold. If the real path moved, the lock is
+//     dropped and taken again for the new one (at most lockTries times,
+//     then an error), so the lock held is always the one of the file
+//     then read and written.
 //   - The lock file is never removed: a process that opened it before a
 //     removal would lock the removed inode while the next one locks a new
 //     file, and both would change the key file at once. It is empty, mode
 //     0600, and may be deleted only while no change can run.
+//   - The lock file is opened read-write, never through a symlink
+//     (O_NOFOLLOW), and must be a regular file: a symlink planted at
+//     KEYFILE.lock would make the open create or lock a file elsewhere,
+//     and a FIFO, device or directory there is no lock file. A symlink or
+//     directory fails the open; a FIFO or device is opened without waiting
+//     (O_NONBLOCK), seen by fstat and closed. Each is refused with an
+//     error naming the path; it never means the lock is held.
 //   - flock, not fcntl: an fcntl lock belongs to the process, so two
 //     goroutines of one process would not exclude each other, and closing
 //     any descriptor of the file drops it. A flock belongs to the open file,
@@ -73,30 +86,89 @@ func tryLockKeyFile(path string) (*keyFileLock, error) {
 	return acquire(path, unix.LOCK_EX|unix.LOCK_NB)
 }
 
+// lockTries bounds how often acquire takes the lock again because the key
+// file's real path changed while it waited.
+const lockTries = 10
+
+// testHookBeforeFlock, when set (by tests), is called with the real path
+// just before each flock.
+var testHookBeforeFlock func(real string)
+
 func acquire(path string, how int) (*keyFileLock, error) {
-	real, err := realPath(path)
-	if err != nil {
-		return nil, err
+	for range lockTries {
+		real, err := realPath(path)
+		if err != nil {
+			return nil, err
+		}
+		f, err := openLockFile(real + LockSuffix)
+		if err != nil {
+			return nil, err
+		}
+		if testHookBeforeFlock != nil {
+			testHookBeforeFlock(real)
+		}
+		if err := flock(f, how); err != nil {
+			f.Close()
+			return nil, err
+		}
+		// The lock is for real as resolved before the wait; a symlink on
+		// the way may have been re-pointed since.
+		now, err := realPath(path)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if now == real {
+			return &keyFileLock{f: f, real: real}, nil
+		}
+		f.Close()
 	}
-	name := real + LockSuffix
-	f, err := os.OpenFile(name, os.O_RDONLY|os.O_CREATE, 0o600)
+	return nil, fmt.Errorf("key file %s: its real path changed %d times while waiting for its lock", path, lockTries)
+}
+
+// openLockFile opens (creating it, mode 0600) the lock file name, which
+// must be a regular file and not a symlink. O_NONBLOCK keeps the open of a
+// FIFO or device from waiting; it does not change flock on a regular file.
+func openLockFile(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o600)
 	if err != nil {
+		switch {
+		case errors.Is(err, unix.ELOOP):
+			return nil, fmt.Errorf("key file lock %s is a symlink; refusing to follow it: %w", name, err)
+		case errors.Is(err, unix.EISDIR):
+			return nil, fmt.Errorf("key file lock %s is a directory, not a regular file: %w", name, err)
+		}
 		return nil, fmt.Errorf("key file lock: %w", err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("key file lock: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("key file lock %s is not a regular file (mode %s); refusing to use it", name, st.Mode().Type())
+	}
+	return f, nil
+}
+
+// flock takes the lock on f as how says, again after EINTR: errLockBusy
+// when LOCK_NB is asked and another holds it.
+func flock(f *os.File, how int) error {
+	var err error
 	for {
 		err = unix.Flock(int(f.Fd()), how)
 		if err != unix.EINTR {
 			break
 		}
 	}
-	if err != nil {
-		f.Close()
-		if err == unix.EWOULDBLOCK {
-			return nil, errLockBusy
-		}
-		return nil, fmt.Errorf("key file lock %s: flock: %w", name, err)
+	if err == unix.EWOULDBLOCK {
+		return errLockBusy
 	}
-	return &keyFileLock{f: f, real: real}, nil
+	if err != nil {
+		return fmt.Errorf("key file lock %s: flock: %w", f.Name(), err)
+	}
+	return nil
 }
 
 // release drops the lock (closing the file does).

@@ -7,8 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // newKeyFile makes a key file in a new directory and returns its path.
@@ -209,5 +213,167 @@ func TestRotateThroughSymlink(t *testing.T) {
 	}
 	if _, err := Rotate(dangling); !errors.Is(err, ErrNoKeyFile) {
 		t.Fatalf("Rotate via a dangling symlink = %v, want ErrNoKeyFile", err)
+	}
+}
+
+// TestLockRepointedWhileWaiting: a symlink re-pointed while a change waits
+// for the lock of its old target makes the waiter drop that lock and take
+// the new target's, and it then reads and writes the new target.
+func TestLockRepointedWhileWaiting(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	a := newKeyFile(t)
+	b := newKeyFile(t)
+	link := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	held, err := lockKeyFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan string, lockTries)
+	testHookBeforeFlock = func(real string) { waiting <- real }
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+
+	type result struct {
+		id  uint32
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		id, err := Rotate(link)
+		done <- result{id, err}
+	}()
+	if got := <-waiting; got != a {
+		held.release()
+		t.Fatalf("first wait for %s, want %s", got, a)
+	}
+	// The waiter is at (or about to enter) the flock of a's lock, which
+	// is held. Re-point the link to b in one rename, then let it go.
+	tmp := link + ".new"
+	if err := os.Symlink(b, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		t.Fatal(err)
+	}
+	held.release()
+	r := <-done
+	if r.err != nil || r.id != 2 {
+		t.Fatalf("Rotate via the re-pointed link = %d, %v", r.id, r.err)
+	}
+	if got := <-waiting; got != b {
+		t.Fatalf("second wait for %s, want %s", got, b)
+	}
+	checkAllKeys(t, a, 1)
+	checkAllKeys(t, b, 2)
+}
+
+// TestLockRepointedEveryTime: a link re-pointed before every re-check
+// ends in an error after lockTries tries, holding no lock.
+func TestLockRepointedEveryTime(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	a := newKeyFile(t)
+	b := newKeyFile(t)
+	link := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	tries := 0
+	testHookBeforeFlock = func(real string) {
+		tries++
+		next := a
+		if real == a {
+			next = b
+		}
+		tmp := link + ".new"
+		if err := os.Symlink(next, tmp); err != nil {
+			t.Error(err)
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+	if l, err := lockKeyFile(link); err == nil {
+		l.release()
+		t.Fatal("lockKeyFile succeeded though the link moved at every try")
+	}
+	if tries != lockTries {
+		t.Fatalf("%d tries, want %d", tries, lockTries)
+	}
+	testHookBeforeFlock = nil
+	for _, p := range []string{a, b} {
+		l, err := tryLockKeyFile(p)
+		if err != nil {
+			t.Fatalf("lock of %s left held: %v", p, err)
+		}
+		l.release()
+	}
+}
+
+// TestLockFileMustBeRegular: a symlink, FIFO or directory at KEYFILE.lock
+// is refused at once with an error naming it; nothing is created through
+// the symlink and the key file is unchanged.
+func TestLockFileMustBeRegular(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		make func(lock string) error
+	}{
+		{"symlink", func(lock string) error {
+			return os.Symlink(filepath.Join(filepath.Dir(lock), "elsewhere"), lock)
+		}},
+		{"symlink to a regular file", func(lock string) error {
+			target := filepath.Join(filepath.Dir(lock), "other.lock")
+			if err := os.WriteFile(target, nil, 0o600); err != nil {
+				return err
+			}
+			return os.Symlink(target, lock)
+		}},
+		{"fifo", func(lock string) error { return unix.Mkfifo(lock, 0o600) }},
+		{"directory", func(lock string) error { return os.Mkdir(lock, 0o700) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			path := newKeyFile(t)
+			lock := path + LockSuffix
+			// Init left a lock file; no change runs now.
+			if err := os.Remove(lock); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.make(lock); err != nil {
+				t.Fatal(err)
+			}
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Rotate(path)
+				done <- err
+			}()
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Rotate is still waiting")
+			}
+			if err == nil || !strings.Contains(err.Error(), lock) {
+				t.Fatalf("Rotate with a %s lock = %v, want an error naming %s", c.name, err, lock)
+			}
+			if l, err := tryLockKeyFile(path); err == nil {
+				l.release()
+				t.Fatal("tryLockKeyFile succeeded")
+			}
+			after, err := os.ReadFile(path)
+			if err != nil || string(after) != string(before) {
+				t.Fatalf("the key file changed: %v", err)
+			}
+			if _, err := os.Lstat(filepath.Join(filepath.Dir(lock), "elsewhere")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a file was created through the symlink: %v", err)
+			}
+		})
 	}
 }

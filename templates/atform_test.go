@@ -140,7 +140,8 @@ func TestLoadRejectsAt(t *testing.T) {
 	}
 }
 
-// The longest at form a place may register costs a discreet SMS of the
+// The longest at form a place may register (the longest lead before the
+// name) costs a discreet SMS of the
 // three meeting-point templates at most one segment more than the longest
 // name with the default construction.
 func TestAtFormSMSLength(t *testing.T) {
@@ -152,13 +153,113 @@ func TestAtFormSMSLength(t *testing.T) {
 			base := RenderRequest{TemplateID: id, Lang: l, Variant: Discreet, Channel: "sms", TimeZone: "Europe/Madrid",
 				Params: map[string]string{"when": "2026-09-30T20:30:00Z", "place": name}}
 			def := render(t, c, base)
-			form := "en el " + name
-			form += strings.Repeat(" Sur", (MaxAtFormBytes-len(form))/4)
+			// The longest lead: as many words, of as many letters, as
+			// CheckAtFormWords allows.
+			form := strings.Repeat("dentro ", MaxAtFormLeadWords) + name
 			base.AtForms = map[string]map[string]string{"place": {l: form}}
 			long := render(t, c, base)
 			if long.SMS.Segments > def.SMS.Segments+1 {
 				t.Errorf("%s %s: %d segments with a %d-byte at form, %d with the default", id, l, long.SMS.Segments, len(form), def.SMS.Segments)
 			}
+		}
+	}
+}
+
+// An at form is the name with at most a short lead (preposition, article)
+// before it and nothing but closing punctuation after it, in every
+// language at forms are registered for.
+func TestCheckAtFormWords(t *testing.T) {
+	t.Parallel()
+	ok, lacks, extra := error(nil), ErrAtFormLacksName, ErrAtFormExtraWords
+	cases := []struct {
+		lang, form, name string
+		want             error
+	}{
+		// es
+		{"es", "en Metro Sol", "Metro Sol", ok},
+		{"es", "en la Plaza Mayor", "Plaza Mayor", ok},
+		{"es", "a la parada de Sol", "parada de Sol", ok},
+		{"es", "junto a la Puerta del Sol", "Puerta del Sol", ok},
+		{"es", "Metro Sol", "Metro Sol", ok},
+		{"es", "en Metro Sol, salida 2", "Metro Sol", extra},
+		{"es", "en Metro Sol salida Preciados", "Metro Sol", extra},
+		{"es", "enfrente de la Puerta del Sol", "Puerta del Sol", extra}, // a 8-letter word
+		{"es", "al lado de la Puerta del Sol", "Puerta del Sol", extra},  // four words
+		{"es", "en el 2º piso de Metro Sol", "Metro Sol", extra},
+		{"es", "en Metro Solana", "Metro Sol", lacks},
+		// ca
+		{"ca", "a la Plaça Reial", "Plaça Reial", ok},
+		{"ca", "al Mercat de Sant Antoni", "Mercat de Sant Antoni", ok},
+		{"ca", "davant de l'Estació de França", "Estació de França", ok},
+		{"ca", "a prop de l'Estació de França", "Estació de França", extra}, // four words: an elided article counts
+		{"ca", "de l’Estació de França", "Estació de França", ok},           // typographic apostrophe
+		{"ca", "a la placa reial.", "Plaça Reial", ok},
+		{"ca", "a la Plaça Reial, porta B", "Plaça Reial", extra},
+		{"ca", "darrere la Plaça Reial", "Plaça Reial", extra}, // 7 letters
+		{"ca", "al Mercat", "Mercat de Sant Antoni", lacks},
+		// it
+		{"it", "alla Stazione Termini", "Stazione Termini", ok},
+		{"it", "all'Arsenale", "Arsenale", ok},
+		{"it", "presso la Stazione Termini", "Stazione Termini", ok},
+		{"it", "nell'atrio dell'Arsenale", "Arsenale", extra}, // "nell'atrio" has 9 letters
+		{"it", "all'Arsenale, secondo piano", "Arsenale", extra},
+		{"it", "davanti alla Stazione Termini", "Stazione Termini", extra},
+		// fr
+		{"fr", "au Café de Flore", "Café de Flore", ok},
+		{"fr", "près de la Gare de Lyon", "Gare de Lyon", ok},
+		{"fr", "à l'Hôtel de Ville", "Hôtel de Ville", ok},
+		{"fr", "au Café de Flore, 2e étage, porte B", "Café de Flore", extra},
+		{"fr", "au 2e étage du Café de Flore", "Café de Flore", extra},
+		{"fr", "au-Café de Flore", "Café de Flore", extra},
+		{"fr", "au Café", "Café de Flore", lacks},
+		// pt
+		{"pt", "na Estação do Rossio", "Estação do Rossio", ok},
+		{"pt", "junto à Estação do Rossio", "Estação do Rossio", ok},
+		{"pt", "em frente à Estação do Rossio", "Estação do Rossio", ok},
+		{"pt", "mesmo em frente à Estação do Rossio", "Estação do Rossio", extra}, // four words
+		{"pt", "na Estação do Rossio (saída norte)", "Estação do Rossio", extra},
+		{"pt", "no Rossio", "Estação do Rossio", lacks},
+		// ro
+		{"ro", "la Piața Unirii", "Piața Unirii", ok},
+		{"ro", "în fața Gării de Nord", "Gării de Nord", ok},
+		{"ro", "lângă Piața Unirii", "Piața Unirii", ok},
+		{"ro", "la ieșirea spre Piața Unirii", "Piața Unirii", extra}, // 7 letters
+		{"ro", "la Piața Unirii, lângă farmacie", "Piața Unirii", extra},
+		// en
+		{"en", "at Victoria station", "Victoria station", ok},
+		{"en", "at the Victoria bus station", "Victoria bus station", ok},
+		{"en", "near the Victoria bus station", "Victoria bus station", ok},
+		{"en", "at the \"Victoria bus station\"", "Victoria bus station", extra}, // an opening quote is no letter
+		{"en", "near the Victoria bus station behind the clinic", "Victoria bus station", extra},
+		{"en", "at door 3 of Victoria station", "Victoria station", extra},
+		{"en", "on the top floor of Victoria station", "Victoria station", extra},
+		{"en", "outside Victoria station", "Victoria station", extra},
+		{"en", "at Victoria station at Victoria station", "Victoria station", extra},
+		{"en", "at Victoria", "Victoria station", lacks},
+		{"en", "", "Victoria station", lacks},
+	}
+	for _, tc := range cases {
+		if got := CheckAtFormWords(tc.form, tc.name); !errors.Is(got, tc.want) || (tc.want == nil) != (got == nil) {
+			t.Errorf("%s: CheckAtFormWords(%q, %q) = %v, want %v", tc.lang, tc.form, tc.name, got, tc.want)
+		}
+	}
+}
+
+// Render refuses, never falls back, when a stored form says more than the
+// name and its preposition.
+func TestRenderRefusesAtFormExtraWords(t *testing.T) {
+	t.Parallel()
+	c := mustBuiltin(t)
+	for lang, form := range map[string]string{"fr": "au Café de Flore, 2e étage, porte B", "en": "near the Café de Flore behind the clinic"} {
+		_, err := c.Render(RenderRequest{TemplateID: "appointment_reminder", Lang: lang, Variant: Discreet, Channel: "sms", TimeZone: "Europe/Paris",
+			Params: map[string]string{"when": "2026-06-03T08:00:00Z", "place": "Café de Flore"}, AtForms: map[string]map[string]string{"place": {lang: form}}})
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidParam || e.Field != "place.at" {
+			t.Errorf("%s: %v, want %s on place.at", lang, err, CodeInvalidParam)
+			continue
+		}
+		if strings.Contains(e.Message, "Flore") || strings.Contains(e.Message, "clinic") {
+			t.Errorf("%s: the message echoes the form: %s", lang, e.Message)
 		}
 	}
 }

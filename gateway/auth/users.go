@@ -183,9 +183,8 @@ func (us *Users) Add(ctx context.Context, actor *Actor, nu NewUser) (string, err
 		}
 		u, err := q.CreateUserExpiring(ctx, db.CreateUserExpiringParams{Name: name, Role: string(nu.Role), TokenHash: HashToken(token), ExpiresAt: exp})
 		if err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23505" {
-				return errs.Field(CodeDuplicateUser, "name", "a user with this name already exists")
+			if e := duplicateUserName(err); e != nil {
+				return e
 			}
 			return err
 		}
@@ -549,4 +548,16 @@ func (us *Users) forget() {
 	if us.tokens != nil {
 		us.tokens.Forget()
 	}
+}
+
+// duplicateUserName maps a unique violation of the users' name (a race
+// with another Add past the look-alike check) to duplicate_user; nil for
+// any other error. It matches the constraint by name: the token hash is
+// unique too, and a clash there is no duplicate name.
+func duplicateUserName(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "users_name_key" {
+		return errs.Field(CodeDuplicateUser, "name", "a user with this name already exists")
+	}
+	return nil
 }

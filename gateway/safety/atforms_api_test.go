@@ -57,6 +57,7 @@ func TestMeetingPointAtForms(t *testing.T) {
 	}{
 		{"unknown language", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"de": "an der Metro Drassanes"}}, "at_form_unknown_language", "at_forms.de"},
 		{"lacks name", map[string]any{"name": "Mercat de Sant Antoni", "kind": "landmark", "at_forms": map[string]string{"ca": "al Mercat"}}, "at_form_lacks_name", "at_forms.ca"},
+		{"extra words", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"ca": "a Metro Drassanes, sortida de la Rambla"}}, "at_form_extra_words", "at_forms.ca"},
 		{"too long", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"ca": "a la Metro Drassanes" + strings.Repeat(" sortida de la Rambla", 6)}}, "at_form_too_long", "at_forms.ca"},
 		{"not neutral", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"es": "en Metro Drassanes, llama al 612345678"}}, "meeting_point_not_neutral", "at_forms.es"},
 	} {
@@ -101,6 +102,11 @@ func TestMeetingPointAtForms(t *testing.T) {
 	// A rename keeps the forms, which must contain the new name.
 	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Plaça del Rei"}); r.Status != 422 || r.ErrCode(t) != "at_form_lacks_name" {
 		t.Fatalf("rename breaking forms: %d %s", r.Status, r.Body)
+	}
+	// PATCH refuses a form that says more than the name and its preposition.
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"at_forms": map[string]string{"es": "en la Plaça Reial, segundo piso"}}); r.Status != 422 ||
+		r.ErrCode(t) != "at_form_extra_words" || !strings.Contains(string(r.Body), `"field":"at_forms.es"`) || strings.Contains(string(r.Body), "piso") {
+		t.Fatalf("patch with extra words: %d %s", r.Status, r.Body)
 	}
 	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]string{"ca": "a la Plaça del Rei"}})
 	if r.Status != 200 || r.JSON(t)["name"] != "Plaça del Rei" {

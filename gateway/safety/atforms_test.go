@@ -47,13 +47,18 @@ func TestCheckAtForms(t *testing.T) {
 		{"lacks the name", "Mercat de Sant Antoni", map[string]string{"ca": "al Mercat"}, CodeAtFormLacksName, "at_forms.ca", nil},
 		{"a longer name is another place", "Metro Sol", map[string]string{"es": "en Metro Solana"}, CodeAtFormLacksName, "at_forms.es", nil},
 		{"too long", "Plaça Reial", map[string]string{"ca": long}, CodeAtFormTooLong, "at_forms.ca", nil},
+		{"words after the name", "Café de Flore", map[string]string{"fr": "au Café de Flore, 2e étage, porte B"}, CodeAtFormExtraWords, "at_forms.fr", nil},
+		{"a place after the name", "Victoria station", map[string]string{"en": "near the Victoria station, next to the kiosk"}, CodeAtFormExtraWords, "at_forms.en", nil},
+		{"a long lead", "Plaça Reial", map[string]string{"ca": "a la porta del darrere de la Plaça Reial"}, CodeAtFormExtraWords, "at_forms.ca", nil},
+		{"a short lead", "Café de Flore", map[string]string{"fr": "près du Café de Flore"}, "", "", map[string]string{"fr": "près du Café de Flore"}},
 		{"phone", "Plaça Reial", map[string]string{"ca": "a la Plaça Reial, 612 345 678"}, CodeMeetingPointNotNeutral, "at_forms.ca", nil},
 		{"street address", "Plaça Reial", map[string]string{"es": "en la Plaça Reial, Calle Mayor 5"}, CodeMeetingPointNotNeutral, "at_forms.es", nil},
 		{"shelter", "Plaça Reial", map[string]string{"es": "en la casa de acogida Plaça Reial"}, CodeMeetingPointNotNeutral, "at_forms.es", nil},
 		{"police", "Plaça Reial", map[string]string{"es": "en la comisaría de la Plaça Reial"}, CodeMeetingPointNotNeutral, "at_forms.es", nil},
 		{"mixed scripts", "Plaça Reial", map[string]string{"ca": "a lа Plaça Reial"}, CodeMeetingPointNotNeutral, "at_forms.ca", nil},
 		{"control character", "Plaça Reial", map[string]string{"ca": "a la\nPlaça Reial"}, "invalid_text", "at_forms.ca", nil},
-		{"braces", "Plaça Reial", map[string]string{"ca": "a la {when} Plaça Reial"}, CodeMeetingPointNotNeutral, "at_forms.ca", nil},
+		// Braces are no word of a preposition (the renderer refuses them too).
+		{"braces", "Plaça Reial", map[string]string{"ca": "a la {when} Plaça Reial"}, CodeAtFormExtraWords, "at_forms.ca", nil},
 		// Languages are checked in order: the first bad one is named.
 		{"first bad language named", "Plaça Reial", map[string]string{"ro": "la Plaça", "ca": "a la Plaça"}, CodeAtFormLacksName, "at_forms.ca", nil},
 	}

@@ -37,6 +37,9 @@ const (
 	CodeAtFormLacksName = "at_form_lacks_name"
 	// An at form longer than templates.MaxAtFormBytes.
 	CodeAtFormTooLong = "at_form_too_long"
+	// An at form that says more than the place's name and a short lead
+	// (its preposition and article) before it: templates.CheckAtFormWords.
+	CodeAtFormExtraWords = "at_form_extra_words"
 )
 
 // The audit actions this file records.
@@ -147,9 +150,10 @@ func (s *Service) checkPlaceText(field, text string) (string, error) {
 //     template in another language has no {place.at};
 //   - is at most templates.MaxAtFormBytes (at_form_too_long), so a
 //     reminder stays within a segment more than with the name alone;
-//   - contains the name (at_form_lacks_name), so it says no more than the
-//     place plus its preposition, and the renderer, which checks this
-//     too, never refuses a registered form;
+//   - contains the name (at_form_lacks_name) and says no more than the
+//     name plus a short lead, its preposition and article, before it
+//     (at_form_extra_words): templates.CheckAtFormWords, which the
+//     renderer checks too, so it never refuses a registered form;
 //   - passes the name's discreet check (meeting_point_not_neutral), and
 //     renders in its language's appointment reminder.
 //
@@ -182,8 +186,13 @@ func (s *Service) checkAtForms(name string, forms map[string]string) (map[string
 		if len(form) > templates.MaxAtFormBytes {
 			return nil, errs.Field(CodeAtFormTooLong, field, "an at form is at most %d bytes", templates.MaxAtFormBytes)
 		}
-		if !templates.HasPlaceName(form, name) {
+		switch err := templates.CheckAtFormWords(form, name); {
+		case errors.Is(err, templates.ErrAtFormLacksName):
 			return nil, errs.Field(CodeAtFormLacksName, field, "an at form must contain the meeting point's name, with its preposition and article (\"au Café de Flore\")")
+		case err != nil:
+			return nil, errs.Field(CodeAtFormExtraWords, field,
+				"an at form is the meeting point's name with at most %d short words before it (its preposition and article, \"au Café de Flore\") and nothing after it",
+				templates.MaxAtFormLeadWords)
 		}
 		if _, err := s.catalog.Render(templates.RenderRequest{TemplateID: "appointment_reminder", Lang: l, Variant: templates.Discreet,
 			Channel: "sms", TimeZone: "UTC", Params: map[string]string{"when": "2026-01-01T10:00:00Z", "place": name},
@@ -269,9 +278,8 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 			return err
 		}
 		if out, err = q.UpdateMeetingPoint(ctx, db.UpdateMeetingPointParams{ID: id, Name: name, AtForms: fj}); err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23505" {
-				return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+			if e := duplicateMeetingPointName(err); e != nil {
+				return e
 			}
 			return err
 		}
@@ -286,6 +294,19 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 	}
 	s.mpAdded()
 	return viewMeetingPoint(out), nil
+}
+
+// duplicateMeetingPointName maps a unique violation of the meeting
+// points' name (a rename onto another point's name) to
+// duplicate_meeting_point; nil for any other error. It matches the
+// constraint by name, so a unique index added later is not reported as a
+// duplicate name.
+func duplicateMeetingPointName(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "meeting_points_name_key" {
+		return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+	}
+	return nil
 }
 
 // sortedKeys are the languages of a set of at forms.

@@ -174,6 +174,8 @@ func safetyErrorKey(code string) string {
 		return "safety.error.at_form_lacks_name"
 	case "at_form_too_long":
 		return "safety.error.at_form_too_long"
+	case "at_form_extra_words":
+		return "safety.error.at_form_extra_words"
 	case "appointment_canceled":
 		return "safety.error.appointment_canceled"
 	case "individual_only":
