@@ -101,8 +101,10 @@ func (ev plainEval) report(t *testing.T, name string) {
 // item to remove sent (33 of its 121); the floor rises with it.
 // With the vocabulary grown by class (running late, transport, weather,
 // children, food, clothes, the phone, texting abbreviations): no leak
-// (0/3995), 198 of the 667 sent.
-const plainMinBenignSent = 29.68
+// (0/3995), 198 of the 667 sent. With the words that can carry a
+// sensitive meaning taken out of the vocabulary: no leak (0/3995), 181 of
+// the 667 sent, 2515 of the 2696 messages refused (were 2498).
+const plainMinBenignSent = 27.13
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

@@ -573,11 +573,21 @@ func TestCorpusFormatStrict(t *testing.T) {
 // newly everyday word is left beside a removed core (a nursery school's
 // "infantil" beside its name, "mesajul" in a Romanian request to delete
 // the message), for 99 fewer over-strips and 30 more benign texts sent.
+// Taking out the words that can carry a sensitive meaning (exits,
+// running, stopping, corners, bags, photos, exams, visits, forms, a delay
+// or something missing, broken things, drink, the rest of a sum; the
+// vocabulary files state the rule) took it to leak 302/3995, over-strip
+// 1162/4391, refused 1142/2696, unchanged 181/667: eight fewer leaks, as
+// a removed word next to an item no longer passes with it, for 75 more
+// over-strips, 25 more refusals and 17 fewer benign texts sent (ten say
+// she is late with retard, running, retraso, ritardo, atraso or
+// întârziere, two meet at an exit, two name a meeting "ședință", the
+// others a bag, "bem", "hear").
 const (
-	vocabMaxLeakPct      = 7.76
-	vocabMaxOverStripPct = 24.76
-	vocabMaxRefusedPct   = 41.44
-	vocabMinBenignSame   = 29.68
+	vocabMaxLeakPct      = 7.56
+	vocabMaxOverStripPct = 26.47
+	vocabMaxRefusedPct   = 42.36
+	vocabMinBenignSame   = 27.13
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
