@@ -26,8 +26,8 @@ func TestSignatureName(t *testing.T) {
 		{"Łucja", "Łucja"},
 		{"Мария", "Мария"},
 		{"Ἀλεξάνδρα", "Ἀλεξάνδρα"},
-		{"مريم", "مريم"},     // no capitals in the script
-		{"नेहा", "नेहा"},       // a vowel sign after a letter
+		{"مريم", "مريم"}, // no capitals in the script
+		{"नेहा", "नेहा"}, // a vowel sign after a letter
 		{"Li", "Li"},
 		{"A", "A"},
 		{strings.Repeat("Abcdefghij", 4), strings.Repeat("Abcdefghij", 4)},
@@ -35,7 +35,7 @@ func TestSignatureName(t *testing.T) {
 		{"", ""},
 		{"   ", ""},
 		{strings.Repeat("Abcdefghij", 4) + "k", ""}, // 41 bytes
-		{"Ñañañañañañañañañañañañañañañaña", ""},     // 31 letters, 46 bytes
+		{"Ñañañañañañañañañañañañañañañaña", ""},    // 31 letters, 46 bytes
 		{"marta", ""},
 		{"Marta lópez", ""},
 		{"MARTA", ""},
