@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +174,48 @@ func TestSignatureNameColumnCheck(t *testing.T) {
 		if _, err := e.DB.Exec(`UPDATE users SET signature_name = $1 WHERE name = 'staff-user'`, v); err == nil {
 			t.Fatalf("%d characters stored", len(v))
 		}
+	}
+}
+
+// The compose page of a monitored phone under plain shows the reader's
+// own signature name with a form to change it: a name the filter flags
+// is refused in words, without being shown again; a good one is saved
+// (the API reads it back) and her greeting with it then previews as typed.
+func TestConsoleSignatureName(t *testing.T) {
+	t.Parallel()
+	e, svc := withConsoleConfig(t, plainPolicy())
+	code := e.MonitoredParticipant("+34 612 005 121")
+	u := signInAs(t, e, svc, auth.RoleStaff)
+	page := u.get("/participants/" + code + "/compose")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, `id="signature_name"`) || !strings.Contains(page.Body, `value=""`) {
+		t.Fatalf("compose page: %d %s", page.Status, page.Body)
+	}
+	path := "/participants/" + code + "/compose/signature-name"
+	p := u.post(path, url.Values{"signature_name": {"Caritas"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="signature-refused"`) || strings.Contains(p.Body, "Caritas") {
+		t.Fatalf("refused name: %d %s", p.Status, p.Body)
+	}
+	p = u.post(path, url.Values{"signature_name": {"Marta"}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/participants/"+code+"/compose?m=signature_saved" {
+		t.Fatalf("save: %d %v %s", p.Status, p.Header, p.Body)
+	}
+	page = u.get(p.Header.Get("Location"))
+	if !strings.Contains(page.Body, `id="signature-saved"`) || !strings.Contains(page.Body, `value="Marta"`) {
+		t.Fatalf("after saving: %s", page.Body)
+	}
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/me/signature-name", nil); r.JSON(t)["signature_name"] != "Marta" {
+		t.Fatalf("API: %s", r.Body)
+	}
+	p = u.post("/participants/"+code+"/compose/preview", url.Values{"idempotency_key": {composeForm(t, u, code)}, "kind": {"text"},
+		"body": {"Hola, soy Marta. Nos vemos a las 10"}, "channel": {"sms"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `id="send"`) {
+		t.Fatalf("preview with her signature name: %d %s", p.Status, p.Body)
+	}
+	// A phone that is not monitored: no signature form.
+	b := gatewaytest.Maria()
+	b["phone"], b["monitored"] = "+34 612 005 122", false
+	other := e.CreateParticipant(b)
+	if page := u.get("/participants/" + other + "/compose"); page.Status != http.StatusOK || strings.Contains(page.Body, `id="signature_name"`) {
+		t.Fatalf("not monitored: %d", page.Status)
 	}
 }
