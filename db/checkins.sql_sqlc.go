@@ -47,7 +47,7 @@ func (q *Queries) AckEscalationByOther(ctx context.Context, arg AckEscalationByO
 }
 
 const activeUsersByRole = `-- name: ActiveUsersByRole :many
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id
 `
 
 func (q *Queries) ActiveUsersByRole(ctx context.Context, role string) ([]User, error) {
@@ -69,6 +69,7 @@ func (q *Queries) ActiveUsersByRole(ctx context.Context, role string) ([]User, e
 			&i.DisabledAt,
 			&i.ExpiresAt,
 			&i.TokenRotatedAt,
+			&i.SignatureName,
 		); err != nil {
 			return nil, err
 		}

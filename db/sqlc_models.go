@@ -398,4 +398,5 @@ type User struct {
 	DisabledAt     sql.NullTime
 	ExpiresAt      sql.NullTime
 	TokenRotatedAt sql.NullTime
+	SignatureName  sql.NullString
 }

@@ -56,7 +56,7 @@ func (q *Queries) ActiveTokenHashes(ctx context.Context) ([][]byte, error) {
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (name, role, token_hash)
 VALUES ($1, $2, $3)
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name
 `
 
 type CreateUserParams struct {
@@ -78,6 +78,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
@@ -85,7 +86,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 const createUserExpiring = `-- name: CreateUserExpiring :one
 INSERT INTO users (name, role, token_hash, expires_at)
 VALUES ($1, $2, $3, $4)
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name
 `
 
 type CreateUserExpiringParams struct {
@@ -113,6 +114,7 @@ func (q *Queries) CreateUserExpiring(ctx context.Context, arg CreateUserExpiring
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
@@ -120,7 +122,7 @@ func (q *Queries) CreateUserExpiring(ctx context.Context, arg CreateUserExpiring
 const disableUser = `-- name: DisableUser :one
 UPDATE users SET disabled_at = now()
 WHERE name = $1 AND disabled_at IS NULL
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name
 `
 
 func (q *Queries) DisableUser(ctx context.Context, name string) (User, error) {
@@ -136,12 +138,13 @@ func (q *Queries) DisableUser(ctx context.Context, name string) (User, error) {
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users ORDER BY id
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name FROM users ORDER BY id
 `
 
 func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
@@ -163,6 +166,7 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 			&i.DisabledAt,
 			&i.ExpiresAt,
 			&i.TokenRotatedAt,
+			&i.SignatureName,
 		); err != nil {
 			return nil, err
 		}
@@ -281,7 +285,7 @@ func (q *Queries) RevealCounts(ctx context.Context, arg RevealCountsParams) (Rev
 const rotateUserToken = `-- name: RotateUserToken :one
 UPDATE users SET token_hash = $2, expires_at = $3, token_rotated_at = now()
 WHERE name = $1 AND disabled_at IS NULL
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name
 `
 
 type RotateUserTokenParams struct {
@@ -303,6 +307,7 @@ func (q *Queries) RotateUserToken(ctx context.Context, arg RotateUserTokenParams
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
@@ -310,7 +315,7 @@ func (q *Queries) RotateUserToken(ctx context.Context, arg RotateUserTokenParams
 const setUserRole = `-- name: SetUserRole :one
 UPDATE users SET role = $1
 WHERE name = $2 AND disabled_at IS NULL
-RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at
+RETURNING id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name
 `
 
 type SetUserRoleParams struct {
@@ -331,8 +336,28 @@ func (q *Queries) SetUserRole(ctx context.Context, arg SetUserRoleParams) (User,
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
+}
+
+const setUserSignatureName = `-- name: SetUserSignatureName :execrows
+UPDATE users SET signature_name = $1
+WHERE id = $2 AND disabled_at IS NULL
+`
+
+type SetUserSignatureNameParams struct {
+	SignatureName sql.NullString
+	ID            int64
+}
+
+// Sets (or, with null, clears) an active user's own signature name.
+func (q *Queries) SetUserSignatureName(ctx context.Context, arg SetUserSignatureNameParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setUserSignatureName, arg.SignatureName, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const userAccounts = `-- name: UserAccounts :many
@@ -400,7 +425,7 @@ func (q *Queries) UserAccounts(ctx context.Context, since time.Time) ([]UserAcco
 }
 
 const userByID = `-- name: UserByID :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE id = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name FROM users WHERE id = $1
 `
 
 func (q *Queries) UserByID(ctx context.Context, id int64) (User, error) {
@@ -416,12 +441,13 @@ func (q *Queries) UserByID(ctx context.Context, id int64) (User, error) {
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
 
 const userByName = `-- name: UserByName :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE name = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name FROM users WHERE name = $1
 `
 
 func (q *Queries) UserByName(ctx context.Context, name string) (User, error) {
@@ -437,12 +463,13 @@ func (q *Queries) UserByName(ctx context.Context, name string) (User, error) {
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
 }
 
 const userByTokenHash = `-- name: UserByTokenHash :one
-SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at FROM users WHERE token_hash = $1
+SELECT id, name, role, token_hash, phone_enc, created_at, disabled_at, expires_at, token_rotated_at, signature_name FROM users WHERE token_hash = $1
 `
 
 func (q *Queries) UserByTokenHash(ctx context.Context, tokenHash []byte) (User, error) {
@@ -458,6 +485,20 @@ func (q *Queries) UserByTokenHash(ctx context.Context, tokenHash []byte) (User, 
 		&i.DisabledAt,
 		&i.ExpiresAt,
 		&i.TokenRotatedAt,
+		&i.SignatureName,
 	)
 	return i, err
+}
+
+const userSignatureName = `-- name: UserSignatureName :one
+SELECT signature_name FROM users WHERE id = $1 AND disabled_at IS NULL
+`
+
+// The signature name of an active user (null: none), read for each of her
+// free texts to a monitored phone.
+func (q *Queries) UserSignatureName(ctx context.Context, id int64) (sql.NullString, error) {
+	row := q.db.QueryRowContext(ctx, userSignatureName, id)
+	var signature_name sql.NullString
+	err := row.Scan(&signature_name)
+	return signature_name, err
 }

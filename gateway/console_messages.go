@@ -47,6 +47,14 @@ func (m consoleMessages) Templates() []messageui.Template {
 	return out
 }
 
+func (m consoleMessages) SignatureName(ctx context.Context, a *auth.Actor) (string, error) {
+	return m.s.messages.SignatureName(ctx, a)
+}
+
+func (m consoleMessages) SetSignatureName(ctx context.Context, a *auth.Actor, name string) (string, error) {
+	return m.s.messages.SetSignatureName(ctx, a, name)
+}
+
 func inputOf(in messageui.MessageInput) message.Input {
 	return message.Input{Participant: in.Participant, Template: in.Template, Params: in.Params, Body: in.Body, Channel: in.Channel}
 }

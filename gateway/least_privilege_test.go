@@ -233,6 +233,8 @@ func writeRoutes() map[string]writeCase {
 		"PUT /v1/me/phone":         {freshUser("/v1/me/phone", map[string]any{"phone": "+34 699 000 111"}), same(200)},
 		"DELETE /v1/me/phone":      {freshUser("/v1/me/phone", nil), same(204)},
 		"POST /v1/me/rotate-token": {freshUser("/v1/me/rotate-token", nil), same(200)},
+		// Her own only: no route sets another user's.
+		"PUT /v1/me/signature-name": {freshUser("/v1/me/signature-name", map[string]any{"signature_name": "Marta"}), same(200)},
 		"POST /v1/users": {func(e *lpEnv, f *fixture, rel string) (string, string, any) {
 			return e.tok[rel], "/v1/users", map[string]any{"name": fmt.Sprintf("new-%s-%d", rel, phoneN.Add(1)), "role": "staff"}
 		}, adminOnly(201)},
@@ -320,6 +322,7 @@ func readRoutes() map[string]readCase {
 		"/v1/appointments":                      {"/v1/appointments?participant=:code", team(200), nil},
 		"/v1/messages/:id":                      {"/v1/messages/:msg", team(200), nil},
 		"/v1/me/phone":                          {"/v1/me/phone", same(200), nil},
+		"/v1/me/signature-name":                 {"/v1/me/signature-name", same(200), nil},
 		"/v1/meeting-points":                    {"/v1/meeting-points", same(200), nil},
 		"/v1/escalations":                       {"/v1/escalations", same(200), escalation},
 		"/v1/escalations/:id":                   {"/v1/escalations/:esc", same(200), escalation},

@@ -473,6 +473,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	call(auth.RoleStaff, "PUT", "/v1/me/phone", example(t, doc, "PUT /v1/me/phone", "work_phone"), 200)
 	call(auth.RoleStaff, "GET", "/v1/me/phone", nil, 200)
 	call(auth.RoleStaff, "DELETE", "/v1/me/phone", nil, 204)
+	call(auth.RoleStaff, "PUT", "/v1/me/signature-name", example(t, doc, "PUT /v1/me/signature-name", "marta"), 200)
+	call(auth.RoleStaff, "GET", "/v1/me/signature-name", nil, 200)
+	call(auth.RoleStaff, "PUT", "/v1/me/signature-name", map[string]any{"signature_name": "Police"}, 422)
+	call(auth.RoleStaff, "PUT", "/v1/me/signature-name", example(t, doc, "PUT /v1/me/signature-name", "clear"), 200)
 
 	// Her number and her contents, with the documented reasons.
 	call(auth.RoleStaff, "POST", base+"/reveal-phone", example(t, doc, "POST /v1/participants/{code}/reveal-phone", "call"), 200)

@@ -101,3 +101,13 @@ SELECT u.id, u.name, u.role, u.disabled_at, u.created_at,
        ), 'epoch'::timestamptz)::timestamptz AS last_active_at
 FROM users u LEFT JOIN console_accounts a ON a.user_id = u.id
 ORDER BY u.name;
+
+-- name: SetUserSignatureName :execrows
+-- Sets (or, with null, clears) an active user's own signature name.
+UPDATE users SET signature_name = sqlc.narg(signature_name)
+WHERE id = sqlc.arg(id) AND disabled_at IS NULL;
+
+-- name: UserSignatureName :one
+-- The signature name of an active user (null: none), read for each of her
+-- free texts to a monitored phone.
+SELECT signature_name FROM users WHERE id = $1 AND disabled_at IS NULL;

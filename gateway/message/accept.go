@@ -89,7 +89,9 @@ func redactionCounts(rs []Redaction) map[string]int {
 
 // compose validates the request, runs the contact decision and renders the
 // text. A refusal comes back as decision.Allowed == false with no error.
-func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now time.Time) (composed, error) {
+// author is who writes it: her signature name is a known name in its free
+// text to a monitored phone.
+func (s *Service) compose(ctx context.Context, author *auth.Actor, in Input, p db.Participant, hist []consent.Event, now time.Time) (composed, error) {
 	var out composed
 	ch, err := consent.ParseChannel(in.Channel, true)
 	if err != nil {
@@ -114,6 +116,12 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 		return out, nil
 	}
 	variant := templates.Variant(d.Variant)
+	// The author's signature name, read once for the message and only
+	// when its free text is scanned for names.
+	var signature string
+	if variant == templates.Discreet && s.scansNames() && (in.Body != "" || len(s.d.Catalog.TextParams(in.Template)) > 0) {
+		signature = s.signatureOf(ctx, author)
+	}
 	if in.Template != "" {
 		if variant == templates.Discreet {
 			// A text parameter is free text to a monitored phone: the
@@ -127,7 +135,7 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 				if !ok || strings.TrimSpace(v) == "" {
 					continue // Render reports the missing parameter
 				}
-				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames)
+				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames, signature)
 				if err != nil {
 					// Named by the parameter, except a refused confirmed
 					// name: that is about confirm_names, as for a body.
@@ -170,7 +178,7 @@ func (s *Service) compose(in Input, p db.Participant, hist []consent.Event, now 
 	text := strings.TrimSpace(in.Body)
 	out.language = p.Language
 	if variant == templates.Discreet {
-		stripped, reds, err := s.discreetFreeText(text, p.Language, in.ConfirmNames)
+		stripped, reds, err := s.discreetFreeText(text, p.Language, in.ConfirmNames, signature)
 		if err != nil {
 			return out, err
 		}
@@ -396,7 +404,7 @@ func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio 
 		}
 		return 0, nil, err
 	}
-	m, err := s.compose(in, p, f.hist, now)
+	m, err := s.compose(ctx, actor, in, p, f.hist, now)
 	if err != nil || !m.decision.Allowed {
 		if cached {
 			return 0, nil, errStale
@@ -519,5 +527,5 @@ func (s *Service) preview(ctx context.Context, a *auth.Actor, in Input) (compose
 	if err != nil {
 		return composed{}, err
 	}
-	return s.compose(in, f.p, f.hist, s.d.Now())
+	return s.compose(ctx, a, in, f.p, f.hist, s.d.Now())
 }

@@ -139,7 +139,7 @@ func TestAcceptWriteChecksVersion(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := s.compose(in, f.p, f.hist, s.now)
+			m, err := s.compose(context.Background(), auth.SystemActor("test"), in, f.p, f.hist, s.now)
 			if err != nil || !m.decision.Allowed {
 				t.Fatalf("compose: %v %+v", err, m.decision)
 			}

@@ -64,12 +64,23 @@ const (
 	maxConfirmNameSize = 80
 )
 
+// scansNames: does free text to a monitored phone report names the filter
+// cannot place (unknown names on, or the vocabulary or plain policy)?
+// Only then do known names (meeting points, confirmed names, the author's
+// signature name) matter.
+func (s *Service) scansNames() bool {
+	return FreeTextPolicy(s.cfg.FreeText) != FreeTextRefuse && (s.cfg.UnknownNames || UsesVocabulary(s.cfg.FreeText))
+}
+
 // discreetFreeText filters free text for a monitored phone: the policy,
 // the refusals (format controls, mixed scripts, a confirmed name the
 // filter flags, mostly sensitive; under plain, any finding) and the text
 // to send with what was removed (under plain: the text as written,
-// nothing removed).
-func (s *Service) discreetFreeText(text, lang string, confirm []string) (string, []Redaction, error) {
+// nothing removed). signature is the author's signature name ("" none):
+// a known name as if confirmed, outside confirm_names' limit, checked as
+// a confirmed name is; one the filter flags (alone or in this text) is
+// not a known name here, and the text is scanned as without it.
+func (s *Service) discreetFreeText(text, lang string, confirm []string, signature string) (string, []Redaction, error) {
 	policy := FreeTextPolicy(s.cfg.FreeText)
 	if policy == FreeTextRefuse {
 		return "", nil, errs.Field(CodeFreeTextRefused, "body",
@@ -93,6 +104,13 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string) (string,
 	var known []string
 	if o.UnknownNames || o.Vocabulary {
 		known = s.known.get(s.q, s.d.Log)
+		if signature != "" {
+			// Her own name passes the check a confirmed name passes, on
+			// its own, before it is known: it never drops another finding.
+			if i, _ := FlaggedConfirmedName(s.filter, text, []string{signature}, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i == 0 {
+				known = append(known, signature)
+			}
+		}
 	}
 	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i > 0 {
 		// The name is not echoed.

@@ -138,6 +138,9 @@ func (s *Service) Routes(staff, hooks *gin.RouterGroup) {
 	staff.POST("/messages/preview", h.previewMessage)
 	staff.GET("/messages/:id", h.getMessage)
 	staff.GET("/templates", h.listTemplates)
+	// Her own signature name only: the actor is the user it is set on.
+	staff.GET("/me/signature-name", h.getSignatureName)
+	staff.PUT("/me/signature-name", h.putSignatureName)
 	if s.d.Sink != nil {
 		// A test instance only: elsewhere the route does not exist.
 		staff.GET("/dev/sink", h.devSink)

@@ -61,6 +61,11 @@ type Messages interface {
 	Send(ctx context.Context, a *auth.Actor, idempotencyKey string, in MessageInput) (Sent, error)
 	// Timeline is her latest messages, newest first, with their statuses.
 	Timeline(ctx context.Context, a *auth.Actor, code string) (Timeline, error)
+	// SignatureName is the reader's own signature name ("" none): a
+	// known name in her own free text to a monitored phone.
+	SignatureName(ctx context.Context, a *auth.Actor) (string, error)
+	// SetSignatureName sets (or, with "", clears) the reader's own.
+	SetSignatureName(ctx context.Context, a *auth.Actor, name string) (string, error)
 }
 
 // MessageInput is a message to her: a template with its parameters, or
@@ -191,6 +196,7 @@ func Mount(c *console.Console, d Deps) {
 	c.Page("POST /participants/{code}/compose/preview", "staff", p.composePreview)
 	c.Page("POST /participants/{code}/compose/send", "staff", p.composeSend)
 	c.Page("GET /participants/{code}/messages", "staff", p.messagesPage)
+	c.Page("POST /participants/{code}/compose/signature-name", "staff", p.signaturePost)
 }
 
 // word is a code to say in words (the _messages.html partials).
@@ -222,6 +228,13 @@ type composeData struct {
 	Refusal *refusal
 	// Mine and Hers: when it goes, in the reader's and her time.
 	Mine, Hers string
+	// Signature is the reader's own signature name, shown (with a form to
+	// change it) when free text to her monitored phone is scanned;
+	// SignatureSaved and SignatureRefused say how its form went.
+	Signature        string
+	ShowSignature    bool
+	SignatureSaved   bool
+	SignatureRefused bool
 }
 
 // W is code with the reader's localizer, for a partial.
@@ -294,7 +307,59 @@ func (p *Pages) composePage(w http.ResponseWriter, r *http.Request) {
 		d.Kind = ""
 	}
 	p.withTemplates(d, r)
+	if err := p.withSignature(d, r); err != nil {
+		p.serviceError(w, r, err)
+		return
+	}
+	d.SignatureSaved = d.ShowSignature && r.URL.Query().Get("m") == "signature_saved"
 	p.con.Render(w, r, http.StatusOK, "messages_compose", d)
+}
+
+// withSignature fills the reader's signature name when her free text to
+// this participant's monitored phone is scanned for names.
+func (p *Pages) withSignature(d *composeData, r *http.Request) error {
+	if !d.Who.Monitored || d.Who.FreeTextRefused {
+		return nil
+	}
+	n, err := p.messages.SignatureName(r.Context(), p.con.ActorOf(r))
+	if err != nil {
+		return err
+	}
+	d.Signature, d.ShowSignature = n, true
+	return nil
+}
+
+// signaturePost sets the reader's own signature name from the compose
+// page of a participant she may write to, and comes back to it. A name
+// refused is not shown again: the page says why in words.
+func (p *Pages) signaturePost(w http.ResponseWriter, r *http.Request) {
+	a := p.con.ActorOf(r)
+	who, err := p.messages.Recipient(r.Context(), a, r.PathValue("code"))
+	if err != nil {
+		p.serviceError(w, r, err)
+		return
+	}
+	_, err = p.messages.SetSignatureName(r.Context(), a, r.PostFormValue("signature_name"))
+	if err == nil {
+		console.Redirect(w, r, "/participants/"+url.PathEscape(who.Code)+"/compose?m=signature_saved")
+		return
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code == "internal" || e.Code == "forbidden" || e.Code == "not_found" {
+		p.serviceError(w, r, err)
+		return
+	}
+	d := &composeData{L: console.LocalizerOf(r), Channels: channelChoices, Who: who, Kind: "text", Channel: "auto", Key: newIdempotencyKey()}
+	if who.FreeTextRefused {
+		d.Kind = ""
+	}
+	p.withTemplates(d, r)
+	if err := p.withSignature(d, r); err != nil {
+		p.serviceError(w, r, err)
+		return
+	}
+	d.ShowSignature, d.SignatureRefused = true, true
+	p.con.Render(w, r, http.StatusUnprocessableEntity, "messages_compose", d)
 }
 
 // formInput reads the compose form: the message and her data.
@@ -313,6 +378,9 @@ func (p *Pages) formInput(r *http.Request) (*composeData, MessageInput, error) {
 		d.Key = newIdempotencyKey()
 	}
 	p.withTemplates(d, r)
+	if err := p.withSignature(d, r); err != nil {
+		return nil, MessageInput{}, err
+	}
 	in := MessageInput{Participant: who.Code, Channel: d.Channel}
 	switch {
 	case d.Kind == "text":
