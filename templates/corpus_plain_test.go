@@ -103,8 +103,11 @@ func (ev plainEval) report(t *testing.T, name string) {
 // children, food, clothes, the phone, texting abbreviations): no leak
 // (0/3995), 198 of the 667 sent. With the words that can carry a
 // sensitive meaning taken out of the vocabulary: no leak (0/3995), 181 of
-// the 667 sent, 2515 of the 2696 messages refused (were 2498).
-const plainMinBenignSent = 27.13
+// the 667 sent, 2515 of the 2696 messages refused (were 2498). With the
+// words of a late period or a miscarriage, bruises, money owed, drugs,
+// help, getting out and showing him a text taken out too: no leak
+// (0/3995), 176 of the 667 sent, 2520 refused.
+const plainMinBenignSent = 26.38
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

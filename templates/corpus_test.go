@@ -583,11 +583,18 @@ func TestCorpusFormatStrict(t *testing.T) {
 // she is late with retard, running, retraso, ritardo, atraso or
 // întârziere, two meet at an exit, two name a meeting "ședință", the
 // others a bag, "bem", "hear").
+// Taking out the words of a late period or a miscarriage, bruises, money
+// owed, drugs by their street names, help, getting out or coming to "us",
+// and showing him a text took it to leak 299/3995, over-strip 1182/4391,
+// refused 1152/2696, unchanged 176/667: three fewer leaks, for 20 more
+// over-strips, ten more refusals and five fewer benign texts sent (she is
+// thanked for having come, "venuta", "venit"; a padel match lost,
+// "perdre"; a wait "sous" a bus shelter; help with a tax form, "aiuto").
 const (
-	vocabMaxLeakPct      = 7.56
-	vocabMaxOverStripPct = 26.47
-	vocabMaxRefusedPct   = 42.36
-	vocabMinBenignSame   = 27.13
+	vocabMaxLeakPct      = 7.49
+	vocabMaxOverStripPct = 26.92
+	vocabMaxRefusedPct   = 42.73
+	vocabMinBenignSame   = 26.38
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -94,7 +94,7 @@ var vocabReminders = map[string][]string{
 	"en": {
 		"Hi! See you on Thursday at 10:30 at Metro Sol, we can get a coffee after.",
 		"Morning, just a reminder: the sewing group is tomorrow at 4pm, bring some fabric if you have any.",
-		"Sorry, I'm 10 mins late, wait for me inside the station please.",
+		"Sorry, I'll be there in 10 mins, wait for me inside the station please.",
 		"Happy birthday!! Have a lovely day with your little one xx",
 		"Can we move Monday to Tuesday, same time, same place? Let me know.",
 	},
@@ -494,37 +494,44 @@ var vocabRisky = map[string]string{
 	"ca": `
 		cantonada club visita visitem examen bossa foto fotos omple omplim faltis provar prova
 		córrer corre parar pari retard trencat trencada respirar respira
+		baixar baixat blau blaus neu blanc blanca ajuda ajudar ajut nosaltres perdre perdut ensenyar mostrar
 		`,
 	"en": `
 		id ids packed pack missed miss missing signal smash fix fixed drink drinks drunk visit visits
 		left stop stopped exit corner club bag bags exam exams photo photos picture pictures pic pics
 		treat treatment fill filled running runs run stuck broken break fine fined hear hearing heat
 		stone stoned rest
+		late delayed delay delays baby babies snow snowing help helping helps helped show shows showed showing out
 		`,
 	"es": `
 		salida salidas visita examen bolso bolsa foto fotos rellena rellénalo rellenalo renueva renovar
 		retraso retrasos retrasada retrasado falta faltes recupera toca tómate tomate beber probar
 		prueba pruebas correr corre roto rota respira respirar parar club esquina resto
+		bebé bebés perder perdida pérdidas perdiste morado morados nieve blanco blanca ayuda ayudar ayúdame nosotras nosotros bajar bajado enseñar enseñes mostrar mostraré
 		`,
 	"fr": `
 		arret arrêt arrêté arrete arrêter frais cours cour courir visite examen sac photo photos remplis
 		remplir fiche fiché retard tête tete respire manqué manque cassé casse rate raté boire coin
+		sous neige blanche aide aider aidé bébé perdre perdu pertes chez bleu bleus bleue montrer montre
 		`,
 	"it": `
 		cancellato cancellata scarico scarica testa forza uscita visita visite esame esami borsa foto
 		ritardo smettere smesso respira respirare respiro rotto rotta provare prova prove correre mancare
 		manca angolo
+		venuto venuta venuti persa perso perdere neve bianca bianco aiuto aiutare aiutiamo fuori mostra mostrare
 		`,
 	"pt": `
 		provar provaste prova provas força forca saída saida esquina visita exame exames mala foto fotos
 		fotografia preenche faltes atraso atrasada atrasado cabeça cabeca pare parar parei correr
 		estragado estragada ponto graça atrás ponte resto
+		descer desceu veio bebé bebê roxo roxa neve branca branco ajuda ajudar ajudamos perder perdeste perdas mostrar mostres costas conosco connosco
 		`,
 	"ro": `
 		sigur sigură sigure ieșire iesire colț colt vizită vizita examen examenul geantă geanta poză
 		poza poze bea alerga completeaza completează intarziere întârziere intarzii întârzii întârzie
 		lipsești lipsesti sedinta ședința stricat stricată regulă regula semnal degeaba răcoare racoare
 		bem beau bei complet
+		venit zăpadă zapada ajuta ajutor afară afara bebe bebeluș pierde pierdut
 		`,
 }
 
