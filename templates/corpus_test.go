@@ -573,9 +573,13 @@ func TestCorpusFormatStrict(t *testing.T) {
 // newly everyday word is left beside a removed core (a nursery school's
 // "infantil" beside its name, "mesajul" in a Romanian request to delete
 // the message), for 99 fewer over-strips and 30 more benign texts sent.
+// A pictograph not on the short list of greeting ones (pictographs.go)
+// became a word not in her vocabulary: over-strip 1091/4391 (four more
+// items where only an emoji was left to strip: ☕ 🚲 🍦 🎨 🥾 🔋 🧵 🚗),
+// the other figures unchanged.
 const (
 	vocabMaxLeakPct      = 7.76
-	vocabMaxOverStripPct = 24.76
+	vocabMaxOverStripPct = 24.85
 	vocabMaxRefusedPct   = 41.44
 	vocabMinBenignSame   = 29.68
 )
