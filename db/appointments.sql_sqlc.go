@@ -373,6 +373,27 @@ func (q *Queries) LockVenue(ctx context.Context, venue string) error {
 	return err
 }
 
+const meetingPointBookedAfter = `-- name: MeetingPointBookedAfter :one
+SELECT EXISTS (
+    SELECT 1 FROM appointments
+    WHERE meeting_point_id = $1 AND status = 'booked' AND starts_at >= $2
+)::boolean AS booked
+`
+
+type MeetingPointBookedAfterParams struct {
+	MeetingPointID int64
+	After          time.Time
+}
+
+// Does a booked (not canceled) appointment at or after a time name the
+// meeting point? Its stored reminders carry the point's name.
+func (q *Queries) MeetingPointBookedAfter(ctx context.Context, arg MeetingPointBookedAfterParams) (bool, error) {
+	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter, arg.MeetingPointID, arg.After)
+	var booked bool
+	err := row.Scan(&booked)
+	return booked, err
+}
+
 const meetingPointByID = `-- name: MeetingPointByID :one
 SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE id = $1
 `

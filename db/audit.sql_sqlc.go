@@ -611,7 +611,7 @@ func (q *Queries) ParticipantTimeline(ctx context.Context, arg ParticipantTimeli
 
 const purgeFinalBodies = `-- name: PurgeFinalBodies :execrows
 
-UPDATE messages m SET content_enc = NULL, promised_call_at = NULL
+UPDATE messages m SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
     WHERE x.content_enc IS NOT NULL AND x.created_at < $1 AND x.final_at < $1
@@ -639,7 +639,7 @@ func (q *Queries) PurgeFinalBodies(ctx context.Context, arg PurgeFinalBodiesPara
 }
 
 const purgeSentBodies = `-- name: PurgeSentBodies :execrows
-UPDATE messages m SET content_enc = NULL, promised_call_at = NULL
+UPDATE messages m SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
     WHERE x.content_enc IS NOT NULL AND x.created_at < $1 AND x.status = 'sent' AND x.updated_at < $1

@@ -92,7 +92,7 @@ func (q *Queries) EraseInboundBodies(ctx context.Context, arg EraseInboundBodies
 }
 
 const eraseMessageBodies = `-- name: EraseMessageBodies :execrows
-UPDATE messages SET content_enc = NULL, promised_call_at = NULL, updated_at = $1
+UPDATE messages SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL, updated_at = $1
 WHERE participant_id = $2 AND content_enc IS NOT NULL
 `
 

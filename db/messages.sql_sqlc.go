@@ -106,7 +106,7 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 }
 
 const listParticipantMessages = `-- name: ListParticipantMessages :many
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at FROM messages
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages
 WHERE participant_id = $1
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -162,6 +162,7 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 			&i.TemplateDigest,
 			&i.TemplateSource,
 			&i.PromisedCallAt,
+			&i.RenderedTz,
 		); err != nil {
 			return nil, err
 		}
@@ -214,7 +215,7 @@ func (q *Queries) MarkReconcileCheckedMany(ctx context.Context, arg MarkReconcil
 }
 
 const messageByID = `-- name: MessageByID :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at FROM messages WHERE id = $1
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE id = $1
 `
 
 func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -248,12 +249,13 @@ func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error
 		&i.TemplateDigest,
 		&i.TemplateSource,
 		&i.PromisedCallAt,
+		&i.RenderedTz,
 	)
 	return i, err
 }
 
 const messageByIDForUpdate = `-- name: MessageByIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at FROM messages WHERE id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -287,12 +289,13 @@ func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Messa
 		&i.TemplateDigest,
 		&i.TemplateSource,
 		&i.PromisedCallAt,
+		&i.RenderedTz,
 	)
 	return i, err
 }
 
 const messageByProviderIDForUpdate = `-- name: MessageByProviderIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at FROM messages WHERE provider_id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE provider_id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID sql.NullString) (Message, error) {
@@ -326,6 +329,7 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 		&i.TemplateDigest,
 		&i.TemplateSource,
 		&i.PromisedCallAt,
+		&i.RenderedTz,
 	)
 	return i, err
 }

@@ -271,6 +271,7 @@ type Message struct {
 	TemplateDigest  sql.NullString
 	TemplateSource  sql.NullString
 	PromisedCallAt  sql.NullTime
+	RenderedTz      sql.NullString
 }
 
 type MessageEvent struct {

@@ -28,6 +28,7 @@ var statusOf = map[string]int{
 	"individual_only":    http.StatusConflict,
 	// Reminders, check-ins and escalations.
 	"duplicate_meeting_point":   http.StatusConflict,
+	"meeting_point_in_use":      http.StatusConflict,
 	"appointment_canceled":      http.StatusConflict,
 	"escalation_closed":         http.StatusConflict,
 	"meeting_point_not_neutral": http.StatusUnprocessableEntity,

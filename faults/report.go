@@ -57,7 +57,7 @@ type Result struct {
 // outcome without a delivery below delivered.
 var rank = map[string]int{
 	"scheduled": 1, "queued": 1, "sending": 2, "unknown": 3, "sent": 4,
-	"undelivered": 5, "failed": 5, "canceled": 5, "dropped_consent_revoked": 5, "dropped_now_monitored": 5, "sent_to_sink": 5,
+	"undelivered": 5, "failed": 5, "canceled": 5, "dropped_consent_revoked": 5, "dropped_now_monitored": 5, "dropped_call_refused": 5, "sent_to_sink": 5,
 	"delivered": 6, "read": 7,
 }
 

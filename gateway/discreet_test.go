@@ -578,3 +578,96 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 		})
 	}
 }
+
+// Letters drawn as symbols (negative circled or squared letters, regional
+// indicators, squared words such as 🆘) are refused for a monitored phone
+// under every free-text policy with reason letter_symbols; a pictograph
+// that says a sensitive thing is a finding of its category under every
+// policy; under plain and vocabulary a pictograph outside the greeting
+// ones is not in her vocabulary, the greeting ones go out.
+func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
+	t.Parallel()
+	policies := []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain}
+	envs := map[string]*gatewaytest.Env{}
+	codes := map[string]string{}
+	for i, p := range policies {
+		e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: p}}))
+		envs[p], codes[p] = e, e.MonitoredParticipant(fmt.Sprintf("+34 612 004 1%02d", i))
+	}
+	preview := func(p, body string) gatewaytest.Resp {
+		return envs[p].Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": codes[p], "channel": "sms", "body": body})
+	}
+	for _, body := range []string{
+		"Hola, la 🅿🅾🅻🅸🅲🅸🅰 te espera mañana 🆘",
+		"Hola, mañana vamos a la 🅟🅞🅛🅘🅒🅘🅐",
+		"Hola, mañana vamos a la 🇵🇴🇱🇮🇨🇮🇦",
+		"Hi, the 🅟🅞🅛🅘🅒🅔 will wait for you tomorrow",
+		"Salut, rendez-vous chez l'🅰🆅🅾🅲🅰🆃 demain",
+	} {
+		for _, p := range policies {
+			r := preview(p, body)
+			if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+				t.Fatalf("%s %q: %d %s", p, body, r.Status, r.Body)
+			}
+			if d := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != templates.ReasonLetterSymbols {
+				t.Fatalf("%s %q: details %v", p, body, d)
+			}
+		}
+	}
+	// Sensitive pictographs: refused whole under plain, cut under the
+	// others (what is left is sent, the finding listed).
+	for body, cat := range map[string]string{
+		"Nos vemos mañana en el 🏥":             "health",
+		"Mañana a las 10 con el 👮 en la plaza": "legal",
+		"See you tomorrow at 10, bring your 💊": "health",
+	} {
+		for _, p := range policies {
+			r := preview(p, body)
+			var red map[string]string
+			if p == gateway.FreeTextPlain {
+				if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+					t.Fatalf("%s %q: %d %s", p, body, r.Status, r.Body)
+				}
+				red = redactionsOf(t, r.JSON(t)["error"].(map[string]any)["details"].(map[string]any))
+			} else {
+				if r.Status != 200 {
+					if r.Status == 422 && r.ErrCode(t) == "content_not_discreet" {
+						red = redactionsOf(t, r.JSON(t)["error"].(map[string]any)["details"].(map[string]any))
+					} else {
+						t.Fatalf("%s %q: %d %s", p, body, r.Status, r.Body)
+					}
+				} else {
+					m := r.JSON(t)
+					red = redactionsOf(t, m)
+					if txt, _ := m["text"].(string); strings.ContainsAny(txt, "🏥👮💊") {
+						t.Fatalf("%s %q: sent %q", p, body, txt)
+					}
+				}
+			}
+			found := false
+			for m, c := range red {
+				found = found || c == cat && strings.ContainsAny(m, "🏥👮💊")
+			}
+			if !found {
+				t.Fatalf("%s %q: want the pictograph as %s: %v (%s)", p, body, cat, red, r.Body)
+			}
+		}
+	}
+	// Greeting pictographs go out as written under plain; another one is
+	// a word not in her vocabulary there and passes the filter policy.
+	greeting := "Hola, el jueves a las 10:30 nos vemos y tomamos un café 😊❤️👍🏽"
+	if r := preview(gateway.FreeTextPlain, greeting); r.Status != 200 || r.JSON(t)["text"] != greeting {
+		t.Fatalf("greeting under plain: %d %s", r.Status, r.Body)
+	}
+	other := "Hola, el jueves a las 10:30 nos vemos 🔒"
+	r := preview(gateway.FreeTextPlain, other)
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+		t.Fatalf("other pictograph under plain: %d %s", r.Status, r.Body)
+	}
+	if red := redactionsOf(t, r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)); red["🔒"] != "not_in_vocabulary" {
+		t.Fatalf("other pictograph under plain: %v", red)
+	}
+	if r := preview(gateway.FreeTextFilter, other); r.Status != 200 || r.JSON(t)["text"] != other {
+		t.Fatalf("other pictograph under filter: %d %s", r.Status, r.Body)
+	}
+}

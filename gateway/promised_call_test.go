@@ -156,7 +156,9 @@ func TestPromisedCallRefusedAtAccept(t *testing.T) {
 // The worker's re-check just before sending decides the promised call
 // again: a promise whose voice consent was withdrawn, whose time has passed
 // or that her new safe hours exclude is dropped, never sent, with the
-// call's code; one that still holds is sent.
+// call's code (dropped_consent_revoked for the consent, dropped_call_refused
+// for the time, which says nothing of her consent); one that still holds
+// is sent.
 func TestPromisedCallRecheckedAtDelivery(t *testing.T) {
 	t.Parallel()
 	p := gatewaytest.NewPipeline(t)
@@ -175,8 +177,12 @@ func TestPromisedCallRecheckedAtDelivery(t *testing.T) {
 		t.Helper()
 		p.Worker.Handle(ctx, id, 1)
 		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
-		if m["status"] != message.StatusDropped || m["error_code"] != code {
-			t.Errorf("%s: status %v, error_code %v; want %s %s", name, m["status"], m["error_code"], message.StatusDropped, code)
+		status := message.StatusDroppedCallRefused
+		if code == "call_not_consented" {
+			status = message.StatusDropped
+		}
+		if m["status"] != status || m["error_code"] != code {
+			t.Errorf("%s: status %v, error_code %v; want %s %s", name, m["status"], m["error_code"], status, code)
 		}
 		var n int
 		if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.dropped' AND details->>'message_id' = $1 AND details->>'code' = $2`, id, code).Scan(&n); err != nil || n != 1 {
@@ -265,5 +271,112 @@ func TestPromisedCallBeforeHerNextWindow(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || r.ErrCode(t) != "call_time_past" ||
 		!strings.Contains(r.JSON(t)["error"].(map[string]any)["message"].(string), "not in the future") {
 		t.Fatalf("past: %d %s", r.Status, r.Body)
+	}
+}
+
+// A text that states a time in her time zone is written at accept in the
+// zone she has then, and the zone is kept with it (rendered_tz): when
+// staff change her zone before it is sent, the worker's re-check drops it
+// (dropped_call_refused, time_zone_changed) rather than send a wrong hour.
+// Here her zone is Lisbon, the call 09:30 UTC, so the text says 10:30;
+// in Madrid that is 11:30, inside her hours, so only the zone drops it. A
+// text that states no time is sent after the same change.
+func TestPromisedCallTimeZoneChanged(t *testing.T) {
+	t.Parallel()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop() // this test runs the worker itself, on the test's clock
+	ctx := context.Background()
+	now := callT0.Add(time.Hour) // 09:30 UTC: 10:30 in Lisbon, 11:30 in Madrid
+	p.Clock.Set(now)
+	code := callParticipant(t, p.Env, "+34 612 007 021", true)
+	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"time_zone": "Europe/Lisbon"}); r.Status != 200 {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	when := time.Date(2026, 6, 3, 9, 30, 0, 0, time.UTC)
+	var ids []string
+	for _, tmpl := range []string{"call_at", "callback_notice"} {
+		r := p.Do(auth.RoleStaff, "POST", "/v1/messages", promiseBody(code, tmpl, when))
+		if r.Status != http.StatusAccepted || r.JSON(t)["status"] != "queued" {
+			t.Fatalf("accept %s: %d %s", tmpl, r.Status, r.Body)
+		}
+		ids = append(ids, r.JSON(t)["id"].(string))
+	}
+	free := p.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "body": "Hola, ¿qué tal la semana?"})
+	if free.Status != http.StatusAccepted {
+		t.Fatalf("free text: %d %s", free.Status, free.Body)
+	}
+	freeID := free.JSON(t)["id"].(string)
+	var tz sql.NullString
+	if err := p.DB.QueryRow(`SELECT rendered_tz FROM messages WHERE id = $1`, ids[0]).Scan(&tz); err != nil || tz.String != "Europe/Lisbon" {
+		t.Fatalf("rendered_tz %v (%v), want Europe/Lisbon", tz, err)
+	}
+	if err := p.DB.QueryRow(`SELECT rendered_tz FROM messages WHERE id = $1`, freeID).Scan(&tz); err != nil || tz.Valid {
+		t.Fatalf("free text rendered_tz %v (%v), want NULL", tz, err)
+	}
+
+	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"time_zone": "Europe/Madrid"}); r.Status != 200 {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	for _, id := range ids {
+		p.Worker.Handle(ctx, id, 1)
+		m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
+		if m["status"] != message.StatusDroppedCallRefused || m["error_code"] != message.CodeTimeZoneChanged {
+			t.Errorf("status %v, error_code %v; want %s %s", m["status"], m["error_code"], message.StatusDroppedCallRefused, message.CodeTimeZoneChanged)
+		}
+		var n int
+		if err := p.DB.QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'message.dropped' AND details->>'message_id' = $1 AND details->>'code' = 'time_zone_changed'`, id).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d message.dropped events (%v)", n, err)
+		}
+	}
+	if n := p.Fake.Created(); n != 0 {
+		t.Fatalf("the fake received %d messages stating the wrong hour", n)
+	}
+	p.Worker.Handle(ctx, freeID, 1)
+	if m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+freeID, nil).JSON(t); m["status"] != "sent" {
+		t.Fatalf("free text: status %v %v", m["status"], m["error_code"])
+	}
+}
+
+// An appointment reminder states the appointment's time in her zone too:
+// written at booking, released by the scheduler, it is dropped by the
+// worker with time_zone_changed when her zone changed meanwhile.
+func TestAppointmentReminderTimeZoneChanged(t *testing.T) {
+	t.Parallel()
+	p := gatewaytest.NewPipeline(t)
+	p.Stop()
+	ctx := context.Background()
+	p.Clock.Set(callT0)
+	b := gatewaytest.Maria()
+	b["phone"], b["monitored"], b["any_time"], b["safe_windows"] = "+34 612 007 031", false, true, []string{}
+	code := p.CreateParticipant(b)
+	if r := p.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms")); r.Status != http.StatusCreated {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	p.MeetingPoint("Metro Sants")
+	r := p.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": "2026-06-04T08:30:00Z",
+		"meeting_point": "Metro Sants", "venue": "sala 1", "reminders": []string{"24h"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("appointment: %d %s", r.Status, r.Body)
+	}
+	var id string
+	var tz sql.NullString
+	if err := p.DB.QueryRow(`SELECT id::text, rendered_tz FROM messages WHERE template_id = 'appointment_reminder'`).Scan(&id, &tz); err != nil || tz.String != "Europe/Madrid" {
+		t.Fatalf("reminder %s rendered_tz %v (%v)", id, tz, err)
+	}
+	if r := p.Do(auth.RoleStaff, "PATCH", "/v1/participants/"+code, map[string]any{"time_zone": "Atlantic/Canary"}); r.Status != 200 {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	release := time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC)
+	p.Clock.Set(release)
+	if n, err := p.Server.NewScheduler().ReleaseDueSetBased(ctx, release); err != nil || n != 1 {
+		t.Fatalf("release: %d %v", n, err)
+	}
+	p.Worker.Handle(ctx, id, 1)
+	m := p.Do(auth.RoleStaff, "GET", "/v1/messages/"+id, nil).JSON(t)
+	if m["status"] != message.StatusDroppedCallRefused || m["error_code"] != message.CodeTimeZoneChanged {
+		t.Fatalf("status %v, error_code %v", m["status"], m["error_code"])
+	}
+	if n := p.Fake.Created(); n != 0 {
+		t.Fatalf("the fake received %d messages", n)
 	}
 }

@@ -590,9 +590,13 @@ func TestCorpusFormatStrict(t *testing.T) {
 // over-strips, ten more refusals and five fewer benign texts sent (she is
 // thanked for having come, "venuta", "venit"; a padel match lost,
 // "perdre"; a wait "sous" a bus shelter; help with a tax form, "aiuto").
+// A pictograph not on the short list of greeting ones (pictographs.go)
+// became a word not in her vocabulary: over-strip 1185/4391, three more
+// items where only an emoji was left to strip (a coffee, a bike, an ice
+// cream), the other figures unchanged.
 const (
 	vocabMaxLeakPct      = 7.49
-	vocabMaxOverStripPct = 26.92
+	vocabMaxOverStripPct = 26.99
 	vocabMaxRefusedPct   = 42.73
 	vocabMinBenignSame   = 26.38
 )

@@ -210,8 +210,13 @@
 // suggestion; it does not send it on its own.
 //
 // MonitoredProblem refuses, before any filtering, text with bidi or other
-// format controls, a word mixing scripts or a letter masked by "*"
-// ("pol*cía"): such text is refused for a monitored phone, not cleaned.
+// format controls, a word mixing scripts, a letter masked by "*"
+// ("pol*cía") or letters and digits drawn as symbols NFKC does not map
+// ("🅟🅞🅛", "🇵🇴🇱", "🆘", "❶"): such text is refused for a monitored
+// phone, not cleaned. Pictographs are read as words (pictographs.go):
+// "🏥" is a health finding, "👮" a legal one, and under the vocabulary
+// policy an emoji outside a short list of greeting ones is not in her
+// vocabulary.
 //
 // # Known limits
 //

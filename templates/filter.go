@@ -723,6 +723,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	sc.contextFindings()
 	sc.dropBenignCues()
 	sc.cityServices()
+	sc.pictographs()
 	if o.Vocabulary {
 		sc.notInVocabulary()
 	}

@@ -3,6 +3,8 @@ package templates
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons a text cannot go to a monitored phone as it is, whatever the
@@ -20,11 +22,20 @@ const (
 	// ReasonMaskedWord: a letter masked inside a word ("pol*cía"): the
 	// reader fills it in, the filter cannot.
 	ReasonMaskedWord = "masked_word"
+	// ReasonLetterSymbols: a letter or digit drawn as a symbol that
+	// compatibility normalisation (NFKC) leaves as it is, so the filter
+	// reads no letter in it while she reads the word: the whole Enclosed
+	// Alphanumeric Supplement (negative circled and negative squared
+	// letters "🅟🅞🅛", regional indicators "🇵🇴🇱", which also make
+	// every flag, squared words such as "🆘"), the letter-like symbols
+	// without a decomposition ("℘", "⅁") and the circled digits without
+	// one ("❶", "➊", "⓵").
+	ReasonLetterSymbols = "letter_symbols"
 )
 
 // MonitoredProblem returns why text must be refused for a monitored
 // phone before filtering (ReasonFormatControl, ReasonMixedScript,
-// ReasonMaskedWord), or "".
+// ReasonMaskedWord, ReasonLetterSymbols), or "".
 // A zero-width joiner between two non-letters (inside an emoji sequence)
 // is allowed.
 func MonitoredProblem(text string) string {
@@ -47,6 +58,9 @@ func MonitoredProblem(text string) string {
 			if !(r == '\u200d' && !unicode.IsLetter(prev) && !unicode.IsLetter(next) && i < len(text)) {
 				return ReasonFormatControl
 			}
+		}
+		if letterSymbol(r) {
+			return ReasonLetterSymbols
 		}
 		prev = r
 		if !unicode.IsLetter(r) {
@@ -80,4 +94,25 @@ func scriptOf(r rune) *unicode.RangeTable {
 		}
 	}
 	return nil
+}
+
+// letterSymbol: r is a letter or a digit drawn as a symbol that NFKC
+// does not map to the letter or digit (ReasonLetterSymbols). The ones
+// NFKC maps ("ⓟ", "Ｐ", "𝐏", "①") are folded by the filter and read.
+func letterSymbol(r rune) bool {
+	switch {
+	case r < 0x2100:
+		return false
+	case r >= 0x1F100 && r <= 0x1F1FF: // Enclosed Alphanumeric Supplement
+		return true
+	case r >= 0x2100 && r <= 0x214F: // Letterlike Symbols
+		return !unicode.IsLetter(r) && norm.NFKD.String(string(r)) == string(r)
+	case r >= 0x24EA && r <= 0x24FF: // negative and double circled numbers
+		return norm.NFKD.String(string(r)) == string(r)
+	case r >= 0x2776 && r <= 0x2793: // dingbat circled digits
+		return true
+	case r >= 0x3248 && r <= 0x324F: // circled numbers on black squares
+		return true
+	}
+	return false
 }

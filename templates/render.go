@@ -54,6 +54,11 @@ type Rendered struct {
 	ContentVariables map[string]string `json:"content_variables,omitempty"`
 	// SMS is the encoding and segment count of Text as an SMS.
 	SMS SMSInfo `json:"sms"`
+	// TimeZone is the zone the text's dates and times are written in
+	// (RenderRequest.TimeZone) when the template has a date-time
+	// parameter, "" when the text depends on no time zone: a text kept to
+	// be sent later states the wrong hour once her zone changes.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Limits on parameter values.
@@ -153,6 +158,11 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 	r := Rendered{
 		TemplateID: t.id, Version: t.version, Source: t.source, Digest: t.digest, Lang: lang, Variant: req.Variant, Channel: ch,
 		Text: text, SMS: SMSSegments(text),
+	}
+	for _, p := range t.params {
+		if p.Type == ParamDatetime {
+			r.TimeZone = strings.TrimSpace(req.TimeZone)
+		}
 	}
 	if ch == ChannelWhatsApp {
 		if wc := lt.whatsapp[req.Variant]; wc != nil {

@@ -528,3 +528,59 @@ func TestSanitizeConfirmNames(t *testing.T) {
 		t.Fatalf("help: %s", stderr)
 	}
 }
+
+// sanitize refuses letters drawn as symbols (letter_symbols) under every
+// policy, and reads pictographs as serve does: a sensitive one is a
+// finding of its category, under plain any pictograph outside the
+// greeting ones is not in her vocabulary.
+func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	type result struct {
+		Text       string   `json:"text"`
+		Refused    string   `json:"refused"`
+		Reason     string   `json:"reason"`
+		Categories []string `json:"categories"`
+	}
+	run := func(policy, lang, in string) result {
+		t.Helper()
+		stdin = strings.NewReader(in)
+		code, out, stderr := runCmd(t, "sanitize", "--lang", lang, "--monitored-free-text", policy)
+		if code != 0 {
+			t.Fatalf("sanitize: %d %s", code, stderr)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v %s", err, out)
+		}
+		return res
+	}
+	for _, c := range [][2]string{
+		{"es", "Hola, la 🅿🅾🅻🅸🅲🅸🅰 te espera mañana 🆘"},
+		{"es", "la 🅟🅞🅛🅘🅒🅘🅐"},
+		{"es", "la 🇵🇴🇱🇮🇨🇮🇦"},
+		{"en", "the 🅟🅞🅛🅘🅒🅔 are waiting"},
+		{"it", "domani dall'🅰🆅🆅🅾🅲🅰🆃🅾"},
+	} {
+		for _, p := range []string{"filter", "vocabulary", "plain"} {
+			if res := run(p, c[0], c[1]); res.Refused != "letter_symbols" || res.Text != "" {
+				t.Fatalf("%s %q: %+v", p, c[1], res)
+			}
+		}
+	}
+	for _, p := range []string{"filter", "vocabulary", "plain"} {
+		res := run(p, "es", "Nos vemos mañana en el 🏥")
+		if !slices.Contains(res.Categories, "health") && p == "plain" || strings.Contains(res.Text, "🏥") {
+			t.Fatalf("%s hospital: %+v", p, res)
+		}
+	}
+	if res := run("plain", "fr", "demain avec le 👮"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "legal") {
+		t.Fatalf("plain police: %+v", res)
+	}
+	greeting := "Hola, nos vemos mañana 😊❤️👍"
+	if res := run("plain", "es", greeting); res.Refused != "" || res.Text != greeting {
+		t.Fatalf("plain greeting: %+v", res)
+	}
+	if res := run("plain", "es", "Hola, nos vemos mañana 🔒"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "not_in_vocabulary") {
+		t.Fatalf("plain lock: %+v", res)
+	}
+}

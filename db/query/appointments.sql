@@ -98,3 +98,11 @@ WITH due AS (
 )
 INSERT INTO message_events (message_id, status, at)
 SELECT id, 'queued', sqlc.arg(now) FROM due;
+
+-- name: MeetingPointBookedAfter :one
+-- Does a booked (not canceled) appointment at or after a time name the
+-- meeting point? Its stored reminders carry the point's name.
+SELECT EXISTS (
+    SELECT 1 FROM appointments
+    WHERE meeting_point_id = sqlc.arg(meeting_point_id) AND status = 'booked' AND starts_at >= sqlc.arg(after)
+)::boolean AS booked;

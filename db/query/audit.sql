@@ -103,7 +103,7 @@ FROM messages WHERE id = ANY(sqlc.arg(ids)::uuid[]);
 -- Bodies of final messages older than the cutoff. created_at < cutoff is
 -- implied by final_at < cutoff and lets the index messages_retention
 -- (created_at, rows with a body) find them.
-UPDATE messages m SET content_enc = NULL, promised_call_at = NULL
+UPDATE messages m SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
     WHERE x.content_enc IS NOT NULL AND x.created_at < sqlc.arg(cutoff) AND x.final_at < sqlc.arg(cutoff)
@@ -115,7 +115,7 @@ WHERE m.id IN (
 -- name: PurgeSentBodies :execrows
 -- Bodies of messages the provider took but that never got a final status
 -- (index messages_retention, as above). Nothing will send them again.
-UPDATE messages m SET content_enc = NULL, promised_call_at = NULL
+UPDATE messages m SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL
 WHERE m.id IN (
     SELECT x.id FROM messages x
     WHERE x.content_enc IS NOT NULL AND x.created_at < sqlc.arg(cutoff) AND x.status = 'sent' AND x.updated_at < sqlc.arg(cutoff)

@@ -44,7 +44,7 @@ WHERE id = sqlc.arg(id) AND read_at IS NULL;
 
 -- name: EraseMessageBodies :execrows
 -- erase-content: our copies of her message texts; the rows (metadata) stay.
-UPDATE messages SET content_enc = NULL, promised_call_at = NULL, updated_at = sqlc.arg(now)
+UPDATE messages SET content_enc = NULL, promised_call_at = NULL, rendered_tz = NULL, updated_at = sqlc.arg(now)
 WHERE participant_id = sqlc.arg(participant_id) AND content_enc IS NOT NULL;
 
 -- name: CancelPendingMessages :many

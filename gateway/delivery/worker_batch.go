@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,8 +40,9 @@ type job struct {
 // HandleBatch is the channels.BatchHandler. For a batch of ids it:
 //  1. in one transaction, locks the messages, re-runs the contact decision
 //     for each, and for one that promises her a call the call's decision
-//     too (refused → dropped_consent_revoked, window closed →
-//     rescheduled), and moves the rest queued → sending;
+//     too (consent refused → dropped_consent_revoked, the call refused or
+//     the text's time zone no longer hers → dropped_call_refused, window
+//     closed → rescheduled), and moves the rest queued → sending;
 //  2. sends them concurrently, outside any transaction;
 //  3. in one transaction, records every answer.
 //
@@ -252,10 +254,10 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 				continue // already handled: a duplicate delivery
 			}
 			p := parts[m.ParticipantID]
-			d := recheck(m, w.s.d.PromisesCall, participant.ProfileOf(p), consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), now)
+			d := recheck(m, w.s.d.PromisesCall, participant.ProfileOf(p), p.TimeZone, consent.Fold(hist[p.ID], now, w.s.cfg.ConsentReviewAge), now)
 			switch {
 			case !d.Allowed:
-				if _, err := message.MoveStatus(ctx, q, m.ID, message.StatusDropped, d.Code, now); err != nil {
+				if _, err := message.MoveStatus(ctx, q, m.ID, droppedStatus(d.Code), d.Code, now); err != nil {
 					return err
 				}
 				w.outcome(m.Channel, "dropped")
@@ -320,7 +322,10 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 }
 
 // recheck is the contact decision for m just before it is sent: its
-// channel's (consent.Decide) and, for a message that promises her a call
+// channel's (consent.Decide); for a text whose times were written in a
+// time zone (rendered_tz) that is no longer hers (zone), a refusal
+// (message.CodeTimeZoneChanged: it would state the wrong hour; staff send
+// it again); and, for a message that promises her a call
 // (its template promises one: promises), the call's as of the moment the
 // text goes out (consent.DecideCallSent on promised_call_at): a promise whose
 // voice consent has gone, whose time has passed, or that has fallen
@@ -330,10 +335,14 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 // process) cannot be decided and is refused as not consented: fail
 // closed, staff send it again. A refusal of the call is about the voice
 // channel.
-func recheck(m db.Message, promises func(string) bool, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, now time.Time) consent.Decision {
+func recheck(m db.Message, promises func(string) bool, prof consent.Profile, zone string, consents map[consent.Channel]consent.ChannelConsent, now time.Time) consent.Decision {
 	d := consent.Decide(prof, consents, consent.Channel(m.Channel), now)
 	if !d.Allowed {
 		return d
+	}
+	if m.RenderedTz.Valid && m.RenderedTz.String != strings.TrimSpace(zone) {
+		return consent.Decision{Code: message.CodeTimeZoneChanged, Reason: "Her time zone changed after this text was written, so the time it states is wrong; send it again.",
+			Channel: d.Channel, Variant: d.Variant, ConsentVersion: d.ConsentVersion}
 	}
 	voice := consents[consent.Voice]
 	if !m.PromisedCallAt.Valid {
@@ -347,6 +356,18 @@ func recheck(m db.Message, promises func(string) bool, prof consent.Profile, con
 		return consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
 	}
 	return d
+}
+
+// droppedStatus is the status of a message the re-check refused with
+// code: dropped_call_refused when the call it promises or the time it
+// states no longer holds, dropped_consent_revoked for the contact
+// decision's own refusals (and a promise whose voice consent is gone).
+func droppedStatus(code string) string {
+	switch code {
+	case consent.CodeCallTimePast, consent.CodeCallTimeUnsafe, consent.CodeCallTimeTooFar, message.CodeTimeZoneChanged:
+		return message.StatusDroppedCallRefused
+	}
+	return message.StatusDropped
 }
 
 // recordBatch stores the provider's answers: successes set-based, the

@@ -74,6 +74,9 @@ type composed struct {
 	// promisedCallAt is the time the text promises her a call at (zero:
 	// the template promises none).
 	promisedCallAt time.Time
+	// renderedTZ is the time zone the text's times are written in
+	// (templates.Rendered.TimeZone).
+	renderedTZ string
 }
 
 func redactionCounts(rs []Redaction) map[string]int {
@@ -169,7 +172,7 @@ func (s *Service) compose(ctx context.Context, author *auth.Actor, in Input, p d
 		}
 		out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
-		out.source, out.digest = r.Source, r.Digest
+		out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
 		if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
 			return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 		}
@@ -357,6 +360,7 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
 		rowVersion: f.version, ledgerLen: len(f.hist), promisedCallAt: m.promisedCallAt,
+		renderedTZ: m.renderedTZ,
 	}
 	reds := m.redactions
 	if reds == nil {

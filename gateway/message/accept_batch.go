@@ -88,6 +88,9 @@ type row struct {
 	// promisedCallAt: the time the text promises her a call at (zero:
 	// none), re-decided by the worker before sending.
 	promisedCallAt time.Time
+	// renderedTZ: the time zone the text's times are written in ("":
+	// it states none), checked by the worker before sending.
+	renderedTZ string
 }
 
 // insertMessages stores messages with one statement (atomic: all or
@@ -113,7 +116,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		sendAts, ats                               = make([]time.Time, n), make([]time.Time, n)
 		enqueue                                    = make([]bool, n)
 		versions64, ledgerLens                     = make([]int64, n), make([]int64, n)
-		promised                                   = make([]string, n)
+		promised, zones                            = make([]string, n), make([]string, n)
 	)
 	for i, m := range ms {
 		ids[i], pids[i], chans[i], stats[i] = m.id, m.participantID, m.channel, m.status
@@ -123,7 +126,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		enqueue[i], names[i], roles[i], codes[i] = m.status == StatusQueued, m.actor.Name, string(m.actor.Role), m.participantCode
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		digests[i], sources[i] = m.templateDigest, m.templateSource
-		versions64[i], ledgerLens[i] = m.rowVersion, int64(m.ledgerLen)
+		versions64[i], ledgerLens[i], zones[i] = m.rowVersion, int64(m.ledgerLen), m.renderedTZ
 		if !m.promisedCallAt.IsZero() {
 			promised[i] = m.promisedCallAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -140,6 +143,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		Enqueue: db.Array(enqueue), ActorNames: db.Array(names), ActorRoles: db.Array(roles), ParticipantCodes: db.Array(codes),
 		RequestIds: db.Array(reqs), ActorIps: db.Array(ips), Details: db.Array(details),
 		RowVersions: db.Array(versions64), LedgerLens: db.Array(ledgerLens), PromisedCallAts: db.Array(promised),
+		RenderedTzs: db.Array(zones),
 	}
 	return a
 }

@@ -149,6 +149,7 @@ func (s *Service) StoreTemplated(ctx context.Context, q *db.Queries, a *auth.Act
 		subject: channels.Subject(string(m.Decision.Channel), m.Priority > 0), actor: a, details: dj,
 		rowVersion:     -1, // read and written in the caller's transaction
 		promisedCallAt: promised,
+		renderedTZ:     r.TimeZone,
 	}})
 	return id, st, err
 }

@@ -73,7 +73,8 @@ func (s *Service) scansNames() bool {
 }
 
 // discreetFreeText filters free text for a monitored phone: the policy,
-// the refusals (format controls, mixed scripts, a confirmed name the
+// the refusals (format controls, mixed scripts, letters drawn as symbols,
+// a confirmed name the
 // filter flags, mostly sensitive; under plain, any finding) and the text
 // to send with what was removed (under plain: the text as written,
 // nothing removed). signature is the author's signature name ("" none):
@@ -88,7 +89,7 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 	}
 	if reason := templates.MonitoredProblem(text); reason != "" {
 		e := errs.Field(CodeContentNotDiscreet, "body",
-			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word or masks a letter with * (%s); retype it in plain letters", reason)
+			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word, masks a letter with * or draws letters as symbols or flags (%s); retype it in plain letters", reason)
 		e.Details = map[string]any{"reason": reason}
 		return "", nil, e
 	}

@@ -34,4 +34,9 @@ const (
 	// CodeContentErased: a pending message canceled because her contents
 	// were erased.
 	CodeContentErased = "content_erased"
+	// CodeTimeZoneChanged: a pending message whose text states a time in
+	// her time zone (a promised call, an appointment) was written in a
+	// zone that is no longer hers: it would state the wrong hour, so the
+	// re-check before sending drops it (StatusDroppedCallRefused).
+	CodeTimeZoneChanged = "time_zone_changed"
 )

@@ -24,6 +24,7 @@ import "safecontact/channels"
 //	scheduled → queued → sending → sent → delivered → read
 //	                              ↘ undelivered | failed
 //	queued|scheduled → dropped_consent_revoked (re-check before sending refused)
+//	queued|scheduled → dropped_call_refused (re-check: the promised call or the time the text states no longer holds)
 //	sending (crash or timeout, the provider may have it) → unknown → (reconciliation) sent | delivered | …
 //	sending (provider refused, retry) → scheduled
 //	sending (stuck, the provider cannot place it) → unknown (reconcile_unproven)
@@ -36,11 +37,18 @@ const (
 	// StatusDroppedUnsafe: her phone became monitored after the message
 	// was written in standard wording; it is not sent.
 	StatusDroppedUnsafe = "dropped_now_monitored"
-	StatusFailed        = "failed"
-	StatusUnknown       = "unknown"
+	// StatusDroppedCallRefused: the re-check before sending refused the
+	// call the message promises (its time has passed, is outside her safe
+	// hours or too far ahead) or found the text's time written in a time
+	// zone no longer hers (migration 00022). Not a consent withdrawal:
+	// the message's code says which.
+	StatusDroppedCallRefused = "dropped_call_refused"
+	StatusFailed             = "failed"
+	StatusUnknown            = "unknown"
 )
 
-// Rank is message_status_rank of migration 00014.
+// Rank is message_status_rank of migration 00014 (00022 added
+// dropped_call_refused).
 func Rank(s string) int {
 	switch s {
 	case StatusScheduled, StatusQueued:
@@ -51,7 +59,7 @@ func Rank(s string) int {
 		return 3
 	case StatusSent:
 		return 4
-	case "undelivered", StatusFailed, "canceled", StatusDropped, StatusDroppedUnsafe, channels.SinkStatus:
+	case "undelivered", StatusFailed, "canceled", StatusDropped, StatusDroppedUnsafe, StatusDroppedCallRefused, channels.SinkStatus:
 		return 5
 	case "delivered":
 		return 6
@@ -79,7 +87,7 @@ func MayMove(cur, next string, hasProviderID bool) bool {
 // Final: nothing more will happen to the message.
 func Final(s string) bool {
 	switch s {
-	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusUnknown, channels.SinkStatus:
+	case "delivered", "read", "undelivered", "failed", "canceled", StatusDropped, StatusDroppedUnsafe, StatusDroppedCallRefused, StatusUnknown, channels.SinkStatus:
 		return true
 	}
 	return false

@@ -2,6 +2,7 @@ package safety_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,16 @@ func messageText(t *testing.T, e *gatewaytest.Env, id any) string {
 		t.Fatal(err)
 	}
 	return c.Text
+}
+
+// meetingPointsNamed counts the meeting points called name.
+func meetingPointsNamed(t *testing.T, e *gatewaytest.Env, name string) int {
+	t.Helper()
+	var n int
+	if err := e.DB.QueryRow(`SELECT count(*) FROM meeting_points WHERE name = $1`, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // A meeting point's at forms: given at creation, replaced and renamed with
@@ -108,22 +119,44 @@ func TestMeetingPointAtForms(t *testing.T) {
 		r.ErrCode(t) != "at_form_extra_words" || !strings.Contains(string(r.Body), `"field":"at_forms.es"`) || strings.Contains(string(r.Body), "piso") {
 		t.Fatalf("patch with extra words: %d %s", r.Status, r.Body)
 	}
-	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]string{"ca": "a la Plaça del Rei"}})
+	// Not while her appointment there is booked: its reminder says
+	// "Plaça Reial" (meeting_point_in_use, nothing changed).
+	rename := map[string]any{"name": "Plaça del Rei", "at_forms": map[string]string{"ca": "a la Plaça del Rei"}}
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, rename); r.Status != 409 || r.ErrCode(t) != "meeting_point_in_use" {
+		t.Fatalf("rename in use: %d %s", r.Status, r.Body)
+	}
+	if n := meetingPointsNamed(t, e, "Plaça Reial"); n != 1 {
+		t.Fatalf("the refused rename changed the point (%d named Plaça Reial)", n)
+	}
+	// Her appointment moves elsewhere; then the point can be renamed.
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+fmt.Sprint(appt["id"]), map[string]any{"meeting_point": "Metro Liceu"}); r.Status != 200 {
+		t.Fatalf("move away: %d %s", r.Status, r.Body)
+	}
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, rename)
 	if r.Status != 200 || r.JSON(t)["name"] != "Plaça del Rei" {
 		t.Fatalf("rename: %d %s", r.Status, r.Body)
 	}
-	// Moving her appointment sends the change notice with the new name
-	// and form.
-	r = e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+fmt.Sprint(appt["id"]), map[string]any{"starts_at": "2026-06-04T09:00:00Z"})
+	// Moving her appointment back sends the change notice with the new
+	// name and form.
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/appointments/"+fmt.Sprint(appt["id"]), map[string]any{"starts_at": "2026-06-04T09:00:00Z", "meeting_point": "Plaça del Rei"})
 	if r.Status != 200 {
 		t.Fatalf("move: %d %s", r.Status, r.Body)
 	}
-	var notice string
-	if err := e.DB.QueryRow(`SELECT message_id::text FROM appointment_messages WHERE kind = 'changed'`).Scan(&notice); err != nil {
+	rows, err := e.DB.Query(`SELECT message_id::text FROM appointment_messages WHERE kind = 'changed'`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if text := messageText(t, e, notice); !strings.Contains(text, ", a la Plaça del Rei.") {
-		t.Errorf("notice: %q", text)
+	var notices []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		notices = append(notices, messageText(t, e, id))
+	}
+	rows.Close()
+	if !slices.ContainsFunc(notices, func(s string) bool { return strings.Contains(s, ", a la Plaça del Rei.") }) {
+		t.Errorf("notices: %q", notices)
 	}
 
 	// A template staff send through the API uses a registered point's

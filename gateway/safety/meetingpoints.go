@@ -40,6 +40,9 @@ const (
 	// An at form that says more than the place's name and a short lead
 	// (its preposition and article) before it: templates.CheckAtFormWords.
 	CodeAtFormExtraWords = "at_form_extra_words"
+	// CodeMeetingPointInUse: a booked appointment still to come names the
+	// point, so it is not renamed (its stored reminders carry the name).
+	CodeMeetingPointInUse = "meeting_point_in_use"
 )
 
 // The audit actions this file records.
@@ -247,7 +250,8 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 // changeMeetingPoint renames meeting point id and/or replaces its at
 // forms: the API's PATCH /v1/meeting-points/{id} and the console's form.
 // Messages already stored keep the text they were rendered with; the next
-// reminder or notice uses the new name and forms.
+// reminder or notice uses the new name and forms. A rename of a point a
+// booked appointment still to come names is refused (refuseRenameInUse).
 func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int64, in MeetingPointPatch) (meetingPointView, error) {
 	if in.Name == nil && in.AtForms == nil {
 		return meetingPointView{}, errs.Field(errs.CodeMissingField, "at_forms", "give name and/or at_forms")
@@ -283,6 +287,11 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 			}
 			return err
 		}
+		// After the checks of the new name and forms, which answer first;
+		// a refusal rolls the update back.
+		if err := s.refuseRenameInUse(ctx, q, mp, name); err != nil {
+			return err
+		}
 		// The audit names what changed, never the texts (a place can say
 		// where she goes).
 		_, err = audit.Append(ctx, q, a, audit.Event{Action: ActionMeetingPointChanged, Details: map[string]any{"meeting_point_id": id,
@@ -305,6 +314,29 @@ func duplicateMeetingPointName(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "meeting_points_name_key" {
 		return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
+	}
+	return nil
+}
+
+// refuseRenameInUse refuses to rename mp to name while a booked (not
+// canceled) appointment still to come names it, whoever booked it: its
+// reminders, already rendered and stored, would send her to a place
+// under the old name while the console shows the new one. An unchanged
+// name (changing the at forms only) is not a rename. Called with mp
+// locked FOR UPDATE: an appointment whose insert committed first is
+// seen here; one inserted meanwhile waits for the rename on its foreign
+// key (its booking read the point's name before, without a lock).
+func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.MeetingPoint, name string) error {
+	if name == mp.Name {
+		return nil
+	}
+	booked, err := q.MeetingPointBookedAfter(ctx, db.MeetingPointBookedAfterParams{MeetingPointID: mp.ID, After: s.now()})
+	if err != nil {
+		return err
+	}
+	if booked {
+		return errs.Field(CodeMeetingPointInUse, "name",
+			"booked appointments still to come meet here and their reminders carry this name; add a new meeting point instead, or rename it once they are past or canceled")
 	}
 	return nil
 }

@@ -209,7 +209,7 @@ func statusGroup(s string) int {
 		return 2
 	case "failed", "undelivered":
 		return 3
-	case "dropped_consent_revoked", "dropped_now_monitored", "canceled":
+	case "dropped_consent_revoked", "dropped_now_monitored", "dropped_call_refused", "canceled":
 		return 4
 	case "unknown":
 		return 5

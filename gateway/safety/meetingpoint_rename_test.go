@@ -1,0 +1,79 @@
+package safety_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"safecontact/gateway/auth"
+	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/safety"
+)
+
+// A meeting point named by a booked appointment still to come is not
+// renamed, whoever booked it (409 meeting_point_in_use, nothing changed):
+// the appointment's reminders, already stored, carry the old name.
+// Changing its at forms only is not a rename. Once the appointment is
+// canceled, or past, the point can be renamed.
+func TestMeetingPointRenameInUse(t *testing.T) {
+	t.Parallel()
+	if safety.CodeMeetingPointInUse != "meeting_point_in_use" {
+		t.Fatal(safety.CodeMeetingPointInUse)
+	}
+	e := gatewaytest.New(t)
+	e.Clock.Set(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+	point := func(name string) string {
+		t.Helper()
+		r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": name, "kind": "metro"})
+		if r.Status != 201 {
+			t.Fatalf("create %s: %d %s", name, r.Status, r.Body)
+		}
+		return fmt.Sprint(r.JSON(t)["id"])
+	}
+	code := e.CreateParticipant(gatewaytest.Maria())
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	book := func(place, at string) string {
+		t.Helper()
+		r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
+			"meeting_point": place, "kind": "individual", "venue": "sala 1", "reminders": []string{"24h"}})
+		if r.Status != 201 {
+			t.Fatalf("book at %s: %d %s", place, r.Status, r.Body)
+		}
+		return fmt.Sprint(r.JSON(t)["id"])
+	}
+	sol := point("Metro Sol")
+	appt := book("Metro Sol", "2026-06-04T08:30:00Z")
+
+	// Another caseworker renames it: refused, nothing changed.
+	other := e.AddUser("another-caseworker", auth.RoleStaff)
+	r := e.As(other, "PATCH", "/v1/meeting-points/"+sol, map[string]any{"name": "Metro Callao"})
+	if r.Status != 409 || r.ErrCode(t) != safety.CodeMeetingPointInUse {
+		t.Fatalf("rename in use: %d %s", r.Status, r.Body)
+	}
+	if meetingPointsNamed(t, e, "Metro Sol") != 1 || meetingPointsNamed(t, e, "Metro Callao") != 0 {
+		t.Fatal("the refused rename changed the point")
+	}
+	// The same name (spaces aside) with new at forms is no rename.
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+sol, map[string]any{"name": " Metro  Sol ", "at_forms": map[string]string{"es": "en Metro Sol"}})
+	if r.Status != 200 {
+		t.Fatalf("at forms of a point in use: %d %s", r.Status, r.Body)
+	}
+	// Canceled: it can be renamed.
+	if r := e.Do(auth.RoleStaff, "DELETE", "/v1/appointments/"+appt, nil); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	if r := e.As(other, "PATCH", "/v1/meeting-points/"+sol, map[string]any{"name": "Metro Callao", "at_forms": map[string]string{}}); r.Status != 200 {
+		t.Fatalf("rename after cancel: %d %s", r.Status, r.Body)
+	}
+
+	// Past: it can be renamed.
+	opera := point("Metro Ópera")
+	book("Metro Ópera", "2026-06-02T08:30:00Z")
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+opera, map[string]any{"name": "Metro Opera"}); r.Status != 409 {
+		t.Fatalf("rename before: %d %s", r.Status, r.Body)
+	}
+	e.Clock.Set(time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC))
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+opera, map[string]any{"name": "Metro Opera"}); r.Status != 200 {
+		t.Fatalf("rename after: %d %s", r.Status, r.Body)
+	}
+}
