@@ -19,15 +19,15 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "51c25bf5781d5fcc3c14c71946896a1ba6e1461df38e2ae11f49bf6289a28eaf",
-	"lang":          "573c248411cefdce7716e054f43fd8d7cb779acc3b4619083dfa331970ab17bd",
-	"gateway":       "2bb3a013095c384d191465212b6339e7cc266ca08e257bf786c4ccc18e615872",
-	"placename":     "f66c292877e57d64776bb8cf05b6f8a633d1074fecdf4da6062ae4c804f928a3",
-	"vocabulary":    "7b7fb65bd233ab32f42714ba79c524480dd94f4dd829d324a85ec0c33af89340",
-	"vocabAnyLang":  "cf2fb358e90fed87eb8d17b98c6d683af1b4735b300d62ba7f271a99f32e66c3",
-	"mixed":         "95efd1f535fb82432226287767b2f60d8f181698f7347f64aad7cc044ee38034",
-	"extra1000":     "efd639e490f87d1a8b191457c7eac7b1eb4c4a719fdebc69c2bd385aac22ed3a",
-	"strip":         "a14b725be527feba3604c9154c9101caab8a584aba27571630296f2e64bc616d",
+	"plain":         "0ba49819fe5df6a2b7ec5bdbab43ce36110026738ff01b60eceaec835022a75d",
+	"lang":          "d282e8d34f9462b6abf3e340fb295cb02b06eb03832fb6b5bdbdb38ceb75ce71",
+	"gateway":       "45e91ae8913b1edd095ab6d0cd0882d28c8bbcec005babd8403e369483b9c5e1",
+	"placename":     "cd989a7d23493969e7c38c00f0e52c89494bd108df24c1e99ddd9b901f3a8a1d",
+	"vocabulary":    "eed14279b2f61fb9ac646157fa8407773d127971c13eac32e230bc614608e4a7",
+	"vocabAnyLang":  "511663ffaa109cac60cac202fd51c4e18ed59aae8b77b8ecaa54c8fec9f272b4",
+	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
+	"extra1000":     "149af236b5366ce151b9ad8c058230f54b1c87cd571faed2cd2e869d77037fd4",
+	"strip":         "df5f64a606b2f3c912642f99c816612b33a6c6c5392339b28b032be391d3230b",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
