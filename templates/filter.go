@@ -111,7 +111,7 @@ type Filter struct {
 	tok    *tokIndex
 	nterms int
 	seqs   []seqPat
-	groups [][]int32 // kindSeq pattern -> the sequences its key starts
+	groups []seqGroup // kindSeq pattern -> the sequences its key starts
 	// refused: "lang:stem" stems the over-reach guard did not use.
 	refused []string
 	nstop   int
@@ -514,14 +514,16 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		if !ok {
 			g = len(f.groups)
 			groupOf[key] = g
-			f.groups = append(f.groups, nil)
+			f.groups = append(f.groups, seqGroup{byLang: make([][]groupSeq, len(stemLangs))})
 			addPat([]byte(key), pattern{n: int32(len(key)), kind: kindSeq, seq: int32(g), checkStart: true})
 			seqPatOf[key] = len(pats) - 1
 		}
 		for _, id := range ids {
 			pats[seqPatOf[key]].street |= 1 << f.seqs[id].lang // the languages of the group
 		}
-		f.groups[g] = append(f.groups[g], ids...)
+		for _, id := range ids {
+			f.groups[g].add(id, &f.seqs[id])
+		}
 	}
 	for s := range refused {
 		f.refused = append(f.refused, s)
@@ -860,12 +862,19 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if j > e && j < L && isWord[t[j]] {
 			next = t[j]
 		}
-		for _, i := range sc.f.groups[p.seq] {
-			sp := &sc.f.seqs[i]
-			if sc.lang != langAny && sp.lang != sc.lang || len(sp.words) > 1 && sp.words[1].first != 0 && sp.words[1].first != next {
-				continue
+		g := &sc.f.groups[p.seq]
+		if sc.lang == langAny {
+			for _, gs := range g.all {
+				if !gs.ownOnly && (gs.next == 0 || gs.next == next) {
+					sc.seq(int(gs.seq), s, end)
+				}
 			}
-			sc.seq(int(i), s, end)
+		} else {
+			for _, gs := range g.byLang[sc.lang] {
+				if gs.next == 0 || gs.next == next {
+					sc.seq(int(gs.seq), s, end)
+				}
+			}
 		}
 	case kindDot:
 		if p.checkEnd && end < L && isWord[t[end]] {
@@ -899,6 +908,34 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
 	}
 	return 0
+}
+
+// seqGroup holds the sequences a kindSeq key starts, in the order they
+// were compiled (all), and each language's in that order (byLang), with
+// what rules one out before its words are compared: the groups of a
+// function word ("la", "te", "que") hold dozens of sequences and are
+// tried at every such word of a text, so the filter reads these few
+// bytes, not the sequences.
+type seqGroup struct {
+	all    []groupSeq
+	byLang [][]groupSeq // per stemLangs index
+}
+
+type groupSeq struct {
+	seq int32 // index into Filter.seqs
+	// next: the first byte of its second word (0: any, or a sequence of
+	// one word); the word after the key must begin with it.
+	next    byte
+	ownOnly bool // seqPat.ownOnly: not tried when no language is given
+}
+
+func (g *seqGroup) add(id int32, sp *seqPat) {
+	gs := groupSeq{seq: id, ownOnly: sp.ownOnly}
+	if len(sp.words) > 1 {
+		gs.next = sp.words[1].first
+	}
+	g.all = append(g.all, gs)
+	g.byLang[sp.lang] = append(g.byLang[sp.lang], gs)
 }
 
 // glueWords: short words that get glued onto the next one to slip it past
