@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -1415,7 +1414,7 @@ func (sc *scanState) dropStopped() {
 		return
 	}
 	st := sc.stops
-	slices.SortFunc(st, func(a, b cand) int { return int(a.s - b.s) })
+	sortByStart(st)
 	out := sc.cands[:0]
 	j := 0
 	var maxEnd int32 = -1
@@ -1676,15 +1675,23 @@ func (sc *scanState) resolve() []Finding {
 	if len(cs) == 0 {
 		return nil
 	}
-	slices.SortFunc(cs, func(a, b cand) int {
-		if a.s != b.s {
-			return int(a.s - b.s)
+	// By start, the longest first, then by category (deterministic: same
+	// span, first category wins). Candidates equal in all three may come
+	// in either order: dropStopped and the merging below treat each on
+	// its own, and give both the same outcome.
+	sortByStart(cs)
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for j < len(cs) && cs[j].s == cs[i].s {
+			j++
 		}
-		if a.e != b.e {
-			return int(b.e - a.e)
+		for k := i + 1; k < j; k++ { // few candidates share a start
+			for m := k; m > i && (cs[m].e > cs[m-1].e || cs[m].e == cs[m-1].e && cs[m].cat < cs[m-1].cat); m-- {
+				cs[m], cs[m-1] = cs[m-1], cs[m]
+			}
 		}
-		return int(a.cat) - int(b.cat) // deterministic: same span, first category wins
-	})
+		i = j
+	}
 	sc.dropStopped()
 	cs = sc.cands
 	if len(cs) == 0 {
