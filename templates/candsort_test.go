@@ -62,3 +62,41 @@ func TestSortByStart(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeSortByStart: the candidates come out sorted by start, the same
+// multiset, whatever their shape.
+func TestMergeSortByStart(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	key := func(a, b cand) int {
+		if a.s != b.s {
+			return int(a.s - b.s)
+		}
+		return int(a.ts - b.ts)
+	}
+	for _, n := range []int{0, 1, 2, 3, 10, 100, 1000} {
+		for rep := 0; rep < 20; rep++ {
+			cs := make([]cand, n)
+			p := r.IntN(n + 1)
+			for i := range cs {
+				if i < p {
+					cs[i].s = int32(i / 2)
+				} else {
+					cs[i].s = int32(r.IntN(n + 1))
+				}
+				cs[i].ts = int32(i)
+			}
+			want := slices.Clone(cs)
+			slices.SortFunc(want, key)
+			sc := &scanState{cands: cs}
+			sc.mergeSortByStart()
+			if !slices.IsSortedFunc(sc.cands, byStart) {
+				t.Fatalf("n=%d p=%d: not sorted", n, p)
+			}
+			got := slices.Clone(sc.cands)
+			slices.SortFunc(got, key)
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d p=%d: not the same candidates", n, p)
+			}
+		}
+	}
+}

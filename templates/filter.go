@@ -623,6 +623,7 @@ type scanState struct {
 	urlDone int // end of the last URL found from a scheme
 	lang    uint8
 	stops   []cand // stop-list spans
+	merge   []cand // scratch of mergeSortByStart
 	// phoneDone: end of the last number run spelt in words.
 	phoneDone int
 	// memo: the stems of the last few words looked at (the patterns of
@@ -1670,6 +1671,41 @@ func (sc *scanState) withWeek(e int) int {
 }
 
 // resolve merges candidates into findings in original coordinates.
+// mergeSortByStart sorts the candidates by start, in no particular order
+// among those of one start. They come mostly sorted: contextFindings
+// sorted them, and the later steps appended a few. The longest sorted
+// run they begin with is merged with the rest, sorted on its own: a
+// sort of the whole moved each appended candidate across the slice.
+func (sc *scanState) mergeSortByStart() {
+	cs := sc.cands
+	p := 1
+	for p < len(cs) && cs[p].s >= cs[p-1].s {
+		p++
+	}
+	if p >= len(cs) {
+		return
+	}
+	tail := cs[p:]
+	sortByStart(tail)
+	head := append(sc.merge[:0], cs[:p]...)
+	sc.merge = head
+	// cs[k] is written after head[i] and tail[j] are read, k = i+j < p+j:
+	// the tail is not overwritten before it is read.
+	i, j, k := 0, 0, 0
+	for i < len(head) && j < len(tail) {
+		if tail[j].s < head[i].s {
+			cs[k] = tail[j]
+			j++
+		} else {
+			cs[k] = head[i]
+			i++
+		}
+		k++
+	}
+	k += copy(cs[k:], head[i:])
+	copy(cs[k:], tail[j:])
+}
+
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
 	if len(cs) == 0 {
@@ -1679,7 +1715,7 @@ func (sc *scanState) resolve() []Finding {
 	// span, first category wins). Candidates equal in all three may come
 	// in either order: dropStopped and the merging below treat each on
 	// its own, and give both the same outcome.
-	sortByStart(cs)
+	sc.mergeSortByStart()
 	for i := 0; i < len(cs); {
 		j := i + 1
 		for j < len(cs) && cs[j].s == cs[i].s {
