@@ -219,15 +219,11 @@ func (sc *scanState) tokens(s int) {
 		return
 	}
 	t := sc.n.b
-	L := len(t)
-	e := s
-	for e < L && isWord[t[e]] {
-		e++
-	}
 	sc.tokensFrom(s)
-	if e-s >= 5 && glueFirst[t[s]] {
-		// Every glue word the word begins with: "laabogada" is folded to
-		// "labogada", "l" + "abogada".
+	if glueFirst[t[s]] && s+5 <= len(t) && isWord[t[s+1]] && isWord[t[s+2]] && isWord[t[s+3]] && isWord[t[s+4]] {
+		// A word of five bytes or more (not walked to its end: most
+		// are not glued). Every glue word it begins with: "laabogada"
+		// is folded to "labogada", "l" + "abogada".
 		for g := 1; g <= 3; g++ {
 			if isGlue(t[s:s+g]) && sc.gluedAt(s+g) {
 				sc.tokensFrom(s + g)
