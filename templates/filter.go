@@ -866,13 +866,13 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if sc.lang == langAny {
 			for _, gs := range g.all {
 				if !gs.ownOnly && (gs.next == 0 || gs.next == next) {
-					sc.seq(int(gs.seq), s, end)
+					sc.seq(int(gs.seq), s, e)
 				}
 			}
 		} else {
 			for _, gs := range g.byLang[sc.lang] {
 				if gs.next == 0 || gs.next == next {
-					sc.seq(int(gs.seq), s, end)
+					sc.seq(int(gs.seq), s, e)
 				}
 			}
 		}
@@ -999,18 +999,14 @@ func (sc *scanState) memoPut(s int, l uint8, stems []string) {
 const maxStemToken = 48
 
 // seq checks the stemmed word sequence seqs[i] whose first word's key
-// was found at [s,end).
-func (sc *scanState) seq(i int, s, end int) {
+// was found at s, in the word [s,e).
+func (sc *scanState) seq(i int, s, e int) {
 	sp := &sc.f.seqs[i]
 	if sc.lang != langAny && sp.lang != sc.lang || sc.lang == langAny && sp.ownOnly {
 		return
 	}
 	t := sc.n.b
 	L := len(t)
-	e := end
-	for e < L && isWord[t[e]] {
-		e++
-	}
 	if !sc.wordMatches(sp.lang, &sp.words[0], s, e) {
 		return
 	}
