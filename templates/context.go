@@ -100,7 +100,7 @@ func (sc *scanState) contextFindings() {
 		return
 	}
 	if !slices.IsSortedFunc(sc.cands, byStart) {
-		slices.SortFunc(sc.cands, byStart)
+		sortByStart(sc.cands)
 	}
 	isEnd := func(c byte) bool { return c == '.' || c == '!' || c == '?' || c == ';' }
 	done := -1 // end of the last sentence looked at

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -111,7 +110,7 @@ type Filter struct {
 	tok    *tokIndex
 	nterms int
 	seqs   []seqPat
-	groups [][]int32 // kindSeq pattern -> the sequences its key starts
+	groups []seqGroup // kindSeq pattern -> the sequences its key starts
 	// refused: "lang:stem" stems the over-reach guard did not use.
 	refused []string
 	nstop   int
@@ -514,14 +513,16 @@ func newFilter(extra []Term, stop []string) (*Filter, error) {
 		if !ok {
 			g = len(f.groups)
 			groupOf[key] = g
-			f.groups = append(f.groups, nil)
+			f.groups = append(f.groups, seqGroup{byLang: make([][]groupSeq, len(stemLangs))})
 			addPat([]byte(key), pattern{n: int32(len(key)), kind: kindSeq, seq: int32(g), checkStart: true})
 			seqPatOf[key] = len(pats) - 1
 		}
 		for _, id := range ids {
 			pats[seqPatOf[key]].street |= 1 << f.seqs[id].lang // the languages of the group
 		}
-		f.groups[g] = append(f.groups[g], ids...)
+		for _, id := range ids {
+			f.groups[g].add(id, &f.seqs[id])
+		}
 	}
 	for s := range refused {
 		f.refused = append(f.refused, s)
@@ -622,6 +623,7 @@ type scanState struct {
 	urlDone int // end of the last URL found from a scheme
 	lang    uint8
 	stops   []cand // stop-list spans
+	merge   []cand // scratch of mergeSortByStart
 	// phoneDone: end of the last number run spelt in words.
 	phoneDone int
 	// memo: the stems of the last few words looked at (the patterns of
@@ -861,12 +863,19 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if j > e && j < L && isWord[t[j]] {
 			next = t[j]
 		}
-		for _, i := range sc.f.groups[p.seq] {
-			sp := &sc.f.seqs[i]
-			if sc.lang != langAny && sp.lang != sc.lang || len(sp.words) > 1 && sp.words[1].first != 0 && sp.words[1].first != next {
-				continue
+		g := &sc.f.groups[p.seq]
+		if sc.lang == langAny {
+			for _, gs := range g.all {
+				if !gs.ownOnly && (gs.next == 0 || gs.next == next) {
+					sc.seq(int(gs.seq), s, e)
+				}
 			}
-			sc.seq(int(i), s, end)
+		} else {
+			for _, gs := range g.byLang[sc.lang] {
+				if gs.next == 0 || gs.next == next {
+					sc.seq(int(gs.seq), s, e)
+				}
+			}
 		}
 	case kindDot:
 		if p.checkEnd && end < L && isWord[t[end]] {
@@ -900,6 +909,34 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		sc.stops = append(sc.stops, cand{s: int32(s), e: int32(e)})
 	}
 	return 0
+}
+
+// seqGroup holds the sequences a kindSeq key starts, in the order they
+// were compiled (all), and each language's in that order (byLang), with
+// what rules one out before its words are compared: the groups of a
+// function word ("la", "te", "que") hold dozens of sequences and are
+// tried at every such word of a text, so the filter reads these few
+// bytes, not the sequences.
+type seqGroup struct {
+	all    []groupSeq
+	byLang [][]groupSeq // per stemLangs index
+}
+
+type groupSeq struct {
+	seq int32 // index into Filter.seqs
+	// next: the first byte of its second word (0: any, or a sequence of
+	// one word); the word after the key must begin with it.
+	next    byte
+	ownOnly bool // seqPat.ownOnly: not tried when no language is given
+}
+
+func (g *seqGroup) add(id int32, sp *seqPat) {
+	gs := groupSeq{seq: id, ownOnly: sp.ownOnly}
+	if len(sp.words) > 1 {
+		gs.next = sp.words[1].first
+	}
+	g.all = append(g.all, gs)
+	g.byLang[sp.lang] = append(g.byLang[sp.lang], gs)
 }
 
 // glueWords: short words that get glued onto the next one to slip it past
@@ -963,18 +1000,14 @@ func (sc *scanState) memoPut(s int, l uint8, stems []string) {
 const maxStemToken = 48
 
 // seq checks the stemmed word sequence seqs[i] whose first word's key
-// was found at [s,end).
-func (sc *scanState) seq(i int, s, end int) {
+// was found at s, in the word [s,e).
+func (sc *scanState) seq(i int, s, e int) {
 	sp := &sc.f.seqs[i]
 	if sc.lang != langAny && sp.lang != sc.lang || sc.lang == langAny && sp.ownOnly {
 		return
 	}
 	t := sc.n.b
 	L := len(t)
-	e := end
-	for e < L && isWord[t[e]] {
-		e++
-	}
 	if !sc.wordMatches(sp.lang, &sp.words[0], s, e) {
 		return
 	}
@@ -1379,7 +1412,7 @@ func (sc *scanState) dropStopped() {
 		return
 	}
 	st := sc.stops
-	slices.SortFunc(st, func(a, b cand) int { return int(a.s - b.s) })
+	sortByStart(st)
 	out := sc.cands[:0]
 	j := 0
 	var maxEnd int32 = -1
@@ -1635,20 +1668,63 @@ func (sc *scanState) withWeek(e int) int {
 }
 
 // resolve merges candidates into findings in original coordinates.
+// mergeSortByStart sorts the candidates by start, in no particular order
+// among those of one start. They come mostly sorted: contextFindings
+// sorted them, and the later steps appended a few. The longest sorted
+// run they begin with is merged with the rest, sorted on its own: a
+// sort of the whole moved each appended candidate across the slice.
+func (sc *scanState) mergeSortByStart() {
+	cs := sc.cands
+	p := 1
+	for p < len(cs) && cs[p].s >= cs[p-1].s {
+		p++
+	}
+	if p >= len(cs) {
+		return
+	}
+	tail := cs[p:]
+	sortByStart(tail)
+	head := append(sc.merge[:0], cs[:p]...)
+	sc.merge = head
+	// cs[k] is written after head[i] and tail[j] are read, k = i+j < p+j:
+	// the tail is not overwritten before it is read.
+	i, j, k := 0, 0, 0
+	for i < len(head) && j < len(tail) {
+		if tail[j].s < head[i].s {
+			cs[k] = tail[j]
+			j++
+		} else {
+			cs[k] = head[i]
+			i++
+		}
+		k++
+	}
+	k += copy(cs[k:], head[i:])
+	copy(cs[k:], tail[j:])
+}
+
 func (sc *scanState) resolve() []Finding {
 	cs := sc.cands
 	if len(cs) == 0 {
 		return nil
 	}
-	slices.SortFunc(cs, func(a, b cand) int {
-		if a.s != b.s {
-			return int(a.s - b.s)
+	// By start, the longest first, then by category (deterministic: same
+	// span, first category wins). Candidates equal in all three may come
+	// in either order: dropStopped and the merging below treat each on
+	// its own, and give both the same outcome.
+	sc.mergeSortByStart()
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for j < len(cs) && cs[j].s == cs[i].s {
+			j++
 		}
-		if a.e != b.e {
-			return int(b.e - a.e)
+		for k := i + 1; k < j; k++ { // few candidates share a start
+			for m := k; m > i && (cs[m].e > cs[m-1].e || cs[m].e == cs[m-1].e && cs[m].cat < cs[m-1].cat); m-- {
+				cs[m], cs[m-1] = cs[m-1], cs[m]
+			}
 		}
-		return int(a.cat) - int(b.cat) // deterministic: same span, first category wins
-	})
+		i = j
+	}
 	sc.dropStopped()
 	cs = sc.cands
 	if len(cs) == 0 {

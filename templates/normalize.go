@@ -487,6 +487,9 @@ func (n *normText) origEnd(j int) int {
 // upperAt reports whether the original rune that produced normalised byte
 // i is an upper-case letter.
 func (n *normText) upperAt(i int) bool {
+	if c := n.orig[n.src[i]]; c < utf8.RuneSelf {
+		return c >= 'A' && c <= 'Z' // unicode.IsUpper of an ASCII letter; no ASCII rune is a title case
+	}
 	r, _ := utf8.DecodeRuneInString(n.orig[n.src[i]:])
 	return unicode.IsUpper(r) || unicode.IsTitle(r)
 }

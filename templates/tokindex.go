@@ -31,7 +31,29 @@ type tokIndex struct {
 	pat     []pattern
 	keys    [][]byte
 	maxHead int
+	// short: what lookup gives for the strings of one and two letters
+	// or digits (shortIndex; noValue: not found), read without a probe
+	// into the large table: every word costs one or two of these.
+	short [37 * 37]int32
 }
+
+// noValue marks a string of short that lookup does not find.
+const noValue = -1 << 31
+
+// shortClass numbers the letters and digits from 1 (0: another byte).
+var shortClass = func() (c [256]uint8) {
+	for b := 'a'; b <= 'z'; b++ {
+		c[b] = uint8(b-'a') + 1
+	}
+	for b := '0'; b <= '9'; b++ {
+		c[b] = uint8(b-'0') + 27
+	}
+	return
+}()
+
+// shortIndex is the index in tokIndex.short of the string a, or ab (b
+// != 0), of shortClass numbers.
+func shortIndex(a, b uint8) int { return int(a)*37 + int(b) }
 
 const (
 	fnvOffset = 14695981039346656037
@@ -131,6 +153,25 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			put(p, -1, true)
 		}
 	}
+	for b1 := 0; b1 < 256; b1++ {
+		for b2 := -1; b2 < 256; b2++ {
+			str := string([]byte{byte(b1)})
+			if b2 >= 0 {
+				str += string([]byte{byte(b2)})
+			}
+			a, b := shortClass[b1], uint8(0)
+			if b2 >= 0 {
+				b = shortClass[b2]
+			}
+			if a == 0 || b2 >= 0 && b == 0 {
+				continue
+			}
+			x.short[shortIndex(a, b)] = noValue
+			if v, ok := x.lookup(hashStr(str)); ok {
+				x.short[shortIndex(a, b)] = v
+			}
+		}
+	}
 	return x
 }
 
@@ -178,15 +219,11 @@ func (sc *scanState) tokens(s int) {
 		return
 	}
 	t := sc.n.b
-	L := len(t)
-	e := s
-	for e < L && isWord[t[e]] {
-		e++
-	}
 	sc.tokensFrom(s)
-	if e-s >= 5 && glueFirst[t[s]] {
-		// Every glue word the word begins with: "laabogada" is folded to
-		// "labogada", "l" + "abogada".
+	if glueFirst[t[s]] && s+5 <= len(t) && isWord[t[s+1]] && isWord[t[s+2]] && isWord[t[s+3]] && isWord[t[s+4]] {
+		// A word of five bytes or more (not walked to its end: most
+		// are not glued). Every glue word it begins with: "laabogada"
+		// is folded to "labogada", "l" + "abogada".
 		for g := 1; g <= 3; g++ {
 			if isGlue(t[s:s+g]) && sc.gluedAt(s+g) {
 				sc.tokensFrom(s + g)
@@ -203,7 +240,18 @@ func (sc *scanState) tokensFrom(s int) {
 	// walk goes on while the bytes so far are the prefix of a head.
 	for i := s; i < len(t) && i-s < x.maxHead; i++ {
 		h = (h ^ uint64(t[i])) * fnvPrime
-		v, ok := x.lookup(h)
+		var v int32
+		var ok bool
+		if a := shortClass[t[s]]; i-s < 2 && a != 0 && (i == s || shortClass[t[i]] != 0) {
+			var b uint8
+			if i > s {
+				b = shortClass[t[i]]
+			}
+			v = x.short[shortIndex(a, b)]
+			ok = v != noValue
+		} else {
+			v, ok = x.lookup(h)
+		}
 		if !ok {
 			return
 		}

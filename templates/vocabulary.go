@@ -341,7 +341,7 @@ func (sc *scanState) notInVocabulary() {
 	// would drop them anyway, and a word they covered must still be
 	// checked against the vocabulary ("metro Fiscalía").
 	if !slices.IsSortedFunc(sc.cands, byStart) {
-		slices.SortFunc(sc.cands, byStart)
+		sortByStart(sc.cands)
 	}
 	sc.dropStopped()
 	prior := sc.cands[:len(sc.cands):len(sc.cands)]
