@@ -31,6 +31,12 @@ package keys
 //     removal would lock the removed inode while the next one locks a new
 //     file, and both would change the key file at once. It is empty, mode
 //     0600, and may be deleted only while no change can run.
+//   - The lock held is on the file at KEYFILE.lock when the wait ends: if
+//     it was removed and created again meanwhile, the waiter would hold a
+//     lock on the old inode while a newcomer locks the new file, so once
+//     the lock is held the open file is compared with the one at the name
+//     (fstat, Lstat) and, if they differ, the lock is dropped and taken
+//     again (within the lockTries).
 //   - The lock file is opened read-write, never through a symlink
 //     (O_NOFOLLOW), and must be a regular file: a symlink planted at
 //     KEYFILE.lock would make the open create or lock a file elsewhere,
@@ -118,12 +124,24 @@ func acquire(path string, how int) (*keyFileLock, error) {
 			f.Close()
 			return nil, err
 		}
-		if now == real {
+		if now != real {
+			f.Close()
+			continue
+		}
+		// And it is on the inode opened before the wait: the lock file
+		// may have been removed and created again since, and a newcomer
+		// then locks the new file.
+		same, err := isLockFile(f, real+LockSuffix)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if same {
 			return &keyFileLock{f: f, real: real}, nil
 		}
 		f.Close()
 	}
-	return nil, fmt.Errorf("key file %s: its real path changed %d times while waiting for its lock", path, lockTries)
+	return nil, fmt.Errorf("key file %s: its real path or its lock file changed %d times while waiting for its lock", path, lockTries)
 }
 
 // openLockFile opens (creating it, mode 0600) the lock file name, which
@@ -150,6 +168,23 @@ func openLockFile(name string) (*os.File, error) {
 		return nil, fmt.Errorf("key file lock %s is not a regular file (mode %s); refusing to use it", name, st.Mode().Type())
 	}
 	return f, nil
+}
+
+// isLockFile reports whether f is still the file at name (not removed,
+// not replaced).
+func isLockFile(f *os.File, name string) (bool, error) {
+	lst, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("key file lock: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("key file lock: %w", err)
+	}
+	return os.SameFile(lst, st), nil
 }
 
 // flock takes the lock on f as how says, again after EINTR: errLockBusy

@@ -377,3 +377,84 @@ func TestLockFileMustBeRegular(t *testing.T) {
 		})
 	}
 }
+
+// replaceLockFile removes the lock file at lock and creates a new one, as
+// an operator deleting it while a change waits would.
+func replaceLockFile(t *testing.T, lock string) {
+	t.Helper()
+	if err := os.Remove(lock); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLockFileReplacedWhileWaiting: a change waiting for the lock while
+// the lock file is removed and created again does not go on with the lock
+// of the old inode: a newcomer holding the new file's lock keeps it
+// waiting, and it then reads and writes after the newcomer.
+func TestLockFileReplacedWhileWaiting(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	held, err := lockKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan string, lockTries)
+	testHookBeforeFlock = func(real string) { waiting <- real }
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+	done := make(chan error, 1)
+	go func() {
+		_, err := Rotate(path)
+		done <- err
+	}()
+	<-waiting
+	// The waiter is at the flock of the old inode, which is held.
+	replaceLockFile(t, lock)
+	newcomer, err := tryLockKeyFile(path)
+	if err != nil {
+		held.release()
+		t.Fatalf("a newcomer could not lock the new lock file: %v", err)
+	}
+	held.release()
+	<-waiting // it found the old inode replaced and waits for the new one
+	select {
+	case err := <-done:
+		newcomer.release()
+		t.Fatalf("Rotate went on (%v) while the newcomer held the new lock file", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	newcomer.release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkAllKeys(t, path, 2)
+}
+
+// TestLockFileReplacedEveryTime: a lock file replaced during every wait
+// ends in an error after lockTries tries, holding no lock.
+func TestLockFileReplacedEveryTime(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	path := newKeyFile(t)
+	tries := 0
+	testHookBeforeFlock = func(real string) {
+		tries++
+		replaceLockFile(t, real+LockSuffix)
+	}
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+	if l, err := lockKeyFile(path); err == nil {
+		l.release()
+		t.Fatal("lockKeyFile succeeded though the lock file was replaced at every try")
+	}
+	if tries != lockTries {
+		t.Fatalf("%d tries, want %d", tries, lockTries)
+	}
+	testHookBeforeFlock = nil
+	l, err := tryLockKeyFile(path)
+	if err != nil {
+		t.Fatalf("lock left held: %v", err)
+	}
+	l.release()
+}
