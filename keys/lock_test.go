@@ -458,3 +458,77 @@ func TestLockFileReplacedEveryTime(t *testing.T) {
 	}
 	l.release()
 }
+
+// TestLockFileReplacedBeforeOpen: a lock file replaced between the look
+// and the open is not used; the lock is taken on the file then there.
+func TestLockFileReplacedBeforeOpen(t *testing.T) {
+	// Not parallel: it sets testHookBeforeOpen.
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	opens := 0
+	testHookBeforeOpen = func(name string) {
+		opens++
+		if opens == 1 {
+			// A new file renamed over the old one: a new inode (a file
+			// removed and created again with nothing holding the old
+			// one may get its inode number back, which is harmless).
+			if err := os.WriteFile(name+".new", nil, 0o600); err != nil {
+				t.Error(err)
+			}
+			if err := os.Rename(name+".new", name); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { testHookBeforeOpen = nil })
+	l, err := lockKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.release()
+	if opens != 2 {
+		t.Fatalf("%d opens, want 2", opens)
+	}
+	if same, err := isLockFile(l.f, lock); err != nil || !same {
+		t.Fatalf("the lock is not on the file at %s: %v", lock, err)
+	}
+}
+
+// TestLockFileFIFONotOpened: a FIFO at KEYFILE.lock is refused without
+// being opened: a reader waiting on it is never let through, as it would
+// be by an open for writing.
+func TestLockFileFIFONotOpened(t *testing.T) {
+	t.Parallel()
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(lock, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan struct{})
+	go func() {
+		// Blocks until someone opens the FIFO for writing.
+		if f, err := os.OpenFile(lock, os.O_RDONLY, 0); err == nil {
+			f.Close()
+		}
+		close(opened)
+	}()
+	time.Sleep(50 * time.Millisecond) // let the reader block in its open
+	if _, err := Rotate(path); err == nil || !strings.Contains(err.Error(), lock) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Rotate with a FIFO lock = %v, want an error naming %s", err, lock)
+	}
+	select {
+	case <-opened:
+		t.Fatal("the FIFO was opened for writing")
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Let the reader go.
+	w, err := os.OpenFile(lock, os.O_WRONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	<-opened
+}
