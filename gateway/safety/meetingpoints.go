@@ -332,3 +332,35 @@ func (s *Service) meetingPoints(ctx context.Context) ([]meetingPointView, error)
 	}
 	return out, nil
 }
+
+// RefusedAtForm names a registered at form that templates.CheckAtFormWords
+// refuses: its meeting point and language, never its text.
+type RefusedAtForm struct {
+	MeetingPointID int64
+	Lang           string
+}
+
+// RefusedAtForms lists the registered at forms that CheckAtFormWords
+// refuses now (a form registered under an older, looser rule), by meeting
+// point and language. Render refuses each, so a reminder naming the place
+// in that language fails until the form is changed or removed
+// (PATCH /v1/meeting-points/{id}).
+func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error) {
+	mps, err := q.ListMeetingPoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []RefusedAtForm
+	for _, mp := range mps {
+		forms := atFormsOf(mp)
+		for _, l := range sortedKeys(forms) {
+			if !slices.Contains(templates.AtFormLanguages, l) || strings.TrimSpace(forms[l]) == "" {
+				continue // never rendered: the default construction
+			}
+			if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l})
+			}
+		}
+	}
+	return out, nil
+}
