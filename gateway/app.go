@@ -194,6 +194,7 @@ func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 		a.Sink = channels.NewSink(filepath.Join(cfg.DataDir, "dev-sink"))
 	}
 	a.Server = New(Deps{DB: a.DB, Keys: a.Keys, NC: a.NC, JS: a.JS, Log: log, Config: cfg.Service, Sink: a.Sink, Catalog: catalog})
+	warnRefusedAtForms(ctx, a.DB, log)
 	if cfg.Sink {
 		a.senders = map[string]channels.Sender{"sms": a.Sink, "whatsapp": a.Sink, "voice": a.Server.VoiceQueue()}
 		// No calls without Twilio; erase-content redacts the sink's copies.

@@ -2,11 +2,14 @@ package gateway
 
 import (
 	"context"
+	"database/sql"
+	"log/slog"
 	"time"
 
 	"safecontact/db"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/httpx"
 	"safecontact/gateway/safety"
 )
 
@@ -25,6 +28,22 @@ func newSafety(s *Server, d Deps) *safety.Service {
 		SessionSpacing: s.cfg.SessionSpacing, EscalationAckTimeout: s.cfg.EscalationAckTimeout, OnCallUser: s.cfg.OnCallUser,
 		EmergencyProtocol: s.cfg.EmergencyProtocol, ConsentReviewAge: s.cfg.ConsentReviewAge, Batch: schedulerBatch,
 	})
+}
+
+// warnRefusedAtForms logs, once at startup, each registered at form the
+// templates refuse now (safety.RefusedAtForms): its meeting point and
+// language, never its text, which may name where she meets her
+// caseworker.
+func warnRefusedAtForms(ctx context.Context, d *sql.DB, log *slog.Logger) {
+	refused, err := safety.RefusedAtForms(ctx, db.New(d))
+	if err != nil {
+		log.Warn("meeting points: the registered at forms could not be checked", "err", httpx.RedactErr(err))
+		return
+	}
+	for _, r := range refused {
+		log.Warn("meeting points: an at form says more than the place's name and its preposition; messages naming the place in this language fail to render until it is changed (PATCH /v1/meeting-points/{id})",
+			"meeting_point_id", r.MeetingPointID, "lang", r.Lang)
+	}
 }
 
 // Safety is the safety capability: its scheduler steps and the staff

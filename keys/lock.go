@@ -31,12 +31,20 @@ package keys
 //     removal would lock the removed inode while the next one locks a new
 //     file, and both would change the key file at once. It is empty, mode
 //     0600, and may be deleted only while no change can run.
+//   - The lock held is on the file at KEYFILE.lock when the wait ends: if
+//     it was removed and created again meanwhile, the waiter would hold a
+//     lock on the old inode while a newcomer locks the new file, so once
+//     the lock is held the open file is compared with the one at the name
+//     (fstat, Lstat) and, if they differ, the lock is dropped and taken
+//     again (within the lockTries).
 //   - The lock file is opened read-write, never through a symlink
 //     (O_NOFOLLOW), and must be a regular file: a symlink planted at
 //     KEYFILE.lock would make the open create or lock a file elsewhere,
-//     and a FIFO, device or directory there is no lock file. A symlink or
-//     directory fails the open; a FIFO or device is opened without waiting
-//     (O_NONBLOCK), seen by fstat and closed. Each is refused with an
+//     and a FIFO, device or directory there is no lock file. It is looked
+//     at (Lstat) before it is opened, so none of them is ever opened; one
+//     planted between the look and the open fails the open (a symlink or
+//     directory) or is opened without waiting (O_NONBLOCK), found by fstat
+//     not to be the file looked at, and closed. Each is refused with an
 //     error naming the path; it never means the lock is held.
 //   - flock, not fcntl: an fcntl lock belongs to the process, so two
 //     goroutines of one process would not exclude each other, and closing
@@ -101,6 +109,9 @@ func acquire(path string, how int) (*keyFileLock, error) {
 			return nil, err
 		}
 		f, err := openLockFile(real + LockSuffix)
+		if errors.Is(err, errLockFileReplaced) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -118,21 +129,64 @@ func acquire(path string, how int) (*keyFileLock, error) {
 			f.Close()
 			return nil, err
 		}
-		if now == real {
+		if now != real {
+			f.Close()
+			continue
+		}
+		// And it is on the inode opened before the wait: the lock file
+		// may have been removed and created again since, and a newcomer
+		// then locks the new file.
+		same, err := isLockFile(f, real+LockSuffix)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if same {
 			return &keyFileLock{f: f, real: real}, nil
 		}
 		f.Close()
 	}
-	return nil, fmt.Errorf("key file %s: its real path changed %d times while waiting for its lock", path, lockTries)
+	return nil, fmt.Errorf("key file %s: its real path or its lock file changed %d times while waiting for its lock", path, lockTries)
 }
 
+// errLockFileReplaced: the lock file at the name is no longer the file
+// opened (removed, or replaced by another); acquire tries again.
+var errLockFileReplaced = errors.New("the key file lock was replaced")
+
+// testHookBeforeOpen, when set (by tests), is called with the lock file's
+// name between its Lstat and its open.
+var testHookBeforeOpen func(name string)
+
 // openLockFile opens (creating it, mode 0600) the lock file name, which
-// must be a regular file and not a symlink. O_NONBLOCK keeps the open of a
-// FIFO or device from waiting; it does not change flock on a regular file.
+// must be a regular file and not a symlink. It looks before it opens, so
+// a FIFO or device planted there is never opened; O_NOFOLLOW, O_NONBLOCK
+// (which does not change flock on a regular file) and a fstat compared
+// with the look close the race with one planted in between:
+// errLockFileReplaced when the file opened is not the one looked at.
 func openLockFile(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0o600)
+	flags := os.O_RDWR | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NONBLOCK
+	lst, err := os.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		lst = nil
+		flags |= os.O_CREATE
+	case err != nil:
+		return nil, fmt.Errorf("key file lock: %w", err)
+	case lst.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("key file lock %s is a symlink; refusing to follow it", name)
+	case lst.IsDir():
+		return nil, fmt.Errorf("key file lock %s is a directory, not a regular file", name)
+	case !lst.Mode().IsRegular():
+		return nil, fmt.Errorf("key file lock %s is not a regular file (mode %s); refusing to use it", name, lst.Mode().Type())
+	}
+	if testHookBeforeOpen != nil {
+		testHookBeforeOpen(name)
+	}
+	f, err := os.OpenFile(name, flags, 0o600)
 	if err != nil {
 		switch {
+		case lst != nil && errors.Is(err, fs.ErrNotExist):
+			return nil, errLockFileReplaced // removed since the Lstat
 		case errors.Is(err, unix.ELOOP):
 			return nil, fmt.Errorf("key file lock %s is a symlink; refusing to follow it: %w", name, err)
 		case errors.Is(err, unix.EISDIR):
@@ -149,7 +203,28 @@ func openLockFile(name string) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("key file lock %s is not a regular file (mode %s); refusing to use it", name, st.Mode().Type())
 	}
+	if lst != nil && !os.SameFile(lst, st) {
+		f.Close()
+		return nil, errLockFileReplaced
+	}
 	return f, nil
+}
+
+// isLockFile reports whether f is still the file at name (not removed,
+// not replaced).
+func isLockFile(f *os.File, name string) (bool, error) {
+	lst, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("key file lock: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("key file lock: %w", err)
+	}
+	return os.SameFile(lst, st), nil
 }
 
 // flock takes the lock on f as how says, again after EINTR: errLockBusy

@@ -377,3 +377,158 @@ func TestLockFileMustBeRegular(t *testing.T) {
 		})
 	}
 }
+
+// replaceLockFile removes the lock file at lock and creates a new one, as
+// an operator deleting it while a change waits would.
+func replaceLockFile(t *testing.T, lock string) {
+	t.Helper()
+	if err := os.Remove(lock); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLockFileReplacedWhileWaiting: a change waiting for the lock while
+// the lock file is removed and created again does not go on with the lock
+// of the old inode: a newcomer holding the new file's lock keeps it
+// waiting, and it then reads and writes after the newcomer.
+func TestLockFileReplacedWhileWaiting(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	held, err := lockKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan string, lockTries)
+	testHookBeforeFlock = func(real string) { waiting <- real }
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+	done := make(chan error, 1)
+	go func() {
+		_, err := Rotate(path)
+		done <- err
+	}()
+	<-waiting
+	// The waiter is at the flock of the old inode, which is held.
+	replaceLockFile(t, lock)
+	newcomer, err := tryLockKeyFile(path)
+	if err != nil {
+		held.release()
+		t.Fatalf("a newcomer could not lock the new lock file: %v", err)
+	}
+	held.release()
+	<-waiting // it found the old inode replaced and waits for the new one
+	select {
+	case err := <-done:
+		newcomer.release()
+		t.Fatalf("Rotate went on (%v) while the newcomer held the new lock file", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	newcomer.release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkAllKeys(t, path, 2)
+}
+
+// TestLockFileReplacedEveryTime: a lock file replaced during every wait
+// ends in an error after lockTries tries, holding no lock.
+func TestLockFileReplacedEveryTime(t *testing.T) {
+	// Not parallel: it sets testHookBeforeFlock.
+	path := newKeyFile(t)
+	tries := 0
+	testHookBeforeFlock = func(real string) {
+		tries++
+		replaceLockFile(t, real+LockSuffix)
+	}
+	t.Cleanup(func() { testHookBeforeFlock = nil })
+	if l, err := lockKeyFile(path); err == nil {
+		l.release()
+		t.Fatal("lockKeyFile succeeded though the lock file was replaced at every try")
+	}
+	if tries != lockTries {
+		t.Fatalf("%d tries, want %d", tries, lockTries)
+	}
+	testHookBeforeFlock = nil
+	l, err := tryLockKeyFile(path)
+	if err != nil {
+		t.Fatalf("lock left held: %v", err)
+	}
+	l.release()
+}
+
+// TestLockFileReplacedBeforeOpen: a lock file replaced between the look
+// and the open is not used; the lock is taken on the file then there.
+func TestLockFileReplacedBeforeOpen(t *testing.T) {
+	// Not parallel: it sets testHookBeforeOpen.
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	opens := 0
+	testHookBeforeOpen = func(name string) {
+		opens++
+		if opens == 1 {
+			// A new file renamed over the old one: a new inode (a file
+			// removed and created again with nothing holding the old
+			// one may get its inode number back, which is harmless).
+			if err := os.WriteFile(name+".new", nil, 0o600); err != nil {
+				t.Error(err)
+			}
+			if err := os.Rename(name+".new", name); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { testHookBeforeOpen = nil })
+	l, err := lockKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.release()
+	if opens != 2 {
+		t.Fatalf("%d opens, want 2", opens)
+	}
+	if same, err := isLockFile(l.f, lock); err != nil || !same {
+		t.Fatalf("the lock is not on the file at %s: %v", lock, err)
+	}
+}
+
+// TestLockFileFIFONotOpened: a FIFO at KEYFILE.lock is refused without
+// being opened: a reader waiting on it is never let through, as it would
+// be by an open for writing.
+func TestLockFileFIFONotOpened(t *testing.T) {
+	t.Parallel()
+	path := newKeyFile(t)
+	lock := path + LockSuffix
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(lock, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan struct{})
+	go func() {
+		// Blocks until someone opens the FIFO for writing.
+		if f, err := os.OpenFile(lock, os.O_RDONLY, 0); err == nil {
+			f.Close()
+		}
+		close(opened)
+	}()
+	time.Sleep(50 * time.Millisecond) // let the reader block in its open
+	if _, err := Rotate(path); err == nil || !strings.Contains(err.Error(), lock) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Rotate with a FIFO lock = %v, want an error naming %s", err, lock)
+	}
+	select {
+	case <-opened:
+		t.Fatal("the FIFO was opened for writing")
+	case <-time.After(200 * time.Millisecond):
+	}
+	// Let the reader go.
+	w, err := os.OpenFile(lock, os.O_WRONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	<-opened
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,11 +27,13 @@ import (
 //     language that writes {x.at} fails to load (no default to fall back
 //     on, and no form can be registered for it);
 //   - a form is the place's name with at most a short lead before it (its
-//     preposition and article) and nothing after it but closing
-//     punctuation (CheckAtFormWords), so a reader learns nothing the name
-//     did not say: a form that merely contained the name could add a
-//     floor, a door or a second place the filter does not recognise ("au
-//     Café de Flore, 2e étage, porte B");
+//     preposition and article, from a closed list of words per language)
+//     and nothing after it but closing punctuation (CheckAtFormWords), so
+//     a reader learns nothing the name did not say: a form that merely
+//     contained the name could add a floor, a door or a second place the
+//     filter does not recognise ("au Café de Flore, 2e étage, porte B"),
+//     and a lead of any short words could add a word of its own ("fuir au
+//     Café de Flore");
 //   - a form is at most MaxAtFormBytes and passes the same checks as a
 //     meeting point's name (one line, one script, the filter as a place
 //     name); Render checks again and refuses, never falls back, when a
@@ -82,23 +85,70 @@ func atLang(lang string) string {
 // space collapsed ("a la Plaça Reial" contains "Placa reial"; "all'Arsenale"
 // contains "Arsenale"; "al Metro Solana" does not contain "Metro Sol").
 func HasPlaceName(form, name string) bool {
-	return !errors.Is(CheckAtFormWords(form, name), ErrAtFormLacksName)
+	return !errors.Is(CheckAtFormWords("", form, name), ErrAtFormLacksName)
 }
 
-// The lead of an at form: the words before the name. The longest plain
-// preposition-and-article leads of the seven languages are three words
-// ("près de la", "junto a la", "a prop de") of at most six letters
-// ("devant", "davant", "presso", "lângă", "near"); elision glues the last
-// one to the name ("all'Arsenale", "de l'Estació"), and an elided article
-// counts as a word ("a prop de l'Estació" is refused: "davant de
-// l'Estació", or the name alone, says the place). Longer words and more
-// of them describe something besides the place ("outside", "behind the
-// clinic, door"), so they are refused. Digits and other punctuation are
+// The lead of an at form: the words before the name, at most
+// MaxAtFormLeadWords of them, each one of her language's locative
+// prepositions (contracted or not, elided or not) and articles in
+// atLeadWords, and no word twice. The longest real leads are three words
+// ("près de la", "junto a la", "a prop de", "em frente à"); elision glues
+// the last one to the name ("all'Arsenale", "de l'Estació"), and an
+// elided article counts as a word ("a prop de l'Estació" is refused:
+// "davant de l'Estació", or the name alone, says the place). Any other
+// word could say something besides the place to whoever reads her phone
+// ("fuir au Café", "cops at the Café"), and digits or punctuation are
 // never part of a preposition.
-const (
-	MaxAtFormLeadWords   = 3
-	MaxAtFormLeadLetters = 6
-)
+const MaxAtFormLeadWords = 3
+
+// atLeadWords are, per at-form language, the words a lead may be made of:
+// the default construction's preposition, the prepositions that say she
+// is at, in, on, near, next to or in front of the place, their
+// contractions and elisions with the article, and the articles. They are
+// compared as the filter compares text (case and diacritics folded, every
+// apostrophe the normaliser knows read as '), so "à l’", "A L'" and "a l'"
+// are the same words.
+//
+// Words that move her away from the named place's public face are left
+// out: behind, outside, inside, under, above, opposite/across and the
+// like ("darrere", "fuera", "dietro", "derrière", "atrás", "după",
+// "outside") pick a side, a level or another spot the name does not
+// designate, which is what a floor or a door would add; "near" and "in
+// front of" still designate the place itself as a passer-by sees it. The
+// directional prepositions ("towards", "spre", "hacia") are left out too:
+// a reminder says where she is expected, not where to go.
+var atLeadWords = map[string][]string{
+	"es": {"a", "al", "en", "de", "del", "el", "la", "los", "las",
+		"junto", "cerca", "lado", "frente", "enfrente", "delante"},
+	"ca": {"a", "al", "als", "en", "de", "del", "dels", "d'", "el", "els", "la", "les", "l'",
+		"prop", "costat", "vora", "davant"},
+	"it": {"a", "al", "allo", "alla", "ai", "agli", "alle", "all'",
+		"in", "nel", "nello", "nella", "nei", "negli", "nelle", "nell'",
+		"su", "sul", "sullo", "sulla", "sui", "sugli", "sulle", "sull'",
+		"da", "dal", "dallo", "dalla", "dai", "dagli", "dalle", "dall'",
+		"di", "del", "dello", "della", "dei", "degli", "delle", "dell'",
+		"il", "lo", "la", "i", "gli", "le", "l'",
+		"presso", "vicino", "accanto", "davanti", "fronte"},
+	"fr": {"à", "au", "aux", "en", "dans", "sur", "de", "du", "des", "d'", "le", "la", "les", "l'",
+		"près", "côté", "devant", "face"},
+	"pt": {"a", "à", "às", "ao", "aos", "o", "os", "as", "em", "no", "na", "nos", "nas",
+		"de", "do", "da", "dos", "das", "junto", "perto", "lado", "frente", "diante"},
+	"ro": {"la", "în", "pe", "de", "lângă", "lîngă", "fața", "aproape"},
+	"en": {"at", "in", "on", "by", "near", "next", "beside", "to", "front", "of", "the"},
+}
+
+// atLeadSet is atLeadWords normalised, per language.
+var atLeadSet = sync.OnceValue(func() map[string]map[string]bool {
+	out := make(map[string]map[string]bool, len(atLeadWords))
+	for l, ws := range atLeadWords {
+		set := make(map[string]bool, len(ws))
+		for _, w := range ws {
+			set[normalizeString(w)] = true
+		}
+		out[l] = set
+	}
+	return out
+})
 
 // The faults CheckAtFormWords reports.
 var (
@@ -106,14 +156,15 @@ var (
 	ErrAtFormExtraWords = errors.New("the at form says more than the place's name and its preposition")
 )
 
-// CheckAtFormWords checks that form says the place called name and no
-// more: the name as whole words (compared as HasPlaceName compares), at
-// most MaxAtFormLeadWords words before it, each of letters and
-// apostrophes only with at most MaxAtFormLeadLetters letters, and after it
-// nothing but closing punctuation. It returns nil, ErrAtFormLacksName or
-// ErrAtFormExtraWords. The registration of a meeting point and Render
-// both check with it, so Render never refuses a form registered since.
-func CheckAtFormWords(form, name string) error {
+// CheckAtFormWords checks that form, an at form in lang, says the place
+// called name and no more: the name as whole words (compared as
+// HasPlaceName compares), before it a lead of at most MaxAtFormLeadWords
+// of lang's words in atLeadWords (none in a language without at forms)
+// that does not contain the name again, and after it nothing but closing
+// punctuation. It returns nil, ErrAtFormLacksName or ErrAtFormExtraWords.
+// The registration of a meeting point and Render both check with it, so
+// Render never refuses a form registered since.
+func CheckAtFormWords(lang, form, name string) error {
 	var n normText
 	n.normalise(form)
 	f, nm := string(n.b), strings.Trim(normalizeString(name), " ")
@@ -121,19 +172,17 @@ func CheckAtFormWords(form, name string) error {
 		return ErrAtFormLacksName
 	}
 	found := false
-	for from := 0; from <= len(f)-len(nm); {
-		i := strings.Index(f[from:], nm)
+	for from := 0; ; {
+		i := indexWords(f, nm, from)
 		if i < 0 {
 			break
 		}
-		i += from
-		end := i + len(nm)
 		from = i + 1
-		if (i > 0 && isWord[f[i-1]] && isWord[nm[0]]) || (end < len(f) && isWord[f[end]] && isWord[nm[len(nm)-1]]) {
-			continue // part of a longer word
-		}
 		found = true
-		if atFormLead(form[:n.origStart(i)]) && atFormTail(form[n.origEnd(end):]) {
+		if indexWords(f[:i], nm, 0) >= 0 {
+			continue // the name again in the lead
+		}
+		if atFormLead(atLang(lang), form[:n.origStart(i)]) && atFormTail(form[n.origEnd(i+len(nm)):]) {
 			return nil
 		}
 	}
@@ -143,30 +192,51 @@ func CheckAtFormWords(form, name string) error {
 	return ErrAtFormExtraWords
 }
 
-// atFormLead reports whether s, the text of a form before the name, is a
-// preposition and article: see MaxAtFormLeadWords.
-func atFormLead(s string) bool {
+// indexWords is the index, from from on, of nm in f as whole words (both
+// normalised), or -1.
+func indexWords(f, nm string, from int) int {
+	for from <= len(f)-len(nm) {
+		i := strings.Index(f[from:], nm)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		end := i + len(nm)
+		if (i > 0 && isWord[f[i-1]] && isWord[nm[0]]) || (end < len(f) && isWord[f[end]] && isWord[nm[len(nm)-1]]) {
+			from = i + 1
+			continue // part of a longer word
+		}
+		return i
+	}
+	return -1
+}
+
+// atFormLead reports whether s, the text of a form in lang before the
+// name, is a preposition and article: see MaxAtFormLeadWords.
+func atFormLead(lang, s string) bool {
 	words := strings.Fields(s)
+	if len(words) == 0 {
+		return true
+	}
 	if len(words) > MaxAtFormLeadWords {
 		return false
 	}
-	if last := lastRune(s); len(words) > 0 && !unicode.IsSpace(last) && !isApostrophe(last) {
+	if last := lastRune(s); !unicode.IsSpace(last) && !isApostrophe(last) {
 		return false // glued to the name by something else than elision
 	}
+	allowed := atLeadSet()[lang]
+	seen := make(map[string]bool, len(words))
 	for _, w := range words {
-		letters := 0
 		for _, r := range w {
-			switch {
-			case unicode.IsLetter(r):
-				letters++
-			case unicode.Is(unicode.Mn, r), isApostrophe(r):
-			default:
+			if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && !isApostrophe(r) {
 				return false
 			}
 		}
-		if letters == 0 || letters > MaxAtFormLeadLetters {
+		k := normalizeString(w)
+		if !allowed[k] || seen[k] {
 			return false
 		}
+		seen[k] = true
 	}
 	return true
 }
@@ -185,7 +255,12 @@ func atFormTail(s string) bool {
 	return true
 }
 
-func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
+// isApostrophe reports whether the normaliser reads r as an apostrophe
+// (' ’ ‘ ʼ ` ´ and the others it folds to '), so an at form accepts every
+// apostrophe the filter does.
+func isApostrophe(r rune) bool {
+	return r != utf8.RuneError && normalizeString(string(r)) == "'"
+}
 
 func lastRune(s string) rune {
 	r, _ := utf8.DecodeLastRuneInString(s)
@@ -212,7 +287,7 @@ func (c *Catalog) atValue(p Param, lang, name string, forms map[string]string, v
 	if err != nil {
 		return "", err
 	}
-	switch err := CheckAtFormWords(s, name); {
+	switch err := CheckAtFormWords(lang, s, name); {
 	case errors.Is(err, ErrAtFormLacksName):
 		return "", newErr(CodeInvalidParam, field, fmt.Sprintf("the at form of parameter %s must contain the meeting point's name", p.Name))
 	case err != nil:

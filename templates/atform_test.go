@@ -2,8 +2,12 @@ package templates
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestHasPlaceName(t *testing.T) {
@@ -153,9 +157,12 @@ func TestAtFormSMSLength(t *testing.T) {
 			base := RenderRequest{TemplateID: id, Lang: l, Variant: Discreet, Channel: "sms", TimeZone: "Europe/Madrid",
 				Params: map[string]string{"when": "2026-09-30T20:30:00Z", "place": name}}
 			def := render(t, c, base)
-			// The longest lead: as many words, of as many letters, as
-			// CheckAtFormWords allows.
-			form := strings.Repeat("dentro ", MaxAtFormLeadWords) + name
+			// The longest lead CheckAtFormWords allows: the language's
+			// longest lead words, as many as allowed.
+			form := longestLead(l) + name
+			if err := CheckAtFormWords(l, form, name); err != nil {
+				t.Fatalf("%s: %q: %v", l, form, err)
+			}
 			base.AtForms = map[string]map[string]string{"place": {l: form}}
 			long := render(t, c, base)
 			if long.SMS.Segments > def.SMS.Segments+1 {
@@ -163,6 +170,26 @@ func TestAtFormSMSLength(t *testing.T) {
 			}
 		}
 	}
+}
+
+// longestLead is lang's longest lead: its MaxAtFormLeadWords longest lead
+// words that are not elided, each followed by a space, without their
+// diacritics (which CheckAtFormWords folds) so that the SMS stays in the
+// GSM alphabet as with the default construction.
+func longestLead(lang string) string {
+	ws := slices.Clone(atLeadWords[atLang(lang)])
+	ws = slices.DeleteFunc(ws, func(w string) bool { return strings.HasSuffix(w, "'") })
+	slices.SortFunc(ws, func(a, b string) int { return len(b) - len(a) })
+	var sb strings.Builder
+	for _, w := range ws[:min(MaxAtFormLeadWords, len(ws))] {
+		for _, r := range norm.NFD.String(w) {
+			if !unicode.Is(unicode.Mn, r) {
+				sb.WriteRune(r)
+			}
+		}
+		sb.WriteByte(' ')
+	}
+	return sb.String()
 }
 
 // An at form is the name with at most a short lead (preposition, article)
@@ -183,8 +210,12 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"es", "Metro Sol", "Metro Sol", ok},
 		{"es", "en Metro Sol, salida 2", "Metro Sol", extra},
 		{"es", "en Metro Sol salida Preciados", "Metro Sol", extra},
-		{"es", "enfrente de la Puerta del Sol", "Puerta del Sol", extra}, // a 8-letter word
-		{"es", "al lado de la Puerta del Sol", "Puerta del Sol", extra},  // four words
+		{"es", "enfrente de la Puerta del Sol", "Puerta del Sol", ok}, // in front of: the place itself
+		{"es", "al lado del Metro Sol", "Metro Sol", ok},
+		{"es", "cerca de la Puerta del Sol", "Puerta del Sol", ok},
+		{"es", "detrás de la Puerta del Sol", "Puerta del Sol", extra},  // behind
+		{"es", "fuera de la Puerta del Sol", "Puerta del Sol", extra},   // outside
+		{"es", "al lado de la Puerta del Sol", "Puerta del Sol", extra}, // four words
 		{"es", "en el 2º piso de Metro Sol", "Metro Sol", extra},
 		{"es", "en Metro Solana", "Metro Sol", lacks},
 		// ca
@@ -195,7 +226,11 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"ca", "de l’Estació de França", "Estació de França", ok},           // typographic apostrophe
 		{"ca", "a la placa reial.", "Plaça Reial", ok},
 		{"ca", "a la Plaça Reial, porta B", "Plaça Reial", extra},
-		{"ca", "darrere la Plaça Reial", "Plaça Reial", extra}, // 7 letters
+		{"ca", "darrere la Plaça Reial", "Plaça Reial", extra},                 // behind
+		{"ca", "a prop de la Plaça Reial", "Plaça Reial", extra},               // four words
+		{"ca", "al costat de l'Estació de França", "Estació de França", extra}, // four words
+		{"ca", "a prop del Mercat de Sant Antoni", "Mercat de Sant Antoni", ok},
+		{"ca", "a l’Estació de França", "Estació de França", ok},
 		{"ca", "al Mercat", "Mercat de Sant Antoni", lacks},
 		// it
 		{"it", "alla Stazione Termini", "Stazione Termini", ok},
@@ -203,7 +238,11 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"it", "presso la Stazione Termini", "Stazione Termini", ok},
 		{"it", "nell'atrio dell'Arsenale", "Arsenale", extra}, // "nell'atrio" has 9 letters
 		{"it", "all'Arsenale, secondo piano", "Arsenale", extra},
-		{"it", "davanti alla Stazione Termini", "Stazione Termini", extra},
+		{"it", "davanti alla Stazione Termini", "Stazione Termini", ok}, // in front of: the place itself
+		{"it", "nella Stazione Termini", "Stazione Termini", ok},
+		{"it", "vicino alla Stazione Termini", "Stazione Termini", ok},
+		{"it", "dietro la Stazione Termini", "Stazione Termini", extra},   // behind
+		{"it", "fuori dalla Stazione Termini", "Stazione Termini", extra}, // outside
 		// fr
 		{"fr", "au Café de Flore", "Café de Flore", ok},
 		{"fr", "près de la Gare de Lyon", "Gare de Lyon", ok},
@@ -211,6 +250,11 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"fr", "au Café de Flore, 2e étage, porte B", "Café de Flore", extra},
 		{"fr", "au 2e étage du Café de Flore", "Café de Flore", extra},
 		{"fr", "au-Café de Flore", "Café de Flore", extra},
+		{"fr", "devant la Gare de Lyon", "Gare de Lyon", ok},
+		{"fr", "à côté de la Gare de Lyon", "Gare de Lyon", extra}, // four words
+		{"fr", "à côté du Café de Flore", "Café de Flore", ok},
+		{"fr", "dans le Jardin du Luxembourg", "Jardin du Luxembourg", ok},
+		{"fr", "derrière la Gare de Lyon", "Gare de Lyon", extra}, // behind
 		{"fr", "au Café", "Café de Flore", lacks},
 		// pt
 		{"pt", "na Estação do Rossio", "Estação do Rossio", ok},
@@ -219,12 +263,20 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"pt", "mesmo em frente à Estação do Rossio", "Estação do Rossio", extra}, // four words
 		{"pt", "na Estação do Rossio (saída norte)", "Estação do Rossio", extra},
 		{"pt", "no Rossio", "Estação do Rossio", lacks},
+		{"pt", "ao lado da Estação do Rossio", "Estação do Rossio", ok},
+		{"pt", "perto da Estação do Rossio", "Estação do Rossio", ok},
+		{"pt", "atrás da Estação do Rossio", "Estação do Rossio", extra}, // behind
+		{"pt", "no no no Rossio", "Rossio", extra},                       // a word twice
 		// ro
 		{"ro", "la Piața Unirii", "Piața Unirii", ok},
 		{"ro", "în fața Gării de Nord", "Gării de Nord", ok},
 		{"ro", "lângă Piața Unirii", "Piața Unirii", ok},
 		{"ro", "la ieșirea spre Piața Unirii", "Piața Unirii", extra}, // 7 letters
 		{"ro", "la Piața Unirii, lângă farmacie", "Piața Unirii", extra},
+		{"ro", "în faţa Gării de Nord", "Gării de Nord", ok}, // ţ with a cedilla
+		{"ro", "aproape de Piața Unirii", "Piața Unirii", ok},
+		{"ro", "pe Bulevardul Unirii", "Bulevardul Unirii", ok},
+		{"ro", "după Piața Unirii", "Piața Unirii", extra}, // behind
 		// en
 		{"en", "at Victoria station", "Victoria station", ok},
 		{"en", "at the Victoria bus station", "Victoria bus station", ok},
@@ -234,12 +286,20 @@ func TestCheckAtFormWords(t *testing.T) {
 		{"en", "at door 3 of Victoria station", "Victoria station", extra},
 		{"en", "on the top floor of Victoria station", "Victoria station", extra},
 		{"en", "outside Victoria station", "Victoria station", extra},
+		{"en", "behind Victoria station", "Victoria station", extra},
+		{"en", "opposite Victoria station", "Victoria station", extra},
+		{"en", "next to Victoria station", "Victoria station", ok},
+		{"en", "in front of Victoria station", "Victoria station", ok},
+		{"en", "in front of the Victoria station", "Victoria station", extra}, // four words
+		{"en", "by the Victoria station", "Victoria station", ok},
+		{"en", "the the the Victoria station", "Victoria station", extra}, // a word twice
+		{"en", "AT THE Victoria station", "Victoria station", ok},
 		{"en", "at Victoria station at Victoria station", "Victoria station", extra},
 		{"en", "at Victoria", "Victoria station", lacks},
 		{"en", "", "Victoria station", lacks},
 	}
 	for _, tc := range cases {
-		if got := CheckAtFormWords(tc.form, tc.name); !errors.Is(got, tc.want) || (tc.want == nil) != (got == nil) {
+		if got := CheckAtFormWords(tc.lang, tc.form, tc.name); !errors.Is(got, tc.want) || (tc.want == nil) != (got == nil) {
 			t.Errorf("%s: CheckAtFormWords(%q, %q) = %v, want %v", tc.lang, tc.form, tc.name, got, tc.want)
 		}
 	}
@@ -250,7 +310,8 @@ func TestCheckAtFormWords(t *testing.T) {
 func TestRenderRefusesAtFormExtraWords(t *testing.T) {
 	t.Parallel()
 	c := mustBuiltin(t)
-	for lang, form := range map[string]string{"fr": "au Café de Flore, 2e étage, porte B", "en": "near the Café de Flore behind the clinic"} {
+	for lang, form := range map[string]string{"fr": "au Café de Flore, 2e étage, porte B", "en": "near the Café de Flore behind the clinic",
+		"es": "huye al Café de Flore", "it": "sbirri al Café de Flore", "pt": "foge ao Café de Flore", "ro": "fugi la Café de Flore", "ca": "fuig al Café de Flore"} {
 		_, err := c.Render(RenderRequest{TemplateID: "appointment_reminder", Lang: lang, Variant: Discreet, Channel: "sms", TimeZone: "Europe/Paris",
 			Params: map[string]string{"when": "2026-06-03T08:00:00Z", "place": "Café de Flore"}, AtForms: map[string]map[string]string{"place": {lang: form}}})
 		var e *Error
@@ -258,8 +319,121 @@ func TestRenderRefusesAtFormExtraWords(t *testing.T) {
 			t.Errorf("%s: %v, want %s on place.at", lang, err, CodeInvalidParam)
 			continue
 		}
-		if strings.Contains(e.Message, "Flore") || strings.Contains(e.Message, "clinic") {
+		if strings.Contains(e.Message, "Flore") || strings.Contains(e.Message, "clinic") || strings.Contains(e.Message, "Café") {
 			t.Errorf("%s: the message echoes the form: %s", lang, e.Message)
+		}
+	}
+}
+
+// A lead is made of her language's prepositions and articles only: any
+// other short word could tell whoever reads her phone something of its
+// own.
+func TestCheckAtFormLeadWords(t *testing.T) {
+	t.Parallel()
+	const cafe = "Café de Flore"
+	refused := []struct{ lang, form string }{
+		{"fr", "fuir au Café de Flore"},
+		{"fr", "flics au Café de Flore"},
+		{"en", "cops at the Café de Flore"},
+		{"en", "run to Café de Flore"},
+		{"en", "flee to Café de Flore"},
+		{"en", "ICE at Café de Flore"},
+		{"en", "pills at Café de Flore"},
+		{"es", "huye al Café de Flore"},
+		{"es", "pasma al Café de Flore"},
+		{"it", "scappa al Café de Flore"},
+		{"it", "sbirri al Café de Flore"},
+		{"pt", "foge ao Café de Flore"},
+		{"ro", "fugi la Café de Flore"},
+		{"ca", "fuig al Café de Flore"},
+		{"ca", "mossos al Café de Flore"},
+		// The name again, before itself.
+		{"fr", "Café de Flore Café de Flore"},
+		{"fr", "au Café de Flore au Café de Flore"},
+		// Another language's preposition.
+		{"en", "au Café de Flore"},
+		{"fr", "at the Café de Flore"},
+		{"ro", "al Café de Flore"},
+		// No at forms in this language: the name alone.
+		{"de", "am Café de Flore"},
+		// Digits and punctuation are no preposition.
+		{"it", "a1 Café de Flore"},
+		{"fr", "à, Café de Flore"},
+		{"en", "at: Café de Flore"},
+	}
+	for _, tc := range refused {
+		if err := CheckAtFormWords(tc.lang, tc.form, cafe); !errors.Is(err, ErrAtFormExtraWords) {
+			t.Errorf("%s: CheckAtFormWords(%q) = %v, want %v", tc.lang, tc.form, err, ErrAtFormExtraWords)
+		}
+	}
+	accepted := []struct{ lang, form, name string }{
+		{"es", "en el Café de Flore", cafe},
+		{"es", "junto al Café de Flore", cafe},
+		{"es", "delante del Café de Flore", cafe},
+		{"ca", "davant del Café de Flore", cafe},
+		{"ca", "a l'Estació de França", "Estació de França"},
+		{"ca", "d'Estació de França", "Estació de França"},
+		{"it", "al Café de Flore", cafe},
+		{"it", "dell'Arsenale", "Arsenale"},
+		{"it", "sull'Arsenale", "Arsenale"},
+		{"it", "dall'Arsenale", "Arsenale"},
+		{"it", "nell'Arsenale", "Arsenale"},
+		{"it", "accanto al Café de Flore", cafe},
+		{"fr", "au Café de Flore", cafe},
+		{"fr", "près du Café de Flore", cafe},
+		{"fr", "face au Café de Flore", cafe},
+		{"fr", "de l'Hôtel de Ville", "Hôtel de Ville"},
+		{"pt", "ao Café de Flore", cafe},
+		{"pt", "às Portas do Sol", "Portas do Sol"},
+		{"pt", "do Café de Flore", cafe},
+		{"pt", "diante do Café de Flore", cafe},
+		{"ro", "la Café de Flore", cafe},
+		{"ro", "în fața Café de Flore", cafe},
+		{"ro", "lângă Café de Flore", cafe},
+		{"ro", "lîngă Café de Flore", cafe},
+		{"ro", "de la Café de Flore", cafe},
+		{"en", "at the Café de Flore", cafe},
+		{"en", "near the Café de Flore", cafe},
+		{"en", "beside the Café de Flore", cafe},
+		{"en", "Café de Flore", cafe},
+		{"pt-BR", "no Café de Flore", cafe},
+		{"de", "Café de Flore", cafe},
+	}
+	for _, tc := range accepted {
+		if err := CheckAtFormWords(tc.lang, tc.form, tc.name); err != nil {
+			t.Errorf("%s: CheckAtFormWords(%q, %q) = %v, want nil", tc.lang, tc.form, tc.name, err)
+		}
+	}
+	// Every apostrophe the normaliser folds elides.
+	for _, a := range []string{"'", "’", "‘", "`", "´", "ʼ"} {
+		for lang, lead := range map[string]string{"fr": "à l" + a, "it": "all" + a, "ca": "de l" + a} {
+			if err := CheckAtFormWords(lang, lead+"Arsenale", "Arsenale"); err != nil {
+				t.Errorf("%s: %q: %v", lang, lead+"Arsenale", err)
+			}
+		}
+	}
+}
+
+// Every lead word is a word of its own: letters and an elision mark, no
+// space; every at-form language has lead words, and only they.
+func TestAtLeadWords(t *testing.T) {
+	t.Parallel()
+	for _, l := range AtFormLanguages {
+		if len(atLeadWords[l]) == 0 {
+			t.Errorf("at-form language %s has no lead words", l)
+		}
+		if !slices.Contains(atLeadWords[l], strings.TrimSpace(DefaultAtForm(l, ""))) {
+			t.Errorf("%s: the default construction %q is no lead word", l, DefaultAtForm(l, ""))
+		}
+	}
+	for l, ws := range atLeadWords {
+		if !slices.Contains(AtFormLanguages, l) {
+			t.Errorf("lead words for %s, which has no at forms", l)
+		}
+		for _, w := range ws {
+			if strings.TrimRight(w, "'") != strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) || strings.Count(w, "'") > 1 {
+				t.Errorf("%s: lead word %q", l, w)
+			}
 		}
 	}
 }

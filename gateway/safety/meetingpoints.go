@@ -38,7 +38,8 @@ const (
 	// An at form longer than templates.MaxAtFormBytes.
 	CodeAtFormTooLong = "at_form_too_long"
 	// An at form that says more than the place's name and a short lead
-	// (its preposition and article) before it: templates.CheckAtFormWords.
+	// (its language's prepositions and articles) before it:
+	// templates.CheckAtFormWords.
 	CodeAtFormExtraWords = "at_form_extra_words"
 	// CodeMeetingPointInUse: a booked appointment still to come names the
 	// point, so it is not renamed (its stored reminders carry the name).
@@ -154,7 +155,7 @@ func (s *Service) checkPlaceText(field, text string) (string, error) {
 //   - is at most templates.MaxAtFormBytes (at_form_too_long), so a
 //     reminder stays within a segment more than with the name alone;
 //   - contains the name (at_form_lacks_name) and says no more than the
-//     name plus a short lead, its preposition and article, before it
+//     name plus a short lead, its language's preposition and article, before it
 //     (at_form_extra_words): templates.CheckAtFormWords, which the
 //     renderer checks too, so it never refuses a registered form;
 //   - passes the name's discreet check (meeting_point_not_neutral), and
@@ -189,12 +190,12 @@ func (s *Service) checkAtForms(name string, forms map[string]string) (map[string
 		if len(form) > templates.MaxAtFormBytes {
 			return nil, errs.Field(CodeAtFormTooLong, field, "an at form is at most %d bytes", templates.MaxAtFormBytes)
 		}
-		switch err := templates.CheckAtFormWords(form, name); {
+		switch err := templates.CheckAtFormWords(l, form, name); {
 		case errors.Is(err, templates.ErrAtFormLacksName):
 			return nil, errs.Field(CodeAtFormLacksName, field, "an at form must contain the meeting point's name, with its preposition and article (\"au Café de Flore\")")
 		case err != nil:
 			return nil, errs.Field(CodeAtFormExtraWords, field,
-				"an at form is the meeting point's name with at most %d short words before it (its preposition and article, \"au Café de Flore\") and nothing after it",
+				"an at form is the meeting point's name with at most %d words before it, each a preposition or article of its language (\"au Café de Flore\"), and nothing after it",
 				templates.MaxAtFormLeadWords)
 		}
 		if _, err := s.catalog.Render(templates.RenderRequest{TemplateID: "appointment_reminder", Lang: l, Variant: templates.Discreet,
@@ -360,6 +361,38 @@ func (s *Service) meetingPoints(ctx context.Context) ([]meetingPointView, error)
 	out := make([]meetingPointView, len(rows))
 	for i, m := range rows {
 		out[i] = viewMeetingPoint(m)
+	}
+	return out, nil
+}
+
+// RefusedAtForm names a registered at form that templates.CheckAtFormWords
+// refuses: its meeting point and language, never its text.
+type RefusedAtForm struct {
+	MeetingPointID int64
+	Lang           string
+}
+
+// RefusedAtForms lists the registered at forms that CheckAtFormWords
+// refuses now (a form registered under an older, looser rule), by meeting
+// point and language. Render refuses each, so a reminder naming the place
+// in that language fails until the form is changed or removed
+// (PATCH /v1/meeting-points/{id}).
+func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error) {
+	mps, err := q.ListMeetingPoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []RefusedAtForm
+	for _, mp := range mps {
+		forms := atFormsOf(mp)
+		for _, l := range sortedKeys(forms) {
+			if !slices.Contains(templates.AtFormLanguages, l) || strings.TrimSpace(forms[l]) == "" {
+				continue // never rendered: the default construction
+			}
+			if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l})
+			}
+		}
 	}
 	return out, nil
 }
