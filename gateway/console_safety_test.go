@@ -229,6 +229,39 @@ func TestConsoleMeetingPointAtForms(t *testing.T) {
 	if r := e.Do(auth.RoleStaff, "GET", "/v1/meeting-points", nil); !strings.Contains(string(r.Body), `"at_forms":{"ca":"a la Plaça Reial","fr":"à la Plaça Reial"}`) {
 		t.Fatalf("a refused post changed the forms: %s", r.Body)
 	}
+	// The page carries the forms it shows in hidden fields, and a save
+	// sends only the languages changed from them: two readers who loaded
+	// the same page and each changed one language both keep their change,
+	// and an emptied field removes its language only.
+	p = u.get(path)
+	if !strings.Contains(p.Body, `name="was_ca" value="a la Plaça Reial"`) || !strings.Contains(p.Body, `name="was_it" value=""`) {
+		t.Fatalf("hidden loaded values: %s", p.Body)
+	}
+	loaded := func() url.Values {
+		f := url.Values{}
+		for l, v := range map[string]string{"ca": "a la Plaça Reial", "fr": "à la Plaça Reial", "es": "", "it": "", "pt": "", "ro": "", "en": ""} {
+			f.Set("at_"+l, v)
+			f.Set("was_"+l, v)
+		}
+		return f
+	}
+	first, second := loaded(), loaded()
+	first.Set("at_it", "alla Plaça Reial")
+	second.Set("at_pt", "na Plaça Reial")
+	second.Set("at_fr", "")
+	for _, f := range []url.Values{first, second} {
+		if p := u.post(path, f); p.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", p.Status, p.Body)
+		}
+	}
+	if r := e.Do(auth.RoleStaff, "GET", "/v1/meeting-points", nil); !strings.Contains(string(r.Body), `"at_forms":{"ca":"a la Plaça Reial","it":"alla Plaça Reial","pt":"na Plaça Reial"}`) {
+		t.Fatalf("two readers' saves: %s", r.Body)
+	}
+	// Nothing changed: nothing is saved (no audit event).
+	before := len(e.AuditActions())
+	if p := u.post(path, url.Values{"at_ca": {"a la Plaça Reial"}, "was_ca": {"a la Plaça Reial"}}); p.Status != http.StatusSeeOther || len(e.AuditActions()) != before {
+		t.Fatalf("unchanged save: %d, %d audit events after %d", p.Status, len(e.AuditActions()), before)
+	}
 	// Another site cannot post the form.
 	cross := httptest.NewRequest("POST", path, strings.NewReader(url.Values{"at_ca": {"al Plaça Reial"}}.Encode()))
 	cross.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -492,7 +492,7 @@ func TestPlainPolicy(t *testing.T) {
 		t.Fatalf("clean parameter: %d %s", r.Status, r.Body)
 	}
 	r = tmpl("¿Vamos a ver a la abogada el sábado?")
-	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "note" {
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "params.note" {
 		t.Fatalf("sensitive parameter: %d %s", r.Status, r.Body)
 	}
 	// Refused as the body is under plain: not_plain, not the filter's

@@ -113,7 +113,16 @@ func Init(path string) error {
 // index key is kept. It holds the key file lock (lock.go) from the read to
 // the synced write, so rotations at once each add their key. Through a
 // symlink, the file it points to is rewritten and the link kept.
+//
+// A missing key file is ErrNoKeyFile before any lock is taken, so a rotate
+// of a path that holds no key file leaves no KEYFILE.lock behind; the read
+// under the lock checks again, for a file removed meanwhile.
 func Rotate(path string) (uint32, error) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, ErrNoKeyFile
+	} else if err != nil {
+		return 0, err
+	}
 	lock, err := lockKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, ErrNoKeyFile

@@ -3,6 +3,7 @@ package keys
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -531,4 +532,28 @@ func TestLockFileFIFONotOpened(t *testing.T) {
 	}
 	w.Close()
 	<-opened
+}
+
+// TestRotateMissingLeavesNoLock: rotating a path with no key file is
+// ErrNoKeyFile and creates no lock file beside it; Init still does.
+func TestRotateMissingLeavesNoLock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	if _, err := Rotate(path); !errors.Is(err, ErrNoKeyFile) {
+		t.Fatalf("Rotate of a missing file = %v, want ErrNoKeyFile", err)
+	}
+	if _, err := os.Lstat(path + LockSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Rotate of a missing file left %s: %v", path+LockSuffix, err)
+	}
+	// A missing directory is no key file either.
+	if _, err := Rotate(filepath.Join(dir, "nodir", "keys.json")); !errors.Is(err, ErrNoKeyFile) {
+		t.Fatalf("Rotate in a missing directory = %v, want ErrNoKeyFile", err)
+	}
+	if err := Init(path); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(path + LockSuffix); err != nil || !st.Mode().IsRegular() {
+		t.Fatalf("Init made no lock file: %v %v", st, err)
+	}
 }

@@ -319,6 +319,20 @@ func Load(dir string) (*Catalog, error) {
 	return c, nil
 }
 
+// ParamNames returns the names of every parameter of template id, in
+// declaration order (none for an unknown id).
+func (c *Catalog) ParamNames(id string) []string {
+	t := c.tmpl[id]
+	if t == nil {
+		return nil
+	}
+	out := make([]string, len(t.params))
+	for i, p := range t.params {
+		out[i] = p.Name
+	}
+	return out
+}
+
 // TextParams returns the names of the text parameters of template id, in
 // declaration order (none for an unknown id).
 func (c *Catalog) TextParams(id string) []string { return c.paramsOf(id, ParamText) }

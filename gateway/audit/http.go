@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/csv"
@@ -354,7 +355,8 @@ func (s *Service) verifyAuditHTTP(c *gin.Context) {
 		}
 		cp := ChainPoint{Seq: seq, Hash: strings.ToLower(c.Query("checkpoint_hash"))}
 		if _, err := cp.hashBytes(); err != nil {
-			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "checkpoint_hash", "%s", err.Error()))
+			// A fixed sentence: a parse error's text may quote the input.
+			httpx.Fail(c, errs.Field(errs.CodeInvalidParameter, "checkpoint_hash", "checkpoint_hash must be %d hex characters", 2*sha256.Size))
 			return
 		}
 		opt.Checkpoints = append(opt.Checkpoints, cp)

@@ -246,6 +246,15 @@ func TestAuditVerifyEndpoint(t *testing.T) {
 	if r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash=zz", nil); r.Status != 400 {
 		t.Fatalf("bad checkpoint: %d %s", r.Status, r.Body)
 	}
+	// A malformed hash is refused with one fixed sentence, whatever is
+	// wrong with it: never a character of it.
+	for _, h := range []string{"Q", "zz", strings.Repeat("ab", 31) + "aQ", strings.Repeat("ab", 31) + "a", strings.Repeat("ab", 33), "ab%E2%9C%93ab"} {
+		r := e.Do(auth.RoleSupervisor, "GET", "/v1/audit/verify?checkpoint_seq=6&checkpoint_hash="+h, nil)
+		er, _ := r.JSON(t)["error"].(map[string]any)
+		if r.Status != 400 || er["code"] != "invalid_parameter" || er["field"] != "checkpoint_hash" || er["message"] != "checkpoint_hash must be 64 hex characters" {
+			t.Errorf("checkpoint hash %q: %d %s", h, r.Status, r.Body)
+		}
+	}
 	// A superuser edits an event: the verifier names it.
 	e.Seal()
 	dbtest.Tamper(t, e.DB, "UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = 5")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -126,57 +127,8 @@ func (s *Service) compose(ctx context.Context, author *auth.Actor, in Input, p d
 		signature = s.signatureOf(ctx, author)
 	}
 	if in.Template != "" {
-		if variant == templates.Discreet {
-			// A text parameter is free text to a monitored phone: the
-			// free-text policy applies to its value (refused under refuse;
-			// under filter, vocabulary or plain scanned with the same
-			// options as a body), and a value with any finding is refused
-			// rather than cut inside a reviewed text (under plain with the
-			// body's refusal, not_plain, naming the parameter).
-			for _, name := range s.d.Catalog.TextParams(in.Template) {
-				v, ok := in.Params[name]
-				if !ok || strings.TrimSpace(v) == "" {
-					continue // Render reports the missing parameter
-				}
-				_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames, signature)
-				if err != nil {
-					// Named by the parameter, except a refused confirmed
-					// name: that is about confirm_names, as for a body.
-					if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
-						e.Field = name
-					}
-					return out, err
-				}
-				if len(reds) > 0 {
-					var cats []string
-					seen := map[templates.Category]bool{}
-					for _, r := range reds {
-						if !seen[r.Category] {
-							seen[r.Category] = true
-							cats = append(cats, string(r.Category))
-						}
-					}
-					e := errs.Field(CodeContentNotDiscreet, name,
-						"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
-					e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
-					return out, e
-				}
-			}
-		}
-		r, err := s.d.Catalog.Render(templates.RenderRequest{
-			TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(d.Channel),
-			Params: in.Params, TimeZone: p.TimeZone, AtForms: s.atForms(in.Template, in.Params),
-		})
-		if err != nil {
-			return out, err
-		}
-		out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
-		out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
-		out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
-		if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
-			return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
-		}
-		return out, nil
+		out, err := s.composeTemplate(out, in, p, prof, consents, variant, now, signature)
+		return out, paramFieldErr(err, s.d.Catalog.ParamNames(in.Template), in.Params)
 	}
 	text := strings.TrimSpace(in.Body)
 	out.language = p.Language
@@ -192,6 +144,92 @@ func (s *Service) compose(ctx context.Context, author *auth.Actor, in Input, p d
 	return out, nil
 }
 
+// composeTemplate is compose for a template: the discreet check of its
+// text parameters, the rendering and a promised call's decision. Its
+// errors name a parameter by its bare name, as Render does; compose turns
+// them into the request's field (paramFieldErr). signature is the author's
+// signature name, a known name in the text parameters.
+func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, variant templates.Variant, now time.Time, signature string) (composed, error) {
+	if variant == templates.Discreet {
+		// A text parameter is free text to a monitored phone: the
+		// free-text policy applies to its value (refused under refuse;
+		// under filter, vocabulary or plain scanned with the same
+		// options as a body), and a value with any finding is refused
+		// rather than cut inside a reviewed text (under plain with the
+		// body's refusal, not_plain, naming the parameter).
+		for _, name := range s.d.Catalog.TextParams(in.Template) {
+			v, ok := in.Params[name]
+			if !ok || strings.TrimSpace(v) == "" {
+				continue // Render reports the missing parameter
+			}
+			_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames, signature)
+			if err != nil {
+				// Named by the parameter, except a refused confirmed
+				// name: that is about confirm_names, as for a body.
+				if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
+					e.Field = name
+				}
+				return out, err
+			}
+			if len(reds) > 0 {
+				var cats []string
+				seen := map[templates.Category]bool{}
+				for _, r := range reds {
+					if !seen[r.Category] {
+						seen[r.Category] = true
+						cats = append(cats, string(r.Category))
+					}
+				}
+				e := errs.Field(CodeContentNotDiscreet, name,
+					"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
+				e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
+				return out, e
+			}
+		}
+	}
+	r, err := s.d.Catalog.Render(templates.RenderRequest{
+		TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(out.decision.Channel),
+		Params: in.Params, TimeZone: p.TimeZone, AtForms: s.atForms(in.Template, in.Params),
+	})
+	if err != nil {
+		return out, err
+	}
+	out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
+	out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
+	out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
+	if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
+		return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
+	}
+	return out, nil
+}
+
+// paramField is the request field of template parameter name: the API
+// takes parameters as the object params, so "when" is "params.when".
+func paramField(name string) string { return "params." + name }
+
+// renderFields are the fields Render names that are not parameters: they
+// come from the request or her record, never from params.
+var renderFields = []string{"template_id", "variant", "channel", "lang", "time_zone"}
+
+// paramFieldErr turns the field of an error about a template parameter
+// into the request's field (paramField): templates, and the discreet
+// check of a text parameter, name the parameter bare ("when", or
+// "place.at" for its at form), which is how the CLI shows them. A field
+// is a parameter's when it (up to its first dot) is one of declared, the
+// template's parameters, or a name given in params (an unknown one).
+// Other errors are returned as they are.
+func paramFieldErr(err error, declared []string, params map[string]string) error {
+	var e *errs.Error
+	if err == nil || !errors.As(err, &e) || e.Field == "" || slices.Contains(renderFields, e.Field) {
+		return err
+	}
+	head, _, _ := strings.Cut(e.Field, ".")
+	if _, given := params[head]; given || slices.Contains(declared, head) {
+		e.Field = paramField(e.Field)
+	}
+	return err
+}
+
 // promiseCall decides the call the text promises at raw (the template's
 // promised parameter, which Render has read as RFC 3339) as of the
 // moment the text goes out (the decision's SendAt: now, or the start of
@@ -204,7 +242,7 @@ func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsen
 	at, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
 	if err != nil {
 		// Render read it the same way, so this does not happen; fail closed.
-		return composed{}, errs.Field(CodeInvalidParam, "params."+param, "parameter %s must be an RFC 3339 date-time", param)
+		return composed{}, errs.Field(CodeInvalidParam, paramField(param), "parameter %s must be an RFC 3339 date-time", param)
 	}
 	r := consent.DecideCallSent(voice, prof, now, out.decision.SendAt, at)
 	if r == nil {
@@ -213,7 +251,7 @@ func promiseCall(out composed, prof consent.Profile, voice consent.ChannelConsen
 	}
 	d := out.decision
 	out.decision = consent.Decision{Code: r.Code, Reason: r.Message, Channel: consent.Voice, Variant: d.Variant, ConsentVersion: voice.Version}
-	out.field = "params." + param
+	out.field = paramField(param)
 	out.content = Content{}
 	return out, nil
 }

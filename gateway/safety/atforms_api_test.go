@@ -2,8 +2,10 @@ package safety_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"safecontact/gateway/auth"
@@ -102,8 +104,9 @@ func TestMeetingPointAtForms(t *testing.T) {
 		t.Errorf("reminder: %q", text)
 	}
 
-	// PATCH: new forms replace the old (Catalan dropped: the default).
-	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"at_forms": map[string]string{"fr": "à la Plaça Reial", "it": ""}})
+	// PATCH: a merge patch of the forms (Catalan and Spanish removed:
+	// the default; French added).
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"at_forms": map[string]any{"fr": "à la Plaça Reial", "it": "", "ca": nil, "es": ""}})
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"at_forms":{"fr":"à la Plaça Reial"}`) {
 		t.Fatalf("patch forms: %d %s", r.Status, r.Body)
 	}
@@ -121,7 +124,7 @@ func TestMeetingPointAtForms(t *testing.T) {
 	}
 	// Not while her appointment there is booked: its reminder says
 	// "Plaça Reial" (meeting_point_in_use, nothing changed).
-	rename := map[string]any{"name": "Plaça del Rei", "at_forms": map[string]string{"ca": "a la Plaça del Rei"}}
+	rename := map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"ca": "a la Plaça del Rei", "fr": nil}}
 	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, rename); r.Status != 409 || r.ErrCode(t) != "meeting_point_in_use" {
 		t.Fatalf("rename in use: %d %s", r.Status, r.Body)
 	}
@@ -178,7 +181,7 @@ func TestMeetingPointAtForms(t *testing.T) {
 		{"empty patch", "/v1/meeting-points/" + id, map[string]any{}, 422, "missing_field"},
 		{"unknown id", "/v1/meeting-points/999999", map[string]any{"at_forms": map[string]string{}}, 404, "not_found"},
 		{"bad id", "/v1/meeting-points/x", map[string]any{"at_forms": map[string]string{}}, 404, "not_found"},
-		{"duplicate name", "/v1/meeting-points/" + id, map[string]any{"name": "Metro Liceu", "at_forms": map[string]string{}}, 409, "duplicate_meeting_point"},
+		{"duplicate name", "/v1/meeting-points/" + id, map[string]any{"name": "Metro Liceu", "at_forms": nil}, 409, "duplicate_meeting_point"},
 		{"not neutral name", "/v1/meeting-points/" + id, map[string]any{"name": "Calle Mayor 12"}, 422, "meeting_point_not_neutral"},
 		{"unknown field", "/v1/meeting-points/" + id, map[string]any{"kind": "bus"}, 422, ""},
 	} {
@@ -187,4 +190,102 @@ func TestMeetingPointAtForms(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 		}
 	}
+}
+
+// PATCH at_forms is a JSON merge patch: two staff changing different
+// languages, one after the other or at once, both keep their change; a
+// language given null or "" loses its form; a language left out keeps
+// it; at_forms null removes them all.
+func TestMeetingPointAtFormsMergePatch(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Plaça Reial", "kind": "landmark",
+		"at_forms": map[string]string{"ca": "a la Plaça Reial", "es": "en la Plaça Reial"}})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	path := "/v1/meeting-points/" + fmt.Sprint(r.JSON(t)["id"])
+	patch := func(forms any) map[string]any {
+		t.Helper()
+		r := e.Do(auth.RoleStaff, "PATCH", path, map[string]any{"at_forms": forms})
+		if r.Status != 200 {
+			t.Fatalf("patch %v: %d %s", forms, r.Status, r.Body)
+		}
+		return r.JSON(t)["at_forms"].(map[string]any)
+	}
+	want := func(step string, got map[string]any, forms map[string]string) {
+		t.Helper()
+		if len(got) != len(forms) {
+			t.Fatalf("%s: at_forms %v, want %v", step, got, forms)
+		}
+		for l, f := range forms {
+			if got[l] != f {
+				t.Fatalf("%s: at_forms %v, want %v", step, got, forms)
+			}
+		}
+		var stored string
+		if err := e.DB.QueryRow(`SELECT at_forms::text FROM meeting_points WHERE name = 'Plaça Reial'`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		for l, f := range forms {
+			if !strings.Contains(stored, `"`+l+`": "`+f+`"`) {
+				t.Fatalf("%s: stored %s, want %v", step, stored, forms)
+			}
+		}
+	}
+	// Two staff, each one language: both survive, the others are kept.
+	patch(map[string]any{"fr": "à la Plaça Reial"})
+	got := patch(map[string]any{"it": "alla Plaça Reial"})
+	want("two languages", got, map[string]string{"ca": "a la Plaça Reial", "es": "en la Plaça Reial", "fr": "à la Plaça Reial", "it": "alla Plaça Reial"})
+	// A string replaces one language's form, the others kept.
+	got = patch(map[string]any{"ca": "davant la Plaça Reial"})
+	want("replace", got, map[string]string{"ca": "davant la Plaça Reial", "es": "en la Plaça Reial", "fr": "à la Plaça Reial", "it": "alla Plaça Reial"})
+	// null and "" remove one form each; an empty patch keeps them all.
+	got = patch(map[string]any{"fr": nil, "it": ""})
+	want("null and empty", got, map[string]string{"ca": "davant la Plaça Reial", "es": "en la Plaça Reial"})
+	got = patch(map[string]any{})
+	want("empty patch", got, map[string]string{"ca": "davant la Plaça Reial", "es": "en la Plaça Reial"})
+	// A rename alone keeps the forms (here refused: they lack the new
+	// name) and with a patch that removes them, goes through.
+	if r := e.Do(auth.RoleStaff, "PATCH", path, map[string]any{"name": "Plaça del Rei"}); r.Status != 422 || r.ErrCode(t) != "at_form_lacks_name" {
+		t.Fatalf("rename keeping forms: %d %s", r.Status, r.Body)
+	}
+	// Refused: a language that has no at forms, given a form or null; a
+	// value that is not a string or null.
+	for _, tc := range []struct {
+		name  string
+		forms any
+		code  string
+		field string
+	}{
+		{"unknown language", map[string]any{"de": "an der Plaça Reial"}, "at_form_unknown_language", "at_forms.de"},
+		{"unknown language, null", map[string]any{"de": nil}, "at_form_unknown_language", "at_forms.de"},
+		{"a number", map[string]any{"ca": 3}, "invalid_json", "at_forms"},
+		{"a list", []string{"ca"}, "invalid_json", "at_forms"},
+		{"a string", "a la Plaça Reial", "invalid_json", "at_forms"},
+	} {
+		r := e.Do(auth.RoleStaff, "PATCH", path, map[string]any{"at_forms": tc.forms})
+		if r.Status != 422 && r.Status != 400 || r.ErrCode(t) != tc.code || r.JSON(t)["error"].(map[string]any)["field"] != tc.field {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+	}
+	want("after refusals", patch(map[string]any{}), map[string]string{"ca": "davant la Plaça Reial", "es": "en la Plaça Reial"})
+
+	// At once: each PATCH sets its own language; all of them survive.
+	langs := map[string]string{"fr": "à la Plaça Reial", "it": "alla Plaça Reial", "pt": "na Plaça Reial", "ro": "la Plaça Reial", "en": "at the Plaça Reial"}
+	var wg sync.WaitGroup
+	for l, f := range langs {
+		wg.Go(func() {
+			if r := e.Do(auth.RoleStaff, "PATCH", path, map[string]any{"at_forms": map[string]string{l: f}}); r.Status != 200 {
+				t.Errorf("concurrent %s: %d %s", l, r.Status, r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	all := map[string]string{"ca": "davant la Plaça Reial", "es": "en la Plaça Reial"}
+	maps.Copy(all, langs)
+	want("at once", patch(map[string]any{}), all)
+
+	// at_forms null removes every form.
+	want("null", patch(nil), map[string]string{})
 }

@@ -210,10 +210,15 @@ func (s *Service) MeetingPoints(ctx context.Context, _ *auth.Actor) ([]MeetingPo
 	return out, nil
 }
 
-// SetMeetingPointAtForms replaces the at forms of meeting point id
-// (changeMeetingPoint): the console's at-forms form.
-func (s *Service) SetMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error {
-	_, err := s.changeMeetingPoint(ctx, a, id, MeetingPointPatch{AtForms: &forms})
+// PatchMeetingPointAtForms changes the at forms of meeting point id for
+// the languages in forms only ("" removes a language's form), keeping the
+// others as registered (changeMeetingPoint): the console's at-forms form.
+func (s *Service) PatchMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error {
+	patch := AtFormsPatch{Given: true, Langs: make(map[string]*string, len(forms))}
+	for l, f := range forms {
+		patch.Langs[l] = &f
+	}
+	_, err := s.changeMeetingPoint(ctx, a, id, MeetingPointPatch{AtForms: patch})
 	return err
 }
 

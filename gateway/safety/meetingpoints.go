@@ -1,10 +1,12 @@
 package safety
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -62,12 +64,54 @@ type MeetingPointInput struct {
 }
 
 // MeetingPointPatch is the body of PATCH /v1/meeting-points/{id}: a new
-// name and/or the at forms, which replace all the registered ones (a
-// language left out, or given "", uses its default construction). A
-// rename keeps the at forms, which must then contain the new name.
+// name and/or a change of the at forms. A rename keeps the at forms, which
+// must then contain the new name.
 type MeetingPointPatch struct {
-	Name    *string            `json:"name"`
-	AtForms *map[string]string `json:"at_forms"`
+	Name    *string      `json:"name"`
+	AtForms AtFormsPatch `json:"at_forms"`
+}
+
+// AtFormsPatch is the at_forms of a PATCH: a JSON merge patch (RFC 7396)
+// of the registered forms, so two people editing different languages do
+// not undo each other. A language given a string gets that form (""
+// removes it), a language given null loses its form, a language left out
+// keeps what is registered; at_forms null removes every form. A language
+// without a form uses its default construction.
+type AtFormsPatch struct {
+	// Given: the body has at_forms.
+	Given bool
+	// ClearAll: at_forms is null.
+	ClearAll bool
+	// Langs are the languages the patch names: a form, or nil to remove.
+	Langs map[string]*string
+}
+
+// UnmarshalJSON reads at_forms: null or an object of strings and nulls.
+func (p *AtFormsPatch) UnmarshalJSON(b []byte) error {
+	*p = AtFormsPatch{Given: true}
+	if string(bytes.TrimSpace(b)) == "null" {
+		p.ClearAll = true
+		return nil
+	}
+	return json.Unmarshal(b, &p.Langs)
+}
+
+// apply is the registered forms stored with the patch applied: a removed
+// language is kept as "" so checkAtForms still refuses a key that is no
+// at-form language, and leaves it out.
+func (p AtFormsPatch) apply(stored map[string]string) map[string]string {
+	out := map[string]string{}
+	if !p.ClearAll {
+		maps.Copy(out, stored)
+	}
+	for l, f := range p.Langs {
+		if f == nil {
+			out[l] = ""
+		} else {
+			out[l] = *f
+		}
+	}
+	return out
 }
 
 type meetingPointView struct {
@@ -248,13 +292,17 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 	return viewMeetingPoint(out), nil
 }
 
-// changeMeetingPoint renames meeting point id and/or replaces its at
-// forms: the API's PATCH /v1/meeting-points/{id} and the console's form.
-// Messages already stored keep the text they were rendered with; the next
-// reminder or notice uses the new name and forms. A rename of a point a
-// booked appointment still to come names is refused (refuseRenameInUse).
+// changeMeetingPoint renames meeting point id and/or changes its at
+// forms by a merge patch (AtFormsPatch): the API's PATCH
+// /v1/meeting-points/{id} and the console's form. The point is read with
+// FOR UPDATE, the patch applied to what it holds and the result written in
+// the one transaction, so two patches at once each keep the other's
+// languages. Messages already stored keep the text they were rendered
+// with; the next reminder or notice uses the new name and forms. A
+// rename of a point a booked appointment still to come names is refused
+// (refuseRenameInUse).
 func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int64, in MeetingPointPatch) (meetingPointView, error) {
-	if in.Name == nil && in.AtForms == nil {
+	if in.Name == nil && !in.AtForms.Given {
 		return meetingPointView{}, errs.Field(errs.CodeMissingField, "at_forms", "give name and/or at_forms")
 	}
 	var out db.MeetingPoint
@@ -272,9 +320,7 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 				return err
 			}
 		}
-		if in.AtForms != nil {
-			forms = *in.AtForms
-		}
+		forms = in.AtForms.apply(forms)
 		if forms, err = s.checkAtForms(name, forms); err != nil {
 			return err
 		}

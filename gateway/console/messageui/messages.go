@@ -431,7 +431,7 @@ func (p *Pages) composePreview(w http.ResponseWriter, r *http.Request) {
 			if !pv.Allowed {
 				// The reason is the service's English: her words come
 				// from the code.
-				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil), Field: pv.Field}
+				d.Refusal = &refusal{Code: pv.Code, Message: console.FormErrorText(console.LocalizerOf(r), errs.New(pv.Code, "%s", pv.Reason), nil), Field: formField(pv.Field)}
 			} else {
 				L := console.LocalizerOf(r)
 				d.Mine, d.Hers = L.DateTime(pv.SendAt), L.Hers(pv.SendAt, d.Who.TimeZone)
@@ -482,9 +482,14 @@ func (p *Pages) asRefusal(w http.ResponseWriter, r *http.Request, d *composeData
 	}
 	// Message is for a code the page has no words for: in her language,
 	// never the service's English message.
-	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: e.Field, Reason: reasonOf(e)}
+	d.Refusal = &refusal{Code: e.Code, Message: console.FormErrorText(console.LocalizerOf(r), err, nil), Field: formField(e.Field), Reason: reasonOf(e)}
 	return true
 }
+
+// formField is a refusal's field as the compose form shows it: the
+// service names a template parameter as the API's request field
+// ("params.when"); the form labels it by its name ("when").
+func formField(field string) string { return strings.TrimPrefix(field, "params.") }
 
 // serviceError answers a refused or failed service call: the 403 or 404
 // page, else the error page (logged).

@@ -68,9 +68,10 @@ type Safety interface {
 	Cancel(ctx context.Context, a *auth.Actor, id string) (Booked, error)
 	MeetingPoints(ctx context.Context, a *auth.Actor) ([]MeetingPoint, error)
 	AddMeetingPoint(ctx context.Context, a *auth.Actor, name, kind string) error
-	// SetMeetingPointAtForms replaces the at forms of meeting point id
-	// (a language without one uses the templates' default).
-	SetMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error
+	// PatchMeetingPointAtForms sets the at forms of meeting point id for
+	// the languages in forms ("" removes one: the templates' default) and
+	// keeps the others as registered.
+	PatchMeetingPointAtForms(ctx context.Context, a *auth.Actor, id int64, forms map[string]string) error
 	// CheckinPlan is her plan (Exists false when she has none).
 	CheckinPlan(ctx context.Context, a *auth.Actor, code string) (CheckinPlan, error)
 	SetCheckinPlan(ctx context.Context, a *auth.Actor, code string, in CheckinPlanInput) error
@@ -791,10 +792,13 @@ func (p *Pages) atFormsPage(w http.ResponseWriter, r *http.Request) {
 	p.con.RenderView(w, r, http.StatusOK, "safety_meeting_point", v)
 }
 
-// atFormsPost saves the form's at forms (all of them: an empty field
-// means the default). A refusal shows the registered forms again, not
-// the typed ones (a refused form may hold an address), and marks the
-// field at fault.
+// atFormsPost saves the at forms the reader changed: each field's value
+// as the page loaded it comes back in a hidden field (was_LANG), and only
+// a language whose field differs from it is sent (an emptied field means
+// the default), so a save does not undo another reader's change to a
+// language this reader did not touch. A refusal shows the registered
+// forms again, not the typed ones (a refused form may hold an address),
+// and marks the field at fault.
 func (p *Pages) atFormsPost(w http.ResponseWriter, r *http.Request) {
 	point, err := p.meetingPoint(r)
 	if err != nil {
@@ -803,11 +807,14 @@ func (p *Pages) atFormsPost(w http.ResponseWriter, r *http.Request) {
 	}
 	forms := map[string]string{}
 	for _, l := range templates.AtFormLanguages {
-		if v := strings.TrimSpace(r.PostFormValue("at_" + l)); v != "" {
+		v := strings.TrimSpace(r.PostFormValue("at_" + l))
+		if v != strings.TrimSpace(r.PostFormValue("was_"+l)) {
 			forms[l] = v
 		}
 	}
-	err = p.safety.SetMeetingPointAtForms(r.Context(), p.con.ActorOf(r), point.ID, forms)
+	if len(forms) > 0 {
+		err = p.safety.PatchMeetingPointAtForms(r.Context(), p.con.ActorOf(r), point.ID, forms)
+	}
 	if err == nil {
 		console.Redirect(w, r, fmt.Sprintf("/meeting-points/%d?m=at_forms_saved", point.ID))
 		return

@@ -36,7 +36,7 @@ func (fakeSafety) MeetingPoints(context.Context, *auth.Actor) ([]safetyui.Meetin
 	return []safetyui.MeetingPoint{{ID: 1, Name: "Plaza Mayor", Kind: "metro", AtForms: map[string]string{"ca": "a la Plaza Mayor"}}}, nil
 }
 
-func (fakeSafety) SetMeetingPointAtForms(_ context.Context, _ *auth.Actor, _ int64, forms map[string]string) error {
+func (fakeSafety) PatchMeetingPointAtForms(_ context.Context, _ *auth.Actor, _ int64, forms map[string]string) error {
 	if forms["es"] == "en la plaza" {
 		return errs.Field("at_form_lacks_name", "at_forms.es", "an at form must contain the meeting point's name")
 	}
