@@ -62,7 +62,7 @@ func TestMeetingPointRenameInUse(t *testing.T) {
 	if r := e.Do(auth.RoleStaff, "DELETE", "/v1/appointments/"+appt, nil); r.Status != 200 {
 		t.Fatalf("cancel: %d %s", r.Status, r.Body)
 	}
-	if r := e.As(other, "PATCH", "/v1/meeting-points/"+sol, map[string]any{"name": "Metro Callao", "at_forms": map[string]string{}}); r.Status != 200 {
+	if r := e.As(other, "PATCH", "/v1/meeting-points/"+sol, map[string]any{"name": "Metro Callao", "at_forms": map[string]any{"es": nil}}); r.Status != 200 {
 		t.Fatalf("rename after cancel: %d %s", r.Status, r.Body)
 	}
 
