@@ -302,17 +302,27 @@ func (p *Pages) composePage(w http.ResponseWriter, r *http.Request) {
 		p.serviceError(w, r, err)
 		return
 	}
+	d, err := p.newCompose(r, who)
+	if err != nil {
+		p.serviceError(w, r, err)
+		return
+	}
+	d.SignatureSaved = d.ShowSignature && r.URL.Query().Get("m") == "signature_saved"
+	p.con.Render(w, r, http.StatusOK, "messages_compose", d)
+}
+
+// newCompose is the empty compose form for who: free text unless it is
+// refused to her, the templates, and the reader's signature name.
+func (p *Pages) newCompose(r *http.Request, who Recipient) (*composeData, error) {
 	d := &composeData{L: console.LocalizerOf(r), Channels: channelChoices, Who: who, Kind: "text", Channel: "auto", Key: newIdempotencyKey()}
 	if who.FreeTextRefused {
 		d.Kind = ""
 	}
 	p.withTemplates(d, r)
 	if err := p.withSignature(d, r); err != nil {
-		p.serviceError(w, r, err)
-		return
+		return nil, err
 	}
-	d.SignatureSaved = d.ShowSignature && r.URL.Query().Get("m") == "signature_saved"
-	p.con.Render(w, r, http.StatusOK, "messages_compose", d)
+	return d, nil
 }
 
 // withSignature fills the reader's signature name when her free text to
@@ -349,12 +359,8 @@ func (p *Pages) signaturePost(w http.ResponseWriter, r *http.Request) {
 		p.serviceError(w, r, err)
 		return
 	}
-	d := &composeData{L: console.LocalizerOf(r), Channels: channelChoices, Who: who, Kind: "text", Channel: "auto", Key: newIdempotencyKey()}
-	if who.FreeTextRefused {
-		d.Kind = ""
-	}
-	p.withTemplates(d, r)
-	if err := p.withSignature(d, r); err != nil {
+	d, err := p.newCompose(r, who)
+	if err != nil {
 		p.serviceError(w, r, err)
 		return
 	}
