@@ -122,6 +122,8 @@ func TestPictographFindings(t *testing.T) {
 		{"es", "mañana vamos a ver al 🧑‍⚕️", "🧑‍⚕️", CategoryHealth},
 		{"es", "mañana a las 10 con el 👮", "👮", CategoryLegal},
 		{"en", "tomorrow at 10 with the 👮🏽‍♀️", "👮🏽‍♀️", CategoryLegal},
+		{"es", "mañana a las 10 con el 👮\ufe0f🏽 en la plaza", "👮\ufe0f🏽", CategoryLegal}, // a skin tone after a variation selector
+		{"en", "tomorrow at 10 with the 👮\ufe0f🏽\u200d♀\ufe0f", "👮\ufe0f🏽\u200d♀\ufe0f", CategoryLegal},
 		{"fr", "demain 🚓 à 10h", "🚓", CategoryLegal},
 		{"it", "domani 🚔", "🚔", CategoryLegal},
 		{"es", "el lunes 🚨", "🚨", CategoryLegal},
