@@ -411,18 +411,27 @@ func (s *Service) meetingPoints(ctx context.Context) ([]meetingPointView, error)
 	return out, nil
 }
 
-// RefusedAtForm names a registered at form that templates.CheckAtFormWords
-// refuses: its meeting point and language, never its text.
+// RefusedAtForm names a registered meeting point's name or at form that
+// rendering refuses now: its meeting point, the at form's language ("":
+// the name itself) and why (ReasonAtFormWords or a
+// templates.MonitoredProblem reason), never its text.
 type RefusedAtForm struct {
 	MeetingPointID int64
 	Lang           string
+	Reason         string
 }
 
-// RefusedAtForms lists the registered at forms that CheckAtFormWords
-// refuses now (a form registered under an older, looser rule), by meeting
-// point and language. Render refuses each, so a reminder naming the place
-// in that language fails until the form is changed or removed
-// (PATCH /v1/meeting-points/{id}).
+// ReasonAtFormWords: an at form says more than the place's name and its
+// preposition (templates.CheckAtFormWords).
+const ReasonAtFormWords = "at_form_words"
+
+// RefusedAtForms lists the registered names and at forms that rendering
+// refuses now (registered under an older, looser rule): a name or a form
+// templates.MonitoredProblem refuses (a letter drawn as a symbol, "🅿️"),
+// a form CheckAtFormWords refuses. Render refuses each, so a reminder
+// naming the place (in that language, for a form) fails until the point
+// is renamed or the form changed or removed (PATCH
+// /v1/meeting-points/{id}).
 func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error) {
 	mps, err := q.ListMeetingPoints(ctx)
 	if err != nil {
@@ -430,13 +439,18 @@ func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error)
 	}
 	var out []RefusedAtForm
 	for _, mp := range mps {
+		if reason := templates.MonitoredProblem(mp.Name); reason != "" {
+			out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Reason: reason})
+		}
 		forms := atFormsOf(mp)
 		for _, l := range sortedKeys(forms) {
 			if !slices.Contains(templates.AtFormLanguages, l) || strings.TrimSpace(forms[l]) == "" {
 				continue // never rendered: the default construction
 			}
-			if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
-				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l})
+			if reason := templates.MonitoredProblem(forms[l]); reason != "" {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l, Reason: reason})
+			} else if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l, Reason: ReasonAtFormWords})
 			}
 		}
 	}
