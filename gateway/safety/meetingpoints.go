@@ -370,9 +370,10 @@ func duplicateMeetingPointName(err error) error {
 // reminders, already rendered and stored, would send her to a place
 // under the old name while the console shows the new one. An unchanged
 // name (changing the at forms only) is not a rename. Called with mp
-// locked FOR UPDATE: an appointment whose insert committed first is
-// seen here; one inserted meanwhile waits for the rename on its foreign
-// key (its booking read the point's name before, without a lock).
+// locked FOR UPDATE: a booking or a move that read the point (FOR SHARE)
+// has committed before the lock is granted, and its appointment is seen
+// here; one that reads it after waits for the rename and no longer finds
+// the old name.
 func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.MeetingPoint, name string) error {
 	if name == mp.Name {
 		return nil
