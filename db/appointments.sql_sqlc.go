@@ -412,12 +412,16 @@ func (q *Queries) MeetingPointByID(ctx context.Context, id int64) (MeetingPoint,
 	return i, err
 }
 
-const meetingPointByName = `-- name: MeetingPointByName :one
-SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE name = $1
+const meetingPointByNameForShare = `-- name: MeetingPointByNameForShare :one
+SELECT id, name, kind, created_by, created_at, at_forms FROM meeting_points WHERE name = $1 FOR SHARE
 `
 
-func (q *Queries) MeetingPointByName(ctx context.Context, name string) (MeetingPoint, error) {
-	row := q.db.QueryRowContext(ctx, meetingPointByName, name)
+// A booking's or a move's read of the point it names, held to the end of
+// its transaction: a rename (LockMeetingPoint) waits for it and then sees
+// the appointment, or it waits for the rename and no longer finds the old
+// name.
+func (q *Queries) MeetingPointByNameForShare(ctx context.Context, name string) (MeetingPoint, error) {
+	row := q.db.QueryRowContext(ctx, meetingPointByNameForShare, name)
 	var i MeetingPoint
 	err := row.Scan(
 		&i.ID,

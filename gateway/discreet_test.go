@@ -603,6 +603,8 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 		"Hola, mañana vamos a la 🇵🇴🇱🇮🇨🇮🇦",
 		"Hi, the 🅟🅞🅛🅘🅒🅔 will wait for you tomorrow",
 		"Salut, rendez-vous chez l'🅰🆅🅾🅲🅰🆃 demain",
+		"Ve a la ᴘᴏʟɪᴄɪᴀ hoy",
+		"Ve a la ⒫⒪⒧⒤⒞⒤⒜ hoy",
 	} {
 		for _, p := range policies {
 			r := preview(p, body)

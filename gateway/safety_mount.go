@@ -30,19 +30,28 @@ func newSafety(s *Server, d Deps) *safety.Service {
 	})
 }
 
-// warnRefusedAtForms logs, once at startup, each registered at form the
-// templates refuse now (safety.RefusedAtForms): its meeting point and
-// language, never its text, which may name where she meets her
-// caseworker.
+// warnRefusedAtForms logs, once at startup, each registered meeting
+// point name and at form rendering refuses now (safety.RefusedAtForms):
+// its meeting point, the form's language and the reason, never its
+// text, which may name where she meets her caseworker.
 func warnRefusedAtForms(ctx context.Context, d *sql.DB, log *slog.Logger) {
 	refused, err := safety.RefusedAtForms(ctx, db.New(d))
 	if err != nil {
-		log.Warn("meeting points: the registered at forms could not be checked", "err", httpx.RedactErr(err))
+		log.Warn("meeting points: the registered names and at forms could not be checked", "err", httpx.RedactErr(err))
 		return
 	}
 	for _, r := range refused {
-		log.Warn("meeting points: an at form says more than the place's name and its preposition; messages naming the place in this language fail to render until it is changed (PATCH /v1/meeting-points/{id})",
-			"meeting_point_id", r.MeetingPointID, "lang", r.Lang)
+		switch {
+		case r.Lang == "":
+			log.Warn("meeting points: a name fails the plain-letters check rendering applies now; messages naming the place fail to render until it is renamed (PATCH /v1/meeting-points/{id})",
+				"meeting_point_id", r.MeetingPointID, "reason", r.Reason)
+		case r.Reason == safety.ReasonAtFormWords:
+			log.Warn("meeting points: an at form says more than the place's name and its preposition; messages naming the place in this language fail to render until it is changed (PATCH /v1/meeting-points/{id})",
+				"meeting_point_id", r.MeetingPointID, "lang", r.Lang, "reason", r.Reason)
+		default:
+			log.Warn("meeting points: an at form fails the plain-letters check rendering applies now; messages naming the place in this language fail to render until it is changed (PATCH /v1/meeting-points/{id})",
+				"meeting_point_id", r.MeetingPointID, "lang", r.Lang, "reason", r.Reason)
+		}
 	}
 }
 

@@ -219,3 +219,64 @@ func TestConsoleSignatureName(t *testing.T) {
 		t.Fatalf("not monitored: %d", page.Status)
 	}
 }
+
+// A signature name that is also a word is known only where the text
+// writes it capitalised as stored: with "Dolores" (or a "Socorro" stored
+// before such names were refused) the lower-case word is still refused
+// under plain, and the name as stored still passes. A confirmed name is
+// known the same way. A name that is a word asking for help is refused
+// at PUT, never echoed.
+func TestSignatureNameThatIsAWord(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t, gatewaytest.WithConfig(plainPolicy()))
+	code := e.MonitoredParticipant("+34 612 004 122")
+	preview := func(body string, confirm ...string) gatewaytest.Resp {
+		t.Helper()
+		m := map[string]any{"participant": code, "channel": "sms", "body": body}
+		if len(confirm) > 0 {
+			m["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", m)
+	}
+	refused := func(what string, r gatewaytest.Resp) {
+		t.Helper()
+		if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+			t.Fatalf("%s: %d %s, want content_not_discreet", what, r.Status, r.Body)
+		}
+	}
+	for _, bad := range []string{"Socorro", "Amparo", "Libertad", "Ajutor", "Liberté"} {
+		r := e.Do(auth.RoleStaff, "PUT", "/v1/me/signature-name", map[string]any{"signature_name": bad})
+		errObj, _ := r.JSON(t)["error"].(map[string]any)
+		if r.Status != 422 || r.ErrCode(t) != "invalid_param" || errObj["field"] != "signature_name" || strings.Contains(string(r.Body), bad) {
+			t.Fatalf("%q: %d %s", bad, r.Status, r.Body)
+		}
+	}
+
+	if r := e.Do(auth.RoleStaff, "PUT", "/v1/me/signature-name", map[string]any{"signature_name": "Dolores"}); r.Status != 200 {
+		t.Fatalf("Dolores: %d %s", r.Status, r.Body)
+	}
+	if r := preview("Hola, nos vemos mañana. Un abrazo, Dolores"); r.Status != 200 {
+		t.Fatalf("her name as stored: %d %s", r.Status, r.Body)
+	}
+	refused("the word in lower case", preview("Hola, dolores dolores. Un abrazo, Dolores"))
+
+	// Stored before the check refused it.
+	if _, err := e.DB.Exec(`UPDATE users SET signature_name = 'Socorro' WHERE name = 'staff-user'`); err != nil {
+		t.Fatal(err)
+	}
+	const help = "Hola, socorro socorro. Un abrazo, Socorro"
+	refused("socorro under a stored Socorro", preview(help))
+	refused("SOCORRO under a stored Socorro", preview("Hola, SOCORRO. Un abrazo, Socorro"))
+	if r := preview("Hola, nos vemos mañana. Un abrazo, Socorro"); r.Status != 200 {
+		t.Fatalf("Socorro as stored: %d %s", r.Status, r.Body)
+	}
+
+	// A confirmed name likewise.
+	if _, err := e.DB.Exec(`UPDATE users SET signature_name = NULL WHERE name = 'staff-user'`); err != nil {
+		t.Fatal(err)
+	}
+	refused("socorro with Socorro confirmed", preview(help, "Socorro"))
+	if r := preview("Hola, nos vemos mañana. Un abrazo, Socorro", "Socorro"); r.Status != 200 {
+		t.Fatalf("Socorro confirmed: %d %s", r.Status, r.Body)
+	}
+}

@@ -47,4 +47,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE 0 END
 $$;
 -- +goose StatementEnd
+-- The old schema has no dropped_call_refused: its rows would rank 0 and
+-- could move again. They become dropped_consent_revoked, final as they
+-- were. After the function above: the forward trigger lets a row move
+-- only to a higher rank, and only under the old function is
+-- dropped_call_refused (0) below dropped_consent_revoked (5); under the
+-- new one both rank 5 and the trigger refuses the move.
+UPDATE messages SET status = 'dropped_consent_revoked' WHERE status = 'dropped_call_refused';
 ALTER TABLE messages DROP COLUMN rendered_tz;

@@ -649,6 +649,12 @@ type ScanOptions struct {
 	// KnownNames are never unknown: the registered meeting points and the
 	// names staff confirmed for this message.
 	KnownNames []string
+	// ExactNames are known only where they stand in the text exactly as
+	// given, case and accents included, as whole words: a name that is
+	// also a word ("Socorro", "Amparo", "Dolores") is known as the name
+	// and stays a word where written otherwise ("socorro"). The author's
+	// signature name and the names staff confirmed for this message.
+	ExactNames []string
 	// Vocabulary: the vocabulary policy: every word not in her
 	// language's vocabulary, outside the other findings and the known
 	// names, is a finding of CategoryNotInVocabulary (vocabulary.go).
@@ -716,7 +722,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	}
 	sc.memo = [4]memoEntry{}
 	sc.run()
-	if len(o.KnownNames) > 0 {
+	if len(o.KnownNames) > 0 || len(o.ExactNames) > 0 {
 		sc.dropInKnown()
 	}
 	if o.UnknownNames {

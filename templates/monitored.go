@@ -28,8 +28,9 @@ const (
 	// Alphanumeric Supplement (negative circled and negative squared
 	// letters "🅟🅞🅛", regional indicators "🇵🇴🇱", which also make
 	// every flag, squared words such as "🆘"), the letter-like symbols
-	// without a decomposition ("℘", "⅁") and the circled digits without
-	// one ("❶", "➊", "⓵").
+	// without a decomposition ("℘", "⅁"), the circled digits without
+	// one ("❶", "➊", "⓵"), the small capitals ("ᴘᴏʟɪᴄɪᴀ") and the
+	// parenthesised letters ("⒫⒪⒧").
 	ReasonLetterSymbols = "letter_symbols"
 )
 
@@ -99,10 +100,27 @@ func scriptOf(r rune) *unicode.RangeTable {
 // letterSymbol: r is a letter or a digit drawn as a symbol that NFKC
 // does not map to the letter or digit (ReasonLetterSymbols). The ones
 // NFKC maps ("ⓟ", "Ｐ", "𝐏", "①") are folded by the filter and read.
+//
+// Small capitals are letters NFKC leaves as they are ("ᴘᴏʟɪᴄɪᴀ" reads as
+// a word and matches nothing): the Phonetic Extensions' (U+1D00–1D2B),
+// the few in Latin Extended-D, and in the IPA Extensions only the small
+// capitals, never the IPA letters African orthographies write with ("ɛ",
+// "ɔ", "ŋ", "ɖ", "ƒ", "ɣ", "ʋ"). The parenthesised letters ("⒫", NFKC
+// "(p)") spell a word the filter reads as letters between brackets.
 func letterSymbol(r rune) bool {
 	switch {
+	case r < 0x0250:
+		return false
+	case r <= 0x02AF: // IPA Extensions
+		return ipaSmallCapital(r)
+	case r >= 0x1D00 && r <= 0x1D2B: // Phonetic Extensions: small capitals and their kin
+		return true
 	case r < 0x2100:
 		return false
+	case r >= 0x249C && r <= 0x24B5: // parenthesised Latin small letters
+		return true
+	case r >= 0xA730 && r <= 0xA731, r == 0xA7AF: // small capitals F, S, Q
+		return true
 	case r >= 0x1F100 && r <= 0x1F1FF: // Enclosed Alphanumeric Supplement
 		return true
 	case r >= 0x2100 && r <= 0x214F: // Letterlike Symbols
@@ -112,6 +130,16 @@ func letterSymbol(r rune) bool {
 	case r >= 0x2776 && r <= 0x2793: // dingbat circled digits
 		return true
 	case r >= 0x3248 && r <= 0x324F: // circled numbers on black squares
+		return true
+	}
+	return false
+}
+
+// ipaSmallCapital: r is one of the IPA Extensions' small capitals (ɢ ɪ ɴ
+// ɶ ʀ ʏ ʙ ʛ ʜ ʟ).
+func ipaSmallCapital(r rune) bool {
+	switch r {
+	case 0x0262, 0x026A, 0x0274, 0x0276, 0x0280, 0x028F, 0x0299, 0x029B, 0x029C, 0x029F:
 		return true
 	}
 	return false

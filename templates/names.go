@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Default-deny for what a lexicon cannot know. Local services, procedures
@@ -748,14 +750,16 @@ func (sc *scanState) dropInKnown() {
 	sc.cands = out
 }
 
-// knownSpans finds the known names in the normalised text.
+// knownSpans finds the known names in the normalised text: the
+// KnownNames wherever they stand, the ExactNames only where the original
+// text spells them exactly.
 func (sc *scanState) knownSpans() [][2]int {
 	var out [][2]int
 	t := sc.n.b
-	for _, k := range sc.opts.KnownNames {
+	find := func(k string, exact bool) {
 		key := []byte(normalizeString(k))
 		if len(key) < 2 {
-			continue
+			return
 		}
 		for off := 0; off < len(t); {
 			i := bytes.Index(t[off:], key)
@@ -763,13 +767,27 @@ func (sc *scanState) knownSpans() [][2]int {
 				break
 			}
 			s, e := off+i, off+i+len(key)
-			if (s == 0 || !isWord[t[s-1]]) && (e == len(t) || !isWord[t[e]]) {
+			if (s == 0 || !isWord[t[s-1]]) && (e == len(t) || !isWord[t[e]]) &&
+				(!exact || sameName(sc.n.orig[sc.n.origStart(s):sc.n.origEnd(e)], k)) {
 				out = append(out, [2]int{s, e})
 			}
 			off = e
 		}
 	}
+	for _, k := range sc.opts.KnownNames {
+		find(k, false)
+	}
+	for _, k := range sc.opts.ExactNames {
+		find(k, true)
+	}
 	return out
+}
+
+// sameName reports whether written spells name exactly: the same letters
+// in the same case, up to the composition of accents and the spacing
+// between words.
+func sameName(written, name string) bool {
+	return strings.Join(strings.Fields(norm.NFC.String(written)), " ") == strings.Join(strings.Fields(norm.NFC.String(name)), " ")
 }
 
 // cityServices extends a capitalised service name found by the lexicon

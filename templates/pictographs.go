@@ -160,11 +160,9 @@ func (sc *scanState) pictographs() {
 
 // joined: the pictograph next, after the text between, continues an
 // emoji sequence: a zero-width joiner between them (with variation
-// selectors), or next is a skin tone right after its base.
+// selectors), or next is a skin tone right after its base or after a
+// variation selector that follows it ("👮️🏽").
 func joined(between string, next rune) bool {
-	if between == "" {
-		return next >= 0x1F3FB && next <= 0x1F3FF
-	}
 	zwj := false
 	for _, r := range between {
 		switch r {
@@ -175,5 +173,5 @@ func joined(between string, next rune) bool {
 			return false
 		}
 	}
-	return zwj
+	return zwj || next >= 0x1F3FB && next <= 0x1F3FF
 }

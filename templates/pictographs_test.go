@@ -29,6 +29,11 @@ func TestMonitoredProblemLetterSymbols(t *testing.T) {
 		"llama al ➏➊➋ ➌➍➎ ➏➐➑",
 		"la ℘olicía",
 		"la ⅁uardia",
+		"Ve a la ᴘᴏʟɪᴄɪᴀ hoy",
+		"Ve a la ⒫⒪⒧⒤⒞⒤⒜ hoy",
+		"see the ʟᴀᴡʏᴇʀ",
+		"la ʙʀɪɢᴀᴅᴀ",
+		"la ꜱᴇɢᴜʀɪᴅᴀᴅ ꜱᴏᴄɪᴀʟ",
 	} {
 		if got := MonitoredProblem(s); got != ReasonLetterSymbols {
 			t.Errorf("MonitoredProblem(%q) = %q, want %q", s, got, ReasonLetterSymbols)
@@ -43,6 +48,27 @@ func TestMonitoredProblemLetterSymbols(t *testing.T) {
 	for _, s := range []string{"la ⓟⓞⓛⓘⓒⓘⓐ", "la ＰＯＬＩＣＩＡ", "la 𝐩𝐨𝐥𝐢𝐜𝐢𝐚"} {
 		if fs := f.ScanWith(s, ScanOptions{Lang: "es"}); len(fs) == 0 || fs[0].Category != CategoryLegal {
 			t.Errorf("%q: %v, want a legal finding", s, fs)
+		}
+	}
+}
+
+// The IPA letters of African orthographies are letters, not symbols: only
+// the IPA Extensions' small capitals that read as a letter are refused.
+func TestLetterSymbolsSmallCapitalsOnly(t *testing.T) {
+	for _, s := range []string{
+		"Ŋdi na wò, ɖevi. Ɛ̃, ƒe ɣeyiɣi ʋu", // Ewe
+		"Mema wo akye, wo ho yɛ? Ɔdɔ",       // Twi
+		"Ina kwana? Ɓarawo ɗaki ƙofa",       // Hausa
+		"Ɛ́ndɔ́ bɔ́ŋ ʊ ɩ ʃ ʒ ə ɲ",
+	} {
+		if got := MonitoredProblem(s); got != "" {
+			t.Errorf("MonitoredProblem(%q) = %q, want none", s, got)
+		}
+	}
+	for r := rune(0x250); r <= 0x2AF; r++ {
+		// ʁ (SMALL CAPITAL INVERTED R) reads as no Latin letter.
+		if want := strings.Contains(runenames.Name(r), "SMALL CAPITAL") && !strings.Contains(runenames.Name(r), "INVERTED"); letterSymbol(r) != want {
+			t.Errorf("%U %c %s: refused %v, want %v", r, r, runenames.Name(r), !want, want)
 		}
 	}
 }
@@ -96,6 +122,8 @@ func TestPictographFindings(t *testing.T) {
 		{"es", "mañana vamos a ver al 🧑‍⚕️", "🧑‍⚕️", CategoryHealth},
 		{"es", "mañana a las 10 con el 👮", "👮", CategoryLegal},
 		{"en", "tomorrow at 10 with the 👮🏽‍♀️", "👮🏽‍♀️", CategoryLegal},
+		{"es", "mañana a las 10 con el 👮\ufe0f🏽 en la plaza", "👮\ufe0f🏽", CategoryLegal}, // a skin tone after a variation selector
+		{"en", "tomorrow at 10 with the 👮\ufe0f🏽\u200d♀\ufe0f", "👮\ufe0f🏽\u200d♀\ufe0f", CategoryLegal},
 		{"fr", "demain 🚓 à 10h", "🚓", CategoryLegal},
 		{"it", "domani 🚔", "🚔", CategoryLegal},
 		{"es", "el lunes 🚨", "🚨", CategoryLegal},

@@ -93,7 +93,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		out.Refused, out.Field, out.Reason, out.Categories = "invalid_param", "confirm_names", fmt.Sprintf("confirmed name %d is flagged by the filter", i), []string{string(c)}
 	} else {
 		if o.UnknownNames || o.Vocabulary {
-			o.KnownNames = append(o.KnownNames, confirmed...)
+			o.ExactNames = confirmed
 		}
 		text, findings := cat.Filter().StripWith(string(in), o)
 		out.Text = text

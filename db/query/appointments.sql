@@ -14,8 +14,12 @@ RETURNING *;
 -- name: ListMeetingPoints :many
 SELECT * FROM meeting_points ORDER BY name;
 
--- name: MeetingPointByName :one
-SELECT * FROM meeting_points WHERE name = $1;
+-- name: MeetingPointByNameForShare :one
+-- A booking's or a move's read of the point it names, held to the end of
+-- its transaction: a rename (LockMeetingPoint) waits for it and then sees
+-- the appointment, or it waits for the rename and no longer finds the old
+-- name.
+SELECT * FROM meeting_points WHERE name = $1 FOR SHARE;
 
 -- name: MeetingPointByID :one
 SELECT * FROM meeting_points WHERE id = $1;

@@ -102,24 +102,28 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		}
 	}
 	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames, Vocabulary: UsesVocabulary(s.cfg.FreeText)}
-	var known []string
+	// The meeting points are known wherever they stand; her signature
+	// and the confirmed names only where the text spells them as given
+	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.
+	var known, exact []string
 	if o.UnknownNames || o.Vocabulary {
 		known = s.known.get(s.q, s.d.Log)
 		if signature != "" {
 			// Her own name passes the check a confirmed name passes, on
 			// its own, before it is known: it never drops another finding.
 			if i, _ := FlaggedConfirmedName(s.filter, text, []string{signature}, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i == 0 {
-				known = append(known, signature)
+				exact = append(exact, signature)
 			}
 		}
 	}
-	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i > 0 {
+	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known, ExactNames: exact}); i > 0 {
 		// The name is not echoed.
 		return "", nil, errs.Field(CodeInvalidParam, "confirm_names",
 			"confirmed name %d is flagged by the filter (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i, cat)
 	}
 	if o.UnknownNames || o.Vocabulary {
-		o.KnownNames = append(known, confirm...)
+		o.KnownNames = known
+		o.ExactNames = append(exact, confirm...)
 	}
 	var stripped string
 	var findings []templates.Finding
@@ -178,6 +182,9 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 //     are known names (a name is known as a whole: what is found inside
 //     its occurrence in the text would otherwise go out unseen).
 //
+// A confirmed name is known only where the text spells it as confirmed
+// (ScanOptions.ExactNames): confirming "Socorro" leaves "socorro" a word.
+//
 // Shared by serve and the sanitize command, so both refuse the same.
 func FlaggedConfirmedName(f *templates.Filter, text string, confirm []string, o templates.ScanOptions) (int, templates.Category) {
 	if len(confirm) == 0 {
@@ -196,7 +203,7 @@ func FlaggedConfirmedName(f *templates.Filter, text string, confirm []string, o 
 		return c == templates.CategoryUnknownName || c == templates.CategoryNotInVocabulary
 	}
 	with := o
-	with.KnownNames = append(append([]string(nil), o.KnownNames...), confirm...)
+	with.ExactNames = append(append([]string(nil), o.ExactNames...), confirm...)
 	kept := map[span]bool{}
 	for _, fd := range f.ScanWith(text, with) {
 		kept[span{fd.Start, fd.End, fd.Category}] = true
@@ -208,7 +215,7 @@ func FlaggedConfirmedName(f *templates.Filter, text string, confirm []string, o 
 		// Dropped by a confirmed name: the one whose occurrence it overlaps.
 		for i, n := range confirm {
 			one := o
-			one.KnownNames = append(append([]string(nil), o.KnownNames...), n)
+			one.ExactNames = append(append([]string(nil), o.ExactNames...), n)
 			if !slices.ContainsFunc(f.ScanWith(text, one), func(g templates.Finding) bool {
 				return g.Start == fd.Start && g.End == fd.End && g.Category == fd.Category
 			}) {

@@ -52,7 +52,38 @@ func CheckSignatureName(f *templates.Filter, field, name string) (string, error)
 				"the filter flags this name on its own (%s): it would be refused as a confirmed name in a text to a monitored phone, so it cannot be a signature name; choose another first name", fs[0].Category)
 		}
 	}
+	// A name that is also a word the filter flags, or a cry for help, is
+	// known in a text only where capitalised as stored, but a reader of
+	// her phone sees the word all the same ("Un abrazo, Socorro").
+	lower := strings.ToLower(name)
+	for _, lang := range templates.ShippedLanguages {
+		for _, fd := range f.ScanWith(lower, templates.ScanOptions{Lang: lang, Vocabulary: true}) {
+			if fd.Category != templates.CategoryNotInVocabulary && fd.Category != templates.CategoryUnknownName {
+				return "", errs.Field(CodeInvalidParam, field,
+					"this name is also a word the filter flags (%s): it cannot be a signature name; choose another first name", fd.Category)
+			}
+		}
+	}
+	for _, w := range strings.FieldsFunc(lower, func(r rune) bool { return r == ' ' || r == '-' || r == '\'' }) {
+		if helpWords[w] {
+			return "", errs.Field(CodeInvalidParam, field,
+				"this name is also a word asking for help or a way out: it cannot be a signature name; choose another first name")
+		}
+	}
 	return name, nil
+}
+
+// helpWords are the words, in the shipped languages, that ask for help
+// or name a way out and are also first names ("Socorro", "Amparo",
+// "Libertad"): never a signature name. Lower-case, with and without
+// their accents.
+var helpWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`socorro auxilio ayuda help aiuto ajuda ajutor aide
+		libertad libertà liberta liberté liberte liberdade libertate amparo refugio`) {
+		helpWords[w] = true
+	}
 }
 
 // SignatureName is the actor's own signature name ("" none). Only a

@@ -53,3 +53,25 @@ func TestCheckSignatureName(t *testing.T) {
 		}
 	}
 }
+
+// A name whose lower-case form asks for help or names a way out, in any
+// shipped language, is refused; one that is only an everyday word is not
+// (in a text it is known only capitalised as stored).
+func TestCheckSignatureNameWords(t *testing.T) {
+	t.Parallel()
+	f, err := templates.NewFilter("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"Socorro", "Amparo", "Libertad", "Auxilio", "Refugio", "Ajutor", "Aiuto", "Liberdade", "Libertate", "Liberté", "Ana Socorro", "Maria-Amparo"} {
+		_, err := CheckSignatureName(f, "signature_name", n)
+		if e := errs.As(err); err == nil || e.Code != CodeInvalidParam || e.Field != "signature_name" || strings.Contains(e.Message, n) {
+			t.Errorf("%q: %v", n, err)
+		}
+	}
+	for _, n := range []string{"Dolores", "Consuelo", "Rosa", "Luz", "Paz", "Esperanza"} {
+		if _, err := CheckSignatureName(f, "signature_name", n); err != nil {
+			t.Errorf("%q: %v", n, err)
+		}
+	}
+}

@@ -281,11 +281,16 @@ func (s bookings) spacingConflict(ctx context.Context, q *db.Queries, venue stri
 	return &SpacingError{Earlier: earlier.UTC(), Later: later.UTC(), Spacing: sp}
 }
 
+// meetingPointNamed reads the meeting point a booking or a move names,
+// locked FOR SHARE to the end of q's transaction: the reminders it
+// renders with the point's name are stored before a rename can commit,
+// and the rename then finds the appointment (refuseRenameInUse); a
+// rename that committed first leaves the old name unknown here.
 func (s bookings) meetingPointNamed(ctx context.Context, q *db.Queries, name string) (db.MeetingPoint, error) {
 	if err := textcheck.Chars("meeting_point", name); err != nil {
 		return db.MeetingPoint{}, err
 	}
-	mp, err := q.MeetingPointByName(ctx, strings.Join(strings.Fields(name), " "))
+	mp, err := q.MeetingPointByNameForShare(ctx, strings.Join(strings.Fields(name), " "))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mp, errs.Field(CodeUnknownMeetingPoint, "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
 	}

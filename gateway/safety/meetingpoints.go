@@ -370,9 +370,10 @@ func duplicateMeetingPointName(err error) error {
 // reminders, already rendered and stored, would send her to a place
 // under the old name while the console shows the new one. An unchanged
 // name (changing the at forms only) is not a rename. Called with mp
-// locked FOR UPDATE: an appointment whose insert committed first is
-// seen here; one inserted meanwhile waits for the rename on its foreign
-// key (its booking read the point's name before, without a lock).
+// locked FOR UPDATE: a booking or a move that read the point (FOR SHARE)
+// has committed before the lock is granted, and its appointment is seen
+// here; one that reads it after waits for the rename and no longer finds
+// the old name.
 func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.MeetingPoint, name string) error {
 	if name == mp.Name {
 		return nil
@@ -411,18 +412,27 @@ func (s *Service) meetingPoints(ctx context.Context) ([]meetingPointView, error)
 	return out, nil
 }
 
-// RefusedAtForm names a registered at form that templates.CheckAtFormWords
-// refuses: its meeting point and language, never its text.
+// RefusedAtForm names a registered meeting point's name or at form that
+// rendering refuses now: its meeting point, the at form's language ("":
+// the name itself) and why (ReasonAtFormWords or a
+// templates.MonitoredProblem reason), never its text.
 type RefusedAtForm struct {
 	MeetingPointID int64
 	Lang           string
+	Reason         string
 }
 
-// RefusedAtForms lists the registered at forms that CheckAtFormWords
-// refuses now (a form registered under an older, looser rule), by meeting
-// point and language. Render refuses each, so a reminder naming the place
-// in that language fails until the form is changed or removed
-// (PATCH /v1/meeting-points/{id}).
+// ReasonAtFormWords: an at form says more than the place's name and its
+// preposition (templates.CheckAtFormWords).
+const ReasonAtFormWords = "at_form_words"
+
+// RefusedAtForms lists the registered names and at forms that rendering
+// refuses now (registered under an older, looser rule): a name or a form
+// templates.MonitoredProblem refuses (a letter drawn as a symbol, "🅿️"),
+// a form CheckAtFormWords refuses. Render refuses each, so a reminder
+// naming the place (in that language, for a form) fails until the point
+// is renamed or the form changed or removed (PATCH
+// /v1/meeting-points/{id}).
 func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error) {
 	mps, err := q.ListMeetingPoints(ctx)
 	if err != nil {
@@ -430,13 +440,18 @@ func RefusedAtForms(ctx context.Context, q *db.Queries) ([]RefusedAtForm, error)
 	}
 	var out []RefusedAtForm
 	for _, mp := range mps {
+		if reason := templates.MonitoredProblem(mp.Name); reason != "" {
+			out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Reason: reason})
+		}
 		forms := atFormsOf(mp)
 		for _, l := range sortedKeys(forms) {
 			if !slices.Contains(templates.AtFormLanguages, l) || strings.TrimSpace(forms[l]) == "" {
 				continue // never rendered: the default construction
 			}
-			if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
-				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l})
+			if reason := templates.MonitoredProblem(forms[l]); reason != "" {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l, Reason: reason})
+			} else if templates.CheckAtFormWords(l, forms[l], mp.Name) != nil {
+				out = append(out, RefusedAtForm{MeetingPointID: mp.ID, Lang: l, Reason: ReasonAtFormWords})
 			}
 		}
 	}

@@ -1,17 +1,19 @@
 package safety
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"testing"
 
 	"safecontact/db"
 	"safecontact/db/dbtest"
+	"safecontact/templates"
 )
 
-// RefusedAtForms finds the stored at forms the current rule refuses (one
-// registered under a looser rule), by meeting point and language, and
-// leaves alone good, blank and never-rendered ones.
+// RefusedAtForms finds the stored names and at forms the current rules
+// refuse (registered under looser ones), by meeting point, language and
+// reason, and leaves alone good, blank and never-rendered ones.
 func TestRefusedAtForms(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.New(t)
@@ -27,11 +29,26 @@ func TestRefusedAtForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A name and a form with a letter drawn as a symbol (🅿️), as render
+	// refuses them now.
+	sym, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: "🅿\ufe0f Sants", Kind: "landmark",
+		AtForms: []byte(`{"es": "en el 🅿\ufe0f Sants"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	symForm, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: "Metro Sants", Kind: "metro",
+		AtForms: []byte(`{"es": "en el Metro Sants 🅿\ufe0f", "en": "at Metro Sants"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := RefusedAtForms(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []RefusedAtForm{{bad.ID, "fr"}, {bad.ID, "ro"}}
+	want := []RefusedAtForm{{bad.ID, "fr", ReasonAtFormWords}, {bad.ID, "ro", ReasonAtFormWords},
+		{sym.ID, "", templates.ReasonLetterSymbols}, {sym.ID, "es", templates.ReasonLetterSymbols},
+		{symForm.ID, "es", templates.ReasonLetterSymbols}}
+	slices.SortStableFunc(got, func(a, b RefusedAtForm) int { return cmp.Compare(a.MeetingPointID, b.MeetingPointID) })
 	if !slices.Equal(got, want) {
 		t.Fatalf("RefusedAtForms = %v, want %v (good is %d)", got, want, good.ID)
 	}
