@@ -864,15 +864,21 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			next = t[j]
 		}
 		g := &sc.f.groups[p.seq]
+		n := e - s
+		if !g.firstMay(n) {
+			// The key is a whole short word ("a", "te") and the word
+			// here is longer: no first word of the group is it.
+			return 0
+		}
 		if sc.lang == langAny {
 			for _, gs := range g.all {
-				if !gs.ownOnly && (gs.next == 0 || gs.next == next) {
+				if !gs.ownOnly && (gs.next == 0 || gs.next == next) && gs.firstMay(n) {
 					sc.seq(int(gs.seq), s, e)
 				}
 			}
 		} else {
 			for _, gs := range g.byLang[sc.lang] {
-				if gs.next == 0 || gs.next == next {
+				if (gs.next == 0 || gs.next == next) && gs.firstMay(n) {
 					sc.seq(int(gs.seq), s, e)
 				}
 			}
@@ -920,6 +926,15 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 type seqGroup struct {
 	all    []groupSeq
 	byLang [][]groupSeq // per stemLangs index
+	// The lengths of the first words the group's sequences may match
+	// (wordMatches): exactLens has bit n set for a first word of n bytes
+	// as written (n < 64; longLen: one longer); stemmed: some first word
+	// has stems, and a token of stemmable length may match it. Most
+	// words that begin with a one-letter key ("a", "e", "t") are
+	// ruled out by these before the group is walked.
+	exactLens uint64
+	longLen   bool
+	stemmed   bool
 }
 
 type groupSeq struct {
@@ -928,6 +943,10 @@ type groupSeq struct {
 	// one word); the word after the key must begin with it.
 	next    byte
 	ownOnly bool // seqPat.ownOnly: not tried when no language is given
+	// exactLen: the length of its first word as written (0: 256 bytes
+	// or more); stemmed: that word has stems.
+	exactLen uint8
+	stemmed  bool
 }
 
 func (g *seqGroup) add(id int32, sp *seqPat) {
@@ -935,8 +954,33 @@ func (g *seqGroup) add(id int32, sp *seqPat) {
 	if len(sp.words) > 1 {
 		gs.next = sp.words[1].first
 	}
+	w := &sp.words[0]
+	if n := len(w.exact); n < 256 {
+		gs.exactLen = uint8(n)
+	}
+	gs.stemmed = len(w.stems) > 0
+	if n := len(w.exact); n < 64 {
+		g.exactLens |= 1 << n
+	} else {
+		g.longLen = true
+	}
+	g.stemmed = g.stemmed || gs.stemmed
 	g.all = append(g.all, gs)
 	g.byLang[sp.lang] = append(g.byLang[sp.lang], gs)
+}
+
+// stemmable: a token of n bytes is stemmed by wordMatches.
+func stemmable(n int) bool { return n >= minStem && n <= maxStemToken }
+
+// firstMay: a token of n bytes may match some group's first word
+// (wordMatches: as written, or by stem).
+func (g *seqGroup) firstMay(n int) bool {
+	return n < 64 && g.exactLens&(1<<n) != 0 || n >= 64 && g.longLen || g.stemmed && stemmable(n)
+}
+
+// firstMay: a token of n bytes may match this sequence's first word.
+func (gs groupSeq) firstMay(n int) bool {
+	return gs.exactLen == 0 || int(gs.exactLen) == n || gs.stemmed && stemmable(n)
 }
 
 // glueWords: short words that get glued onto the next one to slip it past
@@ -1047,7 +1091,7 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 	if tok == w.exact {
 		return true
 	}
-	if len(w.stems) == 0 || e-s < minStem || e-s > maxStemToken {
+	if len(w.stems) == 0 || !stemmable(e-s) {
 		return false
 	}
 	stems, ok := sc.memoGet(s, l)
