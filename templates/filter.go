@@ -991,20 +991,21 @@ var glueWords = normWordSet(`la el le les lo il al del de dal the my your tu ta 
 // with a glue word, and what follows it from s is a word of at least six
 // letters, five after a glue word of two letters or more, four after one
 // of three ("thepimp"): "lapolicía" is "la policía". A lexicon key found there is matched as if at a word start.
+// A glue word of up to three letters is looked up in glueTab, not the map.
 func (sc *scanState) gluedAt(s int) bool {
 	t := sc.n.b
 	ws := s
 	for ws > 0 && s-ws < 4 && isLetter(t[ws-1]) {
 		ws--
 	}
-	if ws > 0 && isWord[t[ws-1]] || !glueWords[bytesToStr(t[ws:s])] {
+	g := s - ws
+	if ws > 0 && isWord[t[ws-1]] || !(g >= 1 && g <= 3 && isGlue(t[ws:s]) || g == 4 && glueWords[bytesToStr(t[ws:s])]) {
 		return false
 	}
 	e := s
 	for e < len(t) && e-s < 8 && isLetter(t[e]) {
 		e++
 	}
-	g := s - ws
 	return e-s >= 6 || e-s == 5 && g > 1 || e-s == 4 && g > 2
 }
 

@@ -22,19 +22,29 @@ package templates
 // Probing touches the hashes only, 4 bytes a slot (the low 32 bits of the
 // hash; a false hit on a prefix costs one more probe, and a head found is
 // verified against its whole key).
+//
+// A head's keys and patterns lie together, in head order, so a word
+// that finds its head reads one run of entries (and of key bytes), not
+// a list of indexes into the pattern and key arrays.
 type tokIndex struct {
-	hashes  []uint32
-	vals    []int32
-	mask    uint64
-	heads   []string
-	pats    [][]int32 // per head: its patterns (indexes into tokIndex.pat)
-	pat     []pattern
-	keys    [][]byte
-	maxHead int
+	hashes []uint32
+	vals   []int32
+	mask   uint64
+	heads  []string
+	// ents[entStart[h]:entStart[h+1]]: head h's keys with their
+	// patterns, in the order the patterns were given.
+	ents     []tokEntry
+	entStart []int32
+	maxHead  int
 	// short: what lookup gives for the strings of one and two letters
 	// or digits (shortIndex; noValue: not found), read without a probe
 	// into the large table: every word costs one or two of these.
 	short [37 * 37]int32
+}
+
+type tokEntry struct {
+	key string // the whole key, in one arena for all keys
+	pat pattern
 }
 
 // noValue marks a string of short that lookup does not find.
@@ -86,7 +96,9 @@ func headOf(k []byte) []byte {
 const shortHead = 3
 
 func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
-	x := &tokIndex{pat: pats, keys: keys}
+	x := &tokIndex{}
+	// headPats: per head, its patterns (indexes into pats).
+	var headPats [][]int32
 	headID := map[string]int32{}
 	prefixes := map[string]bool{}
 	for pid, k := range keys {
@@ -96,7 +108,7 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			id = int32(len(x.heads))
 			headID[h] = id
 			x.heads = append(x.heads, h)
-			x.pats = append(x.pats, nil)
+			headPats = append(headPats, nil)
 			if len(h) > x.maxHead {
 				x.maxHead = len(h)
 			}
@@ -104,7 +116,7 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				prefixes[h[:l]] = true
 			}
 		}
-		x.pats[id] = append(x.pats[id], int32(pid))
+		headPats[id] = append(headPats[id], int32(pid))
 	}
 	n := 16
 	for n < 2*(len(headID)+len(prefixes)) {
@@ -136,7 +148,7 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				}
 				if head >= 0 {
 					if old := x.vals[i] >> 1; old >= 0 && old != head {
-						x.pats[old] = append(x.pats[old], x.pats[head]...)
+						headPats[old] = append(headPats[old], headPats[head]...)
 					} else {
 						x.vals[i] = head<<1 | x.vals[i]&1
 					}
@@ -153,6 +165,24 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			put(p, -1, true)
 		}
 	}
+	var arena []byte
+	for _, ps := range headPats {
+		for _, pid := range ps {
+			arena = append(arena, keys[pid]...)
+		}
+	}
+	all := string(arena)
+	x.entStart = make([]int32, len(headPats)+1)
+	off := 0
+	for h, ps := range headPats {
+		x.entStart[h] = int32(len(x.ents))
+		for _, pid := range ps {
+			n := len(keys[pid])
+			x.ents = append(x.ents, tokEntry{key: all[off : off+n], pat: pats[pid]})
+			off += n
+		}
+	}
+	x.entStart[len(headPats)] = int32(len(x.ents))
 	for b1 := 0; b1 < 256; b1++ {
 		for b2 := -1; b2 < 256; b2++ {
 			str := string([]byte{byte(b1)})
@@ -256,12 +286,12 @@ func (sc *scanState) tokensFrom(s int) {
 			return
 		}
 		if head := v >> 1; head >= 0 {
-			for _, pid := range x.pats[head] {
-				k := x.keys[pid]
-				if len(k) > len(t)-s || bytesToStr(t[s:s+len(k)]) != bytesToStr(k) {
+			for k := x.entStart[head]; k < x.entStart[head+1]; k++ {
+				e := &x.ents[k]
+				if len(e.key) > len(t)-s || bytesToStr(t[s:s+len(e.key)]) != e.key {
 					continue
 				}
-				sc.pattern(&x.pat[pid], s, s+len(k))
+				sc.pattern(&e.pat, s, s+len(e.key))
 			}
 		}
 		if v&1 == 0 {
