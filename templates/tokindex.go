@@ -16,21 +16,21 @@ package templates
 // A word glued onto a short function word ("lapolicía", "thepolice") is
 // looked up a second time after it (gluedAt).
 
-// The table is open-addressed: hashes[i] is the FNV-1a hash of a head or
-// of a proper prefix of one (0: empty), vals[i] its head index << 1 |
-// 1 if it is a proper prefix of some head (head index -1: only a prefix).
-// Probing touches the hashes only, 4 bytes a slot (the low 32 bits of the
-// hash; a false hit on a prefix costs one more probe, and a head found is
-// verified against its whole key).
+// The table is open-addressed: slots[i].hash is the FNV-1a hash of a head
+// or of a proper prefix of one (0: empty), slots[i].val its head index
+// << 1 | 1 if it is a proper prefix of some head (head index -1: only a
+// prefix). A slot is 8 bytes, its hash (folded to 32 bits: a false hit on
+// a prefix costs one more probe, and a head found is verified against its
+// whole key) beside its value, so a probe reads one cache line even when
+// a large lexicon's table is out of the cache.
 //
 // A head's keys and patterns lie together, in head order, so a word
 // that finds its head reads one run of entries (and of key bytes), not
 // a list of indexes into the pattern and key arrays.
 type tokIndex struct {
-	hashes []uint32
-	vals   []int32
-	mask   uint64
-	heads  []string
+	slots []tokSlot
+	mask  uint64
+	heads []string
 	// ents[entStart[h]:entStart[h+1]]: head h's keys with their
 	// patterns, in the order the patterns were given.
 	ents     []tokEntry
@@ -40,6 +40,11 @@ type tokIndex struct {
 	// or digits (shortIndex; noValue: not found), read without a probe
 	// into the large table: every word costs one or two of these.
 	short [37 * 37]int32
+}
+
+type tokSlot struct {
+	hash uint32
+	val  int32
 }
 
 type tokEntry struct {
@@ -122,8 +127,7 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 	for n < 2*(len(headID)+len(prefixes)) {
 		n <<= 1
 	}
-	x.hashes = make([]uint32, n)
-	x.vals = make([]int32, n)
+	x.slots = make([]tokSlot, n)
 	x.mask = uint64(n - 1)
 	put := func(str string, head int32, pfx bool) {
 		h := hash32(hashStr(str))
@@ -132,11 +136,12 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			v |= 1
 		}
 		for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
-			if x.hashes[i] == 0 {
-				x.hashes[i], x.vals[i] = h, v
+			sl := &x.slots[i]
+			if sl.hash == 0 {
+				*sl = tokSlot{h, v}
 				return
 			}
-			if x.hashes[i] == h {
+			if sl.hash == h {
 				// Two strings with one 32-bit hash share the slot: it is a
 				// prefix if either is, and the patterns of two heads are
 				// merged into the first one's list (a pattern found is
@@ -144,13 +149,13 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				// the other head's prefix matches only where its own
 				// key is).
 				if pfx {
-					x.vals[i] |= 1
+					sl.val |= 1
 				}
 				if head >= 0 {
-					if old := x.vals[i] >> 1; old >= 0 && old != head {
+					if old := sl.val >> 1; old >= 0 && old != head {
 						headPats[old] = append(headPats[old], headPats[head]...)
 					} else {
-						x.vals[i] = head<<1 | x.vals[i]&1
+						sl.val = head<<1 | sl.val&1
 					}
 				}
 				return
@@ -232,9 +237,9 @@ func hash32(h uint64) uint32 {
 func (x *tokIndex) lookup(h64 uint64) (int32, bool) {
 	h := hash32(h64)
 	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
-		switch x.hashes[i] {
+		switch sl := x.slots[i]; sl.hash {
 		case h:
-			return x.vals[i], true
+			return sl.val, true
 		case 0:
 			return 0, false
 		}
