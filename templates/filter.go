@@ -848,20 +848,9 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
 			return 0 // no sequence of her language starts here
 		}
-		// The first byte of the next word, once for the group: most
-		// sequences of a function word ("te", "que", "the") are ruled
-		// out by it before any word is compared.
 		e := end
 		for e < L && isWord[t[e]] {
 			e++
-		}
-		j := e
-		for j < L && j-e < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == e) {
-			j++
-		}
-		var next byte
-		if j > e && j < L && isWord[t[j]] {
-			next = t[j]
 		}
 		g := &sc.f.groups[p.seq]
 		n := e - s
@@ -869,6 +858,17 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 			// The key is a whole short word ("a", "te") and the word
 			// here is longer: no first word of the group is it.
 			return 0
+		}
+		// The first byte of the next word, once for the group: most
+		// sequences of a function word ("te", "que", "the") are ruled
+		// out by it before any word is compared.
+		j := e
+		for j < L && j-e < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == e) {
+			j++
+		}
+		var next byte
+		if j > e && j < L && isWord[t[j]] {
+			next = t[j]
 		}
 		if sc.lang == langAny {
 			for _, gs := range g.all {

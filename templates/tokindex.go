@@ -273,11 +273,12 @@ func (sc *scanState) tokensFrom(s int) {
 	h := uint64(fnvOffset)
 	// A head may take the word after a short one (headOf): past the word,
 	// walk goes on while the bytes so far are the prefix of a head.
+	a := shortClass[t[s]]
 	for i := s; i < len(t) && i-s < x.maxHead; i++ {
 		h = (h ^ uint64(t[i])) * fnvPrime
 		var v int32
 		var ok bool
-		if a := shortClass[t[s]]; i-s < 2 && a != 0 && (i == s || shortClass[t[i]] != 0) {
+		if i-s < 2 && a != 0 && (i == s || shortClass[t[i]] != 0) {
 			var b uint8
 			if i > s {
 				b = shortClass[t[i]]
