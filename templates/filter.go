@@ -750,6 +750,7 @@ func (sc *scanState) run() {
 	var st int32
 	numSkip, mailSkip, urlSkip := 0, 0, 0
 	prevWord := false
+	ws := 0 // where the word at i begins
 	var prev byte = ' '
 	for i := 0; i < L; i++ {
 		c := t[i]
@@ -778,13 +779,21 @@ func (sc *scanState) run() {
 			}
 		}
 		if !prevWord && isWord[c] {
+			ws = i
 			sc.tokens(i)
 		}
 		nx := delta[st+int32(classOf[c])]
 		st = nx >> 1
 		if nx&1 != 0 {
-			if e := sc.outputs(st/ncls, i+1); e > urlSkip {
-				urlSkip = e
+			// wlen: the length of the word ending here (0: none).
+			wlen := 0
+			if isWord[c] {
+				wlen = i + 1 - ws
+			}
+			if s := st / ncls; a.wordStart[s] == ^uint64(0) || wlen < 64 && a.wordStart[s]&(1<<wlen) != 0 {
+				if e := sc.outputs(s, i+1); e > urlSkip {
+					urlSkip = e
+				}
 			}
 		}
 		prevWord = isWord[c]
