@@ -41,7 +41,14 @@ type automaton struct {
 	delta    []int32 // (next state * ncls) << 1 | has-output bit
 	outStart []int32 // per state: its outputs are outList[outStart[s]:outStart[s+1]]
 	outList  []int32
-	pats     []pattern
+	// wordStart: per state, the lengths (bit n) of its outputs that are
+	// words found only at a word start (checkStart, every byte a word
+	// byte), if every output is one; ^0 otherwise. Such an output ends
+	// where the text's word has exactly its length, so at any other word
+	// length the state's outputs are all ruled out before they are read:
+	// "e", "i", "u" (spelt-out digits and fillers) end inside most words.
+	wordStart []uint64
+	pats      []pattern
 }
 
 // maxCells bounds the transition table (states x classes).
@@ -140,6 +147,17 @@ func buildAutomaton(pats []pattern, keys [][]byte) (*automaton, error) {
 		a.outList = append(a.outList, outs[u]...)
 	}
 	a.outStart[nst] = int32(len(a.outList))
+	a.wordStart = make([]uint64, nst)
+	for i, u := range order {
+		for _, pid := range outs[u] {
+			if n := len(keys[pid]); pats[pid].checkStart && n < 64 && allWord(keys[pid]) {
+				a.wordStart[i] |= 1 << n
+			} else {
+				a.wordStart[i] = ^uint64(0)
+				break
+			}
+		}
+	}
 	for i, u := range order {
 		for c := 0; c < ncls; c++ {
 			v := newID[next[int(u)*ncls+c]]
@@ -154,4 +172,14 @@ func buildAutomaton(pats []pattern, keys [][]byte) (*automaton, error) {
 }
 
 // states returns the number of DFA states (for tests and benchmarks).
+// allWord: every byte of k is a word byte.
+func allWord(k []byte) bool {
+	for _, c := range k {
+		if !isWord[c] {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *automaton) states() int { return len(a.delta) / int(a.ncls) }

@@ -756,6 +756,7 @@ func (sc *scanState) run() {
 	var st int32
 	numSkip, mailSkip, urlSkip := 0, 0, 0
 	prevWord := false
+	ws := 0 // where the word at i begins
 	var prev byte = ' '
 	for i := 0; i < L; i++ {
 		c := t[i]
@@ -784,13 +785,21 @@ func (sc *scanState) run() {
 			}
 		}
 		if !prevWord && isWord[c] {
+			ws = i
 			sc.tokens(i)
 		}
 		nx := delta[st+int32(classOf[c])]
 		st = nx >> 1
 		if nx&1 != 0 {
-			if e := sc.outputs(st/ncls, i+1); e > urlSkip {
-				urlSkip = e
+			// wlen: the length of the word ending here (0: none).
+			wlen := 0
+			if isWord[c] {
+				wlen = i + 1 - ws
+			}
+			if s := st / ncls; a.wordStart[s] == ^uint64(0) || wlen < 64 && a.wordStart[s]&(1<<wlen) != 0 {
+				if e := sc.outputs(s, i+1); e > urlSkip {
+					urlSkip = e
+				}
 			}
 		}
 		prevWord = isWord[c]
@@ -854,13 +863,20 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if sc.lang != langAny && p.street&(1<<sc.lang) == 0 {
 			return 0 // no sequence of her language starts here
 		}
-		// The first byte of the next word, once for the group: most
-		// sequences of a function word ("te", "que", "the") are ruled
-		// out by it before any word is compared.
 		e := end
 		for e < L && isWord[t[e]] {
 			e++
 		}
+		g := &sc.f.groups[p.seq]
+		n := e - s
+		if !g.firstMay(n) {
+			// The key is a whole short word ("a", "te") and the word
+			// here is longer: no first word of the group is it.
+			return 0
+		}
+		// The first byte of the next word, once for the group: most
+		// sequences of a function word ("te", "que", "the") are ruled
+		// out by it before any word is compared.
 		j := e
 		for j < L && j-e < 2 && (t[j] == ' ' || t[j] == '\'' || t[j] == '-' || t[j] == '.' && j == e) {
 			j++
@@ -869,16 +885,15 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 		if j > e && j < L && isWord[t[j]] {
 			next = t[j]
 		}
-		g := &sc.f.groups[p.seq]
 		if sc.lang == langAny {
 			for _, gs := range g.all {
-				if !gs.ownOnly && (gs.next == 0 || gs.next == next) {
+				if !gs.ownOnly && (gs.next == 0 || gs.next == next) && gs.firstMay(n) {
 					sc.seq(int(gs.seq), s, e)
 				}
 			}
 		} else {
 			for _, gs := range g.byLang[sc.lang] {
-				if gs.next == 0 || gs.next == next {
+				if (gs.next == 0 || gs.next == next) && gs.firstMay(n) {
 					sc.seq(int(gs.seq), s, e)
 				}
 			}
@@ -926,6 +941,15 @@ func (sc *scanState) pattern(p *pattern, s, end int) int {
 type seqGroup struct {
 	all    []groupSeq
 	byLang [][]groupSeq // per stemLangs index
+	// The lengths of the first words the group's sequences may match
+	// (wordMatches): exactLens has bit n set for a first word of n bytes
+	// as written (n < 64; longLen: one longer); stemmed: some first word
+	// has stems, and a token of stemmable length may match it. Most
+	// words that begin with a one-letter key ("a", "e", "t") are
+	// ruled out by these before the group is walked.
+	exactLens uint64
+	longLen   bool
+	stemmed   bool
 }
 
 type groupSeq struct {
@@ -934,6 +958,10 @@ type groupSeq struct {
 	// one word); the word after the key must begin with it.
 	next    byte
 	ownOnly bool // seqPat.ownOnly: not tried when no language is given
+	// exactLen: the length of its first word as written (0: 256 bytes
+	// or more); stemmed: that word has stems.
+	exactLen uint8
+	stemmed  bool
 }
 
 func (g *seqGroup) add(id int32, sp *seqPat) {
@@ -941,8 +969,33 @@ func (g *seqGroup) add(id int32, sp *seqPat) {
 	if len(sp.words) > 1 {
 		gs.next = sp.words[1].first
 	}
+	w := &sp.words[0]
+	if n := len(w.exact); n < 256 {
+		gs.exactLen = uint8(n)
+	}
+	gs.stemmed = len(w.stems) > 0
+	if n := len(w.exact); n < 64 {
+		g.exactLens |= 1 << n
+	} else {
+		g.longLen = true
+	}
+	g.stemmed = g.stemmed || gs.stemmed
 	g.all = append(g.all, gs)
 	g.byLang[sp.lang] = append(g.byLang[sp.lang], gs)
+}
+
+// stemmable: a token of n bytes is stemmed by wordMatches.
+func stemmable(n int) bool { return n >= minStem && n <= maxStemToken }
+
+// firstMay: a token of n bytes may match some group's first word
+// (wordMatches: as written, or by stem).
+func (g *seqGroup) firstMay(n int) bool {
+	return n < 64 && g.exactLens&(1<<n) != 0 || n >= 64 && g.longLen || g.stemmed && stemmable(n)
+}
+
+// firstMay: a token of n bytes may match this sequence's first word.
+func (gs groupSeq) firstMay(n int) bool {
+	return gs.exactLen == 0 || int(gs.exactLen) == n || gs.stemmed && stemmable(n)
 }
 
 // glueWords: short words that get glued onto the next one to slip it past
@@ -953,20 +1006,21 @@ var glueWords = normWordSet(`la el le les lo il al del de dal the my your tu ta 
 // with a glue word, and what follows it from s is a word of at least six
 // letters, five after a glue word of two letters or more, four after one
 // of three ("thepimp"): "lapolicía" is "la policía". A lexicon key found there is matched as if at a word start.
+// A glue word of up to three letters is looked up in glueTab, not the map.
 func (sc *scanState) gluedAt(s int) bool {
 	t := sc.n.b
 	ws := s
 	for ws > 0 && s-ws < 4 && isLetter(t[ws-1]) {
 		ws--
 	}
-	if ws > 0 && isWord[t[ws-1]] || !glueWords[bytesToStr(t[ws:s])] {
+	g := s - ws
+	if ws > 0 && isWord[t[ws-1]] || !(g >= 1 && g <= 3 && isGlue(t[ws:s]) || g == 4 && glueWords[bytesToStr(t[ws:s])]) {
 		return false
 	}
 	e := s
 	for e < len(t) && e-s < 8 && isLetter(t[e]) {
 		e++
 	}
-	g := s - ws
 	return e-s >= 6 || e-s == 5 && g > 1 || e-s == 4 && g > 2
 }
 
@@ -1053,7 +1107,7 @@ func (sc *scanState) wordMatches(l uint8, w *seqWord, s, e int) bool {
 	if tok == w.exact {
 		return true
 	}
-	if len(w.stems) == 0 || e-s < minStem || e-s > maxStemToken {
+	if len(w.stems) == 0 || !stemmable(e-s) {
 		return false
 	}
 	stems, ok := sc.memoGet(s, l)

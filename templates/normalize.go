@@ -327,6 +327,17 @@ var deobTrig = func() (t [256]bool) {
 	return t
 }()
 
+// deobPass: the bytes deobfuscate copies as they are, [0] at a word start
+// or outside a word, [1] after a word byte (a lower-case letter inside a
+// word starts nothing).
+var deobPass = func() (p [2][256]bool) {
+	for c := range 256 {
+		p[0][c] = !deobTrig[c]
+		p[1][c] = !deobTrig[c] || c >= 'a' && c <= 'z'
+	}
+	return
+}()
+
 // spelled: separators that may spell a word letter by letter.
 var spelled = [256]bool{'.': true, '-': true, ' ': true, '_': true, '*': true, '/': true, '+': true}
 
@@ -365,7 +376,11 @@ func deobfuscate(b []byte, src []int) ([]byte, []int) {
 		c := b[i]
 		// Fast path: most bytes are letters inside a word, spaces and
 		// punctuation that start nothing.
-		if !deobTrig[c] || i > 0 && isWord[b[i-1]] && c >= 'a' && c <= 'z' {
+		after := 0 // 1: the byte before is a word byte
+		if i > 0 && isWord[b[i-1]] {
+			after = 1
+		}
+		if deobPass[after][c] {
 			if w != i {
 				b[w], src[w] = c, src[i]
 			}

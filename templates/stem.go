@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"unicode"
@@ -167,19 +168,33 @@ func origWord(s string) string {
 // stemCache keeps the stems of the words a filter has stemmed: words
 // repeat (a Snowball call costs about a microsecond, a lookup a few tens
 // of nanoseconds). Sharded by the word's hash, so concurrent scans rarely
-// wait on one lock; bounded: a shard is emptied when full.
+// wait on one lock; bounded: a shard is emptied when full. A shard's map
+// is keyed by the key's 64-bit hash (one hash of the two strings, not the
+// map's hash and comparison of a struct of them); the entry holds the
+// key, checked on a hit, so two keys with one hash only evict each other.
 type stemCache struct {
 	shards [stemShards]stemShard
 }
 
 type stemShard struct {
 	mu sync.RWMutex
-	m  map[stemKey][]string
+	m  map[uint64]stemEntry
 }
 
 type stemKey struct {
 	lang       uint8
 	norm, orig string
+}
+
+type stemEntry struct {
+	key   stemKey
+	stems []string
+}
+
+var stemSeed = maphash.MakeSeed()
+
+func (k stemKey) hash() uint64 {
+	return maphash.String(stemSeed, k.norm)*fnvPrime ^ maphash.String(stemSeed, k.orig) ^ uint64(k.lang)<<56
 }
 
 const (
@@ -189,9 +204,8 @@ const (
 	stemShardMask = stemShards - 1
 )
 
-func (k stemKey) shard() int {
-	return int((hashStr(k.norm) ^ uint64(k.lang)) & stemShardMask)
-}
+// shardOf: the shard of a key of hash h.
+func shardOf(h uint64) int { return int(h>>32) & stemShardMask }
 
 // reset empties the cache (benchmarks of the cold case).
 func (c *stemCache) reset() {
@@ -204,21 +218,26 @@ func (c *stemCache) reset() {
 }
 
 func (c *stemCache) get(k stemKey) ([]string, bool) {
-	sh := &c.shards[k.shard()]
+	h := k.hash()
+	sh := &c.shards[shardOf(h)]
 	sh.mu.RLock()
-	v, ok := sh.m[k]
+	e, ok := sh.m[h]
 	sh.mu.RUnlock()
-	return v, ok
+	if !ok || e.key != k {
+		return nil, false
+	}
+	return e.stems, true
 }
 
 func (c *stemCache) put(k stemKey, v []string) {
 	k.norm, k.orig = strings.Clone(k.norm), strings.Clone(k.orig)
-	sh := &c.shards[k.shard()]
+	h := k.hash()
+	sh := &c.shards[shardOf(h)]
 	sh.mu.Lock()
 	if sh.m == nil || len(sh.m) >= maxStemShard {
-		sh.m = make(map[stemKey][]string, 64)
+		sh.m = make(map[uint64]stemEntry, 64)
 	}
-	sh.m[k] = v
+	sh.m[h] = stemEntry{key: k, stems: v}
 	sh.mu.Unlock()
 }
 

@@ -16,25 +16,40 @@ package templates
 // A word glued onto a short function word ("lapolicía", "thepolice") is
 // looked up a second time after it (gluedAt).
 
-// The table is open-addressed: hashes[i] is the FNV-1a hash of a head or
-// of a proper prefix of one (0: empty), vals[i] its head index << 1 |
-// 1 if it is a proper prefix of some head (head index -1: only a prefix).
-// Probing touches the hashes only, 4 bytes a slot (the low 32 bits of the
-// hash; a false hit on a prefix costs one more probe, and a head found is
-// verified against its whole key).
+// The table is open-addressed: slots[i].hash is the FNV-1a hash of a head
+// or of a proper prefix of one (0: empty), slots[i].val its head index
+// << 1 | 1 if it is a proper prefix of some head (head index -1: only a
+// prefix). A slot is 8 bytes, its hash (folded to 32 bits: a false hit on
+// a prefix costs one more probe, and a head found is verified against its
+// whole key) beside its value, so a probe reads one cache line even when
+// a large lexicon's table is out of the cache.
+//
+// A head's keys and patterns lie together, in head order, so a word
+// that finds its head reads one run of entries (and of key bytes), not
+// a list of indexes into the pattern and key arrays.
 type tokIndex struct {
-	hashes  []uint32
-	vals    []int32
-	mask    uint64
-	heads   []string
-	pats    [][]int32 // per head: its patterns (indexes into tokIndex.pat)
-	pat     []pattern
-	keys    [][]byte
-	maxHead int
+	slots []tokSlot
+	mask  uint64
+	heads []string
+	// ents[entStart[h]:entStart[h+1]]: head h's keys with their
+	// patterns, in the order the patterns were given.
+	ents     []tokEntry
+	entStart []int32
+	maxHead  int
 	// short: what lookup gives for the strings of one and two letters
 	// or digits (shortIndex; noValue: not found), read without a probe
 	// into the large table: every word costs one or two of these.
 	short [37 * 37]int32
+}
+
+type tokSlot struct {
+	hash uint32
+	val  int32
+}
+
+type tokEntry struct {
+	key string // the whole key, in one arena for all keys
+	pat pattern
 }
 
 // noValue marks a string of short that lookup does not find.
@@ -86,7 +101,9 @@ func headOf(k []byte) []byte {
 const shortHead = 3
 
 func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
-	x := &tokIndex{pat: pats, keys: keys}
+	x := &tokIndex{}
+	// headPats: per head, its patterns (indexes into pats).
+	var headPats [][]int32
 	headID := map[string]int32{}
 	prefixes := map[string]bool{}
 	for pid, k := range keys {
@@ -96,7 +113,7 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			id = int32(len(x.heads))
 			headID[h] = id
 			x.heads = append(x.heads, h)
-			x.pats = append(x.pats, nil)
+			headPats = append(headPats, nil)
 			if len(h) > x.maxHead {
 				x.maxHead = len(h)
 			}
@@ -104,14 +121,13 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				prefixes[h[:l]] = true
 			}
 		}
-		x.pats[id] = append(x.pats[id], int32(pid))
+		headPats[id] = append(headPats[id], int32(pid))
 	}
 	n := 16
 	for n < 2*(len(headID)+len(prefixes)) {
 		n <<= 1
 	}
-	x.hashes = make([]uint32, n)
-	x.vals = make([]int32, n)
+	x.slots = make([]tokSlot, n)
 	x.mask = uint64(n - 1)
 	put := func(str string, head int32, pfx bool) {
 		h := hash32(hashStr(str))
@@ -120,11 +136,12 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			v |= 1
 		}
 		for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
-			if x.hashes[i] == 0 {
-				x.hashes[i], x.vals[i] = h, v
+			sl := &x.slots[i]
+			if sl.hash == 0 {
+				*sl = tokSlot{h, v}
 				return
 			}
-			if x.hashes[i] == h {
+			if sl.hash == h {
 				// Two strings with one 32-bit hash share the slot: it is a
 				// prefix if either is, and the patterns of two heads are
 				// merged into the first one's list (a pattern found is
@@ -132,13 +149,13 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 				// the other head's prefix matches only where its own
 				// key is).
 				if pfx {
-					x.vals[i] |= 1
+					sl.val |= 1
 				}
 				if head >= 0 {
-					if old := x.vals[i] >> 1; old >= 0 && old != head {
-						x.pats[old] = append(x.pats[old], x.pats[head]...)
+					if old := sl.val >> 1; old >= 0 && old != head {
+						headPats[old] = append(headPats[old], headPats[head]...)
 					} else {
-						x.vals[i] = head<<1 | x.vals[i]&1
+						sl.val = head<<1 | sl.val&1
 					}
 				}
 				return
@@ -153,6 +170,24 @@ func buildTokIndex(pats []pattern, keys [][]byte) *tokIndex {
 			put(p, -1, true)
 		}
 	}
+	var arena []byte
+	for _, ps := range headPats {
+		for _, pid := range ps {
+			arena = append(arena, keys[pid]...)
+		}
+	}
+	all := string(arena)
+	x.entStart = make([]int32, len(headPats)+1)
+	off := 0
+	for h, ps := range headPats {
+		x.entStart[h] = int32(len(x.ents))
+		for _, pid := range ps {
+			n := len(keys[pid])
+			x.ents = append(x.ents, tokEntry{key: all[off : off+n], pat: pats[pid]})
+			off += n
+		}
+	}
+	x.entStart[len(headPats)] = int32(len(x.ents))
 	for b1 := 0; b1 < 256; b1++ {
 		for b2 := -1; b2 < 256; b2++ {
 			str := string([]byte{byte(b1)})
@@ -202,9 +237,9 @@ func hash32(h uint64) uint32 {
 func (x *tokIndex) lookup(h64 uint64) (int32, bool) {
 	h := hash32(h64)
 	for i := uint64(h) & x.mask; ; i = (i + 1) & x.mask {
-		switch x.hashes[i] {
+		switch sl := x.slots[i]; sl.hash {
 		case h:
-			return x.vals[i], true
+			return sl.val, true
 		case 0:
 			return 0, false
 		}
@@ -238,11 +273,12 @@ func (sc *scanState) tokensFrom(s int) {
 	h := uint64(fnvOffset)
 	// A head may take the word after a short one (headOf): past the word,
 	// walk goes on while the bytes so far are the prefix of a head.
+	a := shortClass[t[s]]
 	for i := s; i < len(t) && i-s < x.maxHead; i++ {
 		h = (h ^ uint64(t[i])) * fnvPrime
 		var v int32
 		var ok bool
-		if a := shortClass[t[s]]; i-s < 2 && a != 0 && (i == s || shortClass[t[i]] != 0) {
+		if i-s < 2 && a != 0 && (i == s || shortClass[t[i]] != 0) {
 			var b uint8
 			if i > s {
 				b = shortClass[t[i]]
@@ -256,12 +292,12 @@ func (sc *scanState) tokensFrom(s int) {
 			return
 		}
 		if head := v >> 1; head >= 0 {
-			for _, pid := range x.pats[head] {
-				k := x.keys[pid]
-				if len(k) > len(t)-s || bytesToStr(t[s:s+len(k)]) != bytesToStr(k) {
+			for k := x.entStart[head]; k < x.entStart[head+1]; k++ {
+				e := &x.ents[k]
+				if len(e.key) > len(t)-s || bytesToStr(t[s:s+len(e.key)]) != e.key {
 					continue
 				}
-				sc.pattern(&x.pat[pid], s, s+len(k))
+				sc.pattern(&e.pat, s, s+len(e.key))
 			}
 		}
 		if v&1 == 0 {
