@@ -374,10 +374,13 @@ func (q *Queries) LockVenue(ctx context.Context, venue string) error {
 }
 
 const meetingPointBookedAfter = `-- name: MeetingPointBookedAfter :one
-SELECT EXISTS (
-    SELECT 1 FROM appointments
-    WHERE meeting_point_id = $1 AND status = 'booked' AND starts_at >= $2
-)::boolean AS booked
+SELECT (EXISTS (
+    SELECT 1 FROM appointments a
+    WHERE a.meeting_point_id = $1::bigint AND a.status = 'booked' AND a.starts_at >= $2
+) OR EXISTS (
+    SELECT 1 FROM messages m
+    WHERE m.meeting_point_id = $1::bigint AND m.status IN ('scheduled', 'queued', 'sending')
+))::boolean AS booked
 `
 
 type MeetingPointBookedAfterParams struct {
@@ -386,7 +389,9 @@ type MeetingPointBookedAfterParams struct {
 }
 
 // Does a booked (not canceled) appointment at or after a time name the
-// meeting point? Its stored reminders carry the point's name.
+// meeting point, or a message whose text names it not gone out yet
+// (scheduled, queued, sending)? The appointment's stored reminders and
+// the message's stored text carry the point's name.
 func (q *Queries) MeetingPointBookedAfter(ctx context.Context, arg MeetingPointBookedAfterParams) (bool, error) {
 	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter, arg.MeetingPointID, arg.After)
 	var booked bool

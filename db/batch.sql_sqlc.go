@@ -44,9 +44,10 @@ WITH r AS (
            unnest($26::text::bigint[]) AS row_version,
            unnest($27::text::bigint[]) AS ledger_len,
            nullif(unnest($28::text::text[]), '')::timestamptz AS promised_call_at,
-           nullif(unnest($29::text::text[]), '') AS rendered_tz
+           nullif(unnest($29::text::text[]), '') AS rendered_tz,
+           nullif(unnest($30::text::bigint[]), 0) AS meeting_point_id
 ), ok AS (
-    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz FROM r
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz, r.meeting_point_id FROM r
     WHERE r.row_version < 0
        OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
            AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
@@ -55,12 +56,12 @@ WITH r AS (
         id, participant_id, channel, status, variant, template_id, template_version,
         template_digest, template_source,
         language, content_enc, priority, send_at, consent_version, redactions, created_by,
-        promised_call_at, rendered_tz
+        promised_call_at, rendered_tz, meeting_point_id
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            template_digest, template_source,
            language, content_enc, priority, send_at, consent_version, redactions, user_id,
-           promised_call_at, rendered_tz
+           promised_call_at, rendered_tz, meeting_point_id
     FROM ok
     RETURNING id
 ), ev AS (
@@ -104,6 +105,7 @@ type AcceptMessagesParams struct {
 	LedgerLens       string
 	PromisedCallAts  string
 	RenderedTzs      string
+	MeetingPointIds  string
 }
 
 // The whole accept write for many messages in one statement (one round
@@ -150,6 +152,7 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		arg.LedgerLens,
 		arg.PromisedCallAts,
 		arg.RenderedTzs,
+		arg.MeetingPointIds,
 	)
 	if err != nil {
 		return nil, err
@@ -279,7 +282,7 @@ func (q *Queries) MarkSendingMany(ctx context.Context, arg MarkSendingManyParams
 
 const messagesByIDsForUpdate = `-- name: MessagesByIDsForUpdate :many
 
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz, meeting_point_id FROM messages WHERE id = ANY($1::text::uuid[]) ORDER BY id FOR UPDATE
 `
 
 // Set-based statements for the hot paths (workers, status callbacks,
@@ -322,6 +325,7 @@ func (q *Queries) MessagesByIDsForUpdate(ctx context.Context, ids string) ([]Mes
 			&i.TemplateSource,
 			&i.PromisedCallAt,
 			&i.RenderedTz,
+			&i.MeetingPointID,
 		); err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ func (q *Queries) InsertMessageEvent(ctx context.Context, arg InsertMessageEvent
 }
 
 const listParticipantMessages = `-- name: ListParticipantMessages :many
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz, meeting_point_id FROM messages
 WHERE participant_id = $1
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
@@ -163,6 +163,7 @@ func (q *Queries) ListParticipantMessages(ctx context.Context, arg ListParticipa
 			&i.TemplateSource,
 			&i.PromisedCallAt,
 			&i.RenderedTz,
+			&i.MeetingPointID,
 		); err != nil {
 			return nil, err
 		}
@@ -215,7 +216,7 @@ func (q *Queries) MarkReconcileCheckedMany(ctx context.Context, arg MarkReconcil
 }
 
 const messageByID = `-- name: MessageByID :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE id = $1
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz, meeting_point_id FROM messages WHERE id = $1
 `
 
 func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -250,12 +251,13 @@ func (q *Queries) MessageByID(ctx context.Context, id uuid.UUID) (Message, error
 		&i.TemplateSource,
 		&i.PromisedCallAt,
 		&i.RenderedTz,
+		&i.MeetingPointID,
 	)
 	return i, err
 }
 
 const messageByIDForUpdate = `-- name: MessageByIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz, meeting_point_id FROM messages WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Message, error) {
@@ -290,12 +292,13 @@ func (q *Queries) MessageByIDForUpdate(ctx context.Context, id uuid.UUID) (Messa
 		&i.TemplateSource,
 		&i.PromisedCallAt,
 		&i.RenderedTz,
+		&i.MeetingPointID,
 	)
 	return i, err
 }
 
 const messageByProviderIDForUpdate = `-- name: MessageByProviderIDForUpdate :one
-SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz FROM messages WHERE provider_id = $1 FOR UPDATE
+SELECT id, participant_id, channel, status, variant, template_id, template_version, language, content_enc, priority, send_at, consent_version, redactions, provider_id, provider_status, error_code, attempts, created_by, created_at, updated_at, final_at, due, reconcile_checks, reconcile_next_at, template_digest, template_source, promised_call_at, rendered_tz, meeting_point_id FROM messages WHERE provider_id = $1 FOR UPDATE
 `
 
 func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID sql.NullString) (Message, error) {
@@ -330,6 +333,7 @@ func (q *Queries) MessageByProviderIDForUpdate(ctx context.Context, providerID s
 		&i.TemplateSource,
 		&i.PromisedCallAt,
 		&i.RenderedTz,
+		&i.MeetingPointID,
 	)
 	return i, err
 }

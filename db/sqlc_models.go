@@ -272,6 +272,7 @@ type Message struct {
 	TemplateSource  sql.NullString
 	PromisedCallAt  sql.NullTime
 	RenderedTz      sql.NullString
+	MeetingPointID  sql.NullInt64
 }
 
 type MessageEvent struct {

@@ -105,8 +105,13 @@ SELECT id, 'queued', sqlc.arg(now) FROM due;
 
 -- name: MeetingPointBookedAfter :one
 -- Does a booked (not canceled) appointment at or after a time name the
--- meeting point? Its stored reminders carry the point's name.
-SELECT EXISTS (
-    SELECT 1 FROM appointments
-    WHERE meeting_point_id = sqlc.arg(meeting_point_id) AND status = 'booked' AND starts_at >= sqlc.arg(after)
-)::boolean AS booked;
+-- meeting point, or a message whose text names it not gone out yet
+-- (scheduled, queued, sending)? The appointment's stored reminders and
+-- the message's stored text carry the point's name.
+SELECT (EXISTS (
+    SELECT 1 FROM appointments a
+    WHERE a.meeting_point_id = sqlc.arg(meeting_point_id)::bigint AND a.status = 'booked' AND a.starts_at >= sqlc.arg(after)
+) OR EXISTS (
+    SELECT 1 FROM messages m
+    WHERE m.meeting_point_id = sqlc.arg(meeting_point_id)::bigint AND m.status IN ('scheduled', 'queued', 'sending')
+))::boolean AS booked;

@@ -115,7 +115,8 @@ WITH r AS (
            unnest(sqlc.arg(row_versions)::text::bigint[]) AS row_version,
            unnest(sqlc.arg(ledger_lens)::text::bigint[]) AS ledger_len,
            nullif(unnest(sqlc.arg(promised_call_ats)::text::text[]), '')::timestamptz AS promised_call_at,
-           nullif(unnest(sqlc.arg(rendered_tzs)::text::text[]), '') AS rendered_tz
+           nullif(unnest(sqlc.arg(rendered_tzs)::text::text[]), '') AS rendered_tz,
+           nullif(unnest(sqlc.arg(meeting_point_ids)::text::bigint[]), 0) AS meeting_point_id
 ), ok AS (
     SELECT r.* FROM r
     WHERE r.row_version < 0
@@ -126,12 +127,12 @@ WITH r AS (
         id, participant_id, channel, status, variant, template_id, template_version,
         template_digest, template_source,
         language, content_enc, priority, send_at, consent_version, redactions, created_by,
-        promised_call_at, rendered_tz
+        promised_call_at, rendered_tz, meeting_point_id
     )
     SELECT id, participant_id, channel, status, variant, template_id, template_version,
            template_digest, template_source,
            language, content_enc, priority, send_at, consent_version, redactions, user_id,
-           promised_call_at, rendered_tz
+           promised_call_at, rendered_tz, meeting_point_id
     FROM ok
     RETURNING id
 ), ev AS (

@@ -78,6 +78,9 @@ type composed struct {
 	// renderedTZ is the time zone the text's times are written in
 	// (templates.Rendered.TimeZone).
 	renderedTZ string
+	// meetingPointID is the registered meeting point the text names (0:
+	// none), see Service.meetingPointID.
+	meetingPointID int64
 }
 
 func redactionCounts(rs []Redaction) map[string]int {
@@ -197,6 +200,7 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 	out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 	out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 	out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
+	out.meetingPointID = s.meetingPointID(in.Template, in.Params)
 	if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
 		return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 	}
@@ -398,7 +402,7 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
 		rowVersion: f.version, ledgerLen: len(f.hist), promisedCallAt: m.promisedCallAt,
-		renderedTZ: m.renderedTZ,
+		renderedTZ: m.renderedTZ, meetingPointID: m.meetingPointID,
 	}
 	reds := m.redactions
 	if reds == nil {

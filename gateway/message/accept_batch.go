@@ -91,6 +91,9 @@ type row struct {
 	// renderedTZ: the time zone the text's times are written in ("":
 	// it states none), checked by the worker before sending.
 	renderedTZ string
+	// meetingPointID: the registered meeting point the text names (0:
+	// none); a rename of the point waits until the text has gone out.
+	meetingPointID int64
 }
 
 // insertMessages stores messages with one statement (atomic: all or
@@ -117,6 +120,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		enqueue                                    = make([]bool, n)
 		versions64, ledgerLens                     = make([]int64, n), make([]int64, n)
 		promised, zones                            = make([]string, n), make([]string, n)
+		points                                     = make([]int64, n)
 	)
 	for i, m := range ms {
 		ids[i], pids[i], chans[i], stats[i] = m.id, m.participantID, m.channel, m.status
@@ -127,6 +131,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		digests[i], sources[i] = m.templateDigest, m.templateSource
 		versions64[i], ledgerLens[i], zones[i] = m.rowVersion, int64(m.ledgerLen), m.renderedTZ
+		points[i] = m.meetingPointID
 		if !m.promisedCallAt.IsZero() {
 			promised[i] = m.promisedCallAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -143,7 +148,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		Enqueue: db.Array(enqueue), ActorNames: db.Array(names), ActorRoles: db.Array(roles), ParticipantCodes: db.Array(codes),
 		RequestIds: db.Array(reqs), ActorIps: db.Array(ips), Details: db.Array(details),
 		RowVersions: db.Array(versions64), LedgerLens: db.Array(ledgerLens), PromisedCallAts: db.Array(promised),
-		RenderedTzs: db.Array(zones),
+		RenderedTzs: db.Array(zones), MeetingPointIds: db.Array(points),
 	}
 	return a
 }

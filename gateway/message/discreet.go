@@ -246,8 +246,10 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	}
 	kn.names = kn.names[:0]
 	kn.atForms = make(map[string]map[string]string, len(mps))
+	kn.ids = make(map[string]int64, len(mps))
 	for _, m := range mps {
 		kn.names = append(kn.names, m.Name)
+		kn.ids[m.Name] = m.ID
 		forms := map[string]string{}
 		if len(m.AtForms) > 0 && json.Unmarshal(m.AtForms, &forms) == nil && len(forms) > 0 {
 			kn.atForms[m.Name] = forms
@@ -280,6 +282,29 @@ func (s *Service) atForms(template string, params map[string]string) map[string]
 	return out
 }
 
+// meetingPointID is the registered meeting point a template's meeting
+// point parameter names (the first that names one), 0 for none: stored
+// with the message, so the point is not renamed while the text, which
+// carries its name, is still to be sent. Read from the same cache as the
+// at forms: a point registered through another gateway process in the
+// last 30 seconds is not found, and the message is stored without it.
+func (s *Service) meetingPointID(template string, params map[string]string) int64 {
+	names := s.d.Catalog.MeetingPointParams(template)
+	if len(names) == 0 {
+		return 0
+	}
+	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
+	kn := &s.known
+	kn.mu.Lock()
+	defer kn.mu.Unlock()
+	for _, n := range names {
+		if id, ok := kn.ids[strings.Join(strings.Fields(params[n]), " ")]; ok {
+			return id
+		}
+	}
+	return 0
+}
+
 // ForgetKnownNames makes the next free text load the meeting points'
 // names and at forms again (a meeting point was added or changed).
 func (s *Service) ForgetKnownNames() {
@@ -295,5 +320,7 @@ type knownNameCache struct {
 	names []string
 	// atForms are the points' registered at forms, by name.
 	atForms map[string]map[string]string
-	at      time.Time
+	// ids are the points' ids, by name.
+	ids map[string]int64
+	at  time.Time
 }

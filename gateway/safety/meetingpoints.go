@@ -43,8 +43,9 @@ const (
 	// (its language's prepositions and articles) before it:
 	// templates.CheckAtFormWords.
 	CodeAtFormExtraWords = "at_form_extra_words"
-	// CodeMeetingPointInUse: a booked appointment still to come names the
-	// point, so it is not renamed (its stored reminders carry the name).
+	// CodeMeetingPointInUse: a booked appointment still to come, or a
+	// pending message, names the point, so it is not renamed (its stored
+	// reminders, or its stored text, carry the name).
 	CodeMeetingPointInUse = "meeting_point_in_use"
 )
 
@@ -366,14 +367,18 @@ func duplicateMeetingPointName(err error) error {
 }
 
 // refuseRenameInUse refuses to rename mp to name while a booked (not
-// canceled) appointment still to come names it, whoever booked it: its
-// reminders, already rendered and stored, would send her to a place
-// under the old name while the console shows the new one. An unchanged
-// name (changing the at forms only) is not a rename. Called with mp
-// locked FOR UPDATE: a booking or a move that read the point (FOR SHARE)
-// has committed before the lock is granted, and its appointment is seen
-// here; one that reads it after waits for the rename and no longer finds
-// the old name.
+// canceled) appointment still to come names it, whoever booked it, or a
+// message whose template's meeting point parameter named it (a
+// meet_proposal held back until her safe hours) is still scheduled,
+// queued or sending: its reminders, or its text, already rendered and
+// stored, would send her to a place under the old name while the console
+// shows the new one. An unchanged name (changing the at forms only) is
+// not a rename. Called with mp locked FOR UPDATE: a booking or a move
+// that read the point (FOR SHARE) has committed before the lock is
+// granted, and its appointment is seen here; one that reads it after
+// waits for the rename and no longer finds the old name. A message
+// accepted through the API does not lock the point: one rendered just
+// before the rename and stored just after it is not seen.
 func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.MeetingPoint, name string) error {
 	if name == mp.Name {
 		return nil
@@ -384,7 +389,7 @@ func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.Me
 	}
 	if booked {
 		return errs.Field(CodeMeetingPointInUse, "name",
-			"booked appointments still to come meet here and their reminders carry this name; add a new meeting point instead, or rename it once they are past or canceled")
+			"a booked appointment or a pending message names this meeting point and its stored text carries this name; add a new meeting point instead, or rename it once the appointments are past or canceled and the messages have gone out")
 	}
 	return nil
 }
