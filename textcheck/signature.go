@@ -12,7 +12,7 @@ import (
 
 // CodeInvalidParam: a value outside its field's rules (the signature
 // name; the code the message API answers a bad parameter with).
-const CodeInvalidParam = "invalid_param"
+const CodeInvalidParam = errs.CodeInvalidParam
 
 // MaxSignatureName is the longest signature name, in bytes.
 const MaxSignatureName = 40

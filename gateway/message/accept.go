@@ -29,7 +29,7 @@ import (
 // The error codes the accept path answers with (statuses: errs/status.go).
 const (
 	CodeIdempotencyReused = "idempotency_reused"
-	CodeInvalidParam      = "invalid_param"
+	CodeInvalidParam      = errs.CodeInvalidParam
 )
 
 // Input is the body of POST /v1/messages and /v1/messages/preview.
