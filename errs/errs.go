@@ -30,6 +30,13 @@ const (
 	CodeMissingField      = "missing_field"
 )
 
+// CodeInvalidParam: a value outside its field's rules, where the message
+// API and the renderer check it (a template parameter, a confirmed name,
+// a signature name). Declared here once for templates, textcheck and
+// gateway/message, which each name it as their own CodeInvalidParam.
+// Not CodeInvalidParameter (a malformed query parameter, 400).
+const CodeInvalidParam = "invalid_param"
+
 // Error is the gateway's error type.
 type Error struct {
 	Code    string `json:"code"`

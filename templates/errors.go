@@ -17,7 +17,7 @@ type Error = errs.Error
 const (
 	CodeUnknownTemplate    = "unknown_template"    // no template with that id
 	CodeMissingParam       = "missing_param"       // a declared parameter (or time_zone) is absent
-	CodeInvalidParam       = "invalid_param"       // a parameter, language, variant or time zone is malformed
+	CodeInvalidParam       = errs.CodeInvalidParam // a parameter, language, variant or time zone is malformed
 	CodeUnsupportedChannel = "unsupported_channel" // the template is not meant for that channel
 	CodeSensitiveContent   = "sensitive_content"   // a discreet rendering would carry sensitive content
 	CodeInvalidTemplate    = "invalid_template"    // a template file does not parse or validate

@@ -12,7 +12,7 @@ import (
 
 // CodeInvalidParam: a value outside its field's rules (the signature
 // name; the code the message API answers a bad parameter with).
-const CodeInvalidParam = "invalid_param"
+const CodeInvalidParam = errs.CodeInvalidParam
 
 // MaxSignatureName is the longest signature name, in bytes.
 const MaxSignatureName = 40
@@ -48,7 +48,7 @@ func SignatureName(field, s string) (string, error) {
 	if len(words) > 2 {
 		return bad("at most two words")
 	}
-	var script *unicode.RangeTable
+	var script oneScript
 	for _, w := range words {
 		if w == "" {
 			return bad("one space between the words")
@@ -58,14 +58,9 @@ func SignatureName(field, s string) (string, error) {
 		for i, r := range w {
 			switch {
 			case unicode.IsLetter(r):
-				sc := scriptOf(r)
-				if sc == nil {
-					return bad("letters of an unknown script")
+				if why := script.letter(r); why != "" {
+					return bad(why)
 				}
-				if script != nil && sc != script {
-					return bad("letters of more than one alphabet")
-				}
-				script = sc
 				if i == 0 && unicode.IsLower(r) {
 					return bad("each word starts with a capital letter")
 				}

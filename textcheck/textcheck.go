@@ -167,18 +167,13 @@ func UserName(field, s string) (string, error) {
 	if n < 2 || n > 64 {
 		return bad("length")
 	}
-	var script *unicode.RangeTable
+	var script oneScript
 	for i, r := range s {
 		switch {
 		case unicode.IsLetter(r):
-			sc := scriptOf(r)
-			if sc == nil {
-				return bad("letters of an unknown script")
+			if why := script.letter(r); why != "" {
+				return bad(why)
 			}
-			if script != nil && sc != script {
-				return bad("letters of more than one alphabet")
-			}
-			script = sc
 		case i == 0:
 			return bad("it must start with a letter")
 		case r >= '0' && r <= '9', r == '.', r == '-', r == '_':
@@ -215,6 +210,27 @@ func scriptOf(r rune) *unicode.RangeTable {
 		}
 	}
 	return nil
+}
+
+// oneScript checks that the letters of a name (a user name, a signature
+// name) are all of one script, a known one (scripts), the letters given
+// one by one in order.
+type oneScript struct {
+	script *unicode.RangeTable // the letters' script; nil before the first
+}
+
+// letter takes the name's next letter r and returns why the name is
+// refused ("" when it is not).
+func (o *oneScript) letter(r rune) string {
+	sc := scriptOf(r)
+	if sc == nil {
+		return "letters of an unknown script"
+	}
+	if o.script != nil && sc != o.script {
+		return "letters of more than one alphabet"
+	}
+	o.script = sc
+	return ""
 }
 
 // Skeleton is the look-alike key of a user name: the Unicode TR 39

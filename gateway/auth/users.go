@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/db"
 	"safecontact/errs"
@@ -555,8 +554,7 @@ func (us *Users) forget() {
 // any other error. It matches the constraint by name: the token hash is
 // unique too, and a clash there is no duplicate name.
 func duplicateUserName(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "users_name_key" {
+	if db.UniqueViolation(err) == "users_name_key" {
 		return errs.Field(CodeDuplicateUser, "name", "a user with this name already exists")
 	}
 	return nil

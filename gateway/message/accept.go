@@ -29,7 +29,7 @@ import (
 // The error codes the accept path answers with (statuses: errs/status.go).
 const (
 	CodeIdempotencyReused = "idempotency_reused"
-	CodeInvalidParam      = "invalid_param"
+	CodeInvalidParam      = errs.CodeInvalidParam
 )
 
 // Input is the body of POST /v1/messages and /v1/messages/preview.
@@ -79,7 +79,7 @@ type composed struct {
 	// (templates.Rendered.TimeZone).
 	renderedTZ string
 	// meetingPointID is the registered meeting point the text names (0:
-	// none), see Service.meetingPointID.
+	// none), see Service.meetingPoints.
 	meetingPointID int64
 }
 
@@ -190,9 +190,10 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 			}
 		}
 	}
+	atForms, meetingPointID := s.meetingPoints(in.Template, in.Params)
 	r, err := s.d.Catalog.Render(templates.RenderRequest{
 		TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(out.decision.Channel),
-		Params: in.Params, TimeZone: p.TimeZone, AtForms: s.atForms(in.Template, in.Params),
+		Params: in.Params, TimeZone: p.TimeZone, AtForms: atForms,
 	})
 	if err != nil {
 		return out, err
@@ -200,7 +201,7 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 	out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 	out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 	out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
-	out.meetingPointID = s.meetingPointID(in.Template, in.Params)
+	out.meetingPointID = meetingPointID
 	if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
 		return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 	}

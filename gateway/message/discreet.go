@@ -259,50 +259,40 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	return append([]string(nil), kn.names...)
 }
 
-// atForms are the registered at forms of the meeting points a template's
-// parameters name, for RenderRequest.AtForms: a template sent through the
-// API (meet_proposal) says "a la Plaça Reial" as a reminder does. A place
-// not registered, or read while the database is away, gets none, and the
-// template its language's default construction.
-func (s *Service) atForms(template string, params map[string]string) map[string]map[string]string {
+// meetingPoints reads the registered meeting points a template's meeting
+// point parameters name, both from one read of the cache, so the text's
+// at forms and the stored point come from the same registry:
+//   - atForms, by parameter, for RenderRequest.AtForms: a template sent
+//     through the API (meet_proposal) says "a la Plaça Reial" as a
+//     reminder does. A place not registered, or read while the database
+//     is away, gets none, and the template its language's default
+//     construction. nil when the template has no meeting point parameter.
+//   - id, the point the first parameter that names one names, 0 for none:
+//     stored with the message, so the point is not renamed while the
+//     text, which carries its name, is still to be sent. A point
+//     registered through another gateway process in the last 30 seconds
+//     is not found, and the message is stored without it.
+func (s *Service) meetingPoints(template string, params map[string]string) (atForms map[string]map[string]string, id int64) {
 	names := s.d.Catalog.MeetingPointParams(template)
 	if len(names) == 0 {
-		return nil
+		return nil, 0
 	}
 	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
 	kn := &s.known
 	kn.mu.Lock()
 	defer kn.mu.Unlock()
-	out := map[string]map[string]string{}
+	atForms = map[string]map[string]string{}
+	found := false
 	for _, n := range names {
-		if f, ok := kn.atForms[strings.Join(strings.Fields(params[n]), " ")]; ok {
-			out[n] = f
+		name := strings.Join(strings.Fields(params[n]), " ")
+		if f, ok := kn.atForms[name]; ok {
+			atForms[n] = f
+		}
+		if mp, ok := kn.ids[name]; ok && !found {
+			id, found = mp, true
 		}
 	}
-	return out
-}
-
-// meetingPointID is the registered meeting point a template's meeting
-// point parameter names (the first that names one), 0 for none: stored
-// with the message, so the point is not renamed while the text, which
-// carries its name, is still to be sent. Read from the same cache as the
-// at forms: a point registered through another gateway process in the
-// last 30 seconds is not found, and the message is stored without it.
-func (s *Service) meetingPointID(template string, params map[string]string) int64 {
-	names := s.d.Catalog.MeetingPointParams(template)
-	if len(names) == 0 {
-		return 0
-	}
-	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
-	kn := &s.known
-	kn.mu.Lock()
-	defer kn.mu.Unlock()
-	for _, n := range names {
-		if id, ok := kn.ids[strings.Join(strings.Fields(params[n]), " ")]; ok {
-			return id
-		}
-	}
-	return 0
+	return atForms, id
 }
 
 // ForgetKnownNames makes the next free text load the meeting points'

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"safecontact/consent"
 	"safecontact/db"
@@ -455,16 +454,13 @@ func equalStrings(a, b []string) bool {
 // uniqueViolation maps a race on the unique indexes to the same error the
 // pre-check gives.
 func uniqueViolation(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
-		// A race with another request: who holds the number is not
-		// known here, so the answer is the neutral one.
-		switch pg.ConstraintName {
-		case "participants_phone_index_key":
-			return errNumberUnavailable("phone")
-		case "participants_whatsapp_index":
-			return errNumberUnavailable("whatsapp")
-		}
+	// A race with another request: who holds the number is not
+	// known here, so the answer is the neutral one.
+	switch db.UniqueViolation(err) {
+	case "participants_phone_index_key":
+		return errNumberUnavailable("phone")
+	case "participants_whatsapp_index":
+		return errNumberUnavailable("whatsapp")
 	}
 	return nil
 }

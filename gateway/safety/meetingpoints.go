@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"safecontact/db"
 	"safecontact/errs"
 	"safecontact/gateway/audit"
@@ -359,8 +357,7 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 // constraint by name, so a unique index added later is not reported as a
 // duplicate name.
 func duplicateMeetingPointName(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "meeting_points_name_key" {
+	if db.UniqueViolation(err) == "meeting_points_name_key" {
 		return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
 	}
 	return nil
