@@ -34,7 +34,7 @@ const (
 // API and the renderer check it (a template parameter, a confirmed name,
 // a signature name). Declared here once for templates, textcheck and
 // gateway/message, which each name it as their own CodeInvalidParam.
-// Not CodeInvalidParameter (a malformed query parameter, 400).
+// Not CodeInvalidParameter (a malformed request parameter, 400).
 const CodeInvalidParam = "invalid_param"
 
 // Error is the gateway's error type.

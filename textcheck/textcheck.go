@@ -187,8 +187,9 @@ func UserName(field, s string) (string, error) {
 	return s, nil
 }
 
-// scripts are the scripts a user name's letters may come from (all of
-// them, checked in this order: Latin first, the common case).
+// scripts are the scripts a user name's or a signature name's letters
+// may come from (all of them, checked in this order: Latin first, the
+// common case).
 var scripts = func() []*unicode.RangeTable {
 	out := []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Arabic, unicode.Hebrew, unicode.Armenian, unicode.Georgian}
 	seen := map[*unicode.RangeTable]bool{}

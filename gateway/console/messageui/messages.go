@@ -405,7 +405,7 @@ func (p *Pages) formInput(r *http.Request) (*composeData, MessageInput, error) {
 					loc, lerr := time.LoadLocation(who.TimeZone)
 					ts, perr := time.ParseInLocation("2006-01-02T15:04", v, loc)
 					if lerr != nil || perr != nil || who.TimeZone == "" {
-						return d, in, errs.Field("invalid_param", f.Name, "a date and time such as 2026-06-03 10:00")
+						return d, in, errs.Field(errs.CodeInvalidParam, f.Name, "a date and time such as 2026-06-03 10:00")
 					}
 					v = ts.Format(time.RFC3339)
 				}
