@@ -529,8 +529,8 @@ func TestSanitizeConfirmNames(t *testing.T) {
 	}
 }
 
-// sanitize refuses letters drawn as symbols (letter_symbols) under every
-// policy, and reads pictographs as serve does: a sensitive one is a
+// sanitize refuses letters and digits drawn as symbols (letter_symbols)
+// under every policy, and reads pictographs as serve does: a sensitive one is a
 // finding of its category, under plain any pictograph outside the
 // greeting ones is not in her vocabulary.
 func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
@@ -560,6 +560,9 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 		{"es", "la 🇵🇴🇱🇮🇨🇮🇦"},
 		{"en", "the 🅟🅞🅛🅘🅒🅔 are waiting"},
 		{"it", "domani dall'🅰🆅🆅🅾🅲🅰🆃🅾"},
+		{"es", "llámame al ⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻"},
+		{"es", "llámame al ⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏"},
+		{"en", "the 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 are waiting"},
 	} {
 		for _, p := range []string{"filter", "vocabulary", "plain"} {
 			if res := run(p, c[0], c[1]); res.Refused != "letter_symbols" || res.Text != "" {
