@@ -580,7 +580,9 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 }
 
 // Letters drawn as symbols (negative circled or squared letters, regional
-// indicators, squared words such as 🆘) are refused for a monitored phone
+// indicators, squared words such as 🆘), digits drawn between brackets,
+// with a full stop or as dingbats (a phone number "⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻") and
+// the mathematical alphabets are refused for a monitored phone
 // under every free-text policy with reason letter_symbols; a pictograph
 // that says a sensitive thing is a finding of its category under every
 // policy; under plain and vocabulary a pictograph outside the greeting
@@ -605,6 +607,12 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 		"Salut, rendez-vous chez l'🅰🆅🅾🅲🅰🆃 demain",
 		"Ve a la ᴘᴏʟɪᴄɪᴀ hoy",
 		"Ve a la ⒫⒪⒧⒤⒞⒤⒜ hoy",
+		"Hola, llámame al ⑹⑴⑵⑶⑷⑸⑹⑺⑻",
+		"Hola, llámame al ⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻",
+		"Hola, llámame al ⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏",
+		"Hola, llámame al ❻❶❷ ❸❹❺ ❻❼❽",
+		"Hola, la 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 te espera mañana",
+		"Hola, mañana vamos al 𝐦𝐞𝐝𝐢𝐜𝐨",
 	} {
 		for _, p := range policies {
 			r := preview(p, body)
@@ -657,6 +665,11 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 	}
 	// Greeting pictographs go out as written under plain; another one is
 	// a word not in her vocabulary there and passes the filter policy.
+	// Full-width digits fold to digits: the number is found, not refused.
+	if r := preview(gateway.FreeTextPlain, "Hola, llámame al ６１２ ３４５ ６７８"); r.Status != 422 || r.ErrCode(t) != "content_not_discreet" ||
+		r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)["reason"] != "not_plain" {
+		t.Fatalf("full-width number under plain: %d %s", r.Status, r.Body)
+	}
 	greeting := "Hola, el jueves a las 10:30 nos vemos y tomamos un café 😊❤️👍🏽"
 	if r := preview(gateway.FreeTextPlain, greeting); r.Status != 200 || r.JSON(t)["text"] != greeting {
 		t.Fatalf("greeting under plain: %d %s", r.Status, r.Body)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 )
 
 // At forms: how a message says "at" a meeting point. A body writes
@@ -162,6 +163,10 @@ var (
 // of lang's words in atLeadWords (none in a language without at forms)
 // that does not contain the name again, and after it nothing but closing
 // punctuation. It returns nil, ErrAtFormLacksName or ErrAtFormExtraWords.
+// A compatibility character (one NFKC changes: full-width or superscript
+// letters, a full-width apostrophe or bracket) is extra words wherever it
+// stands, except in a name spelt exactly as registered: the form is
+// refused, never read as its plain form.
 // The registration of a meeting point and Render both check with it, so
 // Render never refuses a form registered since.
 func CheckAtFormWords(lang, form, name string) error {
@@ -182,7 +187,8 @@ func CheckAtFormWords(lang, form, name string) error {
 		if indexWords(f[:i], nm, 0) >= 0 {
 			continue // the name again in the lead
 		}
-		if atFormLead(atLang(lang), form[:n.origStart(i)]) && atFormTail(form[n.origEnd(i+len(nm)):]) {
+		start, end := n.origStart(i), n.origEnd(i+len(nm))
+		if atFormLead(atLang(lang), form[:start]) && atFormName(form[start:end], name) && atFormTail(form[end:]) {
 			return nil
 		}
 	}
@@ -228,7 +234,7 @@ func atFormLead(lang, s string) bool {
 	seen := make(map[string]bool, len(words))
 	for _, w := range words {
 		for _, r := range w {
-			if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && !isApostrophe(r) {
+			if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) && !isApostrophe(r) || compatChar(r) {
 				return false
 			}
 		}
@@ -246,13 +252,35 @@ func atFormLead(lang, s string) bool {
 func atFormTail(s string) bool {
 	for _, r := range s {
 		switch {
-		case r == ' ', r == '.', r == '!', r == '?', r == '…', r == '"', isApostrophe(r),
-			unicode.Is(unicode.Pe, r), unicode.Is(unicode.Pf, r):
+		case r == ' ', r == '.', r == '!', r == '?', r == '…', r == '"':
+		case (isApostrophe(r) || unicode.Is(unicode.Pe, r) || unicode.Is(unicode.Pf, r)) && !compatChar(r):
 		default:
 			return false
 		}
 	}
 	return true
+}
+
+// atFormName reports whether s, the name as an at form spells it, is in
+// plain characters, or spelt exactly as the registered name (white space
+// collapsed) where that name has compatibility characters of its own.
+func atFormName(s, name string) bool {
+	if !strings.ContainsFunc(s, compatChar) {
+		return true
+	}
+	return norm.NFC.String(strings.Join(strings.Fields(s), " ")) == norm.NFC.String(strings.Join(strings.Fields(name), " "))
+}
+
+// compatChar reports whether NFKC changes r beyond its canonical form: a
+// full-width or superscript letter, a ligature, a full-width apostrophe.
+// The apostrophes people type that the normaliser folds by name ("´",
+// whose NFKC is a space and an accent) are not.
+func compatChar(r rune) bool {
+	if foldSpecial[r] == "'" {
+		return false
+	}
+	s := string(r)
+	return norm.NFKC.String(s) != norm.NFC.String(s)
 }
 
 // isApostrophe reports whether the normaliser reads r as an apostrophe

@@ -414,6 +414,55 @@ func TestCheckAtFormLeadWords(t *testing.T) {
 	}
 }
 
+// An at form says the place in plain letters: a lead, a name or closing
+// punctuation drawn with compatibility characters (full-width letters,
+// superscript letters, a full-width apostrophe or bracket) is refused as
+// extra words, not read as its plain form, at registration and in Render.
+// The name may keep the compatibility characters it is registered with,
+// and the ellipsis stays a closing punctuation.
+func TestCheckAtFormCompatibilityCharacters(t *testing.T) {
+	t.Parallel()
+	refused := []struct{ lang, form, name string }{
+		{"es", "ｅｎ ｅｌ Café X", "Café X"},
+		{"es", "ｅｎ el Café X", "Café X"},
+		{"es", "ＥＮ ＥＬ Café X", "Café X"},
+		{"fr", "ａｕ Café de Flore", "Café de Flore"},
+		{"en", "ａｔ ｔｈｅ Victoria station", "Victoria station"},
+		{"it", "all＇Arsenale", "Arsenale"},
+		{"es", "ᵉⁿ Café X", "Café X"},
+		{"ca", "a ˡa Plaça Reial", "Plaça Reial"},
+		{"es", "en el Ｃａｆé Ｘ", "Café X"},
+		{"es", "en el Café Ｘ", "Café X"},
+		{"es", "en el Café X）", "Café X"},
+	}
+	for _, tc := range refused {
+		if err := CheckAtFormWords(tc.lang, tc.form, tc.name); !errors.Is(err, ErrAtFormExtraWords) {
+			t.Errorf("%s: CheckAtFormWords(%q, %q) = %v, want %v", tc.lang, tc.form, tc.name, err, ErrAtFormExtraWords)
+		}
+	}
+	accepted := []struct{ lang, form, name string }{
+		{"es", "en el Café X", "Café X"},
+		{"es", "en el Ｃａｆé Ｘ", "Ｃａｆé Ｘ"},
+		{"fr", "a\u0300 l'Arsenale", "Arsenale"}, // à decomposed: a canonical equivalent
+		{"ca", "a la Plaça Reial…", "Plaça Reial"},
+		{"es", "en el Café X)", "Café X"},
+	}
+	for _, tc := range accepted {
+		if err := CheckAtFormWords(tc.lang, tc.form, tc.name); err != nil {
+			t.Errorf("%s: CheckAtFormWords(%q, %q) = %v, want nil", tc.lang, tc.form, tc.name, err)
+		}
+	}
+	c := mustBuiltin(t)
+	for _, form := range []string{"ｅｎ ｅｌ Café de Flore", "en el Ｃａｆé de Flore"} {
+		_, err := c.Render(RenderRequest{TemplateID: "appointment_reminder", Lang: "es", Variant: Discreet, Channel: "sms", TimeZone: "Europe/Madrid",
+			Params: map[string]string{"when": "2026-06-03T08:00:00Z", "place": "Café de Flore"}, AtForms: map[string]map[string]string{"place": {"es": form}}})
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidParam || e.Field != "place.at" {
+			t.Errorf("render %q: %v, want %s on place.at", form, err, CodeInvalidParam)
+		}
+	}
+}
+
 // Every lead word is a word of its own: letters and an elision mark, no
 // space; every at-form language has lead words, and only they.
 func TestAtLeadWords(t *testing.T) {

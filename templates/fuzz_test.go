@@ -31,6 +31,8 @@ func FuzzFilter(f *testing.F) {
 		"+34 (0) 612-345-678", "((((1234567", "1.2.3.4.5.6.7.8.9", "a@b.c@d.ef", "http://", "www.",
 		"c/ 1", "12 rue", "221B Street", "SW1A 1AA", "x.com/" + string(rune(0x1f)), "trata a@b.org de personas",
 		"l'avocat l'avocat", "(tel. 612 345 678)", "¿¡()[]{}!?", "\u200b\u200b", "Calle Mayor 5, 2º 1ª",
+		"llama al ⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻", "⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏", "⒃ ⑿ ⒁ ⒂ ⒄", "❻❶❷ ➏➊➋", "la 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 y el 𝐦𝐞𝐝𝐢𝐜𝐨",
+		"𝟔𝟏𝟐 𝟑𝟒𝟓 𝟔𝟕𝟖", "ℐnmigración ℙolicía", "６１２ ３４５ ６７８ ＰＯＬＩＣＩＡ",
 	} {
 		f.Add(s)
 	}
@@ -86,6 +88,7 @@ func FuzzStemmedMatcher(f *testing.F) {
 		"Traficanții nu", "il·legal", "ÉÉÉ", "a.b.c.d.e", "1 2 3 4 5 6 7", "x\u202ey",
 		"lapolicía thepolice laabogada", "tr@tante ana@b.org", "pol*cía", "Ci vediamo alla Metro Tribunali",
 		"save it as Ana", "Hola Ana, besos, Marta", "zéro six douze trente quatre", "L'OFPRA, l'entretien", "SW1A 1AA p1mp",
+		"llama al ⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻", "⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏", "la 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 y el 𝐦𝐞𝐝𝐢𝐜𝐨", "ℐnmigración", "６１２ ３４５ ６７８",
 	} {
 		for l := byte(0); l < 8; l++ {
 			f.Add(s, l)

@@ -29,8 +29,10 @@ const (
 	// letters "🅟🅞🅛", regional indicators "🇵🇴🇱", which also make
 	// every flag, squared words such as "🆘"), the letter-like symbols
 	// without a decomposition ("℘", "⅁"), the circled digits without
-	// one ("❶", "➊", "⓵"), the small capitals ("ᴘᴏʟɪᴄɪᴀ") and the
-	// parenthesised letters ("⒫⒪⒧").
+	// one ("❶", "➊", "⓵"), the small capitals ("ᴘᴏʟɪᴄɪᴀ"), the
+	// parenthesised letters ("⒫⒪⒧"); and the ones NFKC maps to what the
+	// scanners misread: the parenthesised and full-stop digits ("⑹⑴⑵",
+	// "⒍⒈⒉") and the mathematical alphabets ("𝐏𝐎𝐋𝐈𝐂𝐈𝐀", "ℐ").
 	ReasonLetterSymbols = "letter_symbols"
 )
 
@@ -98,8 +100,19 @@ func scriptOf(r rune) *unicode.RangeTable {
 }
 
 // letterSymbol: r is a letter or a digit drawn as a symbol that NFKC
-// does not map to the letter or digit (ReasonLetterSymbols). The ones
-// NFKC maps ("ⓟ", "Ｐ", "𝐏", "①") are folded by the filter and read.
+// does not map to the letter or digit (ReasonLetterSymbols), or maps to
+// something the scanners do not read as written. The ones NFKC maps to
+// the plain letter or digit ("ⓟ", "Ｐ", "①", "６") are folded by the
+// filter and read.
+//
+// Refused although NFKC maps them: the parenthesised digits and numbers
+// ("⑹", NFKC "(6)") and the ones with a full stop ("⒍", NFKC "6."),
+// which turn a phone number into a list of bracketed or numbered digits
+// to the phone scanner ("⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻"); the mathematical alphabets
+// (bold, italic, script, double-struck, … letters and digits: "𝐏𝐎𝐋𝐈𝐂𝐈𝐀"),
+// with their letters in the Letterlike Symbols block ("ℐ", "ℙ"), whose
+// capital I the filter reads as an "l" and small m as "rn" (the
+// look-alike skeleton of a letter outside the Latin script).
 //
 // Small capitals are letters NFKC leaves as they are ("ᴘᴏʟɪᴄɪᴀ" reads as
 // a word and matches nothing): the Phonetic Extensions' (U+1D00–1D2B),
@@ -117,22 +130,37 @@ func letterSymbol(r rune) bool {
 		return true
 	case r < 0x2100:
 		return false
-	case r >= 0x249C && r <= 0x24B5: // parenthesised Latin small letters
+	case r >= 0x2474 && r <= 0x24B5: // parenthesised digits, numbers and Latin small letters, digits and numbers with a full stop
 		return true
 	case r >= 0xA730 && r <= 0xA731, r == 0xA7AF: // small capitals F, S, Q
 		return true
 	case r >= 0x1F100 && r <= 0x1F1FF: // Enclosed Alphanumeric Supplement
 		return true
 	case r >= 0x2100 && r <= 0x214F: // Letterlike Symbols
-		return !unicode.IsLetter(r) && norm.NFKD.String(string(r)) == string(r)
+		if unicode.IsLetter(r) {
+			return fontLetter(r) && r != 0x2139 // ℹ, the information sign, reads as the emoji
+		}
+		return norm.NFKD.String(string(r)) == string(r)
 	case r >= 0x24EA && r <= 0x24FF: // negative and double circled numbers
 		return norm.NFKD.String(string(r)) == string(r)
 	case r >= 0x2776 && r <= 0x2793: // dingbat circled digits
 		return true
 	case r >= 0x3248 && r <= 0x324F: // circled numbers on black squares
 		return true
+	case r >= 0x1D400 && r <= 0x1D7FF: // Mathematical Alphanumeric Symbols
+		return true
 	}
 	return false
+}
+
+// fontLetter: r is a letter NFKC maps to another letter as a font variant
+// of it (the script, black-letter and double-struck letters of the
+// Letterlike Symbols block, the ones the mathematical alphabets leave to
+// it: "ℐ", "ℙ"), not one it maps as a canonical equivalent (the Kelvin
+// sign is "K").
+func fontLetter(r rune) bool {
+	s := string(r)
+	return norm.NFD.String(s) == s && norm.NFKD.String(s) != s
 }
 
 // ipaSmallCapital: r is one of the IPA Extensions' small capitals (ɢ ɪ ɴ

@@ -529,8 +529,8 @@ func TestSanitizeConfirmNames(t *testing.T) {
 	}
 }
 
-// sanitize refuses letters drawn as symbols (letter_symbols) under every
-// policy, and reads pictographs as serve does: a sensitive one is a
+// sanitize refuses letters and digits drawn as symbols (letter_symbols)
+// under every policy, and reads pictographs as serve does: a sensitive one is a
 // finding of its category, under plain any pictograph outside the
 // greeting ones is not in her vocabulary.
 func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
@@ -560,6 +560,9 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 		{"es", "la 🇵🇴🇱🇮🇨🇮🇦"},
 		{"en", "the 🅟🅞🅛🅘🅒🅔 are waiting"},
 		{"it", "domani dall'🅰🆅🆅🅾🅲🅰🆃🅾"},
+		{"es", "llámame al ⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻"},
+		{"es", "llámame al ⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏"},
+		{"en", "the 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 are waiting"},
 	} {
 		for _, p := range []string{"filter", "vocabulary", "plain"} {
 			if res := run(p, c[0], c[1]); res.Refused != "letter_symbols" || res.Text != "" {
@@ -582,5 +585,70 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 	}
 	if res := run("plain", "es", "Hola, nos vemos mañana 🔒"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "not_in_vocabulary") {
 		t.Fatalf("plain lock: %+v", res)
+	}
+}
+
+// sanitize --signature-name is the author's signature name: checked as
+// PUT /v1/me/signature-name checks it (message.CheckSignatureName; a name
+// the filter flags or of the wrong shape stops the command with
+// invalid_param on signature_name, never echoed) and a known name in this
+// scan as serve makes it: her greeting goes out under plain with it and is
+// refused without it; it does not make another finding pass.
+func TestSanitizeSignatureName(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	type result struct {
+		Text       string   `json:"text"`
+		Refused    string   `json:"refused"`
+		Categories []string `json:"categories"`
+		Redactions []struct {
+			Category string `json:"category"`
+		} `json:"redactions"`
+	}
+	run := func(policy, in string, args ...string) result {
+		t.Helper()
+		stdin = strings.NewReader(in)
+		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", policy}, args...)...)
+		if code != 0 {
+			t.Fatalf("sanitize: %d %s", code, stderr)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v %s", err, out)
+		}
+		return res
+	}
+	const greeting = "Hola, soy Marta. Nos vemos a las 10"
+	if res := run("plain", greeting); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "not_in_vocabulary") && !slices.Contains(res.Categories, "unknown_name") {
+		t.Fatalf("without a signature name: %+v", res)
+	}
+	for _, name := range []string{"Marta", " Marta "} {
+		if res := run("plain", greeting, "--signature-name", name); res.Refused != "" || res.Text != greeting {
+			t.Fatalf("signature name %q: %+v", name, res)
+		}
+	}
+	if res := run("plain", greeting, "--signature-name", ""); res.Refused != "content_not_discreet" {
+		t.Fatalf("empty signature name: %+v", res)
+	}
+	// Under vocabulary: cut without it, nothing cut with it.
+	if res := run("vocabulary", greeting); len(res.Redactions) == 0 || strings.Contains(res.Text, "Marta") {
+		t.Fatalf("vocabulary, without: %+v", res)
+	}
+	if res := run("vocabulary", greeting, "--signature-name", "Marta"); len(res.Redactions) != 0 || res.Text != greeting {
+		t.Fatalf("vocabulary, with: %+v", res)
+	}
+	// Another finding still refuses the text.
+	if res := run("plain", "Hola, soy Marta. Mañana vamos a ver a la abogada", "--signature-name", "Marta"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "legal") {
+		t.Fatalf("a sensitive word beside her name: %+v", res)
+	}
+	// Refused as PUT /v1/me/signature-name refuses it, never echoed.
+	for _, bad := range []string{"Police", "Caritas", "Calle Mayor", "marta", "Socorro", "Marta López García", "Ｍａｒｔａ"} {
+		stdin = strings.NewReader(greeting)
+		code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "plain", "--signature-name", bad)
+		if code == 0 || out != "" || !strings.Contains(stderr, "invalid_param (signature_name)") || strings.Contains(stderr, bad) {
+			t.Fatalf("%q: exit %d, %s %s", bad, code, out, stderr)
+		}
+	}
+	if _, _, stderr := runCmd(t, "sanitize", "-h"); !strings.Contains(stderr, "-signature-name") {
+		t.Fatalf("help: %s", stderr)
 	}
 }

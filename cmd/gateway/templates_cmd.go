@@ -38,7 +38,11 @@ var stdin io.Reader = os.Stdin
 // confirm_names, checked as serve checks them (message.FlaggedConfirmedName:
 // a name the filter flags on its own, or that would hide a finding of the
 // text, is refused with invalid_param on confirm_names; the name is not
-// echoed).
+// echoed). --signature-name is the author's signature name, checked as
+// PUT /v1/me/signature-name checks it (message.CheckSignatureName: a
+// refused one stops the command with that error, which never quotes it)
+// and a known name in this scan as serve makes it: where the text spells
+// it as given, unless it would hide a finding of the text.
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -48,6 +52,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&cfg.Filter.TermsFile, "terms", cfg.Filter.TermsFile, "same as --discreet-terms-file")
 	known := fs.String("known-names", "", "comma-separated names that are not unknown (the registered meeting points); one the filter flags as a place's name is refused, as serve refuses to register it")
 	confirm := fs.String("confirm-names", "", "comma-separated names staff confirm (the request's confirm_names); one the filter flags on its own, or in the text, is refused with invalid_param as serve does")
+	signature := fs.String("signature-name", "", "the author's signature name (PUT /v1/me/signature-name): refused as serve refuses to set it, else a known name in this scan as serve makes it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +77,12 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		knownNames = append(knownNames, k)
 	}
 	confirmed = splitNames(*confirm)
+	sig := ""
+	if strings.TrimSpace(*signature) != "" {
+		if sig, err = message.CheckSignatureName(cat.Filter(), "signature_name", *signature); err != nil {
+			return err
+		}
+	}
 	// As serve: the known names (and the confirmed ones) are known only
 	// when unknown names or the vocabulary are looked for.
 	if o.UnknownNames || o.Vocabulary {
@@ -89,11 +100,11 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		out.Refused = "free_text_refused"
 	} else if reason := templates.MonitoredProblem(string(in)); reason != "" {
 		out.Refused = reason
-	} else if i, c := message.FlaggedConfirmedName(cat.Filter(), string(in), confirmed, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames}); i > 0 {
+	} else if i, c := message.FlaggedConfirmedName(cat.Filter(), string(in), confirmed, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames, ExactNames: signatureKnown(cat.Filter(), string(in), sig, o)}); i > 0 {
 		out.Refused, out.Field, out.Reason, out.Categories = "invalid_param", "confirm_names", fmt.Sprintf("confirmed name %d is flagged by the filter", i), []string{string(c)}
 	} else {
 		if o.UnknownNames || o.Vocabulary {
-			o.ExactNames = confirmed
+			o.ExactNames = append(signatureKnown(cat.Filter(), string(in), sig, o), confirmed...)
 		}
 		text, findings := cat.Filter().StripWith(string(in), o)
 		out.Text = text
@@ -116,6 +127,20 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// signatureKnown is the signature name sig as a known name of text's
+// scan o, as serve makes it: none when sig is "", when neither unknown
+// names nor the vocabulary are looked for, or when the name, checked as a
+// confirmed name on its own, is flagged or would hide a finding of text.
+func signatureKnown(f *templates.Filter, text, sig string, o templates.ScanOptions) []string {
+	if sig == "" || !o.UnknownNames && !o.Vocabulary {
+		return nil
+	}
+	if i, _ := message.FlaggedConfirmedName(f, text, []string{sig}, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames}); i != 0 {
+		return nil
+	}
+	return []string{sig}
 }
 
 // splitNames splits a comma-separated list of names, blanks left out.

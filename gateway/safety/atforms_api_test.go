@@ -71,6 +71,8 @@ func TestMeetingPointAtForms(t *testing.T) {
 		{"unknown language", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"de": "an der Metro Drassanes"}}, "at_form_unknown_language", "at_forms.de"},
 		{"lacks name", map[string]any{"name": "Mercat de Sant Antoni", "kind": "landmark", "at_forms": map[string]string{"ca": "al Mercat"}}, "at_form_lacks_name", "at_forms.ca"},
 		{"extra words", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"ca": "a Metro Drassanes, sortida de la Rambla"}}, "at_form_extra_words", "at_forms.ca"},
+		{"full-width lead", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"es": "ｅｎ ｅｌ Metro Drassanes"}}, "at_form_extra_words", "at_forms.es"},
+		{"full-width name", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"es": "en Ｍｅｔｒｏ Ｄｒａｓｓａｎｅｓ"}}, "at_form_extra_words", "at_forms.es"},
 		{"too long", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"ca": "a la Metro Drassanes" + strings.Repeat(" sortida de la Rambla", 6)}}, "at_form_too_long", "at_forms.ca"},
 		{"not neutral", map[string]any{"name": "Metro Drassanes", "kind": "metro", "at_forms": map[string]string{"es": "en Metro Drassanes, llama al 612345678"}}, "meeting_point_not_neutral", "at_forms.es"},
 	} {
