@@ -247,9 +247,11 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	kn.names = kn.names[:0]
 	kn.atForms = make(map[string]map[string]string, len(mps))
 	kn.ids = make(map[string]int64, len(mps))
+	kn.rawForms = make(map[string]string, len(mps))
 	for _, m := range mps {
 		kn.names = append(kn.names, m.Name)
 		kn.ids[m.Name] = m.ID
+		kn.rawForms[m.Name] = string(m.AtForms)
 		forms := map[string]string{}
 		if len(m.AtForms) > 0 && json.Unmarshal(m.AtForms, &forms) == nil && len(forms) > 0 {
 			kn.atForms[m.Name] = forms
@@ -259,50 +261,67 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	return append([]string(nil), kn.names...)
 }
 
-// atForms are the registered at forms of the meeting points a template's
-// parameters name, for RenderRequest.AtForms: a template sent through the
-// API (meet_proposal) says "a la Plaça Reial" as a reminder does. A place
-// not registered, or read while the database is away, gets none, and the
-// template its language's default construction.
-func (s *Service) atForms(template string, params map[string]string) map[string]map[string]string {
+// placeOf is what a message's text says about the meeting points its
+// template's meeting point parameters name, read from the known-name
+// cache in one look, so the text and its link come from the same list:
+// atForms for RenderRequest.AtForms (a template sent through the API,
+// meet_proposal, says "a la Plaça Reial" as a reminder does; a place not
+// registered, or read while the database is away, gets none, and the
+// template its language's default construction), and the link stored with
+// the message (meetingPointLink).
+//
+// The cache may be up to 30 seconds old on this process (a rename here
+// forgets it, ForgetKnownNames; a rename through another gateway process
+// does not), so it is never trusted alone: AcceptMessages writes the
+// message only if, with the point locked FOR SHARE, the linked point still
+// has the name and at forms the text was rendered with, or, for a place
+// linked to no point, no point has that name. Otherwise the message is
+// not written (errStale), the cache is forgotten and the message is
+// rendered again from the points as they are now (Service.accept). So the
+// name and at form a stored text gives a registered point are the point's
+// own at the moment the message is accepted, on any process, and a
+// rename that comes later sees the message (meeting_point_in_use).
+func (s *Service) placeOf(template string, params map[string]string) (map[string]map[string]string, meetingPointLink) {
 	names := s.d.Catalog.MeetingPointParams(template)
 	if len(names) == 0 {
-		return nil
+		return nil, meetingPointLink{}
 	}
 	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
 	kn := &s.known
 	kn.mu.Lock()
 	defer kn.mu.Unlock()
-	out := map[string]map[string]string{}
+	forms := map[string]map[string]string{}
+	var link meetingPointLink
 	for _, n := range names {
-		if f, ok := kn.atForms[strings.Join(strings.Fields(params[n]), " ")]; ok {
-			out[n] = f
+		name := strings.Join(strings.Fields(params[n]), " ")
+		if f, ok := kn.atForms[name]; ok {
+			forms[n] = f
+		}
+		if link.id != 0 {
+			continue
+		}
+		if id, ok := kn.ids[name]; ok {
+			link = meetingPointLink{id: id, name: name, atForms: kn.rawForms[name]}
+		} else if link.name == "" {
+			link.name = name
 		}
 	}
-	return out
+	return forms, link
 }
 
-// meetingPointID is the registered meeting point a template's meeting
-// point parameter names (the first that names one), 0 for none: stored
-// with the message, so the point is not renamed while the text, which
-// carries its name, is still to be sent. Read from the same cache as the
-// at forms: a point registered through another gateway process in the
-// last 30 seconds is not found, and the message is stored without it.
-func (s *Service) meetingPointID(template string, params map[string]string) int64 {
-	names := s.d.Catalog.MeetingPointParams(template)
-	if len(names) == 0 {
-		return 0
-	}
-	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
-	kn := &s.known
-	kn.mu.Lock()
-	defer kn.mu.Unlock()
-	for _, n := range names {
-		if id, ok := kn.ids[strings.Join(strings.Fields(params[n]), " ")]; ok {
-			return id
-		}
-	}
-	return 0
+// meetingPointLink is the registered meeting point a message's text names
+// (the first of its template's meeting point parameters that names one),
+// stored with the message so the point is not renamed while the text,
+// which carries its name, is still to be sent; with the name and the at
+// forms (as stored, JSON) the text was rendered with, which the write
+// checks are still the point's. id 0: no parameter names a registered
+// point, and name is the first parameter's place (checked at the write to
+// be no point's name); both empty: the template has no meeting point
+// parameter.
+type meetingPointLink struct {
+	id      int64
+	name    string
+	atForms string
 }
 
 // ForgetKnownNames makes the next free text load the meeting points'
@@ -322,5 +341,7 @@ type knownNameCache struct {
 	atForms map[string]map[string]string
 	// ids are the points' ids, by name.
 	ids map[string]int64
-	at  time.Time
+	// rawForms are the points' at forms as stored (JSON), by name.
+	rawForms map[string]string
+	at       time.Time
 }
