@@ -11,6 +11,7 @@ import (
 
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
+	"safecontact/gateway/delivery"
 	"safecontact/gateway/gatewaytest"
 	"safecontact/gateway/safety"
 )
@@ -262,5 +263,37 @@ func TestProposalAfterARenameElsewhere(t *testing.T) {
 	checkTextsNameTheirPoints(t, e)
 	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Metro Liceu", "at_forms": map[string]any{"es": nil}}); r.Status != 409 {
 		t.Fatalf("rename while proposals at the new name wait: %d %s", r.Status, r.Body)
+	}
+}
+
+// A proposal a worker claimed (marked sending) and never finished, the
+// worker having stopped mid-send, blocks its point's rename only while the
+// claim may still be live (SendClaimLease, 30 s by default: three of the
+// workers' 10 s send timeout); after that it is never sent again, and the
+// point can be renamed.
+func TestRenameAfterAStoppedWorkersClaim(t *testing.T) {
+	t.Parallel()
+	if l := delivery.ClaimLease(delivery.WorkerConfig{}.WithDefaults().SendTimeout); l != 30*time.Second {
+		t.Fatalf("the workers' default claim lease is %v, safety's default 30 s", l)
+	}
+	e, code, point := proposalEnv(t)
+	msg := proposed(t, propose(e, code, "Plaça Reial"))
+	// What a worker's claim writes (MarkSendingMany), at the clock's now.
+	if _, err := e.DB.Exec(`UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, msg, e.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rename := func() gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": nil}})
+	}
+	if r := rename(); r.Status != 409 || r.ErrCode(t) != safety.CodeMeetingPointInUse {
+		t.Fatalf("rename just after the claim: %d %s", r.Status, r.Body)
+	}
+	e.Clock.Advance(29 * time.Second)
+	if r := rename(); r.Status != 409 {
+		t.Fatalf("rename within the claim's lease: %d %s", r.Status, r.Body)
+	}
+	e.Clock.Advance(2 * time.Second)
+	if r := rename(); r.Status != 200 {
+		t.Fatalf("rename after the claim's lease: %d %s", r.Status, r.Body)
 	}
 }
