@@ -14,6 +14,25 @@ import (
 	"safecontact/templates"
 )
 
+// Free text to a monitored phone, and the registered meeting points as
+// the accept path knows them. The points' names, ids and at forms are
+// read into a cache at most every 30 seconds (knownNameCache), forgotten
+// at once on this process when a point is added or changed
+// (ForgetKnownNames), not on another gateway process. For the discreet
+// scan that is enough: a name not known yet is reported as unknown, and
+// staff can confirm it. For a message whose text names a point
+// (meet_proposal's place) it is not: the text would carry a name or an at
+// form the point no longer has, linked to it or not. So the cache only
+// proposes: the write (AcceptMessages) locks the point FOR SHARE, as a
+// booking does, and writes the message only if the point still has the
+// name and at forms the text was rendered with (or, for a place linked to
+// no point, no point has that name); else the cache is forgotten and the
+// message rendered again (Service.accept). A rename holding the point is
+// waited for and seen; one that comes after waits for the write and finds
+// the message (meeting_point_in_use). This keeps the cache on the hot
+// path (no read of the points per message) and costs a second rendering
+// only when a point changed within the cache's 30 seconds.
+
 // Free-text policies for a monitored phone. FreeTextPlain sends free
 // text unchanged when the vocabulary policy's scan finds nothing in it and
 // refuses it whole otherwise: it never sends a text with words cut out,
