@@ -379,21 +379,28 @@ SELECT (EXISTS (
     WHERE a.meeting_point_id = $1::bigint AND a.status = 'booked' AND a.starts_at >= $2
 ) OR EXISTS (
     SELECT 1 FROM messages m
-    WHERE m.meeting_point_id = $1::bigint AND m.status IN ('scheduled', 'queued', 'sending')
+    WHERE m.meeting_point_id = $1::bigint
+      AND (m.status IN ('scheduled', 'queued')
+           OR (m.status = 'sending' AND m.updated_at >= $3::timestamptz))
 ))::boolean AS booked
 `
 
 type MeetingPointBookedAfterParams struct {
 	MeetingPointID int64
 	After          time.Time
+	SendingSince   time.Time
 }
 
 // Does a booked (not canceled) appointment at or after a time name the
 // meeting point, or a message whose text names it not gone out yet
-// (scheduled, queued, sending)? The appointment's stored reminders and
-// the message's stored text carry the point's name.
+// (scheduled, queued, or sending under a live claim: marked sending at or
+// after sending_since)? The appointment's stored reminders and the
+// message's stored text carry the point's name. A message sending since
+// before sending_since was claimed by a worker that stopped: it is never
+// sent again (a redelivery marks it unknown, reconciliation never queues
+// it), so it no longer holds the name.
 func (q *Queries) MeetingPointBookedAfter(ctx context.Context, arg MeetingPointBookedAfterParams) (bool, error) {
-	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter, arg.MeetingPointID, arg.After)
+	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter, arg.MeetingPointID, arg.After, arg.SendingSince)
 	var booked bool
 	err := row.Scan(&booked)
 	return booked, err

@@ -45,12 +45,24 @@ WITH r AS (
            unnest($27::text::bigint[]) AS ledger_len,
            nullif(unnest($28::text::text[]), '')::timestamptz AS promised_call_at,
            nullif(unnest($29::text::text[]), '') AS rendered_tz,
-           nullif(unnest($30::text::bigint[]), 0) AS meeting_point_id
+           nullif(unnest($30::text::bigint[]), 0) AS meeting_point_id,
+           nullif(unnest($31::text::text[]), '') AS meeting_point_name,
+           nullif(unnest($32::text::text[]), '')::jsonb AS meeting_point_at_forms
+), pts AS MATERIALIZED (
+    SELECT mp.id, mp.name, mp.at_forms FROM meeting_points mp
+    WHERE mp.id = ANY($30::text::bigint[])
+    FOR SHARE
 ), ok AS (
-    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz, r.meeting_point_id FROM r
-    WHERE r.row_version < 0
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz, r.meeting_point_id, r.meeting_point_name, r.meeting_point_at_forms FROM r
+    WHERE (r.row_version < 0
        OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
-           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
+           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len))
+      AND (CASE WHEN r.meeting_point_id IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM pts WHERE pts.id = r.meeting_point_id AND pts.name = r.meeting_point_name
+                        AND pts.at_forms = r.meeting_point_at_forms)
+           WHEN r.meeting_point_name IS NOT NULL THEN
+                NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE mp.name = r.meeting_point_name)
+           ELSE true END)
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
@@ -76,36 +88,38 @@ SELECT id FROM msg
 `
 
 type AcceptMessagesParams struct {
-	Ids              string
-	ParticipantIds   string
-	Channels         string
-	Statuses         string
-	Variants         string
-	TemplateIds      string
-	TemplateVersions string
-	TemplateDigests  string
-	TemplateSources  string
-	Languages        string
-	Contents         string
-	Priorities       string
-	SendAts          string
-	ConsentVersions  string
-	Redactions       string
-	UserIds          string
-	Ats              string
-	Subjects         string
-	Enqueue          string
-	ActorNames       string
-	ActorRoles       string
-	ParticipantCodes string
-	RequestIds       string
-	ActorIps         string
-	Details          string
-	RowVersions      string
-	LedgerLens       string
-	PromisedCallAts  string
-	RenderedTzs      string
-	MeetingPointIds  string
+	Ids                 string
+	ParticipantIds      string
+	Channels            string
+	Statuses            string
+	Variants            string
+	TemplateIds         string
+	TemplateVersions    string
+	TemplateDigests     string
+	TemplateSources     string
+	Languages           string
+	Contents            string
+	Priorities          string
+	SendAts             string
+	ConsentVersions     string
+	Redactions          string
+	UserIds             string
+	Ats                 string
+	Subjects            string
+	Enqueue             string
+	ActorNames          string
+	ActorRoles          string
+	ParticipantCodes    string
+	RequestIds          string
+	ActorIps            string
+	Details             string
+	RowVersions         string
+	LedgerLens          string
+	PromisedCallAts     string
+	RenderedTzs         string
+	MeetingPointIds     string
+	MeetingPointNames   string
+	MeetingPointAtForms string
 }
 
 // The whole accept write for many messages in one statement (one round
@@ -121,6 +135,17 @@ type AcceptMessagesParams struct {
 // It returns the ids written; a missing one was decided on stale data
 // and the caller decides again. A row_version below 0 skips the check
 // (callers that read and write in one transaction).
+//
+// A message whose text names a registered meeting point (meeting_point_id)
+// is written only if the point still has the name and the at forms the
+// text was rendered with (meeting_point_names, meeting_point_at_forms),
+// read with the point locked FOR SHARE, as a booking reads it: a rename
+// holding the point (FOR UPDATE) is waited for and its new name seen, and
+// a rename that comes after waits for this statement's commit and then
+// finds the message (MeetingPointBookedAfter). A message whose meeting
+// point parameter names no registered point (meeting_point_id 0, the
+// name given) is written only if no point has that name now: the text
+// was rendered from a list of points that did not know it yet.
 func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) ([]uuid.UUID, error) {
 	rows, err := q.db.QueryContext(ctx, acceptMessages,
 		arg.Ids,
@@ -153,6 +178,8 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		arg.PromisedCallAts,
 		arg.RenderedTzs,
 		arg.MeetingPointIds,
+		arg.MeetingPointNames,
+		arg.MeetingPointAtForms,
 	)
 	if err != nil {
 		return nil, err

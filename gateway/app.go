@@ -22,6 +22,7 @@ import (
 	"safecontact/channels"
 	"safecontact/db"
 	"safecontact/gateway/callback"
+	"safecontact/gateway/delivery"
 	"safecontact/keys"
 	"safecontact/migrations"
 )
@@ -93,6 +94,9 @@ var ErrSinkWithProvider = errors.New("a test instance with provider credentials"
 // Open connects everything the gateway needs and builds the service.
 func Open(ctx context.Context, cfg AppConfig, log *slog.Logger) (*App, error) {
 	cfg.setDefaults()
+	if cfg.Service.SendClaimLease <= 0 {
+		cfg.Service.SendClaimLease = delivery.ClaimLease(cfg.Worker.SendTimeout)
+	}
 	a := &App{cfg: cfg, log: log}
 	if cfg.Twilio.AccountSID == "" && !cfg.Sink {
 		return nil, fmt.Errorf("%w: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or _FILE), or, for a test instance where nothing may leave the machine, pass --sink (GATEWAY_SINK=true)", ErrNoProvider)

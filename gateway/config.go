@@ -58,6 +58,11 @@ type Config struct {
 	// EscalationAckTimeout: an escalation nobody acknowledged within this
 	// goes to the supervisors (GATEWAY_ESCALATION_ACK_TIMEOUT, default 15m).
 	EscalationAckTimeout time.Duration
+	// SendClaimLease: a message marked sending longer ago was left by a
+	// worker that stopped (delivery.ClaimLease), and no longer blocks the
+	// rename of the meeting point its text names. Open sets it from the
+	// workers' SendTimeout; zero: that of the default SendTimeout (30 s).
+	SendClaimLease time.Duration
 	// OnCallUser is the name of the staff user alerted first
 	// (GATEWAY_ON_CALL_USER); empty: her caseworker.
 	OnCallUser string

@@ -27,6 +27,7 @@ func newSafety(s *Server, d Deps) *safety.Service {
 	}, safety.Config{
 		SessionSpacing: s.cfg.SessionSpacing, EscalationAckTimeout: s.cfg.EscalationAckTimeout, OnCallUser: s.cfg.OnCallUser,
 		EmergencyProtocol: s.cfg.EmergencyProtocol, ConsentReviewAge: s.cfg.ConsentReviewAge, Batch: schedulerBatch,
+		SendClaimLease: s.cfg.SendClaimLease,
 	})
 }
 

@@ -106,12 +106,18 @@ SELECT id, 'queued', sqlc.arg(now) FROM due;
 -- name: MeetingPointBookedAfter :one
 -- Does a booked (not canceled) appointment at or after a time name the
 -- meeting point, or a message whose text names it not gone out yet
--- (scheduled, queued, sending)? The appointment's stored reminders and
--- the message's stored text carry the point's name.
+-- (scheduled, queued, or sending under a live claim: marked sending at or
+-- after sending_since)? The appointment's stored reminders and the
+-- message's stored text carry the point's name. A message sending since
+-- before sending_since was claimed by a worker that stopped: it is never
+-- sent again (a redelivery marks it unknown, reconciliation never queues
+-- it), so it no longer holds the name.
 SELECT (EXISTS (
     SELECT 1 FROM appointments a
     WHERE a.meeting_point_id = sqlc.arg(meeting_point_id)::bigint AND a.status = 'booked' AND a.starts_at >= sqlc.arg(after)
 ) OR EXISTS (
     SELECT 1 FROM messages m
-    WHERE m.meeting_point_id = sqlc.arg(meeting_point_id)::bigint AND m.status IN ('scheduled', 'queued', 'sending')
+    WHERE m.meeting_point_id = sqlc.arg(meeting_point_id)::bigint
+      AND (m.status IN ('scheduled', 'queued')
+           OR (m.status = 'sending' AND m.updated_at >= sqlc.arg(sending_since)::timestamptz))
 ))::boolean AS booked;

@@ -86,6 +86,17 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 -- It returns the ids written; a missing one was decided on stale data
 -- and the caller decides again. A row_version below 0 skips the check
 -- (callers that read and write in one transaction).
+--
+-- A message whose text names a registered meeting point (meeting_point_id)
+-- is written only if the point still has the name and the at forms the
+-- text was rendered with (meeting_point_names, meeting_point_at_forms),
+-- read with the point locked FOR SHARE, as a booking reads it: a rename
+-- holding the point (FOR UPDATE) is waited for and its new name seen, and
+-- a rename that comes after waits for this statement's commit and then
+-- finds the message (MeetingPointBookedAfter). A message whose meeting
+-- point parameter names no registered point (meeting_point_id 0, the
+-- name given) is written only if no point has that name now: the text
+-- was rendered from a list of points that did not know it yet.
 WITH r AS (
     SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
            unnest(sqlc.arg(participant_ids)::text::bigint[]) AS participant_id,
@@ -116,12 +127,24 @@ WITH r AS (
            unnest(sqlc.arg(ledger_lens)::text::bigint[]) AS ledger_len,
            nullif(unnest(sqlc.arg(promised_call_ats)::text::text[]), '')::timestamptz AS promised_call_at,
            nullif(unnest(sqlc.arg(rendered_tzs)::text::text[]), '') AS rendered_tz,
-           nullif(unnest(sqlc.arg(meeting_point_ids)::text::bigint[]), 0) AS meeting_point_id
+           nullif(unnest(sqlc.arg(meeting_point_ids)::text::bigint[]), 0) AS meeting_point_id,
+           nullif(unnest(sqlc.arg(meeting_point_names)::text::text[]), '') AS meeting_point_name,
+           nullif(unnest(sqlc.arg(meeting_point_at_forms)::text::text[]), '')::jsonb AS meeting_point_at_forms
+), pts AS MATERIALIZED (
+    SELECT mp.id, mp.name, mp.at_forms FROM meeting_points mp
+    WHERE mp.id = ANY(sqlc.arg(meeting_point_ids)::text::bigint[])
+    FOR SHARE
 ), ok AS (
     SELECT r.* FROM r
-    WHERE r.row_version < 0
+    WHERE (r.row_version < 0
        OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
-           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)
+           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len))
+      AND (CASE WHEN r.meeting_point_id IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM pts WHERE pts.id = r.meeting_point_id AND pts.name = r.meeting_point_name
+                        AND pts.at_forms = r.meeting_point_at_forms)
+           WHEN r.meeting_point_name IS NOT NULL THEN
+                NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE mp.name = r.meeting_point_name)
+           ELSE true END)
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,

@@ -60,6 +60,15 @@ type WorkerConfig struct {
 	SpillRetry time.Duration
 }
 
+// ClaimLease is how long a message marked sending (claimed by a worker)
+// is taken to be in that worker's hands: three of its SendTimeout, which
+// bounds the provider request. A worker that finds a message sending for
+// longer (its queue entry redelivered after a worker stopped mid-send)
+// marks it unknown and never sends it again; reconciliation never queues
+// it either. The rename check of a meeting point counts a sending message
+// for this long only (safety.Config.SendClaimLease).
+func ClaimLease(sendTimeout time.Duration) time.Duration { return 3 * sendTimeout }
+
 // WithDefaults is c with its zero fields set to their defaults: 32 a
 // batch, 8 batches at once, Linger 10 ms, SendTimeout 10 s, BatchWait 1 s,
 // SpillRetry 1 s. Rate, MaxDeliver, Backoff and Breaker are left as they

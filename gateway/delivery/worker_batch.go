@@ -227,7 +227,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					continue
 				}
 			case message.StatusSending:
-				if now.Sub(m.UpdatedAt) < 3*w.cfg.SendTimeout {
+				if now.Sub(m.UpdatedAt) < ClaimLease(w.cfg.SendTimeout) {
 					// Marked sending moments ago: another delivery of this
 					// entry is being sent right now (the queue redelivered
 					// it). Left to that one; this delivery comes back later

@@ -78,9 +78,9 @@ type composed struct {
 	// renderedTZ is the time zone the text's times are written in
 	// (templates.Rendered.TimeZone).
 	renderedTZ string
-	// meetingPointID is the registered meeting point the text names (0:
-	// none), see Service.meetingPoints.
-	meetingPointID int64
+	// place is the registered meeting point the text names, with the
+	// name and at forms it was rendered with (Service.placeOf).
+	place meetingPointLink
 }
 
 func redactionCounts(rs []Redaction) map[string]int {
@@ -190,7 +190,7 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 			}
 		}
 	}
-	atForms, meetingPointID := s.meetingPoints(in.Template, in.Params)
+	atForms, place := s.placeOf(in.Template, in.Params)
 	r, err := s.d.Catalog.Render(templates.RenderRequest{
 		TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(out.decision.Channel),
 		Params: in.Params, TimeZone: p.TimeZone, AtForms: atForms,
@@ -201,7 +201,7 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 	out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 	out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
 	out.source, out.digest, out.renderedTZ = r.Source, r.Digest, r.TimeZone
-	out.meetingPointID = meetingPointID
+	out.place = place
 	if param, ok := s.d.Catalog.PromisedCall(in.Template); ok {
 		return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 	}
@@ -403,7 +403,8 @@ func (s *Service) newRow(actor *auth.Actor, f found, m composed, prio int16, now
 		priority: prio, sendAt: d.SendAt, consentVersion: d.ConsentVersion, redactions: red, at: now,
 		subject: channels.Subject(string(d.Channel), prio > 0), actor: actor, details: detailJSON,
 		rowVersion: f.version, ledgerLen: len(f.hist), promisedCallAt: m.promisedCallAt,
-		renderedTZ: m.renderedTZ, meetingPointID: m.meetingPointID,
+		renderedTZ: m.renderedTZ, meetingPointID: m.place.id, meetingPointName: m.place.name,
+		meetingPointAtForms: m.place.atForms,
 	}
 	reds := m.redactions
 	if reds == nil {
@@ -515,6 +516,11 @@ func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio 
 	}
 	if errors.Is(err, errStale) {
 		s.parts.forget(in.Participant)
+		if m.place.name != "" {
+			// Perhaps the meeting point changed since the cache was
+			// read (placeOf): the next attempt reads the points again.
+			s.ForgetKnownNames()
+		}
 	}
 	return status, resp, err
 }

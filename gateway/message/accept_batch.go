@@ -93,7 +93,12 @@ type row struct {
 	renderedTZ string
 	// meetingPointID: the registered meeting point the text names (0:
 	// none); a rename of the point waits until the text has gone out.
-	meetingPointID int64
+	// meetingPointName and meetingPointAtForms: the name and at forms
+	// (JSON) the text gives it, or the unregistered place it names
+	// (meetingPointLink), checked by AcceptMessages against the point as
+	// it is when the message is written.
+	meetingPointID                        int64
+	meetingPointName, meetingPointAtForms string
 }
 
 // insertMessages stores messages with one statement (atomic: all or
@@ -121,6 +126,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		versions64, ledgerLens                     = make([]int64, n), make([]int64, n)
 		promised, zones                            = make([]string, n), make([]string, n)
 		points                                     = make([]int64, n)
+		pointNames, pointForms                     = make([]string, n), make([]string, n)
 	)
 	for i, m := range ms {
 		ids[i], pids[i], chans[i], stats[i] = m.id, m.participantID, m.channel, m.status
@@ -131,7 +137,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		reqs[i], details[i] = m.actor.RequestID, string(m.details)
 		digests[i], sources[i] = m.templateDigest, m.templateSource
 		versions64[i], ledgerLens[i], zones[i] = m.rowVersion, int64(m.ledgerLen), m.renderedTZ
-		points[i] = m.meetingPointID
+		points[i], pointNames[i], pointForms[i] = m.meetingPointID, m.meetingPointName, m.meetingPointAtForms
 		if !m.promisedCallAt.IsZero() {
 			promised[i] = m.promisedCallAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -149,6 +155,7 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 		RequestIds: db.Array(reqs), ActorIps: db.Array(ips), Details: db.Array(details),
 		RowVersions: db.Array(versions64), LedgerLens: db.Array(ledgerLens), PromisedCallAts: db.Array(promised),
 		RenderedTzs: db.Array(zones), MeetingPointIds: db.Array(points),
+		MeetingPointNames: db.Array(pointNames), MeetingPointAtForms: db.Array(pointForms),
 	}
 	return a
 }

@@ -14,6 +14,25 @@ import (
 	"safecontact/templates"
 )
 
+// Free text to a monitored phone, and the registered meeting points as
+// the accept path knows them. The points' names, ids and at forms are
+// read into a cache at most every 30 seconds (knownNameCache), forgotten
+// at once on this process when a point is added or changed
+// (ForgetKnownNames), not on another gateway process. For the discreet
+// scan that is enough: a name not known yet is reported as unknown, and
+// staff can confirm it. For a message whose text names a point
+// (meet_proposal's place) it is not: the text would carry a name or an at
+// form the point no longer has, linked to it or not. So the cache only
+// proposes: the write (AcceptMessages) locks the point FOR SHARE, as a
+// booking does, and writes the message only if the point still has the
+// name and at forms the text was rendered with (or, for a place linked to
+// no point, no point has that name); else the cache is forgotten and the
+// message rendered again (Service.accept). A rename holding the point is
+// waited for and seen; one that comes after waits for the write and finds
+// the message (meeting_point_in_use). This keeps the cache on the hot
+// path (no read of the points per message) and costs a second rendering
+// only when a point changed within the cache's 30 seconds.
+
 // Free-text policies for a monitored phone. FreeTextPlain sends free
 // text unchanged when the vocabulary policy's scan finds nothing in it and
 // refuses it whole otherwise: it never sends a text with words cut out,
@@ -247,9 +266,11 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	kn.names = kn.names[:0]
 	kn.atForms = make(map[string]map[string]string, len(mps))
 	kn.ids = make(map[string]int64, len(mps))
+	kn.rawForms = make(map[string]string, len(mps))
 	for _, m := range mps {
 		kn.names = append(kn.names, m.Name)
 		kn.ids[m.Name] = m.ID
+		kn.rawForms[m.Name] = string(m.AtForms)
 		forms := map[string]string{}
 		if len(m.AtForms) > 0 && json.Unmarshal(m.AtForms, &forms) == nil && len(forms) > 0 {
 			kn.atForms[m.Name] = forms
@@ -259,40 +280,67 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	return append([]string(nil), kn.names...)
 }
 
-// meetingPoints reads the registered meeting points a template's meeting
-// point parameters name, both from one read of the cache, so the text's
-// at forms and the stored point come from the same registry:
-//   - atForms, by parameter, for RenderRequest.AtForms: a template sent
-//     through the API (meet_proposal) says "a la Plaça Reial" as a
-//     reminder does. A place not registered, or read while the database
-//     is away, gets none, and the template its language's default
-//     construction. nil when the template has no meeting point parameter.
-//   - id, the point the first parameter that names one names, 0 for none:
-//     stored with the message, so the point is not renamed while the
-//     text, which carries its name, is still to be sent. A point
-//     registered through another gateway process in the last 30 seconds
-//     is not found, and the message is stored without it.
-func (s *Service) meetingPoints(template string, params map[string]string) (atForms map[string]map[string]string, id int64) {
+// placeOf is what a message's text says about the meeting points its
+// template's meeting point parameters name, read from the known-name
+// cache in one look, so the text and its link come from the same list:
+// atForms for RenderRequest.AtForms (a template sent through the API,
+// meet_proposal, says "a la Plaça Reial" as a reminder does; a place not
+// registered, or read while the database is away, gets none, and the
+// template its language's default construction), and the link stored with
+// the message (meetingPointLink).
+//
+// The cache may be up to 30 seconds old on this process (a rename here
+// forgets it, ForgetKnownNames; a rename through another gateway process
+// does not), so it is never trusted alone: AcceptMessages writes the
+// message only if, with the point locked FOR SHARE, the linked point still
+// has the name and at forms the text was rendered with, or, for a place
+// linked to no point, no point has that name. Otherwise the message is
+// not written (errStale), the cache is forgotten and the message is
+// rendered again from the points as they are now (Service.accept). So the
+// name and at form a stored text gives a registered point are the point's
+// own at the moment the message is accepted, on any process, and a
+// rename that comes later sees the message (meeting_point_in_use).
+func (s *Service) placeOf(template string, params map[string]string) (map[string]map[string]string, meetingPointLink) {
 	names := s.d.Catalog.MeetingPointParams(template)
 	if len(names) == 0 {
-		return nil, 0
+		return nil, meetingPointLink{}
 	}
 	s.known.get(s.q, s.d.Log) // refreshes the cache when stale
 	kn := &s.known
 	kn.mu.Lock()
 	defer kn.mu.Unlock()
-	atForms = map[string]map[string]string{}
-	found := false
+	forms := map[string]map[string]string{}
+	var link meetingPointLink
 	for _, n := range names {
 		name := strings.Join(strings.Fields(params[n]), " ")
 		if f, ok := kn.atForms[name]; ok {
-			atForms[n] = f
+			forms[n] = f
 		}
-		if mp, ok := kn.ids[name]; ok && !found {
-			id, found = mp, true
+		if link.id != 0 {
+			continue
+		}
+		if id, ok := kn.ids[name]; ok {
+			link = meetingPointLink{id: id, name: name, atForms: kn.rawForms[name]}
+		} else if link.name == "" {
+			link.name = name
 		}
 	}
-	return atForms, id
+	return forms, link
+}
+
+// meetingPointLink is the registered meeting point a message's text names
+// (the first of its template's meeting point parameters that names one),
+// stored with the message so the point is not renamed while the text,
+// which carries its name, is still to be sent; with the name and the at
+// forms (as stored, JSON) the text was rendered with, which the write
+// checks are still the point's. id 0: no parameter names a registered
+// point, and name is the first parameter's place (checked at the write to
+// be no point's name); both empty: the template has no meeting point
+// parameter.
+type meetingPointLink struct {
+	id      int64
+	name    string
+	atForms string
 }
 
 // ForgetKnownNames makes the next free text load the meeting points'
@@ -312,5 +360,7 @@ type knownNameCache struct {
 	atForms map[string]map[string]string
 	// ids are the points' ids, by name.
 	ids map[string]int64
-	at  time.Time
+	// rawForms are the points' at forms as stored (JSON), by name.
+	rawForms map[string]string
+	at       time.Time
 }

@@ -369,18 +369,22 @@ func duplicateMeetingPointName(err error) error {
 // meet_proposal held back until her safe hours) is still scheduled,
 // queued or sending: its reminders, or its text, already rendered and
 // stored, would send her to a place under the old name while the console
-// shows the new one. An unchanged name (changing the at forms only) is
-// not a rename. Called with mp locked FOR UPDATE: a booking or a move
-// that read the point (FOR SHARE) has committed before the lock is
-// granted, and its appointment is seen here; one that reads it after
-// waits for the rename and no longer finds the old name. A message
-// accepted through the API does not lock the point: one rendered just
-// before the rename and stored just after it is not seen.
+// shows the new one. A message counts as sending for SendClaimLease after
+// a worker claimed it: one claimed longer ago was left by a worker that
+// stopped and is never sent again (delivery.ClaimLease), so a worker that
+// died mid-send does not block the rename for ever. An unchanged name
+// (changing the at forms only) is not a rename. Called with mp locked FOR
+// UPDATE: a booking, a move or a message's write (AcceptMessages) that
+// read the point FOR SHARE has committed before the lock is granted, and
+// its appointment or message is seen here; one that reads it after waits
+// for the rename and sees the new name and at forms.
 func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.MeetingPoint, name string) error {
 	if name == mp.Name {
 		return nil
 	}
-	booked, err := q.MeetingPointBookedAfter(ctx, db.MeetingPointBookedAfterParams{MeetingPointID: mp.ID, After: s.now()})
+	now := s.now()
+	booked, err := q.MeetingPointBookedAfter(ctx, db.MeetingPointBookedAfterParams{MeetingPointID: mp.ID, After: now,
+		SendingSince: now.Add(-s.cfg.SendClaimLease)})
 	if err != nil {
 		return err
 	}

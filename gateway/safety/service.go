@@ -93,6 +93,11 @@ type Config struct {
 	ConsentReviewAge time.Duration
 	// Batch bounds the rows one scheduler step claims per transaction.
 	Batch int
+	// SendClaimLease: a message marked sending longer ago is no longer in
+	// a worker's hands (delivery.ClaimLease of the workers' SendTimeout;
+	// default 30 s, that of the default 10 s): a meet_proposal claimed by
+	// a worker that stopped does not block its meeting point's rename.
+	SendClaimLease time.Duration
 }
 
 // Service is the safety capability.
@@ -122,6 +127,9 @@ func New(d Deps, cfg Config) *Service {
 	}
 	if s.mpAdded == nil {
 		s.mpAdded = func() {}
+	}
+	if s.cfg.SendClaimLease <= 0 {
+		s.cfg.SendClaimLease = 30 * time.Second
 	}
 	return s
 }

@@ -1,0 +1,299 @@
+package safety_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"safecontact/gateway"
+	"safecontact/gateway/auth"
+	"safecontact/gateway/delivery"
+	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/safety"
+)
+
+// proposalEnv is a gateway with one participant (Maria: Spanish, her
+// phone monitored, outside her safe hours at gatewaytest.Start, so a
+// proposal is held back, scheduled) and the point Plaça Reial with a
+// Spanish at form.
+func proposalEnv(t *testing.T) (e *gatewaytest.Env, code, point string) {
+	t.Helper()
+	e = gatewaytest.New(t)
+	code = e.CreateParticipant(gatewaytest.Maria())
+	e.Do(auth.RoleStaff, "POST", "/v1/participants/"+code+"/consents", gatewaytest.Grant("sms"))
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Plaça Reial", "kind": "landmark",
+		"at_forms": map[string]string{"es": "en la Plaça Reial"}})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	return e, code, fmt.Sprint(r.JSON(t)["id"])
+}
+
+// propose asks e for a meet_proposal at place (hdr: extra headers).
+func propose(e *gatewaytest.Env, code, place string, hdr ...string) gatewaytest.Resp {
+	return e.Do(auth.RoleStaff, "POST", "/v1/messages", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+		"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": place}}, hdr...)
+}
+
+// proposed is the id of an accepted proposal.
+func proposed(t *testing.T, r gatewaytest.Resp) string {
+	t.Helper()
+	if r.Status != 202 || r.JSON(t)["status"] != "scheduled" {
+		t.Fatalf("proposal: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(t)["id"].(string)
+}
+
+// linkedTo is the meeting point a message is linked to ("" none).
+func linkedTo(t *testing.T, e *gatewaytest.Env, id string) string {
+	t.Helper()
+	var mp sql.NullInt64
+	if err := e.DB.QueryRow(`SELECT meeting_point_id FROM messages WHERE id = $1`, id).Scan(&mp); err != nil {
+		t.Fatal(err)
+	}
+	if !mp.Valid {
+		return ""
+	}
+	return fmt.Sprint(mp.Int64)
+}
+
+// checkTextsNameTheirPoints: every stored message linked to a meeting
+// point says the point's name, with its Spanish at form when it has one,
+// as the point is now.
+func checkTextsNameTheirPoints(t *testing.T, e *gatewaytest.Env) {
+	t.Helper()
+	rows, err := e.DB.Query(`SELECT m.id::text, mp.name, coalesce(mp.at_forms->>'es', '') FROM messages m
+		JOIN meeting_points mp ON mp.id = m.meeting_point_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type linked struct{ id, name, form string }
+	var all []linked
+	for rows.Next() {
+		var l linked
+		if err := rows.Scan(&l.id, &l.name, &l.form); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, l)
+	}
+	rows.Close()
+	for _, l := range all {
+		text := messageText(t, e, l.id)
+		want := l.name
+		if l.form != "" {
+			want = l.form
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("message %s is linked to the point %q (at form %q) and says %q", l.id, l.name, l.form, text)
+		}
+	}
+}
+
+// waitForLockWaits returns once n backends of e's database wait on a lock,
+// failing if answered (a request that should be waiting) says anything
+// first, or nothing happens within 10 seconds.
+func waitForLockWaits(t *testing.T, e *gatewaytest.Env, n int, answered <-chan gatewaytest.Resp) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		var waiting int
+		if err := e.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		select {
+		case r := <-answered:
+			t.Fatalf("answered without waiting for the other transaction: %d %s", r.Status, r.Body)
+		case <-deadline:
+			t.Fatalf("%d of %d backends waiting on a lock after 10 s", waiting, n)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// answer is the response on c, failing after 10 seconds.
+func answer(t *testing.T, c <-chan gatewaytest.Resp) gatewaytest.Resp {
+	t.Helper()
+	select {
+	case r := <-c:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer within 10 s")
+		return gatewaytest.Resp{}
+	}
+}
+
+// A proposal accepted while a rename of the point it names is being
+// written waits for the rename, then is rendered again from the point as
+// it is: the old name is no registered point's any more, so the text is
+// linked to none and has no registered at form. A rename that starts
+// while a proposal's write is open waits for it, then finds the message
+// and is refused (409 meeting_point_in_use). Both orders are made by two
+// transactions, each open until the other waits on it.
+func TestProposalAndRenameSerialize(t *testing.T) {
+	t.Parallel()
+	e, code, point := proposalEnv(t)
+	ctx := context.Background()
+	// This process has read the points (its cache knows Plaça Reial).
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+		"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": "Plaça Reial"}}); r.Status != 200 ||
+		!strings.Contains(r.JSON(t)["text"].(string), "en la Plaça Reial") {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+
+	// The rename first: its transaction holds the point (as
+	// changeMeetingPoint does: LockMeetingPoint, then the update) while
+	// the proposal is written.
+	tx, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM meeting_points WHERE id = $1 FOR UPDATE`, point); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meeting_points SET name = 'Plaça del Rei', at_forms = '{"es": "en la Plaça del Rei"}' WHERE id = $1`, point); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan gatewaytest.Resp, 1)
+	go func() { done <- propose(e, code, "Plaça Reial") }()
+	waitForLockWaits(t, e, 1, done)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	first := proposed(t, answer(t, done))
+	if mp := linkedTo(t, e, first); mp != "" {
+		t.Errorf("the proposal at the old name is linked to point %s", mp)
+	}
+	if text := messageText(t, e, first); strings.Contains(text, "en la Plaça Reial") {
+		t.Errorf("the proposal has the renamed point's old at form: %q", text)
+	}
+	checkTextsNameTheirPoints(t, e)
+
+	// The proposal first: its write (a request with an Idempotency-Key,
+	// in one transaction) is held open after the message is written by a
+	// transaction holding the same key, until the rename waits on it.
+	var staff int64
+	if err := e.DB.QueryRow(`SELECT id FROM users WHERE name = 'staff-user'`).Scan(&staff); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, status, response) VALUES ($1, 'held', '\x00', 202, '\x00')`, staff); err != nil {
+		t.Fatal(err)
+	}
+	proposing := make(chan gatewaytest.Resp, 1)
+	go func() { proposing <- propose(e, code, "Plaça del Rei", "Idempotency-Key", "held") }()
+	waitForLockWaits(t, e, 1, proposing)
+	renaming := make(chan gatewaytest.Resp, 1)
+	go func() {
+		renaming <- e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Metro Liceu", "at_forms": map[string]any{"es": nil}})
+	}()
+	waitForLockWaits(t, e, 2, renaming)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	second := proposed(t, answer(t, proposing))
+	if mp := linkedTo(t, e, second); mp != point {
+		t.Errorf("the proposal at Plaça del Rei is linked to %q, want %s", mp, point)
+	}
+	if r := answer(t, renaming); r.Status != 409 || r.ErrCode(t) != safety.CodeMeetingPointInUse {
+		t.Errorf("rename while the proposal was being written: %d %s", r.Status, r.Body)
+	}
+	if meetingPointsNamed(t, e, "Plaça del Rei") != 1 {
+		t.Error("the refused rename changed the point")
+	}
+	checkTextsNameTheirPoints(t, e)
+}
+
+// The points a proposal names are read from a cache (30 s) on each
+// gateway process. A rename through one process is seen at once by a
+// proposal on another that read the points before it: a proposal at the
+// old name is rendered again as a place no point has (no link, no
+// registered at form), one at the new name is linked to the point with
+// its new at form (so the point is not renamed again while it waits).
+// On the process that renamed it, the same.
+func TestProposalAfterARenameElsewhere(t *testing.T) {
+	t.Parallel()
+	e, code, point := proposalEnv(t)
+	other := *e
+	other.Server = gateway.New(gateway.Deps{DB: e.DB, Keys: e.Keys, JS: e.JS, Log: slog.New(slog.DiscardHandler), Now: e.Clock.Now, Config: e.Config})
+	t.Cleanup(other.Server.Close)
+	// Both processes have read the points.
+	for _, g := range []*gatewaytest.Env{e, &other} {
+		r := g.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+			"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": "Plaça Reial"}})
+		if r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), "en la Plaça Reial") {
+			t.Fatalf("preview: %d %s", r.Status, r.Body)
+		}
+	}
+	r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": "en la Plaça del Rei"}})
+	if r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	for _, g := range []struct {
+		name string
+		env  *gatewaytest.Env
+	}{{"same process", e}, {"other process", &other}} {
+		old := proposed(t, propose(g.env, code, "Plaça Reial"))
+		if mp := linkedTo(t, e, old); mp != "" {
+			t.Errorf("%s: the proposal at the old name is linked to point %s", g.name, mp)
+		}
+		if text := messageText(t, e, old); strings.Contains(text, "en la Plaça Reial") {
+			t.Errorf("%s: the proposal at the old name has its old at form: %q", g.name, text)
+		}
+		renamed := proposed(t, propose(g.env, code, "Plaça del Rei"))
+		if mp := linkedTo(t, e, renamed); mp != point {
+			t.Errorf("%s: the proposal at the new name is linked to %q, want %s", g.name, mp, point)
+		}
+		if text := messageText(t, e, renamed); !strings.Contains(text, "en la Plaça del Rei") {
+			t.Errorf("%s: the proposal at the new name: %q", g.name, text)
+		}
+	}
+	checkTextsNameTheirPoints(t, e)
+	if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Metro Liceu", "at_forms": map[string]any{"es": nil}}); r.Status != 409 {
+		t.Fatalf("rename while proposals at the new name wait: %d %s", r.Status, r.Body)
+	}
+}
+
+// A proposal a worker claimed (marked sending) and never finished, the
+// worker having stopped mid-send, blocks its point's rename only while the
+// claim may still be live (SendClaimLease, 30 s by default: three of the
+// workers' 10 s send timeout); after that it is never sent again, and the
+// point can be renamed.
+func TestRenameAfterAStoppedWorkersClaim(t *testing.T) {
+	t.Parallel()
+	if l := delivery.ClaimLease(delivery.WorkerConfig{}.WithDefaults().SendTimeout); l != 30*time.Second {
+		t.Fatalf("the workers' default claim lease is %v, safety's default 30 s", l)
+	}
+	e, code, point := proposalEnv(t)
+	msg := proposed(t, propose(e, code, "Plaça Reial"))
+	// What a worker's claim writes (MarkSendingMany), at the clock's now.
+	if _, err := e.DB.Exec(`UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, msg, e.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rename := func() gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": nil}})
+	}
+	if r := rename(); r.Status != 409 || r.ErrCode(t) != safety.CodeMeetingPointInUse {
+		t.Fatalf("rename just after the claim: %d %s", r.Status, r.Body)
+	}
+	e.Clock.Advance(29 * time.Second)
+	if r := rename(); r.Status != 409 {
+		t.Fatalf("rename within the claim's lease: %d %s", r.Status, r.Body)
+	}
+	e.Clock.Advance(2 * time.Second)
+	if r := rename(); r.Status != 200 {
+		t.Fatalf("rename after the claim's lease: %d %s", r.Status, r.Body)
+	}
+}
