@@ -19,15 +19,15 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "0ba49819fe5df6a2b7ec5bdbab43ce36110026738ff01b60eceaec835022a75d",
-	"lang":          "d282e8d34f9462b6abf3e340fb295cb02b06eb03832fb6b5bdbdb38ceb75ce71",
-	"gateway":       "45e91ae8913b1edd095ab6d0cd0882d28c8bbcec005babd8403e369483b9c5e1",
-	"placename":     "cd989a7d23493969e7c38c00f0e52c89494bd108df24c1e99ddd9b901f3a8a1d",
-	"vocabulary":    "eed14279b2f61fb9ac646157fa8407773d127971c13eac32e230bc614608e4a7",
-	"vocabAnyLang":  "511663ffaa109cac60cac202fd51c4e18ed59aae8b77b8ecaa54c8fec9f272b4",
+	"plain":         "48e4925b38e0f7835eb29a62708f6999aff6f5af0b57c341dad7ba8319d652c2",
+	"lang":          "8f8650c0be3e57c7eb435f4d32ff73a8088337ab6fb4bad1abd7bf8e995625d4",
+	"gateway":       "7763ba0cd84e36070c71a82f817caab9b6ae0ebef90e15be8ec4500f42839823",
+	"placename":     "416699c4acff8285e4cc97ca5ca3086dfa2ac2962f677eae77647532d0d89f82",
+	"vocabulary":    "a64d7c4597492027763292474cfbf82e002af643df249824a0d30bc56d0d260e",
+	"vocabAnyLang":  "f10e3b4fa870275f0e64337520853ae273686e5ce556b2a5722b89a9377ae10e",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "149af236b5366ce151b9ad8c058230f54b1c87cd571faed2cd2e869d77037fd4",
-	"strip":         "df5f64a606b2f3c912642f99c816612b33a6c6c5392339b28b032be391d3230b",
+	"extra1000":     "1d1ac1dc86880442657423d06a2edd62996a811b447d13f47c9cac3fc84692d7",
+	"strip":         "c6144e1bda48acc4efecdb4c33ae6d95c55d1e6dba4d23745a4b1591b1d2e185",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
