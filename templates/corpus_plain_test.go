@@ -106,8 +106,12 @@ func (ev plainEval) report(t *testing.T, name string) {
 // the 667 sent, 2515 of the 2696 messages refused (were 2498). With the
 // words of a late period or a miscarriage, bruises, money owed, drugs,
 // help, getting out and showing him a text taken out too: no leak
-// (0/3995), 176 of the 667 sent, 2520 refused.
-const plainMinBenignSent = 26.38
+// (0/3995), 176 of the 667 sent, 2520 refused. With the ninth blind set
+// among the tuning files (untuned): no leak (0/4565), 200 of the 767
+// messages without an item to remove sent (24 of its 100; 26 when it was
+// scored blind, before the last vocabulary changes), 2846 of the
+// 3046 messages refused.
+const plainMinBenignSent = 26.07
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because
