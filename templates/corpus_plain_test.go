@@ -55,7 +55,7 @@ type plainEval struct {
 // vocabulary, unknown names as by default).
 func evalPlain(f *Filter, msgs []corpusMsg) plainEval {
 	ev := plainEval{byLang: map[string]*plainTally{}}
-	o := ScanOptions{Vocabulary: true, UnknownNames: DefaultUnknownNames}
+	o := ScanOptions{Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
 	for _, m := range msgs {
 		o.Lang, o.KnownNames = m.lang, m.points
 		sent := len(f.ScanWith(m.text, o)) == 0
@@ -110,7 +110,8 @@ func (ev plainEval) report(t *testing.T, name string) {
 // among the tuning files (untuned): no leak (0/4565), 200 of the 767
 // messages without an item to remove sent (24 of its 100; 26 when it was
 // scored blind, before the last vocabulary changes), 2846 of the
-// 3046 messages refused.
+// 3046 messages refused. The risky everyday phrases (plainphrases.go)
+// refuse none of those 200.
 const plainMinBenignSent = 26.07
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per

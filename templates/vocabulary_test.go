@@ -495,6 +495,7 @@ var vocabRisky = map[string]string{
 		cantonada club visita visitem examen bossa foto fotos omple omplim faltis provar prova
 		córrer corre parar pari retard trencat trencada respirar respira
 		baixar baixat blau blaus neu blanc blanca ajuda ajudar ajut nosaltres perdre perdut ensenyar mostrar
+		esborra esborrar
 		`,
 	"en": `
 		id ids packed pack missed miss missing signal smash fix fixed drink drinks drunk visit visits
@@ -502,29 +503,34 @@ var vocabRisky = map[string]string{
 		treat treatment fill filled running runs run stuck broken break fine fined hear hearing heat
 		stone stoned rest
 		late delayed delay delays baby babies snow snowing help helping helps helped show shows showed showing out
+		delete deleted erase pick pack packing suitcase
 		`,
 	"es": `
 		salida salidas visita examen bolso bolsa foto fotos rellena rellénalo rellenalo renueva renovar
 		retraso retrasos retrasada retrasado falta faltes recupera toca tómate tomate beber probar
 		prueba pruebas correr corre roto rota respira respirar parar club esquina resto
 		bebé bebés perder perdida pérdidas perdiste morado morados nieve blanco blanca ayuda ayudar ayúdame nosotras nosotros bajar bajado enseñar enseñes mostrar mostraré
+		pasta borra borrar maleta
 		`,
 	"fr": `
 		arret arrêt arrêté arrete arrêter frais cours cour courir visite examen sac photo photos remplis
 		remplir fiche fiché retard tête tete respire manqué manque cassé casse rate raté boire coin
 		sous neige blanche aide aider aidé bébé perdre perdu pertes chez bleu bleus bleue montrer montre
+		efface effacer supprime supprimer valise
 		`,
 	"it": `
 		cancellato cancellata scarico scarica testa forza uscita visita visite esame esami borsa foto
 		ritardo smettere smesso respira respirare respiro rotto rotta provare prova prove correre mancare
 		manca angolo
 		venuto venuta venuti persa perso perdere neve bianca bianco aiuto aiutare aiutiamo fuori mostra mostrare
+		cancella cancellare valigia
 		`,
 	"pt": `
 		provar provaste prova provas força forca saída saida esquina visita exame exames mala foto fotos
 		fotografia preenche faltes atraso atrasada atrasado cabeça cabeca pare parar parei correr
 		estragado estragada ponto graça atrás ponte resto
 		descer desceu veio bebé bebê roxo roxa neve branca branco ajuda ajudar ajudamos perder perdeste perdas mostrar mostres costas conosco connosco
+		apaga apagar mala
 		`,
 	"ro": `
 		sigur sigură sigure ieșire iesire colț colt vizită vizita examen examenul geantă geanta poză
@@ -532,6 +538,7 @@ var vocabRisky = map[string]string{
 		lipsești lipsesti sedinta ședința stricat stricată regulă regula semnal degeaba răcoare racoare
 		bem beau bei complet
 		venit zăpadă zapada ajuta ajutor afară afara bebe bebeluș pierde pierdut
+		sterge șterge bagaj bagajul
 		`,
 }
 
