@@ -111,8 +111,12 @@ func (ev plainEval) report(t *testing.T, name string) {
 // messages without an item to remove sent (24 of its 100; 26 when it was
 // scored blind, before the last vocabulary changes), 2846 of the
 // 3046 messages refused. The risky everyday phrases (plainphrases.go)
-// refuse none of those 200.
-const plainMinBenignSent = 26.07
+// refuse none of those 200. With everyday words of the benign texts it
+// refused added to the vocabularies (a reminder, a tea room, Easter, "h"
+// for the hour, bank holidays, ...) and an English "I" or weekday after a
+// greeting no longer taken for a name: no leak (0/4565), 213 of the 767
+// sent, 2833 refused.
+const plainMinBenignSent = 27.77
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

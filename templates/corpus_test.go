@@ -604,11 +604,14 @@ func TestCorpusFormatStrict(t *testing.T) {
 // leak 360/4565, over-strip 1547/5176, refused 1283/3046, unchanged
 // 200/767. Leak and over-strip gates are higher and the unchanged floor
 // lower because of the new part alone; the earlier files are unchanged.
+// Everyday words of the benign texts the plain policy refused, added to
+// the vocabularies, took it to leak 360/4565 (unchanged), over-strip
+// 1521/5176, refused 1282/3046, unchanged 213/767.
 const (
 	vocabMaxLeakPct      = 7.89
-	vocabMaxOverStripPct = 29.89
+	vocabMaxOverStripPct = 29.39
 	vocabMaxRefusedPct   = 42.73
-	vocabMinBenignSame   = 26.07
+	vocabMinBenignSame   = 27.77
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -449,5 +449,11 @@ var nameSlotWords = func() map[string]bool {
 	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
 		m[w] = true
 	}
+	// Nor the English "I" after a greeting ("Hi Ola, I've put your name
+	// down") or an abbreviated weekday after one ("coffee morning Sat
+	// 10-12"): capitalised as written, never names. ("Sun" may be one.)
+	for w := range normWordSet(`i mon tue tues wed weds thu thur thurs fri sat`) {
+		m[w] = true
+	}
 	return m
 }()
