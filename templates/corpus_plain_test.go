@@ -115,8 +115,9 @@ func (ev plainEval) report(t *testing.T, name string) {
 // refused added to the vocabularies (a reminder, a tea room, Easter, "h"
 // for the hour, bank holidays, ...) and an English "I" or weekday after a
 // greeting no longer taken for a name: no leak (0/4565), 213 of the 767
-// sent, 2833 refused.
-const plainMinBenignSent = 27.77
+// sent, 2833 refused; with a few more (company, wrap up warm, noted, a
+// castle, bolo-rei, "port" for wearing): 219 of the 767, 2827 refused.
+const plainMinBenignSent = 28.55
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

@@ -606,12 +606,13 @@ func TestCorpusFormatStrict(t *testing.T) {
 // lower because of the new part alone; the earlier files are unchanged.
 // Everyday words of the benign texts the plain policy refused, added to
 // the vocabularies, took it to leak 360/4565 (unchanged), over-strip
-// 1521/5176, refused 1282/3046, unchanged 213/767.
+// 1521/5176, refused 1282/3046, unchanged 213/767; a few more, to
+// over-strip 1515/5176 and unchanged 219/767.
 const (
 	vocabMaxLeakPct      = 7.89
-	vocabMaxOverStripPct = 29.39
+	vocabMaxOverStripPct = 29.27
 	vocabMaxRefusedPct   = 42.73
-	vocabMinBenignSame   = 27.77
+	vocabMinBenignSame   = 28.55
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
