@@ -598,3 +598,23 @@ func checkNotInVocabulary(t *testing.T, lists map[string]string) {
 		}
 	}
 }
+
+// TestVocabularyNameSlotNotWords: after a greeting, the English "I" and an
+// abbreviated weekday are words, not names to confirm; a capitalised
+// vocabulary word there is still a name ("Hi Joy").
+func TestVocabularyNameSlotNotWords(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, text := range []string{
+		"Hi Ola, I've put your name down, see you Sat at 10",
+		"coffee morning Sat 10-12?",
+		"Morning Mon at 10 ok?",
+	} {
+		o := ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames, KnownNames: []string{"Ola"}}
+		if fs := f.ScanWith(text, o); len(fs) != 0 {
+			t.Errorf("%q: %v", text, fs)
+		}
+	}
+	if fs := f.ScanWith("Hi Joy, see you at 10", ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames}); len(fs) == 0 {
+		t.Error(`"Hi Joy": the name passed unconfirmed`)
+	}
+}
