@@ -19,15 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "0ba49819fe5df6a2b7ec5bdbab43ce36110026738ff01b60eceaec835022a75d",
-	"lang":          "d282e8d34f9462b6abf3e340fb295cb02b06eb03832fb6b5bdbdb38ceb75ce71",
-	"gateway":       "45e91ae8913b1edd095ab6d0cd0882d28c8bbcec005babd8403e369483b9c5e1",
-	"placename":     "cd989a7d23493969e7c38c00f0e52c89494bd108df24c1e99ddd9b901f3a8a1d",
-	"vocabulary":    "eed14279b2f61fb9ac646157fa8407773d127971c13eac32e230bc614608e4a7",
-	"vocabAnyLang":  "511663ffaa109cac60cac202fd51c4e18ed59aae8b77b8ecaa54c8fec9f272b4",
+	"plain":         "661bbc8563f7233e9bb534458155e823431f8bf8069167cf0a38bc28e8528d1b",
+	"lang":          "be9ea86a7b6b27894ac6beee15c86d193350bf5a697b2cf5e4595a81a626beb5",
+	"gateway":       "c5e5c09fb93fa605d72395ab0fdd7947770c97ed3015461e606bb428b80a2d64",
+	"placename":     "f2278953c082c5d815eb53aee0b7c3d6df07a01d07d4c66d7d6f99c370e9b2e7",
+	"vocabulary":    "4a6343d0b21e411beeebf689f3c73fb4a8873192a208315f81d300dc1f502341",
+	"plainPolicy":   "f57aa2390fca25b4f8d1263bd3236cf7a4d51c67fc289e4b02bf88327e866786",
+	"vocabAnyLang":  "5c5287bd605feb06385a4cc71caf8968fbd87169224813919c5a65bd9d90533f",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "149af236b5366ce151b9ad8c058230f54b1c87cd571faed2cd2e869d77037fd4",
-	"strip":         "df5f64a606b2f3c912642f99c816612b33a6c6c5392339b28b032be391d3230b",
+	"extra1000":     "ddea681e29a968e38f3ec845508be77ecd2f93fe570d3dfe025284dc279ff6d0",
+	"strip":         "09969771f50dbc3f07ecded05fa564e9da8169c05829d50a2fbd85f985fb4158",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
@@ -160,6 +161,11 @@ func TestPinnedFindings(t *testing.T) {
 		{"vocabulary", func(p *pinHasher) {
 			for i, x := range texts {
 				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, KnownNames: x.points}))
+			}
+		}},
+		{"plainPolicy", func(p *pinHasher) {
+			for i, x := range texts {
+				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, Plain: true, KnownNames: x.points}))
 			}
 		}},
 		{"vocabAnyLang", func(p *pinHasher) {
