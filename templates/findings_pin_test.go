@@ -24,7 +24,7 @@ var pinnedFindings = map[string]string{
 	"gateway":       "c5e5c09fb93fa605d72395ab0fdd7947770c97ed3015461e606bb428b80a2d64",
 	"placename":     "f2278953c082c5d815eb53aee0b7c3d6df07a01d07d4c66d7d6f99c370e9b2e7",
 	"vocabulary":    "4a6343d0b21e411beeebf689f3c73fb4a8873192a208315f81d300dc1f502341",
-	"plainPolicy":   "f57aa2390fca25b4f8d1263bd3236cf7a4d51c67fc289e4b02bf88327e866786",
+	"plainPolicy":   "e3b06fbb069100c2121a8302f6d02afdbceee4f6238b43c853ec27f16d0e61e4",
 	"vocabAnyLang":  "5c5287bd605feb06385a4cc71caf8968fbd87169224813919c5a65bd9d90533f",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "ddea681e29a968e38f3ec845508be77ecd2f93fe570d3dfe025284dc279ff6d0",

@@ -156,6 +156,22 @@ var plainRiskyPhrases = []struct{ lang, text string }{
 	{"ro", "sterge mesajul asta"},
 	{"ro", "el nu o sa afle"},
 	{"ro", "nu va sti"},
+	{"en", "say nothing to him"},
+	{"en", "don't let him see this"},
+	{"en", "keep this between us"},
+	{"es", "pasamos a por ti"},
+	{"es", "ni una palabra a el"},
+	{"es", "esto queda entre nosotras"},
+	{"ca", "passem a per tu"},
+	{"ca", "que no ho sapiga"},
+	{"it", "che non lo sappia"},
+	{"it", "resta tra noi"},
+	{"fr", "qu'il le sache pas"},
+	{"fr", "ca reste entre nous"},
+	{"pt", "que ele nao saiba"},
+	{"pt", "fica entre nos"},
+	{"ro", "ramane intre noi"},
+	{"ro", "nu spune nimanui"},
 }
 
 // TestVocabularyRiskyPhrases: the plain policy refuses each message of
