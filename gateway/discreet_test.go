@@ -438,6 +438,8 @@ func TestPlainPolicy(t *testing.T) {
 	for body, want := range map[string]map[string]string{
 		"Hola, el jueves a las 10 nos vemos en Metro Sol y luego vamos a ver a la abogada, ¿vale?": {"abogada": "legal"},
 		"Hola, el jueves a las 10 nos vemos en Metro Sol y vamos al mercadillo, ¿vale?":            {"mercadillo": "not_in_vocabulary"},
+		// Everyday words that offer to take her away: a phrase plain refuses.
+		"Hola, esta noche te paso a buscar a Metro Sol, ¿vale?": {"te paso a buscar": "risky_phrase"},
 	} {
 		for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
 			r := send(path, body)

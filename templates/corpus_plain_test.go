@@ -55,7 +55,7 @@ type plainEval struct {
 // vocabulary, unknown names as by default).
 func evalPlain(f *Filter, msgs []corpusMsg) plainEval {
 	ev := plainEval{byLang: map[string]*plainTally{}}
-	o := ScanOptions{Vocabulary: true, UnknownNames: DefaultUnknownNames}
+	o := ScanOptions{Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
 	for _, m := range msgs {
 		o.Lang, o.KnownNames = m.lang, m.points
 		sent := len(f.ScanWith(m.text, o)) == 0
@@ -106,8 +106,18 @@ func (ev plainEval) report(t *testing.T, name string) {
 // the 667 sent, 2515 of the 2696 messages refused (were 2498). With the
 // words of a late period or a miscarriage, bruises, money owed, drugs,
 // help, getting out and showing him a text taken out too: no leak
-// (0/3995), 176 of the 667 sent, 2520 refused.
-const plainMinBenignSent = 26.38
+// (0/3995), 176 of the 667 sent, 2520 refused. With the ninth blind set
+// among the tuning files (untuned): no leak (0/4565), 200 of the 767
+// messages without an item to remove sent (24 of its 100; 26 when it was
+// scored blind, before the last vocabulary changes), 2846 of the
+// 3046 messages refused. The risky everyday phrases (plainphrases.go)
+// refuse none of those 200. With everyday words of the benign texts it
+// refused added to the vocabularies (a reminder, a tea room, Easter, "h"
+// for the hour, bank holidays, ...) and an English "I" or weekday after a
+// greeting no longer taken for a name: no leak (0/4565), 213 of the 767
+// sent, 2833 refused; with a few more (company, wrap up warm, noted, a
+// castle, bolo-rei, "port" for wearing): 219 of the 767, 2827 refused.
+const plainMinBenignSent = 28.55
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

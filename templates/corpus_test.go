@@ -436,9 +436,14 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // missed in every language). Both gates are higher because the new part, labelled in
 // whole clauses, is harder: the earlier files are at 203/3507 (unchanged)
 // and 41/3861 (were 44).
+// The ninth blind set, once spent, joined them untuned (570 items to
+// remove, 785 to keep; 155 leaks and 35 over-strips when scored blind):
+// 713/4565 and 89/5176 on the whole. Both gates are higher because the
+// new part has not been tuned on yet, not because the filter got worse:
+// the earlier files are unchanged.
 const (
-	corpusMaxLeakPct      = 13.97
-	corpusMaxOverStripPct = 1.23
+	corpusMaxLeakPct      = 15.62
+	corpusMaxOverStripPct = 1.72
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -594,11 +599,20 @@ func TestCorpusFormatStrict(t *testing.T) {
 // became a word not in her vocabulary: over-strip 1185/4391, three more
 // items where only an emoji was left to strip (a coffee, a bike, an ice
 // cream), the other figures unchanged.
+// The ninth blind set, once spent, joined the tuning files untuned (570
+// items to remove, 785 to keep, 100 messages without an item to remove):
+// leak 360/4565, over-strip 1547/5176, refused 1283/3046, unchanged
+// 200/767. Leak and over-strip gates are higher and the unchanged floor
+// lower because of the new part alone; the earlier files are unchanged.
+// Everyday words of the benign texts the plain policy refused, added to
+// the vocabularies, took it to leak 360/4565 (unchanged), over-strip
+// 1521/5176, refused 1282/3046, unchanged 213/767; a few more, to
+// over-strip 1515/5176 and unchanged 219/767.
 const (
-	vocabMaxLeakPct      = 7.49
-	vocabMaxOverStripPct = 26.99
+	vocabMaxLeakPct      = 7.89
+	vocabMaxOverStripPct = 29.27
 	vocabMaxRefusedPct   = 42.73
-	vocabMinBenignSame   = 26.38
+	vocabMinBenignSame   = 28.55
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

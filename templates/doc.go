@@ -107,7 +107,9 @@
 // languages, by category: organisation, exploitation, legal, health,
 // address, phone, email, url (and unknown_name, below, and
 // not_in_vocabulary: under ScanOptions.Vocabulary every word outside her
-// language's vocabulary of everyday words, vocabulary.go). It returns them
+// language's vocabulary of everyday words, vocabulary.go; and
+// risky_phrase: under ScanOptions.Plain a phrase of everyday words that
+// offers to take her away or hide her, plainphrases.go). It returns them
 // sorted and non-overlapping, with byte offsets into the original text (on
 // rune boundaries) and the matched text. ScanWith and StripWith take what
 // is known about the message (ScanOptions): her language, whether unknown

@@ -34,12 +34,18 @@ const (
 	// is not in her language's vocabulary (ScanOptions.Vocabulary,
 	// vocabulary.go).
 	CategoryNotInVocabulary Category = "not_in_vocabulary"
+	// CategoryRiskyPhrase: under the plain policy, a phrase of everyday
+	// words that offers to take her away or hide her, or asks her to hide
+	// something from him ("come with us tonight", "don't tell him";
+	// ScanOptions.Plain, plainphrases.go).
+	CategoryRiskyPhrase Category = "risky_phrase"
 )
 
 // Categories lists every category, in a fixed order.
 var Categories = []Category{
 	CategoryOrganisation, CategoryExploitation, CategoryLegal, CategoryHealth,
 	CategoryAddress, CategoryPhone, CategoryEmail, CategoryURL, CategoryUnknownName, CategoryNotInVocabulary,
+	CategoryRiskyPhrase,
 }
 
 const (
@@ -53,6 +59,7 @@ const (
 	catURL
 	catUnknown
 	catNotInVocab
+	catRiskyPhrase
 )
 
 func categoryIndex(c Category) (uint8, bool) {
@@ -659,6 +666,12 @@ type ScanOptions struct {
 	// language's vocabulary, outside the other findings and the known
 	// names, is a finding of CategoryNotInVocabulary (vocabulary.go).
 	Vocabulary bool
+	// Plain: the plain policy, which sends a text whole or not at all:
+	// also a phrase of everyday words that offers to take her away or
+	// hide her is a finding, of CategoryRiskyPhrase (plainphrases.go).
+	// Its words may each be harmless ("come", "with", "us"), so the
+	// vocabulary alone lets it through.
+	Plain bool
 	// PlaceName: the text is the name of a public place staff register as
 	// a meeting point ("Metro Sants, exit Carrer de Sants"). A street
 	// named without a house number is then part of the place's name, not
@@ -732,6 +745,9 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	sc.dropBenignCues()
 	sc.cityServices()
 	sc.pictographs()
+	if o.Plain {
+		sc.riskyPhrases()
+	}
 	if o.Vocabulary {
 		sc.notInVocabulary()
 	}

@@ -19,15 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "48e4925b38e0f7835eb29a62708f6999aff6f5af0b57c341dad7ba8319d652c2",
-	"lang":          "8f8650c0be3e57c7eb435f4d32ff73a8088337ab6fb4bad1abd7bf8e995625d4",
-	"gateway":       "7763ba0cd84e36070c71a82f817caab9b6ae0ebef90e15be8ec4500f42839823",
-	"placename":     "416699c4acff8285e4cc97ca5ca3086dfa2ac2962f677eae77647532d0d89f82",
-	"vocabulary":    "a64d7c4597492027763292474cfbf82e002af643df249824a0d30bc56d0d260e",
-	"vocabAnyLang":  "f10e3b4fa870275f0e64337520853ae273686e5ce556b2a5722b89a9377ae10e",
+	"plain":         "95af05475d02594092d08e6d21a679097947fbbbb684277667b24974e1485100",
+	"lang":          "8814756308b4d45b4976e82196d55dffc6b0644b6740bed32a13324d47be3ae2",
+	"gateway":       "3256dc87ed74948227fbd6ce7c11d8b8acec41fc69c939548f1393bfb9c0a8a2",
+	"placename":     "b13d9884dc76c7d629a54ebd2949e391f1d8371bc79e47d6f9faa1992f5e3fb2",
+	"vocabulary":    "56024ec967938a45edb99b875a986589641081643950ad7d2b749bc006d60c52",
+	"plainPolicy":   "e5fd9b4fd70233a41f33bc554328eceb89ad329100c53f679afbe00a05d3f08f",
+	"vocabAnyLang":  "f5df0bee490e2caef005c33f4840de67d3ecf4e045a77c51fbe1bf90eadc082d",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "1d1ac1dc86880442657423d06a2edd62996a811b447d13f47c9cac3fc84692d7",
-	"strip":         "c6144e1bda48acc4efecdb4c33ae6d95c55d1e6dba4d23745a4b1591b1d2e185",
+	"extra1000":     "94aae1accf09b40b5a4d131465fbcad1733dc9a5926a8c9cb2221a5cdbd501e0",
+	"strip":         "e6bf422d170d7fdfe25c9c7d9fec1d2e58324b436df08eb88a966d5b9f8f18d2",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
@@ -160,6 +161,11 @@ func TestPinnedFindings(t *testing.T) {
 		{"vocabulary", func(p *pinHasher) {
 			for i, x := range texts {
 				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, KnownNames: x.points}))
+			}
+		}},
+		{"plainPolicy", func(p *pinHasher) {
+			for i, x := range texts {
+				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, Plain: true, KnownNames: x.points}))
 			}
 		}},
 		{"vocabAnyLang", func(p *pinHasher) {

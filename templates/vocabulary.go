@@ -266,6 +266,9 @@ func buildVocabulary(f *Filter, extra []Term, deployment []vocabEntry) (*vocabul
 // colliding word's file and line (never the word: a deployment's terms
 // may be names).
 func (f *Filter) withVocabulary(extra []Term, file string, words []string) error {
+	if _, err := builtinRiskyPhrases(); err != nil {
+		return newErr(CodeInvalidTerms, "", err.Error())
+	}
 	var dep []vocabEntry
 	if file != "" {
 		data, err := os.ReadFile(file)
@@ -444,6 +447,12 @@ var nameSlotWords = func() map[string]bool {
 		}
 	}
 	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
+		m[w] = true
+	}
+	// Nor the English "I" after a greeting ("Hi Ola, I've put your name
+	// down") or an abbreviated weekday after one ("coffee morning Sat
+	// 10-12"): capitalised as written, never names. ("Sun" may be one.)
+	for w := range normWordSet(`i mon tue tues wed weds thu thur thurs fri sat`) {
 		m[w] = true
 	}
 	return m

@@ -1,6 +1,9 @@
 package templates
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // vocabRiskyPhrases are whole messages, each of which the plain policy
 // once sent as written: a late period or a miscarriage, bruises, money
@@ -60,14 +63,178 @@ var vocabRiskyPhrases = []struct{ lang, text string }{
 	{"es", "no se lo enseñes, borra el mensaje"},
 }
 
+// plainRiskyPhrases are messages of everyday words, each in the
+// vocabulary or close to it, that offer to take her away or hide her
+// (come or stay with us, we pick you up, pack your things) or ask her to
+// hide something from him (do not tell him, delete this message, he will
+// not know), written as staff text (no accents, abbreviations), and the
+// words of the class whose stem the vocabulary keeps for an everyday
+// word (pasta, pèrdues, marcas). The plain policy refuses each with a
+// risky_phrase finding (vocabulary/phrases/LANG.txt).
+var plainRiskyPhrases = []struct{ lang, text string }{
+	{"en", "come with us tonight"},
+	{"en", "u can come w us 2nite, we got a room"},
+	{"en", "you can stay with us for a bit"},
+	{"en", "we'll pick you up at the corner at 9"},
+	{"en", "we will come and get u after work"},
+	{"en", "pack ur stuff tonight"},
+	{"en", "get your things ready for sunday"},
+	{"en", "dont tell him anything ok"},
+	{"en", "don't say nothing to him"},
+	{"en", "delete this message after u read it"},
+	{"en", "he won't know, i promise"},
+	{"en", "he'll never know"},
+	{"en", "come to ours tonight"},
+	{"es", "vente con nosotras esta noche"},
+	{"es", "puedes quedarte con nosotros unos dias"},
+	{"es", "te venimos a buscar a las 9"},
+	{"es", "te paso a buscar al salir"},
+	{"es", "prepara tus cosas para el viernes"},
+	{"es", "coge tus cosas y ven"},
+	{"es", "no le digas nada eh"},
+	{"es", "no se lo cuentes"},
+	{"es", "borra este msj"},
+	{"es", "el no se va a enterar"},
+	{"es", "nunca lo sabra"},
+	{"es", "tienes la pasta?"},
+	{"ca", "vine amb nosaltres aquesta nit"},
+	{"ca", "et pots quedar a casa nostra"},
+	{"ca", "et passem a buscar a les 9"},
+	{"ca", "et venim a buscar despres"},
+	{"ca", "prepara les teves coses"},
+	{"ca", "agafa les teves coses i vine"},
+	{"ca", "no li diguis res eh"},
+	{"ca", "no l'hi diguis"},
+	{"ca", "esborra el missatge"},
+	{"ca", "ell no ho sabra"},
+	{"ca", "no se n'assabentara"},
+	{"ca", "tens la pasta?"},
+	{"ca", "has tingut perdues?"},
+	{"ca", "has tingut pèrdues aquest mes?"},
+	{"it", "vieni con noi stasera"},
+	{"it", "puoi stare da noi qualche giorno"},
+	{"it", "ti veniamo a prendere alle 9"},
+	{"it", "passo a prenderti dopo"},
+	{"it", "prepara le tue cose"},
+	{"it", "prendi le tue cose e vieni"},
+	{"it", "non dirgli niente"},
+	{"it", "non dire nulla a lui"},
+	{"it", "cancella questo messaggio"},
+	{"it", "lui non lo sapra mai"},
+	{"it", "non se ne accorge"},
+	{"fr", "viens avec nous ce soir"},
+	{"fr", "tu peux rester chez nous"},
+	{"fr", "on passe te chercher a 9h"},
+	{"fr", "je viens te chercher apres"},
+	{"fr", "prepare tes affaires"},
+	{"fr", "prends tes affaires et viens"},
+	{"fr", "ne lui dis rien"},
+	{"fr", "dis lui rien stp"},
+	{"fr", "efface ce msg"},
+	{"fr", "il ne saura pas"},
+	{"fr", "il saura jamais"},
+	{"pt", "vem com a gente hoje a noite"},
+	{"pt", "podes ficar connosco uns dias"},
+	{"pt", "vamos buscar-te as 9"},
+	{"pt", "passo a buscar-te depois"},
+	{"pt", "prepara as tuas coisas"},
+	{"pt", "pega nas tuas coisas e vem"},
+	{"pt", "nao lhe digas nada"},
+	{"pt", "nao conta pra ele"},
+	{"pt", "apaga esta msg"},
+	{"pt", "ele nao vai saber"},
+	{"pt", "ele nunca vai saber"},
+	{"pt", "ainda tens as marcas?"},
+	{"ro", "vino cu noi diseara"},
+	{"ro", "poti sta la noi cateva zile"},
+	{"ro", "te luam noi la 9"},
+	{"ro", "venim dupa tine dupa munca"},
+	{"ro", "fa-ti bagajul"},
+	{"ro", "ia-ti lucrurile si vino"},
+	{"ro", "nu-i spune nimic"},
+	{"ro", "nu ii spune"},
+	{"ro", "sterge mesajul asta"},
+	{"ro", "el nu o sa afle"},
+	{"ro", "nu va sti"},
+	{"en", "say nothing to him"},
+	{"en", "don't let him see this"},
+	{"en", "keep this between us"},
+	{"es", "pasamos a por ti"},
+	{"es", "ni una palabra a el"},
+	{"es", "esto queda entre nosotras"},
+	{"ca", "passem a per tu"},
+	{"ca", "que no ho sapiga"},
+	{"it", "che non lo sappia"},
+	{"it", "resta tra noi"},
+	{"fr", "qu'il le sache pas"},
+	{"fr", "ca reste entre nous"},
+	{"pt", "que ele nao saiba"},
+	{"pt", "fica entre nos"},
+	{"ro", "ramane intre noi"},
+	{"ro", "nu spune nimanui"},
+}
+
 // TestVocabularyRiskyPhrases: the plain policy refuses each message of
-// vocabRiskyPhrases (the scan it sends on finds something).
+// vocabRiskyPhrases and plainRiskyPhrases (the scan it sends on finds
+// something), the latter with a risky_phrase finding that the other
+// policies' scan (no ScanOptions.Plain) never makes.
 func TestVocabularyRiskyPhrases(t *testing.T) {
 	f := mustVocabFilter(t)
 	for _, c := range vocabRiskyPhrases {
-		o := ScanOptions{Lang: c.lang, Vocabulary: true, UnknownNames: DefaultUnknownNames}
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
 		if fs := f.ScanWith(c.text, o); len(fs) == 0 {
 			t.Errorf("%s %q: sent as written under the plain policy", c.lang, c.text)
 		}
+	}
+	has := func(fs []Finding) bool {
+		return slices.ContainsFunc(fs, func(x Finding) bool { return x.Category == CategoryRiskyPhrase })
+	}
+	perLang := map[string]int{}
+	for _, c := range plainRiskyPhrases {
+		perLang[c.lang]++
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
+		if fs := f.ScanWith(c.text, o); !has(fs) {
+			t.Errorf("%s %q: no risky_phrase finding under the plain policy (%v)", c.lang, c.text, fs)
+		}
+		o.Plain = false
+		if fs := f.ScanWith(c.text, o); has(fs) {
+			t.Errorf("%s %q: a risky_phrase finding without the plain policy", c.lang, c.text)
+		}
+		if fs := f.ScanWith(c.text, ScanOptions{Lang: c.lang, Plain: true}); !has(fs) {
+			t.Errorf("%s %q: no risky_phrase finding under Plain without the vocabulary", c.lang, c.text)
+		}
+	}
+	for _, l := range ShippedLanguages {
+		if perLang[l] < 5 {
+			t.Errorf("%s: %d messages in plainRiskyPhrases, want at least 5", l, perLang[l])
+		}
+	}
+}
+
+// TestRiskyPhrasesParse: every phrases file parses, and each shipped
+// language has one.
+func TestRiskyPhrasesParse(t *testing.T) {
+	all, err := builtinRiskyPhrases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ShippedLanguages {
+		if len(all[langIndex(l)]) == 0 {
+			t.Errorf("%s: no risky phrases", l)
+		}
+	}
+	for name, data := range map[string]string{
+		"lead":  "~ come with us\n",
+		"trail": "come with ~\n",
+		"twice": "come ~ ~ us\n",
+		"empty": "come |x\n",
+	} {
+		if _, err := parseRiskyPhrases(name, langEn, []byte(data), sbEnv()); err == nil {
+			t.Errorf("%s: parsed %q", name, data)
+		}
+	}
+	ps, err := parseRiskyPhrases("ok", langEn, []byte("# c\n\ncome|go ~ with us\n=pasta\n"), sbEnv())
+	if err != nil || len(ps) != 2 || len(ps[0]) != 3 || !ps[0][1].gap || len(ps[0][0].alts) != 2 || len(ps[1][0].alts[0][0].stems) != 0 {
+		t.Errorf("parsed %+v, %v", ps, err)
 	}
 }

@@ -68,6 +68,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.UsesVocabulary()}
+	o.Plain = cfg.FreeTextPolicy() == gateway.FreeTextPlain // risky everyday phrases, as serve scans
 	var knownNames, confirmed []string
 	for i, k := range splitNames(*known) {
 		// The registration check of a meeting point's name.

@@ -121,6 +121,10 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		}
 	}
 	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames, Vocabulary: UsesVocabulary(s.cfg.FreeText)}
+	// Under plain, a phrase of everyday words that offers to take her away
+	// or hide her is a finding too (risky_phrase): nothing is cut, so it
+	// would go out whole.
+	o.Plain = policy == FreeTextPlain
 	// The meeting points are known wherever they stand; her signature
 	// and the confirmed names only where the text spells them as given
 	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.

@@ -1,0 +1,251 @@
+package templates
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	sb "github.com/blevesearch/snowballstem"
+)
+
+// Risky everyday phrases of the plain policy. The plain policy sends a
+// text only if every word of it is in her vocabulary, and the vocabulary
+// keeps everyday words: "come", "with", "us", "tonight", "know" are each
+// harmless, and cannot be taken out without refusing most texts. Put
+// together they offer to take her away or hide her ("come with us
+// tonight", "we'll pick you up", "you can stay with us", "pack your
+// things") or ask her to hide something from him ("don't tell him",
+// "delete this message", "he won't know"): a reader of her phone learns
+// what is being arranged. Under ScanOptions.Plain each such phrase is a
+// finding of CategoryRiskyPhrase, so the text is refused and staff see
+// which words to rephrase.
+//
+// The phrases are in vocabulary/phrases/LANG.txt, one a line. A phrase
+// is a sequence of slots separated by spaces; a slot is a word or
+// alternatives "a|b|c". A word matches a word of the text written the
+// same (case and accents ignored) or sharing its stem in her language,
+// so the inflections match ("veniamo" and "venite" for "venire"); a word
+// ending in "*" matches every word beginning with it, a word starting
+// with "=" only the words written so (case and accents ignored): its stem
+// may be an everyday word's ("marcas", marks on her body, and "março").
+// A single word is a phrase too: a word of the class whose stem the
+// vocabulary keeps for another word. A word the stemmer
+// splits ("dis-lui", "won't") is its parts, next to one another. "~"
+// between two slots lets up to riskyGap other words stand between them
+// ("we'll come and pick u up"). A phrase never spans a mark that ends a
+// sentence (. ! ? ; :).
+
+//go:embed vocabulary/phrases/*.txt
+var riskyFS embed.FS
+
+// riskyGap is how many other words "~" lets stand between two slots.
+const riskyGap = 3
+
+// riskyTok is one word of a phrase: its normalised form and its stems
+// (prefix: match every word beginning with norm).
+type riskyTok struct {
+	norm   string
+	stems  []string
+	prefix bool
+}
+
+// riskySlot is one slot: alternatives, each a run of words.
+type riskySlot struct {
+	alts [][]riskyTok
+	gap  bool // up to riskyGap other words may come before the slot
+}
+
+type riskyPhrase []riskySlot
+
+var (
+	riskyOnce sync.Once
+	riskyByL  [][]riskyPhrase // per stemLangs index
+	riskyErr  error
+)
+
+// builtinRiskyPhrases returns the compiled phrases of every shipped
+// language, or the first file:line that does not parse.
+func builtinRiskyPhrases() ([][]riskyPhrase, error) {
+	riskyOnce.Do(func() {
+		riskyByL = make([][]riskyPhrase, len(stemLangs))
+		env := sbEnv()
+		for l, lang := range stemLangs {
+			name := "vocabulary/phrases/" + lang + ".txt"
+			data, err := riskyFS.ReadFile(name)
+			if err != nil {
+				continue // a language without phrases
+			}
+			ps, err := parseRiskyPhrases(name, uint8(l), data, env)
+			if err != nil {
+				riskyErr = err
+				return
+			}
+			riskyByL[l] = ps
+		}
+	})
+	return riskyByL, riskyErr
+}
+
+// parseRiskyPhrases reads one phrases file of language l.
+func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyPhrase, error) {
+	var out []riskyPhrase
+	for i, line := range strings.Split(string(data), "\n") {
+		if c := strings.IndexByte(line, '#'); c >= 0 {
+			line = line[:c]
+		}
+		var p riskyPhrase
+		gap := false
+		for _, f := range strings.Fields(line) {
+			if f == "~" {
+				if len(p) == 0 || gap {
+					return nil, fmt.Errorf("%s:%d: \"~\" must stand between two words", name, i+1)
+				}
+				gap = true
+				continue
+			}
+			slot := riskySlot{gap: gap}
+			gap = false
+			for _, alt := range strings.Split(f, "|") {
+				prefix, exact := strings.HasSuffix(alt, "*"), strings.HasPrefix(alt, "=")
+				normed, orig := termWords(strings.TrimPrefix(strings.TrimSuffix(alt, "*"), "="))
+				if len(normed) == 0 || prefix && len(normed) != 1 {
+					return nil, fmt.Errorf("%s:%d: %q is not a word", name, i+1, alt)
+				}
+				var run []riskyTok
+				for k := range normed {
+					t := riskyTok{norm: normed[k], prefix: prefix}
+					if !prefix && !exact && len(normed[k]) >= minStem && !hasDigit(normed[k]) {
+						t.stems = stemVariants(l, origWord(orig[k]), normed[k], env)
+					}
+					run = append(run, t)
+				}
+				slot.alts = append(slot.alts, run)
+			}
+			p = append(p, slot)
+		}
+		if gap {
+			return nil, fmt.Errorf("%s:%d: \"~\" must stand between two words", name, i+1)
+		}
+		if len(p) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// riskyTextTok is a word of the scanned text: its bytes [s,e) of the
+// normalised text, its sentence, and its stems (computed when first
+// needed).
+type riskyTextTok struct {
+	s, e    int
+	sent    int
+	stems   []string
+	stemmed bool
+}
+
+// riskyPhrases adds a finding of catRiskyPhrase for each risky phrase of
+// her language in the text.
+func (sc *scanState) riskyPhrases() {
+	if sc.lang == langAny {
+		return
+	}
+	all, err := builtinRiskyPhrases()
+	if err != nil || len(all[sc.lang]) == 0 {
+		return // a file that does not parse stops the filter from being built
+	}
+	t := sc.n.b
+	var toks []riskyTextTok
+	sent := 0
+	for i := 0; i < len(t); {
+		if !isWord[t[i]] {
+			switch t[i] {
+			case '.', '!', '?', ';', ':', '\n':
+				sent++
+			}
+			i++
+			continue
+		}
+		s := i
+		for i < len(t) && isWord[t[i]] {
+			i++
+		}
+		toks = append(toks, riskyTextTok{s: s, e: i, sent: sent})
+	}
+	for _, p := range all[sc.lang] {
+		for k := range toks {
+			if end := sc.riskyMatch(toks, p, k); end > k {
+				sc.add(toks[k].s, toks[end-1].e, catRiskyPhrase)
+			}
+		}
+	}
+}
+
+// riskyMatch: the end (one past the last word) of phrase p matched from
+// word k of toks, or -1.
+func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
+	if len(p) == 0 {
+		return k
+	}
+	slot := p[0]
+	for _, run := range slot.alts {
+		if k+len(run) > len(toks) || toks[k+len(run)-1].sent != toks[k].sent {
+			continue
+		}
+		ok := true
+		for j, rt := range run {
+			if !sc.riskyTokMatch(&toks[k+j], rt) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		next := k + len(run)
+		if len(p) == 1 {
+			return next
+		}
+		gap := 0
+		if p[1].gap {
+			gap = riskyGap
+		}
+		for g := 0; g <= gap && next+g < len(toks) && toks[next+g].sent == toks[k].sent; g++ {
+			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
+				return end
+			}
+		}
+	}
+	return -1
+}
+
+// riskyTokMatch: does the text word tk match the phrase word rt?
+func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
+	tok := bytesToStr(sc.n.b[tk.s:tk.e])
+	if tok == rt.norm || rt.prefix && strings.HasPrefix(tok, rt.norm) {
+		return true
+	}
+	if len(rt.stems) == 0 || tk.e-tk.s < minStem || tk.e-tk.s > maxStemToken {
+		return false
+	}
+	if !tk.stemmed {
+		tk.stemmed = true
+		n := sc.n
+		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
+		ck := stemKey{lang: sc.lang, norm: tok, orig: raw}
+		vs, ok := sc.f.cache.get(ck)
+		if !ok {
+			vs = stemVariants(sc.lang, origWord(raw), tok, sc.env)
+			sc.f.cache.put(ck, vs)
+		}
+		tk.stems = vs
+	}
+	for _, a := range tk.stems {
+		for _, b := range rt.stems {
+			if a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
