@@ -110,7 +110,8 @@ func scriptOf(r rune) *unicode.RangeTable {
 // which turn a phone number into a list of bracketed or numbered digits
 // to the phone scanner ("⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻"); the mathematical alphabets
 // (bold, italic, script, double-struck, … letters and digits: "𝐏𝐎𝐋𝐈𝐂𝐈𝐀"),
-// with their letters in the Letterlike Symbols block ("ℐ", "ℙ"), whose
+// with their letters in the Letterlike Symbols block ("ℐ", "ℙ"; not the
+// information sign ℹ nor the litre sign ℓ, which read as themselves), whose
 // capital I the filter reads as an "l" and small m as "rn" (the
 // look-alike skeleton of a letter outside the Latin script).
 //
@@ -138,7 +139,9 @@ func letterSymbol(r rune) bool {
 		return true
 	case r >= 0x2100 && r <= 0x214F: // Letterlike Symbols
 		if unicode.IsLetter(r) {
-			return fontLetter(r) && r != 0x2139 // ℹ, the information sign, reads as the emoji
+			// ℹ, the information sign, reads as the emoji; ℓ, the litre
+			// sign, as a unit ("2 ℓ de leche"), as ℃ does.
+			return fontLetter(r) && r != 0x2139 && r != 0x2113
 		}
 		return norm.NFKD.String(string(r)) == string(r)
 	case r >= 0x24EA && r <= 0x24FF: // negative and double circled numbers

@@ -94,7 +94,7 @@ func TestLetterSymbolsDigitsAndMathAlphabets(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range "ℂℊℋℌℍℎℐℑℒℓℕℙℚℛℜℝℤℨℬℭℯℰℱℳℴⅅⅆⅇⅈⅉ" {
+	for _, r := range "ℂℊℋℌℍℎℐℑℒℕℙℚℛℜℝℤℨℬℭℯℰℱℳℴⅅⅆⅇⅈⅉ" {
 		if !letterSymbol(r) {
 			t.Errorf("%U %c %s: not refused", r, r, runenames.Name(r))
 		}
@@ -127,8 +127,10 @@ func TestLetterSymbolsDigitsAndMathAlphabets(t *testing.T) {
 			t.Errorf("%U %c: refused %v, folded to %q, want %q", r, r, letterSymbol(r), foldRune(r), strings.ToLower(k))
 		}
 	}
-	// Everyday symbols with a digit or a letter in them stay.
-	for _, s := range []string{"Nos vemos en ½ hora", "ℹ️ Recordatorio: el lunes a las 10", "2 ℃ mañana, abrígate", "Son 3 m²"} {
+	// Everyday symbols with a digit or a letter in them stay: the litre
+	// sign ℓ is a unit, as ℃ is, not a letter of a word.
+	for _, s := range []string{"Nos vemos en ½ hora", "ℹ️ Recordatorio: el lunes a las 10", "2 ℃ mañana, abrígate", "Son 3 m²",
+		"2 ℓ de leche", "№", "ª", "º", "1º", "2ª", "Ⅻ", "€", "°", "²", "ℓ", "℃", "Calle Mayor 5, 2º 1ª"} {
 		if got := MonitoredProblem(s); got != "" {
 			t.Errorf("MonitoredProblem(%q) = %q, want none", s, got)
 		}
