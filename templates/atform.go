@@ -163,10 +163,11 @@ var (
 // of lang's words in atLeadWords (none in a language without at forms)
 // that does not contain the name again, and after it nothing but closing
 // punctuation. It returns nil, ErrAtFormLacksName or ErrAtFormExtraWords.
-// A compatibility character (one NFKC changes: full-width or superscript
-// letters, a full-width apostrophe or bracket) is extra words wherever it
-// stands, except in a name spelt exactly as registered: the form is
-// refused, never read as its plain form.
+// A compatibility character (one NFKC changes and the normaliser does not
+// fold by name: full-width or superscript letters, a full-width apostrophe
+// or bracket; not º, ª or ŀ) is extra words wherever it stands, except in
+// the name where the registered name has the very same character: the
+// form is refused, never read as its plain form.
 // The registration of a meeting point and Render both check with it, so
 // Render never refuses a form registered since.
 func CheckAtFormWords(lang, form, name string) error {
@@ -261,22 +262,48 @@ func atFormTail(s string) bool {
 	return true
 }
 
-// atFormName reports whether s, the name as an at form spells it, is in
-// plain characters, or spelt exactly as the registered name (white space
-// collapsed) where that name has compatibility characters of its own.
+// atFormName reports whether s, the name as an at form spells it (already
+// found equal to name once both are normalised), keeps every compatibility
+// character where the registered name has the very same one: the rest is
+// compared as the filter compares text (case and diacritics folded, white
+// space collapsed), a compatibility character only as itself, so a
+// full-width "Ｘ" never stands for "X", "ｘ" or "ˣ".
 func atFormName(s, name string) bool {
 	if !strings.ContainsFunc(s, compatChar) {
 		return true
 	}
-	return norm.NFC.String(strings.Join(strings.Fields(s), " ")) == norm.NFC.String(strings.Join(strings.Fields(name), " "))
+	return compatKey(s) == compatKey(name)
+}
+
+// compatKey is s with each run of plain characters normalised and each
+// compatibility character kept as itself between two NUL bytes (a byte the
+// normaliser never writes).
+func compatKey(s string) string {
+	s = norm.NFC.String(strings.Join(strings.Fields(s), " "))
+	var sb strings.Builder
+	plain := 0
+	for i, r := range s {
+		if !compatChar(r) {
+			continue
+		}
+		sb.WriteString(normalizeString(s[plain:i]))
+		sb.WriteByte(0)
+		sb.WriteRune(r)
+		sb.WriteByte(0)
+		plain = i + utf8.RuneLen(r)
+	}
+	sb.WriteString(normalizeString(s[plain:]))
+	return sb.String()
 }
 
 // compatChar reports whether NFKC changes r beyond its canonical form: a
 // full-width or superscript letter, a ligature, a full-width apostrophe.
-// The apostrophes people type that the normaliser folds by name ("´",
-// whose NFKC is a space and an accent) are not.
+// The characters the normaliser folds by name (foldSpecial: the
+// apostrophes people type such as "´", whose NFKC is a space and an
+// accent; º and ª, read as o and a; the Catalan ŀ, read as l; the dashes
+// and full stops) are read as in any other text, so they are not.
 func compatChar(r rune) bool {
-	if foldSpecial[r] == "'" {
+	if _, ok := foldSpecial[r]; ok {
 		return false
 	}
 	s := string(r)

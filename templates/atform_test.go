@@ -434,6 +434,14 @@ func TestCheckAtFormCompatibilityCharacters(t *testing.T) {
 		{"es", "en el Ｃａｆé Ｘ", "Café X"},
 		{"es", "en el Café Ｘ", "Café X"},
 		{"es", "en el Café X）", "Café X"},
+		// A compatibility character of the registered name is compared
+		// as itself: another case, width or height of it is another
+		// character.
+		{"es", "en el Café ｘ", "Café Ｘ"},
+		{"es", "en el Café ˣ", "Café Ｘ"},
+		{"es", "en el Café ᵃ", "Café a"},
+		{"es", "en el Café ᵃ", "Café ª"},
+		{"es", "en el Ｃａｆé Ｘ", "Café Ｘ"},
 	}
 	for _, tc := range refused {
 		if err := CheckAtFormWords(tc.lang, tc.form, tc.name); !errors.Is(err, ErrAtFormExtraWords) {
@@ -446,6 +454,20 @@ func TestCheckAtFormCompatibilityCharacters(t *testing.T) {
 		{"fr", "a\u0300 l'Arsenale", "Arsenale"}, // à decomposed: a canonical equivalent
 		{"ca", "a la Plaça Reial…", "Plaça Reial"},
 		{"es", "en el Café X)", "Café X"},
+		// º, ª, ° and the Catalan ŀ are letters the normaliser folds by
+		// name (to o, a, o and l), as in an ordinary name.
+		{"es", "en la Plaza 1º de Mayo", "Plaza 1° de Mayo"},
+		{"es", "en la Plaza 1º de Mayo", "Plaza 1o de Mayo"},
+		{"es", "en la Plaza 1° de Mayo", "Plaza 1º de Mayo"},
+		{"es", "en la Calle 2ª", "Calle 2a"},
+		{"es", "en la Calle 2ª", "Calle 2ª"},
+		{"ca", "al Coŀlegi Major", "Col·legi Major"},
+		{"ca", "al COĿLEGI Major", "Col·legi Major"},
+		// With a compatibility character of the registered name in it, the
+		// rest of the name is compared as without: case and accents folded.
+		{"es", "en el cafe Ｘ", "Café Ｘ"},
+		{"es", "en el CAFÉ  Ｘ", "Café Ｘ"},
+		{"es", "en el Cafe\u0301 Ｘ", "café Ｘ"},
 	}
 	for _, tc := range accepted {
 		if err := CheckAtFormWords(tc.lang, tc.form, tc.name); err != nil {

@@ -216,7 +216,8 @@
 // ("pol*cía") or letters and digits drawn as symbols NFKC does not map
 // ("🅟🅞🅛", "🇵🇴🇱", "🆘", "❶") or maps to what the scanners misread
 // (the bracketed and full-stop digits "⑹" "⒍", the mathematical
-// alphabets "𝐏𝐎𝐋𝐈𝐂𝐈𝐀"): such text is refused for a monitored phone, not
+// alphabets "𝐏𝐎𝐋𝐈𝐂𝐈𝐀"), or code points unassigned in Go's Unicode tables
+// or for private use: such text is refused for a monitored phone, not
 // cleaned. Pictographs are read as words (pictographs.go):
 // "🏥" is a health finding, "👮" a legal one, and under the vocabulary
 // policy an emoji outside a short list of greeting ones is not in her

@@ -32,7 +32,10 @@ const (
 	// one ("❶", "➊", "⓵"), the small capitals ("ᴘᴏʟɪᴄɪᴀ"), the
 	// parenthesised letters ("⒫⒪⒧"); and the ones NFKC maps to what the
 	// scanners misread: the parenthesised and full-stop digits ("⑹⑴⑵",
-	// "⒍⒈⒉") and the mathematical alphabets ("𝐏𝐎𝐋𝐈𝐂𝐈𝐀", "ℐ").
+	// "⒍⒈⒉") and the mathematical alphabets ("𝐏𝐎𝐋𝐈𝐂𝐈𝐀", "ℐ"); and the
+	// code points the filter reads nothing in whatever a phone draws
+	// (unreadable: unassigned in Go's Unicode tables, noncharacters,
+	// private use).
 	ReasonLetterSymbols = "letter_symbols"
 )
 
@@ -62,7 +65,7 @@ func MonitoredProblem(text string) string {
 				return ReasonFormatControl
 			}
 		}
-		if letterSymbol(r) {
+		if letterSymbol(r) || unreadable(r) {
 			return ReasonLetterSymbols
 		}
 		prev = r
@@ -110,7 +113,8 @@ func scriptOf(r rune) *unicode.RangeTable {
 // which turn a phone number into a list of bracketed or numbered digits
 // to the phone scanner ("⑹⑴⑵-⑶⑷-⑸⑹-⑺⑻"); the mathematical alphabets
 // (bold, italic, script, double-struck, … letters and digits: "𝐏𝐎𝐋𝐈𝐂𝐈𝐀"),
-// with their letters in the Letterlike Symbols block ("ℐ", "ℙ"), whose
+// with their letters in the Letterlike Symbols block ("ℐ", "ℙ"; not the
+// information sign ℹ nor the litre sign ℓ, which read as themselves), whose
 // capital I the filter reads as an "l" and small m as "rn" (the
 // look-alike skeleton of a letter outside the Latin script).
 //
@@ -138,7 +142,9 @@ func letterSymbol(r rune) bool {
 		return true
 	case r >= 0x2100 && r <= 0x214F: // Letterlike Symbols
 		if unicode.IsLetter(r) {
-			return fontLetter(r) && r != 0x2139 // ℹ, the information sign, reads as the emoji
+			// ℹ, the information sign, reads as the emoji; ℓ, the litre
+			// sign, as a unit ("2 ℓ de leche"), as ℃ does.
+			return fontLetter(r) && r != 0x2139 && r != 0x2113
 		}
 		return norm.NFKD.String(string(r)) == string(r)
 	case r >= 0x24EA && r <= 0x24FF: // negative and double circled numbers
@@ -151,6 +157,17 @@ func letterSymbol(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// unreadable: r is a code point Go's Unicode tables (unicode.Version) do
+// not assign (category Cn, which holds the noncharacters too) or one for
+// private use (Co). A later Unicode version may assign it a letter or a
+// digit newer phones draw (the outlined letters and digits U+1CCD6–1CCF9
+// of Unicode 16) and a vendor font may draw anything at a private-use
+// one, while the filter reads neither as a letter. An emoji of a Unicode
+// version newer than the tables is refused with them.
+func unreadable(r rune) bool {
+	return r >= 0x0378 && (unicode.Is(unicode.Cn, r) || unicode.Is(unicode.Co, r))
 }
 
 // fontLetter: r is a letter NFKC maps to another letter as a font variant

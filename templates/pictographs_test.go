@@ -94,7 +94,7 @@ func TestLetterSymbolsDigitsAndMathAlphabets(t *testing.T) {
 			}
 		}
 	}
-	for _, r := range "ℂℊℋℌℍℎℐℑℒℓℕℙℚℛℜℝℤℨℬℭℯℰℱℳℴⅅⅆⅇⅈⅉ" {
+	for _, r := range "ℂℊℋℌℍℎℐℑℒℕℙℚℛℜℝℤℨℬℭℯℰℱℳℴⅅⅆⅇⅈⅉ" {
 		if !letterSymbol(r) {
 			t.Errorf("%U %c %s: not refused", r, r, runenames.Name(r))
 		}
@@ -127,8 +127,10 @@ func TestLetterSymbolsDigitsAndMathAlphabets(t *testing.T) {
 			t.Errorf("%U %c: refused %v, folded to %q, want %q", r, r, letterSymbol(r), foldRune(r), strings.ToLower(k))
 		}
 	}
-	// Everyday symbols with a digit or a letter in them stay.
-	for _, s := range []string{"Nos vemos en ½ hora", "ℹ️ Recordatorio: el lunes a las 10", "2 ℃ mañana, abrígate", "Son 3 m²"} {
+	// Everyday symbols with a digit or a letter in them stay: the litre
+	// sign ℓ is a unit, as ℃ is, not a letter of a word.
+	for _, s := range []string{"Nos vemos en ½ hora", "ℹ️ Recordatorio: el lunes a las 10", "2 ℃ mañana, abrígate", "Son 3 m²",
+		"2 ℓ de leche", "№", "ª", "º", "1º", "2ª", "Ⅻ", "€", "°", "²", "ℓ", "℃", "Calle Mayor 5, 2º 1ª"} {
 		if got := MonitoredProblem(s); got != "" {
 			t.Errorf("MonitoredProblem(%q) = %q, want none", s, got)
 		}
@@ -258,6 +260,47 @@ func TestPictographFindings(t *testing.T) {
 		}
 		if fs := f.ScanWith(s, ScanOptions{Lang: "es"}); len(fs) != 0 {
 			t.Errorf("filter %q: %v, want none", s, fs)
+		}
+	}
+}
+
+// A code point Go's Unicode tables do not assign (a letter of a later
+// Unicode version, such as the outlined letters and digits U+1CCD6–1CCF9
+// of Unicode 16 that newer phones draw), a noncharacter or a private-use
+// character is refused for a monitored phone: the filter reads no letter
+// in it, whatever the phone draws. The emoji of the latest Unicode
+// version the tables know pass.
+func TestMonitoredProblemUnassigned(t *testing.T) {
+	outlined := func(s string) string {
+		var sb strings.Builder
+		for _, r := range s {
+			sb.WriteRune(0x1CCD6 + r - 'A')
+		}
+		return sb.String()
+	}
+	if !unicode.Is(unicode.Cn, 0x1CCD6) || !unicode.Is(unicode.Cn, 0x1CCF9) {
+		t.Skipf("the Unicode tables (%s) assign the outlined letters: pick a code point they do not", unicode.Version)
+	}
+	for _, s := range []string{
+		"la " + outlined("POLICIA") + " te espera",
+		"llama al \U0001ccf0\U0001ccf1\U0001ccf2",
+		"see you \u0378 there",
+		"hola \U0001fae9",
+		"hola \ufdd0", "hola \ufffe", "hola \U0010ffff",
+		"hola \ue000", "hola \uf8ff", "hola \U000f0000", "hola \U00100000",
+	} {
+		if got := MonitoredProblem(s); got != ReasonLetterSymbols {
+			t.Errorf("MonitoredProblem(%+q) = %q, want %q", s, got, ReasonLetterSymbols)
+		}
+	}
+	for _, s := range []string{
+		// Emoji 15.0 (Unicode 15.0), skin tones and a ZWJ sequence.
+		"Hola 🫨🩷🩵🩶🫎🫏🪽🪼🪻🫚🫛🪭🪮🪇🪈🪯🛜 🫷🏽🫸🏿 🐦\u200d⬛ nos vemos",
+		"Hola 😊 nos vemos ❤️ 👍🏽 👩\u200d👩\u200d👧",
+		"Hola ꞔ ꟊ 𝼀", // letters of recent versions
+	} {
+		if got := MonitoredProblem(s); got != "" {
+			t.Errorf("MonitoredProblem(%+q) = %q, want none", s, got)
 		}
 	}
 }

@@ -648,7 +648,67 @@ func TestSanitizeSignatureName(t *testing.T) {
 			t.Fatalf("%q: exit %d, %s %s", bad, code, out, stderr)
 		}
 	}
-	if _, _, stderr := runCmd(t, "sanitize", "-h"); !strings.Contains(stderr, "-signature-name") {
+	// A name of only spaces is no name: refused as empty, not read as none.
+	stdin = strings.NewReader(greeting)
+	if code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "plain", "--signature-name", "   "); code == 0 || out != "" ||
+		!strings.Contains(stderr, "invalid_param (signature_name)") || !strings.Contains(stderr, "empty") {
+		t.Fatalf("blank signature name: exit %d, %s %s", code, out, stderr)
+	}
+	_, _, stderr := runCmd(t, "sanitize", "-h")
+	if !strings.Contains(stderr, "-signature-name") || !strings.Contains(stderr, "visible in ps and the shell history") {
 		t.Fatalf("help: %s", stderr)
+	}
+}
+
+// Under the filter policy the signature name counts only where the scan
+// reports names, as in serve: with unknown names off nothing changes with
+// it; with them on, her name is cut without it and kept with it.
+func TestSanitizeSignatureNameFilterPolicy(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	type result struct {
+		Text       string `json:"text"`
+		Refused    string `json:"refused"`
+		Redactions []struct {
+			Category string `json:"category"`
+		} `json:"redactions"`
+	}
+	run := func(in string, args ...string) result {
+		t.Helper()
+		stdin = strings.NewReader(in)
+		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", "filter"}, args...)...)
+		if code != 0 {
+			t.Fatalf("sanitize %v: %d %s", args, code, stderr)
+		}
+		var res result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v %s", err, out)
+		}
+		return res
+	}
+	// Not her presenting herself nor a signature, which the unknown names
+	// leave alone without it.
+	const greeting = "Mañana a las 10 te espera Marta en el mercado"
+	for _, args := range [][]string{{"--unknown-names", "off"}, {"--unknown-names", "off", "--signature-name", "Marta"}} {
+		if res := run(greeting, args...); res.Refused != "" || res.Text != greeting || len(res.Redactions) != 0 {
+			t.Fatalf("unknown names off %v: %+v", args, res)
+		}
+	}
+	res := run(greeting, "--unknown-names", "on")
+	if res.Refused != "" || strings.Contains(res.Text, "Marta") || len(res.Redactions) != 1 || res.Redactions[0].Category != "unknown_name" {
+		t.Fatalf("unknown names on, without a signature name: %+v", res)
+	}
+	if res := run(greeting, "--unknown-names", "on", "--signature-name", "Marta"); res.Refused != "" || res.Text != greeting || len(res.Redactions) != 0 {
+		t.Fatalf("unknown names on, with a signature name: %+v", res)
+	}
+	// Another finding is still cut beside her name.
+	in := "Mañana a las 10 te espera Marta con la abogada"
+	res = run(in, "--unknown-names", "on", "--signature-name", "Marta")
+	if res.Refused != "" || !strings.Contains(res.Text, "Marta") || strings.Contains(res.Text, "abogada") || len(res.Redactions) != 1 || res.Redactions[0].Category != "legal" {
+		t.Fatalf("a sensitive word beside her name: %+v", res)
+	}
+	// A blank name is refused under this policy too.
+	stdin = strings.NewReader(greeting)
+	if code, _, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "filter", "--signature-name", " \t "); code == 0 || !strings.Contains(stderr, "invalid_param (signature_name)") {
+		t.Fatalf("blank signature name: exit %d, %s", code, stderr)
 	}
 }

@@ -42,7 +42,9 @@ var stdin io.Reader = os.Stdin
 // PUT /v1/me/signature-name checks it (message.CheckSignatureName: a
 // refused one stops the command with that error, which never quotes it)
 // and a known name in this scan as serve makes it: where the text spells
-// it as given, unless it would hide a finding of the text.
+// it as given, unless it would hide a finding of the text. A name of only
+// spaces is refused as empty (the PUT would clear the name with it; here
+// the flag is left out for none).
 func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sanitize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -52,7 +54,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&cfg.Filter.TermsFile, "terms", cfg.Filter.TermsFile, "same as --discreet-terms-file")
 	known := fs.String("known-names", "", "comma-separated names that are not unknown (the registered meeting points); one the filter flags as a place's name is refused, as serve refuses to register it")
 	confirm := fs.String("confirm-names", "", "comma-separated names staff confirm (the request's confirm_names); one the filter flags on its own, or in the text, is refused with invalid_param as serve does")
-	signature := fs.String("signature-name", "", "the author's signature name (PUT /v1/me/signature-name): refused as serve refuses to set it, else a known name in this scan as serve makes it")
+	signature := fs.String("signature-name", "", "the author's signature name (PUT /v1/me/signature-name): refused as serve refuses to set it (a name of only spaces too: leave the flag out for none), else a known name in this scan as serve makes it; visible in ps and the shell history")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,7 +81,9 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	confirmed = splitNames(*confirm)
 	sig := ""
-	if strings.TrimSpace(*signature) != "" {
+	if *signature != "" {
+		// A name of only spaces is refused as empty: given on the command
+		// line it is a mistake, not a wish for none.
 		if sig, err = message.CheckSignatureName(cat.Filter(), "signature_name", *signature); err != nil {
 			return err
 		}
@@ -89,6 +93,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if o.UnknownNames || o.Vocabulary {
 		o.KnownNames = knownNames
 	}
+	sigKnown := signatureKnown(cat.Filter(), string(in), sig, o)
 	out := struct {
 		Text       string              `json:"text"`
 		Redactions []templates.Finding `json:"redactions"`
@@ -101,11 +106,11 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		out.Refused = "free_text_refused"
 	} else if reason := templates.MonitoredProblem(string(in)); reason != "" {
 		out.Refused = reason
-	} else if i, c := message.FlaggedConfirmedName(cat.Filter(), string(in), confirmed, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames, ExactNames: signatureKnown(cat.Filter(), string(in), sig, o)}); i > 0 {
+	} else if i, c := message.FlaggedConfirmedName(cat.Filter(), string(in), confirmed, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames, ExactNames: sigKnown}); i > 0 {
 		out.Refused, out.Field, out.Reason, out.Categories = "invalid_param", "confirm_names", fmt.Sprintf("confirmed name %d is flagged by the filter", i), []string{string(c)}
 	} else {
 		if o.UnknownNames || o.Vocabulary {
-			o.ExactNames = append(signatureKnown(cat.Filter(), string(in), sig, o), confirmed...)
+			o.ExactNames = append(sigKnown, confirmed...)
 		}
 		text, findings := cat.Filter().StripWith(string(in), o)
 		out.Text = text

@@ -41,13 +41,25 @@ func TestRefusedAtForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A form whose lead is drawn in full-width letters, registered before
+	// they were extra words; a name with º, ° and ª folded as letters is
+	// not refused.
+	wide, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: "Mercat del Born", Kind: "landmark",
+		AtForms: []byte(`{"es": "ｅｎ ｅｌ Mercat del Born", "ca": "al Mercat del Born"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: "Plaza 1° de Mayo", Kind: "landmark",
+		AtForms: []byte(`{"es": "en la Plaza 1º de Mayo", "ca": "a la Plaza 1º de Mayo"}`)}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := RefusedAtForms(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []RefusedAtForm{{bad.ID, "fr", ReasonAtFormWords}, {bad.ID, "ro", ReasonAtFormWords},
 		{sym.ID, "", templates.ReasonLetterSymbols}, {sym.ID, "es", templates.ReasonLetterSymbols},
-		{symForm.ID, "es", templates.ReasonLetterSymbols}}
+		{symForm.ID, "es", templates.ReasonLetterSymbols}, {wide.ID, "es", ReasonAtFormWords}}
 	slices.SortStableFunc(got, func(a, b RefusedAtForm) int { return cmp.Compare(a.MeetingPointID, b.MeetingPointID) })
 	if !slices.Equal(got, want) {
 		t.Fatalf("RefusedAtForms = %v, want %v (good is %d)", got, want, good.ID)
