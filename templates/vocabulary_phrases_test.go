@@ -269,6 +269,13 @@ var plainCoverStories = []struct{ lang, text string }{
 	{"ro", "spune-i ca a sunat banca"},
 	{"ro", "daca te intreaba de ce ai intarziat zi-i ca era coada la magazin"},
 	{"ro", "raspunde ca erai la coafor"},
+	{"en", "if he ever wants to know where you were, say the library"},
+	{"es", "si quiere saber dónde estabas, dile que en la biblioteca"},
+	{"ca", "si vol saber on eres, digues-li que a la biblioteca"},
+	{"it", "se vuole sapere dove eri, digli che eri in biblioteca"},
+	{"fr", "s'il veut savoir où t'étais, dis-lui que t'étais à la bibliothèque"},
+	{"pt", "se ele quiser saber onde estavas, diz-lhe que na biblioteca"},
+	{"ro", "dacă vrea să știe unde erai, zi-i că la bibliotecă"},
 }
 
 // plainCoverBenign are everyday texts near the cover stories (asking,
@@ -316,6 +323,9 @@ var plainCoverBenign = []struct{ lang, text string }{
 	{"ro", "zi-mi dacă vrei să schimbăm ziua"},
 	{"ro", "dacă vrei să schimbăm ziua, spune-mi"},
 	{"ro", "spune da, o să fie frumos"},
+	{"es", "si quieres saber más, dime"},
+	{"fr", "si tu veux savoir l'heure, dis-moi"},
+	{"pt", "se quiseres saber mais, diz-me"},
 }
 
 // TestVocabularyRiskyPhrases: the plain policy refuses each message of
