@@ -117,6 +117,8 @@ func (ev plainEval) report(t *testing.T, name string) {
 // greeting no longer taken for a name: no leak (0/4565), 213 of the 767
 // sent, 2833 refused; with a few more (company, wrap up warm, noted, a
 // castle, bolo-rei, "port" for wearing): 219 of the 767, 2827 refused.
+// The cover-story phrases (what to say if he asks, save my number as)
+// refuse none of those 219.
 const plainMinBenignSent = 28.55
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per

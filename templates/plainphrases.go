@@ -16,8 +16,10 @@ import (
 // together they offer to take her away or hide her ("come with us
 // tonight", "we'll pick you up", "you can stay with us", "pack your
 // things") or ask her to hide something from him ("don't tell him",
-// "delete this message", "he won't know"): a reader of her phone learns
-// what is being arranged. Under ScanOptions.Plain each such phrase is a
+// "delete this message", "he won't know") or give her a cover story ("if
+// he asks where you're going, say it's the class", "tell him it's your
+// cousin", "save my number as Ana"): a reader of her phone learns what
+// is being arranged. Under ScanOptions.Plain each such phrase is a
 // finding of CategoryRiskyPhrase, so the text is refused and staff see
 // which words to rephrase.
 //

@@ -174,10 +174,165 @@ var plainRiskyPhrases = []struct{ lang, text string }{
 	{"ro", "nu spune nimanui"},
 }
 
+// plainCoverStories are cover stories in everyday words: what to say if
+// he or anyone asks where she goes or who she talks to, who to say the
+// number is, what she was doing, a contact name to save the number under.
+// Staff write them informally (no accents, "q" for que, "x" for por). The
+// plain policy refuses each with a risky_phrase finding.
+var plainCoverStories = []struct{ lang, text string }{
+	{"en", "if he asks where you're going, say it's the Catalan class"},
+	{"en", "if anyone asks, we're friends from the course"},
+	{"en", "tell him it's your cousin"},
+	{"en", "tell them it's the bank calling"},
+	{"en", "say you were at the market"},
+	{"en", "save my number as Ana"},
+	{"en", "save this number under Pizza"},
+	{"en", "if he sees this message say it's a wrong number"},
+	{"en", "if he asks who u were talking to just say its ur friend from work"},
+	{"en", "when they ask where u been tell them u were at the shops"},
+	{"en", "if anybody asks just tell em it was a wrong number"},
+	{"en", "in case he asks, it's the dentist"},
+	{"en", "put me in ur phone as Pizza Express"},
+	{"en", "if he checks ur phone say it was the school"},
+	{"en", "if ppl ask just say we're mates from the course"},
+	{"es", "si te pregunta a donde vas, dile que al medico"},
+	{"es", "si te pregunta a dónde vas, dile que vas a la compra"},
+	{"es", "dile que es tu prima"},
+	{"es", "si alguien pregunta, somos amigas del curso"},
+	{"es", "di que estabas en el mercado"},
+	{"es", "guárdame como Ana"},
+	{"es", "guarda mi número como Pizza"},
+	{"es", "si ve este mensaje dile que es un número equivocado"},
+	{"es", "si te preguntan con quien hablabas contestale q era una amiga"},
+	{"es", "si el te pregunta algo le dices q es del trabajo"},
+	{"es", "dile q te llamo el banco"},
+	{"es", "responde que te equivocaste de número"},
+	{"es", "si te pregunta x q llegas tarde dile q habia cola en el super"},
+	{"es", "si pregunta alguien, eres mi prima de Valencia"},
+	{"ca", "si et pregunta on vas, digues que a classe de catala"},
+	{"ca", "digues-li que és la teva cosina"},
+	{"ca", "si algú pregunta, som amigues del curs"},
+	{"ca", "digues que estaves al mercat"},
+	{"ca", "guarda'm com Ana"},
+	{"ca", "guarda el meu número com Pizza"},
+	{"ca", "si et pregunta amb qui parlaves digue-li q era una amiga"},
+	{"ca", "si veu el missatge digues que és un número equivocat"},
+	{"ca", "digues li q t'ha trucat el banc"},
+	{"ca", "si et pregunta x q arribes tard digues-li q hi havia cua al super"},
+	{"ca", "digues que érem al mercat"},
+	{"ca", "posa'm com Montse de la perruqueria"},
+	{"it", "se ti chiede dove vai, digli che vai dal medico"},
+	{"it", "se qualcuno chiede, siamo amiche del corso"},
+	{"it", "digli che è tua cugina"},
+	{"it", "dille che eri al mercato"},
+	{"it", "salvami come Anna"},
+	{"it", "salva il mio numero come Pizza"},
+	{"it", "se vede questo messaggio digli che è un numero sbagliato"},
+	{"it", "se ti chiede con chi parlavi rispondi che era un'amica"},
+	{"it", "se lui ti chiede qualcosa digli ke sei al corso"},
+	{"it", "se ti chiede xke sei in ritardo digli ke c'era fila al super"},
+	{"it", "se chiede qualcuno, sei mia cugina"},
+	{"it", "mettimi come Francesca del parrucchiere"},
+	{"fr", "s'il te demande où tu vas, dis-lui que tu vas chez le médecin"},
+	{"fr", "si quelqu'un demande, on est copines du cours"},
+	{"fr", "dis-lui que c'est ta cousine"},
+	{"fr", "dis que t'étais au marché"},
+	{"fr", "enregistre-moi sous Ana"},
+	{"fr", "enregistre mon numéro sous Pizza"},
+	{"fr", "s'il voit ce message dis-lui que c'est un faux numéro"},
+	{"fr", "si on te demande avec qui tu parlais reponds que c'etait une copine"},
+	{"fr", "s'il te demande qq chose tu dis que c'est le boulot"},
+	{"fr", "dis lui q c'est la banque qui a appelé"},
+	{"fr", "s'il te demande pk t'es en retard dis-lui qu'il y avait la queue"},
+	{"fr", "s'il demande c'est ta cousine"},
+	{"pt", "se ele perguntar onde vais, diz que vais ao médico"},
+	{"pt", "se alguém perguntar, somos amigas do curso"},
+	{"pt", "diz-lhe que é a tua prima"},
+	{"pt", "diz que estavas no mercado"},
+	{"pt", "guarda-me como Ana"},
+	{"pt", "guarda o meu número como Pizza"},
+	{"pt", "se ele vir esta mensagem diz que é engano"},
+	{"pt", "se te perguntarem com quem falavas responde que era uma amiga"},
+	{"pt", "se ele te perguntar alguma coisa diz q vais a aula"},
+	{"pt", "diz-lhe q ligou o banco"},
+	{"pt", "se perguntarem, és a minha prima"},
+	{"pt", "diz que foste ao mercado com uma amiga"},
+	{"ro", "dacă te întreabă unde mergi, spune-i că mergi la medic"},
+	{"ro", "dacă întreabă cineva, suntem prietene de la curs"},
+	{"ro", "spune-i că e verișoara ta"},
+	{"ro", "zi că erai la piață"},
+	{"ro", "salvează-mă ca Ana"},
+	{"ro", "salvează numărul meu ca Pizza"},
+	{"ro", "dacă vede mesajul spune-i că e număr greșit"},
+	{"ro", "daca te intreaba cu cine vorbeai zi-i ca era o prietena"},
+	{"ro", "daca el te intreaba ceva spune ca esti la curs"},
+	{"ro", "spune-i ca a sunat banca"},
+	{"ro", "daca te intreaba de ce ai intarziat zi-i ca era coada la magazin"},
+	{"ro", "raspunde ca erai la coafor"},
+	{"en", "if he ever wants to know where you were, say the library"},
+	{"es", "si quiere saber dónde estabas, dile que en la biblioteca"},
+	{"ca", "si vol saber on eres, digues-li que a la biblioteca"},
+	{"it", "se vuole sapere dove eri, digli che eri in biblioteca"},
+	{"fr", "s'il veut savoir où t'étais, dis-lui que t'étais à la bibliothèque"},
+	{"pt", "se ele quiser saber onde estavas, diz-lhe que na biblioteca"},
+	{"ro", "dacă vrea să știe unde erai, zi-i că la bibliotecă"},
+}
+
+// plainCoverBenign are everyday texts near the cover stories (asking,
+// saying, "tell me if", "say hi") that the plain policy sends as written,
+// and must keep sending: asking or saying alone is not a cover story.
+var plainCoverBenign = []struct{ lang, text string }{
+	{"en", "say hi to your little one from me"},
+	{"en", "if you have any questions just ask"},
+	{"en", "let me know if you need anything, just say"},
+	{"en", "he asked about the course, it's on Monday"},
+	{"en", "if you want to change the day just say"},
+	{"en", "say when you're ready and we go"},
+	{"en", "when you get there ask for me"},
+	{"es", "pregunta por mí en la entrada"},
+	{"es", "dime si el miércoles te viene bien"},
+	{"es", "si tienes alguna pregunta dime"},
+	{"es", "di que sí a la profe, es una buena idea"},
+	{"es", "me dices si vienes el sabado"},
+	{"ca", "pregunta per mi a l'entrada"},
+	{"ca", "digues si dimecres et va bé"},
+	{"ca", "digues-me si vens"},
+	{"ca", "si tens alguna pregunta digues-m'ho"},
+	{"ca", "pregunta'm el que vulguis"},
+	{"ca", "digues que sí, t'ho passaras molt bé"},
+	{"it", "dimmi se mercoledì ti va bene"},
+	{"it", "se hai domande chiedi pure"},
+	{"it", "di che cosa hai bisogno?"},
+	{"it", "ti volevo dire che sei stata bravissima"},
+	{"it", "se ti chiedono il numero di telefono dai il mio"},
+	{"fr", "dis-moi si mercredi ça te va"},
+	{"fr", "si tu as une question demande-moi"},
+	{"fr", "dis-moi que tu viens samedi"},
+	{"fr", "demande-moi si tu as besoin de quelque chose"},
+	{"fr", "si tu veux changer le jour, dis-le moi"},
+	{"fr", "dis oui, ça va être super"},
+	{"pt", "diz-me se quarta te dá jeito"},
+	{"pt", "se tiveres alguma pergunta diz-me"},
+	{"pt", "diz-me que vens sábado"},
+	{"pt", "pergunta-me o que quiseres"},
+	{"pt", "se quiseres mudar o dia diz-me"},
+	{"pt", "diz que sim, vai ser giro"},
+	{"ro", "zi-mi dacă miercuri e bine"},
+	{"ro", "întreabă-mă orice vrei"},
+	{"ro", "spune-mi când ajungi acasă"},
+	{"ro", "zi-mi dacă vrei să schimbăm ziua"},
+	{"ro", "dacă vrei să schimbăm ziua, spune-mi"},
+	{"ro", "spune da, o să fie frumos"},
+	{"es", "si quieres saber más, dime"},
+	{"fr", "si tu veux savoir l'heure, dis-moi"},
+	{"pt", "se quiseres saber mais, diz-me"},
+}
+
 // TestVocabularyRiskyPhrases: the plain policy refuses each message of
-// vocabRiskyPhrases and plainRiskyPhrases (the scan it sends on finds
-// something), the latter with a risky_phrase finding that the other
-// policies' scan (no ScanOptions.Plain) never makes.
+// vocabRiskyPhrases, plainRiskyPhrases and plainCoverStories (the scan it
+// sends on finds something), the latter two with a risky_phrase finding
+// that the other policies' scan (no ScanOptions.Plain) never makes, and
+// sends each message of plainCoverBenign.
 func TestVocabularyRiskyPhrases(t *testing.T) {
 	f := mustVocabFilter(t)
 	for _, c := range vocabRiskyPhrases {
@@ -189,8 +344,11 @@ func TestVocabularyRiskyPhrases(t *testing.T) {
 	has := func(fs []Finding) bool {
 		return slices.ContainsFunc(fs, func(x Finding) bool { return x.Category == CategoryRiskyPhrase })
 	}
-	perLang := map[string]int{}
-	for _, c := range plainRiskyPhrases {
+	perLang, cover := map[string]int{}, map[string]int{}
+	for _, c := range plainCoverStories {
+		cover[c.lang]++
+	}
+	for _, c := range slices.Concat(plainRiskyPhrases, plainCoverStories) {
 		perLang[c.lang]++
 		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
 		if fs := f.ScanWith(c.text, o); !has(fs) {
@@ -207,6 +365,22 @@ func TestVocabularyRiskyPhrases(t *testing.T) {
 	for _, l := range ShippedLanguages {
 		if perLang[l] < 5 {
 			t.Errorf("%s: %d messages in plainRiskyPhrases, want at least 5", l, perLang[l])
+		}
+		if cover[l] < 8 {
+			t.Errorf("%s: %d messages in plainCoverStories, want at least 8", l, cover[l])
+		}
+	}
+	benign := map[string]int{}
+	for _, c := range plainCoverBenign {
+		benign[c.lang]++
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
+		if fs := f.ScanWith(c.text, o); len(fs) > 0 {
+			t.Errorf("%s %q: refused under the plain policy (%v)", c.lang, c.text, fs)
+		}
+	}
+	for _, l := range ShippedLanguages {
+		if benign[l] < 5 {
+			t.Errorf("%s: %d messages in plainCoverBenign, want at least 5", l, benign[l])
 		}
 	}
 }
