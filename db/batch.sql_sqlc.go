@@ -145,7 +145,11 @@ type AcceptMessagesParams struct {
 // finds the message (MeetingPointBookedAfter). A message whose meeting
 // point parameter names no registered point (meeting_point_id 0, the
 // name given) is written only if no point has that name now: the text
-// was rendered from a list of points that did not know it yet.
+// was rendered from a list of points that did not know it yet. The
+// caller holds such names locked (ShareMeetingPointNames) in a statement
+// before this one in the same transaction, so a create of a point of
+// that name, or a rename to it (LockMeetingPointName), has committed
+// before this statement's snapshot or waits for its commit.
 func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) ([]uuid.UUID, error) {
 	rows, err := q.db.QueryContext(ctx, acceptMessages,
 		arg.Ids,

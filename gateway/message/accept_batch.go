@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"time"
 
@@ -103,10 +104,58 @@ type row struct {
 
 // insertMessages stores messages with one statement (atomic: all or
 // none) and returns how many it wrote: a message decided on participant
-// data that has changed since is not written (see AcceptMessages).
+// data that has changed since is not written (see AcceptMessages). q is
+// in a transaction when a message names a place no point is linked to
+// (acceptMessages).
 func insertMessages(ctx context.Context, q *db.Queries, ms []row) (int, error) {
-	ids, err := q.AcceptMessages(ctx, acceptParams(ms))
+	ids, err := acceptMessages(ctx, q, ms)
 	return len(ids), err
+}
+
+// acceptMessages stores messages with AcceptMessages and returns the ids
+// written. A message naming a place that no point is linked to is
+// written only if no point has that name; a create of such a point, or
+// a rename to its name, committing while the statement runs would not be
+// seen by its snapshot, so the names are first locked (shared:
+// ShareMeetingPointNames) in a statement of their own, and AcceptMessages
+// runs after any such create or rename has committed and sees its point,
+// or before it starts. q must then be in a transaction (the lock is
+// transaction-scoped); messages naming no such place take no lock.
+func acceptMessages(ctx context.Context, q *db.Queries, ms []row) ([]uuid.UUID, error) {
+	if names := unlinkedPlaces(ms); len(names) > 0 {
+		if err := q.ShareMeetingPointNames(ctx, db.Array(names)); err != nil {
+			return nil, err
+		}
+	}
+	return q.AcceptMessages(ctx, acceptParams(ms))
+}
+
+// unlinkedPlaces are the places messages name that no point was linked
+// to (meetingPointLink with id 0).
+func unlinkedPlaces(ms []row) []string {
+	var out []string
+	for _, m := range ms {
+		if m.meetingPointID == 0 && m.meetingPointName != "" {
+			out = append(out, m.meetingPointName)
+		}
+	}
+	return out
+}
+
+// writeMessages is acceptMessages on the service's database: in a
+// transaction of its own when a message names a place no point is linked
+// to, else one statement.
+func (s *Service) writeMessages(ctx context.Context, ms []row) ([]uuid.UUID, error) {
+	if len(unlinkedPlaces(ms)) == 0 {
+		return s.q.AcceptMessages(ctx, acceptParams(ms))
+	}
+	var ids []uuid.UUID
+	err := db.InTx(ctx, s.d.DB, func(q *db.Queries, _ *sql.Tx) error {
+		var err error
+		ids, err = acceptMessages(ctx, q, ms)
+		return err
+	})
+	return ids, err
 }
 
 // acceptParams lays messages out as AcceptMessages' parallel arrays.
@@ -166,10 +215,14 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 // others.
 func (s *Service) acceptBatch(ctx context.Context, ms []row) ([]error, error) {
 	res := make([]error, len(ms))
-	ids, err := s.q.AcceptMessages(ctx, acceptParams(ms))
+	ids, err := s.writeMessages(ctx, ms)
 	if err != nil && len(ms) > 1 {
 		for i := range ms {
-			res[i] = insertOne(ctx, s.q, ms[i])
+			n, err := s.writeMessages(ctx, ms[i:i+1])
+			if err == nil && len(n) == 0 {
+				err = errStale
+			}
+			res[i] = err
 		}
 		return res, nil
 	}

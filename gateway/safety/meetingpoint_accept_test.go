@@ -297,3 +297,88 @@ func TestRenameAfterAStoppedWorkersClaim(t *testing.T) {
 		t.Fatalf("rename after the claim's lease: %d %s", r.Status, r.Body)
 	}
 }
+
+// A proposal at a place no point has (the process's points do not know
+// it) written while a point of that name is being created, or while a
+// point is being renamed to it, waits for that transaction, then is
+// rendered again and linked to the point, so the point is not renamed
+// while the proposal waits. Each create or rename is held open by a
+// transaction it waits on (an uncommitted row of the same name, the
+// point locked FOR UPDATE) until the proposal waits too.
+func TestProposalAtANameBeingRegistered(t *testing.T) {
+	t.Parallel()
+	e, code, _ := proposalEnv(t)
+	ctx := context.Background()
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants", "kind": "metro"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	sants := fmt.Sprint(r.JSON(t)["id"])
+	// This process has read the points: Metro Liceu and Metro Drassanes
+	// are no point's.
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+		"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": "Metro Liceu"}}); r.Status != 200 {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+
+	// A create: held by an uncommitted row of the same name.
+	hold, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `INSERT INTO meeting_points (name, kind) VALUES ('Metro Liceu', 'metro')`); err != nil {
+		t.Fatal(err)
+	}
+	creating := make(chan gatewaytest.Resp, 1)
+	go func() {
+		creating <- e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Liceu", "kind": "metro"})
+	}()
+	waitForLockWaits(t, e, 1, creating)
+	proposing := make(chan gatewaytest.Resp, 1)
+	go func() { proposing <- propose(e, code, "Metro Liceu") }()
+	waitForLockWaits(t, e, 2, proposing)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	c := answer(t, creating)
+	if c.Status != 201 {
+		t.Fatalf("create: %d %s", c.Status, c.Body)
+	}
+	liceu := fmt.Sprint(c.JSON(t)["id"])
+	if mp := linkedTo(t, e, proposed(t, answer(t, proposing))); mp != liceu {
+		t.Errorf("the proposal at Metro Liceu, written while the point was created, is linked to %q, want %s", mp, liceu)
+	}
+
+	// A rename to the name: held by a transaction holding the point.
+	hold2, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold2.Rollback()
+	if _, err := hold2.ExecContext(ctx, `SELECT id FROM meeting_points WHERE id = $1 FOR UPDATE`, sants); err != nil {
+		t.Fatal(err)
+	}
+	renaming := make(chan gatewaytest.Resp, 1)
+	go func() {
+		renaming <- e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+sants, map[string]any{"name": "Metro Drassanes"})
+	}()
+	waitForLockWaits(t, e, 1, renaming)
+	go func() { proposing <- propose(e, code, "Metro Drassanes") }()
+	waitForLockWaits(t, e, 2, proposing)
+	if err := hold2.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(t, renaming); r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	if mp := linkedTo(t, e, proposed(t, answer(t, proposing))); mp != sants {
+		t.Errorf("the proposal at Metro Drassanes, written while a point was renamed to it, is linked to %q, want %s", mp, sants)
+	}
+	checkTextsNameTheirPoints(t, e)
+	for _, id := range []string{liceu, sants} {
+		if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Metro Paral·lel"}); r.Status != 409 {
+			t.Errorf("rename of point %s while a proposal naming it waits: %d %s", id, r.Status, r.Body)
+		}
+	}
+}
