@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/channels"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/delivery"
 	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/message"
 	"safecontact/gateway/safety"
 )
 
@@ -380,5 +382,75 @@ func TestProposalAtANameBeingRegistered(t *testing.T) {
 		if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Metro Paral·lel"}); r.Status != 409 {
 			t.Errorf("rename of point %s while a proposal naming it waits: %d %s", id, r.Status, r.Body)
 		}
+	}
+}
+
+// slowRefusal is a provider that takes as long as during (run while the
+// send is in flight) and then refuses the send for a passing reason (503:
+// it did not take it).
+type slowRefusal struct{ during func() }
+
+func (s slowRefusal) Send(context.Context, channels.Outgoing) (channels.Receipt, error) {
+	s.during()
+	return channels.Receipt{}, &channels.SendError{Code: "provider_unavailable", HTTPStatus: 503, Retryable: true}
+}
+
+// A send whose failure is recorded after the claim's lease (the worker
+// held up: the database slow, the record spilled) is not scheduled for a
+// retry: the point it names may have been renamed once the lease ran out
+// (the rename no longer counts the claim), and a retry would send the
+// old name. It is marked unknown (claim_lapsed), never sent again. Within
+// the lease the same refusal is retried.
+func TestRetryAfterTheClaimLease(t *testing.T) {
+	t.Parallel()
+	e, _, point := proposalEnv(t)
+	b := gatewaytest.Maria()
+	b["phone"] = "+34 612 000 778"
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	anyTime := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+anyTime+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	send := func(during func()) string {
+		t.Helper()
+		r := propose(e, anyTime, "Plaça Reial")
+		if r.Status != 202 || r.JSON(t)["status"] != message.StatusQueued {
+			t.Fatalf("proposal: %d %s", r.Status, r.Body)
+		}
+		id := r.JSON(t)["id"].(string)
+		w := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": slowRefusal{during}}, gateway.WorkerConfig{})
+		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
+			t.Fatalf("outcome %v, want done", out)
+		}
+		return id
+	}
+	status := func(id string) (st, code string) {
+		t.Helper()
+		var c sql.NullString
+		if err := e.DB.QueryRow(`SELECT status, error_code FROM messages WHERE id = $1`, id).Scan(&st, &c); err != nil {
+			t.Fatal(err)
+		}
+		return st, c.String
+	}
+	// Within the lease: retried.
+	within := send(func() { e.Clock.Advance(29 * time.Second) })
+	if st, _ := status(within); st != message.StatusScheduled {
+		t.Errorf("a refusal recorded within the claim's lease: %s, want scheduled", st)
+	}
+	if _, err := e.DB.Exec(`UPDATE messages SET status = 'failed' WHERE id = $1`, within); err != nil {
+		t.Fatal(err)
+	}
+	// Past the lease, the point renamed meanwhile: never retried.
+	var renamed gatewaytest.Resp
+	late := send(func() {
+		e.Clock.Advance(31 * time.Second)
+		renamed = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": nil}})
+	})
+	if renamed.Status != 200 {
+		t.Fatalf("rename after the claim's lease: %d %s", renamed.Status, renamed.Body)
+	}
+	if st, c := status(late); st != message.StatusUnknown || c != message.CodeClaimLapsed {
+		t.Errorf("a refusal recorded after the claim's lease, the point renamed: %s %s, want unknown %s", st, c, message.CodeClaimLapsed)
 	}
 }
