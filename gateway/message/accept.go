@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -432,6 +433,12 @@ func provenance(details map[string]any, source, digest string) {
 // The request is decided again on fresh data.
 var errStale = errors.New("participant data changed since it was read")
 
+// errStalePlace is errStale for a message whose text names a meeting
+// point that no longer has the name or at forms it was rendered with, or
+// a place that has become a point's name (AcceptMessages' place_ok): the
+// points are read again too.
+var errStalePlace = fmt.Errorf("%w: the meeting point changed", errStale)
+
 // accept decides and writes one request: the message, or the refusal. With
 // fresh false the participant may come from the cache; anything but an
 // acceptance is then not written but returned as errStale, so a refusal is
@@ -516,9 +523,9 @@ func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio 
 	}
 	if errors.Is(err, errStale) {
 		s.parts.forget(in.Participant)
-		if m.place.name != "" {
-			// Perhaps the meeting point changed since the cache was
-			// read (placeOf): the next attempt reads the points again.
+		if errors.Is(err, errStalePlace) {
+			// The meeting point changed since the cache was read
+			// (placeOf): the next attempt reads the points again.
 			s.ForgetKnownNames()
 		}
 	}
