@@ -355,7 +355,7 @@ func (s *Service) sendMessage(ctx context.Context, actor *auth.Actor, in Input, 
 		}
 		s.d.Redecided()
 		if attempt == 3 {
-			err = errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
+			err = staleRefusal(err)
 			break
 		}
 	}
@@ -438,6 +438,15 @@ var errStale = errors.New("participant data changed since it was read")
 // a place that has become a point's name (AcceptMessages' place_ok): the
 // points are read again too.
 var errStalePlace = fmt.Errorf("%w: the meeting point changed", errStale)
+
+// staleRefusal is the answer once a request was decided on stale data
+// on every attempt (err: the last attempt's errStale).
+func staleRefusal(err error) error {
+	if errors.Is(err, errStalePlace) {
+		return errs.New(errs.CodeUnavailable, "the meeting point changed while the message was written; try again")
+	}
+	return errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
+}
 
 // accept decides and writes one request: the message, or the refusal. With
 // fresh false the participant may come from the cache; anything but an

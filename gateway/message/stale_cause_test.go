@@ -3,14 +3,17 @@ package message
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"safecontact/errs"
 	"safecontact/gateway/auth"
 )
 
 // A write refused on stale data says why: the meeting point its text
-// names changed (errStalePlace: the points are read again) or only her
-// record did (errStale: the points' cache is kept).
+// names changed (errStalePlace: the points are read again, and the answer
+// once the attempts run out says so) or only her record did (errStale:
+// the points' cache is kept).
 func TestStaleCause(t *testing.T) {
 	t.Parallel()
 	s := newTestService(t)
@@ -40,6 +43,9 @@ func TestStaleCause(t *testing.T) {
 	if s.known.at.IsZero() {
 		t.Error("the meeting points are read again after only her record changed")
 	}
+	if e := errs.As(staleRefusal(err)); e.Code != errs.CodeUnavailable || !strings.Contains(e.Message, "her record changed") {
+		t.Errorf("answer after her record changed: %s %q", e.Code, e.Message)
+	}
 
 	// The point renamed after the points were read.
 	if _, err := s.d.DB.Exec(`UPDATE meeting_points SET name = 'Plaça del Rei', at_forms = '{}' WHERE id = $1`, point); err != nil {
@@ -51,5 +57,8 @@ func TestStaleCause(t *testing.T) {
 	}
 	if !s.known.at.IsZero() {
 		t.Error("the meeting points' cache is kept after the point changed")
+	}
+	if e := errs.As(staleRefusal(err)); e.Code != errs.CodeUnavailable || !strings.Contains(e.Message, "the meeting point changed while the message was written") {
+		t.Errorf("answer after the point changed: %s %q", e.Code, e.Message)
 	}
 }
