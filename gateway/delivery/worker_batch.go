@@ -496,7 +496,7 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		// back: an outage of any length spends none of her message's
 		// attempts; only refusals of this message count toward exhaustion.
 		// Recorded after the claim's lease (the record held up: the
-		// database slow, the receipt spilled), the claim is taken to be
+		// database slow, its record tried again), the claim is taken to be
 		// dead, as the claim path takes one: a redelivery may have marked
 		// it unknown, and a meeting point its text names may have been
 		// renamed since (the rename check counts a claim for the lease

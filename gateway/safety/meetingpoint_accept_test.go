@@ -396,7 +396,7 @@ func (s slowRefusal) Send(context.Context, channels.Outgoing) (channels.Receipt,
 }
 
 // A send whose failure is recorded after the claim's lease (the worker
-// held up: the database slow, the record spilled) is not scheduled for a
+// held up: the database slow, its record tried again) is not scheduled for a
 // retry: the point it names may have been renamed once the lease ran out
 // (the rename no longer counts the claim), and a retry would send the
 // old name. It is marked unknown (claim_lapsed), never sent again. Within
