@@ -363,6 +363,19 @@ func (q *Queries) LockMeetingPoint(ctx context.Context, id int64) (MeetingPoint,
 	return i, err
 }
 
+const lockMeetingPointName = `-- name: LockMeetingPointName :exec
+SELECT pg_advisory_xact_lock(hashtextextended('meeting_point_name:' || $1::text, 0))
+`
+
+// Held by a create of a meeting point, or a rename, for the name it gives
+// the point (transaction-scoped), taken before any row lock: a message
+// naming that place as no point's (ShareMeetingPointNames) waits for the
+// create or rename to end, and one that holds it first is waited for.
+func (q *Queries) LockMeetingPointName(ctx context.Context, name string) error {
+	_, err := q.db.ExecContext(ctx, lockMeetingPointName, name)
+	return err
+}
+
 const lockVenue = `-- name: LockVenue :exec
 SELECT pg_advisory_xact_lock(hashtextextended('venue:' || $1::text, 0))
 `
@@ -519,6 +532,20 @@ func (q *Queries) ReleaseDueMessagesSetBased(ctx context.Context, arg ReleaseDue
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const shareMeetingPointNames = `-- name: ShareMeetingPointNames :exec
+SELECT pg_advisory_xact_lock_shared(hashtextextended('meeting_point_name:' || n, 0))
+FROM (SELECT DISTINCT unnest($1::text::text[]) AS n ORDER BY 1) s
+`
+
+// Held by a message's write for the places it names that no point has
+// (AcceptMessages), in the transaction that writes it and before it:
+// shared, so messages do not wait for each other, only for a create or
+// rename to one of the names (LockMeetingPointName). In name order.
+func (q *Queries) ShareMeetingPointNames(ctx context.Context, names string) error {
+	_, err := q.db.ExecContext(ctx, shareMeetingPointNames, names)
+	return err
 }
 
 const updateMeetingPoint = `-- name: UpdateMeetingPoint :one

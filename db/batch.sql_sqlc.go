@@ -52,17 +52,20 @@ WITH r AS (
     SELECT mp.id, mp.name, mp.at_forms FROM meeting_points mp
     WHERE mp.id = ANY($30::text::bigint[])
     FOR SHARE
-), ok AS (
-    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz, r.meeting_point_id, r.meeting_point_name, r.meeting_point_at_forms FROM r
-    WHERE (r.row_version < 0
-       OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
-           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len))
-      AND (CASE WHEN r.meeting_point_id IS NOT NULL THEN
+), chk AS MATERIALIZED (
+    SELECT r.id, r.participant_id, r.channel, r.status, r.variant, r.template_id, r.template_version, r.template_digest, r.template_source, r.language, r.content_enc, r.priority, r.send_at, r.consent_version, r.redactions, r.user_id, r.at, r.subject, r.enqueue, r.actor_name, r.actor_role, r.participant_code, r.request_id, r.actor_ip, r.details, r.row_version, r.ledger_len, r.promised_call_at, r.rendered_tz, r.meeting_point_id, r.meeting_point_name, r.meeting_point_at_forms,
+           (r.row_version < 0
+            OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
+                AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)) AS data_ok,
+           (CASE WHEN r.meeting_point_id IS NOT NULL THEN
                 EXISTS (SELECT 1 FROM pts WHERE pts.id = r.meeting_point_id AND pts.name = r.meeting_point_name
                         AND pts.at_forms = r.meeting_point_at_forms)
-           WHEN r.meeting_point_name IS NOT NULL THEN
+            WHEN r.meeting_point_name IS NOT NULL THEN
                 NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE mp.name = r.meeting_point_name)
-           ELSE true END)
+            ELSE true END) AS place_ok
+    FROM r
+), ok AS (
+    SELECT id, participant_id, channel, status, variant, template_id, template_version, template_digest, template_source, language, content_enc, priority, send_at, consent_version, redactions, user_id, at, subject, enqueue, actor_name, actor_role, participant_code, request_id, actor_ip, details, row_version, ledger_len, promised_call_at, rendered_tz, meeting_point_id, meeting_point_name, meeting_point_at_forms, data_ok, place_ok FROM chk WHERE data_ok AND place_ok
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
@@ -84,7 +87,8 @@ WITH r AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
     SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM ok
 )
-SELECT id FROM msg
+SELECT chk.id::uuid AS id, (msg.id IS NOT NULL)::boolean AS written, chk.place_ok::boolean AS place_ok
+FROM chk LEFT JOIN msg ON msg.id = chk.id
 `
 
 type AcceptMessagesParams struct {
@@ -122,6 +126,12 @@ type AcceptMessagesParams struct {
 	MeetingPointAtForms string
 }
 
+type AcceptMessagesRow struct {
+	ID      uuid.UUID
+	Written bool
+	PlaceOk bool
+}
+
 // The whole accept write for many messages in one statement (one round
 // trip, atomic without an explicit transaction): each message, its first
 // event, its outbox row when it is due now, and its audit event. The
@@ -132,9 +142,11 @@ type AcceptMessagesParams struct {
 // has the row_version (xmin) and her consent ledger the length (it is
 // append-only) that the caller read. (A change committed while the
 // statement runs is not seen; the worker re-checks before sending.)
-// It returns the ids written; a missing one was decided on stale data
-// and the caller decides again. A row_version below 0 skips the check
-// (callers that read and write in one transaction).
+// It returns a row per message: written, or not (decided on stale data:
+// the caller decides again), and place_ok, false when the meeting point
+// check below refused it (the caller reads the points again). A
+// row_version below 0 skips the participant check (callers that read and
+// write in one transaction).
 //
 // A message whose text names a registered meeting point (meeting_point_id)
 // is written only if the point still has the name and the at forms the
@@ -145,8 +157,12 @@ type AcceptMessagesParams struct {
 // finds the message (MeetingPointBookedAfter). A message whose meeting
 // point parameter names no registered point (meeting_point_id 0, the
 // name given) is written only if no point has that name now: the text
-// was rendered from a list of points that did not know it yet.
-func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) ([]uuid.UUID, error) {
+// was rendered from a list of points that did not know it yet. The
+// caller holds such names locked (ShareMeetingPointNames) in a statement
+// before this one in the same transaction, so a create of a point of
+// that name, or a rename to it (LockMeetingPointName), has committed
+// before this statement's snapshot or waits for its commit.
+func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) ([]AcceptMessagesRow, error) {
 	rows, err := q.db.QueryContext(ctx, acceptMessages,
 		arg.Ids,
 		arg.ParticipantIds,
@@ -185,13 +201,13 @@ func (q *Queries) AcceptMessages(ctx context.Context, arg AcceptMessagesParams) 
 		return nil, err
 	}
 	defer rows.Close()
-	items := []uuid.UUID{}
+	items := []AcceptMessagesRow{}
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		var i AcceptMessagesRow
+		if err := rows.Scan(&i.ID, &i.Written, &i.PlaceOk); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err

@@ -635,23 +635,29 @@ const scheduleRetry = `-- name: ScheduleRetry :execrows
 UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
     error_code = nullif($3::text, ''),
     attempts = CASE WHEN $4::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
-WHERE id = $5 AND status IN ('sending', 'unknown') AND provider_id IS NULL
+WHERE id = $5 AND status = 'sending' AND updated_at >= $6::timestamptz
+  AND provider_id IS NULL
 `
 
 type ScheduleRetryParams struct {
-	SendAt time.Time
-	Now    time.Time
-	Code   string
-	Refund bool
-	ID     uuid.UUID
+	SendAt       time.Time
+	Now          time.Time
+	Code         string
+	Refund       bool
+	ID           uuid.UUID
+	ClaimedSince time.Time
 }
 
 // A send the provider refused for a passing reason (or a send it never
 // saw) waits in the database for its next attempt, not in the queue: the
-// scheduler releases it at send_at. Only from sending (or unknown), never
-// once the provider has a record of it. refund gives back the attempt the
-// claim counted: the provider, not this message, was down, and an outage
-// must not use up her message's attempts.
+// scheduler releases it at send_at. Only from sending under a live claim
+// (marked sending at or after claimed_since: the claim's lease), never
+// once the provider has a record of it. A claim past its lease is taken
+// to be dead (a redelivery marks the message unknown, the rename check of
+// a meeting point no longer counts it), so its message is never sent
+// again, and an unknown one is not retried either. refund gives back the
+// attempt the claim counted: the provider, not this message, was down,
+// and an outage must not use up her message's attempts.
 func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, scheduleRetry,
 		arg.SendAt,
@@ -659,6 +665,7 @@ func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (i
 		arg.Code,
 		arg.Refund,
 		arg.ID,
+		arg.ClaimedSince,
 	)
 	if err != nil {
 		return 0, err

@@ -3,6 +3,21 @@ INSERT INTO meeting_points (name, kind, created_by, at_forms) VALUES ($1, $2, $3
 ON CONFLICT (name) DO NOTHING
 RETURNING *;
 
+-- name: LockMeetingPointName :exec
+-- Held by a create of a meeting point, or a rename, for the name it gives
+-- the point (transaction-scoped), taken before any row lock: a message
+-- naming that place as no point's (ShareMeetingPointNames) waits for the
+-- create or rename to end, and one that holds it first is waited for.
+SELECT pg_advisory_xact_lock(hashtextextended('meeting_point_name:' || sqlc.arg(name)::text, 0));
+
+-- name: ShareMeetingPointNames :exec
+-- Held by a message's write for the places it names that no point has
+-- (AcceptMessages), in the transaction that writes it and before it:
+-- shared, so messages do not wait for each other, only for a create or
+-- rename to one of the names (LockMeetingPointName). In name order.
+SELECT pg_advisory_xact_lock_shared(hashtextextended('meeting_point_name:' || n, 0))
+FROM (SELECT DISTINCT unnest(sqlc.arg(names)::text::text[]) AS n ORDER BY 1) s;
+
 -- name: LockMeetingPoint :one
 SELECT * FROM meeting_points WHERE id = $1 FOR UPDATE;
 

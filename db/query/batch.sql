@@ -83,9 +83,11 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 -- has the row_version (xmin) and her consent ledger the length (it is
 -- append-only) that the caller read. (A change committed while the
 -- statement runs is not seen; the worker re-checks before sending.)
--- It returns the ids written; a missing one was decided on stale data
--- and the caller decides again. A row_version below 0 skips the check
--- (callers that read and write in one transaction).
+-- It returns a row per message: written, or not (decided on stale data:
+-- the caller decides again), and place_ok, false when the meeting point
+-- check below refused it (the caller reads the points again). A
+-- row_version below 0 skips the participant check (callers that read and
+-- write in one transaction).
 --
 -- A message whose text names a registered meeting point (meeting_point_id)
 -- is written only if the point still has the name and the at forms the
@@ -96,7 +98,11 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 -- finds the message (MeetingPointBookedAfter). A message whose meeting
 -- point parameter names no registered point (meeting_point_id 0, the
 -- name given) is written only if no point has that name now: the text
--- was rendered from a list of points that did not know it yet.
+-- was rendered from a list of points that did not know it yet. The
+-- caller holds such names locked (ShareMeetingPointNames) in a statement
+-- before this one in the same transaction, so a create of a point of
+-- that name, or a rename to it (LockMeetingPointName), has committed
+-- before this statement's snapshot or waits for its commit.
 WITH r AS (
     SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
            unnest(sqlc.arg(participant_ids)::text::bigint[]) AS participant_id,
@@ -134,17 +140,20 @@ WITH r AS (
     SELECT mp.id, mp.name, mp.at_forms FROM meeting_points mp
     WHERE mp.id = ANY(sqlc.arg(meeting_point_ids)::text::bigint[])
     FOR SHARE
-), ok AS (
-    SELECT r.* FROM r
-    WHERE (r.row_version < 0
-       OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
-           AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len))
-      AND (CASE WHEN r.meeting_point_id IS NOT NULL THEN
+), chk AS MATERIALIZED (
+    SELECT r.*,
+           (r.row_version < 0
+            OR (EXISTS (SELECT 1 FROM participants p WHERE p.id = r.participant_id AND p.xmin::text::bigint = r.row_version)
+                AND (SELECT count(*) FROM consent_events c WHERE c.participant_id = r.participant_id) = r.ledger_len)) AS data_ok,
+           (CASE WHEN r.meeting_point_id IS NOT NULL THEN
                 EXISTS (SELECT 1 FROM pts WHERE pts.id = r.meeting_point_id AND pts.name = r.meeting_point_name
                         AND pts.at_forms = r.meeting_point_at_forms)
-           WHEN r.meeting_point_name IS NOT NULL THEN
+            WHEN r.meeting_point_name IS NOT NULL THEN
                 NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE mp.name = r.meeting_point_name)
-           ELSE true END)
+            ELSE true END) AS place_ok
+    FROM r
+), ok AS (
+    SELECT * FROM chk WHERE data_ok AND place_ok
 ), msg AS (
     INSERT INTO messages (
         id, participant_id, channel, status, variant, template_id, template_version,
@@ -166,4 +175,5 @@ WITH r AS (
     INSERT INTO audit_events (actor_id, actor_name, actor_role, action, participant_code, request_id, actor_ip, details)
     SELECT user_id, actor_name, actor_role, 'message.accepted', participant_code, request_id, actor_ip, details FROM ok
 )
-SELECT id FROM msg;
+SELECT chk.id::uuid AS id, (msg.id IS NOT NULL)::boolean AS written, chk.place_ok::boolean AS place_ok
+FROM chk LEFT JOIN msg ON msg.id = chk.id;

@@ -46,14 +46,19 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 -- name: ScheduleRetry :execrows
 -- A send the provider refused for a passing reason (or a send it never
 -- saw) waits in the database for its next attempt, not in the queue: the
--- scheduler releases it at send_at. Only from sending (or unknown), never
--- once the provider has a record of it. refund gives back the attempt the
--- claim counted: the provider, not this message, was down, and an outage
--- must not use up her message's attempts.
+-- scheduler releases it at send_at. Only from sending under a live claim
+-- (marked sending at or after claimed_since: the claim's lease), never
+-- once the provider has a record of it. A claim past its lease is taken
+-- to be dead (a redelivery marks the message unknown, the rename check of
+-- a meeting point no longer counts it), so its message is never sent
+-- again, and an unknown one is not retried either. refund gives back the
+-- attempt the claim counted: the provider, not this message, was down,
+-- and an outage must not use up her message's attempts.
 UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_at = sqlc.arg(now),
     error_code = nullif(sqlc.arg(code)::text, ''),
     attempts = CASE WHEN sqlc.arg(refund)::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
-WHERE id = sqlc.arg(id) AND status IN ('sending', 'unknown') AND provider_id IS NULL;
+WHERE id = sqlc.arg(id) AND status = 'sending' AND updated_at >= sqlc.arg(claimed_since)::timestamptz
+  AND provider_id IS NULL;
 
 -- name: GetIdempotency :one
 SELECT * FROM idempotency_keys WHERE user_id = $1 AND key = $2;

@@ -35,6 +35,8 @@ type job struct {
 	out  *channels.Outgoing
 	rcpt channels.Receipt
 	err  error
+	// claimedAt: when this worker marked it sending (its claim).
+	claimedAt time.Time
 }
 
 // HandleBatch is the channels.BatchHandler. For a batch of ids it:
@@ -300,7 +302,7 @@ func (w *Worker) claim(ctx context.Context, ids []uuid.UUID, index map[uuid.UUID
 					}
 					continue
 				}
-				jobs = append(jobs, job{idx: i, msg: m, part: p, out: o})
+				jobs = append(jobs, job{idx: i, claimedAt: now, msg: m, part: p, out: o})
 				sending = append(sending, m.ID)
 			}
 		}
@@ -493,8 +495,19 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		// opens the breaker, and what its probes meet) the attempt is given
 		// back: an outage of any length spends none of her message's
 		// attempts; only refusals of this message count toward exhaustion.
+		// Recorded after the claim's lease (the record held up: the
+		// database slow, its record tried again), the claim is taken to be
+		// dead, as the claim path takes one: a redelivery may have marked
+		// it unknown, and a meeting point its text names may have been
+		// renamed since (the rename check counts a claim for the lease
+		// only), so it is never sent again: unknown.
+		lease := ClaimLease(w.cfg.SendTimeout)
+		if now.Sub(j.claimedAt) >= lease {
+			return settle(message.StatusUnknown, message.ActionUnknown, "unknown", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
+		}
 		down := providerDown(sendErr)
-		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down})
+		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down,
+			ClaimedSince: now.Add(-lease)})
 		if err != nil {
 			return 0, err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -354,7 +355,7 @@ func (s *Service) sendMessage(ctx context.Context, actor *auth.Actor, in Input, 
 		}
 		s.d.Redecided()
 		if attempt == 3 {
-			err = errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
+			err = staleRefusal(err)
 			break
 		}
 	}
@@ -431,6 +432,21 @@ func provenance(details map[string]any, source, digest string) {
 // before the write, or on cached data and did not end in an acceptance.
 // The request is decided again on fresh data.
 var errStale = errors.New("participant data changed since it was read")
+
+// errStalePlace is errStale for a message whose text names a meeting
+// point that no longer has the name or at forms it was rendered with, or
+// a place that has become a point's name (AcceptMessages' place_ok): the
+// points are read again too.
+var errStalePlace = fmt.Errorf("%w: the meeting point changed", errStale)
+
+// staleRefusal is the answer once a request was decided on stale data
+// on every attempt (err: the last attempt's errStale).
+func staleRefusal(err error) error {
+	if errors.Is(err, errStalePlace) {
+		return errs.New(errs.CodeUnavailable, "the meeting point changed while the message was written; try again")
+	}
+	return errs.New(errs.CodeUnavailable, "her record changed while the message was being written; try again")
+}
 
 // accept decides and writes one request: the message, or the refusal. With
 // fresh false the participant may come from the cache; anything but an
@@ -516,9 +532,9 @@ func (s *Service) accept(ctx context.Context, actor *auth.Actor, in Input, prio 
 	}
 	if errors.Is(err, errStale) {
 		s.parts.forget(in.Participant)
-		if m.place.name != "" {
-			// Perhaps the meeting point changed since the cache was
-			// read (placeOf): the next attempt reads the points again.
+		if errors.Is(err, errStalePlace) {
+			// The meeting point changed since the cache was read
+			// (placeOf): the next attempt reads the points again.
 			s.ForgetKnownNames()
 		}
 	}

@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"time"
 
@@ -103,10 +104,78 @@ type row struct {
 
 // insertMessages stores messages with one statement (atomic: all or
 // none) and returns how many it wrote: a message decided on participant
-// data that has changed since is not written (see AcceptMessages).
+// data that has changed since is not written (see AcceptMessages). q is
+// in a transaction when a message names a place no point is linked to
+// (acceptMessages).
 func insertMessages(ctx context.Context, q *db.Queries, ms []row) (int, error) {
-	ids, err := q.AcceptMessages(ctx, acceptParams(ms))
-	return len(ids), err
+	rs, err := acceptMessages(ctx, q, ms)
+	n := 0
+	for _, r := range rs {
+		if r.Written {
+			n++
+		}
+	}
+	return n, err
+}
+
+// staleOf is why AcceptMessages did not write a message: errStalePlace
+// when the meeting point its text names changed, else errStale (her
+// record did); nil when it was written.
+func staleOf(r db.AcceptMessagesRow) error {
+	switch {
+	case r.Written:
+		return nil
+	case !r.PlaceOk:
+		return errStalePlace
+	default:
+		return errStale
+	}
+}
+
+// acceptMessages stores messages with AcceptMessages and returns its
+// row for each (written or not, and why). A message naming a place that no point is linked to is
+// written only if no point has that name; a create of such a point, or
+// a rename to its name, committing while the statement runs would not be
+// seen by its snapshot, so the names are first locked (shared:
+// ShareMeetingPointNames) in a statement of their own, and AcceptMessages
+// runs after any such create or rename has committed and sees its point,
+// or before it starts. q must then be in a transaction (the lock is
+// transaction-scoped); messages naming no such place take no lock.
+func acceptMessages(ctx context.Context, q *db.Queries, ms []row) ([]db.AcceptMessagesRow, error) {
+	if names := unlinkedPlaces(ms); len(names) > 0 {
+		if err := q.ShareMeetingPointNames(ctx, db.Array(names)); err != nil {
+			return nil, err
+		}
+	}
+	return q.AcceptMessages(ctx, acceptParams(ms))
+}
+
+// unlinkedPlaces are the places messages name that no point was linked
+// to (meetingPointLink with id 0).
+func unlinkedPlaces(ms []row) []string {
+	var out []string
+	for _, m := range ms {
+		if m.meetingPointID == 0 && m.meetingPointName != "" {
+			out = append(out, m.meetingPointName)
+		}
+	}
+	return out
+}
+
+// writeMessages is acceptMessages on the service's database: in a
+// transaction of its own when a message names a place no point is linked
+// to, else one statement.
+func (s *Service) writeMessages(ctx context.Context, ms []row) ([]db.AcceptMessagesRow, error) {
+	if len(unlinkedPlaces(ms)) == 0 {
+		return s.q.AcceptMessages(ctx, acceptParams(ms))
+	}
+	var rs []db.AcceptMessagesRow
+	err := db.InTx(ctx, s.d.DB, func(q *db.Queries, _ *sql.Tx) error {
+		var err error
+		rs, err = acceptMessages(ctx, q, ms)
+		return err
+	})
+	return rs, err
 }
 
 // acceptParams lays messages out as AcceptMessages' parallel arrays.
@@ -161,39 +230,53 @@ func acceptParams(ms []row) db.AcceptMessagesParams {
 }
 
 // acceptBatch stores accepted messages from many requests in one
-// statement. A message decided on stale data gets errStale. If the batch
+// statement. A message decided on stale data gets errStale (errStalePlace
+// when the meeting point it names changed). If the batch
 // fails, each message is tried alone, so one bad row cannot fail the
 // others.
 func (s *Service) acceptBatch(ctx context.Context, ms []row) ([]error, error) {
 	res := make([]error, len(ms))
-	ids, err := s.q.AcceptMessages(ctx, acceptParams(ms))
+	rs, err := s.writeMessages(ctx, ms)
 	if err != nil && len(ms) > 1 {
 		for i := range ms {
-			res[i] = insertOne(ctx, s.q, ms[i])
+			one, err := s.writeMessages(ctx, ms[i:i+1])
+			if err == nil {
+				err = staleOne(one)
+			}
+			res[i] = err
 		}
 		return res, nil
 	}
-	written := make(map[uuid.UUID]bool, len(ids))
-	for _, id := range ids {
-		written[id] = true
+	got := make(map[uuid.UUID]db.AcceptMessagesRow, len(rs))
+	for _, r := range rs {
+		got[r.ID] = r
 	}
 	for i, m := range ms {
-		switch {
-		case err != nil:
+		if err != nil {
 			res[i] = err
-		case !written[m.id]:
+		} else if r, ok := got[m.id]; !ok {
 			res[i] = errStale
+		} else {
+			res[i] = staleOf(r)
 		}
 	}
 	return res, nil
 }
 
-func insertOne(ctx context.Context, q *db.Queries, m row) error {
-	n, err := insertMessages(ctx, q, []row{m})
-	if err == nil && n == 0 {
+// staleOne is staleOf the one message of a write.
+func staleOne(rs []db.AcceptMessagesRow) error {
+	if len(rs) != 1 {
 		return errStale
 	}
-	return err
+	return staleOf(rs[0])
+}
+
+func insertOne(ctx context.Context, q *db.Queries, m row) error {
+	rs, err := acceptMessages(ctx, q, []row{m})
+	if err != nil {
+		return err
+	}
+	return staleOne(rs)
 }
 
 // lookup finds a participant and her consent history: from the cache

@@ -298,8 +298,9 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 // does not), so it is never trusted alone: AcceptMessages writes the
 // message only if, with the point locked FOR SHARE, the linked point still
 // has the name and at forms the text was rendered with, or, for a place
-// linked to no point, no point has that name. Otherwise the message is
-// not written (errStale), the cache is forgotten and the message is
+// linked to no point, no point has that name (the name locked against a
+// create or rename to it, acceptMessages). Otherwise the message is
+// not written (errStalePlace), the cache is forgotten and the message is
 // rendered again from the points as they are now (Service.accept). So the
 // name and at form a stored text gives a registered point are the point's
 // own at the moment the message is accepted, on any process, and a

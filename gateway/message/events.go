@@ -31,6 +31,10 @@ const (
 	CodeNowMonitored      = "now_monitored"
 	CodeDecryptFailed     = "decrypt_failed"
 	CodeCrashDuringSend   = "crash_during_send"
+	// CodeClaimLapsed: a send the provider refused for a passing reason,
+	// recorded after its claim's lease (delivery.ClaimLease): not retried
+	// but unknown, as a claim found past its lease is.
+	CodeClaimLapsed = "claim_lapsed"
 	// CodeContentErased: a pending message canceled because her contents
 	// were erased.
 	CodeContentErased = "content_erased"

@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"safecontact/channels"
 	"safecontact/gateway"
 	"safecontact/gateway/auth"
 	"safecontact/gateway/delivery"
 	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/message"
 	"safecontact/gateway/safety"
 )
 
@@ -295,5 +297,160 @@ func TestRenameAfterAStoppedWorkersClaim(t *testing.T) {
 	e.Clock.Advance(2 * time.Second)
 	if r := rename(); r.Status != 200 {
 		t.Fatalf("rename after the claim's lease: %d %s", r.Status, r.Body)
+	}
+}
+
+// A proposal at a place no point has (the process's points do not know
+// it) written while a point of that name is being created, or while a
+// point is being renamed to it, waits for that transaction, then is
+// rendered again and linked to the point, so the point is not renamed
+// while the proposal waits. Each create or rename is held open by a
+// transaction it waits on (an uncommitted row of the same name, the
+// point locked FOR UPDATE) until the proposal waits too.
+func TestProposalAtANameBeingRegistered(t *testing.T) {
+	t.Parallel()
+	e, code, _ := proposalEnv(t)
+	ctx := context.Background()
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Sants", "kind": "metro"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	sants := fmt.Sprint(r.JSON(t)["id"])
+	// This process has read the points: Metro Liceu and Metro Drassanes
+	// are no point's.
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "meet_proposal",
+		"params": map[string]string{"when": "2026-06-05T09:00:00Z", "place": "Metro Liceu"}}); r.Status != 200 {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+
+	// A create: held by an uncommitted row of the same name.
+	hold, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `INSERT INTO meeting_points (name, kind) VALUES ('Metro Liceu', 'metro')`); err != nil {
+		t.Fatal(err)
+	}
+	creating := make(chan gatewaytest.Resp, 1)
+	go func() {
+		creating <- e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Liceu", "kind": "metro"})
+	}()
+	waitForLockWaits(t, e, 1, creating)
+	proposing := make(chan gatewaytest.Resp, 1)
+	go func() { proposing <- propose(e, code, "Metro Liceu") }()
+	waitForLockWaits(t, e, 2, proposing)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	c := answer(t, creating)
+	if c.Status != 201 {
+		t.Fatalf("create: %d %s", c.Status, c.Body)
+	}
+	liceu := fmt.Sprint(c.JSON(t)["id"])
+	if mp := linkedTo(t, e, proposed(t, answer(t, proposing))); mp != liceu {
+		t.Errorf("the proposal at Metro Liceu, written while the point was created, is linked to %q, want %s", mp, liceu)
+	}
+
+	// A rename to the name: held by a transaction holding the point.
+	hold2, err := e.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold2.Rollback()
+	if _, err := hold2.ExecContext(ctx, `SELECT id FROM meeting_points WHERE id = $1 FOR UPDATE`, sants); err != nil {
+		t.Fatal(err)
+	}
+	renaming := make(chan gatewaytest.Resp, 1)
+	go func() {
+		renaming <- e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+sants, map[string]any{"name": "Metro Drassanes"})
+	}()
+	waitForLockWaits(t, e, 1, renaming)
+	go func() { proposing <- propose(e, code, "Metro Drassanes") }()
+	waitForLockWaits(t, e, 2, proposing)
+	if err := hold2.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(t, renaming); r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	if mp := linkedTo(t, e, proposed(t, answer(t, proposing))); mp != sants {
+		t.Errorf("the proposal at Metro Drassanes, written while a point was renamed to it, is linked to %q, want %s", mp, sants)
+	}
+	checkTextsNameTheirPoints(t, e)
+	for _, id := range []string{liceu, sants} {
+		if r := e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+id, map[string]any{"name": "Metro Paral·lel"}); r.Status != 409 {
+			t.Errorf("rename of point %s while a proposal naming it waits: %d %s", id, r.Status, r.Body)
+		}
+	}
+}
+
+// slowRefusal is a provider that takes as long as during (run while the
+// send is in flight) and then refuses the send for a passing reason (503:
+// it did not take it).
+type slowRefusal struct{ during func() }
+
+func (s slowRefusal) Send(context.Context, channels.Outgoing) (channels.Receipt, error) {
+	s.during()
+	return channels.Receipt{}, &channels.SendError{Code: "provider_unavailable", HTTPStatus: 503, Retryable: true}
+}
+
+// A send whose failure is recorded after the claim's lease (the worker
+// held up: the database slow, its record tried again) is not scheduled for a
+// retry: the point it names may have been renamed once the lease ran out
+// (the rename no longer counts the claim), and a retry would send the
+// old name. It is marked unknown (claim_lapsed), never sent again. Within
+// the lease the same refusal is retried.
+func TestRetryAfterTheClaimLease(t *testing.T) {
+	t.Parallel()
+	e, _, point := proposalEnv(t)
+	b := gatewaytest.Maria()
+	b["phone"] = "+34 612 000 778"
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	anyTime := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+anyTime+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	send := func(during func()) string {
+		t.Helper()
+		r := propose(e, anyTime, "Plaça Reial")
+		if r.Status != 202 || r.JSON(t)["status"] != message.StatusQueued {
+			t.Fatalf("proposal: %d %s", r.Status, r.Body)
+		}
+		id := r.JSON(t)["id"].(string)
+		w := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": slowRefusal{during}}, gateway.WorkerConfig{})
+		if out := w.Handle(context.Background(), id, 1); out != channels.Done {
+			t.Fatalf("outcome %v, want done", out)
+		}
+		return id
+	}
+	status := func(id string) (st, code string) {
+		t.Helper()
+		var c sql.NullString
+		if err := e.DB.QueryRow(`SELECT status, error_code FROM messages WHERE id = $1`, id).Scan(&st, &c); err != nil {
+			t.Fatal(err)
+		}
+		return st, c.String
+	}
+	// Within the lease: retried.
+	within := send(func() { e.Clock.Advance(29 * time.Second) })
+	if st, _ := status(within); st != message.StatusScheduled {
+		t.Errorf("a refusal recorded within the claim's lease: %s, want scheduled", st)
+	}
+	if _, err := e.DB.Exec(`UPDATE messages SET status = 'failed' WHERE id = $1`, within); err != nil {
+		t.Fatal(err)
+	}
+	// Past the lease, the point renamed meanwhile: never retried.
+	var renamed gatewaytest.Resp
+	late := send(func() {
+		e.Clock.Advance(31 * time.Second)
+		renamed = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": nil}})
+	})
+	if renamed.Status != 200 {
+		t.Fatalf("rename after the claim's lease: %d %s", renamed.Status, renamed.Body)
+	}
+	if st, c := status(late); st != message.StatusUnknown || c != message.CodeClaimLapsed {
+		t.Errorf("a refusal recorded after the claim's lease, the point renamed: %s %s, want unknown %s", st, c, message.CodeClaimLapsed)
 	}
 }

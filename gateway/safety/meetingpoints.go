@@ -273,6 +273,11 @@ func (s *Service) addMeetingPoint(ctx context.Context, a *auth.Actor, in Meeting
 	}
 	var out db.MeetingPoint
 	err = db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		// A message being written that names the place as no point's
+		// is waited for, or waits and then sees the point.
+		if err := q.LockMeetingPointName(ctx, name); err != nil {
+			return err
+		}
 		mp, err := q.CreateMeetingPoint(ctx, db.CreateMeetingPointParams{Name: name, Kind: in.Kind, CreatedBy: sql.NullInt64{Int64: a.UserID, Valid: a.UserID != 0}, AtForms: fj})
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.Field(CodeDuplicateMeetingPoint, "name", "a meeting point with this name exists")
@@ -306,6 +311,16 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 	}
 	var out db.MeetingPoint
 	err := db.InTx(ctx, s.db, func(q *db.Queries, _ *sql.Tx) error {
+		if in.Name != nil {
+			// The new name as checkMeetingPointName gives it, locked
+			// before the point's row, as a message's write takes them
+			// (ShareMeetingPointNames, then the point FOR SHARE): a
+			// message naming the place as no point's is waited for, or
+			// waits and then sees the point under its new name.
+			if err := q.LockMeetingPointName(ctx, strings.Join(strings.Fields(*in.Name), " ")); err != nil {
+				return err
+			}
+		}
 		mp, err := q.LockMeetingPoint(ctx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return httpx.NotFound("meeting point")
