@@ -24,7 +24,7 @@ var pinnedFindings = map[string]string{
 	"gateway":       "3256dc87ed74948227fbd6ce7c11d8b8acec41fc69c939548f1393bfb9c0a8a2",
 	"placename":     "b13d9884dc76c7d629a54ebd2949e391f1d8371bc79e47d6f9faa1992f5e3fb2",
 	"vocabulary":    "56024ec967938a45edb99b875a986589641081643950ad7d2b749bc006d60c52",
-	"plainPolicy":   "0044f803bd4d2d97f12d3313d0da2e08c090fe5f39cc76ef80dcd4239eb5dbdf",
+	"plainPolicy":   "32ac6709659c08b68a3c479d5c49462886e2b240baf44ce50777420a9ac22eb8",
 	"vocabAnyLang":  "f5df0bee490e2caef005c33f4840de67d3ecf4e045a77c51fbe1bf90eadc082d",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "94aae1accf09b40b5a4d131465fbcad1733dc9a5926a8c9cb2221a5cdbd501e0",
