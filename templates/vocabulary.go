@@ -431,7 +431,7 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 // ("Hola Buenos días", "Thanks, Bye") are not names.
 func (sc *scanState) nameSlot(s, e int) bool {
 	t := sc.n.b
-	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] {
+	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] || sc.pronounI(s, e) {
 		return false
 	}
 	return sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
@@ -449,11 +449,17 @@ var nameSlotWords = func() map[string]bool {
 	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
 		m[w] = true
 	}
-	// Nor the English "I" after a greeting ("Hi Ola, I've put your name
-	// down") or an abbreviated weekday after one ("coffee morning Sat
-	// 10-12"): capitalised as written, never names. ("Sun" may be one.)
-	for w := range normWordSet(`i mon tue tues wed weds thu thur thurs fri sat`) {
-		m[w] = true
-	}
 	return m
 }()
+
+// pronounI: the word [s,e) is the English pronoun "I", a word following
+// it ("Hi, I'm at the café", "Hi Ola, I've put your name down"). An "I"
+// alone ("Love, I") may be an initial, and an abbreviated weekday a given
+// name ("Thu"), so neither is exempt; nor is an "I" in another language.
+func (sc *scanState) pronounI(s, e int) bool {
+	t := sc.n.b
+	if sc.lang != langEn || e-s != 1 || t[s] != 'i' || e+1 >= len(t) || t[e] != ' ' && t[e] != '\'' {
+		return false
+	}
+	return isLetter(t[e+1])
+}

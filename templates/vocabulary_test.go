@@ -599,22 +599,49 @@ func checkNotInVocabulary(t *testing.T, lists map[string]string) {
 	}
 }
 
-// TestVocabularyNameSlotNotWords: after a greeting, the English "I" and an
-// abbreviated weekday are words, not names to confirm; a capitalised
-// vocabulary word there is still a name ("Hi Joy").
+// TestVocabularyNameSlotNotWords: after a greeting, the English pronoun
+// "I" (a word follows it) is a word, not a name to confirm. Nothing else
+// is: a capitalised vocabulary word there is still a name ("Hi Joy"), and
+// so is an abbreviated weekday ("Thu" and "Tuệ" are given names) or an
+// "I" in another language or with no word after it; under
+// the plain policy each such text is refused unless the name is known.
 func TestVocabularyNameSlotNotWords(t *testing.T) {
 	f := mustVocabFilter(t)
 	for _, text := range []string{
 		"Hi Ola, I've put your name down, see you Sat at 10",
-		"coffee morning Sat 10-12?",
-		"Morning Mon at 10 ok?",
+		"Hi, I'm at the café at 10",
+		"Hi I will be there at 10",
 	} {
 		o := ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames, KnownNames: []string{"Ola"}}
 		if fs := f.ScanWith(text, o); len(fs) != 0 {
 			t.Errorf("%q: %v", text, fs)
 		}
+		o.Plain = true
+		if fs := f.ScanWith(text, o); len(fs) != 0 {
+			t.Errorf("plain %q: %v", text, fs)
+		}
 	}
-	if fs := f.ScanWith("Hi Joy, see you at 10", ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames}); len(fs) == 0 {
-		t.Error(`"Hi Joy": the name passed unconfirmed`)
+	for _, c := range []struct{ lang, text string }{
+		{"en", "Hi Joy, see you at 10"},
+		{"en", "Hi Thu, see you at 10"},
+		{"en", "Dear Thu"},
+		{"en", "Hello Thu and Mon"},
+		{"en", "Morning Sat 10-12?"},
+		{"en", "Hi Tuệ, see you at 10"},
+		{"en", "Hi I, see you at 10"},
+		{"it", "Ciao Tuệ, ci vediamo alle 10"},
+		{"it", "Ciao Thu, ci vediamo alle 10"},
+		{"fr", "Bonjour Mon, à demain 10h"},
+		{"ca", "Hola I, ens veiem a les 10"},
+		{"es", "Hola I, nos vemos a las 10"},
+	} {
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
+		if fs := f.ScanWith(c.text, o); len(fs) == 0 {
+			t.Errorf("%s %q: the name passed unconfirmed under the plain policy", c.lang, c.text)
+		}
+		o.Plain = false
+		if fs := f.ScanWith(c.text, o); len(fs) == 0 {
+			t.Errorf("%s %q: the name passed unconfirmed", c.lang, c.text)
+		}
 	}
 }
