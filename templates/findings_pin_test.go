@@ -24,7 +24,7 @@ var pinnedFindings = map[string]string{
 	"gateway":       "3256dc87ed74948227fbd6ce7c11d8b8acec41fc69c939548f1393bfb9c0a8a2",
 	"placename":     "b13d9884dc76c7d629a54ebd2949e391f1d8371bc79e47d6f9faa1992f5e3fb2",
 	"vocabulary":    "f45056559ba19c21e1d871cdbaaeb3d9d8ace96e76ae0e212726cd9c7a634bb5",
-	"plainPolicy":   "84d556aa36e9fa3bab6e395f96eb43cb537dd8bb3d7b3da6110eb3114ce6c4a2",
+	"plainPolicy":   "083ea50576155bc61a3bacb166e90748fb4e363b241b6fada23a4467d54194b2",
 	"vocabAnyLang":  "f5df0bee490e2caef005c33f4840de67d3ecf4e045a77c51fbe1bf90eadc082d",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "94aae1accf09b40b5a4d131465fbcad1733dc9a5926a8c9cb2221a5cdbd501e0",

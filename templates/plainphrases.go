@@ -33,8 +33,10 @@ import (
 // vocabulary keeps for another word. A word the stemmer
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
-// ("we'll come and pick u up"). A phrase never spans a mark that ends a
-// sentence (. ! ? ; :).
+// ("we'll come and pick u up"). Punctuation between the words of a
+// phrase does not break it ("come... with us", "Come. With. Us."): a
+// phrase read across two sentences is refused too, as a rewrite costs
+// less than a phrase sent.
 
 //go:embed vocabulary/phrases/*.txt
 var riskyFS embed.FS
@@ -135,11 +137,9 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 }
 
 // riskyTextTok is a word of the scanned text: its bytes [s,e) of the
-// normalised text, its sentence, and its stems (computed when first
-// needed).
+// normalised text and its stems (computed when first needed).
 type riskyTextTok struct {
 	s, e    int
-	sent    int
 	stems   []string
 	stemmed bool
 }
@@ -156,13 +156,8 @@ func (sc *scanState) riskyPhrases() {
 	}
 	t := sc.n.b
 	var toks []riskyTextTok
-	sent := 0
 	for i := 0; i < len(t); {
 		if !isWord[t[i]] {
-			switch t[i] {
-			case '.', '!', '?', ';', ':', '\n':
-				sent++
-			}
 			i++
 			continue
 		}
@@ -170,7 +165,7 @@ func (sc *scanState) riskyPhrases() {
 		for i < len(t) && isWord[t[i]] {
 			i++
 		}
-		toks = append(toks, riskyTextTok{s: s, e: i, sent: sent})
+		toks = append(toks, riskyTextTok{s: s, e: i})
 	}
 	for _, p := range all[sc.lang] {
 		for k := range toks {
@@ -189,7 +184,7 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 	}
 	slot := p[0]
 	for _, run := range slot.alts {
-		if k+len(run) > len(toks) || toks[k+len(run)-1].sent != toks[k].sent {
+		if k+len(run) > len(toks) {
 			continue
 		}
 		ok := true
@@ -210,7 +205,7 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 		if p[1].gap {
 			gap = riskyGap
 		}
-		for g := 0; g <= gap && next+g < len(toks) && toks[next+g].sent == toks[k].sent; g++ {
+		for g := 0; g <= gap && next+g < len(toks); g++ {
 			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
 				return end
 			}
