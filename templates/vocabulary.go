@@ -400,7 +400,7 @@ func (sc *scanState) notInVocabulary() {
 // inVocabulary: is the token [s,e) allowed?
 func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	tok := bytesToStr(sc.n.b[s:e])
-	if vocabNumber(tok) || words[tok] {
+	if vocabNumber(tok) || words[tok] || tok == "h" && sc.hourMark(s, e) {
 		return true
 	}
 	if len(stems) == 0 || e-s < minStem || e-s > maxStemToken {
@@ -416,6 +416,35 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	}
 	for _, x := range vs {
 		if stems[x] {
+			return true
+		}
+	}
+	return false
+}
+
+// hourMark: the "h" at [s,e) marks an hour, a number of one or two
+// digits next to it after one space ("h 11", "11 h"). Alone it is no
+// everyday word ("H" is heroin).
+func (sc *scanState) hourMark(s, e int) bool {
+	t := sc.n.b
+	hour := func(a, b int) bool {
+		return b > a && b-a <= 2 && isDigit(t[a]) && isDigit(t[b-1])
+	}
+	if e+1 < len(t) && t[e] == ' ' {
+		k := e + 1
+		for k < len(t) && isWord[t[k]] {
+			k++
+		}
+		if hour(e+1, k) {
+			return true
+		}
+	}
+	if s >= 2 && t[s-1] == ' ' {
+		k := s - 1
+		for k > 0 && isWord[t[k-1]] {
+			k--
+		}
+		if hour(k, s-1) {
 			return true
 		}
 	}
