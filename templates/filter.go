@@ -1499,8 +1499,8 @@ func (sc *scanState) dropStopped() {
 			}
 			j++
 		}
-		if c.e <= maxEnd && c.cat != catNotInVocab {
-			continue // a stop phrase exempts from the lexicon, not from the vocabulary
+		if c.e <= maxEnd && c.cat != catNotInVocab && c.cat != catRiskyPhrase {
+			continue // a stop phrase exempts from the lexicon, not from the vocabulary or the risky phrases
 		}
 		if c.te > c.ts && stoppedWithin(st, c.ts, c.te) {
 			continue

@@ -36,3 +36,18 @@ func TestRiskyPhrasePunctuation(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskyPhraseNotStopped: a stop phrase exempts the words inside it
+// from the lexicon, never from the plain policy's risky phrases (nor from
+// the vocabulary).
+func TestRiskyPhraseNotStopped(t *testing.T) {
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true, Stop: []string{"come with us tonight to the party", "come with us"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"come with us tonight to the party", "come with us"} {
+		if fs := f.ScanWith(text, plainOpts("en")); !hasRiskyPhrase(fs) {
+			t.Errorf("%q: no risky_phrase finding inside a stop phrase (%v)", text, fs)
+		}
+	}
+}
