@@ -162,6 +162,9 @@ type FilterConfig struct {
 // NewFilterFrom builds the filter of a configuration. An empty
 // configuration gives the shared built-in filter.
 func NewFilterFrom(cfg FilterConfig) (*Filter, error) {
+	if _, err := builtinRiskyPhrases(); err != nil {
+		return nil, checkRiskyPhrases(err)
+	}
 	extra := append([]Term(nil), cfg.Terms...)
 	stop := append([]string(nil), cfg.Stop...)
 	if cfg.TermsFile != "" {

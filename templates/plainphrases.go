@@ -3,6 +3,7 @@ package templates
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 
@@ -67,26 +68,47 @@ var (
 )
 
 // builtinRiskyPhrases returns the compiled phrases of every shipped
-// language, or the first file:line that does not parse.
+// language, or the error of loadRiskyPhrases.
 func builtinRiskyPhrases() ([][]riskyPhrase, error) {
 	riskyOnce.Do(func() {
-		riskyByL = make([][]riskyPhrase, len(stemLangs))
-		env := sbEnv()
-		for l, lang := range stemLangs {
-			name := "vocabulary/phrases/" + lang + ".txt"
-			data, err := riskyFS.ReadFile(name)
-			if err != nil {
-				continue // a language without phrases
-			}
-			ps, err := parseRiskyPhrases(name, uint8(l), data, env)
-			if err != nil {
-				riskyErr = err
-				return
-			}
-			riskyByL[l] = ps
-		}
+		riskyByL, riskyErr = loadRiskyPhrases(riskyFS)
 	})
 	return riskyByL, riskyErr
+}
+
+// loadRiskyPhrases compiles vocabulary/phrases/LANG.txt of fsys for each
+// shipped language. A language without its file, or a file:line that
+// does not parse, is an error naming it: the plain policy must never scan
+// a language with no phrases.
+func loadRiskyPhrases(fsys fs.FS) ([][]riskyPhrase, error) {
+	byL := make([][]riskyPhrase, len(stemLangs))
+	env := sbEnv()
+	for l, lang := range stemLangs {
+		name := "vocabulary/phrases/" + lang + ".txt"
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		ps, err := parseRiskyPhrases(name, uint8(l), data, env)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) == 0 {
+			return nil, fmt.Errorf("%s: no phrases", name)
+		}
+		byL[l] = ps
+	}
+	return byL, nil
+}
+
+// checkRiskyPhrases turns an error of the built-in phrase lists into the
+// filter's: no filter builds without them, as every filter may scan
+// under the plain policy.
+func checkRiskyPhrases(err error) error {
+	if err == nil {
+		return nil
+	}
+	return newErr(CodeInvalidTerms, "", fmt.Sprintf("risky phrases: %v", err))
 }
 
 // parseRiskyPhrases reads one phrases file of language l.
@@ -152,7 +174,7 @@ func (sc *scanState) riskyPhrases() {
 	}
 	all, err := builtinRiskyPhrases()
 	if err != nil || len(all[sc.lang]) == 0 {
-		return // a file that does not parse stops the filter from being built
+		return // lists that do not load stop every filter from being built
 	}
 	t := sc.n.b
 	var toks []riskyTextTok

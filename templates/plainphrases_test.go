@@ -1,8 +1,13 @@
 package templates
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
+
+	"safecontact/errs"
 )
 
 // hasRiskyPhrase: a risky_phrase finding among fs.
@@ -48,6 +53,47 @@ func TestRiskyPhraseNotStopped(t *testing.T) {
 	for _, text := range []string{"come with us tonight to the party", "come with us"} {
 		if fs := f.ScanWith(text, plainOpts("en")); !hasRiskyPhrase(fs) {
 			t.Errorf("%q: no risky_phrase finding inside a stop phrase (%v)", text, fs)
+		}
+	}
+}
+
+// TestRiskyPhrasesLoad: the phrase lists load for every shipped language
+// and every filter builds; a shipped language without a phrases file, or
+// a file that does not parse, is an error naming the file.
+func TestRiskyPhrasesLoad(t *testing.T) {
+	if _, err := loadRiskyPhrases(riskyFS); err != nil {
+		t.Fatal(err)
+	}
+	full := fstest.MapFS{}
+	for _, l := range stemLangs {
+		full["vocabulary/phrases/"+l+".txt"] = &fstest.MapFile{Data: []byte("come with us\n")}
+	}
+	if _, err := loadRiskyPhrases(full); err != nil {
+		t.Fatal(err)
+	}
+	missing := fstest.MapFS{}
+	for k, v := range full {
+		if k != "vocabulary/phrases/ro.txt" {
+			missing[k] = v
+		}
+	}
+	if _, err := loadRiskyPhrases(missing); err == nil || !strings.Contains(err.Error(), "vocabulary/phrases/ro.txt") {
+		t.Errorf("a missing ro.txt: %v", err)
+	}
+	bad := fstest.MapFS{}
+	for k, v := range full {
+		bad[k] = v
+	}
+	bad["vocabulary/phrases/it.txt"] = &fstest.MapFile{Data: []byte("vieni con noi\n~ stasera\n")}
+	if _, err := loadRiskyPhrases(bad); err == nil || !strings.Contains(err.Error(), "vocabulary/phrases/it.txt:2") {
+		t.Errorf("an it.txt that does not parse: %v", err)
+	}
+	if err := checkRiskyPhrases(errors.New("vocabulary/phrases/it.txt:2: bad")); err == nil || !strings.Contains(err.Error(), "vocabulary/phrases/it.txt:2") || errs.Code(err) != CodeInvalidTerms {
+		t.Errorf("checkRiskyPhrases: %v", err)
+	}
+	for _, cfg := range []FilterConfig{{}, {Vocabulary: true}, {Stop: []string{"x y"}}} {
+		if _, err := NewFilterFrom(cfg); err != nil {
+			t.Errorf("%+v: %v", cfg, err)
 		}
 	}
 }
