@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 
@@ -130,6 +131,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			}
 			slot := riskySlot{gap: gap}
 			gap = false
+			var written []string
 			for _, alt := range strings.Split(f, "|") {
 				prefix, exact := strings.HasSuffix(alt, "*"), strings.HasPrefix(alt, "=")
 				normed, orig := termWords(strings.TrimPrefix(strings.TrimSuffix(alt, "*"), "="))
@@ -144,6 +146,13 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 					}
 					run = append(run, t)
 				}
+				if slices.ContainsFunc(written, func(w string) bool { return strings.EqualFold(w, alt) }) {
+					return nil, fmt.Errorf("%s:%d: %q twice in a slot", name, i+1, alt)
+				}
+				written = append(written, alt)
+				if slices.ContainsFunc(slot.alts, func(x []riskyTok) bool { return sameRun(x, run) }) {
+					continue // written with and without its accents: one alternative
+				}
 				slot.alts = append(slot.alts, run)
 			}
 			p = append(p, slot)
@@ -156,6 +165,13 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 		}
 	}
 	return out, nil
+}
+
+// sameRun: the two alternatives match the same words.
+func sameRun(a, b []riskyTok) bool {
+	return slices.EqualFunc(a, b, func(x, y riskyTok) bool {
+		return x.norm == y.norm && x.prefix == y.prefix && slices.Equal(x.stems, y.stems)
+	})
 }
 
 // riskyTextTok is a word of the scanned text: its bytes [s,e) of the

@@ -97,3 +97,26 @@ func TestRiskyPhrasesLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskyPhrasesDuplicateAlternatives: an alternative written twice in
+// a slot does not parse; "ni pío" is a phrase of its own.
+func TestRiskyPhrasesDuplicateAlternatives(t *testing.T) {
+	for _, c := range []struct {
+		l    uint8
+		data string
+	}{{langEn, "come|come with us\n"}, {langEn, "come with us|Us\n"}, {langRo, "te ~ luam|luăm|luăm\n"}} {
+		if _, err := parseRiskyPhrases("dup", c.l, []byte(c.data), sbEnv()); err == nil || !strings.Contains(err.Error(), "dup:1: ") {
+			t.Errorf("parsed %q (%v)", c.data, err)
+		}
+	}
+	ps, err := parseRiskyPhrases("accents", langRo, []byte("te ~ luam|luăm\n"), sbEnv())
+	if err != nil || len(ps) != 1 || len(ps[0][1].alts) != 1 {
+		t.Errorf("luam|luăm: %+v, %v", ps, err)
+	}
+	f := mustVocabFilter(t)
+	for _, text := range []string{"ni pío eh", "ni pio", "ni una palabra"} {
+		if fs := f.ScanWith(text, plainOpts("es")); !hasRiskyPhrase(fs) {
+			t.Errorf("es %q: no risky_phrase finding (%v)", text, fs)
+		}
+	}
+}
