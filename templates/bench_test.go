@@ -105,6 +105,17 @@ func BenchmarkScanMonitored(b *testing.B) {
 	benchScan(b, mustFilter(b), mixedText(64<<10), ScanOptions{Lang: "es", UnknownNames: true})
 }
 
+// BenchmarkScanPlain: as free text to a monitored phone is scanned under
+// the plain policy: BenchmarkScanMonitored's text with the vocabulary and
+// the risky phrases of her language.
+func BenchmarkScanPlain(b *testing.B) {
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchScan(b, f, mixedText(64<<10), ScanOptions{Lang: "es", UnknownNames: true, Vocabulary: true, Plain: true})
+}
+
 // BenchmarkScanVocabulary: as free text to a monitored phone is scanned
 // under the vocabulary policy: BenchmarkScanMonitored plus a look-up of
 // every word in her language's vocabulary (by stem for the words not
