@@ -65,16 +65,63 @@ type riskyPhrase []riskySlot
 var (
 	riskyOnce sync.Once
 	riskyByL  [][]riskyPhrase // per stemLangs index
+	riskyIdx  []riskyIndex    // per stemLangs index
 	riskyErr  error
 )
+
+// riskyIndex finds the phrases of a language that may start at a word:
+// those whose first slot has an alternative beginning with the word as
+// written, with one of its stems, or with a prefix (few, tried at every
+// word).
+type riskyIndex struct {
+	phrases  []riskyPhrase
+	byNorm   map[string][]int32
+	byStem   map[string][]int32
+	prefixed []int32
+}
 
 // builtinRiskyPhrases returns the compiled phrases of every shipped
 // language, or the error of loadRiskyPhrases.
 func builtinRiskyPhrases() ([][]riskyPhrase, error) {
 	riskyOnce.Do(func() {
 		riskyByL, riskyErr = loadRiskyPhrases(riskyFS)
+		if riskyErr == nil {
+			riskyIdx = make([]riskyIndex, len(riskyByL))
+			for l, ps := range riskyByL {
+				riskyIdx[l] = newRiskyIndex(ps)
+			}
+		}
 	})
 	return riskyByL, riskyErr
+}
+
+// newRiskyIndex indexes the phrases ps by their first words.
+func newRiskyIndex(ps []riskyPhrase) riskyIndex {
+	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}}
+	add := func(m map[string][]int32, key string, i int32) {
+		if l := m[key]; len(l) == 0 || l[len(l)-1] != i {
+			m[key] = append(l, i)
+		}
+	}
+	for i, p := range ps {
+		pi := int32(i)
+		prefixed := false
+		for _, run := range p[0].alts {
+			rt := run[0]
+			if rt.prefix {
+				prefixed = true
+				continue
+			}
+			add(x.byNorm, rt.norm, pi)
+			for _, st := range rt.stems {
+				add(x.byStem, st, pi)
+			}
+		}
+		if prefixed {
+			x.prefixed = append(x.prefixed, pi)
+		}
+	}
+	return x
 }
 
 // loadRiskyPhrases compiles vocabulary/phrases/LANG.txt of fsys for each
@@ -205,10 +252,25 @@ func (sc *scanState) riskyPhrases() {
 		}
 		toks = append(toks, riskyTextTok{s: s, e: i})
 	}
-	for _, p := range all[sc.lang] {
-		for k := range toks {
-			if end := sc.riskyMatch(toks, p, k); end > k {
-				sc.add(toks[k].s, toks[end-1].e, catRiskyPhrase)
+	idx := &riskyIdx[sc.lang]
+	seen := make([]int, len(idx.phrases)) // the word+1 a phrase was last tried at
+	for k := range toks {
+		try := func(list []int32) {
+			for _, pi := range list {
+				if seen[pi] == k+1 {
+					continue
+				}
+				seen[pi] = k + 1
+				if end := sc.riskyMatch(toks, idx.phrases[pi], k); end > k {
+					sc.add(toks[k].s, toks[end-1].e, catRiskyPhrase)
+				}
+			}
+		}
+		try(idx.byNorm[bytesToStr(t[toks[k].s:toks[k].e])])
+		try(idx.prefixed)
+		if tk := &toks[k]; tk.e-tk.s >= minStem && tk.e-tk.s <= maxStemToken {
+			for _, st := range sc.riskyStems(tk) {
+				try(idx.byStem[st])
 			}
 		}
 	}
@@ -261,9 +323,23 @@ func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
 	if len(rt.stems) == 0 || tk.e-tk.s < minStem || tk.e-tk.s > maxStemToken {
 		return false
 	}
+	for _, a := range sc.riskyStems(tk) {
+		for _, b := range rt.stems {
+			if a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// riskyStems: the stems of the text word tk, computed when first needed
+// (and cached per filter).
+func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 	if !tk.stemmed {
 		tk.stemmed = true
 		n := sc.n
+		tok := bytesToStr(n.b[tk.s:tk.e])
 		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
 		ck := stemKey{lang: sc.lang, norm: tok, orig: raw}
 		vs, ok := sc.f.cache.get(ck)
@@ -273,12 +349,5 @@ func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
 		}
 		tk.stems = vs
 	}
-	for _, a := range tk.stems {
-		for _, b := range rt.stems {
-			if a == b {
-				return true
-			}
-		}
-	}
-	return false
+	return tk.stems
 }
