@@ -105,6 +105,24 @@ func BenchmarkScanMonitored(b *testing.B) {
 	benchScan(b, mustFilter(b), mixedText(64<<10), ScanOptions{Lang: "es", UnknownNames: true})
 }
 
+// BenchmarkScanPlain: as free text to a monitored phone is scanned under
+// the plain policy: BenchmarkScanMonitored's text with the vocabulary and
+// the risky phrases of her language (phrases=only: the risky phrases
+// without the vocabulary).
+func BenchmarkScanPlain(b *testing.B) {
+	f, err := NewFilterFrom(FilterConfig{Vocabulary: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := mixedText(64 << 10)
+	b.Run("phrases=vocabulary", func(b *testing.B) {
+		benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true, Vocabulary: true, Plain: true})
+	})
+	b.Run("phrases=only", func(b *testing.B) {
+		benchScan(b, f, text, ScanOptions{Lang: "es", UnknownNames: true, Plain: true})
+	})
+}
+
 // BenchmarkScanVocabulary: as free text to a monitored phone is scanned
 // under the vocabulary policy: BenchmarkScanMonitored plus a look-up of
 // every word in her language's vocabulary (by stem for the words not

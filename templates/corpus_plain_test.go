@@ -119,7 +119,10 @@ func (ev plainEval) report(t *testing.T, name string) {
 // castle, bolo-rei, "port" for wearing): 219 of the 767, 2827 refused.
 // The cover-story phrases (what to say if he asks, save my number as)
 // refuse none of those 219.
-const plainMinBenignSent = 28.55
+// With the words whose stems admit a sensitive sense taken out again
+// (wrap, companyia, port, revanșă, note, promis, coperto, poderes; "h" a
+// word only next to an hour): 212 of the 767, 2834 refused.
+const plainMinBenignSent = 27.64
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

@@ -607,12 +607,17 @@ func TestCorpusFormatStrict(t *testing.T) {
 // Everyday words of the benign texts the plain policy refused, added to
 // the vocabularies, took it to leak 360/4565 (unchanged), over-strip
 // 1521/5176, refused 1282/3046, unchanged 213/767; a few more, to
-// over-strip 1515/5176 and unchanged 219/767.
+// over-strip 1515/5176 and unchanged 219/767. An abbreviated weekday
+// after a greeting taken for a name again (it may be one): over-strip
+// 1516/5176, the other figures unchanged. Words whose stems admit a
+// sensitive sense taken out again (wrap, companyia, port, revanșă, note,
+// promis, coperto, poderes; "h" a word only next to an hour): over-strip
+// 1524/5176, unchanged 212/767, leak and refused unchanged.
 const (
 	vocabMaxLeakPct      = 7.89
-	vocabMaxOverStripPct = 29.27
+	vocabMaxOverStripPct = 29.45
 	vocabMaxRefusedPct   = 42.73
-	vocabMinBenignSame   = 28.55
+	vocabMinBenignSame   = 27.64
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

@@ -162,6 +162,9 @@ type FilterConfig struct {
 // NewFilterFrom builds the filter of a configuration. An empty
 // configuration gives the shared built-in filter.
 func NewFilterFrom(cfg FilterConfig) (*Filter, error) {
+	if _, err := builtinRiskyPhrases(); err != nil {
+		return nil, checkRiskyPhrases(err)
+	}
 	extra := append([]Term(nil), cfg.Terms...)
 	stop := append([]string(nil), cfg.Stop...)
 	if cfg.TermsFile != "" {
@@ -1499,8 +1502,8 @@ func (sc *scanState) dropStopped() {
 			}
 			j++
 		}
-		if c.e <= maxEnd && c.cat != catNotInVocab {
-			continue // a stop phrase exempts from the lexicon, not from the vocabulary
+		if c.e <= maxEnd && c.cat != catNotInVocab && c.cat != catRiskyPhrase {
+			continue // a stop phrase exempts from the lexicon, not from the vocabulary or the risky phrases
 		}
 		if c.te > c.ts && stoppedWithin(st, c.ts, c.te) {
 			continue

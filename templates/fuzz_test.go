@@ -77,7 +77,8 @@ func FuzzFilter(f *testing.F) {
 
 // FuzzStemmedMatcher drives the stemmed, language-scoped matcher with
 // unknown names on, as the gateway does for a monitored phone, and under
-// the vocabulary policy (l&16): no panic, every span inside the text on
+// the vocabulary policy (l&16) and the plain policy's risky phrases
+// (l&32): no panic, every span inside the text on
 // rune boundaries, and stripping is idempotent (stripping a stripped
 // text changes nothing).
 func FuzzStemmedMatcher(f *testing.F) {
@@ -103,13 +104,23 @@ func FuzzStemmedMatcher(f *testing.F) {
 			f.Add(s, l)
 		}
 	}
+	for _, s := range []string{
+		"come... with us tonight", "we'll come and pick u up", "te paso a buscar, no le digas nada",
+		"dis-lui rien", "vieni con noi stasera", "fa-ti bagajul", "passem a per tu", "vem com a gente",
+		"come come come with with us us", "come~with|us",
+	} {
+		for l := byte(0); l < 8; l++ {
+			f.Add(s, l|32)
+			f.Add(s, l|48)
+		}
+	}
 	filt, err := NewFilterFrom(FilterConfig{Vocabulary: true})
 	if err != nil {
 		f.Fatal(err)
 	}
 	langs := append([]string{""}, stemLangs...)
 	f.Fuzz(func(t *testing.T, text string, l byte) {
-		o := ScanOptions{Lang: langs[int(l)%len(langs)], UnknownNames: l&8 != 0, Vocabulary: l&16 != 0, KnownNames: []string{"Metro Sol"}}
+		o := ScanOptions{Lang: langs[int(l)%len(langs)], UnknownNames: l&8 != 0, Vocabulary: l&16 != 0, Plain: l&32 != 0, KnownNames: []string{"Metro Sol"}}
 		fs := filt.ScanWith(text, o)
 		bounds := runeBoundaries(text)
 		prev := 0

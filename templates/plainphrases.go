@@ -3,6 +3,8 @@ package templates
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 
@@ -35,8 +37,10 @@ import (
 // vocabulary keeps for another word. A word the stemmer
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
-// ("we'll come and pick u up"). A phrase never spans a mark that ends a
-// sentence (. ! ? ; :).
+// ("we'll come and pick u up"). Punctuation between the words of a
+// phrase does not break it ("come... with us", "Come. With. Us."): a
+// phrase read across two sentences is refused too, as a rewrite costs
+// less than a phrase sent.
 
 //go:embed vocabulary/phrases/*.txt
 var riskyFS embed.FS
@@ -63,30 +67,98 @@ type riskyPhrase []riskySlot
 var (
 	riskyOnce sync.Once
 	riskyByL  [][]riskyPhrase // per stemLangs index
+	riskyIdx  []riskyIndex    // per stemLangs index
 	riskyErr  error
 )
 
+// riskyIndex finds the phrases of a language that may start at a word:
+// those whose first slot has an alternative beginning with the word as
+// written, with one of its stems, or with a prefix (few, tried at every
+// word).
+type riskyIndex struct {
+	phrases  []riskyPhrase
+	byNorm   map[string][]int32
+	byStem   map[string][]int32
+	prefixed []int32
+}
+
 // builtinRiskyPhrases returns the compiled phrases of every shipped
-// language, or the first file:line that does not parse.
+// language, or the error of loadRiskyPhrases.
 func builtinRiskyPhrases() ([][]riskyPhrase, error) {
 	riskyOnce.Do(func() {
-		riskyByL = make([][]riskyPhrase, len(stemLangs))
-		env := sbEnv()
-		for l, lang := range stemLangs {
-			name := "vocabulary/phrases/" + lang + ".txt"
-			data, err := riskyFS.ReadFile(name)
-			if err != nil {
-				continue // a language without phrases
+		riskyByL, riskyErr = loadRiskyPhrases(riskyFS)
+		if riskyErr == nil {
+			riskyIdx = make([]riskyIndex, len(riskyByL))
+			for l, ps := range riskyByL {
+				riskyIdx[l] = newRiskyIndex(ps)
 			}
-			ps, err := parseRiskyPhrases(name, uint8(l), data, env)
-			if err != nil {
-				riskyErr = err
-				return
-			}
-			riskyByL[l] = ps
 		}
 	})
 	return riskyByL, riskyErr
+}
+
+// newRiskyIndex indexes the phrases ps by their first words.
+func newRiskyIndex(ps []riskyPhrase) riskyIndex {
+	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}}
+	add := func(m map[string][]int32, key string, i int32) {
+		if l := m[key]; len(l) == 0 || l[len(l)-1] != i {
+			m[key] = append(l, i)
+		}
+	}
+	for i, p := range ps {
+		pi := int32(i)
+		prefixed := false
+		for _, run := range p[0].alts {
+			rt := run[0]
+			if rt.prefix {
+				prefixed = true
+				continue
+			}
+			add(x.byNorm, rt.norm, pi)
+			for _, st := range rt.stems {
+				add(x.byStem, st, pi)
+			}
+		}
+		if prefixed {
+			x.prefixed = append(x.prefixed, pi)
+		}
+	}
+	return x
+}
+
+// loadRiskyPhrases compiles vocabulary/phrases/LANG.txt of fsys for each
+// shipped language. A language without its file, or a file:line that
+// does not parse, is an error naming it: the plain policy must never scan
+// a language with no phrases.
+func loadRiskyPhrases(fsys fs.FS) ([][]riskyPhrase, error) {
+	byL := make([][]riskyPhrase, len(stemLangs))
+	env := sbEnv()
+	for l, lang := range stemLangs {
+		name := "vocabulary/phrases/" + lang + ".txt"
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		ps, err := parseRiskyPhrases(name, uint8(l), data, env)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) == 0 {
+			return nil, fmt.Errorf("%s: no phrases", name)
+		}
+		byL[l] = ps
+	}
+	return byL, nil
+}
+
+// checkRiskyPhrases turns an error of the built-in phrase lists into the
+// filter's: no filter builds without them, as every filter may scan
+// under the plain policy.
+func checkRiskyPhrases(err error) error {
+	if err == nil {
+		return nil
+	}
+	return newErr(CodeInvalidTerms, "", fmt.Sprintf("risky phrases: %v", err))
 }
 
 // parseRiskyPhrases reads one phrases file of language l.
@@ -108,6 +180,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			}
 			slot := riskySlot{gap: gap}
 			gap = false
+			var written []string
 			for _, alt := range strings.Split(f, "|") {
 				prefix, exact := strings.HasSuffix(alt, "*"), strings.HasPrefix(alt, "=")
 				normed, orig := termWords(strings.TrimPrefix(strings.TrimSuffix(alt, "*"), "="))
@@ -121,6 +194,13 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 						t.stems = stemVariants(l, origWord(orig[k]), normed[k], env)
 					}
 					run = append(run, t)
+				}
+				if slices.ContainsFunc(written, func(w string) bool { return strings.EqualFold(w, alt) }) {
+					return nil, fmt.Errorf("%s:%d: %q twice in a slot", name, i+1, alt)
+				}
+				written = append(written, alt)
+				if slices.ContainsFunc(slot.alts, func(x []riskyTok) bool { return sameRun(x, run) }) {
+					continue // written with and without its accents: one alternative
 				}
 				slot.alts = append(slot.alts, run)
 			}
@@ -136,12 +216,17 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 	return out, nil
 }
 
+// sameRun: the two alternatives match the same words.
+func sameRun(a, b []riskyTok) bool {
+	return slices.EqualFunc(a, b, func(x, y riskyTok) bool {
+		return x.norm == y.norm && x.prefix == y.prefix && slices.Equal(x.stems, y.stems)
+	})
+}
+
 // riskyTextTok is a word of the scanned text: its bytes [s,e) of the
-// normalised text, its sentence, and its stems (computed when first
-// needed).
+// normalised text and its stems (computed when first needed).
 type riskyTextTok struct {
 	s, e    int
-	sent    int
 	stems   []string
 	stemmed bool
 }
@@ -154,17 +239,12 @@ func (sc *scanState) riskyPhrases() {
 	}
 	all, err := builtinRiskyPhrases()
 	if err != nil || len(all[sc.lang]) == 0 {
-		return // a file that does not parse stops the filter from being built
+		return // lists that do not load stop every filter from being built
 	}
 	t := sc.n.b
 	var toks []riskyTextTok
-	sent := 0
 	for i := 0; i < len(t); {
 		if !isWord[t[i]] {
-			switch t[i] {
-			case '.', '!', '?', ';', ':', '\n':
-				sent++
-			}
 			i++
 			continue
 		}
@@ -172,12 +252,27 @@ func (sc *scanState) riskyPhrases() {
 		for i < len(t) && isWord[t[i]] {
 			i++
 		}
-		toks = append(toks, riskyTextTok{s: s, e: i, sent: sent})
+		toks = append(toks, riskyTextTok{s: s, e: i})
 	}
-	for _, p := range all[sc.lang] {
-		for k := range toks {
-			if end := sc.riskyMatch(toks, p, k); end > k {
-				sc.add(toks[k].s, toks[end-1].e, catRiskyPhrase)
+	idx := &riskyIdx[sc.lang]
+	seen := make([]int, len(idx.phrases)) // the word+1 a phrase was last tried at
+	for k := range toks {
+		try := func(list []int32) {
+			for _, pi := range list {
+				if seen[pi] == k+1 {
+					continue
+				}
+				seen[pi] = k + 1
+				if end := sc.riskyMatch(toks, idx.phrases[pi], k); end > k {
+					sc.add(toks[k].s, toks[end-1].e, catRiskyPhrase)
+				}
+			}
+		}
+		try(idx.byNorm[bytesToStr(t[toks[k].s:toks[k].e])])
+		try(idx.prefixed)
+		if tk := &toks[k]; tk.e-tk.s >= minStem && tk.e-tk.s <= maxStemToken {
+			for _, st := range sc.riskyStems(tk) {
+				try(idx.byStem[st])
 			}
 		}
 	}
@@ -191,7 +286,7 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 	}
 	slot := p[0]
 	for _, run := range slot.alts {
-		if k+len(run) > len(toks) || toks[k+len(run)-1].sent != toks[k].sent {
+		if k+len(run) > len(toks) {
 			continue
 		}
 		ok := true
@@ -212,7 +307,7 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 		if p[1].gap {
 			gap = riskyGap
 		}
-		for g := 0; g <= gap && next+g < len(toks) && toks[next+g].sent == toks[k].sent; g++ {
+		for g := 0; g <= gap && next+g < len(toks); g++ {
 			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
 				return end
 			}
@@ -230,9 +325,23 @@ func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
 	if len(rt.stems) == 0 || tk.e-tk.s < minStem || tk.e-tk.s > maxStemToken {
 		return false
 	}
+	for _, a := range sc.riskyStems(tk) {
+		for _, b := range rt.stems {
+			if a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// riskyStems: the stems of the text word tk, computed when first needed
+// (and cached per filter).
+func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 	if !tk.stemmed {
 		tk.stemmed = true
 		n := sc.n
+		tok := bytesToStr(n.b[tk.s:tk.e])
 		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
 		ck := stemKey{lang: sc.lang, norm: tok, orig: raw}
 		vs, ok := sc.f.cache.get(ck)
@@ -242,12 +351,5 @@ func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
 		}
 		tk.stems = vs
 	}
-	for _, a := range tk.stems {
-		for _, b := range rt.stems {
-			if a == b {
-				return true
-			}
-		}
-	}
-	return false
+	return tk.stems
 }

@@ -400,7 +400,7 @@ func (sc *scanState) notInVocabulary() {
 // inVocabulary: is the token [s,e) allowed?
 func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	tok := bytesToStr(sc.n.b[s:e])
-	if vocabNumber(tok) || words[tok] {
+	if vocabNumber(tok) || words[tok] || tok == "h" && sc.hourMark(s, e) {
 		return true
 	}
 	if len(stems) == 0 || e-s < minStem || e-s > maxStemToken {
@@ -422,6 +422,35 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 	return false
 }
 
+// hourMark: the "h" at [s,e) marks an hour, a number of one or two
+// digits next to it after one space ("h 11", "11 h"). Alone it is no
+// everyday word ("H" is heroin).
+func (sc *scanState) hourMark(s, e int) bool {
+	t := sc.n.b
+	hour := func(a, b int) bool {
+		return b > a && b-a <= 2 && isDigit(t[a]) && isDigit(t[b-1])
+	}
+	if e+1 < len(t) && t[e] == ' ' {
+		k := e + 1
+		for k < len(t) && isWord[t[k]] {
+			k++
+		}
+		if hour(e+1, k) {
+			return true
+		}
+	}
+	if s >= 2 && t[s-1] == ' ' {
+		k := s - 1
+		for k > 0 && isWord[t[k-1]] {
+			k--
+		}
+		if hour(k, s-1) {
+			return true
+		}
+	}
+	return false
+}
+
 // nameSlot: the word [s,e) is capitalised where a name stands: after a
 // greeting ("Hola Luz"), as the sender presents herself ("soy Luz"), as a
 // cover name ("save me as Rose") or as the signature after a closing
@@ -431,7 +460,7 @@ func (sc *scanState) inVocabulary(words, stems map[string]bool, s, e int) bool {
 // ("Hola Buenos días", "Thanks, Bye") are not names.
 func (sc *scanState) nameSlot(s, e int) bool {
 	t := sc.n.b
-	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] {
+	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] || sc.pronounI(s, e) {
 		return false
 	}
 	return sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
@@ -449,11 +478,17 @@ var nameSlotWords = func() map[string]bool {
 	for w := range normWordSet(`bye goodbye adiós adios adeu adéu ciao tchau chao pa`) {
 		m[w] = true
 	}
-	// Nor the English "I" after a greeting ("Hi Ola, I've put your name
-	// down") or an abbreviated weekday after one ("coffee morning Sat
-	// 10-12"): capitalised as written, never names. ("Sun" may be one.)
-	for w := range normWordSet(`i mon tue tues wed weds thu thur thurs fri sat`) {
-		m[w] = true
-	}
 	return m
 }()
+
+// pronounI: the word [s,e) is the English pronoun "I", a word following
+// it ("Hi, I'm at the café", "Hi Ola, I've put your name down"). An "I"
+// alone ("Love, I") may be an initial, and an abbreviated weekday a given
+// name ("Thu"), so neither is exempt; nor is an "I" in another language.
+func (sc *scanState) pronounI(s, e int) bool {
+	t := sc.n.b
+	if sc.lang != langEn || e-s != 1 || t[s] != 'i' || e+1 >= len(t) || t[e] != ' ' && t[e] != '\'' {
+		return false
+	}
+	return isLetter(t[e+1])
+}

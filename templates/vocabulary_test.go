@@ -496,6 +496,7 @@ var vocabRisky = map[string]string{
 		córrer corre parar pari retard trencat trencada respirar respira
 		baixar baixat blau blaus neu blanc blanca ajuda ajudar ajut nosaltres perdre perdut ensenyar mostrar
 		esborra esborrar
+		company companya companys
 		`,
 	"en": `
 		id ids packed pack missed miss missing signal smash fix fixed drink drinks drunk visit visits
@@ -504,6 +505,7 @@ var vocabRisky = map[string]string{
 		stone stoned rest
 		late delayed delay delays baby babies snow snowing help helping helps helped show shows showed showing out
 		delete deleted erase pick pack packing suitcase
+		wrap wraps wrapped h
 		`,
 	"es": `
 		salida salidas visita examen bolso bolsa foto fotos rellena rellénalo rellenalo renueva renovar
@@ -511,12 +513,14 @@ var vocabRisky = map[string]string{
 		prueba pruebas correr corre roto rota respira respirar parar club esquina resto
 		bebé bebés perder perdida pérdidas perdiste morado morados nieve blanco blanca ayuda ayudar ayúdame nosotras nosotros bajar bajado enseñar enseñes mostrar mostraré
 		pasta borra borrar maleta
+		h
 		`,
 	"fr": `
 		arret arrêt arrêté arrete arrêter frais cours cour courir visite examen sac photo photos remplis
 		remplir fiche fiché retard tête tete respire manqué manque cassé casse rate raté boire coin
 		sous neige blanche aide aider aidé bébé perdre perdu pertes chez bleu bleus bleue montrer montre
 		efface effacer supprime supprimer valise
+		note promis promise h
 		`,
 	"it": `
 		cancellato cancellata scarico scarica testa forza uscita visita visite esame esami borsa foto
@@ -524,6 +528,7 @@ var vocabRisky = map[string]string{
 		manca angolo
 		venuto venuta venuti persa perso perdere neve bianca bianco aiuto aiutare aiutiamo fuori mostra mostrare
 		cancella cancellare valigia
+		coperto coperta coperte h
 		`,
 	"pt": `
 		provar provaste prova provas força forca saída saida esquina visita exame exames mala foto fotos
@@ -531,6 +536,7 @@ var vocabRisky = map[string]string{
 		estragado estragada ponto graça atrás ponte resto
 		descer desceu veio bebé bebê roxo roxa neve branca branco ajuda ajudar ajudamos perder perdeste perdas mostrar mostres costas conosco connosco
 		apaga apagar mala
+		poderes
 		`,
 	"ro": `
 		sigur sigură sigure ieșire iesire colț colt vizită vizita examen examenul geantă geanta poză
@@ -539,6 +545,7 @@ var vocabRisky = map[string]string{
 		bem beau bei complet
 		venit zăpadă zapada ajuta ajutor afară afara bebe bebeluș pierde pierdut
 		sterge șterge bagaj bagajul
+		port portul revanșă revansa
 		`,
 }
 
@@ -599,22 +606,77 @@ func checkNotInVocabulary(t *testing.T, lists map[string]string) {
 	}
 }
 
-// TestVocabularyNameSlotNotWords: after a greeting, the English "I" and an
-// abbreviated weekday are words, not names to confirm; a capitalised
-// vocabulary word there is still a name ("Hi Joy").
+// TestVocabularyNameSlotNotWords: after a greeting, the English pronoun
+// "I" (a word follows it) is a word, not a name to confirm. Nothing else
+// is: a capitalised vocabulary word there is still a name ("Hi Joy"), and
+// so is an abbreviated weekday ("Thu" and "Tuệ" are given names) or an
+// "I" in another language or with no word after it; under
+// the plain policy each such text is refused unless the name is known.
 func TestVocabularyNameSlotNotWords(t *testing.T) {
 	f := mustVocabFilter(t)
 	for _, text := range []string{
 		"Hi Ola, I've put your name down, see you Sat at 10",
-		"coffee morning Sat 10-12?",
-		"Morning Mon at 10 ok?",
+		"Hi, I'm at the café at 10",
+		"Hi I will be there at 10",
 	} {
 		o := ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames, KnownNames: []string{"Ola"}}
 		if fs := f.ScanWith(text, o); len(fs) != 0 {
 			t.Errorf("%q: %v", text, fs)
 		}
+		o.Plain = true
+		if fs := f.ScanWith(text, o); len(fs) != 0 {
+			t.Errorf("plain %q: %v", text, fs)
+		}
 	}
-	if fs := f.ScanWith("Hi Joy, see you at 10", ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames}); len(fs) == 0 {
-		t.Error(`"Hi Joy": the name passed unconfirmed`)
+	for _, c := range []struct{ lang, text string }{
+		{"en", "Hi Joy, see you at 10"},
+		{"en", "Hi Thu, see you at 10"},
+		{"en", "Dear Thu"},
+		{"en", "Hello Thu and Mon"},
+		{"en", "Morning Sat 10-12?"},
+		{"en", "Hi Tuệ, see you at 10"},
+		{"en", "Hi I, see you at 10"},
+		{"it", "Ciao Tuệ, ci vediamo alle 10"},
+		{"it", "Ciao Thu, ci vediamo alle 10"},
+		{"fr", "Bonjour Mon, à demain 10h"},
+		{"ca", "Hola I, ens veiem a les 10"},
+		{"es", "Hola I, nos vemos a las 10"},
+	} {
+		o := ScanOptions{Lang: c.lang, Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
+		if fs := f.ScanWith(c.text, o); len(fs) == 0 {
+			t.Errorf("%s %q: the name passed unconfirmed under the plain policy", c.lang, c.text)
+		}
+		o.Plain = false
+		if fs := f.ScanWith(c.text, o); len(fs) == 0 {
+			t.Errorf("%s %q: the name passed unconfirmed", c.lang, c.text)
+		}
+	}
+}
+
+// TestVocabularyHourMark: a lone "h" is a word only as the mark of an
+// hour next to its number ("sabato h 11", "a las 11 h"); alone it is no
+// everyday word ("H" is heroin).
+func TestVocabularyHourMark(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, c := range []struct{ lang, text string }{
+		{"it", "ci vediamo sabato h 11"},
+		{"it", "ci vediamo sabato alle 11 h"},
+		{"es", "nos vemos el sábado a las 11 h"},
+		{"fr", "à samedi 11 h"},
+	} {
+		if fs := f.ScanWith(c.text, plainOpts(c.lang)); len(fs) != 0 {
+			t.Errorf("%s %q: %v", c.lang, c.text, fs)
+		}
+	}
+	for _, c := range []struct{ lang, text string }{
+		{"it", "hai la h per sabato?"},
+		{"es", "tienes h para el sábado?"},
+		{"fr", "t'as de la h pour samedi ?"},
+		{"it", "h sabato"},
+		{"it", "sabato h"},
+	} {
+		if fs := f.ScanWith(c.text, plainOpts(c.lang)); len(fs) == 0 {
+			t.Errorf("%s %q: sent under the plain policy", c.lang, c.text)
+		}
 	}
 }
