@@ -283,7 +283,7 @@ func (c *Catalog) cleanText(p Param, raw string, v Variant, limit int) (string, 
 	if reason := MonitoredProblem(raw); reason != "" && (p.Type == ParamMeetingPoint || v == Discreet) {
 		return "", newErr(CodeSensitiveContent, p.Name, fmt.Sprintf("parameter %s is refused for a discreet message (%s): write it in plain letters of one script", p.Name, reason))
 	}
-	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
+	s := PlaceKey(raw)
 	if n := utf8.RuneCountInString(s); n > limit {
 		return "", newErr(CodeInvalidParam, p.Name, fmt.Sprintf("parameter %s is longer than %d characters", p.Name, limit))
 	}
@@ -305,4 +305,12 @@ func safeName(s string) string {
 		return s
 	}
 	return "a parameter"
+}
+
+// PlaceKey is a place's name as the renderer writes it into a text: NFC,
+// white space collapsed. Meeting point names are stored, looked up and
+// locked (by name) in this form, so a name typed with decomposed accents
+// ("c" + U+0327) is the same place as one typed precomposed ("ç").
+func PlaceKey(s string) string {
+	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
 }

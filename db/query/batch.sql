@@ -97,8 +97,10 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 -- a rename that comes after waits for this statement's commit and then
 -- finds the message (MeetingPointBookedAfter). A message whose meeting
 -- point parameter names no registered point (meeting_point_id 0, the
--- name given) is written only if no point has that name now: the text
--- was rendered from a list of points that did not know it yet. The
+-- name given, NFC as the renderer writes it) is written only if no point
+-- has that name now, compared in NFC (a name stored before names were
+-- stored NFC): the text was rendered from a list of points that did not
+-- know it yet. The
 -- caller holds such names locked (ShareMeetingPointNames) in a statement
 -- before this one in the same transaction, so a create of a point of
 -- that name, or a rename to it (LockMeetingPointName), has committed
@@ -149,7 +151,7 @@ WITH r AS (
                 EXISTS (SELECT 1 FROM pts WHERE pts.id = r.meeting_point_id AND pts.name = r.meeting_point_name
                         AND pts.at_forms = r.meeting_point_at_forms)
             WHEN r.meeting_point_name IS NOT NULL THEN
-                NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE mp.name = r.meeting_point_name)
+                NOT EXISTS (SELECT 1 FROM meeting_points mp WHERE normalize(mp.name, NFC) = r.meeting_point_name)
             ELSE true END) AS place_ok
     FROM r
 ), ok AS (

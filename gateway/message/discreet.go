@@ -271,13 +271,18 @@ func (kn *knownNameCache) get(q *db.Queries, log *slog.Logger) []string {
 	kn.atForms = make(map[string]map[string]string, len(mps))
 	kn.ids = make(map[string]int64, len(mps))
 	kn.rawForms = make(map[string]string, len(mps))
+	kn.stored = make(map[string]string, len(mps))
 	for _, m := range mps {
 		kn.names = append(kn.names, m.Name)
-		kn.ids[m.Name] = m.ID
-		kn.rawForms[m.Name] = string(m.AtForms)
+		// By the name's PlaceKey, as placeOf looks it up: a name stored
+		// before names were stored NFC still matches the rendered text.
+		key := templates.PlaceKey(m.Name)
+		kn.ids[key] = m.ID
+		kn.stored[key] = m.Name
+		kn.rawForms[key] = string(m.AtForms)
 		forms := map[string]string{}
 		if len(m.AtForms) > 0 && json.Unmarshal(m.AtForms, &forms) == nil && len(forms) > 0 {
-			kn.atForms[m.Name] = forms
+			kn.atForms[key] = forms
 		}
 	}
 	kn.at = time.Now()
@@ -317,7 +322,7 @@ func (s *Service) placeOf(template string, params map[string]string) (map[string
 	forms := map[string]map[string]string{}
 	var link meetingPointLink
 	for _, n := range names {
-		name := strings.Join(strings.Fields(params[n]), " ")
+		name := templates.PlaceKey(params[n])
 		if f, ok := kn.atForms[name]; ok {
 			forms[n] = f
 		}
@@ -325,7 +330,7 @@ func (s *Service) placeOf(template string, params map[string]string) (map[string
 			continue
 		}
 		if id, ok := kn.ids[name]; ok {
-			link = meetingPointLink{id: id, name: name, atForms: kn.rawForms[name]}
+			link = meetingPointLink{id: id, name: kn.stored[name], atForms: kn.rawForms[name]}
 		} else if link.name == "" {
 			link.name = name
 		}
@@ -367,5 +372,8 @@ type knownNameCache struct {
 	ids map[string]int64
 	// rawForms are the points' at forms as stored (JSON), by name.
 	rawForms map[string]string
-	at       time.Time
+	// stored are the points' names as stored, by name. The maps above
+	// and this one are keyed by templates.PlaceKey of the stored name.
+	stored map[string]string
+	at     time.Time
 }

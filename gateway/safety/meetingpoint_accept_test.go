@@ -454,3 +454,51 @@ func TestRetryAfterTheClaimLease(t *testing.T) {
 		t.Errorf("a refusal recorded after the claim's lease, the point renamed: %s %s, want unknown %s", st, c, message.CodeClaimLapsed)
 	}
 }
+
+// A place typed with decomposed accents ("c" + U+0327) is the point
+// stored precomposed: the proposal is linked to it, with its at form, and
+// the point is then not renamed. A name given decomposed is stored NFC,
+// and a point stored decomposed (before names were stored NFC) still
+// matches a text naming it precomposed.
+func TestDecomposedPlaceNameIsThePoint(t *testing.T) {
+	t.Parallel()
+	e, code, point := proposalEnv(t)
+	// A point stored decomposed, as names were before they were stored NFC.
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Metro Liceu", "kind": "metro"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	old := fmt.Sprint(r.JSON(t)["id"])
+	if _, err := e.DB.Exec(`UPDATE meeting_points SET name = 'Pla'||'c'||chr(807)||'a de Catalunya' WHERE id = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	msg := proposed(t, propose(e, code, "Plac\u0327a  Reial"))
+	if mp := linkedTo(t, e, msg); mp != point {
+		t.Fatalf("a proposal at the decomposed name is linked to %q, want point %s", mp, point)
+	}
+	if text := messageText(t, e, msg); !strings.Contains(text, "en la Plaça Reial") {
+		t.Errorf("the proposal lacks the point's at form: %q", text)
+	}
+	checkTextsNameTheirPoints(t, e)
+	r = e.Do(auth.RoleStaff, "PATCH", "/v1/meeting-points/"+point, map[string]any{"name": "Plaça del Rei", "at_forms": map[string]any{"es": nil}})
+	if r.Status != 409 || r.ErrCode(t) != safety.CodeMeetingPointInUse {
+		t.Fatalf("rename of the point a decomposed proposal names: %d %s", r.Status, r.Body)
+	}
+
+	r = e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Estacio\u0301 de Franc\u0327a", "kind": "metro"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	var name string
+	if err := e.DB.QueryRow(`SELECT name FROM meeting_points WHERE id = $1`, r.JSON(t)["id"]).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Estació de França" {
+		t.Errorf("stored name %q, want it NFC", name)
+	}
+
+	msg = proposed(t, propose(e, code, "Plaça de Catalunya"))
+	if mp := linkedTo(t, e, msg); mp != old {
+		t.Fatalf("a proposal at the precomposed name is linked to %q, want the point stored decomposed %s", mp, old)
+	}
+}

@@ -169,13 +169,14 @@ func (s *Service) checkMeetingPointName(name string) (string, error) {
 
 // checkPlaceText is the discreet check of a place's name and of each of
 // its at forms: plain characters, no contact detail, one script, nothing
-// the filter finds in a place name. It returns text with its white space
-// collapsed.
+// the filter finds in a place name. It returns text as the renderer
+// writes it (templates.PlaceKey: NFC, white space collapsed), the form
+// names are stored and locked in.
 func (s *Service) checkPlaceText(field, text string) (string, error) {
 	if err := textcheck.Chars(field, text); err != nil {
 		return "", err
 	}
-	text = strings.Join(strings.Fields(text), " ")
+	text = templates.PlaceKey(text)
 	if err := textcheck.Contact(field, text); err != nil {
 		return "", errs.Field(CodeMeetingPointNotNeutral, field, "%s", errs.As(err).Message)
 	}
@@ -317,7 +318,7 @@ func (s *Service) changeMeetingPoint(ctx context.Context, a *auth.Actor, id int6
 			// (ShareMeetingPointNames, then the point FOR SHARE): a
 			// message naming the place as no point's is waited for, or
 			// waits and then sees the point under its new name.
-			if err := q.LockMeetingPointName(ctx, strings.Join(strings.Fields(*in.Name), " ")); err != nil {
+			if err := q.LockMeetingPointName(ctx, templates.PlaceKey(*in.Name)); err != nil {
 				return err
 			}
 		}
