@@ -66,7 +66,7 @@ type WorkerConfig struct {
 // longer (its queue entry redelivered after a worker stopped mid-send)
 // marks it unknown and never sends it again; reconciliation never queues
 // it either, and a worker that records a passing refusal of its own send
-// only after the lease marks it unknown (claim_lapsed) rather than
+// only after the lease marks it failed (claim_lapsed) rather than
 // scheduling a retry. The rename check of a meeting point counts a sending message
 // for this long only (safety.Config.SendClaimLease).
 func ClaimLease(sendTimeout time.Duration) time.Duration { return 3 * sendTimeout }

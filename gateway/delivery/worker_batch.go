@@ -500,10 +500,16 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		// dead, as the claim path takes one: a redelivery may have marked
 		// it unknown, and a meeting point its text names may have been
 		// renamed since (the rename check counts a claim for the lease
-		// only), so it is never sent again: unknown.
+		// only), so it is never sent again. The provider refused it or was
+		// never reached (safeToRetry), so it does not have it: failed
+		// (claim_lapsed), not unknown, which reconciliation would ask the
+		// provider about. A redelivery that marked it unknown first keeps
+		// that (forward moves only; this outcome is then late).
 		lease := ClaimLease(w.cfg.SendTimeout)
 		if now.Sub(j.claimedAt) >= lease {
-			return settle(message.StatusUnknown, message.ActionUnknown, "unknown", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
+			w.log.Error("worker: a passing send failure recorded after the claim's lease; not retried, marked failed for staff to check",
+				"message_id", id.String(), "channel", msg.Channel, "code", code)
+			return settle(message.StatusFailed, message.ActionFailed, "failed", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
 		}
 		down := providerDown(sendErr)
 		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down,

@@ -33,7 +33,7 @@ const (
 	CodeCrashDuringSend   = "crash_during_send"
 	// CodeClaimLapsed: a send the provider refused for a passing reason,
 	// recorded after its claim's lease (delivery.ClaimLease): not retried
-	// but unknown, as a claim found past its lease is.
+	// but failed (the provider does not have it).
 	CodeClaimLapsed = "claim_lapsed"
 	// CodeContentErased: a pending message canceled because her contents
 	// were erased.

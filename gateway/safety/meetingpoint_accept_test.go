@@ -399,7 +399,8 @@ func (s slowRefusal) Send(context.Context, channels.Outgoing) (channels.Receipt,
 // held up: the database slow, its record tried again) is not scheduled for a
 // retry: the point it names may have been renamed once the lease ran out
 // (the rename no longer counts the claim), and a retry would send the
-// old name. It is marked unknown (claim_lapsed), never sent again. Within
+// old name. It is marked failed (claim_lapsed: the provider refused it,
+// so reconciliation has nothing to ask), never sent again. Within
 // the lease the same refusal is retried.
 func TestRetryAfterTheClaimLease(t *testing.T) {
 	t.Parallel()
@@ -450,8 +451,11 @@ func TestRetryAfterTheClaimLease(t *testing.T) {
 	if renamed.Status != 200 {
 		t.Fatalf("rename after the claim's lease: %d %s", renamed.Status, renamed.Body)
 	}
-	if st, c := status(late); st != message.StatusUnknown || c != message.CodeClaimLapsed {
-		t.Errorf("a refusal recorded after the claim's lease, the point renamed: %s %s, want unknown %s", st, c, message.CodeClaimLapsed)
+	if st, c := status(late); st != message.StatusFailed || c != message.CodeClaimLapsed {
+		t.Errorf("a refusal recorded after the claim's lease, the point renamed: %s %s, want failed %s", st, c, message.CodeClaimLapsed)
+	}
+	if !strings.Contains(e.Logs.String(), `"level":"ERROR","msg":"worker: a passing send failure recorded after the claim's lease`) {
+		t.Errorf("the lapsed claim is not logged at error level")
 	}
 }
 
