@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -436,8 +435,15 @@ var errStale = errors.New("participant data changed since it was read")
 // errStalePlace is errStale for a message whose text names a meeting
 // point that no longer has the name or at forms it was rendered with, or
 // a place that has become a point's name (AcceptMessages' place_ok): the
-// points are read again too.
-var errStalePlace = fmt.Errorf("%w: the meeting point changed", errStale)
+// points are read again too. Its text says only that the point changed:
+// her participant data may well be as it was read.
+var errStalePlace error = stalePlace{}
+
+// stalePlace is errStalePlace's type: errors.Is finds errStale in it.
+type stalePlace struct{}
+
+func (stalePlace) Error() string        { return "the meeting point changed since it was read" }
+func (stalePlace) Is(target error) bool { return target == errStale }
 
 // staleRefusal is the answer once a request was decided on stale data
 // on every attempt (err: the last attempt's errStale).

@@ -62,3 +62,14 @@ func TestStaleCause(t *testing.T) {
 		t.Errorf("answer after the point changed: %s %q", e.Code, e.Message)
 	}
 }
+
+// errStalePlace is an errStale (the request is decided again) whose text
+// names only the meeting point, not her participant data.
+func TestStalePlaceText(t *testing.T) {
+	if !errors.Is(errStalePlace, errStale) || errors.Is(errStale, errStalePlace) {
+		t.Fatal("errStalePlace must be an errStale, and not the reverse")
+	}
+	if msg := errStalePlace.Error(); msg != "the meeting point changed since it was read" {
+		t.Errorf("errStalePlace says %q", msg)
+	}
+}
