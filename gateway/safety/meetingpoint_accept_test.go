@@ -95,16 +95,24 @@ func checkTextsNameTheirPoints(t *testing.T, e *gatewaytest.Env) {
 	}
 }
 
-// waitForLockWaits returns once n backends of e's database wait on a lock,
-// failing if answered (a request that should be waiting) says anything
-// first, or nothing happens within 10 seconds.
+// waitForLockWaits returns once n backends of e's database wait on a lock
+// in a statement of those these tests hold up: a message's write
+// (AcceptMessages, whose text names meeting points only past what
+// pg_stat_activity keeps of it), a create or rename of a point (meeting
+// points, their name locks) or the write of an idempotency key; a backend of the gateway's own work
+// (scheduler, relay) waiting on anything else is not counted. It fails if
+// answered (a request that should be waiting) says anything first, or
+// nothing happens within 10 seconds.
 func waitForLockWaits(t *testing.T, e *gatewaytest.Env, n int, answered <-chan gatewaytest.Resp) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		var waiting int
-		if err := e.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+		if err := e.DB.QueryRow(`SELECT count(DISTINCT a.pid) FROM pg_stat_activity a
+			JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted
+			WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'
+			  AND l.locktype IN ('advisory', 'transactionid', 'tuple', 'relation')
+			  AND a.query ~* '(meeting_point|idempotency|AcceptMessages)'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting >= n {
