@@ -394,26 +394,36 @@ SELECT (EXISTS (
     SELECT 1 FROM messages m
     WHERE m.meeting_point_id = $1::bigint
       AND (m.status IN ('scheduled', 'queued')
-           OR (m.status = 'sending' AND m.updated_at >= $3::timestamptz))
+           OR (m.status = 'sending'
+               AND clock_timestamp() + $3::bigint * interval '1 microsecond'
+                   < m.updated_at + $4::bigint * interval '1 microsecond'))
 ))::boolean AS booked
 `
 
 type MeetingPointBookedAfterParams struct {
 	MeetingPointID int64
 	After          time.Time
-	SendingSince   time.Time
+	ClockOffsetUs  int64
+	LeaseUs        int64
 }
 
 // Does a booked (not canceled) appointment at or after a time name the
 // meeting point, or a message whose text names it not gone out yet
-// (scheduled, queued, or sending under a live claim: marked sending at or
-// after sending_since)? The appointment's stored reminders and the
-// message's stored text carry the point's name. A message sending since
-// before sending_since was claimed by a worker that stopped: it is never
+// (scheduled, queued, or sending under a live claim: marked sending less
+// than lease_us microseconds before the database's clock at this
+// statement, clock_timestamp(), plus clock_offset_us, the application
+// clock's offset from the wall clock, zero unless a test sets its clock)? The appointment's stored reminders and the
+// message's stored text carry the point's name. A message sending for
+// longer was claimed by a worker that stopped: it is never
 // sent again (a redelivery marks it unknown, reconciliation never queues
 // it), so it no longer holds the name.
 func (q *Queries) MeetingPointBookedAfter(ctx context.Context, arg MeetingPointBookedAfterParams) (bool, error) {
-	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter, arg.MeetingPointID, arg.After, arg.SendingSince)
+	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter,
+		arg.MeetingPointID,
+		arg.After,
+		arg.ClockOffsetUs,
+		arg.LeaseUs,
+	)
 	var booked bool
 	err := row.Scan(&booked)
 	return booked, err

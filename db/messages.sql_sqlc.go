@@ -635,24 +635,30 @@ const scheduleRetry = `-- name: ScheduleRetry :execrows
 UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
     error_code = nullif($3::text, ''),
     attempts = CASE WHEN $4::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
-WHERE id = $5 AND status = 'sending' AND updated_at >= $6::timestamptz
+WHERE id = $5 AND status = 'sending'
+  AND clock_timestamp() + $6::bigint * interval '1 microsecond'
+      < updated_at + $7::bigint * interval '1 microsecond'
   AND provider_id IS NULL
 `
 
 type ScheduleRetryParams struct {
-	SendAt       time.Time
-	Now          time.Time
-	Code         string
-	Refund       bool
-	ID           uuid.UUID
-	ClaimedSince time.Time
+	SendAt        time.Time
+	Now           time.Time
+	Code          string
+	Refund        bool
+	ID            uuid.UUID
+	ClockOffsetUs int64
+	LeaseUs       int64
 }
 
 // A send the provider refused for a passing reason (or a send it never
 // saw) waits in the database for its next attempt, not in the queue: the
 // scheduler releases it at send_at. Only from sending under a live claim
-// (marked sending at or after claimed_since: the claim's lease), never
-// once the provider has a record of it. A claim past its lease is taken
+// (marked sending less than lease_us microseconds before the database's
+// clock at this statement, clock_timestamp(), plus clock_offset_us, the
+// application clock's offset from the wall clock, zero unless a test sets
+// its clock: the time the record took to get here counts), never once the
+// provider has a record of it. A claim past its lease is taken
 // to be dead (a redelivery marks the message unknown, the rename check of
 // a meeting point no longer counts it), so its message is never sent
 // again, and an unknown one is not retried either. refund gives back the
@@ -665,7 +671,8 @@ func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (i
 		arg.Code,
 		arg.Refund,
 		arg.ID,
-		arg.ClaimedSince,
+		arg.ClockOffsetUs,
+		arg.LeaseUs,
 	)
 	if err != nil {
 		return 0, err

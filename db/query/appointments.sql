@@ -121,10 +121,12 @@ SELECT id, 'queued', sqlc.arg(now) FROM due;
 -- name: MeetingPointBookedAfter :one
 -- Does a booked (not canceled) appointment at or after a time name the
 -- meeting point, or a message whose text names it not gone out yet
--- (scheduled, queued, or sending under a live claim: marked sending at or
--- after sending_since)? The appointment's stored reminders and the
--- message's stored text carry the point's name. A message sending since
--- before sending_since was claimed by a worker that stopped: it is never
+-- (scheduled, queued, or sending under a live claim: marked sending less
+-- than lease_us microseconds before the database's clock at this
+-- statement, clock_timestamp(), plus clock_offset_us, the application
+-- clock's offset from the wall clock, zero unless a test sets its clock)? The appointment's stored reminders and the
+-- message's stored text carry the point's name. A message sending for
+-- longer was claimed by a worker that stopped: it is never
 -- sent again (a redelivery marks it unknown, reconciliation never queues
 -- it), so it no longer holds the name.
 SELECT (EXISTS (
@@ -134,5 +136,7 @@ SELECT (EXISTS (
     SELECT 1 FROM messages m
     WHERE m.meeting_point_id = sqlc.arg(meeting_point_id)::bigint
       AND (m.status IN ('scheduled', 'queued')
-           OR (m.status = 'sending' AND m.updated_at >= sqlc.arg(sending_since)::timestamptz))
+           OR (m.status = 'sending'
+               AND clock_timestamp() + sqlc.arg(clock_offset_us)::bigint * interval '1 microsecond'
+                   < m.updated_at + sqlc.arg(lease_us)::bigint * interval '1 microsecond'))
 ))::boolean AS booked;

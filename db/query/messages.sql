@@ -47,8 +47,11 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 -- A send the provider refused for a passing reason (or a send it never
 -- saw) waits in the database for its next attempt, not in the queue: the
 -- scheduler releases it at send_at. Only from sending under a live claim
--- (marked sending at or after claimed_since: the claim's lease), never
--- once the provider has a record of it. A claim past its lease is taken
+-- (marked sending less than lease_us microseconds before the database's
+-- clock at this statement, clock_timestamp(), plus clock_offset_us, the
+-- application clock's offset from the wall clock, zero unless a test sets
+-- its clock: the time the record took to get here counts), never once the
+-- provider has a record of it. A claim past its lease is taken
 -- to be dead (a redelivery marks the message unknown, the rename check of
 -- a meeting point no longer counts it), so its message is never sent
 -- again, and an unknown one is not retried either. refund gives back the
@@ -57,7 +60,9 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_at = sqlc.arg(now),
     error_code = nullif(sqlc.arg(code)::text, ''),
     attempts = CASE WHEN sqlc.arg(refund)::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
-WHERE id = sqlc.arg(id) AND status = 'sending' AND updated_at >= sqlc.arg(claimed_since)::timestamptz
+WHERE id = sqlc.arg(id) AND status = 'sending'
+  AND clock_timestamp() + sqlc.arg(clock_offset_us)::bigint * interval '1 microsecond'
+      < updated_at + sqlc.arg(lease_us)::bigint * interval '1 microsecond'
   AND provider_id IS NULL;
 
 -- name: GetIdempotency :one

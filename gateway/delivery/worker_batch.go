@@ -512,8 +512,11 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return settle(message.StatusFailed, message.ActionFailed, "failed", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
 		}
 		down := providerDown(sendErr)
+		// The claim's lease checked again in the statement, on the
+		// database's clock: the transaction may have waited since now was
+		// read.
 		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down,
-			ClaimedSince: now.Add(-lease)})
+			ClockOffsetUs: db.ClockOffsetUs(w.s.now()), LeaseUs: lease.Microseconds()})
 		if err != nil {
 			return 0, err
 		}

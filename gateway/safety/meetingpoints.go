@@ -399,8 +399,10 @@ func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.Me
 		return nil
 	}
 	now := s.now()
+	// The claims' lease counted on the database's clock at the
+	// statement: the point's lock may have been waited for since now.
 	booked, err := q.MeetingPointBookedAfter(ctx, db.MeetingPointBookedAfterParams{MeetingPointID: mp.ID, After: now,
-		SendingSince: now.Add(-s.cfg.SendClaimLease)})
+		ClockOffsetUs: db.ClockOffsetUs(s.now()), LeaseUs: s.cfg.SendClaimLease.Microseconds()})
 	if err != nil {
 		return err
 	}
