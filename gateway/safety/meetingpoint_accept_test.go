@@ -514,3 +514,58 @@ func TestDecomposedPlaceNameIsThePoint(t *testing.T) {
 		t.Fatalf("a proposal at the precomposed name is linked to %q, want the point stored decomposed %s", mp, old)
 	}
 }
+
+// The lease is checked again on the database's clock when the retry is
+// written: a record held up inside its transaction (here its update
+// waits on the message's row, updated by another transaction, for longer
+// than the lease) is not scheduled for a retry even though the worker's
+// clock, read before the transaction, says the claim is live.
+func TestRetryLeaseOnTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	e, _, _ := proposalEnv(t)
+	b := gatewaytest.Maria()
+	b["phone"] = "+34 612 000 779"
+	b["any_time"] = true
+	b["safe_windows"] = []string{}
+	anyTime := e.CreateParticipant(b)
+	if r := e.Do(auth.RoleStaff, "POST", "/v1/participants/"+anyTime+"/consents", gatewaytest.Grant("sms")); r.Status != 201 {
+		t.Fatalf("grant: %d %s", r.Status, r.Body)
+	}
+	r := propose(e, anyTime, "Plaça Reial")
+	if r.Status != 202 || r.JSON(t)["status"] != message.StatusQueued {
+		t.Fatalf("proposal: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON(t)["id"].(string)
+	const sendTimeout = 100 * time.Millisecond // a lease of 300 ms
+	released := make(chan error, 1)
+	hold := func() {
+		tx, err := e.DB.Begin()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		// An update that changes nothing, committed: the waiting update
+		// checks its condition again on the row as committed, then.
+		if _, err := tx.Exec(`UPDATE messages SET updated_at = updated_at WHERE id = $1`, id); err != nil {
+			t.Error(err)
+		}
+		go func() {
+			time.Sleep(3 * delivery.ClaimLease(sendTimeout))
+			released <- tx.Commit()
+		}()
+	}
+	w := e.Server.Delivery().NewWorker(map[string]channels.Sender{"sms": slowRefusal{hold}}, gateway.WorkerConfig{SendTimeout: sendTimeout})
+	if out := w.Handle(context.Background(), id, 1); out != channels.Done {
+		t.Fatalf("outcome %v, want done", out)
+	}
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	var st string
+	if err := e.DB.QueryRow(`SELECT status FROM messages WHERE id = $1`, id).Scan(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st == message.StatusScheduled {
+		t.Errorf("a retry written past the claim's lease on the database's clock was scheduled")
+	}
+}
