@@ -104,7 +104,13 @@ SELECT sqlc.arg(actor_name), sqlc.arg(actor_role), unnest(sqlc.arg(actions)::tex
 -- caller holds such names locked (ShareMeetingPointNames) in a statement
 -- before this one in the same transaction, so a create of a point of
 -- that name, or a rename to it (LockMeetingPointName), has committed
--- before this statement's snapshot or waits for its commit.
+-- before this statement's snapshot or waits for its commit. Not covered:
+-- such a message written (committed) before a point of its place's name
+-- is created or renamed to it stays unlinked (only meeting_point_id is
+-- stored, never the unlinked name), so a later rename of that point is
+-- not refused for it; and one such message makes its whole batch (this
+-- statement's transaction) wait on that name's lock while a create or
+-- rename to the name runs.
 WITH r AS (
     SELECT unnest(sqlc.arg(ids)::text::uuid[]) AS id,
            unnest(sqlc.arg(participant_ids)::text::bigint[]) AS participant_id,
