@@ -395,7 +395,7 @@ SELECT (EXISTS (
     WHERE m.meeting_point_id = $1::bigint
       AND (m.status IN ('scheduled', 'queued')
            OR (m.status = 'sending'
-               AND clock_timestamp() + $3::bigint * interval '1 microsecond'
+               AND $3::timestamptz + (clock_timestamp() - statement_timestamp())
                    < m.updated_at + $4::bigint * interval '1 microsecond'))
 ))::boolean AS booked
 `
@@ -403,16 +403,18 @@ SELECT (EXISTS (
 type MeetingPointBookedAfterParams struct {
 	MeetingPointID int64
 	After          time.Time
-	ClockOffsetUs  int64
+	Now            time.Time
 	LeaseUs        int64
 }
 
 // Does a booked (not canceled) appointment at or after a time name the
 // meeting point, or a message whose text names it not gone out yet
 // (scheduled, queued, or sending under a live claim: marked sending less
-// than lease_us microseconds before the database's clock at this
-// statement, clock_timestamp(), plus clock_offset_us, the application
-// clock's offset from the wall clock, zero unless a test sets its clock)? The appointment's stored reminders and the
+// than lease_us microseconds before now, the application's clock read
+// just before this statement, plus the time spent inside it,
+// clock_timestamp() - statement_timestamp(); only the database's clock
+// differences, never its time, are compared with updated_at, written on
+// the application's clock)? The appointment's stored reminders and the
 // message's stored text carry the point's name. A message sending for
 // longer was claimed by a worker that stopped: it is never
 // sent again (a redelivery marks it unknown, reconciliation never queues
@@ -421,7 +423,7 @@ func (q *Queries) MeetingPointBookedAfter(ctx context.Context, arg MeetingPointB
 	row := q.db.QueryRowContext(ctx, meetingPointBookedAfter,
 		arg.MeetingPointID,
 		arg.After,
-		arg.ClockOffsetUs,
+		arg.Now,
 		arg.LeaseUs,
 	)
 	var booked bool

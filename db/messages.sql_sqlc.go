@@ -636,29 +636,30 @@ UPDATE messages SET status = 'scheduled', send_at = $1, updated_at = $2,
     error_code = nullif($3::text, ''),
     attempts = CASE WHEN $4::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = $5 AND status = 'sending'
-  AND clock_timestamp() + $6::bigint * interval '1 microsecond'
+  AND $6::timestamptz + (clock_timestamp() - statement_timestamp())
       < updated_at + $7::bigint * interval '1 microsecond'
   AND provider_id IS NULL
 `
 
 type ScheduleRetryParams struct {
-	SendAt        time.Time
-	Now           time.Time
-	Code          string
-	Refund        bool
-	ID            uuid.UUID
-	ClockOffsetUs int64
-	LeaseUs       int64
+	SendAt    time.Time
+	Now       time.Time
+	Code      string
+	Refund    bool
+	ID        uuid.UUID
+	CheckedAt time.Time
+	LeaseUs   int64
 }
 
 // A send the provider refused for a passing reason (or a send it never
 // saw) waits in the database for its next attempt, not in the queue: the
 // scheduler releases it at send_at. Only from sending under a live claim
-// (marked sending less than lease_us microseconds before the database's
-// clock at this statement, clock_timestamp(), plus clock_offset_us, the
-// application clock's offset from the wall clock, zero unless a test sets
-// its clock: the time the record took to get here counts), never once the
-// provider has a record of it. A claim past its lease is taken
+// (marked sending less than lease_us microseconds before checked_at, the
+// application's clock read just before this statement, plus the time spent
+// inside it, clock_timestamp() - statement_timestamp(), e.g. waiting for
+// the row's lock; only the database's clock differences, never its time,
+// are compared with updated_at, written on the application's clock),
+// never once the provider has a record of it. A claim past its lease is taken
 // to be dead (a redelivery marks the message unknown, the rename check of
 // a meeting point no longer counts it), so its message is never sent
 // again, and an unknown one is not retried either. refund gives back the
@@ -671,7 +672,7 @@ func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (i
 		arg.Code,
 		arg.Refund,
 		arg.ID,
-		arg.ClockOffsetUs,
+		arg.CheckedAt,
 		arg.LeaseUs,
 	)
 	if err != nil {

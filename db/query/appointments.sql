@@ -122,9 +122,11 @@ SELECT id, 'queued', sqlc.arg(now) FROM due;
 -- Does a booked (not canceled) appointment at or after a time name the
 -- meeting point, or a message whose text names it not gone out yet
 -- (scheduled, queued, or sending under a live claim: marked sending less
--- than lease_us microseconds before the database's clock at this
--- statement, clock_timestamp(), plus clock_offset_us, the application
--- clock's offset from the wall clock, zero unless a test sets its clock)? The appointment's stored reminders and the
+-- than lease_us microseconds before now, the application's clock read
+-- just before this statement, plus the time spent inside it,
+-- clock_timestamp() - statement_timestamp(); only the database's clock
+-- differences, never its time, are compared with updated_at, written on
+-- the application's clock)? The appointment's stored reminders and the
 -- message's stored text carry the point's name. A message sending for
 -- longer was claimed by a worker that stopped: it is never
 -- sent again (a redelivery marks it unknown, reconciliation never queues
@@ -137,6 +139,6 @@ SELECT (EXISTS (
     WHERE m.meeting_point_id = sqlc.arg(meeting_point_id)::bigint
       AND (m.status IN ('scheduled', 'queued')
            OR (m.status = 'sending'
-               AND clock_timestamp() + sqlc.arg(clock_offset_us)::bigint * interval '1 microsecond'
+               AND sqlc.arg(now)::timestamptz + (clock_timestamp() - statement_timestamp())
                    < m.updated_at + sqlc.arg(lease_us)::bigint * interval '1 microsecond'))
 ))::boolean AS booked;

@@ -47,11 +47,12 @@ WHERE id = $1 AND message_status_may_move(status, 'scheduled', provider_id IS NO
 -- A send the provider refused for a passing reason (or a send it never
 -- saw) waits in the database for its next attempt, not in the queue: the
 -- scheduler releases it at send_at. Only from sending under a live claim
--- (marked sending less than lease_us microseconds before the database's
--- clock at this statement, clock_timestamp(), plus clock_offset_us, the
--- application clock's offset from the wall clock, zero unless a test sets
--- its clock: the time the record took to get here counts), never once the
--- provider has a record of it. A claim past its lease is taken
+-- (marked sending less than lease_us microseconds before checked_at, the
+-- application's clock read just before this statement, plus the time spent
+-- inside it, clock_timestamp() - statement_timestamp(), e.g. waiting for
+-- the row's lock; only the database's clock differences, never its time,
+-- are compared with updated_at, written on the application's clock),
+-- never once the provider has a record of it. A claim past its lease is taken
 -- to be dead (a redelivery marks the message unknown, the rename check of
 -- a meeting point no longer counts it), so its message is never sent
 -- again, and an unknown one is not retried either. refund gives back the
@@ -61,7 +62,7 @@ UPDATE messages SET status = 'scheduled', send_at = sqlc.arg(send_at), updated_a
     error_code = nullif(sqlc.arg(code)::text, ''),
     attempts = CASE WHEN sqlc.arg(refund)::boolean THEN greatest(attempts - 1, 0) ELSE attempts END
 WHERE id = sqlc.arg(id) AND status = 'sending'
-  AND clock_timestamp() + sqlc.arg(clock_offset_us)::bigint * interval '1 microsecond'
+  AND sqlc.arg(checked_at)::timestamptz + (clock_timestamp() - statement_timestamp())
       < updated_at + sqlc.arg(lease_us)::bigint * interval '1 microsecond'
   AND provider_id IS NULL;
 

@@ -512,11 +512,13 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return settle(message.StatusFailed, message.ActionFailed, "failed", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
 		}
 		down := providerDown(sendErr)
-		// The claim's lease checked again in the statement, on the
-		// database's clock: the transaction may have waited since now was
-		// read.
+		// The claim's lease checked again in the statement, on this
+		// clock read again (the transaction may have waited since now was
+		// read) plus the time spent inside the statement (waiting for the
+		// row's lock): the database's clock is never compared with the
+		// claim's time, written on this one.
 		n, err := q.ScheduleRetry(ctx, db.ScheduleRetryParams{ID: id, SendAt: now.Add(w.backoff(attempt)), Now: now, Code: code, Refund: down,
-			ClockOffsetUs: db.ClockOffsetUs(w.s.now()), LeaseUs: lease.Microseconds()})
+			CheckedAt: w.s.now(), LeaseUs: lease.Microseconds()})
 		if err != nil {
 			return 0, err
 		}

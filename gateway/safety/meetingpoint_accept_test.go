@@ -515,12 +515,13 @@ func TestDecomposedPlaceNameIsThePoint(t *testing.T) {
 	}
 }
 
-// The lease is checked again on the database's clock when the retry is
-// written: a record held up inside its transaction (here its update
-// waits on the message's row, updated by another transaction, for longer
-// than the lease) is not scheduled for a retry even though the worker's
-// clock, read before the transaction, says the claim is live.
-func TestRetryLeaseOnTheDatabaseClock(t *testing.T) {
+// The lease is checked again when the retry is written, counting the time
+// the statement spent waiting in the database: a record held up inside its
+// statement (here its update waits on the message's row, updated by
+// another transaction, for longer than the lease) is not scheduled for a
+// retry even though the worker's clock (a test's, standing still) says the
+// claim is live.
+func TestRetryLeaseCountsTheStatementsWait(t *testing.T) {
 	t.Parallel()
 	e, _, _ := proposalEnv(t)
 	b := gatewaytest.Maria()

@@ -399,10 +399,11 @@ func (s *Service) refuseRenameInUse(ctx context.Context, q *db.Queries, mp db.Me
 		return nil
 	}
 	now := s.now()
-	// The claims' lease counted on the database's clock at the
-	// statement: the point's lock may have been waited for since now.
+	// The claims' lease counted from now plus the time spent inside the
+	// statement: the database's clock is never compared with the claims'
+	// times, written on the application's clock.
 	booked, err := q.MeetingPointBookedAfter(ctx, db.MeetingPointBookedAfterParams{MeetingPointID: mp.ID, After: now,
-		ClockOffsetUs: db.ClockOffsetUs(s.now()), LeaseUs: s.cfg.SendClaimLease.Microseconds()})
+		Now: now, LeaseUs: s.cfg.SendClaimLease.Microseconds()})
 	if err != nil {
 		return err
 	}
