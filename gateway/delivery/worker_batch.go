@@ -506,10 +506,13 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		// provider about. A redelivery that marked it unknown first keeps
 		// that (forward moves only; this outcome is then late).
 		lease := ClaimLease(w.cfg.SendTimeout)
-		if now.Sub(j.claimedAt) >= lease {
+		lapsed := func() (channels.Outcome, error) {
 			w.log.Error("worker: a passing send failure recorded after the claim's lease; not retried, marked failed for staff to check",
 				"message_id", id.String(), "channel", msg.Channel, "code", code)
 			return settle(message.StatusFailed, message.ActionFailed, "failed", map[string]any{"code": message.CodeClaimLapsed, "last_error": code})
+		}
+		if now.Sub(j.claimedAt) >= lease {
+			return lapsed()
 		}
 		down := providerDown(sendErr)
 		// The claim's lease checked again in the statement, on this
@@ -523,6 +526,17 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return 0, err
 		}
 		if n == 0 {
+			// Not moved: either it moved on meanwhile (a callback, a
+			// redelivery), and the retry is a late outcome, or it is still
+			// sending and the lease ran out inside the statement (its wait
+			// for the row's lock counted): the claim lapsed, as above.
+			m, err := q.MessageByID(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			if m.Status == message.StatusSending {
+				return lapsed()
+			}
 			w.outcome(msg.Channel, "late")
 			return channels.Done, message.LateOutcome(ctx, q, sys, id, p.Code, message.StatusScheduled, code)
 		}

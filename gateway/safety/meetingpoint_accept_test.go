@@ -563,10 +563,14 @@ func TestRetryLeaseCountsTheStatementsWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st string
-	if err := e.DB.QueryRow(`SELECT status FROM messages WHERE id = $1`, id).Scan(&st); err != nil {
+	var c sql.NullString
+	if err := e.DB.QueryRow(`SELECT status, error_code FROM messages WHERE id = $1`, id).Scan(&st, &c); err != nil {
 		t.Fatal(err)
 	}
-	if st == message.StatusScheduled {
-		t.Errorf("a retry written past the claim's lease on the database's clock was scheduled")
+	if st != message.StatusFailed || c.String != message.CodeClaimLapsed {
+		t.Errorf("a retry whose statement waited past the claim's lease: %s %s, want failed %s", st, c.String, message.CodeClaimLapsed)
+	}
+	if !strings.Contains(e.Logs.String(), `"level":"ERROR","msg":"worker: a passing send failure recorded after the claim's lease`) {
+		t.Errorf("the lapsed claim is not logged at error level")
 	}
 }
