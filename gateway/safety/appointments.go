@@ -18,6 +18,7 @@ import (
 	"safecontact/gateway/httpx"
 	"safecontact/gateway/participant"
 	"safecontact/gateway/safety/rules"
+	"safecontact/templates"
 	"safecontact/textcheck"
 )
 
@@ -290,7 +291,9 @@ func (s bookings) meetingPointNamed(ctx context.Context, q *db.Queries, name str
 	if err := textcheck.Chars("meeting_point", name); err != nil {
 		return db.MeetingPoint{}, err
 	}
-	mp, err := q.MeetingPointByNameForShare(ctx, strings.Join(strings.Fields(name), " "))
+	// Names are stored in NFC, white space collapsed (templates.PlaceKey):
+	// a name typed with decomposed accents is the point stored precomposed.
+	mp, err := q.MeetingPointByNameForShare(ctx, templates.PlaceKey(name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mp, errs.Field(CodeUnknownMeetingPoint, "meeting_point", "no meeting point with this name; register it with POST /v1/meeting-points")
 	}

@@ -245,3 +245,31 @@ func TestAppointmentMoveAndCancel(t *testing.T) {
 		t.Fatalf("move cancelled: %d", r.Status)
 	}
 }
+
+// A point created with a decomposed name ("c" + U+0327) is stored NFC and
+// booked by either form of its name: a booking looks the name up in the
+// form it is stored in.
+func TestBookAtADecomposedName(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	code := e.CreateParticipant(gatewaytest.Maria())
+	r := e.Do(auth.RoleStaff, "POST", "/v1/meeting-points", map[string]any{"name": "Plac\u0327a  Reial", "kind": "landmark"})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	for i, name := range []string{"Plac\u0327a Reial", "Plaça  Reial"} {
+		at := []string{"2026-06-04T08:30:00Z", "2026-06-11T08:30:00Z"}[i]
+		r := e.Do(auth.RoleStaff, "POST", "/v1/appointments", map[string]any{"participant": code, "starts_at": at,
+			"meeting_point": name, "venue": "sala 1", "reminders": []string{}})
+		if r.Status != 201 {
+			t.Errorf("book at %+q: %d %s", name, r.Status, r.Body)
+		}
+	}
+	var n int
+	if err := e.DB.QueryRow(`SELECT count(*) FROM appointments a JOIN meeting_points mp ON mp.id = a.meeting_point_id WHERE mp.name = 'Plaça Reial'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d appointments at the point, want 2", n)
+	}
+}
