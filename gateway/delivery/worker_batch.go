@@ -503,8 +503,12 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 		// only), so it is never sent again. The provider refused it or was
 		// never reached (safeToRetry), so it does not have it: failed
 		// (claim_lapsed), not unknown, which reconciliation would ask the
-		// provider about. A redelivery that marked it unknown first keeps
-		// that (forward moves only; this outcome is then late).
+		// provider about. One a redelivery marked unknown meanwhile moves
+		// on to failed too (a forward move) when the lease has run out on
+		// this clock; when it runs out only inside ScheduleRetry's
+		// statement, or within the lease, the retry finds it unknown,
+		// changes nothing, and is recorded as a late outcome (it stays
+		// unknown).
 		lease := ClaimLease(w.cfg.SendTimeout)
 		lapsed := func() (channels.Outcome, error) {
 			w.log.Error("worker: a passing send failure recorded after the claim's lease; not retried, marked failed for staff to check",
