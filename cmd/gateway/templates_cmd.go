@@ -93,7 +93,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if o.UnknownNames || o.Vocabulary {
 		o.KnownNames = knownNames
 	}
-	sigKnown := signatureKnown(cat.Filter(), string(in), sig, o)
+	sigKnown := message.SignatureKnown(cat.Filter(), string(in), sig, o)
 	out := struct {
 		Text       string              `json:"text"`
 		Redactions []templates.Finding `json:"redactions"`
@@ -133,20 +133,6 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
-}
-
-// signatureKnown is the signature name sig as a known name of text's
-// scan o, as serve makes it: none when sig is "", when neither unknown
-// names nor the vocabulary are looked for, or when the name, checked as a
-// confirmed name on its own, is flagged or would hide a finding of text.
-func signatureKnown(f *templates.Filter, text, sig string, o templates.ScanOptions) []string {
-	if sig == "" || !o.UnknownNames && !o.Vocabulary {
-		return nil
-	}
-	if i, _ := message.FlaggedConfirmedName(f, text, []string{sig}, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames}); i != 0 {
-		return nil
-	}
-	return []string{sig}
 }
 
 // splitNames splits a comma-separated list of names, blanks left out.

@@ -131,13 +131,7 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 	var known, exact []string
 	if o.UnknownNames || o.Vocabulary {
 		known = s.known.get(s.q, s.d.Log)
-		if signature != "" {
-			// Her own name passes the check a confirmed name passes, on
-			// its own, before it is known: it never drops another finding.
-			if i, _ := FlaggedConfirmedName(s.filter, text, []string{signature}, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known}); i == 0 {
-				exact = append(exact, signature)
-			}
-		}
+		exact = SignatureKnown(s.filter, text, signature, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known})
 	}
 	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known, ExactNames: exact}); i > 0 {
 		// The name is not echoed.
@@ -188,6 +182,22 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		return "", reds, e
 	}
 	return stripped, reds, nil
+}
+
+// SignatureKnown is the author's signature name sig as a known name of
+// text's scan o (o.KnownNames: the registered meeting points): none when
+// sig is "", when neither unknown names nor the vocabulary are looked
+// for, or when the name, checked as a confirmed name on its own before it
+// is known, is flagged or would hide a finding of text; so it never drops
+// another finding. serve and sanitize both call it.
+func SignatureKnown(f *templates.Filter, text, sig string, o templates.ScanOptions) []string {
+	if sig == "" || !o.UnknownNames && !o.Vocabulary {
+		return nil
+	}
+	if i, _ := FlaggedConfirmedName(f, text, []string{sig}, templates.ScanOptions{Lang: o.Lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: o.KnownNames}); i != 0 {
+		return nil
+	}
+	return []string{sig}
 }
 
 // FlaggedConfirmedName returns the 1-based index of the first confirmed
