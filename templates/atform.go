@@ -279,7 +279,7 @@ func atFormName(s, name string) bool {
 // compatibility character kept as itself between two NUL bytes (a byte the
 // normaliser never writes).
 func compatKey(s string) string {
-	s = norm.NFC.String(strings.Join(strings.Fields(s), " "))
+	s = PlaceKey(s)
 	var sb strings.Builder
 	plain := 0
 	for i, r := range s {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Default-deny for what a lexicon cannot know. Local services, procedures
@@ -787,7 +785,7 @@ func (sc *scanState) knownSpans() [][2]int {
 // in the same case, up to the composition of accents and the spacing
 // between words.
 func sameName(written, name string) bool {
-	return strings.Join(strings.Fields(norm.NFC.String(written)), " ") == strings.Join(strings.Fields(norm.NFC.String(name)), " ")
+	return PlaceKey(written) == PlaceKey(name)
 }
 
 // cityServices extends a capitalised service name found by the lexicon
