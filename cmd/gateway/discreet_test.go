@@ -420,34 +420,46 @@ func TestServeRefusesBadTemplatesDir(t *testing.T) {
 	serveStops(t, dir, "higher version", "--templates-dir", sameVersion)
 }
 
+// sanitizeResult is what `gateway sanitize` prints, every field the
+// sanitize tests read.
+type sanitizeResult struct {
+	Text       string   `json:"text"`
+	Refused    string   `json:"refused"`
+	Reason     string   `json:"reason"`
+	Field      string   `json:"field"`
+	Categories []string `json:"categories"`
+	Redactions []struct {
+		Category   string `json:"category"`
+		Match      string `json:"match"`
+		Start, End int
+	} `json:"redactions"`
+}
+
+// runSanitize runs `gateway sanitize args...` on in and decodes its
+// answer; a non-zero exit fails the test.
+func runSanitize(t *testing.T, in string, args ...string) (sanitizeResult, string) {
+	t.Helper()
+	stdin = strings.NewReader(in)
+	code, out, stderr := runCmd(t, append([]string{"sanitize"}, args...)...)
+	if code != 0 {
+		t.Fatalf("sanitize %v: %d %s", args, code, stderr)
+	}
+	var res sanitizeResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not JSON: %v %s", err, out)
+	}
+	return res, out
+}
+
 // Under the plain policy sanitize prints the text unchanged when the scan
 // (vocabulary, lexicon, unknown names) finds nothing, and otherwise the
 // refusal serve answers: content_not_discreet, reason not_plain, the
 // categories and the findings, no text. The help lists the policy.
 func TestSanitizePlain(t *testing.T) {
 	defer func() { stdin = os.Stdin }()
-	type result struct {
-		Text       string   `json:"text"`
-		Refused    string   `json:"refused"`
-		Reason     string   `json:"reason"`
-		Categories []string `json:"categories"`
-		Redactions []struct {
-			Category   string `json:"category"`
-			Match      string `json:"match"`
-			Start, End int
-		} `json:"redactions"`
-	}
-	run := func(in string) result {
+	run := func(in string) sanitizeResult {
 		t.Helper()
-		stdin = strings.NewReader(in)
-		code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "plain", "--known-names", "Metro Sol")
-		if code != 0 {
-			t.Fatalf("sanitize: %d %s", code, stderr)
-		}
-		var res result
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("not JSON: %v %s", err, out)
-		}
+		res, _ := runSanitize(t, in, "--lang", "es", "--monitored-free-text", "plain", "--known-names", "Metro Sol")
 		return res
 	}
 	clean := "Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?"
@@ -482,24 +494,9 @@ func TestSanitizePlain(t *testing.T) {
 // register it. Neither name is echoed.
 func TestSanitizeConfirmNames(t *testing.T) {
 	defer func() { stdin = os.Stdin }()
-	type result struct {
-		Text       string   `json:"text"`
-		Refused    string   `json:"refused"`
-		Field      string   `json:"field"`
-		Categories []string `json:"categories"`
-	}
-	run := func(policy, in string, args ...string) (result, string) {
+	run := func(policy, in string, args ...string) (sanitizeResult, string) {
 		t.Helper()
-		stdin = strings.NewReader(in)
-		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", policy}, args...)...)
-		if code != 0 {
-			t.Fatalf("sanitize: %d %s", code, stderr)
-		}
-		var res result
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("not JSON: %v %s", err, out)
-		}
-		return res, out
+		return runSanitize(t, in, append([]string{"--lang", "es", "--monitored-free-text", policy}, args...)...)
 	}
 	for _, policy := range []string{"filter", "vocabulary", "plain"} {
 		for _, c := range []struct{ body, name, word string }{
@@ -535,23 +532,9 @@ func TestSanitizeConfirmNames(t *testing.T) {
 // greeting ones is not in her vocabulary.
 func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 	defer func() { stdin = os.Stdin }()
-	type result struct {
-		Text       string   `json:"text"`
-		Refused    string   `json:"refused"`
-		Reason     string   `json:"reason"`
-		Categories []string `json:"categories"`
-	}
-	run := func(policy, lang, in string) result {
+	run := func(policy, lang, in string) sanitizeResult {
 		t.Helper()
-		stdin = strings.NewReader(in)
-		code, out, stderr := runCmd(t, "sanitize", "--lang", lang, "--monitored-free-text", policy)
-		if code != 0 {
-			t.Fatalf("sanitize: %d %s", code, stderr)
-		}
-		var res result
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("not JSON: %v %s", err, out)
-		}
+		res, _ := runSanitize(t, in, "--lang", lang, "--monitored-free-text", policy)
 		return res
 	}
 	for _, c := range [][2]string{
@@ -596,25 +579,9 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 // refused without it; it does not make another finding pass.
 func TestSanitizeSignatureName(t *testing.T) {
 	defer func() { stdin = os.Stdin }()
-	type result struct {
-		Text       string   `json:"text"`
-		Refused    string   `json:"refused"`
-		Categories []string `json:"categories"`
-		Redactions []struct {
-			Category string `json:"category"`
-		} `json:"redactions"`
-	}
-	run := func(policy, in string, args ...string) result {
+	run := func(policy, in string, args ...string) sanitizeResult {
 		t.Helper()
-		stdin = strings.NewReader(in)
-		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", policy}, args...)...)
-		if code != 0 {
-			t.Fatalf("sanitize: %d %s", code, stderr)
-		}
-		var res result
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("not JSON: %v %s", err, out)
-		}
+		res, _ := runSanitize(t, in, append([]string{"--lang", "es", "--monitored-free-text", policy}, args...)...)
 		return res
 	}
 	const greeting = "Hola, soy Marta. Nos vemos a las 10"
@@ -665,24 +632,9 @@ func TestSanitizeSignatureName(t *testing.T) {
 // it; with them on, her name is cut without it and kept with it.
 func TestSanitizeSignatureNameFilterPolicy(t *testing.T) {
 	defer func() { stdin = os.Stdin }()
-	type result struct {
-		Text       string `json:"text"`
-		Refused    string `json:"refused"`
-		Redactions []struct {
-			Category string `json:"category"`
-		} `json:"redactions"`
-	}
-	run := func(in string, args ...string) result {
+	run := func(in string, args ...string) sanitizeResult {
 		t.Helper()
-		stdin = strings.NewReader(in)
-		code, out, stderr := runCmd(t, append([]string{"sanitize", "--lang", "es", "--monitored-free-text", "filter"}, args...)...)
-		if code != 0 {
-			t.Fatalf("sanitize %v: %d %s", args, code, stderr)
-		}
-		var res result
-		if err := json.Unmarshal([]byte(out), &res); err != nil {
-			t.Fatalf("not JSON: %v %s", err, out)
-		}
+		res, _ := runSanitize(t, in, append([]string{"--lang", "es", "--monitored-free-text", "filter"}, args...)...)
 		return res
 	}
 	// Not her presenting herself nor a signature, which the unknown names
