@@ -122,7 +122,10 @@ func (ev plainEval) report(t *testing.T, name string) {
 // With the words whose stems admit a sensitive sense taken out again
 // (wrap, companyia, port, revanșă, note, promis, coperto, poderes; "h" a
 // word only next to an hour): 212 of the 767, 2834 refused.
-const plainMinBenignSent = 27.64
+// With the tenth blind set among the tuning files (untuned): no leak
+// (0/5030), 220 of the 872 sent (8 of its 105), 3141 of the 3361
+// refused.
+const plainMinBenignSent = 25.22
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

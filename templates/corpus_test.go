@@ -441,9 +441,12 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // 713/4565 and 89/5176 on the whole. Both gates are higher because the
 // new part has not been tuned on yet, not because the filter got worse:
 // the earlier files are unchanged.
+// The tenth blind set, once spent, joined them untuned (465 items to
+// remove, 771 to keep; 220 leaks and 44 over-strips when scored blind):
+// 933/5030 and 133/5947 on the whole; the earlier files are unchanged.
 const (
-	corpusMaxLeakPct      = 15.62
-	corpusMaxOverStripPct = 1.72
+	corpusMaxLeakPct      = 18.55
+	corpusMaxOverStripPct = 2.24
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -613,11 +616,15 @@ func TestCorpusFormatStrict(t *testing.T) {
 // sensitive sense taken out again (wrap, companyia, port, revanșă, note,
 // promis, coperto, poderes; "h" a word only next to an hour): over-strip
 // 1524/5176, unchanged 212/767, leak and refused unchanged.
+// The tenth blind set, once spent, joined the tuning files untuned (465
+// items to remove, 771 to keep, 105 messages without an item to remove):
+// leak 485/5030, over-strip 1875/5947, refused 1380/3361, unchanged
+// 220/872; the gates move with the new part alone.
 const (
-	vocabMaxLeakPct      = 7.89
-	vocabMaxOverStripPct = 29.45
-	vocabMaxRefusedPct   = 42.73
-	vocabMinBenignSame   = 27.64
+	vocabMaxLeakPct      = 9.65
+	vocabMaxOverStripPct = 31.53
+	vocabMaxRefusedPct   = 41.07
+	vocabMinBenignSame   = 25.22
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,
