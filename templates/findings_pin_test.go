@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "6a5fbeb7db58ce77c29f73d6828a565e2b4c86142e7918ba6bf5c3b75f53543c",
-	"lang":          "238c293886a129c222401b9bdb822eae20de2c8245ea99e3e72dd664d842f5a2",
-	"gateway":       "cf1212977394253400187752f49202d77d0c1666e4ef6b94bd76a4edc7289467",
-	"placename":     "98e3dc3f31b72520bce37bbaa07dee71edb510a5d402c6e59f6d89872af9d461",
-	"vocabulary":    "5a8a3ea3f99dd1d76e972b7e434370a35ef5827ef75e7a7f2ba39f974f9eee98",
-	"plainPolicy":   "00af786ed1c599cd34343f6a850326ad16fce3743c66d4350753cc106a2b2057",
-	"vocabAnyLang":  "d914fa04a24648f712b802a19f0da629da167b0c33c3a0f702a407e371b8b5c1",
+	"plain":         "dbd53436e2ff7fbc01045b5a9ce99927d46b1b425ede64027fe9c98ff88b4a1d",
+	"lang":          "b73ef23da790e49031323e83873d83a39a42b8704325eff736bc4b2dd45be0b5",
+	"gateway":       "733b471dcbecb2c30833130e967edf416a52179fec2b9f2c66dadb78648e8600",
+	"placename":     "8c5c38ccb87a331b93e5e068078ccc1a6766b3dfc519c6238eb5f0a3fd3f3869",
+	"vocabulary":    "c28e796fec19cbf0c0608b467ddb3ff6817b291540ecb9ec6553c1489dcf0bce",
+	"plainPolicy":   "c3b3388e71dd2ee2c69e83106d46c7729baf2baebbb0dd9b9de03eebf6124262",
+	"vocabAnyLang":  "b06cc3512bcd61af6ccd9a9e8da967a9e7f0d14a3a2d58c8c8b1bdd218fc63c8",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "7080c0dd53cab8e5017ca50a9b2acc1e1911d971793381489f9c24b598f73e18",
-	"strip":         "22ccf1334c7aadb56ba0f31617cd3ebe589440b124c4575c7b4907a403d79328",
+	"extra1000":     "661274d868fb90e8c14c53a65a2553040e6d4c9598d7522a39363e318317eaf4",
+	"strip":         "f0197d7c2beaf5bffa7997c0a477b93149215715e647ecbd9b2e05ca40ea8fad",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
