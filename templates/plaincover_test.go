@@ -33,6 +33,8 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"en", "I'm saved as Pizza in your phone"},
 	{"en", "im Ana in ur phone"},
 	{"en", "say u missed the bus"},
+	{"en", "you were at the market... ok?"},
+	{"en", "you were at the shop till 5.30, ok?"},
 
 	{"es", "estabas en el mercado, vale?"},
 	{"es", "estabas conmigo en el mercado, verdad?"},
@@ -151,8 +153,9 @@ var plainAnswerStories = []struct{ lang, text string }{
 }
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
-// a reminder, an "ok?", a question, a greeting to pass on, the bus late,
-// her phone) that no risky phrase matches.
+// a reminder, an "ok?", a question and the "ok" after its answer, a
+// greeting to pass on, the bus late, her phone) that no risky phrase
+// matches.
 var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "you were great today"},
 	{"en", "you were right"},
@@ -170,6 +173,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "I'm at the market, ok?"},
 	{"en", "we were at the park, it was nice"},
 	{"en", "let me know if the bus is late"},
+	{"en", "you went to the doctor? good, ok speak later"},
+	{"en", "you were in my thoughts today, hope ur ok"},
 
 	{"es", "estuviste genial hoy"},
 	{"es", "tenias razon"},
@@ -185,6 +190,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"es", "mira el movil, te mande la direccion"},
 	{"es", "estoy en el mercado, vale?"},
 	{"es", "dime cuando quieras"},
+	{"es", "fuiste a la reunion? vale, me cuentas"},
 
 	{"ca", "vas estar genial avui"},
 	{"ca", "tenies rao"},
@@ -199,6 +205,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ca", "mira el mobil, t'he enviat l'adreça"},
 	{"ca", "soc al mercat, vale?"},
 	{"ca", "digues quan vulguis"},
+	{"ca", "vas anar a la reunio? vale, m'expliques"},
 
 	{"it", "sei stata bravissima oggi"},
 	{"it", "avevi ragione"},
@@ -213,6 +220,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"it", "guarda il telefono, ti ho mandato l'indirizzo"},
 	{"it", "sono al mercato, ok?"},
 	{"it", "dimmi tu quando"},
+	{"it", "sei stata al corso ieri? ok, dimmi com'e andata"},
 
 	{"fr", "t'etais top aujourd'hui"},
 	{"fr", "t'avais raison"},
@@ -227,6 +235,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"fr", "regarde ton tel, je t'ai envoye l'adresse"},
 	{"fr", "je suis au marche, ok?"},
 	{"fr", "dis moi quand tu veux"},
+	{"fr", "t'etais au cours hier? ok, dis moi comment ca s'est passe"},
+	{"fr", "on dit que c'est le meilleur cafe"},
 
 	{"pt", "estiveste muito bem hoje"},
 	{"pt", "tinhas razao"},
@@ -241,6 +251,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"pt", "ve o telemovel, mandei a morada"},
 	{"pt", "estou no mercado, ok?"},
 	{"pt", "diz quando quiseres"},
+	{"pt", "foste a consulta ontem? ok, depois conta"},
+	{"pt", "desculpa, e que estava ocupada"},
 
 	{"ro", "ai fost super azi"},
 	{"ro", "ai avut dreptate"},
@@ -256,6 +268,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "sunt la piata, ok?"},
 	{"ro", "zi-mi cand vrei"},
 	{"ro", "ai fost la doctor? bine ca te-ai dus"},
+	{"ro", "ai fost la doctor? ok, spune-mi cum a fost"},
+	{"ro", "eram in sedinta. totul ok pt joi"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of
@@ -284,6 +298,19 @@ func TestPlainAnswerCoverStories(t *testing.T) {
 	for _, l := range ShippedLanguages {
 		if risky[l] < 15 || benign[l] < 10 {
 			t.Errorf("%s: %d stories and %d benign texts, want at least 15 and 10", l, risky[l], benign[l])
+		}
+	}
+}
+
+// TestSentenceEnd: "~~" stops at "?", "!" and a full stop before a space,
+// not at the dot of "5.30" nor at an ellipsis.
+func TestSentenceEnd(t *testing.T) {
+	for sep, want := range map[string]bool{
+		" ": false, ", ": false, ".": false, "... ": false, "…": false, "\x1f ": false,
+		"? ": true, "?": true, "! ": true, ". ": true, "?? ": true, ", ? ": true,
+	} {
+		if got := sentenceEnd([]byte(sep)); got != want {
+			t.Errorf("sentenceEnd(%q) = %v, want %v", sep, got, want)
 		}
 	}
 }

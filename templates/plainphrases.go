@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -37,8 +38,9 @@ import (
 // vocabulary keeps for another word. A word the stemmer
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
-// ("we'll come and pick u up"), "~~" up to riskyWideGap (an answer and
-// the "ok?" that ends it: "you were at the shop all afternoon, got it?").
+// ("we'll come and pick u up"), "~~" up to riskyWideGap within a
+// sentence (an answer and the "ok?" that ends it: "you were at the shop
+// all afternoon, got it?", not "you went to the doctor? ok, bye").
 // Punctuation between the words of a phrase does not break it
 // ("come... with us", "Come. With. Us."): a phrase read across two
 // sentences is refused too, as a rewrite costs less than a phrase sent.
@@ -312,12 +314,27 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 			return next
 		}
 		for g := 0; g <= p[1].gap && next+g < len(toks); g++ {
+			if p[1].gap == riskyWideGap && sentenceEnd(sc.n.b[toks[next+g-1].e:toks[next+g].s]) {
+				break // "~~" stays within a sentence
+			}
 			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
 				return end
 			}
 		}
 	}
 	return -1
+}
+
+// sentenceEnd: does the text between two words end a sentence: "?",
+// "!", or a single full stop before a space ("market. ok", not "5.30"
+// nor the pause of "market... ok")? A question answered ("you went to the
+// doctor? ok, speak later") is not an answer given to her.
+func sentenceEnd(sep []byte) bool {
+	if bytes.ContainsAny(sep, "?!") {
+		return true
+	}
+	i := bytes.IndexByte(sep, '.')
+	return i >= 0 && i+1 < len(sep) && sep[i+1] == ' ' && (i == 0 || sep[i-1] != '.')
 }
 
 // riskyTokMatch: does the text word tk match the phrase word rt?
