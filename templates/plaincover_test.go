@@ -53,6 +53,16 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"en", "just say ur at the gp"},
 	{"en", "if they ask ur at work"},
 	{"en", "if he takes ur phone"},
+	{"en", "u were at mine yeah?"},
+	{"en", "you were round ours, right?"},
+	{"en", "k so ur story is u were at the gym"},
+	{"en", "if he looks thru ur phone"},
+	{"en", "if he grabs ur phone"},
+	{"en", "you've been at the library all day, ok?"},
+	{"en", "just say u were w me"},
+	{"en", "I'm down as Becky in ur phone"},
+	{"en", "my contact name is Becky"},
+	{"en", "I'm 'Pizza Hut' in your contacts"},
 
 	{"es", "estabas en el mercado, vale?"},
 	{"es", "estabas conmigo en el mercado, verdad?"},
@@ -89,6 +99,12 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"es", "si te revisa los whatsapps"},
 	{"es", "si t pilla el movil"},
 	{"es", "en el movil me tienes como Pizza"},
+	{"es", "estabas en el gym conmigo, ok?"},
+	{"es", "q estuviste en clase, vale?"},
+	{"es", "estuviste conmigo, no?"},
+	{"es", "recuerda q estabas con tu prima"},
+	{"es", "me guardas como Ana"},
+	{"es", "me pones como Pizza en el movil"},
 
 	{"ca", "estaves al mercat, vale?"},
 	{"ca", "estaves amb mi al mercat, oi?"},
@@ -119,6 +135,9 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ca", "diem q vas anar al metge"},
 	{"ca", "recorda't, eres al gimnas"},
 	{"ca", "em tens com Ana al mobil"},
+	{"ca", "eres amb mi, vale?"},
+	{"ca", "m'has guardat com Ana"},
+	{"ca", "eres a casa meva, d'acord"},
 
 	{"it", "eri al mercato, ok?"},
 	{"it", "eri con me al mercato, giusto?"},
@@ -150,6 +169,10 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"it", "diciamo che sei andata dal medico"},
 	{"it", "ricordati, eri in palestra"},
 	{"it", "mi hai salvata come Anna"},
+	{"it", "eri da me, capito?"},
+	{"it", "eri a casa mia ok"},
+	{"it", "mi salvi come Anna"},
+	{"it", "mi metti sotto Pizza"},
 
 	{"fr", "t'etais au marche, ok?"},
 	{"fr", "t'etais avec moi au marche, hein?"},
@@ -181,6 +204,10 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"fr", "on dit que t'es allee chez le medecin"},
 	{"fr", "souviens toi, t'etais a la salle"},
 	{"fr", "je suis enregistree comme Pizza"},
+	{"fr", "t'etais chez moi hein"},
+	{"fr", "tu etais avec moi, ok?"},
+	{"fr", "s'il fouille dans ton tel"},
+	{"fr", "si jamais il demande"},
 
 	{"pt", "estavas no mercado, ok?"},
 	{"pt", "estavas comigo no mercado, certo?"},
@@ -211,6 +238,10 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"pt", "dizemos q foste ao medico"},
 	{"pt", "lembra-te, estavas no ginasio"},
 	{"pt", "tens-me gravada como Ana"},
+	{"pt", "tavas no mercado, ok?"},
+	{"pt", "vc estava comigo, ta?"},
+	{"pt", "tens-me como Ana"},
+	{"pt", "estavas comigo, ta bem?"},
 
 	{"ro", "erai la piata, ok?"},
 	{"ro", "erai cu mine la piata, da?"},
@@ -242,6 +273,10 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ro", "zicem ca ai fost la doctor"},
 	{"ro", "tine minte, erai la sala"},
 	{"ro", "m-ai salvat ca Pizza"},
+	{"ro", "erai la mine acasa, da?"},
+	{"ro", "ai fost la mine, clar?"},
+	{"ro", "daca el se uita pe telefonul tau"},
+	{"ro", "ma ai salvata ca Pizza"},
 }
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
@@ -267,6 +302,9 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "let me know if the bus is late"},
 	{"en", "you went to the doctor? good, ok speak later"},
 	{"en", "you were in my thoughts today, hope ur ok"},
+	{"en", "thanks, you were with us at the group, see u next week"},
+	{"en", "you were at mine yesterday? no, that was thurs"},
+	{"en", "my contact details are below"},
 
 	{"es", "estuviste genial hoy"},
 	{"es", "tenias razon"},
@@ -284,6 +322,9 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"es", "dime cuando quieras"},
 	{"es", "fuiste a la reunion? vale, me cuentas"},
 	{"es", "me tienes que decir la hora"},
+	{"es", "me pones un cafe?"},
+	{"es", "me guardas sitio?"},
+	{"es", "estuviste conmigo en el taller ayer, gracias!"},
 
 	{"ca", "vas estar genial avui"},
 	{"ca", "tenies rao"},
@@ -316,6 +357,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"it", "dimmi tu quando"},
 	{"it", "sei stata al corso ieri? ok, dimmi com'e andata"},
 	{"it", "scusa, e che sono in ritardo"},
+	{"it", "mi metti in lista per sabato?"},
 
 	{"fr", "t'etais top aujourd'hui"},
 	{"fr", "t'avais raison"},
@@ -333,6 +375,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"fr", "t'etais au cours hier? ok, dis moi comment ca s'est passe"},
 	{"fr", "on dit que c'est le meilleur cafe"},
 	{"fr", "excuse moi, c'est que je suis en retard"},
+	{"fr", "t'etais chez toi? ok"},
 
 	{"pt", "estiveste muito bem hoje"},
 	{"pt", "tinhas razao"},
@@ -350,6 +393,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"pt", "foste a consulta ontem? ok, depois conta"},
 	{"pt", "desculpa, e que estava ocupada"},
 	{"pt", "peco desculpa, e que estava ocupada"},
+	{"pt", "tens-me dito isso, obrigada"},
 
 	{"ro", "ai fost super azi"},
 	{"ro", "ai avut dreptate"},
@@ -367,6 +411,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "ai fost la doctor? bine ca te-ai dus"},
 	{"ro", "ai fost la doctor? ok, spune-mi cum a fost"},
 	{"ro", "eram in sedinta. totul ok pt joi"},
+	{"ro", "erai la mine? da, am vazut"},
+	{"ro", "ai fost la noi la atelier, mersi mult"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of
