@@ -281,8 +281,8 @@ var plainAnswerStories = []struct{ lang, text string }{
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
 // a reminder, an "ok?", a question and the "ok" after its answer, a
-// greeting to pass on, the bus late, her phone) that no risky phrase
-// matches.
+// greeting to pass on, the bus late, a class cancelled, being asked for a
+// document, her phone number taken) that no risky phrase matches.
 var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "you were great today"},
 	{"en", "you were right"},
@@ -305,6 +305,13 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "thanks, you were with us at the group, see u next week"},
 	{"en", "you were at mine yesterday? no, that was thurs"},
 	{"en", "my contact details are below"},
+	{"en", "if you get asked to bring ID, bring your passport"},
+	{"en", "if ur asked to wait, just wait"},
+	{"en", "if they take your phone number at reception thats fine"},
+	{"en", "put your name down as a volunteer"},
+	{"en", "no excuse needed, see u monday"},
+	{"en", "they say the class was cancelled"},
+	{"en", "we'll tell the school I'm your support worker"},
 
 	{"es", "estuviste genial hoy"},
 	{"es", "tenias razon"},
@@ -325,6 +332,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"es", "me pones un cafe?"},
 	{"es", "me guardas sitio?"},
 	{"es", "estuviste conmigo en el taller ayer, gracias!"},
+	{"es", "te queria decir que la cita se ha cancelado"},
+	{"es", "quería decirte que la clase se cancela"},
 
 	{"ca", "vas estar genial avui"},
 	{"ca", "tenies rao"},
@@ -341,6 +350,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ca", "digues quan vulguis"},
 	{"ca", "vas anar a la reunio? vale, m'expliques"},
 	{"ca", "em tens que dir l'hora"},
+	{"ca", "et volia dir que la classe s'ha anul·lat"},
 
 	{"it", "sei stata bravissima oggi"},
 	{"it", "avevi ragione"},
@@ -358,6 +368,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"it", "sei stata al corso ieri? ok, dimmi com'e andata"},
 	{"it", "scusa, e che sono in ritardo"},
 	{"it", "mi metti in lista per sabato?"},
+	{"it", "volevo dirti che la lezione e cancellata"},
 
 	{"fr", "t'etais top aujourd'hui"},
 	{"fr", "t'avais raison"},
@@ -376,6 +387,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"fr", "on dit que c'est le meilleur cafe"},
 	{"fr", "excuse moi, c'est que je suis en retard"},
 	{"fr", "t'etais chez toi? ok"},
+	{"fr", "je voulais te dire que le cours est annule demain"},
 
 	{"pt", "estiveste muito bem hoje"},
 	{"pt", "tinhas razao"},
@@ -394,6 +406,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"pt", "desculpa, e que estava ocupada"},
 	{"pt", "peco desculpa, e que estava ocupada"},
 	{"pt", "tens-me dito isso, obrigada"},
+	{"pt", "queria dizer que a consulta foi cancelada"},
 
 	{"ro", "ai fost super azi"},
 	{"ro", "ai avut dreptate"},
@@ -413,6 +426,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "eram in sedinta. totul ok pt joi"},
 	{"ro", "erai la mine? da, am vazut"},
 	{"ro", "ai fost la noi la atelier, mersi mult"},
+	{"ro", "iti spun ca programarea a fost anulata"},
+	{"ro", "voiam sa-ti spun ca cursul e anulat"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of
