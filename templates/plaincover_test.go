@@ -3,13 +3,14 @@ package templates
 import "testing"
 
 // plainAnswerStories are cover stories given as the answer alone, with no
-// "if he asks" or "tell him" before it: what she was doing ("you were at
-// the market, ok?"), the story agreed ("the story is…", "we say…"), the
-// excuse to give ("just say the bus was late"), who to say the sender is
-// ("say I'm your cousin"), the name the number is saved under ("I'm Pizza
-// in your phone"), and his going through her phone. Typed the way people
-// text: no accents, abbreviations. The plain policy refuses each with a
-// risky_phrase finding.
+// "if he asks" or "tell him" before it: where she was ("you were at the
+// market, ok?"), the story agreed ("the story is…", "we say…"), the excuse
+// to give ("just say the bus was late", "say your phone died"), who to say
+// the sender is ("say I'm your cousin"), the name the number is saved under
+// ("I'm Pizza in your phone"); and his question or his look at her phone
+// as people text them ("if sum1 asks", "if u get asked", "if he checks ur
+// phone"). Typed the way people text: no accents, abbreviations. The plain
+// policy refuses each with a risky_phrase finding.
 var plainAnswerStories = []struct{ lang, text string }{
 	{"en", "you were at the market, ok?"},
 	{"en", "you were with me at the market, right?"},
@@ -63,6 +64,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"en", "I'm down as Becky in ur phone"},
 	{"en", "my contact name is Becky"},
 	{"en", "I'm 'Pizza Hut' in your contacts"},
+	{"en", "remember you went to the doctors with your sister"},
+	{"en", "if anyone asks: you were at school with your son"},
+	{"en", "say I'm the mum of a friend"},
+	{"en", "say ur phone died"},
+	{"en", "just say ur battery was flat"},
 
 	{"es", "estabas en el mercado, vale?"},
 	{"es", "estabas conmigo en el mercado, verdad?"},
@@ -105,6 +111,13 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"es", "recuerda q estabas con tu prima"},
 	{"es", "me guardas como Ana"},
 	{"es", "me pones como Pizza en el movil"},
+	{"es", "q estabas conmigo en el centro, ok?"},
+	{"es", "tu estabas en clase de costura, vale?"},
+	{"es", "si te pregunta alguien: estabas en el cole con tu hijo"},
+	{"es", "acuerdate q fuiste al medico con tu hermana"},
+	{"es", "dile q soy la del cole"},
+	{"es", "di q t has quedado sin bateria"},
+	{"es", "di q te quedaste sin bateria"},
 
 	{"ca", "estaves al mercat, vale?"},
 	{"ca", "estaves amb mi al mercat, oi?"},
@@ -138,6 +151,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ca", "eres amb mi, vale?"},
 	{"ca", "m'has guardat com Ana"},
 	{"ca", "eres a casa meva, d'acord"},
+	{"ca", "q eres amb mi al centre, ok?"},
+	{"ca", "recorda que vas anar al metge amb la teva germana"},
+	{"ca", "si et pregunten: eres a l'escola amb el teu fill"},
+	{"ca", "digues que soc la de l'escola"},
+	{"ca", "digues q et vas quedar sense bateria"},
 
 	{"it", "eri al mercato, ok?"},
 	{"it", "eri con me al mercato, giusto?"},
@@ -173,6 +191,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"it", "eri a casa mia ok"},
 	{"it", "mi salvi come Anna"},
 	{"it", "mi metti sotto Pizza"},
+	{"it", "eri con me in centro, ok?"},
+	{"it", "ricordati che sei andata dal medico con tua sorella"},
+	{"it", "se qualcuno chiede: eri a scuola con tuo figlio"},
+	{"it", "di che sono quella della scuola"},
+	{"it", "di che ti si e scaricata la batteria"},
 
 	{"fr", "t'etais au marche, ok?"},
 	{"fr", "t'etais avec moi au marche, hein?"},
@@ -208,6 +231,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"fr", "tu etais avec moi, ok?"},
 	{"fr", "s'il fouille dans ton tel"},
 	{"fr", "si jamais il demande"},
+	{"fr", "t'etais avec moi en ville, ok?"},
+	{"fr", "rappelle toi que t'es allee chez le medecin avec ta soeur"},
+	{"fr", "si on te demande: t'etais a l'ecole avec ton fils"},
+	{"fr", "dis que je suis la maman d'une copine"},
+	{"fr", "dis que t'avais plus de batterie"},
 
 	{"pt", "estavas no mercado, ok?"},
 	{"pt", "estavas comigo no mercado, certo?"},
@@ -242,6 +270,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"pt", "vc estava comigo, ta?"},
 	{"pt", "tens-me como Ana"},
 	{"pt", "estavas comigo, ta bem?"},
+	{"pt", "estavas comigo no centro, ok?"},
+	{"pt", "lembra-te que foste ao medico com a tua irma"},
+	{"pt", "se perguntarem: estavas na escola com o teu filho"},
+	{"pt", "diz que sou a mae de uma amiga"},
+	{"pt", "diz que ficaste sem bateria"},
 
 	{"ro", "erai la piata, ok?"},
 	{"ro", "erai cu mine la piata, da?"},
@@ -277,6 +310,11 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ro", "ai fost la mine, clar?"},
 	{"ro", "daca el se uita pe telefonul tau"},
 	{"ro", "ma ai salvata ca Pizza"},
+	{"ro", "erai cu mine in centru, ok?"},
+	{"ro", "tine minte ca ai fost la doctor cu sora ta"},
+	{"ro", "daca te intreaba cineva: erai la scoala cu baiatul"},
+	{"ro", "zi ca sunt mama unei prietene"},
+	{"ro", "zi ca ti s-a descarcat bateria"},
 }
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
@@ -312,6 +350,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"en", "no excuse needed, see u monday"},
 	{"en", "they say the class was cancelled"},
 	{"en", "we'll tell the school I'm your support worker"},
+	{"en", "tell me when ur phone has battery again"},
 
 	{"es", "estuviste genial hoy"},
 	{"es", "tenias razon"},
@@ -334,6 +373,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"es", "estuviste conmigo en el taller ayer, gracias!"},
 	{"es", "te queria decir que la cita se ha cancelado"},
 	{"es", "quería decirte que la clase se cancela"},
+	{"es", "dime si te queda bateria"},
 
 	{"ca", "vas estar genial avui"},
 	{"ca", "tenies rao"},
@@ -351,6 +391,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ca", "vas anar a la reunio? vale, m'expliques"},
 	{"ca", "em tens que dir l'hora"},
 	{"ca", "et volia dir que la classe s'ha anul·lat"},
+	{"ca", "digues-me si tens cobertura"},
 
 	{"it", "sei stata bravissima oggi"},
 	{"it", "avevi ragione"},
@@ -369,6 +410,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"it", "scusa, e che sono in ritardo"},
 	{"it", "mi metti in lista per sabato?"},
 	{"it", "volevo dirti che la lezione e cancellata"},
+	{"it", "dimmi se hai campo"},
 
 	{"fr", "t'etais top aujourd'hui"},
 	{"fr", "t'avais raison"},
@@ -388,6 +430,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"fr", "excuse moi, c'est que je suis en retard"},
 	{"fr", "t'etais chez toi? ok"},
 	{"fr", "je voulais te dire que le cours est annule demain"},
+	{"fr", "dis moi si t'as du reseau"},
 
 	{"pt", "estiveste muito bem hoje"},
 	{"pt", "tinhas razao"},
@@ -407,6 +450,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"pt", "peco desculpa, e que estava ocupada"},
 	{"pt", "tens-me dito isso, obrigada"},
 	{"pt", "queria dizer que a consulta foi cancelada"},
+	{"pt", "diz-me se tens rede"},
 
 	{"ro", "ai fost super azi"},
 	{"ro", "ai avut dreptate"},
@@ -428,6 +472,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "ai fost la noi la atelier, mersi mult"},
 	{"ro", "iti spun ca programarea a fost anulata"},
 	{"ro", "voiam sa-ti spun ca cursul e anulat"},
+	{"ro", "spune-mi daca ai semnal"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of
