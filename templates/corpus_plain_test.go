@@ -125,6 +125,9 @@ func (ev plainEval) report(t *testing.T, name string) {
 // With the tenth blind set among the tuning files (untuned): no leak
 // (0/5030), 220 of the 872 sent (8 of its 105), 3141 of the 3361
 // refused.
+// The phrases of a cover story given as the answer alone ("you were at
+// the market, ok?", "say I'm your cousin", "I'm Pizza in your phone", his
+// checking her phone) refuse none of those 220.
 const plainMinBenignSent = 25.22
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per

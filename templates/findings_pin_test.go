@@ -24,7 +24,7 @@ var pinnedFindings = map[string]string{
 	"gateway":       "733b471dcbecb2c30833130e967edf416a52179fec2b9f2c66dadb78648e8600",
 	"placename":     "8c5c38ccb87a331b93e5e068078ccc1a6766b3dfc519c6238eb5f0a3fd3f3869",
 	"vocabulary":    "c28e796fec19cbf0c0608b467ddb3ff6817b291540ecb9ec6553c1489dcf0bce",
-	"plainPolicy":   "c3b3388e71dd2ee2c69e83106d46c7729baf2baebbb0dd9b9de03eebf6124262",
+	"plainPolicy":   "648cf440b2eed602897e3ef1a685eda124f93e06dd7894c080b260b2470d7f9d",
 	"vocabAnyLang":  "b06cc3512bcd61af6ccd9a9e8da967a9e7f0d14a3a2d58c8c8b1bdd218fc63c8",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "661274d868fb90e8c14c53a65a2553040e6d4c9598d7522a39363e318317eaf4",

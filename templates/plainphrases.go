@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -37,16 +38,22 @@ import (
 // vocabulary keeps for another word. A word the stemmer
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
-// ("we'll come and pick u up"). Punctuation between the words of a
-// phrase does not break it ("come... with us", "Come. With. Us."): a
-// phrase read across two sentences is refused too, as a rewrite costs
-// less than a phrase sent.
+// ("we'll come and pick u up"), "~~" up to riskyWideGap within a
+// sentence (an answer and the "ok?" that ends it: "you were at the shop
+// all afternoon, got it?", not "you went to the doctor? ok, bye").
+// Punctuation between the words of a phrase does not break it
+// ("come... with us", "Come. With. Us."): a phrase read across two
+// sentences is refused too, as a rewrite costs less than a phrase sent.
 
 //go:embed vocabulary/phrases/*.txt
 var riskyFS embed.FS
 
-// riskyGap is how many other words "~" lets stand between two slots.
-const riskyGap = 3
+// riskyGap is how many other words "~" lets stand between two slots,
+// riskyWideGap how many "~~" lets.
+const (
+	riskyGap     = 3
+	riskyWideGap = 6
+)
 
 // riskyTok is one word of a phrase: its normalised form and its stems
 // (prefix: match every word beginning with norm).
@@ -59,7 +66,7 @@ type riskyTok struct {
 // riskySlot is one slot: alternatives, each a run of words.
 type riskySlot struct {
 	alts [][]riskyTok
-	gap  bool // up to riskyGap other words may come before the slot
+	gap  int // how many other words may come before the slot
 }
 
 type riskyPhrase []riskySlot
@@ -169,17 +176,20 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			line = line[:c]
 		}
 		var p riskyPhrase
-		gap := false
+		gap := 0
 		for _, f := range strings.Fields(line) {
-			if f == "~" {
-				if len(p) == 0 || gap {
-					return nil, fmt.Errorf("%s:%d: \"~\" must stand between two words", name, i+1)
+			if f == "~" || f == "~~" {
+				if len(p) == 0 || gap > 0 {
+					return nil, fmt.Errorf("%s:%d: %q must stand between two words", name, i+1, f)
 				}
-				gap = true
+				gap = riskyGap
+				if f == "~~" {
+					gap = riskyWideGap
+				}
 				continue
 			}
 			slot := riskySlot{gap: gap}
-			gap = false
+			gap = 0
 			var written []string
 			for _, alt := range strings.Split(f, "|") {
 				prefix, exact := strings.HasSuffix(alt, "*"), strings.HasPrefix(alt, "=")
@@ -206,7 +216,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			}
 			p = append(p, slot)
 		}
-		if gap {
+		if gap > 0 {
 			return nil, fmt.Errorf("%s:%d: \"~\" must stand between two words", name, i+1)
 		}
 		if len(p) > 0 {
@@ -303,17 +313,28 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 		if len(p) == 1 {
 			return next
 		}
-		gap := 0
-		if p[1].gap {
-			gap = riskyGap
-		}
-		for g := 0; g <= gap && next+g < len(toks); g++ {
+		for g := 0; g <= p[1].gap && next+g < len(toks); g++ {
+			if p[1].gap == riskyWideGap && sentenceEnd(sc.n.b[toks[next+g-1].e:toks[next+g].s]) {
+				break // "~~" stays within a sentence
+			}
 			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
 				return end
 			}
 		}
 	}
 	return -1
+}
+
+// sentenceEnd: does the text between two words end a sentence: "?",
+// "!", or a single full stop before a space ("market. ok", not "5.30"
+// nor the pause of "market... ok")? A question answered ("you went to the
+// doctor? ok, speak later") is not an answer given to her.
+func sentenceEnd(sep []byte) bool {
+	if bytes.ContainsAny(sep, "?!") {
+		return true
+	}
+	i := bytes.IndexByte(sep, '.')
+	return i >= 0 && i+1 < len(sep) && sep[i+1] == ' ' && (i == 0 || sep[i-1] != '.')
 }
 
 // riskyTokMatch: does the text word tk match the phrase word rt?

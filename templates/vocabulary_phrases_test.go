@@ -437,14 +437,17 @@ func TestRiskyPhrasesParse(t *testing.T) {
 		"lead":  "~ come with us\n",
 		"trail": "come with ~\n",
 		"twice": "come ~ ~ us\n",
+		"wide":  "come ~ ~~ us\n",
+		"wlead": "~~ come with us\n",
+		"wtail": "come with ~~\n",
 		"empty": "come |x\n",
 	} {
 		if _, err := parseRiskyPhrases(name, langEn, []byte(data), sbEnv()); err == nil {
 			t.Errorf("%s: parsed %q", name, data)
 		}
 	}
-	ps, err := parseRiskyPhrases("ok", langEn, []byte("# c\n\ncome|go ~ with us\n=pasta\n"), sbEnv())
-	if err != nil || len(ps) != 2 || len(ps[0]) != 3 || !ps[0][1].gap || len(ps[0][0].alts) != 2 || len(ps[1][0].alts[0][0].stems) != 0 {
+	ps, err := parseRiskyPhrases("ok", langEn, []byte("# c\n\ncome|go ~ with us\n=pasta\nyou ~~ ok\n"), sbEnv())
+	if err != nil || len(ps) != 3 || len(ps[0]) != 3 || ps[0][1].gap != riskyGap || ps[0][2].gap != 0 || len(ps[0][0].alts) != 2 || len(ps[1][0].alts[0][0].stems) != 0 || ps[2][1].gap != riskyWideGap {
 		t.Errorf("parsed %+v, %v", ps, err)
 	}
 }
