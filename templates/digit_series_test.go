@@ -79,6 +79,8 @@ func TestPhoneDigitSeries(t *testing.T) {
 		// a postcode, a bus line, rooms
 		"CP 28013", "bus 7, 9, 12, 27", "la línea 2-7-4", "habitaciones 101, 102, 205, 306",
 		"la habitación 12, 13 y 14", "aula 2-1-4, planta 3",
+		// one number a line
+		"3.\n1.\n4.\n1.\n5.\n9.\n2.",
 		// numbers under the phone length
 		"código 4-7-1-9-3-2", "ref. 3_1_4_1_5_9", "[4][7][1][9][3][2]", "ref 12345", "pin 6l2 O45",
 		// letters that are no digits

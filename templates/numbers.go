@@ -595,10 +595,9 @@ func (sc *scanState) digitSeries(i int) int {
 		// The separator: a space, one kind of punctuation (three at
 		// most; four emoji), a space; or nothing between brackets.
 		r := e
+		sp1, sp2 := -1, -1 // the spaces, looked at for a line break last
 		if r < L && t[r] == ' ' {
-			if sc.n.lineBreakAt(r) {
-				break
-			}
+			sp1 = r
 			r++
 		}
 		c, k := byte(0), r
@@ -606,16 +605,13 @@ func (sc *scanState) digitSeries(i int) int {
 			c = t[k]
 			k++
 		}
-		if k > r {
+		if c != 0 {
 			if k < L && seriesPunct[t[k]] || c != sepByte && k-r > 3 || core != 0 && c != core {
 				break
 			}
-			core, punct = c, true
 			r = k
 			if r < L && t[r] == ' ' {
-				if sc.n.lineBreakAt(r) {
-					break
-				}
+				sp2 = r
 				r++
 			}
 		}
@@ -624,6 +620,12 @@ func (sc *scanState) digitSeries(i int) int {
 		}
 		if r >= L || !(isDigit(t[r]) || lookalikeDigit[t[r]] != 0 || closeBracket[t[r]] != 0) {
 			break
+		}
+		if sp1 >= 0 && sc.n.lineBreakAt(sp1) || sp2 >= 0 && sc.n.lineBreakAt(sp2) {
+			break
+		}
+		if c != 0 {
+			core, punct = c, true
 		}
 		p = r
 	}
