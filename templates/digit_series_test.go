@@ -42,6 +42,11 @@ func TestPhoneDigitSeries(t *testing.T) {
 		{"call (six)(1)(2)(three)(4)(5)(6)(7)(8) now", "(six)(1)(2)(three)(4)(5)(6)(7)(8)"},
 		{"call six🌸1🌸2🌸three🌸4🌸5🌸6🌸7🌸8", "six🌸1🌸2🌸three🌸4🌸5🌸6🌸7🌸8"},
 		{"appelle le zéro six / douze / 3 / 4 / 5 / 6 / 7 / 8", "zéro six / douze / 3 / 4 / 5 / 6 / 7 / 8"},
+		{"zéro six douze trente quatre cinquante six", "zéro six douze trente quatre cinquante six"},
+		// digits split by a word
+		{"llama al 6 1 2, 3 4 5 y 6 7 8", "6 1 2, 3 4 5 y 6 7 8"},
+		{"llama al 612 345 y 678", "612 345 y 678"},
+		{"llama al 612-345 y 678", "612-345 y 678"},
 	}
 	for _, c := range found {
 		fs := f.Scan(c.text)
@@ -74,6 +79,13 @@ func TestPhoneDigitSeries(t *testing.T) {
 		"[1][2][3][4][5][6][7]", "1🌸2🌸3🌸4🌸5🌸6🌸7", "P1 2 3 4 5 6 7", "l'1 2 3 4 5 6 7",
 		"los días 3, 5, 10, 12, 17, 19 y 24", "tallas 36, 38, 40, 42, 44", "opciones 1, 3, 5, 2, 4, 6",
 		"resultados 3-1, 2-0, 4-2, 1-1", "puntuación 5/5, 4/5, 3/5, 5/5",
+		// counts in words
+		"uno, dos, tres, cuatro, cinco, seis, siete", "one two three four five six seven eight",
+		"un, deux, trois, quatre, cinq, six, sept", "uno dos tres cuatro cinco seis siete ocho nueve diez",
+		"siete seis cinco cuatro tres dos uno", "ten twenty thirty forty", "1, 2, 3 y 4 y 5 y 6 y 7",
+		"unu, doi, trei, patru, cinci, șase, șapte",
+		// numbers and a word between them
+		"l'ora 10.30 e 11.30 e 12.30", "habitaciones 101, 102, 205 y 306",
 		// prices
 		"precios: 1,50, 2,30, 4,75 y 6,20 euros", "1.500 euros", "5, 10, 20 o 50 €",
 		// a postcode, a bus line, rooms
@@ -90,6 +102,22 @@ func TestPhoneDigitSeries(t *testing.T) {
 		for _, x := range f.Scan(s) {
 			if x.Category == CategoryPhone {
 				t.Errorf("%q: phone %q", s, x.Match)
+			}
+		}
+	}
+}
+
+// Every digit word and every word for two digits has its value, so a
+// count in words is known for one.
+func TestNumberWordValues(t *testing.T) {
+	for _, set := range []map[string]bool{digitWords, pairWords} {
+		for w := range set {
+			v, ok := numberWordValue[w]
+			if !ok {
+				t.Errorf("%q: no value", w)
+			}
+			if digitWords[w] && v > 9 || pairWords[w] && v < 10 {
+				t.Errorf("%q: value %d", w, v)
 			}
 		}
 	}

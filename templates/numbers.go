@@ -27,6 +27,32 @@ var pairWords = normWordSet(`diez once doce trece catorce quince dieciseis dieci
 	zece unsprezece doisprezece douazeci treizeci patruzeci cincizeci saizeci saptezeci optzeci nouazeci
 	ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety`)
 
+// numberWordValue: the value of each word of digitWords and pairWords.
+var numberWordValue = func() map[string]int {
+	m := map[string]int{}
+	for v, ws := range map[int]string{
+		0: "cero zero zéro oh", 1: "uno un una one u unu um uma", 2: "dos dues due deux dois duas doi two",
+		3: "tres tre trois três trei three", 4: "cuatro quatre quattro quatro patru four",
+		5: "cinco cinc cinque cinq cinci five", 6: "seis sis sei six șase sase",
+		7: "siete set sette sept sete șapte sapte seven", 8: "ocho vuit otto huit oito opt eight",
+		9:  "nueve nou nove neuf nouă noua nine",
+		10: "diez deu dieci dix dez zece ten", 11: "once onze undici unsprezece eleven",
+		12: "doce dotze dodici douze doze doisprezece twelve", 13: "trece tretze tredici treize treze thirteen",
+		14: "catorce catorze quattordici quatorze fourteen", 15: "quince quinze quindici fifteen",
+		16: "dieciseis setze sedici seize dezasseis dezesseis sixteen", 17: "diecisiete disset diciassette dezassete seventeen",
+		18: "dieciocho divuit diciotto dezoito eighteen", 19: "diecinueve dinou diciannove dezanove nineteen",
+		20: "veinte vint venti vingt vinte douazeci twenty", 30: "treinta trenta trente trinta treizeci thirty",
+		40: "cuarenta quaranta quarante quarenta patruzeci forty", 50: "cincuenta cinquanta cinquante cinquenta cincizeci fifty",
+		60: "sesenta seixanta sessanta soixante sessenta saizeci sixty", 70: "setenta setanta settanta saptezeci seventy",
+		80: "ochenta vuitanta ottanta oitenta optzeci eighty", 90: "noventa noranta novanta nouazeci ninety",
+	} {
+		for w := range normWordSet(ws) {
+			m[w] = v
+		}
+	}
+	return m
+}()
+
 // numberSep: what may stand between the numbers and the words of a
 // number run (a space, the punctuation of a digit series, a bracket).
 var numberSep = func() (m [256]bool) {
@@ -219,8 +245,13 @@ func (sc *scanState) spelledPhone(s, e int) int {
 	}
 	digits, words, fillers := 0, 0, 0
 	end, fillersInRow := start, 0
-	// punct: punctuation between two runs of digits ("1,50", "3, 5")
-	prevDigits, sepPunct, punct := false, false, false
+	// punct: punctuation between two runs of digits ("1,50", "3, 5"),
+	// dashOnly: all of it '-'; short, long: runs of digits of one digit,
+	// of three or more; vals: the numbers in order (a count, steps).
+	prevDigits, sepPunct, punct, dashOnly, sepDash := false, false, false, true, true
+	short, long, mid := 0, 0, 0
+	var vals [24]int8
+	nv, countable := 0, true
 	for p, steps := start, 0; p < L && steps < 40; steps++ {
 		q := p
 		for q < L && isWord[t[q]] {
@@ -233,20 +264,41 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		if k == 0 || k == 3 && (fillersInRow == 2 || digits == 0) {
 			break
 		}
+		v := -1
 		switch k {
 		case 1:
 			digits += q - p
 			end = q
+			switch {
+			case q-p == 1:
+				short++
+				v = int(t[p] - '0')
+			case q-p >= 3:
+				long++
+			default:
+				mid++
+				v = int(t[p]-'0')*10 + int(t[p+1]-'0')
+			}
 		case 2:
 			digits++
 			words++
 			end = q
+			v = numberWordValue[bytesToStr(t[p:q])]
 		case 3:
 			fillers++
 		case 4:
 			digits += 2
 			words++
 			end = q
+			v = numberWordValue[bytesToStr(t[p:q])]
+		}
+		if k != 3 {
+			if v < 0 || nv == len(vals) {
+				countable = false
+			} else {
+				vals[nv] = int8(v)
+				nv++
+			}
 		}
 		if k == 3 {
 			fillersInRow++
@@ -255,18 +307,28 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		}
 		if k == 1 && prevDigits && sepPunct {
 			punct = true
+			dashOnly = dashOnly && sepDash
 		}
 		prevDigits = k == 1
-		p, sepPunct = q, false
+		p, sepPunct, sepDash = q, false, true
 		for p < L && p-q < 3 && numberSep[t[p]] {
 			sepPunct = sepPunct || t[p] != ' '
+			sepDash = sepDash && (t[p] == ' ' || t[p] == '-')
 			p++
 		}
 	}
-	if fillers > 0 && words == 0 && punct {
+	if fillers > 0 && words == 0 && punct && !(mid == 0 && (long == 0 || short == 0 && dashOnly)) {
 		// Digits and fillers alone, with punctuation between digits:
-		// prices, dates or a list ("1,50 y 2,30", "3.1.2026 y
-		// 4.2.2026", "los días 3, 5, 10 y 12"), not "612 345 y 678".
+		// a phone has its digits one by one ("6, 1, 2 y 3…") or in
+		// groups of three or more joined by '-' ("612-345 y 678");
+		// prices, dates and lists mix short numbers with others ("1,50
+		// y 2,30", "3.1.2026 y 4.2.2026", "los días 3, 5, 10 y 12",
+		// "habitaciones 101, 102 y 205").
+		return e
+	}
+	if countable && nv >= 4 && steps(vals[:nv]) && (vals[1] != vals[0] || mid == 0 && words == 0) {
+		// "uno, dos, tres, cuatro…", "ten twenty thirty forty", "1, 2,
+		// 3 y 4 y 5 y 6 y 7": a count
 		return e
 	}
 	if digits >= 7 && (words > 0 || fillers > 0) {
