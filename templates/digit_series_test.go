@@ -47,6 +47,9 @@ func TestPhoneDigitSeries(t *testing.T) {
 		{"llama al 6 1 2, 3 4 5 y 6 7 8", "6 1 2, 3 4 5 y 6 7 8"},
 		{"llama al 612 345 y 678", "612 345 y 678"},
 		{"llama al 612-345 y 678", "612-345 y 678"},
+		// numbers of two digits in steps other than one
+		{"appelle le 01 23 45 67 89", "01 23 45 67 89"},
+		{"appelle le 01.23.45.67.89", "01.23.45.67.89"},
 	}
 	for _, c := range found {
 		fs := f.Scan(c.text)

@@ -326,7 +326,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		// "habitaciones 101, 102 y 205").
 		return e
 	}
-	if countable && nv >= 4 && steps(vals[:nv]) && (vals[1] != vals[0] || mid == 0 && words == 0) {
+	if countable && nv >= 4 && steps(vals[:nv], mid > 0) && (vals[1] != vals[0] || mid == 0 && words == 0) {
 		// "uno, dos, tres, cuatro…", "ten twenty thirty forty", "1, 2,
 		// 3 y 4 y 5 y 6 y 7": a count
 		return e
@@ -697,7 +697,7 @@ func (sc *scanState) digitSeries(i int) int {
 	if looks == 0 && !(singles == n && punct) {
 		return 0 // numbers of several digits, or digits between spaces: numberRun's
 	}
-	if looks == 0 && steps(vals[:n]) {
+	if looks == 0 && steps(vals[:n], false) {
 		return 0
 	}
 	sc.add(start, end, catPhone)
@@ -705,12 +705,17 @@ func (sc *scanState) digitSeries(i int) int {
 }
 
 // steps: the numbers go up or down by the same step (or stay the same):
-// a list or a count, not the digits of a phone.
-func steps(v []int8) bool {
+// a list or a count, not the digits of a phone. With a number of two
+// digits among them only a count by one is ("8 9 10 11 12"; "01 23 45
+// 67 89" is a phone).
+func steps(v []int8, twoDigits bool) bool {
 	if len(v) < 3 {
 		return false
 	}
 	d := v[1] - v[0]
+	if twoDigits && d != 1 && d != -1 {
+		return false
+	}
 	for k := 2; k < len(v); k++ {
 		if v[k]-v[k-1] != d {
 			return false

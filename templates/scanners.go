@@ -238,10 +238,10 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 	return end
 }
 
-// counting: the groups of the chunks are numbers of one or two digits
-// that go up or down by the same step ("1 2 3 4 5 6 7 8 9 10",
-// "1.2.3.4.5.6.7.8.9"), or one digit said again ("5/5/5/5/5/5/5"): a
-// count or a list, not a phone.
+// counting: the groups of the chunks are digits that go up or down by
+// the same step ("1.2.3.4.5.6.7.8.9", "2/4/6/8") or one digit said again
+// ("5/5/5/5/5/5/5"), or numbers of one or two digits counted one by one
+// ("1 2 3 4 5 6 7 8 9 10"): a count or a list, not a phone.
 func (sc *scanState) counting(chs []chunk) bool {
 	t := sc.n.b
 	var v [24]int8
@@ -272,7 +272,7 @@ func (sc *scanState) counting(chs []chunk) bool {
 			p = q
 		}
 	}
-	return n >= 4 && steps(v[:n]) && (single || v[1] != v[0])
+	return n >= 4 && steps(v[:n], !single) && (single || v[1] != v[0])
 }
 
 // addressBefore: the start of what a postcode at s completes, after a
