@@ -27,6 +27,7 @@ func TestPhoneDigitSeries(t *testing.T) {
 		{"llama al 6🌸1🌸2🌸3🌸4🌸5🌸6🌸7🌸8 ok", "6🌸1🌸2🌸3🌸4🌸5🌸6🌸7🌸8"},
 		{"llama al 6 🌸 1 🌸 2 🌸 3 🌸 4 🌸 5 🌸 6 🌸 7 🌸 8", "6 🌸 1 🌸 2 🌸 3 🌸 4 🌸 5 🌸 6 🌸 7 🌸 8"},
 		{"llama al 6•1•2•3•4•5•6•7•8", "6•1•2•3•4•5•6•7•8"},
+		{"llama al ⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏", "⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏"}, // NFKC "6.1.2. 3.4.5. 6.7.8."; refused for a monitored phone too
 		{"llama al 6💜💜1💜💜2💜💜3💜💜4💜💜5💜💜6💜💜7", "6💜💜1💜💜2💜💜3💜💜4💜💜5💜💜6💜💜7"},
 		{"ligue 9_1_2_3_4_5_6", "9_1_2_3_4_5_6"}, // seven digits: the phone length
 		// o, l and i for 0 and 1
