@@ -789,11 +789,18 @@ func (sc *scanState) run() {
 				}
 			case tr == trDigit:
 				if i >= numSkip && !isDigit(prev) {
-					numSkip = sc.numberRun(i, prevWord)
+					if numSkip = sc.digitSeries(i); numSkip == 0 {
+						numSkip = sc.numberRun(i, prevWord)
+					}
 				}
 			case tr == trPlus || tr == trParen:
 				if i >= numSkip && !prevWord && i+1 < L && (isDigit(t[i+1]) || tr == trParen && t[i+1] == '+') {
-					numSkip = sc.numberRun(i, false)
+					if numSkip = 0; tr == trParen && isDigit(t[i+1]) {
+						numSkip = sc.digitSeries(i + 1)
+					}
+					if numSkip == 0 {
+						numSkip = sc.numberRun(i, false)
+					}
 				}
 			case tr == trAt:
 				if i >= mailSkip {

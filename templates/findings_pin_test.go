@@ -29,8 +29,8 @@ var pinnedFindings = map[string]string{
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "661274d868fb90e8c14c53a65a2553040e6d4c9598d7522a39363e318317eaf4",
 	"strip":         "f0197d7c2beaf5bffa7997c0a477b93149215715e647ecbd9b2e05ca40ea8fad",
-	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
-	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
+	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
+	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }
 
 // pinTexts: every message of testdata/corpus (with its language and

@@ -27,6 +27,42 @@ var pairWords = normWordSet(`diez once doce trece catorce quince dieciseis dieci
 	zece unsprezece doisprezece douazeci treizeci patruzeci cincizeci saizeci saptezeci optzeci nouazeci
 	ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety`)
 
+// numberWordValue: the value of each word of digitWords and pairWords.
+var numberWordValue = func() map[string]int {
+	m := map[string]int{}
+	for v, ws := range map[int]string{
+		0: "cero zero zéro oh", 1: "uno un una one u unu um uma", 2: "dos dues due deux dois duas doi two",
+		3: "tres tre trois três trei three", 4: "cuatro quatre quattro quatro patru four",
+		5: "cinco cinc cinque cinq cinci five", 6: "seis sis sei six șase sase",
+		7: "siete set sette sept sete șapte sapte seven", 8: "ocho vuit otto huit oito opt eight",
+		9:  "nueve nou nove neuf nouă noua nine",
+		10: "diez deu dieci dix dez zece ten", 11: "once onze undici unsprezece eleven",
+		12: "doce dotze dodici douze doze doisprezece twelve", 13: "trece tretze tredici treize treze thirteen",
+		14: "catorce catorze quattordici quatorze fourteen", 15: "quince quinze quindici fifteen",
+		16: "dieciseis setze sedici seize dezasseis dezesseis sixteen", 17: "diecisiete disset diciassette dezassete seventeen",
+		18: "dieciocho divuit diciotto dezoito eighteen", 19: "diecinueve dinou diciannove dezanove nineteen",
+		20: "veinte vint venti vingt vinte douazeci twenty", 30: "treinta trenta trente trinta treizeci thirty",
+		40: "cuarenta quaranta quarante quarenta patruzeci forty", 50: "cincuenta cinquanta cinquante cinquenta cincizeci fifty",
+		60: "sesenta seixanta sessanta soixante sessenta saizeci sixty", 70: "setenta setanta settanta saptezeci seventy",
+		80: "ochenta vuitanta ottanta oitenta optzeci eighty", 90: "noventa noranta novanta nouazeci ninety",
+	} {
+		for w := range normWordSet(ws) {
+			m[w] = v
+		}
+	}
+	return m
+}()
+
+// numberSep: what may stand between the numbers and the words of a
+// number run (a space, the punctuation of a digit series, a bracket).
+var numberSep = func() (m [256]bool) {
+	m = seriesPunct
+	for _, c := range " ()[]{}" {
+		m[c] = true
+	}
+	return
+}()
+
 // numberFillers may split a number: "612 345 y 678", "then 678".
 var numberFillers = normWordSet(`y e i and et și si then luego después despues poi dopo apoi depois puis després despres`)
 
@@ -192,7 +228,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 	start := s
 	for steps := 0; steps < 24 && start > 1; steps++ {
 		q := start - 1
-		for q > 0 && start-q <= 2 && (t[q] == ' ' || t[q] == ',' || t[q] == '-' || t[q] == '.') {
+		for q > 0 && start-q <= 3 && numberSep[t[q]] {
 			q--
 		}
 		if !isWord[t[q]] {
@@ -209,6 +245,13 @@ func (sc *scanState) spelledPhone(s, e int) int {
 	}
 	digits, words, fillers := 0, 0, 0
 	end, fillersInRow := start, 0
+	// punct: punctuation between two runs of digits ("1,50", "3, 5"),
+	// dashOnly: all of it '-'; short, long: runs of digits of one digit,
+	// of three or more; vals: the numbers in order (a count, steps).
+	prevDigits, sepPunct, punct, dashOnly, sepDash := false, false, false, true, true
+	short, long, mid := 0, 0, 0
+	var vals [24]int8
+	nv, countable := 0, true
 	for p, steps := start, 0; p < L && steps < 40; steps++ {
 		q := p
 		for q < L && isWord[t[q]] {
@@ -221,32 +264,77 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		if k == 0 || k == 3 && (fillersInRow == 2 || digits == 0) {
 			break
 		}
+		v := -1
 		switch k {
 		case 1:
 			digits += q - p
 			end = q
+			switch {
+			case q-p == 1:
+				short++
+				v = int(t[p] - '0')
+			case q-p >= 3:
+				long++
+			default:
+				mid++
+				v = int(t[p]-'0')*10 + int(t[p+1]-'0')
+			}
 		case 2:
 			digits++
 			words++
 			end = q
+			v = numberWordValue[bytesToStr(t[p:q])]
 		case 3:
 			fillers++
 		case 4:
 			digits += 2
 			words++
 			end = q
+			v = numberWordValue[bytesToStr(t[p:q])]
+		}
+		if k != 3 {
+			if v < 0 || nv == len(vals) {
+				countable = false
+			} else {
+				vals[nv] = int8(v)
+				nv++
+			}
 		}
 		if k == 3 {
 			fillersInRow++
 		} else {
 			fillersInRow = 0
 		}
-		p = q
-		for p < L && p-q < 2 && (t[p] == ' ' || t[p] == ',' || t[p] == '-' || t[p] == '.') {
+		if k == 1 && prevDigits && sepPunct {
+			punct = true
+			dashOnly = dashOnly && sepDash
+		}
+		prevDigits = k == 1
+		p, sepPunct, sepDash = q, false, true
+		for p < L && p-q < 3 && numberSep[t[p]] {
+			sepPunct = sepPunct || t[p] != ' '
+			sepDash = sepDash && (t[p] == ' ' || t[p] == '-')
 			p++
 		}
 	}
+	if fillers > 0 && words == 0 && punct && !(mid == 0 && (long == 0 || short == 0 && dashOnly)) {
+		// Digits and fillers alone, with punctuation between digits:
+		// a phone has its digits one by one ("6, 1, 2 y 3…") or in
+		// groups of three or more joined by '-' ("612-345 y 678");
+		// prices, dates and lists mix short numbers with others ("1,50
+		// y 2,30", "3.1.2026 y 4.2.2026", "los días 3, 5, 10 y 12",
+		// "habitaciones 101, 102 y 205").
+		return e
+	}
+	if countable && nv >= 4 && steps(vals[:nv], mid > 0) && (vals[1] != vals[0] || mid == 0 && words == 0) {
+		// "uno, dos, tres, cuatro…", "ten twenty thirty forty", "1, 2,
+		// 3 y 4 y 5 y 6 y 7": a count
+		return e
+	}
 	if digits >= 7 && (words > 0 || fillers > 0) {
+		if start > 0 && end < L && closeBracket[t[start-1]] == t[end] {
+			start, end = start-1, end+1 // "(six)(1)…(8)": the brackets go with it
+		}
 		sc.add(start, end, catPhone)
 		sc.phoneDone = end
 		return end
@@ -453,4 +541,185 @@ func (sc *scanState) withURLIntro(s int) int {
 		}
 	}
 	return start
+}
+
+// Digit series: a phone number written a digit at a time with the same
+// punctuation, brackets or emoji between its digits ("6. 1. 2. 3…",
+// "[6][1][2]…", "6_1_2…", "6, 1, 2…", "6 / 1 / 2…", "6🌸1🌸2…"), or
+// with the letters o, l and i written for 0 and 1 ("6l2 O45 678").
+// numberRun reads digits joined by '.', '-' or '/' and chunks between
+// single spaces; these it reads as a list, a price or nothing.
+//
+// Like any phone, a series has seven digits or more. Digits one at a
+// time count only with punctuation or brackets between them (a series of
+// spaces alone is numberRun's), one kind of punctuation for the whole
+// series ("3-1, 2-0, 4-2" is a list of scores), and not when they count
+// up, down or in steps ("1, 2, 3, 4, 5, 6, 7", "2 - 4 - 6 - 8…"): a list,
+// not a number. Words, a line break, a time ("10:30") or a token with
+// other letters ("14-16h", "1º") end the series.
+
+// seriesPunct may stand between the digits of a series, with a space on
+// either side; sepByte is an emoji or a symbol outside ASCII ("•").
+var seriesPunct = [256]bool{'.': true, ',': true, '-': true, '/': true, '_': true, '*': true, '|': true,
+	';': true, '~': true, '=': true, '#': true, '+': true, sepByte: true}
+
+// lookalikeDigit: the letters written for a digit in a number (o for 0;
+// l and i for 1).
+var lookalikeDigit = [256]byte{'o': '0', 'l': '1', 'i': '1'}
+
+// closeBracket: the bracket that closes one written round a digit.
+var closeBracket = [256]byte{'(': ')', '[': ']', '{': '}'}
+
+// seriesToken reads the word at p as a number of a series: digits, and
+// o, l or i for a digit at its start or inside it, never at its end ("1º"
+// normalises to "1o", "15l" is fifteen litres), and fewer of them than
+// digits. It returns the end of the word and the value of a one-digit
+// word (-1 for a longer one).
+func (sc *scanState) seriesToken(p int) (e, digits, looks, val int, ok bool) {
+	t := sc.n.b
+	L := len(t)
+	q := p
+	for ; q < L && isWord[t[q]]; q++ {
+		c := t[q]
+		switch {
+		case q-p >= 16:
+			return
+		case isDigit(c):
+			digits++
+		case lookalikeDigit[c] != 0:
+			looks++
+		default:
+			return
+		}
+	}
+	if q == p || digits <= looks || lookalikeDigit[t[q-1]] != 0 {
+		return
+	}
+	val = -1
+	if q-p == 1 {
+		val = int(t[p] - '0')
+	}
+	return q, digits + looks, looks, val, true
+}
+
+// digitSeries reads the series from the digit at i (the start of a run of
+// digits). When it is a phone number it flags it and returns its end;
+// else it returns 0 and leaves the run to numberRun.
+func (sc *scanState) digitSeries(i int) int {
+	t := sc.n.b
+	L := len(t)
+	p := i
+	for p > 0 && i-p < 3 && lookalikeDigit[t[p-1]] != 0 {
+		p--
+	}
+	if p > 0 && isWord[t[p-1]] {
+		return 0 // glued to a word: "tlf612…" is numberRun's
+	}
+	if p > 0 && closeBracket[t[p-1]] != 0 {
+		p--
+	}
+	var vals [24]int8
+	n, digits, looks, singles := 0, 0, 0, 0
+	start, end := p, p
+	var core byte  // the punctuation between the digits (0: none yet)
+	punct := false // punctuation or brackets between two numbers
+	for n < len(vals) {
+		var closeB byte
+		el := p
+		if p < L && closeBracket[t[p]] != 0 {
+			closeB = closeBracket[t[p]]
+			p++
+		}
+		e, d, lk, v, ok := sc.seriesToken(p)
+		if !ok {
+			break
+		}
+		if closeB != 0 {
+			if e >= L || t[e] != closeB {
+				break
+			}
+			e++
+			if n > 0 {
+				punct = true
+			}
+		}
+		if n == 0 {
+			start = el
+		}
+		vals[n] = int8(v)
+		n++
+		digits += d
+		looks += lk
+		if v >= 0 {
+			singles++
+		}
+		end = e
+		// The separator: a space, one kind of punctuation (three at
+		// most; four emoji), a space; or nothing between brackets.
+		r := e
+		sp1, sp2 := -1, -1 // the spaces, looked at for a line break last
+		if r < L && t[r] == ' ' {
+			sp1 = r
+			r++
+		}
+		c, k := byte(0), r
+		for k < L && seriesPunct[t[k]] && k-r < 4 && (c == 0 || t[k] == c) {
+			c = t[k]
+			k++
+		}
+		if c != 0 {
+			if k < L && seriesPunct[t[k]] || c != sepByte && k-r > 3 || core != 0 && c != core {
+				break
+			}
+			r = k
+			if r < L && t[r] == ' ' {
+				sp2 = r
+				r++
+			}
+		}
+		if r == e && !(closeB != 0 && r < L && closeBracket[t[r]] != 0) {
+			break // "6:1", "6'1", a word: the series ends
+		}
+		if r >= L || !(isDigit(t[r]) || lookalikeDigit[t[r]] != 0 || closeBracket[t[r]] != 0) {
+			break
+		}
+		if sp1 >= 0 && sc.n.lineBreakAt(sp1) || sp2 >= 0 && sc.n.lineBreakAt(sp2) {
+			break
+		}
+		if c != 0 {
+			core, punct = c, true
+		}
+		p = r
+	}
+	if digits < 7 {
+		return 0
+	}
+	if looks == 0 && !(singles == n && punct) {
+		return 0 // numbers of several digits, or digits between spaces: numberRun's
+	}
+	if looks == 0 && steps(vals[:n], false) {
+		return 0
+	}
+	sc.add(start, end, catPhone)
+	return end
+}
+
+// steps: the numbers go up or down by the same step (or stay the same):
+// a list or a count, not the digits of a phone. With a number of two
+// digits among them only a count by one is ("8 9 10 11 12"; "01 23 45
+// 67 89" is a phone).
+func steps(v []int8, twoDigits bool) bool {
+	if len(v) < 3 {
+		return false
+	}
+	d := v[1] - v[0]
+	if twoDigits && d != 1 && d != -1 {
+		return false
+	}
+	for k := 2; k < len(v); k++ {
+		if v[k]-v[k-1] != d {
+			return false
+		}
+	}
+	return true
 }

@@ -169,7 +169,7 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 	inPhone := [16]bool{}
 	seq, digits := -1, 0
 	flush := func(last int) {
-		if seq >= 0 && digits >= 7 {
+		if seq >= 0 && digits >= 7 && !sc.counting(chunks[seq:last+1]) {
 			sc.add(chunks[seq].s, chunks[last].e, catPhone)
 			for k := seq; k <= last; k++ {
 				inPhone[k] = true
@@ -236,6 +236,43 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 		}
 	}
 	return end
+}
+
+// counting: the groups of the chunks are digits that go up or down by
+// the same step ("1.2.3.4.5.6.7.8.9", "2/4/6/8") or one digit said again
+// ("5/5/5/5/5/5/5"), or numbers of one or two digits counted one by one
+// ("1 2 3 4 5 6 7 8 9 10"): a count or a list, not a phone.
+func (sc *scanState) counting(chs []chunk) bool {
+	t := sc.n.b
+	var v [24]int8
+	n, single := 0, true
+	for k := range chs {
+		ch := &chs[k]
+		if ch.special {
+			return false
+		}
+		for p := ch.s; p < ch.e; {
+			if !isDigit(t[p]) {
+				p++
+				continue
+			}
+			q := p
+			for q < ch.e && isDigit(t[q]) {
+				q++
+			}
+			if q-p > 2 || n == len(v) {
+				return false
+			}
+			single = single && q-p == 1
+			v[n] = int8(t[p] - '0')
+			if q-p == 2 {
+				v[n] = v[n]*10 + int8(t[p+1]-'0')
+			}
+			n++
+			p = q
+		}
+	}
+	return n >= 4 && steps(v[:n], !single) && (single || v[1] != v[0])
 }
 
 // addressBefore: the start of what a postcode at s completes, after a
