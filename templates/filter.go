@@ -1465,7 +1465,8 @@ var (
 		semana setmana semaine settimana week săptămâna saptamana
 		night noche nit nuit notte noapte`)
 	offerTimeLinks = normWordSet(`a à al as às las les la le el the on at in en on à pour per para pra por pe în in
-		de du da di do dal dalla alle ore ora h and y i e et și si anche also too también tb també aussi também`)
+		de du da di do dal dalla alle ore ora h and y i e et și si anche also too también tb també aussi também
+		this ce cette cet questa questo esta este aquesta acest aceasta asta`)
 )
 
 // addClause adds the match [s,e) widened to its clause, remembering the
@@ -1481,9 +1482,29 @@ func (sc *scanState) addClause(s, e int, cat uint8, left, right bool) {
 	if left {
 		ce = sc.wherePlace(e)
 	}
+	if !right {
+		cs = sc.skipVocative(cs, s)
+	}
 	if ce > cs {
 		sc.cands = append(sc.cands, cand{s: int32(cs), e: int32(ce), ts: int32(s), te: int32(e), cat: cat})
 	}
+}
+
+// skipVocative moves the start cs of a clause widened to the left past
+// the first name that opens its sentence ("Amina u dont owe them",
+// "Maria nu le datorezi nimic"): she is addressed by her name, which says
+// nothing of the clause. A name right before the matched words s stays
+// in ("Rose who brought you": the one the clause is about).
+func (sc *scanState) skipVocative(cs, s int) int {
+	t := sc.n.b
+	e := cs
+	for e < len(t) && isWord[t[e]] {
+		e++
+	}
+	if e == cs || e+1 >= s || t[e] != ' ' || !sc.n.upperAt(cs) || !sc.sentenceStart(cs) || !sc.firstNameAt(cs, e) {
+		return cs
+	}
+	return e + 1
 }
 
 // dropStopped removes the candidates that lie inside a stop-list span,

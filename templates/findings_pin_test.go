@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "6a5fbeb7db58ce77c29f73d6828a565e2b4c86142e7918ba6bf5c3b75f53543c",
-	"lang":          "238c293886a129c222401b9bdb822eae20de2c8245ea99e3e72dd664d842f5a2",
-	"gateway":       "cf1212977394253400187752f49202d77d0c1666e4ef6b94bd76a4edc7289467",
-	"placename":     "98e3dc3f31b72520bce37bbaa07dee71edb510a5d402c6e59f6d89872af9d461",
-	"vocabulary":    "5a8a3ea3f99dd1d76e972b7e434370a35ef5827ef75e7a7f2ba39f974f9eee98",
-	"plainPolicy":   "00af786ed1c599cd34343f6a850326ad16fce3743c66d4350753cc106a2b2057",
-	"vocabAnyLang":  "d914fa04a24648f712b802a19f0da629da167b0c33c3a0f702a407e371b8b5c1",
+	"plain":         "f96fd7bac04b407a733c9261719634b3feeca79e6919936a30bc766179a9ffdd",
+	"lang":          "04c95560ecf65535b2a60886db15e4891af2660d16de88f0f00646d4b0d9c22a",
+	"gateway":       "ebe62f74f7cae9b11ed602e33f0b7752a0f099d1dc1215b969ade233dff1eb7e",
+	"placename":     "87d1686770256b9b96bdd87117e502aabf87ebbc54cc683537c955ec2169f367",
+	"vocabulary":    "b4d3e8482a89367f897864412b0241c0cbd507d9b99d5f3719d28ef34bd2ad87",
+	"plainPolicy":   "f124e618186e00a2fdb789f821ee45acbb7b9e37d1c502c813ac0cecc4c4d3ee",
+	"vocabAnyLang":  "739620b71545b4856cfe955d94055e0e723b9a94b49aebdb9b1f239baea60d10",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "7080c0dd53cab8e5017ca50a9b2acc1e1911d971793381489f9c24b598f73e18",
-	"strip":         "22ccf1334c7aadb56ba0f31617cd3ebe589440b124c4575c7b4907a403d79328",
+	"extra1000":     "bce75282920e989f08833ef50679829bff0fdf698037a5496fede4a10697f8a7",
+	"strip":         "e749c3c81b4dc5373a6578855e58ef4cc40781da6b9863f6478cc6ae624f16d9",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
