@@ -1890,7 +1890,15 @@ func (sc *scanState) resolve() []Finding {
 			}
 			if c.e-c.s > best {
 				best = c.e - c.s
-				cur.cat = c.cat
+				if cur.cat != catRiskyPhrase {
+					cur.cat = c.cat
+				}
+			}
+			if c.cat == catRiskyPhrase {
+				// Under the plain policy a span with a risky phrase in
+				// it is reported as one, whatever it merged with: staff
+				// see the everyday words to rephrase.
+				cur.cat = catRiskyPhrase
 			}
 			continue
 		}

@@ -440,3 +440,15 @@ func TestClauseVocativeAndGreetings(t *testing.T) {
 		}
 	}
 }
+
+// Under the vocabulary policy a day after a greeting word is no name slot:
+// "ok Thurs 5.30" keeps its day.
+func TestVocabularyDayAfterGreeting(t *testing.T) {
+	f := mustVocabFilter(t)
+	text := "ok Thurs 5.30 at the Central Library"
+	for _, x := range f.ScanWith(text, ScanOptions{Lang: "en", Vocabulary: true, UnknownNames: DefaultUnknownNames}) {
+		if x.Match == "Thurs" {
+			t.Errorf("%q: %s finding on the day", text, x.Category)
+		}
+	}
+}
