@@ -300,7 +300,7 @@ func (sc *scanState) coverNameCue(s int) bool {
 var (
 	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
-		ei ey eh ehi oye ep hei hej morning evening hiya bjr bsr coraggio courage curaj ok
+		ei ey eh ehi oye ep hei hej morning evening hiya bjr bsr coraggio courage curaj
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
 		congrats congratulations felicitări felicitari`)
 	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera

@@ -457,9 +457,7 @@ func (sc *scanState) hourMark(s, e int) bool {
 // ("Hola Buenos días", "Thanks, Bye") are not names.
 func (sc *scanState) nameSlot(s, e int) bool {
 	t := sc.n.b
-	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] || sc.pronounI(s, e) ||
-		sc.dayAt(s, e, bytesToStr(t[s:e])) {
-		// A day is no name: "ok Thurs 5.30".
+	if !isLetter(t[s]) && t[s] < 0x80 || !sc.n.upperAt(s) || nameSlotWords[bytesToStr(t[s:e])] || sc.pronounI(s, e) {
 		return false
 	}
 	return sc.cueBefore(s) && (sc.addressCue(s, e) || sc.introCue(s) || sc.coverNameCue(s))
