@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "f96fd7bac04b407a733c9261719634b3feeca79e6919936a30bc766179a9ffdd",
-	"lang":          "974b61bf277917908e259c973722f56dbc9e4115f61950c2bdfa8625c068bfbc",
-	"gateway":       "202708940d2fb6399cba66de7e82daedd1a1079778d414b2c16e60b2901d632c",
-	"placename":     "55e991ed93a30ed5af9e074aa367ebfcda45d5f404d888d941569c342015705e",
-	"vocabulary":    "97e8926524e8028b0fc430fe0dbec9ab84224fb8d0bfe8deea0ae5d54217745c",
-	"plainPolicy":   "9d38f4ffd66a27ddc66f5159b89d1b76860a4bcb3c068fd637447bc3fb6de3b7",
-	"vocabAnyLang":  "030f35d33f89d82814b792ba5f3562ff1fb6e0d0d24cb7d089c7d6de48131cc1",
+	"plain":         "e18ccf2b65a26a11216c2ab081d425b8439a1b5bf4b6e7b922465734a5e22003",
+	"lang":          "bd70449d4d4dbfb7332711fbfcedb84db4de5809335de41de2fd305af566138f",
+	"gateway":       "ed2ad83cfa6b2fd80ed60dca5bb2c7193ef51701c7e196ef554523bd54b41655",
+	"placename":     "b2e9f61e5974a821a246e3159cab217bce8afd20e3c3301a9a4d7cd2bb08c39f",
+	"vocabulary":    "8cc6113ea594b6f25edd8a156e46d3ebbbb3da2297c3518201557ee654b4f6e8",
+	"plainPolicy":   "25483e2f2e0df86ca0f7d9b63dba05ba55be936e4a86a1fab27aa941827894a8",
+	"vocabAnyLang":  "2e9cbf7499da40c8fb89a846eda6666612f541a259415eca284de5b44522dc2c",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "be18a85fb6b5a8cf51272e18aea8516b1140df0ab93bba26bfd97ce7ee2c80cb",
-	"strip":         "e749c3c81b4dc5373a6578855e58ef4cc40781da6b9863f6478cc6ae624f16d9",
+	"extra1000":     "9a489690fefd7a729aefe38ad4d887392faac9fa2a7c1edf6325d91c500e832a",
+	"strip":         "e32bbe6995c449f798ed01019dcaef566a32409971f3396a9dc067f9f314a170",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
