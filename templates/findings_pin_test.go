@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "e18ccf2b65a26a11216c2ab081d425b8439a1b5bf4b6e7b922465734a5e22003",
-	"lang":          "bd70449d4d4dbfb7332711fbfcedb84db4de5809335de41de2fd305af566138f",
-	"gateway":       "ed2ad83cfa6b2fd80ed60dca5bb2c7193ef51701c7e196ef554523bd54b41655",
-	"placename":     "b2e9f61e5974a821a246e3159cab217bce8afd20e3c3301a9a4d7cd2bb08c39f",
-	"vocabulary":    "8cc6113ea594b6f25edd8a156e46d3ebbbb3da2297c3518201557ee654b4f6e8",
-	"plainPolicy":   "25483e2f2e0df86ca0f7d9b63dba05ba55be936e4a86a1fab27aa941827894a8",
-	"vocabAnyLang":  "2e9cbf7499da40c8fb89a846eda6666612f541a259415eca284de5b44522dc2c",
+	"plain":         "4cfcbac7011cb0b19352e93103f482d2333cc1aa3ae88c164c540298aa185f7e",
+	"lang":          "a352dcee4e1ed91cd8ed0c2d63ebb4294a99bed82f3d369151bee75c1a4fea98",
+	"gateway":       "291e42edd2f6d1b348ddc9aa220735b010ad8ba6c805899e6531b2e1258868af",
+	"placename":     "a00a4cb480fd137ccbb9fd31130dc9f560b2425a03dd86eeeaa8dbec08e8f795",
+	"vocabulary":    "3acab3c8a913d3cb27eca1583c9b90349cae80ffb5d0e4ec870e7adbe1f4349f",
+	"plainPolicy":   "f56a749b299d9ed4b657efdc88ed61fb5156eb9b0079e0da32032063ece05f5d",
+	"vocabAnyLang":  "ed67d2f7e89c5517ddcfc20da93a25dd07a40e05a13c4a0afbd0e3599ff37e48",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "9a489690fefd7a729aefe38ad4d887392faac9fa2a7c1edf6325d91c500e832a",
-	"strip":         "e32bbe6995c449f798ed01019dcaef566a32409971f3396a9dc067f9f314a170",
+	"extra1000":     "c4fd0fcb906ed2e453c7d5e830d04efa7066686f5c255bb6781f85432742754f",
+	"strip":         "118708599ff60eeb728b9194b871fd8178c322ff89f900e0fce0647604a9ffd6",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
