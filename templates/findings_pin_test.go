@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "4cfcbac7011cb0b19352e93103f482d2333cc1aa3ae88c164c540298aa185f7e",
-	"lang":          "a352dcee4e1ed91cd8ed0c2d63ebb4294a99bed82f3d369151bee75c1a4fea98",
-	"gateway":       "291e42edd2f6d1b348ddc9aa220735b010ad8ba6c805899e6531b2e1258868af",
-	"placename":     "a00a4cb480fd137ccbb9fd31130dc9f560b2425a03dd86eeeaa8dbec08e8f795",
-	"vocabulary":    "3acab3c8a913d3cb27eca1583c9b90349cae80ffb5d0e4ec870e7adbe1f4349f",
-	"plainPolicy":   "f56a749b299d9ed4b657efdc88ed61fb5156eb9b0079e0da32032063ece05f5d",
-	"vocabAnyLang":  "ed67d2f7e89c5517ddcfc20da93a25dd07a40e05a13c4a0afbd0e3599ff37e48",
+	"plain":         "a4d9d5478372d7d3b265c9cb070311a16bcd32db6e4b6c97566ed96b1d8c8ff1",
+	"lang":          "46d45d206fcc2f3479698ce672acc33fa32f4e0704df70f44474cd39a7593e2d",
+	"gateway":       "7c6baef6732c7118ab153dd64a7666e62b69628d20325c305d036012297f6560",
+	"placename":     "3e36ddb03dc6c007974d856d43051f6444e5dbc8c979ad501d6adf9394538336",
+	"vocabulary":    "134b0c69df0bd076c0ba44f0784e083e4abb30499cc4fa290dc0daa77ee38814",
+	"plainPolicy":   "cb012aa11490be4c2ccd42de62b5bbd48f9dbdb5134e376b3f60eb6f7ab1e39f",
+	"vocabAnyLang":  "804749287c162d020ddf1d200669e23c3e0ca2808488c63a51dc89b66106e4b6",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "c4fd0fcb906ed2e453c7d5e830d04efa7066686f5c255bb6781f85432742754f",
-	"strip":         "118708599ff60eeb728b9194b871fd8178c322ff89f900e0fce0647604a9ffd6",
+	"extra1000":     "0b847be9915a93a1be05860277e90091848f45abc8dd157c09e8b8c4417a0b5a",
+	"strip":         "b51086b63eaf47e09da60297684f7a77932ef4d52556172fde0fac7ed65fbcbd",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
