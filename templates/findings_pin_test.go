@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "a4d9d5478372d7d3b265c9cb070311a16bcd32db6e4b6c97566ed96b1d8c8ff1",
-	"lang":          "46d45d206fcc2f3479698ce672acc33fa32f4e0704df70f44474cd39a7593e2d",
-	"gateway":       "7c6baef6732c7118ab153dd64a7666e62b69628d20325c305d036012297f6560",
-	"placename":     "3e36ddb03dc6c007974d856d43051f6444e5dbc8c979ad501d6adf9394538336",
-	"vocabulary":    "134b0c69df0bd076c0ba44f0784e083e4abb30499cc4fa290dc0daa77ee38814",
-	"plainPolicy":   "cb012aa11490be4c2ccd42de62b5bbd48f9dbdb5134e376b3f60eb6f7ab1e39f",
-	"vocabAnyLang":  "804749287c162d020ddf1d200669e23c3e0ca2808488c63a51dc89b66106e4b6",
+	"plain":         "8e8c01cf04b589f90587e4a45cf221c6cf7d1d224563a676d5c2f546b501ee42",
+	"lang":          "8c5057c424c816216f51edbc62933b50721cdfd8771dea7377667068ef7ed35e",
+	"gateway":       "a0eb8a23d972c19bc663f82c2e6247d5878b7679fc4da4889115df7a43ed9bbd",
+	"placename":     "eb13646be13e8869ae522d90f15141b0d086e600dc0af874a30bb1eccc96f071",
+	"vocabulary":    "8c6255027f884187297d07deffe76fca094fcf52b25a0e7186ffcda1653ac623",
+	"plainPolicy":   "5eb0fdb49fbb353c9e03fd6160c21306b8f349f540b680398bdf8f51e9d17e83",
+	"vocabAnyLang":  "6a32d97f9e932a071306a1db5c1bc5d96fd6a0969fd30ae60e212b1085546399",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "0b847be9915a93a1be05860277e90091848f45abc8dd157c09e8b8c4417a0b5a",
-	"strip":         "b51086b63eaf47e09da60297684f7a77932ef4d52556172fde0fac7ed65fbcbd",
+	"extra1000":     "49a67b7d587bcaba977266b1fe77758fef3e1023acefcc25c06013b33f4844b1",
+	"strip":         "7e5632f75b82ae7c1bdec30ae8b554e9e70ec23e574140035cbb36ec5de97787",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
