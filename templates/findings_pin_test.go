@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "8e8c01cf04b589f90587e4a45cf221c6cf7d1d224563a676d5c2f546b501ee42",
-	"lang":          "8c5057c424c816216f51edbc62933b50721cdfd8771dea7377667068ef7ed35e",
-	"gateway":       "a0eb8a23d972c19bc663f82c2e6247d5878b7679fc4da4889115df7a43ed9bbd",
-	"placename":     "eb13646be13e8869ae522d90f15141b0d086e600dc0af874a30bb1eccc96f071",
-	"vocabulary":    "8c6255027f884187297d07deffe76fca094fcf52b25a0e7186ffcda1653ac623",
-	"plainPolicy":   "5eb0fdb49fbb353c9e03fd6160c21306b8f349f540b680398bdf8f51e9d17e83",
-	"vocabAnyLang":  "6a32d97f9e932a071306a1db5c1bc5d96fd6a0969fd30ae60e212b1085546399",
+	"plain":         "66064d3d9ac256bf81cce6b08407fad75be7138904ed2ab1f001492b2bda2752",
+	"lang":          "de0df00308e62877f8ec1c45573a34e5aeae5c26e8cdc27439cc29c86aca8dd1",
+	"gateway":       "9916a848bda33b33b7cd72f8e32bfc1d21fb4a48d883bb2fb8d63a96c00891dc",
+	"placename":     "b966763e44b589bf468b49827e346bf3fa1e9bad2ba158752dcd993b139dea7c",
+	"vocabulary":    "582704adf4de54306ef71ae9db777c547ad13f2c44c3f96191ab35efb18a773b",
+	"plainPolicy":   "ed2ba2f80d9b6aeac47c8bad30fb7d5cd53592d244ac7cde1f74407973ee8611",
+	"vocabAnyLang":  "b2cbd71fe53d8076db0de3c154d2fee507f64cb73501317760b9157a2bff2aaa",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "49a67b7d587bcaba977266b1fe77758fef3e1023acefcc25c06013b33f4844b1",
-	"strip":         "7e5632f75b82ae7c1bdec30ae8b554e9e70ec23e574140035cbb36ec5de97787",
+	"extra1000":     "df3e5fdcb135dca7b79fc0fd08439d9ddd663ccba2a3ef033e0c5d8ec344af71",
+	"strip":         "1c8b3e65d058f6a6b61cee7981093a1341e1a70df4e07a01d3af268b0cdf1906",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
