@@ -409,3 +409,33 @@ func TestTokenIndexHashCollision(t *testing.T) {
 		}
 	}
 }
+
+// A first name that opens the sentence of a clause is her name, not part
+// of the clause; a name right before the matched words is the one the
+// clause is about. An offer's clause ends before "this weekend" as
+// before "on Saturday". A name after "Hiya", "Bjr" or "Bonne soirée" is
+// the one addressed.
+func TestClauseVocativeAndGreetings(t *testing.T) {
+	f := mustFilter(t)
+	scan := func(lang, text string) []string {
+		var got []string
+		for _, x := range f.ScanWith(text, ScanOptions{Lang: lang, UnknownNames: true}) {
+			got = append(got, string(x.Category)+":"+x.Match)
+		}
+		return got
+	}
+	cases := []struct{ lang, text, want string }{
+		{"en", "Amina u dont owe them a penny. See u Fri", "exploitation:u dont owe them a penny"},
+		{"ro", "Maria nu le datorezi nimic. Vb vineri", "exploitation:nu le datorezi nimic"},
+		{"en", "Rose who brought you here is not your friend", "exploitation:Rose who brought you here"},
+		{"en", "they can house u this weekend", "organisation:can house u"},
+		{"en", "Hiya Sophie, r u free Sat afternoon?", ""},
+		{"fr", "Ok c noté pour jeudi 10h. Bonne soirée Mirela", ""},
+		{"it", "Coraggio Peace, ci vediamo sabato alle 11", ""},
+	}
+	for _, c := range cases {
+		if got := strings.Join(scan(c.lang, c.text), " | "); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.lang, c.text, got, c.want)
+		}
+	}
+}

@@ -52,21 +52,21 @@ var benignNames = normWordSet(`
 	london manchester birmingham leeds glasgow liverpool bristol edinburgh dublin cork belfast galway limerick
 	bruxelles brussels bruselas brussel·les bruxelas
 	españa espanya italia france francia portugal românia romania england ireland europa europe
-	sants atocha termini
+	sants atocha termini perrache
 	nigeria rumania rumanía roumanie romênia românia marruecos marroc maroc marocco marrocos morocco colombia colòmbia colombie
 	venezuela paraguay brasil brazil brésil brasile china albania albanie moldova moldavia moldavie ucrania ukraine ucraina
 	ghana senegal sénégal camerún cameroun camerun cameroon guinea guinée costa marfil ivoire
 	ploiești ploiesti pitești pitesti oradea galați galati bacău bacau arad sibiu suceava
 	excel powerpoint zoom teams skype outlook hotmail microsoft windows apple samsung youtube tiktok telegram
 	arial calibri courier helvetica verdana times roman georgia
-	navigo navegante multibanco leap oyster bizum tarjeta westfield spar
+	navigo navegante multibanco leap oyster bizum tarjeta westfield spar tcl ctp
 	mcdonald mcdonald's mcdonalds burger king starbucks costa coffee primark zara mango carrefour lidl aldi mercadona
 	corte inglés ingles fnac decathlon ikea conad esselunga monoprix franprix auchan leclerc continente pingo doce
 	kaufland mega image profi penny tesco sainsbury's sainsburys asda boots greggs pret
 	rai mediaset antena netflix disney spotify whatsapp instagram facebook
 	postepay
 	navidad nadal natale noël noel natal crăciun craciun christmas xmas pascua pasqua pâques paques páscoa pascoa paști pasti
-	easter aïd aid eid ramadán ramadan ramadà ramadã diwali hanukkah
+	easter aïd aid eid ramadán ramadan ramadà ramadã diwali hanukkah ambrogio
 	santander bbva caixabank bankinter unicaja ibercaja kutxabank intesa unicredit bancoposta bnl fineco bnp paribas
 	crédit agricole société générale generale lcl banque postale livret millennium bcp cgd caixa geral novobanco bpi montepio
 	bcr brd cec transilvania barclays hsbc lloyds natwest monzo revolut halifax nationwide
@@ -300,12 +300,13 @@ func (sc *scanState) coverNameCue(s int) bool {
 var (
 	greetingWords = normWordSet(`hola hi hello hey ciao salve bonjour bonsoir coucou salut ola olá oi bună buna
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
-		ei ey eh ehi oye ep hei hej morning evening
+		ei ey eh ehi oye ep hei hej morning evening hiya bjr bsr coraggio courage curaj
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
 		congrats congratulations felicitări felicitari`)
 	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera
-		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani`)
-	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good
+		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani
+		soirée soiree journée journee nuit night notte serata giornata`)
+	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good bonne night
 		feliz joyeux bon buon happy multi mulți`)
 	// introWords present the sender after a greeting: "Hola, soy
 	// Carmen", "Hi its Kate", "Bonjour c'est Sophie", "Ciao sono
