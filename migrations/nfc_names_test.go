@@ -1,0 +1,130 @@
+package migrations_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+	"golang.org/x/text/unicode/norm"
+
+	"safecontact/db/dbtest"
+	"safecontact/migrations"
+)
+
+// 00024 rewrites meeting point names and at forms stored decomposed to
+// NFC. A row whose NFC name another point already has (created since
+// names were stored NFC), or that a decomposed row with a lower id takes
+// first, is left as stored, as is one whose NFC name or at form would
+// break a length limit; the migration itself never fails on them. Down
+// changes nothing, and up again finds nothing to do.
+func TestMeetingPointNamesNFC(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	p, err := goose.NewProvider(goose.DialectPostgres, pool, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 23); err != nil {
+		t.Fatalf("down to 23: %v", err)
+	}
+
+	const (
+		reialNFD  = "Plac\u0327a Reial"
+		reialNFC  = "Pla\u00e7a Reial"
+		franceNFD = "Estacio\u0301 de Franc\u0327a"
+		franceNFC = "Estaci\u00f3 de Fran\u00e7a"
+		// Two non-NFC spellings of "Hậu Giang" (combining marks in either
+		// order), one NFC form.
+		hauA   = "Ha\u0323\u0302u Giang"
+		hauB   = "Ha\u0302\u0323u Giang"
+		hauNFC = "H\u1eadu Giang"
+	)
+	// U+0958 is decomposed by NFC into two characters: 150 of them are
+	// 300 in NFC, over the name's 200; 39 of them in an at form are 117
+	// bytes, 234 in NFC, over an at form's 120.
+	qa := strings.Repeat("\u0958", 150)
+	longForm := "en " + strings.Repeat("\u0958", 39)
+	rows := []struct {
+		name  string
+		forms map[string]string
+	}{
+		{reialNFD, map[string]string{"es": "en la " + reialNFD, "ca": "a la " + reialNFD}},
+		{franceNFD, map[string]string{"fr": "\u00e0 la gare " + franceNFD}},
+		{franceNFC, nil},
+		{hauA, nil},
+		{hauB, nil},
+		{qa, nil},
+		{"Metro Sants", map[string]string{"es": longForm, "ca": "a l'estacio\u0301 Sants"}},
+		{"Metro Liceu", map[string]string{"es": "en Metro Liceu"}},
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		fj, _ := json.Marshal(r.forms)
+		if r.forms == nil {
+			fj = []byte("{}")
+		}
+		if err := pool.QueryRowContext(ctx, `INSERT INTO meeting_points (name, kind, at_forms) VALUES ($1, 'landmark', $2::jsonb) RETURNING id`,
+			r.name, string(fj)).Scan(&ids[i]); err != nil {
+			t.Fatalf("insert %q: %v", r.name, err)
+		}
+	}
+
+	if _, err := p.UpTo(ctx, 24); err != nil {
+		t.Fatalf("up to 24: %v", err)
+	}
+	want := []struct {
+		name  string
+		forms map[string]string
+	}{
+		{reialNFC, map[string]string{"es": "en la " + reialNFC, "ca": "a la " + reialNFC}},
+		{franceNFD, map[string]string{"fr": "\u00e0 la gare " + franceNFC}}, // its name is another point's in NFC
+		{franceNFC, map[string]string{}},
+		{hauNFC, map[string]string{}},
+		{hauB, map[string]string{}}, // hauA, with a lower id, took the NFC form
+		{qa, map[string]string{}},   // too long in NFC
+		{"Metro Sants", map[string]string{"es": longForm, "ca": "a l'estaci\u00f3 Sants"}},
+		{"Metro Liceu", map[string]string{"es": "en Metro Liceu"}},
+	}
+	check := func(when string) {
+		t.Helper()
+		for i, w := range want {
+			var name string
+			var fj []byte
+			if err := pool.QueryRowContext(ctx, `SELECT name, at_forms FROM meeting_points WHERE id = $1`, ids[i]).Scan(&name, &fj); err != nil {
+				t.Fatal(err)
+			}
+			if name != w.name {
+				t.Errorf("%s: point %d is named %+q, want %+q", when, ids[i], name, w.name)
+			}
+			var forms map[string]string
+			if err := json.Unmarshal(fj, &forms); err != nil {
+				t.Fatal(err)
+			}
+			if len(forms) != len(w.forms) {
+				t.Errorf("%s: point %d has at forms %+q, want %+q", when, ids[i], forms, w.forms)
+			}
+			for l, f := range w.forms {
+				if forms[l] != f {
+					t.Errorf("%s: point %d's at form %s is %+q, want %+q", when, ids[i], l, forms[l], f)
+				}
+			}
+		}
+	}
+	check("after up")
+	// What the rewrite wrote is what the gateway writes.
+	if !norm.NFC.IsNormalString(want[0].name) || !norm.NFC.IsNormalString(want[3].name) {
+		t.Fatal("the expected names are not NFC")
+	}
+
+	if _, err := p.DownTo(ctx, 23); err != nil {
+		t.Fatalf("down to 23: %v", err)
+	}
+	check("after down")
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	check("after up again")
+}
