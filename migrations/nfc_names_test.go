@@ -3,12 +3,16 @@ package migrations_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"golang.org/x/text/unicode/norm"
 
+	"safecontact/db"
 	"safecontact/db/dbtest"
 	"safecontact/migrations"
 )
@@ -127,4 +131,53 @@ func TestMeetingPointNamesNFC(t *testing.T) {
 		t.Fatalf("up: %v", err)
 	}
 	check("after up again")
+}
+
+// In a database whose encoding is not UTF8, where normalize() cannot run,
+// 00024 changes nothing (a decomposed name stays as stored) and does not
+// fail, so the gateway still starts.
+func TestMeetingPointNamesNFCNotUTF8(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	admin, err := db.Open(ctx, dbtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := "sc_test_ascii_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	u, err := url.Parse(dbtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	pool, err := db.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, pool, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 23); err != nil {
+		t.Fatalf("up to 23: %v", err)
+	}
+	const decomposed = "Plac\u0327a Reial"
+	if _, err := pool.ExecContext(ctx, `INSERT INTO meeting_points (name, kind) VALUES ($1, 'landmark')`, decomposed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 24); err != nil {
+		t.Fatalf("up to 24 in a SQL_ASCII database: %v", err)
+	}
+	var got string
+	if err := pool.QueryRowContext(ctx, `SELECT name FROM meeting_points`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != decomposed {
+		t.Errorf("name %+q, want it left as stored", got)
+	}
 }
