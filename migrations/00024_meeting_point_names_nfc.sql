@@ -48,9 +48,13 @@
 -- another encoding the migration changes nothing and says so in a
 -- WARNING, rather than stop the gateway from starting.
 --
--- The table is locked against writes (SHARE ROW EXCLUSIVE: reads and
--- FOR SHARE still go ahead) so that no point is created or renamed to a
--- name between the collision check and the rewrite; it holds a few rows.
+-- The table is locked EXCLUSIVE first (plain reads go on; writes and
+-- row locks wait, for a table of a few rows): no point is created or
+-- renamed to a name between the collision check and the rewrite, and a
+-- rename that already holds a point FOR UPDATE is waited for before this
+-- migration holds anything it would need (a weaker lock, SHARE ROW
+-- EXCLUSIVE, would let it in, and its update would then wait on this
+-- migration: a deadlock).
 
 -- +goose StatementBegin
 DO $$
@@ -63,7 +67,7 @@ BEGIN
             current_setting('server_encoding');
         RETURN;
     END IF;
-    LOCK TABLE meeting_points IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE meeting_points IN EXCLUSIVE MODE;
 
     FOR r IN
         SELECT id, normalize(name, NFC) AS nfc FROM meeting_points

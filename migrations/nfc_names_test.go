@@ -181,3 +181,76 @@ func TestMeetingPointNamesNFCNotUTF8(t *testing.T) {
 		t.Errorf("name %+q, want it left as stored", got)
 	}
 }
+
+// 00024 run while a rename holds a decomposed point (FOR UPDATE, its
+// update still to come) waits for the rename, which commits, and then
+// rewrites what is left: neither is aborted as a deadlock.
+func TestMeetingPointNamesNFCWaitsForARename(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	p, err := goose.NewProvider(goose.DialectPostgres, pool, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 23); err != nil {
+		t.Fatalf("down to 23: %v", err)
+	}
+	var renamed, other int64
+	if err := pool.QueryRowContext(ctx, `INSERT INTO meeting_points (name, kind) VALUES ('Plac'||chr(807)||'a Reial', 'landmark') RETURNING id`).Scan(&renamed); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRowContext(ctx, `INSERT INTO meeting_points (name, kind) VALUES ('Estacio'||chr(769)||' Sants', 'metro') RETURNING id`).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM meeting_points WHERE id = $1 FOR UPDATE`, renamed); err != nil {
+		t.Fatal(err)
+	}
+	migrated := make(chan error, 1)
+	go func() {
+		_, err := p.UpTo(ctx, 24)
+		migrated <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var n int
+		if err := pool.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ~ 'meeting_points'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		select {
+		case err := <-migrated:
+			t.Fatalf("the migration did not wait for the rename: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the migration did not wait for the rename within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meeting_points SET name = 'Pla'||chr(231)||'a del Rei' WHERE id = $1`, renamed); err != nil {
+		t.Fatalf("the rename's update: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("the rename's commit: %v", err)
+	}
+	if err := <-migrated; err != nil {
+		t.Fatalf("up to 24: %v", err)
+	}
+	for id, want := range map[int64]string{renamed: "Pla\u00e7a del Rei", other: "Estaci\u00f3 Sants"} {
+		var name string
+		if err := pool.QueryRowContext(ctx, `SELECT name FROM meeting_points WHERE id = $1`, id).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if name != want {
+			t.Errorf("point %d is named %+q, want %+q", id, name, want)
+		}
+	}
+}
