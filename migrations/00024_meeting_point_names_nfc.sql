@@ -10,8 +10,9 @@
 -- point of the same name in NFC be created beside it. Each such name and
 -- at form is rewritten to its NFC form here. The two forms are
 -- canonically equivalent, the same letters on a phone, so a stored text
--- that carries the old bytes still names the point as it is now (which is
--- why a rename is refused while one is pending, and this is not one). A
+-- that carries the old bytes still names the point as it is now: unlike
+-- a rename, which is refused while such a text is pending, this rewrite
+-- changes no name she reads. A
 -- message being accepted meanwhile from points read before the rewrite
 -- no longer matches the stored name or forms it was rendered with and is
 -- rendered again (AcceptMessages, errStalePlace), as after a rename.
