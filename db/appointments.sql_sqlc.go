@@ -546,6 +546,21 @@ func (q *Queries) ReleaseDueMessagesSetBased(ctx context.Context, arg ReleaseDue
 	return result.RowsAffected()
 }
 
+const shareMeetingPoint = `-- name: ShareMeetingPoint :exec
+SELECT id FROM meeting_points WHERE id = $1 FOR SHARE
+`
+
+// A retry's read of the point its message's text names (before
+// ScheduleRetry, in its transaction), held to the end of that
+// transaction: a rename holding the point (LockMeetingPoint) is waited
+// for, and the claim's lease is then checked on a clock read after the
+// rename's check; a rename that comes after waits for the retry's commit
+// and then finds the message scheduled (MeetingPointBookedAfter).
+func (q *Queries) ShareMeetingPoint(ctx context.Context, id int64) error {
+	_, err := q.db.ExecContext(ctx, shareMeetingPoint, id)
+	return err
+}
+
 const shareMeetingPointNames = `-- name: ShareMeetingPointNames :exec
 SELECT pg_advisory_xact_lock_shared(hashtextextended('meeting_point_name:' || n, 0))
 FROM (SELECT DISTINCT unnest($1::text::text[]) AS n ORDER BY 1) s

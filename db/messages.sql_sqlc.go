@@ -662,9 +662,14 @@ type ScheduleRetryParams struct {
 // never once the provider has a record of it. A claim past its lease is taken
 // to be dead (a redelivery marks the message unknown, the rename check of
 // a meeting point no longer counts it), so its message is never sent
-// again, and an unknown one is not retried either. refund gives back the
-// attempt the claim counted: the provider, not this message, was down,
-// and an outage must not use up her message's attempts.
+// again, and an unknown one is not retried either. A message whose text
+// names a meeting point is retried with the point locked FOR SHARE
+// (ShareMeetingPoint, a statement before this one, and checked_at read
+// after it), so a retry and a rename of the point are serialized: the
+// retry never moves back to scheduled a message whose claim the rename's
+// check found lapsed. refund gives back the attempt the claim counted:
+// the provider, not this message, was down, and an outage must not use
+// up her message's attempts.
 func (q *Queries) ScheduleRetry(ctx context.Context, arg ScheduleRetryParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, scheduleRetry,
 		arg.SendAt,

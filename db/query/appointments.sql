@@ -36,6 +36,15 @@ SELECT * FROM meeting_points ORDER BY name;
 -- name.
 SELECT * FROM meeting_points WHERE name = $1 FOR SHARE;
 
+-- name: ShareMeetingPoint :exec
+-- A retry's read of the point its message's text names (before
+-- ScheduleRetry, in its transaction), held to the end of that
+-- transaction: a rename holding the point (LockMeetingPoint) is waited
+-- for, and the claim's lease is then checked on a clock read after the
+-- rename's check; a rename that comes after waits for the retry's commit
+-- and then finds the message scheduled (MeetingPointBookedAfter).
+SELECT id FROM meeting_points WHERE id = $1 FOR SHARE;
+
 -- name: MeetingPointByID :one
 SELECT * FROM meeting_points WHERE id = $1;
 

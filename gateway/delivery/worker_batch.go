@@ -519,6 +519,21 @@ func (w *Worker) recordFailure(ctx context.Context, q *db.Queries, j *job, now t
 			return lapsed()
 		}
 		down := providerDown(sendErr)
+		// The meeting point its text names, locked FOR SHARE to the end
+		// of this transaction before the lease is checked, as a message's
+		// write reads it (AcceptMessages): a rename holding the point
+		// (FOR UPDATE) is waited for, so a rename whose check found the
+		// claim lapsed has committed before the clock below is read, and
+		// the lease is found lapsed here too; a rename that comes after
+		// waits for this commit and then finds the message scheduled
+		// (meeting_point_in_use). Without it a retry that passed its check
+		// just before the lease ran out, and committed after, could put
+		// back a text carrying a name the point no longer has.
+		if msg.MeetingPointID.Valid {
+			if err := q.ShareMeetingPoint(ctx, msg.MeetingPointID.Int64); err != nil {
+				return 0, err
+			}
+		}
 		// The claim's lease checked again in the statement, on this
 		// clock read again (the transaction may have waited since now was
 		// read) plus the time spent inside the statement (waiting for the
