@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "6a5fbeb7db58ce77c29f73d6828a565e2b4c86142e7918ba6bf5c3b75f53543c",
-	"lang":          "238c293886a129c222401b9bdb822eae20de2c8245ea99e3e72dd664d842f5a2",
-	"gateway":       "cf1212977394253400187752f49202d77d0c1666e4ef6b94bd76a4edc7289467",
-	"placename":     "98e3dc3f31b72520bce37bbaa07dee71edb510a5d402c6e59f6d89872af9d461",
-	"vocabulary":    "5a8a3ea3f99dd1d76e972b7e434370a35ef5827ef75e7a7f2ba39f974f9eee98",
-	"plainPolicy":   "00af786ed1c599cd34343f6a850326ad16fce3743c66d4350753cc106a2b2057",
-	"vocabAnyLang":  "d914fa04a24648f712b802a19f0da629da167b0c33c3a0f702a407e371b8b5c1",
-	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "7080c0dd53cab8e5017ca50a9b2acc1e1911d971793381489f9c24b598f73e18",
-	"strip":         "22ccf1334c7aadb56ba0f31617cd3ebe589440b124c4575c7b4907a403d79328",
+	"plain":         "b9a436fdefdb3b4ee3f13135baafbeffec5fd0097a2f9315b09d5ed445531904",
+	"lang":          "abbe896e6911cf58fbe54e4dd4dbe9acfd7cc05f0883e42d66ac6072e649657c",
+	"gateway":       "160010f4b6436b33ac5c523378230743fdb94bbe85127013bd2fd0eaba37149b",
+	"placename":     "b45a465fc5285b5e60c375c2eafc0cafbee4a726779564ceea878c902b5c2965",
+	"vocabulary":    "c8aba8e10f4f2d2bc9b5ff8c908b74f6308763ce55099af955177205e462b1ba",
+	"plainPolicy":   "31a3b96fe892ecc2840074193a498e7700d9fcd2bf9aa0c7708a6ca77406d03c",
+	"vocabAnyLang":  "254d2388630b30402105557d4af6e5c7eeb663dee1f92ade3b9df2443e7dc8e6",
+	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
+	"extra1000":     "20b2a32e027f2a932f8ac833e62d80c31338981f4b77621c0bb120e4f2246082",
+	"strip":         "e17a96cdd7b4fa295e6682f05c31428226a921ce41de280f2acb1af999ebb980",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
