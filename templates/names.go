@@ -302,8 +302,10 @@ var (
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
 		ei ey eh ehi oye ep hei hej morning evening
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
-		congrats congratulations felicitări felicitari`)
-	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera
+		congrats congratulations felicitări felicitari
+		ànims anims ánimo animo ánimos animos força forca alegria`)
+	greetingTails = normWordSet(`días dias tardes noches dia tarde tarda nit noite ziua seara dimineata dimineața morning afternoon evening sera
+		noticia notícia
 		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani`)
 	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good
 		feliz joyeux bon buon happy multi mulți`)
