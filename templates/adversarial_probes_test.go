@@ -367,6 +367,10 @@ pt|+benign|Boa notícia Ana: o curso começa na terça|Boa notícia Ana
 pt|+benign|Força Rita 💪 amanhã falamos|Força Rita
 pt|+benign|Que alegria Joana! Até amanhã|Que alegria Joana
 ca|abuser|Ànims Marta, el proxeneta ja està detingut|proxeneta
+es|+benign|Carla la deuda de los 30.000 euros no es legal, no la pagues|Carla
+es|abuser|Carla la deuda de los 30.000 euros no es legal, no la pagues|la deuda de los 30.000 euros no es legal
+pt|+benign|Rosa aqueles q te punham a trabalhar foram presos|Rosa
+pt|abuser|Rosa aqueles q te punham a trabalhar foram presos|aqueles q te punham a trabalhar
 `
 
 func parseHandProbes(t testing.TB) []probe {

@@ -1238,6 +1238,14 @@ func (sc *scanState) reportedBy(s, e int) bool {
 	return says && who
 }
 
+// openingName: the word [s,e) opens the text and is a capitalised first
+// name, the one the message addresses without a comma ("Carla la deuda
+// no es legal", "Rosa aqueles q te punham a trabalhar"): no part of the
+// clause after it.
+func (sc *scanState) openingName(s, e int) bool {
+	return strings.TrimSpace(sc.n.orig[:sc.n.origStart(s)]) == "" && sc.n.upperAt(s) && sc.firstNameAt(s, e)
+}
+
 // maxClause bounds how far a clause widens a match, each way.
 const maxClause = 64
 
@@ -1259,7 +1267,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for ws > 0 && isWord[t[ws-1]] {
 				ws--
 			}
-			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1)) {
+			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1) || sc.openingName(ws, k-1)) {
 				break
 			}
 			if ws < k-1 {

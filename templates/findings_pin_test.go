@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "b9a436fdefdb3b4ee3f13135baafbeffec5fd0097a2f9315b09d5ed445531904",
-	"lang":          "fe39f3aa1c5d593ed983e310cb2848dab49cb204502dc12999d13956483245df",
-	"gateway":       "ed7c38b74050b3920284578544691252d96cc11d76b7cc30af65a9dbf980bc51",
-	"placename":     "ffc6f324d0a8c063c6f90373149499249413ba1a9fdad6f6c410de5869cf0991",
-	"vocabulary":    "faeff074cd5a32c62b0bcdbeb5dce7a2a0646ac9b4a7b7c414b0e943b2501f51",
-	"plainPolicy":   "075efc1b03f077ea11cef3359482854ef592f5dddb2baf5b2085307c1674802d",
-	"vocabAnyLang":  "723ed523288689e5afba0e2f4d3ccc927bc83756b2a456e5edd2605f19bea189",
+	"plain":         "21e2247c2d4398959ed3e7efa178ec62701044234c154ace1588059385734eda",
+	"lang":          "eedb1d75ca5a42d2f48940699e5ddcb87970348492b0db940882ac4a88841bec",
+	"gateway":       "f420fec678b6ee14b19b159d773b93384343a9bd7732873bc397bb776bce58a0",
+	"placename":     "0ed6983058b9a9d9f767620e8f20a7447154ca581cc61f0788a9cef0ea97737f",
+	"vocabulary":    "97fb42635e8d1d5e9a13b8ee64e8d236c9d16236f85b4d8bca70b2e65881df2c",
+	"plainPolicy":   "93d82d513ae2c88b9a4e982bb0ba4a106dbcbcaa78cd3d03e36161c9bc20be1a",
+	"vocabAnyLang":  "aff4d122415454e6629e6e43647d5f9b1f96ff15fd15d6623e047c7d229a9add",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "afa0bba83e60ce7cffc8c2c3b4bf903653d38212a2e6ad4c179801499c3610da",
-	"strip":         "e17a96cdd7b4fa295e6682f05c31428226a921ce41de280f2acb1af999ebb980",
+	"extra1000":     "1c5967e9a11ffe2689545290f8bfaf7d4c139650097838b00ffe7e09b214cfa1",
+	"strip":         "1da417d776dd252d20fa154e87df0078c07183188c63a06e17f9c3935df33653",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
