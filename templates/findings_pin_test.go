@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "21e2247c2d4398959ed3e7efa178ec62701044234c154ace1588059385734eda",
-	"lang":          "eedb1d75ca5a42d2f48940699e5ddcb87970348492b0db940882ac4a88841bec",
-	"gateway":       "f420fec678b6ee14b19b159d773b93384343a9bd7732873bc397bb776bce58a0",
-	"placename":     "0ed6983058b9a9d9f767620e8f20a7447154ca581cc61f0788a9cef0ea97737f",
-	"vocabulary":    "97fb42635e8d1d5e9a13b8ee64e8d236c9d16236f85b4d8bca70b2e65881df2c",
-	"plainPolicy":   "93d82d513ae2c88b9a4e982bb0ba4a106dbcbcaa78cd3d03e36161c9bc20be1a",
-	"vocabAnyLang":  "aff4d122415454e6629e6e43647d5f9b1f96ff15fd15d6623e047c7d229a9add",
+	"plain":         "0a5063d7956fbf1c012c26f7b802a0fbaff8adbc090a299cdd13dc4a233d8281",
+	"lang":          "f41f6794115d86259e434a865fd282bb4fad28b45d886a09b6395c9ba40ebd61",
+	"gateway":       "933d10e42de5069c0166647d76a12eabe20a1b87e2dc728d410a9cee8710611a",
+	"placename":     "9e33a29b0c264cd688a86595c1ea7604abdd104e28febb9984d90aec793dad2e",
+	"vocabulary":    "f383900150c4d4a1be131837a09d9b20ff8756812510a3fad1f6bb7bc578decf",
+	"plainPolicy":   "57ad0b1ab834e06cbb48249ac4e9c7e543832058c5367af4150fce90281fc4b5",
+	"vocabAnyLang":  "cb2a8ddbf74f2a0fb14824dce83e62db721bdf2f50135d7d72185682fbfc74ed",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "1c5967e9a11ffe2689545290f8bfaf7d4c139650097838b00ffe7e09b214cfa1",
-	"strip":         "1da417d776dd252d20fa154e87df0078c07183188c63a06e17f9c3935df33653",
+	"extra1000":     "fbffea01db22d5729d0e746124f09a382af4c77b0e97bf66c0704384da419cfc",
+	"strip":         "3123c30ea5ce57c43e1a6a5d30690ca5d708f96ca070c4a89279faebf7f29277",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
