@@ -124,8 +124,9 @@ func (ev plainEval) report(t *testing.T, name string) {
 // word only next to an hour): 212 of the 767, 2834 refused.
 // With the tenth blind set among the tuning files (untuned): no leak
 // (0/5030), 220 of the 872 sent (8 of its 105), 3141 of the 3361
-// refused.
-const plainMinBenignSent = 25.22
+// refused. The lexicon tuned on it for es, ca and pt: no leak, 221 of
+// the 872 sent, 3140 refused.
+const plainMinBenignSent = 25.34
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

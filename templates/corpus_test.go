@@ -444,9 +444,14 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // The tenth blind set, once spent, joined them untuned (465 items to
 // remove, 771 to keep; 220 leaks and 44 over-strips when scored blind):
 // 933/5030 and 133/5947 on the whole; the earlier files are unchanged.
+// Tuned on it for es, ca and pt, by class (leaving the place she is kept,
+// hidden papers, being followed or looked for, cover stories, debts not
+// owed, trial preparation, photo identification, serologies, discharge,
+// trimesters; greetings and an opening first name that address her):
+// 830/5030 and 114/5947.
 const (
-	corpusMaxLeakPct      = 18.55
-	corpusMaxOverStripPct = 2.24
+	corpusMaxLeakPct      = 16.51
+	corpusMaxOverStripPct = 1.92
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -620,11 +625,14 @@ func TestCorpusFormatStrict(t *testing.T) {
 // items to remove, 771 to keep, 105 messages without an item to remove):
 // leak 485/5030, over-strip 1875/5947, refused 1380/3361, unchanged
 // 220/872; the gates move with the new part alone.
+// The lexicon tuned on it for es, ca and pt: leak 430/5030, over-strip
+// 1874/5947, refused 1417/3361 (more of each message is removed where a
+// clause is), unchanged 221/872.
 const (
-	vocabMaxLeakPct      = 9.65
-	vocabMaxOverStripPct = 31.53
-	vocabMaxRefusedPct   = 41.07
-	vocabMinBenignSame   = 25.22
+	vocabMaxLeakPct      = 8.55
+	vocabMaxOverStripPct = 31.52
+	vocabMaxRefusedPct   = 42.17
+	vocabMinBenignSame   = 25.34
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

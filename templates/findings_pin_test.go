@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "0a5063d7956fbf1c012c26f7b802a0fbaff8adbc090a299cdd13dc4a233d8281",
-	"lang":          "b9e565ddbd53bcb4fb076ab816d5f7a51842dfcd9ee476ee8b11c3421ea95675",
-	"gateway":       "682eea6b573bff520fbb818f1d00ad60676e2ccb91283ea3fcb9617fa557a4eb",
-	"placename":     "3637fa503abb6a3326a47d341db0810c7f4a416beb0f6a5e502867cfd44ca16c",
-	"vocabulary":    "306d434fb3a9eb203de41d14bfb30baea637fb88a7bf8dbcdf27cee1cfdad939",
-	"plainPolicy":   "fc04aa0a5ccb424e4758d79fade6d66cd3abf45035e44e5449816e7057b49cf7",
-	"vocabAnyLang":  "eae676bef52f5bf041226d03686d6f83de53c2d43fe864eee468b0c9d9fc5a06",
+	"plain":         "a6ca79cea883e916f3386c6d3484f809633786fb25ab2b2f96ab378ad5b2bca7",
+	"lang":          "1ee8bb76a0a7a1c237c101fb868a8d58d4895c478ffe5b19602f55f6bbdd34c7",
+	"gateway":       "a0ac029b2af3a41afc7db6e9751142f4a2986450a3b415e79dd37aaa92145221",
+	"placename":     "68144cb63250e4963691854618d3ca4998d26ca467d28ee6a52d95901031d6d9",
+	"vocabulary":    "86efa3dffba35fdc292d69fa696c7935c3e10b2c6161d79a219c92084cc7e31f",
+	"plainPolicy":   "f0488fe94dbed33df0434678403198b03d9ffd28645a56e6c7ec45e38f4cdfcc",
+	"vocabAnyLang":  "bca97187c4508fdbd7708f5f1fbb7f687d394bf193cfac679e84d9f681735606",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "77e6e2abbd08eeb2c897a96066ae76dccd46d649b5ea09d87ecf678ec7972af1",
-	"strip":         "3123c30ea5ce57c43e1a6a5d30690ca5d708f96ca070c4a89279faebf7f29277",
+	"extra1000":     "cc87df29cdc275d491076e5ed55e8dc1107edfcce91322f3d6a64a32d7f7112a",
+	"strip":         "c44d5473c9eeb374de458652257ed60d6386c50752eba209feef57df39ddc995",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
