@@ -360,6 +360,21 @@ ro|+benign|Bună Ioana, ne vedem la Mega Image la ora 10. Pupici, Elena|Bună Io
 ca|+benign|Hola Aminata, ens veiem a les 10. Petons, Laia|Petons, Laia
 es|organisation|Hola Ana, mañana te acompaño a APRAMP. Besos, Marta|APRAMP
 en|abuser|Hi Grace, the pimp was arrested. Love, Sarah|pimp
+ca|+benign|Bona tarda Rosa, arribo 10 min tard|Bona tarda Rosa
+ca|+benign|Ànims Marta! Dijous ens veiem a les 10|Ànims Marta
+es|+benign|Ánimo Lucía, mañana hablamos|Ánimo Lucía
+pt|+benign|Boa notícia Ana: o curso começa na terça|Boa notícia Ana
+pt|+benign|Força Rita 💪 amanhã falamos|Força Rita
+pt|+benign|Que alegria Joana! Até amanhã|Que alegria Joana
+ca|abuser|Ànims Marta, el proxeneta ja està detingut|proxeneta
+es|+benign|Buenas Rosa!! el jueves nos vemos en Plaza de Callao|Buenas Rosa
+es|+benign|Vale Joy, entonces quedamos el martes a las 10|Vale Joy
+ca|+benign|Bon cap de setmana Marta! Dilluns a les 10 ens veiem|Bon cap de setmana Marta
+pt|+benign|Bom fim de semana Célia, descansa|Bom fim de semana Célia
+es|+benign|Carla la deuda de los 30.000 euros no es legal, no la pagues|Carla
+es|abuser|Carla la deuda de los 30.000 euros no es legal, no la pagues|la deuda de los 30.000 euros no es legal
+pt|+benign|Rosa aqueles q te punham a trabalhar foram presos|Rosa
+pt|abuser|Rosa aqueles q te punham a trabalhar foram presos|aqueles q te punham a trabalhar
 `
 
 func parseHandProbes(t testing.TB) []probe {

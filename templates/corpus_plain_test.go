@@ -128,7 +128,8 @@ func (ev plainEval) report(t *testing.T, name string) {
 // The phrases of a cover story given as the answer alone ("you were at
 // the market, ok?", "say I'm your cousin", "I'm Pizza in your phone", his
 // checking her phone) refuse none of those 220.
-const plainMinBenignSent = 25.22
+// The lexicon tuned on it: 221 of the 872 sent, 3140 refused.
+const plainMinBenignSent = 25.34
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

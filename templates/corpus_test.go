@@ -444,9 +444,18 @@ func heldoutPart(msgs []corpusMsg, want bool) []corpusMsg {
 // The tenth blind set, once spent, joined them untuned (465 items to
 // remove, 771 to keep; 220 leaks and 44 over-strips when scored blind):
 // 933/5030 and 133/5947 on the whole; the earlier files are unchanged.
+// Tuned on it for es, ca and pt, by class (leaving the place she is kept,
+// hidden papers, being followed or looked for, cover stories, debts not
+// owed, trial preparation, photo identification, serologies, discharge,
+// trimesters; greetings and an opening first name that address her):
+// 830/5030 and 114/5947; with it, fr, ro and en tuned on it too (the
+// other women still working for him, who arranged the job or took her
+// papers, the steps of the case, forensic medicine, a shelter place
+// offered): 703/5030 and 100/5947 (a first name right before "who
+// brought you" is removed with the clause, also where it addresses her).
 const (
-	corpusMaxLeakPct      = 18.55
-	corpusMaxOverStripPct = 2.24
+	corpusMaxLeakPct      = 13.98
+	corpusMaxOverStripPct = 1.69
 )
 
 // TestDiscreetCorpus scores the filter on the corpus: per language and
@@ -621,12 +630,14 @@ func TestCorpusFormatStrict(t *testing.T) {
 // leak 485/5030, over-strip 1875/5947, refused 1380/3361, unchanged
 // 220/872; the gates move with the new part alone. Clauses of the
 // lexicon drawn from it (it, fr, ro, en) remove more of the texts that
-// say the most: leak 419/5030, refused 1439/3361.
+// say the most: leak 419/5030, refused 1439/3361; with es, ca and pt
+// tuned on it too: leak 364/5030, over-strip 1874/5947, refused
+// 1476/3361, unchanged 221/872.
 const (
-	vocabMaxLeakPct      = 9.65
-	vocabMaxOverStripPct = 31.53
-	vocabMaxRefusedPct   = 42.82
-	vocabMinBenignSame   = 25.22
+	vocabMaxLeakPct      = 7.24
+	vocabMaxOverStripPct = 31.52
+	vocabMaxRefusedPct   = 43.93
+	vocabMinBenignSame   = 25.34
 )
 
 // vocabularyCorpus scores the vocabulary policy (ScanOptions.Vocabulary,

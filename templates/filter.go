@@ -1245,6 +1245,17 @@ func (sc *scanState) reportedBy(s, e int) bool {
 	return says && who
 }
 
+// openingName: the word [s,e) opens the text and is a capitalised first
+// name, the one the message addresses without a comma ("Carla la deuda
+// no es legal", "Rosa aqueles q te punham a trabalhar"): no part of the
+// clause after it. A name right before the matched words is not skipped:
+// "Rose who brought you here" may be the one the clause is about (and
+// "Faith quem te trouxe" may address her); removing it is the reading
+// that fails closed.
+func (sc *scanState) openingName(s, e int) bool {
+	return strings.TrimSpace(sc.n.orig[:sc.n.origStart(s)]) == "" && sc.n.upperAt(s) && sc.firstNameAt(s, e)
+}
+
 // maxClause bounds how far a clause widens a match, each way.
 const maxClause = 64
 
@@ -1266,7 +1277,7 @@ func (sc *scanState) clause(s, e int) (int, int) {
 			for ws > 0 && isWord[t[ws-1]] {
 				ws--
 			}
-			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1)) {
+			if ws < k-1 && (sc.clauseStop(ws, k-1) || sc.reportedBy(ws, k-1) || k != s0 && sc.openingName(ws, k-1)) {
 				break
 			}
 			if ws < k-1 {

@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "1d7998f0a40e269052c4d6c8f679b756d589a7118e656847cedd20d4954381a1",
-	"lang":          "afd48134941776addcc619f2516bfa7d9722d677c0536925c000aa95711f6b38",
-	"gateway":       "d765bcaf7a34096614862d6b5d5bea8630a46fc76eace495816768dc9c388e69",
-	"placename":     "fc593f300afd3d2b78d1a0ee8c6fa1d094fda58d4f45b3c2502050890c5185d4",
-	"vocabulary":    "ea59fdc440411aeb0496d4745e9acccf12b76f4be97c3ec340b5a330572d8176",
-	"plainPolicy":   "b53ba2a499f36e8f6fe088fbbb33533a120dea2ebd2d2d3e29c7e86dbcd9d4bd",
-	"vocabAnyLang":  "51933dbb8dabc86a6262620a04022d62913d946ba419a1363105488a4d249107",
-	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "c6c3c7db2ad927a8efd1e21029ce17f321da0107c761eb05543dfd0c101fc552",
-	"strip":         "a552c81021e60972a11947d239a6684c3b35904f64270cd599324cd751d30205",
+	"plain":         "beb0072cf492ec8fb5d179c19ad2baae6bb6dc5fe0c68b63412cc1f7d1ce6fa8",
+	"lang":          "572d6f973699b3d947798b4006e7b9385069c25b7440d425a9d18601c0497b28",
+	"gateway":       "d5a2553b339622e9dde308e7e4ddb4a189e8cf9cceb563fe211d8ee856f32b81",
+	"placename":     "1b71436687f53c5425a75cdf98555f311cfb627b073af9f7ca85cd48e47b4c79",
+	"vocabulary":    "cc2a36be5340b846337794d0d9aa7604e1dc0b02b592eb3d94bde63e1326b99a",
+	"plainPolicy":   "dee3391a7e44b560b1f4d5a1e2a50eea19577e2b0c75d2d1bac389a211529963",
+	"vocabAnyLang":  "a6100875019f65f3c859ee687dd091bd9dbad8444e847a12260be8e42dfec25f",
+	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
+	"extra1000":     "e605741c48a31367823c51298fd5fa91dac3a79b7d90d2d1c64ae9a9c4531686",
+	"strip":         "a90a1eb1b28334509d3cecf22c5220fb9a294db17cba5564a33ebbffa21c77e8",
 	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
 	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }

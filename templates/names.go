@@ -251,7 +251,7 @@ var cueWords = func() map[string]bool {
 	// "s" and "est": the verb of "it's" and "c'est" (introCue checks the
 	// word before it).
 	m := map[string]bool{"a": true, "s": true, "est": true}
-	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, closingWords, introWords, introArticles, selfPronouns} {
+	for _, set := range []map[string]bool{asWords, greetingWords, greetingTails, weekendWords, closingWords, introWords, introArticles, selfPronouns} {
 		for w := range set {
 			m[w] = true
 		}
@@ -302,10 +302,13 @@ var (
 		buongiorno buonasera dear querida querido cara caro chère cher estimada benvolguda hallo
 		ei ey eh ehi oye ep hei hej morning evening hiya bjr bsr coraggio courage curaj
 		felicidades felicitats felicitaciones auguri complimenti félicitations felicitations parabéns parabens
-		congrats congratulations felicitări felicitari`)
-	greetingTails = normWordSet(`días dias tardes noches dia tarde noite ziua seara dimineata dimineața morning afternoon evening sera
+		congrats congratulations felicitări felicitari
+		ànims anims ánimo animo ánimos animos força forca alegria buenas bones boas vale`)
+	greetingTails = normWordSet(`días dias tardes noches dia tarde tarda nit noite ziua seara dimineata dimineața morning afternoon evening sera
+		noticia notícia
 		cumple cumpleaños aniversari anniv anniversaire compleanno aniversário aniversario bday birthday ani
 		soirée soiree journée journee nuit night notte serata giornata`)
+	weekendWords  = normWordSet(`semana setmana`)
 	greetingHeads = normWordSet(`buenos buenas bon bom boa bona bună buna buona good bonne night
 		feliz joyeux bon buon happy multi mulți`)
 	// introWords present the sender after a greeting: "Hola, soy
@@ -328,13 +331,17 @@ var (
 // greeting addresses ("Hola Ana", "Buenos días Fatima") or the signature
 // after a closing at the end of the text ("Besos, Marta").
 func (sc *scanState) addressCue(s, e int) bool {
-	var buf [2]string
+	var buf [4]string
 	n, plain := sc.prevWords(s, buf[:])
 	words := buf[:n]
 	if n == 0 || !plain {
 		return false
 	}
 	if greetingWords[words[0]] || len(words) > 1 && greetingTails[words[0]] && greetingHeads[words[1]] {
+		return true
+	}
+	// "Bon cap de setmana Precious", "Bom fim de semana Célia".
+	if len(words) > 3 && weekendWords[words[0]] && words[1] == "de" && greetingHeads[words[3]] {
 		return true
 	}
 	if !closingWords[words[0]] {
