@@ -26,6 +26,9 @@ const (
 	stNumBefore
 	stBack
 	stWeak
+	stPlace // a dwelling or a service's building: "al pis de Badalona", "la mosquée de la rue X"
+	stLabel // a word that introduces an address: "a morada nova é Rua ..."
+	stUnit  // a floor, a flat, a door with its number or letter: "piso 4", "et. 2", "interno 4"
 )
 
 type streetType struct {
@@ -34,7 +37,8 @@ type streetType struct {
 }
 
 // streetTypeSpec: "word flags" where flags letters are f (forward),
-// n (number before), b (backward), w (weak).
+// n (number before), b (backward), w (weak), p (place noun), l (label),
+// u (unit of a building).
 var streetTypeSpec = []string{
 	// es
 	"calle f", "c/ f", "cl f", "avenida f", "avda f", "av f", "plaza fw", "pza f", "paseo fw",
@@ -64,7 +68,7 @@ var streetTypeSpec = []string{
 func streetTypes() []streetType {
 	merged := map[string]streetFlags{}
 	var order []string
-	for _, s := range streetTypeSpec {
+	for _, s := range append(append([]string(nil), streetTypeSpec...), placeNounSpec...) {
 		sp := strings.LastIndexByte(s, ' ')
 		word, fl := s[:sp], s[sp+1:]
 		var f streetFlags
@@ -78,6 +82,12 @@ func streetTypes() []streetType {
 				f |= stBack
 			case 'w':
 				f |= stWeak
+			case 'p':
+				f |= stPlace
+			case 'l':
+				f |= stLabel
+			case 'u':
+				f |= stUnit
 			}
 		}
 		key := normalizeString(word)
@@ -286,6 +296,12 @@ func (sc *scanState) floorDoor(k int) int {
 
 // street handles a street-type word at [s,e).
 func (sc *scanState) street(s, e int, fl streetFlags) {
+	if fl&(stPlace|stLabel) != 0 && len(sc.places) < maxPlaceHits {
+		sc.places = append(sc.places, placeHit{int32(s), int32(e), fl})
+	}
+	if fl&stUnit != 0 {
+		sc.unit(s, e)
+	}
 	if fl&stNumBefore != 0 && sc.streetNumBefore(s, e, fl) {
 		return
 	}

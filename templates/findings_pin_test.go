@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "dbd53436e2ff7fbc01045b5a9ce99927d46b1b425ede64027fe9c98ff88b4a1d",
-	"lang":          "b73ef23da790e49031323e83873d83a39a42b8704325eff736bc4b2dd45be0b5",
-	"gateway":       "733b471dcbecb2c30833130e967edf416a52179fec2b9f2c66dadb78648e8600",
-	"placename":     "8c5c38ccb87a331b93e5e068078ccc1a6766b3dfc519c6238eb5f0a3fd3f3869",
-	"vocabulary":    "c28e796fec19cbf0c0608b467ddb3ff6817b291540ecb9ec6553c1489dcf0bce",
-	"plainPolicy":   "c3b3388e71dd2ee2c69e83106d46c7729baf2baebbb0dd9b9de03eebf6124262",
-	"vocabAnyLang":  "b06cc3512bcd61af6ccd9a9e8da967a9e7f0d14a3a2d58c8c8b1bdd218fc63c8",
+	"plain":         "52217b0301179efcbed3cc78e1715185729005b8bdf8e3657e7cb5bc6c55f18e",
+	"lang":          "8cdce7483931112febbb52ee22304b3c8b470b5069e791fb3075fc2644801b49",
+	"gateway":       "98472dedd864ebd2a0077eb2dd5667dc73d2e47f7b557dd4bef784e647fe282f",
+	"placename":     "c0e8995adaa2976ea62a8c65185e29c190f60fb04257720cd8546db7b252c41b",
+	"vocabulary":    "7502b739b1f559dad1361af323cb083859c653f7a22d3966a13a6820f384bbe9",
+	"plainPolicy":   "6332be6b064dcfb6099fa6b00effc5b32ff903b58c43dbed513c201dc5203769",
+	"vocabAnyLang":  "b43f6424f8717a71a546989073834c8f44c8e165f3a784ff9cb3614c422ba964",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "661274d868fb90e8c14c53a65a2553040e6d4c9598d7522a39363e318317eaf4",
-	"strip":         "f0197d7c2beaf5bffa7997c0a477b93149215715e647ecbd9b2e05ca40ea8fad",
+	"extra1000":     "50f69b695f851c376a716bced87798ff8f45f96f2f9b0927bc34c20ce86b5b84",
+	"strip":         "baa094bf31c099eab1adf0dadb10c18427f51dc9002a1ef52c9ce4e4ecd2cab5",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }
