@@ -270,6 +270,79 @@ func (sc *scanState) followedByQuantity(k int) bool {
 	return notAfterNumber[w]
 }
 
+// numberGoesOn: the house number ending at k goes on as a quantity or a
+// date ("5 minutos", "5 de junio", "5 d'abril"); a particle alone does
+// not ("str. Lapusneanu nr. 7 de acum", "Calle Mayor 5 de Madrid").
+func (sc *scanState) numberGoesOn(k int) bool {
+	t := sc.n.b
+	L := len(t)
+	if !sc.followedByQuantity(k) {
+		return false
+	}
+	if k < L && t[k] == ' ' {
+		k++
+	}
+	e := sc.wordEnd(k)
+	w := bytesToStr(t[k:e])
+	a := strings.IndexByte(w, '\'')
+	if a >= 0 {
+		w = w[:a]
+	}
+	if !quantityParticles[w] {
+		return true
+	}
+	var next string
+	if a >= 0 {
+		next = bytesToStr(t[k+a+1 : e])
+	} else {
+		next, _ = sc.spacedWord(e)
+	}
+	return monthWords[next] || notAfterNumber[next] && !quantityParticles[next]
+}
+
+var quantityParticles = normWordSet(`de del di d du of`)
+
+// dateName: the end of a street's name that is a date at j ("Calle 2 de
+// Mayo", "Largo 1º de Dezembro", "Strada 13 Septembrie"), or 0.
+func (sc *scanState) dateName(j int) int {
+	t := sc.n.b
+	L := len(t)
+	k := j
+	for k < L && isDigit(t[k]) && k-j < 3 {
+		k++
+	}
+	if k-j > 2 || k == j {
+		return 0
+	}
+	if k < L && t[k] == 'o' {
+		k++ // 1º
+	}
+	w, e := sc.spacedWord(k)
+	if w == "de" || w == "di" {
+		w, e = sc.spacedWord(e)
+	}
+	if w == "" || !monthWords[w] || len(w) < 4 || !sc.n.upperAt(e-len(w)) {
+		return 0
+	}
+	return e
+}
+
+// romanNumeral: the word [j,k) is a Roman numeral in capitals ("Via XX
+// Settembre").
+func (sc *scanState) romanNumeral(j, k int) bool {
+	for p := j; p < k; p++ {
+		switch sc.n.b[p] {
+		case 'i', 'v', 'x', 'l':
+			if !sc.n.upperAt(p) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return k > j
+}
+
 // floorDoor extends past ", 2º 1ª" / " 3o b" after a house number.
 func (sc *scanState) floorDoor(k int) int {
 	t := sc.n.b
@@ -348,11 +421,27 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 		return false
 	}
-	last, comma := "", false
+	last, comma, roman := "", false, false
 	for steps := 0; steps < 9 && j < L; steps++ {
+		if names == 0 && isDigit(t[j]) {
+			if de := sc.dateName(j); de > 0 {
+				// a date is the name: "Avenida 5 de Outubro 120"
+				names, caps, bareOpen, bareEnd, last = 1, 1, true, de, ""
+				j = de
+				if j+1 < L && t[j] == ',' && t[j+1] == ' ' {
+					j, comma = j+2, true
+					continue
+				}
+				if j < L && t[j] == ' ' {
+					j++
+					continue
+				}
+				return bare()
+			}
+		}
 		if isDigit(t[j]) || t[j] == 's' && j+2 < L && t[j+1] == '/' {
 			k, ok := sc.houseNumber(j)
-			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.followedByQuantity(k) {
+			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.numberGoesOn(k) {
 				return bare()
 			}
 			sc.add(s, sc.addressTail(sc.floorDoor(k)), catAddress)
@@ -374,7 +463,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
-			if daysMonths[w] {
+			if daysMonths[w] && !(roman && monthWords[w]) {
 				// "... PG. Dijous 5": a date, not a street name. An
 				// abbreviated day is no stop: "boulevard de la Mer 14",
 				// "Calle Vie 5" and "str. Dum 4" are streets.
@@ -393,6 +482,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			}
 		}
 		last = w
+		roman = w != "" && sc.romanNumeral(j, k)
 		marker := w == ""
 		j = k
 		if j < L && t[j] == '.' {
@@ -427,8 +517,61 @@ var roomWords = normWordSet(`sala salle room aula despatx despacho gabinete`)
 
 // addressParts: the words of a block, a staircase, a floor, a flat or a
 // district after a house number ("bl. 4", "sc. B", "ap. 14", "sector 3").
-var addressParts = normWordSet(`bl bloc blocul sc scara et etaj ap apt apartament apartamentul sector sectorul
-	esc escalera piso planta pta puerta porta int interno scala piano andar dto esq`)
+var addressParts = normWordSet(`bl bloc blocul sc scara et etaj etajul ap apt apartament apartamentul sector sectorul
+	esc escalera piso planta pta puerta porta int interno scala piano andar dto esq
+	sala salle room aula despatx despacho gabinete cabinet cabinetul birou biroul ufficio bureau stanza
+	flat unit appt appartement porte escalier bat batiment`)
+
+// floorAlone: a floor named without a number after an address ("Carrer
+// de l'Hospital 120, entresòl", "Calle Mayor 5, ático").
+var floorAlone = normWordSet(`entresol entresuelo entresol principal pral atico sobreatico bajo bajos baixos
+	baix atic soterrani sotano mansarda parter demisol mezzanine`)
+
+// intercomWords: the bell to ring at an address, with its number or
+// name ("citofono 3", "timbre 2B", "interfon 14").
+var intercomWords = normWordSet(`citofono interfono campanello timbre porter interphone sonnette interfone
+	campainha interfon buzzer intercom buzz`)
+
+// intercomValue: the end of the number, letter, capitalised name or
+// quoted name after an intercom word ending at e, or e.
+func (sc *scanState) intercomValue(e int) int {
+	t := sc.n.b
+	L := len(t)
+	q := e
+	if q < L && t[q] == ':' {
+		q++
+	}
+	if q+1 >= L || t[q] != ' ' {
+		return e
+	}
+	q++
+	if c := t[q]; c == '\'' || c == '"' {
+		for p := q + 1; p < L && p-q < 32; p++ {
+			if t[p] == c {
+				if p > q+1 {
+					return p + 1
+				}
+				return e
+			}
+			if !isWord[t[p]] && t[p] != ' ' {
+				return e
+			}
+		}
+		return e
+	}
+	if !isWord[t[q]] {
+		return e
+	}
+	k := sc.wordEnd(q)
+	switch {
+	case isDigit(t[q]) && k-q <= 4:
+	case k-q == 1:
+	case isLetter(t[q]) && sc.n.upperAt(q):
+	default:
+		return e
+	}
+	return k
+}
 
 // addressTail extends an address ending at k over what goes with it:
 // ", bl. 4, sc. B, ap. 14, sector 3" and ", 1150-039 Lisboa" (a postcode
@@ -486,6 +629,17 @@ func (sc *scanState) addressTail(k int) int {
 			continue
 		}
 		e := sc.wordEnd(q)
+		if floorAlone[bytesToStr(t[q:e])] {
+			k = e // ", entresòl", ", ático"
+			continue
+		}
+		if intercomWords[bytesToStr(t[q:e])] {
+			if ve := sc.intercomValue(e); ve > e {
+				k = ve // ", citofono 3", ", citofono 'Rossi'"
+				continue
+			}
+			break
+		}
 		if !addressParts[bytesToStr(t[q:e])] {
 			break
 		}

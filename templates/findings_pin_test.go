@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "52217b0301179efcbed3cc78e1715185729005b8bdf8e3657e7cb5bc6c55f18e",
-	"lang":          "8cdce7483931112febbb52ee22304b3c8b470b5069e791fb3075fc2644801b49",
-	"gateway":       "98472dedd864ebd2a0077eb2dd5667dc73d2e47f7b557dd4bef784e647fe282f",
-	"placename":     "c0e8995adaa2976ea62a8c65185e29c190f60fb04257720cd8546db7b252c41b",
-	"vocabulary":    "7502b739b1f559dad1361af323cb083859c653f7a22d3966a13a6820f384bbe9",
-	"plainPolicy":   "6332be6b064dcfb6099fa6b00effc5b32ff903b58c43dbed513c201dc5203769",
-	"vocabAnyLang":  "b43f6424f8717a71a546989073834c8f44c8e165f3a784ff9cb3614c422ba964",
+	"plain":         "342938a32c1b95570f4eea5955dd269f7d3ab7a83d68b3a46422a3b5cf96c9ae",
+	"lang":          "a6d0b4ded9fec3f559107148d532e2b1b7c1721c2b243b19aa63912c42e18ccb",
+	"gateway":       "ce6fb4ea38a763cc24477b514b5fe0325d7a33c3941bddac0879e11fea38f49e",
+	"placename":     "e45440a297d77030b432aa6aaec913b5095c684fd9e2204ffd0adbce4e5c74d5",
+	"vocabulary":    "500ce3efc2fa6ce93e10961a18a947d7cb923a73b2512ebb0152f22b239ac979",
+	"plainPolicy":   "0a2e8cdd24817fe2bd5372825cd41dd0f012b3b22b30bf463dccd05b39c63004",
+	"vocabAnyLang":  "023932a69f4f2786ab98d82117df26534de30bdbb096d5f56baafd2e05c2c5b3",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "50f69b695f851c376a716bced87798ff8f45f96f2f9b0927bc34c20ce86b5b84",
-	"strip":         "baa094bf31c099eab1adf0dadb10c18427f51dc9002a1ef52c9ce4e4ecd2cab5",
+	"extra1000":     "4c8456510a78c6820d505bb0cacb6c47e48489bd760b06b8ddaf29b6cc4863f1",
+	"strip":         "300c65881b310db1cb651b1245199bc2ea2abd34f13b46e4f2f47f4a5b0023a8",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }

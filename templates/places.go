@@ -218,7 +218,7 @@ func (sc *scanState) addressAt(j int) int {
 
 // placeName: the end of the capitalised name at j ("Sant Adrià", "Los
 // Gorriones", "Costa de Caparica", "Saint-Denis"), or j when what is
-// there is a day, a month or a lone letter.
+// there begins with a day, a month, a lone letter or a first name.
 func (sc *scanState) placeName(j int) int {
 	t := sc.n.b
 	L := len(t)
@@ -229,8 +229,8 @@ func (sc *scanState) placeName(j int) int {
 		}
 		k := sc.wordEnd(p)
 		w := bytesToStr(t[p:k])
-		if daysMonths[w] || k-p < 2 && end == j {
-			break
+		if end == j && (daysMonths[w] || k-p < 2 || firstNames[w] && !notFirstNames[w]) {
+			break // "la casa de Maria": a person's, not a place
 		}
 		end = k
 		if k+1 < L && t[k] == '-' && isLetter(t[k+1]) && sc.n.upperAt(k+1) {
@@ -368,7 +368,8 @@ var ordinalSuffixes = normWordSet(`o a r n t e er eme re nd rd th st`)
 
 // doorSides name a flat on its floor: "2º izq", "3º dcha", "2º esq".
 var doorSides = normWordSet(`izq izqda izda izquierda dcha dcha drcha dch der derecha dreta esq esquerra
-	esquerdo esquerda dto direito dta drt centro ctro frente int ext interior exterior`)
+	esquerdo esquerda dto direito dta drt centro ctro frente int ext interior exterior gauche droite
+	stanga dreapta`)
 
 // ordinalUnit: a floor or a flat standing alone at the digit i: "el 2º
 // izq", "al 3r 1a", "pulsa el 3º B", "suona al 2° piano".
@@ -384,6 +385,10 @@ func (sc *scanState) ordinalUnit(i int) {
 	}
 	e := sc.wordEnd(k)
 	suf := bytesToStr(t[k:e])
+	if len(suf) == 2 && (suf[0] == 'o' || suf[0] == 'a') && sc.n.upperAt(k+1) && !sc.n.upperAt(k) {
+		sc.add(i, sc.addressTail(e), catAddress) // "2ºB"
+		return
+	}
 	if !ordinalSuffixes[suf] {
 		return
 	}
@@ -394,7 +399,7 @@ func (sc *scanState) ordinalUnit(i int) {
 	short := len(suf) == 1 && (suf == "o" || suf == "a" || suf == "r")
 	switch {
 	case floorWords[w]:
-	case short && doorSides[w]:
+	case (short || suf == "e") && doorSides[w]:
 	case short && len(w) == 1 && isLetter(w[0]) && sc.n.upperAt(e+1):
 	case short && len(w) == 2 && isDigit(w[0]) && (w[1] == 'a' || w[1] == 'o'):
 		// "3r 1a", "2º 1ª"
