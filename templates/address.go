@@ -414,6 +414,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	// word or a full stop. A full stop after a type written in full ends
 	// the sentence ("no está en la calle. Respira").
 	bareEnd, bareOpen := 0, fl&stWeak == 0 && (e >= L || t[e] != '.' || streetAbbrevs[bytesToStr(t[s:e])])
+	if fl&stWeak != 0 && weakStreetsAfterPrep[bytesToStr(t[s:e])] && locPreps[sc.prevWord(s)] {
+		// "di viale Jenner", "in via Nizza", "pe Calea Victoriei": after a
+		// preposition the type is a street's, not a way or a walk
+		bareOpen = true
+	}
 	bare := func() bool {
 		if bareEnd > 0 && !sc.opts.PlaceName {
 			sc.add(s, bareEnd, catAddress)
@@ -506,6 +511,12 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	}
 	return bare()
 }
+
+// weakStreetsAfterPrep: the weak types that are a street's after a
+// preposition of place; squares are left out (a square is where people
+// meet, and a registered meeting point is named like one).
+var weakStreetsAfterPrep = normWordSet(`via viale corso calea aleea strada rambla passatge pasaje lungomare alameda
+	calcada intrarea urbanizacion poligono`)
 
 // streetAbbrevs: the street types written abbreviated, which a full
 // stop may follow inside an address ("Av. da República", "Str. Lipscani").

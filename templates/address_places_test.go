@@ -145,3 +145,27 @@ func TestNotAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressAfterPrepAndBell: a weak street type after a preposition of
+// place is a street's ("di viale Jenner"); a square's is not; the bell
+// to press goes with the door ("pulsa el 3º B").
+func TestAddressAfterPrepAndBell(t *testing.T) {
+	t.Parallel()
+	f := mustFilter(t)
+	for _, c := range []struct {
+		lang, text, part string
+		want             bool
+	}{
+		{"it", "Le analisi del Centro di viale Jenner sono pronte", "viale Jenner", true},
+		{"ro", "la dispensarul de pe Calea Serban Voda, dr. Popescu", "Calea Serban Voda", true},
+		{"es", "pulsa el 3º B y di que vienes de mi parte", "pulsa el 3º B", true},
+		{"it", "suona al 2° piano e chiedi di Sara", "suona al 2° piano", true},
+		{"it", "vado via Roma domani", "via Roma", false},
+		{"es", "nos vemos en plaza Mayor a las 5", "plaza Mayor", false},
+	} {
+		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
+		if c.want && !all || !c.want && any {
+			t.Errorf("%s %q: %q address %v, want %v: %v", c.lang, c.text, c.part, any, c.want, fs)
+		}
+	}
+}

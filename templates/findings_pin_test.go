@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "342938a32c1b95570f4eea5955dd269f7d3ab7a83d68b3a46422a3b5cf96c9ae",
-	"lang":          "a6d0b4ded9fec3f559107148d532e2b1b7c1721c2b243b19aa63912c42e18ccb",
-	"gateway":       "ce6fb4ea38a763cc24477b514b5fe0325d7a33c3941bddac0879e11fea38f49e",
-	"placename":     "e45440a297d77030b432aa6aaec913b5095c684fd9e2204ffd0adbce4e5c74d5",
-	"vocabulary":    "500ce3efc2fa6ce93e10961a18a947d7cb923a73b2512ebb0152f22b239ac979",
-	"plainPolicy":   "0a2e8cdd24817fe2bd5372825cd41dd0f012b3b22b30bf463dccd05b39c63004",
-	"vocabAnyLang":  "023932a69f4f2786ab98d82117df26534de30bdbb096d5f56baafd2e05c2c5b3",
+	"plain":         "9dd6d628aa4a388c28f0691739f4534d7c91fc9bc75935b6dd991f6cad04963a",
+	"lang":          "9dc3a144d542d1de40ef267526bf78ad7f4f1be760b9288ec46badaaf3ecf98e",
+	"gateway":       "f8fffb3b7009310602a869e2916de60528052da0f771d0dbcdc9f7c256fc873b",
+	"placename":     "7f2608ee37b53e56615a9e6eed3736441ce77285a0e1a3a21eaaef4fef8c5d5c",
+	"vocabulary":    "fe17ea615b58eb62721f731604de6e80c36be76bb2e6e103eb631e86700f8214",
+	"plainPolicy":   "fecf6ef64a339e1a7b02c2aa1531813b12c86267df79bad84ec374074ba4011e",
+	"vocabAnyLang":  "e4115e8fd5c2f9f947fa43779b1a83c92029af8f951a13a1567bdd779516c7d7",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
-	"extra1000":     "4c8456510a78c6820d505bb0cacb6c47e48489bd760b06b8ddaf29b6cc4863f1",
-	"strip":         "300c65881b310db1cb651b1245199bc2ea2abd34f13b46e4f2f47f4a5b0023a8",
+	"extra1000":     "67788b00c869da58430228f29b196e0db863f9513b8a3f1e24126b63b120420f",
+	"strip":         "1f46432749bd72ef9b9fe48c821186dadef3bf773496d805af6fc5924a51b548",
 	"adversarial":   "3a7147bc287fc190559b2b8d8e8482bfa77e0b43d8e63576008603fb0fa6ebd8",
 	"adversarialMo": "7bc096d7436f765480666e86b3934c3b969ffa73dfe1105debbc6b40cc904e78",
 }

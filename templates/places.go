@@ -359,7 +359,25 @@ func (sc *scanState) unit(s, e int) {
 	default:
 		return
 	}
-	sc.add(s, sc.addressTail(end), catAddress)
+	sc.add(sc.bellBefore(s), sc.addressTail(end), catAddress)
+}
+
+// bellVerbs: to ring or press a bell, before a floor or a door ("pulsa
+// el 3º B", "suona al 2° piano", "sună la ap. 14", "ring flat 3").
+var bellVerbs = normWordSet(`pulsa pulse pulsar toca toque tocar timbra timbre suona suonare citofona sonne sonnez
+	sonner carrega prem truca aperta apertar apasa suna ring buzz press`)
+
+// bellBefore: where a bell verb and an article or a preposition right
+// before s begin, or s.
+func (sc *scanState) bellBefore(s int) int {
+	p := s
+	if w := sc.prevWord(p); w != "" && (locPreps[w] || locArticles[w] || w == "al" || w == "ao" || w == "el") {
+		p -= len(w) + 1
+	}
+	if w := sc.prevWord(p); bellVerbs[w] {
+		return p - len(w) - 1
+	}
+	return s
 }
 
 // ordinalSuffixes end an ordinal number in the shipped languages, as
@@ -386,7 +404,7 @@ func (sc *scanState) ordinalUnit(i int) {
 	e := sc.wordEnd(k)
 	suf := bytesToStr(t[k:e])
 	if len(suf) == 2 && (suf[0] == 'o' || suf[0] == 'a') && sc.n.upperAt(k+1) && !sc.n.upperAt(k) {
-		sc.add(i, sc.addressTail(e), catAddress) // "2ºB"
+		sc.add(sc.bellBefore(i), sc.addressTail(e), catAddress) // "2ºB"
 		return
 	}
 	if !ordinalSuffixes[suf] {
@@ -406,7 +424,7 @@ func (sc *scanState) ordinalUnit(i int) {
 	default:
 		return
 	}
-	sc.add(i, sc.addressTail(we), catAddress)
+	sc.add(sc.bellBefore(i), sc.addressTail(we), catAddress)
 }
 
 var langIt = scanLang("it")
