@@ -380,6 +380,23 @@ func (sc *scanState) bellBefore(s int) int {
 	return s
 }
 
+// unitLeads: an article or a preposition before a floor and its door
+// ("al 3r 1a", "el 2º izq", "au 3e gauche").
+var unitLeads = normWordSet(`al el a en no na ao au at on in the la lo le pe del do da`)
+
+// unitLead: a comma, a unit lead or a bell verb comes right before i.
+func (sc *scanState) unitLead(i int) bool {
+	t := sc.n.b
+	if i < 2 || t[i-1] != ' ' {
+		return false
+	}
+	if t[i-2] == ',' {
+		return true
+	}
+	w := sc.prevWord(i)
+	return unitLeads[w] || bellVerbs[w]
+}
+
 // ordinalSuffixes end an ordinal number in the shipped languages, as
 // normalised ("2º" reads "2o").
 var ordinalSuffixes = normWordSet(`o a r n t e er eme re nd rd th st`)
@@ -404,7 +421,9 @@ func (sc *scanState) ordinalUnit(i int) {
 	e := sc.wordEnd(k)
 	suf := bytesToStr(t[k:e])
 	if len(suf) == 2 && (suf[0] == 'o' || suf[0] == 'a') && sc.n.upperAt(k+1) && !sc.n.upperAt(k) {
-		sc.add(sc.bellBefore(i), sc.addressTail(e), catAddress) // "2ºB"
+		if sc.unitLead(i) {
+			sc.add(sc.bellBefore(i), sc.addressTail(e), catAddress) // "2ºB"
+		}
 		return
 	}
 	if !ordinalSuffixes[suf] {
@@ -417,6 +436,10 @@ func (sc *scanState) ordinalUnit(i int) {
 	short := len(suf) == 1 && (suf == "o" || suf == "a" || suf == "r")
 	switch {
 	case floorWords[w]:
+	case !sc.unitLead(i):
+		// a door without a floor word needs what leads to it: "2º 1ª"
+		// alone is no address, "vive en el 2º 1ª" is
+		return
 	case (short || suf == "e") && doorSides[w]:
 	case short && len(w) == 1 && isLetter(w[0]) && sc.n.upperAt(e+1):
 	case short && len(w) == 2 && isDigit(w[0]) && (w[1] == 'a' || w[1] == 'o'):
