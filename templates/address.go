@@ -29,6 +29,7 @@ const (
 	stPlace // a dwelling or a service's building: "al pis de Badalona", "la mosquée de la rue X"
 	stLabel // a word that introduces an address: "a morada nova é Rua ..."
 	stUnit  // a floor, a flat, a door with its number or letter: "piso 4", "et. 2", "interno 4"
+	stNear  // near, behind, next to: "vive cerca del mercado de San Antón"
 )
 
 type streetType struct {
@@ -88,6 +89,8 @@ func streetTypes() []streetType {
 				f |= stLabel
 			case 'u':
 				f |= stUnit
+			case 'x':
+				f |= stNear
 			}
 		}
 		key := normalizeString(word)
@@ -369,7 +372,7 @@ func (sc *scanState) floorDoor(k int) int {
 
 // street handles a street-type word at [s,e).
 func (sc *scanState) street(s, e int, fl streetFlags) {
-	if fl&(stPlace|stLabel) != 0 && len(sc.places) < maxPlaceHits {
+	if fl&(stPlace|stLabel|stNear) != 0 && len(sc.places) < maxPlaceHits {
 		sc.places = append(sc.places, placeHit{int32(s), int32(e), fl})
 	}
 	if fl&stUnit != 0 {

@@ -99,6 +99,13 @@ func TestAddressShapes(t *testing.T) {
 		{"en", "room 4 at the community centre on Hoe St. Bring", "community centre on Hoe St"},
 		{"en", "a room at the refuge in Levenshulme, M19. Ring", "room at the refuge in Levenshulme, M19"},
 		{"en", "Meet me at 221B Baker Street", "221B Baker Street"},
+		{"en", "She lives behind the Tesco on Green Lane", "behind the Tesco on Green Lane"},
+		{"es", "Vive cerca del mercado de San Antón", "cerca del mercado de San Antón"},
+		{"it", "Lei abita vicino alla stazione di Porta Genova", "vicino alla stazione di Porta Genova"},
+		{"fr", "Elle habite juste à côté de la gare du Nord", "à côté de la gare du Nord"},
+		{"pt", "Ela mora perto do mercado de Arroios", "perto do mercado de Arroios"},
+		{"ro", "Locuieste langa Piata Obor", "langa Piata Obor"},
+		{"ca", "Viu a prop de la Sagrada Familia", "a prop de la Sagrada Familia"},
 	} {
 		if all, _, fs := addressCovers(f, c.lang, c.text, c.part); !all {
 			t.Errorf("%s %q: %q is not wholly an address: %v", c.lang, c.text, c.part, fs)
@@ -141,6 +148,9 @@ func TestNotAddresses(t *testing.T) {
 		{"ro", "ne vedem la 13 la metrou", "la 13", nil},
 		{"ro", "iti dau adresa: Str. Ion Campineanu 20", "iti dau adresa", nil},
 		{"ro", "o audiere la scoala de muzica", "scoala de muzica", nil},
+		{"es", "nos vemos cerca de la estación de Atocha", "cerca de la estación de Atocha", nil},
+		{"en", "the meeting is next to the Town Hall", "next to the Town Hall", nil},
+		{"en", "she lives near Metro Sol", "Metro Sol", []string{"Metro Sol"}},
 	} {
 		if _, any, fs := addressCovers(f, c.lang, c.text, c.part, c.points...); any {
 			t.Errorf("%s %q: %q is taken as an address: %v", c.lang, c.text, c.part, fs)

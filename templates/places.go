@@ -37,6 +37,17 @@ var placeNounSpec = []string{
 	"interno u", "int u", "scara u", "sc u", "scala u", "escalera u", "esc u", "puerta u", "pta u",
 	"porta u", "bloc u", "blocul u", "bl u", "flat u", "appt u", "bat u", "batiment u",
 	"escalier u",
+	// near, behind, next to
+	"cerca de x", "cerca del x", "al lado de x", "al lado del x", "detras de x", "detras del x",
+	"enfrente de x", "enfrente del x", "junto a x", "junto al x", "a prop de x", "a prop del x",
+	"al costat de x", "al costat del x", "darrere de x", "darrere del x", "davant de x", "davant del x",
+	"vicino a x", "vicino al x", "vicino alla x", "accanto a x", "accanto al x", "dietro x",
+	"di fronte a x", "di fronte al x", "pres de x", "pres du x", "a cote de x", "a cote du x",
+	"derriere x", "en face de x", "en face du x", "perto de x", "perto do x", "perto da x",
+	"ao lado de x", "ao lado do x", "ao lado da x", "atras de x", "atras do x", "atras da x",
+	"em frente a x", "em frente ao x", "em frente de x", "em frente do x", "langa x", "in spatele x",
+	"vizavi de x", "aproape de x", "near x", "next to x", "behind x", "opposite x", "beside x",
+	"round the corner from x",
 }
 
 type placeHit struct {
@@ -94,6 +105,12 @@ func (sc *scanState) placeNouns() {
 	}
 	for _, h := range sc.places {
 		s, e := int(h.s), int(h.e)
+		if h.fl&stNear != 0 {
+			if ne := sc.nearPlace(s, e); ne > e && !inKnown(e, ne) {
+				sc.add(s, ne, catAddress)
+			}
+			continue
+		}
 		label := h.fl&stPlace == 0
 		start := s
 		if w := sc.prevWord(s); !label && placeAdjectives[w] {
@@ -451,3 +468,79 @@ func (sc *scanState) ordinalUnit(i int) {
 }
 
 var langIt = scanLang("it")
+
+// dwellVerbs say where she lives, right before "near", "behind", "next
+// to": "vive cerca del mercado", "she lives behind the Tesco". A copula
+// ("is", "está", "fica") is left out: it places anything, a meeting too.
+var dwellVerbs = normWordSet(`vive vivo vives viven vivia vivimos live lives living lived abita abito abiti abitano
+	habite habites habitent habito mora moro moras moram morava viu visc vius viuen locuieste locuiesc locuim stau`)
+
+// nearWords may stand between the verb and "near": "vive justo detrás",
+// "lives right behind".
+var nearWords = normWordSet(`just justo right juste proprio mesmo mismo chiar tocmai molt muy very bem ben bien pe`)
+
+// nearPlace: after a word of nearness at [s,e) that follows a verb of
+// dwelling, the end of the named place it is near ("cerca del mercado
+// de San Antón", "behind the Tesco on Green Lane"), or e.
+func (sc *scanState) nearPlace(s, e int) int {
+	t := sc.n.b
+	L := len(t)
+	p := s
+	w := sc.prevWord(p)
+	if nearWords[w] {
+		p -= len(w) + 1
+		w = sc.prevWord(p)
+	}
+	if !dwellVerbs[w] {
+		return e
+	}
+	j := e
+	if j+1 >= L || t[j] != ' ' {
+		return e
+	}
+	j++
+	noun := false
+	for steps := 0; steps < 5 && j < L; steps++ {
+		if ae := sc.addressAt(j); ae > 0 {
+			return ae
+		}
+		if !isLetter(t[j]) {
+			return e
+		}
+		k := sc.wordEnd(j)
+		w := bytesToStr(t[j:k])
+		if a := indexApos(w); a > 0 && (locArticles[w[:a]] || locPreps[w[:a]]) {
+			j += a + 1
+			k = sc.wordEnd(j)
+			w = bytesToStr(t[j:k])
+		}
+		switch {
+		case sc.n.upperAt(j):
+			ne := sc.placeName(j)
+			if ne == j {
+				return e
+			}
+			// "the Tesco on Green Lane": where the place is
+			if w, we := sc.spacedWord(ne); locPreps[w] && we+1 < L && t[we] == ' ' && isLetter(t[we+1]) && sc.n.upperAt(we+1) {
+				if ae := sc.addressAt(we + 1); ae > 0 {
+					return ae
+				}
+				if pe := sc.placeName(we + 1); pe > we+1 {
+					ne = pe
+				}
+			}
+			return sc.addressTail(ne)
+		case locArticles[w] || locPreps[w] && noun:
+		case !noun && !streetParticles[w] && len(w) > 2:
+			noun = true // "el mercado", "the station"
+		default:
+			return e
+		}
+		j = k
+		if j+1 >= L || t[j] != ' ' {
+			return e
+		}
+		j++
+	}
+	return e
+}
