@@ -26,6 +26,10 @@ const (
 	stNumBefore
 	stBack
 	stWeak
+	stPlace // a dwelling or a service's building: "al pis de Badalona", "la mosquée de la rue X"
+	stLabel // a word that introduces an address: "a morada nova é Rua ..."
+	stUnit  // a floor, a flat, a door with its number or letter: "piso 4", "et. 2", "interno 4"
+	stNear  // near, behind, next to: "vive cerca del mercado de San Antón"
 )
 
 type streetType struct {
@@ -34,7 +38,8 @@ type streetType struct {
 }
 
 // streetTypeSpec: "word flags" where flags letters are f (forward),
-// n (number before), b (backward), w (weak).
+// n (number before), b (backward), w (weak), p (place noun), l (label),
+// u (unit of a building).
 var streetTypeSpec = []string{
 	// es
 	"calle f", "c/ f", "cl f", "avenida f", "avda f", "av f", "plaza fw", "pza f", "paseo fw",
@@ -64,7 +69,7 @@ var streetTypeSpec = []string{
 func streetTypes() []streetType {
 	merged := map[string]streetFlags{}
 	var order []string
-	for _, s := range streetTypeSpec {
+	for _, s := range append(append([]string(nil), streetTypeSpec...), placeNounSpec...) {
 		sp := strings.LastIndexByte(s, ' ')
 		word, fl := s[:sp], s[sp+1:]
 		var f streetFlags
@@ -78,6 +83,14 @@ func streetTypes() []streetType {
 				f |= stBack
 			case 'w':
 				f |= stWeak
+			case 'p':
+				f |= stPlace
+			case 'l':
+				f |= stLabel
+			case 'u':
+				f |= stUnit
+			case 'x':
+				f |= stNear
 			}
 		}
 		key := normalizeString(word)
@@ -260,6 +273,79 @@ func (sc *scanState) followedByQuantity(k int) bool {
 	return notAfterNumber[w]
 }
 
+// numberGoesOn: the house number ending at k goes on as a quantity or a
+// date ("5 minutos", "5 de junio", "5 d'abril"); a particle alone does
+// not ("str. Lapusneanu nr. 7 de acum", "Calle Mayor 5 de Madrid").
+func (sc *scanState) numberGoesOn(k int) bool {
+	t := sc.n.b
+	L := len(t)
+	if !sc.followedByQuantity(k) {
+		return false
+	}
+	if k < L && t[k] == ' ' {
+		k++
+	}
+	e := sc.wordEnd(k)
+	w := bytesToStr(t[k:e])
+	a := strings.IndexByte(w, '\'')
+	if a >= 0 {
+		w = w[:a]
+	}
+	if !quantityParticles[w] {
+		return true
+	}
+	var next string
+	if a >= 0 {
+		next = bytesToStr(t[k+a+1 : e])
+	} else {
+		next, _ = sc.spacedWord(e)
+	}
+	return monthWords[next] || notAfterNumber[next] && !quantityParticles[next]
+}
+
+var quantityParticles = normWordSet(`de del di d du of`)
+
+// dateName: the end of a street's name that is a date at j ("Calle 2 de
+// Mayo", "Largo 1º de Dezembro", "Strada 13 Septembrie"), or 0.
+func (sc *scanState) dateName(j int) int {
+	t := sc.n.b
+	L := len(t)
+	k := j
+	for k < L && isDigit(t[k]) && k-j < 3 {
+		k++
+	}
+	if k-j > 2 || k == j {
+		return 0
+	}
+	if k < L && t[k] == 'o' {
+		k++ // 1º
+	}
+	w, e := sc.spacedWord(k)
+	if w == "de" || w == "di" {
+		w, e = sc.spacedWord(e)
+	}
+	if w == "" || !monthWords[w] || len(w) < 4 || !sc.n.upperAt(e-len(w)) {
+		return 0
+	}
+	return e
+}
+
+// romanNumeral: the word [j,k) is a Roman numeral in capitals ("Via XX
+// Settembre").
+func (sc *scanState) romanNumeral(j, k int) bool {
+	for p := j; p < k; p++ {
+		switch sc.n.b[p] {
+		case 'i', 'v', 'x', 'l':
+			if !sc.n.upperAt(p) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return k > j
+}
+
 // floorDoor extends past ", 2º 1ª" / " 3o b" after a house number.
 func (sc *scanState) floorDoor(k int) int {
 	t := sc.n.b
@@ -286,6 +372,12 @@ func (sc *scanState) floorDoor(k int) int {
 
 // street handles a street-type word at [s,e).
 func (sc *scanState) street(s, e int, fl streetFlags) {
+	if fl&(stPlace|stLabel|stNear) != 0 && len(sc.places) < maxPlaceHits {
+		sc.places = append(sc.places, placeHit{int32(s), int32(e), fl})
+	}
+	if fl&stUnit != 0 {
+		sc.unit(s, e)
+	}
 	if fl&stNumBefore != 0 && sc.streetNumBefore(s, e, fl) {
 		return
 	}
@@ -325,6 +417,11 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	// word or a full stop. A full stop after a type written in full ends
 	// the sentence ("no está en la calle. Respira").
 	bareEnd, bareOpen := 0, fl&stWeak == 0 && (e >= L || t[e] != '.' || streetAbbrevs[bytesToStr(t[s:e])])
+	if fl&stWeak != 0 && weakStreetsAfterPrep[bytesToStr(t[s:e])] && locPreps[sc.prevWord(s)] {
+		// "di viale Jenner", "in via Nizza", "pe Calea Victoriei": after a
+		// preposition the type is a street's, not a way or a walk
+		bareOpen = true
+	}
 	bare := func() bool {
 		if bareEnd > 0 && !sc.opts.PlaceName {
 			sc.add(s, bareEnd, catAddress)
@@ -332,11 +429,27 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 		}
 		return false
 	}
-	last, comma := "", false
+	last, comma, roman := "", false, false
 	for steps := 0; steps < 9 && j < L; steps++ {
+		if names == 0 && isDigit(t[j]) {
+			if de := sc.dateName(j); de > 0 {
+				// a date is the name: "Avenida 5 de Outubro 120"
+				names, caps, bareOpen, bareEnd, last = 1, 1, true, de, ""
+				j = de
+				if j+1 < L && t[j] == ',' && t[j+1] == ' ' {
+					j, comma = j+2, true
+					continue
+				}
+				if j < L && t[j] == ' ' {
+					j++
+					continue
+				}
+				return bare()
+			}
+		}
 		if isDigit(t[j]) || t[j] == 's' && j+2 < L && t[j+1] == '/' {
 			k, ok := sc.houseNumber(j)
-			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.followedByQuantity(k) {
+			if !ok || names == 0 || (fl&stWeak != 0 && caps == 0) || notBeforeNumber[last] || sc.numberGoesOn(k) {
 				return bare()
 			}
 			sc.add(s, sc.addressTail(sc.floorDoor(k)), catAddress)
@@ -358,7 +471,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			w = ""
 		} else {
 			particle, capital := sc.nameWord(j, k)
-			if daysMonths[w] {
+			if daysMonths[w] && !(roman && monthWords[w]) {
 				// "... PG. Dijous 5": a date, not a street name. An
 				// abbreviated day is no stop: "boulevard de la Mer 14",
 				// "Calle Vie 5" and "str. Dum 4" are streets.
@@ -377,6 +490,7 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 			}
 		}
 		last = w
+		roman = w != "" && sc.romanNumeral(j, k)
 		marker := w == ""
 		j = k
 		if j < L && t[j] == '.' {
@@ -401,6 +515,12 @@ func (sc *scanState) streetFwd(s, e int, fl streetFlags) bool {
 	return bare()
 }
 
+// weakStreetsAfterPrep: the weak types that are a street's after a
+// preposition of place; squares are left out (a square is where people
+// meet, and a registered meeting point is named like one).
+var weakStreetsAfterPrep = normWordSet(`via viale corso calea aleea strada rambla passatge pasaje lungomare alameda
+	calcada intrarea urbanizacion poligono`)
+
 // streetAbbrevs: the street types written abbreviated, which a full
 // stop may follow inside an address ("Av. da República", "Str. Lipscani").
 var streetAbbrevs = normWordSet(`av avda avgda str bd bld bvd bdul pg pza ctra cl urb ptge sos`)
@@ -411,8 +531,61 @@ var roomWords = normWordSet(`sala salle room aula despatx despacho gabinete`)
 
 // addressParts: the words of a block, a staircase, a floor, a flat or a
 // district after a house number ("bl. 4", "sc. B", "ap. 14", "sector 3").
-var addressParts = normWordSet(`bl bloc blocul sc scara et etaj ap apt apartament apartamentul sector sectorul
-	esc escalera piso planta pta puerta porta int interno scala piano andar dto esq`)
+var addressParts = normWordSet(`bl bloc blocul sc scara et etaj etajul ap apt apartament apartamentul sector sectorul
+	esc escalera piso planta pta puerta porta int interno scala piano andar dto esq
+	sala salle room aula despatx despacho gabinete cabinet cabinetul birou biroul ufficio bureau stanza
+	flat unit appt appartement porte escalier bat batiment`)
+
+// floorAlone: a floor named without a number after an address ("Carrer
+// de l'Hospital 120, entresòl", "Calle Mayor 5, ático").
+var floorAlone = normWordSet(`entresol entresuelo entresol principal pral atico sobreatico bajo bajos baixos
+	baix atic soterrani sotano mansarda parter demisol mezzanine`)
+
+// intercomWords: the bell to ring at an address, with its number or
+// name ("citofono 3", "timbre 2B", "interfon 14").
+var intercomWords = normWordSet(`citofono interfono campanello timbre porter interphone sonnette interfone
+	campainha interfon buzzer intercom buzz`)
+
+// intercomValue: the end of the number, letter, capitalised name or
+// quoted name after an intercom word ending at e, or e.
+func (sc *scanState) intercomValue(e int) int {
+	t := sc.n.b
+	L := len(t)
+	q := e
+	if q < L && t[q] == ':' {
+		q++
+	}
+	if q+1 >= L || t[q] != ' ' {
+		return e
+	}
+	q++
+	if c := t[q]; c == '\'' || c == '"' {
+		for p := q + 1; p < L && p-q < 32; p++ {
+			if t[p] == c {
+				if p > q+1 {
+					return p + 1
+				}
+				return e
+			}
+			if !isWord[t[p]] && t[p] != ' ' {
+				return e
+			}
+		}
+		return e
+	}
+	if !isWord[t[q]] {
+		return e
+	}
+	k := sc.wordEnd(q)
+	switch {
+	case isDigit(t[q]) && k-q <= 4:
+	case k-q == 1:
+	case isLetter(t[q]) && sc.n.upperAt(q):
+	default:
+		return e
+	}
+	return k
+}
 
 // addressTail extends an address ending at k over what goes with it:
 // ", bl. 4, sc. B, ap. 14, sector 3" and ", 1150-039 Lisboa" (a postcode
@@ -470,6 +643,17 @@ func (sc *scanState) addressTail(k int) int {
 			continue
 		}
 		e := sc.wordEnd(q)
+		if floorAlone[bytesToStr(t[q:e])] {
+			k = e // ", entresòl", ", ático"
+			continue
+		}
+		if intercomWords[bytesToStr(t[q:e])] {
+			if ve := sc.intercomValue(e); ve > e {
+				k = ve // ", citofono 3", ", citofono 'Rossi'"
+				continue
+			}
+			break
+		}
 		if !addressParts[bytesToStr(t[q:e])] {
 			break
 		}

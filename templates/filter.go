@@ -647,6 +647,9 @@ type scanState struct {
 	// firstEnd: offset of the first sentence end of the text (len if
 	// none); -1 until introCue needs it.
 	firstEnd int
+	// places: the place nouns and address labels the automaton found,
+	// read once the streets are known (places.go).
+	places []placeHit
 }
 
 // ScanOptions say what the scan knows about the message.
@@ -734,12 +737,16 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	sc := scanPool.Get().(*scanState)
 	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
 	sc.firstEnd = -1
+	sc.places = sc.places[:0]
 	sc.lang = scanLang(o.Lang)
 	if sc.env == nil {
 		sc.env = sbEnv()
 	}
 	sc.memo = [4]memoEntry{}
 	sc.run()
+	if len(sc.places) > 0 {
+		sc.placeNouns()
+	}
 	if len(o.KnownNames) > 0 || len(o.ExactNames) > 0 {
 		sc.dropInKnown()
 	}
@@ -788,6 +795,9 @@ func (sc *scanState) run() {
 					sc.ukPostcode(i)
 				}
 			case tr == trDigit:
+				if !prevWord && i+2 < L && (i == 0 || prev == ' ') {
+					sc.ordinalUnit(i)
+				}
 				if i >= numSkip && !isDigit(prev) {
 					if numSkip = sc.digitSeries(i); numSkip == 0 {
 						numSkip = sc.numberRun(i, prevWord)

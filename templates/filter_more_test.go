@@ -216,7 +216,7 @@ func TestAddressDoesNotCrossSentence(t *testing.T) {
 	// before it; a day is no place.
 	expectSpans(t, f, "Str. Baba Novac 10, 031621, merg eu", "address:Str. Baba Novac 10, 031621")
 	expectSpans(t, f, "au CeGIDD (Paris 18e, 75018) demain", "health:au CeGIDD", "address:Paris 18e, 75018")
-	expectSpans(t, f, "C/ Ample 2, 08002 Barcelona, 1r pis", "address:C/ Ample 2, 08002 Barcelona")
+	expectSpans(t, f, "C/ Ample 2, 08002 Barcelona, 1r pis", "address:C/ Ample 2, 08002 Barcelona", "address:1r pis")
 	expectSpans(t, f, "Nos vemos el Lunes, 12345 es el código")
 }
 

@@ -19,16 +19,16 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "beb0072cf492ec8fb5d179c19ad2baae6bb6dc5fe0c68b63412cc1f7d1ce6fa8",
-	"lang":          "572d6f973699b3d947798b4006e7b9385069c25b7440d425a9d18601c0497b28",
-	"gateway":       "d5a2553b339622e9dde308e7e4ddb4a189e8cf9cceb563fe211d8ee856f32b81",
-	"placename":     "1b71436687f53c5425a75cdf98555f311cfb627b073af9f7ca85cd48e47b4c79",
-	"vocabulary":    "cc2a36be5340b846337794d0d9aa7604e1dc0b02b592eb3d94bde63e1326b99a",
-	"plainPolicy":   "dee3391a7e44b560b1f4d5a1e2a50eea19577e2b0c75d2d1bac389a211529963",
-	"vocabAnyLang":  "a6100875019f65f3c859ee687dd091bd9dbad8444e847a12260be8e42dfec25f",
+	"plain":         "fa11cb90c460283ff9125829fb8804dffeb9d7882a716d5bdf218d2c0811896a",
+	"lang":          "6bb0fd7dbea12b83bf77e6ea7616143d74032a1427a19ca890a2534b4c7d4f1e",
+	"gateway":       "2d38d36437f34cafa25337820f6b4594dd983c9c1305c215962bdbd94fd2366d",
+	"placename":     "536198dfea78d5f2aef4aa14198dd9bacc42e19db51e9dbc9259b8d6137d5253",
+	"vocabulary":    "62ada554be719159744f41aba946bc11373b1acaf7a99fdb738cec1d0f8a0dcb",
+	"plainPolicy":   "b2bf2fff5c074d1279108dd03668910c64b7759ca74f8449607c105814da1810",
+	"vocabAnyLang":  "86471616011858d13ccad956fed9c8837589d099419cff208c3818519d18242b",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "e605741c48a31367823c51298fd5fa91dac3a79b7d90d2d1c64ae9a9c4531686",
-	"strip":         "a90a1eb1b28334509d3cecf22c5220fb9a294db17cba5564a33ebbffa21c77e8",
+	"extra1000":     "5ec3df6c445e3d33527058c2b3c604fc71988ea3a581283096ad4ac2212ebfc4",
+	"strip":         "ba9e1477a52373c4840a94b4a503408e06f04906772740711e4a93d2b14907ea",
 	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
 	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }

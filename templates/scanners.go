@@ -357,8 +357,29 @@ func (sc *scanState) precededByPostLabel(s int) bool {
 	return false
 }
 
-// ukPostcode: "SW1A 1AA", "M1 1AE", "EC1A1BB" written in capitals.
+// ukPostcode: "SW1A 1AA", "M1 1AE", "EC1A1BB" written in capitals; an
+// Irish Eircode ("D01 F5P2"); a British postcode district after its place
+// ("Leeds, LS6").
 func (sc *scanState) ukPostcode(i int) {
+	t := sc.n.b
+	if sc.eircode(i) || sc.ukFullPostcode(i) {
+		return
+	}
+	if (sc.lang == langEn || sc.lang == langAny) && i >= 4 && t[i-1] == ' ' && t[i-2] == ',' {
+		if e := sc.districtCode(i - 2); e > i {
+			ws := i - 2
+			for ws > 0 && isWord[t[ws-1]] {
+				ws--
+			}
+			if ws < i-2 && isLetter(t[ws]) && sc.n.upperAt(ws) && !sc.allCaps(ws, i-2) && !daysMonths[bytesToStr(t[ws:i-2])] {
+				sc.add(ws, e, catAddress)
+			}
+		}
+	}
+}
+
+// ukFullPostcode: "SW1A 1AA", "M1 1AE", "EC1A1BB" in capitals at i.
+func (sc *scanState) ukFullPostcode(i int) bool {
 	t := sc.n.b
 	L := len(t)
 	k := i
@@ -366,7 +387,7 @@ func (sc *scanState) ukPostcode(i int) {
 		k++
 	}
 	if k == i || k >= L || !isDigit(t[k]) {
-		return
+		return false
 	}
 	k++
 	for _, opt := range []int{1, 0} {
@@ -389,12 +410,47 @@ func (sc *scanState) ukPostcode(i int) {
 		}
 		for p := i; p < e; p++ {
 			if isLetter(t[p]) && !sc.n.upperAt(p) {
-				return
+				return false
 			}
 		}
 		sc.add(i, e, catAddress)
-		return
+		return true
 	}
+	return false
+}
+
+// eircode: an Irish postcode in capitals at i ("D01 F5P2", "A65 F4E2",
+// "D6W 1234"): a routing key, a space and four letters and digits.
+func (sc *scanState) eircode(i int) bool {
+	t := sc.n.b
+	L := len(t)
+	if i+8 > L || !isLetter(t[i]) || !isDigit(t[i+1]) || !(isDigit(t[i+2]) || t[i+2] == 'w') || t[i+3] != ' ' {
+		return false
+	}
+	if i+8 < L && isWord[t[i+8]] {
+		return false
+	}
+	letters, digits := 0, 0
+	for p := i + 4; p < i+8; p++ {
+		switch {
+		case isDigit(t[p]):
+			digits++
+		case isLetter(t[p]):
+			letters++
+		default:
+			return false
+		}
+	}
+	if letters == 0 || digits == 0 {
+		return false
+	}
+	for p := i; p < i+8; p++ {
+		if isLetter(t[p]) && !sc.n.upperAt(p) {
+			return false
+		}
+	}
+	sc.add(i, i+8, catAddress)
+	return true
 }
 
 // ---------------------------------------------------------------------------
