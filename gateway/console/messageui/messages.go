@@ -207,7 +207,7 @@ type word struct {
 	// code the catalogue does not name) and the field it is about.
 	Message, Field string
 	// Reason: a refusal's details.reason, when the code has several
-	// (content_not_discreet: not_plain has its own words).
+	// (content_not_discreet: not_plain and flagged have their own words).
 	Reason string
 }
 
