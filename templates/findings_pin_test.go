@@ -25,6 +25,7 @@ var pinnedFindings = map[string]string{
 	"placename":     "98e3dc3f31b72520bce37bbaa07dee71edb510a5d402c6e59f6d89872af9d461",
 	"vocabulary":    "5a8a3ea3f99dd1d76e972b7e434370a35ef5827ef75e7a7f2ba39f974f9eee98",
 	"plainPolicy":   "00af786ed1c599cd34343f6a850326ad16fce3743c66d4350753cc106a2b2057",
+	"wholePolicy":   "72634cdd7a3fc074fd022f4891a411d4b75b7a06110ffd11247f83f6cf5c980f",
 	"vocabAnyLang":  "d914fa04a24648f712b802a19f0da629da167b0c33c3a0f702a407e371b8b5c1",
 	"mixed":         "537f2c635f0c9f70145eb4a5fe01082a766f38992ce8a9e630e47c26a4972163",
 	"extra1000":     "7080c0dd53cab8e5017ca50a9b2acc1e1911d971793381489f9c24b598f73e18",
@@ -117,8 +118,8 @@ func (p *pinHasher) sum() string { return hex.EncodeToString(p.h.Sum(nil)) }
 // TestPinnedFindings checks the findings of the scanner have not changed:
 // the options are those of the benchmarks and of the gateway (no
 // language; her language with unknown names and the meeting points; the
-// vocabulary policy; a meeting point's name), with and without extra
-// terms.
+// vocabulary, plain and whole policies; a meeting point's name), with and
+// without extra terms.
 func TestPinnedFindings(t *testing.T) {
 	texts := pinTexts(t)
 	f := mustFilter(t)
@@ -166,6 +167,11 @@ func TestPinnedFindings(t *testing.T) {
 		{"plainPolicy", func(p *pinHasher) {
 			for i, x := range texts {
 				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, Plain: true, KnownNames: x.points}))
+			}
+		}},
+		{"wholePolicy", func(p *pinHasher) {
+			for i, x := range texts {
+				p.add(i, f.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Plain: true, KnownNames: x.points}))
 			}
 		}},
 		{"vocabAnyLang", func(p *pinHasher) {
