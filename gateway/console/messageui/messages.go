@@ -129,8 +129,8 @@ type Preview struct {
 	SMSChars    int
 	// Marked is the free text as typed, cut into spans: Category names
 	// what the discreet filter removed, "" what stays. A refusal of the
-	// text as mostly sensitive, or as not plain (the plain policy: the
-	// words to rephrase), comes with Marked too.
+	// text as mostly sensitive, or as not plain or flagged (the plain and
+	// whole policies: the words to rephrase), comes with Marked too.
 	Marked []Span
 }
 
