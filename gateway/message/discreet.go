@@ -156,8 +156,8 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 	// Under plain and whole, a phrase of everyday words that offers to
 	// take her away or hide her is a finding too (risky_phrase): nothing
 	// is cut, so it would go out whole.
-	whole := WholeOrNothing(s.cfg.FreeText)
-	o.Plain = whole
+	wholeOrNothing := WholeOrNothing(s.cfg.FreeText)
+	o.Plain = wholeOrNothing
 	// The meeting points are known wherever they stand; her signature
 	// and the confirmed names only where the text spells them as given
 	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.
@@ -175,7 +175,7 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		o.KnownNames = known
 		o.ExactNames = append(exact, confirm...)
 	}
-	if whole {
+	if wholeOrNothing {
 		// Whole or not at all: nothing is cut.
 		reds, err := WholeRefusal(policy, s.filter.ScanWith(text, o))
 		if err != nil {
