@@ -63,8 +63,8 @@ func (m consoleMessages) Preview(ctx context.Context, a *auth.Actor, in messageu
 	c, err := m.s.messages.Preview(ctx, a, inputOf(in))
 	if err != nil {
 		// A text refused as mostly sensitive (what would have been
-		// removed) or, under the plain policy, as not plain (the words to
-		// rephrase): marked, beside the refusal.
+		// removed) or, under the plain or whole policy, as not plain or
+		// flagged (the words to rephrase): marked, beside the refusal.
 		var e *errs.Error
 		if errors.As(err, &e) && in.Body != "" {
 			if d, ok := e.Details.(map[string]any); ok {

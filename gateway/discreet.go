@@ -45,13 +45,24 @@ type DiscreetConfig struct {
 	// vocabulary does but never removes a word: free text goes out as
 	// written when the scan finds nothing, and is refused whole
 	// (content_not_discreet, reason not_plain, the findings listed)
-	// otherwise.
+	// otherwise. "whole" never removes a word either, but scans with the
+	// filter (lexicon, scanners, unknown names, which it requires on)
+	// and the risky everyday phrases, without the vocabulary: free text
+	// goes out as written when that scan finds nothing, and is refused
+	// whole (reason flagged, the findings listed) otherwise; staff
+	// rephrase the flagged words or confirm a harmless name. On text the
+	// filter was not tuned on it lets through a few percent of the
+	// sensitive items (what the filter misses in a text it finds nothing
+	// in), where filter, which sends the rest of a text around what it
+	// cut, lets through several times more; and it sends most harmless
+	// texts unchanged, where plain refuses most of them (README).
 	MonitoredFreeText string
 	// UnknownNames (GATEWAY_UNKNOWN_NAMES): "on" or "off"; empty is
 	// templates.DefaultUnknownNames. On, acronyms and capitalised names
 	// the filter cannot place are removed from free text to a monitored
 	// phone unless they are registered meeting points or the request
-	// confirms them (confirm_names).
+	// confirms them (confirm_names). Off is refused with the whole
+	// policy, which relies on them.
 	UnknownNames string
 	// TemplatesDir (GATEWAY_TEMPLATES_DIR): the deployment's templates,
 	// every *.tmpl file of it adding to or replacing the built-in ones (an
@@ -61,8 +72,8 @@ type DiscreetConfig struct {
 	// file, or holding an invalid template, a discreet variant the filter
 	// flags (scanned as free text to a monitored phone is, unknown names
 	// included when on) or, under the refuse policy, a text parameter, is
-	// an error (under filter, vocabulary and plain a text parameter's
-	// value is scanned when sent).
+	// an error (under filter, vocabulary, plain and whole a text
+	// parameter's value is scanned when sent).
 	TemplatesDir string
 }
 
@@ -71,11 +82,13 @@ const (
 	FreeTextFilter     = message.FreeTextFilter
 	FreeTextVocabulary = message.FreeTextVocabulary
 	FreeTextPlain      = message.FreeTextPlain
+	FreeTextWhole      = message.FreeTextWhole
 	FreeTextRefuse     = message.FreeTextRefuse
 )
 
 // FreeTextPolicy is the policy in force: FreeTextRefuse unless the
-// programme chose FreeTextFilter, FreeTextVocabulary or FreeTextPlain.
+// programme chose FreeTextFilter, FreeTextVocabulary, FreeTextPlain or
+// FreeTextWhole.
 func (c DiscreetConfig) FreeTextPolicy() string { return message.FreeTextPolicy(c.MonitoredFreeText) }
 
 // UsesVocabulary: does the policy in force scan free text with her
@@ -86,21 +99,29 @@ func (c DiscreetConfig) UsesVocabulary() bool { return message.UsesVocabulary(c.
 // Validate checks the settings' values.
 func (c DiscreetConfig) Validate() error {
 	switch c.MonitoredFreeText {
-	case "", FreeTextFilter, FreeTextVocabulary, FreeTextPlain, FreeTextRefuse:
+	case "", FreeTextFilter, FreeTextVocabulary, FreeTextPlain, FreeTextWhole, FreeTextRefuse:
 	default:
-		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use refuse, plain, vocabulary or filter", c.MonitoredFreeText)
+		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT is %q: use refuse, whole, plain, vocabulary or filter", c.MonitoredFreeText)
 	}
 	switch c.UnknownNames {
 	case "", "on", "off":
 	default:
 		return fmt.Errorf("GATEWAY_UNKNOWN_NAMES is %q: use on or off", c.UnknownNames)
 	}
+	// Whole sends a text as written when the filter finds nothing in
+	// it: without unknown names a name the filter cannot place (a
+	// shelter's, a lawyer's) would go out unseen. Fail closed.
+	if c.FreeTextPolicy() == FreeTextWhole && !c.unknownNames() {
+		return fmt.Errorf("GATEWAY_MONITORED_FREE_TEXT=whole needs unknown names scanned, and GATEWAY_UNKNOWN_NAMES is off: whole sends a text as written when the filter finds nothing in it, so a name it cannot place would go out unseen; set GATEWAY_UNKNOWN_NAMES=on (or leave it unset) or choose another policy")
+	}
 	return nil
 }
 
 // UnknownNamesOn: is free text to a monitored phone scanned for unknown
-// names?
-func (c DiscreetConfig) UnknownNamesOn() bool { return c.unknownNames() }
+// names? (Always under whole: Validate refuses it with them off.)
+func (c DiscreetConfig) UnknownNamesOn() bool {
+	return message.ScansUnknownNames(c.MonitoredFreeText, c.unknownNames())
+}
 
 func (c DiscreetConfig) unknownNames() bool {
 	if c.UnknownNames == "" {
@@ -172,7 +193,7 @@ func checkDirTextParams(cat *templates.Catalog, policy string) error {
 		}
 		for _, p := range t.Params {
 			if p.Type == templates.ParamText {
-				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the plain, vocabulary or filter policy",
+				return fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR): %s: template %s has the text parameter %s, and its discreet variant would send free text to a monitored phone, which GATEWAY_MONITORED_FREE_TEXT=refuse (the default) forbids; use datetime, meeting_point or digits parameters, or choose the whole, plain, vocabulary or filter policy",
 					t.File, t.ID, p.Name)
 			}
 		}

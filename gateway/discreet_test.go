@@ -193,6 +193,20 @@ func TestDiscreetConfigValidate(t *testing.T) {
 	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{UnknownNames: "maybe"}); err == nil {
 		t.Fatal("bad unknown-names accepted")
 	}
+	// Whole relies on unknown names: off with it is refused, naming both
+	// settings; on, or left to the default, is accepted.
+	_, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole, UnknownNames: "off"})
+	if err == nil || !strings.Contains(err.Error(), "GATEWAY_UNKNOWN_NAMES") || !strings.Contains(err.Error(), "whole") {
+		t.Fatalf("whole with unknown names off: %v", err)
+	}
+	for _, un := range []string{"", "on"} {
+		if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole, UnknownNames: un}); err != nil {
+			t.Fatalf("whole with unknown names %q: %v", un, err)
+		}
+	}
+	if _, err := gateway.DiscreetCatalog(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextFilter, UnknownNames: "off"}); err != nil {
+		t.Fatalf("filter with unknown names off: %v", err)
+	}
 }
 
 // Under the vocabulary policy, free text to a monitored phone keeps only
@@ -516,13 +530,172 @@ func TestPlainPolicy(t *testing.T) {
 	}
 }
 
+// wholePolicy is the configuration of a programme that sends free text to
+// a monitored phone only as written, when the filter's scan (unknown
+// names and risky everyday phrases included, no vocabulary) finds nothing
+// in it.
+func wholePolicy() gateway.Config {
+	return gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole}}
+}
+
+// Under the whole policy free text to a monitored phone goes out as
+// written when the filter's scan finds nothing, a word outside the
+// everyday vocabulary included, and is refused whole otherwise (flagged,
+// with the categories and the spans to rephrase, nothing sensitive echoed
+// in the error's message): the preview says the same, nothing is queued,
+// nothing is ever sent with words cut out. An unknown name is flagged
+// unless it is a registered meeting point or confirmed. A template's text
+// parameter is held to the same rule.
+func TestWholePolicy(t *testing.T) {
+	t.Parallel()
+	if (gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole}).UsesVocabulary() {
+		t.Fatal("whole uses the vocabulary")
+	}
+	if !(gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole}).UnknownNamesOn() {
+		t.Fatal("whole without unknown names")
+	}
+	dir := t.TempDir()
+	note := "id: free_note\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nFrom the team: {note}\n\n[en discreet]\nHi! {note}\n\n[es standard]\nTe escribe el equipo: {note}\n\n[es discreet]\n¡Hola! {note}\n"
+	if err := os.WriteFile(filepath.Join(dir, "note.tmpl"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := wholePolicy()
+	cfg.Discreet.TemplatesDir = dir
+	e := gatewaytest.New(t, gatewaytest.WithConfig(cfg))
+	code := e.MonitoredParticipant("+34 612 004 051")
+	e.MeetingPoint("Metro Sol")
+	send := func(path, body string, confirm ...string) gatewaytest.Resp {
+		m := map[string]any{"participant": code, "channel": "sms", "body": body}
+		if len(confirm) > 0 {
+			m["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", path, m)
+	}
+
+	// Nothing found: the text as written, at preview and accept; a word
+	// outside the everyday vocabulary ("mercadillo") is not a finding
+	// here, the meeting point and a confirmed name are known (a first name
+	// after a greeting is not unknown).
+	clean := []string{
+		"Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?",
+		"Hola, el jueves a las 10 nos vemos en Metro Sol y vamos al mercadillo, ¿vale?",
+		"Hola, el lunes a las 11 en Metro Sol con Kessler, ¿vale?",
+		"Hola Lucía, el lunes a las 11 en Metro Sol, ¿vale?",
+	}
+	for _, body := range clean {
+		var confirm []string
+		if strings.Contains(body, "Kessler") {
+			confirm = []string{"Kessler"}
+		}
+		r := send("/v1/messages/preview", body, confirm...)
+		if m := r.JSON(t); r.Status != 200 || m["text"] != body || len(redactionsOf(t, m)) != 0 {
+			t.Fatalf("clean preview %q: %d %s", body, r.Status, r.Body)
+		}
+		r = send("/v1/messages", body, confirm...)
+		if m := r.JSON(t); r.Status != 202 || len(redactionsOf(t, m)) != 0 || m["variant"] != "discreet" ||
+			int(m["sms_segments"].(float64)) != templates.SMSSegments(body).Segments {
+			t.Fatalf("clean send %q: %d %s", body, r.Status, r.Body)
+		}
+	}
+	queued := outboxRows(t, e)
+
+	// A sensitive word, an unknown name, a risky everyday phrase: refused
+	// whole, the findings listed with their spans in the text as typed.
+	for body, want := range map[string]map[string]string{
+		"Hola, el jueves a las 10 nos vemos en Metro Sol y luego vamos a ver a la abogada, ¿vale?": {"abogada": "legal"},
+		"Hola, el lunes a las 11 en Metro Sol con Kessler, ¿vale?":                                 {"Kessler": "unknown_name"},
+		"Hola, esta noche te paso a buscar a Metro Sol, ¿vale?":                                    {"te paso a buscar": "risky_phrase"},
+	} {
+		for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
+			r := send(path, body)
+			if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
+				t.Fatalf("%s %q: %d %s", path, body, r.Status, r.Body)
+			}
+			errObj := r.JSON(t)["error"].(map[string]any)
+			d := errObj["details"].(map[string]any)
+			if d["reason"] != "flagged" || errObj["field"] != "body" {
+				t.Fatalf("%s: %s", path, r.Body)
+			}
+			red := redactionsOf(t, d)
+			for w, cat := range want {
+				found := false
+				for m, c := range red {
+					found = found || strings.Contains(m, w) && c == cat
+				}
+				if !found || !strings.Contains(fmt.Sprint(d["categories"]), cat) {
+					t.Fatalf("%s %q: want %s as %s: %v", path, body, w, cat, d)
+				}
+				// The sentence names categories, never what was found.
+				if msg, _ := errObj["message"].(string); strings.Contains(msg, w) || !strings.Contains(msg, "monitored") {
+					t.Fatalf("%s %q: message %q", path, body, msg)
+				}
+			}
+			for _, x := range d["redactions"].([]any) {
+				rr := x.(map[string]any)
+				s, en := int(rr["start"].(float64)), int(rr["end"].(float64))
+				if s < 0 || en > len(body) || body[s:en] != rr["match"] {
+					t.Fatalf("%s: span %v is not in the text", path, rr)
+				}
+			}
+			if _, ok := r.JSON(t)["text"]; ok {
+				t.Fatalf("%s: a refusal carries a text: %s", path, r.Body)
+			}
+		}
+	}
+	if n := outboxRows(t, e); n != queued {
+		t.Fatalf("outbox %d rows after refusals, %d before", n, queued)
+	}
+	r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/messages", nil)
+	if n := len(r.JSON(t)["items"].([]any)); r.Status != 200 || n != len(clean) {
+		t.Fatalf("she has %d messages, want the %d clean ones: %s", n, len(clean), r.Body)
+	}
+	// A format control is refused with its own reason first.
+	r = send("/v1/messages/preview", "Hola, mañana vamos a la \u202eaícilop\u202c a las 10")
+	if d, _ := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); r.Status != 422 || d["reason"] != "format_control" {
+		t.Fatalf("format control: %d %s", r.Status, r.Body)
+	}
+	// A confirmed name the filter flags is refused on confirm_names, the
+	// name not echoed.
+	r = send("/v1/messages/preview", "Hola, el jueves a las 10 en Cruz Roja, ¿vale?", "Cruz Roja")
+	if r.Status != 422 || r.ErrCode(t) != "invalid_param" || r.JSON(t)["error"].(map[string]any)["field"] != "confirm_names" || strings.Contains(string(r.Body), "Cruz") {
+		t.Fatalf("flagged confirmed name: %d %s", r.Status, r.Body)
+	}
+	// A template's text parameter: a clean value renders, any finding
+	// refuses the message naming the parameter, with the body's reason.
+	tmpl := func(v string, confirm ...string) gatewaytest.Resp {
+		m := map[string]any{"participant": code, "channel": "sms", "template": "free_note", "params": map[string]string{"note": v}}
+		if len(confirm) > 0 {
+			m["confirm_names"] = confirm
+		}
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", m)
+	}
+	if r := tmpl("¿Vamos al mercadillo el sábado?"); r.Status != 200 || !strings.Contains(r.JSON(t)["text"].(string), "mercadillo el sábado") {
+		t.Fatalf("clean parameter: %d %s", r.Status, r.Body)
+	}
+	for v, cat := range map[string]string{"¿Vamos a ver a la abogada el sábado?": "legal", "¿Vienes con Lucía al cine?": "unknown_name"} {
+		r = tmpl(v)
+		if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || r.JSON(t)["error"].(map[string]any)["field"] != "params.note" {
+			t.Fatalf("parameter %q: %d %s", v, r.Status, r.Body)
+		}
+		if d, _ := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any); d["reason"] != "flagged" || !strings.Contains(fmt.Sprint(d["categories"]), cat) {
+			t.Fatalf("parameter %q under whole: details %v", v, d)
+		}
+	}
+	if r := tmpl("¿Vienes con Lucía al cine?", "Lucía"); r.Status != 200 {
+		t.Fatalf("confirmed name in a parameter: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(e.Logs.String(), "abogada") || strings.Contains(e.Logs.String(), "Kessler") {
+		t.Fatal("the body is in the logs")
+	}
+}
+
 // A confirmed name is for a neutral name the filter cannot place: one the
 // filter flags on its own (here an organisation's) is refused with
 // invalid_param under every policy that takes confirm_names, for free
 // text and for a template's text parameter, and the name is not echoed.
 func TestConfirmNamesFlaggedRefused(t *testing.T) {
 	t.Parallel()
-	for _, policy := range []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain} {
+	for _, policy := range []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain, gateway.FreeTextWhole} {
 		t.Run(policy, func(t *testing.T) {
 			t.Parallel()
 			e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: policy}}))
@@ -591,7 +764,7 @@ func TestConfirmNamesFlaggedRefused(t *testing.T) {
 // ones is not in her vocabulary, the greeting ones go out.
 func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 	t.Parallel()
-	policies := []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain}
+	policies := []string{gateway.FreeTextFilter, gateway.FreeTextVocabulary, gateway.FreeTextPlain, gateway.FreeTextWhole}
 	envs := map[string]*gatewaytest.Env{}
 	codes := map[string]string{}
 	for i, p := range policies {
@@ -636,7 +809,7 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 		for _, p := range policies {
 			r := preview(p, body)
 			var red map[string]string
-			if p == gateway.FreeTextPlain {
+			if p == gateway.FreeTextPlain || p == gateway.FreeTextWhole {
 				if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" {
 					t.Fatalf("%s %q: %d %s", p, body, r.Status, r.Body)
 				}
@@ -686,5 +859,16 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 	}
 	if r := preview(gateway.FreeTextFilter, other); r.Status != 200 || r.JSON(t)["text"] != other {
 		t.Fatalf("other pictograph under filter: %d %s", r.Status, r.Body)
+	}
+	// Whole scans without the vocabulary: both go out as written; a
+	// number is flagged.
+	for _, body := range []string{greeting, other} {
+		if r := preview(gateway.FreeTextWhole, body); r.Status != 200 || r.JSON(t)["text"] != body {
+			t.Fatalf("%q under whole: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if r := preview(gateway.FreeTextWhole, "Hola, llámame al ６１２ ３４５ ６７８"); r.Status != 422 || r.ErrCode(t) != "content_not_discreet" ||
+		r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)["reason"] != "flagged" {
+		t.Fatalf("full-width number under whole: %d %s", r.Status, r.Body)
 	}
 }

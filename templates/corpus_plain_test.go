@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -16,7 +17,12 @@ import (
 // is on her phone as written (a leak); a refused message leaks nothing but
 // costs the caseworker a rewrite.
 
-// plainTally is the plain policy's score of some messages.
+// The whole policy (corpus_whole_test.go) is scored the same way, with
+// the filter's scan instead of the vocabulary's: evalPlain takes the scan
+// options.
+
+// plainTally is the score of a whole-or-nothing policy (plain, whole) on
+// some messages.
 type plainTally struct {
 	// msgs, sent: messages scored, and those with zero findings.
 	msgs, sent int
@@ -25,6 +31,10 @@ type plainTally struct {
 	// benign, benignSent: messages with no item to remove, and those of
 	// them sent (unchanged, as every sent message is).
 	benign, benignSent int
+	// benignNamesOnly: messages with no item to remove refused for
+	// unknown names alone (every finding an unknown_name): staff could
+	// confirm the names and send them unchanged.
+	benignNamesOnly int
 }
 
 func (p *plainTally) add(o plainTally) {
@@ -34,12 +44,14 @@ func (p *plainTally) add(o plainTally) {
 	p.leak += o.leak
 	p.benign += o.benign
 	p.benignSent += o.benignSent
+	p.benignNamesOnly += o.benignNamesOnly
 }
 
 func (p plainTally) String() string {
-	return fmt.Sprintf("leak %5.1f%% (%3d/%3d)  sent %5.1f%% (%3d/%3d)  benign sent unchanged %5.1f%% (%3d/%3d)  refused %5.1f%% (%3d/%3d)",
+	return fmt.Sprintf("leak %5.1f%% (%3d/%3d)  sent %5.1f%% (%3d/%3d)  benign sent unchanged %5.1f%% (%3d/%3d)  refused %5.1f%% (%3d/%3d)  benign refused for unknown names only %3d/%3d",
 		pct(p.leak, p.remove), p.leak, p.remove, pct(p.sent, p.msgs), p.sent, p.msgs,
-		pct(p.benignSent, p.benign), p.benignSent, p.benign, pct(p.msgs-p.sent, p.msgs), p.msgs-p.sent, p.msgs)
+		pct(p.benignSent, p.benign), p.benignSent, p.benign, pct(p.msgs-p.sent, p.msgs), p.msgs-p.sent, p.msgs,
+		p.benignNamesOnly, p.benign-p.benignSent)
 }
 
 // plainEval is the plain policy's score: on the whole, per language, and
@@ -50,15 +62,21 @@ type plainEval struct {
 	failures []string
 }
 
-// evalPlain scans each message as the gateway does under the plain
-// policy (her language, the meeting points as known names, the
-// vocabulary, unknown names as by default).
-func evalPlain(f *Filter, msgs []corpusMsg) plainEval {
+// plainOptions are the scan options of the plain policy in the gateway
+// (the vocabulary, the risky everyday phrases, unknown names as by
+// default); the whole policy's are wholeOptions.
+var plainOptions = ScanOptions{Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
+
+// evalPlain scores a whole-or-nothing policy: each message is scanned
+// with f and o as the gateway scans it (o with her language and the
+// meeting points as known names), sent unchanged when the scan finds
+// nothing and refused otherwise.
+func evalPlain(f *Filter, msgs []corpusMsg, o ScanOptions) plainEval {
 	ev := plainEval{byLang: map[string]*plainTally{}}
-	o := ScanOptions{Vocabulary: true, Plain: true, UnknownNames: DefaultUnknownNames}
 	for _, m := range msgs {
 		o.Lang, o.KnownNames = m.lang, m.points
-		sent := len(f.ScanWith(m.text, o)) == 0
+		fs := f.ScanWith(m.text, o)
+		sent := len(fs) == 0
 		one := plainTally{msgs: 1, remove: len(m.remove)}
 		if sent {
 			one.sent = 1
@@ -70,6 +88,9 @@ func evalPlain(f *Filter, msgs []corpusMsg) plainEval {
 		if len(m.remove) == 0 {
 			one.benign = 1
 			one.benignSent = one.sent
+			if !sent && !slices.ContainsFunc(fs, func(x Finding) bool { return x.Category != CategoryUnknownName }) {
+				one.benignNamesOnly = 1
+			}
 		}
 		if ev.byLang[m.lang] == nil {
 			ev.byLang[m.lang] = &plainTally{}
@@ -151,7 +172,7 @@ func TestDiscreetCorpusPlain(t *testing.T) {
 	external := *corpusDir != "" || os.Getenv("DISCREET_CORPUS_DIR") != ""
 	tune, held := heldoutPart(msgs, false), heldoutPart(msgs, true)
 	if len(tune) > 0 {
-		ev := evalPlain(f, tune)
+		ev := evalPlain(f, tune, plainOptions)
 		ev.report(t, "plain, tuning files")
 		for _, x := range ev.failures {
 			t.Log("  " + x)
@@ -166,7 +187,7 @@ func TestDiscreetCorpusPlain(t *testing.T) {
 		}
 	}
 	if len(held) > 0 {
-		evalPlain(f, held).reportHeldout(t, "plain, held-out files")
+		evalPlain(f, held, plainOptions).reportHeldout(t, "plain, held-out files")
 	}
 }
 

@@ -34,10 +34,10 @@ const (
 	// is not in her language's vocabulary (ScanOptions.Vocabulary,
 	// vocabulary.go).
 	CategoryNotInVocabulary Category = "not_in_vocabulary"
-	// CategoryRiskyPhrase: under the plain policy, a phrase of everyday
-	// words that offers to take her away or hide her, or asks her to hide
-	// something from him ("come with us tonight", "don't tell him";
-	// ScanOptions.Plain, plainphrases.go).
+	// CategoryRiskyPhrase: under the plain and whole policies, a phrase
+	// of everyday words that offers to take her away or hide her, or asks
+	// her to hide something from him ("come with us tonight", "don't tell
+	// him"; ScanOptions.Plain, plainphrases.go).
 	CategoryRiskyPhrase Category = "risky_phrase"
 )
 
@@ -674,9 +674,10 @@ type ScanOptions struct {
 	// language's vocabulary, outside the other findings and the known
 	// names, is a finding of CategoryNotInVocabulary (vocabulary.go).
 	Vocabulary bool
-	// Plain: the plain policy, which sends a text whole or not at all:
-	// also a phrase of everyday words that offers to take her away or
-	// hide her is a finding, of CategoryRiskyPhrase (plainphrases.go).
+	// Plain: the plain and whole policies, which send a text whole or
+	// not at all: also a phrase of everyday words that offers to take her
+	// away or hide her is a finding, of CategoryRiskyPhrase
+	// (plainphrases.go).
 	// Its words may each be harmless ("come", "with", "us"), so the
 	// vocabulary alone lets it through.
 	Plain bool

@@ -25,6 +25,7 @@ var pinnedFindings = map[string]string{
 	"placename":     "536198dfea78d5f2aef4aa14198dd9bacc42e19db51e9dbc9259b8d6137d5253",
 	"vocabulary":    "62ada554be719159744f41aba946bc11373b1acaf7a99fdb738cec1d0f8a0dcb",
 	"plainPolicy":   "b2bf2fff5c074d1279108dd03668910c64b7759ca74f8449607c105814da1810",
+	"wholePolicy":   "6a959ebe628dac6bf55f7386bcb61e252d31d22b6eda5c98455f17a9460aa11d",
 	"vocabAnyLang":  "86471616011858d13ccad956fed9c8837589d099419cff208c3818519d18242b",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
 	"extra1000":     "5ec3df6c445e3d33527058c2b3c604fc71988ea3a581283096ad4ac2212ebfc4",
@@ -117,8 +118,8 @@ func (p *pinHasher) sum() string { return hex.EncodeToString(p.h.Sum(nil)) }
 // TestPinnedFindings checks the findings of the scanner have not changed:
 // the options are those of the benchmarks and of the gateway (no
 // language; her language with unknown names and the meeting points; the
-// vocabulary policy; a meeting point's name), with and without extra
-// terms.
+// vocabulary, plain and whole policies; a meeting point's name), with and
+// without extra terms.
 func TestPinnedFindings(t *testing.T) {
 	texts := pinTexts(t)
 	f := mustFilter(t)
@@ -166,6 +167,11 @@ func TestPinnedFindings(t *testing.T) {
 		{"plainPolicy", func(p *pinHasher) {
 			for i, x := range texts {
 				p.add(i, vf.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Vocabulary: true, Plain: true, KnownNames: x.points}))
+			}
+		}},
+		{"wholePolicy", func(p *pinHasher) {
+			for i, x := range texts {
+				p.add(i, f.ScanWith(x.text, ScanOptions{Lang: x.lang, UnknownNames: true, Plain: true, KnownNames: x.points}))
 			}
 		}},
 		{"vocabAnyLang", func(p *pinHasher) {

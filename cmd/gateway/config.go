@@ -133,11 +133,11 @@ func discreetFlags(fs *flag.FlagSet, c *gateway.DiscreetConfig) {
 	fs.StringVar(&c.Filter.StopFile, "discreet-stop-file", env("GATEWAY_DISCREET_STOP_FILE", ""),
 		"phrases the discreet filter never flags, one per line (\"Metro Tribunal\"); set but unreadable stops the service (env GATEWAY_DISCREET_STOP_FILE)")
 	fs.StringVar(&c.MonitoredFreeText, "monitored-free-text", env("GATEWAY_MONITORED_FREE_TEXT", gateway.FreeTextRefuse),
-		"free text to a monitored phone: refuse (templates only, the default), plain (send it unchanged only when it holds nothing but her language's everyday vocabulary and nothing the filter finds, else refuse it whole, naming the words to rephrase), vocabulary (send only the words of her language's everyday vocabulary, with what the filter finds removed) or filter (send it with what the filter finds removed) (env GATEWAY_MONITORED_FREE_TEXT)")
+		"free text to a monitored phone: refuse (templates only, the default), whole (send it unchanged only when the filter, unknown names and risky everyday phrases included, finds nothing in it, else refuse it whole, naming the words to rephrase or the names to confirm; needs unknown names on), plain (send it unchanged only when it holds nothing but her language's everyday vocabulary and nothing the filter finds, else refuse it whole, naming the words to rephrase), vocabulary (send only the words of her language's everyday vocabulary, with what the filter finds removed) or filter (send it with what the filter finds removed) (env GATEWAY_MONITORED_FREE_TEXT)")
 	fs.StringVar(&c.Filter.VocabularyFile, "discreet-vocabulary-file", env("GATEWAY_DISCREET_VOCABULARY_FILE", ""),
 		"the deployment's own everyday words for the vocabulary and plain policies, one per line; set but unreadable, or with a word the lexicon matches, stops the service (env GATEWAY_DISCREET_VOCABULARY_FILE)")
 	fs.StringVar(&c.UnknownNames, "unknown-names", env("GATEWAY_UNKNOWN_NAMES", ""),
-		"on or off: remove acronyms and capitalised names the filter cannot place from free text to a monitored phone; empty = built-in default (env GATEWAY_UNKNOWN_NAMES)")
+		"on or off: remove acronyms and capitalised names the filter cannot place from free text to a monitored phone; empty = built-in default; off is refused with --monitored-free-text whole (env GATEWAY_UNKNOWN_NAMES)")
 	fs.StringVar(&c.TemplatesDir, "templates-dir", env("GATEWAY_TEMPLATES_DIR", ""),
 		"directory of *.tmpl templates that add to or override (with a higher version) the built-in ones, their discreet variants checked with the deployment's filter; set but unreadable, or with an invalid or not discreet template, stops the service (env GATEWAY_TEMPLATES_DIR)")
 }

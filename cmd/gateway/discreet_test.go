@@ -486,6 +486,68 @@ func TestSanitizePlain(t *testing.T) {
 	}
 }
 
+// Under the whole policy sanitize prints the text unchanged when the
+// filter's scan (lexicon, scanners, unknown names, risky everyday phrases;
+// no vocabulary) finds nothing, and otherwise the refusal serve answers:
+// content_not_discreet, reason flagged, the categories and the findings,
+// no text. Unknown names off with it stops sanitize and serve. The help
+// lists the policy.
+func TestSanitizeWhole(t *testing.T) {
+	defer func() { stdin = os.Stdin }()
+	run := func(in string, args ...string) sanitizeResult {
+		t.Helper()
+		res, _ := runSanitize(t, in, append([]string{"--lang", "es", "--monitored-free-text", "whole", "--known-names", "Metro Sol"}, args...)...)
+		return res
+	}
+	// A word outside the everyday vocabulary is no finding here.
+	for _, clean := range []string{
+		"Hola, el jueves a las 10:30 nos vemos en Metro Sol y tomamos un café, ¿vale?",
+		"Hola, el jueves a las 10 en Metro Sol y vamos al mercadillo, ¿vale?",
+	} {
+		if res := run(clean); res.Text != clean || res.Refused != "" || len(res.Redactions) != 0 {
+			t.Fatalf("clean %q: %+v", clean, res)
+		}
+	}
+	in := "Hola, el jueves a las 10 en Metro Sol con Kessler y luego vamos a ver a la abogada al mercadillo"
+	res := run(in)
+	if res.Refused != "content_not_discreet" || res.Reason != "flagged" || res.Text != "" ||
+		!slices.Contains(res.Categories, "legal") || !slices.Contains(res.Categories, "unknown_name") ||
+		slices.Contains(res.Categories, "not_in_vocabulary") || len(res.Redactions) != 2 {
+		t.Fatalf("sensitive: %+v", res)
+	}
+	for _, r := range res.Redactions {
+		if in[r.Start:r.End] != r.Match {
+			t.Fatalf("span %+v is not in the text", r)
+		}
+	}
+	// The unknown name confirmed: only the sensitive word is left.
+	if res := run(in, "--confirm-names", "Kessler"); res.Refused != "content_not_discreet" || len(res.Categories) != 1 || res.Categories[0] != "legal" {
+		t.Fatalf("confirmed name: %+v", res)
+	}
+	confirmed := "Hola, el jueves a las 10 en Metro Sol con Kessler, ¿vale?"
+	if res := run(confirmed, "--confirm-names", "Kessler"); res.Refused != "" || res.Text != confirmed {
+		t.Fatalf("confirmed name, nothing else: %+v", res)
+	}
+	// A risky everyday phrase is a finding under whole as under plain.
+	if res := run("Hola, esta noche te paso a buscar a Metro Sol, ¿vale?"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "risky_phrase") {
+		t.Fatalf("risky phrase: %+v", res)
+	}
+	if res := run("Hola, mañana vamos a la pоlicía a las 10"); res.Refused != "mixed_script" {
+		t.Fatalf("mixed script: %+v", res)
+	}
+	// Whole relies on unknown names: off stops the command, and serve.
+	stdin = strings.NewReader(confirmed)
+	if code, out, stderr := runCmd(t, "sanitize", "--lang", "es", "--monitored-free-text", "whole", "--unknown-names", "off"); code == 0 || out != "" ||
+		!strings.Contains(stderr, "GATEWAY_UNKNOWN_NAMES is off") {
+		t.Fatalf("unknown names off: exit %d, %s %s", code, out, stderr)
+	}
+	serveStops(t, t.TempDir(), "GATEWAY_UNKNOWN_NAMES is off", "--monitored-free-text", "whole", "--unknown-names", "off")
+	_, _, stderr := runCmd(t, "sanitize", "-h")
+	if !strings.Contains(stderr, "whole (send it unchanged only") || !strings.Contains(stderr, "off is refused with --monitored-free-text whole") {
+		t.Fatalf("help: %s", stderr)
+	}
+}
+
 // sanitize checks names as serve does: a confirmed name the filter flags
 // on its own (a street without its number, an organisation) is refused
 // with invalid_param on confirm_names under every policy that takes it,
@@ -498,7 +560,7 @@ func TestSanitizeConfirmNames(t *testing.T) {
 		t.Helper()
 		return runSanitize(t, in, append([]string{"--lang", "es", "--monitored-free-text", policy}, args...)...)
 	}
-	for _, policy := range []string{"filter", "vocabulary", "plain"} {
+	for _, policy := range []string{"filter", "vocabulary", "plain", "whole"} {
 		for _, c := range []struct{ body, name, word string }{
 			{"Nos vemos en la calle Murcia mañana.", "calle Murcia", "Murcia"},
 			{"Hola, el jueves a las 10 en Cruz Roja, ¿vale?", "Lucía,Cruz Roja", "Cruz"},
@@ -547,15 +609,15 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 		{"es", "llámame al ⒍⒈⒉ ⒊⒋⒌ ⒍⒎⒏"},
 		{"en", "the 𝐏𝐎𝐋𝐈𝐂𝐈𝐀 are waiting"},
 	} {
-		for _, p := range []string{"filter", "vocabulary", "plain"} {
+		for _, p := range []string{"filter", "vocabulary", "plain", "whole"} {
 			if res := run(p, c[0], c[1]); res.Refused != "letter_symbols" || res.Text != "" {
 				t.Fatalf("%s %q: %+v", p, c[1], res)
 			}
 		}
 	}
-	for _, p := range []string{"filter", "vocabulary", "plain"} {
+	for _, p := range []string{"filter", "vocabulary", "plain", "whole"} {
 		res := run(p, "es", "Nos vemos mañana en el 🏥")
-		if !slices.Contains(res.Categories, "health") && p == "plain" || strings.Contains(res.Text, "🏥") {
+		if !slices.Contains(res.Categories, "health") && (p == "plain" || p == "whole") || strings.Contains(res.Text, "🏥") {
 			t.Fatalf("%s hospital: %+v", p, res)
 		}
 	}
@@ -568,6 +630,13 @@ func TestSanitizeLetterSymbolsAndPictographs(t *testing.T) {
 	}
 	if res := run("plain", "es", "Hola, nos vemos mañana 🔒"); res.Refused != "content_not_discreet" || !slices.Contains(res.Categories, "not_in_vocabulary") {
 		t.Fatalf("plain lock: %+v", res)
+	}
+	// Whole scans without the vocabulary: the lock goes out as written.
+	if res := run("whole", "es", "Hola, nos vemos mañana 🔒"); res.Refused != "" || res.Text != "Hola, nos vemos mañana 🔒" {
+		t.Fatalf("whole lock: %+v", res)
+	}
+	if res := run("whole", "fr", "demain avec le 👮"); res.Refused != "content_not_discreet" || res.Reason != "flagged" || !slices.Contains(res.Categories, "legal") {
+		t.Fatalf("whole police: %+v", res)
 	}
 }
 

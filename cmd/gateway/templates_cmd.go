@@ -32,7 +32,9 @@ var stdin io.Reader = os.Stdin
 // findings beside the filter's), --monitored-free-text plain the text
 // unchanged when that scan finds nothing, else the refusal serve would
 // answer (content_not_discreet, reason not_plain, with the categories and
-// the findings to rephrase; no text). --known-names are the registered
+// the findings to rephrase; no text), and --monitored-free-text whole the
+// same with the filter's scan (unknown names and risky everyday phrases
+// included, no vocabulary) and reason flagged. --known-names are the registered
 // meeting points: one the filter flags as a place's name is refused, as
 // serve refuses to register it. --confirm-names are the request's
 // confirm_names, checked as serve checks them (message.FlaggedConfirmedName:
@@ -70,7 +72,7 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	o := templates.ScanOptions{Lang: *lang, UnknownNames: cfg.UnknownNamesOn(), Vocabulary: cfg.UsesVocabulary()}
-	o.Plain = cfg.FreeTextPolicy() == gateway.FreeTextPlain // risky everyday phrases, as serve scans
+	o.Plain = message.WholeOrNothing(cfg.MonitoredFreeText) // risky everyday phrases, as serve scans
 	var knownNames, confirmed []string
 	for i, k := range splitNames(*known) {
 		// The registration check of a meeting point's name.
@@ -112,21 +114,26 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 		if o.UnknownNames || o.Vocabulary {
 			o.ExactNames = append(sigKnown, confirmed...)
 		}
-		text, findings := cat.Filter().StripWith(string(in), o)
-		out.Text = text
-		if findings != nil {
-			out.Redactions = findings
-		}
-		if cfg.FreeTextPolicy() == gateway.FreeTextPlain {
-			// Whole or not at all, as serve sends it.
+		if message.WholeOrNothing(cfg.MonitoredFreeText) {
+			// Whole or not at all, as serve sends it: nothing is cut.
+			findings := cat.Filter().ScanWith(string(in), o)
 			out.Text = string(in)
+			if findings != nil {
+				out.Redactions = findings
+			}
 			if len(findings) > 0 {
-				out.Text, out.Refused, out.Reason = "", "content_not_discreet", "not_plain"
+				out.Text, out.Refused, out.Reason = "", message.CodeContentNotDiscreet, message.WholeReason(cfg.FreeTextPolicy())
 				for _, f := range findings {
 					if !slices.Contains(out.Categories, string(f.Category)) {
 						out.Categories = append(out.Categories, string(f.Category))
 					}
 				}
+			}
+		} else {
+			text, findings := cat.Filter().StripWith(string(in), o)
+			out.Text = text
+			if findings != nil {
+				out.Redactions = findings
 			}
 		}
 	}

@@ -156,10 +156,11 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 	if variant == templates.Discreet {
 		// A text parameter is free text to a monitored phone: the
 		// free-text policy applies to its value (refused under refuse;
-		// under filter, vocabulary or plain scanned with the same
+		// under filter, vocabulary, plain or whole scanned with the same
 		// options as a body), and a value with any finding is refused
-		// rather than cut inside a reviewed text (under plain with the
-		// body's refusal, not_plain, naming the parameter).
+		// rather than cut inside a reviewed text (under plain and whole
+		// with the body's refusal, not_plain or flagged, naming the
+		// parameter).
 		for _, name := range s.d.Catalog.TextParams(in.Template) {
 			v, ok := in.Params[name]
 			if !ok || strings.TrimSpace(v) == "" {

@@ -33,24 +33,30 @@ import (
 // path (no read of the points per message) and costs a second rendering
 // only when a point changed within the cache's 30 seconds.
 
-// Free-text policies for a monitored phone. FreeTextPlain sends free
-// text unchanged when the vocabulary policy's scan finds nothing in it and
-// refuses it whole otherwise: it never sends a text with words cut out,
-// which can change what it says and still carries what the scan missed
-// around the cut.
+// Free-text policies for a monitored phone. FreeTextPlain and
+// FreeTextWhole send free text whole or not at all: unchanged when their
+// scan finds nothing in it, refused whole otherwise. They never send a
+// text with words cut out, which can change what it says and still
+// carries what the scan missed around the cut. Plain scans as the
+// vocabulary policy does (every word outside her everyday vocabulary is a
+// finding); whole scans with the filter (lexicon, scanners, unknown names
+// always) without the vocabulary, so it sends far more harmless texts
+// than plain and lets through what the filter misses in a text it finds
+// nothing in. Both add the risky everyday phrases (ScanOptions.Plain).
 const (
 	FreeTextFilter     = "filter"
 	FreeTextVocabulary = "vocabulary"
 	FreeTextPlain      = "plain"
+	FreeTextWhole      = "whole"
 	FreeTextRefuse     = "refuse"
 )
 
 // FreeTextPolicy is the policy in force for a configured value:
 // FreeTextRefuse unless the programme chose FreeTextFilter,
-// FreeTextVocabulary or FreeTextPlain.
+// FreeTextVocabulary, FreeTextPlain or FreeTextWhole.
 func FreeTextPolicy(configured string) string {
 	switch configured {
-	case FreeTextFilter, FreeTextVocabulary, FreeTextPlain:
+	case FreeTextFilter, FreeTextVocabulary, FreeTextPlain, FreeTextWhole:
 		return configured
 	}
 	return FreeTextRefuse
@@ -58,7 +64,8 @@ func FreeTextPolicy(configured string) string {
 
 // UsesVocabulary: does the policy in force for a configured value scan
 // with her language's vocabulary (the filter built with it, the scan's
-// Vocabulary option on)? The vocabulary and plain policies do.
+// Vocabulary option on)? The vocabulary and plain policies do; whole
+// does not.
 func UsesVocabulary(configured string) bool {
 	switch FreeTextPolicy(configured) {
 	case FreeTextVocabulary, FreeTextPlain:
@@ -67,9 +74,33 @@ func UsesVocabulary(configured string) bool {
 	return false
 }
 
-// ReasonNotPlain is details.reason of a free text refused under the
-// plain policy: the scan found something in it.
-const ReasonNotPlain = "not_plain"
+// WholeOrNothing: does the policy in force for a configured value send
+// free text only as written, refusing it whole when its scan finds
+// anything (plain and whole)? Such a policy also looks for the risky
+// everyday phrases (ScanOptions.Plain): nothing is cut, so one would go
+// out whole.
+func WholeOrNothing(configured string) bool {
+	switch FreeTextPolicy(configured) {
+	case FreeTextPlain, FreeTextWhole:
+		return true
+	}
+	return false
+}
+
+// ScansUnknownNames: is free text under the policy in force for a
+// configured value scanned for unknown names, unknown names being
+// configured on or off (unknownNames)? Always under whole, which relies
+// on them (the configuration refuses whole with unknown names off).
+func ScansUnknownNames(configured string, unknownNames bool) bool {
+	return unknownNames || FreeTextPolicy(configured) == FreeTextWhole
+}
+
+// Details.reason of a free text refused whole: ReasonNotPlain under the
+// plain policy, ReasonFlagged under whole; the scan found something in it.
+const (
+	ReasonNotPlain = "not_plain"
+	ReasonFlagged  = "flagged"
+)
 
 // The error codes free text to a monitored phone is refused with.
 const (
@@ -84,22 +115,23 @@ const (
 )
 
 // scansNames: does free text to a monitored phone report names the filter
-// cannot place (unknown names on, or the vocabulary or plain policy)?
-// Only then do known names (meeting points, confirmed names, the author's
-// signature name) matter.
+// cannot place (unknown names on, or the vocabulary, plain or whole
+// policy)? Only then do known names (meeting points, confirmed names, the
+// author's signature name) matter.
 func (s *Service) scansNames() bool {
-	return FreeTextPolicy(s.cfg.FreeText) != FreeTextRefuse && (s.cfg.UnknownNames || UsesVocabulary(s.cfg.FreeText))
+	return FreeTextPolicy(s.cfg.FreeText) != FreeTextRefuse &&
+		(ScansUnknownNames(s.cfg.FreeText, s.cfg.UnknownNames) || UsesVocabulary(s.cfg.FreeText))
 }
 
 // discreetFreeText filters free text for a monitored phone: the policy,
 // the refusals (format controls, mixed scripts, letters drawn as symbols,
 // a confirmed name the
-// filter flags, mostly sensitive; under plain, any finding) and the text
-// to send with what was removed (under plain: the text as written,
-// nothing removed). signature is the author's signature name ("" none):
-// a known name as if confirmed, outside confirm_names' limit, checked as
-// a confirmed name is; one the filter flags (alone or in this text) is
-// not a known name here, and the text is scanned as without it.
+// filter flags, mostly sensitive; under plain and whole, any finding) and
+// the text to send with what was removed (under plain and whole: the text
+// as written, nothing removed). signature is the author's signature name
+// ("" none): a known name as if confirmed, outside confirm_names' limit,
+// checked as a confirmed name is; one the filter flags (alone or in this
+// text) is not a known name here, and the text is scanned as without it.
 func (s *Service) discreetFreeText(text, lang string, confirm []string, signature string) (string, []Redaction, error) {
 	policy := FreeTextPolicy(s.cfg.FreeText)
 	if policy == FreeTextRefuse {
@@ -120,11 +152,12 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 			return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
 		}
 	}
-	o := templates.ScanOptions{Lang: lang, UnknownNames: s.cfg.UnknownNames, Vocabulary: UsesVocabulary(s.cfg.FreeText)}
-	// Under plain, a phrase of everyday words that offers to take her away
-	// or hide her is a finding too (risky_phrase): nothing is cut, so it
-	// would go out whole.
-	o.Plain = policy == FreeTextPlain
+	o := templates.ScanOptions{Lang: lang, UnknownNames: ScansUnknownNames(s.cfg.FreeText, s.cfg.UnknownNames), Vocabulary: UsesVocabulary(s.cfg.FreeText)}
+	// Under plain and whole, a phrase of everyday words that offers to
+	// take her away or hide her is a finding too (risky_phrase): nothing
+	// is cut, so it would go out whole.
+	wholeOrNothing := WholeOrNothing(s.cfg.FreeText)
+	o.Plain = wholeOrNothing
 	// The meeting points are known wherever they stand; her signature
 	// and the confirmed names only where the text spells them as given
 	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.
@@ -142,35 +175,16 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		o.KnownNames = known
 		o.ExactNames = append(exact, confirm...)
 	}
-	var stripped string
-	var findings []templates.Finding
-	if policy == FreeTextPlain {
-		findings = s.filter.ScanWith(text, o) // nothing is cut under plain
-	} else {
-		stripped, findings = s.filter.StripWith(text, o)
-	}
-	var reds []Redaction
-	cats := map[templates.Category]bool{}
-	var catList []string
-	for _, f := range findings {
-		reds = append(reds, Redaction{Category: f.Category, Match: f.Match, Start: f.Start, End: f.End})
-		if !cats[f.Category] {
-			cats[f.Category] = true
-			catList = append(catList, string(f.Category))
+	if wholeOrNothing {
+		// Whole or not at all: nothing is cut.
+		reds, err := WholeRefusal(policy, s.filter.ScanWith(text, o))
+		if err != nil {
+			return "", reds, err
 		}
+		return text, nil, nil
 	}
-	if policy == FreeTextPlain {
-		// Whole or not at all: the text as written when the scan finds
-		// nothing, else a refusal listing every finding for staff to
-		// rephrase (nothing stripped, nothing sent).
-		if len(findings) == 0 {
-			return text, nil, nil
-		}
-		e := errs.Field(CodeContentNotDiscreet, "body",
-			"her phone may be monitored and this programme sends free text to her only as written, with nothing sensitive and only everyday words (%s found); rephrase the marked words or use a template", strings.Join(catList, ", "))
-		e.Details = map[string]any{"reason": ReasonNotPlain, "categories": catList, "redactions": reds}
-		return "", reds, e
-	}
+	stripped, findings := s.filter.StripWith(text, o)
+	reds, catList := redactionsOf(findings)
 	if !meaningful(stripped) || removedShare(text, findings) > 0.5 {
 		e := errs.Field(CodeContentNotDiscreet, "body",
 			"her phone may be monitored and this text is mostly sensitive (%s); write a neutral message or use a template", strings.Join(catList, ", "))
@@ -182,6 +196,52 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		return "", reds, e
 	}
 	return stripped, reds, nil
+}
+
+// redactionsOf is the findings as redactions, and their categories in
+// the order they first occur.
+func redactionsOf(findings []templates.Finding) ([]Redaction, []string) {
+	var reds []Redaction
+	seen := map[templates.Category]bool{}
+	var cats []string
+	for _, f := range findings {
+		reds = append(reds, Redaction{Category: f.Category, Match: f.Match, Start: f.Start, End: f.End})
+		if !seen[f.Category] {
+			seen[f.Category] = true
+			cats = append(cats, string(f.Category))
+		}
+	}
+	return reds, cats
+}
+
+// WholeRefusal is the answer of a whole-or-nothing policy (plain or
+// whole, WholeOrNothing) to free text its scan found findings in: none
+// when there are none (the text goes out as written), else
+// content_not_discreet on body with every finding listed for staff to
+// rephrase (details.reason ReasonNotPlain or ReasonFlagged, the
+// categories, the redactions) and the findings as redactions. The
+// message names the categories, never what was found.
+func WholeRefusal(policy string, findings []templates.Finding) ([]Redaction, error) {
+	if len(findings) == 0 {
+		return nil, nil
+	}
+	reds, cats := redactionsOf(findings)
+	msg := "her phone may be monitored and this programme sends free text to her only as written, with nothing sensitive and only everyday words (%s found); rephrase the marked words or use a template"
+	if FreeTextPolicy(policy) == FreeTextWhole {
+		msg = "her phone may be monitored and this programme sends free text to her only as written, with nothing flagged in it (%s found); rephrase the marked words, confirm a name that is harmless (confirm_names), or use a template"
+	}
+	e := errs.Field(CodeContentNotDiscreet, "body", msg, strings.Join(cats, ", "))
+	e.Details = map[string]any{"reason": WholeReason(policy), "categories": cats, "redactions": reds}
+	return reds, e
+}
+
+// WholeReason is details.reason of a text refused whole under policy:
+// ReasonFlagged under whole, ReasonNotPlain under plain.
+func WholeReason(policy string) string {
+	if FreeTextPolicy(policy) == FreeTextWhole {
+		return ReasonFlagged
+	}
+	return ReasonNotPlain
 }
 
 // SignatureKnown is the author's signature name sig as a known name of

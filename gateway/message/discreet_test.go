@@ -1,8 +1,11 @@
 package message
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
+	"safecontact/errs"
 	"safecontact/templates"
 )
 
@@ -37,6 +40,72 @@ func TestFlaggedConfirmedName(t *testing.T) {
 		i, cat := FlaggedConfirmedName(f, tc.text, tc.confirm, templates.ScanOptions{Lang: "es", UnknownNames: true, Vocabulary: true})
 		if i != tc.want || cat != tc.cat {
 			t.Errorf("%s: %d %q, want %d %q", tc.name, i, cat, tc.want, tc.cat)
+		}
+	}
+}
+
+// The free-text policies: whole is a policy of its own, scans without the
+// vocabulary and always for unknown names, and shares plain's whole or
+// nothing; an unknown value is refuse.
+func TestFreeTextPolicies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		configured, policy      string
+		vocabulary, wholeOrNone bool
+		namesOff                bool // unknown names scanned when configured off
+	}{
+		{"", FreeTextRefuse, false, false, false},
+		{"sometimes", FreeTextRefuse, false, false, false},
+		{FreeTextFilter, FreeTextFilter, false, false, false},
+		{FreeTextVocabulary, FreeTextVocabulary, true, false, false},
+		{FreeTextPlain, FreeTextPlain, true, true, false},
+		{FreeTextWhole, FreeTextWhole, false, true, true},
+	} {
+		if p := FreeTextPolicy(tc.configured); p != tc.policy {
+			t.Errorf("%q: policy %q, want %q", tc.configured, p, tc.policy)
+		}
+		if v := UsesVocabulary(tc.configured); v != tc.vocabulary {
+			t.Errorf("%q: vocabulary %v", tc.configured, v)
+		}
+		if w := WholeOrNothing(tc.configured); w != tc.wholeOrNone {
+			t.Errorf("%q: whole or nothing %v", tc.configured, w)
+		}
+		if n := ScansUnknownNames(tc.configured, false); n != tc.namesOff {
+			t.Errorf("%q: unknown names off scanned %v", tc.configured, n)
+		}
+		if !ScansUnknownNames(tc.configured, true) {
+			t.Errorf("%q: unknown names on not scanned", tc.configured)
+		}
+	}
+}
+
+// WholeRefusal: nothing found is no refusal; a finding refuses the text
+// with the policy's reason, the categories once each in order and every
+// finding as a redaction, and its sentence names no finding.
+func TestWholeRefusal(t *testing.T) {
+	t.Parallel()
+	if reds, err := WholeRefusal(FreeTextWhole, nil); reds != nil || err != nil {
+		t.Fatalf("nothing found: %v %v", reds, err)
+	}
+	fs := []templates.Finding{
+		{Category: templates.CategoryUnknownName, Match: "Kessler", Start: 3, End: 10},
+		{Category: templates.CategoryLegal, Match: "abogada", Start: 20, End: 27},
+		{Category: templates.CategoryUnknownName, Match: "Ortiz", Start: 30, End: 35},
+	}
+	for policy, reason := range map[string]string{FreeTextWhole: ReasonFlagged, FreeTextPlain: ReasonNotPlain} {
+		reds, err := WholeRefusal(policy, fs)
+		e, ok := err.(*errs.Error)
+		if !ok || e.Code != CodeContentNotDiscreet || e.Field != "body" || len(reds) != 3 {
+			t.Fatalf("%s: %v %v", policy, reds, err)
+		}
+		d := e.Details.(map[string]any)
+		if d["reason"] != reason || WholeReason(policy) != reason || !slices.Equal(d["categories"].([]string), []string{"unknown_name", "legal"}) {
+			t.Fatalf("%s: details %v", policy, d)
+		}
+		for _, f := range fs {
+			if strings.Contains(e.Error(), f.Match) {
+				t.Fatalf("%s: %q in %q", policy, f.Match, e.Error())
+			}
 		}
 	}
 }

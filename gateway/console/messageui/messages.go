@@ -129,8 +129,8 @@ type Preview struct {
 	SMSChars    int
 	// Marked is the free text as typed, cut into spans: Category names
 	// what the discreet filter removed, "" what stays. A refusal of the
-	// text as mostly sensitive, or as not plain (the plain policy: the
-	// words to rephrase), comes with Marked too.
+	// text as mostly sensitive, or as not plain or flagged (the plain and
+	// whole policies: the words to rephrase), comes with Marked too.
 	Marked []Span
 }
 
@@ -207,7 +207,7 @@ type word struct {
 	// code the catalogue does not name) and the field it is about.
 	Message, Field string
 	// Reason: a refusal's details.reason, when the code has several
-	// (content_not_discreet: not_plain has its own words).
+	// (content_not_discreet: not_plain and flagged have their own words).
 	Reason string
 }
 

@@ -14,7 +14,8 @@ import (
 )
 
 // fakeMessages knows one participant, one template and no messages; its
-// preview refuses with a code the pages have no words of their own for.
+// preview refuses with a code the pages have no words of their own for,
+// except a body naming a reason of content_not_discreet, refused with it.
 type fakeMessages struct {
 	messageui.Messages // the methods these tests do not reach
 }
@@ -33,7 +34,12 @@ func (fakeMessages) Templates() []messageui.Template {
 		Params: []messageui.TemplateParam{{Name: "when", Type: "datetime"}}, Channels: []string{"sms"}}}
 }
 
-func (fakeMessages) Preview(context.Context, *auth.Actor, messageui.MessageInput) (messageui.Preview, error) {
+func (fakeMessages) Preview(_ context.Context, _ *auth.Actor, in messageui.MessageInput) (messageui.Preview, error) {
+	if in.Body == "not_plain" || in.Body == "flagged" || in.Body == "mostly_sensitive" {
+		e := errs.Field("content_not_discreet", "body", "%s", english)
+		e.Details = map[string]any{"reason": in.Body}
+		return messageui.Preview{}, e
+	}
 	return messageui.Preview{Allowed: false, Code: "some_new_refusal", Reason: english}, nil
 }
 
@@ -98,6 +104,9 @@ func TestComposeRefusedInHerLanguage(t *testing.T) {
 			{"no kind", "send", url.Values{"body": {"hola"}}, L.T("messages.refusal_missing_field", "field", "kind")},
 			{"a date unread", "send", url.Values{"kind": {"tpl:appointment_reminder"}, "param.appointment_reminder.when": {"tomorrow"}},
 				L.T("messages.refusal_invalid_param", "field", "when")},
+			{"not plain", "preview", url.Values{"kind": {"text"}, "body": {"not_plain"}}, L.T("messages.refusal_not_plain", "field", "body")},
+			{"flagged", "preview", url.Values{"kind": {"text"}, "body": {"flagged"}}, L.T("messages.refusal_flagged", "field", "body")},
+			{"mostly sensitive", "preview", url.Values{"kind": {"text"}, "body": {"mostly_sensitive"}}, L.T("messages.refusal_content_not_discreet", "field", "body")},
 			{"a refusal without words", "preview", url.Values{"kind": {"text"}, "body": {"hola"}},
 				L.T("messages.refusal_other", "message", L.T("error.form_refused", "code", "some_new_refusal"))},
 		} {
