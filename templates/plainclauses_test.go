@@ -8,7 +8,7 @@ import "testing"
 // man who drives her about at night or the one she left with, the sim or
 // phone he gave her, a "boyfriend" in scare quotes, what she can tell him
 // (she is going to the chemist), where she lives unknown to him now, a
-// hospital discharge. Typed the way people text. The plain policy refuses
+// hospital discharge, the begging she was made to do, leaving in a hurry. Typed the way people text. The plain policy refuses
 // each with a risky_phrase finding.
 var plainHarmClauses = []struct{ lang, text string }{
 	{"en", "ur not obliged to pay back the 8k"},
@@ -43,6 +43,8 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"en", "you can tell him you're going to the doctor"},
 	{"en", "if anyone picks up ur phone"},
 	{"en", "if u ever need to leave in a hurry"},
+	{"en", "the women they had begging outside the station"},
+	{"en", "they made u beg at the station"},
 	{"fr", "t'as pas a les rembourser"},
 	{"fr", "le travail etait faux, y avait pas de boulot"},
 	{"fr", "il prend tout ton salaire"},
@@ -116,6 +118,7 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"fr", "ton « copain » est toujours la?"},
 	{"fr", "il sait plus ou tu habites"},
 	{"fr", "t'es sortie de l'hopital?"},
+	{"fr", "les femmes qu'ils faisaient mendier dans le RER B"},
 
 	{"es", "no estas obligada a devolver los 3000"},
 	{"es", "te mintieron con el trabajo y el viaje"},
@@ -128,6 +131,7 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"es", "tu \"novio\" sigue ahi?"},
 	{"es", "ya no sabe donde vives"},
 	{"es", "hola mi niña, ya te han dado de alta? escribeme"},
+	{"es", "lo que te hicieron pedir en el metro con el crio"},
 
 	{"it", "non sei obbligata a ridare i 5000"},
 	{"it", "ti hanno mentito sul lavoro e sul viaggio"},
@@ -141,6 +145,7 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"it", "il tuo \"fidanzato\" e ancora li?"},
 	{"it", "non sa piu dove abiti"},
 	{"it", "ti hanno dimessa?"},
+	{"it", "ti facevano chiedere l'elemosina in metro"},
 
 	{"pt", "nao es obrigada a devolver os 5000"},
 	{"pt", "mentiram-te sobre o trabalho e a viagem"},
@@ -154,6 +159,8 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"pt", "tens ainda o telemovel q o teu \"namorado\" te deu?"},
 	{"pt", "ja nao sabe onde moras"},
 	{"pt", "ja tiveste alta?"},
+	{"pt", "obrigavam-te a pedir esmola na rua"},
+	{"pt", "faziam-te pedir no metro"},
 
 	{"ca", "no estas obligada a tornar els 3000"},
 	{"ca", "et van mentir amb la feina i el viatge"},
@@ -167,6 +174,7 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"ca", "el teu \"novio\" encara hi es?"},
 	{"ca", "tranqui q el noi que et va dur fins a Girona amb el cotxe ja no sap on vius"},
 	{"ca", "ja t'han donat l'alta?"},
+	{"ca", "et feien demanar almoina al metro"},
 
 	{"ro", "nu esti obligata sa dai inapoi cei 5000 de euro"},
 	{"ro", "te-au mintit cu tot cu drumul"},
@@ -181,6 +189,7 @@ var plainHarmClauses = []struct{ lang, text string }{
 	{"ro", "\"iubitul\" tau mai e acolo?"},
 	{"ro", "nu mai stie unde stai"},
 	{"ro", "te-au externat?"},
+	{"ro", "te puneau sa cersesti la metrou"},
 }
 
 // plainHarmClausesBenign are everyday texts near those clauses (money
@@ -219,6 +228,8 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"en", "the job they offered me is great"},
 	{"en", "get your passport renewed"},
 	{"en", "if anyone calls, I'm out"},
+	{"en", "don't make me beg lol"},
+	{"en", "I had to beg my mum to let me go"},
 
 	{"fr", "rembourse-moi les 5 euros du cine"},
 	{"fr", "j'ai menti sur mon age mdr"},
@@ -267,6 +278,8 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"es", "si tienes que salir pronto avisame"},
 	{"es", "pide tu pasaporte en la comisaria"},
 	{"es", "el trabajo no esta mal"},
+	{"es", "me hicieron pedir perdon"},
+	{"es", "nos hicieron pedir dinero para la excursion"},
 
 	{"it", "ridammi i 5 euro del cinema"},
 	{"it", "ho mentito sulla mia eta lol"},
@@ -289,6 +302,7 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"it", "se devi uscire presto dimmelo"},
 	{"it", "il lavoro non e male"},
 	{"it", "chiedi il passaporto in questura"},
+	{"it", "mi hanno fatto chiedere scusa"},
 
 	{"pt", "devolve-me os 5 euros do cinema"},
 	{"pt", "menti sobre a minha idade lol"},
@@ -312,6 +326,7 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"pt", "se tiveres de sair cedo avisa"},
 	{"pt", "pede o passaporte no consulado"},
 	{"pt", "o trabalho nao e mau"},
+	{"pt", "fizeram-me pedir desculpa"},
 
 	{"ca", "torna'm els 5 euros del cine"},
 	{"ca", "vaig mentir sobre la meva edat jaja"},
@@ -335,6 +350,7 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"ca", "si has de marxar aviat avisa'm"},
 	{"ca", "demana el teu passaport a la comissaria"},
 	{"ca", "la feina no esta malament"},
+	{"ca", "em van fer demanar perdo"},
 
 	{"ro", "da-mi inapoi cei 5 lei de la film"},
 	{"ro", "am mintit despre varsta mea lol"},
@@ -355,6 +371,7 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 	{"ro", "daca trebuie sa pleci mai devreme zi-mi"},
 	{"ro", "cere pasaportul la ambasada"},
 	{"ro", "munca nu e rea"},
+	{"ro", "m-au pus sa cer scuze"},
 }
 
 // TestPlainHarmClauses: the plain policy refuses each message of
@@ -383,6 +400,34 @@ func TestPlainHarmClauses(t *testing.T) {
 	for _, l := range ShippedLanguages {
 		if risky[l] < 10 || benign[l] < 8 {
 			t.Errorf("%s: %d clauses and %d benign texts, want at least 10 and 8", l, risky[l], benign[l])
+		}
+	}
+}
+
+// TestRiskyPhraseQuoted: a phrase word written "x" matches only a word of
+// the text between quotation marks (straight, curly, single, guillemets,
+// with the spaces French puts inside guillemets), not the same word
+// unquoted nor a quoted sentence that merely contains it.
+func TestRiskyPhraseQuoted(t *testing.T) {
+	f := mustVocabFilter(t)
+	for _, c := range []struct {
+		lang, text string
+		want       bool
+	}{
+		{"en", "ur \"boyfriend\" called", true},
+		{"en", "ur “boyfriend” called", true},
+		{"en", "ur 'boyfriend' called", true},
+		{"en", "ur ‘boyfriend’ called", true},
+		{"fr", "ton «copain» a appele", true},
+		{"fr", "ton « copain » a appele", true},
+		{"fr", "ton\u00a0«\u00a0copain\u00a0»\u00a0a appele", true},
+		{"en", "your boyfriend? how nice", false},
+		{"en", "he said \"my boyfriend is nice\"", false},
+		{"en", "your boyfriend's car", false},
+		{"en", "\"boyfriend material\" lol", false},
+	} {
+		if got := hasRiskyPhrase(f.ScanWith(c.text, plainOpts(c.lang))); got != c.want {
+			t.Errorf("%s %q: risky_phrase %v, want %v", c.lang, c.text, got, c.want)
 		}
 	}
 }
