@@ -22,8 +22,10 @@ import (
 // things") or ask her to hide something from him ("don't tell him",
 // "delete this message", "he won't know") or give her a cover story ("if
 // he asks where you're going, say it's the class", "tell him it's your
-// cousin", "save my number as Ana"): a reader of her phone learns what
-// is being arranged. Under ScanOptions.Plain each such phrase is a
+// cousin", "save my number as Ana") or say in everyday words what was
+// done to her ("you're not obliged to pay back the 8k", "they lied to you
+// about the job", "the man who drives you about at night"): a reader of
+// her phone learns what is being arranged or what she has told. Under ScanOptions.Plain each such phrase is a
 // finding of CategoryRiskyPhrase, so the text is refused and staff see
 // which words to rephrase.
 //
