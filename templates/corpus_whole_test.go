@@ -30,9 +30,11 @@ var wholeOptions = ScanOptions{UnknownNames: true, Plain: true}
 // the 109 messages without an item to remove refused, 79 for unknown
 // names alone. With the lexicon tuned on the tenth blind set and homes,
 // floors and doors as addresses: 34 leaked (0.68%), 775 of the 872 sent,
-// 799 of the 3361; of the 97 refused, 65 for unknown names alone.
+// 799 of the 3361; of the 97 refused, 65 for unknown names alone. With
+// the everyday-word clauses of debt, lies, earnings and papers taken as
+// risky phrases: 24 leaked (0.48%), 775 of the 872 sent (the same).
 const (
-	wholeMaxLeak       = 0.68
+	wholeMaxLeak       = 0.48
 	wholeMinBenignSent = 88.87
 )
 

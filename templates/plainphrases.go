@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	sb "github.com/blevesearch/snowballstem"
 )
@@ -21,8 +22,10 @@ import (
 // things") or ask her to hide something from him ("don't tell him",
 // "delete this message", "he won't know") or give her a cover story ("if
 // he asks where you're going, say it's the class", "tell him it's your
-// cousin", "save my number as Ana"): a reader of her phone learns what
-// is being arranged. Under ScanOptions.Plain each such phrase is a
+// cousin", "save my number as Ana") or say in everyday words what was
+// done to her ("you're not obliged to pay back the 8k", "they lied to you
+// about the job", "the man who drives you about at night"): a reader of
+// her phone learns what is being arranged or what she has told. Under ScanOptions.Plain each such phrase is a
 // finding of CategoryRiskyPhrase, so the text is refused and staff see
 // which words to rephrase.
 //
@@ -33,7 +36,10 @@ import (
 // so the inflections match ("veniamo" and "venite" for "venire"); a word
 // ending in "*" matches every word beginning with it, a word starting
 // with "=" only the words written so (case and accents ignored): its stem
-// may be an everyday word's ("marcas", marks on her body, and "março").
+// may be an everyday word's ("marcas", marks on her body, and "março"),
+// a word written in double quotes ("\"boyfriend\"") only a word of the text
+// written between quotation marks: the scare quotes of a "boyfriend" who
+// is not one, not "your boyfriend? how nice".
 // A single word is a phrase too: a word of the class whose stem the
 // vocabulary keeps for another word. A word the stemmer
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
@@ -61,6 +67,7 @@ type riskyTok struct {
 	norm   string
 	stems  []string
 	prefix bool
+	quoted bool // the text word must stand between quotation marks
 }
 
 // riskySlot is one slot: alternatives, each a run of words.
@@ -192,14 +199,19 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			gap = 0
 			var written []string
 			for _, alt := range strings.Split(f, "|") {
-				prefix, exact := strings.HasSuffix(alt, "*"), strings.HasPrefix(alt, "=")
-				normed, orig := termWords(strings.TrimPrefix(strings.TrimSuffix(alt, "*"), "="))
-				if len(normed) == 0 || prefix && len(normed) != 1 {
+				quoted := len(alt) > 2 && alt[0] == '"' && alt[len(alt)-1] == '"'
+				w := alt
+				if quoted {
+					w = alt[1 : len(alt)-1]
+				}
+				prefix, exact := strings.HasSuffix(w, "*"), strings.HasPrefix(w, "=")
+				normed, orig := termWords(strings.TrimPrefix(strings.TrimSuffix(w, "*"), "="))
+				if len(normed) == 0 || prefix && len(normed) != 1 || quoted && len(normed) != 1 {
 					return nil, fmt.Errorf("%s:%d: %q is not a word", name, i+1, alt)
 				}
 				var run []riskyTok
 				for k := range normed {
-					t := riskyTok{norm: normed[k], prefix: prefix}
+					t := riskyTok{norm: normed[k], prefix: prefix, quoted: quoted}
 					if !prefix && !exact && len(normed[k]) >= minStem && !hasDigit(normed[k]) {
 						t.stems = stemVariants(l, origWord(orig[k]), normed[k], env)
 					}
@@ -229,7 +241,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 // sameRun: the two alternatives match the same words.
 func sameRun(a, b []riskyTok) bool {
 	return slices.EqualFunc(a, b, func(x, y riskyTok) bool {
-		return x.norm == y.norm && x.prefix == y.prefix && slices.Equal(x.stems, y.stems)
+		return x.norm == y.norm && x.prefix == y.prefix && x.quoted == y.quoted && slices.Equal(x.stems, y.stems)
 	})
 }
 
@@ -339,6 +351,9 @@ func sentenceEnd(sep []byte) bool {
 
 // riskyTokMatch: does the text word tk match the phrase word rt?
 func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
+	if rt.quoted && !sc.riskyQuoted(tk) {
+		return false
+	}
 	tok := bytesToStr(sc.n.b[tk.s:tk.e])
 	if tok == rt.norm || rt.prefix && strings.HasPrefix(tok, rt.norm) {
 		return true
@@ -352,6 +367,31 @@ func (sc *scanState) riskyTokMatch(tk *riskyTextTok, rt riskyTok) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// riskyQuoted: does the text word tk stand between quotation marks (a
+// mark right before it and one right after it in the original text, or
+// with a space between as inside French guillemets)?
+func (sc *scanState) riskyQuoted(tk *riskyTextTok) bool {
+	n := sc.n
+	s, e := n.origStart(tk.s), n.origEnd(tk.e)
+	before, _ := utf8.DecodeLastRuneInString(strings.TrimRight(n.orig[:s], guilletSpace))
+	after, _ := utf8.DecodeRuneInString(strings.TrimLeft(n.orig[e:], guilletSpace))
+	return isQuoteMark(before) && isQuoteMark(after)
+}
+
+// guilletSpace are the spaces French puts inside guillemets ("« ami »").
+const guilletSpace = " \u00a0\u202f"
+
+// isQuoteMark: r is a quotation mark, straight or curly, single or
+// double, or a guillemet.
+func isQuoteMark(r rune) bool {
+	switch r {
+	case '"', '\'', '\u201c', '\u201d', '\u201e', '\u201f', '\u00ab', '\u00bb',
+		'\u2018', '\u2019', '\u201a', '\u201b', '\u2039', '\u203a', '`':
+		return true
 	}
 	return false
 }
