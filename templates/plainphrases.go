@@ -39,9 +39,18 @@ import (
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
 // ("we'll come and pick u up"), "~~" up to riskyWideGap within a
-// sentence (an answer and the "ok?" that ends it: "you were at the shop
-// all afternoon, got it?", not "you went to the doctor? ok, bye").
-// Punctuation between the words of a phrase does not break it
+// sentence (no "?", "!", full stop or line break between). A slot
+// "!a|b" takes no word: the next word (if any) must start none of its
+// alternatives ("you were in !my-thoughts ~~ ok": not "you were in my
+// thoughts today, hope ur ok"). A "$" after the last slot: its word ends
+// its sentence or the text, as the "ok?" that closes an answer ("you were
+// at the shop all afternoon, got it?", not "you went to the doctor, ok
+// good"); before such a slot "~~" lets up to riskyTagGap words stand and
+// the slot may be a sentence of its own after a full stop, "!" or a line
+// break ("you were at the market. ok?"), not after a question ("you went
+// to the doctor? ok."). A full stop after an abbreviation ("Dr.") or an
+// initial ends no sentence.
+// Punctuation between the words of a phrase does not break it otherwise
 // ("come... with us", "Come. With. Us."): a phrase read across two
 // sentences is refused too, as a rewrite costs less than a phrase sent.
 
@@ -181,7 +190,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			line = line[:c]
 		}
 		var p riskyPhrase
-		gap := 0
+		gap, mark := 0, ""
 		for _, f := range strings.Fields(line) {
 			if f == "$" {
 				if len(p) == 0 || gap > 0 || p[len(p)-1].not || p[len(p)-1].end {
@@ -197,7 +206,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 				if len(p) == 0 || gap > 0 {
 					return nil, fmt.Errorf("%s:%d: %q must stand between two words", name, i+1, f)
 				}
-				gap = riskyGap
+				gap, mark = riskyGap, f
 				if f == "~~" {
 					gap = riskyWideGap
 				}
@@ -238,7 +247,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			p = append(p, slot)
 		}
 		if gap > 0 {
-			return nil, fmt.Errorf("%s:%d: \"~\" or \"~~\" must stand between two words", name, i+1)
+			return nil, fmt.Errorf("%s:%d: %q must stand between two words", name, i+1, mark)
 		}
 		if len(p) > 0 {
 			out = append(out, p)
