@@ -350,6 +350,8 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ro", "erai la piata, de acord?"},
 	{"ro", "erai la piata. ok?"},
 	{"ro", "erai la piata cu mine si cu sora ta toata dupa-amiaza, ok?"},
+	{"en", "if they ask for you at the door, say you were at mine"},
+	{"es", "si te pregunta el, dile que estabas conmigo"},
 }
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
@@ -544,6 +546,8 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "ai fost la doctor, ok, urmatoarea programare e luni"},
 	{"ro", "erai la doctor\nok ne vedem luni"},
 	{"ro", "formularul e salvat ca pdf"},
+	{"en", "if they ask for ID at the door, show them the letter"},
+	{"es", "si te pregunta la profe, dile que si"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of
