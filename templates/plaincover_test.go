@@ -352,6 +352,8 @@ var plainAnswerStories = []struct{ lang, text string }{
 	{"ro", "erai la piata cu mine si cu sora ta toata dupa-amiaza, ok?"},
 	{"en", "if they ask for you at the door, say you were at mine"},
 	{"es", "si te pregunta el, dile que estabas conmigo"},
+	{"en", "you were at the market, ok xx"},
+	{"en", "u were at mine all day ok x"},
 }
 
 // plainAnswerBenign are everyday texts near those stories (what she did,
@@ -548,6 +550,7 @@ var plainAnswerBenign = []struct{ lang, text string }{
 	{"ro", "formularul e salvat ca pdf"},
 	{"en", "if they ask for ID at the door, show them the letter"},
 	{"es", "si te pregunta la profe, dile que si"},
+	{"en", "you went to the doctor, ok x see u monday"},
 }
 
 // TestPlainAnswerCoverStories: the plain policy refuses each message of

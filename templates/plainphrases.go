@@ -360,8 +360,14 @@ func (sc *scanState) riskyRunAt(toks []riskyTextTok, run []riskyTok, k int) bool
 // gaps, a last slot of a sentence's end followed by one.
 func (sc *scanState) riskyRest(toks []riskyTextTok, p riskyPhrase, next int) int {
 	if len(p) == 1 {
-		if p[0].end && next < len(toks) && sc.riskyBreak(toks, next-1) == 0 {
-			return -1 // "ok" with more of its sentence after it: "ok good"
+		if p[0].end {
+			j := next // kisses after it are not more of its sentence: "ok xx"
+			for j < len(toks) && sc.riskyBreak(toks, j-1) == 0 && riskyKiss(sc.n.b[toks[j].s:toks[j].e]) {
+				j++
+			}
+			if j < len(toks) && sc.riskyBreak(toks, j-1) == 0 {
+				return -1 // "ok" with more of its sentence after it: "ok good"
+			}
 		}
 		return next
 	}
@@ -390,6 +396,11 @@ func (sc *scanState) riskyRest(toks []riskyTextTok, p riskyPhrase, next int) int
 		}
 	}
 	return -1
+}
+
+// riskyKiss: is the word a row of kisses ("x", "xx", "xxx")?
+func riskyKiss(w []byte) bool {
+	return len(w) > 0 && len(bytes.Trim(w, "x")) == 0
 }
 
 // Kinds of the break between two words of a text (riskyBreak).
