@@ -45,9 +45,18 @@ import (
 // splits ("dis-lui", "won't") is its parts, next to one another. "~"
 // between two slots lets up to riskyGap other words stand between them
 // ("we'll come and pick u up"), "~~" up to riskyWideGap within a
-// sentence (an answer and the "ok?" that ends it: "you were at the shop
-// all afternoon, got it?", not "you went to the doctor? ok, bye").
-// Punctuation between the words of a phrase does not break it
+// sentence (no "?", "!", full stop or line break between). A slot
+// "!a|b" takes no word: the next word (if any) must start none of its
+// alternatives ("you were in !my-thoughts ~~ ok": not "you were in my
+// thoughts today, hope ur ok"). A "$" after the last slot: its word ends
+// its sentence or the text, as the "ok?" that closes an answer ("you were
+// at the shop all afternoon, got it?", not "you went to the doctor, ok
+// good"); before such a slot "~~" lets up to riskyTagGap words stand and
+// the slot may be a sentence of its own after a full stop, "!" or a line
+// break ("you were at the market. ok?"), not after a question ("you went
+// to the doctor? ok."). A full stop after an abbreviation ("Dr.") or an
+// initial ends no sentence.
+// Punctuation between the words of a phrase does not break it otherwise
 // ("come... with us", "Come. With. Us."): a phrase read across two
 // sentences is refused too, as a rewrite costs less than a phrase sent.
 
@@ -55,10 +64,13 @@ import (
 var riskyFS embed.FS
 
 // riskyGap is how many other words "~" lets stand between two slots,
-// riskyWideGap how many "~~" lets.
+// riskyWideGap how many "~~" lets, riskyTagGap how many "~~" lets before a
+// last slot that ends its sentence (the "ok?" closing an answer: "you were
+// at the market with me and your sister all afternoon, ok?").
 const (
 	riskyGap     = 3
 	riskyWideGap = 6
+	riskyTagGap  = 10
 )
 
 // riskyTok is one word of a phrase: its normalised form and its stems
@@ -73,7 +85,9 @@ type riskyTok struct {
 // riskySlot is one slot: alternatives, each a run of words.
 type riskySlot struct {
 	alts [][]riskyTok
-	gap  int // how many other words may come before the slot
+	gap  int  // how many other words may come before the slot
+	not  bool // takes no word: the next word starts none of the alternatives
+	end  bool // the slot's last word ends its sentence (or the text)
 }
 
 type riskyPhrase []riskySlot
@@ -183,19 +197,35 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			line = line[:c]
 		}
 		var p riskyPhrase
-		gap := 0
+		gap, mark := 0, ""
 		for _, f := range strings.Fields(line) {
+			if f == "$" {
+				if len(p) == 0 || gap > 0 || p[len(p)-1].not || p[len(p)-1].end {
+					return nil, fmt.Errorf("%s:%d: \"$\" must follow a word", name, i+1)
+				}
+				p[len(p)-1].end = true
+				continue
+			}
+			if len(p) > 0 && p[len(p)-1].end {
+				return nil, fmt.Errorf("%s:%d: \"$\" must end the phrase", name, i+1)
+			}
 			if f == "~" || f == "~~" {
 				if len(p) == 0 || gap > 0 {
 					return nil, fmt.Errorf("%s:%d: %q must stand between two words", name, i+1, f)
 				}
-				gap = riskyGap
+				gap, mark = riskyGap, f
 				if f == "~~" {
 					gap = riskyWideGap
 				}
 				continue
 			}
 			slot := riskySlot{gap: gap}
+			if strings.HasPrefix(f, "!") {
+				if len(p) == 0 || gap > 0 {
+					return nil, fmt.Errorf("%s:%d: %q must follow a word directly", name, i+1, f)
+				}
+				slot.not, f = true, f[1:]
+			}
 			gap = 0
 			var written []string
 			for _, alt := range strings.Split(f, "|") {
@@ -229,7 +259,7 @@ func parseRiskyPhrases(name string, l uint8, data []byte, env *sb.Env) ([]riskyP
 			p = append(p, slot)
 		}
 		if gap > 0 {
-			return nil, fmt.Errorf("%s:%d: \"~\" must stand between two words", name, i+1)
+			return nil, fmt.Errorf("%s:%d: %q must stand between two words", name, i+1, mark)
 		}
 		if len(p) > 0 {
 			out = append(out, p)
@@ -308,39 +338,121 @@ func (sc *scanState) riskyMatch(toks []riskyTextTok, p riskyPhrase, k int) int {
 	}
 	slot := p[0]
 	for _, run := range slot.alts {
-		if k+len(run) > len(toks) {
+		if !sc.riskyRunAt(toks, run, k) {
 			continue
 		}
-		ok := true
-		for j, rt := range run {
-			if !sc.riskyTokMatch(&toks[k+j], rt) {
-				ok = false
+		if slot.not {
+			return -1 // the next word starts an excluded alternative
+		}
+		if end := sc.riskyRest(toks, p, k+len(run)); end >= 0 {
+			return end
+		}
+	}
+	if slot.not {
+		return sc.riskyRest(toks, p, k) // takes no word
+	}
+	return -1
+}
+
+// riskyRunAt: do the words of run match toks from word k?
+func (sc *scanState) riskyRunAt(toks []riskyTextTok, run []riskyTok, k int) bool {
+	if k+len(run) > len(toks) {
+		return false
+	}
+	for j, rt := range run {
+		if !sc.riskyTokMatch(&toks[k+j], rt) {
+			return false
+		}
+	}
+	return true
+}
+
+// riskyRest: the end of phrase p whose first slot matched up to word next
+// (one past its words), or -1: the slots after it matched after their
+// gaps, a last slot of a sentence's end followed by one.
+func (sc *scanState) riskyRest(toks []riskyTextTok, p riskyPhrase, next int) int {
+	if len(p) == 1 {
+		if p[0].end {
+			j := next // kisses after it are not more of its sentence: "ok xx"
+			for j < len(toks) && sc.riskyBreak(toks, j-1) == 0 && riskyKiss(sc.n.b[toks[j].s:toks[j].e]) {
+				j++
+			}
+			if j < len(toks) && sc.riskyBreak(toks, j-1) == 0 {
+				return -1 // "ok" with more of its sentence after it: "ok good"
+			}
+		}
+		return next
+	}
+	nx := p[1]
+	if nx.not {
+		return sc.riskyMatch(toks, p[1:], next) // takes no word, stands after no gap
+	}
+	gap := nx.gap
+	if gap == riskyWideGap && len(p) == 2 && nx.end {
+		gap = riskyTagGap
+	}
+	for g := 0; g <= gap && next+g < len(toks); g++ {
+		if nx.gap == riskyWideGap && next+g > 0 {
+			// "~~" stays within a sentence, but the "ok?" that closes an
+			// answer may be a sentence of its own ("market. ok?"), not
+			// after a question ("you went to the doctor? ok.").
+			if br := sc.riskyBreak(toks, next+g-1); br != 0 {
+				if br == riskyStop && len(p) == 2 && nx.end {
+					return sc.riskyMatch(toks, p[1:], next+g)
+				}
 				break
 			}
 		}
-		if !ok {
-			continue
-		}
-		next := k + len(run)
-		if len(p) == 1 {
-			return next
-		}
-		for g := 0; g <= p[1].gap && next+g < len(toks); g++ {
-			if p[1].gap == riskyWideGap && sentenceEnd(sc.n.b[toks[next+g-1].e:toks[next+g].s]) {
-				break // "~~" stays within a sentence
-			}
-			if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
-				return end
-			}
+		if end := sc.riskyMatch(toks, p[1:], next+g); end >= 0 {
+			return end
 		}
 	}
 	return -1
 }
 
+// riskyKiss: is the word a row of kisses ("x", "xx", "xxx")?
+func riskyKiss(w []byte) bool {
+	return len(w) > 0 && len(bytes.Trim(w, "x")) == 0
+}
+
+// Kinds of the break between two words of a text (riskyBreak).
+const (
+	riskyNoBreak  = iota
+	riskyStop     // a full stop, "!" or a line break: the sentence ends
+	riskyQuestion // "?": a question ends
+)
+
+// riskyBreak: does the text between word i and word i+1 of toks end a
+// sentence, and how: a question ("?"), or a statement ("!", a full stop
+// before a space not after an abbreviation such as "Dr." or an initial,
+// a line break).
+func (sc *scanState) riskyBreak(toks []riskyTextTok, i int) int {
+	b := sc.n.b
+	sep := b[toks[i].e:toks[i+1].s]
+	switch {
+	case bytes.IndexByte(sep, '?') >= 0:
+		return riskyQuestion
+	case bytes.IndexByte(sep, '!') >= 0:
+		return riskyStop
+	case sentenceEnd(sep) && !riskyAbbrev[bytesToStr(b[toks[i].s:toks[i].e])] && toks[i].e-toks[i].s > 1:
+		return riskyStop
+	}
+	for j := toks[i].e; j < toks[i+1].s; j++ {
+		if b[j] == ' ' && sc.n.lineBreakAt(j) {
+			return riskyStop
+		}
+	}
+	return riskyNoBreak
+}
+
+// riskyAbbrev are the abbreviations whose full stop does not end a
+// sentence ("you were at Dr. Smith's, ok?"), normalised.
+var riskyAbbrev = normWordSet(`dr dra drs mr mrs ms mx st sr sra srta sto sta prof profa dott dottssa
+	sig sigra mme mlle av avda nr tel dl dna sf str bd bdul pl pg vs approx`)
+
 // sentenceEnd: does the text between two words end a sentence: "?",
 // "!", or a single full stop before a space ("market. ok", not "5.30"
-// nor the pause of "market... ok")? A question answered ("you went to the
-// doctor? ok, speak later") is not an answer given to her.
+// nor the pause of "market... ok")?
 func sentenceEnd(sep []byte) bool {
 	if bytes.ContainsAny(sep, "?!") {
 		return true

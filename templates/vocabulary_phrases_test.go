@@ -441,6 +441,13 @@ func TestRiskyPhrasesParse(t *testing.T) {
 		"wlead": "~~ come with us\n",
 		"wtail": "come with ~~\n",
 		"empty": "come |x\n",
+		"nlead": "!come with us\n",
+		"ngap":  "come ~ !with us\n",
+		"dlead": "$ come\n",
+		"dmid":  "come $ with\n",
+		"dgap":  "come ~ $\n",
+		"dnot":  "come !x $\n",
+		"dtwo":  "come $ $\n",
 	} {
 		if _, err := parseRiskyPhrases(name, langEn, []byte(data), sbEnv()); err == nil {
 			t.Errorf("%s: parsed %q", name, data)
@@ -448,6 +455,10 @@ func TestRiskyPhrasesParse(t *testing.T) {
 	}
 	ps, err := parseRiskyPhrases("ok", langEn, []byte("# c\n\ncome|go ~ with us\n=pasta\nyou ~~ ok\n"), sbEnv())
 	if err != nil || len(ps) != 3 || len(ps[0]) != 3 || ps[0][1].gap != riskyGap || ps[0][2].gap != 0 || len(ps[0][0].alts) != 2 || len(ps[1][0].alts[0][0].stems) != 0 || ps[2][1].gap != riskyWideGap {
+		t.Errorf("parsed %+v, %v", ps, err)
+	}
+	ps, err = parseRiskyPhrases("ok", langEn, []byte("you in !my-thoughts ~~ ok $\n"), sbEnv())
+	if err != nil || len(ps) != 1 || len(ps[0]) != 4 || !ps[0][2].not || len(ps[0][2].alts[0]) != 2 || !ps[0][3].end || ps[0][3].gap != riskyWideGap {
 		t.Errorf("parsed %+v, %v", ps, err)
 	}
 }
