@@ -808,6 +808,8 @@ func (sc *scanState) run() {
 				if i >= numSkip && !prevWord && i+1 < L && (isDigit(t[i+1]) || tr == trParen && t[i+1] == '+') {
 					if numSkip = 0; tr == trParen && isDigit(t[i+1]) {
 						numSkip = sc.digitSeries(i + 1)
+					} else if tr == trPlus {
+						numSkip = sc.digitSeries(i)
 					}
 					if numSkip == 0 {
 						numSkip = sc.numberRun(i, false)
