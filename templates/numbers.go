@@ -314,7 +314,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 		// "habitaciones 101, 102 y 205").
 		return e
 	}
-	if cr.isCount() || sc.listNounBefore(start) {
+	if cr.isCount() || cr.isList(sc.listNounBefore(start)) {
 		// "uno, dos, tres, cuatro…", "ten twenty thirty forty", "1, 2,
 		// 3 y 4 y 5 y 6 y 7": a count; "líneas 1, 4 y 5": a list
 		return e
@@ -564,9 +564,12 @@ var seriesSymbol = func() (m [256]bool) {
 }()
 
 // numberSep: what may stand between the numbers and the words of a
-// number run (a space, a series symbol, a bracket).
+// number run (a space, a series symbol, a bracket); not a colon, a
+// question or an exclamation mark ("numero nou: 634…" says whose number
+// follows).
 var numberSep = func() (m [256]bool) {
 	m = seriesSymbol
+	m[':'], m['?'], m['!'] = false, false, false
 	for _, c := range " ()[]{}<>\"" {
 		m[c] = true
 	}
@@ -581,9 +584,10 @@ var lookalikeDigit = [256]byte{'o': '0', 'l': '1', 'i': '1'}
 var closeBracket = [256]byte{'(': ')', '[': ']', '{': '}', '<': '>', '"': '"'}
 
 // listNouns name what a list of numbers counts ("líneas 1, 4, 5", "notas
-// 5, 5, 5…", "tallas 36, 38…"): the numbers after them are no phone.
-var listNouns = normWordSet(`líneas lineas línies linies lignes linee linhas liniile lines
-	notas notes note notele marks grades puntos punts points punti pontos punctele puntuación puntuacion scores
+// 5, 5, 5…", "tallas 36, 38…"): numbers after them that never go down or
+// never go up are no phone.
+var listNouns = normWordSet(`líneas lineas línies linies lignes linhas liniile lines
+	notas notes notele marks grades puntos punts points punti pontos punctele puntuación puntuacion scores
 	tallas talles tailles taglie tamanhos marimi sizes
 	días dias dies jours giorni zile days fechas dates
 	habitaciones habitacions chambres camere quartos camerele rooms aulas aules salles aule salas
@@ -597,9 +601,9 @@ var listNouns = normWordSet(`líneas lineas línies linies lignes linee linhas l
 	paradas parades arrêts arrets fermate stops statii
 	pasos passos étapes etapes passi pasi steps
 	resultados resultats résultats risultati rezultate results
-	filas files rangs rangées file rows asientos seients sièges sieges posti lugares seats
+	filas rangs rangées rows asientos seients sièges sieges lugares seats
 	grupos grups groupes gruppi grupuri groups niveles nivells niveaux livelli niveis niveluri levels
-	mesas taules tables tavoli mese tallas`)
+	mesas taules tables tavoli`)
 
 // listNounBefore: a word that names a list stands right before s (a colon
 // may stand between).
@@ -648,9 +652,19 @@ func (sc *scanState) numberLikeBefore(s int) bool {
 type countRun struct {
 	n, first, prev, step int
 	up                   bool
+	// rise, fall: no number is lower (higher) than the one before
+	rise, fall bool
 }
 
 func (c *countRun) push(v int) {
+	if v < 0 {
+		c.rise, c.fall = false, false
+	} else if c.n == 0 {
+		c.rise, c.fall = true, true
+	} else {
+		c.rise = c.rise && v >= c.prev
+		c.fall = c.fall && v <= c.prev
+	}
 	switch c.n {
 	case 0:
 		c.first, c.up = v, v >= 0
@@ -662,6 +676,11 @@ func (c *countRun) push(v int) {
 	}
 	c.prev = v
 	c.n++
+}
+
+// isList: numbers after a word that names a list, in order.
+func (c *countRun) isList(noun bool) bool {
+	return noun && c.n >= 3 && (c.rise || c.fall)
 }
 
 // isCount: at least four numbers counted up from 0 or 1 by one or two, or
@@ -842,7 +861,7 @@ func (sc *scanState) digitSeries(i int) int {
 	}
 	var cr countRun
 	n, digits, looks, lone, wide := 0, 0, 0, 0, 0
-	wrapped, leadZero, rising := false, false, true
+	nw, leadZero, rising, opened := 0, false, true, false
 	prevVal, end := -1, p
 	var sig uint32
 	first, spaced := true, false
@@ -854,7 +873,8 @@ func (sc *scanState) digitSeries(i int) int {
 		n++
 		digits += d
 		looks += lk
-		wrapped = wrapped || w
+		nw += btoi(w)
+		opened = closeBracket[t[p]] != 0
 		if d == 0 {
 			lone++
 		}
@@ -876,6 +896,10 @@ func (sc *scanState) digitSeries(i int) int {
 		sig, first = s, false
 		p = r
 	}
+	if nw < n && !opened && end > 0 && t[end-1] == ')' {
+		end-- // "(tel. 612 345 678)": the bracket closes what came before
+	}
+	wrapped := nw == n
 	total := digits + looks
 	if total+ccDigits < 7 || total < 6 || n < 3 && looks == 0 {
 		return 0
@@ -892,7 +916,7 @@ func (sc *scanState) digitSeries(i int) int {
 	}
 	if ccDigits == 0 {
 		switch {
-		case sc.listNounBefore(start):
+		case cr.isList(sc.listNounBefore(start)):
 			return 0
 		case looks == 0 && wide > 0 && rising && !leadZero:
 			return 0 // "101, 102, 205, 306", "2 - 4 - 6 - 8 - 10"

@@ -268,10 +268,7 @@ func (sc *scanState) counting(chs []chunk) bool {
 			p = q
 		}
 	}
-	if sc.listNounBefore(chs[0].s) {
-		return true
-	}
-	return cr.isCount() && !sc.numberLikeBefore(chs[0].s)
+	return cr.isList(sc.listNounBefore(chs[0].s)) || cr.isCount() && !sc.numberLikeBefore(chs[0].s)
 }
 
 // addressBefore: the start of what a postcode at s completes, after a
