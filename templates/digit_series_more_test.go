@@ -37,6 +37,8 @@ func TestPhoneSeriesWhole(t *testing.T) {
 		"<6><1><2><3><4><5><6><7><8>", "6),1),2),3),4),5),6),7),8)", "6x1x2x3x4x5x6x7x8",
 		// look-alike letters
 		"O6l2 345 678", "6l2 345 67O", "6. l. 2. 3. 4. 5. 6. 7. 8",
+		// numbers between spaces stay whole
+		"(tel. 612 345 678)", "ring the line 0808 2000 247",
 	}
 	for _, s := range found {
 		fs := f.Scan(s)
@@ -61,12 +63,25 @@ func TestPhoneSeriesWhole(t *testing.T) {
 		"líneas 9, 8, 7, 6, 5, 4, 3", "notas 5, 5, 5, 5, 5, 5, 5", "ref 12_34_5", "1,50 2,30 4,75",
 		"1.2.3.4.5.6.7.8.9", "2 - 4 - 6 - 8 - 10 - 12 - 14", "09:00-14:00 / 16:00-19:00",
 		"resultados 3-1, 2-0, 4-2, 1-1", "precios: 1,50, 2,30, 4,75 y 6,20 euros",
+		"cuesta 1,500,000 euros", "descuentos 50% 25% 25% 10%", "1º 2º 3º 4º 5º 6º 7º", "il 12 o 13 o 14 o 15",
 	}
 	for _, s := range notPhones {
 		for _, x := range f.Scan(s) {
 			if x.Category == CategoryPhone {
 				t.Errorf("%q: phone %q", s, x.Match)
 			}
+		}
+	}
+}
+
+// A series after a number with another separator is read from its own
+// first number ("1) 6. 1. 2…"): no digit of it is left.
+func TestPhoneSeriesAfterNumber(t *testing.T) {
+	f := mustFilter(t)
+	for _, s := range []string{"1) 6. 1. 2. 3. 4. 5. 6. 7. 8", "punto 1: 6. 1. 2. 3. 4. 5. 6. 7. 8"} {
+		out, _ := f.Strip(s)
+		if strings.Contains(out, "6") || strings.Contains(out, "8") {
+			t.Errorf("%q: Strip leaves %q", s, out)
 		}
 	}
 }

@@ -837,6 +837,9 @@ func (sc *scanState) seriesLead(p int) int {
 // a '+' before one). When it is a phone number it flags it and returns
 // its end; else it returns 0 and leaves the run to numberRun.
 func (sc *scanState) digitSeries(i int) int {
+	if i < sc.seriesDone {
+		return 0 // inside a series read already: the rest of a count is none
+	}
 	t := sc.n.b
 	p := i
 	for p > 0 && i-p < 3 && lookalikeDigit[t[p-1]] != 0 {
@@ -862,7 +865,8 @@ func (sc *scanState) digitSeries(i int) int {
 	var cr countRun
 	n, digits, looks, lone, wide := 0, 0, 0, 0, 0
 	nw, leadZero, rising, opened := 0, false, true, false
-	prevVal, end := -1, p
+	thousands := true // "1,500,000": a first group, then groups of three
+	prevVal, end, last := -1, p, p
 	var sig uint32
 	first, spaced := true, false
 	for {
@@ -875,9 +879,11 @@ func (sc *scanState) digitSeries(i int) int {
 		looks += lk
 		nw += btoi(w)
 		opened = closeBracket[t[p]] != 0
+		last = p
 		if d == 0 {
 			lone++
 		}
+		thousands = thousands && lk == 0 && (n == 1 || d == 3)
 		if d+lk > 1 {
 			wide++
 			if lk == 0 && t[p+btoi(w && closeBracket[t[p]] != 0)] == '0' {
@@ -896,6 +902,8 @@ func (sc *scanState) digitSeries(i int) int {
 		sig, first = s, false
 		p = r
 	}
+	// The last number may start another series ("1) 6. 1. 2…").
+	sc.seriesDone = last
 	if nw < n && !opened && end > 0 && t[end-1] == ')' {
 		end-- // "(tel. 612 345 678)": the bracket closes what came before
 	}
@@ -905,6 +913,9 @@ func (sc *scanState) digitSeries(i int) int {
 		return 0
 	}
 	symbol := sig>>8&0xff != 0
+	if c := byte(sig >> 8); thousands && c == ',' && sig&0x10001 == 0 || (c == '%' || c == '$') && sig&0x10001 != 0 {
+		return 0 // "1,500,000 €"; "50% 25% 25% 10%", "$ 10 $ 20"
+	}
 	if looks == 0 && !symbol && !wrapped {
 		return 0 // numbers between spaces: numberRun's
 	}
