@@ -63,7 +63,7 @@ func TestPhoneSeriesWhole(t *testing.T) {
 		"líneas 9, 8, 7, 6, 5, 4, 3", "notas 5, 5, 5, 5, 5, 5, 5", "ref 12_34_5", "1,50 2,30 4,75",
 		"1.2.3.4.5.6.7.8.9", "2 - 4 - 6 - 8 - 10 - 12 - 14", "09:00-14:00 / 16:00-19:00",
 		"resultados 3-1, 2-0, 4-2, 1-1", "precios: 1,50, 2,30, 4,75 y 6,20 euros",
-		"cuesta 1,500,000 euros", "descuentos 50% 25% 25% 10%", "1º 2º 3º 4º 5º 6º 7º", "il 12 o 13 o 14 o 15",
+		"cuesta 1,500,000 euros", "descuentos 50% 25% 25% 10%", "1920x1080x60", "1º 2º 3º 4º 5º 6º 7º", "il 12 o 13 o 14 o 15",
 	}
 	for _, s := range notPhones {
 		for _, x := range f.Scan(s) {

@@ -916,6 +916,9 @@ func (sc *scanState) digitSeries(i int) int {
 	if c := byte(sig >> 8); thousands && c == ',' && sig&0x10001 == 0 || (c == '%' || c == '$') && sig&0x10001 != 0 {
 		return 0 // "1,500,000 €"; "50% 25% 25% 10%", "$ 10 $ 20"
 	}
+	if sig == 'x'<<8 && wide > 0 {
+		return 0 // "1920x1080x60": sizes; 'x' only between digits one at a time
+	}
 	if looks == 0 && !symbol && !wrapped {
 		return 0 // numbers between spaces: numberRun's
 	}
