@@ -237,7 +237,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 	end, fillersInRow := start, 0
 	// punct: punctuation between two runs of digits ("1,50", "3, 5"),
 	// dashOnly: all of it '-'; short, long: runs of digits of one digit,
-	// of three or more; vals: the numbers in order (a count, steps).
+	// of three or more; cr: the numbers in order (a count, a list).
 	prevDigits, sepPunct, punct, dashOnly, sepDash := false, false, false, true, true
 	short, long, mid := 0, 0, 0
 	var cr countRun
