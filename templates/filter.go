@@ -638,6 +638,9 @@ type scanState struct {
 	merge   []cand // scratch of mergeSortByStart
 	// phoneDone: end of the last number run spelt in words.
 	phoneDone int
+	// seriesDone: end of the last digit series read (a count or a list
+	// is not read again from one of its numbers: the scan stays linear).
+	seriesDone int
 	// memo: the stems of the last few words looked at (the patterns of
 	// one word, and the words of one phrase, come together).
 	memo   [4]memoEntry
@@ -737,6 +740,7 @@ func (f *Filter) ScanWith(text string, o ScanOptions) []Finding {
 	n := getNorm(text)
 	sc := scanPool.Get().(*scanState)
 	sc.f, sc.n, sc.cands, sc.urlDone, sc.stops, sc.opts, sc.phoneDone = f, n, sc.cands[:0], 0, sc.stops[:0], &o, 0
+	sc.seriesDone = 0
 	sc.firstEnd = -1
 	sc.places = sc.places[:0]
 	sc.lang = scanLang(o.Lang)
@@ -808,6 +812,8 @@ func (sc *scanState) run() {
 				if i >= numSkip && !prevWord && i+1 < L && (isDigit(t[i+1]) || tr == trParen && t[i+1] == '+') {
 					if numSkip = 0; tr == trParen && isDigit(t[i+1]) {
 						numSkip = sc.digitSeries(i + 1)
+					} else if tr == trPlus {
+						numSkip = sc.digitSeries(i)
 					}
 					if numSkip == 0 {
 						numSkip = sc.numberRun(i, false)

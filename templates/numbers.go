@@ -53,16 +53,6 @@ var numberWordValue = func() map[string]int {
 	return m
 }()
 
-// numberSep: what may stand between the numbers and the words of a
-// number run (a space, the punctuation of a digit series, a bracket).
-var numberSep = func() (m [256]bool) {
-	m = seriesPunct
-	for _, c := range " ()[]{}" {
-		m[c] = true
-	}
-	return
-}()
-
 // numberFillers may split a number: "612 345 y 678", "then 678".
 var numberFillers = normWordSet(`y e i and et și si then luego después despues poi dopo apoi depois puis després despres`)
 
@@ -247,11 +237,11 @@ func (sc *scanState) spelledPhone(s, e int) int {
 	end, fillersInRow := start, 0
 	// punct: punctuation between two runs of digits ("1,50", "3, 5"),
 	// dashOnly: all of it '-'; short, long: runs of digits of one digit,
-	// of three or more; vals: the numbers in order (a count, steps).
+	// of three or more; cr: the numbers in order (a count, a list).
 	prevDigits, sepPunct, punct, dashOnly, sepDash := false, false, false, true, true
 	short, long, mid := 0, 0, 0
-	var vals [24]int8
-	nv, countable := 0, true
+	var cr countRun
+	leadZero := false
 	for p, steps := start, 0; p < L && steps < 40; steps++ {
 		q := p
 		for q < L && isWord[t[q]] {
@@ -278,6 +268,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 			default:
 				mid++
 				v = int(t[p]-'0')*10 + int(t[p+1]-'0')
+				leadZero = leadZero || mid == 1 && short == 0 && long == 0 && t[p] == '0'
 			}
 		case 2:
 			digits++
@@ -293,12 +284,7 @@ func (sc *scanState) spelledPhone(s, e int) int {
 			v = numberWordValue[bytesToStr(t[p:q])]
 		}
 		if k != 3 {
-			if v < 0 || nv == len(vals) {
-				countable = false
-			} else {
-				vals[nv] = int8(v)
-				nv++
-			}
+			cr.push(v)
 		}
 		if k == 3 {
 			fillersInRow++
@@ -317,22 +303,24 @@ func (sc *scanState) spelledPhone(s, e int) int {
 			p++
 		}
 	}
-	if fillers > 0 && words == 0 && punct && !(mid == 0 && (long == 0 || short == 0 && dashOnly)) {
+	pairs := mid >= 4 && short == 0 && long == 0 && leadZero
+	if fillers > 0 && words == 0 && punct && !pairs && !(mid == 0 && (long == 0 || short == 0 && dashOnly)) {
 		// Digits and fillers alone, with punctuation between digits:
-		// a phone has its digits one by one ("6, 1, 2 y 3…") or in
-		// groups of three or more joined by '-' ("612-345 y 678");
-		// prices, dates and lists mix short numbers with others ("1,50
-		// y 2,30", "3.1.2026 y 4.2.2026", "los días 3, 5, 10 y 12",
+		// a phone has its digits one by one ("6, 1, 2 y 3…"), in
+		// groups of three or more joined by '-' ("612-345 y 678") or
+		// in pairs from a 0 ("06, 12, 34, 56 et 78"); prices, dates
+		// and lists mix short numbers with others ("1,50 y 2,30",
+		// "3.1.2026 y 4.2.2026", "los días 3, 5, 10 y 12",
 		// "habitaciones 101, 102 y 205").
 		return e
 	}
-	if countable && nv >= 4 && steps(vals[:nv], mid > 0) && (vals[1] != vals[0] || mid == 0 && words == 0) {
+	if cr.isCount() || cr.isList(sc.listNounBefore(start)) {
 		// "uno, dos, tres, cuatro…", "ten twenty thirty forty", "1, 2,
-		// 3 y 4 y 5 y 6 y 7": a count
+		// 3 y 4 y 5 y 6 y 7": a count; "líneas 1, 4 y 5": a list
 		return e
 	}
 	if digits >= 7 && (words > 0 || fillers > 0) {
-		if start > 0 && end < L && closeBracket[t[start-1]] == t[end] {
+		if start > 0 && end < L && closeBracket[t[start-1]] != 0 && closeBracket[t[start-1]] == t[end] {
 			start, end = start-1, end+1 // "(six)(1)…(8)": the brackets go with it
 		}
 		sc.add(start, end, catPhone)
@@ -543,71 +531,316 @@ func (sc *scanState) withURLIntro(s int) int {
 	return start
 }
 
-// Digit series: a phone number written a digit at a time with the same
-// punctuation, brackets or emoji between its digits ("6. 1. 2. 3…",
-// "[6][1][2]…", "6_1_2…", "6, 1, 2…", "6 / 1 / 2…", "6🌸1🌸2…"), or
-// with the letters o, l and i written for 0 and 1 ("6l2 O45 678").
-// numberRun reads digits joined by '.', '-' or '/' and chunks between
-// single spaces; these it reads as a list, a price or nothing.
+// Digit series: a phone number written a digit or a group of digits at a
+// time with one symbol between its numbers ("6. 1. 2. 3…", "612_345_678",
+// "06|12|34|56|78", "6 / 1 / 2…", "6🌸1🌸2…", "6x1x2…"), in brackets or
+// quotes ("[6][1][2]…", "<6><1>…", `"6" "1"…`, "6),1),2)…"), with o, l and
+// i written for 0 and 1 ("6l2 O45 678"), or after a country code ("+34 6.
+// 9. 8…", "0034 6🌸9…"). Numbers of several digits between single spaces
+// and digits joined by single '.', '-' or '/' with nothing else are
+// numberRun's.
 //
-// Like any phone, a series has seven digits or more. Digits one at a
-// time count only with punctuation or brackets between them (a series of
-// spaces alone is numberRun's), one kind of punctuation for the whole
-// series ("3-1, 2-0, 4-2" is a list of scores), and not when they count
-// up, down or in steps ("1, 2, 3, 4, 5, 6, 7", "2 - 4 - 6 - 8…"): a list,
-// not a number. Words, a line break, a time ("10:30") or a token with
-// other letters ("14-16h", "1º") end the series.
+// Like any phone, a series has seven digits or more and at least three
+// numbers of one to four digits, one separator for the whole series ("3-1,
+// 2-0, 4-2" is a list of scores, "1,50, 2,30" prices). Not a phone: a
+// count (isCount), numbers of several digits that go up ("101, 102, 205",
+// "2 - 4 - 6 - 8 - 10"), a date ("12/03/2026"), anything after a word
+// that names a list ("líneas 9, 8, 7…"). Words, a line break or a token
+// with other letters ("14-16h", "1º") end the series.
 
-// seriesPunct may stand between the digits of a series, with a space on
-// either side; sepByte is an emoji or a symbol outside ASCII ("•").
-var seriesPunct = [256]bool{'.': true, ',': true, '-': true, '/': true, '_': true, '*': true, '|': true,
-	';': true, '~': true, '=': true, '#': true, '+': true, sepByte: true}
+// seriesSymbol may stand between the numbers of a series (with a space on
+// either side): any ASCII symbol but brackets and quotes, which go round a
+// number, and sepByte, an emoji or a symbol outside ASCII ("•").
+var seriesSymbol = func() (m [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		letterOrDigit := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !letterOrDigit && closeBracket[c] == 0 && c != ')' && c != ']' && c != '}' && c != '\'' {
+			m[c] = true
+		}
+	}
+	m['"'] = false
+	m[sepByte] = true
+	return
+}()
+
+// numberSep: what may stand between the numbers and the words of a
+// number run (a space, a series symbol, a bracket); not a colon, a
+// question or an exclamation mark ("numero nou: 634…" says whose number
+// follows).
+var numberSep = func() (m [256]bool) {
+	m = seriesSymbol
+	m[':'], m['?'], m['!'] = false, false, false
+	for _, c := range " ()[]{}<>\"" {
+		m[c] = true
+	}
+	return
+}()
 
 // lookalikeDigit: the letters written for a digit in a number (o for 0;
 // l and i for 1).
 var lookalikeDigit = [256]byte{'o': '0', 'l': '1', 'i': '1'}
 
-// closeBracket: the bracket that closes one written round a digit.
-var closeBracket = [256]byte{'(': ')', '[': ']', '{': '}'}
+// closeBracket: the bracket or quote that closes one written round a digit.
+var closeBracket = [256]byte{'(': ')', '[': ']', '{': '}', '<': '>', '"': '"'}
 
-// seriesToken reads the word at p as a number of a series: digits, and
-// o, l or i for a digit at its start or inside it, never at its end ("1º"
-// normalises to "1o", "15l" is fifteen litres), and fewer of them than
-// digits. It returns the end of the word and the value of a one-digit
-// word (-1 for a longer one).
+// listNouns name what a list of numbers counts ("líneas 1, 4, 5", "notas
+// 5, 5, 5…", "tallas 36, 38…"): numbers after them that never go down or
+// never go up are no phone.
+var listNouns = normWordSet(`líneas lineas línies linies lignes linhas liniile lines
+	notas notes notele marks grades puntos punts points punti pontos punctele puntuación puntuacion scores
+	tallas talles tailles taglie tamanhos marimi sizes
+	días dias dies jours giorni zile days fechas dates
+	habitaciones habitacions chambres camere quartos camerele rooms aulas aules salles aule salas
+	páginas paginas pàgines pagines pages pagine paginile
+	capítulos capitulos capítols chapitres capitoli capitole chapters
+	ejercicios exercicis exercices esercizi exercícios exercicios exercitii exercises
+	preguntas preguntes questions domande perguntas intrebari
+	opciones opcions options opzioni opções opcoes optiuni
+	plantas plantes étages etages piani andares etaje floors
+	autobuses busos bus buses autobus autocarri ônibus onibus autobuze
+	paradas parades arrêts arrets fermate stops statii
+	pasos passos étapes etapes passi pasi steps
+	resultados resultats résultats risultati rezultate results
+	filas rangs rangées rows asientos seients sièges sieges lugares seats
+	grupos grups groupes gruppi grupuri groups niveles nivells niveaux livelli niveis niveluri levels
+	mesas taules tables tavoli`)
+
+// listNounBefore: a word that names a list stands right before s (a colon
+// may stand between).
+func (sc *scanState) listNounBefore(s int) bool {
+	t := sc.n.b
+	p := s
+	for p > 0 && s-p < 3 && (t[p-1] == ' ' || t[p-1] == ':') {
+		p--
+	}
+	b := p
+	for b > 0 && isWord[t[b-1]] {
+		b--
+	}
+	return b < p && p < s && listNouns[bytesToStr(t[b:p])]
+}
+
+// numberLikeBefore: a token of digits or of digits and look-alike letters
+// stands right before s, a space or a symbol between ("6O 1 2 3…"): what
+// follows is the rest of a number, not a count.
+func (sc *scanState) numberLikeBefore(s int) bool {
+	t := sc.n.b
+	p := s
+	for p > 0 && s-p < 3 && (t[p-1] == ' ' || seriesSymbol[t[p-1]]) {
+		p--
+	}
+	if p == s {
+		return false
+	}
+	digit := false
+	for b := p; b > 0 && p-b < 16 && isWord[t[b-1]]; b-- {
+		c := t[b-1]
+		if isDigit(c) {
+			digit = true
+		} else if lookalikeDigit[c] == 0 {
+			return false
+		}
+	}
+	return digit
+}
+
+// countRun follows the numbers of a run one by one to tell a count: they
+// go up by the same step from 0, 1 or the step itself ("1 2 3 4…", "0, 1,
+// 2…", "2 - 4 - 6…", "ten twenty thirty forty"). A run that goes down or
+// says one number again ("9 8 7 6…", "5 5 5 5…") is more likely a phone
+// written to dodge than a count: it is none.
+type countRun struct {
+	n, first, prev, step int
+	up                   bool
+	// rise, fall: no number is lower (higher) than the one before
+	rise, fall bool
+}
+
+func (c *countRun) push(v int) {
+	if v < 0 {
+		c.rise, c.fall = false, false
+	} else if c.n == 0 {
+		c.rise, c.fall = true, true
+	} else {
+		c.rise = c.rise && v >= c.prev
+		c.fall = c.fall && v <= c.prev
+	}
+	switch c.n {
+	case 0:
+		c.first, c.up = v, v >= 0
+	case 1:
+		c.step = v - c.prev
+		c.up = c.up && v >= 0 && c.step > 0
+	default:
+		c.up = c.up && v >= 0 && v-c.prev == c.step
+	}
+	c.prev = v
+	c.n++
+}
+
+// isList: numbers after a word that names a list, in order.
+func (c *countRun) isList(noun bool) bool {
+	return noun && c.n >= 3 && (c.rise || c.fall)
+}
+
+// isCount: at least four numbers counted up from 0 or 1 by one or two, or
+// from the step ("01 23 45 67 89" is a phone).
+func (c *countRun) isCount() bool {
+	return c.n >= 4 && c.up && (c.first <= 1 && c.step <= 2 || c.first == c.step)
+}
+
+// seriesToken reads the word at p as a number of a series: up to four
+// digits, or up to sixteen with o, l or i for some of them, or one of
+// those letters alone; 'x' between two digits ends it ("6x1x2…"). It
+// returns the end of the word, its digits and letters, its value (-1 for
+// letters) and whether it starts with a 0 and has more digits.
 func (sc *scanState) seriesToken(p int) (e, digits, looks, val int, ok bool) {
 	t := sc.n.b
 	L := len(t)
 	q := p
 	for ; q < L && isWord[t[q]]; q++ {
 		c := t[q]
+		d := sc.digitAt(q)
 		switch {
 		case q-p >= 16:
 			return
-		case isDigit(c):
+		case d >= 0 && (isDigit(c) || q+1 < L && t[q+1] == 'x' || q > p && t[q-1] == 'x'):
 			digits++
+			val = val*10 + d
 		case lookalikeDigit[c] != 0:
 			looks++
+		case c == 'x' && q > p && sc.digitAt(q-1) >= 0 && q+1 < L && sc.digitAt(q+1) >= 0:
+			goto end
 		default:
 			return
 		}
 	}
-	if q == p || digits <= looks || lookalikeDigit[t[q-1]] != 0 {
+end:
+	if q == p || digits == 0 && q-p > 1 || looks == 0 && digits > 4 {
 		return
 	}
-	val = -1
-	if q-p == 1 {
-		val = int(t[p] - '0')
+	if looks > 0 {
+		val = -1
 	}
-	return q, digits + looks, looks, val, true
+	return q, digits, looks, val, true
 }
 
-// digitSeries reads the series from the digit at i (the start of a run of
-// digits). When it is a phone number it flags it and returns its end;
-// else it returns 0 and leaves the run to numberRun.
-func (sc *scanState) digitSeries(i int) int {
+// digitAt: the digit at normalised offset q, or a letter that stands for
+// one written as a digit ("6x1x2" normalises to "6xix2"), or -1.
+func (sc *scanState) digitAt(q int) int {
+	c := sc.n.b[q]
+	if isDigit(c) {
+		return int(c - '0')
+	}
+	if !isLetter(c) {
+		return -1
+	}
+	if o := sc.n.src[q]; o < len(sc.n.orig) && isDigit(sc.n.orig[o]) {
+		return int(sc.n.orig[o] - '0')
+	}
+	return -1
+}
+
+// seriesSepAt reads the separator after a number of a series ending at
+// e: a space; or a space, one symbol said up to three times (four emoji),
+// a space; or 'x' between digits; or nothing between brackets. sig tells
+// one separator from another; r is where the next number starts.
+func (sc *scanState) seriesSepAt(e int) (r int, sig uint32, ok bool) {
 	t := sc.n.b
 	L := len(t)
+	r = e
+	if r < L && t[r] == 'x' && r+1 < L && sc.digitAt(r+1) >= 0 {
+		return r + 1, 'x' << 8, true
+	}
+	var sp1, sp2 uint32
+	if r < L && t[r] == ' ' {
+		if sc.n.lineBreakAt(r) {
+			return e, 0, false
+		}
+		sp1, r = 1, r+1
+	}
+	c, k := byte(0), r
+	for k < L && seriesSymbol[t[k]] && k-r < 4 && (c == 0 || t[k] == c) {
+		c = t[k]
+		k++
+	}
+	if c != 0 {
+		if k < L && seriesSymbol[t[k]] || c != sepByte && k-r > 3 {
+			return e, 0, false
+		}
+		r = k
+		if r < L && t[r] == ' ' {
+			if sc.n.lineBreakAt(r) {
+				return e, 0, false
+			}
+			sp2, r = 1, r+1
+		}
+	}
+	if r >= L || !(isDigit(t[r]) || lookalikeDigit[t[r]] != 0 || closeBracket[t[r]] != 0) {
+		return e, 0, false
+	}
+	return r, sp1<<16 | uint32(c)<<8 | sp2, true
+}
+
+// seriesNumberAt reads a number of a series at p, bare, in brackets or
+// quotes ("(6)", `"6"`), or followed by ')' ("6)").
+func (sc *scanState) seriesNumberAt(p int) (e, digits, looks, val int, wrapped, ok bool) {
+	t := sc.n.b
+	L := len(t)
+	var closeB byte
+	if p < L && closeBracket[t[p]] != 0 {
+		closeB = closeBracket[t[p]]
+		p++
+	}
+	e, digits, looks, val, ok = sc.seriesToken(p)
+	if !ok {
+		return
+	}
+	switch {
+	case closeB != 0:
+		if e >= L || t[e] != closeB {
+			ok = false
+			return
+		}
+		e, wrapped = e+1, true
+	case e < L && t[e] == ')':
+		e, wrapped = e+1, true
+	}
+	return
+}
+
+// seriesLead reads a country code at p ("+34 ", "0034 ") before a series
+// and returns where the series starts, or p.
+func (sc *scanState) seriesLead(p int) int {
+	t := sc.n.b
+	L := len(t)
+	q := p
+	switch {
+	case q < L && t[q] == '+':
+		q++
+	case q+2 < L && t[q] == '0' && t[q+1] == '0':
+		q += 2
+	default:
+		return p
+	}
+	d := q
+	for q < L && q-d < 4 && isDigit(t[q]) {
+		q++
+	}
+	if q == d || q-d > 3 || q+1 >= L || t[q] != ' ' || sc.n.lineBreakAt(q) {
+		return p
+	}
+	return q + 1
+}
+
+// digitSeries reads the series from i (the start of a run of digits, or
+// a '+' before one). When it is a phone number it flags it and returns
+// its end; else it returns 0 and leaves the run to numberRun.
+func (sc *scanState) digitSeries(i int) int {
+	if i < sc.seriesDone {
+		return 0 // inside a series read already: the rest of a count is none
+	}
+	t := sc.n.b
 	p := i
 	for p > 0 && i-p < 3 && lookalikeDigit[t[p-1]] != 0 {
 		p--
@@ -618,108 +851,128 @@ func (sc *scanState) digitSeries(i int) int {
 	if p > 0 && closeBracket[t[p-1]] != 0 {
 		p--
 	}
-	var vals [24]int8
-	n, digits, looks, singles := 0, 0, 0, 0
-	start, end := p, p
-	var core byte  // the punctuation between the digits (0: none yet)
-	punct := false // punctuation or brackets between two numbers
-	for n < len(vals) {
-		var closeB byte
-		el := p
-		if p < L && closeBracket[t[p]] != 0 {
-			closeB = closeBracket[t[p]]
-			p++
+	start := p
+	ccDigits := 0
+	if q := sc.seriesLead(p); q > p {
+		ccDigits = q - p - 2 // '+' or "00", and the space
+		if t[p] == '+' {
+			ccDigits++
 		}
-		e, d, lk, v, ok := sc.seriesToken(p)
+		p = q
+	} else if t[p] == '+' {
+		return 0
+	}
+	var cr countRun
+	n, digits, looks, lone, wide := 0, 0, 0, 0, 0
+	nw, leadZero, rising, opened := 0, false, true, false
+	thousands := true // "1,500,000": a first group, then groups of three
+	prevVal, end, last := -1, p, p
+	var sig uint32
+	first, spaced := true, false
+	for {
+		e, d, lk, v, w, ok := sc.seriesNumberAt(p)
 		if !ok {
 			break
 		}
-		if closeB != 0 {
-			if e >= L || t[e] != closeB {
-				break
-			}
-			e++
-			if n > 0 {
-				punct = true
-			}
-		}
-		if n == 0 {
-			start = el
-		}
-		vals[n] = int8(v)
 		n++
 		digits += d
 		looks += lk
-		if v >= 0 {
-			singles++
+		nw += btoi(w)
+		opened = closeBracket[t[p]] != 0
+		last = p
+		if d == 0 {
+			lone++
 		}
+		thousands = thousands && lk == 0 && (n == 1 || d == 3)
+		if d+lk > 1 {
+			wide++
+			if lk == 0 && t[p+btoi(w && closeBracket[t[p]] != 0)] == '0' {
+				leadZero = true
+			}
+		}
+		rising = rising && v > prevVal
+		prevVal = v
+		cr.push(v)
 		end = e
-		// The separator: a space, one kind of punctuation (three at
-		// most; four emoji), a space; or nothing between brackets.
-		r := e
-		sp1, sp2 := -1, -1 // the spaces, looked at for a line break last
-		if r < L && t[r] == ' ' {
-			sp1 = r
-			r++
-		}
-		c, k := byte(0), r
-		for k < L && seriesPunct[t[k]] && k-r < 4 && (c == 0 || t[k] == c) {
-			c = t[k]
-			k++
-		}
-		if c != 0 {
-			if k < L && seriesPunct[t[k]] || c != sepByte && k-r > 3 || core != 0 && c != core {
-				break
-			}
-			r = k
-			if r < L && t[r] == ' ' {
-				sp2 = r
-				r++
-			}
-		}
-		if r == e && !(closeB != 0 && r < L && closeBracket[t[r]] != 0) {
-			break // "6:1", "6'1", a word: the series ends
-		}
-		if r >= L || !(isDigit(t[r]) || lookalikeDigit[t[r]] != 0 || closeBracket[t[r]] != 0) {
+		r, s, ok := sc.seriesSepAt(e)
+		if !ok || !first && s&0xff00 != sig&0xff00 || r == e && !(w && closeBracket[t[r]] != 0) {
 			break
 		}
-		if sp1 >= 0 && sc.n.lineBreakAt(sp1) || sp2 >= 0 && sc.n.lineBreakAt(sp2) {
-			break
-		}
-		if c != 0 {
-			core, punct = c, true
-		}
+		spaced = spaced || !first && s != sig
+		sig, first = s, false
 		p = r
 	}
-	if digits < 7 {
+	// The last number may start another series ("1) 6. 1. 2…").
+	sc.seriesDone = last
+	if nw < n && !opened && end > 0 && t[end-1] == ')' {
+		end-- // "(tel. 612 345 678)": the bracket closes what came before
+	}
+	wrapped := nw == n
+	total := digits + looks
+	if total+ccDigits < 7 || total < 6 || n < 3 && looks == 0 {
 		return 0
 	}
-	if looks == 0 && !(singles == n && punct) {
-		return 0 // numbers of several digits, or digits between spaces: numberRun's
+	symbol := sig>>8&0xff != 0
+	if c := byte(sig >> 8); thousands && c == ',' && sig&0x10001 == 0 || (c == '%' || c == '$') && sig&0x10001 != 0 {
+		return 0 // "1,500,000 €"; "50% 25% 25% 10%", "$ 10 $ 20"
 	}
-	if looks == 0 && steps(vals[:n], false) {
+	if sig == 'x'<<8 && wide > 0 {
+		return 0 // "1920x1080x60": sizes; 'x' only between digits one at a time
+	}
+	if looks == 0 && !symbol && !wrapped {
+		return 0 // numbers between spaces: numberRun's
+	}
+	if looks*2 > digits || lone > 0 && wide > 0 || spaced && wide > 0 {
+		// spaces that come and go around one symbol only between
+		// digits one at a time ("6.1.2. 3.4.5."; "1,50, 2,30" are prices)
+		// "1º 2º 3º…", "il 12 o 13 o 14"
 		return 0
+	}
+	if ccDigits == 0 {
+		switch {
+		case cr.isList(sc.listNounBefore(start)):
+			return 0
+		case looks == 0 && wide > 0 && rising && !leadZero:
+			return 0 // "101, 102, 205, 306", "2 - 4 - 6 - 8 - 10"
+		case looks == 0 && n == 3 && isDateSep(byte(sig>>8)) && sc.dateShape(start, end):
+			return 0
+		case looks == 0 && cr.isCount() && !sc.numberLikeBefore(start):
+			return 0
+		}
 	}
 	sc.add(start, end, catPhone)
 	return end
 }
 
-// steps: the numbers go up or down by the same step (or stay the same):
-// a list or a count, not the digits of a phone. With a number of two
-// digits among them only a count by one is ("8 9 10 11 12"; "01 23 45
-// 67 89" is a phone).
-func steps(v []int8, twoDigits bool) bool {
-	if len(v) < 3 {
-		return false
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	d := v[1] - v[0]
-	if twoDigits && d != 1 && d != -1 {
-		return false
-	}
-	for k := 2; k < len(v); k++ {
-		if v[k]-v[k-1] != d {
-			return false
+	return 0
+}
+
+func isDateSep(c byte) bool { return c == '.' || c == '/' || c == '-' }
+
+// dateShape: the three numbers from s to e are a day, a month and a year
+// ("12/03/2026", "3.1.2026") or a year, a month and a day.
+func (sc *scanState) dateShape(s, e int) bool {
+	t := sc.n.b
+	var v [3]int
+	var l [3]int
+	k := 0
+	for p := s; p < e && k < 3; {
+		if !isDigit(t[p]) {
+			p++
+			continue
 		}
+		for p < e && isDigit(t[p]) {
+			v[k] = v[k]*10 + int(t[p]-'0')
+			l[k]++
+			p++
+		}
+		k++
 	}
-	return true
+	dm := func(d, m int) bool { return d >= 1 && d <= 31 && m >= 1 && m <= 12 }
+	return l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) && (dm(v[0], v[1]) || dm(v[1], v[0])) ||
+		l[0] == 4 && l[1] <= 2 && l[2] <= 2 && dm(v[2], v[1])
 }

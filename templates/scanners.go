@@ -238,14 +238,13 @@ func (sc *scanState) numberRun(i int, afterLetter bool) int {
 	return end
 }
 
-// counting: the groups of the chunks are digits that go up or down by
-// the same step ("1.2.3.4.5.6.7.8.9", "2/4/6/8") or one digit said again
-// ("5/5/5/5/5/5/5"), or numbers of one or two digits counted one by one
-// ("1 2 3 4 5 6 7 8 9 10"): a count or a list, not a phone.
+// counting: the numbers of the chunks count up (isCount: "1.2.3.4.5.6.7.8.9",
+// "1 2 3 4 5 6 7 8 9 10", "2/4/6/8/10/12/14") or follow a word that names
+// a list ("líneas 9 8 7 6 5 4 3"): not a phone. After a number-like token
+// ("6O 1 2 3 4 5 6 7") they are the rest of a number.
 func (sc *scanState) counting(chs []chunk) bool {
 	t := sc.n.b
-	var v [24]int8
-	n, single := 0, true
+	var cr countRun
 	for k := range chs {
 		ch := &chs[k]
 		if ch.special {
@@ -256,23 +255,20 @@ func (sc *scanState) counting(chs []chunk) bool {
 				p++
 				continue
 			}
+			v := 0
 			q := p
-			for q < ch.e && isDigit(t[q]) {
+			for q < ch.e && isDigit(t[q]) && q-p < 4 {
+				v = v*10 + int(t[q]-'0')
 				q++
 			}
-			if q-p > 2 || n == len(v) {
+			if q < ch.e && isDigit(t[q]) {
 				return false
 			}
-			single = single && q-p == 1
-			v[n] = int8(t[p] - '0')
-			if q-p == 2 {
-				v[n] = v[n]*10 + int8(t[p+1]-'0')
-			}
-			n++
+			cr.push(v)
 			p = q
 		}
 	}
-	return n >= 4 && steps(v[:n], !single) && (single || v[1] != v[0])
+	return cr.isList(sc.listNounBefore(chs[0].s)) || cr.isCount() && !sc.numberLikeBefore(chs[0].s)
 }
 
 // addressBefore: the start of what a postcode at s completes, after a
