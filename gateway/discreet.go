@@ -164,8 +164,10 @@ func DiscreetCatalog(cfg DiscreetConfig) (*templates.Catalog, error) {
 	}
 	if cfg.TemplatesDir != "" {
 		// The deployment's own texts are held to the rules of free text
-		// to a monitored phone: her language, unknown names as configured.
-		if err := cat.CheckDirDiscreet(f, cfg.unknownNames()); err != nil {
+		// to a monitored phone: her language, unknown names as the policy
+		// scans them, and under plain and whole the risky everyday
+		// phrases, which those policies refuse in free text.
+		if err := cat.CheckDirDiscreet(f, cfg.UnknownNamesOn(), message.WholeOrNothing(cfg.MonitoredFreeText)); err != nil {
 			return nil, fmt.Errorf("templates directory (GATEWAY_TEMPLATES_DIR) %s checked as text to a monitored phone: %w", cfg.TemplatesDir, err)
 		}
 		if err := checkDirTextParams(cat, cfg.FreeTextPolicy()); err != nil {
