@@ -180,17 +180,23 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 		}
 	}
 	atForms, place := s.placeOf(in.Template, in.Params)
-	r, err := s.d.Catalog.Render(templates.RenderRequest{
+	req := templates.RenderRequest{
 		TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(out.decision.Channel),
 		Params: in.Params, TimeZone: p.TimeZone, AtForms: atForms,
-	})
-	if err != nil {
-		return out, err
 	}
 	if len(textParams) > 0 {
-		if err := s.checkTextParams(r, textParams, in, p.Language, signature); err != nil {
-			return out, err
+		// Scanned before the catalogue's own check of the rendering,
+		// which refuses a value its filter flags without the policy's
+		// reason; a rendering that fails is reported by Render below.
+		if r, err := s.d.Catalog.WithFilter(nil).Render(req); err == nil {
+			if err := s.checkTextParams(r, textParams, in, p.Language, signature); err != nil {
+				return out, err
+			}
 		}
+	}
+	r, err := s.d.Catalog.Render(req)
+	if err != nil {
+		return out, err
 	}
 	out.content = Content{Text: r.Text, ContentSID: r.ContentSID, ContentVariables: r.ContentVariables}
 	out.templateID, out.version, out.language, out.sms = r.TemplateID, r.Version, r.Lang, r.SMS
@@ -204,8 +210,9 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 
 // checkTextParams scans the discreet rendering r with the options of free
 // text (freeTextScan) and refuses the first of names, the text parameters
-// given, that a finding reaches into. The redactions are the findings cut
-// to the value, in offsets of the value as given in params.
+// given, that a finding reaches into. Under plain and whole the refusal
+// lists the findings as the body's does (WholeRefusal), cut to the value
+// and in offsets of the value as given in params.
 func (s *Service) checkTextParams(r templates.Rendered, names []string, in Input, lang, signature string) error {
 	o, err := s.freeTextScan(r.Text, lang, in.ConfirmNames, signature)
 	if err != nil {
@@ -237,10 +244,11 @@ func (s *Service) checkTextParams(r templates.Rendered, names []string, in Input
 			_, err := WholeRefusal(s.cfg.FreeText, hit)
 			return paramErr(err, name)
 		}
-		reds, cats := redactionsOf(hit)
+		// The categories only: what was found is not echoed.
+		_, cats := redactionsOf(hit)
 		e := errs.Field(CodeContentNotDiscreet, name,
 			"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
-		e.Details = map[string]any{"reason": "sensitive_param", "categories": cats, "redactions": reds}
+		e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
 		return e
 	}
 	return nil
