@@ -84,3 +84,30 @@ func TestTextParamScannedInRenderedText(t *testing.T) {
 		})
 	}
 }
+
+// Under whole, a risky everyday phrase the template's words begin and
+// the value ends refuses the value, its span cut to the value.
+func TestTextParamCompletesRiskyPhrase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	note := "id: tonight\nversion: 1\nchannels: sms\nparam note: text\n\n[en standard]\nTonight: {note}.\n\n[en discreet]\nHi! Tonight: {note}.\n\n[es standard]\nEsta noche te paso a {note}.\n\n[es discreet]\n¡Hola! Esta noche te paso a {note}.\n"
+	if err := os.WriteFile(filepath.Join(dir, "tonight.tmpl"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := gatewaytest.New(t, gatewaytest.WithConfig(gateway.Config{Discreet: gateway.DiscreetConfig{MonitoredFreeText: gateway.FreeTextWhole, TemplatesDir: dir}}))
+	code := e.MonitoredParticipant("+34 612 004 141")
+	do := func(v string) gatewaytest.Resp {
+		return e.Do(auth.RoleStaff, "POST", "/v1/messages/preview", map[string]any{"participant": code, "channel": "sms", "template": "tonight", "params": map[string]string{"note": v}})
+	}
+	r := do("buscar")
+	if r.Status != 422 || r.ErrCode(t) != "content_not_discreet" || !strings.Contains(string(r.Body), "risky_phrase") {
+		t.Fatalf("risky phrase: %d %s", r.Status, r.Body)
+	}
+	reds := r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)["redactions"].([]any)
+	if rr := reds[0].(map[string]any); rr["match"] != "buscar" || rr["start"].(float64) != 0 || rr["end"].(float64) != 6 {
+		t.Fatalf("span: %v", rr)
+	}
+	if r := do("saludar"); r.Status != 200 {
+		t.Fatalf("neutral value: %d %s", r.Status, r.Body)
+	}
+}
