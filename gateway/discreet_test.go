@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,9 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"safecontact/db"
 	"safecontact/db/dbtest"
 	"safecontact/gateway"
 	"safecontact/gateway/gatewaytest"
+	"safecontact/gateway/message"
 	"safecontact/templates"
 )
 
@@ -592,9 +597,14 @@ func TestWholePolicy(t *testing.T) {
 			t.Fatalf("clean preview %q: %d %s", body, r.Status, r.Body)
 		}
 		r = send("/v1/messages", body, confirm...)
-		if m := r.JSON(t); r.Status != 202 || len(redactionsOf(t, m)) != 0 || m["variant"] != "discreet" ||
+		m := r.JSON(t)
+		if r.Status != 202 || len(redactionsOf(t, m)) != 0 || m["variant"] != "discreet" ||
 			int(m["sms_segments"].(float64)) != templates.SMSSegments(body).Segments {
 			t.Fatalf("clean send %q: %d %s", body, r.Status, r.Body)
+		}
+		// What is stored, and sent, is the text exactly as written.
+		if got := storedText(t, e, m["id"].(string)); got != body {
+			t.Fatalf("clean send %q: stored %q", body, got)
 		}
 	}
 	queued := outboxRows(t, e)
@@ -605,6 +615,7 @@ func TestWholePolicy(t *testing.T) {
 		"Hola, el jueves a las 10 nos vemos en Metro Sol y luego vamos a ver a la abogada, ¿vale?": {"abogada": "legal"},
 		"Hola, el lunes a las 11 en Metro Sol con Kessler, ¿vale?":                                 {"Kessler": "unknown_name"},
 		"Hola, esta noche te paso a buscar a Metro Sol, ¿vale?":                                    {"te paso a buscar": "risky_phrase"},
+		"Hola, el lunes a las 11 en Metro Sol o llámame al 612 345 678, ¿vale?":                    {"612 345 678": "phone"},
 	} {
 		for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
 			r := send(path, body)
@@ -684,8 +695,10 @@ func TestWholePolicy(t *testing.T) {
 	if r := tmpl("¿Vienes con Lucía al cine?", "Lucía"); r.Status != 200 {
 		t.Fatalf("confirmed name in a parameter: %d %s", r.Status, r.Body)
 	}
-	if strings.Contains(e.Logs.String(), "abogada") || strings.Contains(e.Logs.String(), "Kessler") {
-		t.Fatal("the body is in the logs")
+	for _, w := range []string{"abogada", "Kessler", "paso a buscar", "612 345 678", "612345678"} {
+		if strings.Contains(e.Logs.String(), w) {
+			t.Fatalf("%q of a body is in the logs", w)
+		}
 	}
 }
 
@@ -871,4 +884,19 @@ func TestFreeTextLetterSymbolsAndPictographs(t *testing.T) {
 		r.JSON(t)["error"].(map[string]any)["details"].(map[string]any)["reason"] != "flagged" {
 		t.Fatalf("full-width number under whole: %d %s", r.Status, r.Body)
 	}
+}
+
+// storedText is the text stored for message id, what the phone will be
+// sent.
+func storedText(t *testing.T, e *gatewaytest.Env, id string) string {
+	t.Helper()
+	msg, err := db.New(e.DB).MessageByID(context.Background(), uuid.MustParse(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := message.OpenContent(e.Keys, msg.ContentEnc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Text
 }

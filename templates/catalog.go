@@ -907,15 +907,18 @@ func (c *Catalog) CheckDiscreet(f *Filter) error { return c.scanDiscreet(f, nil)
 // CheckDirDiscreet checks the discreet bodies of the templates read from
 // Load's directory as text to a monitored phone is scanned: in the body's
 // language, reporting names the filter cannot place when unknownNames is
-// set (the sample meeting point is a known name). A deployment's own text
-// ("desde Casa Lumbre") is held to the same rules as free text.
-func (c *Catalog) CheckDirDiscreet(f *Filter, unknownNames bool) error {
+// set (the sample meeting point is a known name), and the risky everyday
+// phrases when plain is set (ScanOptions.Plain: the plain and whole
+// policies, which send free text only when nothing is found in it). A
+// deployment's own text ("desde Casa Lumbre", "te paso a buscar") is held
+// to the same rules as free text.
+func (c *Catalog) CheckDirDiscreet(f *Filter, unknownNames, plain bool) error {
 	dir := make(map[string]bool, len(c.dirIDs))
 	for _, id := range c.dirIDs {
 		dir[id] = true
 	}
 	return c.scanDiscreet(f, func(id, lang string) (ScanOptions, bool) {
-		return ScanOptions{Lang: lang, UnknownNames: unknownNames, KnownNames: []string{sampleMeetingPoint}}, dir[id]
+		return ScanOptions{Lang: lang, UnknownNames: unknownNames, Plain: plain, KnownNames: []string{sampleMeetingPoint}}, dir[id]
 	})
 }
 

@@ -59,6 +59,11 @@ type Rendered struct {
 	// parameter, "" when the text depends on no time zone: a text kept to
 	// be sent later states the wrong hour once her zone changes.
 	TimeZone string `json:"time_zone,omitempty"`
+	// ParamSpans are the byte spans [start, end) of the parameters'
+	// values in Text, by parameter name (two for a parameter the body
+	// uses twice): where a caller scanning Text finds what a value
+	// brought in. Not part of the JSON.
+	ParamSpans map[string][][2]int `json:"-"`
 }
 
 // Limits on parameter values.
@@ -126,14 +131,38 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 		b = lt.bodies[bodyKey{variant: req.Variant}]
 	}
 	var sb strings.Builder
+	type rawSpan struct{ param, start, end int }
+	var spans []rawSpan
 	for _, p := range b.parts {
 		if p.param < 0 {
 			sb.WriteString(p.lit)
 		} else {
+			start := sb.Len()
 			sb.WriteString(value(p.param, p.at))
+			spans = append(spans, rawSpan{p.param, start, sb.Len()})
 		}
 	}
-	text := strings.TrimSpace(norm.NFC.String(sb.String()))
+	raw := sb.String()
+	full := norm.NFC.String(raw)
+	text := strings.TrimSpace(full)
+	lead := len(full) - len(strings.TrimLeftFunc(full, unicode.IsSpace))
+	// An offset of the built text in Text: past the normalised text
+	// before it, less the leading space trimmed.
+	at := func(off int) int {
+		o := off
+		if full != raw {
+			o = len(norm.NFC.String(raw[:off]))
+		}
+		return min(max(o-lead, 0), len(text))
+	}
+	var paramSpans map[string][][2]int
+	for _, sp := range spans {
+		if paramSpans == nil {
+			paramSpans = map[string][][2]int{}
+		}
+		name := t.params[sp.param].Name
+		paramSpans[name] = append(paramSpans[name], [2]int{at(sp.start), at(sp.end)})
+	}
 
 	if req.Variant == Discreet && c.filter != nil {
 		// A meeting point passed its own scan as a place name above (a
@@ -157,7 +186,7 @@ func (c *Catalog) Render(req RenderRequest) (Rendered, error) {
 
 	r := Rendered{
 		TemplateID: t.id, Version: t.version, Source: t.source, Digest: t.digest, Lang: lang, Variant: req.Variant, Channel: ch,
-		Text: text, SMS: SMSSegments(text),
+		Text: text, SMS: SMSSegments(text), ParamSpans: paramSpans,
 	}
 	for _, p := range t.params {
 		if p.Type == ParamDatetime {

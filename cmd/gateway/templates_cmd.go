@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"safecontact/consent"
+	"safecontact/errs"
 	"safecontact/gateway"
 	"safecontact/gateway/message"
 	"safecontact/templates"
@@ -121,13 +121,13 @@ func cmdSanitize(_ context.Context, args []string, stdout, stderr io.Writer) err
 			if findings != nil {
 				out.Redactions = findings
 			}
-			if len(findings) > 0 {
-				out.Text, out.Refused, out.Reason = "", message.CodeContentNotDiscreet, message.WholeReason(cfg.FreeTextPolicy())
-				for _, f := range findings {
-					if !slices.Contains(out.Categories, string(f.Category)) {
-						out.Categories = append(out.Categories, string(f.Category))
-					}
-				}
+			// The refusal serve answers with, printed from its details.
+			if _, err := message.WholeRefusal(cfg.MonitoredFreeText, findings); err != nil {
+				e := errs.As(err)
+				d, _ := e.Details.(map[string]any)
+				reason, _ := d["reason"].(string)
+				cats, _ := d["categories"].([]string)
+				out.Text, out.Refused, out.Reason, out.Categories = "", e.Code, reason, cats
 			}
 		} else {
 			text, findings := cat.Filter().StripWith(string(in), o)

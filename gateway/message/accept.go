@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
 
 	"safecontact/channels"
 	"safecontact/consent"
@@ -153,49 +155,46 @@ func (s *Service) compose(ctx context.Context, author *auth.Actor, in Input, p d
 // them into the request's field (paramFieldErr). signature is the author's
 // signature name, a known name in the text parameters.
 func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof consent.Profile, consents map[consent.Channel]consent.ChannelConsent, variant templates.Variant, now time.Time, signature string) (composed, error) {
+	// A text parameter is free text to a monitored phone: the free-text
+	// policy applies to its value (refused under refuse, and for what the
+	// body is refused for before any scan), and under filter, vocabulary,
+	// plain or whole it is scanned as it stands in the rendered text,
+	// with the same options as a body: its first word is a sentence start
+	// only where the template puts it at one, and a value in capitals is
+	// read among the template's words. Findings in the template's own
+	// words are not the value's (they are reviewed); one that reaches
+	// into the value is, and the value is refused rather than cut inside
+	// a reviewed text (under plain and whole with the body's refusal,
+	// not_plain or flagged, naming the parameter).
+	var textParams []string
 	if variant == templates.Discreet {
-		// A text parameter is free text to a monitored phone: the
-		// free-text policy applies to its value (refused under refuse;
-		// under filter, vocabulary, plain or whole scanned with the same
-		// options as a body), and a value with any finding is refused
-		// rather than cut inside a reviewed text (under plain and whole
-		// with the body's refusal, not_plain or flagged, naming the
-		// parameter).
 		for _, name := range s.d.Catalog.TextParams(in.Template) {
 			v, ok := in.Params[name]
 			if !ok || strings.TrimSpace(v) == "" {
 				continue // Render reports the missing parameter
 			}
-			_, reds, err := s.discreetFreeText(strings.TrimSpace(v), p.Language, in.ConfirmNames, signature)
-			if err != nil {
-				// Named by the parameter, except a refused confirmed
-				// name: that is about confirm_names, as for a body.
-				if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
-					e.Field = name
-				}
-				return out, err
+			if _, err := s.freeTextScan(strings.TrimSpace(v), p.Language, in.ConfirmNames, signature); err != nil {
+				return out, paramErr(err, name)
 			}
-			if len(reds) > 0 {
-				var cats []string
-				seen := map[templates.Category]bool{}
-				for _, r := range reds {
-					if !seen[r.Category] {
-						seen[r.Category] = true
-						cats = append(cats, string(r.Category))
-					}
-				}
-				e := errs.Field(CodeContentNotDiscreet, name,
-					"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
-				e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
-				return out, e
-			}
+			textParams = append(textParams, name)
 		}
 	}
 	atForms, place := s.placeOf(in.Template, in.Params)
-	r, err := s.d.Catalog.Render(templates.RenderRequest{
+	req := templates.RenderRequest{
 		TemplateID: in.Template, Lang: p.Language, Variant: variant, Channel: string(out.decision.Channel),
 		Params: in.Params, TimeZone: p.TimeZone, AtForms: atForms,
-	})
+	}
+	if len(textParams) > 0 {
+		// Scanned before the catalogue's own check of the rendering,
+		// which refuses a value its filter flags without the policy's
+		// reason; a rendering that fails is reported by Render below.
+		if r, err := s.d.Catalog.WithFilter(nil).Render(req); err == nil {
+			if err := s.checkTextParams(r, textParams, in, p.Language, signature); err != nil {
+				return out, err
+			}
+		}
+	}
+	r, err := s.d.Catalog.Render(req)
 	if err != nil {
 		return out, err
 	}
@@ -207,6 +206,91 @@ func (s *Service) composeTemplate(out composed, in Input, p db.Participant, prof
 		return promiseCall(out, prof, consents[consent.Voice], now, param, in.Params[param])
 	}
 	return out, nil
+}
+
+// checkTextParams scans the discreet rendering r with the options of free
+// text (freeTextScan) and refuses the first of names, the text parameters
+// given, that a finding reaches into. Under plain and whole the refusal
+// lists the findings as the body's does (WholeRefusal), cut to the value
+// and in offsets of the value as given in params.
+func (s *Service) checkTextParams(r templates.Rendered, names []string, in Input, lang, signature string) error {
+	o, err := s.freeTextScan(r.Text, lang, in.ConfirmNames, signature)
+	if err != nil {
+		return paramErr(err, names[0])
+	}
+	findings := s.filter.ScanWith(r.Text, o)
+	if len(findings) == 0 {
+		return nil
+	}
+	for _, name := range names {
+		raw := in.Params[name]
+		var hit []templates.Finding
+		for _, f := range findings {
+			for _, sp := range r.ParamSpans[name] {
+				start, end := max(f.Start, sp[0]), min(f.End, sp[1])
+				if start >= end {
+					continue
+				}
+				start, end = valueOffset(raw, start-sp[0]), valueOffset(raw, end-sp[0])
+				f.Start, f.End, f.Match = start, end, raw[start:end]
+				hit = append(hit, f)
+				break
+			}
+		}
+		if len(hit) == 0 {
+			continue
+		}
+		if WholeOrNothing(s.cfg.FreeText) {
+			_, err := WholeRefusal(s.cfg.FreeText, hit)
+			return paramErr(err, name)
+		}
+		// The categories only: what was found is not echoed.
+		_, cats := redactionsOf(hit)
+		e := errs.Field(CodeContentNotDiscreet, name,
+			"her phone may be monitored and parameter %s carries what the filter removes from free text to her (%s); reword it, or confirm a name with confirm_names", name, strings.Join(cats, ", "))
+		e.Details = map[string]any{"reason": "sensitive_param", "categories": cats}
+		return e
+	}
+	return nil
+}
+
+// paramErr is err about free text named by text parameter name, except a
+// refused confirmed name: that is about confirm_names, as for a body.
+func paramErr(err error, name string) error {
+	if e := errs.As(err); e.Code != errs.CodeInternal && e.Field != "confirm_names" {
+		e.Field = name
+	}
+	return err
+}
+
+// valueOffset is the byte offset in raw, a text parameter as given, of
+// offset k of its value as rendered (templates.PlaceKey: normalised, its
+// spaces trimmed and runs of them one space).
+func valueOffset(raw string, k int) int {
+	key := templates.PlaceKey(raw)
+	lead := len(raw) - len(strings.TrimLeftFunc(raw, unicode.IsSpace))
+	if norm.NFC.String(raw) != raw {
+		return min(lead+k, len(raw))
+	}
+	i, j := lead, 0
+	for j < k && j < len(key) && i < len(raw) {
+		if key[j] == ' ' {
+			j++
+			for i < len(raw) {
+				r, n := utf8.DecodeRuneInString(raw[i:])
+				if !unicode.IsSpace(r) {
+					break
+				}
+				i += n
+			}
+			continue
+		}
+		_, n := utf8.DecodeRuneInString(key[j:])
+		j += n
+		_, m := utf8.DecodeRuneInString(raw[i:])
+		i += m
+	}
+	return min(i, len(raw))
 }
 
 // paramField is the request field of template parameter name: the API

@@ -133,49 +133,12 @@ func (s *Service) scansNames() bool {
 // checked as a confirmed name is; one the filter flags (alone or in this
 // text) is not a known name here, and the text is scanned as without it.
 func (s *Service) discreetFreeText(text, lang string, confirm []string, signature string) (string, []Redaction, error) {
+	o, err := s.freeTextScan(text, lang, confirm, signature)
+	if err != nil {
+		return "", nil, err
+	}
 	policy := FreeTextPolicy(s.cfg.FreeText)
-	if policy == FreeTextRefuse {
-		return "", nil, errs.Field(CodeFreeTextRefused, "body",
-			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse, the default); use a template")
-	}
-	if reason := templates.MonitoredProblem(text); reason != "" {
-		e := errs.Field(CodeContentNotDiscreet, "body",
-			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word, masks a letter with * or draws letters as symbols or flags (%s); retype it in plain letters", reason)
-		e.Details = map[string]any{"reason": reason}
-		return "", nil, e
-	}
-	if len(confirm) > maxConfirmNames {
-		return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "at most %d confirmed names", maxConfirmNames)
-	}
-	for _, n := range confirm {
-		if len(n) > maxConfirmNameSize {
-			return "", nil, errs.Field(CodeInvalidParam, "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
-		}
-	}
-	o := templates.ScanOptions{Lang: lang, UnknownNames: ScansUnknownNames(s.cfg.FreeText, s.cfg.UnknownNames), Vocabulary: UsesVocabulary(s.cfg.FreeText)}
-	// Under plain and whole, a phrase of everyday words that offers to
-	// take her away or hide her is a finding too (risky_phrase): nothing
-	// is cut, so it would go out whole.
-	wholeOrNothing := WholeOrNothing(s.cfg.FreeText)
-	o.Plain = wholeOrNothing
-	// The meeting points are known wherever they stand; her signature
-	// and the confirmed names only where the text spells them as given
-	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.
-	var known, exact []string
-	if o.UnknownNames || o.Vocabulary {
-		known = s.known.get(s.q, s.d.Log)
-		exact = SignatureKnown(s.filter, text, signature, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known})
-	}
-	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known, ExactNames: exact}); i > 0 {
-		// The name is not echoed.
-		return "", nil, errs.Field(CodeInvalidParam, "confirm_names",
-			"confirmed name %d is flagged by the filter (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i, cat)
-	}
-	if o.UnknownNames || o.Vocabulary {
-		o.KnownNames = known
-		o.ExactNames = append(exact, confirm...)
-	}
-	if wholeOrNothing {
+	if WholeOrNothing(s.cfg.FreeText) {
 		// Whole or not at all: nothing is cut.
 		reds, err := WholeRefusal(policy, s.filter.ScanWith(text, o))
 		if err != nil {
@@ -196,6 +159,57 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		return "", reds, e
 	}
 	return stripped, reds, nil
+}
+
+// freeTextScan is the scan of free text for a monitored phone
+// (discreetFreeText): its refusals before any scan (the policy, format
+// controls and the like, confirm_names' limits, a confirmed name the
+// filter flags) and the scan options for text (her language, the policy's
+// findings, the known names).
+func (s *Service) freeTextScan(text, lang string, confirm []string, signature string) (templates.ScanOptions, error) {
+	policy := FreeTextPolicy(s.cfg.FreeText)
+	if policy == FreeTextRefuse {
+		return templates.ScanOptions{}, errs.Field(CodeFreeTextRefused, "body",
+			"her phone may be monitored and this programme sends her templates only (GATEWAY_MONITORED_FREE_TEXT=refuse, the default); use a template")
+	}
+	if reason := templates.MonitoredProblem(text); reason != "" {
+		e := errs.Field(CodeContentNotDiscreet, "body",
+			"her phone may be monitored and this text carries invisible formatting, mixes alphabets in a word, masks a letter with * or draws letters as symbols or flags (%s); retype it in plain letters", reason)
+		e.Details = map[string]any{"reason": reason}
+		return templates.ScanOptions{}, e
+	}
+	if len(confirm) > maxConfirmNames {
+		return templates.ScanOptions{}, errs.Field(CodeInvalidParam, "confirm_names", "at most %d confirmed names", maxConfirmNames)
+	}
+	for _, n := range confirm {
+		if len(n) > maxConfirmNameSize {
+			return templates.ScanOptions{}, errs.Field(CodeInvalidParam, "confirm_names", "a confirmed name is at most %d bytes", maxConfirmNameSize)
+		}
+	}
+	o := templates.ScanOptions{Lang: lang, UnknownNames: ScansUnknownNames(s.cfg.FreeText, s.cfg.UnknownNames), Vocabulary: UsesVocabulary(s.cfg.FreeText)}
+	// Under plain and whole, a phrase of everyday words that offers to
+	// take her away or hide her is a finding too (risky_phrase): nothing
+	// is cut, so it would go out whole.
+	wholeOrNothing := WholeOrNothing(s.cfg.FreeText)
+	o.Plain = wholeOrNothing
+	// The meeting points are known wherever they stand; her signature
+	// and the confirmed names only where the text spells them as given
+	// (ScanOptions.ExactNames): "Socorro" signs, "socorro" is a word.
+	var known, exact []string
+	if o.UnknownNames || o.Vocabulary {
+		known = s.known.get(s.q, s.d.Log)
+		exact = SignatureKnown(s.filter, text, signature, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known})
+	}
+	if i, cat := FlaggedConfirmedName(s.filter, text, confirm, templates.ScanOptions{Lang: lang, UnknownNames: o.UnknownNames, Vocabulary: o.Vocabulary, KnownNames: known, ExactNames: exact}); i > 0 {
+		// The name is not echoed.
+		return templates.ScanOptions{}, errs.Field(CodeInvalidParam, "confirm_names",
+			"confirmed name %d is flagged by the filter (%s), not only unknown: it cannot be confirmed; rephrase the text without it", i, cat)
+	}
+	if o.UnknownNames || o.Vocabulary {
+		o.KnownNames = known
+		o.ExactNames = append(exact, confirm...)
+	}
+	return o, nil
 }
 
 // redactionsOf is the findings as redactions, and their categories in
