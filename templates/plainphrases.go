@@ -253,18 +253,19 @@ type riskyTextTok struct {
 	stemmed bool
 }
 
-// riskyPhrases adds a finding of catRiskyPhrase for each risky phrase of
-// her language in the text.
+// riskyPhrases adds a finding of catRiskyPhrase for each risky phrase in
+// the text, of every shipped language: her language on record is not
+// always the language staff write in ("Hi, come with us tonight, ok?" to
+// a Spanish speaker), and a language the lists do not ship (langAny)
+// still gets texts in the shipped ones. Each language's phrases match
+// with that language's stems.
 func (sc *scanState) riskyPhrases() {
-	if sc.lang == langAny {
-		return
-	}
 	all, err := builtinRiskyPhrases()
-	if err != nil || len(all[sc.lang]) == 0 {
+	if err != nil {
 		return // lists that do not load stop every filter from being built
 	}
 	t := sc.n.b
-	var toks []riskyTextTok
+	toks := sc.riskyToks[:0]
 	for i := 0; i < len(t); {
 		if !isWord[t[i]] {
 			i++
@@ -276,7 +277,24 @@ func (sc *scanState) riskyPhrases() {
 		}
 		toks = append(toks, riskyTextTok{s: s, e: i})
 	}
-	idx := &riskyIdx[sc.lang]
+	sc.riskyToks = toks
+	for l := range all {
+		if len(all[l]) == 0 {
+			continue
+		}
+		for k := range toks {
+			toks[k].stems, toks[k].stemmed = nil, false
+		}
+		sc.riskyLang = uint8(l)
+		sc.riskyPhrasesOf(toks)
+	}
+}
+
+// riskyPhrasesOf adds the findings of the phrases of language
+// sc.riskyLang in the words toks.
+func (sc *scanState) riskyPhrasesOf(toks []riskyTextTok) {
+	t := sc.n.b
+	idx := &riskyIdx[sc.riskyLang]
 	seen := make([]int, len(idx.phrases)) // the word+1 a phrase was last tried at
 	for k := range toks {
 		try := func(list []int32) {
@@ -396,7 +414,7 @@ func isQuoteMark(r rune) bool {
 	return false
 }
 
-// riskyStems: the stems of the text word tk, computed when first needed
+// riskyStems: the stems of the text word tk in language sc.riskyLang, computed when first needed
 // (and cached per filter).
 func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 	if !tk.stemmed {
@@ -404,10 +422,10 @@ func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 		n := sc.n
 		tok := bytesToStr(n.b[tk.s:tk.e])
 		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
-		ck := stemKey{lang: sc.lang, norm: tok, orig: raw}
+		ck := stemKey{lang: sc.riskyLang, norm: tok, orig: raw}
 		vs, ok := sc.f.cache.get(ck)
 		if !ok {
-			vs = stemVariants(sc.lang, origWord(raw), tok, sc.env)
+			vs = stemVariants(sc.riskyLang, origWord(raw), tok, sc.env)
 			sc.f.cache.put(ck, vs)
 		}
 		tk.stems = vs
