@@ -638,6 +638,7 @@ type scanState struct {
 	// riskyToks the words of the text they are matched against.
 	riskyLang uint8
 	riskyToks []riskyTextTok
+	riskySeen []int
 	stops     []cand // stop-list spans
 	merge     []cand // scratch of mergeSortByStart
 	// phoneDone: end of the last number run spelt in words.

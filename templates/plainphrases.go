@@ -295,7 +295,10 @@ func (sc *scanState) riskyPhrases() {
 func (sc *scanState) riskyPhrasesOf(toks []riskyTextTok) {
 	t := sc.n.b
 	idx := &riskyIdx[sc.riskyLang]
-	seen := make([]int, len(idx.phrases)) // the word+1 a phrase was last tried at
+	// seen: the word+1 a phrase was last tried at.
+	seen := slices.Grow(sc.riskySeen[:0], len(idx.phrases))[:len(idx.phrases)]
+	clear(seen)
+	sc.riskySeen = seen
 	for k := range toks {
 		try := func(list []int32) {
 			for _, pi := range list {
