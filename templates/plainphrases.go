@@ -94,7 +94,16 @@ type riskyIndex struct {
 	byNorm   map[string][]int32
 	byStem   map[string][]int32
 	prefixed []int32
+	// stemHeads: the first riskyHead bytes of every stem of every
+	// phrase word. A stem changes a word's ending, not its first letters,
+	// so a text word whose first letters are none of these cannot share a
+	// stem with a phrase word and is not stemmed: most words of a text,
+	// in each of the seven languages.
+	stemHeads map[string]bool
 }
+
+// riskyHead is how many first bytes of a stem stemHeads keeps.
+const riskyHead = 3
 
 // builtinRiskyPhrases returns the compiled phrases of every shipped
 // language, or the error of loadRiskyPhrases.
@@ -113,7 +122,18 @@ func builtinRiskyPhrases() ([][]riskyPhrase, error) {
 
 // newRiskyIndex indexes the phrases ps by their first words.
 func newRiskyIndex(ps []riskyPhrase) riskyIndex {
-	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}}
+	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}, stemHeads: map[string]bool{}}
+	for _, p := range ps {
+		for _, slot := range p {
+			for _, run := range slot.alts {
+				for _, rt := range run {
+					for _, st := range rt.stems {
+						x.stemHeads[st[:min(len(st), riskyHead)]] = true
+					}
+				}
+			}
+		}
+	}
 	add := func(m map[string][]int32, key string, i int32) {
 		if l := m[key]; len(l) == 0 || l[len(l)-1] != i {
 			m[key] = append(l, i)
@@ -424,6 +444,9 @@ func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 		tk.stemmed = true
 		n := sc.n
 		tok := bytesToStr(n.b[tk.s:tk.e])
+		if !riskyIdx[sc.riskyLang].stemHeads[tok[:min(len(tok), riskyHead)]] {
+			return nil
+		}
 		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
 		ck := stemKey{lang: sc.riskyLang, norm: tok, orig: raw}
 		vs, ok := sc.f.cache.get(ck)
