@@ -23,6 +23,13 @@ import (
 //     and Girls Network"), unless it is a day, a month, a greeting or
 //     another word of the benign vocabulary (lexicon/benign.list).
 //
+// Under the whole policy (Plain and UnknownNames, no Vocabulary), which
+// sends a text as written with no vocabulary to stop what these rules let
+// through, a lone capitalised word opening a sentence is a name too unless
+// it is an everyday word or a known first name ("Kessler te espera"), and
+// a text mostly in capitals is one unknown name over the whole text
+// (AllCapitals).
+//
 // Names in ScanOptions.KnownNames (the registered meeting points, the
 // names staff confirmed) are never unknown. The preview shows these
 // findings so staff can rephrase or confirm a name.
