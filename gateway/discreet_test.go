@@ -616,6 +616,8 @@ func TestWholePolicy(t *testing.T) {
 		"Hola, el lunes a las 11 en Metro Sol con Kessler, ¿vale?":                                 {"Kessler": "unknown_name"},
 		"Hola, esta noche te paso a buscar a Metro Sol, ¿vale?":                                    {"te paso a buscar": "risky_phrase"},
 		"Hola, el lunes a las 11 en Metro Sol o llámame al 612 345 678, ¿vale?":                    {"612 345 678": "phone"},
+		"Kessler te espera el lunes a las 11 en Metro Sol.":                                        {"Kessler": "unknown_name"},
+		"Hi, come with us tonight, ok?":                                                            {"come with us": "risky_phrase"},
 	} {
 		for _, path := range []string{"/v1/messages/preview", "/v1/messages"} {
 			r := send(path, body)
@@ -659,6 +661,13 @@ func TestWholePolicy(t *testing.T) {
 	r := e.Do(auth.RoleSupervisor, "GET", "/v1/participants/"+code+"/messages", nil)
 	if n := len(r.JSON(t)["items"].([]any)); r.Status != 200 || n != len(clean) {
 		t.Fatalf("she has %d messages, want the %d clean ones: %s", n, len(clean), r.Body)
+	}
+	// A text in capitals is refused with its own reason, to be retyped
+	// in normal case.
+	r = send("/v1/messages/preview", "HOLA, PREGUNTA POR KESSLER EN LA ENTRADA")
+	if errObj, _ := r.JSON(t)["error"].(map[string]any); r.Status != 422 || errObj["details"].(map[string]any)["reason"] != "all_capitals" ||
+		!strings.Contains(errObj["message"].(string), "normal case") || strings.Contains(string(r.Body), "KESSLER") {
+		t.Fatalf("capitals: %d %s", r.Status, r.Body)
 	}
 	// A format control is refused with its own reason first.
 	r = send("/v1/messages/preview", "Hola, mañana vamos a la \u202eaícilop\u202c a las 10")

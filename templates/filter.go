@@ -634,8 +634,13 @@ type scanState struct {
 	cands   []cand
 	urlDone int // end of the last URL found from a scheme
 	lang    uint8
-	stops   []cand // stop-list spans
-	merge   []cand // scratch of mergeSortByStart
+	// riskyLang is the language whose risky phrases are being matched,
+	// riskyToks the words of the text they are matched against.
+	riskyLang uint8
+	riskyToks []riskyTextTok
+	riskySeen []int
+	stops     []cand // stop-list spans
+	merge     []cand // scratch of mergeSortByStart
 	// phoneDone: end of the last number run spelt in words.
 	phoneDone int
 	// seriesDone: end of the last digit series read (a count or a list

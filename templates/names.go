@@ -2,7 +2,9 @@ package templates
 
 import (
 	"bytes"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,6 +22,13 @@ import (
 //     capitalised words, joined by particles ("Amicale du Nid", "Women
 //     and Girls Network"), unless it is a day, a month, a greeting or
 //     another word of the benign vocabulary (lexicon/benign.list).
+//
+// Under the whole policy (Plain and UnknownNames, no Vocabulary), which
+// sends a text as written with no vocabulary to stop what these rules let
+// through, a lone capitalised word opening a sentence is a name too unless
+// it is an everyday word or a known first name ("Kessler te espera"), and
+// a text mostly in capitals is one unknown name over the whole text
+// (AllCapitals).
 //
 // Names in ScanOptions.KnownNames (the registered meeting points, the
 // names staff confirmed) are never unknown. The preview shows these
@@ -98,6 +107,14 @@ func (sc *scanState) unknownNames() {
 		}
 	}
 	shouting := letters > 0 && up*10 >= letters*6
+	// Under the whole policy the text goes out as written: in capitals
+	// no name nor acronym can be told from the other words, so a text
+	// mostly in capitals is refused whole, to be retyped in normal case.
+	whole := sc.wholeNames()
+	if whole && AllCapitals(n.orig) {
+		sc.add(0, L, catUnknown)
+		return
+	}
 	known := sc.knownSpans()
 	inKnown := func(s, e int) bool {
 		for _, k := range known {
@@ -172,6 +189,14 @@ func (sc *scanState) unknownNames() {
 			// Navidad", "Happy Eid", "Ricarica la Postepay".
 			name = sc.capitalisedNext(e) && !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w] &&
 				!sc.benignNameNext(e)
+			if !name && whole && !sc.capitalisedNext(e) {
+				// Under the whole policy a word alone at a sentence start
+				// is a name unless it is an everyday word or a known
+				// first name: "Kessler te espera", "Hola. Kessler te
+				// llama", not "Mañana a las 10", "Ana te llama".
+				name = !benignSet[w] && !greetingWords[w] && !closingWords[w] && !introWords[w] &&
+					!sc.firstNameAt(s, e) && !sc.everydayWord(s, e)
+			}
 		default:
 			name = true
 		}
@@ -815,4 +840,159 @@ func (sc *scanState) cityServices() {
 			c.s = int32(ws)
 		}
 	}
+}
+
+// wholeNames: is the scan the whole policy's (unknown names and risky
+// phrases, no vocabulary)? It sends a text as written or not at all, with
+// no vocabulary to stop a name the other rules let through.
+func (sc *scanState) wholeNames() bool {
+	o := sc.opts
+	return o != nil && o.Plain && o.UnknownNames && !o.Vocabulary
+}
+
+// Bounds of AllCapitals: at least allCapsLetters letters, at least
+// allCapsShare percent of them capitals.
+const (
+	allCapsLetters = 12
+	allCapsShare   = 60
+)
+
+// AllCapitals: is text written mostly in capitals (at least 60% of at
+// least 12 letters)? In capitals a name or an acronym looks like every
+// other word, so the whole policy, which sends a text as written, refuses
+// such a text whole (an unknown_name finding over it) to be retyped in
+// normal case.
+func AllCapitals(text string) bool {
+	up, letters := 0, 0
+	for _, r := range text {
+		switch {
+		case unicode.IsUpper(r):
+			up++
+			letters++
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	return letters >= allCapsLetters && up*100 >= letters*allCapsShare
+}
+
+// everyday: the built-in vocabulary (vocabulary/LANG.txt) of every
+// shipped language, normalised, and the stems of its words per language,
+// for the whole policy's filter, which is built without a vocabulary.
+var (
+	everydayOnce  sync.Once
+	everydayWords map[string]bool
+	everydayStems []map[string]bool // per stemLangs index
+	everydaySort  []string          // everydayWords, sorted
+)
+
+func loadEveryday() {
+	everydayOnce.Do(func() {
+		words := map[string]bool{}
+		stems := make([]map[string]bool, len(stemLangs))
+		for l := range stems {
+			stems[l] = map[string]bool{}
+		}
+		base, err := builtinVocabulary()
+		if err == nil {
+			env := sbEnv()
+			for _, e := range base {
+				for _, tk := range vocabTokens(e.word) {
+					words[tk[0]] = true
+					if len(tk[0]) >= minStem && !hasDigit(tk[0]) && e.lang != langAny {
+						for _, st := range stemVariants(e.lang, origWord(tk[1]), tk[0], env) {
+							stems[e.lang][st] = true
+						}
+					}
+				}
+			}
+		}
+		sorted := make([]string, 0, len(words))
+		for w := range words {
+			sorted = append(sorted, w)
+		}
+		slices.Sort(sorted)
+		everydayWords, everydayStems, everydaySort = words, stems, sorted
+	})
+}
+
+// everydayWord: is the word at [s,e) an everyday word of a shipped
+// language, written so or sharing a stem with one in that language
+// ("Llámame", "Arrivo")? Any shipped language: her language on record is
+// not always the one the text is written in.
+func (sc *scanState) everydayWord(s, e int) bool {
+	loadEveryday()
+	n := sc.n
+	tok := bytesToStr(n.b[s:e])
+	if everydayWords[tok] || vocabNumber(tok) {
+		return true
+	}
+	if everydayPrefix(tok) {
+		return true
+	}
+	if e-s < minStem || e-s > maxStemToken {
+		return false
+	}
+	raw := n.orig[n.origStart(s):n.origEnd(e)]
+	for l := range everydayStems {
+		ck := stemKey{lang: uint8(l), norm: tok, orig: raw}
+		vs, ok := sc.f.cache.get(ck)
+		if !ok {
+			vs = stemVariants(uint8(l), origWord(raw), tok, sc.env)
+			sc.f.cache.put(ck, vs)
+		}
+		for _, x := range vs {
+			if everydayStems[l][x] {
+				return true
+			}
+		}
+	}
+	// An ending her language's stemmer strips makes the word an inflected
+	// one, a verb mostly ("Running", "Deberías", "Ricevuto"), seldom a
+	// name; but for the endings of the infinitive, which many surnames
+	// end in too ("Kessler", "Escobar").
+	for l := range stemLangs {
+		if sc.lang != langAny && uint8(l) != sc.lang {
+			continue
+		}
+		if ow := origWord(raw); ow != "" {
+			st := normalizeString(stemWord(uint8(l), ow, sc.env))
+			if len(st) < len(tok) && strings.HasPrefix(tok, st) && !nameEndings[tok[len(st):]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nameEndings: the endings a stemmer strips from an infinitive that many
+// names end in too.
+var nameEndings = map[string]bool{"er": true, "ar": true, "ir": true, "r": true}
+
+// everydayPrefix: does tok begin as an everyday word does, sharing with
+// one its first letters but for its last three at most (and at least
+// four): the inflections and the pronouns joined to a verb that the
+// stems miss ("Cuéntame", "Raccontami", "Explica'm"). A name seldom
+// begins as an everyday word does for that long ("Kessler").
+func everydayPrefix(tok string) bool {
+	need := max(4, len(tok)-3)
+	if len(tok) < need {
+		return false
+	}
+	i, _ := slices.BinarySearch(everydaySort, tok)
+	for _, j := range []int{i - 1, i} {
+		if j >= 0 && j < len(everydaySort) && commonPrefix(everydaySort[j], tok) >= need {
+			return true
+		}
+	}
+	return false
+}
+
+// commonPrefix: how many bytes a and b begin with in common.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }

@@ -108,7 +108,16 @@ type riskyIndex struct {
 	byNorm   map[string][]int32
 	byStem   map[string][]int32
 	prefixed []int32
+	// stemHeads: the first riskyHead bytes of every stem of every
+	// phrase word. A stem changes a word's ending, not its first letters,
+	// so a text word whose first letters are none of these cannot share a
+	// stem with a phrase word and is not stemmed: most words of a text,
+	// in each of the seven languages.
+	stemHeads map[string]bool
 }
+
+// riskyHead is how many first bytes of a stem stemHeads keeps.
+const riskyHead = 3
 
 // builtinRiskyPhrases returns the compiled phrases of every shipped
 // language, or the error of loadRiskyPhrases.
@@ -127,7 +136,18 @@ func builtinRiskyPhrases() ([][]riskyPhrase, error) {
 
 // newRiskyIndex indexes the phrases ps by their first words.
 func newRiskyIndex(ps []riskyPhrase) riskyIndex {
-	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}}
+	x := riskyIndex{phrases: ps, byNorm: map[string][]int32{}, byStem: map[string][]int32{}, stemHeads: map[string]bool{}}
+	for _, p := range ps {
+		for _, slot := range p {
+			for _, run := range slot.alts {
+				for _, rt := range run {
+					for _, st := range rt.stems {
+						x.stemHeads[st[:min(len(st), riskyHead)]] = true
+					}
+				}
+			}
+		}
+	}
 	add := func(m map[string][]int32, key string, i int32) {
 		if l := m[key]; len(l) == 0 || l[len(l)-1] != i {
 			m[key] = append(l, i)
@@ -283,18 +303,19 @@ type riskyTextTok struct {
 	stemmed bool
 }
 
-// riskyPhrases adds a finding of catRiskyPhrase for each risky phrase of
-// her language in the text.
+// riskyPhrases adds a finding of catRiskyPhrase for each risky phrase in
+// the text, of every shipped language: her language on record is not
+// always the language staff write in ("Hi, come with us tonight, ok?" to
+// a Spanish speaker), and a language the lists do not ship (langAny)
+// still gets texts in the shipped ones. Each language's phrases match
+// with that language's stems.
 func (sc *scanState) riskyPhrases() {
-	if sc.lang == langAny {
-		return
-	}
 	all, err := builtinRiskyPhrases()
-	if err != nil || len(all[sc.lang]) == 0 {
+	if err != nil {
 		return // lists that do not load stop every filter from being built
 	}
 	t := sc.n.b
-	var toks []riskyTextTok
+	toks := sc.riskyToks[:0]
 	for i := 0; i < len(t); {
 		if !isWord[t[i]] {
 			i++
@@ -306,8 +327,28 @@ func (sc *scanState) riskyPhrases() {
 		}
 		toks = append(toks, riskyTextTok{s: s, e: i})
 	}
-	idx := &riskyIdx[sc.lang]
-	seen := make([]int, len(idx.phrases)) // the word+1 a phrase was last tried at
+	sc.riskyToks = toks
+	for l := range all {
+		if len(all[l]) == 0 {
+			continue
+		}
+		for k := range toks {
+			toks[k].stems, toks[k].stemmed = nil, false
+		}
+		sc.riskyLang = uint8(l)
+		sc.riskyPhrasesOf(toks)
+	}
+}
+
+// riskyPhrasesOf adds the findings of the phrases of language
+// sc.riskyLang in the words toks.
+func (sc *scanState) riskyPhrasesOf(toks []riskyTextTok) {
+	t := sc.n.b
+	idx := &riskyIdx[sc.riskyLang]
+	// seen: the word+1 a phrase was last tried at.
+	seen := slices.Grow(sc.riskySeen[:0], len(idx.phrases))[:len(idx.phrases)]
+	clear(seen)
+	sc.riskySeen = seen
 	for k := range toks {
 		try := func(list []int32) {
 			for _, pi := range list {
@@ -508,18 +549,21 @@ func isQuoteMark(r rune) bool {
 	return false
 }
 
-// riskyStems: the stems of the text word tk, computed when first needed
+// riskyStems: the stems of the text word tk in language sc.riskyLang, computed when first needed
 // (and cached per filter).
 func (sc *scanState) riskyStems(tk *riskyTextTok) []string {
 	if !tk.stemmed {
 		tk.stemmed = true
 		n := sc.n
 		tok := bytesToStr(n.b[tk.s:tk.e])
+		if !riskyIdx[sc.riskyLang].stemHeads[tok[:min(len(tok), riskyHead)]] {
+			return nil
+		}
 		raw := n.orig[n.origStart(tk.s):n.origEnd(tk.e)]
-		ck := stemKey{lang: sc.lang, norm: tok, orig: raw}
+		ck := stemKey{lang: sc.riskyLang, norm: tok, orig: raw}
 		vs, ok := sc.f.cache.get(ck)
 		if !ok {
-			vs = stemVariants(sc.lang, origWord(raw), tok, sc.env)
+			vs = stemVariants(sc.riskyLang, origWord(raw), tok, sc.env)
 			sc.f.cache.put(ck, vs)
 		}
 		tk.stems = vs

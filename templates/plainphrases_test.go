@@ -120,3 +120,44 @@ func TestRiskyPhrasesDuplicateAlternatives(t *testing.T) {
 		}
 	}
 }
+
+// TestRiskyPhraseAnyLanguage: a risky phrase is found whatever language
+// it is written in, not only in her language on record, and for a woman
+// whose language the lists do not ship ("de", "ar"), under both
+// whole-or-nothing policies; each language's phrase matches with its own
+// stems ("veniamo" for "venire").
+func TestRiskyPhraseAnyLanguage(t *testing.T) {
+	vf := mustVocabFilter(t)
+	wf, err := NewFilterFrom(FilterConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, text string }{
+		{"es", "Hi, come with us tonight, ok?"},
+		{"ro", "Hi, come with us tonight, ok?"},
+		{"en", "Ciao, stasera ti veniamo a prendere, ok?"},
+		{"fr", "Ciao, stasera ti veniamo a prendere, ok?"},
+		{"it", "Hola, esta noche te paso a buscar"},
+		{"de", "Hi, come with us tonight, ok?"},
+		{"de", "Ciao, stasera ti veniamo a prendere, ok?"},
+		{"ar", "Hola, esta noche te paso a buscar"},
+		{"", "Hi, come with us tonight, ok?"},
+	} {
+		if fs := vf.ScanWith(c.text, plainOpts(c.lang)); !hasRiskyPhrase(fs) {
+			t.Errorf("plain %s %q: no risky_phrase finding (%v)", c.lang, c.text, fs)
+		}
+		if fs := wf.ScanWith(c.text, ScanOptions{Lang: c.lang, UnknownNames: true, Plain: true}); !hasRiskyPhrase(fs) {
+			t.Errorf("whole %s %q: no risky_phrase finding (%v)", c.lang, c.text, fs)
+		}
+	}
+	// Everyday texts in another language than hers stay clear of phrases.
+	for _, c := range []struct{ lang, text string }{
+		{"es", "Hi, see you at the class tomorrow, ok?"},
+		{"en", "Ciao, ci vediamo domani alla lezione, ok?"},
+		{"de", "Hola, nos vemos mañana en la clase"},
+	} {
+		if fs := wf.ScanWith(c.text, ScanOptions{Lang: c.lang, UnknownNames: true, Plain: true}); hasRiskyPhrase(fs) {
+			t.Errorf("whole %s %q: risky_phrase finding %v", c.lang, c.text, fs)
+		}
+	}
+}

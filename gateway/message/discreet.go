@@ -97,9 +97,13 @@ func ScansUnknownNames(configured string, unknownNames bool) bool {
 
 // Details.reason of a free text refused whole: ReasonNotPlain under the
 // plain policy, ReasonFlagged under whole; the scan found something in it.
+// ReasonAllCapitals under whole: the text is written mostly in capitals
+// (templates.AllCapitals), where a name cannot be told from the other
+// words; staff retype it in normal case.
 const (
-	ReasonNotPlain = "not_plain"
-	ReasonFlagged  = "flagged"
+	ReasonNotPlain    = "not_plain"
+	ReasonFlagged     = "flagged"
+	ReasonAllCapitals = "all_capitals"
 )
 
 // The error codes free text to a monitored phone is refused with.
@@ -138,6 +142,14 @@ func (s *Service) discreetFreeText(text, lang string, confirm []string, signatur
 		return "", nil, err
 	}
 	policy := FreeTextPolicy(s.cfg.FreeText)
+	if policy == FreeTextWhole && templates.AllCapitals(text) {
+		// The scan would refuse it too (an unknown name over the text);
+		// this says why.
+		e := errs.Field(CodeContentNotDiscreet, "body",
+			"her phone may be monitored and this text is written in capitals, where a name cannot be told from the other words; retype it in normal case")
+		e.Details = map[string]any{"reason": ReasonAllCapitals}
+		return "", nil, e
+	}
 	if WholeOrNothing(s.cfg.FreeText) {
 		// Whole or not at all: nothing is cut.
 		reds, err := WholeRefusal(policy, s.filter.ScanWith(text, o))
