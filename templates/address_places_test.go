@@ -181,3 +181,36 @@ func TestAddressAfterPrepAndBell(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressAfterManyPlaceWords: an address is found however many place
+// words come before it.
+func TestAddressAfterManyPlaceWords(t *testing.T) {
+	t.Parallel()
+	f := mustFilter(t)
+	for _, c := range []struct{ lang, text, part string }{
+		{"ca", strings.Repeat("la casa és gran. ", 63) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"ca", strings.Repeat("la casa és gran. ", 64) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"ca", strings.Repeat("la casa és gran. ", 500) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"en", strings.Repeat("I was near. ", 70) + "she lives near the Tesco on Green Lane", "near the Tesco on Green Lane"},
+	} {
+		if all, _, _ := addressCovers(f, c.lang, c.text, c.part); !all {
+			t.Errorf("%s %d bytes: %q is not wholly an address", c.lang, len(c.text), c.part)
+		}
+	}
+}
+
+// TestAddressFoundOrNot: whether the part given is wholly an address
+// (want) or touches none.
+func TestAddressFoundOrNot(t *testing.T) {
+	t.Parallel()
+	f := mustFilter(t)
+	for _, c := range []struct {
+		lang, text, part string
+		want             bool
+	}{} {
+		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
+		if c.want && !all || !c.want && any {
+			t.Errorf("%s %q: %q address %v, want %v: %v", c.lang, c.text, c.part, any, c.want, fs)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package templates
 
+import "sort"
+
 // Places that are not streets. A dwelling or a service's building named
 // by where it is ("al pis de Badalona", "the house in Wembley", "la
 // mosquée de la rue Polonceau", "na junta de freguesia de Arroios") says
@@ -55,10 +57,6 @@ type placeHit struct {
 	fl   streetFlags
 }
 
-// maxPlaceHits bounds the place nouns kept for one text: the pass after
-// the scan reads each once.
-const maxPlaceHits = 64
-
 // placeAdjectives stand between an article and a dwelling or after it:
 // "l'antiga habitació", "ur old room", "la escuela infantil".
 var placeAdjectives = normWordSet(`antigua antiguo antiga antic vieja viejo vella vell nueva nuevo nova nou
@@ -95,6 +93,15 @@ func (sc *scanState) placeNouns() {
 	if len(sc.opts.KnownNames) > 0 || len(sc.opts.ExactNames) > 0 {
 		known = sc.knownSpans()
 	}
+	// the addresses the scan found, by start, for addressAt; those added
+	// below start at or before their place noun, before any later j
+	sc.addrs = sc.addrs[:0]
+	for _, c := range sc.cands {
+		if c.cat == catAddress {
+			sc.addrs = append(sc.addrs, c)
+		}
+	}
+	sort.SliceStable(sc.addrs, func(a, b int) bool { return sc.addrs[a].s < sc.addrs[b].s })
 	inKnown := func(s, e int) bool {
 		for _, k := range known {
 			if s < k[1] && k[0] < e {
@@ -223,12 +230,13 @@ func indexApos(w string) int {
 	return -1
 }
 
-// addressAt: the end of an address found at normalised offset j, or 0.
+// addressAt: the end of the first address the scan found at normalised
+// offset j, or 0.
 func (sc *scanState) addressAt(j int) int {
-	for _, c := range sc.cands {
-		if c.cat == catAddress && int(c.s) == j {
-			return int(c.e)
-		}
+	a := sc.addrs
+	i := sort.Search(len(a), func(i int) bool { return int(a[i].s) >= j })
+	if i < len(a) && int(a[i].s) == j {
+		return int(a[i].e)
 	}
 	return 0
 }
