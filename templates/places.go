@@ -378,6 +378,9 @@ func (sc *scanState) unit(s, e int) {
 		if !ok || k-j > 3 || sc.followedByQuantity(k) || sc.timeOrDateAfter(k) {
 			return
 		}
+		if w == "porta" && !sc.doorLead(s) {
+			return // "porta 2 fototessere": bring, in Italian and Catalan
+		}
 		end = k
 	case j < L && isLetter(t[j]) && sc.n.upperAt(j) && (j+1 == L || !isWord[t[j+1]]):
 		end = j + 1
@@ -403,6 +406,30 @@ func (sc *scanState) bellBefore(s int) int {
 		return p - len(w) - 1
 	}
 	return s
+}
+
+// doorPreps go to a door: "alla porta 3", "a la porta 3".
+var doorPreps = normWordSet(`a al alla alle della dalla sulla nella davanti de del da per`)
+
+// doorLead: "porta" at s with a number is a door, not "bring", after a
+// comma, a bell verb or a preposition ("suona alla porta 3", "a la porta
+// 3", "scala A, porta 3").
+func (sc *scanState) doorLead(s int) bool {
+	t := sc.n.b
+	if s >= 2 && t[s-1] == ' ' && t[s-2] == ',' {
+		return true
+	}
+	if sc.bellBefore(s) < s {
+		return true
+	}
+	w := sc.prevWord(s)
+	if doorPreps[w] {
+		return true
+	}
+	if w == "la" || w == "l" {
+		return doorPreps[sc.prevWord(s-len(w)-1)]
+	}
+	return false
 }
 
 // unitLeads: an article or a preposition before a floor and its door
