@@ -207,7 +207,31 @@ func TestAddressFoundOrNot(t *testing.T) {
 	for _, c := range []struct {
 		lang, text, part string
 		want             bool
-	}{} {
+	}{
+		// "porta N": bring N, or a door after a bell, a preposition or a street
+		{"it", "Porta 2 fototessere e il passaporto", "Porta 2", false},
+		{"it", "porta 3 copie del contratto", "porta 3", false},
+		{"it", "domani porta 2 documenti", "porta 2", false},
+		{"ca", "Porta 2 fotos i el passaport", "Porta 2", false},
+		{"ca", "porta 3 samarretes", "porta 3", false},
+		{"it", "suona alla porta 3 e sali", "porta 3", true},
+		{"it", "abita alla porta 3", "porta 3", true},
+		{"ca", "truca a la porta 3", "porta 3", true},
+		{"ca", "viu al carrer Gran 5, porta 3", "carrer Gran 5, porta 3", true},
+		{"it", "Via Roma 5, scala A, porta 3", "Via Roma 5, scala A, porta 3", true},
+		// a floor and a door letter, or a school class
+		{"es", "Mi hija está en 2º B y la tutora dice que va bien", "2º B", false},
+		{"es", "mi hijo está en 3º A del colegio", "3º A", false},
+		{"es", "el 2º B de la ESO", "2º B", false},
+		{"es", "está en 2ºB", "2ºB", false},
+		{"it", "è in 1a A alle medie", "1a A", false},
+		{"es", "vive en el 2º B de la ESO", "2º B", false},
+		{"es", "vive en el 2º B con su madre", "2º B", true},
+		{"es", "vive en el 2ºB", "2ºB", true},
+		{"es", "pulsa el 3º B y di que vienes de mi parte", "3º B", true},
+		{"es", "Calle Mayor 5, 2º B", "Calle Mayor 5, 2º B", true},
+		{"it", "abita al 1a A", "1a A", true},
+	} {
 		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
 		if c.want && !all || !c.want && any {
 			t.Errorf("%s %q: %q address %v, want %v: %v", c.lang, c.text, c.part, any, c.want, fs)

@@ -449,6 +449,50 @@ func (sc *scanState) unitLead(i int) bool {
 	return unitLeads[w] || bellVerbs[w]
 }
 
+// letterDoorLead: a floor and a door letter at the digit i ("2º B") are
+// an address after a comma, a bell verb or a verb of dwelling ("vive en
+// el 2º B"); a school class is written the same ("está en 2º B").
+func (sc *scanState) letterDoorLead(i int) bool {
+	t := sc.n.b
+	if !sc.unitLead(i) {
+		return false
+	}
+	if t[i-2] == ',' || sc.bellBefore(i) < i {
+		return true
+	}
+	p := i
+	for n := 0; n < 3; n++ {
+		w := sc.prevWord(p)
+		if dwellVerbs[w] {
+			return true
+		}
+		if !unitLeads[w] {
+			return false
+		}
+		p -= len(w) + 1
+	}
+	return false
+}
+
+// schoolWords follow a class: "2º B de la ESO", "1a A alle medie".
+var schoolWords = normWordSet(`eso primaria secundaria colegio cole curso bachillerato instituto classe medie
+	elementari liceo scuola college collège escola institut scoala școala clasa`)
+
+// schoolAfter: a school word is among the three words after p.
+func (sc *scanState) schoolAfter(p int) bool {
+	for n := 0; n < 3; n++ {
+		w, we := sc.spacedWord(p)
+		if we == p {
+			return false
+		}
+		if schoolWords[w] {
+			return true
+		}
+		p = we
+	}
+	return false
+}
+
 // ordinalSuffixes end an ordinal number in the shipped languages, as
 // normalised ("2º" reads "2o").
 var ordinalSuffixes = normWordSet(`o a r n t e er eme re nd rd th st`)
@@ -473,7 +517,7 @@ func (sc *scanState) ordinalUnit(i int) {
 	e := sc.wordEnd(k)
 	suf := bytesToStr(t[k:e])
 	if len(suf) == 2 && (suf[0] == 'o' || suf[0] == 'a') && sc.n.upperAt(k+1) && !sc.n.upperAt(k) {
-		if sc.unitLead(i) {
+		if sc.letterDoorLead(i) && !sc.schoolAfter(e) {
 			sc.add(sc.bellBefore(i), sc.addressTail(e), catAddress) // "2ºB"
 		}
 		return
@@ -494,6 +538,11 @@ func (sc *scanState) ordinalUnit(i int) {
 		return
 	case (short || suf == "e") && doorSides[w]:
 	case short && len(w) == 1 && isLetter(w[0]) && sc.n.upperAt(e+1):
+		// "vive en el 2º B", "pulsa el 3º B"; "está en 2º B de la ESO"
+		// is a class
+		if !sc.letterDoorLead(i) || sc.schoolAfter(we) {
+			return
+		}
 	case short && len(w) == 2 && isDigit(w[0]) && (w[1] == 'a' || w[1] == 'o'):
 		// "3r 1a", "2º 1ª"
 	default:
