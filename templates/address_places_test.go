@@ -231,6 +231,17 @@ func TestAddressFoundOrNot(t *testing.T) {
 		{"es", "pulsa el 3º B y di que vienes de mi parte", "3º B", true},
 		{"es", "Calle Mayor 5, 2º B", "Calle Mayor 5, 2º B", true},
 		{"it", "abita al 1a A", "1a A", true},
+		// an Eircode, or a reference code of its shape
+		{"en", "Order ID A12 B3C4 shipped", "A12 B3C4", false},
+		{"en", "my ref: H91 X2Y3", "H91 X2Y3", false},
+		{"es", "Ref A12 B3C4 de tu pedido", "A12 B3C4", false},
+		{"en", "order no. H91 X2Y3 shipped", "H91 X2Y3", false},
+		{"en", "she is at D01 F5P2 now", "D01 F5P2", true},
+		{"en", "she is at d01 f5p2 now", "d01 f5p2", true},
+		{"en", "Eircode D01F5P2", "D01F5P2", true},
+		{"en", "the house is in D6W X2Y3", "D6W X2Y3", true},
+		{"en", "A65 F4E2 is the place", "A65 F4E2", true},
+		{"en", "code D01F5P2", "D01F5P2", false},
 	} {
 		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
 		if c.want && !all || !c.want && any {
