@@ -242,6 +242,13 @@ func TestAddressFoundOrNot(t *testing.T) {
 		{"en", "the house is in D6W X2Y3", "D6W X2Y3", true},
 		{"en", "A65 F4E2 is the place", "A65 F4E2", true},
 		{"en", "code D01F5P2", "D01F5P2", false},
+		// a unit number, or a range
+		{"it", "scala 1 a 10 quanto stai?", "scala 1", false},
+		{"it", "su una scala 1-10", "scala 1", false},
+		{"it", "su una scala da 1 a 10", "scala da 1", false},
+		{"en", "rate it on a scale 1 to 10, flat 3 to 5", "flat 3", false},
+		{"it", "abita in scala 1 al terzo piano", "scala 1", true},
+		{"es", "Sube al piso 4 y pregunta por Ana", "piso 4", true},
 	} {
 		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
 		if c.want && !all || !c.want && any {

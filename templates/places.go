@@ -378,6 +378,9 @@ func (sc *scanState) unit(s, e int) {
 		if !ok || k-j > 3 || sc.followedByQuantity(k) || sc.timeOrDateAfter(k) {
 			return
 		}
+		if sc.rangeAfter(k) {
+			return // "scala 1 a 10", "una scala 1-10": a scale
+		}
 		if w == "porta" && !sc.doorLead(s) {
 			return // "porta 2 fototessere": bring, in Italian and Catalan
 		}
@@ -406,6 +409,21 @@ func (sc *scanState) bellBefore(s int) int {
 		return p - len(w) - 1
 	}
 	return s
+}
+
+// rangeWords go from one number to the next of a range: "1 a 10", "da
+// 1 a 5", "1 to 10".
+var rangeWords = normWordSet(`a da to fino hasta ate pana`)
+
+// rangeAfter: a number at k ends a range's first number: "-10", " a 10".
+func (sc *scanState) rangeAfter(k int) bool {
+	t := sc.n.b
+	L := len(t)
+	if k+1 < L && t[k] == '-' && isDigit(t[k+1]) {
+		return true
+	}
+	w, we := sc.spacedWord(k)
+	return rangeWords[w] && we+1 < L && t[we] == ' ' && isDigit(t[we+1])
 }
 
 // doorPreps go to a door: "alla porta 3", "a la porta 3".
