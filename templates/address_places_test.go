@@ -249,6 +249,11 @@ func TestAddressFoundOrNot(t *testing.T) {
 		{"en", "rate it on a scale 1 to 10, flat 3 to 5", "flat 3", false},
 		{"it", "abita in scala 1 al terzo piano", "scala 1", true},
 		{"es", "Sube al piso 4 y pregunta por Ana", "piso 4", true},
+		// more verbs of dwelling
+		{"fr", "Elle vit près de la gare du Nord", "près de la gare du Nord", true},
+		{"es", "sigue viviendo cerca del mercado de San Antón", "cerca del mercado de San Antón", true},
+		{"en", "she stays near the Tesco on Green Lane", "near the Tesco on Green Lane", true},
+		{"es", "está viviendo en el 2º B", "2º B", true},
 	} {
 		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
 		if c.want && !all || !c.want && any {

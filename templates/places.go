@@ -575,7 +575,8 @@ var langIt = scanLang("it")
 // to": "vive cerca del mercado", "she lives behind the Tesco". A copula
 // ("is", "está", "fica") is left out: it places anything, a meeting too.
 var dwellVerbs = normWordSet(`vive vivo vives viven vivia vivimos live lives living lived abita abito abiti abitano
-	habite habites habitent habito mora moro moras moram morava viu visc vius viuen locuieste locuiesc locuim stau`)
+	habite habites habitent habito mora moro moras moram morava viu visc vius viuen locuieste locuiesc locuim stau
+	vit vivent viviendo stays`)
 
 // nearWords may stand between the verb and "near": "vive justo detrás",
 // "lives right behind".
