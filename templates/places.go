@@ -1,6 +1,6 @@
 package templates
 
-import "sort"
+import "slices"
 
 // Places that are not streets. A dwelling or a service's building named
 // by where it is ("al pis de Badalona", "the house in Wembley", "la
@@ -101,7 +101,9 @@ func (sc *scanState) placeNouns() {
 			sc.addrs = append(sc.addrs, c)
 		}
 	}
-	sort.SliceStable(sc.addrs, func(a, b int) bool { return sc.addrs[a].s < sc.addrs[b].s })
+	if !slices.IsSortedFunc(sc.addrs, candByStart) {
+		slices.SortStableFunc(sc.addrs, candByStart)
+	}
 	inKnown := func(s, e int) bool {
 		for _, k := range known {
 			if s < k[1] && k[0] < e {
@@ -230,11 +232,21 @@ func indexApos(w string) int {
 	return -1
 }
 
+func candByStart(a, b cand) int { return int(a.s) - int(b.s) }
+
 // addressAt: the end of the first address the scan found at normalised
 // offset j, or 0.
 func (sc *scanState) addressAt(j int) int {
 	a := sc.addrs
-	i := sort.Search(len(a), func(i int) bool { return int(a[i].s) >= j })
+	i, n := 0, len(a)
+	for i < n {
+		h := int(uint(i+n) >> 1)
+		if int(a[h].s) < j {
+			i = h + 1
+		} else {
+			n = h
+		}
+	}
 	if i < len(a) && int(a[i].s) == j {
 		return int(a[i].e)
 	}
