@@ -372,7 +372,7 @@ func (sc *scanState) floorDoor(k int) int {
 
 // street handles a street-type word at [s,e).
 func (sc *scanState) street(s, e int, fl streetFlags) {
-	if fl&(stPlace|stLabel|stNear) != 0 && len(sc.places) < maxPlaceHits {
+	if fl&(stPlace|stLabel|stNear) != 0 {
 		sc.places = append(sc.places, placeHit{int32(s), int32(e), fl})
 	}
 	if fl&stUnit != 0 {

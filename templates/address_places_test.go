@@ -181,3 +181,83 @@ func TestAddressAfterPrepAndBell(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressAfterManyPlaceWords: an address is found however many place
+// words come before it.
+func TestAddressAfterManyPlaceWords(t *testing.T) {
+	t.Parallel()
+	f := mustFilter(t)
+	for _, c := range []struct{ lang, text, part string }{
+		{"ca", strings.Repeat("la casa és gran. ", 63) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"ca", strings.Repeat("la casa és gran. ", 64) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"ca", strings.Repeat("la casa és gran. ", 500) + "la reunio es al pis de Badalona", "pis de Badalona"},
+		{"en", strings.Repeat("I was near. ", 70) + "she lives near the Tesco on Green Lane", "near the Tesco on Green Lane"},
+	} {
+		if all, _, _ := addressCovers(f, c.lang, c.text, c.part); !all {
+			t.Errorf("%s %d bytes: %q is not wholly an address", c.lang, len(c.text), c.part)
+		}
+	}
+}
+
+// TestAddressFoundOrNot: whether the part given is wholly an address
+// (want) or touches none.
+func TestAddressFoundOrNot(t *testing.T) {
+	t.Parallel()
+	f := mustFilter(t)
+	for _, c := range []struct {
+		lang, text, part string
+		want             bool
+	}{
+		// "porta N": bring N, or a door after a bell, a preposition or a street
+		{"it", "Porta 2 fototessere e il passaporto", "Porta 2", false},
+		{"it", "porta 3 copie del contratto", "porta 3", false},
+		{"it", "domani porta 2 documenti", "porta 2", false},
+		{"ca", "Porta 2 fotos i el passaport", "Porta 2", false},
+		{"ca", "porta 3 samarretes", "porta 3", false},
+		{"it", "suona alla porta 3 e sali", "porta 3", true},
+		{"it", "abita alla porta 3", "porta 3", true},
+		{"ca", "truca a la porta 3", "porta 3", true},
+		{"ca", "viu al carrer Gran 5, porta 3", "carrer Gran 5, porta 3", true},
+		{"it", "Via Roma 5, scala A, porta 3", "Via Roma 5, scala A, porta 3", true},
+		// a floor and a door letter, or a school class
+		{"es", "Mi hija está en 2º B y la tutora dice que va bien", "2º B", false},
+		{"es", "mi hijo está en 3º A del colegio", "3º A", false},
+		{"es", "el 2º B de la ESO", "2º B", false},
+		{"es", "está en 2ºB", "2ºB", false},
+		{"it", "è in 1a A alle medie", "1a A", false},
+		{"es", "vive en el 2º B de la ESO", "2º B", false},
+		{"es", "vive en el 2º B con su madre", "2º B", true},
+		{"es", "vive en el 2ºB", "2ºB", true},
+		{"es", "pulsa el 3º B y di que vienes de mi parte", "3º B", true},
+		{"es", "Calle Mayor 5, 2º B", "Calle Mayor 5, 2º B", true},
+		{"it", "abita al 1a A", "1a A", true},
+		// an Eircode, or a reference code of its shape
+		{"en", "Order ID A12 B3C4 shipped", "A12 B3C4", false},
+		{"en", "my ref: H91 X2Y3", "H91 X2Y3", false},
+		{"es", "Ref A12 B3C4 de tu pedido", "A12 B3C4", false},
+		{"en", "order no. H91 X2Y3 shipped", "H91 X2Y3", false},
+		{"en", "she is at D01 F5P2 now", "D01 F5P2", true},
+		{"en", "she is at d01 f5p2 now", "d01 f5p2", true},
+		{"en", "Eircode D01F5P2", "D01F5P2", true},
+		{"en", "the house is in D6W X2Y3", "D6W X2Y3", true},
+		{"en", "A65 F4E2 is the place", "A65 F4E2", true},
+		{"en", "code D01F5P2", "D01F5P2", false},
+		// a unit number, or a range
+		{"it", "scala 1 a 10 quanto stai?", "scala 1", false},
+		{"it", "su una scala 1-10", "scala 1", false},
+		{"it", "su una scala da 1 a 10", "scala da 1", false},
+		{"en", "rate it on a scale 1 to 10, flat 3 to 5", "flat 3", false},
+		{"it", "abita in scala 1 al terzo piano", "scala 1", true},
+		{"es", "Sube al piso 4 y pregunta por Ana", "piso 4", true},
+		// more verbs of dwelling
+		{"fr", "Elle vit près de la gare du Nord", "près de la gare du Nord", true},
+		{"es", "sigue viviendo cerca del mercado de San Antón", "cerca del mercado de San Antón", true},
+		{"en", "she stays near the Tesco on Green Lane", "near the Tesco on Green Lane", true},
+		{"es", "está viviendo en el 2º B", "2º B", true},
+	} {
+		all, any, fs := addressCovers(f, c.lang, c.text, c.part)
+		if c.want && !all || !c.want && any {
+			t.Errorf("%s %q: %q address %v, want %v: %v", c.lang, c.text, c.part, any, c.want, fs)
+		}
+	}
+}

@@ -58,6 +58,9 @@ func TestAdversarialInputsStayLinear(t *testing.T) {
 		"cover":       "guárdalo como Ana ",
 		"station":     "Metro Tribunali ",
 		"pairs":       "douze trente ",
+		"casade":      "casa de ",
+		"piso":        "piso 4 ",
+		"placewords":  "la casa és gran. ",
 	}
 	for name, p := range pats {
 		s := strings.Repeat(p, 200000/len(p)+1)

@@ -658,6 +658,8 @@ type scanState struct {
 	// places: the place nouns and address labels the automaton found,
 	// read once the streets are known (places.go).
 	places []placeHit
+	// addrs: the address candidates by start while places are read
+	addrs []cand
 }
 
 // ScanOptions say what the scan knows about the message.

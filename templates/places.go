@@ -1,5 +1,7 @@
 package templates
 
+import "slices"
+
 // Places that are not streets. A dwelling or a service's building named
 // by where it is ("al pis de Badalona", "the house in Wembley", "la
 // mosquée de la rue Polonceau", "na junta de freguesia de Arroios") says
@@ -55,10 +57,6 @@ type placeHit struct {
 	fl   streetFlags
 }
 
-// maxPlaceHits bounds the place nouns kept for one text: the pass after
-// the scan reads each once.
-const maxPlaceHits = 64
-
 // placeAdjectives stand between an article and a dwelling or after it:
 // "l'antiga habitació", "ur old room", "la escuela infantil".
 var placeAdjectives = normWordSet(`antigua antiguo antiga antic vieja viejo vella vell nueva nuevo nova nou
@@ -94,6 +92,17 @@ func (sc *scanState) placeNouns() {
 	var known [][2]int
 	if len(sc.opts.KnownNames) > 0 || len(sc.opts.ExactNames) > 0 {
 		known = sc.knownSpans()
+	}
+	// the addresses the scan found, by start, for addressAt; those added
+	// below start at or before their place noun, before any later j
+	sc.addrs = sc.addrs[:0]
+	for _, c := range sc.cands {
+		if c.cat == catAddress {
+			sc.addrs = append(sc.addrs, c)
+		}
+	}
+	if !slices.IsSortedFunc(sc.addrs, candByStart) {
+		slices.SortStableFunc(sc.addrs, candByStart)
 	}
 	inKnown := func(s, e int) bool {
 		for _, k := range known {
@@ -223,12 +232,23 @@ func indexApos(w string) int {
 	return -1
 }
 
-// addressAt: the end of an address found at normalised offset j, or 0.
+func candByStart(a, b cand) int { return int(a.s) - int(b.s) }
+
+// addressAt: the end of the first address the scan found at normalised
+// offset j, or 0.
 func (sc *scanState) addressAt(j int) int {
-	for _, c := range sc.cands {
-		if c.cat == catAddress && int(c.s) == j {
-			return int(c.e)
+	a := sc.addrs
+	i, n := 0, len(a)
+	for i < n {
+		h := int(uint(i+n) >> 1)
+		if int(a[h].s) < j {
+			i = h + 1
+		} else {
+			n = h
 		}
+	}
+	if i < len(a) && int(a[i].s) == j {
+		return int(a[i].e)
 	}
 	return 0
 }
@@ -370,6 +390,12 @@ func (sc *scanState) unit(s, e int) {
 		if !ok || k-j > 3 || sc.followedByQuantity(k) || sc.timeOrDateAfter(k) {
 			return
 		}
+		if sc.rangeAfter(k) {
+			return // "scala 1 a 10", "una scala 1-10": a scale
+		}
+		if w == "porta" && !sc.doorLead(s) {
+			return // "porta 2 fototessere": bring, in Italian and Catalan
+		}
 		end = k
 	case j < L && isLetter(t[j]) && sc.n.upperAt(j) && (j+1 == L || !isWord[t[j+1]]):
 		end = j + 1
@@ -397,6 +423,45 @@ func (sc *scanState) bellBefore(s int) int {
 	return s
 }
 
+// rangeWords go from one number to the next of a range: "1 a 10", "da
+// 1 a 5", "1 to 10".
+var rangeWords = normWordSet(`a da to fino hasta ate pana`)
+
+// rangeAfter: a number at k ends a range's first number: "-10", " a 10".
+func (sc *scanState) rangeAfter(k int) bool {
+	t := sc.n.b
+	L := len(t)
+	if k+1 < L && t[k] == '-' && isDigit(t[k+1]) {
+		return true
+	}
+	w, we := sc.spacedWord(k)
+	return rangeWords[w] && we+1 < L && t[we] == ' ' && isDigit(t[we+1])
+}
+
+// doorPreps go to a door: "alla porta 3", "a la porta 3".
+var doorPreps = normWordSet(`a al alla alle della dalla sulla nella davanti de del da per`)
+
+// doorLead: "porta" at s with a number is a door, not "bring", after a
+// comma, a bell verb or a preposition ("suona alla porta 3", "a la porta
+// 3", "scala A, porta 3").
+func (sc *scanState) doorLead(s int) bool {
+	t := sc.n.b
+	if s >= 2 && t[s-1] == ' ' && t[s-2] == ',' {
+		return true
+	}
+	if sc.bellBefore(s) < s {
+		return true
+	}
+	w := sc.prevWord(s)
+	if doorPreps[w] {
+		return true
+	}
+	if w == "la" || w == "l" {
+		return doorPreps[sc.prevWord(s-len(w)-1)]
+	}
+	return false
+}
+
 // unitLeads: an article or a preposition before a floor and its door
 // ("al 3r 1a", "el 2º izq", "au 3e gauche").
 var unitLeads = normWordSet(`al el a en no na ao au at on in the la lo le pe del do da`)
@@ -412,6 +477,50 @@ func (sc *scanState) unitLead(i int) bool {
 	}
 	w := sc.prevWord(i)
 	return unitLeads[w] || bellVerbs[w]
+}
+
+// letterDoorLead: a floor and a door letter at the digit i ("2º B") are
+// an address after a comma, a bell verb or a verb of dwelling ("vive en
+// el 2º B"); a school class is written the same ("está en 2º B").
+func (sc *scanState) letterDoorLead(i int) bool {
+	t := sc.n.b
+	if !sc.unitLead(i) {
+		return false
+	}
+	if t[i-2] == ',' || sc.bellBefore(i) < i {
+		return true
+	}
+	p := i
+	for n := 0; n < 3; n++ {
+		w := sc.prevWord(p)
+		if dwellVerbs[w] {
+			return true
+		}
+		if !unitLeads[w] {
+			return false
+		}
+		p -= len(w) + 1
+	}
+	return false
+}
+
+// schoolWords follow a class: "2º B de la ESO", "1a A alle medie".
+var schoolWords = normWordSet(`eso primaria secundaria colegio cole curso bachillerato instituto classe medie
+	elementari liceo scuola college collège escola institut scoala școala clasa`)
+
+// schoolAfter: a school word is among the three words after p.
+func (sc *scanState) schoolAfter(p int) bool {
+	for n := 0; n < 3; n++ {
+		w, we := sc.spacedWord(p)
+		if we == p {
+			return false
+		}
+		if schoolWords[w] {
+			return true
+		}
+		p = we
+	}
+	return false
 }
 
 // ordinalSuffixes end an ordinal number in the shipped languages, as
@@ -438,7 +547,7 @@ func (sc *scanState) ordinalUnit(i int) {
 	e := sc.wordEnd(k)
 	suf := bytesToStr(t[k:e])
 	if len(suf) == 2 && (suf[0] == 'o' || suf[0] == 'a') && sc.n.upperAt(k+1) && !sc.n.upperAt(k) {
-		if sc.unitLead(i) {
+		if sc.letterDoorLead(i) && !sc.schoolAfter(e) {
 			sc.add(sc.bellBefore(i), sc.addressTail(e), catAddress) // "2ºB"
 		}
 		return
@@ -459,6 +568,11 @@ func (sc *scanState) ordinalUnit(i int) {
 		return
 	case (short || suf == "e") && doorSides[w]:
 	case short && len(w) == 1 && isLetter(w[0]) && sc.n.upperAt(e+1):
+		// "vive en el 2º B", "pulsa el 3º B"; "está en 2º B de la ESO"
+		// is a class
+		if !sc.letterDoorLead(i) || sc.schoolAfter(we) {
+			return
+		}
 	case short && len(w) == 2 && isDigit(w[0]) && (w[1] == 'a' || w[1] == 'o'):
 		// "3r 1a", "2º 1ª"
 	default:
@@ -473,7 +587,8 @@ var langIt = scanLang("it")
 // to": "vive cerca del mercado", "she lives behind the Tesco". A copula
 // ("is", "está", "fica") is left out: it places anything, a meeting too.
 var dwellVerbs = normWordSet(`vive vivo vives viven vivia vivimos live lives living lived abita abito abiti abitano
-	habite habites habitent habito mora moro moras moram morava viu visc vius viuen locuieste locuiesc locuim stau`)
+	habite habites habitent habito mora moro moras moram morava viu visc vius viuen locuieste locuiesc locuim stau
+	vit vivent viviendo stays`)
 
 // nearWords may stand between the verb and "near": "vive justo detrás",
 // "lives right behind".

@@ -415,23 +415,52 @@ func (sc *scanState) ukFullPostcode(i int) bool {
 	return false
 }
 
-// eircode: an Irish postcode in capitals at i ("D01 F5P2", "A65 F4E2",
-// "D6W 1234"): a routing key, a space and four letters and digits.
+// eircodeLetters: the letters of an Eircode's unique identifier and of
+// its routing key's first place.
+var eircodeLetters = func() (m [256]bool) {
+	for _, c := range "acdefhknprtvwxy" {
+		m[c] = true
+	}
+	return m
+}()
+
+// refWords name an order's, a booking's or a file's code, which has the
+// shape of an Eircode: "Order ID A12 B3C4", "ref: H91 X2Y3".
+var refWords = normWordSet(`ref refs reference referencia referencias order orden pedido id num numero number no nr
+	tracking ticket invoice factura booking reserva expediente codigo localizador`)
+
+// eircode: an Irish postcode at i ("D01 F5P2", "A65 F4E2", "D6W X2Y3",
+// "d01 f5p2", "Eircode D01F5P2"): a routing key (a letter and two
+// digits, or D6W), a space and a unique identifier of four of its
+// letters and digits, with both; written without the space only after
+// the word "eircode"; not after a word naming a reference.
 func (sc *scanState) eircode(i int) bool {
 	t := sc.n.b
 	L := len(t)
-	if i+8 > L || !isLetter(t[i]) || !isDigit(t[i+1]) || !(isDigit(t[i+2]) || t[i+2] == 'w') || t[i+3] != ' ' {
+	if i+7 > L || !eircodeLetters[t[i]] || !isDigit(t[i+1]) {
 		return false
 	}
-	if i+8 < L && isWord[t[i+8]] {
+	if !isDigit(t[i+2]) && !(t[i] == 'd' && t[i+1] == '6' && t[i+2] == 'w') {
+		return false
+	}
+	u := i + 3
+	if u < L && t[u] == ' ' {
+		u++
+	} else if sc.wordsBack(i, 1, func(w string) bool { return w == "eircode" }) < 0 {
+		return false
+	}
+	e := u + 4
+	if e > L || e < L && isWord[t[e]] {
 		return false
 	}
 	letters, digits := 0, 0
-	for p := i + 4; p < i+8; p++ {
+	for p := u; p < e; p++ {
+		// as written: a digit inside a word reads as a letter ("f5p2")
+		c := sc.n.orig[sc.n.src[p]] | 0x20
 		switch {
-		case isDigit(t[p]):
+		case isDigit(c):
 			digits++
-		case isLetter(t[p]):
+		case eircodeLetters[c] && isLetter(t[p]):
 			letters++
 		default:
 			return false
@@ -440,13 +469,35 @@ func (sc *scanState) eircode(i int) bool {
 	if letters == 0 || digits == 0 {
 		return false
 	}
-	for p := i; p < i+8; p++ {
-		if isLetter(t[p]) && !sc.n.upperAt(p) {
-			return false
-		}
+	if sc.wordsBack(i, 2, func(w string) bool { return refWords[w] }) >= 0 {
+		return false
 	}
-	sc.add(i, i+8, catAddress)
+	sc.add(i, e, catAddress)
 	return true
+}
+
+// wordsBack: the offset of the first of the n words before p, read back
+// over spaces and punctuation ("ref: ", "Order ID "), that is, or -1.
+func (sc *scanState) wordsBack(p, n int, is func(string) bool) int {
+	t := sc.n.b
+	for ; n > 0; n-- {
+		q := p
+		for q > 0 && p-q < 3 && !isWord[t[q-1]] && t[q-1] != '\n' {
+			q--
+		}
+		if q == p || q == 0 || !isWord[t[q-1]] {
+			return -1
+		}
+		s := q
+		for s > 0 && isWord[t[s-1]] {
+			s--
+		}
+		if is(bytesToStr(t[s:q])) {
+			return s
+		}
+		p = s
+	}
+	return -1
 }
 
 // ---------------------------------------------------------------------------
