@@ -19,17 +19,17 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "fa11cb90c460283ff9125829fb8804dffeb9d7882a716d5bdf218d2c0811896a",
-	"lang":          "6bb0fd7dbea12b83bf77e6ea7616143d74032a1427a19ca890a2534b4c7d4f1e",
-	"gateway":       "2d38d36437f34cafa25337820f6b4594dd983c9c1305c215962bdbd94fd2366d",
-	"placename":     "536198dfea78d5f2aef4aa14198dd9bacc42e19db51e9dbc9259b8d6137d5253",
-	"vocabulary":    "62ada554be719159744f41aba946bc11373b1acaf7a99fdb738cec1d0f8a0dcb",
-	"plainPolicy":   "bf9aece8dd3a8b98267ead8a606aa363dddc1121c0ac43610273e333378aabeb",
-	"wholePolicy":   "5ed6757394ca57b73e0c87cdd2179812f57d05e70ceedac565239491043f664d",
-	"vocabAnyLang":  "86471616011858d13ccad956fed9c8837589d099419cff208c3818519d18242b",
+	"plain":         "38976a7aaadba93d4a918b5708070aaee9169f4237e6fef6b5ac13617601a3e3",
+	"lang":          "fb97c6c2b2e7035bcb43a5f872beb3c0addc9f0714565d8a9be9dbd14a8ddee0",
+	"gateway":       "60480fa7804e557e4b565be5c837c0680322f9faf6752082c83ec6ef07d1f47a",
+	"placename":     "d39f89faf1f75c866ba75984187ef2668676ddd6131870e11175b1d60f10b179",
+	"vocabulary":    "31cdec1a374c6de489b494e987ecb812908b27cac7b9c8b6db6538e087d58b09",
+	"plainPolicy":   "fd295c1d3bd83a729df8dee44951f07e02b4b88672057f47d8c5ffeedd46a7b6",
+	"wholePolicy":   "81d8af792cd3a8106331cf970ba91c4b4885451fe57ca4eaaa3818968c0d1e0d",
+	"vocabAnyLang":  "929b78e49276eb8fa6b60ffed33fe3755c2275faa6cbb2023b07cb63b0569c8f",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "5ec3df6c445e3d33527058c2b3c604fc71988ea3a581283096ad4ac2212ebfc4",
-	"strip":         "ba9e1477a52373c4840a94b4a503408e06f04906772740711e4a93d2b14907ea",
+	"extra1000":     "f6071d9dc839ea5b47a7588d1416d646e7f2d133bfe10d7aa6fb6003ad1515af",
+	"strip":         "33e11438d4d9fa13d5c60156019deabd150a62002a934d6e4f20e5574d6dc689",
 	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
 	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }
