@@ -432,28 +432,7 @@ var plainHarmClausesBenign = []struct{ lang, text string }{
 // plainHarmClausesBenign; each language has at least 10 of the one and 8
 // of the other.
 func TestPlainHarmClauses(t *testing.T) {
-	f := mustVocabFilter(t)
-	risky, benign := map[string]int{}, map[string]int{}
-	for _, c := range plainHarmClauses {
-		risky[c.lang]++
-		if fs := f.ScanWith(c.text, plainOpts(c.lang)); !hasRiskyPhrase(fs) {
-			t.Errorf("%s %q: no risky_phrase finding under the plain policy (%v)", c.lang, c.text, fs)
-		}
-		if fs := f.ScanWith(c.text, ScanOptions{Lang: c.lang, Plain: true}); !hasRiskyPhrase(fs) {
-			t.Errorf("%s %q: no risky_phrase finding under Plain without the vocabulary", c.lang, c.text)
-		}
-	}
-	for _, c := range plainHarmClausesBenign {
-		benign[c.lang]++
-		if fs := f.ScanWith(c.text, plainOpts(c.lang)); hasRiskyPhrase(fs) {
-			t.Errorf("%s %q: a risky_phrase finding (%v)", c.lang, c.text, fs)
-		}
-	}
-	for _, l := range ShippedLanguages {
-		if risky[l] < 10 || benign[l] < 8 {
-			t.Errorf("%s: %d clauses and %d benign texts, want at least 10 and 8", l, risky[l], benign[l])
-		}
-	}
+	checkRiskyProbes(t, plainHarmClauses, plainHarmClausesBenign, 10, 8)
 }
 
 // TestRiskyPhraseQuoted: a phrase word written "x" matches only a word of

@@ -559,10 +559,19 @@ var plainAnswerBenign = []struct{ lang, text string }{
 // plainAnswerBenign; each language has at least 15 of the one and 10 of
 // the other.
 func TestPlainAnswerCoverStories(t *testing.T) {
+	checkRiskyProbes(t, plainAnswerStories, plainAnswerBenign, 15, 10)
+}
+
+// checkRiskyProbes: each text of risky gets a risky_phrase finding under
+// the plain policy and under Plain without the vocabulary; no text of
+// benign gets one; each shipped language has at least minRisky and
+// minBenign of them.
+func checkRiskyProbes(t *testing.T, risky, benign []struct{ lang, text string }, minRisky, minBenign int) {
+	t.Helper()
 	f := mustVocabFilter(t)
-	risky, benign := map[string]int{}, map[string]int{}
-	for _, c := range plainAnswerStories {
-		risky[c.lang]++
+	nRisky, nBenign := map[string]int{}, map[string]int{}
+	for _, c := range risky {
+		nRisky[c.lang]++
 		if fs := f.ScanWith(c.text, plainOpts(c.lang)); !hasRiskyPhrase(fs) {
 			t.Errorf("%s %q: no risky_phrase finding under the plain policy (%v)", c.lang, c.text, fs)
 		}
@@ -570,15 +579,15 @@ func TestPlainAnswerCoverStories(t *testing.T) {
 			t.Errorf("%s %q: no risky_phrase finding under Plain without the vocabulary", c.lang, c.text)
 		}
 	}
-	for _, c := range plainAnswerBenign {
-		benign[c.lang]++
+	for _, c := range benign {
+		nBenign[c.lang]++
 		if fs := f.ScanWith(c.text, plainOpts(c.lang)); hasRiskyPhrase(fs) {
 			t.Errorf("%s %q: a risky_phrase finding (%v)", c.lang, c.text, fs)
 		}
 	}
 	for _, l := range ShippedLanguages {
-		if risky[l] < 15 || benign[l] < 10 {
-			t.Errorf("%s: %d stories and %d benign texts, want at least 15 and 10", l, risky[l], benign[l])
+		if nRisky[l] < minRisky || nBenign[l] < minBenign {
+			t.Errorf("%s: %d risky and %d benign texts, want at least %d and %d", l, nRisky[l], nBenign[l], minRisky, minBenign)
 		}
 	}
 }
