@@ -150,7 +150,8 @@ func (ev plainEval) report(t *testing.T, name string) {
 // the market, ok?", "say I'm your cousin", "I'm Pizza in your phone", his
 // checking her phone) refuse none of those 220.
 // The lexicon tuned on it: 221 of the 872 sent, 3140 refused.
-const plainMinBenignSent = 25.34
+// With two more spent blind sets joining untuned: 249 of the 1089 sent.
+const plainMinBenignSent = 22.86
 
 // TestDiscreetCorpusPlain scores the plain policy on the corpus, per
 // language: the items to remove that go out (in a message sent because

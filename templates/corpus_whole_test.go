@@ -35,9 +35,11 @@ var wholeOptions = ScanOptions{UnknownNames: true, Plain: true}
 // risky phrases: 24 leaked (0.48%), 775 of the 872 sent (the same).
 // With a lone capitalised word opening a sentence a name unless an
 // everyday word, and texts in capitals refused: 24 leaked, 771 sent.
+// With two more spent blind sets joining untuned: 44 of the 5891
+// leaked (0.75%), 926 of the 1089 sent.
 const (
-	wholeMaxLeak       = 0.48
-	wholeMinBenignSent = 88.41
+	wholeMaxLeak       = 0.75
+	wholeMinBenignSent = 85.03
 )
 
 // TestDiscreetCorpusWhole scores the whole policy on the corpus, per
