@@ -19,17 +19,17 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "38976a7aaadba93d4a918b5708070aaee9169f4237e6fef6b5ac13617601a3e3",
-	"lang":          "fb97c6c2b2e7035bcb43a5f872beb3c0addc9f0714565d8a9be9dbd14a8ddee0",
-	"gateway":       "60480fa7804e557e4b565be5c837c0680322f9faf6752082c83ec6ef07d1f47a",
-	"placename":     "d39f89faf1f75c866ba75984187ef2668676ddd6131870e11175b1d60f10b179",
-	"vocabulary":    "31cdec1a374c6de489b494e987ecb812908b27cac7b9c8b6db6538e087d58b09",
-	"plainPolicy":   "fd295c1d3bd83a729df8dee44951f07e02b4b88672057f47d8c5ffeedd46a7b6",
-	"wholePolicy":   "81d8af792cd3a8106331cf970ba91c4b4885451fe57ca4eaaa3818968c0d1e0d",
-	"vocabAnyLang":  "929b78e49276eb8fa6b60ffed33fe3755c2275faa6cbb2023b07cb63b0569c8f",
+	"plain":         "3ae4abaabe7a57e92a2b39525b5f7657fc90d9fcf19e326e3697156f6438a3a4",
+	"lang":          "aa77fe8da5177ba22bcf61a038738e939c94746b91799f04d8e9963d6082596e",
+	"gateway":       "8248672e3c0f823278625871a959adf43c3ba4288c117b7f6443d11941f8bb94",
+	"placename":     "2bfcc29d60e6f263f77a4a6069d40267c30bd397260ec646d2116f579aca3eb1",
+	"vocabulary":    "f7c9e4695c51f730924dbda2f2e06657522b9d40a818cf91300ef3fe648fddd0",
+	"plainPolicy":   "c3da8c274e3dfee8d0462ced3b041e98447fc4bcd7296a5401ffef265f20969d",
+	"wholePolicy":   "16dea973389ca8291bd1055a9cd8b6e2f92d51aaafabbb9f24af08384e97fb93",
+	"vocabAnyLang":  "e8f195e648e4358a47d52e1d3b69fbc915f96e14edcc44bc9f02a1a093a563d7",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "f6071d9dc839ea5b47a7588d1416d646e7f2d133bfe10d7aa6fb6003ad1515af",
-	"strip":         "33e11438d4d9fa13d5c60156019deabd150a62002a934d6e4f20e5574d6dc689",
+	"extra1000":     "23e65393e478ff8a2bb1675295dcb30b4c836d06d84913165137aca28191b196",
+	"strip":         "aa733e29b1fab87b57b5aa48a16040dd867b6aa60286443742a7872812adaea0",
 	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
 	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }
