@@ -19,17 +19,17 @@ import (
 // writes the findings of each group, one per line, to FILE.GROUP, to diff
 // them before and after).
 var pinnedFindings = map[string]string{
-	"plain":         "3ae4abaabe7a57e92a2b39525b5f7657fc90d9fcf19e326e3697156f6438a3a4",
-	"lang":          "aa77fe8da5177ba22bcf61a038738e939c94746b91799f04d8e9963d6082596e",
-	"gateway":       "8248672e3c0f823278625871a959adf43c3ba4288c117b7f6443d11941f8bb94",
-	"placename":     "2bfcc29d60e6f263f77a4a6069d40267c30bd397260ec646d2116f579aca3eb1",
-	"vocabulary":    "f7c9e4695c51f730924dbda2f2e06657522b9d40a818cf91300ef3fe648fddd0",
-	"plainPolicy":   "c3da8c274e3dfee8d0462ced3b041e98447fc4bcd7296a5401ffef265f20969d",
-	"wholePolicy":   "16dea973389ca8291bd1055a9cd8b6e2f92d51aaafabbb9f24af08384e97fb93",
-	"vocabAnyLang":  "e8f195e648e4358a47d52e1d3b69fbc915f96e14edcc44bc9f02a1a093a563d7",
+	"plain":         "b42141d7e2882f56f79d0af4a6fc246a26e9612e295fd8af24261b4e33bca03e",
+	"lang":          "906d327bbdfcc81dae527374c76f6c60379aa0498562508054e9dcc5b435a0ae",
+	"gateway":       "3b4c08259a0018e0aa874fed03a5d31ee7cefc6222c708cada90e74b91573871",
+	"placename":     "232e80428069ca0006d1a466688632d2c8f7e3a9dfef497d6f0aae26585cff7d",
+	"vocabulary":    "8bdb461b326349ab06f86d8afea82ed3053c00dc405c36b89e4cc8e770815bc5",
+	"plainPolicy":   "488bba61e8fc63bbd3daf4e2aee738bc4b8367c1c5308592e14bc8b1f1ff2e18",
+	"wholePolicy":   "1f3725cfe456ec534806a83e71e4449c18f4ee80279702d615461b06a6274b1c",
+	"vocabAnyLang":  "8c5f8c8eb8b4edffced3420b23acadf4bb4eecac8220ba0d3d2398336d946d4a",
 	"mixed":         "d364ff0c3fbaaf6fe69f4f27e399a9c18642e0c16c30b50aa27878ebaa87d3a6",
-	"extra1000":     "23e65393e478ff8a2bb1675295dcb30b4c836d06d84913165137aca28191b196",
-	"strip":         "aa733e29b1fab87b57b5aa48a16040dd867b6aa60286443742a7872812adaea0",
+	"extra1000":     "e02d9ae5d51cd58f096aaa00e7605ae4701de80bdec30cc70a1b841e40eae3ef",
+	"strip":         "2e7633f4d986f2e5bab8d9346fc66639bc72305d29ffec26a9af145eb288eb15",
 	"adversarial":   "c97e6688b69258056979163a6eef89b1c3f7a9eaf77fad42336915893eeefe5f",
 	"adversarialMo": "1cf994ec14c6294cbdf0cc45e809f685aa3dd945d5660592dbac7f95b572ed0a",
 }
